@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import type { CommandContext } from './command.ts';
+import { runSchema } from './commands/schema.ts';
+import { runValidate } from './commands/validate.ts';
+import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from './exit-codes.ts';
+
+const HELP = `interlace — integration-as-code for distributors
+
+Usage: interlace <command> [options]
+
+Commands:
+  validate [paths...]   load and validate specs; file:line:col diagnostics (text, json, sarif, github)
+  schema                publish the JSON Schemas of the spec kinds for editors
+
+Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
+
+type Command = (argv: string[], context: CommandContext) => number | Promise<number>;
+const COMMANDS: Record<string, Command> = { validate: runValidate, schema: runSchema };
+
+/** Runs the CLI and returns its exit code; never throws. */
+export async function main(argv: string[], context: CommandContext = defaultContext()): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      context.stdout(HELP + '\n');
+      return name === undefined ? EXIT_TOOL_FAILURE : EXIT_CLEAN;
+    }
+    if (name === '--version' || name === 'version') {
+      context.stdout(context.version + '\n');
+      return EXIT_CLEAN;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await command(rest, context);
+  } catch (error) {
+    const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    context.stderr(`interlace: ${isUsage ? '' : 'failed: '}${(error as Error).message}\n`);
+    if (verbose && !isUsage) context.stderr(`${(error as Error).stack}\n`);
+    else if (!isUsage) context.stderr('Run again with --verbose for a stack trace, and report it if it looks like a bug.\n');
+    return EXIT_TOOL_FAILURE;
+  }
+}
+
+function defaultContext(): CommandContext {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return {
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    version: pkg.version,
+  };
+}

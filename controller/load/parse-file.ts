@@ -1,0 +1,168 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { Document, Node, YAMLError } from 'yaml';
+import type { Diagnostic, Range } from '../diagnostics/diagnostic.ts';
+import { FILE_START } from '../diagnostics/diagnostic.ts';
+import type { SourceFile } from '../source/source-file.ts';
+import type { LoadedDocument } from './loaded-document.ts';
+
+/** Deeper nesting than this is rejected before any recursive code (ajv, toJS) sees it. */
+export const MAX_DEPTH = 100;
+/** Alias expansions allowed per document; stops "billion laughs" documents. */
+export const MAX_ALIAS_COUNT = 100;
+/** Keys that could reach Object.prototype in some consumer; rejected everywhere in a spec. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface ParseResult {
+  documents: LoadedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses one spec file into documents. Pure. A document with a problem is reported and left out;
+ * the file's other documents are still returned.
+ */
+export function parseSpecFile(file: SourceFile): ParseResult {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const documents: LoadedDocument[] = [];
+  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  const rangeOf = (start: number, end: number): Range => ({
+    start: toPosition(lineCounter, start),
+    end: toPosition(lineCounter, Math.max(start, end)),
+  });
+
+  if (docs.length === 0 || docs.every((doc) => doc.contents === null && doc.errors.length === 0)) {
+    diagnostics.push({ code: 'empty-file', severity: 'error', file: file.path, range: FILE_START, path: [],
+      message: 'file holds no YAML documents', hint: 'Add a spec document (apiVersion, kind, metadata, spec) or delete the file.' });
+    return { documents, diagnostics };
+  }
+
+  docs.forEach((doc, index) => {
+    const errors = firstOfEachCode(doc.errors);
+    for (const error of errors) diagnostics.push(yamlErrorDiagnostic(file.path, error, rangeOf));
+    for (const warning of firstOfEachCode(doc.warnings)) {
+      diagnostics.push({ ...yamlErrorDiagnostic(file.path, warning, rangeOf), code: 'yaml-warning', severity: 'warning' });
+    }
+    if (errors.length > 0) return;
+
+    const contents = doc.contents as Node | null;
+    if (contents === null) {
+      if (docs.length > 1) {
+        const at = doc.range[0];
+        diagnostics.push({ code: 'empty-document', severity: 'error', file: file.path, range: rangeOf(at, at), path: [],
+          message: `document ${index + 1} of the file is empty`, hint: 'Remove the extra `---` separator.' });
+      }
+      return;
+    }
+    if (!isMap(contents)) {
+      const [start, end] = contents.range ?? [0, 0];
+      const what = isSeq(contents) ? 'a list' : isScalar(contents) ? `a ${contents.value === null ? 'null' : typeof contents.value}` : 'not a mapping';
+      diagnostics.push({ code: 'document-not-mapping', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+        message: `document is ${what}; a spec document is a mapping with apiVersion, kind, metadata and spec`,
+        hint: 'Start the document with `apiVersion: interlace.dev/v1alpha1` and `kind: ...`.' });
+      return;
+    }
+    const structural = checkStructure(contents);
+    if (structural) {
+      const [start, end] = structural.node.range ?? [0, 0];
+      if (structural.kind === 'depth') {
+        diagnostics.push({ code: 'yaml-too-deep', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+          message: `nesting is deeper than ${MAX_DEPTH} levels`, hint: 'Flatten the structure; no spec kind needs this depth.' });
+      } else {
+        diagnostics.push({ code: 'unsafe-key', severity: 'error', file: file.path, range: rangeOf(start, end), path: structural.path,
+          message: `key "${structural.key}" is not allowed anywhere in a spec`,
+          hint: 'Rename the field: __proto__, constructor and prototype are reserved because they can alter objects in the programs that read specs.' });
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      const message = (error as Error).message;
+      const isAlias = /alias/i.test(message);
+      const [start, end] = contents.range ?? [0, 0];
+      diagnostics.push({ code: isAlias ? 'yaml-alias-limit' : 'yaml-syntax', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+        message: isAlias ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (a "billion laughs" document)` : message,
+        hint: isAlias ? 'Write the values out, or use fewer aliases; specs rarely need anchors.' : 'Fix the YAML.' });
+      return;
+    }
+    documents.push({ file: file.path, index, yaml: doc as Document.Parsed, lineCounter, value: value as Record<string, unknown> });
+  });
+  return { documents, diagnostics };
+}
+
+function toPosition(lineCounter: LineCounter, offset: number) {
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+/** yaml repeats one cause many times (a stack overflow at every level); one per code is enough. */
+function firstOfEachCode(errors: readonly YAMLError[]): YAMLError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => (seen.has(error.code) ? false : (seen.add(error.code), true)));
+}
+
+function yamlErrorDiagnostic(file: string, error: YAMLError, rangeOf: (s: number, e: number) => Range): Diagnostic {
+  const [start, end] = error.pos;
+  const firstLine = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  switch (error.code) {
+    case 'DUPLICATE_KEY':
+      return { code: 'yaml-duplicate-key', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'duplicate key in a mapping',
+        hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.' };
+    case 'TAB_AS_INDENT':
+      return { code: 'yaml-tab-indent', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'tab character used for indentation',
+        hint: 'Indent with spaces (two per level); set your editor to insert spaces in YAML files.' };
+    case 'RESOURCE_EXHAUSTION':
+      return { code: 'yaml-too-deep', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'nesting is too deep to parse',
+        hint: `Flatten the structure; specs are limited to ${MAX_DEPTH} levels.` };
+    default:
+      return { code: 'yaml-syntax', severity: 'error', file, range: rangeOf(start, end), path: [], message: firstLine, hint: hintForYamlError(error.code) };
+  }
+}
+
+function hintForYamlError(code: string): string {
+  switch (code) {
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'Check the indentation: items of one mapping or list must line up.';
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'A key must fit on one line; quote the value if it contains ": ".';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'Put a space after the colon, or quote the text.';
+    case 'UNEXPECTED_TOKEN':
+      return 'Quote values that start with special characters such as @, `, %, or *.';
+    default:
+      return 'Fix the YAML syntax at this position.';
+  }
+}
+
+type StructureProblem =
+  | { kind: 'depth'; node: Node }
+  | { kind: 'unsafe-key'; node: Node; key: string; path: (string | number)[] };
+
+/** One iterative pass over the tree: too deep, or a reserved key. Iterative so depth cannot overflow the stack. */
+function checkStructure(root: Node): StructureProblem | undefined {
+  const stack: { node: Node; depth: number; path: (string | number)[] }[] = [{ node: root, depth: 1, path: [] }];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop()!;
+    if (depth > MAX_DEPTH) return { kind: 'depth', node };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key as Node | null;
+        const keyText = isScalar(key) ? String(key.value) : undefined;
+        if (keyText !== undefined && UNSAFE_KEYS.has(keyText)) return { kind: 'unsafe-key', node: key!, key: keyText, path: [...path, keyText] };
+        const value = pair.value as Node | null;
+        if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, path: [...path, keyText ?? '?'] });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = item as Node | null;
+        if (child && (isMap(child) || isSeq(child))) stack.push({ node: child, depth: depth + 1, path: [...path, i] });
+      });
+    }
+  }
+  return undefined;
+}

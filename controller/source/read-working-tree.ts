@@ -1,0 +1,153 @@
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { FILE_START } from '../diagnostics/diagnostic.ts';
+import { decodeSpecBytes } from './decode.ts';
+import type { SourceFile } from './source-file.ts';
+
+export interface ReadOptions {
+  /** Directory that relative paths and displayed paths are taken from. */
+  cwd?: string;
+  /** Files larger than this are reported, not read (bounded memory). Default 8 MiB. */
+  maxFileBytes?: number;
+}
+
+export interface ReadResult {
+  files: SourceFile[];
+  diagnostics: Diagnostic[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+const SPEC_FILE = /\.ya?ml$/i;
+/** Folders that never hold specs and can be huge. */
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
+
+/**
+ * Reads every .yaml/.yml file below the given paths. Symbolic links are followed only while they
+ * stay inside the root they were found under; loops and escapes are reported, never followed.
+ * Problems with one file never stop the others from being read.
+ */
+export function readWorkingTree(paths: readonly string[], options: ReadOptions = {}): ReadResult {
+  const cwd = options.cwd ?? process.cwd();
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const files: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seenFiles = new Set<string>();
+  const display = (absolute: string) => {
+    const rel = relative(cwd, absolute);
+    const shown = rel === '' || rel.startsWith('..') || isAbsolute(rel) ? absolute : rel;
+    return shown.split(sep).join('/');
+  };
+  const fileProblem = (absolute: string, code: string, message: string, hint: string) =>
+    diagnostics.push({ code, severity: 'error', file: display(absolute), range: FILE_START, path: [], message, hint });
+
+  const readOne = (absolute: string, real: string) => {
+    if (seenFiles.has(real)) return;
+    seenFiles.add(real);
+    const shown = display(absolute);
+    let size: number;
+    try {
+      size = statSync(real).size;
+    } catch (error) {
+      fileProblem(absolute, 'file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
+      return;
+    }
+    if (size > maxFileBytes) {
+      fileProblem(absolute, 'file-too-large', `file is ${formatBytes(size)}, larger than the ${formatBytes(maxFileBytes)} limit; it was not read`,
+        'Split it into smaller files (one document per file is the convention), or raise the limit with --max-file-size.');
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(real);
+    } catch (error) {
+      fileProblem(absolute, 'file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
+      return;
+    }
+    const decoded = decodeSpecBytes(shown, bytes);
+    diagnostics.push(...decoded.diagnostics);
+    if (decoded.text !== undefined) files.push({ path: shown, text: decoded.text });
+  };
+
+  const walk = (directory: string, realDirectory: string, rootReal: string, ancestors: Set<string>) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(directory).sort();
+    } catch (error) {
+      fileProblem(directory, 'file-unreadable', `cannot list directory: ${(error as Error).message}`, 'Check the directory permissions.');
+      return;
+    }
+    for (const entry of entries) {
+      const absolute = join(directory, entry);
+      let link;
+      try {
+        link = lstatSync(absolute);
+      } catch (error) {
+        fileProblem(absolute, 'file-unreadable', `cannot read: ${(error as Error).message}`, 'Check the permissions.');
+        continue;
+      }
+      let real = join(realDirectory, entry);
+      let isDirectory = link.isDirectory();
+      let isFile = link.isFile();
+      if (link.isSymbolicLink()) {
+        try {
+          real = realpathSync(absolute);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
+          else if (SPEC_FILE.test(entry)) fileProblem(absolute, 'file-unreadable', `symbolic link is broken: ${(error as Error).message}`, 'Remove the link or point it at an existing file.');
+          continue;
+        }
+        if (!isInside(real, rootReal)) {
+          fileProblem(absolute, 'path-outside-root', `symbolic link points outside ${display(rootReal)}: ${real}`,
+            'Specs must live inside the folder being validated; copy the file in instead of linking to it.');
+          continue;
+        }
+        const target = statSync(real);
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDirectory) {
+        if (SKIPPED_DIRECTORIES.has(entry) || entry.startsWith('.')) continue;
+        if (ancestors.has(real)) {
+          fileProblem(absolute, 'path-symlink-loop', 'symbolic link points at a folder that contains it; following it would never end', 'Remove the link.');
+          continue;
+        }
+        walk(absolute, real, rootReal, new Set([...ancestors, real]));
+      } else if (isFile && SPEC_FILE.test(entry)) {
+        readOne(absolute, real);
+      }
+    }
+  };
+
+  for (const given of paths) {
+    const absolute = resolve(cwd, given);
+    let real: string;
+    try {
+      real = realpathSync(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
+      else fileProblem(absolute, 'file-unreadable', `no such file or directory: ${given}`, 'Check the path; `interlace validate` with no paths reads ./specs.');
+      continue;
+    }
+    const stat = statSync(real);
+    if (stat.isDirectory()) walk(absolute, real, real, new Set([real]));
+    else readOne(absolute, real);
+  }
+  if (files.length === 0 && diagnostics.length === 0) {
+    diagnostics.push({ code: 'no-spec-files', severity: 'error', file: paths.map((p) => display(resolve(cwd, p))).join(', ') || '.', range: FILE_START, path: [],
+      message: 'no .yaml or .yml files found', hint: 'Pass the folder that holds your specs, e.g. `interlace validate specs/`.' });
+  }
+  return { files, diagnostics };
+}
+
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

@@ -1,0 +1,6 @@
+/** A spec file read from disk or from git: its display path and its decoded text. */
+export interface SourceFile {
+  /** Path as shown to the user (relative to the working directory when possible, `/`-separated). */
+  path: string;
+  text: string;
+}

@@ -1,0 +1,44 @@
+import { parse } from '@bufbuild/cel';
+import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import type { EstateIndex, SpecDocument } from './estate-index.ts';
+import type { Reporter } from './report.ts';
+
+/**
+ * Every CEL expression parses. Expressions are parsed into an AST here and later compiled from that
+ * AST; their text is never evaluated as host code.
+ */
+export function checkExpressions(index: EstateIndex, report: Reporter): void {
+  for (const doc of index.documents) {
+    for (const [path, text] of expressionsOf(doc)) {
+      try {
+        parse(text);
+      } catch (error) {
+        const e = error as { rawMessage?: string; location?: { start?: { line: number; column: number } }; message: string };
+        const where = e.location?.start ? ` (line ${e.location.start.line}, column ${e.location.start.column} of the expression)` : '';
+        report.add(doc, 'expression-invalid', path, `expression does not parse: ${e.rawMessage ?? e.message}${where}`,
+          'Write a CEL expression (https://cel.dev), e.g. `event.status == "SHIPPED" && size(event.lines) > 0`. Quote the YAML value if it contains `: ` or starts with a quote.');
+      }
+    }
+  }
+}
+
+function expressionsOf(doc: SpecDocument): [PathSegment[], string][] {
+  const out: [PathSegment[], string][] = [];
+  const spec = doc.spec;
+  if (doc.kind === 'EventRoute' && typeof spec.filter === 'string') out.push([['spec', 'filter'], spec.filter]);
+  if (doc.kind === 'Policy') {
+    (spec.rules ?? []).forEach((rule: { expr?: string }, i: number) => {
+      if (typeof rule.expr === 'string') out.push([['spec', 'rules', i, 'expr'], rule.expr]);
+    });
+  }
+  if (doc.kind === 'Mapping') {
+    const visit = (rules: Record<string, any>[], at: PathSegment[]) =>
+      rules.forEach((rule, i) => {
+        if (typeof rule.expr === 'string') out.push([[...at, i, 'expr'], rule.expr]);
+        if (typeof rule.when === 'string') out.push([[...at, i, 'when'], rule.when]);
+        if (Array.isArray(rule.rules)) visit(rule.rules, [...at, i, 'rules']);
+      });
+    visit(spec.rules ?? [], ['spec', 'rules']);
+  }
+  return out;
+}

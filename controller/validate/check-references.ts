@@ -1,0 +1,168 @@
+import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import type { KindName } from '../kinds/registry.ts';
+import type { EstateIndex, SpecDocument } from './estate-index.ts';
+import { identityOf } from './estate-index.ts';
+import type { Reporter } from './report.ts';
+
+/**
+ * Every reference resolves to exactly one document of the right kind, and what references say agrees:
+ * a route's mapping starts from the route's source contract, an API's mapping ends at its response
+ * contract, and a contract delivered to a system is one the system speaks.
+ */
+export function checkReferences(index: EstateIndex, report: Reporter): void {
+  const resolve = (doc: SpecDocument, kind: KindName, reference: unknown, path: PathSegment[]): SpecDocument | undefined => {
+    if (typeof reference !== 'string') return undefined;
+    const result = index.resolve(kind, reference);
+    if (result.ok) return result.target;
+    const code = result.reason === 'ambiguous' ? 'ref-ambiguous' : result.reason === 'malformed' ? 'invalid-reference' : 'ref-unresolved';
+    report.add(doc, code, path, result.message, result.hint);
+    return undefined;
+  };
+  const same = (a: SpecDocument | undefined, b: SpecDocument | undefined) => !a || !b || a === b;
+  const shown = (doc: SpecDocument) => (doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`);
+
+  for (const doc of index.documents) {
+    const spec = doc.spec;
+    switch (doc.kind) {
+      case 'DataContract': {
+        resolve(doc, 'System', spec.system, ['spec', 'system']);
+        const successor = resolve(doc, 'DataContract', spec.deprecation?.successor, ['spec', 'deprecation', 'successor']);
+        if (successor === doc) {
+          report.add(doc, 'ref-cycle', ['spec', 'deprecation', 'successor'], `${identityOf(doc)} names itself as its successor`, 'Name the next major, e.g. `' + `${doc.name}@${(doc.major ?? 0) + 1}` + '`.');
+        }
+        break;
+      }
+      case 'System':
+        (spec.contracts ?? []).forEach((ref: unknown, i: number) => resolve(doc, 'DataContract', ref, ['spec', 'contracts', i]));
+        break;
+      case 'Mapping': {
+        resolve(doc, 'DataContract', spec.from, ['spec', 'from']);
+        resolve(doc, 'DataContract', spec.to, ['spec', 'to']);
+        break;
+      }
+      case 'EventRoute': {
+        const sourceSystem = resolve(doc, 'System', spec.source.system, ['spec', 'source', 'system']);
+        const sourceContract = resolve(doc, 'DataContract', spec.source.contract, ['spec', 'source', 'contract']);
+        if (spec.source.system === undefined && spec.source.topic === undefined) {
+          report.add(doc, 'schema-required', ['spec', 'source'], 'the route has no source: give `system` and `event`, or `topic`', 'Add `system:` and `event:` for a system event, or `topic:` to consume another route\'s output.');
+        } else if (spec.source.system !== undefined && spec.source.topic !== undefined) {
+          report.add(doc, 'schema-violation', ['spec', 'source', 'topic'], 'the source has both `system` and `topic`; a route consumes one of them', 'Remove one; split the route in two if both must be consumed.');
+        } else if (spec.source.system !== undefined && spec.source.event === undefined) {
+          report.add(doc, 'schema-required', ['spec', 'source', 'event'], 'missing `spec.source.event`: which event of the system starts this route', 'Add the event name, e.g. `event: SalesOrder.Created`.');
+        }
+        if (sourceSystem && sourceContract) expectSpoken(doc, sourceSystem, sourceContract, ['spec', 'source', 'contract'], report);
+        (spec.targets as Record<string, any>[]).forEach((target, i) => {
+          const at = (...rest: PathSegment[]) => ['spec', 'targets', i, ...rest];
+          const system = resolve(doc, 'System', target.system, at('system'));
+          const mapping = resolve(doc, 'Mapping', target.mapping, at('mapping'));
+          const declared = resolve(doc, 'DataContract', target.contract, at('contract'));
+          if ((target.system === undefined) === (target.topic === undefined)) {
+            report.add(doc, 'schema-required', at(), `target "${target.name}" needs exactly one of \`system\` or \`topic\``, 'Deliver to a system (`system:`) or publish to a topic (`topic:`).');
+          }
+          let delivered = declared ?? sourceContract;
+          if (mapping) {
+            const from = index.resolve('DataContract', mapping.spec.from);
+            const to = index.resolve('DataContract', mapping.spec.to);
+            if (from.ok && sourceContract && !same(from.target, sourceContract)) {
+              report.add(doc, 'mapping-mismatch', at('mapping'),
+                `mapping "${mapping.name}" reads ${shown(from.target)}, but the route's events are ${shown(sourceContract)}`,
+                `Use a mapping from ${shown(sourceContract)}, or change the route's source contract.`);
+            }
+            if (to.ok && declared && !same(to.target, declared)) {
+              report.add(doc, 'mapping-mismatch', at('contract'),
+                `target "${target.name}" declares ${shown(declared)}, but mapping "${mapping.name}" produces ${shown(to.target)}`,
+                'Make the target contract and the mapping\'s `to` agree (or drop `contract:`; it defaults to the mapping\'s `to`).');
+            }
+            if (to.ok) delivered = declared ?? to.target;
+          } else if (declared && sourceContract && !same(declared, sourceContract)) {
+            report.add(doc, 'mapping-mismatch', at('contract'),
+              `target "${target.name}" delivers ${shown(declared)} but the route carries ${shown(sourceContract)} and has no mapping`,
+              `Add a mapping from ${shown(sourceContract)} to ${shown(declared)}.`);
+          }
+          if (system && delivered) expectSpoken(doc, system, delivered, at(mapping ? 'mapping' : 'system'), report);
+        });
+        break;
+      }
+      case 'Api': {
+        (spec.operations as Record<string, any>[]).forEach((operation, i) => {
+          const at = (...rest: PathSegment[]) => ['spec', 'operations', i, ...rest];
+          resolve(doc, 'DataContract', operation.request, at('request'));
+          const response = resolve(doc, 'DataContract', operation.response?.contract, at('response', 'contract'));
+          const backend = operation.backend as Record<string, any> | undefined;
+          if (!backend) return;
+          resolve(doc, 'System', backend.system, at('backend', 'system'));
+          const mapping = resolve(doc, 'Mapping', backend.mapping, at('backend', 'mapping'));
+          const route = resolve(doc, 'EventRoute', backend.view?.route, at('backend', 'view', 'route'));
+          if (backend.view && backend.system) {
+            report.add(doc, 'schema-violation', at('backend'), 'the backend has both `system` and `view`; an operation reads one of them', 'Keep `view` to answer from events, or `system` to call the system.');
+          }
+          if (mapping && response) {
+            const to = index.resolve('DataContract', mapping.spec.to);
+            if (to.ok && to.target !== response) {
+              report.add(doc, 'mapping-mismatch', at('backend', 'mapping'),
+                `mapping "${mapping.name}" produces ${shown(to.target)}, but operation "${operation.id}" responds with ${shown(response)}`,
+                `Use a mapping to ${shown(response)}, or change the response contract.`);
+            }
+          }
+          if (route && response) {
+            const carried = routeContracts(index, route);
+            if (carried.length > 0 && !carried.includes(response)) {
+              report.add(doc, 'mapping-mismatch', at('backend', 'view', 'route'),
+                `route "${route.name}" carries ${carried.map(shown).join(', ')}, none of which is the response contract ${shown(response)}`,
+                'Feed the view from a route that delivers the response contract.');
+            }
+          }
+        });
+        resolve(doc, 'Api', spec.deprecation?.successor, ['spec', 'deprecation', 'successor']);
+        break;
+      }
+      case 'Policy':
+        (spec.waivers ?? []).forEach((waiver: Record<string, any>, i: number) => {
+          if (typeof waiver.target !== 'string') return;
+          const match = /^([A-Za-z]+)\/([a-z0-9-]+(@\S+)?)$/.exec(waiver.target);
+          const kind = match?.[1] as KindName | undefined;
+          if (!match || !kind || !['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].includes(kind)) {
+            report.add(doc, 'invalid-reference', ['spec', 'waivers', i, 'target'], `waiver target "${waiver.target}" is not \`Kind/name\``, 'Write e.g. `DataContract/order@2` or `System/legacy-erp`.');
+            return;
+          }
+          const ref = match[2]!;
+          resolve(doc, kind, kind === 'DataContract' || kind === 'Api' ? (ref.includes('@') ? ref : `${ref}@>=0.0.0`) : ref, ['spec', 'waivers', i, 'target']);
+        });
+        break;
+    }
+  }
+}
+
+/** The contracts a route carries: its source contract and what each target delivers. */
+export function routeContracts(index: EstateIndex, route: SpecDocument): SpecDocument[] {
+  const found = new Set<SpecDocument>();
+  const source = index.resolve('DataContract', route.spec.source?.contract ?? '');
+  if (source.ok) found.add(source.target);
+  for (const target of route.spec.targets ?? []) {
+    if (typeof target.contract === 'string') {
+      const r = index.resolve('DataContract', target.contract);
+      if (r.ok) found.add(r.target);
+    } else if (typeof target.mapping === 'string') {
+      const mapping = index.resolve('Mapping', target.mapping);
+      if (mapping.ok) {
+        const to = index.resolve('DataContract', mapping.target.spec.to);
+        if (to.ok) found.add(to.target);
+      }
+    }
+  }
+  return [...found];
+}
+
+function expectSpoken(doc: SpecDocument, system: SpecDocument, contract: SpecDocument, path: PathSegment[], report: Reporter): void {
+  const spoken = system.spec.contracts as string[] | undefined;
+  if (!spoken || spoken.length === 0) return;
+  const speaks = spoken.some((ref) => {
+    const at = ref.indexOf('@');
+    return ref.slice(0, at) === contract.name && (ref.slice(at + 1) === String(contract.major) || !/^\d+$/.test(ref.slice(at + 1)));
+  });
+  if (!speaks) {
+    report.add(doc, 'mapping-mismatch', path,
+      `system "${system.name}" does not speak ${contract.name}@${contract.major}; it lists ${spoken.join(', ')}`,
+      `Map to one of the system's contracts, or add \`${contract.name}@${contract.major}\` to the system's \`contracts\`.`);
+  }
+}

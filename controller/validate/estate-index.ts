@@ -1,0 +1,106 @@
+import semver from 'semver';
+import type { KindName } from '../kinds/registry.ts';
+import { VERSIONED_KINDS } from '../kinds/registry.ts';
+import type { LoadedDocument } from '../load/loaded-document.ts';
+
+/** A document that passed its schema, with its identity worked out. */
+export interface SpecDocument {
+  source: LoadedDocument;
+  kind: KindName;
+  name: string;
+  /** Full semantic version for versioned kinds (DataContract, Api). */
+  version?: string;
+  major?: number;
+  spec: Record<string, any>;
+}
+
+/** `Kind/name@major` for versioned kinds, `Kind/name` for the others: how findings name a document. */
+export function identityOf(doc: Pick<SpecDocument, 'kind' | 'name' | 'major'>): string {
+  return doc.major === undefined ? `${doc.kind}/${doc.name}` : `${doc.kind}/${doc.name}@${doc.major}`;
+}
+
+export type Resolution =
+  | { ok: true; target: SpecDocument }
+  | { ok: false; reason: 'unresolved' | 'ambiguous' | 'malformed'; message: string; hint: string; candidates: SpecDocument[] };
+
+/** Every document of the estate by kind and name, so references resolve in constant time. */
+export class EstateIndex {
+  private readonly byKind = new Map<KindName, Map<string, SpecDocument[]>>();
+
+  /** Documents that passed their schema: the ones estate-wide checks look into. */
+  readonly documents: readonly SpecDocument[];
+
+  /**
+   * @param documents documents that passed their schema
+   * @param alsoResolvable documents with a usable identity that failed their schema: references to
+   *   them still resolve, so one mistake in a contract is not reported again at every reference.
+   */
+  constructor(documents: readonly SpecDocument[], alsoResolvable: readonly SpecDocument[] = []) {
+    this.documents = documents;
+    for (const doc of [...documents, ...alsoResolvable]) {
+      let names = this.byKind.get(doc.kind);
+      if (!names) this.byKind.set(doc.kind, (names = new Map()));
+      const list = names.get(doc.name);
+      if (list) list.push(doc);
+      else names.set(doc.name, [doc]);
+    }
+  }
+
+  named(kind: KindName, name: string): SpecDocument[] {
+    return this.byKind.get(kind)?.get(name) ?? [];
+  }
+
+  names(kind: KindName): string[] {
+    return [...(this.byKind.get(kind)?.keys() ?? [])];
+  }
+
+  /**
+   * Resolves `name@major`, `name@range` (versioned kinds) or `name` (unversioned kinds) to exactly
+   * one document, or says why it cannot.
+   */
+  resolve(kind: KindName, reference: string): Resolution {
+    const at = reference.indexOf('@');
+    const name = at === -1 ? reference : reference.slice(0, at);
+    const selector = at === -1 ? undefined : reference.slice(at + 1);
+    const versioned = VERSIONED_KINDS.has(kind);
+    const candidates = this.named(kind, name);
+    if (versioned && selector === undefined) {
+      return { ok: false, reason: 'malformed', candidates, message: `reference "${reference}" has no version`,
+        hint: `${kind} is versioned: write \`${name}@<major>\`${candidates[0]?.major !== undefined ? `, e.g. \`${name}@${candidates[0].major}\`` : ''}.` };
+    }
+    if (!versioned && selector !== undefined) {
+      return { ok: false, reason: 'malformed', candidates, message: `reference "${reference}" has a version, but ${kind} documents are not versioned`,
+        hint: `Write \`${name}\`.` };
+    }
+    if (candidates.length === 0) {
+      const similar = this.names(kind).filter((n) => n.includes(name) || name.includes(n)).slice(0, 3);
+      return { ok: false, reason: 'unresolved', candidates, message: `${kind} "${name}" does not exist`,
+        hint: similar.length > 0 ? `Did you mean ${similar.map((n) => `\`${n}\``).join(' or ')}?` : `Add a ${kind} named \`${name}\`, or fix the reference.` };
+    }
+    if (!versioned) return { ok: true, target: candidates[0]! };
+
+    let matches: SpecDocument[];
+    if (/^(0|[1-9][0-9]*)$/.test(selector!)) {
+      const major = Number(selector);
+      matches = candidates.filter((doc) => doc.major === major);
+    } else {
+      const range = semver.validRange(selector!);
+      if (range === null) {
+        return { ok: false, reason: 'malformed', candidates, message: `"${selector}" in "${reference}" is neither a major version nor a semver range`,
+          hint: 'Write a major (`order@2`) or a range (`order@^2.1`, `order@>=2 <3`).' };
+      }
+      matches = candidates.filter((doc) => doc.version !== undefined && semver.satisfies(doc.version, range));
+    }
+    const available = candidates.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(', ');
+    if (matches.length === 0) {
+      return { ok: false, reason: 'unresolved', candidates, message: `no version of ${kind} "${name}" matches "${selector}"; there is ${available}`,
+        hint: 'Point the reference at an existing major, or add the missing version.' };
+    }
+    if (matches.length > 1) {
+      return { ok: false, reason: 'ambiguous', candidates: matches,
+        message: `"${reference}" matches ${matches.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(' and ')}`,
+        hint: `Pin one major, e.g. \`${name}@${matches[matches.length - 1]!.major}\`.` };
+    }
+    return { ok: true, target: matches[0]! };
+  }
+}

@@ -1,0 +1,87 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { compareDiagnostics, formatPath } from '../diagnostics/diagnostic.ts';
+import type { KindName } from '../kinds/registry.ts';
+import type { LoadedDocument } from '../load/loaded-document.ts';
+import { checkContracts } from './check-contracts.ts';
+import { checkCycles } from './check-cycles.ts';
+import { checkEnvelope } from './check-envelope.ts';
+import { checkExpressions } from './check-expressions.ts';
+import { identify, identifyLeniently } from './check-identities.ts';
+import { checkMappings } from './check-mappings.ts';
+import { checkReferences } from './check-references.ts';
+import { checkSchema } from './check-schema.ts';
+import { checkSecrets } from './check-secrets.ts';
+import { checkUniqueEntries } from './check-unique-entries.ts';
+import { EstateIndex, identityOf } from './estate-index.ts';
+import type { SpecDocument } from './estate-index.ts';
+import { Reporter } from './report.ts';
+
+export interface ValidationResult {
+  /** Documents that passed their schema and have a unique identity; later stages read these. */
+  documents: SpecDocument[];
+  index: EstateIndex;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Validates loaded documents: first each on its own (envelope, credentials, schema), then the estate
+ * as a whole (identities, references, agreement, cycles, contracts, mappings, expressions). Pure.
+ * A document that fails its schema is left out of the estate checks, so one mistake is reported once.
+ */
+export function validateEstate(loaded: readonly LoadedDocument[], cache?: DocumentCheckCache): ValidationResult {
+  const report = new Reporter();
+  const diagnostics: Diagnostic[] = [];
+  const valid: { source: LoadedDocument; kind: KindName }[] = [];
+  const invalid: { source: LoadedDocument; kind: KindName }[] = [];
+
+  for (const source of loaded) {
+    let checked = cache?.get(source);
+    if (!checked) {
+      checked = checkDocument(source);
+      cache?.set(source, checked);
+    }
+    diagnostics.push(...checked.diagnostics);
+    if (checked.validKind) valid.push({ source, kind: checked.validKind });
+    else if (checked.kind) invalid.push({ source, kind: checked.kind });
+  }
+
+  const identified = identify(valid);
+  diagnostics.push(...identified.diagnostics);
+  const taken = new Set(identified.documents.map(identityOf));
+  const resolvableOnly = identifyLeniently(invalid).filter((doc) => !taken.has(identityOf(doc)));
+  const index = new EstateIndex(identified.documents, resolvableOnly);
+  checkUniqueEntries(index, report);
+  checkReferences(index, report);
+  checkCycles(index, report);
+  checkContracts(index, report);
+  checkMappings(index, report);
+  checkExpressions(index, report);
+  diagnostics.push(...report.diagnostics);
+  return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+/** What the per-document checks found; cached by `--watch` for documents whose file did not change. */
+export interface DocumentCheck {
+  /** Set when apiVersion and kind are right. */
+  kind?: KindName;
+  /** Set when the document also passed its schema. */
+  validKind?: KindName;
+  diagnostics: Diagnostic[];
+}
+
+/** Cache of per-document results keyed by the loaded document object (reused while its file is unchanged). */
+export type DocumentCheckCache = WeakMap<LoadedDocument, DocumentCheck>;
+
+/** Envelope, inline credentials and schema: everything that looks at one document alone. */
+export function checkDocument(source: LoadedDocument): DocumentCheck {
+  const envelope = checkEnvelope(source);
+  if (!envelope.kind) return { diagnostics: envelope.diagnostics };
+  const secrets = new Reporter();
+  const secretPaths = new Set(checkSecrets(source, envelope.kind, secrets).map(formatPath));
+  const schemaProblems = checkSchema(source, envelope.kind).filter((d) => !secretPaths.has(formatPath(d.path)));
+  return {
+    kind: envelope.kind,
+    validKind: schemaProblems.length === 0 ? envelope.kind : undefined,
+    diagnostics: [...envelope.diagnostics, ...secrets.diagnostics, ...schemaProblems],
+  };
+}
