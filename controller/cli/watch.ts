@@ -24,9 +24,13 @@ export function watchAndValidate(session: ValidationSession, options: ValidateOp
   context.stdout(paint('dim', `watching ${options.paths.join(', ')} for changes (Ctrl-C to stop)\n`));
 
   let timer: NodeJS.Timeout | undefined;
+  // Files reported changed since the last run; undefined means "something was added, removed or renamed: rescan".
+  let pending: Set<string> | undefined = new Set();
   const rerun = () => {
     const started = performance.now();
-    const run = session.run(options.paths, readOptions);
+    const changed = pending;
+    pending = new Set();
+    const run = changed ? session.update([...changed]) : session.run(options.paths, readOptions);
     const elapsed = performance.now() - started;
     const current = keyed(run.diagnostics);
     const added = [...current].filter(([key]) => !previous.has(key)).map(([, d]) => d);
@@ -39,12 +43,17 @@ export function watchAndValidate(session: ValidationSession, options: ValidateOp
     lines.push(paint('dim', `[${new Date().toISOString().slice(11, 19)}] ${added.length} new, ${fixed.length} fixed, ${errors} error${errors === 1 ? '' : 's'} in all — ${elapsed.toFixed(0)} ms`));
     context.stdout(lines.join('\n') + '\n');
   };
-  const onChange = () => {
+  const onChange = (root: string) => (event: string, filename: string | Buffer | null) => {
+    if (event === 'change' && typeof filename === 'string' && pending) pending.add(resolve(root, filename));
+    else pending = undefined;
     clearTimeout(timer);
     // Editors write a file in several steps; wait for them to settle.
     timer = setTimeout(rerun, 30);
   };
-  const watchers: FSWatcher[] = options.paths.map((path) => watch(resolve(context.cwd, path), { recursive: true }, onChange));
+  const watchers: FSWatcher[] = options.paths.map((path) => {
+    const root = resolve(context.cwd, path);
+    return watch(root, { recursive: true }, onChange(root));
+  });
   return new Promise((done) => {
     const stop = () => {
       clearTimeout(timer);

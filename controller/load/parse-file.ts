@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic, Range } from '../diagnostics/diagnostic.ts';
 import { FILE_START } from '../diagnostics/diagnostic.ts';
@@ -25,14 +25,16 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const documents: LoadedDocument[] = [];
-  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  // logLevel 'error': yaml would otherwise print its own warnings (a collection used as a key) to the
+  // process's stderr, outside the diagnostic stream; the schema check reports such keys anyway.
+  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
   const docs = Array.isArray(parsed) ? parsed : [];
   const rangeOf = (start: number, end: number): Range => ({
     start: toPosition(lineCounter, start),
     end: toPosition(lineCounter, Math.max(start, end)),
   });
 
-  if (docs.length === 0 || docs.every((doc) => doc.contents === null && doc.errors.length === 0)) {
+  if (docs.length === 0 || docs.every((doc) => isEmptyContents(doc.contents as Node | null) && doc.errors.length === 0)) {
     diagnostics.push({ code: 'empty-file', severity: 'error', file: file.path, range: FILE_START, path: [],
       message: 'file holds no YAML documents', hint: 'Add a spec document (apiVersion, kind, metadata, spec) or delete the file.' });
     return { documents, diagnostics };
@@ -47,7 +49,7 @@ export function parseSpecFile(file: SourceFile): ParseResult {
     if (errors.length > 0) return;
 
     const contents = doc.contents as Node | null;
-    if (contents === null) {
+    if (contents === null || isEmptyContents(contents)) {
       if (docs.length > 1) {
         const at = doc.range[0];
         diagnostics.push({ code: 'empty-document', severity: 'error', file: file.path, range: rangeOf(at, at), path: [],
@@ -63,7 +65,7 @@ export function parseSpecFile(file: SourceFile): ParseResult {
         hint: 'Start the document with `apiVersion: interlace.dev/v1alpha1` and `kind: ...`.' });
       return;
     }
-    const structural = checkStructure(contents);
+    const structural = checkStructure(contents, doc);
     if (structural) {
       const [start, end] = structural.node.range ?? [0, 0];
       if (structural.kind === 'depth') {
@@ -91,6 +93,14 @@ export function parseSpecFile(file: SourceFile): ParseResult {
     documents.push({ file: file.path, index, yaml: doc as Document.Parsed, lineCounter, value: value as Record<string, unknown> });
   });
   return { documents, diagnostics };
+}
+
+/**
+ * yaml gives a document with nothing in it (`---` followed by `---`, or only comments) an empty null
+ * scalar rather than no contents; an explicit `null` or `~` has source text and is not empty.
+ */
+function isEmptyContents(contents: Node | null): boolean {
+  return contents === null || (isScalar(contents) && contents.value === null && (contents.source ?? '') === '');
 }
 
 function toPosition(lineCounter: LineCounter, offset: number) {
@@ -143,25 +153,45 @@ type StructureProblem =
   | { kind: 'unsafe-key'; node: Node; key: string; path: (string | number)[] };
 
 /** One iterative pass over the tree: too deep, or a reserved key. Iterative so depth cannot overflow the stack. */
-function checkStructure(root: Node): StructureProblem | undefined {
-  const stack: { node: Node; depth: number; path: (string | number)[] }[] = [{ node: root, depth: 1, path: [] }];
+function checkStructure(root: Node, doc: Document): StructureProblem | undefined {
+  // Entries link to their parent instead of copying paths: the path is only built for a finding.
+  interface Entry { node: Node; depth: number; parent?: Entry; segment?: string | number }
+  const pathOf = (entry: Entry | undefined, last: string | number): (string | number)[] => {
+    const path: (string | number)[] = [last];
+    for (let e = entry; e && e.segment !== undefined; e = e.parent) path.unshift(e.segment);
+    return path;
+  };
+  const stack: Entry[] = [{ node: root, depth: 1 }];
+  // An alias is followed once (its target is walked where it is defined too); following every use
+  // would make a "billion laughs" document exponential here.
+  const followed = new Set<Node>();
+  const expand = (child: Node | null): Node | null => {
+    if (!child || !isAlias(child)) return child;
+    const target = child.resolve(doc) as Node | undefined;
+    if (!target || followed.has(target)) return null;
+    followed.add(target);
+    return target;
+  };
   while (stack.length > 0) {
-    const { node, depth, path } = stack.pop()!;
+    const entry = stack.pop()!;
+    const { node, depth } = entry;
     if (depth > MAX_DEPTH) return { kind: 'depth', node };
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = pair.key as Node | null;
-        const keyText = isScalar(key) ? String(key.value) : undefined;
-        if (keyText !== undefined && UNSAFE_KEYS.has(keyText)) return { kind: 'unsafe-key', node: key!, key: keyText, path: [...path, keyText] };
-        const value = pair.value as Node | null;
-        if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, path: [...path, keyText ?? '?'] });
+        // An alias used as a key (`*k : ...` with `&k __proto__`) becomes that key in the data: check its target.
+        const keyNode = isAlias(key) ? (key.resolve(doc) as Node | undefined) : key;
+        const keyText = isScalar(keyNode) ? String(keyNode.value) : undefined;
+        if (keyText !== undefined && UNSAFE_KEYS.has(keyText)) return { kind: 'unsafe-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
+        const value = expand(pair.value as Node | null);
+        if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, parent: entry, segment: keyText ?? '?' });
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const child = item as Node | null;
-        if (child && (isMap(child) || isSeq(child))) stack.push({ node: child, depth: depth + 1, path: [...path, i] });
-      });
+      for (let i = 0; i < node.items.length; i++) {
+        const child = expand(node.items[i] as Node | null);
+        if (child && (isMap(child) || isSeq(child))) stack.push({ node: child, depth: depth + 1, parent: entry, segment: i });
+      }
     }
   }
   return undefined;

@@ -44,29 +44,9 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
   const readOne = (absolute: string, real: string) => {
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
-    const shown = display(absolute);
-    let size: number;
-    try {
-      size = statSync(real).size;
-    } catch (error) {
-      fileProblem(absolute, 'file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
-      return;
-    }
-    if (size > maxFileBytes) {
-      fileProblem(absolute, 'file-too-large', `file is ${formatBytes(size)}, larger than the ${formatBytes(maxFileBytes)} limit; it was not read`,
-        'Split it into smaller files (one document per file is the convention), or raise the limit with --max-file-size.');
-      return;
-    }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(real);
-    } catch (error) {
-      fileProblem(absolute, 'file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
-      return;
-    }
-    const decoded = decodeSpecBytes(shown, bytes);
-    diagnostics.push(...decoded.diagnostics);
-    if (decoded.text !== undefined) files.push({ path: shown, text: decoded.text });
+    const one = readSpecFile(real, display(absolute), maxFileBytes);
+    diagnostics.push(...one.diagnostics);
+    if (one.file) files.push({ ...one.file, realPath: real });
   };
 
   const walk = (directory: string, realDirectory: string, rootReal: string, ancestors: Set<string>) => {
@@ -150,4 +130,31 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} B`;
+}
+
+/**
+ * Reads one spec file with the same limits and checks as a tree walk: size, encoding, binary
+ * content. `--watch` uses it to re-read only the file that changed.
+ */
+export function readSpecFile(real: string, shown: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): { file?: SourceFile; diagnostics: Diagnostic[] } {
+  const problem = (code: string, message: string, hint: string): { diagnostics: Diagnostic[] } =>
+    ({ diagnostics: [{ code, severity: 'error', file: shown, range: FILE_START, path: [], message, hint }] });
+  let size: number;
+  try {
+    size = statSync(real).size;
+  } catch (error) {
+    return problem('file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
+  }
+  if (size > maxFileBytes) {
+    return problem('file-too-large', `file is ${formatBytes(size)}, larger than the ${formatBytes(maxFileBytes)} limit; it was not read`,
+      'Split it into smaller files (one document per file is the convention), or raise the limit with --max-file-size.');
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(real);
+  } catch (error) {
+    return problem('file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
+  }
+  const decoded = decodeSpecBytes(shown, bytes);
+  return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : { file: { path: shown, text: decoded.text }, diagnostics: decoded.diagnostics };
 }

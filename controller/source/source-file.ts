@@ -3,4 +3,6 @@ export interface SourceFile {
   /** Path as shown to the user (relative to the working directory when possible, `/`-separated). */
   path: string;
   text: string;
+  /** Absolute path on disk, when the file came from the working tree (watchers match on it). */
+  realPath?: string;
 }

@@ -1,5 +1,5 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { EstateIndex } from './estate-index.ts';
+import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 import { createAjv } from './schema-validators.ts';
 import { parseFieldPath, schemaHasField } from './contract-fields.ts';
@@ -11,11 +11,10 @@ let metaAjv: Ajv2020 | undefined;
  * classification name fields it declares. Schemas are compiled only when there are examples, because
  * compiling thousands of schemas would dominate validation time.
  */
-export function checkContracts(index: EstateIndex, report: Reporter): void {
+export function checkContract(doc: SpecDocument, report: Reporter): void {
   metaAjv ??= createAjv();
   const ajv = metaAjv;
-  for (const doc of index.documents) {
-    if (doc.kind !== 'DataContract') continue;
+  {
     const schema = doc.spec.schema as Record<string, unknown>;
     const withDialect = schema.$schema === undefined ? { ...schema, $schema: 'https://json-schema.org/draft/2020-12/schema' } : schema;
     let valid: boolean;
@@ -24,7 +23,7 @@ export function checkContracts(index: EstateIndex, report: Reporter): void {
     } catch {
       report.add(doc, 'contract-schema-invalid', ['spec', 'schema', '$schema'], `the contract's schema declares an unsupported dialect ${JSON.stringify(schema.$schema)}`,
         'Omit `$schema` or write `https://json-schema.org/draft/2020-12/schema`: contracts are JSON Schema 2020-12.');
-      continue;
+      return;
     }
     if (!valid) {
       const first = ajv.errors?.[0];
@@ -32,7 +31,7 @@ export function checkContracts(index: EstateIndex, report: Reporter): void {
       report.add(doc, 'contract-schema-invalid', ['spec', 'schema', ...where],
         `the contract's schema is not a valid JSON Schema: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'rejected by the meta-schema'}`,
         'Fix the schema (draft 2020-12); `interlace schema` publishes the JSON Schema meta-schema for editors.');
-      continue;
+      return;
     }
     const examples = (doc.spec.examples ?? []) as unknown[];
     if (examples.length > 0) {
@@ -43,7 +42,7 @@ export function checkContracts(index: EstateIndex, report: Reporter): void {
       } catch (error) {
         report.add(doc, 'contract-schema-invalid', ['spec', 'schema'], `the contract's schema cannot be compiled: ${(error as Error).message}`,
           'Check $ref targets and keywords.');
-        continue;
+        return;
       }
       examples.forEach((example, i) => {
         if (!validate(example)) {

@@ -1,14 +1,14 @@
 import { parse } from '@bufbuild/cel';
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
-import type { EstateIndex, SpecDocument } from './estate-index.ts';
+import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 
 /**
  * Every CEL expression parses. Expressions are parsed into an AST here and later compiled from that
  * AST; their text is never evaluated as host code.
  */
-export function checkExpressions(index: EstateIndex, report: Reporter): void {
-  for (const doc of index.documents) {
+export function checkExpressions(doc: SpecDocument, report: Reporter): void {
+  {
     for (const [path, text] of expressionsOf(doc)) {
       try {
         parse(text);

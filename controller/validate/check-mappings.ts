@@ -1,5 +1,5 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
-import type { EstateIndex } from './estate-index.ts';
+import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 
 const SOURCES = ['from', 'value', 'expr', 'lookup', 'each'] as const;
@@ -8,9 +8,8 @@ const SOURCES = ['from', 'value', 'expr', 'lookup', 'each'] as const;
  * A mapping rule takes its value from exactly one place; `rules` belong to `each`; lookups name a
  * table the mapping defines; a target field is made by one rule only.
  */
-export function checkMappings(index: EstateIndex, report: Reporter): void {
-  for (const doc of index.documents) {
-    if (doc.kind !== 'Mapping') continue;
+export function checkMapping(doc: SpecDocument, report: Reporter): void {
+  {
     const tables = new Set(Object.keys(doc.spec.lookups ?? {}));
     const visit = (rules: Record<string, any>[], at: PathSegment[]) => {
       const targets = new Map<string, number>();

@@ -50,6 +50,12 @@ function toDiagnostic(document: LoadedDocument, error: ErrorObject): Diagnostic 
   const shown = formatPath(path) || '(document)';
   const params = error.params as Record<string, unknown>;
 
+  // A DNS-1123 label is also at most 63 characters: a long name is a bad name, not a range problem.
+  if (error.keyword === 'maxLength' && path.length === 2 && path[0] === 'metadata' && path[1] === 'name') {
+    return { ...base, code: 'invalid-name', path, range: locate(document, path),
+      message: `name ${JSON.stringify(error.data)} is not a DNS-1123 label: it is longer than ${String(params.limit)} characters`,
+      hint: `Shorten it to ${String(params.limit)} characters or fewer.` };
+  }
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);

@@ -1,10 +1,10 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
-import type { SpecDocument, EstateIndex } from './estate-index.ts';
+import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 
 /** Lists whose entries are named must not repeat a name: route targets, API operations, policy rules. */
-export function checkUniqueEntries(index: EstateIndex, report: Reporter): void {
-  for (const doc of index.documents) {
+export function checkUniqueEntries(doc: SpecDocument, report: Reporter): void {
+  {
     if (doc.kind === 'EventRoute') unique(doc, report, ['spec', 'targets'], (t) => t.name, 'target', 'name');
     if (doc.kind === 'Policy') unique(doc, report, ['spec', 'rules'], (r) => r.id, 'rule', 'id');
     if (doc.kind === 'Api') {

@@ -2,12 +2,12 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { compareDiagnostics, formatPath } from '../diagnostics/diagnostic.ts';
 import type { KindName } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
-import { checkContracts } from './check-contracts.ts';
+import { checkContract } from './check-contracts.ts';
 import { checkCycles } from './check-cycles.ts';
 import { checkEnvelope } from './check-envelope.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { identify, identifyLeniently } from './check-identities.ts';
-import { checkMappings } from './check-mappings.ts';
+import { checkMapping } from './check-mappings.ts';
 import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
@@ -24,8 +24,9 @@ export interface ValidationResult {
 }
 
 /**
- * Validates loaded documents: first each on its own (envelope, credentials, schema), then the estate
- * as a whole (identities, references, agreement, cycles, contracts, mappings, expressions). Pure.
+ * Validates loaded documents: first each on its own (envelope, credentials, schema, then the meaning
+ * of a contract, a mapping's rules, expressions, unique entries), then the estate as a whole
+ * (identities, references, agreement, cycles). Pure.
  * A document that fails its schema is left out of the estate checks, so one mistake is reported once.
  */
 export function validateEstate(loaded: readonly LoadedDocument[], cache?: DocumentCheckCache): ValidationResult {
@@ -50,12 +51,8 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   const taken = new Set(identified.documents.map(identityOf));
   const resolvableOnly = identifyLeniently(invalid).filter((doc) => !taken.has(identityOf(doc)));
   const index = new EstateIndex(identified.documents, resolvableOnly);
-  checkUniqueEntries(index, report);
   checkReferences(index, report);
   checkCycles(index, report);
-  checkContracts(index, report);
-  checkMappings(index, report);
-  checkExpressions(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
@@ -72,16 +69,28 @@ export interface DocumentCheck {
 /** Cache of per-document results keyed by the loaded document object (reused while its file is unchanged). */
 export type DocumentCheckCache = WeakMap<LoadedDocument, DocumentCheck>;
 
-/** Envelope, inline credentials and schema: everything that looks at one document alone. */
+/**
+ * Everything that looks at one document alone: envelope, inline credentials, schema, and for a
+ * schema-valid document the meaning checks that need no other document. Cached by `--watch`.
+ */
 export function checkDocument(source: LoadedDocument): DocumentCheck {
   const envelope = checkEnvelope(source);
   if (!envelope.kind) return { diagnostics: envelope.diagnostics };
-  const secrets = new Reporter();
-  const secretPaths = new Set(checkSecrets(source, envelope.kind, secrets).map(formatPath));
-  const schemaProblems = checkSchema(source, envelope.kind).filter((d) => !secretPaths.has(formatPath(d.path)));
+  const kind = envelope.kind;
+  const report = new Reporter();
+  const secretPaths = new Set(checkSecrets(source, kind, report).map(formatPath));
+  const schemaProblems = checkSchema(source, kind).filter((d) => !secretPaths.has(formatPath(d.path)));
+  if (schemaProblems.length === 0) {
+    const value = source.value as { metadata: { name: string }; spec: Record<string, any> };
+    const doc: SpecDocument = { source, kind, name: value.metadata.name, spec: value.spec };
+    if (kind === 'DataContract') checkContract(doc, report);
+    if (kind === 'Mapping') checkMapping(doc, report);
+    checkExpressions(doc, report);
+    checkUniqueEntries(doc, report);
+  }
   return {
-    kind: envelope.kind,
-    validKind: schemaProblems.length === 0 ? envelope.kind : undefined,
-    diagnostics: [...envelope.diagnostics, ...secrets.diagnostics, ...schemaProblems],
+    kind,
+    validKind: schemaProblems.length === 0 ? kind : undefined,
+    diagnostics: [...envelope.diagnostics, ...report.diagnostics, ...schemaProblems],
   };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { anyKindSchema, KIND_NAMES, kindSchema, schemaFileName } from '../../kinds/registry.ts';
 import { EXIT_CLEAN, UsageError } from '../exit-codes.ts';
@@ -25,11 +25,11 @@ export function runSchema(argv: string[], context: CommandContext): number {
     return EXIT_CLEAN;
   }
   if (values.out !== undefined) {
-    const out = values.out;
+    const out = resolve(context.cwd, values.out);
     mkdirSync(out, { recursive: true });
     for (const kind of KIND_NAMES) writeFileSync(join(out, schemaFileName(kind)), JSON.stringify(kindSchema(kind), null, 2) + '\n');
     writeFileSync(join(out, 'interlace.schema.json'), JSON.stringify(anyKindSchema(), null, 2) + '\n');
-    context.stderr(`wrote ${KIND_NAMES.length + 1} schemas to ${out}\n`);
+    context.stderr(`wrote ${KIND_NAMES.length + 1} schemas to ${values.out}\n`);
     return EXIT_CLEAN;
   }
   context.stdout(JSON.stringify(bundledAnyKindSchema(), null, 2) + '\n');
