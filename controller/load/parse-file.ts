@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document, Node, YAMLError } from 'yaml';
 import type { Diagnostic, Range } from '../diagnostics/diagnostic.ts';
 import { FILE_START } from '../diagnostics/diagnostic.ts';
@@ -11,6 +11,13 @@ export const MAX_DEPTH = 100;
 export const MAX_ALIAS_COUNT = 100;
 /** Keys that could reach Object.prototype in some consumer; rejected everywhere in a spec. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys, values and list items allowed per file. yaml's syntax tree takes about 1 KB per node, so a
+ * 2 MB file of `[x,x,x,...]` (well under the file size limit) would need over 1 GB; this bounds it.
+ */
+export const MAX_TOKENS = 200_000;
+/** Lexer tokens that carry no node: layout, comments and document markers. */
+const LAYOUT_TOKENS = new Set(['byte-order-mark', 'doc-mode', 'space', 'newline', 'comment', 'directive-line', 'directive', 'doc-start', 'doc-end']);
 
 export interface ParseResult {
   documents: LoadedDocument[];
@@ -27,7 +34,15 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   const documents: LoadedDocument[] = [];
   // logLevel 'error': yaml would otherwise print its own warnings (a collection used as a key) to the
   // process's stderr, outside the diagnostic stream; the schema check reports such keys anyway.
-  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
+  if (exceedsTokenBudget(file.text)) {
+    diagnostics.push({ code: 'file-too-large', severity: 'error', file: file.path, range: FILE_START, path: [],
+      message: `file holds more than ${MAX_TOKENS.toLocaleString('en-US')} YAML keys, values and list items; it was not parsed`,
+      hint: 'Split it into smaller files (one document per file is the convention); no spec needs this many values.' });
+    return { documents, diagnostics };
+  }
+  // uniqueKeys is off because yaml compares each key with every earlier one (66,000 keys take 20 s);
+  // checkStructure finds duplicates with one set per mapping instead.
+  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
   const docs = Array.isArray(parsed) ? parsed : [];
   const rangeOf = (start: number, end: number): Range => ({
     start: toPosition(lineCounter, start),
@@ -41,8 +56,18 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   }
 
   docs.forEach((doc, index) => {
+    const tooDeep = (node: Node): Diagnostic => {
+      const [start, end] = node.range ?? [0, 0];
+      return { code: 'yaml-too-deep', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+        message: `nesting is deeper than ${MAX_DEPTH} levels`, hint: 'Flatten the structure; no spec kind needs this depth.' };
+    };
     const errors = firstOfEachCode(doc.errors);
-    for (const error of errors) diagnostics.push(yamlErrorDiagnostic(file.path, error, rangeOf));
+    for (const error of errors) {
+      // yaml reports where its stack ran out, which varies with the caller's stack; the tree it built up
+      // to there holds the first node past the limit, a position that is the same on every run.
+      const deep = error.code === 'RESOURCE_EXHAUSTION' && doc.contents ? checkStructure(doc.contents as Node, doc) : undefined;
+      diagnostics.push(deep?.kind === 'depth' ? tooDeep(deep.node) : yamlErrorDiagnostic(file.path, error, rangeOf));
+    }
     for (const warning of firstOfEachCode(doc.warnings)) {
       diagnostics.push({ ...yamlErrorDiagnostic(file.path, warning, rangeOf), code: 'yaml-warning', severity: 'warning' });
     }
@@ -69,8 +94,11 @@ export function parseSpecFile(file: SourceFile): ParseResult {
     if (structural) {
       const [start, end] = structural.node.range ?? [0, 0];
       if (structural.kind === 'depth') {
-        diagnostics.push({ code: 'yaml-too-deep', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
-          message: `nesting is deeper than ${MAX_DEPTH} levels`, hint: 'Flatten the structure; no spec kind needs this depth.' });
+        diagnostics.push(tooDeep(structural.node));
+      } else if (structural.kind === 'duplicate-key') {
+        diagnostics.push({ code: 'yaml-duplicate-key', severity: 'error', file: file.path, range: rangeOf(start, end), path: structural.path,
+          message: `duplicate key "${structural.key}" in a mapping`,
+          hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.' });
       } else {
         diagnostics.push({ code: 'unsafe-key', severity: 'error', file: file.path, range: rangeOf(start, end), path: structural.path,
           message: `key "${structural.key}" is not allowed anywhere in a spec`,
@@ -93,6 +121,20 @@ export function parseSpecFile(file: SourceFile): ParseResult {
     documents.push({ file: file.path, index, yaml: doc as Document.Parsed, lineCounter, value: value as Record<string, unknown> });
   });
   return { documents, diagnostics };
+}
+
+/**
+ * Counts tokens with yaml's streaming lexer, which keeps nothing, before the parser builds a tree.
+ * Every counted token is at least one character, so shorter texts skip the pass.
+ */
+function exceedsTokenBudget(text: string): boolean {
+  if (text.length <= MAX_TOKENS) return false;
+  let count = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type !== null && !LAYOUT_TOKENS.has(type) && ++count > MAX_TOKENS) return true;
+  }
+  return false;
 }
 
 /**
@@ -150,9 +192,9 @@ function hintForYamlError(code: string): string {
 
 type StructureProblem =
   | { kind: 'depth'; node: Node }
-  | { kind: 'unsafe-key'; node: Node; key: string; path: (string | number)[] };
+  | { kind: 'unsafe-key' | 'duplicate-key'; node: Node; key: string; path: (string | number)[] };
 
-/** One iterative pass over the tree: too deep, or a reserved key. Iterative so depth cannot overflow the stack. */
+/** One iterative pass over the tree: too deep, a reserved key, or a repeated key. Iterative so depth cannot overflow the stack. */
 function checkStructure(root: Node, doc: Document): StructureProblem | undefined {
   // Entries link to their parent instead of copying paths: the path is only built for a finding.
   interface Entry { node: Node; depth: number; parent?: Entry; segment?: string | number }
@@ -177,6 +219,7 @@ function checkStructure(root: Node, doc: Document): StructureProblem | undefined
     const { node, depth } = entry;
     if (depth > MAX_DEPTH) return { kind: 'depth', node };
     if (isMap(node)) {
+      const seen = new Set<string>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = pair.key as Node | null;
@@ -184,6 +227,9 @@ function checkStructure(root: Node, doc: Document): StructureProblem | undefined
         const keyNode = isAlias(key) ? (key.resolve(doc) as Node | undefined) : key;
         const keyText = isScalar(keyNode) ? String(keyNode.value) : undefined;
         if (keyText !== undefined && UNSAFE_KEYS.has(keyText)) return { kind: 'unsafe-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
+        // Compared as the text they become in the data, so `1:` and `"1":` are one key too.
+        if (keyText !== undefined && seen.has(keyText)) return { kind: 'duplicate-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
+        if (keyText !== undefined) seen.add(keyText);
         const value = expand(pair.value as Node | null);
         if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, parent: entry, segment: keyText ?? '?' });
       }

@@ -6,6 +6,16 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
  */
 export function decodeSpecBytes(path: string, bytes: Uint8Array): { text?: string; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  // UTF-16 text is full of NUL bytes; name its encoding rather than calling it binary.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    diagnostics.push({
+      code: 'file-encoding', severity: 'error', file: path, path: [],
+      range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+      message: `file is UTF-16 (${bytes[0] === 0xff ? 'little' : 'big'}-endian, by its byte-order mark), not UTF-8`,
+      hint: 'Save the file as UTF-8 without BOM (for example `iconv -f utf-16 -t utf-8`).',
+    });
+    return { diagnostics };
+  }
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
     const at = positionOfByte(bytes, nul);

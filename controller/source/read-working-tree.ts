@@ -96,6 +96,9 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
         walk(absolute, real, rootReal, new Set([...ancestors, real]));
       } else if (isFile && SPEC_FILE.test(entry)) {
         readOne(absolute, real);
+      } else if (SPEC_FILE.test(entry)) {
+        // A pipe, socket or device named like a spec: reading it could block forever, skipping it silently would hide it.
+        fileProblem(absolute, 'file-unreadable', 'not a regular file (a pipe, socket or device); it was not read', 'Replace it with a regular file.');
       }
     }
   };
@@ -141,7 +144,10 @@ export function readSpecFile(real: string, shown: string, maxFileBytes = DEFAULT
     ({ diagnostics: [{ code, severity: 'error', file: shown, range: FILE_START, path: [], message, hint }] });
   let size: number;
   try {
-    size = statSync(real).size;
+    const stat = statSync(real);
+    // A pipe or device given by path (`validate /dev/zero`) reports size 0 and would be read forever.
+    if (!stat.isFile()) return problem('file-unreadable', 'not a regular file (a pipe, socket or device); it was not read', 'Pass a regular file or a folder.');
+    size = stat.size;
   } catch (error) {
     return problem('file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
   }
