@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from './command.ts';
-import { runSchema } from './commands/schema.ts';
-import { runValidate } from './commands/validate.ts';
 import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from './exit-codes.ts';
 
 const HELP = `interlace — integration-as-code for distributors
@@ -10,12 +8,24 @@ Usage: interlace <command> [options]
 
 Commands:
   validate [paths...]   load and validate specs; file:line:col diagnostics (text, json, sarif, github)
+  check [paths...]      validate, enforce policies and find breaking changes against --base <git-ref>
+  impact <name@major>   what depends on a contract, API or route, and whose it is
   schema                publish the JSON Schemas of the spec kinds for editors
+  generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
+  test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
 
 type Command = (argv: string[], context: CommandContext) => number | Promise<number>;
-const COMMANDS: Record<string, Command> = { validate: runValidate, schema: runSchema };
+// Commands load on first use: `validate` should not pay for git, CEL planning or code generation.
+const COMMANDS: Record<string, Command> = {
+  validate: async (argv, context) => (await import('./commands/validate.ts')).runValidate(argv, context),
+  check: async (argv, context) => (await import('./commands/check.ts')).runCheck(argv, context),
+  impact: async (argv, context) => (await import('./commands/impact.ts')).runImpact(argv, context),
+  schema: async (argv, context) => (await import('./commands/schema.ts')).runSchema(argv, context),
+  generate: async (argv, context) => (await import('./commands/generate.ts')).runGenerate(argv, context),
+  test: async (argv, context) => (await import('./commands/test.ts')).runTest(argv, context),
+};
 
 /** Runs the CLI and returns its exit code; never throws. */
 export async function main(argv: string[], context: CommandContext = defaultContext()): Promise<number> {

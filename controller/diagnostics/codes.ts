@@ -63,6 +63,39 @@ export const CODES = {
   'mapping-rule-invalid': { severity: 'error', title: 'A mapping rule must have exactly one source (from, value, expr, lookup or each).' },
   'lookup-unresolved': { severity: 'error', title: 'A mapping rule uses a lookup table the mapping does not define.' },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
+
+  // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery
+  'semver': { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },
+  'version-bump': { severity: 'error', title: 'A changed document bumps its version: minor for additive, patch for documentation.' },
+  'breaking-change-needs-major': { severity: 'error', title: 'A breaking change needs a new major version (a new document name@N+1).' },
+  'removal-needs-sunset': { severity: 'error', title: 'A contract or API major is removed only after deprecation and its sunset.' },
+  'sunset-never-earlier': { severity: 'error', title: 'A sunset date is never moved earlier.' },
+  'deprecation-needs-sunset': { severity: 'error', title: 'A deprecation names a successor and a sunset far enough away.' },
+  'owner-required': { severity: 'error', title: 'Every document names its owner.' },
+  'auth-required': { severity: 'error', title: 'Every API requires authentication.' },
+  'rate-limit-required': { severity: 'error', title: 'APIs have a per-client rate limit; systems a rate or concurrency budget.' },
+  'pii-classified': { severity: 'error', title: 'Fields holding personal data are classified pii.' },
+  'classified-data-flow': { severity: 'error', title: 'Classified data flows only to systems allowed to hold it; mappings keep classification.' },
+  'credentials-by-secret-ref': { severity: 'error', title: 'Systems and APIs declare their auth, with credentials by secret reference.' },
+  'route-delivery-bounded': { severity: 'error', title: 'Every route target has a timeout, bounded retries and a dead letter.' },
+  'mapping-required-fields': { severity: 'error', title: 'A mapping fills every required field of its target contract.' },
+  'naming-convention': { severity: 'warning', title: 'Names, topics and operation ids follow the estate\'s conventions.' },
+  'policy-unknown-rule': { severity: 'error', title: 'A Policy configures a rule that does not exist.' },
+  'policy-rule-conflict': { severity: 'error', title: 'A custom rule reuses the id of a built-in rule.' },
+  'policy-rule-error': { severity: 'error', title: 'A custom rule\'s CEL expression fails on a document.' },
+  'waiver-expired': { severity: 'error', title: 'A waiver is past its expiry date.' },
+  'waiver-unused': { severity: 'warning', title: 'A waiver matches no finding.' },
+  'base-invalid': { severity: 'warning', title: 'The base revision has invalid documents; they are compared as if new.' },
+
+  // Generation and mapping tests (generate and test commands): docs/generate.md
+  'mapping-field-unknown': { severity: 'error', title: 'A mapping rule names a source or target field its contract does not declare.' },
+  'mapping-type-error': { severity: 'error', title: 'A mapping rule makes a value whose type does not fit the target field (found by type-checking the generated code).' },
+  'mapping-target-unmapped': { severity: 'error', title: 'A required field of the target contract has no mapping rule.' },
+  'mapping-unsupported': { severity: 'error', title: 'A mapping uses an expression, conversion or option the compiler does not support.' },
+  'generated-stale': { severity: 'error', title: 'A generated file is missing or differs from what the specs generate (`interlace generate --check`).' },
+  'mapping-test-failed': { severity: 'error', title: 'A mapping test produced output that differs from its expected output.' },
+  'mapping-test-fixture': { severity: 'error', title: 'A mapping test fixture cannot be read, parsed or pointed into.' },
+  'x12-syntax': { severity: 'error', title: 'An X12 EDI fixture is malformed (envelope, delimiters, segment structure).' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -35,6 +35,8 @@ export interface Diagnostic {
   path: PathSegment[];
   /** What to do about it. */
   hint?: string;
+  /** Stable id of the finding when the stage that made it knows better than file + path (governance uses the document identity). */
+  fingerprint?: string;
 }
 
 export const FILE_START: Range = { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };

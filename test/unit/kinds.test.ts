@@ -6,7 +6,7 @@ import { KIND_NAMES, kindSchema } from '../../controller/kinds/registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempTree } from '../helpers/temp-tree.ts';
 import { CODES } from '../../controller/diagnostics/codes.ts';
-import { renderDiagnosticsDoc, renderSpecReference } from '../../scripts/render-docs.ts';
+import { renderDiagnosticsDoc, renderRulesDoc, renderSpecReference } from '../../scripts/render-docs.ts';
 
 describe('spec kinds', () => {
   it('the committed TypeScript types match the schemas (run `npm run generate:kind-types` when this fails)', async () => {
@@ -61,5 +61,6 @@ describe('spec kinds', () => {
   it('the generated reference pages are up to date (run `npm run generate:docs` when this fails)', () => {
     expect(readFileSync(new URL('../../docs/diagnostics.md', import.meta.url), 'utf8')).toBe(renderDiagnosticsDoc());
     expect(readFileSync(new URL('../../docs/spec-reference.md', import.meta.url), 'utf8')).toBe(renderSpecReference());
+    expect(readFileSync(new URL('../../docs/rules.md', import.meta.url), 'utf8')).toBe(renderRulesDoc());
   });
 });

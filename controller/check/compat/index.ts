@@ -1,0 +1,9 @@
+/**
+ * Compatibility of JSON Schemas (draft 2020-12) for data contracts: whether one schema can read every
+ * instance valid under another, and Confluent Schema Registry's modes on top. Pure functions.
+ */
+export { findIncompatibilities } from './find-incompatibilities.ts';
+export { checkCompatibility } from './check-compatibility.ts';
+export { classifySchemaChange } from './classify.ts';
+export { CHANGE_IDS } from './explain.ts';
+export type { CompatibilityFinding, CompatibilityMode, FindOptions, Incompatibility } from './types.ts';
