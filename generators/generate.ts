@@ -1,0 +1,201 @@
+import type { Diagnostic, PathSegment } from '../controller/diagnostics/diagnostic.ts';
+import { compareDiagnostics } from '../controller/diagnostics/diagnostic.ts';
+import { locate } from '../controller/diagnostics/locate.ts';
+import type { EstateIndex, SpecDocument } from '../controller/validate/estate-index.ts';
+import { contractFor, contractsOf } from './estate-view.ts';
+import type { ContractEntry } from './estate-view.ts';
+import { compileMapping } from './mappings/compile-mapping.ts';
+import type { CompiledMapping, MappingSpec } from './mappings/compile-mapping.ts';
+import { explainTypeError } from './mappings/messages.ts';
+import type { GenerateProblem } from './mappings/problem.ts';
+import { isWithin, ruleAt } from './mappings/rule-target.ts';
+import { GeneratedProgram } from './mappings/typecheck.ts';
+import { innermostSpan } from './shared/code-builder.ts';
+import { sha256, stableJson } from './shared/hash.ts';
+import { contractDeclarations, typesModule } from './types/generate-types.ts';
+import { validatorModule } from './validators/generate-validators.ts';
+import { surfaceModules } from './surfaces/surfaces.ts';
+import { bundleUnits } from './bundles/units.ts';
+
+/** Bumped when generated output changes shape, so incremental caches from older versions are not reused. */
+export const GENERATOR_VERSION = '1';
+
+export interface GenerateInput {
+  /** Documents that passed validation. */
+  documents: readonly SpecDocument[];
+  index: EstateIndex;
+  /** runtime/mapping-support/*.ts by file name (see readSupportSources). */
+  support: ReadonlyMap<string, string>;
+  /** Also type-check and emit bundles (default true); `interlace test` only needs the mappings. */
+  bundles?: boolean;
+}
+
+/** What one generated mapping is, for `interlace test` and the bundles. */
+export interface MappingUnit {
+  doc: SpecDocument;
+  compiled: CompiledMapping;
+  path: string;
+  source: ContractEntry;
+  target: ContractEntry;
+  /** False when the mapping has errors; its tests are not run. */
+  ok: boolean;
+}
+
+export interface GenerateResult {
+  /** Output path (relative to --out) → content. */
+  files: Map<string, string>;
+  diagnostics: Diagnostic[];
+  contracts: ContractEntry[];
+  mappings: MappingUnit[];
+  /** Mapping names compiled and type-checked in this run (the rest came from the cache). */
+  rebuilt: string[];
+}
+
+interface MappingCacheEntry {
+  key: string;
+  compiled: CompiledMapping;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The generate stage: specs → types, validators, typed mappings, typed surfaces and bundles, plus
+ * Diagnostics positioned in the YAML. Deterministic (same input, byte-identical files) and free of
+ * I/O. A Generator remembers what it built, so a second run rebuilds and re-checks only mappings
+ * whose inputs changed.
+ */
+export class Generator {
+  private readonly declarations = new Map<string, { key: string; text: string }>();
+  private readonly validators = new Map<string, { key: string; text: string; error?: string }>();
+  private readonly mappingCache = new Map<string, MappingCacheEntry>();
+  private readonly program = new GeneratedProgram();
+
+  async generate(input: GenerateInput): Promise<GenerateResult> {
+    const diagnostics: Diagnostic[] = [];
+    const files = new Map<string, string>();
+    const contracts = contractsOf(input.documents);
+
+    for (const [name, text] of input.support) files.set(`support/${name}`, text);
+
+    // Types: one shared module; each contract's declarations are cached by its content.
+    const declarations = new Map<string, string>();
+    await Promise.all(contracts.map(async (contract) => {
+      const key = sha256(stableJson([GENERATOR_VERSION, contract.name, contract.major, contract.version, contract.description, contract.schema]));
+      let cached = this.declarations.get(contract.typeName);
+      if (!cached || cached.key !== key) {
+        cached = { key, text: await contractDeclarations(contract) };
+        this.declarations.set(contract.typeName, cached);
+      }
+      declarations.set(contract.typeName, cached.text);
+    }));
+    files.set('types.ts', typesModule(declarations));
+
+    for (const contract of contracts) {
+      const key = sha256(stableJson([GENERATOR_VERSION, contract.name, contract.major, contract.schema]));
+      let cached = this.validators.get(contract.typeName);
+      if (!cached || cached.key !== key) {
+        const result = validatorModule(contract);
+        cached = result.ok ? { key, text: result.text } : { key, text: '', error: result.message };
+        this.validators.set(contract.typeName, cached);
+      }
+      if (cached.error) {
+        diagnostics.push(at(contract.doc, ['spec', 'schema'], 'contract-schema-invalid', `cannot generate a validator: ${cached.error}`, 'Fix the schema; `interlace validate` shows where.'));
+      } else {
+        files.set(contract.validatorPath, cached.text);
+      }
+    }
+
+    // Mappings: compile, then type-check together with the types and the runtime support.
+    const units: MappingUnit[] = [];
+    const rebuilt: string[] = [];
+    const typesText = files.get('types.ts')!;
+    const pending: { unit: MappingUnit; key: string; local: Diagnostic[] }[] = [];
+    const mappingDocs = input.documents.filter((d) => d.kind === 'Mapping').sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const doc of mappingDocs) {
+      const source = contractFor(input.index, contracts, doc.spec.from);
+      const target = contractFor(input.index, contracts, doc.spec.to);
+      if (!source || !target) continue;
+      const key = sha256(stableJson([GENERATOR_VERSION, doc.name, doc.spec.unwrap, doc.spec.rules, doc.spec.lookups, source.reference, source.schema, target.reference, target.schema, declarations.get(source.typeName), declarations.get(target.typeName)]));
+      const path = `mappings/${doc.name}.ts`;
+      const cached = this.mappingCache.get(doc.name);
+      if (cached && cached.key === key) {
+        diagnostics.push(...cached.diagnostics);
+        files.set(path, cached.compiled.text);
+        units.push({ doc, compiled: cached.compiled, path, source, target, ok: !cached.diagnostics.some((d) => d.severity === 'error') });
+        continue;
+      }
+      rebuilt.push(doc.name);
+      const compiled = compileMapping({
+        name: doc.name, spec: doc.spec as MappingSpec,
+        source: { reference: source.reference, typeName: source.typeName, schema: source.schema },
+        target: { reference: target.reference, typeName: target.typeName, schema: target.schema },
+      });
+      files.set(path, compiled.text);
+      const local = compiled.problems.map((p) => problemDiagnostic(doc, p));
+      const unit: MappingUnit = { doc, compiled, path, source, target, ok: true };
+      units.push(unit);
+      pending.push({ unit, key, local });
+    }
+
+    if (pending.length > 0) {
+      const programFiles = new Map<string, string>([['types.ts', typesText]]);
+      for (const [name, text] of input.support) programFiles.set(`support/${name}`, text);
+      for (const unit of units) programFiles.set(unit.path, unit.compiled.text);
+      this.program.update(programFiles);
+      const errors = this.program.check(pending.map((p) => p.unit.path));
+      for (const { unit, key, local } of pending) {
+        const typeDiagnostics = errors.filter((e) => e.file === unit.path).map((e) => typeErrorDiagnostic(unit, e)).filter((d): d is Diagnostic => d !== undefined);
+        const all = dedupe([...local, ...typeDiagnostics]);
+        this.mappingCache.set(unit.doc.name, { key, compiled: unit.compiled, diagnostics: all });
+        unit.ok = !all.some((d) => d.severity === 'error');
+        diagnostics.push(...all);
+      }
+    }
+    for (const name of [...this.mappingCache.keys()]) if (!units.some((u) => u.doc.name === name)) this.mappingCache.delete(name);
+
+    if (input.bundles !== false) {
+      const surfaces = surfaceModules(input.documents, input.index, contracts, units);
+      for (const [path, text] of surfaces.files) files.set(path, text);
+      diagnostics.push(...surfaces.diagnostics);
+      for (const [path, text] of bundleUnits(input.documents, contracts, units, files, surfaces.units)) files.set(path, text);
+    }
+
+    return { files: sortedMap(files), diagnostics: diagnostics.sort(compareDiagnostics), contracts, mappings: units, rebuilt };
+  }
+}
+
+/** One-shot generation (no cache kept). */
+export function generate(input: GenerateInput): Promise<GenerateResult> {
+  return new Generator().generate(input);
+}
+
+function sortedMap(files: Map<string, string>): Map<string, string> {
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function at(doc: SpecDocument, path: PathSegment[], code: string, message: string, hint: string, options: { key?: boolean; severity?: 'error' | 'warning' } = {}): Diagnostic {
+  return { code, severity: options.severity ?? 'error', message, hint, file: doc.source.file, path, range: locate(doc.source, path, { key: options.key }) };
+}
+
+function problemDiagnostic(doc: SpecDocument, problem: GenerateProblem): Diagnostic {
+  return at(doc, problem.path, problem.code, problem.message, problem.hint, { key: problem.key, severity: problem.severity });
+}
+
+/** A type error in a generated mapping, moved to the rule whose code caused it. */
+function typeErrorDiagnostic(unit: MappingUnit, error: { start: number; code: number; message: string; length: number; file: string }): Diagnostic | undefined {
+  const span = innermostSpan(unit.compiled.spans, error.start);
+  const path = span?.tag ?? ['spec', 'rules'];
+  // A rule with a problem found before type checking already has a diagnostic; its type errors are echoes.
+  if (unit.compiled.problemPaths.some((p) => isWithin(path, p) || isWithin(p, path))) return undefined;
+  const rule = ruleAt(unit.doc.spec, path);
+  const snippet = error.length > 0 && error.length < 200 ? unit.compiled.text.slice(error.start, error.start + error.length) : undefined;
+  const explained = explainTypeError(error, rule?.target ?? unit.doc.name, unit.target.typeName, snippet);
+  return at(unit.doc, path, 'mapping-type-error', explained.message, explained.hint);
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code}\u0000${d.message}\u0000${d.path.join('\u0000')}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}

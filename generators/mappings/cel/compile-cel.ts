@@ -1,0 +1,325 @@
+import { parse } from '@bufbuild/cel';
+import { jsonLiteral, propertyAccess, isUnsafePropertyName } from '../../shared/naming.ts';
+import type { CelExpr, CelParsed } from './cel-ast.ts';
+import { recognizeMacro } from './macros.ts';
+
+/**
+ * Compiles a CEL expression to a TypeScript expression, from the parsed AST — never from the text.
+ * The supported subset (docs/mapping-expressions.md):
+ *
+ * - literals: strings, numbers (ints within ±2^53), booleans, null, lists, maps with string keys
+ * - names: the variables in scope (`source`, and `item` inside `each`) and macro variables
+ * - field access `a.b`, `a["b"]`, index `a[0]`; `has(a.b)`
+ * - operators `! - * / % + == != < <= > >= && || ?: in`
+ * - functions `size`, `int`, `double`, `string`, `dyn`; methods `startsWith`, `endsWith`,
+ *   `contains`, `matches` (constant pattern), `lowerAscii`, `upperAscii`, `trim`, `size`
+ * - macros `all`, `exists`, `exists_one`, `map` (2 and 3 arguments), `filter`
+ *
+ * Numbers follow JavaScript semantics (one number type, `/` is not integer division). Anything else
+ * (bytes, timestamps, message literals, optional syntax, two-variable comprehensions) is refused with
+ * a position, so the type checker and the runtime only ever see the subset.
+ */
+
+/** Runtime helpers a compiled expression may call; the mapping module imports the ones it uses. */
+export type SupportHelper = 'size' | 'eq' | 'isIn' | 'toInt' | 'toDouble' | 'toText';
+
+export interface CelContext {
+  /** CEL variable name → TypeScript identifier holding it. */
+  variables: ReadonlyMap<string, string>;
+  /** Records a helper as used and returns the name to call it by. */
+  helper(name: SupportHelper): string;
+  /** Declares a module-level constant (a compiled regular expression) and returns its name. */
+  hoist(initializer: string): string;
+}
+
+export interface CelProblem {
+  message: string;
+  /** Offset in the expression text. */
+  offset: number;
+}
+
+export type CelResult = { ok: true; code: string } | { ok: false; problems: CelProblem[] };
+
+class Refused extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(message);
+    this.offset = offset;
+  }
+}
+
+const BINARY: Record<string, string> = {
+  '_&&_': '&&', '_||_': '||', '_<_': '<', '_<=_': '<=', '_>_': '>', '_>=_': '>=',
+  '_+_': '+', '_-_': '-', '_*_': '*', '_/_': '/', '_%_': '%',
+};
+
+const MAX_DEPTH = 64;
+
+/** Parses and compiles one expression. */
+export function compileCel(text: string, context: CelContext): CelResult {
+  let parsed: CelParsed;
+  try {
+    parsed = parse(text) as unknown as CelParsed;
+  } catch (error) {
+    const e = error as { rawMessage?: string; message: string; location?: { start?: { offset: number } } };
+    return { ok: false, problems: [{ message: `does not parse: ${e.rawMessage ?? e.message}`, offset: e.location?.start?.offset ?? 0 }] };
+  }
+  const positions = parsed.sourceInfo?.positions ?? {};
+  const offsetOf = (expr: CelExpr | undefined) => (expr ? positions[String(expr.id)] ?? 0 : 0);
+  try {
+    if (!parsed.expr) throw new Refused('is empty', 0);
+    return { ok: true, code: new Compiler(context, offsetOf).compile(parsed.expr, new Map(context.variables), 0) };
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, problems: [{ message: error.message, offset: error.offset }] };
+    throw error;
+  }
+}
+
+class Compiler {
+  private readonly context: CelContext;
+  private readonly offsetOf: (expr: CelExpr | undefined) => number;
+
+  constructor(context: CelContext, offsetOf: (expr: CelExpr | undefined) => number) {
+    this.context = context;
+    this.offsetOf = offsetOf;
+  }
+
+  compile(expr: CelExpr, scope: Map<string, string>, depth: number): string {
+    if (depth > MAX_DEPTH) throw new Refused(`is nested deeper than ${MAX_DEPTH} levels`, this.offsetOf(expr));
+    const sub = (e: CelExpr | undefined, s = scope) => {
+      if (!e) throw new Refused('is incomplete', this.offsetOf(expr));
+      return this.compile(e, s, depth + 1);
+    };
+    const kind = expr.exprKind;
+    switch (kind.case) {
+      case 'constExpr':
+        return this.constant(expr, kind.value.constantKind);
+      case 'identExpr': {
+        const name = scope.get(kind.value.name);
+        if (name === undefined) {
+          const known = [...scope.keys()].map((n) => `\`${n}\``).join(', ');
+          throw new Refused(`unknown name \`${kind.value.name}\`; expressions here can use ${known}`, this.offsetOf(expr));
+        }
+        return name;
+      }
+      case 'selectExpr': {
+        const field = kind.value.field;
+        if (isUnsafePropertyName(field)) throw new Refused(`field name "${field}" is reserved: it would reach the object's prototype`, this.offsetOf(expr));
+        const operand = wrapNumber(sub(kind.value.operand));
+        // has(a.b) is presence, not truthiness; `!== undefined` also lets TypeScript narrow `a.b`.
+        if (kind.value.testOnly) return `(${operand}${propertyAccess(field, false)} !== undefined)`;
+        return `${operand}${propertyAccess(field, false)}`;
+      }
+      case 'listExpr':
+        if (kind.value.optionalIndices.length > 0) throw new Refused('optional list elements (`?x`) are not supported', this.offsetOf(expr));
+        return `[${kind.value.elements.map((e) => sub(e)).join(', ')}]`;
+      case 'structExpr': {
+        if (kind.value.messageName !== '') throw new Refused(`message literals (\`${kind.value.messageName}{...}\`) are not supported; write a map literal \`{"key": value}\``, this.offsetOf(expr));
+        const entries = kind.value.entries.map((entry) => {
+          if (entry.optionalEntry) throw new Refused('optional map entries (`?key: value`) are not supported', this.offsetOf(expr));
+          if (entry.keyKind.case !== 'mapKey') throw new Refused('map keys must be string literals', this.offsetOf(expr));
+          const key = entry.keyKind.value;
+          if (key.exprKind.case !== 'constExpr' || key.exprKind.value.constantKind.case !== 'stringValue') {
+            throw new Refused('map keys must be string literals', this.offsetOf(key));
+          }
+          const name = String(key.exprKind.value.constantKind.value);
+          if (isUnsafePropertyName(name)) throw new Refused(`map key "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(key));
+          // A computed key defines an own property whatever its text; a literal `__proto__:` would not.
+          return `[${jsonLiteral(name)}]: ${sub(entry.value)}`;
+        });
+        // Parenthesized so that it stays an object literal at the start of an arrow function body.
+        return `({ ${entries.join(', ')} })`;
+      }
+      case 'comprehensionExpr':
+        return this.comprehension(expr, scope, depth);
+      case 'callExpr':
+        return this.call(expr, kind.value, scope, depth);
+      default:
+        throw new Refused('is not a supported expression', this.offsetOf(expr));
+    }
+  }
+
+  private constant(expr: CelExpr, constant: { case: string | undefined; value?: unknown }): string {
+    switch (constant.case) {
+      case 'stringValue':
+        return jsonLiteral(String(constant.value));
+      case 'boolValue':
+        return constant.value ? 'true' : 'false';
+      case 'nullValue':
+        return 'null';
+      case 'doubleValue': {
+        const n = Number(constant.value);
+        if (!Number.isFinite(n)) throw new Refused('number literal is not finite', this.offsetOf(expr));
+        return n < 0 || Object.is(n, -0) ? `(${n})` : String(n);
+      }
+      case 'int64Value':
+      case 'uint64Value': {
+        const n = BigInt(constant.value as bigint);
+        if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
+          throw new Refused(`integer ${n} is outside ±2^53, where JavaScript numbers are exact`, this.offsetOf(expr));
+        }
+        return n < 0n ? `(${n})` : String(n);
+      }
+      case 'bytesValue':
+        throw new Refused('bytes literals are not supported', this.offsetOf(expr));
+      default:
+        throw new Refused(`${constant.case ?? 'this'} literals are not supported`, this.offsetOf(expr));
+    }
+  }
+
+  private comprehension(expr: CelExpr, scope: Map<string, string>, depth: number): string {
+    if (expr.exprKind.case !== 'comprehensionExpr') throw new Error('unreachable');
+    const macro = recognizeMacro(expr.exprKind.value);
+    if (!macro) throw new Refused('this comprehension is not supported; use all, exists, exists_one, map or filter with one variable', this.offsetOf(expr));
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(macro.variable)) throw new Refused(`\`${macro.variable}\` is not a valid variable name`, this.offsetOf(expr));
+    const range = this.compile(macro.range, scope, depth + 1);
+    // Macro variables get a prefix so no CEL name can shadow a helper, `source`, or a JavaScript global.
+    const local = `v_${macro.variable}`;
+    const inner = new Map(scope);
+    inner.set(macro.variable, local);
+    const body = (e: CelExpr) => this.compile(e, inner, depth + 1);
+    switch (macro.kind) {
+      case 'all':
+        return `${range}.every((${local}) => ${body(macro.predicate)})`;
+      case 'exists':
+        return `${range}.some((${local}) => ${body(macro.predicate)})`;
+      case 'exists_one':
+        return `(${range}.filter((${local}) => ${body(macro.predicate)}).length === 1)`;
+      case 'filter':
+        return `${range}.filter((${local}) => ${body(macro.predicate)})`;
+      case 'map':
+        return macro.predicate
+          ? `${range}.filter((${local}) => ${body(macro.predicate)}).map((${local}) => ${body(macro.transform)})`
+          : `${range}.map((${local}) => ${body(macro.transform)})`;
+    }
+  }
+
+  private call(expr: CelExpr, call: { target?: CelExpr; function: string; args: CelExpr[] }, scope: Map<string, string>, depth: number): string {
+    const at = this.offsetOf(expr);
+    const sub = (e: CelExpr | undefined) => {
+      if (!e) throw new Refused('is incomplete', at);
+      return this.compile(e, scope, depth + 1);
+    };
+    const args = call.args;
+    const arity = (n: number) => {
+      if (args.length !== n) throw new Refused(`${call.function.replace(/_/g, '')} takes ${n} argument${n === 1 ? '' : 's'}`, at);
+    };
+    if (call.target) {
+      const target = sub(call.target);
+      const method = call.function;
+      const receiver = wrapNumber(target);
+      switch (method) {
+        case 'startsWith':
+        case 'endsWith':
+          arity(1);
+          return `${receiver}.${method}(${sub(args[0])})`;
+        case 'contains':
+          arity(1);
+          return `${receiver}.includes(${sub(args[0])})`;
+        case 'matches':
+          arity(1);
+          return `${this.regex(args[0]!)}.test(${receiver})`;
+        case 'lowerAscii':
+          arity(0);
+          return `${receiver}.toLowerCase()`;
+        case 'upperAscii':
+          arity(0);
+          return `${receiver}.toUpperCase()`;
+        case 'trim':
+          arity(0);
+          return `${receiver}.trim()`;
+        case 'size':
+          arity(0);
+          return `${this.context.helper('size')}(${receiver})`;
+        default:
+          throw new Refused(`method \`${method}\` is not supported`, at);
+      }
+    }
+    const op = BINARY[call.function];
+    if (op) {
+      arity(2);
+      return `(${sub(args[0])} ${op} ${sub(args[1])})`;
+    }
+    switch (call.function) {
+      case '_==_':
+      case '_!=_': {
+        arity(2);
+        const negate = call.function === '_!=_';
+        // Scalars compare with ===; lists and maps need structural equality.
+        if (isScalarLiteral(args[0]!) || isScalarLiteral(args[1]!)) return `(${sub(args[0])} ${negate ? '!==' : '==='} ${sub(args[1])})`;
+        return `${negate ? '!' : ''}${this.context.helper('eq')}(${sub(args[0])}, ${sub(args[1])})`;
+      }
+      case '!_':
+        arity(1);
+        return `!${sub(args[0])}`;
+      case '-_':
+        arity(1);
+        return `(-(${sub(args[0])}))`;
+      case '_?_:_':
+        arity(3);
+        return `(${sub(args[0])} ? ${sub(args[1])} : ${sub(args[2])})`;
+      case '_[_]': {
+        arity(2);
+        const index = args[1]!;
+        if (index.exprKind.case === 'constExpr' && index.exprKind.value.constantKind.case === 'stringValue') {
+          const name = String(index.exprKind.value.constantKind.value);
+          if (isUnsafePropertyName(name)) throw new Refused(`field name "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(index));
+          return `${wrapNumber(sub(args[0]))}${propertyAccess(name, false)}`;
+        }
+        if (index.exprKind.case === 'constExpr' && (index.exprKind.value.constantKind.case === 'int64Value' || index.exprKind.value.constantKind.case === 'uint64Value')) {
+          return `${wrapNumber(sub(args[0]))}[${sub(index)}]`;
+        }
+        throw new Refused('an index must be a string or integer literal', this.offsetOf(index));
+      }
+      case '@in':
+        arity(2);
+        return `${this.context.helper('isIn')}(${sub(args[0])}, ${sub(args[1])})`;
+      case 'size':
+        arity(1);
+        return `${this.context.helper('size')}(${sub(args[0])})`;
+      case 'int':
+        arity(1);
+        return `${this.context.helper('toInt')}(${sub(args[0])})`;
+      case 'double':
+        arity(1);
+        return `${this.context.helper('toDouble')}(${sub(args[0])})`;
+      case 'string':
+        arity(1);
+        return `${this.context.helper('toText')}(${sub(args[0])})`;
+      case 'dyn':
+        arity(1);
+        return sub(args[0]);
+      case 'matches':
+        arity(2);
+        return `${this.regex(args[1]!)}.test(${sub(args[0])})`;
+      case '@not_strictly_false':
+        arity(1);
+        return sub(args[0]);
+      default:
+        throw new Refused(`function \`${call.function.replace(/^_|_$/g, '').replace(/_/g, ' ')}\` is not supported`, at);
+    }
+  }
+
+  /** A constant pattern becomes one module-level RegExp, built from a JSON string literal. */
+  private regex(pattern: CelExpr): string {
+    if (pattern.exprKind.case !== 'constExpr' || pattern.exprKind.value.constantKind.case !== 'stringValue') {
+      throw new Refused('matches() needs a constant pattern, so it is compiled once', this.offsetOf(pattern));
+    }
+    const text = String(pattern.exprKind.value.constantKind.value);
+    try {
+      new RegExp(text, 'u');
+    } catch (error) {
+      throw new Refused(`pattern is not a valid regular expression: ${(error as Error).message}`, this.offsetOf(pattern));
+    }
+    return this.context.hoist(`new RegExp(${jsonLiteral(text)}, "u")`);
+  }
+}
+
+function isScalarLiteral(expr: CelExpr): boolean {
+  return expr.exprKind.case === 'constExpr' && ['stringValue', 'boolValue', 'nullValue', 'doubleValue', 'int64Value', 'uint64Value'].includes(expr.exprKind.value.constantKind.case ?? '');
+}
+
+/** `2.x` would read as a number with a fraction; a number literal followed by `.` or `[` is parenthesized. */
+function wrapNumber(code: string): string {
+  return /^[0-9]/.test(code) ? `(${code})` : code;
+}

@@ -1,0 +1,460 @@
+import type { PathSegment } from '../../controller/diagnostics/diagnostic.ts';
+import { didYouMean } from '../../controller/shared/did-you-mean.ts';
+import { BANNER } from '../shared/banner.ts';
+import { CodeBuilder } from '../shared/code-builder.ts';
+import type { Span } from '../shared/code-builder.ts';
+import { formatFieldPath, parseFieldPath } from '../shared/field-path.ts';
+import type { FieldSegment } from '../shared/field-path.ts';
+import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
+import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../shared/schema-walk.ts';
+import type { Schema } from '../shared/schema-walk.ts';
+import { compileCel } from './cel/compile-cel.ts';
+import type { SupportHelper } from './cel/compile-cel.ts';
+import { applyConversions } from './conversions.ts';
+import type { ConvertSpec } from './conversions.ts';
+import type { GenerateProblem } from './problem.ts';
+
+/** A contract major as the mapping compiler sees it. */
+export interface ContractInfo {
+  /** `order@2`, for messages. */
+  reference: string;
+  /** `OrderV2`. */
+  typeName: string;
+  schema: Schema;
+}
+
+export interface MappingInput {
+  name: string;
+  spec: MappingSpec;
+  source: ContractInfo;
+  target: ContractInfo;
+}
+
+/** The parts of a Mapping spec the compiler reads (mapping.schema.json). */
+export interface MappingSpec {
+  unwrap?: string;
+  rules: RuleSpec[];
+  lookups?: Record<string, Record<string, string | number | boolean>>;
+}
+
+export interface RuleSpec {
+  target: string;
+  from?: string;
+  value?: unknown;
+  expr?: string;
+  lookup?: { table: string; from: string; default?: unknown };
+  each?: string;
+  rules?: RuleSpec[];
+  convert?: ConvertSpec;
+  default?: unknown;
+  when?: string;
+}
+
+export interface CompiledMapping {
+  name: string;
+  /** `mapSapOrderToOrder`: typed `(source: SourceV1) => TargetV2`. */
+  functionName: string;
+  /** `mapSapOrderToOrderMessage`: `(message: unknown) => TargetV2`, unwrapping the envelope first. */
+  messageFunctionName: string;
+  /** Module text, importing `../types.ts` and `../support/index.ts`. */
+  text: string;
+  /** Which span of `text` came from which YAML path (for type errors). */
+  spans: Span<PathSegment[]>[];
+  /** YAML paths of rules that already have a problem: type errors inside them are not reported again. */
+  problemPaths: PathSegment[][];
+  problems: GenerateProblem[];
+}
+
+interface Scope {
+  /** TypeScript name of the current source object (`source`, or `item`/`item2` inside `each`). */
+  sourceVar: string;
+  celVars: Map<string, string>;
+  sourceSchemas: Schema[];
+  targetSchemas: Schema[];
+  /** TypeScript type of the object being built (`OrderV2`, `NonNullable<OrderV2["lines"]>[number]`). */
+  targetType: string;
+  /** Target path prefix for messages (`lines[].`). */
+  targetPrefix: string;
+  /** YAML path of the rules list. */
+  rulesPath: PathSegment[];
+  depth: number;
+}
+
+interface TargetNode {
+  /** Rules that make this field, with their YAML paths, in spec order. */
+  rules: { rule: RuleSpec; path: PathSegment[] }[];
+  children: Map<string, TargetNode>;
+  /** Path of the first rule that reaches this node (for positioning). */
+  firstPath: PathSegment[];
+}
+
+const RESERVED_SCOPE = ['source', 'item'];
+
+/**
+ * Compiles one Mapping into a TypeScript module exporting a typed function. Pure. Every field name
+ * becomes a validated identifier or a JSON string literal, every constant a JSON literal, every
+ * expression a compiled CEL AST — no spec text is pasted into code. Problems found here (unknown
+ * fields, unmapped required fields, unsupported expressions) are returned; type errors are found
+ * later by type-checking the module, and located through `spans`.
+ */
+export function compileMapping(input: MappingInput): CompiledMapping {
+  return new MappingCompiler(input).run();
+}
+
+class MappingCompiler {
+  private readonly input: MappingInput;
+  private b = new CodeBuilder<PathSegment[]>();
+  private readonly problems: GenerateProblem[] = [];
+  private readonly problemPaths: PathSegment[][] = [];
+  private readonly helpers = new Set<string>();
+  private readonly hoisted: string[] = [];
+  private readonly tables = new Map<string, string>();
+
+  constructor(input: MappingInput) {
+    this.input = input;
+  }
+
+  run(): CompiledMapping {
+    const { input } = this;
+    const functionName = mappingFunctionName(input.name);
+    const messageFunctionName = `${functionName}Message`;
+    const root = input.target.schema;
+    const scope: Scope = {
+      sourceVar: 'source', celVars: new Map([['source', 'source']]), sourceSchemas: [input.source.schema], targetSchemas: [root],
+      targetType: input.target.typeName, targetPrefix: '', rulesPath: ['spec', 'rules'], depth: 0,
+    };
+
+    // The function body is written first, into its own builder, because it decides which helpers,
+    // tables and patterns the module header declares; spans are shifted by the header length.
+    const body = new CodeBuilder<PathSegment[]>();
+    const saved = this.b;
+    this.b = body;
+    body.line(`/** Maps ${input.source.reference} to ${input.target.reference} (Mapping ${input.name}). */`);
+    body.write(`export function ${functionName}(source: ${input.source.typeName}): ${input.target.typeName} `).line('{');
+    body.indent(() => {
+      body.write('return ');
+      this.objectLiteral(this.buildTree(input.spec.rules ?? [], scope), scope);
+      body.line(';');
+    });
+    body.line('}');
+    body.line('');
+    const unwrapPath = this.unwrapPath();
+    body.line(`/** Maps a message as it arrives${unwrapPath.length > 0 ? ` (the payload is unwrapped from ${unwrapPath.map((s) => jsonLiteral(s)).join(' → ').replace(/\*\//g, '* /')})` : ''}. */`);
+    body.write(`export function ${messageFunctionName}(message: unknown): ${input.target.typeName} `).line('{');
+    body.indent(() => {
+      if (unwrapPath.length > 0) {
+        body.line(`return ${functionName}(${this.helper('unwrap')}(message, ${jsonLiteral(unwrapPath)}, "(unwrap)") as ${input.source.typeName});`);
+      } else {
+        body.line(`return ${functionName}(message as ${input.source.typeName});`);
+      }
+    });
+    body.line('}');
+    this.b = saved;
+
+    const header = new CodeBuilder<PathSegment[]>();
+    header.line(BANNER);
+    const types = [...new Set([input.source.typeName, input.target.typeName])].sort();
+    header.line(`import type { ${types.join(', ')} } from '../types.ts';`);
+    if (this.helpers.size > 0) header.line(`import { ${[...this.helpers].sort().join(', ')} } from '../support/index.ts';`);
+    header.line('');
+    for (const [table, constName] of [...this.tables].sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
+      header.line(this.tableDeclaration(table, constName));
+    }
+    this.hoisted.forEach((init, i) => header.line(`const PATTERN_${i + 1} = ${init};`));
+    if (this.tables.size > 0 || this.hoisted.length > 0) header.line('');
+    const head = header.finish().text;
+    const built = body.finish();
+    return {
+      name: input.name, functionName, messageFunctionName,
+      text: head + built.text,
+      spans: built.spans.map((s) => ({ ...s, start: s.start + head.length, end: s.end + head.length })),
+      problemPaths: this.problemPaths,
+      problems: this.problems,
+    };
+  }
+
+  private helper(name: string): string {
+    this.helpers.add(name);
+    return name;
+  }
+
+  private problem(path: PathSegment[], code: string, message: string, hint: string, options: { key?: boolean; rulePath?: PathSegment[] } = {}): void {
+    this.problems.push({ code, path, message, hint, key: options.key });
+    this.problemPaths.push(options.rulePath ?? path);
+  }
+
+  private unwrapPath(): string[] {
+    if (this.input.spec.unwrap === undefined) return [];
+    const parsed = parseFieldPath(this.input.spec.unwrap);
+    if (!parsed.ok || parsed.segments.some((s) => s.list)) {
+      this.problem(['spec', 'unwrap'], 'mapping-field-unknown', `unwrap \`${this.input.spec.unwrap}\` is not a path of property names${parsed.ok ? '' : `: ${parsed.message}`}`,
+        'Write the envelope path with dots, e.g. `d` for an OData V2 entity.');
+      return [];
+    }
+    return parsed.segments.map((s) => s.name);
+  }
+
+  /** Groups a rules list by target field (`customer.name` nests under `customer`) and checks targets. */
+  private buildTree(rules: RuleSpec[], scope: Scope): TargetNode {
+    const root: TargetNode = { rules: [], children: new Map(), firstPath: scope.rulesPath };
+    rules.forEach((rule, i) => {
+      const path = [...scope.rulesPath, i];
+      const parsed = parseFieldPath(rule.target);
+      if (!parsed.ok) {
+        this.problem([...path, 'target'], 'mapping-field-unknown', `target \`${rule.target}\`: ${parsed.message}`, 'Write the target field as a path, e.g. `customer.name`.', { rulePath: path });
+        return;
+      }
+      if (parsed.segments.some((s) => s.list)) {
+        this.problem([...path, 'target'], 'mapping-field-unknown', `target \`${rule.target}\` steps into a list; a list is made by one rule with \`each\``,
+          `Write \`target: ${parsed.segments[0]!.name}\` with \`each: <source list>\` and item \`rules\`.`, { rulePath: path });
+        return;
+      }
+      const found = walk(scope.targetSchemas, parsed.segments, this.input.target.schema);
+      if (!found.ok) {
+        const suggestion = didYouMean(found.missing, found.available);
+        const at = formatFieldPath(parsed.segments.slice(0, found.at));
+        this.problem([...path, 'target'], 'mapping-field-unknown',
+          `${scope.targetPrefix}${rule.target}: ${this.describeObject('target', scope, at)} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+          suggestion ? `Write \`${formatFieldPath([...parsed.segments.slice(0, found.at), { name: suggestion, list: false }])}\`.` : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
+          { rulePath: path });
+        return;
+      }
+      let node = root;
+      for (const segment of parsed.segments) {
+        let child = node.children.get(segment.name);
+        if (!child) node.children.set(segment.name, (child = { rules: [], children: new Map(), firstPath: path }));
+        node = child;
+      }
+      node.rules.push({ rule, path });
+    });
+    return root;
+  }
+
+  /** `OrderV2`, `OrderV2 line` (inside `lines[]`), `OrderV2 customer`. */
+  private describeObject(side: 'target' | 'source', scope: Scope, inner: string): string {
+    const contract = side === 'target' ? this.input.target.typeName : this.input.source.typeName;
+    const prefix = side === 'target' ? scope.targetPrefix : '';
+    const where = `${prefix}${inner}`.replace(/\.$/, '');
+    if (where === '') return contract;
+    const last = /([A-Za-z0-9_]+)(\[\])?$/.exec(where);
+    const noun = last ? (last[2] && last[1]!.endsWith('s') ? last[1]!.slice(0, -1) : last[1]!) : where;
+    return `${contract} ${noun}`;
+  }
+
+  /** Writes `{ key: value, ... }` for one node, and checks that required fields are made. */
+  private objectLiteral(node: TargetNode, scope: Scope): void {
+    const { b } = this;
+    b.line('{');
+    b.indent(() => {
+      for (const [key, child] of node.children) {
+        // The key is inside the rule's span: the checker reports assignability errors at the key.
+        b.span(child.rules[0]?.path ?? child.firstPath, () => {
+        b.write(`${propertyKey(key)}: `);
+        const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
+        const childSchemas = childTargets.ok ? childTargets.schemas : [];
+        if (child.rules.length > 0 && child.children.size > 0) {
+          this.problem([...child.children.values().next().value!.firstPath, 'target'], 'duplicate-entry',
+            `${scope.targetPrefix}${key} is made by a rule and also has rules for its fields`, 'Keep either the rule for the whole object or the rules for its fields.');
+        }
+        if (child.children.size > 0 && child.rules.length === 0) {
+          this.objectLiteral(child, { ...scope, targetSchemas: childSchemas, targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`, targetPrefix: `${scope.targetPrefix}${key}.` });
+        } else {
+          this.fieldValue(key, child.rules, { ...scope }, childSchemas);
+        }
+        });
+        b.line(',');
+      }
+    });
+    b.write('}');
+    this.checkRequired(node, scope);
+  }
+
+  private checkRequired(node: TargetNode, scope: Scope): void {
+    const required = requiredNames(scope.targetSchemas, this.input.target.schema);
+    const missing = required.filter((name) => !node.children.has(name));
+    if (missing.length === 0) return;
+    const where = scope.targetPrefix === '' ? this.input.target.reference : `${this.input.target.reference} ${scope.targetPrefix.replace(/\.$/, '')}`;
+    for (const name of missing) {
+      this.problems.push({
+        code: 'mapping-target-unmapped', path: node.firstPath === scope.rulesPath ? scope.rulesPath : [...node.firstPath, 'target'],
+        key: node.firstPath === scope.rulesPath, message: `required target field \`${scope.targetPrefix}${name}\` is not mapped; ${where} requires it`,
+        hint: `Add a rule \`- target: ${name}\` with \`from\`, \`value\`, \`expr\` or \`lookup\`.`,
+      });
+    }
+  }
+
+  /** The value of one target field: one rule, or `when`-guarded rules chained with `?:`. */
+  private fieldValue(key: string, rules: { rule: RuleSpec; path: PathSegment[] }[], scope: Scope, targetSchemas: Schema[]): void {
+    const guarded = rules.filter((r) => r.rule.when !== undefined);
+    const fallback = rules.find((r) => r.rule.when === undefined);
+    if (guarded.length === 0 && fallback) {
+      this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas));
+      return;
+    }
+    for (const { rule, path } of guarded) {
+      this.b.span(path, () => {
+        this.b.write('(');
+        this.b.span([...path, 'when'], () => this.b.write(this.expression(rule.when!, [...path, 'when'], scope, path)));
+        this.b.write(') ? ');
+        this.ruleValue(key, rule, path, scope, targetSchemas);
+      });
+      this.b.write(' : ');
+    }
+    if (fallback) this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas));
+    else this.b.write('undefined');
+  }
+
+  private ruleValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[]): void {
+    const { b } = this;
+    const target = `${scope.targetPrefix}${rule.target}`;
+    if (rule.each !== undefined) {
+      this.eachValue(key, rule, path, scope, targetSchemas);
+      return;
+    }
+    let value: string;
+    let part: PathSegment = 'value';
+    if (rule.from !== undefined) {
+      part = 'from';
+      value = this.sourcePath(rule.from, [...path, 'from'], scope, path) ?? 'undefined';
+    } else if (rule.expr !== undefined) {
+      part = 'expr';
+      value = this.expression(rule.expr, [...path, 'expr'], scope, path);
+    } else if (rule.lookup !== undefined) {
+      part = 'lookup';
+      const keyCode = this.sourcePath(rule.lookup.from, [...path, 'lookup', 'from'], scope, path) ?? 'undefined';
+      const table = this.table(rule.lookup.table, [...path, 'lookup', 'table'], path);
+      value = rule.lookup.default !== undefined
+        ? `${this.helper('lookupOr')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.default)})`
+        : `${this.helper('lookup')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.table)}, ${jsonLiteral(target)})`;
+    } else {
+      value = jsonLiteral(rule.value === undefined ? null : rule.value);
+    }
+    if (rule.convert) {
+      const format = formatOf(targetSchemas, this.input.target.schema);
+      const converted = applyConversions(value, rule.convert, target, format === 'date' || format === 'date-time' ? format : undefined, (n) => this.helper(n));
+      if (!converted.ok) {
+        this.problem([...path, 'convert', converted.key], 'mapping-unsupported', `${target}: ${converted.message}`, converted.hint, { rulePath: path });
+      } else {
+        value = converted.code;
+      }
+    }
+    if (rule.default !== undefined) value = `(${value} ?? ${jsonLiteral(rule.default)})`;
+    b.span([...path, part], () => b.write(value));
+  }
+
+  private eachValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[]): void {
+    const { b } = this;
+    if (!isListSchema(targetSchemas, this.input.target.schema) && targetSchemas.length > 0) {
+      this.problem([...path, 'target'], 'mapping-field-unknown', `${scope.targetPrefix}${rule.target}: ${this.input.target.typeName} ${rule.target} is not a list, but the rule maps a list with \`each\``,
+        'Use `each` only for list fields; map a single object with rules whose targets are `field.subfield`.', { rulePath: path });
+    }
+    if (rule.default !== undefined) {
+      this.problem([...path, 'default'], 'mapping-unsupported', `${scope.targetPrefix}${rule.target}: \`default\` has no effect with \`each\`; a missing source list maps to an empty list`,
+        'Remove `default`.', { key: true, rulePath: path });
+    }
+    const list = this.sourceList(rule.each!, [...path, 'each'], scope, path);
+    const itemVar = scope.depth === 0 ? 'item' : `item${scope.depth + 1}`;
+    const itemType = `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>[number]`;
+    const celVars = new Map(scope.celVars);
+    celVars.set('item', itemVar);
+    const inner: Scope = {
+      sourceVar: itemVar, celVars, sourceSchemas: list.itemSchemas, targetSchemas: itemSchemas(targetSchemas, this.input.target.schema),
+      targetType: itemType, targetPrefix: `${scope.targetPrefix}${rule.target}[].`, rulesPath: [...path, 'rules'], depth: scope.depth + 1,
+    };
+    b.span([...path, 'each'], () => b.write(`(${list.code} ?? [])`));
+    b.write(`.map((${itemVar}): ${itemType} => (`);
+    this.objectLiteral(this.buildTree(rule.rules ?? [], inner), inner);
+    b.write('))');
+  }
+
+  /** A source list for `each`: a path whose last segment is the list (`to_Item.results` or `lines[]`). */
+  private sourceList(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): { code: string; itemSchemas: Schema[] } {
+    const parsed = parseFieldPath(text);
+    if (!parsed.ok) {
+      this.problem(yamlPath, 'mapping-field-unknown', `each \`${text}\`: ${parsed.message}`, 'Write the source list as a path, e.g. `to_Item.results`.', { rulePath });
+      return { code: 'undefined', itemSchemas: [] };
+    }
+    const segments = parsed.segments.map((s, i) => (i === parsed.segments.length - 1 ? { ...s, list: false } : s));
+    const code = this.compilePath(segments, yamlPath, scope, rulePath, true);
+    const found = walk(scope.sourceSchemas, segments, this.input.source.schema);
+    if (code !== undefined && found.ok && !isListSchema(found.schemas, this.input.source.schema)) {
+      this.problem(yamlPath, 'mapping-field-unknown', `each \`${text}\`: ${this.input.source.typeName} ${text} is not a list`, 'Point `each` at a list (type: array) of the source contract.', { rulePath });
+    }
+    return { code: code ?? 'undefined', itemSchemas: found.ok ? itemSchemas(found.schemas, this.input.source.schema) : [] };
+  }
+
+  /** A `from` path, checked against the source contract and compiled to optional-chained access. */
+  private sourcePath(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): string | undefined {
+    const parsed = parseFieldPath(text);
+    if (!parsed.ok) {
+      this.problem(yamlPath, 'mapping-field-unknown', `\`${text}\`: ${parsed.message}`, 'Write the source field as a path, e.g. `to_Item.results[].Material`.', { rulePath });
+      return undefined;
+    }
+    return this.compilePath(parsed.segments, yamlPath, scope, rulePath, false);
+  }
+
+  private compilePath(segments: FieldSegment[], yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[], flatten: boolean): string | undefined {
+    const found = walk(scope.sourceSchemas, segments, this.input.source.schema);
+    if (!found.ok) {
+      const suggestion = didYouMean(found.missing, found.available);
+      const prefix = formatFieldPath(segments.slice(0, found.at));
+      const owner = scope.sourceVar === 'source' ? this.input.source.typeName : `${this.input.source.typeName} item`;
+      this.problem(yamlPath, 'mapping-field-unknown',
+        `${formatFieldPath(segments)}: ${owner}${prefix ? ` ${prefix}` : ''} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        suggestion ? `Write \`${formatFieldPath([...segments.slice(0, found.at), { name: suggestion, list: segments[found.at]!.list }, ...segments.slice(found.at + 1)])}\`.` : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
+        { rulePath });
+      return undefined;
+    }
+    // Every step is optional-chained: a missing intermediate object yields undefined, which `default`
+    // can replace and which the type checker sees as `T | undefined`.
+    const emit = (from: number, base: string, depth: number): string => {
+      let code = base;
+      for (let i = from; i < segments.length; i++) {
+        const segment = segments[i]!;
+        code += propertyAccess(segment.name, true);
+        if (segment.list && i < segments.length - 1) {
+          const v = `e${scope.depth}_${depth}`;
+          return `${code}?.${flatten ? 'flatMap' : 'map'}((${v}) => ${emit(i + 1, v, depth + 1)})`;
+        }
+      }
+      return code;
+    };
+    return emit(0, scope.sourceVar, 0);
+  }
+
+  private expression(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): string {
+    const result = compileCel(text, {
+      variables: new Map([...scope.celVars].filter(([name]) => RESERVED_SCOPE.includes(name))),
+      helper: (name: SupportHelper) => this.helper(name),
+      hoist: (initializer: string) => {
+        this.hoisted.push(initializer);
+        return `PATTERN_${this.hoisted.length}`;
+      },
+    });
+    if (result.ok) return result.code;
+    for (const p of result.problems) {
+      this.problem(yamlPath, 'mapping-unsupported', `expression ${p.message} (column ${p.offset + 1} of the expression)`,
+        'Mapping expressions use a subset of CEL: field access, operators, size/int/double/string, string methods and the list macros (docs/mapping-expressions.md).', { rulePath });
+    }
+    return 'undefined';
+  }
+
+  private table(name: string, yamlPath: PathSegment[], rulePath: PathSegment[]): string {
+    const tables = this.input.spec.lookups ?? {};
+    if (!Object.hasOwn(tables, name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
+      this.problem(yamlPath, 'lookup-unresolved', `lookup table "${name}" is not defined in this mapping`, 'Define it under `spec.lookups`.', { rulePath });
+      return 'new Map<string, never>()';
+    }
+    let constName = this.tables.get(name);
+    if (!constName) this.tables.set(name, (constName = `TABLE_${name}`));
+    return constName;
+  }
+
+  /** `const TABLE_x: ReadonlyMap<string, "A" | "B"> = new Map([...])`: a Map, so no key can reach a prototype. */
+  private tableDeclaration(name: string, constName: string): string {
+    const entries = Object.entries(this.input.spec.lookups?.[name] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const literals = [...new Set(entries.map(([, v]) => jsonLiteral(v)))].sort();
+    const valueType = literals.length === 0 ? 'never' : literals.length <= 64 ? literals.join(' | ') : [...new Set(entries.map(([, v]) => typeof v))].sort().join(' | ');
+    return `const ${constName}: ReadonlyMap<string, ${valueType}> = new Map([${entries.map(([k, v]) => `[${jsonLiteral(k)}, ${jsonLiteral(v)}]`).join(', ')}]);`;
+  }
+}

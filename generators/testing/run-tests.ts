@@ -1,0 +1,96 @@
+import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
+import { locate } from '../../controller/diagnostics/locate.ts';
+import type { MappingUnit } from '../generate.ts';
+import { link } from '../bundles/link.ts';
+import { validatorName } from '../shared/naming.ts';
+import { fixtureRef, loadFixture } from './fixtures.ts';
+import type { LoadedFixture } from './fixtures.ts';
+import { describeDifference, diffJson } from './json-diff.ts';
+import type { JsonDifference } from './json-diff.ts';
+
+/** What `interlace test` reports for one test case. */
+export interface TestResult {
+  mapping: string;
+  name: string;
+  file: string;
+  passed: boolean;
+  differences: JsonDifference[];
+  /** Why the test could not compare outputs (fixture unreadable, mapping threw, contract violated). */
+  error?: string;
+  diagnostics: Diagnostic[];
+}
+
+/** The compiled code the tests call: message functions and validators, by name. */
+export type TestModule = Record<string, unknown>;
+
+/** Reads a fixture file next to a spec; the only I/O, injected by the CLI. */
+export type ReadFixture = (specFile: string, relativePath: string) => { ok: true; text: string } | { ok: false; message: string };
+
+/** One ES module with every mapping (its message function) and validator, for `interlace test`. */
+export function testBundle(files: ReadonlyMap<string, string>, units: readonly MappingUnit[]): string {
+  const mappings = units.filter((u) => u.ok).map((u) => u.path);
+  const validators = [...new Set(units.filter((u) => u.ok).flatMap((u) => [u.source.validatorPath, u.target.validatorPath]))].filter((p) => files.has(p)).sort();
+  return link({ modules: files, entries: [...mappings, ...validators] });
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+
+/**
+ * Runs every test of every mapping: input fixture → compiled mapping → compare with the expected
+ * fixture, by JSON path. Inputs and outputs are also checked against their contracts, as the
+ * runtime would. Pure apart from `read` and the compiled code it is given.
+ */
+export function runMappingTests(units: readonly MappingUnit[], module: TestModule, read: ReadFixture): TestResult[] {
+  const results: TestResult[] = [];
+  for (const unit of units) {
+    const tests = (unit.doc.spec.tests ?? []) as { name: string; input: unknown; expected: unknown }[];
+    tests.forEach((test, i) => {
+      const file = unit.doc.source.file;
+      const base = ['spec', 'tests', i];
+      const fail = (error: string, at: (string | number)[], differences: JsonDifference[] = []): TestResult => ({
+        mapping: unit.doc.name, name: test.name, file, passed: false, differences, error,
+        diagnostics: [{
+          code: differences.length > 0 ? 'mapping-test-failed' : error.startsWith('fixture') ? 'mapping-test-fixture' : 'mapping-test-failed',
+          severity: 'error', file, path: at, range: locate(unit.doc.source, at),
+          message: `test "${test.name}": ${error}${differences.length > 0 ? `\n${differences.map((d) => `  ${describeDifference(d)}`).join('\n')}` : ''}`,
+          hint: differences.length > 0 ? 'Fix the mapping rules, or the expected output if the mapping is right.' : 'See the message; fix the fixture or the mapping.',
+        }],
+      });
+      if (!unit.ok) {
+        results.push(fail('not run: the mapping has errors (see above)', base));
+        return;
+      }
+      const input = load(test.input, file, read);
+      if (!input.ok) return void results.push(fail(`fixture input: ${input.message}`, [...base, 'input']));
+      const expected = load(test.expected, file, read);
+      if (!expected.ok) return void results.push(fail(`fixture expected: ${expected.message}`, [...base, 'expected']));
+      const map = module[unit.compiled.messageFunctionName] as ((message: unknown) => unknown) | undefined;
+      if (typeof map !== 'function') return void results.push(fail('the compiled mapping is missing from the test bundle', base));
+      let output: unknown;
+      try {
+        output = JSON.parse(JSON.stringify(map(input.value)));
+      } catch (error) {
+        return void results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
+      }
+      const differences = diffJson(expected.value, output);
+      if (differences.length > 0) return void results.push(fail(`output differs from expected in ${differences.length} place${differences.length === 1 ? '' : 's'}`, [...base, 'expected'], differences));
+      const targetValidator = module[validatorName(unit.target.name, unit.target.major)] as Validate | undefined;
+      if (targetValidator && !targetValidator(output)) {
+        const e = targetValidator.errors?.[0];
+        return void results.push(fail(`the output does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [...base, 'expected']));
+      }
+      results.push({ mapping: unit.doc.name, name: test.name, file, passed: true, differences: [], diagnostics: [] });
+    });
+  }
+  return results;
+}
+
+function load(fixture: unknown, specFile: string, read: ReadFixture): LoadedFixture {
+  const ref = fixtureRef(fixture);
+  if (ref.kind === 'inline') return { ok: true, value: ref.value };
+  const text = read(specFile, ref.file);
+  if (!text.ok) return { ok: false, message: `cannot read ${ref.file}: ${text.message}` };
+  const loaded = loadFixture(ref.file, text.text, ref.pointer);
+  if (!loaded.ok && loaded.line !== undefined) return { ...loaded, message: `${ref.file}:${loaded.line}:${loaded.column}: ${loaded.message}` };
+  return loaded;
+}
