@@ -1,0 +1,141 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import type { ValidationRun } from '../../controller/cli/validation-session.ts';
+import type { SpecDocument } from '../../controller/validate/estate-index.ts';
+import { runCli } from '../helpers/cli.ts';
+
+/** The repository root: the example estate is `specs/` below it. */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+let run: ValidationRun;
+const all = (kind: string): SpecDocument[] => run.result.documents.filter((doc) => doc.kind === kind);
+const one = (kind: string, name: string, major?: number): SpecDocument => {
+  const found = all(kind).filter((doc) => doc.name === name && (major === undefined || doc.major === major));
+  expect(found, `${kind}/${name}${major === undefined ? '' : `@${major}`}`).toHaveLength(1);
+  return found[0]!;
+};
+
+beforeAll(() => {
+  run = new ValidationSession().run(['specs'], { cwd: root });
+});
+
+describe('the example estate (specs/)', () => {
+  it('validates clean through the CLI: exit 0, no diagnostics', async () => {
+    const result = await runCli(['validate', 'specs', '--format', 'json'], root);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { documents: number } };
+    expect(report.diagnostics).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(report.summary.documents).toBe(86);
+  });
+
+  it('holds the expected documents, by kind', () => {
+    expect(run.diagnostics).toEqual([]);
+    const counts = Object.fromEntries(['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].map((kind) => [kind, all(kind).length]));
+    expect(counts).toEqual({ DataContract: 23, System: 10, Mapping: 22, EventRoute: 26, Api: 4, Policy: 1 });
+    const canonical = all('DataContract').filter((doc) => doc.spec.system === undefined).map((doc) => `${doc.name}@${doc.major}`);
+    const native = all('DataContract').filter((doc) => doc.spec.system !== undefined).map((doc) => `${doc.name}@${doc.major}`);
+    expect(canonical.sort()).toEqual([
+      'availability@1', 'availability@2', 'finance-transaction@1', 'inventory-level@1', 'operational-exception@1', 'order-status@1',
+      'order@1', 'order@2', 'product@1', 'purchase-order@1', 'receipt@1', 'replenishment@1', 'shipment@1', 'supplier-confirmation@1',
+    ]);
+    expect(native.sort()).toEqual([
+      'bc-item-ledger-entry@1', 'bc-item@1', 'bc-purchase-order@1', 'bc-sales-order@1', 'sap-billing-document@1', 'sap-sales-order@1',
+      'wms-pick-order@1', 'x12-850@1', 'x12-856@1',
+    ]);
+    expect(all('System').map((doc) => doc.name).sort()).toEqual([
+      'cloud-erp', 'crm', 'dealer-portal', 'demand-planning', 'edi-partner', 'finance-feed', 'legacy-erp', 'operations', 'tms', 'wms',
+    ]);
+  });
+
+  it('keeps order@2 current and order@1 deprecated toward it, with a 2027 sunset', () => {
+    const v2 = one('DataContract', 'order', 2);
+    expect(v2.version).toMatch(/^2\.\d+\.\d+$/);
+    expect(v2.spec.deprecation).toBeUndefined();
+    expect(v2.spec.identity).toEqual(['orderNumber']);
+    expect(v2.spec.classification).toMatchObject({ 'customer.email': 'pii', 'lines[].netAmount': 'confidential' });
+    const v1 = one('DataContract', 'order', 1);
+    expect(v1.spec.deprecation).toMatchObject({ successor: 'order@2', sunset: expect.stringMatching(/^2027-/) });
+    expect(one('Mapping', 'order-v2-to-order-v1').spec).toMatchObject({ from: 'order@2', to: 'order@1' });
+  });
+
+  it('models the systems of both scenarios', () => {
+    expect(one('System', 'legacy-erp').spec).toMatchObject({
+      type: 'erp', hosting: 'on-prem', endpoint: { protocol: 'http', format: 'odata-v2' },
+      auth: { type: 'api-key', header: 'APIKey', secretRef: { name: expect.any(String) } },
+    });
+    expect(one('System', 'cloud-erp').spec.auth.type).toBe('oauth2-client-credentials');
+    expect(one('System', 'edi-partner').spec.endpoint).toMatchObject({ protocol: 'edi-x12', x12: { version: '004010VICS' } });
+    for (const name of ['wms', 'edi-partner']) expect(one('System', name).spec.allowedClassifications).not.toContain('pii');
+    for (const name of ['sap-sales-order', 'bc-sales-order', 'bc-item', 'bc-purchase-order', 'x12-850', 'x12-856']) {
+      const contract = one('DataContract', name, 1);
+      expect(one('System', contract.spec.system).spec.contracts).toContain(`${name}@1`);
+    }
+  });
+
+  it('routes every target with a timeout, bounded retries and a dead letter, and never loops through topics', () => {
+    const consumed = new Set(all('EventRoute').map((route) => route.spec.source.topic).filter(Boolean));
+    for (const route of all('EventRoute')) {
+      for (const target of route.spec.targets) {
+        expect(target.delivery, `${route.name}/${target.name}`).toMatchObject({
+          timeout: expect.any(String), retry: { maxAttempts: expect.any(Number) }, deadLetter: { topic: expect.stringMatching(/^dlq\./) },
+        });
+        expect(target.delivery.retry.maxAttempts).toBeLessThanOrEqual(10);
+      }
+    }
+    expect(consumed).toEqual(new Set(['orders.received', 'orders.confirmed', 'orders.status', 'inventory.levels', 'finance.transactions',
+      'replenishment.proposals', 'purchase-orders.issued', 'supplier.confirmations']));
+    const dispatched = one('EventRoute', 'shipment-dispatched').spec;
+    expect(dispatched.source).toMatchObject({ system: 'tms', contract: 'shipment@1' });
+    expect(dispatched.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic))
+      .toEqual(['legacy-erp', 'cloud-erp', 'crm', 'dealer-portal', 'orders.status']);
+    expect(one('EventRoute', 'forecast-published').spec.source.system).toBe('demand-planning');
+    expect(one('EventRoute', 'replenishment-exception').spec.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic))
+      .toEqual(['operations', 'audit.replenishment']);
+  });
+
+  it('serves the business APIs with auth and rate limits, availability@1 deprecated for availability@2', () => {
+    expect(all('Api').map((api) => `${api.name}@${api.major}`).sort())
+      .toEqual(['availability@1', 'availability@2', 'order-status@1', 'shipment-milestones@1']);
+    for (const api of all('Api')) {
+      expect(api.spec.auth.type, api.name).not.toBe('none');
+      expect(api.spec.rateLimit, api.name).toMatchObject({ requests: expect.any(Number), per: expect.any(String) });
+    }
+    expect(one('Api', 'availability', 1).spec.deprecation).toMatchObject({ successor: 'availability@2', sunset: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(one('Api', 'order-status', 1).spec.operations[0]).toMatchObject({
+      method: 'GET', path: '/orders/{orderNumber}', backend: { view: { route: 'order-status-changed', key: ['orderNumber'] } },
+    });
+  });
+
+  it('has a baseline policy with a custom CEL rule and a dated waiver', () => {
+    const policy = one('Policy', 'baseline').spec;
+    const ids = policy.rules.map((rule: { id: string }) => rule.id);
+    expect(ids).toEqual(expect.arrayContaining(['owner-required', 'breaking-change-needs-major', 'deprecation-needs-sunset', 'pii-classified',
+      'credentials-by-secret-ref', 'route-target-bounded-retry-and-dead-letter', 'system-owner-required']));
+    expect(policy.rules.find((rule: { id: string }) => rule.id === 'deprecation-needs-sunset').params).toEqual({ minDays: 90 });
+    expect(policy.rules.find((rule: { id: string }) => rule.id === 'system-owner-required').expr).toContain('has(doc.spec.owner)');
+    expect(policy.waivers).toEqual([expect.objectContaining({ target: 'Api/availability@1', expires: '2027-06-30' })]);
+  });
+
+  it('tests every mapping against fixtures that exist and are listed in the NOTICE', () => {
+    const fixtures = join(root, 'specs/fixtures/erp');
+    const notice = readFileSync(join(fixtures, 'NOTICE.md'), 'utf8');
+    for (const mapping of all('Mapping')) {
+      expect(mapping.spec.tests?.length, mapping.name).toBeGreaterThan(0);
+      for (const test of mapping.spec.tests) {
+        if (typeof test.input.file !== 'string') continue;
+        const path = join(root, dirname(mapping.source.file), test.input.file);
+        expect(existsSync(path), `${mapping.name}: ${test.input.file}`).toBe(true);
+        expect(notice).toContain(relative(fixtures, path).split('\\').join('/'));
+      }
+    }
+    const copied = readdirSync(fixtures, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && entry.name !== 'NOTICE.md');
+    for (const entry of copied) expect(notice, entry.name).toContain(entry.name);
+    expect(one('Mapping', 'sap-sales-order-to-order-v2').spec.tests[0].input).toEqual({
+      file: '../fixtures/erp/sap-s4hana/A_SalesOrder_expand_to_Item.wiremock.json', pointer: '/response/jsonBody/d/results/0',
+    });
+  });
+});
