@@ -27,7 +27,7 @@ export const piiClassifiedRule: RuleDefinition = {
         if (!pattern.test(normalized) && !pattern.test(field.name.toLowerCase())) continue;
         const covered = Object.entries(classification).some(([path, level]) => (level === 'pii') && (field.path === path || field.path.startsWith(`${path}.`) || field.path.startsWith(`${path}[]`)));
         if (!covered) {
-          report(doc, ['spec', 'schema'], `field \`${field.path}\` looks like personal data but is not classified \`pii\``,
+          report(doc, ['spec', 'schema', ...field.pointer], `field \`${field.path}\` looks like personal data but is not classified \`pii\``,
             `Add \`${field.path}: pii\` under \`spec.classification\` (or rename the field if it holds no personal data).`, field.path);
         }
       }

@@ -11,24 +11,38 @@ export function deref(schema: Schema | undefined, root: Schema, depth = 0): Sche
 }
 
 /** Every field of a schema as `a.b`, `lines[].sku`, with its schema; stops at cycles. */
-export function listFields(root: Schema): { path: string; name: string; schema: Schema }[] {
-  const out: { path: string; name: string; schema: Schema }[] = [];
-  const seen = new Set<Schema>();
-  const visit = (schema: Schema | undefined, prefix: string) => {
+export function listFields(root: Schema): { path: string; name: string; schema: Schema; pointer: (string | number)[] }[] {
+  const out: { path: string; name: string; schema: Schema; pointer: (string | number)[] }[] = [];
+  // Ancestors only: a shared definition (an address used for ship-from and ship-to) is listed under
+  // each use, while a recursive one stops.
+  const ancestors = new Set<Schema>();
+  // `at` is where the (possibly referenced) schema is written, so findings point at the property in the YAML.
+  const visit = (schema: Schema | undefined, prefix: string, at: (string | number)[]) => {
     const s = deref(schema, root);
-    if (!s || seen.has(s)) return;
-    seen.add(s);
+    if (!s || ancestors.has(s) || ancestors.size > 32) return;
+    ancestors.add(s);
+    const here = s === schema ? at : refPointer(schema, at);
     for (const [name, child] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
       const path = prefix ? `${prefix}.${name}` : name;
+      const pointer = [...here, 'properties', name];
       const resolved = deref(child, root) ?? {};
-      out.push({ path, name, schema: resolved });
-      if (resolved.type === 'array' || resolved.items) visit(resolved.items, `${path}[]`);
-      else visit(resolved, path);
+      out.push({ path, name, schema: resolved, pointer });
+      const base = resolved === child ? pointer : refPointer(child, pointer);
+      if (resolved.type === 'array' || resolved.items) visit(resolved.items, `${path}[]`, [...base, 'items']);
+      else visit(resolved, path, base);
     }
-    for (const key of ['allOf', 'anyOf', 'oneOf']) for (const branch of (s[key] ?? []) as Schema[]) visit(branch, prefix);
+    for (const key of ['allOf', 'anyOf', 'oneOf']) ((s[key] ?? []) as Schema[]).forEach((branch, i) => visit(branch, prefix, [...here, key, i]));
+    ancestors.delete(s);
   };
-  visit(root, '');
+  visit(root, '', []);
   return out;
+}
+
+/** Where a local `$ref` points, as a path into the root schema (or `fallback` when it is not local). */
+function refPointer(schema: Schema | undefined, fallback: (string | number)[]): (string | number)[] {
+  const ref = schema?.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith('#/')) return fallback;
+  return ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Required property names of an object schema (merging allOf). */
