@@ -5,10 +5,11 @@ import type { ContractVersion } from '../check/contract-changes.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { decodeSpecBytes } from '../source/decode.ts';
 import { GitRepository } from '../source/git-repository.ts';
-import { readGitRevision } from '../source/read-git-revision.ts';
+import { gitBlobId, readGitRevision } from '../source/read-git-revision.ts';
 import { identityOf } from '../validate/estate-index.ts';
-import type { ValidationResult } from '../validate/validate-estate.ts';
 import { validateEstate } from '../validate/validate-estate.ts';
+import type { ValidationResult } from '../validate/validate-estate.ts';
+import type { ValidationRun, ValidationSession } from './validation-session.ts';
 
 export interface BaseSnapshot {
   ref: string;
@@ -28,13 +29,19 @@ const TRANSITIVE = new Set(['BACKWARD_TRANSITIVE', 'FORWARD_TRANSITIVE', 'FULL_T
  * checkout), which files the change touched, and for contracts with a _TRANSITIVE compatibility mode
  * every earlier version of the same major in the base's history (at most `historyLimit` commits each).
  */
-export async function gatherBase(cwd: string, ref: string, paths: readonly string[], head: ValidationResult, options: { maxFileBytes: number; historyLimit: number }): Promise<BaseSnapshot> {
+export async function gatherBase(cwd: string, ref: string, paths: readonly string[], head: ValidationRun, session: ValidationSession, options: { maxFileBytes: number; historyLimit: number }): Promise<BaseSnapshot> {
   const repo = await GitRepository.open(cwd);
   const commit = await repo.resolveCommit(ref);
-  const revision = await readGitRevision(repo, commit, paths, cwd, options.maxFileBytes);
+  // A file whose blob id at the base equals the working tree's is not read or parsed again: its
+  // documents (and their cached per-document checks) are reused. On a typical pull request that is
+  // nearly every file.
+  const headBlobIds = new Map([...head.sources].map(([path, text]) => [path, gitBlobId(text)]));
+  const revision = await readGitRevision(repo, commit, paths, cwd, options.maxFileBytes, (shown, objectId) => headBlobIds.get(shown) === objectId);
   const loaded = loadSources(revision.files);
-  const result = validateEstate(loaded.documents);
-  const problems = [...revision.diagnostics, ...loaded.diagnostics, ...result.diagnostics];
+  const reused = revision.unchanged.flatMap((path) => session.parsedFile(path)?.documents ?? []);
+  const result = validateEstate([...reused, ...loaded.documents], session.checks);
+  const reusedProblems = revision.unchanged.flatMap((path) => session.parsedFile(path)?.diagnostics ?? []);
+  const problems = [...revision.diagnostics, ...loaded.diagnostics, ...reusedProblems, ...result.diagnostics];
 
   const repoPaths = paths.map((p) => repo.toRepoPath(cwd, p));
   const { changed } = await repo.changesSince(commit, repoPaths);
@@ -42,7 +49,7 @@ export async function gatherBase(cwd: string, ref: string, paths: readonly strin
 
   const history = new Map<string, ContractVersion[]>();
   const baseByIdentity = new Map(result.documents.map((doc) => [identityOf(doc), doc]));
-  for (const doc of head.documents) {
+  for (const doc of head.result.documents) {
     if (doc.kind !== 'DataContract' || !TRANSITIVE.has(doc.spec.compatibility)) continue;
     const identity = identityOf(doc);
     const atBase = baseByIdentity.get(identity);

@@ -23,7 +23,8 @@ export interface ValidationRun {
  */
 export class ValidationSession {
   private readonly parsed = new Map<string, { text: string; result: ParseResult }>();
-  private readonly checks: DocumentCheckCache = new WeakMap();
+  /** Per-document check results; shared with `check --base` so unchanged base documents are not checked twice. */
+  readonly checks: DocumentCheckCache = new WeakMap();
   private last?: { paths: readonly string[]; options: ReadOptions; read: ReadResult };
 
   /** Reads the whole tree again (the first run, and after files were added, removed or renamed). */
@@ -55,6 +56,12 @@ export class ValidationSession {
     const next = { files, diagnostics };
     this.last = { paths, options, read: next };
     return this.validate(next);
+  }
+
+  /** The parsed file at `path` if its text is exactly `text` (a base revision can reuse it instead of parsing again). */
+  parsedFile(path: string, text?: string): ParseResult | undefined {
+    const entry = this.parsed.get(path);
+    return entry && (text === undefined || entry.text === text) ? entry.result : undefined;
   }
 
   private validate(read: ReadResult): ValidationRun {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { FILE_START } from '../diagnostics/diagnostic.ts';
@@ -11,6 +12,8 @@ const SPEC_FILE = /\.ya?ml$/i;
 export interface RevisionFiles {
   commit: string;
   files: SourceFile[];
+  /** Display paths whose content at this revision equals what the caller already holds (not read). */
+  unchanged: string[];
   diagnostics: Diagnostic[];
   /** Display path (relative to cwd) by repository path, to match git's rename records. */
   displayPath: (repoPath: string) => string;
@@ -21,7 +24,9 @@ export interface RevisionFiles {
  * same size and encoding rules as the working tree. Files are shown with the paths they would have
  * in the working tree, so findings at both revisions line up.
  */
-export async function readGitRevision(repo: GitRepository, commit: string, paths: readonly string[], cwd: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<RevisionFiles> {
+export async function readGitRevision(repo: GitRepository, commit: string, paths: readonly string[], cwd: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+  /** Files the caller already holds at this blob id (shown path → true): listed in `unchanged`, not read. */
+  alreadyHave?: (shown: string, objectId: string) => boolean): Promise<RevisionFiles> {
   const repoPaths = paths.map((p) => repo.toRepoPath(cwd, p));
   const displayPath = (repoPath: string) => {
     const rel = relative(cwd, resolve(repo.root, repoPath));
@@ -39,9 +44,15 @@ export async function readGitRevision(repo: GitRepository, commit: string, paths
     }
     return true;
   });
-  const blobs = await repo.readBlobs(readable.map((e) => e.object));
+  const unchanged: string[] = [];
+  const toRead = readable.filter((entry) => {
+    if (!alreadyHave?.(displayPath(entry.path), entry.object)) return true;
+    unchanged.push(displayPath(entry.path));
+    return false;
+  });
+  const blobs = await repo.readBlobs(toRead.map((e) => e.object));
   const files: SourceFile[] = [];
-  for (const entry of readable) {
+  for (const entry of toRead) {
     const bytes = blobs.get(entry.object);
     if (!bytes) continue;
     const shown = displayPath(entry.path);
@@ -49,5 +60,11 @@ export async function readGitRevision(repo: GitRepository, commit: string, paths
     diagnostics.push(...decoded.diagnostics);
     if (decoded.text !== undefined) files.push({ path: shown, text: decoded.text });
   }
-  return { commit, files, diagnostics, displayPath };
+  return { commit, files, unchanged, diagnostics, displayPath };
+}
+
+/** The id git gives a blob with this content (`git hash-object`), to tell unchanged files without reading them. */
+export function gitBlobId(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }

@@ -49,11 +49,12 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
   const paths = positionals.length > 0 ? positionals : ['specs'];
   const maxFileBytes = values['max-file-size'] ? Number(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES;
 
-  const head = new ValidationSession().run(paths, { cwd: context.cwd, maxFileBytes });
+  const session = new ValidationSession();
+  const head = session.run(paths, { cwd: context.cwd, maxFileBytes });
   let base: BaseSnapshot | undefined;
   if (values.base !== undefined) {
     try {
-      base = await gatherBase(context.cwd, values.base, paths, head.result, { maxFileBytes, historyLimit });
+      base = await gatherBase(context.cwd, values.base, paths, head, session, { maxFileBytes, historyLimit });
     } catch (error) {
       if (!(error instanceof GitProblem)) throw error;
       context.stderr(`interlace: ${error.message}\n  hint: ${error.hint}\n`);
