@@ -19,6 +19,40 @@ export const MAX_TOKENS = 200_000;
 /** Lexer tokens that carry no node: layout, comments and document markers. */
 const LAYOUT_TOKENS = new Set(['byte-order-mark', 'doc-mode', 'space', 'newline', 'comment', 'directive-line', 'directive', 'doc-start', 'doc-end']);
 
+/** How spec YAML is parsed; a re-parse for positions must use exactly the same options. */
+const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' } as const;
+
+/**
+ * Syntax trees are several times larger than the data they hold, and only a document with a finding
+ * needs one (for its position). So documents keep their plain value, and the tree is rebuilt from the
+ * file's text the first time a position is asked for — once per file, shared by its documents.
+ */
+function reparser(text: string): () => { docs: Document.Parsed[]; lineCounter: LineCounter } {
+  let cached: { docs: Document.Parsed[]; lineCounter: LineCounter } | undefined;
+  return () => {
+    if (!cached) {
+      const lineCounter = new LineCounter();
+      const again = parseAllDocuments(text, { lineCounter, ...PARSE_OPTIONS });
+      cached = { docs: (Array.isArray(again) ? again : []) as Document.Parsed[], lineCounter };
+    }
+    return cached;
+  };
+}
+
+function lazyDocument(file: SourceFile, index: number, value: Record<string, unknown>, reparse: ReturnType<typeof reparser>): LoadedDocument {
+  return {
+    file: file.path,
+    index,
+    value,
+    get yaml() {
+      return reparse().docs[index]!;
+    },
+    get lineCounter() {
+      return reparse().lineCounter;
+    },
+  };
+}
+
 export interface ParseResult {
   documents: LoadedDocument[];
   diagnostics: Diagnostic[];
@@ -42,7 +76,8 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   }
   // uniqueKeys is off because yaml compares each key with every earlier one (66,000 keys take 20 s);
   // checkStructure finds duplicates with one set per mapping instead.
-  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' });
+  const parsed = parseAllDocuments(file.text, { lineCounter, ...PARSE_OPTIONS });
+  const reparse = reparser(file.text);
   const docs = Array.isArray(parsed) ? parsed : [];
   const rangeOf = (start: number, end: number): Range => ({
     start: toPosition(lineCounter, start),
@@ -118,7 +153,7 @@ export function parseSpecFile(file: SourceFile): ParseResult {
         hint: isAlias ? 'Write the values out, or use fewer aliases; specs rarely need anchors.' : 'Fix the YAML.' });
       return;
     }
-    documents.push({ file: file.path, index, yaml: doc as Document.Parsed, lineCounter, value: value as Record<string, unknown> });
+    documents.push(lazyDocument(file, index, value as Record<string, unknown>, reparse));
   });
   return { documents, diagnostics };
 }
