@@ -13,6 +13,7 @@ Commands:
   schema                publish the JSON Schemas of the spec kinds for editors
   generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
   test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
+  plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   schema: async (argv, context) => (await import('./commands/schema.ts')).runSchema(argv, context),
   generate: async (argv, context) => (await import('./commands/generate.ts')).runGenerate(argv, context),
   test: async (argv, context) => (await import('./commands/test.ts')).runTest(argv, context),
+  plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
 };
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -96,6 +96,9 @@ export const CODES = {
   'mapping-test-failed': { severity: 'error', title: 'A mapping test produced output that differs from its expected output.' },
   'mapping-test-fixture': { severity: 'error', title: 'A mapping test fixture cannot be read, parsed or pointed into.' },
   'x12-syntax': { severity: 'error', title: 'An X12 EDI fixture is malformed (envelope, delimiters, segment structure).' },
+  // Planning what the controller applies (controller/plan)
+  'plan-bundle-too-large': { severity: 'error', title: 'A deployable unit\'s bundle is larger than a ConfigMap can hold (1 MiB).' },
+  'plan-bundle-missing': { severity: 'error', title: 'A deployable unit has no generated bundle (its route or API could not be generated).' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

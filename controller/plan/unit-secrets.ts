@@ -1,0 +1,58 @@
+import { secretVariable } from '../../runtime/http/secrets.ts';
+import type { EstateIndex, SpecDocument } from '../validate/estate-index.ts';
+
+export interface SecretEnv {
+  /** `WMS_CREDENTIALS_API_KEY`: how the worker reads it (runtime/http/secrets.ts). */
+  variable: string;
+  secret: string;
+  key: string;
+}
+
+/** Keys the runtime reads per System auth type (runtime/http/system-auth.ts); `key` overrides a single-key type's default. */
+function systemKeys(auth: { type?: string; secretRef?: { name: string; key?: string } } | undefined, system: string): { secret: string; key: string }[] {
+  if (!auth || auth.type === 'none' || auth.type === undefined) return [];
+  const secret = auth.secretRef?.name ?? system;
+  switch (auth.type) {
+    case 'basic': return [{ secret, key: 'username' }, { secret, key: 'password' }];
+    case 'api-key': return [{ secret, key: auth.secretRef?.key ?? 'api-key' }];
+    case 'bearer': return [{ secret, key: auth.secretRef?.key ?? 'token' }];
+    case 'oauth2-client-credentials': return [{ secret, key: 'client-id' }, { secret, key: 'client-secret' }];
+    // mtls: the worker does not support it yet; mounting keys it cannot use would only add failure modes.
+    default: return [];
+  }
+}
+
+/** Names of the Systems a unit calls or consumes from. */
+function systemsOf(doc: SpecDocument): string[] {
+  const names = new Set<string>();
+  if (doc.kind === 'EventRoute') {
+    if (typeof doc.spec.source?.system === 'string') names.add(doc.spec.source.system);
+    for (const target of doc.spec.targets ?? []) if (typeof target.system === 'string') names.add(target.system);
+  } else if (doc.kind === 'Api') {
+    for (const operation of doc.spec.operations ?? []) if (typeof operation.backend?.system === 'string') names.add(operation.backend.system);
+  }
+  return [...names].sort();
+}
+
+/**
+ * The Secret keys a unit's worker needs as environment variables (`secretKeyRef`): the credentials of
+ * every System it talks to and, for an Api with API keys, the accepted keys. References only: the
+ * plan never holds a secret value.
+ */
+export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[] {
+  const refs: { secret: string; key: string }[] = [];
+  for (const name of systemsOf(doc)) {
+    const system = index.named('System', name)[0];
+    if (system) refs.push(...systemKeys(system.spec.auth, name));
+  }
+  if (doc.kind === 'Api' && doc.spec.auth?.type === 'api-key') {
+    const ref = doc.spec.auth.keysSecretRef as { name: string; key?: string } | undefined;
+    if (ref) refs.push({ secret: ref.name, key: ref.key ?? 'keys' });
+  }
+  const byVariable = new Map<string, SecretEnv>();
+  for (const ref of refs) {
+    const variable = secretVariable(ref.secret, ref.key);
+    if (!byVariable.has(variable)) byVariable.set(variable, { variable, ...ref });
+  }
+  return [...byVariable.values()].sort((a, b) => (a.variable < b.variable ? -1 : 1));
+}

@@ -1,0 +1,124 @@
+/**
+ * The runtime objects of one deployable unit: a ConfigMap holding its bundle, a Deployment running
+ * the runtime image on it, and a Service when it serves an API. Hardened by default (non-root,
+ * read-only root filesystem, no capabilities, no service-account token) because a worker needs none
+ * of that: it reads its bundle, talks to Systems over the network and serves HTTP.
+ */
+import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
+import type { ContainerResources, KubeObject } from './types.ts';
+import type { SecretEnv } from './unit-secrets.ts';
+
+/** Kubernetes' limit on a ConfigMap's data (keys and values together; k8s.io/api core/v1 validation). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+export const BUNDLE_MOUNT = '/bundle';
+export const BUNDLE_KEY = 'bundle.js';
+export const MANIFEST_KEY = 'manifest.json';
+export const DEFAULT_RESOURCES: ContainerResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+export const DEFAULT_WORKER_PORT = 8080;
+/** The worker image's non-root user (distroless `nonroot`). */
+export const WORKER_UID = 65532;
+
+export interface UnitWorkload {
+  name: string;
+  namespace: string;
+  unitId: string;
+  estate: string;
+  bundle: string;
+  manifest: string;
+  bundleHash: string;
+  image: string;
+  port: number;
+  resources: ContainerResources;
+  secrets: readonly SecretEnv[];
+  env: Readonly<Record<string, string>>;
+  serviceAccountName?: string;
+  servesApi: boolean;
+}
+
+/** Bytes a ConfigMap's data counts against its limit. */
+export function configMapDataBytes(data: Record<string, string>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(data)) total += Buffer.byteLength(key) + Buffer.byteLength(value);
+  return total;
+}
+
+export function bundleConfigMapName(unitName: string): string {
+  return `${unitName}-bundle`;
+}
+
+export function bundleConfigMap(w: UnitWorkload): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: bundleConfigMapName(w.name), namespace: w.namespace },
+    data: { [BUNDLE_KEY]: w.bundle, [MANIFEST_KEY]: w.manifest },
+  };
+}
+
+/** Labels that select a unit's pods; never change them (a Deployment's selector is immutable). */
+export function selectorLabels(w: Pick<UnitWorkload, 'estate' | 'name'>): Record<string, string> {
+  return { [LABEL_ESTATE]: w.estate, [LABEL_UNIT]: w.name };
+}
+
+export function deployment(w: UnitWorkload): KubeObject {
+  const env: Record<string, unknown>[] = [
+    { name: 'INTERLACE_UNIT', value: w.unitId },
+    { name: 'INTERLACE_PORT', value: String(w.port) },
+    { name: 'INTERLACE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'INTERLACE_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    ...Object.keys(w.env).sort().map((name) => ({ name, value: w.env[name]! })),
+    ...w.secrets.map((s) => ({ name: s.variable, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
+  ];
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds: 2 });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: w.name, namespace: w.namespace },
+    spec: {
+      // replicas is left to the cluster (default 1) so an HPA or `kubectl scale` can own it.
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(w) },
+      template: {
+        metadata: {
+          labels: { 'app.kubernetes.io/name': 'interlace-worker', 'app.kubernetes.io/instance': w.name, 'app.kubernetes.io/managed-by': 'interlace', ...selectorLabels(w) },
+          // The bundle's hash rolls the Deployment when its code changes; nothing else here varies per commit.
+          annotations: { [ANNOTATION_BUNDLE_HASH]: w.bundleHash },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(w.serviceAccountName ? { serviceAccountName: w.serviceAccountName } : {}),
+          securityContext: { runAsNonRoot: true, runAsUser: WORKER_UID, runAsGroup: WORKER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'worker',
+            image: w.image,
+            command: ['interlace'],
+            args: ['worker', '--bundle', BUNDLE_MOUNT],
+            ports: [{ name: 'http', containerPort: w.port, protocol: 'TCP' }],
+            env,
+            resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
+            startupProbe: probe('/healthz', 2, 30),
+            readinessProbe: probe('/readyz', 5, 3),
+            livenessProbe: probe('/healthz', 10, 3),
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [{ name: 'bundle', mountPath: BUNDLE_MOUNT, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [
+            { name: 'bundle', configMap: { name: bundleConfigMapName(w.name), defaultMode: 0o444 } },
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** A ClusterIP Service in front of an Api's worker (port 80 → the worker's `http` port). */
+export function service(w: UnitWorkload): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: w.name, namespace: w.namespace },
+    spec: { type: 'ClusterIP', selector: selectorLabels(w), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+  };
+}

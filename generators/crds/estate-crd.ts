@@ -1,0 +1,147 @@
+/**
+ * The Estate: one Git source of specs reconciled into one target namespace. Not a spec kind (it
+ * lives only in the cluster), so its schema is written here in structural form directly.
+ */
+import { crdObject } from './kind-crds.ts';
+import type { PrinterColumn } from './kind-crds.ts';
+import { conditionsSchema, HEALTH_VALUES } from './status-schema.ts';
+import type { Schema } from './structural-schema.ts';
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** Go duration subset Flux accepts too: `30s`, `5m`, `1h30m`. */
+const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+
+function localRef(description: string): Schema {
+  return {
+    type: 'object', description, required: ['name'],
+    properties: { name: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN, description: 'Name of a Secret in the Estate\'s namespace.' } },
+  };
+}
+
+function estateSpec(): Schema {
+  return {
+    type: 'object',
+    required: ['source'],
+    properties: {
+      source: {
+        type: 'object',
+        description: 'Where the specs come from.',
+        required: ['url'],
+        properties: {
+          url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^(https?|ssh|git|file)://|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:', description: 'Git repository URL: https://, ssh://, git@host:path, or file:// (tests).' },
+          ref: {
+            type: 'object',
+            description: 'What to check out; default the remote\'s default branch. A commit pins the estate; with a branch it must be on that branch.',
+            properties: {
+              branch: { type: 'string', minLength: 1, maxLength: 255, description: 'Branch to follow, e.g. main.' },
+              tag: { type: 'string', minLength: 1, maxLength: 255, description: 'Tag to check out, e.g. v1.4.0.' },
+              commit: { type: 'string', pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$', description: 'Full commit id (SHA-1 or SHA-256) to pin.' },
+            },
+            'x-kubernetes-validations': [{ rule: '!(has(self.branch) && has(self.tag))', message: 'set branch or tag, not both' }],
+          },
+          path: { type: 'string', maxLength: 1024, default: 'specs', pattern: '^[^/].*$|^$', description: 'Folder inside the repository that holds the specs (default specs).' },
+          interval: { type: 'string', pattern: DURATION, default: '5m', description: 'How often to fetch and correct drift, e.g. 1m, 5m, 1h (default 5m).' },
+          timeout: { type: 'string', pattern: DURATION, description: 'Limit for one fetch (default 60s).' },
+          secretRef: localRef('Credentials for the repository: keys username and password (or bearerToken) for HTTPS; identity and known_hosts for SSH.'),
+          webhookSecretRef: localRef('Secret with key `token`: the HMAC key push webhooks (GitHub, GitLab) are verified with.'),
+        },
+      },
+      targetNamespace: { type: 'string', maxLength: 63, pattern: DNS_LABEL, description: 'Namespace the spec objects and their workloads go to (default: the Estate\'s namespace).' },
+      runtimeImage: { type: 'string', minLength: 1, maxLength: 1024, description: 'Image that runs the bundles (`interlace worker`); default: the controller\'s --runtime-image.' },
+      prune: { type: 'boolean', default: true, description: 'Delete objects that an earlier revision applied and this one no longer has (default true).' },
+      suspend: { type: 'boolean', default: false, description: 'Stop reconciling; what is applied keeps running.' },
+    },
+  };
+}
+
+function objectRef(): Schema {
+  return {
+    type: 'object',
+    required: ['apiVersion', 'kind', 'name'],
+    properties: {
+      apiVersion: { type: 'string', description: 'e.g. apps/v1 or interlace.dev/v1alpha1.' },
+      kind: { type: 'string' },
+      namespace: { type: 'string' },
+      name: { type: 'string' },
+    },
+  };
+}
+
+function estateStatus(): Schema {
+  return {
+    type: 'object',
+    description: 'Written by the controller.',
+    properties: {
+      conditions: conditionsSchema(),
+      observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+      lastAttemptedRevision: { type: 'string', maxLength: 512, description: 'Last revision fetched and checked (`main@sha1:<commit>`), applied or not.' },
+      lastAppliedRevision: { type: 'string', maxLength: 512, description: 'Last revision applied; keeps running while a newer one is rejected.' },
+      health: { type: 'string', enum: [...HEALTH_VALUES], description: 'Worst health of the estate\'s objects.' },
+      message: { type: 'string', maxLength: 32768, description: 'One line for a person.' },
+      inventory: {
+        type: 'object',
+        description: 'Every object the last applied revision created: what pruning compares against.',
+        properties: { entries: { type: 'array', 'x-kubernetes-list-type': 'atomic', items: objectRef() } },
+      },
+      counts: {
+        type: 'object',
+        description: 'Spec objects by state.',
+        properties: {
+          specs: { type: 'integer', format: 'int32', minimum: 0, description: 'Spec objects applied.' },
+          units: { type: 'integer', format: 'int32', minimum: 0, description: 'Deployable units (routes, API majors).' },
+          objects: { type: 'integer', format: 'int32', minimum: 0, description: 'Objects in the inventory.' },
+          ready: { type: 'integer', format: 'int32', minimum: 0 },
+          progressing: { type: 'integer', format: 'int32', minimum: 0 },
+          degraded: { type: 'integer', format: 'int32', minimum: 0 },
+        },
+      },
+      diagnostics: {
+        type: 'array',
+        maxItems: 20,
+        'x-kubernetes-list-type': 'atomic',
+        description: 'The first problems of the last rejected revision (empty when it was accepted).',
+        items: {
+          type: 'object',
+          required: ['code', 'message', 'severity'],
+          properties: {
+            file: { type: 'string', maxLength: 1024 },
+            line: { type: 'integer', format: 'int32', minimum: 0 },
+            column: { type: 'integer', format: 'int32', minimum: 0 },
+            code: { type: 'string', maxLength: 128 },
+            severity: { type: 'string', enum: ['error', 'warning', 'info', 'hint'] },
+            message: { type: 'string', maxLength: 4096 },
+            hint: { type: 'string', maxLength: 4096 },
+          },
+        },
+      },
+      diagnosticsTotal: { type: 'integer', format: 'int32', minimum: 0, description: 'How many problems the rejected revision had in all.' },
+    },
+  };
+}
+
+const ESTATE_COLUMNS: PrinterColumn[] = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'The last revision is applied and healthy.' },
+  { name: 'Health', type: 'string', jsonPath: '.status.health', description: 'Worst health of its objects.' },
+  { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision', description: 'Revision applied.' },
+  { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', description: 'Reconciling stopped.' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
+  { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', description: 'The Ready condition\'s message.' },
+  { name: 'URL', type: 'string', jsonPath: '.spec.source.url', description: 'Repository.', priority: 1 },
+  { name: 'Attempted', type: 'string', jsonPath: '.status.lastAttemptedRevision', description: 'Last revision fetched.', priority: 1 },
+];
+
+export function estateCrd(): Schema {
+  return crdObject('Estate', {
+    type: 'object',
+    description: 'A Git repository of Interlace specs, validated, checked and reconciled into a namespace.',
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec: estateSpec(),
+      status: estateStatus(),
+    },
+  }, ESTATE_COLUMNS);
+}
