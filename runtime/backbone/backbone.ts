@@ -14,6 +14,12 @@
  * - Order: deliveries of one topic to one consumer start in publish order; with `maxInFlight: 1`
  *   they are also completed in order.
  * - Durable consumers: a named consumer resumes where it left off after a restart.
+ * - Errors are the classes of errors.ts on both implementations: BackboneStorageFullError (nothing was
+ *   stored), TopicNotFoundError (publish/subscribe/pending/read before `ensureTopic`), InvalidNameError,
+ *   BackboneClosedError, PublishTimeoutError (JetStream unreachable for longer than its publish timeout).
+ *
+ * Implementations: `openJetStreamBackbone` (jetstream-backbone.ts) and `openSqliteBackbone`
+ * (sqlite-backbone.ts); docs/backbone.md describes the mapping, the schema and measured rates.
  */
 
 export interface PublishOptions {
@@ -67,7 +73,10 @@ export interface SubscribeOptions {
 }
 
 export interface Subscription {
-  /** Stops delivering; in-flight deliveries may still be acked. */
+  /**
+   * Stops delivering; in-flight deliveries may still be acked. On JetStream a message that was on the
+   * wire when the subscription stopped comes back to the consumer after its ack deadline.
+   */
   stop(): Promise<void>;
 }
 
@@ -82,9 +91,15 @@ export interface Backbone {
    * delivery (ack, nak or term); a handler that throws counts as `nak()`.
    */
   subscribe(topic: string, consumer: string, handler: DeliveryHandler, options?: SubscribeOptions): Promise<Subscription>;
-  /** Messages stored in a topic that the consumer has not acked (its backlog). */
+  /**
+   * Messages stored in a topic that the consumer has not acked (its backlog), including deliveries in
+   * flight. A consumer that does not exist yet has acked nothing: all stored messages.
+   */
   pending(topic: string, consumer: string): Promise<number>;
-  /** Reads stored messages without consuming them (`interlace dlq list`). */
+  /**
+   * Reads stored messages without consuming them (`interlace dlq list`): up to `limit` messages from
+   * `fromSequence` on, in order; page on with `last.sequence + 1`.
+   */
   read(topic: string, fromSequence: number, limit: number): Promise<Message[]>;
   close(): Promise<void>;
 }
