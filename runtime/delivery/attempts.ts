@@ -1,0 +1,81 @@
+import { TimeoutStrategy, handleWhen, retry, timeout } from 'cockatiel';
+import { deliveryBackoff } from './backoff.ts';
+import { AttemptTimeout, classifyFailure } from './failures.ts';
+import type { ClassifiedFailure } from './failures.ts';
+import type { AttemptRecord } from './idempotency-store.ts';
+import type { DeliveryPolicy } from './policy.ts';
+import type { SystemBudget } from './system-budget.ts';
+
+/** The worker is stopping: the delivery is abandoned (nak), not failed. */
+export class DeliveryAbandoned extends Error {
+  constructor() {
+    super('the worker is stopping');
+    this.name = 'DeliveryAbandoned';
+  }
+}
+
+export type AttemptsResult =
+  | { ok: true; attempts: AttemptRecord[] }
+  | { ok: false; abandoned: true; attempts: AttemptRecord[] }
+  | { ok: false; abandoned: false; failure: ClassifiedFailure; exhausted: boolean; attempts: AttemptRecord[] };
+
+export interface AttemptOptions {
+  policy: DeliveryPolicy;
+  /** The System's budgets (circuit, concurrency, rate); undefined for topic targets. */
+  budget: SystemBudget | undefined;
+  /** Attempts already spent on this message (by an earlier, crashed delivery). */
+  previous: readonly AttemptRecord[];
+  /** Aborted when the worker stops. */
+  stop: AbortSignal;
+  /** Called after each failed attempt (persist it, count it). */
+  onFailedAttempt: (attempt: AttemptRecord, failure: ClassifiedFailure, willRetry: boolean, delayMs?: number) => Promise<void> | void;
+  random?: () => number;
+}
+
+/**
+ * Runs one message's attempts against one target: the only retry layer in Interlace (the backbone
+ * redelivers only after a crash, and then the attempts spent are carried over). Each attempt runs
+ * inside the System's budgets and the per-attempt timeout; transient failures are retried with
+ * exponential backoff, jitter and Retry-After (cockatiel `retry` + our backoff); a permanent failure
+ * ends at once.
+ */
+export async function runAttempts(send: (signal: AbortSignal, timeoutMs: number) => Promise<void>, options: AttemptOptions): Promise<AttemptsResult> {
+  const { policy, budget, stop } = options;
+  const attempts = [...options.previous];
+  const remaining = policy.maxAttempts - attempts.length;
+  let last: { failure: ClassifiedFailure } | undefined;
+  if (remaining <= 0) {
+    const failure: ClassifiedFailure = { kind: 'transient', reason: 'redelivered-after-crash', message: `${attempts.length} attempts were already spent by earlier deliveries` };
+    return { ok: false, abandoned: false, failure, exhausted: true, attempts };
+  }
+  const perAttempt = timeout(policy.timeoutMs, TimeoutStrategy.Aggressive);
+  const retries = retry(handleWhen((error) => !(error instanceof DeliveryAbandoned) && !stop.aborted && classifyFailure(error, policy.permanentOn).kind === 'transient'), {
+    maxAttempts: remaining - 1,
+    backoff: deliveryBackoff(policy, budget?.halfOpenAfterMs ?? 0, attempts.length, options.random),
+  });
+  try {
+    await retries.execute(async ({ attempt }) => {
+      if (stop.aborted) throw new DeliveryAbandoned();
+      const at = new Date().toISOString();
+      const call = (signal: AbortSignal) => perAttempt.execute(async ({ signal: attemptSignal }) => send(attemptSignal, policy.timeoutMs), signal);
+      try {
+        await (budget ? budget.execute(call, stop) : call(stop));
+      } catch (raw) {
+        if (stop.aborted) throw new DeliveryAbandoned();
+        const error = (raw as Error)?.name === 'TaskCancelledError' ? new AttemptTimeout(policy.timeoutMs) : raw;
+        const failure = classifyFailure(error, policy.permanentOn);
+        const record: AttemptRecord = { at, reason: failure.reason, error: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+        attempts.push(record);
+        last = { failure };
+        const willRetry = failure.kind === 'transient' && attempt + 1 < remaining;
+        await options.onFailedAttempt(record, failure, willRetry);
+        throw error;
+      }
+    }, stop);
+    return { ok: true, attempts };
+  } catch (error) {
+    if (error instanceof DeliveryAbandoned || stop.aborted) return { ok: false, abandoned: true, attempts };
+    const failure = last?.failure ?? classifyFailure(error, policy.permanentOn);
+    return { ok: false, abandoned: false, failure, exhausted: failure.kind === 'transient', attempts };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Effects made exactly once on top of at-least-once delivery. Before calling a target the pipeline
+ * *reserves* the message's idempotency key; after the target acknowledged it *commits* it; on a
+ * failure it *releases* it (so a replay from the dead letter can deliver). A redelivered message whose
+ * key is committed is acked without calling the target again. A reservation is a lease: a worker that
+ * died mid-delivery leaves it to expire, and the next delivery takes it over along with the attempts
+ * already spent, so a crash neither resets the retry budget nor lets two workers call at once.
+ *
+ * The store also remembers *parked* keys for routes with `ordering: per-key`: a key whose message was
+ * dead-lettered stays parked (its later messages are dead-lettered behind it, in order) until a replay
+ * unparks it. Other keys are not affected.
+ */
+
+export interface AttemptRecord {
+  /** ISO timestamp of the attempt's start. */
+  at: string;
+  /** Short stable reason (`http-503`, `timeout`, `contract-violation`). */
+  reason: string;
+  error: string;
+  status?: number;
+}
+
+export type Reservation =
+  | { status: 'reserved'; attempts: AttemptRecord[] }
+  | { status: 'committed' }
+  | { status: 'busy'; retryInMs: number };
+
+export interface ParkedKey {
+  /** Backbone sequence of the message that parked the key. */
+  sequence: number;
+  reason: string;
+  at: string;
+}
+
+export interface IdempotencyStore {
+  reserve(key: string, owner: string, leaseMs: number): Promise<Reservation>;
+  /** Pushes the lease out (a long retry sequence is still working). */
+  extend(key: string, owner: string, leaseMs: number): Promise<void>;
+  /** Remembers one failed attempt with the reservation (survives a crash). */
+  recordAttempt(key: string, owner: string, attempt: AttemptRecord): Promise<void>;
+  /** The target acknowledged: the effect is done. Idempotent. */
+  commit(key: string, owner: string): Promise<void>;
+  /** The delivery failed (dead-lettered) or was abandoned: forget the reservation. */
+  release(key: string, owner: string): Promise<void>;
+  park(scope: string, key: string, parked: ParkedKey): Promise<void>;
+  parked(scope: string, key: string): Promise<ParkedKey | undefined>;
+  /** For `interlace dlq replay`: lets the key's messages through again. True when it was parked. */
+  unpark(scope: string, key: string): Promise<boolean>;
+  /** Forgets committed keys older than `olderThanMs` (they outlived every possible redelivery). */
+  prune(olderThanMs: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,29 @@
+import type { DeliveryTarget } from './targets.ts';
+import type { DeliveryPolicy } from './policy.ts';
+
+/**
+ * Everything the pipeline needs to deliver one route's events to one of its targets, already
+ * resolved from the specs and the generated bundle (runtime/worker builds it). Plain functions, so
+ * the pipeline can be tested without a bundle.
+ */
+export interface RouteTargetRuntime {
+  route: string;
+  target: string;
+  sourceTopic: string;
+  ordering: 'none' | 'per-key';
+  policy: DeliveryPolicy;
+  /** The route's `filter`; absent = every event. */
+  filter?: (event: unknown) => boolean;
+  /** The route's key (or the source contract's identity) as one string; undefined when the event has none. */
+  keyOf: (event: unknown) => string | undefined;
+  /** Validates the source event against its contract; returns problems, or undefined when valid. */
+  validateSource?: (event: unknown) => string[] | undefined;
+  /** The target's mapping (generated `map…Message`), or identity. Throws MappingError on bad input. */
+  map: (event: unknown) => unknown;
+  /** Validates the mapped payload against the target contract; returns problems, or undefined. */
+  validateTarget?: (payload: unknown) => string[] | undefined;
+  /** Business keys declared by the source and target contracts (name → field path). */
+  sourceBusinessKeys?: Readonly<Record<string, string | undefined>>;
+  targetBusinessKeys?: Readonly<Record<string, string | undefined>>;
+  destination: DeliveryTarget;
+}

@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Api } from '../../controller/kinds/generated/kinds.ts';
+import { HttpStatusError } from '../delivery/failures.ts';
+import { isBrokenCircuitError } from 'cockatiel';
+import type { SystemBudgets } from '../delivery/system-budget.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { RuntimeMetrics } from '../observe/metrics.ts';
+import { businessKeysOf } from '../observe/business-keys.ts';
+import { parseTraceparent } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
+import type { ApiAuthenticator } from './api-auth.ts';
+import { ApiRouter } from './api-router.ts';
+import { ClientRateLimits } from './client-rate-limits.ts';
+import { deprecationHeaders } from './deprecation.ts';
+import { sendJson, sendProblem } from './problem.ts';
+import { ParameterValidator } from './request-params.ts';
+import type { ParsedParams } from './request-params.ts';
+import { fillOperationPath, parseHttpOperation } from './system-client.ts';
+import type { SystemClient } from './system-client.ts';
+
+type Operation = Api['spec']['operations'][number];
+type Validate = (value: unknown) => string[] | undefined;
+
+/** What an operation's backend does, resolved by the worker from the spec and the bundles. */
+export type OperationBackend =
+  | { kind: 'view'; read: (params: ParsedParams) => unknown }
+  | { kind: 'system'; client: SystemClient; operation: string | undefined; map: (answer: unknown) => unknown; timeoutMs: number }
+  | { kind: 'none' };
+
+export interface OperationRuntime {
+  operation: Operation;
+  params: ParameterValidator;
+  validateRequest?: Validate;
+  validateResponse?: Validate;
+  responseBusinessKeys?: Readonly<Record<string, string | undefined>>;
+  backend: OperationBackend;
+}
+
+export interface ApiUnitOptions {
+  api: Api;
+  operations: OperationRuntime[];
+  auth: ApiAuthenticator;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  tracer: Tracer;
+  budgets: SystemBudgets;
+  /** Base path of the successor version, for the `Link: rel="successor-version"` header. */
+  successorBasePath?: string;
+  clock?: () => number;
+  maxBodyBytes?: number;
+}
+
+/** One Api served: returns a request handler that answers for the Api's base path (false otherwise). */
+export function createApiUnit(options: ApiUnitOptions) {
+  const { api, auth, metrics, tracer, budgets } = options;
+  const name = `${api.metadata.name}@${api.spec.version.split('.')[0]}`;
+  const router = new ApiRouter(api);
+  const limits = api.spec.rateLimit ? new ClientRateLimits(api.spec.rateLimit, options.clock) : undefined;
+  const lifecycle = deprecationHeaders(api.spec.deprecation, options.successorBasePath);
+  const byId = new Map(options.operations.map((o) => [o.operation.id, o]));
+  const log = options.logger.child({ api: name });
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://worker');
+    if (!router.owns(url.pathname)) return false;
+    const started = performance.now();
+    const found = router.match(req.method ?? 'GET', url.pathname);
+    const operationId = found.ok ? found.match.operation.id : 'unmatched';
+    const parent = parseTraceparent(req.headers['traceparent'] as string | undefined);
+    const span = tracer.startSpan(`${req.method} ${found.ok ? router.base + found.match.operation.path : url.pathname}`, { ...(parent ? { parent } : {}), attributes: { 'interlace.api': name, 'interlace.operation': operationId } });
+    let status = 500;
+    const respondProblem = (problemStatus: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+      status = problemStatus;
+      sendProblem(res, { title, status: problemStatus, detail, ...extra }, { ...lifecycle, ...headers });
+    };
+    try {
+      if (!found.ok) {
+        if (found.allowed.length > 0) respondProblem(405, 'Method Not Allowed', `${req.method} is not an operation here`, {}, { allow: found.allowed.join(', ') });
+        else respondProblem(404, 'Not Found', `no operation at ${url.pathname}`);
+        return true;
+      }
+      const runtime = byId.get(found.match.operation.id)!;
+      const who = await auth.authenticate(req, found.match.operation.scopes ?? []);
+      if (!who.ok) {
+        respondProblem(who.status, who.title, who.detail, {}, { 'www-authenticate': who.challenge });
+        return true;
+      }
+      span.setAttribute('interlace.client', who.client);
+      if (limits) {
+        const taken = limits.take(who.client);
+        if (!taken.ok) {
+          metrics.rateLimited.inc({ api: name, system: '' });
+          respondProblem(429, 'Too Many Requests', `the rate limit of ${api.spec.rateLimit!.requests} requests per ${api.spec.rateLimit!.per} is used up`, {}, { 'retry-after': String(taken.retryAfterSeconds) });
+          return true;
+        }
+      }
+      const params = runtime.params.check(found.match.pathParams, url, req.headers);
+      if (!params.ok) {
+        respondProblem(400, 'Bad Request', 'parameters are invalid', { errors: params.problems.map((p) => ({ in: p.in, name: p.name, detail: p.message })) });
+        return true;
+      }
+      let body: unknown;
+      if (runtime.operation.request) {
+        const read = await readBody(req, maxBody);
+        if (read === 'too-large') { respondProblem(413, 'Content Too Large', `the body exceeds ${maxBody} bytes`); return true; }
+        if (read === '' && runtime.operation.requestRequired !== false) { respondProblem(400, 'Bad Request', 'a request body is required'); return true; }
+        if (read !== '') {
+          try {
+            body = JSON.parse(read);
+          } catch {
+            respondProblem(400, 'Bad Request', 'the body is not JSON');
+            return true;
+          }
+          const problems = runtime.validateRequest?.(body);
+          if (problems) { respondProblem(400, 'Bad Request', `the body breaks contract ${runtime.operation.request}`, { errors: problems }); return true; }
+        }
+      }
+      const answer = await runBackend(runtime, params.value, body, budgets);
+      if (answer.kind === 'not-found') { respondProblem(404, 'Not Found', answer.detail); return true; }
+      if (answer.kind === 'unavailable') { respondProblem(503, 'Service Unavailable', answer.detail, {}, answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {}); return true; }
+      if (answer.kind === 'bad-gateway') { respondProblem(502, 'Bad Gateway', answer.detail); return true; }
+      const responseProblems = runtime.validateResponse?.(answer.value);
+      if (responseProblems) {
+        log.error('the response breaks its contract; not sent', { operation: operationId, contract: runtime.operation.response.contract, problems: responseProblems.slice(0, 5) });
+        respondProblem(502, 'Bad Gateway', `the backend's answer breaks contract ${runtime.operation.response.contract}`);
+        return true;
+      }
+      const keys = businessKeysOf(answer.value, runtime.responseBusinessKeys);
+      for (const [k, v] of Object.entries(keys)) span.setAttribute(`interlace.business_key.${k}`, v);
+      status = runtime.operation.response.status ?? 200;
+      sendJson(res, status, answer.value, lifecycle);
+      log.debug('answered', { operation: operationId, status, client: who.client, ...keys });
+      return true;
+    } catch (error) {
+      span.fail(error);
+      log.error('request failed', { operation: operationId, error });
+      respondProblem(500, 'Internal Server Error', 'the request could not be answered');
+      return true;
+    } finally {
+      span.setAttribute('http.response.status_code', status);
+      span.end();
+      metrics.apiRequests.inc({ api: name, operation: operationId, status: String(status) });
+      metrics.apiLatency.observe({ api: name, operation: operationId }, (performance.now() - started) / 1000);
+    }
+  }
+
+  return { name, basePath: router.base, handle, ready: () => auth.ready() };
+}
+
+type BackendAnswer =
+  | { kind: 'ok'; value: unknown }
+  | { kind: 'not-found'; detail: string }
+  | { kind: 'unavailable'; detail: string; retryAfter?: number }
+  | { kind: 'bad-gateway'; detail: string };
+
+async function runBackend(runtime: OperationRuntime, params: ParsedParams, body: unknown, budgets: SystemBudgets): Promise<BackendAnswer> {
+  const backend = runtime.backend;
+  if (backend.kind === 'view') {
+    const value = backend.read(params);
+    return value === undefined ? { kind: 'not-found', detail: 'nothing is known under this key yet' } : { kind: 'ok', value };
+  }
+  if (backend.kind === 'none') return { kind: 'unavailable', detail: 'this operation has no backend' };
+  const op = parseHttpOperation(backend.operation) ?? { method: 'GET', path: backend.operation ?? '/' };
+  const filled = fillOperationPath(op.path, { ...params.query, ...params.params }, () => undefined);
+  if (!filled.ok) return { kind: 'bad-gateway', detail: `no value for {${filled.missing}} of the backend operation` };
+  const budget = budgets.get(backend.client.system);
+  try {
+    const response = await budget.execute((signal) => backend.client.call({ method: op.method, path: filled.path, ...(op.method !== 'GET' && body !== undefined ? { body } : {}), timeoutMs: backend.timeoutMs, signal }));
+    return { kind: 'ok', value: backend.map(response.json()) };
+  } catch (error) {
+    if (error instanceof HttpStatusError && error.status === 404) return { kind: 'not-found', detail: `${backend.client.system} has no such record` };
+    if (isBrokenCircuitError(error)) return { kind: 'unavailable', detail: `${backend.client.system} is unavailable (circuit open)`, retryAfter: Math.ceil(budget.halfOpenAfterMs / 1000) };
+    if (error instanceof HttpStatusError && (error.status === 503 || error.status === 429)) return { kind: 'unavailable', detail: `${backend.client.system} answered ${error.status}`, ...(error.retryAfterMs !== undefined ? { retryAfter: Math.ceil(error.retryAfterMs / 1000) } : {}) };
+    if ((error as Error)?.name === 'MappingError') return { kind: 'bad-gateway', detail: `${backend.client.system}'s answer could not be mapped: ${(error as Error).message}` };
+    return { kind: 'bad-gateway', detail: `${backend.client.system} did not answer: ${(error as Error).message}` };
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) { resolve('too-large'); req.destroy(); return; }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,88 @@
+import type { System } from '../../controller/kinds/generated/kinds.ts';
+import { AttemptTimeout, HttpStatusError } from '../delivery/failures.ts';
+import { parseRetryAfter } from '../delivery/retry-after.ts';
+import type { Environment } from './secrets.ts';
+import { createSystemAuth } from './system-auth.ts';
+import type { SystemAuth } from './system-auth.ts';
+
+export interface SystemRequest {
+  method: string;
+  /** Below the System's endpoint URL, already filled (`/orders/4711`). */
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface SystemResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json(): unknown;
+}
+
+/**
+ * A small HTTP client for one System (built-in fetch): base URL, credentials, a per-call timeout
+ * that aborts the request, and non-2xx answers turned into HttpStatusError with the parsed
+ * `Retry-After`. It does not retry: retries belong to the delivery pipeline alone.
+ */
+export class SystemClient {
+  readonly system: string;
+  private readonly baseUrl: string;
+  private readonly auth: SystemAuth;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(name: string, spec: System['spec'], env: Environment, fetchImpl: typeof fetch = fetch) {
+    this.system = name;
+    this.baseUrl = (spec.endpoint.url ?? '').replace(/\/+$/, '');
+    this.fetchImpl = fetchImpl;
+    this.auth = createSystemAuth(name, spec.auth, env, fetchImpl);
+  }
+
+  async call(request: SystemRequest): Promise<SystemResponse> {
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...(await this.auth.headers(signal)) };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.body);
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(this.baseUrl + request.path, { method: request.method, headers, ...(body !== undefined ? { body } : {}), signal });
+      text = await response.text();
+    } catch (error) {
+      if (timeout.aborted) throw new AttemptTimeout(request.timeoutMs);
+      throw error;
+    }
+    if (response.status === 401) this.auth.invalidate();
+    if (response.status < 200 || response.status > 299) {
+      throw new HttpStatusError(response.status, text, parseRetryAfter(response.headers.get('retry-after')), `${this.system} ${request.method} ${request.path}`);
+    }
+    return { status: response.status, headers: response.headers, text, json: () => (text === '' ? undefined : JSON.parse(text)) };
+  }
+}
+
+/** Splits `POST /orders/{orderNo}` into method and path template; undefined when it is not HTTP. */
+export function parseHttpOperation(operation: string | undefined): { method: string; path: string } | undefined {
+  const match = /^(GET|POST|PUT|PATCH|DELETE)\s+(\S+)$/.exec(operation?.trim() ?? '');
+  return match ? { method: match[1]!, path: match[2]! } : undefined;
+}
+
+/**
+ * Fills `{name}` placeholders from the payload's top-level fields, then from `fallback` (System
+ * parameters such as `companyId`). A placeholder with no value is reported, not sent as empty.
+ */
+export function fillOperationPath(template: string, payload: unknown, fallback: (name: string) => string | undefined): { ok: true; path: string } | { ok: false; missing: string } {
+  let missing: string | undefined;
+  const path = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    const fromPayload = payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name) ? (payload as Record<string, unknown>)[name] : undefined;
+    const value = fromPayload !== undefined && fromPayload !== null && typeof fromPayload !== 'object' ? String(fromPayload) : fallback(name);
+    if (value === undefined) { missing ??= name; return ''; }
+    return encodeURIComponent(value);
+  });
+  return missing === undefined ? { ok: true, path } : { ok: false, missing };
+}

@@ -1,0 +1,112 @@
+import type { EventRoute, System } from '../../controller/kinds/generated/kinds.ts';
+import type { Backbone } from '../backbone/backbone.ts';
+import { deliveryPolicyOf } from '../delivery/policy.ts';
+import type { RouteTargetRuntime } from '../delivery/route-target.ts';
+import { httpSystemTarget, topicTarget } from '../delivery/targets.ts';
+import type { DeliveryTarget } from '../delivery/targets.ts';
+import { SystemClient } from '../http/system-client.ts';
+import type { Environment } from '../http/secrets.ts';
+import { readFieldPath } from '../observe/business-keys.ts';
+import type { LoadedBundle } from './bundle.ts';
+import { validatorFrom } from './bundle.ts';
+import { compileFilter } from './cel-filter.ts';
+import { findContract, findSystem, parseReference, sourceTopicOf } from './estate.ts';
+import type { WorkerEstate } from './estate.ts';
+
+export interface AssemblyContext {
+  estate: WorkerEstate;
+  backbone: Backbone;
+  env: Environment;
+  fetchImpl?: typeof fetch;
+  /** One client per System, shared by every route and API that calls it. */
+  clients: Map<string, SystemClient>;
+}
+
+/** The System client for `name`, created once. */
+export function systemClientFor(ctx: AssemblyContext, system: System): SystemClient {
+  let client = ctx.clients.get(system.metadata.name);
+  if (!client) {
+    client = new SystemClient(system.metadata.name, system.spec, ctx.env, ctx.fetchImpl);
+    ctx.clients.set(system.metadata.name, client);
+  }
+  return client;
+}
+
+/** System parameters for `{placeholders}` the payload lacks: environment `<SYSTEM>_PARAM_<NAME>`. */
+export function systemParameter(env: Environment, system: string): (name: string) => string | undefined {
+  return (name) => env[`${system}_PARAM_${name}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')];
+}
+
+/** Key fields joined as one string (`DE01|SKU-1`); undefined when any is missing. */
+export function keyFunction(fields: readonly string[] | undefined): (event: unknown) => string | undefined {
+  if (!fields || fields.length === 0) return () => undefined;
+  return (event) => {
+    const parts: string[] = [];
+    for (const field of fields) {
+      const values = readFieldPath(event, field);
+      if (values.length === 0) return undefined;
+      parts.push(values.join(','));
+    }
+    return parts.join('|');
+  };
+}
+
+/**
+ * One RouteTargetRuntime per target of an EventRoute unit: the spec's delivery policy with the
+ * System's limits, the bundle's mapping (`map…Message`) and validators, the key (the route's `key`,
+ * else the source contract's identity), the filter, the business keys, and the destination.
+ */
+export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: AssemblyContext): RouteTargetRuntime[] {
+  const name = route.metadata.name;
+  const spec = route.spec;
+  const source = findContract(ctx.estate, spec.source.contract);
+  const sourceRef = parseReference(spec.source.contract);
+  const validateSource = validatorFrom(bundle.exports, sourceRef.name, sourceRef.major ?? 1);
+  const keyOf = keyFunction(spec.key ?? source?.spec.identity);
+  const filter = spec.filter ? compileFilter(spec.filter) : undefined;
+  return spec.targets.map((target): RouteTargetRuntime => {
+    const system = findSystem(ctx.estate, target.system);
+    const policy = deliveryPolicyOf(name, target.name, target.delivery, system?.spec.limits?.timeout);
+    let map: (event: unknown) => unknown = (event) => event;
+    let targetRef = spec.source.contract;
+    if (target.mapping) {
+      const entry = bundle.manifest.mappings.find((m) => m.name === target.mapping);
+      const fn = entry ? bundle.exports[entry.message] : undefined;
+      if (!entry || typeof fn !== 'function') throw new Error(`bundle ${bundle.manifest.unit} has no mapping ${target.mapping}; generate again`);
+      map = fn as (event: unknown) => unknown;
+      targetRef = entry.to;
+    }
+    if (target.contract) targetRef = target.contract;
+    const targetContract = findContract(ctx.estate, targetRef);
+    const parsedTarget = parseReference(targetRef);
+    const validateTarget = validatorFrom(bundle.exports, parsedTarget.name, parsedTarget.major ?? 1);
+    return {
+      route: name,
+      target: target.name,
+      sourceTopic: sourceTopicOf(route),
+      ordering: spec.ordering ?? 'none',
+      policy,
+      ...(filter ? { filter } : {}),
+      keyOf,
+      ...(validateSource ? { validateSource } : {}),
+      map,
+      ...(validateTarget ? { validateTarget } : {}),
+      ...(source?.spec.businessKeys ? { sourceBusinessKeys: source.spec.businessKeys } : {}),
+      ...(targetContract?.spec.businessKeys ? { targetBusinessKeys: targetContract.spec.businessKeys } : {}),
+      destination: destinationOf(name, target, system, ctx),
+    };
+  });
+}
+
+function destinationOf(route: string, target: EventRoute['spec']['targets'][number], system: System | undefined, ctx: AssemblyContext): DeliveryTarget {
+  if (target.topic) return topicTarget(ctx.backbone, target.topic);
+  if (!system) throw new Error(`route ${route} target ${target.name}: no topic and no System ${target.system ?? ''}`);
+  const endpoint = system.spec.endpoint;
+  if (endpoint.protocol === 'http') return httpSystemTarget(systemClientFor(ctx, system), target.operation, systemParameter(ctx.env, system.metadata.name));
+  if (endpoint.protocol === 'nats') {
+    // The System consumes its own subjects on the backbone: the operation names the subject.
+    const subject = target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${endpoint.subject}.${target.name}`;
+    return topicTarget(ctx.backbone, subject.toLowerCase());
+  }
+  throw new Error(`route ${route} target ${target.name}: System ${system.metadata.name} speaks ${endpoint.protocol}, which this worker cannot deliver to yet (file drops and X12 over AS2 are not implemented)`);
+}

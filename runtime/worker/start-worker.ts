@@ -1,0 +1,187 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Backbone, Subscription } from '../backbone/backbone.ts';
+import { DLQ_REPLAY_CONSUMER } from '../delivery/dead-letter.ts';
+import type { IdempotencyStore } from '../delivery/idempotency-store.ts';
+import { RouteTargetConsumer } from '../delivery/route-consumer.ts';
+import type { RouteTargetRuntime } from '../delivery/route-target.ts';
+import { SqliteIdempotencyStore } from '../delivery/sqlite-idempotency-store.ts';
+import { DEFAULT_BREAKER, SystemBudgets } from '../delivery/system-budget.ts';
+import type { BreakerSettings } from '../delivery/system-budget.ts';
+import { createApiAuthenticator } from '../http/api-auth.ts';
+import { createApiUnit } from '../http/api-server.ts';
+import type { Environment } from '../http/secrets.ts';
+import type { SystemClient } from '../http/system-client.ts';
+import { SqliteViewStore } from '../http/view-store.ts';
+import { sendProblem } from '../http/problem.ts';
+import { createObserveEndpoints } from '../observe/endpoints.ts';
+import { createLogger } from '../observe/logger.ts';
+import type { Logger } from '../observe/logger.ts';
+import { RuntimeMetrics } from '../observe/metrics.ts';
+import { createTracer } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
+import { assembleApi } from './api-assembly.ts';
+import { loadBundles } from './bundle.ts';
+import type { LoadedBundle } from './bundle.ts';
+import { findSystem, majorOf, parseReference } from './estate.ts';
+import type { WorkerEstate } from './estate.ts';
+import { assembleRoute } from './route-assembly.ts';
+import type { AssemblyContext } from './route-assembly.ts';
+import { feedView } from './view-feeder.ts';
+
+export interface WorkerOptions {
+  /** `<generate --out>/bundles`: the units' `.js` bundles and manifests. */
+  bundleDir: string;
+  backbone: Backbone;
+  /** The specs (load-estate.ts reads them from files; `interlace run` passes its own). */
+  estate: WorkerEstate;
+  /** Units to run (`route-order-fulfilment`, `api-availability-v2`); default every unit in bundleDir. */
+  units?: readonly string[];
+  /** Where the worker keeps its idempotency store and views (`<stateDir>/worker.db`, `<stateDir>/views.db`). */
+  stateDir: string;
+  /** Secrets and System parameters (default process.env). */
+  env?: Environment;
+  /** HTTP port for APIs, /metrics, /healthz, /readyz (0 = any free port; default 8080). */
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  tracer?: Tracer;
+  metrics?: RuntimeMetrics;
+  breaker?: BreakerSettings;
+  /** The backbone's ack deadline for route consumers (default 30 s). */
+  ackWaitMs?: number;
+  fetchImpl?: typeof fetch;
+  /** Overrides the sqlite idempotency store (tests of pipeline logic only). */
+  idempotencyStore?: IdempotencyStore;
+  /** Random source for backoff jitter (tests). */
+  random?: () => number;
+}
+
+export interface Worker {
+  /** `http://host:port` of the worker's HTTP server. */
+  url: string;
+  units: string[];
+  metrics: RuntimeMetrics;
+  idempotency: IdempotencyStore;
+  views: SqliteViewStore;
+  budgets: SystemBudgets;
+  /** The route targets being consumed (route, target, consumer name, dead-letter topic). */
+  consumers: { route: string; target: string; consumer: string; deadLetterTopic: string }[];
+  /** Stops consuming and serving, waits up to `graceMs` for in-flight deliveries, closes the stores (not the backbone). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a worker: loads the bundles, assembles each EventRoute unit into one consumer per target and
+ * each Api unit into a request handler (plus the views it reads), and serves APIs, /metrics, /healthz
+ * and /readyz on one HTTP port. It does not open or close the backbone: the caller owns it.
+ */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger();
+  const tracer = options.tracer ?? createTracer();
+  const metrics = options.metrics ?? new RuntimeMetrics();
+  const bundles = await loadBundles(options.bundleDir, options.units);
+  const idempotency = options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db'));
+  const views = new SqliteViewStore(join(options.stateDir, 'views.db'));
+  const clients = new Map<string, SystemClient>();
+  const ctx: AssemblyContext = { estate: options.estate, backbone: options.backbone, env, clients, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) };
+  const budgets = new SystemBudgets((system) => findSystem(options.estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, (budget) => {
+    metrics.circuitState.set({ system: budget.system }, budget.state as number);
+    budget.breaker.onStateChange((state) => {
+      metrics.circuitState.set({ system: budget.system }, state as number);
+      logger.warn('circuit state changed', { system: budget.system, state: ['closed', 'open', 'half-open', 'isolated'][state as number] });
+    });
+    budget.onRateWait = () => metrics.rateLimited.inc({ api: '', system: budget.system });
+  });
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+  const consumers: RouteTargetConsumer[] = [];
+  const consumerInfo: Worker['consumers'] = [];
+  const apiUnits: ReturnType<typeof createApiUnit>[] = [];
+  const feeds: Subscription[] = [];
+  let started = false;
+
+  const routeRuntimes: RouteTargetRuntime[] = [];
+  for (const bundle of bundles) {
+    if (bundle.manifest.kind !== 'EventRoute') continue;
+    const route = options.estate.routes.find((r) => r.metadata.name === bundle.manifest.name);
+    if (!route) throw new Error(`unit ${bundle.manifest.unit}: EventRoute ${bundle.manifest.name} is not in the specs`);
+    routeRuntimes.push(...assembleRoute(route, bundle, ctx));
+  }
+  const apiBundles: { bundle: LoadedBundle; api: WorkerEstate['apis'][number] }[] = [];
+  for (const bundle of bundles) {
+    if (bundle.manifest.kind !== 'Api') continue;
+    const api = options.estate.apis.find((a) => a.metadata.name === bundle.manifest.name && majorOf(a.spec.version) === bundle.manifest.major);
+    if (!api) throw new Error(`unit ${bundle.manifest.unit}: Api ${bundle.manifest.name}@${bundle.manifest.major} is not in the specs`);
+    apiBundles.push({ bundle, api });
+  }
+
+  const deps = { backbone: options.backbone, store: idempotency, budgets, metrics, logger, tracer, owner, ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}), ...(options.random ? { random: options.random } : {}) };
+  for (const rt of routeRuntimes) {
+    const consumer = new RouteTargetConsumer(rt, deps);
+    consumers.push(consumer);
+    consumerInfo.push({ route: rt.route, target: rt.target, consumer: consumer.scope, deadLetterTopic: rt.policy.deadLetterTopic });
+  }
+  for (const { bundle, api } of apiBundles) {
+    // Put the API's own bundle first: its validators and mappings win over other units'.
+    const { operations, feeds: viewFeeds } = assembleApi(api, [bundle, ...bundles.filter((b) => b !== bundle)], ctx, views);
+    const successor = api.spec.deprecation?.successor ? parseReference(api.spec.deprecation.successor) : undefined;
+    const successorApi = successor ? options.estate.apis.find((a) => a.metadata.name === successor.name && majorOf(a.spec.version) === successor.major) : undefined;
+    apiUnits.push(createApiUnit({ api, operations, auth: createApiAuthenticator(api, env, options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}), metrics, logger, tracer, budgets, ...(successorApi?.spec.basePath ? { successorBasePath: successorApi.spec.basePath } : {}) }));
+    for (const feed of viewFeeds) feeds.push(await feedView(options.backbone, views, feed, logger));
+  }
+
+  const observe = createObserveEndpoints(metrics, {
+    consuming: () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }),
+    ...Object.fromEntries(apiUnits.map((unit) => [`auth ${unit.name}`, () => unit.ready()])),
+  }, async () => {
+    for (const info of consumerInfo) {
+      const depth = await options.backbone.pending(info.deadLetterTopic, DLQ_REPLAY_CONSUMER).catch(() => undefined);
+      if (depth !== undefined) metrics.deadLetterDepth.set({ route: info.route, target: info.target, topic: info.deadLetterTopic }, depth);
+    }
+  });
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      if (await observe(req, res)) return;
+      for (const unit of apiUnits) if (await unit.handle(req, res)) return;
+      sendProblem(res, { title: 'Not Found', status: 404, detail: `no API at ${(req.url ?? '/').split('?')[0]}` });
+    })().catch((error) => {
+      logger.error('request handler failed', { error });
+      sendProblem(res, { title: 'Internal Server Error', status: 500 });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+  });
+  for (const consumer of consumers) await consumer.start();
+  started = true;
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info('worker started', { units: bundles.map((b) => b.manifest.unit), consumers: consumerInfo.length, apis: apiUnits.map((u) => u.name), url });
+
+  return {
+    url,
+    units: bundles.map((b) => b.manifest.unit),
+    metrics,
+    idempotency,
+    views,
+    budgets,
+    consumers: consumerInfo,
+    async close(graceMs = 5_000) {
+      started = false;
+      await Promise.all(consumers.map((c) => c.stop(graceMs)));
+      await Promise.all(feeds.map((f) => f.stop()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await idempotency.close();
+      views.close();
+    },
+  };
+}
