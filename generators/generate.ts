@@ -143,7 +143,7 @@ export class Generator {
       this.program.update(programFiles);
       const errors = this.program.check(pending.map((p) => p.unit.path));
       for (const { unit, key, local } of pending) {
-        const typeDiagnostics = errors.filter((e) => e.file === unit.path).map((e) => typeErrorDiagnostic(unit, e)).filter((d): d is Diagnostic => d !== undefined);
+        const typeDiagnostics = withoutEchoes(errors.filter((e) => e.file === unit.path).map((e) => typeErrorDiagnostic(unit, e)).filter((d): d is Diagnostic => d !== undefined));
         const all = dedupe([...local, ...typeDiagnostics]);
         this.mappingCache.set(unit.doc.name, { key, compiled: unit.compiled, diagnostics: all });
         unit.ok = !all.some((d) => d.severity === 'error');
@@ -188,8 +188,29 @@ function typeErrorDiagnostic(unit: MappingUnit, error: { start: number; code: nu
   if (unit.compiled.problemPaths.some((p) => isWithin(path, p) || isWithin(p, path))) return undefined;
   const rule = ruleAt(unit.doc.spec, path);
   const snippet = error.length > 0 && error.length < 200 ? unit.compiled.text.slice(error.start, error.start + error.length) : undefined;
-  const explained = explainTypeError(error, rule?.target ?? unit.doc.name, unit.target.typeName, snippet);
+  const from = rule ? ruleFrom(unit.doc.spec, rule.rulePath) : undefined;
+  const explained = explainTypeError(error, rule?.target ?? unit.doc.name, unit.target.typeName, snippet, unit.target.reference,
+    from === undefined ? undefined : `\`${from}\` is optional in ${unit.source.reference}`);
   return at(unit.doc, path, 'mapping-type-error', explained.message, explained.hint);
+}
+
+/** The `from` path of the rule at `rulePath` (`['spec', 'rules', 3]`), if it has one. */
+function ruleFrom(spec: Record<string, any>, rulePath: readonly PathSegment[]): string | undefined {
+  let node: any = { spec };
+  for (const segment of rulePath) node = node?.[segment];
+  return typeof node?.from === 'string' ? node.from : undefined;
+}
+
+/**
+ * A failed `+` (an overloaded call) also makes the checker guess the call's type, so the same rule
+ * gets a second, misleading "the value is number" error: only the `+` error is kept for that rule.
+ */
+function withoutEchoes(diagnostics: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) => d.path.join('\u0000');
+  const plusAt = new Set(diagnostics.filter((d) => d.message.includes('`+`')).map(key));
+  // In `a + b + c`, a missing `b` also fails the outer `+`: report the cause, not the knock-on error.
+  const missingAt = new Set(diagnostics.filter((d) => d.message.includes('`+` on a value that may be missing')).map(key));
+  return diagnostics.filter((d) => (d.message.includes('`+`') ? !missingAt.has(key(d)) || d.message.includes('may be missing') : !plusAt.has(key(d))));
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

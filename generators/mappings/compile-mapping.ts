@@ -73,8 +73,15 @@ interface Scope {
   targetSchemas: Schema[];
   /** TypeScript type of the object being built (`OrderV2`, `NonNullable<OrderV2["lines"]>[number]`). */
   targetType: string;
-  /** Target path prefix for messages (`lines[].`). */
+  /** Path of the object being built, for messages (`lines[].`, `incoterms.`). */
   targetPrefix: string;
+  /** Prefix of the enclosing `each` lists (`lines[].`): a rule's `target` is relative to it. */
+  rulePrefix: string;
+  /**
+   * True inside an optional object that is left out when one of its required fields is missing:
+   * there a required field whose `when` rules all fail makes the object absent instead of failing.
+   */
+  omitting: boolean;
   /** YAML path of the rules list. */
   rulesPath: PathSegment[];
   depth: number;
@@ -109,6 +116,8 @@ class MappingCompiler {
   private readonly helpers = new Set<string>();
   private readonly hoisted: string[] = [];
   private readonly tables = new Map<string, string>();
+  /** Counter for the parameters that hold required fields of optional objects (`req_1`). */
+  private requiredParams = 0;
 
   constructor(input: MappingInput) {
     this.input = input;
@@ -121,7 +130,7 @@ class MappingCompiler {
     const root = input.target.schema;
     const scope: Scope = {
       sourceVar: 'source', celVars: new Map([['source', 'source']]), sourceSchemas: [input.source.schema], targetSchemas: [root],
-      targetType: input.target.typeName, targetPrefix: '', rulesPath: ['spec', 'rules'], depth: 0,
+      targetType: input.target.typeName, targetPrefix: '', rulePrefix: '', omitting: false, rulesPath: ['spec', 'rules'], depth: 0,
     };
 
     // The function body is written first, into its own builder, because it decides which helpers,
@@ -214,7 +223,7 @@ class MappingCompiler {
         const suggestion = didYouMean(found.missing, found.available);
         const at = formatFieldPath(parsed.segments.slice(0, found.at));
         this.problem([...path, 'target'], 'mapping-field-unknown',
-          `${scope.targetPrefix}${rule.target}: ${this.describeObject('target', scope, at)} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+          `${scope.rulePrefix}${rule.target}: ${this.describeObject('target', scope, at)} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
           suggestion ? `Write \`${formatFieldPath([...parsed.segments.slice(0, found.at), { name: suggestion, list: false }])}\`.` : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
           { rulePath: path });
         return;
@@ -241,15 +250,36 @@ class MappingCompiler {
     return `${contract} ${noun}`;
   }
 
-  /** Writes `{ key: value, ... }` for one node, and checks that required fields are made. */
-  private objectLiteral(node: TargetNode, scope: Scope): void {
+  /**
+   * Writes `{ key: value, ... }` for one node, and checks that required fields are made. An optional
+   * object with required fields (`incoterms` needs `code`) is made only when those fields have a
+   * value: `((req_1) => req_1 == null ? undefined : { code: req_1, ... })(<code's rule>)`, so a
+   * missing `code` leaves `incoterms` out instead of producing an invalid `{}`.
+   */
+  private objectLiteral(node: TargetNode, scope: Scope, optional = false): void {
     const { b } = this;
+    const required = new Set(requiredNames(scope.targetSchemas, this.input.target.schema));
+    const deferred = optional
+      ? [...node.children].filter(([key, child]) => required.has(key) && child.rules.length > 0 && child.children.size === 0)
+      : [];
+    const params = new Map(deferred.map(([key]) => [key, `req_${++this.requiredParams}`]));
+    if (params.size > 0) {
+      // Each parameter is typed as its field (or missing), so a rule's value is checked against the
+      // contract where it is written, and literal types ("customer") are not widened to string.
+      const declared = [...params].map(([key, p]) => `${p}: ${scope.targetType}[${jsonLiteral(key)}] | null | undefined`);
+      b.write(`((${declared.join(', ')}) => ${[...params.values()].map((p) => `${p} == null`).join(' || ')} ? undefined : `);
+    }
     b.line('{');
     b.indent(() => {
       for (const [key, child] of node.children) {
         // The key is inside the rule's span: the checker reports assignability errors at the key.
         b.span(child.rules[0]?.path ?? child.firstPath, () => {
         b.write(`${propertyKey(key)}: `);
+        const param = params.get(key);
+        if (param !== undefined) {
+          b.write(param);
+          return;
+        }
         const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
         const childSchemas = childTargets.ok ? childTargets.schemas : [];
         if (child.rules.length > 0 && child.children.size > 0) {
@@ -257,15 +287,25 @@ class MappingCompiler {
             `${scope.targetPrefix}${key} is made by a rule and also has rules for its fields`, 'Keep either the rule for the whole object or the rules for its fields.');
         }
         if (child.children.size > 0 && child.rules.length === 0) {
-          this.objectLiteral(child, { ...scope, targetSchemas: childSchemas, targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`, targetPrefix: `${scope.targetPrefix}${key}.` });
+          const inner = { ...scope, targetSchemas: childSchemas, targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`, targetPrefix: `${scope.targetPrefix}${key}.` };
+          this.objectLiteral(child, { ...inner, omitting: scope.omitting || !required.has(key) }, !required.has(key));
         } else {
-          this.fieldValue(key, child.rules, { ...scope }, childSchemas);
+          this.fieldValue(key, child.rules, { ...scope }, childSchemas, required.has(key));
         }
         });
         b.line(',');
       }
     });
     b.write('}');
+    if (params.size > 0) {
+      b.write(')(');
+      deferred.forEach(([key, child], i) => {
+        if (i > 0) b.write(', ');
+        const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
+        b.span(child.rules[0]!.path, () => this.fieldValue(key, child.rules, { ...scope, omitting: true }, childTargets.ok ? childTargets.schemas : [], true));
+      });
+      b.write(')');
+    }
     this.checkRequired(node, scope);
   }
 
@@ -283,32 +323,37 @@ class MappingCompiler {
     }
   }
 
-  /** The value of one target field: one rule, or `when`-guarded rules chained with `?:`. */
-  private fieldValue(key: string, rules: { rule: RuleSpec; path: PathSegment[] }[], scope: Scope, targetSchemas: Schema[]): void {
+  /**
+   * The value of one target field: one rule, or `when`-guarded rules chained with `?:`. When every
+   * rule has a `when` and none applies, an optional field is left out, a required field of an object
+   * that may be left out leaves it out, and any other required field fails the message.
+   */
+  private fieldValue(key: string, rules: { rule: RuleSpec; path: PathSegment[] }[], scope: Scope, targetSchemas: Schema[], required = false): void {
     const guarded = rules.filter((r) => r.rule.when !== undefined);
     const fallback = rules.find((r) => r.rule.when === undefined);
     if (guarded.length === 0 && fallback) {
-      this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas));
+      this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas, required));
       return;
     }
     for (const { rule, path } of guarded) {
       this.b.span(path, () => {
         this.b.write('(');
-        this.b.span([...path, 'when'], () => this.b.write(this.expression(rule.when!, [...path, 'when'], scope, path)));
+        this.b.span([...path, 'when'], () => this.b.write(this.expression(rule.when!, [...path, 'when'], scope, path, `${scope.rulePrefix}${rule.target}`)));
         this.b.write(') ? ');
-        this.ruleValue(key, rule, path, scope, targetSchemas);
+        this.ruleValue(key, rule, path, scope, targetSchemas, required);
       });
       this.b.write(' : ');
     }
-    if (fallback) this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas));
+    if (fallback) this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas, required));
+    else if (required && !scope.omitting) this.b.write(`${this.helper('noRuleApplies')}(${jsonLiteral(`${scope.rulePrefix}${guarded[0]!.rule.target}`)}, ${jsonLiteral(this.input.target.reference)})`);
     else this.b.write('undefined');
   }
 
-  private ruleValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[]): void {
+  private ruleValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[], required: boolean): void {
     const { b } = this;
-    const target = `${scope.targetPrefix}${rule.target}`;
+    const target = `${scope.rulePrefix}${rule.target}`;
     if (rule.each !== undefined) {
-      this.eachValue(key, rule, path, scope, targetSchemas);
+      this.eachValue(key, rule, path, scope, targetSchemas, required);
       return;
     }
     let value: string;
@@ -318,7 +363,7 @@ class MappingCompiler {
       value = this.sourcePath(rule.from, [...path, 'from'], scope, path) ?? 'undefined';
     } else if (rule.expr !== undefined) {
       part = 'expr';
-      value = this.expression(rule.expr, [...path, 'expr'], scope, path);
+      value = this.expression(rule.expr, [...path, 'expr'], scope, path, target);
     } else if (rule.lookup !== undefined) {
       part = 'lookup';
       const keyCode = this.sourcePath(rule.lookup.from, [...path, 'lookup', 'from'], scope, path) ?? 'undefined';
@@ -342,14 +387,18 @@ class MappingCompiler {
     b.span([...path, part], () => b.write(value));
   }
 
-  private eachValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[]): void {
+  /**
+   * A list made with `each`. A missing source list leaves an optional target list out (a header-only
+   * event has no lines, not an empty list of them) and makes a required one empty.
+   */
+  private eachValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[], required: boolean): void {
     const { b } = this;
     if (!isListSchema(targetSchemas, this.input.target.schema) && targetSchemas.length > 0) {
-      this.problem([...path, 'target'], 'mapping-field-unknown', `${scope.targetPrefix}${rule.target}: ${this.input.target.typeName} ${rule.target} is not a list, but the rule maps a list with \`each\``,
+      this.problem([...path, 'target'], 'mapping-field-unknown', `${scope.rulePrefix}${rule.target}: ${this.input.target.typeName} ${rule.target} is not a list, but the rule maps a list with \`each\``,
         'Use `each` only for list fields; map a single object with rules whose targets are `field.subfield`.', { rulePath: path });
     }
     if (rule.default !== undefined) {
-      this.problem([...path, 'default'], 'mapping-unsupported', `${scope.targetPrefix}${rule.target}: \`default\` has no effect with \`each\`; a missing source list maps to an empty list`,
+      this.problem([...path, 'default'], 'mapping-unsupported', `${scope.rulePrefix}${rule.target}: \`default\` has no effect with \`each\`; a missing source list leaves an optional list out and makes a required one empty`,
         'Remove `default`.', { key: true, rulePath: path });
     }
     const list = this.sourceList(rule.each!, [...path, 'each'], scope, path);
@@ -359,10 +408,11 @@ class MappingCompiler {
     celVars.set('item', itemVar);
     const inner: Scope = {
       sourceVar: itemVar, celVars, sourceSchemas: list.itemSchemas, targetSchemas: itemSchemas(targetSchemas, this.input.target.schema),
-      targetType: itemType, targetPrefix: `${scope.targetPrefix}${rule.target}[].`, rulesPath: [...path, 'rules'], depth: scope.depth + 1,
+      targetType: itemType, targetPrefix: `${scope.rulePrefix}${rule.target}[].`, rulePrefix: `${scope.rulePrefix}${rule.target}[].`,
+      omitting: false, rulesPath: [...path, 'rules'], depth: scope.depth + 1,
     };
-    b.span([...path, 'each'], () => b.write(`(${list.code} ?? [])`));
-    b.write(`.map((${itemVar}): ${itemType} => (`);
+    b.span([...path, 'each'], () => b.write(required ? `(${list.code} ?? [])` : list.code));
+    b.write(`${required ? '' : '?'}.map((${itemVar}): ${itemType} => (`);
     this.objectLiteral(this.buildTree(rule.rules ?? [], inner), inner);
     b.write('))');
   }
@@ -422,8 +472,9 @@ class MappingCompiler {
     return emit(0, scope.sourceVar, 0);
   }
 
-  private expression(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): string {
+  private expression(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[], target: string): string {
     const result = compileCel(text, {
+      target,
       variables: new Map([...scope.celVars].filter(([name]) => RESERVED_SCOPE.includes(name))),
       helper: (name: SupportHelper) => this.helper(name),
       hoist: (initializer: string) => {
@@ -434,7 +485,7 @@ class MappingCompiler {
     if (result.ok) return result.code;
     for (const p of result.problems) {
       this.problem(yamlPath, 'mapping-unsupported', `expression ${p.message} (column ${p.offset + 1} of the expression)`,
-        'Mapping expressions use a subset of CEL: field access, operators, size/int/double/string, string methods and the list macros (docs/mapping-expressions.md).', { rulePath });
+        'Mapping expressions use a subset of CEL: field access, operators, size/int/double/string/timestamp, string methods, the list macros and formatDate (docs/mapping-language.md).', { rulePath });
     }
     return 'undefined';
   }

@@ -3,8 +3,8 @@ import { describeValue, MappingError } from './errors.ts';
 /** How a string holds a number: `12.50`, `12,50` (with `.` as thousands separator), or an implied-decimal integer. */
 export type NumberStyle = 'decimal-point' | 'decimal-comma' | 'implied-2' | 'implied-3' | 'implied-4';
 
-/** Maps a defined input to `number` and passes a missing one (null/undefined) through unchanged. */
-export type NumberOf<T> = T extends string | number ? number : Exclude<T, string | number>;
+/** Maps a defined input to `number` and a missing one (null/undefined) to absent (undefined). */
+export type NumberOf<T> = T extends string | number ? number : undefined;
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
@@ -14,7 +14,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
  * A value that does not parse fails the message with a MappingError naming `target`.
  */
 export function toNumber<T extends string | number | null | undefined>(value: T, style: NumberStyle, target: string): NumberOf<T> {
-  if (value === null || value === undefined) return value as NumberOf<T>;
+  if (value === null || value === undefined) return undefined as NumberOf<T>;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a finite number`);
     return (style.startsWith('implied-') ? shiftDecimal(String(value), impliedDigits(style), target) : value) as NumberOf<T>;

@@ -1,9 +1,9 @@
-/** Maps a defined input to `string` and passes a missing one (null/undefined) through unchanged. */
-export type TextOf<T> = T extends string | number ? string : Exclude<T, string | number>;
+/** Maps a defined input to `string` and a missing one (null/undefined) to absent (undefined). */
+export type TextOf<T> = T extends string | number ? string : undefined;
 
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
 export function trimLeadingZeros<T extends string | number | null | undefined>(value: T): TextOf<T> {
-  if (value === null || value === undefined) return value as TextOf<T>;
+  if (value === null || value === undefined) return undefined as TextOf<T>;
   const text = String(value);
   const trimmed = text.replace(/^0+(?=.)/, '');
   return trimmed as TextOf<T>;
@@ -11,7 +11,7 @@ export function trimLeadingZeros<T extends string | number | null | undefined>(v
 
 /** Left-pads to `length` with `fill` (one character). */
 export function padStart<T extends string | number | null | undefined>(value: T, length: number, fill: string): TextOf<T> {
-  if (value === null || value === undefined) return value as TextOf<T>;
+  if (value === null || value === undefined) return undefined as TextOf<T>;
   return String(value).padStart(length, fill) as TextOf<T>;
 }
 

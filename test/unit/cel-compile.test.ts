@@ -8,6 +8,7 @@ function compile(text: string) {
     variables: new Map([['source', 'source'], ['item', 'item']]),
     helper: (name) => (helpers.add(name), name),
     hoist: (init) => (hoisted.push(init), `PATTERN_${hoisted.length}`),
+    target: 'x',
   });
   return { result, helpers, hoisted };
 }
@@ -16,10 +17,10 @@ function compile(text: string) {
 async function evaluate(text: string, source: unknown): Promise<unknown> {
   const { result, hoisted } = compile(text);
   if (!result.ok) throw new Error(result.problems[0]!.message);
-  const support = await import('../../runtime/mapping-support/cel.ts');
-  const fn = new Function('source', 'size', 'eq', 'isIn', 'toInt', 'toDouble', 'toText',
+  const support = await import('../../runtime/mapping-support/index.ts');
+  const fn = new Function('source', 'add', 'size', 'eq', 'isIn', 'toInt', 'toDouble', 'toText', 'at', 'toTimestamp', 'formatDate',
     `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`);
-  return fn(source, support.size, support.eq, support.isIn, support.toInt, support.toDouble, support.toText);
+  return fn(source, support.add, support.size, support.eq, support.isIn, support.toInt, support.toDouble, support.toText, support.at, support.toTimestamp, support.formatDate);
 }
 
 describe('CEL → TypeScript', () => {
@@ -40,6 +41,57 @@ describe('CEL → TypeScript', () => {
     expect(await evaluate('source.tags == ["x"]', src)).toBe(true);
     expect(await evaluate('-(-3)', src)).toBe(3);
     expect(await evaluate('{"a": 1}["a"]', src)).toBe(1);
+    expect(await evaluate('[1, 2] + [3]', src)).toEqual([1, 2, 3]);
+    expect(await evaluate('"a" + "b" + string(1 + 2)', src)).toBe('ab3');
+  });
+
+  it('treats a missing field as absent: access, index, methods, macros and conversions give undefined', async () => {
+    const src = { order: { lines: [{ sku: 'A' }] } };
+    expect(await evaluate('source.missing.deeper.still', src)).toBeUndefined();
+    expect(await evaluate('source.missing[0].sku', src)).toBeUndefined();
+    expect(await evaluate('source.missing.exists(l, l.sku == "A")', src)).toBeUndefined();
+    expect(await evaluate('source.missing.filter(l, true).map(l, l.sku)', src)).toBeUndefined();
+    expect(await evaluate('int(source.missing)', src)).toBeUndefined();
+    expect(await evaluate('string(source.missing)', src)).toBeUndefined();
+    expect(await evaluate('source.missing.startsWith("a")', src)).toBeUndefined();
+    expect(await evaluate('source.order.lines[0].sku', src)).toBe('A');
+    expect(await evaluate('source.order.lines[3].sku', src)).toBeUndefined();
+    expect(await evaluate('has(source.order.lines[0].sku) && !has(source.order.lines[0].qty)', src)).toBe(true);
+  });
+
+  it('indexes with a computed index through own entries only', async () => {
+    const src = { xs: ['a', 'b', 'c'], m: { k: 1 }, key: '__proto__', ctor: 'constructor' };
+    expect(await evaluate('source.xs[size(source.xs) - 1]', src)).toBe('c');
+    expect(await evaluate('source.xs[size(source.xs)]', src)).toBeUndefined();
+    expect(await evaluate('source.xs[-1 + 0]', src)).toBeUndefined();
+    expect(await evaluate('source.m["k" + ""]', src)).toBe(1);
+    expect(await evaluate('source.m[source.key]', src)).toBeUndefined();
+    expect(await evaluate('source.m[source.ctor]', src)).toBeUndefined();
+    expect(compile('source.xs[size(source.xs) - 1]').helpers).toContain('at');
+  });
+
+  it('supports timestamps (UTC getters, int and string) and formatDate', async () => {
+    const src = { d: '2026-11-27', t: '2026-11-25T14:32:10.500Z', z: '2026-01-01T00:30:00+01:00' };
+    expect(await evaluate('timestamp(source.t).getFullYear()', src)).toBe(2026);
+    expect(await evaluate('timestamp(source.t).getMonth()', src)).toBe(10);
+    expect(await evaluate('timestamp(source.t).getDate()', src)).toBe(25);
+    expect(await evaluate('timestamp(source.t).getDayOfMonth()', src)).toBe(24);
+    expect(await evaluate('timestamp(source.t).getHours() * 100 + timestamp(source.t).getMinutes()', src)).toBe(1432);
+    expect(await evaluate('timestamp(source.z).getFullYear()', src)).toBe(2025);
+    expect(await evaluate('int(timestamp(source.d))', src)).toBe(1795737600);
+    expect(await evaluate('string(timestamp(source.d))', src)).toBe('2026-11-27T00:00:00.000Z');
+    expect(await evaluate('timestamp(source.d) < timestamp(source.t)', src)).toBe(false);
+    expect(await evaluate("formatDate(source.d, 'yyyymmdd')", src)).toBe('20261127');
+    expect(await evaluate("formatDate(source.d, 'odata-v2')", src)).toBe('/Date(1795737600000)/');
+    expect(await evaluate("formatDate(source.t, 'hhmm')", src)).toBe('1432');
+    expect(await evaluate("formatDate(source.t, 'hhmmss')", src)).toBe('143210');
+    expect(await evaluate("formatDate(source.t, 'iso-date')", src)).toBe('2026-11-25');
+    expect(await evaluate("formatDate(source.z, 'iso')", src)).toBe('2025-12-31T23:30:00.000Z');
+    expect(await evaluate("formatDate(source.d, 'yymmdd')", src)).toBe('261127');
+    expect(await evaluate("formatDate(timestamp(source.t), 'yyyymmdd')", src)).toBe('20261125');
+    expect(await evaluate("formatDate(source.missing, 'yyyymmdd')", src)).toBeUndefined();
+    await expect(evaluate("formatDate('2026-02-30', 'yyyymmdd')", src)).rejects.toThrow(/not an ISO 8601 date/);
+    await expect(evaluate("timestamp('2026-11-27T10:00:00')", src)).rejects.toThrow(/with a time zone/);
   });
 
   it('refuses what is outside the subset, with the offset in the expression', () => {
@@ -48,7 +100,11 @@ describe('CEL → TypeScript', () => {
       expect(result.ok).toBe(false);
       return result.ok ? undefined : result.problems[0];
     };
-    expect(refused('timestamp("2020-01-01T00:00:00Z")')?.message).toMatch(/timestamp/);
+    expect(refused('duration("1h")')?.message).toMatch(/function `duration` is not supported/);
+    expect(refused('timestamp(source.at).getHours("Europe/Berlin")')?.message).toMatch(/time zone/);
+    expect(refused("formatDate(source.at, 'dd.mm.yyyy')")?.message).toMatch(/'yyyymmdd'/);
+    expect(refused('formatDate(source.at, source.format)')?.message).toMatch(/string literal/);
+    expect(refused('source.lines[1.5]')?.message).toMatch(/integer \(list\) or a string \(map\)/);
     expect(refused('b"bytes"')?.message).toMatch(/bytes/);
     expect(refused('Foo{a: 1}')?.message).toMatch(/message literals/);
     expect(refused('source.x + unknown')).toMatchObject({ offset: 11, message: expect.stringMatching(/unknown name `unknown`/) });

@@ -29,13 +29,13 @@ describe('the example estate (specs/)', () => {
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { documents: number } };
     expect(report.diagnostics).toEqual([]);
     expect(result.code).toBe(0);
-    expect(report.summary.documents).toBe(86);
+    expect(report.summary.documents).toBe(88);
   });
 
   it('holds the expected documents, by kind', () => {
     expect(run.diagnostics).toEqual([]);
     const counts = Object.fromEntries(['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].map((kind) => [kind, all(kind).length]));
-    expect(counts).toEqual({ DataContract: 23, System: 10, Mapping: 22, EventRoute: 26, Api: 4, Policy: 1 });
+    expect(counts).toEqual({ DataContract: 25, System: 10, Mapping: 22, EventRoute: 26, Api: 4, Policy: 1 });
     const canonical = all('DataContract').filter((doc) => doc.spec.system === undefined).map((doc) => `${doc.name}@${doc.major}`);
     const native = all('DataContract').filter((doc) => doc.spec.system !== undefined).map((doc) => `${doc.name}@${doc.major}`);
     expect(canonical.sort()).toEqual([
@@ -43,8 +43,8 @@ describe('the example estate (specs/)', () => {
       'order@1', 'order@2', 'product@1', 'purchase-order@1', 'receipt@1', 'replenishment@1', 'shipment@1', 'supplier-confirmation@1',
     ]);
     expect(native.sort()).toEqual([
-      'bc-item-ledger-entry@1', 'bc-item@1', 'bc-purchase-order@1', 'bc-sales-order@1', 'sap-billing-document@1', 'sap-sales-order@1',
-      'wms-pick-order@1', 'x12-850@1', 'x12-856@1',
+      'bc-item-ledger-entry@1', 'bc-item@1', 'bc-purchase-order-create@1', 'bc-purchase-order@1', 'bc-sales-order@1', 'sap-billing-document@1',
+      'sap-sales-order-create@1', 'sap-sales-order@1', 'wms-pick-order@1', 'x12-850@1', 'x12-856@1',
     ]);
     expect(all('System').map((doc) => doc.name).sort()).toEqual([
       'cloud-erp', 'crm', 'dealer-portal', 'demand-planning', 'edi-partner', 'finance-feed', 'legacy-erp', 'operations', 'tms', 'wms',
@@ -70,7 +70,7 @@ describe('the example estate (specs/)', () => {
     expect(one('System', 'cloud-erp').spec.auth.type).toBe('oauth2-client-credentials');
     expect(one('System', 'edi-partner').spec.endpoint).toMatchObject({ protocol: 'edi-x12', x12: { version: '004010VICS' } });
     for (const name of ['wms', 'edi-partner']) expect(one('System', name).spec.allowedClassifications).not.toContain('pii');
-    for (const name of ['sap-sales-order', 'bc-sales-order', 'bc-item', 'bc-purchase-order', 'x12-850', 'x12-856']) {
+    for (const name of ['sap-sales-order', 'sap-sales-order-create', 'bc-sales-order', 'bc-item', 'bc-purchase-order', 'bc-purchase-order-create', 'x12-850', 'x12-856']) {
       const contract = one('DataContract', name, 1);
       expect(one('System', contract.spec.system).spec.contracts).toContain(`${name}@1`);
     }
@@ -114,10 +114,34 @@ describe('the example estate (specs/)', () => {
     const policy = one('Policy', 'baseline').spec;
     const ids = policy.rules.map((rule: { id: string }) => rule.id);
     expect(ids).toEqual(expect.arrayContaining(['owner-required', 'breaking-change-needs-major', 'deprecation-needs-sunset', 'pii-classified',
-      'credentials-by-secret-ref', 'route-target-bounded-retry-and-dead-letter', 'system-owner-required']));
+      'credentials-by-secret-ref', 'route-delivery-bounded', 'system-owner-required', 'api-auth-oauth2']));
     expect(policy.rules.find((rule: { id: string }) => rule.id === 'deprecation-needs-sunset').params).toEqual({ minDays: 90 });
     expect(policy.rules.find((rule: { id: string }) => rule.id === 'system-owner-required').expr).toContain('has(doc.spec.owner)');
-    expect(policy.waivers).toEqual([expect.objectContaining({ target: 'Api/availability@1', expires: '2027-06-30' })]);
+    expect(policy.rules.find((rule: { id: string }) => rule.id === 'api-auth-oauth2').expr).toBe("doc.spec.auth.type == 'oauth2'");
+    expect(policy.waivers).toEqual([expect.objectContaining({ rule: 'api-auth-oauth2', target: 'Api/availability@1', expires: '2027-06-30' })]);
+  });
+
+  it('passes `interlace check --all`: exit 0, no findings, the availability@1 waiver used for its one finding', async () => {
+    // The waiver's expiry is 2027-06-30: check as of a fixed day so the test does not expire with it.
+    const result = await runCli(['check', 'specs', '--all', '--today', '2026-12-01', '--format', 'json'], root);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { errors: number; warnings: number } };
+    expect(report.diagnostics).toEqual([]);
+    expect(result.code).toBe(0);
+    const markdown = await runCli(['check', 'specs', '--all', '--today', '2026-12-01', '--format', 'markdown'], root);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain('### Waivers used');
+    expect(markdown.stdout).toMatch(/\| `api-auth-oauth2` \| `Api\/availability@1` \|.*\| 2027-06-30 \| 1 \|/);
+  });
+
+  it('classifies personal data where it can occur and keeps company sites free of it', () => {
+    const shipment = one('DataContract', 'shipment', 1).spec;
+    expect(shipment.schema.properties.shipFrom).toEqual({ $ref: '#/$defs/site' });
+    expect(Object.keys(shipment.schema.$defs.site.properties)).toEqual(['name', 'locationId', 'city', 'region', 'country']);
+    expect(shipment.classification).toMatchObject({ 'shipTo.name': 'pii', 'shipTo.addressLine1': 'pii', 'shipTo.postalCode': 'pii' });
+    expect(one('DataContract', 'purchase-order', 1).spec.classification).toMatchObject({
+      'shipTo.name': 'pii', 'shipTo.contactName': 'pii', 'shipTo.addressLine1': 'pii', 'shipTo.addressLine2': 'pii', 'shipTo.postalCode': 'pii',
+    });
   });
 
   it('tests every mapping against fixtures that exist and are listed in the NOTICE', () => {

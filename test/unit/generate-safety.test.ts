@@ -110,15 +110,15 @@ spec:
   rules:
     - { target: x, from: __proto__ }
     - { target: x, expr: 'source.constructor', when: 'true' }
-    - { target: x, expr: 'source.x + "\\"); process.exit(1); //"', when: 'false' }
-    - { target: x, expr: 'timestamp(source.x)', when: 'source.x == ""' }
+    - { target: x, expr: 'string(size(source.x)) + "\\"); process.exit(1); //"', when: 'false' }
+    - { target: x, expr: 'string(duration(source.x))', when: 'source.x == ""' }
 `,
     });
     const found = result.diagnostics.map((d) => [d.code, d.range.start.line, d.message]);
     expect(found).toEqual([
       ['mapping-field-unknown', 16, expect.stringMatching(/"__proto__" is reserved/)],
       ['mapping-unsupported', 17, expect.stringMatching(/"constructor" is reserved/)],
-      ['mapping-unsupported', 19, expect.stringMatching(/`timestamp` is not supported/)],
+      ['mapping-unsupported', 19, expect.stringMatching(/`duration` is not supported/)],
     ]);
   });
 });

@@ -5,23 +5,28 @@ import { recognizeMacro } from './macros.ts';
 
 /**
  * Compiles a CEL expression to a TypeScript expression, from the parsed AST — never from the text.
- * The supported subset (docs/mapping-expressions.md):
+ * The supported subset (docs/mapping-language.md):
  *
  * - literals: strings, numbers (ints within ±2^53), booleans, null, lists, maps with string keys
  * - names: the variables in scope (`source`, and `item` inside `each`) and macro variables
- * - field access `a.b`, `a["b"]`, index `a[0]`; `has(a.b)`
+ * - field access `a.b`, `a["b"]`, index `a[0]`, computed index `a[size(a) - 1]`; `has(a.b)`
  * - operators `! - * / % + == != < <= > >= && || ?: in`
- * - functions `size`, `int`, `double`, `string`, `dyn`; methods `startsWith`, `endsWith`,
- *   `contains`, `matches` (constant pattern), `lowerAscii`, `upperAscii`, `trim`, `size`
+ * - functions `size`, `int`, `double`, `string`, `dyn`, `timestamp`; methods `startsWith`,
+ *   `endsWith`, `contains`, `matches` (constant pattern), `lowerAscii`, `upperAscii`, `trim`, `size`,
+ *   and the timestamp getters (`getFullYear`, `getMonth`, `getDate`, `getHours`, ... in UTC)
  * - macros `all`, `exists`, `exists_one`, `map` (2 and 3 arguments), `filter`
+ * - the Interlace extension `formatDate(value, 'yyyymmdd')` (formats in DATE_FORMATS)
  *
- * Numbers follow JavaScript semantics (one number type, `/` is not integer division). Anything else
- * (bytes, timestamps, message literals, optional syntax, two-variable comprehensions) is refused with
- * a position, so the type checker and the runtime only ever see the subset.
+ * A missing field is absent, not an error: field access, indexing, methods, macros and conversions
+ * on an absent value give absent (compiled to optional chaining), so the type checker sees
+ * `T | undefined` and a required target refuses it at build time. Numbers follow JavaScript
+ * semantics (one number type, `/` is not integer division). Anything else (bytes, durations, message
+ * literals, optional syntax, two-variable comprehensions, time zones) is refused with a position, so
+ * the type checker and the runtime only ever see the subset.
  */
 
 /** Runtime helpers a compiled expression may call; the mapping module imports the ones it uses. */
-export type SupportHelper = 'size' | 'eq' | 'isIn' | 'toInt' | 'toDouble' | 'toText';
+export type SupportHelper = 'add' | 'size' | 'eq' | 'isIn' | 'toInt' | 'toDouble' | 'toText' | 'at' | 'toTimestamp' | 'formatDate';
 
 export interface CelContext {
   /** CEL variable name → TypeScript identifier holding it. */
@@ -30,7 +35,15 @@ export interface CelContext {
   helper(name: SupportHelper): string;
   /** Declares a module-level constant (a compiled regular expression) and returns its name. */
   hoist(initializer: string): string;
+  /** The target field being made (`lines[].quantity`), named in run-time errors. */
+  target: string;
 }
+
+/** What `formatDate` writes (runtime/mapping-support/format-date.ts), checked at build time. */
+export const DATE_FORMATS: readonly string[] = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
+
+/** CEL's timestamp getters; all read the instant in UTC (no time-zone argument). */
+const TIMESTAMP_GETTERS = new Set(['getFullYear', 'getMonth', 'getDate', 'getDayOfMonth', 'getDayOfWeek', 'getDayOfYear', 'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds']);
 
 export interface CelProblem {
   message: string;
@@ -50,7 +63,7 @@ class Refused extends Error {
 
 const BINARY: Record<string, string> = {
   '_&&_': '&&', '_||_': '||', '_<_': '<', '_<=_': '<=', '_>_': '>', '_>=_': '>=',
-  '_+_': '+', '_-_': '-', '_*_': '*', '_/_': '/', '_%_': '%',
+  '_-_': '-', '_*_': '*', '_/_': '/', '_%_': '%',
 };
 
 const MAX_DEPTH = 64;
@@ -107,8 +120,9 @@ class Compiler {
         if (isUnsafePropertyName(field)) throw new Refused(`field name "${field}" is reserved: it would reach the object's prototype`, this.offsetOf(expr));
         const operand = wrapNumber(sub(kind.value.operand));
         // has(a.b) is presence, not truthiness; `!== undefined` also lets TypeScript narrow `a.b`.
-        if (kind.value.testOnly) return `(${operand}${propertyAccess(field, false)} !== undefined)`;
-        return `${operand}${propertyAccess(field, false)}`;
+        // Optional chaining: a missing object makes the field absent rather than a crash.
+        if (kind.value.testOnly) return `(${operand}${propertyAccess(field, true)} !== undefined)`;
+        return `${operand}${propertyAccess(field, true)}`;
       }
       case 'listExpr':
         if (kind.value.optionalIndices.length > 0) throw new Refused('optional list elements (`?x`) are not supported', this.offsetOf(expr));
@@ -180,17 +194,17 @@ class Compiler {
     const body = (e: CelExpr) => this.compile(e, inner, depth + 1);
     switch (macro.kind) {
       case 'all':
-        return `${range}.every((${local}) => ${body(macro.predicate)})`;
+        return `${range}?.every((${local}) => ${body(macro.predicate)})`;
       case 'exists':
-        return `${range}.some((${local}) => ${body(macro.predicate)})`;
+        return `${range}?.some((${local}) => ${body(macro.predicate)})`;
       case 'exists_one':
-        return `(${range}.filter((${local}) => ${body(macro.predicate)}).length === 1)`;
+        return `(${range}?.filter((${local}) => ${body(macro.predicate)}).length === 1)`;
       case 'filter':
-        return `${range}.filter((${local}) => ${body(macro.predicate)})`;
+        return `${range}?.filter((${local}) => ${body(macro.predicate)})`;
       case 'map':
         return macro.predicate
-          ? `${range}.filter((${local}) => ${body(macro.predicate)}).map((${local}) => ${body(macro.transform)})`
-          : `${range}.map((${local}) => ${body(macro.transform)})`;
+          ? `${range}?.filter((${local}) => ${body(macro.predicate)}).map((${local}) => ${body(macro.transform)})`
+          : `${range}?.map((${local}) => ${body(macro.transform)})`;
     }
   }
 
@@ -208,26 +222,30 @@ class Compiler {
       const target = sub(call.target);
       const method = call.function;
       const receiver = wrapNumber(target);
+      if (TIMESTAMP_GETTERS.has(method)) {
+        if (args.length > 0) throw new Refused(`${method}() with a time zone is not supported: timestamps are read in UTC`, at);
+        return `${receiver}?.${method}()`;
+      }
       switch (method) {
         case 'startsWith':
         case 'endsWith':
           arity(1);
-          return `${receiver}.${method}(${sub(args[0])})`;
+          return `${receiver}?.${method}(${sub(args[0])})`;
         case 'contains':
           arity(1);
-          return `${receiver}.includes(${sub(args[0])})`;
+          return `${receiver}?.includes(${sub(args[0])})`;
         case 'matches':
           arity(1);
           return `${this.regex(args[0]!)}.test(${receiver})`;
         case 'lowerAscii':
           arity(0);
-          return `${receiver}.toLowerCase()`;
+          return `${receiver}?.toLowerCase()`;
         case 'upperAscii':
           arity(0);
-          return `${receiver}.toUpperCase()`;
+          return `${receiver}?.toUpperCase()`;
         case 'trim':
           arity(0);
-          return `${receiver}.trim()`;
+          return `${receiver}?.trim()`;
         case 'size':
           arity(0);
           return `${this.context.helper('size')}(${receiver})`;
@@ -241,6 +259,9 @@ class Compiler {
       return `(${sub(args[0])} ${op} ${sub(args[1])})`;
     }
     switch (call.function) {
+      case '_+_':
+        arity(2);
+        return `${this.context.helper('add')}(${sub(args[0])}, ${sub(args[1])})`;
       case '_==_':
       case '_!=_': {
         arity(2);
@@ -264,12 +285,15 @@ class Compiler {
         if (index.exprKind.case === 'constExpr' && index.exprKind.value.constantKind.case === 'stringValue') {
           const name = String(index.exprKind.value.constantKind.value);
           if (isUnsafePropertyName(name)) throw new Refused(`field name "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(index));
-          return `${wrapNumber(sub(args[0]))}${propertyAccess(name, false)}`;
+          return `${wrapNumber(sub(args[0]))}${propertyAccess(name, true)}`;
         }
         if (index.exprKind.case === 'constExpr' && (index.exprKind.value.constantKind.case === 'int64Value' || index.exprKind.value.constantKind.case === 'uint64Value')) {
-          return `${wrapNumber(sub(args[0]))}[${sub(index)}]`;
+          // A literal index stays an element access, so `has(a[0].b)` narrows `a[0].b` for the checker.
+          return `${wrapNumber(sub(args[0]))}?.[${sub(index)}]`;
         }
-        throw new Refused('an index must be a string or integer literal', this.offsetOf(index));
+        if (index.exprKind.case === 'constExpr') throw new Refused('an index must be an integer (list) or a string (map)', this.offsetOf(index));
+        // A computed index goes through a helper that reads own entries only: data cannot reach a prototype.
+        return `${this.context.helper('at')}(${sub(args[0])}, ${sub(index)})`;
       }
       case '@in':
         arity(2);
@@ -279,10 +303,22 @@ class Compiler {
         return `${this.context.helper('size')}(${sub(args[0])})`;
       case 'int':
         arity(1);
-        return `${this.context.helper('toInt')}(${sub(args[0])})`;
+        return `${this.context.helper('toInt')}(${sub(args[0])}, ${jsonLiteral(this.context.target)})`;
       case 'double':
         arity(1);
-        return `${this.context.helper('toDouble')}(${sub(args[0])})`;
+        return `${this.context.helper('toDouble')}(${sub(args[0])}, ${jsonLiteral(this.context.target)})`;
+      case 'timestamp':
+        arity(1);
+        return `${this.context.helper('toTimestamp')}(${sub(args[0])}, ${jsonLiteral(this.context.target)})`;
+      case 'formatDate': {
+        arity(2);
+        const format = args[1]!;
+        const name = format.exprKind.case === 'constExpr' && format.exprKind.value.constantKind.case === 'stringValue' ? String(format.exprKind.value.constantKind.value) : undefined;
+        if (name === undefined || !DATE_FORMATS.includes(name)) {
+          throw new Refused(`formatDate() takes a format as a string literal: ${DATE_FORMATS.map((f) => `'${f}'`).join(', ')}`, this.offsetOf(format));
+        }
+        return `${this.context.helper('formatDate')}(${sub(args[0])}, ${jsonLiteral(name)}, ${jsonLiteral(this.context.target)})`;
+      }
       case 'string':
         arity(1);
         return `${this.context.helper('toText')}(${sub(args[0])})`;

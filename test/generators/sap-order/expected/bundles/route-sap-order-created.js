@@ -41,7 +41,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
  */
  function toNumber(value, style, target) {
     if (value === null || value === undefined)
-        return value;
+        return undefined;
     if (typeof value === 'number') {
         if (!Number.isFinite(value))
             throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a finite number`);
@@ -89,7 +89,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  */
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
-        return value;
+        return undefined;
     const text = String(value).trim();
     let instant;
     switch (style) {
@@ -142,7 +142,7 @@ const __m3 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
-        return value;
+        return undefined;
     const text = String(value);
     const trimmed = text.replace(/^0+(?=.)/, '');
     return trimmed;
@@ -150,7 +150,7 @@ const __m3 = (() => {
 /** Left-pads to `length` with `fill` (one character). */
  function padStart(value, length, fill) {
     if (value === null || value === undefined)
-        return value;
+        return undefined;
     return String(value).padStart(length, fill);
 }
  function upper(value) {
@@ -241,8 +241,111 @@ const { MappingError } = __m0;
 return { unwrap };
 })();
 
-// support/cel.ts
+// support/timestamps.ts
 const __m7 = (() => {
+const { describeValue, MappingError } = __m0;
+/**
+ * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
+ * one, its getters read it in UTC (CEL's default time zone), `int(t)` is seconds since the epoch and
+ * `string(t)` RFC 3339. A class rather than a number so that the type checker refuses `t + 1` or
+ * `t.size()`, as CEL does; `formatDate` writes it in the formats ERPs and EDI want.
+ */
+ class CelTimestamp {
+    /** Milliseconds since 1970-01-01T00:00:00Z. */
+    epochMillis;
+    constructor(epochMillis) {
+        this.epochMillis = epochMillis;
+    }
+    utc() {
+        return new Date(this.epochMillis);
+    }
+    getFullYear() {
+        return this.utc().getUTCFullYear();
+    }
+    /** 0-based, as in CEL (January is 0). */
+    getMonth() {
+        return this.utc().getUTCMonth();
+    }
+    /** 1-based day of the month, as in CEL. */
+    getDate() {
+        return this.utc().getUTCDate();
+    }
+    /** 0-based day of the month, as in CEL. */
+    getDayOfMonth() {
+        return this.utc().getUTCDate() - 1;
+    }
+    /** 0 = Sunday, as in CEL. */
+    getDayOfWeek() {
+        return this.utc().getUTCDay();
+    }
+    /** 0-based day of the year, as in CEL. */
+    getDayOfYear() {
+        const year = this.getFullYear();
+        return Math.floor((this.epochMillis - Date.UTC(year, 0, 1)) / 86_400_000);
+    }
+    getHours() {
+        return this.utc().getUTCHours();
+    }
+    getMinutes() {
+        return this.utc().getUTCMinutes();
+    }
+    getSeconds() {
+        return this.utc().getUTCSeconds();
+    }
+    getMilliseconds() {
+        return this.utc().getUTCMilliseconds();
+    }
+    /** RFC 3339 in UTC, as CEL's `string(timestamp)`. */
+    toString() {
+        return this.utc().toISOString();
+    }
+    /** Lets `<`, `<=`, `>`, `>=` compare two timestamps by instant. */
+    valueOf() {
+        return this.epochMillis;
+    }
+}
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+/**
+ * Reads an ISO 8601 date (`2026-11-27`, midnight UTC) or date-time with a zone (`…T14:32:10.5Z`,
+ * `…+01:00`) as an instant; undefined when the text is neither. A date-time without a zone is
+ * refused: it names no instant.
+ */
+ function parseIsoInstant(text) {
+    const date = ISO_DATE.exec(text);
+    if (date) {
+        const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+        const at = Date.UTC(year, month - 1, day);
+        const check = new Date(at);
+        return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : undefined;
+    }
+    if (!ISO_DATE_TIME.test(text))
+        return undefined;
+    const at = Date.parse(text);
+    return Number.isNaN(at) ? undefined : at;
+}
+/**
+ * CEL `timestamp(text)`. Accepts RFC 3339 as CEL does, and a bare ISO date as midnight UTC (so
+ * `timestamp(source.orderDate)` works on `format: date` fields). A missing value stays absent; text
+ * that is no date fails the message with a MappingError naming `target`.
+ */
+ function toTimestamp(value, target) {
+    if (value === null || value === undefined)
+        return undefined;
+    if (value instanceof CelTimestamp)
+        return value;
+    const at = parseIsoInstant(String(value).trim());
+    if (at === undefined)
+        throw new MappingError('date-invalid', target, value, `timestamp(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+    return new CelTimestamp(at);
+}
+return { CelTimestamp, parseIsoInstant, toTimestamp };
+})();
+
+// support/cel.ts
+const __m8 = (() => {
+const { describeValue, MappingError } = __m0;
+const { CelTimestamp } = __m7;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -260,6 +363,11 @@ const __m7 = (() => {
     if (value !== null && typeof value === 'object')
         return Object.keys(value).length;
     return 0;
+}
+ function add(a, b) {
+    if (Array.isArray(a) && Array.isArray(b))
+        return [...a, ...b];
+    return a + b;
 }
 /** CEL `==` on values that may be lists or maps: structural equality. */
  function eq(a, b) {
@@ -296,29 +404,108 @@ const __m7 = (() => {
     }
     return typeof value === 'string' && Object.hasOwn(container, value);
 }
-/** CEL `int()`: truncates toward zero; parses decimal strings. */
- function toInt(value) {
-    const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number(value.trim());
-    if (!Number.isFinite(n))
-        throw new RangeError(`int(): ${JSON.stringify(value)} is not a number`);
+/**
+ * CEL `int()`: truncates toward zero, parses decimal strings, and gives a timestamp's seconds since
+ * the epoch. A missing value stays absent (the type says so, and a required target then refuses it
+ * at build time); text that is no number fails the message with a MappingError naming `target`.
+ */
+ function toInt(value, target) {
+    if (value === null || value === undefined)
+        return undefined;
+    if (value instanceof CelTimestamp)
+        return Math.floor(value.epochMillis / 1000);
+    const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number(String(value).trim());
+    if (!Number.isFinite(n) || (typeof value === 'string' && value.trim() === ''))
+        throw new MappingError('number-invalid', target, value, `int(): ${describeValue(value)} is not a number`);
     return Math.trunc(n);
 }
-/** CEL `double()`. */
- function toDouble(value) {
-    const n = typeof value === 'number' ? value : Number(value.trim());
-    if (Number.isNaN(n))
-        throw new RangeError(`double(): ${JSON.stringify(value)} is not a number`);
+/** CEL `double()`; a missing value stays absent. */
+ function toDouble(value, target) {
+    if (value === null || value === undefined)
+        return undefined;
+    const n = typeof value === 'number' ? value : Number(String(value).trim());
+    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+        throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
-/** CEL `string()`. */
+/** CEL `string()`: a timestamp as RFC 3339; a missing value stays absent. */
  function toText(value) {
+    if (value === null || value === undefined)
+        return undefined;
     return String(value);
 }
-return { size, eq, isIn, toInt, toDouble, toText };
+ function at(container, key) {
+    if (container === null || container === undefined)
+        return undefined;
+    if (Array.isArray(container))
+        return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < container.length ? container[key] : undefined;
+    return typeof key === 'string' && Object.hasOwn(container, key) ? container[key] : undefined;
+}
+/**
+ * The value of a required target field whose rules all have a `when` and none applied: the message
+ * cannot be mapped, so it fails as a contract violation (the runtime sends it to the dead letter).
+ */
+ function noRuleApplies(target, contract) {
+    throw new MappingError('no-rule-applies', target, undefined, `no rule applies (every rule's \`when\` is false), and ${contract} requires the field`);
+}
+return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
+})();
+
+// support/format-date.ts
+const __m9 = (() => {
+const { describeValue, MappingError } = __m0;
+const { CelTimestamp, parseIsoInstant } = __m7;
+/**
+ * The formats `formatDate(value, format)` writes, all in UTC:
+ * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
+ * `yyyymmdd` 20261127 (X12 CCYYMMDD), `yymmdd` 261127, `hhmm` 1432, `hhmmss` 143210.
+ */
+ const DATE_FORMATS = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
+const two = (n) => String(n).padStart(2, '0');
+/**
+ * Writes an ISO 8601 date or date-time (as canonical contracts hold them) or a CEL timestamp in
+ * `format`. A missing value stays absent, so an optional source field can feed an optional target.
+ * The generator checks `format` at build time; text that is no ISO date fails the message.
+ */
+ function formatDate(value, format, target) {
+    if (value === null || value === undefined)
+        return undefined;
+    const at = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(String(value).trim());
+    if (at === undefined)
+        throw new MappingError('date-invalid', target, value, `formatDate(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+    const d = new Date(at);
+    const date = `${String(d.getUTCFullYear()).padStart(4, '0')}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
+    let text;
+    switch (format) {
+        case 'iso':
+            text = d.toISOString();
+            break;
+        case 'iso-date':
+            text = d.toISOString().slice(0, 10);
+            break;
+        case 'odata-v2':
+            text = `/Date(${at})/`;
+            break;
+        case 'yyyymmdd':
+            text = date;
+            break;
+        case 'yymmdd':
+            text = date.slice(2);
+            break;
+        case 'hhmm':
+            text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}`;
+            break;
+        case 'hhmmss':
+            text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+            break;
+    }
+    return text;
+}
+return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m8 = (() => {
+const __m10 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -369,7 +556,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // support/formats.ts
-const __m9 = (() => {
+const __m11 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -403,7 +590,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m10 = (() => {
+const __m12 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -443,17 +630,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m11 = (() => {
+const __m13 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m2.toDate, lower: __m3.lower, padStart: __m3.padStart, trim: __m3.trim, trimLeadingZeros: __m3.trimLeadingZeros, upper: __m3.upper, convertUnit: __m4.convertUnit, lookup: __m5.lookup, lookupOr: __m5.lookupOr, unwrap: __m6.unwrap, eq: __m7.eq, isIn: __m7.isIn, size: __m7.size, toDouble: __m7.toDouble, toInt: __m7.toInt, toText: __m7.toText, jsonEqual: __m8.jsonEqual, ucs2length: __m8.ucs2length, interlaceFormats: __m9.interlaceFormats, ApiError: __m10.ApiError, callJson: __m10.callJson, fillPath: __m10.fillPath, queryString: __m10.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m2.toDate, lower: __m3.lower, padStart: __m3.padStart, trim: __m3.trim, trimLeadingZeros: __m3.trimLeadingZeros, upper: __m3.upper, convertUnit: __m4.convertUnit, lookup: __m5.lookup, lookupOr: __m5.lookupOr, unwrap: __m6.unwrap, add: __m8.add, at: __m8.at, eq: __m8.eq, isIn: __m8.isIn, noRuleApplies: __m8.noRuleApplies, size: __m8.size, toDouble: __m8.toDouble, toInt: __m8.toInt, toText: __m8.toText, CelTimestamp: __m7.CelTimestamp, toTimestamp: __m7.toTimestamp, DATE_FORMATS: __m9.DATE_FORMATS, formatDate: __m9.formatDate, jsonEqual: __m10.jsonEqual, ucs2length: __m10.ucs2length, interlaceFormats: __m11.interlaceFormats, ApiError: __m12.ApiError, callJson: __m12.callJson, fillPath: __m12.fillPath, queryString: __m12.queryString };
 })();
 
 // mappings/sap-order-to-order.ts
-const __m12 = (() => {
-const { convertUnit, lookup, lookupOr, toDate, toDouble, toInt, toNumber, trimLeadingZeros } = __m11;
+const __m14 = (() => {
+const { convertUnit, lookup, lookupOr, toDate, toDouble, toInt, toNumber, trimLeadingZeros } = __m13;
 const TABLE_plantToWarehouse = new Map([["1010", "WH-WALLDORF"], ["1710", "WH-PALO-ALTO"]]);
 const TABLE_sdStatus = new Map([["A", "open"], ["B", "in-process"], ["C", "completed"]]);
 /** Maps sap-order@1 to order@2 (Mapping sap-order-to-order). */
@@ -468,9 +655,9 @@ const TABLE_sdStatus = new Map([["A", "open"], ["B", "in-process"], ["C", "compl
         status: lookupOr(TABLE_sdStatus, source?.OverallSDProcessStatus, "open"),
         currency: source?.TransactionCurrency,
         total: toNumber(source?.TotalNetAmount, "decimal-point", "total"),
-        priority: (((source.TotalNetAmount !== undefined) && (toDouble(source.TotalNetAmount) > 1000))) ? "high" : undefined,
+        priority: (((source?.TotalNetAmount !== undefined) && (toDouble(source?.TotalNetAmount, "priority") > 1000))) ? "high" : undefined,
         lines: (source?.to_Item?.results ?? []).map((item) => ({
-            lineNumber: (toInt(item.SalesOrderItem) / 10),
+            lineNumber: (toInt(item?.SalesOrderItem, "lines[].lineNumber") / 10),
             sku: item?.Material,
             quantity: toNumber(item?.RequestedQuantity, "decimal-point", "lines[].quantity"),
             unit: item?.RequestedQuantityUnit,
@@ -488,8 +675,8 @@ return { mapSapOrderToOrder, mapSapOrderToOrderMessage };
 })();
 
 // routes/sap-order-created.ts
-const __m13 = (() => {
-const { mapSapOrderToOrder } = __m12;
+const __m15 = (() => {
+const { mapSapOrderToOrder } = __m14;
 /** Consumes one sap-order@1 event: maps it for each target and publishes it there. */
  async function dispatchSapOrderCreated(event, targets) {
     await Promise.all([
@@ -503,10 +690,10 @@ return { dispatchSapOrderCreated, sapOrderCreatedRoute };
 })();
 
 // validators/order-v2.ts
-const __m14 = (() => {
+const __m16 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats } = __m11;
+const { interlaceFormats } = __m13;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "customer", "orderDate", "status", "lines"], "properties": { "orderNumber": { "type": "string", "description": "Order number without leading zeros." }, "customer": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "source": { "type": "string" } } }, "orderDate": { "type": "string", "format": "date" }, "status": { "enum": ["open", "in-process", "completed"] }, "currency": { "type": "string" }, "total": { "type": "number" }, "priority": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "warehouse"], "properties": { "lineNumber": { "type": "integer" }, "sku": { "type": "string" }, "quantity": { "type": "number" }, "unit": { "type": "string" }, "weightLb": { "type": "number" }, "amount": { "type": "number" }, "warehouse": { "type": "string" } } } } } };
 const formats0 = interlaceFormats.date;
@@ -898,7 +1085,7 @@ return { validateOrderV2 };
 })();
 
 // validators/sap-order-v1.ts
-const __m15 = (() => {
+const __m17 = (() => {
 const rawValidate = validate20;
 const schema31 = { "type": "object", "required": ["SalesOrder", "SoldToParty", "to_Item"], "properties": { "SalesOrder": { "type": "string", "description": "SAP document number", "up to 10 digits.": null }, "SoldToParty": { "type": "string" }, "SalesOrderDate": { "type": ["string", "null"] }, "TotalNetAmount": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "OverallSDProcessStatus": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrderItem": { "type": "string" }, "Material": { "type": "string" }, "RequestedQuantity": { "type": "string" }, "RequestedQuantityUnit": { "type": "string" }, "ItemNetWeight": { "type": "string" }, "ItemWeightUnit": { "type": "string" }, "NetAmount": { "type": "string" }, "ProductionPlant": { "type": "string" } } } } } } } };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate20.evaluated; if (evaluated0.dynamicProps) {
@@ -1208,10 +1395,10 @@ validate20.evaluated = { "props": { "SalesOrder": true, "SoldToParty": true, "Sa
 return { validateSapOrderV1 };
 })();
 
-export const { dispatchSapOrderCreated, sapOrderCreatedRoute } = __m13;
+export const { dispatchSapOrderCreated, sapOrderCreatedRoute } = __m15;
 
-export const { mapSapOrderToOrder, mapSapOrderToOrderMessage } = __m12;
+export const { mapSapOrderToOrder, mapSapOrderToOrderMessage } = __m14;
 
-export const { validateOrderV2 } = __m14;
+export const { validateOrderV2 } = __m16;
 
-export const { validateSapOrderV1 } = __m15;
+export const { validateSapOrderV1 } = __m17;

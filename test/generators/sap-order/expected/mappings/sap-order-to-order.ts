@@ -17,9 +17,9 @@ export function mapSapOrderToOrder(source: SapOrderV1): OrderV2 {
     status: lookupOr(TABLE_sdStatus, source?.OverallSDProcessStatus, "open"),
     currency: source?.TransactionCurrency,
     total: toNumber(source?.TotalNetAmount, "decimal-point", "total"),
-    priority: (((source.TotalNetAmount !== undefined) && (toDouble(source.TotalNetAmount) > 1000))) ? "high" : undefined,
+    priority: (((source?.TotalNetAmount !== undefined) && (toDouble(source?.TotalNetAmount, "priority") > 1000))) ? "high" : undefined,
     lines: (source?.to_Item?.results ?? []).map((item): NonNullable<OrderV2["lines"]>[number] => ({
-      lineNumber: (toInt(item.SalesOrderItem) / 10),
+      lineNumber: (toInt(item?.SalesOrderItem, "lines[].lineNumber") / 10),
       sku: item?.Material,
       quantity: toNumber(item?.RequestedQuantity, "decimal-point", "lines[].quantity"),
       unit: item?.RequestedQuantityUnit,

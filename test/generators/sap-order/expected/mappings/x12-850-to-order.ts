@@ -12,11 +12,11 @@ export function mapX12850ToOrder(source: X12850V1): OrderV2 {
     orderDate: toDate(source?.BEG?.BEG05, "yyyymmdd", "date", "orderDate"),
     status: "open",
     lines: (source?.PO1Loop ?? []).map((item): NonNullable<OrderV2["lines"]>[number] => ({
-      lineNumber: toInt(item.PO1.PO101),
+      lineNumber: toInt(item?.PO1?.PO101, "lines[].lineNumber"),
       sku: item?.PO1?.PO107,
       quantity: toNumber(item?.PO1?.PO102, "decimal-point", "lines[].quantity"),
       unit: item?.PO1?.PO103,
-      amount: (toDouble(item.PO1.PO102) * toDouble(item.PO1.PO104)),
+      amount: (toDouble(item?.PO1?.PO102, "lines[].amount") * toDouble(item?.PO1?.PO104, "lines[].amount")),
       warehouse: "WH-SOLON",
     })),
   };

@@ -5,8 +5,8 @@ export type DateStyle = 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
 /** What the target wants: a calendar date (`2024-01-31`) or a full ISO 8601 instant. */
 export type DateOutput = 'date' | 'date-time';
 
-/** Maps a defined input to `string` and passes a missing one (null/undefined) through unchanged. */
-export type StringOf<T> = T extends string | number ? string : Exclude<T, string | number>;
+/** Maps a defined input to `string` and a missing one (null/undefined) to absent (undefined). */
+export type StringOf<T> = T extends string | number ? string : undefined;
 
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
@@ -18,7 +18,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
  */
 export function toDate<T extends string | number | null | undefined>(value: T, style: DateStyle, output: DateOutput, target: string): StringOf<T> {
-  if (value === null || value === undefined) return value as StringOf<T>;
+  if (value === null || value === undefined) return undefined as StringOf<T>;
   const text = String(value).trim();
   let instant: number | undefined;
   switch (style) {

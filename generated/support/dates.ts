@@ -1,0 +1,63 @@
+import { describeValue, MappingError } from './errors.ts';
+
+/** How a source writes a date. */
+export type DateStyle = 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
+/** What the target wants: a calendar date (`2024-01-31`) or a full ISO 8601 instant. */
+export type DateOutput = 'date' | 'date-time';
+
+/** Maps a defined input to `string` and a missing one (null/undefined) to absent (undefined). */
+export type StringOf<T> = T extends string | number ? string : undefined;
+
+const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
+const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
+
+/**
+ * Parses a date written in `style` and writes it as ISO 8601 in the target's form. OData V2 dates
+ * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
+ * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
+ */
+export function toDate<T extends string | number | null | undefined>(value: T, style: DateStyle, output: DateOutput, target: string): StringOf<T> {
+  if (value === null || value === undefined) return undefined as StringOf<T>;
+  const text = String(value).trim();
+  let instant: number | undefined;
+  switch (style) {
+    case 'odata-v2': {
+      const match = ODATA_V2.exec(text);
+      if (match) instant = Number(match[1]);
+      break;
+    }
+    case 'yyyymmdd': {
+      const match = YYYYMMDD.exec(text);
+      if (match) instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+      break;
+    }
+    case 'yymmdd': {
+      const match = YYMMDD.exec(text);
+      if (match) {
+        const yy = Number(match[1]);
+        instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+      }
+      break;
+    }
+    case 'iso': {
+      if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+        const parsed = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+        if (!Number.isNaN(parsed)) instant = parsed;
+      }
+      break;
+    }
+  }
+  if (instant === undefined || Number.isNaN(instant)) {
+    throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
+  }
+  const iso = new Date(instant).toISOString();
+  return (output === 'date' ? iso.slice(0, 10) : iso) as StringOf<T>;
+}
+
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+function calendar(year: number, month: number, day: number): number {
+  const at = Date.UTC(year, month - 1, day);
+  const check = new Date(at);
+  return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
+}

@@ -1,0 +1,113 @@
+import { describeValue, MappingError } from './errors.ts';
+
+/**
+ * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
+ * one, its getters read it in UTC (CEL's default time zone), `int(t)` is seconds since the epoch and
+ * `string(t)` RFC 3339. A class rather than a number so that the type checker refuses `t + 1` or
+ * `t.size()`, as CEL does; `formatDate` writes it in the formats ERPs and EDI want.
+ */
+export class CelTimestamp {
+  /** Milliseconds since 1970-01-01T00:00:00Z. */
+  readonly epochMillis: number;
+
+  constructor(epochMillis: number) {
+    this.epochMillis = epochMillis;
+  }
+
+  private utc(): Date {
+    return new Date(this.epochMillis);
+  }
+
+  getFullYear(): number {
+    return this.utc().getUTCFullYear();
+  }
+
+  /** 0-based, as in CEL (January is 0). */
+  getMonth(): number {
+    return this.utc().getUTCMonth();
+  }
+
+  /** 1-based day of the month, as in CEL. */
+  getDate(): number {
+    return this.utc().getUTCDate();
+  }
+
+  /** 0-based day of the month, as in CEL. */
+  getDayOfMonth(): number {
+    return this.utc().getUTCDate() - 1;
+  }
+
+  /** 0 = Sunday, as in CEL. */
+  getDayOfWeek(): number {
+    return this.utc().getUTCDay();
+  }
+
+  /** 0-based day of the year, as in CEL. */
+  getDayOfYear(): number {
+    const year = this.getFullYear();
+    return Math.floor((this.epochMillis - Date.UTC(year, 0, 1)) / 86_400_000);
+  }
+
+  getHours(): number {
+    return this.utc().getUTCHours();
+  }
+
+  getMinutes(): number {
+    return this.utc().getUTCMinutes();
+  }
+
+  getSeconds(): number {
+    return this.utc().getUTCSeconds();
+  }
+
+  getMilliseconds(): number {
+    return this.utc().getUTCMilliseconds();
+  }
+
+  /** RFC 3339 in UTC, as CEL's `string(timestamp)`. */
+  toString(): string {
+    return this.utc().toISOString();
+  }
+
+  /** Lets `<`, `<=`, `>`, `>=` compare two timestamps by instant. */
+  valueOf(): number {
+    return this.epochMillis;
+  }
+}
+
+/** Maps a defined input to `R` and passes a missing one (null/undefined) through as absent. */
+export type PresentAs<T, R> = T extends null | undefined ? undefined : R;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Reads an ISO 8601 date (`2026-11-27`, midnight UTC) or date-time with a zone (`…T14:32:10.5Z`,
+ * `…+01:00`) as an instant; undefined when the text is neither. A date-time without a zone is
+ * refused: it names no instant.
+ */
+export function parseIsoInstant(text: string): number | undefined {
+  const date = ISO_DATE.exec(text);
+  if (date) {
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+    const at = Date.UTC(year, month - 1, day);
+    const check = new Date(at);
+    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : undefined;
+  }
+  if (!ISO_DATE_TIME.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/**
+ * CEL `timestamp(text)`. Accepts RFC 3339 as CEL does, and a bare ISO date as midnight UTC (so
+ * `timestamp(source.orderDate)` works on `format: date` fields). A missing value stays absent; text
+ * that is no date fails the message with a MappingError naming `target`.
+ */
+export function toTimestamp<T extends string | CelTimestamp | null | undefined>(value: T, target: string): PresentAs<T, CelTimestamp> {
+  if (value === null || value === undefined) return undefined as PresentAs<T, CelTimestamp>;
+  if (value instanceof CelTimestamp) return value as PresentAs<T, CelTimestamp>;
+  const at = parseIsoInstant(String(value).trim());
+  if (at === undefined) throw new MappingError('date-invalid', target, value, `timestamp(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+  return new CelTimestamp(at) as PresentAs<T, CelTimestamp>;
+}
