@@ -14,6 +14,8 @@ Commands:
   generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
   test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
   plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
+  run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
+  dlq list|show|replay  inspect dead letters and replay them (idempotently)
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
 
@@ -27,6 +29,8 @@ const COMMANDS: Record<string, Command> = {
   generate: async (argv, context) => (await import('./commands/generate.ts')).runGenerate(argv, context),
   test: async (argv, context) => (await import('./commands/test.ts')).runTest(argv, context),
   plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
+  run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
+  dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
 };
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -1,0 +1,360 @@
+/**
+ * `interlace run` without the terminal: validate and generate in process, open the backbone, start
+ * the simulated systems (for the example estate), start every unit — one worker per route and per API
+ * major, as the controller deploys them, all in this process and sharing one metrics registry — plus
+ * each route target's replay consumer, and serve them behind one gateway port. `reload()` is the hot
+ * reload: re-validate; on success regenerate and restart only the units whose code or specs changed;
+ * on failure keep everything running and return the diagnostics.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
+import type { Backbone } from '../backbone/backbone.ts';
+import { RouteTargetConsumer } from '../delivery/route-consumer.ts';
+import { DEFAULT_BREAKER } from '../delivery/system-budget.ts';
+import type { IdempotencyStore } from '../delivery/idempotency-store.ts';
+import { createLogger } from '../observe/logger.ts';
+import type { Logger, LogSink } from '../observe/logger.ts';
+import { RuntimeMetrics } from '../observe/metrics.ts';
+import { createTracer } from '../observe/trace.ts';
+import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
+import type { SimTiming } from '../simulate/system.ts';
+import { loadBundles } from '../worker/bundle.ts';
+import { findSystem, majorOf, sourceTopicOf } from '../worker/estate.ts';
+import type { WorkerEstate } from '../worker/estate.ts';
+import { assembleRoute } from '../worker/route-assembly.ts';
+import { startWorker } from '../worker/start-worker.ts';
+import type { Worker } from '../worker/start-worker.ts';
+import { UnitBuilder } from './build-units.ts';
+import type { BuildResult } from './build-units.ts';
+import { replayTopic } from './dead-letters.ts';
+import { Gateway } from './gateway.ts';
+import { openRunBackbone } from './open-backbone.ts';
+import { StatsReader } from './run-stats.ts';
+import { scaleDelivery } from './scale-delivery.ts';
+import { unitGroups } from './unit-groups.ts';
+
+export interface EstateRunOptions {
+  paths: readonly string[];
+  cwd: string;
+  /** State of the run: generated code, the embedded backbone, idempotency stores, logs (`.interlace/run`). */
+  runDir: string;
+  nats?: string;
+  /** A backbone opened by the caller (tests); the run does not close it. */
+  backbone?: Backbone;
+  /** Gateway port; the simulated systems take the next ones. 0: any free ports. */
+  portBase?: number;
+  /** Start the simulated systems (default: when the estate declares Systems they can play). */
+  simulate?: boolean;
+  timing?: SimTiming;
+  /** Scale route timeouts and backoffs (tests); default 1. */
+  deliveryScale?: number;
+  /** Backbone ack deadline for route consumers (default 30 s). */
+  ackWaitMs?: number;
+  logSink?: LogSink;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Extra environment for the units (secrets of real systems with --no-simulate). */
+  env?: Record<string, string | undefined>;
+  seed?: number;
+  /** Multiplies the simulated Systems' rate limits (default 100; 1 keeps the spec's). */
+  limitScale?: number;
+}
+
+interface RunningUnit {
+  /** The group's units joined by `+` (usually one unit). */
+  unit: string;
+  members: string[];
+  fingerprint: string;
+  worker: Worker;
+  replays: RouteTargetConsumer[];
+  /** Api base paths served by this group. */
+  basePaths: string[];
+}
+
+export interface ReloadReport {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  started: string[];
+  restarted: string[];
+  stopped: string[];
+  unchanged: number;
+}
+
+/** A store that lets a replayed message through its parked key (and unparks the key for what follows). */
+function replayStore(store: IdempotencyStore): IdempotencyStore {
+  return {
+    reserve: (k, o, l) => store.reserve(k, o, l),
+    extend: (k, o, l) => store.extend(k, o, l),
+    recordAttempt: (k, o, a) => store.recordAttempt(k, o, a),
+    commit: (k, o) => store.commit(k, o),
+    release: (k, o) => store.release(k, o),
+    park: (s, k, p) => store.park(s, k, p),
+    parked: async (scope, key) => { await store.unpark(scope, key); return undefined; },
+    unpark: (s, k) => store.unpark(s, k),
+    prune: (ms) => store.prune(ms),
+    close: async () => {},
+  };
+}
+
+export class EstateRun {
+  readonly options: EstateRunOptions;
+  readonly metrics = new RuntimeMetrics();
+  readonly stats: StatsReader;
+  readonly logger: Logger;
+  backbone!: Backbone;
+  backboneDescription = '';
+  simulation: Simulation | undefined;
+  gateway!: Gateway;
+  build!: BuildResult;
+  /** The estate the units run: the specs, pointed at the simulators when they run. */
+  estate!: WorkerEstate;
+  readonly units = new Map<string, RunningUnit>();
+  private readonly builder: UnitBuilder;
+  private ownsBackbone = false;
+  private logStream: WriteStream | undefined;
+  private env: Record<string, string | undefined> = {};
+  private reloading: Promise<ReloadReport> | undefined;
+
+  private constructor(options: EstateRunOptions) {
+    this.options = options;
+    this.stats = new StatsReader(this.metrics);
+    mkdirSync(options.runDir, { recursive: true });
+    let sink = options.logSink;
+    if (!sink) {
+      const stream = createWriteStream(join(options.runDir, 'worker.log'), { flags: 'a' });
+      this.logStream = stream;
+      sink = (line) => { stream.write(`${line}\n`); };
+    }
+    this.logger = createLogger({ level: options.logLevel ?? 'info', sink });
+    this.builder = new UnitBuilder(options.paths, options.cwd, join(options.runDir, 'generated'));
+  }
+
+  /** Builds and starts everything; throws with the diagnostics' summary when the specs do not validate. */
+  static async start(options: EstateRunOptions): Promise<EstateRun> {
+    const run = new EstateRun(options);
+    try {
+      await run.startAll();
+    } catch (error) {
+      await run.stop().catch(() => {});
+      throw error;
+    }
+    return run;
+  }
+
+  private async startAll(): Promise<void> {
+    const build = await this.builder.build();
+    if (!build.ok) throw new SpecsInvalidError(build.diagnostics);
+    this.build = build;
+    if (this.options.backbone) {
+      this.backbone = this.options.backbone;
+      this.backboneDescription = 'backbone provided by the caller';
+    } else {
+      const opened = await openRunBackbone({ runDir: this.options.runDir, ...(this.options.nats ? { nats: this.options.nats } : {}) });
+      this.backbone = opened.backbone;
+      this.backboneDescription = opened.description;
+      this.ownsBackbone = true;
+    }
+    const portBase = this.options.portBase ?? 0;
+    const simulate = this.options.simulate ?? build.estate!.systems.some((s) => (SIMULATED_SYSTEMS as readonly string[]).includes(s.metadata.name));
+    if (simulate) {
+      this.simulation = new Simulation({ backbone: this.backbone, estate: build.estate!, portBase, dataDir: this.options.runDir, ...(this.options.timing ? { timing: this.options.timing } : {}), ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}) });
+      await this.simulation.start();
+    }
+    this.estate = this.runEstate(build.estate!);
+    this.env = { ...process.env, ...this.options.env, ...(this.simulation?.env(build.estate!) ?? {}) };
+    for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
+    this.gateway = new Gateway({ port: portBase, metrics: this.metrics, apis: () => this.apiRoutes(), state: () => this.state() });
+    await this.gateway.start();
+  }
+
+  /** The estate as the units see it: overlaid on the simulators, delivery scaled. */
+  private runEstate(estate: WorkerEstate): WorkerEstate {
+    const overlaid = this.simulation ? this.simulation.overlay(estate, this.options.limitScale ?? 100) : estate;
+    return scaleDelivery(overlaid, this.options.deliveryScale ?? 1);
+  }
+
+  /** What a unit's behaviour depends on: its bundle and the specs it reads (its own, its Systems'). */
+  private fingerprint(group: readonly string[], build: BuildResult): string {
+    return createHash('sha256').update(group.map((u) => this.unitFingerprint(u, build)).join('|')).digest('hex');
+  }
+
+  private unitFingerprint(unit: string, build: BuildResult): string {
+    const estate = build.estate!;
+    const hash = createHash('sha256').update(build.units.get(unit) ?? '');
+    const route = estate.routes.find((r) => `route-${r.metadata.name}` === unit);
+    const api = estate.apis.find((a) => `api-${a.metadata.name}-v${majorOf(a.spec.version)}` === unit);
+    const systems = new Set<string>();
+    if (route) {
+      hash.update(JSON.stringify(route.spec));
+      for (const t of route.spec.targets) if (t.system) systems.add(t.system);
+    }
+    if (api) {
+      hash.update(JSON.stringify(api.spec));
+      for (const op of api.spec.operations) {
+        if (op.backend?.system) systems.add(op.backend.system);
+        const viewRoute = op.backend?.view ? estate.routes.find((r) => r.metadata.name === op.backend!.view!.route) : undefined;
+        if (viewRoute) hash.update(JSON.stringify(viewRoute.spec));
+      }
+    }
+    for (const name of [...systems].sort()) hash.update(JSON.stringify(findSystem(estate, name)?.spec ?? null));
+    return hash.digest('hex');
+  }
+
+  private async startUnit(group: readonly string[], build: BuildResult): Promise<void> {
+    const unit = group.join('+');
+    const scale = this.options.deliveryScale ?? 1;
+    // A unit keeps its state folder (idempotency store) across restarts and regroupings: one per route unit.
+    const stateDir = join(this.options.runDir, 'state', group.find((u) => u.startsWith('route-')) ?? group[0]!);
+    mkdirSync(stateDir, { recursive: true });
+    const worker = await startWorker({
+      bundleDir: build.bundleDir!, backbone: this.backbone, estate: this.estate, units: group, stateDir, env: this.env, port: 0,
+      logger: this.logger.child({ unit }), metrics: this.metrics, ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
+      // Scaled time scales the breaker's pause too, or an open circuit would outlast every retry schedule.
+      ...(scale !== 1 ? { breaker: { ...DEFAULT_BREAKER, halfOpenAfterMs: Math.max(200, DEFAULT_BREAKER.halfOpenAfterMs * scale) } } : {}),
+    });
+    const replays: RouteTargetConsumer[] = [];
+    for (const member of group) replays.push(...await this.startReplays(member, build, worker));
+    const basePaths = this.estate.apis.filter((a) => group.includes(`api-${a.metadata.name}-v${majorOf(a.spec.version)}`)).flatMap((a) => (a.spec.basePath ? [a.spec.basePath] : []));
+    this.units.set(unit, { unit, members: [...group], fingerprint: this.fingerprint(group, build), worker, replays, basePaths });
+  }
+
+  /** One replay consumer per route target: the same pipeline on `replay.<route>.<target>`, sharing the unit's stores. */
+  private async startReplays(unit: string, build: BuildResult, worker: Worker): Promise<RouteTargetConsumer[]> {
+    const route = this.estate.routes.find((r) => `route-${r.metadata.name}` === unit);
+    if (!route) return [];
+    const [bundle] = await loadBundles(build.bundleDir!, [unit]);
+    const runtimes = assembleRoute(route, bundle!, { estate: this.estate, backbone: this.backbone, env: this.env, clients: new Map() });
+    const consumers: RouteTargetConsumer[] = [];
+    for (const rt of runtimes) {
+      const consumer = new RouteTargetConsumer({ ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined }, {
+        backbone: this.backbone, store: replayStore(worker.idempotency), budgets: worker.budgets, metrics: this.metrics,
+        logger: this.logger.child({ unit, replay: true }), tracer: createTracer(), owner: `replay:${process.pid}`,
+        ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
+      });
+      await consumer.start();
+      consumers.push(consumer);
+    }
+    return consumers;
+  }
+
+  private async stopUnit(unit: string): Promise<void> {
+    const running = this.units.get(unit);
+    if (!running) return;
+    this.units.delete(unit);
+    await Promise.all(running.replays.map((r) => r.stop(2_000)));
+    await running.worker.close(5_000);
+  }
+
+  private apiRoutes(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const u of this.units.values()) for (const base of u.basePaths) out.set(base, u.worker.url);
+    return out;
+  }
+
+  /** Hot reload. Concurrent calls share one reload. */
+  reload(changedFiles?: readonly string[]): Promise<ReloadReport> {
+    this.reloading ??= this.doReload(changedFiles).finally(() => { this.reloading = undefined; });
+    return this.reloading;
+  }
+
+  private async doReload(changedFiles?: readonly string[]): Promise<ReloadReport> {
+    const build = await this.builder.build(changedFiles);
+    const report: ReloadReport = { ok: build.ok, diagnostics: build.diagnostics, started: [], restarted: [], stopped: [], unchanged: 0 };
+    if (!build.ok) return report;
+    this.build = build;
+    this.estate = this.runEstate(build.estate!);
+    this.simulation?.publisher.setRoutes(build.estate!.routes);
+    if (this.simulation) for (const topic of this.simulation.publisher.sourceTopics()) await this.backbone.ensureTopic(topic);
+    const groups = unitGroups(this.estate, [...build.units.keys()]);
+    const wanted = new Set(groups.map((g) => g.join('+')));
+    for (const unit of [...this.units.keys()]) {
+      if (!wanted.has(unit)) {
+        await this.stopUnit(unit);
+        if (!groups.some((g) => g.some((m) => unit.split('+').includes(m)))) report.stopped.push(unit);
+      }
+    }
+    for (const group of groups) {
+      const unit = group.join('+');
+      const running = this.units.get(unit);
+      if (running && running.fingerprint === this.fingerprint(group, build)) {
+        report.unchanged += group.length;
+        continue;
+      }
+      if (running) {
+        await this.stopUnit(unit);
+        report.restarted.push(unit);
+      } else {
+        report.started.push(unit);
+      }
+      await this.startUnit(group, build);
+    }
+    return report;
+  }
+
+  /** The live figures and the simulated systems, for `/_run/state` and the summary. */
+  async state(): Promise<Record<string, unknown>> {
+    return {
+      backbone: this.backboneDescription,
+      gateway: this.gateway?.url,
+      units: [...this.units.values()].map((u) => ({ unit: u.unit, url: u.worker.url, consumers: u.worker.consumers.length })),
+      stats: await this.stats.snapshot('whole'),
+      ...(this.simulation ? { simulation: this.simulation.state() } : {}),
+    };
+  }
+
+  /** Waits until every source event is stored and no route target has a backlog (or the deadline passes). */
+  async settle(options: { timeoutMs: number; quietMs?: number }): Promise<boolean> {
+    const deadline = Date.now() + options.timeoutMs;
+    let quietSince: number | undefined;
+    let lastHandled = -1;
+    while (Date.now() < deadline) {
+      await this.simulation?.publisher.flush();
+      const snapshot = await this.stats.snapshot('whole');
+      const handled = snapshot.totals.delivered + snapshot.totals.deadLettered + snapshot.totals.duplicates + snapshot.totals.filtered + snapshot.totals.parked;
+      const backlog = await this.backlog();
+      if (backlog === 0 && handled === lastHandled) {
+        quietSince ??= Date.now();
+        if (Date.now() - quietSince >= (options.quietMs ?? 500)) return true;
+      } else {
+        quietSince = undefined;
+      }
+      lastHandled = handled;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  /** Messages stored and not yet acknowledged, over every route target's consumer. */
+  async backlog(): Promise<number> {
+    let total = 0;
+    for (const u of this.units.values()) {
+      for (const c of u.worker.consumers) {
+        const route = this.estate.routes.find((r) => r.metadata.name === c.route);
+        if (!route) continue;
+        total += await this.backbone.pending(sourceTopicOf(route), c.consumer).catch(() => 0);
+      }
+    }
+    return total;
+  }
+
+  async stop(): Promise<void> {
+    await this.gateway?.stop().catch(() => {});
+    for (const unit of [...this.units.keys()]) await this.stopUnit(unit).catch(() => {});
+    await this.simulation?.stop().catch(() => {});
+    if (this.ownsBackbone) await this.backbone?.close().catch(() => {});
+    await new Promise<void>((resolve) => (this.logStream ? this.logStream.end(resolve) : resolve()));
+  }
+}
+
+/** The specs do not validate (or generate): nothing was started. */
+export class SpecsInvalidError extends Error {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    super(`the specs have ${errors.length} error(s): ${errors.slice(0, 3).map((d) => `${d.file}:${d.range.start.line}:${d.range.start.column} ${d.message}`).join('; ')}`);
+    this.name = 'SpecsInvalidError';
+    this.diagnostics = diagnostics;
+  }
+}

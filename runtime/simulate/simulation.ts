@@ -1,0 +1,237 @@
+/**
+ * The simulated estate for `interlace run` and the scenario tests: one loopback HTTP server per System
+ * of the example estate (plus the dealers' identity provider), a shared physical world, and the
+ * SourcePublisher through which their events reach the backbone. `overlay()` points the estate's
+ * Systems and Apis at the simulators (URLs, token endpoints, JWKS) and `env` holds the secrets and
+ * System parameters the worker reads, so the generated units run unchanged against them.
+ */
+import { join } from 'node:path';
+import type { Backbone } from '../backbone/backbone.ts';
+import type { System } from '../../controller/kinds/generated/kinds.ts';
+import { secretVariable } from '../http/secrets.ts';
+import type { WorkerEstate } from '../worker/estate.ts';
+import { SourcePublisher } from './source-publisher.ts';
+import type { SimServer } from './sim-http.ts';
+import { FAST_TIMING } from './system.ts';
+import type { SimContext, SimSystem, SimTiming } from './system.ts';
+import { IdentityProvider } from './identity.ts';
+import { World } from './world.ts';
+import { BC_COMPANY_ID, CloudErp } from './systems/cloud-erp.ts';
+import { Crm } from './systems/crm.ts';
+import { DealerPortal } from './systems/dealer-portal.ts';
+import { DemandPlanning } from './systems/demand-planning.ts';
+import { EdiPartner } from './systems/edi-partner.ts';
+import { FinanceFeed } from './systems/finance-feed.ts';
+import { LegacyErp } from './systems/legacy-erp.ts';
+import { Operations } from './systems/operations.ts';
+import { Tms } from './systems/tms.ts';
+import { Wms } from './systems/wms.ts';
+
+export interface SimulationOptions {
+  backbone: Backbone;
+  estate: WorkerEstate;
+  /** First port; each system takes the next (0: any free ports). */
+  portBase?: number;
+  /** Where the finance landing zone writes its CSV files. */
+  dataDir: string;
+  timing?: SimTiming;
+  seed?: number;
+  /** Goes into generated numbers (orders, shipments) so runs on one store never collide. */
+  runTag?: string;
+}
+
+export interface Divergence {
+  /** warehouse|sku where the legacy ERP and the WMS disagree. */
+  legacyVsWms: { key: string; erp: number; wms: number }[];
+  /** SKUs where the cloud ERP's company-wide inventory differs from the WMS summed over warehouses. */
+  cloudVsWms: { sku: string; erp: number; wms: number }[];
+  positions: number;
+}
+
+/** Names of the Systems this simulation can play. */
+export const SIMULATED_SYSTEMS = ['legacy-erp', 'cloud-erp', 'wms', 'tms', 'crm', 'dealer-portal', 'demand-planning', 'edi-partner', 'operations', 'finance-feed'] as const;
+
+export class Simulation {
+  readonly world: World;
+  readonly publisher: SourcePublisher;
+  readonly identity: IdentityProvider;
+  readonly legacyErp: LegacyErp;
+  readonly cloudErp: CloudErp;
+  readonly wms: Wms;
+  readonly tms: Tms;
+  readonly crm: Crm;
+  readonly dealerPortal: DealerPortal;
+  readonly planning: DemandPlanning;
+  readonly ediPartner: EdiPartner;
+  readonly operations: Operations;
+  readonly financeFeed: FinanceFeed;
+  readonly systems: SimSystem[];
+  readonly runTag: string;
+  private readonly ctx: SimContext;
+
+  constructor(options: SimulationOptions) {
+    this.world = new World(options.seed ?? 42);
+    this.publisher = new SourcePublisher(options.backbone, options.estate.routes);
+    this.runTag = options.runTag ?? Date.now().toString(36).slice(-6).toUpperCase();
+    this.ctx = { world: this.world, publisher: this.publisher, backbone: options.backbone, runTag: this.runTag, timing: options.timing ?? FAST_TIMING };
+    const base = options.portBase ?? 0;
+    const port = (i: number) => (base === 0 ? 0 : base + i);
+    this.legacyErp = new LegacyErp(this.ctx, port(1));
+    this.cloudErp = new CloudErp(this.ctx, port(2));
+    this.wms = new Wms(this.ctx, port(3));
+    this.tms = new Tms(this.ctx, port(4));
+    this.crm = new Crm(port(5));
+    this.dealerPortal = new DealerPortal(this.ctx, port(6), dealerPortalTopics(options.estate));
+    this.planning = new DemandPlanning(this.ctx, port(7));
+    this.ediPartner = new EdiPartner(this.ctx, port(8));
+    this.operations = new Operations(this.ctx, port(9));
+    this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
+    this.identity = new IdentityProvider(port(11));
+    this.systems = [this.legacyErp, this.cloudErp, this.wms, this.tms, this.crm, this.dealerPortal, this.planning, this.ediPartner, this.operations, this.financeFeed];
+  }
+
+  get timing(): SimTiming {
+    return this.ctx.timing;
+  }
+
+  system(name: string): SimSystem | undefined {
+    return this.systems.find((s) => s.name === name);
+  }
+
+  /** Starts the HTTP servers, then the backbone consumers (dealer portal, audit reader). */
+  async start(): Promise<void> {
+    for (const s of this.systems) await s.server?.start();
+    await this.identity.server.start();
+    for (const topic of this.publisher.sourceTopics()) await this.ctx.backbone.ensureTopic(topic);
+    for (const s of this.systems) await s.start?.();
+  }
+
+  async stop(): Promise<void> {
+    this.publisher.stop();
+    for (const s of this.systems) await s.stop?.();
+    await Promise.all([...this.systems.map((s) => s.server?.stop()), this.identity.server.stop()]);
+  }
+
+  /** Re-targets the simulators at another backbone handle (after a reconnect). */
+  setBackbone(backbone: Backbone): void {
+    this.ctx.backbone = backbone;
+    this.publisher.setBackbone(backbone);
+  }
+
+  servers(): SimServer[] {
+    return [...this.systems.flatMap((s) => (s.server ? [s.server] : [])), this.identity.server];
+  }
+
+  /**
+   * The estate as the local run sees it: every simulated System's endpoint and token URL on loopback
+   * (the real base path kept), X12 over AS2 and file drops spoken as HTTP to their simulators, mTLS
+   * dropped on loopback, and the dealers' APIs trusting the local identity provider.
+   */
+  overlay(estate: WorkerEstate, limitScale = 100): WorkerEstate {
+    const copy = structuredClone(estate);
+    for (const system of copy.systems) {
+      const sim = this.system(system.metadata.name);
+      if (!sim?.server) continue;
+      const spec = system.spec as System['spec'] & Record<string, unknown>;
+      const original = spec.endpoint.url ? new URL(spec.endpoint.url).pathname.replace(/\/+$/, '') : '';
+      if (spec.endpoint.protocol === 'nats') continue;
+      spec.endpoint = { ...spec.endpoint, protocol: 'http', url: `${sim.server.origin}${original}`, format: spec.endpoint.format === 'x12' || spec.endpoint.format === 'csv' ? 'json' : spec.endpoint.format } as System['spec']['endpoint'];
+      if (spec.auth?.type === 'oauth2-client-credentials') spec.auth = { ...spec.auth, tokenUrl: `${sim.server.origin}/oauth2/token` };
+      if (spec.auth?.type === 'mtls') spec.auth = { type: 'none' } as System['spec']['auth'];
+      // The simulators are local and fast: their rate limits are the spec's times `limitScale`
+      // (a 5 requests/s SaaS limit would make a 1,000-order demo take minutes). 1 keeps them real.
+      const rate = spec.limits?.rateLimit as { requests: number; burst?: number } | undefined;
+      if (rate && limitScale !== 1) {
+        rate.requests = Math.ceil(rate.requests * limitScale);
+        if (rate.burst !== undefined) rate.burst = Math.ceil(rate.burst * limitScale);
+      }
+    }
+    for (const api of copy.apis) {
+      const auth = api.spec.auth as Record<string, unknown> | undefined;
+      if (auth?.type === 'oauth2') {
+        auth.jwksUrl = this.identity.jwksUrl;
+        auth.issuer = this.identity.issuer;
+      }
+    }
+    return copy;
+  }
+
+  /** Secrets (`<SECRET>_<KEY>`) and System parameters the units need against the simulators. */
+  env(estate: WorkerEstate): Record<string, string> {
+    const env: Record<string, string> = {
+      CLOUD_ERP_PARAM_COMPANYID: BC_COMPANY_ID,
+      // The finance landing zone's hourly file name, fixed for the run (see systems/finance-feed.ts).
+      FINANCE_FEED_PARAM_YYYYMMDDHH: new Date().toISOString().slice(0, 13).replace(/[-T]/g, ''),
+    };
+    for (const system of estate.systems) {
+      const auth = system.spec.auth;
+      if (!auth || auth.type === 'none') continue;
+      const name = auth.secretRef?.name ?? system.metadata.name;
+      const keys = auth.type === 'basic' ? ['username', 'password'] : auth.type === 'oauth2-client-credentials' ? ['client-id', 'client-secret'] : auth.type === 'api-key' ? [auth.secretRef?.key ?? 'api-key'] : auth.type === 'bearer' ? [auth.secretRef?.key ?? 'token'] : [];
+      for (const key of keys) env[secretVariable(name, key)] = `local-${system.metadata.name}-${key}`;
+    }
+    for (const api of estate.apis) {
+      const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;
+      if (auth?.type === 'api-key') env[secretVariable(auth.keysSecretRef?.name ?? `${api.metadata.name}-keys`, auth.keysSecretRef?.key ?? 'keys')] = 'dealer-demo=local-dealer-key';
+    }
+    return env;
+  }
+
+  /** Dealers submit `count` orders (scenario 1's traffic). */
+  sendOrders(count: number): string[] {
+    return this.dealerPortal.submitOrders(count);
+  }
+
+  /** Planning publishes a forecast run of `count` proposals (scenario 2's traffic). */
+  publishForecast(count: number, reviewShare = 0.2): string[] {
+    return this.planning.publishPlan(count, reviewShare);
+  }
+
+  /** Inventory positions where the ERPs and the WMS disagree (empty when they agree). */
+  divergence(): Divergence {
+    const erp = this.legacyErp.stockByWarehouse();
+    const legacyVsWms: Divergence['legacyVsWms'] = [];
+    const wmsBySku = new Map<string, number>();
+    for (const [key, wms] of this.wms.stock) {
+      const sku = key.split('|')[1]!;
+      wmsBySku.set(sku, (wmsBySku.get(sku) ?? 0) + wms);
+      const e = erp.get(key) ?? 0;
+      if (e !== wms) legacyVsWms.push({ key, erp: e, wms });
+    }
+    const cloudVsWms: Divergence['cloudVsWms'] = [];
+    for (const [sku, inv] of this.cloudErp.inventoryBySku()) {
+      const w = wmsBySku.get(sku) ?? 0;
+      if (w !== inv) cloudVsWms.push({ sku, erp: inv, wms: w });
+    }
+    return { legacyVsWms, cloudVsWms, positions: this.wms.stock.size };
+  }
+
+  /** Effects applied more than once, per system (must be zero). */
+  duplicateEffects(): Record<string, number> {
+    return Object.fromEntries(this.systems.map((s) => [s.name, s.ledger.duplicates]));
+  }
+
+  state(): Record<string, unknown> {
+    return {
+      runTag: this.runTag,
+      publisher: { ...this.publisher.counters, backlog: this.publisher.backlog },
+      systems: Object.fromEntries(this.systems.map((s) => [s.name, { url: s.server?.origin, traffic: s.server?.traffic, ...s.state() }])),
+      divergence: this.divergence(),
+    };
+  }
+}
+
+/** The subjects the estate delivers to the dealer portal on (its `nats` targets), as the worker derives them. */
+export function dealerPortalTopics(estate: WorkerEstate): string[] {
+  const portal = estate.systems.find((s) => s.metadata.name === 'dealer-portal');
+  const subject = portal?.spec.endpoint.subject ?? 'dealer-portal';
+  const topics = new Set<string>();
+  for (const route of estate.routes) {
+    for (const target of route.spec.targets) {
+      if (target.system !== 'dealer-portal') continue;
+      const op = target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${subject}.${target.name}`;
+      topics.add(op.toLowerCase());
+    }
+  }
+  return [...topics].sort();
+}

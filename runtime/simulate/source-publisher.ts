@@ -1,0 +1,139 @@
+/**
+ * How a System's events enter the backbone in a local run: each simulated system hands its events to
+ * a SourcePublisher, which publishes them on the topic the estate's routes consume for that System
+ * event — `<system>.<event>` in lower case (runtime/worker/estate.ts `sourceTopicOf`:
+ * `legacy-erp` + `SalesOrder.Changed` → `legacy-erp.salesorder.changed`). In production the same
+ * topics are fed by a webhook receiver, a poller or the system's own NATS client; the routes cannot
+ * tell the difference.
+ *
+ * Each event carries a message id from the system's own identity of the change
+ * (`legacy-erp:SalesOrder.Changed:1000001:1`), so a system that emits the same change twice is stored
+ * once (the backbone's publish de-duplication). Publishing is an outbox: an event the backbone did
+ * not confirm (a broker restart) is retried in order until it is stored; `flush()` waits for that.
+ */
+import type { Backbone } from '../backbone/backbone.ts';
+import type { EventRoute } from '../../controller/kinds/generated/kinds.ts';
+import { sourceTopicOf } from '../worker/estate.ts';
+
+export interface SourceEvent {
+  system: string;
+  event: string;
+  /** The entity's business key (the route's ordering key). */
+  key: string;
+  /** Unique id of this change within the system (entity id + version). */
+  id: string;
+  payload: unknown;
+}
+
+export interface PublisherCounters {
+  /** Stored on the backbone (duplicates included). */
+  published: number;
+  /** Stored as a duplicate of an earlier publish (same message id). */
+  duplicates: number;
+  /** Events no route of the estate consumes (dropped, as a real system's unsubscribed events are). */
+  unrouted: number;
+  /** Publish attempts the backbone refused or did not confirm (retried). */
+  retries: number;
+  byTopic: Record<string, number>;
+}
+
+export class SourcePublisher {
+  readonly counters: PublisherCounters = { published: 0, duplicates: 0, unrouted: 0, retries: 0, byTopic: {} };
+  private readonly topics = new Map<string, string>();
+  private readonly queue: { topic: string; event: SourceEvent }[] = [];
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+  private lastError: unknown;
+  private backbone: Backbone;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(backbone: Backbone, routes: readonly EventRoute[]) {
+    this.backbone = backbone;
+    this.setRoutes(routes);
+  }
+
+  /** Re-reads which System events are routed (hot reload). */
+  setRoutes(routes: readonly EventRoute[]): void {
+    this.topics.clear();
+    for (const route of routes) {
+      const { system, event } = route.spec.source;
+      if (system && event) this.topics.set(`${system}|${event}`, sourceTopicOf(route));
+    }
+  }
+
+  /** Swaps the backbone (a reconnect); queued events go to the new one. */
+  setBackbone(backbone: Backbone): void {
+    this.backbone = backbone;
+  }
+
+  /** Topics the systems publish to, for ensureTopic at start. */
+  sourceTopics(): string[] {
+    return [...new Set(this.topics.values())];
+  }
+
+  topicFor(system: string, event: string): string | undefined {
+    return this.topics.get(`${system}|${event}`);
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  get error(): unknown {
+    return this.lastError;
+  }
+
+  emit(event: SourceEvent): void {
+    const topic = this.topicFor(event.system, event.event);
+    if (!topic) {
+      this.counters.unrouted++;
+      return;
+    }
+    this.queue.push({ topic, event });
+    this.draining ??= this.drain().finally(() => { this.draining = undefined; });
+  }
+
+  /** Resolves when every emitted event is stored. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.draining) {
+      if (this.draining) await this.draining;
+      else this.draining = this.drain().finally(() => { this.draining = undefined; });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async drain(): Promise<void> {
+    let backoff = 50;
+    while (this.queue.length > 0 && !this.stopped) {
+      // Publish in small concurrent batches; order within a key is kept because a batch is
+      // confirmed before the next one starts and the backbone stores a batch in call order.
+      const batch = this.queue.slice(0, 64);
+      try {
+        const results = await Promise.all(batch.map(({ topic, event }) => this.backbone.publish(topic, Buffer.from(JSON.stringify(event.payload)), {
+          key: event.key,
+          messageId: `${event.system}:${event.event}:${event.id}`,
+          headers: { 'interlace-source-system': event.system, 'interlace-source-event': event.event },
+        })));
+        this.queue.splice(0, batch.length);
+        for (let i = 0; i < results.length; i++) {
+          this.counters.published++;
+          if (results[i]!.duplicate) this.counters.duplicates++;
+          const topic = batch[i]!.topic;
+          this.counters.byTopic[topic] = (this.counters.byTopic[topic] ?? 0) + 1;
+        }
+        backoff = 50;
+        this.lastError = undefined;
+      } catch (error) {
+        // Not stored (or not confirmed): keep the events and try again; a repeat is de-duplicated by id.
+        this.lastError = error;
+        this.counters.retries++;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+}

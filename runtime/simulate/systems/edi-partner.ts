@@ -1,0 +1,159 @@
+/**
+ * The trading partner (Northwind, X12 4010 VICS over AS2 in production). As a supplier it receives our
+ * purchase orders (`POST /850`: the x12-850@1 JSON the route maps to, or raw X12 text) and answers each
+ * with an 856 ship notice a little later (ShipNotice.Received, x12-856@1 — the BSN/HL S-O-I shape of
+ * the fixture specs/fixtures/erp/x12/856_ASN_4060_node-x12.edi). As a customer it receives our 856s
+ * (`POST /856`) and sends us 850s (PurchaseOrder.Received). Every document is kept as X12 text too.
+ */
+import { parseX12 } from '../../../generators/edi/x12-parse.ts';
+import { SimServer, route } from '../sim-http.ts';
+import type { SimReply, SimRequest } from '../sim-http.ts';
+import { decimal, x12Date } from '../odata.ts';
+import { SKUS, SUPPLIER, skuOf } from '../world.ts';
+import { later, newLedger } from '../system.ts';
+import type { SimContext, SimSystem } from '../system.ts';
+import { x12Text } from '../x12-text.ts';
+
+type Entity = Record<string, unknown>;
+
+const OUR_ID = '999999999';
+
+export class EdiPartner implements SimSystem {
+  readonly name = 'edi-partner';
+  readonly ledger = newLedger();
+  readonly server: SimServer;
+  /** Documents by `<set>:<id>`, as X12 text. */
+  readonly documents = new Map<string, string>();
+  readonly purchaseOrders = new Map<string, Entity>();
+  readonly shipNoticesSent = new Map<string, Entity>();
+  readonly shipNoticesReceived = new Map<string, Entity>();
+  /** Share of lines shipped short (confirmed quantity below ordered). */
+  shortShipShare = 0;
+  private nextControl = 1;
+  private nextAsn = 829_716;
+  private nextCustomerPo = 1;
+  private readonly ctx: SimContext;
+
+  constructor(ctx: SimContext, port: number) {
+    this.ctx = ctx;
+    this.server = new SimServer({
+      name: this.name, port, state: () => this.state(),
+      routes: [
+        route('POST', '/850', (r) => this.receive850(r)),
+        route('POST', '/856', (r) => this.receive856(r)),
+        route('GET', '/documents/(?<id>[^/]+)', (r) => {
+          const text = this.documents.get(decodeURIComponent(r.params.id!));
+          return text ? { status: 200, text } : { status: 404, body: { error: 'no such document' } };
+        }),
+      ],
+    });
+  }
+
+  state(): Record<string, unknown> {
+    return { purchaseOrdersReceived: this.purchaseOrders.size, shipNoticesSent: this.shipNoticesSent.size, shipNoticesReceived: this.shipNoticesReceived.size, ...this.ledger.snapshot() };
+  }
+
+  /** JSON body, or raw X12 text (its first transaction set). */
+  private transaction(r: SimRequest, set: string): Entity | string {
+    if (r.body && typeof r.body === 'object') return r.body as Entity;
+    if (r.text.startsWith('ISA')) {
+      const parsed = parseX12(r.text);
+      const tx = parsed.value?.groups[0]?.transactions[0] as Entity | undefined;
+      if (!tx) return `the X12 interchange has no ${set}: ${parsed.problems.map((p) => p.message).join('; ')}`;
+      return tx;
+    }
+    return `expected an X12 ${set} (JSON or X12 text)`;
+  }
+
+  private receive850(r: SimRequest): SimReply {
+    const tx = this.transaction(r, '850');
+    if (typeof tx === 'string') return { status: 400, body: { error: 'AS2-MDN: processing-error', message: tx } };
+    const beg = tx.BEG as Entity | undefined;
+    const poNumber = String(beg?.BEG03 ?? '');
+    const lines = (tx.PO1Loop as Entity[] | undefined) ?? [];
+    if (!poNumber || lines.length === 0) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '850 without BEG03 or PO1 lines (997 AK5*R)' } };
+    this.ledger.record('850', poNumber, r.idempotencyKey);
+    this.purchaseOrders.set(poNumber, tx);
+    this.documents.set(`850:${poNumber}`, x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'PO' }));
+    later(this.ctx.timing.shipNoticeMs, () => this.shipAgainst(poNumber, String(beg?.BEG05 ?? x12Date(Date.now())), lines));
+    // The MDN: the AS2 receipt, not yet the business answer (that is the 856).
+    return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? poNumber } };
+  }
+
+  /** Ships what the PO asked for (a share of lines short) and sends the 856. */
+  private shipAgainst(poNumber: string, poDate: string, lines: Entity[]): void {
+    const asn = String(this.nextAsn++);
+    const now = Date.now();
+    const items = lines.map((loop, i) => {
+      const po1 = loop.PO1 as Entity;
+      const sku = skuOf(String(po1.PO107 ?? '')) ?? SKUS.find((s) => s.vendorPart === po1.PO111) ?? SKUS[0]!;
+      const ordered = Number(po1.PO102);
+      const shipped = this.ctx.world.random() < this.shortShipShare ? Math.max(1, ordered - 1) : ordered;
+      return { sku, ordered, shipped, line: String(po1.PO101 ?? i + 1) };
+    });
+    const totalQty = items.reduce((s, x) => s + x.shipped, 0);
+    const weightLb = items.reduce((s, x) => s + x.sku.grossWeightKg * 2.2046 * x.shipped, 0);
+    let hl = 3;
+    const notice: Entity = {
+      ST: { ST01: '856', ST02: String(this.nextControl).padStart(4, '0') },
+      BSN: { BSN01: '00', BSN02: asn, BSN03: x12Date(now), BSN04: new Date(now).toISOString().slice(11, 19).replaceAll(':', ''), BSN05: '0001' },
+      HLLoop: [{
+        HL: { HL01: '1', HL03: 'S' },
+        TD1: [{ TD101: 'PCS', TD102: String(items.length), TD106: 'A3', TD107: decimal(weightLb, 3), TD108: 'LB' }],
+        TD5: [{ TD502: '2', TD503: 'NWSP', TD505: 'Northwind Freight' }],
+        REF: [{ REF01: 'BM', REF02: `NW-${asn}-001` }, { REF01: 'CN', REF02: String(5_787_970_000 + Number(asn) % 100_000) }],
+        DTM: [{ DTM01: '011', DTM02: x12Date(now) }],
+        N1Loop: [
+          { N1: { N101: 'SH', N102: SUPPLIER.name }, N3: [{ N301: '31875 SOLON RD' }], N4: { N401: 'SOLON', N402: 'OH', N403: '44139' } },
+          { N1: { N101: 'SF', N102: SUPPLIER.name, N103: '1', N104: SUPPLIER.x12Id }, N3: [{ N301: '31875 SOLON ROAD' }], N4: { N401: 'SOLON', N402: 'OH', N403: '44139' } },
+        ],
+        HLLoop: [{
+          HL: { HL01: '2', HL02: '1', HL03: 'O' },
+          PRF: { PRF01: poNumber, PRF04: poDate },
+          HLLoop: items.map((x) => ({
+            HL: { HL01: String(hl++), HL02: '2', HL03: 'I' },
+            LIN: { LIN01: x.line, LIN02: 'VP', LIN03: x.sku.vendorPart, LIN04: 'UP', LIN05: x.sku.gtin },
+            SN1: { SN101: x.line, SN102: String(x.shipped), SN103: 'EA' },
+            PO4: { PO401: '1', PO402: String(x.shipped), PO403: 'EA' },
+            PID: [{ PID01: 'F', PID05: x.sku.description.toUpperCase() }],
+          })),
+        }],
+      }],
+      CTT: { CTT01: String(hl - 1), CTT02: String(totalQty) },
+      SE: { SE01: String(8 + items.length * 5), SE02: String(this.nextControl).padStart(4, '0') },
+    };
+    this.shipNoticesSent.set(asn, notice);
+    this.documents.set(`856:${asn}`, x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, functionalId: 'SH' }));
+    this.ctx.publisher.emit({ system: this.name, event: 'ShipNotice.Received', key: asn, id: `${this.ctx.runTag}:${asn}`, payload: notice });
+  }
+
+  private receive856(r: SimRequest): SimReply {
+    const tx = this.transaction(r, '856');
+    if (typeof tx === 'string') return { status: 400, body: { error: 'AS2-MDN: processing-error', message: tx } };
+    const id = String((tx.BSN as Entity | undefined)?.BSN02 ?? '');
+    if (!id) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '856 without BSN02' } };
+    this.ledger.record('856', id, r.idempotencyKey);
+    this.shipNoticesReceived.set(id, tx);
+    this.documents.set(`856-in:${id}`, x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'SH' }));
+    return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? id } };
+  }
+
+  /** As a customer: sends us `count` 850s (PurchaseOrder.Received) for US01 items. */
+  sendPurchaseOrders(count: number): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const po = `NW${this.ctx.runTag}${String(this.nextCustomerPo++).padStart(5, '0')}`;
+      const items = SKUS.filter((s) => s.warehouse === 'US01').slice(0, 2);
+      const tx: Entity = {
+        ST: { ST01: '850', ST02: String(this.nextControl).padStart(4, '0') },
+        BEG: { BEG01: '00', BEG02: 'SA', BEG03: po, BEG05: x12Date(Date.now()) },
+        PO1Loop: items.map((s, n) => ({ PO1: { PO101: String(n + 1), PO102: String(2 + n), PO103: 'EA', PO104: decimal(s.unitPrice), PO105: 'TE', PO106: 'BP', PO107: s.sku, PO110: 'VN', PO111: s.vendorPart }, PID: [{ PID01: 'F', PID05: s.description }] })),
+        CTTLoop: [{ CTT: { CTT01: String(items.length) } }],
+        SE: { SE01: String(4 + items.length * 2), SE02: String(this.nextControl++).padStart(4, '0') },
+      };
+      this.ctx.publisher.emit({ system: this.name, event: 'PurchaseOrder.Received', key: po, id: po, payload: tx });
+      ids.push(po);
+    }
+    return ids;
+  }
+}

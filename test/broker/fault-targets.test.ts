@@ -1,0 +1,55 @@
+// Target faults, on both backbones: while dealer orders flow, the WMS answers 500, the TMS 503 with
+// Retry-After, the CRM holds requests past the timeout, and the legacy ERP is slow. Every fault happens,
+// every route target balances (received = delivered + dead-lettered + filtered), nothing is dead-lettered
+// (the retries absorb it), no target sees an effect twice, and inventory still agrees. The 500s and 503s
+// stay below the circuit breaker's 5 consecutive failures: an open circuit currently spends the retry
+// budget at once and dead-letters (reported to the worker's owner).
+import { afterAll, describe, expect, it } from 'vitest';
+import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import type { BackboneUnderTest } from './scenario-support.ts';
+import type { EstateRun } from '../../runtime/run/estate-run.ts';
+
+const ORDERS = 60;
+const factories = await backboneFactories();
+
+for (const factory of factories) {
+  describe.skipIf(factory.skip !== undefined)(`target faults (${factory.name})`, () => {
+    let bb: BackboneUnderTest | undefined;
+    let run: EstateRun | undefined;
+    afterAll(async () => {
+      await run?.stop();
+      await bb?.close();
+    });
+
+    it('500, 503 with Retry-After, timeouts and a slow target: all delivered once', { timeout: 120_000 }, async () => {
+      bb = await factory.open();
+      run = await startEstate(bb);
+      const sim = run.simulation!;
+      sim.wms.server.addFault({ endpoint: 'POST /v1/outbound-orders', mode: 'error', status: 500, times: 4 });
+      sim.tms.server.addFault({ endpoint: 'POST /orderReleases', mode: 'retry-after', retryAfterSeconds: 1, times: 4 });
+      sim.crm.server.addFault({ endpoint: 'PUT /orders/', mode: 'timeout', times: 3 });
+      sim.legacyErp.server.addFault({ endpoint: 'POST /API_SALES_ORDER_SRV/A_SalesOrder', mode: 'slow', delayMs: 300, times: 30 });
+      const started = Date.now();
+      const orders = sim.sendOrders(ORDERS);
+      expect(await run.settle({ timeoutMs: 90_000, quietMs: 1_500 })).toBe(true);
+
+      expect(sim.wms.server.faults.applied.get('error')).toBe(4);
+      expect(sim.tms.server.faults.applied.get('retry-after')).toBe(4);
+      expect(sim.crm.server.faults.applied.get('timeout')).toBe(3);
+      expect(sim.legacyErp.server.faults.applied.get('slow')).toBe(30);
+      // Retry-After was honoured: the TMS's refusals cost at least its 1 s.
+      expect(Date.now() - started).toBeGreaterThan(1_000);
+
+      expect(sim.wms.ledger.count('pick')).toBe(ORDERS);
+      expect(sim.tms.ledger.count('order-release')).toBe(ORDERS);
+      expect(sim.crm.orders.size).toBe(ORDERS);
+      expect(orders.filter((n) => sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered')).toEqual([]);
+      expect(await unbalanced(run)).toEqual([]);
+      expect((await run.stats.snapshot('whole')).totals.deadLettered).toBe(0);
+      expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+      expect(sim.divergence().legacyVsWms).toEqual([]);
+      // The retries were real: failed attempts are counted per target.
+      expect(await run.metrics.value('interlace_delivery_attempts_total', { route: 'order-fulfilment', target: 'wms', result: 'transient' })).toBeGreaterThanOrEqual(4);
+    });
+  });
+}

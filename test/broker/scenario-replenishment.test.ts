@@ -1,0 +1,57 @@
+// Scenario 2 of DESIGN.md end to end, on both backbones: a forecast run's proposals trigger the
+// governed replenishment workflow — approved ones become purchase orders in the cloud ERP, go to the
+// supplier as X12 850s, the supplier's 856 ship notices update the legacy ERP, planning, the WMS and
+// the TMS, the goods are received and booked in both ERPs — and proposals held for review reach
+// operations as exceptions with their record on the audit trail.
+import { afterAll, describe, expect, it } from 'vitest';
+import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import type { BackboneUnderTest } from './scenario-support.ts';
+import type { EstateRun } from '../../runtime/run/estate-run.ts';
+
+const PROPOSALS = 50;
+const factories = await backboneFactories();
+
+for (const factory of factories) {
+  describe.skipIf(factory.skip !== undefined)(`scenario 2 — replenishment (${factory.name})`, () => {
+    let bb: BackboneUnderTest | undefined;
+    let run: EstateRun | undefined;
+    afterAll(async () => {
+      await run?.stop();
+      await bb?.close();
+    });
+
+    it(`${PROPOSALS} proposals: purchase orders, 850s, 856s, receipts, exceptions with an audit trail`, { timeout: 120_000 }, async () => {
+      bb = await factory.open();
+      run = await startEstate(bb);
+      const sim = run.simulation!;
+      const proposals = sim.publishForecast(PROPOSALS, 0.2);
+      expect(await run.settle({ timeoutMs: 90_000, quietMs: 1_500 })).toBe(true);
+      const review = proposals.filter((id) => (sim.planning.proposals.get(id)!.approval as { status: string }).status === 'needs-review');
+      const approved = PROPOSALS - review.length;
+      expect(review.length).toBe(10);
+
+      // Approved proposals: purchase order in the cloud ERP → 850 to the supplier → 856 back.
+      expect(sim.cloudErp.ledger.count('purchase-order')).toBe(approved);
+      expect(sim.ediPartner.ledger.count('850')).toBe(approved);
+      expect(sim.ediPartner.shipNoticesSent.size).toBe(approved);
+      // Supplier confirmations update the legacy ERP and planning; the WMS and TMS expect the goods.
+      expect(sim.legacyErp.ledger.count('inbound-delivery')).toBe(approved);
+      expect(sim.planning.ledger.count('confirmation')).toBe(approved);
+      expect(sim.wms.ledger.count('inbound-notice')).toBe(approved);
+      expect(sim.tms.ledger.count('inbound-shipment')).toBe(approved);
+      // The goods are received and booked in both ERPs and planning; stock still agrees everywhere.
+      expect(sim.legacyErp.ledger.count('goods-receipt')).toBe(approved);
+      expect(sim.cloudErp.ledger.count('receipt')).toBe(approved);
+      expect(sim.planning.ledger.count('receipt')).toBe(approved);
+      expect(sim.divergence().legacyVsWms).toEqual([]);
+      expect(sim.divergence().cloudVsWms).toEqual([]);
+
+      // Exceptions reach operations, each with its audit record.
+      expect([...sim.operations.exceptions.keys()].sort()).toEqual(review.map((id) => `replenishment:${id}`).sort());
+      for (const id of sim.operations.exceptions.keys()) expect(sim.operations.audit.has(id)).toBe(true);
+
+      expect(await unbalanced(run)).toEqual([]);
+      expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+    });
+  });
+}
