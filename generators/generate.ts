@@ -15,6 +15,7 @@ import { sha256, stableJson } from './shared/hash.ts';
 import { contractDeclarations, typesModule } from './types/generate-types.ts';
 import { validatorModule } from './validators/generate-validators.ts';
 import { surfaceModules } from './surfaces/surfaces.ts';
+import type { SurfaceUnit } from './surfaces/surfaces.ts';
 import { bundleUnits } from './bundles/units.ts';
 
 /** Bumped when generated output changes shape, so incremental caches from older versions are not reused. */
@@ -68,6 +69,8 @@ export class Generator {
   private readonly validators = new Map<string, { key: string; text: string; error?: string }>();
   private readonly mappingCache = new Map<string, MappingCacheEntry>();
   private readonly program = new GeneratedProgram();
+  /** Type-check results of route modules with a filter, by module path. */
+  private readonly filterCache = new Map<string, { key: string; diagnostics: Diagnostic[] }>();
 
   async generate(input: GenerateInput): Promise<GenerateResult> {
     const diagnostics: Diagnostic[] = [];
@@ -136,12 +139,24 @@ export class Generator {
       pending.push({ unit, key, local });
     }
 
-    if (pending.length > 0) {
+    // Surfaces come before the type check: a route's compiled filter is checked with the mappings.
+    const surfaces = input.bundles !== false ? surfaceModules(input.documents, input.index, contracts, units) : undefined;
+    const filterUnits = (surfaces?.units ?? []).filter((u) => u.filter !== undefined);
+    const filterChecks = filterUnits.map((unit) => {
+      const text = surfaces!.files.get(unit.module)!;
+      const key = sha256(stableJson([GENERATOR_VERSION, text, typesText, ...unit.mappings.map((m) => m.compiled.text)]));
+      const cached = this.filterCache.get(unit.module);
+      return { unit, text, key, cached: cached && cached.key === key ? cached : undefined };
+    });
+    const filtersToCheck = filterChecks.filter((f) => f.cached === undefined);
+
+    if (pending.length > 0 || filtersToCheck.length > 0) {
       const programFiles = new Map<string, string>([['types.ts', typesText]]);
       for (const [name, text] of input.support) programFiles.set(`support/${name}`, text);
       for (const unit of units) programFiles.set(unit.path, unit.compiled.text);
+      for (const { unit, text } of filterChecks) programFiles.set(unit.module, text);
       this.program.update(programFiles);
-      const errors = this.program.check(pending.map((p) => p.unit.path));
+      const errors = this.program.check([...pending.map((p) => p.unit.path), ...filtersToCheck.map((f) => f.unit.module)]);
       for (const { unit, key, local } of pending) {
         const typeDiagnostics = withoutEchoes(errors.filter((e) => e.file === unit.path).map((e) => typeErrorDiagnostic(unit, e)).filter((d): d is Diagnostic => d !== undefined));
         const all = dedupe([...local, ...typeDiagnostics]);
@@ -149,14 +164,27 @@ export class Generator {
         unit.ok = !all.some((d) => d.severity === 'error');
         diagnostics.push(...all);
       }
+      for (const check of filtersToCheck) {
+        const found = dedupe(errors.filter((e) => e.file === check.unit.module).map((e) => filterTypeDiagnostic(check.unit, e)));
+        check.cached = { key: check.key, diagnostics: found };
+        this.filterCache.set(check.unit.module, check.cached);
+      }
     }
     for (const name of [...this.mappingCache.keys()]) if (!units.some((u) => u.doc.name === name)) this.mappingCache.delete(name);
+    for (const path of [...this.filterCache.keys()]) if (!filterUnits.some((u) => u.module === path)) this.filterCache.delete(path);
 
-    if (input.bundles !== false) {
-      const surfaces = surfaceModules(input.documents, input.index, contracts, units);
+    if (surfaces) {
       for (const [path, text] of surfaces.files) files.set(path, text);
       diagnostics.push(...surfaces.diagnostics);
-      for (const [path, text] of bundleUnits(input.documents, contracts, units, files, surfaces.units)) files.set(path, text);
+      const failed = new Set<string>();
+      for (const unit of surfaces.units) {
+        const unitDiagnostics = [...unit.problems.map((p) => problemDiagnostic(unit.doc, p)), ...(filterChecks.find((f) => f.unit === unit)?.cached?.diagnostics ?? [])];
+        if (unitDiagnostics.some((d) => d.severity === 'error')) failed.add(unit.id);
+        diagnostics.push(...unitDiagnostics);
+      }
+      // A unit whose filter does not compile gets no bundle: running it unfiltered would route events it must not.
+      const bundled = surfaces.units.filter((u) => !failed.has(u.id));
+      for (const [path, text] of bundleUnits(input.documents, input.index, contracts, units, files, bundled)) files.set(path, text);
     }
 
     return { files: sortedMap(files), diagnostics: diagnostics.sort(compareDiagnostics), contracts, mappings: units, rebuilt };
@@ -192,6 +220,17 @@ function typeErrorDiagnostic(unit: MappingUnit, error: { start: number; code: nu
   const explained = explainTypeError(error, rule?.target ?? unit.doc.name, unit.target.typeName, snippet, unit.target.reference,
     from === undefined ? undefined : `\`${from}\` is optional in ${unit.source.reference}`);
   return at(unit.doc, path, 'mapping-type-error', explained.message, explained.hint);
+}
+
+/** A type error in a route module: inside the compiled filter it is the filter's, anything else is a generator bug. */
+function filterTypeDiagnostic(unit: SurfaceUnit, error: { start: number; message: string }): Diagnostic {
+  const inFilter = unit.filter !== undefined && error.start >= unit.filter.start && error.start < unit.filter.end;
+  const first = error.message.split('\n')[0]!;
+  const notBoolean = /^Type '(.+)' is not assignable to type 'boolean \| undefined'/.exec(first);
+  const message = notBoolean ? `the expression gives a ${notBoolean[1]!.replace(/ \| undefined$/, ' (or nothing)')}, not a boolean (true routes the event)` : first.replace(/\bv_/g, '');
+  return at(unit.doc, ['spec', 'filter'], 'route-filter-type-error',
+    inFilter ? `filter: ${message}` : `the generated route module does not type-check (a generator bug): ${message}`,
+    inFilter ? 'A filter must be a boolean over `event`; a field that may be missing needs `has(event.field) && …` before it is compared or computed with.' : 'Report it with the spec that caused it.');
 }
 
 /** The `from` path of the rule at `rulePath` (`['spec', 'rules', 3]`), if it has one. */

@@ -16,6 +16,7 @@ Commands:
   plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
   dlq list|show|replay  inspect dead letters and replay them (idempotently)
+  worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
   run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
   dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
+  worker: async (argv, context) => (await import('./commands/worker.ts')).runWorker(argv, context),
 };
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -92,6 +92,8 @@ export const CODES = {
   'mapping-type-error': { severity: 'error', title: 'A mapping rule makes a value whose type does not fit the target field (found by type-checking the generated code).' },
   'mapping-target-unmapped': { severity: 'error', title: 'A required field of the target contract has no mapping rule.' },
   'mapping-unsupported': { severity: 'error', title: 'A mapping uses an expression, conversion or option the compiler does not support.' },
+  'route-filter-unsupported': { severity: 'error', title: 'A route filter uses CEL the compiler does not support (it is compiled like a mapping expression).' },
+  'route-filter-type-error': { severity: 'error', title: 'A route filter is not a boolean over `event`, or uses a value that may be missing (found by type-checking the compiled filter).' },
   'generated-stale': { severity: 'error', title: 'A generated file is missing or differs from what the specs generate (`interlace generate --check`).' },
   'mapping-test-failed': { severity: 'error', title: 'A mapping test produced output that differs from its expected output.' },
   'mapping-test-fixture': { severity: 'error', title: 'A mapping test fixture cannot be read, parsed or pointed into.' },

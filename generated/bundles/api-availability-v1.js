@@ -33,7 +33,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m1 = (() => {
 const { describeValue, MappingError } = __m0;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -51,7 +73,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -59,7 +81,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -90,7 +112,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -125,8 +147,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -134,7 +189,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -423,8 +478,9 @@ const { CelTimestamp } = __m7;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -1313,6 +1369,13 @@ validate20.evaluated = { "props": { "@odata.etag": true, "id": true, "number": t
 return { validateBcItemV1 };
 })();
 
+// units/api-availability-v1.ts
+const __m18 = (() => {
+/** The specs unit api-availability-v1 runs: its Api, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"availability\"},\"spec\":{\"auth\":{\"header\":\"X-API-Key\",\"keysSecretRef\":{\"name\":\"availability-v1-dealer-keys\"},\"type\":\"api-key\"},\"basePath\":\"/availability/v1\",\"deprecation\":{\"reason\":\"Move to availability@2 (per warehouse, both ERPs and the WMS, OAuth2). availability@1 is removed after 2027-06-30.\",\"since\":\"2026-10-01\",\"successor\":\"availability@2\",\"sunset\":\"2027-06-30\"},\"description\":\"Available-to-promise, as the acquired company offered it before the merger: one figure per SKU,\\nasked of the cloud ERP on every call. Deprecated: it sees neither the legacy ERP's plants nor the\\nWMS. Responses carry `Deprecation` and `Sunset` headers.\\n\",\"operations\":[{\"backend\":{\"mapping\":\"bc-item-to-availability-v1\",\"operation\":\"GET /companies({companyId})/items?$filter=number eq '{sku}'&$top=1\",\"system\":\"cloud-erp\"},\"id\":\"getAvailability\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"sku\",\"required\":true,\"schema\":{\"maxLength\":20,\"type\":\"string\"}}],\"path\":\"/products/{sku}/availability\",\"response\":{\"contract\":\"availability@1\",\"status\":200},\"summary\":\"Quantity available to promise for one SKU.\"}],\"owner\":\"team-inventory\",\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"version\":\"1.3.0\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"availability\"},\"spec\":{\"auth\":{\"audience\":\"api://interlace/availability\",\"issuer\":\"https://login.dealers.example.com/\",\"jwksUrl\":\"https://login.dealers.example.com/.well-known/jwks.json\",\"scopes\":[\"inventory:read\"],\"type\":\"oauth2\"},\"basePath\":\"/availability/v2\",\"description\":\"Available-to-promise per SKU and warehouse, across the estate: the WMS and both ERPs feed it through\\nthe inventory-changed route, and it answers from that view without touching any ERP.\\n\",\"operations\":[{\"backend\":{\"view\":{\"key\":[\"sku\",\"warehouse\"],\"route\":\"inventory-changed\"}},\"id\":\"getAvailability\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"sku\",\"required\":true,\"schema\":{\"maxLength\":40,\"type\":\"string\"}},{\"in\":\"path\",\"name\":\"warehouse\",\"required\":true,\"schema\":{\"pattern\":\"^[A-Z0-9][A-Z0-9-]{1,9}$\",\"type\":\"string\"}}],\"path\":\"/products/{sku}/availability/{warehouse}\",\"response\":{\"contract\":\"availability@2\",\"status\":200},\"summary\":\"Available, on-hand and allocated quantity of one SKU in one warehouse.\"}],\"owner\":\"team-inventory\",\"rateLimit\":{\"burst\":100,\"per\":\"1s\",\"requests\":50},\"version\":\"2.0.0\"}}],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"availability\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\"},\"identity\":[\"sku\"],\"version\":\"1.1.0\"}}],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"cloud-erp\"},\"spec\":{\"auth\":{\"scopes\":[\"https://api.businesscentral.dynamics.com/.default\"],\"secretRef\":{\"key\":\"client-secret\",\"name\":\"cloud-erp-oauth\"},\"tokenUrl\":\"https://login.microsoftonline.com/a1b2c3d4-0000-4000-8000-00000000beef/oauth2/v2.0/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://api.businesscentral.dynamics.com/v2.0/a1b2c3d4-0000-4000-8000-00000000beef/production/api/v2.0\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":5,\"rateLimit\":{\"burst\":50,\"per\":\"1m\",\"requests\":500},\"timeout\":\"30s\"},\"type\":\"erp\"}}]}");
+return { interlaceUnit };
+})();
+
 export const { availabilityV1Operations, createAvailabilityV1Client } = __m14;
 
 export const { mapBcItemToAvailabilityV1, mapBcItemToAvailabilityV1Message } = __m15;
@@ -1320,3 +1383,5 @@ export const { mapBcItemToAvailabilityV1, mapBcItemToAvailabilityV1Message } = _
 export const { validateAvailabilityV1 } = __m16;
 
 export const { validateBcItemV1 } = __m17;
+
+export const { interlaceUnit } = __m18;

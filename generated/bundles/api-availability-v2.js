@@ -33,7 +33,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m1 = (() => {
 const { describeValue, MappingError } = __m0;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -51,7 +73,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -59,7 +81,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -90,7 +112,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -125,8 +147,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -134,7 +189,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -423,8 +478,9 @@ const { CelTimestamp } = __m7;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -658,8 +714,29 @@ const { callJson, fillPath, queryString } = __m13;
 return { availabilityV2Operations, createAvailabilityV2Client };
 })();
 
-// validators/availability-v2.ts
+// mappings/inventory-level-to-availability-v2.ts
 const __m15 = (() => {
+/** Maps inventory-level@1 to availability@2 (Mapping inventory-level-to-availability-v2). */
+ function mapInventoryLevelToAvailabilityV2(source) {
+    return {
+        sku: source?.sku,
+        warehouse: source?.warehouse,
+        available: ((source?.available !== undefined) ? source?.available : source?.onHand),
+        onHand: source?.onHand,
+        allocated: (source?.allocated ?? 0),
+        unit: source?.unit,
+        asOf: source?.asOf,
+    };
+}
+/** Maps a message as it arrives. */
+ function mapInventoryLevelToAvailabilityV2Message(message) {
+    return mapInventoryLevelToAvailabilityV2(message);
+}
+return { mapInventoryLevelToAvailabilityV2, mapInventoryLevelToAvailabilityV2Message };
+})();
+
+// validators/availability-v2.ts
+const __m16 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
 const { interlaceFormats, ucs2length } = __m13;
@@ -928,6 +1005,440 @@ validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": f
 return { validateAvailabilityV2 };
 })();
 
+// validators/inventory-level-v1.ts
+const __m17 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, ucs2length } = __m13;
+const rawValidate = validate20;
+const schema31 = { "type": "object", "additionalProperties": false, "required": ["sku", "warehouse", "onHand", "unit", "asOf", "source"], "properties": { "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "onHand": { "type": "number", "minimum": 0 }, "allocated": { "type": "number", "minimum": 0 }, "available": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "asOf": { "type": "string", "format": "date-time" }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "properties": { "system": { "enum": ["wms", "legacy-erp", "cloud-erp"] }, "reference": { "type": "string", "description": "The source's id of the stock record or movement." } } }, "valuation": { "type": "object", "additionalProperties": false, "properties": { "unitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" } } } } };
+const func1 = Object.prototype.hasOwnProperty;
+const func2 = ucs2length;
+const pattern4 = new RegExp("^[A-Z0-9][A-Z0-9-]{1,9}$", "u");
+const pattern5 = new RegExp("^[A-Z0-9]{2,3}$", "u");
+const pattern6 = new RegExp("^[A-Z]{3}$", "u");
+const formats0 = interlaceFormats["date-time"];
+function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate20.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.sku === undefined) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if (data.warehouse === undefined) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "warehouse" }, message: "must have required property '" + "warehouse" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if (data.onHand === undefined) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "onHand" }, message: "must have required property '" + "onHand" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if (data.unit === undefined) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if (data.asOf === undefined) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "asOf" }, message: "must have required property '" + "asOf" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if (data.source === undefined) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "source" }, message: "must have required property '" + "source" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    for (const key0 in data) {
+        if (!(func1.call(schema31.properties, key0))) {
+            const err6 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err6];
+            }
+            else {
+                vErrors.push(err6);
+            }
+            errors++;
+        }
+    }
+    if (data.sku !== undefined) {
+        let data0 = data.sku;
+        if (typeof data0 === "string") {
+            if (func2(data0) < 1) {
+                const err7 = { instancePath: instancePath + "/sku", schemaPath: "#/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err8 = { instancePath: instancePath + "/sku", schemaPath: "#/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.warehouse !== undefined) {
+        let data1 = data.warehouse;
+        if (typeof data1 === "string") {
+            if (!pattern4.test(data1)) {
+                const err9 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err10 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.onHand !== undefined) {
+        let data2 = data.onHand;
+        if (typeof data2 == "number") {
+            if (data2 < 0 || isNaN(data2)) {
+                const err11 = { instancePath: instancePath + "/onHand", schemaPath: "#/properties/onHand/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err12 = { instancePath: instancePath + "/onHand", schemaPath: "#/properties/onHand/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.allocated !== undefined) {
+        let data3 = data.allocated;
+        if (typeof data3 == "number") {
+            if (data3 < 0 || isNaN(data3)) {
+                const err13 = { instancePath: instancePath + "/allocated", schemaPath: "#/properties/allocated/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err14 = { instancePath: instancePath + "/allocated", schemaPath: "#/properties/allocated/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err14];
+            }
+            else {
+                vErrors.push(err14);
+            }
+            errors++;
+        }
+    }
+    if (data.available !== undefined) {
+        let data4 = data.available;
+        if (typeof data4 == "number") {
+            if (data4 < 0 || isNaN(data4)) {
+                const err15 = { instancePath: instancePath + "/available", schemaPath: "#/properties/available/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err16 = { instancePath: instancePath + "/available", schemaPath: "#/properties/available/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err16];
+            }
+            else {
+                vErrors.push(err16);
+            }
+            errors++;
+        }
+    }
+    if (data.unit !== undefined) {
+        let data5 = data.unit;
+        if (typeof data5 === "string") {
+            if (!pattern5.test(data5)) {
+                const err17 = { instancePath: instancePath + "/unit", schemaPath: "#/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err18 = { instancePath: instancePath + "/unit", schemaPath: "#/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err18];
+            }
+            else {
+                vErrors.push(err18);
+            }
+            errors++;
+        }
+    }
+    if (data.asOf !== undefined) {
+        let data6 = data.asOf;
+        if (typeof data6 === "string") {
+            if (!(formats0.validate(data6))) {
+                const err19 = { instancePath: instancePath + "/asOf", schemaPath: "#/properties/asOf/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err20 = { instancePath: instancePath + "/asOf", schemaPath: "#/properties/asOf/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.source !== undefined) {
+        let data7 = data.source;
+        if (data7 && typeof data7 == "object" && !Array.isArray(data7)) {
+            if (data7.system === undefined) {
+                const err21 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property '" + "system" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+            for (const key1 in data7) {
+                if (!((key1 === "system") || (key1 === "reference"))) {
+                    const err22 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err22];
+                    }
+                    else {
+                        vErrors.push(err22);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.system !== undefined) {
+                let data8 = data7.system;
+                if (!(((data8 === "wms") || (data8 === "legacy-erp")) || (data8 === "cloud-erp"))) {
+                    const err23 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/enum", keyword: "enum", params: { allowedValues: schema31.properties.source.properties.system.enum }, message: "must be equal to one of the allowed values" };
+                    if (vErrors === null) {
+                        vErrors = [err23];
+                    }
+                    else {
+                        vErrors.push(err23);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.reference !== undefined) {
+                if (typeof data7.reference !== "string") {
+                    const err24 = { instancePath: instancePath + "/source/reference", schemaPath: "#/properties/source/properties/reference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err24];
+                    }
+                    else {
+                        vErrors.push(err24);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err25 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err25];
+            }
+            else {
+                vErrors.push(err25);
+            }
+            errors++;
+        }
+    }
+    if (data.valuation !== undefined) {
+        let data10 = data.valuation;
+        if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+            for (const key2 in data10) {
+                if (!((key2 === "unitCost") || (key2 === "currency"))) {
+                    const err26 = { instancePath: instancePath + "/valuation", schemaPath: "#/properties/valuation/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err26];
+                    }
+                    else {
+                        vErrors.push(err26);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.unitCost !== undefined) {
+                let data11 = data10.unitCost;
+                if (typeof data11 == "number") {
+                    if (data11 < 0 || isNaN(data11)) {
+                        const err27 = { instancePath: instancePath + "/valuation/unitCost", schemaPath: "#/properties/valuation/properties/unitCost/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                        if (vErrors === null) {
+                            vErrors = [err27];
+                        }
+                        else {
+                            vErrors.push(err27);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err28 = { instancePath: instancePath + "/valuation/unitCost", schemaPath: "#/properties/valuation/properties/unitCost/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                    if (vErrors === null) {
+                        vErrors = [err28];
+                    }
+                    else {
+                        vErrors.push(err28);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.currency !== undefined) {
+                let data12 = data10.currency;
+                if (typeof data12 === "string") {
+                    if (!pattern6.test(data12)) {
+                        const err29 = { instancePath: instancePath + "/valuation/currency", schemaPath: "#/properties/valuation/properties/currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err30 = { instancePath: instancePath + "/valuation/currency", schemaPath: "#/properties/valuation/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err30];
+                    }
+                    else {
+                        vErrors.push(err30);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err31 = { instancePath: instancePath + "/valuation", schemaPath: "#/properties/valuation/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err31];
+            }
+            else {
+                vErrors.push(err31);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err32 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err32];
+    }
+    else {
+        vErrors.push(err32);
+    }
+    errors++;
+} validate20.errors = vErrors; return errors === 0; }
+validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `inventory-level@1` payload; errors are left on `.errors`. */
+ const validateInventoryLevelV1 = rawValidate;
+return { validateInventoryLevelV1 };
+})();
+
+// units/api-availability-v2.ts
+const __m18 = (() => {
+/** The specs unit api-availability-v2 runs: its Api, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"availability\"},\"spec\":{\"auth\":{\"audience\":\"api://interlace/availability\",\"issuer\":\"https://login.dealers.example.com/\",\"jwksUrl\":\"https://login.dealers.example.com/.well-known/jwks.json\",\"scopes\":[\"inventory:read\"],\"type\":\"oauth2\"},\"basePath\":\"/availability/v2\",\"description\":\"Available-to-promise per SKU and warehouse, across the estate: the WMS and both ERPs feed it through\\nthe inventory-changed route, and it answers from that view without touching any ERP.\\n\",\"operations\":[{\"backend\":{\"view\":{\"key\":[\"sku\",\"warehouse\"],\"route\":\"inventory-changed\"}},\"id\":\"getAvailability\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"sku\",\"required\":true,\"schema\":{\"maxLength\":40,\"type\":\"string\"}},{\"in\":\"path\",\"name\":\"warehouse\",\"required\":true,\"schema\":{\"pattern\":\"^[A-Z0-9][A-Z0-9-]{1,9}$\",\"type\":\"string\"}}],\"path\":\"/products/{sku}/availability/{warehouse}\",\"response\":{\"contract\":\"availability@2\",\"status\":200},\"summary\":\"Available, on-hand and allocated quantity of one SKU in one warehouse.\"}],\"owner\":\"team-inventory\",\"rateLimit\":{\"burst\":100,\"per\":\"1s\",\"requests\":50},\"version\":\"2.0.0\"}}],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"availability\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"2.0.0\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"inventory-level\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"1.3.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"inventory-changed\"},\"spec\":{\"description\":\"Stock levels from the WMS and both ERPs, distributed: demand planning gets them as they are, dealers get available-to-promise. The dealer-portal target also feeds the availability@2 API's view.\",\"key\":[\"sku\",\"warehouse\"],\"ordering\":\"per-key\",\"owner\":\"team-inventory\",\"source\":{\"contract\":\"inventory-level@1\",\"topic\":\"inventory.levels\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.inventory-changed.demand-planning\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"name\":\"demand-planning\",\"operation\":\"POST /supply/inventory-levels\",\"system\":\"demand-planning\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.inventory-changed.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"mapping\":\"inventory-level-to-availability-v2\",\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.availability\",\"system\":\"dealer-portal\"}]}}],\"systems\":[]}");
+return { interlaceUnit };
+})();
+
 export const { availabilityV2Operations, createAvailabilityV2Client } = __m14;
 
-export const { validateAvailabilityV2 } = __m15;
+export const { mapInventoryLevelToAvailabilityV2, mapInventoryLevelToAvailabilityV2Message } = __m15;
+
+export const { validateAvailabilityV2 } = __m16;
+
+export const { validateInventoryLevelV1 } = __m17;
+
+export const { interlaceUnit } = __m18;

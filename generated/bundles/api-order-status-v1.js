@@ -33,7 +33,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m1 = (() => {
 const { describeValue, MappingError } = __m0;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -51,7 +73,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -59,7 +81,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -90,7 +112,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -125,8 +147,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -134,7 +189,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -423,8 +478,9 @@ const { CelTimestamp } = __m7;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -928,6 +984,15 @@ validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": f
 return { validateOrderStatusV1 };
 })();
 
+// units/api-order-status-v1.ts
+const __m16 = (() => {
+/** The specs unit api-order-status-v1 runs: its Api, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"order-status\"},\"spec\":{\"auth\":{\"audience\":\"api://interlace/order-status\",\"issuer\":\"https://login.dealers.example.com/\",\"jwksUrl\":\"https://login.dealers.example.com/.well-known/jwks.json\",\"scopes\":[\"orders:read\"],\"type\":\"oauth2\"},\"basePath\":\"/order-status/v1\",\"description\":\"Where is my order? Dealers ask by the order number they know (the portal's `DP-…`, or the ERP's\\nnumber for orders keyed there). Answered from a view kept up to date by the order-status-changed\\nroute, so it never calls an ERP.\\n\",\"operations\":[{\"backend\":{\"view\":{\"key\":[\"orderNumber\"],\"route\":\"order-status-changed\"}},\"id\":\"getOrderStatus\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"orderNumber\",\"required\":true,\"schema\":{\"maxLength\":35,\"minLength\":1,\"type\":\"string\"}}],\"path\":\"/orders/{orderNumber}\",\"response\":{\"contract\":\"order-status@1\",\"status\":200},\"summary\":\"The latest status of one order, with its latest shipment.\"}],\"owner\":\"team-dealer-experience\",\"rateLimit\":{\"burst\":40,\"per\":\"1s\",\"requests\":20},\"version\":\"1.2.0\"}}],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order-status\"},\"spec\":{\"businessKeys\":{\"customer\":\"customerNumber\",\"order_number\":\"orderNumber\"},\"identity\":[\"orderNumber\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-status-changed\"},\"spec\":{\"description\":\"Every status change of an order, from submission to delivery, for the dealer portal and the CRM. It also feeds the materialized view behind the order-status@1 API.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-dealer-experience\",\"source\":{\"contract\":\"order-status@1\",\"topic\":\"orders.status\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-status-changed.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.order-status\",\"system\":\"dealer-portal\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-status-changed.crm\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"name\":\"crm\",\"operation\":\"PUT /orders/{orderNumber}/status\",\"system\":\"crm\"}]}}],\"systems\":[]}");
+return { interlaceUnit };
+})();
+
 export const { orderStatusV1Operations, createOrderStatusV1Client } = __m14;
 
 export const { validateOrderStatusV1 } = __m15;
+
+export const { interlaceUnit } = __m16;

@@ -9,7 +9,7 @@ const __m0 = (() => {
     ]);
 }
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
- const inventoryFromLegacyErpRoute = { "name": "inventory-from-legacy-erp", "source": "inventory-level@1", "targets": [{ "name": "inventory-levels", "system": null, "topic": "inventory.levels", "mapping": null, "contract": "InventoryLevelV1" }] };
+ const inventoryFromLegacyErpRoute = { "name": "inventory-from-legacy-erp", "source": "inventory-level@1", "filter": null, "targets": [{ "name": "inventory-levels", "system": null, "topic": "inventory.levels", "mapping": null, "contract": "InventoryLevelV1" }] };
 return { dispatchInventoryFromLegacyErp, inventoryFromLegacyErpRoute };
 })();
 
@@ -46,7 +46,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m2 = (() => {
 const { describeValue, MappingError } = __m1;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -64,7 +86,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -72,7 +94,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -103,7 +125,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -138,8 +160,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -147,7 +202,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -436,8 +491,9 @@ const { CelTimestamp } = __m8;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -1072,6 +1128,15 @@ validate20.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": f
 return { validateInventoryLevelV1 };
 })();
 
+// units/route-inventory-from-legacy-erp.ts
+const __m16 = (() => {
+/** The specs unit route-inventory-from-legacy-erp runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"inventory-level\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"1.3.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"inventory-from-legacy-erp\"},\"spec\":{\"description\":\"The legacy ERP's gateway extractor publishes plant stock changes in the canonical shape. Published on inventory.levels, which inventory-changed distributes.\",\"key\":[\"sku\",\"warehouse\"],\"ordering\":\"per-key\",\"owner\":\"team-inventory\",\"source\":{\"contract\":\"inventory-level@1\",\"event\":\"MaterialStock.Changed\",\"system\":\"legacy-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.inventory-from-legacy-erp.inventory-levels\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"inventory-levels\",\"topic\":\"inventory.levels\"}]}}],\"systems\":[]}");
+return { interlaceUnit };
+})();
+
 export const { dispatchInventoryFromLegacyErp, inventoryFromLegacyErpRoute } = __m0;
 
 export const { validateInventoryLevelV1 } = __m15;
+
+export const { interlaceUnit } = __m16;

@@ -33,7 +33,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m1 = (() => {
 const { describeValue, MappingError } = __m0;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -51,7 +73,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -59,7 +81,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -90,7 +112,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -125,8 +147,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -134,7 +189,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -423,8 +478,9 @@ const { CelTimestamp } = __m7;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -681,7 +737,7 @@ const { mapOrderV2ToSapSalesOrder } = __m14;
     ]);
 }
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
- const orderValidationRoute = { "name": "order-validation", "source": "order@2", "targets": [{ "name": "legacy-erp", "system": "legacy-erp", "topic": null, "mapping": "order-v2-to-sap-sales-order", "contract": "SapSalesOrderCreateV1" }] };
+ const orderValidationRoute = { "name": "order-validation", "source": "order@2", "filter": null, "targets": [{ "name": "legacy-erp", "system": "legacy-erp", "topic": null, "mapping": "order-v2-to-sap-sales-order", "contract": "SapSalesOrderCreateV1" }] };
 return { dispatchOrderValidation, orderValidationRoute };
 })();
 
@@ -2590,6 +2646,13 @@ validate20.evaluated = { "props": { "SalesOrderType": true, "SalesOrganization":
 return { validateSapSalesOrderCreateV1 };
 })();
 
+// units/route-order-validation.ts
+const __m18 = (() => {
+/** The specs unit route-order-validation runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order\"},\"spec\":{\"businessKeys\":{\"customer\":\"customer.number\",\"order_number\":\"orderNumber\",\"warehouse\":\"lines[].warehouse\"},\"identity\":[\"orderNumber\"],\"version\":\"2.1.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-validation\"},\"spec\":{\"description\":\"Creates each submitted dealer order in the legacy ERP (deep insert into A_SalesOrder), where credit, pricing and availability checks validate it. SAP answers 400 for an order it rejects: that is permanent and goes straight to the dead letter, where order desk staff pick it up.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-order-to-cash\",\"source\":{\"contract\":\"order@2\",\"topic\":\"orders.received\"},\"targets\":[{\"delivery\":{\"concurrency\":4,\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-validation.legacy-erp\"},\"permanentOn\":[400,403,404,409,422],\"retry\":{\"initialBackoff\":\"2s\",\"jitter\":0.2,\"maxAttempts\":6,\"maxBackoff\":\"5m\",\"multiplier\":2},\"timeout\":\"60s\"},\"mapping\":\"order-v2-to-sap-sales-order\",\"name\":\"legacy-erp\",\"operation\":\"POST /API_SALES_ORDER_SRV/A_SalesOrder\",\"system\":\"legacy-erp\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}}]}");
+return { interlaceUnit };
+})();
+
 export const { dispatchOrderValidation, orderValidationRoute } = __m15;
 
 export const { mapOrderV2ToSapSalesOrder, mapOrderV2ToSapSalesOrderMessage } = __m14;
@@ -2597,3 +2660,5 @@ export const { mapOrderV2ToSapSalesOrder, mapOrderV2ToSapSalesOrderMessage } = _
 export const { validateOrderV2 } = __m16;
 
 export const { validateSapSalesOrderCreateV1 } = __m17;
+
+export const { interlaceUnit } = __m18;

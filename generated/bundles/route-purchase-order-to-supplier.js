@@ -33,7 +33,29 @@ return { MappingError, describeValue };
 // support/numbers.ts
 const __m1 = (() => {
 const { describeValue, MappingError } = __m0;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/**
+ * `/^[+-]?(\d+\.?\d*|\.\d+)$/` as a loop: the check runs for every number of every message, and a
+ * character scan of a short string is cheaper than a regular expression call.
+ */
+function isDecimal(text) {
+    const n = text.length;
+    let i = 0;
+    const first = n > 0 ? text.charCodeAt(0) : 0;
+    if (first === 43 || first === 45)
+        i = 1; // + -
+    let digits = 0;
+    let dot = false;
+    for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57)
+            digits++;
+        else if (c === 46 && !dot)
+            dot = true; // .
+        else
+            return false;
+    }
+    return digits > 0;
+}
 /**
  * Parses a number written in `style`. Implied decimals are placed by moving the decimal point in
  * the text (not by dividing), so `1255` with implied-2 is exactly 12.55 with no binary rounding.
@@ -51,7 +73,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
     let normalized;
     switch (style) {
         case 'decimal-point':
-            normalized = text.replace(/,/g, '');
+            normalized = text.indexOf(',') === -1 ? text : text.replace(/,/g, '');
             break;
         case 'decimal-comma':
             normalized = text.replace(/\./g, '').replace(',', '.');
@@ -59,7 +81,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
         default:
             return shiftDecimal(text, impliedDigits(style), target);
     }
-    if (!DECIMAL.test(normalized))
+    if (!isDecimal(normalized))
         throw new MappingError('number-invalid', target, value, `${describeValue(value)} is not a ${style} number`);
     return Number(normalized);
 }
@@ -90,7 +112,7 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  function toDate(value, style, output, target) {
     if (value === null || value === undefined)
         return undefined;
-    const text = String(value).trim();
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
     let instant;
     switch (style) {
         case 'odata-v2': {
@@ -125,8 +147,41 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
     if (instant === undefined || Number.isNaN(instant)) {
         throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
     }
-    const iso = new Date(instant).toISOString();
-    return (output === 'date' ? iso.slice(0, 10) : iso);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 /** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
 function calendar(year, month, day) {
@@ -134,7 +189,7 @@ function calendar(year, month, day) {
     const check = new Date(at);
     return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
 }
-return { toDate };
+return { toDate, isoFromMillis };
 })();
 
 // support/strings.ts
@@ -423,8 +478,9 @@ const { CelTimestamp } = __m7;
  function toDouble(value, target) {
     if (value === null || value === undefined)
         return undefined;
-    const n = typeof value === 'number' ? value : Number(String(value).trim());
-    if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === ''))
+    const text = typeof value === 'number' ? undefined : String(value).trim();
+    const n = text === undefined ? value : Number(text);
+    if (Number.isNaN(n) || text === '')
         throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
     return n;
 }
@@ -692,7 +748,7 @@ const { mapPurchaseOrderToX12850 } = __m14;
     ]);
 }
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
- const purchaseOrderToSupplierRoute = { "name": "purchase-order-to-supplier", "source": "purchase-order@1", "targets": [{ "name": "edi-partner", "system": "edi-partner", "topic": null, "mapping": "purchase-order-to-x12-850", "contract": "X12850V1" }] };
+ const purchaseOrderToSupplierRoute = { "name": "purchase-order-to-supplier", "source": "purchase-order@1", "filter": null, "targets": [{ "name": "edi-partner", "system": "edi-partner", "topic": null, "mapping": "purchase-order-to-x12-850", "contract": "X12850V1" }] };
 return { dispatchPurchaseOrderToSupplier, purchaseOrderToSupplierRoute };
 })();
 
@@ -3202,6 +3258,13 @@ validate20.evaluated = { "props": { "ST": true, "BEG": true, "REF": true, "ITD":
 return { validateX12850V1 };
 })();
 
+// units/route-purchase-order-to-supplier.ts
+const __m18 = (() => {
+/** The specs unit route-purchase-order-to-supplier runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
+ const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"purchase-order\"},\"spec\":{\"businessKeys\":{\"order_number\":\"purchaseOrderNumber\",\"supplier\":\"vendor.number\"},\"identity\":[\"purchaseOrderNumber\",\"buyer.id\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"purchase-order-to-supplier\"},\"spec\":{\"description\":\"Issued purchase orders go to the supplier as X12 850 over AS2.\",\"key\":[\"purchaseOrderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-b2b-integration\",\"source\":{\"contract\":\"purchase-order@1\",\"topic\":\"purchase-orders.issued\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.purchase-order-to-supplier.edi-partner\"},\"retry\":{\"initialBackoff\":\"1m\",\"jitter\":0.1,\"maxAttempts\":8,\"maxBackoff\":\"30m\",\"multiplier\":2},\"timeout\":\"2m\"},\"mapping\":\"purchase-order-to-x12-850\",\"name\":\"edi-partner\",\"operation\":\"850\",\"system\":\"edi-partner\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"edi-partner\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"edi-partner-as2-certificate\"},\"type\":\"mtls\"},\"endpoint\":{\"format\":\"x12\",\"protocol\":\"edi-x12\",\"url\":\"https://as2.northwind-supply.example.com/as2/receive\",\"x12\":{\"qualifier\":\"01\",\"receiverId\":\"4405197800\",\"senderId\":\"999999999\",\"version\":\"004010VICS\"}},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":2,\"timeout\":\"2m\"},\"type\":\"edi-partner\"}}]}");
+return { interlaceUnit };
+})();
+
 export const { dispatchPurchaseOrderToSupplier, purchaseOrderToSupplierRoute } = __m15;
 
 export const { mapPurchaseOrderToX12850, mapPurchaseOrderToX12850Message } = __m14;
@@ -3209,3 +3272,5 @@ export const { mapPurchaseOrderToX12850, mapPurchaseOrderToX12850Message } = __m
 export const { validatePurchaseOrderV1 } = __m16;
 
 export const { validateX12850V1 } = __m17;
+
+export const { interlaceUnit } = __m18;

@@ -18,4 +18,4 @@ export async function dispatchCloudOrderConfirmed(event: CloudOrderConfirmedEven
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const cloudOrderConfirmedRoute = {"name":"cloud-order-confirmed","source":"bc-sales-order@1","targets":[{"name":"orders-confirmed","system":null,"topic":"orders.confirmed","mapping":"bc-sales-order-to-order-v2","contract":"OrderV2"}]} as const;
+export const cloudOrderConfirmedRoute = {"name":"cloud-order-confirmed","source":"bc-sales-order@1","filter":null,"targets":[{"name":"orders-confirmed","system":null,"topic":"orders.confirmed","mapping":"bc-sales-order-to-order-v2","contract":"OrderV2"}]} as const;

@@ -20,4 +20,4 @@ export async function dispatchDealerOrderReceived(event: DealerOrderReceivedEven
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const dealerOrderReceivedRoute = {"name":"dealer-order-received","source":"order@2","targets":[{"name":"orders-received","system":null,"topic":"orders.received","mapping":null,"contract":"OrderV2"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"order-v2-to-order-status","contract":"OrderStatusV1"}]} as const;
+export const dealerOrderReceivedRoute = {"name":"dealer-order-received","source":"order@2","filter":null,"targets":[{"name":"orders-received","system":null,"topic":"orders.received","mapping":null,"contract":"OrderV2"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"order-v2-to-order-status","contract":"OrderStatusV1"}]} as const;

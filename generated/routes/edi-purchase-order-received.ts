@@ -18,4 +18,4 @@ export async function dispatchEdiPurchaseOrderReceived(event: EdiPurchaseOrderRe
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const ediPurchaseOrderReceivedRoute = {"name":"edi-purchase-order-received","source":"x12-850@1","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":"x12-850-to-purchase-order","contract":"PurchaseOrderV1"}]} as const;
+export const ediPurchaseOrderReceivedRoute = {"name":"edi-purchase-order-received","source":"x12-850@1","filter":null,"targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":"x12-850-to-purchase-order","contract":"PurchaseOrderV1"}]} as const;

@@ -18,4 +18,4 @@ export async function dispatchFinanceFromCloudErp(event: FinanceFromCloudErpEven
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const financeFromCloudErpRoute = {"name":"finance-from-cloud-erp","source":"bc-item-ledger-entry@1","targets":[{"name":"finance-transactions","system":null,"topic":"finance.transactions","mapping":"bc-item-ledger-entry-to-finance-transaction","contract":"FinanceTransactionV1"}]} as const;
+export const financeFromCloudErpRoute = {"name":"finance-from-cloud-erp","source":"bc-item-ledger-entry@1","filter":null,"targets":[{"name":"finance-transactions","system":null,"topic":"finance.transactions","mapping":"bc-item-ledger-entry-to-finance-transaction","contract":"FinanceTransactionV1"}]} as const;

@@ -5,6 +5,19 @@ import { mapSapBillingDocumentToFinanceTransaction } from '../mappings/sap-billi
 /** The event EventRoute finance-from-legacy-erp consumes (sap-billing-document@1). */
 export type FinanceFromLegacyErpEvent = SapBillingDocumentV1;
 
+/**
+ * EventRoute finance-from-legacy-erp's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterFinanceFromLegacyErp(event: FinanceFromLegacyErpEvent): boolean {
+  try {
+    const matched: boolean | undefined = (event?.AccountingTransferStatus === "C");
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface FinanceFromLegacyErpTargets {
   ["finance-transactions"]: (payload: FinanceTransactionV1) => Promise<void>;
@@ -18,4 +31,4 @@ export async function dispatchFinanceFromLegacyErp(event: FinanceFromLegacyErpEv
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const financeFromLegacyErpRoute = {"name":"finance-from-legacy-erp","source":"sap-billing-document@1","targets":[{"name":"finance-transactions","system":null,"topic":"finance.transactions","mapping":"sap-billing-document-to-finance-transaction","contract":"FinanceTransactionV1"}]} as const;
+export const financeFromLegacyErpRoute = {"name":"finance-from-legacy-erp","source":"sap-billing-document@1","filter":"filterFinanceFromLegacyErp","targets":[{"name":"finance-transactions","system":null,"topic":"finance.transactions","mapping":"sap-billing-document-to-finance-transaction","contract":"FinanceTransactionV1"}]} as const;

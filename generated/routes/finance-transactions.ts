@@ -17,4 +17,4 @@ export async function dispatchFinanceTransactions(event: FinanceTransactionsEven
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const financeTransactionsRoute = {"name":"finance-transactions","source":"finance-transaction@1","targets":[{"name":"finance-feed","system":"finance-feed","topic":null,"mapping":null,"contract":"FinanceTransactionV1"}]} as const;
+export const financeTransactionsRoute = {"name":"finance-transactions","source":"finance-transaction@1","filter":null,"targets":[{"name":"finance-feed","system":"finance-feed","topic":null,"mapping":null,"contract":"FinanceTransactionV1"}]} as const;

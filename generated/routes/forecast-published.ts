@@ -17,4 +17,4 @@ export async function dispatchForecastPublished(event: ForecastPublishedEvent, t
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const forecastPublishedRoute = {"name":"forecast-published","source":"replenishment@1","targets":[{"name":"replenishment-proposals","system":null,"topic":"replenishment.proposals","mapping":null,"contract":"ReplenishmentV1"}]} as const;
+export const forecastPublishedRoute = {"name":"forecast-published","source":"replenishment@1","filter":null,"targets":[{"name":"replenishment-proposals","system":null,"topic":"replenishment.proposals","mapping":null,"contract":"ReplenishmentV1"}]} as const;

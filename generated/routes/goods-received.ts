@@ -21,4 +21,4 @@ export async function dispatchGoodsReceived(event: GoodsReceivedEvent, targets: 
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const goodsReceivedRoute = {"name":"goods-received","source":"receipt@1","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"demand-planning","system":"demand-planning","topic":null,"mapping":null,"contract":"ReceiptV1"}]} as const;
+export const goodsReceivedRoute = {"name":"goods-received","source":"receipt@1","filter":null,"targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"demand-planning","system":"demand-planning","topic":null,"mapping":null,"contract":"ReceiptV1"}]} as const;

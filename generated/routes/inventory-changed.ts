@@ -20,4 +20,4 @@ export async function dispatchInventoryChanged(event: InventoryChangedEvent, tar
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const inventoryChangedRoute = {"name":"inventory-changed","source":"inventory-level@1","targets":[{"name":"demand-planning","system":"demand-planning","topic":null,"mapping":null,"contract":"InventoryLevelV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":"inventory-level-to-availability-v2","contract":"AvailabilityV2"}]} as const;
+export const inventoryChangedRoute = {"name":"inventory-changed","source":"inventory-level@1","filter":null,"targets":[{"name":"demand-planning","system":"demand-planning","topic":null,"mapping":null,"contract":"InventoryLevelV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":"inventory-level-to-availability-v2","contract":"AvailabilityV2"}]} as const;

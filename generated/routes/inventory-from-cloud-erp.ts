@@ -18,4 +18,4 @@ export async function dispatchInventoryFromCloudErp(event: InventoryFromCloudErp
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const inventoryFromCloudErpRoute = {"name":"inventory-from-cloud-erp","source":"bc-item@1","targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":"bc-item-to-inventory-level","contract":"InventoryLevelV1"}]} as const;
+export const inventoryFromCloudErpRoute = {"name":"inventory-from-cloud-erp","source":"bc-item@1","filter":null,"targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":"bc-item-to-inventory-level","contract":"InventoryLevelV1"}]} as const;

@@ -17,4 +17,4 @@ export async function dispatchInventoryFromLegacyErp(event: InventoryFromLegacyE
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const inventoryFromLegacyErpRoute = {"name":"inventory-from-legacy-erp","source":"inventory-level@1","targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":null,"contract":"InventoryLevelV1"}]} as const;
+export const inventoryFromLegacyErpRoute = {"name":"inventory-from-legacy-erp","source":"inventory-level@1","filter":null,"targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":null,"contract":"InventoryLevelV1"}]} as const;

@@ -17,4 +17,4 @@ export async function dispatchInventoryFromWms(event: InventoryFromWmsEvent, tar
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const inventoryFromWmsRoute = {"name":"inventory-from-wms","source":"inventory-level@1","targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":null,"contract":"InventoryLevelV1"}]} as const;
+export const inventoryFromWmsRoute = {"name":"inventory-from-wms","source":"inventory-level@1","filter":null,"targets":[{"name":"inventory-levels","system":null,"topic":"inventory.levels","mapping":null,"contract":"InventoryLevelV1"}]} as const;

@@ -5,6 +5,19 @@ import { mapSapSalesOrderToOrderV2 } from '../mappings/sap-sales-order-to-order-
 /** The event EventRoute order-confirmed consumes (sap-sales-order@1). */
 export type OrderConfirmedEvent = SapSalesOrderV1;
 
+/**
+ * EventRoute order-confirmed's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterOrderConfirmed(event: OrderConfirmedEvent): boolean {
+  try {
+    const matched: boolean | undefined = (((event?.OverallSDDocumentRejectionSts !== "C") && (event?.DeliveryBlockReason === "")) && (event?.OverallSDProcessStatus !== "C"));
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface OrderConfirmedTargets {
   ["orders-confirmed"]: (payload: OrderV2) => Promise<void>;
@@ -18,4 +31,4 @@ export async function dispatchOrderConfirmed(event: OrderConfirmedEvent, targets
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const orderConfirmedRoute = {"name":"order-confirmed","source":"sap-sales-order@1","targets":[{"name":"orders-confirmed","system":null,"topic":"orders.confirmed","mapping":"sap-sales-order-to-order-v2","contract":"OrderV2"}]} as const;
+export const orderConfirmedRoute = {"name":"order-confirmed","source":"sap-sales-order@1","filter":"filterOrderConfirmed","targets":[{"name":"orders-confirmed","system":null,"topic":"orders.confirmed","mapping":"sap-sales-order-to-order-v2","contract":"OrderV2"}]} as const;

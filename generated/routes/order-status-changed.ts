@@ -19,4 +19,4 @@ export async function dispatchOrderStatusChanged(event: OrderStatusChangedEvent,
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const orderStatusChangedRoute = {"name":"order-status-changed","source":"order-status@1","targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"OrderStatusV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"OrderStatusV1"}]} as const;
+export const orderStatusChangedRoute = {"name":"order-status-changed","source":"order-status@1","filter":null,"targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"OrderStatusV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"OrderStatusV1"}]} as const;

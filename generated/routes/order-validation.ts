@@ -18,4 +18,4 @@ export async function dispatchOrderValidation(event: OrderValidationEvent, targe
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const orderValidationRoute = {"name":"order-validation","source":"order@2","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":"order-v2-to-sap-sales-order","contract":"SapSalesOrderCreateV1"}]} as const;
+export const orderValidationRoute = {"name":"order-validation","source":"order@2","filter":null,"targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":"order-v2-to-sap-sales-order","contract":"SapSalesOrderCreateV1"}]} as const;

@@ -20,4 +20,4 @@ export async function dispatchProductChanged(event: ProductChangedEvent, targets
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const productChangedRoute = {"name":"product-changed","source":"bc-item@1","targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":"bc-item-to-product","contract":"ProductV1"},{"name":"crm","system":"crm","topic":null,"mapping":"bc-item-to-product","contract":"ProductV1"}]} as const;
+export const productChangedRoute = {"name":"product-changed","source":"bc-item@1","filter":null,"targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":"bc-item-to-product","contract":"ProductV1"},{"name":"crm","system":"crm","topic":null,"mapping":"bc-item-to-product","contract":"ProductV1"}]} as const;

@@ -18,4 +18,4 @@ export async function dispatchPurchaseOrderIssued(event: PurchaseOrderIssuedEven
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const purchaseOrderIssuedRoute = {"name":"purchase-order-issued","source":"bc-purchase-order@1","targets":[{"name":"purchase-orders-issued","system":null,"topic":"purchase-orders.issued","mapping":"bc-purchase-order-to-purchase-order","contract":"PurchaseOrderV1"}]} as const;
+export const purchaseOrderIssuedRoute = {"name":"purchase-order-issued","source":"bc-purchase-order@1","filter":null,"targets":[{"name":"purchase-orders-issued","system":null,"topic":"purchase-orders.issued","mapping":"bc-purchase-order-to-purchase-order","contract":"PurchaseOrderV1"}]} as const;

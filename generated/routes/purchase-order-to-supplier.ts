@@ -18,4 +18,4 @@ export async function dispatchPurchaseOrderToSupplier(event: PurchaseOrderToSupp
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const purchaseOrderToSupplierRoute = {"name":"purchase-order-to-supplier","source":"purchase-order@1","targets":[{"name":"edi-partner","system":"edi-partner","topic":null,"mapping":"purchase-order-to-x12-850","contract":"X12850V1"}]} as const;
+export const purchaseOrderToSupplierRoute = {"name":"purchase-order-to-supplier","source":"purchase-order@1","filter":null,"targets":[{"name":"edi-partner","system":"edi-partner","topic":null,"mapping":"purchase-order-to-x12-850","contract":"X12850V1"}]} as const;

@@ -5,6 +5,19 @@ import { mapReplenishmentToException } from '../mappings/replenishment-to-except
 /** The event EventRoute replenishment-exception consumes (replenishment@1). */
 export type ReplenishmentExceptionEvent = ReplenishmentV1;
 
+/**
+ * EventRoute replenishment-exception's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterReplenishmentException(event: ReplenishmentExceptionEvent): boolean {
+  try {
+    const matched: boolean | undefined = (event?.approval?.status === "needs-review");
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface ReplenishmentExceptionTargets {
   operations: (payload: OperationalExceptionV1) => Promise<void>;
@@ -20,4 +33,4 @@ export async function dispatchReplenishmentException(event: ReplenishmentExcepti
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const replenishmentExceptionRoute = {"name":"replenishment-exception","source":"replenishment@1","targets":[{"name":"operations","system":"operations","topic":null,"mapping":"replenishment-to-exception","contract":"OperationalExceptionV1"},{"name":"audit","system":null,"topic":"audit.replenishment","mapping":"replenishment-to-exception","contract":"OperationalExceptionV1"}]} as const;
+export const replenishmentExceptionRoute = {"name":"replenishment-exception","source":"replenishment@1","filter":"filterReplenishmentException","targets":[{"name":"operations","system":"operations","topic":null,"mapping":"replenishment-to-exception","contract":"OperationalExceptionV1"},{"name":"audit","system":null,"topic":"audit.replenishment","mapping":"replenishment-to-exception","contract":"OperationalExceptionV1"}]} as const;

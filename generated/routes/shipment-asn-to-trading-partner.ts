@@ -5,6 +5,19 @@ import { mapShipmentToX12856 } from '../mappings/shipment-to-x12-856.ts';
 /** The event EventRoute shipment-asn-to-trading-partner consumes (shipment@1). */
 export type ShipmentAsnToTradingPartnerEvent = ShipmentV1;
 
+/**
+ * EventRoute shipment-asn-to-trading-partner's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterShipmentAsnToTradingPartner(event: ShipmentAsnToTradingPartnerEvent): boolean {
+  try {
+    const matched: boolean | undefined = ((event?.direction === "outbound") && (event?.tradingPartnerId !== undefined));
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface ShipmentAsnToTradingPartnerTargets {
   ["edi-partner"]: (payload: X12856V1) => Promise<void>;
@@ -18,4 +31,4 @@ export async function dispatchShipmentAsnToTradingPartner(event: ShipmentAsnToTr
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const shipmentAsnToTradingPartnerRoute = {"name":"shipment-asn-to-trading-partner","source":"shipment@1","targets":[{"name":"edi-partner","system":"edi-partner","topic":null,"mapping":"shipment-to-x12-856","contract":"X12856V1"}]} as const;
+export const shipmentAsnToTradingPartnerRoute = {"name":"shipment-asn-to-trading-partner","source":"shipment@1","filter":"filterShipmentAsnToTradingPartner","targets":[{"name":"edi-partner","system":"edi-partner","topic":null,"mapping":"shipment-to-x12-856","contract":"X12856V1"}]} as const;

@@ -5,6 +5,19 @@ import { mapShipmentToOrderStatus } from '../mappings/shipment-to-order-status.t
 /** The event EventRoute shipment-dispatched consumes (shipment@1). */
 export type ShipmentDispatchedEvent = ShipmentV1;
 
+/**
+ * EventRoute shipment-dispatched's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterShipmentDispatched(event: ShipmentDispatchedEvent): boolean {
+  try {
+    const matched: boolean | undefined = (event?.direction === "outbound");
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface ShipmentDispatchedTargets {
   ["legacy-erp"]: (payload: ShipmentV1) => Promise<void>;
@@ -26,4 +39,4 @@ export async function dispatchShipmentDispatched(event: ShipmentDispatchedEvent,
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const shipmentDispatchedRoute = {"name":"shipment-dispatched","source":"shipment@1","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;
+export const shipmentDispatchedRoute = {"name":"shipment-dispatched","source":"shipment@1","filter":"filterShipmentDispatched","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;

@@ -22,4 +22,4 @@ export async function dispatchShipmentTracking(event: ShipmentTrackingEvent, tar
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const shipmentTrackingRoute = {"name":"shipment-tracking","source":"shipment@1","targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;
+export const shipmentTrackingRoute = {"name":"shipment-tracking","source":"shipment@1","filter":null,"targets":[{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;

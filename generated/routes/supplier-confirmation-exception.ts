@@ -5,6 +5,19 @@ import { mapSupplierConfirmationToException } from '../mappings/supplier-confirm
 /** The event EventRoute supplier-confirmation-exception consumes (supplier-confirmation@1). */
 export type SupplierConfirmationExceptionEvent = SupplierConfirmationV1;
 
+/**
+ * EventRoute supplier-confirmation-exception's `filter`, compiled from its CEL: true routes the event. A missing field is
+ * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
+ */
+export function filterSupplierConfirmationException(event: SupplierConfirmationExceptionEvent): boolean {
+  try {
+    const matched: boolean | undefined = (event?.status !== "confirmed");
+    return matched === true;
+  } catch {
+    return false;
+  }
+}
+
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface SupplierConfirmationExceptionTargets {
   operations: (payload: OperationalExceptionV1) => Promise<void>;
@@ -20,4 +33,4 @@ export async function dispatchSupplierConfirmationException(event: SupplierConfi
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const supplierConfirmationExceptionRoute = {"name":"supplier-confirmation-exception","source":"supplier-confirmation@1","targets":[{"name":"operations","system":"operations","topic":null,"mapping":"supplier-confirmation-to-exception","contract":"OperationalExceptionV1"},{"name":"audit","system":null,"topic":"audit.replenishment","mapping":"supplier-confirmation-to-exception","contract":"OperationalExceptionV1"}]} as const;
+export const supplierConfirmationExceptionRoute = {"name":"supplier-confirmation-exception","source":"supplier-confirmation@1","filter":"filterSupplierConfirmationException","targets":[{"name":"operations","system":"operations","topic":null,"mapping":"supplier-confirmation-to-exception","contract":"OperationalExceptionV1"},{"name":"audit","system":null,"topic":"audit.replenishment","mapping":"supplier-confirmation-to-exception","contract":"OperationalExceptionV1"}]} as const;

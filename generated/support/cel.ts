@@ -75,8 +75,9 @@ export function toInt<T extends string | number | boolean | CelTimestamp | null 
 /** CEL `double()`; a missing value stays absent. */
 export function toDouble<T extends string | number | null | undefined>(value: T, target: string): PresentAs<T, number> {
   if (value === null || value === undefined) return undefined as PresentAs<T, number>;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (Number.isNaN(n) || (typeof value === 'string' && value.trim() === '')) throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
+  const text = typeof value === 'number' ? undefined : String(value).trim();
+  const n = text === undefined ? (value as number) : Number(text);
+  if (Number.isNaN(n) || text === '') throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
   return n as PresentAs<T, number>;
 }
 

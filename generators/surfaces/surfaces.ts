@@ -5,6 +5,8 @@ import { contractFor } from '../estate-view.ts';
 import type { MappingUnit } from '../generate.ts';
 import { apiModule } from './api-surface.ts';
 import { routeModule } from './route-surface.ts';
+import type { CompiledFilter } from './route-surface.ts';
+import type { GenerateProblem } from '../mappings/problem.ts';
 
 /** A deployable unit's typed surface: its module and the generated modules it uses. */
 export interface SurfaceUnit {
@@ -14,6 +16,10 @@ export interface SurfaceUnit {
   module: string;
   mappings: MappingUnit[];
   contracts: ContractEntry[];
+  /** An EventRoute's compiled `filter`, type-checked with the module. */
+  filter?: CompiledFilter;
+  /** Problems found compiling the unit's surface (an unsupported filter): the unit gets no bundle. */
+  problems: GenerateProblem[];
 }
 
 /**
@@ -29,12 +35,12 @@ export function surfaceModules(documents: readonly SpecDocument[], index: Estate
     if (doc.kind === 'Api' && doc.major !== undefined) {
       const built = apiModule(doc, contract, mapping);
       files.set(built.path, built.text);
-      units.push({ id: `api-${doc.name}-v${doc.major}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts });
+      units.push({ id: `api-${doc.name}-v${doc.major}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts, problems: [] });
     } else if (doc.kind === 'EventRoute') {
       const built = routeModule(doc, contract, mapping);
       if (!built) continue;
       files.set(built.path, built.text);
-      units.push({ id: `route-${doc.name}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts });
+      units.push({ id: `route-${doc.name}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts, problems: built.problems, ...(built.filter ? { filter: built.filter } : {}) });
     }
   }
   return { files, units, diagnostics: [] };

@@ -24,7 +24,8 @@ export function contractValidator(reference: string, bundles: readonly LoadedBun
     if (v) return v;
   }
   const contract = findContract(estate, reference);
-  if (!contract) return undefined;
+  // A bundle carries contracts without schemas (its validators are generated): nothing to compile.
+  if (!contract?.spec.schema) return undefined;
   const validate = sharedAjv().compile(contract.spec.schema as object);
   return (value) => (validate(value) ? undefined : (validate.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`));
 }

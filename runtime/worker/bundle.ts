@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { validatorName } from '../../generators/shared/naming.ts';
+import type { WorkerEstate } from './estate.ts';
 
 /** `bundles/<unit>.manifest.json`, as `interlace generate` writes it (generators/bundles/units.ts). */
 export interface BundleManifest {
@@ -15,6 +16,12 @@ export interface BundleManifest {
   sha256: string;
   mappings: { name: string; from: string; to: string; function: string; message: string }[];
   contracts: string[];
+  /** The export of the route's compiled `filter`, when it has one. */
+  filter?: string;
+  /** Systems the unit calls. */
+  systems?: string[];
+  /** The export holding the specs the unit needs (a WorkerEstate slice); absent in bundles of older generators. */
+  estate?: string;
 }
 
 /** A loaded unit: its manifest and the bundle module's exports (mappings, validators, surface). */
@@ -23,27 +30,81 @@ export interface LoadedBundle {
   exports: Record<string, unknown>;
 }
 
+/** A bundle directory that cannot be run: missing files, a bad manifest, a hash mismatch. */
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+}
+
+/** The file names of a ConfigMap-mounted unit (controller/plan/workload.ts): one unit per directory. */
+const MOUNTED_MANIFEST = 'manifest.json';
+const MOUNTED_BUNDLE = 'bundle.js';
+
 /**
- * Loads every unit in a bundle directory (`<out>/bundles`), or only `units`. The bundle's SHA-256 is
- * checked against its manifest, so a worker never runs code other than what was generated and deployed.
+ * Loads every unit in a bundle directory, or only `units`. Two layouts: `interlace generate`'s
+ * `<out>/bundles` (`<unit>.js` + `<unit>.manifest.json`, many units) and the controller's ConfigMap
+ * mount (`bundle.js` + `manifest.json`, one unit). The bundle's SHA-256 is checked against its
+ * manifest, so a worker never runs code (or specs: they are inside the bundle) other than what was
+ * generated and deployed. Problems are BundleErrors with a message for the operator.
  */
 export async function loadBundles(bundleDir: string, units?: readonly string[]): Promise<LoadedBundle[]> {
-  const manifests = readdirSync(bundleDir).filter((name) => name.endsWith('.manifest.json')).sort();
+  if (!existsSync(bundleDir) || !statSync(bundleDir).isDirectory()) throw new BundleError(`bundle directory ${bundleDir} does not exist`);
+  const mounted = existsSync(join(bundleDir, MOUNTED_MANIFEST));
+  const manifests = mounted ? [MOUNTED_MANIFEST] : readdirSync(bundleDir).filter((name) => name.endsWith('.manifest.json')).sort();
+  if (manifests.length === 0) throw new BundleError(`${bundleDir} holds no bundle manifest (*.manifest.json or manifest.json); run \`interlace generate --out <dir>\` and point --bundle at <dir>/bundles`);
   const out: LoadedBundle[] = [];
   for (const file of manifests) {
-    const manifest = JSON.parse(readFileSync(join(bundleDir, file), 'utf8')) as BundleManifest;
+    const manifest = readManifest(join(bundleDir, file));
     if (units && !units.includes(manifest.unit)) continue;
-    const path = join(bundleDir, manifest.bundle);
+    const path = join(bundleDir, mounted && existsSync(join(bundleDir, MOUNTED_BUNDLE)) ? MOUNTED_BUNDLE : manifest.bundle);
+    if (!existsSync(path)) throw new BundleError(`bundle file ${path} of unit ${manifest.unit} is missing`);
     const code = readFileSync(path);
     const hash = createHash('sha256').update(code).digest('hex');
-    if (hash !== manifest.sha256) throw new Error(`bundle ${manifest.bundle} does not match its manifest (sha256 ${hash.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…); generate again`);
+    if (hash !== manifest.sha256) throw new BundleError(`bundle ${path} does not match its manifest (sha256 ${hash.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…); generate again`);
     out.push({ manifest, exports: (await import(pathToFileURL(path).href)) as Record<string, unknown> });
   }
   if (units) {
     const missing = units.filter((unit) => !out.some((b) => b.manifest.unit === unit));
-    if (missing.length > 0) throw new Error(`no bundle for unit(s) ${missing.join(', ')} in ${bundleDir}`);
+    if (missing.length > 0) throw new BundleError(`no bundle for unit(s) ${missing.join(', ')} in ${bundleDir}; it has ${manifests.join(', ')}`);
   }
   return out;
+}
+
+function readManifest(path: string): BundleManifest {
+  let manifest: Partial<BundleManifest>;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Partial<BundleManifest>;
+  } catch (error) {
+    throw new BundleError(`manifest ${path} cannot be read: ${(error as Error).message}`);
+  }
+  for (const field of ['unit', 'kind', 'name', 'bundle', 'sha256'] as const) {
+    if (typeof manifest[field] !== 'string') throw new BundleError(`manifest ${path} has no ${field}; generate again`);
+  }
+  if (!Array.isArray(manifest.mappings)) manifest.mappings = [];
+  if (!Array.isArray(manifest.contracts)) manifest.contracts = [];
+  return manifest as BundleManifest;
+}
+
+/**
+ * The specs the loaded units need, from the bundles themselves (generators/bundles/units.ts embeds
+ * them): what `interlace worker --bundle` runs on, with no spec files next to the bundle. Documents
+ * several units share (a System two routes call) are kept once.
+ */
+export function estateFromBundles(bundles: readonly LoadedBundle[]): WorkerEstate {
+  const estate: WorkerEstate = { routes: [], apis: [], systems: [], contracts: [] };
+  const seen = new Set<string>();
+  for (const bundle of bundles) {
+    const embedded = bundle.manifest.estate ? bundle.exports[bundle.manifest.estate] as Partial<Record<keyof WorkerEstate, { metadata: { name: string }; spec: { version?: string } }[]>> | undefined : undefined;
+    if (!embedded) throw new BundleError(`bundle of unit ${bundle.manifest.unit} carries no specs (made by an older \`interlace generate\`); generate again, or pass the specs`);
+    for (const key of ['routes', 'apis', 'systems', 'contracts'] as const) {
+      for (const doc of embedded[key] ?? []) {
+        const id = `${key}/${doc.metadata.name}@${doc.spec.version ?? ''}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        (estate[key] as unknown[]).push(doc);
+      }
+    }
+  }
+  return estate;
 }
 
 /** `order@2` → the bundle's validator export name (`validateOrderV2`), the generator's convention. */

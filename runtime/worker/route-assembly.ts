@@ -9,7 +9,6 @@ import type { Environment } from '../http/secrets.ts';
 import { readFieldPath } from '../observe/business-keys.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { validatorFrom } from './bundle.ts';
-import { compileFilter } from './cel-filter.ts';
 import { findContract, findSystem, parseReference, sourceTopicOf } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
 
@@ -63,7 +62,7 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
   const sourceRef = parseReference(spec.source.contract);
   const validateSource = validatorFrom(bundle.exports, sourceRef.name, sourceRef.major ?? 1);
   const keyOf = keyFunction(spec.key ?? source?.spec.identity);
-  const filter = spec.filter ? compileFilter(spec.filter) : undefined;
+  const filter = spec.filter ? compiledFilter(bundle) : undefined;
   return spec.targets.map((target): RouteTargetRuntime => {
     const system = findSystem(ctx.estate, target.system);
     const policy = deliveryPolicyOf(name, target.name, target.delivery, system?.spec.limits?.timeout);
@@ -96,6 +95,16 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       destination: destinationOf(name, target, system, ctx),
     };
   });
+}
+
+/**
+ * The route's `filter`, compiled by the generator into the bundle (`filter…`, named by the manifest):
+ * nothing interprets CEL per message, and the worker loads no CEL library.
+ */
+function compiledFilter(bundle: LoadedBundle): (event: unknown) => boolean {
+  const fn = bundle.manifest.filter ? bundle.exports[bundle.manifest.filter] : undefined;
+  if (typeof fn !== 'function') throw new Error(`bundle ${bundle.manifest.unit} has no compiled filter, but its route has one; generate again`);
+  return fn as (event: unknown) => boolean;
 }
 
 function destinationOf(route: string, target: EventRoute['spec']['targets'][number], system: System | undefined, ctx: AssemblyContext): DeliveryTarget {

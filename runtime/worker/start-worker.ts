@@ -25,7 +25,7 @@ import { RuntimeMetrics } from '../observe/metrics.ts';
 import { createTracer } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
 import { assembleApi } from './api-assembly.ts';
-import { loadBundles } from './bundle.ts';
+import { estateFromBundles, loadBundles } from './bundle.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { findSystem, majorOf, parseReference } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
@@ -37,8 +37,11 @@ export interface WorkerOptions {
   /** `<generate --out>/bundles`: the units' `.js` bundles and manifests. */
   bundleDir: string;
   backbone: Backbone;
-  /** The specs (load-estate.ts reads them from files; `interlace run` passes its own). */
-  estate: WorkerEstate;
+  /**
+   * The specs. Default: the ones the bundles carry (`interlace worker --bundle` needs nothing else);
+   * `interlace run` passes its own (validated, with its overlays), as does loadWorkerEstate(paths).
+   */
+  estate?: WorkerEstate;
   /** Units to run (`route-order-fulfilment`, `api-availability-v2`); default every unit in bundleDir. */
   units?: readonly string[];
   /** Where the worker keeps its idempotency store and views (`<stateDir>/worker.db`, `<stateDir>/views.db`). */
@@ -57,6 +60,12 @@ export interface WorkerOptions {
   fetchImpl?: typeof fetch;
   /** Overrides the sqlite idempotency store (tests of pipeline logic only). */
   idempotencyStore?: IdempotencyStore;
+  /**
+   * Who holds idempotency reservations (default `<host>:<pid>:<random>`). A stable id (the pod name)
+   * lets a restarted worker continue its own reservations at once instead of waiting out their lease;
+   * never give two live processes the same id.
+   */
+  owner?: string;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
 }
@@ -86,11 +95,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const tracer = options.tracer ?? createTracer();
   const metrics = options.metrics ?? new RuntimeMetrics();
   const bundles = await loadBundles(options.bundleDir, options.units);
+  const estate: WorkerEstate = options.estate ?? estateFromBundles(bundles);
   const idempotency = options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db'));
   const views = new SqliteViewStore(join(options.stateDir, 'views.db'));
   const clients = new Map<string, SystemClient>();
-  const ctx: AssemblyContext = { estate: options.estate, backbone: options.backbone, env, clients, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) };
-  const budgets = new SystemBudgets((system) => findSystem(options.estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, (budget) => {
+  const ctx: AssemblyContext = { estate, backbone: options.backbone, env, clients, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) };
+  const budgets = new SystemBudgets((system) => findSystem(estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, (budget) => {
     metrics.circuitState.set({ system: budget.system }, budget.state as number);
     budget.breaker.onStateChange((state) => {
       metrics.circuitState.set({ system: budget.system }, state as number);
@@ -98,7 +108,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     });
     budget.onRateWait = () => metrics.rateLimited.inc({ api: '', system: budget.system });
   });
-  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   const consumers: RouteTargetConsumer[] = [];
   const consumerInfo: Worker['consumers'] = [];
@@ -109,14 +119,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const routeRuntimes: RouteTargetRuntime[] = [];
   for (const bundle of bundles) {
     if (bundle.manifest.kind !== 'EventRoute') continue;
-    const route = options.estate.routes.find((r) => r.metadata.name === bundle.manifest.name);
+    const route = estate.routes.find((r) => r.metadata.name === bundle.manifest.name);
     if (!route) throw new Error(`unit ${bundle.manifest.unit}: EventRoute ${bundle.manifest.name} is not in the specs`);
     routeRuntimes.push(...assembleRoute(route, bundle, ctx));
   }
   const apiBundles: { bundle: LoadedBundle; api: WorkerEstate['apis'][number] }[] = [];
   for (const bundle of bundles) {
     if (bundle.manifest.kind !== 'Api') continue;
-    const api = options.estate.apis.find((a) => a.metadata.name === bundle.manifest.name && majorOf(a.spec.version) === bundle.manifest.major);
+    const api = estate.apis.find((a) => a.metadata.name === bundle.manifest.name && majorOf(a.spec.version) === bundle.manifest.major);
     if (!api) throw new Error(`unit ${bundle.manifest.unit}: Api ${bundle.manifest.name}@${bundle.manifest.major} is not in the specs`);
     apiBundles.push({ bundle, api });
   }
@@ -131,7 +141,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     // Put the API's own bundle first: its validators and mappings win over other units'.
     const { operations, feeds: viewFeeds } = assembleApi(api, [bundle, ...bundles.filter((b) => b !== bundle)], ctx, views);
     const successor = api.spec.deprecation?.successor ? parseReference(api.spec.deprecation.successor) : undefined;
-    const successorApi = successor ? options.estate.apis.find((a) => a.metadata.name === successor.name && majorOf(a.spec.version) === successor.major) : undefined;
+    const successorApi = successor ? estate.apis.find((a) => a.metadata.name === successor.name && majorOf(a.spec.version) === successor.major) : undefined;
     apiUnits.push(createApiUnit({ api, operations, auth: createApiAuthenticator(api, env, options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}), metrics, logger, tracer, budgets, ...(successorApi?.spec.basePath ? { successorBasePath: successorApi.spec.basePath } : {}) }));
     for (const feed of viewFeeds) feeds.push(await feedView(options.backbone, views, feed, logger));
   }
