@@ -14,6 +14,9 @@ Commands:
   generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
   test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
   plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
+  apply [paths...]      reconcile the cluster once from the working tree and print the change set
+  status                the estates and Interlace objects in a namespace, as kubectl get interlace shows them
+  controller            run the GitOps controller (watch Estates, fetch Git, gate, apply, prune, report)
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
   dlq list|show|replay  inspect dead letters and replay them (idempotently)
   worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
@@ -30,6 +33,9 @@ const COMMANDS: Record<string, Command> = {
   generate: async (argv, context) => (await import('./commands/generate.ts')).runGenerate(argv, context),
   test: async (argv, context) => (await import('./commands/test.ts')).runTest(argv, context),
   plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
+  apply: async (argv, context) => (await import('./commands/apply.ts')).runApply(argv, context),
+  status: async (argv, context) => (await import('./commands/status.ts')).runStatus(argv, context),
+  controller: async (argv, context) => (await import('./commands/controller.ts')).runController(argv, context),
   run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
   dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
   worker: async (argv, context) => (await import('./commands/worker.ts')).runWorker(argv, context),

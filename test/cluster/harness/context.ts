@@ -18,6 +18,8 @@ export type ClusterInfo =
     readonly nodeName: string;
     readonly logDir: string;
     readonly startupMs: number;
+    /** The global setup's loopback endpoint for what only it can do (see {@link restartApiServer}). */
+    readonly controlUrl: string;
   };
 
 declare module 'vitest' {
@@ -120,4 +122,11 @@ export function useTestNamespace(): () => string {
     if (!current) throw new Error('useTestNamespace(): no namespace outside a test');
     return current.name;
   };
+}
+
+/** Restarts kube-apiserver (same port, certificates and etcd data); resolves once it is ready again. */
+export async function restartApiServer(): Promise<{ downMs: number }> {
+  const response = await fetch(`${runningCluster().controlUrl}/restart-apiserver`, { method: 'POST' });
+  if (!response.ok) throw new Error(`restarting the API server failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { downMs: number };
 }

@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { Binaries, Launcher } from './binaries.ts';
 import { logTail, onAbnormalExit, startComponent, stopComponents, type Component } from './processes.ts';
@@ -33,6 +34,12 @@ export interface ControlPlane {
   readonly nodeName: string | undefined;
   /** Milliseconds from the first process start to ready (apiserver + default namespace, and node Ready with workloads). */
   readonly startupMs: number;
+  /**
+   * Stops kube-apiserver (SIGTERM; with the built binary its embedded etcd stops with it) and starts it
+   * again with the same flags, port, certificates and data; resolves when /readyz answers 200 again.
+   * For tests of clients that must ride out an API server restart.
+   */
+  restartApiServer(): Promise<{ downMs: number }>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +177,7 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
   };
 
   const started = Date.now();
+  let apiserverArgs: string[] = [];
   try {
     // Credentials: a static token for a system:masters user, and a service-account signing key pair.
     const token = randomBytes(24).toString('hex');
@@ -217,9 +225,10 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
     ];
 
     if (bins.kind === 'built') {
-      components.push(startComponent('kube-apiserver', bins.apiserver.command, args(bins.apiserver, [
+      apiserverArgs = args(bins.apiserver, [
         `--etcd-data-dir=${etcdDir}`, `--etcd-client-url=${etcdURL}`, `--etcd-peer-url=${etcdPeer}`, '--', ...apiserverFlags,
-      ]), join(logDir, 'kube-apiserver.log')));
+      ]);
+      components.push(startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log')));
     } else {
       const etcd = bins.etcd;
       if (!etcd) throw new Error('no etcd binary');
@@ -228,7 +237,8 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
         `--listen-peer-urls=${etcdPeer}`, `--initial-advertise-peer-urls=${etcdPeer}`,
         `--initial-cluster=interlace-test=${etcdPeer}`, '--unsafe-no-fsync=true', '--log-level=warn',
       ]), join(logDir, 'etcd.log')));
-      components.push(startComponent('kube-apiserver', bins.apiserver.command, args(bins.apiserver, apiserverFlags), join(logDir, 'kube-apiserver.log')));
+      apiserverArgs = args(bins.apiserver, apiserverFlags);
+      components.push(startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log')));
     }
 
     await waitFor('kube-apiserver /readyz', async () => (await httpsRequest(`${server}/readyz`, { token })).status === 200, components, 120_000);
@@ -279,7 +289,14 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
         `--kubeconfig=${kubeconfigPath}`,
         // kwok's "fast" stages: node-initialize, node-heartbeat-with-lease, pod-ready, pod-complete, pod-delete.
         `--config=${bins.kwokStages}`,
+        // Plus the tier's own stage: pods of one test image crash-loop (reconcile-health tests).
+        `--config=${fileURLToPath(new URL('kwok-crashloop-stage.yaml', import.meta.url))}`,
         '--manage-all-nodes=true',
+        // Renew a Lease per node in kube-node-lease (what a kubelet does). Without it kwok's
+        // heartbeat-with-lease stage updates the node status only now and then, the node lifecycle
+        // controller marks the node NotReady after its grace period, and every pod on it turns
+        // Ready=False for good (kwok's pod-ready stage only handles Pending pods).
+        '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${kwokPort}`,
         '--cidr=10.244.0.1/16',
         '--node-ip=127.0.0.1',
@@ -315,7 +332,20 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
 
     const startupMs = Date.now() - started;
     log(`ready in ${(startupMs / 1000).toFixed(1)}s: ${versionInfo.gitVersion ?? '?'} at ${server}${workloads ? ` with controller-manager, scheduler, kwok node ${nodeName ?? ''}` : ' (API server only)'}; kubeconfig ${kubeconfigPath}`);
-    return { kubeconfigPath, server, token, tempDir, logDir, version: versionInfo.gitVersion ?? '', workloads, nodeName, startupMs, stop };
+    const restartApiServer = async (): Promise<{ downMs: number }> => {
+      const old = components.find((c) => c.name === 'kube-apiserver' && c.exitStatus === undefined);
+      const down = Date.now();
+      if (old) {
+        await stopComponents([old], 10_000);
+        components.splice(components.indexOf(old), 1);
+      }
+      const fresh = startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log'));
+      components.push(fresh);
+      await waitFor('kube-apiserver /readyz after a restart', async () => (await httpsRequest(`${server}/readyz`, { token, ca })).status === 200, [fresh], 120_000);
+      log(`kube-apiserver restarted; down for ${Date.now() - down} ms`);
+      return { downMs: Date.now() - down };
+    };
+    return { kubeconfigPath, server, token, tempDir, logDir, version: versionInfo.gitVersion ?? '', workloads, nodeName, startupMs, restartApiServer, stop };
   } catch (err) {
     const tails = components.map((c) => `----- ${c.name} (${c.exitStatus === undefined ? 'running' : `exited ${c.exitStatus}`}), last lines of ${c.logFile} -----\n${logTail(c)}`).join('\n');
     process.stderr.write(`[control-plane] startup failed: ${(err as Error).message}\n${tails}\n`);

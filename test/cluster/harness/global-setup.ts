@@ -4,6 +4,7 @@
 // Skipping rule: when the Go toolchain needed to build the binaries is missing, the tier is skipped with
 // the reason and the way to enable it printed — except with INTERLACE_REQUIRE_ALL_TIERS=1 (set by CI),
 // where the setup fails. Any other failure (a build error, a control plane that does not start) fails.
+import { createServer } from 'node:http';
 import type { TestProject } from 'vitest/node';
 import { ensureBinaries, GoToolchainMissing } from './binaries.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
@@ -34,6 +35,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw err;
   }
 
+  // Tests run in worker processes; what only this process can do (restart the API server) is offered
+  // to them on a loopback endpoint whose URL they get in the injected info.
+  const running0 = cp;
+  const control = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/restart-apiserver') {
+      running0.restartApiServer().then((r) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r)), (e: Error) => res.writeHead(500).end(e.message));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  const controlAddress = control.address();
+  const controlUrl = typeof controlAddress === 'object' && controlAddress ? `http://127.0.0.1:${controlAddress.port}` : '';
+
   const previousKubeconfig = process.env.KUBECONFIG;
   process.env.KUBECONFIG = cp.kubeconfigPath; // for kubectl that tests spawn without --kubeconfig
   const info: ClusterInfo = {
@@ -45,10 +60,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     nodeName: cp.nodeName ?? '',
     logDir: cp.logDir,
     startupMs: cp.startupMs,
+    controlUrl,
   };
   project.provide('cluster', info);
   const running = cp;
   return async () => {
+    control.close();
     if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
     else process.env.KUBECONFIG = previousKubeconfig;
     await running.stop();

@@ -1,0 +1,78 @@
+/**
+ * The gate and the plan, as one function of a revision's files: load → validate → check → generate →
+ * plan. A revision with any error stops at the first stage that finds one and is never applied; the
+ * diagnostics say where (file:line). Pure apart from the generator's in-memory cache, which the caller
+ * keeps per Estate so an unchanged mapping is not compiled again.
+ */
+import { checkEstate } from '../check/check-estate.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { compareDiagnostics } from '../diagnostics/diagnostic.ts';
+import { loadSources } from '../load/load-sources.ts';
+import { planEstate } from '../plan/index.ts';
+import type { Plan, PlanInput, PlanOptions } from '../plan/index.ts';
+import type { SourceFile } from '../source/source-file.ts';
+import { validateEstate } from '../validate/validate-estate.ts';
+import { Generator } from '../../generators/generate.ts';
+
+export interface DesiredStateInput {
+  files: readonly SourceFile[];
+  /** Diagnostics of reading the files (too large, not UTF-8): they reject the revision too. */
+  readDiagnostics?: readonly Diagnostic[];
+  estate: { name: string; namespace: string };
+  targetNamespace: string;
+  revision: string;
+  runtimeImage: string;
+  /** YYYY-MM-DD: policies with dates (waivers, sunsets) are evaluated as of this day. */
+  today: string;
+  support: ReadonlyMap<string, string>;
+  planOptions?: PlanOptions;
+  generator?: Generator;
+}
+
+export type GateStage = 'validate' | 'check' | 'generate' | 'plan';
+
+export type DesiredState =
+  | { accepted: true; planInput: PlanInput; plan: Plan; warnings: Diagnostic[] }
+  | { accepted: false; stage: GateStage; diagnostics: Diagnostic[] };
+
+export async function desiredState(input: DesiredStateInput): Promise<DesiredState> {
+  const hasError = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === 'error');
+  const reject = (stage: GateStage, diagnostics: readonly Diagnostic[]): DesiredState => ({ accepted: false, stage, diagnostics: [...diagnostics].sort(compareDiagnostics) });
+
+  const loaded = loadSources(input.files);
+  const validation = validateEstate(loaded.documents);
+  const validationDiagnostics = [...(input.readDiagnostics ?? []), ...loaded.diagnostics, ...validation.diagnostics];
+  if (hasError(validationDiagnostics)) return reject('validate', validationDiagnostics);
+
+  const report = checkEstate({ head: validation, today: input.today, all: true });
+  if (hasError(report.diagnostics)) return reject('check', report.diagnostics);
+
+  const generator = input.generator ?? new Generator();
+  const generated = await generator.generate({ documents: validation.documents, index: validation.index, support: input.support });
+  if (hasError(generated.diagnostics)) return reject('generate', generated.diagnostics);
+
+  const planInput: PlanInput = {
+    estate: input.estate,
+    targetNamespace: input.targetNamespace,
+    revision: input.revision,
+    documents: validation.documents,
+    generated: generated.files,
+    runtimeImage: input.runtimeImage,
+    options: input.planOptions ?? {},
+  };
+  const plan = planEstate(planInput);
+  if (hasError(plan.diagnostics)) return reject('plan', plan.diagnostics);
+  const warnings = [...validationDiagnostics, ...report.diagnostics, ...generated.diagnostics, ...plan.diagnostics].filter((d) => d.severity === 'warning');
+  return { accepted: true, planInput, plan, warnings };
+}
+
+/** What the gate hands to apply: plain data (it crosses from the gate worker process). */
+export type GateResult =
+  | { accepted: true; plan: Plan; warnings: Diagnostic[] }
+  | { accepted: false; stage: GateStage; diagnostics: Diagnostic[] };
+
+/** The gate run in this process. */
+export async function gate(input: DesiredStateInput): Promise<GateResult> {
+  const state = await desiredState(input);
+  return state.accepted ? { accepted: true, plan: state.plan, warnings: state.warnings } : state;
+}

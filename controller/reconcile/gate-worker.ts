@@ -1,0 +1,124 @@
+/**
+ * The gate (validate → check → generate → plan) in its own process, so the controller's long-lived
+ * process never loads the TypeScript compiler the generator type-checks with, and the memory one
+ * generation takes is returned to the system when the worker exits after being idle. The worker keeps
+ * one incremental Generator per Estate while it lives, so a one-spec commit recompiles one mapping.
+ *
+ * Parent side: {@link GateWorker}. Child side: this file run with `fork` (see `isGateWorkerProcess`).
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { DesiredStateInput, GateResult } from './desired-state.ts';
+
+type GateRequest = { id: number; estateKey: string; input: Omit<DesiredStateInput, 'generator' | 'support'> };
+type GateResponse = { id: number; result?: GateResult; error?: string };
+
+export interface GateWorkerOptions {
+  /** Stop the worker after this long without work, returning its memory (default 10 min). */
+  idleMs?: number;
+  /** V8 heap limit of the worker in MiB (default 384): the generator's garbage is collected sooner. */
+  maxOldSpaceMiB?: number;
+  /** Observes the worker's peak RSS (bytes) reported with each answer. */
+  onPeakRss?: (bytes: number) => void;
+}
+
+export class GateWorker {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: GateResult) => void; reject: (e: Error) => void }>();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly o: Required<Omit<GateWorkerOptions, 'onPeakRss'>> & Pick<GateWorkerOptions, 'onPeakRss'>;
+
+  constructor(options: GateWorkerOptions = {}) {
+    this.o = { idleMs: 10 * 60_000, maxOldSpaceMiB: 384, ...options };
+  }
+
+  gate(estateKey: string, input: Omit<DesiredStateInput, 'generator' | 'support'>): Promise<GateResult> {
+    const child = this.ensureChild();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const id = this.nextId++;
+    return new Promise<GateResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      child.send({ id, estateKey, input } satisfies GateRequest);
+    });
+  }
+
+  /** Stops the worker (pending gates fail; the next gate starts a new one). */
+  async stop(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  /** The worker's process id, while one runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.connected) return this.child;
+    const child = fork(fileURLToPath(import.meta.url), ['--interlace-gate-worker'], {
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')), `--max-old-space-size=${this.o.maxOldSpaceMiB}`, '--max-semi-space-size=2'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (message: GateResponse & { peakRss?: number }) => {
+      const waiting = this.pending.get(message.id);
+      if (!waiting) return;
+      this.pending.delete(message.id);
+      if (message.peakRss) this.o.onPeakRss?.(message.peakRss);
+      if (message.result) waiting.resolve(message.result);
+      else waiting.reject(new Error(`gate worker: ${message.error ?? 'no result'}`));
+      if (this.pending.size === 0) this.armIdle();
+    });
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      for (const [id, waiting] of this.pending) {
+        this.pending.delete(id);
+        waiting.reject(new Error(`gate worker exited (${signal ?? code}) during a gate`));
+      }
+    });
+    this.child = child;
+    return child;
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stop(), this.o.idleMs);
+    this.idleTimer.unref();
+  }
+}
+
+/** The child's loop: one gate at a time, in arrival order. */
+async function serve(): Promise<void> {
+  const { gate } = await import('./desired-state.ts');
+  const { Generator } = await import('../../generators/generate.ts');
+  const { readSupportSources } = await import('../../generators/bundles/support-sources.ts');
+  const support = readSupportSources();
+  const generators = new Map<string, InstanceType<typeof Generator>>();
+  let chain = Promise.resolve();
+  process.on('message', (request: GateRequest) => {
+    chain = chain.then(async () => {
+      let generator = generators.get(request.estateKey);
+      if (!generator) generators.set(request.estateKey, (generator = new Generator()));
+      try {
+        const result = await gate({ ...request.input, support, generator });
+        process.send!({ id: request.id, result, peakRss: peakRss() } satisfies GateResponse & { peakRss?: number });
+      } catch (error) {
+        process.send!({ id: request.id, error: (error as Error).stack ?? String(error) } satisfies GateResponse);
+      }
+    });
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function peakRss(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+if (process.argv.includes('--interlace-gate-worker') && process.send) await serve();

@@ -1,0 +1,271 @@
+/**
+ * The reconcile function of one Estate — a function of current state, not of the event that woke it
+ * (controller-runtime's contract): fetch the Estate; finalize if it is being deleted; stop if
+ * suspended; sync its Git source; gate the revision (validate, check, generate, plan); apply, prune,
+ * report health, write status and Events. What it returns decides the requeue:
+ *   - `done` after the interval: applied and healthy, or a rejected revision (terminal: nothing to
+ *     retry until Git changes, which the next poll or a webhook finds);
+ *   - `waiting`: a rollout is in progress, look again in a few seconds;
+ *   - thrown errors are transient (API server or Git unreachable): the work queue backs off.
+ */
+import type { Change, KubeRest } from '../apply/index.ts';
+import { ApplyFailed, changedAnything, EventRecorder, isNotFound, KubeApiError, pruneObjects, readLiveState, renderChangeSet, summarizeChanges, writeStatusIfChanged } from '../apply/index.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Logger } from '../observe/log.ts';
+import { silentLogger } from '../observe/log.ts';
+import type { PlanOptions } from '../plan/index.ts';
+import type { GitCredentials } from '../source/git-credentials.ts';
+import { credentialsFromSecretData } from '../source/git-credentials.ts';
+import type { GitSourceSpec } from '../source/git-source.ts';
+import { GitSourceError } from '../source/git-source.ts';
+import type { RevisionFiles } from '../source/read-git-revision.ts';
+import { estateStatus, findCondition, redact } from '../status/index.ts';
+import type { EstateOutcome, EstateStatus } from '../status/index.ts';
+import type { Generator } from '../../generators/generate.ts';
+import { applyRevision } from './apply-revision.ts';
+import type { DesiredStateInput, GateResult } from './desired-state.ts';
+import { ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, parseDuration } from './estate-types.ts';
+import type { EstateObject } from './estate-types.ts';
+
+/** The Git side, as controller/source/git-source.ts's GitSourceCache provides it. */
+export interface RevisionSource {
+  sync(spec: GitSourceSpec, credentials?: GitCredentials, lastRevision?: string): Promise<{ revision: string; commit: string }>;
+  readRevision(spec: GitSourceSpec, commit: string): Promise<RevisionFiles>;
+}
+
+export interface ReconcilerOptions {
+  rest: KubeRest;
+  source: RevisionSource;
+  /** Image that runs bundles when an Estate names none. */
+  defaultRuntimeImage: string;
+  /** Apply the Interlace CRDs in stage 1 (default false: the Helm chart installs them). */
+  installCrds?: boolean;
+  /** runtime/mapping-support sources the generator embeds (for the in-process gate). */
+  support: ReadonlyMap<string, string>;
+  /**
+   * Runs the gate (validate → check → generate → plan). Default: in this process, with one incremental
+   * generator per Estate. The controller passes its gate worker process instead (see gate-worker.ts).
+   */
+  gate?: GateFunction;
+  log?: Logger;
+  now?: () => Date;
+  /** How soon to look again while a rollout is in progress (default 2 s). */
+  progressRequeueMs?: number;
+  events?: EventRecorder;
+  /** Extra plan options (worker env, resources). */
+  planOptions?: PlanOptions;
+}
+
+export type ReconcileResult =
+  | { result: 'done'; requeueAfterMs?: number; changes?: Change[] }
+  | { result: 'waiting'; requeueAfterMs: number; changes?: Change[] };
+
+const DEFAULT_INTERVAL_MS = 5 * 60_000;
+
+/** `estateKey` (namespace/name) lets the gate keep per-Estate caches (the incremental generator). */
+export type GateFunction = (estateKey: string, input: Omit<DesiredStateInput, 'generator' | 'support'>) => Promise<GateResult>;
+
+/** Gate results are kept per revision: a resync of an unchanged commit skips load → generate. */
+interface EstateCache {
+  /** The in-process gate's incremental generator (loaded on first use: the TypeScript compiler is big). */
+  generator?: Generator;
+  gate?: { key: string; state: GateResult };
+  /** Live objects compared in full and found equal, by resourceVersion (lets ConfigMaps be listed metadata-only). */
+  verified: Map<string, string>;
+}
+
+export class EstateReconciler {
+  private readonly options: ReconcilerOptions;
+  private readonly rest: KubeRest;
+  private readonly log: Logger;
+  private readonly events: EventRecorder;
+  private readonly caches = new Map<string, EstateCache>();
+
+  constructor(options: ReconcilerOptions) {
+    this.options = options;
+    this.rest = options.rest;
+    this.log = options.log ?? silentLogger;
+    this.events = options.events ?? new EventRecorder(options.rest);
+  }
+
+  async reconcile(key: { namespace: string; name: string }): Promise<ReconcileResult> {
+    const ref = { apiVersion: ESTATE_API_VERSION, kind: ESTATE_KIND, namespace: key.namespace, name: key.name };
+    let estate: EstateObject;
+    try {
+      estate = (await this.rest.get(ref)) as EstateObject;
+    } catch (error) {
+      if (isNotFound(error)) {
+        this.caches.delete(`${key.namespace}/${key.name}`);
+        return { result: 'done' };
+      }
+      throw error;
+    }
+    const log = this.log.child({ estate: `${key.namespace}/${key.name}` });
+    const now = (this.options.now ?? (() => new Date()))();
+    const interval = parseDuration(estate.spec.source.interval, DEFAULT_INTERVAL_MS);
+    const target = { ...ref, ...(estate.metadata.uid ? { uid: estate.metadata.uid } : {}) };
+
+    if (estate.metadata.deletionTimestamp) return this.finalize(estate, log);
+    if (!estate.metadata.finalizers?.includes(FINALIZER)) {
+      // Before anything is created, so nothing can be orphaned by a deletion that races the first apply.
+      await this.rest.mergePatch(ref, { metadata: { finalizers: [...(estate.metadata.finalizers ?? []), FINALIZER], resourceVersion: estate.metadata.resourceVersion } });
+    }
+
+    const write = async (outcome: EstateOutcome, note?: string): Promise<EstateStatus> => {
+      const status = estateStatus(outcome, estate.status, estate.metadata.generation, kubeTime(now));
+      if (await writeStatusIfChanged(this.rest, ref, estate.status, status)) {
+        const before = findCondition(estate.status?.conditions, 'Ready');
+        const after = findCondition(status.conditions, 'Ready');
+        const transition = !before || !after || before.status !== after.status || before.reason !== after.reason || before.message !== after.message;
+        if (after && (transition || note)) {
+          const warning = after.status === 'False' && after.reason !== 'Progressing';
+          const error = await this.events.record(target, { type: warning ? 'Warning' : 'Normal', reason: after.reason, note: note ? `${after.message}\n${note}` : after.message, action: 'Reconcile' });
+          if (error) log.warn('event not recorded', { error });
+        }
+        if (outcome.kind === 'suspended' && estate.status?.health !== 'Suspended') await this.events.record(target, { type: 'Normal', reason: 'Suspended', note: status.message ?? 'suspended', action: 'Reconcile' });
+      }
+      return status;
+    };
+
+    if (estate.spec.suspend) {
+      await write({ kind: 'suspended' });
+      log.info('reconciliation suspended', { reason: 'Suspended' });
+      return { result: 'done' };
+    }
+
+    // Source.
+    const sourceSpec: GitSourceSpec = {
+      url: estate.spec.source.url,
+      ...(estate.spec.source.ref ? { ref: estate.spec.source.ref } : {}),
+      path: estate.spec.source.path ?? 'specs',
+      timeoutMs: parseDuration(estate.spec.source.timeout, 60_000),
+    };
+    let revision: string;
+    let files: RevisionFiles;
+    try {
+      const credentials = await this.credentials(estate);
+      const synced = await this.options.source.sync(sourceSpec, credentials, estate.status?.lastAttemptedRevision);
+      revision = synced.revision;
+      const cache = this.cacheOf(estate);
+      const gateKey = this.gateKey(estate, synced.commit);
+      if (cache.gate?.key === gateKey) files = { commit: synced.commit, files: [], unchanged: [], diagnostics: [], displayPath: (p) => p };
+      else files = await this.options.source.readRevision(sourceSpec, synced.commit);
+    } catch (error) {
+      const reason = error instanceof GitSourceError ? error.reason : error instanceof KubeApiError && error.code === 404 ? 'SecretNotFound' : 'SourceFailed';
+      const stalled = reason === 'InvalidUrl' || reason === 'CredentialsInUrl';
+      await write({ kind: 'failed', reason, message: `Fetching ${redact(sourceSpec.url)} failed: ${redact((error as Error).message)}`, stalled });
+      log.warn('source failed', { reason, error: redact((error as Error).message) });
+      if (stalled) return { result: 'done', requeueAfterMs: interval };
+      throw error;
+    }
+
+    // Gate.
+    const cache = this.cacheOf(estate);
+    const gateKey = this.gateKey(estate, files.commit);
+    let gate: GateResult;
+    if (cache.gate?.key === gateKey) gate = cache.gate.state;
+    else {
+      const run: GateFunction = this.options.gate ?? (async (_, input) => {
+        const [{ gate: gateInProcess }, { Generator }] = await Promise.all([import('./desired-state.ts'), import('../../generators/generate.ts')]);
+        cache.generator ??= new Generator();
+        return gateInProcess({ ...input, support: this.options.support, generator: cache.generator });
+      });
+      gate = await run(`${key.namespace}/${key.name}`, {
+        files: files.files,
+        readDiagnostics: files.diagnostics,
+        estate: { name: key.name, namespace: key.namespace },
+        targetNamespace: estate.spec.targetNamespace ?? key.namespace,
+        revision,
+        runtimeImage: estate.spec.runtimeImage ?? this.options.defaultRuntimeImage,
+        today: now.toISOString().slice(0, 10),
+        planOptions: { ...this.options.planOptions, includeCrds: this.options.installCrds ?? false },
+      });
+      cache.gate = { key: gateKey, state: gate };
+    }
+    if (!gate.accepted) {
+      await write({ kind: 'rejected', revision, stage: gate.stage, diagnostics: gate.diagnostics });
+      log.warn('revision rejected', { revision, reason: 'ValidationFailed', stage: gate.stage, first: firstDiagnostic(gate.diagnostics) });
+      return { result: 'done', requeueAfterMs: interval };
+    }
+
+    // Apply, prune, health, status.
+    const previousInventory = estate.status?.inventory?.entries ?? [];
+    try {
+      const applied = await applyRevision(this.rest, {
+        estate: { name: key.name, namespace: key.namespace },
+        plan: gate.plan,
+        previousInventory,
+        prune: estate.spec.prune !== false,
+        now,
+        events: this.events,
+        verified: cache.verified,
+      });
+      const changed = changedAnything(applied.changes);
+      const deleted = applied.changes.filter((c) => c.action === 'deleted');
+      await write({ kind: 'applied', revision, inventory: applied.inventory, counts: applied.counts, health: applied.health, healthMessage: applied.healthMessage }, changed ? renderChangeSet(applied.changes).trimEnd() : undefined);
+      if (deleted.length > 0) await this.events.record(target, { type: 'Normal', reason: 'Pruned', note: renderChangeSet(deleted).trimEnd(), action: 'Prune' });
+      if (changed) log.info('applied', { revision, reason: 'ReconciliationSucceeded', changes: summarizeChanges(applied.changes) });
+      if (applied.health === 'Progressing') return { result: 'waiting', requeueAfterMs: this.options.progressRequeueMs ?? 2_000, changes: applied.changes };
+      return { result: 'done', requeueAfterMs: interval, changes: applied.changes };
+    } catch (error) {
+      if (error instanceof ApplyFailed) {
+        await write({ kind: 'failed', revision, reason: 'ApplyFailed', message: redact(error.message), stalled: error.terminal });
+        log.warn('apply failed', { revision, reason: 'ApplyFailed', error: error.message });
+        if (error.terminal) return { result: 'done', requeueAfterMs: interval };
+      }
+      throw error;
+    }
+  }
+
+  /** Deletes everything the Estate created (its inventory and whatever carries its labels), then lets it go. */
+  private async finalize(estate: EstateObject, log: Logger): Promise<ReconcileResult> {
+    const ref = { apiVersion: ESTATE_API_VERSION, kind: ESTATE_KIND, namespace: estate.metadata.namespace!, name: estate.metadata.name };
+    if (!estate.metadata.finalizers?.includes(FINALIZER)) return { result: 'done' };
+    const id = { name: ref.name, namespace: ref.namespace };
+    const inventory = estate.status?.inventory?.entries ?? [];
+    const live = await readLiveState(this.rest, { objects: [], units: [], diagnostics: [] }, id, [...inventory, { apiVersion: 'v1', kind: 'Namespace', namespace: estate.spec.targetNamespace ?? ref.namespace, name: '-' }]);
+    const changes = await pruneObjects(this.rest, { estate: id, enabled: true, previousInventory: inventory, live });
+    const deleted = changes.filter((c) => c.action === 'deleted');
+    if (deleted.length > 0) {
+      await this.events.record({ ...ref, ...(estate.metadata.uid ? { uid: estate.metadata.uid } : {}) }, { type: 'Normal', reason: 'Pruned', note: `Estate deleted: ${renderChangeSet(deleted).trimEnd()}`, action: 'Finalize' });
+    }
+    await this.rest.mergePatch(ref, { metadata: { finalizers: (estate.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: estate.metadata.resourceVersion } }).catch((error) => {
+      if (!isNotFound(error)) throw error;
+    });
+    this.caches.delete(`${ref.namespace}/${ref.name}`);
+    log.info('finalized', { reason: 'Finalized', deleted: deleted.length });
+    return { result: 'done', changes };
+  }
+
+  private async credentials(estate: EstateObject): Promise<GitCredentials | undefined> {
+    const name = estate.spec.source.secretRef?.name;
+    if (!name) return undefined;
+    const secret = await this.rest.get({ apiVersion: 'v1', kind: 'Secret', namespace: estate.metadata.namespace!, name });
+    return credentialsFromSecretData((secret as unknown as { data?: Record<string, string> }).data);
+  }
+
+  private cacheOf(estate: EstateObject): EstateCache {
+    const key = `${estate.metadata.namespace}/${estate.metadata.name}`;
+    let cache = this.caches.get(key);
+    if (!cache) {
+      cache = { verified: new Map() };
+      this.caches.set(key, cache);
+    }
+    return cache;
+  }
+
+  /** Everything the gate's result depends on besides the files of the commit. */
+  private gateKey(estate: EstateObject, commit: string): string {
+    const s = estate.spec;
+    return JSON.stringify([commit, s.source.path ?? 'specs', s.targetNamespace ?? '', s.runtimeImage ?? this.options.defaultRuntimeImage, this.options.installCrds ?? false, new Date().toISOString().slice(0, 10)]);
+  }
+}
+
+function firstDiagnostic(diagnostics: readonly Diagnostic[]): string {
+  const d = diagnostics[0];
+  return d ? `${d.file}:${d.range.start.line} ${d.code} ${d.message}` : '';
+}
+
+function kubeTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}

@@ -1,0 +1,124 @@
+/**
+ * The Estate's status after one reconcile, in the kstatus shape Flux uses: Ready / Reconciling /
+ * Stalled, lastAttemptedRevision and lastAppliedRevision, the inventory pruning compares against, the
+ * counts behind `interlace status`, and for a rejected revision its first diagnostics (file:line).
+ * Pure: the same outcome over the same previous status gives the same status, so a resync that
+ * finds nothing new writes nothing.
+ */
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { CONDITION_TYPES } from '../plan/index.ts';
+import type { Health, ObjectRef } from '../plan/index.ts';
+import { mergeConditions } from './conditions.ts';
+import type { Condition, DesiredCondition } from './conditions.ts';
+import { redact } from './redact.ts';
+
+export interface EstateCounts {
+  specs: number;
+  units: number;
+  objects: number;
+  ready: number;
+  progressing: number;
+  degraded: number;
+}
+
+export interface StatusDiagnostic {
+  file?: string;
+  line?: number;
+  column?: number;
+  code: string;
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  message: string;
+  hint?: string;
+}
+
+export interface EstateStatus {
+  conditions: Condition[];
+  observedGeneration?: number;
+  lastAttemptedRevision?: string;
+  lastAppliedRevision?: string;
+  health?: Health;
+  message?: string;
+  inventory?: { entries: ObjectRef[] };
+  counts?: EstateCounts;
+  diagnostics?: StatusDiagnostic[];
+  diagnosticsTotal?: number;
+}
+
+/** What one reconcile came to. */
+export type EstateOutcome =
+  | { kind: 'applied'; revision: string; inventory: ObjectRef[]; counts: EstateCounts; health: Health; healthMessage: string }
+  | { kind: 'rejected'; revision: string; stage: 'validate' | 'check' | 'generate' | 'plan'; diagnostics: readonly Diagnostic[] }
+  | { kind: 'failed'; revision?: string; reason: string; message: string; stalled: boolean }
+  | { kind: 'suspended' };
+
+/** How many diagnostics the status keeps (the CRD's maxItems). */
+export const STATUS_DIAGNOSTICS_MAX = 20;
+
+export function estateStatus(outcome: EstateOutcome, previous: Partial<EstateStatus> | undefined, generation: number | undefined, now: string): EstateStatus {
+  const keep = {
+    ...(previous?.lastAppliedRevision ? { lastAppliedRevision: previous.lastAppliedRevision } : {}),
+    ...(previous?.inventory ? { inventory: previous.inventory } : {}),
+    ...(previous?.counts ? { counts: previous.counts } : {}),
+    ...(previous?.health ? { health: previous.health } : {}),
+  };
+  const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
+    for (const c of desired) c.message = redact(c.message);
+    const status: EstateStatus = { conditions: mergeConditions(previous?.conditions, desired, generation, now), ...(generation !== undefined ? { observedGeneration: generation } : {}), ...fields };
+    if (status.message) status.message = redact(status.message);
+    return status;
+  };
+
+  switch (outcome.kind) {
+    case 'applied': {
+      const { revision, counts, health } = outcome;
+      const base = { ...keep, lastAttemptedRevision: revision, lastAppliedRevision: revision, inventory: { entries: outcome.inventory }, counts, health };
+      if (health === 'Degraded') {
+        const message = `Applied revision ${revision}, but ${counts.degraded} of ${counts.units} units are degraded: ${outcome.healthMessage}`;
+        return build([{ type: CONDITION_TYPES.Ready, status: 'False', reason: 'HealthCheckFailed', message }], { ...base, message });
+      }
+      if (health === 'Progressing') {
+        const message = `Applied revision ${revision}; rolling out ${counts.progressing} of ${counts.units} units: ${outcome.healthMessage}`;
+        return build([
+          { type: CONDITION_TYPES.Ready, status: 'False', reason: 'Progressing', message },
+          { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message },
+        ], { ...base, message });
+      }
+      const message = `Applied revision ${revision}: ${counts.specs} specs, ${counts.units} units ready`;
+      return build([{ type: CONDITION_TYPES.Ready, status: 'True', reason: 'ReconciliationSucceeded', message }], { ...base, message });
+    }
+    case 'rejected': {
+      const errors = outcome.diagnostics.filter((d) => d.severity === 'error');
+      const shown = (errors.length > 0 ? errors : outcome.diagnostics).slice(0, STATUS_DIAGNOSTICS_MAX).map(toStatusDiagnostic);
+      const first = shown[0];
+      const where = first?.file ? `${first.file}:${first.line ?? 1} ` : '';
+      const message = `Revision ${outcome.revision} rejected by ${outcome.stage} (${errors.length} error${errors.length === 1 ? '' : 's'}); ${keep.lastAppliedRevision ? `${keep.lastAppliedRevision} keeps running` : 'nothing applied'}. First: ${where}${first ? `${first.code} ${first.message}` : ''}`;
+      return build([
+        { type: CONDITION_TYPES.Ready, status: 'False', reason: 'ValidationFailed', message },
+        { type: CONDITION_TYPES.Stalled, status: 'True', reason: 'ValidationFailed', message },
+      ], { ...keep, lastAttemptedRevision: outcome.revision, message, diagnostics: shown, diagnosticsTotal: errors.length });
+    }
+    case 'failed': {
+      const message = outcome.message;
+      const desired: DesiredCondition[] = [{ type: CONDITION_TYPES.Ready, status: 'False', reason: outcome.reason, message }];
+      desired.push(outcome.stalled
+        ? { type: CONDITION_TYPES.Stalled, status: 'True', reason: outcome.reason, message }
+        : { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'RetryingAfterError', message });
+      return build(desired, { ...keep, ...(outcome.revision ? { lastAttemptedRevision: outcome.revision } : previous?.lastAttemptedRevision ? { lastAttemptedRevision: previous.lastAttemptedRevision } : {}), message });
+    }
+    case 'suspended': {
+      const previousConditions = (previous?.conditions ?? []).filter((c) => c.type !== CONDITION_TYPES.Reconciling);
+      const status: EstateStatus = { ...keep, conditions: previousConditions, ...(previous?.lastAttemptedRevision ? { lastAttemptedRevision: previous.lastAttemptedRevision } : {}), ...(previous?.diagnostics ? { diagnostics: previous.diagnostics, diagnosticsTotal: previous.diagnosticsTotal ?? previous.diagnostics.length } : {}), ...(generation !== undefined ? { observedGeneration: generation } : {}), health: 'Suspended', message: 'Reconciliation is suspended (spec.suspend); what is applied keeps running' };
+      return status;
+    }
+  }
+}
+
+export function toStatusDiagnostic(d: Diagnostic): StatusDiagnostic {
+  return {
+    ...(d.file ? { file: d.file, line: d.range.start.line, column: d.range.start.column } : {}),
+    code: d.code,
+    severity: d.severity,
+    message: redact(d.message).slice(0, 4000),
+    ...(d.hint ? { hint: redact(d.hint).slice(0, 4000) } : {}),
+  };
+}

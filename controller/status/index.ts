@@ -1,0 +1,14 @@
+/**
+ * Status of spec objects and Estates (pure): kstatus conditions whose transition times move only on
+ * transitions, workload health from Deployments and pods, credentials redacted from every message.
+ * The writes happen in controller/apply (status-writer.ts, event-recorder.ts).
+ */
+export { mergeConditions, findCondition, kubeTime, truncate } from './conditions.ts';
+export type { Condition, DesiredCondition } from './conditions.ts';
+export { redact } from './redact.ts';
+export { deploymentHealth, worstHealth } from './workload-health.ts';
+export type { DeploymentLike, PodLike, WorkloadHealth, WorkloadSummary } from './workload-health.ts';
+export { specStatus } from './spec-status.ts';
+export type { SpecStatus, SpecStatusInput } from './spec-status.ts';
+export { estateStatus, toStatusDiagnostic, STATUS_DIAGNOSTICS_MAX } from './estate-status.ts';
+export type { EstateCounts, EstateOutcome, EstateStatus, StatusDiagnostic } from './estate-status.ts';
