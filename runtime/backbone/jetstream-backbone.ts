@@ -227,15 +227,35 @@ export class JetStreamBackbone implements Backbone {
   }
 
   #nextFlush: Promise<void> | undefined;
+  #pendingAcks: JsMsg[] = [];
 
   /**
-   * Resolves once the server has received everything this connection sent so far (one PING/PONG shared
-   * by every ack written in the same turn of the event loop — a request/reply per ack costs 5× the rate).
+   * Acks `m` and resolves once the server has received it. Acks made in one turn of the event loop are
+   * written together at the end of the turn, followed by one PING/PONG that confirms them all: one
+   * socket write per turn instead of one per ack (the client flushes each microtask's commands
+   * separately), and no request/reply per ack (`ackAck` costs 5× the rate).
+   */
+  #ackConfirmed(m: JsMsg): Promise<void> {
+    this.#pendingAcks.push(m);
+    return this.#confirmReceived();
+  }
+
+  /**
+   * Resolves once the server has received everything this connection sent so far, the acks queued in
+   * this turn included (one PING/PONG shared by everything written in the same turn of the event loop).
    */
   #confirmReceived(): Promise<void> {
     this.#nextFlush ??= new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.#nextFlush = undefined;
+        const acks = this.#pendingAcks;
+        this.#pendingAcks = [];
+        try {
+          for (const m of acks) m.ack();
+        } catch (error) {
+          reject(error); // the connection is closing: these acks may not have gone out
+          return;
+        }
         this.#nc.flush().then(resolve, reject);
       });
     });
@@ -266,7 +286,7 @@ export class JetStreamBackbone implements Backbone {
     await this.#ensureConsumer(topic, stream, consumer, wanted, options.startAt ?? 'all');
     const pull = await this.#js.consumers.get(stream, consumer);
     const messages = await pull.consume({ max_messages: maxInFlight });
-    const sub = new JetStreamSubscription(topic, messages, handler, () => this.#confirmReceived());
+    const sub = new JetStreamSubscription(topic, messages, handler, (m) => this.#ackConfirmed(m));
     this.#subscriptions.add(sub);
     sub.run();
     return {
@@ -375,15 +395,15 @@ class JetStreamSubscription {
   readonly #topic: string;
   readonly #messages: ConsumerMessages;
   readonly #handler: DeliveryHandler;
-  readonly #confirm: () => Promise<void>;
+  readonly #ackConfirmed: (m: JsMsg) => Promise<void>;
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
 
-  constructor(topic: string, messages: ConsumerMessages, handler: DeliveryHandler, confirm: () => Promise<void>) {
+  constructor(topic: string, messages: ConsumerMessages, handler: DeliveryHandler, ackConfirmed: (m: JsMsg) => Promise<void>) {
     this.#topic = topic;
     this.#messages = messages;
     this.#handler = handler;
-    this.#confirm = confirm;
+    this.#ackConfirmed = ackConfirmed;
   }
 
   run(): void {
@@ -426,9 +446,8 @@ class JetStreamSubscription {
       // ack resolves once the server has received it (a shared flush), so "acked" means the ack is not
       // sitting in a client buffer; if the connection drops first, this rejects and the message comes again.
       ack: once(async () => {
-        m.ack();
         try {
-          await this.#confirm();
+          await this.#ackConfirmed(m);
         } catch (error) {
           throw new Error(`ack of ${this.#topic}#${m.seq} was not confirmed by the server; it may be delivered again`, { cause: error });
         }

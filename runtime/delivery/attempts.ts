@@ -1,7 +1,8 @@
-import { TimeoutStrategy, handleWhen, retry, timeout } from 'cockatiel';
+import { TimeoutStrategy, handleWhen, isBrokenCircuitError, retry, timeout } from 'cockatiel';
 import { deliveryBackoff } from './backoff.ts';
 import { AttemptTimeout, classifyFailure } from './failures.ts';
 import type { ClassifiedFailure } from './failures.ts';
+import { countedAttempts } from './idempotency-store.ts';
 import type { AttemptRecord } from './idempotency-store.ts';
 import type { DeliveryPolicy } from './policy.ts';
 import type { SystemBudget } from './system-budget.ts';
@@ -38,38 +39,67 @@ export interface AttemptOptions {
  * inside the System's budgets and the per-attempt timeout; transient failures are retried with
  * exponential backoff, jitter and Retry-After (cockatiel `retry` + our backoff); a permanent failure
  * ends at once.
+ *
+ * An open circuit is not an attempt: the delivery waits until the circuit half-opens (the message
+ * stays unacknowledged on the backbone, kept alive by the caller's heartbeat) and then tries. A failed
+ * half-open trial is recorded with `probe: true` and not counted either — the System is still down,
+ * which says nothing about this message — so an outage longer than the retry budget dead-letters
+ * nothing. After a failed trial the delivery queues behind the others waiting, so trials rotate.
  */
 export async function runAttempts(send: (signal: AbortSignal, timeoutMs: number) => Promise<void>, options: AttemptOptions): Promise<AttemptsResult> {
   const { policy, budget, stop } = options;
   const attempts = [...options.previous];
-  const remaining = policy.maxAttempts - attempts.length;
+  const remaining = policy.maxAttempts - countedAttempts(attempts);
   let last: { failure: ClassifiedFailure } | undefined;
   if (remaining <= 0) {
-    const failure: ClassifiedFailure = { kind: 'transient', reason: 'redelivered-after-crash', message: `${attempts.length} attempts were already spent by earlier deliveries` };
+    const failure: ClassifiedFailure = { kind: 'transient', reason: 'redelivered-after-crash', message: `${countedAttempts(attempts)} attempts were already spent by earlier deliveries` };
     return { ok: false, abandoned: false, failure, exhausted: true, attempts };
   }
-  const perAttempt = timeout(policy.timeoutMs, TimeoutStrategy.Aggressive);
+  // abortOnReturn off: nothing listens to an attempt's signal once it returned, and aborting it would
+  // build a DOMException per delivery.
+  const perAttempt = timeout(policy.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(handleWhen((error) => !(error instanceof DeliveryAbandoned) && !stop.aborted && classifyFailure(error, policy.permanentOn).kind === 'transient'), {
     maxAttempts: remaining - 1,
     backoff: deliveryBackoff(policy, budget?.halfOpenAfterMs ?? 0, attempts.length, options.random),
   });
   try {
     await retries.execute(async ({ attempt }) => {
-      if (stop.aborted) throw new DeliveryAbandoned();
-      const at = new Date().toISOString();
       const call = (signal: AbortSignal) => perAttempt.execute(async ({ signal: attemptSignal }) => send(attemptSignal, policy.timeoutMs), signal);
-      try {
-        await (budget ? budget.execute(call, stop) : call(stop));
-      } catch (raw) {
+      let yieldTurn = false;
+      for (;;) {
         if (stop.aborted) throw new DeliveryAbandoned();
-        const error = (raw as Error)?.name === 'TaskCancelledError' ? new AttemptTimeout(policy.timeoutMs) : raw;
-        const failure = classifyFailure(error, policy.permanentOn);
-        const record: AttemptRecord = { at, reason: failure.reason, error: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
-        attempts.push(record);
-        last = { failure };
-        const willRetry = failure.kind === 'transient' && attempt + 1 < remaining;
-        await options.onFailedAttempt(record, failure, willRetry);
-        throw error;
+        const trial = { probe: false };
+        let at: string;
+        try {
+          if (budget) {
+            await budget.untilCallable(stop, yieldTurn);
+            yieldTurn = false;
+            at = new Date().toISOString();
+            await budget.execute(call, stop, trial);
+          } else {
+            at = new Date().toISOString();
+            await call(stop);
+          }
+          return;
+        } catch (raw) {
+          if (stop.aborted) throw new DeliveryAbandoned();
+          // Opened between our wait and the call (or by the trial we queued behind): wait again.
+          if (isBrokenCircuitError(raw)) continue;
+          const error = (raw as Error)?.name === 'TaskCancelledError' ? new AttemptTimeout(policy.timeoutMs) : raw;
+          const failure = classifyFailure(error, policy.permanentOn);
+          const record: AttemptRecord = { at: at!, reason: failure.reason, error: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+          if (trial.probe && failure.kind === 'transient') {
+            attempts.push({ ...record, probe: true });
+            await options.onFailedAttempt({ ...record, probe: true }, failure, true);
+            yieldTurn = true; // the circuit is open again: wait (behind the others) for the next trial
+            continue;
+          }
+          attempts.push(record);
+          last = { failure };
+          const willRetry = failure.kind === 'transient' && attempt + 1 < remaining;
+          await options.onFailedAttempt(record, failure, willRetry);
+          throw error;
+        }
       }
     }, stop);
     return { ok: true, attempts };

@@ -1,4 +1,5 @@
 import type { AttemptRecord, IdempotencyStore, ParkedKey, Reservation } from './idempotency-store.ts';
+import { ReservationTokens } from './reservation-tokens.ts';
 
 /**
  * The idempotency store in memory — for unit tests of the pipeline logic only: it forgets
@@ -9,6 +10,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly effects = new Map<string, { state: 'reserved' | 'committed'; owner: string; leaseUntil: number; attempts: AttemptRecord[]; committedAt: number }>();
   private readonly parkedKeys = new Map<string, ParkedKey>();
   private readonly clock: () => number;
+  private readonly tokens = new ReservationTokens();
 
   constructor(clock: () => number = Date.now) {
     this.clock = clock;
@@ -18,29 +20,35 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const now = this.clock();
     const row = this.effects.get(key);
     if (row?.state === 'committed') return { status: 'committed' };
-    if (row && row.owner !== owner && row.leaseUntil > now) return { status: 'busy', retryInMs: row.leaseUntil - now };
+    if (row) {
+      const decision = this.tokens.decide(row.owner, row.leaseUntil, owner, now);
+      if (decision.busy) return { status: 'busy', retryInMs: decision.retryInMs };
+    }
     const attempts = row?.attempts ?? [];
-    this.effects.set(key, { state: 'reserved', owner, leaseUntil: now + leaseMs, attempts, committedAt: 0 });
-    return { status: 'reserved', attempts: [...attempts] };
+    const token = this.tokens.issue(owner);
+    this.effects.set(key, { state: 'reserved', owner: token, leaseUntil: now + leaseMs, attempts, committedAt: 0 });
+    return { status: 'reserved', token, attempts: [...attempts] };
   }
 
-  async extend(key: string, owner: string, leaseMs: number): Promise<void> {
+  async extend(key: string, token: string, leaseMs: number): Promise<void> {
     const row = this.effects.get(key);
-    if (row && row.state === 'reserved' && row.owner === owner) row.leaseUntil = this.clock() + leaseMs;
+    if (row && row.state === 'reserved' && row.owner === token) row.leaseUntil = this.clock() + leaseMs;
   }
 
-  async recordAttempt(key: string, owner: string, attempt: AttemptRecord): Promise<void> {
+  async recordAttempt(key: string, token: string, attempt: AttemptRecord): Promise<void> {
     const row = this.effects.get(key);
-    if (row && row.state === 'reserved' && row.owner === owner) row.attempts.push(attempt);
+    if (row && row.state === 'reserved' && row.owner === token) row.attempts.push(attempt);
   }
 
-  async commit(key: string, _owner: string): Promise<void> {
+  async commit(key: string, token: string): Promise<void> {
+    this.tokens.end(token);
     this.effects.set(key, { state: 'committed', owner: '', leaseUntil: 0, attempts: [], committedAt: this.clock() });
   }
 
-  async release(key: string, owner: string): Promise<void> {
+  async release(key: string, token: string): Promise<void> {
+    this.tokens.end(token);
     const row = this.effects.get(key);
-    if (row && row.state === 'reserved' && row.owner === owner) this.effects.delete(key);
+    if (row && row.state === 'reserved' && row.owner === token) this.effects.delete(key);
   }
 
   async park(scope: string, key: string, parked: ParkedKey): Promise<void> {

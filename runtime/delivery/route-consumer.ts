@@ -10,6 +10,7 @@ import { deadLetterOf, publishDeadLetter } from './dead-letter.ts';
 import type { DeadLetterKind } from './dead-letter.ts';
 import { ContractViolation, classifyFailure } from './failures.ts';
 import type { ClassifiedFailure } from './failures.ts';
+import { countedAttempts } from './idempotency-store.ts';
 import type { AttemptRecord, IdempotencyStore } from './idempotency-store.ts';
 import { KeySequencer } from './key-sequencer.ts';
 import type { RouteTargetRuntime } from './route-target.ts';
@@ -32,6 +33,25 @@ export interface PipelineDeps {
 /** Outcome of one delivery, as counted in `interlace_route_messages_total{outcome}`. */
 export type Outcome = 'delivered' | 'dead_lettered' | 'duplicate' | 'filtered' | 'parked' | 'abandoned' | 'busy';
 
+/** Outcomes after which the message needs nothing more: a redelivery of it is a duplicate. */
+const FINAL: ReadonlySet<Outcome> = new Set<Outcome>(['delivered', 'dead_lettered', 'duplicate', 'parked']);
+
+/** What one delivery decided (set when it is counted, before the ack that may fail). */
+interface Decision {
+  /** The message's position in the source topic (the same on every redelivery of it). */
+  sequence: number;
+  outcome?: Outcome;
+}
+
+/**
+ * How many settled messages a consumer remembers by sequence. A message whose ack was lost (the
+ * broker restarted, its consumer state rolled back) comes again; when this process decided it
+ * already, the redelivery is acked as a duplicate without a second decision — so a filtered or
+ * dead-lettered message is not counted (or attempted, or dead-lettered) twice. Beyond this memory the
+ * idempotency store still prevents a second effect.
+ */
+const SETTLED_MEMORY = 16_384;
+
 /**
  * The durable consumer name of a route target (`<route>__<target>`; consumer names allow no dots):
  * each target has its own, so one slow or failing target never holds back another.
@@ -53,6 +73,10 @@ export class RouteTargetConsumer {
   private readonly sequencer = new KeySequencer();
   private readonly stopController = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Idempotency keys being delivered by this consumer → the outcome their delivery will decide. */
+  private readonly active = new Map<string, Promise<Outcome | undefined>>();
+  /** Sequences this consumer settled with a final outcome, oldest first (at most SETTLED_MEMORY). */
+  private readonly settled = new Map<number, Outcome>();
   private subscription: Subscription | undefined;
   private readonly log: Logger;
 
@@ -95,15 +119,22 @@ export class RouteTargetConsumer {
     const parent = parseTraceparent(delivery.headers['traceparent']);
     const span = this.deps.tracer.startSpan(`deliver ${rt.route}/${rt.target}`, { ...(parent ? { parent } : {}), attributes: { 'interlace.route': rt.route, 'interlace.target': rt.target, 'messaging.destination': rt.sourceTopic, 'messaging.message.sequence': delivery.sequence, 'messaging.delivery_count': delivery.deliveryCount } });
     try {
+      // (Whatever the delivery count says: a broker that lost its consumer state counts from 1 again.)
+      const earlier = this.settled.get(delivery.sequence);
+      if (earlier !== undefined) {
+        this.duplicate(delivery, span, {}, `this worker ${earlier === 'filtered' ? 'filtered' : earlier.replace('_', '-')} it already; its ack was lost`, { sequence: delivery.sequence });
+        await delivery.ack();
+        return;
+      }
       let event: unknown;
       try {
         event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
       } catch (error) {
-        await this.deadLetter(delivery, span, 'permanent', { kind: 'permanent', reason: 'undecodable', message: `the payload is not JSON: ${(error as Error).message}` }, [], '', undefined, {});
+        await this.deadLetter(delivery, span, 'permanent', { kind: 'permanent', reason: 'undecodable', message: `the payload is not JSON: ${(error as Error).message}` }, [], '', undefined, undefined, {}, undefined, { sequence: delivery.sequence });
         return;
       }
       if (rt.filter && !rt.filter(event)) {
-        this.count('filtered');
+        this.count('filtered', { sequence: delivery.sequence });
         await delivery.ack();
         return;
       }
@@ -126,34 +157,79 @@ export class RouteTargetConsumer {
   private async deliverOne(delivery: Delivery, event: unknown, key: string | undefined, businessKeys: Record<string, string>, span: Span): Promise<void> {
     const { rt, deps } = this;
     const idempotencyKey = this.idempotencyKeyOf(delivery, key);
+    const decision: Decision = { sequence: delivery.sequence };
     if (rt.ordering === 'per-key' && key !== undefined) {
       const parked = await deps.store.parked(this.scope, key);
       if (parked) {
-        await this.deadLetter(delivery, span, 'parked', { kind: 'permanent', reason: 'key-parked', message: `key ${key} is parked behind dead-lettered message #${parked.sequence} (${parked.reason}); replay that one first` }, [], idempotencyKey, key, businessKeys);
+        await this.deadLetter(delivery, span, 'parked', { kind: 'permanent', reason: 'key-parked', message: `key ${key} is parked behind dead-lettered message #${parked.sequence} (${parked.reason}); replay that one first` }, [], idempotencyKey, undefined, key, businessKeys, undefined, decision);
         return;
       }
     }
+    // A redelivery of a message this consumer is still delivering (the backbone's ack deadline passed,
+    // or the ack of a finished delivery never reached it): wait for the first delivery's outcome and
+    // attach to it. Never call the target a second time concurrently.
+    for (let first = this.active.get(idempotencyKey); first; first = this.active.get(idempotencyKey)) {
+      const outcome = await this.alongside(delivery, first);
+      if (outcome !== undefined && FINAL.has(outcome)) {
+        this.duplicate(delivery, span, businessKeys, `its first delivery was ${outcome.replace('_', '-')} meanwhile`, decision);
+        await delivery.ack();
+        return;
+      }
+      // The first delivery was abandoned or undecided: this one takes over (through the store).
+    }
+    let settle: (outcome: Outcome | undefined) => void = () => {};
+    this.active.set(idempotencyKey, new Promise((resolve) => { settle = resolve; }));
+    try {
+      await this.reserveAndDeliver(delivery, event, key, idempotencyKey, businessKeys, span, decision);
+    } finally {
+      this.active.delete(idempotencyKey);
+      settle(decision.outcome);
+    }
+  }
+
+  /** Waits for `first` while keeping `delivery` alive on the backbone (it is not settled meanwhile). */
+  private async alongside(delivery: Delivery, first: Promise<Outcome | undefined>): Promise<Outcome | undefined> {
+    const heartbeat = setInterval(() => { void delivery.working().catch(() => {}); }, Math.max(250, (this.deps.ackWaitMs ?? 30_000) / 2));
+    heartbeat.unref();
+    try {
+      return await first;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private duplicate(delivery: Delivery, span: Span, businessKeys: Record<string, string>, why: string, decision?: Decision): void {
+    const { rt, deps } = this;
+    deps.metrics.duplicatesSuppressed.inc({ route: rt.route, target: rt.target });
+    this.count('duplicate', decision);
+    span.setAttribute('interlace.outcome', 'duplicate');
+    this.log.info(`duplicate suppressed: ${why}`, { sequence: delivery.sequence, delivery_count: delivery.deliveryCount, ...businessKeys });
+  }
+
+  private async reserveAndDeliver(delivery: Delivery, event: unknown, key: string | undefined, idempotencyKey: string, businessKeys: Record<string, string>, span: Span, decision: Decision): Promise<void> {
+    const { rt, deps } = this;
     const leaseMs = Math.max(60_000, 2 * (deps.ackWaitMs ?? 30_000));
     const reservation = await deps.store.reserve(idempotencyKey, deps.owner, leaseMs);
     if (reservation.status === 'committed') {
-      deps.metrics.duplicatesSuppressed.inc({ route: rt.route, target: rt.target });
-      this.count('duplicate');
-      span.setAttribute('interlace.outcome', 'duplicate');
-      this.log.info('duplicate suppressed: the effect was already committed', { sequence: delivery.sequence, delivery_count: delivery.deliveryCount, ...businessKeys });
+      this.duplicate(delivery, span, businessKeys, 'the effect was already committed', decision);
       await delivery.ack();
       return;
     }
     if (reservation.status === 'busy') {
-      // Another worker holds a live reservation: let it finish; come back when its lease ends.
-      this.count('busy');
+      // Another delivery holds a live reservation (another worker, or this worker's replay consumer):
+      // let it finish; come back when its lease ends.
+      this.count('busy', decision);
       await delivery.nak(Math.min(reservation.retryInMs, 30_000));
       return;
     }
+    const token = reservation.token;
+    let ended = false;
+    const end = () => { ended = true; };
 
     const started = performance.now();
     const heartbeat = setInterval(() => {
       void delivery.working().catch(() => {});
-      void deps.store.extend(idempotencyKey, deps.owner, leaseMs).catch(() => {});
+      void deps.store.extend(idempotencyKey, token, leaseMs).catch(() => {});
     }, Math.max(250, (deps.ackWaitMs ?? 30_000) / 2));
     heartbeat.unref();
     try {
@@ -167,10 +243,10 @@ export class RouteTargetConsumer {
       } catch (error) {
         const failure = classifyFailure(error, rt.policy.permanentOn);
         const attempt: AttemptRecord = { at: new Date().toISOString(), reason: failure.reason, error: failure.message };
-        await this.deadLetter(delivery, span, 'permanent', failure, [...reservation.attempts, attempt], idempotencyKey, key, businessKeys, started);
+        await this.deadLetter(delivery, span, 'permanent', failure, [...reservation.attempts, attempt], idempotencyKey, token, key, businessKeys, started, decision, end);
         return;
       }
-      Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
+      if (rt.targetBusinessKeys) Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
       span.setAttributes(prefixed(businessKeys));
       const headers: Record<string, string> = { traceparent: formatTraceparent(span.context), 'interlace-route': rt.route, 'interlace-target': rt.target };
       const result = await runAttempts(
@@ -182,16 +258,17 @@ export class RouteTargetConsumer {
           stop: this.stopController.signal,
           ...(deps.random ? { random: deps.random } : {}),
           onFailedAttempt: async (attempt, failure, willRetry) => {
-            deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: failure.kind });
-            if (willRetry) await deps.store.recordAttempt(idempotencyKey, deps.owner, attempt);
-            this.log.info(willRetry ? 'attempt failed; retrying' : 'attempt failed', { sequence: delivery.sequence, reason: failure.reason, status: failure.status, attempt: reservation.attempts.length + 1, ...businessKeys });
+            deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: attempt.probe ? 'probe' : failure.kind });
+            if (willRetry) await deps.store.recordAttempt(idempotencyKey, token, attempt);
+            this.log.info(attempt.probe ? 'the circuit\'s trial call failed; waiting for the System' : willRetry ? 'attempt failed; retrying' : 'attempt failed', { sequence: delivery.sequence, reason: failure.reason, status: failure.status, attempt: countedAttempts(reservation.attempts) + 1, ...businessKeys });
           },
         },
       );
       if (result.ok) {
-        await deps.store.commit(idempotencyKey, deps.owner);
+        await deps.store.commit(idempotencyKey, token);
+        end();
         deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: 'ok' });
-        this.count('delivered');
+        this.count('delivered', decision);
         deps.metrics.deliveryLatency.observe({ route: rt.route, target: rt.target, outcome: 'delivered' }, (performance.now() - started) / 1000);
         span.setAttribute('interlace.outcome', 'delivered');
         this.log.debug('delivered', { sequence: delivery.sequence, attempts: result.attempts.length - reservation.attempts.length + 1, ...businessKeys });
@@ -199,14 +276,17 @@ export class RouteTargetConsumer {
         return;
       }
       if (result.abandoned) {
-        await deps.store.release(idempotencyKey, deps.owner).catch(() => {});
-        this.count('abandoned');
+        await deps.store.release(idempotencyKey, token).catch(() => {});
+        end();
+        this.count('abandoned', decision);
         await delivery.nak(0).catch(() => {});
         return;
       }
-      await this.deadLetter(delivery, span, result.exhausted ? 'exhausted' : 'permanent', result.failure, result.attempts, idempotencyKey, key, businessKeys, started);
+      await this.deadLetter(delivery, span, result.exhausted ? 'exhausted' : 'permanent', result.failure, result.attempts, idempotencyKey, token, key, businessKeys, started, decision, end);
     } finally {
       clearInterval(heartbeat);
+      // An infrastructure failure left the reservation open: give it up, so the redelivery can take it.
+      if (!ended) await deps.store.release(idempotencyKey, token).catch(() => {});
     }
   }
 
@@ -214,7 +294,7 @@ export class RouteTargetConsumer {
    * Publishes the dead letter, then releases the reservation (a replay may deliver), parks the key on
    * per-key routes, and acks. If the dead letter cannot be stored the message is nak'ed, never acked.
    */
-  private async deadLetter(delivery: Delivery, span: Span, kind: DeadLetterKind, failure: ClassifiedFailure, attempts: AttemptRecord[], idempotencyKey: string, key: string | undefined, businessKeys: Record<string, string>, started?: number): Promise<void> {
+  private async deadLetter(delivery: Delivery, span: Span, kind: DeadLetterKind, failure: ClassifiedFailure, attempts: AttemptRecord[], idempotencyKey: string, token: string | undefined, key: string | undefined, businessKeys: Record<string, string>, started?: number, decision?: Decision, end?: () => void): Promise<void> {
     const { rt, deps } = this;
     const letter = deadLetterOf(delivery, {
       route: rt.route, target: rt.target, ...(rt.destination.system ? { system: rt.destination.system } : {}),
@@ -224,16 +304,18 @@ export class RouteTargetConsumer {
       await publishDeadLetter(deps.backbone, rt.policy.deadLetterTopic, letter, { traceparent: formatTraceparent(span.context) });
     } catch (error) {
       this.log.error('the dead letter could not be stored; the message will be redelivered', { error, sequence: delivery.sequence, ...businessKeys });
-      if (idempotencyKey) await deps.store.release(idempotencyKey, deps.owner).catch(() => {});
+      if (token !== undefined) await deps.store.release(idempotencyKey, token).catch(() => {});
+      end?.();
       await delivery.nak(5000);
       return;
     }
-    if (idempotencyKey) await deps.store.release(idempotencyKey, deps.owner);
+    if (token !== undefined) await deps.store.release(idempotencyKey, token);
+    end?.();
     if (rt.ordering === 'per-key' && key !== undefined && kind !== 'parked') {
       await deps.store.park(this.scope, key, { sequence: delivery.sequence, reason: failure.reason, at: new Date().toISOString() });
     }
     const outcome = kind === 'parked' ? 'parked' : 'dead_lettered';
-    this.count(outcome);
+    this.count(outcome, decision);
     deps.metrics.deadLetterDepth.inc({ route: rt.route, target: rt.target, topic: rt.policy.deadLetterTopic });
     if (started !== undefined) deps.metrics.deliveryLatency.observe({ route: rt.route, target: rt.target, outcome }, (performance.now() - started) / 1000);
     span.setAttribute('interlace.outcome', outcome);
@@ -252,7 +334,18 @@ export class RouteTargetConsumer {
     return `${this.rt.route}/${this.rt.target}/${key ?? ''}/${event}`;
   }
 
-  private count(outcome: Outcome): void {
+  private remember(sequence: number, outcome: Outcome): void {
+    this.settled.delete(sequence);
+    this.settled.set(sequence, outcome);
+    if (this.settled.size > SETTLED_MEMORY) this.settled.delete(this.settled.keys().next().value!);
+  }
+
+  /** Counts the outcome and records it as the delivery's decision (what a redelivery attaches to). */
+  private count(outcome: Outcome, decision?: Decision): void {
+    if (decision) {
+      decision.outcome = outcome;
+      if (FINAL.has(outcome) || outcome === 'filtered') this.remember(decision.sequence, outcome);
+    }
     this.deps.metrics.messages.inc({ route: this.rt.route, target: this.rt.target, outcome });
   }
 }

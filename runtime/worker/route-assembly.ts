@@ -8,6 +8,7 @@ import { SystemClient } from '../http/system-client.ts';
 import type { Environment } from '../http/secrets.ts';
 import { readFieldPath } from '../observe/business-keys.ts';
 import type { LoadedBundle } from './bundle.ts';
+import { keepAliveFetch } from './keep-alive-fetch.ts';
 import { validatorFrom } from './bundle.ts';
 import { findContract, findSystem, parseReference, sourceTopicOf } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
@@ -16,7 +17,10 @@ export interface AssemblyContext {
   estate: WorkerEstate;
   backbone: Backbone;
   env: Environment;
+  /** Replaces the System clients' HTTP transport (tests); default: keep-alive node:http (keep-alive-fetch.ts). */
   fetchImpl?: typeof fetch;
+  /** The default transport, created on first use and shared by this context's System clients. */
+  keepAlive?: typeof fetch;
   /** One client per System, shared by every route and API that calls it. */
   clients: Map<string, SystemClient>;
 }
@@ -25,7 +29,7 @@ export interface AssemblyContext {
 export function systemClientFor(ctx: AssemblyContext, system: System): SystemClient {
   let client = ctx.clients.get(system.metadata.name);
   if (!client) {
-    client = new SystemClient(system.metadata.name, system.spec, ctx.env, ctx.fetchImpl);
+    client = new SystemClient(system.metadata.name, system.spec, ctx.env, ctx.fetchImpl ?? (ctx.keepAlive ??= keepAliveFetch()));
     ctx.clients.set(system.metadata.name, client);
   }
   return client;

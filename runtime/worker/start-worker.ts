@@ -25,6 +25,7 @@ import { RuntimeMetrics } from '../observe/metrics.ts';
 import { createTracer } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
 import { assembleApi } from './api-assembly.ts';
+import { observeBudgets } from './budget-metrics.ts';
 import { estateFromBundles, loadBundles } from './bundle.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { findSystem, majorOf, parseReference } from './estate.ts';
@@ -100,14 +101,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const views = new SqliteViewStore(join(options.stateDir, 'views.db'));
   const clients = new Map<string, SystemClient>();
   const ctx: AssemblyContext = { estate, backbone: options.backbone, env, clients, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) };
-  const budgets = new SystemBudgets((system) => findSystem(estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, (budget) => {
-    metrics.circuitState.set({ system: budget.system }, budget.state as number);
-    budget.breaker.onStateChange((state) => {
-      metrics.circuitState.set({ system: budget.system }, state as number);
-      logger.warn('circuit state changed', { system: budget.system, state: ['closed', 'open', 'half-open', 'isolated'][state as number] });
-    });
-    budget.onRateWait = () => metrics.rateLimited.inc({ api: '', system: budget.system });
-  });
+  const budgets = new SystemBudgets((system) => findSystem(estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, observeBudgets(metrics, logger));
   const owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   const consumers: RouteTargetConsumer[] = [];

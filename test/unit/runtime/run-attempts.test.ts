@@ -58,9 +58,45 @@ describe('runAttempts', () => {
     const stop = new AbortController().signal;
     for (let i = 0; i < 3; i++) await runAttempts(async () => { throw new HttpStatusError(400, '', undefined, 'x'); }, { ...base, budget, stop });
     expect(budget.state).toBe(0);
+  });
+
+  it('does not spend attempts while the circuit is open: it waits for half-open, and failed trials are not counted', async () => {
+    const budget = new SystemBudget('x', undefined, { consecutiveFailures: 2, halfOpenAfterMs: 15 });
+    const stop = new AbortController().signal;
+    const upAt = Date.now() + 150; // down for ~10× the whole retry budget's backoff
     let calls = 0;
-    const result = await runAttempts(async () => { calls++; throw new HttpStatusError(503, '', undefined, 'x'); }, { ...base, policy: { ...policy, maxRetryAfterMs: 20 }, budget: new SystemBudget('x', undefined, { consecutiveFailures: 2, halfOpenAfterMs: 10 }), stop });
-    expect(calls).toBeLessThan(4);
-    expect(result.attempts.map((a) => a.reason)).toContain('circuit-open');
+    const recorded: { probe: boolean; willRetry: boolean }[] = [];
+    const result = await runAttempts(async () => { calls++; if (Date.now() < upAt) throw new HttpStatusError(503, '', undefined, 'x'); }, {
+      ...base, budget, stop, onFailedAttempt: (a, _f, willRetry) => { recorded.push({ probe: a.probe === true, willRetry }); },
+    });
+    expect(result.ok).toBe(true);
+    const counted = result.attempts.filter((a) => !a.probe);
+    expect(counted.length).toBeLessThan(policy.maxAttempts);
+    expect(result.attempts.some((a) => a.probe)).toBe(true);
+    expect(result.attempts.map((a) => a.reason)).not.toContain('circuit-open');
+    // Every call but the last failed: calls = failed attempts + 1, none of them rejected unsent.
+    expect(calls).toBe(result.attempts.length + 1);
+    // Only ~one trial per half-open period, not a busy loop.
+    expect(calls).toBeLessThan(20);
+    expect(budget.state).toBe(0);
+  });
+
+  it('rotates the half-open trial among the deliveries waiting on the circuit', async () => {
+    const budget = new SystemBudget('x', undefined, { consecutiveFailures: 1, halfOpenAfterMs: 10 });
+    const stop = new AbortController().signal;
+    const upAt = Date.now() + 200;
+    const callsBy = [0, 0, 0, 0];
+    const results = await Promise.all(callsBy.map((_n, i) => runAttempts(async () => { callsBy[i]!++; if (Date.now() < upAt) throw new HttpStatusError(500, '', undefined, 'x'); }, { ...base, budget, stop })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    // ~20 trials over 200 ms, spread over the four messages rather than all on one.
+    expect(Math.min(...callsBy)).toBeGreaterThan(1);
+  });
+
+  it('abandons a delivery waiting on an open circuit when the worker stops', async () => {
+    const budget = new SystemBudget('x', undefined, { consecutiveFailures: 1, halfOpenAfterMs: 60_000 });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const result = await runAttempts(async () => { throw new HttpStatusError(503, '', undefined, 'x'); }, { ...base, budget, stop: stop.signal });
+    expect(result).toMatchObject({ ok: false, abandoned: true });
   });
 });
