@@ -44,9 +44,14 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
     const pod = one(objects, 'Deployment')[0]!.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe('ghcr.io/interlace-dev/interlace:0.1.0');
-    expect(c.args).toEqual(expect.arrayContaining(['controller', '--leader-elect=true', '--leader-election-id=interlace-controller-leader', '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0']));
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    // Only flags `interlace controller` accepts (test/cluster/chart-install.test.ts runs it with these).
+    expect(c.args).toEqual(['controller', '--leader-elect', '--lease-name=interlace-controller-leader', '--identity=$(POD_NAME)', '--metrics-addr=:8080', '--webhook-addr=:9292',
+      '--workers=4', '--log-level=info', '--kube-api-qps=50', '--kube-api-burst=100', '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0', '--git-cache=/var/cache/interlace/git']);
+    expect(c.env.map((e: { name: string }) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'NODE_OPTIONS']);
+    expect(c.env[2].value).toBe('--max-semi-space-size=4 --max-old-space-size=256');
+    expect(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual(['metrics:8080', 'webhook:9292']);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     expect(c.resources.limits.memory).toBe('512Mi');
     expect(pod.serviceAccountName).toBe('rel-interlace');
@@ -56,21 +61,21 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
   it('RBAC is exactly what the controller needs: no wildcard, no cluster-admin', () => {
     const objects = render();
     expect(asLines(one(objects, 'ClusterRole')[0]!.rules!)).toEqual([
-      'interlace.dev estates: get,list,watch,patch,update',
-      'interlace.dev estates/status: get,patch,update',
-      'interlace.dev apis,datacontracts,eventroutes,mappings,policies,systems: get,list,watch,create,patch,delete',
-      'interlace.dev apis/status,datacontracts/status,eventroutes/status,mappings/status,policies/status,systems/status: get,patch,update',
+      'interlace.dev estates: get,list,watch,patch',
+      'interlace.dev estates/status: patch',
+      'interlace.dev apis,datacontracts,eventroutes,mappings,policies,systems: get,list,create,patch,delete',
+      'interlace.dev apis/status,datacontracts/status,eventroutes/status,mappings/status,policies/status,systems/status: patch',
       'interlace.dev apis/finalizers,eventroutes/finalizers: update',
-      'apps deployments: get,list,watch,create,patch,delete',
-      'core configmaps,services: get,list,watch,create,patch,delete',
-      'core pods: get,list,watch',
-      ',events.k8s.io events: create,patch',
-      'core namespaces: get,list,watch,create,patch',
+      'apps deployments: get,list,create,patch,delete',
+      'core configmaps,services: get,list,create,patch,delete',
+      'core pods: list',
+      'events.k8s.io events: create',
+      'core namespaces: get,create,patch',
       'core secrets: get',
     ]);
     expect(asLines(one(objects, 'Role')[0]!.rules!)).toEqual([
       'coordination.k8s.io leases: create',
-      'coordination.k8s.io leases[interlace-controller-leader]: get,update,patch',
+      'coordination.k8s.io leases[interlace-controller-leader]: get,update',
     ]);
     const binding = one(objects, 'ClusterRoleBinding')[0] as any;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'rel-interlace' });
@@ -80,14 +85,24 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
     expect(text).not.toContain('cluster-admin');
   });
 
-  it('switches narrow RBAC further: no namespace creation, no secrets, no leader election; CRD management only when asked', () => {
-    const narrow = render('createNamespaces=false', 'readSecrets=false', 'leaderElection.enabled=false');
+  it('switches narrow RBAC further: no secrets, no leader election (and no --leader-elect); CRD management only with --install-crds', () => {
+    const narrow = render('readSecrets=false', 'leaderElection.enabled=false');
     const rules = asLines(one(narrow, 'ClusterRole')[0]!.rules!);
-    expect(rules).toContain('core namespaces: get,list,watch');
     expect(rules.some((r) => r.includes('secrets'))).toBe(false);
+    expect(rules.some((r) => r.includes('customresourcedefinitions'))).toBe(false);
     expect(one(narrow, 'Role')).toEqual([]);
-    const crds = asLines(one(render('manageCrds=true'), 'ClusterRole')[0]!.rules!);
-    expect(crds).toContain('apiextensions.k8s.io customresourcedefinitions: get,list,watch,create,patch');
+    const narrowArgs: string[] = one(narrow, 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    expect(narrowArgs.filter((a) => /leader|lease|identity|install-crds/.test(a))).toEqual([]);
+    const withCrds = render('installCrds=true');
+    expect(asLines(one(withCrds, 'ClusterRole')[0]!.rules!)).toContain('apiextensions.k8s.io customresourcedefinitions: get,create,patch');
+    expect(one(withCrds, 'Deployment')[0]!.spec.template.spec.containers[0].args).toContain('--install-crds');
+  });
+
+  it('every flag the chart passes is one `interlace controller` accepts', () => {
+    const help = execFileSync(`${ROOT}node_modules/.bin/node`, [`${ROOT}bin/interlace.mjs`, 'controller', '--help'], { encoding: 'utf8' });
+    const args: string[] = one(render('installCrds=true'), 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    const flags = args.slice(1).map((a) => a.split('=')[0]!);
+    expect(flags.filter((f) => !help.includes(`  ${f} `))).toEqual([]);
   });
 
   it('optional NetworkPolicy and webhook Service', () => {

@@ -14,6 +14,8 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
   --namespace <ns>         watch Estates in this namespace only (default: all namespaces)
   --leader-elect           run workers only while holding the Lease (for more than one replica)
   --lease-namespace <ns>   namespace of the Lease (default: --namespace, $POD_NAMESPACE or default)
+  --lease-name <name>      name of the Lease (default interlace-controller-leader; the chart's RBAC names it)
+  --identity <id>          holder identity in the Lease (default <hostname>_<pid>; the chart passes the pod name)
   --metrics-addr <addr>    /metrics, /healthz, /readyz (default 127.0.0.1:8080; 0 picks a port)
   --webhook-addr <addr>    push webhooks at /hook/<namespace>/<estate> (default off)
   --runtime-image <image>  image for Estates that name none (default ghcr.io/interlace-dev/interlace:<version>)
@@ -29,7 +31,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
   const { values } = parseArgs({
     args: argv, allowPositionals: false, strict: true,
     options: {
-      kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean', default: false }, 'lease-namespace': { type: 'string' },
+      kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean', default: false }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' },
       'metrics-addr': { type: 'string', default: '127.0.0.1:8080' }, 'webhook-addr': { type: 'string' }, 'runtime-image': { type: 'string' },
       'install-crds': { type: 'boolean', default: false }, workers: { type: 'string', default: '2' }, 'git-cache': { type: 'string' },
       'log-level': { type: 'string', default: 'info' }, 'kube-api-qps': { type: 'string', default: '50' }, 'kube-api-burst': { type: 'string', default: '100' }, 'identity': { type: 'string' }, help: { type: 'boolean', short: 'h' },
@@ -54,6 +56,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values['lease-namespace'] ? { leaseNamespace: values['lease-namespace'] } : {}),
+    ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
     ...(values.identity ? { identity: values.identity } : {}),
     leaderElect: values['leader-elect'],
     metricsAddr: values['metrics-addr']!,
