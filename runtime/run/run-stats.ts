@@ -118,6 +118,8 @@ export class StatsReader {
 
   constructor(metrics: RuntimeMetrics) {
     this.metrics = metrics;
+    // The run starts now: the first snapshot's rates are over the time since, not over a zero-length window.
+    this.first = { at: Date.now(), outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {} };
   }
 
   /** `window`: since the previous call (live view) or since the run started (summary). */
