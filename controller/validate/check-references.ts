@@ -1,4 +1,5 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import { KIND_NAMES } from '../kinds/registry.ts';
 import type { KindName } from '../kinds/registry.ts';
 import type { EstateIndex, SpecDocument } from './estate-index.ts';
 import { identityOf } from './estate-index.ts';
@@ -14,6 +15,16 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
     if (typeof reference !== 'string') return undefined;
     const result = index.resolve(kind, reference);
     if (result.ok) return result.target;
+    if (result.reason === 'unresolved' && result.candidates.length === 0) {
+      // The name exists, but as another kind: say so rather than "does not exist".
+      const name = reference.split('@')[0]!;
+      const elsewhere = KIND_NAMES.filter((other) => other !== kind && index.named(other, name).length > 0);
+      if (elsewhere.length > 0) {
+        report.add(doc, 'ref-wrong-kind', path, `"${name}" is a ${elsewhere.join(' and a ')}, not a ${kind}`,
+          `This field takes a ${kind}. Point it at one, or move the reference to the field that takes a ${elsewhere[0]}.`);
+        return undefined;
+      }
+    }
     const code = result.reason === 'ambiguous' ? 'ref-ambiguous' : result.reason === 'malformed' ? 'invalid-reference' : 'ref-unresolved';
     report.add(doc, code, path, result.message, result.hint);
     return undefined;

@@ -68,3 +68,24 @@ spec:
     expect(result.stderr).not.toContain('    at ');
   });
 });
+
+describe('references to a name of another kind', () => {
+  it('say which kind the name is instead of "does not exist"', async () => {
+    const route = `apiVersion: interlace.dev/v1alpha1
+kind: EventRoute
+metadata: { name: r }
+spec:
+  source: { topic: orders.canonical, contract: order@2 }
+  targets:
+    - { name: t, topic: orders.out, mapping: order }
+`;
+    const tree = tempTree({ 'specs/order.yaml': contract('order', '2.0.0'), 'specs/route.yaml': route });
+    try {
+      const result = await runCli(['validate', '--format', 'json'], tree.root);
+      const [finding] = JSON.parse(result.stdout).diagnostics;
+      expect(finding).toMatchObject({ code: 'ref-wrong-kind', file: 'specs/route.yaml', message: '"order" is a DataContract, not a Mapping', range: { start: { line: 7 } } });
+    } finally {
+      tree.cleanup();
+    }
+  });
+});
