@@ -3,6 +3,7 @@ import type { PathSegment } from '../diagnostics/diagnostic.ts';
 import type { SpecDocument } from '../validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
 import { findIncompatibilities } from './compat/index.ts';
+import { contractKey, withoutKeys } from './spec-compare.ts';
 
 type Operation = Record<string, any>;
 
@@ -102,11 +103,7 @@ export function compareApis(before: SpecDocument, after: SpecDocument, today: st
 
 /** The same contract name and major (a range and a major naming the same document count as equal). */
 function sameContract(a: string | undefined, b: string | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  const [nameA, versionA] = a.split('@');
-  const [nameB, versionB] = b.split('@');
-  return nameA === nameB && (versionA ?? '').replace(/^[\^~]/, '').split('.')[0] === (versionB ?? '').replace(/^[\^~]/, '').split('.')[0];
+  return a === b || (!!a && !!b && contractKey(a) === contractKey(b));
 }
 
 function ratePerSecond(limit: { requests: number; per: string } | undefined): number {
@@ -121,11 +118,5 @@ function describeRate(limit: { requests: number; per: string } | undefined): str
   return limit ? `${limit.requests} per ${limit.per}` : 'unlimited';
 }
 
-/** The spec without fields that only document (descriptions, summaries, owner). */
-function strip(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(strip);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !['description', 'summary', 'owner', 'deprecation'].includes(key)).map(([k, v]) => [k, strip(v)]));
-  }
-  return value;
-}
+/** The spec without fields that only document (descriptions, summaries, owner, deprecation notices). */
+const strip = (spec: unknown) => withoutKeys(spec, ['description', 'summary', 'owner', 'deprecation']);

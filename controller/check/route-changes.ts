@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse, unparse } from '@bufbuild/cel';
 import type { EstateIndex, SpecDocument } from '../validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
+import { contractKey, withoutKeys } from './spec-compare.ts';
 
 type Target = Record<string, any>;
 
@@ -90,12 +91,6 @@ function compareFilters(before: string | undefined, after: string | undefined): 
   return 'rewritten';
 }
 
-function contractKey(reference: string | undefined): string {
-  if (!reference) return '';
-  const [name, version] = reference.split('@');
-  return `${name}@${(version ?? '').replace(/^[\^~]/, '').split('.')[0]}`;
-}
-
 function deliveredContract(route: SpecDocument, target: Target, index: EstateIndex): string | undefined {
   if (typeof target.contract === 'string') return contractKey(target.contract);
   if (typeof target.mapping === 'string') {
@@ -109,10 +104,5 @@ function describeOutputs(route: SpecDocument): string {
   return (route.spec.targets as Target[]).map((t) => t.system ?? `topic ${t.topic}`).join(', ');
 }
 
-function strip(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(strip);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !['description', 'owner'].includes(key)).map(([k, v]) => [k, strip(v)]));
-  }
-  return value;
-}
+/** The spec without fields that only document. */
+const strip = (spec: unknown) => withoutKeys(spec, ['description', 'owner']);
