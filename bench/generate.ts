@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidationSession } from '../controller/cli/validation-session.ts';
+import { ValidationSession } from '../language/validation-session.ts';
 import { readSupportSources } from '../generators/bundles/support-sources.ts';
 import { Generator } from '../generators/generate.ts';
 

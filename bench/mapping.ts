@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
-import { ValidationSession } from '../controller/cli/validation-session.ts';
+import { ValidationSession } from '../language/validation-session.ts';
 import { readSupportSources } from '../generators/bundles/support-sources.ts';
 import { Generator } from '../generators/generate.ts';
 import { testBundle } from '../generators/testing/run-tests.ts';

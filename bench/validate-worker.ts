@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ValidationSession } from '../controller/cli/validation-session.ts';
-import type { KindName } from '../controller/kinds/registry.ts';
-import { kindValidators } from '../controller/validate/schema-validators.ts';
+import { ValidationSession } from '../language/validation-session.ts';
+import type { KindName } from '../language/kinds/registry.ts';
+import { kindValidators } from '../language/validate/schema-validators.ts';
 
 const [mode, root] = process.argv.slice(2) as [string, string];
 

@@ -6,7 +6,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
     'Inside this project, `npm start` and `npm test` use the Node 24 that `npm ci` installs; elsewhere install Node 24 LTS.\n');
   process.exit(2);
 }
-const { main } = await import('../controller/cli/main.ts');
+const { main } = await import('../cli/main.ts');
 const code = await main(process.argv.slice(2));
 // Let stdout drain before exiting: a piped SARIF report must arrive whole.
 process.exitCode = code;

@@ -1,4 +1,4 @@
-import type { EstateIndex, SpecDocument } from '../controller/validate/estate-index.ts';
+import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { contractTypeName } from './shared/naming.ts';
 import type { ContractSource } from './types/generate-types.ts';
 

@@ -1,7 +1,7 @@
-import type { Diagnostic, PathSegment } from '../controller/diagnostics/diagnostic.ts';
-import { compareDiagnostics } from '../controller/diagnostics/diagnostic.ts';
-import { locate } from '../controller/diagnostics/locate.ts';
-import type { EstateIndex, SpecDocument } from '../controller/validate/estate-index.ts';
+import type { Diagnostic, PathSegment } from '../language/diagnostics/diagnostic.ts';
+import { compareDiagnostics } from '../language/diagnostics/diagnostic.ts';
+import { locate } from '../language/diagnostics/locate.ts';
+import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { contractFor, contractsOf } from './estate-view.ts';
 import type { ContractEntry } from './estate-view.ts';
 import { compileMapping } from './mappings/compile-mapping.ts';
@@ -25,7 +25,7 @@ export interface GenerateInput {
   /** Documents that passed validation. */
   documents: readonly SpecDocument[];
   index: EstateIndex;
-  /** runtime/mapping-support/*.ts by file name (see readSupportSources). */
+  /** generators/support/*.ts by file name (see readSupportSources). */
   support: ReadonlyMap<string, string>;
   /** Also type-check and emit bundles (default true); `interlace test` only needs the mappings. */
   bundles?: boolean;

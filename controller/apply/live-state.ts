@@ -4,7 +4,7 @@
  * cluster-scoped objects of the plan (Namespaces, CRDs) read one by one. One LIST per kind and
  * namespace instead of one GET per object keeps a 500-spec resync to a few dozen reads.
  */
-import { API_VERSION, KIND_NAMES } from '../kinds/registry.ts';
+import { API_VERSION, KIND_NAMES } from '../../language/kinds/registry.ts';
 import { LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, LABEL_MANAGED_BY, MANAGED_BY, objectKey } from '../plan/index.ts';
 import type { ObjectRef, Plan } from '../plan/index.ts';
 import { mapLimit } from './concurrency.ts';

@@ -3,7 +3,7 @@
  * controller only ever writes these kinds, and a table costs no request (discovery would be several
  * per reconcile, and one more thing that can fail while the API server restarts).
  */
-import { API_VERSION, KIND_NAMES } from '../kinds/registry.ts';
+import { API_VERSION, KIND_NAMES } from '../../language/kinds/registry.ts';
 import { RESOURCE_NAMES } from '../../generators/crds/names.ts';
 
 export interface ResourceInfo {

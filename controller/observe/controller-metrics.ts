@@ -1,8 +1,8 @@
 // The controller's Prometheus metrics, on a registry of its own (tests and embedding never collide
 // with prom-client's global one). Each `*Hooks` adapter plugs straight into the module it measures.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { WebhookOutcome } from '../source/webhook-receiver.ts';
-import type { GitSourceFailure } from '../source/git-source.ts';
+import type { WebhookOutcome } from '../../language/source/webhook-receiver.ts';
+import type { GitSourceFailure } from '../../language/source/git-source.ts';
 
 export type ReconcileResult = 'success' | 'error' | 'stalled' | 'skipped';
 

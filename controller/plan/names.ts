@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { VERSIONED_KINDS } from '../kinds/registry.ts';
-import type { SpecDocument } from '../validate/estate-index.ts';
+import { VERSIONED_KINDS } from '../../language/kinds/registry.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
 
 /**
  * A DNS-1123 label of at most `max` characters: `name` itself when it fits, otherwise its start and

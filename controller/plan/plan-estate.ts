@@ -1,9 +1,9 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { FILE_START } from '../diagnostics/diagnostic.ts';
-import { locate } from '../diagnostics/locate.ts';
-import { API_VERSION, VERSIONED_KINDS } from '../kinds/registry.ts';
-import { EstateIndex } from '../validate/estate-index.ts';
-import type { SpecDocument } from '../validate/estate-index.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import { FILE_START } from '../../language/diagnostics/diagnostic.ts';
+import { locate } from '../../language/diagnostics/locate.ts';
+import { API_VERSION, VERSIONED_KINDS } from '../../language/kinds/registry.ts';
+import { EstateIndex } from '../../language/validate/estate-index.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import { interlaceCrds } from '../../generators/crds/crds.ts';
 import { sha256, stableJson } from '../../generators/shared/hash.ts';
 import {

@@ -1,5 +1,5 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { SpecDocument } from '../validate/estate-index.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
 
 /** A Kubernetes object as plain JSON (what server-side apply sends). */
 export interface KubeObject {

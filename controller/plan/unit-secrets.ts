@@ -1,5 +1,5 @@
 import { secretVariable } from '../../runtime/http/secrets.ts';
-import type { EstateIndex, SpecDocument } from '../validate/estate-index.ts';
+import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 
 export interface SecretEnv {
   /** `WMS_CREDENTIALS_API_KEY`: how the worker reads it (runtime/http/secrets.ts). */

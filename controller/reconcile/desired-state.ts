@@ -4,14 +4,14 @@
  * diagnostics say where (file:line). Pure apart from the generator's in-memory cache, which the caller
  * keeps per Estate so an unchanged mapping is not compiled again.
  */
-import { checkEstate } from '../check/check-estate.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { compareDiagnostics } from '../diagnostics/diagnostic.ts';
-import { loadSources } from '../load/load-sources.ts';
+import { checkEstate } from '../../governance/check-estate.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import { compareDiagnostics } from '../../language/diagnostics/diagnostic.ts';
+import { loadSources } from '../../language/load/load-sources.ts';
 import { planEstate } from '../plan/index.ts';
 import type { Plan, PlanInput, PlanOptions } from '../plan/index.ts';
-import type { SourceFile } from '../source/source-file.ts';
-import { validateEstate } from '../validate/validate-estate.ts';
+import type { SourceFile } from '../../language/source/source-file.ts';
+import { validateEstate } from '../../language/validate/validate-estate.ts';
 import { Generator } from '../../generators/generate.ts';
 
 export interface DesiredStateInput {

@@ -4,8 +4,8 @@
 // API server restart or a revoked permission.
 import { CustomObjectsApi, makeInformer } from '@kubernetes/client-node';
 import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
-import type { Logger } from '../observe/log.ts';
-import { silentLogger } from '../observe/log.ts';
+import type { Logger } from '../../lib/log.ts';
+import { silentLogger } from '../../lib/log.ts';
 
 /** Which custom resource to watch. */
 export interface ResourceRef {

@@ -4,8 +4,8 @@
 // for the others; a replica that shuts down releases the lease so a peer takes over at once.
 import { ApiException, CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
-import type { Logger } from '../observe/log.ts';
-import { silentLogger } from '../observe/log.ts';
+import type { Logger } from '../../lib/log.ts';
+import { silentLogger } from '../../lib/log.ts';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;

@@ -10,15 +10,15 @@
  */
 import type { Change, KubeRest } from '../apply/index.ts';
 import { ApplyFailed, changedAnything, EventRecorder, isNotFound, KubeApiError, pruneObjects, readLiveState, renderChangeSet, summarizeChanges, writeStatusIfChanged } from '../apply/index.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { Logger } from '../observe/log.ts';
-import { silentLogger } from '../observe/log.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import type { Logger } from '../../lib/log.ts';
+import { silentLogger } from '../../lib/log.ts';
 import type { PlanOptions } from '../plan/index.ts';
-import type { GitCredentials } from '../source/git-credentials.ts';
-import { credentialsFromSecretData } from '../source/git-credentials.ts';
-import type { GitSourceSpec } from '../source/git-source.ts';
-import { GitSourceError } from '../source/git-source.ts';
-import type { RevisionFiles } from '../source/read-git-revision.ts';
+import type { GitCredentials } from '../../language/source/git-credentials.ts';
+import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
+import type { GitSourceSpec } from '../../language/source/git-source.ts';
+import { GitSourceError } from '../../language/source/git-source.ts';
+import type { RevisionFiles } from '../../language/source/read-git-revision.ts';
 import { estateStatus, findCondition, redact } from '../status/index.ts';
 import type { EstateOutcome, EstateStatus } from '../status/index.ts';
 import type { Generator } from '../../generators/generate.ts';
@@ -27,7 +27,7 @@ import type { DesiredStateInput, GateResult } from './desired-state.ts';
 import { ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, parseDuration } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
 
-/** The Git side, as controller/source/git-source.ts's GitSourceCache provides it. */
+/** The Git side, as language/source/git-source.ts's GitSourceCache provides it. */
 export interface RevisionSource {
   sync(spec: GitSourceSpec, credentials?: GitCredentials, lastRevision?: string): Promise<{ revision: string; commit: string }>;
   readRevision(spec: GitSourceSpec, commit: string): Promise<RevisionFiles>;
@@ -40,7 +40,7 @@ export interface ReconcilerOptions {
   defaultRuntimeImage: string;
   /** Apply the Interlace CRDs in stage 1 (default false: the Helm chart installs them). */
   installCrds?: boolean;
-  /** runtime/mapping-support sources the generator embeds (for the in-process gate). */
+  /** generators/support sources the generator embeds (for the in-process gate). */
   support: ReadonlyMap<string, string>;
   /**
    * Runs the gate (validate → check → generate → plan). Default: in this process, with one incremental

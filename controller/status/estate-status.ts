@@ -5,7 +5,7 @@
  * Pure: the same outcome over the same previous status gives the same status, so a resync that
  * finds nothing new writes nothing.
  */
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { CONDITION_TYPES } from '../plan/index.ts';
 import type { Health, ObjectRef } from '../plan/index.ts';
 import { mergeConditions } from './conditions.ts';

@@ -8,7 +8,7 @@ import { ts } from 'ts-morph';
  * Each module is transpiled on its own (types erased), then wrapped in a function scope; its imports
  * become reads of the modules it depends on, initialized first (dependency order), and its exports
  * become the object the scope returns. Module-level names therefore never collide. Only the forms
- * generated code and runtime/mapping-support use are accepted — named and namespace imports, `export`
+ * generated code and generators/support use are accepted — named and namespace imports, `export`
  * on declarations, `export { … }` lists and `export { … } from` — anything else is a generator bug
  * and throws.
  */

@@ -1,4 +1,4 @@
-import type { EstateIndex, SpecDocument } from '../../controller/validate/estate-index.ts';
+import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import type { ContractEntry } from '../estate-view.ts';
 import { contractFor } from '../estate-view.ts';
 import type { MappingUnit } from '../generate.ts';

@@ -1,5 +1,5 @@
-import type { KindName } from '../../controller/kinds/registry.ts';
-import { kindSchema } from '../../controller/kinds/registry.ts';
+import type { KindName } from '../../language/kinds/registry.ts';
+import { kindSchema } from '../../language/kinds/registry.ts';
 import { CRD_CATEGORY, CRD_GROUP, CRD_VERSION, RESOURCE_NAMES, crdName } from './names.ts';
 import type { ResourceKind } from './names.ts';
 import { specStatusSchema } from './status-schema.ts';

@@ -1,4 +1,4 @@
-import type { KindName } from '../../controller/kinds/registry.ts';
+import type { KindName } from '../../language/kinds/registry.ts';
 
 /** The API group of every Interlace custom resource. */
 export const CRD_GROUP = 'interlace.dev';

@@ -1,5 +1,5 @@
-import type { PathSegment } from '../../controller/diagnostics/diagnostic.ts';
-import { didYouMean } from '../../controller/shared/did-you-mean.ts';
+import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
+import { didYouMean } from '../../lib/did-you-mean.ts';
 import { BANNER } from '../shared/banner.ts';
 import { CodeBuilder } from '../shared/code-builder.ts';
 import type { Span } from '../shared/code-builder.ts';

@@ -1,4 +1,4 @@
-import { unitFactor } from '../../runtime/mapping-support/units.ts';
+import { unitFactor } from '../support/units.ts';
 import { jsonLiteral } from '../shared/naming.ts';
 
 /** What a rule's `convert:` holds (schema: mapping.schema.json#/$defs/rule/properties/convert). */

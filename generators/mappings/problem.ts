@@ -1,4 +1,4 @@
-import type { PathSegment } from '../../controller/diagnostics/diagnostic.ts';
+import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
 
 /**
  * A problem the generator found in a spec, before it is positioned in the YAML. The generate stage

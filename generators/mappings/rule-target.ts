@@ -1,4 +1,4 @@
-import type { PathSegment } from '../../controller/diagnostics/diagnostic.ts';
+import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
 
 /**
  * The target a YAML path inside `spec.rules` belongs to, as users write it with the enclosing

@@ -1,4 +1,4 @@
-import type { SpecDocument } from '../../controller/validate/estate-index.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import type { ContractEntry } from '../estate-view.ts';
 import type { MappingUnit } from '../generate.ts';
 import { BANNER } from '../shared/banner.ts';

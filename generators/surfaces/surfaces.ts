@@ -1,5 +1,5 @@
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
-import type { EstateIndex, SpecDocument } from '../../controller/validate/estate-index.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import type { ContractEntry } from '../estate-view.ts';
 import { contractFor } from '../estate-view.ts';
 import type { MappingUnit } from '../generate.ts';

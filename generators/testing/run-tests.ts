@@ -1,5 +1,5 @@
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
-import { locate } from '../../controller/diagnostics/locate.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import { locate } from '../../language/diagnostics/locate.ts';
 import type { MappingUnit } from '../generate.ts';
 import { link } from '../bundles/link.ts';
 import { validatorName } from '../shared/naming.ts';

@@ -1,7 +1,7 @@
 import { _ } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { interlaceFormats } from '../../runtime/mapping-support/formats.ts';
+import { interlaceFormats } from '../support/formats.ts';
 import { BANNER } from '../shared/banner.ts';
 import { contractTypeName, validatorName } from '../shared/naming.ts';
 import type { ContractSource } from '../types/generate-types.ts';

@@ -1,4 +1,4 @@
-import type { Delivery as DeliverySpec } from '../../controller/kinds/generated/kinds.ts';
+import type { Delivery as DeliverySpec } from '../../language/kinds/generated/kinds.ts';
 import { parseDuration } from './durations.ts';
 
 /** A target's delivery policy with every default filled in (times in milliseconds). */

@@ -1,6 +1,6 @@
 import { BulkheadPolicy, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import type { System } from '../../controller/kinds/generated/kinds.ts';
+import type { System } from '../../language/kinds/generated/kinds.ts';
 import { parseDuration } from './durations.ts';
 import { classifyFailure } from './failures.ts';
 import { TokenBucket } from './token-bucket.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Api } from '../../controller/kinds/generated/kinds.ts';
+import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { ApiKeys } from './api-keys.ts';
 import { JwksCache } from './jwks.ts';
 import { verifyJwt } from './jwt.ts';

@@ -1,4 +1,4 @@
-import type { Api } from '../../controller/kinds/generated/kinds.ts';
+import type { Api } from '../../language/kinds/generated/kinds.ts';
 
 type Operation = Api['spec']['operations'][number];
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Api } from '../../controller/kinds/generated/kinds.ts';
+import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { HttpStatusError } from '../delivery/failures.ts';
 import { isBrokenCircuitError } from 'cockatiel';
 import type { SystemBudgets } from '../delivery/system-budget.ts';

@@ -1,6 +1,6 @@
 import { TokenBucket } from '../delivery/token-bucket.ts';
 import { parseDuration } from '../delivery/durations.ts';
-import type { RateLimit } from '../../controller/kinds/generated/kinds.ts';
+import type { RateLimit } from '../../language/kinds/generated/kinds.ts';
 
 /**
  * Per-client token buckets for an Api's `rateLimit` (`requests` per `per`, bursting to `burst`).

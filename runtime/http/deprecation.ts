@@ -1,4 +1,4 @@
-import type { Deprecation } from '../../controller/kinds/generated/kinds.ts';
+import type { Deprecation } from '../../language/kinds/generated/kinds.ts';
 
 /**
  * Headers announcing a deprecated API version: `Deprecation: @<unix seconds>` (RFC 9745, the

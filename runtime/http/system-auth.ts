@@ -1,4 +1,4 @@
-import type { System } from '../../controller/kinds/generated/kinds.ts';
+import type { System } from '../../language/kinds/generated/kinds.ts';
 import type { Environment } from './secrets.ts';
 import { readSecret } from './secrets.ts';
 

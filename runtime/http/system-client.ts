@@ -1,4 +1,4 @@
-import type { System } from '../../controller/kinds/generated/kinds.ts';
+import type { System } from '../../language/kinds/generated/kinds.ts';
 import { AttemptTimeout, HttpStatusError } from '../delivery/failures.ts';
 import { parseRetryAfter } from '../delivery/retry-after.ts';
 import type { Environment } from './secrets.ts';

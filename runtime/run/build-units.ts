@@ -6,9 +6,9 @@
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
-import type { ValidationRun } from '../../controller/cli/validation-session.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
+import type { ValidationRun } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { estateFromDocuments } from '../worker/estate.ts';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { Backbone } from '../backbone/backbone.ts';
 import { RouteTargetConsumer } from '../delivery/route-consumer.ts';
 import { DEFAULT_BREAKER } from '../delivery/system-budget.ts';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Backbone } from '../backbone/backbone.ts';
-import type { System } from '../../controller/kinds/generated/kinds.ts';
+import type { System } from '../../language/kinds/generated/kinds.ts';
 import { secretVariable } from '../http/secrets.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { SourcePublisher } from './source-publisher.ts';

@@ -12,7 +12,7 @@
  * not confirm (a broker restart) is retried in order until it is stored; `flush()` waits for that.
  */
 import type { Backbone } from '../backbone/backbone.ts';
-import type { EventRoute } from '../../controller/kinds/generated/kinds.ts';
+import type { EventRoute } from '../../language/kinds/generated/kinds.ts';
 import { sourceTopicOf } from '../worker/estate.ts';
 
 export interface SourceEvent {

@@ -1,4 +1,4 @@
-import type { Api } from '../../controller/kinds/generated/kinds.ts';
+import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { parseDuration } from '../delivery/durations.ts';
 import type { OperationRuntime } from '../http/api-server.ts';
 import { ParameterValidator, sharedAjv } from '../http/request-params.ts';

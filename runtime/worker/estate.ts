@@ -1,4 +1,4 @@
-import type { Api, DataContract, EventRoute, System } from '../../controller/kinds/generated/kinds.ts';
+import type { Api, DataContract, EventRoute, System } from '../../language/kinds/generated/kinds.ts';
 
 /**
  * The specs a worker needs, as plain data: the routes and APIs it runs, the Systems they call, the

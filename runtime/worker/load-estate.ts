@@ -1,4 +1,4 @@
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { estateFromDocuments } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
 

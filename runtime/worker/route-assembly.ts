@@ -1,4 +1,4 @@
-import type { EventRoute, System } from '../../controller/kinds/generated/kinds.ts';
+import type { EventRoute, System } from '../../language/kinds/generated/kinds.ts';
 import type { Backbone } from '../backbone/backbone.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';

@@ -11,7 +11,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { loadWorkerEstate } from '../../runtime/worker/load-estate.ts';

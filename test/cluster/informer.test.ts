@@ -6,7 +6,7 @@ import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../controller/observe/log.ts';
+import { createLogger } from '../../lib/log.ts';
 import { ResourceInformer } from '../../controller/reconcile/informer.ts';
 import type { InformerEvent, ResourceRef } from '../../controller/reconcile/informer.ts';
 import { clusterUnavailable, kubeConfig, useTestNamespace } from './harness/context.ts';

@@ -8,7 +8,7 @@ import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy } from '@kuberne
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { bindOwnerUids, FIELD_MANAGER, objectKey, planEstate } from '../../controller/plan/index.ts';
 import type { Plan, PlanInput } from '../../controller/plan/index.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';

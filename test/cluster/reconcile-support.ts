@@ -9,7 +9,7 @@ import { KubeRest, RequestCounter } from '../../controller/apply/index.ts';
 import type { Change, LiveObject } from '../../controller/apply/index.ts';
 import { EstateReconciler } from '../../controller/reconcile/reconcile-estate.ts';
 import type { ReconcileResult } from '../../controller/reconcile/reconcile-estate.ts';
-import { GitSourceCache } from '../../controller/source/git-source.ts';
+import { GitSourceCache } from '../../language/source/git-source.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 import { kubeConfig, kubectl } from './harness/context.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { GeneratedProgram } from '../../generators/mappings/typecheck.ts';

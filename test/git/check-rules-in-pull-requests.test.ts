@@ -4,7 +4,7 @@
  * (it must not be). `check --base` reads the base from git, so this is the path CI takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_RULES } from '../../controller/check/rules/catalog.ts';
+import { BUILT_IN_RULES } from '../../governance/rules/catalog.ts';
 import { runCli } from '../helpers/cli.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 import { api, contract, HEADER, ORDER_SCHEMA_CLOSED, system } from '../helpers/specs.ts';

@@ -1,6 +1,6 @@
-import { loadSources } from '../../controller/load/load-sources.ts';
-import { validateEstate } from '../../controller/validate/validate-estate.ts';
-import type { ValidationResult } from '../../controller/validate/validate-estate.ts';
+import { loadSources } from '../../language/load/load-sources.ts';
+import { validateEstate } from '../../language/validate/validate-estate.ts';
+import type { ValidationResult } from '../../language/validate/validate-estate.ts';
 
 /** Loads and validates in-memory spec files; fails the test when they are not valid, so rule tests start from a clean estate. */
 export function estateOf(files: Record<string, string>, options: { allowInvalid?: boolean } = {}): ValidationResult {

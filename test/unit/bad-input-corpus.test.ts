@@ -9,7 +9,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, syml
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CODES } from '../../controller/diagnostics/codes.ts';
+import { CODES } from '../../language/diagnostics/codes.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempTree } from '../helpers/temp-tree.ts';
 

@@ -17,7 +17,7 @@ function compile(text: string) {
 async function evaluate(text: string, source: unknown): Promise<unknown> {
   const { result, hoisted } = compile(text);
   if (!result.ok) throw new Error(result.problems[0]!.message);
-  const support = await import('../../runtime/mapping-support/index.ts');
+  const support = await import('../../generators/support/index.ts');
   const fn = new Function('source', 'add', 'size', 'eq', 'isIn', 'toInt', 'toDouble', 'toText', 'at', 'toTimestamp', 'formatDate',
     `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`);
   return fn(source, support.add, support.size, support.eq, support.isIn, support.toInt, support.toDouble, support.toText, support.at, support.toTimestamp, support.formatDate);

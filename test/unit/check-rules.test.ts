@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEstate } from '../../controller/check/check-estate.ts';
-import { BUILT_IN_RULES } from '../../controller/check/rules/catalog.ts';
+import { checkEstate } from '../../governance/check-estate.ts';
+import { BUILT_IN_RULES } from '../../governance/rules/catalog.ts';
 import { estateOf } from '../helpers/estate.ts';
 import { api, contract, HEADER, ORDER_SCHEMA_CLOSED, system } from '../helpers/specs.ts';
 

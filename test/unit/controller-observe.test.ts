@@ -4,10 +4,10 @@ import { createHmac } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createControllerMetrics } from '../../controller/observe/controller-metrics.ts';
 import { readinessCheck, startHealthServer } from '../../controller/observe/health-server.ts';
-import { createLogger } from '../../controller/observe/log.ts';
+import { createLogger } from '../../lib/log.ts';
 import { WorkQueue } from '../../controller/reconcile/work-queue.ts';
-import { GitSourceCache } from '../../controller/source/git-source.ts';
-import { createWebhookHandler } from '../../controller/source/webhook-receiver.ts';
+import { GitSourceCache } from '../../language/source/git-source.ts';
+import { createWebhookHandler } from '../../language/source/webhook-receiver.ts';
 import { tempTree } from '../helpers/temp-tree.ts';
 
 const tree = tempTree({});

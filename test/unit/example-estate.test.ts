@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
-import type { ValidationRun } from '../../controller/cli/validation-session.ts';
-import type { SpecDocument } from '../../controller/validate/estate-index.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
+import type { ValidationRun } from '../../language/validation-session.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import { runCli } from '../helpers/cli.ts';
 
 /** The repository root: the example estate is `specs/` below it. */

@@ -4,9 +4,9 @@ import AjvDraft04Module from 'ajv-draft-04';
 // ajv-draft-04 is CommonJS; under ESM its class may sit on `.default`.
 const AjvDraft04 = ((AjvDraft04Module as unknown as { default?: unknown }).default ?? AjvDraft04Module) as typeof AjvDraft04Module.default;
 import { describe, expect, it } from 'vitest';
-import { FORMATTERS } from '../../controller/cli/format/index.ts';
-import type { FormatInput } from '../../controller/cli/format/index.ts';
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
+import { FORMATTERS } from '../../cli/format/index.ts';
+import type { FormatInput } from '../../cli/format/index.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 
 const text = 'apiVersion: interlace.dev/v1alpha1\nkind: DataContract\nmetadata:\n  name: order\nspec:\n  idenity: [x]\n';
 const diagnostics: Diagnostic[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { GeneratedProgram } from '../../generators/mappings/typecheck.ts';

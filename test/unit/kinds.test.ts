@@ -1,16 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { renderKindTypes } from '../../controller/kinds/kind-types.ts';
-import { KIND_NAMES, kindSchema } from '../../controller/kinds/registry.ts';
+import { renderKindTypes } from '../../language/kinds/kind-types.ts';
+import { KIND_NAMES, kindSchema } from '../../language/kinds/registry.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempTree } from '../helpers/temp-tree.ts';
-import { CODES } from '../../controller/diagnostics/codes.ts';
+import { CODES } from '../../language/diagnostics/codes.ts';
 import { renderDiagnosticsDoc, renderRulesDoc, renderSpecReference } from '../../scripts/render-docs.ts';
 
 describe('spec kinds', () => {
   it('the committed TypeScript types match the schemas (run `npm run generate:kind-types` when this fails)', async () => {
-    const committed = readFileSync(new URL('../../controller/kinds/generated/kinds.ts', import.meta.url), 'utf8');
+    const committed = readFileSync(new URL('../../language/kinds/generated/kinds.ts', import.meta.url), 'utf8');
     expect(committed).toBe(await renderKindTypes());
   });
 

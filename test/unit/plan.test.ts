@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import {
   ANNOTATION_BUNDLE_HASH, ANNOTATION_CONTENT_HASH, ANNOTATION_REVISION, ANNOTATION_SOURCE, bindOwnerUids, CONFIGMAP_MAX_BYTES, diffObjects, hasUnboundOwner,
   kubeName, OWNER_UID_PLACEHOLDER, planEstate, planJson, planYaml,

@@ -2,7 +2,7 @@
 // transition, observedGeneration, workload health from a Deployment and its pods, and no credential in
 // any message. The cluster tests show them end to end; these pin the rules one by one.
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../controller/diagnostics/diagnostic.ts';
+import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { deploymentHealth, estateStatus, findCondition, mergeConditions, redact, specStatus, worstHealth } from '../../controller/status/index.ts';
 import type { Condition, DeploymentLike, EstateOutcome, PodLike, WorkloadHealth } from '../../controller/status/index.ts';
 

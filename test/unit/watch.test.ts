@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { watchAndValidate } from '../../controller/cli/watch.ts';
-import { ValidationSession } from '../../controller/cli/validation-session.ts';
+import { watchAndValidate } from '../../cli/watch.ts';
+import { ValidationSession } from '../../language/validation-session.ts';
 import { tempTree } from '../helpers/temp-tree.ts';
 
 const system = (name: string, hosting: string) => `apiVersion: interlace.dev/v1alpha1

@@ -5,8 +5,8 @@ import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PushEvent, WebhookOutcome } from '../../controller/source/webhook-receiver.ts';
-import { createWebhookHandler, normalizeRepositoryUrl } from '../../controller/source/webhook-receiver.ts';
+import type { PushEvent, WebhookOutcome } from '../../language/source/webhook-receiver.ts';
+import { createWebhookHandler, normalizeRepositoryUrl } from '../../language/source/webhook-receiver.ts';
 
 const SECRET = 'hmac-key-for-shop';
 const OTHER = 'hmac-key-for-another-estate';

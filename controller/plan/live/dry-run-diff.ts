@@ -13,8 +13,8 @@ import { ANNOTATION_CONTENT_HASH, ANNOTATION_REVISION, FIELD_MANAGER, LABEL_ESTA
 import { objectKey, refOf } from '../object-key.ts';
 import { bindOwnerUids, OWNER_UID_PLACEHOLDER } from '../owners.ts';
 import type { KubeObject, Plan, PlannedObject } from '../types.ts';
-import { KIND_NAMES } from '../../kinds/registry.ts';
-import { API_VERSION } from '../../kinds/registry.ts';
+import { KIND_NAMES } from '../../../language/kinds/registry.ts';
+import { API_VERSION } from '../../../language/kinds/registry.ts';
 
 export interface LiveDiffInput {
   kubeconfig?: string;

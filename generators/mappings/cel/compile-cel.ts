@@ -39,7 +39,7 @@ export interface CelContext {
   target: string;
 }
 
-/** What `formatDate` writes (runtime/mapping-support/format-date.ts), checked at build time. */
+/** What `formatDate` writes (generators/support/format-date.ts), checked at build time. */
 export const DATE_FORMATS: readonly string[] = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
 
 /** CEL's timestamp getters; all read the instant in UTC (no time-zone argument). */

@@ -5,7 +5,7 @@
  * forward: the old version reading new data). Empty = compatible.
  */
 import { describe, expect, it } from 'vitest';
-import { checkCompatibility, classifySchemaChange, type CompatibilityMode } from '../../../controller/check/compat/index.ts';
+import { checkCompatibility, classifySchemaChange, type CompatibilityMode } from '../../../governance/compat/index.ts';
 
 type Schema = Record<string, unknown>;
 

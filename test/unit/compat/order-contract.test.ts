@@ -3,7 +3,7 @@
  * paths, schema pointers, labels and the wording users see.
  */
 import { describe, expect, it } from 'vitest';
-import { checkCompatibility, findIncompatibilities } from '../../../controller/check/compat/index.ts';
+import { checkCompatibility, findIncompatibilities } from '../../../governance/compat/index.ts';
 
 function orderV1(): Record<string, any> {
   return {

@@ -1,6 +1,6 @@
 /** The structural check beyond the Confluent table: resolution, combinators, arrays, patterns, values. */
 import { describe, expect, it } from 'vitest';
-import { findIncompatibilities } from '../../../controller/check/compat/index.ts';
+import { findIncompatibilities } from '../../../governance/compat/index.ts';
 
 const find = (reader: object | boolean, writer: object | boolean): string[] =>
   findIncompatibilities(reader, writer).map((f) => `${f.change}@${f.field}`);

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Api } from '../../../controller/kinds/generated/kinds.ts';
+import type { Api } from '../../../language/kinds/generated/kinds.ts';
 import { ApiKeys } from '../../../runtime/http/api-keys.ts';
 import { ApiRouter } from '../../../runtime/http/api-router.ts';
 import { deprecationHeaders } from '../../../runtime/http/deprecation.ts';

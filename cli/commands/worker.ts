@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Backbone } from '../../runtime/backbone/backbone.ts';
+import { parseDuration } from '../../runtime/delivery/durations.ts';
+import { createLogger } from '../../runtime/observe/logger.ts';
+import type { LogLevel } from '../../runtime/observe/logger.ts';
+import { BundleError, loadBundles } from '../../runtime/worker/bundle.ts';
+import { startWorker } from '../../runtime/worker/start-worker.ts';
+import type { CommandContext } from '../command.ts';
+import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from '../exit-codes.ts';
+
+export const WORKER_HELP = `Usage: interlace worker --bundle <dir> [options]
+
+Runs deployable units from their generated bundles: the process the controller deploys (one unit per
+Deployment, its bundle mounted from a ConfigMap). The bundles carry the specs they need, so nothing
+but the bundle directory is read: \`<generate --out>/bundles\` (many units) or a mounted
+bundle.js + manifest.json (one unit). Each bundle's SHA-256 is checked against its manifest.
+  --bundle <dir>       the bundle directory (required)
+  --unit <name>        run only this unit (repeatable; default: every unit in the directory, or $INTERLACE_UNIT)
+  --nats <url>         NATS JetStream (default $INTERLACE_NATS_URL); without it, the embedded store
+                       <state-dir>/backbone.db
+  --state-dir <dir>    idempotency store, views and the embedded backbone (default $INTERLACE_STATE_DIR,
+                       else .interlace/worker, or <tmp>/interlace-worker with NATS)
+  --port <n>           HTTP port for APIs, /metrics, /healthz, /readyz (default $INTERLACE_PORT or 8080)
+  --host <h>           address to listen on (default 0.0.0.0)
+  --ack-wait <d>       the backbone's ack deadline for route consumers (default 30s)
+  --grace <d>          on SIGTERM, how long in-flight deliveries may finish (default 10s)
+  --log-level <l>      debug, info, warn, error (default info)
+  --worker-id <id>     who holds idempotency reservations (default $INTERLACE_POD_NAME, else host:pid:random):
+                       a restart with the same id continues its reservations at once; never run two
+                       live processes with one id on one state dir
+Secrets come from the environment (<SECRET>_<KEY>, see docs/delivery.md).
+Exit codes: 0 stopped by SIGTERM/SIGINT after a clean shutdown, 2 a bad bundle or the worker failed.`;
+
+/** `interlace worker`: one worker process until SIGTERM or SIGINT, then a graceful shutdown. */
+export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv, allowPositionals: false, strict: true,
+    options: {
+      bundle: { type: 'string' }, unit: { type: 'string', multiple: true }, nats: { type: 'string' }, 'state-dir': { type: 'string' },
+      port: { type: 'string' }, host: { type: 'string' }, 'ack-wait': { type: 'string' }, grace: { type: 'string' }, 'log-level': { type: 'string' },
+      'worker-id': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    context.stdout(WORKER_HELP + '\n');
+    return EXIT_CLEAN;
+  }
+  const env = process.env;
+  if (!values.bundle) throw new UsageError('worker needs --bundle <dir> (the bundles of `interlace generate --out <dir>`: <dir>/bundles)');
+  const port = Number(values.port ?? env.INTERLACE_PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number (0 = any free port)');
+  const ackWaitMs = values['ack-wait'] !== undefined ? parseDuration(values['ack-wait'], Number.NaN) : undefined;
+  if (ackWaitMs !== undefined && !(ackWaitMs > 0)) throw new UsageError('--ack-wait takes a duration such as 30s');
+  const graceMs = parseDuration(values.grace ?? '10s', Number.NaN);
+  if (!(graceMs >= 0)) throw new UsageError('--grace takes a duration such as 10s');
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level takes debug, info, warn or error');
+  const nats = values.nats ?? (env.INTERLACE_NATS_URL || undefined);
+  const bundleDir = resolve(context.cwd, values.bundle);
+  const units = values.unit ?? (env.INTERLACE_UNIT ? [env.INTERLACE_UNIT] : undefined);
+  const stateDir = resolve(context.cwd, values['state-dir'] ?? env.INTERLACE_STATE_DIR ?? (nats ? join(tmpdir(), 'interlace-worker') : '.interlace/worker'));
+
+  // The bundle is checked before anything connects: a bad bundle is the operator's to fix (exit 2).
+  try {
+    await loadBundles(bundleDir, units);
+  } catch (error) {
+    if (!(error instanceof BundleError)) throw error;
+    context.stderr(`interlace worker: bad bundle: ${error.message}\n`);
+    return EXIT_TOOL_FAILURE;
+  }
+
+  const logger = createLogger({ level, sink: (line) => context.stdout(`${line}\n`) });
+  mkdirSync(stateDir, { recursive: true });
+  let backbone: Backbone;
+  if (nats) {
+    const { openJetStreamBackbone } = await import('../../runtime/backbone/jetstream-backbone.ts');
+    backbone = await openJetStreamBackbone({ servers: nats.split(','), name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}` });
+  } else {
+    const { openSqliteBackbone } = await import('../../runtime/backbone/sqlite-backbone.ts');
+    backbone = await openSqliteBackbone({ path: join(stateDir, 'backbone.db') });
+  }
+
+  let stop: (signal: string) => void = () => {};
+  const stopped = new Promise<string>((resolveStop) => { stop = resolveStop; });
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const worker = await startWorker({
+      bundleDir, backbone, stateDir, env, port, host: values.host ?? '0.0.0.0', logger,
+      ...(units ? { units } : {}), ...(ackWaitMs ? { ackWaitMs } : {}),
+      ...(values['worker-id'] ?? env.INTERLACE_POD_NAME ? { owner: values['worker-id'] ?? env.INTERLACE_POD_NAME } : {}),
+    });
+    logger.info('worker ready', { url: worker.url, units: worker.units, backbone: nats ? 'jetstream' : 'embedded', stateDir });
+    const signal = await stopped;
+    // Stop consuming, let in-flight deliveries finish (or nak them at the deadline), then close.
+    logger.info('worker stopping', { signal, graceMs });
+    await worker.close(graceMs);
+    logger.info('worker stopped', { signal });
+    return EXIT_CLEAN;
+  } catch (error) {
+    if (!(error instanceof BundleError)) throw error;
+    context.stderr(`interlace worker: bad bundle: ${error.message}\n`);
+    return EXIT_TOOL_FAILURE;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await backbone.close().catch(() => {});
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import type { CommandContext } from './command.ts';
+import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from './exit-codes.ts';
+
+const HELP = `interlace — integration-as-code for distributors
+
+Usage: interlace <command> [options]
+
+Commands:
+  validate [paths...]   load and validate specs; file:line:col diagnostics (text, json, sarif, github)
+  check [paths...]      validate, enforce policies and find breaking changes against --base <git-ref>
+  impact <name@major>   what depends on a contract, API or route, and whose it is
+  schema                publish the JSON Schemas of the spec kinds for editors
+  generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
+  test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
+  plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
+  apply [paths...]      reconcile the cluster once from the working tree and print the change set
+  status                the estates and Interlace objects in a namespace, as kubectl get interlace shows them
+  controller            run the GitOps controller (watch Estates, fetch Git, gate, apply, prune, report)
+  run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
+  dlq list|show|replay  inspect dead letters and replay them (idempotently)
+  worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
+
+Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
+
+type Command = (argv: string[], context: CommandContext) => number | Promise<number>;
+// Commands load on first use: `validate` should not pay for git, CEL planning or code generation.
+const COMMANDS: Record<string, Command> = {
+  validate: async (argv, context) => (await import('./commands/validate.ts')).runValidate(argv, context),
+  check: async (argv, context) => (await import('./commands/check.ts')).runCheck(argv, context),
+  impact: async (argv, context) => (await import('./commands/impact.ts')).runImpact(argv, context),
+  schema: async (argv, context) => (await import('./commands/schema.ts')).runSchema(argv, context),
+  generate: async (argv, context) => (await import('./commands/generate.ts')).runGenerate(argv, context),
+  test: async (argv, context) => (await import('./commands/test.ts')).runTest(argv, context),
+  plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
+  apply: async (argv, context) => (await import('./commands/apply.ts')).runApply(argv, context),
+  status: async (argv, context) => (await import('./commands/status.ts')).runStatus(argv, context),
+  controller: async (argv, context) => (await import('./commands/controller.ts')).runController(argv, context),
+  run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
+  dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
+  worker: async (argv, context) => (await import('./commands/worker.ts')).runWorker(argv, context),
+};
+
+/** Runs the CLI and returns its exit code; never throws. */
+export async function main(argv: string[], context: CommandContext = defaultContext()): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      context.stdout(HELP + '\n');
+      return name === undefined ? EXIT_TOOL_FAILURE : EXIT_CLEAN;
+    }
+    if (name === '--version' || name === 'version') {
+      context.stdout(context.version + '\n');
+      return EXIT_CLEAN;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await command(rest, context);
+  } catch (error) {
+    const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    context.stderr(`interlace: ${isUsage ? '' : 'failed: '}${(error as Error).message}\n`);
+    if (verbose && !isUsage) context.stderr(`${(error as Error).stack}\n`);
+    else if (!isUsage) context.stderr('Run again with --verbose for a stack trace, and report it if it looks like a bug.\n');
+    return EXIT_TOOL_FAILURE;
+  }
+}
+
+function defaultContext(): CommandContext {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return {
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    version: pkg.version,
+  };
+}

@@ -1,0 +1,21 @@
+import type { PathSegment } from '../language/diagnostics/diagnostic.ts';
+import type { SpecDocument } from '../language/validate/estate-index.ts';
+
+/** One way a change breaks existing producers or consumers of a contract, API or route. */
+export interface BreakingChange {
+  /** The document at head (or, for a removal, at base). */
+  doc: SpecDocument;
+  /** Where in that document. */
+  path: PathSegment[];
+  /** Stable id of the kind of change (`property-removed-closed`, `operation-removed`, ...). */
+  change: string;
+  message: string;
+  hint: string;
+  /** Who breaks: readers of new data, writers of old data, API clients, or subscribers of a topic. */
+  affects: 'readers' | 'writers' | 'clients' | 'subscribers';
+  /** For contract findings: the earlier version it was checked against. */
+  againstVersion?: string;
+}
+
+/** How big a change is, which decides the version bump it needs. */
+export type ChangeSize = 'none' | 'docs' | 'additive' | 'breaking';

@@ -1,0 +1,1023 @@
+/* eslint-disable */
+/**
+ * Generated from language/kinds/schemas by `npm run generate:kind-types` — do not edit.
+ * A test fails when this file is stale.
+ */
+
+/**
+ * The team or person accountable for this document: a team slug (`team-order-to-cash`) or an e-mail address.
+ */
+export type Owner = string;
+/**
+ * What this is for, in a sentence or a paragraph (Markdown).
+ */
+export type Description = string;
+/**
+ * A path to a field: dot-separated names, `[]` after a list (`lines[].quantity`), and `["..."]` for names with dots or symbols (`["@odata.etag"]`).
+ */
+export type FieldPath = string;
+
+/**
+ * A versioned JSON Schema for a business entity (canonical order, shipment, ...) or a system's native payload (an SAP A_SalesOrder). One document per major version: `order@2` is the DataContract named `order` whose version is 2.x.y; old majors live until their sunset.
+ */
+export interface DataContract {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `DataContract`.
+   */
+  kind: 'DataContract';
+  metadata: Metadata;
+  /**
+   * The contract: its version, ownership, business key, classification and payload schema.
+   */
+  spec: {
+    /**
+     * The contract's semantic version. The major is part of its identity (`order@2`); a breaking change needs a new major, an additive one a minor, a documentation-only one a patch.
+     */
+    version: string;
+    owner?: Owner;
+    description?: Description;
+    /**
+     * Business domain, e.g. `order-to-cash`, `inventory`, `procure-to-pay`.
+     */
+    domain?: string;
+    /**
+     * For a native contract: the System whose payload this is. Omit for canonical contracts.
+     */
+    system?: string;
+    /**
+     * Which changes within a major are allowed, in the Confluent Schema Registry's sense. BACKWARD: readers of the new version can read data written with the previous one. FORWARD: readers of the previous version can read new data. FULL: both. _TRANSITIVE: against every earlier version of the major, not only the previous one. NONE: no check.
+     */
+    compatibility?:
+      'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
+    /**
+     * The business key: the fields that identify one entity (an order number, a warehouse and SKU). Event routes use it for ordering and idempotency.
+     *
+     * @minItems 1
+     */
+    identity?: [FieldPath, ...FieldPath[]];
+    /**
+     * Fields carried as business keys in metrics, traces and logs, by the name they are shown under (`order_number: orderNumber`).
+     */
+    businessKeys?: {
+      [k: string]: FieldPath | undefined;
+    };
+    /**
+     * Sensitivity of fields, by field path: `pii` (personal data), `confidential` (commercially sensitive), `internal`, `public`. Governance follows classified fields through mappings and routes.
+     */
+    classification?: {
+      [k: string]: 'public' | 'internal' | 'confidential' | 'pii' | undefined;
+    };
+    /**
+     * The payload's JSON Schema (draft 2020-12). `additionalProperties: false` makes it closed, which changes what counts as a breaking change.
+     */
+    schema: {};
+    /**
+     * Example payloads. Each must satisfy `schema`; they feed tests and documentation.
+     */
+    examples?: {}[];
+    deprecation?: Deprecation;
+  };
+}
+/**
+ * Kubernetes-style object metadata.
+ */
+export interface Metadata {
+  /**
+   * The document's name, a DNS-1123 label. Versioned kinds (DataContract, Api) may repeat a name once per major version.
+   */
+  name: string;
+  /**
+   * Kubernetes namespace the controller applies this object to; defaults to the Estate's target namespace.
+   */
+  namespace?: string;
+  /**
+   * Labels for selection (policy scopes, kubectl -l). Keys and values follow Kubernetes label syntax.
+   */
+  labels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Free-form notes for tools and people; never interpreted as code.
+   */
+  annotations?: {
+    [k: string]: string | undefined;
+  };
+}
+/**
+ * Marks this version as deprecated. Consumers get Deprecation and Sunset signals; governance requires a sunset date and a successor.
+ */
+export interface Deprecation {
+  /**
+   * When the deprecation was announced.
+   */
+  since?: string;
+  /**
+   * The day after which this version may be removed.
+   */
+  sunset?: string;
+  /**
+   * The version consumers should move to, e.g. `order@3`.
+   */
+  successor?: string;
+  /**
+   * Why, and what consumers should do.
+   */
+  reason?: string;
+}
+
+/**
+ * A reference to another document: `name@major` (`order@2`) or `name@range` with a semver range (`order@^2.1`). It must resolve to exactly one document.
+ */
+export type Reference = string;
+
+/**
+ * An application in the estate (an ERP, a WMS, a SaaS planning tool, an EDI trading partner): how to reach it, how to authenticate (by secret reference only), the limits that protect it, and the contracts it speaks.
+ */
+export interface System {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `System`.
+   */
+  kind: 'System';
+  metadata: Metadata;
+  /**
+   * The system: what it is, where it runs, how to reach and authenticate to it, and what protects it.
+   */
+  spec: {
+    /**
+     * What kind of application this is.
+     */
+    type: 'erp' | 'wms' | 'tms' | 'crm' | 'commerce' | 'planning' | 'finance' | 'edi-partner' | 'operations' | 'other';
+    /**
+     * Where it runs; on-prem systems are usually reached through a gateway with tighter limits.
+     */
+    hosting: 'on-prem' | 'cloud' | 'saas';
+    /**
+     * The product behind it, e.g. `SAP S/4HANA 2023`, `Business Central v2.0`.
+     */
+    product?: string;
+    owner?: Owner;
+    description?: Description;
+    /**
+     * How Interlace reaches the system.
+     */
+    endpoint: {
+      /**
+       * `http`: REST or OData over HTTP(S). `file`: batch files dropped in or picked from a directory. `edi-x12`: X12 interchanges with a trading partner. `nats`: the system publishes and consumes on subjects itself.
+       */
+      protocol: 'http' | 'file' | 'edi-x12' | 'nats';
+      /**
+       * Base URL (http), or the partner's AS2/SFTP endpoint (edi-x12).
+       */
+      url?: string;
+      /**
+       * Drop directory (file).
+       */
+      directory?: string;
+      /**
+       * Subject prefix (nats).
+       */
+      subject?: string;
+      /**
+       * Wire format of payloads.
+       */
+      format?: 'json' | 'odata-v2' | 'odata-v4' | 'csv' | 'x12';
+      /**
+       * Interchange envelope identifiers for an EDI partner.
+       */
+      x12?: {
+        /**
+         * ISA06, our interchange sender id.
+         */
+        senderId: string;
+        /**
+         * ISA08, the partner's interchange receiver id.
+         */
+        receiverId: string;
+        /**
+         * ISA05/ISA07 id qualifier.
+         */
+        qualifier?: string;
+        /**
+         * GS08 version, e.g. `004010VICS`.
+         */
+        version: string;
+      };
+    };
+    /**
+     * How to authenticate. Credentials come only from `secretRef`.
+     */
+    auth?: {
+      /**
+       * The scheme.
+       */
+      type: 'none' | 'basic' | 'api-key' | 'bearer' | 'oauth2-client-credentials' | 'mtls';
+      secretRef?: SecretRef;
+      /**
+       * Header that carries an API key (api-key), e.g. `APIKey` for SAP API Business Hub.
+       */
+      header?: string;
+      /**
+       * Token endpoint (oauth2-client-credentials).
+       */
+      tokenUrl?: string;
+      /**
+       * Scopes requested (oauth2-client-credentials).
+       */
+      scopes?: string[];
+    };
+    /**
+     * Budgets that protect the system from Interlace: every route and API that calls it shares them.
+     */
+    limits?: {
+      rateLimit?: RateLimit;
+      /**
+       * Calls in flight at once.
+       */
+      concurrency?: number;
+      /**
+       * Default per-call timeout.
+       */
+      timeout?: string;
+    };
+    /**
+     * The native contracts this system reads and writes.
+     */
+    contracts?: Reference[];
+    /**
+     * Which classified data this system may hold (`pii`, `confidential`). Governance rejects a route or mapping that sends other classified fields here.
+     */
+    allowedClassifications?: ('internal' | 'confidential' | 'pii')[];
+  };
+}
+/**
+ * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ */
+export interface SecretRef {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key inside the Secret; the auth type decides the default.
+   */
+  key?: string;
+}
+/**
+ * A token-bucket rate limit.
+ */
+export interface RateLimit {
+  /**
+   * Requests allowed per window.
+   */
+  requests: number;
+  /**
+   * The window, e.g. `1s` or `1m`.
+   */
+  per: string;
+  /**
+   * Extra requests allowed in a burst; defaults to `requests`.
+   */
+  burst?: number;
+}
+
+/**
+ * A typed transform from one contract major to another (`sap-sales-order@1` → `order@2`): field rules, array mapping, lookup tables, conversions and CEL expressions, with tests (input fixture → expected output) that `interlace test` runs.
+ */
+export interface Mapping {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `Mapping`.
+   */
+  kind: 'Mapping';
+  metadata: Metadata;
+  /**
+   * The transform: source and target contracts, rules, lookup tables and tests.
+   */
+  spec: {
+    /**
+     * The source contract, `name@major`.
+     */
+    from: string;
+    /**
+     * The target contract, `name@major`.
+     */
+    to: string;
+    owner?: Owner;
+    description?: Description;
+    /**
+     * Where the payload sits inside an envelope before mapping, e.g. `d` for an OData V2 entity.
+     */
+    unwrap?: string;
+    /**
+     * How each target field is made. Target fields without a rule stay absent.
+     *
+     * @minItems 1
+     */
+    rules: [Rule, ...Rule[]];
+    /**
+     * Lookup tables by name: each maps a source code to a target value (plant → warehouse, unit → UN/ECE code).
+     */
+    lookups?: {
+      [k: string]:
+        | {
+            [k: string]: string | number | boolean | undefined;
+          }
+        | undefined;
+    };
+    /**
+     * Examples `interlace test` runs: the input, and the output the mapping must produce.
+     */
+    tests?: {
+      /**
+       * What this case shows.
+       */
+      name: string;
+      input: Fixture;
+      expected: Fixture;
+    }[];
+  };
+}
+/**
+ * One target field and where its value comes from: exactly one of `from`, `value`, `expr`, `lookup` or `each`.
+ */
+export interface Rule {
+  /**
+   * The target field (relative to the enclosing `each`).
+   */
+  target: string;
+  /**
+   * Copy this source field.
+   */
+  from?: string;
+  /**
+   * A constant.
+   */
+  value?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * A CEL expression over `source` (the input) and, inside `each`, `item`.
+   */
+  expr?: string;
+  /**
+   * Translate a source field through a lookup table.
+   */
+  lookup?: {
+    /**
+     * Name of a table in `lookups`.
+     */
+    table: string;
+    /**
+     * The source field whose value is looked up.
+     */
+    from: string;
+    /**
+     * Value when the table has no entry; without it, a missing entry fails the message as a contract violation.
+     */
+    default?: {
+      [k: string]: unknown | undefined;
+    };
+  };
+  /**
+   * A source list; `rules` then map each item to one item of the target list.
+   */
+  each?: string;
+  /**
+   * Rules for each item (with `each`).
+   */
+  rules?: Rule[];
+  /**
+   * Conversions applied after the value is taken.
+   */
+  convert?: {
+    /**
+     * `0000164` → `164` (SAP document numbers).
+     */
+    trimLeadingZeros?: boolean;
+    /**
+     * Left-pad to a fixed width.
+     */
+    padStart?: {
+      /**
+       * Width to pad to.
+       */
+      length: number;
+      /**
+       * Padding character.
+       */
+      char?: string;
+    };
+    /**
+     * Parse a string as a number: `12.50`, `12,50`, or an implied-decimal integer (`1250` with implied-2 → 12.5).
+     */
+    number?: 'decimal-point' | 'decimal-comma' | 'implied-2' | 'implied-3' | 'implied-4';
+    /**
+     * Parse a date: ISO 8601, OData V2 `/Date(1500000000000)/`, EDI `20240131` or `240131`; the result is ISO 8601.
+     */
+    date?: 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
+    /**
+     * Convert a quantity between units of measure (`PC` → `EA`, `KG` → `LB`).
+     */
+    unit?: {
+      /**
+       * Source unit of measure, e.g. `PC`, `KG`.
+       */
+      from: string;
+      /**
+       * Target unit of measure, e.g. `EA`, `LB`.
+       */
+      to: string;
+    };
+    /**
+     * Change letter case.
+     */
+    case?: 'upper' | 'lower';
+    /**
+     * Remove surrounding white space.
+     */
+    trim?: boolean;
+  };
+  /**
+   * Value used when the source is missing or null.
+   */
+  default?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Apply the rule only when this CEL expression is true.
+   */
+  when?: string;
+}
+/**
+ * A payload: inline (a mapping), or a file next to the spec (`file`, JSON or raw X12 EDI) with an optional JSON pointer into it (`pointer`).
+ */
+export interface Fixture {
+  /**
+   * Path relative to this spec file.
+   */
+  file?: string;
+  /**
+   * JSON pointer into the file, e.g. `/response/jsonBody/d/results/0`.
+   */
+  pointer?: string;
+}
+
+/**
+ * A topic on the event backbone, dot-separated lower-case words (`orders.canonical`).
+ */
+export type Topic = string;
+
+/**
+ * Moves an event from a source system to targets: filter, key (ordering and idempotency), then for each target a mapping and a delivery policy (timeout, bounded retries with backoff, permanent failures, dead letter).
+ */
+export interface EventRoute {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `EventRoute`.
+   */
+  kind: 'EventRoute';
+  metadata: Metadata;
+  /**
+   * The route: source event, filter, key, ordering and targets with their delivery policies.
+   */
+  spec: {
+    owner?: Owner;
+    description?: Description;
+    /**
+     * Where events come from: a system's event, or a topic another route publishes to.
+     */
+    source: {
+      /**
+       * The System that emits the event.
+       */
+      system?: string;
+      /**
+       * The event's name at the source, e.g. `SalesOrder.Changed`.
+       */
+      event?: string;
+      /**
+       * Consume from this topic instead of a system event.
+       */
+      topic?: string;
+      /**
+       * The contract of the event payload.
+       */
+      contract: string;
+    };
+    /**
+     * CEL over `event`: only events for which it is true are routed.
+     */
+    filter?: string;
+    /**
+     * Fields of the event that identify the entity; defaults to the contract's identity. Used for idempotency and, with `ordering: per-key`, ordering.
+     *
+     * @minItems 1
+     */
+    key?: [FieldPath, ...FieldPath[]];
+    /**
+     * `per-key`: events with the same key are delivered in order; a poison message parks only its own key.
+     */
+    ordering?: 'none' | 'per-key';
+    /**
+     * Where each event goes.
+     *
+     * @minItems 1
+     */
+    targets: [
+      {
+        /**
+         * Name of this target within the route (used in metrics and dead letters).
+         */
+        name: string;
+        /**
+         * Deliver to this System.
+         */
+        system?: string;
+        /**
+         * Publish to this topic (another route may consume it).
+         */
+        topic?: string;
+        /**
+         * What to call at the system, e.g. `POST /api/v2.0/salesOrders` or `856` for an EDI partner.
+         */
+        operation?: string;
+        /**
+         * The Mapping applied before delivery; its `from` must be the source contract.
+         */
+        mapping?: string;
+        /**
+         * The contract delivered; defaults to the mapping's `to`, or the source contract when there is no mapping.
+         */
+        contract?: string;
+        delivery?: Delivery;
+      },
+      ...{
+        /**
+         * Name of this target within the route (used in metrics and dead letters).
+         */
+        name: string;
+        /**
+         * Deliver to this System.
+         */
+        system?: string;
+        /**
+         * Publish to this topic (another route may consume it).
+         */
+        topic?: string;
+        /**
+         * What to call at the system, e.g. `POST /api/v2.0/salesOrders` or `856` for an EDI partner.
+         */
+        operation?: string;
+        /**
+         * The Mapping applied before delivery; its `from` must be the source contract.
+         */
+        mapping?: string;
+        /**
+         * The contract delivered; defaults to the mapping's `to`, or the source contract when there is no mapping.
+         */
+        contract?: string;
+        delivery?: Delivery;
+      }[]
+    ];
+  };
+}
+/**
+ * How hard to try, and what to do when it fails.
+ */
+export interface Delivery {
+  /**
+   * Per-attempt timeout.
+   */
+  timeout?: string;
+  /**
+   * Retries with exponential backoff and jitter. Retries happen here only: nothing below retries again.
+   */
+  retry?: {
+    /**
+     * Attempts in all, the first included.
+     */
+    maxAttempts?: number;
+    /**
+     * Wait before the second attempt.
+     */
+    initialBackoff?: string;
+    /**
+     * Longest wait between attempts.
+     */
+    maxBackoff?: string;
+    /**
+     * Growth of the wait per attempt.
+     */
+    multiplier?: number;
+    /**
+     * Fraction of the wait randomized.
+     */
+    jitter?: number;
+  };
+  /**
+   * HTTP statuses that fail at once without retry (default: every 4xx but 408 and 429, and contract violations).
+   */
+  permanentOn?: number[];
+  /**
+   * Where failed events go, with their reason and attempt history.
+   */
+  deadLetter?: {
+    topic: Topic;
+    /**
+     * How long dead letters are kept.
+     */
+    retention?: string;
+  };
+  /**
+   * Deliveries in flight at once for this target.
+   */
+  concurrency?: number;
+}
+
+/**
+ * A business-capability API (available-to-promise, order status, shipment milestones) with a version, operations with request and response contracts, auth, rate limit, a backend, and a deprecation/sunset lifecycle. One document per major version.
+ */
+export interface Api {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `Api`.
+   */
+  kind: 'Api';
+  metadata: Metadata;
+  /**
+   * The API: version, auth, rate limit, operations and lifecycle.
+   */
+  spec: {
+    /**
+     * The API's semantic version; the major is part of its identity and of its base path.
+     */
+    version: string;
+    owner?: Owner;
+    description?: Description;
+    /**
+     * URL prefix, e.g. `/order-status/v1`.
+     */
+    basePath?: string;
+    /**
+     * Who may call it.
+     */
+    auth?: {
+      /**
+       * `api-key`: a key per client in a header. `oauth2`: a bearer JWT checked against a JWKS.
+       */
+      type: 'none' | 'api-key' | 'oauth2';
+      /**
+       * Header carrying the API key; default `X-API-Key`.
+       */
+      header?: string;
+      /**
+       * JWKS endpoint (oauth2).
+       */
+      jwksUrl?: string;
+      /**
+       * Expected `iss` (oauth2).
+       */
+      issuer?: string;
+      /**
+       * Expected `aud` (oauth2).
+       */
+      audience?: string;
+      /**
+       * Scopes every operation requires (operations may add their own).
+       */
+      scopes?: string[];
+      keysSecretRef?: SecretRef;
+    };
+    /**
+     * Per-client limit; excess requests get 429 with Retry-After.
+     */
+    rateLimit?: RateLimit;
+    /**
+     * What the API offers: one entry per HTTP operation.
+     *
+     * @minItems 1
+     */
+    operations: [
+      {
+        /**
+         * Operation id, camelCase (`getOrderStatus`).
+         */
+        id: string;
+        /**
+         * HTTP method.
+         */
+        method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+        /**
+         * Path below `basePath`, with `{param}` placeholders.
+         */
+        path: string;
+        /**
+         * One line for the catalog.
+         */
+        summary?: string;
+        /**
+         * Extra scopes this operation requires.
+         */
+        scopes?: string[];
+        /**
+         * Path, query and header parameters.
+         */
+        parameters?: {
+          /**
+           * Parameter name.
+           */
+          name: string;
+          /**
+           * Where it is sent.
+           */
+          in: 'path' | 'query' | 'header';
+          /**
+           * Path parameters are always required.
+           */
+          required?: boolean;
+          /**
+           * JSON Schema of the value (a string by default).
+           */
+          schema?: {};
+          /**
+           * What the parameter means.
+           */
+          description?: string;
+        }[];
+        /**
+         * Contract of the request body.
+         */
+        request?: string;
+        /**
+         * Whether a body must be sent.
+         */
+        requestRequired?: boolean;
+        /**
+         * The success response.
+         */
+        response: {
+          /**
+           * Success status.
+           */
+          status?: 200 | 201 | 202 | 204;
+          /**
+           * Contract of the response body.
+           */
+          contract: string;
+        };
+        /**
+         * Where the answer comes from: a call to a system (mapped), or a view kept up to date by events.
+         */
+        backend?: {
+          /**
+           * Call this System.
+           */
+          system?: string;
+          /**
+           * What to call, e.g. `GET /sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder('{orderNumber}')`.
+           */
+          operation?: string;
+          /**
+           * Mapping from the system's answer to the response contract.
+           */
+          mapping?: string;
+          /**
+           * A materialized view fed by an event route.
+           */
+          view?: {
+            /**
+             * The EventRoute whose events feed the view.
+             */
+            route: string;
+            /**
+             * Fields that key the view; matched against path parameters of the same names.
+             *
+             * @minItems 1
+             */
+            key: [FieldPath, ...FieldPath[]];
+          };
+        };
+      },
+      ...{
+        /**
+         * Operation id, camelCase (`getOrderStatus`).
+         */
+        id: string;
+        /**
+         * HTTP method.
+         */
+        method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+        /**
+         * Path below `basePath`, with `{param}` placeholders.
+         */
+        path: string;
+        /**
+         * One line for the catalog.
+         */
+        summary?: string;
+        /**
+         * Extra scopes this operation requires.
+         */
+        scopes?: string[];
+        /**
+         * Path, query and header parameters.
+         */
+        parameters?: {
+          /**
+           * Parameter name.
+           */
+          name: string;
+          /**
+           * Where it is sent.
+           */
+          in: 'path' | 'query' | 'header';
+          /**
+           * Path parameters are always required.
+           */
+          required?: boolean;
+          /**
+           * JSON Schema of the value (a string by default).
+           */
+          schema?: {};
+          /**
+           * What the parameter means.
+           */
+          description?: string;
+        }[];
+        /**
+         * Contract of the request body.
+         */
+        request?: string;
+        /**
+         * Whether a body must be sent.
+         */
+        requestRequired?: boolean;
+        /**
+         * The success response.
+         */
+        response: {
+          /**
+           * Success status.
+           */
+          status?: 200 | 201 | 202 | 204;
+          /**
+           * Contract of the response body.
+           */
+          contract: string;
+        };
+        /**
+         * Where the answer comes from: a call to a system (mapped), or a view kept up to date by events.
+         */
+        backend?: {
+          /**
+           * Call this System.
+           */
+          system?: string;
+          /**
+           * What to call, e.g. `GET /sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder('{orderNumber}')`.
+           */
+          operation?: string;
+          /**
+           * Mapping from the system's answer to the response contract.
+           */
+          mapping?: string;
+          /**
+           * A materialized view fed by an event route.
+           */
+          view?: {
+            /**
+             * The EventRoute whose events feed the view.
+             */
+            route: string;
+            /**
+             * Fields that key the view; matched against path parameters of the same names.
+             *
+             * @minItems 1
+             */
+            key: [FieldPath, ...FieldPath[]];
+          };
+        };
+      }[]
+    ];
+    deprecation?: Deprecation;
+  };
+}
+
+/**
+ * Governance: built-in rules with parameters, custom rules as CEL expressions over a spec document, their scope and severity, and waivers (rule, target, reason, approver, expiry).
+ */
+export interface Policy {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `Policy`.
+   */
+  kind: 'Policy';
+  metadata: Metadata;
+  /**
+   * The policy: rules to enforce and waivers granted.
+   */
+  spec: {
+    owner?: Owner;
+    description?: Description;
+    /**
+     * Rules to enforce. A built-in rule is named by its id; a custom rule has an `expr`.
+     */
+    rules?: {
+      /**
+       * Rule id: a built-in (docs/rules.md) or a new id for a custom rule.
+       */
+      id: string;
+      /**
+       * Overrides the rule's default severity; `off` disables it.
+       */
+      severity?: 'error' | 'warning' | 'info' | 'hint' | 'off';
+      /**
+       * Rule parameters (see the rule's documentation).
+       */
+      params?: {};
+      scope?: Scope;
+      /**
+       * Custom rule: CEL over `doc` (the spec document) that must be true.
+       */
+      expr?: string;
+      /**
+       * Custom rule: what is wrong when `expr` is false.
+       */
+      message?: string;
+      /**
+       * Custom rule: what to do about it.
+       */
+      hint?: string;
+    }[];
+    /**
+     * Accepted exceptions. An expired waiver is itself an error.
+     */
+    waivers?: ({
+      [k: string]: unknown | undefined;
+    } & {
+      /**
+       * The rule id waived.
+       */
+      rule: string;
+      /**
+       * The document waived, as `Kind/name` or `Kind/name@major`.
+       */
+      target?: string;
+      /**
+       * Waive exactly one finding by its fingerprint.
+       */
+      fingerprint?: string;
+      /**
+       * Why this exception is acceptable.
+       */
+      reason: string;
+      /**
+       * The team or person accountable for this document: a team slug (`team-order-to-cash`) or an e-mail address.
+       */
+      approver: string;
+      /**
+       * The last day the waiver applies.
+       */
+      expires: string;
+    })[];
+  };
+}
+/**
+ * Which documents a rule applies to; all of the given conditions must hold. Omitted: every document.
+ */
+export interface Scope {
+  /**
+   * Only these kinds.
+   */
+  kinds?: ('DataContract' | 'System' | 'Mapping' | 'EventRoute' | 'Api' | 'Policy')[];
+  /**
+   * Only these names (`*` wildcards allowed).
+   */
+  names?: string[];
+  /**
+   * Only documents with these labels.
+   */
+  labels?: {
+    [k: string]: string | undefined;
+  };
+}
