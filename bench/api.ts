@@ -73,12 +73,25 @@ process.stdout.write(JSON.stringify({ requests: latencies.length, rate: latencie
 agent.destroy();
 `;
 
-interface Load { requests: number; rate: number; errors: number; statuses: Record<string, number>; p50: number; p99: number }
+interface Load {
+  requests: number;
+  rate: number;
+  errors: number;
+  statuses: Record<string, number>;
+  p50: number;
+  p99: number;
+}
 
 async function load(url: string, paths: string[], headers: Record<string, string>): Promise<Load> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER_SOURCE, JSON.stringify({ url, paths, headers, connections: CONNECTIONS, seconds: SECONDS })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', LOADER_SOURCE, JSON.stringify({ url, paths, headers, connections: CONNECTIONS, seconds: SECONDS })],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   if (code !== 0) throw new Error(`the load generator exited with ${code}`);
   return JSON.parse(out) as Load;
@@ -90,7 +103,16 @@ function skuOf(i: number): string {
 
 function level(i: number): Record<string, unknown> {
   const onHand = 100 + (i % 50);
-  return { sku: skuOf(i), warehouse: WAREHOUSES[i % WAREHOUSES.length], onHand, allocated: 10, available: onHand - 10, unit: 'EA', asOf: '2026-11-26T08:15:00Z', source: { system: 'wms', reference: `INV-${i}` } };
+  return {
+    sku: skuOf(i),
+    warehouse: WAREHOUSES[i % WAREHOUSES.length],
+    onHand,
+    allocated: 10,
+    available: onHand - 10,
+    unit: 'EA',
+    asOf: '2026-11-26T08:15:00Z',
+    source: { system: 'wms', reference: `INV-${i}` },
+  };
 }
 
 export async function run(): Promise<void> {
@@ -109,15 +131,31 @@ export async function run(): Promise<void> {
     // The view: KEYS inventory positions on the route's source topic, fed before the load starts.
     await backbone.ensureTopic('inventory.levels');
     for (let i = 0; i < KEYS; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, KEYS - i) }, (_, j) => backbone.publish('inventory.levels', Buffer.from(JSON.stringify(level(i + j))), { key: `${skuOf(i + j)}|${WAREHOUSES[(i + j) % WAREHOUSES.length]}`, messageId: `inv-${i + j}` })));
+      await Promise.all(
+        Array.from({ length: Math.min(500, KEYS - i) }, (_, j) =>
+          backbone.publish('inventory.levels', Buffer.from(JSON.stringify(level(i + j))), {
+            key: `${skuOf(i + j)}|${WAREHOUSES[(i + j) % WAREHOUSES.length]}`,
+            messageId: `inv-${i + j}`,
+          }),
+        ),
+      );
     }
     const worker = await startWorker({
-      bundleDir: build.bundleDir!, units: ['api-availability-v2'], backbone, estate, stateDir: join(dir, 'state'), port: 0,
-      logger: createLogger({ level: 'error' }), env: {},
+      bundleDir: build.bundleDir!,
+      units: ['api-availability-v2'],
+      backbone,
+      estate,
+      stateDir: join(dir, 'state'),
+      port: 0,
+      logger: createLogger({ level: 'error' }),
+      env: {},
     });
     try {
       const token = identity.token({ audience: 'api://interlace/availability', scopes: ['inventory:read'], client: 'bench' });
-      const paths = Array.from({ length: KEYS }, (_, i) => `/availability/v2/products/${skuOf(i)}/availability/${WAREHOUSES[i % WAREHOUSES.length]}`);
+      const paths = Array.from(
+        { length: KEYS },
+        (_, i) => `/availability/v2/products/${skuOf(i)}/availability/${WAREHOUSES[i % WAREHOUSES.length]}`,
+      );
       // Wait for the view and the JWKS.
       const until = Date.now() + 60_000;
       for (;;) {
@@ -129,26 +167,39 @@ export async function run(): Promise<void> {
       }
       // The floor serves exactly the documents the API answers with.
       const documents = new Map<string, string>();
-      for (const path of paths) documents.set(path, await (await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).text());
+      for (const path of paths)
+        documents.set(path, await (await fetch(`${worker.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).text());
 
       const served = await load(worker.url, paths, { authorization: `Bearer ${token}`, accept: 'application/json' });
 
       const floorServer = createServer((req, res) => {
         const body = documents.get(req.url ?? '');
-        if (body === undefined) { res.writeHead(404).end(); return; }
+        if (body === undefined) {
+          res.writeHead(404).end();
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
       });
       floorServer.keepAliveTimeout = 60_000;
       await new Promise<void>((r) => floorServer.listen(0, '127.0.0.1', r));
-      const floor = await load(`http://127.0.0.1:${(floorServer.address() as AddressInfo).port}`, paths, { authorization: `Bearer ${token}`, accept: 'application/json' });
+      const floor = await load(`http://127.0.0.1:${(floorServer.address() as AddressInfo).port}`, paths, {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+      });
       floorServer.closeAllConnections();
       floorServer.close();
 
       const ok = served.statuses['200'] ?? 0;
-      console.log(`api: GET /availability/v2/products/{sku}/availability/{warehouse} — JWT (RS256) + validation + view read + response contract; ${KEYS} positions, ${CONNECTIONS} keep-alive connections from a second process, ${SECONDS} s`);
-      console.log(`  worker          ${served.rate.toFixed(0).padStart(7)} req/s   p50 ${served.p50.toFixed(2)} ms   p99 ${served.p99.toFixed(2)} ms   (${ok} × 200 of ${served.requests}, ${served.errors} errors)`);
-      console.log(`  floor (bare node:http, same JSON from memory) ${floor.rate.toFixed(0).padStart(7)} req/s   p50 ${floor.p50.toFixed(2)} ms   p99 ${floor.p99.toFixed(2)} ms`);
+      console.log(
+        `api: GET /availability/v2/products/{sku}/availability/{warehouse} — JWT (RS256) + validation + view read + response contract; ${KEYS} positions, ${CONNECTIONS} keep-alive connections from a second process, ${SECONDS} s`,
+      );
+      console.log(
+        `  worker          ${served.rate.toFixed(0).padStart(7)} req/s   p50 ${served.p50.toFixed(2)} ms   p99 ${served.p99.toFixed(2)} ms   (${ok} × 200 of ${served.requests}, ${served.errors} errors)`,
+      );
+      console.log(
+        `  floor (bare node:http, same JSON from memory) ${floor.rate.toFixed(0).padStart(7)} req/s   p50 ${floor.p50.toFixed(2)} ms   p99 ${floor.p99.toFixed(2)} ms`,
+      );
       console.log(`  ratio to the floor: ${(served.rate / floor.rate).toFixed(2)}×`);
       if (ok !== served.requests) console.log(`  WARNING: not every answer was 200: ${JSON.stringify(served.statuses)}`);
     } finally {

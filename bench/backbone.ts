@@ -17,14 +17,25 @@ const WINDOW = 1_000; // publishes in flight at once
 const MAX_IN_FLIGHT = 256;
 
 function payload(i: number): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({
-    orderNumber: `SO-${100000 + i}`, dealer: 'D-0042', warehouse: 'WH-EAST', lines: [
-      { sku: 'PUMP-200', quantity: 3, unitPrice: '412.50' }, { sku: 'SEAL-KIT-7', quantity: 12, unitPrice: '9.90' },
-    ], requestedDate: '2026-03-14', currency: 'EUR',
-  }));
+  return new TextEncoder().encode(
+    JSON.stringify({
+      orderNumber: `SO-${100000 + i}`,
+      dealer: 'D-0042',
+      warehouse: 'WH-EAST',
+      lines: [
+        { sku: 'PUMP-200', quantity: 3, unitPrice: '412.50' },
+        { sku: 'SEAL-KIT-7', quantity: 12, unitPrice: '9.90' },
+      ],
+      requestedDate: '2026-03-14',
+      currency: 'EUR',
+    }),
+  );
 }
 
-interface Rates { publish: number; consume: number }
+interface Rates {
+  publish: number;
+  consume: number;
+}
 
 function rate(n: number, ms: number): number {
   return Math.round((n / ms) * 1000);
@@ -47,10 +58,17 @@ async function measureBackbone(bb: Backbone, n: number): Promise<Rates> {
   let done = 0;
   const start = performance.now();
   const finished = new Promise<void>((resolve) => {
-    void bb.subscribe(topic, 'bench', async (d) => {
-      await d.ack();
-      if (++done === n) resolve();
-    }, { maxInFlight: MAX_IN_FLIGHT, ackWaitMs: 60_000 }).then((s) => finished.then(() => s.stop()));
+    void bb
+      .subscribe(
+        topic,
+        'bench',
+        async (d) => {
+          await d.ack();
+          if (++done === n) resolve();
+        },
+        { maxInFlight: MAX_IN_FLIGHT, ackWaitMs: 60_000 },
+      )
+      .then((s) => finished.then(() => s.stop()));
   });
   await finished;
   return { publish, consume: rate(n, performance.now() - start) };

@@ -21,7 +21,11 @@ function git(root: string, ...args: string[]): void {
 /** One CLI run in its own process: wall time, and peak RSS from GNU time (`%M`, KiB). */
 function measure(root: string, args: string[]): { ms: number; rssMb: number; code: number } {
   const started = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const ms = performance.now() - started;
   const rssKb = Number(result.stderr.trim().split('\n').pop());
   return { ms, rssMb: rssKb / 1024, code: result.status ?? 2 };
@@ -45,9 +49,12 @@ export function run(): void {
     for (let i = 0; i < changes; i++) {
       const file = join(root, 'specs', 'contracts', `entity-${i}.yaml`);
       const text = readFileSync(file, 'utf8');
-      const edited = i % 3 === 0
-        ? text.replace('      field0:\n', '      renamed0:\n')                       // breaking (closed schema)
-        : text.replace(/version: 1\.(\d)\.0/, (_m, minor: string) => `version: 1.${Number(minor) + 1}.0`).replace('    properties:\n      lines:', '    properties:\n      channel: { type: string }\n      lines:');
+      const edited =
+        i % 3 === 0
+          ? text.replace('      field0:\n', '      renamed0:\n') // breaking (closed schema)
+          : text
+              .replace(/version: 1\.(\d)\.0/, (_m, minor: string) => `version: 1.${Number(minor) + 1}.0`)
+              .replace('    properties:\n      lines:', '    properties:\n      channel: { type: string }\n      lines:');
       writeFileSync(file, edited);
     }
     renameSync(join(root, 'specs', 'routes', 'route-1.yaml'), join(root, 'specs', 'routes', 'route-one.yaml'));
@@ -64,9 +71,13 @@ export function run(): void {
     const checkRss = Math.max(...checks.map((m) => m.rssMb));
     const validateRss = Math.max(...validates.map((m) => m.rssMb));
     const code = checks[0]!.code;
-    console.log(`check: ${DOCUMENTS} documents, ${changes} changed + 1 moved, median of ${RUNS} runs (whole CLI process, start-up included), ${process.version}`);
+    console.log(
+      `check: ${DOCUMENTS} documents, ${changes} changed + 1 moved, median of ${RUNS} runs (whole CLI process, start-up included), ${process.version}`,
+    );
     console.log(`  validate alone                     ${v.toFixed(0).padStart(6)} ms  ${validateRss.toFixed(0).padStart(5)} MB`);
-    console.log(`  check --base main                  ${c.toFixed(0).padStart(6)} ms  ${checkRss.toFixed(0).padStart(5)} MB  ${(c / v).toFixed(2)}× validate   target ≤ 5000 ms, ≤ 500 MB (exit ${code})`);
+    console.log(
+      `  check --base main                  ${c.toFixed(0).padStart(6)} ms  ${checkRss.toFixed(0).padStart(5)} MB  ${(c / v).toFixed(2)}× validate   target ≤ 5000 ms, ≤ 500 MB (exit ${code})`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -14,7 +14,10 @@ import { Generator } from '../generators/generate.ts';
 const COUNT = 500;
 
 function contract(i: number): string {
-  const fields = Array.from({ length: 12 }, (_, f) => `      f${f}: { type: ${f % 3 === 0 ? 'number' : 'string'}, description: Field ${f} of entity ${i}. }`).join('\n');
+  const fields = Array.from(
+    { length: 12 },
+    (_, f) => `      f${f}: { type: ${f % 3 === 0 ? 'number' : 'string'}, description: Field ${f} of entity ${i}. }`,
+  ).join('\n');
   return `apiVersion: interlace.dev/v1alpha1
 kind: DataContract
 metadata: { name: entity-${i} }
@@ -64,7 +67,8 @@ export async function run(): Promise<void> {
     const support = readSupportSources();
     const session = new ValidationSession();
     let validation = session.run(['specs'], { cwd: root });
-    if (validation.diagnostics.some((d) => d.severity === 'error')) throw new Error(`synthetic estate does not validate: ${validation.diagnostics[0]!.message}`);
+    if (validation.diagnostics.some((d) => d.severity === 'error'))
+      throw new Error(`synthetic estate does not validate: ${validation.diagnostics[0]!.message}`);
     const generator = new Generator();
     let start = performance.now();
     const full = await generator.generate({ documents: validation.result.documents, index: validation.result.index, support });
@@ -80,7 +84,9 @@ export async function run(): Promise<void> {
 
     console.log(`generate: ${COUNT} contracts + ${COUNT} mappings → ${full.files.size} files, Node ${process.version}`);
     console.log(`  full generation (types, validators, mappings, type check)   ${(fullMs / 1000).toFixed(2)} s`);
-    console.log(`  incremental, one mapping changed (rebuilt: ${incremental.rebuilt.join(', ')})   ${(incrementalMs / 1000).toFixed(2)} s   target ≤ 1 s`);
+    console.log(
+      `  incremental, one mapping changed (rebuilt: ${incremental.rebuilt.join(', ')})   ${(incrementalMs / 1000).toFixed(2)} s   target ≤ 1 s`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

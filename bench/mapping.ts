@@ -94,11 +94,17 @@ async function rateAsync(label: string, fn: () => Promise<void>, seconds = 1.5):
 
 export async function run(): Promise<void> {
   const session = new ValidationSession().run(['specs'], { cwd: CASE });
-  const generated = await new Generator().generate({ documents: session.result.documents, index: session.result.index, support: readSupportSources(), bundles: false });
+  const generated = await new Generator().generate({
+    documents: session.result.documents,
+    index: session.result.index,
+    support: readSupportSources(),
+    bundles: false,
+  });
   const unit = generated.mappings.find((m) => m.doc.name === 'sap-order-to-order')!;
   const module = await import(`data:text/javascript;base64,${Buffer.from(testBundle(generated.files, [unit])).toString('base64')}`);
   const compiled = module[unit.compiled.functionName] as (s: unknown) => unknown;
-  const fixture = JSON.parse(readFileSync(`${CASE}specs/fixtures/A_SalesOrder_expand_to_Item.wiremock.json`, 'utf8')).response.jsonBody.d.results[0];
+  const fixture = JSON.parse(readFileSync(`${CASE}specs/fixtures/A_SalesOrder_expand_to_Item.wiremock.json`, 'utf8')).response.jsonBody.d
+    .results[0];
   const text = JSON.stringify(fixture);
   const expression = jsonata(JSONATA);
 
@@ -114,7 +120,10 @@ export async function run(): Promise<void> {
   const floor = rate('floor: parse + stringify only', () => void JSON.stringify(JSON.parse(text)));
   const compiledFull = rate('compiled mapping (interlace generate)', () => void JSON.stringify(compiled(JSON.parse(text))));
   const handFull = rate('hand-written TypeScript', () => void JSON.stringify(handWritten(JSON.parse(text))));
-  const jsonataFull = await rateAsync('JSONata (precompiled)', async () => void JSON.stringify(await expression.evaluate(JSON.parse(text))));
+  const jsonataFull = await rateAsync(
+    'JSONata (precompiled)',
+    async () => void JSON.stringify(await expression.evaluate(JSON.parse(text))),
+  );
   console.log('mapping step only (input already parsed, output not serialized)');
   const compiledOnly = rate('compiled mapping (interlace generate)', () => void compiled(fixture));
   const handOnly = rate('hand-written TypeScript', () => void handWritten(fixture));
@@ -122,8 +131,12 @@ export async function run(): Promise<void> {
   const r = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
   console.log('ratios');
   console.log(`  compiled / floor (with parse+stringify)      ${r(compiledFull, floor)}`);
-  console.log(`  compiled / hand-written (with | step only)   ${r(compiledFull, handFull)} | ${r(compiledOnly, handOnly)}   target ≥ 0.70×`);
-  console.log(`  compiled / JSONata (with | step only)        ${r(compiledFull, jsonataFull)} | ${r(compiledOnly, jsonataOnly)}   target ≥ 20×`);
+  console.log(
+    `  compiled / hand-written (with | step only)   ${r(compiledFull, handFull)} | ${r(compiledOnly, handOnly)}   target ≥ 0.70×`,
+  );
+  console.log(
+    `  compiled / JSONata (with | step only)        ${r(compiledFull, jsonataFull)} | ${r(compiledOnly, jsonataOnly)}   target ≥ 20×`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

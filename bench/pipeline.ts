@@ -34,13 +34,22 @@ const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const BACKBONES = (process.env.BENCH_BACKBONES ?? 'jetstream,embedded').split(',');
 
 function order(i: number): Buffer {
-  return Buffer.from(JSON.stringify({
-    orderNumber: `DP-BENCH-${String(i).padStart(7, '0')}`, source: { system: 'legacy-erp' }, orderDate: '2026-11-20', status: 'confirmed',
-    customer: { number: '10100001', name: 'Hoffmann Landtechnik GmbH' }, currency: 'EUR',
-    shipTo: { name: 'Hoffmann Landtechnik GmbH', city: 'Heidelberg', postalCode: '69115', country: 'DE' },
-    lines: [{ lineNumber: 1, sku: 'FGME01', quantity: 5, unit: 'EA', warehouse: 'DE01' }, { lineNumber: 2, sku: 'QM001', quantity: 1, unit: 'EA', warehouse: 'DE01' }],
-    lastModifiedAt: '2026-11-20T09:14:03Z',
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      orderNumber: `DP-BENCH-${String(i).padStart(7, '0')}`,
+      source: { system: 'legacy-erp' },
+      orderDate: '2026-11-20',
+      status: 'confirmed',
+      customer: { number: '10100001', name: 'Hoffmann Landtechnik GmbH' },
+      currency: 'EUR',
+      shipTo: { name: 'Hoffmann Landtechnik GmbH', city: 'Heidelberg', postalCode: '69115', country: 'DE' },
+      lines: [
+        { lineNumber: 1, sku: 'FGME01', quantity: 5, unit: 'EA', warehouse: 'DE01' },
+        { lineNumber: 2, sku: 'QM001', quantity: 1, unit: 'EA', warehouse: 'DE01' },
+      ],
+      lastModifiedAt: '2026-11-20T09:14:03Z',
+    }),
+  );
 }
 
 /**
@@ -80,7 +89,10 @@ async function sink(onOrder: (id: string, at: number) => void): Promise<{ url: s
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    close: async () => { child.disconnect(); await new Promise((r) => child.once('exit', r)); },
+    close: async () => {
+      child.disconnect();
+      await new Promise((r) => child.once('exit', r));
+    },
   };
 }
 
@@ -89,12 +101,25 @@ const now = () => performance.timeOrigin + performance.now();
 
 async function bareFloor(backbone: Backbone, topic: string): Promise<number> {
   await backbone.ensureTopic(topic);
-  for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, j) => backbone.publish(topic, order(i + j), { messageId: `floor-${i + j}` })));
+  for (let i = 0; i < N; i += 500)
+    await Promise.all(
+      Array.from({ length: Math.min(500, N - i) }, (_, j) => backbone.publish(topic, order(i + j), { messageId: `floor-${i + j}` })),
+    );
   let acked = 0;
   let done: () => void = () => {};
-  const finished = new Promise<void>((r) => { done = r; });
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
   const start = performance.now();
-  const sub = await backbone.subscribe(topic, 'floor', async (d) => { await d.ack(); if (++acked === N) done(); }, { maxInFlight: 256 });
+  const sub = await backbone.subscribe(
+    topic,
+    'floor',
+    async (d) => {
+      await d.ack();
+      if (++acked === N) done();
+    },
+    { maxInFlight: 256 },
+  );
   await finished;
   const rate = N / ((performance.now() - start) / 1000);
   await sub.stop();
@@ -108,23 +133,48 @@ async function bareFloor(backbone: Backbone, topic: string): Promise<number> {
  */
 async function httpFloor(backbone: Backbone, topic: string): Promise<number> {
   await backbone.ensureTopic(topic);
-  for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, j) => backbone.publish(topic, order(i + j), { messageId: `floor-http-${i + j}` })));
+  for (let i = 0; i < N; i += 500)
+    await Promise.all(
+      Array.from({ length: Math.min(500, N - i) }, (_, j) => backbone.publish(topic, order(i + j), { messageId: `floor-http-${i + j}` })),
+    );
   const target = await sink(() => {});
   const url = new URL(target.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const post = (body: Uint8Array) => new Promise<void>((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/v1/outbound-orders', agent, headers: { 'content-type': 'application/json', 'content-length': body.byteLength } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+  const post = (body: Uint8Array) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/v1/outbound-orders',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.byteLength },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   let acked = 0;
   let done: () => void = () => {};
-  const finished = new Promise<void>((r) => { done = r; });
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
   const start = performance.now();
-  const sub = await backbone.subscribe(topic, 'floor-http', async (d) => { await post(d.payload); await d.ack(); if (++acked === N) done(); }, { maxInFlight: 256 });
+  const sub = await backbone.subscribe(
+    topic,
+    'floor-http',
+    async (d) => {
+      await post(d.payload);
+      await d.ack();
+      if (++acked === N) done();
+    },
+    { maxInFlight: 256 },
+  );
   await finished;
   const rate = N / ((performance.now() - start) / 1000);
   await sub.stop();
@@ -155,7 +205,13 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
   };
 }
 
-interface Result { rate: number; floor: number; httpFloor: number; p50: number; p99: number }
+interface Result {
+  rate: number;
+  floor: number;
+  httpFloor: number;
+  p50: number;
+  p99: number;
+}
 
 async function pipeline(name: string, backbone: Backbone, dir: string): Promise<Result> {
   const builder = new UnitBuilder(['specs'], REPO, join(dir, 'generated'));
@@ -163,7 +219,10 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
   if (!build.ok) throw new Error('the example estate does not generate');
   const received = new Map<string, number>();
   let count = 0;
-  const target = await sink((id, at) => { received.set(id, at); count++; });
+  const target = await sink((id, at) => {
+    received.set(id, at);
+    count++;
+  });
   const estate = structuredClone(build.estate!);
   const wms = findSystem(estate, 'wms')!;
   // The sink is the WMS, without its protective limits (50 requests/s would be the bottleneck) or auth.
@@ -176,12 +235,25 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
   const rt = assembleRoute(route, bundle!, { estate, backbone, env: {}, clients: new Map() }).find((t) => t.target === 'wms')!;
   rt.policy.concurrency = 256;
   const store = new SqliteIdempotencyStore(join(dir, `${name}-worker.db`));
-  const deps = { backbone, store, budgets: new SystemBudgets((s) => findSystem(estate, s)?.spec.limits, DEFAULT_BREAKER), metrics, logger: createLogger({ level: 'error' }), tracer: createTracer(), owner: 'bench' };
+  const deps = {
+    backbone,
+    store,
+    budgets: new SystemBudgets((s) => findSystem(estate, s)?.spec.limits, DEFAULT_BREAKER),
+    metrics,
+    logger: createLogger({ level: 'error' }),
+    tracer: createTracer(),
+    owner: 'bench',
+  };
 
   // Throughput: drain a backlog of N.
   const topic = rt.sourceTopic;
   await backbone.ensureTopic(topic);
-  for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, j) => backbone.publish(topic, order(i + j), { key: `k${i + j}`, messageId: `bench-${i + j}` })));
+  for (let i = 0; i < N; i += 500)
+    await Promise.all(
+      Array.from({ length: Math.min(500, N - i) }, (_, j) =>
+        backbone.publish(topic, order(i + j), { key: `k${i + j}`, messageId: `bench-${i + j}` }),
+      ),
+    );
   const consumer = new RouteTargetConsumer({ ...rt, ordering: 'none' }, deps);
   const profile = await startProfile();
   const start = performance.now();
@@ -209,7 +281,13 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
   await target.close();
   const floor = await bareFloor(backbone, `bench.floor.${name}`);
   const withHttp = await httpFloor(backbone, `bench.floor-http.${name}`);
-  return { rate, floor, httpFloor: withHttp, p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
+  return {
+    rate,
+    floor,
+    httpFloor: withHttp,
+    p50: latencies[Math.floor(latencies.length * 0.5)]!,
+    p99: latencies[Math.floor(latencies.length * 0.99)]!,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -218,19 +296,35 @@ export async function run(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-pipeline-'));
     const server = await startNatsServer(await ensureNatsServerBinary());
     const backbone = await openJetStreamBackbone({ servers: server.url, name: 'bench-pipeline' });
-    try { results.jetstream = await pipeline('jetstream', backbone, dir); } finally { await backbone.close(); await server.stop(); rmSync(dir, { recursive: true, force: true }); }
+    try {
+      results.jetstream = await pipeline('jetstream', backbone, dir);
+    } finally {
+      await backbone.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   if (BACKBONES.includes('embedded')) {
     const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-pipeline-'));
     const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
-    try { results.embedded = await pipeline('embedded', backbone, dir); } finally { await backbone.close(); rmSync(dir, { recursive: true, force: true }); }
+    try {
+      results.embedded = await pipeline('embedded', backbone, dir);
+    } finally {
+      await backbone.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   console.log(`pipeline: consume → map (order@2 → wms-pick-order@1) → HTTP 201 sink → commit → ack; ${N} messages, one worker`);
   for (const [name, r] of Object.entries(results)) {
-    console.log(`  ${name.padEnd(10)} ${r.rate.toFixed(0).padStart(6)} msg/s   floor (bare consume+ack) ${r.floor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.floor).toFixed(2)}×   floor with the HTTP call ${r.httpFloor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.httpFloor).toFixed(2)}×   at 1,000 msg/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+    console.log(
+      `  ${name.padEnd(10)} ${r.rate.toFixed(0).padStart(6)} msg/s   floor (bare consume+ack) ${r.floor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.floor).toFixed(2)}×   floor with the HTTP call ${r.httpFloor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.httpFloor).toFixed(2)}×   at 1,000 msg/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,
+    );
   }
   const js = results.jetstream;
-  if (js) console.log(`  targets (JetStream): ≥ 5,000 msg/s ${js.rate >= 5_000 ? 'met' : 'MISSED'}; ≥ 0.5× floor ${js.rate / js.floor >= 0.5 ? 'met' : 'MISSED'} (≥ 0.5× the floor with HTTP ${js.rate / js.httpFloor >= 0.5 ? 'met' : 'MISSED'}); p99 ≤ 20 ms ${js.p99 <= 20 ? 'met' : 'MISSED'}`);
+  if (js)
+    console.log(
+      `  targets (JetStream): ≥ 5,000 msg/s ${js.rate >= 5_000 ? 'met' : 'MISSED'}; ≥ 0.5× floor ${js.rate / js.floor >= 0.5 ? 'met' : 'MISSED'} (≥ 0.5× the floor with HTTP ${js.rate / js.httpFloor >= 0.5 ? 'met' : 'MISSED'}); p99 ≤ 20 ms ${js.p99 <= 20 ? 'met' : 'MISSED'}`,
+    );
 }
 
 if (import.meta.main) await run();

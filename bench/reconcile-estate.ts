@@ -13,9 +13,13 @@ export function reconcileEstateFiles(count: number, variant = 0): Record<string,
   const contracts = count - systems - mappings - routes - apis - policies;
   if (contracts < 2 * mappings) throw new Error(`${count} documents leave too few contracts for ${mappings} mappings`);
   const files: Record<string, string> = {};
-  const doc = (kind: string, name: string, spec: string) => `apiVersion: interlace.dev/v1alpha1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec:\n${spec}`;
+  const doc = (kind: string, name: string, spec: string) =>
+    `apiVersion: interlace.dev/v1alpha1\nkind: ${kind}\nmetadata: { name: ${name} }\nspec:\n${spec}`;
   for (let i = 0; i < contracts; i++) {
-    files[`specs/contracts/entity-${i}.yaml`] = doc('DataContract', `entity-${i}`, `  version: 1.0.0
+    files[`specs/contracts/entity-${i}.yaml`] = doc(
+      'DataContract',
+      `entity-${i}`,
+      `  version: 1.0.0
   owner: team-${i % 9}
   description: Entity ${i} exchanged between the ERPs, the WMS and the dealer portal.
   identity: [id]
@@ -27,21 +31,29 @@ export function reconcileEstateFiles(count: number, variant = 0): Record<string,
       id: { type: string, description: Business key. }
       quantity: { type: number }
       note: { type: string }
-`);
+`,
+    );
   }
   for (let i = 0; i < systems; i++) {
-    files[`specs/systems/system-${i}.yaml`] = doc('System', `system-${i}`, `  type: ${['erp', 'wms', 'tms', 'crm', 'commerce'][i % 5]}
+    files[`specs/systems/system-${i}.yaml`] = doc(
+      'System',
+      `system-${i}`,
+      `  type: ${['erp', 'wms', 'tms', 'crm', 'commerce'][i % 5]}
   hosting: cloud
   owner: team-${i % 9}
   endpoint: { protocol: http, url: "https://system-${i}.example.com" }
   auth: { type: basic, secretRef: { name: system-${i}-credentials } }
   limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 4, timeout: 10s }
-`);
+`,
+    );
   }
   for (let i = 0; i < mappings; i++) {
     // `variant` changes one mapping (the one-spec change whose commit-to-applied latency is measured).
     const note = i === 0 && variant > 0 ? `variant ${variant}` : 'from the ERP';
-    files[`specs/mappings/mapping-${i}.yaml`] = doc('Mapping', `mapping-${i}`, `  from: entity-${2 * i}@1
+    files[`specs/mappings/mapping-${i}.yaml`] = doc(
+      'Mapping',
+      `mapping-${i}`,
+      `  from: entity-${2 * i}@1
   to: entity-${2 * i + 1}@1
   owner: team-${i % 9}
   rules:
@@ -52,10 +64,14 @@ export function reconcileEstateFiles(count: number, variant = 0): Record<string,
     - name: copies the key
       input: { id: "A-${i}", quantity: 2 }
       expected: { id: "A-${i}", quantity: 2, note: "${note}" }
-`);
+`,
+    );
   }
   for (let i = 0; i < routes; i++) {
-    files[`specs/routes/route-${i}.yaml`] = doc('EventRoute', `route-${i}`, `  owner: team-${i % 9}
+    files[`specs/routes/route-${i}.yaml`] = doc(
+      'EventRoute',
+      `route-${i}`,
+      `  owner: team-${i % 9}
   source: { system: system-${i % systems}, event: Entity${i}.Changed, contract: entity-${2 * i}@1 }
   key: [id]
   targets:
@@ -66,11 +82,15 @@ export function reconcileEstateFiles(count: number, variant = 0): Record<string,
         timeout: 10s
         retry: { maxAttempts: 5, initialBackoff: 1s, maxBackoff: 1m }
         deadLetter: { topic: dlq.route-${i} }
-`);
+`,
+    );
   }
   for (let i = 0; i < apis; i++) {
     const m = mappings - 1 - i;
-    files[`specs/apis/api-${i}.yaml`] = doc('Api', `api-${i}`, `  version: 1.0.0
+    files[`specs/apis/api-${i}.yaml`] = doc(
+      'Api',
+      `api-${i}`,
+      `  version: 1.0.0
   owner: team-${i % 9}
   basePath: /api-${i}/v1
   auth: { type: api-key, keysSecretRef: { name: api-${i}-keys } }
@@ -84,15 +104,20 @@ export function reconcileEstateFiles(count: number, variant = 0): Record<string,
         - { name: id, in: path, required: true }
       response: { contract: entity-${2 * m + 1}@1 }
       backend: { system: system-${i % systems}, mapping: mapping-${m} }
-`);
+`,
+    );
   }
   for (let i = 0; i < policies; i++) {
-    files[`specs/policies/policy-${i}.yaml`] = doc('Policy', `policy-${i}`, `  owner: team-governance
+    files[`specs/policies/policy-${i}.yaml`] = doc(
+      'Policy',
+      `policy-${i}`,
+      `  owner: team-governance
   description: Baseline rules, part ${i}.
   rules:
     - id: owner-required
       severity: error
-`);
+`,
+    );
   }
   return files;
 }

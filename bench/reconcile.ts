@@ -47,7 +47,16 @@ export async function run(): Promise<void> {
     // kwok's node holds 110 pods; 125 units need a second node (kwok manages every node it sees).
     for (const name of ['kwok-node-1', 'kwok-node-2']) {
       const capacity = { cpu: '32', memory: '256Gi', pods: '110' };
-      await rest.create({ apiVersion: 'v1', kind: 'Node', metadata: { name, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': name, type: 'kwok' } }, status: { allocatable: capacity, capacity } } as never);
+      await rest.create({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name,
+          annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
+          labels: { 'kubernetes.io/hostname': name, type: 'kwok' },
+        },
+        status: { allocatable: capacity, capacity },
+      } as never);
     }
     await kubectl(cp.kubeconfigPath, ['apply', '--server-side', '--field-manager=helm', '-f', `${ROOT}charts/interlace/crds/`]);
     await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', 'crd', '-l', 'app.kubernetes.io/part-of=interlace']);
@@ -60,17 +69,40 @@ export async function run(): Promise<void> {
     await rest.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook', namespace }, stringData: { token } } as never);
 
     // The controller, as its own process.
-    controller = spawn(`${ROOT}node_modules/.bin/node`, [`${ROOT}bin/interlace.mjs`, 'controller', '--kubeconfig', cp.kubeconfigPath, '--metrics-addr', '127.0.0.1:0', '--webhook-addr', '127.0.0.1:0',
-      '--runtime-image', 'registry.invalid/interlace/worker:bench', '--git-cache', `${repo.root}-cache`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: CONTROLLER_NODE_OPTIONS } });
+    controller = spawn(
+      `${ROOT}node_modules/.bin/node`,
+      [
+        `${ROOT}bin/interlace.mjs`,
+        'controller',
+        '--kubeconfig',
+        cp.kubeconfigPath,
+        '--metrics-addr',
+        '127.0.0.1:0',
+        '--webhook-addr',
+        '127.0.0.1:0',
+        '--runtime-image',
+        'registry.invalid/interlace/worker:bench',
+        '--git-cache',
+        `${repo.root}-cache`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: CONTROLLER_NODE_OPTIONS } },
+    );
     let stderr = '';
-    controller.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    controller.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     controllerLog = () => `${stderr}\n(exit: ${controller?.exitCode ?? 'running'} ${controller?.signalCode ?? ''})`;
-    if (process.env.BENCH_CONTROLLER_LOG) controller.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.BENCH_CONTROLLER_LOG!, d));
+    if (process.env.BENCH_CONTROLLER_LOG)
+      controller.stderr!.on('data', (d: Buffer) => appendFileSync(process.env.BENCH_CONTROLLER_LOG!, d));
     const pid = controller.pid!;
-    const metricsUrl = await waitFor('controller metrics', async () => {
-      const line = stderr.split('\n').find((l) => l.includes('"controller started"'));
-      return line ? (JSON.parse(line) as { metrics: string; webhook: string }) : undefined;
-    }, 30_000).catch(async () => {
+    const metricsUrl = await waitFor(
+      'controller metrics',
+      async () => {
+        const line = stderr.split('\n').find((l) => l.includes('"controller started"'));
+        return line ? (JSON.parse(line) as { metrics: string; webhook: string }) : undefined;
+      },
+      30_000,
+    ).catch(async () => {
       throw new Error(`the controller did not start:\n${stderr}`);
     });
     const metric = async (name: string, labels: Record<string, string> = {}) => {
@@ -85,15 +117,42 @@ export async function run(): Promise<void> {
 
     // 1. Cold start: Estate created → all applied and every unit available.
     const started = performance.now();
-    await rest.create({ apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', metadata: { name: 'shop', namespace }, spec: { source: { url: `file://${repo.root}`, ref: { branch: 'main' }, path: 'specs', interval: '10m', webhookSecretRef: { name: 'webhook' } } } } as never);
+    await rest.create({
+      apiVersion: 'interlace.dev/v1alpha1',
+      kind: 'Estate',
+      metadata: { name: 'shop', namespace },
+      spec: {
+        source: {
+          url: `file://${repo.root}`,
+          ref: { branch: 'main' },
+          path: 'specs',
+          interval: '10m',
+          webhookSecretRef: { name: 'webhook' },
+        },
+      },
+    } as never);
     const estateRef = { apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', namespace, name: 'shop' };
-    type S = { lastAppliedRevision?: string; conditions?: { type: string; status: string; reason: string }[]; counts?: Record<string, number> };
+    type S = {
+      lastAppliedRevision?: string;
+      conditions?: { type: string; status: string; reason: string }[];
+      counts?: Record<string, number>;
+    };
     const status = async () => ((await rest.get(estateRef)).status ?? {}) as S;
-    const applied = await waitFor('the first revision applied', async () => ((await status()).lastAppliedRevision?.endsWith(commit) ? performance.now() : undefined), 600_000, 100);
-    const ready = await waitFor('every unit Ready', async () => {
-      const s = await status();
-      return s.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? { at: performance.now(), counts: s.counts } : undefined;
-    }, 600_000, 250);
+    const applied = await waitFor(
+      'the first revision applied',
+      async () => ((await status()).lastAppliedRevision?.endsWith(commit) ? performance.now() : undefined),
+      600_000,
+      100,
+    );
+    const ready = await waitFor(
+      'every unit Ready',
+      async () => {
+        const s = await status();
+        return s.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? { at: performance.now(), counts: s.counts } : undefined;
+      },
+      600_000,
+      250,
+    );
     const coldAppliedS = (applied - started) / 1000;
     const coldReadyS = (ready.at - started) / 1000;
     log(`cold start: applied in ${coldAppliedS.toFixed(1)} s, all Ready in ${coldReadyS.toFixed(1)} s (${JSON.stringify(ready.counts)})`);
@@ -103,11 +162,30 @@ export async function run(): Promise<void> {
     const writesBefore = await metric('interlace_kube_requests_total', { write: 'true' });
     const readsBefore = await metric('interlace_kube_requests_total', { write: 'false' });
     const resyncStart = performance.now();
-    await kubectl(cp.kubeconfigPath, ['-n', namespace, 'annotate', 'estate', 'shop', `interlace.dev/reconcile-requested-at=${Date.now()}`, '--overwrite']);
-    await waitFor('the resync', async () => ((await metric('interlace_reconcile_total')) > reconcilesBefore ? true : undefined), 60_000, 20);
+    await kubectl(cp.kubeconfigPath, [
+      '-n',
+      namespace,
+      'annotate',
+      'estate',
+      'shop',
+      `interlace.dev/reconcile-requested-at=${Date.now()}`,
+      '--overwrite',
+    ]);
+    await waitFor(
+      'the resync',
+      async () => ((await metric('interlace_reconcile_total')) > reconcilesBefore ? true : undefined),
+      60_000,
+      20,
+    );
     const resyncMs = performance.now() - resyncStart;
     const noopWrites = (await metric('interlace_kube_requests_total', { write: 'true' })) - writesBefore;
-    if (noopWrites > 0) log(`writes by resource so far:\n${(await (await fetch(`${metricsUrl.metrics}/metrics`)).text()).split('\n').filter((l) => l.startsWith('interlace_kube_requests_total') && l.includes('write="true"')).join('\n')}`);
+    if (noopWrites > 0)
+      log(
+        `writes by resource so far:\n${(await (await fetch(`${metricsUrl.metrics}/metrics`)).text())
+          .split('\n')
+          .filter((l) => l.startsWith('interlace_kube_requests_total') && l.includes('write="true"'))
+          .join('\n')}`,
+      );
     const noopReads = (await metric('interlace_kube_requests_total', { write: 'false' })) - readsBefore;
     log(`no-op resync: ${noopWrites} writes, ${noopReads} reads, ${resyncMs.toFixed(0)} ms`);
 
@@ -120,13 +198,29 @@ export async function run(): Promise<void> {
       const t0 = performance.now();
       const body = JSON.stringify({ ref: 'refs/heads/main', after: commit, repository: { clone_url: `file://${repo.root}` } });
       const response = await fetch(`${metricsUrl.webhook}/hook/${namespace}/shop`, {
-        method: 'POST', body,
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomBytes(8).toString('hex'), 'x-hub-signature-256': `sha256=${createHmac('sha256', token).update(body).digest('hex')}` },
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': randomBytes(8).toString('hex'),
+          'x-hub-signature-256': `sha256=${createHmac('sha256', token).update(body).digest('hex')}`,
+        },
       });
       if (response.status !== 202) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
-      const at = await waitFor('the change applied', async () => ((await status()).lastAppliedRevision?.endsWith(commit) ? performance.now() : undefined), 120_000, 20);
+      const at = await waitFor(
+        'the change applied',
+        async () => ((await status()).lastAppliedRevision?.endsWith(commit) ? performance.now() : undefined),
+        120_000,
+        20,
+      );
       latencies.push(at - t0);
-      await waitFor('Ready again', async () => ((await status()).conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined), 120_000, 100).catch(async (error) => {
+      await waitFor(
+        'Ready again',
+        async () => ((await status()).conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined),
+        120_000,
+        100,
+      ).catch(async (error) => {
         const s = await status();
         throw new Error(`${(error as Error).message}; the Estate says: ${JSON.stringify(s.conditions)}`);
       });
@@ -141,16 +235,42 @@ export async function run(): Promise<void> {
 
     const rows: [string, string, string, string][] = [
       ['', 'interlace', 'target', `Flux v2.6 (${FLUX.specs} Kustomizations)`],
-      [`cold start to all Ready (${count} specs)`, `${coldReadyS.toFixed(1)} s (applied ${coldAppliedS.toFixed(1)} s)`, '', `${FLUX.coldStartSeconds} s (2m2s)`],
+      [
+        `cold start to all Ready (${count} specs)`,
+        `${coldReadyS.toFixed(1)} s (applied ${coldAppliedS.toFixed(1)} s)`,
+        '',
+        `${FLUX.coldStartSeconds} s (2m2s)`,
+      ],
       ['no-op resync: write requests', `${noopWrites} (${noopReads} reads, ${resyncMs.toFixed(0)} ms)`, '0', 'n/a'],
-      ['commit-to-applied, one spec, webhook: p50', `${(p50 / 1000).toFixed(2)} s (max ${(latencies.at(-1)! / 1000).toFixed(2)} s, n=${latencies.length})`, `≤ ${TARGET.latencyP50Ms / 1000} s`, 'n/a'],
+      [
+        'commit-to-applied, one spec, webhook: p50',
+        `${(p50 / 1000).toFixed(2)} s (max ${(latencies.at(-1)! / 1000).toFixed(2)} s, n=${latencies.length})`,
+        `≤ ${TARGET.latencyP50Ms / 1000} s`,
+        'n/a',
+      ],
       ['controller peak RSS (main process)', `${peakMiB.toFixed(0)} MiB`, `≤ ${TARGET.peakMiB} MiB`, `${FLUX.peakMiB} MiB`],
-      ['gate worker peak RSS (validate…generate, own process)', `${gatePeakMiB.toFixed(0)} MiB (exits after 10 idle min)`, '', 'n/a (Flux runs no generator)'],
+      [
+        'gate worker peak RSS (validate…generate, own process)',
+        `${gatePeakMiB.toFixed(0)} MiB (exits after 10 idle min)`,
+        '',
+        'n/a (Flux runs no generator)',
+      ],
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    console.log(rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+    console.log(
+      rows
+        .map((r) =>
+          r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n'),
+    );
     console.log(`controller NODE_OPTIONS: ${CONTROLLER_NODE_OPTIONS || '(none)'}`);
-    console.log(`ratios: cold start ${(coldReadyS / FLUX.coldStartSeconds).toFixed(2)}× Flux's time; peak RSS ${(peakMiB / FLUX.peakMiB).toFixed(2)}× Flux's, ${(peakMiB / TARGET.peakMiB).toFixed(2)}× the target; latency p50 ${(p50 / TARGET.latencyP50Ms).toFixed(2)}× the target`);
+    console.log(
+      `ratios: cold start ${(coldReadyS / FLUX.coldStartSeconds).toFixed(2)}× Flux's time; peak RSS ${(peakMiB / FLUX.peakMiB).toFixed(2)}× Flux's, ${(peakMiB / TARGET.peakMiB).toFixed(2)}× the target; latency p50 ${(p50 / TARGET.latencyP50Ms).toFixed(2)}× the target`,
+    );
   } catch (error) {
     process.stderr.write(`controller log (last lines):\n${lastLines(controllerLog(), 40)}\n`);
     throw error;
@@ -183,8 +303,12 @@ function kubectl(kubeconfig: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${out}`))));
   });
 }

@@ -10,7 +10,8 @@ const [mode, root] = process.argv.slice(2) as [string, string];
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? listFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [join(dir, entry.name)] : []);
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : entry.name.endsWith('.yaml') ? [join(dir, entry.name)] : [],
+  );
 }
 
 if (mode === 'floor') {
@@ -37,5 +38,13 @@ if (mode === 'floor') {
   session.update([changed]);
   const watchMs = performance.now() - watchStarted;
   writeFileSync(changed, original);
-  process.stdout.write(JSON.stringify({ ms, watchMs, rssMb: process.resourceUsage().maxRSS / 1024, documents: result.documentCount, diagnostics: result.diagnostics.length }));
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      watchMs,
+      rssMb: process.resourceUsage().maxRSS / 1024,
+      documents: result.documentCount,
+      diagnostics: result.diagnostics.length,
+    }),
+  );
 }

@@ -14,10 +14,18 @@ import { writeEstate } from './estate-generator.ts';
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 5000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-interface Sample { ms: number; rssMb: number; documents: number; diagnostics?: number; watchMs?: number }
+interface Sample {
+  ms: number;
+  rssMb: number;
+  documents: number;
+  diagnostics?: number;
+  watchMs?: number;
+}
 
 function measure(mode: string, root: string): Sample {
-  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./validate-worker.ts', import.meta.url)), mode, root], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./validate-worker.ts', import.meta.url)), mode, root], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Sample;
 }
 
@@ -43,11 +51,26 @@ export function run(): void {
     const floorRss = Math.max(...floor.map((s) => s.rssMb));
     const rows = [
       ['floor (read + yaml.parse + precompiled ajv)', `${floorMs.toFixed(0)} ms`, `${floorRss.toFixed(0)} MB`, '1.00×', ''],
-      ['interlace validate (all checks, positions)', `${fullMs.toFixed(0)} ms`, `${rss.toFixed(0)} MB`, `${(fullMs / floorMs).toFixed(2)}×`, 'target ≤ 2× floor, ≤ 3000 ms, ≤ 400 MB'],
-      ['--watch re-validation, one file changed', `${watchMs.toFixed(0)} ms`, '', `${(watchMs / fullMs).toFixed(3)}× of full`, 'target ≤ 100 ms'],
+      [
+        'interlace validate (all checks, positions)',
+        `${fullMs.toFixed(0)} ms`,
+        `${rss.toFixed(0)} MB`,
+        `${(fullMs / floorMs).toFixed(2)}×`,
+        'target ≤ 2× floor, ≤ 3000 ms, ≤ 400 MB',
+      ],
+      [
+        '--watch re-validation, one file changed',
+        `${watchMs.toFixed(0)} ms`,
+        '',
+        `${(watchMs / fullMs).toFixed(3)}× of full`,
+        'target ≤ 100 ms',
+      ],
     ];
-    console.log(`validate: ${full[0]!.documents} documents, ${full[0]!.diagnostics} diagnostics, median of ${RUNS} runs, ${process.version}, ${(await_cpus())} CPUs`);
-    for (const row of rows) console.log(`  ${row[0]!.padEnd(46)} ${row[1]!.padStart(9)} ${row[2]!.padStart(8)} ${row[3]!.padStart(16)}  ${row[4]}`);
+    console.log(
+      `validate: ${full[0]!.documents} documents, ${full[0]!.diagnostics} diagnostics, median of ${RUNS} runs, ${process.version}, ${await_cpus()} CPUs`,
+    );
+    for (const row of rows)
+      console.log(`  ${row[0]!.padEnd(46)} ${row[1]!.padStart(9)} ${row[2]!.padStart(8)} ${row[3]!.padStart(16)}  ${row[4]}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

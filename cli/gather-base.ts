@@ -29,14 +29,28 @@ const TRANSITIVE = new Set(['BACKWARD_TRANSITIVE', 'FORWARD_TRANSITIVE', 'FULL_T
  * checkout), which files the change touched, and for contracts with a _TRANSITIVE compatibility mode
  * every earlier version of the same major in the base's history (at most `historyLimit` commits each).
  */
-export async function gatherBase(cwd: string, ref: string, paths: readonly string[], head: ValidationRun, session: ValidationSession, options: { maxFileBytes: number; historyLimit: number }): Promise<BaseSnapshot> {
+export async function gatherBase(
+  cwd: string,
+  ref: string,
+  paths: readonly string[],
+  head: ValidationRun,
+  session: ValidationSession,
+  options: { maxFileBytes: number; historyLimit: number },
+): Promise<BaseSnapshot> {
   const repo = await GitRepository.open(cwd);
   const commit = await repo.resolveCommit(ref);
   // A file whose blob id at the base equals the working tree's is not read or parsed again: its
   // documents (and their cached per-document checks) are reused. On a typical pull request that is
   // nearly every file.
   const headBlobIds = new Map([...head.sources].map(([path, text]) => [path, gitBlobId(text)]));
-  const revision = await readGitRevision(repo, commit, paths, cwd, options.maxFileBytes, (shown, objectId) => headBlobIds.get(shown) === objectId);
+  const revision = await readGitRevision(
+    repo,
+    commit,
+    paths,
+    cwd,
+    options.maxFileBytes,
+    (shown, objectId) => headBlobIds.get(shown) === objectId,
+  );
   const loaded = loadSources(revision.files);
   const reused = revision.unchanged.flatMap((path) => session.parsedFile(path)?.documents ?? []);
   const result = validateEstate([...reused, ...loaded.documents], session.checks);
@@ -65,13 +79,16 @@ export async function gatherBase(cwd: string, ref: string, paths: readonly strin
       for (const old of parseSpecFile({ path: entry.path, text }).documents) {
         const value = old.value as { kind?: string; metadata?: { name?: string }; spec?: { version?: string; schema?: object } };
         const version = value.spec?.version;
-        if (value.kind !== 'DataContract' || value.metadata?.name !== doc.name || typeof version !== 'string' || !value.spec?.schema) continue;
+        if (value.kind !== 'DataContract' || value.metadata?.name !== doc.name || typeof version !== 'string' || !value.spec?.schema)
+          continue;
         if (Number(version.split('.')[0]) !== doc.major || versions.has(version)) continue;
         versions.set(version, { version, schema: value.spec.schema });
       }
     }
     versions.delete(atBase.version!);
-    const earlier = [...versions.values()].filter((v) => semver.valid(v.version) && semver.lt(v.version, atBase.version!)).sort((a, b) => semver.compare(a.version, b.version));
+    const earlier = [...versions.values()]
+      .filter((v) => semver.valid(v.version) && semver.lt(v.version, atBase.version!))
+      .sort((a, b) => semver.compare(a.version, b.version));
     history.set(identity, [...earlier, { version: atBase.version!, schema: atBase.spec.schema }]);
   }
   return { ref, commit, result, problems, touchedFiles, history };

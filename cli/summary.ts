@@ -34,7 +34,9 @@ export function summarizeEstate(result: ValidationResult, color: boolean): strin
   if (apis.length > 0) {
     lines.push('', paint('bold', 'APIs'));
     const rows = apis.map((a: SpecDocument) => [
-      `${a.name}@${a.major}`, a.version ?? '', a.spec.basePath ?? '',
+      `${a.name}@${a.major}`,
+      a.version ?? '',
+      a.spec.basePath ?? '',
       (a.spec.operations as { method: string; path: string }[]).map((o) => `${o.method} ${o.path}`).join(', '),
       a.spec.deprecation?.sunset ? `sunset ${a.spec.deprecation.sunset}` : '',
     ]);
@@ -53,6 +55,11 @@ export function summarizeEstate(result: ValidationResult, color: boolean): strin
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }

@@ -15,7 +15,12 @@ import type { ValidationSession } from '../language/validation-session.ts';
  * that are new and findings that were fixed — and how long the re-validation took.
  * Runs until the process gets SIGINT/SIGTERM or `signal` aborts.
  */
-export function watchAndValidate(session: ValidationSession, options: ValidateOptions, context: CommandContext, signal?: AbortSignal): Promise<number> {
+export function watchAndValidate(
+  session: ValidationSession,
+  options: ValidateOptions,
+  context: CommandContext,
+  signal?: AbortSignal,
+): Promise<number> {
   const readOptions = { cwd: context.cwd, maxFileBytes: options.maxFileBytes };
   const first = session.run(options.paths, readOptions);
   context.stdout(render(first, options, context));
@@ -37,10 +42,18 @@ export function watchAndValidate(session: ValidationSession, options: ValidateOp
     const fixed = [...previous].filter(([key]) => !current.has(key)).map(([, d]) => d);
     previous = current;
     const lines: string[] = [];
-    for (const d of fixed) lines.push(`${paint('green', '- fixed')}  ${d.file}:${d.range.start.line}:${d.range.start.column}  ${d.message}  ${paint('dim', d.code)}`);
+    for (const d of fixed)
+      lines.push(
+        `${paint('green', '- fixed')}  ${d.file}:${d.range.start.line}:${d.range.start.column}  ${d.message}  ${paint('dim', d.code)}`,
+      );
     if (added.length > 0) lines.push(render({ ...run, diagnostics: added }, { ...options, format: options.format }, context).trimEnd());
     const errors = run.diagnostics.filter((d) => d.severity === 'error').length;
-    lines.push(paint('dim', `[${new Date().toISOString().slice(11, 19)}] ${added.length} new, ${fixed.length} fixed, ${errors} error${errors === 1 ? '' : 's'} in all — ${elapsed.toFixed(0)} ms`));
+    lines.push(
+      paint(
+        'dim',
+        `[${new Date().toISOString().slice(11, 19)}] ${added.length} new, ${fixed.length} fixed, ${errors} error${errors === 1 ? '' : 's'} in all — ${elapsed.toFixed(0)} ms`,
+      ),
+    );
     context.stdout(lines.join('\n') + '\n');
   };
   const onChange = (root: string) => (event: string, filename: string | Buffer | null) => {

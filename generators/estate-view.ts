@@ -17,10 +17,14 @@ export function contractsOf(documents: readonly SpecDocument[]): ContractEntry[]
   return documents
     .filter((doc) => doc.kind === 'DataContract' && doc.major !== undefined)
     .map((doc) => ({
-      doc, name: doc.name, major: doc.major!, version: doc.version ?? `${doc.major}.0.0`,
+      doc,
+      name: doc.name,
+      major: doc.major!,
+      version: doc.version ?? `${doc.major}.0.0`,
       description: typeof doc.spec.description === 'string' ? doc.spec.description : undefined,
       schema: (doc.spec.schema ?? {}) as Record<string, unknown>,
-      typeName: contractTypeName(doc.name, doc.major!), reference: `${doc.name}@${doc.major}`,
+      typeName: contractTypeName(doc.name, doc.major!),
+      reference: `${doc.name}@${doc.major}`,
       validatorPath: `validators/${doc.name}-v${doc.major}.ts`,
     }))
     .sort((a, b) => (a.typeName < b.typeName ? -1 : a.typeName > b.typeName ? 1 : 0));

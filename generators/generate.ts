@@ -81,15 +81,19 @@ export class Generator {
 
     // Types: one shared module; each contract's declarations are cached by its content.
     const declarations = new Map<string, string>();
-    await Promise.all(contracts.map(async (contract) => {
-      const key = sha256(stableJson([GENERATOR_VERSION, contract.name, contract.major, contract.version, contract.description, contract.schema]));
-      let cached = this.declarations.get(contract.typeName);
-      if (!cached || cached.key !== key) {
-        cached = { key, text: await contractDeclarations(contract) };
-        this.declarations.set(contract.typeName, cached);
-      }
-      declarations.set(contract.typeName, cached.text);
-    }));
+    await Promise.all(
+      contracts.map(async (contract) => {
+        const key = sha256(
+          stableJson([GENERATOR_VERSION, contract.name, contract.major, contract.version, contract.description, contract.schema]),
+        );
+        let cached = this.declarations.get(contract.typeName);
+        if (!cached || cached.key !== key) {
+          cached = { key, text: await contractDeclarations(contract) };
+          this.declarations.set(contract.typeName, cached);
+        }
+        declarations.set(contract.typeName, cached.text);
+      }),
+    );
     files.set('types.ts', typesModule(declarations));
 
     for (const contract of contracts) {
@@ -101,7 +105,15 @@ export class Generator {
         this.validators.set(contract.typeName, cached);
       }
       if (cached.error) {
-        diagnostics.push(at(contract.doc, ['spec', 'schema'], 'contract-schema-invalid', `cannot generate a validator: ${cached.error}`, 'Fix the schema; `interlace validate` shows where.'));
+        diagnostics.push(
+          at(
+            contract.doc,
+            ['spec', 'schema'],
+            'contract-schema-invalid',
+            `cannot generate a validator: ${cached.error}`,
+            'Fix the schema; `interlace validate` shows where.',
+          ),
+        );
       } else {
         files.set(contract.validatorPath, cached.text);
       }
@@ -117,7 +129,21 @@ export class Generator {
       const source = contractFor(input.index, contracts, doc.spec.from);
       const target = contractFor(input.index, contracts, doc.spec.to);
       if (!source || !target) continue;
-      const key = sha256(stableJson([GENERATOR_VERSION, doc.name, doc.spec.unwrap, doc.spec.rules, doc.spec.lookups, source.reference, source.schema, target.reference, target.schema, declarations.get(source.typeName), declarations.get(target.typeName)]));
+      const key = sha256(
+        stableJson([
+          GENERATOR_VERSION,
+          doc.name,
+          doc.spec.unwrap,
+          doc.spec.rules,
+          doc.spec.lookups,
+          source.reference,
+          source.schema,
+          target.reference,
+          target.schema,
+          declarations.get(source.typeName),
+          declarations.get(target.typeName),
+        ]),
+      );
       const path = `mappings/${doc.name}.ts`;
       const cached = this.mappingCache.get(doc.name);
       if (cached && cached.key === key) {
@@ -128,7 +154,8 @@ export class Generator {
       }
       rebuilt.push(doc.name);
       const compiled = compileMapping({
-        name: doc.name, spec: doc.spec as MappingSpec,
+        name: doc.name,
+        spec: doc.spec as MappingSpec,
         source: { reference: source.reference, typeName: source.typeName, schema: source.schema },
         target: { reference: target.reference, typeName: target.typeName, schema: target.schema },
       });
@@ -158,7 +185,12 @@ export class Generator {
       this.program.update(programFiles);
       const errors = this.program.check([...pending.map((p) => p.unit.path), ...filtersToCheck.map((f) => f.unit.module)]);
       for (const { unit, key, local } of pending) {
-        const typeDiagnostics = withoutEchoes(errors.filter((e) => e.file === unit.path).map((e) => typeErrorDiagnostic(unit, e)).filter((d): d is Diagnostic => d !== undefined));
+        const typeDiagnostics = withoutEchoes(
+          errors
+            .filter((e) => e.file === unit.path)
+            .map((e) => typeErrorDiagnostic(unit, e))
+            .filter((d): d is Diagnostic => d !== undefined),
+        );
         const all = dedupe([...local, ...typeDiagnostics]);
         this.mappingCache.set(unit.doc.name, { key, compiled: unit.compiled, diagnostics: all });
         unit.ok = !all.some((d) => d.severity === 'error');
@@ -178,7 +210,10 @@ export class Generator {
       diagnostics.push(...surfaces.diagnostics);
       const failed = new Set<string>();
       for (const unit of surfaces.units) {
-        const unitDiagnostics = [...unit.problems.map((p) => problemDiagnostic(unit.doc, p)), ...(filterChecks.find((f) => f.unit === unit)?.cached?.diagnostics ?? [])];
+        const unitDiagnostics = [
+          ...unit.problems.map((p) => problemDiagnostic(unit.doc, p)),
+          ...(filterChecks.find((f) => f.unit === unit)?.cached?.diagnostics ?? []),
+        ];
         if (unitDiagnostics.some((d) => d.severity === 'error')) failed.add(unit.id);
         diagnostics.push(...unitDiagnostics);
       }
@@ -200,8 +235,23 @@ function sortedMap(files: Map<string, string>): Map<string, string> {
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function at(doc: SpecDocument, path: PathSegment[], code: string, message: string, hint: string, options: { key?: boolean; severity?: 'error' | 'warning' } = {}): Diagnostic {
-  return { code, severity: options.severity ?? 'error', message, hint, file: doc.source.file, path, range: locate(doc.source, path, { key: options.key }) };
+function at(
+  doc: SpecDocument,
+  path: PathSegment[],
+  code: string,
+  message: string,
+  hint: string,
+  options: { key?: boolean; severity?: 'error' | 'warning' } = {},
+): Diagnostic {
+  return {
+    code,
+    severity: options.severity ?? 'error',
+    message,
+    hint,
+    file: doc.source.file,
+    path,
+    range: locate(doc.source, path, { key: options.key }),
+  };
 }
 
 function problemDiagnostic(doc: SpecDocument, problem: GenerateProblem): Diagnostic {
@@ -209,7 +259,10 @@ function problemDiagnostic(doc: SpecDocument, problem: GenerateProblem): Diagnos
 }
 
 /** A type error in a generated mapping, moved to the rule whose code caused it. */
-function typeErrorDiagnostic(unit: MappingUnit, error: { start: number; code: number; message: string; length: number; file: string }): Diagnostic | undefined {
+function typeErrorDiagnostic(
+  unit: MappingUnit,
+  error: { start: number; code: number; message: string; length: number; file: string },
+): Diagnostic | undefined {
   const span = innermostSpan(unit.compiled.spans, error.start);
   const path = span?.tag ?? ['spec', 'rules'];
   // A rule with a problem found before type checking already has a diagnostic; its type errors are echoes.
@@ -217,8 +270,14 @@ function typeErrorDiagnostic(unit: MappingUnit, error: { start: number; code: nu
   const rule = ruleAt(unit.doc.spec, path);
   const snippet = error.length > 0 && error.length < 200 ? unit.compiled.text.slice(error.start, error.start + error.length) : undefined;
   const from = rule ? ruleFrom(unit.doc.spec, rule.rulePath) : undefined;
-  const explained = explainTypeError(error, rule?.target ?? unit.doc.name, unit.target.typeName, snippet, unit.target.reference,
-    from === undefined ? undefined : `\`${from}\` is optional in ${unit.source.reference}`);
+  const explained = explainTypeError(
+    error,
+    rule?.target ?? unit.doc.name,
+    unit.target.typeName,
+    snippet,
+    unit.target.reference,
+    from === undefined ? undefined : `\`${from}\` is optional in ${unit.source.reference}`,
+  );
   return at(unit.doc, path, 'mapping-type-error', explained.message, explained.hint);
 }
 
@@ -227,10 +286,18 @@ function filterTypeDiagnostic(unit: SurfaceUnit, error: { start: number; message
   const inFilter = unit.filter !== undefined && error.start >= unit.filter.start && error.start < unit.filter.end;
   const first = error.message.split('\n')[0]!;
   const notBoolean = /^Type '(.+)' is not assignable to type 'boolean \| undefined'/.exec(first);
-  const message = notBoolean ? `the expression gives a ${notBoolean[1]!.replace(/ \| undefined$/, ' (or nothing)')}, not a boolean (true routes the event)` : first.replace(/\bv_/g, '');
-  return at(unit.doc, ['spec', 'filter'], 'route-filter-type-error',
+  const message = notBoolean
+    ? `the expression gives a ${notBoolean[1]!.replace(/ \| undefined$/, ' (or nothing)')}, not a boolean (true routes the event)`
+    : first.replace(/\bv_/g, '');
+  return at(
+    unit.doc,
+    ['spec', 'filter'],
+    'route-filter-type-error',
     inFilter ? `filter: ${message}` : `the generated route module does not type-check (a generator bug): ${message}`,
-    inFilter ? 'A filter must be a boolean over `event`; a field that may be missing needs `has(event.field) && …` before it is compared or computed with.' : 'Report it with the spec that caused it.');
+    inFilter
+      ? 'A filter must be a boolean over `event`; a field that may be missing needs `has(event.field) && …` before it is compared or computed with.'
+      : 'Report it with the spec that caused it.',
+  );
 }
 
 /** The `from` path of the rule at `rulePath` (`['spec', 'rules', 3]`), if it has one. */
@@ -249,7 +316,9 @@ function withoutEchoes(diagnostics: Diagnostic[]): Diagnostic[] {
   const plusAt = new Set(diagnostics.filter((d) => d.message.includes('`+`')).map(key));
   // In `a + b + c`, a missing `b` also fails the outer `+`: report the cause, not the knock-on error.
   const missingAt = new Set(diagnostics.filter((d) => d.message.includes('`+` on a value that may be missing')).map(key));
-  return diagnostics.filter((d) => (d.message.includes('`+`') ? !missingAt.has(key(d)) || d.message.includes('may be missing') : !plusAt.has(key(d))));
+  return diagnostics.filter((d) =>
+    d.message.includes('`+`') ? !missingAt.has(key(d)) || d.message.includes('may be missing') : !plusAt.has(key(d)),
+  );
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -79,9 +79,16 @@ export function checkEstate(input: CheckInput): CheckReport {
     const settings = policy.settings.get(rule.id)!;
     if (settings.severity === 'off' || (rule.needsBase && !base)) continue;
     rule.evaluate({
-      head, base, changes, breakingChanges, changeSizes, today: input.today, params: settings.params,
+      head,
+      base,
+      changes,
+      breakingChanges,
+      changeSizes,
+      today: input.today,
+      params: settings.params,
       inScope: (doc) => inScope(settings.scope, doc),
-      report: (doc, path, message, hint, discriminator) => findings.push({ rule: rule.id, severity: settings.severity as Severity, doc, path, message, hint, discriminator }),
+      report: (doc, path, message, hint, discriminator) =>
+        findings.push({ rule: rule.id, severity: settings.severity as Severity, doc, path, message, hint, discriminator }),
     });
   }
   for (const rule of policy.custom) {
@@ -89,18 +96,32 @@ export function checkEstate(input: CheckInput): CheckReport {
       if (!inScope(rule.scope, doc)) continue;
       const result = rule.evaluate(doc.source.value);
       if (!result.ok) {
-        findings.push({ rule: 'policy-rule-error', severity: 'error', doc: rule.source.doc, path: [...rule.source.path, 'expr'],
+        findings.push({
+          rule: 'policy-rule-error',
+          severity: 'error',
+          doc: rule.source.doc,
+          path: [...rule.source.path, 'expr'],
           message: `custom rule ${rule.id} cannot be evaluated on ${identityOf(doc)}: ${result.error}`,
-          hint: 'Guard optional fields with has(), e.g. `!has(doc.spec.auth) || doc.spec.auth.type != "none"`.', discriminator: identityOf(doc) });
+          hint: 'Guard optional fields with has(), e.g. `!has(doc.spec.auth) || doc.spec.auth.type != "none"`.',
+          discriminator: identityOf(doc),
+        });
       } else if (!result.value) {
-        findings.push({ rule: rule.id, severity: rule.severity, doc, path: ['spec'], message: `${identityOf(doc)}: ${rule.message}`, hint: rule.hint });
+        findings.push({
+          rule: rule.id,
+          severity: rule.severity,
+          doc,
+          path: ['spec'],
+          message: `${identityOf(doc)}: ${rule.message}`,
+          hint: rule.hint,
+        });
       }
     }
   }
 
   const waived = applyWaivers(findings.map(toDiagnostic), policy.waivers, input.today);
   const changedIdentities = new Set(changes.filter((c) => c.kind !== 'unchanged').map((c) => c.identity));
-  const relevant = (d: CheckDiagnostic) => input.all || !input.touchedFiles || input.touchedFiles.has(d.file) || changedIdentities.has(d.target);
+  const relevant = (d: CheckDiagnostic) =>
+    input.all || !input.touchedFiles || input.touchedFiles.has(d.file) || changedIdentities.has(d.target);
   const impacts = changes
     .filter((c) => c.kind !== 'unchanged' && ['DataContract', 'Api', 'EventRoute'].includes((c.after ?? c.before)!.kind))
     .map((c) => computeImpact(c.after ? head : base!, (c.after ?? c.before)!));

@@ -15,7 +15,11 @@ export interface ContractVersion {
  * mode, and the size of the change (which decides the version bump). `earlier` holds the versions
  * of this major found in history, oldest first; the base version is always last.
  */
-export function compareContracts(before: SpecDocument, after: SpecDocument, earlier: readonly ContractVersion[]): { breaking: BreakingChange[]; size: ChangeSize } {
+export function compareContracts(
+  before: SpecDocument,
+  after: SpecDocument,
+  earlier: readonly ContractVersion[],
+): { breaking: BreakingChange[]; size: ChangeSize } {
   const mode = (after.spec.compatibility ?? 'BACKWARD') as CompatibilityMode;
   const breaking: BreakingChange[] = [];
   const versions = earlier.length > 0 ? [...earlier] : [{ version: before.version!, schema: before.spec.schema as object }];
@@ -32,14 +36,21 @@ export function compareContracts(before: SpecDocument, after: SpecDocument, earl
   }
   if (!isDeepStrictEqual(before.spec.identity, after.spec.identity) && mode !== 'NONE') {
     breaking.push({
-      doc: after, path: ['spec', 'identity'], change: 'identity-changed', affects: 'readers',
+      doc: after,
+      path: ['spec', 'identity'],
+      change: 'identity-changed',
+      affects: 'readers',
       message: `the business key changed from [${(before.spec.identity ?? []).join(', ')}] to [${(after.spec.identity ?? []).join(', ')}]`,
       hint: 'Idempotency and per-key ordering use the identity: changing it within a major lets duplicates through or drops events. Introduce the new key in a new major.',
     });
   }
   const schemaSize = classifySchemaChange(before.spec.schema as object, after.spec.schema as object, mode);
-  const structural = ['identity', 'businessKeys', 'classification', 'compatibility', 'system'].some((key) => !isDeepStrictEqual(before.spec[key], after.spec[key]));
-  const documentary = ['description', 'owner', 'domain', 'examples', 'deprecation'].some((key) => !isDeepStrictEqual(before.spec[key], after.spec[key]));
+  const structural = ['identity', 'businessKeys', 'classification', 'compatibility', 'system'].some(
+    (key) => !isDeepStrictEqual(before.spec[key], after.spec[key]),
+  );
+  const documentary = ['description', 'owner', 'domain', 'examples', 'deprecation'].some(
+    (key) => !isDeepStrictEqual(before.spec[key], after.spec[key]),
+  );
   let size: ChangeSize = breaking.length > 0 ? 'breaking' : schemaSize === 'breaking' ? 'additive' : schemaSize;
   if (size !== 'breaking' && structural) size = 'additive';
   if (size === 'none' && documentary) size = 'docs';
@@ -48,8 +59,12 @@ export function compareContracts(before: SpecDocument, after: SpecDocument, earl
 
 function pointerSegments(pointer: string): PathSegment[] {
   if (!pointer) return [];
-  return pointer.replace(/^#/, '').split('/').slice(1).map((s) => {
-    const segment = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment;
-  });
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .slice(1)
+    .map((s) => {
+      const segment = s.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment;
+    });
 }

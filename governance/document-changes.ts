@@ -30,5 +30,9 @@ export function diffDocuments(base: readonly SpecDocument[], head: readonly Spec
 /** Same spec and labels; formatting, comments and key order do not count as a change. */
 function sameContent(a: SpecDocument, b: SpecDocument): boolean {
   const meta = (doc: SpecDocument) => (doc.source.value.metadata ?? {}) as Record<string, unknown>;
-  return isDeepStrictEqual(a.spec, b.spec) && isDeepStrictEqual(meta(a).labels, meta(b).labels) && isDeepStrictEqual(meta(a).annotations, meta(b).annotations);
+  return (
+    isDeepStrictEqual(a.spec, b.spec) &&
+    isDeepStrictEqual(meta(a).labels, meta(b).labels) &&
+    isDeepStrictEqual(meta(a).annotations, meta(b).annotations)
+  );
 }

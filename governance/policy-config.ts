@@ -60,10 +60,15 @@ export interface PolicyConfig {
  */
 export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[]): PolicyConfig {
   const builtIn = new Map(rules.map((rule) => [rule.id, rule]));
-  const settings = new Map<string, RuleSettings>(rules.map((rule) => [rule.id, {
-    severity: rule.defaultSeverity,
-    params: Object.fromEntries(Object.entries(rule.params ?? {}).map(([key, param]) => [key, param.default])),
-  }]));
+  const settings = new Map<string, RuleSettings>(
+    rules.map((rule) => [
+      rule.id,
+      {
+        severity: rule.defaultSeverity,
+        params: Object.fromEntries(Object.entries(rule.params ?? {}).map(([key, param]) => [key, param.default])),
+      },
+    ]),
+  );
   const custom: CustomRule[] = [];
   const waivers: Waiver[] = [];
   const problems: PolicyProblem[] = [];
@@ -76,7 +81,13 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
       const known = builtIn.get(entry.id);
       if (entry.expr !== undefined) {
         if (known) {
-          problems.push({ code: 'policy-rule-conflict', doc, path: [...path, 'id'], message: `custom rule id "${entry.id}" is the id of a built-in rule`, hint: 'Give the custom rule its own id.' });
+          problems.push({
+            code: 'policy-rule-conflict',
+            doc,
+            path: [...path, 'id'],
+            message: `custom rule id "${entry.id}" is the id of a built-in rule`,
+            hint: 'Give the custom rule its own id.',
+          });
           return;
         }
         if (entry.severity === 'off') return;
@@ -92,14 +103,26 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
           // The validator already reported the syntax error at its position.
           evaluate = () => ({ ok: false, error: (error as Error).message });
         }
-        custom.push({ id: entry.id, severity: entry.severity ?? 'error', scope: entry.scope, evaluate, source: { doc, path },
-          message: entry.message ?? `custom rule ${entry.id} is not satisfied: ${entry.expr}`, hint: entry.hint ?? `Make \`${entry.expr}\` true for this document, or ask the policy owner for a waiver.` });
+        custom.push({
+          id: entry.id,
+          severity: entry.severity ?? 'error',
+          scope: entry.scope,
+          evaluate,
+          source: { doc, path },
+          message: entry.message ?? `custom rule ${entry.id} is not satisfied: ${entry.expr}`,
+          hint: entry.hint ?? `Make \`${entry.expr}\` true for this document, or ask the policy owner for a waiver.`,
+        });
         return;
       }
       if (!known) {
         const suggestion = didYouMean(entry.id, builtIn.keys());
-        problems.push({ code: 'policy-unknown-rule', doc, path: [...path, 'id'], message: `no built-in rule "${entry.id}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
-          hint: suggestion ? `Write \`id: ${suggestion}\`.` : 'A custom rule needs an `expr`; built-in rules are listed in docs/rules.md.' });
+        problems.push({
+          code: 'policy-unknown-rule',
+          doc,
+          path: [...path, 'id'],
+          message: `no built-in rule "${entry.id}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+          hint: suggestion ? `Write \`id: ${suggestion}\`.` : 'A custom rule needs an `expr`; built-in rules are listed in docs/rules.md.',
+        });
         return;
       }
       const current = settings.get(entry.id)!;
@@ -111,7 +134,15 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
       });
     });
     (doc.spec.waivers ?? []).forEach((entry: Record<string, any>, i: number) => {
-      waivers.push({ rule: entry.rule, target: entry.target, fingerprint: entry.fingerprint, reason: entry.reason, approver: entry.approver, expires: entry.expires, source: { doc, path: ['spec', 'waivers', i] } });
+      waivers.push({
+        rule: entry.rule,
+        target: entry.target,
+        fingerprint: entry.fingerprint,
+        reason: entry.reason,
+        approver: entry.approver,
+        expires: entry.expires,
+        source: { doc, path: ['spec', 'waivers', i] },
+      });
     });
   }
   return { settings, custom, waivers, problems };
@@ -122,11 +153,16 @@ export function inScope(scope: Scope | undefined, doc: SpecDocument): boolean {
   if (!scope) return true;
   if (scope.kinds && !scope.kinds.includes(doc.kind)) return false;
   if (scope.names && !scope.names.some((pattern) => wildcard(pattern).test(doc.name))) return false;
-  const labels = ((doc.source.value.metadata as { labels?: Record<string, string> } | undefined)?.labels) ?? {};
+  const labels = (doc.source.value.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
   if (scope.labels && !Object.entries(scope.labels).every(([key, value]) => labels[key] === value)) return false;
   return true;
 }
 
 function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }

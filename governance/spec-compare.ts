@@ -11,7 +11,11 @@ export function contractKey(reference: string | undefined): string {
 export function withoutKeys(value: unknown, keys: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((item) => withoutKeys(item, keys));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)).map(([k, v]) => [k, withoutKeys(v, keys)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !keys.includes(key))
+        .map(([k, v]) => [k, withoutKeys(v, keys)]),
+    );
   }
   return value;
 }

@@ -9,25 +9,45 @@ import type { Waiver } from './policy-config.ts';
  * reports waivers that expired or match nothing. An expired waiver covers nothing and is itself an
  * error, so an exception cannot outlive what was approved.
  */
-export function applyWaivers(findings: readonly CheckDiagnostic[], waivers: readonly Waiver[], today: string): { diagnostics: CheckDiagnostic[]; used: { waiver: Waiver; findings: CheckDiagnostic[] }[] } {
+export function applyWaivers(
+  findings: readonly CheckDiagnostic[],
+  waivers: readonly Waiver[],
+  today: string,
+): { diagnostics: CheckDiagnostic[]; used: { waiver: Waiver; findings: CheckDiagnostic[] }[] } {
   const used = new Map<Waiver, CheckDiagnostic[]>();
   const problems: CheckDiagnostic[] = [];
   const active = waivers.filter((waiver) => {
     if (waiver.expires >= today) return true;
-    problems.push(waiverDiagnostic(waiver, 'waiver-expired', 'error', `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} expired on ${waiver.expires}`,
-      `Fix the findings it covered, or renew it with a new expiry approved by ${waiver.approver}.`));
+    problems.push(
+      waiverDiagnostic(
+        waiver,
+        'waiver-expired',
+        'error',
+        `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} expired on ${waiver.expires}`,
+        `Fix the findings it covered, or renew it with a new expiry approved by ${waiver.approver}.`,
+      ),
+    );
     return false;
   });
   const remaining = findings.filter((finding) => {
-    const waiver = active.find((w) => w.rule === finding.code && (w.fingerprint ? w.fingerprint === finding.fingerprint : matchesTarget(w.target, finding.target)));
+    const waiver = active.find(
+      (w) => w.rule === finding.code && (w.fingerprint ? w.fingerprint === finding.fingerprint : matchesTarget(w.target, finding.target)),
+    );
     if (!waiver) return true;
     used.set(waiver, [...(used.get(waiver) ?? []), finding]);
     return false;
   });
   for (const waiver of active) {
     if (!used.has(waiver)) {
-      problems.push(waiverDiagnostic(waiver, 'waiver-unused', 'warning', `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} matches no finding`,
-        'Remove it: what it excused is fixed, or its rule or target is misspelt.'));
+      problems.push(
+        waiverDiagnostic(
+          waiver,
+          'waiver-unused',
+          'warning',
+          `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} matches no finding`,
+          'Remove it: what it excused is fixed, or its rule or target is misspelt.',
+        ),
+      );
     }
   }
   return { diagnostics: [...remaining, ...problems], used: [...used].map(([waiver, covered]) => ({ waiver, findings: covered })) };
@@ -42,7 +62,14 @@ function matchesTarget(target: string | undefined, identity: string): boolean {
 function waiverDiagnostic(waiver: Waiver, code: string, severity: 'error' | 'warning', message: string, hint: string): CheckDiagnostic {
   const { doc, path } = waiver.source;
   return {
-    code, severity, message, hint, file: doc.source.file, path, range: locate(doc.source, path),
-    target: identityOf(doc), fingerprint: findingFingerprint({ rule: code, doc, path, discriminator: `${waiver.rule}:${waiver.target ?? waiver.fingerprint}` }),
+    code,
+    severity,
+    message,
+    hint,
+    file: doc.source.file,
+    path,
+    range: locate(doc.source, path),
+    target: identityOf(doc),
+    fingerprint: findingFingerprint({ rule: code, doc, path, discriminator: `${waiver.rule}:${waiver.target ?? waiver.fingerprint}` }),
   };
 }

@@ -38,7 +38,11 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 /** A JSON-lines logger: `{"ts","level","msg","estate","revision","reason",...}` per event. */
 export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
   const min = ORDER[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => { process.stdout.write(line); });
+  const write =
+    options.write ??
+    ((line: string) => {
+      process.stdout.write(line);
+    });
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < min) return;

@@ -16,12 +16,19 @@ for (const [name, text] of files) {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   if (current === text) continue;
   if (check) problems.push(`${current === undefined ? 'missing' : 'stale'}: charts/interlace/crds/${name}`);
-  else { mkdirSync(dir, { recursive: true }); writeFileSync(path, text); console.log(`wrote charts/interlace/crds/${name}`); }
+  else {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, text);
+    console.log(`wrote charts/interlace/crds/${name}`);
+  }
 }
 for (const name of present) {
   if (files.has(name)) continue;
   if (check) problems.push(`extra: charts/interlace/crds/${name}`);
-  else { rmSync(join(dir, name)); console.log(`removed charts/interlace/crds/${name}`); }
+  else {
+    rmSync(join(dir, name));
+    console.log(`removed charts/interlace/crds/${name}`);
+  }
 }
 if (problems.length > 0) {
   console.error(`${problems.join('\n')}\nRun \`node scripts/generate-crds.ts\` and commit the result.`);

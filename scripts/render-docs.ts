@@ -38,7 +38,8 @@ function typeOf(schema: Schema, root: Schema): string {
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items, root) : 'any'}`;
   if (schema.allOf?.[0]?.$ref) return typeOf(schema.allOf[0], root);
   if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
-  if (schema.type === 'object' && !schema.properties && schema.additionalProperties) return `map of ${typeof schema.additionalProperties === 'object' ? typeOf(schema.additionalProperties, root) : 'any'}`;
+  if (schema.type === 'object' && !schema.properties && schema.additionalProperties)
+    return `map of ${typeof schema.additionalProperties === 'object' ? typeOf(schema.additionalProperties, root) : 'any'}`;
   return schema.type ?? 'any';
 }
 
@@ -55,8 +56,18 @@ function rows(schema: Schema, root: Schema, prefix: string, out: string[], seen:
   for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
     const path = prefix ? `${prefix}.${name}` : name;
     out.push(`| \`${path}\` | ${typeOf(property, root)} | ${required.has(name) ? 'yes' : ''} | ${describe(property, root)} |`);
-    const inner = property.$ref ? root.$defs?.[String(property.$ref).split('/').pop()!] : property.type === 'array' && property.items?.$ref ? root.$defs?.[String(property.items.$ref).split('/').pop()!] : property.type === 'array' ? property.items : property;
-    if (inner?.properties && !['metadata', 'secretRef', 'deprecation', 'rateLimit'].includes(name) && !(property.$ref && ['metadata', 'secretRef', 'deprecation', 'rateLimit'].includes(String(property.$ref).split('/').pop()!))) {
+    const inner = property.$ref
+      ? root.$defs?.[String(property.$ref).split('/').pop()!]
+      : property.type === 'array' && property.items?.$ref
+        ? root.$defs?.[String(property.items.$ref).split('/').pop()!]
+        : property.type === 'array'
+          ? property.items
+          : property;
+    if (
+      inner?.properties &&
+      !['metadata', 'secretRef', 'deprecation', 'rateLimit'].includes(name) &&
+      !(property.$ref && ['metadata', 'secretRef', 'deprecation', 'rateLimit'].includes(String(property.$ref).split('/').pop()!))
+    ) {
       rows(inner, root, property.type === 'array' ? `${path}[]` : path, out, seen);
     }
   }
@@ -81,13 +92,25 @@ export function renderSpecReference(): string {
     rows((schema.properties as Schema).spec, schema, 'spec', out, new Set());
     lines.push(...out);
     if (kind === 'Mapping') {
-      lines.push('', 'A **rule** (`spec.rules[]`, and `rules` inside `each`):', '', '| field | type | required | meaning |', '|---|---|---|---|');
+      lines.push(
+        '',
+        'A **rule** (`spec.rules[]`, and `rules` inside `each`):',
+        '',
+        '| field | type | required | meaning |',
+        '|---|---|---|---|',
+      );
       const ruleRows: string[] = [];
       rows((schema.$defs as Schema).rule, schema, 'rule', ruleRows, new Set());
       lines.push(...ruleRows);
     }
     if (kind === 'EventRoute') {
-      lines.push('', 'A target\'s **delivery** (`spec.targets[].delivery`):', '', '| field | type | required | meaning |', '|---|---|---|---|');
+      lines.push(
+        '',
+        "A target's **delivery** (`spec.targets[].delivery`):",
+        '',
+        '| field | type | required | meaning |',
+        '|---|---|---|---|',
+      );
       const deliveryRows: string[] = [];
       rows((schema.$defs as Schema).delivery, schema, 'delivery', deliveryRows, new Set());
       lines.push(...deliveryRows);
@@ -132,11 +155,19 @@ export function renderRulesDoc(): string {
     '',
   ];
   for (const rule of BUILT_IN_RULES) {
-    lines.push(`## ${rule.id}`, '', `**${rule.title}** Default severity: ${rule.defaultSeverity}.${rule.needsBase ? ' *base*' : ''}`, '', `Why: ${rule.rationale}`, '');
+    lines.push(
+      `## ${rule.id}`,
+      '',
+      `**${rule.title}** Default severity: ${rule.defaultSeverity}.${rule.needsBase ? ' *base*' : ''}`,
+      '',
+      `Why: ${rule.rationale}`,
+      '',
+    );
     const params = Object.entries(rule.params ?? {});
     if (params.length > 0) {
       lines.push('| parameter | default | meaning |', '|---|---|---|');
-      for (const [name, param] of params) lines.push(`| \`${name}\` | \`${JSON.stringify(param.default)}\` | ${param.description.replace(/\|/g, '\\|')} |`);
+      for (const [name, param] of params)
+        lines.push(`| \`${name}\` | \`${JSON.stringify(param.default)}\` | ${param.description.replace(/\|/g, '\\|')} |`);
       lines.push('');
     }
     lines.push('Passes:', '', '```yaml', rule.example.pass, '```', '', 'Fails:', '', '```yaml', rule.example.fail, '```', '');

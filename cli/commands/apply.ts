@@ -28,11 +28,20 @@ Exit codes: 0 applied, 1 the specs were rejected, 2 the tool or the cluster fail
 
 export async function runApply(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      namespace: { type: 'string', default: 'interlace' }, estate: { type: 'string', default: 'local' }, image: { type: 'string' },
-      'no-crds': { type: 'boolean', default: false }, 'no-prune': { type: 'boolean', default: false }, 'verbose-changes': { type: 'boolean', default: false },
-      today: { type: 'string' }, kubeconfig: { type: 'string' }, 'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      namespace: { type: 'string', default: 'interlace' },
+      estate: { type: 'string', default: 'local' },
+      image: { type: 'string' },
+      'no-crds': { type: 'boolean', default: false },
+      'no-prune': { type: 'boolean', default: false },
+      'verbose-changes': { type: 'boolean', default: false },
+      today: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -40,8 +49,10 @@ export async function runApply(argv: string[], context: CommandContext): Promise
     return EXIT_CLEAN;
   }
   const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (!dnsLabel.test(values.namespace!) || values.namespace!.length > 63) throw new UsageError(`--namespace "${values.namespace}" is not a DNS-1123 label`);
-  if (!dnsLabel.test(values.estate!) || values.estate!.length > 63) throw new UsageError(`--estate "${values.estate}" is not a DNS-1123 label`);
+  if (!dnsLabel.test(values.namespace!) || values.namespace!.length > 63)
+    throw new UsageError(`--namespace "${values.namespace}" is not a DNS-1123 label`);
+  if (!dnsLabel.test(values.estate!) || values.estate!.length > 63)
+    throw new UsageError(`--estate "${values.estate}" is not a DNS-1123 label`);
   const today = values.today ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
   const paths = positionals.length > 0 ? positionals : ['specs'];
@@ -49,13 +60,28 @@ export async function runApply(argv: string[], context: CommandContext): Promise
   const read = readWorkingTree(paths, { cwd: context.cwd });
   const estate = { name: values.estate!, namespace: values.namespace! };
   const gate = await desiredState({
-    files: read.files, readDiagnostics: read.diagnostics, estate, targetNamespace: values.namespace!, revision: 'working-tree',
-    runtimeImage: values.image ?? `ghcr.io/interlace-dev/interlace:${context.version}`, today, support: readSupportSources(),
+    files: read.files,
+    readDiagnostics: read.diagnostics,
+    estate,
+    targetNamespace: values.namespace!,
+    revision: 'working-tree',
+    runtimeImage: values.image ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
+    today,
+    support: readSupportSources(),
     planOptions: { includeCrds: !values['no-crds'] },
   });
   if (!gate.accepted) {
     const sources = new Map(read.files.map((f) => [f.path, f.text]));
-    context.stdout(FORMATTERS.stylish!({ diagnostics: [...gate.diagnostics].sort(compareDiagnostics), sources, fileCount: read.files.length, documentCount: 0, color: values['no-color'] ? false : context.color, toolVersion: context.version }));
+    context.stdout(
+      FORMATTERS.stylish!({
+        diagnostics: [...gate.diagnostics].sort(compareDiagnostics),
+        sources,
+        fileCount: read.files.length,
+        documentCount: 0,
+        color: values['no-color'] ? false : context.color,
+        toolVersion: context.version,
+      }),
+    );
     context.stderr(`interlace apply: the specs were rejected by ${gate.stage}; nothing was applied.\n`);
     return EXIT_FINDINGS;
   }
@@ -63,7 +89,9 @@ export async function runApply(argv: string[], context: CommandContext): Promise
   const result = await applyRevision(rest, { estate, plan: gate.plan, previousInventory: [], prune: !values['no-prune'], now: new Date() });
   context.stdout(renderChangeSet(result.changes, { verbose: values['verbose-changes'] }));
   const c = result.counts;
-  context.stdout(`health: ${result.health}; ${c.specs} specs, ${c.units} units (${c.units - c.progressing - c.degraded} healthy, ${c.progressing} rolling out, ${c.degraded} degraded)${result.healthMessage ? `: ${result.healthMessage}` : ''}\n`);
+  context.stdout(
+    `health: ${result.health}; ${c.specs} specs, ${c.units} units (${c.units - c.progressing - c.degraded} healthy, ${c.progressing} rolling out, ${c.degraded} degraded)${result.healthMessage ? `: ${result.healthMessage}` : ''}\n`,
+  );
   context.stdout(`writes: ${rest.counter.writeCount()} of ${rest.counter.total()} requests\n`);
   return EXIT_CLEAN;
 }

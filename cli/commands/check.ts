@@ -27,11 +27,20 @@ Exit codes: 0 clean, 1 findings, 2 the tool failed (e.g. the base revision is no
 
 export async function runCheck(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      base: { type: 'string' }, all: { type: 'boolean', default: false }, format: { type: 'string', short: 'f', default: 'stylish' },
-      'fail-severity': { type: 'string', default: 'error' }, today: { type: 'string' }, 'history-limit': { type: 'string', default: '100' },
-      'max-file-size': { type: 'string' }, 'no-color': { type: 'boolean' }, color: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      base: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      format: { type: 'string', short: 'f', default: 'stylish' },
+      'fail-severity': { type: 'string', default: 'error' },
+      today: { type: 'string' },
+      'history-limit': { type: 'string', default: '100' },
+      'max-file-size': { type: 'string' },
+      'no-color': { type: 'boolean' },
+      color: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -39,11 +48,13 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
     return EXIT_CLEAN;
   }
   const format = values.format!;
-  if (format !== 'markdown' && !(format in FORMATTERS)) throw new UsageError(`unknown format "${format}"; formats: ${[...Object.keys(FORMATTERS), 'markdown'].join(', ')}`);
+  if (format !== 'markdown' && !(format in FORMATTERS))
+    throw new UsageError(`unknown format "${format}"; formats: ${[...Object.keys(FORMATTERS), 'markdown'].join(', ')}`);
   const failSeverity = values['fail-severity'] as Severity;
   if (!SEVERITIES.includes(failSeverity)) throw new UsageError(`unknown severity "${failSeverity}"; severities: ${SEVERITIES.join(', ')}`);
   const today = values.today ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))) throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
+    throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
   const historyLimit = Number(values['history-limit']);
   if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new UsageError('--history-limit must be a positive whole number');
   const paths = positionals.length > 0 ? positionals : ['specs'];
@@ -61,25 +72,49 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
       return EXIT_TOOL_FAILURE;
     }
   }
-  const report = checkEstate({ head: head.result, base: base?.result, history: base?.history, today, touchedFiles: base?.touchedFiles, all: values.all! });
+  const report = checkEstate({
+    head: head.result,
+    base: base?.result,
+    history: base?.history,
+    today,
+    touchedFiles: base?.touchedFiles,
+    all: values.all!,
+  });
 
   const touched = (d: Diagnostic) => values.all || !base || base.touchedFiles.has(d.file);
   const diagnostics: Diagnostic[] = [...head.diagnostics.filter(touched), ...report.diagnostics];
   if (base && base.problems.length > 0) {
     const first = base.problems[0]!;
-    diagnostics.push({ code: 'base-invalid', severity: 'warning', file: first.file, range: FILE_START, path: [],
+    diagnostics.push({
+      code: 'base-invalid',
+      severity: 'warning',
+      file: first.file,
+      range: FILE_START,
+      path: [],
       message: `the base revision ${values.base} (${base.commit.slice(0, 7)}) has ${base.problems.length} problem${base.problems.length === 1 ? '' : 's'} (first: ${first.message}); documents invalid there are compared as if new`,
-      hint: `Run \`git stash && interlace validate\` at ${values.base} to see them; they do not block this change.` });
+      hint: `Run \`git stash && interlace validate\` at ${values.base} to see them; they do not block this change.`,
+    });
   }
   diagnostics.sort(compareDiagnostics);
 
   if (format === 'markdown') {
     context.stdout(formatMarkdown({ report, diagnostics, base: base ? { ref: values.base!, commit: base.commit } : undefined }));
   } else {
-    const color = values['no-color'] ? false : values.color ?? context.color;
-    context.stdout(FORMATTERS[format]!({ diagnostics, sources: head.sources, fileCount: head.fileCount, documentCount: head.documentCount, color, toolVersion: context.version }));
+    const color = values['no-color'] ? false : (values.color ?? context.color);
+    context.stdout(
+      FORMATTERS[format]!({
+        diagnostics,
+        sources: head.sources,
+        fileCount: head.fileCount,
+        documentCount: head.documentCount,
+        color,
+        toolVersion: context.version,
+      }),
+    );
     if (format === 'stylish' && base) {
-      context.stdout(`compared with ${values.base} (${base.commit.slice(0, 7)}): ${report.changes.length} document(s) changed, ${report.breakingChanges.length} breaking change(s), ${report.waiversUsed.reduce((n, w) => n + w.findings.length, 0)} finding(s) waived\n`);
+      context.stdout(
+        `compared with ${values.base} (${base.commit.slice(0, 7)}): ${report.changes.length} document(s) changed, ${report.breakingChanges.length} breaking change(s), ${report.waiversUsed.reduce((n, w) => n + w.findings.length, 0)} finding(s) waived\n`,
+      );
     }
   }
   return exitCodeFor(diagnostics, failSeverity);

@@ -29,12 +29,26 @@ Stops on SIGTERM or SIGINT after the reconciles in flight; exits 1 when leadersh
 
 export async function runController(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
-    args: argv, allowPositionals: false, strict: true,
+    args: argv,
+    allowPositionals: false,
+    strict: true,
     options: {
-      kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'leader-elect': { type: 'boolean', default: false }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' },
-      'metrics-addr': { type: 'string', default: '127.0.0.1:8080' }, 'webhook-addr': { type: 'string' }, 'runtime-image': { type: 'string' },
-      'install-crds': { type: 'boolean', default: false }, workers: { type: 'string', default: '2' }, 'git-cache': { type: 'string' },
-      'log-level': { type: 'string', default: 'info' }, 'kube-api-qps': { type: 'string', default: '50' }, 'kube-api-burst': { type: 'string', default: '100' }, 'identity': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'leader-elect': { type: 'boolean', default: false },
+      'lease-namespace': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'metrics-addr': { type: 'string', default: '127.0.0.1:8080' },
+      'webhook-addr': { type: 'string' },
+      'runtime-image': { type: 'string' },
+      'install-crds': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '2' },
+      'git-cache': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'kube-api-qps': { type: 'string', default: '50' },
+      'kube-api-burst': { type: 'string', default: '100' },
+      identity: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -44,14 +58,17 @@ export async function runController(argv: string[], context: CommandContext): Pr
   const level = values['log-level'] as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level "${level}": use debug, info, warn or error`);
   const workers = Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers "${values.workers}" is not a number from 1 to 64`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new UsageError(`--workers "${values.workers}" is not a number from 1 to 64`);
   const qps = Number(values['kube-api-qps']);
   const burst = Number(values['kube-api-burst']);
   if (!(qps > 0) || !(burst >= 1)) throw new UsageError('--kube-api-qps and --kube-api-burst must be positive numbers');
   const log = createLogger({ level, write: (line) => context.stderr(line) });
   let lost = false;
   let stop: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => { stop = resolve; });
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
@@ -68,10 +85,18 @@ export async function runController(argv: string[], context: CommandContext): Pr
     kubeApiBurst: burst,
     ...(values['git-cache'] ? { gitCacheDir: values['git-cache'] } : {}),
     log,
-    onLostLeadership: () => { lost = true; stop(); },
+    onLostLeadership: () => {
+      lost = true;
+      stop();
+    },
   });
   await controller.start();
-  log.info('controller started', { metrics: controller.metricsAddress, webhook: controller.webhookAddress || undefined, leaderElect: values['leader-elect'], namespace: values.namespace ?? '(all)' });
+  log.info('controller started', {
+    metrics: controller.metricsAddress,
+    webhook: controller.webhookAddress || undefined,
+    leaderElect: values['leader-elect'],
+    namespace: values.namespace ?? '(all)',
+  });
   const onSignal = () => stop();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { acknowledgeDeadLetters, listDeadLetters, parseDeadLetterId, replayDeadLetter, showDeadLetter } from '../../runtime/run/dead-letters.ts';
+import {
+  acknowledgeDeadLetters,
+  listDeadLetters,
+  parseDeadLetterId,
+  replayDeadLetter,
+  showDeadLetter,
+} from '../../runtime/run/dead-letters.ts';
 import type { StoredDeadLetter } from '../../runtime/run/dead-letters.ts';
 import { openRunBackbone } from '../../runtime/run/open-backbone.ts';
 import { loadWorkerEstate } from '../../runtime/worker/load-estate.ts';
@@ -26,14 +32,26 @@ The replay is published on replay.<route>.<target>; a running \`interlace run\` 
 Exit codes: 0 done (list: no dead letters waiting), 1 dead letters are waiting (list) or an id is unknown, 2 the tool failed.`;
 
 function line(l: StoredDeadLetter): string {
-  const keys = Object.entries(l.letter.businessKeys ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const keys = Object.entries(l.letter.businessKeys ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return `${l.id.padEnd(58)} ${l.replayed ? 'replayed' : 'waiting '} ${l.letter.kind.padEnd(9)} ${String(l.letter.attempts.length).padStart(2)} attempt(s)  ${l.letter.reason.slice(0, 90)}${keys ? `  [${keys}]` : ''}`;
 }
 
 export async function runDlq(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { route: { type: 'string' }, nats: { type: 'string' }, 'run-dir': { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' }, specs: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      route: { type: 'string' },
+      nats: { type: 'string' },
+      'run-dir': { type: 'string' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+      specs: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [action, id] = positionals;
   if (values.help || !action) {
@@ -53,9 +71,27 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
   try {
     if (action === 'list') {
       const letters = await listDeadLetters(backbone, estate, values.route);
-      if (values.json) context.stdout(`${JSON.stringify(letters.map((l) => ({ id: l.id, replayed: l.replayed, kind: l.letter.kind, reason: l.letter.reason, attempts: l.letter.attempts.length, businessKeys: l.letter.businessKeys, deadLetteredAt: l.letter.deadLetteredAt })), null, 2)}\n`);
+      if (values.json)
+        context.stdout(
+          `${JSON.stringify(
+            letters.map((l) => ({
+              id: l.id,
+              replayed: l.replayed,
+              kind: l.letter.kind,
+              reason: l.letter.reason,
+              attempts: l.letter.attempts.length,
+              businessKeys: l.letter.businessKeys,
+              deadLetteredAt: l.letter.deadLetteredAt,
+            })),
+            null,
+            2,
+          )}\n`,
+        );
       else if (letters.length === 0) context.stdout('no dead letters\n');
-      else context.stdout(`${letters.map(line).join('\n')}\n${letters.filter((l) => !l.replayed).length} waiting, ${letters.filter((l) => l.replayed).length} replayed\n`);
+      else
+        context.stdout(
+          `${letters.map(line).join('\n')}\n${letters.filter((l) => !l.replayed).length} waiting, ${letters.filter((l) => l.replayed).length} replayed\n`,
+        );
       return letters.some((l) => !l.replayed) ? EXIT_FINDINGS : EXIT_CLEAN;
     }
     if (action === 'show') {
@@ -68,12 +104,27 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
         context.stdout(`${JSON.stringify({ id: letter.id, replayed: letter.replayed, ...letter.letter }, null, 2)}\n`);
       } else {
         const l = letter.letter;
-        context.stdout(`${letter.id}  (${letter.replayed ? 'replayed' : 'waiting'})\n  route ${l.route} → target ${l.target}${l.system ? ` (System ${l.system})` : ''}\n  ${l.kind}: ${l.reason}\n  dead-lettered at ${l.deadLetteredAt}; message #${l.message.sequence} of ${l.message.topic}, key ${l.orderingKey ?? l.message.key ?? '-'}, id ${l.message.messageId ?? '-'}\n  business keys: ${Object.entries(l.businessKeys).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}\n  attempts:\n${l.attempts.map((a, i) => `    ${i + 1}. ${a.at}  ${a.reason}${a.status ? ` (HTTP ${a.status})` : ''}  ${a.error.slice(0, 160)}`).join('\n') || '    (none: failed before the first attempt)'}\n  payload:\n${JSON.stringify(l.message.payload ?? l.message.payloadBase64, null, 2).split('\n').map((x) => `    ${x}`).join('\n')}\n`);
+        context.stdout(
+          `${letter.id}  (${letter.replayed ? 'replayed' : 'waiting'})\n  route ${l.route} → target ${l.target}${l.system ? ` (System ${l.system})` : ''}\n  ${l.kind}: ${l.reason}\n  dead-lettered at ${l.deadLetteredAt}; message #${l.message.sequence} of ${l.message.topic}, key ${l.orderingKey ?? l.message.key ?? '-'}, id ${l.message.messageId ?? '-'}\n  business keys: ${
+            Object.entries(l.businessKeys)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || '-'
+          }\n  attempts:\n${l.attempts.map((a, i) => `    ${i + 1}. ${a.at}  ${a.reason}${a.status ? ` (HTTP ${a.status})` : ''}  ${a.error.slice(0, 160)}`).join('\n') || '    (none: failed before the first attempt)'}\n  payload:\n${JSON.stringify(
+            l.message.payload ?? l.message.payloadBase64,
+            null,
+            2,
+          )
+            .split('\n')
+            .map((x) => `    ${x}`)
+            .join('\n')}\n`,
+        );
       }
       return EXIT_CLEAN;
     }
     // replay
-    const targets = values.all ? (await listDeadLetters(backbone, estate, values.route)).filter((l) => !l.replayed) : [await showDeadLetter(backbone, estate, id!)];
+    const targets = values.all
+      ? (await listDeadLetters(backbone, estate, values.route)).filter((l) => !l.replayed)
+      : [await showDeadLetter(backbone, estate, id!)];
     if (targets.some((t) => t === undefined)) {
       context.stderr(`interlace dlq: no dead letter ${id}\n`);
       return EXIT_FINDINGS;

@@ -28,10 +28,15 @@ export const INDEX_FILE = 'generated.json';
 
 export async function runGenerate(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      out: { type: 'string', short: 'o' }, check: { type: 'boolean', default: false },
-      format: { type: 'string', short: 'f', default: 'stylish' }, 'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      out: { type: 'string', short: 'o' },
+      check: { type: 'boolean', default: false },
+      format: { type: 'string', short: 'f', default: 'stylish' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -48,14 +53,27 @@ export async function runGenerate(argv: string[], context: CommandContext): Prom
 
   const run = new ValidationSession().run(paths, { cwd: context.cwd });
   const print = (diagnostics: readonly Diagnostic[]) =>
-    context.stdout(formatter({ diagnostics, sources: run.sources, fileCount: run.fileCount, documentCount: run.documentCount, color, toolVersion: context.version }));
+    context.stdout(
+      formatter({
+        diagnostics,
+        sources: run.sources,
+        fileCount: run.fileCount,
+        documentCount: run.documentCount,
+        color,
+        toolVersion: context.version,
+      }),
+    );
   const validationErrors = run.diagnostics.filter((d) => d.severity === 'error');
   if (validationErrors.length > 0) {
     print(run.diagnostics);
     context.stderr('interlace generate: the specs do not validate; nothing was generated.\n');
     return EXIT_FINDINGS;
   }
-  const result = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+  const result = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     print([...run.diagnostics, ...result.diagnostics]);
@@ -63,13 +81,24 @@ export async function runGenerate(argv: string[], context: CommandContext): Prom
     return EXIT_FINDINGS;
   }
   const files = new Map(result.files);
-  files.set(INDEX_FILE, `${JSON.stringify({ generator: 'interlace', files: Object.fromEntries([...result.files].map(([p, t]) => [p, sha256(t)])) }, null, 2)}\n`);
+  files.set(
+    INDEX_FILE,
+    `${JSON.stringify({ generator: 'interlace', files: Object.fromEntries([...result.files].map(([p, t]) => [p, sha256(t)])) }, null, 2)}\n`,
+  );
   const previous = readIndex(outDir);
 
   if (values.check) {
     const stale: Diagnostic[] = [];
-    const report = (path: string, message: string) => stale.push({ code: 'generated-stale', severity: 'error', file: join(outArg, path), range: FILE_START, path: [], message,
-      hint: `Run \`interlace generate ${paths.join(' ')} --out ${values.out}\` and commit the result.` });
+    const report = (path: string, message: string) =>
+      stale.push({
+        code: 'generated-stale',
+        severity: 'error',
+        file: join(outArg, path),
+        range: FILE_START,
+        path: [],
+        message,
+        hint: `Run \`interlace generate ${paths.join(' ')} --out ${values.out}\` and commit the result.`,
+      });
     for (const [path, text] of files) {
       const current = readText(join(outDir, path));
       if (current === undefined) report(path, 'missing: the specs generate this file');
@@ -95,7 +124,9 @@ export async function runGenerate(argv: string[], context: CommandContext): Prom
     removed++;
   }
   print([...run.diagnostics, ...result.diagnostics]);
-  context.stdout(`generated ${files.size} files in ${values.out}: ${written} written, ${files.size - written} unchanged${removed > 0 ? `, ${removed} removed` : ''}\n`);
+  context.stdout(
+    `generated ${files.size} files in ${values.out}: ${written} written, ${files.size - written} unchanged${removed > 0 ? `, ${removed} removed` : ''}\n`,
+  );
   return EXIT_CLEAN;
 }
 

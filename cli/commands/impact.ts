@@ -12,7 +12,12 @@ Lists what depends on a contract, API or route — mappings, routes, APIs, syste
 notify. A bare \`name@major\` means a DataContract.`;
 
 export async function runImpact(argv: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     context.stdout(IMPACT_HELP + '\n');
     return EXIT_CLEAN;
@@ -24,7 +29,10 @@ export async function runImpact(argv: string[], context: CommandContext): Promis
   const reference = slash === -1 ? target : target.slice(slash + 1);
   if (!isKindName(kind)) throw new UsageError(`unknown kind "${kind}"`);
   const run = new ValidationSession().run(paths.length > 0 ? paths : ['specs'], { cwd: context.cwd });
-  const resolved = run.result.index.resolve(kind, VERSIONED_KINDS.has(kind) && !reference.includes('@') ? `${reference}@>=0.0.0` : reference);
+  const resolved = run.result.index.resolve(
+    kind,
+    VERSIONED_KINDS.has(kind) && !reference.includes('@') ? `${reference}@>=0.0.0` : reference,
+  );
   if (!resolved.ok) {
     context.stderr(`interlace: ${resolved.message}\n  hint: ${resolved.hint}\n`);
     return EXIT_FINDINGS;

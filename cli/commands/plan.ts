@@ -32,12 +32,21 @@ Exit codes: 0 planned (and, live, nothing would change), 1 rejected specs or dif
 
 export async function runPlan(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      offline: { type: 'boolean', default: false }, namespace: { type: 'string', default: 'interlace' }, estate: { type: 'string', default: 'local' },
-      image: { type: 'string' }, revision: { type: 'string', default: 'working-tree' }, 'no-crds': { type: 'boolean', default: false },
-      output: { type: 'string', short: 'o', default: 'yaml' }, today: { type: 'string' }, kubeconfig: { type: 'string' },
-      'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      offline: { type: 'boolean', default: false },
+      namespace: { type: 'string', default: 'interlace' },
+      estate: { type: 'string', default: 'local' },
+      image: { type: 'string' },
+      revision: { type: 'string', default: 'working-tree' },
+      'no-crds': { type: 'boolean', default: false },
+      output: { type: 'string', short: 'o', default: 'yaml' },
+      today: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -46,8 +55,10 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
   }
   if (values.output !== 'yaml' && values.output !== 'json') throw new UsageError(`unknown output "${values.output}"; outputs: yaml, json`);
   const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (!dnsLabel.test(values.namespace!) || values.namespace!.length > 63) throw new UsageError(`--namespace "${values.namespace}" is not a DNS-1123 label`);
-  if (!dnsLabel.test(values.estate!) || values.estate!.length > 63) throw new UsageError(`--estate "${values.estate}" is not a DNS-1123 label`);
+  if (!dnsLabel.test(values.namespace!) || values.namespace!.length > 63)
+    throw new UsageError(`--namespace "${values.namespace}" is not a DNS-1123 label`);
+  if (!dnsLabel.test(values.estate!) || values.estate!.length > 63)
+    throw new UsageError(`--estate "${values.estate}" is not a DNS-1123 label`);
   const today = values.today ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
   const paths = positionals.length > 0 ? positionals : ['specs'];
@@ -57,18 +68,41 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
   // The gate: the same order the controller uses. Validation, then governance, then generation.
   const run = new ValidationSession().run(paths, { cwd: context.cwd });
   const reject = (diagnostics: readonly Diagnostic[], what: string) => {
-    context.stdout(FORMATTERS.stylish!({ diagnostics: [...diagnostics].sort(compareDiagnostics), sources: run.sources, fileCount: run.fileCount, documentCount: run.documentCount, color, toolVersion: context.version }));
+    context.stdout(
+      FORMATTERS.stylish!({
+        diagnostics: [...diagnostics].sort(compareDiagnostics),
+        sources: run.sources,
+        fileCount: run.fileCount,
+        documentCount: run.documentCount,
+        color,
+        toolVersion: context.version,
+      }),
+    );
     context.stderr(`interlace plan: ${what}; the controller would not apply this revision.\n`);
     return EXIT_FINDINGS;
   };
   if (run.diagnostics.some((d) => d.severity === 'error')) return reject(run.diagnostics, 'the specs do not validate');
   const report = checkEstate({ head: run.result, today, all: true });
-  if (report.diagnostics.some((d) => d.severity === 'error')) return reject([...run.diagnostics, ...report.diagnostics], 'the specs fail `interlace check`');
-  const generated = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
-  if (generated.diagnostics.some((d) => d.severity === 'error')) return reject([...run.diagnostics, ...generated.diagnostics], 'the specs do not generate');
+  if (report.diagnostics.some((d) => d.severity === 'error'))
+    return reject([...run.diagnostics, ...report.diagnostics], 'the specs fail `interlace check`');
+  const generated = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
+  if (generated.diagnostics.some((d) => d.severity === 'error'))
+    return reject([...run.diagnostics, ...generated.diagnostics], 'the specs do not generate');
 
   const options: PlanOptions = { includeCrds: !values['no-crds'] };
-  const input = { estate: { name: values.estate!, namespace: values.namespace! }, targetNamespace: values.namespace!, revision: values.revision!, documents: run.result.documents, generated: generated.files, runtimeImage: image, options };
+  const input = {
+    estate: { name: values.estate!, namespace: values.namespace! },
+    targetNamespace: values.namespace!,
+    revision: values.revision!,
+    documents: run.result.documents,
+    generated: generated.files,
+    runtimeImage: image,
+    options,
+  };
   const plan = planEstate(input);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return reject(plan.diagnostics, 'the plan has problems');
 
@@ -78,7 +112,11 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
     return EXIT_CLEAN;
   }
   const { diffAgainstCluster } = await import('../../controller/plan/live/dry-run-diff.ts');
-  const result = await diffAgainstCluster({ kubeconfig: values.kubeconfig, replan: (previous) => planEstate({ ...input, options: { ...options, previous } }), estate: input.estate });
+  const result = await diffAgainstCluster({
+    kubeconfig: values.kubeconfig,
+    replan: (previous) => planEstate({ ...input, options: { ...options, previous } }),
+    estate: input.estate,
+  });
   context.stdout(result.text);
   return result.changes > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
 }

@@ -35,11 +35,21 @@ no inventory divergence), 1 the specs do not validate or the summary found a pro
 
 export async function runRun(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      nats: { type: 'string' }, orders: { type: 'string' }, forecast: { type: 'string' }, for: { type: 'string' }, report: { type: 'string' },
-      'no-simulate': { type: 'boolean' }, 'port-base': { type: 'string' }, 'real-limits': { type: 'boolean' }, 'run-dir': { type: 'string' },
-      'no-watch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      nats: { type: 'string' },
+      orders: { type: 'string' },
+      forecast: { type: 'string' },
+      for: { type: 'string' },
+      report: { type: 'string' },
+      'no-simulate': { type: 'boolean' },
+      'port-base': { type: 'string' },
+      'real-limits': { type: 'boolean' },
+      'run-dir': { type: 'string' },
+      'no-watch': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -64,24 +74,42 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   let run: EstateRun;
   try {
     run = await EstateRun.start({
-      paths, cwd: context.cwd, runDir: resolve(context.cwd, values['run-dir'] ?? '.interlace/run'), portBase,
-      ...(values.nats ? { nats: values.nats } : {}), ...(values['no-simulate'] ? { simulate: false } : {}),
-      ...(values['real-limits'] ? { limitScale: 1 } : {}), ...(bounded ? {} : { timing: DEMO_TIMING }),
+      paths,
+      cwd: context.cwd,
+      runDir: resolve(context.cwd, values['run-dir'] ?? '.interlace/run'),
+      portBase,
+      ...(values.nats ? { nats: values.nats } : {}),
+      ...(values['no-simulate'] ? { simulate: false } : {}),
+      ...(values['real-limits'] ? { limitScale: 1 } : {}),
+      ...(bounded ? {} : { timing: DEMO_TIMING }),
     });
   } catch (error) {
     if (error instanceof SpecsInvalidError) {
-      context.stderr(FORMATTERS.stylish!({ diagnostics: error.diagnostics, sources: new Map(), fileCount: 0, documentCount: 0, color: context.color, toolVersion: context.version }));
+      context.stderr(
+        FORMATTERS.stylish!({
+          diagnostics: error.diagnostics,
+          sources: new Map(),
+          fileCount: 0,
+          documentCount: 0,
+          color: context.color,
+          toolVersion: context.version,
+        }),
+      );
       context.stderr('interlace run: the specs do not validate; nothing was started.\n');
       return EXIT_FINDINGS;
     }
     // The fallback of `npm start`: say why the estate cannot run, and still show what it is.
-    context.stderr(`interlace run: the estate could not start: ${(error as Error).message}\nShowing the estate instead (interlace validate --summary):\n`);
+    context.stderr(
+      `interlace run: the estate could not start: ${(error as Error).message}\nShowing the estate instead (interlace validate --summary):\n`,
+    );
     const { runValidate } = await import('./validate.ts');
     await runValidate([...paths, '--summary'], context);
     return EXIT_TOOL_FAILURE;
   }
 
-  out(`interlace run: ${run.units.size} workers (${[...run.units.values()].reduce((n, u) => n + u.members.length, 0)} units) on ${run.backboneDescription}\n`);
+  out(
+    `interlace run: ${run.units.size} workers (${[...run.units.values()].reduce((n, u) => n + u.members.length, 0)} units) on ${run.backboneDescription}\n`,
+  );
   out(`  gateway ${run.gateway.url}  (APIs, /metrics, /_run/state)\n`);
   if (run.simulation) out(`  simulated systems: ${run.simulation.systems.map((s) => `${s.name} ${s.server?.origin ?? ''}`).join(', ')}\n`);
 
@@ -93,19 +121,31 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
     const onChange = () => {
       const changed = [...pending];
       pending.clear();
-      void run.reload(changed).then((report) => {
-        if (!report.ok) {
-          const errors = report.diagnostics.filter((d) => d.severity === 'error');
-          notice = `reload rejected: ${errors.length} error(s), the running units keep going`;
-          context.stderr(FORMATTERS.stylish!({ diagnostics: report.diagnostics, sources: new Map(), fileCount: 0, documentCount: 0, color: context.color, toolVersion: context.version }));
-        } else {
-          notice = `reloaded: ${report.restarted.length} restarted${report.restarted.length ? ` (${report.restarted.join(', ')})` : ''}, ${report.started.length} started, ${report.stopped.length} stopped, ${report.unchanged} unchanged`;
-        }
-        if (!tty) out(`${notice}\n`);
-      }, (error: unknown) => {
-        notice = `reload failed: ${(error as Error).message}`;
-        if (!tty) out(`${notice}\n`);
-      });
+      void run.reload(changed).then(
+        (report) => {
+          if (!report.ok) {
+            const errors = report.diagnostics.filter((d) => d.severity === 'error');
+            notice = `reload rejected: ${errors.length} error(s), the running units keep going`;
+            context.stderr(
+              FORMATTERS.stylish!({
+                diagnostics: report.diagnostics,
+                sources: new Map(),
+                fileCount: 0,
+                documentCount: 0,
+                color: context.color,
+                toolVersion: context.version,
+              }),
+            );
+          } else {
+            notice = `reloaded: ${report.restarted.length} restarted${report.restarted.length ? ` (${report.restarted.join(', ')})` : ''}, ${report.started.length} started, ${report.stopped.length} stopped, ${report.unchanged} unchanged`;
+          }
+          if (!tty) out(`${notice}\n`);
+        },
+        (error: unknown) => {
+          notice = `reload failed: ${(error as Error).message}`;
+          if (!tty) out(`${notice}\n`);
+        },
+      );
     };
     for (const path of paths) {
       const abs = resolve(context.cwd, path);
@@ -117,7 +157,9 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
           timer = setTimeout(onChange, 250);
         });
         watcher ??= w;
-      } catch { /* a single file or a missing path: no hot reload for it */ }
+      } catch {
+        /* a single file or a missing path: no hot reload for it */
+      }
     }
   }
 
@@ -129,14 +171,20 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   const stopDealers = run.simulation && !json ? startDealerTraffic(run.simulation, run.gateway.url) : undefined;
   let demoOrders = 0;
   // An open-ended demo makes steady traffic: a few orders a second, a forecast now and then.
-  const demo = run.simulation && !bounded ? setInterval(() => {
-    demoOrders += run.simulation!.sendOrders(3).length;
-    if (demoOrders % 60 === 0) run.simulation!.publishForecast(5);
-  }, 1_000) : undefined;
+  const demo =
+    run.simulation && !bounded
+      ? setInterval(() => {
+          demoOrders += run.simulation!.sendOrders(3).length;
+          if (demoOrders % 60 === 0) run.simulation!.publishForecast(5);
+        }, 1_000)
+      : undefined;
 
   let stopping = false;
   let interrupted = false;
-  const onSignal = () => { interrupted = true; stopping = true; };
+  const onSignal = () => {
+    interrupted = true;
+    stopping = true;
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
@@ -144,9 +192,21 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   const render = async () => {
     const stats = await run.stats.snapshot('recent');
     const ctx = {
-      title: `interlace run — ${run.backboneDescription}`, elapsedMs: Date.now() - started, ordersSent: ordersSent(), backlog: await run.backlog(),
+      title: `interlace run — ${run.backboneDescription}`,
+      elapsedMs: Date.now() - started,
+      ordersSent: ordersSent(),
+      backlog: await run.backlog(),
       ...(notice ? { notice } : {}),
-      ...(run.simulation ? { systems: Object.fromEntries(run.simulation.systems.map((s) => [s.name, { requests: s.server?.traffic.requests ?? 0, faulted: s.server?.traffic.faulted ?? 0 }])) } : {}),
+      ...(run.simulation
+        ? {
+            systems: Object.fromEntries(
+              run.simulation.systems.map((s) => [
+                s.name,
+                { requests: s.server?.traffic.requests ?? 0, faulted: s.server?.traffic.faulted ?? 0 },
+              ]),
+            ),
+          }
+        : {}),
     };
     out(tty ? renderLiveView(stats, ctx, context.color) : renderPlainLine(stats, ctx));
   };
@@ -176,7 +236,15 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   let code = EXIT_CLEAN;
   if (bounded || interrupted) {
     if (!interrupted && forMs !== undefined) settled = await run.settle({ timeoutMs: 2_000, quietMs: 500 });
-    const summary = buildSummary({ durationMs: Date.now() - started, backbone: run.backboneDescription, settled, stats: await run.stats.snapshot('whole'), ...(run.simulation ? { simulation: run.simulation } : {}), ordersSent: ordersSent(), forecastProposals: forecastSent });
+    const summary = buildSummary({
+      durationMs: Date.now() - started,
+      backbone: run.backboneDescription,
+      settled,
+      stats: await run.stats.snapshot('whole'),
+      ...(run.simulation ? { simulation: run.simulation } : {}),
+      ordersSent: ordersSent(),
+      forecastProposals: forecastSent,
+    });
     if (json) context.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else out(renderSummary(summary));
     const duplicateEffects = Object.values(summary.systems).reduce((n, s) => n + s.duplicateEffects, 0);

@@ -13,7 +13,12 @@ Publishes the JSON Schemas (2020-12) of the spec kinds, for editors and other to
 Without options, prints the schema for any kind to stdout.`;
 
 export function runSchema(argv: string[], context: CommandContext): number {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, kind: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string' }, kind: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help) {
     context.stdout(SCHEMA_HELP + '\n');
     return EXIT_CLEAN;
@@ -48,11 +53,19 @@ function bundledAnyKindSchema(): Record<string, unknown> {
   const rewrite = (node: unknown, kind: string): unknown => {
     if (Array.isArray(node)) return node.map((n) => rewrite(n, kind));
     if (node && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? `#/$defs/${kind}/$defs/${v.slice(8)}` : rewrite(v, kind)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([k, v]) => [
+          k,
+          k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? `#/$defs/${kind}/$defs/${v.slice(8)}` : rewrite(v, kind),
+        ]),
+      );
     }
     return node;
   };
   for (const kind of KIND_NAMES) defs[kind] = rewrite(defs[kind], kind);
-  const allOf = (schema.allOf as { if: unknown; then: { $ref: string } }[]).map((branch, i) => ({ ...branch, then: { $ref: `#/$defs/${KIND_NAMES[i]}` } }));
+  const allOf = (schema.allOf as { if: unknown; then: { $ref: string } }[]).map((branch, i) => ({
+    ...branch,
+    then: { $ref: `#/$defs/${KIND_NAMES[i]}` },
+  }));
   return { ...schema, allOf, $defs: defs };
 }

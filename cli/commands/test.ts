@@ -22,8 +22,15 @@ Exit codes: 0 all passed, 1 a test failed or a mapping has errors, 2 the tool fa
 
 export async function runTest(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { mapping: { type: 'string', multiple: true }, format: { type: 'string', short: 'f', default: 'text' }, 'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      mapping: { type: 'string', multiple: true },
+      format: { type: 'string', short: 'f', default: 'text' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     context.stdout(TEST_HELP + '\n');
@@ -34,12 +41,26 @@ export async function runTest(argv: string[], context: CommandContext): Promise<
   const paths = positionals.length > 0 ? positionals : ['specs'];
   const run = new ValidationSession().run(paths, { cwd: context.cwd });
   const stylish = (diagnostics: typeof run.diagnostics) =>
-    FORMATTERS.stylish!({ diagnostics, sources: run.sources, fileCount: run.fileCount, documentCount: run.documentCount, color, toolVersion: context.version });
+    FORMATTERS.stylish!({
+      diagnostics,
+      sources: run.sources,
+      fileCount: run.fileCount,
+      documentCount: run.documentCount,
+      color,
+      toolVersion: context.version,
+    });
   if (run.diagnostics.some((d) => d.severity === 'error')) {
-    context.stdout(values.format === 'json' ? `${JSON.stringify({ diagnostics: run.diagnostics, results: [] }, null, 2)}\n` : stylish(run.diagnostics));
+    context.stdout(
+      values.format === 'json' ? `${JSON.stringify({ diagnostics: run.diagnostics, results: [] }, null, 2)}\n` : stylish(run.diagnostics),
+    );
     return EXIT_FINDINGS;
   }
-  const generated = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources(), bundles: false });
+  const generated = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+    bundles: false,
+  });
   const only = values.mapping;
   const units = generated.mappings.filter((u) => !only || only.includes(u.doc.name));
   if (only) for (const name of only) if (!units.some((u) => u.doc.name === name)) throw new UsageError(`no mapping named "${name}"`);
@@ -56,7 +77,9 @@ export async function runTest(argv: string[], context: CommandContext): Promise<
   const results = runMappingTests(units, module, read);
   const mappingDiagnostics = generated.diagnostics.filter((d) => units.some((u) => u.doc.source.file === d.file));
   if (values.format === 'json') {
-    context.stdout(`${JSON.stringify({ diagnostics: mappingDiagnostics, results: results.map(({ diagnostics: _d, ...r }) => r) }, null, 2)}\n`);
+    context.stdout(
+      `${JSON.stringify({ diagnostics: mappingDiagnostics, results: results.map(({ diagnostics: _d, ...r }) => r) }, null, 2)}\n`,
+    );
   } else {
     if (mappingDiagnostics.length > 0) context.stdout(stylish(mappingDiagnostics));
     context.stdout(renderResults(results, color));

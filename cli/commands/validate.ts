@@ -49,7 +49,8 @@ export function parseValidateArgs(argv: string[], context: CommandContext): Vali
     },
   });
   if (values.help) return 'help';
-  if (!(values.format! in FORMATTERS)) throw new UsageError(`unknown format "${values.format}"; formats: ${Object.keys(FORMATTERS).join(', ')}`);
+  if (!(values.format! in FORMATTERS))
+    throw new UsageError(`unknown format "${values.format}"; formats: ${Object.keys(FORMATTERS).join(', ')}`);
   const failSeverity = values['fail-severity'] as Severity;
   if (!SEVERITIES.includes(failSeverity)) throw new UsageError(`unknown severity "${failSeverity}"; severities: ${SEVERITIES.join(', ')}`);
   return {
@@ -59,7 +60,7 @@ export function parseValidateArgs(argv: string[], context: CommandContext): Vali
     maxFileBytes: values['max-file-size'] ? parseSize(values['max-file-size']) : DEFAULT_MAX_FILE_BYTES,
     summary: values.summary!,
     watch: values.watch!,
-    color: values['no-color'] ? false : values.color ?? context.color,
+    color: values['no-color'] ? false : (values.color ?? context.color),
   };
 }
 
@@ -79,8 +80,12 @@ export async function runValidate(argv: string[], context: CommandContext): Prom
 
 export function render(run: ValidationRun, options: Pick<ValidateOptions, 'format' | 'color'>, context: CommandContext): string {
   return FORMATTERS[options.format]!({
-    diagnostics: run.diagnostics, sources: run.sources, fileCount: run.fileCount, documentCount: run.documentCount,
-    color: options.color, toolVersion: context.version,
+    diagnostics: run.diagnostics,
+    sources: run.sources,
+    fileCount: run.fileCount,
+    documentCount: run.documentCount,
+    color: options.color,
+    toolVersion: context.version,
   });
 }
 

@@ -37,11 +37,21 @@ Exit codes: 0 stopped by SIGTERM/SIGINT after a clean shutdown, 2 a bad bundle o
 /** `interlace worker`: one worker process until SIGTERM or SIGINT, then a graceful shutdown. */
 export async function runWorker(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseArgs({
-    args: argv, allowPositionals: false, strict: true,
+    args: argv,
+    allowPositionals: false,
+    strict: true,
     options: {
-      bundle: { type: 'string' }, unit: { type: 'string', multiple: true }, nats: { type: 'string' }, 'state-dir': { type: 'string' },
-      port: { type: 'string' }, host: { type: 'string' }, 'ack-wait': { type: 'string' }, grace: { type: 'string' }, 'log-level': { type: 'string' },
-      'worker-id': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      bundle: { type: 'string' },
+      unit: { type: 'string', multiple: true },
+      nats: { type: 'string' },
+      'state-dir': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'ack-wait': { type: 'string' },
+      grace: { type: 'string' },
+      'log-level': { type: 'string' },
+      'worker-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -61,7 +71,10 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const nats = values.nats ?? (env.INTERLACE_NATS_URL || undefined);
   const bundleDir = resolve(context.cwd, values.bundle);
   const units = values.unit ?? (env.INTERLACE_UNIT ? [env.INTERLACE_UNIT] : undefined);
-  const stateDir = resolve(context.cwd, values['state-dir'] ?? env.INTERLACE_STATE_DIR ?? (nats ? join(tmpdir(), 'interlace-worker') : '.interlace/worker'));
+  const stateDir = resolve(
+    context.cwd,
+    values['state-dir'] ?? env.INTERLACE_STATE_DIR ?? (nats ? join(tmpdir(), 'interlace-worker') : '.interlace/worker'),
+  );
 
   // The bundle is checked before anything connects: a bad bundle is the operator's to fix (exit 2).
   try {
@@ -77,22 +90,34 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   let backbone: Backbone;
   if (nats) {
     const { openJetStreamBackbone } = await import('../../runtime/backbone/jetstream-backbone.ts');
-    backbone = await openJetStreamBackbone({ servers: nats.split(','), name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}` });
+    backbone = await openJetStreamBackbone({
+      servers: nats.split(','),
+      name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}`,
+    });
   } else {
     const { openSqliteBackbone } = await import('../../runtime/backbone/sqlite-backbone.ts');
     backbone = await openSqliteBackbone({ path: join(stateDir, 'backbone.db') });
   }
 
   let stop: (signal: string) => void = () => {};
-  const stopped = new Promise<string>((resolveStop) => { stop = resolveStop; });
+  const stopped = new Promise<string>((resolveStop) => {
+    stop = resolveStop;
+  });
   const onSignal = (signal: NodeJS.Signals) => stop(signal);
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
     const worker = await startWorker({
-      bundleDir, backbone, stateDir, env, port, host: values.host ?? '0.0.0.0', logger,
-      ...(units ? { units } : {}), ...(ackWaitMs ? { ackWaitMs } : {}),
-      ...(values['worker-id'] ?? env.INTERLACE_POD_NAME ? { owner: values['worker-id'] ?? env.INTERLACE_POD_NAME } : {}),
+      bundleDir,
+      backbone,
+      stateDir,
+      env,
+      port,
+      host: values.host ?? '0.0.0.0',
+      logger,
+      ...(units ? { units } : {}),
+      ...(ackWaitMs ? { ackWaitMs } : {}),
+      ...((values['worker-id'] ?? env.INTERLACE_POD_NAME) ? { owner: values['worker-id'] ?? env.INTERLACE_POD_NAME } : {}),
     });
     logger.info('worker ready', { url: worker.url, units: worker.units, backbone: nats ? 'jetstream' : 'embedded', stateDir });
     const signal = await stopped;

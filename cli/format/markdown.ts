@@ -21,22 +21,32 @@ export function formatMarkdown(input: MarkdownInput): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   const out: string[] = [];
-  out.push(`## Interlace check — ${errors > 0 ? `❌ ${errors} error${errors === 1 ? '' : 's'}` : '✅ no errors'}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`);
+  out.push(
+    `## Interlace check — ${errors > 0 ? `❌ ${errors} error${errors === 1 ? '' : 's'}` : '✅ no errors'}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`,
+  );
   out.push('');
   const count = (kind: string) => report.changes.filter((c) => c.kind === kind).length;
-  out.push(input.base
-    ? `Compared \`${input.base.ref}\` (${input.base.commit.slice(0, 7)}) with this change: ${report.changes.length} document${report.changes.length === 1 ? '' : 's'} changed (${count('added')} added, ${count('changed')} changed, ${count('removed')} removed), ${report.breakingChanges.length} breaking change${report.breakingChanges.length === 1 ? '' : 's'}.`
-    : 'Checked the working tree (no base revision given).');
+  out.push(
+    input.base
+      ? `Compared \`${input.base.ref}\` (${input.base.commit.slice(0, 7)}) with this change: ${report.changes.length} document${report.changes.length === 1 ? '' : 's'} changed (${count('added')} added, ${count('changed')} changed, ${count('removed')} removed), ${report.breakingChanges.length} breaking change${report.breakingChanges.length === 1 ? '' : 's'}.`
+      : 'Checked the working tree (no base revision given).',
+  );
   out.push('');
 
   if (report.changes.length > 0) {
     out.push('| Document | Change | Size | Version | Findings |', '|---|---|---|---|---|');
     for (const change of report.changes) {
       const doc = change.after ?? change.before!;
-      const version = change.before?.version && change.after?.version ? `${change.before.version} → ${change.after.version}` : (doc.version ?? '');
+      const version =
+        change.before?.version && change.after?.version ? `${change.before.version} → ${change.after.version}` : (doc.version ?? '');
       const own = diagnostics.filter((d) => 'target' in d && (d as { target: string }).target === change.identity);
-      const summary = own.length === 0 ? '—' : `${own.filter((d) => d.severity === 'error').length} error(s), ${own.filter((d) => d.severity !== 'error').length} other`;
-      out.push(`| \`${change.identity}\` | ${change.kind} | ${report.changeSizes.get(change.identity) ?? (change.kind === 'changed' ? '' : change.kind)} | ${version} | ${summary} |`);
+      const summary =
+        own.length === 0
+          ? '—'
+          : `${own.filter((d) => d.severity === 'error').length} error(s), ${own.filter((d) => d.severity !== 'error').length} other`;
+      out.push(
+        `| \`${change.identity}\` | ${change.kind} | ${report.changeSizes.get(change.identity) ?? (change.kind === 'changed' ? '' : change.kind)} | ${version} | ${summary} |`,
+      );
     }
     out.push('');
   }
@@ -44,7 +54,8 @@ export function formatMarkdown(input: MarkdownInput): string {
   const breaking = diagnostics.filter((d) => d.code === 'breaking-change-needs-major');
   if (breaking.length > 0) {
     out.push('### Breaking changes', '');
-    for (const d of breaking) out.push(`- ${ICON[d.severity]} **${d.message}** — \`${d.file}:${d.range.start.line}\`  `, `  ${d.hint ?? ''}`);
+    for (const d of breaking)
+      out.push(`- ${ICON[d.severity]} **${d.message}** — \`${d.file}:${d.range.start.line}\`  `, `  ${d.hint ?? ''}`);
     out.push('');
   }
 
@@ -54,9 +65,17 @@ export function formatMarkdown(input: MarkdownInput): string {
       const byKind = new Map<string, string[]>();
       for (const d of impact.dependents) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d.identity]);
       const parts = [...byKind].map(([kind, ids]) => `${ids.length} ${kind}${ids.length === 1 ? '' : 's'}`);
-      out.push(`- **\`${impact.identity}\`**${impact.owner ? ` (owner ${impact.owner})` : ''}: ${parts.length > 0 ? parts.join(', ') : 'no dependents'}${impact.owners.length > 0 ? `; notify ${impact.owners.join(', ')}` : ''}`);
+      out.push(
+        `- **\`${impact.identity}\`**${impact.owner ? ` (owner ${impact.owner})` : ''}: ${parts.length > 0 ? parts.join(', ') : 'no dependents'}${impact.owners.length > 0 ? `; notify ${impact.owners.join(', ')}` : ''}`,
+      );
       if (impact.dependents.length > 0) {
-        out.push(`  <details><summary>dependents</summary>`, '', ...impact.dependents.map((d) => `  - \`${d.identity}\`${d.owner ? ` (${d.owner})` : ''} via \`${d.via}\``), '', '  </details>');
+        out.push(
+          `  <details><summary>dependents</summary>`,
+          '',
+          ...impact.dependents.map((d) => `  - \`${d.identity}\`${d.owner ? ` (${d.owner})` : ''} via \`${d.via}\``),
+          '',
+          '  </details>',
+        );
       }
     }
     out.push('');
@@ -65,14 +84,19 @@ export function formatMarkdown(input: MarkdownInput): string {
   const others = diagnostics.filter((d) => d.code !== 'breaking-change-needs-major');
   if (others.length > 0) {
     out.push('### Findings', '', '| | Rule | Where | Message |', '|---|---|---|---|');
-    for (const d of others) out.push(`| ${ICON[d.severity]} | \`${d.code}\` | \`${d.file}:${d.range.start.line}:${d.range.start.column}\` | ${escapeCell(d.message)}${d.hint ? `<br>_${escapeCell(d.hint)}_` : ''} |`);
+    for (const d of others)
+      out.push(
+        `| ${ICON[d.severity]} | \`${d.code}\` | \`${d.file}:${d.range.start.line}:${d.range.start.column}\` | ${escapeCell(d.message)}${d.hint ? `<br>_${escapeCell(d.hint)}_` : ''} |`,
+      );
     out.push('');
   }
 
   if (report.waiversUsed.length > 0) {
     out.push('### Waivers used', '', '| Rule | Target | Reason | Approver | Expires | Findings |', '|---|---|---|---|---|---|');
     for (const { waiver, findings } of report.waiversUsed) {
-      out.push(`| \`${waiver.rule}\` | \`${waiver.target ?? waiver.fingerprint}\` | ${escapeCell(waiver.reason)} | ${escapeCell(waiver.approver)} | ${waiver.expires} | ${findings.length} |`);
+      out.push(
+        `| \`${waiver.rule}\` | \`${waiver.target ?? waiver.fingerprint}\` | ${escapeCell(waiver.reason)} | ${escapeCell(waiver.approver)} | ${waiver.expires} | ${findings.length} |`,
+      );
     }
     out.push('');
   }

@@ -27,26 +27,43 @@ export function formatSarif(input: FormatInput): string {
     ruleIndex: ruleIndex.get(d.code)!,
     level: LEVEL[d.severity],
     message: { text: d.hint ? `${d.message}\nHint: ${d.hint}` : d.message },
-    locations: [{
-      physicalLocation: {
-        artifactLocation: { uri: encodeURI(d.file), uriBaseId: '%SRCROOT%' },
-        region: {
-          startLine: d.range.start.line,
-          startColumn: d.range.start.column,
-          endLine: d.range.end.line,
-          endColumn: Math.max(d.range.end.column, d.range.end.line === d.range.start.line ? d.range.start.column : 1),
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: encodeURI(d.file), uriBaseId: '%SRCROOT%' },
+          region: {
+            startLine: d.range.start.line,
+            startColumn: d.range.start.column,
+            endLine: d.range.end.line,
+            endColumn: Math.max(d.range.end.column, d.range.end.line === d.range.start.line ? d.range.start.column : 1),
+          },
         },
       },
-    }],
+    ],
     partialFingerprints: { 'interlace/v1': fingerprint(d) },
   }));
-  return JSON.stringify({
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'interlace', informationUri: 'https://github.com/interlace-dev/interlace', semanticVersion: input.toolVersion, rules } },
-      originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The directory interlace ran in.' } } },
-      results,
-    }],
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [
+          {
+            tool: {
+              driver: {
+                name: 'interlace',
+                informationUri: 'https://github.com/interlace-dev/interlace',
+                semanticVersion: input.toolVersion,
+                rules,
+              },
+            },
+            originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The directory interlace ran in.' } } },
+            results,
+          },
+        ],
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }

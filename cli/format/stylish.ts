@@ -19,7 +19,8 @@ export function formatStylish(input: FormatInput): string {
     const fileLines = text?.split(/\r?\n/);
     for (const d of diagnostics) {
       const where = `${d.range.start.line}:${d.range.start.column}`;
-      const severity = d.severity === 'error' ? paint('red', 'error') : d.severity === 'warning' ? paint('yellow', 'warning') : paint('blue', d.severity);
+      const severity =
+        d.severity === 'error' ? paint('red', 'error') : d.severity === 'warning' ? paint('yellow', 'warning') : paint('blue', d.severity);
       lines.push(`  ${paint('dim', where.padEnd(7))} ${severity}  ${d.message}  ${paint('dim', d.code)}`);
       if (fileLines) lines.push(...codeFrame(fileLines, d, paint));
       if (d.hint) lines.push(`          ${paint('cyan', 'hint:')} ${d.hint}`);
@@ -50,7 +51,8 @@ function codeFrame(fileLines: string[], d: Diagnostic, paint: (style: Style, tex
   const clip = (s: string) => (s.length > 160 ? `${s.slice(0, 157)}...` : s);
   const out: string[] = [];
   const previous = fileLines[lineNumber - 2];
-  if (previous !== undefined && previous.trim() !== '') out.push(paint('dim', `      ${String(lineNumber - 1).padStart(width)} | ${clip(previous)}`));
+  if (previous !== undefined && previous.trim() !== '')
+    out.push(paint('dim', `      ${String(lineNumber - 1).padStart(width)} | ${clip(previous)}`));
   out.push(`    ${paint('red', '>')} ${String(lineNumber).padStart(width)} | ${clip(line)}`);
   const start = Math.max(1, d.range.start.column);
   const end = d.range.end.line === lineNumber ? Math.max(start + 1, d.range.end.column) : line.length + 1;

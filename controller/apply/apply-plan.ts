@@ -105,12 +105,28 @@ export async function applyPlan(rest: KubeRest, plan: Plan, live: LiveState, opt
           changes.push({ action: need.action, key: p.key, ref: p.ref, stage, ...(need.detail ? { detail: need.detail } : {}) });
         } catch (error) {
           if (!(error instanceof KubeApiError)) throw error; // the API server is unreachable: the whole reconcile retries
-          failures.push({ key: p.key, display: displayName(p.ref), code: error.code, message: error.message.replace(/^PATCH \S+: /, ''), terminal: isTerminalApiError(error) });
+          failures.push({
+            key: p.key,
+            display: displayName(p.ref),
+            code: error.code,
+            message: error.message.replace(/^PATCH \S+: /, ''),
+            terminal: isTerminalApiError(error),
+          });
         }
       });
     }
-    if (failures.length > 0) throw new ApplyFailed(failures.sort((a, b) => (a.key < b.key ? -1 : 1)), sortChanges(changes, plan));
-    if (stage === 1) await waitForCrds(rest, planned.filter((p) => p.ref.kind === 'CustomResourceDefinition'), objects, options.crdTimeoutMs ?? 30_000);
+    if (failures.length > 0)
+      throw new ApplyFailed(
+        failures.sort((a, b) => (a.key < b.key ? -1 : 1)),
+        sortChanges(changes, plan),
+      );
+    if (stage === 1)
+      await waitForCrds(
+        rest,
+        planned.filter((p) => p.ref.kind === 'CustomResourceDefinition'),
+        objects,
+        options.crdTimeoutMs ?? 30_000,
+      );
   }
   return { changes: sortChanges(changes, plan), objects };
 }

@@ -18,5 +18,9 @@ export function applyNeed(desired: KubeObject, contentHash: string, live: LiveOb
   const drift = diffObjects(desired, live);
   if (drift.length === 0) return { apply: false };
   const fields = [...new Set(drift.map((d) => d.path))];
-  return { apply: true, action: 'configured', detail: `drift in ${fields.slice(0, 3).join(', ')}${fields.length > 3 ? ` and ${fields.length - 3} more` : ''}` };
+  return {
+    apply: true,
+    action: 'configured',
+    detail: `drift in ${fields.slice(0, 3).join(', ')}${fields.length > 3 ? ` and ${fields.length - 3} more` : ''}`,
+  };
 }

@@ -52,7 +52,13 @@ export class EventRecorder {
         reason: event.reason,
         type: event.type,
         note: redact(event.note).slice(0, 1024),
-        regarding: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, namespace, ...(target.uid ? { uid: target.uid } : {}) },
+        regarding: {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          name: target.name,
+          namespace,
+          ...(target.uid ? { uid: target.uid } : {}),
+        },
       });
       return undefined;
     } catch (error) {

@@ -123,7 +123,13 @@ class TokenBucket {
   }
 }
 
-const METHODS: Record<string, HttpMethod> = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, PATCH: HttpMethod.PATCH, DELETE: HttpMethod.DELETE };
+const METHODS: Record<string, HttpMethod> = {
+  GET: HttpMethod.GET,
+  POST: HttpMethod.POST,
+  PUT: HttpMethod.PUT,
+  PATCH: HttpMethod.PATCH,
+  DELETE: HttpMethod.DELETE,
+};
 
 export class KubeRest {
   readonly counter: RequestCounter;
@@ -252,10 +258,19 @@ export class KubeRest {
     const items: LiveObject[] = [];
     let next: string | undefined;
     do {
-      const page = await this.request<{ items: LiveObject[]; metadata?: { continue?: string } }>('GET', resourcePath(apiVersion, kind, namespace), {
-        query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: String(options.limit ?? 500), continue: next },
-        ...(options.metadataOnly ? { accept: METADATA_LIST } : {}),
-      });
+      const page = await this.request<{ items: LiveObject[]; metadata?: { continue?: string } }>(
+        'GET',
+        resourcePath(apiVersion, kind, namespace),
+        {
+          query: {
+            labelSelector: options.labelSelector,
+            fieldSelector: options.fieldSelector,
+            limit: String(options.limit ?? 500),
+            continue: next,
+          },
+          ...(options.metadataOnly ? { accept: METADATA_LIST } : {}),
+        },
+      );
       // A list's items carry no apiVersion/kind; put them back so objects are self-describing.
       for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
       next = page.metadata?.continue || undefined;
@@ -267,7 +282,12 @@ export class KubeRest {
   async apply(object: KubeObject, options: ApplyOptions): Promise<LiveObject> {
     const ref = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
     return this.request<LiveObject>('PATCH', resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name), {
-      query: { fieldManager: options.fieldManager, force: String(options.force ?? true), fieldValidation: 'Strict', dryRun: options.dryRun ? 'All' : undefined },
+      query: {
+        fieldManager: options.fieldManager,
+        force: String(options.force ?? true),
+        fieldValidation: 'Strict',
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
       body: object,
       contentType: 'application/apply-patch+yaml',
     });
@@ -277,14 +297,22 @@ export class KubeRest {
   async applyStatus(ref: ObjectRef, status: Record<string, unknown>, fieldManager: string): Promise<LiveObject> {
     return this.request<LiveObject>('PATCH', `${resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name)}/status`, {
       query: { fieldManager, force: 'true', fieldValidation: 'Strict' },
-      body: { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) }, status },
+      body: {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+        status,
+      },
       contentType: 'application/apply-patch+yaml',
     });
   }
 
   /** A JSON merge patch (finalizers: a list SSA would own as a whole). */
   async mergePatch(ref: ObjectRef, patch: unknown): Promise<LiveObject> {
-    return this.request<LiveObject>('PATCH', resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name), { body: patch, contentType: 'application/merge-patch+json' });
+    return this.request<LiveObject>('PATCH', resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name), {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
   }
 
   async create(object: KubeObject): Promise<LiveObject> {
@@ -295,7 +323,12 @@ export class KubeRest {
   async delete(ref: ObjectRef, options: { uid?: string; propagation?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
     try {
       await this.request('DELETE', resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name), {
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: options.propagation ?? 'Background', ...(options.uid ? { preconditions: { uid: options.uid } } : {}) },
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: options.propagation ?? 'Background',
+          ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        },
       });
       return true;
     } catch (error) {

@@ -45,7 +45,12 @@ export interface LiveState {
   unplanned: Map<string, LiveObject>;
 }
 
-export async function readLiveState(rest: KubeRest, plan: Plan, estate: EstateId, previousInventory: readonly ObjectRef[] = []): Promise<LiveState> {
+export async function readLiveState(
+  rest: KubeRest,
+  plan: Plan,
+  estate: EstateId,
+  previousInventory: readonly ObjectRef[] = [],
+): Promise<LiveState> {
   const objects = new Map<string, LiveObject>();
   const unplanned = new Map<string, LiveObject>();
   const partial = new Set<string>();
@@ -56,7 +61,8 @@ export async function readLiveState(rest: KubeRest, plan: Plan, estate: EstateId
   const selector = estateSelector(estate);
 
   const lists: [string, string, string][] = [];
-  for (const namespace of [...namespaces].sort()) for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS) lists.push([apiVersion, kind, namespace]);
+  for (const namespace of [...namespaces].sort())
+    for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS) lists.push([apiVersion, kind, namespace]);
   await mapLimit(lists, 8, async ([apiVersion, kind, namespace]) => {
     let items: LiveObject[];
     const metadataOnly = METADATA_ONLY_KINDS.has(`${apiVersion}/${kind}`);

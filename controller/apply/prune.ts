@@ -16,7 +16,19 @@ import type { EstateId, LiveState } from './live-state.ts';
 export const ANNOTATION_PRUNE = 'interlace.dev/prune';
 const NEVER_PRUNED = new Set(['Namespace', 'CustomResourceDefinition']);
 /** Apply order by kind (the plan's); pruning walks it backwards. Unknown kinds sort first, so they go last. */
-const KIND_ORDER = ['CustomResourceDefinition', 'Namespace', 'DataContract', 'System', 'Mapping', 'Policy', 'EventRoute', 'Api', 'ConfigMap', 'Deployment', 'Service'];
+const KIND_ORDER = [
+  'CustomResourceDefinition',
+  'Namespace',
+  'DataContract',
+  'System',
+  'Mapping',
+  'Policy',
+  'EventRoute',
+  'Api',
+  'ConfigMap',
+  'Deployment',
+  'Service',
+];
 
 export interface PruneInput {
   estate: EstateId;
@@ -32,8 +44,21 @@ export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<C
   const planned = new Set(input.plan?.objects.map((p) => p.key) ?? []);
   const candidates = new Map<string, ObjectRef>();
   for (const ref of input.previousInventory) candidates.set(objectKey(ref), ref);
-  for (const [key, object] of input.live.unplanned) candidates.set(key, { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
-  if (!input.plan) for (const [key, object] of input.live.objects) candidates.set(key, { apiVersion: object.apiVersion, kind: object.kind, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}), name: object.metadata.name });
+  for (const [key, object] of input.live.unplanned)
+    candidates.set(key, {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+    });
+  if (!input.plan)
+    for (const [key, object] of input.live.objects)
+      candidates.set(key, {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+        name: object.metadata.name,
+      });
   const leftovers = [...candidates].filter(([key, ref]) => !planned.has(key) && !NEVER_PRUNED.has(ref.kind));
   // Reverse apply order: Services, Deployments, ConfigMaps, then the spec objects.
   leftovers.sort(([, a], [, b]) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind));
@@ -53,7 +78,7 @@ export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<C
       const live = input.live.unplanned.get(key) ?? input.live.objects.get(key) ?? (await rest.getOrUndefined(ref));
       if (!live) return; // already gone
       if (!isOurs(live, input.estate)) {
-        changes.push({ action: 'skipped', key, ref, detail: 'not labelled as this estate\'s' });
+        changes.push({ action: 'skipped', key, ref, detail: "not labelled as this estate's" });
         return;
       }
       if (live.metadata.annotations?.[ANNOTATION_PRUNE] === 'disabled') {

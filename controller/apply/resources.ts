@@ -26,7 +26,11 @@ const TABLE: Record<string, ResourceInfo> = {
   'apps/v1/ReplicaSet': { prefix: 'apis/apps/v1', plural: 'replicasets', namespaced: true },
   'events.k8s.io/v1/Event': { prefix: 'apis/events.k8s.io/v1', plural: 'events', namespaced: true },
   'coordination.k8s.io/v1/Lease': { prefix: 'apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true },
-  'apiextensions.k8s.io/v1/CustomResourceDefinition': { prefix: 'apis/apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': {
+    prefix: 'apis/apiextensions.k8s.io/v1',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
 };
 for (const kind of [...KIND_NAMES, 'Estate' as const]) {
   TABLE[`${API_VERSION}/${kind}`] = { prefix: `apis/${API_VERSION}`, plural: RESOURCE_NAMES[kind].plural, namespaced: true };

@@ -48,21 +48,58 @@ export function createControllerMetrics(options: ControllerMetricsOptions = {}):
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const reconcileDuration = new Histogram({ name: 'interlace_reconcile_duration_seconds', help: 'Duration of one Estate reconcile, by result.', labelNames: ['result'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120], registers });
+  const reconcileDuration = new Histogram({
+    name: 'interlace_reconcile_duration_seconds',
+    help: 'Duration of one Estate reconcile, by result.',
+    labelNames: ['result'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers,
+  });
   const queueDepth = new Gauge({ name: 'interlace_workqueue_depth', help: 'Keys queued and ready for a worker.', registers });
-  const workDuration = new Histogram({ name: 'interlace_workqueue_work_duration_seconds', help: 'Time a worker held a key, by outcome.', labelNames: ['outcome'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers });
-  const retries = new Counter({ name: 'interlace_workqueue_retries_total', help: 'Keys re-queued with backoff after a failure.', registers });
+  const workDuration = new Histogram({
+    name: 'interlace_workqueue_work_duration_seconds',
+    help: 'Time a worker held a key, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'interlace_workqueue_retries_total',
+    help: 'Keys re-queued with backoff after a failure.',
+    registers,
+  });
   const leader = new Gauge({ name: 'interlace_leader', help: '1 while this replica holds the leader lease.', registers });
-  const gitDuration = new Histogram({ name: 'interlace_git_operation_duration_seconds', help: 'Duration of remote git operations (ls-remote, fetch).', labelNames: ['operation'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers });
-  const gitErrors = new Counter({ name: 'interlace_git_errors_total', help: 'Failed remote git operations, by reason.', labelNames: ['operation', 'reason'] as const, registers });
-  const webhookRequests = new Counter({ name: 'interlace_webhook_requests_total', help: 'Webhook requests answered, by provider and outcome.', labelNames: ['provider', 'outcome'] as const, registers });
+  const gitDuration = new Histogram({
+    name: 'interlace_git_operation_duration_seconds',
+    help: 'Duration of remote git operations (ls-remote, fetch).',
+    labelNames: ['operation'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers,
+  });
+  const gitErrors = new Counter({
+    name: 'interlace_git_errors_total',
+    help: 'Failed remote git operations, by reason.',
+    labelNames: ['operation', 'reason'] as const,
+    registers,
+  });
+  const webhookRequests = new Counter({
+    name: 'interlace_webhook_requests_total',
+    help: 'Webhook requests answered, by provider and outcome.',
+    labelNames: ['provider', 'outcome'] as const,
+    registers,
+  });
   leader.set(0);
   queueDepth.set(0);
   return {
-    registry, reconcileDuration, queueDepth, workDuration, retries, leader, gitDuration, gitErrors, webhookRequests,
+    registry,
+    reconcileDuration,
+    queueDepth,
+    workDuration,
+    retries,
+    leader,
+    gitDuration,
+    gitErrors,
+    webhookRequests,
     queueHooks: {
       onDepthChange: (depth) => queueDepth.set(depth),
       onWorkDuration: (_key, seconds, ok) => workDuration.observe({ outcome: ok ? 'success' : 'error' }, seconds),
@@ -75,7 +112,9 @@ export function createControllerMetrics(options: ControllerMetricsOptions = {}):
     webhookHook: (provider, outcome) => webhookRequests.inc({ provider, outcome }),
     startReconcile: () => {
       const end = reconcileDuration.startTimer();
-      return (result) => { end({ result }); };
+      return (result) => {
+        end({ result });
+      };
     },
   };
 }

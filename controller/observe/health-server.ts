@@ -70,7 +70,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -78,7 +81,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     url: `http://${host}:${address.port}`,
     port: address.port,
     server,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

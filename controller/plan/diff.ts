@@ -31,10 +31,16 @@ export function diffObjects(desired: unknown, live: unknown): FieldDifference[] 
 function compare(desired: unknown, live: unknown, path: string, out: FieldDifference[]): void {
   if (desired === OWNER_UID_PLACEHOLDER && typeof live === 'string') return; // bound at apply time
   if (Array.isArray(desired)) {
-    if (!Array.isArray(live)) { out.push({ path, desired, live }); return; }
+    if (!Array.isArray(live)) {
+      out.push({ path, desired, live });
+      return;
+    }
     const key = mergeKey(desired);
     if (!key) {
-      if (desired.length !== live.length) { out.push({ path, desired, live }); return; }
+      if (desired.length !== live.length) {
+        out.push({ path, desired, live });
+        return;
+      }
       desired.forEach((item, i) => compare(item, live[i], `${path}[${i}]`, out));
       return;
     }
@@ -49,7 +55,10 @@ function compare(desired: unknown, live: unknown, path: string, out: FieldDiffer
     return;
   }
   if (isObject(desired)) {
-    if (!isObject(live)) { out.push({ path, desired, live }); return; }
+    if (!isObject(live)) {
+      out.push({ path, desired, live });
+      return;
+    }
     for (const [field, value] of Object.entries(desired)) compare(value, live[field], path ? `${path}.${field}` : field, out);
     return;
   }

@@ -14,7 +14,16 @@ export * from './labels.ts';
 export { CONFIGMAP_MAX_BYTES, DEFAULT_RESOURCES, DEFAULT_WORKER_PORT, BUNDLE_MOUNT } from './workload.ts';
 export type { SecretEnv } from './unit-secrets.ts';
 export type {
-  ContainerResources, KubeObject, ObjectRef, OwnerReference, Plan, PlanInput, PlanOptions, PlannedObject, PlannedUnit, Stage,
+  ContainerResources,
+  KubeObject,
+  ObjectRef,
+  OwnerReference,
+  Plan,
+  PlanInput,
+  PlanOptions,
+  PlannedObject,
+  PlannedUnit,
+  Stage,
 } from './types.ts';
 export { CONDITION_TYPES, HEALTH_VALUES } from '../../generators/crds/status-schema.ts';
 export type { Health } from '../../generators/crds/status-schema.ts';

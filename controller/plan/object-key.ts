@@ -6,8 +6,25 @@ export function objectKey(ref: ObjectRef): string {
 }
 
 export function refOf(object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): ObjectRef {
-  return { apiVersion: object.apiVersion, kind: object.kind, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}), name: object.metadata.name };
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+    name: object.metadata.name,
+  };
 }
 
 /** Order objects of one stage are applied in: namespaces and CRDs, spec kinds (contracts first), then config before workloads. */
-export const KIND_ORDER = ['CustomResourceDefinition', 'Namespace', 'DataContract', 'System', 'Mapping', 'Policy', 'EventRoute', 'Api', 'ConfigMap', 'Deployment', 'Service'];
+export const KIND_ORDER = [
+  'CustomResourceDefinition',
+  'Namespace',
+  'DataContract',
+  'System',
+  'Mapping',
+  'Policy',
+  'EventRoute',
+  'Api',
+  'ConfigMap',
+  'Deployment',
+  'Service',
+];

@@ -7,14 +7,31 @@ import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import { interlaceCrds } from '../../generators/crds/crds.ts';
 import { sha256, stableJson } from '../../generators/shared/hash.ts';
 import {
-  ANNOTATION_CONTENT_HASH, ANNOTATION_REVISION, ANNOTATION_SOURCE, LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, LABEL_MAJOR, LABEL_MANAGED_BY, LABEL_NAME, LABEL_UNIT, MANAGED_BY,
+  ANNOTATION_CONTENT_HASH,
+  ANNOTATION_REVISION,
+  ANNOTATION_SOURCE,
+  LABEL_ESTATE,
+  LABEL_ESTATE_NAMESPACE,
+  LABEL_MAJOR,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_UNIT,
+  MANAGED_BY,
 } from './labels.ts';
 import { kubeName, specObjectName } from './names.ts';
 import { KIND_ORDER, objectKey, refOf } from './object-key.ts';
 import { OWNER_UID_PLACEHOLDER } from './owners.ts';
 import type { KubeObject, ObjectRef, Plan, PlanInput, PlannedObject, PlannedUnit, Stage } from './types.ts';
 import { unitSecretEnv } from './unit-secrets.ts';
-import { CONFIGMAP_MAX_BYTES, DEFAULT_RESOURCES, DEFAULT_WORKER_PORT, bundleConfigMap, configMapDataBytes, deployment, service } from './workload.ts';
+import {
+  CONFIGMAP_MAX_BYTES,
+  DEFAULT_RESOURCES,
+  DEFAULT_WORKER_PORT,
+  bundleConfigMap,
+  configMapDataBytes,
+  deployment,
+  service,
+} from './workload.ts';
 import type { UnitWorkload } from './workload.ts';
 
 interface BundleManifest {
@@ -38,11 +55,14 @@ export function planEstate(input: PlanInput): Plan {
   const diagnostics: Diagnostic[] = [];
   const planned: Omit<PlannedObject, 'contentHash' | 'key'>[] = [];
   const common = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ESTATE]: input.estate.name, [LABEL_ESTATE_NAMESPACE]: input.estate.namespace };
-  const namespaceOf = (doc: SpecDocument) => (typeof doc.source.value.metadata === 'object' && (doc.source.value.metadata as { namespace?: string }).namespace) || input.targetNamespace;
+  const namespaceOf = (doc: SpecDocument) =>
+    (typeof doc.source.value.metadata === 'object' && (doc.source.value.metadata as { namespace?: string }).namespace) ||
+    input.targetNamespace;
 
   // Stage 1: CRDs, then every namespace the estate writes to.
   if (options.includeCrds !== false) {
-    for (const { object } of interlaceCrds().crds) planned.push({ stage: 1, ref: refOf(object as unknown as KubeObject), object: object as unknown as KubeObject, prune: false });
+    for (const { object } of interlaceCrds().crds)
+      planned.push({ stage: 1, ref: refOf(object as unknown as KubeObject), object: object as unknown as KubeObject, prune: false });
   }
   if (options.createNamespaces !== false) {
     const namespaces = new Set([input.targetNamespace, ...input.documents.map(namespaceOf)]);
@@ -59,7 +79,8 @@ export function planEstate(input: PlanInput): Plan {
     const line = doc.source.yaml.contents?.range ? doc.source.lineCounter.linePos(doc.source.yaml.contents.range[0]).line : 1;
     const source = { file: doc.source.file, line };
     const labels: Record<string, string> = { ...metadata.labels, ...common };
-    if (VERSIONED_KINDS.has(doc.kind) && doc.major !== undefined) Object.assign(labels, { [LABEL_NAME]: doc.name, [LABEL_MAJOR]: String(doc.major) });
+    if (VERSIONED_KINDS.has(doc.kind) && doc.major !== undefined)
+      Object.assign(labels, { [LABEL_NAME]: doc.name, [LABEL_MAJOR]: String(doc.major) });
     const object: KubeObject = {
       apiVersion: API_VERSION,
       kind: doc.kind,
@@ -79,38 +100,76 @@ export function planEstate(input: PlanInput): Plan {
   // Stage 3: each deployable unit the generator bundled.
   const index = new EstateIndex(input.documents);
   const units: PlannedUnit[] = [];
-  const manifests = [...input.generated.entries()].filter(([path]) => /^bundles\/[^/]+\.manifest\.json$/.test(path)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const manifests = [...input.generated.entries()]
+    .filter(([path]) => /^bundles\/[^/]+\.manifest\.json$/.test(path))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   const bundled = new Set<SpecDocument>();
   for (const [path, text] of manifests) {
     const manifest = JSON.parse(text) as BundleManifest;
     const doc = input.documents.find((d) => d.kind === manifest.kind && d.name === manifest.name && d.major === manifest.major);
     const bundle = input.generated.get(`bundles/${manifest.bundle}`);
-    if (!doc || bundle === undefined) throw new Error(`${path}: the generated bundle does not match the documents (${manifest.kind} ${manifest.name}); generate and plan must see the same estate`);
+    if (!doc || bundle === undefined)
+      throw new Error(
+        `${path}: the generated bundle does not match the documents (${manifest.kind} ${manifest.name}); generate and plan must see the same estate`,
+      );
     bundled.add(doc);
     const owner = specRefs.get(doc)!;
     const name = kubeName(manifest.unit);
     const secrets = unitSecretEnv(doc, index);
     const workload: UnitWorkload = {
-      name, namespace: owner.namespace!, unitId: manifest.unit, estate: input.estate.name, bundle, manifest: text, bundleHash: manifest.sha256,
-      image: input.runtimeImage, port: options.workerPort ?? DEFAULT_WORKER_PORT, resources: options.resources ?? DEFAULT_RESOURCES, secrets,
-      env: options.workerEnv ?? {}, ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}), servesApi: doc.kind === 'Api',
+      name,
+      namespace: owner.namespace!,
+      unitId: manifest.unit,
+      estate: input.estate.name,
+      bundle,
+      manifest: text,
+      bundleHash: manifest.sha256,
+      image: input.runtimeImage,
+      port: options.workerPort ?? DEFAULT_WORKER_PORT,
+      resources: options.resources ?? DEFAULT_RESOURCES,
+      secrets,
+      env: options.workerEnv ?? {},
+      ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
+      servesApi: doc.kind === 'Api',
     };
     const configMap = bundleConfigMap(workload);
     const bytes = configMapDataBytes(configMap.data as Record<string, string>);
     if (bytes > CONFIGMAP_MAX_BYTES) {
       diagnostics.push({
-        code: 'plan-bundle-too-large', severity: 'error', file: doc.source.file, path: [], range: locate(doc.source, []),
+        code: 'plan-bundle-too-large',
+        severity: 'error',
+        file: doc.source.file,
+        path: [],
+        range: locate(doc.source, []),
         message: `the bundle of ${manifest.unit} is ${bytes} bytes; a ConfigMap holds at most ${CONFIGMAP_MAX_BYTES} (1 MiB)`,
         hint: 'Split the route or API so each unit uses fewer mappings and contracts.',
       });
     }
-    units.push({ id: manifest.unit, name, namespace: workload.namespace, owner, bundleHash: manifest.sha256, bundleBytes: Buffer.byteLength(bundle), ...(workload.servesApi ? { serves: { port: 80 } } : {}), secrets });
+    units.push({
+      id: manifest.unit,
+      name,
+      namespace: workload.namespace,
+      owner,
+      bundleHash: manifest.sha256,
+      bundleBytes: Buffer.byteLength(bundle),
+      ...(workload.servesApi ? { serves: { port: 80 } } : {}),
+      secrets,
+    });
     const source = planned.find((p) => p.ref === owner)!.source;
     const runtime = [configMap, deployment(workload), ...(workload.servesApi ? [service(workload)] : [])];
     for (const object of runtime) {
       object.metadata.labels = { ...common, [LABEL_UNIT]: name };
       object.metadata.annotations = source ? { [ANNOTATION_SOURCE]: `${source.file}:${source.line}` } : {};
-      object.metadata.ownerReferences = [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: OWNER_UID_PLACEHOLDER, controller: true, blockOwnerDeletion: true }];
+      object.metadata.ownerReferences = [
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name: owner.name,
+          uid: OWNER_UID_PLACEHOLDER,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ];
       planned.push({ stage: 3, ref: refOf(object), object, owner, ...(source ? { source } : {}), prune: true });
     }
   }
@@ -118,7 +177,11 @@ export function planEstate(input: PlanInput): Plan {
     const deployable = doc.kind === 'EventRoute' || (doc.kind === 'Api' && doc.major !== undefined);
     if (!deployable || bundled.has(doc)) continue;
     diagnostics.push({
-      code: 'plan-bundle-missing', severity: 'error', file: doc.source.file, path: [], range: doc.source ? locate(doc.source, []) : FILE_START,
+      code: 'plan-bundle-missing',
+      severity: 'error',
+      file: doc.source.file,
+      path: [],
+      range: doc.source ? locate(doc.source, []) : FILE_START,
       message: `${doc.kind} ${specObjectName(doc)} has no generated bundle, so nothing would run it`,
       hint: 'Run `interlace generate` on the estate: it says why the unit could not be built.',
     });
@@ -134,7 +197,11 @@ function finish(planned: Omit<PlannedObject, 'contentHash' | 'key'>[], input: Pl
     const contentHash = sha256(stableJson(p.object));
     const previous = input.options?.previous?.get(key);
     const revision = previous && previous.contentHash === contentHash ? previous.revision : input.revision;
-    p.object.metadata.annotations = { ...p.object.metadata.annotations, [ANNOTATION_CONTENT_HASH]: contentHash, [ANNOTATION_REVISION]: revision };
+    p.object.metadata.annotations = {
+      ...p.object.metadata.annotations,
+      [ANNOTATION_CONTENT_HASH]: contentHash,
+      [ANNOTATION_REVISION]: revision,
+    };
     return { ...p, key, contentHash };
   });
   const seen = new Set<string>();
@@ -155,5 +222,3 @@ function compareStageOrder(a: PlannedObject, b: PlannedObject): number {
   if (na !== nb) return na < nb ? -1 : 1;
   return a.ref.name < b.ref.name ? -1 : a.ref.name > b.ref.name ? 1 : 0;
 }
-
-

@@ -6,14 +6,31 @@ import type { Plan } from './types.ts';
  * comment with its stage and, for runtime objects, its owner. Keys are sorted, so output is stable.
  */
 export function planYaml(plan: Plan): string {
-  return plan.objects.map((p) => {
-    const notes = [`stage ${p.stage}`, ...(p.owner ? [`owned by ${p.owner.kind} ${p.owner.name}`] : []), ...(p.source ? [`from ${p.source.file}:${p.source.line}`] : [])];
-    return `---\n# ${notes.join(' · ')}\n${stringify(p.object, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })}`;
-  }).join('');
+  return plan.objects
+    .map((p) => {
+      const notes = [
+        `stage ${p.stage}`,
+        ...(p.owner ? [`owned by ${p.owner.kind} ${p.owner.name}`] : []),
+        ...(p.source ? [`from ${p.source.file}:${p.source.line}`] : []),
+      ];
+      return `---\n# ${notes.join(' · ')}\n${stringify(p.object, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })}`;
+    })
+    .join('');
 }
 
 /** A plan as one JSON document: a `v1` List of the objects in apply order, keys sorted. */
 export function planJson(plan: Plan): string {
   const list = { apiVersion: 'v1', kind: 'List', items: plan.objects.map((p) => p.object) };
-  return `${JSON.stringify(list, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v), 2)}\n`;
+  return `${JSON.stringify(
+    list,
+    (_key, v) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    2,
+  )}\n`;
 }

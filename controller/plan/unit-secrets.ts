@@ -9,16 +9,30 @@ export interface SecretEnv {
 }
 
 /** Keys the runtime reads per System auth type (runtime/http/system-auth.ts); `key` overrides a single-key type's default. */
-function systemKeys(auth: { type?: string; secretRef?: { name: string; key?: string } } | undefined, system: string): { secret: string; key: string }[] {
+function systemKeys(
+  auth: { type?: string; secretRef?: { name: string; key?: string } } | undefined,
+  system: string,
+): { secret: string; key: string }[] {
   if (!auth || auth.type === 'none' || auth.type === undefined) return [];
   const secret = auth.secretRef?.name ?? system;
   switch (auth.type) {
-    case 'basic': return [{ secret, key: 'username' }, { secret, key: 'password' }];
-    case 'api-key': return [{ secret, key: auth.secretRef?.key ?? 'api-key' }];
-    case 'bearer': return [{ secret, key: auth.secretRef?.key ?? 'token' }];
-    case 'oauth2-client-credentials': return [{ secret, key: 'client-id' }, { secret, key: 'client-secret' }];
+    case 'basic':
+      return [
+        { secret, key: 'username' },
+        { secret, key: 'password' },
+      ];
+    case 'api-key':
+      return [{ secret, key: auth.secretRef?.key ?? 'api-key' }];
+    case 'bearer':
+      return [{ secret, key: auth.secretRef?.key ?? 'token' }];
+    case 'oauth2-client-credentials':
+      return [
+        { secret, key: 'client-id' },
+        { secret, key: 'client-secret' },
+      ];
     // mtls: the worker does not support it yet; mounting keys it cannot use would only add failure modes.
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -29,7 +43,8 @@ function systemsOf(doc: SpecDocument): string[] {
     if (typeof doc.spec.source?.system === 'string') names.add(doc.spec.source.system);
     for (const target of doc.spec.targets ?? []) if (typeof target.system === 'string') names.add(target.system);
   } else if (doc.kind === 'Api') {
-    for (const operation of doc.spec.operations ?? []) if (typeof operation.backend?.system === 'string') names.add(operation.backend.system);
+    for (const operation of doc.spec.operations ?? [])
+      if (typeof operation.backend?.system === 'string') names.add(operation.backend.system);
   }
   return [...names].sort();
 }

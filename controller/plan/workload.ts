@@ -66,10 +66,17 @@ export function deployment(w: UnitWorkload): KubeObject {
     { name: 'INTERLACE_PORT', value: String(w.port) },
     { name: 'INTERLACE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'INTERLACE_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    ...Object.keys(w.env).sort().map((name) => ({ name, value: w.env[name]! })),
+    ...Object.keys(w.env)
+      .sort()
+      .map((name) => ({ name, value: w.env[name]! })),
     ...w.secrets.map((s) => ({ name: s.variable, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
   ];
-  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 'http' }, periodSeconds, failureThreshold, timeoutSeconds: 2 });
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 2,
+  });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -80,7 +87,12 @@ export function deployment(w: UnitWorkload): KubeObject {
       selector: { matchLabels: selectorLabels(w) },
       template: {
         metadata: {
-          labels: { 'app.kubernetes.io/name': 'interlace-worker', 'app.kubernetes.io/instance': w.name, 'app.kubernetes.io/managed-by': 'interlace', ...selectorLabels(w) },
+          labels: {
+            'app.kubernetes.io/name': 'interlace-worker',
+            'app.kubernetes.io/instance': w.name,
+            'app.kubernetes.io/managed-by': 'interlace',
+            ...selectorLabels(w),
+          },
           // The bundle's hash rolls the Deployment when its code changes; nothing else here varies per commit.
           annotations: { [ANNOTATION_BUNDLE_HASH]: w.bundleHash },
         },
@@ -88,21 +100,36 @@ export function deployment(w: UnitWorkload): KubeObject {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...(w.serviceAccountName ? { serviceAccountName: w.serviceAccountName } : {}),
-          securityContext: { runAsNonRoot: true, runAsUser: WORKER_UID, runAsGroup: WORKER_UID, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'worker',
-            image: w.image,
-            command: ['interlace'],
-            args: ['worker', '--bundle', BUNDLE_MOUNT],
-            ports: [{ name: 'http', containerPort: w.port, protocol: 'TCP' }],
-            env,
-            resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
-            startupProbe: probe('/healthz', 2, 30),
-            readinessProbe: probe('/readyz', 5, 3),
-            livenessProbe: probe('/healthz', 10, 3),
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [{ name: 'bundle', mountPath: BUNDLE_MOUNT, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
-          }],
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: WORKER_UID,
+            runAsGroup: WORKER_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'worker',
+              image: w.image,
+              command: ['interlace'],
+              args: ['worker', '--bundle', BUNDLE_MOUNT],
+              ports: [{ name: 'http', containerPort: w.port, protocol: 'TCP' }],
+              env,
+              resources: { requests: { ...w.resources.requests }, limits: { ...w.resources.limits } },
+              startupProbe: probe('/healthz', 2, 30),
+              readinessProbe: probe('/readyz', 5, 3),
+              livenessProbe: probe('/healthz', 10, 3),
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'bundle', mountPath: BUNDLE_MOUNT, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
           volumes: [
             { name: 'bundle', configMap: { name: bundleConfigMapName(w.name), defaultMode: 0o444 } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },

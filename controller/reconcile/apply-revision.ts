@@ -40,7 +40,13 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
   const live = await readLiveState(rest, input.plan, input.estate, input.previousInventory);
   const plan = withPreviousRevisions(input.plan, previousFromLive(live));
   const applied = await applyPlan(rest, plan, live, input.verified ? { verified: input.verified } : {});
-  const pruned = await pruneObjects(rest, { estate: input.estate, enabled: input.prune, previousInventory: input.previousInventory, plan, live });
+  const pruned = await pruneObjects(rest, {
+    estate: input.estate,
+    enabled: input.prune,
+    previousInventory: input.previousInventory,
+    plan,
+    live,
+  });
 
   // Health of each unit: its Deployment (as just applied or read) and its pods.
   const namespaces = [...new Set(plan.units.map((u) => u.namespace))];
@@ -54,7 +60,9 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
   }
   const healthByOwner = new Map<string, WorkloadHealth>();
   for (const unit of plan.units) {
-    const deployment = applied.objects.get(objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: unit.namespace, name: unit.name }));
+    const deployment = applied.objects.get(
+      objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: unit.namespace, name: unit.name }),
+    );
     if (!deployment) continue;
     healthByOwner.set(objectKey(unit.owner), deploymentHealth(deployment as never, pods.get(`${unit.namespace}/${unit.name}`) ?? []));
   }
@@ -74,9 +82,15 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
       const after = findCondition(status.conditions, 'Ready')!;
       // A transition of an object that had a state (not its first status: the Estate's Event covers a new object).
       if (input.events && before && (before.status !== after.status || before.reason !== after.reason)) {
-        await input.events.record({ ...p.ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) }, {
-          type: after.status === 'False' && after.reason === 'HealthCheckFailed' ? 'Warning' : 'Normal', reason: after.reason, note: after.message, action: 'Reconcile',
-        });
+        await input.events.record(
+          { ...p.ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) },
+          {
+            type: after.status === 'False' && after.reason === 'HealthCheckFailed' ? 'Warning' : 'Normal',
+            reason: after.reason,
+            note: after.message,
+            action: 'Reconcile',
+          },
+        );
       }
     }
   }

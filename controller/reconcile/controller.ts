@@ -75,9 +75,18 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.o = options;
     this.log = options.log ?? createLogger();
-    this.rest = KubeRest.fromKubeconfig(options.kubeconfig, { counter: this.counter, qps: options.kubeApiQps ?? 50, burst: options.kubeApiBurst ?? 100 });
+    this.rest = KubeRest.fromKubeconfig(options.kubeconfig, {
+      counter: this.counter,
+      qps: options.kubeApiQps ?? 50,
+      burst: options.kubeApiBurst ?? 100,
+    });
     this.metrics = makeMetrics(this.registry);
-    this.counter.onRecord = (method, path, dryRun) => this.metrics.requests.inc({ method, kind: kindOfPath(path), write: String(['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && !dryRun) });
+    this.counter.onRecord = (method, path, dryRun) =>
+      this.metrics.requests.inc({
+        method,
+        kind: kindOfPath(path),
+        write: String(['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && !dryRun),
+      });
     this.queue = new WorkQueue({ onDepthChange: (depth) => this.metrics.depth.set(depth) });
     this.gateWorker = new GateWorker({ onPeakRss: (bytes) => this.metrics.gatePeak.set(bytes) });
     this.reconciler = new EstateReconciler({
@@ -154,26 +163,38 @@ export class Controller {
     await this.elector?.stop({ release: true });
     await this.gateWorker.stop();
     await this.informer.stop().catch(() => undefined);
-    await Promise.all(this.servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise((r) => {
+            s.closeAllConnections();
+            s.close(r);
+          }),
+      ),
+    );
   }
 
   private startLeading(): void {
     this.leading = true;
     this.metrics.leader.set(1);
     for (const estate of this.informer.list()) this.enqueue(`${estate.metadata?.namespace}/${estate.metadata?.name}`);
-    this.workersDone = this.queue.run(this.o.workers ?? 2, async (id) => {
-      const { namespace, name } = parseKey(id);
-      const started = performance.now();
-      const result = await this.reconciler.reconcile({ namespace, name });
-      this.metrics.duration.observe({ result: result.result }, (performance.now() - started) / 1000);
-      this.metrics.reconciles.inc({ result: result.result });
-      return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
-    }, {
-      onError: (key, error, retryIn) => {
-        this.metrics.reconciles.inc({ result: 'error' });
-        this.log.warn('reconcile failed; retrying', { estate: key, reason: 'ReconcileError', error, retryInMs: retryIn });
+    this.workersDone = this.queue.run(
+      this.o.workers ?? 2,
+      async (id) => {
+        const { namespace, name } = parseKey(id);
+        const started = performance.now();
+        const result = await this.reconciler.reconcile({ namespace, name });
+        this.metrics.duration.observe({ result: result.result }, (performance.now() - started) / 1000);
+        this.metrics.reconciles.inc({ result: result.result });
+        return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
       },
-    });
+      {
+        onError: (key, error, retryIn) => {
+          this.metrics.reconciles.inc({ result: 'error' });
+          this.log.warn('reconcile failed; retrying', { estate: key, reason: 'ReconcileError', error, retryInMs: retryIn });
+        },
+      },
+    );
   }
 
   private enqueue(key: string): void {
@@ -188,7 +209,10 @@ export class Controller {
       return void res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'estate cache not synced\n');
     }
     if (url === '/metrics') {
-      void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text), () => res.writeHead(500).end());
+      void this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     res.writeHead(404).end();
@@ -199,7 +223,9 @@ export class Controller {
     const match = /^\/hook\/([a-z0-9-]+)\/([a-z0-9.-]+)\/?$/.exec(path.split('?')[0]!);
     if (!match) return [];
     const [, namespace, name] = match as unknown as [string, string, string];
-    const estate = this.informer.list().find((e) => e.metadata?.namespace === namespace && e.metadata?.name === name) as unknown as EstateObject | undefined;
+    const estate = this.informer.list().find((e) => e.metadata?.namespace === namespace && e.metadata?.name === name) as unknown as
+      | EstateObject
+      | undefined;
     const secretName = estate?.spec?.source?.webhookSecretRef?.name;
     if (!secretName) return [];
     try {
@@ -213,7 +239,9 @@ export class Controller {
 
   private onPush(event: PushEvent): void {
     const [namespace, name] = event.secretId.split('/') as [string, string];
-    const estate = this.informer.list().find((e) => e.metadata?.namespace === namespace && e.metadata?.name === name) as unknown as EstateObject | undefined;
+    const estate = this.informer.list().find((e) => e.metadata?.namespace === namespace && e.metadata?.name === name) as unknown as
+      | EstateObject
+      | undefined;
     const url = estate?.spec?.source?.url;
     // Signed with this Estate's secret, but for another repository: a misconfigured hook, not ours to act on.
     if (!url || !event.repositoryUrls.some((u) => normalizeRepositoryUrl(u) === normalizeRepositoryUrl(url))) {
@@ -226,7 +254,9 @@ export class Controller {
   }
 
   private listen(addr: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-    const [host, port] = addr.includes(':') ? [addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0', Number(addr.slice(addr.lastIndexOf(':') + 1))] : ['127.0.0.1', Number(addr)];
+    const [host, port] = addr.includes(':')
+      ? [addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0', Number(addr.slice(addr.lastIndexOf(':') + 1))]
+      : ['127.0.0.1', Number(addr)];
     const server = createServer(handler);
     this.servers.push(server);
     return new Promise((resolve, reject) => {
@@ -242,12 +272,32 @@ export class Controller {
 function makeMetrics(registry: Registry) {
   collectDefaultMetrics({ register: registry, prefix: 'interlace_controller_' });
   return {
-    reconciles: new Counter({ name: 'interlace_reconcile_total', help: 'Reconciles by result (done, waiting, error).', labelNames: ['result'], registers: [registry] }),
-    duration: new Histogram({ name: 'interlace_reconcile_duration_seconds', help: 'Time of one reconcile.', labelNames: ['result'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry] }),
-    requests: new Counter({ name: 'interlace_kube_requests_total', help: 'Requests to the Kubernetes API by method and resource; write="true" for POST/PUT/PATCH/DELETE that are not dry-run.', labelNames: ['method', 'kind', 'write'], registers: [registry] }),
+    reconciles: new Counter({
+      name: 'interlace_reconcile_total',
+      help: 'Reconciles by result (done, waiting, error).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'interlace_reconcile_duration_seconds',
+      help: 'Time of one reconcile.',
+      labelNames: ['result'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: 'interlace_kube_requests_total',
+      help: 'Requests to the Kubernetes API by method and resource; write="true" for POST/PUT/PATCH/DELETE that are not dry-run.',
+      labelNames: ['method', 'kind', 'write'],
+      registers: [registry],
+    }),
     depth: new Gauge({ name: 'interlace_workqueue_depth', help: 'Estates waiting in the work queue.', registers: [registry] }),
     leader: new Gauge({ name: 'interlace_leader', help: '1 while this replica holds the leader Lease.', registers: [registry] }),
-    gatePeak: new Gauge({ name: 'interlace_gate_worker_peak_rss_bytes', help: 'Peak RSS of the gate worker process (validate, check, generate, plan), as it last reported.', registers: [registry] }),
+    gatePeak: new Gauge({
+      name: 'interlace_gate_worker_peak_rss_bytes',
+      help: 'Peak RSS of the gate worker process (validate, check, generate, plan), as it last reported.',
+      registers: [registry],
+    }),
     webhooks: new Counter({ name: 'interlace_webhook_pushes_total', help: 'Verified push webhooks.', registers: [registry] }),
   };
 }
@@ -257,7 +307,7 @@ function kindOfPath(path: string): string {
   const parts = path.split('?')[0]!.split('/').filter(Boolean);
   const i = parts.indexOf('namespaces');
   const rest = i >= 0 ? parts.slice(i + 2) : parts.slice(parts[0] === 'api' ? 2 : 3);
-  return rest.length >= 3 ? `${rest[0]}/${rest[2]}` : rest[0] ?? (i >= 0 ? 'namespaces' : '');
+  return rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? (i >= 0 ? 'namespaces' : ''));
 }
 
 export { ESTATE_API_VERSION, ESTATE_KIND };

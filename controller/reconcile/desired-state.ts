@@ -37,7 +37,11 @@ export type DesiredState =
 
 export async function desiredState(input: DesiredStateInput): Promise<DesiredState> {
   const hasError = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === 'error');
-  const reject = (stage: GateStage, diagnostics: readonly Diagnostic[]): DesiredState => ({ accepted: false, stage, diagnostics: [...diagnostics].sort(compareDiagnostics) });
+  const reject = (stage: GateStage, diagnostics: readonly Diagnostic[]): DesiredState => ({
+    accepted: false,
+    stage,
+    diagnostics: [...diagnostics].sort(compareDiagnostics),
+  });
 
   const loaded = loadSources(input.files);
   const validation = validateEstate(loaded.documents);
@@ -62,7 +66,9 @@ export async function desiredState(input: DesiredStateInput): Promise<DesiredSta
   };
   const plan = planEstate(planInput);
   if (hasError(plan.diagnostics)) return reject('plan', plan.diagnostics);
-  const warnings = [...validationDiagnostics, ...report.diagnostics, ...generated.diagnostics, ...plan.diagnostics].filter((d) => d.severity === 'warning');
+  const warnings = [...validationDiagnostics, ...report.diagnostics, ...generated.diagnostics, ...plan.diagnostics].filter(
+    (d) => d.severity === 'warning',
+  );
   return { accepted: true, planInput, plan, warnings };
 }
 

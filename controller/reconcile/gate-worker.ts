@@ -63,7 +63,11 @@ export class GateWorker {
   private ensureChild(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.connected) return this.child;
     const child = fork(fileURLToPath(import.meta.url), ['--interlace-gate-worker'], {
-      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')), `--max-old-space-size=${this.o.maxOldSpaceMiB}`, '--max-semi-space-size=2'],
+      execArgv: [
+        ...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
+        `--max-old-space-size=${this.o.maxOldSpaceMiB}`,
+        '--max-semi-space-size=2',
+      ],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

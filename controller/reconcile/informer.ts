@@ -40,7 +40,7 @@ export interface ResourceInformerOptions {
 /** The key a queue uses for an object: `namespace/name` (just `name` when cluster-scoped). */
 export function objectKey(obj: KubernetesObject): string {
   const { namespace, name } = obj.metadata ?? {};
-  return namespace ? `${namespace}/${name ?? ''}` : name ?? '';
+  return namespace ? `${namespace}/${name ?? ''}` : (name ?? '');
 }
 
 /** Splits a queue key back into namespace and name. */
@@ -78,11 +78,15 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
     this.log = options.log ?? silentLogger;
     const { group, version, plural } = options.resource ?? ESTATE_RESOURCE;
     const api = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    const path = options.namespace ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
+    const path = options.namespace
+      ? `/apis/${group}/${version}/namespaces/${options.namespace}/${plural}`
+      : `/apis/${group}/${version}/${plural}`;
     const list = async (): Promise<KubernetesListObject<T>> => {
-      const result = (options.namespace
-        ? await api.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
-        : await api.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<T>;
+      const result = (
+        options.namespace
+          ? await api.listNamespacedCustomObject({ group, version, plural, namespace: options.namespace })
+          : await api.listClusterCustomObject({ group, version, plural })
+      ) as KubernetesListObject<T>;
       this.listedOk = true;
       return result;
     };
@@ -133,7 +137,10 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
     if (this.synced) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`informer not synced within ${timeoutMs} ms`)), timeoutMs);
-      this.syncWaiters.push(() => { clearTimeout(timer); resolve(); });
+      this.syncWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 

@@ -70,7 +70,8 @@ export class LeaderElector {
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    if (!(this.renewDeadlineMs < this.leaseDurationMs)) throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
+    if (!(this.renewDeadlineMs < this.leaseDurationMs))
+      throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
     if (!(this.retryPeriodMs < this.renewDeadlineMs)) throw new Error('leader election: retryPeriod must be shorter than renewDeadline');
     this.log = (options.log ?? silentLogger).child({ lease: `${options.namespace}/${options.name}`, identity: options.identity });
     this.now = options.now ?? Date.now;
@@ -123,7 +124,9 @@ export class LeaderElector {
         this.leading = new AbortController();
         this.log.info('started leading', { reason: 'LeaderElected' });
         const signal = this.leading.signal;
-        void Promise.resolve().then(() => this.options.onStartedLeading(signal)).catch((error: unknown) => this.log.error('onStartedLeading failed', { error }));
+        void Promise.resolve()
+          .then(() => this.options.onStartedLeading(signal))
+          .catch((error: unknown) => this.log.error('onStartedLeading failed', { error }));
       } else if (this.leading && !ok && this.now() - this.lastRenewal >= this.renewDeadlineMs) {
         this.stepDown('renew deadline passed');
       } else if (this.leading && ok === 'lost') {
@@ -145,10 +148,23 @@ export class LeaderElector {
     } catch (error) {
       if (!isStatus(error, 404)) return this.failed('read', error);
       try {
-        await this.bounded(this.api.createNamespacedLease({ namespace, body: {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 },
-        } }));
+        await this.bounded(
+          this.api.createNamespacedLease({
+            namespace,
+            body: {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+                acquireTime: now,
+                renewTime: now,
+                leaseTransitions: 0,
+              },
+            },
+          }),
+        );
         this.lastCallOk = true;
         this.renewed(nowMs, identity);
         return true;
@@ -214,7 +230,10 @@ export class LeaderElector {
 
   private failed(what: string, error: unknown): false {
     this.lastCallOk = false;
-    this.log.warn(`lease ${what} failed`, { reason: 'LeaseRequestFailed', error: error instanceof ApiException ? `HTTP ${error.code}` : error });
+    this.log.warn(`lease ${what} failed`, {
+      reason: 'LeaseRequestFailed',
+      error: error instanceof ApiException ? `HTTP ${error.code}` : error,
+    });
     return false;
   }
 
@@ -238,13 +257,22 @@ export class LeaderElector {
       const current = await this.bounded(this.api.readNamespacedLease({ name, namespace }));
       if (current.spec?.holderIdentity !== identity) return;
       const now = new V1MicroTime(this.now());
-      await this.bounded(this.api.replaceNamespacedLease({ name, namespace, body: {
-        ...current,
-        spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
-      } }));
+      await this.bounded(
+        this.api.replaceNamespacedLease({
+          name,
+          namespace,
+          body: {
+            ...current,
+            spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
+          },
+        }),
+      );
       this.log.info('released lease', { reason: 'LeaderReleased' });
     } catch (error) {
-      this.log.warn('releasing the lease failed; peers take over when it expires', { reason: 'LeaseReleaseFailed', error: error instanceof ApiException ? `HTTP ${error.code}` : error });
+      this.log.warn('releasing the lease failed; peers take over when it expires', {
+        reason: 'LeaseReleaseFailed',
+        error: error instanceof ApiException ? `HTTP ${error.code}` : error,
+      });
     }
   }
 

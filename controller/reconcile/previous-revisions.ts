@@ -12,8 +12,15 @@ export function withPreviousRevisions(plan: Plan, previous: ReadonlyMap<string, 
     ...plan,
     objects: plan.objects.map((p) => {
       const before = previous.get(p.key);
-      if (!before || before.contentHash !== p.contentHash || p.object.metadata.annotations?.[ANNOTATION_REVISION] === before.revision) return p;
-      return { ...p, object: { ...p.object, metadata: { ...p.object.metadata, annotations: { ...p.object.metadata.annotations, [ANNOTATION_REVISION]: before.revision } } } };
+      if (!before || before.contentHash !== p.contentHash || p.object.metadata.annotations?.[ANNOTATION_REVISION] === before.revision)
+        return p;
+      return {
+        ...p,
+        object: {
+          ...p.object,
+          metadata: { ...p.object.metadata, annotations: { ...p.object.metadata.annotations, [ANNOTATION_REVISION]: before.revision } },
+        },
+      };
     }),
   };
 }

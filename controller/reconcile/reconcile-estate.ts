@@ -9,7 +9,18 @@
  *   - thrown errors are transient (API server or Git unreachable): the work queue backs off.
  */
 import type { Change, KubeRest } from '../apply/index.ts';
-import { ApplyFailed, changedAnything, EventRecorder, isNotFound, KubeApiError, pruneObjects, readLiveState, renderChangeSet, summarizeChanges, writeStatusIfChanged } from '../apply/index.ts';
+import {
+  ApplyFailed,
+  changedAnything,
+  EventRecorder,
+  isNotFound,
+  KubeApiError,
+  pruneObjects,
+  readLiveState,
+  renderChangeSet,
+  summarizeChanges,
+  writeStatusIfChanged,
+} from '../apply/index.ts';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { Logger } from '../../lib/log.ts';
 import { silentLogger } from '../../lib/log.ts';
@@ -108,7 +119,9 @@ export class EstateReconciler {
     if (estate.metadata.deletionTimestamp) return this.finalize(estate, log);
     if (!estate.metadata.finalizers?.includes(FINALIZER)) {
       // Before anything is created, so nothing can be orphaned by a deletion that races the first apply.
-      await this.rest.mergePatch(ref, { metadata: { finalizers: [...(estate.metadata.finalizers ?? []), FINALIZER], resourceVersion: estate.metadata.resourceVersion } });
+      await this.rest.mergePatch(ref, {
+        metadata: { finalizers: [...(estate.metadata.finalizers ?? []), FINALIZER], resourceVersion: estate.metadata.resourceVersion },
+      });
     }
 
     const write = async (outcome: EstateOutcome, note?: string): Promise<EstateStatus> => {
@@ -116,13 +129,25 @@ export class EstateReconciler {
       if (await writeStatusIfChanged(this.rest, ref, estate.status, status)) {
         const before = findCondition(estate.status?.conditions, 'Ready');
         const after = findCondition(status.conditions, 'Ready');
-        const transition = !before || !after || before.status !== after.status || before.reason !== after.reason || before.message !== after.message;
+        const transition =
+          !before || !after || before.status !== after.status || before.reason !== after.reason || before.message !== after.message;
         if (after && (transition || note)) {
           const warning = after.status === 'False' && after.reason !== 'Progressing';
-          const error = await this.events.record(target, { type: warning ? 'Warning' : 'Normal', reason: after.reason, note: note ? `${after.message}\n${note}` : after.message, action: 'Reconcile' });
+          const error = await this.events.record(target, {
+            type: warning ? 'Warning' : 'Normal',
+            reason: after.reason,
+            note: note ? `${after.message}\n${note}` : after.message,
+            action: 'Reconcile',
+          });
           if (error) log.warn('event not recorded', { error });
         }
-        if (outcome.kind === 'suspended' && estate.status?.health !== 'Suspended') await this.events.record(target, { type: 'Normal', reason: 'Suspended', note: status.message ?? 'suspended', action: 'Reconcile' });
+        if (outcome.kind === 'suspended' && estate.status?.health !== 'Suspended')
+          await this.events.record(target, {
+            type: 'Normal',
+            reason: 'Suspended',
+            note: status.message ?? 'suspended',
+            action: 'Reconcile',
+          });
       }
       return status;
     };
@@ -151,9 +176,19 @@ export class EstateReconciler {
       if (cache.gate?.key === gateKey) files = { commit: synced.commit, files: [], unchanged: [], diagnostics: [], displayPath: (p) => p };
       else files = await this.options.source.readRevision(sourceSpec, synced.commit);
     } catch (error) {
-      const reason = error instanceof GitSourceError ? error.reason : error instanceof KubeApiError && error.code === 404 ? 'SecretNotFound' : 'SourceFailed';
+      const reason =
+        error instanceof GitSourceError
+          ? error.reason
+          : error instanceof KubeApiError && error.code === 404
+            ? 'SecretNotFound'
+            : 'SourceFailed';
       const stalled = reason === 'InvalidUrl' || reason === 'CredentialsInUrl';
-      await write({ kind: 'failed', reason, message: `Fetching ${redact(sourceSpec.url)} failed: ${redact((error as Error).message)}`, stalled });
+      await write({
+        kind: 'failed',
+        reason,
+        message: `Fetching ${redact(sourceSpec.url)} failed: ${redact((error as Error).message)}`,
+        stalled,
+      });
       log.warn('source failed', { reason, error: redact((error as Error).message) });
       if (stalled) return { result: 'done', requeueAfterMs: interval };
       throw error;
@@ -165,11 +200,16 @@ export class EstateReconciler {
     let gate: GateResult;
     if (cache.gate?.key === gateKey) gate = cache.gate.state;
     else {
-      const run: GateFunction = this.options.gate ?? (async (_, input) => {
-        const [{ gate: gateInProcess }, { Generator }] = await Promise.all([import('./desired-state.ts'), import('../../generators/generate.ts')]);
-        cache.generator ??= new Generator();
-        return gateInProcess({ ...input, support: this.options.support, generator: cache.generator });
-      });
+      const run: GateFunction =
+        this.options.gate ??
+        (async (_, input) => {
+          const [{ gate: gateInProcess }, { Generator }] = await Promise.all([
+            import('./desired-state.ts'),
+            import('../../generators/generate.ts'),
+          ]);
+          cache.generator ??= new Generator();
+          return gateInProcess({ ...input, support: this.options.support, generator: cache.generator });
+        });
       gate = await run(`${key.namespace}/${key.name}`, {
         files: files.files,
         readDiagnostics: files.diagnostics,
@@ -202,10 +242,22 @@ export class EstateReconciler {
       });
       const changed = changedAnything(applied.changes);
       const deleted = applied.changes.filter((c) => c.action === 'deleted');
-      await write({ kind: 'applied', revision, inventory: applied.inventory, counts: applied.counts, health: applied.health, healthMessage: applied.healthMessage }, changed ? renderChangeSet(applied.changes).trimEnd() : undefined);
-      if (deleted.length > 0) await this.events.record(target, { type: 'Normal', reason: 'Pruned', note: renderChangeSet(deleted).trimEnd(), action: 'Prune' });
+      await write(
+        {
+          kind: 'applied',
+          revision,
+          inventory: applied.inventory,
+          counts: applied.counts,
+          health: applied.health,
+          healthMessage: applied.healthMessage,
+        },
+        changed ? renderChangeSet(applied.changes).trimEnd() : undefined,
+      );
+      if (deleted.length > 0)
+        await this.events.record(target, { type: 'Normal', reason: 'Pruned', note: renderChangeSet(deleted).trimEnd(), action: 'Prune' });
       if (changed) log.info('applied', { revision, reason: 'ReconciliationSucceeded', changes: summarizeChanges(applied.changes) });
-      if (applied.health === 'Progressing') return { result: 'waiting', requeueAfterMs: this.options.progressRequeueMs ?? 2_000, changes: applied.changes };
+      if (applied.health === 'Progressing')
+        return { result: 'waiting', requeueAfterMs: this.options.progressRequeueMs ?? 2_000, changes: applied.changes };
       return { result: 'done', requeueAfterMs: interval, changes: applied.changes };
     } catch (error) {
       if (error instanceof ApplyFailed) {
@@ -223,15 +275,28 @@ export class EstateReconciler {
     if (!estate.metadata.finalizers?.includes(FINALIZER)) return { result: 'done' };
     const id = { name: ref.name, namespace: ref.namespace };
     const inventory = estate.status?.inventory?.entries ?? [];
-    const live = await readLiveState(this.rest, { objects: [], units: [], diagnostics: [] }, id, [...inventory, { apiVersion: 'v1', kind: 'Namespace', namespace: estate.spec.targetNamespace ?? ref.namespace, name: '-' }]);
+    const live = await readLiveState(this.rest, { objects: [], units: [], diagnostics: [] }, id, [
+      ...inventory,
+      { apiVersion: 'v1', kind: 'Namespace', namespace: estate.spec.targetNamespace ?? ref.namespace, name: '-' },
+    ]);
     const changes = await pruneObjects(this.rest, { estate: id, enabled: true, previousInventory: inventory, live });
     const deleted = changes.filter((c) => c.action === 'deleted');
     if (deleted.length > 0) {
-      await this.events.record({ ...ref, ...(estate.metadata.uid ? { uid: estate.metadata.uid } : {}) }, { type: 'Normal', reason: 'Pruned', note: `Estate deleted: ${renderChangeSet(deleted).trimEnd()}`, action: 'Finalize' });
+      await this.events.record(
+        { ...ref, ...(estate.metadata.uid ? { uid: estate.metadata.uid } : {}) },
+        { type: 'Normal', reason: 'Pruned', note: `Estate deleted: ${renderChangeSet(deleted).trimEnd()}`, action: 'Finalize' },
+      );
     }
-    await this.rest.mergePatch(ref, { metadata: { finalizers: (estate.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: estate.metadata.resourceVersion } }).catch((error) => {
-      if (!isNotFound(error)) throw error;
-    });
+    await this.rest
+      .mergePatch(ref, {
+        metadata: {
+          finalizers: (estate.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+          resourceVersion: estate.metadata.resourceVersion,
+        },
+      })
+      .catch((error) => {
+        if (!isNotFound(error)) throw error;
+      });
     this.caches.delete(`${ref.namespace}/${ref.name}`);
     log.info('finalized', { reason: 'Finalized', deleted: deleted.length });
     return { result: 'done', changes };
@@ -257,7 +322,14 @@ export class EstateReconciler {
   /** Everything the gate's result depends on besides the files of the commit. */
   private gateKey(estate: EstateObject, commit: string): string {
     const s = estate.spec;
-    return JSON.stringify([commit, s.source.path ?? 'specs', s.targetNamespace ?? '', s.runtimeImage ?? this.options.defaultRuntimeImage, this.options.installCrds ?? false, new Date().toISOString().slice(0, 10)]);
+    return JSON.stringify([
+      commit,
+      s.source.path ?? 'specs',
+      s.targetNamespace ?? '',
+      s.runtimeImage ?? this.options.defaultRuntimeImage,
+      this.options.installCrds ?? false,
+      new Date().toISOString().slice(0, 10),
+    ]);
   }
 }
 

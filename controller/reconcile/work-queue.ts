@@ -190,8 +190,14 @@ export class WorkQueue {
    * backoff (`addRateLimited`); one that returns has its backoff reset and, with `requeueAfterMs`,
    * is scheduled again. Resolves when the queue is shut down and every worker has stopped.
    */
-  async run(workers: number, handler: (key: string) => Promise<WorkResult | void>,
-    hooks: { onError?: (key: string, error: unknown, retryInMs: number) => void; onWorkDuration?: (key: string, seconds: number, ok: boolean) => void } = {}): Promise<void> {
+  async run(
+    workers: number,
+    handler: (key: string) => Promise<WorkResult | void>,
+    hooks: {
+      onError?: (key: string, error: unknown, retryInMs: number) => void;
+      onWorkDuration?: (key: string, seconds: number, ok: boolean) => void;
+    } = {},
+  ): Promise<void> {
     const loop = async () => {
       for (;;) {
         const key = await this.get();

@@ -18,11 +18,23 @@ export type DesiredCondition = Omit<Condition, 'lastTransitionTime' | 'observedG
  * when its status did not change. Condition types absent from `desired` are dropped (kstatus reads a
  * missing Reconciling or Stalled as False, which is what Flux writes too).
  */
-export function mergeConditions(previous: readonly Condition[] | undefined, desired: readonly DesiredCondition[], generation: number | undefined, now: string): Condition[] {
+export function mergeConditions(
+  previous: readonly Condition[] | undefined,
+  desired: readonly DesiredCondition[],
+  generation: number | undefined,
+  now: string,
+): Condition[] {
   return desired.map((d) => {
     const before = previous?.find((c) => c.type === d.type);
     const lastTransitionTime = before && before.status === d.status ? before.lastTransitionTime : now;
-    return { type: d.type, status: d.status, reason: d.reason, message: truncate(d.message, 4096), ...(generation !== undefined ? { observedGeneration: generation } : {}), lastTransitionTime };
+    return {
+      type: d.type,
+      status: d.status,
+      reason: d.reason,
+      message: truncate(d.message, 4096),
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime,
+    };
   });
 }
 

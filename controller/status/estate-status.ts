@@ -54,7 +54,12 @@ export type EstateOutcome =
 /** How many diagnostics the status keeps (the CRD's maxItems). */
 export const STATUS_DIAGNOSTICS_MAX = 20;
 
-export function estateStatus(outcome: EstateOutcome, previous: Partial<EstateStatus> | undefined, generation: number | undefined, now: string): EstateStatus {
+export function estateStatus(
+  outcome: EstateOutcome,
+  previous: Partial<EstateStatus> | undefined,
+  generation: number | undefined,
+  now: string,
+): EstateStatus {
   const keep = {
     ...(previous?.lastAppliedRevision ? { lastAppliedRevision: previous.lastAppliedRevision } : {}),
     ...(previous?.inventory ? { inventory: previous.inventory } : {}),
@@ -63,7 +68,11 @@ export function estateStatus(outcome: EstateOutcome, previous: Partial<EstateSta
   };
   const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
     for (const c of desired) c.message = redact(c.message);
-    const status: EstateStatus = { conditions: mergeConditions(previous?.conditions, desired, generation, now), ...(generation !== undefined ? { observedGeneration: generation } : {}), ...fields };
+    const status: EstateStatus = {
+      conditions: mergeConditions(previous?.conditions, desired, generation, now),
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      ...fields,
+    };
     if (status.message) status.message = redact(status.message);
     return status;
   };
@@ -71,17 +80,27 @@ export function estateStatus(outcome: EstateOutcome, previous: Partial<EstateSta
   switch (outcome.kind) {
     case 'applied': {
       const { revision, counts, health } = outcome;
-      const base = { ...keep, lastAttemptedRevision: revision, lastAppliedRevision: revision, inventory: { entries: outcome.inventory }, counts, health };
+      const base = {
+        ...keep,
+        lastAttemptedRevision: revision,
+        lastAppliedRevision: revision,
+        inventory: { entries: outcome.inventory },
+        counts,
+        health,
+      };
       if (health === 'Degraded') {
         const message = `Applied revision ${revision}, but ${counts.degraded} of ${counts.units} units are degraded: ${outcome.healthMessage}`;
         return build([{ type: CONDITION_TYPES.Ready, status: 'False', reason: 'HealthCheckFailed', message }], { ...base, message });
       }
       if (health === 'Progressing') {
         const message = `Applied revision ${revision}; rolling out ${counts.progressing} of ${counts.units} units: ${outcome.healthMessage}`;
-        return build([
-          { type: CONDITION_TYPES.Ready, status: 'False', reason: 'Progressing', message },
-          { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message },
-        ], { ...base, message });
+        return build(
+          [
+            { type: CONDITION_TYPES.Ready, status: 'False', reason: 'Progressing', message },
+            { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message },
+          ],
+          { ...base, message },
+        );
       }
       const message = `Applied revision ${revision}: ${counts.specs} specs, ${counts.units} units ready`;
       return build([{ type: CONDITION_TYPES.Ready, status: 'True', reason: 'ReconciliationSucceeded', message }], { ...base, message });
@@ -92,22 +111,45 @@ export function estateStatus(outcome: EstateOutcome, previous: Partial<EstateSta
       const first = shown[0];
       const where = first?.file ? `${first.file}:${first.line ?? 1} ` : '';
       const message = `Revision ${outcome.revision} rejected by ${outcome.stage} (${errors.length} error${errors.length === 1 ? '' : 's'}); ${keep.lastAppliedRevision ? `${keep.lastAppliedRevision} keeps running` : 'nothing applied'}. First: ${where}${first ? `${first.code} ${first.message}` : ''}`;
-      return build([
-        { type: CONDITION_TYPES.Ready, status: 'False', reason: 'ValidationFailed', message },
-        { type: CONDITION_TYPES.Stalled, status: 'True', reason: 'ValidationFailed', message },
-      ], { ...keep, lastAttemptedRevision: outcome.revision, message, diagnostics: shown, diagnosticsTotal: errors.length });
+      return build(
+        [
+          { type: CONDITION_TYPES.Ready, status: 'False', reason: 'ValidationFailed', message },
+          { type: CONDITION_TYPES.Stalled, status: 'True', reason: 'ValidationFailed', message },
+        ],
+        { ...keep, lastAttemptedRevision: outcome.revision, message, diagnostics: shown, diagnosticsTotal: errors.length },
+      );
     }
     case 'failed': {
       const message = outcome.message;
       const desired: DesiredCondition[] = [{ type: CONDITION_TYPES.Ready, status: 'False', reason: outcome.reason, message }];
-      desired.push(outcome.stalled
-        ? { type: CONDITION_TYPES.Stalled, status: 'True', reason: outcome.reason, message }
-        : { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'RetryingAfterError', message });
-      return build(desired, { ...keep, ...(outcome.revision ? { lastAttemptedRevision: outcome.revision } : previous?.lastAttemptedRevision ? { lastAttemptedRevision: previous.lastAttemptedRevision } : {}), message });
+      desired.push(
+        outcome.stalled
+          ? { type: CONDITION_TYPES.Stalled, status: 'True', reason: outcome.reason, message }
+          : { type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'RetryingAfterError', message },
+      );
+      return build(desired, {
+        ...keep,
+        ...(outcome.revision
+          ? { lastAttemptedRevision: outcome.revision }
+          : previous?.lastAttemptedRevision
+            ? { lastAttemptedRevision: previous.lastAttemptedRevision }
+            : {}),
+        message,
+      });
     }
     case 'suspended': {
       const previousConditions = (previous?.conditions ?? []).filter((c) => c.type !== CONDITION_TYPES.Reconciling);
-      const status: EstateStatus = { ...keep, conditions: previousConditions, ...(previous?.lastAttemptedRevision ? { lastAttemptedRevision: previous.lastAttemptedRevision } : {}), ...(previous?.diagnostics ? { diagnostics: previous.diagnostics, diagnosticsTotal: previous.diagnosticsTotal ?? previous.diagnostics.length } : {}), ...(generation !== undefined ? { observedGeneration: generation } : {}), health: 'Suspended', message: 'Reconciliation is suspended (spec.suspend); what is applied keeps running' };
+      const status: EstateStatus = {
+        ...keep,
+        conditions: previousConditions,
+        ...(previous?.lastAttemptedRevision ? { lastAttemptedRevision: previous.lastAttemptedRevision } : {}),
+        ...(previous?.diagnostics
+          ? { diagnostics: previous.diagnostics, diagnosticsTotal: previous.diagnosticsTotal ?? previous.diagnostics.length }
+          : {}),
+        ...(generation !== undefined ? { observedGeneration: generation } : {}),
+        health: 'Suspended',
+        message: 'Reconciliation is suspended (spec.suspend); what is applied keeps running',
+      };
       return status;
     }
   }

@@ -33,7 +33,12 @@ export function specStatus(input: SpecStatusInput): SpecStatus {
   const revision = input.object.metadata.annotations?.[ANNOTATION_REVISION];
   const w = input.workload;
   const health: Health = w ? w.health : 'None';
-  const synced: DesiredCondition = { type: CONDITION_TYPES.Synced, status: 'True', reason: 'Applied', message: revision ? `Applied revision ${revision}` : 'Applied' };
+  const synced: DesiredCondition = {
+    type: CONDITION_TYPES.Synced,
+    status: 'True',
+    reason: 'Applied',
+    message: revision ? `Applied revision ${revision}` : 'Applied',
+  };
   const healthy: DesiredCondition = !w
     ? { type: CONDITION_TYPES.Healthy, status: 'True', reason: 'NoWorkload', message: 'Nothing runs for this object' }
     : w.health === 'Healthy'
@@ -41,14 +46,22 @@ export function specStatus(input: SpecStatusInput): SpecStatus {
       : w.health === 'Progressing'
         ? { type: CONDITION_TYPES.Healthy, status: 'Unknown', reason: w.reason, message: w.message }
         : { type: CONDITION_TYPES.Healthy, status: 'False', reason: w.reason, message: w.message };
-  const message = !w ? 'Applied' : w.health === 'Healthy' ? `Running: ${w.message}` : w.health === 'Progressing' ? `Rolling out: ${w.message}` : `Degraded: ${w.message}`;
-  const ready: DesiredCondition = health === 'Degraded'
-    ? { type: CONDITION_TYPES.Ready, status: 'False', reason: 'HealthCheckFailed', message: w!.message }
-    : health === 'Progressing'
-      ? { type: CONDITION_TYPES.Ready, status: 'False', reason: 'Progressing', message: w!.message }
-      : { type: CONDITION_TYPES.Ready, status: 'True', reason: 'ReconciliationSucceeded', message };
+  const message = !w
+    ? 'Applied'
+    : w.health === 'Healthy'
+      ? `Running: ${w.message}`
+      : w.health === 'Progressing'
+        ? `Rolling out: ${w.message}`
+        : `Degraded: ${w.message}`;
+  const ready: DesiredCondition =
+    health === 'Degraded'
+      ? { type: CONDITION_TYPES.Ready, status: 'False', reason: 'HealthCheckFailed', message: w!.message }
+      : health === 'Progressing'
+        ? { type: CONDITION_TYPES.Ready, status: 'False', reason: 'Progressing', message: w!.message }
+        : { type: CONDITION_TYPES.Ready, status: 'True', reason: 'ReconciliationSucceeded', message };
   const desired: DesiredCondition[] = [ready, synced, healthy];
-  if (health === 'Progressing') desired.push({ type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message: w!.message });
+  if (health === 'Progressing')
+    desired.push({ type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message: w!.message });
   for (const c of desired) c.message = redact(c.message);
   return {
     conditions: mergeConditions(input.previous?.conditions, desired, generation, input.now),

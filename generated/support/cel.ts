@@ -64,11 +64,15 @@ export function isIn(value: unknown, container: readonly unknown[] | Readonly<Re
  * the epoch. A missing value stays absent (the type says so, and a required target then refuses it
  * at build time); text that is no number fails the message with a MappingError naming `target`.
  */
-export function toInt<T extends string | number | boolean | CelTimestamp | null | undefined>(value: T, target: string): PresentAs<T, number> {
+export function toInt<T extends string | number | boolean | CelTimestamp | null | undefined>(
+  value: T,
+  target: string,
+): PresentAs<T, number> {
   if (value === null || value === undefined) return undefined as PresentAs<T, number>;
   if (value instanceof CelTimestamp) return Math.floor(value.epochMillis / 1000) as PresentAs<T, number>;
   const n = typeof value === 'number' ? value : typeof value === 'boolean' ? Number(value) : Number(String(value).trim());
-  if (!Number.isFinite(n) || (typeof value === 'string' && value.trim() === '')) throw new MappingError('number-invalid', target, value, `int(): ${describeValue(value)} is not a number`);
+  if (!Number.isFinite(n) || (typeof value === 'string' && value.trim() === ''))
+    throw new MappingError('number-invalid', target, value, `int(): ${describeValue(value)} is not a number`);
   return Math.trunc(n) as PresentAs<T, number>;
 }
 
@@ -77,7 +81,8 @@ export function toDouble<T extends string | number | null | undefined>(value: T,
   if (value === null || value === undefined) return undefined as PresentAs<T, number>;
   const text = typeof value === 'number' ? undefined : String(value).trim();
   const n = text === undefined ? (value as number) : Number(text);
-  if (Number.isNaN(n) || text === '') throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
+  if (Number.isNaN(n) || text === '')
+    throw new MappingError('number-invalid', target, value, `double(): ${describeValue(value)} is not a number`);
   return n as PresentAs<T, number>;
 }
 
@@ -98,7 +103,8 @@ export function at<V>(container: Readonly<Record<string, V>>, key: string): V;
 export function at<V>(container: Readonly<Record<string, V>> | null | undefined, key: string): V | undefined;
 export function at(container: unknown, key: number | string): unknown {
   if (container === null || container === undefined) return undefined;
-  if (Array.isArray(container)) return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < container.length ? container[key] : undefined;
+  if (Array.isArray(container))
+    return typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < container.length ? container[key] : undefined;
   return typeof key === 'string' && Object.hasOwn(container as object, key) ? (container as Record<string, unknown>)[key] : undefined;
 }
 
@@ -107,5 +113,10 @@ export function at(container: unknown, key: number | string): unknown {
  * cannot be mapped, so it fails as a contract violation (the runtime sends it to the dead letter).
  */
 export function noRuleApplies(target: string, contract: string): never {
-  throw new MappingError('no-rule-applies', target, undefined, `no rule applies (every rule's \`when\` is false), and ${contract} requires the field`);
+  throw new MappingError(
+    'no-rule-applies',
+    target,
+    undefined,
+    `no rule applies (every rule's \`when\` is false), and ${contract} requires the field`,
+  );
 }

@@ -8,7 +8,12 @@ export function unwrap(message: unknown, path: readonly string[], target: string
   let current = message;
   for (const name of path) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, name)) {
-      throw new MappingError('envelope-missing', target, undefined, `the message has no ${JSON.stringify(name)} envelope (unwrap: ${path.join('.')})`);
+      throw new MappingError(
+        'envelope-missing',
+        target,
+        undefined,
+        `the message has no ${JSON.stringify(name)} envelope (unwrap: ${path.join('.')})`,
+      );
     }
     current = (current as Record<string, unknown>)[name];
   }

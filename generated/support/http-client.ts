@@ -1,5 +1,8 @@
 /** The part of `fetch` a generated API client uses; the runtime passes `globalThis.fetch`. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{
   status: number;
   ok: boolean;
   text(): Promise<string>;
@@ -19,11 +22,20 @@ export class ApiError extends Error {
 
 /** Fills `{param}` placeholders with URI-encoded values. Placeholder names come from the spec's validated pattern. */
 export function fillPath(template: string, params: Readonly<Record<string, string | number | boolean>>): string {
-  return template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name: string) => encodeURIComponent(String(Object.hasOwn(params, name) ? params[name] : '')));
+  return template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_m, name: string) =>
+    encodeURIComponent(String(Object.hasOwn(params, name) ? params[name] : '')),
+  );
 }
 
 /** Sends one request and parses a JSON answer; a non-2xx status throws ApiError. */
-export async function callJson(fetchImpl: FetchLike, url: string, method: string, operation: string, headers: Record<string, string>, body?: unknown): Promise<unknown> {
+export async function callJson(
+  fetchImpl: FetchLike,
+  url: string,
+  method: string,
+  operation: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<unknown> {
   const response = await fetchImpl(url, {
     method,
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
@@ -37,6 +49,7 @@ export async function callJson(fetchImpl: FetchLike, url: string, method: string
 /** `?a=1&b=x` from the defined values, in the given order ('' when there are none). */
 export function queryString(values: Readonly<Record<string, string | number | boolean | undefined>>): string {
   const parts: string[] = [];
-  for (const [name, value] of Object.entries(values)) if (value !== undefined) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
+  for (const [name, value] of Object.entries(values))
+    if (value !== undefined) parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }

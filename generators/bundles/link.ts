@@ -76,7 +76,13 @@ function resolve(from: string, specifier: string): string {
 function transpile(path: string, source: string): ts.SourceFile {
   const js = ts.transpileModule(source, {
     fileName: path,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false, isolatedModules: true, removeComments: false },
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      verbatimModuleSyntax: false,
+      isolatedModules: true,
+      removeComments: false,
+    },
   }).outputText;
   return ts.createSourceFile(path.replace(/\.ts$/, '.js'), js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
 }
@@ -94,7 +100,11 @@ function parsed(path: string, source: string): ts.SourceFile {
 function dependencies(path: string, source: string): string[] {
   const deps: string[] = [];
   for (const statement of parsed(path, source).statements) {
-    if ((ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+      statement.moduleSpecifier &&
+      ts.isStringLiteral(statement.moduleSpecifier)
+    ) {
       deps.push(resolve(path, statement.moduleSpecifier.text));
     }
   }
@@ -133,10 +143,11 @@ function wrap(path: string, source: string, ids: ReadonlyMap<string, string>): L
     } else if (ts.isExportAssignment(statement)) {
       throw new Error(`${path}: \`export default\` is not supported by the linker`);
     } else {
-      const modifiers = ts.canHaveModifiers(statement) ? ts.getModifiers(statement) ?? [] : [];
+      const modifiers = ts.canHaveModifiers(statement) ? (ts.getModifiers(statement) ?? []) : [];
       const exportKeyword = modifiers.find((m) => m.kind === ts.SyntaxKind.ExportKeyword);
       if (!exportKeyword) continue;
-      if (modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) throw new Error(`${path}: \`export default\` is not supported by the linker`);
+      if (modifiers.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword))
+        throw new Error(`${path}: \`export default\` is not supported by the linker`);
       edits.push({ start: exportKeyword.getStart(), end: exportKeyword.getEnd(), text: '' });
       if (ts.isVariableStatement(statement)) {
         for (const declaration of statement.declarationList.declarations) {

@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function readSupportSources(): Map<string, string> {
   const dir = new URL('../support/', import.meta.url);
   const out = new Map<string, string>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.ts'))
+    .sort()) {
     out.set(name, readFileSync(new URL(name, dir), 'utf8'));
   }
   return out;

@@ -14,8 +14,12 @@ const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 
 function localRef(description: string): Schema {
   return {
-    type: 'object', description, required: ['name'],
-    properties: { name: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN, description: 'Name of a Secret in the Estate\'s namespace.' } },
+    type: 'object',
+    description,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', maxLength: 253, pattern: DNS_SUBDOMAIN, description: "Name of a Secret in the Estate's namespace." },
+    },
   };
 }
 
@@ -29,27 +33,65 @@ function estateSpec(): Schema {
         description: 'Where the specs come from.',
         required: ['url'],
         properties: {
-          url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^(https?|ssh|git|file)://|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:', description: 'Git repository URL: https://, ssh://, git@host:path, or file:// (tests).' },
+          url: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 2048,
+            pattern: '^(https?|ssh|git|file)://|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:',
+            description: 'Git repository URL: https://, ssh://, git@host:path, or file:// (tests).',
+          },
           ref: {
             type: 'object',
-            description: 'What to check out; default the remote\'s default branch. A commit pins the estate; with a branch it must be on that branch.',
+            description:
+              "What to check out; default the remote's default branch. A commit pins the estate; with a branch it must be on that branch.",
             properties: {
               branch: { type: 'string', minLength: 1, maxLength: 255, description: 'Branch to follow, e.g. main.' },
               tag: { type: 'string', minLength: 1, maxLength: 255, description: 'Tag to check out, e.g. v1.4.0.' },
-              commit: { type: 'string', pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$', description: 'Full commit id (SHA-1 or SHA-256) to pin.' },
+              commit: {
+                type: 'string',
+                pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$',
+                description: 'Full commit id (SHA-1 or SHA-256) to pin.',
+              },
             },
             'x-kubernetes-validations': [{ rule: '!(has(self.branch) && has(self.tag))', message: 'set branch or tag, not both' }],
           },
-          path: { type: 'string', maxLength: 1024, default: 'specs', pattern: '^[^/].*$|^$', description: 'Folder inside the repository that holds the specs (default specs).' },
-          interval: { type: 'string', pattern: DURATION, default: '5m', description: 'How often to fetch and correct drift, e.g. 1m, 5m, 1h (default 5m).' },
+          path: {
+            type: 'string',
+            maxLength: 1024,
+            default: 'specs',
+            pattern: '^[^/].*$|^$',
+            description: 'Folder inside the repository that holds the specs (default specs).',
+          },
+          interval: {
+            type: 'string',
+            pattern: DURATION,
+            default: '5m',
+            description: 'How often to fetch and correct drift, e.g. 1m, 5m, 1h (default 5m).',
+          },
           timeout: { type: 'string', pattern: DURATION, description: 'Limit for one fetch (default 60s).' },
-          secretRef: localRef('Credentials for the repository: keys username and password (or bearerToken) for HTTPS; identity and known_hosts for SSH.'),
+          secretRef: localRef(
+            'Credentials for the repository: keys username and password (or bearerToken) for HTTPS; identity and known_hosts for SSH.',
+          ),
           webhookSecretRef: localRef('Secret with key `token`: the HMAC key push webhooks (GitHub, GitLab) are verified with.'),
         },
       },
-      targetNamespace: { type: 'string', maxLength: 63, pattern: DNS_LABEL, description: 'Namespace the spec objects and their workloads go to (default: the Estate\'s namespace).' },
-      runtimeImage: { type: 'string', minLength: 1, maxLength: 1024, description: 'Image that runs the bundles (`interlace worker`); default: the controller\'s --runtime-image.' },
-      prune: { type: 'boolean', default: true, description: 'Delete objects that an earlier revision applied and this one no longer has (default true).' },
+      targetNamespace: {
+        type: 'string',
+        maxLength: 63,
+        pattern: DNS_LABEL,
+        description: "Namespace the spec objects and their workloads go to (default: the Estate's namespace).",
+      },
+      runtimeImage: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 1024,
+        description: "Image that runs the bundles (`interlace worker`); default: the controller's --runtime-image.",
+      },
+      prune: {
+        type: 'boolean',
+        default: true,
+        description: 'Delete objects that an earlier revision applied and this one no longer has (default true).',
+      },
       suspend: { type: 'boolean', default: false, description: 'Stop reconciling; what is applied keeps running.' },
     },
   };
@@ -75,9 +117,17 @@ function estateStatus(): Schema {
     properties: {
       conditions: conditionsSchema(),
       observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
-      lastAttemptedRevision: { type: 'string', maxLength: 512, description: 'Last revision fetched and checked (`main@sha1:<commit>`), applied or not.' },
-      lastAppliedRevision: { type: 'string', maxLength: 512, description: 'Last revision applied; keeps running while a newer one is rejected.' },
-      health: { type: 'string', enum: [...HEALTH_VALUES], description: 'Worst health of the estate\'s objects.' },
+      lastAttemptedRevision: {
+        type: 'string',
+        maxLength: 512,
+        description: 'Last revision fetched and checked (`main@sha1:<commit>`), applied or not.',
+      },
+      lastAppliedRevision: {
+        type: 'string',
+        maxLength: 512,
+        description: 'Last revision applied; keeps running while a newer one is rejected.',
+      },
+      health: { type: 'string', enum: [...HEALTH_VALUES], description: "Worst health of the estate's objects." },
       message: { type: 'string', maxLength: 32768, description: 'One line for a person.' },
       inventory: {
         type: 'object',
@@ -115,33 +165,52 @@ function estateStatus(): Schema {
           },
         },
       },
-      diagnosticsTotal: { type: 'integer', format: 'int32', minimum: 0, description: 'How many problems the rejected revision had in all.' },
+      diagnosticsTotal: {
+        type: 'integer',
+        format: 'int32',
+        minimum: 0,
+        description: 'How many problems the rejected revision had in all.',
+      },
     },
   };
 }
 
 const ESTATE_COLUMNS: PrinterColumn[] = [
-  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'The last revision is applied and healthy.' },
+  {
+    name: 'Ready',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+    description: 'The last revision is applied and healthy.',
+  },
   { name: 'Health', type: 'string', jsonPath: '.status.health', description: 'Worst health of its objects.' },
   { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision', description: 'Revision applied.' },
   { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', description: 'Reconciling stopped.' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
-  { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', description: 'The Ready condition\'s message.' },
+  {
+    name: 'Status',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+    description: "The Ready condition's message.",
+  },
   { name: 'URL', type: 'string', jsonPath: '.spec.source.url', description: 'Repository.', priority: 1 },
   { name: 'Attempted', type: 'string', jsonPath: '.status.lastAttemptedRevision', description: 'Last revision fetched.', priority: 1 },
 ];
 
 export function estateCrd(): Schema {
-  return crdObject('Estate', {
-    type: 'object',
-    description: 'A Git repository of Interlace specs, validated, checked and reconciled into a namespace.',
-    required: ['spec'],
-    properties: {
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
-      metadata: { type: 'object' },
-      spec: estateSpec(),
-      status: estateStatus(),
+  return crdObject(
+    'Estate',
+    {
+      type: 'object',
+      description: 'A Git repository of Interlace specs, validated, checked and reconciled into a namespace.',
+      required: ['spec'],
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        spec: estateSpec(),
+        status: estateStatus(),
+      },
     },
-  }, ESTATE_COLUMNS);
+    ESTATE_COLUMNS,
+  );
 }

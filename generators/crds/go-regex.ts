@@ -20,15 +20,31 @@ export function toGoRegex(pattern: string): GoRegex {
         // \uXXXX (and \u{X...} with the u flag) → \x{XXXX}
         const braced = /^\{([0-9A-Fa-f]{1,6})\}/.exec(pattern.slice(i + 2));
         const plain = /^[0-9A-Fa-f]{4}/.exec(pattern.slice(i + 2));
-        if (braced) { out += `\\x{${braced[1]}}`; i += 1 + braced[0].length; continue; }
-        if (plain) { out += `\\x{${plain[0]}}`; i += 5; continue; }
+        if (braced) {
+          out += `\\x{${braced[1]}}`;
+          i += 1 + braced[0].length;
+          continue;
+        }
+        if (plain) {
+          out += `\\x{${plain[0]}}`;
+          i += 5;
+          continue;
+        }
         return { ok: false, reason: 'has a malformed \\u escape' };
       }
       if (next === 'c') return { ok: false, reason: 'uses a \\c control escape, which RE2 does not know' };
       if (/[1-9]/.test(next) && !inClass) return { ok: false, reason: 'uses a back-reference, which RE2 cannot express' };
       if (next === 'k' && pattern[i + 2] === '<') return { ok: false, reason: 'uses a named back-reference, which RE2 cannot express' };
-      if (next === '0') { out += '\\x00'; i++; continue; }
-      if (next === '/') { out += '/'; i++; continue; }
+      if (next === '0') {
+        out += '\\x00';
+        i++;
+        continue;
+      }
+      if (next === '/') {
+        out += '/';
+        i++;
+        continue;
+      }
       out += c + next;
       i++;
       continue;
@@ -39,7 +55,11 @@ export function toGoRegex(pattern: string): GoRegex {
       continue;
     }
     if (c === '[') {
-      if (pattern.startsWith('[^]', i)) { out += '[\\s\\S]'; i += 2; continue; }
+      if (pattern.startsWith('[^]', i)) {
+        out += '[\\s\\S]';
+        i += 2;
+        continue;
+      }
       if (pattern.startsWith('[]', i)) return { ok: false, reason: 'uses the empty class [], which RE2 does not accept' };
       inClass = true;
       out += c;
@@ -50,8 +70,16 @@ export function toGoRegex(pattern: string): GoRegex {
       const rest = pattern.slice(i + 2);
       if (rest.startsWith('=') || rest.startsWith('!')) return { ok: false, reason: 'uses a look-ahead, which RE2 cannot express' };
       if (rest.startsWith('<=') || rest.startsWith('<!')) return { ok: false, reason: 'uses a look-behind, which RE2 cannot express' };
-      if (rest.startsWith('<')) { out += '(?P<'; i += 2; continue; }
-      if (rest.startsWith(':')) { out += '(?:'; i += 2; continue; }
+      if (rest.startsWith('<')) {
+        out += '(?P<';
+        i += 2;
+        continue;
+      }
+      if (rest.startsWith(':')) {
+        out += '(?:';
+        i += 2;
+        continue;
+      }
       return { ok: false, reason: 'uses a group modifier RE2 does not share with ECMA-262' };
     }
     out += c;

@@ -22,7 +22,12 @@ function columns(own: PrinterColumn[]): PrinterColumn[] {
     ...own.filter((c) => !c.priority),
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Applied and healthy.' },
     { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'This generation and its runtime objects are applied.' },
-    { name: 'Health', type: 'string', jsonPath: '.status.health', description: 'Health of the workload behind it (None: nothing runs for it).' },
+    {
+      name: 'Health',
+      type: 'string',
+      jsonPath: '.status.health',
+      description: 'Health of the workload behind it (None: nothing runs for it).',
+    },
     { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision', description: 'Source revision last applied.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
     ...own.filter((c) => c.priority),
@@ -71,15 +76,24 @@ export function crdObject(kind: ResourceKind, openAPIV3Schema: Schema, printerCo
     spec: {
       group: CRD_GROUP,
       scope: 'Namespaced',
-      names: { kind, listKind: `${kind}List`, plural: names.plural, singular: names.singular, shortNames: names.shortNames, categories: [CRD_CATEGORY] },
-      versions: [{
-        name: CRD_VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: printerColumns,
-        schema: { openAPIV3Schema },
-      }],
+      names: {
+        kind,
+        listKind: `${kind}List`,
+        plural: names.plural,
+        singular: names.singular,
+        shortNames: names.shortNames,
+        categories: [CRD_CATEGORY],
+      },
+      versions: [
+        {
+          name: CRD_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: printerColumns,
+          schema: { openAPIV3Schema },
+        },
+      ],
     },
   };
 }
@@ -103,5 +117,8 @@ export function specKindCrd(kind: KindName): CrdResult {
       status: specStatusSchema(),
     },
   };
-  return { crd: crdObject(kind, openAPIV3Schema, columns(KIND_COLUMNS[kind])), notes: converted.notes.map((n) => ({ ...n, path: `${kind}.spec${n.path}` })) };
+  return {
+    crd: crdObject(kind, openAPIV3Schema, columns(KIND_COLUMNS[kind])),
+    notes: converted.notes.map((n) => ({ ...n, path: `${kind}.spec${n.path}` })),
+  };
 }

@@ -34,11 +34,27 @@ export function conditionsSchema(): Schema {
       type: 'object',
       required: ['lastTransitionTime', 'message', 'reason', 'status', 'type'],
       properties: {
-        type: { type: 'string', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$', description: 'Ready, Reconciling, Stalled, Synced or Healthy.' },
+        type: {
+          type: 'string',
+          maxLength: 316,
+          pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+          description: 'Ready, Reconciling, Stalled, Synced or Healthy.',
+        },
         status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-        observedGeneration: { type: 'integer', format: 'int64', minimum: 0, description: 'The .metadata.generation the condition was set for.' },
+        observedGeneration: {
+          type: 'integer',
+          format: 'int64',
+          minimum: 0,
+          description: 'The .metadata.generation the condition was set for.',
+        },
         lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
-        reason: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$', description: 'A machine-readable CamelCase reason, e.g. RevisionRejected, CrashLoopBackOff.' },
+        reason: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 1024,
+          pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+          description: 'A machine-readable CamelCase reason, e.g. RevisionRejected, CrashLoopBackOff.',
+        },
         message: { type: 'string', maxLength: 32768, description: 'What happened, for a person.' },
       },
     },
@@ -58,7 +74,12 @@ export function specStatusSchema(): Schema {
       conditions: conditionsSchema(),
       observedGeneration: { type: 'integer', format: 'int64', minimum: 0, description: 'The .metadata.generation the status describes.' },
       lastAppliedRevision: revision('The source revision (`branch@sha1:<commit>`) this object was last applied from.'),
-      health: { type: 'string', enum: [...HEALTH_VALUES], description: 'Health of the workload behind the object: Healthy, Progressing, Degraded, Suspended, Unknown, or None when nothing runs for it.' },
+      health: {
+        type: 'string',
+        enum: [...HEALTH_VALUES],
+        description:
+          'Health of the workload behind the object: Healthy, Progressing, Degraded, Suspended, Unknown, or None when nothing runs for it.',
+      },
       message: { type: 'string', maxLength: 32768, description: 'One line for a person: what is wrong or what is happening.' },
       workload: {
         type: 'object',

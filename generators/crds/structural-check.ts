@@ -6,17 +6,71 @@
  */
 
 /** The fields of apiextensions.k8s.io/v1 JSONSchemaProps; anything else is rejected by the API server. */
-const KNOWN = new Set(['id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum',
-  'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'items', 'allOf',
-  'oneOf', 'anyOf', 'not', 'properties', 'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems', 'definitions', 'externalDocs', 'example',
-  'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys',
-  'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
+const KNOWN = new Set([
+  'id',
+  '$schema',
+  '$ref',
+  'description',
+  'type',
+  'format',
+  'title',
+  'default',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'multipleOf',
+  'enum',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'items',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  'not',
+  'properties',
+  'additionalProperties',
+  'patternProperties',
+  'dependencies',
+  'additionalItems',
+  'definitions',
+  'externalDocs',
+  'example',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-list-type',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+]);
 /** Known to JSONSchemaProps but forbidden in a structural schema. */
 const FORBIDDEN = new Set(['$ref', 'id', '$schema', 'definitions', 'dependencies', 'patternProperties', 'additionalItems']);
 const TYPES = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
 /** Not allowed inside allOf/anyOf/oneOf/not. */
-const NOT_IN_JUNCTORS = new Set(['type', 'description', 'default', 'additionalProperties', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
-  'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations', 'title']);
+const NOT_IN_JUNCTORS = new Set([
+  'type',
+  'description',
+  'default',
+  'additionalProperties',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-validations',
+  'title',
+]);
 
 type Node = Record<string, unknown>;
 
@@ -46,31 +100,39 @@ function walk(node: Node, path: string, problems: string[], inJunctor: boolean):
   if (!inJunctor) {
     const typed = typeof node.type === 'string' && TYPES.has(node.type);
     if (node.type !== undefined && !typed) problems.push(`${at}: type ${JSON.stringify(node.type)} is not one Kubernetes knows`);
-    if (!typed && preserve !== true && node['x-kubernetes-int-or-string'] !== true) problems.push(`${at}: every node needs a type (or x-kubernetes-preserve-unknown-fields)`);
+    if (!typed && preserve !== true && node['x-kubernetes-int-or-string'] !== true)
+      problems.push(`${at}: every node needs a type (or x-kubernetes-preserve-unknown-fields)`);
   }
   if (node.uniqueItems === true) problems.push(`${at}: uniqueItems: true is forbidden (use x-kubernetes-list-type: set)`);
   if (node.additionalProperties === false) problems.push(`${at}: additionalProperties: false is forbidden (unknown fields are pruned)`);
-  if (node.properties !== undefined && node.additionalProperties !== undefined) problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
-  for (const key of ['exclusiveMinimum', 'exclusiveMaximum']) if (node[key] !== undefined && typeof node[key] !== 'boolean') problems.push(`${at}: ${key} must be a boolean`);
+  if (node.properties !== undefined && node.additionalProperties !== undefined)
+    problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
+  for (const key of ['exclusiveMinimum', 'exclusiveMaximum'])
+    if (node[key] !== undefined && typeof node[key] !== 'boolean') problems.push(`${at}: ${key} must be a boolean`);
   if (node['x-kubernetes-list-type'] === 'set') {
     const itemType = (node.items as Node | undefined)?.type;
-    if (!['string', 'integer', 'number', 'boolean'].includes(itemType as string)) problems.push(`${at}: x-kubernetes-list-type: set needs scalar items`);
+    if (!['string', 'integer', 'number', 'boolean'].includes(itemType as string))
+      problems.push(`${at}: x-kubernetes-list-type: set needs scalar items`);
   }
   if (node['x-kubernetes-list-type'] === 'map') {
     const keys = node['x-kubernetes-list-map-keys'] as string[] | undefined;
     const item = node.items as Node | undefined;
     if (!keys?.length) problems.push(`${at}: x-kubernetes-list-type: map needs x-kubernetes-list-map-keys`);
-    for (const key of keys ?? []) if (!((item?.required as string[] | undefined) ?? []).includes(key)) problems.push(`${at}: list-map key "${key}" must be required`);
+    for (const key of keys ?? [])
+      if (!((item?.required as string[] | undefined) ?? []).includes(key)) problems.push(`${at}: list-map key "${key}" must be required`);
   }
   if (Array.isArray(node.required)) {
     const props = node.properties as Record<string, unknown> | undefined;
-    for (const r of node.required as string[]) if (!inJunctor && props && !(r in props)) problems.push(`${at}: required field "${r}" is not declared`);
+    for (const r of node.required as string[])
+      if (!inJunctor && props && !(r in props)) problems.push(`${at}: required field "${r}" is not declared`);
   }
   for (const rule of (node['x-kubernetes-validations'] as Node[] | undefined) ?? []) {
     if (typeof rule.rule !== 'string' || rule.rule.length === 0) problems.push(`${at}: a validation rule needs a CEL expression`);
   }
-  for (const [name, sub] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {})) walk(sub, `${path}/${name}`, problems, inJunctor);
-  if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties as Node, `${path}/*`, problems, inJunctor);
+  for (const [name, sub] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {}))
+    walk(sub, `${path}/${name}`, problems, inJunctor);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object')
+    walk(node.additionalProperties as Node, `${path}/*`, problems, inJunctor);
   if (node.items && typeof node.items === 'object') walk(node.items as Node, `${path}[]`, problems, inJunctor);
   for (const junctor of ['allOf', 'anyOf', 'oneOf']) {
     for (const [i, sub] of ((node[junctor] as Node[] | undefined) ?? []).entries()) walk(sub, `${path}/${junctor}[${i}]`, problems, true);

@@ -35,12 +35,66 @@ export interface StructuralResult {
 }
 
 /** Formats Kubernetes validates (k8s.io/kube-openapi strfmt); others are dropped. */
-const KUBERNETES_FORMATS = new Set(['bsonobjectid', 'uri', 'email', 'hostname', 'ipv4', 'ipv6', 'cidr', 'mac', 'uuid', 'uuid3', 'uuid4', 'uuid5', 'isbn', 'isbn10', 'isbn13', 'creditcard', 'ssn', 'hexcolor', 'rgbcolor', 'byte', 'password', 'date', 'duration', 'datetime', 'date-time', 'int32', 'int64', 'float', 'double']);
+const KUBERNETES_FORMATS = new Set([
+  'bsonobjectid',
+  'uri',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'mac',
+  'uuid',
+  'uuid3',
+  'uuid4',
+  'uuid5',
+  'isbn',
+  'isbn10',
+  'isbn13',
+  'creditcard',
+  'ssn',
+  'hexcolor',
+  'rgbcolor',
+  'byte',
+  'password',
+  'date',
+  'duration',
+  'datetime',
+  'date-time',
+  'int32',
+  'int64',
+  'float',
+  'double',
+]);
 
 const DROPPED = new Set(['$schema', '$id', '$comment', '$defs', 'title', 'examples', 'default', 'propertyNames']);
-const HANDLED = new Set(['type', 'description', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'pattern', 'format',
-  'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties',
-  'multipleOf', '$ref', 'allOf', 'anyOf']);
+const HANDLED = new Set([
+  'type',
+  'description',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'multipleOf',
+  '$ref',
+  'allOf',
+  'anyOf',
+]);
 
 /** Converts `schema`, resolving `#/$defs/...` references against `defs`. */
 export function toStructural(schema: Schema, defs: Record<string, Schema>): StructuralResult {
@@ -84,7 +138,10 @@ function convert(input: Schema, ctx: Context): Schema {
 
 function convertOwn(node: Schema, ctx: Context): Schema {
   for (const key of Object.keys(node)) {
-    if (!HANDLED.has(key) && !DROPPED.has(key)) throw new Error(`${ctx.path || '/'}: JSON Schema keyword "${key}" has no structural conversion; add one in generators/crds/structural-schema.ts`);
+    if (!HANDLED.has(key) && !DROPPED.has(key))
+      throw new Error(
+        `${ctx.path || '/'}: JSON Schema keyword "${key}" has no structural conversion; add one in generators/crds/structural-schema.ts`,
+      );
   }
   const out: Schema = {};
   const validations: { rule: string; message: string }[] = [];
@@ -108,7 +165,8 @@ function convertOwn(node: Schema, ctx: Context): Schema {
   if (Array.isArray(node.anyOf)) {
     const alternatives = (node.anyOf as Schema[]).map((member) => {
       const keys = Object.keys(member);
-      if (keys.length !== 1 || !Array.isArray(member.required)) throw new Error(`${ctx.path}: anyOf member ${JSON.stringify(member)} has no structural conversion`);
+      if (keys.length !== 1 || !Array.isArray(member.required))
+        throw new Error(`${ctx.path}: anyOf member ${JSON.stringify(member)} has no structural conversion`);
       return member.required as string[];
     });
     validations.push({
@@ -147,7 +205,7 @@ function convertOwn(node: Schema, ctx: Context): Schema {
       for (const [name, sub] of Object.entries(props)) converted[name] = convert(sub, { ...ctx, path: `${ctx.path}.${name}` });
       out.properties = { ...(out.properties as object | undefined), ...converted };
     }
-    if (Array.isArray(node.required) && node.required.length > 0) out.required = [...node.required as string[]];
+    if (Array.isArray(node.required) && node.required.length > 0) out.required = [...(node.required as string[])];
     const additional = node.additionalProperties;
     if (additional === false) {
       // Closed: Kubernetes prunes unknown fields (and strict field validation reports them).
@@ -170,7 +228,8 @@ function convertOwn(node: Schema, ctx: Context): Schema {
     for (const key of ['minItems', 'maxItems'] as const) if (typeof node[key] === 'number') out[key] = node[key];
     if (node.uniqueItems === true) {
       const itemType = (out.items as Schema).type;
-      if (itemType === 'string' || itemType === 'integer' || itemType === 'number' || itemType === 'boolean') out['x-kubernetes-list-type'] = 'set';
+      if (itemType === 'string' || itemType === 'integer' || itemType === 'number' || itemType === 'boolean')
+        out['x-kubernetes-list-type'] = 'set';
       else ctx.notes.push({ path: ctx.path, message: 'uniqueItems on non-scalar items: not checked by Kubernetes' });
     }
   }
@@ -191,11 +250,17 @@ function convertOwn(node: Schema, ctx: Context): Schema {
   if (out.type === 'integer' || out.type === 'number') {
     for (const key of ['minimum', 'maximum', 'multipleOf'] as const) if (typeof node[key] === 'number') out[key] = node[key];
     // 2020-12 spells exclusive bounds as numbers; OpenAPI v3.0 as booleans beside minimum/maximum.
-    if (typeof node.exclusiveMinimum === 'number') { out.minimum = node.exclusiveMinimum; out.exclusiveMinimum = true; }
-    if (typeof node.exclusiveMaximum === 'number') { out.maximum = node.exclusiveMaximum; out.exclusiveMaximum = true; }
+    if (typeof node.exclusiveMinimum === 'number') {
+      out.minimum = node.exclusiveMinimum;
+      out.exclusiveMinimum = true;
+    }
+    if (typeof node.exclusiveMaximum === 'number') {
+      out.maximum = node.exclusiveMaximum;
+      out.exclusiveMaximum = true;
+    }
   }
 
-  if (validations.length > 0) out['x-kubernetes-validations'] = [...(out['x-kubernetes-validations'] as unknown[] ?? []), ...validations];
+  if (validations.length > 0) out['x-kubernetes-validations'] = [...((out['x-kubernetes-validations'] as unknown[]) ?? []), ...validations];
   return out;
 }
 
@@ -206,7 +271,9 @@ function refName(ref: string): string {
 }
 
 function jsonType(values: readonly unknown[]): string | string[] {
-  const types = new Set(values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : v === null ? 'null' : typeof v)));
+  const types = new Set(
+    values.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : v === null ? 'null' : typeof v)),
+  );
   if (types.size === 2 && types.has('integer') && types.has('number')) return 'number';
   if (types.size === 1) return [...types][0]!;
   return [...types];
@@ -221,7 +288,13 @@ function ifThenRule(member: Schema, ctx: Context): { rule: string; message: stri
   const then = member.then as Schema;
   const props = condition.properties as Record<string, Schema> | undefined;
   const keys = Object.keys(member).filter((k) => k !== 'if' && k !== 'then');
-  if (!props || Object.keys(props).length !== 1 || keys.length > 0 || Object.keys(then).some((k) => k !== 'required') || Object.keys(condition).some((k) => k !== 'properties' && k !== 'required')) {
+  if (
+    !props ||
+    Object.keys(props).length !== 1 ||
+    keys.length > 0 ||
+    Object.keys(then).some((k) => k !== 'required') ||
+    Object.keys(condition).some((k) => k !== 'properties' && k !== 'required')
+  ) {
     throw new Error(`${ctx.path}: if/then ${JSON.stringify(member)} has no CEL conversion`);
   }
   const [field, test] = Object.entries(props)[0]!;

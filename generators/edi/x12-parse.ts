@@ -87,7 +87,10 @@ export function parseX12(text: string): X12ParseResult {
   const component = text[start + 104]!;
   const segment = text[start + 105]!;
   if (/[A-Za-z0-9\s]/.test(element) || /[A-Za-z0-9]/.test(segment) || element === segment) {
-    return fail(`cannot read the delimiters from the ISA segment (element ${JSON.stringify(element)}, segment ${JSON.stringify(segment)})`, start);
+    return fail(
+      `cannot read the delimiters from the ISA segment (element ${JSON.stringify(element)}, segment ${JSON.stringify(segment)})`,
+      start,
+    );
   }
 
   const raw: RawSegment[] = [];
@@ -107,7 +110,8 @@ export function parseX12(text: string): X12ParseResult {
       at += part.length + 1;
     }
     const id = elements[0]!;
-    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id)) return fail(`segment ${raw.length + 1} has no valid segment id (found ${JSON.stringify(id.slice(0, 10))})`, pos);
+    if (!/^[A-Z][A-Z0-9]{1,2}$/.test(id))
+      return fail(`segment ${raw.length + 1} has no valid segment id (found ${JSON.stringify(id.slice(0, 10))})`, pos);
     raw.push({ id, elements, offsets, number: raw.length + 1 });
     if (raw.length > MAX_SEGMENTS) return fail(`more than ${MAX_SEGMENTS} segments`, pos);
     pos = end + 1;
@@ -129,14 +133,26 @@ export function parseX12(text: string): X12ParseResult {
     return out;
   };
 
-  const interchange: X12Interchange = { delimiters: { element, component, segment, repetition }, ISA: record(isa, '/ISA', false), groups: [] };
+  const interchange: X12Interchange = {
+    delimiters: { element, component, segment, repetition },
+    ISA: record(isa, '/ISA', false),
+    groups: [],
+  };
   let i = 1;
   while (i < raw.length) {
     const seg = raw[i]!;
     if (seg.id === 'IEA') {
       interchange.IEA = record(seg, '/IEA', true);
-      if (Number(seg.elements[1]) !== interchange.groups.length) problems.push({ message: `IEA01 says ${seg.elements[1]} functional groups, the interchange has ${interchange.groups.length}`, ...where(seg.offsets[1] ?? seg.offsets[0]!) });
-      if (seg.elements[2] !== isa.elements[13]) problems.push({ message: `IEA02 control number ${seg.elements[2]} does not match ISA13 ${isa.elements[13]}`, ...where(seg.offsets[2] ?? seg.offsets[0]!) });
+      if (Number(seg.elements[1]) !== interchange.groups.length)
+        problems.push({
+          message: `IEA01 says ${seg.elements[1]} functional groups, the interchange has ${interchange.groups.length}`,
+          ...where(seg.offsets[1] ?? seg.offsets[0]!),
+        });
+      if (seg.elements[2] !== isa.elements[13])
+        problems.push({
+          message: `IEA02 control number ${seg.elements[2]} does not match ISA13 ${isa.elements[13]}`,
+          ...where(seg.offsets[2] ?? seg.offsets[0]!),
+        });
       i++;
       continue;
     }
@@ -165,7 +181,11 @@ export function parseX12(text: string): X12ParseResult {
     }
     if (raw[i]?.id === 'GE') {
       group.GE = record(raw[i]!, `/groups/${g}/GE`, true);
-      if (Number(raw[i]!.elements[1]) !== group.transactions.length) problems.push({ message: `GE01 says ${raw[i]!.elements[1]} transaction sets, the group has ${group.transactions.length}`, ...where(raw[i]!.offsets[1] ?? raw[i]!.offsets[0]!) });
+      if (Number(raw[i]!.elements[1]) !== group.transactions.length)
+        problems.push({
+          message: `GE01 says ${raw[i]!.elements[1]} transaction sets, the group has ${group.transactions.length}`,
+          ...where(raw[i]!.offsets[1] ?? raw[i]!.offsets[0]!),
+        });
       i++;
     } else {
       problems.push({ message: 'functional group has no GE trailer', ...where(seg.offsets[0]!) });
@@ -177,13 +197,27 @@ export function parseX12(text: string): X12ParseResult {
 
 type Record_ = (seg: RawSegment, pointer: string, split: boolean) => X12Segment;
 
-function buildTransaction(segments: RawSegment[], base: string, record: Record_, problems: X12Problem[], where: (offset: number) => { line: number; column: number }): X12Loop {
+function buildTransaction(
+  segments: RawSegment[],
+  base: string,
+  record: Record_,
+  problems: X12Problem[],
+  where: (offset: number) => { line: number; column: number },
+): X12Loop {
   const st = segments[0]!;
   const se = segments[segments.length - 1]!;
   if (se.id !== 'SE') problems.push({ message: `transaction set ${st.elements[2] ?? ''} has no SE trailer`, ...where(st.offsets[0]!) });
   else {
-    if (Number(se.elements[1]) !== segments.length) problems.push({ message: `SE01 says ${se.elements[1]} segments, the transaction set has ${segments.length}`, ...where(se.offsets[1] ?? se.offsets[0]!) });
-    if (se.elements[2] !== st.elements[2]) problems.push({ message: `SE02 control number ${se.elements[2]} does not match ST02 ${st.elements[2]}`, ...where(se.offsets[2] ?? se.offsets[0]!) });
+    if (Number(se.elements[1]) !== segments.length)
+      problems.push({
+        message: `SE01 says ${se.elements[1]} segments, the transaction set has ${segments.length}`,
+        ...where(se.offsets[1] ?? se.offsets[0]!),
+      });
+    if (se.elements[2] !== st.elements[2])
+      problems.push({
+        message: `SE02 control number ${se.elements[2]} does not match ST02 ${st.elements[2]}`,
+        ...where(se.offsets[2] ?? se.offsets[0]!),
+      });
   }
   const rootSpec = TRANSACTION_LOOPS.get(st.elements[1] ?? '');
   const root: X12Loop = {};
@@ -223,7 +257,8 @@ function buildTransaction(segments: RawSegment[], base: string, record: Record_,
       // HL loops nest by their parent id (HL02), which may point at any earlier HL.
       const parentId = seg.elements[2] ?? '';
       const parent = parentId === '' ? { node: root, pointer: base } : hlById.get(parentId);
-      if (!parent) problems.push({ message: `HL02 parent ${parentId} is not an earlier HL01`, ...where(seg.offsets[2] ?? seg.offsets[0]!) });
+      if (!parent)
+        problems.push({ message: `HL02 parent ${parentId} is not an earlier HL01`, ...where(seg.offsets[2] ?? seg.offsets[0]!) });
       const frame = open(parent ?? { node: root, pointer: base }, rootSpec.loops.get('HL')!, seg);
       hlById.set(seg.elements[1] ?? '', { node: frame.node, pointer: frame.pointer });
       stack.length = 1;

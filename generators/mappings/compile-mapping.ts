@@ -129,8 +129,16 @@ class MappingCompiler {
     const messageFunctionName = `${functionName}Message`;
     const root = input.target.schema;
     const scope: Scope = {
-      sourceVar: 'source', celVars: new Map([['source', 'source']]), sourceSchemas: [input.source.schema], targetSchemas: [root],
-      targetType: input.target.typeName, targetPrefix: '', rulePrefix: '', omitting: false, rulesPath: ['spec', 'rules'], depth: 0,
+      sourceVar: 'source',
+      celVars: new Map([['source', 'source']]),
+      sourceSchemas: [input.source.schema],
+      targetSchemas: [root],
+      targetType: input.target.typeName,
+      targetPrefix: '',
+      rulePrefix: '',
+      omitting: false,
+      rulesPath: ['spec', 'rules'],
+      depth: 0,
     };
 
     // The function body is written first, into its own builder, because it decides which helpers,
@@ -148,11 +156,22 @@ class MappingCompiler {
     body.line('}');
     body.line('');
     const unwrapPath = this.unwrapPath();
-    body.line(`/** Maps a message as it arrives${unwrapPath.length > 0 ? ` (the payload is unwrapped from ${unwrapPath.map((s) => jsonLiteral(s)).join(' → ').replace(/\*\//g, '* /')})` : ''}. */`);
+    body.line(
+      `/** Maps a message as it arrives${
+        unwrapPath.length > 0
+          ? ` (the payload is unwrapped from ${unwrapPath
+              .map((s) => jsonLiteral(s))
+              .join(' → ')
+              .replace(/\*\//g, '* /')})`
+          : ''
+      }. */`,
+    );
     body.write(`export function ${messageFunctionName}(message: unknown): ${input.target.typeName} `).line('{');
     body.indent(() => {
       if (unwrapPath.length > 0) {
-        body.line(`return ${functionName}(${this.helper('unwrap')}(message, ${jsonLiteral(unwrapPath)}, "(unwrap)") as ${input.source.typeName});`);
+        body.line(
+          `return ${functionName}(${this.helper('unwrap')}(message, ${jsonLiteral(unwrapPath)}, "(unwrap)") as ${input.source.typeName});`,
+        );
       } else {
         body.line(`return ${functionName}(message as ${input.source.typeName});`);
       }
@@ -174,7 +193,9 @@ class MappingCompiler {
     const head = header.finish().text;
     const built = body.finish();
     return {
-      name: input.name, functionName, messageFunctionName,
+      name: input.name,
+      functionName,
+      messageFunctionName,
       text: head + built.text,
       spans: built.spans.map((s) => ({ ...s, start: s.start + head.length, end: s.end + head.length })),
       problemPaths: this.problemPaths,
@@ -187,7 +208,13 @@ class MappingCompiler {
     return name;
   }
 
-  private problem(path: PathSegment[], code: string, message: string, hint: string, options: { key?: boolean; rulePath?: PathSegment[] } = {}): void {
+  private problem(
+    path: PathSegment[],
+    code: string,
+    message: string,
+    hint: string,
+    options: { key?: boolean; rulePath?: PathSegment[] } = {},
+  ): void {
     this.problems.push({ code, path, message, hint, key: options.key });
     this.problemPaths.push(options.rulePath ?? path);
   }
@@ -196,8 +223,12 @@ class MappingCompiler {
     if (this.input.spec.unwrap === undefined) return [];
     const parsed = parseFieldPath(this.input.spec.unwrap);
     if (!parsed.ok || parsed.segments.some((s) => s.list)) {
-      this.problem(['spec', 'unwrap'], 'mapping-field-unknown', `unwrap \`${this.input.spec.unwrap}\` is not a path of property names${parsed.ok ? '' : `: ${parsed.message}`}`,
-        'Write the envelope path with dots, e.g. `d` for an OData V2 entity.');
+      this.problem(
+        ['spec', 'unwrap'],
+        'mapping-field-unknown',
+        `unwrap \`${this.input.spec.unwrap}\` is not a path of property names${parsed.ok ? '' : `: ${parsed.message}`}`,
+        'Write the envelope path with dots, e.g. `d` for an OData V2 entity.',
+      );
       return [];
     }
     return parsed.segments.map((s) => s.name);
@@ -210,22 +241,38 @@ class MappingCompiler {
       const path = [...scope.rulesPath, i];
       const parsed = parseFieldPath(rule.target);
       if (!parsed.ok) {
-        this.problem([...path, 'target'], 'mapping-field-unknown', `target \`${rule.target}\`: ${parsed.message}`, 'Write the target field as a path, e.g. `customer.name`.', { rulePath: path });
+        this.problem(
+          [...path, 'target'],
+          'mapping-field-unknown',
+          `target \`${rule.target}\`: ${parsed.message}`,
+          'Write the target field as a path, e.g. `customer.name`.',
+          { rulePath: path },
+        );
         return;
       }
       if (parsed.segments.some((s) => s.list)) {
-        this.problem([...path, 'target'], 'mapping-field-unknown', `target \`${rule.target}\` steps into a list; a list is made by one rule with \`each\``,
-          `Write \`target: ${parsed.segments[0]!.name}\` with \`each: <source list>\` and item \`rules\`.`, { rulePath: path });
+        this.problem(
+          [...path, 'target'],
+          'mapping-field-unknown',
+          `target \`${rule.target}\` steps into a list; a list is made by one rule with \`each\``,
+          `Write \`target: ${parsed.segments[0]!.name}\` with \`each: <source list>\` and item \`rules\`.`,
+          { rulePath: path },
+        );
         return;
       }
       const found = walk(scope.targetSchemas, parsed.segments, this.input.target.schema);
       if (!found.ok) {
         const suggestion = didYouMean(found.missing, found.available);
         const at = formatFieldPath(parsed.segments.slice(0, found.at));
-        this.problem([...path, 'target'], 'mapping-field-unknown',
+        this.problem(
+          [...path, 'target'],
+          'mapping-field-unknown',
           `${scope.rulePrefix}${rule.target}: ${this.describeObject('target', scope, at)} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-          suggestion ? `Write \`${formatFieldPath([...parsed.segments.slice(0, found.at), { name: suggestion, list: false }])}\`.` : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
-          { rulePath: path });
+          suggestion
+            ? `Write \`${formatFieldPath([...parsed.segments.slice(0, found.at), { name: suggestion, list: false }])}\`.`
+            : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
+          { rulePath: path },
+        );
         return;
       }
       let node = root;
@@ -274,24 +321,33 @@ class MappingCompiler {
       for (const [key, child] of node.children) {
         // The key is inside the rule's span: the checker reports assignability errors at the key.
         b.span(child.rules[0]?.path ?? child.firstPath, () => {
-        b.write(`${propertyKey(key)}: `);
-        const param = params.get(key);
-        if (param !== undefined) {
-          b.write(param);
-          return;
-        }
-        const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
-        const childSchemas = childTargets.ok ? childTargets.schemas : [];
-        if (child.rules.length > 0 && child.children.size > 0) {
-          this.problem([...child.children.values().next().value!.firstPath, 'target'], 'duplicate-entry',
-            `${scope.targetPrefix}${key} is made by a rule and also has rules for its fields`, 'Keep either the rule for the whole object or the rules for its fields.');
-        }
-        if (child.children.size > 0 && child.rules.length === 0) {
-          const inner = { ...scope, targetSchemas: childSchemas, targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`, targetPrefix: `${scope.targetPrefix}${key}.` };
-          this.objectLiteral(child, { ...inner, omitting: scope.omitting || !required.has(key) }, !required.has(key));
-        } else {
-          this.fieldValue(key, child.rules, { ...scope }, childSchemas, required.has(key));
-        }
+          b.write(`${propertyKey(key)}: `);
+          const param = params.get(key);
+          if (param !== undefined) {
+            b.write(param);
+            return;
+          }
+          const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
+          const childSchemas = childTargets.ok ? childTargets.schemas : [];
+          if (child.rules.length > 0 && child.children.size > 0) {
+            this.problem(
+              [...child.children.values().next().value!.firstPath, 'target'],
+              'duplicate-entry',
+              `${scope.targetPrefix}${key} is made by a rule and also has rules for its fields`,
+              'Keep either the rule for the whole object or the rules for its fields.',
+            );
+          }
+          if (child.children.size > 0 && child.rules.length === 0) {
+            const inner = {
+              ...scope,
+              targetSchemas: childSchemas,
+              targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`,
+              targetPrefix: `${scope.targetPrefix}${key}.`,
+            };
+            this.objectLiteral(child, { ...inner, omitting: scope.omitting || !required.has(key) }, !required.has(key));
+          } else {
+            this.fieldValue(key, child.rules, { ...scope }, childSchemas, required.has(key));
+          }
         });
         b.line(',');
       }
@@ -302,7 +358,9 @@ class MappingCompiler {
       deferred.forEach(([key, child], i) => {
         if (i > 0) b.write(', ');
         const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
-        b.span(child.rules[0]!.path, () => this.fieldValue(key, child.rules, { ...scope, omitting: true }, childTargets.ok ? childTargets.schemas : [], true));
+        b.span(child.rules[0]!.path, () =>
+          this.fieldValue(key, child.rules, { ...scope, omitting: true }, childTargets.ok ? childTargets.schemas : [], true),
+        );
       });
       b.write(')');
     }
@@ -313,11 +371,14 @@ class MappingCompiler {
     const required = requiredNames(scope.targetSchemas, this.input.target.schema);
     const missing = required.filter((name) => !node.children.has(name));
     if (missing.length === 0) return;
-    const where = scope.targetPrefix === '' ? this.input.target.reference : `${this.input.target.reference} ${scope.targetPrefix.replace(/\.$/, '')}`;
+    const where =
+      scope.targetPrefix === '' ? this.input.target.reference : `${this.input.target.reference} ${scope.targetPrefix.replace(/\.$/, '')}`;
     for (const name of missing) {
       this.problems.push({
-        code: 'mapping-target-unmapped', path: node.firstPath === scope.rulesPath ? scope.rulesPath : [...node.firstPath, 'target'],
-        key: node.firstPath === scope.rulesPath, message: `required target field \`${scope.targetPrefix}${name}\` is not mapped; ${where} requires it`,
+        code: 'mapping-target-unmapped',
+        path: node.firstPath === scope.rulesPath ? scope.rulesPath : [...node.firstPath, 'target'],
+        key: node.firstPath === scope.rulesPath,
+        message: `required target field \`${scope.targetPrefix}${name}\` is not mapped; ${where} requires it`,
         hint: `Add a rule \`- target: ${name}\` with \`from\`, \`value\`, \`expr\` or \`lookup\`.`,
       });
     }
@@ -328,7 +389,13 @@ class MappingCompiler {
    * rule has a `when` and none applies, an optional field is left out, a required field of an object
    * that may be left out leaves it out, and any other required field fails the message.
    */
-  private fieldValue(key: string, rules: { rule: RuleSpec; path: PathSegment[] }[], scope: Scope, targetSchemas: Schema[], required = false): void {
+  private fieldValue(
+    key: string,
+    rules: { rule: RuleSpec; path: PathSegment[] }[],
+    scope: Scope,
+    targetSchemas: Schema[],
+    required = false,
+  ): void {
     const guarded = rules.filter((r) => r.rule.when !== undefined);
     const fallback = rules.find((r) => r.rule.when === undefined);
     if (guarded.length === 0 && fallback) {
@@ -338,14 +405,19 @@ class MappingCompiler {
     for (const { rule, path } of guarded) {
       this.b.span(path, () => {
         this.b.write('(');
-        this.b.span([...path, 'when'], () => this.b.write(this.expression(rule.when!, [...path, 'when'], scope, path, `${scope.rulePrefix}${rule.target}`)));
+        this.b.span([...path, 'when'], () =>
+          this.b.write(this.expression(rule.when!, [...path, 'when'], scope, path, `${scope.rulePrefix}${rule.target}`)),
+        );
         this.b.write(') ? ');
         this.ruleValue(key, rule, path, scope, targetSchemas, required);
       });
       this.b.write(' : ');
     }
     if (fallback) this.b.span(fallback.path, () => this.ruleValue(key, fallback.rule, fallback.path, scope, targetSchemas, required));
-    else if (required && !scope.omitting) this.b.write(`${this.helper('noRuleApplies')}(${jsonLiteral(`${scope.rulePrefix}${guarded[0]!.rule.target}`)}, ${jsonLiteral(this.input.target.reference)})`);
+    else if (required && !scope.omitting)
+      this.b.write(
+        `${this.helper('noRuleApplies')}(${jsonLiteral(`${scope.rulePrefix}${guarded[0]!.rule.target}`)}, ${jsonLiteral(this.input.target.reference)})`,
+      );
     else this.b.write('undefined');
   }
 
@@ -368,17 +440,26 @@ class MappingCompiler {
       part = 'lookup';
       const keyCode = this.sourcePath(rule.lookup.from, [...path, 'lookup', 'from'], scope, path) ?? 'undefined';
       const table = this.table(rule.lookup.table, [...path, 'lookup', 'table'], path);
-      value = rule.lookup.default !== undefined
-        ? `${this.helper('lookupOr')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.default)})`
-        : `${this.helper('lookup')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.table)}, ${jsonLiteral(target)})`;
+      value =
+        rule.lookup.default !== undefined
+          ? `${this.helper('lookupOr')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.default)})`
+          : `${this.helper('lookup')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.table)}, ${jsonLiteral(target)})`;
     } else {
       value = jsonLiteral(rule.value === undefined ? null : rule.value);
     }
     if (rule.convert) {
       const format = formatOf(targetSchemas, this.input.target.schema);
-      const converted = applyConversions(value, rule.convert, target, format === 'date' || format === 'date-time' ? format : undefined, (n) => this.helper(n));
+      const converted = applyConversions(
+        value,
+        rule.convert,
+        target,
+        format === 'date' || format === 'date-time' ? format : undefined,
+        (n) => this.helper(n),
+      );
       if (!converted.ok) {
-        this.problem([...path, 'convert', converted.key], 'mapping-unsupported', `${target}: ${converted.message}`, converted.hint, { rulePath: path });
+        this.problem([...path, 'convert', converted.key], 'mapping-unsupported', `${target}: ${converted.message}`, converted.hint, {
+          rulePath: path,
+        });
       } else {
         value = converted.code;
       }
@@ -394,12 +475,22 @@ class MappingCompiler {
   private eachValue(key: string, rule: RuleSpec, path: PathSegment[], scope: Scope, targetSchemas: Schema[], required: boolean): void {
     const { b } = this;
     if (!isListSchema(targetSchemas, this.input.target.schema) && targetSchemas.length > 0) {
-      this.problem([...path, 'target'], 'mapping-field-unknown', `${scope.rulePrefix}${rule.target}: ${this.input.target.typeName} ${rule.target} is not a list, but the rule maps a list with \`each\``,
-        'Use `each` only for list fields; map a single object with rules whose targets are `field.subfield`.', { rulePath: path });
+      this.problem(
+        [...path, 'target'],
+        'mapping-field-unknown',
+        `${scope.rulePrefix}${rule.target}: ${this.input.target.typeName} ${rule.target} is not a list, but the rule maps a list with \`each\``,
+        'Use `each` only for list fields; map a single object with rules whose targets are `field.subfield`.',
+        { rulePath: path },
+      );
     }
     if (rule.default !== undefined) {
-      this.problem([...path, 'default'], 'mapping-unsupported', `${scope.rulePrefix}${rule.target}: \`default\` has no effect with \`each\`; a missing source list leaves an optional list out and makes a required one empty`,
-        'Remove `default`.', { key: true, rulePath: path });
+      this.problem(
+        [...path, 'default'],
+        'mapping-unsupported',
+        `${scope.rulePrefix}${rule.target}: \`default\` has no effect with \`each\`; a missing source list leaves an optional list out and makes a required one empty`,
+        'Remove `default`.',
+        { key: true, rulePath: path },
+      );
     }
     const list = this.sourceList(rule.each!, [...path, 'each'], scope, path);
     const itemVar = scope.depth === 0 ? 'item' : `item${scope.depth + 1}`;
@@ -407,9 +498,16 @@ class MappingCompiler {
     const celVars = new Map(scope.celVars);
     celVars.set('item', itemVar);
     const inner: Scope = {
-      sourceVar: itemVar, celVars, sourceSchemas: list.itemSchemas, targetSchemas: itemSchemas(targetSchemas, this.input.target.schema),
-      targetType: itemType, targetPrefix: `${scope.rulePrefix}${rule.target}[].`, rulePrefix: `${scope.rulePrefix}${rule.target}[].`,
-      omitting: false, rulesPath: [...path, 'rules'], depth: scope.depth + 1,
+      sourceVar: itemVar,
+      celVars,
+      sourceSchemas: list.itemSchemas,
+      targetSchemas: itemSchemas(targetSchemas, this.input.target.schema),
+      targetType: itemType,
+      targetPrefix: `${scope.rulePrefix}${rule.target}[].`,
+      rulePrefix: `${scope.rulePrefix}${rule.target}[].`,
+      omitting: false,
+      rulesPath: [...path, 'rules'],
+      depth: scope.depth + 1,
     };
     b.span([...path, 'each'], () => b.write(required ? `(${list.code} ?? [])` : list.code));
     b.write(`${required ? '' : '?'}.map((${itemVar}): ${itemType} => (`);
@@ -418,17 +516,34 @@ class MappingCompiler {
   }
 
   /** A source list for `each`: a path whose last segment is the list (`to_Item.results` or `lines[]`). */
-  private sourceList(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): { code: string; itemSchemas: Schema[] } {
+  private sourceList(
+    text: string,
+    yamlPath: PathSegment[],
+    scope: Scope,
+    rulePath: PathSegment[],
+  ): { code: string; itemSchemas: Schema[] } {
     const parsed = parseFieldPath(text);
     if (!parsed.ok) {
-      this.problem(yamlPath, 'mapping-field-unknown', `each \`${text}\`: ${parsed.message}`, 'Write the source list as a path, e.g. `to_Item.results`.', { rulePath });
+      this.problem(
+        yamlPath,
+        'mapping-field-unknown',
+        `each \`${text}\`: ${parsed.message}`,
+        'Write the source list as a path, e.g. `to_Item.results`.',
+        { rulePath },
+      );
       return { code: 'undefined', itemSchemas: [] };
     }
     const segments = parsed.segments.map((s, i) => (i === parsed.segments.length - 1 ? { ...s, list: false } : s));
     const code = this.compilePath(segments, yamlPath, scope, rulePath, true);
     const found = walk(scope.sourceSchemas, segments, this.input.source.schema);
     if (code !== undefined && found.ok && !isListSchema(found.schemas, this.input.source.schema)) {
-      this.problem(yamlPath, 'mapping-field-unknown', `each \`${text}\`: ${this.input.source.typeName} ${text} is not a list`, 'Point `each` at a list (type: array) of the source contract.', { rulePath });
+      this.problem(
+        yamlPath,
+        'mapping-field-unknown',
+        `each \`${text}\`: ${this.input.source.typeName} ${text} is not a list`,
+        'Point `each` at a list (type: array) of the source contract.',
+        { rulePath },
+      );
     }
     return { code: code ?? 'undefined', itemSchemas: found.ok ? itemSchemas(found.schemas, this.input.source.schema) : [] };
   }
@@ -437,22 +552,39 @@ class MappingCompiler {
   private sourcePath(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): string | undefined {
     const parsed = parseFieldPath(text);
     if (!parsed.ok) {
-      this.problem(yamlPath, 'mapping-field-unknown', `\`${text}\`: ${parsed.message}`, 'Write the source field as a path, e.g. `to_Item.results[].Material`.', { rulePath });
+      this.problem(
+        yamlPath,
+        'mapping-field-unknown',
+        `\`${text}\`: ${parsed.message}`,
+        'Write the source field as a path, e.g. `to_Item.results[].Material`.',
+        { rulePath },
+      );
       return undefined;
     }
     return this.compilePath(parsed.segments, yamlPath, scope, rulePath, false);
   }
 
-  private compilePath(segments: FieldSegment[], yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[], flatten: boolean): string | undefined {
+  private compilePath(
+    segments: FieldSegment[],
+    yamlPath: PathSegment[],
+    scope: Scope,
+    rulePath: PathSegment[],
+    flatten: boolean,
+  ): string | undefined {
     const found = walk(scope.sourceSchemas, segments, this.input.source.schema);
     if (!found.ok) {
       const suggestion = didYouMean(found.missing, found.available);
       const prefix = formatFieldPath(segments.slice(0, found.at));
       const owner = scope.sourceVar === 'source' ? this.input.source.typeName : `${this.input.source.typeName} item`;
-      this.problem(yamlPath, 'mapping-field-unknown',
+      this.problem(
+        yamlPath,
+        'mapping-field-unknown',
         `${formatFieldPath(segments)}: ${owner}${prefix ? ` ${prefix}` : ''} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-        suggestion ? `Write \`${formatFieldPath([...segments.slice(0, found.at), { name: suggestion, list: segments[found.at]!.list }, ...segments.slice(found.at + 1)])}\`.` : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
-        { rulePath });
+        suggestion
+          ? `Write \`${formatFieldPath([...segments.slice(0, found.at), { name: suggestion, list: segments[found.at]!.list }, ...segments.slice(found.at + 1)])}\`.`
+          : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,
+        { rulePath },
+      );
       return undefined;
     }
     // Every step is optional-chained: a missing intermediate object yields undefined, which `default`
@@ -484,8 +616,13 @@ class MappingCompiler {
     });
     if (result.ok) return result.code;
     for (const p of result.problems) {
-      this.problem(yamlPath, 'mapping-unsupported', `expression ${p.message} (column ${p.offset + 1} of the expression)`,
-        'Mapping expressions use a subset of CEL: field access, operators, size/int/double/string/timestamp, string methods, the list macros and formatDate (docs/mapping-language.md).', { rulePath });
+      this.problem(
+        yamlPath,
+        'mapping-unsupported',
+        `expression ${p.message} (column ${p.offset + 1} of the expression)`,
+        'Mapping expressions use a subset of CEL: field access, operators, size/int/double/string/timestamp, string methods, the list macros and formatDate (docs/mapping-language.md).',
+        { rulePath },
+      );
     }
     return 'undefined';
   }
@@ -493,7 +630,13 @@ class MappingCompiler {
   private table(name: string, yamlPath: PathSegment[], rulePath: PathSegment[]): string {
     const tables = this.input.spec.lookups ?? {};
     if (!Object.hasOwn(tables, name) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
-      this.problem(yamlPath, 'lookup-unresolved', `lookup table "${name}" is not defined in this mapping`, 'Define it under `spec.lookups`.', { rulePath });
+      this.problem(
+        yamlPath,
+        'lookup-unresolved',
+        `lookup table "${name}" is not defined in this mapping`,
+        'Define it under `spec.lookups`.',
+        { rulePath },
+      );
       return 'new Map<string, never>()';
     }
     let constName = this.tables.get(name);
@@ -505,7 +648,12 @@ class MappingCompiler {
   private tableDeclaration(name: string, constName: string): string {
     const entries = Object.entries(this.input.spec.lookups?.[name] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const literals = [...new Set(entries.map(([, v]) => jsonLiteral(v)))].sort();
-    const valueType = literals.length === 0 ? 'never' : literals.length <= 64 ? literals.join(' | ') : [...new Set(entries.map(([, v]) => typeof v))].sort().join(' | ');
+    const valueType =
+      literals.length === 0
+        ? 'never'
+        : literals.length <= 64
+          ? literals.join(' | ')
+          : [...new Set(entries.map(([, v]) => typeof v))].sort().join(' | ');
     return `const ${constName}: ReadonlyMap<string, ${valueType}> = new Map([${entries.map(([k, v]) => `[${jsonLiteral(k)}, ${jsonLiteral(v)}]`).join(', ')}]);`;
   }
 }

@@ -20,14 +20,21 @@ export type ConversionResult = { ok: true; code: string } | { ok: false; message
  * `dateOutput` comes from the target field's schema format, so `/Date(…)/` lands as `2019-03-18`
  * in a `format: date` field and as a full instant in a `format: date-time` one.
  */
-export function applyConversions(value: string, convert: ConvertSpec, target: string, dateOutput: 'date' | 'date-time' | undefined, helper: (name: string) => string): ConversionResult {
+export function applyConversions(
+  value: string,
+  convert: ConvertSpec,
+  target: string,
+  dateOutput: 'date' | 'date-time' | undefined,
+  helper: (name: string) => string,
+): ConversionResult {
   let code = value;
   const where = jsonLiteral(target);
   if (convert.trim) code = `${helper('trim')}(${code})`;
   if (convert.case === 'upper') code = `${helper('upper')}(${code})`;
   if (convert.case === 'lower') code = `${helper('lower')}(${code})`;
   if (convert.trimLeadingZeros) code = `${helper('trimLeadingZeros')}(${code})`;
-  if (convert.padStart) code = `${helper('padStart')}(${code}, ${Number(convert.padStart.length)}, ${jsonLiteral(convert.padStart.char ?? '0')})`;
+  if (convert.padStart)
+    code = `${helper('padStart')}(${code}, ${Number(convert.padStart.length)}, ${jsonLiteral(convert.padStart.char ?? '0')})`;
   if (convert.number !== undefined) code = `${helper('toNumber')}(${code}, ${jsonLiteral(convert.number)}, ${where})`;
   if (convert.date !== undefined) {
     const output = dateOutput ?? (convert.date === 'yyyymmdd' || convert.date === 'yymmdd' ? 'date' : 'date-time');
@@ -36,8 +43,12 @@ export function applyConversions(value: string, convert: ConvertSpec, target: st
   if (convert.unit) {
     const factor = unitFactor(convert.unit.from, convert.unit.to);
     if (factor === undefined) {
-      return { ok: false, key: 'unit', message: `cannot convert ${JSON.stringify(convert.unit.from)} to ${JSON.stringify(convert.unit.to)}: they are not units of one dimension that Interlace knows`,
-        hint: 'Use codes such as EA/PC/C62 (count), KG/G/LB/OZ (mass), M/CM/IN/FT (length), L/ML/GAL (volume); translate unit codes with a `lookup` instead.' };
+      return {
+        ok: false,
+        key: 'unit',
+        message: `cannot convert ${JSON.stringify(convert.unit.from)} to ${JSON.stringify(convert.unit.to)}: they are not units of one dimension that Interlace knows`,
+        hint: 'Use codes such as EA/PC/C62 (count), KG/G/LB/OZ (mass), M/CM/IN/FT (length), L/ML/GAL (volume); translate unit codes with a `lookup` instead.',
+      };
     }
     code = `${helper('convertUnit')}(${code}, ${factor})`;
   }

@@ -5,72 +5,130 @@ import type { TypeError } from './typecheck.ts';
  * contract names from the YAML, not generated identifiers. Unknown messages pass through with the
  * generated names tidied.
  */
-export function explainTypeError(error: TypeError, target: string, targetContract: string, code?: string, targetReference = targetContract, sourceNote?: string): { message: string; hint: string } {
+export function explainTypeError(
+  error: TypeError,
+  target: string,
+  targetContract: string,
+  code?: string,
+  targetReference = targetContract,
+  sourceNote?: string,
+): { message: string; hint: string } {
   const first = error.message.split('\n')[0]!;
   const all = error.message;
-  const tidy = (text: string) => text.replace(/NonNullable<([A-Za-z0-9_]+)(\["[^"]*"\])*>(\[number\])?/g, (m) => m.replace(/NonNullable<|>|\[number\]/g, '').replace(/\["([^"]*)"\]/g, '.$1')).replace(/\bv_([A-Za-z_][A-Za-z0-9_]*)/g, '$1');
+  const tidy = (text: string) =>
+    text
+      .replace(/NonNullable<([A-Za-z0-9_]+)(\["[^"]*"\])*>(\[number\])?/g, (m) =>
+        m.replace(/NonNullable<|>|\[number\]/g, '').replace(/\["([^"]*)"\]/g, '.$1'),
+      )
+      .replace(/\bv_([A-Za-z_][A-Za-z0-9_]*)/g, '$1');
   const notAssignable = /Type '(.+)' is not assignable to type '(.+)'\./.exec(first);
   let missingProperty = /Property '(.+)' does not exist on type '(.+)'\.(?: Did you mean '(.+)'\?)?/.exec(all);
   if (missingProperty) {
     const [, name, type, suggestion] = missingProperty;
-    return { message: `${target}: ${tidy(type!)} has no property '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-      hint: suggestion ? `Write \`${suggestion}\`.` : 'Use a field the contract declares, or add the field to the contract.' };
+    return {
+      message: `${target}: ${tidy(type!)} has no property '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+      hint: suggestion ? `Write \`${suggestion}\`.` : 'Use a field the contract declares, or add the field to the contract.',
+    };
   }
   missingProperty = null;
   const nested = nestedMismatch(all);
   if (notAssignable && nested) {
     const where = `${target}${nested.path.startsWith('[') ? '' : '.'}${nested.path}`;
     if (/\bundefined\b/.test(nested.from) && !/\bundefined\b/.test(nested.to)) {
-      return { message: `${target}: optional source into required target: \`${where}\` may be missing, but ${targetReference} requires it`,
-        hint: 'Build that part only from fields that are present (guard with `has(...)` and the rule with `when:`), or make the source field required in its contract.' };
+      return {
+        message: `${target}: optional source into required target: \`${where}\` may be missing, but ${targetReference} requires it`,
+        hint: 'Build that part only from fields that are present (guard with `has(...)` and the rule with `when:`), or make the source field required in its contract.',
+      };
     }
-    return { message: `${target}: \`${where}\` is ${tidy(nested.from)} but ${targetReference} wants ${tidy(nested.to)}`, hint: 'Convert the value, or fix the contract.' };
+    return {
+      message: `${target}: \`${where}\` is ${tidy(nested.from)} but ${targetReference} wants ${tidy(nested.to)}`,
+      hint: 'Convert the value, or fix the contract.',
+    };
   }
   if (notAssignable) {
     const [, from, to] = notAssignable;
     const sourceMayBeMissing = /\bundefined\b/.test(from!) && !/\bundefined\b/.test(to!);
     if (sourceMayBeMissing) {
-      return { message: `${target}: optional source into required target: the value may be missing${sourceNote ? ` (${sourceNote})` : ''}, but ${targetReference} requires \`${target}\``,
-        hint: `Give the rule a \`default:\`, guard it with \`when:\` (a message that no rule of \`${target}\` applies to then fails as a contract violation), or make the source field required in its contract.` };
+      return {
+        message: `${target}: optional source into required target: the value may be missing${sourceNote ? ` (${sourceNote})` : ''}, but ${targetReference} requires \`${target}\``,
+        hint: `Give the rule a \`default:\`, guard it with \`when:\` (a message that no rule of \`${target}\` applies to then fails as a contract violation), or make the source field required in its contract.`,
+      };
     }
     if (/^string/.test(from!) && /^number/.test(to!)) {
-      return { message: `${target}: the value is ${from} but ${targetReference} wants ${to}`, hint: 'Add `convert: { number: decimal-point }` (or decimal-comma, implied-2 …) to parse it.' };
+      return {
+        message: `${target}: the value is ${from} but ${targetReference} wants ${to}`,
+        hint: 'Add `convert: { number: decimal-point }` (or decimal-comma, implied-2 …) to parse it.',
+      };
     }
     if (/^number/.test(from!) && /^string/.test(to!)) {
-      return { message: `${target}: the value is ${from} but ${targetReference} wants ${to}`, hint: 'Use `expr: string(...)` to turn it into text.' };
+      return {
+        message: `${target}: the value is ${from} but ${targetReference} wants ${to}`,
+        hint: 'Use `expr: string(...)` to turn it into text.',
+      };
     }
-    return { message: `${target}: the value is ${tidy(from!)} but ${targetReference} wants ${tidy(to!)}`, hint: 'Convert the value, or fix the contract.' };
+    return {
+      message: `${target}: the value is ${tidy(from!)} but ${targetReference} wants ${tidy(to!)}`,
+      hint: 'Convert the value, or fix the contract.',
+    };
   }
   if (/^No overload matches this call/.test(first) && all.includes("'(a: string, b: string): string'")) {
     const missing = /Argument of type '([^']*\bundefined\b[^']*)' is not assignable to parameter of type '(number|string)'/.exec(all);
     return missing
-      ? { message: `${target}: \`+\` on a value that may be missing (it is optional in the source contract)`, hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, or make the field required in the source contract.' }
-      : { message: `${target}: \`+\` needs two numbers, two strings or two lists`, hint: 'Convert one side with int(), double() or string().' };
+      ? {
+          message: `${target}: \`+\` on a value that may be missing (it is optional in the source contract)`,
+          hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, or make the field required in the source contract.',
+        }
+      : {
+          message: `${target}: \`+\` needs two numbers, two strings or two lists`,
+          hint: 'Convert one side with int(), double() or string().',
+        };
   }
   const argument = /Argument of type '(.+)' is not assignable to parameter of type '(.+)'\./.exec(first);
   if (argument) {
     const [, from, to] = argument;
     const what = code ? `\`${celText(code)}\`` : 'a value';
     if (/\bundefined\b/.test(from!) && !/\bundefined\b/.test(to!)) {
-      return { message: `${target}: ${what} may be missing (it is optional in the source contract), but is used where a value is needed`, hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, give the rule a `default:`, or make the field required in the source contract.' };
+      return {
+        message: `${target}: ${what} may be missing (it is optional in the source contract), but is used where a value is needed`,
+        hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, give the rule a `default:`, or make the field required in the source contract.',
+      };
     }
-    return { message: `${target}: ${what} is ${tidy(from!)}, where ${tidy(to!)} is needed`, hint: 'Convert it with int(), double() or string(), or use a field of the right type.' };
+    return {
+      message: `${target}: ${what} is ${tidy(from!)}, where ${tidy(to!)} is needed`,
+      hint: 'Convert it with int(), double() or string(), or use a field of the right type.',
+    };
   }
   const possiblyUndefined = /'(.+)' is possibly '(undefined|null)'/.exec(first);
   if (possiblyUndefined) {
-    return { message: `${target}: \`${celText(tidy(possiblyUndefined[1]!))}\` may be missing (it is optional in the source contract), but is used where a value is needed`,
-      hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, or make the field required in the source contract.' };
+    return {
+      message: `${target}: \`${celText(tidy(possiblyUndefined[1]!))}\` may be missing (it is optional in the source contract), but is used where a value is needed`,
+      hint: 'Guard it with `has(...) ? ... : ...` or a `when: has(...)`, or make the field required in the source contract.',
+    };
   }
   const operator = /Operator '(.+)' cannot be applied to types '(.+)' and '(.+)'\./.exec(first);
   if (operator) {
-    return { message: `${target}: \`${operator[1]}\` cannot combine ${tidy(operator[2]!)} and ${tidy(operator[3]!)}`, hint: 'Convert one side with int(), double() or string().' };
+    return {
+      message: `${target}: \`${operator[1]}\` cannot combine ${tidy(operator[2]!)} and ${tidy(operator[3]!)}`,
+      hint: 'Convert one side with int(), double() or string().',
+    };
   }
-  return { message: `${target}: ${tidy(all.split('\n').map((l) => l.trim()).join(' '))}`, hint: 'Fix the rule so its value has the type the target contract declares.' };
+  return {
+    message: `${target}: ${tidy(
+      all
+        .split('\n')
+        .map((l) => l.trim())
+        .join(' '),
+    )}`,
+    hint: 'Fix the rule so its value has the type the target contract declares.',
+  };
 }
 
 /** Generated access code back in the user's notation: `item?.PO1?.["x y"]` → `item.PO1["x y"]`, `v_l` → `l`. */
 function celText(code: string): string {
-  return code.replace(/\?\./g, '.').replace(/\.\[/g, '[').replace(/\bv_([A-Za-z_][A-Za-z0-9_]*)/g, '$1');
+  return code
+    .replace(/\?\./g, '.')
+    .replace(/\.\[/g, '[')
+    .replace(/\bv_([A-Za-z_][A-Za-z0-9_]*)/g, '$1');
 }
 
 /**
@@ -84,7 +142,9 @@ function nestedMismatch(chain: string): { path: string; from: string; to: string
   let deep = false;
   for (const raw of chain.split('\n')) {
     const line = raw.trim();
-    const property = /^Types of property '(.+)' are incompatible\.$/.exec(line) ?? /^The types of '(.+)' are incompatible between these types\.$/.exec(line);
+    const property =
+      /^Types of property '(.+)' are incompatible\.$/.exec(line) ??
+      /^The types of '(.+)' are incompatible between these types\.$/.exec(line);
     if (property) {
       path += `${path === '' ? '' : '.'}${property[1]}`;
       deep = true;

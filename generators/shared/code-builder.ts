@@ -46,7 +46,7 @@ export class CodeBuilder<T> {
 
   /** Runs `body` and records the span of text it wrote under `tag`. */
   span(tag: T, body: () => void): this {
-    if (this.atLineStart) this.text += '  '.repeat(this.indentLevel), (this.atLineStart = false);
+    if (this.atLineStart) (this.text += '  '.repeat(this.indentLevel)), (this.atLineStart = false);
     const start = this.text.length;
     body();
     this.spans.push({ start, end: this.text.length, tag });

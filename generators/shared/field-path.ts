@@ -26,11 +26,16 @@ export function parseFieldPath(path: string): FieldPathResult {
       i = end + 2;
     } else {
       const match = /^[A-Za-z_$][\w$-]*/.exec(path.slice(i));
-      if (!match) return { ok: false, message: `unexpected ${JSON.stringify(path[i])} at column ${i + 1} of \`${path}\`; write names separated by dots, \`[]\` after a list, and \`["..."]\` for other names` };
+      if (!match)
+        return {
+          ok: false,
+          message: `unexpected ${JSON.stringify(path[i])} at column ${i + 1} of \`${path}\`; write names separated by dots, \`[]\` after a list, and \`["..."]\` for other names`,
+        };
       name = match[0];
       i += name.length;
     }
-    if (isUnsafePropertyName(name)) return { ok: false, message: `field name "${name}" is reserved: it would reach the object's prototype instead of its data` };
+    if (isUnsafePropertyName(name))
+      return { ok: false, message: `field name "${name}" is reserved: it would reach the object's prototype instead of its data` };
     let list = false;
     if (path.startsWith('[]', i)) {
       list = true;
@@ -39,7 +44,8 @@ export function parseFieldPath(path: string): FieldPathResult {
     segments.push({ name, list });
     if (i < path.length) {
       if (path[i] === '.') i++;
-      else if (!path.startsWith('["', i)) return { ok: false, message: `unexpected ${JSON.stringify(path[i])} at column ${i + 1} of \`${path}\`` };
+      else if (!path.startsWith('["', i))
+        return { ok: false, message: `unexpected ${JSON.stringify(path[i])} at column ${i + 1} of \`${path}\`` };
     }
   }
   if (segments.length === 0) return { ok: false, message: 'empty field path' };

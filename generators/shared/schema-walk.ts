@@ -12,7 +12,10 @@ export function alternatives(schema: Schema | undefined, root: Schema, depth = 0
   if (depth > 16 || schema === null || typeof schema !== 'object') return [];
   const out: Schema[] = [schema];
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/')) {
-    const target = schema.$ref.slice(2).split('/').reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
+    const target = schema.$ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
     if (target) out.push(...alternatives(target, root, depth + 1));
   }
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
@@ -31,18 +34,24 @@ export function propertyNames(schemas: readonly Schema[], root: Schema): string[
 /** Required property names of an object schema. */
 export function requiredNames(schemas: readonly Schema[], root: Schema): string[] {
   const names = new Set<string>();
-  for (const s of schemas.flatMap((x) => alternatives(x, root))) if (Array.isArray(s.required)) for (const key of s.required) names.add(String(key));
+  for (const s of schemas.flatMap((x) => alternatives(x, root)))
+    if (Array.isArray(s.required)) for (const key of s.required) names.add(String(key));
   return [...names].sort();
 }
 
 /** True when some alternative says the value is (or may be) a list. */
 export function isListSchema(schemas: readonly Schema[], root: Schema): boolean {
-  return schemas.flatMap((s) => alternatives(s, root)).some((s) => s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array')) || s.items !== undefined);
+  return schemas
+    .flatMap((s) => alternatives(s, root))
+    .some((s) => s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array')) || s.items !== undefined);
 }
 
 /** The item schemas of list schemas. */
 export function itemSchemas(schemas: readonly Schema[], root: Schema): Schema[] {
-  return schemas.flatMap((s) => alternatives(s, root)).map((s) => s.items).filter((s): s is Schema => s !== null && typeof s === 'object');
+  return schemas
+    .flatMap((s) => alternatives(s, root))
+    .map((s) => s.items)
+    .filter((s): s is Schema => s !== null && typeof s === 'object');
 }
 
 /** The `format` of a string schema, if any alternative declares one. */
@@ -51,9 +60,7 @@ export function formatOf(schemas: readonly Schema[], root: Schema): string | und
   return undefined;
 }
 
-export type WalkResult =
-  | { ok: true; schemas: Schema[] }
-  | { ok: false; at: number; missing: string; available: string[] };
+export type WalkResult = { ok: true; schemas: Schema[] } | { ok: false; at: number; missing: string; available: string[] };
 
 /**
  * Follows a field path from `start`. A segment marked `[]` steps into the list's items. On a miss,

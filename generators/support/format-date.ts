@@ -17,21 +17,45 @@ const two = (n: number) => String(n).padStart(2, '0');
  * `format`. A missing value stays absent, so an optional source field can feed an optional target.
  * The generator checks `format` at build time; text that is no ISO date fails the message.
  */
-export function formatDate<T extends string | CelTimestamp | null | undefined>(value: T, format: DateFormat, target: string): PresentAs<T, string> {
+export function formatDate<T extends string | CelTimestamp | null | undefined>(
+  value: T,
+  format: DateFormat,
+  target: string,
+): PresentAs<T, string> {
   if (value === null || value === undefined) return undefined as PresentAs<T, string>;
   const at = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(String(value).trim());
-  if (at === undefined) throw new MappingError('date-invalid', target, value, `formatDate(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+  if (at === undefined)
+    throw new MappingError(
+      'date-invalid',
+      target,
+      value,
+      `formatDate(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`,
+    );
   const d = new Date(at);
   const date = `${String(d.getUTCFullYear()).padStart(4, '0')}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
   let text: string;
   switch (format) {
-    case 'iso': text = d.toISOString(); break;
-    case 'iso-date': text = d.toISOString().slice(0, 10); break;
-    case 'odata-v2': text = `/Date(${at})/`; break;
-    case 'yyyymmdd': text = date; break;
-    case 'yymmdd': text = date.slice(2); break;
-    case 'hhmm': text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}`; break;
-    case 'hhmmss': text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`; break;
+    case 'iso':
+      text = d.toISOString();
+      break;
+    case 'iso-date':
+      text = d.toISOString().slice(0, 10);
+      break;
+    case 'odata-v2':
+      text = `/Date(${at})/`;
+      break;
+    case 'yyyymmdd':
+      text = date;
+      break;
+    case 'yymmdd':
+      text = date.slice(2);
+      break;
+    case 'hhmm':
+      text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}`;
+      break;
+    case 'hhmmss':
+      text = `${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
+      break;
   }
   return text as PresentAs<T, string>;
 }

@@ -4,7 +4,12 @@ import { describeValue, MappingError } from './errors.ts';
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
  * Tables are Maps, so a code such as `__proto__` or `constructor` is just a key.
  */
-export function lookup<V>(table: ReadonlyMap<string, V>, key: string | number | boolean | null | undefined, tableName: string, target: string): V {
+export function lookup<V>(
+  table: ReadonlyMap<string, V>,
+  key: string | number | boolean | null | undefined,
+  tableName: string,
+  target: string,
+): V {
   const found = key === null || key === undefined ? undefined : table.get(String(key));
   if (found === undefined) {
     throw new MappingError('lookup-miss', target, key, `lookup table ${JSON.stringify(tableName)} has no entry for ${describeValue(key)}`);

@@ -20,7 +20,8 @@ function isDecimal(text: string): boolean {
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
-    else if (c === 46 && !dot) dot = true; // .
+    else if (c === 46 && !dot)
+      dot = true; // .
     else return false;
   }
   return digits > 0;

@@ -108,6 +108,12 @@ export function toTimestamp<T extends string | CelTimestamp | null | undefined>(
   if (value === null || value === undefined) return undefined as PresentAs<T, CelTimestamp>;
   if (value instanceof CelTimestamp) return value as PresentAs<T, CelTimestamp>;
   const at = parseIsoInstant(String(value).trim());
-  if (at === undefined) throw new MappingError('date-invalid', target, value, `timestamp(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+  if (at === undefined)
+    throw new MappingError(
+      'date-invalid',
+      target,
+      value,
+      `timestamp(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`,
+    );
   return new CelTimestamp(at) as PresentAs<T, CelTimestamp>;
 }

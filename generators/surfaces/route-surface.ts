@@ -29,7 +29,11 @@ export interface CompiledFilter {
  * interpreted per message). Delivery policy (retries, dead letter) stays in the runtime; this is
  * only the typed seam.
  */
-export function routeModule(doc: SpecDocument, contract: (ref: unknown) => ContractEntry | undefined, mapping: (name: unknown) => MappingUnit | undefined) {
+export function routeModule(
+  doc: SpecDocument,
+  contract: (ref: unknown) => ContractEntry | undefined,
+  mapping: (name: unknown) => MappingUnit | undefined,
+) {
   const source = contract(doc.spec.source?.contract);
   if (!source) return undefined;
   const base = pascalCase(doc.name);
@@ -39,7 +43,7 @@ export function routeModule(doc: SpecDocument, contract: (ref: unknown) => Contr
   const imports: string[] = [];
   const targets = ((doc.spec.targets ?? []) as Target[]).map((t) => {
     const m = t.mapping ? mapping(t.mapping) : undefined;
-    const delivered = m ? m.target : t.contract ? contract(t.contract) ?? source : source;
+    const delivered = m ? m.target : t.contract ? (contract(t.contract) ?? source) : source;
     types.add(delivered.typeName);
     contracts.set(delivered.typeName, delivered);
     if (m && !mappings.includes(m)) {
@@ -57,12 +61,20 @@ export function routeModule(doc: SpecDocument, contract: (ref: unknown) => Contr
     compiledFilter.patterns.forEach((init, i) => lines.push(`const PATTERN_${i + 1} = ${init};`));
     lines.push('');
   }
-  lines.push(`/** The event EventRoute ${doc.name} consumes (${source.reference}). */`, `export type ${base}Event = ${source.typeName};`, '');
+  lines.push(
+    `/** The event EventRoute ${doc.name} consumes (${source.reference}). */`,
+    `export type ${base}Event = ${source.typeName};`,
+    '',
+  );
   let filter: CompiledFilter | undefined;
   if (compiledFilter.code !== undefined) {
     const functionName = `filter${base}`;
-    lines.push(`/**`, ` * EventRoute ${doc.name}'s \`filter\`, compiled from its CEL: true routes the event. A missing field is`,
-      ` * absent (as in mappings); an expression that fails at run time (\`int('x')\`) does not match.`, ` */`);
+    lines.push(
+      `/**`,
+      ` * EventRoute ${doc.name}'s \`filter\`, compiled from its CEL: true routes the event. A missing field is`,
+      ` * absent (as in mappings); an expression that fails at run time (\`int('x')\`) does not match.`,
+      ` */`,
+    );
     lines.push(`export function ${functionName}(event: ${base}Event): boolean {`, '  try {');
     const prefix = '    const matched: boolean | undefined = ';
     // The span starts at the declaration: a non-boolean expression is reported at `matched`.
@@ -83,8 +95,18 @@ export function routeModule(doc: SpecDocument, contract: (ref: unknown) => Contr
   }
   lines.push('  ]);', '}', '');
   lines.push(`/** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */`);
-  lines.push(`export const ${camelCase(doc.name)}Route = ${jsonLiteral({ name: doc.name, source: source.reference, filter: filter?.functionName ?? null, targets: targets.map((t) => ({ name: t.target.name, system: t.target.system ?? null, topic: t.target.topic ?? null, mapping: t.mapping?.doc.name ?? null, contract: t.type })) })} as const;`, '');
-  return { path: `routes/${doc.name}.ts`, text: lines.join('\n'), mappings, contracts: [...contracts.values()], filter, problems: compiledFilter.problems };
+  lines.push(
+    `export const ${camelCase(doc.name)}Route = ${jsonLiteral({ name: doc.name, source: source.reference, filter: filter?.functionName ?? null, targets: targets.map((t) => ({ name: t.target.name, system: t.target.system ?? null, topic: t.target.topic ?? null, mapping: t.mapping?.doc.name ?? null, contract: t.type })) })} as const;`,
+    '',
+  );
+  return {
+    path: `routes/${doc.name}.ts`,
+    text: lines.join('\n'),
+    mappings,
+    contracts: [...contracts.values()],
+    filter,
+    problems: compiledFilter.problems,
+  };
 }
 
 /**
@@ -105,9 +127,11 @@ function compileFilter(doc: SpecDocument): { code?: string; helpers: string[]; p
   });
   if (!result.ok) {
     return {
-      helpers: [], patterns: [],
+      helpers: [],
+      patterns: [],
       problems: result.problems.map((p) => ({
-        code: 'route-filter-unsupported', path: ['spec', 'filter'],
+        code: 'route-filter-unsupported',
+        path: ['spec', 'filter'],
         message: `filter: expression ${p.message} (column ${p.offset + 1} of the expression)`,
         hint: `Route filters are compiled like mapping expressions: a subset of CEL over \`event\` (docs/mapping-language.md); \`event\` is the route's source contract.`,
       })),

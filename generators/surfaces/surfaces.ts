@@ -26,7 +26,12 @@ export interface SurfaceUnit {
  * Typed surfaces for the runtime: for each Api a handler interface and a typed client, for each
  * EventRoute typed consume/publish signatures and a dispatcher that applies the target mappings.
  */
-export function surfaceModules(documents: readonly SpecDocument[], index: EstateIndex, contracts: readonly ContractEntry[], mappings: readonly MappingUnit[]): { files: Map<string, string>; units: SurfaceUnit[]; diagnostics: Diagnostic[] } {
+export function surfaceModules(
+  documents: readonly SpecDocument[],
+  index: EstateIndex,
+  contracts: readonly ContractEntry[],
+  mappings: readonly MappingUnit[],
+): { files: Map<string, string>; units: SurfaceUnit[]; diagnostics: Diagnostic[] } {
   const files = new Map<string, string>();
   const units: SurfaceUnit[] = [];
   const contract = (ref: unknown) => contractFor(index, contracts, ref);
@@ -35,12 +40,27 @@ export function surfaceModules(documents: readonly SpecDocument[], index: Estate
     if (doc.kind === 'Api' && doc.major !== undefined) {
       const built = apiModule(doc, contract, mapping);
       files.set(built.path, built.text);
-      units.push({ id: `api-${doc.name}-v${doc.major}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts, problems: [] });
+      units.push({
+        id: `api-${doc.name}-v${doc.major}`,
+        doc,
+        module: built.path,
+        mappings: built.mappings,
+        contracts: built.contracts,
+        problems: [],
+      });
     } else if (doc.kind === 'EventRoute') {
       const built = routeModule(doc, contract, mapping);
       if (!built) continue;
       files.set(built.path, built.text);
-      units.push({ id: `route-${doc.name}`, doc, module: built.path, mappings: built.mappings, contracts: built.contracts, problems: built.problems, ...(built.filter ? { filter: built.filter } : {}) });
+      units.push({
+        id: `route-${doc.name}`,
+        doc,
+        module: built.path,
+        mappings: built.mappings,
+        contracts: built.contracts,
+        problems: built.problems,
+        ...(built.filter ? { filter: built.filter } : {}),
+      });
     }
   }
   return { files, units, diagnostics: [] };

@@ -36,12 +36,17 @@ export function loadFixture(fileName: string, text: string, pointer: string | un
   if (isX12(fileName, text)) {
     const parsed = parseX12(text);
     const problem = parsed.problems[0];
-    if (!parsed.value || problem) return { ok: false, message: `X12: ${problem?.message ?? 'cannot parse'}`, line: problem?.line, column: problem?.column };
+    if (!parsed.value || problem)
+      return { ok: false, message: `X12: ${problem?.message ?? 'cannot parse'}`, line: problem?.line, column: problem?.column };
     value = parsed.value;
     positions = parsed.positions;
     if (pointer === undefined) {
       const sets = parsed.value.groups.flatMap((g) => g.transactions);
-      if (sets.length !== 1) return { ok: false, message: `the interchange holds ${sets.length} transaction sets; say which with a pointer such as /groups/0/transactions/0` };
+      if (sets.length !== 1)
+        return {
+          ok: false,
+          message: `the interchange holds ${sets.length} transaction sets; say which with a pointer such as /groups/0/transactions/0`,
+        };
       pointer = '/groups/0/transactions/0';
     }
   } else {
@@ -54,6 +59,7 @@ export function loadFixture(fileName: string, text: string, pointer: string | un
   if (pointer === undefined) return { ok: true, value, positions };
   const resolved = resolvePointer(value, pointer);
   if (!resolved.ok) return { ok: false, message: `pointer ${pointer} does not resolve: nothing at ${resolved.at}` };
-  const rebased = positions && new Map([...positions].filter(([p]) => p.startsWith(pointer!)).map(([p, v]) => [p.slice(pointer!.length), v] as const));
+  const rebased =
+    positions && new Map([...positions].filter(([p]) => p.startsWith(pointer!)).map(([p, v]) => [p.slice(pointer!.length), v] as const));
   return { ok: true, value: resolved.value, positions: rebased };
 }

@@ -7,7 +7,8 @@ export function resolvePointer(value: unknown, pointer: string): { ok: true; val
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     walked += `/${raw}`;
     if (Array.isArray(current) && /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < current.length) current = current[Number(key)];
-    else if (current !== null && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, key)) current = (current as Record<string, unknown>)[key];
+    else if (current !== null && typeof current === 'object' && !Array.isArray(current) && Object.hasOwn(current, key))
+      current = (current as Record<string, unknown>)[key];
     else return { ok: false, at: walked };
   }
   return { ok: true, value: current };

@@ -29,7 +29,9 @@ export type ReadFixture = (specFile: string, relativePath: string) => { ok: true
 /** One ES module with every mapping (its message function) and validator, for `interlace test`. */
 export function testBundle(files: ReadonlyMap<string, string>, units: readonly MappingUnit[]): string {
   const mappings = units.filter((u) => u.ok).map((u) => u.path);
-  const validators = [...new Set(units.filter((u) => u.ok).flatMap((u) => [u.source.validatorPath, u.target.validatorPath]))].filter((p) => files.has(p)).sort();
+  const validators = [...new Set(units.filter((u) => u.ok).flatMap((u) => [u.source.validatorPath, u.target.validatorPath]))]
+    .filter((p) => files.has(p))
+    .sort();
   return link({ modules: files, entries: [...mappings, ...validators] });
 }
 
@@ -48,13 +50,27 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
       const file = unit.doc.source.file;
       const base = ['spec', 'tests', i];
       const fail = (error: string, at: (string | number)[], differences: JsonDifference[] = []): TestResult => ({
-        mapping: unit.doc.name, name: test.name, file, passed: false, differences, error,
-        diagnostics: [{
-          code: differences.length > 0 ? 'mapping-test-failed' : error.startsWith('fixture') ? 'mapping-test-fixture' : 'mapping-test-failed',
-          severity: 'error', file, path: at, range: locate(unit.doc.source, at),
-          message: `test "${test.name}": ${error}${differences.length > 0 ? `\n${differences.map((d) => `  ${describeDifference(d)}`).join('\n')}` : ''}`,
-          hint: differences.length > 0 ? 'Fix the mapping rules, or the expected output if the mapping is right.' : 'See the message; fix the fixture or the mapping.',
-        }],
+        mapping: unit.doc.name,
+        name: test.name,
+        file,
+        passed: false,
+        differences,
+        error,
+        diagnostics: [
+          {
+            code:
+              differences.length > 0 ? 'mapping-test-failed' : error.startsWith('fixture') ? 'mapping-test-fixture' : 'mapping-test-failed',
+            severity: 'error',
+            file,
+            path: at,
+            range: locate(unit.doc.source, at),
+            message: `test "${test.name}": ${error}${differences.length > 0 ? `\n${differences.map((d) => `  ${describeDifference(d)}`).join('\n')}` : ''}`,
+            hint:
+              differences.length > 0
+                ? 'Fix the mapping rules, or the expected output if the mapping is right.'
+                : 'See the message; fix the fixture or the mapping.',
+          },
+        ],
       });
       if (!unit.ok) {
         results.push(fail('not run: the mapping has errors (see above)', base));
@@ -73,11 +89,23 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
         return void results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
       }
       const differences = diffJson(expected.value, output);
-      if (differences.length > 0) return void results.push(fail(`output differs from expected in ${differences.length} place${differences.length === 1 ? '' : 's'}`, [...base, 'expected'], differences));
+      if (differences.length > 0)
+        return void results.push(
+          fail(
+            `output differs from expected in ${differences.length} place${differences.length === 1 ? '' : 's'}`,
+            [...base, 'expected'],
+            differences,
+          ),
+        );
       const targetValidator = module[validatorName(unit.target.name, unit.target.major)] as Validate | undefined;
       if (targetValidator && !targetValidator(output)) {
         const e = targetValidator.errors?.[0];
-        return void results.push(fail(`the output does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [...base, 'expected']));
+        return void results.push(
+          fail(`the output does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [
+            ...base,
+            'expected',
+          ]),
+        );
       }
       results.push({ mapping: unit.doc.name, name: test.name, file, passed: true, differences: [], diagnostics: [] });
     });
@@ -91,6 +119,7 @@ function load(fixture: unknown, specFile: string, read: ReadFixture): LoadedFixt
   const text = read(specFile, ref.file);
   if (!text.ok) return { ok: false, message: `cannot read ${ref.file}: ${text.message}` };
   const loaded = loadFixture(ref.file, text.text, ref.pointer);
-  if (!loaded.ok && loaded.line !== undefined) return { ...loaded, message: `${ref.file}:${loaded.line}:${loaded.column}: ${loaded.message}` };
+  if (!loaded.ok && loaded.line !== undefined)
+    return { ...loaded, message: `${ref.file}:${loaded.line}:${loaded.column}: ${loaded.message}` };
   return loaded;
 }

@@ -49,7 +49,11 @@ function prepare(contract: ContractSource, typeName: string): Schema {
     const table = copy[defs];
     if (table && typeof table === 'object') {
       for (const [key, def] of Object.entries(table as Record<string, Schema>)) {
-        const safe = key.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase().replace(/^-+|-+$/g, '').replace(/-+/g, '-');
+        const safe = key
+          .replace(/[^A-Za-z0-9-]/g, '-')
+          .toLowerCase()
+          .replace(/^-+|-+$/g, '')
+          .replace(/-+/g, '-');
         if (def && typeof def === 'object') def.title = `${typeName}${safe ? pascalCase(safe).replace(/^_/, '') : 'Def'}`;
       }
     }
@@ -65,7 +69,12 @@ function stripTitles(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'title' && typeof value === 'string') continue;
     // `properties` and `$defs` hold names, not schemas: keep a property called "title".
-    if ((key === 'properties' || key === '$defs' || key === 'definitions' || key === 'patternProperties') && value && typeof value === 'object' && !Array.isArray(value)) {
+    if (
+      (key === 'properties' || key === '$defs' || key === 'definitions' || key === 'patternProperties') &&
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+    ) {
       out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripTitles(v)]));
     } else if (key === 'examples' || key === 'const' || key === 'enum' || key === 'default') {
       out[key] = value;

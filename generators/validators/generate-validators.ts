@@ -18,7 +18,10 @@ const AJV_RUNTIME: Record<string, string> = {
 };
 
 /** ajv/dist/standalone is CommonJS: its function is the module and also its `default`. */
-const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv2020, refs: Record<string, string>) => string;
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (
+  ajv: Ajv2020,
+  refs: Record<string, string>,
+) => string;
 
 /**
  * A fresh ajv per contract: ajv numbers its generated functions per instance (`validate20`), so a
@@ -27,7 +30,10 @@ const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).d
 function ajvForCode(): Ajv2020 {
   const ajv = new Ajv2020({
     code: { source: true, esm: true, lines: false, optimize: true, formats: _`interlaceFormats` },
-    allErrors: true, strict: false, validateFormats: true, unicodeRegExp: true,
+    allErrors: true,
+    strict: false,
+    validateFormats: true,
+    unicodeRegExp: true,
   });
   for (const [name, format] of Object.entries(interlaceFormats)) ajv.addFormat(name, format as never);
   return ajv;
@@ -82,7 +88,8 @@ export const ${name} = rawValidate as Validator<${typeName}>;
 /** Formats the runtime does not know are accepted unchecked, so an exotic format never fails generation. */
 function withKnownFormats(schema: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema), function (this: Record<string, unknown>, key, value) {
-    if (key === 'format' && typeof value === 'string' && !Object.hasOwn(interlaceFormats, value) && typeof this.type !== 'undefined') return undefined;
+    if (key === 'format' && typeof value === 'string' && !Object.hasOwn(interlaceFormats, value) && typeof this.type !== 'undefined')
+      return undefined;
     return value;
   }) as Record<string, unknown>;
 }

@@ -43,9 +43,14 @@ export function numericBound(c: Conj, side: 'lower' | 'upper', integerOnly: bool
   const consider = (candidate: Bound): void => {
     let bound = candidate;
     if (integerOnly) {
-      const value = side === 'lower'
-        ? (bound.exclusive ? Math.floor(bound.value) + 1 : Math.ceil(bound.value))
-        : (bound.exclusive ? Math.ceil(bound.value) - 1 : Math.floor(bound.value));
+      const value =
+        side === 'lower'
+          ? bound.exclusive
+            ? Math.floor(bound.value) + 1
+            : Math.ceil(bound.value)
+          : bound.exclusive
+            ? Math.ceil(bound.value) - 1
+            : Math.floor(bound.value);
       bound = { ...bound, value, exclusive: false };
     }
     if (!best || stricter(bound, best, side)) best = bound;
@@ -59,11 +64,15 @@ export function numericBound(c: Conj, side: 'lower' | 'upper', integerOnly: bool
     if (typeof inclusive === 'number') {
       const draft4Exclusive = exclusive === true;
       consider({
-        value: inclusive, exclusive: draft4Exclusive, keyword: draft4Exclusive ? exclusiveKey : inclusiveKey,
-        shown: draft4Exclusive ? `${symbol} ${inclusive}` : String(inclusive), atom,
+        value: inclusive,
+        exclusive: draft4Exclusive,
+        keyword: draft4Exclusive ? exclusiveKey : inclusiveKey,
+        shown: draft4Exclusive ? `${symbol} ${inclusive}` : String(inclusive),
+        atom,
       });
     }
-    if (typeof exclusive === 'number') consider({ value: exclusive, exclusive: true, keyword: exclusiveKey, shown: `${symbol} ${exclusive}`, atom });
+    if (typeof exclusive === 'number')
+      consider({ value: exclusive, exclusive: true, keyword: exclusiveKey, shown: `${symbol} ${exclusive}`, atom });
   }
   return best;
 }

@@ -66,10 +66,12 @@ export function compareArrays(ctx: Context, r: Conj, w: Conj, field: string): vo
 
   const rMin = strictest(r, 'minItems', 'lower');
   const wMin = strictest(w, 'minItems', 'lower');
-  if (rMin && rMin.value > (wMin?.value ?? 0)) ctx.report('items-min-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
+  if (rMin && rMin.value > (wMin?.value ?? 0))
+    ctx.report('items-min-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
   const rMax = strictest(r, 'maxItems', 'upper');
   const wMax = strictest(w, 'maxItems', 'upper');
-  if (rMax && rMax.value < (wMax?.value ?? Infinity)) ctx.report('items-max-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
+  if (rMax && rMax.value < (wMax?.value ?? Infinity))
+    ctx.report('items-max-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
   const unique = valuesOf(r, 'uniqueItems').find((v) => v.value === true);
   if (unique && !valuesOf(w, 'uniqueItems').some((v) => v.value === true)) ctx.report('unique-items-added', field, unique.atom.ptr);
 

@@ -15,7 +15,16 @@ import { isSchemaObject } from './resolve.ts';
 import type { Incompatibility } from './types.ts';
 
 /** Findings that mean "this alternative is for another kind of value", not "this alternative got stricter". */
-const MISMATCH = new Set(['type-narrowed', 'const-changed', 'const-added', 'enum-value-removed', 'enum-added', 'schema-false', 'combinator-branch-removed', 'combinator-added']);
+const MISMATCH = new Set([
+  'type-narrowed',
+  'const-changed',
+  'const-added',
+  'enum-value-removed',
+  'enum-added',
+  'schema-false',
+  'combinator-branch-removed',
+  'combinator-added',
+]);
 
 function isMismatch(found: readonly Incompatibility[], field: string): boolean {
   // A changed const anywhere marks a different alternative of a discriminated union ({kind: {const: …}}).
@@ -28,7 +37,15 @@ function isMismatch(found: readonly Incompatibility[], field: string): boolean {
  * value (it was narrowed); otherwise one structural finding: 'combinator-branch-removed' when the
  * writer value is one of the writer's own alternatives, 'combinator-added' when the writer had none.
  */
-export function compareReaderDisjunction(ctx: Context, r: Conj, w: Conj, field: string, group: Group, branch: WriterBranch | undefined, sink: (found: Incompatibility[]) => void): void {
+export function compareReaderDisjunction(
+  ctx: Context,
+  r: Conj,
+  w: Conj,
+  field: string,
+  group: Group,
+  branch: WriterBranch | undefined,
+  sink: (found: Incompatibility[]) => void,
+): void {
   let best: { found: Incompatibility[]; score: number } | undefined;
   for (let i = 0; i < group.branches.length; i++) {
     const rb = expand(r, group, i);
@@ -42,9 +59,15 @@ export function compareReaderDisjunction(ctx: Context, r: Conj, w: Conj, field: 
     return;
   }
   if (branch) {
-    ctx.report('combinator-branch-removed', field, branch.branch.ptr, { name: `#${branch.index + 1} of ${branch.group.kind}`, note: summary(w) });
+    ctx.report('combinator-branch-removed', field, branch.branch.ptr, {
+      name: `#${branch.index + 1} of ${branch.group.kind}`,
+      note: summary(w),
+    });
   } else {
-    ctx.report('combinator-added', field, childPointer(group.atom.ptr, group.kind), { name: group.kind, note: summary(w) ? `the writer allows ${summary(w)}` : undefined });
+    ctx.report('combinator-added', field, childPointer(group.atom.ptr, group.kind), {
+      name: group.kind,
+      note: summary(w) ? `the writer allows ${summary(w)}` : undefined,
+    });
   }
 }
 
@@ -100,9 +123,14 @@ export function compareOpaque(ctx: Context, r: Conj, w: Conj, field: string): vo
       const pick = (o: Record<string, unknown>): Record<string, unknown> =>
         keyword === 'if' ? { if: o.if, then: o.then, else: o.else } : { [keyword]: o[keyword] };
       const mine = pick(s);
-      const same = w.atoms.some((other) => isSchemaObject(other.schema) && Object.hasOwn(other.schema, keyword)
-        && locatedEqual(r.root, { schema: mine, ptr: atom.ptr }, w.root, { schema: pick(other.schema), ptr: other.ptr }));
-      if (!same) ctx.report('constraint-changed', field, childPointer(atom.ptr, keyword), { name: keyword === 'if' ? 'if/then/else' : keyword });
+      const same = w.atoms.some(
+        (other) =>
+          isSchemaObject(other.schema) &&
+          Object.hasOwn(other.schema, keyword) &&
+          locatedEqual(r.root, { schema: mine, ptr: atom.ptr }, w.root, { schema: pick(other.schema), ptr: other.ptr }),
+      );
+      if (!same)
+        ctx.report('constraint-changed', field, childPointer(atom.ptr, keyword), { name: keyword === 'if' ? 'if/then/else' : keyword });
     }
   }
 }

@@ -52,7 +52,8 @@ function view(c: Conj): ObjectView {
       properties.set(name, list);
     }
     const ownPatterns = isSchemaObject(s.patternProperties) ? s.patternProperties : {};
-    for (const [source, schema] of Object.entries(ownPatterns)) patterns.push({ source, located: { schema, ptr: childPointer(atom.ptr, 'patternProperties', source) } });
+    for (const [source, schema] of Object.entries(ownPatterns))
+      patterns.push({ source, located: { schema, ptr: childPointer(atom.ptr, 'patternProperties', source) } });
     if (s.additionalProperties !== undefined) {
       additional.push({
         located: { schema: s.additionalProperties, ptr: childPointer(atom.ptr, 'additionalProperties') },
@@ -60,7 +61,8 @@ function view(c: Conj): ObjectView {
         patterns: Object.keys(ownPatterns),
       });
     }
-    if (Array.isArray(s.required)) for (const name of s.required) if (typeof name === 'string' && !required.has(name)) required.set(name, atom);
+    if (Array.isArray(s.required))
+      for (const name of s.required) if (typeof name === 'string' && !required.has(name)) required.set(name, atom);
   }
   return { properties, patterns, additional, required };
 }
@@ -121,10 +123,12 @@ export function compareObjects(ctx: Context, r: Conj, w: Conj, field: string): v
 
   const rMin = strictest(r, 'minProperties', 'lower');
   const wMin = strictest(w, 'minProperties', 'lower');
-  if (rMin && rMin.value > (wMin?.value ?? 0)) ctx.report('properties-min-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
+  if (rMin && rMin.value > (wMin?.value ?? 0))
+    ctx.report('properties-min-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
   const rMax = strictest(r, 'maxProperties', 'upper');
   const wMax = strictest(w, 'maxProperties', 'upper');
-  if (rMax && rMax.value < (wMax?.value ?? Infinity)) ctx.report('properties-max-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
+  if (rMax && rMax.value < (wMax?.value ?? Infinity))
+    ctx.report('properties-max-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
 
   comparePropertyNames(ctx, r, w, wv, field);
   compareDependentRequired(ctx, r, w, wv, field);
@@ -154,7 +158,8 @@ function compareRequired(ctx: Context, rv: ObjectView, wv: ObjectView, r: Conj, 
 function compareUndeclared(ctx: Context, rv: ObjectView, wv: ObjectView, r: Conj, w: Conj, field: string): void {
   const writerAdditional = wv.additional.map((a) => a.located);
   const writerClosed = hasFalse(conj(w.root, writerAdditional, w.ptr));
-  const readerAdditionalFor = (source: string): Located[] => rv.additional.filter((a) => !a.patterns.includes(source)).map((a) => a.located);
+  const readerAdditionalFor = (source: string): Located[] =>
+    rv.additional.filter((a) => !a.patterns.includes(source)).map((a) => a.located);
 
   // Names matching a writer pattern.
   for (const p of wv.patterns) {
@@ -186,7 +191,11 @@ function compareUndeclared(ctx: Context, rv: ObjectView, wv: ObjectView, r: Conj
 
   // Names matching no pattern: additionalProperties against additionalProperties.
   if (writerClosed) return;
-  const rc = conj(r.root, rv.additional.map((a) => a.located), r.ptr);
+  const rc = conj(
+    r.root,
+    rv.additional.map((a) => a.located),
+    r.ptr,
+  );
   if (acceptsAll(rc)) return;
   const wc = conj(w.root, writerAdditional, w.ptr);
   if (hasFalse(rc)) {
@@ -203,17 +212,29 @@ function compareUndeclared(ctx: Context, rv: ObjectView, wv: ObjectView, r: Conj
 function comparePropertyNames(ctx: Context, r: Conj, w: Conj, wv: ObjectView, field: string): void {
   const readerRules = valuesOf(r, 'propertyNames');
   if (readerRules.length === 0) return;
-  const writerRules = valuesOf(w, 'propertyNames').map(({ value, atom }) => ({ schema: value, ptr: childPointer(atom.ptr, 'propertyNames') }));
+  const writerRules = valuesOf(w, 'propertyNames').map(({ value, atom }) => ({
+    schema: value,
+    ptr: childPointer(atom.ptr, 'propertyNames'),
+  }));
   // Property names are strings: without a rule the writer may use any string.
   const wc = conj(w.root, writerRules.length > 0 ? writerRules : [{ schema: ANY_STRING, ptr: w.ptr }]);
   for (const { value, atom } of readerRules) {
     const rc = conj(r.root, [{ schema: value, ptr: childPointer(atom.ptr, 'propertyNames') }]);
     if (acceptsAll(rc)) continue;
     // A closed writer without patterns only ever sends its declared names: check those by name.
-    const closedNames = wv.patterns.length === 0 && hasFalse(conj(w.root, wv.additional.map((a) => a.located)));
+    const closedNames =
+      wv.patterns.length === 0 &&
+      hasFalse(
+        conj(
+          w.root,
+          wv.additional.map((a) => a.located),
+        ),
+      );
     if (closedNames) {
       const names = [...wv.properties.keys()];
-      const rejected = names.filter((name) => ctx.collect(() => ctx.compare(rc, conj(w.root, [{ schema: { const: name }, ptr: w.ptr }]), field)).length > 0);
+      const rejected = names.filter(
+        (name) => ctx.collect(() => ctx.compare(rc, conj(w.root, [{ schema: { const: name }, ptr: w.ptr }]), field)).length > 0,
+      );
       if (rejected.length === 0) continue;
     } else if (ctx.collect(() => ctx.compare(rc, wc, field)).length === 0) {
       continue;
@@ -241,7 +262,8 @@ function compareDependentRequired(ctx: Context, r: Conj, w: Conj, wv: ObjectView
       if (!Array.isArray(deps)) continue;
       if (unsatisfiable(conj(w.root, schemasFor(wv, name)))) continue;
       const missing = deps.filter((d): d is string => typeof d === 'string' && !wv.required.has(d) && !writerDeps.get(name)?.has(d));
-      if (missing.length > 0) ctx.report('dependent-required-added', field, childPointer(atom.ptr, 'dependentRequired'), { name, lost: missing });
+      if (missing.length > 0)
+        ctx.report('dependent-required-added', field, childPointer(atom.ptr, 'dependentRequired'), { name, lost: missing });
     }
   }
 }

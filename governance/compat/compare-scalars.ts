@@ -13,10 +13,12 @@ import { compilePattern, matchesEverything } from './regex.ts';
 export function compareStrings(ctx: Context, r: Conj, w: Conj, field: string): void {
   const rMin = strictest(r, 'minLength', 'lower');
   const wMin = strictest(w, 'minLength', 'lower');
-  if (rMin && rMin.value > (wMin?.value ?? 0)) ctx.report('min-length-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
+  if (rMin && rMin.value > (wMin?.value ?? 0))
+    ctx.report('min-length-increased', field, rMin.atom.ptr, { reader: rMin.value, writer: wMin?.value });
   const rMax = strictest(r, 'maxLength', 'upper');
   const wMax = strictest(w, 'maxLength', 'upper');
-  if (rMax && rMax.value < (wMax?.value ?? Infinity)) ctx.report('max-length-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
+  if (rMax && rMax.value < (wMax?.value ?? Infinity))
+    ctx.report('max-length-decreased', field, rMax.atom.ptr, { reader: rMax.value, writer: wMax?.value });
   const writerPatterns = stringValues(w, 'pattern').map((p) => p.value);
   for (const { value, ptr } of stringValues(r, 'pattern')) {
     if (matchesEverything(value) || writerPatterns.includes(value)) continue;
@@ -44,7 +46,9 @@ export function compareNumbers(ctx: Context, r: Conj, w: Conj, field: string, in
     const wb = numericBound(w, side, integerOnly);
     if (rb && stricter(rb, wb, side)) ctx.report(boundChange(rb, side), field, rb.atom.ptr, { reader: rb.shown, writer: wb?.shown });
   }
-  const writerSteps = valuesOf(w, 'multipleOf').map((v) => v.value).filter((v): v is number => typeof v === 'number' && v > 0);
+  const writerSteps = valuesOf(w, 'multipleOf')
+    .map((v) => v.value)
+    .filter((v): v is number => typeof v === 'number' && v > 0);
   for (const { value, atom } of valuesOf(r, 'multipleOf')) {
     if (typeof value !== 'number' || value <= 0) continue;
     const implied = integerOnly && isMultipleOf(1, value);
@@ -72,8 +76,10 @@ export function compareValues(ctx: Context, r: Conj, w: Conj, field: string, val
   for (const value of values) {
     if (typeof value === 'string') {
       const length = [...value].length;
-      if (rMin && length < rMin.value) add('min-length-increased', rMin.atom.ptr, { reader: rMin.value, writer: strictest(w, 'minLength', 'lower')?.value }, value);
-      if (rMax && length > rMax.value) add('max-length-decreased', rMax.atom.ptr, { reader: rMax.value, writer: strictest(w, 'maxLength', 'upper')?.value }, value);
+      if (rMin && length < rMin.value)
+        add('min-length-increased', rMin.atom.ptr, { reader: rMin.value, writer: strictest(w, 'minLength', 'lower')?.value }, value);
+      if (rMax && length > rMax.value)
+        add('max-length-decreased', rMax.atom.ptr, { reader: rMax.value, writer: strictest(w, 'maxLength', 'upper')?.value }, value);
       for (const { value: source, ptr } of stringValues(r, 'pattern')) {
         // An expression JavaScript cannot compile is assumed not to match (conservative).
         if (compilePattern(source)?.test(value)) continue;
@@ -81,10 +87,13 @@ export function compareValues(ctx: Context, r: Conj, w: Conj, field: string, val
         else add('pattern-added', ptr, { reader: source }, value);
       }
     } else if (typeof value === 'number') {
-      if (lower && !withinBound(value, lower, 'lower')) add(boundChange(lower, 'lower'), lower.atom.ptr, { reader: lower.shown, writer: numericBound(w, 'lower', false)?.shown }, value);
-      if (upper && !withinBound(value, upper, 'upper')) add(boundChange(upper, 'upper'), upper.atom.ptr, { reader: upper.shown, writer: numericBound(w, 'upper', false)?.shown }, value);
+      if (lower && !withinBound(value, lower, 'lower'))
+        add(boundChange(lower, 'lower'), lower.atom.ptr, { reader: lower.shown, writer: numericBound(w, 'lower', false)?.shown }, value);
+      if (upper && !withinBound(value, upper, 'upper'))
+        add(boundChange(upper, 'upper'), upper.atom.ptr, { reader: upper.shown, writer: numericBound(w, 'upper', false)?.shown }, value);
       for (const { value: step, atom } of valuesOf(r, 'multipleOf')) {
-        if (typeof step === 'number' && step > 0 && !isMultipleOf(value, step)) add('multiple-of-changed', atom.ptr, { reader: step }, value);
+        if (typeof step === 'number' && step > 0 && !isMultipleOf(value, step))
+          add('multiple-of-changed', atom.ptr, { reader: step }, value);
       }
     }
   }

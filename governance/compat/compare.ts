@@ -9,7 +9,17 @@ import { compareNot, compareOpaque, compareReaderDisjunction } from './compare-c
 import { compareObjects } from './compare-objects.ts';
 import { compareFormats, compareNumbers, compareStrings, compareValues } from './compare-scalars.ts';
 import {
-  acceptsAll, canonical, enumOf, expand, groupsOf, hasFalse, jsonType, typeAccepts, typesOf, unsatisfiable, type Conj,
+  acceptsAll,
+  canonical,
+  enumOf,
+  expand,
+  groupsOf,
+  hasFalse,
+  jsonType,
+  typeAccepts,
+  typesOf,
+  unsatisfiable,
+  type Conj,
 } from './conjunction.ts';
 import type { Context, Live, WriterBranch } from './context.ts';
 import { atomsEqual } from './equality.ts';
@@ -176,7 +186,10 @@ export class Comparison implements Context {
         // Only null and booleans have a finite domain: { enum: [true, false] } restricts nothing.
         const domain = finiteDomain(live);
         if (!domain || !domain.every((v) => keys.has(canonical(v)))) {
-          this.report(readerEnum.kind === 'const' ? 'const-added' : 'enum-added', field, readerEnum.atom.ptr, { lost: readerEnum.values, reader: readerEnum.values[0] });
+          this.report(readerEnum.kind === 'const' ? 'const-added' : 'enum-added', field, readerEnum.atom.ptr, {
+            lost: readerEnum.values,
+            reader: readerEnum.values[0],
+          });
         }
       }
     }

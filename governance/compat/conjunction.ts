@@ -26,7 +26,10 @@ export function conj(root: unknown, items: readonly Located[], ptr: string = ite
 }
 
 function build(root: unknown, atoms: readonly Atom[], expanded: ReadonlySet<string>, ptr: string): Conj {
-  const key = `${atoms.map((atom) => nodeId(atom.schema)).sort().join(',')}#${[...expanded].sort().join(',')}`;
+  const key = `${atoms
+    .map((atom) => nodeId(atom.schema))
+    .sort()
+    .join(',')}#${[...expanded].sort().join(',')}`;
   return { root, atoms, expanded, ptr, key };
 }
 
@@ -89,7 +92,10 @@ export function typesOf(c: Conj): { types: Set<string> | undefined; atom: Atom |
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (isSchemaObject(value)) {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -27,8 +27,17 @@ export function atomsEqual(rootA: unknown, atomsA: readonly Atom[], rootB: unkno
 
 /** Keywords whose value is one subschema. */
 const SCHEMA_VALUED = new Set([
-  'not', 'contains', 'additionalProperties', 'additionalItems', 'propertyNames', 'if', 'then', 'else',
-  'unevaluatedProperties', 'unevaluatedItems', 'contentSchema',
+  'not',
+  'contains',
+  'additionalProperties',
+  'additionalItems',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'contentSchema',
 ]);
 /** Keywords whose value maps names to subschemas. */
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas', 'dependencies']);

@@ -5,25 +5,68 @@
 
 /** Keywords that describe but never reject an instance. `default` is special-cased by callers. */
 export const ANNOTATIONS: ReadonlySet<string> = new Set([
-  'title', 'description', 'examples', 'example', '$comment', 'default', 'deprecated', 'readOnly', 'writeOnly',
+  'title',
+  'description',
+  'examples',
+  'example',
+  '$comment',
+  'default',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
   // 2020-12 moved the content keywords to annotations: validators do not assert them by default.
-  'contentMediaType', 'contentEncoding', 'contentSchema',
+  'contentMediaType',
+  'contentEncoding',
+  'contentSchema',
 ]);
 
 /** Keywords that only organise the document: they are resolved (refs, allOf) or never apply ($defs). */
 export const STRUCTURAL: ReadonlySet<string> = new Set([
-  '$ref', 'allOf', '$defs', 'definitions', '$schema', '$id', '$anchor', '$dynamicAnchor', '$vocabulary',
+  '$ref',
+  'allOf',
+  '$defs',
+  'definitions',
+  '$schema',
+  '$id',
+  '$anchor',
+  '$dynamicAnchor',
+  '$vocabulary',
 ]);
 
 /** Assertion and applicator keywords the checker understands and compares. */
 export const ASSERTIONS: ReadonlySet<string> = new Set([
-  'type', 'enum', 'const',
-  'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum',
-  'maxLength', 'minLength', 'pattern', 'format',
-  'items', 'prefixItems', 'additionalItems', 'contains', 'minContains', 'maxContains', 'maxItems', 'minItems', 'uniqueItems',
-  'properties', 'patternProperties', 'additionalProperties', 'required', 'minProperties', 'maxProperties',
-  'propertyNames', 'dependentRequired',
-  'anyOf', 'oneOf', 'not',
+  'type',
+  'enum',
+  'const',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'format',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'contains',
+  'minContains',
+  'maxContains',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'required',
+  'minProperties',
+  'maxProperties',
+  'propertyNames',
+  'dependentRequired',
+  'anyOf',
+  'oneOf',
+  'not',
 ]);
 
 /**
@@ -31,8 +74,15 @@ export const ASSERTIONS: ReadonlySet<string> = new Set([
  * has one the writer does not have verbatim, the change is reported (conservative: 'constraint-changed').
  */
 export const OPAQUE: ReadonlySet<string> = new Set([
-  'if', 'then', 'else', 'dependentSchemas', 'dependencies', 'unevaluatedProperties', 'unevaluatedItems',
-  '$dynamicRef', '$recursiveRef',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'dependencies',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  '$dynamicRef',
+  '$recursiveRef',
 ]);
 
 /** True for vendor extensions (`x-…`), which are annotations by convention (OpenAPI, AsyncAPI). */

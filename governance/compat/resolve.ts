@@ -89,7 +89,8 @@ export function flatten(root: unknown, items: readonly Located[], hasContent: (k
     if (unresolvedRef !== undefined) out.push({ ...located, unresolvedRef });
     else if (Object.keys(schema).some(hasContent)) out.push(located);
     if (target) visit(target);
-    if (Array.isArray(schema.allOf)) schema.allOf.forEach((branch, i) => visit({ schema: branch, ptr: childPointer(located.ptr, 'allOf', i) }));
+    if (Array.isArray(schema.allOf))
+      schema.allOf.forEach((branch, i) => visit({ schema: branch, ptr: childPointer(located.ptr, 'allOf', i) }));
   };
   for (const item of items) visit(item);
   return out;

@@ -29,14 +29,7 @@ export interface Incompatibility {
 }
 
 /** Confluent Schema Registry's compatibility modes. */
-export type CompatibilityMode =
-  | 'BACKWARD'
-  | 'BACKWARD_TRANSITIVE'
-  | 'FORWARD'
-  | 'FORWARD_TRANSITIVE'
-  | 'FULL'
-  | 'FULL_TRANSITIVE'
-  | 'NONE';
+export type CompatibilityMode = 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE' | 'NONE';
 
 /** An incompatibility found by `checkCompatibility`, with the direction and the version it breaks. */
 export interface CompatibilityFinding extends Incompatibility {

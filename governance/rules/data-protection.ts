@@ -3,15 +3,22 @@ import { identityOf } from '../../language/validate/estate-index.ts';
 import type { RuleDefinition } from '../rule.ts';
 import { listFields } from './schema-walk.ts';
 
-const DEFAULT_PII_FIELDS = '^(e-?mail(address)?|phone(number)?|mobile(phone)?|fax(number)?|telephone|first-?name|last-?name|full-?name|given-?name|family-?name|surname|contact-?(person|name)|person-?name|street(address)?|address-?line-?\\d*|postal-?code|zip(code)?|birth-?date|date-?of-?birth|ssn|social-?security-?number|tax-?id|national-?id|iban|passport(number)?)$';
+const DEFAULT_PII_FIELDS =
+  '^(e-?mail(address)?|phone(number)?|mobile(phone)?|fax(number)?|telephone|first-?name|last-?name|full-?name|given-?name|family-?name|surname|contact-?(person|name)|person-?name|street(address)?|address-?line-?\\d*|postal-?code|zip(code)?|birth-?date|date-?of-?birth|ssn|social-?security-?number|tax-?id|national-?id|iban|passport(number)?)$';
 
 export const piiClassifiedRule: RuleDefinition = {
   id: 'pii-classified',
   title: 'Fields that hold personal data are classified `pii` in their contract.',
-  rationale: 'Governance can only follow personal data through mappings and routes if it is marked where it is defined. No public ruleset does this; GDPR and CCPA make it a distributor\'s problem the day a dealer contact leaks.',
+  rationale:
+    "Governance can only follow personal data through mappings and routes if it is marked where it is defined. No public ruleset does this; GDPR and CCPA make it a distributor's problem the day a dealer contact leaks.",
   defaultSeverity: 'error',
-  params: { fieldPattern: { description: 'Field names (compared lower-case, without `_`) that hold personal data.', default: DEFAULT_PII_FIELDS } },
-  example: { pass: 'classification:\n  contact.email: pii', fail: 'schema:\n  properties:\n    contact: { properties: { email: { type: string } } }   # not classified' },
+  params: {
+    fieldPattern: { description: 'Field names (compared lower-case, without `_`) that hold personal data.', default: DEFAULT_PII_FIELDS },
+  },
+  example: {
+    pass: 'classification:\n  contact.email: pii',
+    fail: 'schema:\n  properties:\n    contact: { properties: { email: { type: string } } }   # not classified',
+  },
   evaluate: ({ head, params, inScope, report }) => {
     let pattern: RegExp;
     try {
@@ -25,10 +32,18 @@ export const piiClassifiedRule: RuleDefinition = {
       for (const field of listFields(doc.spec.schema)) {
         const normalized = field.name.replace(/_/g, '').toLowerCase();
         if (!pattern.test(normalized) && !pattern.test(field.name.toLowerCase())) continue;
-        const covered = Object.entries(classification).some(([path, level]) => (level === 'pii') && (field.path === path || field.path.startsWith(`${path}.`) || field.path.startsWith(`${path}[]`)));
+        const covered = Object.entries(classification).some(
+          ([path, level]) =>
+            level === 'pii' && (field.path === path || field.path.startsWith(`${path}.`) || field.path.startsWith(`${path}[]`)),
+        );
         if (!covered) {
-          report(doc, ['spec', 'schema', ...field.pointer], `field \`${field.path}\` looks like personal data but is not classified \`pii\``,
-            `Add \`${field.path}: pii\` under \`spec.classification\` (or rename the field if it holds no personal data).`, field.path);
+          report(
+            doc,
+            ['spec', 'schema', ...field.pointer],
+            `field \`${field.path}\` looks like personal data but is not classified \`pii\``,
+            `Add \`${field.path}: pii\` under \`spec.classification\` (or rename the field if it holds no personal data).`,
+            field.path,
+          );
         }
       }
     }
@@ -40,10 +55,15 @@ const RESTRICTED = ['pii', 'confidential'];
 
 export const classifiedDataFlowRule: RuleDefinition = {
   id: 'classified-data-flow',
-  title: 'Classified fields flow only to systems allowed to hold them, following mappings and routes; mappings do not strip classification.',
-  rationale: 'A route that sends a canonical order with customer e-mail to an EDI partner, or a mapping that copies a pii field into an unclassified one, leaks data no review would spot in YAML alone.',
+  title:
+    'Classified fields flow only to systems allowed to hold them, following mappings and routes; mappings do not strip classification.',
+  rationale:
+    'A route that sends a canonical order with customer e-mail to an EDI partner, or a mapping that copies a pii field into an unclassified one, leaks data no review would spot in YAML alone.',
   defaultSeverity: 'error',
-  example: { pass: '# shipment@1 has pii fields; route target system crm has allowedClassifications: [pii]', fail: '# route delivers order@2 (pii: customer.email) to edi-partner without allowedClassifications: [pii]' },
+  example: {
+    pass: '# shipment@1 has pii fields; route target system crm has allowedClassifications: [pii]',
+    fail: '# route delivers order@2 (pii: customer.email) to edi-partner without allowedClassifications: [pii]',
+  },
   evaluate: ({ head, inScope, report }) => {
     for (const doc of head.documents) {
       if (!inScope(doc)) continue;
@@ -58,9 +78,13 @@ export const classifiedDataFlowRule: RuleDefinition = {
         const levels = classifiedLevels(contract);
         for (const [level, fields] of levels) {
           if (allowed.has(level)) continue;
-          report(doc, ['spec', 'targets', i, 'system'],
+          report(
+            doc,
+            ['spec', 'targets', i, 'system'],
             `target "${target.name}" sends ${level} data (${fields.slice(0, 3).join(', ')}${fields.length > 3 ? ', ...' : ''} of ${contract.name}@${contract.major}) to system ${system.target.name}, which may not hold ${level} data`,
-            `Map to a contract without those fields for this system, or — if the system is approved for ${level} data — add \`${level}\` to its \`allowedClassifications\`.`, `${target.name}:${level}`);
+            `Map to a contract without those fields for this system, or — if the system is approved for ${level} data — add \`${level}\` to its \`allowedClassifications\`.`,
+            `${target.name}:${level}`,
+          );
         }
       });
     }
@@ -91,7 +115,11 @@ function deliveredContract(route: SpecDocument, target: Record<string, any>, ind
 }
 
 /** A rule that copies a classified source field into a target field without that classification strips it. */
-function checkMappingKeepsClassification(mapping: SpecDocument, index: EstateIndex, report: Parameters<RuleDefinition['evaluate']>[0]['report']): void {
+function checkMappingKeepsClassification(
+  mapping: SpecDocument,
+  index: EstateIndex,
+  report: Parameters<RuleDefinition['evaluate']>[0]['report'],
+): void {
   const from = index.resolve('DataContract', mapping.spec.from);
   const to = index.resolve('DataContract', mapping.spec.to);
   if (!from.ok || !to.ok) return;
@@ -116,9 +144,13 @@ function checkMappingKeepsClassification(mapping: SpecDocument, index: EstateInd
       if (!level || !RESTRICTED.includes(level)) return;
       const kept = levelOf(targetLevels, targetPath);
       if (kept !== level && !(kept && RESTRICTED.indexOf(kept) <= RESTRICTED.indexOf(level))) {
-        report(mapping, [...at, i, 'target'],
+        report(
+          mapping,
+          [...at, i, 'target'],
           `rule copies ${level} field \`${sourcePrefix}${sourceField}\` of ${from.target.name}@${from.target.major} into \`${targetPath}\`, which ${identityOf(to.target)} does not classify as ${level}`,
-          `Classify \`${targetPath}: ${level}\` in ${to.target.name}@${to.target.major}, or do not map the field.`, targetPath);
+          `Classify \`${targetPath}: ${level}\` in ${to.target.name}@${to.target.major}, or do not map the field.`,
+          targetPath,
+        );
       }
     });
   };
@@ -128,19 +160,31 @@ function checkMappingKeepsClassification(mapping: SpecDocument, index: EstateInd
 export const credentialsBySecretRefRule: RuleDefinition = {
   id: 'credentials-by-secret-ref',
   title: 'Systems and APIs declare how they authenticate, with credentials only by secret reference.',
-  rationale: 'A system without declared auth is either open or configured outside Git, where nobody reviews it; inline credentials end up in Git history forever.',
+  rationale:
+    'A system without declared auth is either open or configured outside Git, where nobody reviews it; inline credentials end up in Git history forever.',
   defaultSeverity: 'error',
-  example: { pass: 'auth:\n  type: api-key\n  header: APIKey\n  secretRef: { name: legacy-erp-credentials, key: api-key }', fail: 'endpoint: { protocol: http, url: "https://erp.example.com" }   # no auth declared' },
+  example: {
+    pass: 'auth:\n  type: api-key\n  header: APIKey\n  secretRef: { name: legacy-erp-credentials, key: api-key }',
+    fail: 'endpoint: { protocol: http, url: "https://erp.example.com" }   # no auth declared',
+  },
   evaluate: ({ head, inScope, report }) => {
     for (const doc of head.documents) {
       if (!inScope(doc)) continue;
       if (doc.kind === 'System' && ['http', 'edi-x12'].includes(doc.spec.endpoint?.protocol) && !doc.spec.auth) {
-        report(doc, ['spec'], `system ${doc.name} does not declare how to authenticate`,
-          'Add `auth: {type: ..., secretRef: {name: ..., key: ...}}`, or `auth: {type: none}` if it really needs none.');
+        report(
+          doc,
+          ['spec'],
+          `system ${doc.name} does not declare how to authenticate`,
+          'Add `auth: {type: ..., secretRef: {name: ..., key: ...}}`, or `auth: {type: none}` if it really needs none.',
+        );
       }
       if (doc.kind === 'Api' && doc.spec.auth?.type === 'api-key' && !doc.spec.auth.keysSecretRef) {
-        report(doc, ['spec', 'auth'], `API ${doc.name}@${doc.major} takes API keys but does not say where they are kept`,
-          'Add `keysSecretRef: {name: <secret>}` holding the accepted keys.');
+        report(
+          doc,
+          ['spec', 'auth'],
+          `API ${doc.name}@${doc.major} takes API keys but does not say where they are kept`,
+          'Add `keysSecretRef: {name: <secret>}` holding the accepted keys.',
+        );
       }
     }
   },

@@ -5,10 +5,14 @@ import { deref, propertyOf, requiredOf } from './schema-walk.ts';
 export const routeDeliveryBoundedRule: RuleDefinition = {
   id: 'route-delivery-bounded',
   title: 'Every route target has a timeout, bounded retries and a dead letter.',
-  rationale: 'Retries that run forever block a stream (or multiply across layers), and a failure without a dead letter is data lost; both are the top complaints about Dapr, Knative and Camel K.',
+  rationale:
+    'Retries that run forever block a stream (or multiply across layers), and a failure without a dead letter is data lost; both are the top complaints about Dapr, Knative and Camel K.',
   defaultSeverity: 'error',
   params: { maxAttempts: { description: 'Largest allowed `retry.maxAttempts`.', default: 20 } },
-  example: { pass: 'delivery:\n  timeout: 10s\n  retry: { maxAttempts: 5, initialBackoff: 500ms }\n  deadLetter: { topic: dlq.orders }', fail: 'delivery:\n  timeout: 10s   # no retry bound, no dead letter' },
+  example: {
+    pass: 'delivery:\n  timeout: 10s\n  retry: { maxAttempts: 5, initialBackoff: 500ms }\n  deadLetter: { topic: dlq.orders }',
+    fail: 'delivery:\n  timeout: 10s   # no retry bound, no dead letter',
+  },
   evaluate: ({ head, params, inScope, report }) => {
     const limit = Number(params.maxAttempts ?? 20);
     for (const doc of head.documents) {
@@ -16,11 +20,39 @@ export const routeDeliveryBoundedRule: RuleDefinition = {
       (doc.spec.targets as Record<string, any>[]).forEach((target, i) => {
         const at = ['spec', 'targets', i];
         const delivery = target.delivery as Record<string, any> | undefined;
-        if (!delivery?.timeout) report(doc, delivery ? [...at, 'delivery'] : at, `target "${target.name}" has no delivery timeout`, 'Add `delivery.timeout` (e.g. `10s`): a hung system must not hold the stream.', `${target.name}:timeout`);
+        if (!delivery?.timeout)
+          report(
+            doc,
+            delivery ? [...at, 'delivery'] : at,
+            `target "${target.name}" has no delivery timeout`,
+            'Add `delivery.timeout` (e.g. `10s`): a hung system must not hold the stream.',
+            `${target.name}:timeout`,
+          );
         const attempts = delivery?.retry?.maxAttempts as number | undefined;
-        if (attempts === undefined) report(doc, delivery ? [...at, 'delivery'] : at, `target "${target.name}" has no retry bound`, 'Add `delivery.retry: {maxAttempts: 5, initialBackoff: 500ms, maxBackoff: 1m}`.', `${target.name}:retry`);
-        else if (attempts > limit) report(doc, [...at, 'delivery', 'retry', 'maxAttempts'], `target "${target.name}" retries up to ${attempts} times; the limit is ${limit}`, `Lower it to ${limit} or less; park failures in the dead letter and replay them.`, `${target.name}:retry`);
-        if (!delivery?.deadLetter) report(doc, delivery ? [...at, 'delivery'] : at, `target "${target.name}" has no dead letter`, `Add \`delivery.deadLetter: {topic: dlq.${doc.name}}\`: failed events are kept with their reason and can be replayed.`, `${target.name}:dlq`);
+        if (attempts === undefined)
+          report(
+            doc,
+            delivery ? [...at, 'delivery'] : at,
+            `target "${target.name}" has no retry bound`,
+            'Add `delivery.retry: {maxAttempts: 5, initialBackoff: 500ms, maxBackoff: 1m}`.',
+            `${target.name}:retry`,
+          );
+        else if (attempts > limit)
+          report(
+            doc,
+            [...at, 'delivery', 'retry', 'maxAttempts'],
+            `target "${target.name}" retries up to ${attempts} times; the limit is ${limit}`,
+            `Lower it to ${limit} or less; park failures in the dead letter and replay them.`,
+            `${target.name}:retry`,
+          );
+        if (!delivery?.deadLetter)
+          report(
+            doc,
+            delivery ? [...at, 'delivery'] : at,
+            `target "${target.name}" has no dead letter`,
+            `Add \`delivery.deadLetter: {topic: dlq.${doc.name}}\`: failed events are kept with their reason and can be replayed.`,
+            `${target.name}:dlq`,
+          );
       });
     }
   },
@@ -31,7 +63,10 @@ export const mappingRequiredFieldsRule: RuleDefinition = {
   title: 'A mapping fills every required field of its target contract, list items included.',
   rationale: 'A missing required field fails every message at run time with a contract violation; the mapping author can see it now.',
   defaultSeverity: 'error',
-  example: { pass: 'rules:\n  - { target: orderNumber, from: SalesOrder }\n  - { target: currency, from: TransactionCurrency }', fail: '# order@2 requires currency; no rule targets it' },
+  example: {
+    pass: 'rules:\n  - { target: orderNumber, from: SalesOrder }\n  - { target: currency, from: TransactionCurrency }',
+    fail: '# order@2 requires currency; no rule targets it',
+  },
   evaluate: ({ head, inScope, report }) => {
     for (const doc of head.documents) {
       if (doc.kind !== 'Mapping' || !inScope(doc)) continue;
@@ -43,14 +78,28 @@ export const mappingRequiredFieldsRule: RuleDefinition = {
   },
 };
 
-function checkLevel(mapping: SpecDocument, rules: Record<string, any>[], schema: Record<string, any>, root: Record<string, any>, at: (string | number)[], prefix: string, contract: SpecDocument, report: Parameters<RuleDefinition['evaluate']>[0]['report']): void {
+function checkLevel(
+  mapping: SpecDocument,
+  rules: Record<string, any>[],
+  schema: Record<string, any>,
+  root: Record<string, any>,
+  at: (string | number)[],
+  prefix: string,
+  contract: SpecDocument,
+  report: Parameters<RuleDefinition['evaluate']>[0]['report'],
+): void {
   const targets = new Set(rules.map((r) => String(r.target).split('.')[0]!.replace(/\[\]$/, '')));
   for (const field of requiredOf(schema, root)) {
     if (targets.has(field)) continue;
     const property = propertyOf(schema, field, root);
     if (property && Object.hasOwn(property, 'default')) continue;
-    report(mapping, at.length > 2 ? at : ['spec', 'rules'], `required field \`${prefix}${field}\` of ${contract.name}@${contract.major} is not mapped`,
-      `Add a rule \`{target: ${field}, from: ...}\` (or \`value:\`/\`expr:\`).`, `${prefix}${field}`);
+    report(
+      mapping,
+      at.length > 2 ? at : ['spec', 'rules'],
+      `required field \`${prefix}${field}\` of ${contract.name}@${contract.major} is not mapped`,
+      `Add a rule \`{target: ${field}, from: ...}\` (or \`value:\`/\`expr:\`).`,
+      `${prefix}${field}`,
+    );
   }
   rules.forEach((rule, i) => {
     if (!Array.isArray(rule.rules)) return;

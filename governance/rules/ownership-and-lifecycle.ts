@@ -6,7 +6,8 @@ import { daysBetween } from './days.ts';
 export const ownerRequiredRule: RuleDefinition = {
   id: 'owner-required',
   title: 'Every document names its owner.',
-  rationale: 'When a contract breaks or a route dead-letters at 3 a.m., someone must be accountable; the impact report lists owners to notify.',
+  rationale:
+    'When a contract breaks or a route dead-letters at 3 a.m., someone must be accountable; the impact report lists owners to notify.',
   defaultSeverity: 'error',
   example: { pass: 'spec:\n  owner: team-order-to-cash', fail: 'spec:\n  version: 1.0.0   # no owner' },
   evaluate: ({ head, inScope, report }) => {
@@ -22,14 +23,21 @@ export const authRequiredRule: RuleDefinition = {
   title: 'Every API requires authentication.',
   rationale: 'Business APIs expose orders, prices and stock; an API without auth is open to anyone who finds it.',
   defaultSeverity: 'error',
-  example: { pass: 'spec:\n  auth: { type: oauth2, jwksUrl: "https://login.example.com/jwks", scopes: [orders.read] }', fail: 'spec:\n  auth: { type: none }' },
+  example: {
+    pass: 'spec:\n  auth: { type: oauth2, jwksUrl: "https://login.example.com/jwks", scopes: [orders.read] }',
+    fail: 'spec:\n  auth: { type: none }',
+  },
   evaluate: ({ head, inScope, report }) => {
     for (const doc of head.documents) {
       if (doc.kind !== 'Api' || !inScope(doc)) continue;
       const type = doc.spec.auth?.type;
       if (type === undefined || type === 'none') {
-        report(doc, type === undefined ? ['spec'] : ['spec', 'auth', 'type'], `API ${doc.name}@${doc.major} has no authentication`,
-          'Add `auth: {type: api-key, keysSecretRef: {...}}` or `auth: {type: oauth2, jwksUrl: ..., scopes: [...]}`.');
+        report(
+          doc,
+          type === undefined ? ['spec'] : ['spec', 'auth', 'type'],
+          `API ${doc.name}@${doc.major} has no authentication`,
+          'Add `auth: {type: api-key, keysSecretRef: {...}}` or `auth: {type: oauth2, jwksUrl: ..., scopes: [...]}`.',
+        );
       }
     }
   },
@@ -38,7 +46,8 @@ export const authRequiredRule: RuleDefinition = {
 export const rateLimitRequiredRule: RuleDefinition = {
   id: 'rate-limit-required',
   title: 'Every API has a per-client rate limit, and every system a rate or concurrency budget.',
-  rationale: 'One runaway client or replay must not take down an API, and an on-prem ERP must be protected from the integration layer itself.',
+  rationale:
+    'One runaway client or replay must not take down an API, and an on-prem ERP must be protected from the integration layer itself.',
   defaultSeverity: 'error',
   params: { systems: { description: 'Also require `limits` on HTTP systems.', default: true } },
   example: { pass: 'spec:\n  rateLimit: { requests: 50, per: 1s }', fail: 'spec:\n  operations: [...]   # no rateLimit' },
@@ -46,10 +55,26 @@ export const rateLimitRequiredRule: RuleDefinition = {
     for (const doc of head.documents) {
       if (!inScope(doc)) continue;
       if (doc.kind === 'Api' && !doc.spec.rateLimit) {
-        report(doc, ['spec'], `API ${doc.name}@${doc.major} has no rate limit`, 'Add `rateLimit: {requests: <n>, per: 1s}`; clients over it get 429 with Retry-After.');
+        report(
+          doc,
+          ['spec'],
+          `API ${doc.name}@${doc.major} has no rate limit`,
+          'Add `rateLimit: {requests: <n>, per: 1s}`; clients over it get 429 with Retry-After.',
+        );
       }
-      if (doc.kind === 'System' && params.systems && doc.spec.endpoint?.protocol === 'http' && !doc.spec.limits?.rateLimit && !doc.spec.limits?.concurrency) {
-        report(doc, ['spec'], `system ${doc.name} has no rate or concurrency limit`, 'Add `limits: {rateLimit: {requests: <n>, per: 1s}, concurrency: <n>}` so routes and APIs cannot overload it.');
+      if (
+        doc.kind === 'System' &&
+        params.systems &&
+        doc.spec.endpoint?.protocol === 'http' &&
+        !doc.spec.limits?.rateLimit &&
+        !doc.spec.limits?.concurrency
+      ) {
+        report(
+          doc,
+          ['spec'],
+          `system ${doc.name} has no rate or concurrency limit`,
+          'Add `limits: {rateLimit: {requests: <n>, per: 1s}, concurrency: <n>}` so routes and APIs cannot overload it.',
+        );
       }
     }
   },
@@ -61,28 +86,52 @@ export const deprecationNeedsSunsetRule: RuleDefinition = {
   rationale: 'Consumers need to know what to move to and by when; a sunset next week is not a migration window.',
   defaultSeverity: 'error',
   params: { minDays: { description: 'Smallest allowed time between announcing a deprecation and its sunset, in days.', default: 90 } },
-  example: { pass: 'deprecation:\n  sunset: 2027-06-30\n  successor: order@2', fail: 'deprecation:\n  reason: use v2   # no sunset, no successor' },
+  example: {
+    pass: 'deprecation:\n  sunset: 2027-06-30\n  successor: order@2',
+    fail: 'deprecation:\n  reason: use v2   # no sunset, no successor',
+  },
   evaluate: ({ head, base, today, params, inScope, report }) => {
     const minDays = Number(params.minDays ?? 90);
     for (const doc of head.documents) {
       const deprecation = doc.spec.deprecation as Record<string, string> | undefined;
       if (!deprecation || !inScope(doc)) continue;
-      if (!deprecation.successor) report(doc, ['spec', 'deprecation'], `${identityOf(doc)} is deprecated without a successor`, `Add \`successor: ${doc.name}@${(doc.major ?? 0) + 1}\` (or whatever consumers should use).`, 'successor');
+      if (!deprecation.successor)
+        report(
+          doc,
+          ['spec', 'deprecation'],
+          `${identityOf(doc)} is deprecated without a successor`,
+          `Add \`successor: ${doc.name}@${(doc.major ?? 0) + 1}\` (or whatever consumers should use).`,
+          'successor',
+        );
       if (!deprecation.sunset) {
-        report(doc, ['spec', 'deprecation'], `${identityOf(doc)} is deprecated without a sunset date`, `Add \`sunset: <YYYY-MM-DD>\`, at least ${minDays} days from now.`, 'sunset');
+        report(
+          doc,
+          ['spec', 'deprecation'],
+          `${identityOf(doc)} is deprecated without a sunset date`,
+          `Add \`sunset: <YYYY-MM-DD>\`, at least ${minDays} days from now.`,
+          'sunset',
+        );
         continue;
       }
       const newlyDeprecated = !wasDeprecated(doc, base);
       const days = daysBetween(today, deprecation.sunset);
       if (newlyDeprecated && days < minDays) {
-        report(doc, ['spec', 'deprecation', 'sunset'], `the sunset ${deprecation.sunset} is ${days} days away; deprecations need at least ${minDays}`,
-          `Set the sunset to ${addDays(today, minDays)} or later.`, 'too-soon');
+        report(
+          doc,
+          ['spec', 'deprecation', 'sunset'],
+          `the sunset ${deprecation.sunset} is ${days} days away; deprecations need at least ${minDays}`,
+          `Set the sunset to ${addDays(today, minDays)} or later.`,
+          'too-soon',
+        );
       }
     }
   },
 };
 
-function wasDeprecated(doc: SpecDocument, base: { named: (kind: SpecDocument['kind'], name: string) => SpecDocument[] } | undefined): boolean {
+function wasDeprecated(
+  doc: SpecDocument,
+  base: { named: (kind: SpecDocument['kind'], name: string) => SpecDocument[] } | undefined,
+): boolean {
   if (!base) return false;
   return base.named(doc.kind, doc.name).some((d) => d.major === doc.major && d.spec.deprecation?.sunset !== undefined);
 }
@@ -93,13 +142,17 @@ function addDays(day: string, days: number): string {
 
 export const namingConventionRule: RuleDefinition = {
   id: 'naming-convention',
-  title: 'Names, topics and operation ids follow the estate\'s conventions.',
-  rationale: 'Consistent names make an estate searchable and let policies scope by name; topics that follow one scheme can be secured and monitored by prefix.',
+  title: "Names, topics and operation ids follow the estate's conventions.",
+  rationale:
+    'Consistent names make an estate searchable and let policies scope by name; topics that follow one scheme can be secured and monitored by prefix.',
   defaultSeverity: 'warning',
   params: {
     names: { description: 'Pattern per kind for `metadata.name`, e.g. `{Mapping: "^[a-z0-9-]+-to-[a-z0-9-]+$"}`.', default: {} },
     topics: { description: 'Pattern every topic must match.', default: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' },
-    operationIds: { description: 'Pattern for API operation ids.', default: '^(get|list|create|update|delete|search|cancel|confirm)[A-Z][A-Za-z0-9]*$' },
+    operationIds: {
+      description: 'Pattern for API operation ids.',
+      default: '^(get|list|create|update|delete|search|cancel|confirm)[A-Z][A-Za-z0-9]*$',
+    },
   },
   example: { pass: 'topic: orders.canonical', fail: 'topic: Orders_Canonical' },
   evaluate: ({ head, params, inScope, report }) => {
@@ -116,10 +169,23 @@ export const namingConventionRule: RuleDefinition = {
     for (const doc of head.documents) {
       if (!inScope(doc)) continue;
       const namePattern = pattern(names[doc.kind]);
-      if (namePattern && !namePattern.test(doc.name)) report(doc, ['metadata', 'name'], `name "${doc.name}" does not follow the ${doc.kind} naming convention ${names[doc.kind]}`, 'Rename it (references to it must change too).');
+      if (namePattern && !namePattern.test(doc.name))
+        report(
+          doc,
+          ['metadata', 'name'],
+          `name "${doc.name}" does not follow the ${doc.kind} naming convention ${names[doc.kind]}`,
+          'Rename it (references to it must change too).',
+        );
       if (doc.kind === 'EventRoute' && topics) {
         const check = (topic: unknown, path: (string | number)[]) => {
-          if (typeof topic === 'string' && !topics.test(topic)) report(doc, path, `topic "${topic}" does not follow the topic convention ${String(params.topics)}`, 'Use dot-separated lower-case words, domain first: `orders.canonical`.', topic);
+          if (typeof topic === 'string' && !topics.test(topic))
+            report(
+              doc,
+              path,
+              `topic "${topic}" does not follow the topic convention ${String(params.topics)}`,
+              'Use dot-separated lower-case words, domain first: `orders.canonical`.',
+              topic,
+            );
         };
         check(doc.spec.source.topic, ['spec', 'source', 'topic']);
         (doc.spec.targets as Record<string, any>[]).forEach((t, i) => {
@@ -129,7 +195,14 @@ export const namingConventionRule: RuleDefinition = {
       }
       if (doc.kind === 'Api' && operations) {
         (doc.spec.operations as { id: string }[]).forEach((op, i) => {
-          if (!operations.test(op.id)) report(doc, ['spec', 'operations', i, 'id'], `operation id "${op.id}" does not follow the convention ${String(params.operationIds)}`, 'Start with a verb: getOrderStatus, listShipments.', op.id);
+          if (!operations.test(op.id))
+            report(
+              doc,
+              ['spec', 'operations', i, 'id'],
+              `operation id "${op.id}" does not follow the convention ${String(params.operationIds)}`,
+              'Start with a verb: getOrderStatus, listShipments.',
+              op.id,
+            );
         });
       }
     }

@@ -4,7 +4,10 @@ type Schema = Record<string, any>;
 export function deref(schema: Schema | undefined, root: Schema, depth = 0): Schema | undefined {
   if (!schema || typeof schema !== 'object' || depth > 16) return schema;
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/')) {
-    const target = schema.$ref.slice(2).split('/').reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
+    const target = schema.$ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
     return deref(target, root, depth + 1);
   }
   return schema;
@@ -31,7 +34,8 @@ export function listFields(root: Schema): { path: string; name: string; schema: 
       if (resolved.type === 'array' || resolved.items) visit(resolved.items, `${path}[]`, [...base, 'items']);
       else visit(resolved, path, base);
     }
-    for (const key of ['allOf', 'anyOf', 'oneOf']) ((s[key] ?? []) as Schema[]).forEach((branch, i) => visit(branch, prefix, [...here, key, i]));
+    for (const key of ['allOf', 'anyOf', 'oneOf'])
+      ((s[key] ?? []) as Schema[]).forEach((branch, i) => visit(branch, prefix, [...here, key, i]));
     ancestors.delete(s);
   };
   visit(root, '', []);
@@ -42,7 +46,10 @@ export function listFields(root: Schema): { path: string; name: string; schema: 
 function refPointer(schema: Schema | undefined, fallback: (string | number)[]): (string | number)[] {
   const ref = schema?.$ref;
   if (typeof ref !== 'string' || !ref.startsWith('#/')) return fallback;
-  return ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return ref
+    .slice(2)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Required property names of an object schema (merging allOf). */

@@ -6,7 +6,8 @@ import { daysBetween } from './days.ts';
 export const semverRule: RuleDefinition = {
   id: 'semver',
   title: 'Versions are plain semantic versions: MAJOR.MINOR.PATCH, no pre-release in the estate.',
-  rationale: 'Consumers pin `name@major` and ranges; a pre-release (`2.1.0-rc.1`) never satisfies a normal range, so references silently stop resolving the way authors expect.',
+  rationale:
+    'Consumers pin `name@major` and ranges; a pre-release (`2.1.0-rc.1`) never satisfies a normal range, so references silently stop resolving the way authors expect.',
   defaultSeverity: 'error',
   params: { allowPrerelease: { description: 'Accept pre-release versions such as `2.1.0-rc.1`.', default: false } },
   example: { pass: 'spec:\n  version: 2.1.0', fail: 'spec:\n  version: 2.1.0-rc.1' },
@@ -14,10 +15,20 @@ export const semverRule: RuleDefinition = {
     for (const doc of head.documents) {
       if (!doc.version || !inScope(doc)) continue;
       if (!params.allowPrerelease && semver.prerelease(doc.version)) {
-        report(doc, ['spec', 'version'], `version ${doc.version} is a pre-release`, `Release it as ${semver.major(doc.version)}.${semver.minor(doc.version)}.${semver.patch(doc.version)}, or set \`allowPrerelease: true\` for this rule.`);
+        report(
+          doc,
+          ['spec', 'version'],
+          `version ${doc.version} is a pre-release`,
+          `Release it as ${semver.major(doc.version)}.${semver.minor(doc.version)}.${semver.patch(doc.version)}, or set \`allowPrerelease: true\` for this rule.`,
+        );
       }
       if (semver.parse(doc.version)?.build.length) {
-        report(doc, ['spec', 'version'], `version ${doc.version} carries build metadata`, 'Drop the `+...` part: build metadata is ignored when versions are compared.');
+        report(
+          doc,
+          ['spec', 'version'],
+          `version ${doc.version} carries build metadata`,
+          'Drop the `+...` part: build metadata is ignored when versions are compared.',
+        );
       }
     }
   },
@@ -26,10 +37,14 @@ export const semverRule: RuleDefinition = {
 export const versionBumpRule: RuleDefinition = {
   id: 'version-bump',
   title: 'Every changed document bumps its version: a minor for an additive change, a patch for documentation.',
-  rationale: 'The version is how consumers and caches know something changed; an unchanged version with changed content means two different contracts answer to the same name.',
+  rationale:
+    'The version is how consumers and caches know something changed; an unchanged version with changed content means two different contracts answer to the same name.',
   defaultSeverity: 'error',
   needsBase: true,
-  example: { pass: '# base: version 2.0.0\nspec:\n  version: 2.1.0   # a field was added', fail: '# base: version 2.0.0\nspec:\n  version: 2.0.0   # a field was added' },
+  example: {
+    pass: '# base: version 2.0.0\nspec:\n  version: 2.1.0   # a field was added',
+    fail: '# base: version 2.0.0\nspec:\n  version: 2.0.0   # a field was added',
+  },
   evaluate: ({ changes, changeSizes, inScope, report }) => {
     for (const change of changes) {
       if (change.kind !== 'changed' || !change.after?.version || !change.before?.version || !inScope(change.after)) continue;
@@ -37,15 +52,27 @@ export const versionBumpRule: RuleDefinition = {
       const before = change.before.version;
       const after = change.after.version;
       if (semver.lt(after, before)) {
-        report(change.after, ['spec', 'version'], `version went down from ${before} to ${after}`, `Versions only grow: use ${semver.inc(before, 'patch')} or higher.`);
+        report(
+          change.after,
+          ['spec', 'version'],
+          `version went down from ${before} to ${after}`,
+          `Versions only grow: use ${semver.inc(before, 'patch')} or higher.`,
+        );
         continue;
       }
       const needed = size === 'additive' ? 'minor' : size === 'docs' ? 'patch' : undefined;
       if (!needed) continue;
-      const bumped = needed === 'minor' ? semver.minor(after) > semver.minor(before) || semver.major(after) > semver.major(before) : semver.gt(after, before);
+      const bumped =
+        needed === 'minor'
+          ? semver.minor(after) > semver.minor(before) || semver.major(after) > semver.major(before)
+          : semver.gt(after, before);
       if (!bumped) {
-        report(change.after, ['spec', 'version'], `${size === 'additive' ? 'an additive change' : 'a documentation change'} needs a ${needed} version bump, but the version is ${after} (was ${before})`,
-          `Set \`version: ${semver.inc(before, needed)}\`.`);
+        report(
+          change.after,
+          ['spec', 'version'],
+          `${size === 'additive' ? 'an additive change' : 'a documentation change'} needs a ${needed} version bump, but the version is ${after} (was ${before})`,
+          `Set \`version: ${semver.inc(before, needed)}\`.`,
+        );
       }
     }
   },
@@ -54,17 +81,25 @@ export const versionBumpRule: RuleDefinition = {
 export const breakingChangeRule: RuleDefinition = {
   id: 'breaking-change-needs-major',
   title: 'A breaking change needs a new major: a new document `name@N+1`, the old major kept until its sunset.',
-  rationale: 'Producers and consumers upgrade at different times. Within a major, every version must keep working with the ones before it, under the contract\'s compatibility mode (Confluent\'s BACKWARD, FORWARD, FULL and their transitive forms) and, for APIs and routes, for existing clients and subscribers.',
+  rationale:
+    "Producers and consumers upgrade at different times. Within a major, every version must keep working with the ones before it, under the contract's compatibility mode (Confluent's BACKWARD, FORWARD, FULL and their transitive forms) and, for APIs and routes, for existing clients and subscribers.",
   defaultSeverity: 'error',
   needsBase: true,
-  example: { pass: '# base: order@2 with optional `notes`\n# head: order@2 unchanged, new document order@3 without `notes`', fail: '# base: order@2 (closed schema) with `notes`\n# head: order@2 without `notes`  -> readers of old data reject it' },
+  example: {
+    pass: '# base: order@2 with optional `notes`\n# head: order@2 unchanged, new document order@3 without `notes`',
+    fail: '# base: order@2 (closed schema) with `notes`\n# head: order@2 without `notes`  -> readers of old data reject it',
+  },
   evaluate: ({ breakingChanges, inScope, report }) => {
     for (const change of breakingChanges) {
       if (!inScope(change.doc)) continue;
       const next = `${change.doc.name}@${(change.doc.major ?? 0) + 1}`;
-      report(change.doc, change.path, `breaking change in ${identityOf(change.doc)}: ${change.message}`,
+      report(
+        change.doc,
+        change.path,
+        `breaking change in ${identityOf(change.doc)}: ${change.message}`,
         `${change.hint}${change.doc.major !== undefined ? ` Or publish it as ${next} and keep ${change.doc.name}@${change.doc.major} until its sunset.` : ''}`,
-        `${change.change}:${change.againstVersion ?? ''}:${change.message}`);
+        `${change.change}:${change.againstVersion ?? ''}:${change.message}`,
+      );
     }
   },
 };
@@ -72,21 +107,33 @@ export const breakingChangeRule: RuleDefinition = {
 export const removalNeedsSunsetRule: RuleDefinition = {
   id: 'removal-needs-sunset',
   title: 'A contract or API major is removed only after it was deprecated and its sunset date has passed.',
-  rationale: 'Removing a version that consumers still use breaks them without warning; the sunset date is the promise of how long it stays.',
+  rationale:
+    'Removing a version that consumers still use breaks them without warning; the sunset date is the promise of how long it stays.',
   defaultSeverity: 'error',
   needsBase: true,
-  example: { pass: '# base: order@1 deprecated, sunset 2026-01-31; removed on 2026-03-01', fail: '# base: order@1 not deprecated; removed' },
+  example: {
+    pass: '# base: order@1 deprecated, sunset 2026-01-31; removed on 2026-03-01',
+    fail: '# base: order@1 not deprecated; removed',
+  },
   evaluate: ({ changes, today, inScope, report }) => {
     for (const change of changes) {
       const doc = change.before;
       if (change.kind !== 'removed' || !doc || doc.major === undefined || !inScope(doc)) continue;
       const sunset = doc.spec.deprecation?.sunset as string | undefined;
       if (!sunset) {
-        report(doc, ['metadata', 'name'], `${identityOf(doc)} was removed without being deprecated first`,
-          'Restore it, add `deprecation: {sunset: <date>, successor: ...}`, and remove it after the sunset.');
+        report(
+          doc,
+          ['metadata', 'name'],
+          `${identityOf(doc)} was removed without being deprecated first`,
+          'Restore it, add `deprecation: {sunset: <date>, successor: ...}`, and remove it after the sunset.',
+        );
       } else if (today <= sunset) {
-        report(doc, ['spec', 'deprecation', 'sunset'], `${identityOf(doc)} was removed before its sunset (${sunset}, ${daysBetween(today, sunset)} days from now)`,
-          `Consumers were promised it until ${sunset}; restore it and remove it after that date.`);
+        report(
+          doc,
+          ['spec', 'deprecation', 'sunset'],
+          `${identityOf(doc)} was removed before its sunset (${sunset}, ${daysBetween(today, sunset)} days from now)`,
+          `Consumers were promised it until ${sunset}; restore it and remove it after that date.`,
+        );
       }
     }
   },
@@ -106,8 +153,12 @@ export const sunsetNeverEarlierRule: RuleDefinition = {
       const after = change.after.spec.deprecation?.sunset as string | undefined;
       // Removing the deprecation altogether extends the version's life, which breaks no promise.
       if (before && after && after < before) {
-        report(change.after, ['spec', 'deprecation', 'sunset'], `sunset moved earlier, from ${before} to ${after}`,
-          `Keep \`sunset: ${before}\` or a later date.`);
+        report(
+          change.after,
+          ['spec', 'deprecation', 'sunset'],
+          `sunset moved earlier, from ${before} to ${after}`,
+          `Keep \`sunset: ${before}\` or a later date.`,
+        );
       }
     }
   },

@@ -38,7 +38,7 @@ export const CODES = {
   'unknown-kind': { severity: 'error', title: 'kind is not one of the Interlace spec kinds.' },
   'invalid-name': { severity: 'error', title: 'metadata.name is not a DNS-1123 label.' },
   'schema-required': { severity: 'error', title: 'A required field is missing.' },
-  'schema-unknown-field': { severity: 'error', title: 'A field is not part of the kind\'s schema.' },
+  'schema-unknown-field': { severity: 'error', title: "A field is not part of the kind's schema." },
   'schema-type': { severity: 'error', title: 'A value has the wrong type.' },
   'schema-enum': { severity: 'error', title: 'A value is not one of the allowed values.' },
   'schema-format': { severity: 'error', title: 'A value does not match its format (date, uri, duration, ...).' },
@@ -54,18 +54,21 @@ export const CODES = {
   'ref-ambiguous': { severity: 'error', title: 'A reference matches more than one document.' },
   'ref-cycle': { severity: 'error', title: 'References form a cycle (successors, or event routes that feed each other).' },
   'ref-wrong-kind': { severity: 'error', title: 'A reference points at a document of the wrong kind or role.' },
-  'mapping-mismatch': { severity: 'error', title: 'A mapping\'s from/to contracts disagree with the route or API that uses it.' },
+  'mapping-mismatch': { severity: 'error', title: "A mapping's from/to contracts disagree with the route or API that uses it." },
   'secret-inline': { severity: 'error', title: 'A credential is written as a value instead of a secret reference.' },
-  'contract-schema-invalid': { severity: 'error', title: 'A data contract\'s schema is not a valid JSON Schema.' },
-  'contract-example-invalid': { severity: 'error', title: 'A data contract\'s example does not satisfy its own schema.' },
-  'contract-field-unknown': { severity: 'error', title: 'identity, business keys or classification name a field the contract\'s schema does not have.' },
+  'contract-schema-invalid': { severity: 'error', title: "A data contract's schema is not a valid JSON Schema." },
+  'contract-example-invalid': { severity: 'error', title: "A data contract's example does not satisfy its own schema." },
+  'contract-field-unknown': {
+    severity: 'error',
+    title: "identity, business keys or classification name a field the contract's schema does not have.",
+  },
   'expression-invalid': { severity: 'error', title: 'An expression is empty or malformed.' },
   'mapping-rule-invalid': { severity: 'error', title: 'A mapping rule must have exactly one source (from, value, expr, lookup or each).' },
   'lookup-unresolved': { severity: 'error', title: 'A mapping rule uses a lookup table the mapping does not define.' },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
 
   // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery
-  'semver': { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },
+  semver: { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },
   'version-bump': { severity: 'error', title: 'A changed document bumps its version: minor for additive, patch for documentation.' },
   'breaking-change-needs-major': { severity: 'error', title: 'A breaking change needs a new major version (a new document name@N+1).' },
   'removal-needs-sunset': { severity: 'error', title: 'A contract or API major is removed only after deprecation and its sunset.' },
@@ -75,32 +78,51 @@ export const CODES = {
   'auth-required': { severity: 'error', title: 'Every API requires authentication.' },
   'rate-limit-required': { severity: 'error', title: 'APIs have a per-client rate limit; systems a rate or concurrency budget.' },
   'pii-classified': { severity: 'error', title: 'Fields holding personal data are classified pii.' },
-  'classified-data-flow': { severity: 'error', title: 'Classified data flows only to systems allowed to hold it; mappings keep classification.' },
+  'classified-data-flow': {
+    severity: 'error',
+    title: 'Classified data flows only to systems allowed to hold it; mappings keep classification.',
+  },
   'credentials-by-secret-ref': { severity: 'error', title: 'Systems and APIs declare their auth, with credentials by secret reference.' },
   'route-delivery-bounded': { severity: 'error', title: 'Every route target has a timeout, bounded retries and a dead letter.' },
   'mapping-required-fields': { severity: 'error', title: 'A mapping fills every required field of its target contract.' },
-  'naming-convention': { severity: 'warning', title: 'Names, topics and operation ids follow the estate\'s conventions.' },
+  'naming-convention': { severity: 'warning', title: "Names, topics and operation ids follow the estate's conventions." },
   'policy-unknown-rule': { severity: 'error', title: 'A Policy configures a rule that does not exist.' },
   'policy-rule-conflict': { severity: 'error', title: 'A custom rule reuses the id of a built-in rule.' },
-  'policy-rule-error': { severity: 'error', title: 'A custom rule\'s CEL expression fails on a document.' },
+  'policy-rule-error': { severity: 'error', title: "A custom rule's CEL expression fails on a document." },
   'waiver-expired': { severity: 'error', title: 'A waiver is past its expiry date.' },
   'waiver-unused': { severity: 'warning', title: 'A waiver matches no finding.' },
   'base-invalid': { severity: 'warning', title: 'The base revision has invalid documents; they are compared as if new.' },
 
   // Generation and mapping tests (generate and test commands): docs/generate.md
   'mapping-field-unknown': { severity: 'error', title: 'A mapping rule names a source or target field its contract does not declare.' },
-  'mapping-type-error': { severity: 'error', title: 'A mapping rule makes a value whose type does not fit the target field (found by type-checking the generated code).' },
+  'mapping-type-error': {
+    severity: 'error',
+    title: 'A mapping rule makes a value whose type does not fit the target field (found by type-checking the generated code).',
+  },
   'mapping-target-unmapped': { severity: 'error', title: 'A required field of the target contract has no mapping rule.' },
   'mapping-unsupported': { severity: 'error', title: 'A mapping uses an expression, conversion or option the compiler does not support.' },
-  'route-filter-unsupported': { severity: 'error', title: 'A route filter uses CEL the compiler does not support (it is compiled like a mapping expression).' },
-  'route-filter-type-error': { severity: 'error', title: 'A route filter is not a boolean over `event`, or uses a value that may be missing (found by type-checking the compiled filter).' },
-  'generated-stale': { severity: 'error', title: 'A generated file is missing or differs from what the specs generate (`interlace generate --check`).' },
+  'route-filter-unsupported': {
+    severity: 'error',
+    title: 'A route filter uses CEL the compiler does not support (it is compiled like a mapping expression).',
+  },
+  'route-filter-type-error': {
+    severity: 'error',
+    title:
+      'A route filter is not a boolean over `event`, or uses a value that may be missing (found by type-checking the compiled filter).',
+  },
+  'generated-stale': {
+    severity: 'error',
+    title: 'A generated file is missing or differs from what the specs generate (`interlace generate --check`).',
+  },
   'mapping-test-failed': { severity: 'error', title: 'A mapping test produced output that differs from its expected output.' },
   'mapping-test-fixture': { severity: 'error', title: 'A mapping test fixture cannot be read, parsed or pointed into.' },
   'x12-syntax': { severity: 'error', title: 'An X12 EDI fixture is malformed (envelope, delimiters, segment structure).' },
   // Planning what the controller applies (controller/plan)
-  'plan-bundle-too-large': { severity: 'error', title: 'A deployable unit\'s bundle is larger than a ConfigMap can hold (1 MiB).' },
-  'plan-bundle-missing': { severity: 'error', title: 'A deployable unit has no generated bundle (its route or API could not be generated).' },
+  'plan-bundle-too-large': { severity: 'error', title: "A deployable unit's bundle is larger than a ConfigMap can hold (1 MiB)." },
+  'plan-bundle-missing': {
+    severity: 'error',
+    title: 'A deployable unit has no generated bundle (its route or API could not be generated).',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -26,11 +26,14 @@ export async function renderKindTypes(): Promise<string> {
       style: { singleQuote: true, printWidth: 120 },
     });
     // Shared definitions ($defs copied into every kind) come out once per kind; keep the first copy.
-    text = text.replace(/(?:\/\*\*(?:[^*]|\*(?!\/))*\*\/\n)?export (?:type|interface) (\w+)[^]*?\n(?=(?:\/\*\*|export |$))/g, (block, name: string) => {
-      if (seen.has(name)) return '';
-      seen.add(name);
-      return block;
-    });
+    text = text.replace(
+      /(?:\/\*\*(?:[^*]|\*(?!\/))*\*\/\n)?export (?:type|interface) (\w+)[^]*?\n(?=(?:\/\*\*|export |$))/g,
+      (block, name: string) => {
+        if (seen.has(name)) return '';
+        seen.add(name);
+        return block;
+      },
+    );
     parts.push(text.trim());
   }
   return parts.join('\n\n') + '\n';

@@ -17,7 +17,17 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export const MAX_TOKENS = 200_000;
 /** Lexer tokens that carry no node: layout, comments and document markers. */
-const LAYOUT_TOKENS = new Set(['byte-order-mark', 'doc-mode', 'space', 'newline', 'comment', 'directive-line', 'directive', 'doc-start', 'doc-end']);
+const LAYOUT_TOKENS = new Set([
+  'byte-order-mark',
+  'doc-mode',
+  'space',
+  'newline',
+  'comment',
+  'directive-line',
+  'directive',
+  'doc-start',
+  'doc-end',
+]);
 
 /** How spec YAML is parsed; a re-parse for positions must use exactly the same options. */
 const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' } as const;
@@ -39,7 +49,12 @@ function reparser(text: string): () => { docs: Document.Parsed[]; lineCounter: L
   };
 }
 
-function lazyDocument(file: SourceFile, index: number, value: Record<string, unknown>, reparse: ReturnType<typeof reparser>): LoadedDocument {
+function lazyDocument(
+  file: SourceFile,
+  index: number,
+  value: Record<string, unknown>,
+  reparse: ReturnType<typeof reparser>,
+): LoadedDocument {
   return {
     file: file.path,
     index,
@@ -69,9 +84,15 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   // logLevel 'error': yaml would otherwise print its own warnings (a collection used as a key) to the
   // process's stderr, outside the diagnostic stream; the schema check reports such keys anyway.
   if (exceedsTokenBudget(file.text)) {
-    diagnostics.push({ code: 'file-too-large', severity: 'error', file: file.path, range: FILE_START, path: [],
+    diagnostics.push({
+      code: 'file-too-large',
+      severity: 'error',
+      file: file.path,
+      range: FILE_START,
+      path: [],
       message: `file holds more than ${MAX_TOKENS.toLocaleString('en-US')} YAML keys, values and list items; it was not parsed`,
-      hint: 'Split it into smaller files (one document per file is the convention); no spec needs this many values.' });
+      hint: 'Split it into smaller files (one document per file is the convention); no spec needs this many values.',
+    });
     return { documents, diagnostics };
   }
   // uniqueKeys is off because yaml compares each key with every earlier one (66,000 keys take 20 s);
@@ -85,16 +106,30 @@ export function parseSpecFile(file: SourceFile): ParseResult {
   });
 
   if (docs.length === 0 || docs.every((doc) => isEmptyContents(doc.contents as Node | null) && doc.errors.length === 0)) {
-    diagnostics.push({ code: 'empty-file', severity: 'error', file: file.path, range: FILE_START, path: [],
-      message: 'file holds no YAML documents', hint: 'Add a spec document (apiVersion, kind, metadata, spec) or delete the file.' });
+    diagnostics.push({
+      code: 'empty-file',
+      severity: 'error',
+      file: file.path,
+      range: FILE_START,
+      path: [],
+      message: 'file holds no YAML documents',
+      hint: 'Add a spec document (apiVersion, kind, metadata, spec) or delete the file.',
+    });
     return { documents, diagnostics };
   }
 
   docs.forEach((doc, index) => {
     const tooDeep = (node: Node): Diagnostic => {
       const [start, end] = node.range ?? [0, 0];
-      return { code: 'yaml-too-deep', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
-        message: `nesting is deeper than ${MAX_DEPTH} levels`, hint: 'Flatten the structure; no spec kind needs this depth.' };
+      return {
+        code: 'yaml-too-deep',
+        severity: 'error',
+        file: file.path,
+        range: rangeOf(start, end),
+        path: [],
+        message: `nesting is deeper than ${MAX_DEPTH} levels`,
+        hint: 'Flatten the structure; no spec kind needs this depth.',
+      };
     };
     const errors = firstOfEachCode(doc.errors);
     for (const error of errors) {
@@ -112,17 +147,34 @@ export function parseSpecFile(file: SourceFile): ParseResult {
     if (contents === null || isEmptyContents(contents)) {
       if (docs.length > 1) {
         const at = doc.range[0];
-        diagnostics.push({ code: 'empty-document', severity: 'error', file: file.path, range: rangeOf(at, at), path: [],
-          message: `document ${index + 1} of the file is empty`, hint: 'Remove the extra `---` separator.' });
+        diagnostics.push({
+          code: 'empty-document',
+          severity: 'error',
+          file: file.path,
+          range: rangeOf(at, at),
+          path: [],
+          message: `document ${index + 1} of the file is empty`,
+          hint: 'Remove the extra `---` separator.',
+        });
       }
       return;
     }
     if (!isMap(contents)) {
       const [start, end] = contents.range ?? [0, 0];
-      const what = isSeq(contents) ? 'a list' : isScalar(contents) ? `a ${contents.value === null ? 'null' : typeof contents.value}` : 'not a mapping';
-      diagnostics.push({ code: 'document-not-mapping', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+      const what = isSeq(contents)
+        ? 'a list'
+        : isScalar(contents)
+          ? `a ${contents.value === null ? 'null' : typeof contents.value}`
+          : 'not a mapping';
+      diagnostics.push({
+        code: 'document-not-mapping',
+        severity: 'error',
+        file: file.path,
+        range: rangeOf(start, end),
+        path: [],
         message: `document is ${what}; a spec document is a mapping with apiVersion, kind, metadata and spec`,
-        hint: 'Start the document with `apiVersion: interlace.dev/v1alpha1` and `kind: ...`.' });
+        hint: 'Start the document with `apiVersion: interlace.dev/v1alpha1` and `kind: ...`.',
+      });
       return;
     }
     const structural = checkStructure(contents, doc);
@@ -131,13 +183,25 @@ export function parseSpecFile(file: SourceFile): ParseResult {
       if (structural.kind === 'depth') {
         diagnostics.push(tooDeep(structural.node));
       } else if (structural.kind === 'duplicate-key') {
-        diagnostics.push({ code: 'yaml-duplicate-key', severity: 'error', file: file.path, range: rangeOf(start, end), path: structural.path,
+        diagnostics.push({
+          code: 'yaml-duplicate-key',
+          severity: 'error',
+          file: file.path,
+          range: rangeOf(start, end),
+          path: structural.path,
           message: `duplicate key "${structural.key}" in a mapping`,
-          hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.' });
+          hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.',
+        });
       } else {
-        diagnostics.push({ code: 'unsafe-key', severity: 'error', file: file.path, range: rangeOf(start, end), path: structural.path,
+        diagnostics.push({
+          code: 'unsafe-key',
+          severity: 'error',
+          file: file.path,
+          range: rangeOf(start, end),
+          path: structural.path,
           message: `key "${structural.key}" is not allowed anywhere in a spec`,
-          hint: 'Rename the field: __proto__, constructor and prototype are reserved because they can alter objects in the programs that read specs.' });
+          hint: 'Rename the field: __proto__, constructor and prototype are reserved because they can alter objects in the programs that read specs.',
+        });
       }
       return;
     }
@@ -148,9 +212,15 @@ export function parseSpecFile(file: SourceFile): ParseResult {
       const message = (error as Error).message;
       const isAlias = /alias/i.test(message);
       const [start, end] = contents.range ?? [0, 0];
-      diagnostics.push({ code: isAlias ? 'yaml-alias-limit' : 'yaml-syntax', severity: 'error', file: file.path, range: rangeOf(start, end), path: [],
+      diagnostics.push({
+        code: isAlias ? 'yaml-alias-limit' : 'yaml-syntax',
+        severity: 'error',
+        file: file.path,
+        range: rangeOf(start, end),
+        path: [],
         message: isAlias ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (a "billion laughs" document)` : message,
-        hint: isAlias ? 'Write the values out, or use fewer aliases; specs rarely need anchors.' : 'Fix the YAML.' });
+        hint: isAlias ? 'Write the values out, or use fewer aliases; specs rarely need anchors.' : 'Fix the YAML.',
+      });
       return;
     }
     documents.push(lazyDocument(file, index, value as Record<string, unknown>, reparse));
@@ -196,16 +266,45 @@ function yamlErrorDiagnostic(file: string, error: YAMLError, rangeOf: (s: number
   const firstLine = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   switch (error.code) {
     case 'DUPLICATE_KEY':
-      return { code: 'yaml-duplicate-key', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'duplicate key in a mapping',
-        hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.' };
+      return {
+        code: 'yaml-duplicate-key',
+        severity: 'error',
+        file,
+        range: rangeOf(start, end),
+        path: [],
+        message: 'duplicate key in a mapping',
+        hint: 'Remove one of the two entries; YAML forbids repeated keys and tools disagree on which one wins.',
+      };
     case 'TAB_AS_INDENT':
-      return { code: 'yaml-tab-indent', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'tab character used for indentation',
-        hint: 'Indent with spaces (two per level); set your editor to insert spaces in YAML files.' };
+      return {
+        code: 'yaml-tab-indent',
+        severity: 'error',
+        file,
+        range: rangeOf(start, end),
+        path: [],
+        message: 'tab character used for indentation',
+        hint: 'Indent with spaces (two per level); set your editor to insert spaces in YAML files.',
+      };
     case 'RESOURCE_EXHAUSTION':
-      return { code: 'yaml-too-deep', severity: 'error', file, range: rangeOf(start, end), path: [], message: 'nesting is too deep to parse',
-        hint: `Flatten the structure; specs are limited to ${MAX_DEPTH} levels.` };
+      return {
+        code: 'yaml-too-deep',
+        severity: 'error',
+        file,
+        range: rangeOf(start, end),
+        path: [],
+        message: 'nesting is too deep to parse',
+        hint: `Flatten the structure; specs are limited to ${MAX_DEPTH} levels.`,
+      };
     default:
-      return { code: 'yaml-syntax', severity: 'error', file, range: rangeOf(start, end), path: [], message: firstLine, hint: hintForYamlError(error.code) };
+      return {
+        code: 'yaml-syntax',
+        severity: 'error',
+        file,
+        range: rangeOf(start, end),
+        path: [],
+        message: firstLine,
+        hint: hintForYamlError(error.code),
+      };
   }
 }
 
@@ -232,7 +331,12 @@ type StructureProblem =
 /** One iterative pass over the tree: too deep, a reserved key, or a repeated key. Iterative so depth cannot overflow the stack. */
 function checkStructure(root: Node, doc: Document): StructureProblem | undefined {
   // Entries link to their parent instead of copying paths: the path is only built for a finding.
-  interface Entry { node: Node; depth: number; parent?: Entry; segment?: string | number }
+  interface Entry {
+    node: Node;
+    depth: number;
+    parent?: Entry;
+    segment?: string | number;
+  }
   const pathOf = (entry: Entry | undefined, last: string | number): (string | number)[] => {
     const path: (string | number)[] = [last];
     for (let e = entry; e && e.segment !== undefined; e = e.parent) path.unshift(e.segment);
@@ -261,9 +365,11 @@ function checkStructure(root: Node, doc: Document): StructureProblem | undefined
         // An alias used as a key (`*k : ...` with `&k __proto__`) becomes that key in the data: check its target.
         const keyNode = isAlias(key) ? (key.resolve(doc) as Node | undefined) : key;
         const keyText = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        if (keyText !== undefined && UNSAFE_KEYS.has(keyText)) return { kind: 'unsafe-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
+        if (keyText !== undefined && UNSAFE_KEYS.has(keyText))
+          return { kind: 'unsafe-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
         // Compared as the text they become in the data, so `1:` and `"1":` are one key too.
-        if (keyText !== undefined && seen.has(keyText)) return { kind: 'duplicate-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
+        if (keyText !== undefined && seen.has(keyText))
+          return { kind: 'duplicate-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
         if (keyText !== undefined) seen.add(keyText);
         const value = expand(pair.value as Node | null);
         if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, parent: entry, segment: keyText ?? '?' });

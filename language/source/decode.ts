@@ -9,7 +9,10 @@ export function decodeSpecBytes(path: string, bytes: Uint8Array): { text?: strin
   // UTF-16 text is full of NUL bytes; name its encoding rather than calling it binary.
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     diagnostics.push({
-      code: 'file-encoding', severity: 'error', file: path, path: [],
+      code: 'file-encoding',
+      severity: 'error',
+      file: path,
+      path: [],
       range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
       message: `file is UTF-16 (${bytes[0] === 0xff ? 'little' : 'big'}-endian, by its byte-order mark), not UTF-8`,
       hint: 'Save the file as UTF-8 without BOM (for example `iconv -f utf-16 -t utf-8`).',
@@ -20,7 +23,10 @@ export function decodeSpecBytes(path: string, bytes: Uint8Array): { text?: strin
   if (nul !== -1) {
     const at = positionOfByte(bytes, nul);
     diagnostics.push({
-      code: 'file-binary', severity: 'error', file: path, path: [],
+      code: 'file-binary',
+      severity: 'error',
+      file: path,
+      path: [],
       range: { start: at, end: at },
       message: `file holds binary content (a NUL byte at offset ${nul}); it is not YAML`,
       hint: 'Remove it from the specs folder, or give it another extension if it must live there.',
@@ -31,7 +37,10 @@ export function decodeSpecBytes(path: string, bytes: Uint8Array): { text?: strin
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     start = 3;
     diagnostics.push({
-      code: 'file-bom', severity: 'error', file: path, path: [],
+      code: 'file-bom',
+      severity: 'error',
+      file: path,
+      path: [],
       range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
       message: 'file starts with a UTF-8 byte-order mark',
       hint: 'Save the file as UTF-8 without BOM: a BOM is invisible in diffs and breaks tools that concatenate YAML streams (kubectl, kustomize).',
@@ -41,7 +50,10 @@ export function decodeSpecBytes(path: string, bytes: Uint8Array): { text?: strin
   if (invalid !== -1) {
     const at = positionOfByte(bytes, invalid);
     diagnostics.push({
-      code: 'file-encoding', severity: 'error', file: path, path: [],
+      code: 'file-encoding',
+      severity: 'error',
+      file: path,
+      path: [],
       range: { start: at, end: at },
       message: `file is not valid UTF-8 (byte 0x${(bytes[invalid] ?? 0).toString(16).padStart(2, '0')} at line ${at.line}, column ${at.column})`,
       hint: 'Convert the file to UTF-8 (for example `iconv -f latin1 -t utf-8`).',
@@ -78,11 +90,19 @@ function firstInvalidUtf8(bytes: Uint8Array, from: number): number {
     const b = bytes[i]!;
     let extra: number;
     let min: number;
-    if (b < 0x80) { i++; continue; }
-    else if (b >= 0xc2 && b <= 0xdf) { extra = 1; min = 0x80; }
-    else if (b >= 0xe0 && b <= 0xef) { extra = 2; min = 0x800; }
-    else if (b >= 0xf0 && b <= 0xf4) { extra = 3; min = 0x10000; }
-    else return i;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      extra = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      extra = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      extra = 3;
+      min = 0x10000;
+    } else return i;
     let codePoint = b & (0x3f >> extra);
     for (let k = 1; k <= extra; k++) {
       const c = bytes[i + k];

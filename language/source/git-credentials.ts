@@ -22,7 +22,10 @@ export interface GitCredentials {
  * Credentials from a Secret's `data` (base64 values, as the API returns them) or `stringData`
  * (plain values, pass `'plain'`). Unknown keys are ignored.
  */
-export function credentialsFromSecretData(data: Readonly<Record<string, string>> | undefined, encoding: 'base64' | 'plain' = 'base64'): GitCredentials {
+export function credentialsFromSecretData(
+  data: Readonly<Record<string, string>> | undefined,
+  encoding: 'base64' | 'plain' = 'base64',
+): GitCredentials {
   const read = (key: string): string | undefined => {
     const raw = data?.[key];
     if (raw === undefined) return undefined;
@@ -66,7 +69,8 @@ export function secretValues(credentials: GitCredentials | undefined): string[] 
     // A password split across base64 boundaries still shows in a Basic header: the header itself is listed above.
   }
   if (credentials.identity) {
-    for (const line of credentials.identity.split(/\r?\n/)) if (line.trim().length >= 8 && !line.startsWith('-----')) values.add(line.trim());
+    for (const line of credentials.identity.split(/\r?\n/))
+      if (line.trim().length >= 8 && !line.startsWith('-----')) values.add(line.trim());
   }
   return [...values].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
 }
@@ -130,7 +134,13 @@ export async function gitAuthEnvironment(url: string, credentials: GitCredential
     }
     env.GIT_SSH_COMMAND = parts.join(' ');
   }
-  return { env, allow: Object.keys(env), cleanup: async () => { for (const c of cleanups) await c(); } };
+  return {
+    env,
+    allow: Object.keys(env),
+    cleanup: async () => {
+      for (const c of cleanups) await c();
+    },
+  };
 }
 
 function shellQuote(value: string): string {

@@ -39,7 +39,10 @@ export class GitRepository {
     try {
       top = (await simpleGit({ baseDir: directory }).revparse(['--show-toplevel'])).trim();
     } catch {
-      throw new GitProblem(`${directory} is not inside a git repository`, 'Run `interlace check` inside a clone of the specs repository, or leave out --base to check the working tree alone.');
+      throw new GitProblem(
+        `${directory} is not inside a git repository`,
+        'Run `interlace check` inside a clone of the specs repository, or leave out --base to check the working tree alone.',
+      );
     }
     return new GitRepository(top);
   }
@@ -53,11 +56,15 @@ export class GitRepository {
     const shallow = (await this.git.raw(['rev-parse', '--is-shallow-repository']).catch(() => 'false')).trim() === 'true';
     const branch = ref.replace(/^origin\//, '');
     if (shallow) {
-      throw new GitProblem(`base revision "${ref}" is not in this shallow clone`,
-        `Fetch it: \`git fetch --no-tags --depth=1 origin ${branch}:refs/remotes/origin/${branch}\` (with actions/checkout, set fetch-depth: 0 instead).`);
+      throw new GitProblem(
+        `base revision "${ref}" is not in this shallow clone`,
+        `Fetch it: \`git fetch --no-tags --depth=1 origin ${branch}:refs/remotes/origin/${branch}\` (with actions/checkout, set fetch-depth: 0 instead).`,
+      );
     }
-    throw new GitProblem(`unknown base revision "${ref}"`,
-      `Check the name, or fetch it: \`git fetch origin ${branch}:refs/remotes/origin/${branch}\`.`);
+    throw new GitProblem(
+      `unknown base revision "${ref}"`,
+      `Check the name, or fetch it: \`git fetch origin ${branch}:refs/remotes/origin/${branch}\`.`,
+    );
   }
 
   /** The current commit, or undefined in a repository without commits. */
@@ -67,7 +74,16 @@ export class GitRepository {
 
   /** Files of a revision below the given repository-relative paths (all files for `[]`). */
   async listTree(commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
-    const out = await this.git.raw(['ls-tree', '-r', '-z', '--long', '--full-tree', commit, '--', ...paths.map((p) => (p === '' ? '.' : p))]);
+    const out = await this.git.raw([
+      'ls-tree',
+      '-r',
+      '-z',
+      '--long',
+      '--full-tree',
+      commit,
+      '--',
+      ...paths.map((p) => (p === '' ? '.' : p)),
+    ]);
     const entries: TreeEntry[] = [];
     for (const record of out.split('\0')) {
       if (record === '') continue;
@@ -91,7 +107,9 @@ export class GitRepository {
       let buffer: Buffer = Buffer.alloc(0);
       let index = 0;
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       child.stdout.on('data', (chunk: Buffer) => {
         buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
         for (;;) {
@@ -110,7 +128,9 @@ export class GitRepository {
         }
       });
       child.on('error', fail);
-      child.on('close', (code) => (code === 0 && index === objects.length ? done(result) : fail(new Error(`git cat-file failed (${code}): ${stderr.trim()}`))));
+      child.on('close', (code) =>
+        code === 0 && index === objects.length ? done(result) : fail(new Error(`git cat-file failed (${code}): ${stderr.trim()}`)),
+      );
       child.stdin.end(objects.map((o) => `${o}\n`).join(''));
     });
   }
@@ -125,7 +145,7 @@ export class GitRepository {
     const changed = new Map<string, string | undefined>();
     const removed: string[] = [];
     const fields = diff.split('\0');
-    for (let i = 0; i < fields.length - 1;) {
+    for (let i = 0; i < fields.length - 1; ) {
       const status = fields[i++]!;
       if (status.startsWith('R') || status.startsWith('C')) {
         const from = fields[i++]!;

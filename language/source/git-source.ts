@@ -38,7 +38,15 @@ export interface Revision {
 }
 
 /** Why a source operation failed; `reason` is machine-readable (for conditions and events). */
-export type GitSourceFailure = 'InvalidUrl' | 'CredentialsInUrl' | 'AuthenticationFailed' | 'RepositoryNotFound' | 'RefNotFound' | 'CommitNotOnBranch' | 'Timeout' | 'GitOperationFailed';
+export type GitSourceFailure =
+  | 'InvalidUrl'
+  | 'CredentialsInUrl'
+  | 'AuthenticationFailed'
+  | 'RepositoryNotFound'
+  | 'RefNotFound'
+  | 'CommitNotOnBranch'
+  | 'Timeout'
+  | 'GitOperationFailed';
 
 /** A failed source operation. The message never contains credentials (they are scrubbed out). */
 export class GitSourceError extends Error {
@@ -130,17 +138,24 @@ export class GitSourceCache {
       const needed = [...new Set([target.commit, target.tip].filter((c): c is string => c !== undefined))];
       let fetched = false;
       if (!(await Promise.all(needed.map((c) => hasCommit(local, c)))).every(Boolean)) {
-        await this.remote(spec, credentials, 'fetch', (git) => git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', ...target.refspecs]));
+        await this.remote(spec, credentials, 'fetch', (git) =>
+          git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', ...target.refspecs]),
+        );
         fetched = true;
       }
-      if (!await hasCommit(local, target.commit)) {
+      if (!(await hasCommit(local, target.commit))) {
         // Fetching the branch did not bring the pinned commit: it is not on that branch.
-        if (target.tip !== undefined && target.tip !== target.commit) throw new GitSourceError('CommitNotOnBranch', `commit ${target.commit} is not on branch "${target.name}" of ${spec.url}`);
+        if (target.tip !== undefined && target.tip !== target.commit)
+          throw new GitSourceError('CommitNotOnBranch', `commit ${target.commit} is not on branch "${target.name}" of ${spec.url}`);
         throw new GitSourceError('RefNotFound', `commit ${target.commit} not found in ${spec.url}`);
       }
       if (target.tip !== undefined && target.tip !== target.commit) {
-        const onBranch = await local.raw(['merge-base', '--is-ancestor', target.commit, target.tip]).then(() => true, () => false);
-        if (!onBranch) throw new GitSourceError('CommitNotOnBranch', `commit ${target.commit} is not on branch "${target.name}" of ${spec.url}`);
+        const onBranch = await local.raw(['merge-base', '--is-ancestor', target.commit, target.tip]).then(
+          () => true,
+          () => false,
+        );
+        if (!onBranch)
+          throw new GitSourceError('CommitNotOnBranch', `commit ${target.commit} is not on branch "${target.name}" of ${spec.url}`);
       }
       const revision = formatRevision(target.name, target.commit);
       const changed = revision !== lastRevision;
@@ -166,7 +181,7 @@ export class GitSourceCache {
           if (!commit) throw new GitSourceError('RefNotFound', `tag "${ref.tag}" not found in ${spec.url}`);
           return { name: ref.tag, commit, tip: commit, refspecs: [`+refs/tags/${ref.tag}:refs/tags/${ref.tag}`] };
         }
-        const branch = ref.branch ?? await this.defaultBranch(git, spec.url);
+        const branch = ref.branch ?? (await this.defaultBranch(git, spec.url));
         const tip = parseLsRemote(await git.raw(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`])).get(`refs/heads/${branch}`);
         if (!tip) throw new GitSourceError('RefNotFound', `branch "${branch}" not found in ${spec.url}`);
         return { name: branch, commit: ref.commit ?? tip, tip, refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`] };
@@ -193,7 +208,9 @@ export class GitSourceCache {
     const run = previous.then(task, task);
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
-    void tail.then(() => { if (this.locks.get(key) === tail) this.locks.delete(key); });
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
     return run;
   }
 
@@ -219,7 +236,12 @@ export class GitSourceCache {
   }
 
   /** Runs one remote git operation with credentials in its environment, a time limit and scrubbed errors. */
-  private async remote<T>(spec: GitSourceSpec, credentials: GitCredentials | undefined, operation: 'ls-remote' | 'fetch', task: (git: SimpleGit) => Promise<T>): Promise<T> {
+  private async remote<T>(
+    spec: GitSourceSpec,
+    credentials: GitCredentials | undefined,
+    operation: 'ls-remote' | 'fetch',
+    task: (git: SimpleGit) => Promise<T>,
+  ): Promise<T> {
     const secrets = secretValues(credentials);
     const auth = await gitAuthEnvironment(spec.url, credentials);
     const timeoutMs = spec.timeoutMs ?? 60_000;
@@ -261,19 +283,26 @@ export class GitSourceCache {
 function checkSpec(spec: GitSourceSpec): void {
   const url = spec.url.trim();
   if (urlHasCredentials(url)) {
-    throw new GitSourceError('CredentialsInUrl', 'the repository URL holds credentials; remove them from the URL and put them in the Secret named by spec.source.secretRef');
+    throw new GitSourceError(
+      'CredentialsInUrl',
+      'the repository URL holds credentials; remove them from the URL and put them in the Secret named by spec.source.secretRef',
+    );
   }
   if (!/^(https?|ssh|git|file):\/\/[^\s]+$/i.test(url) && !/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(url)) {
     throw new GitSourceError('InvalidUrl', `"${url.slice(0, 200)}" is not a git URL (https://, ssh://, git@host:path or file://)`);
   }
   const ref = spec.ref ?? {};
-  for (const [kind, name] of [['branch', ref.branch], ['tag', ref.tag]] as const) {
+  for (const [kind, name] of [
+    ['branch', ref.branch],
+    ['tag', ref.tag],
+  ] as const) {
     // Names go into refspecs: no option-like names, no refspec syntax, no wildcards.
     if (name !== undefined && (name.startsWith('-') || /[\s:^~?*[\\]|\.\.|@\{/.test(name) || name === '')) {
       throw new GitSourceError('RefNotFound', `"${name.slice(0, 100)}" is not a valid ${kind} name`);
     }
   }
-  if (ref.commit !== undefined && !HEX_ID.test(ref.commit)) throw new GitSourceError('RefNotFound', `"${ref.commit.slice(0, 100)}" is not a full commit id`);
+  if (ref.commit !== undefined && !HEX_ID.test(ref.commit))
+    throw new GitSourceError('RefNotFound', `"${ref.commit.slice(0, 100)}" is not a full commit id`);
   if (ref.branch && ref.tag) throw new GitSourceError('RefNotFound', 'set branch or tag, not both');
 }
 
@@ -306,10 +335,23 @@ function classify(error: unknown, spec: GitSourceSpec, aborted: boolean, timeout
   if (error instanceof GitSourceError) return new GitSourceError(error.reason, redact(error.message, secrets));
   if (aborted) return new GitSourceError('Timeout', `git did not finish within ${timeoutMs} ms for ${spec.url}`);
   const raw = error instanceof Error ? error.message : String(error);
-  const text = redact(raw, secrets).trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join('; ');
+  const text = redact(raw, secrets)
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-3)
+    .join('; ');
   let reason: GitSourceFailure = 'GitOperationFailed';
-  if (/authentication failed|could not read (username|password)|terminal prompts disabled|\b401\b|\b403\b|permission denied \(publickey|host key verification failed/i.test(raw)) reason = 'AuthenticationFailed';
+  if (
+    /authentication failed|could not read (username|password)|terminal prompts disabled|\b401\b|\b403\b|permission denied \(publickey|host key verification failed/i.test(
+      raw,
+    )
+  )
+    reason = 'AuthenticationFailed';
   else if (/repository .* not found|does not appear to be a git repository|\b404\b|not found/i.test(raw)) reason = 'RepositoryNotFound';
   else if (/couldn't find remote ref/i.test(raw)) reason = 'RefNotFound';
-  return new GitSourceError(reason, `${reason === 'AuthenticationFailed' ? 'authentication failed' : 'git failed'} for ${spec.url}: ${text}`);
+  return new GitSourceError(
+    reason,
+    `${reason === 'AuthenticationFailed' ? 'authentication failed' : 'git failed'} for ${spec.url}: ${text}`,
+  );
 }

@@ -24,22 +24,37 @@ export interface RevisionFiles {
  * same size and encoding rules as the working tree. Files are shown with the paths they would have
  * in the working tree, so findings at both revisions line up.
  */
-export async function readGitRevision(repo: GitRepository, commit: string, paths: readonly string[], cwd: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+export async function readGitRevision(
+  repo: GitRepository,
+  commit: string,
+  paths: readonly string[],
+  cwd: string,
+  maxFileBytes = DEFAULT_MAX_FILE_BYTES,
   /** Files the caller already holds at this blob id (shown path → true): listed in `unchanged`, not read. */
-  alreadyHave?: (shown: string, objectId: string) => boolean): Promise<RevisionFiles> {
+  alreadyHave?: (shown: string, objectId: string) => boolean,
+): Promise<RevisionFiles> {
   const repoPaths = paths.map((p) => repo.toRepoPath(cwd, p));
   const displayPath = (repoPath: string) => {
     const rel = relative(cwd, resolve(repo.root, repoPath));
     return (rel.startsWith('..') ? resolve(repo.root, repoPath) : rel).split(sep).join('/');
   };
-  const entries = (await repo.listTree(commit, repoPaths)).filter((e) => SPEC_FILE.test(e.path) && !e.path.split('/').some((part) => part.startsWith('.') || part === 'node_modules'));
+  const entries = (await repo.listTree(commit, repoPaths)).filter(
+    (e) => SPEC_FILE.test(e.path) && !e.path.split('/').some((part) => part.startsWith('.') || part === 'node_modules'),
+  );
   const diagnostics: Diagnostic[] = [];
   const readable = entries.filter((entry) => {
     // Symbolic links in git are stored as their target path; specs are never read through them.
     if (entry.mode === '120000') return false;
     if (entry.size > maxFileBytes) {
-      diagnostics.push({ code: 'file-too-large', severity: 'error', file: displayPath(entry.path), range: FILE_START, path: [],
-        message: `at the base revision, file is ${entry.size} bytes, larger than the ${maxFileBytes}-byte limit; it was not read`, hint: 'Raise --max-file-size if the base really holds such a file.' });
+      diagnostics.push({
+        code: 'file-too-large',
+        severity: 'error',
+        file: displayPath(entry.path),
+        range: FILE_START,
+        path: [],
+        message: `at the base revision, file is ${entry.size} bytes, larger than the ${maxFileBytes}-byte limit; it was not read`,
+        hint: 'Raise --max-file-size if the base really holds such a file.',
+      });
       return false;
     }
     return true;

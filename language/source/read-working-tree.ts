@@ -74,13 +74,24 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
           real = realpathSync(absolute);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'ELOOP') fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
-          else if (SPEC_FILE.test(entry)) fileProblem(absolute, 'file-unreadable', `symbolic link is broken: ${(error as Error).message}`, 'Remove the link or point it at an existing file.');
+          if (code === 'ELOOP')
+            fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
+          else if (SPEC_FILE.test(entry))
+            fileProblem(
+              absolute,
+              'file-unreadable',
+              `symbolic link is broken: ${(error as Error).message}`,
+              'Remove the link or point it at an existing file.',
+            );
           continue;
         }
         if (!isInside(real, rootReal)) {
-          fileProblem(absolute, 'path-outside-root', `symbolic link points outside ${display(rootReal)}: ${real}`,
-            'Specs must live inside the folder being validated; copy the file in instead of linking to it.');
+          fileProblem(
+            absolute,
+            'path-outside-root',
+            `symbolic link points outside ${display(rootReal)}: ${real}`,
+            'Specs must live inside the folder being validated; copy the file in instead of linking to it.',
+          );
           continue;
         }
         const target = statSync(real);
@@ -90,7 +101,12 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
       if (isDirectory) {
         if (SKIPPED_DIRECTORIES.has(entry) || entry.startsWith('.')) continue;
         if (ancestors.has(real)) {
-          fileProblem(absolute, 'path-symlink-loop', 'symbolic link points at a folder that contains it; following it would never end', 'Remove the link.');
+          fileProblem(
+            absolute,
+            'path-symlink-loop',
+            'symbolic link points at a folder that contains it; following it would never end',
+            'Remove the link.',
+          );
           continue;
         }
         walk(absolute, real, rootReal, new Set([...ancestors, real]));
@@ -98,7 +114,12 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
         readOne(absolute, real);
       } else if (SPEC_FILE.test(entry)) {
         // A pipe, socket or device named like a spec: reading it could block forever, skipping it silently would hide it.
-        fileProblem(absolute, 'file-unreadable', 'not a regular file (a pipe, socket or device); it was not read', 'Replace it with a regular file.');
+        fileProblem(
+          absolute,
+          'file-unreadable',
+          'not a regular file (a pipe, socket or device); it was not read',
+          'Replace it with a regular file.',
+        );
       }
     }
   };
@@ -110,8 +131,15 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
       real = realpathSync(absolute);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
-      else fileProblem(absolute, 'file-unreadable', `no such file or directory: ${given}`, 'Check the path; `interlace validate` with no paths reads ./specs.');
+      if (code === 'ELOOP')
+        fileProblem(absolute, 'path-symlink-loop', 'symbolic link loops back on itself', 'Remove the link or point it at a real file.');
+      else
+        fileProblem(
+          absolute,
+          'file-unreadable',
+          `no such file or directory: ${given}`,
+          'Check the path; `interlace validate` with no paths reads ./specs.',
+        );
       continue;
     }
     const stat = statSync(real);
@@ -119,8 +147,15 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
     else readOne(absolute, real);
   }
   if (files.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({ code: 'no-spec-files', severity: 'error', file: paths.map((p) => display(resolve(cwd, p))).join(', ') || '.', range: FILE_START, path: [],
-      message: 'no .yaml or .yml files found', hint: 'Pass the folder that holds your specs, e.g. `interlace validate specs/`.' });
+    diagnostics.push({
+      code: 'no-spec-files',
+      severity: 'error',
+      file: paths.map((p) => display(resolve(cwd, p))).join(', ') || '.',
+      range: FILE_START,
+      path: [],
+      message: 'no .yaml or .yml files found',
+      hint: 'Pass the folder that holds your specs, e.g. `interlace validate specs/`.',
+    });
   }
   return { files, diagnostics };
 }
@@ -139,21 +174,34 @@ function formatBytes(bytes: number): string {
  * Reads one spec file with the same limits and checks as a tree walk: size, encoding, binary
  * content. `--watch` uses it to re-read only the file that changed.
  */
-export function readSpecFile(real: string, shown: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): { file?: SourceFile; diagnostics: Diagnostic[] } {
-  const problem = (code: string, message: string, hint: string): { diagnostics: Diagnostic[] } =>
-    ({ diagnostics: [{ code, severity: 'error', file: shown, range: FILE_START, path: [], message, hint }] });
+export function readSpecFile(
+  real: string,
+  shown: string,
+  maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+): { file?: SourceFile; diagnostics: Diagnostic[] } {
+  const problem = (code: string, message: string, hint: string): { diagnostics: Diagnostic[] } => ({
+    diagnostics: [{ code, severity: 'error', file: shown, range: FILE_START, path: [], message, hint }],
+  });
   let size: number;
   try {
     const stat = statSync(real);
     // A pipe or device given by path (`validate /dev/zero`) reports size 0 and would be read forever.
-    if (!stat.isFile()) return problem('file-unreadable', 'not a regular file (a pipe, socket or device); it was not read', 'Pass a regular file or a folder.');
+    if (!stat.isFile())
+      return problem(
+        'file-unreadable',
+        'not a regular file (a pipe, socket or device); it was not read',
+        'Pass a regular file or a folder.',
+      );
     size = stat.size;
   } catch (error) {
     return problem('file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
   }
   if (size > maxFileBytes) {
-    return problem('file-too-large', `file is ${formatBytes(size)}, larger than the ${formatBytes(maxFileBytes)} limit; it was not read`,
-      'Split it into smaller files (one document per file is the convention), or raise the limit with --max-file-size.');
+    return problem(
+      'file-too-large',
+      `file is ${formatBytes(size)}, larger than the ${formatBytes(maxFileBytes)} limit; it was not read`,
+      'Split it into smaller files (one document per file is the convention), or raise the limit with --max-file-size.',
+    );
   }
   let bytes: Buffer;
   try {
@@ -162,5 +210,7 @@ export function readSpecFile(real: string, shown: string, maxFileBytes = DEFAULT
     return problem('file-unreadable', `cannot read file: ${(error as Error).message}`, 'Check that the file exists and is readable.');
   }
   const decoded = decodeSpecBytes(shown, bytes);
-  return decoded.text === undefined ? { diagnostics: decoded.diagnostics } : { file: { path: shown, text: decoded.text }, diagnostics: decoded.diagnostics };
+  return decoded.text === undefined
+    ? { diagnostics: decoded.diagnostics }
+    : { file: { path: shown, text: decoded.text }, diagnostics: decoded.diagnostics };
 }

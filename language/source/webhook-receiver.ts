@@ -23,7 +23,15 @@ export interface WebhookSecret {
   token: string;
 }
 
-export type WebhookOutcome = 'accepted' | 'ping' | 'ignored' | 'unauthorized' | 'bad-request' | 'too-large' | 'method-not-allowed' | 'error';
+export type WebhookOutcome =
+  | 'accepted'
+  | 'ping'
+  | 'ignored'
+  | 'unauthorized'
+  | 'bad-request'
+  | 'too-large'
+  | 'method-not-allowed'
+  | 'error';
 
 export interface WebhookReceiverOptions {
   /**
@@ -54,7 +62,8 @@ export function createWebhookHandler(options: WebhookReceiverOptions): (req: Inc
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
   return (req, res) => {
-    const provider = req.headers['x-github-event'] !== undefined ? 'github' : req.headers['x-gitlab-event'] !== undefined ? 'gitlab' : 'unknown';
+    const provider =
+      req.headers['x-github-event'] !== undefined ? 'github' : req.headers['x-gitlab-event'] !== undefined ? 'gitlab' : 'unknown';
     const answer = (status: number, outcome: WebhookOutcome, message: string) => {
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json', connection: status >= 400 ? 'close' : 'keep-alive' });
@@ -75,7 +84,13 @@ interface Answer {
   message: string;
 }
 
-async function handle(req: IncomingMessage, provider: 'github' | 'gitlab' | 'unknown', maxBody: number, bodyTimeout: number, options: WebhookReceiverOptions): Promise<Answer> {
+async function handle(
+  req: IncomingMessage,
+  provider: 'github' | 'gitlab' | 'unknown',
+  maxBody: number,
+  bodyTimeout: number,
+  options: WebhookReceiverOptions,
+): Promise<Answer> {
   if (req.method !== 'POST') {
     req.resume();
     return { status: 405, outcome: 'method-not-allowed', message: 'webhooks are POST requests' };
@@ -116,7 +131,10 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = setTimeout(() => { finish('timeout'); req.destroy(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      finish('timeout');
+      req.destroy();
+    }, timeoutMs);
     const finish = (value: Buffer | 'too-large' | 'timeout') => {
       clearTimeout(timer);
       req.removeAllListeners('data');
@@ -133,7 +151,10 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
       chunks.push(chunk);
     });
     req.on('end', () => finish(Buffer.concat(chunks)));
-    req.on('error', (err) => { clearTimeout(timer); reject(err); });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -173,7 +194,7 @@ function parsePayload(req: IncomingMessage, body: Buffer): Record<string, unknow
   }
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
@@ -186,7 +207,8 @@ function strings(object: unknown, keys: readonly string[]): string[] {
 }
 
 function pushOf(ref: unknown, after: unknown, urls: string[]): Omit<PushEvent, 'provider' | 'secretId'> | undefined {
-  if (typeof ref !== 'string' || !ref.startsWith('refs/') || typeof after !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(after)) return undefined;
+  if (typeof ref !== 'string' || !ref.startsWith('refs/') || typeof after !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(after))
+    return undefined;
   const repositoryUrls = [...new Set(urls)];
   return repositoryUrls.length === 0 ? undefined : { repositoryUrls, ref, after };
 }
@@ -196,7 +218,10 @@ function githubPush(p: Record<string, unknown>): Omit<PushEvent, 'provider' | 's
 }
 
 function gitlabPush(p: Record<string, unknown>): Omit<PushEvent, 'provider' | 'secretId'> | undefined {
-  return pushOf(p.ref, p.after, [...strings(p.project, ['git_http_url', 'git_ssh_url', 'web_url']), ...strings(p.repository, ['git_http_url', 'git_ssh_url', 'homepage', 'url'])]);
+  return pushOf(p.ref, p.after, [
+    ...strings(p.project, ['git_http_url', 'git_ssh_url', 'web_url']),
+    ...strings(p.repository, ['git_http_url', 'git_ssh_url', 'homepage', 'url']),
+  ]);
 }
 
 /**
@@ -221,7 +246,10 @@ export function normalizeRepositoryUrl(url: string): string {
       return trimmed.toLowerCase();
     }
   }
-  path = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/i, '');
+  path = path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/i, '');
   // Default ports say nothing about which repository it is.
   host = host.toLowerCase().replace(/:(443|80|22)$/, '');
   return `${host}/${path}`;

@@ -21,16 +21,31 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
     try {
       valid = ajv.validateSchema(withDialect) as boolean;
     } catch {
-      report.add(doc, 'contract-schema-invalid', ['spec', 'schema', '$schema'], `the contract's schema declares an unsupported dialect ${JSON.stringify(schema.$schema)}`,
-        'Omit `$schema` or write `https://json-schema.org/draft/2020-12/schema`: contracts are JSON Schema 2020-12.');
+      report.add(
+        doc,
+        'contract-schema-invalid',
+        ['spec', 'schema', '$schema'],
+        `the contract's schema declares an unsupported dialect ${JSON.stringify(schema.$schema)}`,
+        'Omit `$schema` or write `https://json-schema.org/draft/2020-12/schema`: contracts are JSON Schema 2020-12.',
+      );
       return;
     }
     if (!valid) {
       const first = ajv.errors?.[0];
-      const where = first ? first.instancePath.slice(1).split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~'))) : [];
-      report.add(doc, 'contract-schema-invalid', ['spec', 'schema', ...where],
+      const where = first
+        ? first.instancePath
+            .slice(1)
+            .split('/')
+            .filter(Boolean)
+            .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))
+        : [];
+      report.add(
+        doc,
+        'contract-schema-invalid',
+        ['spec', 'schema', ...where],
         `the contract's schema is not a valid JSON Schema: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'rejected by the meta-schema'}`,
-        'Fix the schema (draft 2020-12); `interlace schema` publishes the JSON Schema meta-schema for editors.');
+        'Fix the schema (draft 2020-12); `interlace schema` publishes the JSON Schema meta-schema for editors.',
+      );
       return;
     }
     const examples = (doc.spec.examples ?? []) as unknown[];
@@ -40,16 +55,25 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
         const { $id: _ignored, ...anonymous } = withDialect;
         validate = createLenientAjv().compile(anonymous);
       } catch (error) {
-        report.add(doc, 'contract-schema-invalid', ['spec', 'schema'], `the contract's schema cannot be compiled: ${(error as Error).message}`,
-          'Check $ref targets and keywords.');
+        report.add(
+          doc,
+          'contract-schema-invalid',
+          ['spec', 'schema'],
+          `the contract's schema cannot be compiled: ${(error as Error).message}`,
+          'Check $ref targets and keywords.',
+        );
         return;
       }
       examples.forEach((example, i) => {
         if (!validate(example)) {
           const first = validate.errors?.[0];
-          report.add(doc, 'contract-example-invalid', ['spec', 'examples', i],
+          report.add(
+            doc,
+            'contract-example-invalid',
+            ['spec', 'examples', i],
             `example ${i + 1} does not satisfy the contract's schema: ${first ? `${first.instancePath || '(root)'} ${first.message}` : 'invalid'}`,
-            'Fix the example or the schema; examples are the contract\'s promise in concrete form.');
+            "Fix the example or the schema; examples are the contract's promise in concrete form.",
+          );
         }
       });
     }
@@ -62,10 +86,22 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
       const keys = section === 'businessKeys' ? Object.keys(doc.spec.businessKeys ?? {}) : undefined;
       paths.forEach((path, i) => {
         if (schemaHasField(schema, path)) return;
-        const at = section === 'identity' ? ['spec', 'identity', i] : section === 'businessKeys' ? ['spec', 'businessKeys', keys![i]!] : ['spec', 'classification', path];
-        report.add(doc, 'contract-field-unknown', at,
-          parseFieldPath(path) ? `${section} names field \`${path}\`, which the contract's schema does not declare` : `\`${path}\` is not a field path`,
-          'Name a field declared under `schema.properties` (use `lines[].sku` for fields of list items).', { key: section === 'classification' });
+        const at =
+          section === 'identity'
+            ? ['spec', 'identity', i]
+            : section === 'businessKeys'
+              ? ['spec', 'businessKeys', keys![i]!]
+              : ['spec', 'classification', path];
+        report.add(
+          doc,
+          'contract-field-unknown',
+          at,
+          parseFieldPath(path)
+            ? `${section} names field \`${path}\`, which the contract's schema does not declare`
+            : `\`${path}\` is not a field path`,
+          'Name a field declared under `schema.properties` (use `lines[].sku` for fields of list items).',
+          { key: section === 'classification' },
+        );
       });
     }
   }

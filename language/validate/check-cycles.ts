@@ -16,15 +16,22 @@ export function checkCycles(index: EstateIndex, report: Reporter): void {
     while (current && !chain.includes(current)) {
       chain.push(current);
       const successor: unknown = current.spec.deprecation?.successor;
-      if (typeof successor !== 'string') { current = undefined; break; }
+      if (typeof successor !== 'string') {
+        current = undefined;
+        break;
+      }
       const next = index.resolve(current.kind, successor);
       current = next.ok ? next.target : undefined;
     }
     if (current && current === start && chain.length > 1 && !chain.some((doc) => reported.has(doc))) {
       chain.forEach((doc) => reported.add(doc));
-      report.add(start, 'ref-cycle', ['spec', 'deprecation', 'successor'],
+      report.add(
+        start,
+        'ref-cycle',
+        ['spec', 'deprecation', 'successor'],
         `successors form a cycle: ${[...chain, start].map(identityOf).join(' → ')}`,
-        'A successor must be a newer version; remove the successor from the newest one.');
+        'A successor must be a newer version; remove the successor from the newest one.',
+      );
     }
   }
 
@@ -36,7 +43,7 @@ export function checkCycles(index: EstateIndex, report: Reporter): void {
     if (typeof topic === 'string') consumers.set(topic, [...(consumers.get(topic) ?? []), route]);
   }
   const next = (route: SpecDocument) =>
-    (route.spec.targets ?? []).flatMap((t: { topic?: string }) => (typeof t.topic === 'string' ? consumers.get(t.topic) ?? [] : []));
+    (route.spec.targets ?? []).flatMap((t: { topic?: string }) => (typeof t.topic === 'string' ? (consumers.get(t.topic) ?? []) : []));
   const state = new Map<SpecDocument, 'visiting' | 'done'>();
   const path: SpecDocument[] = [];
   const visit = (route: SpecDocument): void => {
@@ -46,9 +53,13 @@ export function checkCycles(index: EstateIndex, report: Reporter): void {
       if (state.get(successor) === 'visiting') {
         const loop = path.slice(path.indexOf(successor));
         const targetIndex = (route.spec.targets as { topic?: string }[]).findIndex((t) => t.topic === successor.spec.source.topic);
-        report.add(route, 'ref-cycle', ['spec', 'targets', targetIndex, 'topic'],
+        report.add(
+          route,
+          'ref-cycle',
+          ['spec', 'targets', targetIndex, 'topic'],
           `event routes feed each other in a loop: ${[...loop, successor].map((r) => `${r.name} (${r.spec.source.topic ?? r.spec.source.system})`).join(' → ')}`,
-          'Every message would circle forever; publish to a topic none of these routes consumes.');
+          'Every message would circle forever; publish to a topic none of these routes consumes.',
+        );
       } else if (!state.has(successor)) {
         visit(successor);
       }

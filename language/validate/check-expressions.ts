@@ -15,8 +15,13 @@ export function checkExpressions(doc: SpecDocument, report: Reporter): void {
       } catch (error) {
         const e = error as { rawMessage?: string; location?: { start?: { line: number; column: number } }; message: string };
         const where = e.location?.start ? ` (line ${e.location.start.line}, column ${e.location.start.column} of the expression)` : '';
-        report.add(doc, 'expression-invalid', path, `expression does not parse: ${e.rawMessage ?? e.message}${where}`,
-          'Write a CEL expression (https://cel.dev), e.g. `event.status == "SHIPPED" && size(event.lines) > 0`. Quote the YAML value if it contains `: ` or starts with a quote.');
+        report.add(
+          doc,
+          'expression-invalid',
+          path,
+          `expression does not parse: ${e.rawMessage ?? e.message}${where}`,
+          'Write a CEL expression (https://cel.dev), e.g. `event.status == "SHIPPED" && size(event.lines) > 0`. Quote the YAML value if it contains `: ` or starts with a quote.',
+        );
       }
     }
   }

@@ -11,7 +11,10 @@ import { identityOf } from './estate-index.ts';
  * Works out each document's identity — (kind, name) and, for versioned kinds, the major of a
  * well-formed semantic version — and reports versions that are not semver and identities used twice.
  */
-export function identify(entries: readonly { source: LoadedDocument; kind: KindName }[]): { documents: SpecDocument[]; diagnostics: Diagnostic[] } {
+export function identify(entries: readonly { source: LoadedDocument; kind: KindName }[]): {
+  documents: SpecDocument[];
+  diagnostics: Diagnostic[];
+} {
   return identifyWith(entries, true);
 }
 
@@ -23,12 +26,17 @@ export function identifyLeniently(entries: readonly { source: LoadedDocument; ki
   const usable = entries.filter(({ source, kind }) => {
     const value = source.value as { metadata?: { name?: unknown }; spec?: { version?: unknown } };
     if (typeof value.metadata?.name !== 'string' || value.spec === null || typeof value.spec !== 'object') return false;
-    return !VERSIONED_KINDS.has(kind) || (typeof value.spec.version === 'string' && semver.valid(value.spec.version) === value.spec.version);
+    return (
+      !VERSIONED_KINDS.has(kind) || (typeof value.spec.version === 'string' && semver.valid(value.spec.version) === value.spec.version)
+    );
   });
   return identifyWith(usable, false).documents;
 }
 
-function identifyWith(entries: readonly { source: LoadedDocument; kind: KindName }[], reportProblems: boolean): { documents: SpecDocument[]; diagnostics: Diagnostic[] } {
+function identifyWith(
+  entries: readonly { source: LoadedDocument; kind: KindName }[],
+  reportProblems: boolean,
+): { documents: SpecDocument[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const documents: SpecDocument[] = [];
   for (const { source, kind } of entries) {
@@ -38,9 +46,15 @@ function identifyWith(entries: readonly { source: LoadedDocument; kind: KindName
       const version = value.spec.version as string;
       if (semver.valid(version) !== version) {
         const cleaned = semver.valid(semver.coerce(version));
-        diagnostics.push({ code: 'invalid-semver', severity: 'error', file: source.file, path: ['spec', 'version'], range: locate(source, ['spec', 'version']),
+        diagnostics.push({
+          code: 'invalid-semver',
+          severity: 'error',
+          file: source.file,
+          path: ['spec', 'version'],
+          range: locate(source, ['spec', 'version']),
           message: `version ${JSON.stringify(version)} is not a semantic version`,
-          hint: cleaned ? `Write MAJOR.MINOR.PATCH, e.g. \`"${cleaned}"\`.` : 'Write MAJOR.MINOR.PATCH, e.g. `"1.0.0"`.' });
+          hint: cleaned ? `Write MAJOR.MINOR.PATCH, e.g. \`"${cleaned}"\`.` : 'Write MAJOR.MINOR.PATCH, e.g. `"1.0.0"`.',
+        });
         continue;
       }
       doc.version = version;
@@ -55,11 +69,17 @@ function identifyWith(entries: readonly { source: LoadedDocument; kind: KindName
     const id = identityOf(doc);
     const first = seen.get(id);
     if (first) {
-      diagnostics.push({ code: 'duplicate-identity', severity: 'error', file: doc.source.file, path: ['metadata', 'name'], range: locate(doc.source, ['metadata', 'name']),
+      diagnostics.push({
+        code: 'duplicate-identity',
+        severity: 'error',
+        file: doc.source.file,
+        path: ['metadata', 'name'],
+        range: locate(doc.source, ['metadata', 'name']),
         message: `${id} is already defined at ${first.source.file}:${locate(first.source, ['metadata', 'name']).start.line}`,
         hint: VERSIONED_KINDS.has(doc.kind)
           ? 'Each major version is one document: rename this one, or give it a new major version.'
-          : 'Names are unique per kind: rename one of them.' });
+          : 'Names are unique per kind: rename one of them.',
+      });
       continue;
     }
     seen.set(id, doc);

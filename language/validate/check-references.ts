@@ -20,8 +20,13 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
       const name = reference.split('@')[0]!;
       const elsewhere = KIND_NAMES.filter((other) => other !== kind && index.named(other, name).length > 0);
       if (elsewhere.length > 0) {
-        report.add(doc, 'ref-wrong-kind', path, `"${name}" is a ${elsewhere.join(' and a ')}, not a ${kind}`,
-          `This field takes a ${kind}. Point it at one, or move the reference to the field that takes a ${elsewhere[0]}.`);
+        report.add(
+          doc,
+          'ref-wrong-kind',
+          path,
+          `"${name}" is a ${elsewhere.join(' and a ')}, not a ${kind}`,
+          `This field takes a ${kind}. Point it at one, or move the reference to the field that takes a ${elsewhere[0]}.`,
+        );
         return undefined;
       }
     }
@@ -39,7 +44,13 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         resolve(doc, 'System', spec.system, ['spec', 'system']);
         const successor = resolve(doc, 'DataContract', spec.deprecation?.successor, ['spec', 'deprecation', 'successor']);
         if (successor === doc) {
-          report.add(doc, 'ref-cycle', ['spec', 'deprecation', 'successor'], `${identityOf(doc)} names itself as its successor`, 'Name the next major, e.g. `' + `${doc.name}@${(doc.major ?? 0) + 1}` + '`.');
+          report.add(
+            doc,
+            'ref-cycle',
+            ['spec', 'deprecation', 'successor'],
+            `${identityOf(doc)} names itself as its successor`,
+            'Name the next major, e.g. `' + `${doc.name}@${(doc.major ?? 0) + 1}` + '`.',
+          );
         }
         break;
       }
@@ -55,11 +66,29 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         const sourceSystem = resolve(doc, 'System', spec.source.system, ['spec', 'source', 'system']);
         const sourceContract = resolve(doc, 'DataContract', spec.source.contract, ['spec', 'source', 'contract']);
         if (spec.source.system === undefined && spec.source.topic === undefined) {
-          report.add(doc, 'schema-required', ['spec', 'source'], 'the route has no source: give `system` and `event`, or `topic`', 'Add `system:` and `event:` for a system event, or `topic:` to consume another route\'s output.');
+          report.add(
+            doc,
+            'schema-required',
+            ['spec', 'source'],
+            'the route has no source: give `system` and `event`, or `topic`',
+            "Add `system:` and `event:` for a system event, or `topic:` to consume another route's output.",
+          );
         } else if (spec.source.system !== undefined && spec.source.topic !== undefined) {
-          report.add(doc, 'schema-violation', ['spec', 'source', 'topic'], 'the source has both `system` and `topic`; a route consumes one of them', 'Remove one; split the route in two if both must be consumed.');
+          report.add(
+            doc,
+            'schema-violation',
+            ['spec', 'source', 'topic'],
+            'the source has both `system` and `topic`; a route consumes one of them',
+            'Remove one; split the route in two if both must be consumed.',
+          );
         } else if (spec.source.system !== undefined && spec.source.event === undefined) {
-          report.add(doc, 'schema-required', ['spec', 'source', 'event'], 'missing `spec.source.event`: which event of the system starts this route', 'Add the event name, e.g. `event: SalesOrder.Created`.');
+          report.add(
+            doc,
+            'schema-required',
+            ['spec', 'source', 'event'],
+            'missing `spec.source.event`: which event of the system starts this route',
+            'Add the event name, e.g. `event: SalesOrder.Created`.',
+          );
         }
         if (sourceSystem && sourceContract) expectSpoken(doc, sourceSystem, sourceContract, ['spec', 'source', 'contract'], report);
         (spec.targets as Record<string, any>[]).forEach((target, i) => {
@@ -68,27 +97,45 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           const mapping = resolve(doc, 'Mapping', target.mapping, at('mapping'));
           const declared = resolve(doc, 'DataContract', target.contract, at('contract'));
           if ((target.system === undefined) === (target.topic === undefined)) {
-            report.add(doc, 'schema-required', at(), `target "${target.name}" needs exactly one of \`system\` or \`topic\``, 'Deliver to a system (`system:`) or publish to a topic (`topic:`).');
+            report.add(
+              doc,
+              'schema-required',
+              at(),
+              `target "${target.name}" needs exactly one of \`system\` or \`topic\``,
+              'Deliver to a system (`system:`) or publish to a topic (`topic:`).',
+            );
           }
           let delivered = declared ?? sourceContract;
           if (mapping) {
             const from = index.resolve('DataContract', mapping.spec.from);
             const to = index.resolve('DataContract', mapping.spec.to);
             if (from.ok && sourceContract && !same(from.target, sourceContract)) {
-              report.add(doc, 'mapping-mismatch', at('mapping'),
+              report.add(
+                doc,
+                'mapping-mismatch',
+                at('mapping'),
                 `mapping "${mapping.name}" reads ${shown(from.target)}, but the route's events are ${shown(sourceContract)}`,
-                `Use a mapping from ${shown(sourceContract)}, or change the route's source contract.`);
+                `Use a mapping from ${shown(sourceContract)}, or change the route's source contract.`,
+              );
             }
             if (to.ok && declared && !same(to.target, declared)) {
-              report.add(doc, 'mapping-mismatch', at('contract'),
+              report.add(
+                doc,
+                'mapping-mismatch',
+                at('contract'),
                 `target "${target.name}" declares ${shown(declared)}, but mapping "${mapping.name}" produces ${shown(to.target)}`,
-                'Make the target contract and the mapping\'s `to` agree (or drop `contract:`; it defaults to the mapping\'s `to`).');
+                "Make the target contract and the mapping's `to` agree (or drop `contract:`; it defaults to the mapping's `to`).",
+              );
             }
             if (to.ok) delivered = declared ?? to.target;
           } else if (declared && sourceContract && !same(declared, sourceContract)) {
-            report.add(doc, 'mapping-mismatch', at('contract'),
+            report.add(
+              doc,
+              'mapping-mismatch',
+              at('contract'),
               `target "${target.name}" delivers ${shown(declared)} but the route carries ${shown(sourceContract)} and has no mapping`,
-              `Add a mapping from ${shown(sourceContract)} to ${shown(declared)}.`);
+              `Add a mapping from ${shown(sourceContract)} to ${shown(declared)}.`,
+            );
           }
           if (system && delivered) expectSpoken(doc, system, delivered, at(mapping ? 'mapping' : 'system'), report);
         });
@@ -105,22 +152,36 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           const mapping = resolve(doc, 'Mapping', backend.mapping, at('backend', 'mapping'));
           const route = resolve(doc, 'EventRoute', backend.view?.route, at('backend', 'view', 'route'));
           if (backend.view && backend.system) {
-            report.add(doc, 'schema-violation', at('backend'), 'the backend has both `system` and `view`; an operation reads one of them', 'Keep `view` to answer from events, or `system` to call the system.');
+            report.add(
+              doc,
+              'schema-violation',
+              at('backend'),
+              'the backend has both `system` and `view`; an operation reads one of them',
+              'Keep `view` to answer from events, or `system` to call the system.',
+            );
           }
           if (mapping && response) {
             const to = index.resolve('DataContract', mapping.spec.to);
             if (to.ok && to.target !== response) {
-              report.add(doc, 'mapping-mismatch', at('backend', 'mapping'),
+              report.add(
+                doc,
+                'mapping-mismatch',
+                at('backend', 'mapping'),
                 `mapping "${mapping.name}" produces ${shown(to.target)}, but operation "${operation.id}" responds with ${shown(response)}`,
-                `Use a mapping to ${shown(response)}, or change the response contract.`);
+                `Use a mapping to ${shown(response)}, or change the response contract.`,
+              );
             }
           }
           if (route && response) {
             const carried = routeContracts(index, route);
             if (carried.length > 0 && !carried.includes(response)) {
-              report.add(doc, 'mapping-mismatch', at('backend', 'view', 'route'),
+              report.add(
+                doc,
+                'mapping-mismatch',
+                at('backend', 'view', 'route'),
                 `route "${route.name}" carries ${carried.map(shown).join(', ')}, none of which is the response contract ${shown(response)}`,
-                'Feed the view from a route that delivers the response contract.');
+                'Feed the view from a route that delivers the response contract.',
+              );
             }
           }
         });
@@ -133,11 +194,22 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           const match = /^([A-Za-z]+)\/([a-z0-9-]+(@\S+)?)$/.exec(waiver.target);
           const kind = match?.[1] as KindName | undefined;
           if (!match || !kind || !['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].includes(kind)) {
-            report.add(doc, 'invalid-reference', ['spec', 'waivers', i, 'target'], `waiver target "${waiver.target}" is not \`Kind/name\``, 'Write e.g. `DataContract/order@2` or `System/legacy-erp`.');
+            report.add(
+              doc,
+              'invalid-reference',
+              ['spec', 'waivers', i, 'target'],
+              `waiver target "${waiver.target}" is not \`Kind/name\``,
+              'Write e.g. `DataContract/order@2` or `System/legacy-erp`.',
+            );
             return;
           }
           const ref = match[2]!;
-          resolve(doc, kind, kind === 'DataContract' || kind === 'Api' ? (ref.includes('@') ? ref : `${ref}@>=0.0.0`) : ref, ['spec', 'waivers', i, 'target']);
+          resolve(doc, kind, kind === 'DataContract' || kind === 'Api' ? (ref.includes('@') ? ref : `${ref}@>=0.0.0`) : ref, [
+            'spec',
+            'waivers',
+            i,
+            'target',
+          ]);
         });
         break;
     }
@@ -172,8 +244,12 @@ function expectSpoken(doc: SpecDocument, system: SpecDocument, contract: SpecDoc
     return ref.slice(0, at) === contract.name && (ref.slice(at + 1) === String(contract.major) || !/^\d+$/.test(ref.slice(at + 1)));
   });
   if (!speaks) {
-    report.add(doc, 'mapping-mismatch', path,
+    report.add(
+      doc,
+      'mapping-mismatch',
+      path,
       `system "${system.name}" does not speak ${contract.name}@${contract.major}; it lists ${spoken.join(', ')}`,
-      `Map to one of the system's contracts, or add \`${contract.name}@${contract.major}\` to the system's \`contracts\`.`);
+      `Map to one of the system's contracts, or add \`${contract.name}@${contract.major}\` to the system's \`contracts\`.`,
+    );
   }
 }

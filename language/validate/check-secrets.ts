@@ -4,7 +4,8 @@ import type { LoadedDocument } from '../load/loaded-document.ts';
 import type { Reporter } from './report.ts';
 
 /** Field names that hold a credential; a value there must be a secretRef, never the secret. */
-const SECRET_FIELD = /^(password|passwd|pwd|secret|client[-_]?secret|token|access[-_]?token|refresh[-_]?token|api[-_]?key|apikey|private[-_]?key|credentials?|auth[-_]?token|bearer)$/i;
+const SECRET_FIELD =
+  /^(password|passwd|pwd|secret|client[-_]?secret|token|access[-_]?token|refresh[-_]?token|api[-_]?key|apikey|private[-_]?key|credentials?|auth[-_]?token|bearer)$/i;
 
 /** Values that are credentials wherever they appear. */
 const SECRET_VALUES: { pattern: RegExp; what: string }[] = [
@@ -38,15 +39,26 @@ export function checkSecrets(source: LoadedDocument, kind: KindName, report: Rep
       const key = path[path.length - 1];
       if (typeof key === 'string' && SECRET_FIELD.test(key) && value.trim() !== '') {
         found.push(path);
-        report.add(doc, 'secret-inline', path, `\`${key}\` holds a credential written into the spec`,
-          'Remove it (and rotate it: it is in Git history now), store it in a Secret and refer to it with `auth.secretRef: {name: ..., key: ...}`.', { key: true });
+        report.add(
+          doc,
+          'secret-inline',
+          path,
+          `\`${key}\` holds a credential written into the spec`,
+          'Remove it (and rotate it: it is in Git history now), store it in a Secret and refer to it with `auth.secretRef: {name: ..., key: ...}`.',
+          { key: true },
+        );
         return;
       }
       const match = SECRET_VALUES.find((s) => s.pattern.test(value));
       if (match) {
         found.push(path);
-        report.add(doc, 'secret-inline', path, `value looks like ${match.what}`,
-          'Remove the credential (and rotate it), store it in a Secret and use `auth.secretRef`.');
+        report.add(
+          doc,
+          'secret-inline',
+          path,
+          `value looks like ${match.what}`,
+          'Remove the credential (and rotate it), store it in a Secret and use `auth.secretRef`.',
+        );
       }
       return;
     }

@@ -14,14 +14,29 @@ export function checkUniqueEntries(doc: SpecDocument, report: Reporter): void {
   }
 }
 
-function unique(doc: SpecDocument, report: Reporter, path: PathSegment[], keyOf: (entry: any) => string, what: string, field: string): void {
+function unique(
+  doc: SpecDocument,
+  report: Reporter,
+  path: PathSegment[],
+  keyOf: (entry: any) => string,
+  what: string,
+  field: string,
+): void {
   const list = path.reduce<any>((node, key) => node?.[key], { spec: doc.spec }) as any[] | undefined;
   const seen = new Map<string, number>();
   (list ?? []).forEach((entry, i) => {
     const key = keyOf(entry);
     const first = seen.get(key);
-    if (first === undefined) { seen.set(key, i); return; }
-    report.add(doc, 'duplicate-entry', [...path, i, field], `${what} "${key}" is already defined as entry ${first + 1}`,
-      `Each ${what} must be unique in the list; rename or remove one.`);
+    if (first === undefined) {
+      seen.set(key, i);
+      return;
+    }
+    report.add(
+      doc,
+      'duplicate-entry',
+      [...path, i, field],
+      `${what} "${key}" is already defined as entry ${first + 1}`,
+      `Each ${what} must be unique in the list; rename or remove one.`,
+    );
   });
 }

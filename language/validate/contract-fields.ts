@@ -40,7 +40,10 @@ function alternatives(schema: Schema, root: Schema, depth = 0): Schema[] {
   if (depth > 16 || schema === null || typeof schema !== 'object') return [];
   const out: Schema[] = [schema];
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/')) {
-    const target = schema.$ref.slice(2).split('/').reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
+    const target = schema.$ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
     if (target) out.push(...alternatives(target, root, depth + 1));
   }
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
@@ -61,7 +64,12 @@ export function schemaHasField(root: Schema, path: string): boolean {
       if (property !== undefined) next.push(property);
     }
     if (next.length === 0) return false;
-    current = segment.list ? next.flatMap((s) => alternatives(s, root)).map((s) => s.items).filter((s) => s && typeof s === 'object') : next;
+    current = segment.list
+      ? next
+          .flatMap((s) => alternatives(s, root))
+          .map((s) => s.items)
+          .filter((s) => s && typeof s === 'object')
+      : next;
     if (current.length === 0) return false;
   }
   return true;

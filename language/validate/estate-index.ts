@@ -65,17 +65,37 @@ export class EstateIndex {
     const versioned = VERSIONED_KINDS.has(kind);
     const candidates = this.named(kind, name);
     if (versioned && selector === undefined) {
-      return { ok: false, reason: 'malformed', candidates, message: `reference "${reference}" has no version`,
-        hint: `${kind} is versioned: write \`${name}@<major>\`${candidates[0]?.major !== undefined ? `, e.g. \`${name}@${candidates[0].major}\`` : ''}.` };
+      return {
+        ok: false,
+        reason: 'malformed',
+        candidates,
+        message: `reference "${reference}" has no version`,
+        hint: `${kind} is versioned: write \`${name}@<major>\`${candidates[0]?.major !== undefined ? `, e.g. \`${name}@${candidates[0].major}\`` : ''}.`,
+      };
     }
     if (!versioned && selector !== undefined) {
-      return { ok: false, reason: 'malformed', candidates, message: `reference "${reference}" has a version, but ${kind} documents are not versioned`,
-        hint: `Write \`${name}\`.` };
+      return {
+        ok: false,
+        reason: 'malformed',
+        candidates,
+        message: `reference "${reference}" has a version, but ${kind} documents are not versioned`,
+        hint: `Write \`${name}\`.`,
+      };
     }
     if (candidates.length === 0) {
-      const similar = this.names(kind).filter((n) => n.includes(name) || name.includes(n)).slice(0, 3);
-      return { ok: false, reason: 'unresolved', candidates, message: `${kind} "${name}" does not exist`,
-        hint: similar.length > 0 ? `Did you mean ${similar.map((n) => `\`${n}\``).join(' or ')}?` : `Add a ${kind} named \`${name}\`, or fix the reference.` };
+      const similar = this.names(kind)
+        .filter((n) => n.includes(name) || name.includes(n))
+        .slice(0, 3);
+      return {
+        ok: false,
+        reason: 'unresolved',
+        candidates,
+        message: `${kind} "${name}" does not exist`,
+        hint:
+          similar.length > 0
+            ? `Did you mean ${similar.map((n) => `\`${n}\``).join(' or ')}?`
+            : `Add a ${kind} named \`${name}\`, or fix the reference.`,
+      };
     }
     if (!versioned) return { ok: true, target: candidates[0]! };
 
@@ -86,20 +106,34 @@ export class EstateIndex {
     } else {
       const range = semver.validRange(selector!);
       if (range === null) {
-        return { ok: false, reason: 'malformed', candidates, message: `"${selector}" in "${reference}" is neither a major version nor a semver range`,
-          hint: 'Write a major (`order@2`) or a range (`order@^2.1`, `order@>=2 <3`).' };
+        return {
+          ok: false,
+          reason: 'malformed',
+          candidates,
+          message: `"${selector}" in "${reference}" is neither a major version nor a semver range`,
+          hint: 'Write a major (`order@2`) or a range (`order@^2.1`, `order@>=2 <3`).',
+        };
       }
       matches = candidates.filter((doc) => doc.version !== undefined && semver.satisfies(doc.version, range));
     }
     const available = candidates.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(', ');
     if (matches.length === 0) {
-      return { ok: false, reason: 'unresolved', candidates, message: `no version of ${kind} "${name}" matches "${selector}"; there is ${available}`,
-        hint: 'Point the reference at an existing major, or add the missing version.' };
+      return {
+        ok: false,
+        reason: 'unresolved',
+        candidates,
+        message: `no version of ${kind} "${name}" matches "${selector}"; there is ${available}`,
+        hint: 'Point the reference at an existing major, or add the missing version.',
+      };
     }
     if (matches.length > 1) {
-      return { ok: false, reason: 'ambiguous', candidates: matches,
+      return {
+        ok: false,
+        reason: 'ambiguous',
+        candidates: matches,
         message: `"${reference}" matches ${matches.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(' and ')}`,
-        hint: `Pin one major, e.g. \`${name}@${matches[matches.length - 1]!.major}\`.` };
+        hint: `Pin one major, e.g. \`${name}@${matches[matches.length - 1]!.major}\`.`,
+      };
     }
     return { ok: true, target: matches[0]! };
   }

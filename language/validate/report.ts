@@ -8,7 +8,14 @@ import type { Code } from '../diagnostics/codes.ts';
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
 
-  add(doc: Pick<SpecDocument, 'source'>, code: Code, path: PathSegment[], message: string, hint: string, options: { key?: boolean; severity?: Severity } = {}): void {
+  add(
+    doc: Pick<SpecDocument, 'source'>,
+    code: Code,
+    path: PathSegment[],
+    message: string,
+    hint: string,
+    options: { key?: boolean; severity?: Severity } = {},
+  ): void {
     this.diagnostics.push({
       code,
       severity: options.severity ?? CODES[code].severity,

@@ -297,7 +297,13 @@ export class JetStreamBackbone implements Backbone {
     };
   }
 
-  async #ensureConsumer(topic: string, stream: string, name: string, wanted: Partial<ConsumerConfig>, startAt: 'all' | 'new'): Promise<void> {
+  async #ensureConsumer(
+    topic: string,
+    stream: string,
+    name: string,
+    wanted: Partial<ConsumerConfig>,
+    startAt: 'all' | 'new',
+  ): Promise<void> {
     try {
       const info = await this.#jsm.consumers.info(stream, name);
       const c = info.config;

@@ -74,7 +74,8 @@ export class SqliteBackbone implements Backbone {
     this.#writer.onCommit = (values) => {
       // Wake the subscriptions of every topic that just received a message.
       const topics = new Set<string>();
-      for (const v of values) if (v && typeof v === 'object' && 'publishedTopic' in v) topics.add((v as { publishedTopic: string }).publishedTopic);
+      for (const v of values)
+        if (v && typeof v === 'object' && 'publishedTopic' in v) topics.add((v as { publishedTopic: string }).publishedTopic);
       if (topics.size === 0) return;
       for (const sub of this.#subscriptions) if (topics.has(sub.topic)) sub.wake();
     };
@@ -118,7 +119,12 @@ export class SqliteBackbone implements Backbone {
     });
     this.#subscriptions.add(sub);
     sub.start();
-    return { stop: async () => { sub.stop(); this.#subscriptions.delete(sub); } };
+    return {
+      stop: async () => {
+        sub.stop();
+        this.#subscriptions.delete(sub);
+      },
+    };
   }
 
   async pending(topic: string, consumer: string): Promise<number> {
@@ -260,11 +266,14 @@ class SqliteSubscription {
     if (this.#dueTimer !== undefined && this.#dueAt <= at) return;
     clearTimeout(this.#dueTimer);
     this.#dueAt = at;
-    this.#dueTimer = setTimeout(() => {
-      this.#dueTimer = undefined;
-      this.#dueAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - Date.now()) + 1);
+    this.#dueTimer = setTimeout(
+      () => {
+        this.#dueTimer = undefined;
+        this.#dueAt = Infinity;
+        this.wake();
+      },
+      Math.max(0, at - Date.now()) + 1,
+    );
   }
 
   #dispatch(claimed: Claimed): void {

@@ -138,9 +138,7 @@ export class Store {
       ensureTopic: p('INSERT OR IGNORE INTO topics (topic, last_seq) VALUES (?, 0)'),
       lastSeq: p('SELECT last_seq FROM topics WHERE topic = ?'),
       bumpSeq: p('UPDATE topics SET last_seq = last_seq + 1 WHERE topic = ? RETURNING last_seq'),
-      insertMessage: p(
-        'INSERT INTO messages (topic, seq, key, message_id, headers, payload, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertMessage: p('INSERT INTO messages (topic, seq, key, message_id, headers, payload, published_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       findDuplicate: p('SELECT seq FROM dedupe WHERE topic = ? AND message_id = ? AND stored_at > ?'),
       rememberId: p('INSERT OR REPLACE INTO dedupe (topic, message_id, seq, stored_at) VALUES (?, ?, ?, ?)'),
       pruneDedupe: p('DELETE FROM dedupe WHERE stored_at <= ?'),
@@ -149,12 +147,8 @@ export class Store {
       setNextSeq: p('UPDATE consumers SET next_seq = ? WHERE topic = ? AND name = ?'),
       inflightCount: p('SELECT count(*) AS n FROM inflight WHERE topic = ? AND consumer = ?'),
       dropExhausted: p('DELETE FROM inflight WHERE topic = ? AND consumer = ? AND visible_at <= ? AND deliveries >= ?'),
-      due: p(
-        'SELECT seq, deliveries FROM inflight WHERE topic = ? AND consumer = ? AND visible_at <= ? ORDER BY seq LIMIT ?',
-      ),
-      redeliver: p(
-        'UPDATE inflight SET deliveries = deliveries + 1, visible_at = ? WHERE topic = ? AND consumer = ? AND seq = ?',
-      ),
+      due: p('SELECT seq, deliveries FROM inflight WHERE topic = ? AND consumer = ? AND visible_at <= ? ORDER BY seq LIMIT ?'),
+      redeliver: p('UPDATE inflight SET deliveries = deliveries + 1, visible_at = ? WHERE topic = ? AND consumer = ? AND seq = ?'),
       deliverNew: p('INSERT INTO inflight (topic, consumer, seq, deliveries, visible_at) VALUES (?, ?, ?, 1, ?)'),
       message: p('SELECT * FROM messages WHERE topic = ? AND seq = ?'),
       messagesFrom: p('SELECT * FROM messages WHERE topic = ? AND seq >= ? ORDER BY seq LIMIT ?'),

@@ -46,25 +46,38 @@ export interface AttemptOptions {
  * which says nothing about this message — so an outage longer than the retry budget dead-letters
  * nothing. After a failed trial the delivery queues behind the others waiting, so trials rotate.
  */
-export async function runAttempts(send: (signal: AbortSignal, timeoutMs: number) => Promise<void>, options: AttemptOptions): Promise<AttemptsResult> {
+export async function runAttempts(
+  send: (signal: AbortSignal, timeoutMs: number) => Promise<void>,
+  options: AttemptOptions,
+): Promise<AttemptsResult> {
   const { policy, budget, stop } = options;
   const attempts = [...options.previous];
   const remaining = policy.maxAttempts - countedAttempts(attempts);
   let last: { failure: ClassifiedFailure } | undefined;
   if (remaining <= 0) {
-    const failure: ClassifiedFailure = { kind: 'transient', reason: 'redelivered-after-crash', message: `${countedAttempts(attempts)} attempts were already spent by earlier deliveries` };
+    const failure: ClassifiedFailure = {
+      kind: 'transient',
+      reason: 'redelivered-after-crash',
+      message: `${countedAttempts(attempts)} attempts were already spent by earlier deliveries`,
+    };
     return { ok: false, abandoned: false, failure, exhausted: true, attempts };
   }
   // abortOnReturn off: nothing listens to an attempt's signal once it returned, and aborting it would
   // build a DOMException per delivery.
   const perAttempt = timeout(policy.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
-  const retries = retry(handleWhen((error) => !(error instanceof DeliveryAbandoned) && !stop.aborted && classifyFailure(error, policy.permanentOn).kind === 'transient'), {
-    maxAttempts: remaining - 1,
-    backoff: deliveryBackoff(policy, budget?.halfOpenAfterMs ?? 0, attempts.length, options.random),
-  });
+  const retries = retry(
+    handleWhen(
+      (error) => !(error instanceof DeliveryAbandoned) && !stop.aborted && classifyFailure(error, policy.permanentOn).kind === 'transient',
+    ),
+    {
+      maxAttempts: remaining - 1,
+      backoff: deliveryBackoff(policy, budget?.halfOpenAfterMs ?? 0, attempts.length, options.random),
+    },
+  );
   try {
     await retries.execute(async ({ attempt }) => {
-      const call = (signal: AbortSignal) => perAttempt.execute(async ({ signal: attemptSignal }) => send(attemptSignal, policy.timeoutMs), signal);
+      const call = (signal: AbortSignal) =>
+        perAttempt.execute(async ({ signal: attemptSignal }) => send(attemptSignal, policy.timeoutMs), signal);
       let yieldTurn = false;
       for (;;) {
         if (stop.aborted) throw new DeliveryAbandoned();
@@ -87,7 +100,12 @@ export async function runAttempts(send: (signal: AbortSignal, timeoutMs: number)
           if (isBrokenCircuitError(raw)) continue;
           const error = (raw as Error)?.name === 'TaskCancelledError' ? new AttemptTimeout(policy.timeoutMs) : raw;
           const failure = classifyFailure(error, policy.permanentOn);
-          const record: AttemptRecord = { at: at!, reason: failure.reason, error: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+          const record: AttemptRecord = {
+            at: at!,
+            reason: failure.reason,
+            error: failure.message,
+            ...(failure.status !== undefined ? { status: failure.status } : {}),
+          };
           if (trial.probe && failure.kind === 'transient') {
             attempts.push({ ...record, probe: true });
             await options.onFailedAttempt({ ...record, probe: true }, failure, true);

@@ -8,7 +8,11 @@ import { classifyFailure } from './failures.ts';
  * `maxBackoffMs`, with `jitter` of it randomized downwards so a herd of failed deliveries does not
  * come back in step. `random` is injectable for tests.
  */
-export function backoffDelay(retry: number, policy: Pick<DeliveryPolicy, 'initialBackoffMs' | 'maxBackoffMs' | 'multiplier' | 'jitter'>, random: () => number = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  policy: Pick<DeliveryPolicy, 'initialBackoffMs' | 'maxBackoffMs' | 'multiplier' | 'jitter'>,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** Math.max(0, retry - 1));
   return Math.round(base * (1 - policy.jitter * random()));
 }
@@ -18,7 +22,13 @@ export function backoffDelay(retry: number, policy: Pick<DeliveryPolicy, 'initia
  * is longer (capped at `maxRetryAfterMs`), or, when the System's circuit is open, at least until it
  * half-opens — waiting less would only burn an attempt on a fast failure.
  */
-export function waitAfterFailure(error: unknown, retry: number, policy: DeliveryPolicy, halfOpenAfterMs: number, random?: () => number): number {
+export function waitAfterFailure(
+  error: unknown,
+  retry: number,
+  policy: DeliveryPolicy,
+  halfOpenAfterMs: number,
+  random?: () => number,
+): number {
   const failure = classifyFailure(error, policy.permanentOn);
   let delay = backoffDelay(retry, policy, random);
   if (failure.retryAfterMs !== undefined) delay = Math.max(delay, Math.min(failure.retryAfterMs, policy.maxRetryAfterMs));
@@ -27,7 +37,12 @@ export function waitAfterFailure(error: unknown, retry: number, policy: Delivery
 }
 
 /** The same, as a cockatiel backoff for `retry(…, {backoff})`. `firstRetry` skips retries already spent. */
-export function deliveryBackoff(policy: DeliveryPolicy, halfOpenAfterMs: number, firstRetry = 1, random?: () => number): IBackoffFactory<IRetryBackoffContext<unknown>> {
+export function deliveryBackoff(
+  policy: DeliveryPolicy,
+  halfOpenAfterMs: number,
+  firstRetry = 1,
+  random?: () => number,
+): IBackoffFactory<IRetryBackoffContext<unknown>> {
   return new DelegateBackoff<IRetryBackoffContext<unknown>>((context) => {
     const error = 'error' in context.result ? context.result.error : undefined;
     return waitAfterFailure(error, firstRetry + context.attempt - 1, policy, halfOpenAfterMs, random);

@@ -37,7 +37,11 @@ export interface DeadLetter {
 }
 
 /** Builds the envelope. Headers are copied as received (they carry traceparent, never credentials). */
-export function deadLetterOf(message: Message, fields: Omit<DeadLetter, 'version' | 'message' | 'deadLetteredAt'>, now: number = Date.now()): DeadLetter {
+export function deadLetterOf(
+  message: Message,
+  fields: Omit<DeadLetter, 'version' | 'message' | 'deadLetteredAt'>,
+  now: number = Date.now(),
+): DeadLetter {
   let payload: unknown;
   let payloadBase64: string | undefined;
   try {
@@ -65,7 +69,12 @@ export function deadLetterOf(message: Message, fields: Omit<DeadLetter, 'version
  * Publishes a dead letter. Its message id is derived from the source position, so a redelivery after
  * a crash between this publish and the ack is stored once (the backbone's publish de-duplication).
  */
-export async function publishDeadLetter(backbone: Backbone, topic: string, letter: DeadLetter, headers: Record<string, string>): Promise<void> {
+export async function publishDeadLetter(
+  backbone: Backbone,
+  topic: string,
+  letter: DeadLetter,
+  headers: Record<string, string>,
+): Promise<void> {
   await backbone.publish(topic, Buffer.from(JSON.stringify(letter)), {
     ...(letter.orderingKey !== undefined ? { key: letter.orderingKey } : {}),
     messageId: `dlq:${letter.route}:${letter.target}:${letter.message.topic}:${letter.message.sequence}`,

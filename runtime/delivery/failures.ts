@@ -64,12 +64,19 @@ export function classifyFailure(error: unknown, permanentOn?: readonly number[])
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof HttpStatusError) {
     const permanent = isPermanentStatus(error.status, permanentOn);
-    return { kind: permanent ? 'permanent' : 'transient', reason: `http-${error.status}`, message, status: error.status, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+    return {
+      kind: permanent ? 'permanent' : 'transient',
+      reason: `http-${error.status}`,
+      message,
+      status: error.status,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   }
   if (error instanceof ContractViolation) return { kind: 'permanent', reason: 'contract-violation', message };
   // Generated mappings throw MappingError (generators/support/errors.ts) from inside the bundle,
   // a different class identity than ours: recognise it by name and code.
-  if (error instanceof Error && error.name === 'MappingError') return { kind: 'permanent', reason: `contract-violation:${(error as Error & { code?: string }).code ?? 'mapping'}`, message };
+  if (error instanceof Error && error.name === 'MappingError')
+    return { kind: 'permanent', reason: `contract-violation:${(error as Error & { code?: string }).code ?? 'mapping'}`, message };
   if (error instanceof AttemptTimeout || isTaskCancelledError(error)) return { kind: 'transient', reason: 'timeout', message };
   if (isBrokenCircuitError(error)) return { kind: 'transient', reason: 'circuit-open', message };
   if (isBulkheadRejectedError(error)) return { kind: 'transient', reason: 'concurrency-budget', message };

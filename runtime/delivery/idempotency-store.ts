@@ -41,9 +41,7 @@ export function countedAttempts(attempts: readonly AttemptRecord[]): number {
 
 export type Reservation =
   /** `token` names this reservation in extend / recordAttempt / commit / release. */
-  | { status: 'reserved'; token: string; attempts: AttemptRecord[] }
-  | { status: 'committed' }
-  | { status: 'busy'; retryInMs: number };
+  { status: 'reserved'; token: string; attempts: AttemptRecord[] } | { status: 'committed' } | { status: 'busy'; retryInMs: number };
 
 export interface ParkedKey {
   /** Backbone sequence of the message that parked the key. */

@@ -7,7 +7,10 @@ import { ReservationTokens } from './reservation-tokens.ts';
  * SqliteIdempotencyStore.
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  private readonly effects = new Map<string, { state: 'reserved' | 'committed'; owner: string; leaseUntil: number; attempts: AttemptRecord[]; committedAt: number }>();
+  private readonly effects = new Map<
+    string,
+    { state: 'reserved' | 'committed'; owner: string; leaseUntil: number; attempts: AttemptRecord[]; committedAt: number }
+  >();
   private readonly parkedKeys = new Map<string, ParkedKey>();
   private readonly clock: () => number;
   private readonly tokens = new ReservationTokens();
@@ -66,7 +69,11 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   async prune(olderThanMs: number): Promise<number> {
     const limit = this.clock() - olderThanMs;
     let n = 0;
-    for (const [key, row] of this.effects) if (row.state === 'committed' && row.committedAt < limit) { this.effects.delete(key); n++; }
+    for (const [key, row] of this.effects)
+      if (row.state === 'committed' && row.committedAt < limit) {
+        this.effects.delete(key);
+        n++;
+      }
     return n;
   }
 

@@ -23,8 +23,15 @@ export interface DeliveryPolicy {
 
 /** Defaults for a target whose route says nothing: 5 attempts, 1 s doubling to 1 min, 20 % jitter. */
 export const DEFAULT_POLICY: Omit<DeliveryPolicy, 'deadLetterTopic'> = {
-  timeoutMs: 30_000, maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000, multiplier: 2, jitter: 0.2,
-  permanentOn: undefined, concurrency: 64, maxRetryAfterMs: 10 * 60_000,
+  timeoutMs: 30_000,
+  maxAttempts: 5,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 60_000,
+  multiplier: 2,
+  jitter: 0.2,
+  permanentOn: undefined,
+  concurrency: 64,
+  maxRetryAfterMs: 10 * 60_000,
 };
 
 /** Fills a route target's `delivery` from the System's limits and the defaults. */

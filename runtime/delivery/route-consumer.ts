@@ -117,12 +117,27 @@ export class RouteTargetConsumer {
   private async handle(delivery: Delivery): Promise<void> {
     const rt = this.rt;
     const parent = parseTraceparent(delivery.headers['traceparent']);
-    const span = this.deps.tracer.startSpan(`deliver ${rt.route}/${rt.target}`, { ...(parent ? { parent } : {}), attributes: { 'interlace.route': rt.route, 'interlace.target': rt.target, 'messaging.destination': rt.sourceTopic, 'messaging.message.sequence': delivery.sequence, 'messaging.delivery_count': delivery.deliveryCount } });
+    const span = this.deps.tracer.startSpan(`deliver ${rt.route}/${rt.target}`, {
+      ...(parent ? { parent } : {}),
+      attributes: {
+        'interlace.route': rt.route,
+        'interlace.target': rt.target,
+        'messaging.destination': rt.sourceTopic,
+        'messaging.message.sequence': delivery.sequence,
+        'messaging.delivery_count': delivery.deliveryCount,
+      },
+    });
     try {
       // (Whatever the delivery count says: a broker that lost its consumer state counts from 1 again.)
       const earlier = this.settled.get(delivery.sequence);
       if (earlier !== undefined) {
-        this.duplicate(delivery, span, {}, `this worker ${earlier === 'filtered' ? 'filtered' : earlier.replace('_', '-')} it already; its ack was lost`, { sequence: delivery.sequence });
+        this.duplicate(
+          delivery,
+          span,
+          {},
+          `this worker ${earlier === 'filtered' ? 'filtered' : earlier.replace('_', '-')} it already; its ack was lost`,
+          { sequence: delivery.sequence },
+        );
         await delivery.ack();
         return;
       }
@@ -130,7 +145,19 @@ export class RouteTargetConsumer {
       try {
         event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
       } catch (error) {
-        await this.deadLetter(delivery, span, 'permanent', { kind: 'permanent', reason: 'undecodable', message: `the payload is not JSON: ${(error as Error).message}` }, [], '', undefined, undefined, {}, undefined, { sequence: delivery.sequence });
+        await this.deadLetter(
+          delivery,
+          span,
+          'permanent',
+          { kind: 'permanent', reason: 'undecodable', message: `the payload is not JSON: ${(error as Error).message}` },
+          [],
+          '',
+          undefined,
+          undefined,
+          {},
+          undefined,
+          { sequence: delivery.sequence },
+        );
         return;
       }
       if (rt.filter && !rt.filter(event)) {
@@ -154,14 +181,36 @@ export class RouteTargetConsumer {
     }
   }
 
-  private async deliverOne(delivery: Delivery, event: unknown, key: string | undefined, businessKeys: Record<string, string>, span: Span): Promise<void> {
+  private async deliverOne(
+    delivery: Delivery,
+    event: unknown,
+    key: string | undefined,
+    businessKeys: Record<string, string>,
+    span: Span,
+  ): Promise<void> {
     const { rt, deps } = this;
     const idempotencyKey = this.idempotencyKeyOf(delivery, key);
     const decision: Decision = { sequence: delivery.sequence };
     if (rt.ordering === 'per-key' && key !== undefined) {
       const parked = await deps.store.parked(this.scope, key);
       if (parked) {
-        await this.deadLetter(delivery, span, 'parked', { kind: 'permanent', reason: 'key-parked', message: `key ${key} is parked behind dead-lettered message #${parked.sequence} (${parked.reason}); replay that one first` }, [], idempotencyKey, undefined, key, businessKeys, undefined, decision);
+        await this.deadLetter(
+          delivery,
+          span,
+          'parked',
+          {
+            kind: 'permanent',
+            reason: 'key-parked',
+            message: `key ${key} is parked behind dead-lettered message #${parked.sequence} (${parked.reason}); replay that one first`,
+          },
+          [],
+          idempotencyKey,
+          undefined,
+          key,
+          businessKeys,
+          undefined,
+          decision,
+        );
         return;
       }
     }
@@ -178,7 +227,12 @@ export class RouteTargetConsumer {
       // The first delivery was abandoned or undecided: this one takes over (through the store).
     }
     let settle: (outcome: Outcome | undefined) => void = () => {};
-    this.active.set(idempotencyKey, new Promise((resolve) => { settle = resolve; }));
+    this.active.set(
+      idempotencyKey,
+      new Promise((resolve) => {
+        settle = resolve;
+      }),
+    );
     try {
       await this.reserveAndDeliver(delivery, event, key, idempotencyKey, businessKeys, span, decision);
     } finally {
@@ -189,7 +243,12 @@ export class RouteTargetConsumer {
 
   /** Waits for `first` while keeping `delivery` alive on the backbone (it is not settled meanwhile). */
   private async alongside(delivery: Delivery, first: Promise<Outcome | undefined>): Promise<Outcome | undefined> {
-    const heartbeat = setInterval(() => { void delivery.working().catch(() => {}); }, Math.max(250, (this.deps.ackWaitMs ?? 30_000) / 2));
+    const heartbeat = setInterval(
+      () => {
+        void delivery.working().catch(() => {});
+      },
+      Math.max(250, (this.deps.ackWaitMs ?? 30_000) / 2),
+    );
     heartbeat.unref();
     try {
       return await first;
@@ -206,7 +265,15 @@ export class RouteTargetConsumer {
     this.log.info(`duplicate suppressed: ${why}`, { sequence: delivery.sequence, delivery_count: delivery.deliveryCount, ...businessKeys });
   }
 
-  private async reserveAndDeliver(delivery: Delivery, event: unknown, key: string | undefined, idempotencyKey: string, businessKeys: Record<string, string>, span: Span, decision: Decision): Promise<void> {
+  private async reserveAndDeliver(
+    delivery: Delivery,
+    event: unknown,
+    key: string | undefined,
+    idempotencyKey: string,
+    businessKeys: Record<string, string>,
+    span: Span,
+    decision: Decision,
+  ): Promise<void> {
     const { rt, deps } = this;
     const leaseMs = Math.max(60_000, 2 * (deps.ackWaitMs ?? 30_000));
     const reservation = await deps.store.reserve(idempotencyKey, deps.owner, leaseMs);
@@ -224,13 +291,18 @@ export class RouteTargetConsumer {
     }
     const token = reservation.token;
     let ended = false;
-    const end = () => { ended = true; };
+    const end = () => {
+      ended = true;
+    };
 
     const started = performance.now();
-    const heartbeat = setInterval(() => {
-      void delivery.working().catch(() => {});
-      void deps.store.extend(idempotencyKey, token, leaseMs).catch(() => {});
-    }, Math.max(250, (deps.ackWaitMs ?? 30_000) / 2));
+    const heartbeat = setInterval(
+      () => {
+        void delivery.working().catch(() => {});
+        void deps.store.extend(idempotencyKey, token, leaseMs).catch(() => {});
+      },
+      Math.max(250, (deps.ackWaitMs ?? 30_000) / 2),
+    );
     heartbeat.unref();
     try {
       let payload: unknown;
@@ -239,16 +311,34 @@ export class RouteTargetConsumer {
         if (sourceProblems) throw new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems);
         payload = rt.map(event);
         const targetProblems = rt.validateTarget?.(payload);
-        if (targetProblems) throw new ContractViolation(`the mapped payload breaks the target contract: ${targetProblems.join('; ')}`, targetProblems);
+        if (targetProblems)
+          throw new ContractViolation(`the mapped payload breaks the target contract: ${targetProblems.join('; ')}`, targetProblems);
       } catch (error) {
         const failure = classifyFailure(error, rt.policy.permanentOn);
         const attempt: AttemptRecord = { at: new Date().toISOString(), reason: failure.reason, error: failure.message };
-        await this.deadLetter(delivery, span, 'permanent', failure, [...reservation.attempts, attempt], idempotencyKey, token, key, businessKeys, started, decision, end);
+        await this.deadLetter(
+          delivery,
+          span,
+          'permanent',
+          failure,
+          [...reservation.attempts, attempt],
+          idempotencyKey,
+          token,
+          key,
+          businessKeys,
+          started,
+          decision,
+          end,
+        );
         return;
       }
       if (rt.targetBusinessKeys) Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
       span.setAttributes(prefixed(businessKeys));
-      const headers: Record<string, string> = { traceparent: formatTraceparent(span.context), 'interlace-route': rt.route, 'interlace-target': rt.target };
+      const headers: Record<string, string> = {
+        traceparent: formatTraceparent(span.context),
+        'interlace-route': rt.route,
+        'interlace-target': rt.target,
+      };
       const result = await runAttempts(
         (signal, timeoutMs) => rt.destination.send({ payload, headers, orderingKey: key, idempotencyKey, timeoutMs, signal }),
         {
@@ -260,7 +350,20 @@ export class RouteTargetConsumer {
           onFailedAttempt: async (attempt, failure, willRetry) => {
             deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: attempt.probe ? 'probe' : failure.kind });
             if (willRetry) await deps.store.recordAttempt(idempotencyKey, token, attempt);
-            this.log.info(attempt.probe ? 'the circuit\'s trial call failed; waiting for the System' : willRetry ? 'attempt failed; retrying' : 'attempt failed', { sequence: delivery.sequence, reason: failure.reason, status: failure.status, attempt: countedAttempts(reservation.attempts) + 1, ...businessKeys });
+            this.log.info(
+              attempt.probe
+                ? "the circuit's trial call failed; waiting for the System"
+                : willRetry
+                  ? 'attempt failed; retrying'
+                  : 'attempt failed',
+              {
+                sequence: delivery.sequence,
+                reason: failure.reason,
+                status: failure.status,
+                attempt: countedAttempts(reservation.attempts) + 1,
+                ...businessKeys,
+              },
+            );
           },
         },
       );
@@ -269,9 +372,16 @@ export class RouteTargetConsumer {
         end();
         deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: 'ok' });
         this.count('delivered', decision);
-        deps.metrics.deliveryLatency.observe({ route: rt.route, target: rt.target, outcome: 'delivered' }, (performance.now() - started) / 1000);
+        deps.metrics.deliveryLatency.observe(
+          { route: rt.route, target: rt.target, outcome: 'delivered' },
+          (performance.now() - started) / 1000,
+        );
         span.setAttribute('interlace.outcome', 'delivered');
-        this.log.debug('delivered', { sequence: delivery.sequence, attempts: result.attempts.length - reservation.attempts.length + 1, ...businessKeys });
+        this.log.debug('delivered', {
+          sequence: delivery.sequence,
+          attempts: result.attempts.length - reservation.attempts.length + 1,
+          ...businessKeys,
+        });
         await delivery.ack();
         return;
       }
@@ -282,7 +392,20 @@ export class RouteTargetConsumer {
         await delivery.nak(0).catch(() => {});
         return;
       }
-      await this.deadLetter(delivery, span, result.exhausted ? 'exhausted' : 'permanent', result.failure, result.attempts, idempotencyKey, token, key, businessKeys, started, decision, end);
+      await this.deadLetter(
+        delivery,
+        span,
+        result.exhausted ? 'exhausted' : 'permanent',
+        result.failure,
+        result.attempts,
+        idempotencyKey,
+        token,
+        key,
+        businessKeys,
+        started,
+        decision,
+        end,
+      );
     } finally {
       clearInterval(heartbeat);
       // An infrastructure failure left the reservation open: give it up, so the redelivery can take it.
@@ -294,16 +417,40 @@ export class RouteTargetConsumer {
    * Publishes the dead letter, then releases the reservation (a replay may deliver), parks the key on
    * per-key routes, and acks. If the dead letter cannot be stored the message is nak'ed, never acked.
    */
-  private async deadLetter(delivery: Delivery, span: Span, kind: DeadLetterKind, failure: ClassifiedFailure, attempts: AttemptRecord[], idempotencyKey: string, token: string | undefined, key: string | undefined, businessKeys: Record<string, string>, started?: number, decision?: Decision, end?: () => void): Promise<void> {
+  private async deadLetter(
+    delivery: Delivery,
+    span: Span,
+    kind: DeadLetterKind,
+    failure: ClassifiedFailure,
+    attempts: AttemptRecord[],
+    idempotencyKey: string,
+    token: string | undefined,
+    key: string | undefined,
+    businessKeys: Record<string, string>,
+    started?: number,
+    decision?: Decision,
+    end?: () => void,
+  ): Promise<void> {
     const { rt, deps } = this;
     const letter = deadLetterOf(delivery, {
-      route: rt.route, target: rt.target, ...(rt.destination.system ? { system: rt.destination.system } : {}),
-      kind, reason: `${failure.reason}: ${failure.message}`, idempotencyKey, ...(key !== undefined ? { orderingKey: key } : {}), businessKeys, attempts,
+      route: rt.route,
+      target: rt.target,
+      ...(rt.destination.system ? { system: rt.destination.system } : {}),
+      kind,
+      reason: `${failure.reason}: ${failure.message}`,
+      idempotencyKey,
+      ...(key !== undefined ? { orderingKey: key } : {}),
+      businessKeys,
+      attempts,
     });
     try {
       await publishDeadLetter(deps.backbone, rt.policy.deadLetterTopic, letter, { traceparent: formatTraceparent(span.context) });
     } catch (error) {
-      this.log.error('the dead letter could not be stored; the message will be redelivered', { error, sequence: delivery.sequence, ...businessKeys });
+      this.log.error('the dead letter could not be stored; the message will be redelivered', {
+        error,
+        sequence: delivery.sequence,
+        ...businessKeys,
+      });
       if (token !== undefined) await deps.store.release(idempotencyKey, token).catch(() => {});
       end?.();
       await delivery.nak(5000);
@@ -317,10 +464,19 @@ export class RouteTargetConsumer {
     const outcome = kind === 'parked' ? 'parked' : 'dead_lettered';
     this.count(outcome, decision);
     deps.metrics.deadLetterDepth.inc({ route: rt.route, target: rt.target, topic: rt.policy.deadLetterTopic });
-    if (started !== undefined) deps.metrics.deliveryLatency.observe({ route: rt.route, target: rt.target, outcome }, (performance.now() - started) / 1000);
+    if (started !== undefined)
+      deps.metrics.deliveryLatency.observe({ route: rt.route, target: rt.target, outcome }, (performance.now() - started) / 1000);
     span.setAttribute('interlace.outcome', outcome);
     span.fail(new Error(letter.reason));
-    this.log.warn(kind === 'parked' ? 'dead-lettered behind its parked key' : 'dead-lettered', { sequence: delivery.sequence, kind, reason: failure.reason, status: failure.status, attempts: attempts.length, dead_letter_topic: rt.policy.deadLetterTopic, ...businessKeys });
+    this.log.warn(kind === 'parked' ? 'dead-lettered behind its parked key' : 'dead-lettered', {
+      sequence: delivery.sequence,
+      kind,
+      reason: failure.reason,
+      status: failure.status,
+      attempts: attempts.length,
+      dead_letter_topic: rt.policy.deadLetterTopic,
+      ...businessKeys,
+    });
     await delivery.ack();
   }
 

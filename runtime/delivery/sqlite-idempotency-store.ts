@@ -69,7 +69,9 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.extendLease = this.db.prepare("UPDATE effects SET lease_until = ? WHERE key = ? AND owner = ? AND state = 'reserved'");
     this.readAttempts = this.db.prepare("SELECT attempts FROM effects WHERE key = ? AND owner = ? AND state = 'reserved'");
     this.writeAttempts = this.db.prepare('UPDATE effects SET attempts = ? WHERE key = ? AND owner = ?');
-    this.commitKey = this.db.prepare("INSERT INTO effects (key, state, owner, lease_until, attempts, committed_at) VALUES (?, 'committed', '', 0, '[]', ?) ON CONFLICT (key) DO UPDATE SET state = 'committed', owner = '', lease_until = 0, attempts = '[]', committed_at = excluded.committed_at");
+    this.commitKey = this.db.prepare(
+      "INSERT INTO effects (key, state, owner, lease_until, attempts, committed_at) VALUES (?, 'committed', '', 0, '[]', ?) ON CONFLICT (key) DO UPDATE SET state = 'committed', owner = '', lease_until = 0, attempts = '[]', committed_at = excluded.committed_at",
+    );
     this.releaseKey = this.db.prepare("DELETE FROM effects WHERE key = ? AND owner = ? AND state = 'reserved'");
     this.parkKey = this.db.prepare('INSERT OR IGNORE INTO parked_keys (scope, key, sequence, reason, at) VALUES (?, ?, ?, ?, ?)');
     this.readParked = this.db.prepare('SELECT sequence, reason, at FROM parked_keys WHERE scope = ? AND key = ?');

@@ -38,10 +38,13 @@ export class SystemBudget {
   constructor(system: string, limits: NonNullable<System['spec']['limits']> | undefined, breaker: BreakerSettings = DEFAULT_BREAKER) {
     this.system = system;
     this.halfOpenAfterMs = breaker.halfOpenAfterMs;
-    this.breaker = circuitBreaker(handleWhen((error) => classifyFailure(error).kind === 'transient'), {
-      halfOpenAfter: breaker.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(breaker.consecutiveFailures),
-    });
+    this.breaker = circuitBreaker(
+      handleWhen((error) => classifyFailure(error).kind === 'transient'),
+      {
+        halfOpenAfter: breaker.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(breaker.consecutiveFailures),
+      },
+    );
     this.concurrency = limits?.concurrency ? bulkhead(limits.concurrency, Number.MAX_SAFE_INTEGER) : undefined;
     const rate = limits?.rateLimit;
     this.rate = rate ? new TokenBucket(rate.requests, parseDuration(rate.per, 1000), rate.burst ?? rate.requests) : undefined;
@@ -62,13 +65,22 @@ export class SystemBudget {
     const state = this.breaker.state;
     if (state === CircuitState.Closed || state === CircuitState.HalfOpen) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) { reject(signal.reason ?? new Error('aborted')); return; }
+      if (signal?.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
       const onAbort = () => {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
         reject(signal!.reason ?? new Error('aborted'));
       };
-      const entry: Waiter = { yieldTurn, go: () => { signal?.removeEventListener('abort', onAbort); resolve(); } };
+      const entry: Waiter = {
+        yieldTurn,
+        go: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(entry);
       this.scheduleWake();
@@ -82,12 +94,15 @@ export class SystemBudget {
     if (this.wakeTimer) return;
     const own = (this.breaker.toJSON() as { ownState: { value: CircuitState; openedAt?: number } }).ownState;
     const wait = own.value === CircuitState.Open && own.openedAt ? own.openedAt + this.halfOpenAfterMs - Date.now() : this.halfOpenAfterMs;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      const all = this.waiting.splice(0);
-      for (const w of all) if (!w.yieldTurn) w.go();
-      for (const w of all) if (w.yieldTurn) w.go();
-    }, Math.max(1, wait));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        const all = this.waiting.splice(0);
+        for (const w of all) if (!w.yieldTurn) w.go();
+        for (const w of all) if (w.yieldTurn) w.go();
+      },
+      Math.max(1, wait),
+    );
   }
 
   /**
@@ -117,7 +132,11 @@ export class SystemBudgets {
   private readonly breaker: BreakerSettings;
   private readonly onCreate: (budget: SystemBudget) => void;
 
-  constructor(limitsOf: (system: string) => NonNullable<System['spec']['limits']> | undefined, breaker: BreakerSettings = DEFAULT_BREAKER, onCreate: (budget: SystemBudget) => void = () => {}) {
+  constructor(
+    limitsOf: (system: string) => NonNullable<System['spec']['limits']> | undefined,
+    breaker: BreakerSettings = DEFAULT_BREAKER,
+    onCreate: (budget: SystemBudget) => void = () => {},
+  ) {
     this.limitsOf = limitsOf;
     this.breaker = breaker;
     this.onCreate = onCreate;

@@ -33,15 +33,29 @@ export interface DeliveryTarget {
  * idempotency key goes out as `Idempotency-Key`, so a target that honours it closes the last window
  * (a crash after the target acknowledged and before the commit).
  */
-export function httpSystemTarget(client: SystemClient, operation: string | undefined, parameter: (name: string) => string | undefined): DeliveryTarget {
+export function httpSystemTarget(
+  client: SystemClient,
+  operation: string | undefined,
+  parameter: (name: string) => string | undefined,
+): DeliveryTarget {
   const parsed = parseHttpOperation(operation) ?? { method: 'POST', path: operation ? `/${operation.replace(/^\/+/, '')}` : '/' };
   return {
     description: `${client.system} ${parsed.method} ${parsed.path}`,
     system: client.system,
     async send(call) {
       const filled = fillOperationPath(parsed.path, call.payload, parameter);
-      if (!filled.ok) throw new ContractViolation(`the payload has no value for {${filled.missing}} of ${parsed.method} ${parsed.path}, and no System parameter supplies one`);
-      await client.call({ method: parsed.method, path: filled.path, body: call.payload, headers: { ...call.headers, 'idempotency-key': call.idempotencyKey }, timeoutMs: call.timeoutMs, signal: call.signal });
+      if (!filled.ok)
+        throw new ContractViolation(
+          `the payload has no value for {${filled.missing}} of ${parsed.method} ${parsed.path}, and no System parameter supplies one`,
+        );
+      await client.call({
+        method: parsed.method,
+        path: filled.path,
+        body: call.payload,
+        headers: { ...call.headers, 'idempotency-key': call.idempotencyKey },
+        timeoutMs: call.timeoutMs,
+        signal: call.signal,
+      });
     },
   };
 }

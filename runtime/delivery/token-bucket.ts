@@ -44,8 +44,15 @@ export class TokenBucket {
     if (this.tokens >= 0) return 0;
     const waitMs = Math.ceil(-this.tokens / this.ratePerMs);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, waitMs);
-      const onAbort = () => { clearTimeout(timer); this.tokens += 1; reject(signal!.reason ?? new Error('aborted')); };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, waitMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        this.tokens += 1;
+        reject(signal!.reason ?? new Error('aborted'));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     return waitMs;

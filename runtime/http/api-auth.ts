@@ -23,11 +23,18 @@ export interface ApiAuthenticator {
  * `jwksUrl` with `issuer`, `audience` and the Api's plus the operation's scopes, jwt.ts). The client
  * identity (key's client name, or the token's `azp`/`client_id`/`sub`) is what rate limits count.
  */
-export function createApiAuthenticator(api: Api, env: Environment, options: { fetchImpl?: typeof fetch; now?: () => number } = {}): ApiAuthenticator {
+export function createApiAuthenticator(
+  api: Api,
+  env: Environment,
+  options: { fetchImpl?: typeof fetch; now?: () => number } = {},
+): ApiAuthenticator {
   const auth = api.spec.auth ?? { type: 'none' as const };
   const apiName = `Api ${api.metadata.name}`;
   if (auth.type === 'none') {
-    return { authenticate: async (req) => ({ ok: true, client: req.socket.remoteAddress ?? 'anonymous', scopes: [] }), ready: () => ({ ok: true }) };
+    return {
+      authenticate: async (req) => ({ ok: true, client: req.socket.remoteAddress ?? 'anonymous', scopes: [] }),
+      ready: () => ({ ok: true }),
+    };
   }
   if (auth.type === 'api-key') {
     const header = (auth.header ?? 'X-API-Key').toLowerCase();
@@ -37,7 +44,14 @@ export function createApiAuthenticator(api: Api, env: Environment, options: { fe
       async authenticate(req) {
         const value = req.headers[header];
         const key = Array.isArray(value) ? value[0] : value;
-        if (!key) return { ok: false, status: 401, title: 'Unauthorized', detail: `send an API key in the ${auth.header ?? 'X-API-Key'} header`, challenge };
+        if (!key)
+          return {
+            ok: false,
+            status: 401,
+            title: 'Unauthorized',
+            detail: `send an API key in the ${auth.header ?? 'X-API-Key'} header`,
+            challenge,
+          };
         const client = keys.clientOf(key);
         if (!client) return { ok: false, status: 401, title: 'Unauthorized', detail: 'the API key is not valid', challenge };
         return { ok: true, client, scopes: [] };
@@ -61,7 +75,13 @@ export function createApiAuthenticator(api: Api, env: Environment, options: { fe
         ...(options.now ? { now: Math.floor(options.now() / 1000) } : {}),
       });
       if (!result.ok) {
-        return { ok: false, status: result.status, title: result.status === 401 ? 'Unauthorized' : 'Forbidden', detail: result.description, challenge: `${realm}, error="${result.error}", error_description="${result.description}"` };
+        return {
+          ok: false,
+          status: result.status,
+          title: result.status === 401 ? 'Unauthorized' : 'Forbidden',
+          detail: result.description,
+          challenge: `${realm}, error="${result.error}", error_description="${result.description}"`,
+        };
       }
       const c = result.claims;
       return { ok: true, client: String(c.azp ?? c.client_id ?? c.sub ?? 'unknown'), scopes: result.scopes };

@@ -10,7 +10,10 @@ export class ApiKeys {
   private readonly byDigest = new Map<string, string>();
 
   constructor(secretValue: string) {
-    for (const entry of secretValue.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of secretValue
+      .split(/[,\n]/)
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const eq = entry.indexOf('=');
       const key = eq === -1 ? entry : entry.slice(eq + 1).trim();
       const digest = ApiKeys.digest(key);

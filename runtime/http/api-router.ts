@@ -52,7 +52,10 @@ export class ApiRouter {
           break;
         }
         if (seg.startsWith('{')) params[seg.slice(1, -1)] = value;
-        else if (seg !== value) { ok = false; break; }
+        else if (seg !== value) {
+          ok = false;
+          break;
+        }
       }
       if (!ok) continue;
       if (route.operation.method === method) return { ok: true, match: { operation: route.operation, pathParams: params } };

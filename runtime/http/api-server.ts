@@ -68,15 +68,25 @@ export function createApiUnit(options: ApiUnitOptions) {
     const found = router.match(req.method ?? 'GET', url.pathname);
     const operationId = found.ok ? found.match.operation.id : 'unmatched';
     const parent = parseTraceparent(req.headers['traceparent'] as string | undefined);
-    const span = tracer.startSpan(`${req.method} ${found.ok ? router.base + found.match.operation.path : url.pathname}`, { ...(parent ? { parent } : {}), attributes: { 'interlace.api': name, 'interlace.operation': operationId } });
+    const span = tracer.startSpan(`${req.method} ${found.ok ? router.base + found.match.operation.path : url.pathname}`, {
+      ...(parent ? { parent } : {}),
+      attributes: { 'interlace.api': name, 'interlace.operation': operationId },
+    });
     let status = 500;
-    const respondProblem = (problemStatus: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const respondProblem = (
+      problemStatus: number,
+      title: string,
+      detail: string,
+      extra: Record<string, unknown> = {},
+      headers: Record<string, string> = {},
+    ) => {
       status = problemStatus;
       sendProblem(res, { title, status: problemStatus, detail, ...extra }, { ...lifecycle, ...headers });
     };
     try {
       if (!found.ok) {
-        if (found.allowed.length > 0) respondProblem(405, 'Method Not Allowed', `${req.method} is not an operation here`, {}, { allow: found.allowed.join(', ') });
+        if (found.allowed.length > 0)
+          respondProblem(405, 'Method Not Allowed', `${req.method} is not an operation here`, {}, { allow: found.allowed.join(', ') });
         else respondProblem(404, 'Not Found', `no operation at ${url.pathname}`);
         return true;
       }
@@ -91,20 +101,34 @@ export function createApiUnit(options: ApiUnitOptions) {
         const taken = limits.take(who.client);
         if (!taken.ok) {
           metrics.rateLimited.inc({ api: name, system: '' });
-          respondProblem(429, 'Too Many Requests', `the rate limit of ${api.spec.rateLimit!.requests} requests per ${api.spec.rateLimit!.per} is used up`, {}, { 'retry-after': String(taken.retryAfterSeconds) });
+          respondProblem(
+            429,
+            'Too Many Requests',
+            `the rate limit of ${api.spec.rateLimit!.requests} requests per ${api.spec.rateLimit!.per} is used up`,
+            {},
+            { 'retry-after': String(taken.retryAfterSeconds) },
+          );
           return true;
         }
       }
       const params = runtime.params.check(found.match.pathParams, url, req.headers);
       if (!params.ok) {
-        respondProblem(400, 'Bad Request', 'parameters are invalid', { errors: params.problems.map((p) => ({ in: p.in, name: p.name, detail: p.message })) });
+        respondProblem(400, 'Bad Request', 'parameters are invalid', {
+          errors: params.problems.map((p) => ({ in: p.in, name: p.name, detail: p.message })),
+        });
         return true;
       }
       let body: unknown;
       if (runtime.operation.request) {
         const read = await readBody(req, maxBody);
-        if (read === 'too-large') { respondProblem(413, 'Content Too Large', `the body exceeds ${maxBody} bytes`); return true; }
-        if (read === '' && runtime.operation.requestRequired !== false) { respondProblem(400, 'Bad Request', 'a request body is required'); return true; }
+        if (read === 'too-large') {
+          respondProblem(413, 'Content Too Large', `the body exceeds ${maxBody} bytes`);
+          return true;
+        }
+        if (read === '' && runtime.operation.requestRequired !== false) {
+          respondProblem(400, 'Bad Request', 'a request body is required');
+          return true;
+        }
         if (read !== '') {
           try {
             body = JSON.parse(read);
@@ -113,16 +137,38 @@ export function createApiUnit(options: ApiUnitOptions) {
             return true;
           }
           const problems = runtime.validateRequest?.(body);
-          if (problems) { respondProblem(400, 'Bad Request', `the body breaks contract ${runtime.operation.request}`, { errors: problems }); return true; }
+          if (problems) {
+            respondProblem(400, 'Bad Request', `the body breaks contract ${runtime.operation.request}`, { errors: problems });
+            return true;
+          }
         }
       }
       const answer = await runBackend(runtime, params.value, body, budgets);
-      if (answer.kind === 'not-found') { respondProblem(404, 'Not Found', answer.detail); return true; }
-      if (answer.kind === 'unavailable') { respondProblem(503, 'Service Unavailable', answer.detail, {}, answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {}); return true; }
-      if (answer.kind === 'bad-gateway') { respondProblem(502, 'Bad Gateway', answer.detail); return true; }
+      if (answer.kind === 'not-found') {
+        respondProblem(404, 'Not Found', answer.detail);
+        return true;
+      }
+      if (answer.kind === 'unavailable') {
+        respondProblem(
+          503,
+          'Service Unavailable',
+          answer.detail,
+          {},
+          answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {},
+        );
+        return true;
+      }
+      if (answer.kind === 'bad-gateway') {
+        respondProblem(502, 'Bad Gateway', answer.detail);
+        return true;
+      }
       const responseProblems = runtime.validateResponse?.(answer.value);
       if (responseProblems) {
-        log.error('the response breaks its contract; not sent', { operation: operationId, contract: runtime.operation.response.contract, problems: responseProblems.slice(0, 5) });
+        log.error('the response breaks its contract; not sent', {
+          operation: operationId,
+          contract: runtime.operation.response.contract,
+          problems: responseProblems.slice(0, 5),
+        });
         respondProblem(502, 'Bad Gateway', `the backend's answer breaks contract ${runtime.operation.response.contract}`);
         return true;
       }
@@ -166,13 +212,33 @@ async function runBackend(runtime: OperationRuntime, params: ParsedParams, body:
   if (!filled.ok) return { kind: 'bad-gateway', detail: `no value for {${filled.missing}} of the backend operation` };
   const budget = budgets.get(backend.client.system);
   try {
-    const response = await budget.execute((signal) => backend.client.call({ method: op.method, path: filled.path, ...(op.method !== 'GET' && body !== undefined ? { body } : {}), timeoutMs: backend.timeoutMs, signal }));
+    const response = await budget.execute((signal) =>
+      backend.client.call({
+        method: op.method,
+        path: filled.path,
+        ...(op.method !== 'GET' && body !== undefined ? { body } : {}),
+        timeoutMs: backend.timeoutMs,
+        signal,
+      }),
+    );
     return { kind: 'ok', value: backend.map(response.json()) };
   } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 404) return { kind: 'not-found', detail: `${backend.client.system} has no such record` };
-    if (isBrokenCircuitError(error)) return { kind: 'unavailable', detail: `${backend.client.system} is unavailable (circuit open)`, retryAfter: Math.ceil(budget.halfOpenAfterMs / 1000) };
-    if (error instanceof HttpStatusError && (error.status === 503 || error.status === 429)) return { kind: 'unavailable', detail: `${backend.client.system} answered ${error.status}`, ...(error.retryAfterMs !== undefined ? { retryAfter: Math.ceil(error.retryAfterMs / 1000) } : {}) };
-    if ((error as Error)?.name === 'MappingError') return { kind: 'bad-gateway', detail: `${backend.client.system}'s answer could not be mapped: ${(error as Error).message}` };
+    if (error instanceof HttpStatusError && error.status === 404)
+      return { kind: 'not-found', detail: `${backend.client.system} has no such record` };
+    if (isBrokenCircuitError(error))
+      return {
+        kind: 'unavailable',
+        detail: `${backend.client.system} is unavailable (circuit open)`,
+        retryAfter: Math.ceil(budget.halfOpenAfterMs / 1000),
+      };
+    if (error instanceof HttpStatusError && (error.status === 503 || error.status === 429))
+      return {
+        kind: 'unavailable',
+        detail: `${backend.client.system} answered ${error.status}`,
+        ...(error.retryAfterMs !== undefined ? { retryAfter: Math.ceil(error.retryAfterMs / 1000) } : {}),
+      };
+    if ((error as Error)?.name === 'MappingError')
+      return { kind: 'bad-gateway', detail: `${backend.client.system}'s answer could not be mapped: ${(error as Error).message}` };
     return { kind: 'bad-gateway', detail: `${backend.client.system} did not answer: ${(error as Error).message}` };
   }
 }
@@ -183,7 +249,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-la
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) { resolve('too-large'); req.destroy(); return; }
+      if (size > limit) {
+        resolve('too-large');
+        req.destroy();
+        return;
+      }
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

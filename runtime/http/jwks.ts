@@ -56,7 +56,11 @@ export class JwksCache {
           if (jwk.use !== undefined && jwk.use !== 'sig') continue;
           if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') continue;
           try {
-            keys.set(jwk.kid ?? `#${keys.size}`, { key: createPublicKey({ key: jwk, format: 'jwk' }), ...(jwk.alg ? { alg: jwk.alg } : {}), kty: jwk.kty });
+            keys.set(jwk.kid ?? `#${keys.size}`, {
+              key: createPublicKey({ key: jwk, format: 'jwk' }),
+              ...(jwk.alg ? { alg: jwk.alg } : {}),
+              kty: jwk.kty,
+            });
           } catch {
             // A key we cannot read is skipped; tokens signed with it fail as "unknown key".
           }

@@ -64,10 +64,16 @@ export async function verifyJwt(token: string, keys: KeyLookup, expect: JwtExpec
   if (!algorithm) return bad(`algorithm ${String(header.alg)} is not accepted (RS256, ES256)`);
   const found = await keys(header.kid);
   if (!found) return bad('the signing key is unknown');
-  if (found.kty !== algorithm.kty || (found.alg !== undefined && found.alg !== header.alg)) return bad('the signing key does not match the algorithm');
+  if (found.kty !== algorithm.kty || (found.alg !== undefined && found.alg !== header.alg))
+    return bad('the signing key does not match the algorithm');
   const signature = Buffer.from(parts[2]!, 'base64url');
   const data = Buffer.from(`${parts[0]}.${parts[1]}`);
-  const valid = verify('sha256', data, algorithm.dsaEncoding ? { key: found.key, dsaEncoding: algorithm.dsaEncoding } : found.key, signature);
+  const valid = verify(
+    'sha256',
+    data,
+    algorithm.dsaEncoding ? { key: found.key, dsaEncoding: algorithm.dsaEncoding } : found.key,
+    signature,
+  );
   if (!valid) return bad('the signature does not verify');
   const now = expect.now ?? Math.floor(Date.now() / 1000);
   const leeway = expect.leewaySeconds ?? 60;
@@ -79,8 +85,16 @@ export async function verifyJwt(token: string, keys: KeyLookup, expect: JwtExpec
     const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
     if (!audiences.includes(expect.audience)) return bad('the token is for another audience');
   }
-  const granted = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : Array.isArray(claims.scp) ? claims.scp : typeof claims.scp === 'string' ? claims.scp.split(' ') : [];
+  const granted =
+    typeof claims.scope === 'string'
+      ? claims.scope.split(' ').filter(Boolean)
+      : Array.isArray(claims.scp)
+        ? claims.scp
+        : typeof claims.scp === 'string'
+          ? claims.scp.split(' ')
+          : [];
   const missing = (expect.scopes ?? []).filter((s) => !granted.includes(s));
-  if (missing.length > 0) return { ok: false, status: 403, error: 'insufficient_scope', description: `missing scope(s): ${missing.join(' ')}` };
+  if (missing.length > 0)
+    return { ok: false, status: 403, error: 'insufficient_scope', description: `missing scope(s): ${missing.join(' ')}` };
   return { ok: true, claims, scopes: granted };
 }

@@ -25,31 +25,61 @@ export interface ParamProblem {
  * boolean) before validation, as OpenAPI servers do.
  */
 export class ParameterValidator {
-  private readonly checks: { name: string; in: 'path' | 'query' | 'header'; required: boolean; type: string | undefined; validate: ValidateFunction }[];
+  private readonly checks: {
+    name: string;
+    in: 'path' | 'query' | 'header';
+    required: boolean;
+    type: string | undefined;
+    validate: ValidateFunction;
+  }[];
 
   constructor(operation: Operation, ajv: Ajv2020 = sharedAjv()) {
     this.checks = (operation.parameters ?? []).map((p) => {
       const schema = (p.schema ?? { type: 'string' }) as Record<string, unknown>;
-      return { name: p.name, in: p.in, required: p.in === 'path' || p.required === true, type: typeof schema['type'] === 'string' ? (schema['type'] as string) : undefined, validate: ajv.compile(schema) };
+      return {
+        name: p.name,
+        in: p.in,
+        required: p.in === 'path' || p.required === true,
+        type: typeof schema['type'] === 'string' ? (schema['type'] as string) : undefined,
+        validate: ajv.compile(schema),
+      };
     });
   }
 
-  check(pathParams: Record<string, string>, url: URL, headers: Record<string, string | string[] | undefined>): { ok: true; value: ParsedParams } | { ok: false; problems: ParamProblem[] } {
+  check(
+    pathParams: Record<string, string>,
+    url: URL,
+    headers: Record<string, string | string[] | undefined>,
+  ): { ok: true; value: ParsedParams } | { ok: false; problems: ParamProblem[] } {
     const value: ParsedParams = { params: {}, query: {}, headers: {} };
     const problems: ParamProblem[] = [];
     for (const check of this.checks) {
       const rawHeader = check.in === 'header' ? headers[check.name.toLowerCase()] : undefined;
-      const raw = check.in === 'path' ? pathParams[check.name] : check.in === 'query' ? url.searchParams.get(check.name) ?? undefined : Array.isArray(rawHeader) ? rawHeader[0] : rawHeader;
+      const raw =
+        check.in === 'path'
+          ? pathParams[check.name]
+          : check.in === 'query'
+            ? (url.searchParams.get(check.name) ?? undefined)
+            : Array.isArray(rawHeader)
+              ? rawHeader[0]
+              : rawHeader;
       if (raw === undefined) {
         if (check.required) problems.push({ in: check.in, name: check.name, message: 'is required' });
         continue;
       }
       const coerced = coerce(raw, check.type);
       if (!check.validate(coerced)) {
-        problems.push({ in: check.in, name: check.name, message: (check.validate.errors ?? []).map((e) => e.message ?? 'is invalid').join('; ') });
+        problems.push({
+          in: check.in,
+          name: check.name,
+          message: (check.validate.errors ?? []).map((e) => e.message ?? 'is invalid').join('; '),
+        });
         continue;
       }
-      (check.in === 'path' ? value.params : check.in === 'query' ? value.query : value.headers)[check.name] = coerced as string | number | boolean;
+      (check.in === 'path' ? value.params : check.in === 'query' ? value.query : value.headers)[check.name] = coerced as
+        | string
+        | number
+        | boolean;
     }
     return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
   }

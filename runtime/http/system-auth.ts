@@ -17,7 +17,13 @@ export interface SystemAuth {
  * `tokenUrl` with HTTP Basic client authentication, cached until 30 s before it expires, and fetched
  * once for all concurrent callers). `mtls` is not supported by the local runner yet.
  */
-export function createSystemAuth(system: string, auth: Auth | undefined, env: Environment, fetchImpl: typeof fetch = fetch, clock: () => number = Date.now): SystemAuth {
+export function createSystemAuth(
+  system: string,
+  auth: Auth | undefined,
+  env: Environment,
+  fetchImpl: typeof fetch = fetch,
+  clock: () => number = Date.now,
+): SystemAuth {
   const what = `System ${system}`;
   if (!auth || auth.type === 'none') return { headers: async () => ({}), invalidate() {} };
   const ref = auth.secretRef ?? { name: system };
@@ -33,7 +39,10 @@ export function createSystemAuth(system: string, auth: Auth | undefined, env: En
       };
     }
     case 'api-key':
-      return { headers: async () => ({ [(auth.header ?? 'X-API-Key').toLowerCase()]: readSecret(env, ref, 'api-key', what) }), invalidate() {} };
+      return {
+        headers: async () => ({ [(auth.header ?? 'X-API-Key').toLowerCase()]: readSecret(env, ref, 'api-key', what) }),
+        invalidate() {},
+      };
     case 'bearer':
       return { headers: async () => ({ authorization: `Bearer ${readSecret(env, ref, 'token', what)}` }), invalidate() {} };
     case 'oauth2-client-credentials': {
@@ -46,7 +55,10 @@ export function createSystemAuth(system: string, auth: Auth | undefined, env: En
         if (auth.scopes?.length) form.set('scope', auth.scopes.join(' '));
         const response = await fetchImpl(auth.tokenUrl!, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+          },
           body: form.toString(),
           ...(signal ? { signal } : {}),
         });
@@ -61,13 +73,22 @@ export function createSystemAuth(system: string, auth: Auth | undefined, env: En
       return {
         async headers(signal) {
           if (cached && cached.until > clock()) return { authorization: `Bearer ${cached.token}` };
-          inflight ??= fetchToken(signal).finally(() => { inflight = undefined; });
+          inflight ??= fetchToken(signal).finally(() => {
+            inflight = undefined;
+          });
           return { authorization: `Bearer ${await inflight}` };
         },
-        invalidate() { cached = undefined; },
+        invalidate() {
+          cached = undefined;
+        },
       };
     }
     default:
-      return { headers: async () => { throw new Error(`${what}: auth type ${auth.type} is not supported by this runner`); }, invalidate() {} };
+      return {
+        headers: async () => {
+          throw new Error(`${what}: auth type ${auth.type} is not supported by this runner`);
+        },
+        invalidate() {},
+      };
   }
 }

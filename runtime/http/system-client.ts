@@ -52,7 +52,12 @@ export class SystemClient {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(this.baseUrl + request.path, { method: request.method, headers, ...(body !== undefined ? { body } : {}), signal });
+      response = await this.fetchImpl(this.baseUrl + request.path, {
+        method: request.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal,
+      });
       text = await response.text();
     } catch (error) {
       if (timeout.aborted) throw new AttemptTimeout(request.timeoutMs);
@@ -60,7 +65,12 @@ export class SystemClient {
     }
     if (response.status === 401) this.auth.invalidate();
     if (response.status < 200 || response.status > 299) {
-      throw new HttpStatusError(response.status, text, parseRetryAfter(response.headers.get('retry-after')), `${this.system} ${request.method} ${request.path}`);
+      throw new HttpStatusError(
+        response.status,
+        text,
+        parseRetryAfter(response.headers.get('retry-after')),
+        `${this.system} ${request.method} ${request.path}`,
+      );
     }
     return { status: response.status, headers: response.headers, text, json: () => (text === '' ? undefined : JSON.parse(text)) };
   }
@@ -76,12 +86,23 @@ export function parseHttpOperation(operation: string | undefined): { method: str
  * Fills `{name}` placeholders from the payload's top-level fields, then from `fallback` (System
  * parameters such as `companyId`). A placeholder with no value is reported, not sent as empty.
  */
-export function fillOperationPath(template: string, payload: unknown, fallback: (name: string) => string | undefined): { ok: true; path: string } | { ok: false; missing: string } {
+export function fillOperationPath(
+  template: string,
+  payload: unknown,
+  fallback: (name: string) => string | undefined,
+): { ok: true; path: string } | { ok: false; missing: string } {
   let missing: string | undefined;
   const path = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-    const fromPayload = payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name) ? (payload as Record<string, unknown>)[name] : undefined;
-    const value = fromPayload !== undefined && fromPayload !== null && typeof fromPayload !== 'object' ? String(fromPayload) : fallback(name);
-    if (value === undefined) { missing ??= name; return ''; }
+    const fromPayload =
+      payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name)
+        ? (payload as Record<string, unknown>)[name]
+        : undefined;
+    const value =
+      fromPayload !== undefined && fromPayload !== null && typeof fromPayload !== 'object' ? String(fromPayload) : fallback(name);
+    if (value === undefined) {
+      missing ??= name;
+      return '';
+    }
     return encodeURIComponent(value);
   });
   return missing === undefined ? { ok: true, path } : { ok: false, missing };

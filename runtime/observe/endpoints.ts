@@ -10,7 +10,11 @@ export type ReadinessCheck = () => { ok: boolean; detail?: string } | Promise<{ 
  * sending traffic to a worker that cannot do its work — not "Ready while crash-looping").
  * Returns false when the request is not for one of these paths.
  */
-export function createObserveEndpoints(metrics: RuntimeMetrics, checks: Readonly<Record<string, ReadinessCheck>>, beforeScrape: () => Promise<void> = async () => {}) {
+export function createObserveEndpoints(
+  metrics: RuntimeMetrics,
+  checks: Readonly<Record<string, ReadinessCheck>>,
+  beforeScrape: () => Promise<void> = async () => {},
+) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;

@@ -25,15 +25,62 @@ export class RuntimeMetrics {
   constructor(options: { defaultMetrics?: boolean; prefix?: string } = {}) {
     const p = options.prefix ?? 'interlace_';
     const registers = [this.registry];
-    this.messages = new Counter({ name: `${p}route_messages_total`, help: 'Messages handled per route target, by outcome.', labelNames: ['route', 'target', 'outcome'], registers });
-    this.attempts = new Counter({ name: `${p}delivery_attempts_total`, help: 'Delivery attempts per route target, by result.', labelNames: ['route', 'target', 'result'], registers });
-    this.deliveryLatency = new Histogram({ name: `${p}delivery_duration_seconds`, help: 'Time from first attempt to delivered or dead-lettered.', labelNames: ['route', 'target', 'outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
-    this.deadLetterDepth = new Gauge({ name: `${p}dead_letter_depth`, help: 'Dead letters published and not yet replayed, per dead-letter topic.', labelNames: ['route', 'target', 'topic'], registers });
-    this.circuitState = new Gauge({ name: `${p}circuit_state`, help: 'Circuit breaker per System: 0 closed, 1 open, 2 half-open, 3 isolated.', labelNames: ['system'], registers });
-    this.duplicatesSuppressed = new Counter({ name: `${p}duplicates_suppressed_total`, help: 'Redelivered messages whose effect was already committed, acked without a second effect.', labelNames: ['route', 'target'], registers });
-    this.apiRequests = new Counter({ name: `${p}api_requests_total`, help: 'API requests by operation and status.', labelNames: ['api', 'operation', 'status'], registers });
-    this.apiLatency = new Histogram({ name: `${p}api_request_duration_seconds`, help: 'API request latency.', labelNames: ['api', 'operation'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
-    this.rateLimited = new Counter({ name: `${p}rate_limited_total`, help: 'Requests refused (api) or delayed (system) by a rate budget.', labelNames: ['api', 'system'], registers });
+    this.messages = new Counter({
+      name: `${p}route_messages_total`,
+      help: 'Messages handled per route target, by outcome.',
+      labelNames: ['route', 'target', 'outcome'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: `${p}delivery_attempts_total`,
+      help: 'Delivery attempts per route target, by result.',
+      labelNames: ['route', 'target', 'result'],
+      registers,
+    });
+    this.deliveryLatency = new Histogram({
+      name: `${p}delivery_duration_seconds`,
+      help: 'Time from first attempt to delivered or dead-lettered.',
+      labelNames: ['route', 'target', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.deadLetterDepth = new Gauge({
+      name: `${p}dead_letter_depth`,
+      help: 'Dead letters published and not yet replayed, per dead-letter topic.',
+      labelNames: ['route', 'target', 'topic'],
+      registers,
+    });
+    this.circuitState = new Gauge({
+      name: `${p}circuit_state`,
+      help: 'Circuit breaker per System: 0 closed, 1 open, 2 half-open, 3 isolated.',
+      labelNames: ['system'],
+      registers,
+    });
+    this.duplicatesSuppressed = new Counter({
+      name: `${p}duplicates_suppressed_total`,
+      help: 'Redelivered messages whose effect was already committed, acked without a second effect.',
+      labelNames: ['route', 'target'],
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: `${p}api_requests_total`,
+      help: 'API requests by operation and status.',
+      labelNames: ['api', 'operation', 'status'],
+      registers,
+    });
+    this.apiLatency = new Histogram({
+      name: `${p}api_request_duration_seconds`,
+      help: 'API request latency.',
+      labelNames: ['api', 'operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: `${p}rate_limited_total`,
+      help: 'Requests refused (api) or delayed (system) by a rate budget.',
+      labelNames: ['api', 'system'],
+      registers,
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 

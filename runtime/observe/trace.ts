@@ -38,7 +38,10 @@ export interface Span {
 }
 
 export interface Tracer {
-  startSpan(name: string, options?: { parent?: SpanContext; attributes?: Readonly<Record<string, string | number | boolean | undefined>> }): Span;
+  startSpan(
+    name: string,
+    options?: { parent?: SpanContext; attributes?: Readonly<Record<string, string | number | boolean | undefined>> },
+  ): Span;
 }
 
 export type SpanSink = (span: FinishedSpan) => void;
@@ -63,7 +66,11 @@ export function createTracer(sink: SpanSink = () => {}): Tracer {
   return {
     startSpan(name, options = {}) {
       const parent = options.parent;
-      const context: SpanContext = { traceId: parent?.traceId ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), flags: parent?.flags ?? 1 };
+      const context: SpanContext = {
+        traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
+        spanId: randomBytes(8).toString('hex'),
+        flags: parent?.flags ?? 1,
+      };
       const attributes: Record<string, string | number | boolean> = {};
       let status: SpanStatus = 'unset';
       let error: string | undefined;
@@ -71,13 +78,30 @@ export function createTracer(sink: SpanSink = () => {}): Tracer {
       const startTime = Date.now();
       const span: Span = {
         context,
-        setAttribute(key, value) { attributes[key] = value; },
-        setAttributes(values) { for (const [key, value] of Object.entries(values)) if (value !== undefined) attributes[key] = value; },
-        fail(err) { status = 'error'; error = err instanceof Error ? err.message : String(err); },
+        setAttribute(key, value) {
+          attributes[key] = value;
+        },
+        setAttributes(values) {
+          for (const [key, value] of Object.entries(values)) if (value !== undefined) attributes[key] = value;
+        },
+        fail(err) {
+          status = 'error';
+          error = err instanceof Error ? err.message : String(err);
+        },
         end() {
           if (ended) return;
           ended = true;
-          sink({ name, traceId: context.traceId, spanId: context.spanId, ...(parent ? { parentSpanId: parent.spanId } : {}), startTime, endTime: Date.now(), status: status === 'unset' ? 'ok' : status, ...(error !== undefined ? { error } : {}), attributes: { ...attributes } });
+          sink({
+            name,
+            traceId: context.traceId,
+            spanId: context.spanId,
+            ...(parent ? { parentSpanId: parent.spanId } : {}),
+            startTime,
+            endTime: Date.now(),
+            status: status === 'unset' ? 'ok' : status,
+            ...(error !== undefined ? { error } : {}),
+            attributes: { ...attributes },
+          });
         },
       };
       if (options.attributes) span.setAttributes(options.attributes);

@@ -42,11 +42,16 @@ export class UnitBuilder {
 
   /** Builds from scratch (first run), or re-reads only `changed` files (absolute paths) when given. */
   async build(changed?: readonly string[]): Promise<BuildResult> {
-    const validation = this.built && changed && changed.length > 0 ? this.session.update(changed) : this.session.run(this.paths, { cwd: this.cwd });
+    const validation =
+      this.built && changed && changed.length > 0 ? this.session.update(changed) : this.session.run(this.paths, { cwd: this.cwd });
     this.built = true;
     const errors = validation.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) return { ok: false, diagnostics: validation.diagnostics, validation, units: new Map() };
-    const result = await this.generator.generate({ documents: validation.result.documents, index: validation.result.index, support: this.support });
+    const result = await this.generator.generate({
+      documents: validation.result.documents,
+      index: validation.result.index,
+      support: this.support,
+    });
     const diagnostics = [...validation.diagnostics, ...result.diagnostics];
     if (result.diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics, validation, units: new Map() };
     const bundleDir = join(this.outDir, 'bundles');
@@ -56,7 +61,11 @@ export class UnitBuilder {
       const target = join(this.outDir, path);
       keep.add(target);
       let current: string | undefined;
-      try { current = readFileSync(target, 'utf8'); } catch { current = undefined; }
+      try {
+        current = readFileSync(target, 'utf8');
+      } catch {
+        current = undefined;
+      }
       if (current === text) continue;
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text);

@@ -44,7 +44,11 @@ export function deadLetterTopics(estate: WorkerEstate, routeFilter?: string): De
   for (const route of estate.routes) {
     if (routeFilter && route.metadata.name !== routeFilter) continue;
     for (const target of route.spec.targets) {
-      out.push({ route: route.metadata.name, target: target.name, topic: deliveryPolicyOf(route.metadata.name, target.name, target.delivery).deadLetterTopic });
+      out.push({
+        route: route.metadata.name,
+        target: target.name,
+        topic: deliveryPolicyOf(route.metadata.name, target.name, target.delivery).deadLetterTopic,
+      });
     }
   }
   return out;
@@ -81,7 +85,11 @@ export async function listDeadLetters(backbone: Backbone, estate: WorkerEstate, 
     const replays = new Set((await readAll(backbone, replayTopic(t.route, t.target))).map((m) => m.headers[REPLAY_HEADER]).filter(Boolean));
     for (const m of letters) {
       let letter: DeadLetter;
-      try { letter = JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter; } catch { continue; }
+      try {
+        letter = JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter;
+      } catch {
+        continue;
+      }
       const id = `${t.route}/${t.target}#${m.sequence}`;
       out.push({ id, topic: t.topic, sequence: m.sequence, letter, replayed: replays.has(id) });
     }
@@ -101,7 +109,10 @@ export async function replayDeadLetter(backbone: Backbone, stored: StoredDeadLet
   const { letter } = stored;
   const topic = replayTopic(letter.route, letter.target);
   await backbone.ensureTopic(topic);
-  const payload = letter.message.payloadBase64 !== undefined ? Buffer.from(letter.message.payloadBase64, 'base64') : Buffer.from(JSON.stringify(letter.message.payload));
+  const payload =
+    letter.message.payloadBase64 !== undefined
+      ? Buffer.from(letter.message.payloadBase64, 'base64')
+      : Buffer.from(JSON.stringify(letter.message.payload));
   const result = await backbone.publish(topic, payload, {
     ...(letter.message.key !== undefined ? { key: letter.message.key } : {}),
     // The original id keeps the idempotency key of the original delivery (route/target/key/id).
@@ -118,16 +129,23 @@ export async function acknowledgeDeadLetters(backbone: Backbone, topic: string, 
   const others: { nak(delayMs?: number): Promise<void> }[] = [];
   const max = Math.max(...sequences);
   let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => { done = resolve; });
-  const subscription = await backbone.subscribe(topic, DLQ_REPLAY_CONSUMER, async (delivery) => {
-    if (sequences.has(delivery.sequence)) {
-      await delivery.ack();
-      acked++;
-    } else {
-      others.push(delivery);
-    }
-    if (acked === sequences.size || delivery.sequence >= max) done();
-  }, { maxInFlight: 1_000, ackWaitMs: 5_000 });
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const subscription = await backbone.subscribe(
+    topic,
+    DLQ_REPLAY_CONSUMER,
+    async (delivery) => {
+      if (sequences.has(delivery.sequence)) {
+        await delivery.ack();
+        acked++;
+      } else {
+        others.push(delivery);
+      }
+      if (acked === sequences.size || delivery.sequence >= max) done();
+    },
+    { maxInFlight: 1_000, ackWaitMs: 5_000 },
+  );
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 3_000).unref())]);
   await subscription.stop();
   // Dead letters not replayed stay pending (they are the depth), available at once to the next replay.

@@ -91,7 +91,10 @@ function replayStore(store: IdempotencyStore): IdempotencyStore {
     commit: (k, o) => store.commit(k, o),
     release: (k, o) => store.release(k, o),
     park: (s, k, p) => store.park(s, k, p),
-    parked: async (scope, key) => { await store.unpark(scope, key); return undefined; },
+    parked: async (scope, key) => {
+      await store.unpark(scope, key);
+      return undefined;
+    },
     unpark: (s, k) => store.unpark(s, k),
     prune: (ms) => store.prune(ms),
     close: async () => {},
@@ -125,7 +128,9 @@ export class EstateRun {
     if (!sink) {
       const stream = createWriteStream(join(options.runDir, 'worker.log'), { flags: 'a' });
       this.logStream = stream;
-      sink = (line) => { stream.write(`${line}\n`); };
+      sink = (line) => {
+        stream.write(`${line}\n`);
+      };
     }
     this.logger = createLogger({ level: options.logLevel ?? 'info', sink });
     this.builder = new UnitBuilder(options.paths, options.cwd, join(options.runDir, 'generated'));
@@ -157,9 +162,17 @@ export class EstateRun {
       this.ownsBackbone = true;
     }
     const portBase = this.options.portBase ?? 0;
-    const simulate = this.options.simulate ?? build.estate!.systems.some((s) => (SIMULATED_SYSTEMS as readonly string[]).includes(s.metadata.name));
+    const simulate =
+      this.options.simulate ?? build.estate!.systems.some((s) => (SIMULATED_SYSTEMS as readonly string[]).includes(s.metadata.name));
     if (simulate) {
-      this.simulation = new Simulation({ backbone: this.backbone, estate: build.estate!, portBase, dataDir: this.options.runDir, ...(this.options.timing ? { timing: this.options.timing } : {}), ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}) });
+      this.simulation = new Simulation({
+        backbone: this.backbone,
+        estate: build.estate!,
+        portBase,
+        dataDir: this.options.runDir,
+        ...(this.options.timing ? { timing: this.options.timing } : {}),
+        ...(this.options.seed !== undefined ? { seed: this.options.seed } : {}),
+      });
       await this.simulation.start();
     }
     this.estate = this.runEstate(build.estate!);
@@ -177,7 +190,9 @@ export class EstateRun {
 
   /** What a unit's behaviour depends on: its bundle and the specs it reads (its own, its Systems'). */
   private fingerprint(group: readonly string[], build: BuildResult): string {
-    return createHash('sha256').update(group.map((u) => this.unitFingerprint(u, build)).join('|')).digest('hex');
+    return createHash('sha256')
+      .update(group.map((u) => this.unitFingerprint(u, build)).join('|'))
+      .digest('hex');
   }
 
   private unitFingerprint(unit: string, build: BuildResult): string {
@@ -209,14 +224,24 @@ export class EstateRun {
     const stateDir = join(this.options.runDir, 'state', group.find((u) => u.startsWith('route-')) ?? group[0]!);
     mkdirSync(stateDir, { recursive: true });
     const worker = await startWorker({
-      bundleDir: build.bundleDir!, backbone: this.backbone, estate: this.estate, units: group, stateDir, env: this.env, port: 0,
-      logger: this.logger.child({ unit }), metrics: this.metrics, ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
+      bundleDir: build.bundleDir!,
+      backbone: this.backbone,
+      estate: this.estate,
+      units: group,
+      stateDir,
+      env: this.env,
+      port: 0,
+      logger: this.logger.child({ unit }),
+      metrics: this.metrics,
+      ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
       // Scaled time scales the breaker's pause too, or an open circuit would outlast every retry schedule.
       ...(scale !== 1 ? { breaker: { ...DEFAULT_BREAKER, halfOpenAfterMs: Math.max(200, DEFAULT_BREAKER.halfOpenAfterMs * scale) } } : {}),
     });
     const replays: RouteTargetConsumer[] = [];
-    for (const member of group) replays.push(...await this.startReplays(member, build, worker));
-    const basePaths = this.estate.apis.filter((a) => group.includes(`api-${a.metadata.name}-v${majorOf(a.spec.version)}`)).flatMap((a) => (a.spec.basePath ? [a.spec.basePath] : []));
+    for (const member of group) replays.push(...(await this.startReplays(member, build, worker)));
+    const basePaths = this.estate.apis
+      .filter((a) => group.includes(`api-${a.metadata.name}-v${majorOf(a.spec.version)}`))
+      .flatMap((a) => (a.spec.basePath ? [a.spec.basePath] : []));
     this.units.set(unit, { unit, members: [...group], fingerprint: this.fingerprint(group, build), worker, replays, basePaths });
   }
 
@@ -228,11 +253,19 @@ export class EstateRun {
     const runtimes = assembleRoute(route, bundle!, { estate: this.estate, backbone: this.backbone, env: this.env, clients: new Map() });
     const consumers: RouteTargetConsumer[] = [];
     for (const rt of runtimes) {
-      const consumer = new RouteTargetConsumer({ ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined }, {
-        backbone: this.backbone, store: replayStore(worker.idempotency), budgets: worker.budgets, metrics: this.metrics,
-        logger: this.logger.child({ unit, replay: true }), tracer: createTracer(), owner: `replay:${process.pid}`,
-        ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
-      });
+      const consumer = new RouteTargetConsumer(
+        { ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined },
+        {
+          backbone: this.backbone,
+          store: replayStore(worker.idempotency),
+          budgets: worker.budgets,
+          metrics: this.metrics,
+          logger: this.logger.child({ unit, replay: true }),
+          tracer: createTracer(),
+          owner: `replay:${process.pid}`,
+          ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
+        },
+      );
       await consumer.start();
       consumers.push(consumer);
     }
@@ -255,7 +288,9 @@ export class EstateRun {
 
   /** Hot reload. Concurrent calls share one reload. */
   reload(changedFiles?: readonly string[]): Promise<ReloadReport> {
-    this.reloading ??= this.doReload(changedFiles).finally(() => { this.reloading = undefined; });
+    this.reloading ??= this.doReload(changedFiles).finally(() => {
+      this.reloading = undefined;
+    });
     return this.reloading;
   }
 
@@ -312,7 +347,12 @@ export class EstateRun {
     while (Date.now() < deadline) {
       await this.simulation?.publisher.flush();
       const snapshot = await this.stats.snapshot('whole');
-      const handled = snapshot.totals.delivered + snapshot.totals.deadLettered + snapshot.totals.duplicates + snapshot.totals.filtered + snapshot.totals.parked;
+      const handled =
+        snapshot.totals.delivered +
+        snapshot.totals.deadLettered +
+        snapshot.totals.duplicates +
+        snapshot.totals.filtered +
+        snapshot.totals.parked;
       const backlog = await this.backlog();
       if (backlog === 0 && handled === lastHandled) {
         quietSince ??= Date.now();
@@ -353,7 +393,12 @@ export class SpecsInvalidError extends Error {
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: Diagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    super(`the specs have ${errors.length} error(s): ${errors.slice(0, 3).map((d) => `${d.file}:${d.range.start.line}:${d.range.start.column} ${d.message}`).join('; ')}`);
+    super(
+      `the specs have ${errors.length} error(s): ${errors
+        .slice(0, 3)
+        .map((d) => `${d.file}:${d.range.start.line}:${d.range.start.column} ${d.message}`)
+        .join('; ')}`,
+    );
     this.name = 'SpecsInvalidError';
     this.diagnostics = diagnostics;
   }

@@ -28,10 +28,13 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ title: 'Bad Gateway', status: 502 }));
-    }));
+    const server = createServer(
+      (req, res) =>
+        void this.handle(req, res).catch(() => {
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/problem+json' });
+          res.end(JSON.stringify({ title: 'Bad Gateway', status: 502 }));
+        }),
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

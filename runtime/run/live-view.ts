@@ -33,21 +33,34 @@ export function renderLiveView(stats: StatsSnapshot, ctx: ViewContext, color: bo
   lines.push(`${bold(ctx.title)}  ${fmt(ctx.elapsedMs / 1000, 0)}s  orders sent ${ctx.ordersSent}  backlog ${ctx.backlog}`);
   if (ctx.notice) lines.push(ctx.notice);
   lines.push('');
-  lines.push(bold(`${pad('ROUTE', 34)}${pad('MSG/S', 8, true)}${pad('P50 MS', 9, true)}${pad('P99 MS', 9, true)}${pad('DELIVERED', 11, true)}${pad('DLQ', 6, true)}${pad('DUP', 6, true)}${pad('FILTERED', 10, true)}`));
+  lines.push(
+    bold(
+      `${pad('ROUTE', 34)}${pad('MSG/S', 8, true)}${pad('P50 MS', 9, true)}${pad('P99 MS', 9, true)}${pad('DELIVERED', 11, true)}${pad('DLQ', 6, true)}${pad('DUP', 6, true)}${pad('FILTERED', 10, true)}`,
+    ),
+  );
   for (const r of stats.routes) {
     const dlq = r.deadLettered + r.parked;
-    lines.push(`${pad(r.route, 34)}${pad(fmt(r.rate, 1), 8, true)}${pad(fmt(r.p50Ms, 1), 9, true)}${pad(fmt(r.p99Ms, 1), 9, true)}${pad(String(r.delivered), 11, true)}${pad(dlq > 0 ? red(String(dlq)) : '0', dlq > 0 && color ? 15 : 6, true)}${pad(String(r.duplicates), 6, true)}${pad(String(r.filtered), 10, true)}`);
+    lines.push(
+      `${pad(r.route, 34)}${pad(fmt(r.rate, 1), 8, true)}${pad(fmt(r.p50Ms, 1), 9, true)}${pad(fmt(r.p99Ms, 1), 9, true)}${pad(String(r.delivered), 11, true)}${pad(dlq > 0 ? red(String(dlq)) : '0', dlq > 0 && color ? 15 : 6, true)}${pad(String(r.duplicates), 6, true)}${pad(String(r.filtered), 10, true)}`,
+    );
   }
   lines.push('');
-  const circuits = Object.entries(stats.circuits).sort().map(([s, state]) => `${s} ${state === 'closed' ? green(state) : red(state)}`);
+  const circuits = Object.entries(stats.circuits)
+    .sort()
+    .map(([s, state]) => `${s} ${state === 'closed' ? green(state) : red(state)}`);
   lines.push(`${bold('CIRCUITS')}  ${circuits.join('  ') || '-'}`);
   if (stats.apis.length > 0) {
     lines.push(bold(`${pad('API', 34)}${pad('REQ/S', 8, true)}${pad('REQUESTS', 11, true)}${pad('ERRORS', 8, true)}`));
-    for (const a of stats.apis) lines.push(`${pad(a.api, 34)}${pad(fmt(a.rate, 1), 8, true)}${pad(String(a.requests), 11, true)}${pad(String(a.errors), 8, true)}`);
+    for (const a of stats.apis)
+      lines.push(`${pad(a.api, 34)}${pad(fmt(a.rate, 1), 8, true)}${pad(String(a.requests), 11, true)}${pad(String(a.errors), 8, true)}`);
   }
   if (ctx.systems) {
     lines.push('');
-    lines.push(`${bold('SYSTEMS')}  ${Object.entries(ctx.systems).map(([n, s]) => `${n} ${s.requests}${s.faulted ? red(` (${s.faulted} faulted)`) : ''}`).join('  ')}`);
+    lines.push(
+      `${bold('SYSTEMS')}  ${Object.entries(ctx.systems)
+        .map(([n, s]) => `${n} ${s.requests}${s.faulted ? red(` (${s.faulted} faulted)`) : ''}`)
+        .join('  ')}`,
+    );
   }
   lines.push('');
   lines.push('Ctrl-C stops. Edit a spec to hot-reload. `interlace dlq list` in another terminal shows dead letters.');
@@ -58,6 +71,8 @@ export function renderLiveView(stats: StatsSnapshot, ctx: ViewContext, color: bo
 export function renderPlainLine(stats: StatsSnapshot, ctx: ViewContext): string {
   const t = stats.totals;
   const rate = stats.routes.reduce((s, r) => s + r.rate, 0);
-  const open = Object.entries(stats.circuits).filter(([, s]) => s !== 'closed').map(([n]) => n);
+  const open = Object.entries(stats.circuits)
+    .filter(([, s]) => s !== 'closed')
+    .map(([n]) => n);
   return `[${fmt(ctx.elapsedMs / 1000, 0)}s] orders ${ctx.ordersSent} · delivered ${t.delivered} · dead-lettered ${t.deadLettered + t.parked} · duplicates suppressed ${t.duplicates} · ${fmt(rate, 0)} msg/s · backlog ${ctx.backlog}${open.length ? ` · circuits open: ${open.join(', ')}` : ''}${ctx.notice ? ` · ${ctx.notice}` : ''}\n`;
 }

@@ -134,12 +134,19 @@ export class StatsReader {
     for (const [route, outcomes] of [...raw.outcomes].sort((a, b) => a[0].localeCompare(b[0]))) {
       const get = (o: string) => outcomes.get(o) ?? 0;
       const before = base?.outcomes.get(route);
-      const handled = (m: Map<string, number> | undefined) => ['delivered', 'dead_lettered', 'duplicate', 'filtered', 'parked'].reduce((s, o) => s + (m?.get(o) ?? 0), 0);
+      const handled = (m: Map<string, number> | undefined) =>
+        ['delivered', 'dead_lettered', 'duplicate', 'filtered', 'parked'].reduce((s, o) => s + (m?.get(o) ?? 0), 0);
       const window = diffBuckets(raw.buckets.get(route), base?.buckets.get(route));
       const stats: RouteStats = {
-        route, delivered: get('delivered'), deadLettered: get('dead_lettered'), duplicates: get('duplicate'), filtered: get('filtered'), parked: get('parked'),
+        route,
+        delivered: get('delivered'),
+        deadLettered: get('dead_lettered'),
+        duplicates: get('duplicate'),
+        filtered: get('filtered'),
+        parked: get('parked'),
         rate: (handled(outcomes) - handled(before)) / seconds,
-        p50Ms: quantileFromBuckets(window, 0.5), p99Ms: quantileFromBuckets(window, 0.99),
+        p50Ms: quantileFromBuckets(window, 0.5),
+        p99Ms: quantileFromBuckets(window, 0.99),
       };
       totals.delivered += stats.delivered;
       totals.deadLettered += stats.deadLettered;
@@ -148,7 +155,14 @@ export class StatsReader {
       totals.parked += stats.parked;
       routes.push(stats);
     }
-    const apis = [...raw.api].sort((a, b) => a[0].localeCompare(b[0])).map(([api, a]) => ({ api, requests: a.requests, errors: a.errors, rate: (a.requests - (base?.api.get(api)?.requests ?? 0)) / seconds }));
+    const apis = [...raw.api]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([api, a]) => ({
+        api,
+        requests: a.requests,
+        errors: a.errors,
+        rate: (a.requests - (base?.api.get(api)?.requests ?? 0)) / seconds,
+      }));
     return { at: raw.at, routes, apis, circuits: raw.circuits, totals };
   }
 }

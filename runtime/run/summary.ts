@@ -24,7 +24,15 @@ export interface RunSummary {
   apis: { api: string; requests: number; errors: number }[];
 }
 
-export function buildSummary(input: { durationMs: number; backbone: string; settled: boolean; stats: StatsSnapshot; simulation?: Simulation; ordersSent: number; forecastProposals: number }): RunSummary {
+export function buildSummary(input: {
+  durationMs: number;
+  backbone: string;
+  settled: boolean;
+  stats: StatsSnapshot;
+  simulation?: Simulation;
+  ordersSent: number;
+  forecastProposals: number;
+}): RunSummary {
   const sim = input.simulation;
   const systems: RunSummary['systems'] = {};
   for (const s of sim?.systems ?? []) {
@@ -36,31 +44,63 @@ export function buildSummary(input: { durationMs: number; backbone: string; sett
   for (const r of input.stats.routes) if (r.deadLettered + r.parked > 0) deadLettersByRoute[r.route] = r.deadLettered + r.parked;
   const delivered = sim ? [...sim.dealerPortal.orderStatus.values()].filter((s) => s.status === 'delivered').length : 0;
   return {
-    durationMs: input.durationMs, backbone: input.backbone, settled: input.settled, ordersSent: input.ordersSent, forecastProposals: input.forecastProposals, systems,
-    routes: { delivered: input.stats.totals.delivered, deadLettered: input.stats.totals.deadLettered + input.stats.totals.parked, duplicatesSuppressed: input.stats.totals.duplicates, filtered: input.stats.totals.filtered },
-    deadLettersByRoute, ordersDelivered: delivered,
+    durationMs: input.durationMs,
+    backbone: input.backbone,
+    settled: input.settled,
+    ordersSent: input.ordersSent,
+    forecastProposals: input.forecastProposals,
+    systems,
+    routes: {
+      delivered: input.stats.totals.delivered,
+      deadLettered: input.stats.totals.deadLettered + input.stats.totals.parked,
+      duplicatesSuppressed: input.stats.totals.duplicates,
+      filtered: input.stats.totals.filtered,
+    },
+    deadLettersByRoute,
+    ordersDelivered: delivered,
     finance: sim ? { ...sim.financeFeed.bySource } : {},
     divergence: { ...divergence, total: divergence.legacyVsWms.length + divergence.cloudVsWms.length },
-    exceptions: sim ? { raised: sim.operations.exceptions.size, withAuditRecord: [...sim.operations.exceptions.keys()].filter((id) => sim.operations.audit.has(id)).length } : { raised: 0, withAuditRecord: 0 },
+    exceptions: sim
+      ? {
+          raised: sim.operations.exceptions.size,
+          withAuditRecord: [...sim.operations.exceptions.keys()].filter((id) => sim.operations.audit.has(id)).length,
+        }
+      : { raised: 0, withAuditRecord: 0 },
     apis: input.stats.apis.map((a) => ({ api: a.api, requests: a.requests, errors: a.errors })),
   };
 }
 
 export function renderSummary(s: RunSummary): string {
   const lines: string[] = [];
-  lines.push(`Summary (${(s.durationMs / 1000).toFixed(1)}s on ${s.backbone}${s.settled ? '' : ', stopped before every message was handled'})`);
+  lines.push(
+    `Summary (${(s.durationMs / 1000).toFixed(1)}s on ${s.backbone}${s.settled ? '' : ', stopped before every message was handled'})`,
+  );
   lines.push(`  orders sent              ${s.ordersSent}${s.forecastProposals ? `   forecast proposals ${s.forecastProposals}` : ''}`);
   lines.push(`  orders delivered         ${s.ordersDelivered} (status seen by the dealer portal)`);
-  lines.push(`  route deliveries         ${s.routes.delivered}   dead-lettered ${s.routes.deadLettered}   duplicates suppressed ${s.routes.duplicatesSuppressed}   filtered ${s.routes.filtered}`);
-  for (const [route, n] of Object.entries(s.deadLettersByRoute)) lines.push(`    dead letters in ${route}: ${n}  (interlace dlq list --route ${route})`);
+  lines.push(
+    `  route deliveries         ${s.routes.delivered}   dead-lettered ${s.routes.deadLettered}   duplicates suppressed ${s.routes.duplicatesSuppressed}   filtered ${s.routes.filtered}`,
+  );
+  for (const [route, n] of Object.entries(s.deadLettersByRoute))
+    lines.push(`    dead letters in ${route}: ${n}  (interlace dlq list --route ${route})`);
   lines.push('  delivered per system:');
   for (const [name, sys] of Object.entries(s.systems)) {
-    const effects = Object.entries(sys.effects).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+    const effects =
+      Object.entries(sys.effects)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-';
     lines.push(`    ${name.padEnd(16)} ${effects}${sys.duplicateEffects ? `   DUPLICATE EFFECTS ${sys.duplicateEffects}` : ''}`);
   }
-  lines.push(`  finance feed             ${Object.entries(s.finance).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+  lines.push(
+    `  finance feed             ${
+      Object.entries(s.finance)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '-'
+    }`,
+  );
   lines.push(`  exceptions               ${s.exceptions.raised} raised, ${s.exceptions.withAuditRecord} on the audit trail`);
-  lines.push(`  inventory divergence     ${s.divergence.total === 0 ? `none (${s.divergence.positions} positions agree across legacy ERP, cloud ERP and WMS)` : `${s.divergence.total} positions differ: ${JSON.stringify([...s.divergence.legacyVsWms, ...s.divergence.cloudVsWms].slice(0, 5))}`}`);
+  lines.push(
+    `  inventory divergence     ${s.divergence.total === 0 ? `none (${s.divergence.positions} positions agree across legacy ERP, cloud ERP and WMS)` : `${s.divergence.total} positions differ: ${JSON.stringify([...s.divergence.legacyVsWms, ...s.divergence.cloudVsWms].slice(0, 5))}`}`,
+  );
   for (const a of s.apis) lines.push(`  api ${a.api.padEnd(22)} ${a.requests} requests, ${a.errors} errors`);
   return `${lines.join('\n')}\n`;
 }

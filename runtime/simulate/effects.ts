@@ -46,6 +46,11 @@ export class EffectLedger {
   }
 
   snapshot(): { effects: Record<string, number>; duplicates: number; duplicateKeys: string[]; repeatedIdempotencyKeys: number } {
-    return { effects: Object.fromEntries(this.byKind), duplicates: this.duplicateCount, duplicateKeys: [...this.duplicateKeys], repeatedIdempotencyKeys: this.repeatedKeyCount };
+    return {
+      effects: Object.fromEntries(this.byKind),
+      duplicates: this.duplicateCount,
+      duplicateKeys: [...this.duplicateKeys],
+      repeatedIdempotencyKeys: this.repeatedKeyCount,
+    };
   }
 }

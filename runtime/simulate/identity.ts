@@ -24,13 +24,26 @@ export class IdentityProvider {
     this.privateKey = privateKey;
     this.jwk = { ...publicKey.export({ format: 'jwk' }), kid: this.kid, alg: 'RS256', use: 'sig' };
     this.server = new SimServer({
-      name: 'identity', port, state: () => ({ issued: this.issued }),
+      name: 'identity',
+      port,
+      state: () => ({ issued: this.issued }),
       routes: [
         route('GET', '/.well-known/jwks.json', () => ({ status: 200, body: { keys: [this.jwk] } })),
         route('POST', '/oauth2/token', (r) => {
           const form = new URLSearchParams(r.text);
           const audience = form.get('audience') ?? '';
-          return { status: 200, body: { access_token: this.token({ audience, scopes: (form.get('scope') ?? '').split(' ').filter(Boolean), client: form.get('client_id') ?? 'dealer-app' }), token_type: 'Bearer', expires_in: 3600 } };
+          return {
+            status: 200,
+            body: {
+              access_token: this.token({
+                audience,
+                scopes: (form.get('scope') ?? '').split(' ').filter(Boolean),
+                client: form.get('client_id') ?? 'dealer-app',
+              }),
+              token_type: 'Bearer',
+              expires_in: 3600,
+            },
+          };
         }),
       ],
     });
@@ -49,7 +62,17 @@ export class IdentityProvider {
   token(options: { audience: string; scopes: string[]; client?: string; ttlSeconds?: number }): string {
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'RS256', typ: 'JWT', kid: this.kid };
-    const claims = { iss: this.issuer, sub: options.client ?? 'dealer-app', azp: options.client ?? 'dealer-app', aud: options.audience, scope: options.scopes.join(' '), iat: now, nbf: now, exp: now + (options.ttlSeconds ?? 3600), jti: randomUUID() };
+    const claims = {
+      iss: this.issuer,
+      sub: options.client ?? 'dealer-app',
+      azp: options.client ?? 'dealer-app',
+      aud: options.audience,
+      scope: options.scopes.join(' '),
+      iat: now,
+      nbf: now,
+      exp: now + (options.ttlSeconds ?? 3600),
+      jti: randomUUID(),
+    };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(input).sign(this.privateKey);
     this.issued++;

@@ -128,19 +128,33 @@ export class SimServer {
       }
       this.traffic.requests++;
       if (this.options.authHeader && !req.headers[this.options.authHeader]) {
-        return this.reply(res, { status: 401, body: { error: 'unauthorized', message: `${this.name}: no ${this.options.authHeader} header` } });
+        return this.reply(res, {
+          status: 401,
+          body: { error: 'unauthorized', message: `${this.name}: no ${this.options.authHeader} header` },
+        });
       }
       const fault = this.faults.take(method, path, text);
       if (fault) {
         this.traffic.faulted++;
         const rule = fault.rule;
         switch (rule.mode) {
-          case 'error': return this.reply(res, { status: rule.status ?? 500, body: { error: 'simulated failure', system: this.name } });
-          case 'retry-after': return this.reply(res, { status: rule.status ?? 503, headers: { 'retry-after': String(rule.retryAfterSeconds ?? 1) }, body: { error: 'service unavailable', system: this.name } });
-          case 'reject': return this.reply(res, { status: rule.status ?? 400, body: { error: 'simulated rejection', system: this.name } });
-          case 'timeout': return this.hold(res);
-          case 'slow': await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000)); break;
-          case 'timeout-after-effect': break;
+          case 'error':
+            return this.reply(res, { status: rule.status ?? 500, body: { error: 'simulated failure', system: this.name } });
+          case 'retry-after':
+            return this.reply(res, {
+              status: rule.status ?? 503,
+              headers: { 'retry-after': String(rule.retryAfterSeconds ?? 1) },
+              body: { error: 'service unavailable', system: this.name },
+            });
+          case 'reject':
+            return this.reply(res, { status: rule.status ?? 400, body: { error: 'simulated rejection', system: this.name } });
+          case 'timeout':
+            return this.hold(res);
+          case 'slow':
+            await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+            break;
+          case 'timeout-after-effect':
+            break;
         }
       }
       for (const route of this.options.routes) {
@@ -148,9 +162,24 @@ export class SimServer {
         const match = route.pattern.exec(path);
         if (!match) continue;
         let body: unknown;
-        if (text !== '') { try { body = JSON.parse(text); } catch { body = undefined; } }
+        if (text !== '') {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+        }
         const key = req.headers['idempotency-key'];
-        const reply = await route.handler({ method, path, query: url.searchParams, params: { ...match.groups }, headers: req.headers, text, body, idempotencyKey: typeof key === 'string' ? key : undefined });
+        const reply = await route.handler({
+          method,
+          path,
+          query: url.searchParams,
+          params: { ...match.groups },
+          headers: req.headers,
+          text,
+          body,
+          idempotencyKey: typeof key === 'string' ? key : undefined,
+        });
         if (fault?.rule.mode === 'timeout-after-effect') return this.hold(res);
         return this.reply(res, reply);
       }
@@ -178,7 +207,8 @@ export class SimServer {
   }
 
   private async control(method: string, path: string, text: string): Promise<SimReply> {
-    if (method === 'GET' && path === '/_sim/state') return { status: 200, body: { system: this.name, traffic: this.traffic, faults: this.faults.list(), state: this.options.state() } };
+    if (method === 'GET' && path === '/_sim/state')
+      return { status: 200, body: { system: this.name, traffic: this.traffic, faults: this.faults.list(), state: this.options.state() } };
     if (method === 'POST' && path === '/_sim/faults') {
       const rule = JSON.parse(text) as FaultRule;
       this.faults.add(rule);

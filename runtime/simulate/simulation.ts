@@ -49,7 +49,18 @@ export interface Divergence {
 }
 
 /** Names of the Systems this simulation can play. */
-export const SIMULATED_SYSTEMS = ['legacy-erp', 'cloud-erp', 'wms', 'tms', 'crm', 'dealer-portal', 'demand-planning', 'edi-partner', 'operations', 'finance-feed'] as const;
+export const SIMULATED_SYSTEMS = [
+  'legacy-erp',
+  'cloud-erp',
+  'wms',
+  'tms',
+  'crm',
+  'dealer-portal',
+  'demand-planning',
+  'edi-partner',
+  'operations',
+  'finance-feed',
+] as const;
 
 export class Simulation {
   readonly world: World;
@@ -73,7 +84,13 @@ export class Simulation {
     this.world = new World(options.seed ?? 42);
     this.publisher = new SourcePublisher(options.backbone, options.estate.routes);
     this.runTag = options.runTag ?? Date.now().toString(36).slice(-6).toUpperCase();
-    this.ctx = { world: this.world, publisher: this.publisher, backbone: options.backbone, runTag: this.runTag, timing: options.timing ?? FAST_TIMING };
+    this.ctx = {
+      world: this.world,
+      publisher: this.publisher,
+      backbone: options.backbone,
+      runTag: this.runTag,
+      timing: options.timing ?? FAST_TIMING,
+    };
     const base = options.portBase ?? 0;
     const port = (i: number) => (base === 0 ? 0 : base + i);
     this.legacyErp = new LegacyErp(this.ctx, port(1));
@@ -87,7 +104,18 @@ export class Simulation {
     this.operations = new Operations(this.ctx, port(9));
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
-    this.systems = [this.legacyErp, this.cloudErp, this.wms, this.tms, this.crm, this.dealerPortal, this.planning, this.ediPartner, this.operations, this.financeFeed];
+    this.systems = [
+      this.legacyErp,
+      this.cloudErp,
+      this.wms,
+      this.tms,
+      this.crm,
+      this.dealerPortal,
+      this.planning,
+      this.ediPartner,
+      this.operations,
+      this.financeFeed,
+    ];
   }
 
   get timing(): SimTiming {
@@ -135,7 +163,12 @@ export class Simulation {
       const spec = system.spec as System['spec'] & Record<string, unknown>;
       const original = spec.endpoint.url ? new URL(spec.endpoint.url).pathname.replace(/\/+$/, '') : '';
       if (spec.endpoint.protocol === 'nats') continue;
-      spec.endpoint = { ...spec.endpoint, protocol: 'http', url: `${sim.server.origin}${original}`, format: spec.endpoint.format === 'x12' || spec.endpoint.format === 'csv' ? 'json' : spec.endpoint.format } as System['spec']['endpoint'];
+      spec.endpoint = {
+        ...spec.endpoint,
+        protocol: 'http',
+        url: `${sim.server.origin}${original}`,
+        format: spec.endpoint.format === 'x12' || spec.endpoint.format === 'csv' ? 'json' : spec.endpoint.format,
+      } as System['spec']['endpoint'];
       if (spec.auth?.type === 'oauth2-client-credentials') spec.auth = { ...spec.auth, tokenUrl: `${sim.server.origin}/oauth2/token` };
       if (spec.auth?.type === 'mtls') spec.auth = { type: 'none' } as System['spec']['auth'];
       // The simulators are local and fast: their rate limits are the spec's times `limitScale`
@@ -167,12 +200,23 @@ export class Simulation {
       const auth = system.spec.auth;
       if (!auth || auth.type === 'none') continue;
       const name = auth.secretRef?.name ?? system.metadata.name;
-      const keys = auth.type === 'basic' ? ['username', 'password'] : auth.type === 'oauth2-client-credentials' ? ['client-id', 'client-secret'] : auth.type === 'api-key' ? [auth.secretRef?.key ?? 'api-key'] : auth.type === 'bearer' ? [auth.secretRef?.key ?? 'token'] : [];
+      const keys =
+        auth.type === 'basic'
+          ? ['username', 'password']
+          : auth.type === 'oauth2-client-credentials'
+            ? ['client-id', 'client-secret']
+            : auth.type === 'api-key'
+              ? [auth.secretRef?.key ?? 'api-key']
+              : auth.type === 'bearer'
+                ? [auth.secretRef?.key ?? 'token']
+                : [];
       for (const key of keys) env[secretVariable(name, key)] = `local-${system.metadata.name}-${key}`;
     }
     for (const api of estate.apis) {
       const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;
-      if (auth?.type === 'api-key') env[secretVariable(auth.keysSecretRef?.name ?? `${api.metadata.name}-keys`, auth.keysSecretRef?.key ?? 'keys')] = 'dealer-demo=local-dealer-key';
+      if (auth?.type === 'api-key')
+        env[secretVariable(auth.keysSecretRef?.name ?? `${api.metadata.name}-keys`, auth.keysSecretRef?.key ?? 'keys')] =
+          'dealer-demo=local-dealer-key';
     }
     return env;
   }

@@ -90,14 +90,19 @@ export class SourcePublisher {
       return;
     }
     this.queue.push({ topic, event });
-    this.draining ??= this.drain().finally(() => { this.draining = undefined; });
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
   }
 
   /** Resolves when every emitted event is stored. */
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.draining) {
       if (this.draining) await this.draining;
-      else this.draining = this.drain().finally(() => { this.draining = undefined; });
+      else
+        this.draining = this.drain().finally(() => {
+          this.draining = undefined;
+        });
     }
   }
 
@@ -112,11 +117,15 @@ export class SourcePublisher {
       // confirmed before the next one starts and the backbone stores a batch in call order.
       const batch = this.queue.slice(0, 64);
       try {
-        const results = await Promise.all(batch.map(({ topic, event }) => this.backbone.publish(topic, Buffer.from(JSON.stringify(event.payload)), {
-          key: event.key,
-          messageId: `${event.system}:${event.event}:${event.id}`,
-          headers: { 'interlace-source-system': event.system, 'interlace-source-event': event.event },
-        })));
+        const results = await Promise.all(
+          batch.map(({ topic, event }) =>
+            this.backbone.publish(topic, Buffer.from(JSON.stringify(event.payload)), {
+              key: event.key,
+              messageId: `${event.system}:${event.event}:${event.id}`,
+              headers: { 'interlace-source-system': event.system, 'interlace-source-event': event.event },
+            }),
+          ),
+        );
         this.queue.splice(0, batch.length);
         for (let i = 0; i < results.length; i++) {
           this.counters.published++;

@@ -10,7 +10,9 @@ const ELEMENT = '*';
 const SEGMENT = '~';
 
 function segment(id: string, elements: Json): string {
-  const positions = Object.keys(elements).map((k) => Number(k.slice(id.length))).filter((n) => Number.isInteger(n) && n > 0);
+  const positions = Object.keys(elements)
+    .map((k) => Number(k.slice(id.length)))
+    .filter((n) => Number.isInteger(n) && n > 0);
   const max = Math.max(0, ...positions);
   const values: string[] = [];
   for (let i = 1; i <= max; i++) {
@@ -33,7 +35,10 @@ function walk(node: Json, out: string[]): void {
 }
 
 /** The transaction set as X12 text in an interchange from `sender` to `receiver`. */
-export function x12Text(transaction: Json, options: { sender: string; receiver: string; control: number; functionalId: string; at?: Date }): string {
+export function x12Text(
+  transaction: Json,
+  options: { sender: string; receiver: string; control: number; functionalId: string; at?: Date },
+): string {
   const at = options.at ?? new Date();
   const yymmdd = at.toISOString().slice(2, 10).replaceAll('-', '');
   const hhmm = at.toISOString().slice(11, 16).replace(':', '');

@@ -27,11 +27,15 @@ export function contractValidator(reference: string, bundles: readonly LoadedBun
   // A bundle carries contracts without schemas (its validators are generated): nothing to compile.
   if (!contract?.spec.schema) return undefined;
   const validate = sharedAjv().compile(contract.spec.schema as object);
-  return (value) => (validate(value) ? undefined : (validate.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`));
+  return (value) =>
+    validate(value) ? undefined : (validate.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
 }
 
 /** A mapping function (`map…Message`) by name from any loaded bundle. */
-export function findMapping(bundles: readonly LoadedBundle[], name: string): { fn: (value: unknown) => unknown; from: string; to: string } | undefined {
+export function findMapping(
+  bundles: readonly LoadedBundle[],
+  name: string,
+): { fn: (value: unknown) => unknown; from: string; to: string } | undefined {
   for (const bundle of bundles) {
     const entry = bundle.manifest.mappings.find((m) => m.name === name);
     const fn = entry ? bundle.exports[entry.message] : undefined;
@@ -56,7 +60,12 @@ export function viewName(api: Api, operationId: string): string {
  * they are when the route carries that contract, else by the mapping one of the route's targets uses
  * to make it (looked up in every loaded bundle).
  */
-export function assembleApi(api: Api, bundles: readonly LoadedBundle[], ctx: AssemblyContext, views: SqliteViewStore): { operations: OperationRuntime[]; feeds: ViewFeed[] } {
+export function assembleApi(
+  api: Api,
+  bundles: readonly LoadedBundle[],
+  ctx: AssemblyContext,
+  views: SqliteViewStore,
+): { operations: OperationRuntime[]; feeds: ViewFeed[] } {
   const operations: OperationRuntime[] = [];
   const feeds: ViewFeed[] = [];
   for (const operation of api.spec.operations) {
@@ -68,22 +77,44 @@ export function assembleApi(api: Api, bundles: readonly LoadedBundle[], ctx: Ass
     if (backendSpec?.view) {
       const view = viewName(api, operation.id);
       const keyFields = backendSpec.view.key;
-      backend = { kind: 'view', read: (params) => views.get(view, keyFields.map((f) => String(params.params[f] ?? params.query[f] ?? '')).join('|')) };
+      backend = {
+        kind: 'view',
+        read: (params) => views.get(view, keyFields.map((f) => String(params.params[f] ?? params.query[f] ?? '')).join('|')),
+      };
       const route = ctx.estate.routes.find((r) => r.metadata.name === backendSpec.view!.route);
       if (!route) throw new Error(`Api ${api.metadata.name}: view route ${backendSpec.view.route} is not in the estate`);
       let map: (event: unknown) => unknown = (event) => event;
       if (!sameContract(route.spec.source.contract, responseRef)) {
-        const feeding = route.spec.targets.map((t) => (t.mapping ? findMapping(bundles, t.mapping) : undefined)).find((m) => m && sameContract(m.to, responseRef));
-        if (!feeding) throw new Error(`Api ${api.metadata.name} ${operation.id}: no loaded bundle maps route ${route.metadata.name}'s events to ${responseRef}; run the route's unit in this worker too`);
+        const feeding = route.spec.targets
+          .map((t) => (t.mapping ? findMapping(bundles, t.mapping) : undefined))
+          .find((m) => m && sameContract(m.to, responseRef));
+        if (!feeding)
+          throw new Error(
+            `Api ${api.metadata.name} ${operation.id}: no loaded bundle maps route ${route.metadata.name}'s events to ${responseRef}; run the route's unit in this worker too`,
+          );
         map = feeding.fn;
       }
-      feeds.push({ view, consumer: `view__${api.metadata.name}-v${majorOf(api.spec.version)}__${operation.id}`, topic: sourceTopicOf(route), map, keyOf: keyFunction(keyFields), ...(validateResponse ? { validate: validateResponse } : {}) });
+      feeds.push({
+        view,
+        consumer: `view__${api.metadata.name}-v${majorOf(api.spec.version)}__${operation.id}`,
+        topic: sourceTopicOf(route),
+        map,
+        keyOf: keyFunction(keyFields),
+        ...(validateResponse ? { validate: validateResponse } : {}),
+      });
     } else if (backendSpec?.system) {
       const system = findSystem(ctx.estate, backendSpec.system);
       if (!system) throw new Error(`Api ${api.metadata.name}: System ${backendSpec.system} is not in the estate`);
       const mapping = backendSpec.mapping ? findMapping(bundles, backendSpec.mapping) : undefined;
-      if (backendSpec.mapping && !mapping) throw new Error(`Api ${api.metadata.name}: mapping ${backendSpec.mapping} is not in the bundle; generate again`);
-      backend = { kind: 'system', client: systemClientFor(ctx, system), operation: backendSpec.operation, map: mapping?.fn ?? ((v) => v), timeoutMs: parseDuration(system.spec.limits?.timeout, 10_000) };
+      if (backendSpec.mapping && !mapping)
+        throw new Error(`Api ${api.metadata.name}: mapping ${backendSpec.mapping} is not in the bundle; generate again`);
+      backend = {
+        kind: 'system',
+        client: systemClientFor(ctx, system),
+        operation: backendSpec.operation,
+        map: mapping?.fn ?? ((v) => v),
+        timeoutMs: parseDuration(system.spec.limits?.timeout, 10_000),
+      };
     }
     const responseContract = findContract(ctx.estate, responseRef);
     operations.push({

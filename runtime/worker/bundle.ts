@@ -49,8 +49,15 @@ const MOUNTED_BUNDLE = 'bundle.js';
 export async function loadBundles(bundleDir: string, units?: readonly string[]): Promise<LoadedBundle[]> {
   if (!existsSync(bundleDir) || !statSync(bundleDir).isDirectory()) throw new BundleError(`bundle directory ${bundleDir} does not exist`);
   const mounted = existsSync(join(bundleDir, MOUNTED_MANIFEST));
-  const manifests = mounted ? [MOUNTED_MANIFEST] : readdirSync(bundleDir).filter((name) => name.endsWith('.manifest.json')).sort();
-  if (manifests.length === 0) throw new BundleError(`${bundleDir} holds no bundle manifest (*.manifest.json or manifest.json); run \`interlace generate --out <dir>\` and point --bundle at <dir>/bundles`);
+  const manifests = mounted
+    ? [MOUNTED_MANIFEST]
+    : readdirSync(bundleDir)
+        .filter((name) => name.endsWith('.manifest.json'))
+        .sort();
+  if (manifests.length === 0)
+    throw new BundleError(
+      `${bundleDir} holds no bundle manifest (*.manifest.json or manifest.json); run \`interlace generate --out <dir>\` and point --bundle at <dir>/bundles`,
+    );
   const out: LoadedBundle[] = [];
   for (const file of manifests) {
     const manifest = readManifest(join(bundleDir, file));
@@ -59,12 +66,16 @@ export async function loadBundles(bundleDir: string, units?: readonly string[]):
     if (!existsSync(path)) throw new BundleError(`bundle file ${path} of unit ${manifest.unit} is missing`);
     const code = readFileSync(path);
     const hash = createHash('sha256').update(code).digest('hex');
-    if (hash !== manifest.sha256) throw new BundleError(`bundle ${path} does not match its manifest (sha256 ${hash.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…); generate again`);
+    if (hash !== manifest.sha256)
+      throw new BundleError(
+        `bundle ${path} does not match its manifest (sha256 ${hash.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…); generate again`,
+      );
     out.push({ manifest, exports: (await import(pathToFileURL(path).href)) as Record<string, unknown> });
   }
   if (units) {
     const missing = units.filter((unit) => !out.some((b) => b.manifest.unit === unit));
-    if (missing.length > 0) throw new BundleError(`no bundle for unit(s) ${missing.join(', ')} in ${bundleDir}; it has ${manifests.join(', ')}`);
+    if (missing.length > 0)
+      throw new BundleError(`no bundle for unit(s) ${missing.join(', ')} in ${bundleDir}; it has ${manifests.join(', ')}`);
   }
   return out;
 }
@@ -93,8 +104,15 @@ export function estateFromBundles(bundles: readonly LoadedBundle[]): WorkerEstat
   const estate: WorkerEstate = { routes: [], apis: [], systems: [], contracts: [] };
   const seen = new Set<string>();
   for (const bundle of bundles) {
-    const embedded = bundle.manifest.estate ? bundle.exports[bundle.manifest.estate] as Partial<Record<keyof WorkerEstate, { metadata: { name: string }; spec: { version?: string } }[]>> | undefined : undefined;
-    if (!embedded) throw new BundleError(`bundle of unit ${bundle.manifest.unit} carries no specs (made by an older \`interlace generate\`); generate again, or pass the specs`);
+    const embedded = bundle.manifest.estate
+      ? (bundle.exports[bundle.manifest.estate] as
+          | Partial<Record<keyof WorkerEstate, { metadata: { name: string }; spec: { version?: string } }[]>>
+          | undefined)
+      : undefined;
+    if (!embedded)
+      throw new BundleError(
+        `bundle of unit ${bundle.manifest.unit} carries no specs (made by an older \`interlace generate\`); generate again, or pass the specs`,
+      );
     for (const key of ['routes', 'apis', 'systems', 'contracts'] as const) {
       for (const doc of embedded[key] ?? []) {
         const id = `${key}/${doc.metadata.name}@${doc.spec.version ?? ''}`;
@@ -113,8 +131,15 @@ export function validatorExportName(name: string, major: number): string {
 }
 
 /** A generated ajv validator as the runtime calls it: problems as `path: message` lines, or undefined. */
-export function validatorFrom(exports: Record<string, unknown>, name: string, major: number): ((value: unknown) => string[] | undefined) | undefined {
-  const fn = exports[validatorExportName(name, major)] as ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } | undefined;
+export function validatorFrom(
+  exports: Record<string, unknown>,
+  name: string,
+  major: number,
+): ((value: unknown) => string[] | undefined) | undefined {
+  const fn = exports[validatorExportName(name, major)] as
+    | (((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null })
+    | undefined;
   if (typeof fn !== 'function') return undefined;
-  return (value) => (fn(value) ? undefined : (fn.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`));
+  return (value) =>
+    fn(value) ? undefined : (fn.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
 }

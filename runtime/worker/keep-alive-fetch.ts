@@ -17,7 +17,12 @@ export function keepAliveFetch(options: { maxSocketsPerOrigin?: number } = {}): 
   const agentFor = (url: URL): HttpAgent => {
     let agent = agents.get(url.origin);
     if (!agent) {
-      const settings = { keepAlive: true, maxSockets: options.maxSocketsPerOrigin ?? 256, maxFreeSockets: options.maxSocketsPerOrigin ?? 256, scheduling: 'lifo' as const };
+      const settings = {
+        keepAlive: true,
+        maxSockets: options.maxSocketsPerOrigin ?? 256,
+        maxFreeSockets: options.maxSocketsPerOrigin ?? 256,
+        scheduling: 'lifo' as const,
+      };
       agent = url.protocol === 'https:' ? new HttpsAgent(settings) : new HttpAgent(settings);
       agents.set(url.origin, agent);
     }
@@ -33,10 +38,14 @@ export function keepAliveFetch(options: { maxSocketsPerOrigin?: number } = {}): 
     const given = init.headers;
     if (given instanceof Headers || Array.isArray(given)) for (const [name, value] of new Headers(given)) headers[name] = value;
     else if (given) for (const name in given) headers[name.toLowerCase()] = String((given as Record<string, string>)[name]);
-    if (body !== undefined && body !== null) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    if (body !== undefined && body !== null)
+      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     const signal = init.signal ?? undefined;
     return new Promise<Response>((resolve, reject) => {
-      if (signal?.aborted) { reject(signal.reason); return; }
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(url, { method: init.method ?? 'GET', headers, agent: agentFor(url) }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -44,7 +53,14 @@ export function keepAliveFetch(options: { maxSocketsPerOrigin?: number } = {}): 
         res.on('error', fail);
         res.on('end', () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(new PlainResponse(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')) as unknown as Response);
+          resolve(
+            new PlainResponse(
+              res.statusCode ?? 0,
+              res.statusMessage ?? '',
+              res.headers,
+              chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+            ) as unknown as Response,
+          );
         });
       });
       function fail(error: unknown): void {

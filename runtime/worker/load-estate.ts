@@ -11,7 +11,10 @@ export function loadWorkerEstate(paths: readonly string[], cwd: string = process
   const run = new ValidationSession().run(paths, { cwd });
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
-    const shown = errors.slice(0, 5).map((d) => `${d.file}:${d.range.start.line}: ${d.message}`).join('\n  ');
+    const shown = errors
+      .slice(0, 5)
+      .map((d) => `${d.file}:${d.range.start.line}: ${d.message}`)
+      .join('\n  ');
     throw new Error(`the specs have ${errors.length} error(s); run \`interlace validate\`:\n  ${shown}`);
   }
   return estateFromDocuments(run.result.index.documents.map((doc) => ({ kind: doc.kind, value: doc.source.value })));

@@ -75,7 +75,8 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
     if (target.mapping) {
       const entry = bundle.manifest.mappings.find((m) => m.name === target.mapping);
       const fn = entry ? bundle.exports[entry.message] : undefined;
-      if (!entry || typeof fn !== 'function') throw new Error(`bundle ${bundle.manifest.unit} has no mapping ${target.mapping}; generate again`);
+      if (!entry || typeof fn !== 'function')
+        throw new Error(`bundle ${bundle.manifest.unit} has no mapping ${target.mapping}; generate again`);
       map = fn as (event: unknown) => unknown;
       targetRef = entry.to;
     }
@@ -107,19 +108,29 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
  */
 function compiledFilter(bundle: LoadedBundle): (event: unknown) => boolean {
   const fn = bundle.manifest.filter ? bundle.exports[bundle.manifest.filter] : undefined;
-  if (typeof fn !== 'function') throw new Error(`bundle ${bundle.manifest.unit} has no compiled filter, but its route has one; generate again`);
+  if (typeof fn !== 'function')
+    throw new Error(`bundle ${bundle.manifest.unit} has no compiled filter, but its route has one; generate again`);
   return fn as (event: unknown) => boolean;
 }
 
-function destinationOf(route: string, target: EventRoute['spec']['targets'][number], system: System | undefined, ctx: AssemblyContext): DeliveryTarget {
+function destinationOf(
+  route: string,
+  target: EventRoute['spec']['targets'][number],
+  system: System | undefined,
+  ctx: AssemblyContext,
+): DeliveryTarget {
   if (target.topic) return topicTarget(ctx.backbone, target.topic);
   if (!system) throw new Error(`route ${route} target ${target.name}: no topic and no System ${target.system ?? ''}`);
   const endpoint = system.spec.endpoint;
-  if (endpoint.protocol === 'http') return httpSystemTarget(systemClientFor(ctx, system), target.operation, systemParameter(ctx.env, system.metadata.name));
+  if (endpoint.protocol === 'http')
+    return httpSystemTarget(systemClientFor(ctx, system), target.operation, systemParameter(ctx.env, system.metadata.name));
   if (endpoint.protocol === 'nats') {
     // The System consumes its own subjects on the backbone: the operation names the subject.
-    const subject = target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${endpoint.subject}.${target.name}`;
+    const subject =
+      target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${endpoint.subject}.${target.name}`;
     return topicTarget(ctx.backbone, subject.toLowerCase());
   }
-  throw new Error(`route ${route} target ${target.name}: System ${system.metadata.name} speaks ${endpoint.protocol}, which this worker cannot deliver to yet (file drops and X12 over AS2 are not implemented)`);
+  throw new Error(
+    `route ${route} target ${target.name}: System ${system.metadata.name} speaks ${endpoint.protocol}, which this worker cannot deliver to yet (file drops and X12 over AS2 are not implemented)`,
+  );
 }

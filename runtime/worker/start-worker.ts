@@ -100,8 +100,18 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const idempotency = options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db'));
   const views = new SqliteViewStore(join(options.stateDir, 'views.db'));
   const clients = new Map<string, SystemClient>();
-  const ctx: AssemblyContext = { estate, backbone: options.backbone, env, clients, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) };
-  const budgets = new SystemBudgets((system) => findSystem(estate, system)?.spec.limits, options.breaker ?? DEFAULT_BREAKER, observeBudgets(metrics, logger));
+  const ctx: AssemblyContext = {
+    estate,
+    backbone: options.backbone,
+    env,
+    clients,
+    ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+  };
+  const budgets = new SystemBudgets(
+    (system) => findSystem(estate, system)?.spec.limits,
+    options.breaker ?? DEFAULT_BREAKER,
+    observeBudgets(metrics, logger),
+  );
   const owner = options.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   const consumers: RouteTargetConsumer[] = [];
@@ -125,7 +135,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     apiBundles.push({ bundle, api });
   }
 
-  const deps = { backbone: options.backbone, store: idempotency, budgets, metrics, logger, tracer, owner, ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}), ...(options.random ? { random: options.random } : {}) };
+  const deps = {
+    backbone: options.backbone,
+    store: idempotency,
+    budgets,
+    metrics,
+    logger,
+    tracer,
+    owner,
+    ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  };
   for (const rt of routeRuntimes) {
     const consumer = new RouteTargetConsumer(rt, deps);
     consumers.push(consumer);
@@ -135,20 +155,38 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     // Put the API's own bundle first: its validators and mappings win over other units'.
     const { operations, feeds: viewFeeds } = assembleApi(api, [bundle, ...bundles.filter((b) => b !== bundle)], ctx, views);
     const successor = api.spec.deprecation?.successor ? parseReference(api.spec.deprecation.successor) : undefined;
-    const successorApi = successor ? estate.apis.find((a) => a.metadata.name === successor.name && majorOf(a.spec.version) === successor.major) : undefined;
-    apiUnits.push(createApiUnit({ api, operations, auth: createApiAuthenticator(api, env, options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}), metrics, logger, tracer, budgets, ...(successorApi?.spec.basePath ? { successorBasePath: successorApi.spec.basePath } : {}) }));
+    const successorApi = successor
+      ? estate.apis.find((a) => a.metadata.name === successor.name && majorOf(a.spec.version) === successor.major)
+      : undefined;
+    apiUnits.push(
+      createApiUnit({
+        api,
+        operations,
+        auth: createApiAuthenticator(api, env, options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+        metrics,
+        logger,
+        tracer,
+        budgets,
+        ...(successorApi?.spec.basePath ? { successorBasePath: successorApi.spec.basePath } : {}),
+      }),
+    );
     for (const feed of viewFeeds) feeds.push(await feedView(options.backbone, views, feed, logger));
   }
 
-  const observe = createObserveEndpoints(metrics, {
-    consuming: () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }),
-    ...Object.fromEntries(apiUnits.map((unit) => [`auth ${unit.name}`, () => unit.ready()])),
-  }, async () => {
-    for (const info of consumerInfo) {
-      const depth = await options.backbone.pending(info.deadLetterTopic, DLQ_REPLAY_CONSUMER).catch(() => undefined);
-      if (depth !== undefined) metrics.deadLetterDepth.set({ route: info.route, target: info.target, topic: info.deadLetterTopic }, depth);
-    }
-  });
+  const observe = createObserveEndpoints(
+    metrics,
+    {
+      consuming: () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }),
+      ...Object.fromEntries(apiUnits.map((unit) => [`auth ${unit.name}`, () => unit.ready()])),
+    },
+    async () => {
+      for (const info of consumerInfo) {
+        const depth = await options.backbone.pending(info.deadLetterTopic, DLQ_REPLAY_CONSUMER).catch(() => undefined);
+        if (depth !== undefined)
+          metrics.deadLetterDepth.set({ route: info.route, target: info.target, topic: info.deadLetterTopic }, depth);
+      }
+    },
+  );
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -168,7 +206,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   started = true;
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info('worker started', { units: bundles.map((b) => b.manifest.unit), consumers: consumerInfo.length, apis: apiUnits.map((u) => u.name), url });
+  logger.info('worker started', {
+    units: bundles.map((b) => b.manifest.unit),
+    consumers: consumerInfo.length,
+    apis: apiUnits.map((u) => u.name),
+    url,
+  });
 
   return {
     url,

@@ -24,20 +24,29 @@ export interface ViewFeed {
 export async function feedView(backbone: Backbone, store: SqliteViewStore, feed: ViewFeed, logger: Logger): Promise<Subscription> {
   const log = logger.child({ view: feed.view });
   await backbone.ensureTopic(feed.topic);
-  return backbone.subscribe(feed.topic, feed.consumer, async (delivery) => {
-    try {
-      const event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
-      const document = feed.map(event);
-      const problems = feed.validate?.(document);
-      const key = feed.keyOf(document);
-      if (problems || key === undefined) {
-        log.warn('event skipped by the view', { sequence: delivery.sequence, problems: problems?.slice(0, 3), reason: key === undefined ? 'no key' : 'contract' });
-      } else {
-        store.put(feed.view, key, document, delivery.sequence);
+  return backbone.subscribe(
+    feed.topic,
+    feed.consumer,
+    async (delivery) => {
+      try {
+        const event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
+        const document = feed.map(event);
+        const problems = feed.validate?.(document);
+        const key = feed.keyOf(document);
+        if (problems || key === undefined) {
+          log.warn('event skipped by the view', {
+            sequence: delivery.sequence,
+            problems: problems?.slice(0, 3),
+            reason: key === undefined ? 'no key' : 'contract',
+          });
+        } else {
+          store.put(feed.view, key, document, delivery.sequence);
+        }
+      } catch (error) {
+        log.warn('event skipped by the view', { sequence: delivery.sequence, error });
       }
-    } catch (error) {
-      log.warn('event skipped by the view', { sequence: delivery.sequence, error });
-    }
-    await delivery.ack();
-  }, { maxInFlight: 64 });
+      await delivery.ack();
+    },
+    { maxInFlight: 64 },
+  );
 }

@@ -78,7 +78,13 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       return topic;
     }
 
-    async function subscribe(b: Backbone, topic: string, consumer: string, handler: DeliveryHandler, opts?: SubscribeOptions): Promise<Subscription> {
+    async function subscribe(
+      b: Backbone,
+      topic: string,
+      consumer: string,
+      handler: DeliveryHandler,
+      opts?: SubscribeOptions,
+    ): Promise<Subscription> {
       const s = await b.subscribe(topic, consumer, handler, opts);
       subs.push(s);
       return s;
@@ -87,10 +93,16 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     /** Subscribes, acking everything, and collects the deliveries. */
     async function collect(b: Backbone, topic: string, consumer: string, opts?: SubscribeOptions) {
       const got: Delivery[] = [];
-      const sub = await subscribe(b, topic, consumer, async (d) => {
-        got.push(d);
-        await d.ack();
-      }, opts);
+      const sub = await subscribe(
+        b,
+        topic,
+        consumer,
+        async (d) => {
+          got.push(d);
+          await d.ack();
+        },
+        opts,
+      );
       return { got, sub };
     }
 
@@ -101,11 +113,13 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       const before = Date.now();
       const results = [];
       for (let i = 1; i <= 20; i++) {
-        results.push(await bb.publish(topic, enc.encode(`m${i}`), {
-          key: `k${i % 3}`,
-          headers: { 'x-trace': `t${i}`, 'X-Mixed-Case': 'v' },
-          messageId: `id-${i}`,
-        }));
+        results.push(
+          await bb.publish(topic, enc.encode(`m${i}`), {
+            key: `k${i % 3}`,
+            headers: { 'x-trace': `t${i}`, 'X-Mixed-Case': 'v' },
+            messageId: `id-${i}`,
+          }),
+        );
       }
       expect(results.map((r) => r.sequence)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(results.every((r) => !r.duplicate)).toBe(true);
@@ -152,11 +166,17 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('nak redelivers, after the requested delay, with a higher deliveryCount', async () => {
       const topic = await topicWith('nak', 1);
       const seen: Array<{ count: number; at: number }> = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        seen.push({ count: d.deliveryCount, at: Date.now() });
-        if (d.deliveryCount === 1) await d.nak(600);
-        else await d.ack();
-      }, { ackWaitMs: 10_000 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          seen.push({ count: d.deliveryCount, at: Date.now() });
+          if (d.deliveryCount === 1) await d.nak(600);
+          else await d.ack();
+        },
+        { ackWaitMs: 10_000 },
+      );
       await waitFor('redelivery after nak', () => seen.length === 2);
       expect(seen.map((s) => s.count)).toEqual([1, 2]);
       expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(500);
@@ -169,12 +189,18 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('nak without delay redelivers at once; a handler that throws counts as a nak', async () => {
       const topic = await topicWith('throw', 1);
       const counts: number[] = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        counts.push(d.deliveryCount);
-        if (d.deliveryCount === 1) await d.nak();
-        else if (d.deliveryCount === 2) throw new Error('boom');
-        else await d.ack();
-      }, { ackWaitMs: 20_000 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          counts.push(d.deliveryCount);
+          if (d.deliveryCount === 1) await d.nak();
+          else if (d.deliveryCount === 2) throw new Error('boom');
+          else await d.ack();
+        },
+        { ackWaitMs: 20_000 },
+      );
       await waitFor('third delivery', () => counts.length === 3, 5_000);
       expect(counts).toEqual([1, 2, 3]);
     });
@@ -182,11 +208,17 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('redelivers when the ack deadline (ackWait) passes', async () => {
       const topic = await topicWith('ackwait', 1);
       const seen: Array<{ count: number; at: number }> = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        seen.push({ count: d.deliveryCount, at: Date.now() });
-        if (d.deliveryCount >= 2) await d.ack();
-        // first delivery: never settled
-      }, { ackWaitMs: 800 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          seen.push({ count: d.deliveryCount, at: Date.now() });
+          if (d.deliveryCount >= 2) await d.ack();
+          // first delivery: never settled
+        },
+        { ackWaitMs: 800 },
+      );
       await waitFor('redelivery after ackWait', () => seen.length === 2, 10_000);
       expect(seen[1]!.count).toBe(2);
       expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(700);
@@ -195,14 +227,20 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('working() pushes the ack deadline out', async () => {
       const topic = await topicWith('working', 1);
       const counts: number[] = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        counts.push(d.deliveryCount);
-        for (let i = 0; i < 4; i++) {
-          await sleep(400);
-          await d.working();
-        }
-        await d.ack(); // 1.6 s after delivery, with ackWait 1 s
-      }, { ackWaitMs: 1_000 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          counts.push(d.deliveryCount);
+          for (let i = 0; i < 4; i++) {
+            await sleep(400);
+            await d.working();
+          }
+          await d.ack(); // 1.6 s after delivery, with ackWait 1 s
+        },
+        { ackWaitMs: 1_000 },
+      );
       await waitFor('first delivery', () => counts.length === 1);
       await sleep(2_500);
       expect(counts).toEqual([1]);
@@ -212,11 +250,17 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('term stops redelivery for good', async () => {
       const topic = await topicWith('term', 2);
       const seen: string[] = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        seen.push(`${text(d)}#${d.deliveryCount}`);
-        if (text(d) === 'm1') await d.term();
-        else await d.ack();
-      }, { ackWaitMs: 500 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          seen.push(`${text(d)}#${d.deliveryCount}`);
+          if (text(d) === 'm1') await d.term();
+          else await d.ack();
+        },
+        { ackWaitMs: 500 },
+      );
       await waitFor('two deliveries', () => seen.length === 2);
       await sleep(1_300);
       expect(seen.sort()).toEqual(['m1#1', 'm2#1']);
@@ -226,10 +270,16 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('stops after maxDeliver deliveries', async () => {
       const topic = await topicWith('maxdeliver', 1);
       const counts: number[] = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        counts.push(d.deliveryCount);
-        await d.nak();
-      }, { maxDeliver: 3, ackWaitMs: 500 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          counts.push(d.deliveryCount);
+          await d.nak();
+        },
+        { maxDeliver: 3, ackWaitMs: 500 },
+      );
       await waitFor('three deliveries', () => counts.length === 3);
       await sleep(1_500);
       expect(counts).toEqual([1, 2, 3]);
@@ -271,14 +321,19 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       const first = await fixture.open();
       extraBackbones.push(first);
       const got1: string[] = [];
-      const sub = await first.subscribe(topic, 'durable', async (d) => {
-        if (got1.length < 5) {
-          got1.push(text(d));
-          await d.ack();
-        } else {
-          await d.nak(); // not ours to take: must come back after reopening
-        }
-      }, { maxInFlight: 1, ackWaitMs: 2_000 });
+      const sub = await first.subscribe(
+        topic,
+        'durable',
+        async (d) => {
+          if (got1.length < 5) {
+            got1.push(text(d));
+            await d.ack();
+          } else {
+            await d.nak(); // not ours to take: must come back after reopening
+          }
+        },
+        { maxInFlight: 1, ackWaitMs: 2_000 },
+      );
       await waitFor('5 acked', () => got1.length === 5);
       await sub.stop();
       await sleep(100);
@@ -302,11 +357,16 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       const first = await fixture.open();
       extraBackbones.push(first);
       const got1: string[] = [];
-      const sub = await first.subscribe(topic, 'durable', async (d) => {
-        got1.push(text(d));
-        if (got1.length <= 3) await d.ack();
-        // the 4th is left unsettled when the process "goes away"
-      }, { maxInFlight: 1, ackWaitMs: 1_000 });
+      const sub = await first.subscribe(
+        topic,
+        'durable',
+        async (d) => {
+          got1.push(text(d));
+          if (got1.length <= 3) await d.ack();
+          // the 4th is left unsettled when the process "goes away"
+        },
+        { maxInFlight: 1, ackWaitMs: 1_000 },
+      );
       await waitFor('4 delivered', () => got1.length === 4);
       await sub.stop();
       await first.close();
@@ -409,10 +469,16 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       const topic = await topicWith('pending', 10);
       expect(await bb.pending(topic, 'p')).toBe(10); // not created yet: acked nothing
       const held: Delivery[] = [];
-      await subscribe(bb, topic, 'p', async (d) => {
-        if (held.length < 3) held.push(d);
-        else await d.ack();
-      }, { maxInFlight: 1, ackWaitMs: 30_000 });
+      await subscribe(
+        bb,
+        topic,
+        'p',
+        async (d) => {
+          if (held.length < 3) held.push(d);
+          else await d.ack();
+        },
+        { maxInFlight: 1, ackWaitMs: 30_000 },
+      );
       await waitFor('first held', () => held.length === 1);
       expect(await bb.pending(topic, 'p')).toBe(10); // one in flight, nine waiting
       await held[0]!.ack();
@@ -443,14 +509,20 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       let now = 0;
       let peak = 0;
       let done = 0;
-      await subscribe(bb, topic, 'c', async (d) => {
-        now++;
-        peak = Math.max(peak, now);
-        await sleep(20);
-        now--;
-        await d.ack();
-        done++;
-      }, { maxInFlight: 4 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          now++;
+          peak = Math.max(peak, now);
+          await sleep(20);
+          now--;
+          await d.ack();
+          done++;
+        },
+        { maxInFlight: 4 },
+      );
       await waitFor('40 done', () => done === 40);
       expect(peak).toBe(4);
     });
@@ -458,11 +530,17 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
     it('with maxInFlight 1, deliveries complete in publish order', async () => {
       const topic = await topicWith('serial', 30);
       const order: string[] = [];
-      await subscribe(bb, topic, 'c', async (d) => {
-        await sleep(Math.random() * 3);
-        order.push(text(d));
-        await d.ack();
-      }, { maxInFlight: 1 });
+      await subscribe(
+        bb,
+        topic,
+        'c',
+        async (d) => {
+          await sleep(Math.random() * 3);
+          order.push(text(d));
+          await d.ack();
+        },
+        { maxInFlight: 1 },
+      );
       await waitFor('30 done', () => order.length === 30);
       expect(order).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 1}`));
     });
@@ -476,11 +554,17 @@ export function describeBackbone(name: string, makeFixture: () => Promise<Backbo
       }
       const counts = new Map<number, number>();
       let total = 0;
-      await subscribe(bb, topic, 'bulk', async (d) => {
-        counts.set(d.sequence, (counts.get(d.sequence) ?? 0) + 1);
-        total++;
-        await d.ack();
-      }, { maxInFlight: 256, ackWaitMs: 60_000 });
+      await subscribe(
+        bb,
+        topic,
+        'bulk',
+        async (d) => {
+          counts.set(d.sequence, (counts.get(d.sequence) ?? 0) + 1);
+          total++;
+          await d.ack();
+        },
+        { maxInFlight: 256, ackWaitMs: 60_000 },
+      );
       await waitFor('10,000 delivered', () => total >= n, 100_000);
       await sleep(500);
       expect(total).toBe(n);

@@ -76,7 +76,7 @@ describe('full disk of the embedded store', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     // What the portal was told is stored is exactly what the topic holds; the rest waits in its outbox.
     let stored = 0;
-    for (let from = 1; ;) {
+    for (let from = 1; ; ) {
       const batch = await backbone.read('dealer-portal.order.submitted', from, 1_000);
       stored += batch.length;
       if (batch.length < 1_000) break;

@@ -47,7 +47,11 @@ for (const factory of factories) {
       let republished = 0;
       for (const topic of topics) {
         for (const m of await run.backbone.read(topic, 1, 10_000)) {
-          const result = await dup.publish(topic, m.payload, { ...(m.key ? { key: m.key } : {}), ...(m.messageId ? { messageId: m.messageId } : {}), headers: m.headers });
+          const result = await dup.publish(topic, m.payload, {
+            ...(m.key ? { key: m.key } : {}),
+            ...(m.messageId ? { messageId: m.messageId } : {}),
+            headers: m.headers,
+          });
           if (!result.duplicate) republished++;
         }
       }
@@ -68,7 +72,11 @@ for (const factory of factories) {
       }
       // A filtered event is filtered again on its second delivery (the filter runs before the
       // idempotency check), so only "nothing lost, nothing delivered beyond the distinct events" holds there.
-      expect((await unbalanced(run)).filter((b) => b.delivered + b.deadLettered > b.received || b.delivered + b.deadLettered + b.filtered < b.received)).toEqual([]);
+      expect(
+        (await unbalanced(run)).filter(
+          (b) => b.delivered + b.deadLettered > b.received || b.delivered + b.deadLettered + b.filtered < b.received,
+        ),
+      ).toEqual([]);
     });
   });
 }

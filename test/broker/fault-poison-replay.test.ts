@@ -26,7 +26,9 @@ for (const factory of factories) {
       bb = await factory.open();
       run = await startEstate(bb);
       const sim = run.simulation!;
-      const [poison] = sim.dealerPortal.submitOrders(1, (order) => { (order.lines as { sku: string }[])[0]!.sku = 'NO-SUCH-MATERIAL'; });
+      const [poison] = sim.dealerPortal.submitOrders(1, (order) => {
+        (order.lines as { sku: string }[])[0]!.sku = 'NO-SUCH-MATERIAL';
+      });
       const good = sim.sendOrders(30);
       const victim = good[7]!;
       sim.wms.server.addFault({ endpoint: 'POST /v1/outbound-orders', mode: 'reject', status: 422, bodyIncludes: victim, times: 1 });

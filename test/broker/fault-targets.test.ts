@@ -51,7 +51,9 @@ for (const factory of factories) {
       expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect(sim.divergence().legacyVsWms).toEqual([]);
       // The retries were real: failed attempts are counted per target.
-      expect(await run.metrics.value('interlace_delivery_attempts_total', { route: 'order-fulfilment', target: 'wms', result: 'transient' })).toBeGreaterThanOrEqual(4);
+      expect(
+        await run.metrics.value('interlace_delivery_attempts_total', { route: 'order-fulfilment', target: 'wms', result: 'transient' }),
+      ).toBeGreaterThanOrEqual(4);
     });
   });
 }

@@ -10,17 +10,21 @@ const prerequisite = await natsServerOrSkipReason();
 const skip = 'skip' in prerequisite ? prerequisite.skip : undefined;
 const binary = 'binary' in prerequisite ? prerequisite.binary : '';
 
-describeBackbone('jetstream (nats-server)', async () => {
-  const server = await startNatsServer(binary);
-  return {
-    open: () => openJetStreamBackbone({ servers: server.url, name: 'contract' }),
-    restart: async (current) => {
-      await server.restart({ downMs: 500 });
-      return current; // the same connection must reconnect by itself
-    },
-    close: () => server.stop(),
-  };
-}, { skip });
+describeBackbone(
+  'jetstream (nats-server)',
+  async () => {
+    const server = await startNatsServer(binary);
+    return {
+      open: () => openJetStreamBackbone({ servers: server.url, name: 'contract' }),
+      restart: async (current) => {
+        await server.restart({ downMs: 500 });
+        return current; // the same connection must reconnect by itself
+      },
+      close: () => server.stop(),
+    };
+  },
+  { skip },
+);
 
 // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
 // under INTERLACE_REQUIRE_ALL_TIERS=1 (.ci/run) the harness throws instead, so CI never skips this.

@@ -38,7 +38,15 @@ export async function backboneFactories(): Promise<BackboneFactory[]> {
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'interlace-scenario-'));
       const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db'), pollIntervalMs: 50 });
-      return { name: 'embedded', backbone, dir, close: async () => { await backbone.close(); rmSync(dir, { recursive: true, force: true }); } };
+      return {
+        name: 'embedded',
+        backbone,
+        dir,
+        close: async () => {
+          await backbone.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   };
   const jetstream: BackboneFactory = {
@@ -49,7 +57,17 @@ export async function backboneFactories(): Promise<BackboneFactory[]> {
       const dir = mkdtempSync(join(tmpdir(), 'interlace-scenario-'));
       const server = await startNatsServer(nats.binary);
       const backbone = await openJetStreamBackbone({ servers: server.url, name: 'interlace-scenario' });
-      return { name: 'jetstream', backbone, nats: server, dir, close: async () => { await backbone.close(); await server.stop(); rmSync(dir, { recursive: true, force: true }); } };
+      return {
+        name: 'jetstream',
+        backbone,
+        nats: server,
+        dir,
+        close: async () => {
+          await backbone.close();
+          await server.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   };
   return [embedded, jetstream];
@@ -58,8 +76,15 @@ export async function backboneFactories(): Promise<BackboneFactory[]> {
 /** The example estate, run against `bb` with fast simulated systems and retries scaled down 100×. */
 export async function startEstate(bb: BackboneUnderTest, options: Partial<EstateRunOptions> = {}): Promise<EstateRun> {
   return EstateRun.start({
-    paths: ['specs'], cwd: REPO, runDir: join(bb.dir, 'run'), backbone: bb.backbone, portBase: 0, deliveryScale: 0.01,
-    logLevel: 'error', ackWaitMs: 5_000, ...options,
+    paths: ['specs'],
+    cwd: REPO,
+    runDir: join(bb.dir, 'run'),
+    backbone: bb.backbone,
+    portBase: 0,
+    deliveryScale: 0.01,
+    logLevel: 'error',
+    ackWaitMs: 5_000,
+    ...options,
   });
 }
 
@@ -89,7 +114,8 @@ export interface Balance {
 /** received (stored on the source topic) vs what the route target did with them. */
 export async function balances(run: EstateRun): Promise<Balance[]> {
   const out: Balance[] = [];
-  const value = (route: string, target: string, outcome: string) => run.metrics.value('interlace_route_messages_total', { route, target, outcome });
+  const value = (route: string, target: string, outcome: string) =>
+    run.metrics.value('interlace_route_messages_total', { route, target, outcome });
   for (const route of run.estate.routes) {
     const received = await countTopic(run.backbone, sourceTopicOf(route));
     for (const target of route.spec.targets) {
@@ -97,7 +123,9 @@ export async function balances(run: EstateRun): Promise<Balance[]> {
       // Replayed dead letters arrive a second time, on the target's replay topic.
       const replayed = await countTopic(run.backbone, replayTopic(name, target.name));
       out.push({
-        route: name, target: target.name, received: received + replayed,
+        route: name,
+        target: target.name,
+        received: received + replayed,
         delivered: await value(name, target.name, 'delivered'),
         deadLettered: (await value(name, target.name, 'dead_lettered')) + (await value(name, target.name, 'parked')),
         filtered: await value(name, target.name, 'filtered'),

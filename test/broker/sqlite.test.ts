@@ -42,7 +42,9 @@ describe('sqlite backbone: process crash and full disk', () => {
     const script = join(dir, 'child.ts');
     // The child publishes as fast as it can and prints each sequence once publish resolved; it also
     // consumes and prints each sequence once ack resolved. We kill -9 it mid-way.
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { openSqliteBackbone } from ${JSON.stringify(join(REPO, 'runtime/backbone/sqlite-backbone.ts'))};
       const bb = await openSqliteBackbone({ path: ${JSON.stringify(path)} });
       await bb.ensureTopic('crash.test');
@@ -53,10 +55,13 @@ describe('sqlite backbone: process crash and full disk', () => {
         for (let j = 0; j < 20; j++) batch.push(bb.publish('crash.test', new TextEncoder().encode('m'), { messageId: 'id' + i + '-' + j }));
         for (const r of await Promise.all(batch)) process.stdout.write('P' + r.sequence + '\\n');
       }
-    `);
+    `,
+    );
     const child = spawn(NODE, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
     await waitFor('child publishing', () => (out.match(/^P/gm)?.length ?? 0) > 2_000, 30_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -74,7 +79,10 @@ describe('sqlite backbone: process crash and full disk', () => {
       expect(stored.map((m) => m.sequence)).toEqual(stored.map((_, i) => i + 1));
       // every message not acked before the crash is still pending; acked ones are never delivered again
       const again = new Set<number>();
-      await bb.subscribe('crash.test', 'c', async (d) => { again.add(d.sequence); await d.ack(); });
+      await bb.subscribe('crash.test', 'c', async (d) => {
+        again.add(d.sequence);
+        await d.ack();
+      });
       await waitFor('backlog drained', async () => (await bb.pending('crash.test', 'c')) === 0, 20_000);
       for (const seq of again) expect(acked.has(seq)).toBe(false);
       // an ack that committed just before the kill may not have been printed: at most maxInFlight (16)
@@ -136,7 +144,9 @@ describe('sqlite backbone: process crash and full disk', () => {
     }
   }
 
-  it('a full disk (1 MiB tmpfs) makes publish fail with BackboneStorageFullError; nothing unstored is acknowledged', { timeout: 60_000 }, async (ctx) => {
+  it('a full disk (1 MiB tmpfs) makes publish fail with BackboneStorageFullError; nothing unstored is acknowledged', {
+    timeout: 60_000,
+  }, async (ctx) => {
     const dir = smallTmpfs();
     if (!dir) {
       ctx.skip('cannot mount a tmpfs here (needs root on Linux); the maxBytes test below covers the same path');

@@ -49,10 +49,14 @@ beforeAll(async () => {
   jwksServer = createServer((_req, res) => {
     jwksFetches++;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: [
-      { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
-      { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec-1', alg: 'ES256', use: 'sig' },
-    ] }));
+    res.end(
+      JSON.stringify({
+        keys: [
+          { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa-1', alg: 'RS256', use: 'sig' },
+          { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec-1', alg: 'ES256', use: 'sig' },
+        ],
+      }),
+    );
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   wms = await startTargetServer((request) => ({ status: 200, body: request.body }));
@@ -65,7 +69,13 @@ beforeAll(async () => {
   const memory = memoryLogger('debug');
   logs = memory.lines;
   worker = await startWorker({
-    bundleDir: generated.bundleDir, backbone, estate, stateDir, port: 0, logger: memory.logger, tracer: tracer.tracer,
+    bundleDir: generated.bundleDir,
+    backbone,
+    estate,
+    stateDir,
+    port: 0,
+    logger: memory.logger,
+    tracer: tracer.tracer,
     env: { WMS_KEY_API_KEY: 'wms-secret', PICK_STATUS_KEYS_KEYS: 'dealer-1=key-one-secret,dealer-2=key-two-secret' },
   });
 }, 120_000);
@@ -84,9 +94,17 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${wor
 describe('worker APIs', () => {
   it('serves a view kept up to date by the route events, behind API keys, with lifecycle headers', async () => {
     await backbone.ensureTopic('orders.in');
-    await backbone.publish('orders.in', Buffer.from(JSON.stringify({ orderNumber: 'P-100', warehouse: 'DE01', quantity: 4, seq: 1, unit: 'CS' })));
+    await backbone.publish(
+      'orders.in',
+      Buffer.from(JSON.stringify({ orderNumber: 'P-100', warehouse: 'DE01', quantity: 4, seq: 1, unit: 'CS' })),
+    );
     await backbone.publish('orders.in', Buffer.from(JSON.stringify({ orderNumber: 'P-100', warehouse: 'DE01', quantity: 6, seq: 2 })));
-    await eventually(() => worker.views.size('pick-status@1/getPick') === 1 && (worker.views.get('pick-status@1/getPick', 'P-100') as { qty: number }).qty === 6, 'view updated');
+    await eventually(
+      () =>
+        worker.views.size('pick-status@1/getPick') === 1 &&
+        (worker.views.get('pick-status@1/getPick', 'P-100') as { qty: number }).qty === 6,
+      'view updated',
+    );
 
     const none = await get('/pick-status/v1/picks/P-100');
     expect(none.status).toBe(401);
@@ -138,7 +156,10 @@ describe('worker APIs', () => {
     const audience = await get(path, bearer(jwt({ ...good, aud: 'api://other', exp: now() + 300 }, rsa.privateKey, 'rsa-1', 'RS256')));
     expect(audience.status).toBe(401);
     expect(await audience.json()).toMatchObject({ detail: 'the token is for another audience' });
-    const issuer = await get(path, bearer(jwt({ ...good, iss: 'https://evil.example/', exp: now() + 300 }, rsa.privateKey, 'rsa-1', 'RS256')));
+    const issuer = await get(
+      path,
+      bearer(jwt({ ...good, iss: 'https://evil.example/', exp: now() + 300 }, rsa.privateKey, 'rsa-1', 'RS256')),
+    );
     expect(issuer.status).toBe(401);
     const notYet = await get(path, bearer(jwt({ ...good, nbf: now() + 3600, exp: now() + 7200 }, rsa.privateKey, 'rsa-1', 'RS256')));
     expect(notYet.status).toBe(401);
@@ -158,25 +179,40 @@ describe('worker APIs', () => {
   });
 
   it('validates the request body against its contract (400 problem+json) and maps a System backend answer', async () => {
-    const headers = { authorization: `Bearer ${jwt({ ...good, exp: now() + 300 }, rsa.privateKey, 'rsa-1', 'RS256')}`, 'content-type': 'application/json' };
-    const invalid = await fetch(`${worker.url}/pick-status/v2/previews`, { method: 'POST', headers, body: JSON.stringify({ orderNumber: 'Q-1', quantity: 'many' }) });
+    const headers = {
+      authorization: `Bearer ${jwt({ ...good, exp: now() + 300 }, rsa.privateKey, 'rsa-1', 'RS256')}`,
+      'content-type': 'application/json',
+    };
+    const invalid = await fetch(`${worker.url}/pick-status/v2/previews`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ orderNumber: 'Q-1', quantity: 'many' }),
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await invalid.json() as { errors: string[]; detail: string };
+    const problem = (await invalid.json()) as { errors: string[]; detail: string };
     expect(problem.detail).toContain('order-in@1');
     expect(problem.errors.join('\n')).toMatch(/warehouse/);
     expect(problem.errors.join('\n')).toMatch(/\/quantity/);
     const previews = () => wms.requests.filter((r) => r.path === '/previews');
     expect(previews()).toHaveLength(0);
 
-    const valid = await fetch(`${worker.url}/pick-status/v2/previews`, { method: 'POST', headers, body: JSON.stringify({ orderNumber: 'Q-1', warehouse: 'US01', quantity: 2 }) });
+    const valid = await fetch(`${worker.url}/pick-status/v2/previews`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ orderNumber: 'Q-1', warehouse: 'US01', quantity: 2 }),
+    });
     expect(valid.status).toBe(200);
     expect(await valid.json()).toEqual({ orderNo: 'Q-1', dc: 'US01', qty: 2, unit: 'each' });
     expect(previews()).toHaveLength(1);
     expect(previews()[0]!.headers['x-wms-key']).toBe('wms-secret');
 
     // The answer must satisfy the response contract: quantity 0 maps to qty 0, below pick@1's minimum.
-    const broken = await fetch(`${worker.url}/pick-status/v2/previews`, { method: 'POST', headers, body: JSON.stringify({ orderNumber: 'Q-2', warehouse: 'US01', quantity: 0 }) });
+    const broken = await fetch(`${worker.url}/pick-status/v2/previews`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ orderNumber: 'Q-2', warehouse: 'US01', quantity: 0 }),
+    });
     expect(broken.status).toBe(502);
     expect(logs.some((l) => l['msg'] === 'the response breaks its contract; not sent')).toBe(true);
   });
@@ -192,7 +228,13 @@ describe('worker APIs', () => {
     expect(metrics).toContain('interlace_api_request_duration_seconds_bucket');
     // No business key is a metric label.
     expect(metrics).not.toContain('P-100');
-    const span = tracer.spans.find((s: FinishedSpan) => s.attributes['interlace.api'] === 'pick-status@1' && s.attributes['http.response.status_code'] === 200);
-    expect(span?.attributes).toMatchObject({ 'interlace.business_key.order_number': 'P-100', 'interlace.business_key.warehouse': 'DE01', 'interlace.client': 'dealer-1' });
+    const span = tracer.spans.find(
+      (s: FinishedSpan) => s.attributes['interlace.api'] === 'pick-status@1' && s.attributes['http.response.status_code'] === 200,
+    );
+    expect(span?.attributes).toMatchObject({
+      'interlace.business_key.order_number': 'P-100',
+      'interlace.business_key.warehouse': 'DE01',
+      'interlace.client': 'dealer-1',
+    });
   });
 });

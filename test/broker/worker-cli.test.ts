@@ -48,19 +48,22 @@ async function startWms(): Promise<Wms> {
       wms.calls++;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { orderNo: string };
       // A little latency so that deliveries are in flight when the worker is killed.
-      setTimeout(() => {
-        if (body.orderNo.startsWith('BAD')) {
-          res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unknown warehouse"}');
-          return;
-        }
-        const key = String(req.headers['idempotency-key'] ?? '');
-        if (keys.has(key)) wms.repeatedKeys++;
-        keys.add(key);
-        const set = wms.effects.get(body.orderNo) ?? new Set<string>();
-        set.add(key);
-        wms.effects.set(body.orderNo, set);
-        res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
-      }, 2 + (wms.calls % 5));
+      setTimeout(
+        () => {
+          if (body.orderNo.startsWith('BAD')) {
+            res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"unknown warehouse"}');
+            return;
+          }
+          const key = String(req.headers['idempotency-key'] ?? '');
+          if (keys.has(key)) wms.repeatedKeys++;
+          keys.add(key);
+          const set = wms.effects.get(body.orderNo) ?? new Set<string>();
+          set.add(key);
+          wms.effects.set(body.orderNo, set);
+          res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
+        },
+        2 + (wms.calls % 5),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,13 +91,21 @@ async function generateBundles(dir: string, wmsUrl: string): Promise<string> {
   const specs = join(dir, 'specs');
   mkdirSync(specs, { recursive: true });
   // The route gets a filter, so the compiled filter runs in the child (samples are not for the WMS).
-  const text = readFileSync(SPECS, 'utf8').replace('https://wms.example.com', wmsUrl)
-    .replace('  source: { topic: orders.in, contract: order-in@1 }\n', `  source: { topic: orders.in, contract: order-in@1 }\n  filter: "!event.orderNumber.startsWith('SAMPLE') && event.quantity > 0"\n`);
+  const text = readFileSync(SPECS, 'utf8')
+    .replace('https://wms.example.com', wmsUrl)
+    .replace(
+      '  source: { topic: orders.in, contract: order-in@1 }\n',
+      `  source: { topic: orders.in, contract: order-in@1 }\n  filter: "!event.orderNumber.startsWith('SAMPLE') && event.quantity > 0"\n`,
+    );
   expect(text).toContain('filter:');
   writeFileSync(join(specs, 'estate.yaml'), text);
   const run = new ValidationSession().run([specs]);
   expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const result = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+  const result = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
   expect(result.diagnostics).toEqual([]);
   // Only the bundle directory, as the controller mounts it: no specs, no generated sources beside it.
   const bundles = join(dir, 'bundles');
@@ -111,12 +122,15 @@ async function generateBundles(dir: string, wmsUrl: string): Promise<string> {
 function moduleRecorder(dir: string): { hook: string; out: string } {
   const out = join(dir, 'modules.json');
   const hook = join(dir, 'record-modules.mjs');
-  writeFileSync(hook, `import { registerHooks } from 'node:module';
+  writeFileSync(
+    hook,
+    `import { registerHooks } from 'node:module';
 import { writeFileSync } from 'node:fs';
 const seen = new Set();
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
 process.on('exit', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify([...seen])));
-`);
+`,
+  );
   return { hook, out };
 }
 
@@ -127,9 +141,15 @@ interface Child {
 }
 
 function startWorkerProcess(args: string[], env: Record<string, string>, hook?: string): Child {
-  const child = spawn(NODE, [...(hook ? ['--import', hook] : []), CLI, 'worker', ...args], { cwd: tmpdir(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [...(hook ? ['--import', hook] : []), CLI, 'worker', ...args], {
+    cwd: tmpdir(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  const keep = (d: Buffer) => { output = (output + d.toString('utf8')).slice(-200_000); };
+  const keep = (d: Buffer) => {
+    output = (output + d.toString('utf8')).slice(-200_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -176,7 +196,26 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     const stateDir = join(dir, 'state');
     const port = await freePort();
     const recorder = moduleRecorder(dir);
-    const args = ['--bundle', bundleDir, '--unit', 'route-order-picking', '--nats', nats.url, '--state-dir', stateDir, '--port', String(port), '--host', '127.0.0.1', '--ack-wait', '2s', '--worker-id', 'worker-cli-test-0', '--grace', '5s'];
+    const args = [
+      '--bundle',
+      bundleDir,
+      '--unit',
+      'route-order-picking',
+      '--nats',
+      nats.url,
+      '--state-dir',
+      stateDir,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--ack-wait',
+      '2s',
+      '--worker-id',
+      'worker-cli-test-0',
+      '--grace',
+      '5s',
+    ];
     const env = { WMS_KEY_API_KEY: 'wms-secret-key' };
     const base = `http://127.0.0.1:${port}`;
 
@@ -191,23 +230,35 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
       for (let i = from; i < to; i++) {
         const orderNumber = i % 17 === 5 ? `BAD-${i}` : i % 23 === 7 ? `SAMPLE-${i}` : `ORD-${i}`;
         orders.push(orderNumber);
-        await backbone.publish('orders.in', Buffer.from(JSON.stringify({ orderNumber, warehouse: 'DE01', quantity: 1 + (i % 3), seq: i })), { key: orderNumber, messageId: `order-${i}` });
+        await backbone.publish(
+          'orders.in',
+          Buffer.from(JSON.stringify({ orderNumber, warehouse: 'DE01', quantity: 1 + (i % 3), seq: i })),
+          { key: orderNumber, messageId: `order-${i}` },
+        );
       }
     };
     const good = () => orders.filter((o) => o.startsWith('ORD'));
     const sampled = () => orders.filter((o) => o.startsWith('SAMPLE'));
     const deadLetters = async () => {
       await backbone.ensureTopic('dlq.order-picking.wms');
-      return (await backbone.read('dlq.order-picking.wms', 1, 100_000)).map((m) => JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter);
+      return (await backbone.read('dlq.order-picking.wms', 1, 100_000)).map(
+        (m) => JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter,
+      );
     };
 
     // A first batch end to end: deliveries at the WMS, dead letters for the refused ones, metrics.
     await publish(0, 40);
     await eventually(() => good().every((o) => wms.effects.has(o)), 'the first batch to reach the WMS', 30_000);
-    await eventually(async () => (await deadLetters()).length === orders.length - good().length - sampled().length, 'the refused orders to be dead-lettered', 30_000);
+    await eventually(
+      async () => (await deadLetters()).length === orders.length - good().length - sampled().length,
+      'the refused orders to be dead-lettered',
+      30_000,
+    );
     const metrics = await get(`${base}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/interlace_route_messages_total\{[^}]*route="order-picking"[^}]*target="wms"[^}]*outcome="delivered"[^}]*\} 3[0-9]/);
+    expect(metrics.text).toMatch(
+      /interlace_route_messages_total\{[^}]*route="order-picking"[^}]*target="wms"[^}]*outcome="delivered"[^}]*\} 3[0-9]/,
+    );
     expect(metrics.text).toMatch(/outcome="dead_lettered"[^}]*\} [1-9]/);
     expect(metrics.text).toMatch(/target="wms"[^}]*outcome="filtered"[^}]*\} 2\b/);
 
@@ -222,10 +273,22 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
 
     const second = startWorkerProcess(args, env, recorder.hook);
     children.push(second);
-    await eventually(async () => (await get(`${base}/readyz`)).status === 200, `the restarted worker to be ready:\n${second.output()}`, 30_000);
-    await eventually(() => good().every((o) => wms.effects.has(o)), `every order to reach the WMS (${wms.effects.size}/${good().length})`, 60_000);
+    await eventually(
+      async () => (await get(`${base}/readyz`)).status === 200,
+      `the restarted worker to be ready:\n${second.output()}`,
+      30_000,
+    );
+    await eventually(
+      () => good().every((o) => wms.effects.has(o)),
+      `every order to reach the WMS (${wms.effects.size}/${good().length})`,
+      60_000,
+    );
     const bad = orders.filter((o) => o.startsWith('BAD'));
-    await eventually(async () => new Set((await deadLetters()).map((l) => (l.message.payload as { orderNumber: string }).orderNumber)).size === bad.length, 'every refused order to be dead-lettered', 30_000);
+    await eventually(
+      async () => new Set((await deadLetters()).map((l) => (l.message.payload as { orderNumber: string }).orderNumber)).size === bad.length,
+      'every refused order to be dead-lettered',
+      30_000,
+    );
 
     // received = delivered + dead-lettered + filtered out, and no effect twice.
     const letters = await deadLetters();
@@ -238,12 +301,20 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     // The topic target: each event once on orders.archive (the idempotency key is the message id).
     await backbone.ensureTopic('orders.archive');
     const routed = orders.length - sampled().length;
-    await eventually(async () => (await backbone.read('orders.archive', 1, 100_000)).length >= routed, 'the archive to hold every routed event', 30_000);
-    const archived = (await backbone.read('orders.archive', 1, 100_000)).map((m) => (JSON.parse(Buffer.from(m.payload).toString('utf8')) as { orderNumber: string }).orderNumber);
+    await eventually(
+      async () => (await backbone.read('orders.archive', 1, 100_000)).length >= routed,
+      'the archive to hold every routed event',
+      30_000,
+    );
+    const archived = (await backbone.read('orders.archive', 1, 100_000)).map(
+      (m) => (JSON.parse(Buffer.from(m.payload).toString('utf8')) as { orderNumber: string }).orderNumber,
+    );
     expect(archived.length).toBe(routed);
     expect(new Set(archived).size).toBe(routed);
     expect(archived.filter((o) => o.startsWith('SAMPLE'))).toEqual([]);
-    console.log(`worker-cli: ${orders.length} events, ${wms.effects.size} delivered (${atKill} before kill -9), ${lettered.length} dead-lettered, ${sampled().length} filtered out, ${wms.calls} WMS calls, ${wms.repeatedKeys} repeated Idempotency-Key call(s) after the crash`);
+    console.log(
+      `worker-cli: ${orders.length} events, ${wms.effects.size} delivered (${atKill} before kill -9), ${lettered.length} dead-lettered, ${sampled().length} filtered out, ${wms.calls} WMS calls, ${wms.repeatedKeys} repeated Idempotency-Key call(s) after the crash`,
+    );
 
     // Graceful shutdown on SIGTERM: exit 0.
     second.process.kill('SIGTERM');
@@ -254,7 +325,8 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     const modules = JSON.parse(readFileSync(recorder.out, 'utf8')) as string[];
     expect(modules.some((m) => m.includes('/runtime/worker/start-worker.ts'))).toBe(true);
     expect(modules.filter((m) => m.includes('@bufbuild/cel') || m.includes('/controller/validate/'))).toEqual([]);
-    for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) expect(readFileSync(join(bundleDir, file), 'utf8')).not.toContain('@bufbuild');
+    for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js')))
+      expect(readFileSync(join(bundleDir, file), 'utf8')).not.toContain('@bufbuild');
   }, 240_000);
 
   it('exits 2 with a clear message on a bad bundle (hash mismatch, missing file, no bundle)', async () => {
@@ -265,7 +337,10 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     };
     const tampered = join(dir, 'tampered');
     cpSync(bundleDir, tampered, { recursive: true });
-    writeFileSync(join(tampered, 'route-order-picking.js'), `${readFileSync(join(tampered, 'route-order-picking.js'), 'utf8')}\n// changed\n`);
+    writeFileSync(
+      join(tampered, 'route-order-picking.js'),
+      `${readFileSync(join(tampered, 'route-order-picking.js'), 'utf8')}\n// changed\n`,
+    );
     const mismatch = await run(tampered);
     expect(mismatch.code).toBe(2);
     expect(mismatch.output).toMatch(/bad bundle: bundle .*route-order-picking\.js does not match its manifest/);
@@ -289,7 +364,10 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     cpSync(join(bundleDir, 'api-pick-status-v1.js'), join(mount, 'bundle.js'));
     cpSync(join(bundleDir, 'api-pick-status-v1.manifest.json'), join(mount, 'manifest.json'));
     const port = await freePort();
-    const child = startWorkerProcess(['--bundle', mount, '--state-dir', join(dir, 'state-mount'), '--port', String(port), '--host', '127.0.0.1'], { PICK_STATUS_KEYS_KEYS: 'dealer-1=k1' });
+    const child = startWorkerProcess(
+      ['--bundle', mount, '--state-dir', join(dir, 'state-mount'), '--port', String(port), '--host', '127.0.0.1'],
+      { PICK_STATUS_KEYS_KEYS: 'dealer-1=k1' },
+    );
     children.push(child);
     const base = `http://127.0.0.1:${port}`;
     await eventually(async () => (await get(`${base}/readyz`)).status === 200, `the API worker to be ready:\n${child.output()}`, 30_000);

@@ -17,7 +17,9 @@ import { eventually, generateTestEstate, startTargetServer } from './worker-fixt
 import type { Answer, TargetRequest, TargetServer } from './worker-fixtures.ts';
 
 let generated: Awaited<ReturnType<typeof generateTestEstate>>;
-beforeAll(async () => { generated = await generateTestEstate(); }, 120_000);
+beforeAll(async () => {
+  generated = await generateTestEstate();
+}, 120_000);
 afterAll(() => generated?.cleanup());
 
 const open: { close(): Promise<void> }[] = [];
@@ -37,7 +39,14 @@ interface Harness {
   stateDir: string;
 }
 
-async function harness(answer: (request: TargetRequest, n: number) => Answer, options: { breaker?: { consecutiveFailures: number; halfOpenAfterMs: number }; backbone?: (b: Backbone) => Backbone; ackWaitMs?: number } = {}): Promise<Harness> {
+async function harness(
+  answer: (request: TargetRequest, n: number) => Answer,
+  options: {
+    breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
+    backbone?: (b: Backbone) => Backbone;
+    ackWaitMs?: number;
+  } = {},
+): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'interlace-worker-state-'));
   const raw = await openSqliteBackbone({ path: join(stateDir, 'backbone.db'), pollIntervalMs: 20 });
   const backbone = options.backbone ? options.backbone(raw) : raw;
@@ -46,23 +55,51 @@ async function harness(answer: (request: TargetRequest, n: number) => Answer, op
   estate.systems.find((s) => s.metadata.name === 'wms')!.spec.endpoint.url = target.url;
   const { logger, lines } = memoryLogger('debug');
   const worker = await startWorker({
-    bundleDir: generated.bundleDir, units: ['route-order-picking'], backbone, estate, stateDir, env: ENV, port: 0, logger,
-    tracer: memoryTracer().tracer, breaker: options.breaker ?? { consecutiveFailures: 1000, halfOpenAfterMs: 1000 }, ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}),
+    bundleDir: generated.bundleDir,
+    units: ['route-order-picking'],
+    backbone,
+    estate,
+    stateDir,
+    env: ENV,
+    port: 0,
+    logger,
+    tracer: memoryTracer().tracer,
+    breaker: options.breaker ?? { consecutiveFailures: 1000, halfOpenAfterMs: 1000 },
+    ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}),
   });
-  open.push({ close: async () => { await worker.close(1000); await raw.close(); await target.close(); rmSync(stateDir, { recursive: true, force: true }); } });
+  open.push({
+    close: async () => {
+      await worker.close(1000);
+      await raw.close();
+      await target.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  });
   await backbone.ensureTopic('orders.in');
   return {
-    worker, backbone, target, logs: lines, stateDir,
-    publish: async (order, messageId) => { await backbone.publish('orders.in', Buffer.from(JSON.stringify(order)), { key: String(order['orderNumber']), ...(messageId ? { messageId } : {}) }); },
+    worker,
+    backbone,
+    target,
+    logs: lines,
+    stateDir,
+    publish: async (order, messageId) => {
+      await backbone.publish('orders.in', Buffer.from(JSON.stringify(order)), {
+        key: String(order['orderNumber']),
+        ...(messageId ? { messageId } : {}),
+      });
+    },
     deadLetters: async () => {
       await backbone.ensureTopic('dlq.order-picking.wms');
-      return (await backbone.read('dlq.order-picking.wms', 1, 10_000)).map((m) => JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter);
+      return (await backbone.read('dlq.order-picking.wms', 1, 10_000)).map(
+        (m) => JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter,
+      );
     },
   };
 }
 
 const orderOf = (request: TargetRequest) => (request.body as { orderNo: string }).orderNo;
-const count = (worker: Worker, outcome: string) => worker.metrics.value('interlace_route_messages_total', { route: 'order-picking', target: 'wms', outcome });
+const count = (worker: Worker, outcome: string) =>
+  worker.metrics.value('interlace_route_messages_total', { route: 'order-picking', target: 'wms', outcome });
 
 describe('worker delivery to an HTTP System', () => {
   it('balances received = delivered + dead-lettered across 500, 503 + Retry-After, timeouts, slow answers and 400, with one effect per message', async () => {
@@ -83,7 +120,11 @@ describe('worker delivery to an HTTP System', () => {
     const orders = kinds.flatMap((kind) => [1, 2, 3].map((i) => `${kind}-${i}`));
     for (const [i, orderNumber] of orders.entries()) await h.publish({ orderNumber, warehouse: 'DE01', quantity: 1 + i, seq: i });
 
-    await eventually(async () => (await count(h.worker, 'delivered')) + (await count(h.worker, 'dead_lettered')) === orders.length, 'every message settled', 20_000);
+    await eventually(
+      async () => (await count(h.worker, 'delivered')) + (await count(h.worker, 'dead_lettered')) === orders.length,
+      'every message settled',
+      20_000,
+    );
     const delivered = await count(h.worker, 'delivered');
     const deadLettered = await count(h.worker, 'dead_lettered');
     expect(delivered + deadLettered).toBe(orders.length);
@@ -107,7 +148,13 @@ describe('worker delivery to an HTTP System', () => {
     const letters = await h.deadLetters();
     expect(letters).toHaveLength(6);
     const bad = letters.find((l) => l.message.payload && (l.message.payload as { orderNumber: string }).orderNumber === 'BAD-1')!;
-    expect(bad).toMatchObject({ route: 'order-picking', target: 'wms', system: 'wms', kind: 'permanent', businessKeys: { order_number: 'BAD-1', warehouse: 'DE01' } });
+    expect(bad).toMatchObject({
+      route: 'order-picking',
+      target: 'wms',
+      system: 'wms',
+      kind: 'permanent',
+      businessKeys: { order_number: 'BAD-1', warehouse: 'DE01' },
+    });
     expect(bad.reason).toMatch(/^http-400/);
     expect(bad.attempts).toHaveLength(1);
     expect(bad.attempts[0]).toMatchObject({ status: 400, reason: 'http-400' });
@@ -118,7 +165,9 @@ describe('worker delivery to an HTTP System', () => {
     expect(h.target.requests.filter((r) => orderOf(r) === 'DOWN-1')).toHaveLength(3);
     // Timeouts are attempts too: the stalled first attempt was given up after 300 ms and retried.
     expect(h.target.requests.filter((r) => orderOf(r) === 'STALL-1')).toHaveLength(2);
-    expect(await h.worker.metrics.value('interlace_delivery_attempts_total', { route: 'order-picking', target: 'wms', result: 'transient' })).toBeGreaterThanOrEqual(6 + 3 + 3 + 9);
+    expect(
+      await h.worker.metrics.value('interlace_delivery_attempts_total', { route: 'order-picking', target: 'wms', result: 'transient' }),
+    ).toBeGreaterThanOrEqual(6 + 3 + 3 + 9);
 
     // The log line of a dead letter carries the business keys; no line carries the secret.
     const line = h.logs.find((l) => l['msg'] === 'dead-lettered' && l['order_number'] === 'BAD-1');
@@ -137,7 +186,10 @@ describe('worker delivery to an HTTP System', () => {
     await eventually(async () => (await count(h.worker, 'dead_lettered')) === 2 && (await count(h.worker, 'delivered')) === 1, 'settled');
     expect(h.target.requests.map(orderOf)).toEqual(['V-3']);
     const letters = await h.deadLetters();
-    expect(letters.map((l) => [l.kind, l.reason.split(':')[0]])).toEqual([['permanent', 'contract-violation'], ['permanent', 'contract-violation']]);
+    expect(letters.map((l) => [l.kind, l.reason.split(':')[0]])).toEqual([
+      ['permanent', 'contract-violation'],
+      ['permanent', 'contract-violation'],
+    ]);
     expect(letters[0]!.reason).toContain('/quantity');
     expect(letters[1]!.reason).toContain('target contract');
   });
@@ -151,10 +203,16 @@ describe('worker delivery to an HTTP System', () => {
       pending: (t, c) => inner.pending(t, c),
       read: (t, f, l) => inner.read(t, f, l),
       close: () => inner.close(),
-      subscribe: (topic, consumer, handler, options) => inner.subscribe(topic, consumer, (delivery: Delivery) => {
-        if (topic !== 'orders.in' || delivery.deliveryCount > 1) return handler(delivery);
-        return handler({ ...delivery, ack: async () => {}, nak: delivery.nak, term: delivery.term, working: delivery.working });
-      }, options),
+      subscribe: (topic, consumer, handler, options) =>
+        inner.subscribe(
+          topic,
+          consumer,
+          (delivery: Delivery) => {
+            if (topic !== 'orders.in' || delivery.deliveryCount > 1) return handler(delivery);
+            return handler({ ...delivery, ack: async () => {}, nak: delivery.nak, term: delivery.term, working: delivery.working });
+          },
+          options,
+        ),
     });
     const h = await harness(() => ({ status: 200 }), { backbone: dropFirstAck, ackWaitMs: 400 });
     const n = 20;
@@ -162,7 +220,12 @@ describe('worker delivery to an HTTP System', () => {
     // The same event sent again by the source without a message id: same payload, same effect.
     await h.publish({ orderNumber: 'D-X', warehouse: 'US01', quantity: 5 });
     await h.publish({ orderNumber: 'D-X', warehouse: 'US01', quantity: 5 });
-    await eventually(async () => (await h.worker.metrics.value('interlace_duplicates_suppressed_total', { route: 'order-picking', target: 'wms' })) >= n + 2, 'redeliveries suppressed', 15_000);
+    await eventually(
+      async () =>
+        (await h.worker.metrics.value('interlace_duplicates_suppressed_total', { route: 'order-picking', target: 'wms' })) >= n + 2,
+      'redeliveries suppressed',
+      15_000,
+    );
     expect(h.target.effects.size).toBe(n + 1);
     expect([...h.target.effects.values()].every((c) => c === 1)).toBe(true);
     expect(await count(h.worker, 'delivered')).toBe(n + 1);
@@ -171,7 +234,9 @@ describe('worker delivery to an HTTP System', () => {
 
   it('opens the circuit after consecutive failures, fails fast while open, half-opens and closes again', async () => {
     let healthy = false;
-    const h = await harness(() => (healthy ? { status: 200 } : { status: 503 }), { breaker: { consecutiveFailures: 3, halfOpenAfterMs: 400 } });
+    const h = await harness(() => (healthy ? { status: 200 } : { status: 503 }), {
+      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 400 },
+    });
     const states: number[] = [];
     h.worker.budgets.get('wms').breaker.onStateChange((s) => states.push(s as number));
     await h.publish({ orderNumber: 'C-1', warehouse: 'DE01', quantity: 1 });
@@ -198,9 +263,26 @@ describe('worker delivery to an HTTP System', () => {
       if (body.orderNo === 'A' && body.seq === 2) return { status: 500, delayMs: 150 };
       return { status: 200, delayMs: 5 };
     });
-    const sequence: [string, number][] = [['A', 1], ['B', 1], ['A', 2], ['B', 2], ['A', 3], ['C', 1], ['B', 3], ['C', 2], ['A', 4]];
+    const sequence: [string, number][] = [
+      ['A', 1],
+      ['B', 1],
+      ['A', 2],
+      ['B', 2],
+      ['A', 3],
+      ['C', 1],
+      ['B', 3],
+      ['C', 2],
+      ['A', 4],
+    ];
     for (const [key, seq] of sequence) await h.publish({ orderNumber: key, warehouse: 'DE01', quantity: 1, seq });
-    await eventually(async () => (await count(h.worker, 'delivered')) === 6 && (await count(h.worker, 'dead_lettered')) === 1 && (await count(h.worker, 'parked')) === 2, 'settled', 15_000);
+    await eventually(
+      async () =>
+        (await count(h.worker, 'delivered')) === 6 &&
+        (await count(h.worker, 'dead_lettered')) === 1 &&
+        (await count(h.worker, 'parked')) === 2,
+      'settled',
+      15_000,
+    );
     const applied = (h.target.applied as { orderNo: string; seq: number }[]).map((b) => `${b.orderNo}${b.seq}`);
     // Per key, effects happen in publish order; B and C were not held up by A's retries.
     expect(applied.filter((a) => a.startsWith('B'))).toEqual(['B1', 'B2', 'B3']);
@@ -211,7 +293,11 @@ describe('worker delivery to an HTTP System', () => {
     expect(lastB.at).toBeLessThan(a2Attempts[a2Attempts.length - 1]!.at);
     // A2 exhausted; A3 and A4 dead-lettered behind it in order, so a replay restores the order.
     const letters = await h.deadLetters();
-    expect(letters.map((l) => [(l.message.payload as { seq: number }).seq, l.kind])).toEqual([[2, 'exhausted'], [3, 'parked'], [4, 'parked']]);
+    expect(letters.map((l) => [(l.message.payload as { seq: number }).seq, l.kind])).toEqual([
+      [2, 'exhausted'],
+      [3, 'parked'],
+      [4, 'parked'],
+    ]);
     expect(letters[1]!.reason).toContain('parked behind');
     expect(await h.worker.idempotency.parked('order-picking__wms', 'A')).toMatchObject({ reason: 'http-500' });
     expect(await h.worker.idempotency.parked('order-picking__wms', 'B')).toBeUndefined();

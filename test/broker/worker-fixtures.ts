@@ -47,10 +47,20 @@ export async function startTargetServer(answer: TargetServer['answer'] = () => (
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const request: TargetRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined, at: Date.now() };
+      const request: TargetRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: text ? JSON.parse(text) : undefined,
+        at: Date.now(),
+      };
       requests.push(request);
       const reply = target.answer(request, requests.length);
-      if (reply === 'stall') { open.add(res); res.on('close', () => open.delete(res)); return; }
+      if (reply === 'stall') {
+        open.add(res);
+        res.on('close', () => open.delete(res));
+        return;
+      }
       const send = () => {
         if (reply.status >= 200 && reply.status < 300) {
           const key = String(req.headers['idempotency-key'] ?? '');
@@ -60,7 +70,8 @@ export async function startTargetServer(answer: TargetServer['answer'] = () => (
         res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
         res.end(JSON.stringify(reply.body ?? {}));
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs); else send();
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -89,7 +100,11 @@ export async function generateTestEstate(): Promise<{ dir: string; bundleDir: st
   const run = new ValidationSession().run([specs]);
   const errors = run.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
-  const result = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+  const result = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
   if (result.diagnostics.length > 0) throw new Error(result.diagnostics.map((d) => d.message).join('\n'));
   const dir = mkdtempSync(join(tmpdir(), 'interlace-worker-'));
   for (const [path, text] of result.files) {

@@ -37,13 +37,24 @@ function findHelm(): string | undefined {
 const unavailable = clusterUnavailable();
 const helm = unavailable ? undefined : findHelm();
 
-interface Container { args: string[]; env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[] }
+interface Container {
+  args: string[];
+  env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
+}
 type Rendered = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any };
-interface Condition { type: string; status: string; reason?: string; message?: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 
 /** `kubectl get interlace -A` prints one table per kind, separated by blank lines. */
 function tables(stdout: string): Record<string, string>[] {
-  return stdout.trim().split(/\n\s*\n/).flatMap((block) => parseTable(block));
+  return stdout
+    .trim()
+    .split(/\n\s*\n/)
+    .flatMap((block) => parseTable(block));
 }
 
 // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
@@ -54,10 +65,11 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
   // Run in the test's finally: the Estate goes first, while the controller still runs (its finalizer needs it).
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   const cleanUp = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch((error) => console.warn(`[chart-install] cleanup: ${String(error)}`));
+    for (const cleanup of cleanups.splice(0).reverse())
+      await Promise.resolve(cleanup()).catch((error) => console.warn(`[chart-install] cleanup: ${String(error)}`));
   };
 
-  it('installs; the controller, with only the chart\'s RBAC, reconciles the example estate from Git over HTTP with auth', async () => {
+  it("installs; the controller, with only the chart's RBAC, reconciles the example estate from Git over HTTP with auth", async () => {
     try {
       await installAndReconcile();
     } finally {
@@ -73,9 +85,24 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     const fullname = 'interlace';
 
     // 1. The rendered chart, applied as is (CRDs included) to the real API server.
-    const rendered = execFileSync(helm!, ['template', release, CHART, '--namespace', releaseNs, '--include-crds', '--set', `runtimeImage=${WORKER_IMAGE}`], { encoding: 'utf8' });
-    const objects = parseAllDocuments(rendered).map((d) => d.toJS() as Rendered).filter(Boolean);
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', ...Array(7).fill('CustomResourceDefinition'), 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    const rendered = execFileSync(
+      helm!,
+      ['template', release, CHART, '--namespace', releaseNs, '--include-crds', '--set', `runtimeImage=${WORKER_IMAGE}`],
+      { encoding: 'utf8' },
+    );
+    const objects = parseAllDocuments(rendered)
+      .map((d) => d.toJS() as Rendered)
+      .filter(Boolean);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      ...Array(7).fill('CustomResourceDefinition'),
+      'Deployment',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
     await kubectl(['create', 'namespace', releaseNs]);
     cleanups.push(() => kubectl(['delete', 'namespace', releaseNs, '--wait=false']));
     cleanups.push(() => kubectl(['delete', 'clusterrole,clusterrolebinding', fullname, '--ignore-not-found']));
@@ -83,7 +110,9 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     await kubectl(['apply', '--server-side', '--field-manager=helm', '--force-conflicts', '-f', '-'], { input: rendered });
     await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '-l', 'app.kubernetes.io/part-of=interlace']);
     await kubectl(['-n', releaseNs, 'rollout', 'status', `deployment/${fullname}`, '--timeout=60s']);
-    const pods = JSON.parse((await kubectl(['-n', releaseNs, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'])).stdout) as { items: { metadata: { name: string }; status: { conditions?: Condition[] } }[] };
+    const pods = JSON.parse(
+      (await kubectl(['-n', releaseNs, 'get', 'pods', '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'])).stdout,
+    ) as { items: { metadata: { name: string }; status: { conditions?: Condition[] } }[] };
     expect(pods.items).toHaveLength(1);
     expect(pods.items[0]!.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const podName = pods.items[0]!.metadata.name;
@@ -94,13 +123,29 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     const work = mkdtempSync(join(tmpdir(), 'interlace-chart-'));
     cleanups.push(() => rmSync(work, { recursive: true, force: true }));
     const saKubeconfig = join(work, 'kubeconfig');
-    writeFileSync(saKubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'controller',
-      clusters: [{ name: 'test', cluster: { server: admin.server, ...(admin.caData ? { 'certificate-authority-data': admin.caData } : { 'certificate-authority': admin.caFile }) } }],
-      users: [{ name: 'controller', user: { token } }],
-      contexts: [{ name: 'controller', context: { cluster: 'test', user: 'controller' } }],
-    }), { mode: 0o600 });
-    const whoami = execFileSync('kubectl', ['--kubeconfig', saKubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { encoding: 'utf8' });
+    writeFileSync(
+      saKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'controller',
+        clusters: [
+          {
+            name: 'test',
+            cluster: {
+              server: admin.server,
+              ...(admin.caData ? { 'certificate-authority-data': admin.caData } : { 'certificate-authority': admin.caFile }),
+            },
+          },
+        ],
+        users: [{ name: 'controller', user: { token } }],
+        contexts: [{ name: 'controller', context: { cluster: 'test', user: 'controller' } }],
+      }),
+      { mode: 0o600 },
+    );
+    const whoami = execFileSync('kubectl', ['--kubeconfig', saKubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
+      encoding: 'utf8',
+    });
     expect(whoami).toBe(`system:serviceaccount:${releaseNs}:${fullname}`);
 
     // 3. The example estate in a Git repository served over smart HTTP, Basic auth required.
@@ -108,7 +153,10 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     cleanups.push(() => repo.cleanup());
     cpSync(join(ROOT, 'specs'), join(repo.root, 'specs'), { recursive: true });
     const head = (repo.git('add', '-A'), repo.git('commit', '-q', '-m', 'the example estate'), repo.git('rev-parse', 'HEAD').trim());
-    const server: GitHttpServer = await startGitHttpServer({ projectRoot: dirname(repo.root), basic: { username: 'interlace-bot', password: PASSWORD } });
+    const server: GitHttpServer = await startGitHttpServer({
+      projectRoot: dirname(repo.root),
+      basic: { username: 'interlace-bot', password: PASSWORD },
+    });
     cleanups.push(() => server.close());
     const url = `${server.url}/${basename(repo.root)}`;
 
@@ -121,19 +169,29 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
       const field = e.valueFrom?.fieldRef.fieldPath;
       env[e.name] = e.value ?? (field === 'metadata.namespace' ? releaseNs : field === 'metadata.name' ? podName : '');
     }
-    const local: Record<string, string> = { '--metrics-addr': '127.0.0.1:0', '--webhook-addr': '127.0.0.1:0', '--git-cache': join(work, 'git-cache') };
-    const args = container.args.map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? '')).map((a) => {
-      const flag = a.split('=')[0]!;
-      return flag in local ? `${flag}=${local[flag]}` : a;
-    });
+    const local: Record<string, string> = {
+      '--metrics-addr': '127.0.0.1:0',
+      '--webhook-addr': '127.0.0.1:0',
+      '--git-cache': join(work, 'git-cache'),
+    };
+    const args = container.args
+      .map((a) => a.replace(/\$\((\w+)\)/g, (_, name: string) => env[name] ?? ''))
+      .map((a) => {
+        const flag = a.split('=')[0]!;
+        return flag in local ? `${flag}=${local[flag]}` : a;
+      });
     expect(args[0]).toBe('controller');
     const child: ChildProcess = spawn(NODE, [CLI, ...args, '--kubeconfig', saKubeconfig], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? work, TMPDIR: work, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let logs = '';
-    child.stdout!.on('data', (d: Buffer) => { logs += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { logs += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      logs += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      logs += d.toString();
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -142,7 +200,16 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     const tail = () => logs.split('\n').slice(-20).join('\n');
 
     // 5. Credentials and the Estate, as a user would write them.
-    await kubectl(['-n', ns(), 'create', 'secret', 'generic', 'shop-git', '--from-literal=username=interlace-bot', `--from-literal=password=${PASSWORD}`]);
+    await kubectl([
+      '-n',
+      ns(),
+      'create',
+      'secret',
+      'generic',
+      'shop-git',
+      '--from-literal=username=interlace-bot',
+      `--from-literal=password=${PASSWORD}`,
+    ]);
     const estateYaml = `apiVersion: interlace.dev/v1alpha1
 kind: Estate
 metadata:
@@ -173,13 +240,28 @@ spec:
     // The controller watches every namespace (the chart passes no --namespace), so it also meets Estates
     // other cluster test files left in namespaces being deleted: an Event there is refused with a 403 by
     // the NamespaceLifecycle admission plugin, not by RBAC. Every other 403 counts.
-    const forbidden = () => logs.split('\n').filter((l) => /\b403\b|forbidden/i.test(l) && !/unable to create new content in namespace t-[a-z0-9-]+ because it is being terminated/.test(l));
-    const status = await until('the Estate to be Ready', async () => {
-      const out = JSON.parse((await kubectl(['-n', ns(), 'get', 'estate', 'shop', '-o', 'json'])).stdout) as { status?: { lastAppliedRevision?: string; conditions?: Condition[] } };
-      const ready = out.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      if (ready || forbidden().length > 0 || child.exitCode !== null) return out.status ?? {};
-      return undefined;
-    }, 90_000).catch((error: Error) => { throw new Error(`${error.message}\n--- controller ---\n${tail()}`); });
+    const forbidden = () =>
+      logs
+        .split('\n')
+        .filter(
+          (l) =>
+            /\b403\b|forbidden/i.test(l) &&
+            !/unable to create new content in namespace t-[a-z0-9-]+ because it is being terminated/.test(l),
+        );
+    const status = await until(
+      'the Estate to be Ready',
+      async () => {
+        const out = JSON.parse((await kubectl(['-n', ns(), 'get', 'estate', 'shop', '-o', 'json'])).stdout) as {
+          status?: { lastAppliedRevision?: string; conditions?: Condition[] };
+        };
+        const ready = out.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        if (ready || forbidden().length > 0 || child.exitCode !== null) return out.status ?? {};
+        return undefined;
+      },
+      90_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- controller ---\n${tail()}`);
+    });
     expect(forbidden()).toEqual([]);
     expect(child.exitCode).toBeNull();
     console.log(`[chart-install] Estate Ready ${((Date.now() - started) / 1000).toFixed(1)}s after it was created`);
@@ -189,21 +271,29 @@ spec:
     // Every spec object of the example estate is listed by `kubectl get interlace -A`, each READY True.
     const listed = (await kubectlFresh(['get', 'interlace', '-A'])).stdout;
     const rows = tables(listed).filter((r) => r.NAMESPACE === target);
-    const planned = execFileSync(NODE, [CLI, 'plan', join(repo.root, 'specs'), '--offline', '--namespace', target, '--image', WORKER_IMAGE, '--no-crds', '--output', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    const planned = execFileSync(
+      NODE,
+      [CLI, 'plan', join(repo.root, 'specs'), '--offline', '--namespace', target, '--image', WORKER_IMAGE, '--no-crds', '--output', 'json'],
+      { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     const specKinds = new Set(['DataContract', 'System', 'Mapping', 'Policy', 'EventRoute', 'Api']);
-    const specCount = (JSON.parse(planned) as { kind: string }[] | { items: { kind: string }[] });
+    const specCount = JSON.parse(planned) as { kind: string }[] | { items: { kind: string }[] };
     const plannedSpecs = (Array.isArray(specCount) ? specCount : specCount.items).filter((o) => specKinds.has(o.kind)).length;
     expect(plannedSpecs).toBeGreaterThan(50);
     expect(rows).toHaveLength(plannedSpecs);
     expect(rows.filter((r) => r.READY !== 'True').map((r) => `${r.NAME} ${r.READY}`)).toEqual([]);
 
     // The Git server was asked with the Secret's credentials; none of them reached the logs or the status.
-    expect(server.requests.some((r) => r.authorization === `Basic ${Buffer.from(`interlace-bot:${PASSWORD}`).toString('base64')}`)).toBe(true);
+    expect(server.requests.some((r) => r.authorization === `Basic ${Buffer.from(`interlace-bot:${PASSWORD}`).toString('base64')}`)).toBe(
+      true,
+    );
     expect(logs).not.toContain(PASSWORD);
     expect(JSON.stringify(status)).not.toContain(PASSWORD);
 
     // Leader election through the chart's Role: the Lease in the release namespace, held by the pod's name.
-    const lease = JSON.parse((await kubectl(['-n', releaseNs, 'get', 'lease', 'interlace-controller-leader', '-o', 'json'])).stdout) as { spec: { holderIdentity: string } };
+    const lease = JSON.parse((await kubectl(['-n', releaseNs, 'get', 'lease', 'interlace-controller-leader', '-o', 'json'])).stdout) as {
+      spec: { holderIdentity: string };
+    };
     expect(lease.spec.holderIdentity).toBe(podName);
 
     // What a person sees (docs/kubernetes.md and the README quote this output).
@@ -216,7 +306,10 @@ spec:
 
     // Deleting the Estate removes what it created (the finalizer, with the chart's delete verbs), still without a 403.
     await kubectl(['-n', ns(), 'delete', 'estate', 'shop', '--timeout=60s']);
-    const left = tables((await kubectlFresh(['get', 'interlace,deployments,configmaps,services', '-n', target, '-l', 'interlace.dev/estate'])).stdout || 'NAME\n');
+    const left = tables(
+      (await kubectlFresh(['get', 'interlace,deployments,configmaps,services', '-n', target, '-l', 'interlace.dev/estate'])).stdout ||
+        'NAME\n',
+    );
     expect(left).toEqual([]);
     expect(forbidden()).toEqual([]);
   }

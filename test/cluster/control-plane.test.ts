@@ -107,25 +107,27 @@ describe.skipIf(clusterUnavailable())('test control plane', () => {
           group,
           scope: 'Namespaced',
           names: { plural, singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-          versions: [{
-            name: 'v1alpha1',
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    required: ['size'],
-                    properties: { size: { type: 'integer', minimum: 1 }, color: { type: 'string' } },
+          versions: [
+            {
+              name: 'v1alpha1',
+              served: true,
+              storage: true,
+              subresources: { status: {} },
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      required: ['size'],
+                      properties: { size: { type: 'integer', minimum: 1 }, color: { type: 'string' } },
+                    },
+                    status: { type: 'object', properties: { observed: { type: 'integer' } } },
                   },
-                  status: { type: 'object', properties: { observed: { type: 'integer' } } },
                 },
               },
             },
-          }],
+          ],
         },
       },
     });
@@ -144,19 +146,25 @@ describe.skipIf(clusterUnavailable())('test control plane', () => {
       };
       // The discovery cache of a fresh client may not know the new type yet: retry until it does.
       const applied = await until('server-side apply of Widget', () =>
-        objects.patch(widget, undefined, undefined, 'interlace-test', true, PatchStrategy.ServerSideApply));
+        objects.patch(widget, undefined, undefined, 'interlace-test', true, PatchStrategy.ServerSideApply),
+      );
       expect(applied.metadata?.managedFields?.map((f) => f.manager)).toContain('interlace-test');
 
       const custom = kc.makeApiClient(CustomObjectsApi);
-      const read = await custom.getNamespacedCustomObject({ group, version: 'v1alpha1', namespace, plural, name: 'w1' }) as { spec?: { size?: number; color?: string } };
+      const read = (await custom.getNamespacedCustomObject({ group, version: 'v1alpha1', namespace, plural, name: 'w1' })) as {
+        spec?: { size?: number; color?: string };
+      };
       expect(read.spec).toEqual({ size: 3, color: 'blue' });
 
       // A second apply by the same manager that drops a field removes it; the schema is enforced.
       await objects.patch({ ...widget, spec: { size: 5 } }, undefined, undefined, 'interlace-test', true, PatchStrategy.ServerSideApply);
-      const reread = await custom.getNamespacedCustomObject({ group, version: 'v1alpha1', namespace, plural, name: 'w1' }) as { spec?: unknown };
+      const reread = (await custom.getNamespacedCustomObject({ group, version: 'v1alpha1', namespace, plural, name: 'w1' })) as {
+        spec?: unknown;
+      };
       expect(reread.spec).toEqual({ size: 5 });
-      await expect(objects.patch({ ...widget, spec: { size: 0 } }, undefined, undefined, 'interlace-test', true, PatchStrategy.ServerSideApply))
-        .rejects.toThrow(/size/);
+      await expect(
+        objects.patch({ ...widget, spec: { size: 0 } }, undefined, undefined, 'interlace-test', true, PatchStrategy.ServerSideApply),
+      ).rejects.toThrow(/size/);
 
       // kubectl sees it too.
       const { stdout } = await kubectl(['-n', namespace, 'get', `${plural}.${group}`, 'w1', '-o', 'jsonpath={.spec.size}']);

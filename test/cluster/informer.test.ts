@@ -41,7 +41,15 @@ async function installCrd(group: string): Promise<void> {
 async function removeCrd(group: string): Promise<void> {
   const ext = kubeConfig().makeApiClient(ApiextensionsV1Api);
   await ext.deleteCustomResourceDefinition({ name: `estates.${group}` }).catch(() => undefined);
-  await until('CRD gone', () => ext.readCustomResourceDefinition({ name: `estates.${group}` }).then(() => false, () => true), 30_000);
+  await until(
+    'CRD gone',
+    () =>
+      ext.readCustomResourceDefinition({ name: `estates.${group}` }).then(
+        () => false,
+        () => true,
+      ),
+    30_000,
+  );
 }
 
 function estate(namespace: string, name: string, url = 'https://git.example.com/acme/specs.git') {
@@ -51,7 +59,9 @@ function estate(namespace: string, name: string, url = 'https://git.example.com/
 describe.skipIf(clusterUnavailable())('Estate informer', () => {
   const ns = useTestNamespace();
   const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
 
   async function setUp() {
     const group = `${ns()}.test.interlace.dev`;
@@ -59,11 +69,23 @@ describe.skipIf(clusterUnavailable())('Estate informer', () => {
     cleanups.push(() => removeCrd(group));
     const resource: ResourceRef = { group, version: 'v1alpha1', plural: 'estates' };
     const api = kubeConfig().makeApiClient(CustomObjectsApi);
-    const create = (name: string) => api.createNamespacedCustomObject({ group, version: 'v1alpha1', plural: 'estates', namespace: ns(), body: { ...estate(ns(), name), apiVersion: `${group}/v1alpha1` } });
+    const create = (name: string) =>
+      api.createNamespacedCustomObject({
+        group,
+        version: 'v1alpha1',
+        plural: 'estates',
+        namespace: ns(),
+        body: { ...estate(ns(), name), apiVersion: `${group}/v1alpha1` },
+      });
     const keys: [string, InformerEvent][] = [];
     const logs: string[] = [];
-    const informer = new ResourceInformer({ kubeConfig: kubeConfig(), resource, onKey: (k, e) => keys.push([k, e]), backoff: { baseMs: 200, maxMs: 1000 },
-      log: createLogger({ write: (l) => logs.push(l) }) });
+    const informer = new ResourceInformer({
+      kubeConfig: kubeConfig(),
+      resource,
+      onKey: (k, e) => keys.push([k, e]),
+      backoff: { baseMs: 200, maxMs: 1000 },
+      log: createLogger({ write: (l) => logs.push(l) }),
+    });
     cleanups.push(() => informer.stop());
     return { group, resource, api, create, keys, informer, logs };
   }
@@ -80,8 +102,14 @@ describe.skipIf(clusterUnavailable())('Estate informer', () => {
 
     await create('shop');
     await until('add', () => keys.some(([k, e]) => k === `${ns()}/shop` && e === 'add'));
-    await api.patchNamespacedCustomObject({ group, version: 'v1alpha1', plural: 'estates', namespace: ns(), name: 'shop',
-      body: [{ op: 'replace', path: '/spec/source/url', value: 'https://git.example.com/acme/other.git' }] });
+    await api.patchNamespacedCustomObject({
+      group,
+      version: 'v1alpha1',
+      plural: 'estates',
+      namespace: ns(),
+      name: 'shop',
+      body: [{ op: 'replace', path: '/spec/source/url', value: 'https://git.example.com/acme/other.git' }],
+    });
     await until('update', () => keys.some(([k, e]) => k === `${ns()}/shop` && e === 'update'));
     await api.deleteNamespacedCustomObject({ group, version: 'v1alpha1', plural: 'estates', namespace: ns(), name: 'shop' });
     await until('delete', () => keys.some(([k, e]) => k === `${ns()}/shop` && e === 'delete'));
@@ -89,18 +117,35 @@ describe.skipIf(clusterUnavailable())('Estate informer', () => {
     expect(informer.get(`${ns()}/shop`)).toBeUndefined();
   });
 
-  it('ignores status-only writes (the reconciler\'s own) but not annotation changes', async () => {
+  it("ignores status-only writes (the reconciler's own) but not annotation changes", async () => {
     const { group, api, create, keys, informer } = await setUp();
     await informer.start();
     await create('shop');
     await until('add', () => keys.length === 1);
-    await api.patchNamespacedCustomObjectStatus({ group, version: 'v1alpha1', plural: 'estates', namespace: ns(), name: 'shop',
-      body: [{ op: 'add', path: '/status', value: { lastAttemptedRevision: `main@sha1:${'a'.repeat(40)}` } }] });
-    await until('status seen in cache', () => (informer.get(`${ns()}/shop`) as { status?: { lastAttemptedRevision?: string } } | undefined)?.status?.lastAttemptedRevision !== undefined);
+    await api.patchNamespacedCustomObjectStatus({
+      group,
+      version: 'v1alpha1',
+      plural: 'estates',
+      namespace: ns(),
+      name: 'shop',
+      body: [{ op: 'add', path: '/status', value: { lastAttemptedRevision: `main@sha1:${'a'.repeat(40)}` } }],
+    });
+    await until(
+      'status seen in cache',
+      () =>
+        (informer.get(`${ns()}/shop`) as { status?: { lastAttemptedRevision?: string } } | undefined)?.status?.lastAttemptedRevision !==
+        undefined,
+    );
     expect(keys).toEqual([[`${ns()}/shop`, 'add']]);
     // A "reconcile now" annotation (like Flux's requestedAt) does enqueue.
-    await api.patchNamespacedCustomObject({ group, version: 'v1alpha1', plural: 'estates', namespace: ns(), name: 'shop',
-      body: [{ op: 'add', path: '/metadata/annotations', value: { 'interlace.dev/requested-at': '1' } }] });
+    await api.patchNamespacedCustomObject({
+      group,
+      version: 'v1alpha1',
+      plural: 'estates',
+      namespace: ns(),
+      name: 'shop',
+      body: [{ op: 'add', path: '/metadata/annotations', value: { 'interlace.dev/requested-at': '1' } }],
+    });
     await until('annotation update', () => keys.length === 2);
     expect(keys[1]).toEqual([`${ns()}/shop`, 'update']);
   });

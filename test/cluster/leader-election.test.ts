@@ -22,10 +22,22 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
 function elector(namespace: string, identity: string, events: string[], overrides: Partial<LeaderElectionOptions> = {}) {
   const state = { leading: false, signal: undefined as AbortSignal | undefined };
   const e = new LeaderElector({
-    kubeConfig: kubeConfig(), namespace, name: 'interlace-controller', identity,
-    leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250,
-    onStartedLeading: (signal) => { state.leading = true; state.signal = signal; events.push(`${identity} started`); },
-    onStoppedLeading: () => { state.leading = false; events.push(`${identity} stopped`); },
+    kubeConfig: kubeConfig(),
+    namespace,
+    name: 'interlace-controller',
+    identity,
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 250,
+    onStartedLeading: (signal) => {
+      state.leading = true;
+      state.signal = signal;
+      events.push(`${identity} started`);
+    },
+    onStoppedLeading: () => {
+      state.leading = false;
+      events.push(`${identity} stopped`);
+    },
     ...overrides,
   });
   return { e, state };
@@ -34,14 +46,17 @@ function elector(namespace: string, identity: string, events: string[], override
 describe.skipIf(clusterUnavailable())('leader election on a Lease', () => {
   const ns = useTestNamespace();
   const running: LeaderElector[] = [];
-  afterEach(async () => { await Promise.all(running.splice(0).map((e) => e.stop({ release: false }))); });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((e) => e.stop({ release: false })));
+  });
 
   it('two electors: exactly one leads, and the Lease names it', async () => {
     const events: string[] = [];
     const a = elector(ns(), 'replica-a', events);
     const b = elector(ns(), 'replica-b', events);
     running.push(a.e, b.e);
-    a.e.start(); b.e.start();
+    a.e.start();
+    b.e.start();
     await until('a leader', () => a.state.leading || b.state.leading);
     // Watch for a while: never both.
     for (let i = 0; i < 20; i++) {
@@ -50,7 +65,9 @@ describe.skipIf(clusterUnavailable())('leader election on a Lease', () => {
     }
     const leader = a.state.leading ? 'replica-a' : 'replica-b';
     expect(events).toEqual([`${leader} started`]);
-    const lease = await kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
+    const lease = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
     expect(lease.spec?.holderIdentity).toBe(leader);
     expect(lease.spec?.leaseDurationSeconds).toBe(3);
     expect((a.state.leading ? a.e : b.e).isLeader()).toBe(true);
@@ -76,7 +93,9 @@ describe.skipIf(clusterUnavailable())('leader election on a Lease', () => {
     // Not before the 3 s lease has run out since b last saw it change, and not long after.
     expect(waited).toBeGreaterThanOrEqual(2000);
     expect(waited).toBeLessThan(8000);
-    const lease = await kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
+    const lease = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
     expect(lease.spec?.holderIdentity).toBe('replica-b');
     expect(lease.spec?.leaseTransitions).toBe(1);
   });
@@ -92,7 +111,9 @@ describe.skipIf(clusterUnavailable())('leader election on a Lease', () => {
     b.e.start();
     await new Promise((r) => setTimeout(r, 600));
     await a.e.stop({ release: true });
-    const lease = await kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
+    const lease = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
     expect(['', 'replica-b']).toContain(lease.spec?.holderIdentity ?? '');
     const waited = await until('b takes over', () => b.state.leading, 10_000);
     // Well under the 3 s lease: b acquires on its next retry (250 ms + jitter).
@@ -109,9 +130,14 @@ describe.skipIf(clusterUnavailable())('leader election on a Lease', () => {
     const api = kubeConfig().makeApiClient(CoordinationV1Api);
     const lease = await api.readNamespacedLease({ name: 'interlace-controller', namespace: ns() });
     // Someone else writes the lease as theirs, with a long duration (like a partitioned peer that won).
-    await api.replaceNamespacedLease({ name: 'interlace-controller', namespace: ns(), body: {
-      ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', leaseDurationSeconds: 60, renewTime: new V1MicroTime(Date.now()) },
-    } });
+    await api.replaceNamespacedLease({
+      name: 'interlace-controller',
+      namespace: ns(),
+      body: {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: 'intruder', leaseDurationSeconds: 60, renewTime: new V1MicroTime(Date.now()) },
+      },
+    });
     await until('a steps down', () => !a.state.leading, 5000);
     expect(a.state.signal?.aborted).toBe(true);
     expect(a.e.isLeader()).toBe(false);

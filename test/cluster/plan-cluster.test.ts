@@ -32,11 +32,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 async function installCrds(): Promise<void> {
-  const files = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort();
-  for (const file of files) await kubectl(['apply', '--server-side', '--field-manager=interlace-test', '-f', fileURLToPath(new URL(file, CRD_DIR))]);
+  const files = readdirSync(CRD_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  for (const file of files)
+    await kubectl(['apply', '--server-side', '--field-manager=interlace-test', '-f', fileURLToPath(new URL(file, CRD_DIR))]);
   const api = kubeConfig().makeApiClient(ApiextensionsV1Api);
   for (const file of files) {
-    const name = (parseAllDocuments(readFileSync(new URL(file, CRD_DIR), 'utf8'))[0]!.toJS() as { metadata: { name: string } }).metadata.name;
+    const name = (parseAllDocuments(readFileSync(new URL(file, CRD_DIR), 'utf8'))[0]!.toJS() as { metadata: { name: string } }).metadata
+      .name;
     await until(`${name} Established`, async () => {
       const crd = await api.readCustomResourceDefinition({ name });
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
@@ -53,7 +57,15 @@ let generated: ReadonlyMap<string, string>;
 let documents: PlanInput['documents'];
 
 function planFor(namespace: string): Plan {
-  return planEstate({ estate: { name: 'shop', namespace }, targetNamespace: namespace, revision: 'working-tree', documents, generated, runtimeImage: IMAGE, options: { includeCrds: false } });
+  return planEstate({
+    estate: { name: 'shop', namespace },
+    targetNamespace: namespace,
+    revision: 'working-tree',
+    documents,
+    generated,
+    runtimeImage: IMAGE,
+    options: { includeCrds: false },
+  });
 }
 
 /** A minimal applier, as the reconcile loop does it: stage by stage, owners bound after stage 2. */
@@ -62,7 +74,14 @@ async function applyPlan(plan: Plan): Promise<void> {
   const uids = new Map<string, string>();
   for (const p of plan.objects) {
     const object = p.owner ? bindOwnerUids(p, (owner) => uids.get(objectKey(owner))) : p.object;
-    const applied = await client.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    const applied = await client.patch(
+      object as KubernetesObject,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
     uids.set(p.key, applied.metadata!.uid!);
   }
 }
@@ -78,7 +97,8 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
 
   it('the CRDs are Established; kubectl knows the category and the short names', async () => {
     const { stdout } = await kubectl(['api-resources', '--api-group=interlace.dev', '-o', 'wide']);
-    for (const plural of ['estates', 'datacontracts', 'systems', 'mappings', 'eventroutes', 'apis', 'policies']) expect(stdout).toContain(plural);
+    for (const plural of ['estates', 'datacontracts', 'systems', 'mappings', 'eventroutes', 'apis', 'policies'])
+      expect(stdout).toContain(plural);
     for (const short of ['est', 'idc', 'sys', 'imap', 'er', 'iapi', 'ipol']) expect(stdout).toMatch(new RegExp(`\\b${short}\\b`));
     const empty = await kubectl(['get', 'interlace', '-n', ns()]);
     expect(empty.stderr + empty.stdout).toMatch(/No resources found/);
@@ -86,15 +106,23 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
 
   it('the CEL rules converted from if/then reject what the JSON Schema rejects', async () => {
     const system = `apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms, namespace: ${ns()} }\nspec: { type: wms, hosting: cloud, endpoint: { protocol: http } }\n`;
-    const failed = await kubectl(['apply', '--server-side', '-f', '-'], { input: system }).then(() => '', (e: { stderr: string }) => e.stderr);
+    const failed = await kubectl(['apply', '--server-side', '-f', '-'], { input: system }).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
     expect(failed).toContain('`url` is required when `protocol` is `http`');
   });
 
   it('every planned object passes strict field validation (server-side dry-run of the whole plan)', async () => {
     const plan = planFor(ns());
     // Owners do not exist yet in a dry-run: bind a syntactically valid uid (the API server does not check it).
-    const stream = plan.objects.map((p) => `---\n${stringify(p.owner ? bindOwnerUids(p, () => '11111111-2222-3333-4444-555555555555') : p.object)}`).join('');
-    const { stdout } = await kubectl(['apply', '--server-side', '--dry-run=server', '--validate=strict', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], { input: stream });
+    const stream = plan.objects
+      .map((p) => `---\n${stringify(p.owner ? bindOwnerUids(p, () => '11111111-2222-3333-4444-555555555555') : p.object)}`)
+      .join('');
+    const { stdout } = await kubectl(
+      ['apply', '--server-side', '--dry-run=server', '--validate=strict', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
+      { input: stream },
+    );
     expect(stdout.trim().split('\n')).toHaveLength(plan.objects.length);
   });
 
@@ -107,15 +135,21 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
     expect(table).toContain('datacontract.interlace.dev/order-v2');
     expect(table).toContain('api.interlace.dev/order-status-v1');
     expect((await kubectl(['get', 'dc', '-n', namespace]).catch(() => ({ stdout: '' }))).stdout).not.toContain('order-v2');
-    const labelled = (await kubectl(['get', 'idc', '-n', namespace, '-l', 'interlace.dev/name=order,interlace.dev/major=2', '-o', 'name'])).stdout.trim();
+    const labelled = (
+      await kubectl(['get', 'idc', '-n', namespace, '-l', 'interlace.dev/name=order,interlace.dev/major=2', '-o', 'name'])
+    ).stdout.trim();
     expect(labelled).toBe('datacontract.interlace.dev/order-v2');
 
-    const owner = JSON.parse((await kubectl(['get', 'deployment', 'route-sap-order-created', '-n', namespace, '-o', 'json'])).stdout).metadata.ownerReferences[0];
+    const owner = JSON.parse((await kubectl(['get', 'deployment', 'route-sap-order-created', '-n', namespace, '-o', 'json'])).stdout)
+      .metadata.ownerReferences[0];
     const route = JSON.parse((await kubectl(['get', 'er', 'sap-order-created', '-n', namespace, '-o', 'json'])).stdout);
     expect(owner).toMatchObject({ kind: 'EventRoute', name: 'sap-order-created', uid: route.metadata.uid, controller: true });
     await kubectl(['rollout', 'status', 'deployment/route-sap-order-created', '-n', namespace, '--timeout=45s']);
 
-    const live = await runCli(['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()], ROOT);
+    const live = await runCli(
+      ['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()],
+      ROOT,
+    );
     expect(live.stdout).toContain('0 to create, 0 to update, 0 to delete (prune), 14 unchanged');
     expect(live.code).toBe(0);
   });
@@ -126,15 +160,41 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
     await applyPlan({ ...plan, objects: plan.objects.filter((p) => p.ref.name !== 'api-order-status-v1') });
     await kubectl(['set', 'image', 'deployment/route-sap-order-created', 'worker=evil.invalid/worker:1', '-n', namespace]);
     await kubectl(['create', 'configmap', 'left-over', '-n', namespace]);
-    await kubectl(['label', 'configmap', 'left-over', '-n', namespace, 'app.kubernetes.io/managed-by=interlace', 'interlace.dev/estate=shop', `interlace.dev/estate-namespace=${namespace}`]);
+    await kubectl([
+      'label',
+      'configmap',
+      'left-over',
+      '-n',
+      namespace,
+      'app.kubernetes.io/managed-by=interlace',
+      'interlace.dev/estate=shop',
+      `interlace.dev/estate-namespace=${namespace}`,
+    ]);
 
-    const live = await runCli(['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()], ROOT);
+    const live = await runCli(
+      ['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()],
+      ROOT,
+    );
     expect(live.code).toBe(1);
-    expect(live.stdout).toContain(`~ update apps/v1/Deployment/${namespace}/route-sap-order-created\n      spec.template.spec.containers[name=worker].image`);
+    expect(live.stdout).toContain(
+      `~ update apps/v1/Deployment/${namespace}/route-sap-order-created\n      spec.template.spec.containers[name=worker].image`,
+    );
     expect(live.stdout).toContain(`+ create apps/v1/Deployment/${namespace}/api-order-status-v1`);
     expect(live.stdout).toContain(`+ create v1/Service/${namespace}/api-order-status-v1`);
     expect(live.stdout).toContain(`- delete v1/ConfigMap/${namespace}/left-over`);
     // A dry run wrote nothing.
-    expect((await kubectl(['get', 'deployment', 'route-sap-order-created', '-n', namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout).toBe('evil.invalid/worker:1');
+    expect(
+      (
+        await kubectl([
+          'get',
+          'deployment',
+          'route-sap-order-created',
+          '-n',
+          namespace,
+          '-o',
+          'jsonpath={.spec.template.spec.containers[0].image}',
+        ])
+      ).stdout,
+    ).toBe('evil.invalid/worker:1');
   });
 });

@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveObject } from '../../controller/apply/index.ts';
 import { clusterUnavailable, useTestNamespace } from './harness/context.ts';
-import { createEstate, estate, installCrds, kubectlFresh, newReconciler, parseTable, reconcileUntilSettled, specRepo, until } from './reconcile-support.ts';
+import {
+  createEstate,
+  estate,
+  installCrds,
+  kubectlFresh,
+  newReconciler,
+  parseTable,
+  reconcileUntilSettled,
+  specRepo,
+  until,
+} from './reconcile-support.ts';
 import type { Harness } from './reconcile-support.ts';
 
 const BUNDLE_HASH = 'interlace.dev/bundle-hash';
@@ -26,18 +36,32 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
 
       // What an operator sees: every spec object with READY, SYNCED, HEALTH, REVISION, AGE.
       const { stdout } = await kubectlFresh(['get', 'interlace', '-n', ns(), '--no-headers=false']);
-      const tables = stdout.trim().split(/\n(?=NAME )/).map(parseTable);
+      const tables = stdout
+        .trim()
+        .split(/\n(?=NAME )/)
+        .map(parseTable);
       const rows = tables.flat();
       const byName = new Map(rows.map((r) => [r.NAME!, r]));
       expect([...byName.keys()].sort()).toEqual([
-        'api.interlace.dev/order-status-v1', 'datacontract.interlace.dev/order-v2', 'datacontract.interlace.dev/sap-order-v1', 'datacontract.interlace.dev/x12-850-v1',
-        'estate.interlace.dev/shop', 'eventroute.interlace.dev/sap-order-created', 'mapping.interlace.dev/sap-order-to-order', 'mapping.interlace.dev/x12-850-to-order', 'system.interlace.dev/legacy-erp',
+        'api.interlace.dev/order-status-v1',
+        'datacontract.interlace.dev/order-v2',
+        'datacontract.interlace.dev/sap-order-v1',
+        'datacontract.interlace.dev/x12-850-v1',
+        'estate.interlace.dev/shop',
+        'eventroute.interlace.dev/sap-order-created',
+        'mapping.interlace.dev/sap-order-to-order',
+        'mapping.interlace.dev/x12-850-to-order',
+        'system.interlace.dev/legacy-erp',
       ]);
       for (const row of rows) {
         expect(row.READY, row.NAME).toBe('True');
         expect(row.REVISION, row.NAME).toBe(`main@sha1:${first}`);
       }
-      expect(byName.get('eventroute.interlace.dev/sap-order-created')).toMatchObject({ SYNCED: 'True', HEALTH: 'Healthy', SOURCE: 'legacy-erp' });
+      expect(byName.get('eventroute.interlace.dev/sap-order-created')).toMatchObject({
+        SYNCED: 'True',
+        HEALTH: 'Healthy',
+        SOURCE: 'legacy-erp',
+      });
       expect(byName.get('api.interlace.dev/order-status-v1')).toMatchObject({ SYNCED: 'True', HEALTH: 'Healthy', VERSION: '1.2.0' });
       expect(byName.get('datacontract.interlace.dev/order-v2')).toMatchObject({ HEALTH: 'None', VERSION: '2.0.0' });
       expect(byName.get('estate.interlace.dev/shop')!.STATUS).toMatch(/^Applied revision main@sha1:[0-9a-f]{40}: 8 specs, 2 units ready$/);
@@ -57,24 +81,45 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       // A change to the mapping both units bundle: both Deployments roll; the contracts are untouched.
       const deployment = () => h.rest.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'route-sap-order-created' });
       const before = await deployment();
-      const contractBefore = await h.rest.get({ apiVersion: 'interlace.dev/v1alpha1', kind: 'DataContract', namespace: ns(), name: 'order-v2' });
-      const mapping = repo.git('show', 'HEAD:specs/mapping.yaml').replace('{ target: customer.source, value: sap }', '{ target: customer.source, value: sap-s4 }');
-      repo.write({ 'specs/mapping.yaml': mapping.replace('customer: { id: "10100001", source: sap }', 'customer: { id: "10100001", source: sap-s4 }').replace('customer: { id: C-1, source: sap }', 'customer: { id: C-1, source: sap-s4 }') });
+      const contractBefore = await h.rest.get({
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'DataContract',
+        namespace: ns(),
+        name: 'order-v2',
+      });
+      const mapping = repo
+        .git('show', 'HEAD:specs/mapping.yaml')
+        .replace('{ target: customer.source, value: sap }', '{ target: customer.source, value: sap-s4 }');
+      repo.write({
+        'specs/mapping.yaml': mapping
+          .replace('customer: { id: "10100001", source: sap }', 'customer: { id: "10100001", source: sap-s4 }')
+          .replace('customer: { id: C-1, source: sap }', 'customer: { id: C-1, source: sap-s4 }'),
+      });
       const second = repo.commit('mapping: source sap-s4');
       h.counter.reset();
       const changed = await h.reconciler.reconcile({ namespace: ns(), name: 'shop' });
-      const actions = new Map((changed.changes ?? []).filter((c) => c.action !== 'unchanged').map((c) => [`${c.ref.kind}/${c.ref.name}`, c.action]));
+      const actions = new Map(
+        (changed.changes ?? []).filter((c) => c.action !== 'unchanged').map((c) => [`${c.ref.kind}/${c.ref.name}`, c.action]),
+      );
       expect(Object.fromEntries(actions)).toEqual({
         'Mapping/sap-order-to-order': 'configured',
-        'ConfigMap/route-sap-order-created-bundle': 'configured', 'Deployment/route-sap-order-created': 'configured',
-        'ConfigMap/api-order-status-v1-bundle': 'configured', 'Deployment/api-order-status-v1': 'configured',
+        'ConfigMap/route-sap-order-created-bundle': 'configured',
+        'Deployment/route-sap-order-created': 'configured',
+        'ConfigMap/api-order-status-v1-bundle': 'configured',
+        'Deployment/api-order-status-v1': 'configured',
       });
       const after = await deployment();
-      const hashOf = (d: LiveObject) => (d.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[BUNDLE_HASH];
+      const hashOf = (d: LiveObject) =>
+        (d.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[BUNDLE_HASH];
       expect(hashOf(after)).not.toBe(hashOf(before));
       expect((after.metadata.annotations ?? {})['interlace.dev/revision']).toBe(`main@sha1:${second}`);
       // Unchanged objects keep the revision they last changed in, and were not written.
-      const contractAfter = await h.rest.get({ apiVersion: 'interlace.dev/v1alpha1', kind: 'DataContract', namespace: ns(), name: 'order-v2' });
+      const contractAfter = await h.rest.get({
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'DataContract',
+        namespace: ns(),
+        name: 'order-v2',
+      });
       expect(contractAfter.metadata.resourceVersion).toBe(contractBefore.metadata.resourceVersion);
       expect(h.counter.writes((r) => r.path.includes('/datacontracts/'))).toEqual([]);
       await reconcileUntilSettled(h, ns());
@@ -91,11 +136,27 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       repo.commit('remove the order-status API');
       const pruned = await reconcileUntilSettled(h, ns());
       const deleted = pruned.allChanges.filter((c) => c.action === 'deleted').map((c) => `${c.ref.kind}/${c.ref.name}`);
-      expect(deleted).toEqual(['Service/api-order-status-v1', 'Deployment/api-order-status-v1', 'ConfigMap/api-order-status-v1-bundle', 'Api/order-status-v1']);
-      for (const [apiVersion, kind, name] of [['apps/v1', 'Deployment', 'api-order-status-v1'], ['v1', 'Service', 'api-order-status-v1'], ['interlace.dev/v1alpha1', 'Api', 'order-status-v1']] as const) {
+      expect(deleted).toEqual([
+        'Service/api-order-status-v1',
+        'Deployment/api-order-status-v1',
+        'ConfigMap/api-order-status-v1-bundle',
+        'Api/order-status-v1',
+      ]);
+      for (const [apiVersion, kind, name] of [
+        ['apps/v1', 'Deployment', 'api-order-status-v1'],
+        ['v1', 'Service', 'api-order-status-v1'],
+        ['interlace.dev/v1alpha1', 'Api', 'order-status-v1'],
+      ] as const) {
         expect(await h.rest.getOrUndefined({ apiVersion, kind, namespace: ns(), name })).toBeUndefined();
       }
-      const events = await kubectlFresh(['get', 'events.events.k8s.io', '-n', ns(), '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+      const events = await kubectlFresh([
+        'get',
+        'events.events.k8s.io',
+        '-n',
+        ns(),
+        '-o',
+        'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+      ]);
       expect(events.stdout.split('\n')).toEqual(expect.arrayContaining(['ReconciliationSucceeded', 'Pruned']));
       const final = (await estate(h, ns())).status as { counts: Record<string, number>; inventory: { entries: unknown[] } };
       expect(final.counts).toMatchObject({ specs: 7, units: 1 });

@@ -17,7 +17,18 @@ describe.skipIf(clusterUnavailable())('reconcile: interlace apply and interlace 
   it('applies a working tree, prints the change set, is idempotent, and status agrees with kubectl', async () => {
     const tree = tempTree(fixtureFiles());
     try {
-      const args = (extra: string[] = []) => ['apply', 'specs', '--namespace', ns(), '--no-crds', '--kubeconfig', kubeconfigPath(), '--image', 'registry.invalid/interlace/worker:test', ...extra];
+      const args = (extra: string[] = []) => [
+        'apply',
+        'specs',
+        '--namespace',
+        ns(),
+        '--no-crds',
+        '--kubeconfig',
+        kubeconfigPath(),
+        '--image',
+        'registry.invalid/interlace/worker:test',
+        ...extra,
+      ];
       const first = await runCli(args(), tree.root);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
@@ -40,7 +51,10 @@ describe.skipIf(clusterUnavailable())('reconcile: interlace apply and interlace 
       expect(again.stdout).toMatch(/^writes: 0 of \d+ requests$/m);
 
       // A spec that does not validate: exit 1, diagnostics with file:line, nothing applied.
-      writeFileSync(join(tree.root, 'specs/route-api.yaml'), fixtureFiles()['specs/route-api.yaml']!.replace('mapping: sap-order-to-order\n      delivery', 'mapping: nope\n      delivery'));
+      writeFileSync(
+        join(tree.root, 'specs/route-api.yaml'),
+        fixtureFiles()['specs/route-api.yaml']!.replace('mapping: sap-order-to-order\n      delivery', 'mapping: nope\n      delivery'),
+      );
       const rejected = await runCli(args(), tree.root);
       expect(rejected.code).toBe(1);
       expect(rejected.stdout).toMatch(/specs\/route-api\.yaml/);
@@ -49,14 +63,28 @@ describe.skipIf(clusterUnavailable())('reconcile: interlace apply and interlace 
       // `interlace status` and `kubectl get interlace` say the same per object.
       const status = await runCli(['status', '--namespace', ns(), '--kubeconfig', kubeconfigPath()], tree.root);
       const { stdout } = await kubectlFresh(['get', 'interlace', '-n', ns()]);
-      const kubectlRows = stdout.trim().split(/\n(?=NAME )/).flatMap(parseTable);
-      const ours = parseTable(status.stdout.split('\n\n').at(-1) ?? status.stdout.split('\n').slice(status.stdout.split('\n').findIndex((l) => l.startsWith('NAME'))).join('\n'));
+      const kubectlRows = stdout
+        .trim()
+        .split(/\n(?=NAME )/)
+        .flatMap(parseTable);
+      const ours = parseTable(
+        status.stdout.split('\n\n').at(-1) ??
+          status.stdout
+            .split('\n')
+            .slice(status.stdout.split('\n').findIndex((l) => l.startsWith('NAME')))
+            .join('\n'),
+      );
       expect(ours.length).toBe(kubectlRows.length);
       for (const row of kubectlRows) {
         const [resource, name] = row.NAME!.split('/') as [string, string];
         const mine = ours.find((r) => r.NAME === `${resource.split('.')[0]}/${name}`);
         expect(mine, row.NAME).toBeDefined();
-        expect({ READY: mine!.READY, SYNCED: mine!.SYNCED, HEALTH: mine!.HEALTH, REVISION: mine!.REVISION }).toEqual({ READY: row.READY, SYNCED: row.SYNCED, HEALTH: row.HEALTH, REVISION: row.REVISION });
+        expect({ READY: mine!.READY, SYNCED: mine!.SYNCED, HEALTH: mine!.HEALTH, REVISION: mine!.REVISION }).toEqual({
+          READY: row.READY,
+          SYNCED: row.SYNCED,
+          HEALTH: row.HEALTH,
+          REVISION: row.REVISION,
+        });
       }
       expect(status.code).toBe(0);
     } finally {

@@ -7,7 +7,11 @@ import { clusterUnavailable, kubeConfig, kubectl, useTestNamespace } from './har
 import { createEstate, estate, installCrds, specRepo, startControllerProcess, until } from './reconcile-support.ts';
 import type { ControllerProcess } from './reconcile-support.ts';
 
-interface EstateStatusShape { lastAppliedRevision?: string; conditions?: { type: string; status: string }[]; inventory?: { entries: { kind: string; name: string }[] } }
+interface EstateStatusShape {
+  lastAppliedRevision?: string;
+  conditions?: { type: string; status: string }[];
+  inventory?: { entries: { kind: string; name: string }[] };
+}
 
 describe.skipIf(clusterUnavailable())('reconcile: the controller process', () => {
   const ns = useTestNamespace();
@@ -21,18 +25,24 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
     for (const c of running) await c.stop('SIGKILL');
   });
 
-  const readyAt = (revision: string) => until(`Estate Ready at ${revision}`, async () => {
-    const s = (await estate({ rest } as never, ns())).status as EstateStatusShape | undefined;
-    return s?.lastAppliedRevision === revision && s.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? s : undefined;
-  }, 45_000).catch((error: Error) => {
-    const s = running.map((c, i) => `--- controller ${i} ---\n${c.logs().split('\n').slice(-15).join('\n')}`).join('\n');
-    throw new Error(`${error.message}\n${s}`);
-  });
+  const readyAt = (revision: string) =>
+    until(
+      `Estate Ready at ${revision}`,
+      async () => {
+        const s = (await estate({ rest } as never, ns())).status as EstateStatusShape | undefined;
+        return s?.lastAppliedRevision === revision && s.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? s : undefined;
+      },
+      45_000,
+    ).catch((error: Error) => {
+      const s = running.map((c, i) => `--- controller ${i} ---\n${c.logs().split('\n').slice(-15).join('\n')}`).join('\n');
+      throw new Error(`${error.message}\n${s}`);
+    });
 
   const labelled = async () => {
     const out: string[] = [];
     for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS) {
-      for (const o of await rest.list(apiVersion, kind, ns(), { labelSelector: estateSelector({ name: 'shop', namespace: ns() }) })) out.push(`${kind}/${o.metadata.name}`);
+      for (const o of await rest.list(apiVersion, kind, ns(), { labelSelector: estateSelector({ name: 'shop', namespace: ns() }) }))
+        out.push(`${kind}/${o.metadata.name}`);
     }
     return out.sort();
   };
@@ -42,7 +52,16 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
     try {
       // Rate-limited to 10 requests a second (client-side, like client-go's QPS), so one reconcile of a
       // revision takes a couple of seconds and the kill below lands inside it.
-      const first = await startControllerProcess(['--namespace', ns(), '--git-cache', `${repo.root}-cache-1`, '--kube-api-qps', '10', '--kube-api-burst', '1']);
+      const first = await startControllerProcess([
+        '--namespace',
+        ns(),
+        '--git-cache',
+        `${repo.root}-cache-1`,
+        '--kube-api-qps',
+        '10',
+        '--kube-api-burst',
+        '1',
+      ]);
       running.push(first);
       await createEstate(rest, ns(), `file://${repo.root}`);
       await readyAt(`main@sha1:${repo.git('rev-parse', 'HEAD').trim()}`);
@@ -53,11 +72,17 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
       const routeApi = repo.git('show', 'HEAD:specs/route-api.yaml');
       repo.write({
         'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')),
-        'specs/wms.yaml': 'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
+        'specs/wms.yaml':
+          'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
       });
       const second = repo.commit('drop the API, add the WMS');
       await kubectl(['-n', ns(), 'annotate', 'estate', 'shop', `interlace.dev/reconcile-requested-at=${Date.now()}`, '--overwrite']);
-      await until('the new System to be applied', async () => (await rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' })) ?? undefined, 30_000);
+      await until(
+        'the new System to be applied',
+        async () =>
+          (await rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' })) ?? undefined,
+        30_000,
+      );
       await first.stop('SIGKILL');
       const between = (await estate({ rest } as never, ns())).status as EstateStatusShape;
 
@@ -67,14 +92,28 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
       const status = await readyAt(`main@sha1:${second}`);
       expect(between.lastAppliedRevision === `main@sha1:${second}`).toBe(false); // it really died mid-way
       expect(await labelled()).toEqual([
-        'ConfigMap/route-sap-order-created-bundle', 'DataContract/order-v2', 'DataContract/sap-order-v1', 'DataContract/x12-850-v1', 'Deployment/route-sap-order-created',
-        'EventRoute/sap-order-created', 'Mapping/sap-order-to-order', 'Mapping/x12-850-to-order', 'System/legacy-erp', 'System/wms',
+        'ConfigMap/route-sap-order-created-bundle',
+        'DataContract/order-v2',
+        'DataContract/sap-order-v1',
+        'DataContract/x12-850-v1',
+        'Deployment/route-sap-order-created',
+        'EventRoute/sap-order-created',
+        'Mapping/sap-order-to-order',
+        'Mapping/x12-850-to-order',
+        'System/legacy-erp',
+        'System/wms',
       ]);
-      expect(status.inventory?.entries.map((e) => `${e.kind}/${e.name}`).sort()).toEqual([...(await labelled()), `Namespace/${ns()}`].sort());
+      expect(status.inventory?.entries.map((e) => `${e.kind}/${e.name}`).sort()).toEqual(
+        [...(await labelled()), `Namespace/${ns()}`].sort(),
+      );
       // No duplicate workload: one ReplicaSet with pods per Deployment, one pod.
-      const replicaSets = (await rest.list('apps/v1', 'ReplicaSet', ns())).filter((r) => ((r.spec as { replicas?: number }).replicas ?? 0) > 0);
+      const replicaSets = (await rest.list('apps/v1', 'ReplicaSet', ns())).filter(
+        (r) => ((r.spec as { replicas?: number }).replicas ?? 0) > 0,
+      );
       expect(replicaSets.map((r) => r.metadata.ownerReferences?.[0]?.name)).toEqual(['route-sap-order-created']);
-      await until('exactly one pod', async () => ((await rest.list('v1', 'Pod', ns())).filter((p) => !p.metadata.deletionTimestamp).length === 1 ? true : undefined));
+      await until('exactly one pod', async () =>
+        (await rest.list('v1', 'Pod', ns())).filter((p) => !p.metadata.deletionTimestamp).length === 1 ? true : undefined,
+      );
       await restarted.stop();
     } finally {
       repo.cleanup();
@@ -102,9 +141,17 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
       // The leader stops (SIGTERM: it releases the Lease); the other replica leads and applies the next commit.
       expect(await a.stop()).toBe(0);
       await until('replica-b to lead', async () => ((await b.metric('interlace_leader')) === 1 ? true : undefined), 30_000);
-      const lease2 = await rest.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: ns(), name: 'interlace-controller-leader' });
+      const lease2 = await rest.get({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        namespace: ns(),
+        name: 'interlace-controller-leader',
+      });
       expect((lease2.spec as { holderIdentity: string }).holderIdentity).toBe('replica-b');
-      repo.write({ 'specs/wms.yaml': 'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n' });
+      repo.write({
+        'specs/wms.yaml':
+          'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
+      });
       const next = repo.commit('add the WMS');
       await kubectl(['-n', ns(), 'annotate', 'estate', 'shop', `interlace.dev/reconcile-requested-at=${Date.now()}`, '--overwrite']);
       await readyAt(`main@sha1:${next}`);

@@ -22,7 +22,8 @@ describe.skipIf(clusterUnavailable())('reconcile: Estate deletion', () => {
       expect((await estate(h, ns())).metadata.finalizers).toEqual(['interlace.dev/finalizer']);
       const count = async () => {
         let n = 0;
-        for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS) n += (await h.rest.list(apiVersion, kind, ns(), { labelSelector: estateSelector({ name: 'shop', namespace: ns() }) })).length;
+        for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS)
+          n += (await h.rest.list(apiVersion, kind, ns(), { labelSelector: estateSelector({ name: 'shop', namespace: ns() }) })).length;
         return n;
       };
       expect(await count()).toBe(13); // 8 spec objects, 2 ConfigMaps, 2 Deployments, 1 Service
@@ -31,7 +32,9 @@ describe.skipIf(clusterUnavailable())('reconcile: Estate deletion', () => {
       const result = await h.reconciler.reconcile({ namespace: ns(), name: 'shop' });
       expect(result.changes?.filter((c) => c.action === 'deleted')).toHaveLength(13);
       expect(await count()).toBe(0);
-      expect(await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', namespace: ns(), name: 'shop' })).toBeUndefined();
+      expect(
+        await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', namespace: ns(), name: 'shop' }),
+      ).toBeUndefined();
       // The namespace is not the Estate's to delete.
       expect(await h.rest.getOrUndefined({ apiVersion: 'v1', kind: 'Namespace', name: ns() })).toBeDefined();
     } finally {

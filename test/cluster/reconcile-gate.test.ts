@@ -3,7 +3,16 @@
 // object stay as they were, and only the Estate's status and one Event are written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterUnavailable, useTestNamespace } from './harness/context.ts';
-import { createEstate, estate, installCrds, kubectlFresh, newReconciler, parseTable, reconcileUntilSettled, specRepo } from './reconcile-support.ts';
+import {
+  createEstate,
+  estate,
+  installCrds,
+  kubectlFresh,
+  newReconciler,
+  parseTable,
+  reconcileUntilSettled,
+  specRepo,
+} from './reconcile-support.ts';
 import type { Harness } from './reconcile-support.ts';
 
 interface StatusShape {
@@ -29,13 +38,22 @@ describe.skipIf(clusterUnavailable())('reconcile: the gate', () => {
       const good = repo.git('rev-parse', 'HEAD').trim();
       await createEstate(h.rest, ns(), `file://${repo.root}`);
       await reconcileUntilSettled(h, ns());
-      const deploymentBefore = await h.rest.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'route-sap-order-created' });
+      const deploymentBefore = await h.rest.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns(),
+        name: 'route-sap-order-created',
+      });
 
       // A typo in a reference, and a new spec in the same commit: neither may reach the cluster.
       const routeApi = repo.git('show', 'HEAD:specs/route-api.yaml');
       repo.write({
-        'specs/route-api.yaml': routeApi.replace('mapping: sap-order-to-order\n      delivery', 'mapping: sap-order-to-ordr\n      delivery'),
-        'specs/extra.yaml': 'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
+        'specs/route-api.yaml': routeApi.replace(
+          'mapping: sap-order-to-order\n      delivery',
+          'mapping: sap-order-to-ordr\n      delivery',
+        ),
+        'specs/extra.yaml':
+          'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
       });
       const bad = repo.commit('typo');
       h.counter.reset();
@@ -57,9 +75,19 @@ describe.skipIf(clusterUnavailable())('reconcile: the gate', () => {
 
       // Only the Estate's status and an Event were written; nothing was applied or pruned.
       const writes = h.counter.writes().map((r) => `${r.method} ${r.path.split('?')[0]}`);
-      expect(writes).toEqual([`PATCH /apis/interlace.dev/v1alpha1/namespaces/${ns()}/estates/shop/status`, `POST /apis/events.k8s.io/v1/namespaces/${ns()}/events`]);
-      expect(await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' })).toBeUndefined();
-      const deploymentAfter = await h.rest.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'route-sap-order-created' });
+      expect(writes).toEqual([
+        `PATCH /apis/interlace.dev/v1alpha1/namespaces/${ns()}/estates/shop/status`,
+        `POST /apis/events.k8s.io/v1/namespaces/${ns()}/events`,
+      ]);
+      expect(
+        await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' }),
+      ).toBeUndefined();
+      const deploymentAfter = await h.rest.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns(),
+        name: 'route-sap-order-created',
+      });
       expect(deploymentAfter.metadata.resourceVersion).toBe(deploymentBefore.metadata.resourceVersion);
 
       // kubectl shows it: READY False, the applied revision still the good one, the reason in STATUS.
@@ -67,7 +95,16 @@ describe.skipIf(clusterUnavailable())('reconcile: the gate', () => {
       const [row] = parseTable(stdout);
       expect(row).toMatchObject({ READY: 'False', REVISION: `main@sha1:${good}` });
       expect(row!.STATUS).toMatch(/^Revision main@sha1:[0-9a-f]{40} rejected by validate/);
-      const events = await kubectlFresh(['get', 'events.events.k8s.io', '-n', ns(), '--field-selector', 'reason=ValidationFailed', '-o', 'jsonpath={.items[*].note}']);
+      const events = await kubectlFresh([
+        'get',
+        'events.events.k8s.io',
+        '-n',
+        ns(),
+        '--field-selector',
+        'reason=ValidationFailed',
+        '-o',
+        'jsonpath={.items[*].note}',
+      ]);
       expect(events.stdout).toContain('specs/route-api.yaml:');
 
       // Resyncing the same bad commit writes nothing and repeats no Event.
@@ -84,7 +121,9 @@ describe.skipIf(clusterUnavailable())('reconcile: the gate', () => {
       expect(after.conditions.map((c) => c.type)).toEqual(['Ready']);
       expect(after.conditions[0]).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
       expect(after.diagnostics).toBeUndefined();
-      expect(await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' })).toBeDefined();
+      expect(
+        await h.rest.getOrUndefined({ apiVersion: 'interlace.dev/v1alpha1', kind: 'System', namespace: ns(), name: 'wms' }),
+      ).toBeDefined();
     } finally {
       repo.cleanup();
     }

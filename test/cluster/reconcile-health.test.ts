@@ -3,7 +3,19 @@
 // object and the Estate Degraded, never Ready, with a Warning Event, until a fix rolls out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterUnavailable, kubectl, useTestNamespace } from './harness/context.ts';
-import { CRASHLOOP_IMAGE, createEstate, estate, installCrds, kubectlFresh, newReconciler, parseTable, reconcileUntilSettled, specRepo, until, WORKER_IMAGE } from './reconcile-support.ts';
+import {
+  CRASHLOOP_IMAGE,
+  createEstate,
+  estate,
+  installCrds,
+  kubectlFresh,
+  newReconciler,
+  parseTable,
+  reconcileUntilSettled,
+  specRepo,
+  until,
+  WORKER_IMAGE,
+} from './reconcile-support.ts';
 import type { Harness } from './reconcile-support.ts';
 
 type Containers = { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
@@ -26,12 +38,17 @@ describe.skipIf(clusterUnavailable())('reconcile: drift and health', () => {
 
       // Scaling is not ours (replicas is left to kubectl scale or an HPA): not drift, no write.
       await kubectl(['-n', ns(), 'scale', 'deployment/route-sap-order-created', '--replicas=2']);
-      await until('2 replicas available', async () => ((await h.rest.get(ref)).status as { availableReplicas?: number }).availableReplicas === 2 || undefined);
+      await until(
+        '2 replicas available',
+        async () => ((await h.rest.get(ref)).status as { availableReplicas?: number }).availableReplicas === 2 || undefined,
+      );
       h.counter.reset();
       const noop = await reconcileUntilSettled(h, ns());
       expect(noop.changes?.every((c) => c.action === 'unchanged')).toBe(true);
       // Only the route's status moves (its workload now has 2 replicas); no object is applied.
-      expect(h.counter.writes().map((r) => r.path.split('?')[0])).toEqual([`/apis/interlace.dev/v1alpha1/namespaces/${ns()}/eventroutes/sap-order-created/status`]);
+      expect(h.counter.writes().map((r) => r.path.split('?')[0])).toEqual([
+        `/apis/interlace.dev/v1alpha1/namespaces/${ns()}/eventroutes/sap-order-created/status`,
+      ]);
       h.counter.reset();
       await reconcileUntilSettled(h, ns());
       expect(h.counter.writes()).toEqual([]);
@@ -59,22 +76,49 @@ describe.skipIf(clusterUnavailable())('reconcile: drift and health', () => {
         await h.reconciler.reconcile({ namespace: ns(), name: 'shop' });
         return ((await estate(h, ns())).status as { health?: string }).health === 'Degraded' || undefined;
       });
-      const route = await h.rest.get({ apiVersion: 'interlace.dev/v1alpha1', kind: 'EventRoute', namespace: ns(), name: 'sap-order-created' });
-      const status = route.status as { health: string; conditions: { type: string; status: string; reason: string; message: string }[]; workload: { restarts: number; availableReplicas: number } };
+      const route = await h.rest.get({
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'EventRoute',
+        namespace: ns(),
+        name: 'sap-order-created',
+      });
+      const status = route.status as {
+        health: string;
+        conditions: { type: string; status: string; reason: string; message: string }[];
+        workload: { restarts: number; availableReplicas: number };
+      };
       expect(status.health).toBe('Degraded');
       expect(status.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'HealthCheckFailed' });
       expect(status.conditions.find((c) => c.type === 'Healthy')).toMatchObject({ status: 'False', reason: 'CrashLoopBackOff' });
-      expect(status.conditions.find((c) => c.type === 'Healthy')!.message).toMatch(/container worker of pod route-sap-order-created-\S+ is in CrashLoopBackOff \(restarted 5 times\)/);
+      expect(status.conditions.find((c) => c.type === 'Healthy')!.message).toMatch(
+        /container worker of pod route-sap-order-created-\S+ is in CrashLoopBackOff \(restarted 5 times\)/,
+      );
       expect(status.workload).toMatchObject({ restarts: 5, availableReplicas: 0 });
 
       const { stdout } = await kubectlFresh(['get', 'eventroute,api,estate', '-n', ns()]);
-      const rows = stdout.trim().split(/\n(?=NAME )/).flatMap(parseTable);
+      const rows = stdout
+        .trim()
+        .split(/\n(?=NAME )/)
+        .flatMap(parseTable);
       for (const row of rows) expect(row, row.NAME).toMatchObject({ READY: 'False', HEALTH: 'Degraded' });
       const est = (await estate(h, ns())).status as { counts: Record<string, number>; conditions: { type: string; reason: string }[] };
       expect(est.counts).toMatchObject({ units: 2, degraded: 2, ready: 6 });
       expect(est.conditions.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'HealthCheckFailed' });
-      const warnings = await kubectlFresh(['get', 'events.events.k8s.io', '-n', ns(), '--field-selector', 'type=Warning', '-o', 'jsonpath={range .items[*]}{.regarding.kind}/{.regarding.name} {.reason}{"\\n"}{end}']);
-      expect(warnings.stdout.trim().split('\n').sort()).toEqual(['Api/order-status-v1 HealthCheckFailed', 'Estate/shop HealthCheckFailed', 'EventRoute/sap-order-created HealthCheckFailed']);
+      const warnings = await kubectlFresh([
+        'get',
+        'events.events.k8s.io',
+        '-n',
+        ns(),
+        '--field-selector',
+        'type=Warning',
+        '-o',
+        'jsonpath={range .items[*]}{.regarding.kind}/{.regarding.name} {.reason}{"\\n"}{end}',
+      ]);
+      expect(warnings.stdout.trim().split('\n').sort()).toEqual([
+        'Api/order-status-v1 HealthCheckFailed',
+        'Estate/shop HealthCheckFailed',
+        'EventRoute/sap-order-created HealthCheckFailed',
+      ]);
 
       // Resync while still broken: no new Event, no write.
       h.counter.reset();
@@ -82,12 +126,23 @@ describe.skipIf(clusterUnavailable())('reconcile: drift and health', () => {
       expect(h.counter.writes()).toEqual([]);
 
       // The fix: a working image rolls out; Ready again.
-      await kubectl(['-n', ns(), 'patch', 'estate', 'shop', '--type=merge', '-p', JSON.stringify({ spec: { runtimeImage: WORKER_IMAGE } })]);
+      await kubectl([
+        '-n',
+        ns(),
+        'patch',
+        'estate',
+        'shop',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { runtimeImage: WORKER_IMAGE } }),
+      ]);
       await until('the estate to be Healthy', async () => {
         await reconcileUntilSettled(h, ns());
         return ((await estate(h, ns())).status as { health?: string }).health === 'Healthy' || undefined;
       });
-      const healed = (await h.rest.get({ apiVersion: 'interlace.dev/v1alpha1', kind: 'EventRoute', namespace: ns(), name: 'sap-order-created' })).status as typeof status;
+      const healed = (
+        await h.rest.get({ apiVersion: 'interlace.dev/v1alpha1', kind: 'EventRoute', namespace: ns(), name: 'sap-order-created' })
+      ).status as typeof status;
       expect(healed.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
     } finally {
       repo.cleanup();

@@ -22,8 +22,10 @@ export const CRASHLOOP_IMAGE = 'registry.invalid/interlace/crashloop:test';
 /** The small estate of test/fixtures/plan-estate (contracts, a mapping, a route, an API), under specs/. */
 export function fixtureFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const name of ['contracts.yaml', 'mapping.yaml', 'route-api.yaml']) files[`specs/${name}`] = readFileSync(new URL(name, FIXTURE), 'utf8');
-  for (const name of readdirSync(new URL('fixtures/', FIXTURE))) files[`specs/fixtures/${name}`] = readFileSync(new URL(`fixtures/${name}`, FIXTURE), 'utf8');
+  for (const name of ['contracts.yaml', 'mapping.yaml', 'route-api.yaml'])
+    files[`specs/${name}`] = readFileSync(new URL(name, FIXTURE), 'utf8');
+  for (const name of readdirSync(new URL('fixtures/', FIXTURE)))
+    files[`specs/fixtures/${name}`] = readFileSync(new URL(`fixtures/${name}`, FIXTURE), 'utf8');
   return files;
 }
 
@@ -47,7 +49,13 @@ let crdsInstalled = false;
 /** Installs the CRDs from charts/interlace/crds once per run (they are cluster-scoped and shared), as the Helm chart would. */
 export async function installCrds(): Promise<void> {
   if (crdsInstalled) return;
-  await kubectl(['apply', '--server-side', '--field-manager=helm', '-f', new URL('../../charts/interlace/crds/', import.meta.url).pathname]);
+  await kubectl([
+    'apply',
+    '--server-side',
+    '--field-manager=helm',
+    '-f',
+    new URL('../../charts/interlace/crds/', import.meta.url).pathname,
+  ]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '-l', 'app.kubernetes.io/part-of=interlace']);
   crdsInstalled = true;
 }
@@ -78,7 +86,12 @@ export function newReconciler(options: { installCrds?: boolean } = {}): Harness 
   const rest = new KubeRest(kubeConfig(), { counter });
   const cacheDir = mkdtempSync(join(tmpdir(), 'interlace-git-cache-'));
   const reconciler = new EstateReconciler({
-    rest, source: new GitSourceCache({ cacheDir }), defaultRuntimeImage: WORKER_IMAGE, support: supportSources(), installCrds: options.installCrds ?? false, progressRequeueMs: 250,
+    rest,
+    source: new GitSourceCache({ cacheDir }),
+    defaultRuntimeImage: WORKER_IMAGE,
+    support: supportSources(),
+    installCrds: options.installCrds ?? false,
+    progressRequeueMs: 250,
   });
   return { rest, counter, reconciler, cacheDir, cleanup: () => rmSync(cacheDir, { recursive: true, force: true }) };
 }
@@ -90,14 +103,24 @@ export function supportSources(): Map<string, string> {
 }
 
 /** Reconciles until the result is no longer `waiting` (a rollout in progress), like the work queue would. */
-export async function reconcileUntilSettled(h: Harness, namespace: string, timeoutMs = 45_000): Promise<ReconcileResult & { allChanges: Change[] }> {
+export async function reconcileUntilSettled(
+  h: Harness,
+  namespace: string,
+  timeoutMs = 45_000,
+): Promise<ReconcileResult & { allChanges: Change[] }> {
   const deadline = Date.now() + timeoutMs;
   const allChanges: Change[] = [];
   for (;;) {
     const result = await h.reconciler.reconcile({ namespace, name: 'shop' });
     // What changed in any round (later rounds of a rollout usually find everything unchanged).
     for (const c of result.changes ?? []) if (c.action !== 'unchanged' || !allChanges.some((a) => a.key === c.key)) allChanges.push(c);
-    if (result.result !== 'waiting') return { ...result, allChanges: allChanges.filter((c) => c.action !== 'unchanged' || !allChanges.some((a) => a.key === c.key && a.action !== 'unchanged')) };
+    if (result.result !== 'waiting')
+      return {
+        ...result,
+        allChanges: allChanges.filter(
+          (c) => c.action !== 'unchanged' || !allChanges.some((a) => a.key === c.key && a.action !== 'unchanged'),
+        ),
+      };
     if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, result.requeueAfterMs));
   }
@@ -160,16 +183,28 @@ export async function startControllerProcess(args: string[]): Promise<Controller
   const node = new URL('../../node_modules/.bin/node', import.meta.url).pathname;
   const cli = new URL('../../bin/interlace.mjs', import.meta.url).pathname;
   const { kubeconfigPath } = await import('./harness/context.ts');
-  const child = spawn(node, [cli, 'controller', '--kubeconfig', kubeconfigPath(), '--metrics-addr', '127.0.0.1:0', '--runtime-image', WORKER_IMAGE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    node,
+    [cli, 'controller', '--kubeconfig', kubeconfigPath(), '--metrics-addr', '127.0.0.1:0', '--runtime-image', WORKER_IMAGE, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = await until('the controller to start', async () => {
-    if (child.exitCode !== null) throw new Error(`controller exited ${child.exitCode}:\n${output}`);
-    const line = output.split('\n').find((l) => l.includes('"controller started"'));
-    return line ? (JSON.parse(line) as { metrics: string; webhook?: string }) : undefined;
-  }, 20_000);
+  const started = await until(
+    'the controller to start',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`controller exited ${child.exitCode}:\n${output}`);
+      const line = output.split('\n').find((l) => l.includes('"controller started"'));
+      return line ? (JSON.parse(line) as { metrics: string; webhook?: string }) : undefined;
+    },
+    20_000,
+  );
   const metric = async (name: string, labels: Record<string, string> = {}) => {
     const text = await (await fetch(`${started.metrics}/metrics`)).text();
     let sum = 0;
@@ -181,7 +216,11 @@ export async function startControllerProcess(args: string[]): Promise<Controller
     return sum;
   };
   return {
-    child, metrics: started.metrics, webhook: started.webhook ?? '', logs: () => output, metric,
+    child,
+    metrics: started.metrics,
+    webhook: started.webhook ?? '',
+    logs: () => output,
+    metric,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

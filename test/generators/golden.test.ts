@@ -60,7 +60,11 @@ describe.each(CASES)('golden case %s', (name) => {
     const again = await generator.generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
     expect(again.rebuilt).toEqual([]);
     expect([...again.files]).toEqual([...result.files]);
-    const fresh = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+    const fresh = await new Generator().generate({
+      documents: run.result.documents,
+      index: run.result.index,
+      support: readSupportSources(),
+    });
     expect([...fresh.files]).toEqual([...result.files]);
   });
 
@@ -76,7 +80,10 @@ describe.each(CASES)('golden case %s', (name) => {
     const { caseDir, result } = await generateCase(name);
     const bundle = testBundle(result.files, result.mappings);
     const module = await import(`data:text/javascript;base64,${Buffer.from(bundle).toString('base64')}`);
-    const results = runMappingTests(result.mappings, module, (specFile, rel) => ({ ok: true, text: readFileSync(join(caseDir, dirname(specFile), rel), 'utf8') }));
+    const results = runMappingTests(result.mappings, module, (specFile, rel) => ({
+      ok: true,
+      text: readFileSync(join(caseDir, dirname(specFile), rel), 'utf8'),
+    }));
     expect(results.length).toBeGreaterThan(0);
     expect(results.filter((r) => !r.passed).map((r) => `${r.mapping} / ${r.name}: ${r.error}`)).toEqual([]);
   });

@@ -62,7 +62,9 @@ async function bundleOf(result: Awaited<ReturnType<typeof generateTree>>) {
 
 describe('compiled route filters', () => {
   it('compiles a filter into the bundle and runs it as CEL with missing values absent', async () => {
-    const result = await generateTree(route("event.kind in ['a', 'b'] && (!has(event.qty) || event.qty > 2) && !event.tags.exists(t, t.matches('^x-'))"));
+    const result = await generateTree(
+      route("event.kind in ['a', 'b'] && (!has(event.qty) || event.qty > 2) && !event.tags.exists(t, t.matches('^x-'))"),
+    );
     expect(result.diagnostics).toEqual([]);
     const module = result.files.get('routes/r.ts')!;
     expect(module).toContain('export function filterR(event: REvent): boolean');
@@ -77,7 +79,14 @@ describe('compiled route filters', () => {
     expect(filter({ id: '1', kind: 'a', tags: 'oops' })).toBe(false);
     // The bundle carries the specs the worker needs.
     expect(unit.routes.map((r: { metadata: { name: string } }) => r.metadata.name)).toEqual(['r']);
-    expect(unit.contracts).toEqual([{ apiVersion: 'interlace.dev/v1alpha1', kind: 'DataContract', metadata: { name: 'ev' }, spec: { identity: ['id'], version: '1.0.0' } }]);
+    expect(unit.contracts).toEqual([
+      {
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'DataContract',
+        metadata: { name: 'ev' },
+        spec: { identity: ['id'], version: '1.0.0' },
+      },
+    ]);
   });
 
   it('reports an unsupported construct at the filter, with its column, and makes no bundle', async () => {
@@ -96,7 +105,9 @@ describe('compiled route filters', () => {
     expect(optional.files.has('bundles/route-r.js')).toBe(false);
 
     const text = await generateTree(route('event.kind'));
-    expect(text.diagnostics.map((d) => [d.code, d.message])).toEqual([['route-filter-type-error', 'filter: the expression gives a string, not a boolean (true routes the event)']]);
+    expect(text.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['route-filter-type-error', 'filter: the expression gives a string, not a boolean (true routes the event)'],
+    ]);
   });
 
   it('keeps hostile filter text as data', async () => {

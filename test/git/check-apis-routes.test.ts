@@ -30,7 +30,10 @@ operations:
     response: { contract: order@2 }`;
 
 function apiRepo(): TempRepo {
-  const r = new TempRepo().write({ 'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED), 'specs/api.yaml': api('order-status', '1.0.0', ORDER_STATUS) });
+  const r = new TempRepo().write({
+    'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED),
+    'specs/api.yaml': api('order-status', '1.0.0', ORDER_STATUS),
+  });
   r.commit('base');
   return r;
 }
@@ -38,16 +41,48 @@ function apiRepo(): TempRepo {
 describe('check --base: APIs break their clients', () => {
   it.each([
     ['operation removed', (s: string) => s.replace(/  - id: listOrders[^]*$/, ''), /operation `listOrders` \(GET \/orders\) was removed/],
-    ['operation moved', (s: string) => s.replace('path: /orders\n', 'path: /orders/search\n'), /moved from GET \/orders to GET \/orders\/search/],
-    ['required parameter added', (s: string) => s.replace('{ name: lang, in: query,', '{ name: lang, in: query, required: true,'), /now requires query parameter `lang`/],
+    [
+      'operation moved',
+      (s: string) => s.replace('path: /orders\n', 'path: /orders/search\n'),
+      /moved from GET \/orders to GET \/orders\/search/,
+    ],
+    [
+      'required parameter added',
+      (s: string) => s.replace('{ name: lang, in: query,', '{ name: lang, in: query, required: true,'),
+      /now requires query parameter `lang`/,
+    ],
     ['parameter narrowed', (s: string) => s.replace('maxLength: 5', 'maxLength: 2'), /query parameter `lang` of `getOrderStatus`/],
-    ['auth added scopes', (s: string) => s.replace('scopes: [orders.read]', 'scopes: [orders.read, orders.admin]'), /every operation now requires scope orders.admin/],
-    ['rate limit lowered', (s: string) => s.replace('requests: 50, per: 1s', 'requests: 50, per: 1m'), /rate limit lowered from 50 per 1s to 50 per 1m/],
-    ['response contract changed', (s: string) => s.replace('response: { contract: order@2 }\n  - id: listOrders', 'response: { contract: order-v3@1 }\n  - id: listOrders'), /response of `getOrderStatus` changed from order@2 to order-v3@1/],
-    ['success status changed', (s: string) => s.replace('response: { contract: order@2 }\n  - id: listOrders', 'response: { contract: order@2, status: 202 }\n  - id: listOrders'), /success status of `getOrderStatus` changed from 200 to 202/],
+    [
+      'auth added scopes',
+      (s: string) => s.replace('scopes: [orders.read]', 'scopes: [orders.read, orders.admin]'),
+      /every operation now requires scope orders.admin/,
+    ],
+    [
+      'rate limit lowered',
+      (s: string) => s.replace('requests: 50, per: 1s', 'requests: 50, per: 1m'),
+      /rate limit lowered from 50 per 1s to 50 per 1m/,
+    ],
+    [
+      'response contract changed',
+      (s: string) =>
+        s.replace('response: { contract: order@2 }\n  - id: listOrders', 'response: { contract: order-v3@1 }\n  - id: listOrders'),
+      /response of `getOrderStatus` changed from order@2 to order-v3@1/,
+    ],
+    [
+      'success status changed',
+      (s: string) =>
+        s.replace(
+          'response: { contract: order@2 }\n  - id: listOrders',
+          'response: { contract: order@2, status: 202 }\n  - id: listOrders',
+        ),
+      /success status of `getOrderStatus` changed from 200 to 202/,
+    ],
   ])('%s', async (_name, edit, expected) => {
     repo = apiRepo();
-    repo.write({ 'specs/api.yaml': api('order-status', '1.1.0', edit(ORDER_STATUS)), 'specs/order-v3.yaml': contract('order-v3', '1.0.0', ORDER_SCHEMA_CLOSED) });
+    repo.write({
+      'specs/api.yaml': api('order-status', '1.1.0', edit(ORDER_STATUS)),
+      'specs/order-v3.yaml': contract('order-v3', '1.0.0', ORDER_SCHEMA_CLOSED),
+    });
     const messages = await changes();
     expect(messages.join('\n')).toMatch(expected);
   });
@@ -81,7 +116,11 @@ ${filter ? `  filter: ${JSON.stringify(filter)}\n` : ''}${key}  targets:
 
 describe('check --base: event routes break their subscribers', () => {
   function routeRepo(): TempRepo {
-    const r = new TempRepo().write({ 'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED), 'specs/wms.yaml': system('wms'), 'specs/route.yaml': route('event.orderNumber != ""') });
+    const r = new TempRepo().write({
+      'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED),
+      'specs/wms.yaml': system('wms'),
+      'specs/route.yaml': route('event.orderNumber != ""'),
+    });
     r.commit('base');
     return r;
   }

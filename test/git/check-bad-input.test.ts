@@ -6,7 +6,9 @@ import { tempTree } from '../helpers/temp-tree.ts';
 import { contract, ORDER_SCHEMA_CLOSED } from '../helpers/specs.ts';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => { while (cleanups.length > 0) cleanups.pop()!(); });
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
 
 function repoWithOrder(): TempRepo {
   const repo = new TempRepo().write({ 'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED) });
@@ -68,11 +70,28 @@ describe('check --base: bad input never crashes', () => {
     const repo = new TempRepo();
     cleanups.push(repo.cleanup);
     for (let i = 0; i < 60; i++) {
-      repo.write({ 'specs/order.yaml': contract('order', `2.${i}.0`, ORDER_SCHEMA_CLOSED, `  compatibility: FULL_TRANSITIVE\n  description: revision ${i}\n`) });
+      repo.write({
+        'specs/order.yaml': contract(
+          'order',
+          `2.${i}.0`,
+          ORDER_SCHEMA_CLOSED,
+          `  compatibility: FULL_TRANSITIVE\n  description: revision ${i}\n`,
+        ),
+      });
       repo.commit(`v2.${i}.0`);
     }
-    repo.write({ 'specs/order.yaml': contract('order', '2.60.0', ORDER_SCHEMA_CLOSED, '  compatibility: FULL_TRANSITIVE\n  description: revision 60\n') });
-    const result = await runCli(['check', 'specs', '--base', 'main', '--format', 'json', '--today', '2026-11-26', '--history-limit', '20'], repo.root);
+    repo.write({
+      'specs/order.yaml': contract(
+        'order',
+        '2.60.0',
+        ORDER_SCHEMA_CLOSED,
+        '  compatibility: FULL_TRANSITIVE\n  description: revision 60\n',
+      ),
+    });
+    const result = await runCli(
+      ['check', 'specs', '--base', 'main', '--format', 'json', '--today', '2026-11-26', '--history-limit', '20'],
+      repo.root,
+    );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).diagnostics).toEqual([]);
   });

@@ -9,7 +9,12 @@ afterEach(() => repo?.cleanup());
 async function check(args: string[] = []) {
   const result = await runCli(['check', 'specs', '--base', 'main', '--format', 'json', '--today', '2026-11-26', ...args], repo.root);
   if (result.code === 2) throw new Error(result.stderr);
-  return { ...result, report: JSON.parse(result.stdout) as { diagnostics: { code: string; message: string; hint?: string; range: { start: { line: number } }; file: string }[] } };
+  return {
+    ...result,
+    report: JSON.parse(result.stdout) as {
+      diagnostics: { code: string; message: string; hint?: string; range: { start: { line: number } }; file: string }[];
+    },
+  };
 }
 const codes = (report: { diagnostics: { code: string }[] }) => report.diagnostics.map((d) => d.code).sort();
 
@@ -75,8 +80,12 @@ describe('check --base: data contracts in real git repositories', () => {
   });
 
   it('removing a major before its sunset, or without deprecation, is an error; after the sunset it is fine', async () => {
-    const deprecated = (sunset: string) => contract('order', '1.4.0', ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
-    repo = new TempRepo().write({ 'specs/order-v1.yaml': deprecated('2027-03-31'), 'specs/order-v2.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED) });
+    const deprecated = (sunset: string) =>
+      contract('order', '1.4.0', ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
+    repo = new TempRepo().write({
+      'specs/order-v1.yaml': deprecated('2027-03-31'),
+      'specs/order-v2.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED),
+    });
     repo.commit('base');
     repo.remove('specs/order-v1.yaml');
     let { report } = await check();
@@ -87,8 +96,12 @@ describe('check --base: data contracts in real git repositories', () => {
   });
 
   it('moving a sunset earlier is an error', async () => {
-    const deprecated = (sunset: string, version: string) => contract('order', version, ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
-    repo = new TempRepo().write({ 'specs/order-v1.yaml': deprecated('2027-06-30', '1.4.0'), 'specs/order-v2.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED) });
+    const deprecated = (sunset: string, version: string) =>
+      contract('order', version, ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
+    repo = new TempRepo().write({
+      'specs/order-v1.yaml': deprecated('2027-06-30', '1.4.0'),
+      'specs/order-v2.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED),
+    });
     repo.commit('base');
     repo.write({ 'specs/order-v1.yaml': deprecated('2027-03-31', '1.4.1') });
     const { report } = await check();
@@ -100,7 +113,10 @@ describe('check --base: data contracts in real git repositories', () => {
     const v1 = `type: object\nadditionalProperties: false\nproperties:\n  orderNumber: { type: string }\n  status: { enum: [open, shipped] }`;
     const v2 = `type: object\nadditionalProperties: false\nproperties:\n  orderNumber: { type: string }\n  status: { enum: [open, shipped, cancelled] }`;
     const v3 = `type: object\nadditionalProperties: false\nproperties:\n  orderNumber: { type: string, description: The ERP order number. }\n  status: { enum: [open, shipped, cancelled] }`;
-    for (const [compatibility, expected] of [['FULL', 0], ['FULL_TRANSITIVE', 1]] as const) {
+    for (const [compatibility, expected] of [
+      ['FULL', 0],
+      ['FULL_TRANSITIVE', 1],
+    ] as const) {
       repo = new TempRepo().write({ 'specs/order.yaml': contract('order', '2.0.0', v1, mode('NONE')) });
       repo.commit('v2.0.0');
       repo.write({ 'specs/order.yaml': contract('order', '2.1.0', v2, mode('NONE')) });

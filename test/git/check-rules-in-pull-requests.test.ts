@@ -20,7 +20,11 @@ spec:
     - name: wms
 ${target.replace(/^/gm, '      ')}
 `;
-const goodApi = (extra = '') => api('order-status', '1.0.0', `basePath: /order-status/v1
+const goodApi = (extra = '') =>
+  api(
+    'order-status',
+    '1.0.0',
+    `basePath: /order-status/v1
 auth: { type: oauth2, jwksUrl: "https://login.example.com/jwks", scopes: [orders.read] }
 rateLimit: { requests: 50, per: 1s }
 operations:
@@ -28,10 +32,18 @@ operations:
     method: GET
     path: /orders/{orderNumber}
     parameters: [{ name: orderNumber, in: path, required: true }]
-    response: { contract: order@2 }${extra}`);
-const customer = (classification: string, version = '1.0.0') => contract('customer', version, 'type: object\nadditionalProperties: false\nproperties:\n  customerId: { type: string }\n  email: { type: string }', classification);
+    response: { contract: order@2 }${extra}`,
+  );
+const customer = (classification: string, version = '1.0.0') =>
+  contract(
+    'customer',
+    version,
+    'type: object\nadditionalProperties: false\nproperties:\n  customerId: { type: string }\n  email: { type: string }',
+    classification,
+  );
 const shipment = `${HEADER}\nkind: DataContract\nmetadata: { name: shipment }\nspec:\n  version: 1.0.0\n  owner: team-tms\n  schema:\n    type: object\n    additionalProperties: false\n    required: [shipmentId, orderNumber]\n    properties:\n      shipmentId: { type: string }\n      orderNumber: { type: string }\n`;
-const mapping = (rules: string) => `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n${rules}`;
+const mapping = (rules: string) =>
+  `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n${rules}`;
 
 const BASE: Record<string, string> = {
   'specs/order.yaml': contract('order', '2.0.0', ORDER_SCHEMA_CLOSED),
@@ -44,24 +56,133 @@ const BASE: Record<string, string> = {
   'specs/mapping.yaml': mapping('    - { target: shipmentId, from: orderNumber }\n    - { target: orderNumber, from: orderNumber }\n'),
 };
 
-interface Case { rule: string; breaks: Record<string, string | null>; complies: Record<string, string | null> }
+interface Case {
+  rule: string;
+  breaks: Record<string, string | null>;
+  complies: Record<string, string | null>;
+}
 
 const CASES: Case[] = [
-  { rule: 'semver', breaks: { 'specs/order.yaml': contract('order', '2.1.0-rc.1', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) }, complies: { 'specs/order.yaml': contract('order', '2.1.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) } },
-  { rule: 'version-bump', breaks: { 'specs/order.yaml': contract('order', '2.0.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) }, complies: { 'specs/order.yaml': contract('order', '2.1.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) } },
-  { rule: 'breaking-change-needs-major', breaks: { 'specs/order.yaml': contract('order', '2.1.0', ORDER_SCHEMA_CLOSED.replace('maxLength: 10', 'maxLength: 8')) }, complies: { 'specs/order.yaml': contract('order', '2.1.0', ORDER_SCHEMA_CLOSED.replace('maxLength: 10', 'maxLength: 12')) } },
-  { rule: 'removal-needs-sunset', breaks: { 'specs/customer.yaml': null }, complies: { 'specs/customer.yaml': customer('  classification: { email: pii }\n  deprecation: { sunset: 2027-06-30, successor: customer@2 }\n', '1.0.1'), 'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0') } },
-  { rule: 'sunset-never-earlier', breaks: { 'specs/order-v1.yaml': contract('order', '1.4.1', ORDER_SCHEMA_CLOSED, '  deprecation: { sunset: 2027-03-31, successor: order@2 }\n') }, complies: { 'specs/order-v1.yaml': contract('order', '1.4.1', ORDER_SCHEMA_CLOSED, '  deprecation: { sunset: 2027-09-30, successor: order@2 }\n') } },
-  { rule: 'deprecation-needs-sunset', breaks: { 'specs/customer.yaml': customer('  classification: { email: pii }\n  deprecation: { sunset: 2026-12-15, successor: customer@2 }\n', '1.0.1'), 'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0') }, complies: { 'specs/customer.yaml': customer('  classification: { email: pii }\n  deprecation: { sunset: 2027-06-30, successor: customer@2 }\n', '1.0.1'), 'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0') } },
-  { rule: 'owner-required', breaks: { 'specs/shipment.yaml': shipment.replace('  owner: team-tms\n', '') }, complies: { 'specs/shipment.yaml': shipment.replace('team-tms', 'team-transport') } },
-  { rule: 'auth-required', breaks: { 'specs/api.yaml': goodApi().replace(/auth: .*\n/, 'auth: { type: none }\n').replace('1.0.0', '1.1.0') }, complies: { 'specs/api.yaml': goodApi().replace('1.0.0', '1.0.1').replace('owner: team-api', 'owner: team-apis') } },
-  { rule: 'rate-limit-required', breaks: { 'specs/api.yaml': goodApi().replace(/\n\s*rateLimit: .*/, '').replace('1.0.0', '1.1.0') }, complies: { 'specs/api.yaml': goodApi().replace('requests: 50', 'requests: 80').replace('1.0.0', '1.1.0') } },
-  { rule: 'pii-classified', breaks: { 'specs/customer.yaml': customer('', '1.0.1') }, complies: { 'specs/customer.yaml': customer('  classification: { email: pii, customerId: internal }\n', '1.1.0') } },
-  { rule: 'classified-data-flow', breaks: { 'specs/route-customers.yaml': route(`system: wms\n${DELIVERY}`).replace('order-to-wms }', 'customers-to-wms }').replace('orders.canonical, contract: order@2', 'customers.canonical, contract: customer@1').replace('dlq.order-to-wms', 'dlq.customers-to-wms') }, complies: { 'specs/wms.yaml': system('wms', '  allowedClassifications: [pii]\n'), 'specs/route-customers.yaml': route(`system: wms\n${DELIVERY}`).replace('order-to-wms }', 'customers-to-wms }').replace('orders.canonical, contract: order@2', 'customers.canonical, contract: customer@1').replace('dlq.order-to-wms', 'dlq.customers-to-wms') } },
-  { rule: 'credentials-by-secret-ref', breaks: { 'specs/wms.yaml': system('wms').replace(/  auth: .*\n/, '') }, complies: { 'specs/wms.yaml': system('wms').replace('header: APIKey', 'header: X-Api-Key') } },
-  { rule: 'route-delivery-bounded', breaks: { 'specs/route.yaml': route('system: wms\ndelivery: { timeout: 5s }') }, complies: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('maxAttempts: 3', 'maxAttempts: 5')}`) } },
-  { rule: 'mapping-required-fields', breaks: { 'specs/mapping.yaml': mapping('    - { target: shipmentId, from: orderNumber }\n') }, complies: { 'specs/mapping.yaml': mapping('    - { target: shipmentId, from: orderNumber }\n    - { target: orderNumber, from: orderNumber, convert: { trim: true } }\n') } },
-  { rule: 'naming-convention', breaks: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('dlq.order-to-wms', 'dlq')}`) }, complies: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('dlq.order-to-wms', 'dlq.orders.wms')}`) } },
+  {
+    rule: 'semver',
+    breaks: { 'specs/order.yaml': contract('order', '2.1.0-rc.1', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) },
+    complies: { 'specs/order.yaml': contract('order', '2.1.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) },
+  },
+  {
+    rule: 'version-bump',
+    breaks: { 'specs/order.yaml': contract('order', '2.0.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) },
+    complies: { 'specs/order.yaml': contract('order', '2.1.0', `${ORDER_SCHEMA_CLOSED}\n  channel: { type: string }`) },
+  },
+  {
+    rule: 'breaking-change-needs-major',
+    breaks: { 'specs/order.yaml': contract('order', '2.1.0', ORDER_SCHEMA_CLOSED.replace('maxLength: 10', 'maxLength: 8')) },
+    complies: { 'specs/order.yaml': contract('order', '2.1.0', ORDER_SCHEMA_CLOSED.replace('maxLength: 10', 'maxLength: 12')) },
+  },
+  {
+    rule: 'removal-needs-sunset',
+    breaks: { 'specs/customer.yaml': null },
+    complies: {
+      'specs/customer.yaml': customer(
+        '  classification: { email: pii }\n  deprecation: { sunset: 2027-06-30, successor: customer@2 }\n',
+        '1.0.1',
+      ),
+      'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0'),
+    },
+  },
+  {
+    rule: 'sunset-never-earlier',
+    breaks: {
+      'specs/order-v1.yaml': contract('order', '1.4.1', ORDER_SCHEMA_CLOSED, '  deprecation: { sunset: 2027-03-31, successor: order@2 }\n'),
+    },
+    complies: {
+      'specs/order-v1.yaml': contract('order', '1.4.1', ORDER_SCHEMA_CLOSED, '  deprecation: { sunset: 2027-09-30, successor: order@2 }\n'),
+    },
+  },
+  {
+    rule: 'deprecation-needs-sunset',
+    breaks: {
+      'specs/customer.yaml': customer(
+        '  classification: { email: pii }\n  deprecation: { sunset: 2026-12-15, successor: customer@2 }\n',
+        '1.0.1',
+      ),
+      'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0'),
+    },
+    complies: {
+      'specs/customer.yaml': customer(
+        '  classification: { email: pii }\n  deprecation: { sunset: 2027-06-30, successor: customer@2 }\n',
+        '1.0.1',
+      ),
+      'specs/customer-v2.yaml': customer('  classification: { email: pii }\n', '2.0.0'),
+    },
+  },
+  {
+    rule: 'owner-required',
+    breaks: { 'specs/shipment.yaml': shipment.replace('  owner: team-tms\n', '') },
+    complies: { 'specs/shipment.yaml': shipment.replace('team-tms', 'team-transport') },
+  },
+  {
+    rule: 'auth-required',
+    breaks: {
+      'specs/api.yaml': goodApi()
+        .replace(/auth: .*\n/, 'auth: { type: none }\n')
+        .replace('1.0.0', '1.1.0'),
+    },
+    complies: { 'specs/api.yaml': goodApi().replace('1.0.0', '1.0.1').replace('owner: team-api', 'owner: team-apis') },
+  },
+  {
+    rule: 'rate-limit-required',
+    breaks: {
+      'specs/api.yaml': goodApi()
+        .replace(/\n\s*rateLimit: .*/, '')
+        .replace('1.0.0', '1.1.0'),
+    },
+    complies: { 'specs/api.yaml': goodApi().replace('requests: 50', 'requests: 80').replace('1.0.0', '1.1.0') },
+  },
+  {
+    rule: 'pii-classified',
+    breaks: { 'specs/customer.yaml': customer('', '1.0.1') },
+    complies: { 'specs/customer.yaml': customer('  classification: { email: pii, customerId: internal }\n', '1.1.0') },
+  },
+  {
+    rule: 'classified-data-flow',
+    breaks: {
+      'specs/route-customers.yaml': route(`system: wms\n${DELIVERY}`)
+        .replace('order-to-wms }', 'customers-to-wms }')
+        .replace('orders.canonical, contract: order@2', 'customers.canonical, contract: customer@1')
+        .replace('dlq.order-to-wms', 'dlq.customers-to-wms'),
+    },
+    complies: {
+      'specs/wms.yaml': system('wms', '  allowedClassifications: [pii]\n'),
+      'specs/route-customers.yaml': route(`system: wms\n${DELIVERY}`)
+        .replace('order-to-wms }', 'customers-to-wms }')
+        .replace('orders.canonical, contract: order@2', 'customers.canonical, contract: customer@1')
+        .replace('dlq.order-to-wms', 'dlq.customers-to-wms'),
+    },
+  },
+  {
+    rule: 'credentials-by-secret-ref',
+    breaks: { 'specs/wms.yaml': system('wms').replace(/  auth: .*\n/, '') },
+    complies: { 'specs/wms.yaml': system('wms').replace('header: APIKey', 'header: X-Api-Key') },
+  },
+  {
+    rule: 'route-delivery-bounded',
+    breaks: { 'specs/route.yaml': route('system: wms\ndelivery: { timeout: 5s }') },
+    complies: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('maxAttempts: 3', 'maxAttempts: 5')}`) },
+  },
+  {
+    rule: 'mapping-required-fields',
+    breaks: { 'specs/mapping.yaml': mapping('    - { target: shipmentId, from: orderNumber }\n') },
+    complies: {
+      'specs/mapping.yaml': mapping(
+        '    - { target: shipmentId, from: orderNumber }\n    - { target: orderNumber, from: orderNumber, convert: { trim: true } }\n',
+      ),
+    },
+  },
+  {
+    rule: 'naming-convention',
+    breaks: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('dlq.order-to-wms', 'dlq')}`) },
+    complies: { 'specs/route.yaml': route(`system: wms\n${DELIVERY.replace('dlq.order-to-wms', 'dlq.orders.wms')}`) },
+  },
 ];
 
 let repo: TempRepo;
@@ -91,8 +212,14 @@ describe('every built-in rule, in a pull request against a real base commit', ()
 
   it.each(CASES)('$rule: reported when the pull request breaks it, silent when it complies', async ({ rule, breaks, complies }) => {
     const broken = await findingsAfter(breaks);
-    expect(broken.map((d) => d.code), JSON.stringify(broken)).toContain(rule);
+    expect(
+      broken.map((d) => d.code),
+      JSON.stringify(broken),
+    ).toContain(rule);
     const fine = await findingsAfter(complies);
-    expect(fine.filter((d) => d.code === rule), JSON.stringify(fine)).toEqual([]);
+    expect(
+      fine.filter((d) => d.code === rule),
+      JSON.stringify(fine),
+    ).toEqual([]);
   });
 });

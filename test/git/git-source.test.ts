@@ -21,7 +21,11 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 /** A repository under `root/name` with identity set and a first commit on `branch`. */
-function makeRepo(root: string, name: string, branch = 'main'): { dir: string; commit: (files: Record<string, string>, message: string) => string } {
+function makeRepo(
+  root: string,
+  name: string,
+  branch = 'main',
+): { dir: string; commit: (files: Record<string, string>, message: string) => string } {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', branch);
@@ -44,7 +48,10 @@ function makeRepo(root: string, name: string, branch = 'main'): { dir: string; c
 
 /** The GitSourceError a promise rejects with (fails the test when it resolves). */
 async function failure(promise: Promise<unknown>): Promise<GitSourceError> {
-  const outcome = await promise.then(() => undefined, (e: unknown) => e);
+  const outcome = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(outcome instanceof GitSourceError)) throw new Error(`expected a GitSourceError, got ${String(outcome)}`);
   return outcome;
 }
@@ -53,7 +60,10 @@ const tree = tempTree({});
 const served = join(tree.root, 'served');
 const cacheDir = join(tree.root, 'cache');
 const repo = makeRepo(served, 'specs');
-const first = repo.commit({ 'specs/contracts/order.yaml': 'kind: DataContract\n', 'README.md': '# specs\n', 'other/x.yaml': 'a: 1\n' }, 'first');
+const first = repo.commit(
+  { 'specs/contracts/order.yaml': 'kind: DataContract\n', 'README.md': '# specs\n', 'other/x.yaml': 'a: 1\n' },
+  'first',
+);
 const fileUrl = `file://${repo.dir}`;
 afterAll(() => tree.cleanup());
 
@@ -78,7 +88,9 @@ describe('GitSourceCache over file://', () => {
     // Never checked out: the clone's working folder holds nothing but .git.
     expect(execFileSync('ls', ['-A', cache.directoryFor(fileUrl)], { encoding: 'utf8' }).trim()).toBe('.git');
     // The old revision is still readable (rollback, diffing against the last applied revision).
-    expect((await cache.readRevision({ url: fileUrl, path: 'specs' }, first)).files.map((f) => f.path)).toEqual(['specs/contracts/order.yaml']);
+    expect((await cache.readRevision({ url: fileUrl, path: 'specs' }, first)).files.map((f) => f.path)).toEqual([
+      'specs/contracts/order.yaml',
+    ]);
   });
 
   it('follows the remote default branch when no ref is given', async () => {
@@ -117,7 +129,9 @@ describe('GitSourceCache over file://', () => {
     await expect(cache.sync({ url: fileUrl, ref: { branch: 'nope' } })).rejects.toMatchObject({ reason: 'RefNotFound' });
     await expect(cache.sync({ url: fileUrl, ref: { tag: 'v9' } })).rejects.toMatchObject({ reason: 'RefNotFound' });
     await expect(cache.sync({ url: `file://${join(served, 'absent')}` })).rejects.toMatchObject({ reason: 'RepositoryNotFound' });
-    await expect(cache.sync({ url: fileUrl, ref: { branch: '--upload-pack=touch /tmp/x' } })).rejects.toMatchObject({ reason: 'RefNotFound' });
+    await expect(cache.sync({ url: fileUrl, ref: { branch: '--upload-pack=touch /tmp/x' } })).rejects.toMatchObject({
+      reason: 'RefNotFound',
+    });
   });
 
   it('serializes concurrent syncs of one URL', async () => {
@@ -128,7 +142,10 @@ describe('GitSourceCache over file://', () => {
   it('reports changes cheaply via remoteRevision (ls-remote) before any fetch', async () => {
     const other = new GitSourceCache({ cacheDir: join(tree.root, 'cache-poll') });
     const head = git(repo.dir, 'rev-parse', 'main');
-    expect(await other.remoteRevision({ url: fileUrl, ref: { branch: 'main' } })).toEqual({ revision: formatRevision('main', head), commit: head });
+    expect(await other.remoteRevision({ url: fileUrl, ref: { branch: 'main' } })).toEqual({
+      revision: formatRevision('main', head),
+      commit: head,
+    });
     expect(git(other.directoryFor(fileUrl), 'count-objects').startsWith('0 objects')).toBe(true);
   });
 });
@@ -140,7 +157,10 @@ describe('GitSourceCache over smart HTTP with auth required', () => {
   const logLines: string[] = [];
   const log = createLogger({ level: 'debug', write: (l) => logLines.push(l) });
   const cache = new GitSourceCache({ cacheDir: join(tree.root, 'cache-http'), log });
-  const creds = credentialsFromSecretData({ username: Buffer.from('ci-bot').toString('base64'), password: Buffer.from(PASSWORD).toString('base64') });
+  const creds = credentialsFromSecretData({
+    username: Buffer.from('ci-bot').toString('base64'),
+    password: Buffer.from(PASSWORD).toString('base64'),
+  });
   let url: string;
 
   beforeAll(async () => {
@@ -149,7 +169,11 @@ describe('GitSourceCache over smart HTTP with auth required', () => {
     echoServer = await startGitHttpServer({ projectRoot: served, echoAuthorization: true });
     url = `${server.url}/specs`;
   });
-  afterAll(async () => { await server.close(); await bearerServer.close(); await echoServer.close(); });
+  afterAll(async () => {
+    await server.close();
+    await bearerServer.close();
+    await echoServer.close();
+  });
 
   /** Everything a person or a log shipper could see must be free of the secret in any form. */
   function expectNoLeak(text: string): void {
@@ -195,12 +219,21 @@ describe('GitSourceCache over smart HTTP with auth required', () => {
     expect(bearerServer.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
-  it('scrubs credentials that a server echoes back into git\'s error output', async () => {
+  it("scrubs credentials that a server echoes back into git's error output", async () => {
     // Proof the hazard is real: plain git prints what this server sends back, password included.
     // (async: the server runs in this process)
     const raw = await new Promise<string>((resolve) => {
-      execFile('git', ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`ci-bot:${PASSWORD}`).toString('base64')}`, 'ls-remote', `${echoServer.url}/specs`],
-        { encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (_err, _out, stderr) => resolve(stderr));
+      execFile(
+        'git',
+        [
+          '-c',
+          `http.extraHeader=Authorization: Basic ${Buffer.from(`ci-bot:${PASSWORD}`).toString('base64')}`,
+          'ls-remote',
+          `${echoServer.url}/specs`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
+        (_err, _out, stderr) => resolve(stderr),
+      );
     });
     expect(raw).toContain(PASSWORD);
     const other = new GitSourceCache({ cacheDir: join(tree.root, 'cache-http-echo'), log });
@@ -228,7 +261,9 @@ describe('GitSourceCache over smart HTTP with auth required', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const other = new GitSourceCache({ cacheDir: join(tree.root, 'cache-timeout') });
     const started = Date.now();
-    const err = await failure(other.sync({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/specs`, timeoutMs: 1500 }, creds));
+    const err = await failure(
+      other.sync({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/specs`, timeoutMs: 1500 }, creds),
+    );
     expect(err.reason).toBe('Timeout');
     expect(Date.now() - started).toBeLessThan(10_000);
     for (const s of sockets) s.destroy();
@@ -249,7 +284,10 @@ describe('credential helpers', () => {
   });
 
   it('writes SSH key and known_hosts to private files for GIT_SSH_COMMAND and removes them', async () => {
-    const auth = await gitAuthEnvironment('git@github.com:acme/specs.git', { identity: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAkeymaterial\n-----END OPENSSH PRIVATE KEY-----', knownHosts: 'github.com ssh-ed25519 AAAA\n' });
+    const auth = await gitAuthEnvironment('git@github.com:acme/specs.git', {
+      identity: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAkeymaterial\n-----END OPENSSH PRIVATE KEY-----',
+      knownHosts: 'github.com ssh-ed25519 AAAA\n',
+    });
     const command = auth.env.GIT_SSH_COMMAND!;
     expect(command).toContain('StrictHostKeyChecking=yes');
     expect(command).not.toContain('AAAAkeymaterial');

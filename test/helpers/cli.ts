@@ -12,8 +12,12 @@ export async function runCli(argv: string[], cwd: string): Promise<CliResult> {
   let stderr = '';
   const code = await main(argv, {
     cwd,
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     color: false,
     version: '0.0.0-test',
   });

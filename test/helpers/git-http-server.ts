@@ -32,7 +32,9 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     requests.push({ url: req.url ?? '', authorization });
     if (options.echoAuthorization) {
       res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' });
-      res.end(`${pkt('# service=git-upload-pack\n')}0000${pkt(`ERR access denied for ${authorization ?? 'nobody'} (${decodeBasic(authorization)})\n`)}`);
+      res.end(
+        `${pkt('# service=git-upload-pack\n')}0000${pkt(`ERR access denied for ${authorization ?? 'nobody'} (${decodeBasic(authorization)})\n`)}`,
+      );
       return;
     }
     if (!authorized(authorization, options)) {
@@ -47,7 +49,11 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -84,7 +90,10 @@ function runBackend(req: IncomingMessage, res: ServerResponse, projectRoot: stri
   let head = Buffer.alloc(0);
   let headersDone = false;
   child.stdout.on('data', (chunk: Buffer) => {
-    if (headersDone) { res.write(chunk); return; }
+    if (headersDone) {
+      res.write(chunk);
+      return;
+    }
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf('\r\n\r\n');
     if (end === -1) return;
@@ -102,5 +111,8 @@ function runBackend(req: IncomingMessage, res: ServerResponse, projectRoot: stri
     res.write(head.subarray(end + 4));
   });
   child.stdout.on('end', () => res.end());
-  child.on('error', () => { if (!res.headersSent) res.writeHead(500); res.end(); });
+  child.on('error', () => {
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  });
 }

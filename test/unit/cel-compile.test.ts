@@ -5,7 +5,10 @@ function compile(text: string) {
   const helpers = new Set<string>();
   const hoisted: string[] = [];
   const result = compileCel(text, {
-    variables: new Map([['source', 'source'], ['item', 'item']]),
+    variables: new Map([
+      ['source', 'source'],
+      ['item', 'item'],
+    ]),
     helper: (name) => (helpers.add(name), name),
     hoist: (init) => (hoisted.push(init), `PATTERN_${hoisted.length}`),
     target: 'x',
@@ -18,14 +21,46 @@ async function evaluate(text: string, source: unknown): Promise<unknown> {
   const { result, hoisted } = compile(text);
   if (!result.ok) throw new Error(result.problems[0]!.message);
   const support = await import('../../generators/support/index.ts');
-  const fn = new Function('source', 'add', 'size', 'eq', 'isIn', 'toInt', 'toDouble', 'toText', 'at', 'toTimestamp', 'formatDate',
-    `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`);
-  return fn(source, support.add, support.size, support.eq, support.isIn, support.toInt, support.toDouble, support.toText, support.at, support.toTimestamp, support.formatDate);
+  const fn = new Function(
+    'source',
+    'add',
+    'size',
+    'eq',
+    'isIn',
+    'toInt',
+    'toDouble',
+    'toText',
+    'at',
+    'toTimestamp',
+    'formatDate',
+    `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`,
+  );
+  return fn(
+    source,
+    support.add,
+    support.size,
+    support.eq,
+    support.isIn,
+    support.toInt,
+    support.toDouble,
+    support.toText,
+    support.at,
+    support.toTimestamp,
+    support.formatDate,
+  );
 }
 
 describe('CEL → TypeScript', () => {
   it('compiles operators, functions and macros to plain JavaScript', async () => {
-    const src = { lines: [{ qty: 2, sku: 'A' }, { qty: 0, sku: 'B' }], status: 'OPEN', total: '12.50', tags: ['x'] };
+    const src = {
+      lines: [
+        { qty: 2, sku: 'A' },
+        { qty: 0, sku: 'B' },
+      ],
+      status: 'OPEN',
+      total: '12.50',
+      tags: ['x'],
+    };
     expect(await evaluate('source.lines.exists(l, l.qty > 0)', src)).toBe(true);
     expect(await evaluate('source.lines.all(l, l.qty > 0)', src)).toBe(false);
     expect(await evaluate('source.lines.exists_one(l, l.qty > 0)', src)).toBe(true);

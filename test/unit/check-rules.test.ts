@@ -11,7 +11,10 @@ function findings(files: Record<string, string>, rule: string, base?: Record<str
   return report.diagnostics.filter((d) => d.code === rule);
 }
 
-const goodApi = api('order-status', '1.0.0', `basePath: /order-status/v1
+const goodApi = api(
+  'order-status',
+  '1.0.0',
+  `basePath: /order-status/v1
 auth: { type: oauth2, jwksUrl: "https://login.example.com/jwks", scopes: [orders.read] }
 rateLimit: { requests: 50, per: 1s }
 operations:
@@ -19,7 +22,8 @@ operations:
     method: GET
     path: /orders/{orderNumber}
     parameters: [{ name: orderNumber, in: path, required: true }]
-    response: { contract: order@2 }`);
+    response: { contract: order@2 }`,
+);
 const order = contract('order', '2.0.0', ORDER_SCHEMA_CLOSED);
 
 const route = (delivery: string, targetSystem = 'wms', mapping = '') => `${HEADER}
@@ -50,7 +54,11 @@ describe('built-in rules: each with a passing and a failing example', () => {
   it('owner-required', () => {
     expect(findings({ 'o.yaml': order }, 'owner-required')).toEqual([]);
     const [finding] = findings({ 'o.yaml': order.replace('  owner: team-o2c\n', '') }, 'owner-required');
-    expect(finding).toMatchObject({ message: 'DataContract/order@2 has no owner', file: 'o.yaml', range: { start: { line: 6, column: 3 } } });
+    expect(finding).toMatchObject({
+      message: 'DataContract/order@2 has no owner',
+      file: 'o.yaml',
+      range: { start: { line: 6, column: 3 } },
+    });
   });
 
   it('auth-required and rate-limit-required', () => {
@@ -63,23 +71,41 @@ describe('built-in rules: each with a passing and a failing example', () => {
   });
 
   it('deprecation-needs-sunset: successor, sunset, and at least minDays away when announced', () => {
-    const deprecated = (sunset: string) => contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
+    const deprecated = (sunset: string) =>
+      contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
     expect(findings({ 'o.yaml': order, 'o1.yaml': deprecated('2027-06-30') }, 'deprecation-needs-sunset')).toEqual([]);
     const [tooSoon] = findings({ 'o.yaml': order, 'o1.yaml': deprecated('2026-12-31') }, 'deprecation-needs-sunset');
     expect(tooSoon!.message).toBe('the sunset 2026-12-31 is 35 days away; deprecations need at least 90');
-    const missing = findings({ 'o.yaml': order, 'o1.yaml': contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, '  deprecation: { reason: use v2 }\n') }, 'deprecation-needs-sunset');
-    expect(missing.map((d) => d.message).sort()).toEqual(['DataContract/order@1 is deprecated without a successor', 'DataContract/order@1 is deprecated without a sunset date']);
+    const missing = findings(
+      { 'o.yaml': order, 'o1.yaml': contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, '  deprecation: { reason: use v2 }\n') },
+      'deprecation-needs-sunset',
+    );
+    expect(missing.map((d) => d.message).sort()).toEqual([
+      'DataContract/order@1 is deprecated without a successor',
+      'DataContract/order@1 is deprecated without a sunset date',
+    ]);
   });
 
   it('pii-classified', () => {
-    const withEmail = (extra: string) => contract('customer', '1.0.0', 'type: object\nproperties:\n  customerId: { type: string }\n  contact:\n    type: object\n    properties:\n      email: { type: string, format: email }', extra);
+    const withEmail = (extra: string) =>
+      contract(
+        'customer',
+        '1.0.0',
+        'type: object\nproperties:\n  customerId: { type: string }\n  contact:\n    type: object\n    properties:\n      email: { type: string, format: email }',
+        extra,
+      );
     expect(findings({ 'c.yaml': withEmail('  classification: { contact.email: pii }\n') }, 'pii-classified')).toEqual([]);
     const [finding] = findings({ 'c.yaml': withEmail('') }, 'pii-classified');
     expect(finding!.message).toBe('field `contact.email` looks like personal data but is not classified `pii`');
   });
 
   it('classified-data-flow: a route may not send pii to a system not allowed to hold it', () => {
-    const customer = contract('order', '2.0.0', 'type: object\nproperties:\n  orderNumber: { type: string }\n  email: { type: string }', '  classification: { email: pii }\n');
+    const customer = contract(
+      'order',
+      '2.0.0',
+      'type: object\nproperties:\n  orderNumber: { type: string }\n  email: { type: string }',
+      '  classification: { email: pii }\n',
+    );
     const delivery = 'timeout: 5s\nretry: { maxAttempts: 3 }\ndeadLetter: { topic: dlq.orders }';
     const allowed = { 'o.yaml': customer, 's.yaml': system('wms', '  allowedClassifications: [pii]\n'), 'r.yaml': route(delivery) };
     expect(findings(allowed, 'classified-data-flow')).toEqual([]);
@@ -91,7 +117,9 @@ describe('built-in rules: each with a passing and a failing example', () => {
     const source = contract('order', '2.0.0', 'type: object\nproperties:\n  email: { type: string }', '  classification: { email: pii }\n');
     const target = (extra: string) => contract('shipment', '1.0.0', 'type: object\nproperties:\n  contact: { type: string }', extra);
     const mapping = `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n    - { target: contact, from: email }\n`;
-    expect(findings({ 'o.yaml': source, 's.yaml': target('  classification: { contact: pii }\n'), 'm.yaml': mapping }, 'classified-data-flow')).toEqual([]);
+    expect(
+      findings({ 'o.yaml': source, 's.yaml': target('  classification: { contact: pii }\n'), 'm.yaml': mapping }, 'classified-data-flow'),
+    ).toEqual([]);
     const [laundered] = findings({ 'o.yaml': source, 's.yaml': target(''), 'm.yaml': mapping }, 'classified-data-flow');
     expect(laundered!.message).toContain('copies pii field `email`');
   });
@@ -103,17 +131,36 @@ describe('built-in rules: each with a passing and a failing example', () => {
 
   it('route-delivery-bounded', () => {
     const files = { 'o.yaml': order, 's.yaml': system('wms') };
-    expect(findings({ ...files, 'r.yaml': route('timeout: 5s\nretry: { maxAttempts: 3 }\ndeadLetter: { topic: dlq.orders }') }, 'route-delivery-bounded')).toEqual([]);
+    expect(
+      findings(
+        { ...files, 'r.yaml': route('timeout: 5s\nretry: { maxAttempts: 3 }\ndeadLetter: { topic: dlq.orders }') },
+        'route-delivery-bounded',
+      ),
+    ).toEqual([]);
     const missing = findings({ ...files, 'r.yaml': route('timeout: 5s') }, 'route-delivery-bounded');
     expect(missing.map((d) => d.message).sort()).toEqual(['target "wms" has no dead letter', 'target "wms" has no retry bound']);
   });
 
   it('mapping-required-fields, list items included', () => {
-    const target = contract('shipment', '1.0.0', 'type: object\nrequired: [shipmentId, lines]\nproperties:\n  shipmentId: { type: string }\n  lines:\n    type: array\n    items:\n      type: object\n      required: [sku, quantity]\n      properties:\n        sku: { type: string }\n        quantity: { type: number }');
-    const source = contract('order', '2.0.0', 'type: object\nproperties:\n  orderNumber: { type: string }\n  items: { type: array, items: { type: object, properties: { material: { type: string }, qty: { type: number } } } }');
-    const mapping = (itemRules: string) => `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n    - { target: shipmentId, from: orderNumber }\n    - target: lines\n      each: items\n      rules:\n${itemRules}`;
+    const target = contract(
+      'shipment',
+      '1.0.0',
+      'type: object\nrequired: [shipmentId, lines]\nproperties:\n  shipmentId: { type: string }\n  lines:\n    type: array\n    items:\n      type: object\n      required: [sku, quantity]\n      properties:\n        sku: { type: string }\n        quantity: { type: number }',
+    );
+    const source = contract(
+      'order',
+      '2.0.0',
+      'type: object\nproperties:\n  orderNumber: { type: string }\n  items: { type: array, items: { type: object, properties: { material: { type: string }, qty: { type: number } } } }',
+    );
+    const mapping = (itemRules: string) =>
+      `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n    - { target: shipmentId, from: orderNumber }\n    - target: lines\n      each: items\n      rules:\n${itemRules}`;
     const files = { 'o.yaml': source, 's.yaml': target };
-    expect(findings({ ...files, 'm.yaml': mapping('        - { target: sku, from: material }\n        - { target: quantity, from: qty }\n') }, 'mapping-required-fields')).toEqual([]);
+    expect(
+      findings(
+        { ...files, 'm.yaml': mapping('        - { target: sku, from: material }\n        - { target: quantity, from: qty }\n') },
+        'mapping-required-fields',
+      ),
+    ).toEqual([]);
     const [missing] = findings({ ...files, 'm.yaml': mapping('        - { target: sku, from: material }\n') }, 'mapping-required-fields');
     expect(missing!.message).toBe('required field `lines[].quantity` of shipment@1 is not mapped');
   });
@@ -135,14 +182,24 @@ describe('built-in rules: each with a passing and a failing example', () => {
 });
 
 describe('policies: configuration, custom CEL rules and waivers', () => {
-  const policy = (body: string) => `${HEADER}\nkind: Policy\nmetadata: { name: baseline }\nspec:\n  owner: team-governance\n${body.replace(/^/gm, '  ')}\n`;
+  const policy = (body: string) =>
+    `${HEADER}\nkind: Policy\nmetadata: { name: baseline }\nspec:\n  owner: team-governance\n${body.replace(/^/gm, '  ')}\n`;
   const noOwner = order.replace('  owner: team-o2c\n', '');
 
   it('a Policy turns a rule off, changes its severity, or scopes it', () => {
-    expect(findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, severity: off }') }, 'owner-required')).toEqual([]);
-    expect(findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, severity: warning }') }, 'owner-required')[0]!.severity).toBe('warning');
-    expect(findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, scope: { kinds: [System] } }') }, 'owner-required')).toEqual([]);
-    expect(findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, scope: { names: ["ord*"] } }') }, 'owner-required')).toHaveLength(1);
+    expect(
+      findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, severity: off }') }, 'owner-required'),
+    ).toEqual([]);
+    expect(
+      findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, severity: warning }') }, 'owner-required')[0]!
+        .severity,
+    ).toBe('warning');
+    expect(
+      findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, scope: { kinds: [System] } }') }, 'owner-required'),
+    ).toEqual([]);
+    expect(
+      findings({ 'o.yaml': noOwner, 'p.yaml': policy('rules:\n  - { id: owner-required, scope: { names: ["ord*"] } }') }, 'owner-required'),
+    ).toHaveLength(1);
   });
 
   it('an unknown rule id is reported with a did-you-mean', () => {
@@ -151,7 +208,13 @@ describe('policies: configuration, custom CEL rules and waivers', () => {
   });
 
   it('custom rules are CEL over the document, with a scope', () => {
-    const files = { 'o.yaml': order, 's.yaml': system('wms'), 'p.yaml': policy('rules:\n  - id: systems-are-saas\n    expr: doc.spec.hosting == "saas"\n    scope: { kinds: [System] }\n    message: only SaaS systems are allowed') };
+    const files = {
+      'o.yaml': order,
+      's.yaml': system('wms'),
+      'p.yaml': policy(
+        'rules:\n  - id: systems-are-saas\n    expr: doc.spec.hosting == "saas"\n    scope: { kinds: [System] }\n    message: only SaaS systems are allowed',
+      ),
+    };
     const [finding] = findings(files, 'systems-are-saas');
     expect(finding).toMatchObject({ message: 'System/wms: only SaaS systems are allowed', severity: 'error', file: 's.yaml' });
     const broken = { ...files, 'p.yaml': policy('rules:\n  - id: bad\n    expr: doc.spec.nothing.deeper == 1') };
@@ -159,7 +222,10 @@ describe('policies: configuration, custom CEL rules and waivers', () => {
   });
 
   it('a waiver suppresses the finding it names until it expires; an expired or unused waiver is reported', () => {
-    const waiver = (expires: string, target = 'DataContract/order@2') => policy(`waivers:\n  - rule: owner-required\n    target: ${target}\n    reason: Ownership moves to the new O2C team in January.\n    approver: jane.doe@example.com\n    expires: ${expires}`);
+    const waiver = (expires: string, target = 'DataContract/order@2') =>
+      policy(
+        `waivers:\n  - rule: owner-required\n    target: ${target}\n    reason: Ownership moves to the new O2C team in January.\n    approver: jane.doe@example.com\n    expires: ${expires}`,
+      );
     const report = checkEstate({ head: estateOf({ 'o.yaml': noOwner, 'p.yaml': waiver('2027-01-31') }), today: TODAY, all: true });
     expect(report.diagnostics.filter((d) => d.code === 'owner-required')).toEqual([]);
     expect(report.waiversUsed).toHaveLength(1);
@@ -171,9 +237,13 @@ describe('policies: configuration, custom CEL rules and waivers', () => {
   });
 
   it('fingerprints survive unrelated edits and moving the document to another file', () => {
-    const before = checkEstate({ head: estateOf({ 'o.yaml': noOwner }), today: TODAY, all: true }).diagnostics.find((d) => d.code === 'owner-required')!;
+    const before = checkEstate({ head: estateOf({ 'o.yaml': noOwner }), today: TODAY, all: true }).diagnostics.find(
+      (d) => d.code === 'owner-required',
+    )!;
     const edited = `# a comment\n\n${noOwner.replace('name: order', 'name: order\n  labels: { team: o2c }')}`;
-    const after = checkEstate({ head: estateOf({ 'moved/order.yaml': edited }), today: TODAY, all: true }).diagnostics.find((d) => d.code === 'owner-required')!;
+    const after = checkEstate({ head: estateOf({ 'moved/order.yaml': edited }), today: TODAY, all: true }).diagnostics.find(
+      (d) => d.code === 'owner-required',
+    )!;
     expect(after.range.start.line).not.toBe(before.range.start.line);
     expect(after.fingerprint).toBe(before.fingerprint);
   });

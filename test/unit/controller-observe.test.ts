@@ -17,8 +17,11 @@ describe('health server', () => {
   it('answers /healthz always, /readyz by informer sync and leader-election connectivity, 404 otherwise', async () => {
     let synced = false;
     let connected = false;
-    const server = await startHealthServer({ port: 0, host: '127.0.0.1',
-      ready: readinessCheck({ informer: { hasSynced: () => synced }, leaderElection: { connected: () => connected } }) });
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      ready: readinessCheck({ informer: { hasSynced: () => synced }, leaderElection: { connected: () => connected } }),
+    });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const notReady = await fetch(`${server.url}/readyz`);
@@ -42,13 +45,25 @@ describe('health server', () => {
   it('serves Prometheus metrics fed by the queue, the git source and the webhook receiver', async () => {
     const metrics = createControllerMetrics({ processMetrics: false });
     const secret = 'k';
-    const server = await startHealthServer({ port: 0, host: '127.0.0.1', ready: () => ({ ready: true, reasons: [] }), registry: metrics.registry,
-      webhook: createWebhookHandler({ secrets: () => [{ id: 'ns/e', token: secret }], onPush: () => {}, onRequest: metrics.webhookHook }) });
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      ready: () => ({ ready: true, reasons: [] }),
+      registry: metrics.registry,
+      webhook: createWebhookHandler({ secrets: () => [{ id: 'ns/e', token: secret }], onPush: () => {}, onRequest: metrics.webhookHook }),
+    });
     try {
       const queue = new WorkQueue({ onDepthChange: metrics.queueHooks.onDepthChange });
-      queue.add('ns/a'); queue.add('ns/b');
+      queue.add('ns/a');
+      queue.add('ns/b');
       let calls = 0;
-      const running = queue.run(1, async () => { if (calls++ === 0) throw new Error('first fails'); }, metrics.queueHooks);
+      const running = queue.run(
+        1,
+        async () => {
+          if (calls++ === 0) throw new Error('first fails');
+        },
+        metrics.queueHooks,
+      );
       await new Promise((r) => setTimeout(r, 20));
       await queue.shutDown();
       await running;
@@ -57,7 +72,11 @@ describe('health server', () => {
       await git.sync({ url: `file://${tree.root}/missing` }).catch(() => undefined);
 
       const body = '{}';
-      await fetch(`${server.url}/hook`, { method: 'POST', headers: { 'x-github-event': 'ping', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` }, body });
+      await fetch(`${server.url}/hook`, {
+        method: 'POST',
+        headers: { 'x-github-event': 'ping', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+        body,
+      });
       await fetch(`${server.url}/hook`, { method: 'POST', headers: { 'x-github-event': 'push' }, body });
 
       metrics.leader.set(1);
@@ -86,15 +105,33 @@ describe('health server', () => {
 describe('JSON logs', () => {
   it('writes one JSON object per line with ts, level, msg, estate, revision, reason; child fields; level filter; redaction', () => {
     const lines: string[] = [];
-    const log = createLogger({ level: 'info', write: (l) => lines.push(l), now: () => new Date('2025-01-02T03:04:05.000Z'), redact: (l) => l.replaceAll('hunter2', '***') });
+    const log = createLogger({
+      level: 'info',
+      write: (l) => lines.push(l),
+      now: () => new Date('2025-01-02T03:04:05.000Z'),
+      redact: (l) => l.replaceAll('hunter2', '***'),
+    });
     const estateLog = log.child({ estate: 'shop/main' });
     estateLog.debug('not written');
     estateLog.info('applied', { revision: `main@sha1:${'a'.repeat(40)}`, reason: 'ReconciliationSucceeded', objects: 3 });
     estateLog.error('fetch failed', { reason: 'AuthenticationFailed', error: new Error('password hunter2 rejected\nsecond line') });
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
-    expect(JSON.parse(lines[0]!)).toEqual({ ts: '2025-01-02T03:04:05.000Z', level: 'info', msg: 'applied', estate: 'shop/main', revision: `main@sha1:${'a'.repeat(40)}`, reason: 'ReconciliationSucceeded', objects: 3 });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      ts: '2025-01-02T03:04:05.000Z',
+      level: 'info',
+      msg: 'applied',
+      estate: 'shop/main',
+      revision: `main@sha1:${'a'.repeat(40)}`,
+      reason: 'ReconciliationSucceeded',
+      objects: 3,
+    });
     const error = JSON.parse(lines[1]!) as Record<string, unknown>;
-    expect(error).toMatchObject({ level: 'error', estate: 'shop/main', reason: 'AuthenticationFailed', error: 'password *** rejected\nsecond line' });
+    expect(error).toMatchObject({
+      level: 'error',
+      estate: 'shop/main',
+      reason: 'AuthenticationFailed',
+      error: 'password *** rejected\nsecond line',
+    });
   });
 });

@@ -8,13 +8,15 @@ import { toStructural } from '../../generators/crds/structural-schema.ts';
 import type { Schema } from '../../generators/crds/structural-schema.ts';
 
 const CRD_DIR = new URL('../../charts/interlace/crds/', import.meta.url);
-const schemaOf = (crd: Schema) => ((crd.spec as any).versions[0].schema.openAPIV3Schema) as Schema;
+const schemaOf = (crd: Schema) => (crd.spec as any).versions[0].schema.openAPIV3Schema as Schema;
 const crd = (kind: string) => interlaceCrds().crds.find((c) => c.kind === kind)!.object;
 
-describe('CRDs made from the spec kinds\' JSON Schemas', () => {
+describe("CRDs made from the spec kinds' JSON Schemas", () => {
   it('charts/interlace/crds is up to date (run `node scripts/generate-crds.ts` when this fails)', () => {
     const expected = crdFiles();
-    const present = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort();
+    const present = readdirSync(CRD_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     expect(present).toEqual([...expected.keys()]);
     for (const [name, text] of expected) expect(readFileSync(new URL(name, CRD_DIR), 'utf8'), name).toBe(text);
   });
@@ -44,8 +46,16 @@ describe('CRDs made from the spec kinds\' JSON Schemas', () => {
       },
     };
     const problems = structuralProblems(bad).join('\n');
-    for (const expected of ['/a: every node needs a type', 'uniqueItems: true is forbidden', 'additionalProperties: false is forbidden', '"$ref" is not allowed',
-      '"type" is not allowed inside allOf', 'unknown keyword "propertyNames"', '/metadata: only name and generateName']) expect(problems).toContain(expected);
+    for (const expected of [
+      '/a: every node needs a type',
+      'uniqueItems: true is forbidden',
+      'additionalProperties: false is forbidden',
+      '"$ref" is not allowed',
+      '"type" is not allowed inside allOf',
+      'unknown keyword "propertyNames"',
+      '/metadata: only name and generateName',
+    ])
+      expect(problems).toContain(expected);
   });
 
   it('one CRD per kind in interlace.dev/v1alpha1, served and stored, with status, the interlace category and short names', () => {
@@ -65,16 +75,75 @@ describe('CRDs made from the spec kinds\' JSON Schemas', () => {
   it('short names clash with no built-in resource and no widely installed CRD', () => {
     // kubectl api-resources on v1.36 (short names), plus OpenShift (dc, route, is, bc), Kyverno (pol, cpol),
     // Argo (app, appproj, wf), Flux (ks, hr, gitrepo), cert-manager (cert, issuer), Istio (vs, gw, dr, se).
-    const taken = new Set(['cm', 'cs', 'ds', 'deploy', 'ep', 'eps', 'ev', 'hpa', 'ing', 'limits', 'netpol', 'no', 'ns', 'pc', 'pdb', 'po', 'psp', 'pv', 'pvc',
-      'quota', 'rc', 'rs', 'sa', 'sc', 'sts', 'svc', 'crd', 'crds', 'csr', 'cj', 'ingclass', 'vac', 'dc', 'route', 'is', 'bc', 'pol', 'cpol', 'app', 'apps',
-      'appproj', 'wf', 'ks', 'hr', 'gitrepo', 'cert', 'certs', 'issuer', 'vs', 'gw', 'dr', 'se', 'api', 'apis', 'map', 'policy', 'system']);
+    const taken = new Set([
+      'cm',
+      'cs',
+      'ds',
+      'deploy',
+      'ep',
+      'eps',
+      'ev',
+      'hpa',
+      'ing',
+      'limits',
+      'netpol',
+      'no',
+      'ns',
+      'pc',
+      'pdb',
+      'po',
+      'psp',
+      'pv',
+      'pvc',
+      'quota',
+      'rc',
+      'rs',
+      'sa',
+      'sc',
+      'sts',
+      'svc',
+      'crd',
+      'crds',
+      'csr',
+      'cj',
+      'ingclass',
+      'vac',
+      'dc',
+      'route',
+      'is',
+      'bc',
+      'pol',
+      'cpol',
+      'app',
+      'apps',
+      'appproj',
+      'wf',
+      'ks',
+      'hr',
+      'gitrepo',
+      'cert',
+      'certs',
+      'issuer',
+      'vs',
+      'gw',
+      'dr',
+      'se',
+      'api',
+      'apis',
+      'map',
+      'policy',
+      'system',
+    ]);
     const all = Object.values(RESOURCE_NAMES).flatMap((n) => n.shortNames);
     expect(all.filter((s) => taken.has(s))).toEqual([]);
     expect(new Set(all).size).toBe(all.length);
   });
 
   it('printer columns: the kind-specific one, then READY, SYNCED, HEALTH, REVISION, AGE', () => {
-    const names = (kind: string) => ((crd(kind).spec as any).versions[0].additionalPrinterColumns as { name: string; priority?: number }[]).filter((c) => !c.priority).map((c) => c.name);
+    const names = (kind: string) =>
+      ((crd(kind).spec as any).versions[0].additionalPrinterColumns as { name: string; priority?: number }[])
+        .filter((c) => !c.priority)
+        .map((c) => c.name);
     expect(names('DataContract')).toEqual(['Version', 'Ready', 'Synced', 'Health', 'Revision', 'Age']);
     expect(names('Api')).toEqual(['Version', 'Ready', 'Synced', 'Health', 'Revision', 'Age']);
     expect(names('EventRoute')).toEqual(['Source', 'Ready', 'Synced', 'Health', 'Revision', 'Age']);
@@ -100,23 +169,34 @@ describe('CRDs made from the spec kinds\' JSON Schemas', () => {
 
   it('turns if/then and anyOf-of-required into CEL rules with the same meaning', () => {
     const endpoint = (schemaOf(crd('System')).properties as any).spec.properties.endpoint;
-    expect(endpoint['x-kubernetes-validations']).toContainEqual({ rule: "!(!has(self.protocol) || self.protocol in ['http']) || (has(self.url))", message: '`url` is required when `protocol` is `http`' });
+    expect(endpoint['x-kubernetes-validations']).toContainEqual({
+      rule: "!(!has(self.protocol) || self.protocol in ['http']) || (has(self.url))",
+      message: '`url` is required when `protocol` is `http`',
+    });
     const waiver = (schemaOf(crd('Policy')).properties as any).spec.properties.waivers.items;
-    expect(waiver['x-kubernetes-validations']).toEqual([{ rule: 'has(self.target) || has(self.fingerprint)', message: 'set `target` or `fingerprint`' }]);
+    expect(waiver['x-kubernetes-validations']).toEqual([
+      { rule: 'has(self.target) || has(self.fingerprint)', message: 'set `target` or `fingerprint`' },
+    ]);
   });
 
   it('status: kstatus conditions as a map list, observedGeneration, revision, health, message', () => {
     const status = (schemaOf(crd('EventRoute')).properties as any).status.properties;
     expect(status.conditions).toMatchObject({ type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
     expect(Object.keys(status)).toEqual(expect.arrayContaining(['observedGeneration', 'lastAppliedRevision', 'health', 'message']));
-    const estate = (schemaOf(crd('Estate')).properties as any);
-    expect(Object.keys(estate.status.properties)).toEqual(expect.arrayContaining(['lastAttemptedRevision', 'lastAppliedRevision', 'inventory', 'counts', 'diagnostics']));
+    const estate = schemaOf(crd('Estate')).properties as any;
+    expect(Object.keys(estate.status.properties)).toEqual(
+      expect.arrayContaining(['lastAttemptedRevision', 'lastAppliedRevision', 'inventory', 'counts', 'diagnostics']),
+    );
     expect(estate.spec.properties.prune.default).toBe(true);
-    expect(Object.keys(estate.spec.properties.source.properties)).toEqual(expect.arrayContaining(['url', 'ref', 'path', 'interval', 'secretRef']));
+    expect(Object.keys(estate.spec.properties.source.properties)).toEqual(
+      expect.arrayContaining(['url', 'ref', 'path', 'interval', 'secretRef']),
+    );
   });
 
   it('fails loudly on a JSON Schema keyword it cannot convert', () => {
-    expect(() => toStructural({ type: 'object', properties: { a: { type: 'string', contentEncoding: 'base64' } } }, {})).toThrow(/keyword "contentEncoding"/);
+    expect(() => toStructural({ type: 'object', properties: { a: { type: 'string', contentEncoding: 'base64' } } }, {})).toThrow(
+      /keyword "contentEncoding"/,
+    );
     expect(() => toStructural({ oneOf: [{ type: 'string' }] }, {})).toThrow(/oneOf/);
   });
 
@@ -130,7 +210,7 @@ describe('CRDs made from the spec kinds\' JSON Schemas', () => {
   });
 });
 
-describe('ECMA-262 patterns in Go\'s RE2 dialect', () => {
+describe("ECMA-262 patterns in Go's RE2 dialect", () => {
   it('keeps what means the same, rewrites what is spelled differently', () => {
     expect(toGoRegex('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')).toEqual({ ok: true, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
     expect(toGoRegex('^[\\x21\\x23-\\x5B]+$')).toEqual({ ok: true, pattern: '^[\\x21\\x23-\\x5B]+$' });

@@ -32,13 +32,19 @@ describe('the example estate, generated (generated/)', () => {
   it('is up to date: `interlace generate specs --out generated --check` exits 0', async () => {
     const result = await runCli(['generate', 'specs', '--out', 'generated', '--check', '--format', 'json'], root);
     const report = JSON.parse(result.stdout) as { diagnostics: { file: string; message: string }[] };
-    expect(report.diagnostics.map((d) => `${d.file}: ${d.message}`), 'run `interlace generate specs --out generated` and commit generated/').toEqual([]);
+    expect(
+      report.diagnostics.map((d) => `${d.file}: ${d.message}`),
+      'run `interlace generate specs --out generated` and commit generated/',
+    ).toEqual([]);
     expect(result.code).toBe(0);
   }, 60_000);
 
   it(`passes all ${MAPPING_TESTS} mapping tests: \`interlace test specs\` exits 0`, async () => {
     const result = await runCli(['test', 'specs', '--format', 'json'], root);
-    const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; results: { mapping: string; name: string; passed: boolean; error?: string }[] };
+    const report = JSON.parse(result.stdout) as {
+      diagnostics: unknown[];
+      results: { mapping: string; name: string; passed: boolean; error?: string }[];
+    };
     expect(report.diagnostics).toEqual([]);
     expect(report.results.filter((r) => !r.passed).map((r) => `${r.mapping} / ${r.name}: ${r.error}`)).toEqual([]);
     expect(report.results).toHaveLength(MAPPING_TESTS);
@@ -48,9 +54,13 @@ describe('the example estate, generated (generated/)', () => {
     expect(text.stdout).toContain(`${MAPPING_TESTS} passed, 0 failed, ${MAPPING_TESTS} tests`);
   }, 60_000);
 
-  it('type-checks (the committed TypeScript, with the generator\'s strict options)', () => {
+  it("type-checks (the committed TypeScript, with the generator's strict options)", () => {
     const dir = join(root, 'generated');
-    const files = new Map(listFiles(dir).filter((p) => p.endsWith('.ts')).map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
+    const files = new Map(
+      listFiles(dir)
+        .filter((p) => p.endsWith('.ts'))
+        .map((p) => [p, readFileSync(join(dir, p), 'utf8')]),
+    );
     expect(files.size).toBeGreaterThan(40);
     expect([...files.keys()]).toEqual(expect.arrayContaining(['types.ts', 'mappings/sap-sales-order-to-order-v2.ts', 'support/index.ts']));
     const program = new GeneratedProgram();

@@ -34,20 +34,60 @@ describe('the example estate (specs/)', () => {
 
   it('holds the expected documents, by kind', () => {
     expect(run.diagnostics).toEqual([]);
-    const counts = Object.fromEntries(['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].map((kind) => [kind, all(kind).length]));
+    const counts = Object.fromEntries(
+      ['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].map((kind) => [kind, all(kind).length]),
+    );
     expect(counts).toEqual({ DataContract: 25, System: 10, Mapping: 22, EventRoute: 26, Api: 4, Policy: 1 });
-    const canonical = all('DataContract').filter((doc) => doc.spec.system === undefined).map((doc) => `${doc.name}@${doc.major}`);
-    const native = all('DataContract').filter((doc) => doc.spec.system !== undefined).map((doc) => `${doc.name}@${doc.major}`);
+    const canonical = all('DataContract')
+      .filter((doc) => doc.spec.system === undefined)
+      .map((doc) => `${doc.name}@${doc.major}`);
+    const native = all('DataContract')
+      .filter((doc) => doc.spec.system !== undefined)
+      .map((doc) => `${doc.name}@${doc.major}`);
     expect(canonical.sort()).toEqual([
-      'availability@1', 'availability@2', 'finance-transaction@1', 'inventory-level@1', 'operational-exception@1', 'order-status@1',
-      'order@1', 'order@2', 'product@1', 'purchase-order@1', 'receipt@1', 'replenishment@1', 'shipment@1', 'supplier-confirmation@1',
+      'availability@1',
+      'availability@2',
+      'finance-transaction@1',
+      'inventory-level@1',
+      'operational-exception@1',
+      'order-status@1',
+      'order@1',
+      'order@2',
+      'product@1',
+      'purchase-order@1',
+      'receipt@1',
+      'replenishment@1',
+      'shipment@1',
+      'supplier-confirmation@1',
     ]);
     expect(native.sort()).toEqual([
-      'bc-item-ledger-entry@1', 'bc-item@1', 'bc-purchase-order-create@1', 'bc-purchase-order@1', 'bc-sales-order@1', 'sap-billing-document@1',
-      'sap-sales-order-create@1', 'sap-sales-order@1', 'wms-pick-order@1', 'x12-850@1', 'x12-856@1',
+      'bc-item-ledger-entry@1',
+      'bc-item@1',
+      'bc-purchase-order-create@1',
+      'bc-purchase-order@1',
+      'bc-sales-order@1',
+      'sap-billing-document@1',
+      'sap-sales-order-create@1',
+      'sap-sales-order@1',
+      'wms-pick-order@1',
+      'x12-850@1',
+      'x12-856@1',
     ]);
-    expect(all('System').map((doc) => doc.name).sort()).toEqual([
-      'cloud-erp', 'crm', 'dealer-portal', 'demand-planning', 'edi-partner', 'finance-feed', 'legacy-erp', 'operations', 'tms', 'wms',
+    expect(
+      all('System')
+        .map((doc) => doc.name)
+        .sort(),
+    ).toEqual([
+      'cloud-erp',
+      'crm',
+      'dealer-portal',
+      'demand-planning',
+      'edi-partner',
+      'finance-feed',
+      'legacy-erp',
+      'operations',
+      'tms',
+      'wms',
     ]);
   });
 
@@ -64,61 +104,114 @@ describe('the example estate (specs/)', () => {
 
   it('models the systems of both scenarios', () => {
     expect(one('System', 'legacy-erp').spec).toMatchObject({
-      type: 'erp', hosting: 'on-prem', endpoint: { protocol: 'http', format: 'odata-v2' },
+      type: 'erp',
+      hosting: 'on-prem',
+      endpoint: { protocol: 'http', format: 'odata-v2' },
       auth: { type: 'api-key', header: 'APIKey', secretRef: { name: expect.any(String) } },
     });
     expect(one('System', 'cloud-erp').spec.auth.type).toBe('oauth2-client-credentials');
     expect(one('System', 'edi-partner').spec.endpoint).toMatchObject({ protocol: 'edi-x12', x12: { version: '004010VICS' } });
     for (const name of ['wms', 'edi-partner']) expect(one('System', name).spec.allowedClassifications).not.toContain('pii');
-    for (const name of ['sap-sales-order', 'sap-sales-order-create', 'bc-sales-order', 'bc-item', 'bc-purchase-order', 'bc-purchase-order-create', 'x12-850', 'x12-856']) {
+    for (const name of [
+      'sap-sales-order',
+      'sap-sales-order-create',
+      'bc-sales-order',
+      'bc-item',
+      'bc-purchase-order',
+      'bc-purchase-order-create',
+      'x12-850',
+      'x12-856',
+    ]) {
       const contract = one('DataContract', name, 1);
       expect(one('System', contract.spec.system).spec.contracts).toContain(`${name}@1`);
     }
   });
 
   it('routes every target with a timeout, bounded retries and a dead letter, and never loops through topics', () => {
-    const consumed = new Set(all('EventRoute').map((route) => route.spec.source.topic).filter(Boolean));
+    const consumed = new Set(
+      all('EventRoute')
+        .map((route) => route.spec.source.topic)
+        .filter(Boolean),
+    );
     for (const route of all('EventRoute')) {
       for (const target of route.spec.targets) {
         expect(target.delivery, `${route.name}/${target.name}`).toMatchObject({
-          timeout: expect.any(String), retry: { maxAttempts: expect.any(Number) }, deadLetter: { topic: expect.stringMatching(/^dlq\./) },
+          timeout: expect.any(String),
+          retry: { maxAttempts: expect.any(Number) },
+          deadLetter: { topic: expect.stringMatching(/^dlq\./) },
         });
         expect(target.delivery.retry.maxAttempts).toBeLessThanOrEqual(10);
       }
     }
-    expect(consumed).toEqual(new Set(['orders.received', 'orders.confirmed', 'orders.status', 'inventory.levels', 'finance.transactions',
-      'replenishment.proposals', 'purchase-orders.issued', 'supplier.confirmations']));
+    expect(consumed).toEqual(
+      new Set([
+        'orders.received',
+        'orders.confirmed',
+        'orders.status',
+        'inventory.levels',
+        'finance.transactions',
+        'replenishment.proposals',
+        'purchase-orders.issued',
+        'supplier.confirmations',
+      ]),
+    );
     const dispatched = one('EventRoute', 'shipment-dispatched').spec;
     expect(dispatched.source).toMatchObject({ system: 'tms', contract: 'shipment@1' });
-    expect(dispatched.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic))
-      .toEqual(['legacy-erp', 'cloud-erp', 'crm', 'dealer-portal', 'orders.status']);
+    expect(dispatched.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic)).toEqual([
+      'legacy-erp',
+      'cloud-erp',
+      'crm',
+      'dealer-portal',
+      'orders.status',
+    ]);
     expect(one('EventRoute', 'forecast-published').spec.source.system).toBe('demand-planning');
-    expect(one('EventRoute', 'replenishment-exception').spec.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic))
-      .toEqual(['operations', 'audit.replenishment']);
+    expect(
+      one('EventRoute', 'replenishment-exception').spec.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic),
+    ).toEqual(['operations', 'audit.replenishment']);
   });
 
   it('serves the business APIs with auth and rate limits, availability@1 deprecated for availability@2', () => {
-    expect(all('Api').map((api) => `${api.name}@${api.major}`).sort())
-      .toEqual(['availability@1', 'availability@2', 'order-status@1', 'shipment-milestones@1']);
+    expect(
+      all('Api')
+        .map((api) => `${api.name}@${api.major}`)
+        .sort(),
+    ).toEqual(['availability@1', 'availability@2', 'order-status@1', 'shipment-milestones@1']);
     for (const api of all('Api')) {
       expect(api.spec.auth.type, api.name).not.toBe('none');
       expect(api.spec.rateLimit, api.name).toMatchObject({ requests: expect.any(Number), per: expect.any(String) });
     }
-    expect(one('Api', 'availability', 1).spec.deprecation).toMatchObject({ successor: 'availability@2', sunset: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(one('Api', 'availability', 1).spec.deprecation).toMatchObject({
+      successor: 'availability@2',
+      sunset: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    });
     expect(one('Api', 'order-status', 1).spec.operations[0]).toMatchObject({
-      method: 'GET', path: '/orders/{orderNumber}', backend: { view: { route: 'order-status-changed', key: ['orderNumber'] } },
+      method: 'GET',
+      path: '/orders/{orderNumber}',
+      backend: { view: { route: 'order-status-changed', key: ['orderNumber'] } },
     });
   });
 
   it('has a baseline policy with a custom CEL rule and a dated waiver', () => {
     const policy = one('Policy', 'baseline').spec;
     const ids = policy.rules.map((rule: { id: string }) => rule.id);
-    expect(ids).toEqual(expect.arrayContaining(['owner-required', 'breaking-change-needs-major', 'deprecation-needs-sunset', 'pii-classified',
-      'credentials-by-secret-ref', 'route-delivery-bounded', 'system-owner-required', 'api-auth-oauth2']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'owner-required',
+        'breaking-change-needs-major',
+        'deprecation-needs-sunset',
+        'pii-classified',
+        'credentials-by-secret-ref',
+        'route-delivery-bounded',
+        'system-owner-required',
+        'api-auth-oauth2',
+      ]),
+    );
     expect(policy.rules.find((rule: { id: string }) => rule.id === 'deprecation-needs-sunset').params).toEqual({ minDays: 90 });
     expect(policy.rules.find((rule: { id: string }) => rule.id === 'system-owner-required').expr).toContain('has(doc.spec.owner)');
     expect(policy.rules.find((rule: { id: string }) => rule.id === 'api-auth-oauth2').expr).toBe("doc.spec.auth.type == 'oauth2'");
-    expect(policy.waivers).toEqual([expect.objectContaining({ rule: 'api-auth-oauth2', target: 'Api/availability@1', expires: '2027-06-30' })]);
+    expect(policy.waivers).toEqual([
+      expect.objectContaining({ rule: 'api-auth-oauth2', target: 'Api/availability@1', expires: '2027-06-30' }),
+    ]);
   });
 
   it('passes `interlace check --all`: exit 0, no findings, the availability@1 waiver used for its one finding', async () => {
@@ -140,7 +233,11 @@ describe('the example estate (specs/)', () => {
     expect(Object.keys(shipment.schema.$defs.site.properties)).toEqual(['name', 'locationId', 'city', 'region', 'country']);
     expect(shipment.classification).toMatchObject({ 'shipTo.name': 'pii', 'shipTo.addressLine1': 'pii', 'shipTo.postalCode': 'pii' });
     expect(one('DataContract', 'purchase-order', 1).spec.classification).toMatchObject({
-      'shipTo.name': 'pii', 'shipTo.contactName': 'pii', 'shipTo.addressLine1': 'pii', 'shipTo.addressLine2': 'pii', 'shipTo.postalCode': 'pii',
+      'shipTo.name': 'pii',
+      'shipTo.contactName': 'pii',
+      'shipTo.addressLine1': 'pii',
+      'shipTo.addressLine2': 'pii',
+      'shipTo.postalCode': 'pii',
     });
   });
 
@@ -156,10 +253,13 @@ describe('the example estate (specs/)', () => {
         expect(notice).toContain(relative(fixtures, path).split('\\').join('/'));
       }
     }
-    const copied = readdirSync(fixtures, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && entry.name !== 'NOTICE.md');
+    const copied = readdirSync(fixtures, { recursive: true, withFileTypes: true }).filter(
+      (entry) => entry.isFile() && entry.name !== 'NOTICE.md',
+    );
     for (const entry of copied) expect(notice, entry.name).toContain(entry.name);
     expect(one('Mapping', 'sap-sales-order-to-order-v2').spec.tests[0].input).toEqual({
-      file: '../fixtures/erp/sap-s4hana/A_SalesOrder_expand_to_Item.wiremock.json', pointer: '/response/jsonBody/d/results/0',
+      file: '../fixtures/erp/sap-s4hana/A_SalesOrder_expand_to_Item.wiremock.json',
+      pointer: '/response/jsonBody/d/results/0',
     });
   });
 });

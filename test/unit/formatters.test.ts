@@ -10,12 +10,32 @@ import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 
 const text = 'apiVersion: interlace.dev/v1alpha1\nkind: DataContract\nmetadata:\n  name: order\nspec:\n  idenity: [x]\n';
 const diagnostics: Diagnostic[] = [
-  { code: 'schema-unknown-field', severity: 'error', file: 'specs/a b,c:d.yaml', path: ['spec', 'idenity'],
-    range: { start: { line: 6, column: 3 }, end: { line: 6, column: 10 } }, message: 'unknown field `spec.idenity`; did you mean `identity`?', hint: 'Rename it to `identity`.' },
-  { code: 'yaml-warning', severity: 'warning', file: 'specs/a b,c:d.yaml', path: [],
-    range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, message: '100% odd\nsecond line' },
+  {
+    code: 'schema-unknown-field',
+    severity: 'error',
+    file: 'specs/a b,c:d.yaml',
+    path: ['spec', 'idenity'],
+    range: { start: { line: 6, column: 3 }, end: { line: 6, column: 10 } },
+    message: 'unknown field `spec.idenity`; did you mean `identity`?',
+    hint: 'Rename it to `identity`.',
+  },
+  {
+    code: 'yaml-warning',
+    severity: 'warning',
+    file: 'specs/a b,c:d.yaml',
+    path: [],
+    range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+    message: '100% odd\nsecond line',
+  },
 ];
-const input: FormatInput = { diagnostics, sources: new Map([['specs/a b,c:d.yaml', text]]), fileCount: 1, documentCount: 1, color: false, toolVersion: '1.2.3' };
+const input: FormatInput = {
+  diagnostics,
+  sources: new Map([['specs/a b,c:d.yaml', text]]),
+  fileCount: 1,
+  documentCount: 1,
+  color: false,
+  toolVersion: '1.2.3',
+};
 
 describe('formatters', () => {
   it('stylish shows the offending line with a caret under the range, the hint and a count', () => {
@@ -39,15 +59,24 @@ describe('formatters', () => {
     expect(first.locations[0].physicalLocation.artifactLocation.uri).toBe('specs/a%20b,c:d.yaml');
     expect(second.level).toBe('warning');
     // The fingerprint ignores the line, so it survives edits above the finding.
-    const moved = JSON.parse(FORMATTERS.sarif!({ ...input, diagnostics: [{ ...diagnostics[0]!, range: { start: { line: 9, column: 3 }, end: { line: 9, column: 10 } } }] }));
+    const moved = JSON.parse(
+      FORMATTERS.sarif!({
+        ...input,
+        diagnostics: [{ ...diagnostics[0]!, range: { start: { line: 9, column: 3 }, end: { line: 9, column: 10 } } }],
+      }),
+    );
     expect(moved.runs[0].results[0].partialFingerprints).toEqual(first.partialFingerprints);
   });
 
   it('github annotations escape newlines, percent signs and property separators', () => {
     const lines = FORMATTERS.github!(input).trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toBe('::error file=specs/a b%2Cc%3Ad.yaml,line=6,col=3,endLine=6,endColumn=10,title=interlace schema-unknown-field::unknown field `spec.idenity`; did you mean `identity`?%0Ahint: Rename it to `identity`.');
-    expect(lines[1]).toBe('::warning file=specs/a b%2Cc%3Ad.yaml,line=1,col=1,endLine=1,endColumn=1,title=interlace yaml-warning::100%25 odd%0Asecond line');
+    expect(lines[0]).toBe(
+      '::error file=specs/a b%2Cc%3Ad.yaml,line=6,col=3,endLine=6,endColumn=10,title=interlace schema-unknown-field::unknown field `spec.idenity`; did you mean `identity`?%0Ahint: Rename it to `identity`.',
+    );
+    expect(lines[1]).toBe(
+      '::warning file=specs/a b%2Cc%3Ad.yaml,line=1,col=1,endLine=1,endColumn=1,title=interlace yaml-warning::100%25 odd%0Asecond line',
+    );
   });
 
   it('json carries every field, a fingerprint and counts', () => {

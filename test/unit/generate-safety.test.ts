@@ -25,9 +25,12 @@ const yamlString = (s: string) => JSON.stringify(s);
 
 function estate(): Record<string, string> {
   const props = HOSTILE.map((name) => `      ${yamlString(name)}: { type: string }`).join('\n');
-  const rules = HOSTILE.map((name, i) => `    - { target: ${yamlString(`["${name.replace(/"/g, '')}"]`)}, from: ${yamlString(`["${name.replace(/"/g, '')}"]`)} }`);
+  const rules = HOSTILE.map(
+    (name, i) => `    - { target: ${yamlString(`["${name.replace(/"/g, '')}"]`)}, from: ${yamlString(`["${name.replace(/"/g, '')}"]`)} }`,
+  );
   const cleanProps = HOSTILE.map((name) => `      ${yamlString(name.replace(/"/g, ''))}: { type: string }`).join('\n');
-  void props; void rules;
+  void props;
+  void rules;
   return {
     'specs/c.yaml': `apiVersion: interlace.dev/v1alpha1
 kind: DataContract
@@ -65,7 +68,11 @@ async function generateTree(files: Record<string, string>) {
   const tree = tempTree(files);
   try {
     const run = new ValidationSession().run(['specs'], { cwd: tree.root });
-    const result = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+    const result = await new Generator().generate({
+      documents: run.result.documents,
+      index: run.result.index,
+      support: readSupportSources(),
+    });
     return { run, result };
   } finally {
     tree.cleanup();

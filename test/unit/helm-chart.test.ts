@@ -23,12 +23,23 @@ const found = findHelm();
 if ('skip' in found) console.warn(`[helm] skipped: ${found.skip}`);
 const helm = (...args: string[]) => execFileSync((found as { helm: string }).helm, args, { encoding: 'utf8', cwd: ROOT });
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[]; spec?: any; subjects?: any[] };
-const render = (...set: string[]) => parseAllDocuments(helm('template', 'rel', CHART, '--namespace', 'interlace-system', ...set.flatMap((s) => ['--set', s])))
-  .map((d) => d.toJS() as Obj).filter((o) => o);
+const render = (...set: string[]) =>
+  parseAllDocuments(helm('template', 'rel', CHART, '--namespace', 'interlace-system', ...set.flatMap((s) => ['--set', s])))
+    .map((d) => d.toJS() as Obj)
+    .filter((o) => o);
 const one = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
-const asLines = (rules: Rule[]) => rules.map((r) => `${r.apiGroups.join(',') || 'core'} ${r.resources.join(',')}${r.resourceNames ? `[${r.resourceNames.join(',')}]` : ''}: ${r.verbs.join(',')}`);
+const asLines = (rules: Rule[]) =>
+  rules.map(
+    (r) =>
+      `${r.apiGroups.join(',') || 'core'} ${r.resources.join(',')}${r.resourceNames ? `[${r.resourceNames.join(',')}]` : ''}: ${r.verbs.join(',')}`,
+  );
 
 describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
   it('helm lint passes', () => {
@@ -38,21 +49,46 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
   it('renders the controller: Deployment, ServiceAccount, RBAC, metrics Service (no NetworkPolicy by default)', () => {
     const objects = render();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/rel-interlace', 'ClusterRoleBinding/rel-interlace', 'Deployment/rel-interlace', 'Role/rel-interlace-leader-election',
-      'RoleBinding/rel-interlace-leader-election', 'Service/rel-interlace-metrics', 'ServiceAccount/rel-interlace',
+      'ClusterRole/rel-interlace',
+      'ClusterRoleBinding/rel-interlace',
+      'Deployment/rel-interlace',
+      'Role/rel-interlace-leader-election',
+      'RoleBinding/rel-interlace-leader-election',
+      'Service/rel-interlace-metrics',
+      'ServiceAccount/rel-interlace',
     ]);
     const pod = one(objects, 'Deployment')[0]!.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe('ghcr.io/interlace-dev/interlace:0.1.0');
     // Only flags `interlace controller` accepts (test/cluster/chart-install.test.ts runs it with these).
-    expect(c.args).toEqual(['controller', '--leader-elect', '--lease-name=interlace-controller-leader', '--identity=$(POD_NAME)', '--metrics-addr=:8080', '--webhook-addr=:9292',
-      '--workers=4', '--log-level=info', '--kube-api-qps=50', '--kube-api-burst=100', '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0', '--git-cache=/var/cache/interlace/git']);
+    expect(c.args).toEqual([
+      'controller',
+      '--leader-elect',
+      '--lease-name=interlace-controller-leader',
+      '--identity=$(POD_NAME)',
+      '--metrics-addr=:8080',
+      '--webhook-addr=:9292',
+      '--workers=4',
+      '--log-level=info',
+      '--kube-api-qps=50',
+      '--kube-api-burst=100',
+      '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0',
+      '--git-cache=/var/cache/interlace/git',
+    ]);
     expect(c.env.map((e: { name: string }) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'NODE_OPTIONS']);
     expect(c.env[2].value).toBe('--max-semi-space-size=4 --max-old-space-size=256');
-    expect(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual(['metrics:8080', 'webhook:9292']);
+    expect(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual([
+      'metrics:8080',
+      'webhook:9292',
+    ]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.resources.limits.memory).toBe('512Mi');
     expect(pod.serviceAccountName).toBe('rel-interlace');
     expect(one(objects, 'Service')[0]!.spec.ports).toEqual([{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -108,17 +144,30 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
   it('optional NetworkPolicy and webhook Service', () => {
     const objects = render('networkPolicy.enabled=true', 'webhook.service.enabled=true');
     expect(one(objects, 'NetworkPolicy')).toHaveLength(1);
-    expect(one(objects, 'Service').map((s) => s.metadata.name).sort()).toEqual(['rel-interlace-metrics', 'rel-interlace-webhook']);
+    expect(
+      one(objects, 'Service')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(['rel-interlace-metrics', 'rel-interlace-webhook']);
   });
 
-  it('the chart\'s CRDs are the generated ones (`node scripts/generate-crds.ts` when this fails) and helm installs them', () => {
+  it("the chart's CRDs are the generated ones (`node scripts/generate-crds.ts` when this fails) and helm installs them", () => {
     const expected = crdFiles();
     const dir = `${CHART}/crds`;
     expect(readdirSync(dir).sort()).toEqual([...expected.keys()]);
     for (const [name, text] of expected) expect(readFileSync(`${dir}/${name}`, 'utf8'), name).toBe(text);
-    const withCrds = parseAllDocuments(helm('template', 'rel', CHART, '--include-crds')).map((d) => d.toJS() as Obj).filter((o) => o?.kind === 'CustomResourceDefinition');
-    expect(withCrds.map((o) => o.metadata.name).sort()).toEqual(['apis.interlace.dev', 'datacontracts.interlace.dev', 'estates.interlace.dev', 'eventroutes.interlace.dev',
-      'mappings.interlace.dev', 'policies.interlace.dev', 'systems.interlace.dev']);
+    const withCrds = parseAllDocuments(helm('template', 'rel', CHART, '--include-crds'))
+      .map((d) => d.toJS() as Obj)
+      .filter((o) => o?.kind === 'CustomResourceDefinition');
+    expect(withCrds.map((o) => o.metadata.name).sort()).toEqual([
+      'apis.interlace.dev',
+      'datacontracts.interlace.dev',
+      'estates.interlace.dev',
+      'eventroutes.interlace.dev',
+      'mappings.interlace.dev',
+      'policies.interlace.dev',
+      'systems.interlace.dev',
+    ]);
   });
 
   it('every value in values.yaml is documented', () => {
@@ -128,7 +177,10 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
       if (!match) return [];
       const isLeaf = match[3] !== undefined;
       if (!isLeaf) return [];
-      const inBlock = lines.slice(0, i).reverse().find((l) => /^\s*[A-Za-z][\w]*:\s*$/.test(l) && l.search(/\S/) < match[1]!.length && l.trim() === 'resources:');
+      const inBlock = lines
+        .slice(0, i)
+        .reverse()
+        .find((l) => /^\s*[A-Za-z][\w]*:\s*$/.test(l) && l.search(/\S/) < match[1]!.length && l.trim() === 'resources:');
       if (inBlock) return []; // a documented block's members (resources.requests.cpu)
       return /^\s*# -- /.test(lines[i - 1] ?? '') ? [] : [match[2]];
     });

@@ -40,7 +40,12 @@ describe('spec kinds', () => {
       const ajv = new Ajv2020({ strict: false });
       for (const file of files) ajv.addSchema(JSON.parse(readFileSync(`${tree.root}/schemas/${file}`, 'utf8')));
       const any = ajv.getSchema('https://interlace.dev/schemas/v1alpha1/interlace.schema.json')!;
-      const system = { apiVersion: 'interlace.dev/v1alpha1', kind: 'System', metadata: { name: 'wms' }, spec: { type: 'wms', hosting: 'cloud', endpoint: { protocol: 'http', url: 'https://wms.example.com' } } };
+      const system = {
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'System',
+        metadata: { name: 'wms' },
+        spec: { type: 'wms', hosting: 'cloud', endpoint: { protocol: 'http', url: 'https://wms.example.com' } },
+      };
       expect(any(system)).toBe(true);
       expect(any({ ...system, spec: { ...system.spec, hosting: 'moon' } })).toBe(false);
       const stdout = await runCli(['schema'], tree.root);

@@ -3,8 +3,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ValidationSession } from '../../language/validation-session.ts';
 import {
-  ANNOTATION_BUNDLE_HASH, ANNOTATION_CONTENT_HASH, ANNOTATION_REVISION, ANNOTATION_SOURCE, bindOwnerUids, CONFIGMAP_MAX_BYTES, diffObjects, hasUnboundOwner,
-  kubeName, OWNER_UID_PLACEHOLDER, planEstate, planJson, planYaml,
+  ANNOTATION_BUNDLE_HASH,
+  ANNOTATION_CONTENT_HASH,
+  ANNOTATION_REVISION,
+  ANNOTATION_SOURCE,
+  bindOwnerUids,
+  CONFIGMAP_MAX_BYTES,
+  diffObjects,
+  hasUnboundOwner,
+  kubeName,
+  OWNER_UID_PLACEHOLDER,
+  planEstate,
+  planJson,
+  planYaml,
 } from '../../controller/plan/index.ts';
 import type { KubeObject, PlanInput } from '../../controller/plan/index.ts';
 import { Generator } from '../../generators/generate.ts';
@@ -18,15 +29,24 @@ let base: PlanInput;
 beforeAll(async () => {
   const run = new ValidationSession().run([FIXTURE], { cwd: ROOT });
   expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const generated = await new Generator().generate({ documents: run.result.documents, index: run.result.index, support: readSupportSources() });
+  const generated = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
   expect(generated.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   base = {
-    estate: { name: 'shop', namespace: 'interlace-system' }, targetNamespace: 'shop', revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
-    documents: run.result.documents, generated: generated.files, runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
+    estate: { name: 'shop', namespace: 'interlace-system' },
+    targetNamespace: 'shop',
+    revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
+    documents: run.result.documents,
+    generated: generated.files,
+    runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
   };
 }, 60_000);
 
-const find = <T extends { object: KubeObject }>(objects: T[], kind: string, name: string): T => objects.find((o) => o.object.kind === kind && o.object.metadata.name === name)!;
+const find = <T extends { object: KubeObject }>(objects: T[], kind: string, name: string): T =>
+  objects.find((o) => o.object.kind === kind && o.object.metadata.name === name)!;
 const container = (deployment: KubeObject) => (deployment.spec as any).template.spec.containers[0];
 
 describe('planEstate', () => {
@@ -35,16 +55,33 @@ describe('planEstate', () => {
     expect(plan.diagnostics).toEqual([]);
     const summary = plan.objects.map((o) => `${o.stage} ${o.ref.kind}/${o.ref.name}`);
     expect(summary).toEqual([
-      '1 CustomResourceDefinition/apis.interlace.dev', '1 CustomResourceDefinition/datacontracts.interlace.dev', '1 CustomResourceDefinition/estates.interlace.dev',
-      '1 CustomResourceDefinition/eventroutes.interlace.dev', '1 CustomResourceDefinition/mappings.interlace.dev', '1 CustomResourceDefinition/policies.interlace.dev',
-      '1 CustomResourceDefinition/systems.interlace.dev', '1 Namespace/shop',
-      '2 DataContract/order-v2', '2 DataContract/sap-order-v1', '2 DataContract/x12-850-v1', '2 System/legacy-erp', '2 Mapping/sap-order-to-order', '2 Mapping/x12-850-to-order',
-      '2 EventRoute/sap-order-created', '2 Api/order-status-v1',
-      '3 ConfigMap/api-order-status-v1-bundle', '3 ConfigMap/route-sap-order-created-bundle', '3 Deployment/api-order-status-v1', '3 Deployment/route-sap-order-created',
+      '1 CustomResourceDefinition/apis.interlace.dev',
+      '1 CustomResourceDefinition/datacontracts.interlace.dev',
+      '1 CustomResourceDefinition/estates.interlace.dev',
+      '1 CustomResourceDefinition/eventroutes.interlace.dev',
+      '1 CustomResourceDefinition/mappings.interlace.dev',
+      '1 CustomResourceDefinition/policies.interlace.dev',
+      '1 CustomResourceDefinition/systems.interlace.dev',
+      '1 Namespace/shop',
+      '2 DataContract/order-v2',
+      '2 DataContract/sap-order-v1',
+      '2 DataContract/x12-850-v1',
+      '2 System/legacy-erp',
+      '2 Mapping/sap-order-to-order',
+      '2 Mapping/x12-850-to-order',
+      '2 EventRoute/sap-order-created',
+      '2 Api/order-status-v1',
+      '3 ConfigMap/api-order-status-v1-bundle',
+      '3 ConfigMap/route-sap-order-created-bundle',
+      '3 Deployment/api-order-status-v1',
+      '3 Deployment/route-sap-order-created',
       '3 Service/api-order-status-v1',
     ]);
     expect(plan.units.map((u) => u.id)).toEqual(['api-order-status-v1', 'route-sap-order-created']);
-    expect(plan.objects.filter((o) => !o.prune).map((o) => o.ref.kind)).toEqual([...Array(7).fill('CustomResourceDefinition'), 'Namespace']);
+    expect(plan.objects.filter((o) => !o.prune).map((o) => o.ref.kind)).toEqual([
+      ...Array(7).fill('CustomResourceDefinition'),
+      'Namespace',
+    ]);
   });
 
   it('is deterministic: same input, byte-identical output', () => {
@@ -57,7 +94,11 @@ describe('planEstate', () => {
     const order = find(plan.objects, 'DataContract', 'order-v2');
     expect(order.object.metadata.namespace).toBe('shop');
     expect(order.object.metadata.labels).toEqual({
-      'app.kubernetes.io/managed-by': 'interlace', 'interlace.dev/estate': 'shop', 'interlace.dev/estate-namespace': 'interlace-system', 'interlace.dev/name': 'order', 'interlace.dev/major': '2',
+      'app.kubernetes.io/managed-by': 'interlace',
+      'interlace.dev/estate': 'shop',
+      'interlace.dev/estate-namespace': 'interlace-system',
+      'interlace.dev/name': 'order',
+      'interlace.dev/major': '2',
     });
     expect(order.object.metadata.annotations![ANNOTATION_SOURCE]).toMatch(/^test\/fixtures\/plan-estate\/contracts\.yaml:\d+$/);
     expect(order.object.metadata.annotations![ANNOTATION_REVISION]).toBe(base.revision);
@@ -69,8 +110,22 @@ describe('planEstate', () => {
   it('runtime objects: owned by the spec object they serve, with a placeholder uid the applier binds', () => {
     const plan = planEstate(base);
     const deployment = find(plan.objects, 'Deployment', 'route-sap-order-created');
-    expect(deployment.owner).toEqual({ apiVersion: 'interlace.dev/v1alpha1', kind: 'EventRoute', namespace: 'shop', name: 'sap-order-created' });
-    expect(deployment.object.metadata.ownerReferences).toEqual([{ apiVersion: 'interlace.dev/v1alpha1', kind: 'EventRoute', name: 'sap-order-created', uid: OWNER_UID_PLACEHOLDER, controller: true, blockOwnerDeletion: true }]);
+    expect(deployment.owner).toEqual({
+      apiVersion: 'interlace.dev/v1alpha1',
+      kind: 'EventRoute',
+      namespace: 'shop',
+      name: 'sap-order-created',
+    });
+    expect(deployment.object.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'interlace.dev/v1alpha1',
+        kind: 'EventRoute',
+        name: 'sap-order-created',
+        uid: OWNER_UID_PLACEHOLDER,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
     expect(hasUnboundOwner(deployment.object)).toBe(true);
     const bound = bindOwnerUids(deployment, (owner) => (owner.name === 'sap-order-created' ? 'uid-123' : undefined));
     expect(bound.metadata.ownerReferences![0]!.uid).toBe('uid-123');
@@ -91,23 +146,37 @@ describe('planEstate', () => {
     expect([...c.command, ...c.args]).toEqual(['interlace', 'worker', '--bundle', '/bundle']);
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(spec.securityContext.runAsNonRoot).toBe(true);
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(c.resources.requests).toEqual({ cpu: '50m', memory: '64Mi' });
     expect(c.resources.limits.memory).toBe('256Mi');
     expect(spec.volumes[0]).toEqual({ name: 'bundle', configMap: { name: 'route-sap-order-created-bundle', defaultMode: 0o444 } });
-    const configMap = find(plan.objects, 'ConfigMap', 'route-sap-order-created-bundle').object as KubeObject & { data: Record<string, string> };
+    const configMap = find(plan.objects, 'ConfigMap', 'route-sap-order-created-bundle').object as KubeObject & {
+      data: Record<string, string>;
+    };
     expect(Object.keys(configMap.data)).toEqual(['bundle.js', 'manifest.json']);
     expect(configMap.data['bundle.js']).toBe(base.generated.get('bundles/route-sap-order-created.js'));
     // Routes get no Service; Apis do.
     expect(plan.objects.some((o) => o.ref.kind === 'Service' && o.ref.name === 'route-sap-order-created')).toBe(false);
-    expect(find(plan.objects, 'Service', 'api-order-status-v1').object.spec).toMatchObject({ ports: [{ port: 80, targetPort: 'http' }], selector: { 'interlace.dev/unit': 'api-order-status-v1' } });
+    expect(find(plan.objects, 'Service', 'api-order-status-v1').object.spec).toMatchObject({
+      ports: [{ port: 80, targetPort: 'http' }],
+      selector: { 'interlace.dev/unit': 'api-order-status-v1' },
+    });
   });
 
   it('secrets reach the worker as secretKeyRef env named as the runtime reads them — never values', () => {
     const plan = planEstate(base);
-    const env = container(find(plan.objects, 'Deployment', 'api-order-status-v1').object).env as { name: string; value?: string; valueFrom?: any }[];
+    const env = container(find(plan.objects, 'Deployment', 'api-order-status-v1').object).env as {
+      name: string;
+      value?: string;
+      valueFrom?: any;
+    }[];
     const secretEnv = env.filter((e) => e.valueFrom?.secretKeyRef);
     expect(secretEnv.map((e) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key])).toEqual([
       ['LEGACY_ERP_CREDENTIALS_PASSWORD', 'legacy-erp-credentials', 'password'],
@@ -120,7 +189,9 @@ describe('planEstate', () => {
 
   it('a new bundle changes the pod template (a rollout); a new commit that changes nothing keeps revisions and hashes', () => {
     const first = planEstate(base);
-    const previous = new Map(first.objects.map((o) => [o.key, { contentHash: o.contentHash, revision: o.object.metadata.annotations![ANNOTATION_REVISION]! }]));
+    const previous = new Map(
+      first.objects.map((o) => [o.key, { contentHash: o.contentHash, revision: o.object.metadata.annotations![ANNOTATION_REVISION]! }]),
+    );
     const again = planEstate({ ...base, revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff', options: { previous } });
     expect(again.objects.map((o) => o.object.metadata.annotations![ANNOTATION_REVISION])).toEqual(first.objects.map(() => base.revision));
     expect(planYaml(again)).toBe(planYaml(first));
@@ -129,31 +200,47 @@ describe('planEstate', () => {
     const manifest = JSON.parse(generated.get('bundles/route-sap-order-created.manifest.json')!);
     generated.set('bundles/route-sap-order-created.js', `${generated.get('bundles/route-sap-order-created.js')}\n// changed\n`);
     generated.set('bundles/route-sap-order-created.manifest.json', JSON.stringify({ ...manifest, sha256: 'f'.repeat(64) }));
-    const changed = planEstate({ ...base, generated, revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff', options: { previous } });
-    const revisions = new Map(changed.objects.map((o) => [`${o.ref.kind}/${o.ref.name}`, o.object.metadata.annotations![ANNOTATION_REVISION]]));
+    const changed = planEstate({
+      ...base,
+      generated,
+      revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff',
+      options: { previous },
+    });
+    const revisions = new Map(
+      changed.objects.map((o) => [`${o.ref.kind}/${o.ref.name}`, o.object.metadata.annotations![ANNOTATION_REVISION]]),
+    );
     expect(revisions.get('Deployment/route-sap-order-created')).toBe('main@sha1:ffffffffffffffffffffffffffffffffffffffff');
     expect(revisions.get('ConfigMap/route-sap-order-created-bundle')).toBe('main@sha1:ffffffffffffffffffffffffffffffffffffffff');
     expect(revisions.get('Deployment/api-order-status-v1')).toBe(base.revision);
-    expect((find(changed.objects, 'Deployment', 'route-sap-order-created').object.spec as any).template.metadata.annotations[ANNOTATION_BUNDLE_HASH]).toBe('f'.repeat(64));
-    expect(find(changed.objects, 'Deployment', 'route-sap-order-created').object.metadata.annotations![ANNOTATION_CONTENT_HASH])
-      .not.toBe(find(first.objects, 'Deployment', 'route-sap-order-created').object.metadata.annotations![ANNOTATION_CONTENT_HASH]);
+    expect(
+      (find(changed.objects, 'Deployment', 'route-sap-order-created').object.spec as any).template.metadata.annotations[
+        ANNOTATION_BUNDLE_HASH
+      ],
+    ).toBe('f'.repeat(64));
+    expect(find(changed.objects, 'Deployment', 'route-sap-order-created').object.metadata.annotations![ANNOTATION_CONTENT_HASH]).not.toBe(
+      find(first.objects, 'Deployment', 'route-sap-order-created').object.metadata.annotations![ANNOTATION_CONTENT_HASH],
+    );
   });
 
   it('reports a bundle too large for a ConfigMap as a diagnostic at the spec', () => {
     const generated = new Map(base.generated);
     generated.set('bundles/api-order-status-v1.js', 'x'.repeat(CONFIGMAP_MAX_BYTES));
     const plan = planEstate({ ...base, generated });
-    expect(plan.diagnostics).toEqual([expect.objectContaining({ code: 'plan-bundle-too-large', severity: 'error', file: 'test/fixtures/plan-estate/route-api.yaml' })]);
+    expect(plan.diagnostics).toEqual([
+      expect.objectContaining({ code: 'plan-bundle-too-large', severity: 'error', file: 'test/fixtures/plan-estate/route-api.yaml' }),
+    ]);
     expect(plan.diagnostics[0]!.range.start.line).toBeGreaterThan(1);
   });
 
   it('reports a route or API without a bundle', () => {
     const generated = new Map([...base.generated].filter(([path]) => !path.startsWith('bundles/route-')));
     const plan = planEstate({ ...base, generated });
-    expect(plan.diagnostics.map((d) => [d.code, d.message])).toEqual([['plan-bundle-missing', 'EventRoute sap-order-created has no generated bundle, so nothing would run it']]);
+    expect(plan.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['plan-bundle-missing', 'EventRoute sap-order-created has no generated bundle, so nothing would run it'],
+    ]);
   });
 
-  it('options: no CRDs, no namespaces, a documents\' own namespace', () => {
+  it("options: no CRDs, no namespaces, a documents' own namespace", () => {
     const plan = planEstate({ ...base, options: { includeCrds: false, createNamespaces: false } });
     expect(plan.objects.filter((o) => o.stage === 1)).toEqual([]);
   });
@@ -191,8 +278,14 @@ describe('diffObjects (server-side apply semantics)', () => {
     const live = structuredClone(desired()) as any;
     live.spec.template.spec.containers[0].image = 'evil:latest';
     live.spec.template.metadata.annotations[ANNOTATION_BUNDLE_HASH] = 'old';
-    live.spec.template.spec.containers[0].env = live.spec.template.spec.containers[0].env.filter((e: { name: string }) => e.name !== 'INTERLACE_UNIT');
-    expect(diffObjects(desired(), live).map((d) => d.path).sort()).toEqual([
+    live.spec.template.spec.containers[0].env = live.spec.template.spec.containers[0].env.filter(
+      (e: { name: string }) => e.name !== 'INTERLACE_UNIT',
+    );
+    expect(
+      diffObjects(desired(), live)
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual([
       'spec.template.metadata.annotations.interlace.dev/bundle-hash',
       'spec.template.spec.containers[name=worker].env[name=INTERLACE_UNIT]',
       'spec.template.spec.containers[name=worker].image',
@@ -202,12 +295,18 @@ describe('diffObjects (server-side apply semantics)', () => {
 
 describe('interlace plan --offline', () => {
   it('prints every object as YAML and exits 0 for an estate that passes the gate', async () => {
-    const result = await runCli(['plan', FIXTURE, '--offline', '--namespace', 'shop', '--estate', 'shop', '--image', 'example/interlace:1'], ROOT);
+    const result = await runCli(
+      ['plan', FIXTURE, '--offline', '--namespace', 'shop', '--estate', 'shop', '--image', 'example/interlace:1'],
+      ROOT,
+    );
     expect(result.stderr).toMatch(/planned 21 objects: 8 in stage 1 .* 8 spec objects, 5 runtime objects for 2 units/);
     expect(result.code).toBe(0);
     const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as KubeObject);
     expect(docs).toHaveLength(21);
-    expect(docs.filter((d) => d.kind === 'Deployment').map((d) => container(d).image)).toEqual(['example/interlace:1', 'example/interlace:1']);
+    expect(docs.filter((d) => d.kind === 'Deployment').map((d) => container(d).image)).toEqual([
+      'example/interlace:1',
+      'example/interlace:1',
+    ]);
   });
 
   it('prints a JSON List with --output json, and leaves CRDs out with --no-crds', async () => {

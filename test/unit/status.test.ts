@@ -3,7 +3,15 @@
 // any message. The cluster tests show them end to end; these pin the rules one by one.
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
-import { deploymentHealth, estateStatus, findCondition, mergeConditions, redact, specStatus, worstHealth } from '../../controller/status/index.ts';
+import {
+  deploymentHealth,
+  estateStatus,
+  findCondition,
+  mergeConditions,
+  redact,
+  specStatus,
+  worstHealth,
+} from '../../controller/status/index.ts';
 import type { Condition, DeploymentLike, EstateOutcome, PodLike, WorkloadHealth } from '../../controller/status/index.ts';
 
 const T1 = '2026-01-01T10:00:00Z';
@@ -11,11 +19,23 @@ const T2 = '2026-01-01T11:00:00Z';
 const T3 = '2026-01-01T12:00:00Z';
 
 describe('mergeConditions', () => {
-  const ready = (status: Condition['status'], reason = 'ReconciliationSucceeded', message = 'ok') => ({ type: 'Ready', status, reason, message });
+  const ready = (status: Condition['status'], reason = 'ReconciliationSucceeded', message = 'ok') => ({
+    type: 'Ready',
+    status,
+    reason,
+    message,
+  });
 
   it('sets the transition time of a new condition to now', () => {
     const [c] = mergeConditions(undefined, [ready('True')], 3, T1);
-    expect(c).toEqual({ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'ok', observedGeneration: 3, lastTransitionTime: T1 });
+    expect(c).toEqual({
+      type: 'Ready',
+      status: 'True',
+      reason: 'ReconciliationSucceeded',
+      message: 'ok',
+      observedGeneration: 3,
+      lastTransitionTime: T1,
+    });
   });
 
   it('keeps the transition time while the status stays the same, even when reason and message change', () => {
@@ -34,9 +54,22 @@ describe('mergeConditions', () => {
   });
 
   it('tracks each condition type on its own, in the desired order, dropping types no longer desired', () => {
-    const previous = mergeConditions(undefined, [ready('False', 'Progressing'), { type: 'Reconciling', status: 'True', reason: 'Progressing', message: 'm' }], 1, T1);
-    const next = mergeConditions(previous, [{ type: 'Stalled', status: 'True', reason: 'ValidationFailed', message: 'm' }, ready('False', 'ValidationFailed')], 1, T2);
-    expect(next.map((c) => [c.type, c.lastTransitionTime])).toEqual([['Stalled', T2], ['Ready', T1]]);
+    const previous = mergeConditions(
+      undefined,
+      [ready('False', 'Progressing'), { type: 'Reconciling', status: 'True', reason: 'Progressing', message: 'm' }],
+      1,
+      T1,
+    );
+    const next = mergeConditions(
+      previous,
+      [{ type: 'Stalled', status: 'True', reason: 'ValidationFailed', message: 'm' }, ready('False', 'ValidationFailed')],
+      1,
+      T2,
+    );
+    expect(next.map((c) => [c.type, c.lastTransitionTime])).toEqual([
+      ['Stalled', T2],
+      ['Ready', T1],
+    ]);
     expect(findCondition(next, 'Reconciling')).toBeUndefined();
   });
 
@@ -54,33 +87,72 @@ describe('mergeConditions', () => {
 });
 
 function deployment(status: DeploymentLike['status'], replicas = 2, generation = 3): DeploymentLike {
-  return { metadata: { name: 'route-order', generation }, spec: { replicas, template: { metadata: { annotations: { 'interlace.dev/bundle-hash': 'abc123' } } } }, status };
+  return {
+    metadata: { name: 'route-order', generation },
+    spec: { replicas, template: { metadata: { annotations: { 'interlace.dev/bundle-hash': 'abc123' } } } },
+    status,
+  };
 }
 const complete = { observedGeneration: 3, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
 function pod(name: string, container: PodLike['status']): PodLike {
   return { metadata: { name }, status: container };
 }
-const running = (name: string, restartCount = 0): PodLike => pod(name, { phase: 'Running', containerStatuses: [{ name: 'worker', ready: true, restartCount, state: { running: {} } }] });
-const crashLooping = (name: string): PodLike => pod(name, { phase: 'Running', containerStatuses: [{ name: 'worker', ready: false, restartCount: 5, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } } }] });
+const running = (name: string, restartCount = 0): PodLike =>
+  pod(name, { phase: 'Running', containerStatuses: [{ name: 'worker', ready: true, restartCount, state: { running: {} } }] });
+const crashLooping = (name: string): PodLike =>
+  pod(name, {
+    phase: 'Running',
+    containerStatuses: [
+      {
+        name: 'worker',
+        ready: false,
+        restartCount: 5,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+      },
+    ],
+  });
 
 describe('deploymentHealth', () => {
   it('is Healthy when the rollout is complete, with the workload summary', () => {
     const h = deploymentHealth(deployment(complete), [running('a', 1), running('b', 2)]);
     expect(h).toMatchObject({ health: 'Healthy', reason: 'RolloutComplete', message: '2 of 2 replicas available' });
-    expect(h.workload).toEqual({ deployment: 'route-order', bundleHash: 'abc123', replicas: 2, readyReplicas: 2, updatedReplicas: 2, availableReplicas: 2, restarts: 3 });
+    expect(h.workload).toEqual({
+      deployment: 'route-order',
+      bundleHash: 'abc123',
+      replicas: 2,
+      readyReplicas: 2,
+      updatedReplicas: 2,
+      availableReplicas: 2,
+      restarts: 3,
+    });
   });
 
   it('is Progressing while the Deployment controller has not seen the new generation', () => {
-    expect(deploymentHealth(deployment({ ...complete, observedGeneration: 2 }), [])).toMatchObject({ health: 'Progressing', reason: 'RolloutInProgress' });
+    expect(deploymentHealth(deployment({ ...complete, observedGeneration: 2 }), [])).toMatchObject({
+      health: 'Progressing',
+      reason: 'RolloutInProgress',
+    });
   });
 
   it('is Progressing while fewer replicas are updated than desired, or old ones are left', () => {
-    expect(deploymentHealth(deployment({ ...complete, updatedReplicas: 1 }), [])).toMatchObject({ health: 'Progressing', reason: 'RolloutInProgress', message: '1 of 2 replicas updated' });
-    expect(deploymentHealth(deployment({ ...complete, replicas: 3 }), [])).toMatchObject({ health: 'Progressing', reason: 'RolloutInProgress', message: '1 old replicas pending termination' });
+    expect(deploymentHealth(deployment({ ...complete, updatedReplicas: 1 }), [])).toMatchObject({
+      health: 'Progressing',
+      reason: 'RolloutInProgress',
+      message: '1 of 2 replicas updated',
+    });
+    expect(deploymentHealth(deployment({ ...complete, replicas: 3 }), [])).toMatchObject({
+      health: 'Progressing',
+      reason: 'RolloutInProgress',
+      message: '1 old replicas pending termination',
+    });
   });
 
   it('reports unavailable updated replicas as Progressing/ReplicasUnavailable', () => {
-    expect(deploymentHealth(deployment({ ...complete, availableReplicas: 1, unavailableReplicas: 1 }), [])).toMatchObject({ health: 'Progressing', reason: 'ReplicasUnavailable', message: '1 of 2 updated replicas available' });
+    expect(deploymentHealth(deployment({ ...complete, availableReplicas: 1, unavailableReplicas: 1 }), [])).toMatchObject({
+      health: 'Progressing',
+      reason: 'ReplicasUnavailable',
+      message: '1 of 2 updated replicas available',
+    });
   });
 
   it('is Degraded when a pod crash-loops, even while the rollout is still going', () => {
@@ -92,13 +164,32 @@ describe('deploymentHealth', () => {
   });
 
   it('is Degraded for image pull failures in init containers, failed pods, a stalled rollout and replica failures', () => {
-    const pullFailure = pod('p', { phase: 'Pending', initContainerStatuses: [{ name: 'init', state: { waiting: { reason: 'ImagePullBackOff' } } }] });
+    const pullFailure = pod('p', {
+      phase: 'Pending',
+      initContainerStatuses: [{ name: 'init', state: { waiting: { reason: 'ImagePullBackOff' } } }],
+    });
     expect(deploymentHealth(deployment(complete), [pullFailure]).reason).toBe('ImagePullBackOff');
-    const failed = pod('f', { phase: 'Failed', containerStatuses: [{ name: 'worker', state: { terminated: { reason: 'Error', exitCode: 2 } } }] });
-    expect(deploymentHealth(deployment(complete), [failed])).toMatchObject({ health: 'Degraded', reason: 'PodFailed', message: 'pod f failed: container worker exited 2 (Error)' });
-    const stalled = deployment({ ...complete, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet has timed out progressing.' }] });
+    const failed = pod('f', {
+      phase: 'Failed',
+      containerStatuses: [{ name: 'worker', state: { terminated: { reason: 'Error', exitCode: 2 } } }],
+    });
+    expect(deploymentHealth(deployment(complete), [failed])).toMatchObject({
+      health: 'Degraded',
+      reason: 'PodFailed',
+      message: 'pod f failed: container worker exited 2 (Error)',
+    });
+    const stalled = deployment({
+      ...complete,
+      updatedReplicas: 1,
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet has timed out progressing.' },
+      ],
+    });
     expect(deploymentHealth(stalled, [])).toMatchObject({ health: 'Degraded', reason: 'ProgressDeadlineExceeded' });
-    const quota = deployment({ ...complete, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota' }] });
+    const quota = deployment({
+      ...complete,
+      conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'exceeded quota' }],
+    });
     expect(deploymentHealth(quota, [])).toMatchObject({ health: 'Degraded', reason: 'FailedCreate', message: 'exceeded quota' });
   });
 
@@ -123,7 +214,11 @@ describe('specStatus', () => {
   it('is Ready, Synced and Healthy with NoWorkload when nothing runs for the object', () => {
     const s = specStatus({ object, now: T1 });
     expect(s).toMatchObject({ health: 'None', observedGeneration: 7, lastAppliedRevision: 'main@sha1:abc', message: 'Applied' });
-    expect(s.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Ready=True/ReconciliationSucceeded', 'Synced=True/Applied', 'Healthy=True/NoWorkload']);
+    expect(s.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
+      'Ready=True/ReconciliationSucceeded',
+      'Synced=True/Applied',
+      'Healthy=True/NoWorkload',
+    ]);
     expect(s.conditions.every((c) => c.observedGeneration === 7)).toBe(true);
   });
 
@@ -144,7 +239,7 @@ describe('specStatus', () => {
     expect(condition(s, 'Reconciling')).toMatchObject({ status: 'True' });
   });
 
-  it('gives the same status for the same state (no write on resync), and moves Ready\'s time on recovery', () => {
+  it("gives the same status for the same state (no write on resync), and moves Ready's time on recovery", () => {
     const degraded = specStatus({ object, workload: workload([crashLooping('b')]), now: T1 });
     expect(specStatus({ object, previous: degraded, workload: workload([crashLooping('b')]), now: T2 })).toEqual(degraded);
     const recovered = specStatus({ object, previous: degraded, workload: workload([running('a')]), now: T3 });
@@ -155,8 +250,23 @@ describe('specStatus', () => {
 
 describe('estateStatus', () => {
   const counts = { specs: 5, units: 2, objects: 13, ready: 2, progressing: 0, degraded: 0 };
-  const applied = (revision: string, extra: Partial<Extract<EstateOutcome, { kind: 'applied' }>> = {}): EstateOutcome => ({ kind: 'applied', revision, inventory: [], counts, health: 'Healthy', healthMessage: '', ...extra });
-  const diagnostic = (line: number, message: string): Diagnostic => ({ code: 'breaking-change-needs-major', severity: 'error', message, file: 'specs/invoice.yaml', range: { start: { line, column: 7 }, end: { line, column: 20 } }, path: [] });
+  const applied = (revision: string, extra: Partial<Extract<EstateOutcome, { kind: 'applied' }>> = {}): EstateOutcome => ({
+    kind: 'applied',
+    revision,
+    inventory: [],
+    counts,
+    health: 'Healthy',
+    healthMessage: '',
+    ...extra,
+  });
+  const diagnostic = (line: number, message: string): Diagnostic => ({
+    code: 'breaking-change-needs-major',
+    severity: 'error',
+    message,
+    file: 'specs/invoice.yaml',
+    range: { start: { line, column: 7 }, end: { line, column: 20 } },
+    path: [],
+  });
 
   it('stamps observedGeneration on the status and every condition', () => {
     const s = estateStatus(applied('main@sha1:a'), undefined, 9, T1);
@@ -165,30 +275,78 @@ describe('estateStatus', () => {
     expect(estateStatus(applied('main@sha1:a'), undefined, undefined, T1)).not.toHaveProperty('observedGeneration');
   });
 
-  it('keeps the applied revision and Ready\'s time across a rejected commit; Stalled carries file:line', () => {
+  it("keeps the applied revision and Ready's time across a rejected commit; Stalled carries file:line", () => {
     const good = estateStatus(applied('main@sha1:a'), undefined, 1, T1);
-    const rejected = estateStatus({ kind: 'rejected', revision: 'main@sha1:b', stage: 'check', diagnostics: [diagnostic(13, 'note removed')] }, good, 1, T2);
+    const rejected = estateStatus(
+      { kind: 'rejected', revision: 'main@sha1:b', stage: 'check', diagnostics: [diagnostic(13, 'note removed')] },
+      good,
+      1,
+      T2,
+    );
     expect(rejected).toMatchObject({ lastAppliedRevision: 'main@sha1:a', lastAttemptedRevision: 'main@sha1:b', diagnosticsTotal: 1 });
-    expect(rejected.diagnostics).toEqual([{ file: 'specs/invoice.yaml', line: 13, column: 7, code: 'breaking-change-needs-major', severity: 'error', message: 'note removed' }]);
-    expect(findCondition(rejected.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'ValidationFailed', lastTransitionTime: T2 });
+    expect(rejected.diagnostics).toEqual([
+      { file: 'specs/invoice.yaml', line: 13, column: 7, code: 'breaking-change-needs-major', severity: 'error', message: 'note removed' },
+    ]);
+    expect(findCondition(rejected.conditions, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ValidationFailed',
+      lastTransitionTime: T2,
+    });
     expect(findCondition(rejected.conditions, 'Stalled')!.message).toContain('specs/invoice.yaml:13 breaking-change-needs-major');
     expect(rejected.message).toContain('main@sha1:a keeps running');
     // The same rejection again: an identical status, so nothing is written.
-    expect(estateStatus({ kind: 'rejected', revision: 'main@sha1:b', stage: 'check', diagnostics: [diagnostic(13, 'note removed')] }, rejected, 1, T3)).toEqual(rejected);
+    expect(
+      estateStatus(
+        { kind: 'rejected', revision: 'main@sha1:b', stage: 'check', diagnostics: [diagnostic(13, 'note removed')] },
+        rejected,
+        1,
+        T3,
+      ),
+    ).toEqual(rejected);
   });
 
   it('maps a degraded or progressing apply to Ready False', () => {
-    const degraded = estateStatus(applied('main@sha1:a', { health: 'Degraded', healthMessage: 'route-order: CrashLoopBackOff', counts: { ...counts, degraded: 1 } }), undefined, 1, T1);
+    const degraded = estateStatus(
+      applied('main@sha1:a', { health: 'Degraded', healthMessage: 'route-order: CrashLoopBackOff', counts: { ...counts, degraded: 1 } }),
+      undefined,
+      1,
+      T1,
+    );
     expect(findCondition(degraded.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'HealthCheckFailed' });
-    const progressing = estateStatus(applied('main@sha1:a', { health: 'Progressing', healthMessage: '1 of 2', counts: { ...counts, progressing: 1 } }), undefined, 1, T1);
+    const progressing = estateStatus(
+      applied('main@sha1:a', { health: 'Progressing', healthMessage: '1 of 2', counts: { ...counts, progressing: 1 } }),
+      undefined,
+      1,
+      T1,
+    );
     expect(progressing.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(['Ready=False', 'Reconciling=True']);
   });
 
   it('redacts credentials from condition messages, the status message and diagnostics', () => {
-    const failed = estateStatus({ kind: 'failed', reason: 'AuthenticationFailed', message: 'fetch https://bot:ghp_s3cret@git.example.com/shop.git failed', stalled: false }, undefined, 1, T1);
+    const failed = estateStatus(
+      {
+        kind: 'failed',
+        reason: 'AuthenticationFailed',
+        message: 'fetch https://bot:ghp_s3cret@git.example.com/shop.git failed',
+        stalled: false,
+      },
+      undefined,
+      1,
+      T1,
+    );
     expect(JSON.stringify(failed)).not.toContain('ghp_s3cret');
     expect(failed.message).toContain('https://***@git.example.com/shop.git');
-    const rejected = estateStatus({ kind: 'rejected', revision: 'r', stage: 'validate', diagnostics: [{ ...diagnostic(2, 'password=hunter2 in the URL'), hint: 'remove token=abc123' }] }, undefined, 1, T1);
+    const rejected = estateStatus(
+      {
+        kind: 'rejected',
+        revision: 'r',
+        stage: 'validate',
+        diagnostics: [{ ...diagnostic(2, 'password=hunter2 in the URL'), hint: 'remove token=abc123' }],
+      },
+      undefined,
+      1,
+      T1,
+    );
     expect(JSON.stringify(rejected)).not.toMatch(/hunter2|abc123/);
   });
 });

@@ -28,13 +28,18 @@ describe('interlace validate', () => {
     expect(clean.stdout).toContain('no problems in 1 document in 1 file');
 
     const broken = tempTree({ 'specs/order.yaml': contract('order', '2.0.0').replace('identity:', 'idenity:') });
-    cleanup = () => { tree.cleanup(); broken.cleanup(); };
+    cleanup = () => {
+      tree.cleanup();
+      broken.cleanup();
+    };
     const result = await runCli(['validate', '--format', 'json'], broken.root);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.diagnostics).toEqual([
       expect.objectContaining({
-        code: 'schema-unknown-field', file: 'specs/order.yaml', path: ['spec', 'idenity'],
+        code: 'schema-unknown-field',
+        file: 'specs/order.yaml',
+        path: ['spec', 'idenity'],
         range: { start: { line: 8, column: 3 }, end: { line: 8, column: 10 } },
         message: expect.stringContaining('did you mean `identity`'),
       }),
@@ -83,7 +88,12 @@ spec:
     try {
       const result = await runCli(['validate', '--format', 'json'], tree.root);
       const [finding] = JSON.parse(result.stdout).diagnostics;
-      expect(finding).toMatchObject({ code: 'ref-wrong-kind', file: 'specs/route.yaml', message: '"order" is a DataContract, not a Mapping', range: { start: { line: 7 } } });
+      expect(finding).toMatchObject({
+        code: 'ref-wrong-kind',
+        file: 'specs/route.yaml',
+        message: '"order" is a DataContract, not a Mapping',
+        range: { start: { line: 7 } },
+      });
     } finally {
       tree.cleanup();
     }

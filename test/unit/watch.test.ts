@@ -27,9 +27,28 @@ describe('validate --watch', () => {
     const tree = tempTree({ 'specs/wms.yaml': system('wms', 'cloud'), 'specs/tms.yaml': system('tms', 'saas') });
     let out = '';
     const abort = new AbortController();
-    const done = watchAndValidate(new ValidationSession(), {
-      paths: ['specs'], format: 'stylish', failSeverity: 'error', maxFileBytes: 1 << 20, summary: false, watch: true, color: false,
-    }, { cwd: tree.root, stdout: (t) => { out += t; }, stderr: () => {}, color: false, version: 'test' }, abort.signal);
+    const done = watchAndValidate(
+      new ValidationSession(),
+      {
+        paths: ['specs'],
+        format: 'stylish',
+        failSeverity: 'error',
+        maxFileBytes: 1 << 20,
+        summary: false,
+        watch: true,
+        color: false,
+      },
+      {
+        cwd: tree.root,
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: () => {},
+        color: false,
+        version: 'test',
+      },
+      abort.signal,
+    );
     try {
       await until(() => out.includes('watching specs'), 'the first run');
       expect(out).toContain('no problems in 2 documents in 2 files');

@@ -19,24 +19,42 @@ const outcomes: WebhookOutcome[] = [];
 let pushFails = false;
 
 beforeAll(async () => {
-  server = createServer(createWebhookHandler({
-    secrets: ({ path }) => (path === '/hook/only-other' ? [{ id: 'ns/other', token: OTHER }] : [{ id: 'ns/other', token: OTHER }, { id: 'ns/shop', token: SECRET }]),
-    onPush: (event) => {
-      if (pushFails) throw new Error('queue closed');
-      pushes.push(event);
-    },
-    maxBodyBytes: 64 * 1024,
-    onRequest: (_p, outcome) => outcomes.push(outcome),
-  }));
+  server = createServer(
+    createWebhookHandler({
+      secrets: ({ path }) =>
+        path === '/hook/only-other'
+          ? [{ id: 'ns/other', token: OTHER }]
+          : [
+              { id: 'ns/other', token: OTHER },
+              { id: 'ns/shop', token: SECRET },
+            ],
+      onPush: (event) => {
+        if (pushFails) throw new Error('queue closed');
+        pushes.push(event);
+      },
+      maxBodyBytes: 64 * 1024,
+      onRequest: (_p, outcome) => outcomes.push(outcome),
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => { pushes.length = 0; outcomes.length = 0; pushFails = false; });
+beforeEach(() => {
+  pushes.length = 0;
+  outcomes.length = 0;
+  pushFails = false;
+});
 
 const githubPush = JSON.stringify({
-  ref: 'refs/heads/main', before: '0'.repeat(40), after: SHA,
-  repository: { clone_url: 'https://github.com/acme/specs.git', ssh_url: 'git@github.com:acme/specs.git', html_url: 'https://github.com/acme/specs' },
+  ref: 'refs/heads/main',
+  before: '0'.repeat(40),
+  after: SHA,
+  repository: {
+    clone_url: 'https://github.com/acme/specs.git',
+    ssh_url: 'git@github.com:acme/specs.git',
+    html_url: 'https://github.com/acme/specs',
+  },
 });
 const sign = (body: string | Buffer, key = SECRET) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 
@@ -47,10 +65,21 @@ async function post(path: string, headers: Record<string, string>, body: string 
 
 describe('GitHub push webhooks', () => {
   it('accepts a correctly signed push with 202 and reports repository URLs, ref and commit', async () => {
-    const res = await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush), 'content-type': 'application/json' }, githubPush);
+    const res = await post(
+      '/hook',
+      { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush), 'content-type': 'application/json' },
+      githubPush,
+    );
     expect(res.status).toBe(202);
-    expect(pushes).toEqual([{ provider: 'github', secretId: 'ns/shop', ref: 'refs/heads/main', after: SHA,
-      repositoryUrls: ['https://github.com/acme/specs.git', 'git@github.com:acme/specs.git', 'https://github.com/acme/specs'] }]);
+    expect(pushes).toEqual([
+      {
+        provider: 'github',
+        secretId: 'ns/shop',
+        ref: 'refs/heads/main',
+        after: SHA,
+        repositoryUrls: ['https://github.com/acme/specs.git', 'git@github.com:acme/specs.git', 'https://github.com/acme/specs'],
+      },
+    ]);
     expect(outcomes).toEqual(['accepted']);
   });
 
@@ -64,9 +93,14 @@ describe('GitHub push webhooks', () => {
   it('rejects a missing, malformed or wrong signature with 401 before parsing', async () => {
     expect((await post('/hook', { 'x-github-event': 'push' }, githubPush)).status).toBe(401);
     expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': 'sha1=abc' }, githubPush)).status).toBe(401);
-    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush, 'guess') }, githubPush)).status).toBe(401);
+    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush, 'guess') }, githubPush)).status).toBe(
+      401,
+    );
     // A body changed after signing.
-    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush) }, githubPush.replace('main', 'evil'))).status).toBe(401);
+    expect(
+      (await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush) }, githubPush.replace('main', 'evil')))
+        .status,
+    ).toBe(401);
     // Unparseable JSON with a bad signature is 401, not 400: nothing is parsed before verification.
     const res = await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign('x', 'guess') }, '{not json');
     expect(res.status).toBe(401);
@@ -75,7 +109,9 @@ describe('GitHub push webhooks', () => {
   });
 
   it('uses only the secrets offered for the request path', async () => {
-    expect((await post('/hook/only-other', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush) }, githubPush)).status).toBe(401);
+    expect((await post('/hook/only-other', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush) }, githubPush)).status).toBe(
+      401,
+    );
     const res = await post('/hook/only-other', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush, OTHER) }, githubPush);
     expect(res.status).toBe(202);
     expect(pushes[0]?.secretId).toBe('ns/other');
@@ -91,7 +127,11 @@ describe('GitHub push webhooks', () => {
 
   it('reads the form-encoded payload variant, signed over the raw form body', async () => {
     const body = `payload=${encodeURIComponent(githubPush)}`;
-    const res = await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(body), 'content-type': 'application/x-www-form-urlencoded' }, body);
+    const res = await post(
+      '/hook',
+      { 'x-github-event': 'push', 'x-hub-signature-256': sign(body), 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    );
     expect(res.status).toBe(202);
     expect(pushes[0]?.ref).toBe('refs/heads/main');
   });
@@ -104,14 +144,23 @@ describe('GitHub push webhooks', () => {
 
 describe('GitLab push webhooks', () => {
   const gitlabPush = JSON.stringify({
-    object_kind: 'push', ref: 'refs/tags/v1.2.0', after: SHA,
-    project: { git_http_url: 'https://gitlab.example.com/acme/specs.git', git_ssh_url: 'git@gitlab.example.com:acme/specs.git', web_url: 'https://gitlab.example.com/acme/specs' },
+    object_kind: 'push',
+    ref: 'refs/tags/v1.2.0',
+    after: SHA,
+    project: {
+      git_http_url: 'https://gitlab.example.com/acme/specs.git',
+      git_ssh_url: 'git@gitlab.example.com:acme/specs.git',
+      web_url: 'https://gitlab.example.com/acme/specs',
+    },
   });
 
   it('accepts a push with the right token (Push Hook and Tag Push Hook)', async () => {
     expect((await post('/hook', { 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': SECRET }, gitlabPush)).status).toBe(202);
     expect((await post('/hook', { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': OTHER }, gitlabPush)).status).toBe(202);
-    expect(pushes.map((p) => [p.provider, p.secretId, p.ref])).toEqual([['gitlab', 'ns/shop', 'refs/tags/v1.2.0'], ['gitlab', 'ns/other', 'refs/tags/v1.2.0']]);
+    expect(pushes.map((p) => [p.provider, p.secretId, p.ref])).toEqual([
+      ['gitlab', 'ns/shop', 'refs/tags/v1.2.0'],
+      ['gitlab', 'ns/other', 'refs/tags/v1.2.0'],
+    ]);
     expect(pushes[0]?.repositoryUrls).toContain('git@gitlab.example.com:acme/specs.git');
   });
 
@@ -143,10 +192,14 @@ describe('requests that are not webhooks', () => {
 
   it('stops reading a chunked body once it passes the limit', async () => {
     const status = await new Promise<number | string>((resolve) => {
-      const req = request(`${base}/hook`, { method: 'POST', headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign('x'), 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${base}/hook`,
+        { method: 'POST', headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign('x'), 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', (err) => resolve((err as NodeJS.ErrnoException).code ?? 'error'));
       const chunk = Buffer.alloc(16 * 1024, 0x20);
       let sent = 0;
@@ -169,7 +222,13 @@ describe('requests that are not webhooks', () => {
 
 describe('normalizeRepositoryUrl', () => {
   it('makes HTTPS, SSH and scp-style forms of one repository equal', () => {
-    const forms = ['https://github.com/acme/specs.git', 'https://GitHub.com/acme/specs/', 'git@github.com:acme/specs.git', 'ssh://git@github.com:22/acme/specs.git', 'https://user:pw@github.com:443/acme/specs'];
+    const forms = [
+      'https://github.com/acme/specs.git',
+      'https://GitHub.com/acme/specs/',
+      'git@github.com:acme/specs.git',
+      'ssh://git@github.com:22/acme/specs.git',
+      'https://user:pw@github.com:443/acme/specs',
+    ];
     expect(new Set(forms.map(normalizeRepositoryUrl))).toEqual(new Set(['github.com/acme/specs']));
     expect(normalizeRepositoryUrl('http://127.0.0.1:8080/repo.git')).toBe('127.0.0.1:8080/repo');
     expect(normalizeRepositoryUrl('https://github.com/acme/other')).not.toBe('github.com/acme/specs');

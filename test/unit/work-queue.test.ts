@@ -9,13 +9,17 @@ class SteppedClock implements Clock {
   private time = 0;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number { return this.time; }
+  now(): number {
+    return this.time;
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.seq;
     this.timers.set(id, { at: this.time + ms, fn });
     return id;
   }
-  clearTimeout(handle: unknown): void { this.timers.delete(handle as number); }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
   advance(ms: number): void {
     const end = this.time + ms;
     for (;;) {
@@ -27,7 +31,9 @@ class SteppedClock implements Clock {
     }
     this.time = end;
   }
-  pending(): number { return this.timers.size; }
+  pending(): number {
+    return this.timers.size;
+  }
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
@@ -35,7 +41,9 @@ const flush = () => new Promise((r) => setImmediate(r));
 describe('WorkQueue', () => {
   it('de-duplicates keys while they are queued, in FIFO order', async () => {
     const q = new WorkQueue({ clock: new SteppedClock() });
-    q.add('ns/a'); q.add('ns/b'); q.add('ns/a');
+    q.add('ns/a');
+    q.add('ns/b');
+    q.add('ns/a');
     expect(q.len()).toBe(2);
     expect(await q.get()).toBe('ns/a');
     expect(await q.get()).toBe('ns/b');
@@ -45,10 +53,13 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({ clock: new SteppedClock() });
     q.add('ns/a');
     const first = await q.get();
-    q.add('ns/a'); q.add('ns/a');
+    q.add('ns/a');
+    q.add('ns/a');
     expect(q.len()).toBe(0);
     let second: string | undefined;
-    void q.get().then((k) => { second = k; });
+    void q.get().then((k) => {
+      second = k;
+    });
     await flush();
     expect(second).toBeUndefined();
     q.done(first!);
@@ -117,18 +128,25 @@ describe('WorkQueue', () => {
     const seen: string[] = [];
     let fail = 2;
     const errors: number[] = [];
-    const running = q.run(2, async (key) => {
-      seen.push(`${key}@${clock.now()}`);
-      if (fail-- > 0) throw new Error('boom');
-      return { requeueAfterMs: 60_000 };
-    }, { onError: (_k, _e, retry) => errors.push(retry) });
+    const running = q.run(
+      2,
+      async (key) => {
+        seen.push(`${key}@${clock.now()}`);
+        if (fail-- > 0) throw new Error('boom');
+        return { requeueAfterMs: 60_000 };
+      },
+      { onError: (_k, _e, retry) => errors.push(retry) },
+    );
     q.add('ns/a');
     await flush();
-    clock.advance(1000); await flush();
-    clock.advance(2000); await flush();
+    clock.advance(1000);
+    await flush();
+    clock.advance(2000);
+    await flush();
     expect(errors).toEqual([1000, 2000]);
     expect(q.numRequeues('ns/a')).toBe(0);
-    clock.advance(60_000); await flush();
+    clock.advance(60_000);
+    await flush();
     expect(seen).toEqual(['ns/a@0', 'ns/a@1000', 'ns/a@3000', 'ns/a@63000']);
     await q.shutDown();
     await running;
@@ -137,10 +155,14 @@ describe('WorkQueue', () => {
   it('shutDown drains in-flight work, drops queued and delayed keys, and accepts nothing more', async () => {
     const clock = new SteppedClock();
     const q = new WorkQueue({ clock });
-    q.add('ns/a'); q.add('ns/b'); q.addAfter('ns/c', 1000);
+    q.add('ns/a');
+    q.add('ns/b');
+    q.addAfter('ns/c', 1000);
     const key = await q.get();
     let drained = false;
-    const stopping = q.shutDown().then(() => { drained = true; });
+    const stopping = q.shutDown().then(() => {
+      drained = true;
+    });
     expect(await q.get()).toBeUndefined();
     q.add('ns/d');
     expect(q.len()).toBe(0);
@@ -155,7 +177,8 @@ describe('WorkQueue', () => {
   it('reports queue depth changes', async () => {
     const depths: number[] = [];
     const q = new WorkQueue({ clock: new SteppedClock(), onDepthChange: (d) => depths.push(d) });
-    q.add('a'); q.add('b');
+    q.add('a');
+    q.add('b');
     await q.get();
     expect(depths).toEqual([1, 2, 1]);
   });

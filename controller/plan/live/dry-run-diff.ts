@@ -9,7 +9,15 @@
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { diffObjects } from '../diff.ts';
-import { ANNOTATION_CONTENT_HASH, ANNOTATION_REVISION, FIELD_MANAGER, LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, LABEL_MANAGED_BY, MANAGED_BY } from '../labels.ts';
+import {
+  ANNOTATION_CONTENT_HASH,
+  ANNOTATION_REVISION,
+  FIELD_MANAGER,
+  LABEL_ESTATE,
+  LABEL_ESTATE_NAMESPACE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+} from '../labels.ts';
 import { objectKey, refOf } from '../object-key.ts';
 import { bindOwnerUids, OWNER_UID_PLACEHOLDER } from '../owners.ts';
 import type { KubeObject, Plan, PlannedObject } from '../types.ts';
@@ -56,7 +64,11 @@ export async function diffAgainstCluster(input: LiveDiffInput): Promise<LiveDiff
 
   const report: Change[] = [];
   const uids = new Map<string, string>();
-  const plannedKinds = new Set(plan.objects.filter((p) => p.ref.kind === 'CustomResourceDefinition' && !live.get(p.key)).map((p) => (p.object.spec as { names: { kind: string } }).names.kind));
+  const plannedKinds = new Set(
+    plan.objects
+      .filter((p) => p.ref.kind === 'CustomResourceDefinition' && !live.get(p.key))
+      .map((p) => (p.object.spec as { names: { kind: string } }).names.kind),
+  );
   const newNamespaces = new Set(plan.objects.filter((p) => p.ref.kind === 'Namespace' && !live.get(p.key)).map((p) => p.ref.name));
   for (const p of plan.objects) {
     const current = live.get(p.key);
@@ -75,7 +87,10 @@ export async function diffAgainstCluster(input: LiveDiffInput): Promise<LiveDiff
       continue;
     }
     if (result.metadata?.uid && !uids.has(p.key)) uids.set(p.key, result.metadata.uid);
-    if (!current) { report.push({ action: 'create', key: p.key }); continue; }
+    if (!current) {
+      report.push({ action: 'create', key: p.key });
+      continue;
+    }
     const after = normalize(result);
     const before = normalize(current);
     const fields = [...new Set([...diffObjects(after, before), ...diffObjects(before, after)].map((d) => d.path))].sort();
@@ -86,12 +101,19 @@ export async function diffAgainstCluster(input: LiveDiffInput): Promise<LiveDiff
   const planned = new Set(plan.objects.map((p) => p.key));
   const namespaces = [...new Set(plan.objects.map((p) => p.ref.namespace).filter((n): n is string => n !== undefined))].sort();
   const selector = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_ESTATE}=${input.estate.name},${LABEL_ESTATE_NAMESPACE}=${input.estate.namespace}`;
-  const kinds: [string, string][] = [['v1', 'ConfigMap'], ['v1', 'Service'], ['apps/v1', 'Deployment'], ...KIND_NAMES.map((k): [string, string] => [API_VERSION, k])];
+  const kinds: [string, string][] = [
+    ['v1', 'ConfigMap'],
+    ['v1', 'Service'],
+    ['apps/v1', 'Deployment'],
+    ...KIND_NAMES.map((k): [string, string] => [API_VERSION, k]),
+  ];
   for (const namespace of namespaces) {
     if (newNamespaces.has(namespace)) continue;
     for (const [apiVersion, kind] of kinds) {
       if (plannedKinds.has(kind)) continue;
-      const list = await client.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector).catch(() => undefined);
+      const list = await client
+        .list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector)
+        .catch(() => undefined);
       for (const item of list?.items ?? []) {
         const key = objectKey(refOf({ apiVersion, kind, metadata: { name: item.metadata!.name!, namespace } }));
         if (!planned.has(key)) report.push({ action: 'delete', key });
@@ -104,7 +126,11 @@ export async function diffAgainstCluster(input: LiveDiffInput): Promise<LiveDiff
 
 async function readOrUndefined(client: KubernetesObjectApi, p: PlannedObject): Promise<KubernetesObject | undefined> {
   try {
-    return await client.read({ apiVersion: p.ref.apiVersion, kind: p.ref.kind, metadata: { name: p.ref.name, ...(p.ref.namespace ? { namespace: p.ref.namespace } : {}) } });
+    return await client.read({
+      apiVersion: p.ref.apiVersion,
+      kind: p.ref.kind,
+      metadata: { name: p.ref.name, ...(p.ref.namespace ? { namespace: p.ref.namespace } : {}) },
+    });
   } catch (error) {
     const code = (error as { code?: number }).code;
     // 404: no such object, or no such kind yet (its CRD is planned in stage 1).
@@ -124,7 +150,11 @@ function normalize(object: KubernetesObject): KubeObject {
 function messageOf(error: unknown): string {
   const body = (error as { body?: unknown }).body;
   if (typeof body === 'string') {
-    try { return (JSON.parse(body) as { message?: string }).message ?? body; } catch { return body; }
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
   }
   return (error as Error).message ?? String(error);
 }
@@ -140,6 +170,8 @@ function renderReport(report: Change[]): string {
     if (change.action === 'error') lines.push(`      ${change.message}`);
   }
   const count = (action: Change['action']) => report.filter((c) => c.action === action).length;
-  lines.push(`${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete (prune), ${count('unchanged')} unchanged${count('error') ? `, ${count('error')} the API server would refuse` : ''}`);
+  lines.push(
+    `${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete (prune), ${count('unchanged')} unchanged${count('error') ? `, ${count('error')} the API server would refuse` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }

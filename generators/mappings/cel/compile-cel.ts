@@ -43,7 +43,18 @@ export interface CelContext {
 export const DATE_FORMATS: readonly string[] = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
 
 /** CEL's timestamp getters; all read the instant in UTC (no time-zone argument). */
-const TIMESTAMP_GETTERS = new Set(['getFullYear', 'getMonth', 'getDate', 'getDayOfMonth', 'getDayOfWeek', 'getDayOfYear', 'getHours', 'getMinutes', 'getSeconds', 'getMilliseconds']);
+const TIMESTAMP_GETTERS = new Set([
+  'getFullYear',
+  'getMonth',
+  'getDate',
+  'getDayOfMonth',
+  'getDayOfWeek',
+  'getDayOfYear',
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'getMilliseconds',
+]);
 
 export interface CelProblem {
   message: string;
@@ -62,8 +73,16 @@ class Refused extends Error {
 }
 
 const BINARY: Record<string, string> = {
-  '_&&_': '&&', '_||_': '||', '_<_': '<', '_<=_': '<=', '_>_': '>', '_>=_': '>=',
-  '_-_': '-', '_*_': '*', '_/_': '/', '_%_': '%',
+  '_&&_': '&&',
+  '_||_': '||',
+  '_<_': '<',
+  '_<=_': '<=',
+  '_>_': '>',
+  '_>=_': '>=',
+  '_-_': '-',
+  '_*_': '*',
+  '_/_': '/',
+  '_%_': '%',
 };
 
 const MAX_DEPTH = 64;
@@ -78,7 +97,7 @@ export function compileCel(text: string, context: CelContext): CelResult {
     return { ok: false, problems: [{ message: `does not parse: ${e.rawMessage ?? e.message}`, offset: e.location?.start?.offset ?? 0 }] };
   }
   const positions = parsed.sourceInfo?.positions ?? {};
-  const offsetOf = (expr: CelExpr | undefined) => (expr ? positions[String(expr.id)] ?? 0 : 0);
+  const offsetOf = (expr: CelExpr | undefined) => (expr ? (positions[String(expr.id)] ?? 0) : 0);
   try {
     if (!parsed.expr) throw new Refused('is empty', 0);
     return { ok: true, code: new Compiler(context, offsetOf).compile(parsed.expr, new Map(context.variables), 0) };
@@ -117,7 +136,8 @@ class Compiler {
       }
       case 'selectExpr': {
         const field = kind.value.field;
-        if (isUnsafePropertyName(field)) throw new Refused(`field name "${field}" is reserved: it would reach the object's prototype`, this.offsetOf(expr));
+        if (isUnsafePropertyName(field))
+          throw new Refused(`field name "${field}" is reserved: it would reach the object's prototype`, this.offsetOf(expr));
         const operand = wrapNumber(sub(kind.value.operand));
         // has(a.b) is presence, not truthiness; `!== undefined` also lets TypeScript narrow `a.b`.
         // Optional chaining: a missing object makes the field absent rather than a crash.
@@ -125,10 +145,15 @@ class Compiler {
         return `${operand}${propertyAccess(field, true)}`;
       }
       case 'listExpr':
-        if (kind.value.optionalIndices.length > 0) throw new Refused('optional list elements (`?x`) are not supported', this.offsetOf(expr));
+        if (kind.value.optionalIndices.length > 0)
+          throw new Refused('optional list elements (`?x`) are not supported', this.offsetOf(expr));
         return `[${kind.value.elements.map((e) => sub(e)).join(', ')}]`;
       case 'structExpr': {
-        if (kind.value.messageName !== '') throw new Refused(`message literals (\`${kind.value.messageName}{...}\`) are not supported; write a map literal \`{"key": value}\``, this.offsetOf(expr));
+        if (kind.value.messageName !== '')
+          throw new Refused(
+            `message literals (\`${kind.value.messageName}{...}\`) are not supported; write a map literal \`{"key": value}\``,
+            this.offsetOf(expr),
+          );
         const entries = kind.value.entries.map((entry) => {
           if (entry.optionalEntry) throw new Refused('optional map entries (`?key: value`) are not supported', this.offsetOf(expr));
           if (entry.keyKind.case !== 'mapKey') throw new Refused('map keys must be string literals', this.offsetOf(expr));
@@ -137,7 +162,8 @@ class Compiler {
             throw new Refused('map keys must be string literals', this.offsetOf(key));
           }
           const name = String(key.exprKind.value.constantKind.value);
-          if (isUnsafePropertyName(name)) throw new Refused(`map key "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(key));
+          if (isUnsafePropertyName(name))
+            throw new Refused(`map key "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(key));
           // A computed key defines an own property whatever its text; a literal `__proto__:` would not.
           return `[${jsonLiteral(name)}]: ${sub(entry.value)}`;
         });
@@ -184,8 +210,13 @@ class Compiler {
   private comprehension(expr: CelExpr, scope: Map<string, string>, depth: number): string {
     if (expr.exprKind.case !== 'comprehensionExpr') throw new Error('unreachable');
     const macro = recognizeMacro(expr.exprKind.value);
-    if (!macro) throw new Refused('this comprehension is not supported; use all, exists, exists_one, map or filter with one variable', this.offsetOf(expr));
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(macro.variable)) throw new Refused(`\`${macro.variable}\` is not a valid variable name`, this.offsetOf(expr));
+    if (!macro)
+      throw new Refused(
+        'this comprehension is not supported; use all, exists, exists_one, map or filter with one variable',
+        this.offsetOf(expr),
+      );
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(macro.variable))
+      throw new Refused(`\`${macro.variable}\` is not a valid variable name`, this.offsetOf(expr));
     const range = this.compile(macro.range, scope, depth + 1);
     // Macro variables get a prefix so no CEL name can shadow a helper, `source`, or a JavaScript global.
     const local = `v_${macro.variable}`;
@@ -208,7 +239,12 @@ class Compiler {
     }
   }
 
-  private call(expr: CelExpr, call: { target?: CelExpr; function: string; args: CelExpr[] }, scope: Map<string, string>, depth: number): string {
+  private call(
+    expr: CelExpr,
+    call: { target?: CelExpr; function: string; args: CelExpr[] },
+    scope: Map<string, string>,
+    depth: number,
+  ): string {
     const at = this.offsetOf(expr);
     const sub = (e: CelExpr | undefined) => {
       if (!e) throw new Refused('is incomplete', at);
@@ -284,14 +320,19 @@ class Compiler {
         const index = args[1]!;
         if (index.exprKind.case === 'constExpr' && index.exprKind.value.constantKind.case === 'stringValue') {
           const name = String(index.exprKind.value.constantKind.value);
-          if (isUnsafePropertyName(name)) throw new Refused(`field name "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(index));
+          if (isUnsafePropertyName(name))
+            throw new Refused(`field name "${name}" is reserved: it would reach the object's prototype`, this.offsetOf(index));
           return `${wrapNumber(sub(args[0]))}${propertyAccess(name, true)}`;
         }
-        if (index.exprKind.case === 'constExpr' && (index.exprKind.value.constantKind.case === 'int64Value' || index.exprKind.value.constantKind.case === 'uint64Value')) {
+        if (
+          index.exprKind.case === 'constExpr' &&
+          (index.exprKind.value.constantKind.case === 'int64Value' || index.exprKind.value.constantKind.case === 'uint64Value')
+        ) {
           // A literal index stays an element access, so `has(a[0].b)` narrows `a[0].b` for the checker.
           return `${wrapNumber(sub(args[0]))}?.[${sub(index)}]`;
         }
-        if (index.exprKind.case === 'constExpr') throw new Refused('an index must be an integer (list) or a string (map)', this.offsetOf(index));
+        if (index.exprKind.case === 'constExpr')
+          throw new Refused('an index must be an integer (list) or a string (map)', this.offsetOf(index));
         // A computed index goes through a helper that reads own entries only: data cannot reach a prototype.
         return `${this.context.helper('at')}(${sub(args[0])}, ${sub(index)})`;
       }
@@ -313,9 +354,15 @@ class Compiler {
       case 'formatDate': {
         arity(2);
         const format = args[1]!;
-        const name = format.exprKind.case === 'constExpr' && format.exprKind.value.constantKind.case === 'stringValue' ? String(format.exprKind.value.constantKind.value) : undefined;
+        const name =
+          format.exprKind.case === 'constExpr' && format.exprKind.value.constantKind.case === 'stringValue'
+            ? String(format.exprKind.value.constantKind.value)
+            : undefined;
         if (name === undefined || !DATE_FORMATS.includes(name)) {
-          throw new Refused(`formatDate() takes a format as a string literal: ${DATE_FORMATS.map((f) => `'${f}'`).join(', ')}`, this.offsetOf(format));
+          throw new Refused(
+            `formatDate() takes a format as a string literal: ${DATE_FORMATS.map((f) => `'${f}'`).join(', ')}`,
+            this.offsetOf(format),
+          );
         }
         return `${this.context.helper('formatDate')}(${sub(args[0])}, ${jsonLiteral(name)}, ${jsonLiteral(this.context.target)})`;
       }
@@ -352,7 +399,12 @@ class Compiler {
 }
 
 function isScalarLiteral(expr: CelExpr): boolean {
-  return expr.exprKind.case === 'constExpr' && ['stringValue', 'boolValue', 'nullValue', 'doubleValue', 'int64Value', 'uint64Value'].includes(expr.exprKind.value.constantKind.case ?? '');
+  return (
+    expr.exprKind.case === 'constExpr' &&
+    ['stringValue', 'boolValue', 'nullValue', 'doubleValue', 'int64Value', 'uint64Value'].includes(
+      expr.exprKind.value.constantKind.case ?? '',
+    )
+  );
 }
 
 /** `2.x` would read as a number with a fraction; a number literal followed by `.` or `[` is parenthesized. */

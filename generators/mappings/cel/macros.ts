@@ -10,7 +10,9 @@ export type Macro =
   | { kind: 'map'; range: CelExpr; variable: string; transform: CelExpr; predicate?: CelExpr };
 
 function call(expr: CelExpr | undefined, name: string): CelExpr[] | undefined {
-  return expr?.exprKind.case === 'callExpr' && expr.exprKind.value.function === name && !expr.exprKind.value.target ? expr.exprKind.value.args : undefined;
+  return expr?.exprKind.case === 'callExpr' && expr.exprKind.value.function === name && !expr.exprKind.value.target
+    ? expr.exprKind.value.args
+    : undefined;
 }
 
 function isIdent(expr: CelExpr | undefined, name: string): boolean {
@@ -31,16 +33,18 @@ function isEmptyList(expr: CelExpr | undefined): boolean {
 
 /** Recognizes the comprehension one of the standard list macros expands to. */
 export function recognizeMacro(c: CelComprehension): Macro | undefined {
-  if (c.iterVar2 !== '' || !c.iterRange || !isIdent(c.result, c.accuVar) && c.result?.exprKind.case !== 'callExpr') return undefined;
+  if (c.iterVar2 !== '' || !c.iterRange || (!isIdent(c.result, c.accuVar) && c.result?.exprKind.case !== 'callExpr')) return undefined;
   const accu = c.accuVar;
   const range = c.iterRange;
   const variable = c.iterVar;
   const step = c.loopStep;
   // all: accu = true; step = accu && p
   const and = call(step, '_&&_');
-  if (constant(c.accuInit) === true && and && isIdent(and[0], accu) && and[1] && isIdent(c.result, accu)) return { kind: 'all', range, variable, predicate: and[1] };
+  if (constant(c.accuInit) === true && and && isIdent(and[0], accu) && and[1] && isIdent(c.result, accu))
+    return { kind: 'all', range, variable, predicate: and[1] };
   const or = call(step, '_||_');
-  if (constant(c.accuInit) === false && or && isIdent(or[0], accu) && or[1] && isIdent(c.result, accu)) return { kind: 'exists', range, variable, predicate: or[1] };
+  if (constant(c.accuInit) === false && or && isIdent(or[0], accu) && or[1] && isIdent(c.result, accu))
+    return { kind: 'exists', range, variable, predicate: or[1] };
   const plus = call(step, '_+_');
   if (isEmptyList(c.accuInit) && plus && isIdent(plus[0], accu) && isIdent(c.result, accu)) {
     const transform = singleElementList(plus[1]);
@@ -55,7 +59,8 @@ export function recognizeMacro(c: CelComprehension): Macro | undefined {
       if (element) return { kind: 'map', range, variable, transform: element, predicate: ternary[0] };
     }
     const counted = call(c.result, '_==_');
-    if (added && isIdent(added[0], accu) && counted && isIdent(counted[0], accu)) return { kind: 'exists_one', range, variable, predicate: ternary[0] };
+    if (added && isIdent(added[0], accu) && counted && isIdent(counted[0], accu))
+      return { kind: 'exists_one', range, variable, predicate: ternary[0] };
   }
   return undefined;
 }

@@ -22,7 +22,10 @@ export const BC_COMPANY_ID = 'a1b2c3d4-0000-4000-8000-00000000c0de';
 const COMPANY = `/companies\\((?<company>[^)]+)\\)`;
 
 function etag(entity: Entity): string {
-  const digest = createHash('sha256').update(JSON.stringify({ ...entity, '@odata.etag': undefined })).digest('base64').slice(0, 40);
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ ...entity, '@odata.etag': undefined }))
+    .digest('base64')
+    .slice(0, 40);
   return `W/"JzQ0O${digest}MTswMDsn"`;
 }
 
@@ -45,18 +48,34 @@ export class CloudErp implements SimSystem {
     this.ctx = ctx;
     for (const s of SKUS) {
       const item: Entity = {
-        id: s.bcId, number: s.sku, displayName: s.description, type: 'Inventory', itemCategoryId: '00000000-0000-0000-0000-000000000000',
-        itemCategoryCode: s.warehouse === 'US01' ? 'FURNITURE' : 'BIKES', blocked: false, gtin: s.gtin,
+        id: s.bcId,
+        number: s.sku,
+        displayName: s.description,
+        type: 'Inventory',
+        itemCategoryId: '00000000-0000-0000-0000-000000000000',
+        itemCategoryCode: s.warehouse === 'US01' ? 'FURNITURE' : 'BIKES',
+        blocked: false,
+        gtin: s.gtin,
         // Company-wide: the Business Central company covers every warehouse.
         inventory: INITIAL_STOCK * WAREHOUSES.filter((w) => w.code === s.warehouse).length,
-        unitPrice: s.unitPrice, priceIncludesTax: false, unitCost: s.unitCost, taxGroupId: '00000000-0000-0000-0000-000000000000', taxGroupCode: 'NONTAXABLE',
-        baseUnitOfMeasureId: '00000000-0000-0000-0000-000000000000', baseUnitOfMeasureCode: 'PCS', lastModifiedDateTime: new Date(ctx.world.startedAt).toISOString(),
+        unitPrice: s.unitPrice,
+        priceIncludesTax: false,
+        unitCost: s.unitCost,
+        taxGroupId: '00000000-0000-0000-0000-000000000000',
+        taxGroupCode: 'NONTAXABLE',
+        baseUnitOfMeasureId: '00000000-0000-0000-0000-000000000000',
+        baseUnitOfMeasureCode: 'PCS',
+        lastModifiedDateTime: new Date(ctx.world.startedAt).toISOString(),
       };
       item['@odata.etag'] = etag(item);
       this.items.set(s.sku, item);
     }
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'authorization', tokenEndpoint: true, state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'authorization',
+      tokenEndpoint: true,
+      state: () => this.state(),
       routes: [
         route('GET', `${COMPANY}/items`, (r) => this.list(r, [...this.items.values()], 'items')),
         route('GET', `${COMPANY}/salesOrders`, (r) => this.list(r, [...this.salesOrders.values()], 'salesOrders')),
@@ -70,7 +89,13 @@ export class CloudErp implements SimSystem {
   }
 
   state(): Record<string, unknown> {
-    return { purchaseOrders: this.purchaseOrders.size, shipments: this.shipments.length, receipts: this.receipts.length, ledgerEntries: this.ledgerEntries.length, ...this.ledger.snapshot() };
+    return {
+      purchaseOrders: this.purchaseOrders.size,
+      shipments: this.shipments.length,
+      receipts: this.receipts.length,
+      ledgerEntries: this.ledgerEntries.length,
+      ...this.ledger.snapshot(),
+    };
   }
 
   /** Company-wide inventory per SKU, for the divergence check (the WMS summed over warehouses). */
@@ -80,7 +105,12 @@ export class CloudErp implements SimSystem {
 
   private wrongCompany(r: SimRequest): SimReply | undefined {
     if (r.params.company === BC_COMPANY_ID) return undefined;
-    return { status: 404, body: { error: { code: 'BadRequest_ResourceNotFound', message: `Resource not found for the segment 'companies(${r.params.company})'.` } } };
+    return {
+      status: 404,
+      body: {
+        error: { code: 'BadRequest_ResourceNotFound', message: `Resource not found for the segment 'companies(${r.params.company})'.` },
+      },
+    };
   }
 
   private list(r: SimRequest, rows: Entity[], set: string): SimReply {
@@ -91,7 +121,10 @@ export class CloudErp implements SimSystem {
     if (filter) out = out.filter((e) => e.number === filter[1]);
     const top = r.query.get('$top');
     if (top) out = out.slice(0, Number(top));
-    return { status: 200, body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/${set}`, value: out } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/${set}`, value: out },
+    };
   }
 
   private createPurchaseOrder(r: SimRequest): SimReply {
@@ -99,11 +132,22 @@ export class CloudErp implements SimSystem {
     if (wrong) return wrong;
     const body = r.body as Entity | undefined;
     if (!body || body.vendorNumber !== SUPPLIER.number) {
-      return { status: 400, body: { error: { code: 'Internal_RecordNotFound', message: `The Vendor does not exist. Identification fields and values: No.='${String(body?.vendorNumber)}'` } } };
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: 'Internal_RecordNotFound',
+            message: `The Vendor does not exist. Identification fields and values: No.='${String(body?.vendorNumber)}'`,
+          },
+        },
+      };
     }
     const lines = (body.purchaseOrderLines as Entity[] | undefined) ?? [];
     // Business Central has no idempotency: the same proposal posted twice is two purchase orders.
-    const contentKey = createHash('sha256').update(JSON.stringify([body.vendorNumber, body.orderDate, body.requestedReceiptDate, lines])).digest('hex').slice(0, 16);
+    const contentKey = createHash('sha256')
+      .update(JSON.stringify([body.vendorNumber, body.orderDate, body.requestedReceiptDate, lines]))
+      .digest('hex')
+      .slice(0, 16);
     this.ledger.record('purchase-order', contentKey, r.idempotencyKey);
     const number = String(this.nextPurchaseOrder++);
     const id = randomUUID();
@@ -114,25 +158,74 @@ export class CloudErp implements SimSystem {
       const cost = sku?.unitCost ?? 0;
       total += cost * Number(line.quantity);
       return {
-        id: randomUUID(), sequence: (i + 1) * 10_000, lineType: String(line.lineType ?? 'Item'), lineObjectNumber: String(line.lineObjectNumber ?? ''),
-        description: sku?.description ?? '', unitOfMeasureCode: 'PCS', quantity: Number(line.quantity), directUnitCost: cost,
-        expectedReceiptDate: String(line.expectedReceiptDate ?? body.requestedReceiptDate ?? isoDate(now.getTime())), receivedQuantity: 0,
+        id: randomUUID(),
+        sequence: (i + 1) * 10_000,
+        lineType: String(line.lineType ?? 'Item'),
+        lineObjectNumber: String(line.lineObjectNumber ?? ''),
+        description: sku?.description ?? '',
+        unitOfMeasureCode: 'PCS',
+        quantity: Number(line.quantity),
+        directUnitCost: cost,
+        expectedReceiptDate: String(line.expectedReceiptDate ?? body.requestedReceiptDate ?? isoDate(now.getTime())),
+        receivedQuantity: 0,
       };
     });
-    const dest = lines[0] ? this.ctx.world.replenishmentDestination(String(lines[0].lineObjectNumber), Number(lines[0].quantity), String(body.requestedReceiptDate ?? '')) : undefined;
+    const dest = lines[0]
+      ? this.ctx.world.replenishmentDestination(
+          String(lines[0].lineObjectNumber),
+          Number(lines[0].quantity),
+          String(body.requestedReceiptDate ?? ''),
+        )
+      : undefined;
     if (dest) this.ctx.world.poDestination.set(number, dest);
     const po: Entity = {
-      id, number, orderDate: String(body.orderDate ?? isoDate(now.getTime())), postingDate: isoDate(now.getTime()), dueDate: String(body.requestedReceiptDate ?? isoDate(now.getTime())),
-      vendorId: 'eeeeeeee-4444-5555-6666-ffffffffffff', vendorNumber: SUPPLIER.number, vendorName: SUPPLIER.name, payToName: SUPPLIER.name,
-      payToVendorId: 'eeeeeeee-4444-5555-6666-ffffffffffff', payToVendorNumber: SUPPLIER.number, shipToName: 'Interlace Distribution Inc.', shipToContact: '',
-      buyFromAddressLine1: '31875 Solon Rd', buyFromAddressLine2: '', buyFromCity: 'Solon', buyFromCountry: 'US', buyFromState: 'OH', buyFromPostCode: '44139',
-      shipToAddressLine1: '100 Day Drive', shipToAddressLine2: '', shipToCity: 'Chicago', shipToCountry: 'US', shipToState: 'IL', shipToPostCode: '61236',
-      payToAddressLine1: '31875 Solon Rd', payToAddressLine2: '', payToCity: 'Solon', payToCountry: 'US', payToState: 'OH', payToPostCode: '44139',
-      currencyId: '00000000-0000-0000-0000-000000000000', currencyCode: String(body.currencyCode ?? 'USD'), pricesIncludeTax: false,
-      paymentTermsId: '00000000-0000-0000-0000-000000000000', shipmentMethodId: '00000000-0000-0000-0000-000000000000', purchaser: String(body.purchaser ?? ''),
-      requestedReceiptDate: String(body.requestedReceiptDate ?? ''), discountAmount: 0, discountAppliedBeforeTax: true,
-      totalAmountExcludingTax: Math.round(total * 100) / 100, totalTaxAmount: 0, totalAmountIncludingTax: Math.round(total * 100) / 100,
-      fullyReceived: false, status: 'Draft', lastModifiedDateTime: now.toISOString(), purchaseOrderLines: poLines,
+      id,
+      number,
+      orderDate: String(body.orderDate ?? isoDate(now.getTime())),
+      postingDate: isoDate(now.getTime()),
+      dueDate: String(body.requestedReceiptDate ?? isoDate(now.getTime())),
+      vendorId: 'eeeeeeee-4444-5555-6666-ffffffffffff',
+      vendorNumber: SUPPLIER.number,
+      vendorName: SUPPLIER.name,
+      payToName: SUPPLIER.name,
+      payToVendorId: 'eeeeeeee-4444-5555-6666-ffffffffffff',
+      payToVendorNumber: SUPPLIER.number,
+      shipToName: 'Interlace Distribution Inc.',
+      shipToContact: '',
+      buyFromAddressLine1: '31875 Solon Rd',
+      buyFromAddressLine2: '',
+      buyFromCity: 'Solon',
+      buyFromCountry: 'US',
+      buyFromState: 'OH',
+      buyFromPostCode: '44139',
+      shipToAddressLine1: '100 Day Drive',
+      shipToAddressLine2: '',
+      shipToCity: 'Chicago',
+      shipToCountry: 'US',
+      shipToState: 'IL',
+      shipToPostCode: '61236',
+      payToAddressLine1: '31875 Solon Rd',
+      payToAddressLine2: '',
+      payToCity: 'Solon',
+      payToCountry: 'US',
+      payToState: 'OH',
+      payToPostCode: '44139',
+      currencyId: '00000000-0000-0000-0000-000000000000',
+      currencyCode: String(body.currencyCode ?? 'USD'),
+      pricesIncludeTax: false,
+      paymentTermsId: '00000000-0000-0000-0000-000000000000',
+      shipmentMethodId: '00000000-0000-0000-0000-000000000000',
+      purchaser: String(body.purchaser ?? ''),
+      requestedReceiptDate: String(body.requestedReceiptDate ?? ''),
+      discountAmount: 0,
+      discountAppliedBeforeTax: true,
+      totalAmountExcludingTax: Math.round(total * 100) / 100,
+      totalTaxAmount: 0,
+      totalAmountIncludingTax: Math.round(total * 100) / 100,
+      fullyReceived: false,
+      status: 'Draft',
+      lastModifiedDateTime: now.toISOString(),
+      purchaseOrderLines: poLines,
     };
     po['@odata.etag'] = etag(po);
     this.purchaseOrders.set(number, po);
@@ -144,10 +237,20 @@ export class CloudErp implements SimSystem {
       this.ctx.publisher.emit({ system: this.name, event: 'PurchaseOrder.Released', key: number, id: `${number}:released`, payload: po });
     });
     const { purchaseOrderLines: _lines, ...header } = po;
-    return { status: 201, body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/purchaseOrders/$entity`, ...header } };
+    return {
+      status: 201,
+      body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/purchaseOrders/$entity`, ...header },
+    };
   }
 
-  private post(sku: string, quantity: number, entryType: string, document: string, documentType: string, source: { number: string; type: string }): void {
+  private post(
+    sku: string,
+    quantity: number,
+    entryType: string,
+    document: string,
+    documentType: string,
+    source: { number: string; type: string },
+  ): void {
     const item = this.items.get(sku);
     const catalog = skuOf(sku);
     if (!item || !catalog) return;
@@ -156,15 +259,37 @@ export class CloudErp implements SimSystem {
     item['@odata.etag'] = etag(item);
     const entryNumber = this.nextEntry++;
     const entry: Entity = {
-      id: randomUUID(), entryNumber, itemNumber: sku, postingDate: isoDate(Date.now()), entryType, sourceNumber: source.number, sourceType: source.type,
-      documentNumber: document, documentType, description: catalog.description, quantity,
+      id: randomUUID(),
+      entryNumber,
+      itemNumber: sku,
+      postingDate: isoDate(Date.now()),
+      entryType,
+      sourceNumber: source.number,
+      sourceType: source.type,
+      documentNumber: document,
+      documentType,
+      description: catalog.description,
+      quantity,
       salesAmountActual: entryType === 'Sale' ? Math.round(-quantity * catalog.unitPrice * 100) / 100 : 0,
-      costAmountActual: Math.round(quantity * catalog.unitCost * 100) / 100, lastModifiedDateTime: new Date().toISOString(),
+      costAmountActual: Math.round(quantity * catalog.unitCost * 100) / 100,
+      lastModifiedDateTime: new Date().toISOString(),
     };
     entry['@odata.etag'] = etag(entry);
     this.ledgerEntries.push(entry);
-    this.ctx.publisher.emit({ system: this.name, event: 'ItemLedgerEntry.Created', key: String(entryNumber), id: `${entryNumber}`, payload: entry });
-    this.ctx.publisher.emit({ system: this.name, event: 'Item.Changed', key: String(item.id), id: `${String(item.id)}:${entryNumber}`, payload: { ...item } });
+    this.ctx.publisher.emit({
+      system: this.name,
+      event: 'ItemLedgerEntry.Created',
+      key: String(entryNumber),
+      id: `${entryNumber}`,
+      payload: entry,
+    });
+    this.ctx.publisher.emit({
+      system: this.name,
+      event: 'Item.Changed',
+      key: String(item.id),
+      id: `${String(item.id)}:${entryNumber}`,
+      payload: { ...item },
+    });
   }
 
   private shipment(r: SimRequest): SimReply {
@@ -172,10 +297,15 @@ export class CloudErp implements SimSystem {
     if (wrong) return wrong;
     const shipment = r.body as Entity | undefined;
     const number = String(shipment?.shipmentNumber ?? '');
-    if (!number || !Array.isArray(shipment?.lines)) return { status: 400, body: { error: { code: 'BadRequest', message: 'shipmentNumber and lines are required' } } };
+    if (!number || !Array.isArray(shipment?.lines))
+      return { status: 400, body: { error: { code: 'BadRequest', message: 'shipmentNumber and lines are required' } } };
     this.ledger.record('shipment', number, r.idempotencyKey);
     this.shipments.push(shipment);
-    for (const line of shipment.lines as Entity[]) this.post(String(line.sku), -Number(line.quantity), 'Sale', number, 'Sales_x0020_Shipment', { number: String(shipment.customerNumber ?? ''), type: 'Customer' });
+    for (const line of shipment.lines as Entity[])
+      this.post(String(line.sku), -Number(line.quantity), 'Sale', number, 'Sales_x0020_Shipment', {
+        number: String(shipment.customerNumber ?? ''),
+        type: 'Customer',
+      });
     return { status: 201, body: { shipmentNumber: number, status: 'Posted' } };
   }
 
@@ -184,13 +314,17 @@ export class CloudErp implements SimSystem {
     if (wrong) return wrong;
     const receipt = r.body as Entity | undefined;
     const number = String(receipt?.receiptNumber ?? '');
-    if (!number || !Array.isArray(receipt?.lines)) return { status: 400, body: { error: { code: 'BadRequest', message: 'receiptNumber and lines are required' } } };
+    if (!number || !Array.isArray(receipt?.lines))
+      return { status: 400, body: { error: { code: 'BadRequest', message: 'receiptNumber and lines are required' } } };
     this.ledger.record('receipt', number, r.idempotencyKey);
     this.receipts.push(receipt);
     const po = this.purchaseOrders.get(String(receipt.purchaseOrderNumber ?? ''));
     for (const line of receipt.lines as Entity[]) {
       if (line.condition !== 'good') continue;
-      this.post(String(line.sku), Number(line.quantity), 'Purchase', number, 'Purchase_x0020_Receipt', { number: SUPPLIER.number, type: 'Vendor' });
+      this.post(String(line.sku), Number(line.quantity), 'Purchase', number, 'Purchase_x0020_Receipt', {
+        number: SUPPLIER.number,
+        type: 'Vendor',
+      });
       const poLine = (po?.purchaseOrderLines as Entity[] | undefined)?.find((l) => l.lineObjectNumber === line.sku);
       if (poLine) poLine.receivedQuantity = Number(poLine.receivedQuantity) + Number(line.quantity);
     }

@@ -28,7 +28,11 @@ export class Crm implements SimSystem {
 
   constructor(port: number) {
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'authorization', tokenEndpoint: true, state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'authorization',
+      tokenEndpoint: true,
+      state: () => this.state(),
       routes: [
         route('PUT', '/orders/(?<id>[^/]+)/status', (r) => this.status(r)),
         route('PUT', '/orders/(?<id>[^/]+)', (r) => this.upsert(r, 'order', this.orders, 'orderNo', 'a0B')),
@@ -37,21 +41,34 @@ export class Crm implements SimSystem {
         route('GET', '/orders/(?<id>[^/]+)', (r) => {
           const id = decodeURIComponent(r.params.id!);
           const order = this.orders.get(id);
-          return order ? { status: 200, body: { ...order, statuses: this.statuses.get(id) ?? [] } } : { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
+          return order
+            ? { status: 200, body: { ...order, statuses: this.statuses.get(id) ?? [] } }
+            : { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
         }),
       ],
     });
   }
 
   state(): Record<string, unknown> {
-    return { orders: this.orders.size, ordersWithStatus: this.statuses.size, shipments: this.shipments.size, products: this.products.size, ...this.ledger.snapshot() };
+    return {
+      orders: this.orders.size,
+      ordersWithStatus: this.statuses.size,
+      shipments: this.shipments.size,
+      products: this.products.size,
+      ...this.ledger.snapshot(),
+    };
   }
 
   private upsert(r: SimRequest, kind: string, into: Map<string, Entity>, idField: string, prefix: string): SimReply {
     const id = decodeURIComponent(r.params.id!);
     const body = r.body as Entity | undefined;
-    if (!body || typeof body !== 'object') return { status: 400, body: [{ errorCode: 'JSON_PARSER_ERROR', message: 'body is not a JSON object' }] };
-    if (body[idField] !== undefined && String(body[idField]) !== id) return { status: 400, body: [{ errorCode: 'INVALID_ID_FIELD', message: `${idField} ${String(body[idField])} does not match the URL (${id})` }] };
+    if (!body || typeof body !== 'object')
+      return { status: 400, body: [{ errorCode: 'JSON_PARSER_ERROR', message: 'body is not a JSON object' }] };
+    if (body[idField] !== undefined && String(body[idField]) !== id)
+      return {
+        status: 400,
+        body: [{ errorCode: 'INVALID_ID_FIELD', message: `${idField} ${String(body[idField])} does not match the URL (${id})` }],
+      };
     // The same version of a record written twice is a duplicate effect (an upsert hides it from users, not from us).
     // An upsert of the same event twice (same Idempotency-Key, acknowledged before) is a duplicate effect.
     this.ledger.record(kind, r.idempotencyKey ?? `${id}:${createHash('sha256').update(r.text).digest('hex').slice(0, 16)}`);
@@ -63,7 +80,8 @@ export class Crm implements SimSystem {
   private status(r: SimRequest): SimReply {
     const id = decodeURIComponent(r.params.id!);
     const body = r.body as Entity | undefined;
-    if (!body || String(body.orderNumber) !== id) return { status: 400, body: [{ errorCode: 'INVALID_ID_FIELD', message: 'orderNumber does not match the URL' }] };
+    if (!body || String(body.orderNumber) !== id)
+      return { status: 400, body: [{ errorCode: 'INVALID_ID_FIELD', message: 'orderNumber does not match the URL' }] };
     this.ledger.record('order-status', r.idempotencyKey ?? `${id}:${String(body.status)}:${String(body.statusAt)}`);
     const list = this.statuses.get(id) ?? [];
     list.push(body);

@@ -41,7 +41,9 @@ export class DealerPortal implements SimSystem {
     this.ctx = ctx;
     this.topics = [...topics];
     this.server = new SimServer({
-      name: this.name, port, state: () => this.state(),
+      name: this.name,
+      port,
+      state: () => this.state(),
       routes: [
         route('POST', '/orders', (r) => {
           const count = Math.max(1, Math.min(100_000, Number(r.query.get('count') ?? 1)));
@@ -60,25 +62,46 @@ export class DealerPortal implements SimSystem {
   state(): Record<string, unknown> {
     const byStatus: Record<string, number> = {};
     for (const s of this.orderStatus.values()) byStatus[String(s.status)] = (byStatus[String(s.status)] ?? 0) + 1;
-    return { submitted: this.submitted.size, ordersWithStatus: this.orderStatus.size, byStatus, shipments: this.shipments.size, availability: this.availability.size, products: this.products.size, redeliveries: this.redeliveries, ...this.ledger.snapshot() };
+    return {
+      submitted: this.submitted.size,
+      ordersWithStatus: this.orderStatus.size,
+      byStatus,
+      shipments: this.shipments.size,
+      availability: this.availability.size,
+      products: this.products.size,
+      redeliveries: this.redeliveries,
+      ...this.ledger.snapshot(),
+    };
   }
 
   async start(): Promise<void> {
     for (const topic of this.topics) {
       await this.ctx.backbone.ensureTopic(topic);
-      this.subscriptions.push(await this.ctx.backbone.subscribe(topic, `sim-dealer-portal-${topic.split('.').slice(1).join('-') || 'in'}`, async (delivery) => {
-        const id = delivery.messageId ?? createHash('sha256').update(delivery.payload).digest('hex');
-        if (this.seen.has(`${topic}|${id}`)) {
-          this.redeliveries++;
-          await delivery.ack();
-          return;
-        }
-        this.seen.add(`${topic}|${id}`);
-        let body: Entity;
-        try { body = JSON.parse(Buffer.from(delivery.payload).toString('utf8')) as Entity; } catch { await delivery.term(); return; }
-        this.take(topic, body);
-        await delivery.ack();
-      }, { maxInFlight: 256 }));
+      this.subscriptions.push(
+        await this.ctx.backbone.subscribe(
+          topic,
+          `sim-dealer-portal-${topic.split('.').slice(1).join('-') || 'in'}`,
+          async (delivery) => {
+            const id = delivery.messageId ?? createHash('sha256').update(delivery.payload).digest('hex');
+            if (this.seen.has(`${topic}|${id}`)) {
+              this.redeliveries++;
+              await delivery.ack();
+              return;
+            }
+            this.seen.add(`${topic}|${id}`);
+            let body: Entity;
+            try {
+              body = JSON.parse(Buffer.from(delivery.payload).toString('utf8')) as Entity;
+            } catch {
+              await delivery.term();
+              return;
+            }
+            this.take(topic, body);
+            await delivery.ack();
+          },
+          { maxInFlight: 256 },
+        ),
+      );
     }
   }
 
@@ -119,14 +142,36 @@ export class DealerPortal implements SimSystem {
         const quantity = 1 + Math.floor(world.random() * 20);
         const net = Math.round(quantity * s.unitPrice * 100) / 100;
         total += net;
-        return { lineNumber: index + 1, sku: s.sku, description: s.description, quantity, unit: 'EA', unitPrice: s.unitPrice, netAmount: net, warehouse: s.warehouse };
+        return {
+          lineNumber: index + 1,
+          sku: s.sku,
+          description: s.description,
+          quantity,
+          unit: 'EA',
+          unitPrice: s.unitPrice,
+          netAmount: net,
+          warehouse: s.warehouse,
+        };
       });
       const order: Entity = {
-        orderNumber, source: { system: 'dealer-portal' }, orderDate: isoDate(now), requestedDeliveryDate: isoDate(now + 7 * 86_400_000), status: 'received',
+        orderNumber,
+        source: { system: 'dealer-portal' },
+        orderDate: isoDate(now),
+        requestedDeliveryDate: isoDate(now + 7 * 86_400_000),
+        status: 'received',
         customer: { number: dealer.number, name: dealer.name, contactName: dealer.contactName, email: dealer.email },
-        customerReference: `PO-${String(80_000 + this.nextOrder)}`, currency: dealer.currency, totalNetAmount: Math.round(total * 100) / 100,
-        shipTo: { name: dealer.name, contactName: dealer.contactName, city: dealer.city, postalCode: dealer.postalCode, country: dealer.country },
-        lines, lastModifiedAt: new Date(now).toISOString(),
+        customerReference: `PO-${String(80_000 + this.nextOrder)}`,
+        currency: dealer.currency,
+        totalNetAmount: Math.round(total * 100) / 100,
+        shipTo: {
+          name: dealer.name,
+          contactName: dealer.contactName,
+          city: dealer.city,
+          postalCode: dealer.postalCode,
+          country: dealer.country,
+        },
+        lines,
+        lastModifiedAt: new Date(now).toISOString(),
       };
       edit?.(order);
       this.submitted.set(orderNumber, order);

@@ -30,24 +30,64 @@ export class DemandPlanning implements SimSystem {
   constructor(ctx: SimContext, port: number) {
     this.ctx = ctx;
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'authorization', tokenEndpoint: true, state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'authorization',
+      tokenEndpoint: true,
+      state: () => this.state(),
       routes: [
-        route('POST', '/supply/inventory-levels', (r) => this.take(r, 'inventory-level', (b) => `${String((b.source as Entity | undefined)?.system)}:${String((b.source as Entity | undefined)?.reference)}:${String(b.sku)}:${String(b.warehouse)}`, (b) => this.inventory.set(`${String(b.sku)}|${String(b.warehouse)}|${String((b.source as Entity | undefined)?.system)}`, b))),
-        route('POST', '/supply/receipts', (r) => this.take(r, 'receipt', (b) => String(b.receiptNumber), (b) => this.receipts.set(String(b.receiptNumber), b))),
-        route('POST', '/supply/confirmations', (r) => this.take(r, 'confirmation', (b) => `${String(b.confirmationNumber)}`, (b) => this.confirmations.set(String(b.confirmationNumber), b))),
-        route('POST', '/plans/publish', (r) => ({ status: 202, body: { proposals: this.publishPlan(Number(r.query.get('count') ?? 10), Number(r.query.get('review') ?? 0.2)) } })),
+        route('POST', '/supply/inventory-levels', (r) =>
+          this.take(
+            r,
+            'inventory-level',
+            (b) =>
+              `${String((b.source as Entity | undefined)?.system)}:${String((b.source as Entity | undefined)?.reference)}:${String(b.sku)}:${String(b.warehouse)}`,
+            (b) => this.inventory.set(`${String(b.sku)}|${String(b.warehouse)}|${String((b.source as Entity | undefined)?.system)}`, b),
+          ),
+        ),
+        route('POST', '/supply/receipts', (r) =>
+          this.take(
+            r,
+            'receipt',
+            (b) => String(b.receiptNumber),
+            (b) => this.receipts.set(String(b.receiptNumber), b),
+          ),
+        ),
+        route('POST', '/supply/confirmations', (r) =>
+          this.take(
+            r,
+            'confirmation',
+            (b) => `${String(b.confirmationNumber)}`,
+            (b) => this.confirmations.set(String(b.confirmationNumber), b),
+          ),
+        ),
+        route('POST', '/plans/publish', (r) => ({
+          status: 202,
+          body: { proposals: this.publishPlan(Number(r.query.get('count') ?? 10), Number(r.query.get('review') ?? 0.2)) },
+        })),
       ],
     });
   }
 
   state(): Record<string, unknown> {
-    return { proposals: this.proposals.size, inventoryPositions: this.inventory.size, receipts: this.receipts.size, confirmations: this.confirmations.size, ...this.ledger.snapshot() };
+    return {
+      proposals: this.proposals.size,
+      inventoryPositions: this.inventory.size,
+      receipts: this.receipts.size,
+      confirmations: this.confirmations.size,
+      ...this.ledger.snapshot(),
+    };
   }
 
   private take(r: SimRequest, kind: string, keyOf: (b: Entity) => string, store: (b: Entity) => void): SimReply {
     const body = r.body as Entity | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return { status: 400, body: { code: 'INVALID_PAYLOAD', message: 'expected one JSON object' } };
-    this.ledger.record(kind, kind === 'inventory-level' ? (r.idempotencyKey ?? createHash('sha256').update(r.text).digest('hex')) : keyOf(body), r.idempotencyKey);
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      return { status: 400, body: { code: 'INVALID_PAYLOAD', message: 'expected one JSON object' } };
+    this.ledger.record(
+      kind,
+      kind === 'inventory-level' ? (r.idempotencyKey ?? createHash('sha256').update(r.text).digest('hex')) : keyOf(body),
+      r.idempotencyKey,
+    );
     store(body);
     return { status: 202, body: { accepted: true } };
   }
@@ -71,18 +111,41 @@ export class DemandPlanning implements SimSystem {
       const review = reviewShare > 0 && seq % Math.max(1, Math.round(1 / reviewShare)) === 0;
       const needByDate = isoDate(now + 14 * 86_400_000);
       const proposal: Entity = {
-        proposalId, planRunId, sku: sku.sku, warehouse: sku.warehouse, quantity, unit: 'EA', needByDate,
+        proposalId,
+        planRunId,
+        sku: sku.sku,
+        warehouse: sku.warehouse,
+        quantity,
+        unit: 'EA',
+        needByDate,
         supplier: { number: SUPPLIER.number, name: SUPPLIER.name },
-        forecast: { periodStart: isoDate(now), periodEnd: isoDate(now + 30 * 86_400_000), demandQuantity: quantity + 5, safetyStock: 6, projectedOnHand: -quantity },
-        estimatedUnitCost: sku.unitCost, currency: 'USD',
+        forecast: {
+          periodStart: isoDate(now),
+          periodEnd: isoDate(now + 30 * 86_400_000),
+          demandQuantity: quantity + 5,
+          safetyStock: 6,
+          projectedOnHand: -quantity,
+        },
+        estimatedUnitCost: sku.unitCost,
+        currency: 'USD',
         approval: review
-          ? { status: 'needs-review', policy: 'auto-approve-below-25k', reason: `quantity is ${(2 + world.random() * 3).toFixed(1)}x the 12-month average` }
+          ? {
+              status: 'needs-review',
+              policy: 'auto-approve-below-25k',
+              reason: `quantity is ${(2 + world.random() * 3).toFixed(1)}x the 12-month average`,
+            }
           : { status: 'auto-approved', policy: 'auto-approve-below-25k', decidedAt: new Date(now).toISOString() },
         createdAt: new Date(now).toISOString(),
       };
       if (!review) world.planReplenishment(sku.sku, quantity, needByDate, sku.warehouse);
       this.proposals.set(proposalId, proposal);
-      this.ctx.publisher.emit({ system: this.name, event: 'ReplenishmentPlan.Published', key: proposalId, id: proposalId, payload: proposal });
+      this.ctx.publisher.emit({
+        system: this.name,
+        event: 'ReplenishmentPlan.Published',
+        key: proposalId,
+        id: proposalId,
+        payload: proposal,
+      });
       ids.push(proposalId);
     }
     return ids;

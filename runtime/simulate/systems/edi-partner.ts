@@ -37,7 +37,9 @@ export class EdiPartner implements SimSystem {
   constructor(ctx: SimContext, port: number) {
     this.ctx = ctx;
     this.server = new SimServer({
-      name: this.name, port, state: () => this.state(),
+      name: this.name,
+      port,
+      state: () => this.state(),
       routes: [
         route('POST', '/850', (r) => this.receive850(r)),
         route('POST', '/856', (r) => this.receive856(r)),
@@ -50,7 +52,12 @@ export class EdiPartner implements SimSystem {
   }
 
   state(): Record<string, unknown> {
-    return { purchaseOrdersReceived: this.purchaseOrders.size, shipNoticesSent: this.shipNoticesSent.size, shipNoticesReceived: this.shipNoticesReceived.size, ...this.ledger.snapshot() };
+    return {
+      purchaseOrdersReceived: this.purchaseOrders.size,
+      shipNoticesSent: this.shipNoticesSent.size,
+      shipNoticesReceived: this.shipNoticesReceived.size,
+      ...this.ledger.snapshot(),
+    };
   }
 
   /** JSON body, or raw X12 text (its first transaction set). */
@@ -71,10 +78,14 @@ export class EdiPartner implements SimSystem {
     const beg = tx.BEG as Entity | undefined;
     const poNumber = String(beg?.BEG03 ?? '');
     const lines = (tx.PO1Loop as Entity[] | undefined) ?? [];
-    if (!poNumber || lines.length === 0) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '850 without BEG03 or PO1 lines (997 AK5*R)' } };
+    if (!poNumber || lines.length === 0)
+      return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '850 without BEG03 or PO1 lines (997 AK5*R)' } };
     this.ledger.record('850', poNumber, r.idempotencyKey);
     this.purchaseOrders.set(poNumber, tx);
-    this.documents.set(`850:${poNumber}`, x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'PO' }));
+    this.documents.set(
+      `850:${poNumber}`,
+      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'PO' }),
+    );
     later(this.ctx.timing.shipNoticeMs, () => this.shipAgainst(poNumber, String(beg?.BEG05 ?? x12Date(Date.now())), lines));
     // The MDN: the AS2 receipt, not yet the business answer (that is the 856).
     return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? poNumber } };
@@ -96,35 +107,61 @@ export class EdiPartner implements SimSystem {
     let hl = 3;
     const notice: Entity = {
       ST: { ST01: '856', ST02: String(this.nextControl).padStart(4, '0') },
-      BSN: { BSN01: '00', BSN02: asn, BSN03: x12Date(now), BSN04: new Date(now).toISOString().slice(11, 19).replaceAll(':', ''), BSN05: '0001' },
-      HLLoop: [{
-        HL: { HL01: '1', HL03: 'S' },
-        TD1: [{ TD101: 'PCS', TD102: String(items.length), TD106: 'A3', TD107: decimal(weightLb, 3), TD108: 'LB' }],
-        TD5: [{ TD502: '2', TD503: 'NWSP', TD505: 'Northwind Freight' }],
-        REF: [{ REF01: 'BM', REF02: `NW-${asn}-001` }, { REF01: 'CN', REF02: String(5_787_970_000 + Number(asn) % 100_000) }],
-        DTM: [{ DTM01: '011', DTM02: x12Date(now) }],
-        N1Loop: [
-          { N1: { N101: 'SH', N102: SUPPLIER.name }, N3: [{ N301: '31875 SOLON RD' }], N4: { N401: 'SOLON', N402: 'OH', N403: '44139' } },
-          { N1: { N101: 'SF', N102: SUPPLIER.name, N103: '1', N104: SUPPLIER.x12Id }, N3: [{ N301: '31875 SOLON ROAD' }], N4: { N401: 'SOLON', N402: 'OH', N403: '44139' } },
-        ],
-        HLLoop: [{
-          HL: { HL01: '2', HL02: '1', HL03: 'O' },
-          PRF: { PRF01: poNumber, PRF04: poDate },
-          HLLoop: items.map((x) => ({
-            HL: { HL01: String(hl++), HL02: '2', HL03: 'I' },
-            LIN: { LIN01: x.line, LIN02: 'VP', LIN03: x.sku.vendorPart, LIN04: 'UP', LIN05: x.sku.gtin },
-            SN1: { SN101: x.line, SN102: String(x.shipped), SN103: 'EA' },
-            PO4: { PO401: '1', PO402: String(x.shipped), PO403: 'EA' },
-            PID: [{ PID01: 'F', PID05: x.sku.description.toUpperCase() }],
-          })),
-        }],
-      }],
+      BSN: {
+        BSN01: '00',
+        BSN02: asn,
+        BSN03: x12Date(now),
+        BSN04: new Date(now).toISOString().slice(11, 19).replaceAll(':', ''),
+        BSN05: '0001',
+      },
+      HLLoop: [
+        {
+          HL: { HL01: '1', HL03: 'S' },
+          TD1: [{ TD101: 'PCS', TD102: String(items.length), TD106: 'A3', TD107: decimal(weightLb, 3), TD108: 'LB' }],
+          TD5: [{ TD502: '2', TD503: 'NWSP', TD505: 'Northwind Freight' }],
+          REF: [
+            { REF01: 'BM', REF02: `NW-${asn}-001` },
+            { REF01: 'CN', REF02: String(5_787_970_000 + (Number(asn) % 100_000)) },
+          ],
+          DTM: [{ DTM01: '011', DTM02: x12Date(now) }],
+          N1Loop: [
+            { N1: { N101: 'SH', N102: SUPPLIER.name }, N3: [{ N301: '31875 SOLON RD' }], N4: { N401: 'SOLON', N402: 'OH', N403: '44139' } },
+            {
+              N1: { N101: 'SF', N102: SUPPLIER.name, N103: '1', N104: SUPPLIER.x12Id },
+              N3: [{ N301: '31875 SOLON ROAD' }],
+              N4: { N401: 'SOLON', N402: 'OH', N403: '44139' },
+            },
+          ],
+          HLLoop: [
+            {
+              HL: { HL01: '2', HL02: '1', HL03: 'O' },
+              PRF: { PRF01: poNumber, PRF04: poDate },
+              HLLoop: items.map((x) => ({
+                HL: { HL01: String(hl++), HL02: '2', HL03: 'I' },
+                LIN: { LIN01: x.line, LIN02: 'VP', LIN03: x.sku.vendorPart, LIN04: 'UP', LIN05: x.sku.gtin },
+                SN1: { SN101: x.line, SN102: String(x.shipped), SN103: 'EA' },
+                PO4: { PO401: '1', PO402: String(x.shipped), PO403: 'EA' },
+                PID: [{ PID01: 'F', PID05: x.sku.description.toUpperCase() }],
+              })),
+            },
+          ],
+        },
+      ],
       CTT: { CTT01: String(hl - 1), CTT02: String(totalQty) },
       SE: { SE01: String(8 + items.length * 5), SE02: String(this.nextControl).padStart(4, '0') },
     };
     this.shipNoticesSent.set(asn, notice);
-    this.documents.set(`856:${asn}`, x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, functionalId: 'SH' }));
-    this.ctx.publisher.emit({ system: this.name, event: 'ShipNotice.Received', key: asn, id: `${this.ctx.runTag}:${asn}`, payload: notice });
+    this.documents.set(
+      `856:${asn}`,
+      x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, functionalId: 'SH' }),
+    );
+    this.ctx.publisher.emit({
+      system: this.name,
+      event: 'ShipNotice.Received',
+      key: asn,
+      id: `${this.ctx.runTag}:${asn}`,
+      payload: notice,
+    });
   }
 
   private receive856(r: SimRequest): SimReply {
@@ -134,7 +171,10 @@ export class EdiPartner implements SimSystem {
     if (!id) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '856 without BSN02' } };
     this.ledger.record('856', id, r.idempotencyKey);
     this.shipNoticesReceived.set(id, tx);
-    this.documents.set(`856-in:${id}`, x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'SH' }));
+    this.documents.set(
+      `856-in:${id}`,
+      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'SH' }),
+    );
     return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? id } };
   }
 
@@ -147,7 +187,20 @@ export class EdiPartner implements SimSystem {
       const tx: Entity = {
         ST: { ST01: '850', ST02: String(this.nextControl).padStart(4, '0') },
         BEG: { BEG01: '00', BEG02: 'SA', BEG03: po, BEG05: x12Date(Date.now()) },
-        PO1Loop: items.map((s, n) => ({ PO1: { PO101: String(n + 1), PO102: String(2 + n), PO103: 'EA', PO104: decimal(s.unitPrice), PO105: 'TE', PO106: 'BP', PO107: s.sku, PO110: 'VN', PO111: s.vendorPart }, PID: [{ PID01: 'F', PID05: s.description }] })),
+        PO1Loop: items.map((s, n) => ({
+          PO1: {
+            PO101: String(n + 1),
+            PO102: String(2 + n),
+            PO103: 'EA',
+            PO104: decimal(s.unitPrice),
+            PO105: 'TE',
+            PO106: 'BP',
+            PO107: s.sku,
+            PO110: 'VN',
+            PO111: s.vendorPart,
+          },
+          PID: [{ PID01: 'F', PID05: s.description }],
+        })),
         CTTLoop: [{ CTT: { CTT01: String(items.length) } }],
         SE: { SE01: String(4 + items.length * 2), SE02: String(this.nextControl++).padStart(4, '0') },
       };

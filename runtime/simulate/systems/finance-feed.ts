@@ -14,7 +14,25 @@ import type { SimSystem } from '../system.ts';
 
 type Entity = Record<string, unknown>;
 
-const COLUMNS = ['transactionId', 'sourceSystem', 'companyCode', 'transactionType', 'documentNumber', 'documentType', 'postingDate', 'fiscalYear', 'counterpartyType', 'counterpartyNumber', 'amount', 'taxAmount', 'currency', 'quantity', 'sku', 'reference', 'cancelled'];
+const COLUMNS = [
+  'transactionId',
+  'sourceSystem',
+  'companyCode',
+  'transactionType',
+  'documentNumber',
+  'documentType',
+  'postingDate',
+  'fiscalYear',
+  'counterpartyType',
+  'counterpartyNumber',
+  'amount',
+  'taxAmount',
+  'currency',
+  'quantity',
+  'sku',
+  'reference',
+  'cancelled',
+];
 
 function csvField(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
@@ -32,7 +50,9 @@ export class FinanceFeed implements SimSystem {
   constructor(port: number, directory: string) {
     this.directory = directory;
     this.server = new SimServer({
-      name: this.name, port, state: () => this.state(),
+      name: this.name,
+      port,
+      state: () => this.state(),
       routes: [route('POST', '/append(?: |%20)(?<file>transactions-[0-9]{10}\\.csv)', (r) => this.append(r))],
     });
   }
@@ -52,7 +72,9 @@ export class FinanceFeed implements SimSystem {
     mkdirSync(this.directory, { recursive: true });
     const file = join(this.directory, r.params.file!);
     const counterparty = (tx!.counterparty as Entity | undefined) ?? {};
-    const row = COLUMNS.map((c) => c === 'counterpartyType' ? counterparty.type : c === 'counterpartyNumber' ? counterparty.number : tx![c]);
+    const row = COLUMNS.map((c) =>
+      c === 'counterpartyType' ? counterparty.type : c === 'counterpartyNumber' ? counterparty.number : tx![c],
+    );
     const header = existsSync(file) ? '' : `${COLUMNS.join(',')}\n`;
     appendFileSync(file, `${header}${row.map(csvField).join(',')}\n`);
     return { status: 201, body: { file: r.params.file, appended: 1 } };

@@ -38,7 +38,10 @@ export class LegacyErp implements SimSystem {
     this.ctx = ctx;
     for (const s of SKUS) this.stock.set(`${warehouse(s.warehouse)!.plant}|${s.sku}`, INITIAL_STOCK);
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'apikey', state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'apikey',
+      state: () => this.state(),
       routes: [
         route('POST', '/API_SALES_ORDER_SRV/A_SalesOrder', (r) => this.createSalesOrder(r)),
         route('GET', "/API_SALES_ORDER_SRV/A_SalesOrder\\('(?<id>[^']+)'\\)", (r) => this.getSalesOrder(r)),
@@ -63,13 +66,27 @@ export class LegacyErp implements SimSystem {
   }
 
   state(): Record<string, unknown> {
-    return { salesOrders: this.salesOrders.size, billingDocuments: this.billingDocuments.length, goodsReceipts: this.goodsReceipts.length, inboundDeliveries: this.inboundDeliveries.length, ...this.ledger.snapshot() };
+    return {
+      salesOrders: this.salesOrders.size,
+      billingDocuments: this.billingDocuments.length,
+      goodsReceipts: this.goodsReceipts.length,
+      inboundDeliveries: this.inboundDeliveries.length,
+      ...this.ledger.snapshot(),
+    };
   }
 
   private stockRows(): Entity[] {
     return [...this.stock].map(([key, qty]) => {
       const [plant, material] = key.split('|') as [string, string];
-      return { Material: material, Plant: plant, StorageLocation: '0001', Batch: '', InventoryStockType: '01', MatlWrhsStkQtyInMatlBaseUnit: decimal(qty, 3), MaterialBaseUnit: 'EA' };
+      return {
+        Material: material,
+        Plant: plant,
+        StorageLocation: '0001',
+        Batch: '',
+        InventoryStockType: '01',
+        MatlWrhsStkQtyInMatlBaseUnit: decimal(qty, 3),
+        MaterialBaseUnit: 'EA',
+      };
     });
   }
 
@@ -84,11 +101,13 @@ export class LegacyErp implements SimSystem {
   private checkOrder(body: Entity | undefined): string | undefined {
     if (!body || typeof body !== 'object') return 'Request body is not an A_SalesOrder';
     const customer = String(body.SoldToParty ?? '');
-    if (!DEALERS.some((d) => d.number === customer.replace(/^0+/, ''))) return `Sold-to party ${customer} does not exist in sales organization 1010`;
-    const items = ((body.to_Item as { results?: Entity[] } | undefined)?.results) ?? [];
+    if (!DEALERS.some((d) => d.number === customer.replace(/^0+/, '')))
+      return `Sold-to party ${customer} does not exist in sales organization 1010`;
+    const items = (body.to_Item as { results?: Entity[] } | undefined)?.results ?? [];
     if (items.length === 0) return 'Sales document contains no items';
     for (const item of items) {
-      if (!skuOf(String(item.Material))) return `Material ${String(item.Material)} is not defined for sales org.1010, distr.chan.10, language EN`;
+      if (!skuOf(String(item.Material)))
+        return `Material ${String(item.Material)} is not defined for sales org.1010, distr.chan.10, language EN`;
       if (!(Number(item.RequestedQuantity) > 0)) return `Enter a quantity for item ${String(item.SalesOrderItem)}`;
     }
     return undefined;
@@ -105,7 +124,7 @@ export class LegacyErp implements SimSystem {
       this.ledger.record('sales-order', salesOrder);
     }
     const currency = String(body.TransactionCurrency ?? 'EUR');
-    const rawItems = ((body.to_Item as { results?: Entity[] } | undefined)?.results) ?? [];
+    const rawItems = (body.to_Item as { results?: Entity[] } | undefined)?.results ?? [];
     let total = 0;
     const items = rawItems.map((item, i) => {
       const sku = skuOf(String(item.Material))!;
@@ -114,29 +133,84 @@ export class LegacyErp implements SimSystem {
       total += net;
       const itemNo = String(item.SalesOrderItem ?? (i + 1) * 10);
       return {
-        __metadata: { id: `A_SalesOrderItem(SalesOrder='${salesOrder}',SalesOrderItem='${itemNo}')`, uri: `A_SalesOrderItem(SalesOrder='${salesOrder}',SalesOrderItem='${itemNo}')`, type: 'API_SALES_ORDER_SRV.A_SalesOrderItemType' },
-        SalesOrder: salesOrder, SalesOrderItem: itemNo, HigherLevelItem: '0', SalesOrderItemCategory: 'TAN', SalesOrderItemText: sku.description,
-        PurchaseOrderByCustomer: String(body.PurchaseOrderByCustomer ?? ''), Material: sku.sku, MaterialByCustomer: '', PricingDate: odataDate(now),
-        RequestedQuantity: String(qty), RequestedQuantityUnit: String(item.RequestedQuantityUnit ?? 'EA'),
-        ItemGrossWeight: decimal(sku.grossWeightKg * qty, 3), ItemNetWeight: decimal(sku.grossWeightKg * qty * 0.9, 3), ItemWeightUnit: 'KG',
-        TransactionCurrency: currency, NetAmount: decimal(net), MaterialGroup: 'L004', ProductionPlant: warehouse(sku.warehouse)!.plant,
-        StorageLocation: '', ShippingPoint: warehouse(sku.warehouse)!.plant, DeliveryPriority: '00', SDProcessStatus: 'A', DeliveryStatus: 'A',
+        __metadata: {
+          id: `A_SalesOrderItem(SalesOrder='${salesOrder}',SalesOrderItem='${itemNo}')`,
+          uri: `A_SalesOrderItem(SalesOrder='${salesOrder}',SalesOrderItem='${itemNo}')`,
+          type: 'API_SALES_ORDER_SRV.A_SalesOrderItemType',
+        },
+        SalesOrder: salesOrder,
+        SalesOrderItem: itemNo,
+        HigherLevelItem: '0',
+        SalesOrderItemCategory: 'TAN',
+        SalesOrderItemText: sku.description,
+        PurchaseOrderByCustomer: String(body.PurchaseOrderByCustomer ?? ''),
+        Material: sku.sku,
+        MaterialByCustomer: '',
+        PricingDate: odataDate(now),
+        RequestedQuantity: String(qty),
+        RequestedQuantityUnit: String(item.RequestedQuantityUnit ?? 'EA'),
+        ItemGrossWeight: decimal(sku.grossWeightKg * qty, 3),
+        ItemNetWeight: decimal(sku.grossWeightKg * qty * 0.9, 3),
+        ItemWeightUnit: 'KG',
+        TransactionCurrency: currency,
+        NetAmount: decimal(net),
+        MaterialGroup: 'L004',
+        ProductionPlant: warehouse(sku.warehouse)!.plant,
+        StorageLocation: '',
+        ShippingPoint: warehouse(sku.warehouse)!.plant,
+        DeliveryPriority: '00',
+        SDProcessStatus: 'A',
+        DeliveryStatus: 'A',
       };
     });
     const entity: Entity = {
-      __metadata: { id: `A_SalesOrder('${salesOrder}')`, uri: `A_SalesOrder('${salesOrder}')`, type: 'API_SALES_ORDER_SRV.A_SalesOrderType', etag: `W/"datetimeoffset'${encodeURIComponent(new Date(now).toISOString())}'"` },
-      SalesOrder: salesOrder, SalesOrderType: String(body.SalesOrderType ?? 'OR'), SalesOrganization: String(body.SalesOrganization ?? '1010'),
-      DistributionChannel: String(body.DistributionChannel ?? '10'), OrganizationDivision: String(body.OrganizationDivision ?? '00'),
-      SalesGroup: '', SalesOffice: '100', SalesDistrict: '', SoldToParty: String(body.SoldToParty),
-      CreationDate: odataDate(now), CreatedByUser: 'INTERLACE', LastChangeDate: null, LastChangeDateTime: odataDateTime(now),
-      PurchaseOrderByCustomer: String(body.PurchaseOrderByCustomer ?? ''), CustomerPurchaseOrderType: '', CustomerPurchaseOrderDate: null,
-      SalesOrderDate: odataDate(now), TotalNetAmount: decimal(total), TransactionCurrency: currency, SDDocumentReason: '', PricingDate: odataDate(now),
+      __metadata: {
+        id: `A_SalesOrder('${salesOrder}')`,
+        uri: `A_SalesOrder('${salesOrder}')`,
+        type: 'API_SALES_ORDER_SRV.A_SalesOrderType',
+        etag: `W/"datetimeoffset'${encodeURIComponent(new Date(now).toISOString())}'"`,
+      },
+      SalesOrder: salesOrder,
+      SalesOrderType: String(body.SalesOrderType ?? 'OR'),
+      SalesOrganization: String(body.SalesOrganization ?? '1010'),
+      DistributionChannel: String(body.DistributionChannel ?? '10'),
+      OrganizationDivision: String(body.OrganizationDivision ?? '00'),
+      SalesGroup: '',
+      SalesOffice: '100',
+      SalesDistrict: '',
+      SoldToParty: String(body.SoldToParty),
+      CreationDate: odataDate(now),
+      CreatedByUser: 'INTERLACE',
+      LastChangeDate: null,
+      LastChangeDateTime: odataDateTime(now),
+      PurchaseOrderByCustomer: String(body.PurchaseOrderByCustomer ?? ''),
+      CustomerPurchaseOrderType: '',
+      CustomerPurchaseOrderDate: null,
+      SalesOrderDate: odataDate(now),
+      TotalNetAmount: decimal(total),
+      TransactionCurrency: currency,
+      SDDocumentReason: '',
+      PricingDate: odataDate(now),
       RequestedDeliveryDate: typeof body.RequestedDeliveryDate === 'string' ? body.RequestedDeliveryDate : odataDate(now + 7 * 86_400_000),
-      ShippingCondition: '01', CompleteDeliveryIsDefined: false, ShippingType: '', HeaderBillingBlockReason: '', DeliveryBlockReason: '',
-      IncotermsClassification: String(body.IncotermsClassification ?? 'EXW'), IncotermsTransferLocation: 'Walldorf', IncotermsLocation1: String(body.IncotermsLocation1 ?? 'Walldorf'),
-      IncotermsLocation2: '', IncotermsVersion: '', CustomerPaymentTerms: String(body.CustomerPaymentTerms ?? '0004'), PaymentMethod: '',
-      AssignmentReference: reference, ReferenceSDDocument: '', ReferenceSDDocumentCategory: '', OverallSDProcessStatus: 'A',
-      TotalCreditCheckStatus: '', OverallTotalDeliveryStatus: 'A', OverallSDDocumentRejectionSts: 'A',
+      ShippingCondition: '01',
+      CompleteDeliveryIsDefined: false,
+      ShippingType: '',
+      HeaderBillingBlockReason: '',
+      DeliveryBlockReason: '',
+      IncotermsClassification: String(body.IncotermsClassification ?? 'EXW'),
+      IncotermsTransferLocation: 'Walldorf',
+      IncotermsLocation1: String(body.IncotermsLocation1 ?? 'Walldorf'),
+      IncotermsLocation2: '',
+      IncotermsVersion: '',
+      CustomerPaymentTerms: String(body.CustomerPaymentTerms ?? '0004'),
+      PaymentMethod: '',
+      AssignmentReference: reference,
+      ReferenceSDDocument: '',
+      ReferenceSDDocumentCategory: '',
+      OverallSDProcessStatus: 'A',
+      TotalCreditCheckStatus: '',
+      OverallTotalDeliveryStatus: 'A',
+      OverallSDDocumentRejectionSts: 'A',
       to_Item: { results: items },
     };
     this.salesOrders.set(salesOrder, entity);
@@ -146,7 +220,9 @@ export class LegacyErp implements SimSystem {
 
   private getSalesOrder(r: SimRequest): SimReply {
     const order = this.salesOrders.get(r.params.id!);
-    return order ? { status: 200, body: dSingle(order) } : { status: 404, body: odataError('SY/530', `Resource A_SalesOrder('${r.params.id}') not found`) };
+    return order
+      ? { status: 200, body: dSingle(order) }
+      : { status: 404, body: odataError('SY/530', `Resource A_SalesOrder('${r.params.id}') not found`) };
   }
 
   private listSalesOrders(r: SimRequest): SimReply {
@@ -161,8 +237,19 @@ export class LegacyErp implements SimSystem {
     this.stock.set(key, onHand);
     const wh = warehouseOfPlant(plant)?.code ?? plant;
     this.ctx.publisher.emit({
-      system: this.name, event: 'MaterialStock.Changed', key: `${sku}|${wh}`, id: `${document}:${sku}`,
-      payload: { sku, warehouse: wh, onHand, available: onHand, unit: 'EA', asOf: new Date().toISOString(), source: { system: 'legacy-erp', reference: document } },
+      system: this.name,
+      event: 'MaterialStock.Changed',
+      key: `${sku}|${wh}`,
+      id: `${document}:${sku}`,
+      payload: {
+        sku,
+        warehouse: wh,
+        onHand,
+        available: onHand,
+        unit: 'EA',
+        asOf: new Date().toISOString(),
+        source: { system: 'legacy-erp', reference: document },
+      },
     });
   }
 
@@ -170,7 +257,8 @@ export class LegacyErp implements SimSystem {
   private goodsIssue(r: SimRequest): SimReply {
     const shipment = r.body as Entity | undefined;
     const number = String(shipment?.shipmentNumber ?? '');
-    if (!number || !Array.isArray(shipment?.lines)) return { status: 400, body: odataError('ZINTERLACE/001', 'Shipment has no number or lines') };
+    if (!number || !Array.isArray(shipment?.lines))
+      return { status: 400, body: odataError('ZINTERLACE/001', 'Shipment has no number or lines') };
     // A repeat posts a second material document, as SAP would: the ledger counts it as a duplicate.
     this.ledger.record('goods-issue', number, r.idempotencyKey);
     const plant = warehouse(String((shipment.shipFrom as Entity | undefined)?.locationId ?? ''))?.plant ?? '1010';
@@ -189,13 +277,30 @@ export class LegacyErp implements SimSystem {
     const billing = alpha(this.nextBilling++);
     const now = Date.now();
     const doc: Entity = {
-      BillingDocument: billing, SDDocumentCategory: 'M', BillingDocumentCategory: 'L', BillingDocumentType: 'F2',
-      CreationDate: odataDate(now), LastChangeDateTime: odataDateTime(now), SalesOrganization: '1010', DistributionChannel: '10', Division: '00',
-      BillingDocumentDate: odataDate(now), BillingDocumentIsCancelled: false, CancelledBillingDocument: '',
-      TotalNetAmount: decimal(net), TransactionCurrency: currency, TaxAmount: decimal(net * 0.19), TotalGrossAmount: decimal(net * 1.19),
-      PayerParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')), SoldToParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')),
-      PurchaseOrderByCustomer: String(order?.PurchaseOrderByCustomer ?? ''), CompanyCode: plant, FiscalYear: String(new Date(now).getUTCFullYear()),
-      AccountingDocument: alpha(billing.slice(-8).replace(/^0+/, '') || '1'), AccountingTransferStatus: 'C', OverallBillingStatus: 'C',
+      BillingDocument: billing,
+      SDDocumentCategory: 'M',
+      BillingDocumentCategory: 'L',
+      BillingDocumentType: 'F2',
+      CreationDate: odataDate(now),
+      LastChangeDateTime: odataDateTime(now),
+      SalesOrganization: '1010',
+      DistributionChannel: '10',
+      Division: '00',
+      BillingDocumentDate: odataDate(now),
+      BillingDocumentIsCancelled: false,
+      CancelledBillingDocument: '',
+      TotalNetAmount: decimal(net),
+      TransactionCurrency: currency,
+      TaxAmount: decimal(net * 0.19),
+      TotalGrossAmount: decimal(net * 1.19),
+      PayerParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')),
+      SoldToParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')),
+      PurchaseOrderByCustomer: String(order?.PurchaseOrderByCustomer ?? ''),
+      CompanyCode: plant,
+      FiscalYear: String(new Date(now).getUTCFullYear()),
+      AccountingDocument: alpha(billing.slice(-8).replace(/^0+/, '') || '1'),
+      AccountingTransferStatus: 'C',
+      OverallBillingStatus: 'C',
     };
     this.billingDocuments.push(doc);
     this.ctx.publisher.emit({ system: this.name, event: 'BillingDocument.Posted', key: billing, id: `${billing}:1`, payload: doc });
@@ -205,7 +310,8 @@ export class LegacyErp implements SimSystem {
   private goodsReceipt(r: SimRequest): SimReply {
     const receipt = r.body as Entity | undefined;
     const number = String(receipt?.receiptNumber ?? '');
-    if (!number || !Array.isArray(receipt?.lines)) return { status: 400, body: odataError('ZINTERLACE/002', 'Receipt has no number or lines') };
+    if (!number || !Array.isArray(receipt?.lines))
+      return { status: 400, body: odataError('ZINTERLACE/002', 'Receipt has no number or lines') };
     this.ledger.record('goods-receipt', number, r.idempotencyKey);
     const plant = warehouse(String(receipt.warehouse))?.plant ?? WAREHOUSES[0]!.plant;
     const document = String(this.nextMaterialDocument++);
@@ -227,7 +333,10 @@ export class LegacyErp implements SimSystem {
       return { status: 400, body: odataError('ZINTERLACE/004', `Confirmation ${number}: a line names a part we do not buy`) };
     }
     this.inboundDeliveries.push(confirmation!);
-    return { status: 201, body: dSingle({ ConfirmationNumber: number, InboundDelivery: String(180_000_000 + this.inboundDeliveries.length) }) };
+    return {
+      status: 201,
+      body: dSingle({ ConfirmationNumber: number, InboundDelivery: String(180_000_000 + this.inboundDeliveries.length) }),
+    };
   }
 
   private customerPurchaseOrder(r: SimRequest): SimReply {
@@ -237,13 +346,22 @@ export class LegacyErp implements SimSystem {
     if (!number || lines.length === 0) return { status: 400, body: odataError('ZINTERLACE/005', 'Purchase order has no number or lines') };
     const dealer = DEALERS[3]!;
     const body: Entity = {
-      SalesOrderType: 'OR', SoldToParty: dealer.number, PurchaseOrderByCustomer: number, TransactionCurrency: String(po!.currency ?? 'USD'),
-      to_Item: { results: lines.map((l, i) => ({ SalesOrderItem: String((i + 1) * 10), Material: String(l.buyerPartNumber ?? l.sku ?? ''), RequestedQuantity: String(l.quantity), RequestedQuantityUnit: 'EA' })) },
+      SalesOrderType: 'OR',
+      SoldToParty: dealer.number,
+      PurchaseOrderByCustomer: number,
+      TransactionCurrency: String(po!.currency ?? 'USD'),
+      to_Item: {
+        results: lines.map((l, i) => ({
+          SalesOrderItem: String((i + 1) * 10),
+          Material: String(l.buyerPartNumber ?? l.sku ?? ''),
+          RequestedQuantity: String(l.quantity),
+          RequestedQuantityUnit: 'EA',
+        })),
+      },
     };
     const problem = this.checkOrder(body);
     if (problem) return { status: 400, body: odataError('V1/311', problem) };
     const order = this.book(body, number);
     return { status: 201, body: dSingle({ PurchaseOrderNumber: number, SalesOrder: order.SalesOrder }) };
   }
-
 }

@@ -29,7 +29,10 @@ export class Operations implements SimSystem {
   constructor(ctx: SimContext, port: number) {
     this.ctx = ctx;
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'authorization', state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'authorization',
+      state: () => this.state(),
       routes: [
         route('POST', '/x_interlace_exception', (r) => this.raise(r)),
         route('GET', '/x_interlace_exception', () => ({ status: 200, body: { result: [...this.exceptions.values()] } })),
@@ -39,7 +42,12 @@ export class Operations implements SimSystem {
 
   state(): Record<string, unknown> {
     const withoutAudit = [...this.exceptions.keys()].filter((id) => !this.audit.has(id)).length;
-    return { exceptions: this.exceptions.size, auditRecords: this.audit.size, exceptionsWithoutAudit: withoutAudit, ...this.ledger.snapshot() };
+    return {
+      exceptions: this.exceptions.size,
+      auditRecords: this.audit.size,
+      exceptionsWithoutAudit: withoutAudit,
+      ...this.ledger.snapshot(),
+    };
   }
 
   async start(): Promise<void> {
@@ -47,8 +55,14 @@ export class Operations implements SimSystem {
     this.subscription = await this.ctx.backbone.subscribe(AUDIT_TOPIC, 'sim-operations-audit', async (delivery) => {
       try {
         const record = JSON.parse(Buffer.from(delivery.payload).toString('utf8')) as Entity;
-        this.audit.set(String(record.exceptionId), { ...record, auditedAt: new Date(delivery.publishedAt).toISOString(), sequence: delivery.sequence });
-      } catch { /* not ours to judge: the audit topic keeps it */ }
+        this.audit.set(String(record.exceptionId), {
+          ...record,
+          auditedAt: new Date(delivery.publishedAt).toISOString(),
+          sequence: delivery.sequence,
+        });
+      } catch {
+        /* not ours to judge: the audit topic keeps it */
+      }
       await delivery.ack();
     });
   }
@@ -60,10 +74,20 @@ export class Operations implements SimSystem {
   private raise(r: SimRequest): SimReply {
     const body = r.body as Entity | undefined;
     const id = String(body?.exceptionId ?? '');
-    if (!id || !body?.category) return { status: 400, body: { error: { message: 'Invalid body: exceptionId and category are mandatory', detail: '' }, status: 'failure' } };
+    if (!id || !body?.category)
+      return {
+        status: 400,
+        body: { error: { message: 'Invalid body: exceptionId and category are mandatory', detail: '' }, status: 'failure' },
+      };
     this.ledger.record('exception', id, r.idempotencyKey);
     const number = `SEXC${String(this.nextNumber++).padStart(7, '0')}`;
-    const record = { ...body, sys_id: randomUUID().replaceAll('-', ''), number, state: 'new', sys_created_on: new Date().toISOString().replace('T', ' ').slice(0, 19) };
+    const record = {
+      ...body,
+      sys_id: randomUUID().replaceAll('-', ''),
+      number,
+      state: 'new',
+      sys_created_on: new Date().toISOString().replace('T', ' ').slice(0, 19),
+    };
     this.exceptions.set(id, record);
     return { status: 201, body: { result: record } };
   }

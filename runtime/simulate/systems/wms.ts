@@ -32,7 +32,11 @@ export class Wms implements SimSystem {
     this.ctx = ctx;
     for (const s of SKUS) this.stock.set(`${s.warehouse}|${s.sku}`, INITIAL_STOCK);
     this.server = new SimServer({
-      name: this.name, port, authHeader: 'authorization', tokenEndpoint: true, state: () => this.state(),
+      name: this.name,
+      port,
+      authHeader: 'authorization',
+      tokenEndpoint: true,
+      state: () => this.state(),
       routes: [
         route('POST', '/v1/outbound-orders', (r) => this.pick(r)),
         route('GET', '/v1/outbound-orders/(?<id>[^/]+)', (r) => {
@@ -46,14 +50,21 @@ export class Wms implements SimSystem {
   }
 
   state(): Record<string, unknown> {
-    return { outboundOrders: this.outbound.size, inboundNotices: this.inbound.size, receipts: this.receipts.length, ...this.ledger.snapshot() };
+    return {
+      outboundOrders: this.outbound.size,
+      inboundNotices: this.inbound.size,
+      receipts: this.receipts.length,
+      ...this.ledger.snapshot(),
+    };
   }
 
   private levels(warehouse?: string): Entity[] {
-    return [...this.stock].filter(([k]) => !warehouse || k.startsWith(`${warehouse}|`)).map(([k, onHand]) => {
-      const [wh, sku] = k.split('|') as [string, string];
-      return { warehouseId: wh, itemId: sku, onHand, allocated: 0, available: onHand, uom: 'EA' };
-    });
+    return [...this.stock]
+      .filter(([k]) => !warehouse || k.startsWith(`${warehouse}|`))
+      .map(([k, onHand]) => {
+        const [wh, sku] = k.split('|') as [string, string];
+        return { warehouseId: wh, itemId: sku, onHand, allocated: 0, available: onHand, uom: 'EA' };
+      });
   }
 
   private move(warehouse: string, sku: string, delta: number, reference: string): void {
@@ -62,8 +73,20 @@ export class Wms implements SimSystem {
     this.stock.set(key, onHand);
     const movement = `INV-${warehouse}-${String(this.nextMovement++).padStart(7, '0')}`;
     this.ctx.publisher.emit({
-      system: this.name, event: 'Inventory.Changed', key: `${sku}|${warehouse}`, id: `${this.ctx.runTag}:${movement}`,
-      payload: { sku, warehouse, onHand, allocated: 0, available: onHand, unit: 'EA', asOf: new Date().toISOString(), source: { system: 'wms', reference: `${reference}/${movement}` } },
+      system: this.name,
+      event: 'Inventory.Changed',
+      key: `${sku}|${warehouse}`,
+      id: `${this.ctx.runTag}:${movement}`,
+      payload: {
+        sku,
+        warehouse,
+        onHand,
+        allocated: 0,
+        available: onHand,
+        unit: 'EA',
+        asOf: new Date().toISOString(),
+        source: { system: 'wms', reference: `${reference}/${movement}` },
+      },
     });
   }
 
@@ -72,18 +95,26 @@ export class Wms implements SimSystem {
     const orderId = String(order?.orderId ?? '');
     const warehouse = String(order?.warehouseId ?? '');
     const lines = (order?.lines as Entity[] | undefined) ?? [];
-    if (!orderId || !warehouse || lines.length === 0) return { status: 400, body: { error: 'VALIDATION', message: 'orderId, warehouseId and lines are required' } };
+    if (!orderId || !warehouse || lines.length === 0)
+      return { status: 400, body: { error: 'VALIDATION', message: 'orderId, warehouseId and lines are required' } };
     for (const line of lines) {
       const sku = skuOf(String(line.itemId));
-      if (!sku || sku.warehouse !== warehouse) return { status: 422, body: { error: 'ITEM_NOT_STOCKED', message: `item ${String(line.itemId)} is not stocked in ${warehouse}` } };
-      if ((this.stock.get(`${warehouse}|${sku.sku}`) ?? 0) < Number(line.qty)) return { status: 409, body: { error: 'SHORT_PICK', message: `not enough ${sku.sku} in ${warehouse}` } };
+      if (!sku || sku.warehouse !== warehouse)
+        return { status: 422, body: { error: 'ITEM_NOT_STOCKED', message: `item ${String(line.itemId)} is not stocked in ${warehouse}` } };
+      if ((this.stock.get(`${warehouse}|${sku.sku}`) ?? 0) < Number(line.qty))
+        return { status: 409, body: { error: 'SHORT_PICK', message: `not enough ${sku.sku} in ${warehouse}` } };
     }
     // Picking twice takes the goods off the shelf twice: the ledger counts it, the stock shows it.
     this.ledger.record('pick', orderId, r.idempotencyKey);
     for (const line of lines) this.move(warehouse, String(line.itemId), -Number(line.qty), orderId);
     const stored = { ...order, status: 'PICKED', pickedAt: new Date().toISOString() };
     this.outbound.set(orderId, stored);
-    this.ctx.world.putOnDock({ orderNumber: orderId, warehouse, lines: lines.map((l) => ({ lineId: String(l.lineId), sku: String(l.itemId), qty: Number(l.qty), uom: String(l.uom) })), pickedAt: Date.now() });
+    this.ctx.world.putOnDock({
+      orderNumber: orderId,
+      warehouse,
+      lines: lines.map((l) => ({ lineId: String(l.lineId), sku: String(l.itemId), qty: Number(l.qty), uom: String(l.uom) })),
+      pickedAt: Date.now(),
+    });
     return { status: 201, body: { orderId, status: 'PICKED' } };
   }
 
@@ -91,16 +122,28 @@ export class Wms implements SimSystem {
     const notice = r.body as Entity | undefined;
     const number = String(notice?.confirmationNumber ?? '');
     const lines = (notice?.lines as Entity[] | undefined) ?? [];
-    if (!number || lines.length === 0) return { status: 400, body: { error: 'VALIDATION', message: 'confirmationNumber and lines are required' } };
-    const resolved = lines.map((l) => ({ line: l, sku: skuOf(String(l.sku ?? '')) ?? skuByVendorPart(String(l.vendorPartNumber ?? '')) ?? skuByVendorPart(String(l.gtin ?? '')) }));
+    if (!number || lines.length === 0)
+      return { status: 400, body: { error: 'VALIDATION', message: 'confirmationNumber and lines are required' } };
+    const resolved = lines.map((l) => ({
+      line: l,
+      sku: skuOf(String(l.sku ?? '')) ?? skuByVendorPart(String(l.vendorPartNumber ?? '')) ?? skuByVendorPart(String(l.gtin ?? '')),
+    }));
     const unknown = resolved.find((x) => !x.sku);
-    if (unknown) return { status: 422, body: { error: 'ITEM_UNKNOWN', message: `no item for vendor part ${String(unknown.line.vendorPartNumber)}` } };
+    if (unknown)
+      return { status: 422, body: { error: 'ITEM_UNKNOWN', message: `no item for vendor part ${String(unknown.line.vendorPartNumber)}` } };
     this.ledger.record('inbound-notice', number, r.idempotencyKey);
     this.inbound.set(number, notice!);
     const poNumber = String(notice!.purchaseOrderNumber ?? '');
     // The truck arrives at the warehouse the purchase order was for.
     const warehouse = this.ctx.world.poDestination.get(poNumber) ?? resolved[0]!.sku!.warehouse;
-    later(this.ctx.timing.receiveMs, () => this.receive(number, poNumber, warehouse, resolved.map((x) => ({ sku: x.sku!.sku, quantity: Number(x.line.confirmedQuantity), line: Number(x.line.lineNumber) }))));
+    later(this.ctx.timing.receiveMs, () =>
+      this.receive(
+        number,
+        poNumber,
+        warehouse,
+        resolved.map((x) => ({ sku: x.sku!.sku, quantity: Number(x.line.confirmedQuantity), line: Number(x.line.lineNumber) })),
+      ),
+    );
     return { status: 201, body: { asnId: number, status: 'EXPECTED' } };
   }
 
@@ -108,9 +151,20 @@ export class Wms implements SimSystem {
     const receiptNumber = `GR-${warehouse}-${this.ctx.runTag}-${this.nextReceipt++}`;
     for (const l of lines) this.move(warehouse, l.sku, l.quantity, receiptNumber);
     const receipt: Entity = {
-      receiptNumber, warehouse, receivedAt: new Date().toISOString(), purchaseOrderNumber: poNumber, shipNoticeNumber: shipNotice,
+      receiptNumber,
+      warehouse,
+      receivedAt: new Date().toISOString(),
+      purchaseOrderNumber: poNumber,
+      shipNoticeNumber: shipNotice,
       supplier: { number: SUPPLIER.number, name: SUPPLIER.name },
-      lines: lines.map((l, i) => ({ lineNumber: i + 1, sku: l.sku, quantity: l.quantity, unit: 'EA', condition: 'good', purchaseOrderLine: l.line })),
+      lines: lines.map((l, i) => ({
+        lineNumber: i + 1,
+        sku: l.sku,
+        quantity: l.quantity,
+        unit: 'EA',
+        condition: 'good',
+        purchaseOrderLine: l.line,
+      })),
     };
     this.receipts.push(receipt);
     this.ctx.publisher.emit({ system: this.name, event: 'Receipt.Posted', key: receiptNumber, id: receiptNumber, payload: receipt });

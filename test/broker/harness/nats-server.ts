@@ -21,12 +21,17 @@ export class NatsServerUnavailable extends Error {
 export async function ensureNatsServerBinary(): Promise<string> {
   const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
   const code = await new Promise<number | null>((res, rej) => {
     child.once('error', rej);
     child.once('exit', (c) => res(c));
   });
-  if (code === 3) throw new NatsServerUnavailable('nats-server cannot be built: the Go toolchain is missing or too old (see the build-nats-server message above)');
+  if (code === 3)
+    throw new NatsServerUnavailable(
+      'nats-server cannot be built: the Go toolchain is missing or too old (see the build-nats-server message above)',
+    );
   if (code !== 0) throw new Error(`scripts/build-nats-server.sh failed with exit code ${String(code)} (its output is above)`);
   const path = stdout.trim().split('\n').pop();
   if (!path) throw new Error('scripts/build-nats-server.sh printed no path');
@@ -75,7 +80,19 @@ export async function startNatsServer(binary: string): Promise<NatsServer> {
   const port = await freePort();
   const monitorPort = await freePort();
   const logFile = join(root, 'nats-server.log');
-  const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '--server_name', 'interlace-test'];
+  const args = [
+    '-js',
+    '-sd',
+    storeDir,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    String(monitorPort),
+    '--server_name',
+    'interlace-test',
+  ];
   let component: Component | undefined;
   let removed = false;
   const removeRoot = (): void => {

@@ -55,13 +55,17 @@ function stagesFile(dir: string): string | undefined {
 async function runBuildScript(): Promise<string> {
   const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
   const code = await new Promise<number | null>((res, rej) => {
     child.once('error', rej);
     child.once('exit', (c) => res(c));
   });
   if (code === 3) {
-    throw new GoToolchainMissing(`the Go toolchain needed to build the test control plane is missing or too old (see the build-control-plane message above)`);
+    throw new GoToolchainMissing(
+      `the Go toolchain needed to build the test control plane is missing or too old (see the build-control-plane message above)`,
+    );
   }
   if (code !== 0) {
     throw new Error(`scripts/build-control-plane.sh failed with exit code ${String(code)} (its output is above)`);

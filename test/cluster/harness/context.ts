@@ -9,18 +9,18 @@ import { afterEach, beforeEach, inject } from 'vitest';
 export type ClusterInfo =
   | { readonly available: false; readonly skipReason: string }
   | {
-    readonly available: true;
-    readonly kubeconfigPath: string;
-    readonly server: string;
-    readonly version: string;
-    /** kube-controller-manager, kube-scheduler and kwok run: Deployments roll out and pods become Ready. */
-    readonly workloads: boolean;
-    readonly nodeName: string;
-    readonly logDir: string;
-    readonly startupMs: number;
-    /** The global setup's loopback endpoint for what only it can do (see {@link restartApiServer}). */
-    readonly controlUrl: string;
-  };
+      readonly available: true;
+      readonly kubeconfigPath: string;
+      readonly server: string;
+      readonly version: string;
+      /** kube-controller-manager, kube-scheduler and kwok run: Deployments roll out and pods become Ready. */
+      readonly workloads: boolean;
+      readonly nodeName: string;
+      readonly logDir: string;
+      readonly startupMs: number;
+      /** The global setup's loopback endpoint for what only it can do (see {@link restartApiServer}). */
+      readonly controlUrl: string;
+    };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +28,8 @@ declare module 'vitest' {
   }
 }
 
-const NOT_SET_UP = 'the cluster global setup did not run: run cluster tests with `npx vitest run --config test/cluster/vitest.cluster.config.ts`';
+const NOT_SET_UP =
+  'the cluster global setup did not run: run cluster tests with `npx vitest run --config test/cluster/vitest.cluster.config.ts`';
 
 /** The running cluster, or why there is none. Under INTERLACE_REQUIRE_ALL_TIERS=1 a missing setup throws. */
 export function cluster(): ClusterInfo {
@@ -83,7 +84,12 @@ export async function kubectl(args: readonly string[], opts: { input?: string } 
 
 /** A DNS-1123 namespace name from a hint (a test name) and a random suffix. */
 export function namespaceName(hint: string): string {
-  const base = hint.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/g, '');
+  const base = hint
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
   return `t-${base || 'test'}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -91,7 +97,9 @@ export function namespaceName(hint: string): string {
 export async function createNamespace(kc: KubeConfig, hint: string): Promise<{ name: string; remove: () => Promise<void> }> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = namespaceName(hint);
-  await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'interlace.dev/test': 'true' } } } });
+  await core.createNamespace({
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'interlace.dev/test': 'true' } } },
+  });
   return {
     name,
     remove: async () => {

@@ -65,23 +65,32 @@ interface HttpResult {
 }
 
 /** One HTTPS request to a loopback component. TLS is checked against `ca` when given. */
-function httpsRequest(url: string, opts: { token?: string; ca?: string; method?: string; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
+function httpsRequest(
+  url: string,
+  opts: { token?: string; ca?: string; method?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
-    const req = request(url, {
-      method: opts.method ?? 'GET',
-      headers,
-      ...(opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }),
-      timeout: opts.timeoutMs ?? 5_000,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        method: opts.method ?? 'GET',
+        headers,
+        ...(opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }),
+        timeout: opts.timeoutMs ?? 5_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
     req.end(payload);
@@ -104,7 +113,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, components: 
     } catch (err) {
       lastError = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new StartupError(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+    if (Date.now() > deadline)
+      throw new StartupError(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -148,7 +158,9 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
   const haveWorkloads = Boolean(bins.controllerManager && bins.scheduler && bins.kwok && bins.kwokStages);
   const workloads = wantWorkloads && haveWorkloads;
   if (wantWorkloads && !haveWorkloads) {
-    log(`${bins.dir} lacks kube-controller-manager, kube-scheduler, kwok or kwok-stages.yaml: starting the API server only (Deployments will not roll out)`);
+    log(
+      `${bins.dir} lacks kube-controller-manager, kube-scheduler, kwok or kwok-stages.yaml: starting the API server only (Deployments will not roll out)`,
+    );
   }
 
   removeStaleTempDirs();
@@ -168,9 +180,18 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
     if (stopped) return;
     stopped = true;
     // Clients first, the API server (with its embedded etcd) last.
-    await stopComponents(components.filter((c) => c.name !== 'kube-apiserver' && c.name !== 'etcd'), 5_000);
-    await stopComponents(components.filter((c) => c.name === 'kube-apiserver'), 10_000);
-    await stopComponents(components.filter((c) => c.name === 'etcd'), 5_000);
+    await stopComponents(
+      components.filter((c) => c.name !== 'kube-apiserver' && c.name !== 'etcd'),
+      5_000,
+    );
+    await stopComponents(
+      components.filter((c) => c.name === 'kube-apiserver'),
+      10_000,
+    );
+    await stopComponents(
+      components.filter((c) => c.name === 'etcd'),
+      5_000,
+    );
     unhook();
     if (keep) log(`kept ${tempDir} (INTERLACE_KEEP_CLUSTER=1)`);
     removeTemp();
@@ -193,9 +214,9 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
     writeFileSync(saPub, publicKey);
     writeFileSync(saKey, privateKey, { mode: 0o600 });
 
-    const [apiPort, etcdClientPort, etcdPeerPort, kcmPort, schedPort, kwokPort] = await Promise.all(
+    const [apiPort, etcdClientPort, etcdPeerPort, kcmPort, schedPort, kwokPort] = (await Promise.all(
       [0, 1, 2, 3, 4, 5].map(() => freePort()),
-    ) as [number, number, number, number, number, number];
+    )) as [number, number, number, number, number, number];
     const server = `https://127.0.0.1:${apiPort}`;
     const etcdURL = `http://127.0.0.1:${etcdClientPort}`;
     const etcdPeer = `http://127.0.0.1:${etcdPeerPort}`;
@@ -226,87 +247,136 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
 
     if (bins.kind === 'built') {
       apiserverArgs = args(bins.apiserver, [
-        `--etcd-data-dir=${etcdDir}`, `--etcd-client-url=${etcdURL}`, `--etcd-peer-url=${etcdPeer}`, '--', ...apiserverFlags,
+        `--etcd-data-dir=${etcdDir}`,
+        `--etcd-client-url=${etcdURL}`,
+        `--etcd-peer-url=${etcdPeer}`,
+        '--',
+        ...apiserverFlags,
       ]);
       components.push(startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log')));
     } else {
       const etcd = bins.etcd;
       if (!etcd) throw new Error('no etcd binary');
-      components.push(startComponent('etcd', etcd.command, args(etcd, [
-        '--name=interlace-test', `--data-dir=${etcdDir}`, `--listen-client-urls=${etcdURL}`, `--advertise-client-urls=${etcdURL}`,
-        `--listen-peer-urls=${etcdPeer}`, `--initial-advertise-peer-urls=${etcdPeer}`,
-        `--initial-cluster=interlace-test=${etcdPeer}`, '--unsafe-no-fsync=true', '--log-level=warn',
-      ]), join(logDir, 'etcd.log')));
+      components.push(
+        startComponent(
+          'etcd',
+          etcd.command,
+          args(etcd, [
+            '--name=interlace-test',
+            `--data-dir=${etcdDir}`,
+            `--listen-client-urls=${etcdURL}`,
+            `--advertise-client-urls=${etcdURL}`,
+            `--listen-peer-urls=${etcdPeer}`,
+            `--initial-advertise-peer-urls=${etcdPeer}`,
+            `--initial-cluster=interlace-test=${etcdPeer}`,
+            '--unsafe-no-fsync=true',
+            '--log-level=warn',
+          ]),
+          join(logDir, 'etcd.log'),
+        ),
+      );
       apiserverArgs = args(bins.apiserver, apiserverFlags);
       components.push(startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log')));
     }
 
-    await waitFor('kube-apiserver /readyz', async () => (await httpsRequest(`${server}/readyz`, { token })).status === 200, components, 120_000);
+    await waitFor(
+      'kube-apiserver /readyz',
+      async () => (await httpsRequest(`${server}/readyz`, { token })).status === 200,
+      components,
+      120_000,
+    );
     // The serving certificate the apiserver made for itself (cert + its self-signed CA) is the kubeconfig's CA.
     const certFile = join(certDir, 'apiserver.crt');
     if (!existsSync(certFile)) throw new StartupError(`kube-apiserver wrote no ${certFile}`);
     const ca = readFileSync(certFile, 'utf8');
-    await waitFor('namespace default', async () => (await httpsRequest(`${server}/api/v1/namespaces/default`, { token, ca })).status === 200, components, 60_000);
+    await waitFor(
+      'namespace default',
+      async () => (await httpsRequest(`${server}/api/v1/namespaces/default`, { token, ca })).status === 200,
+      components,
+      60_000,
+    );
     const versionInfo = JSON.parse((await httpsRequest(`${server}/version`, { token, ca })).body) as { gitVersion?: string };
 
     const kubeconfigPath = join(tempDir, 'kubeconfig');
-    writeFileSync(kubeconfigPath, stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'interlace-test', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
-      users: [{ name: 'interlace-test-admin', user: { token } }],
-      contexts: [{ name: 'interlace-test', context: { cluster: 'interlace-test', user: 'interlace-test-admin', namespace: 'default' } }],
-      'current-context': 'interlace-test',
-      preferences: {},
-    }), { mode: 0o600 });
+    writeFileSync(
+      kubeconfigPath,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'interlace-test', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+        users: [{ name: 'interlace-test-admin', user: { token } }],
+        contexts: [{ name: 'interlace-test', context: { cluster: 'interlace-test', user: 'interlace-test-admin', namespace: 'default' } }],
+        'current-context': 'interlace-test',
+        preferences: {},
+      }),
+      { mode: 0o600 },
+    );
 
     let nodeName: string | undefined;
     if (workloads && bins.controllerManager && bins.scheduler && bins.kwok && bins.kwokStages) {
-      const kcm = startComponent('kube-controller-manager', bins.controllerManager.command, args(bins.controllerManager, [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--authentication-kubeconfig=${kubeconfigPath}`,
-        `--authorization-kubeconfig=${kubeconfigPath}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${kcmPort}`,
-        '--leader-elect=false',
-        '--use-service-account-credentials=false',
-        `--service-account-private-key-file=${saKey}`,
-        `--root-ca-file=${certFile}`,
-        '--cluster-name=interlace-test',
-        '--concurrent-deployment-syncs=5',
-        '--v=1',
-      ]), join(logDir, 'kube-controller-manager.log'));
-      const sched = startComponent('kube-scheduler', bins.scheduler.command, args(bins.scheduler, [
-        `--kubeconfig=${kubeconfigPath}`,
-        `--authentication-kubeconfig=${kubeconfigPath}`,
-        `--authorization-kubeconfig=${kubeconfigPath}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${schedPort}`,
-        '--leader-elect=false',
-        '--v=1',
-      ]), join(logDir, 'kube-scheduler.log'));
-      const kwok = startComponent('kwok', bins.kwok.command, args(bins.kwok, [
-        `--kubeconfig=${kubeconfigPath}`,
-        // kwok's "fast" stages: node-initialize, node-heartbeat-with-lease, pod-ready, pod-complete, pod-delete.
-        `--config=${bins.kwokStages}`,
-        // Plus the tier's own stage: pods of one test image crash-loop (reconcile-health tests).
-        `--config=${fileURLToPath(new URL('kwok-crashloop-stage.yaml', import.meta.url))}`,
-        '--manage-all-nodes=true',
-        // Renew a Lease per node in kube-node-lease (what a kubelet does). Without it kwok's
-        // heartbeat-with-lease stage updates the node status only now and then, the node lifecycle
-        // controller marks the node NotReady after its grace period, and every pod on it turns
-        // Ready=False for good (kwok's pod-ready stage only handles Pending pods).
-        '--node-lease-duration-seconds=40',
-        `--server-address=127.0.0.1:${kwokPort}`,
-        '--cidr=10.244.0.1/16',
-        '--node-ip=127.0.0.1',
-      ]), join(logDir, 'kwok.log'));
+      const kcm = startComponent(
+        'kube-controller-manager',
+        bins.controllerManager.command,
+        args(bins.controllerManager, [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--authentication-kubeconfig=${kubeconfigPath}`,
+          `--authorization-kubeconfig=${kubeconfigPath}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${kcmPort}`,
+          '--leader-elect=false',
+          '--use-service-account-credentials=false',
+          `--service-account-private-key-file=${saKey}`,
+          `--root-ca-file=${certFile}`,
+          '--cluster-name=interlace-test',
+          '--concurrent-deployment-syncs=5',
+          '--v=1',
+        ]),
+        join(logDir, 'kube-controller-manager.log'),
+      );
+      const sched = startComponent(
+        'kube-scheduler',
+        bins.scheduler.command,
+        args(bins.scheduler, [
+          `--kubeconfig=${kubeconfigPath}`,
+          `--authentication-kubeconfig=${kubeconfigPath}`,
+          `--authorization-kubeconfig=${kubeconfigPath}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${schedPort}`,
+          '--leader-elect=false',
+          '--v=1',
+        ]),
+        join(logDir, 'kube-scheduler.log'),
+      );
+      const kwok = startComponent(
+        'kwok',
+        bins.kwok.command,
+        args(bins.kwok, [
+          `--kubeconfig=${kubeconfigPath}`,
+          // kwok's "fast" stages: node-initialize, node-heartbeat-with-lease, pod-ready, pod-complete, pod-delete.
+          `--config=${bins.kwokStages}`,
+          // Plus the tier's own stage: pods of one test image crash-loop (reconcile-health tests).
+          `--config=${fileURLToPath(new URL('kwok-crashloop-stage.yaml', import.meta.url))}`,
+          '--manage-all-nodes=true',
+          // Renew a Lease per node in kube-node-lease (what a kubelet does). Without it kwok's
+          // heartbeat-with-lease stage updates the node status only now and then, the node lifecycle
+          // controller marks the node NotReady after its grace period, and every pod on it turns
+          // Ready=False for good (kwok's pod-ready stage only handles Pending pods).
+          '--node-lease-duration-seconds=40',
+          `--server-address=127.0.0.1:${kwokPort}`,
+          '--cidr=10.244.0.1/16',
+          '--node-ip=127.0.0.1',
+        ]),
+        join(logDir, 'kwok.log'),
+      );
       components.push(kcm, sched, kwok);
 
       nodeName = FAKE_NODE;
       const capacity = { cpu: '32', memory: '256Gi', pods: '110' };
       const created = await httpsRequest(`${server}/api/v1/nodes`, {
-        token, ca, method: 'POST', body: {
+        token,
+        ca,
+        method: 'POST',
+        body: {
           apiVersion: 'v1',
           kind: 'Node',
           metadata: {
@@ -314,24 +384,43 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
             annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
             labels: { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
           },
-          status: { allocatable: capacity, capacity, nodeInfo: { kubeletVersion: 'fake', operatingSystem: 'linux', architecture: 'amd64' } },
+          status: {
+            allocatable: capacity,
+            capacity,
+            nodeInfo: { kubeletVersion: 'fake', operatingSystem: 'linux', architecture: 'amd64' },
+          },
         },
       });
       if (created.status !== 201) throw new StartupError(`creating node ${nodeName}: HTTP ${created.status} ${created.body}`);
 
-      await waitFor('kube-controller-manager and kube-scheduler /healthz', async () => {
-        const [a, b] = await Promise.all([httpsRequest(`https://127.0.0.1:${kcmPort}/healthz`), httpsRequest(`https://127.0.0.1:${schedPort}/healthz`)]);
-        return a.status === 200 && b.status === 200;
-      }, components, 120_000);
-      await waitFor(`node ${nodeName} Ready (kwok)`, async () => {
-        const res = await httpsRequest(`${server}/api/v1/nodes/${nodeName}`, { token, ca });
-        const node = JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } };
-        return Boolean(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      }, components, 60_000);
+      await waitFor(
+        'kube-controller-manager and kube-scheduler /healthz',
+        async () => {
+          const [a, b] = await Promise.all([
+            httpsRequest(`https://127.0.0.1:${kcmPort}/healthz`),
+            httpsRequest(`https://127.0.0.1:${schedPort}/healthz`),
+          ]);
+          return a.status === 200 && b.status === 200;
+        },
+        components,
+        120_000,
+      );
+      await waitFor(
+        `node ${nodeName} Ready (kwok)`,
+        async () => {
+          const res = await httpsRequest(`${server}/api/v1/nodes/${nodeName}`, { token, ca });
+          const node = JSON.parse(res.body) as { status?: { conditions?: { type: string; status: string }[] } };
+          return Boolean(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        },
+        components,
+        60_000,
+      );
     }
 
     const startupMs = Date.now() - started;
-    log(`ready in ${(startupMs / 1000).toFixed(1)}s: ${versionInfo.gitVersion ?? '?'} at ${server}${workloads ? ` with controller-manager, scheduler, kwok node ${nodeName ?? ''}` : ' (API server only)'}; kubeconfig ${kubeconfigPath}`);
+    log(
+      `ready in ${(startupMs / 1000).toFixed(1)}s: ${versionInfo.gitVersion ?? '?'} at ${server}${workloads ? ` with controller-manager, scheduler, kwok node ${nodeName ?? ''}` : ' (API server only)'}; kubeconfig ${kubeconfigPath}`,
+    );
     const restartApiServer = async (): Promise<{ downMs: number }> => {
       const old = components.find((c) => c.name === 'kube-apiserver' && c.exitStatus === undefined);
       const down = Date.now();
@@ -341,13 +430,35 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
       }
       const fresh = startComponent('kube-apiserver', bins.apiserver.command, apiserverArgs, join(logDir, 'kube-apiserver.log'));
       components.push(fresh);
-      await waitFor('kube-apiserver /readyz after a restart', async () => (await httpsRequest(`${server}/readyz`, { token, ca })).status === 200, [fresh], 120_000);
+      await waitFor(
+        'kube-apiserver /readyz after a restart',
+        async () => (await httpsRequest(`${server}/readyz`, { token, ca })).status === 200,
+        [fresh],
+        120_000,
+      );
       log(`kube-apiserver restarted; down for ${Date.now() - down} ms`);
       return { downMs: Date.now() - down };
     };
-    return { kubeconfigPath, server, token, tempDir, logDir, version: versionInfo.gitVersion ?? '', workloads, nodeName, startupMs, restartApiServer, stop };
+    return {
+      kubeconfigPath,
+      server,
+      token,
+      tempDir,
+      logDir,
+      version: versionInfo.gitVersion ?? '',
+      workloads,
+      nodeName,
+      startupMs,
+      restartApiServer,
+      stop,
+    };
   } catch (err) {
-    const tails = components.map((c) => `----- ${c.name} (${c.exitStatus === undefined ? 'running' : `exited ${c.exitStatus}`}), last lines of ${c.logFile} -----\n${logTail(c)}`).join('\n');
+    const tails = components
+      .map(
+        (c) =>
+          `----- ${c.name} (${c.exitStatus === undefined ? 'running' : `exited ${c.exitStatus}`}), last lines of ${c.logFile} -----\n${logTail(c)}`,
+      )
+      .join('\n');
     process.stderr.write(`[control-plane] startup failed: ${(err as Error).message}\n${tails}\n`);
     await stop();
     throw err;

@@ -10,7 +10,8 @@ import { ensureBinaries, GoToolchainMissing } from './binaries.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
 import type { ClusterInfo } from './context.ts';
 
-const ENABLE_HINT = 'install Go >= 1.26 (then `npx vitest run --config test/cluster/vitest.cluster.config.ts` builds the control plane once, about 6 min on 2 cores, cached afterwards), or point KUBEBUILDER_ASSETS at a folder with kube-apiserver and etcd';
+const ENABLE_HINT =
+  'install Go >= 1.26 (then `npx vitest run --config test/cluster/vitest.cluster.config.ts` builds the control plane once, about 6 min on 2 cores, cached afterwards), or point KUBEBUILDER_ASSETS at a folder with kube-apiserver and etcd';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const required = process.env.INTERLACE_REQUIRE_ALL_TIERS === '1';
@@ -19,7 +20,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const bins = await ensureBinaries();
     cp = await startControlPlane(bins, { workloads: true });
     if (!cp.workloads && required) {
-      throw new Error(`INTERLACE_REQUIRE_ALL_TIERS=1 but ${bins.dir} has no kube-controller-manager, kube-scheduler and kwok: Deployments cannot roll out`);
+      throw new Error(
+        `INTERLACE_REQUIRE_ALL_TIERS=1 but ${bins.dir} has no kube-controller-manager, kube-scheduler and kwok: Deployments cannot roll out`,
+      );
     }
   } catch (err) {
     if (err instanceof GoToolchainMissing && !required) {
@@ -30,7 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
       return async () => {};
     }
     if (err instanceof GoToolchainMissing) {
-      throw new Error(`[cluster] INTERLACE_REQUIRE_ALL_TIERS=1: the cluster tier must run, but ${err.message}. Fix: ${ENABLE_HINT}.`, { cause: err });
+      throw new Error(`[cluster] INTERLACE_REQUIRE_ALL_TIERS=1: the cluster tier must run, but ${err.message}. Fix: ${ENABLE_HINT}.`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -40,7 +45,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const running0 = cp;
   const control = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/restart-apiserver') {
-      running0.restartApiServer().then((r) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r)), (e: Error) => res.writeHead(500).end(e.message));
+      running0.restartApiServer().then(
+        (r) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
+        (e: Error) => res.writeHead(500).end(e.message),
+      );
       return;
     }
     res.writeHead(404).end();

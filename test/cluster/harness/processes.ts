@@ -15,7 +15,13 @@ export interface Component {
 
 const running = new Set<Component>();
 
-export function startComponent(name: string, command: string, args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): Component {
+export function startComponent(
+  name: string,
+  command: string,
+  args: readonly string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv = {},
+): Component {
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -49,7 +55,11 @@ function signalGroup(c: Component, signal: NodeJS.Signals): void {
   try {
     process.kill(-c.child.pid, signal);
   } catch {
-    try { c.child.kill(signal); } catch { /* already gone */ }
+    try {
+      c.child.kill(signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -57,7 +67,10 @@ function signalGroup(c: Component, signal: NodeJS.Signals): void {
 export async function stopComponents(components: readonly Component[], graceMs = 5_000): Promise<void> {
   const live = components.filter((c) => c.exitStatus === undefined);
   for (const c of live) signalGroup(c, 'SIGTERM');
-  const timeout = new Promise<'timeout'>((r) => { const t = setTimeout(() => r('timeout'), graceMs); t.unref(); });
+  const timeout = new Promise<'timeout'>((r) => {
+    const t = setTimeout(() => r('timeout'), graceMs);
+    t.unref();
+  });
   await Promise.race([Promise.all(live.map((c) => c.exited)), timeout]);
   for (const c of live) signalGroup(c, 'SIGKILL');
   await Promise.race([Promise.all(live.map((c) => c.exited)), new Promise((r) => setTimeout(r, 2_000).unref())]);
@@ -88,7 +101,13 @@ export function onAbnormalExit(cb: () => void): () => void {
     hooksInstalled = true;
     const runAll = (): void => {
       killAllSync();
-      for (const fn of exitCallbacks) { try { fn(); } catch { /* best effort */ } }
+      for (const fn of exitCallbacks) {
+        try {
+          fn();
+        } catch {
+          /* best effort */
+        }
+      }
       exitCallbacks.clear();
     };
     process.once('exit', runAll);
@@ -100,5 +119,7 @@ export function onAbnormalExit(cb: () => void): () => void {
       });
     }
   }
-  return () => { exitCallbacks.delete(cb); };
+  return () => {
+    exitCallbacks.delete(cb);
+  };
 }

@@ -74,7 +74,9 @@ describe('an order contract', () => {
     expect(byChange['maximum-decreased']?.message).toBe(
       "'lines[].quantity' may be at most 100 in the new version 2.0.0, stricter than 1000 in version 1.0.0, so data written with version 1.0.0 between the two limits would be rejected.",
     );
-    expect(byChange['enum-value-removed']?.message).toBe("'status' no longer allows \"released\" in the new version 2.0.0, but version 1.0.0 allows it.");
+    expect(byChange['enum-value-removed']?.message).toBe(
+      '\'status\' no longer allows "released" in the new version 2.0.0, but version 1.0.0 allows it.',
+    );
     expect(byChange['property-removed-closed']?.message).toContain('does not allow undeclared properties');
     expect(byChange['property-removed-closed']?.hint).toContain('deprecated');
   });

@@ -11,7 +11,9 @@ describe('boolean schemas', () => {
     expect(find({}, { type: 'string' })).toEqual([]);
     expect(find({ type: 'string' }, false)).toEqual([]);
     expect(find(false, { type: 'string' })).toEqual(['schema-false@']);
-    expect(find({ type: 'object', properties: { a: false } }, { type: 'object', properties: { a: { type: 'string' } } })).toEqual(['schema-false@a']);
+    expect(find({ type: 'object', properties: { a: false } }, { type: 'object', properties: { a: { type: 'string' } } })).toEqual([
+      'schema-false@a',
+    ]);
   });
   it('a missing type means any type', () => {
     expect(find({ type: 'string' }, {})).toEqual(['type-narrowed@']);
@@ -20,31 +22,59 @@ describe('boolean schemas', () => {
 });
 
 describe('references and allOf', () => {
-  const defs = { $defs: { money: { type: 'object', required: ['amount'], properties: { amount: { type: 'number' }, currency: { type: 'string', maxLength: 3 } } } } };
+  const defs = {
+    $defs: {
+      money: {
+        type: 'object',
+        required: ['amount'],
+        properties: { amount: { type: 'number' }, currency: { type: 'string', maxLength: 3 } },
+      },
+    },
+  };
   it('merges allOf on the writer side against an inlined reader', () => {
     const writer = { allOf: [{ $ref: '#/$defs/money' }, { properties: { note: { type: 'string' } } }], ...defs };
-    const reader = { type: 'object', required: ['amount'], properties: { amount: { type: 'number' }, currency: { type: 'string', maxLength: 3 }, note: { type: 'string' } } };
+    const reader = {
+      type: 'object',
+      required: ['amount'],
+      properties: { amount: { type: 'number' }, currency: { type: 'string', maxLength: 3 }, note: { type: 'string' } },
+    };
     expect(find(reader, writer)).toEqual([]);
     expect(find(writer, reader)).toEqual([]);
   });
   it('applies keywords next to a $ref as one more conjunct', () => {
     const writer = { properties: { c: { $ref: '#/$defs/code' } }, $defs: { code: { type: 'string', maxLength: 10 } } };
     const reader = { properties: { c: { $ref: '#/$defs/code', maxLength: 5 } }, $defs: { code: { type: 'string', maxLength: 10 } } };
-    expect(findIncompatibilities(reader, writer).map((f) => [f.change, f.field, f.schemaPointer])).toEqual([['max-length-decreased', 'c', '/properties/c']]);
+    expect(findIncompatibilities(reader, writer).map((f) => [f.change, f.field, f.schemaPointer])).toEqual([
+      ['max-length-decreased', 'c', '/properties/c'],
+    ]);
   });
   it('terminates on mutually recursive definitions and on a self-referencing root', () => {
-    const a = { $ref: '#/$defs/a', $defs: { a: { type: 'object', properties: { b: { $ref: '#/$defs/b' } } }, b: { type: 'object', properties: { a: { $ref: '#/$defs/a' }, n: { type: 'integer' } } } } };
+    const a = {
+      $ref: '#/$defs/a',
+      $defs: {
+        a: { type: 'object', properties: { b: { $ref: '#/$defs/b' } } },
+        b: { type: 'object', properties: { a: { $ref: '#/$defs/a' }, n: { type: 'integer' } } },
+      },
+    };
     const narrowed = structuredClone(a);
     narrowed.$defs.b.properties.n = { type: 'integer', minimum: 0 } as never;
     expect(find(a, a)).toEqual([]);
     expect(find(narrowed, a)).toEqual(['minimum-increased@b.n']);
-    const json = { anyOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array', items: { $ref: '#' } }, { type: 'object', additionalProperties: { $ref: '#' } }] };
+    const json = {
+      anyOf: [
+        { type: ['string', 'number', 'boolean', 'null'] },
+        { type: 'array', items: { $ref: '#' } },
+        { type: 'object', additionalProperties: { $ref: '#' } },
+      ],
+    };
     expect(find(json, json)).toEqual([]);
     expect(find(json, structuredClone(json))).toEqual([]);
   });
   it('reports a $ref it cannot resolve unless the writer has the same one', () => {
     expect(find({ $ref: 'https://example.com/x.json' }, { $ref: 'https://example.com/x.json' })).toEqual([]);
-    expect(find({ properties: { a: { $ref: 'other.json' } } }, { properties: { a: { type: 'string' } } })).toEqual(['constraint-changed@a']);
+    expect(find({ properties: { a: { $ref: 'other.json' } } }, { properties: { a: { type: 'string' } } })).toEqual([
+      'constraint-changed@a',
+    ]);
   });
 });
 
@@ -52,11 +82,19 @@ describe('anyOf / oneOf', () => {
   const shipment = (kinds: string[]) => ({
     type: 'object',
     properties: {
-      event: { oneOf: kinds.map((kind) => ({ type: 'object', required: ['kind'], properties: { kind: { const: kind }, at: { type: 'string', format: 'date-time' } } })) },
+      event: {
+        oneOf: kinds.map((kind) => ({
+          type: 'object',
+          required: ['kind'],
+          properties: { kind: { const: kind }, at: { type: 'string', format: 'date-time' } },
+        })),
+      },
     },
   });
   it('finds the removed alternative of a discriminated union', () => {
-    expect(find(shipment(['picked', 'shipped']), shipment(['picked', 'shipped', 'delivered']))).toEqual(['combinator-branch-removed@event']);
+    expect(find(shipment(['picked', 'shipped']), shipment(['picked', 'shipped', 'delivered']))).toEqual([
+      'combinator-branch-removed@event',
+    ]);
     expect(find(shipment(['picked', 'shipped', 'delivered']), shipment(['picked', 'shipped']))).toEqual([]);
     const [finding] = findIncompatibilities(shipment(['picked']), shipment(['picked', 'shipped']));
     expect(finding?.schemaPointer).toBe('/properties/event/oneOf/1');
@@ -68,7 +106,11 @@ describe('anyOf / oneOf', () => {
   });
   it('checks the object keywords shared by all alternatives once', () => {
     const writer = { type: 'object', properties: { id: { type: 'string' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] };
-    const reader = { type: 'object', properties: { id: { type: 'string', maxLength: 5 } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] };
+    const reader = {
+      type: 'object',
+      properties: { id: { type: 'string', maxLength: 5 } },
+      anyOf: [{ required: ['a'] }, { required: ['b'] }],
+    };
     expect(find(reader, writer)).toEqual(['max-length-decreased@id']);
   });
 });
@@ -77,20 +119,37 @@ describe('objects', () => {
   it('treats a property added to an open writer against its additionalProperties schema', () => {
     const writer = { type: 'object', additionalProperties: { type: 'string' } };
     expect(find({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'string' } }, writer)).toEqual([]);
-    expect(find({ type: 'object', properties: { a: { type: 'integer' } }, additionalProperties: { type: 'string' } }, writer)).toEqual(['property-added-open@a']);
+    expect(find({ type: 'object', properties: { a: { type: 'integer' } }, additionalProperties: { type: 'string' } }, writer)).toEqual([
+      'property-added-open@a',
+    ]);
   });
   it('handles patternProperties by matching names and pattern text', () => {
-    const attrs = (schema: object, extra: object = {}) => ({ type: 'object', properties: { attributes: { type: 'object', patternProperties: { '^x-': schema }, ...extra } } });
+    const attrs = (schema: object, extra: object = {}) => ({
+      type: 'object',
+      properties: { attributes: { type: 'object', patternProperties: { '^x-': schema }, ...extra } },
+    });
     expect(find(attrs({ type: 'string' }), attrs({ type: 'string' }))).toEqual([]);
     expect(find(attrs({ type: 'string', maxLength: 5 }), attrs({ type: 'string' }))).toEqual(['max-length-decreased@attributes[/^x-/]']);
-    expect(find({ type: 'object', properties: { attributes: { type: 'object', additionalProperties: false } } }, attrs({ type: 'string' }))).toEqual(['additional-properties-closed@attributes']);
-    expect(find(attrs({ type: 'string' }), { type: 'object', properties: { attributes: { type: 'object' } } })).toEqual(['pattern-properties-added@attributes[/^x-/]']);
+    expect(
+      find({ type: 'object', properties: { attributes: { type: 'object', additionalProperties: false } } }, attrs({ type: 'string' })),
+    ).toEqual(['additional-properties-closed@attributes']);
+    expect(find(attrs({ type: 'string' }), { type: 'object', properties: { attributes: { type: 'object' } } })).toEqual([
+      'pattern-properties-added@attributes[/^x-/]',
+    ]);
     // A declared property whose name matches a writer pattern is checked against that pattern's schema.
-    expect(find({ type: 'object', properties: { 'x-a': { type: 'string' } } }, { type: 'object', patternProperties: { '^x-': { type: 'string' } } })).toEqual([]);
+    expect(
+      find(
+        { type: 'object', properties: { 'x-a': { type: 'string' } } },
+        { type: 'object', patternProperties: { '^x-': { type: 'string' } } },
+      ),
+    ).toEqual([]);
   });
   it('quotes names that are not plain identifiers', () => {
     const writer = { type: 'object', properties: { 'ship to': { type: 'object', properties: { '@id': { type: 'string' } } } } };
-    const reader = { type: 'object', properties: { 'ship to': { type: 'object', properties: { '@id': { type: 'string', minLength: 3 } } } } };
+    const reader = {
+      type: 'object',
+      properties: { 'ship to': { type: 'object', properties: { '@id': { type: 'string', minLength: 3 } } } },
+    };
     expect(find(reader, writer)).toEqual(['min-length-increased@["ship to"]["@id"]']);
   });
   it('checks dependentRequired and propertyNames', () => {
@@ -104,19 +163,28 @@ describe('objects', () => {
 
 describe('arrays', () => {
   it('compares prefixItems position by position and items for the rest', () => {
-    const point = (y: object) => ({ type: 'object', properties: { point: { type: 'array', prefixItems: [{ type: 'number' }, y], items: false } } });
+    const point = (y: object) => ({
+      type: 'object',
+      properties: { point: { type: 'array', prefixItems: [{ type: 'number' }, y], items: false } },
+    });
     expect(find(point({ type: 'number' }), point({ type: 'number' }))).toEqual([]);
     expect(find(point({ type: 'integer' }), point({ type: 'number' }))).toEqual(['type-narrowed@point[1]']);
     expect(find({ type: 'array', prefixItems: [{ type: 'string' }] }, { type: 'array', items: { type: 'string' } })).toEqual([]);
-    expect(find({ type: 'array', items: { type: 'string' } }, { type: 'array', prefixItems: [{ type: 'string' }] })).toEqual(['type-narrowed@[]']);
+    expect(find({ type: 'array', items: { type: 'string' } }, { type: 'array', prefixItems: [{ type: 'string' }] })).toEqual([
+      'type-narrowed@[]',
+    ]);
   });
   it('reads draft-07 tuple items', () => {
-    expect(find({ type: 'array', items: [{ type: 'string', maxLength: 2 }] }, { type: 'array', items: [{ type: 'string' }] })).toEqual(['max-length-decreased@[0]']);
+    expect(find({ type: 'array', items: [{ type: 'string', maxLength: 2 }] }, { type: 'array', items: [{ type: 'string' }] })).toEqual([
+      'max-length-decreased@[0]',
+    ]);
   });
   it('checks contains', () => {
     expect(find({ type: 'array', contains: { const: 'x' } }, { type: 'array' })).toEqual(['contains-added@']);
     expect(find({ type: 'array', contains: { type: 'string' } }, { type: 'array', contains: { const: 'x' } })).toEqual([]);
-    expect(find({ type: 'array', contains: { type: 'string' }, minContains: 2 }, { type: 'array', contains: { type: 'string' } })).toEqual(['contains-changed@']);
+    expect(find({ type: 'array', contains: { type: 'string' }, minContains: 2 }, { type: 'array', contains: { type: 'string' } })).toEqual([
+      'contains-changed@',
+    ]);
   });
 });
 
@@ -141,11 +209,18 @@ describe('values, not and unknown constraints', () => {
   });
   it('never reports annotations or vendor keywords', () => {
     const writer = { type: 'object', properties: { a: { type: 'string' } } };
-    const reader = { type: 'object', title: 'T', 'x-classification': 'pii', properties: { a: { type: 'string', description: 'd', examples: ['x'], deprecated: true, contentMediaType: 'text/plain' } } };
+    const reader = {
+      type: 'object',
+      title: 'T',
+      'x-classification': 'pii',
+      properties: { a: { type: 'string', description: 'd', examples: ['x'], deprecated: true, contentMediaType: 'text/plain' } },
+    };
     expect(find(reader, writer)).toEqual([]);
   });
   it('uses the default labels and one sentence per message', () => {
     const [f] = findIncompatibilities({ type: 'integer' }, { type: 'number' });
-    expect(f?.message).toBe('The root value accepts integer in the reader schema but the writer schema allows number, so values of type number (non-integer) would be rejected.');
+    expect(f?.message).toBe(
+      'The root value accepts integer in the reader schema but the writer schema allows number, so values of type number (non-integer) would be rejected.',
+    );
   });
 });

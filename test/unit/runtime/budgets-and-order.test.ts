@@ -44,7 +44,15 @@ describe('KeySequencer', () => {
   it('runs one key in arrival order and different keys concurrently, even after a failure', async () => {
     const sequencer = new KeySequencer();
     const log: string[] = [];
-    const task = (name: string, ms: number, fail = false) => () => new Promise<void>((resolve, reject) => setTimeout(() => { log.push(name); fail ? reject(new Error(name)) : resolve(); }, ms));
+    const task =
+      (name: string, ms: number, fail = false) =>
+      () =>
+        new Promise<void>((resolve, reject) =>
+          setTimeout(() => {
+            log.push(name);
+            fail ? reject(new Error(name)) : resolve();
+          }, ms),
+        );
     await Promise.allSettled([
       sequencer.run('A', task('A1', 30)),
       sequencer.run('A', task('A2', 1, true)),

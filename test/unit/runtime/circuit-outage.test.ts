@@ -34,7 +34,11 @@ describe('a System down for longer than the retry budget', () => {
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        if (Date.now() < downUntil) { refused++; res.writeHead(500).end('{"error":"down"}'); return; }
+        if (Date.now() < downUntil) {
+          refused++;
+          res.writeHead(500).end('{"error":"down"}');
+          return;
+        }
         const key = String(req.headers['idempotency-key']);
         effects.set(key, (effects.get(key) ?? 0) + 1);
         res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
@@ -48,28 +52,47 @@ describe('a System down for longer than the retry budget', () => {
     const metrics = new RuntimeMetrics();
     const { logger } = memoryLogger('error');
     const gauge: number[] = [];
-    const budgets = new SystemBudgets(() => undefined, { consecutiveFailures: 3, halfOpenAfterMs: 100 }, (budget) => {
-      observeBudgets(metrics, logger)(budget);
-      budget.breaker.onStateChange(async () => { gauge.push(await metrics.value('interlace_circuit_state', { system: 'wms' })); });
-    });
+    const budgets = new SystemBudgets(
+      () => undefined,
+      { consecutiveFailures: 3, halfOpenAfterMs: 100 },
+      (budget) => {
+        observeBudgets(metrics, logger)(budget);
+        budget.breaker.onStateChange(async () => {
+          gauge.push(await metrics.value('interlace_circuit_state', { system: 'wms' }));
+        });
+      },
+    );
     // 3 attempts, 10 → 20 ms apart: the whole budget is spent in ~30 ms; the outage lasts 50× that.
-    const policy = deliveryPolicyOf('order-picking', 'wms', { timeout: '2s', retry: { maxAttempts: 3, initialBackoff: '10ms', maxBackoff: '20ms', jitter: 0 } });
+    const policy = deliveryPolicyOf('order-picking', 'wms', {
+      timeout: '2s',
+      retry: { maxAttempts: 3, initialBackoff: '10ms', maxBackoff: '20ms', jitter: 0 },
+    });
     const client = new SystemClient('wms', { endpoint: { protocol: 'http', url } } as never, {});
-    const consumer = new RouteTargetConsumer({
-      route: 'order-picking', target: 'wms', sourceTopic: 'orders.in', ordering: 'none', policy,
-      keyOf: (event) => (event as { orderNumber: string }).orderNumber, map: (event) => event,
-      destination: httpSystemTarget(client, 'POST /orders', () => undefined),
-    }, { backbone, store, budgets, metrics, logger, tracer: memoryTracer().tracer, owner: 'w1', ackWaitMs: 1_000 });
+    const consumer = new RouteTargetConsumer(
+      {
+        route: 'order-picking',
+        target: 'wms',
+        sourceTopic: 'orders.in',
+        ordering: 'none',
+        policy,
+        keyOf: (event) => (event as { orderNumber: string }).orderNumber,
+        map: (event) => event,
+        destination: httpSystemTarget(client, 'POST /orders', () => undefined),
+      },
+      { backbone, store, budgets, metrics, logger, tracer: memoryTracer().tracer, owner: 'w1', ackWaitMs: 1_000 },
+    );
 
     await backbone.ensureTopic('orders.in');
     await consumer.start();
     const started = Date.now();
     downUntil = started + DOWN_MS;
-    for (let i = 0; i < MESSAGES; i++) await backbone.publish('orders.in', Buffer.from(JSON.stringify({ orderNumber: `O-${i}` })), { messageId: `order-${i}` });
+    for (let i = 0; i < MESSAGES; i++)
+      await backbone.publish('orders.in', Buffer.from(JSON.stringify({ orderNumber: `O-${i}` })), { messageId: `order-${i}` });
 
     const count = (outcome: string) => metrics.value('interlace_route_messages_total', { outcome });
     const until = Date.now() + 20_000;
-    while ((await count('delivered')) + (await count('dead_lettered')) < MESSAGES && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while ((await count('delivered')) + (await count('dead_lettered')) < MESSAGES && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
 
     expect(refused).toBeGreaterThan(0); // the System really was called while down
     expect(await count('dead_lettered')).toBe(0);

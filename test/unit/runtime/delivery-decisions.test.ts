@@ -4,11 +4,20 @@ import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, waitAfterFailure } from '../../../runtime/delivery/backoff.ts';
 import { parseDuration } from '../../../runtime/delivery/durations.ts';
-import { AttemptTimeout, ContractViolation, HttpStatusError, classifyFailure, isPermanentStatus } from '../../../runtime/delivery/failures.ts';
+import {
+  AttemptTimeout,
+  ContractViolation,
+  HttpStatusError,
+  classifyFailure,
+  isPermanentStatus,
+} from '../../../runtime/delivery/failures.ts';
 import { deliveryPolicyOf } from '../../../runtime/delivery/policy.ts';
 import { parseRetryAfter } from '../../../runtime/delivery/retry-after.ts';
 
-const policy = deliveryPolicyOf('r', 't', { timeout: '2s', retry: { maxAttempts: 4, initialBackoff: '100ms', maxBackoff: '1s', multiplier: 3, jitter: 0.5 } });
+const policy = deliveryPolicyOf('r', 't', {
+  timeout: '2s',
+  retry: { maxAttempts: 4, initialBackoff: '100ms', maxBackoff: '1s', multiplier: 3, jitter: 0.5 },
+});
 
 describe('classification', () => {
   it('treats every 4xx but 408 and 429 as permanent by default, and a permanentOn list literally', () => {
@@ -19,7 +28,12 @@ describe('classification', () => {
   });
 
   it('names the reason of each failure', () => {
-    expect(classifyFailure(new HttpStatusError(503, '', 2000, 'x'))).toMatchObject({ kind: 'transient', reason: 'http-503', status: 503, retryAfterMs: 2000 });
+    expect(classifyFailure(new HttpStatusError(503, '', 2000, 'x'))).toMatchObject({
+      kind: 'transient',
+      reason: 'http-503',
+      status: 503,
+      retryAfterMs: 2000,
+    });
     expect(classifyFailure(new HttpStatusError(422, '', undefined, 'x'))).toMatchObject({ kind: 'permanent', reason: 'http-422' });
     expect(classifyFailure(new ContractViolation('bad'))).toMatchObject({ kind: 'permanent', reason: 'contract-violation' });
     const mapping = Object.assign(new Error('lines[].warehouse: no entry'), { name: 'MappingError', code: 'lookup-missing' });
@@ -27,7 +41,10 @@ describe('classification', () => {
     expect(classifyFailure(new AttemptTimeout(100))).toMatchObject({ kind: 'transient', reason: 'timeout' });
     expect(classifyFailure(new TaskCancelledError())).toMatchObject({ kind: 'transient', reason: 'timeout' });
     expect(classifyFailure(new BrokenCircuitError())).toMatchObject({ kind: 'transient', reason: 'circuit-open' });
-    expect(classifyFailure(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toMatchObject({ kind: 'transient', reason: 'network-econnrefused' });
+    expect(classifyFailure(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))).toMatchObject({
+      kind: 'transient',
+      reason: 'network-econnrefused',
+    });
   });
 });
 
@@ -68,7 +85,15 @@ describe('policy', () => {
     expect(parseDuration('5m', 0)).toBe(300_000);
     expect(() => parseDuration('5 minutes', 0)).toThrow(/not a duration/);
     const p = deliveryPolicyOf('order-fulfilment', 'wms', undefined, '20s');
-    expect(p).toMatchObject({ timeoutMs: 20_000, maxAttempts: 5, initialBackoffMs: 1000, multiplier: 2, jitter: 0.2, deadLetterTopic: 'dlq.order-fulfilment.wms', permanentOn: undefined });
+    expect(p).toMatchObject({
+      timeoutMs: 20_000,
+      maxAttempts: 5,
+      initialBackoffMs: 1000,
+      multiplier: 2,
+      jitter: 0.2,
+      deadLetterTopic: 'dlq.order-fulfilment.wms',
+      permanentOn: undefined,
+    });
     expect(policy).toMatchObject({ timeoutMs: 2000, maxAttempts: 4, maxBackoffMs: 1000 });
   });
 });

@@ -15,7 +15,8 @@ import { fillOperationPath, parseHttpOperation } from '../../../runtime/http/sys
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const keys = async (kid: string | undefined) => (kid === 'r' ? { key: rsa.publicKey, kty: 'RSA', alg: 'RS256' } : kid === 'e' ? { key: ec.publicKey, kty: 'EC' } : undefined);
+const keys = async (kid: string | undefined) =>
+  kid === 'r' ? { key: rsa.publicKey, kty: 'RSA', alg: 'RS256' } : kid === 'e' ? { key: ec.publicKey, kty: 'EC' } : undefined;
 
 function token(header: Record<string, unknown>, claims: Record<string, unknown>, key?: KeyObject, ecdsa = false): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -28,36 +29,70 @@ describe('verifyJwt', () => {
   const claims = { iss: 'https://idp/', aud: ['api://a', 'api://b'], exp: 2000, nbf: 900, scope: 'read write' };
   const expect_ = { issuer: 'https://idp/', audience: 'api://b', scopes: ['read'], now: 1000, leewaySeconds: 0 };
   it('accepts RS256 and ES256 with the right claims', async () => {
-    expect(await verifyJwt(token({ alg: 'RS256', kid: 'r' }, claims, rsa.privateKey), keys, expect_)).toMatchObject({ ok: true, scopes: ['read', 'write'] });
+    expect(await verifyJwt(token({ alg: 'RS256', kid: 'r' }, claims, rsa.privateKey), keys, expect_)).toMatchObject({
+      ok: true,
+      scopes: ['read', 'write'],
+    });
     expect(await verifyJwt(token({ alg: 'ES256', kid: 'e' }, claims, ec.privateKey, true), keys, expect_)).toMatchObject({ ok: true });
   });
   it('refuses alg none, HMAC, key-type confusion, bad signatures and claims', async () => {
-    const reason = async (t: string, e = expect_) => { const r = await verifyJwt(t, keys, e); return r.ok ? 'ok' : `${r.status} ${r.description}`; };
+    const reason = async (t: string, e = expect_) => {
+      const r = await verifyJwt(t, keys, e);
+      return r.ok ? 'ok' : `${r.status} ${r.description}`;
+    };
     expect(await reason(token({ alg: 'none', kid: 'r' }, claims))).toMatch(/401 algorithm none/);
     expect(await reason(token({ alg: 'HS256', kid: 'r' }, claims, rsa.privateKey))).toMatch(/401 algorithm HS256/);
-    expect(await reason(token({ alg: 'ES256', kid: 'r' }, claims, ec.privateKey, true))).toBe('401 the signing key does not match the algorithm');
+    expect(await reason(token({ alg: 'ES256', kid: 'r' }, claims, ec.privateKey, true))).toBe(
+      '401 the signing key does not match the algorithm',
+    );
     expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, exp: 1 }, rsa.privateKey))).toBe('401 the token has expired');
-    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, nbf: 1500 }, rsa.privateKey))).toBe('401 the token is not valid yet');
-    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, aud: 'api://c' }, rsa.privateKey))).toBe('401 the token is for another audience');
-    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, exp: undefined }, rsa.privateKey))).toBe('401 the token has no expiry');
-    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, scope: 'write' }, rsa.privateKey))).toBe('403 missing scope(s): read');
+    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, nbf: 1500 }, rsa.privateKey))).toBe(
+      '401 the token is not valid yet',
+    );
+    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, aud: 'api://c' }, rsa.privateKey))).toBe(
+      '401 the token is for another audience',
+    );
+    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, exp: undefined }, rsa.privateKey))).toBe(
+      '401 the token has no expiry',
+    );
+    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, scope: 'write' }, rsa.privateKey))).toBe(
+      '403 missing scope(s): read',
+    );
     expect(await reason(token({ alg: 'RS256', kid: 'x' }, claims, rsa.privateKey))).toBe('401 the signing key is unknown');
     const t = token({ alg: 'RS256', kid: 'r' }, claims, rsa.privateKey);
     const tampered = `${t.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, scope: 'admin read' })).toString('base64url')}.${t.split('.')[2]}`;
     expect(await reason(tampered)).toBe('401 the signature does not verify');
     expect(await reason('a.b')).toBe('401 not a JWT');
     // Leeway absorbs small clock skew.
-    expect(await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, exp: 990 }, rsa.privateKey), { ...expect_, leewaySeconds: 60 })).toBe('ok');
+    expect(
+      await reason(token({ alg: 'RS256', kid: 'r' }, { ...claims, exp: 990 }, rsa.privateKey), { ...expect_, leewaySeconds: 60 }),
+    ).toBe('ok');
   });
 });
 
 const api: Api = {
-  apiVersion: 'interlace.dev/v1alpha1', kind: 'Api', metadata: { name: 'orders' },
-  spec: { version: '1.0.0', basePath: '/orders/v1', operations: [
-    { id: 'getOrder', method: 'GET', path: '/orders/{id}', parameters: [{ name: 'id', in: 'path', schema: { type: 'string', pattern: '^[0-9]+$' } }, { name: 'expand', in: 'query', schema: { type: 'boolean' } }, { name: 'limit', in: 'query', required: true, schema: { type: 'integer', maximum: 10 } }], response: { contract: 'order@1' } },
-    { id: 'latest', method: 'GET', path: '/orders/latest', response: { contract: 'order@1' } },
-    { id: 'putOrder', method: 'PUT', path: '/orders/{id}', response: { contract: 'order@1' } },
-  ] },
+  apiVersion: 'interlace.dev/v1alpha1',
+  kind: 'Api',
+  metadata: { name: 'orders' },
+  spec: {
+    version: '1.0.0',
+    basePath: '/orders/v1',
+    operations: [
+      {
+        id: 'getOrder',
+        method: 'GET',
+        path: '/orders/{id}',
+        parameters: [
+          { name: 'id', in: 'path', schema: { type: 'string', pattern: '^[0-9]+$' } },
+          { name: 'expand', in: 'query', schema: { type: 'boolean' } },
+          { name: 'limit', in: 'query', required: true, schema: { type: 'integer', maximum: 10 } },
+        ],
+        response: { contract: 'order@1' },
+      },
+      { id: 'latest', method: 'GET', path: '/orders/latest', response: { contract: 'order@1' } },
+      { id: 'putOrder', method: 'PUT', path: '/orders/{id}', response: { contract: 'order@1' } },
+    ],
+  },
 } as Api;
 
 describe('ApiRouter and ParameterValidator', () => {
@@ -87,7 +122,9 @@ describe('lifecycle headers, API keys, secrets, System operations', () => {
   it('writes Deprecation (RFC 9745), Sunset (RFC 8594) and the successor link', () => {
     expect(deprecationHeaders(undefined)).toEqual({});
     expect(deprecationHeaders({ since: '2025-03-01', sunset: '2026-01-31' }, '/orders/v2')).toEqual({
-      deprecation: `@${Date.UTC(2025, 2, 1) / 1000}`, sunset: 'Sat, 31 Jan 2026 23:59:59 GMT', link: '</orders/v2>; rel="successor-version"',
+      deprecation: `@${Date.UTC(2025, 2, 1) / 1000}`,
+      sunset: 'Sat, 31 Jan 2026 23:59:59 GMT',
+      link: '</orders/v2>; rel="successor-version"',
     });
     expect(deprecationHeaders({ reason: 'old' })).toEqual({ deprecation: '@1' });
   });
@@ -105,7 +142,9 @@ describe('lifecycle headers, API keys, secrets, System operations', () => {
   it('fills operation paths from the payload, then System parameters', () => {
     expect(parseHttpOperation('PUT /orders/{orderNo}')).toEqual({ method: 'PUT', path: '/orders/{orderNo}' });
     expect(parseHttpOperation('856')).toBeUndefined();
-    expect(fillOperationPath("/companies({companyId})/orders('{no}')", { no: 'A/1' }, (n) => (n === 'companyId' ? 'c-1' : undefined))).toEqual({ ok: true, path: "/companies(c-1)/orders('A%2F1')" });
+    expect(
+      fillOperationPath("/companies({companyId})/orders('{no}')", { no: 'A/1' }, (n) => (n === 'companyId' ? 'c-1' : undefined)),
+    ).toEqual({ ok: true, path: "/companies(c-1)/orders('A%2F1')" });
     expect(fillOperationPath('/x/{missing}', {}, () => undefined)).toEqual({ ok: false, missing: 'missing' });
   });
 });
@@ -119,7 +158,12 @@ describe('System auth', () => {
       bodies.push(`${init.headers['authorization']} ${init.body}`);
       return new Response(JSON.stringify({ access_token: `t${calls}`, expires_in: 3600 }), { status: 200 });
     }) as unknown as typeof fetch;
-    const auth = createSystemAuth('wms', { type: 'oauth2-client-credentials', tokenUrl: 'https://idp/token', scopes: ['a', 'b'], secretRef: { name: 'wms-oauth' } }, { WMS_OAUTH_CLIENT_ID: 'me', WMS_OAUTH_CLIENT_SECRET: 's3cret' }, fetchImpl);
+    const auth = createSystemAuth(
+      'wms',
+      { type: 'oauth2-client-credentials', tokenUrl: 'https://idp/token', scopes: ['a', 'b'], secretRef: { name: 'wms-oauth' } },
+      { WMS_OAUTH_CLIENT_ID: 'me', WMS_OAUTH_CLIENT_SECRET: 's3cret' },
+      fetchImpl,
+    );
     const all = await Promise.all([auth.headers(), auth.headers(), auth.headers()]);
     expect(all.map((h) => h['authorization'])).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t1']);
     expect(calls).toBe(1);
@@ -128,8 +172,18 @@ describe('System auth', () => {
     expect((await auth.headers())['authorization']).toBe('Bearer t2');
   });
   it('sends basic, bearer and api-key credentials from the environment', async () => {
-    expect(await createSystemAuth('erp', { type: 'basic', secretRef: { name: 'erp' } }, { ERP_USERNAME: 'u', ERP_PASSWORD: 'p' }).headers()).toEqual({ authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
-    expect(await createSystemAuth('crm', { type: 'bearer', secretRef: { name: 'crm' } }, { CRM_TOKEN: 't' }).headers()).toEqual({ authorization: 'Bearer t' });
-    expect(await createSystemAuth('sap', { type: 'api-key', header: 'APIKey', secretRef: { name: 'sap', key: 'key' } }, { SAP_KEY: 'k' }).headers()).toEqual({ apikey: 'k' });
+    expect(
+      await createSystemAuth('erp', { type: 'basic', secretRef: { name: 'erp' } }, { ERP_USERNAME: 'u', ERP_PASSWORD: 'p' }).headers(),
+    ).toEqual({ authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
+    expect(await createSystemAuth('crm', { type: 'bearer', secretRef: { name: 'crm' } }, { CRM_TOKEN: 't' }).headers()).toEqual({
+      authorization: 'Bearer t',
+    });
+    expect(
+      await createSystemAuth(
+        'sap',
+        { type: 'api-key', header: 'APIKey', secretRef: { name: 'sap', key: 'key' } },
+        { SAP_KEY: 'k' },
+      ).headers(),
+    ).toEqual({ apikey: 'k' });
   });
 });

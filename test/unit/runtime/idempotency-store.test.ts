@@ -116,7 +116,10 @@ describe('sqlite idempotency store', () => {
     const second = new SqliteIdempotencyStore(path, tick);
     expect(await second.reserve('done', 'w2', 1000)).toEqual({ status: 'committed' });
     clock += 2000;
-    expect(await second.reserve('half', 'w2', 1000)).toMatchObject({ status: 'reserved', attempts: [{ at: 't', reason: 'timeout', error: 'x' }] });
+    expect(await second.reserve('half', 'w2', 1000)).toMatchObject({
+      status: 'reserved',
+      attempts: [{ at: 't', reason: 'timeout', error: 'x' }],
+    });
     expect(await second.parked('s', 'K')).toMatchObject({ sequence: 1 });
     await second.close();
   });

@@ -22,15 +22,33 @@ describe('W3C trace context', () => {
     span.end();
     span.end();
     expect(spans).toHaveLength(1);
-    expect(spans[0]).toMatchObject({ traceId: parent.traceId, parentSpanId: parent.spanId, status: 'error', error: 'boom', attributes: { 'interlace.route': 'r' } });
+    expect(spans[0]).toMatchObject({
+      traceId: parent.traceId,
+      parentSpanId: parent.spanId,
+      status: 'error',
+      error: 'boom',
+      attributes: { 'interlace.route': 'r' },
+    });
     expect(spans[0]!.spanId).not.toBe(parent.spanId);
   });
 });
 
 describe('business keys', () => {
   it('reads declared keys, lists as distinct values', () => {
-    const order = { orderNumber: '4711', customer: { number: 'C-1' }, lines: [{ warehouse: 'DE01' }, { warehouse: 'US01' }, { warehouse: 'DE01' }], ['@odata.etag']: 'W/1' };
-    expect(businessKeysOf(order, { order_number: 'orderNumber', customer: 'customer.number', warehouse: 'lines[].warehouse', supplier: 'supplier.id' })).toEqual({ order_number: '4711', customer: 'C-1', warehouse: 'DE01,US01' });
+    const order = {
+      orderNumber: '4711',
+      customer: { number: 'C-1' },
+      lines: [{ warehouse: 'DE01' }, { warehouse: 'US01' }, { warehouse: 'DE01' }],
+      ['@odata.etag']: 'W/1',
+    };
+    expect(
+      businessKeysOf(order, {
+        order_number: 'orderNumber',
+        customer: 'customer.number',
+        warehouse: 'lines[].warehouse',
+        supplier: 'supplier.id',
+      }),
+    ).toEqual({ order_number: '4711', customer: 'C-1', warehouse: 'DE01,US01' });
     expect(readFieldPath(order, '["@odata.etag"]')).toEqual(['W/1']);
     expect(businessKeysOf(order, undefined)).toEqual({});
   });
@@ -41,9 +59,23 @@ describe('JSON logs', () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'info', sink: (l) => lines.push(l), clock: () => 0 }).child({ route: 'r' });
     log.debug('hidden');
-    log.info('delivered', { order_number: '4711', headers: { authorization: 'Bearer x', 'x-api-key': 'k' }, password: 'p', error: new Error('e') });
+    log.info('delivered', {
+      order_number: '4711',
+      headers: { authorization: 'Bearer x', 'x-api-key': 'k' },
+      password: 'p',
+      error: new Error('e'),
+    });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ time: '1970-01-01T00:00:00.000Z', level: 'info', msg: 'delivered', route: 'r', order_number: '4711', headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' }, password: '[redacted]', error: 'e' });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      level: 'info',
+      msg: 'delivered',
+      route: 'r',
+      order_number: '4711',
+      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' },
+      password: '[redacted]',
+      error: 'e',
+    });
   });
   it('keeps lines in memory for tests', () => {
     const { logger, lines } = memoryLogger();
@@ -60,7 +92,8 @@ describe('metrics', () => {
     expect(await m.value('interlace_route_messages_total', { outcome: 'delivered' })).toBe(3);
     expect(await m.value('interlace_delivery_duration_seconds', { route: 'r' })).toBe(1);
     const text = await m.registry.metrics();
-    for (const line of text.split('\n').filter((l) => l.startsWith('# HELP'))) expect(line).not.toMatch(/order_number|customer|warehouse|supplier/);
+    for (const line of text.split('\n').filter((l) => l.startsWith('# HELP')))
+      expect(line).not.toMatch(/order_number|customer|warehouse|supplier/);
     // Two workers in one process do not collide.
     expect(() => new RuntimeMetrics()).not.toThrow();
   });

@@ -30,8 +30,14 @@ function handDrivenBackbone() {
   const published: { topic: string; payload: unknown }[] = [];
   const backbone: Backbone = {
     ensureTopic: async () => {},
-    publish: async (topic, payload) => { published.push({ topic, payload: JSON.parse(Buffer.from(payload).toString('utf8')) }); return { sequence: published.length, duplicate: false }; },
-    subscribe: async (_topic, _consumer, h) => { handler = h; return { stop: async () => {} }; },
+    publish: async (topic, payload) => {
+      published.push({ topic, payload: JSON.parse(Buffer.from(payload).toString('utf8')) });
+      return { sequence: published.length, duplicate: false };
+    },
+    subscribe: async (_topic, _consumer, h) => {
+      handler = h;
+      return { stop: async () => {} };
+    },
     pending: async () => 0,
     read: async () => [],
     close: async () => {},
@@ -43,10 +49,17 @@ function handDrivenBackbone() {
     deliver(message: Message, count: number) {
       const settled: string[] = [];
       const delivery: Delivery = {
-        ...message, deliveryCount: count,
-        ack: async () => { settled.push('ack'); },
-        nak: async () => { settled.push('nak'); },
-        term: async () => { settled.push('term'); },
+        ...message,
+        deliveryCount: count,
+        ack: async () => {
+          settled.push('ack');
+        },
+        nak: async () => {
+          settled.push('nak');
+        },
+        term: async () => {
+          settled.push('term');
+        },
         working: async () => {},
       };
       return { done: handler!(delivery), settled };
@@ -57,18 +70,39 @@ function handDrivenBackbone() {
 function deferred() {
   let resolve: () => void = () => {};
   let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
-const message: Message = { topic: 'orders.in', sequence: 42, key: '4711', messageId: 'order-4711-v1', headers: {}, payload: Buffer.from(JSON.stringify({ orderNumber: '4711' })), publishedAt: Date.now() };
+const message: Message = {
+  topic: 'orders.in',
+  sequence: 42,
+  key: '4711',
+  messageId: 'order-4711-v1',
+  headers: {},
+  payload: Buffer.from(JSON.stringify({ orderNumber: '4711' })),
+  publishedAt: Date.now(),
+};
 
-async function consumerWith(send: (call: TargetCall) => Promise<void>, ordering: 'none' | 'per-key' = 'none', filter?: (event: unknown) => boolean) {
+async function consumerWith(
+  send: (call: TargetCall) => Promise<void>,
+  ordering: 'none' | 'per-key' = 'none',
+  filter?: (event: unknown) => boolean,
+) {
   const bb = handDrivenBackbone();
   const metrics = new RuntimeMetrics();
   const rt: RouteTargetRuntime = {
-    route: 'order-picking', target: 'wms', sourceTopic: 'orders.in', ordering,
-    policy: deliveryPolicyOf('order-picking', 'wms', { timeout: '5s', retry: { maxAttempts: 3, initialBackoff: '5ms', maxBackoff: '10ms', jitter: 0 } }),
+    route: 'order-picking',
+    target: 'wms',
+    sourceTopic: 'orders.in',
+    ordering,
+    policy: deliveryPolicyOf('order-picking', 'wms', {
+      timeout: '5s',
+      retry: { maxAttempts: 3, initialBackoff: '5ms', maxBackoff: '10ms', jitter: 0 },
+    }),
     keyOf: (event) => (event as { orderNumber: string }).orderNumber,
     map: (event) => event,
     ...(filter ? { filter } : {}),
@@ -76,8 +110,14 @@ async function consumerWith(send: (call: TargetCall) => Promise<void>, ordering:
   };
   const store = new SqliteIdempotencyStore(join(dir, `${Math.random()}.db`));
   const consumer = new RouteTargetConsumer(rt, {
-    backbone: bb.backbone, store, budgets: new SystemBudgets(() => undefined), metrics,
-    logger: memoryLogger('error').logger, tracer: memoryTracer().tracer, owner: 'worker-1', ackWaitMs: 1_000,
+    backbone: bb.backbone,
+    store,
+    budgets: new SystemBudgets(() => undefined),
+    metrics,
+    logger: memoryLogger('error').logger,
+    tracer: memoryTracer().tracer,
+    owner: 'worker-1',
+    ackWaitMs: 1_000,
   });
   await consumer.start();
   const count = (outcome: string) => metrics.value('interlace_route_messages_total', { outcome });
@@ -85,42 +125,51 @@ async function consumerWith(send: (call: TargetCall) => Promise<void>, ordering:
 }
 
 describe('a redelivery while the first delivery is still in flight', () => {
-  it.each(['none', 'per-key'] as const)('never calls the target twice (ordering %s); the redelivery is acked as a duplicate', async (ordering) => {
-    const calls: TargetCall[] = [];
-    const target = deferred();
-    const { bb, consumer, store, metrics, count } = await consumerWith(async (call) => { calls.push(call); await target.promise; }, ordering);
+  it.each(['none', 'per-key'] as const)(
+    'never calls the target twice (ordering %s); the redelivery is acked as a duplicate',
+    async (ordering) => {
+      const calls: TargetCall[] = [];
+      const target = deferred();
+      const { bb, consumer, store, metrics, count } = await consumerWith(async (call) => {
+        calls.push(call);
+        await target.promise;
+      }, ordering);
 
-    const first = bb.deliver(message, 1);
-    while (calls.length === 0) await new Promise((r) => setTimeout(r, 1));
-    // The ack deadline passed without an ack reaching the broker: the same message comes again.
-    const second = bb.deliver(message, 2);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(calls).toHaveLength(1);
-    expect(second.settled).toEqual([]); // waiting for the first, not nak'ed into a redelivery loop
+      const first = bb.deliver(message, 1);
+      while (calls.length === 0) await new Promise((r) => setTimeout(r, 1));
+      // The ack deadline passed without an ack reaching the broker: the same message comes again.
+      const second = bb.deliver(message, 2);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toHaveLength(1);
+      expect(second.settled).toEqual([]); // waiting for the first, not nak'ed into a redelivery loop
 
-    target.resolve();
-    await Promise.all([first.done, second.done]);
-    expect(calls).toHaveLength(1);
-    expect(first.settled).toEqual(['ack']);
-    expect(second.settled).toEqual(['ack']);
-    expect(await count('delivered')).toBe(1);
-    expect(await count('duplicate')).toBe(1);
-    expect(await metrics.value('interlace_duplicates_suppressed_total')).toBe(1);
+      target.resolve();
+      await Promise.all([first.done, second.done]);
+      expect(calls).toHaveLength(1);
+      expect(first.settled).toEqual(['ack']);
+      expect(second.settled).toEqual(['ack']);
+      expect(await count('delivered')).toBe(1);
+      expect(await count('duplicate')).toBe(1);
+      expect(await metrics.value('interlace_duplicates_suppressed_total')).toBe(1);
 
-    // A third delivery, after both were settled, is a duplicate through the committed key.
-    const third = bb.deliver(message, 3);
-    await third.done;
-    expect(third.settled).toEqual(['ack']);
-    expect(calls).toHaveLength(1);
-    expect(await count('duplicate')).toBe(2);
-    await consumer.stop();
-    await store.close();
-  });
+      // A third delivery, after both were settled, is a duplicate through the committed key.
+      const third = bb.deliver(message, 3);
+      await third.done;
+      expect(third.settled).toEqual(['ack']);
+      expect(calls).toHaveLength(1);
+      expect(await count('duplicate')).toBe(2);
+      await consumer.stop();
+      await store.close();
+    },
+  );
 
   it('attaches to a first delivery that ends in the dead letter (no second dead letter, no second call)', async () => {
     let calls = 0;
     const target = deferred();
-    const { bb, consumer, store, count } = await consumerWith(async () => { calls++; await target.promise; });
+    const { bb, consumer, store, count } = await consumerWith(async () => {
+      calls++;
+      await target.promise;
+    });
     const first = bb.deliver(message, 1);
     while (calls === 0) await new Promise((r) => setTimeout(r, 1));
     const second = bb.deliver(message, 2);
@@ -141,7 +190,11 @@ describe('a redelivery while the first delivery is still in flight', () => {
     let release: () => void = () => {};
     const { bb, consumer, store } = await consumerWith(async (call) => {
       calls++;
-      if (calls === 1) await new Promise<void>((_resolve, reject) => { release = () => reject(new Error('connection reset')); call.signal.addEventListener('abort', () => reject(new Error('aborted'))); });
+      if (calls === 1)
+        await new Promise<void>((_resolve, reject) => {
+          release = () => reject(new Error('connection reset'));
+          call.signal.addEventListener('abort', () => reject(new Error('aborted')));
+        });
     });
     const first = bb.deliver(message, 1);
     while (calls === 0) await new Promise((r) => setTimeout(r, 1));
@@ -159,8 +212,20 @@ describe('a redelivery while the first delivery is still in flight', () => {
 
   it('counts a filtered or dead-lettered message once when its lost ack brings it back (even as delivery 1)', async () => {
     let calls = 0;
-    const { bb, consumer, store, count } = await consumerWith(async () => { calls++; throw new (await import('../../../runtime/delivery/failures.ts')).HttpStatusError(400, 'no', undefined, 'wms'); }, 'none', (event) => (event as { orderNumber: string }).orderNumber !== 'skip');
-    const skipped: Message = { ...message, sequence: 7, messageId: 'skip-1', payload: Buffer.from(JSON.stringify({ orderNumber: 'skip' })) };
+    const { bb, consumer, store, count } = await consumerWith(
+      async () => {
+        calls++;
+        throw new (await import('../../../runtime/delivery/failures.ts')).HttpStatusError(400, 'no', undefined, 'wms');
+      },
+      'none',
+      (event) => (event as { orderNumber: string }).orderNumber !== 'skip',
+    );
+    const skipped: Message = {
+      ...message,
+      sequence: 7,
+      messageId: 'skip-1',
+      payload: Buffer.from(JSON.stringify({ orderNumber: 'skip' })),
+    };
     await bb.deliver(skipped, 1).done;
     await bb.deliver(skipped, 1).done; // the broker lost its consumer state: delivery count 1 again
     await bb.deliver(message, 1).done;

@@ -17,7 +17,12 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
  * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
  * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
  */
-export function toDate<T extends string | number | null | undefined>(value: T, style: DateStyle, output: DateOutput, target: string): StringOf<T> {
+export function toDate<T extends string | number | null | undefined>(
+  value: T,
+  style: DateStyle,
+  output: DateOutput,
+  target: string,
+): StringOf<T> {
   if (value === null || value === undefined) return undefined as StringOf<T>;
   const text = typeof value === 'string' ? value.trim() : String(value).trim();
   let instant: number | undefined;
