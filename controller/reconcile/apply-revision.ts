@@ -9,6 +9,7 @@ import { LABEL_ESTATE, LABEL_UNIT, objectKey } from '../plan/index.ts';
 import type { Health, ObjectRef, Plan } from '../plan/index.ts';
 import { deploymentHealth, findCondition, specStatus, worstHealth } from '../status/index.ts';
 import type { EstateCounts, PodLike, SpecStatus, WorkloadHealth } from '../status/index.ts';
+import { kubeTime } from '../../lib/time.ts';
 import { withPreviousRevisions } from './previous-revisions.ts';
 
 export interface ApplyRevisionInput {
@@ -68,7 +69,7 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
   }
 
   // Status of each spec object, written only when it changed.
-  const now = kubeTimeOf(input.now);
+  const now = kubeTime(input.now);
   let statusWrites = 0;
   const specs = plan.objects.filter((p) => p.stage === 2);
   for (const p of specs) {

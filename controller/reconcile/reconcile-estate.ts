@@ -24,6 +24,7 @@ import {
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { Logger } from '../../lib/log.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { kubeTime } from '../../lib/time.ts';
 import type { PlanOptions } from '../plan/index.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
 import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
@@ -336,8 +337,4 @@ export class EstateReconciler {
 function firstDiagnostic(diagnostics: readonly Diagnostic[]): string {
   const d = diagnostics[0];
   return d ? `${d.file}:${d.range.start.line} ${d.code} ${d.message}` : '';
-}
-
-function kubeTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
 }

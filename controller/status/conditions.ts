@@ -45,8 +45,3 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
-
-/** A Kubernetes timestamp (RFC 3339, seconds precision, as the API server stores metav1.Time). */
-export function kubeTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}

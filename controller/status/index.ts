@@ -3,7 +3,7 @@
  * transitions, workload health from Deployments and pods, credentials redacted from every message.
  * The writes happen in controller/apply (status-writer.ts, event-recorder.ts).
  */
-export { mergeConditions, findCondition, kubeTime, truncate } from './conditions.ts';
+export { mergeConditions, findCondition, truncate } from './conditions.ts';
 export type { Condition, DesiredCondition } from './conditions.ts';
 export { redact } from './redact.ts';
 export { deploymentHealth, worstHealth } from './workload-health.ts';
