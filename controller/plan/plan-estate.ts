@@ -55,9 +55,23 @@ export function planEstate(input: PlanInput): Plan {
   const diagnostics: Diagnostic[] = [];
   const planned: Omit<PlannedObject, 'contentHash' | 'key'>[] = [];
   const common = { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ESTATE]: input.estate.name, [LABEL_ESTATE_NAMESPACE]: input.estate.namespace };
-  const namespaceOf = (doc: SpecDocument) =>
-    (typeof doc.source.value.metadata === 'object' && (doc.source.value.metadata as { namespace?: string }).namespace) ||
-    input.targetNamespace;
+  // Specs never choose their namespace: the Estate's (admin-restricted) target namespace is the only
+  // place an Estate writes. A document's own metadata.namespace would otherwise put its workers, and
+  // the Secrets they read, wherever the spec author likes (`kube-system`).
+  const namespaceOf = (_doc: SpecDocument) => input.targetNamespace;
+  for (const doc of input.documents) {
+    const own = (doc.source.value.metadata as { namespace?: unknown } | undefined)?.namespace;
+    if (own === undefined || own === input.targetNamespace) continue;
+    diagnostics.push({
+      code: 'plan-spec-namespace-ignored',
+      severity: 'warning',
+      file: doc.source.file,
+      path: ['metadata', 'namespace'],
+      range: locate(doc.source, ['metadata', 'namespace']),
+      message: `metadata.namespace "${String(own).slice(0, 80)}" is ignored: ${doc.kind} ${doc.name} is applied to the Estate's target namespace "${input.targetNamespace}"`,
+      hint: "Remove metadata.namespace; the Estate's spec.targetNamespace (within what the cluster admin allows) decides where objects go.",
+    });
+  }
 
   // Stage 1: CRDs, then every namespace the estate writes to.
   if (options.includeCrds !== false) {

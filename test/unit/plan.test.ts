@@ -240,9 +240,36 @@ describe('planEstate', () => {
     ]);
   });
 
-  it("options: no CRDs, no namespaces, a documents' own namespace", () => {
+  it('options: no CRDs, no namespaces', () => {
     const plan = planEstate({ ...base, options: { includeCrds: false, createNamespaces: false } });
     expect(plan.objects.filter((o) => o.stage === 1)).toEqual([]);
+  });
+
+  it("never lets a spec document's own metadata.namespace choose where its objects go: it is flagged and ignored", () => {
+    const documents = base.documents.map((doc) =>
+      doc.kind === 'EventRoute'
+        ? {
+            ...doc,
+            source: {
+              ...doc.source,
+              value: { ...doc.source.value, metadata: { ...(doc.source.value.metadata as object), namespace: 'kube-system' } },
+            },
+          }
+        : doc,
+    );
+    const plan = planEstate({ ...base, documents });
+    expect(plan.objects.map((o) => o.ref.namespace).filter((n) => n !== undefined && n !== 'shop')).toEqual([]);
+    expect(plan.objects.some((o) => o.ref.kind === 'Namespace' && o.ref.name === 'kube-system')).toBe(false);
+    expect(find(plan.objects, 'Deployment', 'route-sap-order-created').ref.namespace).toBe('shop');
+    expect(plan.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'plan-spec-namespace-ignored',
+        severity: 'warning',
+        file: 'test/fixtures/plan-estate/route-api.yaml',
+        path: ['metadata', 'namespace'],
+      }),
+    ]);
+    expect(plan.diagnostics[0]!.message).toContain('kube-system');
   });
 
   it('shortens names over 63 characters with a stable hash', () => {
