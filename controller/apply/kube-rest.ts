@@ -11,6 +11,7 @@
 import { createConfiguration, HttpMethod, KubeConfig, ServerConfiguration } from '@kubernetes/client-node';
 import type { HttpLibrary } from '@kubernetes/client-node';
 import type { Dispatcher } from 'undici';
+import { TokenBucket } from '../../lib/token-bucket.ts';
 import type { KubeObject, ObjectRef } from '../plan/index.ts';
 import { RequestCounter } from './request-counter.ts';
 import { resourcePath } from './resources.ts';
@@ -91,38 +92,6 @@ export interface KubeRestOptions {
   burst?: number;
 }
 
-/** Requests wait for a token; tokens refill at `qps` up to `burst`. */
-class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
-  private readonly qps: number;
-  private readonly burst: number;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(qps: number, burst: number) {
-    this.qps = qps;
-    this.burst = burst;
-    this.tokens = burst;
-  }
-
-  take(): Promise<void> {
-    const turn = this.chain.then(async () => {
-      const now = Date.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-      this.last = now;
-      if (this.tokens < 1) {
-        const waitMs = ((1 - this.tokens) / this.qps) * 1000;
-        await new Promise((r) => setTimeout(r, waitMs));
-        this.tokens = 1;
-        this.last = Date.now();
-      }
-      this.tokens -= 1;
-    });
-    this.chain = turn;
-    return turn;
-  }
-}
-
 const METHODS: Record<string, HttpMethod> = {
   GET: HttpMethod.GET,
   POST: HttpMethod.POST,
@@ -149,7 +118,8 @@ export class KubeRest {
     this.http = createConfiguration().httpApi;
     this.counter = options.counter ?? new RequestCounter();
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.limiter = options.qps ? new TokenBucket(options.qps, options.burst ?? Math.max(1, Math.ceil(options.qps * 2))) : undefined;
+    // Waiters are served in arrival order (TokenBucket.take reserves ahead), as client-go's limiter does.
+    this.limiter = options.qps ? new TokenBucket(options.qps, 1000, options.burst ?? Math.max(1, Math.ceil(options.qps * 2))) : undefined;
   }
 
   /** Makes a client from a kubeconfig file, or the default chain ($KUBECONFIG, ~/.kube/config, in-cluster). */

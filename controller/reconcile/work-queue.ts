@@ -2,6 +2,8 @@
 // scheduler. Keys are `namespace/name`; the queue never holds a key twice and never hands the same
 // key to two workers at once, so one Estate is reconciled by one worker at a time.
 
+import { TokenBucket } from '../../lib/token-bucket.ts';
+
 /** Time source, injectable so tests step time instead of sleeping. */
 export interface Clock {
   now(): number;
@@ -67,8 +69,8 @@ export class WorkQueue {
   private readonly maxDelayMs: number;
   private readonly jitter: number;
   private readonly random: () => number;
-  private readonly qps: number;
-  private readonly burst: number;
+  /** Overall limit on rate-limited adds (client-go's BucketRateLimiter). */
+  private readonly bucket: TokenBucket;
   private readonly onDepthChange: ((depth: number) => void) | undefined;
 
   private readonly queue: string[] = [];
@@ -79,8 +81,6 @@ export class WorkQueue {
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private drained: (() => void)[] = [];
   private shuttingDown = false;
-  private tokens: number;
-  private tokensAt: number;
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -88,11 +88,8 @@ export class WorkQueue {
     this.maxDelayMs = options.maxDelayMs ?? 300_000;
     this.jitter = Math.min(1, Math.max(0, options.jitter ?? 0.1));
     this.random = options.random ?? Math.random;
-    this.qps = options.bucket?.qps ?? 10;
-    this.burst = options.bucket?.burst ?? 100;
     this.onDepthChange = options.onDepthChange;
-    this.tokens = this.burst;
-    this.tokensAt = this.clock.now();
+    this.bucket = new TokenBucket(options.bucket?.qps ?? 10, 1000, options.bucket?.burst ?? 100, () => this.clock.now());
   }
 
   /** Queues a key now (no-op when already queued, when shutting down, or remembered while in flight). */
@@ -123,7 +120,7 @@ export class WorkQueue {
 
   /** Re-queues a failed key after its backoff (and the bucket's wait); counts one more failure. */
   addRateLimited(key: string): number {
-    const delay = Math.max(this.backoffFor(key), this.reserveToken());
+    const delay = Math.max(this.backoffFor(key), this.bucket.reserve());
     this.addAfter(key, delay);
     return delay;
   }
@@ -251,15 +248,6 @@ export class WorkQueue {
     const raw = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(failures, 62));
     const factor = 1 + this.jitter * (this.random() * 2 - 1);
     return Math.min(this.maxDelayMs, Math.round(raw * factor));
-  }
-
-  /** Takes one token (possibly borrowing from the future) and returns how long to wait for it. */
-  private reserveToken(): number {
-    const now = this.clock.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.tokensAt) / 1000) * this.qps);
-    this.tokensAt = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
   }
 
   private resolveDrained(): void {

@@ -3,7 +3,7 @@ import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { System } from '../../language/kinds/generated/kinds.ts';
 import { parseDuration } from './durations.ts';
 import { classifyFailure } from './failures.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../../lib/token-bucket.ts';
 
 /** Circuit breaker settings (the System spec has none yet: worker options set them). */
 export interface BreakerSettings {

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../delivery/token-bucket.ts';
+import { TokenBucket } from '../../lib/token-bucket.ts';
 import { parseDuration } from '../delivery/durations.ts';
 import type { RateLimit } from '../../language/kinds/generated/kinds.ts';
 

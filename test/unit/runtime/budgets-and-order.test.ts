@@ -1,7 +1,7 @@
 // Token buckets (System rate budget, API client limits) and per-key sequencing.
 import { describe, expect, it } from 'vitest';
 import { KeySequencer } from '../../../runtime/delivery/key-sequencer.ts';
-import { TokenBucket } from '../../../runtime/delivery/token-bucket.ts';
+import { TokenBucket } from '../../../lib/token-bucket.ts';
 import { ClientRateLimits } from '../../../runtime/http/client-rate-limits.ts';
 
 describe('TokenBucket', () => {
@@ -23,6 +23,14 @@ describe('TokenBucket', () => {
     expect(waits[0]).toBe(0);
     expect(waits[2]!).toBeGreaterThan(waits[1]!);
     expect(Date.now() - start).toBeGreaterThanOrEqual(35);
+  });
+
+  it('reserve borrows from the future: each reservation waits one interval longer (the work queue and the Kubernetes client limit)', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 1000, 2, () => now);
+    expect([bucket.reserve(), bucket.reserve(), bucket.reserve(), bucket.reserve()]).toEqual([0, 0, 100, 200]);
+    now += 200; // two tokens refilled, both already reserved
+    expect(bucket.reserve()).toBe(100);
   });
 });
 

@@ -1,7 +1,12 @@
 /**
- * A token bucket: `rate` tokens per `perMs`, holding at most `capacity` (the burst). Used for the
- * per-System rate budget (callers wait for a token) and the per-client API limit (callers are refused
- * with the wait as Retry-After). `clock` is injectable for tests.
+ * A token bucket: `rate` tokens per `perMs`, holding at most `capacity` (the burst). The one rate
+ * limiter of the project:
+ * - the per-System rate budget (runtime/delivery/system-budget.ts): callers wait for a token ({@link take});
+ * - the per-client API limit (runtime/http/client-rate-limits.ts): callers are refused with the wait
+ *   as Retry-After ({@link tryTake});
+ * - the controller's client-side QPS/burst towards the API server (controller/apply/kube-rest.ts, {@link take});
+ * - the work queue's overall limit on rate-limited adds (controller/reconcile/work-queue.ts, {@link reserve}).
+ * `clock` (milliseconds) is injectable for tests and for the work queue's fake clock.
  */
 export class TokenBucket {
   private tokens: number;
@@ -35,14 +40,20 @@ export class TokenBucket {
   }
 
   /**
-   * Waits for a token. Waiters reserve a token ahead (the bucket goes negative), so they are served in
-   * arrival order and none starves.
+   * Takes a token now, borrowing from the future when there is none (the bucket goes negative), and
+   * returns the milliseconds the caller must wait before using it: 0 while tokens last. Because each
+   * reservation queues behind the earlier ones, callers are served in arrival order and none starves.
    */
-  async take(signal?: AbortSignal): Promise<number> {
+  reserve(): number {
     this.refill();
     this.tokens -= 1;
-    if (this.tokens >= 0) return 0;
-    const waitMs = Math.ceil(-this.tokens / this.ratePerMs);
+    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.ratePerMs);
+  }
+
+  /** Waits for a token ({@link reserve}, then sleeps); an abort gives the reserved token back. Returns the wait. */
+  async take(signal?: AbortSignal): Promise<number> {
+    const waitMs = this.reserve();
+    if (waitMs === 0) return 0;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
