@@ -57,7 +57,10 @@ function reverseEdges(index: EstateIndex): Map<SpecDocument, Set<SpecDocument>> 
   const link = (from: SpecDocument | undefined, dependent: SpecDocument) => {
     if (!from || from === dependent) return;
     let set = edges.get(from);
-    if (!set) edges.set(from, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      edges.set(from, set);
+    }
     set.add(dependent);
   };
   const get = (kind: SpecDocument['kind'], reference: unknown) => {

@@ -41,7 +41,9 @@ function compare(desired: unknown, live: unknown, path: string, out: FieldDiffer
         out.push({ path, desired, live });
         return;
       }
-      desired.forEach((item, i) => compare(item, live[i], `${path}[${i}]`, out));
+      desired.forEach((item, i) => {
+        compare(item, live[i], `${path}[${i}]`, out);
+      });
       return;
     }
     const liveByKey = new Map(live.filter(isObject).map((item) => [String(item[key]), item]));

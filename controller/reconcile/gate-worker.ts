@@ -109,7 +109,10 @@ async function serve(): Promise<void> {
   process.on('message', (request: GateRequest) => {
     chain = chain.then(async () => {
       let generator = generators.get(request.estateKey);
-      if (!generator) generators.set(request.estateKey, (generator = new Generator()));
+      if (!generator) {
+        generator = new Generator();
+        generators.set(request.estateKey, generator);
+      }
       try {
         const result = await gate({ ...request.input, support, generator });
         process.send!({ id: request.id, result, peakRss: peakRss() } satisfies GateResponse & { peakRss?: number });

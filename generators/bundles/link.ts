@@ -61,7 +61,9 @@ export function link(input: LinkInput): string {
   for (const entry of input.entries) {
     const module = linked.get(entry)!;
     const names = module.exports.map((e) => e.split(':')[0]!.trim()).filter((n) => !exported.has(n));
-    names.forEach((n) => exported.add(n));
+    names.forEach((n) => {
+      exported.add(n);
+    });
     if (names.length > 0) finals.push(`export const { ${names.join(', ')} } = ${module.id};`);
   }
   out.push(...finals);

@@ -228,7 +228,8 @@ function buildTransaction(
   const place = (frame: { spec: LoopSpec | undefined; node: X12Loop; pointer: string }, seg: RawSegment) => {
     const repeats = !frame.spec || (frame.spec.repeats.has(seg.id) && seg.id !== 'ST' && seg.id !== 'SE');
     if (repeats && seg.id !== 'ST' && seg.id !== 'SE') {
-      const list = (frame.node[seg.id] ??= []) as X12Segment[];
+      frame.node[seg.id] ??= [];
+      const list = frame.node[seg.id] as X12Segment[];
       list.push(record(seg, `${frame.pointer}/${seg.id}/${list.length}`, true));
     } else {
       if (frame.node[seg.id] !== undefined) {
@@ -240,7 +241,8 @@ function buildTransaction(
   };
   const open = (parent: { node: X12Loop; pointer: string }, spec: LoopSpec, seg: RawSegment) => {
     const key = `${seg.id}Loop`;
-    const list = (parent.node[key] ??= []) as X12Loop[];
+    parent.node[key] ??= [];
+    const list = parent.node[key] as X12Loop[];
     const node: X12Loop = {};
     const pointer = `${parent.pointer}/${key}/${list.length}`;
     list.push(node);
@@ -294,7 +296,8 @@ function buildTransaction(
     if (!placed) {
       // Not in the loop table: keep it, as a list where it occurred, rather than lose data.
       const frame = stack[stack.length - 1]!;
-      const list = (frame.node[seg.id] ??= []) as X12Segment[];
+      frame.node[seg.id] ??= [];
+      const list = frame.node[seg.id] as X12Segment[];
       if (Array.isArray(list)) list.push(record(seg, `${frame.pointer}/${seg.id}/${list.length}`, true));
     }
   }

@@ -1,4 +1,4 @@
-import type { TypeError } from './typecheck.ts';
+import type { TypeError as CheckerError } from './typecheck.ts';
 
 /**
  * Turns a TypeScript checker message about generated code into the user's words: field paths and
@@ -6,7 +6,7 @@ import type { TypeError } from './typecheck.ts';
  * generated names tidied.
  */
 export function explainTypeError(
-  error: TypeError,
+  error: CheckerError,
   target: string,
   targetContract: string,
   code?: string,

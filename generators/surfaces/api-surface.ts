@@ -69,9 +69,13 @@ export function apiModule(
     '',
   );
   lines.push(`/** Requests of Api ${doc.name}@${doc.major}, by operation id. */`, `export interface ${base}Requests {`);
-  operations.forEach((op, i) => lines.push(`  ${propertyKey(op.id)}: ${requestTypes[i]};`));
+  operations.forEach((op, i) => {
+    lines.push(`  ${propertyKey(op.id)}: ${requestTypes[i]};`);
+  });
   lines.push('}', '', `/** Responses of Api ${doc.name}@${doc.major}, by operation id. */`, `export interface ${base}Responses {`);
-  operations.forEach((op, i) => lines.push(`  ${propertyKey(op.id)}: ${responseTypes[i]};`));
+  operations.forEach((op, i) => {
+    lines.push(`  ${propertyKey(op.id)}: ${responseTypes[i]};`);
+  });
   lines.push(
     '}',
     '',

@@ -58,7 +58,9 @@ export function routeModule(
   if (compiledFilter.helpers.length > 0) lines.push(`import { ${compiledFilter.helpers.join(', ')} } from '../support/index.ts';`);
   lines.push('');
   if (compiledFilter.patterns.length > 0) {
-    compiledFilter.patterns.forEach((init, i) => lines.push(`const PATTERN_${i + 1} = ${init};`));
+    compiledFilter.patterns.forEach((init, i) => {
+      lines.push(`const PATTERN_${i + 1} = ${init};`);
+    });
     lines.push('');
   }
   lines.push(

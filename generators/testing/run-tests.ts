@@ -46,7 +46,7 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
   const results: TestResult[] = [];
   for (const unit of units) {
     const tests = (unit.doc.spec.tests ?? []) as { name: string; input: unknown; expected: unknown }[];
-    tests.forEach((test, i) => {
+    for (const [i, test] of tests.entries()) {
       const file = unit.doc.source.file;
       const base = ['spec', 'tests', i];
       const fail = (error: string, at: (string | number)[], differences: JsonDifference[] = []): TestResult => ({
@@ -74,41 +74,54 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
       });
       if (!unit.ok) {
         results.push(fail('not run: the mapping has errors (see above)', base));
-        return;
+        continue;
       }
       const input = load(test.input, file, read);
-      if (!input.ok) return void results.push(fail(`fixture input: ${input.message}`, [...base, 'input']));
+      if (!input.ok) {
+        results.push(fail(`fixture input: ${input.message}`, [...base, 'input']));
+        continue;
+      }
       const expected = load(test.expected, file, read);
-      if (!expected.ok) return void results.push(fail(`fixture expected: ${expected.message}`, [...base, 'expected']));
+      if (!expected.ok) {
+        results.push(fail(`fixture expected: ${expected.message}`, [...base, 'expected']));
+        continue;
+      }
       const map = module[unit.compiled.messageFunctionName] as ((message: unknown) => unknown) | undefined;
-      if (typeof map !== 'function') return void results.push(fail('the compiled mapping is missing from the test bundle', base));
+      if (typeof map !== 'function') {
+        results.push(fail('the compiled mapping is missing from the test bundle', base));
+        continue;
+      }
       let output: unknown;
       try {
         output = JSON.parse(JSON.stringify(map(input.value)));
       } catch (error) {
-        return void results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
+        results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
+        continue;
       }
       const differences = diffJson(expected.value, output);
-      if (differences.length > 0)
-        return void results.push(
+      if (differences.length > 0) {
+        results.push(
           fail(
             `output differs from expected in ${differences.length} place${differences.length === 1 ? '' : 's'}`,
             [...base, 'expected'],
             differences,
           ),
         );
+        continue;
+      }
       const targetValidator = module[validatorName(unit.target.name, unit.target.major)] as Validate | undefined;
       if (targetValidator && !targetValidator(output)) {
         const e = targetValidator.errors?.[0];
-        return void results.push(
+        results.push(
           fail(`the output does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [
             ...base,
             'expected',
           ]),
         );
+        continue;
       }
       results.push({ mapping: unit.doc.name, name: test.name, file, passed: true, differences: [], diagnostics: [] });
-    });
+    }
   }
   return results;
 }

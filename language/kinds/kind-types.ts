@@ -27,7 +27,7 @@ export async function renderKindTypes(): Promise<string> {
     });
     // Shared definitions ($defs copied into every kind) come out once per kind; keep the first copy.
     text = text.replace(
-      /(?:\/\*\*(?:[^*]|\*(?!\/))*\*\/\n)?export (?:type|interface) (\w+)[^]*?\n(?=(?:\/\*\*|export |$))/g,
+      /(?:\/\*\*(?:[^*]|\*(?!\/))*\*\/\n)?export (?:type|interface) (\w+)[\s\S]*?\n(?=(?:\/\*\*|export |$))/g,
       (block, name: string) => {
         if (seen.has(name)) return '';
         seen.add(name);

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
@@ -59,7 +60,7 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
     }
     for (const entry of entries) {
       const absolute = join(directory, entry);
-      let link;
+      let link: Stats;
       try {
         link = lstatSync(absolute);
       } catch (error) {

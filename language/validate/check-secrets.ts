@@ -62,7 +62,10 @@ export function checkSecrets(source: LoadedDocument, kind: KindName, report: Rep
       }
       return;
     }
-    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
+    if (Array.isArray(value))
+      value.forEach((item, i) => {
+        visit(item, [...path, i]);
+      });
     else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) visit(child, [...path, key]);
     }

@@ -29,7 +29,12 @@ export interface AssemblyContext {
 export function systemClientFor(ctx: AssemblyContext, system: System): SystemClient {
   let client = ctx.clients.get(system.metadata.name);
   if (!client) {
-    client = new SystemClient(system.metadata.name, system.spec, ctx.env, ctx.fetchImpl ?? (ctx.keepAlive ??= keepAliveFetch()));
+    let transport = ctx.fetchImpl;
+    if (transport === undefined) {
+      ctx.keepAlive ??= keepAliveFetch();
+      transport = ctx.keepAlive;
+    }
+    client = new SystemClient(system.metadata.name, system.spec, ctx.env, transport);
     ctx.clients.set(system.metadata.name, client);
   }
   return client;
