@@ -3,18 +3,16 @@ import { didYouMean } from '../../lib/did-you-mean.ts';
 import { BANNER } from '../shared/banner.ts';
 import { CodeBuilder } from '../shared/code-builder.ts';
 import type { Span } from '../shared/code-builder.ts';
-import { formatFieldPath, parseFieldPath } from '../../language/schema/field-path.ts';
-import type { FieldSegment } from '../../language/schema/field-path.ts';
+import { formatFieldPath, parseFieldPath } from '../shared/field-path.ts';
+import type { FieldSegment } from '../shared/field-path.ts';
 import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
-import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../../language/schema/schema-walk.ts';
+import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../shared/schema-walk.ts';
+import type { Schema } from '../shared/schema-walk.ts';
 import { compileCel } from './cel/compile-cel.ts';
 import type { SupportHelper } from './cel/compile-cel.ts';
 import { applyConversions } from './conversions.ts';
 import type { ConvertSpec } from './conversions.ts';
 import type { GenerateProblem } from './problem.ts';
-
-/** A JSON Schema as a contract writes it; only the schema walkers look inside. */
-type Schema = unknown;
 
 /** A contract major as the mapping compiler sees it. */
 export interface ContractInfo {

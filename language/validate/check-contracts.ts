@@ -2,9 +2,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 import { createAjv } from './schema-validators.ts';
-import { parseFieldPath } from '../schema/field-path.ts';
-import { pointerToPath } from '../schema/json-pointer.ts';
-import { schemaHasField } from '../schema/schema-walk.ts';
+import { parseFieldPath, schemaHasField } from './contract-fields.ts';
 
 let metaAjv: Ajv2020 | undefined;
 
@@ -34,7 +32,13 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
     }
     if (!valid) {
       const first = ajv.errors?.[0];
-      const where = first ? pointerToPath(first.instancePath) : [];
+      const where = first
+        ? first.instancePath
+            .slice(1)
+            .split('/')
+            .filter(Boolean)
+            .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))
+        : [];
       report.add(
         doc,
         'contract-schema-invalid',
@@ -82,7 +86,6 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
       const keys = section === 'businessKeys' ? Object.keys(doc.spec.businessKeys ?? {}) : undefined;
       paths.forEach((path, i) => {
         if (schemaHasField(schema, path)) return;
-        const parsed = parseFieldPath(path);
         const at =
           section === 'identity'
             ? ['spec', 'identity', i]
@@ -93,9 +96,9 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
           doc,
           'contract-field-unknown',
           at,
-          parsed.ok
+          parseFieldPath(path)
             ? `${section} names field \`${path}\`, which the contract's schema does not declare`
-            : `\`${path}\` is not a field path: ${parsed.message}`,
+            : `\`${path}\` is not a field path`,
           'Name a field declared under `schema.properties` (use `lines[].sku` for fields of list items).',
           { key: section === 'classification' },
         );
