@@ -46,7 +46,8 @@ export type GitSourceFailure =
   | 'RefNotFound'
   | 'CommitNotOnBranch'
   | 'Timeout'
-  | 'GitOperationFailed';
+  | 'GitOperationFailed'
+  | 'LocalSourceRefused';
 
 /** A failed source operation. The message never contains credentials (they are scrubbed out). */
 export class GitSourceError extends Error {
@@ -62,6 +63,12 @@ export interface GitSourceCacheOptions {
   /** Folder holding one clone per URL (created when missing). */
   cacheDir: string;
   log?: Logger;
+  /**
+   * Allow `file://` URLs (tests, local development). Off by default: in a shared cluster a local
+   * path reaches the controller's own disk, where another Estate's private clone is cached under a
+   * name derived from its URL.
+   */
+  allowLocal?: boolean;
   /** Called after each remote operation (for metrics): which, how long, whether it failed. */
   onRemoteOperation?: (operation: 'ls-remote' | 'fetch', seconds: number, failure: GitSourceFailure | undefined) => void;
 }
@@ -104,9 +111,11 @@ export class GitSourceCache {
   private readonly log: Logger;
   private readonly onRemoteOperation: GitSourceCacheOptions['onRemoteOperation'];
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly allowLocal: boolean;
 
   constructor(options: GitSourceCacheOptions) {
     this.cacheDir = options.cacheDir;
+    this.allowLocal = options.allowLocal ?? false;
     this.log = options.log ?? silentLogger;
     this.onRemoteOperation = options.onRemoteOperation;
   }
@@ -166,7 +175,7 @@ export class GitSourceCache {
 
   /** Where the ref points on the remote (ls-remote), and the refspecs that would fetch it. */
   private async resolveRemote(spec: GitSourceSpec, credentials: GitCredentials | undefined): Promise<RemoteTarget> {
-    checkSpec(spec);
+    checkSpec(spec, this.allowLocal);
     const ref = spec.ref ?? {};
     if (ref.commit && !ref.branch) {
       return { commit: ref.commit, refspecs: ['+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'] };
@@ -253,7 +262,7 @@ export class GitSourceCache {
       const git = simpleGit({
         baseDir: this.directoryFor(spec.url),
         abort: abort.signal,
-        allowEnvironment: [...auth.allow, 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL'],
+        allowEnvironment: [...auth.allow, 'GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_ALLOW_PROTOCOL'],
         unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
       }).env({
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -264,6 +273,8 @@ export class GitSourceCache {
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_CONFIG_GLOBAL: '/dev/null',
+        // Git itself refuses other transports too (file, ext::, local paths), whatever the URL check missed.
+        GIT_ALLOW_PROTOCOL: this.allowLocal ? 'https:http:ssh:git:file' : 'https:http:ssh:git',
         ...auth.env,
       });
       return await task(git);
@@ -280,8 +291,14 @@ export class GitSourceCache {
   }
 }
 
-function checkSpec(spec: GitSourceSpec): void {
+function checkSpec(spec: GitSourceSpec, allowLocal: boolean): void {
   const url = spec.url.trim();
+  if (!allowLocal && /^file:/i.test(url)) {
+    throw new GitSourceError(
+      'LocalSourceRefused',
+      "file:// sources are refused: a local path would read the controller's own disk (other Estates' cached repositories). Use an https:// or ssh:// URL; `interlace controller --allow-local-sources` allows them for tests and development",
+    );
+  }
   if (urlHasCredentials(url)) {
     throw new GitSourceError(
       'CredentialsInUrl',

@@ -87,7 +87,8 @@ export function newReconciler(options: { installCrds?: boolean } = {}): Harness 
   const cacheDir = mkdtempSync(join(tmpdir(), 'interlace-git-cache-'));
   const reconciler = new EstateReconciler({
     rest,
-    source: new GitSourceCache({ cacheDir }),
+    // file:// sources are refused by default (finding 14); these tests serve the specs from a temp repository.
+    source: new GitSourceCache({ cacheDir, allowLocal: true }),
     defaultRuntimeImage: WORKER_IMAGE,
     support: supportSources(),
     installCrds: options.installCrds ?? false,

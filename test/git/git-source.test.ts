@@ -67,8 +67,27 @@ const first = repo.commit(
 const fileUrl = `file://${repo.dir}`;
 afterAll(() => tree.cleanup());
 
+describe('local sources are refused by default', () => {
+  it("refuses file:// without running git, so one Estate cannot read another's cached clone", async () => {
+    const guarded = new GitSourceCache({ cacheDir: join(tree.root, 'cache-guarded') });
+    // The victim's clone, where its URL puts it in the shared cache.
+    const victim = new GitSourceCache({ cacheDir: join(tree.root, 'cache-guarded'), allowLocal: true });
+    await victim.sync({ url: fileUrl, ref: { branch: 'main' } });
+    for (const url of [`file://${victim.directoryFor(fileUrl)}`, fileUrl, `FILE://${repo.dir}`, 'file:relative/path']) {
+      const err = await guarded.sync({ url, ref: { branch: 'main' } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GitSourceError);
+      expect((err as GitSourceError).reason).toBe('LocalSourceRefused');
+      // Refused before anything touched the cache (the victim's own URL is cached, legitimately).
+      if (url !== fileUrl) expect(existsSync(guarded.directoryFor(url))).toBe(false);
+    }
+    // A plain path is no URL at all.
+    const path = await guarded.sync({ url: repo.dir }).catch((e: unknown) => e);
+    expect((path as GitSourceError).reason).toBe('InvalidUrl');
+  });
+});
+
 describe('GitSourceCache over file://', () => {
-  const cache = new GitSourceCache({ cacheDir });
+  const cache = new GitSourceCache({ cacheDir, allowLocal: true });
 
   it('resolves a branch to main@sha1:<commit>, fetches once, then reports "no change" without fetching', async () => {
     const synced = await cache.sync({ url: fileUrl, ref: { branch: 'main' } });
@@ -121,7 +140,7 @@ describe('GitSourceCache over file://', () => {
     expect(err).toBeInstanceOf(GitSourceError);
     expect((err as GitSourceError).reason).toBe('CommitNotOnBranch');
     // A commit not cached yet is fetched with all branches.
-    const fresh = new GitSourceCache({ cacheDir: join(tree.root, 'cache-fresh') });
+    const fresh = new GitSourceCache({ cacheDir: join(tree.root, 'cache-fresh'), allowLocal: true });
     expect(await fresh.sync({ url: fileUrl, ref: { commit: side } })).toMatchObject({ revision: `sha1:${side}`, fetched: true });
   });
 
@@ -140,7 +159,7 @@ describe('GitSourceCache over file://', () => {
   });
 
   it('reports changes cheaply via remoteRevision (ls-remote) before any fetch', async () => {
-    const other = new GitSourceCache({ cacheDir: join(tree.root, 'cache-poll') });
+    const other = new GitSourceCache({ cacheDir: join(tree.root, 'cache-poll'), allowLocal: true });
     const head = git(repo.dir, 'rev-parse', 'main');
     expect(await other.remoteRevision({ url: fileUrl, ref: { branch: 'main' } })).toEqual({
       revision: formatRevision('main', head),

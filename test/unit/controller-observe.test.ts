@@ -68,7 +68,7 @@ describe('health server', () => {
       await queue.shutDown();
       await running;
 
-      const git = new GitSourceCache({ cacheDir: tree.root, onRemoteOperation: metrics.gitHook });
+      const git = new GitSourceCache({ cacheDir: tree.root, allowLocal: true, onRemoteOperation: metrics.gitHook });
       await git.sync({ url: `file://${tree.root}/missing` }).catch(() => undefined);
 
       const body = '{}';
