@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { HttpStatusError } from '../delivery/failures.ts';
 import { isBrokenCircuitError } from 'cockatiel';
+import { BODY_FAILURE_STATUS, normalisedPath, readBody } from '../../lib/http-server.ts';
 import type { SystemBudgets } from '../delivery/system-budget.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
@@ -62,8 +63,10 @@ export function createApiUnit(options: ApiUnitOptions) {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://worker');
-    if (!router.owns(url.pathname)) return false;
+    // Route on the normalised path (dot segments resolved); a target that is not a path is not ours.
+    const target = normalisedPath(req.url);
+    if (!target || !router.owns(target.path)) return false;
+    const url = new URL(`http://worker${target.path}${target.search}`);
     const started = performance.now();
     const found = router.match(req.method ?? 'GET', url.pathname);
     const operationId = found.ok ? found.match.operation.id : 'unmatched';
@@ -120,11 +123,20 @@ export function createApiUnit(options: ApiUnitOptions) {
       }
       let body: unknown;
       if (runtime.operation.request) {
-        const read = await readBody(req, maxBody);
-        if (read === 'too-large') {
-          respondProblem(413, 'Content Too Large', `the body exceeds ${maxBody} bytes`);
+        const bodyRead = await readBody(req, maxBody);
+        if (!bodyRead.ok) {
+          const detail =
+            bodyRead.failure === 'too-large'
+              ? `the body exceeds ${maxBody} bytes`
+              : bodyRead.failure === 'timeout'
+                ? 'the body did not arrive in time'
+                : 'the body was cut off';
+          const title =
+            bodyRead.failure === 'too-large' ? 'Content Too Large' : bodyRead.failure === 'timeout' ? 'Request Timeout' : 'Bad Request';
+          respondProblem(BODY_FAILURE_STATUS[bodyRead.failure], title, detail, {}, { connection: 'close' });
           return true;
         }
+        const read = bodyRead.body;
         if (read === '' && runtime.operation.requestRequired !== false) {
           respondProblem(400, 'Bad Request', 'a request body is required');
           return true;
@@ -241,22 +253,4 @@ async function runBackend(runtime: OperationRuntime, params: ParsedParams, body:
       return { kind: 'bad-gateway', detail: `${backend.client.system}'s answer could not be mapped: ${(error as Error).message}` };
     return { kind: 'bad-gateway', detail: `${backend.client.system} did not answer: ${(error as Error).message}` };
   }
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve('too-large');
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -3,10 +3,15 @@
  * (the live figures and the simulated systems as JSON), and each Api's base path forwarded to the
  * worker that serves it — so a dealer calls `http://127.0.0.1:<port>/order-status/v1/orders/…` as
  * they would call the cluster's ingress.
+ *
+ * Routing is on the normalised path (lib/http-server.ts `normalisedPath`), and the normalised path is
+ * what is forwarded: `/order-status/v1/orders/../../../metrics` is `/metrics`, never a request to the
+ * worker below an API's prefix.
  */
-import { createServer, request } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { normalisedPath, startHttpServer } from '../../lib/http-server.ts';
+import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 
 export interface GatewayOptions {
@@ -16,10 +21,12 @@ export interface GatewayOptions {
   /** base path → worker origin (changes on hot reload). */
   apis: () => Map<string, string>;
   state: () => Promise<unknown>;
+  /** Server timeouts and socket limits (lib/http-server.ts defaults). */
+  limits?: ServerLimits;
 }
 
 export class Gateway {
-  private server: Server | undefined;
+  private server: StartedServer | undefined;
   private readonly options: GatewayOptions;
   url = '';
 
@@ -28,32 +35,27 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    const server = createServer(
-      (req, res) =>
-        void this.handle(req, res).catch(() => {
-          if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/problem+json' });
-          res.end(JSON.stringify({ title: 'Bad Gateway', status: 502 }));
-        }),
-    );
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());
+    this.server = await startHttpServer({
+      ...this.options.limits,
+      port: this.options.port,
+      ...(this.options.host ? { host: this.options.host } : {}),
+      handler: (req, res) => this.handle(req, res),
     });
-    const address = server.address() as AddressInfo;
-    this.url = `http://${address.address}:${address.port}`;
+    this.url = this.server.url;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.server.closeAllConnections();
+    await server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+    const target = normalisedPath(req.url);
+    if (!target) return problem(res, 400, 'Bad Request', 'the request target is not a path');
+    const path = target.path;
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': this.options.metrics.registry.contentType });
       res.end(await this.options.metrics.registry.metrics());
@@ -71,18 +73,39 @@ export class Gateway {
     }
     for (const [base, origin] of this.options.apis()) {
       if (path !== base && !path.startsWith(`${base}/`)) continue;
-      await new Promise<void>((resolve, reject) => {
-        const upstream = request(`${origin}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-          answer.on('end', resolve);
-        });
-        upstream.on('error', reject);
-        req.pipe(upstream);
-      });
+      await forward(req, res, `${origin}${path}${target.search}`);
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify({ title: 'Not Found', status: 404, detail: `no API at ${path}` }));
+    problem(res, 404, 'Not Found', `no API at ${path}`);
   }
+}
+
+/** Proxies one request; a failing upstream or a client that goes away ends this exchange only. */
+function forward(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const upstream = request(url, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+      answer.on('end', resolve);
+      answer.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent && !res.destroyed) problem(res, 502, 'Bad Gateway', 'the API did not answer');
+      else res.destroy();
+      resolve();
+    });
+    req.on('error', () => upstream.destroy());
+    req.on('aborted', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+}
+
+function problem(res: ServerResponse, status: number, title: string, detail: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ title, status, detail });
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

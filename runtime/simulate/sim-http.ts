@@ -3,10 +3,10 @@
  * system's fault plan applied before any endpoint runs, an OAuth2 client-credentials token endpoint
  * for systems that use one, and `/_sim/*` control endpoints (state, faults) for tests and operators.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { BODY_FAILURE_STATUS, normalisedPath, readBody, startHttpServer } from '../../lib/http-server.ts';
+import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 import { FaultPlan } from './faults.ts';
 import type { FaultRule } from './faults.ts';
 
@@ -52,6 +52,10 @@ export interface SimServerOptions {
   tokenEndpoint?: boolean;
   /** Extra state for `GET /_sim/state`. */
   state: () => unknown;
+  /** Server timeouts and socket limits (lib/http-server.ts); idle keep-alive defaults to 30 s here. */
+  limits?: ServerLimits;
+  /** Largest request body read (default 1 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
 }
 
 /** Counters every simulated server keeps, read by the run summary and the tests. */
@@ -66,7 +70,7 @@ export class SimServer {
   readonly faults = new FaultPlan();
   readonly traffic: TrafficCounters = { requests: 0, byStatus: {}, faulted: 0 };
   private readonly options: SimServerOptions;
-  private server: Server | undefined;
+  private server: StartedServer | undefined;
   private readonly held = new Set<ServerResponse>();
   private readonly tokens = new Set<string>();
   private boundPort = 0;
@@ -85,17 +89,16 @@ export class SimServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.serve(req, res));
-    server.keepAliveTimeout = 30_000;
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    // The hardened server: a malformed request line, a cut-off body or a slow client costs that
+    // request only — never the process, which in `interlace run` carries every unit and simulator.
+    this.server = await startHttpServer({
+      keepAliveTimeoutMs: 30_000,
+      ...this.options.limits,
+      port: this.options.port,
+      ...(this.options.host ? { host: this.options.host } : {}),
+      handler: (req, res) => this.serve(req, res),
     });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = this.server.port;
   }
 
   async stop(): Promise<void> {
@@ -104,8 +107,8 @@ export class SimServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.server.closeAllConnections();
+    await server.close();
   }
 
   addFault(rule: FaultRule): void {
@@ -113,12 +116,22 @@ export class SimServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://sim');
+    const target = normalisedPath(req.url);
+    if (!target) return this.reply(res, { status: 400, body: { error: 'the request target is not a path', system: this.name } }, false);
+    const limit = this.options.maxBodyBytes ?? 1024 * 1024;
+    const read = await readBody(req, limit);
+    if (!read.ok) {
+      res.setHeader('connection', 'close');
+      return this.reply(
+        res,
+        { status: BODY_FAILURE_STATUS[read.failure], body: { error: `body ${read.failure}`, system: this.name } },
+        false,
+      );
+    }
+    const text = read.body;
+    const query = new URLSearchParams(target.search);
     const method = req.method ?? 'GET';
-    const path = url.pathname;
+    const path = target.path;
     try {
       if (path.startsWith('/_sim/')) return this.reply(res, await this.control(method, path, text), false);
       if (this.options.tokenEndpoint && method === 'POST' && /\/token$/.test(path)) {
@@ -173,7 +186,7 @@ export class SimServer {
         const reply = await route.handler({
           method,
           path,
-          query: url.searchParams,
+          query,
           params: { ...match.groups },
           headers: req.headers,
           text,
@@ -195,6 +208,7 @@ export class SimServer {
   }
 
   private reply(res: ServerResponse, reply: SimReply, count = true): void {
+    if (res.destroyed || res.headersSent) return;
     if (count) this.traffic.byStatus[reply.status] = (this.traffic.byStatus[reply.status] ?? 0) + 1;
     if (reply.text !== undefined) {
       res.writeHead(reply.status, { 'content-type': 'application/edi-x12', ...reply.headers });

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { normalisedPath, startHttpServer } from '../../lib/http-server.ts';
+import type { ServerLimits } from '../../lib/http-server.ts';
 import type { Backbone, Subscription } from '../backbone/backbone.ts';
 import { DLQ_REPLAY_CONSUMER } from '../delivery/dead-letter.ts';
 import type { IdempotencyStore } from '../delivery/idempotency-store.ts';
@@ -52,6 +51,8 @@ export interface WorkerOptions {
   /** HTTP port for APIs, /metrics, /healthz, /readyz (0 = any free port; default 8080). */
   port?: number;
   host?: string;
+  /** Server timeouts and socket limits (lib/http-server.ts defaults: 10 s for headers, 30 s per request). */
+  serverLimits?: ServerLimits;
   logger?: Logger;
   tracer?: Tracer;
   metrics?: RuntimeMetrics;
@@ -188,24 +189,27 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     },
   );
 
-  const server: Server = createServer((req, res) => {
-    void (async () => {
+  // The hardened server (lib/http-server.ts): slow clients are cut off, sockets are bounded, and a
+  // request that fails — a malformed request line, a body cut off — costs that request only.
+  const server = await startHttpServer({
+    ...options.serverLimits,
+    port: options.port ?? 8080,
+    host: options.host ?? '127.0.0.1',
+    onHandlerError: (error) => logger.error('request handler failed', { error }),
+    handler: async (req, res) => {
+      const target = normalisedPath(req.url);
+      if (!target) {
+        sendProblem(res, { title: 'Bad Request', status: 400, detail: 'the request target is not a path' });
+        return;
+      }
       if (await observe(req, res)) return;
       for (const unit of apiUnits) if (await unit.handle(req, res)) return;
-      sendProblem(res, { title: 'Not Found', status: 404, detail: `no API at ${(req.url ?? '/').split('?')[0]}` });
-    })().catch((error) => {
-      logger.error('request handler failed', { error });
-      sendProblem(res, { title: 'Internal Server Error', status: 500 });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolve());
+      sendProblem(res, { title: 'Not Found', status: 404, detail: `no API at ${target.path}` });
+    },
   });
   for (const consumer of consumers) await consumer.start();
   started = true;
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = server.url;
   logger.info('worker started', {
     units: bundles.map((b) => b.manifest.unit),
     consumers: consumerInfo.length,
@@ -225,8 +229,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       started = false;
       await Promise.all(consumers.map((c) => c.stop(graceMs)));
       await Promise.all(feeds.map((f) => f.stop()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeAllConnections();
+      await server.close();
       await idempotency.close();
       views.close();
     },
