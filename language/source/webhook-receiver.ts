@@ -3,6 +3,8 @@
 // unauthenticated sender can make us read at most `maxBodyBytes` and compute one HMAC per secret.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../lib/http-server.ts';
+import { DeliveryLog } from './webhook-replay.ts';
 
 /** A verified push: which repository (every URL form the provider sent), which ref, which commit. */
 export interface PushEvent {
@@ -31,6 +33,8 @@ export type WebhookOutcome =
   | 'bad-request'
   | 'too-large'
   | 'method-not-allowed'
+  | 'timeout'
+  | 'replay'
   | 'error';
 
 export interface WebhookReceiverOptions {
@@ -43,8 +47,13 @@ export interface WebhookReceiverOptions {
   onPush: (event: PushEvent) => void | Promise<void>;
   /** Largest body read (default 1 MiB); larger requests get 413 without being verified or parsed. */
   maxBodyBytes?: number;
-  /** Longest time to receive the body (default 10 s). */
+  /** Longest time to receive the body (default 10 s); a slower client gets 408. */
   bodyTimeoutMs?: number;
+  /**
+   * Verified deliveries seen recently: an exact replay (same delivery id, or same signed body) within
+   * its window is refused with 409. Default: a log of its own, 10 minutes.
+   */
+  deliveries?: DeliveryLog;
   /** Observes each answered request (metrics, logs). Never given the body or any header value. */
   onRequest?: (provider: 'github' | 'gitlab' | 'unknown', outcome: WebhookOutcome, status: number) => void;
 }
@@ -61,6 +70,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 export function createWebhookHandler(options: WebhookReceiverOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const bodyTimeout = options.bodyTimeoutMs ?? 10_000;
+  const deliveries = options.deliveries ?? new DeliveryLog();
   return (req, res) => {
     const provider =
       req.headers['x-github-event'] !== undefined ? 'github' : req.headers['x-gitlab-event'] !== undefined ? 'gitlab' : 'unknown';
@@ -71,7 +81,7 @@ export function createWebhookHandler(options: WebhookReceiverOptions): (req: Inc
       }
       options.onRequest?.(provider, outcome, status);
     };
-    void handle(req, provider, maxBody, bodyTimeout, options).then(
+    void handle(req, provider, maxBody, bodyTimeout, deliveries, options).then(
       ({ status, outcome, message }) => answer(status, outcome, message),
       () => answer(500, 'error', 'the push could not be queued'),
     );
@@ -89,6 +99,7 @@ async function handle(
   provider: 'github' | 'gitlab' | 'unknown',
   maxBody: number,
   bodyTimeout: number,
+  deliveries: DeliveryLog,
   options: WebhookReceiverOptions,
 ): Promise<Answer> {
   if (req.method !== 'POST') {
@@ -104,17 +115,29 @@ async function handle(
     req.resume();
     return { status: 413, outcome: 'too-large', message: `body larger than ${maxBody} bytes` };
   }
-  const body = await readBody(req, maxBody, bodyTimeout);
-  if (body === 'too-large') return { status: 413, outcome: 'too-large', message: `body larger than ${maxBody} bytes` };
-  if (body === 'timeout') return { status: 408, outcome: 'bad-request', message: 'body not received in time' };
+  const read = await readBody(req, maxBody, bodyTimeout);
+  if (!read.ok) {
+    if (read.failure === 'too-large') return { status: 413, outcome: 'too-large', message: `body larger than ${maxBody} bytes` };
+    if (read.failure === 'timeout') return { status: 408, outcome: 'timeout', message: 'body not received in time' };
+    return { status: 400, outcome: 'bad-request', message: 'body not received' };
+  }
+  const body = read.bytes;
 
   const path = (req.url ?? '/').split('?')[0]!;
   const secrets = await options.secrets({ path });
   const verifiedBy = provider === 'github' ? verifyGitHub(req, body, secrets) : verifyGitLab(req, secrets);
   if (!verifiedBy) return { status: 401, outcome: 'unauthorized', message: 'signature or token missing or wrong' };
 
+  // Only verified deliveries are remembered, so unsigned traffic cannot fill the log. The delivery id
+  // header is not signed: an exact replay with a fresh id is still caught by the body's digest.
+  const deliveryId = req.headers[provider === 'github' ? 'x-github-delivery' : 'x-gitlab-event-uuid'];
+  const eventName = String(req.headers[provider === 'github' ? 'x-github-event' : 'x-gitlab-event']);
+  const keys = [`${verifiedBy}#body:${createHash('sha256').update(`${eventName}\n`).update(body).digest('hex')}`];
+  if (typeof deliveryId === 'string' && deliveryId !== '') keys.push(`${verifiedBy}#id:${deliveryId.slice(0, 200)}`);
+  if (!deliveries.firstSeen(keys)) return { status: 409, outcome: 'replay', message: 'this delivery was already received' };
+
   // Verified: from here on the sender is trusted enough to be told what was wrong with the payload.
-  const event = String(req.headers[provider === 'github' ? 'x-github-event' : 'x-gitlab-event']);
+  const event = eventName;
   if (provider === 'github' && event === 'ping') return { status: 200, outcome: 'ping', message: 'pong' };
   const isPush = provider === 'github' ? event === 'push' : event === 'Push Hook' || event === 'Tag Push Hook';
   if (!isPush) return { status: 200, outcome: 'ignored', message: `event "${event.slice(0, 64)}" ignored` };
@@ -123,39 +146,13 @@ async function handle(
   if (!payload) return { status: 400, outcome: 'bad-request', message: 'payload is not a JSON object' };
   const push = provider === 'github' ? githubPush(payload) : gitlabPush(payload);
   if (!push) return { status: 400, outcome: 'bad-request', message: 'push payload lacks ref, after or repository URLs' };
-  await options.onPush({ provider, ...push, secretId: verifiedBy });
+  try {
+    await options.onPush({ provider, ...push, secretId: verifiedBy });
+  } catch (error) {
+    deliveries.forget(keys);
+    throw error;
+  }
   return { status: 202, outcome: 'accepted', message: `push to ${push.ref} queued` };
-}
-
-function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer | 'too-large' | 'timeout'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => {
-      finish('timeout');
-      req.destroy();
-    }, timeoutMs);
-    const finish = (value: Buffer | 'too-large' | 'timeout') => {
-      clearTimeout(timer);
-      req.removeAllListeners('data');
-      resolve(value);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        finish('too-large');
-        // Stop reading; the 413 is written with `connection: close`.
-        req.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => finish(Buffer.concat(chunks)));
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
 }
 
 /** The id of the secret whose HMAC-SHA256 of the raw body equals X-Hub-Signature-256, compared in constant time. */

@@ -2,11 +2,13 @@
 // the right status for every kind of bad request, and onPush only for verified pushes.
 import { createHmac } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PushEvent, WebhookOutcome } from '../../language/source/webhook-receiver.ts';
 import { createWebhookHandler, normalizeRepositoryUrl } from '../../language/source/webhook-receiver.ts';
+import { DeliveryLog } from '../../language/source/webhook-replay.ts';
 
 const SECRET = 'hmac-key-for-shop';
 const OTHER = 'hmac-key-for-another-estate';
@@ -136,9 +138,26 @@ describe('GitHub push webhooks', () => {
     expect(pushes[0]?.ref).toBe('refs/heads/main');
   });
 
-  it('answers 500 when the push cannot be queued', async () => {
+  it("answers 500 when the push cannot be queued, and takes the sender's retry of it", async () => {
     pushFails = true;
-    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(githubPush) }, githubPush)).status).toBe(500);
+    const body = githubPush.replace(SHA, 'e'.repeat(40));
+    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(body) }, body)).status).toBe(500);
+    pushFails = false;
+    expect((await post('/hook', { 'x-github-event': 'push', 'x-hub-signature-256': sign(body) }, body)).status).toBe(202);
+  });
+
+  it('refuses an exact replay (same signed body, or same delivery id) with 409 and queues it once', async () => {
+    const body = githubPush.replace(SHA, 'b'.repeat(40));
+    const headers = { 'x-github-event': 'push', 'x-hub-signature-256': sign(body), 'x-github-delivery': 'delivery-1' };
+    expect((await post('/hook', headers, body)).status).toBe(202);
+    // The same request again, and again with a fresh delivery id (the id is not signed).
+    expect((await post('/hook', headers, body)).status).toBe(409);
+    expect((await post('/hook', { ...headers, 'x-github-delivery': 'delivery-2' }, body)).status).toBe(409);
+    // Another push that reuses the delivery id.
+    const other = githubPush.replace(SHA, 'c'.repeat(40));
+    expect((await post('/hook', { ...headers, 'x-hub-signature-256': sign(other) }, other)).status).toBe(409);
+    expect(pushes.map((p) => p.after)).toEqual(['b'.repeat(40)]);
+    expect(outcomes).toEqual(['accepted', 'replay', 'replay', 'replay']);
   });
 });
 
@@ -217,6 +236,49 @@ describe('requests that are not webhooks', () => {
     expect(pushes).toEqual([]);
     await new Promise((r) => setTimeout(r, 50));
     expect(outcomes).toEqual(['too-large']);
+  });
+});
+
+describe('replay window', () => {
+  it('forgets deliveries after the window and bounds the entries it keeps', () => {
+    let now = 0;
+    const log = new DeliveryLog({ windowMs: 1000, maxEntries: 3, now: () => now });
+    expect(log.firstSeen(['a'])).toBe(true);
+    expect(log.firstSeen(['a'])).toBe(false);
+    now = 1000;
+    expect(log.firstSeen(['a'])).toBe(true);
+    for (const k of ['b', 'c', 'd', 'e']) log.firstSeen([k]);
+    expect(log.size).toBe(3);
+  });
+});
+
+describe('slow senders', () => {
+  it('answers a body that trickles past its time limit with 408', async () => {
+    const slow = createServer(
+      createWebhookHandler({ secrets: () => [{ id: 'ns/shop', token: SECRET }], onPush: () => {}, bodyTimeoutMs: 300 }),
+    );
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            `POST /hook HTTP/1.1\r\nhost: x\r\nx-github-event: push\r\nx-hub-signature-256: ${sign(githubPush)}\r\ncontent-length: ${githubPush.length}\r\n\r\n{"ref"`,
+          );
+        });
+        let text = '';
+        socket.on('data', (d) => {
+          text += d.toString();
+        });
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('"outcome":"timeout"');
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 });
 
