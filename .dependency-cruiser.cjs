@@ -46,10 +46,10 @@ module.exports = {
     },
     {
       name: 'no-test-code-in-product',
-      comment: 'Product code never imports tests, benchmarks or scripts.',
+      comment: 'Product code never imports tests, benchmarks, scripts or the executable in bin/.',
       severity: 'error',
-      from: { path: folders([...PRODUCT, 'bin']) },
-      to: { path: folders(['test', 'bench', 'scripts']) },
+      from: { path: folders(PRODUCT) },
+      to: { path: folders(DRIVERS) },
     },
     {
       name: 'no-circular-between-folders',
