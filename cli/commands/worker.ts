@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
-import { parseDuration } from '../../runtime/delivery/durations.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import { createLogger } from '../../runtime/observe/logger.ts';
 import type { LogLevel } from '../../runtime/observe/logger.ts';
 import { BundleError, loadBundles } from '../../runtime/worker/bundle.ts';
@@ -62,10 +62,9 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   if (!values.bundle) throw new UsageError('worker needs --bundle <dir> (the bundles of `interlace generate --out <dir>`: <dir>/bundles)');
   const port = Number(values.port ?? env.INTERLACE_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number (0 = any free port)');
-  const ackWaitMs = values['ack-wait'] !== undefined ? parseDuration(values['ack-wait'], Number.NaN) : undefined;
-  if (ackWaitMs !== undefined && !(ackWaitMs > 0)) throw new UsageError('--ack-wait takes a duration such as 30s');
-  const graceMs = parseDuration(values.grace ?? '10s', Number.NaN);
-  if (!(graceMs >= 0)) throw new UsageError('--grace takes a duration such as 10s');
+  const ackWaitMs = values['ack-wait'] !== undefined ? durationFlag('--ack-wait', values['ack-wait']) : undefined;
+  if (ackWaitMs !== undefined && !(ackWaitMs > 0)) throw new UsageError('--ack-wait takes a duration above zero, such as 30s');
+  const graceMs = durationFlag('--grace', values.grace ?? '10s');
   const level = (values['log-level'] ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level takes debug, info, warn or error');
   const nats = values.nats ?? (env.INTERLACE_NATS_URL || undefined);
@@ -135,4 +134,11 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     process.off('SIGINT', onSignal);
     await backbone.close().catch(() => {});
   }
+}
+
+/** A duration flag's milliseconds; a mistake is a usage error that says what is wrong. */
+function durationFlag(flag: string, text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new UsageError(`${flag}: ${parsed.reason}`);
+  return parsed.ms;
 }

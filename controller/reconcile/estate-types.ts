@@ -1,4 +1,5 @@
 /** The Estate custom resource as the controller reads it (see generators/crds/estate-crd.ts for the schema). */
+import { parseDuration } from '../../lib/duration.ts';
 import type { LiveObject } from '../apply/index.ts';
 import type { EstateStatus } from '../status/index.ts';
 
@@ -27,15 +28,33 @@ export const ESTATE_API_VERSION = 'interlace.dev/v1alpha1';
 export const ESTATE_KIND = 'Estate';
 export const FINALIZER = 'interlace.dev/finalizer';
 
-/** `30s`, `5m`, `1h30m`, `250ms` → milliseconds (the CRD's pattern has already checked the shape). */
-export function parseDuration(text: string | undefined, fallbackMs: number): number {
-  if (!text) return fallbackMs;
-  let total = 0;
-  let matched = false;
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
-    matched = true;
-    const n = Number(m[1]);
-    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-  }
-  return matched && total > 0 ? total : fallbackMs;
+/** How often an Estate's source is fetched when nothing happens, and how long one fetch may take. */
+export interface SourceTimings {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_INTERVAL_MS = 5 * 60_000;
+export const DEFAULT_FETCH_TIMEOUT_MS = 60_000;
+
+/**
+ * `spec.source.interval` and `spec.source.timeout` in milliseconds (defaults when absent), or what is
+ * wrong with them. The CRD's pattern admits the same grammar as {@link parseDuration}, but a CRD can be
+ * installed without validation or edited, so a refusal here becomes a Stalled condition, not a crash.
+ * Zero is refused: a zero interval would refetch in a loop and a zero timeout fail every fetch.
+ */
+export function sourceTimings(source: EstateSpec['source']): { ok: true; timings: SourceTimings } | { ok: false; message: string } {
+  const field = (name: 'interval' | 'timeout', fallbackMs: number): number | string => {
+    const text = source[name];
+    if (text === undefined) return fallbackMs;
+    const parsed = parseDuration(text);
+    if (!parsed.ok) return `spec.source.${name}: ${parsed.reason}`;
+    if (parsed.ms <= 0) return `spec.source.${name}: ${JSON.stringify(text)} must be longer than zero`;
+    return parsed.ms;
+  };
+  const intervalMs = field('interval', DEFAULT_INTERVAL_MS);
+  const timeoutMs = field('timeout', DEFAULT_FETCH_TIMEOUT_MS);
+  if (typeof intervalMs === 'string') return { ok: false, message: intervalMs };
+  if (typeof timeoutMs === 'string') return { ok: false, message: timeoutMs };
+  return { ok: true, timings: { intervalMs, timeoutMs } };
 }

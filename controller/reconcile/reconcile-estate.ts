@@ -36,8 +36,10 @@ import type { EstateOutcome, EstateStatus } from '../status/index.ts';
 import type { Generator } from '../../generators/generate.ts';
 import { applyRevision } from './apply-revision.ts';
 import type { DesiredStateInput, GateResult } from './desired-state.ts';
-import { ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, parseDuration } from './estate-types.ts';
+import { DEFAULT_INTERVAL_MS, ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, sourceTimings } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
+import { targetNamespaceAllowed } from './target-namespaces.ts';
+import type { TargetNamespaceRule } from './target-namespaces.ts';
 
 /** The Git side, as language/source/git-source.ts's GitSourceCache provides it. */
 export interface RevisionSource {
@@ -66,13 +68,16 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** Extra plan options (worker env, resources). */
   planOptions?: PlanOptions;
+  /**
+   * Namespaces an Estate may target besides its own (set by the cluster admin). Default none: an
+   * Estate writes only to its own namespace.
+   */
+  allowedTargetNamespaces?: readonly TargetNamespaceRule[];
 }
 
 export type ReconcileResult =
   | { result: 'done'; requeueAfterMs?: number; changes?: Change[] }
   | { result: 'waiting'; requeueAfterMs: number; changes?: Change[] };
-
-const DEFAULT_INTERVAL_MS = 5 * 60_000;
 
 /** `estateKey` (namespace/name) lets the gate keep per-Estate caches (the incremental generator). */
 export type GateFunction = (estateKey: string, input: Omit<DesiredStateInput, 'generator' | 'support'>) => Promise<GateResult>;
@@ -114,7 +119,8 @@ export class EstateReconciler {
     }
     const log = this.log.child({ estate: `${key.namespace}/${key.name}` });
     const now = (this.options.now ?? (() => new Date()))();
-    const interval = parseDuration(estate.spec.source.interval, DEFAULT_INTERVAL_MS);
+    const timings = sourceTimings(estate.spec.source);
+    const interval = timings.ok ? timings.timings.intervalMs : DEFAULT_INTERVAL_MS;
     const target = { ...ref, ...(estate.metadata.uid ? { uid: estate.metadata.uid } : {}) };
 
     if (estate.metadata.deletionTimestamp) return this.finalize(estate, log);
@@ -159,12 +165,28 @@ export class EstateReconciler {
       return { result: 'done' };
     }
 
+    if (!timings.ok) {
+      // The API server admitted what the parser refuses (a CRD without validation, or a zero duration).
+      await write({ kind: 'failed', reason: 'InvalidSpec', message: timings.message, stalled: true });
+      log.warn('invalid Estate spec', { reason: 'InvalidSpec', error: timings.message });
+      return { result: 'done' };
+    }
+
+    // Tenancy: an Estate writes to its own namespace unless the cluster admin allowed another.
+    const targetNamespace = estate.spec.targetNamespace ?? key.namespace;
+    if (!targetNamespaceAllowed(key.namespace, targetNamespace, this.options.allowedTargetNamespaces ?? [])) {
+      const message = `targetNamespace "${targetNamespace}" is not allowed for Estates in namespace "${key.namespace}": an Estate writes to its own namespace unless the cluster admin allows another (controller flag --allow-target-namespace ${key.namespace}=${targetNamespace}, chart value controller.allowedTargetNamespaces)`;
+      await write({ kind: 'failed', reason: 'TargetNamespaceNotAllowed', message, stalled: true });
+      log.warn('target namespace refused', { reason: 'TargetNamespaceNotAllowed', targetNamespace });
+      return { result: 'done', requeueAfterMs: interval };
+    }
+
     // Source.
     const sourceSpec: GitSourceSpec = {
       url: estate.spec.source.url,
       ...(estate.spec.source.ref ? { ref: estate.spec.source.ref } : {}),
       path: estate.spec.source.path ?? 'specs',
-      timeoutMs: parseDuration(estate.spec.source.timeout, 60_000),
+      timeoutMs: timings.timings.timeoutMs,
     };
     let revision: string;
     let files: RevisionFiles;
@@ -183,7 +205,8 @@ export class EstateReconciler {
           : error instanceof KubeApiError && error.code === 404
             ? 'SecretNotFound'
             : 'SourceFailed';
-      const stalled = reason === 'InvalidUrl' || reason === 'CredentialsInUrl';
+      // Nothing a retry can fix: the Estate's spec must change.
+      const stalled = reason === 'InvalidUrl' || reason === 'CredentialsInUrl' || reason === 'LocalSourceRefused';
       await write({
         kind: 'failed',
         reason,
@@ -211,16 +234,32 @@ export class EstateReconciler {
           cache.generator ??= new Generator();
           return gateInProcess({ ...input, support: this.options.support, generator: cache.generator });
         });
-      gate = await run(`${key.namespace}/${key.name}`, {
-        files: files.files,
-        readDiagnostics: files.diagnostics,
-        estate: { name: key.name, namespace: key.namespace },
-        targetNamespace: estate.spec.targetNamespace ?? key.namespace,
-        revision,
-        runtimeImage: estate.spec.runtimeImage ?? this.options.defaultRuntimeImage,
-        today: now.toISOString().slice(0, 10),
-        planOptions: { ...this.options.planOptions, includeCrds: this.options.installCrds ?? false },
-      });
+      try {
+        gate = await run(`${key.namespace}/${key.name}`, {
+          files: files.files,
+          readDiagnostics: files.diagnostics,
+          estate: { name: key.name, namespace: key.namespace },
+          targetNamespace,
+          revision,
+          runtimeImage: estate.spec.runtimeImage ?? this.options.defaultRuntimeImage,
+          today: now.toISOString().slice(0, 10),
+          planOptions: { ...this.options.planOptions, includeCrds: this.options.installCrds ?? false },
+        });
+      } catch (error) {
+        // A gate that crashes, times out or runs out of memory on this revision would do the same on a
+        // retry: the revision is stalled (condition + Warning Event), never a throw that reruns it
+        // with backoff forever. The next commit, or the next interval, tries again.
+        const detail = redact(firstLine(error));
+        await write({
+          kind: 'failed',
+          revision,
+          reason: 'GateFailed',
+          message: `Revision ${revision} could not be checked (${detail}); the last applied revision keeps running`,
+          stalled: true,
+        });
+        log.warn('gate failed', { revision, reason: 'GateFailed', error: detail });
+        return { result: 'done', requeueAfterMs: interval };
+      }
       cache.gate = { key: gateKey, state: gate };
     }
     if (!gate.accepted) {
@@ -278,7 +317,19 @@ export class EstateReconciler {
     const inventory = estate.status?.inventory?.entries ?? [];
     const live = await readLiveState(this.rest, { objects: [], units: [], diagnostics: [] }, id, [
       ...inventory,
-      { apiVersion: 'v1', kind: 'Namespace', namespace: estate.spec.targetNamespace ?? ref.namespace, name: '-' },
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        // Never look outside what the Estate may write, even for a spec edited after the fact.
+        namespace: targetNamespaceAllowed(
+          ref.namespace,
+          estate.spec.targetNamespace ?? ref.namespace,
+          this.options.allowedTargetNamespaces ?? [],
+        )
+          ? (estate.spec.targetNamespace ?? ref.namespace)
+          : ref.namespace,
+        name: '-',
+      },
     ]);
     const changes = await pruneObjects(this.rest, { estate: id, enabled: true, previousInventory: inventory, live });
     const deleted = changes.filter((c) => c.action === 'deleted');
@@ -332,6 +383,11 @@ export class EstateReconciler {
       new Date().toISOString().slice(0, 10),
     ]);
   }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? '').slice(0, 300);
 }
 
 function firstDiagnostic(diagnostics: readonly Diagnostic[]): string {

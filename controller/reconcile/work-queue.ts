@@ -254,16 +254,3 @@ export class WorkQueue {
     for (const resolve of this.drained.splice(0)) resolve();
   }
 }
-
-/**
- * Milliseconds in a Go-style duration as the Estate CRD allows it (`1m`, `90s`, `1h30m`, `1.5h`,
- * `500ms`), for `spec.source.interval` → `requeueAfterMs` and `timeout` → `timeoutMs`; undefined
- * when it does not match `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
- */
-export function parseDuration(text: string): number | undefined {
-  if (!/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(text)) return undefined;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const [, value, , suffix] of text.matchAll(/([0-9]+(\.[0-9]+)?)(ms|s|m|h)/g)) total += Number(value) * unit[suffix!]!;
-  return Math.round(total);
-}

@@ -1,5 +1,5 @@
 import type { Delivery as DeliverySpec } from '../../language/kinds/generated/kinds.ts';
-import { parseDuration } from './durations.ts';
+import { durationMs } from '../../lib/duration.ts';
 
 /** A target's delivery policy with every default filled in (times in milliseconds). */
 export interface DeliveryPolicy {
@@ -37,11 +37,11 @@ export const DEFAULT_POLICY: Omit<DeliveryPolicy, 'deadLetterTopic'> = {
 /** Fills a route target's `delivery` from the System's limits and the defaults. */
 export function deliveryPolicyOf(route: string, target: string, spec: DeliverySpec | undefined, systemTimeout?: string): DeliveryPolicy {
   const retry = spec?.retry ?? {};
-  const maxBackoffMs = parseDuration(retry.maxBackoff, DEFAULT_POLICY.maxBackoffMs);
+  const maxBackoffMs = durationMs(retry.maxBackoff, DEFAULT_POLICY.maxBackoffMs);
   return {
-    timeoutMs: parseDuration(spec?.timeout ?? systemTimeout, DEFAULT_POLICY.timeoutMs),
+    timeoutMs: durationMs(spec?.timeout ?? systemTimeout, DEFAULT_POLICY.timeoutMs),
     maxAttempts: retry.maxAttempts ?? DEFAULT_POLICY.maxAttempts,
-    initialBackoffMs: parseDuration(retry.initialBackoff, DEFAULT_POLICY.initialBackoffMs),
+    initialBackoffMs: durationMs(retry.initialBackoff, DEFAULT_POLICY.initialBackoffMs),
     maxBackoffMs,
     multiplier: retry.multiplier ?? DEFAULT_POLICY.multiplier,
     jitter: retry.jitter ?? DEFAULT_POLICY.jitter,

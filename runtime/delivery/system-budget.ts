@@ -1,7 +1,7 @@
 import { BulkheadPolicy, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { System } from '../../language/kinds/generated/kinds.ts';
-import { parseDuration } from './durations.ts';
+import { durationMs } from '../../lib/duration.ts';
 import { classifyFailure } from './failures.ts';
 import { TokenBucket } from '../../lib/token-bucket.ts';
 
@@ -47,7 +47,7 @@ export class SystemBudget {
     );
     this.concurrency = limits?.concurrency ? bulkhead(limits.concurrency, Number.MAX_SAFE_INTEGER) : undefined;
     const rate = limits?.rateLimit;
-    this.rate = rate ? new TokenBucket(rate.requests, parseDuration(rate.per, 1000), rate.burst ?? rate.requests) : undefined;
+    this.rate = rate ? new TokenBucket(rate.requests, durationMs(rate.per, 1000), rate.burst ?? rate.requests) : undefined;
   }
 
   get state(): CircuitState {

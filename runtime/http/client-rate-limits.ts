@@ -1,5 +1,5 @@
 import { TokenBucket } from '../../lib/token-bucket.ts';
-import { parseDuration } from '../delivery/durations.ts';
+import { durationMs } from '../../lib/duration.ts';
 import type { RateLimit } from '../../language/kinds/generated/kinds.ts';
 
 /**
@@ -16,7 +16,7 @@ export class ClientRateLimits {
 
   constructor(limit: RateLimit, clock: () => number = Date.now, maxClients = 10_000) {
     this.limit = limit;
-    this.perMs = parseDuration(limit.per, 1000);
+    this.perMs = durationMs(limit.per, 1000);
     this.clock = clock;
     this.maxClients = maxClients;
   }

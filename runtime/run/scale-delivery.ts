@@ -4,12 +4,12 @@
  * initial backoff becomes 20 ms at 0.01), so the fault tests exercise the real retry schedule shape in
  * seconds instead of minutes. Attempt counts, permanent statuses and everything else stay as written.
  */
-import { parseDuration } from '../delivery/durations.ts';
+import { durationMs } from '../../lib/duration.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 
 function scaled(value: string | undefined, factor: number, floorMs: number): string | undefined {
   if (value === undefined) return undefined;
-  return `${Math.max(floorMs, Math.round(parseDuration(value, 0) * factor))}ms`;
+  return `${Math.max(floorMs, Math.round(durationMs(value, 0) * factor))}ms`;
 }
 
 export function scaleDelivery(estate: WorkerEstate, factor: number, options: { minTimeoutMs?: number } = {}): WorkerEstate {

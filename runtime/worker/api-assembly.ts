@@ -1,5 +1,5 @@
 import type { Api } from '../../language/kinds/generated/kinds.ts';
-import { parseDuration } from '../delivery/durations.ts';
+import { durationMs } from '../../lib/duration.ts';
 import type { OperationRuntime } from '../http/api-server.ts';
 import { ParameterValidator, sharedAjv } from '../http/request-params.ts';
 import type { SqliteViewStore } from '../http/view-store.ts';
@@ -113,7 +113,7 @@ export function assembleApi(
         client: systemClientFor(ctx, system),
         operation: backendSpec.operation,
         map: mapping?.fn ?? ((v) => v),
-        timeoutMs: parseDuration(system.spec.limits?.timeout, 10_000),
+        timeoutMs: durationMs(system.spec.limits?.timeout, 10_000),
       };
     }
     const responseContract = findContract(ctx.estate, responseRef);

@@ -183,15 +183,3 @@ describe('WorkQueue', () => {
     expect(depths).toEqual([1, 2, 1]);
   });
 });
-
-describe('parseDuration', () => {
-  it('reads the CRD interval and timeout forms', async () => {
-    const { parseDuration } = await import('../../controller/reconcile/work-queue.ts');
-    expect(parseDuration('5m')).toBe(300_000);
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('250ms')).toBe(250);
-    expect(parseDuration('5')).toBeUndefined();
-    expect(parseDuration('-1m')).toBeUndefined();
-  });
-});

@@ -3,7 +3,6 @@
 import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, waitAfterFailure } from '../../../runtime/delivery/backoff.ts';
-import { parseDuration } from '../../../runtime/delivery/durations.ts';
 import {
   AttemptTimeout,
   ContractViolation,
@@ -81,9 +80,6 @@ describe('waits', () => {
 
 describe('policy', () => {
   it('fills defaults, the System timeout and a dead-letter topic', () => {
-    expect(parseDuration('250ms', 0)).toBe(250);
-    expect(parseDuration('5m', 0)).toBe(300_000);
-    expect(() => parseDuration('5 minutes', 0)).toThrow(/not a duration/);
     const p = deliveryPolicyOf('order-fulfilment', 'wms', undefined, '20s');
     expect(p).toMatchObject({
       timeoutMs: 20_000,
