@@ -26,6 +26,7 @@ export const CODES = {
   'yaml-duplicate-key': { severity: 'error', title: 'A mapping has the same key twice; YAML forbids it and tools disagree on which wins.' },
   'yaml-tab-indent': { severity: 'error', title: 'A tab character is used for indentation; YAML allows only spaces.' },
   'yaml-alias-limit': { severity: 'error', title: 'Aliases expand to too many nodes (a "billion laughs" document).' },
+  'yaml-alias-cycle': { severity: 'error', title: 'An alias refers to a node that contains it, making the data infinite.' },
   'yaml-too-deep': { severity: 'error', title: 'Nesting is deeper than the limit.' },
   'yaml-warning': { severity: 'warning', title: 'The YAML parser reported a warning.' },
   'empty-file': { severity: 'error', title: 'A spec file holds no documents.' },

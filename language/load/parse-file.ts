@@ -182,6 +182,16 @@ export function parseSpecFile(file: SourceFile): ParseResult {
       const [start, end] = structural.node.range ?? [0, 0];
       if (structural.kind === 'depth') {
         diagnostics.push(tooDeep(structural.node));
+      } else if (structural.kind === 'alias-cycle') {
+        diagnostics.push({
+          code: 'yaml-alias-cycle',
+          severity: 'error',
+          file: file.path,
+          range: rangeOf(start, end),
+          path: structural.path,
+          message: `alias *${structural.anchor} refers to a node that contains it, so the value would be infinite`,
+          hint: `Write the value out, or point the alias at an anchor outside the node marked &${structural.anchor}.`,
+        });
       } else if (structural.kind === 'duplicate-key') {
         diagnostics.push({
           code: 'yaml-duplicate-key',
@@ -326,6 +336,7 @@ function hintForYamlError(code: string): string {
 
 type StructureProblem =
   | { kind: 'depth'; node: Node }
+  | { kind: 'alias-cycle'; node: Node; anchor: string; path: (string | number)[] }
   | { kind: 'unsafe-key' | 'duplicate-key'; node: Node; key: string; path: (string | number)[] };
 
 /** One iterative pass over the tree: too deep, a reserved key, or a repeated key. Iterative so depth cannot overflow the stack. */
@@ -346,10 +357,20 @@ function checkStructure(root: Node, doc: Document): StructureProblem | undefined
   // An alias is followed once (its target is walked where it is defined too); following every use
   // would make a "billion laughs" document exponential here.
   const followed = new Set<Node>();
-  const expand = (child: Node | null): Node | null => {
+  // An alias to a node that contains it (`&l {x: *l}`) is data without end: toJS would build a
+  // circular object, and every recursive reader after it would overflow its stack.
+  let cycle: StructureProblem | undefined;
+  const expand = (child: Node | null, parent: Entry, segment: string | number): Node | null => {
     if (!child || !isAlias(child)) return child;
     const target = child.resolve(doc) as Node | undefined;
-    if (!target || followed.has(target)) return null;
+    if (!target) return null;
+    for (let e: Entry | undefined = parent; e; e = e.parent) {
+      if (e.node === target) {
+        cycle ??= { kind: 'alias-cycle', node: child, anchor: child.source, path: pathOf(parent, segment) };
+        return null;
+      }
+    }
+    if (followed.has(target)) return null;
     followed.add(target);
     return target;
   };
@@ -371,12 +392,14 @@ function checkStructure(root: Node, doc: Document): StructureProblem | undefined
         if (keyText !== undefined && seen.has(keyText))
           return { kind: 'duplicate-key', node: key!, key: keyText, path: pathOf(entry, keyText) };
         if (keyText !== undefined) seen.add(keyText);
-        const value = expand(pair.value as Node | null);
+        const value = expand(pair.value as Node | null, entry, keyText ?? '?');
+        if (cycle) return cycle;
         if (value && (isMap(value) || isSeq(value))) stack.push({ node: value, depth: depth + 1, parent: entry, segment: keyText ?? '?' });
       }
     } else if (isSeq(node)) {
       for (let i = 0; i < node.items.length; i++) {
-        const child = expand(node.items[i] as Node | null);
+        const child = expand(node.items[i] as Node | null, entry, i);
+        if (cycle) return cycle;
         if (child && (isMap(child) || isSeq(child))) stack.push({ node: child, depth: depth + 1, parent: entry, segment: i });
       }
     }

@@ -30,7 +30,8 @@ export function identifyLeniently(entries: readonly { source: LoadedDocument; ki
       !VERSIONED_KINDS.has(kind) || (typeof value.spec.version === 'string' && semver.valid(value.spec.version) === value.spec.version)
     );
   });
-  return identifyWith(usable, false).documents;
+  // Only the identity is kept: the spec failed its schema, so no check may read it.
+  return identifyWith(usable, false).documents.map((doc) => ({ ...doc, spec: {}, failedSchema: true }));
 }
 
 function identifyWith(

@@ -14,7 +14,8 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
   const resolve = (doc: SpecDocument, kind: KindName, reference: unknown, path: PathSegment[]): SpecDocument | undefined => {
     if (typeof reference !== 'string') return undefined;
     const result = index.resolve(kind, reference);
-    if (result.ok) return result.target;
+    // A target that failed its schema is reported where it is; the reference itself is fine.
+    if (result.ok) return result.target.failedSchema ? undefined : result.target;
     if (result.reason === 'unresolved' && result.candidates.length === 0) {
       // The name exists, but as another kind: say so rather than "does not exist".
       const name = reference.split('@')[0]!;
@@ -137,7 +138,9 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
               `Add a mapping from ${shown(sourceContract)} to ${shown(declared)}.`,
             );
           }
-          if (system && delivered) expectSpoken(doc, system, delivered, at(mapping ? 'mapping' : 'system'), report);
+          // A mapping that failed its schema produces something unknown: nothing to compare with the system.
+          const mappingUnknown = !mapping && failedSchema(index, 'Mapping', target.mapping);
+          if (system && delivered && !mappingUnknown) expectSpoken(doc, system, delivered, at(mapping ? 'mapping' : 'system'), report);
         });
         break;
       }
@@ -214,6 +217,12 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         break;
     }
   }
+}
+
+/** True when the reference resolves to a document that failed its schema (and so has no readable spec). */
+function failedSchema(index: EstateIndex, kind: KindName, reference: unknown): boolean {
+  const result = index.resolve(kind, reference);
+  return result.ok && result.target.failedSchema === true;
 }
 
 /** The contracts a route carries: its source contract and what each target delivers. */

@@ -12,6 +12,11 @@ export interface SpecDocument {
   version?: string;
   major?: number;
   spec: Record<string, any>;
+  /**
+   * Set on a document that failed its schema but has a usable identity: references to it resolve, but
+   * its `spec` is empty, because code that reads a spec assumes the shape the schema guarantees.
+   */
+  failedSchema?: true;
 }
 
 /** `Kind/name@major` for versioned kinds, `Kind/name` for the others: how findings name a document. */
@@ -26,6 +31,8 @@ export type Resolution =
 /** Every document of the estate by kind and name, so references resolve in constant time. */
 export class EstateIndex {
   private readonly byKind = new Map<KindName, Map<string, SpecDocument[]>>();
+  /** `Kind/name@major` → documents, so the common `name@major` reference needs no scan of the name's versions. */
+  private readonly byMajor = new Map<string, SpecDocument[]>();
 
   /** Documents that passed their schema: the ones estate-wide checks look into. */
   readonly documents: readonly SpecDocument[];
@@ -43,6 +50,12 @@ export class EstateIndex {
       const list = names.get(doc.name);
       if (list) list.push(doc);
       else names.set(doc.name, [doc]);
+      if (doc.major !== undefined) {
+        const key = identityOf(doc);
+        const same = this.byMajor.get(key);
+        if (same) same.push(doc);
+        else this.byMajor.set(key, [doc]);
+      }
     }
   }
 
@@ -58,7 +71,17 @@ export class EstateIndex {
    * Resolves `name@major`, `name@range` (versioned kinds) or `name` (unversioned kinds) to exactly
    * one document, or says why it cannot.
    */
-  resolve(kind: KindName, reference: string): Resolution {
+  resolve(kind: KindName, reference: unknown): Resolution {
+    if (typeof reference !== 'string') {
+      // Callers pass fields of specs; a schema-valid document has text here, anything else resolves to nothing.
+      return {
+        ok: false,
+        reason: 'malformed',
+        candidates: [],
+        message: `a reference must be text like \`name@1\`, not ${reference === null ? 'null' : typeof reference}`,
+        hint: 'Write the reference as `name@<major>` (or `name` for unversioned kinds).',
+      };
+    }
     const at = reference.indexOf('@');
     const name = at === -1 ? reference : reference.slice(0, at);
     const selector = at === -1 ? undefined : reference.slice(at + 1);
@@ -101,8 +124,7 @@ export class EstateIndex {
 
     let matches: SpecDocument[];
     if (/^(0|[1-9][0-9]*)$/.test(selector!)) {
-      const major = Number(selector);
-      matches = candidates.filter((doc) => doc.major === major);
+      matches = this.byMajor.get(`${kind}/${name}@${Number(selector)}`) ?? [];
     } else {
       const range = semver.validRange(selector!);
       if (range === null) {
@@ -116,8 +138,8 @@ export class EstateIndex {
       }
       matches = candidates.filter((doc) => doc.version !== undefined && semver.satisfies(doc.version, range));
     }
-    const available = candidates.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(', ');
     if (matches.length === 0) {
+      const available = candidates.map((doc) => `${doc.name}@${doc.major} (${doc.version})`).join(', ');
       return {
         ok: false,
         reason: 'unresolved',
