@@ -2,6 +2,7 @@ import { compile } from 'json-schema-to-typescript';
 import { BANNER } from '../shared/banner.ts';
 import { contractTypeName, pascalCase } from '../shared/naming.ts';
 import type { Schema } from '../shared/schema-walk.ts';
+import { hideInheritedNames } from './inherited-names.ts';
 
 /** A contract major, as the type and validator generators read it. */
 export interface ContractSource {
@@ -21,7 +22,8 @@ export interface ContractSource {
  */
 export async function contractDeclarations(contract: ContractSource): Promise<string> {
   const typeName = contractTypeName(contract.name, contract.major);
-  const schema = prepare(contract, typeName);
+  // Field names such as `hasOwnProperty` would make json-schema-to-typescript throw: compile with placeholders.
+  const { value: schema, restore } = hideInheritedNames(prepare(contract, typeName));
   const text = await compile(schema as never, typeName, {
     bannerComment: '',
     format: false,
@@ -34,7 +36,7 @@ export async function contractDeclarations(contract: ContractSource): Promise<st
     unreachableDefinitions: false,
     $refOptions: { resolve: { external: false, file: false, http: false } } as never,
   });
-  return text.trim();
+  return restore(text).trim();
 }
 
 function prepare(contract: ContractSource, typeName: string): Schema {
