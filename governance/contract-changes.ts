@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { PathSegment } from '../language/diagnostics/diagnostic.ts';
+import { pointerToPath } from '../language/schema/json-pointer.ts';
 import type { SpecDocument } from '../language/validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
 import { checkCompatibility, classifySchemaChange } from './compat/index.ts';
@@ -26,7 +26,7 @@ export function compareContracts(
   for (const finding of checkCompatibility(mode, { version: after.version!, schema: after.spec.schema as object }, versions)) {
     breaking.push({
       doc: after,
-      path: ['spec', 'schema', ...pointerSegments(finding.schemaPointer)],
+      path: ['spec', 'schema', ...pointerToPath(finding.schemaPointer.replace(/^#/, ''))],
       change: finding.change,
       message: `${finding.field ? `\`${finding.field}\`: ` : ''}${finding.message} (${mode} against ${after.name} ${finding.againstVersion})`,
       hint: finding.hint,
@@ -55,16 +55,4 @@ export function compareContracts(
   if (size !== 'breaking' && structural) size = 'additive';
   if (size === 'none' && documentary) size = 'docs';
   return { breaking, size };
-}
-
-function pointerSegments(pointer: string): PathSegment[] {
-  if (!pointer) return [];
-  return pointer
-    .replace(/^#/, '')
-    .split('/')
-    .slice(1)
-    .map((s) => {
-      const segment = s.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment;
-    });
 }

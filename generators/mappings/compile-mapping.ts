@@ -3,16 +3,18 @@ import { didYouMean } from '../../lib/did-you-mean.ts';
 import { BANNER } from '../shared/banner.ts';
 import { CodeBuilder } from '../shared/code-builder.ts';
 import type { Span } from '../shared/code-builder.ts';
-import { formatFieldPath, parseFieldPath } from '../shared/field-path.ts';
-import type { FieldSegment } from '../shared/field-path.ts';
+import { formatFieldPath, parseFieldPath } from '../../language/schema/field-path.ts';
+import type { FieldSegment } from '../../language/schema/field-path.ts';
 import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
-import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../shared/schema-walk.ts';
-import type { Schema } from '../shared/schema-walk.ts';
+import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../../language/schema/schema-walk.ts';
 import { compileCel } from './cel/compile-cel.ts';
 import type { SupportHelper } from './cel/compile-cel.ts';
 import { applyConversions } from './conversions.ts';
 import type { ConvertSpec } from './conversions.ts';
 import type { GenerateProblem } from './problem.ts';
+
+/** A JSON Schema as a contract writes it; only the schema walkers look inside. */
+type Schema = unknown;
 
 /** A contract major as the mapping compiler sees it. */
 export interface ContractInfo {
@@ -188,9 +190,7 @@ class MappingCompiler {
     for (const [table, constName] of [...this.tables].sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
       header.line(this.tableDeclaration(table, constName));
     }
-    this.hoisted.forEach((init, i) => {
-      header.line(`const PATTERN_${i + 1} = ${init};`);
-    });
+    this.hoisted.forEach((init, i) => header.line(`const PATTERN_${i + 1} = ${init};`));
     if (this.tables.size > 0 || this.hoisted.length > 0) header.line('');
     const head = header.finish().text;
     const built = body.finish();
@@ -280,10 +280,7 @@ class MappingCompiler {
       let node = root;
       for (const segment of parsed.segments) {
         let child = node.children.get(segment.name);
-        if (!child) {
-          child = { rules: [], children: new Map(), firstPath: path };
-          node.children.set(segment.name, child);
-        }
+        if (!child) node.children.set(segment.name, (child = { rules: [], children: new Map(), firstPath: path }));
         node = child;
       }
       node.rules.push({ rule, path });
@@ -645,10 +642,7 @@ class MappingCompiler {
       return 'new Map<string, never>()';
     }
     let constName = this.tables.get(name);
-    if (!constName) {
-      constName = `TABLE_${name}`;
-      this.tables.set(name, constName);
-    }
+    if (!constName) this.tables.set(name, (constName = `TABLE_${name}`));
     return constName;
   }
 

@@ -5,9 +5,9 @@
  * identifiers, and are otherwise written as JSON string literals.
  */
 
+import { isReservedPropertyName } from '../../language/schema/field-path.ts';
+
 const PLAIN_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-/** Names that reach Object.prototype or the module scope when used as keys or identifiers. */
-const UNSAFE_PROPERTY_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** `sap-sales-order` → `SapSalesOrder`. Only for validated DNS labels; anything else is a bug upstream. */
@@ -42,12 +42,12 @@ export function mappingFunctionName(mappingName: string): string {
 
 /** True when a property name may be written as `obj.name` (and as a bare key) in generated code. */
 export function isPlainIdentifier(name: string): boolean {
-  return PLAIN_IDENTIFIER.test(name) && !UNSAFE_PROPERTY_NAMES.has(name);
+  return PLAIN_IDENTIFIER.test(name) && !isReservedPropertyName(name);
 }
 
 /** Property names the generator refuses: they would reach Object.prototype instead of the data. */
 export function isUnsafePropertyName(name: string): boolean {
-  return UNSAFE_PROPERTY_NAMES.has(name);
+  return isReservedPropertyName(name);
 }
 
 /** `.name` or `["weird name"]`: property access that can never break out of the expression. */

@@ -1,6 +1,6 @@
 import { parseX12 } from '../edi/x12-parse.ts';
 import type { X12Position } from '../edi/x12-parse.ts';
-import { resolvePointer } from './json-pointer.ts';
+import { resolvePointer } from '../../language/schema/json-pointer.ts';
 
 /** A fixture as a mapping test declares it: inline data, or a file with an optional pointer. */
 export type FixtureRef = { kind: 'inline'; value: unknown } | { kind: 'file'; file: string; pointer?: string };

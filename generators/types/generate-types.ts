@@ -1,8 +1,9 @@
 import { compile } from 'json-schema-to-typescript';
 import { BANNER } from '../shared/banner.ts';
 import { contractTypeName, pascalCase } from '../shared/naming.ts';
-import type { Schema } from '../shared/schema-walk.ts';
 import { hideInheritedNames } from './inherited-names.ts';
+/** A contract's JSON Schema as plain data: copied and annotated here before json-schema-to-typescript reads it. */
+type Schema = Record<string, unknown>;
 
 /** A contract major, as the type and validator generators read it. */
 export interface ContractSource {

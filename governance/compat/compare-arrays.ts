@@ -6,8 +6,10 @@
 import { strictest } from './bounds.ts';
 import { acceptsAll, conj, unsatisfiable, valuesOf, type Conj } from './conjunction.ts';
 import type { Context } from './context.ts';
-import { childPointer, indexField, itemsField } from './field-path.ts';
-import { isSchemaObject } from './resolve.ts';
+import { childPointer } from '../../language/schema/json-pointer.ts';
+import { itemsField } from '../../language/schema/field-path.ts';
+import { indexField } from './field-path.ts';
+import { isSchemaObject } from '../../language/schema/local-ref.ts';
 import type { Located } from './types.ts';
 
 interface Positional {

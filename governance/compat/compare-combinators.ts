@@ -9,9 +9,9 @@
 import { acceptsAll, canonical, conj, enumOf, expand, typeAccepts, typesOf, valuesOf, type Conj, type Group } from './conjunction.ts';
 import type { Context, Live, WriterBranch } from './context.ts';
 import { locatedEqual } from './equality.ts';
-import { childPointer } from './field-path.ts';
+import { childPointer } from '../../language/schema/json-pointer.ts';
 import { OPAQUE } from './keywords.ts';
-import { isSchemaObject } from './resolve.ts';
+import { isSchemaObject } from '../../language/schema/local-ref.ts';
 import type { Incompatibility } from './types.ts';
 
 /** Findings that mean "this alternative is for another kind of value", not "this alternative got stricter". */

@@ -13,9 +13,12 @@
 import { strictest } from './bounds.ts';
 import { acceptsAll, conj, hasFalse, unsatisfiable, valuesOf, type Conj } from './conjunction.ts';
 import type { Context } from './context.ts';
-import { additionalField, childPointer, patternField, propertyField } from './field-path.ts';
+import { childPointer } from '../../language/schema/json-pointer.ts';
+import { propertyField } from '../../language/schema/field-path.ts';
+import { additionalField, patternField } from './field-path.ts';
 import { compilePattern } from './regex.ts';
-import { flatten, isSchemaObject, type Atom } from './resolve.ts';
+import { isSchemaObject } from '../../language/schema/local-ref.ts';
+import { flatten, type Atom } from './resolve.ts';
 import type { Located } from './types.ts';
 
 interface Pattern {

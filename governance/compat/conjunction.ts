@@ -4,8 +4,9 @@
  * types allowed") are answered over all atoms, which is how `allOf` is merged without building a
  * merged schema object.
  */
-import { childPointer } from './field-path.ts';
-import { flatten, isSchemaObject, nodeId, type Atom } from './resolve.ts';
+import { childPointer } from '../../language/schema/json-pointer.ts';
+import { isSchemaObject } from '../../language/schema/local-ref.ts';
+import { flatten, nodeId, type Atom } from './resolve.ts';
 import type { Located } from './types.ts';
 
 export interface Conj {

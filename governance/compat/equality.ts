@@ -7,7 +7,8 @@
  */
 import { canonical } from './conjunction.ts';
 import { isAnnotation, STRUCTURAL } from './keywords.ts';
-import { flatten, isSchemaObject, nodeId, type Atom } from './resolve.ts';
+import { isSchemaObject } from '../../language/schema/local-ref.ts';
+import { flatten, nodeId, type Atom } from './resolve.ts';
 import type { Located } from './types.ts';
 
 export interface EqualityOptions {

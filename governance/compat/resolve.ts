@@ -1,67 +1,18 @@
 /**
- * Local reference resolution and conjunction flattening. A schema node stands for the conjunction of
- * its own keywords, its `$ref` target and its `allOf` branches (2020-12 applies a `$ref` next to other
- * keywords as one more conjunct). Flattening that tree into a list of "atoms" is what makes a schema
+ * Conjunction flattening; references are resolved by language/schema/local-ref.ts. A schema node
+ * stands for the conjunction of its own keywords, its `$ref` target and its `allOf` branches (2020-12
+ * applies a `$ref` next to other keywords as one more conjunct). Flattening that tree into a list of "atoms" is what makes a schema
  * that was moved into `$defs`, or inlined, compare equal to its old self.
  */
-import { childPointer } from './field-path.ts';
+import { childPointer } from '../../language/schema/json-pointer.ts';
+import { isSchemaObject, resolveRef } from '../../language/schema/local-ref.ts';
 import { isAssertion } from './keywords.ts';
-import type { Located, SchemaObject } from './types.ts';
+import type { Located } from './types.ts';
 
 /** A conjunct: a boolean schema or an object schema with at least one keyword that matters. */
 export interface Atom extends Located {
   /** A `$ref` that could not be resolved locally: compared textually, never followed. */
   readonly unresolvedRef?: string;
-}
-
-/** True for a JSON object (the only non-boolean schema shape). */
-export function isSchemaObject(value: unknown): value is SchemaObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const anchorCache = new WeakMap<object, Map<string, Located>>();
-
-/**
- * The subschema a local reference points to: `#`, `#/json/pointer` (percent-decoded, RFC 6901
- * unescaped) or `#anchor`. Undefined for remote references and dangling pointers.
- */
-export function resolveRef(root: unknown, ref: string): Located | undefined {
-  if (!ref.startsWith('#')) return undefined;
-  let fragment: string;
-  try {
-    fragment = decodeURIComponent(ref.slice(1));
-  } catch {
-    return undefined;
-  }
-  if (fragment === '') return { schema: root, ptr: '' };
-  if (!fragment.startsWith('/')) return anchors(root).get(fragment);
-  let node: unknown = root;
-  for (const raw of fragment.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(node)) node = node[Number(key)];
-    else if (isSchemaObject(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node === undefined ? undefined : { schema: node, ptr: fragment };
-}
-
-/** Every `$anchor` in the document, found once per root. */
-function anchors(root: unknown): Map<string, Located> {
-  if (!isSchemaObject(root)) return new Map();
-  let found = anchorCache.get(root);
-  if (!found) {
-    const map = new Map<string, Located>();
-    const walk = (node: unknown, ptr: string, seen: Set<object>): void => {
-      if (typeof node !== 'object' || node === null || seen.has(node)) return;
-      seen.add(node);
-      if (isSchemaObject(node) && typeof node.$anchor === 'string' && !map.has(node.$anchor)) map.set(node.$anchor, { schema: node, ptr });
-      for (const [key, value] of Object.entries(node)) walk(value, childPointer(ptr, key), seen);
-    };
-    walk(root, '', new Set());
-    found = map;
-    anchorCache.set(root, found);
-  }
-  return found;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import { identityOf } from '../../language/validate/estate-index.ts';
 import type { RuleDefinition } from '../rule.ts';
-import { listFields } from './schema-walk.ts';
+import { listFields } from '../../language/schema/schema-walk.ts';
 
 const DEFAULT_PII_FIELDS =
   '^(e-?mail(address)?|phone(number)?|mobile(phone)?|fax(number)?|telephone|first-?name|last-?name|full-?name|given-?name|family-?name|surname|contact-?(person|name)|person-?name|street(address)?|address-?line-?\\d*|postal-?code|zip(code)?|birth-?date|date-?of-?birth|ssn|social-?security-?number|tax-?id|national-?id|iban|passport(number)?)$';

@@ -1,6 +1,7 @@
 import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import type { RuleDefinition } from '../rule.ts';
-import { deref, propertyOf, requiredOf } from './schema-walk.ts';
+import { deref } from '../../language/schema/local-ref.ts';
+import { propertyOf, requiredOf } from '../../language/schema/schema-walk.ts';
 
 export const routeDeliveryBoundedRule: RuleDefinition = {
   id: 'route-delivery-bounded',

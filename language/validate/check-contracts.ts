@@ -2,7 +2,9 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 import { createAjv } from './schema-validators.ts';
-import { parseFieldPath, schemaHasField } from './contract-fields.ts';
+import { parseFieldPath } from '../schema/field-path.ts';
+import { pointerToPath } from '../schema/json-pointer.ts';
+import { schemaHasField } from '../schema/schema-walk.ts';
 
 let metaAjv: Ajv2020 | undefined;
 
@@ -32,13 +34,7 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
     }
     if (!valid) {
       const first = ajv.errors?.[0];
-      const where = first
-        ? first.instancePath
-            .slice(1)
-            .split('/')
-            .filter(Boolean)
-            .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))
-        : [];
+      const where = first ? pointerToPath(first.instancePath) : [];
       report.add(
         doc,
         'contract-schema-invalid',
@@ -50,7 +46,7 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
     }
     const examples = (doc.spec.examples ?? []) as unknown[];
     if (examples.length > 0) {
-      let validate: ReturnType<Ajv2020['compile']>;
+      let validate;
       try {
         const { $id: _ignored, ...anonymous } = withDialect;
         validate = createLenientAjv().compile(anonymous);
@@ -86,6 +82,7 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
       const keys = section === 'businessKeys' ? Object.keys(doc.spec.businessKeys ?? {}) : undefined;
       paths.forEach((path, i) => {
         if (schemaHasField(schema, path)) return;
+        const parsed = parseFieldPath(path);
         const at =
           section === 'identity'
             ? ['spec', 'identity', i]
@@ -96,9 +93,9 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
           doc,
           'contract-field-unknown',
           at,
-          parseFieldPath(path)
+          parsed.ok
             ? `${section} names field \`${path}\`, which the contract's schema does not declare`
-            : `\`${path}\` is not a field path`,
+            : `\`${path}\` is not a field path: ${parsed.message}`,
           'Name a field declared under `schema.properties` (use `lines[].sku` for fields of list items).',
           { key: section === 'classification' },
         );

@@ -1,10 +1,11 @@
 import type { ErrorObject } from 'ajv';
-import type { Diagnostic, PathSegment } from '../diagnostics/diagnostic.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { formatPath } from '../diagnostics/diagnostic.ts';
 import { locate } from '../diagnostics/locate.ts';
 import type { KindName } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
 import { didYouMean } from '../../lib/did-you-mean.ts';
+import { pointerToPath } from '../schema/json-pointer.ts';
 import { kindValidators } from './schema-validators.ts';
 
 /** Keywords whose failure is already explained by the errors of their sub-schemas. */
@@ -28,17 +29,6 @@ export function checkSchema(document: LoadedDocument, kind: KindName): Diagnosti
   return [...byPath.values()];
 }
 
-function decodePointer(pointer: string): PathSegment[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((raw) => {
-      const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment;
-    });
-}
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -47,7 +37,7 @@ function describe(value: unknown): string {
 }
 
 function toDiagnostic(document: LoadedDocument, error: ErrorObject): Diagnostic | undefined {
-  const path = decodePointer(error.instancePath);
+  const path = pointerToPath(error.instancePath);
   const base = { severity: 'error' as const, file: document.file };
   const parent = (error.parentSchema ?? {}) as { properties?: Record<string, { description?: string }>; description?: string };
   const shown = formatPath(path) || '(document)';

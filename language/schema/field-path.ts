@@ -1,4 +1,9 @@
-import { isUnsafePropertyName } from './naming.ts';
+/**
+ * Field paths as users write them: `customer.email`, `lines[].quantity`, `["@odata.etag"]`. One
+ * parser and one printer, shared by validation (identity, business keys, classification), governance
+ * (findings name fields) and the mapping compiler (rule targets and sources), so a path that one stage
+ * prints, another reads back.
+ */
 
 /** One step of a field path: a property name, and whether the property is a list (`lines[]`). */
 export interface FieldSegment {
@@ -7,6 +12,17 @@ export interface FieldSegment {
 }
 
 export type FieldPathResult = { ok: true; segments: FieldSegment[] } | { ok: false; message: string };
+
+/** A name that needs no brackets. */
+const SIMPLE_NAME = /^[A-Za-z_$][\w$-]*$/;
+const SIMPLE_NAME_PREFIX = /^[A-Za-z_$][\w$-]*/;
+
+const RESERVED_PROPERTY_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Names that would reach Object.prototype instead of data when used as a property key. */
+export function isReservedPropertyName(name: string): boolean {
+  return RESERVED_PROPERTY_NAMES.has(name);
+}
 
 /**
  * Parses `lines[].quantity`, `d.results[]` or `["@odata.etag"]`. Names that would reach
@@ -25,7 +41,7 @@ export function parseFieldPath(path: string): FieldPathResult {
       if (name.length === 0) return { ok: false, message: `empty field name at column ${i + 1} of \`${path}\`` };
       i = end + 2;
     } else {
-      const match = /^[A-Za-z_$][\w$-]*/.exec(path.slice(i));
+      const match = SIMPLE_NAME_PREFIX.exec(path.slice(i));
       if (!match)
         return {
           ok: false,
@@ -34,7 +50,7 @@ export function parseFieldPath(path: string): FieldPathResult {
       name = match[0];
       i += name.length;
     }
-    if (isUnsafePropertyName(name))
+    if (isReservedPropertyName(name))
       return { ok: false, message: `field name "${name}" is reserved: it would reach the object's prototype instead of its data` };
     let list = false;
     if (path.startsWith('[]', i)) {
@@ -52,9 +68,21 @@ export function parseFieldPath(path: string): FieldPathResult {
   return { ok: true, segments };
 }
 
-/** Renders segments back the way users write them. */
+/** The path of property `name` inside the value at `parent` (`''` for the root): the one printer. */
+export function propertyField(parent: string, name: string): string {
+  if (!SIMPLE_NAME.test(name)) return `${parent}["${name}"]`;
+  return parent === '' ? name : `${parent}.${name}`;
+}
+
+/** The path of every element of the list at `parent`. */
+export function itemsField(parent: string): string {
+  return `${parent}[]`;
+}
+
+/** Renders segments back the way users write them; `parseFieldPath` reads the result back. */
 export function formatFieldPath(segments: readonly FieldSegment[]): string {
-  return segments
-    .map((s, i) => `${/^[A-Za-z_$][\w$-]*$/.test(s.name) ? `${i > 0 ? '.' : ''}${s.name}` : `["${s.name}"]`}${s.list ? '[]' : ''}`)
-    .join('');
+  return segments.reduce((path, segment) => {
+    const field = propertyField(path, segment.name);
+    return segment.list ? itemsField(field) : field;
+  }, '');
 }
