@@ -2,12 +2,12 @@
  * Kubernetes Events (events.k8s.io/v1) with machine-readable reasons: ReconciliationSucceeded,
  * ValidationFailed, Progressing, HealthCheckFailed, Pruned, ApplyFailed, Suspended, … The reconcile
  * loop emits one only when a state changes (it compares the status it writes with the one stored), so
- * a resync of an unchanged estate adds none. Notes pass through `redact`.
+ * a resync of an unchanged estate adds none. Notes pass through `redactCredentialPatterns`.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ObjectRef } from '../plan/index.ts';
-import { redact } from '../status/redact.ts';
+import { redactCredentialPatterns } from '../../lib/redact.ts';
 import type { KubeRest } from './kube-rest.ts';
 
 export const REPORTING_CONTROLLER = 'interlace.dev/controller';
@@ -51,7 +51,7 @@ export class EventRecorder {
         action: event.action,
         reason: event.reason,
         type: event.type,
-        note: redact(event.note).slice(0, 1024),
+        note: redactCredentialPatterns(event.note).slice(0, 1024),
         regarding: {
           apiVersion: target.apiVersion,
           kind: target.kind,

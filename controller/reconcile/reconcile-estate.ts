@@ -24,6 +24,7 @@ import {
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { Logger } from '../../lib/log.ts';
 import { silentLogger } from '../../lib/log.ts';
+import { redactCredentialPatterns } from '../../lib/redact.ts';
 import { kubeTime } from '../../lib/time.ts';
 import type { PlanOptions } from '../plan/index.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
@@ -31,7 +32,7 @@ import { credentialsFromSecretData } from '../../language/source/git-credentials
 import type { GitSourceSpec } from '../../language/source/git-source.ts';
 import { GitSourceError } from '../../language/source/git-source.ts';
 import type { RevisionFiles } from '../../language/source/read-git-revision.ts';
-import { estateStatus, findCondition, redact } from '../status/index.ts';
+import { estateStatus, findCondition } from '../status/index.ts';
 import type { EstateOutcome, EstateStatus } from '../status/index.ts';
 import type { Generator } from '../../generators/generate.ts';
 import { applyRevision } from './apply-revision.ts';
@@ -210,10 +211,10 @@ export class EstateReconciler {
       await write({
         kind: 'failed',
         reason,
-        message: `Fetching ${redact(sourceSpec.url)} failed: ${redact((error as Error).message)}`,
+        message: `Fetching ${redactCredentialPatterns(sourceSpec.url)} failed: ${redactCredentialPatterns((error as Error).message)}`,
         stalled,
       });
-      log.warn('source failed', { reason, error: redact((error as Error).message) });
+      log.warn('source failed', { reason, error: redactCredentialPatterns((error as Error).message) });
       if (stalled) return { result: 'done', requeueAfterMs: interval };
       throw error;
     }
@@ -249,7 +250,7 @@ export class EstateReconciler {
         // A gate that crashes, times out or runs out of memory on this revision would do the same on a
         // retry: the revision is stalled (condition + Warning Event), never a throw that reruns it
         // with backoff forever. The next commit, or the next interval, tries again.
-        const detail = redact(firstLine(error));
+        const detail = redactCredentialPatterns(firstLine(error));
         await write({
           kind: 'failed',
           revision,
@@ -301,7 +302,13 @@ export class EstateReconciler {
       return { result: 'done', requeueAfterMs: interval, changes: applied.changes };
     } catch (error) {
       if (error instanceof ApplyFailed) {
-        await write({ kind: 'failed', revision, reason: 'ApplyFailed', message: redact(error.message), stalled: error.terminal });
+        await write({
+          kind: 'failed',
+          revision,
+          reason: 'ApplyFailed',
+          message: redactCredentialPatterns(error.message),
+          stalled: error.terminal,
+        });
         log.warn('apply failed', { revision, reason: 'ApplyFailed', error: error.message });
         if (error.terminal) return { result: 'done', requeueAfterMs: interval };
       }

@@ -10,7 +10,7 @@ import { CONDITION_TYPES } from '../plan/index.ts';
 import type { Health, ObjectRef } from '../plan/index.ts';
 import { mergeConditions } from './conditions.ts';
 import type { Condition, DesiredCondition } from './conditions.ts';
-import { redact } from './redact.ts';
+import { redactCredentialPatterns } from '../../lib/redact.ts';
 
 export interface EstateCounts {
   specs: number;
@@ -67,13 +67,13 @@ export function estateStatus(
     ...(previous?.health ? { health: previous.health } : {}),
   };
   const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
-    for (const c of desired) c.message = redact(c.message);
+    for (const c of desired) c.message = redactCredentialPatterns(c.message);
     const status: EstateStatus = {
       conditions: mergeConditions(previous?.conditions, desired, generation, now),
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       ...fields,
     };
-    if (status.message) status.message = redact(status.message);
+    if (status.message) status.message = redactCredentialPatterns(status.message);
     return status;
   };
 
@@ -160,7 +160,7 @@ export function toStatusDiagnostic(d: Diagnostic): StatusDiagnostic {
     ...(d.file ? { file: d.file, line: d.range.start.line, column: d.range.start.column } : {}),
     code: d.code,
     severity: d.severity,
-    message: redact(d.message).slice(0, 4000),
-    ...(d.hint ? { hint: redact(d.hint).slice(0, 4000) } : {}),
+    message: redactCredentialPatterns(d.message).slice(0, 4000),
+    ...(d.hint ? { hint: redactCredentialPatterns(d.hint).slice(0, 4000) } : {}),
   };
 }

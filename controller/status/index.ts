@@ -5,7 +5,6 @@
  */
 export { mergeConditions, findCondition, truncate } from './conditions.ts';
 export type { Condition, DesiredCondition } from './conditions.ts';
-export { redact } from './redact.ts';
 export { deploymentHealth, worstHealth } from './workload-health.ts';
 export type { DeploymentLike, PodLike, WorkloadHealth, WorkloadSummary } from './workload-health.ts';
 export { specStatus } from './spec-status.ts';

@@ -7,7 +7,7 @@ import { ANNOTATION_REVISION, CONDITION_TYPES } from '../plan/index.ts';
 import type { Health } from '../plan/index.ts';
 import { mergeConditions } from './conditions.ts';
 import type { Condition, DesiredCondition } from './conditions.ts';
-import { redact } from './redact.ts';
+import { redactCredentialPatterns } from '../../lib/redact.ts';
 import type { WorkloadHealth, WorkloadSummary } from './workload-health.ts';
 
 export interface SpecStatus {
@@ -62,13 +62,13 @@ export function specStatus(input: SpecStatusInput): SpecStatus {
   const desired: DesiredCondition[] = [ready, synced, healthy];
   if (health === 'Progressing')
     desired.push({ type: CONDITION_TYPES.Reconciling, status: 'True', reason: 'Progressing', message: w!.message });
-  for (const c of desired) c.message = redact(c.message);
+  for (const c of desired) c.message = redactCredentialPatterns(c.message);
   return {
     conditions: mergeConditions(input.previous?.conditions, desired, generation, input.now),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     ...(revision ? { lastAppliedRevision: revision } : {}),
     health,
-    message: redact(message),
+    message: redactCredentialPatterns(message),
     ...(w ? { workload: w.workload } : {}),
   };
 }

@@ -75,17 +75,6 @@ export function secretValues(credentials: GitCredentials | undefined): string[] 
   return [...values].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
 }
 
-/**
- * Removes secret values and URL userinfo passwords from a text. Longest values first, so a value
- * containing another is removed whole.
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('***');
-  // `scheme://user:password@host` in anything git or a server printed.
-  return out.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]*)@/gi, '$1$2:***@');
-}
-
 /** True when a URL carries a password or token in its userinfo (`https://user:pw@host/...`). */
 export function urlHasCredentials(url: string): boolean {
   const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url.trim());

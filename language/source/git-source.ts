@@ -9,7 +9,8 @@ import type { SimpleGit } from 'simple-git';
 import type { Logger } from '../../lib/log.ts';
 import { silentLogger } from '../../lib/log.ts';
 import type { GitCredentials } from './git-credentials.ts';
-import { gitAuthEnvironment, redact, secretValues, urlHasCredentials } from './git-credentials.ts';
+import { redactSecretValues } from '../../lib/redact.ts';
+import { gitAuthEnvironment, secretValues, urlHasCredentials } from './git-credentials.ts';
 import { GitRepository } from './git-repository.ts';
 import type { RevisionFiles } from './read-git-revision.ts';
 import { readGitRevision } from './read-git-revision.ts';
@@ -349,10 +350,10 @@ function parseLsRemote(out: string): Map<string, string> {
 
 /** A GitSourceError with a reason and a message scrubbed of credentials. */
 function classify(error: unknown, spec: GitSourceSpec, aborted: boolean, timeoutMs: number, secrets: readonly string[]): GitSourceError {
-  if (error instanceof GitSourceError) return new GitSourceError(error.reason, redact(error.message, secrets));
+  if (error instanceof GitSourceError) return new GitSourceError(error.reason, redactSecretValues(error.message, secrets));
   if (aborted) return new GitSourceError('Timeout', `git did not finish within ${timeoutMs} ms for ${spec.url}`);
   const raw = error instanceof Error ? error.message : String(error);
-  const text = redact(raw, secrets)
+  const text = redactSecretValues(raw, secrets)
     .trim()
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -4,6 +4,8 @@
  * looks like a credential is redacted here, so a careless caller cannot leak a secret into a log.
  */
 
+import { redactSecretFields } from '../../lib/redact.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
 
@@ -17,19 +19,9 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_FIELD = /authorization|secret|password|passwd|token|api-?key|cookie|credential/i;
 
 /** Where lines go: a stream (stderr by default) or, in tests, an array. */
 export type LogSink = (line: string) => void;
-
-/** Replaces values of credential-like fields, at any depth, with `[redacted]`. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = SECRET_FIELD.test(key) ? '[redacted]' : redact(item, depth + 1);
-  return out;
-}
 
 /** Creates a JSON-lines logger. `level` drops lines below it. */
 export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields?: LogFields; clock?: () => number } = {}): Logger {
@@ -40,9 +32,9 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
     const write = (level: LogLevel, msg: string, fields?: LogFields) => {
       if (ORDER[level] < min) return;
       const merged: Record<string, unknown> = { ...base, ...fields };
-      // Errors first: their message is not an own enumerable property, redact() would lose it.
+      // Errors first: their message is not an own enumerable property, redactSecretFields() would lose it.
       if (merged['error'] instanceof Error) merged['error'] = merged['error'].message;
-      const record = redact(merged) as Record<string, unknown>;
+      const record = redactSecretFields(merged) as Record<string, unknown>;
       sink(JSON.stringify({ time: new Date(clock()).toISOString(), level, msg, ...record }));
     };
     return {

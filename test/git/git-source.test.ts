@@ -7,7 +7,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.ts';
-import { credentialsFromSecretData, gitAuthEnvironment, redact, secretValues } from '../../language/source/git-credentials.ts';
+import { credentialsFromSecretData, gitAuthEnvironment, secretValues } from '../../language/source/git-credentials.ts';
+import { redactSecretValues } from '../../lib/redact.ts';
 import { GitSourceCache, GitSourceError, formatRevision, revisionCommit } from '../../language/source/git-source.ts';
 import { startGitHttpServer } from '../helpers/git-http-server.ts';
 import type { GitHttpServer } from '../helpers/git-http-server.ts';
@@ -291,11 +292,11 @@ describe('GitSourceCache over smart HTTP with auth required', () => {
 });
 
 describe('credential helpers', () => {
-  it('redact() removes every secret form and URL passwords', () => {
+  it('redactSecretValues() removes every secret form and URL passwords', () => {
     const creds = { username: 'u', password: PASSWORD };
     const header = Buffer.from(`u:${PASSWORD}`).toString('base64');
     const text = `failed: ${PASSWORD} / Basic ${header} / https://u:${encodeURIComponent(PASSWORD)}@h/r / https://x:other@h`;
-    const out = redact(text, secretValues(creds));
+    const out = redactSecretValues(text, secretValues(creds));
     expect(out).not.toContain(PASSWORD);
     expect(out).not.toContain(header);
     expect(out).not.toContain('other@');

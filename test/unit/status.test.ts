@@ -3,16 +3,9 @@
 // any message. The cluster tests show them end to end; these pin the rules one by one.
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
-import {
-  deploymentHealth,
-  estateStatus,
-  findCondition,
-  mergeConditions,
-  redact,
-  specStatus,
-  worstHealth,
-} from '../../controller/status/index.ts';
+import { deploymentHealth, estateStatus, findCondition, mergeConditions, specStatus, worstHealth } from '../../controller/status/index.ts';
 import type { Condition, DeploymentLike, EstateOutcome, PodLike, WorkloadHealth } from '../../controller/status/index.ts';
+import { redactCredentialPatterns } from '../../lib/redact.ts';
 
 const T1 = '2026-01-01T10:00:00Z';
 const T2 = '2026-01-01T11:00:00Z';
@@ -351,25 +344,27 @@ describe('estateStatus', () => {
   });
 });
 
-describe('redact', () => {
+describe('redactCredentialPatterns', () => {
   it('masks URL user-info', () => {
-    expect(redact('cloning https://user:pa55@github.com/org/repo.git')).toBe('cloning https://***@github.com/org/repo.git');
-    expect(redact('ssh://git@example.com/repo')).toBe('ssh://***@example.com/repo');
+    expect(redactCredentialPatterns('cloning https://user:pa55@github.com/org/repo.git')).toBe(
+      'cloning https://***@github.com/org/repo.git',
+    );
+    expect(redactCredentialPatterns('ssh://git@example.com/repo')).toBe('ssh://***@example.com/repo');
   });
 
   it('masks token=, password= and similar values', () => {
-    expect(redact('GET /x?token=abc123&page=2')).toBe('GET /x?token=***&page=2');
-    expect(redact('password: hunter2, user: bob')).toBe('password: ***, user: bob');
-    expect(redact('{"access_token":"eyJhbGci"}')).toBe('{"access_token":"***"}');
+    expect(redactCredentialPatterns('GET /x?token=abc123&page=2')).toBe('GET /x?token=***&page=2');
+    expect(redactCredentialPatterns('password: hunter2, user: bob')).toBe('password: ***, user: bob');
+    expect(redactCredentialPatterns('{"access_token":"eyJhbGci"}')).toBe('{"access_token":"***"}');
   });
 
   it('masks Authorization header values', () => {
-    expect(redact('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y')).not.toContain('eyJhbGciOiJIUzI1NiJ9');
-    expect(redact('authorization: Basic dXNlcjpwYXNz')).toBe('authorization: Basic ***');
+    expect(redactCredentialPatterns('Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.x.y')).not.toContain('eyJhbGciOiJIUzI1NiJ9');
+    expect(redactCredentialPatterns('authorization: Basic dXNlcjpwYXNz')).toBe('authorization: Basic ***');
   });
 
   it('leaves text without credentials alone', () => {
     const text = 'specs/route-api.yaml:12 reference-unresolved mapping sap-order-to-ordr not found (https://example.com/docs)';
-    expect(redact(text)).toBe(text);
+    expect(redactCredentialPatterns(text)).toBe(text);
   });
 });
