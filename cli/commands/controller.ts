@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../lib/log.ts';
 import type { LogLevel } from '../../lib/log.ts';
 import { Controller } from '../../controller/reconcile/controller.ts';
+import { parseTargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
+import type { TargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, UsageError } from '../exit-codes.ts';
 
@@ -22,6 +24,11 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
   --install-crds           apply the Interlace CRDs too (default off: the Helm chart installs them)
   --workers <n>            Estates reconciled in parallel (default 2)
   --git-cache <dir>        where repositories are cloned (default $TMPDIR/interlace-git-cache)
+  --allow-target-namespace <estate-ns>=<target-ns>
+                           let Estates in estate-ns target target-ns (repeatable; * matches any namespace).
+                           Default: an Estate writes only to its own namespace
+  --allow-local-sources    accept file:// Estate sources (tests and development only: a local path reads
+                           the controller's disk, including other Estates' cached repositories)
   --kube-api-qps <n>       requests per second to the API server (default 50)
   --kube-api-burst <n>     burst above that rate (default 100)
   --log-level <level>      debug, info (default), warn, error
@@ -44,6 +51,8 @@ export async function runController(argv: string[], context: CommandContext): Pr
       'install-crds': { type: 'boolean', default: false },
       workers: { type: 'string', default: '2' },
       'git-cache': { type: 'string' },
+      'allow-target-namespace': { type: 'string', multiple: true, default: [] },
+      'allow-local-sources': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       'kube-api-qps': { type: 'string', default: '50' },
       'kube-api-burst': { type: 'string', default: '100' },
@@ -63,6 +72,14 @@ export async function runController(argv: string[], context: CommandContext): Pr
   const qps = Number(values['kube-api-qps']);
   const burst = Number(values['kube-api-burst']);
   if (!(qps > 0) || !(burst >= 1)) throw new UsageError('--kube-api-qps and --kube-api-burst must be positive numbers');
+  const allowedTargetNamespaces: TargetNamespaceRule[] = [];
+  for (const text of values['allow-target-namespace'] ?? []) {
+    for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+      const rule = parseTargetNamespaceRule(part);
+      if ('error' in rule) throw new UsageError(`--allow-target-namespace ${rule.error}`);
+      allowedTargetNamespaces.push(rule);
+    }
+  }
   const log = createLogger({ level, write: (line) => context.stderr(line) });
   let lost = false;
   let stop: () => void = () => {};
@@ -84,6 +101,8 @@ export async function runController(argv: string[], context: CommandContext): Pr
     kubeApiQps: qps,
     kubeApiBurst: burst,
     ...(values['git-cache'] ? { gitCacheDir: values['git-cache'] } : {}),
+    allowLocalSources: values['allow-local-sources'],
+    allowedTargetNamespaces,
     log,
     onLostLeadership: () => {
       lost = true;

@@ -1,95 +1,94 @@
-// One small HTTP server for what the kubelet and Prometheus ask: /healthz (the process answers),
-// /readyz (the informer has synced and, with leader election, the API server is reachable),
-// /metrics; optionally the push-webhook receiver under /hook.
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The controller's one probe and metrics server, built on lib/http-server.ts (timeouts, connection
+// limits, guarded handlers). Endpoints behave like kube-apiserver's:
+//   /healthz, /livez   liveness: the process answers (checks marked `liveness`)
+//   /readyz            readiness: every check passes; `?verbose` lists each as `[+]name ok` / `[-]name failed: reason`;
+//                      `?exclude=name` skips one; `/readyz/<name>` runs one
+//   /metrics           Prometheus text from the controller's registry
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { normalisedPath, startHttpServer } from '../../lib/http-server.ts';
+import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 
-/** The answer of /readyz: ready, or the reasons it is not (shown to people debugging a probe). */
-export interface Readiness {
-  ready: boolean;
-  reasons: string[];
+/** One named check; returns undefined when it passes, else why it does not. */
+export interface HealthCheck {
+  name: string;
+  check: () => string | undefined;
+  /** Also part of /healthz and /livez (default: readiness only). */
+  liveness?: boolean;
 }
 
-/** Readiness from the controller's parts: informer synced; API server reachable when electing a leader. */
-export function readinessCheck(parts: {
+/** The controller's readiness checks: the Estate cache has synced; with leader election, the API server answers the elector. */
+export function controllerChecks(parts: {
   informer: { hasSynced(): boolean };
-  leaderElection?: { connected(): boolean } | undefined;
-}): () => Readiness {
-  return () => {
-    const reasons: string[] = [];
-    if (!parts.informer.hasSynced()) reasons.push('informer has not synced Estates yet');
-    if (parts.leaderElection && !parts.leaderElection.connected()) reasons.push('leader election cannot reach the API server');
-    return { ready: reasons.length === 0, reasons };
-  };
+  leaderElection?: () => { connected(): boolean } | undefined;
+  stopping?: () => boolean;
+}): HealthCheck[] {
+  return [
+    { name: 'ping', check: () => undefined, liveness: true },
+    { name: 'informer-sync', check: () => (parts.informer.hasSynced() ? undefined : 'the Estate informer has not synced yet') },
+    {
+      name: 'leader-election',
+      check: () => {
+        const elector = parts.leaderElection?.();
+        return elector && !elector.connected() ? 'leader election cannot reach the API server' : undefined;
+      },
+    },
+    { name: 'shutdown', check: () => (parts.stopping?.() ? 'the controller is shutting down' : undefined) },
+  ];
 }
 
-export interface HealthServerOptions {
-  /** Port to listen on (0 picks a free one); host defaults to 0.0.0.0 (in a pod) — tests pass 127.0.0.1. */
+export interface HealthServerOptions extends ServerLimits {
   port: number;
+  /** Default 127.0.0.1; the chart passes `:8080` (all interfaces) for the kubelet and Prometheus. */
   host?: string;
-  ready: () => Readiness;
-  /** Registry served at /metrics (omit to serve no metrics). */
+  checks: HealthCheck[];
   registry?: Registry;
-  /** Handler for POST /hook and /hook/* (the webhook receiver). */
-  webhook?: (req: IncomingMessage, res: ServerResponse) => void;
-}
-
-export interface HealthServer {
-  /** `http://host:port` */
-  url: string;
-  port: number;
-  server: Server;
-  close(): Promise<void>;
 }
 
 /** Starts the server; resolves once it listens. */
-export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (options.webhook && (path === '/hook' || path.startsWith('/hook/'))) return options.webhook(req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
-    if (path === '/healthz' || path === '/livez') return send(res, 200, 'ok\n');
-    if (path === '/readyz') {
-      const { ready, reasons } = options.ready();
-      return send(res, ready ? 200 : 503, ready ? 'ok\n' : `${reasons.map((r) => `not ready: ${r}`).join('\n')}\n`);
-    }
-    if (path === '/metrics' && options.registry) {
-      const registry = options.registry;
-      void registry.metrics().then(
-        (text) => send(res, 200, text, registry.contentType),
-        () => send(res, 500, 'metrics collection failed\n'),
-      );
-      return;
-    }
-    send(res, 404, 'not found\n');
+export function startHealthServer(options: HealthServerOptions): Promise<StartedServer> {
+  return startHttpServer({
+    ...options,
+    host: options.host ?? '127.0.0.1',
+    handler: (req, res) => serve(req, res, options),
   });
-  // Probes are tiny; a slow client must not hold a socket for long.
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+}
+
+function serve(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions): void | Promise<void> {
+  const url = normalisedPath(req.url);
+  if (!url) return send(res, 400, 'bad request\n');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
+  const query = new URLSearchParams(url.search);
+  if (url.path === '/metrics' && options.registry) {
+    const registry = options.registry;
+    return registry.metrics().then((text) => send(res, 200, text, registry.contentType));
+  }
+  const [, endpoint, only, extra] = url.path.split('/');
+  if (extra !== undefined || !['healthz', 'livez', 'readyz'].includes(endpoint ?? '')) return send(res, 404, 'not found\n');
+  const excluded = new Set(query.getAll('exclude'));
+  let checks = options.checks.filter((c) => (endpoint === 'readyz' || c.liveness) && !excluded.has(c.name));
+  if (only !== undefined) {
+    checks = checks.filter((c) => c.name === only);
+    if (checks.length === 0) return send(res, 404, 'not found\n');
+  }
+  const results = checks.map((c) => ({ name: c.name, failure: safely(c.check) }));
+  const ok = results.every((r) => r.failure === undefined);
+  // As kube-apiserver: a terse `ok` when all pass and no detail was asked for, else one line per check.
+  if (ok && !query.has('verbose')) return send(res, 200, 'ok\n');
+  const lines = results.map((r) => (r.failure === undefined ? `[+]${r.name} ok` : `[-]${r.name} failed: ${r.failure}`));
+  lines.push(`${endpoint} check ${ok ? 'passed' : 'failed'}`);
+  return send(res, ok ? 200 : 503, `${lines.join('\n')}\n`);
+}
+
+function safely(check: () => string | undefined): string | undefined {
+  try {
+    return check();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   res.end(body);
 }

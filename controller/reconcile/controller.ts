@@ -3,15 +3,19 @@
  * reconcile function; its result schedules the next look (the poll interval, or a few seconds while a
  * rollout runs) and its errors back off. With leader election only the Lease holder runs workers, so
  * two replicas never write at once. A push webhook enqueues the Estate it names at once. One HTTP
- * server serves /healthz, /readyz and /metrics (Prometheus).
+ * server (controller/observe/health-server.ts) serves /healthz, /readyz and /metrics (Prometheus);
+ * the webhook receiver has its own port. Both are lib/http-server.ts servers.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { KubeRest, RequestCounter } from '../apply/index.ts';
+import { startHttpServer } from '../../lib/http-server.ts';
+import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
+import { controllerChecks, startHealthServer } from '../observe/health-server.ts';
+import { createControllerMetrics } from '../observe/controller-metrics.ts';
+import type { ControllerMetrics } from '../observe/controller-metrics.ts';
 import type { Logger } from '../../lib/log.ts';
 import { createLogger } from '../../lib/log.ts';
 import { GitSourceCache } from '../../language/source/git-source.ts';
@@ -25,6 +29,8 @@ import { LeaderElector } from './leader-election.ts';
 import { GateWorker } from './gate-worker.ts';
 import { EstateReconciler } from './reconcile-estate.ts';
 import { WorkQueue } from './work-queue.ts';
+import { WebhookSecretCache } from './webhook-secrets.ts';
+import type { TargetNamespaceRule } from './target-namespaces.ts';
 
 export interface ControllerOptions {
   kubeconfig?: string;
@@ -43,12 +49,20 @@ export interface ControllerOptions {
   defaultRuntimeImage: string;
   installCrds?: boolean;
   gitCacheDir?: string;
+  /** Accept `file://` Estate sources (tests, development); refused by default (`--allow-local-sources`). */
+  allowLocalSources?: boolean;
+  /** Namespaces Estates may target besides their own (`--allow-target-namespace from=to`). */
+  allowedTargetNamespaces?: readonly TargetNamespaceRule[];
   log?: Logger;
   /** Called when leadership is lost: the process must stop writing (the CLI exits). */
   onLostLeadership?: () => void;
   /** Client-side rate limit of API requests (default 50 per second, bursts of 100, as Flux's defaults). */
   kubeApiQps?: number;
   kubeApiBurst?: number;
+  /** Limits of both HTTP servers (tests shorten the timeouts); lib/http-server.ts's defaults otherwise. */
+  serverLimits?: ServerLimits;
+  /** How long a webhook key read from its Secret is trusted (default 30 s). */
+  webhookSecretTtlMs?: number;
   /** Timings of leader election (tests shorten them). */
   lease?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
 }
@@ -56,7 +70,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly counter = new RequestCounter();
   readonly rest: KubeRest;
-  readonly registry = new Registry();
+  readonly metrics: ControllerMetrics = createControllerMetrics();
   private readonly o: ControllerOptions;
   private readonly log: Logger;
   private readonly queue: WorkQueue;
@@ -64,13 +78,11 @@ export class Controller {
   private readonly reconciler: EstateReconciler;
   private readonly gateWorker: GateWorker;
   private elector: LeaderElector | undefined;
-  private servers: Server[] = [];
+  private readonly webhookKeys: WebhookSecretCache;
+  private servers: StartedServer[] = [];
   private workersDone: Promise<void> | undefined;
   private leading = false;
   private stopping = false;
-  private metricsUrl = '';
-  private webhookUrl = '';
-  private readonly metrics;
 
   constructor(options: ControllerOptions) {
     this.o = options;
@@ -80,18 +92,22 @@ export class Controller {
       qps: options.kubeApiQps ?? 50,
       burst: options.kubeApiBurst ?? 100,
     });
-    this.metrics = makeMetrics(this.registry);
-    this.counter.onRecord = (method, path, dryRun) =>
-      this.metrics.requests.inc({
-        method,
-        kind: kindOfPath(path),
-        write: String(['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && !dryRun),
-      });
-    this.queue = new WorkQueue({ onDepthChange: (depth) => this.metrics.depth.set(depth) });
-    this.gateWorker = new GateWorker({ onPeakRss: (bytes) => this.metrics.gatePeak.set(bytes) });
+    this.counter.onRecord = this.metrics.kubeRequestHook;
+    this.queue = new WorkQueue({ onDepthChange: this.metrics.queueHooks.onDepthChange });
+    this.gateWorker = new GateWorker({ onPeakRss: (bytes) => this.metrics.gatePeakRss.set(bytes) });
+    this.webhookKeys = new WebhookSecretCache({
+      read: (namespace, name) => this.readWebhookKey(namespace, name),
+      ...(options.webhookSecretTtlMs !== undefined ? { ttlMs: options.webhookSecretTtlMs } : {}),
+    });
     this.reconciler = new EstateReconciler({
       rest: this.rest,
-      source: new GitSourceCache({ cacheDir: options.gitCacheDir ?? join(tmpdir(), 'interlace-git-cache'), log: this.log }),
+      source: new GitSourceCache({
+        cacheDir: options.gitCacheDir ?? join(tmpdir(), 'interlace-git-cache'),
+        log: this.log,
+        allowLocal: options.allowLocalSources ?? false,
+        onRemoteOperation: this.metrics.gitHook,
+      }),
+      allowedTargetNamespaces: options.allowedTargetNamespaces ?? [],
       defaultRuntimeImage: options.defaultRuntimeImage,
       installCrds: options.installCrds ?? false,
       support: new Map(),
@@ -108,10 +124,22 @@ export class Controller {
 
   /** Starts serving, watching and (once leading) reconciling. Resolves when the HTTP servers listen. */
   async start(): Promise<void> {
-    this.metricsUrl = await this.listen(this.o.metricsAddr ?? '127.0.0.1:8080', (req, res) => this.serveProbe(req, res));
+    const probe = parseAddr(this.o.metricsAddr ?? '127.0.0.1:8080');
+    this.servers.push(
+      await startHealthServer({
+        ...this.o.serverLimits,
+        ...probe,
+        registry: this.metrics.registry,
+        checks: controllerChecks({ informer: this.informer, leaderElection: () => this.elector, stopping: () => this.stopping }),
+      }),
+    );
     if (this.o.webhookAddr) {
-      const handler = createWebhookHandler({ secrets: (r) => this.webhookSecrets(r.path), onPush: (event) => this.onPush(event) });
-      this.webhookUrl = await this.listen(this.o.webhookAddr, handler);
+      const handler = createWebhookHandler({
+        secrets: (r) => this.webhookSecrets(r.path),
+        onPush: (event) => this.onPush(event),
+        onRequest: this.metrics.webhookHook,
+      });
+      this.servers.push(await startHttpServer({ ...this.o.serverLimits, ...parseAddr(this.o.webhookAddr), handler }));
     }
     await this.informer.start();
     if (!this.o.leaderElect) {
@@ -144,11 +172,16 @@ export class Controller {
 
   /** Where /metrics, /healthz and /readyz are served (`http://host:port`). */
   get metricsAddress(): string {
-    return this.metricsUrl;
+    return this.servers[0]?.url ?? '';
   }
 
   get webhookAddress(): string {
-    return this.webhookUrl;
+    return this.o.webhookAddr ? (this.servers[1]?.url ?? '') : '';
+  }
+
+  /** The Prometheus registry /metrics serves. */
+  get registry(): Registry {
+    return this.metrics.registry;
   }
 
   isLeader(): boolean {
@@ -163,15 +196,7 @@ export class Controller {
     await this.elector?.stop({ release: true });
     await this.gateWorker.stop();
     await this.informer.stop().catch(() => undefined);
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise((r) => {
-            s.closeAllConnections();
-            s.close(r);
-          }),
-      ),
-    );
+    await Promise.all(this.servers.map((s) => s.close()));
   }
 
   private startLeading(): void {
@@ -182,15 +207,20 @@ export class Controller {
       this.o.workers ?? 2,
       async (id) => {
         const { namespace, name } = parseKey(id);
-        const started = performance.now();
-        const result = await this.reconciler.reconcile({ namespace, name });
-        this.metrics.duration.observe({ result: result.result }, (performance.now() - started) / 1000);
-        this.metrics.reconciles.inc({ result: result.result });
-        return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+        const done = this.metrics.startReconcile();
+        try {
+          const result = await this.reconciler.reconcile({ namespace, name });
+          done(result.result);
+          return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+        } catch (error) {
+          done('error');
+          throw error;
+        }
       },
       {
+        onWorkDuration: this.metrics.queueHooks.onWorkDuration,
         onError: (key, error, retryIn) => {
-          this.metrics.reconciles.inc({ result: 'error' });
+          this.metrics.queueHooks.onError(key, error, retryIn);
           this.log.warn('reconcile failed; retrying', { estate: key, reason: 'ReconcileError', error, retryInMs: retryIn });
         },
       },
@@ -199,23 +229,6 @@ export class Controller {
 
   private enqueue(key: string): void {
     if (this.leading) this.queue.add(key);
-  }
-
-  private serveProbe(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? '/';
-    if (url === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    if (url === '/readyz') {
-      const ready = this.informer.hasSynced();
-      return void res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'estate cache not synced\n');
-    }
-    if (url === '/metrics') {
-      void this.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-      return;
-    }
-    res.writeHead(404).end();
   }
 
   /** `/hook/<namespace>/<estate>` is verified with that Estate's webhookSecretRef (key `token`). */
@@ -228,13 +241,15 @@ export class Controller {
       | undefined;
     const secretName = estate?.spec?.source?.webhookSecretRef?.name;
     if (!secretName) return [];
-    try {
-      const secret = await this.rest.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: secretName });
-      const token = (secret as unknown as { data?: Record<string, string> }).data?.token;
-      return token ? [{ id: `${namespace}/${name}`, token: Buffer.from(token, 'base64').toString('utf8') }] : [];
-    } catch {
-      return [];
-    }
+    const token = await this.webhookKeys.get(namespace, secretName).catch(() => undefined);
+    return token ? [{ id: `${namespace}/${name}`, token }] : [];
+  }
+
+  /** The `token` key of a Secret in the Estate's own namespace (never another's). */
+  private async readWebhookKey(namespace: string, name: string): Promise<string | undefined> {
+    const secret = await this.rest.getOrUndefined({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+    const token = (secret as unknown as { data?: Record<string, string> } | undefined)?.data?.token;
+    return token ? Buffer.from(token, 'base64').toString('utf8') : undefined;
   }
 
   private onPush(event: PushEvent): void {
@@ -248,66 +263,16 @@ export class Controller {
       this.log.warn('push for another repository ignored', { estate: event.secretId, reason: 'WebhookRepositoryMismatch' });
       return;
     }
-    this.metrics.webhooks.inc();
     this.log.info('push received', { estate: event.secretId, reason: 'WebhookReceived', ref: event.ref, commit: event.after });
     this.enqueue(`${namespace}/${name}`);
   }
-
-  private listen(addr: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-    const [host, port] = addr.includes(':')
-      ? [addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0', Number(addr.slice(addr.lastIndexOf(':') + 1))]
-      : ['127.0.0.1', Number(addr)];
-    const server = createServer(handler);
-    this.servers.push(server);
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const a = server.address();
-        resolve(typeof a === 'object' && a ? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}` : '');
-      });
-    });
-  }
 }
 
-function makeMetrics(registry: Registry) {
-  collectDefaultMetrics({ register: registry, prefix: 'interlace_controller_' });
-  return {
-    reconciles: new Counter({
-      name: 'interlace_reconcile_total',
-      help: 'Reconciles by result (done, waiting, error).',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
-    duration: new Histogram({
-      name: 'interlace_reconcile_duration_seconds',
-      help: 'Time of one reconcile.',
-      labelNames: ['result'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
-      registers: [registry],
-    }),
-    requests: new Counter({
-      name: 'interlace_kube_requests_total',
-      help: 'Requests to the Kubernetes API by method and resource; write="true" for POST/PUT/PATCH/DELETE that are not dry-run.',
-      labelNames: ['method', 'kind', 'write'],
-      registers: [registry],
-    }),
-    depth: new Gauge({ name: 'interlace_workqueue_depth', help: 'Estates waiting in the work queue.', registers: [registry] }),
-    leader: new Gauge({ name: 'interlace_leader', help: '1 while this replica holds the leader Lease.', registers: [registry] }),
-    gatePeak: new Gauge({
-      name: 'interlace_gate_worker_peak_rss_bytes',
-      help: 'Peak RSS of the gate worker process (validate, check, generate, plan), as it last reported.',
-      registers: [registry],
-    }),
-    webhooks: new Counter({ name: 'interlace_webhook_pushes_total', help: 'Verified push webhooks.', registers: [registry] }),
-  };
-}
-
-/** The resource of a request path (`deployments`, `leases`, `estates/status`), for metrics labels. */
-function kindOfPath(path: string): string {
-  const parts = path.split('?')[0]!.split('/').filter(Boolean);
-  const i = parts.indexOf('namespaces');
-  const rest = i >= 0 ? parts.slice(i + 2) : parts.slice(parts[0] === 'api' ? 2 : 3);
-  return rest.length >= 3 ? `${rest[0]}/${rest[2]}` : (rest[0] ?? (i >= 0 ? 'namespaces' : ''));
+/** `host:port`, `:port` (all interfaces) or `port` (loopback) → where to listen. */
+function parseAddr(addr: string): { host: string; port: number } {
+  const colon = addr.lastIndexOf(':');
+  if (colon === -1) return { host: '127.0.0.1', port: Number(addr) };
+  return { host: addr.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(colon + 1)) };
 }
 
 export { ESTATE_API_VERSION, ESTATE_KIND };
