@@ -204,7 +204,7 @@ export function readBody(
  * this, never on the raw `req.url`: a prefix check on the raw path is escaped by `/a/../../x`.
  */
 export function normalisedPath(rawUrl: string | undefined): { path: string; search: string } | undefined {
-  if (!rawUrl || !rawUrl.startsWith('/')) return undefined;
+  if (!rawUrl?.startsWith('/')) return undefined;
   try {
     // `//host/x` would parse as a network path: anchor it on a fixed origin, path only.
     const url = new URL(`http://x${rawUrl.startsWith('//') ? rawUrl.replace(/^\/+/, '/') : rawUrl}`);

@@ -21,7 +21,7 @@ import {
 import { kubeName, specObjectName } from './names.ts';
 import { KIND_ORDER, objectKey, refOf } from './object-key.ts';
 import { OWNER_UID_PLACEHOLDER } from './owners.ts';
-import type { KubeObject, ObjectRef, Plan, PlanInput, PlannedObject, PlannedUnit, Stage } from './types.ts';
+import type { KubeObject, ObjectRef, Plan, PlanInput, PlannedObject, PlannedUnit } from './types.ts';
 import { unitSecretEnv } from './unit-secrets.ts';
 import {
   CONFIGMAP_MAX_BYTES,

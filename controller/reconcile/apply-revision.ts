@@ -117,7 +117,3 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
     statusWrites,
   };
 }
-
-function kubeTimeOf(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}

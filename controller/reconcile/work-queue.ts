@@ -104,7 +104,10 @@ export class WorkQueue {
   /** Queues a key after `ms`; with a delay already pending the earlier one wins. `ms <= 0` adds now. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
-    if (!(ms > 0)) return this.add(key);
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
     const readyAt = this.clock.now() + ms;
     const pending = this.waiting.get(key);
     if (pending && pending.readyAt <= readyAt) return;
@@ -189,6 +192,7 @@ export class WorkQueue {
    */
   async run(
     workers: number,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a handler may also resolve to nothing (an async function with no return).
     handler: (key: string) => Promise<WorkResult | void>,
     hooks: {
       onError?: (key: string, error: unknown, retryInMs: number) => void;

@@ -116,7 +116,7 @@ function anyValue(description: unknown): Schema {
 }
 
 function convert(input: Schema, ctx: Context): Schema {
-  let node: Schema = { ...input };
+  const node: Schema = { ...input };
   // Inline a $ref; the referring node's own keywords (a description) win over the target's.
   if (typeof node.$ref === 'string') {
     const name = refName(node.$ref);

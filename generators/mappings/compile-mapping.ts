@@ -6,7 +6,7 @@ import type { Span } from '../shared/code-builder.ts';
 import { formatFieldPath, parseFieldPath } from '../../language/schema/field-path.ts';
 import type { FieldSegment } from '../../language/schema/field-path.ts';
 import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
-import { formatOf, isListSchema, itemSchemas, propertyNames, requiredNames, walk } from '../../language/schema/schema-walk.ts';
+import { formatOf, isListSchema, itemSchemas, requiredNames, walk } from '../../language/schema/schema-walk.ts';
 import { compileCel } from './cel/compile-cel.ts';
 import type { SupportHelper } from './cel/compile-cel.ts';
 import { applyConversions } from './conversions.ts';
@@ -190,7 +190,9 @@ class MappingCompiler {
     for (const [table, constName] of [...this.tables].sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
       header.line(this.tableDeclaration(table, constName));
     }
-    this.hoisted.forEach((init, i) => header.line(`const PATTERN_${i + 1} = ${init};`));
+    this.hoisted.forEach((init, i) => {
+      header.line(`const PATTERN_${i + 1} = ${init};`);
+    });
     if (this.tables.size > 0 || this.hoisted.length > 0) header.line('');
     const head = header.finish().text;
     const built = body.finish();
@@ -280,7 +282,10 @@ class MappingCompiler {
       let node = root;
       for (const segment of parsed.segments) {
         let child = node.children.get(segment.name);
-        if (!child) node.children.set(segment.name, (child = { rules: [], children: new Map(), firstPath: path }));
+        if (!child) {
+          child = { rules: [], children: new Map(), firstPath: path };
+          node.children.set(segment.name, child);
+        }
         node = child;
       }
       node.rules.push({ rule, path });
@@ -642,7 +647,10 @@ class MappingCompiler {
       return 'new Map<string, never>()';
     }
     let constName = this.tables.get(name);
-    if (!constName) this.tables.set(name, (constName = `TABLE_${name}`));
+    if (!constName) {
+      constName = `TABLE_${name}`;
+      this.tables.set(name, constName);
+    }
     return constName;
   }
 

@@ -150,7 +150,7 @@ export class Comparison implements Context {
     const writerValues = writerEnum?.values.filter((v) => typeAccepts(writerDeclared, jsonType(v)));
 
     // What the writer can produce: its declared types (or all), or the types of its values.
-    let writerTypes = new Set<string>(writerValues ? writerValues.map(jsonType) : (writerDeclared ?? ALL_TYPES));
+    const writerTypes = new Set<string>(writerValues ? writerValues.map(jsonType) : (writerDeclared ?? ALL_TYPES));
     if (writerTypes.has('number')) writerTypes.delete('integer');
 
     const live = new Set<string>();
@@ -185,7 +185,7 @@ export class Comparison implements Context {
       } else {
         // Only null and booleans have a finite domain: { enum: [true, false] } restricts nothing.
         const domain = finiteDomain(live);
-        if (!domain || !domain.every((v) => keys.has(canonical(v)))) {
+        if (!domain?.every((v) => keys.has(canonical(v)))) {
           this.report(readerEnum.kind === 'const' ? 'const-added' : 'enum-added', field, readerEnum.atom.ptr, {
             lost: readerEnum.values,
             reader: readerEnum.values[0],

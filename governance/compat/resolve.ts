@@ -41,7 +41,9 @@ export function flatten(root: unknown, items: readonly Located[], hasContent: (k
     else if (Object.keys(schema).some(hasContent)) out.push(located);
     if (target) visit(target);
     if (Array.isArray(schema.allOf))
-      schema.allOf.forEach((branch, i) => visit({ schema: branch, ptr: childPointer(located.ptr, 'allOf', i) }));
+      schema.allOf.forEach((branch, i) => {
+        visit({ schema: branch, ptr: childPointer(located.ptr, 'allOf', i) });
+      });
   };
   for (const item of items) visit(item);
   return out;

@@ -150,7 +150,9 @@ export function listFields(root: unknown): ListedField[] {
       else visit(resolved, path, base);
     }
     for (const key of ['allOf', 'anyOf', 'oneOf'] as const)
-      branches(s, key).forEach((branch, i) => visit(branch, prefix, [...here, key, i]));
+      branches(s, key).forEach((branch, i) => {
+        visit(branch, prefix, [...here, key, i]);
+      });
     ancestors.delete(s);
   };
   visit(root, '', []);

@@ -46,7 +46,10 @@ export class EstateIndex {
     this.documents = documents;
     for (const doc of [...documents, ...alsoResolvable]) {
       let names = this.byKind.get(doc.kind);
-      if (!names) this.byKind.set(doc.kind, (names = new Map()));
+      if (!names) {
+        names = new Map();
+        this.byKind.set(doc.kind, names);
+      }
       const list = names.get(doc.name);
       if (list) list.push(doc);
       else names.set(doc.name, [doc]);

@@ -1,4 +1,4 @@
-import { BulkheadPolicy, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
+import { type BulkheadPolicy, CircuitState, ConsecutiveBreaker, bulkhead, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import type { System } from '../../language/kinds/generated/kinds.ts';
 import { durationMs } from '../../lib/duration.ts';

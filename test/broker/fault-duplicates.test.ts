@@ -3,8 +3,6 @@
 // the backbone stores and delivers each twice. The routes suppress the second delivery by its
 // idempotency key: each target sees each effect once, and the suppressed duplicates are counted.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';

@@ -112,7 +112,7 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       const hashOf = (d: LiveObject) =>
         (d.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[BUNDLE_HASH];
       expect(hashOf(after)).not.toBe(hashOf(before));
-      expect((after.metadata.annotations ?? {})['interlace.dev/revision']).toBe(`main@sha1:${second}`);
+      expect(after.metadata.annotations?.['interlace.dev/revision']).toBe(`main@sha1:${second}`);
       // Unchanged objects keep the revision they last changed in, and were not written.
       const contractAfter = await h.rest.get({
         apiVersion: 'interlace.dev/v1alpha1',

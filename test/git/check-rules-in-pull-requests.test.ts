@@ -161,7 +161,7 @@ const CASES: Case[] = [
   },
   {
     rule: 'credentials-by-secret-ref',
-    breaks: { 'specs/wms.yaml': system('wms').replace(/  auth: .*\n/, '') },
+    breaks: { 'specs/wms.yaml': system('wms').replace(/ {2}auth: .*\n/, '') },
     complies: { 'specs/wms.yaml': system('wms').replace('header: APIKey', 'header: X-Api-Key') },
   },
   {

@@ -126,7 +126,7 @@ describe('built-in rules: each with a passing and a failing example', () => {
 
   it('credentials-by-secret-ref', () => {
     expect(findings({ 's.yaml': system('wms') }, 'credentials-by-secret-ref')).toEqual([]);
-    expect(findings({ 's.yaml': system('wms').replace(/  auth: .*\n/, '') }, 'credentials-by-secret-ref')).toHaveLength(1);
+    expect(findings({ 's.yaml': system('wms').replace(/ {2}auth: .*\n/, '') }, 'credentials-by-secret-ref')).toHaveLength(1);
   });
 
   it('route-delivery-bounded', () => {

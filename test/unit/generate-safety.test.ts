@@ -26,7 +26,7 @@ const yamlString = (s: string) => JSON.stringify(s);
 function estate(): Record<string, string> {
   const props = HOSTILE.map((name) => `      ${yamlString(name)}: { type: string }`).join('\n');
   const rules = HOSTILE.map(
-    (name, i) => `    - { target: ${yamlString(`["${name.replace(/"/g, '')}"]`)}, from: ${yamlString(`["${name.replace(/"/g, '')}"]`)} }`,
+    (name) => `    - { target: ${yamlString(`["${name.replace(/"/g, '')}"]`)}, from: ${yamlString(`["${name.replace(/"/g, '')}"]`)} }`,
   );
   const cleanProps = HOSTILE.map((name) => `      ${yamlString(name.replace(/"/g, ''))}: { type: string }`).join('\n');
   void props;

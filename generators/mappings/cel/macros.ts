@@ -51,7 +51,7 @@ export function recognizeMacro(c: CelComprehension): Macro | undefined {
     if (transform) return { kind: 'map', range, variable, transform };
   }
   const ternary = call(step, '_?_:_');
-  if (ternary && ternary[0] && isIdent(ternary[2], accu)) {
+  if (ternary?.[0] && isIdent(ternary[2], accu)) {
     const added = call(ternary[1], '_+_');
     if (isEmptyList(c.accuInit) && added && isIdent(added[0], accu) && isIdent(c.result, accu)) {
       const element = singleElementList(added[1]);
