@@ -13,6 +13,10 @@ export interface CodeInfo {
 export const CODES = {
   // Reading files (source stage)
   'file-too-large': { severity: 'error', title: 'A spec file is larger than the size limit and was not read.' },
+  'revision-too-large': {
+    severity: 'error',
+    title: 'The spec files together are larger than the total size limit; the files past it were not read.',
+  },
   'file-binary': { severity: 'error', title: 'A .yaml/.yml file holds binary content (NUL bytes).' },
   'file-encoding': { severity: 'error', title: 'A spec file is not valid UTF-8.' },
   'file-bom': { severity: 'error', title: 'A spec file starts with a byte-order mark.' },

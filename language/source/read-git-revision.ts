@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { FILE_START } from '../diagnostics/diagnostic.ts';
 import { decodeSpecBytes } from './decode.ts';
 import type { GitRepository } from './git-repository.ts';
-import { DEFAULT_MAX_FILE_BYTES } from './read-working-tree.ts';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, TotalSize } from './read-working-tree.ts';
 import type { SourceFile } from './source-file.ts';
 
 const SPEC_FILE = /\.ya?ml$/i;
@@ -32,6 +32,7 @@ export async function readGitRevision(
   maxFileBytes = DEFAULT_MAX_FILE_BYTES,
   /** Files the caller already holds at this blob id (shown path → true): listed in `unchanged`, not read. */
   alreadyHave?: (shown: string, objectId: string) => boolean,
+  maxTotalBytes = DEFAULT_MAX_TOTAL_BYTES,
 ): Promise<RevisionFiles> {
   const repoPaths = paths.map((p) => repo.toRepoPath(cwd, p));
   const displayPath = (repoPath: string) => {
@@ -59,8 +60,13 @@ export async function readGitRevision(
     }
     return true;
   });
+  // Sizes come from the tree listing, so a revision too large to hold is refused before any blob is read.
+  const total = new TotalSize(maxTotalBytes);
+  const admitted = readable.filter((entry) => total.admit(displayPath(entry.path), entry.size));
+  const overTotal = total.diagnostic();
+  if (overTotal) diagnostics.push(overTotal);
   const unchanged: string[] = [];
-  const toRead = readable.filter((entry) => {
+  const toRead = admitted.filter((entry) => {
     if (!alreadyHave?.(displayPath(entry.path), entry.object)) return true;
     unchanged.push(displayPath(entry.path));
     return false;

@@ -11,6 +11,8 @@ export interface ReadOptions {
   cwd?: string;
   /** Files larger than this are reported, not read (bounded memory). Default 8 MiB. */
   maxFileBytes?: number;
+  /** All files together: once read files add up to this, the rest are reported, not read. Default 32 MiB. */
+  maxTotalBytes?: number;
 }
 
 export interface ReadResult {
@@ -19,6 +21,11 @@ export interface ReadResult {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * The sum over the files of one run or one git revision. The per-file limit alone let 40 files of
+ * nearly 8 MiB each take a controller past its memory limit; real estates are well under 1 MiB.
+ */
+export const DEFAULT_MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 const SPEC_FILE = /\.ya?ml$/i;
 /** Folders that never hold specs and can be huge. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -42,9 +49,17 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
   const fileProblem = (absolute: string, code: string, message: string, hint: string) =>
     diagnostics.push({ code, severity: 'error', file: display(absolute), range: FILE_START, path: [], message, hint });
 
+  const total = new TotalSize(options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES);
   const readOne = (absolute: string, real: string) => {
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
+    let size = 0;
+    try {
+      size = statSync(real).size;
+    } catch {
+      // readSpecFile reports what is wrong with the file.
+    }
+    if (!total.admit(display(absolute), Math.min(size, maxFileBytes + 1))) return;
     const one = readSpecFile(real, display(absolute), maxFileBytes);
     diagnostics.push(...one.diagnostics);
     if (one.file) files.push({ ...one.file, realPath: real });
@@ -147,6 +162,8 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
     if (stat.isDirectory()) walk(absolute, real, real, new Set([real]));
     else readOne(absolute, real);
   }
+  const overTotal = total.diagnostic();
+  if (overTotal) diagnostics.push(overTotal);
   if (files.length === 0 && diagnostics.length === 0) {
     diagnostics.push({
       code: 'no-spec-files',
@@ -161,11 +178,50 @@ export function readWorkingTree(paths: readonly string[], options: ReadOptions =
   return { files, diagnostics };
 }
 
+/**
+ * Counts bytes against the total limit. Files are admitted in reading order until the next one would
+ * pass the limit; every file after that is left unread and one diagnostic, at the first, says so.
+ */
+export class TotalSize {
+  private used = 0;
+  private readonly refused: string[] = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** True when a file of `bytes` still fits; counts it. */
+  admit(shown: string, bytes: number): boolean {
+    if (this.refused.length === 0 && this.used + bytes <= this.limit) {
+      this.used += bytes;
+      return true;
+    }
+    this.refused.push(shown);
+    return false;
+  }
+
+  /** The one `revision-too-large` diagnostic, when any file was refused. */
+  diagnostic(): Diagnostic | undefined {
+    const first = this.refused[0];
+    if (first === undefined) return undefined;
+    const others = this.refused.length - 1;
+    return {
+      code: 'revision-too-large',
+      severity: 'error',
+      file: first,
+      range: FILE_START,
+      path: [],
+      message: `the spec files add up to more than the ${formatBytes(this.limit)} total limit; ${others > 0 ? `this file and ${others} more were` : 'this file was'} not read`,
+      hint: 'Keep only specs under the given paths (generated or data files belong elsewhere), or split the estate.',
+    };
+  }
+}
+
 function isInside(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} B`;
