@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Api } from '../../language/kinds/generated/kinds.ts';
-import { ApiKeys } from './api-keys.ts';
+import { ApiKeys, ApiKeysError, isEmptyKey } from './api-keys.ts';
 import { JwksCache } from './jwks.ts';
 import { verifyJwt } from './jwt.ts';
 import type { Environment } from './secrets.ts';
-import { readSecret } from './secrets.ts';
+import { readSecret, secretVariable } from './secrets.ts';
 
 export type AuthResult =
   | { ok: true; client: string; scopes: string[] }
@@ -38,13 +38,17 @@ export function createApiAuthenticator(
   }
   if (auth.type === 'api-key') {
     const header = (auth.header ?? 'X-API-Key').toLowerCase();
-    const keys = new ApiKeys(readSecret(env, auth.keysSecretRef ?? { name: `${api.metadata.name}-keys` }, 'keys', apiName));
-    const challenge = `ApiKey header="${auth.header ?? 'X-API-Key'}"`;
+    const ref = auth.keysSecretRef ?? { name: `${api.metadata.name}-keys` };
+    const keys = readApiKeys(
+      readSecret(env, ref, 'keys', apiName),
+      `${apiName}: the API keys secret (environment variable ${secretVariable(ref.name, ref.key ?? 'keys')})`,
+    );
+    const challenge = `ApiKey header=${quoted(auth.header ?? 'X-API-Key')}`;
     return {
       async authenticate(req) {
         const value = req.headers[header];
         const key = Array.isArray(value) ? value[0] : value;
-        if (!key)
+        if (!key || isEmptyKey(key))
           return {
             ok: false,
             status: 401,
@@ -66,7 +70,7 @@ export function createApiAuthenticator(
       const header = req.headers['authorization'] ?? '';
       const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header);
       const scopes = [...(auth.scopes ?? []), ...operationScopes];
-      const realm = `Bearer realm="${api.metadata.name}"${scopes.length ? `, scope="${scopes.join(' ')}"` : ''}`;
+      const realm = `Bearer realm=${quoted(api.metadata.name)}${scopes.length ? `, scope=${quoted(scopes.join(' '))}` : ''}`;
       if (!match) return { ok: false, status: 401, title: 'Unauthorized', detail: 'send a bearer token', challenge: realm };
       const result = await verifyJwt(match[1]!, (kid) => jwks.key(kid), {
         ...(auth.issuer !== undefined ? { issuer: auth.issuer } : {}),
@@ -80,7 +84,8 @@ export function createApiAuthenticator(
           status: result.status,
           title: result.status === 401 ? 'Unauthorized' : 'Forbidden',
           detail: result.description,
-          challenge: `${realm}, error="${result.error}", error_description="${result.description}"`,
+          // Only fixed texts reach the header (jwt.ts never quotes the token), escaped all the same.
+          challenge: `${realm}, error=${quoted(result.error)}, error_description=${quoted(result.description)}`,
         };
       }
       const c = result.claims;
@@ -88,4 +93,22 @@ export function createApiAuthenticator(
     },
     ready: () => ({ ok: jwks.loaded, ...(jwks.loaded ? {} : { detail: jwks.lastError ?? 'JWKS not fetched yet' }) }),
   };
+}
+
+/** The keys, or a start-up error that says which Api and variable, and which entry (never a key). */
+function readApiKeys(secretValue: string, what: string): ApiKeys {
+  try {
+    return new ApiKeys(secretValue);
+  } catch (error) {
+    if (error instanceof ApiKeysError) throw new ApiKeysError(`${what}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * An RFC 9110 quoted-string for a challenge parameter: `"` and `\` escaped, and anything outside
+ * printable ASCII replaced, so no value can add parameters or header lines.
+ */
+export function quoted(value: string): string {
+  return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }

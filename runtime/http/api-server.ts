@@ -4,13 +4,14 @@ import { HttpStatusError } from '../delivery/failures.ts';
 import { isBrokenCircuitError } from 'cockatiel';
 import { BODY_FAILURE_STATUS, normalisedPath, readBody } from '../../lib/http-server.ts';
 import type { SystemBudgets } from '../delivery/system-budget.ts';
-import type { Logger } from '../observe/logger.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 import { businessKeysOf } from '../observe/business-keys.ts';
 import { parseTraceparent } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
 import type { ApiAuthenticator } from './api-auth.ts';
 import { ApiRouter } from './api-router.ts';
+import { AuthFailureThrottle } from './auth-failure-throttle.ts';
 import { ClientRateLimits } from './client-rate-limits.ts';
 import { deprecationHeaders } from './deprecation.ts';
 import { sendJson, sendProblem } from './problem.ts';
@@ -25,7 +26,15 @@ type Validate = (value: unknown) => string[] | undefined;
 /** What an operation's backend does, resolved by the worker from the spec and the bundles. */
 export type OperationBackend =
   | { kind: 'view'; read: (params: ParsedParams) => unknown }
-  | { kind: 'system'; client: SystemClient; operation: string | undefined; map: (answer: unknown) => unknown; timeoutMs: number }
+  | {
+      kind: 'system';
+      client: SystemClient;
+      operation: string | undefined;
+      map: (answer: unknown) => unknown;
+      timeoutMs: number;
+      /** System parameters (`companyId`) for placeholders the request does not fill: `<SYSTEM>_PARAM_<NAME>`. */
+      parameter?: (name: string) => string | undefined;
+    }
   | { kind: 'none' };
 
 export interface OperationRuntime {
@@ -49,6 +58,8 @@ export interface ApiUnitOptions {
   successorBasePath?: string;
   clock?: () => number;
   maxBodyBytes?: number;
+  /** Failed authentications per source address (default: a burst of 20, then 2 per second). */
+  authFailures?: AuthFailureThrottle;
 }
 
 /** One Api served: returns a request handler that answers for the Api's base path (false otherwise). */
@@ -61,6 +72,7 @@ export function createApiUnit(options: ApiUnitOptions) {
   const byId = new Map(options.operations.map((o) => [o.operation.id, o]));
   const log = options.logger.child({ api: name });
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const authFailures = options.authFailures ?? new AuthFailureThrottle(options.clock ? { clock: options.clock } : {});
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     // Route on the normalised path (dot segments resolved); a target that is not a path is not ours.
@@ -94,9 +106,28 @@ export function createApiUnit(options: ApiUnitOptions) {
         return true;
       }
       const runtime = byId.get(found.match.operation.id)!;
+      // An address that keeps failing to authenticate is refused before its credential is looked at.
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const tooManyFailures = (retryAfter: number) => {
+        metrics.rateLimited.inc({ api: name, system: '' });
+        respondProblem(
+          429,
+          'Too Many Requests',
+          'too many failed authentications from this address',
+          {},
+          { 'retry-after': String(retryAfter) },
+        );
+      };
+      const blockedFor = authFailures.blocked(address);
+      if (blockedFor !== undefined) {
+        tooManyFailures(blockedFor);
+        return true;
+      }
       const who = await auth.authenticate(req, found.match.operation.scopes ?? []);
       if (!who.ok) {
-        respondProblem(who.status, who.title, who.detail, {}, { 'www-authenticate': who.challenge });
+        const retryAfter = who.status === 401 ? authFailures.failed(address) : undefined;
+        if (retryAfter !== undefined) tooManyFailures(retryAfter);
+        else respondProblem(who.status, who.title, who.detail, {}, { 'www-authenticate': who.challenge });
         return true;
       }
       span.setAttribute('interlace.client', who.client);
@@ -220,7 +251,7 @@ async function runBackend(runtime: OperationRuntime, params: ParsedParams, body:
   }
   if (backend.kind === 'none') return { kind: 'unavailable', detail: 'this operation has no backend' };
   const op = parseHttpOperation(backend.operation) ?? { method: 'GET', path: backend.operation ?? '/' };
-  const filled = fillOperationPath(op.path, { ...params.query, ...params.params }, () => undefined);
+  const filled = fillOperationPath(op.path, { ...params.query, ...params.params }, backend.parameter ?? (() => undefined));
   if (!filled.ok) return { kind: 'bad-gateway', detail: `no value for {${filled.missing}} of the backend operation` };
   const budget = budgets.get(backend.client.system);
   try {
@@ -233,7 +264,9 @@ async function runBackend(runtime: OperationRuntime, params: ParsedParams, body:
         signal,
       }),
     );
-    return { kind: 'ok', value: backend.map(response.json()) };
+    const record = oneRecord(response.json());
+    if (!record.found) return { kind: 'not-found', detail: `${backend.client.system} has no such record` };
+    return { kind: 'ok', value: backend.map(record.value) };
   } catch (error) {
     if (error instanceof HttpStatusError && error.status === 404)
       return { kind: 'not-found', detail: `${backend.client.system} has no such record` };
@@ -253,4 +286,25 @@ async function runBackend(runtime: OperationRuntime, params: ParsedParams, body:
       return { kind: 'bad-gateway', detail: `${backend.client.system}'s answer could not be mapped: ${(error as Error).message}` };
     return { kind: 'bad-gateway', detail: `${backend.client.system} did not answer: ${(error as Error).message}` };
   }
+}
+
+/**
+ * An API operation answers one record; a backend query (`items?$filter=…&$top=1`) answers a
+ * collection. An OData collection — v4 `{value: [...]}` (with `@odata.*` annotations) or v2
+ * `{d: {results: [...]}}` — stands for its first record, and an empty one is "no such record".
+ * Anything else is the record itself.
+ */
+function oneRecord(answer: unknown): { found: true; value: unknown } | { found: false } {
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return { found: true, value: answer };
+  const body = answer as Record<string, unknown>;
+  const keys = Object.keys(body).filter((k) => !k.startsWith('@odata.'));
+  let rows: unknown;
+  if (keys.length === 1 && keys[0] === 'value' && Array.isArray(body.value)) rows = body.value;
+  else if (keys.length === 1 && keys[0] === 'd') {
+    const d = body.d as Record<string, unknown> | null;
+    if (d && typeof d === 'object' && Array.isArray(d.results)) rows = d.results;
+  }
+  if (rows === undefined) return { found: true, value: answer };
+  const list = rows as unknown[];
+  return list.length === 0 ? { found: false } : { found: true, value: list[0] };
 }

@@ -51,20 +51,25 @@ export async function verifyJwt(token: string, keys: KeyLookup, expect: JwtExpec
   const bad = (description: string): JwtResult => ({ ok: false, status: 401, error: 'invalid_token', description });
   const parts = token.split('.');
   if (parts.length !== 3) return bad('not a JWT');
-  let header: { alg?: string; kid?: string; typ?: string };
+  let header: unknown;
   let claims: JwtClaims;
   try {
-    header = decodeSegment(parts[0]!) as typeof header;
+    header = decodeSegment(parts[0]!);
     claims = decodeSegment(parts[1]!) as JwtClaims;
   } catch {
     return bad('the token does not decode');
   }
-  if (claims === null || typeof claims !== 'object') return bad('the token has no claims');
-  const algorithm = header.alg ? ALGORITHMS[header.alg] : undefined;
-  if (!algorithm) return bad(`algorithm ${String(header.alg)} is not accepted (RS256, ES256)`);
-  const found = await keys(header.kid);
+  // Anything may be in a token: `null`, a number, an `alg` with CR/LF or quotes. Check the shape
+  // before reading it, and never put a token's text into a description (it ends up in a header).
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) return bad('the token header is not an object');
+  const { alg, kid } = header as { alg?: unknown; kid?: unknown };
+  if (kid !== undefined && typeof kid !== 'string') return bad('the token header is malformed');
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return bad('the token has no claims');
+  const algorithm = typeof alg === 'string' && Object.hasOwn(ALGORITHMS, alg) ? ALGORITHMS[alg] : undefined;
+  if (!algorithm) return bad('the algorithm is not accepted (RS256, ES256)');
+  const found = await keys(kid);
   if (!found) return bad('the signing key is unknown');
-  if (found.kty !== algorithm.kty || (found.alg !== undefined && found.alg !== header.alg))
+  if (found.kty !== algorithm.kty || (found.alg !== undefined && found.alg !== alg))
     return bad('the signing key does not match the algorithm');
   const signature = Buffer.from(parts[2]!, 'base64url');
   const data = Buffer.from(`${parts[0]}.${parts[1]}`);

@@ -76,15 +76,24 @@ export class SystemClient {
   }
 }
 
-/** Splits `POST /orders/{orderNo}` into method and path template; undefined when it is not HTTP. */
+/**
+ * Splits `POST /orders/{orderNo}` into method and path template; undefined when it is not HTTP. The
+ * path is the rest of the line: an OData query has spaces (`$filter=number eq '{sku}'`).
+ */
 export function parseHttpOperation(operation: string | undefined): { method: string; path: string } | undefined {
-  const match = /^(GET|POST|PUT|PATCH|DELETE)\s+(\S+)$/.exec(operation?.trim() ?? '');
+  const match = /^(GET|POST|PUT|PATCH|DELETE)\s+(\/.*)$/.exec(operation?.trim() ?? '');
   return match ? { method: match[1]!, path: match[2]! } : undefined;
 }
 
 /**
  * Fills `{name}` placeholders from the payload's top-level fields, then from `fallback` (System
  * parameters such as `companyId`). A placeholder with no value is reported, not sent as empty.
+ *
+ * Each value is escaped for where it stands in the template, so it stays one value there:
+ * - everywhere, every byte outside RFC 3986 unreserved (`A-Z a-z 0-9 - . _ ~`) is percent-encoded —
+ *   `encodeURIComponent` leaves `' ( ) * !` alone, which OData reads as syntax;
+ * - inside a `'…'` string literal (OData `$filter=number eq '{sku}'`, a key `items('{id}')`), a quote
+ *   is doubled first, as OData escapes it, so `x' or 'a'='a` compares against the whole text.
  */
 export function fillOperationPath(
   template: string,
@@ -92,7 +101,15 @@ export function fillOperationPath(
   fallback: (name: string) => string | undefined,
 ): { ok: true; path: string } | { ok: false; missing: string } {
   let missing: string | undefined;
-  const path = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+  let path = '';
+  let inLiteral = false;
+  let last = 0;
+  for (const match of template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    const literal = template.slice(last, match.index);
+    inLiteral = quotesOpen(literal, inLiteral);
+    path += literal;
+    last = match.index + match[0].length;
+    const name = match[1]!;
     const fromPayload =
       payload !== null && typeof payload === 'object' && Object.hasOwn(payload, name)
         ? (payload as Record<string, unknown>)[name]
@@ -101,9 +118,22 @@ export function fillOperationPath(
       fromPayload !== undefined && fromPayload !== null && typeof fromPayload !== 'object' ? String(fromPayload) : fallback(name);
     if (value === undefined) {
       missing ??= name;
-      return '';
+      continue;
     }
-    return encodeURIComponent(value);
-  });
+    path += percentEncode(inLiteral ? value.replaceAll("'", "''") : value);
+  }
+  path += template.slice(last);
   return missing === undefined ? { ok: true, path } : { ok: false, missing };
+}
+
+/** Whether a `'…'` literal is open after `text`, given whether one was open before it. */
+function quotesOpen(text: string, open: boolean): boolean {
+  let state = open;
+  for (const c of text) if (c === "'") state = !state;
+  return state;
+}
+
+/** Percent-encodes every UTF-8 byte outside RFC 3986 unreserved characters. */
+export function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

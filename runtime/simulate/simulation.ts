@@ -216,7 +216,7 @@ export class Simulation {
       const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;
       if (auth?.type === 'api-key')
         env[secretVariable(auth.keysSecretRef?.name ?? `${api.metadata.name}-keys`, auth.keysSecretRef?.key ?? 'keys')] =
-          'dealer-demo=local-dealer-key';
+          'dealer-demo:local-dealer-key';
     }
     return env;
   }

@@ -7,7 +7,7 @@ import type { LoadedBundle } from './bundle.ts';
 import { validatorFrom } from './bundle.ts';
 import { findContract, findSystem, majorOf, parseReference, sourceTopicOf } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
-import { keyFunction, systemClientFor } from './route-assembly.ts';
+import { keyFunction, systemClientFor, systemParameter } from './route-assembly.ts';
 import type { AssemblyContext } from './route-assembly.ts';
 import type { ViewFeed } from './view-feeder.ts';
 
@@ -114,6 +114,7 @@ export function assembleApi(
         operation: backendSpec.operation,
         map: mapping?.fn ?? ((v) => v),
         timeoutMs: durationMs(system.spec.limits?.timeout, 10_000),
+        parameter: systemParameter(ctx.env, system.metadata.name),
       };
     }
     const responseContract = findContract(ctx.estate, responseRef);

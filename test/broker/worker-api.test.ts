@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { SqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
-import { memoryLogger } from '../../runtime/observe/logger.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { memoryTracer } from '../../runtime/observe/trace.ts';
 import type { FinishedSpan } from '../../runtime/observe/trace.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
@@ -76,7 +76,7 @@ beforeAll(async () => {
     port: 0,
     logger: memory.logger,
     tracer: tracer.tracer,
-    env: { WMS_KEY_API_KEY: 'wms-secret', PICK_STATUS_KEYS_KEYS: 'dealer-1=key-one-secret,dealer-2=key-two-secret' },
+    env: { WMS_KEY_API_KEY: 'wms-secret', PICK_STATUS_KEYS_KEYS: 'dealer-1:key-one-secret,dealer-2:key-two-secret' },
   });
 }, 120_000);
 

@@ -366,7 +366,7 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     const port = await freePort();
     const child = startWorkerProcess(
       ['--bundle', mount, '--state-dir', join(dir, 'state-mount'), '--port', String(port), '--host', '127.0.0.1'],
-      { PICK_STATUS_KEYS_KEYS: 'dealer-1=k1' },
+      { PICK_STATUS_KEYS_KEYS: 'dealer-1:k1' },
     );
     children.push(child);
     const base = `http://127.0.0.1:${port}`;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Backbone, Delivery } from '../../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { DeadLetter } from '../../runtime/delivery/dead-letter.ts';
-import { memoryLogger } from '../../runtime/observe/logger.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { memoryTracer } from '../../runtime/observe/trace.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { Worker } from '../../runtime/worker/start-worker.ts';
@@ -27,7 +27,7 @@ afterEach(async () => {
   for (const thing of open.splice(0).reverse()) await thing.close();
 });
 
-const ENV = { WMS_KEY_API_KEY: 'wms-secret-key', PICK_STATUS_KEYS_KEYS: 'dealer-1=k1' };
+const ENV = { WMS_KEY_API_KEY: 'wms-secret-key', PICK_STATUS_KEYS_KEYS: 'dealer-1:k1' };
 
 interface Harness {
   worker: Worker;

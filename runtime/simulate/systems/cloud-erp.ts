@@ -117,8 +117,9 @@ export class CloudErp implements SimSystem {
     const wrong = this.wrongCompany(r);
     if (wrong) return wrong;
     let out = rows;
-    const filter = /^number eq '([^']*)'$/.exec(r.query.get('$filter') ?? '');
-    if (filter) out = out.filter((e) => e.number === filter[1]);
+    // An OData string literal: a quote inside it is written twice.
+    const filter = /^number eq '((?:[^']|'')*)'$/.exec(r.query.get('$filter') ?? '');
+    if (filter) out = out.filter((e) => e.number === filter[1]!.replaceAll("''", "'"));
     const top = r.query.get('$top');
     if (top) out = out.slice(0, Number(top));
     return {

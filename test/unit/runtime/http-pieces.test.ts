@@ -40,8 +40,10 @@ describe('verifyJwt', () => {
       const r = await verifyJwt(t, keys, e);
       return r.ok ? 'ok' : `${r.status} ${r.description}`;
     };
-    expect(await reason(token({ alg: 'none', kid: 'r' }, claims))).toMatch(/401 algorithm none/);
-    expect(await reason(token({ alg: 'HS256', kid: 'r' }, claims, rsa.privateKey))).toMatch(/401 algorithm HS256/);
+    expect(await reason(token({ alg: 'none', kid: 'r' }, claims))).toBe('401 the algorithm is not accepted (RS256, ES256)');
+    expect(await reason(token({ alg: 'HS256', kid: 'r' }, claims, rsa.privateKey))).toBe(
+      '401 the algorithm is not accepted (RS256, ES256)',
+    );
     expect(await reason(token({ alg: 'ES256', kid: 'r' }, claims, ec.privateKey, true))).toBe(
       '401 the signing key does not match the algorithm',
     );
@@ -129,7 +131,7 @@ describe('lifecycle headers, API keys, secrets, System operations', () => {
     expect(deprecationHeaders({ reason: 'old' })).toEqual({ deprecation: '@1' });
   });
   it('maps API keys to clients', () => {
-    const k = new ApiKeys('dealer-1=abc, def\nportal = ghi');
+    const k = new ApiKeys('dealer-1:abc, def\nportal : ghi');
     expect([k.clientOf('abc'), k.clientOf('ghi'), k.clientOf('nope')]).toEqual(['dealer-1', 'portal', undefined]);
     expect(k.clientOf('def')).toMatch(/^key-[0-9a-f]{8}$/);
   });
@@ -146,6 +148,25 @@ describe('lifecycle headers, API keys, secrets, System operations', () => {
       fillOperationPath("/companies({companyId})/orders('{no}')", { no: 'A/1' }, (n) => (n === 'companyId' ? 'c-1' : undefined)),
     ).toEqual({ ok: true, path: "/companies(c-1)/orders('A%2F1')" });
     expect(fillOperationPath('/x/{missing}', {}, () => undefined)).toEqual({ ok: false, missing: 'missing' });
+  });
+  it('escapes a value for where it stands: a quote doubled inside an OData literal, all but unreserved percent-encoded', () => {
+    const filter = "/companies({companyId})/items?$filter=number eq '{sku}'&$top=1";
+    const fill = (sku: string) => fillOperationPath(filter, { sku }, () => 'c-1');
+    // 14 characters that rewrote the filter with encodeURIComponent: ' and ( ) stayed as they were.
+    expect(fill("x' or 1 eq 1 or number eq 'y")).toEqual({
+      ok: true,
+      path: "/companies(c-1)/items?$filter=number eq 'x%27%27%20or%201%20eq%201%20or%20number%20eq%20%27%27y'&$top=1",
+    });
+    expect(fill("a')&$top=999&x=('")).toMatchObject({ path: expect.not.stringMatching(/&\$top=999/) });
+    // Outside a literal nothing but unreserved characters stays as it is.
+    expect(fillOperationPath('/orders/{no}', { no: "A'(1)*!~._-" }, () => undefined)).toEqual({
+      ok: true,
+      path: '/orders/A%27%281%29%2A%21~._-',
+    });
+    expect(fillOperationPath("/items('{a}')/x/{b}", { a: "it's", b: "it's" }, () => undefined)).toEqual({
+      ok: true,
+      path: "/items('it%27%27s')/x/it%27s",
+    });
   });
 });
 
