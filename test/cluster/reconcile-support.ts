@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { KubeRest, RequestCounter } from '../../controller/apply/index.ts';
 import type { Change, LiveObject } from '../../controller/apply/index.ts';
 import { EstateReconciler } from '../../controller/reconcile/reconcile-estate.ts';
-import type { ReconcileResult } from '../../controller/reconcile/reconcile-estate.ts';
+import type { ReconcileResult, ReconcilerOptions } from '../../controller/reconcile/reconcile-estate.ts';
+import type { TargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import { GitSourceCache } from '../../language/source/git-source.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
@@ -81,14 +82,23 @@ export interface Harness {
   cleanup: () => void;
 }
 
-export function newReconciler(options: { installCrds?: boolean } = {}): Harness {
+export function newReconciler(
+  options: {
+    installCrds?: boolean;
+    allowLocal?: boolean;
+    gate?: ReconcilerOptions['gate'];
+    allowedTargetNamespaces?: TargetNamespaceRule[];
+  } = {},
+): Harness {
   const counter = new RequestCounter();
   const rest = new KubeRest(kubeConfig(), { counter });
   const cacheDir = mkdtempSync(join(tmpdir(), 'interlace-git-cache-'));
   const reconciler = new EstateReconciler({
     rest,
     // file:// sources are refused by default (finding 14); these tests serve the specs from a temp repository.
-    source: new GitSourceCache({ cacheDir, allowLocal: true }),
+    source: new GitSourceCache({ cacheDir, allowLocal: options.allowLocal ?? true }),
+    ...(options.gate ? { gate: options.gate } : {}),
+    ...(options.allowedTargetNamespaces ? { allowedTargetNamespaces: options.allowedTargetNamespaces } : {}),
     defaultRuntimeImage: WORKER_IMAGE,
     support: supportSources(),
     installCrds: options.installCrds ?? false,
@@ -186,7 +196,19 @@ export async function startControllerProcess(args: string[]): Promise<Controller
   const { kubeconfigPath } = await import('./harness/context.ts');
   const child = spawn(
     node,
-    [cli, 'controller', '--kubeconfig', kubeconfigPath(), '--metrics-addr', '127.0.0.1:0', '--runtime-image', WORKER_IMAGE, ...args],
+    // --allow-local-sources: these tests serve specs from a temp repository by file:// (refused by default).
+    [
+      cli,
+      'controller',
+      '--kubeconfig',
+      kubeconfigPath(),
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--runtime-image',
+      WORKER_IMAGE,
+      '--allow-local-sources',
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
