@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openSqliteBackbone } from '../runtime/backbone/sqlite-backbone.ts';
-import { createLogger } from '../runtime/observe/logger.ts';
+import { createLogger } from '../lib/log.ts';
 import { UnitBuilder } from '../runtime/run/build-units.ts';
 import { IdentityProvider } from '../runtime/simulate/identity.ts';
 import { startWorker } from '../runtime/worker/start-worker.ts';

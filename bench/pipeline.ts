@@ -19,7 +19,7 @@ import { openSqliteBackbone } from '../runtime/backbone/sqlite-backbone.ts';
 import { RouteTargetConsumer } from '../runtime/delivery/route-consumer.ts';
 import { SqliteIdempotencyStore } from '../runtime/delivery/sqlite-idempotency-store.ts';
 import { DEFAULT_BREAKER, SystemBudgets } from '../runtime/delivery/system-budget.ts';
-import { createLogger } from '../runtime/observe/logger.ts';
+import { createLogger } from '../lib/log.ts';
 import { RuntimeMetrics } from '../runtime/observe/metrics.ts';
 import { createTracer } from '../runtime/observe/trace.ts';
 import { UnitBuilder } from '../runtime/run/build-units.ts';

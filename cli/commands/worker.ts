@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import { parseDuration } from '../../lib/duration.ts';
-import { createLogger } from '../../runtime/observe/logger.ts';
-import type { LogLevel } from '../../runtime/observe/logger.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { LogLevel } from '../../lib/log.ts';
 import { BundleError, loadBundles } from '../../runtime/worker/bundle.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { CommandContext } from '../command.ts';
@@ -84,7 +84,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     return EXIT_TOOL_FAILURE;
   }
 
-  const logger = createLogger({ level, sink: (line) => context.stdout(`${line}\n`) });
+  const logger = createLogger({ level, write: (line) => context.stdout(line) });
   mkdirSync(stateDir, { recursive: true });
   let backbone: Backbone;
   if (nats) {

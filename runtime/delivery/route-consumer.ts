@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
-import type { Logger } from '../observe/logger.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 import { businessKeysOf } from '../observe/business-keys.ts';
 import { formatTraceparent, parseTraceparent } from '../observe/trace.ts';

@@ -15,8 +15,8 @@ import type { Backbone } from '../backbone/backbone.ts';
 import { RouteTargetConsumer } from '../delivery/route-consumer.ts';
 import { DEFAULT_BREAKER } from '../delivery/system-budget.ts';
 import type { IdempotencyStore } from '../delivery/idempotency-store.ts';
-import { createLogger } from '../observe/logger.ts';
-import type { Logger, LogSink } from '../observe/logger.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { Logger, LogSink } from '../../lib/log.ts';
 import { RuntimeMetrics } from '../observe/metrics.ts';
 import { createTracer } from '../observe/trace.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
@@ -129,10 +129,10 @@ export class EstateRun {
       const stream = createWriteStream(join(options.runDir, 'worker.log'), { flags: 'a' });
       this.logStream = stream;
       sink = (line) => {
-        stream.write(`${line}\n`);
+        stream.write(line);
       };
     }
-    this.logger = createLogger({ level: options.logLevel ?? 'info', sink });
+    this.logger = createLogger({ level: options.logLevel ?? 'info', write: sink });
     this.builder = new UnitBuilder(options.paths, options.cwd, join(options.runDir, 'generated'));
   }
 

@@ -1,5 +1,5 @@
 import type { SystemBudget } from '../delivery/system-budget.ts';
-import type { Logger } from '../observe/logger.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 
 const STATE_NAMES = ['closed', 'open', 'half-open', 'isolated'];

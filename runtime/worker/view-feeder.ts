@@ -1,6 +1,6 @@
 import type { Backbone, Subscription } from '../backbone/backbone.ts';
 import type { SqliteViewStore } from '../http/view-store.ts';
-import type { Logger } from '../observe/logger.ts';
+import type { Logger } from '../../lib/log.ts';
 
 export interface ViewFeed {
   /** `<api>@<major>/<operation>`: the view's name in the store. */

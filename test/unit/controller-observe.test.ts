@@ -7,7 +7,6 @@ import { controllerChecks, startHealthServer } from '../../controller/observe/he
 import { RequestCounter } from '../../controller/apply/index.ts';
 import { startHttpServer } from '../../lib/http-server.ts';
 import { connect } from 'node:net';
-import { createLogger } from '../../lib/log.ts';
 import { WorkQueue } from '../../controller/reconcile/work-queue.ts';
 import { GitSourceCache } from '../../language/source/git-source.ts';
 import { createWebhookHandler } from '../../language/source/webhook-receiver.ts';
@@ -149,39 +148,5 @@ describe('health server', () => {
       await server.close();
       await webhook.close();
     }
-  });
-});
-
-describe('JSON logs', () => {
-  it('writes one JSON object per line with ts, level, msg, estate, revision, reason; child fields; level filter; redaction', () => {
-    const lines: string[] = [];
-    const log = createLogger({
-      level: 'info',
-      write: (l) => lines.push(l),
-      now: () => new Date('2025-01-02T03:04:05.000Z'),
-      redact: (l) => l.replaceAll('hunter2', '***'),
-    });
-    const estateLog = log.child({ estate: 'shop/main' });
-    estateLog.debug('not written');
-    estateLog.info('applied', { revision: `main@sha1:${'a'.repeat(40)}`, reason: 'ReconciliationSucceeded', objects: 3 });
-    estateLog.error('fetch failed', { reason: 'AuthenticationFailed', error: new Error('password hunter2 rejected\nsecond line') });
-    expect(lines).toHaveLength(2);
-    expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
-    expect(JSON.parse(lines[0]!)).toEqual({
-      ts: '2025-01-02T03:04:05.000Z',
-      level: 'info',
-      msg: 'applied',
-      estate: 'shop/main',
-      revision: `main@sha1:${'a'.repeat(40)}`,
-      reason: 'ReconciliationSucceeded',
-      objects: 3,
-    });
-    const error = JSON.parse(lines[1]!) as Record<string, unknown>;
-    expect(error).toMatchObject({
-      level: 'error',
-      estate: 'shop/main',
-      reason: 'AuthenticationFailed',
-      error: 'password *** rejected\nsecond line',
-    });
   });
 });

@@ -16,7 +16,7 @@ import { SqliteIdempotencyStore } from '../../../runtime/delivery/sqlite-idempot
 import { SystemBudgets } from '../../../runtime/delivery/system-budget.ts';
 import { httpSystemTarget } from '../../../runtime/delivery/targets.ts';
 import { SystemClient } from '../../../runtime/http/system-client.ts';
-import { memoryLogger } from '../../../runtime/observe/logger.ts';
+import { memoryLogger } from '../../../lib/log.ts';
 import { RuntimeMetrics } from '../../../runtime/observe/metrics.ts';
 import { memoryTracer } from '../../../runtime/observe/trace.ts';
 import { observeBudgets } from '../../../runtime/worker/budget-metrics.ts';

@@ -1,7 +1,6 @@
 // Traces, logs, business keys and metrics: the observability contract.
 import { describe, expect, it } from 'vitest';
 import { businessKeysOf, readFieldPath } from '../../../runtime/observe/business-keys.ts';
-import { createLogger, memoryLogger } from '../../../runtime/observe/logger.ts';
 import { RuntimeMetrics } from '../../../runtime/observe/metrics.ts';
 import { formatTraceparent, memoryTracer, parseTraceparent } from '../../../runtime/observe/trace.ts';
 
@@ -51,36 +50,6 @@ describe('business keys', () => {
     ).toEqual({ order_number: '4711', customer: 'C-1', warehouse: 'DE01,US01' });
     expect(readFieldPath(order, '["@odata.etag"]')).toEqual(['W/1']);
     expect(businessKeysOf(order, undefined)).toEqual({});
-  });
-});
-
-describe('JSON logs', () => {
-  it('writes one JSON line per event with level, msg and fields, redacting credentials at any depth', () => {
-    const lines: string[] = [];
-    const log = createLogger({ level: 'info', sink: (l) => lines.push(l), clock: () => 0 }).child({ route: 'r' });
-    log.debug('hidden');
-    log.info('delivered', {
-      order_number: '4711',
-      headers: { authorization: 'Bearer x', 'x-api-key': 'k' },
-      password: 'p',
-      error: new Error('e'),
-    });
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({
-      time: '1970-01-01T00:00:00.000Z',
-      level: 'info',
-      msg: 'delivered',
-      route: 'r',
-      order_number: '4711',
-      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' },
-      password: '[redacted]',
-      error: 'e',
-    });
-  });
-  it('keeps lines in memory for tests', () => {
-    const { logger, lines } = memoryLogger();
-    logger.warn('w', { a: 1 });
-    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'w', a: 1 });
   });
 });
 

@@ -17,7 +17,7 @@ import type { RouteTargetRuntime } from '../../../runtime/delivery/route-target.
 import { SqliteIdempotencyStore } from '../../../runtime/delivery/sqlite-idempotency-store.ts';
 import { SystemBudgets } from '../../../runtime/delivery/system-budget.ts';
 import type { TargetCall } from '../../../runtime/delivery/targets.ts';
-import { memoryLogger } from '../../../runtime/observe/logger.ts';
+import { memoryLogger } from '../../../lib/log.ts';
 import { RuntimeMetrics } from '../../../runtime/observe/metrics.ts';
 import { memoryTracer } from '../../../runtime/observe/trace.ts';
 

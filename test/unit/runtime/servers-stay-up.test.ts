@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteBackbone } from '../../../runtime/backbone/sqlite-backbone.ts';
 import type { SqliteBackbone } from '../../../runtime/backbone/sqlite-backbone.ts';
-import { memoryLogger } from '../../../runtime/observe/logger.ts';
+import { memoryLogger } from '../../../lib/log.ts';
 import { RuntimeMetrics } from '../../../runtime/observe/metrics.ts';
 import { Gateway } from '../../../runtime/run/gateway.ts';
 import { SimServer, route } from '../../../runtime/simulate/sim-http.ts';
