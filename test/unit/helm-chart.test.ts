@@ -136,9 +136,19 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
 
   it('every flag the chart passes is one `interlace controller` accepts', () => {
     const help = execFileSync(`${ROOT}node_modules/.bin/node`, [`${ROOT}bin/interlace.mjs`, 'controller', '--help'], { encoding: 'utf8' });
-    const args: string[] = one(render('installCrds=true'), 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    const args: string[] = one(render('installCrds=true', 'controller.allowedTargetNamespaces={shop=shop-prod}'), 'Deployment')[0]!.spec
+      .template.spec.containers[0].args;
     const flags = args.slice(1).map((a) => a.split('=')[0]!);
     expect(flags.filter((f) => !help.includes(`  ${f} `))).toEqual([]);
+  });
+
+  it('Estates write only to their own namespace unless the admin lists others; file:// sources are never allowed by the chart', () => {
+    const args = (...set: string[]): string[] => one(render(...set), 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    expect(args().filter((a) => a.startsWith('--allow'))).toEqual([]);
+    expect(args('controller.allowedTargetNamespaces={shop=shop-prod,*=sandbox}').filter((a) => a.startsWith('--allow'))).toEqual([
+      '--allow-target-namespace=shop=shop-prod',
+      '--allow-target-namespace=*=sandbox',
+    ]);
   });
 
   it('optional NetworkPolicy and webhook Service', () => {
