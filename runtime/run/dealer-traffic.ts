@@ -1,9 +1,12 @@
 /**
  * Dealers asking the governed APIs while a run goes on: every tick a few `GET
- * /order-status/v1/orders/{n}` for orders they submitted and `GET /availability/v2/products/{sku}/
- * availability/{warehouse}`, with tokens from the local identity provider, through the run's gateway.
+ * /order-status/v1/orders/{n}` for orders they submitted, `GET /availability/v2/products/{sku}/
+ * availability/{warehouse}` with tokens from the local identity provider, and the deprecated
+ * `GET /availability/v1/products/{sku}/availability` with the demo dealer's API key (as dealers
+ * that have not moved yet still do), through the run's gateway.
  * It makes the APIs' rows of the live view move; answers are not judged here (tests do that).
  */
+import { DEMO_DEALER_KEY } from '../simulate/simulation.ts';
 import type { Simulation } from '../simulate/simulation.ts';
 import { SKUS } from '../simulate/world.ts';
 
@@ -36,6 +39,13 @@ export function startDealerTraffic(
     calls.push(
       fetch(`${gatewayUrl}/availability/v2/products/${encodeURIComponent(sku.sku)}/availability/${sku.warehouse}`, {
         headers: { authorization: `Bearer ${availabilityToken}` },
+      })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined),
+    );
+    calls.push(
+      fetch(`${gatewayUrl}/availability/v1/products/${encodeURIComponent(sku.sku)}/availability`, {
+        headers: { 'x-api-key': DEMO_DEALER_KEY },
       })
         .then((r) => r.arrayBuffer())
         .catch(() => undefined),

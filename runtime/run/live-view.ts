@@ -50,9 +50,11 @@ export function renderLiveView(stats: StatsSnapshot, ctx: ViewContext, color: bo
     .map(([s, state]) => `${s} ${state === 'closed' ? green(state) : red(state)}`);
   lines.push(`${bold('CIRCUITS')}  ${circuits.join('  ') || '-'}`);
   if (stats.apis.length > 0) {
-    lines.push(bold(`${pad('API', 34)}${pad('REQ/S', 8, true)}${pad('REQUESTS', 11, true)}${pad('ERRORS', 8, true)}`));
+    lines.push(bold(`${pad('API', 34)}${pad('REQ/S', 8, true)}${pad('REQUESTS', 11, true)}${pad('4XX', 8, true)}${pad('5XX', 8, true)}`));
     for (const a of stats.apis)
-      lines.push(`${pad(a.api, 34)}${pad(fmt(a.rate, 1), 8, true)}${pad(String(a.requests), 11, true)}${pad(String(a.errors), 8, true)}`);
+      lines.push(
+        `${pad(a.api, 34)}${pad(fmt(a.rate, 1), 8, true)}${pad(String(a.requests), 11, true)}${pad(String(a.clientErrors), 8, true)}${pad(String(a.serverErrors), 8, true)}`,
+      );
   }
   if (ctx.systems) {
     lines.push('');

@@ -24,7 +24,12 @@ export interface RouteStats {
 export interface ApiStats {
   api: string;
   requests: number;
+  /** Answers that were not a success, as the clients saw them: 4xx plus 5xx. */
   errors: number;
+  /** 4xx: refused requests (401, 404, 429, ...). */
+  clientErrors: number;
+  /** 5xx: the API failed the client (502 from a backend, 503, 500). */
+  serverErrors: number;
   rate: number;
 }
 
@@ -42,11 +47,17 @@ interface Raw {
   outcomes: Map<string, Map<string, number>>;
   /** route → le → cumulative count (delivered outcome only). */
   buckets: Map<string, Map<number, number>>;
-  api: Map<string, { requests: number; errors: number }>;
+  api: Map<string, ApiCounts>;
   circuits: Record<string, string>;
 }
 
 const CIRCUIT = ['closed', 'open', 'half-open', 'isolated'];
+
+interface ApiCounts {
+  requests: number;
+  clientErrors: number;
+  serverErrors: number;
+}
 
 async function values(metric: { get(): Promise<{ values: MetricValue[] }> | { values: MetricValue[] } }): Promise<MetricValue[]> {
   return (await metric.get()).values;
@@ -69,12 +80,14 @@ async function readRaw(metrics: RuntimeMetrics): Promise<Raw> {
     m.set(le, (m.get(le) ?? 0) + v.value);
     buckets.set(route, m);
   }
-  const api = new Map<string, { requests: number; errors: number }>();
+  const api = new Map<string, ApiCounts>();
   for (const v of await values(metrics.apiRequests as never)) {
     const name = String(v.labels.api);
-    const a = api.get(name) ?? { requests: 0, errors: 0 };
+    const a = api.get(name) ?? { requests: 0, clientErrors: 0, serverErrors: 0 };
+    const status = Number(v.labels.status);
     a.requests += v.value;
-    if (Number(v.labels.status) >= 500) a.errors += v.value;
+    if (status >= 500) a.serverErrors += v.value;
+    else if (status >= 400) a.clientErrors += v.value;
     api.set(name, a);
   }
   const circuits: Record<string, string> = {};
@@ -160,7 +173,9 @@ export class StatsReader {
       .map(([api, a]) => ({
         api,
         requests: a.requests,
-        errors: a.errors,
+        errors: a.clientErrors + a.serverErrors,
+        clientErrors: a.clientErrors,
+        serverErrors: a.serverErrors,
         rate: (a.requests - (base?.api.get(api)?.requests ?? 0)) / seconds,
       }));
     return { at: raw.at, routes, apis, circuits: raw.circuits, totals };

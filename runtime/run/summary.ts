@@ -21,7 +21,8 @@ export interface RunSummary {
   finance: Record<string, number>;
   divergence: Divergence & { total: number };
   exceptions: { raised: number; withAuditRecord: number };
-  apis: { api: string; requests: number; errors: number }[];
+  /** What the APIs' clients saw: errors are 4xx plus 5xx. */
+  apis: { api: string; requests: number; clientErrors: number; serverErrors: number; errors: number }[];
 }
 
 export function buildSummary(input: {
@@ -66,7 +67,13 @@ export function buildSummary(input: {
           withAuditRecord: [...sim.operations.exceptions.keys()].filter((id) => sim.operations.audit.has(id)).length,
         }
       : { raised: 0, withAuditRecord: 0 },
-    apis: input.stats.apis.map((a) => ({ api: a.api, requests: a.requests, errors: a.errors })),
+    apis: input.stats.apis.map((a) => ({
+      api: a.api,
+      requests: a.requests,
+      clientErrors: a.clientErrors,
+      serverErrors: a.serverErrors,
+      errors: a.errors,
+    })),
   };
 }
 
@@ -101,6 +108,9 @@ export function renderSummary(s: RunSummary): string {
   lines.push(
     `  inventory divergence     ${s.divergence.total === 0 ? `none (${s.divergence.positions} positions agree across legacy ERP, cloud ERP and WMS)` : `${s.divergence.total} positions differ: ${JSON.stringify([...s.divergence.legacyVsWms, ...s.divergence.cloudVsWms].slice(0, 5))}`}`,
   );
-  for (const a of s.apis) lines.push(`  api ${a.api.padEnd(22)} ${a.requests} requests, ${a.errors} errors`);
+  for (const a of s.apis)
+    lines.push(
+      `  api ${a.api.padEnd(22)} ${a.requests} requests: ${a.requests - a.errors} answered, ${a.clientErrors} client errors (4xx), ${a.serverErrors} server errors (5xx)`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -27,6 +27,9 @@ import { Operations } from './systems/operations.ts';
 import { Tms } from './systems/tms.ts';
 import { Wms } from './systems/wms.ts';
 
+/** The API key a local run issues to the demo dealer for every `api-key` Api (client `dealer-demo`). */
+export const DEMO_DEALER_KEY = 'local-dealer-key';
+
 export interface SimulationOptions {
   backbone: Backbone;
   estate: WorkerEstate;
@@ -216,7 +219,7 @@ export class Simulation {
       const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;
       if (auth?.type === 'api-key')
         env[secretVariable(auth.keysSecretRef?.name ?? `${api.metadata.name}-keys`, auth.keysSecretRef?.key ?? 'keys')] =
-          'dealer-demo:local-dealer-key';
+          `dealer-demo:${DEMO_DEALER_KEY}`;
     }
     return env;
   }
