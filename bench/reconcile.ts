@@ -84,6 +84,8 @@ export async function run(): Promise<void> {
         'registry.invalid/interlace/worker:bench',
         '--git-cache',
         `${repo.root}-cache`,
+        // The bench serves its specs by file:// (refused by default).
+        '--allow-local-sources',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: CONTROLLER_NODE_OPTIONS } },
     );
