@@ -226,11 +226,6 @@ export class Generator {
   }
 }
 
-/** One-shot generation (no cache kept). */
-export function generate(input: GenerateInput): Promise<GenerateResult> {
-  return new Generator().generate(input);
-}
-
 function sortedMap(files: Map<string, string>): Map<string, string> {
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -4,7 +4,7 @@
  */
 export { KubeRest, KubeApiError, KubeUnavailableError, isNotFound } from './kube-rest.ts';
 export type { LiveObject, ApplyOptions, ListOptions } from './kube-rest.ts';
-export { RequestCounter, isWriteMethod } from './request-counter.ts';
+export { RequestCounter } from './request-counter.ts';
 export type { RecordedRequest } from './request-counter.ts';
 export { resourceInfo, resourcePath } from './resources.ts';
 export { readLiveState, previousFromLive, estateSelector, MANAGED_NAMESPACED_KINDS } from './live-state.ts';

@@ -57,7 +57,3 @@ export class RequestCounter {
     this.counts.clear();
   }
 }
-
-export function isWriteMethod(method: string): boolean {
-  return WRITE_METHODS.has(method);
-}

@@ -6,25 +6,19 @@
 export { planEstate } from './plan-estate.ts';
 export { bindOwnerUids, hasUnboundOwner, OWNER_UID_PLACEHOLDER } from './owners.ts';
 export { diffObjects } from './diff.ts';
-export type { FieldDifference } from './diff.ts';
 export { planJson, planYaml } from './render.ts';
-export { objectKey, refOf } from './object-key.ts';
-export { kubeName, specObjectName } from './names.ts';
+export { objectKey } from './object-key.ts';
+export { kubeName } from './names.ts';
 export * from './labels.ts';
-export { CONFIGMAP_MAX_BYTES, DEFAULT_RESOURCES, DEFAULT_WORKER_PORT, BUNDLE_MOUNT } from './workload.ts';
-export type { SecretEnv } from './unit-secrets.ts';
+export { CONFIGMAP_MAX_BYTES } from './workload.ts';
 export type {
-  ContainerResources,
   KubeObject,
   ObjectRef,
-  OwnerReference,
   Plan,
   PlanInput,
   PlanOptions,
   PlannedObject,
-  PlannedUnit,
   Stage,
 } from './types.ts';
-export { CONDITION_TYPES, HEALTH_VALUES } from '../../generators/crds/status-schema.ts';
+export { CONDITION_TYPES } from '../../generators/crds/status-schema.ts';
 export type { Health } from '../../generators/crds/status-schema.ts';
-export { CRD_GROUP, CRD_VERSION, RESOURCE_NAMES, crdName } from '../../generators/crds/names.ts';

@@ -11,8 +11,8 @@ import type { SecretEnv } from './unit-secrets.ts';
 /** Kubernetes' limit on a ConfigMap's data (keys and values together; k8s.io/api core/v1 validation). */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 export const BUNDLE_MOUNT = '/bundle';
-export const BUNDLE_KEY = 'bundle.js';
-export const MANIFEST_KEY = 'manifest.json';
+const BUNDLE_KEY = 'bundle.js';
+const MANIFEST_KEY = 'manifest.json';
 export const DEFAULT_RESOURCES: ContainerResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
 export const DEFAULT_WORKER_PORT = 8080;
 /** The worker image's non-root user (distroless `nonroot`). */

@@ -23,7 +23,6 @@ import { createWebhookHandler, normalizeRepositoryUrl } from '../../language/sou
 import type { PushEvent, WebhookSecret } from '../../language/source/webhook-receiver.ts';
 import { createEstateInformer, parseKey } from './informer.ts';
 import type { ResourceInformer } from './informer.ts';
-import { ESTATE_API_VERSION, ESTATE_KIND } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
 import { LeaderElector } from './leader-election.ts';
 import { GateWorker } from './gate-worker.ts';
@@ -274,5 +273,3 @@ function parseAddr(addr: string): { host: string; port: number } {
   if (colon === -1) return { host: '127.0.0.1', port: Number(addr) };
   return { host: addr.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(colon + 1)) };
 }
-
-export { ESTATE_API_VERSION, ESTATE_KIND };

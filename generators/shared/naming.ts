@@ -71,9 +71,3 @@ export function jsonLiteral(value: unknown): string {
   if (text === undefined) return 'undefined';
   return text.replace(/[\u2028\u2029]|<\//g, (m) => (m === '</' ? '<\\/' : `\\u${m.charCodeAt(0).toString(16)}`));
 }
-
-/** File name of a unit's generated module: DNS labels are already safe file names. */
-export function moduleFileName(dnsLabel: string): string {
-  if (!DNS_LABEL.test(dnsLabel)) throw new Error(`not a DNS label: ${JSON.stringify(dnsLabel)}`);
-  return `${dnsLabel}.ts`;
-}

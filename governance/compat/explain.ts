@@ -166,9 +166,6 @@ const TEMPLATES: Record<string, Template> = {
   }),
 };
 
-/** Every change id the checker can report. */
-export const CHANGE_IDS: readonly string[] = Object.keys(TEMPLATES);
-
 /** Message and hint of a finding. */
 export function explain(change: string, field: string, labels: Labels, details: Details): Text {
   const where = field === '' ? 'The root value' : `'${field}'`;

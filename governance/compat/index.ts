@@ -5,5 +5,4 @@
 export { findIncompatibilities } from './find-incompatibilities.ts';
 export { checkCompatibility } from './check-compatibility.ts';
 export { classifySchemaChange } from './classify.ts';
-export { CHANGE_IDS } from './explain.ts';
-export type { CompatibilityFinding, CompatibilityMode, FindOptions, Incompatibility } from './types.ts';
+export type { CompatibilityMode } from './types.ts';

@@ -12,7 +12,7 @@ export interface Incompatibility {
    * 'pattern-added', 'pattern-changed', 'format-added', 'format-changed', 'items-min-increased',
    * 'items-max-decreased', 'unique-items-added', 'additional-properties-closed',
    * 'additional-properties-narrowed', 'combinator-branch-removed', 'combinator-added', 'const-changed',
-   * 'multiple-of-changed', 'not-added', 'schema-false'; the full list is `CHANGE_IDS` in explain.ts.
+   * 'multiple-of-changed', 'not-added', 'schema-false'; the full list is the keys of `TEMPLATES` in explain.ts.
    */
   change: string;
   /** Where in the data, in user terms: '' for the root, 'customer.email', 'lines[].quantity'. */
@@ -52,6 +52,3 @@ export interface Located {
   readonly schema: unknown;
   readonly ptr: string;
 }
-
-/** A JSON object used as a schema. */
-export type SchemaObject = { readonly [keyword: string]: unknown };

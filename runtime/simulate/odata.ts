@@ -15,13 +15,6 @@ export function odataDateTime(ms: number): string {
   return `/Date(${Math.floor(ms)}+0000)/`;
 }
 
-/** Parses `/Date(ms)/` or `/Date(ms+0000)/`; undefined when it is not one. */
-export function parseOdataDate(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** SAP decimal strings: `"24.25"`, `"6.850"` (fixed digits). */
 export function decimal(value: number, digits = 2): string {
   return value.toFixed(digits);

@@ -54,8 +54,3 @@ export function newLedger(): EffectLedger {
 export function later(ms: number, fn: () => void): void {
   setTimeout(fn, ms).unref();
 }
-
-/** A 404 in the system's own error shape. */
-export function notFound(what: string): { status: number; body: unknown } {
-  return { status: 404, body: { error: { code: 'NotFound', message: `${what} does not exist` } } };
-}

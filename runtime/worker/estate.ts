@@ -12,14 +12,6 @@ export interface WorkerEstate {
   contracts: DataContract[];
 }
 
-/** A plain document as the validator keeps it (`SpecDocument`): kind, name and the parsed value. */
-export interface EstateDocument {
-  kind: string;
-  name: string;
-  spec: Record<string, unknown>;
-  source?: { value?: unknown };
-}
-
 /** Builds a WorkerEstate from validated documents. */
 export function estateFromDocuments(documents: readonly { kind: string; value: unknown }[]): WorkerEstate {
   const estate: WorkerEstate = { routes: [], apis: [], systems: [], contracts: [] };
