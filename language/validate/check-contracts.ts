@@ -1,6 +1,8 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
+import { checkContractKeywords } from './check-contract-keywords.ts';
+import { CompiledSchemas } from './compiled-schemas.ts';
 import { createAjv } from './schema-validators.ts';
 import { parseFieldPath } from '../schema/field-path.ts';
 import { pointerToPath } from '../schema/json-pointer.ts';
@@ -44,12 +46,14 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
       );
       return;
     }
+    // Patterns RE2 cannot run and code keywords are reported; such a schema is not compiled.
+    const runnable = checkContractKeywords(doc, schema, report);
     const examples = (doc.spec.examples ?? []) as unknown[];
-    if (examples.length > 0) {
+    if (examples.length > 0 && runnable) {
       let validate: ReturnType<Ajv2020['compile']>;
       try {
         const { $id: _ignored, ...anonymous } = withDialect;
-        validate = createLenientAjv().compile(anonymous);
+        validate = lenientSchemas().compile(anonymous);
       } catch (error) {
         report.add(
           doc,
@@ -104,11 +108,12 @@ export function checkContract(doc: SpecDocument, report: Reporter): void {
   }
 }
 
-let lenient: Ajv2020 | undefined;
-/** User schemas may carry vendor keywords (x-sap-label); compile them without strict mode. */
-function createLenientAjv(): Ajv2020 {
-  if (!lenient) {
-    lenient = createAjv({ strict: false });
-  }
+let lenient: CompiledSchemas | undefined;
+/**
+ * User schemas may carry vendor keywords (x-sap-label); compile them without strict mode. Compiled
+ * once per distinct schema: `--watch` and the gate worker validate the same contracts again and again.
+ */
+function lenientSchemas(): CompiledSchemas {
+  lenient ??= new CompiledSchemas(createAjv({ strict: false }));
   return lenient;
 }

@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { linearRegExp } from '../../lib/linear-regexp.ts';
 import { KIND_NAMES, kindSchema } from '../kinds/registry.ts';
 import type { KindName } from '../kinds/registry.ts';
 
@@ -11,7 +12,17 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export function createAjv(options: { strict?: boolean } = {}): Ajv2020 {
   // strictRequired is off because `if/then` branches legitimately require properties declared outside them.
   const strict = options.strict ?? true;
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict, strictRequired: false, allowUnionTypes: true });
+  // ownProperties: a message without `toString` lacks it, whatever Object.prototype has. Patterns run on
+  // RE2 (linear time): a spec's `pattern` must never stall validation.
+  const ajv = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict,
+    strictRequired: false,
+    allowUnionTypes: true,
+    ownProperties: true,
+    code: { regExp: linearRegExp },
+  });
   addFormats(ajv);
   return ajv;
 }

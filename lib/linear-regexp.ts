@@ -1,0 +1,39 @@
+import { RE2JS } from 're2js';
+
+/**
+ * Regular expressions that come from specs (JSON Schema `pattern`, `patternProperties`) run on RE2,
+ * whose matching time is linear in the input: a pattern such as `^(a+)+$` cannot stall a process the
+ * way it stalls JavaScript's backtracking engine (50 s for 31 characters). RE2 has no lookaround and
+ * no backreferences; such patterns are refused where a spec declares them (`linearRegExpProblem`).
+ */
+export interface LinearRegExp {
+  test(text: string): boolean;
+  toString(): string;
+}
+
+/** Compiles an ECMAScript-syntax pattern for RE2 (`\u00e9`, named groups and the like are translated). */
+function compile(pattern: string): RE2JS {
+  return RE2JS.compile(RE2JS.translateRegExp(pattern));
+}
+
+/**
+ * ajv's `code.regExp` engine: `(pattern, flags) => { test }`. Searches like `RegExp.prototype.test`
+ * (unanchored unless the pattern anchors itself). Throws on a pattern RE2 cannot run, so a schema
+ * that slipped past `linearRegExpProblem` fails to compile instead of running on a backtracking engine.
+ */
+export function linearRegExp(pattern: string, _flags?: string): LinearRegExp {
+  const re = compile(pattern);
+  return { test: (text: string) => re.test(text), toString: () => `/${pattern}/re2` };
+}
+/** What ajv writes into standalone code to call this engine (unused by in-process compilation). */
+linearRegExp.code = 'linearRegExp';
+
+/** Why RE2 cannot run the pattern (lookaround, backreference, bad syntax), or undefined when it can. */
+export function linearRegExpProblem(pattern: string): string | undefined {
+  try {
+    compile(pattern);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^error parsing regexp: /, '');
+  }
+}
