@@ -38,7 +38,8 @@ function estateSpec(): Schema {
             minLength: 1,
             maxLength: 2048,
             pattern: '^(https?|ssh|git|file)://|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:',
-            description: 'Git repository URL: https://, ssh://, git@host:path; file:// only when the controller runs with --allow-local-sources (tests).',
+            description:
+              'Git repository URL: https://, ssh://, git@host:path; file:// only when the controller runs with --allow-local-sources (tests).',
           },
           ref: {
             type: 'object',
@@ -79,7 +80,8 @@ function estateSpec(): Schema {
         type: 'string',
         maxLength: 63,
         pattern: DNS_LABEL,
-        description: "Namespace the spec objects and their workloads go to (default: the Estate's namespace). Another namespace only when the cluster admin allows it (--allow-target-namespace).",
+        description:
+          "Namespace the spec objects and their workloads go to (default: the Estate's namespace). Another namespace only when the cluster admin allows it (--allow-target-namespace).",
       },
       runtimeImage: {
         type: 'string',
