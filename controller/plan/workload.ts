@@ -11,6 +11,16 @@ import type { SecretEnv } from './unit-secrets.ts';
 /** Kubernetes' limit on a ConfigMap's data (keys and values together; k8s.io/api core/v1 validation). */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 export const BUNDLE_MOUNT = '/bundle';
+/**
+ * Where the worker keeps its idempotency store, views and (without NATS) its embedded backbone: an
+ * emptyDir, passed as INTERLACE_STATE_DIR. The worker's own default is relative to its working
+ * directory, which is on the read-only root filesystem: without this, a real pod crash-loops on
+ * `ENOENT mkdir '/opt/interlace/.interlace/worker'` (kwok never runs the container, so only a real
+ * node showed it).
+ */
+export const STATE_MOUNT = '/var/lib/interlace';
+/** The state emptyDir's limit: above it the kubelet evicts the pod rather than filling the node's disk. */
+export const STATE_SIZE_LIMIT = '256Mi';
 const BUNDLE_KEY = 'bundle.js';
 const MANIFEST_KEY = 'manifest.json';
 export const DEFAULT_RESOURCES: ContainerResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
@@ -66,6 +76,7 @@ export function deployment(w: UnitWorkload): KubeObject {
     { name: 'INTERLACE_PORT', value: String(w.port) },
     { name: 'INTERLACE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'INTERLACE_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'INTERLACE_STATE_DIR', value: STATE_MOUNT },
     ...Object.keys(w.env)
       .sort()
       .map((name) => ({ name, value: w.env[name]! })),
@@ -127,12 +138,14 @@ export function deployment(w: UnitWorkload): KubeObject {
               volumeMounts: [
                 { name: 'bundle', mountPath: BUNDLE_MOUNT, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                { name: 'state', mountPath: STATE_MOUNT },
               ],
             },
           ],
           volumes: [
             { name: 'bundle', configMap: { name: bundleConfigMapName(w.name), defaultMode: 0o444 } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            { name: 'state', emptyDir: { sizeLimit: STATE_SIZE_LIMIT } },
           ],
         },
       },

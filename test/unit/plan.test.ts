@@ -157,6 +157,16 @@ describe('planEstate', () => {
     expect(c.resources.requests).toEqual({ cpu: '50m', memory: '64Mi' });
     expect(c.resources.limits.memory).toBe('256Mi');
     expect(spec.volumes[0]).toEqual({ name: 'bundle', configMap: { name: 'route-sap-order-created-bundle', defaultMode: 0o444 } });
+    // The root filesystem is read-only: the worker's state folder must be a mounted, writable volume
+    // named by INTERLACE_STATE_DIR (its relative default crash-looped on a real node).
+    const stateDir = c.env.find((e: { name: string }) => e.name === 'INTERLACE_STATE_DIR')?.value;
+    expect(stateDir).toBe('/var/lib/interlace');
+    const stateMount = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === stateDir);
+    expect(stateMount?.readOnly).toBeFalsy();
+    expect(spec.volumes.find((v: { name: string }) => v.name === stateMount?.name)).toEqual({
+      name: 'state',
+      emptyDir: { sizeLimit: '256Mi' },
+    });
     const configMap = find(plan.objects, 'ConfigMap', 'route-sap-order-created-bundle').object as KubeObject & {
       data: Record<string, string>;
     };
