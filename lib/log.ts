@@ -8,9 +8,6 @@ import { redactSecretFields } from './redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** The levels in order, for flag validation. */
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
 /** Fields of one log event; `estate` is `namespace/name`, `reason` a machine-readable CamelCase word. */
 export interface LogFields {
   estate?: string;
