@@ -111,9 +111,10 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
     context.stderr(summary(plan));
     return EXIT_CLEAN;
   }
-  const { diffAgainstCluster } = await import('../../controller/plan/live/dry-run-diff.ts');
-  const result = await diffAgainstCluster({
-    kubeconfig: values.kubeconfig,
+  const { planAgainstCluster } = await import('../../controller/apply/plan-against-cluster.ts');
+  const { KubeRest } = await import('../../controller/apply/kube-rest.ts');
+  const result = await planAgainstCluster({
+    rest: KubeRest.fromKubeconfig(values.kubeconfig),
     replan: (previous) => planEstate({ ...input, options: { ...options, previous } }),
     estate: input.estate,
   });

@@ -10,7 +10,7 @@ import type { KubeObject, Plan, PlannedObject, Stage } from '../plan/index.ts';
 import type { Change } from './change-set.ts';
 import { displayName } from './change-set.ts';
 import { mapLimit } from './concurrency.ts';
-import { applyNeed } from './drift.ts';
+import { decideObject } from './drift.ts';
 import { KubeApiError } from './kube-rest.ts';
 import type { KubeRest, LiveObject } from './kube-rest.ts';
 import type { LiveState } from './live-state.ts';
@@ -81,19 +81,10 @@ export async function applyPlan(rest: KubeRest, plan: Plan, live: LiveState, opt
     for (const group of groupByKind(planned)) {
       await mapLimit(group, concurrency, async (p) => {
         const desired: KubeObject = p.owner ? bindOwnerUids(p, (owner) => uids.get(objectKey(owner))) : p.object;
-        let current = live.objects.get(p.key);
-        if (current && live.partial.has(p.key) && current.metadata.annotations?.['interlace.dev/content-hash'] === p.contentHash) {
-          if (options.verified?.get(p.key) === `${current.metadata.resourceVersion}/${p.contentHash}`) {
-            objects.set(p.key, current);
-            changes.push({ action: 'unchanged', key: p.key, ref: p.ref, stage });
-            return;
-          }
-          current = (await rest.getOrUndefined(p.ref)) ?? undefined; // not verified at this version: compare in full
-        }
-        const need = applyNeed(desired, p.contentHash, current);
+        const { need, current, verifiedBefore } = await decideObject(rest, p, desired, live, options.verified);
         if (!need.apply) {
           objects.set(p.key, current!);
-          options.verified?.set(p.key, `${current!.metadata.resourceVersion}/${p.contentHash}`);
+          if (!verifiedBefore) options.verified?.set(p.key, `${current!.metadata.resourceVersion}/${p.contentHash}`);
           changes.push({ action: 'unchanged', key: p.key, ref: p.ref, stage });
           return;
         }

@@ -11,8 +11,11 @@ export { readLiveState, previousFromLive, estateSelector, MANAGED_NAMESPACED_KIN
 export type { LiveState, EstateId } from './live-state.ts';
 export { applyPlan, ApplyFailed, isTerminalApiError } from './apply-plan.ts';
 export type { ApplyPlanOptions, ApplyPlanResult, ObjectFailure } from './apply-plan.ts';
-export { applyNeed } from './drift.ts';
-export { pruneObjects, ANNOTATION_PRUNE } from './prune.ts';
+export { applyNeed, decideObject } from './drift.ts';
+export type { ApplyNeed, ObjectDecision } from './drift.ts';
+export { planAgainstCluster } from './plan-against-cluster.ts';
+export type { PlanAgainstClusterInput, PlanAgainstClusterResult, PlannedChange } from './plan-against-cluster.ts';
+export { pruneObjects, pruneCandidates, pruneSkipReason, ANNOTATION_PRUNE } from './prune.ts';
 export type { PruneInput } from './prune.ts';
 export { CHANGE_ACTIONS, changedAnything, countChanges, displayName, renderChangeSet, summarizeChanges } from './change-set.ts';
 export type { Change, ChangeAction, ChangeCounts } from './change-set.ts';

@@ -40,7 +40,12 @@ export interface PruneInput {
   live: LiveState;
 }
 
-export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<Change[]> {
+/**
+ * What pruning considers, in the order it deletes: the previous inventory and the Estate's labelled
+ * objects that the plan does not have, never Namespaces or CRDs. `interlace plan` against a cluster
+ * reports the same list, so it shows exactly what apply would delete.
+ */
+export function pruneCandidates(input: Omit<PruneInput, 'enabled'>): [string, ObjectRef][] {
   const planned = new Set(input.plan?.objects.map((p) => p.key) ?? []);
   const candidates = new Map<string, ObjectRef>();
   for (const ref of input.previousInventory) candidates.set(objectKey(ref), ref);
@@ -61,7 +66,18 @@ export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<C
       });
   const leftovers = [...candidates].filter(([key, ref]) => !planned.has(key) && !NEVER_PRUNED.has(ref.kind));
   // Reverse apply order: Services, Deployments, ConfigMaps, then the spec objects.
-  leftovers.sort(([, a], [, b]) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind));
+  return leftovers.sort(([, a], [, b]) => KIND_ORDER.indexOf(b.kind) - KIND_ORDER.indexOf(a.kind));
+}
+
+/** Why a live leftover is kept (not the Estate's, or its prune annotation says so), or undefined when it is deleted. */
+export function pruneSkipReason(live: LiveObject, estate: EstateId): string | undefined {
+  if (!isOurs(live, estate)) return "not labelled as this estate's";
+  if (live.metadata.annotations?.[ANNOTATION_PRUNE] === 'disabled') return `${ANNOTATION_PRUNE}: disabled`;
+  return undefined;
+}
+
+export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<Change[]> {
+  const leftovers = pruneCandidates(input);
 
   const changes: Change[] = [];
   const byRank = new Map<number, [string, ObjectRef][]>();
@@ -77,12 +93,9 @@ export async function pruneObjects(rest: KubeRest, input: PruneInput): Promise<C
       }
       const live = input.live.unplanned.get(key) ?? input.live.objects.get(key) ?? (await rest.getOrUndefined(ref));
       if (!live) return; // already gone
-      if (!isOurs(live, input.estate)) {
-        changes.push({ action: 'skipped', key, ref, detail: "not labelled as this estate's" });
-        return;
-      }
-      if (live.metadata.annotations?.[ANNOTATION_PRUNE] === 'disabled') {
-        changes.push({ action: 'skipped', key, ref, detail: `${ANNOTATION_PRUNE}: disabled` });
+      const skip = pruneSkipReason(live, input.estate);
+      if (skip) {
+        changes.push({ action: 'skipped', key, ref, detail: skip });
         return;
       }
       if (await rest.delete(ref, live.metadata.uid ? { uid: live.metadata.uid } : {})) changes.push({ action: 'deleted', key, ref });

@@ -9,12 +9,29 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ValidationSession } from '../../language/validation-session.ts';
-import { bindOwnerUids, FIELD_MANAGER, objectKey, planEstate } from '../../controller/plan/index.ts';
-import type { Plan, PlanInput } from '../../controller/plan/index.ts';
+import {
+  bindOwnerUids,
+  FIELD_MANAGER,
+  LABEL_ESTATE,
+  LABEL_ESTATE_NAMESPACE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  objectKey,
+  planEstate,
+} from '../../controller/plan/index.ts';
+import type { Plan, PlanInput, PlanOptions } from '../../controller/plan/index.ts';
+import {
+  applyPlan as applyStages,
+  KubeRest,
+  planAgainstCluster,
+  previousFromLive,
+  pruneObjects,
+  readLiveState,
+} from '../../controller/apply/index.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { runCli } from '../helpers/cli.ts';
-import { clusterUnavailable, kubeConfig, kubeconfigPath, kubectl, useTestNamespace } from './harness/context.ts';
+import { clusterUnavailable, createNamespace, kubeConfig, kubeconfigPath, kubectl, useTestNamespace } from './harness/context.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CRD_DIR = new URL('../../charts/interlace/crds/', import.meta.url);
@@ -56,7 +73,7 @@ async function installCrds(): Promise<void> {
 let generated: ReadonlyMap<string, string>;
 let documents: PlanInput['documents'];
 
-function planFor(namespace: string): Plan {
+function planFor(namespace: string, previous?: PlanOptions['previous']): Plan {
   return planEstate({
     estate: { name: 'shop', namespace },
     targetNamespace: namespace,
@@ -64,7 +81,7 @@ function planFor(namespace: string): Plan {
     documents,
     generated,
     runtimeImage: IMAGE,
-    options: { includeCrds: false },
+    options: { includeCrds: false, ...(previous ? { previous } : {}) },
   });
 }
 
@@ -196,5 +213,97 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
         ])
       ).stdout,
     ).toBe('evil.invalid/worker:1');
+  });
+
+  it('plan and apply agree on drifted objects: the same keys are updated by one and configured by the other, then neither has anything to do', async () => {
+    const namespace = ns();
+    const estate = { name: 'shop', namespace };
+    const rest = new KubeRest(kubeConfig());
+    const initial = planFor(namespace);
+    await applyStages(rest, initial, await readLiveState(rest, initial, estate));
+
+    // Drift a Deployment (listed in full) and a ConfigMap (listed metadata-only, so the rule must read it).
+    await kubectl(['set', 'image', 'deployment/route-sap-order-created', 'worker=evil.invalid/worker:1', '-n', namespace]);
+    const configMap = initial.objects.find((p) => p.ref.kind === 'ConfigMap')!;
+    const dataKey = Object.keys((configMap.object as unknown as { data: Record<string, string> }).data)[0]!;
+    await kubectl([
+      'patch',
+      'configmap',
+      configMap.ref.name,
+      '-n',
+      namespace,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ data: { [dataKey]: 'tampered' } }),
+    ]);
+    const drifted = [`apps/v1/Deployment/${namespace}/route-sap-order-created`, configMap.key].sort();
+
+    const planned = await planAgainstCluster({ rest, estate, replan: (previous) => planFor(namespace, previous) });
+    expect(
+      planned.report
+        .filter((c) => c.action !== 'unchanged')
+        .map((c) => `${c.action} ${c.key}`)
+        .sort(),
+    ).toEqual(drifted.map((k) => `update ${k}`));
+    expect(planned.report.find((c) => c.key === configMap.key)).toMatchObject({ fields: [`data.${dataKey}`] });
+
+    const live = await readLiveState(rest, initial, estate);
+    const applied = await applyStages(rest, planFor(namespace, previousFromLive(live)), live);
+    expect(
+      applied.changes
+        .filter((c) => c.action !== 'unchanged')
+        .map((c) => `${c.action} ${c.key}`)
+        .sort(),
+    ).toEqual(drifted.map((k) => `configured ${k}`));
+
+    const again = await planAgainstCluster({ rest, estate, replan: (previous) => planFor(namespace, previous) });
+    expect(again.changes).toBe(0);
+    const liveAgain = await readLiveState(rest, initial, estate);
+    const reapplied = await applyStages(rest, planFor(namespace, previousFromLive(liveAgain)), liveAgain);
+    expect(reapplied.changes.every((c) => c.action === 'unchanged')).toBe(true);
+  });
+
+  it('plan reports what apply prunes from the Estate inventory in a namespace the plan no longer targets', async () => {
+    const namespace = ns();
+    const old = await createNamespace(kubeConfig(), 'old-target');
+    try {
+      const estate = { name: 'shop', namespace };
+      const rest = new KubeRest(kubeConfig());
+      const plan = planFor(namespace);
+      await applyStages(rest, plan, await readLiveState(rest, plan, estate));
+      // An earlier revision targeted another namespace: its object is still there, labelled, and in the inventory.
+      const leftover = { apiVersion: 'v1', kind: 'ConfigMap', namespace: old.name, name: 'route-retired' };
+      await rest.apply(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: leftover.name,
+            namespace: old.name,
+            labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ESTATE]: 'shop', [LABEL_ESTATE_NAMESPACE]: namespace },
+          },
+        },
+        { fieldManager: FIELD_MANAGER },
+      );
+      const estateRef = { apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', namespace, name: 'shop' };
+      await rest.create({
+        ...estateRef,
+        metadata: { name: 'shop', namespace },
+        spec: { source: { url: 'https://example.invalid/specs.git' } },
+      });
+      const inventory = [...plan.objects.map((p) => p.ref), leftover];
+      await rest.applyStatus(estateRef, { inventory: { entries: inventory } }, 'interlace-test');
+
+      const planned = await planAgainstCluster({ rest, estate, replan: (previous) => planFor(namespace, previous) });
+      expect(planned.report.filter((c) => c.action !== 'unchanged').map((c) => `${c.action} ${c.key}`)).toEqual([
+        `delete v1/ConfigMap/${old.name}/route-retired`,
+      ]);
+      const live = await readLiveState(rest, plan, estate, inventory);
+      const pruned = await pruneObjects(rest, { estate, enabled: true, previousInventory: inventory, plan, live });
+      expect(pruned.map((c) => `${c.action} ${c.key}`)).toEqual([`deleted v1/ConfigMap/${old.name}/route-retired`]);
+    } finally {
+      await old.remove();
+    }
   });
 });
