@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { CommandContext } from './command.ts';
 import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from './exit-codes.ts';
 
@@ -7,6 +7,7 @@ const HELP = `interlace — integration-as-code for distributors
 Usage: interlace <command> [options]
 
 Commands:
+  init [dir]            scaffold an estate repository: specs, CI pipeline, editor settings (--name, --ci, --yes)
   validate [paths...]   load and validate specs; file:line:col diagnostics (text, json, sarif, github)
   check [paths...]      validate, enforce policies and find breaking changes against --base <git-ref>
   impact <name@major>   what depends on a contract, API or route, and whose it is
@@ -21,11 +22,12 @@ Commands:
   dlq list|show|replay  inspect dead letters and replay them (idempotently)
   worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
 
-Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure).`;
+Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure), --version.`;
 
 type Command = (argv: string[], context: CommandContext) => number | Promise<number>;
 // Commands load on first use: `validate` should not pay for git, CEL planning or code generation.
 const COMMANDS: Record<string, Command> = {
+  init: async (argv, context) => (await import('./commands/init.ts')).runInit(argv, context),
   validate: async (argv, context) => (await import('./commands/validate.ts')).runValidate(argv, context),
   check: async (argv, context) => (await import('./commands/check.ts')).runCheck(argv, context),
   impact: async (argv, context) => (await import('./commands/impact.ts')).runImpact(argv, context),
@@ -68,12 +70,25 @@ export async function main(argv: string[], context: CommandContext = defaultCont
 }
 
 function defaultContext(): CommandContext {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return {
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    version: pkg.version,
+    version: packageVersion(),
   };
+}
+
+/**
+ * The version in Interlace's own package.json: one folder up from cli/main.ts in this repository, two
+ * up from dist/cli/main.js in the installed package.
+ */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const url = new URL(relative, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'interlace' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }
