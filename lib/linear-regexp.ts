@@ -21,9 +21,10 @@ function compile(pattern: string): RE2JS {
  * (unanchored unless the pattern anchors itself). Throws on a pattern RE2 cannot run, so a schema
  * that slipped past `linearRegExpProblem` fails to compile instead of running on a backtracking engine.
  */
-export function linearRegExp(pattern: string, _flags?: string): LinearRegExp {
+export function linearRegExp(pattern: string, flags = ''): LinearRegExp {
   const re = compile(pattern);
-  return { test: (text: string) => re.test(text), toString: () => `/${pattern}/re2` };
+  // ajv tells patterns apart by toString(): it must differ per pattern, or all would share the first.
+  return { test: (text: string) => re.test(text), toString: () => `/${pattern}/${flags}` };
 }
 /** What ajv writes into standalone code to call this engine (unused by in-process compilation). */
 linearRegExp.code = 'linearRegExp';

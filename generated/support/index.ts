@@ -17,6 +17,7 @@ export type { PresentAs } from './timestamps.ts';
 export { DATE_FORMATS, formatDate } from './format-date.ts';
 export type { DateFormat } from './format-date.ts';
 export { jsonEqual, ucs2length } from './ajv-runtime.ts';
+export { linearRegExp } from './linear-regexp.ts';
 export { interlaceFormats } from './formats.ts';
 export { ApiError, callJson, fillPath, queryString } from './http-client.ts';
 export type { FetchLike } from './http-client.ts';

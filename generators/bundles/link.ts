@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { ts } from 'ts-morph';
+import { supportPackages } from './packages.ts';
 
 /**
  * A small linker for generated code: turns a set of TypeScript ES modules (the generated modules and
@@ -15,6 +16,11 @@ import { ts } from 'ts-morph';
 export interface LinkInput {
   /** Module path (relative, posix, e.g. `mappings/order.ts`) → TypeScript source. */
   modules: ReadonlyMap<string, string>;
+  /**
+   * Packages support modules import by bare name (`re2js`), as the text of their ES module build. They
+   * are linked in like any module, so the bundle stays self-contained. Default: `supportPackages()`.
+   */
+  packages?: ReadonlyMap<string, string>;
   /** Modules whose exports the bundle exports, in order; a name exported twice keeps the first. */
   entries: readonly string[];
   /** First lines of the bundle (banner, manifest comment). */
@@ -28,6 +34,8 @@ interface Linked {
 }
 
 export function link(input: LinkInput): string {
+  const packages = input.packages ?? supportPackages();
+  const modules = new Map([...input.modules, ...packages]);
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const imports = new Map<string, string[]>();
@@ -37,10 +45,10 @@ export function link(input: LinkInput): string {
   const visit = (path: string) => {
     if (state.get(path) === 'done') return;
     if (state.get(path) === 'visiting') throw new Error(`import cycle through ${path}`);
-    const source = input.modules.get(path);
+    const source = modules.get(path);
     if (source === undefined) throw new Error(`module not found: ${path}`);
     state.set(path, 'visiting');
-    const deps = dependencies(path, source);
+    const deps = dependencies(path, source, packages);
     imports.set(path, deps);
     for (const dep of deps) visit(dep);
     state.set(path, 'done');
@@ -49,7 +57,7 @@ export function link(input: LinkInput): string {
   };
   for (const entry of input.entries) visit(entry);
 
-  for (const path of order) linked.set(path, wrap(path, input.modules.get(path)!, ids));
+  for (const path of order) linked.set(path, wrap(path, modules.get(path)!, ids, packages));
   const out: string[] = [];
   if (input.header) out.push(input.header.trimEnd());
   for (const path of order) {
@@ -70,8 +78,10 @@ export function link(input: LinkInput): string {
   return `${out.join('\n\n')}\n`;
 }
 
-function resolve(from: string, specifier: string): string {
-  if (!specifier.startsWith('.')) throw new Error(`${from}: only relative imports can be linked, not ${JSON.stringify(specifier)}`);
+function resolve(from: string, specifier: string, packages: ReadonlyMap<string, string>): string {
+  if (packages.has(specifier)) return specifier;
+  if (!specifier.startsWith('.'))
+    throw new Error(`${from}: only relative imports and given packages can be linked, not ${JSON.stringify(specifier)}`);
   return posix.normalize(posix.join(posix.dirname(from), specifier));
 }
 
@@ -99,7 +109,7 @@ function parsed(path: string, source: string): ts.SourceFile {
   return file;
 }
 
-function dependencies(path: string, source: string): string[] {
+function dependencies(path: string, source: string, packages: ReadonlyMap<string, string>): string[] {
   const deps: string[] = [];
   for (const statement of parsed(path, source).statements) {
     if (
@@ -107,18 +117,18 @@ function dependencies(path: string, source: string): string[] {
       statement.moduleSpecifier &&
       ts.isStringLiteral(statement.moduleSpecifier)
     ) {
-      deps.push(resolve(path, statement.moduleSpecifier.text));
+      deps.push(resolve(path, statement.moduleSpecifier.text, packages));
     }
   }
   return deps;
 }
 
-function wrap(path: string, source: string, ids: ReadonlyMap<string, string>): Linked {
+function wrap(path: string, source: string, ids: ReadonlyMap<string, string>, packages: ReadonlyMap<string, string>): Linked {
   const file = parsed(path, source);
   const text = file.text;
   const edits: { start: number; end: number; text: string }[] = [];
   const exports: string[] = [];
-  const idOf = (specifier: ts.Expression) => ids.get(resolve(path, (specifier as ts.StringLiteral).text))!;
+  const idOf = (specifier: ts.Expression) => ids.get(resolve(path, (specifier as ts.StringLiteral).text, packages))!;
 
   for (const statement of file.statements) {
     if (ts.isImportDeclaration(statement)) {

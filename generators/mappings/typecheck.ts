@@ -1,4 +1,5 @@
 import { Project, ts } from 'ts-morph';
+import { supportPackageDeclarations } from '../bundles/packages.ts';
 
 /** Compiler options generated code is checked with: the project's own strictness. */
 export const GENERATED_COMPILER_OPTIONS: ts.CompilerOptions = {
@@ -34,6 +35,15 @@ export interface TypeError {
 export class GeneratedProgram {
   private readonly project = new Project({ useInMemoryFileSystem: true, compilerOptions: GENERATED_COMPILER_OPTIONS });
   private readonly texts = new Map<string, string>();
+
+  constructor() {
+    // The packages support modules import, as declarations only, where module resolution looks for them.
+    const fs = this.project.getFileSystem();
+    for (const [name, text] of supportPackageDeclarations()) {
+      fs.writeFileSync(`/node_modules/${name}/package.json`, JSON.stringify({ name, types: 'index.d.ts' }));
+      fs.writeFileSync(`/node_modules/${name}/index.d.ts`, text);
+    }
+  }
 
   /** Adds or replaces files; returns the paths whose text changed. */
   update(files: ReadonlyMap<string, string>): string[] {

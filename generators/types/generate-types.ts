@@ -64,13 +64,23 @@ function prepare(contract: ContractSource, typeName: string): Schema {
   return copy;
 }
 
-/** Removes `title` from every nested schema (it would become a shared, colliding type name). */
+/**
+ * json-schema-to-typescript pastes these into the declarations verbatim. `validate` refuses them
+ * (`contract-schema-keyword-refused`); they are dropped here too, so spec text never becomes code.
+ */
+const CODE_KEYWORDS = new Set(['tsType', 'tsEnumNames']);
+
+/**
+ * Removes `title` from every nested schema (it would become a shared, colliding type name) and the
+ * code keywords (`tsType`, `tsEnumNames`).
+ */
 function stripTitles(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(stripTitles);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'title' && typeof value === 'string') continue;
+    if (CODE_KEYWORDS.has(key)) continue;
     // `properties` and `$defs` hold names, not schemas: keep a property called "title".
     if (
       (key === 'properties' || key === '$defs' || key === 'definitions' || key === 'patternProperties') &&

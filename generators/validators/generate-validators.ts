@@ -2,6 +2,7 @@ import { _ } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { interlaceFormats } from '../support/formats.ts';
+import { linearRegExp } from '../support/linear-regexp.ts';
 import { BANNER } from '../shared/banner.ts';
 import { contractTypeName, validatorName } from '../shared/naming.ts';
 import type { ContractSource } from '../types/generate-types.ts';
@@ -29,7 +30,10 @@ const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).d
  */
 function ajvForCode(): Ajv2020 {
   const ajv = new Ajv2020({
-    code: { source: true, esm: true, lines: false, optimize: true, formats: _`interlaceFormats` },
+    // Patterns run on RE2 (linear time) at run time too; ajv calls `linearRegExp` by name in the output.
+    code: { source: true, esm: true, lines: false, optimize: true, formats: _`interlaceFormats`, regExp: linearRegExp },
+    // A message without `toString` lacks it, whatever Object.prototype has.
+    ownProperties: true,
     allErrors: true,
     strict: false,
     validateFormats: true,
@@ -67,6 +71,7 @@ export function validatorModule(contract: ContractSource): ValidatorResult {
     return { ok: false, message: 'ajv emitted a runtime import the bundle cannot provide' };
   }
   if (!code.includes('interlaceFormats')) used.delete('interlaceFormats');
+  if (/\blinearRegExp\b/.test(code.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) used.add('linearRegExp');
   const typeName = contractTypeName(contract.name, contract.major);
   const name = validatorName(contract.name, contract.major);
   const imports = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from '../support/index.ts';\n` : '';

@@ -62,9 +62,9 @@ export const CODES = {
   'mapping-mismatch': { severity: 'error', title: "A mapping's from/to contracts disagree with the route or API that uses it." },
   'secret-inline': { severity: 'error', title: 'A credential is written as a value instead of a secret reference.' },
   'contract-schema-invalid': { severity: 'error', title: "A data contract's schema is not a valid JSON Schema." },
-  'contract-pattern-unsupported': {
+  'pattern-unsupported': {
     severity: 'error',
-    title: "A pattern in a contract's schema needs backtracking (lookaround, backreferences); patterns run on RE2.",
+    title: 'A pattern in a contract or API parameter schema needs backtracking (lookaround, backreferences); patterns run on RE2.',
   },
   'contract-schema-keyword-refused': {
     severity: 'error',

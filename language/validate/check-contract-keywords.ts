@@ -1,4 +1,5 @@
 import { linearRegExpProblem } from '../../lib/linear-regexp.ts';
+import type { PathSegment } from '../diagnostics/diagnostic.ts';
 import { forEachSubschema } from '../schema/subschemas.ts';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
@@ -17,12 +18,49 @@ const CODE_KEYWORDS = ['tsType', 'tsEnumNames'] as const;
  * contract's `spec.schema`.
  */
 export function checkContractKeywords(doc: Pick<SpecDocument, 'source'>, schema: unknown, report: Reporter): boolean {
+  let clean = checkPatterns(doc, schema, ['spec', 'schema'], report);
+  forEachSubschema(schema, (node, path) => {
+    for (const keyword of CODE_KEYWORDS) {
+      if (!Object.hasOwn(node, keyword)) continue;
+      clean = false;
+      report.add(
+        doc,
+        'contract-schema-keyword-refused',
+        ['spec', 'schema', ...path, keyword],
+        `\`${keyword}\` is not allowed in a contract's schema: the type generator would paste it into generated code`,
+        'Remove it; the TypeScript types are derived from the schema itself (`type`, `enum`, `properties`).',
+        { key: true },
+      );
+    }
+  });
+  return clean;
+}
+
+/**
+ * The patterns of an Api's parameter schemas: a worker checks every request's parameters against
+ * them, so a pattern that backtracks would let anonymous clients stall it. `spec` is the Api's spec.
+ */
+export function checkApiParameterPatterns(doc: Pick<SpecDocument, 'source'>, spec: unknown, report: Reporter): void {
+  const operations = (spec as { operations?: unknown } | null)?.operations;
+  if (!Array.isArray(operations)) return;
+  operations.forEach((operation: { parameters?: unknown } | null, i) => {
+    const parameters = operation?.parameters;
+    if (!Array.isArray(parameters)) return;
+    parameters.forEach((parameter: { schema?: unknown } | null, j) => {
+      if (parameter?.schema !== undefined)
+        checkPatterns(doc, parameter.schema, ['spec', 'operations', i, 'parameters', j, 'schema'], report);
+    });
+  });
+}
+
+/** Reports each `pattern` and `patternProperties` name RE2 cannot run; false when there was one. */
+function checkPatterns(doc: Pick<SpecDocument, 'source'>, schema: unknown, at: PathSegment[], report: Reporter): boolean {
   let clean = true;
-  const refusePattern = (pattern: string, path: (string | number)[], problem: string, key: boolean) => {
+  const refuse = (pattern: string, path: PathSegment[], problem: string, key: boolean) => {
     clean = false;
     report.add(
       doc,
-      'contract-pattern-unsupported',
+      'pattern-unsupported',
       path,
       `pattern ${JSON.stringify(pattern)} cannot run on a linear-time engine: ${problem}`,
       'Patterns run on RE2: no lookahead or lookbehind, no backreferences. Rewrite it without them, or check the value in a mapping.',
@@ -30,29 +68,16 @@ export function checkContractKeywords(doc: Pick<SpecDocument, 'source'>, schema:
     );
   };
   forEachSubschema(schema, (node, path) => {
-    const at = ['spec', 'schema', ...path];
     if (typeof node.pattern === 'string') {
       const problem = linearRegExpProblem(node.pattern);
-      if (problem) refusePattern(node.pattern, [...at, 'pattern'], problem, false);
+      if (problem) refuse(node.pattern, [...at, ...path, 'pattern'], problem, false);
     }
     const named = node.patternProperties;
     if (named !== null && typeof named === 'object' && !Array.isArray(named)) {
       for (const pattern of Object.keys(named)) {
         const problem = linearRegExpProblem(pattern);
-        if (problem) refusePattern(pattern, [...at, 'patternProperties', pattern], problem, true);
+        if (problem) refuse(pattern, [...at, ...path, 'patternProperties', pattern], problem, true);
       }
-    }
-    for (const keyword of CODE_KEYWORDS) {
-      if (!Object.hasOwn(node, keyword)) continue;
-      clean = false;
-      report.add(
-        doc,
-        'contract-schema-keyword-refused',
-        [...at, keyword],
-        `\`${keyword}\` is not allowed in a contract's schema: the type generator would paste it into generated code`,
-        'Remove it; the TypeScript types are derived from the schema itself (`type`, `enum`, `properties`).',
-        { key: true },
-      );
     }
   });
   return clean;

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { compareDiagnostics, formatPath } from '../diagnostics/diagnostic.ts';
 import type { KindName } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
+import { checkApiParameterPatterns } from './check-contract-keywords.ts';
 import { checkContract } from './check-contracts.ts';
 import { checkCycles } from './check-cycles.ts';
 import { checkEnvelope } from './check-envelope.ts';
@@ -85,6 +86,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     const doc: SpecDocument = { source, kind, name: value.metadata.name, spec: value.spec };
     if (kind === 'DataContract') checkContract(doc, report);
     if (kind === 'Mapping') checkMapping(doc, report);
+    if (kind === 'Api') checkApiParameterPatterns(doc, value.spec, report);
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
   }

@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Api } from '../../language/kinds/generated/kinds.ts';
+import { linearRegExp } from '../../lib/linear-regexp.ts';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
 
@@ -95,7 +96,15 @@ let ajvInstance: Ajv2020 | undefined;
 /** One ajv for parameter schemas (and for contracts whose bundle has no generated validator). */
 export function sharedAjv(): Ajv2020 {
   if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
+    // Patterns run on RE2 (linear time): a crafted parameter value must not stall the worker.
+    // ownProperties: a request lacking `toString` lacks it, whatever Object.prototype has.
+    ajvInstance = new Ajv2020({
+      allErrors: true,
+      strict: false,
+      allowUnionTypes: true,
+      ownProperties: true,
+      code: { regExp: linearRegExp },
+    });
     addFormats(ajvInstance);
   }
   return ajvInstance;
