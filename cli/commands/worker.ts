@@ -10,6 +10,7 @@ import { BundleError, loadBundles } from '../../runtime/worker/bundle.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from '../exit-codes.ts';
+import { NATS_AUTH_HELP, NATS_AUTH_OPTIONS, natsAuthFromFlags } from '../nats-options.ts';
 
 export const WORKER_HELP = `Usage: interlace worker --bundle <dir> [options]
 
@@ -21,6 +22,7 @@ bundle.js + manifest.json (one unit). Each bundle's SHA-256 is checked against i
   --unit <name>        run only this unit (repeatable; default: every unit in the directory, or $INTERLACE_UNIT)
   --nats <url>         NATS JetStream (default $INTERLACE_NATS_URL); without it, the embedded store
                        <state-dir>/backbone.db
+${NATS_AUTH_HELP}
   --state-dir <dir>    idempotency store, views and the embedded backbone (default $INTERLACE_STATE_DIR,
                        else .interlace/worker, or <tmp>/interlace-worker with NATS)
   --port <n>           HTTP port for APIs, /metrics, /healthz, /readyz (default $INTERLACE_PORT or 8080)
@@ -51,6 +53,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       grace: { type: 'string' },
       'log-level': { type: 'string' },
       'worker-id': { type: 'string' },
+      ...NATS_AUTH_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,6 +71,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const level = (values['log-level'] ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError('--log-level takes debug, info, warn or error');
   const nats = values.nats ?? (env.INTERLACE_NATS_URL || undefined);
+  const natsAuth = natsAuthFromFlags(values, env, context.cwd);
   const bundleDir = resolve(context.cwd, values.bundle);
   const units = values.unit ?? (env.INTERLACE_UNIT ? [env.INTERLACE_UNIT] : undefined);
   const stateDir = resolve(
@@ -89,10 +93,17 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   let backbone: Backbone;
   if (nats) {
     const { openJetStreamBackbone } = await import('../../runtime/backbone/jetstream-backbone.ts');
-    backbone = await openJetStreamBackbone({
-      servers: nats.split(','),
-      name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}`,
-    });
+    try {
+      backbone = await openJetStreamBackbone({
+        servers: nats.split(','),
+        name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}`,
+        auth: natsAuth,
+      });
+    } catch (error) {
+      // Wrong credentials or an unreadable creds/CA file: the pod's configuration is at fault (exit 2, not a stack trace).
+      context.stderr(`interlace worker: cannot connect to NATS ${nats}: ${(error as Error).message}\n`);
+      return EXIT_TOOL_FAILURE;
+    }
   } else {
     const { openSqliteBackbone } = await import('../../runtime/backbone/sqlite-backbone.ts');
     backbone = await openSqliteBackbone({ path: join(stateDir, 'backbone.db') });

@@ -48,6 +48,8 @@ import type {
 } from './backbone.ts';
 import { BackboneClosedError, BackboneStorageFullError, PublishTimeoutError, TopicNotFoundError } from './errors.ts';
 import { checkConsumer, checkTopic } from './names.ts';
+import { natsConnectionOptions } from './nats-auth.ts';
+import type { NatsAuth } from './nats-auth.ts';
 
 export interface JetStreamBackboneOptions {
   /** nats-server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -64,6 +66,8 @@ export interface JetStreamBackboneOptions {
   publishTimeoutMs?: number;
   /** Stream replicas in a clustered JetStream (default 1). */
   replicas?: number;
+  /** Credentials and TLS CA (nats-auth.ts); default none. */
+  auth?: NatsAuth;
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -107,6 +111,7 @@ function fromHeaders(h: MsgHdrs | undefined): { key?: string; messageId?: string
 /** Connects to nats-server and returns the backbone (streams and consumers are made on demand). */
 export async function openJetStreamBackbone(options: JetStreamBackboneOptions): Promise<JetStreamBackbone> {
   const nc = await connect({
+    ...natsConnectionOptions(options.auth ?? {}),
     servers: options.servers,
     name: options.name ?? 'interlace',
     // Never give up: a nats-server restart (or a network blip) must not end the worker.

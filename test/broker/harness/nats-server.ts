@@ -73,7 +73,8 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(binary: string): Promise<NatsServer> {
+/** `extraArgs`: more nats-server flags, e.g. `['--user', 'u', '--pass', 'p']` or `['--auth', '<token>']`. */
+export async function startNatsServer(binary: string, extraArgs: readonly string[] = []): Promise<NatsServer> {
   const root = mkdtempSync(join(tmpdir(), 'interlace-nats-'));
   const storeDir = join(root, 'store');
   mkdirSync(storeDir);
@@ -92,6 +93,7 @@ export async function startNatsServer(binary: string): Promise<NatsServer> {
     String(monitorPort),
     '--server_name',
     'interlace-test',
+    ...extraArgs,
   ];
   let component: Component | undefined;
   let removed = false;
