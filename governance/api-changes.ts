@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { parseDuration } from '../lib/duration.ts';
 import type { PathSegment } from '../language/diagnostics/diagnostic.ts';
 import type { SpecDocument } from '../language/validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
@@ -173,10 +174,10 @@ function sameContract(a: string | undefined, b: string | undefined): boolean {
 
 function ratePerSecond(limit: { requests: number; per: string } | undefined): number {
   if (!limit) return Infinity;
-  const match = /^(\d+)(ms|s|m|h)$/.exec(limit.per);
-  if (!match) return Infinity;
-  const seconds = Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return limit.requests / seconds;
+  const per = parseDuration(limit.per);
+  // A window the schema already refused (or zero) says nothing about the rate: treat it as no limit.
+  if (!per.ok || per.ms === 0) return Infinity;
+  return limit.requests / (per.ms / 1000);
 }
 
 function describeRate(limit: { requests: number; per: string } | undefined): string {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ObjectRef } from '../plan/index.ts';
 import { redactCredentialPatterns } from '../../lib/redact.ts';
+import { kubeMicroTime } from '../../lib/time.ts';
 import type { KubeRest } from './kube-rest.ts';
 
 export const REPORTING_CONTROLLER = 'interlace.dev/controller';
@@ -37,8 +38,7 @@ export class EventRecorder {
   async record(target: EventTarget, event: RecordedEvent): Promise<Error | undefined> {
     const namespace = target.namespace ?? 'default';
     const now = new Date();
-    // MicroTime: RFC 3339 with microseconds, which events.k8s.io/v1 requires.
-    const eventTime = `${now.toISOString().slice(0, 23)}000Z`;
+    const eventTime = kubeMicroTime(now);
     const name = `${target.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(2).toString('hex')}`;
     try {
       await this.rest.create({
