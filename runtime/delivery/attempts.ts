@@ -1,4 +1,5 @@
-import { TimeoutStrategy, handleWhen, isBrokenCircuitError, retry, timeout } from 'cockatiel';
+import { handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
+import { withAttemptDeadline } from './attempt-deadline.ts';
 import { deliveryBackoff } from './backoff.ts';
 import { AttemptTimeout, classifyFailure } from './failures.ts';
 import type { ClassifiedFailure } from './failures.ts';
@@ -62,9 +63,6 @@ export async function runAttempts(
     };
     return { ok: false, abandoned: false, failure, exhausted: true, attempts };
   }
-  // abortOnReturn off: nothing listens to an attempt's signal once it returned, and aborting it would
-  // build a DOMException per delivery.
-  const perAttempt = timeout(policy.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(
     handleWhen(
       (error) => !(error instanceof DeliveryAbandoned) && !stop.aborted && classifyFailure(error, policy.permanentOn).kind === 'transient',
@@ -76,8 +74,10 @@ export async function runAttempts(
   );
   try {
     await retries.execute(async ({ attempt }) => {
+      // The timeout counts only time in which this process could have read the answer (attempt-deadline.ts):
+      // a saturated event loop must not turn an answered call into a retry that repeats its effect.
       const call = (signal: AbortSignal) =>
-        perAttempt.execute(async ({ signal: attemptSignal }) => send(attemptSignal, policy.timeoutMs), signal);
+        withAttemptDeadline(policy.timeoutMs, (attemptSignal) => send(attemptSignal, policy.timeoutMs), signal);
       let yieldTurn = false;
       for (;;) {
         if (stop.aborted) throw new DeliveryAbandoned();

@@ -83,6 +83,14 @@ export async function publishDeadLetter(
 }
 
 /**
+ * Header of a replayed message: the idempotency key its original delivery had. Read only by a route
+ * target's replay consumer (`RouteTargetRuntime.replay`), and only when the key names that route target,
+ * so a replay is the same effect as the original even when the original had no message id (its key
+ * then came from the payload's hash, which a re-serialised payload need not reproduce).
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'interlace-idempotency-key';
+
+/**
  * The consumer `interlace dlq replay` acks dead letters with. Dead-letter depth is the backlog of
  * this consumer on a dead-letter topic: published and not yet replayed.
  */

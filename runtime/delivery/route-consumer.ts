@@ -6,7 +6,7 @@ import { businessKeysOf } from '../observe/business-keys.ts';
 import { formatTraceparent, parseTraceparent } from '../observe/trace.ts';
 import type { Span, Tracer } from '../observe/trace.ts';
 import { runAttempts } from './attempts.ts';
-import { deadLetterOf, publishDeadLetter } from './dead-letter.ts';
+import { IDEMPOTENCY_KEY_HEADER, deadLetterOf, publishDeadLetter } from './dead-letter.ts';
 import type { DeadLetterKind } from './dead-letter.ts';
 import { ContractViolation, classifyFailure } from './failures.ts';
 import type { ClassifiedFailure } from './failures.ts';
@@ -75,6 +75,8 @@ export class RouteTargetConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   /** Idempotency keys being delivered by this consumer → the outcome their delivery will decide. */
   private readonly active = new Map<string, Promise<Outcome | undefined>>();
+  /** Sequences this consumer is handling (from receipt to decision) → resolves when that handling ended. */
+  private readonly handling = new Map<number, Promise<void>>();
   /** Sequences this consumer settled with a final outcome, oldest first (at most SETTLED_MEMORY). */
   private readonly settled = new Map<number, Outcome>();
   private subscription: Subscription | undefined;
@@ -127,7 +129,23 @@ export class RouteTargetConsumer {
         'messaging.delivery_count': delivery.deliveryCount,
       },
     });
+    // Kept alive from receipt to decision: a delivery waits behind its key (per-key ordering), behind an
+    // earlier delivery of the same message or for the System's budget, and on a busy worker that can take
+    // longer than the ack deadline. Without heartbeats the backbone redelivers it meanwhile, and every
+    // redelivery is more work for the same busy worker.
+    const heartbeat = setInterval(
+      () => {
+        void delivery.working().catch(() => {});
+      },
+      Math.max(250, (this.deps.ackWaitMs ?? 30_000) / 3),
+    );
+    heartbeat.unref();
+    let handled: { end: () => void } | undefined;
     try {
+      // A redelivery of a message this consumer is still handling (its ack deadline passed on a busy
+      // worker or while the broker restarted): wait for that handling to end, then decide from its
+      // outcome — it never runs beside it, in the key's queue or at the target.
+      for (let first = this.handling.get(delivery.sequence); first; first = this.handling.get(delivery.sequence)) await first;
       // (Whatever the delivery count says: a broker that lost its consumer state counts from 1 again.)
       const earlier = this.settled.get(delivery.sequence);
       if (earlier !== undefined) {
@@ -141,6 +159,14 @@ export class RouteTargetConsumer {
         await delivery.ack();
         return;
       }
+      const ending = { end: () => {} };
+      this.handling.set(
+        delivery.sequence,
+        new Promise<void>((resolve) => {
+          ending.end = resolve;
+        }),
+      );
+      handled = ending;
       let event: unknown;
       try {
         event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
@@ -177,6 +203,11 @@ export class RouteTargetConsumer {
       this.log.error('delivery failed before a decision; the message will be redelivered', { error, sequence: delivery.sequence });
       await delivery.nak(1000).catch(() => {});
     } finally {
+      clearInterval(heartbeat);
+      if (handled) {
+        this.handling.delete(delivery.sequence);
+        handled.end();
+      }
       span.end();
     }
   }
@@ -214,11 +245,11 @@ export class RouteTargetConsumer {
         return;
       }
     }
-    // A redelivery of a message this consumer is still delivering (the backbone's ack deadline passed,
-    // or the ack of a finished delivery never reached it): wait for the first delivery's outcome and
-    // attach to it. Never call the target a second time concurrently.
+    // Another message with the same idempotency key is being delivered by this consumer (the same event
+    // stored twice, e.g. published again after the backbone's de-duplication window): wait for that
+    // delivery's outcome and attach to it. Never call the target a second time concurrently.
     for (let first = this.active.get(idempotencyKey); first; first = this.active.get(idempotencyKey)) {
-      const outcome = await this.alongside(delivery, first);
+      const outcome = await first;
       if (outcome !== undefined && FINAL.has(outcome)) {
         this.duplicate(delivery, span, businessKeys, `its first delivery was ${outcome.replace('_', '-')} meanwhile`, decision);
         await delivery.ack();
@@ -238,22 +269,6 @@ export class RouteTargetConsumer {
     } finally {
       this.active.delete(idempotencyKey);
       settle(decision.outcome);
-    }
-  }
-
-  /** Waits for `first` while keeping `delivery` alive on the backbone (it is not settled meanwhile). */
-  private async alongside(delivery: Delivery, first: Promise<Outcome | undefined>): Promise<Outcome | undefined> {
-    const heartbeat = setInterval(
-      () => {
-        void delivery.working().catch(() => {});
-      },
-      Math.max(250, (this.deps.ackWaitMs ?? 30_000) / 2),
-    );
-    heartbeat.unref();
-    try {
-      return await first;
-    } finally {
-      clearInterval(heartbeat);
     }
   }
 
@@ -296,9 +311,9 @@ export class RouteTargetConsumer {
     };
 
     const started = performance.now();
+    // (handle() keeps the delivery alive on the backbone; this keeps the reservation's lease.)
     const heartbeat = setInterval(
       () => {
-        void delivery.working().catch(() => {});
         void deps.store.extend(idempotencyKey, token, leaseMs).catch(() => {});
       },
       Math.max(250, (deps.ackWaitMs ?? 30_000) / 2),
@@ -486,6 +501,12 @@ export class RouteTargetConsumer {
    * effect; a later event about the same entity is a new one.
    */
   private idempotencyKeyOf(delivery: Delivery, key: string | undefined): string {
+    if (this.rt.replay) {
+      // A replayed dead letter keeps the key of its original delivery (set by `dlq replay`, trusted
+      // only on the replay topic and only when it names this route target).
+      const original = delivery.headers[IDEMPOTENCY_KEY_HEADER];
+      if (original?.startsWith(`${this.rt.route}/${this.rt.target}/`)) return original;
+    }
     const event = delivery.messageId ?? createHash('sha256').update(delivery.payload).digest('base64url');
     return `${this.rt.route}/${this.rt.target}/${key ?? ''}/${event}`;
   }

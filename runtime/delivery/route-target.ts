@@ -26,4 +26,10 @@ export interface RouteTargetRuntime {
   sourceBusinessKeys?: Readonly<Record<string, string | undefined>>;
   targetBusinessKeys?: Readonly<Record<string, string | undefined>>;
   destination: DeliveryTarget;
+  /**
+   * This consumer reads the target's replay topic (`interlace dlq replay`): a message carrying the
+   * `interlace-idempotency-key` header of this route target is delivered under that key, the one its
+   * original delivery had.
+   */
+  replay?: boolean;
 }

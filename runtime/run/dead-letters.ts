@@ -4,17 +4,19 @@
  *
  * Replay: the original message is published, with its original message id, key and headers, on the
  * target's replay topic `replay.<route>.<target>`. The run consumes that topic with the same route
- * target pipeline and the same idempotency store as the unit itself, so the replayed message has the
- * same idempotency key as the original: delivered once if it never was, suppressed as a duplicate if
+ * target pipeline and the same idempotency store as the unit itself, and the replayed message carries
+ * the idempotency key of the original delivery (header `interlace-idempotency-key`, also when the original
+ * had no message id and its key came from the payload's hash): delivered once if it never was, suppressed as a duplicate if
  * it was (replaying twice causes one effect; a second publish within the dedupe window is not even
  * stored). Only the failed target sees the replay — the route's other targets, which succeeded, do
  * not. The dead letter is then acknowledged for the `dlq-replay` consumer, whose backlog is the
  * dead-letter depth the metrics show.
  */
 import type { Backbone, Message } from '../backbone/backbone.ts';
-import { DLQ_REPLAY_CONSUMER } from '../delivery/dead-letter.ts';
+import { DLQ_REPLAY_CONSUMER, IDEMPOTENCY_KEY_HEADER } from '../delivery/dead-letter.ts';
 import type { DeadLetter } from '../delivery/dead-letter.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
+import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 
 export interface DeadLetterTopic {
@@ -36,6 +38,14 @@ export const REPLAY_HEADER = 'interlace-replay-of';
 
 export function replayTopic(route: string, target: string): string {
   return `replay.${route}.${target}`;
+}
+
+/**
+ * A route target's replay consumer: the same pipeline on `replay.<route>.<target>`, no filter (the
+ * original passed it), and the original delivery's idempotency key taken from the replayed message.
+ */
+export function replayRuntime(rt: RouteTargetRuntime): RouteTargetRuntime {
+  return { ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined, replay: true };
 }
 
 /** Every route target's dead-letter topic, as the worker derives it. */
@@ -115,9 +125,15 @@ export async function replayDeadLetter(backbone: Backbone, stored: StoredDeadLet
       : Buffer.from(JSON.stringify(letter.message.payload));
   const result = await backbone.publish(topic, payload, {
     ...(letter.message.key !== undefined ? { key: letter.message.key } : {}),
-    // The original id keeps the idempotency key of the original delivery (route/target/key/id).
+    // The backbone's de-duplication: replaying the same dead letter twice stores it once.
     messageId: letter.message.messageId ?? `replay:${stored.id}`,
-    headers: { ...letter.message.headers, [REPLAY_HEADER]: stored.id },
+    // The idempotency key of the original delivery travels with it, so the replay is the same effect
+    // (also for a message published without an id, whose key came from the original payload's hash).
+    headers: {
+      ...letter.message.headers,
+      [REPLAY_HEADER]: stored.id,
+      ...(letter.idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: letter.idempotencyKey } : {}),
+    },
   });
   return { stored: !result.duplicate };
 }

@@ -29,7 +29,7 @@ import { startWorker } from '../worker/start-worker.ts';
 import type { Worker } from '../worker/start-worker.ts';
 import { UnitBuilder } from './build-units.ts';
 import type { BuildResult } from './build-units.ts';
-import { replayTopic } from './dead-letters.ts';
+import { replayRuntime } from './dead-letters.ts';
 import { Gateway } from './gateway.ts';
 import { openRunBackbone } from './open-backbone.ts';
 import { StatsReader } from './run-stats.ts';
@@ -253,19 +253,16 @@ export class EstateRun {
     const runtimes = assembleRoute(route, bundle!, { estate: this.estate, backbone: this.backbone, env: this.env, clients: new Map() });
     const consumers: RouteTargetConsumer[] = [];
     for (const rt of runtimes) {
-      const consumer = new RouteTargetConsumer(
-        { ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined },
-        {
-          backbone: this.backbone,
-          store: replayStore(worker.idempotency),
-          budgets: worker.budgets,
-          metrics: this.metrics,
-          logger: this.logger.child({ unit, replay: true }),
-          tracer: createTracer(),
-          owner: `replay:${process.pid}`,
-          ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
-        },
-      );
+      const consumer = new RouteTargetConsumer(replayRuntime(rt), {
+        backbone: this.backbone,
+        store: replayStore(worker.idempotency),
+        budgets: worker.budgets,
+        metrics: this.metrics,
+        logger: this.logger.child({ unit, replay: true }),
+        tracer: createTracer(),
+        owner: `replay:${process.pid}`,
+        ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
+      });
       await consumer.start();
       consumers.push(consumer);
     }

@@ -2,18 +2,29 @@
 // lost, nothing is applied twice. Embedded store: the disk fills up (the store's size limit) while the
 // systems publish; the error is a clear BackboneStorageFullError, nothing is acknowledged that was not
 // stored (what the source published = what the topic holds), and what was stored is delivered.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saturateCpu } from '../helpers/cpu-hog.ts';
+import type { CpuHog } from '../helpers/cpu-hog.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackboneStorageFullError } from '../../runtime/backbone/errors.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
-import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import { backboneFactories, duplicateDetail, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
 
 const factories = await backboneFactories();
 const jetstream = factories.find((f) => f.name === 'jetstream')!;
+
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+let hog: CpuHog | undefined;
+beforeAll(() => {
+  hog = saturateCpu();
+});
+afterAll(async () => {
+  await hog?.stop();
+});
 
 // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
 // under INTERLACE_REQUIRE_ALL_TIERS=1 (.ci/run) the harness throws instead, so CI never skips this.
@@ -38,7 +49,7 @@ describe.skipIf(jetstream.skip !== undefined)('nats-server restarted mid-stream 
     expect(sim.legacyErp.ledger.count('sales-order')).toBe(all.length);
     expect(sim.wms.ledger.count('pick')).toBe(all.length);
     expect(all.filter((n) => sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered')).toEqual([]);
-    expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+    expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
     expect(sim.divergence().legacyVsWms).toEqual([]);
     const off = await unbalanced(run);
     if (off.length) console.error('unbalanced after the restart', JSON.stringify(off));
@@ -86,6 +97,6 @@ describe('full disk of the embedded store', () => {
     expect(sim.publisher.backlog).toBeGreaterThan(0);
     expect(sim.dealerPortal.submitted.size).toBeGreaterThan(stored);
     // No target saw an effect twice, whatever got through.
-    expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+    expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
   });
 });

@@ -2,17 +2,28 @@
 // dealer order and every SAP sales-order event is published a second time with the same message id, so
 // the backbone stores and delivers each twice. The routes suppress the second delivery by its
 // idempotency key: each target sees each effect once, and the suppressed duplicates are counted.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saturateCpu } from '../helpers/cpu-hog.ts';
+import type { CpuHog } from '../helpers/cpu-hog.ts';
 import { join } from 'node:path';
 import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
-import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import { backboneFactories, duplicateDetail, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
 
 const ORDERS = 50;
 const factories = await backboneFactories();
+
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+let hog: CpuHog | undefined;
+beforeAll(() => {
+  hog = saturateCpu();
+});
+afterAll(async () => {
+  await hog?.stop();
+});
 
 for (const factory of factories) {
   // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
@@ -58,7 +69,7 @@ for (const factory of factories) {
       expect(sim.legacyErp.ledger.count('sales-order')).toBe(ORDERS);
       expect(sim.wms.ledger.count('pick')).toBe(ORDERS);
       expect(orders.filter((n) => sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered')).toEqual([]);
-      expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+      expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect(sim.divergence().legacyVsWms).toEqual([]);
       if (factory.name === 'embedded') {
         // The store held each event twice: the routes suppressed the second of every one.

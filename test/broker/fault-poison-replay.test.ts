@@ -3,13 +3,24 @@
 // with its reason, and the other orders are not held up. A pick order the WMS rejects is dead-lettered,
 // then replayed twice through `interlace dlq`'s functions: the WMS picks it once, the TMS ships it,
 // and the count balances.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saturateCpu } from '../helpers/cpu-hog.ts';
+import type { CpuHog } from '../helpers/cpu-hog.ts';
 import { acknowledgeDeadLetters, listDeadLetters, replayDeadLetter } from '../../runtime/run/dead-letters.ts';
-import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import { backboneFactories, duplicateDetail, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
 
 const factories = await backboneFactories();
+
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+let hog: CpuHog | undefined;
+beforeAll(() => {
+  hog = saturateCpu();
+});
+afterAll(async () => {
+  await hog?.stop();
+});
 
 for (const factory of factories) {
   // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
@@ -56,7 +67,7 @@ for (const factory of factories) {
       await replayDeadLetter(run.backbone, pickLetter);
       expect(await run.settle({ timeoutMs: 30_000, quietMs: 1_500 })).toBe(true);
       expect(sim.wms.ledger.count('pick')).toBe(30);
-      expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+      expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect((await listDeadLetters(run.backbone, run.estate)).find((l) => l.id === pickLetter.id)?.replayed).toBe(true);
       expect(await unbalanced(run)).toEqual([]);
       expect(sim.divergence().legacyVsWms).toEqual([]);

@@ -4,13 +4,24 @@
 // (the retries absorb it), no target sees an effect twice, and inventory still agrees. The 500s and 503s
 // stay below the circuit breaker's 5 consecutive failures: an open circuit currently spends the retry
 // budget at once and dead-letters (reported to the worker's owner).
-import { afterAll, describe, expect, it } from 'vitest';
-import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saturateCpu } from '../helpers/cpu-hog.ts';
+import type { CpuHog } from '../helpers/cpu-hog.ts';
+import { backboneFactories, duplicateDetail, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
 
 const ORDERS = 60;
 const factories = await backboneFactories();
+
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+let hog: CpuHog | undefined;
+beforeAll(() => {
+  hog = saturateCpu();
+});
+afterAll(async () => {
+  await hog?.stop();
+});
 
 for (const factory of factories) {
   // Skipped only on a developer machine that cannot build the server (no Go), with the reason printed;
@@ -48,7 +59,7 @@ for (const factory of factories) {
       expect(orders.filter((n) => sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered')).toEqual([]);
       expect(await unbalanced(run)).toEqual([]);
       expect((await run.stats.snapshot('whole')).totals.deadLettered).toBe(0);
-      expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
+      expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect(sim.divergence().legacyVsWms).toEqual([]);
       // The retries were real: failed attempts are counted per target.
       expect(

@@ -141,3 +141,12 @@ export async function unbalanced(run: EstateRun): Promise<Balance[]> {
   // Redeliveries and stored copies of one message are `duplicates`, counted apart from the balance.
   return (await balances(run)).filter((b) => b.received !== b.delivered + b.deadLettered + b.filtered);
 }
+
+/** The duplicate effect keys per system, as a failure message that says which effects came twice. */
+export function duplicateDetail(run: EstateRun | undefined): string {
+  const sim = run?.simulation;
+  if (!sim) return 'no simulation';
+  const out: Record<string, string[]> = {};
+  for (const s of sim.systems) if (s.ledger.duplicates > 0) out[s.name] = [...s.ledger.duplicateKeys];
+  return `duplicate effects: ${JSON.stringify(out)}`;
+}

@@ -48,6 +48,8 @@ function handDrivenBackbone() {
     /** Delivers `message` (delivery number `count`); resolves when the handler returned. */
     deliver(message: Message, count: number) {
       const settled: string[] = [];
+      /** `working()` calls: the delivery told the backbone it is still being handled. */
+      const heartbeats = { count: 0 };
       const delivery: Delivery = {
         ...message,
         deliveryCount: count,
@@ -60,9 +62,11 @@ function handDrivenBackbone() {
         term: async () => {
           settled.push('term');
         },
-        working: async () => {},
+        working: async () => {
+          heartbeats.count++;
+        },
       };
-      return { done: handler!(delivery), settled };
+      return { done: handler!(delivery), settled, heartbeats };
     },
   };
 }
@@ -235,6 +239,54 @@ describe('a redelivery while the first delivery is still in flight', () => {
     expect(await count('duplicate')).toBe(2);
     expect(calls).toBe(1);
     expect(bb.published.filter((p) => p.topic.startsWith('dlq.'))).toHaveLength(1);
+    await consumer.stop();
+    await store.close();
+  });
+
+  it('per-key: a redelivery queued behind its own first delivery attaches to it (one dead letter, not a second "parked" one)', async () => {
+    let calls = 0;
+    const target = deferred();
+    const { bb, consumer, store, count } = await consumerWith(async () => {
+      calls++;
+      await target.promise;
+    }, 'per-key');
+    const first = bb.deliver(message, 1);
+    while (calls === 0) await new Promise((r) => setTimeout(r, 1));
+    const second = bb.deliver(message, 2);
+    const { HttpStatusError } = await import('../../../runtime/delivery/failures.ts');
+    target.reject(new HttpStatusError(400, 'unknown warehouse', undefined, 'wms POST /orders'));
+    await Promise.all([first.done, second.done]);
+    expect(calls).toBe(1);
+    expect(bb.published.filter((p) => p.topic.startsWith('dlq.'))).toHaveLength(1);
+    expect(await count('dead_lettered')).toBe(1);
+    expect(await count('parked')).toBe(0);
+    expect(await count('duplicate')).toBe(1);
+    expect(second.settled).toEqual(['ack']);
+    await consumer.stop();
+    await store.close();
+  });
+
+  it('keeps every waiting delivery alive past the ack deadline: the redelivery and the next message of the key', async () => {
+    let calls = 0;
+    const target = deferred();
+    const { bb, consumer, store, count } = await consumerWith(async () => {
+      calls++;
+      if (calls === 1) await target.promise;
+    }, 'per-key');
+    const first = bb.deliver(message, 1);
+    while (calls === 0) await new Promise((r) => setTimeout(r, 1));
+    const redelivery = bb.deliver(message, 2);
+    const next = bb.deliver({ ...message, sequence: 43, messageId: 'order-4711-v2' }, 1);
+    // Longer than the ack deadline (1 s): both wait (behind the first delivery, behind the key) and must
+    // say so to the backbone, or it hands them out again and again to the same busy worker.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(redelivery.heartbeats.count).toBeGreaterThanOrEqual(2);
+    expect(next.heartbeats.count).toBeGreaterThanOrEqual(2);
+    target.resolve();
+    await Promise.all([first.done, redelivery.done, next.done]);
+    expect(calls).toBe(2);
+    expect(await count('delivered')).toBe(2);
+    expect(await count('duplicate')).toBe(1);
     await consumer.stop();
     await store.close();
   });
