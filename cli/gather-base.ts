@@ -22,7 +22,7 @@ export interface BaseSnapshot {
   history: Map<string, ContractVersion[]>;
 }
 
-const TRANSITIVE = new Set(['BACKWARD_TRANSITIVE', 'FORWARD_TRANSITIVE', 'FULL_TRANSITIVE']);
+const TRANSITIVE = new Set<string | undefined>(['BACKWARD_TRANSITIVE', 'FORWARD_TRANSITIVE', 'FULL_TRANSITIVE']);
 
 /**
  * Everything `check --base` needs from git: the estate at the base commit (read from objects, no
@@ -67,7 +67,8 @@ export async function gatherBase(
     if (doc.kind !== 'DataContract' || !TRANSITIVE.has(doc.spec.compatibility)) continue;
     const identity = identityOf(doc);
     const atBase = baseByIdentity.get(identity);
-    if (!atBase) continue;
+    // The identity starts with the kind, so the base document is a contract too.
+    if (atBase?.kind !== 'DataContract') continue;
     const repoPath = repo.toRepoPath(cwd, atBase.source.file);
     const commits = await repo.history(commit, repoPath, options.historyLimit);
     const blobs = await repo.readBlobs(commits.map((c) => `${c.commit}:${c.path}`));

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { KIND_NAMES } from '../language/kinds/registry.ts';
+import { KIND_NAMES, type KindName } from '../language/kinds/registry.ts';
 import type { SpecDocument } from '../language/validate/estate-index.ts';
 import type { ValidationResult } from '../language/validate/validate-estate.ts';
 
@@ -9,7 +9,8 @@ import type { ValidationResult } from '../language/validate/validate-estate.ts';
  */
 export function summarizeEstate(result: ValidationResult, color: boolean): string {
   const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text) : text);
-  const of = (kind: string) => result.documents.filter((d) => d.kind === kind);
+  // Filtered on the discriminant, so the documents are of kind K.
+  const of = <K extends KindName>(kind: K) => result.documents.filter((d) => d.kind === kind) as SpecDocument<K>[];
   const lines: string[] = ['', paint('bold', 'Estate')];
   lines.push('  ' + KIND_NAMES.map((kind) => `${of(kind).length} ${kind}${of(kind).length === 1 ? '' : 's'}`).join(' · '));
 
@@ -26,18 +27,18 @@ export function summarizeEstate(result: ValidationResult, color: boolean): strin
       r.name,
       r.spec.source.system ? `${r.spec.source.system}:${r.spec.source.event ?? ''}` : `topic ${r.spec.source.topic}`,
       r.spec.source.contract,
-      (r.spec.targets as { system?: string; topic?: string }[]).map((t) => t.system ?? `topic ${t.topic}`).join(', '),
+      r.spec.targets.map((t) => t.system ?? `topic ${t.topic}`).join(', '),
     ]);
     lines.push(...table(['NAME', 'SOURCE', 'CONTRACT', 'TARGETS'], rows));
   }
   const apis = of('Api');
   if (apis.length > 0) {
     lines.push('', paint('bold', 'APIs'));
-    const rows = apis.map((a: SpecDocument) => [
+    const rows = apis.map((a) => [
       `${a.name}@${a.major}`,
       a.version ?? '',
       a.spec.basePath ?? '',
-      (a.spec.operations as { method: string; path: string }[]).map((o) => `${o.method} ${o.path}`).join(', '),
+      a.spec.operations.map((o) => `${o.method} ${o.path}`).join(', '),
       a.spec.deprecation?.sunset ? `sunset ${a.spec.deprecation.sunset}` : '',
     ]);
     lines.push(...table(['API', 'VERSION', 'BASE PATH', 'OPERATIONS', 'LIFECYCLE'], rows));

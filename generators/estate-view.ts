@@ -15,7 +15,8 @@ export interface ContractEntry extends ContractSource {
 /** The contracts of an estate, sorted by type name: one entry per major. */
 export function contractsOf(documents: readonly SpecDocument[]): ContractEntry[] {
   return documents
-    .filter((doc) => doc.kind === 'DataContract' && doc.major !== undefined)
+    .filter((doc) => doc.kind === 'DataContract')
+    .filter((doc) => doc.major !== undefined)
     .map((doc) => ({
       doc,
       name: doc.name,

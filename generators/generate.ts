@@ -1,6 +1,7 @@
 import type { Diagnostic, PathSegment } from '../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics } from '../language/diagnostics/diagnostic.ts';
 import { locate } from '../language/diagnostics/locate.ts';
+import type { SpecOf } from '../language/kinds/kind-documents.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { contractFor, contractsOf } from './estate-view.ts';
 import type { ContractEntry } from './estate-view.ts';
@@ -33,7 +34,7 @@ export interface GenerateInput {
 
 /** What one generated mapping is, for `interlace test` and the bundles. */
 export interface MappingUnit {
-  doc: SpecDocument;
+  doc: SpecDocument<'Mapping'>;
   compiled: CompiledMapping;
   path: string;
   source: ContractEntry;
@@ -296,10 +297,12 @@ function filterTypeDiagnostic(unit: SurfaceUnit, error: { start: number; message
 }
 
 /** The `from` path of the rule at `rulePath` (`['spec', 'rules', 3]`), if it has one. */
-function ruleFrom(spec: Record<string, any>, rulePath: readonly PathSegment[]): string | undefined {
-  let node: any = { spec };
-  for (const segment of rulePath) node = node?.[segment];
-  return typeof node?.from === 'string' ? node.from : undefined;
+function ruleFrom(spec: SpecOf<'Mapping'>, rulePath: readonly PathSegment[]): string | undefined {
+  let node: unknown = { spec };
+  for (const segment of rulePath)
+    node = node !== null && typeof node === 'object' ? (node as Record<PathSegment, unknown>)[segment] : undefined;
+  const from = node !== null && typeof node === 'object' ? (node as { from?: unknown }).from : undefined;
+  return typeof from === 'string' ? from : undefined;
 }
 
 /**

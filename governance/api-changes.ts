@@ -1,19 +1,25 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseDuration } from '../lib/duration.ts';
 import type { PathSegment } from '../language/diagnostics/diagnostic.ts';
+import type { SpecOf } from '../language/kinds/kind-documents.ts';
 import type { SpecDocument } from '../language/validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
 import { findIncompatibilities } from './compat/index.ts';
 import { contractKey, withoutKeys } from './spec-compare.ts';
 
-type Operation = Record<string, any>;
+/** An API operation as the Api kind's schema declares it. */
+type Operation = SpecOf<'Api'>['operations'][number];
 
 /**
  * What breaks an API's clients, in the spirit of oasdiff: operations removed or moved, required
  * parameters or bodies added, parameters narrowed, response contract or success status changed,
  * auth or scopes added, rate limit lowered, base path moved, removal before the sunset.
  */
-export function compareApis(before: SpecDocument, after: SpecDocument, today: string): { breaking: BreakingChange[]; size: ChangeSize } {
+export function compareApis(
+  before: SpecDocument<'Api'>,
+  after: SpecDocument<'Api'>,
+  today: string,
+): { breaking: BreakingChange[]; size: ChangeSize } {
   const breaking: BreakingChange[] = [];
   const add = (path: PathSegment[], change: string, message: string, hint: string) =>
     breaking.push({ doc: after, path, change, message, hint, affects: 'clients' });
@@ -29,8 +35,8 @@ export function compareApis(before: SpecDocument, after: SpecDocument, today: st
       newMajor,
     );
   }
-  const opsBefore = new Map<string, Operation>((before.spec.operations as Operation[]).map((o) => [o.id, o]));
-  const opsAfter = after.spec.operations as Operation[];
+  const opsBefore = new Map<string, Operation>(before.spec.operations.map((o) => [o.id, o]));
+  const opsAfter = after.spec.operations;
   const afterIds = new Set(opsAfter.map((o) => o.id));
   for (const [id, old] of opsBefore) {
     if (!afterIds.has(id)) {
@@ -56,10 +62,8 @@ export function compareApis(before: SpecDocument, after: SpecDocument, today: st
         newMajor,
       );
     }
-    const paramsBefore = new Map<string, Record<string, any>>(
-      (old.parameters ?? []).map((p: Record<string, any>) => [`${p.in}:${p.name}`, p]),
-    );
-    (op.parameters ?? []).forEach((param: Record<string, any>, j: number) => {
+    const paramsBefore = new Map((old.parameters ?? []).map((p) => [`${p.in}:${p.name}`, p]));
+    (op.parameters ?? []).forEach((param, j) => {
       const prior = paramsBefore.get(`${param.in}:${param.name}`);
       const required = param.required === true || param.in === 'path';
       if (required && (!prior || !(prior.required === true || prior.in === 'path'))) {
@@ -124,7 +128,7 @@ export function compareApis(before: SpecDocument, after: SpecDocument, today: st
     }
   });
 
-  const authType = (doc: SpecDocument) => (doc.spec.auth?.type ?? 'none') as string;
+  const authType = (doc: SpecDocument<'Api'>) => (doc.spec.auth?.type ?? 'none') as string;
   if (authType(before) === 'none' && authType(after) !== 'none') {
     add(
       ['spec', 'auth', 'type'],
@@ -150,7 +154,7 @@ export function compareApis(before: SpecDocument, after: SpecDocument, today: st
       );
     }
   }
-  const rate = (doc: SpecDocument) => ratePerSecond(doc.spec.rateLimit);
+  const rate = (doc: SpecDocument<'Api'>) => ratePerSecond(doc.spec.rateLimit);
   if (rate(after) < rate(before)) {
     add(
       ['spec', 'rateLimit'],

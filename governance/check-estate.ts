@@ -56,14 +56,16 @@ export function checkEstate(input: CheckInput): CheckReport {
   const changeSizes = new Map<string, ChangeSize>();
   const breakingChanges: BreakingChange[] = [];
   for (const change of changes) {
-    if (change.kind !== 'changed' || !change.before || !change.after) continue;
+    const { before, after } = change;
+    if (change.kind !== 'changed' || !before || !after) continue;
     let result: { breaking: BreakingChange[]; size: ChangeSize } | undefined;
-    if (change.after.kind === 'DataContract') {
-      result = compareContracts(change.before, change.after, input.history?.get(change.identity) ?? []);
-    } else if (change.after.kind === 'Api') {
-      result = compareApis(change.before, change.after, input.today);
-    } else if (change.after.kind === 'EventRoute' && base) {
-      result = compareRoutes(change.before, change.after, base, head);
+    // Documents are paired by identity, which starts with the kind: both sides are of one kind.
+    if (after.kind === 'DataContract' && before.kind === 'DataContract') {
+      result = compareContracts(before, after, input.history?.get(change.identity) ?? []);
+    } else if (after.kind === 'Api' && before.kind === 'Api') {
+      result = compareApis(before, after, input.today);
+    } else if (after.kind === 'EventRoute' && before.kind === 'EventRoute' && base) {
+      result = compareRoutes(before, after, base, head);
     }
     changeSizes.set(change.identity, result?.size ?? 'additive');
     breakingChanges.push(...(result?.breaking ?? []));
@@ -78,15 +80,17 @@ export function checkEstate(input: CheckInput): CheckReport {
   for (const rule of BUILT_IN_RULES) {
     const settings = policy.settings.get(rule.id)!;
     if (settings.severity === 'off' || (rule.needsBase && !base)) continue;
+    // The engine, not each rule, selects what a rule looks at: its kinds, within the Policy's scope.
+    const applies = (doc: SpecDocument) => rule.kinds.includes(doc.kind) && inScope(settings.scope, doc);
     rule.evaluate({
+      documents: head.documents.filter(applies),
       head,
       base,
-      changes,
-      breakingChanges,
+      changes: changes.filter((change) => applies((change.after ?? change.before)!)),
+      breakingChanges: breakingChanges.filter((change) => applies(change.doc)),
       changeSizes,
       today: input.today,
       params: settings.params,
-      inScope: (doc) => inScope(settings.scope, doc),
       report: (doc, path, message, hint, discriminator) =>
         findings.push({ rule: rule.id, severity: settings.severity as Severity, doc, path, message, hint, discriminator }),
     });

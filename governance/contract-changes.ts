@@ -16,8 +16,8 @@ export interface ContractVersion {
  * of this major found in history, oldest first; the base version is always last.
  */
 export function compareContracts(
-  before: SpecDocument,
-  after: SpecDocument,
+  before: SpecDocument<'DataContract'>,
+  after: SpecDocument<'DataContract'>,
   earlier: readonly ContractVersion[],
 ): { breaking: BreakingChange[]; size: ChangeSize } {
   const mode = (after.spec.compatibility ?? 'BACKWARD') as CompatibilityMode;
@@ -45,10 +45,10 @@ export function compareContracts(
     });
   }
   const schemaSize = classifySchemaChange(before.spec.schema as object, after.spec.schema as object, mode);
-  const structural = ['identity', 'businessKeys', 'classification', 'compatibility', 'system'].some(
+  const structural = (['identity', 'businessKeys', 'classification', 'compatibility', 'system'] as const).some(
     (key) => !isDeepStrictEqual(before.spec[key], after.spec[key]),
   );
-  const documentary = ['description', 'owner', 'domain', 'examples', 'deprecation'].some(
+  const documentary = (['description', 'owner', 'domain', 'examples', 'deprecation'] as const).some(
     (key) => !isDeepStrictEqual(before.spec[key], after.spec[key]),
   );
   let size: ChangeSize = breaking.length > 0 ? 'breaking' : schemaSize === 'breaking' ? 'additive' : schemaSize;

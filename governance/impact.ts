@@ -71,22 +71,23 @@ function reverseEdges(index: EstateIndex): Map<SpecDocument, Set<SpecDocument>> 
   const publishers = new Map<string, SpecDocument[]>();
   for (const doc of index.documents) {
     if (doc.kind !== 'EventRoute') continue;
-    for (const target of doc.spec.targets as Record<string, any>[]) {
+    for (const target of doc.spec.targets) {
       if (typeof target.topic === 'string') publishers.set(target.topic, [...(publishers.get(target.topic) ?? []), doc]);
     }
   }
   for (const doc of index.documents) {
-    const spec = doc.spec;
     switch (doc.kind) {
       case 'Mapping':
-        link(get('DataContract', spec.from), doc);
-        link(get('DataContract', spec.to), doc);
+        link(get('DataContract', doc.spec.from), doc);
+        link(get('DataContract', doc.spec.to), doc);
         break;
-      case 'EventRoute':
+      case 'EventRoute': {
+        const spec = doc.spec;
         link(get('DataContract', spec.source.contract), doc);
         link(get('System', spec.source.system), doc);
-        for (const upstream of publishers.get(spec.source.topic) ?? []) link(upstream, doc);
-        for (const target of spec.targets as Record<string, any>[]) {
+        const upstreams = spec.source.topic === undefined ? undefined : publishers.get(spec.source.topic);
+        for (const upstream of upstreams ?? []) link(upstream, doc);
+        for (const target of spec.targets) {
           link(get('Mapping', target.mapping), doc);
           link(get('DataContract', target.contract), doc);
           // The systems a route delivers to are affected by what flows through it.
@@ -94,8 +95,9 @@ function reverseEdges(index: EstateIndex): Map<SpecDocument, Set<SpecDocument>> 
           if (system) link(doc, system);
         }
         break;
+      }
       case 'Api':
-        for (const operation of spec.operations as Record<string, any>[]) {
+        for (const operation of doc.spec.operations) {
           link(get('DataContract', operation.request), doc);
           link(get('DataContract', operation.response?.contract), doc);
           link(get('Mapping', operation.backend?.mapping), doc);
@@ -104,7 +106,7 @@ function reverseEdges(index: EstateIndex): Map<SpecDocument, Set<SpecDocument>> 
         }
         break;
       case 'System':
-        for (const contract of spec.contracts ?? []) link(get('DataContract', contract), doc);
+        for (const contract of doc.spec.contracts ?? []) link(get('DataContract', contract), doc);
         break;
       default:
         break;

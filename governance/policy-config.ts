@@ -2,13 +2,12 @@ import { parse, plan, celEnv, isCelError } from '@bufbuild/cel';
 import type { PathSegment, Severity } from '../language/diagnostics/diagnostic.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { didYouMean } from '../lib/did-you-mean.ts';
+import type { Scope as PolicyScope } from '../language/kinds/generated/kinds.ts';
 import type { RuleDefinition } from './rule.ts';
+import { checkRuleParams } from './rule-params.ts';
 
-export interface Scope {
-  kinds?: string[];
-  names?: string[];
-  labels?: Record<string, string>;
-}
+/** Which documents a rule applies to, as a Policy writes it (the Policy kind's `Scope`). */
+export type Scope = PolicyScope;
 
 /** How the estate's Policy documents configure one built-in rule. */
 export interface RuleSettings {
@@ -40,7 +39,7 @@ export interface Waiver {
 }
 
 export interface PolicyProblem {
-  code: 'policy-unknown-rule' | 'policy-rule-conflict';
+  code: 'policy-unknown-rule' | 'policy-rule-conflict' | 'policy-param-invalid';
   doc: SpecDocument;
   path: PathSegment[];
   message: string;
@@ -72,11 +71,11 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
   const custom: CustomRule[] = [];
   const waivers: Waiver[] = [];
   const problems: PolicyProblem[] = [];
-  const policies = index.documents.filter((doc) => doc.kind === 'Policy').sort((a, b) => (a.name < b.name ? -1 : 1));
+  const policies = index.ofKind('Policy').sort((a, b) => (a.name < b.name ? -1 : 1));
   const env = celEnv();
 
   for (const doc of policies) {
-    (doc.spec.rules ?? []).forEach((entry: Record<string, any>, i: number) => {
+    (doc.spec.rules ?? []).forEach((entry, i) => {
       const path: PathSegment[] = ['spec', 'rules', i];
       const known = builtIn.get(entry.id);
       if (entry.expr !== undefined) {
@@ -92,8 +91,9 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
         }
         if (entry.severity === 'off') return;
         let evaluate: CustomRule['evaluate'];
+        const expr = entry.expr;
         try {
-          const run = plan(env, parse(entry.expr));
+          const run = plan(env, parse(expr));
           evaluate = (value) => {
             const result = run({ doc: value } as never);
             if (isCelError(result)) return { ok: false, error: result.message };
@@ -126,14 +126,16 @@ export function readPolicies(index: EstateIndex, rules: readonly RuleDefinition[
         return;
       }
       const current = settings.get(entry.id)!;
+      const params = checkRuleParams(known, entry.params, [...path, 'params']);
+      for (const problem of params.problems) problems.push({ code: 'policy-param-invalid', doc, ...problem });
       settings.set(entry.id, {
         severity: entry.severity ?? current.severity,
-        params: { ...current.params, ...(entry.params ?? {}) },
+        params: { ...current.params, ...params.accepted },
         scope: entry.scope ?? current.scope,
         source: { doc, path },
       });
     });
-    (doc.spec.waivers ?? []).forEach((entry: Record<string, any>, i: number) => {
+    (doc.spec.waivers ?? []).forEach((entry, i) => {
       waivers.push({
         rule: entry.rule,
         target: entry.target,

@@ -1,10 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parse, unparse } from '@bufbuild/cel';
+import type { SpecOf } from '../language/kinds/kind-documents.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
 import { contractKey, withoutKeys } from './spec-compare.ts';
 
-type Target = Record<string, any>;
+/** A route target as the EventRoute kind's schema declares it. */
+type Target = SpecOf<'EventRoute'>['targets'][number];
 
 /**
  * What breaks the subscribers of an event route: the event contract changed to another contract or
@@ -12,8 +14,8 @@ type Target = Record<string, any>;
  * they read removed or carrying another contract, the key or ordering changed.
  */
 export function compareRoutes(
-  before: SpecDocument,
-  after: SpecDocument,
+  before: SpecDocument<'EventRoute'>,
+  after: SpecDocument<'EventRoute'>,
   baseIndex: EstateIndex,
   headIndex: EstateIndex,
 ): { breaking: BreakingChange[]; size: ChangeSize } {
@@ -57,8 +59,8 @@ export function compareRoutes(
       'Subscribers that apply events in order (status updates, stock levels) will see them out of order.',
     );
   }
-  const topicsAfter = new Map<string, [Target, number]>((after.spec.targets as Target[]).map((t, i) => [t.topic, [t, i]]));
-  for (const target of before.spec.targets as Target[]) {
+  const topicsAfter = new Map<string | undefined, [Target, number]>(after.spec.targets.map((t, i) => [t.topic, [t, i]]));
+  for (const target of before.spec.targets) {
     if (typeof target.topic !== 'string') continue;
     const current = topicsAfter.get(target.topic);
     if (!current) {
@@ -129,7 +131,7 @@ function compareFilters(before: string | undefined, after: string | undefined): 
   return 'rewritten';
 }
 
-function deliveredContract(route: SpecDocument, target: Target, index: EstateIndex): string | undefined {
+function deliveredContract(route: SpecDocument<'EventRoute'>, target: Target, index: EstateIndex): string | undefined {
   if (typeof target.contract === 'string') return contractKey(target.contract);
   if (typeof target.mapping === 'string') {
     const mapping = index.resolve('Mapping', target.mapping);
@@ -138,8 +140,8 @@ function deliveredContract(route: SpecDocument, target: Target, index: EstateInd
   return contractKey(route.spec.source.contract);
 }
 
-function describeOutputs(route: SpecDocument): string {
-  return (route.spec.targets as Target[]).map((t) => t.system ?? `topic ${t.topic}`).join(', ');
+function describeOutputs(route: SpecDocument<'EventRoute'>): string {
+  return route.spec.targets.map((t) => t.system ?? `topic ${t.topic}`).join(', ');
 }
 
 /** The spec without fields that only document. */

@@ -150,6 +150,10 @@ export function renderRulesDoc(): string {
     '      expires: 2027-01-31              # an expired waiver is itself an error',
     '```',
     '',
+    'A parameter value that its schema rejects (a wrong type, a regular expression that does not compile) or',
+    'a parameter the rule does not take is reported as `policy-param-invalid` at its line; the default is used.',
+    'Each rule looks at the kinds listed under it; the engine applies the kinds and the scope before the rule runs.',
+    '',
     'Rules marked *base* compare with `--base` and are silent without it. Every finding has a stable',
     'fingerprint (rule, document identity, path) that survives unrelated edits and file moves.',
     '',
@@ -160,14 +164,18 @@ export function renderRulesDoc(): string {
       '',
       `**${rule.title}** Default severity: ${rule.defaultSeverity}.${rule.needsBase ? ' *base*' : ''}`,
       '',
+      `Looks at: ${rule.kinds.join(', ')}.`,
+      '',
       `Why: ${rule.rationale}`,
       '',
     );
     const params = Object.entries(rule.params ?? {});
     if (params.length > 0) {
-      lines.push('| parameter | default | meaning |', '|---|---|---|');
+      lines.push('| parameter | default | schema | meaning |', '|---|---|---|---|');
       for (const [name, param] of params)
-        lines.push(`| \`${name}\` | \`${JSON.stringify(param.default)}\` | ${param.description.replace(/\|/g, '\\|')} |`);
+        lines.push(
+          `| \`${name}\` | \`${JSON.stringify(param.default)}\` | \`${JSON.stringify(param.schema).replace(/\|/g, '\\|')}\` | ${param.description.replace(/\|/g, '\\|')} |`,
+        );
       lines.push('');
     }
     lines.push('Passes:', '', '```yaml', rule.example.pass, '```', '', 'Fails:', '', '```yaml', rule.example.fail, '```', '');

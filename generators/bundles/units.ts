@@ -80,7 +80,7 @@ export function bundleUnits(
   return out;
 }
 
-type Plain = { apiVersion?: unknown; kind: string; metadata: { name: string }; spec: Record<string, any> };
+type Plain = { apiVersion?: unknown; kind: string; metadata: { name: string }; spec: Readonly<Record<string, unknown>> };
 
 /** The slice of the estate one unit's worker reads, in the shape of runtime/worker/estate.ts WorkerEstate. */
 export interface UnitEstate {
@@ -104,8 +104,8 @@ function unitEstate(
   contracts: readonly ContractEntry[],
   mappings: readonly MappingUnit[],
 ): { estate: UnitEstate; contractEntries: ContractEntry[]; feedingMappings: MappingUnit[] } {
-  const routes = new Map<string, SpecDocument>();
-  const apis = new Map<string, SpecDocument>();
+  const routes = new Map<string, SpecDocument<'EventRoute'>>();
+  const apis = new Map<string, SpecDocument<'Api'>>();
   const systems = new Set<string>();
   const contractEntries = new Set<ContractEntry>();
   const feedingMappings: MappingUnit[] = [];
@@ -114,10 +114,10 @@ function unitEstate(
     if (entry) contractEntries.add(entry);
     return entry;
   };
-  const addRoute = (doc: SpecDocument, calls: boolean) => {
+  const addRoute = (doc: SpecDocument<'EventRoute'>, calls: boolean) => {
     routes.set(doc.name, doc);
     addContract(doc.spec.source?.contract);
-    for (const target of (doc.spec.targets ?? []) as { system?: string; contract?: string; mapping?: string }[]) {
+    for (const target of doc.spec.targets ?? []) {
       if (calls && target.system) systems.add(target.system);
       if (target.contract) addContract(target.contract);
     }
@@ -129,22 +129,18 @@ function unitEstate(
     const successor =
       typeof doc.spec.deprecation?.successor === 'string' ? index.resolve('Api', doc.spec.deprecation.successor) : undefined;
     if (successor?.ok) apis.set(`${successor.target.name}@${successor.target.major}`, successor.target);
-    for (const op of (doc.spec.operations ?? []) as {
-      request?: string;
-      response?: { contract?: string };
-      backend?: { system?: string; view?: { route?: string } };
-    }[]) {
+    for (const op of doc.spec.operations ?? []) {
       if (op.request) addContract(op.request);
       const response = addContract(op.response?.contract);
       if (op.backend?.system) systems.add(op.backend.system);
       const viewRoute = op.backend?.view?.route
-        ? documents.find((d) => d.kind === 'EventRoute' && d.name === op.backend!.view!.route)
+        ? documents.find((d): d is SpecDocument<'EventRoute'> => d.kind === 'EventRoute' && d.name === op.backend!.view!.route)
         : undefined;
       if (viewRoute) {
         addRoute(viewRoute, false);
         const source = contractFor(index, contracts, viewRoute.spec.source?.contract);
         if (response && source !== response) {
-          const feeding = ((viewRoute.spec.targets ?? []) as { mapping?: string }[])
+          const feeding = (viewRoute.spec.targets ?? [])
             .map((t) => mappings.find((m) => m.doc.name === t.mapping))
             .find((m) => m?.target === response);
           if (feeding && !feedingMappings.includes(feeding)) feedingMappings.push(feeding);
@@ -152,7 +148,7 @@ function unitEstate(
       }
     }
   }
-  const plain = (d: SpecDocument, spec: Record<string, any> = d.spec): Plain => ({
+  const plain = (d: SpecDocument, spec: Readonly<Record<string, unknown>> = d.spec): Plain => ({
     apiVersion: (d.source.value as { apiVersion?: unknown } | undefined)?.apiVersion,
     kind: d.kind,
     metadata: { name: d.name },
@@ -181,6 +177,6 @@ function unitEstate(
   };
 }
 
-function pick(spec: Record<string, any>, keys: readonly string[]): Record<string, any> {
+function pick(spec: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
 }

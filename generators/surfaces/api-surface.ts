@@ -21,7 +21,7 @@ interface Operation {
  * client (`fetch`-based), and the operation table the runtime's router reads.
  */
 export function apiModule(
-  doc: SpecDocument,
+  doc: SpecDocument<'Api'>,
   contract: (ref: unknown) => ContractEntry | undefined,
   mapping: (name: unknown) => MappingUnit | undefined,
 ) {

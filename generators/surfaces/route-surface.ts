@@ -30,7 +30,7 @@ export interface CompiledFilter {
  * only the typed seam.
  */
 export function routeModule(
-  doc: SpecDocument,
+  doc: SpecDocument<'EventRoute'>,
   contract: (ref: unknown) => ContractEntry | undefined,
   mapping: (name: unknown) => MappingUnit | undefined,
 ) {
@@ -116,7 +116,12 @@ export function routeModule(
  * missing-value rules, helpers from the support modules and constant patterns hoisted to the module.
  * An unsupported construct is a problem positioned at the filter, with the column in the expression.
  */
-function compileFilter(doc: SpecDocument): { code?: string; helpers: string[]; patterns: string[]; problems: GenerateProblem[] } {
+function compileFilter(doc: SpecDocument<'EventRoute'>): {
+  code?: string;
+  helpers: string[];
+  patterns: string[];
+  problems: GenerateProblem[];
+} {
   const text = doc.spec.filter;
   if (typeof text !== 'string') return { helpers: [], patterns: [], problems: [] };
   const helpers = new Set<string>();

@@ -1,34 +1,36 @@
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import { identityOf } from '../../language/validate/estate-index.ts';
-import type { RuleDefinition } from '../rule.ts';
+import type { Rule as MappingRule } from '../../language/kinds/generated/kinds.ts';
+import type { SpecOf } from '../../language/kinds/kind-documents.ts';
+import { defineRule, type RuleContext } from '../rule.ts';
 import { listFields } from '../../language/schema/schema-walk.ts';
 
 const DEFAULT_PII_FIELDS =
   '^(e-?mail(address)?|phone(number)?|mobile(phone)?|fax(number)?|telephone|first-?name|last-?name|full-?name|given-?name|family-?name|surname|contact-?(person|name)|person-?name|street(address)?|address-?line-?\\d*|postal-?code|zip(code)?|birth-?date|date-?of-?birth|ssn|social-?security-?number|tax-?id|national-?id|iban|passport(number)?)$';
 
-export const piiClassifiedRule: RuleDefinition = {
+export const piiClassifiedRule = defineRule({
   id: 'pii-classified',
   title: 'Fields that hold personal data are classified `pii` in their contract.',
   rationale:
     "Governance can only follow personal data through mappings and routes if it is marked where it is defined. No public ruleset does this; GDPR and CCPA make it a distributor's problem the day a dealer contact leaks.",
   defaultSeverity: 'error',
+  kinds: ['DataContract'],
   params: {
-    fieldPattern: { description: 'Field names (compared lower-case, without `_`) that hold personal data.', default: DEFAULT_PII_FIELDS },
+    fieldPattern: {
+      description: 'Field names (compared lower-case, without `_`) that hold personal data.',
+      default: DEFAULT_PII_FIELDS,
+      schema: { type: 'string', format: 'regex' },
+    },
   },
   example: {
     pass: 'classification:\n  contact.email: pii',
     fail: 'schema:\n  properties:\n    contact: { properties: { email: { type: string } } }   # not classified',
   },
-  evaluate: ({ head, params, inScope, report }) => {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(String(params.fieldPattern ?? DEFAULT_PII_FIELDS), 'i');
-    } catch {
-      pattern = new RegExp(DEFAULT_PII_FIELDS, 'i');
-    }
-    for (const doc of head.documents) {
-      if (doc.kind !== 'DataContract' || !inScope(doc)) continue;
-      const classification = (doc.spec.classification ?? {}) as Record<string, string>;
+  evaluate: ({ documents, params, report }) => {
+    // The engine checked that the pattern compiles (`format: regex`).
+    const pattern = new RegExp(params.fieldPattern as string, 'i');
+    for (const doc of documents) {
+      const classification = doc.spec.classification ?? {};
       for (const field of listFields(doc.spec.schema)) {
         const normalized = field.name.replace(/_/g, '').toLowerCase();
         if (!pattern.test(normalized) && !pattern.test(field.name.toLowerCase())) continue;
@@ -48,28 +50,28 @@ export const piiClassifiedRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
 /** The classification levels that restrict where data may go. */
 const RESTRICTED = ['pii', 'confidential'];
 
-export const classifiedDataFlowRule: RuleDefinition = {
+export const classifiedDataFlowRule = defineRule({
   id: 'classified-data-flow',
   title:
     'Classified fields flow only to systems allowed to hold them, following mappings and routes; mappings do not strip classification.',
   rationale:
     'A route that sends a canonical order with customer e-mail to an EDI partner, or a mapping that copies a pii field into an unclassified one, leaks data no review would spot in YAML alone.',
   defaultSeverity: 'error',
+  kinds: ['Mapping', 'EventRoute'],
   example: {
     pass: '# shipment@1 has pii fields; route target system crm has allowedClassifications: [pii]',
     fail: '# route delivers order@2 (pii: customer.email) to edi-partner without allowedClassifications: [pii]',
   },
-  evaluate: ({ head, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (!inScope(doc)) continue;
+  evaluate: ({ documents, head, report }) => {
+    for (const doc of documents) {
       if (doc.kind === 'Mapping') checkMappingKeepsClassification(doc, head, report);
       if (doc.kind !== 'EventRoute') continue;
-      (doc.spec.targets as Record<string, any>[]).forEach((target, i) => {
+      doc.spec.targets.forEach((target, i) => {
         if (typeof target.system !== 'string') return;
         const system = head.resolve('System', target.system);
         const contract = deliveredContract(doc, target, head);
@@ -89,18 +91,25 @@ export const classifiedDataFlowRule: RuleDefinition = {
       });
     }
   },
-};
+});
 
-function classifiedLevels(contract: SpecDocument): Map<string, string[]> {
+/** A route target as its kind's schema declares it. */
+type RouteTarget = SpecOf<'EventRoute'>['targets'][number];
+
+function classifiedLevels(contract: SpecDocument<'DataContract'>): Map<string, string[]> {
   const levels = new Map<string, string[]>();
-  for (const [path, level] of Object.entries((contract.spec.classification ?? {}) as Record<string, string>)) {
-    if (!RESTRICTED.includes(level)) continue;
+  for (const [path, level] of Object.entries(contract.spec.classification ?? {})) {
+    if (level === undefined || !RESTRICTED.includes(level)) continue;
     levels.set(level, [...(levels.get(level) ?? []), path]);
   }
   return levels;
 }
 
-function deliveredContract(route: SpecDocument, target: Record<string, any>, index: EstateIndex): SpecDocument | undefined {
+function deliveredContract(
+  route: SpecDocument<'EventRoute'>,
+  target: RouteTarget,
+  index: EstateIndex,
+): SpecDocument<'DataContract'> | undefined {
   const resolveContract = (reference: unknown) => {
     if (typeof reference !== 'string') return undefined;
     const r = index.resolve('DataContract', reference);
@@ -115,23 +124,19 @@ function deliveredContract(route: SpecDocument, target: Record<string, any>, ind
 }
 
 /** A rule that copies a classified source field into a target field without that classification strips it. */
-function checkMappingKeepsClassification(
-  mapping: SpecDocument,
-  index: EstateIndex,
-  report: Parameters<RuleDefinition['evaluate']>[0]['report'],
-): void {
+function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index: EstateIndex, report: RuleContext['report']): void {
   const from = index.resolve('DataContract', mapping.spec.from);
   const to = index.resolve('DataContract', mapping.spec.to);
   if (!from.ok || !to.ok) return;
-  const sourceLevels = (from.target.spec.classification ?? {}) as Record<string, string>;
-  const targetLevels = (to.target.spec.classification ?? {}) as Record<string, string>;
-  const levelOf = (levels: Record<string, string>, path: string) => {
+  const sourceLevels = from.target.spec.classification ?? {};
+  const targetLevels = to.target.spec.classification ?? {};
+  const levelOf = (levels: Readonly<Record<string, string | undefined>>, path: string) => {
     for (const [classified, level] of Object.entries(levels)) {
       if (path === classified || path.startsWith(`${classified}.`) || path.startsWith(`${classified}[]`)) return level;
     }
     return undefined;
   };
-  const visit = (rules: Record<string, any>[], sourcePrefix: string, targetPrefix: string, at: (string | number)[]) => {
+  const visit = (rules: readonly MappingRule[], sourcePrefix: string, targetPrefix: string, at: (string | number)[]) => {
     rules.forEach((rule, i) => {
       const targetPath = `${targetPrefix}${rule.target}`;
       if (Array.isArray(rule.rules) && typeof rule.each === 'string') {
@@ -157,20 +162,20 @@ function checkMappingKeepsClassification(
   visit(mapping.spec.rules ?? [], '', '', ['spec', 'rules']);
 }
 
-export const credentialsBySecretRefRule: RuleDefinition = {
+export const credentialsBySecretRefRule = defineRule({
   id: 'credentials-by-secret-ref',
   title: 'Systems and APIs declare how they authenticate, with credentials only by secret reference.',
   rationale:
     'A system without declared auth is either open or configured outside Git, where nobody reviews it; inline credentials end up in Git history forever.',
   defaultSeverity: 'error',
+  kinds: ['System', 'Api'],
   example: {
     pass: 'auth:\n  type: api-key\n  header: APIKey\n  secretRef: { name: legacy-erp-credentials, key: api-key }',
     fail: 'endpoint: { protocol: http, url: "https://erp.example.com" }   # no auth declared',
   },
-  evaluate: ({ head, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (!inScope(doc)) continue;
-      if (doc.kind === 'System' && ['http', 'edi-x12'].includes(doc.spec.endpoint?.protocol) && !doc.spec.auth) {
+  evaluate: ({ documents, report }) => {
+    for (const doc of documents) {
+      if (doc.kind === 'System' && (doc.spec.endpoint.protocol === 'http' || doc.spec.endpoint.protocol === 'edi-x12') && !doc.spec.auth) {
         report(
           doc,
           ['spec'],
@@ -188,4 +193,4 @@ export const credentialsBySecretRefRule: RuleDefinition = {
       }
     }
   },
-};
+});

@@ -1,26 +1,27 @@
 import type { SpecDocument } from '../../language/validate/estate-index.ts';
-import type { RuleDefinition } from '../rule.ts';
+import type { Rule as MappingRule } from '../../language/kinds/generated/kinds.ts';
+import { defineRule, type RuleContext } from '../rule.ts';
 import { deref } from '../../language/schema/local-ref.ts';
 import { propertyOf, requiredOf } from '../../language/schema/schema-walk.ts';
 
-export const routeDeliveryBoundedRule: RuleDefinition = {
+export const routeDeliveryBoundedRule = defineRule({
   id: 'route-delivery-bounded',
   title: 'Every route target has a timeout, bounded retries and a dead letter.',
   rationale:
     'Retries that run forever block a stream (or multiply across layers), and a failure without a dead letter is data lost; both are the top complaints about Dapr, Knative and Camel K.',
   defaultSeverity: 'error',
-  params: { maxAttempts: { description: 'Largest allowed `retry.maxAttempts`.', default: 20 } },
+  kinds: ['EventRoute'],
+  params: { maxAttempts: { description: 'Largest allowed `retry.maxAttempts`.', default: 20, schema: { type: 'integer', minimum: 1 } } },
   example: {
     pass: 'delivery:\n  timeout: 10s\n  retry: { maxAttempts: 5, initialBackoff: 500ms }\n  deadLetter: { topic: dlq.orders }',
     fail: 'delivery:\n  timeout: 10s   # no retry bound, no dead letter',
   },
-  evaluate: ({ head, params, inScope, report }) => {
-    const limit = Number(params.maxAttempts ?? 20);
-    for (const doc of head.documents) {
-      if (doc.kind !== 'EventRoute' || !inScope(doc)) continue;
-      (doc.spec.targets as Record<string, any>[]).forEach((target, i) => {
+  evaluate: ({ documents, params, report }) => {
+    const limit = params.maxAttempts as number;
+    for (const doc of documents) {
+      doc.spec.targets.forEach((target, i) => {
         const at = ['spec', 'targets', i];
-        const delivery = target.delivery as Record<string, any> | undefined;
+        const delivery = target.delivery;
         if (!delivery?.timeout)
           report(
             doc,
@@ -29,7 +30,7 @@ export const routeDeliveryBoundedRule: RuleDefinition = {
             'Add `delivery.timeout` (e.g. `10s`): a hung system must not hold the stream.',
             `${target.name}:timeout`,
           );
-        const attempts = delivery?.retry?.maxAttempts as number | undefined;
+        const attempts = delivery?.retry?.maxAttempts;
         if (attempts === undefined)
           report(
             doc,
@@ -57,37 +58,37 @@ export const routeDeliveryBoundedRule: RuleDefinition = {
       });
     }
   },
-};
+});
 
-export const mappingRequiredFieldsRule: RuleDefinition = {
+export const mappingRequiredFieldsRule = defineRule({
   id: 'mapping-required-fields',
   title: 'A mapping fills every required field of its target contract, list items included.',
   rationale: 'A missing required field fails every message at run time with a contract violation; the mapping author can see it now.',
   defaultSeverity: 'error',
+  kinds: ['Mapping'],
   example: {
     pass: 'rules:\n  - { target: orderNumber, from: SalesOrder }\n  - { target: currency, from: TransactionCurrency }',
     fail: '# order@2 requires currency; no rule targets it',
   },
-  evaluate: ({ head, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (doc.kind !== 'Mapping' || !inScope(doc)) continue;
+  evaluate: ({ documents, head, report }) => {
+    for (const doc of documents) {
       const to = head.resolve('DataContract', doc.spec.to);
       if (!to.ok) continue;
-      const root = to.target.spec.schema as Record<string, any>;
+      const root = to.target.spec.schema;
       checkLevel(doc, doc.spec.rules ?? [], root, root, ['spec', 'rules'], '', to.target, report);
     }
   },
-};
+});
 
 function checkLevel(
-  mapping: SpecDocument,
-  rules: Record<string, any>[],
-  schema: Record<string, any>,
-  root: Record<string, any>,
+  mapping: SpecDocument<'Mapping'>,
+  rules: readonly MappingRule[],
+  schema: unknown,
+  root: unknown,
   at: (string | number)[],
   prefix: string,
-  contract: SpecDocument,
-  report: Parameters<RuleDefinition['evaluate']>[0]['report'],
+  contract: SpecDocument<'DataContract'>,
+  report: RuleContext['report'],
 ): void {
   const targets = new Set(rules.map((r) => String(r.target).split('.')[0]!.replace(/\[\]$/, '')));
   for (const field of requiredOf(schema, root)) {

@@ -1,35 +1,38 @@
-import type { SpecDocument } from '../../language/validate/estate-index.ts';
+import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import { identityOf } from '../../language/validate/estate-index.ts';
-import type { RuleDefinition } from '../rule.ts';
+import { KIND_NAMES } from '../../language/kinds/registry.ts';
+import { defineRule } from '../rule.ts';
 import { daysBetween } from './days.ts';
+import { deprecationOf } from './deprecation.ts';
 
-export const ownerRequiredRule: RuleDefinition = {
+export const ownerRequiredRule = defineRule({
   id: 'owner-required',
   title: 'Every document names its owner.',
   rationale:
     'When a contract breaks or a route dead-letters at 3 a.m., someone must be accountable; the impact report lists owners to notify.',
   defaultSeverity: 'error',
+  kinds: KIND_NAMES,
   example: { pass: 'spec:\n  owner: team-order-to-cash', fail: 'spec:\n  version: 1.0.0   # no owner' },
-  evaluate: ({ head, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (!inScope(doc) || (typeof doc.spec.owner === 'string' && doc.spec.owner.trim() !== '')) continue;
+  evaluate: ({ documents, report }) => {
+    for (const doc of documents) {
+      if (typeof doc.spec.owner === 'string' && doc.spec.owner.trim() !== '') continue;
       report(doc, ['spec'], `${identityOf(doc)} has no owner`, 'Add `owner: <team-slug or e-mail>` under `spec`.');
     }
   },
-};
+});
 
-export const authRequiredRule: RuleDefinition = {
+export const authRequiredRule = defineRule({
   id: 'auth-required',
   title: 'Every API requires authentication.',
   rationale: 'Business APIs expose orders, prices and stock; an API without auth is open to anyone who finds it.',
   defaultSeverity: 'error',
+  kinds: ['Api'],
   example: {
     pass: 'spec:\n  auth: { type: oauth2, jwksUrl: "https://login.example.com/jwks", scopes: [orders.read] }',
     fail: 'spec:\n  auth: { type: none }',
   },
-  evaluate: ({ head, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (doc.kind !== 'Api' || !inScope(doc)) continue;
+  evaluate: ({ documents, report }) => {
+    for (const doc of documents) {
       const type = doc.spec.auth?.type;
       if (type === undefined || type === 'none') {
         report(
@@ -41,19 +44,19 @@ export const authRequiredRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-export const rateLimitRequiredRule: RuleDefinition = {
+export const rateLimitRequiredRule = defineRule({
   id: 'rate-limit-required',
   title: 'Every API has a per-client rate limit, and every system a rate or concurrency budget.',
   rationale:
     'One runaway client or replay must not take down an API, and an on-prem ERP must be protected from the integration layer itself.',
   defaultSeverity: 'error',
-  params: { systems: { description: 'Also require `limits` on HTTP systems.', default: true } },
+  kinds: ['Api', 'System'],
+  params: { systems: { description: 'Also require `limits` on HTTP systems.', default: true, schema: { type: 'boolean' } } },
   example: { pass: 'spec:\n  rateLimit: { requests: 50, per: 1s }', fail: 'spec:\n  operations: [...]   # no rateLimit' },
-  evaluate: ({ head, params, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (!inScope(doc)) continue;
+  evaluate: ({ documents, params, report }) => {
+    for (const doc of documents) {
       if (doc.kind === 'Api' && !doc.spec.rateLimit) {
         report(
           doc,
@@ -78,23 +81,30 @@ export const rateLimitRequiredRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-export const deprecationNeedsSunsetRule: RuleDefinition = {
+export const deprecationNeedsSunsetRule = defineRule({
   id: 'deprecation-needs-sunset',
   title: 'A deprecation names a successor and a sunset at least `minDays` after it is announced.',
   rationale: 'Consumers need to know what to move to and by when; a sunset next week is not a migration window.',
   defaultSeverity: 'error',
-  params: { minDays: { description: 'Smallest allowed time between announcing a deprecation and its sunset, in days.', default: 90 } },
+  kinds: ['DataContract', 'Api'],
+  params: {
+    minDays: {
+      description: 'Smallest allowed time between announcing a deprecation and its sunset, in days.',
+      default: 90,
+      schema: { type: 'integer', minimum: 0 },
+    },
+  },
   example: {
     pass: 'deprecation:\n  sunset: 2027-06-30\n  successor: order@2',
     fail: 'deprecation:\n  reason: use v2   # no sunset, no successor',
   },
-  evaluate: ({ head, base, today, params, inScope, report }) => {
-    const minDays = Number(params.minDays ?? 90);
-    for (const doc of head.documents) {
-      const deprecation = doc.spec.deprecation as Record<string, string> | undefined;
-      if (!deprecation || !inScope(doc)) continue;
+  evaluate: ({ documents, base, today, params, report }) => {
+    const minDays = params.minDays as number;
+    for (const doc of documents) {
+      const deprecation = doc.spec.deprecation;
+      if (!deprecation) continue;
       if (!deprecation.successor)
         report(
           doc,
@@ -126,49 +136,54 @@ export const deprecationNeedsSunsetRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-function wasDeprecated(
-  doc: SpecDocument,
-  base: { named: (kind: SpecDocument['kind'], name: string) => SpecDocument[] } | undefined,
-): boolean {
+function wasDeprecated(doc: SpecDocument, base: EstateIndex | undefined): boolean {
   if (!base) return false;
-  return base.named(doc.kind, doc.name).some((d) => d.major === doc.major && d.spec.deprecation?.sunset !== undefined);
+  return base.named(doc.kind, doc.name).some((d) => d.major === doc.major && deprecationOf(d)?.sunset !== undefined);
 }
 
 function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-export const namingConventionRule: RuleDefinition = {
+export const namingConventionRule = defineRule({
   id: 'naming-convention',
   title: "Names, topics and operation ids follow the estate's conventions.",
   rationale:
     'Consistent names make an estate searchable and let policies scope by name; topics that follow one scheme can be secured and monitored by prefix.',
   defaultSeverity: 'warning',
+  kinds: KIND_NAMES,
   params: {
-    names: { description: 'Pattern per kind for `metadata.name`, e.g. `{Mapping: "^[a-z0-9-]+-to-[a-z0-9-]+$"}`.', default: {} },
-    topics: { description: 'Pattern every topic must match.', default: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$' },
+    names: {
+      description: 'Pattern per kind for `metadata.name`, e.g. `{Mapping: "^[a-z0-9-]+-to-[a-z0-9-]+$"}`.',
+      default: {},
+      schema: {
+        type: 'object',
+        propertyNames: { enum: [...KIND_NAMES] },
+        additionalProperties: { type: 'string', format: 'regex' },
+      },
+    },
+    topics: {
+      description: 'Pattern every topic must match.',
+      default: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)+$',
+      schema: { type: 'string', format: 'regex' },
+    },
     operationIds: {
       description: 'Pattern for API operation ids.',
       default: '^(get|list|create|update|delete|search|cancel|confirm)[A-Z][A-Za-z0-9]*$',
+      schema: { type: 'string', format: 'regex' },
     },
   },
   example: { pass: 'topic: orders.canonical', fail: 'topic: Orders_Canonical' },
-  evaluate: ({ head, params, inScope, report }) => {
-    const pattern = (text: unknown) => {
-      try {
-        return typeof text === 'string' ? new RegExp(text) : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const topics = pattern(params.topics);
-    const operations = pattern(params.operationIds);
-    const names = (params.names ?? {}) as Record<string, string>;
-    for (const doc of head.documents) {
-      if (!inScope(doc)) continue;
-      const namePattern = pattern(names[doc.kind]);
+  evaluate: ({ documents, params, report }) => {
+    // The engine checked that each pattern compiles (`format: regex`).
+    const pattern = (text: string | undefined) => (text === undefined ? undefined : new RegExp(text));
+    const topics = pattern(params.topics as string);
+    const operations = pattern(params.operationIds as string);
+    const names = params.names as Partial<Record<string, string>>;
+    for (const doc of documents) {
+      const namePattern = pattern(Object.hasOwn(names, doc.kind) ? names[doc.kind] : undefined);
       if (namePattern && !namePattern.test(doc.name))
         report(
           doc,
@@ -188,13 +203,13 @@ export const namingConventionRule: RuleDefinition = {
             );
         };
         check(doc.spec.source.topic, ['spec', 'source', 'topic']);
-        (doc.spec.targets as Record<string, any>[]).forEach((t, i) => {
+        doc.spec.targets.forEach((t, i) => {
           check(t.topic, ['spec', 'targets', i, 'topic']);
           check(t.delivery?.deadLetter?.topic, ['spec', 'targets', i, 'delivery', 'deadLetter', 'topic']);
         });
       }
       if (doc.kind === 'Api' && operations) {
-        (doc.spec.operations as { id: string }[]).forEach((op, i) => {
+        doc.spec.operations.forEach((op, i) => {
           if (!operations.test(op.id))
             report(
               doc,
@@ -207,4 +222,4 @@ export const namingConventionRule: RuleDefinition = {
       }
     }
   },
-};
+});

@@ -1,19 +1,23 @@
 import semver from 'semver';
 import { identityOf } from '../../language/validate/estate-index.ts';
-import type { RuleDefinition } from '../rule.ts';
+import { defineRule } from '../rule.ts';
 import { daysBetween } from './days.ts';
+import { deprecationOf } from './deprecation.ts';
 
-export const semverRule: RuleDefinition = {
+export const semverRule = defineRule({
   id: 'semver',
   title: 'Versions are plain semantic versions: MAJOR.MINOR.PATCH, no pre-release in the estate.',
   rationale:
     'Consumers pin `name@major` and ranges; a pre-release (`2.1.0-rc.1`) never satisfies a normal range, so references silently stop resolving the way authors expect.',
   defaultSeverity: 'error',
-  params: { allowPrerelease: { description: 'Accept pre-release versions such as `2.1.0-rc.1`.', default: false } },
+  kinds: ['DataContract', 'Api'],
+  params: {
+    allowPrerelease: { description: 'Accept pre-release versions such as `2.1.0-rc.1`.', default: false, schema: { type: 'boolean' } },
+  },
   example: { pass: 'spec:\n  version: 2.1.0', fail: 'spec:\n  version: 2.1.0-rc.1' },
-  evaluate: ({ head, params, inScope, report }) => {
-    for (const doc of head.documents) {
-      if (!doc.version || !inScope(doc)) continue;
+  evaluate: ({ documents, params, report }) => {
+    for (const doc of documents) {
+      if (!doc.version) continue;
       if (!params.allowPrerelease && semver.prerelease(doc.version)) {
         report(
           doc,
@@ -32,22 +36,23 @@ export const semverRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-export const versionBumpRule: RuleDefinition = {
+export const versionBumpRule = defineRule({
   id: 'version-bump',
   title: 'Every changed document bumps its version: a minor for an additive change, a patch for documentation.',
   rationale:
     'The version is how consumers and caches know something changed; an unchanged version with changed content means two different contracts answer to the same name.',
   defaultSeverity: 'error',
+  kinds: ['DataContract', 'Api'],
   needsBase: true,
   example: {
     pass: '# base: version 2.0.0\nspec:\n  version: 2.1.0   # a field was added',
     fail: '# base: version 2.0.0\nspec:\n  version: 2.0.0   # a field was added',
   },
-  evaluate: ({ changes, changeSizes, inScope, report }) => {
+  evaluate: ({ changes, changeSizes, report }) => {
     for (const change of changes) {
-      if (change.kind !== 'changed' || !change.after?.version || !change.before?.version || !inScope(change.after)) continue;
+      if (change.kind !== 'changed' || !change.after?.version || !change.before?.version) continue;
       const size = changeSizes.get(change.identity) ?? 'none';
       const before = change.before.version;
       const after = change.after.version;
@@ -76,22 +81,22 @@ export const versionBumpRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-export const breakingChangeRule: RuleDefinition = {
+export const breakingChangeRule = defineRule({
   id: 'breaking-change-needs-major',
   title: 'A breaking change needs a new major: a new document `name@N+1`, the old major kept until its sunset.',
   rationale:
     "Producers and consumers upgrade at different times. Within a major, every version must keep working with the ones before it, under the contract's compatibility mode (Confluent's BACKWARD, FORWARD, FULL and their transitive forms) and, for APIs and routes, for existing clients and subscribers.",
   defaultSeverity: 'error',
+  kinds: ['DataContract', 'Api', 'EventRoute'],
   needsBase: true,
   example: {
     pass: '# base: order@2 with optional `notes`\n# head: order@2 unchanged, new document order@3 without `notes`',
     fail: '# base: order@2 (closed schema) with `notes`\n# head: order@2 without `notes`  -> readers of old data reject it',
   },
-  evaluate: ({ breakingChanges, inScope, report }) => {
+  evaluate: ({ breakingChanges, report }) => {
     for (const change of breakingChanges) {
-      if (!inScope(change.doc)) continue;
       const next = `${change.doc.name}@${(change.doc.major ?? 0) + 1}`;
       report(
         change.doc,
@@ -102,24 +107,25 @@ export const breakingChangeRule: RuleDefinition = {
       );
     }
   },
-};
+});
 
-export const removalNeedsSunsetRule: RuleDefinition = {
+export const removalNeedsSunsetRule = defineRule({
   id: 'removal-needs-sunset',
   title: 'A contract or API major is removed only after it was deprecated and its sunset date has passed.',
   rationale:
     'Removing a version that consumers still use breaks them without warning; the sunset date is the promise of how long it stays.',
   defaultSeverity: 'error',
+  kinds: ['DataContract', 'Api'],
   needsBase: true,
   example: {
     pass: '# base: order@1 deprecated, sunset 2026-01-31; removed on 2026-03-01',
     fail: '# base: order@1 not deprecated; removed',
   },
-  evaluate: ({ changes, today, inScope, report }) => {
+  evaluate: ({ changes, today, report }) => {
     for (const change of changes) {
       const doc = change.before;
-      if (change.kind !== 'removed' || !doc || doc.major === undefined || !inScope(doc)) continue;
-      const sunset = doc.spec.deprecation?.sunset as string | undefined;
+      if (change.kind !== 'removed' || !doc || doc.major === undefined) continue;
+      const sunset = deprecationOf(doc)?.sunset;
       if (!sunset) {
         report(
           doc,
@@ -137,20 +143,21 @@ export const removalNeedsSunsetRule: RuleDefinition = {
       }
     }
   },
-};
+});
 
-export const sunsetNeverEarlierRule: RuleDefinition = {
+export const sunsetNeverEarlierRule = defineRule({
   id: 'sunset-never-earlier',
   title: 'A sunset date is never moved earlier.',
   rationale: 'Consumers plan their migration against the announced sunset; moving it earlier breaks that promise.',
   defaultSeverity: 'error',
+  kinds: ['DataContract', 'Api'],
   needsBase: true,
   example: { pass: '# base sunset 2027-03-31, head 2027-06-30', fail: '# base sunset 2027-03-31, head 2027-01-31' },
-  evaluate: ({ changes, inScope, report }) => {
+  evaluate: ({ changes, report }) => {
     for (const change of changes) {
-      if (change.kind !== 'changed' || !change.after || !inScope(change.after)) continue;
-      const before = change.before?.spec.deprecation?.sunset as string | undefined;
-      const after = change.after.spec.deprecation?.sunset as string | undefined;
+      if (change.kind !== 'changed' || !change.after) continue;
+      const before = change.before && deprecationOf(change.before)?.sunset;
+      const after = deprecationOf(change.after)?.sunset;
       // Removing the deprecation altogether extends the version's life, which breaks no promise.
       if (before && after && after < before) {
         report(
@@ -162,4 +169,4 @@ export const sunsetNeverEarlierRule: RuleDefinition = {
       }
     }
   },
-};
+});

@@ -101,6 +101,10 @@ export const CODES = {
   'naming-convention': { severity: 'warning', title: "Names, topics and operation ids follow the estate's conventions." },
   'policy-unknown-rule': { severity: 'error', title: 'A Policy configures a rule that does not exist.' },
   'policy-rule-conflict': { severity: 'error', title: 'A custom rule reuses the id of a built-in rule.' },
+  'policy-param-invalid': {
+    severity: 'error',
+    title: "A Policy gives a built-in rule a parameter it does not take, or a value the parameter's schema rejects.",
+  },
   'policy-rule-error': { severity: 'error', title: "A custom rule's CEL expression fails on a document." },
   'waiver-expired': { severity: 'error', title: 'A waiver is past its expiry date.' },
   'waiver-unused': { severity: 'warning', title: 'A waiver matches no finding.' },

@@ -15,7 +15,7 @@ let metaAjv: Ajv2020 | undefined;
  * classification name fields it declares. Schemas are compiled only when there are examples, because
  * compiling thousands of schemas would dominate validation time.
  */
-export function checkContract(doc: SpecDocument, report: Reporter): void {
+export function checkContract(doc: SpecDocument<'DataContract'>, report: Reporter): void {
   metaAjv ??= createAjv();
   const ajv = metaAjv;
   {

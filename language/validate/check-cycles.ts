@@ -21,18 +21,18 @@ export function checkCycles(index: EstateIndex, report: Reporter): void {
 function checkSuccessorCycles(index: EstateIndex, report: Reporter): void {
   const versioned = index.documents.filter((doc) => doc.kind === 'DataContract' || doc.kind === 'Api');
   const order = new Map(versioned.map((doc, i) => [doc, i]));
-  const successorOf = (doc: SpecDocument): SpecDocument | undefined => {
+  const successorOf = (doc: SpecDocument<'DataContract' | 'Api'>): SpecDocument<'DataContract' | 'Api'> | undefined => {
     const successor: unknown = doc.spec.deprecation?.successor;
     if (typeof successor !== 'string') return undefined;
     const next = index.resolve(doc.kind, successor);
     return next.ok && !next.target.failedSchema ? next.target : undefined;
   };
-  const state = new Map<SpecDocument, 'visiting' | 'done'>();
+  const state = new Map<SpecDocument<'DataContract' | 'Api'>, 'visiting' | 'done'>();
   for (const start of versioned) {
     if (state.has(start)) continue;
-    const path: SpecDocument[] = [];
-    const position = new Map<SpecDocument, number>();
-    let current: SpecDocument | undefined = start;
+    const path: SpecDocument<'DataContract' | 'Api'>[] = [];
+    const position = new Map<SpecDocument<'DataContract' | 'Api'>, number>();
+    let current: SpecDocument<'DataContract' | 'Api'> | undefined = start;
     while (current && !state.has(current)) {
       state.set(current, 'visiting');
       position.set(current, path.length);
@@ -63,7 +63,7 @@ function checkSuccessorCycles(index: EstateIndex, report: Reporter): void {
 /** Route A publishes topic t, route B consumes t and publishes back to A's topic: a depth-first walk with its own stack. */
 function checkRouteLoops(index: EstateIndex, report: Reporter): void {
   const routes = index.documents.filter((doc) => doc.kind === 'EventRoute');
-  const consumers = new Map<string, SpecDocument[]>();
+  const consumers = new Map<string, SpecDocument<'EventRoute'>[]>();
   for (const route of routes) {
     const topic = route.spec.source?.topic;
     if (typeof topic !== 'string') continue;
@@ -71,19 +71,17 @@ function checkRouteLoops(index: EstateIndex, report: Reporter): void {
     if (list) list.push(route);
     else consumers.set(topic, [route]);
   }
-  const next = (route: SpecDocument): SpecDocument[] =>
-    ((route.spec.targets ?? []) as { topic?: unknown }[]).flatMap((t) =>
-      typeof t.topic === 'string' ? (consumers.get(t.topic) ?? []) : [],
-    );
-  const describe = (r: SpecDocument) => `${r.name} (${r.spec.source.topic ?? r.spec.source.system})`;
+  const next = (route: SpecDocument<'EventRoute'>): SpecDocument<'EventRoute'>[] =>
+    (route.spec.targets ?? []).flatMap((t) => (typeof t.topic === 'string' ? (consumers.get(t.topic) ?? []) : []));
+  const describe = (r: SpecDocument<'EventRoute'>) => `${r.name} (${r.spec.source.topic ?? r.spec.source.system})`;
 
-  const state = new Map<SpecDocument, 'visiting' | 'done'>();
-  const pathIndex = new Map<SpecDocument, number>();
+  const state = new Map<SpecDocument<'EventRoute'>, 'visiting' | 'done'>();
+  const pathIndex = new Map<SpecDocument<'EventRoute'>, number>();
   for (const root of routes) {
     if (state.has(root)) continue;
     // Each frame is a route on the current path and the successors it has yet to look at.
-    const stack: { route: SpecDocument; successors: SpecDocument[]; at: number }[] = [];
-    const enter = (route: SpecDocument) => {
+    const stack: { route: SpecDocument<'EventRoute'>; successors: SpecDocument<'EventRoute'>[]; at: number }[] = [];
+    const enter = (route: SpecDocument<'EventRoute'>) => {
       state.set(route, 'visiting');
       pathIndex.set(route, stack.length);
       stack.push({ route, successors: next(route), at: 0 });
@@ -104,7 +102,7 @@ function checkRouteLoops(index: EstateIndex, report: Reporter): void {
       } else if (seen === 'visiting') {
         const loop = stack.slice(pathIndex.get(successor)).map((f) => f.route);
         const route = frame.route;
-        const targetIndex = (route.spec.targets as { topic?: string }[]).findIndex((t) => t.topic === successor.spec.source.topic);
+        const targetIndex = route.spec.targets.findIndex((t) => t.topic === successor.spec.source.topic);
         report.add(
           route,
           'ref-cycle',
@@ -118,7 +116,7 @@ function checkRouteLoops(index: EstateIndex, report: Reporter): void {
 }
 
 /** `a → b → c → a`; a long loop shows its first members and how many more there are. */
-function shownLoop(loop: readonly SpecDocument[], name: (doc: SpecDocument) => string): string {
+function shownLoop<D>(loop: readonly D[], name: (doc: D) => string): string {
   if (loop.length <= MAX_LOOP_SHOWN) return [...loop, loop[0]!].map(name).join(' → ');
   const shown = loop.slice(0, MAX_LOOP_SHOWN).map(name).join(' → ');
   return `${shown} → … (${loop.length - MAX_LOOP_SHOWN} more) → ${name(loop[0]!)}`;

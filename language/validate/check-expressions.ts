@@ -1,5 +1,6 @@
 import { parse } from '@bufbuild/cel';
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import type { Rule as MappingRule } from '../kinds/generated/kinds.ts';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 
@@ -29,21 +30,20 @@ export function checkExpressions(doc: SpecDocument, report: Reporter): void {
 
 function expressionsOf(doc: SpecDocument): [PathSegment[], string][] {
   const out: [PathSegment[], string][] = [];
-  const spec = doc.spec;
-  if (doc.kind === 'EventRoute' && typeof spec.filter === 'string') out.push([['spec', 'filter'], spec.filter]);
+  if (doc.kind === 'EventRoute' && typeof doc.spec.filter === 'string') out.push([['spec', 'filter'], doc.spec.filter]);
   if (doc.kind === 'Policy') {
-    (spec.rules ?? []).forEach((rule: { expr?: string }, i: number) => {
+    (doc.spec.rules ?? []).forEach((rule, i) => {
       if (typeof rule.expr === 'string') out.push([['spec', 'rules', i, 'expr'], rule.expr]);
     });
   }
   if (doc.kind === 'Mapping') {
-    const visit = (rules: Record<string, any>[], at: PathSegment[]) =>
+    const visit = (rules: readonly MappingRule[], at: PathSegment[]) =>
       rules.forEach((rule, i) => {
         if (typeof rule.expr === 'string') out.push([[...at, i, 'expr'], rule.expr]);
         if (typeof rule.when === 'string') out.push([[...at, i, 'when'], rule.when]);
         if (Array.isArray(rule.rules)) visit(rule.rules, [...at, i, 'rules']);
       });
-    visit(spec.rules ?? [], ['spec', 'rules']);
+    visit(doc.spec.rules ?? [], ['spec', 'rules']);
   }
   return out;
 }

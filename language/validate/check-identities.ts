@@ -5,7 +5,7 @@ import type { KindName } from '../kinds/registry.ts';
 import { VERSIONED_KINDS } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
 import type { SpecDocument } from './estate-index.ts';
-import { identityOf } from './estate-index.ts';
+import { identityOf, specDocument } from './estate-index.ts';
 
 /**
  * Works out each document's identity — (kind, name) and, for versioned kinds, the major of a
@@ -31,7 +31,7 @@ export function identifyLeniently(entries: readonly { source: LoadedDocument; ki
     );
   });
   // Only the identity is kept: the spec failed its schema, so no check may read it.
-  return identifyWith(usable, false).documents.map((doc) => ({ ...doc, spec: {}, failedSchema: true }));
+  return identifyWith(usable, false).documents.map((doc) => ({ ...specDocument(doc.source, doc.kind, doc.name, {}), failedSchema: true }));
 }
 
 function identifyWith(
@@ -41,8 +41,8 @@ function identifyWith(
   const diagnostics: Diagnostic[] = [];
   const documents: SpecDocument[] = [];
   for (const { source, kind } of entries) {
-    const value = source.value as { metadata: { name: string }; spec: Record<string, any> };
-    const doc: SpecDocument = { source, kind, name: value.metadata.name, spec: value.spec };
+    const value = source.value as { metadata: { name: string }; spec: { version?: unknown } };
+    const doc = specDocument(source, kind, value.metadata.name, value.spec);
     if (VERSIONED_KINDS.has(kind)) {
       const version = value.spec.version as string;
       if (semver.valid(version) !== version) {

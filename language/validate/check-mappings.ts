@@ -1,4 +1,5 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import type { Rule as MappingRule } from '../kinds/generated/kinds.ts';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
 
@@ -8,10 +9,10 @@ const SOURCES = ['from', 'value', 'expr', 'lookup', 'each'] as const;
  * A mapping rule takes its value from exactly one place; `rules` belong to `each`; lookups name a
  * table the mapping defines; a target field is made by one rule only.
  */
-export function checkMapping(doc: SpecDocument, report: Reporter): void {
+export function checkMapping(doc: SpecDocument<'Mapping'>, report: Reporter): void {
   {
     const tables = new Set(Object.keys(doc.spec.lookups ?? {}));
-    const visit = (rules: Record<string, any>[], at: PathSegment[]) => {
+    const visit = (rules: readonly MappingRule[], at: PathSegment[]) => {
       const targets = new Map<string, number>();
       rules.forEach((rule, i) => {
         const path = [...at, i];

@@ -11,7 +11,12 @@ import type { Reporter } from './report.ts';
  * contract, and a contract delivered to a system is one the system speaks.
  */
 export function checkReferences(index: EstateIndex, report: Reporter): void {
-  const resolve = (doc: SpecDocument, kind: KindName, reference: unknown, path: PathSegment[]): SpecDocument | undefined => {
+  const resolve = <K extends KindName>(
+    doc: SpecDocument,
+    kind: K,
+    reference: unknown,
+    path: PathSegment[],
+  ): SpecDocument<K> | undefined => {
     if (typeof reference !== 'string') return undefined;
     const result = index.resolve(kind, reference);
     // A target that failed its schema is reported where it is; the reference itself is fine.
@@ -39,9 +44,9 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
   const shown = (doc: SpecDocument) => (doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`);
 
   for (const doc of index.documents) {
-    const spec = doc.spec;
     switch (doc.kind) {
       case 'DataContract': {
+        const spec = doc.spec;
         resolve(doc, 'System', spec.system, ['spec', 'system']);
         const successor = resolve(doc, 'DataContract', spec.deprecation?.successor, ['spec', 'deprecation', 'successor']);
         if (successor === doc) {
@@ -56,16 +61,18 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         break;
       }
       case 'System':
-        (spec.contracts ?? []).forEach((ref: unknown, i: number) => {
+        (doc.spec.contracts ?? []).forEach((ref: unknown, i: number) => {
           resolve(doc, 'DataContract', ref, ['spec', 'contracts', i]);
         });
         break;
       case 'Mapping': {
+        const spec = doc.spec;
         resolve(doc, 'DataContract', spec.from, ['spec', 'from']);
         resolve(doc, 'DataContract', spec.to, ['spec', 'to']);
         break;
       }
       case 'EventRoute': {
+        const spec = doc.spec;
         const sourceSystem = resolve(doc, 'System', spec.source.system, ['spec', 'source', 'system']);
         const sourceContract = resolve(doc, 'DataContract', spec.source.contract, ['spec', 'source', 'contract']);
         if (spec.source.system === undefined && spec.source.topic === undefined) {
@@ -94,7 +101,7 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           );
         }
         if (sourceSystem && sourceContract) expectSpoken(doc, sourceSystem, sourceContract, ['spec', 'source', 'contract'], report);
-        (spec.targets as Record<string, any>[]).forEach((target, i) => {
+        spec.targets.forEach((target, i) => {
           const at = (...rest: PathSegment[]) => ['spec', 'targets', i, ...rest];
           const system = resolve(doc, 'System', target.system, at('system'));
           const mapping = resolve(doc, 'Mapping', target.mapping, at('mapping'));
@@ -147,11 +154,12 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         break;
       }
       case 'Api': {
-        (spec.operations as Record<string, any>[]).forEach((operation, i) => {
+        const spec = doc.spec;
+        spec.operations.forEach((operation, i) => {
           const at = (...rest: PathSegment[]) => ['spec', 'operations', i, ...rest];
           resolve(doc, 'DataContract', operation.request, at('request'));
           const response = resolve(doc, 'DataContract', operation.response?.contract, at('response', 'contract'));
-          const backend = operation.backend as Record<string, any> | undefined;
+          const backend = operation.backend;
           if (!backend) return;
           resolve(doc, 'System', backend.system, at('backend', 'system'));
           const mapping = resolve(doc, 'Mapping', backend.mapping, at('backend', 'mapping'));
@@ -194,7 +202,7 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         break;
       }
       case 'Policy':
-        (spec.waivers ?? []).forEach((waiver: Record<string, any>, i: number) => {
+        (doc.spec.waivers ?? []).forEach((waiver, i) => {
           if (typeof waiver.target !== 'string') return;
           const match = /^([A-Za-z]+)\/([a-z0-9-]+(@\S+)?)$/.exec(waiver.target);
           const kind = match?.[1] as KindName | undefined;
@@ -228,8 +236,8 @@ function failedSchema(index: EstateIndex, kind: KindName, reference: unknown): b
 }
 
 /** The contracts a route carries: its source contract and what each target delivers. */
-export function routeContracts(index: EstateIndex, route: SpecDocument): SpecDocument[] {
-  const found = new Set<SpecDocument>();
+export function routeContracts(index: EstateIndex, route: SpecDocument<'EventRoute'>): SpecDocument<'DataContract'>[] {
+  const found = new Set<SpecDocument<'DataContract'>>();
   const source = index.resolve('DataContract', route.spec.source?.contract ?? '');
   if (source.ok) found.add(source.target);
   for (const target of route.spec.targets ?? []) {
@@ -247,8 +255,14 @@ export function routeContracts(index: EstateIndex, route: SpecDocument): SpecDoc
   return [...found];
 }
 
-function expectSpoken(doc: SpecDocument, system: SpecDocument, contract: SpecDocument, path: PathSegment[], report: Reporter): void {
-  const spoken = system.spec.contracts as string[] | undefined;
+function expectSpoken(
+  doc: SpecDocument,
+  system: SpecDocument<'System'>,
+  contract: SpecDocument<'DataContract'>,
+  path: PathSegment[],
+  report: Reporter,
+): void {
+  const spoken = system.spec.contracts;
   if (!spoken || spoken.length === 0) return;
   const speaks = spoken.some((ref) => {
     const at = ref.indexOf('@');

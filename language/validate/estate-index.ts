@@ -1,17 +1,19 @@
 import semver from 'semver';
+import type { SpecOf } from '../kinds/kind-documents.ts';
 import type { KindName } from '../kinds/registry.ts';
 import { VERSIONED_KINDS } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
 
-/** A document that passed its schema, with its identity worked out. */
-export interface SpecDocument {
+/** A document of kind `K` that passed its schema, with its identity worked out. */
+export interface KindDocument<K extends KindName> {
   source: LoadedDocument;
-  kind: KindName;
+  kind: K;
   name: string;
   /** Full semantic version for versioned kinds (DataContract, Api). */
   version?: string;
   major?: number;
-  spec: Record<string, any>;
+  /** The spec, typed from the kind's schema (language/kinds/generated/kinds.ts). */
+  spec: SpecOf<K>;
   /**
    * Set on a document that failed its schema but has a usable identity: references to it resolve, but
    * its `spec` is empty, because code that reads a spec assumes the shape the schema guarantees.
@@ -19,14 +21,28 @@ export interface SpecDocument {
   failedSchema?: true;
 }
 
+/**
+ * A document of one of the kinds `K` (every kind by default): a union discriminated by `kind`, so
+ * `if (doc.kind === 'EventRoute')` gives `doc.spec` the EventRoute spec type.
+ */
+export type SpecDocument<K extends KindName = KindName> = { [P in K]: KindDocument<P> }[K];
+
+/**
+ * The one place where a plain value becomes a typed document. `spec` must have passed `kind`'s schema
+ * (or, for `failedSchema` documents, be empty and never read), which is what makes the cast sound.
+ */
+export function specDocument(source: LoadedDocument, kind: KindName, name: string, spec: unknown): SpecDocument {
+  return { source, kind, name, spec } as SpecDocument;
+}
+
 /** `Kind/name@major` for versioned kinds, `Kind/name` for the others: how findings name a document. */
 export function identityOf(doc: Pick<SpecDocument, 'kind' | 'name' | 'major'>): string {
   return doc.major === undefined ? `${doc.kind}/${doc.name}` : `${doc.kind}/${doc.name}@${doc.major}`;
 }
 
-export type Resolution =
-  | { ok: true; target: SpecDocument }
-  | { ok: false; reason: 'unresolved' | 'ambiguous' | 'malformed'; message: string; hint: string; candidates: SpecDocument[] };
+export type Resolution<K extends KindName = KindName> =
+  | { ok: true; target: SpecDocument<K> }
+  | { ok: false; reason: 'unresolved' | 'ambiguous' | 'malformed'; message: string; hint: string; candidates: SpecDocument<K>[] };
 
 /** Every document of the estate by kind and name, so references resolve in constant time. */
 export class EstateIndex {
@@ -62,8 +78,16 @@ export class EstateIndex {
     }
   }
 
-  named(kind: KindName, name: string): SpecDocument[] {
-    return this.byKind.get(kind)?.get(name) ?? [];
+  /** Every document (failed-schema ones included) of a kind with a name: one per major for versioned kinds. */
+  named<K extends KindName>(kind: K, name: string): SpecDocument<K>[] {
+    // The maps are filled by each document's own kind, so the documents under `kind` are of kind K.
+    return (this.byKind.get(kind)?.get(name) ?? []) as SpecDocument<K>[];
+  }
+
+  /** The documents of one kind that passed their schema, in estate order. */
+  ofKind<K extends KindName>(kind: K): SpecDocument<K>[] {
+    // Filtered on the discriminant: every document left is of kind K.
+    return this.documents.filter((doc) => doc.kind === kind) as SpecDocument<K>[];
   }
 
   names(kind: KindName): string[] {
@@ -74,7 +98,7 @@ export class EstateIndex {
    * Resolves `name@major`, `name@range` (versioned kinds) or `name` (unversioned kinds) to exactly
    * one document, or says why it cannot.
    */
-  resolve(kind: KindName, reference: unknown): Resolution {
+  resolve<K extends KindName>(kind: K, reference: unknown): Resolution<K> {
     if (typeof reference !== 'string') {
       // Callers pass fields of specs; a schema-valid document has text here, anything else resolves to nothing.
       return {
@@ -125,9 +149,10 @@ export class EstateIndex {
     }
     if (!versioned) return { ok: true, target: candidates[0]! };
 
-    let matches: SpecDocument[];
+    let matches: SpecDocument<K>[];
     if (/^(0|[1-9][0-9]*)$/.test(selector!)) {
-      matches = this.byMajor.get(`${kind}/${name}@${Number(selector)}`) ?? [];
+      // Keyed by the document's own identity, which starts with its kind: these are of kind K.
+      matches = (this.byMajor.get(`${kind}/${name}@${Number(selector)}`) ?? []) as SpecDocument<K>[];
     } else {
       const range = semver.validRange(selector!);
       if (range === null) {

@@ -15,6 +15,7 @@ import { checkSecrets } from './check-secrets.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
 import { EstateIndex, identityOf } from './estate-index.ts';
 import type { SpecDocument } from './estate-index.ts';
+import { specDocument } from './estate-index.ts';
 import { Reporter } from './report.ts';
 
 export interface ValidationResult {
@@ -82,10 +83,10 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
   const secretPaths = new Set(checkSecrets(source, kind, report).map(formatPath));
   const schemaProblems = checkSchema(source, kind).filter((d) => !secretPaths.has(formatPath(d.path)));
   if (schemaProblems.length === 0) {
-    const value = source.value as { metadata: { name: string }; spec: Record<string, any> };
-    const doc: SpecDocument = { source, kind, name: value.metadata.name, spec: value.spec };
-    if (kind === 'DataContract') checkContract(doc, report);
-    if (kind === 'Mapping') checkMapping(doc, report);
+    const value = source.value as { metadata: { name: string }; spec: unknown };
+    const doc = specDocument(source, kind, value.metadata.name, value.spec);
+    if (doc.kind === 'DataContract') checkContract(doc, report);
+    if (doc.kind === 'Mapping') checkMapping(doc, report);
     if (kind === 'Api') checkApiParameterPatterns(doc, value.spec, report);
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
