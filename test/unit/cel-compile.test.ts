@@ -33,6 +33,7 @@ async function evaluate(text: string, source: unknown): Promise<unknown> {
     'at',
     'toTimestamp',
     'formatDate',
+    'linearRegExp',
     `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`,
   );
   return fn(
@@ -47,6 +48,7 @@ async function evaluate(text: string, source: unknown): Promise<unknown> {
     support.at,
     support.toTimestamp,
     support.formatDate,
+    support.linearRegExp,
   );
 }
 
@@ -73,6 +75,10 @@ describe('CEL → TypeScript', () => {
     expect(await evaluate('has(source.missing) ? 1 : 2', src)).toBe(2);
     expect(await evaluate('source.status.lowerAscii().startsWith("op")', src)).toBe(true);
     expect(await evaluate('source.status.matches("^[A-Z]+$")', src)).toBe(true);
+    // matches() runs on RE2: a backtracking pattern answers at once (JavaScript's engine would take hours).
+    const started = performance.now();
+    expect(await evaluate('source.code.matches("^(a+)+$")', { code: `${'a'.repeat(40)}!` })).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(await evaluate('source.tags == ["x"]', src)).toBe(true);
     expect(await evaluate('-(-3)', src)).toBe(3);
     expect(await evaluate('{"a": 1}["a"]', src)).toBe(1);
@@ -144,6 +150,7 @@ describe('CEL → TypeScript', () => {
     expect(refused('Foo{a: 1}')?.message).toMatch(/message literals/);
     expect(refused('source.x + unknown')).toMatchObject({ offset: 11, message: expect.stringMatching(/unknown name `unknown`/) });
     expect(refused('source.a.matches(source.b)')?.message).toMatch(/constant pattern/);
+    expect(refused('source.a.matches("^(?=x)")')?.message).toMatch(/linear-time engine/);
     expect(refused('9007199254740993')?.message).toMatch(/2\^53/);
     expect(refused('source.(')?.message).toMatch(/does not parse/);
   });

@@ -1,3 +1,4 @@
+import { linearRegExp } from '../../support/linear-regexp.ts';
 import { parse } from '@bufbuild/cel';
 import { jsonLiteral, propertyAccess, isUnsafePropertyName } from '../../shared/naming.ts';
 import type { CelExpr, CelParsed } from './cel-ast.ts';
@@ -26,7 +27,18 @@ import { recognizeMacro } from './macros.ts';
  */
 
 /** Runtime helpers a compiled expression may call; the mapping module imports the ones it uses. */
-export type SupportHelper = 'add' | 'size' | 'eq' | 'isIn' | 'toInt' | 'toDouble' | 'toText' | 'at' | 'toTimestamp' | 'formatDate';
+export type SupportHelper =
+  | 'add'
+  | 'size'
+  | 'eq'
+  | 'isIn'
+  | 'toInt'
+  | 'toDouble'
+  | 'toText'
+  | 'at'
+  | 'toTimestamp'
+  | 'formatDate'
+  | 'linearRegExp';
 
 export interface CelContext {
   /** CEL variable name → TypeScript identifier holding it. */
@@ -383,18 +395,25 @@ class Compiler {
     }
   }
 
-  /** A constant pattern becomes one module-level RegExp, built from a JSON string literal. */
+  /**
+   * A constant pattern becomes one module-level matcher, built from a JSON string literal. It runs on
+   * RE2 (linear time, support/linear-regexp.ts) like every pattern a spec declares: a message field
+   * must not be able to stall a worker through a backtracking pattern.
+   */
   private regex(pattern: CelExpr): string {
     if (pattern.exprKind.case !== 'constExpr' || pattern.exprKind.value.constantKind.case !== 'stringValue') {
       throw new Refused('matches() needs a constant pattern, so it is compiled once', this.offsetOf(pattern));
     }
     const text = String(pattern.exprKind.value.constantKind.value);
     try {
-      new RegExp(text, 'u');
+      linearRegExp(text, 'u');
     } catch (error) {
-      throw new Refused(`pattern is not a valid regular expression: ${(error as Error).message}`, this.offsetOf(pattern));
+      throw new Refused(
+        `pattern cannot run on a linear-time engine (RE2: no lookaround, no backreferences): ${(error as Error).message}`,
+        this.offsetOf(pattern),
+      );
     }
-    return this.context.hoist(`new RegExp(${jsonLiteral(text)}, "u")`);
+    return this.context.hoist(`${this.context.helper('linearRegExp')}(${jsonLiteral(text)}, "u")`);
   }
 }
 

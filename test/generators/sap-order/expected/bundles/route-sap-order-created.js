@@ -8387,8 +8387,8 @@ return { mapSapOrderToOrder, mapSapOrderToOrderMessage };
 // routes/sap-order-created.ts
 const __m17 = (() => {
 const { mapSapOrderToOrder } = __m16;
-const { toDouble } = __m15;
-const PATTERN_1 = new RegExp("^[0-9]+$", "u");
+const { linearRegExp, toDouble } = __m15;
+const PATTERN_1 = linearRegExp("^[0-9]+$", "u");
 /**
  * EventRoute sap-order-created's `filter`, compiled from its CEL: true routes the event. A missing field is
  * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
