@@ -5,24 +5,24 @@ import type { Reporter } from './report.ts';
 /** Lists whose entries are named must not repeat a name: route targets, API operations, policy rules. */
 export function checkUniqueEntries(doc: SpecDocument, report: Reporter): void {
   {
-    if (doc.kind === 'EventRoute') unique(doc, report, ['spec', 'targets'], (t) => t.name, 'target', 'name');
-    if (doc.kind === 'Policy') unique(doc, report, ['spec', 'rules'], (r) => r.id, 'rule', 'id');
+    if (doc.kind === 'EventRoute') unique(doc, report, ['spec', 'targets'], doc.spec.targets, (t) => t.name, 'target', 'name');
+    if (doc.kind === 'Policy') unique(doc, report, ['spec', 'rules'], doc.spec.rules, (r) => r.id, 'rule', 'id');
     if (doc.kind === 'Api') {
-      unique(doc, report, ['spec', 'operations'], (o) => o.id, 'operation', 'id');
-      unique(doc, report, ['spec', 'operations'], (o) => `${o.method} ${o.path}`, 'operation', 'path');
+      unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => o.id, 'operation', 'id');
+      unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => `${o.method} ${o.path}`, 'operation', 'path');
     }
   }
 }
 
-function unique(
+function unique<T>(
   doc: SpecDocument,
   report: Reporter,
   path: PathSegment[],
-  keyOf: (entry: any) => string,
+  list: readonly T[] | undefined,
+  keyOf: (entry: T) => string,
   what: string,
   field: string,
 ): void {
-  const list = path.reduce<any>((node, key) => node?.[key], { spec: doc.spec }) as any[] | undefined;
   const seen = new Map<string, number>();
   (list ?? []).forEach((entry, i) => {
     const key = keyOf(entry);
