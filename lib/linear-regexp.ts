@@ -11,9 +11,16 @@ export interface LinearRegExp {
   toString(): string;
 }
 
-/** Compiles an ECMAScript-syntax pattern for RE2 (`\u00e9`, named groups and the like are translated). */
-function compile(pattern: string): RE2JS {
-  return RE2JS.compile(RE2JS.translateRegExp(pattern));
+/**
+ * Compiles an ECMAScript-syntax pattern for RE2 (`\u00e9`, named groups and the like are translated).
+ * Flags `i`, `s` and `m` mean what they mean for RegExp; `u` is how RE2 always reads patterns.
+ */
+function compile(pattern: string, flags = ''): RE2JS {
+  let options = 0;
+  if (flags.includes('i')) options |= RE2JS.CASE_INSENSITIVE;
+  if (flags.includes('s')) options |= RE2JS.DOTALL;
+  if (flags.includes('m')) options |= RE2JS.MULTILINE;
+  return RE2JS.compile(RE2JS.translateRegExp(pattern), options);
 }
 
 /**
@@ -22,7 +29,7 @@ function compile(pattern: string): RE2JS {
  * that slipped past `linearRegExpProblem` fails to compile instead of running on a backtracking engine.
  */
 export function linearRegExp(pattern: string, flags = ''): LinearRegExp {
-  const re = compile(pattern);
+  const re = compile(pattern, flags);
   // ajv tells patterns apart by toString(): it must differ per pattern, or all would share the first.
   return { test: (text: string) => re.test(text), toString: () => `/${pattern}/${flags}` };
 }

@@ -1,26 +1,27 @@
 /** Compiling the regular expressions of `pattern` and `patternProperties` once. */
+import { type LinearRegExp, linearRegExp } from '../../lib/linear-regexp.ts';
 
-const cache = new Map<string, RegExp | null>();
+const cache = new Map<string, LinearRegExp | null>();
 
 /**
- * The compiled expression, or undefined when it cannot be compiled by JavaScript. JSON Schema
- * patterns are ECMA-262 with the `u` flag (as ajv compiles them); without it as a fallback for
- * patterns written for older validators.
+ * The compiled expression, or undefined when RE2 cannot run it. Patterns run on RE2 (linear time)
+ * as everywhere else specs declare them: comparing a backtracking pattern with a crafted `enum` value
+ * of the other revision must not stall `interlace check`.
  */
-export function compilePattern(source: string): RegExp | undefined {
+export function compilePattern(source: string): LinearRegExp | undefined {
   let compiled = cache.get(source);
   if (compiled === undefined) {
-    compiled = tryCompile(source, 'u') ?? tryCompile(source, '') ?? null;
+    compiled = tryCompile(source);
     cache.set(source, compiled);
   }
   return compiled ?? undefined;
 }
 
-function tryCompile(source: string, flags: string): RegExp | undefined {
+function tryCompile(source: string): LinearRegExp | null {
   try {
-    return new RegExp(source, flags);
+    return linearRegExp(source, 'u');
   } catch {
-    return undefined;
+    return null;
   }
 }
 
