@@ -23,15 +23,15 @@ does not validate is reported and the running units keep going.
   --nats <url>        use NATS JetStream at <url> instead of the embedded store
   --orders <n>        dealers submit n orders, then the run ends with a summary when all is handled
   --forecast <n>      demand planning publishes n replenishment proposals (default: n/10 with --orders)
-  --for <duration>    end after this long (30s, 5m) with a summary
+  --for <duration>    demo traffic for this long once the estate is up (30s, 5m), then a summary
   --report json       print the summary as JSON (stdout), the live view goes to stderr
   --no-simulate       run the units only (real systems; secrets from the environment)
   --port-base <n>     gateway on n (APIs, /metrics, /_run/state), simulated systems on n+1… (default 7400)
   --real-limits       keep the specs' rate limits for the simulated systems (default: ×100)
   --run-dir <dir>     state of the run (default .interlace/run)
   --no-watch          no hot reload
-Exit codes: 0 ran (and, with --orders, nothing was lost: every order handled, no duplicate effect,
-no inventory divergence), 1 the specs do not validate or the summary found a problem, 2 the tool failed.`;
+Exit codes: 0 ran (and, with --orders, nothing was lost: every order delivered, nothing left in flight,
+no duplicate effect, no inventory divergence), 1 the specs do not validate or the summary found a problem, 2 the tool failed.`;
 
 export async function runRun(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -83,7 +83,8 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
       ...(values.nats ? { nats: values.nats } : {}),
       ...(values['no-simulate'] ? { simulate: false } : {}),
       ...(values['real-limits'] ? { limitScale: 1 } : {}),
-      ...(bounded ? {} : { timing: DEMO_TIMING }),
+      // Demo traffic (no --orders) moves at a pace one can watch; counted orders run as fast as they can.
+      ...(orders > 0 ? {} : { timing: DEMO_TIMING }),
     });
   } catch (error) {
     if (error instanceof SpecsInvalidError) {
@@ -172,9 +173,10 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   }
   const stopDealers = run.simulation && !json ? startDealerTraffic(run.simulation, run.gateway.url) : undefined;
   let demoOrders = 0;
-  // An open-ended demo makes steady traffic: a few orders a second, a forecast now and then.
+  // Without --orders (open-ended, or --for a while) the demo makes steady traffic: a few orders a
+  // second, a forecast now and then.
   const demo =
-    run.simulation && !bounded
+    run.simulation && orders === 0
       ? setInterval(() => {
           demoOrders += run.simulation!.sendOrders(3).length;
           if (demoOrders % 60 === 0) run.simulation!.publishForecast(5);
@@ -214,7 +216,8 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   };
 
   let settled = false;
-  const deadline = forMs !== undefined ? started + forMs : undefined;
+  // --for counts from when the estate is up and the traffic starts, not from the build before it.
+  const deadline = forMs !== undefined ? Date.now() + forMs : undefined;
   let lastPlain = 0;
   while (!stopping) {
     await new Promise((r) => setTimeout(r, 1_000));
@@ -250,7 +253,9 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
     if (json) context.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else out(renderSummary(summary));
     const duplicateEffects = Object.values(summary.systems).reduce((n, s) => n + s.duplicateEffects, 0);
-    if (orders > 0 && (duplicateEffects > 0 || summary.divergence.total > 0 || !settled)) code = EXIT_FINDINGS;
+    // Counted orders that did not all arrive are a finding, whatever else the run says.
+    const undelivered = run.simulation ? summary.ordersSent - summary.ordersDelivered : 0;
+    if (orders > 0 && (duplicateEffects > 0 || summary.divergence.total > 0 || !settled || undelivered > 0)) code = EXIT_FINDINGS;
   }
   await run.stop();
   return code;

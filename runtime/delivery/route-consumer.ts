@@ -88,6 +88,16 @@ export class RouteTargetConsumer {
     this.log = deps.logger.child({ route: rt.route, target: rt.target });
   }
 
+  /** Deliveries received and not yet settled (waiting, attempting, backing off between retries). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** The topic this consumer reads (the route's source topic, or the target's replay topic). */
+  get sourceTopic(): string {
+    return this.rt.sourceTopic;
+  }
+
   get scope(): string {
     return consumerName(this.rt.route, this.rt.target);
   }

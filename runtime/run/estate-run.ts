@@ -336,7 +336,13 @@ export class EstateRun {
     };
   }
 
-  /** Waits until every source event is stored and no route target has a backlog (or the deadline passes). */
+  /**
+   * Waits until nothing is in flight anywhere, and stays so for `quietMs`: every source event stored,
+   * no simulated work scheduled (a dispatch or milestone to come), no message waiting or unacknowledged
+   * on any route target's or replay consumer's topic, no delivery in a worker (retries in their backoff
+   * included), and no new outcome counted. A backlog that cannot be read counts as not settled. Returns
+   * false when the deadline passes first.
+   */
   async settle(options: { timeoutMs: number; quietMs?: number }): Promise<boolean> {
     const deadline = Date.now() + options.timeoutMs;
     let quietSince: number | undefined;
@@ -350,8 +356,8 @@ export class EstateRun {
         snapshot.totals.duplicates +
         snapshot.totals.filtered +
         snapshot.totals.parked;
-      const backlog = await this.backlog();
-      if (backlog === 0 && handled === lastHandled) {
+      const busy = (await this.backlog()) + this.deliveriesInFlight() + (this.simulation?.pendingWork() ?? 0);
+      if (busy === 0 && handled === lastHandled) {
         quietSince ??= Date.now();
         if (Date.now() - quietSince >= (options.quietMs ?? 500)) return true;
       } else {
@@ -363,15 +369,30 @@ export class EstateRun {
     return false;
   }
 
-  /** Messages stored and not yet acknowledged, over every route target's consumer. */
+  /** Deliveries received and not yet settled by the units and the replay consumers. */
+  deliveriesInFlight(): number {
+    let total = 0;
+    for (const u of this.units.values()) {
+      total += u.worker.deliveriesInFlight();
+      for (const r of u.replays) total += r.inFlightCount;
+    }
+    return total;
+  }
+
+  /**
+   * Messages stored and not yet acknowledged, over every route target's consumer and replay consumer.
+   * A topic whose backlog cannot be read counts as one message (unknown is not "nothing").
+   */
   async backlog(): Promise<number> {
     let total = 0;
+    const read = (topic: string, consumer: string) => this.backbone.pending(topic, consumer).catch(() => 1);
     for (const u of this.units.values()) {
       for (const c of u.worker.consumers) {
         const route = this.estate.routes.find((r) => r.metadata.name === c.route);
         if (!route) continue;
-        total += await this.backbone.pending(sourceTopicOf(route), c.consumer).catch(() => 0);
+        total += await read(sourceTopicOf(route), c.consumer);
       }
+      for (const r of u.replays) total += await read(r.sourceTopic, r.scope);
     }
     return total;
   }

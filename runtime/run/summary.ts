@@ -83,7 +83,9 @@ export function renderSummary(s: RunSummary): string {
     `Summary (${(s.durationMs / 1000).toFixed(1)}s on ${s.backbone}${s.settled ? '' : ', stopped before every message was handled'})`,
   );
   lines.push(`  orders sent              ${s.ordersSent}${s.forecastProposals ? `   forecast proposals ${s.forecastProposals}` : ''}`);
-  lines.push(`  orders delivered         ${s.ordersDelivered} (status seen by the dealer portal)`);
+  lines.push(
+    `  orders delivered         ${s.ordersDelivered}${s.ordersDelivered < s.ordersSent ? ` of ${s.ordersSent}: ${s.ordersSent - s.ordersDelivered} NOT delivered` : ''} (status seen by the dealer portal)`,
+  );
   lines.push(
     `  route deliveries         ${s.routes.delivered}   dead-lettered ${s.routes.deadLettered}   duplicates suppressed ${s.routes.duplicatesSuppressed}   filtered ${s.routes.filtered}`,
   );

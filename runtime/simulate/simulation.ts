@@ -12,7 +12,7 @@ import { secretVariable } from '../http/secrets.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { SourcePublisher } from './source-publisher.ts';
 import type { SimServer } from './sim-http.ts';
-import { FAST_TIMING } from './system.ts';
+import { FAST_TIMING, scheduledWork } from './system.ts';
 import type { SimContext, SimSystem, SimTiming } from './system.ts';
 import { IdentityProvider } from './identity.ts';
 import { World } from './world.ts';
@@ -119,6 +119,11 @@ export class Simulation {
       this.operations,
       this.financeFeed,
     ];
+  }
+
+  /** Work the simulated systems still have to do: scheduled steps (dispatches, milestones) and events not yet stored. */
+  pendingWork(): number {
+    return scheduledWork() + this.publisher.backlog;
   }
 
   get timing(): SimTiming {

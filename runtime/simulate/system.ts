@@ -50,7 +50,18 @@ export function newLedger(): EffectLedger {
   return new EffectLedger();
 }
 
+let scheduled = 0;
+
 /** Runs `fn` after `ms` (0: on the next turn); timers do not keep the process alive. */
 export function later(ms: number, fn: () => void): void {
-  setTimeout(fn, ms).unref();
+  scheduled++;
+  setTimeout(() => {
+    scheduled--;
+    fn();
+  }, ms).unref();
+}
+
+/** Simulated work scheduled with `later` and not yet done (a dispatch, a milestone, a receipt to come). */
+export function scheduledWork(): number {
+  return scheduled;
 }

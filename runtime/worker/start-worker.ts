@@ -82,6 +82,8 @@ export interface Worker {
   budgets: SystemBudgets;
   /** The route targets being consumed (route, target, consumer name, dead-letter topic). */
   consumers: { route: string; target: string; consumer: string; deadLetterTopic: string }[];
+  /** Deliveries received and not yet settled, over every route target (retries in their backoff included). */
+  deliveriesInFlight(): number;
   /** Stops consuming and serving, waits up to `graceMs` for in-flight deliveries, closes the stores (not the backbone). */
   close(graceMs?: number): Promise<void>;
 }
@@ -225,6 +227,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     views,
     budgets,
     consumers: consumerInfo,
+    deliveriesInFlight: () => consumers.reduce((n, c) => n + c.inFlightCount, 0),
     async close(graceMs = 5_000) {
       started = false;
       await Promise.all(consumers.map((c) => c.stop(graceMs)));
