@@ -13,7 +13,8 @@ import type { EstateRun } from '../../runtime/run/estate-run.ts';
 
 const factories = await backboneFactories();
 
-// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine. (Hence
+// the generous timeouts: building and starting the estate alone takes 40–80 s on a saturated 2-core box.)
 let hog: CpuHog | undefined;
 beforeAll(() => {
   hog = saturateCpu();
@@ -33,7 +34,7 @@ for (const factory of factories) {
       await bb?.close();
     });
 
-    it('a poison order is dead-lettered at once; a rejected pick is replayed twice and picked once', { timeout: 120_000 }, async () => {
+    it('a poison order is dead-lettered at once; a rejected pick is replayed twice and picked once', { timeout: 420_000 }, async () => {
       bb = await factory.open();
       run = await startEstate(bb);
       const sim = run.simulation!;
@@ -43,7 +44,7 @@ for (const factory of factories) {
       const good = sim.sendOrders(30);
       const victim = good[7]!;
       sim.wms.server.addFault({ endpoint: 'POST /v1/outbound-orders', mode: 'reject', status: 422, bodyIncludes: victim, times: 1 });
-      expect(await run.settle({ timeoutMs: 60_000, quietMs: 1_500 })).toBe(true);
+      expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
 
       const letters = await listDeadLetters(run.backbone, run.estate);
       expect(letters.map((l) => l.id.replace(/#\d+$/, '')).sort()).toEqual(['order-fulfilment/wms', 'order-validation/legacy-erp']);
@@ -59,13 +60,13 @@ for (const factory of factories) {
       const pickLetter = letters.find((l) => l.letter.route === 'order-fulfilment')!;
       expect((await replayDeadLetter(run.backbone, pickLetter)).stored).toBe(true);
       await acknowledgeDeadLetters(run.backbone, pickLetter.topic, new Set([pickLetter.sequence]));
-      expect(await run.settle({ timeoutMs: 30_000, quietMs: 1_500 })).toBe(true);
+      expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
       expect(sim.wms.ledger.has('pick', victim)).toBe(true);
       expect(sim.dealerPortal.orderStatus.get(victim)?.status).toBe('delivered');
 
       // Replaying again causes no second effect.
       await replayDeadLetter(run.backbone, pickLetter);
-      expect(await run.settle({ timeoutMs: 30_000, quietMs: 1_500 })).toBe(true);
+      expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
       expect(sim.wms.ledger.count('pick')).toBe(30);
       expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect((await listDeadLetters(run.backbone, run.estate)).find((l) => l.id === pickLetter.id)?.replayed).toBe(true);

@@ -14,7 +14,8 @@ import type { EstateRun } from '../../runtime/run/estate-run.ts';
 const ORDERS = 60;
 const factories = await backboneFactories();
 
-// Both cores busy for the whole file: the races these faults provoke show on a loaded machine.
+// Both cores busy for the whole file: the races these faults provoke show on a loaded machine. (Hence
+// the generous timeouts: building and starting the estate alone takes 40–80 s on a saturated 2-core box.)
 let hog: CpuHog | undefined;
 beforeAll(() => {
   hog = saturateCpu();
@@ -34,7 +35,7 @@ for (const factory of factories) {
       await bb?.close();
     });
 
-    it('500, 503 with Retry-After, timeouts and a slow target: all delivered once', { timeout: 120_000 }, async () => {
+    it('500, 503 with Retry-After, timeouts and a slow target: all delivered once', { timeout: 420_000 }, async () => {
       bb = await factory.open();
       run = await startEstate(bb);
       const sim = run.simulation!;
@@ -44,7 +45,7 @@ for (const factory of factories) {
       sim.legacyErp.server.addFault({ endpoint: 'POST /API_SALES_ORDER_SRV/A_SalesOrder', mode: 'slow', delayMs: 300, times: 30 });
       const started = Date.now();
       const orders = sim.sendOrders(ORDERS);
-      expect(await run.settle({ timeoutMs: 90_000, quietMs: 1_500 })).toBe(true);
+      expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
 
       expect(sim.wms.server.faults.applied.get('error')).toBe(4);
       expect(sim.tms.server.faults.applied.get('retry-after')).toBe(4);
