@@ -82,6 +82,9 @@ export async function run(): Promise<void> {
         '127.0.0.1:0',
         '--runtime-image',
         'registry.invalid/interlace/worker:bench',
+        // kwok pods never dial it; an estate with routes is refused without a backbone.
+        '--nats-url',
+        'nats://nats.invalid:4222',
         '--git-cache',
         `${repo.root}-cache`,
         // The bench serves its specs by file:// (refused by default).

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { BackboneCredentialType, BackboneSpec } from '../controller/plan/backbone-env.ts';
 import { natsAuthFromEnv } from '../runtime/backbone/nats-auth.ts';
 import type { NatsAuth } from '../runtime/backbone/nats-auth.ts';
 import { UsageError } from './exit-codes.ts';
@@ -48,4 +49,30 @@ export function natsAuthFromFlags(values: NatsFlagValues, env: Readonly<Record<s
   const given = ['nats-user', 'nats-token-file', 'nats-nkey', 'nats-creds'].filter((f) => values[f as keyof NatsFlagValues] !== undefined);
   if (given.length > 1) throw new UsageError(`give one of ${given.map((f) => `--${f}`).join(', ')}, not several`);
   return chosen;
+}
+
+const CREDENTIAL_TYPES = ['userPassword', 'token', 'nkey', 'creds'] as const;
+
+/** The default backbone from `--nats-url`, `--nats-credentials <type>:<secret>` and `--nats-ca-secret`. */
+export function backboneFromFlags(
+  url: string | undefined,
+  credentials: string | undefined,
+  caSecret: string | undefined,
+): BackboneSpec | undefined {
+  if (url === undefined) {
+    if (credentials !== undefined || caSecret !== undefined)
+      throw new UsageError('--nats-credentials and --nats-ca-secret need a NATS URL (--nats-url, or --nats for plan)');
+    return undefined;
+  }
+  if (!/^(nats|tls):\/\/[^,\s]+(,(nats|tls):\/\/[^,\s]+)*$/.test(url))
+    throw new UsageError(`NATS URL "${url}" is not nats://host:port (comma-separated for several)`);
+  const backbone: BackboneSpec = { url };
+  if (credentials !== undefined) {
+    const [type, name] = credentials.split(':');
+    if (!CREDENTIAL_TYPES.includes(type as (typeof CREDENTIAL_TYPES)[number]) || !name)
+      throw new UsageError(`--nats-credentials "${credentials}": use <type>:<secret>, type one of ${CREDENTIAL_TYPES.join(', ')}`);
+    backbone.credentials = { type: type as BackboneCredentialType, secretRef: { name } };
+  }
+  if (caSecret !== undefined) backbone.tls = { caSecretRef: { name: caSecret } };
+  return backbone;
 }

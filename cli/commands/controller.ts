@@ -5,6 +5,7 @@ import { Controller } from '../../controller/reconcile/controller.ts';
 import { parseTargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { TargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { CommandContext } from '../command.ts';
+import { backboneFromFlags } from '../nats-options.ts';
 import { EXIT_CLEAN, UsageError } from '../exit-codes.ts';
 
 export const CONTROLLER_HELP = `Usage: interlace controller [options]
@@ -21,6 +22,12 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
   --metrics-addr <addr>    /metrics, /healthz, /readyz (default 127.0.0.1:8080; 0 picks a port)
   --webhook-addr <addr>    push webhooks at /hook/<namespace>/<estate> (default off)
   --runtime-image <image>  image for Estates that name none (default ghcr.io/interlace-dev/interlace:<version>)
+  --nats-url <url>         NATS JetStream for Estates that name no spec.backbone (the chart sets it); without
+                           either, an Estate with routes is refused (plan-backbone-missing)
+  --nats-credentials <type>:<secret>
+                           their credentials: userPassword, token, nkey or creds, and a Secret in the
+                           target namespace (keys: docs/kubernetes.md)
+  --nats-ca-secret <name>  a Secret with ca.crt to verify the NATS server's TLS certificate
   --install-crds           apply the Interlace CRDs too (default off: the Helm chart installs them)
   --workers <n>            Estates reconciled in parallel (default 2)
   --git-cache <dir>        where repositories are cloned (default $TMPDIR/interlace-git-cache)
@@ -48,6 +55,9 @@ export async function runController(argv: string[], context: CommandContext): Pr
       'metrics-addr': { type: 'string', default: '127.0.0.1:8080' },
       'webhook-addr': { type: 'string' },
       'runtime-image': { type: 'string' },
+      'nats-url': { type: 'string' },
+      'nats-credentials': { type: 'string' },
+      'nats-ca-secret': { type: 'string' },
       'install-crds': { type: 'boolean', default: false },
       workers: { type: 'string', default: '2' },
       'git-cache': { type: 'string' },
@@ -80,6 +90,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
       allowedTargetNamespaces.push(rule);
     }
   }
+  const defaultBackbone = backboneFromFlags(values['nats-url'], values['nats-credentials'], values['nats-ca-secret']);
   const log = createLogger({ level, write: (line) => context.stderr(line) });
   let lost = false;
   let stop: () => void = () => {};
@@ -96,6 +107,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     metricsAddr: values['metrics-addr']!,
     ...(values['webhook-addr'] ? { webhookAddr: values['webhook-addr'] } : {}),
     defaultRuntimeImage: values['runtime-image'] ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
+    ...(defaultBackbone ? { defaultBackbone } : {}),
     installCrds: values['install-crds'],
     workers,
     kubeApiQps: qps,

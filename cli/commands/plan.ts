@@ -8,6 +8,7 @@ import { planEstate, planJson, planYaml } from '../../controller/plan/index.ts';
 import type { Plan, PlanOptions } from '../../controller/plan/index.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
+import { backboneFromFlags } from '../nats-options.ts';
 import { FORMATTERS } from '../format/index.ts';
 import { ValidationSession } from '../../language/validation-session.ts';
 
@@ -24,6 +25,10 @@ route's and API's ConfigMap (its bundle), Deployment and Service. The specs must
   --estate <name>      Estate name the objects are labelled with (default local)
   --image <image>      runtime image (default ghcr.io/interlace-dev/interlace:<version>)
   --revision <rev>     source revision to annotate (default working-tree)
+  --nats <url>         the NATS JetStream backbone the workers connect to (an estate with routes is
+                       refused without one: plan-backbone-missing)
+  --nats-credentials <type>:<secret>  userPassword, token, nkey or creds, and the Secret holding them
+  --nats-ca-secret <name>  a Secret with ca.crt for the NATS server's TLS
   --no-crds            leave the CRDs out of stage 1 (the Helm chart installs them)
   --output <f>         yaml (default) or json
   --today <date>       evaluate dates as of this day, YYYY-MM-DD (default: today, UTC)
@@ -42,6 +47,9 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
       image: { type: 'string' },
       revision: { type: 'string', default: 'working-tree' },
       'no-crds': { type: 'boolean', default: false },
+      nats: { type: 'string' },
+      'nats-credentials': { type: 'string' },
+      'nats-ca-secret': { type: 'string' },
       output: { type: 'string', short: 'o', default: 'yaml' },
       today: { type: 'string' },
       kubeconfig: { type: 'string' },
@@ -93,7 +101,8 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
   if (generated.diagnostics.some((d) => d.severity === 'error'))
     return reject([...run.diagnostics, ...generated.diagnostics], 'the specs do not generate');
 
-  const options: PlanOptions = { includeCrds: !values['no-crds'] };
+  const backbone = backboneFromFlags(values.nats, values['nats-credentials'], values['nats-ca-secret']);
+  const options: PlanOptions = { includeCrds: !values['no-crds'], ...(backbone ? { backbone } : {}) };
   const input = {
     estate: { name: values.estate!, namespace: values.namespace! },
     targetNamespace: values.namespace!,

@@ -145,6 +145,7 @@ export function planEstate(input: PlanInput): Plan {
       env: options.workerEnv ?? {},
       ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
       servesApi: doc.kind === 'Api',
+      ...(options.backbone ? { backbone: options.backbone } : {}),
     };
     const configMap = bundleConfigMap(workload);
     const bytes = configMapDataBytes(configMap.data as Record<string, string>);
@@ -198,6 +199,18 @@ export function planEstate(input: PlanInput): Plan {
       range: doc.source ? locate(doc.source, []) : FILE_START,
       message: `${doc.kind} ${specObjectName(doc)} has no generated bundle, so nothing would run it`,
       hint: 'Run `interlace generate` on the estate: it says why the unit could not be built.',
+    });
+  }
+  const consumer = input.documents.find((d) => d.kind === 'EventRoute' && bundled.has(d));
+  if (consumer && !options.backbone) {
+    diagnostics.push({
+      code: 'plan-backbone-missing',
+      severity: 'error',
+      file: consumer.source.file,
+      path: [],
+      range: locate(consumer.source, []),
+      message: `${consumer.kind} ${specObjectName(consumer)} and the estate's other routes consume topics, but the Estate has no backbone: each worker pod would read its own empty embedded store`,
+      hint: 'Give the Estate spec.backbone.url (a NATS JetStream server; the chart installs one with nats.enabled), run the controller with --nats-url, or pass `interlace plan --nats <url>`.',
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { SpecDocument } from '../../language/validate/estate-index.ts';
+import type { BackboneSpec } from './backbone-env.ts';
 
 /** A Kubernetes object as plain JSON (what server-side apply sends). */
 export interface KubeObject {
@@ -88,7 +89,13 @@ export interface PlanOptions {
   createNamespaces?: boolean;
   /** Container resources of every worker (defaults: requests 50m/64Mi, limits 500m/256Mi). */
   resources?: ContainerResources;
-  /** Extra plain environment for every worker, e.g. the backbone's address. Never secrets. */
+  /**
+   * The NATS JetStream backbone every worker connects to (the Estate's `spec.backbone`, else the
+   * controller's default). Without one, an estate with routes is refused (`plan-backbone-missing`):
+   * each pod would consume its own embedded store, where nothing is ever published.
+   */
+  backbone?: BackboneSpec;
+  /** Extra plain environment for every worker. Never secrets. */
   workerEnv?: Readonly<Record<string, string>>;
   /** Port the worker listens on for its API, /healthz, /readyz and /metrics (default 8080). */
   workerPort?: number;

@@ -4,6 +4,8 @@
  * read-only root filesystem, no capabilities, no service-account token) because a worker needs none
  * of that: it reads its bundle, talks to Systems over the network and serves HTTP.
  */
+import { backboneWiring } from './backbone-env.ts';
+import type { BackboneSpec } from './backbone-env.ts';
 import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
 import type { ContainerResources, KubeObject } from './types.ts';
 import type { SecretEnv } from './unit-secrets.ts';
@@ -43,6 +45,8 @@ export interface UnitWorkload {
   env: Readonly<Record<string, string>>;
   serviceAccountName?: string;
   servesApi: boolean;
+  /** The shared NATS JetStream backbone; without one the worker would open a per-pod embedded store. */
+  backbone?: BackboneSpec;
 }
 
 /** Bytes a ConfigMap's data counts against its limit. */
@@ -71,6 +75,7 @@ export function selectorLabels(w: Pick<UnitWorkload, 'estate' | 'name'>): Record
 }
 
 export function deployment(w: UnitWorkload): KubeObject {
+  const wiring = w.backbone ? backboneWiring(w.backbone) : { env: [], volumes: [], volumeMounts: [] };
   const env: Record<string, unknown>[] = [
     { name: 'INTERLACE_UNIT', value: w.unitId },
     { name: 'INTERLACE_PORT', value: String(w.port) },
@@ -80,6 +85,7 @@ export function deployment(w: UnitWorkload): KubeObject {
     ...Object.keys(w.env)
       .sort()
       .map((name) => ({ name, value: w.env[name]! })),
+    ...wiring.env,
     ...w.secrets.map((s) => ({ name: s.variable, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
   ];
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
@@ -139,6 +145,7 @@ export function deployment(w: UnitWorkload): KubeObject {
                 { name: 'bundle', mountPath: BUNDLE_MOUNT, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
                 { name: 'state', mountPath: STATE_MOUNT },
+                ...wiring.volumeMounts,
               ],
             },
           ],
@@ -146,6 +153,7 @@ export function deployment(w: UnitWorkload): KubeObject {
             { name: 'bundle', configMap: { name: bundleConfigMapName(w.name), defaultMode: 0o444 } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
             { name: 'state', emptyDir: { sizeLimit: STATE_SIZE_LIMIT } },
+            ...wiring.volumes,
           ],
         },
       },

@@ -6,6 +6,7 @@
  * server (controller/observe/health-server.ts) serves /healthz, /readyz and /metrics (Prometheus);
  * the webhook receiver has its own port. Both are lib/http-server.ts servers.
  */
+import type { BackboneSpec } from '../plan/backbone-env.ts';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ export interface ControllerOptions {
   webhookAddr?: string;
   workers?: number;
   defaultRuntimeImage: string;
+  /** The NATS backbone of Estates that name none (`--nats-url`; the chart sets it). */
+  defaultBackbone?: BackboneSpec;
   installCrds?: boolean;
   gitCacheDir?: string;
   /** Accept `file://` Estate sources (tests, development); refused by default (`--allow-local-sources`). */
@@ -108,6 +111,7 @@ export class Controller {
       }),
       allowedTargetNamespaces: options.allowedTargetNamespaces ?? [],
       defaultRuntimeImage: options.defaultRuntimeImage,
+      ...(options.defaultBackbone ? { defaultBackbone: options.defaultBackbone } : {}),
       installCrds: options.installCrds ?? false,
       support: new Map(),
       gate: (estateKey, input) => this.gateWorker.gate(estateKey, input),

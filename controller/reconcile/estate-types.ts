@@ -1,6 +1,7 @@
 /** The Estate custom resource as the controller reads it (see generators/crds/estate-crd.ts for the schema). */
 import { parseDuration } from '../../lib/duration.ts';
 import type { LiveObject } from '../apply/index.ts';
+import type { BackboneSpec } from '../plan/backbone-env.ts';
 import type { EstateStatus } from '../status/index.ts';
 
 export interface EstateSpec {
@@ -15,6 +16,8 @@ export interface EstateSpec {
   };
   targetNamespace?: string;
   runtimeImage?: string;
+  /** The NATS JetStream the workers share (controller/plan/backbone-env.ts). */
+  backbone?: BackboneSpec;
   prune?: boolean;
   suspend?: boolean;
 }

@@ -27,6 +27,8 @@ import { silentLogger } from '../../lib/log.ts';
 import { redactCredentialPatterns } from '../../lib/redact.ts';
 import { kubeTime } from '../../lib/time.ts';
 import type { PlanOptions } from '../plan/index.ts';
+import type { BackboneSpec } from '../plan/backbone-env.ts';
+import { backboneProblem } from './backbone-secrets.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
 import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
 import type { GitSourceSpec } from '../../language/source/git-source.ts';
@@ -69,6 +71,8 @@ export interface ReconcilerOptions {
   events?: EventRecorder;
   /** Extra plan options (worker env, resources). */
   planOptions?: PlanOptions;
+  /** The backbone of Estates that name none (controller --nats-url; the chart's nats.* values). */
+  defaultBackbone?: BackboneSpec;
   /**
    * Namespaces an Estate may target besides its own (set by the cluster admin). Default none: an
    * Estate writes only to its own namespace.
@@ -182,6 +186,18 @@ export class EstateReconciler {
       return { result: 'done', requeueAfterMs: interval };
     }
 
+    // The backbone's Secrets: checked before anything is fetched or rolled, so a missing or wrong one
+    // leaves the running workers alone and says which Secret (never what is in it).
+    const backbone = estate.spec.backbone ?? this.options.defaultBackbone;
+    if (backbone) {
+      const problem = await backboneProblem(this.rest, targetNamespace, backbone);
+      if (problem) {
+        await write({ kind: 'failed', reason: problem.reason, message: problem.message, stalled: false });
+        log.warn('backbone secret', { reason: problem.reason, secret: problem.secret });
+        return { result: 'done', requeueAfterMs: Math.min(interval, 30_000) };
+      }
+    }
+
     // Source.
     const sourceSpec: GitSourceSpec = {
       url: estate.spec.source.url,
@@ -244,7 +260,11 @@ export class EstateReconciler {
           revision,
           runtimeImage: estate.spec.runtimeImage ?? this.options.defaultRuntimeImage,
           today: now.toISOString().slice(0, 10),
-          planOptions: { ...this.options.planOptions, includeCrds: this.options.installCrds ?? false },
+          planOptions: {
+            ...this.options.planOptions,
+            includeCrds: this.options.installCrds ?? false,
+            ...(backbone ? { backbone } : {}),
+          },
         });
       } catch (error) {
         // A gate that crashes, times out or runs out of memory on this revision would do the same on a
@@ -386,6 +406,7 @@ export class EstateReconciler {
       s.source.path ?? 'specs',
       s.targetNamespace ?? '',
       s.runtimeImage ?? this.options.defaultRuntimeImage,
+      s.backbone ?? this.options.defaultBackbone ?? null,
       this.options.installCrds ?? false,
       new Date().toISOString().slice(0, 10),
     ]);

@@ -23,6 +23,41 @@ function localRef(description: string): Schema {
   };
 }
 
+/** `spec.backbone`: the NATS JetStream every worker of the Estate connects to (controller/plan/backbone-env.ts). */
+function backboneSpec(): Schema {
+  return {
+    type: 'object',
+    description:
+      "The NATS JetStream backbone the workers share (default: the controller's --nats-url, set by the chart). An estate with routes and no backbone is refused.",
+    required: ['url'],
+    properties: {
+      url: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 2048,
+        pattern: '^(nats|tls)://[^,\\s]+(,(nats|tls)://[^,\\s]+)*$',
+        description: 'nats://host:4222 (tls:// for TLS); several servers comma-separated.',
+      },
+      credentials: {
+        type: 'object',
+        description:
+          'A Secret in the target namespace with the credentials: userPassword → keys username, password; token → token; nkey → seed (an NKey user seed); creds → user.creds (JWT and seed).',
+        required: ['type', 'secretRef'],
+        properties: {
+          type: { type: 'string', enum: ['userPassword', 'token', 'nkey', 'creds'] },
+          secretRef: localRef('Secret holding the credentials, in the target namespace.'),
+        },
+      },
+      tls: {
+        type: 'object',
+        description: "Verify the server's certificate with this CA.",
+        required: ['caSecretRef'],
+        properties: { caSecretRef: localRef('Secret with key ca.crt (PEM), in the target namespace.') },
+      },
+    },
+  };
+}
+
 function estateSpec(): Schema {
   return {
     type: 'object',
@@ -89,6 +124,7 @@ function estateSpec(): Schema {
         maxLength: 1024,
         description: "Image that runs the bundles (`interlace worker`); default: the controller's --runtime-image.",
       },
+      backbone: backboneSpec(),
       prune: {
         type: 'boolean',
         default: true,

@@ -140,6 +140,10 @@ export const CODES = {
     severity: 'error',
     title: 'A deployable unit has no generated bundle (its route or API could not be generated).',
   },
+  'plan-backbone-missing': {
+    severity: 'error',
+    title: 'The estate has routes but its Estate names no NATS backbone, so each worker pod would consume its own empty store.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

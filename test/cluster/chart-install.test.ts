@@ -226,6 +226,8 @@ spec:
       name: shop-git
   targetNamespace: ${target}
   runtimeImage: ${WORKER_IMAGE}
+  backbone:
+    url: nats://nats.${target}.svc:4222
   prune: true
 `;
     await kubectl(['apply', '-f', '-'], { input: estateYaml });
@@ -273,7 +275,21 @@ spec:
     const rows = tables(listed).filter((r) => r.NAMESPACE === target);
     const planned = execFileSync(
       NODE,
-      [CLI, 'plan', join(repo.root, 'specs'), '--offline', '--namespace', target, '--image', WORKER_IMAGE, '--no-crds', '--output', 'json'],
+      [
+        CLI,
+        'plan',
+        join(repo.root, 'specs'),
+        '--offline',
+        '--namespace',
+        target,
+        '--image',
+        WORKER_IMAGE,
+        '--no-crds',
+        '--output',
+        'json',
+        '--nats',
+        `nats://nats.${target}.svc:4222`,
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const specKinds = new Set(['DataContract', 'System', 'Mapping', 'Policy', 'EventRoute', 'Api']);

@@ -31,6 +31,7 @@ import {
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { runCli } from '../helpers/cli.ts';
+import { TEST_NATS_URL } from './reconcile-support.ts';
 import { clusterUnavailable, createNamespace, kubeConfig, kubeconfigPath, kubectl, useTestNamespace } from './harness/context.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,7 +82,7 @@ function planFor(namespace: string, previous?: PlanOptions['previous']): Plan {
     documents,
     generated,
     runtimeImage: IMAGE,
-    options: { includeCrds: false, ...(previous ? { previous } : {}) },
+    options: { includeCrds: false, backbone: { url: TEST_NATS_URL }, ...(previous ? { previous } : {}) },
   });
 }
 
@@ -164,7 +165,21 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
     await kubectl(['rollout', 'status', 'deployment/route-sap-order-created', '-n', namespace, '--timeout=45s']);
 
     const live = await runCli(
-      ['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()],
+      [
+        'plan',
+        FIXTURE,
+        '--namespace',
+        namespace,
+        '--estate',
+        'shop',
+        '--image',
+        IMAGE,
+        '--no-crds',
+        '--nats',
+        TEST_NATS_URL,
+        '--kubeconfig',
+        kubeconfigPath(),
+      ],
       ROOT,
     );
     expect(live.stdout).toContain('0 to create, 0 to update, 0 to delete (prune), 14 unchanged');
@@ -189,7 +204,21 @@ describe.skipIf(clusterUnavailable())('the plan on a real API server', () => {
     ]);
 
     const live = await runCli(
-      ['plan', FIXTURE, '--namespace', namespace, '--estate', 'shop', '--image', IMAGE, '--no-crds', '--kubeconfig', kubeconfigPath()],
+      [
+        'plan',
+        FIXTURE,
+        '--namespace',
+        namespace,
+        '--estate',
+        'shop',
+        '--image',
+        IMAGE,
+        '--no-crds',
+        '--nats',
+        TEST_NATS_URL,
+        '--kubeconfig',
+        kubeconfigPath(),
+      ],
       ROOT,
     );
     expect(live.code).toBe(1);

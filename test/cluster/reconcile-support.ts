@@ -82,6 +82,9 @@ export interface Harness {
   cleanup: () => void;
 }
 
+/** The backbone the kwok tests plan with (nothing listens there: kwok pods never start a container). */
+export const TEST_NATS_URL = 'nats://nats.interlace-test.svc:4222';
+
 export function newReconciler(
   options: {
     installCrds?: boolean;
@@ -100,6 +103,8 @@ export function newReconciler(
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.allowedTargetNamespaces ? { allowedTargetNamespaces: options.allowedTargetNamespaces } : {}),
     defaultRuntimeImage: WORKER_IMAGE,
+    // kwok runs no containers: the workers never dial it, but an estate with routes needs a backbone to be planned.
+    defaultBackbone: { url: TEST_NATS_URL },
     support: supportSources(),
     installCrds: options.installCrds ?? false,
     progressRequeueMs: 250,
@@ -206,6 +211,8 @@ export async function startControllerProcess(args: string[]): Promise<Controller
       '127.0.0.1:0',
       '--runtime-image',
       WORKER_IMAGE,
+      '--nats-url',
+      TEST_NATS_URL,
       '--allow-local-sources',
       ...args,
     ],

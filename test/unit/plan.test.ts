@@ -42,8 +42,11 @@ beforeAll(async () => {
     documents: run.result.documents,
     generated: generated.files,
     runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
+    options: { backbone: BACKBONE },
   };
 }, 60_000);
+
+const BACKBONE = { url: 'nats://nats.shop:4222' };
 
 const find = <T extends { object: KubeObject }>(objects: T[], kind: string, name: string): T =>
   objects.find((o) => o.object.kind === kind && o.object.metadata.name === name)!;
@@ -202,7 +205,11 @@ describe('planEstate', () => {
     const previous = new Map(
       first.objects.map((o) => [o.key, { contentHash: o.contentHash, revision: o.object.metadata.annotations![ANNOTATION_REVISION]! }]),
     );
-    const again = planEstate({ ...base, revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff', options: { previous } });
+    const again = planEstate({
+      ...base,
+      revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff',
+      options: { ...base.options, previous },
+    });
     expect(again.objects.map((o) => o.object.metadata.annotations![ANNOTATION_REVISION])).toEqual(first.objects.map(() => base.revision));
     expect(planYaml(again)).toBe(planYaml(first));
 
@@ -214,7 +221,7 @@ describe('planEstate', () => {
       ...base,
       generated,
       revision: 'main@sha1:ffffffffffffffffffffffffffffffffffffffff',
-      options: { previous },
+      options: { ...base.options, previous },
     });
     const revisions = new Map(
       changed.objects.map((o) => [`${o.ref.kind}/${o.ref.name}`, o.object.metadata.annotations![ANNOTATION_REVISION]]),
@@ -251,7 +258,7 @@ describe('planEstate', () => {
   });
 
   it('options: no CRDs, no namespaces', () => {
-    const plan = planEstate({ ...base, options: { includeCrds: false, createNamespaces: false } });
+    const plan = planEstate({ ...base, options: { ...base.options, includeCrds: false, createNamespaces: false } });
     expect(plan.objects.filter((o) => o.stage === 1)).toEqual([]);
   });
 
@@ -280,6 +287,48 @@ describe('planEstate', () => {
       }),
     ]);
     expect(plan.diagnostics[0]!.message).toContain('kube-system');
+  });
+
+  it('every worker gets the backbone: URL as env, credentials by secretKeyRef or a mounted creds file, a mounted CA — never values', () => {
+    const byEnv = (d: KubeObject) => Object.fromEntries(container(d).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    const token = planEstate({
+      ...base,
+      options: { backbone: { ...BACKBONE, credentials: { type: 'token', secretRef: { name: 'nats-token' } } } },
+    });
+    expect(token.diagnostics).toEqual([]);
+    for (const d of token.objects.filter((o) => o.object.kind === 'Deployment')) {
+      expect(byEnv(d.object)).toMatchObject({
+        INTERLACE_NATS_URL: BACKBONE.url,
+        INTERLACE_NATS_TOKEN: { secretKeyRef: { name: 'nats-token', key: 'token' } },
+      });
+    }
+    const creds = planEstate({
+      ...base,
+      options: {
+        backbone: {
+          ...BACKBONE,
+          credentials: { type: 'creds', secretRef: { name: 'nats-creds' } },
+          tls: { caSecretRef: { name: 'nats-ca' } },
+        },
+      },
+    });
+    const deployment = find(creds.objects, 'Deployment', 'route-sap-order-created').object as any;
+    const env = byEnv(deployment);
+    expect(env.INTERLACE_NATS_CREDS_FILE).toBe('/etc/interlace/nats-creds/user.creds');
+    expect(env.INTERLACE_NATS_CA_FILE).toBe('/etc/interlace/nats-ca/ca.crt');
+    const volumes = deployment.spec.template.spec.volumes.map((v: any) => v.secret?.secretName).filter(Boolean);
+    expect(volumes).toEqual(['nats-creds', 'nats-ca']);
+    expect(
+      container(deployment)
+        .volumeMounts.filter((m: any) => m.name.startsWith('nats-'))
+        .every((m: any) => m.readOnly),
+    ).toBe(true);
+  });
+
+  it('refuses routes without a backbone: plan-backbone-missing at a route, nothing else changes', () => {
+    const plan = planEstate({ ...base, options: {} });
+    expect(plan.diagnostics.map((d) => d.code)).toEqual(['plan-backbone-missing']);
+    expect(plan.diagnostics[0]!.file).toMatch(/route/);
   });
 
   it('shortens names over 63 characters with a stable hash', () => {
@@ -333,7 +382,7 @@ describe('diffObjects (server-side apply semantics)', () => {
 describe('interlace plan --offline', () => {
   it('prints every object as YAML and exits 0 for an estate that passes the gate', async () => {
     const result = await runCli(
-      ['plan', FIXTURE, '--offline', '--namespace', 'shop', '--estate', 'shop', '--image', 'example/interlace:1'],
+      ['plan', FIXTURE, '--offline', '--namespace', 'shop', '--estate', 'shop', '--image', 'example/interlace:1', '--nats', BACKBONE.url],
       ROOT,
     );
     expect(result.stderr).toMatch(/planned 21 objects: 8 in stage 1 .* 8 spec objects, 5 runtime objects for 2 units/);
@@ -347,7 +396,7 @@ describe('interlace plan --offline', () => {
   });
 
   it('prints a JSON List with --output json, and leaves CRDs out with --no-crds', async () => {
-    const result = await runCli(['plan', FIXTURE, '--offline', '--output', 'json', '--no-crds'], ROOT);
+    const result = await runCli(['plan', FIXTURE, '--offline', '--output', 'json', '--no-crds', '--nats', BACKBONE.url], ROOT);
     expect(result.code).toBe(0);
     const list = JSON.parse(result.stdout) as { kind: string; items: KubeObject[] };
     expect(list.kind).toBe('List');
@@ -366,5 +415,15 @@ describe('interlace plan --offline', () => {
   it('rejects bad options as usage errors', async () => {
     expect((await runCli(['plan', FIXTURE, '--offline', '--output', 'toml'], ROOT)).code).toBe(2);
     expect((await runCli(['plan', FIXTURE, '--offline', '--namespace', 'Not_A_Label'], ROOT)).code).toBe(2);
+    expect((await runCli(['plan', FIXTURE, '--offline', '--nats', 'http://nats:4222'], ROOT)).code).toBe(2);
+    expect((await runCli(['plan', FIXTURE, '--offline', '--nats', BACKBONE.url, '--nats-credentials', 'password:x'], ROOT)).code).toBe(2);
+  });
+
+  it('refuses an estate with routes but no backbone (plan-backbone-missing, a diagnostic at the route, exit 1)', async () => {
+    const result = await runCli(['plan', FIXTURE, '--offline'], ROOT);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('plan-backbone-missing');
+    expect(result.stdout).toMatch(/route-api\.yaml/);
+    expect(result.stdout).not.toContain('apiVersion: apps/v1');
   });
 });

@@ -16,7 +16,13 @@ const CORPUS = join(REPO, 'test/corpus/stage-crashes');
 /** Five commands, three of them generating code: a cold first case takes about 15 s on a loaded machine. */
 const CASE_TIMEOUT = 90_000;
 
-const STAGES: string[][] = [['validate'], ['check'], ['generate', '--out', 'generated'], ['test'], ['plan', '--offline']];
+const STAGES: string[][] = [
+  ['validate'],
+  ['check'],
+  ['generate', '--out', 'generated'],
+  ['test'],
+  ['plan', '--offline', '--nats', 'nats://nats:4222'],
+];
 
 interface CorpusCase {
   name: string;
