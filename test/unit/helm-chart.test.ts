@@ -180,6 +180,29 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
     ]);
   });
 
+  it('nats.enabled installs a JetStream StatefulSet with a PVC and makes it the default backbone; nats.url points at an existing one', () => {
+    expect(render().filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+    const objects = render('nats.enabled=true', 'nats.credentials=token:nats-worker');
+    const sts = one(objects, 'StatefulSet')[0]!;
+    expect(sts.metadata.name).toBe('rel-interlace-nats');
+    const nats = sts.spec.template.spec.containers[0];
+    expect(nats.image).toMatch(/^docker\.io\/library\/nats:/);
+    expect(nats.args).toContain('--jetstream');
+    expect(nats.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(sts.spec.volumeClaimTemplates[0]).toMatchObject({
+      metadata: { name: 'data' },
+      spec: { resources: { requests: { storage: '10Gi' } } },
+    });
+    expect(one(objects, 'Service').map((s) => s.metadata.name)).toContain('rel-interlace-nats');
+    const args: string[] = one(objects, 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    expect(args).toContain('--nats-url=nats://rel-interlace-nats.interlace-system.svc:4222');
+    expect(args).toContain('--nats-credentials=token:nats-worker');
+
+    const existing: string[] = one(render('nats.url=nats://nats.shared:4222'), 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    expect(existing).toContain('--nats-url=nats://nats.shared:4222');
+    expect(render('nats.url=nats://nats.shared:4222').filter((o) => o.kind === 'StatefulSet')).toEqual([]);
+  });
+
   it('every value in values.yaml is documented', () => {
     const lines = readFileSync(`${CHART}/values.yaml`, 'utf8').split('\n');
     const undocumented = lines.flatMap((line, i) => {
