@@ -20,10 +20,10 @@ export function compareContracts(
   after: SpecDocument<'DataContract'>,
   earlier: readonly ContractVersion[],
 ): { breaking: BreakingChange[]; size: ChangeSize } {
-  const mode = (after.spec.compatibility ?? 'BACKWARD') as CompatibilityMode;
+  const mode: CompatibilityMode = after.spec.compatibility ?? 'BACKWARD';
   const breaking: BreakingChange[] = [];
-  const versions = earlier.length > 0 ? [...earlier] : [{ version: before.version!, schema: before.spec.schema as object }];
-  for (const finding of checkCompatibility(mode, { version: after.version!, schema: after.spec.schema as object }, versions)) {
+  const versions = earlier.length > 0 ? [...earlier] : [{ version: before.version!, schema: before.spec.schema }];
+  for (const finding of checkCompatibility(mode, { version: after.version!, schema: after.spec.schema }, versions)) {
     breaking.push({
       doc: after,
       path: ['spec', 'schema', ...pointerToPath(finding.schemaPointer.replace(/^#/, ''))],
@@ -44,7 +44,7 @@ export function compareContracts(
       hint: 'Idempotency and per-key ordering use the identity: changing it within a major lets duplicates through or drops events. Introduce the new key in a new major.',
     });
   }
-  const schemaSize = classifySchemaChange(before.spec.schema as object, after.spec.schema as object, mode);
+  const schemaSize = classifySchemaChange(before.spec.schema, after.spec.schema, mode);
   const structural = (['identity', 'businessKeys', 'classification', 'compatibility', 'system'] as const).some(
     (key) => !isDeepStrictEqual(before.spec[key], after.spec[key]),
   );

@@ -39,11 +39,9 @@ export function computeImpact(index: EstateIndex, doc: SpecDocument): Impact {
     }
   }
   const dependents = [...seen]
-    .map(([d, via]) => ({ identity: identityOf(d), kind: d.kind, owner: d.spec.owner as string | undefined, via }))
+    .map(([d, via]) => ({ identity: identityOf(d), kind: d.kind, owner: d.spec.owner, via }))
     .sort((a, b) => (a.identity < b.identity ? -1 : 1));
-  const owners = [
-    ...new Set([doc.spec.owner as string | undefined, ...dependents.map((d) => d.owner)].filter((o): o is string => typeof o === 'string')),
-  ].sort();
+  const owners = [...new Set([doc.spec.owner, ...dependents.map((d) => d.owner)].filter((o): o is string => typeof o === 'string'))].sort();
   return { identity: identityOf(doc), owner: doc.spec.owner, dependents, owners };
 }
 

@@ -6,14 +6,6 @@ import { camelCase, jsonLiteral, pascalCase, propertyKey } from '../shared/namin
 import { compileCel } from '../mappings/cel/compile-cel.ts';
 import type { GenerateProblem } from '../mappings/problem.ts';
 
-interface Target {
-  name: string;
-  system?: string;
-  topic?: string;
-  mapping?: string;
-  contract?: string;
-}
-
 /** A route's compiled `filter`: its export and where its expression sits in the module text. */
 export interface CompiledFilter {
   functionName: string;
@@ -41,7 +33,7 @@ export function routeModule(
   const contracts = new Map<string, ContractEntry>([[source.typeName, source]]);
   const mappings: MappingUnit[] = [];
   const imports: string[] = [];
-  const targets = ((doc.spec.targets ?? []) as Target[]).map((t) => {
+  const targets = doc.spec.targets.map((t) => {
     const m = t.mapping ? mapping(t.mapping) : undefined;
     const delivered = m ? m.target : t.contract ? (contract(t.contract) ?? source) : source;
     types.add(delivered.typeName);

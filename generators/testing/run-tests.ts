@@ -45,7 +45,7 @@ type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string
 export function runMappingTests(units: readonly MappingUnit[], module: TestModule, read: ReadFixture): TestResult[] {
   const results: TestResult[] = [];
   for (const unit of units) {
-    const tests = (unit.doc.spec.tests ?? []) as { name: string; input: unknown; expected: unknown }[];
+    const tests = unit.doc.spec.tests ?? [];
     for (const [i, test] of tests.entries()) {
       const file = unit.doc.source.file;
       const base = ['spec', 'tests', i];
