@@ -12,7 +12,10 @@ const dist = `${root}dist/`;
 // A fresh dist/: a module deleted from the sources must not linger in the package.
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const compiled = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+const compiled = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], {
+  // All of the build's output goes to stderr: `npm pack --json` runs this (prepare) and its stdout must stay JSON.
+  stdio: ['ignore', process.stderr, process.stderr],
+});
 // tsc exits 2 when it found type errors but wrote every file: `npm run typecheck` (in `npm test`) fails on
 // those, so they must not also break `npm ci` (whose prepare script runs this build).
 if (compiled.status === 2) console.warn('build: tsc reported type errors (see `npm run typecheck`); dist/ written anyway');
@@ -28,4 +31,4 @@ for (const name of readdirSync(`${root}generators/support`).filter((n) => n.ends
 }
 // `interlace init` copies its templates (data files, not code).
 cpSync(`${root}cli/init/templates`, `${dist}cli/init/templates`, { recursive: true });
-console.log('build: dist/ written');
+console.error('build: dist/ written');
