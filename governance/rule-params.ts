@@ -6,8 +6,9 @@
 import type { ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { PathSegment } from '../language/diagnostics/diagnostic.ts';
-import { pointerToPath } from '../language/schema/json-pointer.ts';
+import { pointerToPath, resolvePointer } from '../language/schema/json-pointer.ts';
 import { didYouMean } from '../lib/did-you-mean.ts';
+import { linearRegExpProblem } from '../lib/linear-regexp.ts';
 import type { RuleDefinition, RuleParameter } from './rule.ts';
 
 export interface ParamProblem {
@@ -19,20 +20,18 @@ export interface ParamProblem {
 let ajv: Ajv2020 | undefined;
 const compiled = new WeakMap<RuleParameter, ValidateFunction>();
 
-/** True when `text` compiles as the JavaScript regular expression a rule will build from it. */
-function compilesAsRegExp(text: string): boolean {
-  try {
-    new RegExp(text);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * True when `text` compiles on RE2, the linear-time engine rules run Policy patterns on: a Policy is
+ * untrusted input, and a pattern like `^(a+)+$` must not stall `interlace check`.
+ */
+function compilesAsLinearRegExp(text: string): boolean {
+  return linearRegExpProblem(text) === undefined;
 }
 
 function validatorOf(param: RuleParameter): ValidateFunction {
   let validate = compiled.get(param);
   if (!validate) {
-    ajv ??= new Ajv2020({ allErrors: true, strict: true }).addFormat('regex', compilesAsRegExp);
+    ajv ??= new Ajv2020({ allErrors: true, strict: true }).addFormat('regex', compilesAsLinearRegExp);
     validate = ajv.compile(param.schema);
     compiled.set(param, validate);
   }
@@ -83,7 +82,7 @@ export function checkRuleParams(
       const field = [name, ...inner].join('.');
       const why =
         error.keyword === 'format' && error.params.format === 'regex'
-          ? 'is not a valid regular expression'
+          ? `is not a regular expression RE2 can run (${regexProblemAt(value, error.instancePath)})`
           : error.keyword === 'enum'
             ? `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`
             : error.message;
@@ -95,6 +94,12 @@ export function checkRuleParams(
     }
   }
   return { accepted, problems };
+}
+
+/** Why the pattern at `pointer` inside a param value does not compile on RE2. */
+function regexProblemAt(value: unknown, pointer: string): string {
+  const found = resolvePointer(value, pointer);
+  return (found.ok && typeof found.value === 'string' && linearRegExpProblem(found.value)) || 'invalid pattern';
 }
 
 function paramsHint(rule: RuleDefinition): string {

@@ -79,8 +79,23 @@ describe('Policy params are checked against the rule’s schema', () => {
     const bad = diagnostics.filter((d) => d.code === 'policy-param-invalid');
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ path: ['spec', 'rules', 0, 'params', 'fieldPattern'], range: { start: { line: 9 } } });
-    expect(bad[0]!.message).toContain('is not a valid regular expression');
+    expect(bad[0]!.message).toContain('is not a regular expression RE2 can run (missing closing )');
     expect(diagnostics.filter((d) => d.code === 'pii-classified')).toHaveLength(1);
+  });
+
+  it('a Policy pattern runs in linear time: a catastrophic-backtracking pattern cannot stall check', () => {
+    // On JavaScript's backtracking engine `^(a+)+$` takes tens of seconds on 30 characters that fail at the end.
+    const name = `${'a'.repeat(30)}!`;
+    const contract1 = contract('customer', '1.0.0', `type: object\nproperties:\n  "${name}": { type: string }`);
+    const started = performance.now();
+    const diagnostics = check({ 'p.yaml': policy('- id: pii-classified\n  params:\n    fieldPattern: "^(a+)+$"'), 'c.yaml': contract1 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(diagnostics.filter((d) => d.code === 'policy-param-invalid' || d.code === 'pii-classified')).toEqual([]);
+  });
+
+  it('a pattern RE2 cannot run (lookbehind) is reported rather than run on a backtracking engine', () => {
+    const diagnostics = check({ 'p.yaml': policy('- id: naming-convention\n  params: { topics: "(?<=x)y" }') });
+    expect(diagnostics.filter((d) => d.code === 'policy-param-invalid').map((d) => d.path.slice(4))).toEqual([['topics']]);
   });
 
   it('a bad pattern or an unknown kind inside an object param points at its own key', () => {
