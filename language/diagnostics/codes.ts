@@ -78,6 +78,11 @@ export const CODES = {
   'expression-invalid': { severity: 'error', title: 'An expression is empty or malformed.' },
   'mapping-rule-invalid': { severity: 'error', title: 'A mapping rule must have exactly one source (from, value, expr, lookup or each).' },
   'lookup-unresolved': { severity: 'error', title: 'A mapping rule uses a lookup table the mapping does not define.' },
+  'route-target-undeliverable': {
+    severity: 'error',
+    title:
+      'A route target delivers to a System whose protocol (file, edi-x12) has no delivery adapter yet; its worker would refuse to start.',
+  },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
 
   // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery

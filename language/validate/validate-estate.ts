@@ -5,6 +5,7 @@ import type { LoadedDocument } from '../load/loaded-document.ts';
 import { checkApiParameterPatterns } from './check-contract-keywords.ts';
 import { checkContract } from './check-contracts.ts';
 import { checkCycles } from './check-cycles.ts';
+import { checkDeliverableTargets } from './check-deliverable-targets.ts';
 import { checkEnvelope } from './check-envelope.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { identify, identifyLeniently } from './check-identities.ts';
@@ -55,6 +56,7 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   const index = new EstateIndex(identified.documents, resolvableOnly);
   checkReferences(index, report);
   checkCycles(index, report);
+  checkDeliverableTargets(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }

@@ -1,4 +1,5 @@
 import type { EventRoute, System } from '../../language/kinds/generated/kinds.ts';
+import { DELIVERABLE_PROTOCOLS } from '../../language/validate/check-deliverable-targets.ts';
 import type { Backbone } from '../backbone/backbone.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
@@ -135,7 +136,9 @@ function destinationOf(
       target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${endpoint.subject}.${target.name}`;
     return topicTarget(ctx.backbone, subject.toLowerCase());
   }
+  // validate refuses these targets (route-target-undeliverable, DELIVERABLE_PROTOCOLS); a bundle made
+  // without validation still gets a clear refusal rather than a worker that silently drops events.
   throw new Error(
-    `route ${route} target ${target.name}: System ${system.metadata.name} speaks ${endpoint.protocol}, which this worker cannot deliver to yet (file drops and X12 over AS2 are not implemented)`,
+    `route ${route} target ${target.name}: System ${system.metadata.name} speaks ${endpoint.protocol}, which this worker cannot deliver to yet (targets can deliver to: ${[...DELIVERABLE_PROTOCOLS].join(', ')})`,
   );
 }

@@ -1,7 +1,7 @@
 /**
  * The group finance landing zone: in production a directory that receives one CSV file per hour
  * (the `file` protocol). Under `interlace run` it is this simulator's HTTP endpoint
- * (`POST …/append transactions-{yyyyMMddHH}.csv`, one finance-transaction@1 per request), which
+ * (`POST …/append/transactions-{yyyyMMddHH}.csv`, one finance-transaction@1 per request), which
  * appends the transaction as a CSV row to that file in its landing directory — the same files the
  * consolidation job would pick up — and keeps the rows for the summary.
  */
@@ -53,7 +53,7 @@ export class FinanceFeed implements SimSystem {
       name: this.name,
       port,
       state: () => this.state(),
-      routes: [route('POST', '/append(?: |%20)(?<file>transactions-[0-9]{10}\\.csv)', (r) => this.append(r))],
+      routes: [route('POST', '/append(?:/| |%20)(?<file>transactions-[0-9]{10}\\.csv)', (r) => this.append(r))],
     });
   }
 
