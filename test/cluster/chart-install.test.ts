@@ -87,7 +87,19 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     // 1. The rendered chart, applied as is (CRDs included) to the real API server.
     const rendered = execFileSync(
       helm!,
-      ['template', release, CHART, '--namespace', releaseNs, '--include-crds', '--set', `runtimeImage=${WORKER_IMAGE}`],
+      [
+        'template',
+        release,
+        CHART,
+        '--namespace',
+        releaseNs,
+        '--include-crds',
+        '--set',
+        `runtimeImage=${WORKER_IMAGE}`,
+        // The Estate lives in the release namespace and deploys into another one: the admin allows exactly that.
+        '--set',
+        `controller.allowedTargetNamespaces[0]=${releaseNs}=${target}`,
+      ],
       { encoding: 'utf8' },
     );
     const objects = parseAllDocuments(rendered)
