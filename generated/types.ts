@@ -11,8 +11,8 @@ export interface AvailabilityV1 {
 sku: string
 availableQuantity: number
 unit: string
-inStock?: boolean
-asOf?: string
+inStock?: boolean | undefined
+asOf?: string | undefined
 }
 
 /**
@@ -30,8 +30,8 @@ warehouse: string
  * Free to promise: on hand minus allocated.
  */
 available: number
-onHand?: number
-allocated?: number
+onHand?: number | undefined
+allocated?: number | undefined
 unit: string
 asOf: string
 }
@@ -46,7 +46,7 @@ asOf: string
  * Contract `bc-item-ledger-entry@1` (version 1.0.0).
  */
 export interface BcItemLedgerEntryV1 {
-"@odata.etag"?: string
+"@odata.etag"?: string | undefined
 id: string
 entryNumber: number
 itemNumber: string
@@ -59,7 +59,7 @@ documentNumber: string
  * `_x0020_` when the entry has no source document type.
  */
 documentType: string
-description?: string
+description?: string | undefined
 quantity: number
 salesAmountActual: number
 costAmountActual: number
@@ -78,7 +78,7 @@ export type BcItemV1Guid = string
  * Contract `bc-item@1` (version 1.0.0).
  */
 export interface BcItemV1 {
-"@odata.etag"?: string
+"@odata.etag"?: string | undefined
 id: BcItemV1Guid
 number: string
 displayName: string
@@ -86,7 +86,7 @@ displayName: string
  * XML-name-encoded: Non_x002D_Inventory is "Non-Inventory".
  */
 type: ("Inventory" | "Service" | "Non_x002D_Inventory")
-itemCategoryId?: BcItemV1Guid
+itemCategoryId?: BcItemV1Guid | undefined
 itemCategoryCode: string
 blocked: boolean
 /**
@@ -95,11 +95,11 @@ blocked: boolean
 gtin: string
 inventory: number
 unitPrice: number
-priceIncludesTax?: boolean
+priceIncludesTax?: boolean | undefined
 unitCost: number
-taxGroupId?: BcItemV1Guid
-taxGroupCode?: string
-baseUnitOfMeasureId?: BcItemV1Guid
+taxGroupId?: BcItemV1Guid | undefined
+taxGroupCode?: string | undefined
+baseUnitOfMeasureId?: BcItemV1Guid | undefined
 baseUnitOfMeasureCode: string
 lastModifiedDateTime: string
 }
@@ -116,18 +116,18 @@ lastModifiedDateTime: string
  */
 export interface BcPurchaseOrderCreateV1 {
 vendorNumber: string
-orderDate?: string
-requestedReceiptDate?: string
-currencyCode?: string
-purchaser?: string
+orderDate?: string | undefined
+requestedReceiptDate?: string | undefined
+currencyCode?: string | undefined
+purchaser?: string | undefined
 purchaseOrderLines?: {
 lineType: ("Comment" | "Account" | "Item" | "Resource" | "Fixed_x0020_Asset" | "Charge")
-lineObjectNumber?: string
-description?: string
-unitOfMeasureCode?: string
+lineObjectNumber?: string | undefined
+description?: string | undefined
+unitOfMeasureCode?: string | undefined
 quantity: number
-expectedReceiptDate?: string
-}[]
+expectedReceiptDate?: string | undefined
+}[] | undefined
 }
 
 export type BcPurchaseOrderV1Guid = string
@@ -144,70 +144,70 @@ export type BcPurchaseOrderV1Guid = string
  * Contract `bc-purchase-order@1` (version 1.0.0).
  */
 export interface BcPurchaseOrderV1 {
-"@odata.etag"?: string
+"@odata.etag"?: string | undefined
 id: BcPurchaseOrderV1Guid
 number: string
 orderDate: string
-postingDate?: string
-dueDate?: string
-vendorId?: BcPurchaseOrderV1Guid
+postingDate?: string | undefined
+dueDate?: string | undefined
+vendorId?: BcPurchaseOrderV1Guid | undefined
 vendorNumber: string
-vendorName?: string
-payToName?: string
-payToVendorId?: string
-payToVendorNumber?: string
-shipToName?: string
-shipToContact?: string
-buyFromAddressLine1?: string
-buyFromAddressLine2?: string
-buyFromCity?: string
-buyFromCountry?: string
-buyFromState?: string
-buyFromPostCode?: string
-shipToAddressLine1?: string
-shipToAddressLine2?: string
-shipToCity?: string
-shipToCountry?: string
-shipToState?: string
-shipToPostCode?: string
-payToAddressLine1?: string
-payToAddressLine2?: string
-payToCity?: string
-payToCountry?: string
-payToState?: string
-payToPostCode?: string
-currencyId?: BcPurchaseOrderV1Guid
+vendorName?: string | undefined
+payToName?: string | undefined
+payToVendorId?: string | undefined
+payToVendorNumber?: string | undefined
+shipToName?: string | undefined
+shipToContact?: string | undefined
+buyFromAddressLine1?: string | undefined
+buyFromAddressLine2?: string | undefined
+buyFromCity?: string | undefined
+buyFromCountry?: string | undefined
+buyFromState?: string | undefined
+buyFromPostCode?: string | undefined
+shipToAddressLine1?: string | undefined
+shipToAddressLine2?: string | undefined
+shipToCity?: string | undefined
+shipToCountry?: string | undefined
+shipToState?: string | undefined
+shipToPostCode?: string | undefined
+payToAddressLine1?: string | undefined
+payToAddressLine2?: string | undefined
+payToCity?: string | undefined
+payToCountry?: string | undefined
+payToState?: string | undefined
+payToPostCode?: string | undefined
+currencyId?: BcPurchaseOrderV1Guid | undefined
 currencyCode: string
-pricesIncludeTax?: boolean
-paymentTermsId?: string
-shipmentMethodId?: string
-purchaser?: string
-requestedReceiptDate?: string
-discountAmount?: number
-discountAppliedBeforeTax?: boolean
-totalAmountExcludingTax?: number
-totalTaxAmount?: number
-totalAmountIncludingTax?: number
-fullyReceived?: boolean
+pricesIncludeTax?: boolean | undefined
+paymentTermsId?: string | undefined
+shipmentMethodId?: string | undefined
+purchaser?: string | undefined
+requestedReceiptDate?: string | undefined
+discountAmount?: number | undefined
+discountAppliedBeforeTax?: boolean | undefined
+totalAmountExcludingTax?: number | undefined
+totalTaxAmount?: number | undefined
+totalAmountIncludingTax?: number | undefined
+fullyReceived?: boolean | undefined
 status: ("Draft" | "In Review" | "In_x0020_Review" | "Open" | "Released")
 lastModifiedDateTime?: ({
 [k: string]: unknown | undefined
-} & string)
+} & string) | undefined
 purchaseOrderLines?: {
-id?: BcPurchaseOrderV1Guid
+id?: BcPurchaseOrderV1Guid | undefined
 /**
  * Line number, assigned by BC in steps of 10000.
  */
 sequence: number
 lineType: ("Comment" | "Account" | "Item" | "Resource" | "Fixed_x0020_Asset" | "Charge")
-lineObjectNumber?: string
-description?: string
-unitOfMeasureCode?: string
+lineObjectNumber?: string | undefined
+description?: string | undefined
+unitOfMeasureCode?: string | undefined
 quantity: number
-directUnitCost?: number
-expectedReceiptDate?: string
-receivedQuantity?: number
-}[]
+directUnitCost?: number | undefined
+expectedReceiptDate?: string | undefined
+receivedQuantity?: number | undefined
+}[] | undefined
 }
 
 export type BcSalesOrderV1Guid = string
@@ -222,49 +222,49 @@ export type BcSalesOrderV1Guid = string
  * Contract `bc-sales-order@1` (version 1.0.0).
  */
 export interface BcSalesOrderV1 {
-"@odata.etag"?: string
+"@odata.etag"?: string | undefined
 id: BcSalesOrderV1Guid
 number: string
 externalDocumentNumber: string
 orderDate: string
-postingDate?: string
-requestedDeliveryDate?: string
+postingDate?: string | undefined
+requestedDeliveryDate?: string | undefined
 customerId: BcSalesOrderV1Guid
 customerNumber: string
 customerName: string
-billToName?: string
-billToCustomerId?: BcSalesOrderV1Guid
-billToCustomerNumber?: string
+billToName?: string | undefined
+billToCustomerId?: BcSalesOrderV1Guid | undefined
+billToCustomerNumber?: string | undefined
 shipToName: string
 shipToContact: string
-sellToAddressLine1?: string
-sellToAddressLine2?: string
-sellToCity?: string
-sellToCountry?: string
-sellToState?: string
-sellToPostCode?: string
-billToAddressLine1?: string
-billToAddressLine2?: string
-billToCity?: string
-billToCountry?: string
+sellToAddressLine1?: string | undefined
+sellToAddressLine2?: string | undefined
+sellToCity?: string | undefined
+sellToCountry?: string | undefined
+sellToState?: string | undefined
+sellToPostCode?: string | undefined
+billToAddressLine1?: string | undefined
+billToAddressLine2?: string | undefined
+billToCity?: string | undefined
+billToCountry?: string | undefined
 shipToAddressLine1: string
-shipToAddressLine2?: string
+shipToAddressLine2?: string | undefined
 shipToCity: string
 shipToCountry: string
-shipToState?: string
-shipToPostCode?: string
-shortcutDimension1Code?: string
-shortcutDimension2Code?: string
-currencyId?: BcSalesOrderV1Guid
+shipToState?: string | undefined
+shipToPostCode?: string | undefined
+shortcutDimension1Code?: string | undefined
+shortcutDimension2Code?: string | undefined
+currencyId?: BcSalesOrderV1Guid | undefined
 currencyCode: string
-paymentTermsId?: BcSalesOrderV1Guid
-shipmentMethodId?: BcSalesOrderV1Guid
-salesperson?: string
-totalAmountExcludingTax?: number
+paymentTermsId?: BcSalesOrderV1Guid | undefined
+shipmentMethodId?: BcSalesOrderV1Guid | undefined
+salesperson?: string | undefined
+totalAmountExcludingTax?: number | undefined
 /**
  * Not in the docs sample; present on live reads.
  */
-status?: ("Draft" | "In Review" | "In_x0020_Review" | "Open" | "Released")
+status?: ("Draft" | "In Review" | "In_x0020_Review" | "Open" | "Released") | undefined
 lastModifiedDateTime: string
 phoneNumber: string
 /**
@@ -273,39 +273,39 @@ phoneNumber: string
 email: string
 salesOrderLines?: {
 id: BcSalesOrderV1Guid
-documentId?: BcSalesOrderV1Guid
+documentId?: BcSalesOrderV1Guid | undefined
 /**
  * Line number in steps of 10000.
  */
 sequence: number
-itemId?: BcSalesOrderV1Guid
-accountId?: BcSalesOrderV1Guid
+itemId?: BcSalesOrderV1Guid | undefined
+accountId?: BcSalesOrderV1Guid | undefined
 lineType: ("Comment" | "Account" | "Item" | "Resource" | "Value" | "Charge" | "Fixed_x0020_Asset")
 lineObjectNumber: string
 description: string
-unitOfMeasureId?: BcSalesOrderV1Guid
+unitOfMeasureId?: BcSalesOrderV1Guid | undefined
 unitOfMeasureCode: string
 quantity: number
 unitPrice: number
-discountAmount?: number
-discountPercent?: number
-discountAppliedBeforeTax?: boolean
-amountExcludingTax?: number
-taxCode?: string
-taxPercent?: number
-totalTaxAmount?: number
-amountIncludingTax?: number
-invoiceDiscountAllocation?: number
+discountAmount?: number | undefined
+discountPercent?: number | undefined
+discountAppliedBeforeTax?: boolean | undefined
+amountExcludingTax?: number | undefined
+taxCode?: string | undefined
+taxPercent?: number | undefined
+totalTaxAmount?: number | undefined
+amountIncludingTax?: number | undefined
+invoiceDiscountAllocation?: number | undefined
 netAmount: number
-netTaxAmount?: number
-netAmountIncludingTax?: number
+netTaxAmount?: number | undefined
+netAmountIncludingTax?: number | undefined
 shipmentDate: string
-shippedQuantity?: number
-invoicedQuantity?: number
-invoiceQuantity?: number
-shipQuantity?: number
-itemVariantId?: BcSalesOrderV1Guid
-}[]
+shippedQuantity?: number | undefined
+invoicedQuantity?: number | undefined
+invoiceQuantity?: number | undefined
+shipQuantity?: number | undefined
+itemVariantId?: BcSalesOrderV1Guid | undefined
+}[] | undefined
 }
 
 /**
@@ -322,29 +322,29 @@ export interface FinanceTransactionV1 {
  */
 transactionId: string
 sourceSystem: ("legacy-erp" | "cloud-erp")
-companyCode?: string
+companyCode?: string | undefined
 transactionType: ("customer-invoice" | "customer-credit-memo" | "customer-debit-memo" | "inventory-receipt" | "inventory-shipment" | "inventory-adjustment" | "inventory-transfer" | "production-consumption" | "production-output")
 documentNumber: string
 /**
  * The source's document type code (SAP billing type F2).
  */
-documentType?: string
+documentType?: string | undefined
 postingDate: string
-fiscalYear?: string
+fiscalYear?: string | undefined
 counterparty?: {
 type: ("customer" | "vendor" | "none")
-number?: string
-}
+number?: string | undefined
+} | undefined
 amount: number
-taxAmount?: number
+taxAmount?: number | undefined
 currency: string
-quantity?: number
-sku?: string
+quantity?: number | undefined
+sku?: string | undefined
 /**
  * The accounting document the transaction was posted with.
  */
-reference?: string
-cancelled?: boolean
+reference?: string | undefined
+cancelled?: boolean | undefined
 }
 
 /**
@@ -359,8 +359,8 @@ export interface InventoryLevelV1 {
 sku: string
 warehouse: string
 onHand: number
-allocated?: number
-available?: number
+allocated?: number | undefined
+available?: number | undefined
 unit: string
 asOf: string
 source: {
@@ -368,12 +368,12 @@ system: ("wms" | "legacy-erp" | "cloud-erp")
 /**
  * The source's id of the stock record or movement.
  */
-reference?: string
+reference?: string | undefined
 }
 valuation?: {
-unitCost?: number
-currency?: string
-}
+unitCost?: number | undefined
+currency?: string | undefined
+} | undefined
 }
 
 /**
@@ -396,13 +396,13 @@ type: ("replenishment-proposal" | "purchase-order" | "supplier-confirmation" | "
 id: string
 }
 keys?: {
-sku?: string
-warehouse?: string
-supplier?: string
-orderNumber?: string
-}
-assignedTeam?: string
-dueBy?: string
+sku?: string | undefined
+warehouse?: string | undefined
+supplier?: string | undefined
+orderNumber?: string | undefined
+} | undefined
+assignedTeam?: string | undefined
+dueBy?: string | undefined
 audit: {
 sourceSystem: string
 /**
@@ -422,7 +422,7 @@ correlationId: string
  */
 export interface OrderStatusV1 {
 orderNumber: string
-customerNumber?: string
+customerNumber?: string | undefined
 status: ("received" | "confirmed" | "in-fulfilment" | "shipped" | "delivered" | "completed" | "cancelled" | "on-hold")
 /**
  * When the order reached this status.
@@ -433,10 +433,10 @@ shipmentNumber: string
 /**
  * Carrier name.
  */
-carrier?: string
-trackingNumber?: string
-estimatedDeliveryDate?: string
-}
+carrier?: string | undefined
+trackingNumber?: string | undefined
+estimatedDeliveryDate?: string | undefined
+} | undefined
 }
 
 /**
@@ -449,11 +449,11 @@ estimatedDeliveryDate?: string
 export interface OrderV1 {
 orderNo: string
 customerNo: string
-customerName?: string
-customerEmail?: string
+customerName?: string | undefined
+customerEmail?: string | undefined
 orderDate: string
 currency: string
-total?: number
+total?: number | undefined
 status: ("open" | "in-progress" | "shipped" | "closed" | "cancelled")
 /**
  * @minItems 1
@@ -463,7 +463,7 @@ lineNo: number
 itemNo: string
 qty: number
 uom: string
-amount?: number
+amount?: number | undefined
 }[]
 }
 
@@ -487,7 +487,7 @@ orderNumber: string
 /**
  * The sales order number in the ERP that validated the order, once it has one.
  */
-erpOrderNumber?: string
+erpOrderNumber?: string | undefined
 /**
  * The system that published this version of the order.
  */
@@ -496,29 +496,29 @@ system: ("dealer-portal" | "legacy-erp" | "cloud-erp" | "edi-partner")
 /**
  * The publishing system's technical id (a Business Central GUID).
  */
-documentId?: string
+documentId?: string | undefined
 /**
  * The source's order type code (SAP `OR` = standard order).
  */
-orderType?: string
+orderType?: string | undefined
 }
 orderDate: string
-requestedDeliveryDate?: string
+requestedDeliveryDate?: string | undefined
 status: ("received" | "confirmed" | "in-fulfilment" | "shipped" | "delivered" | "completed" | "cancelled" | "on-hold")
 customer: {
 /**
  * Customer (dealer) number in the ERPs' shared customer master.
  */
 number: string
-name?: string
-contactName?: string
-email?: string
-phone?: string
+name?: string | undefined
+contactName?: string | undefined
+email?: string | undefined
+phone?: string | undefined
 }
 /**
  * The dealer's own purchase order number.
  */
-customerReference?: string
+customerReference?: string | undefined
 /**
  * ISO 4217 code.
  */
@@ -526,49 +526,49 @@ currency: string
 /**
  * Net value of the order in `currency`
  */
-totalNetAmount?: number
-shipTo?: OrderV2Address
+totalNetAmount?: number | undefined
+shipTo?: OrderV2Address | undefined
 incoterms?: {
 /**
  * Incoterms 2020 rule, e.g. EXW, FCA, DAP.
  */
 code: string
-location?: string
-}
+location?: string | undefined
+} | undefined
 /**
  * Payment terms key, zero-padded as the ERP keeps it (`0004`).
  */
-paymentTerms?: string
+paymentTerms?: string | undefined
 /**
  * @minItems 1
  */
 lines: {
 lineNumber: number
 sku: string
-description?: string
+description?: string | undefined
 quantity: number
 /**
  * UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram).
  */
 unit: string
-unitPrice?: number
-netAmount?: number
+unitPrice?: number | undefined
+netAmount?: number | undefined
 /**
  * Shipping warehouse code (DE01, US01, BC-MAIN).
  */
-warehouse?: string
-requestedDeliveryDate?: string
+warehouse?: string | undefined
+requestedDeliveryDate?: string | undefined
 }[]
 lastModifiedAt: string
 }
 export interface OrderV2Address {
 name: string
-contactName?: string
-addressLine1?: string
-addressLine2?: string
-city?: string
-region?: string
-postalCode?: string
+contactName?: string | undefined
+addressLine1?: string | undefined
+addressLine2?: string | undefined
+city?: string | undefined
+region?: string | undefined
+postalCode?: string | undefined
 /**
  * ISO 3166-1 alpha-2.
  */
@@ -583,16 +583,16 @@ country: string
 export interface ProductV1 {
 sku: string
 name: string
-type?: ("inventory" | "service" | "non-inventory")
-category?: string
-gtin?: string
+type?: ("inventory" | "service" | "non-inventory") | undefined
+category?: string | undefined
+gtin?: string | undefined
 baseUnit: string
 listPrice?: {
 amount: number
 currency: string
-}
-blocked?: boolean
-updatedAt?: string
+} | undefined
+blocked?: boolean | undefined
+updatedAt?: string | undefined
 }
 
 /**
@@ -610,32 +610,32 @@ export interface PurchaseOrderV1 {
  */
 purchaseOrderNumber: string
 purpose: ("original" | "change" | "replace" | "cancellation")
-orderType?: ("stand-alone" | "drop-ship" | "release")
-status?: ("draft" | "in-review" | "open" | "released" | "received" | "closed" | "cancelled")
+orderType?: ("stand-alone" | "drop-ship" | "release") | undefined
+status?: ("draft" | "in-review" | "open" | "released" | "received" | "closed" | "cancelled") | undefined
 orderDate: string
-requestedDeliveryDate?: string
+requestedDeliveryDate?: string | undefined
 buyer: PurchaseOrderV1Party
 vendor: PurchaseOrderV1Party
-department?: string
+department?: string | undefined
 shipTo?: {
 name: string
-contactName?: string
-locationId?: string
-addressLine1?: string
-addressLine2?: string
-city?: string
-region?: string
-postalCode?: string
-country?: string
-}
+contactName?: string | undefined
+locationId?: string | undefined
+addressLine1?: string | undefined
+addressLine2?: string | undefined
+city?: string | undefined
+region?: string | undefined
+postalCode?: string | undefined
+country?: string | undefined
+} | undefined
 paymentTerms?: {
-discountPercent?: number
-discountDays?: number
-netDays?: number
-}
-carrierRouting?: string
+discountPercent?: number | undefined
+discountDays?: number | undefined
+netDays?: number | undefined
+} | undefined
+carrierRouting?: string | undefined
 currency: string
-totalAmount?: number
+totalAmount?: number | undefined
 /**
  * Absent on header-only change events (Business Central sends lines only with `$expand=purchaseOrderLines`).
  * 
@@ -643,24 +643,24 @@ totalAmount?: number
  */
 lines?: {
 lineNumber: number
-buyerPartNumber?: string
-vendorPartNumber?: string
-description?: string
+buyerPartNumber?: string | undefined
+vendorPartNumber?: string | undefined
+description?: string | undefined
 quantity: number
 unit: string
-unitPrice?: number
-}[]
+unitPrice?: number | undefined
+}[] | undefined
 }
 export interface PurchaseOrderV1Party {
 /**
  * Interchange id (GS02/GS03) of an EDI party.
  */
-id?: string
+id?: string | undefined
 /**
  * Customer or vendor number in our ERPs.
  */
-number?: string
-name?: string
+number?: string | undefined
+name?: string | undefined
 }
 
 /**
@@ -674,15 +674,15 @@ export interface ReceiptV1 {
 receiptNumber: string
 warehouse: string
 receivedAt: string
-purchaseOrderNumber?: string
+purchaseOrderNumber?: string | undefined
 /**
  * The supplier's ASN (856 BSN02) the receipt was checked against.
  */
-shipNoticeNumber?: string
+shipNoticeNumber?: string | undefined
 supplier?: {
 number: string
-name?: string
-}
+name?: string | undefined
+} | undefined
 /**
  * @minItems 1
  */
@@ -692,8 +692,8 @@ sku: string
 quantity: number
 unit: string
 condition: ("good" | "damaged" | "quarantine")
-lot?: string
-purchaseOrderLine?: number
+lot?: string | undefined
+purchaseOrderLine?: number | undefined
 }[]
 }
 
@@ -718,26 +718,26 @@ unit: string
 needByDate: string
 supplier: {
 number: string
-name?: string
+name?: string | undefined
 }
 forecast?: {
-periodStart?: string
-periodEnd?: string
-demandQuantity?: number
-safetyStock?: number
-projectedOnHand?: number
-}
-estimatedUnitCost?: number
-currency?: string
+periodStart?: string | undefined
+periodEnd?: string | undefined
+demandQuantity?: number | undefined
+safetyStock?: number | undefined
+projectedOnHand?: number | undefined
+} | undefined
+estimatedUnitCost?: number | undefined
+currency?: string | undefined
 approval: {
 status: ("auto-approved" | "needs-review" | "approved" | "rejected")
 /**
  * The planning system's approval rule that decided.
  */
-policy?: string
-reason?: string
-decidedBy?: string
-decidedAt?: string
+policy?: string | undefined
+reason?: string | undefined
+decidedBy?: string | undefined
+decidedAt?: string | undefined
 }
 createdAt: string
 }
@@ -758,35 +758,35 @@ export type SapBillingDocumentV1Decimal = string
  */
 export interface SapBillingDocumentV1 {
 BillingDocument: string
-SDDocumentCategory?: string
-BillingDocumentCategory?: string
+SDDocumentCategory?: string | undefined
+BillingDocumentCategory?: string | undefined
 /**
  * F2 invoice, G2 credit memo, L2 debit memo, S1 cancellation.
  */
 BillingDocumentType: string
-CreationDate?: SapBillingDocumentV1Odatadate
-LastChangeDateTime?: SapBillingDocumentV1Odatadate
-SalesOrganization?: string
-DistributionChannel?: string
-Division?: string
+CreationDate?: SapBillingDocumentV1Odatadate | undefined
+LastChangeDateTime?: SapBillingDocumentV1Odatadate | undefined
+SalesOrganization?: string | undefined
+DistributionChannel?: string | undefined
+Division?: string | undefined
 BillingDocumentDate: SapBillingDocumentV1Odatadate
-BillingDocumentIsCancelled?: boolean
-CancelledBillingDocument?: string
+BillingDocumentIsCancelled?: boolean | undefined
+CancelledBillingDocument?: string | undefined
 TotalNetAmount: SapBillingDocumentV1Decimal
 TransactionCurrency: string
-TaxAmount?: SapBillingDocumentV1Decimal
-TotalGrossAmount?: SapBillingDocumentV1Decimal
-PayerParty?: string
-SoldToParty?: string
-PurchaseOrderByCustomer?: string
+TaxAmount?: SapBillingDocumentV1Decimal | undefined
+TotalGrossAmount?: SapBillingDocumentV1Decimal | undefined
+PayerParty?: string | undefined
+SoldToParty?: string | undefined
+PurchaseOrderByCustomer?: string | undefined
 CompanyCode: string
 FiscalYear: string
-AccountingDocument?: string
+AccountingDocument?: string | undefined
 /**
  * C = accounting document created.
  */
-AccountingTransferStatus?: ("" | "A" | "B" | "C" | "D" | "E")
-OverallBillingStatus?: string
+AccountingTransferStatus?: ("" | "A" | "B" | "C" | "D" | "E") | undefined
+OverallBillingStatus?: string | undefined
 }
 
 /**
@@ -817,16 +817,16 @@ SalesOrganization: string
 DistributionChannel: string
 OrganizationDivision: string
 SoldToParty: string
-PurchaseOrderByCustomer?: string
-TransactionCurrency?: string
-RequestedDeliveryDate?: SapSalesOrderCreateV1Odatadate
-IncotermsClassification?: string
-IncotermsLocation1?: string
-CustomerPaymentTerms?: string
+PurchaseOrderByCustomer?: string | undefined
+TransactionCurrency?: string | undefined
+RequestedDeliveryDate?: SapSalesOrderCreateV1Odatadate | undefined
+IncotermsClassification?: string | undefined
+IncotermsLocation1?: string | undefined
+CustomerPaymentTerms?: string | undefined
 /**
  * The dealer portal's order number (`DP-…`); the confirmed order keeps it.
  */
-AssignmentReference?: string
+AssignmentReference?: string | undefined
 to_Item: {
 /**
  * @minItems 1
@@ -835,12 +835,12 @@ results: {
 /**
  * Item number; SAP numbers in steps of 10 when it is left out.
  */
-SalesOrderItem?: string
+SalesOrderItem?: string | undefined
 Material: string
-SalesOrderItemText?: string
+SalesOrderItemText?: string | undefined
 RequestedQuantity: SapSalesOrderCreateV1Decimal
-RequestedQuantityUnit?: string
-ProductionPlant?: string
+RequestedQuantityUnit?: string | undefined
+ProductionPlant?: string | undefined
 }[]
 }
 }
@@ -880,89 +880,89 @@ export type SapSalesOrderV1Decimal = string
  */
 export interface SapSalesOrderV1 {
 __metadata?: {
-id?: string
-uri?: string
-type?: "API_SALES_ORDER_SRV.A_SalesOrderType"
-etag?: string
-}
+id?: string | undefined
+uri?: string | undefined
+type?: "API_SALES_ORDER_SRV.A_SalesOrderType" | undefined
+etag?: string | undefined
+} | undefined
 SalesOrder: string
 SalesOrderType: string
 SalesOrganization: string
 DistributionChannel: string
 OrganizationDivision: string
-SalesGroup?: string
-SalesOffice?: string
-SalesDistrict?: string
+SalesGroup?: string | undefined
+SalesOffice?: string | undefined
+SalesDistrict?: string | undefined
 SoldToParty: string
-CreationDate?: SapSalesOrderV1Odatadateornull
-CreatedByUser?: string
-LastChangeDate?: SapSalesOrderV1Odatadateornull
+CreationDate?: SapSalesOrderV1Odatadateornull | undefined
+CreatedByUser?: string | undefined
+LastChangeDate?: SapSalesOrderV1Odatadateornull | undefined
 LastChangeDateTime: SapSalesOrderV1Odatadate
-PurchaseOrderByCustomer?: string
-CustomerPurchaseOrderType?: string
-CustomerPurchaseOrderDate?: SapSalesOrderV1Odatadateornull
+PurchaseOrderByCustomer?: string | undefined
+CustomerPurchaseOrderType?: string | undefined
+CustomerPurchaseOrderDate?: SapSalesOrderV1Odatadateornull | undefined
 SalesOrderDate: SapSalesOrderV1Odatadate1
-TotalNetAmount?: SapSalesOrderV1Decimal
+TotalNetAmount?: SapSalesOrderV1Decimal | undefined
 TransactionCurrency: string
-SDDocumentReason?: string
-PricingDate?: SapSalesOrderV1Odatadateornull
-RequestedDeliveryDate?: SapSalesOrderV1Odatadateornull
-ShippingCondition?: string
-CompleteDeliveryIsDefined?: boolean
-ShippingType?: string
-HeaderBillingBlockReason?: string
-DeliveryBlockReason?: string
-IncotermsClassification?: string
-IncotermsTransferLocation?: string
-IncotermsLocation1?: string
-IncotermsLocation2?: string
-IncotermsVersion?: string
-CustomerPaymentTerms?: string
-PaymentMethod?: string
+SDDocumentReason?: string | undefined
+PricingDate?: SapSalesOrderV1Odatadateornull | undefined
+RequestedDeliveryDate?: SapSalesOrderV1Odatadateornull | undefined
+ShippingCondition?: string | undefined
+CompleteDeliveryIsDefined?: boolean | undefined
+ShippingType?: string | undefined
+HeaderBillingBlockReason?: string | undefined
+DeliveryBlockReason?: string | undefined
+IncotermsClassification?: string | undefined
+IncotermsTransferLocation?: string | undefined
+IncotermsLocation1?: string | undefined
+IncotermsLocation2?: string | undefined
+IncotermsVersion?: string | undefined
+CustomerPaymentTerms?: string | undefined
+PaymentMethod?: string | undefined
 /**
  * Carries the dealer portal's order number (`DP-…`) on orders the order-validation route creates.
  */
-AssignmentReference?: string
-ReferenceSDDocument?: string
-ReferenceSDDocumentCategory?: string
+AssignmentReference?: string | undefined
+ReferenceSDDocument?: string | undefined
+ReferenceSDDocumentCategory?: string | undefined
 /**
  * A not yet processed, B partially processed, C completely processed.
  */
 OverallSDProcessStatus: ("" | "A" | "B" | "C")
-TotalCreditCheckStatus?: string
-OverallTotalDeliveryStatus?: string
-OverallSDDocumentRejectionSts?: string
+TotalCreditCheckStatus?: string | undefined
+OverallTotalDeliveryStatus?: string | undefined
+OverallSDDocumentRejectionSts?: string | undefined
 to_Item: {
 /**
  * @minItems 1
  */
 results: {
-SalesOrder?: string
+SalesOrder?: string | undefined
 SalesOrderItem: string
-HigherLevelItem?: string
-SalesOrderItemCategory?: string
-SalesOrderItemText?: string
-PurchaseOrderByCustomer?: string
+HigherLevelItem?: string | undefined
+SalesOrderItemCategory?: string | undefined
+SalesOrderItemText?: string | undefined
+PurchaseOrderByCustomer?: string | undefined
 Material: string
-MaterialByCustomer?: string
-PricingDate?: SapSalesOrderV1Odatadateornull
+MaterialByCustomer?: string | undefined
+PricingDate?: SapSalesOrderV1Odatadateornull | undefined
 RequestedQuantity: SapSalesOrderV1Decimal
-RequestedQuantityUnit?: string
-ItemGrossWeight?: SapSalesOrderV1Decimal
-ItemNetWeight?: SapSalesOrderV1Decimal
-ItemWeightUnit?: string
-ItemVolume?: SapSalesOrderV1Decimal
-ItemVolumeUnit?: string
-TransactionCurrency?: string
-NetAmount?: SapSalesOrderV1Decimal
-MaterialGroup?: string
-ProductionPlant?: string
-StorageLocation?: string
-ShippingPoint?: string
-DeliveryPriority?: string
-ProfitCenter?: string
-SDProcessStatus?: string
-DeliveryStatus?: string
+RequestedQuantityUnit?: string | undefined
+ItemGrossWeight?: SapSalesOrderV1Decimal | undefined
+ItemNetWeight?: SapSalesOrderV1Decimal | undefined
+ItemWeightUnit?: string | undefined
+ItemVolume?: SapSalesOrderV1Decimal | undefined
+ItemVolumeUnit?: string | undefined
+TransactionCurrency?: string | undefined
+NetAmount?: SapSalesOrderV1Decimal | undefined
+MaterialGroup?: string | undefined
+ProductionPlant?: string | undefined
+StorageLocation?: string | undefined
+ShippingPoint?: string | undefined
+DeliveryPriority?: string | undefined
+ProfitCenter?: string | undefined
+SDProcessStatus?: string | undefined
+DeliveryStatus?: string | undefined
 }[]
 }
 }
@@ -983,35 +983,35 @@ status: ("planned" | "dispatched" | "in-transit" | "delivered" | "exception")
  * Our sales order (outbound) or our purchase order (inbound).
  */
 orderNumber: string
-customerNumber?: string
+customerNumber?: string | undefined
 /**
  * The consignee's purchase order number (PRF01 of an 856).
  */
-customerReference?: string
+customerReference?: string | undefined
 /**
  * The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then.
  */
-tradingPartnerId?: string
+tradingPartnerId?: string | undefined
 carrier?: {
 /**
  * Standard Carrier Alpha Code.
  */
-scac?: string
-name?: string
-serviceLevel?: string
-}
-trackingNumber?: string
-billOfLading?: string
-shipFrom?: ShipmentV1Site
-shipTo?: ShipmentV1Address
-shipDate?: string
-dispatchedAt?: string
-estimatedDeliveryDate?: string
+scac?: string | undefined
+name?: string | undefined
+serviceLevel?: string | undefined
+} | undefined
+trackingNumber?: string | undefined
+billOfLading?: string | undefined
+shipFrom?: ShipmentV1Site | undefined
+shipTo?: ShipmentV1Address | undefined
+shipDate?: string | undefined
+dispatchedAt?: string | undefined
+estimatedDeliveryDate?: string | undefined
 grossWeight?: {
 value: number
 unit: ("KG" | "LB")
-}
-packageCount?: number
+} | undefined
+packageCount?: number | undefined
 /**
  * @minItems 1
  */
@@ -1020,44 +1020,44 @@ lineNumber: number
 /**
  * Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number.
  */
-sku?: string
-vendorPartNumber?: string
-gtin?: string
-description?: string
+sku?: string | undefined
+vendorPartNumber?: string | undefined
+gtin?: string | undefined
+description?: string | undefined
 quantity: number
 unit: string
-orderLineNumber?: number
+orderLineNumber?: number | undefined
 }[]
 milestones?: {
 code: ("created" | "picked" | "dispatched" | "in-transit" | "out-for-delivery" | "delivered" | "exception")
 at: string
-location?: string
-note?: string
-}[]
+location?: string | undefined
+note?: string | undefined
+}[] | undefined
 }
 export interface ShipmentV1Site {
 name: string
 /**
  * A location id (GLN, DUNS+4, or our warehouse code).
  */
-locationId?: string
-city?: string
-region?: string
-country?: string
+locationId?: string | undefined
+city?: string | undefined
+region?: string | undefined
+country?: string | undefined
 }
 export interface ShipmentV1Address {
 name: string
-contactName?: string
+contactName?: string | undefined
 /**
  * A location id (GLN, DUNS+4 or the partner's store/DC number).
  */
-locationId?: string
-addressLine1?: string
-addressLine2?: string
-city?: string
-region?: string
-postalCode?: string
-country?: string
+locationId?: string | undefined
+addressLine1?: string | undefined
+addressLine2?: string | undefined
+city?: string | undefined
+region?: string | undefined
+postalCode?: string | undefined
+country?: string | undefined
 }
 
 /**
@@ -1077,24 +1077,24 @@ supplier: {
  * The supplier's interchange id (GS02) or supplier number.
  */
 id: string
-name?: string
+name?: string | undefined
 }
 purchaseOrderNumber: string
-purchaseOrderDate?: string
+purchaseOrderDate?: string | undefined
 status: ("confirmed" | "partially-confirmed" | "rejected" | "changed")
 documentDate: string
-shipDate?: string
-expectedDeliveryDate?: string
+shipDate?: string | undefined
+expectedDeliveryDate?: string | undefined
 /**
  * @minItems 1
  */
 lines: {
 lineNumber: number
-sku?: string
-vendorPartNumber?: string
-gtin?: string
-description?: string
-orderedQuantity?: number
+sku?: string | undefined
+vendorPartNumber?: string | undefined
+gtin?: string | undefined
+description?: string | undefined
+orderedQuantity?: number | undefined
 confirmedQuantity: number
 unit: string
 status: ("accepted" | "backordered" | "rejected" | "changed")
@@ -1116,9 +1116,9 @@ warehouseId: string
 /**
  * 1 is the most urgent.
  */
-priority?: number
-requestedShipDate?: string
-destinationCountry?: string
+priority?: number | undefined
+requestedShipDate?: string | undefined
+destinationCountry?: string | undefined
 /**
  * @minItems 1
  */
@@ -1137,18 +1137,18 @@ N1: {
  * Entity: ST ship to, BT bill to, SF ship from, SH shipper, OB ordered by.
  */
 N101: string
-N102?: string
+N102?: string | undefined
 /**
  * Id qualifier: 9 DUNS+4, 92 assigned by buyer, UL GLN.
  */
-N103?: string
-N104?: string
+N103?: string | undefined
+N104?: string | undefined
 }
 /**
  * @maxItems 2
  */
-N3?: X12850V1Segment[]
-N4?: X12850V1Segment
+N3?: X12850V1Segment[] | undefined
+N4?: X12850V1Segment | undefined
 }[]
 /**
  * Quantity ordered.
@@ -1178,7 +1178,7 @@ export type X12850V1Decimal2 = string
  * Contract `x12-850@1` (version 1.0.0).
  */
 export interface X12850V1 {
-ST?: X12850V1St
+ST?: X12850V1St | undefined
 BEG: {
 /**
  * Purpose: 00 original, 01 cancellation, 04 change, 05 replace.
@@ -1192,22 +1192,22 @@ BEG02: string
  * Purchase order number.
  */
 BEG03: string
-BEG04?: string
+BEG04?: string | undefined
 BEG05: X12850V1Ccyymmdd
-BEG06?: string
+BEG06?: string | undefined
 }
-REF?: X12850V1Segment[]
-ITD?: X12850V1Segment[]
+REF?: X12850V1Segment[] | undefined
+ITD?: X12850V1Segment[] | undefined
 DTM?: {
 /**
  * Qualifier: 002 delivery requested, 010 requested ship.
  */
 DTM01: string
 DTM02: X12850V1Ccyymmdd
-}[]
-PKG?: X12850V1Segment[]
-TD5?: X12850V1Segment[]
-N1Loop?: X12850V1N1Loop
+}[] | undefined
+PKG?: X12850V1Segment[] | undefined
+TD5?: X12850V1Segment[] | undefined
+N1Loop?: X12850V1N1Loop | undefined
 /**
  * @minItems 1
  */
@@ -1222,25 +1222,25 @@ PO102: X12850V1Decimal
  * Unit (EA each, CA case).
  */
 PO103: string
-PO104?: X12850V1Decimal1
+PO104?: X12850V1Decimal1 | undefined
 /**
  * Price basis (TE = per each).
  */
-PO105?: string
-PO106?: string
-PO107?: string
-PO108?: string
-PO109?: string
-PO110?: string
-PO111?: string
+PO105?: string | undefined
+PO106?: string | undefined
+PO107?: string | undefined
+PO108?: string | undefined
+PO109?: string | undefined
+PO110?: string | undefined
+PO111?: string | undefined
 /**
  * This interface was referenced by `undefined`'s JSON-Schema definition
  * via the `patternProperty` "^PO1(1[2-9]|2[0-5])$".
  */
 [k: string]: string | undefined
 }
-PID?: X12850V1Segment[]
-PO4?: X12850V1Segment[]
+PID?: X12850V1Segment[] | undefined
+PO4?: X12850V1Segment[] | undefined
 }[]
 /**
  * @maxItems 1
@@ -1254,7 +1254,7 @@ CTT01: string
 /**
  * Hash total of quantities.
  */
-CTT02?: string
+CTT02?: string | undefined
 }
 AMT?: {
 /**
@@ -1262,16 +1262,16 @@ AMT?: {
  */
 AMT01: string
 AMT02: X12850V1Decimal2
-}
-}[]
-SE?: X12850V1Segment
+} | undefined
+}[] | undefined
+SE?: X12850V1Segment | undefined
 }
 export interface X12850V1St {
 ST01: string
 /**
  * Control number; assigned by the connector on send.
  */
-ST02?: string
+ST02?: string | undefined
 }
 /**
  * A segment as element designator → element text.
@@ -1287,8 +1287,8 @@ N1: X12856V1Segment
 /**
  * @maxItems 2
  */
-N3?: X12856V1Segment[]
-N4?: X12856V1Segment
+N3?: X12856V1Segment[] | undefined
+N4?: X12856V1Segment | undefined
 }[]
 /**
  * Units shipped.
@@ -1316,8 +1316,8 @@ ST01: "856"
 /**
  * Control number; assigned by the connector on send.
  */
-ST02?: string
-}
+ST02?: string | undefined
+} | undefined
 BSN: {
 /**
  * Purpose: 00 original, 14 advance notification.
@@ -1335,7 +1335,7 @@ BSN04: string
 /**
  * Hierarchical structure code: 0001 S/O/P/I, 0002 S/O/I.
  */
-BSN05?: string
+BSN05?: string | undefined
 }
 /**
  * The shipment level(s); orders and items nest below.
@@ -1351,9 +1351,9 @@ CTT01: string
 /**
  * Hash total of SN102 quantities.
  */
-CTT02?: string
-}
-SE?: X12856V1Segment
+CTT02?: string | undefined
+} | undefined
+SE?: X12856V1Segment | undefined
 }
 export interface X12856V1Shipmentlevel {
 HL: X12856V1Hl
@@ -1361,26 +1361,26 @@ TD1?: {
 /**
  * Packaging code (PCS pieces, CTN carton).
  */
-TD101?: string
+TD101?: string | undefined
 /**
  * Lading quantity.
  */
-TD102?: string
+TD102?: string | undefined
 /**
  * Weight qualifier (G gross, A3 shipper's weight).
  */
-TD106?: string
-TD107?: X12856V1Decimal
+TD106?: string | undefined
+TD107?: X12856V1Decimal | undefined
 /**
  * Unit (LB, KG).
  */
-TD108?: string
+TD108?: string | undefined
 [k: string]: string | undefined
-}[]
-TD5?: X12856V1Segment[]
-REF?: X12856V1Segment[]
-DTM?: X12856V1Segment[]
-N1Loop?: X12856V1N1Loop
+}[] | undefined
+TD5?: X12856V1Segment[] | undefined
+REF?: X12856V1Segment[] | undefined
+DTM?: X12856V1Segment[] | undefined
+N1Loop?: X12856V1N1Loop | undefined
 /**
  * The orders in this shipment (HL03 = O), whose HL02 is this loop's HL01.
  * 
@@ -1390,9 +1390,9 @@ HLLoop: X12856V1Orderlevel[]
 }
 export interface X12856V1Hl {
 HL01: string
-HL02?: string
+HL02?: string | undefined
 HL03: ("S" | "O" | "P" | "T" | "I")
-HL04?: string
+HL04?: string | undefined
 }
 export interface X12856V1Segment {
 [k: string]: string | undefined
@@ -1404,11 +1404,11 @@ PRF: {
  * The buyer's purchase order number.
  */
 PRF01: string
-PRF04?: X12856V1Ccyymmdd
+PRF04?: X12856V1Ccyymmdd | undefined
 [k: string]: string | undefined
 }
-REF?: X12856V1Segment[]
-N1Loop?: X12856V1N1Loop
+REF?: X12856V1Segment[] | undefined
+N1Loop?: X12856V1N1Loop | undefined
 /**
  * The items of this order (HL03 = I).
  * 
@@ -1425,8 +1425,8 @@ LIN: {
 LIN01: string
 LIN02: string
 LIN03: string
-LIN04?: string
-LIN05?: string
+LIN04?: string | undefined
+LIN05?: string | undefined
 /**
  * This interface was referenced by `undefined`'s JSON-Schema definition
  * via the `patternProperty` "^LIN(0[6-9]|[1-3][0-9])$".
@@ -1434,12 +1434,12 @@ LIN05?: string
 [k: string]: string | undefined
 }
 SN1: {
-SN101?: string
+SN101?: string | undefined
 SN102: X12856V1Decimal1
 SN103: string
 [k: string]: string | undefined
 }
-PO4?: X12856V1Segment
-PID?: X12856V1Segment[]
-REF?: X12856V1Segment[]
+PO4?: X12856V1Segment | undefined
+PID?: X12856V1Segment[] | undefined
+REF?: X12856V1Segment[] | undefined
 }

@@ -1,6 +1,6 @@
-import { describeValue, MappingError } from './errors.ts';
-import { CelTimestamp } from './timestamps.ts';
-import type { PresentAs } from './timestamps.ts';
+import { describeValue, MappingError } from './errors.js';
+import { CelTimestamp } from './timestamps.js';
+import type { PresentAs } from './timestamps.js';
 
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;

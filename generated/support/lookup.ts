@@ -1,4 +1,4 @@
-import { describeValue, MappingError } from './errors.ts';
+import { describeValue, MappingError } from './errors.js';
 
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).

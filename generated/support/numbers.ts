@@ -1,4 +1,4 @@
-import { describeValue, MappingError } from './errors.ts';
+import { describeValue, MappingError } from './errors.js';
 
 /** How a string holds a number: `12.50`, `12,50` (with `.` as thousands separator), or an implied-decimal integer. */
 export type NumberStyle = 'decimal-point' | 'decimal-comma' | 'implied-2' | 'implied-3' | 'implied-4';

@@ -6,6 +6,8 @@ import { supportPackages } from './packages.ts';
  * A small linker for generated code: turns a set of TypeScript ES modules (the generated modules and
  * the runtime support they import) into one self-contained ES module, without a bundler dependency.
  *
+ * Relative specifiers may end in `.js` or `.ts`; both name the `.ts` module (see resolve).
+ *
  * Each module is transpiled on its own (types erased), then wrapped in a function scope; its imports
  * become reads of the modules it depends on, initialized first (dependency order), and its exports
  * become the object the scope returns. Module-level names therefore never collide. Only the forms
@@ -48,7 +50,7 @@ export function link(input: LinkInput): string {
     const source = modules.get(path);
     if (source === undefined) throw new Error(`module not found: ${path}`);
     state.set(path, 'visiting');
-    const deps = dependencies(path, source, packages);
+    const deps = dependencies(path, source, packages, modules);
     imports.set(path, deps);
     for (const dep of deps) visit(dep);
     state.set(path, 'done');
@@ -57,7 +59,7 @@ export function link(input: LinkInput): string {
   };
   for (const entry of input.entries) visit(entry);
 
-  for (const path of order) linked.set(path, wrap(path, modules.get(path)!, ids, packages));
+  for (const path of order) linked.set(path, wrap(path, modules.get(path)!, ids, packages, modules));
   const out: string[] = [];
   if (input.header) out.push(input.header.trimEnd());
   for (const path of order) {
@@ -78,11 +80,21 @@ export function link(input: LinkInput): string {
   return `${out.join('\n\n')}\n`;
 }
 
-function resolve(from: string, specifier: string, packages: ReadonlyMap<string, string>): string {
+/**
+ * The module a specifier names. Generated code imports `./x.js` (what TypeScript's nodenext and bundler
+ * resolution map to `./x.ts`, so it compiles in a user's project); the repository's own sources import
+ * `./x.ts`. Both resolve to the `.ts` module when no `.js` module of that name is given.
+ */
+function resolve(from: string, specifier: string, packages: ReadonlyMap<string, string>, modules: ReadonlyMap<string, string>): string {
   if (packages.has(specifier)) return specifier;
   if (!specifier.startsWith('.'))
     throw new Error(`${from}: only relative imports and given packages can be linked, not ${JSON.stringify(specifier)}`);
-  return posix.normalize(posix.join(posix.dirname(from), specifier));
+  const path = posix.normalize(posix.join(posix.dirname(from), specifier));
+  if (path.endsWith('.js') && !modules.has(path)) {
+    const source = `${path.slice(0, -'.js'.length)}.ts`;
+    if (modules.has(source)) return source;
+  }
+  return path;
 }
 
 function transpile(path: string, source: string): ts.SourceFile {
@@ -109,7 +121,7 @@ function parsed(path: string, source: string): ts.SourceFile {
   return file;
 }
 
-function dependencies(path: string, source: string, packages: ReadonlyMap<string, string>): string[] {
+function dependencies(path: string, source: string, packages: ReadonlyMap<string, string>, modules: ReadonlyMap<string, string>): string[] {
   const deps: string[] = [];
   for (const statement of parsed(path, source).statements) {
     if (
@@ -117,18 +129,24 @@ function dependencies(path: string, source: string, packages: ReadonlyMap<string
       statement.moduleSpecifier &&
       ts.isStringLiteral(statement.moduleSpecifier)
     ) {
-      deps.push(resolve(path, statement.moduleSpecifier.text, packages));
+      deps.push(resolve(path, statement.moduleSpecifier.text, packages, modules));
     }
   }
   return deps;
 }
 
-function wrap(path: string, source: string, ids: ReadonlyMap<string, string>, packages: ReadonlyMap<string, string>): Linked {
+function wrap(
+  path: string,
+  source: string,
+  ids: ReadonlyMap<string, string>,
+  packages: ReadonlyMap<string, string>,
+  modules: ReadonlyMap<string, string>,
+): Linked {
   const file = parsed(path, source);
   const text = file.text;
   const edits: { start: number; end: number; text: string }[] = [];
   const exports: string[] = [];
-  const idOf = (specifier: ts.Expression) => ids.get(resolve(path, (specifier as ts.StringLiteral).text, packages))!;
+  const idOf = (specifier: ts.Expression) => ids.get(resolve(path, (specifier as ts.StringLiteral).text, packages, modules))!;
 
   for (const statement of file.statements) {
     if (ts.isImportDeclaration(statement)) {

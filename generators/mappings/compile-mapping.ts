@@ -184,8 +184,8 @@ class MappingCompiler {
     const header = new CodeBuilder<PathSegment[]>();
     header.line(BANNER);
     const types = [...new Set([input.source.typeName, input.target.typeName])].sort();
-    header.line(`import type { ${types.join(', ')} } from '../types.ts';`);
-    if (this.helpers.size > 0) header.line(`import { ${[...this.helpers].sort().join(', ')} } from '../support/index.ts';`);
+    header.line(`import type { ${types.join(', ')} } from '../types.js';`);
+    if (this.helpers.size > 0) header.line(`import { ${[...this.helpers].sort().join(', ')} } from '../support/index.js';`);
     header.line('');
     for (const [table, constName] of [...this.tables].sort((a, b) => (a[1] < b[1] ? -1 : 1))) {
       header.line(this.tableDeclaration(table, constName));

@@ -11,7 +11,7 @@ export const GENERATED_COMPILER_OPTIONS: ts.CompilerOptions = {
   strict: true,
   // CEL indexing out of range is a run-time error, not a type error: `xs[0].y` is typed like CEL types it.
   noUncheckedIndexedAccess: false,
-  allowImportingTsExtensions: true,
+  // Generated code imports `./x.js` as a user's nodenext project needs; a `.ts` specifier is TS5097 here too.
   verbatimModuleSyntax: true,
   noEmit: true,
   skipLibCheck: true,

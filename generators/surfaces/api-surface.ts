@@ -62,10 +62,10 @@ export function apiModule(
   const responseTypes = operations.map((op) => typeOf(op.response.contract));
 
   lines.push(BANNER);
-  if (types.size > 0) lines.push(`import type { ${[...types].sort().join(', ')} } from '../types.ts';`);
+  if (types.size > 0) lines.push(`import type { ${[...types].sort().join(', ')} } from '../types.js';`);
   lines.push(
-    `import { callJson, fillPath, queryString } from '../support/index.ts';`,
-    `import type { FetchLike } from '../support/index.ts';`,
+    `import { callJson, fillPath, queryString } from '../support/index.js';`,
+    `import type { FetchLike } from '../support/index.js';`,
     '',
   );
   lines.push(`/** Requests of Api ${doc.name}@${doc.major}, by operation id. */`, `export interface ${base}Requests {`);

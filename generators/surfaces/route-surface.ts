@@ -41,13 +41,13 @@ export function routeModule(
     if (m && !mappings.includes(m)) {
       mappings.push(m);
       contracts.set(m.source.typeName, m.source);
-      imports.push(`import { ${m.compiled.functionName} } from '../mappings/${m.doc.name}.ts';`);
+      imports.push(`import { ${m.compiled.functionName} } from '../mappings/${m.doc.name}.js';`);
     }
     return { target: t, mapping: m, type: delivered.typeName };
   });
   const compiledFilter = compileFilter(doc);
-  const lines: string[] = [BANNER, `import type { ${[...types].sort().join(', ')} } from '../types.ts';`, ...imports.sort()];
-  if (compiledFilter.helpers.length > 0) lines.push(`import { ${compiledFilter.helpers.join(', ')} } from '../support/index.ts';`);
+  const lines: string[] = [BANNER, `import type { ${[...types].sort().join(', ')} } from '../types.js';`, ...imports.sort()];
+  if (compiledFilter.helpers.length > 0) lines.push(`import { ${compiledFilter.helpers.join(', ')} } from '../support/index.js';`);
   lines.push('');
   if (compiledFilter.patterns.length > 0) {
     compiledFilter.patterns.forEach((init, i) => {

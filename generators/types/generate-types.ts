@@ -1,4 +1,5 @@
 import { compile } from 'json-schema-to-typescript';
+import { ts } from 'ts-morph';
 import { BANNER } from '../shared/banner.ts';
 import { contractTypeName, pascalCase } from '../shared/naming.ts';
 import { hideInheritedNames } from './inherited-names.ts';
@@ -37,7 +38,35 @@ export async function contractDeclarations(contract: ContractSource): Promise<st
     unreachableDefinitions: false,
     $refOptions: { resolve: { external: false, file: false, http: false } } as never,
   });
-  return restore(text).trim();
+  return optionalMayBeUndefined(restore(text).trim());
+}
+
+/**
+ * `field?: T` → `field?: T | undefined`. A generated mapping writes every optional target field, with
+ * `undefined` when its source is absent (absent once serialized); with `exactOptionalPropertyTypes`,
+ * the default of `tsc --init`, `field?: T` would refuse that in the user's project.
+ */
+function optionalMayBeUndefined(text: string): string {
+  const file = ts.createSourceFile('types.ts', text, ts.ScriptTarget.ES2022, true);
+  const edits: { at: number; text: string }[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isPropertySignature(node) && node.questionToken && node.type && !mayBeUndefined(node.type)) {
+      const needsParens = ts.isFunctionTypeNode(node.type) || ts.isConstructorTypeNode(node.type) || ts.isConditionalTypeNode(node.type);
+      if (needsParens) edits.push({ at: node.type.getStart(file), text: '(' });
+      edits.push({ at: node.type.getEnd(), text: needsParens ? ') | undefined' : ' | undefined' });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = text;
+  for (const edit of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, edit.at) + edit.text + out.slice(edit.at);
+  return out;
+}
+
+function mayBeUndefined(type: ts.TypeNode): boolean {
+  if (type.kind === ts.SyntaxKind.UndefinedKeyword || type.kind === ts.SyntaxKind.UnknownKeyword || type.kind === ts.SyntaxKind.AnyKeyword)
+    return true;
+  return ts.isUnionTypeNode(type) && type.types.some(mayBeUndefined);
 }
 
 function prepare(contract: ContractSource, typeName: string): Schema {

@@ -74,13 +74,13 @@ export function validatorModule(contract: ContractSource): ValidatorResult {
   if (/\blinearRegExp\b/.test(code.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) used.add('linearRegExp');
   const typeName = contractTypeName(contract.name, contract.major);
   const name = validatorName(contract.name, contract.major);
-  const imports = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from '../support/index.ts';\n` : '';
+  const imports = used.size > 0 ? `import { ${[...used].sort().join(', ')} } from '../support/index.js';\n` : '';
   return {
     ok: true,
     text: `${BANNER}
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-${imports}import type { Validator } from '../support/validator.ts';
-import type { ${typeName} } from '../types.ts';
+${imports}import type { Validator } from '../support/validator.js';
+import type { ${typeName} } from '../types.js';
 
 ${code.replace(/^"use strict";/, '').replace(/^export const rawValidate = /, 'const rawValidate = ')}
 

@@ -12,20 +12,20 @@ export interface OrderV2 {
 orderNumber: string
 customer: {
 id: string
-source?: string
+source?: string | undefined
 }
 orderDate: string
 status: ("open" | "in-process" | "completed")
-currency?: string
-total?: number
-priority?: string
+currency?: string | undefined
+total?: number | undefined
+priority?: string | undefined
 lines: {
 lineNumber: number
 sku: string
 quantity: number
-unit?: string
-weightLb?: number
-amount?: number
+unit?: string | undefined
+weightLb?: number | undefined
+amount?: number | undefined
 warehouse: string
 }[]
 }
@@ -41,20 +41,20 @@ export interface SapOrderV1 {
  */
 SalesOrder: string
 SoldToParty: string
-SalesOrderDate?: (string | null)
-TotalNetAmount?: string
-TransactionCurrency?: string
-OverallSDProcessStatus?: string
+SalesOrderDate?: (string | null) | undefined
+TotalNetAmount?: string | undefined
+TransactionCurrency?: string | undefined
+OverallSDProcessStatus?: string | undefined
 to_Item: {
 results: {
 SalesOrderItem: string
 Material: string
 RequestedQuantity: string
-RequestedQuantityUnit?: string
-ItemNetWeight?: string
-ItemWeightUnit?: string
-NetAmount?: string
-ProductionPlant?: string
+RequestedQuantityUnit?: string | undefined
+ItemNetWeight?: string | undefined
+ItemWeightUnit?: string | undefined
+NetAmount?: string | undefined
+ProductionPlant?: string | undefined
 }[]
 }
 }
@@ -73,12 +73,12 @@ PO1Loop: {
 PO1: {
 PO101: string
 PO102: string
-PO103?: string
+PO103?: string | undefined
 PO104: string
 PO107: string
 }
 PID?: {
-PID05?: string
-}[]
+PID05?: string | undefined
+}[] | undefined
 }[]
 }

@@ -1,4 +1,4 @@
-import { describeValue, MappingError } from './errors.ts';
+import { describeValue, MappingError } from './errors.js';
 
 /** How a source writes a date. */
 export type DateStyle = 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';

@@ -1,4 +1,4 @@
-import { MappingError } from './errors.ts';
+import { MappingError } from './errors.js';
 
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property

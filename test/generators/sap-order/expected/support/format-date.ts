@@ -1,6 +1,6 @@
-import { describeValue, MappingError } from './errors.ts';
-import { CelTimestamp, parseIsoInstant } from './timestamps.ts';
-import type { PresentAs } from './timestamps.ts';
+import { describeValue, MappingError } from './errors.js';
+import { CelTimestamp, parseIsoInstant } from './timestamps.js';
+import type { PresentAs } from './timestamps.js';
 
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:

@@ -1,4 +1,4 @@
-import { describeValue, MappingError } from './errors.ts';
+import { describeValue, MappingError } from './errors.js';
 
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
