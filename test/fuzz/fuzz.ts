@@ -110,7 +110,8 @@ class FuzzWorker {
   private next = 0;
   private used = 0;
   baselineHeapMb = 0;
-  private pending?: (result: RunResult) => void;
+  /** The case under way, and the worker it was sent to: a stopped worker's late events are ignored. */
+  private pending?: { worker: Worker; resolve: (result: RunResult) => void };
 
   private readonly options: { hangMs: number; casesPerWorker: number; heapLimitMb: number; plantCrash: boolean };
 
@@ -153,16 +154,16 @@ class FuzzWorker {
       worker.once('error', fail);
     });
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type !== 'ready') this.settle({ kind: reply.type, reply } as RunResult);
+      if (reply.type !== 'ready') this.settle(worker, { kind: reply.type, reply } as RunResult);
     });
     worker.on('error', (error: Error & { code?: string }) => {
-      this.worker = undefined;
+      if (this.worker === worker) this.worker = undefined;
       const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.settle({ kind: memory ? 'memory' : 'uncaught', message: `${error.name}: ${error.message}`, stack: error.stack });
+      this.settle(worker, { kind: memory ? 'memory' : 'uncaught', message: `${error.name}: ${error.message}`, stack: error.stack });
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
-      this.settle({ kind: 'uncaught', message: `the worker exited with code ${code}` });
+      this.settle(worker, { kind: 'uncaught', message: `the worker exited with code ${code}` });
     });
     // Warm up on the unmutated estate: it must pass every stage, and it sets the baseline heap.
     // The first run builds the whole TypeScript program of the generated code: give it longer.
@@ -177,22 +178,26 @@ class FuzzWorker {
     const id = ++this.next;
     return new Promise<RunResult>((resolveRun) => {
       const timer = setTimeout(() => {
-        this.settle({ kind: 'hang', message: `no answer after ${hangMs} ms` });
-        this.worker = undefined;
+        this.settle(worker, { kind: 'hang', message: `no answer after ${hangMs} ms` });
+        if (this.worker === worker) this.worker = undefined;
         void worker.terminate();
       }, hangMs);
-      this.pending = (result) => {
-        clearTimeout(timer);
-        resolveRun(result);
+      this.pending = {
+        worker,
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolveRun(result);
+        },
       };
       worker.postMessage({ type: 'run', id, edits });
     });
   }
 
-  private settle(result: RunResult): void {
+  private settle(from: Worker, result: RunResult): void {
     const pending = this.pending;
+    if (!pending || pending.worker !== from) return;
     this.pending = undefined;
-    pending?.(result);
+    pending.resolve(result);
   }
 }
 
@@ -294,13 +299,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       log(`case ${index} (seed ${seedOfCase}): ${verdict.kind}${verdict.stage ? ` in ${verdict.stage}` : ''}: ${verdict.message}`);
       if (seen.has(key)) continue;
       seen.add(key);
-      const minimized =
-        verdict.kind === 'crash' || verdict.kind === 'uncaught'
-          ? await minimize(mutation.files, estate, options.minimizeAttempts ?? 40, async (files) => {
-              const again = judge(await worker.run(toEdits(files)));
-              return again !== undefined && signature(again.kind, again.stage, again.message) === key;
-            })
-          : { files: mutation.files, runs: 0 };
+      // A crash repeats in about a second, so it is minimized down to YAML blocks; a hang, a slow case or
+      // a memory blow-up costs up to the hang limit and a new worker per try, so only whole files are dropped.
+      const quick = verdict.kind === 'crash' || verdict.kind === 'uncaught';
+      const minimized = await minimize(
+        mutation.files,
+        estate,
+        quick ? (options.minimizeAttempts ?? 40) : mutation.files.size - 1,
+        async (files) => {
+          const again = judge(await worker.run(toEdits(files)));
+          return again !== undefined && signature(again.kind, again.stage, again.message) === key;
+        },
+      );
       const failure: Failure = {
         kind: verdict.kind,
         stage: verdict.stage,

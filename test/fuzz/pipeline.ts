@@ -125,7 +125,8 @@ export class Pipeline {
         documents: run.result.documents,
         generated: generated.files,
         runtimeImage: 'ghcr.io/interlace-dev/interlace:fuzz',
-        options: { includeCrds: false },
+        // As `plan --nats`: an estate with routes needs a backbone, and the example estate has routes.
+        options: { includeCrds: false, backbone: { url: 'nats://127.0.0.1:4222' } },
       });
       this.format(run, planned.diagnostics);
       if (hasErrors(planned.diagnostics)) return mark(1);
