@@ -21,32 +21,89 @@ export interface GateWorkerOptions {
   maxOldSpaceMiB?: number;
   /** Observes the worker's peak RSS (bytes) reported with each answer. */
   onPeakRss?: (bytes: number) => void;
+  /**
+   * Longest one gate may run (default 2 min). Gates run one at a time for every Estate, so a revision
+   * built to be slow (a huge estate, a pathological schema) must not hold the others up: its gate fails
+   * with a timeout, the worker is replaced, and the gates queued behind it run on the new one.
+   */
+  gateTimeoutMs?: number;
 }
+
+/** A gate that ran past its time; the reconciler reports it as the revision's Stalled reason. */
+export class GateTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`the gate (validate, check, generate, plan) ran longer than ${Math.round(ms / 1000)} s and was stopped`);
+    this.name = 'GateTimeoutError';
+  }
+}
+
+type Queued = { request: GateRequest; timeoutMs: number; resolve: (r: GateResult) => void; reject: (e: Error) => void };
 
 export class GateWorker {
   private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: GateResult) => void; reject: (e: Error) => void }>();
+  /** Gates waiting for their turn; the worker is sent one at a time so each one's time can be bounded. */
+  private readonly queue: Queued[] = [];
+  private running: (Queued & { timer: ReturnType<typeof setTimeout> }) | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly o: Required<Omit<GateWorkerOptions, 'onPeakRss'>> & Pick<GateWorkerOptions, 'onPeakRss'>;
 
   constructor(options: GateWorkerOptions = {}) {
-    this.o = { idleMs: 10 * 60_000, maxOldSpaceMiB: 384, ...options };
+    this.o = { idleMs: 10 * 60_000, maxOldSpaceMiB: 384, gateTimeoutMs: 120_000, ...options };
   }
 
-  gate(estateKey: string, input: Omit<DesiredStateInput, 'generator' | 'support'>): Promise<GateResult> {
-    const child = this.ensureChild();
+  /** Runs one gate after those queued before it; `timeoutMs` overrides the worker's gate timeout for this one. */
+  gate(
+    estateKey: string,
+    input: Omit<DesiredStateInput, 'generator' | 'support'>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<GateResult> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.o.gateTimeoutMs;
     return new Promise<GateResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      child.send({ id, estateKey, input } satisfies GateRequest);
+      this.queue.push({ request: { id, estateKey, input }, timeoutMs, resolve, reject });
+      this.dispatch();
     });
+  }
+
+  /** Sends the next queued gate when none runs; arms its deadline. */
+  private dispatch(): void {
+    if (this.running) return;
+    const next = this.queue.shift();
+    if (!next) {
+      this.armIdle();
+      return;
+    }
+    const child = this.ensureChild();
+    const timer = setTimeout(() => this.timeOut(), next.timeoutMs);
+    timer.unref();
+    this.running = { ...next, timer };
+    child.send(next.request);
+  }
+
+  /** The running gate is over time: fail it, replace the worker (it may be stuck in a loop), go on. */
+  private timeOut(): void {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    running.reject(new GateTimeoutError(running.timeoutMs));
+    const child = this.child;
+    this.child = undefined;
+    child?.kill('SIGKILL');
+    this.dispatch();
   }
 
   /** Stops the worker (pending gates fail; the next gate starts a new one). */
   async stop(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    for (const queued of this.queue.splice(0)) queued.reject(new Error('gate worker stopped'));
+    const running = this.running;
+    this.running = undefined;
+    if (running) {
+      clearTimeout(running.timer);
+      running.reject(new Error('gate worker stopped'));
+    }
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
@@ -72,20 +129,25 @@ export class GateWorker {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (message: GateResponse & { peakRss?: number }) => {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      this.pending.delete(message.id);
+      const running = this.running;
+      if (!running || running.request.id !== message.id) return;
+      this.running = undefined;
+      clearTimeout(running.timer);
       if (message.peakRss) this.o.onPeakRss?.(message.peakRss);
-      if (message.result) waiting.resolve(message.result);
-      else waiting.reject(new Error(`gate worker: ${message.error ?? 'no result'}`));
-      if (this.pending.size === 0) this.armIdle();
+      if (message.result) running.resolve(message.result);
+      else running.reject(new Error(`gate worker: ${message.error ?? 'no result'}`));
+      this.dispatch();
     });
     child.once('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      for (const [id, waiting] of this.pending) {
-        this.pending.delete(id);
-        waiting.reject(new Error(`gate worker exited (${signal ?? code}) during a gate`));
+      if (this.child !== child) return; // replaced after a timeout; that gate was already failed
+      this.child = undefined;
+      const running = this.running;
+      this.running = undefined;
+      if (running) {
+        clearTimeout(running.timer);
+        running.reject(new Error(`gate worker exited (${signal ?? code}) during a gate`));
       }
+      this.dispatch();
     });
     this.child = child;
     return child;

@@ -38,6 +38,7 @@ import { estateStatus, findCondition } from '../status/index.ts';
 import type { EstateOutcome, EstateStatus } from '../status/index.ts';
 import type { Generator } from '../../generators/generate.ts';
 import { applyRevision } from './apply-revision.ts';
+import { GateTimeoutError } from './gate-worker.ts';
 import type { DesiredStateInput, GateResult } from './desired-state.ts';
 import { DEFAULT_INTERVAL_MS, ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, sourceTimings } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
@@ -274,11 +275,11 @@ export class EstateReconciler {
         await write({
           kind: 'failed',
           revision,
-          reason: 'GateFailed',
+          reason: error instanceof GateTimeoutError ? 'GateTimeout' : 'GateFailed',
           message: `Revision ${revision} could not be checked (${detail}); the last applied revision keeps running`,
           stalled: true,
         });
-        log.warn('gate failed', { revision, reason: 'GateFailed', error: detail });
+        log.warn('gate failed', { revision, reason: error instanceof GateTimeoutError ? 'GateTimeout' : 'GateFailed', error: detail });
         return { result: 'done', requeueAfterMs: interval };
       }
       cache.gate = { key: gateKey, state: gate };
