@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { interlacePackage } from './package-info.ts';
 import type { CommandContext } from './command.ts';
 import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from './exit-codes.ts';
 
@@ -79,16 +79,7 @@ function defaultContext(): CommandContext {
   };
 }
 
-/**
- * The version in Interlace's own package.json: one folder up from cli/main.ts in this repository, two
- * up from dist/cli/main.js in the installed package.
- */
+/** The version in Interlace's own package.json. */
 function packageVersion(): string {
-  for (const relative of ['../package.json', '../../package.json']) {
-    const url = new URL(relative, import.meta.url);
-    if (!existsSync(url)) continue;
-    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'interlace' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
+  return interlacePackage(import.meta.url).version;
 }

@@ -1,3 +1,4 @@
+import { interlacePackage } from '../package-info.ts';
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -50,7 +51,15 @@ export async function runInit(argv: string[], context: CommandContext): Promise<
   const ci = values.ci ?? asked.ci ?? 'github';
   if (!CI_CHOICES.includes(ci as CiChoice)) throw new UsageError(`--ci "${ci}" is not one of ${CI_CHOICES.join(', ')}`);
 
-  const files = scaffoldFiles({ name, ci: ci as CiChoice, interlaceVersion: context.version });
+  // Generated code imports these at run time, so the estate's own project depends on them directly
+  // (a strict installer such as pnpm does not hoist Interlace's dependencies).
+  const runtimeDependencies = interlacePackage(import.meta.url).dependencies;
+  const files = scaffoldFiles({
+    name,
+    ci: ci as CiChoice,
+    interlaceVersion: context.version,
+    re2jsRange: runtimeDependencies.re2js ?? '*',
+  });
   const replaced: string[] = [];
   for (const [path, text] of files) {
     const target = join(dir, path);

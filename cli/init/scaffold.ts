@@ -12,6 +12,8 @@ export interface ScaffoldOptions {
   ci: CiChoice;
   /** Interlace's own version: the estate depends on `^version`. */
   interlaceVersion: string;
+  /** The re2js range Interlace depends on: generated validators import it (linear-time patterns). */
+  re2jsRange: string;
 }
 
 /** Template paths that belong to one CI system; every other template is always written. */
@@ -38,7 +40,13 @@ export function scaffoldFiles(options: ScaffoldOptions): Map<string, string> {
     if (onlyFor !== undefined && onlyFor !== options.ci) continue;
     const text = readFileSync(new URL(template, TEMPLATES), 'utf8');
     // Plain placeholders, not `{{ }}`: the GitHub workflow has its own `${{ … }}` expressions.
-    files.set(path, text.replaceAll('__NAME__', options.name).replaceAll('__INTERLACE_VERSION__', options.interlaceVersion));
+    files.set(
+      path,
+      text
+        .replaceAll('__NAME__', options.name)
+        .replaceAll('__INTERLACE_VERSION__', options.interlaceVersion)
+        .replaceAll('__RE2JS_RANGE__', options.re2jsRange),
+    );
   }
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
