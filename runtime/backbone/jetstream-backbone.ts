@@ -18,6 +18,7 @@
  * `publishTimeoutMs` passes, and the pull consumers resume by themselves once the server is back.
  */
 import { connect, headers as natsHeaders, nanos, nuid, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV } from '@nats-io/kv';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -145,6 +146,16 @@ export class JetStreamBackbone implements Backbone {
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 120_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
     this.#replicas = options.replicas ?? 1;
+  }
+
+  /**
+   * Opens (creating when missing) the Key-Value bucket `<streamPrefix>_<name>`: shared state every
+   * worker of the estate sees (idempotency records, parked keys, API views), one value per key, each
+   * key removed by the server `maxAgeMs` after its last write (0 = kept).
+   */
+  async keyValue(name: string, maxAgeMs: number): Promise<KV> {
+    this.#open();
+    return new Kvm(this.#js).create(`${this.#streamPrefix}_${name}`, { history: 1, ttl: maxAgeMs, replicas: this.#replicas });
   }
 
   /** The subject a topic's messages are published on. */

@@ -25,7 +25,7 @@ type Validate = (value: unknown) => string[] | undefined;
 
 /** What an operation's backend does, resolved by the worker from the spec and the bundles. */
 export type OperationBackend =
-  | { kind: 'view'; read: (params: ParsedParams) => unknown }
+  | { kind: 'view'; read: (params: ParsedParams) => unknown | Promise<unknown> }
   | {
       kind: 'system';
       client: SystemClient;
@@ -246,7 +246,7 @@ type BackendAnswer =
 async function runBackend(runtime: OperationRuntime, params: ParsedParams, body: unknown, budgets: SystemBudgets): Promise<BackendAnswer> {
   const backend = runtime.backend;
   if (backend.kind === 'view') {
-    const value = backend.read(params);
+    const value = await backend.read(params);
     return value === undefined ? { kind: 'not-found', detail: 'nothing is known under this key yet' } : { kind: 'ok', value };
   }
   if (backend.kind === 'none') return { kind: 'unavailable', detail: 'this operation has no backend' };

@@ -4,11 +4,24 @@ import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 
 /**
+ * Where the materialized views behind API operations live: SqliteViewStore on one machine (the
+ * embedded backbone), KvViewStore (kv-view-store.ts) in JetStream Key-Value when workers share a NATS
+ * backbone, so every replica answers for every key and a new pod starts with all of them.
+ */
+export interface ViewStore {
+  /** Stores `document` under `key` unless a newer event (higher `sequence`) already did. True when written. */
+  put(view: string, key: string, document: unknown, sequence: number): boolean | Promise<boolean>;
+  get(view: string, key: string): unknown;
+  size(view: string): number | Promise<number>;
+  close(): void;
+}
+
+/**
  * Materialized views behind API operations (`backend.view`), on node:sqlite: one row per view and
  * key (the view's key fields, joined). An update carries the backbone sequence of its event; an older
  * event (a redelivery after a newer one was applied) never overwrites a newer row.
  */
-export class SqliteViewStore {
+export class SqliteViewStore implements ViewStore {
   private readonly db: DatabaseSync;
   private readonly upsert: StatementSync;
   private readonly select: StatementSync;

@@ -2,7 +2,7 @@ import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { durationMs } from '../../lib/duration.ts';
 import type { OperationRuntime } from '../http/api-server.ts';
 import { ParameterValidator, sharedAjv } from '../http/request-params.ts';
-import type { SqliteViewStore } from '../http/view-store.ts';
+import type { ViewStore } from '../http/view-store.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { validatorFrom } from './bundle.ts';
 import { findContract, findSystem, majorOf, parseReference, sourceTopicOf } from './estate.ts';
@@ -64,7 +64,7 @@ export function assembleApi(
   api: Api,
   bundles: readonly LoadedBundle[],
   ctx: AssemblyContext,
-  views: SqliteViewStore,
+  views: ViewStore,
 ): { operations: OperationRuntime[]; feeds: ViewFeed[] } {
   const operations: OperationRuntime[] = [];
   const feeds: ViewFeed[] = [];

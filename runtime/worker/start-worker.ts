@@ -16,6 +16,10 @@ import { createApiUnit } from '../http/api-server.ts';
 import type { Environment } from '../http/secrets.ts';
 import type { SystemClient } from '../http/system-client.ts';
 import { SqliteViewStore } from '../http/view-store.ts';
+import type { ViewStore } from '../http/view-store.ts';
+import { KvViewStore } from '../http/kv-view-store.ts';
+import { KvIdempotencyStore } from '../delivery/kv-idempotency-store.ts';
+import { JetStreamBackbone } from '../backbone/jetstream-backbone.ts';
 import { sendProblem } from '../http/problem.ts';
 import { createObserveEndpoints } from '../observe/endpoints.ts';
 import { createLogger } from '../../lib/log.ts';
@@ -78,7 +82,7 @@ export interface Worker {
   units: string[];
   metrics: RuntimeMetrics;
   idempotency: IdempotencyStore;
-  views: SqliteViewStore;
+  views: ViewStore;
   budgets: SystemBudgets;
   /** The route targets being consumed (route, target, consumer name, dead-letter topic). */
   consumers: { route: string; target: string; consumer: string; deadLetterTopic: string }[];
@@ -100,8 +104,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const metrics = options.metrics ?? new RuntimeMetrics();
   const bundles = await loadBundles(options.bundleDir, options.units);
   const estate: WorkerEstate = options.estate ?? estateFromBundles(bundles);
-  const idempotency = options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db'));
-  const views = new SqliteViewStore(join(options.stateDir, 'views.db'));
+  const { idempotency, views } = await openStateStores(options);
   const clients = new Map<string, SystemClient>();
   const ctx: AssemblyContext = {
     estate,
@@ -237,5 +240,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await idempotency.close();
       views.close();
     },
+  };
+}
+
+/** How long shared records live in the NATS buckets: committed idempotency keys, parked keys, API view rows. */
+const SHARED_STATE_MAX_AGE_MS = { effects: 7 * 24 * 3_600_000, parked: 30 * 24 * 3_600_000, views: 90 * 24 * 3_600_000 };
+
+/**
+ * The worker's idempotency store and API views. On the NATS backbone both live in JetStream Key-Value
+ * buckets every replica shares (a second replica answers for every key; a pod with a fresh disk loses
+ * and repeats nothing); on the embedded backbone in sqlite files under `stateDir`.
+ */
+async function openStateStores(options: WorkerOptions): Promise<{ idempotency: IdempotencyStore; views: ViewStore }> {
+  if (options.backbone instanceof JetStreamBackbone) {
+    const backbone = options.backbone;
+    const [effects, parked, views] = await Promise.all([
+      backbone.keyValue('IDEMPOTENCY', SHARED_STATE_MAX_AGE_MS.effects),
+      backbone.keyValue('PARKED_KEYS', SHARED_STATE_MAX_AGE_MS.parked),
+      backbone.keyValue('VIEWS', SHARED_STATE_MAX_AGE_MS.views),
+    ]);
+    return { idempotency: options.idempotencyStore ?? new KvIdempotencyStore(effects, parked), views: new KvViewStore(views) };
+  }
+  return {
+    idempotency: options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db')),
+    views: new SqliteViewStore(join(options.stateDir, 'views.db')),
   };
 }

@@ -1,5 +1,5 @@
 import type { Backbone, Subscription } from '../backbone/backbone.ts';
-import type { SqliteViewStore } from '../http/view-store.ts';
+import type { ViewStore } from '../http/view-store.ts';
 import type { Logger } from '../../lib/log.ts';
 
 export interface ViewFeed {
@@ -21,13 +21,14 @@ export interface ViewFeed {
  * it); the view never blocks on it. Deliveries run concurrently: the store keeps the newest sequence
  * per key, so a late redelivery never overwrites a newer state.
  */
-export async function feedView(backbone: Backbone, store: SqliteViewStore, feed: ViewFeed, logger: Logger): Promise<Subscription> {
+export async function feedView(backbone: Backbone, store: ViewStore, feed: ViewFeed, logger: Logger): Promise<Subscription> {
   const log = logger.child({ view: feed.view });
   await backbone.ensureTopic(feed.topic);
   return backbone.subscribe(
     feed.topic,
     feed.consumer,
     async (delivery) => {
+      let row: { key: string; document: unknown } | undefined;
       try {
         const event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
         const document = feed.map(event);
@@ -40,10 +41,20 @@ export async function feedView(backbone: Backbone, store: SqliteViewStore, feed:
             reason: key === undefined ? 'no key' : 'contract',
           });
         } else {
-          store.put(feed.view, key, document, delivery.sequence);
+          row = { key, document };
         }
       } catch (error) {
         log.warn('event skipped by the view', { sequence: delivery.sequence, error });
+      }
+      if (row) {
+        try {
+          await store.put(feed.view, row.key, row.document, delivery.sequence);
+        } catch (error) {
+          // The store (a shared KV bucket) is unreachable: the event is not lost, it comes again.
+          log.warn('view store write failed; the event will be delivered again', { sequence: delivery.sequence, error });
+          await delivery.nak(1_000);
+          return;
+        }
       }
       await delivery.ack();
     },
