@@ -16,6 +16,8 @@ import { estateFromBundles, loadBundles } from '../../runtime/worker/bundle.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { Worker } from '../../runtime/worker/start-worker.ts';
 import { natsServerOrSkipReason, startNatsServer } from './harness/nats-server.ts';
+import { startTargetServer } from './worker-fixtures.ts';
+import type { TargetServer } from './worker-fixtures.ts';
 import type { NatsServer } from './harness/nats-server.ts';
 import { REPO } from './scenario-support.ts';
 
@@ -40,7 +42,9 @@ describe.skipIf('skip' in nats)('shared state in JetStream Key-Value (NATS backb
   const backbones: JetStreamBackbone[] = [];
   const workers: Worker[] = [];
   const dirs: string[] = [];
+  const targets: TargetServer[] = [];
   afterAll(async () => {
+    for (const t of targets) await t.close();
     for (const w of workers) await w.close(500).catch(() => {});
     for (const b of backbones) await b.close().catch(() => {});
     await server?.stop();
@@ -169,5 +173,60 @@ describe.skipIf('skip' in nats)('shared state in JetStream Key-Value (NATS backb
     expect((await two.reserve('fresh-key', 'pod-2', 30_000)).status).toBe('busy');
     if (held.status === 'reserved') await one.release('fresh-key', held.token);
     expect((await two.reserve('fresh-key', 'pod-2', 30_000)).status).toBe('reserved');
+  });
+
+  it('duplicates are suppressed across instances: two workers of order-status-changed, every event published twice, one effect each', {
+    timeout: 240_000,
+  }, async () => {
+    if ('skip' in nats) return;
+    server ??= await startNatsServer(nats.binary);
+    const crm = await startTargetServer();
+    targets.push(crm);
+    const unit = 'route-order-status-changed';
+    const start = async (name: string) => {
+      const backbone = await openJetStreamBackbone({ servers: server!.url, name });
+      backbones.push(backbone);
+      const stateDir = mkdtempSync(join(tmpdir(), `interlace-${name}-`));
+      dirs.push(stateDir);
+      const estate = estateFromBundles(await loadBundles(BUNDLES, [unit]));
+      const system = estate.systems.find((s) => s.metadata.name === 'crm')!;
+      system.spec.endpoint.url = crm.url;
+      system.spec.auth = { type: 'none' };
+      delete system.spec.limits;
+      const worker = await startWorker({
+        bundleDir: BUNDLES,
+        units: [unit],
+        backbone,
+        estate,
+        stateDir,
+        port: 0,
+        logger: memoryLogger('warn').logger,
+        owner: name,
+      });
+      workers.push(worker);
+      return { backbone, worker };
+    };
+    const one = await start('order-status-changed-1');
+    const two = await start('order-status-changed-2');
+    const events = ORDERS.map((order) => ({ orderNumber: order, status: 'delivered', statusAt: '2026-03-02T12:00:00Z' }));
+    // Published twice without a message id (a source that repeats itself): two stream messages with the
+    // same idempotency key (the payload's hash), handed to whichever worker asks first.
+    for (const round of [1, 2])
+      for (const event of events) await (round === 1 ? one : two).backbone.publish('orders.status', Buffer.from(JSON.stringify(event)));
+    await until(
+      async () => (await one.backbone.pending('orders.status', one.worker.consumers.find((c) => c.target === 'crm')!.consumer)) === 0,
+      'the crm consumer to drain',
+    );
+    await until(() => one.worker.deliveriesInFlight() + two.worker.deliveriesInFlight() === 0, 'deliveries to settle');
+    const suppressed = async (w: Worker) =>
+      (await w.metrics.duplicatesSuppressed.get()).values.filter((v) => v.labels.target === 'crm').reduce((n, v) => n + v.value, 0);
+    // The stream also holds the first test's events (this route's consumer is new): count this test's.
+    const delivered = crm.applied.filter((body) => (body as { status?: string }).status === 'delivered');
+    expect({
+      delivered: delivered.length,
+      orders: new Set(delivered.map((body) => (body as { orderNumber: string }).orderNumber)).size,
+      repeated: [...crm.effects.values()].filter((n) => n > 1).length,
+      suppressed: (await suppressed(one.worker)) + (await suppressed(two.worker)),
+    }).toEqual({ delivered: 200, orders: 200, repeated: 0, suppressed: 200 });
   });
 });
