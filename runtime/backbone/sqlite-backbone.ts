@@ -34,7 +34,15 @@ export interface SqliteBackboneOptions {
    * BackboneStorageFullError exactly as on a full disk. Default: unbounded.
    */
   maxBytes?: number;
+  /**
+   * Retention, ms: messages older than this are dropped, delivered or not (JetStream's `max_age`), so
+   * a long-running store does not grow for ever. Default 14 days (the longest dead-letter retention of
+   * the example estate); 0 keeps every message.
+   */
+  maxAgeMs?: number;
 }
+
+const DEFAULT_MAX_AGE_MS = 14 * 24 * 3_600_000;
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -61,6 +69,7 @@ export class SqliteBackbone implements Backbone {
   readonly #store: Store;
   readonly #writer: GroupCommit;
   readonly #dedupeWindowMs: number;
+  readonly #maxAgeMs: number;
   readonly #pollIntervalMs: number;
   readonly #subscriptions = new Set<SqliteSubscription>();
   #lastPrune = 0;
@@ -70,6 +79,7 @@ export class SqliteBackbone implements Backbone {
     this.#store = new Store(openDatabase(options.path, options.maxBytes));
     this.#writer = new GroupCommit(this.#store.db, wrapSqliteError);
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 120_000;
+    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
     this.#writer.onCommit = (values) => {
       // Wake the subscriptions of every topic that just received a message.
@@ -96,8 +106,10 @@ export class SqliteBackbone implements Backbone {
     checkTopic(topic);
     const result = await this.#writer.submit(() => {
       const now = Date.now();
-      if (now - this.#lastPrune > 10_000) {
+      // Every 10 s, or twice per retention period when that is shorter.
+      if (now - this.#lastPrune > Math.min(10_000, Math.max(50, this.#maxAgeMs / 2 || 10_000))) {
         this.#store.pruneDedupe(now - this.#dedupeWindowMs);
+        if (this.#maxAgeMs > 0) this.#store.expire(now - this.#maxAgeMs);
         this.#lastPrune = now;
       }
       const r = this.#store.publish(topic, payload, options.key, options.messageId, options.headers, now, this.#dedupeWindowMs);

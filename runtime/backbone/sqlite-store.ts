@@ -4,7 +4,8 @@
  *
  * Model (the same as a JetStream consumer's state, made explicit):
  * - `topics.last_seq`: the topic's highest sequence (sequences are per topic, from 1, no gaps).
- * - `messages`: the log, never rewritten.
+ * - `messages`: the log, never rewritten; messages older than the retention (`maxAgeMs`) are dropped from
+ *   its head, and consumers move past them (JetStream's `max_age`).
  * - `dedupe`: messageId → sequence, kept for the dedupe window.
  * - `consumers.next_seq`: every message below it was delivered to the consumer at least once.
  * - `inflight`: messages delivered (or due for redelivery) but not yet acked or termed, with the time
@@ -15,7 +16,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { Message } from './backbone.ts';
 import { TopicNotFoundError } from './errors.ts';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS topics (
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS messages (
   published_at INTEGER NOT NULL,
   PRIMARY KEY (topic, seq)
 );
+CREATE INDEX IF NOT EXISTS messages_by_age ON messages (published_at);
 CREATE TABLE IF NOT EXISTS dedupe (
   topic      TEXT    NOT NULL,
   message_id TEXT    NOT NULL,
@@ -142,6 +144,11 @@ export class Store {
       findDuplicate: p('SELECT seq FROM dedupe WHERE topic = ? AND message_id = ? AND stored_at > ?'),
       rememberId: p('INSERT OR REPLACE INTO dedupe (topic, message_id, seq, stored_at) VALUES (?, ?, ?, ?)'),
       pruneDedupe: p('DELETE FROM dedupe WHERE stored_at <= ?'),
+      firstSeq: p('SELECT min(seq) AS seq FROM messages WHERE topic = ?'),
+      expiredHeads: p('SELECT topic, max(seq) AS seq FROM messages WHERE published_at <= ? GROUP BY topic'),
+      expireInflight: p('DELETE FROM inflight WHERE topic = ? AND seq <= ?'),
+      skipExpired: p('UPDATE consumers SET next_seq = ? WHERE topic = ? AND next_seq <= ?'),
+      expireMessages: p('DELETE FROM messages WHERE topic = ? AND seq <= ?'),
       consumer: p('SELECT next_seq FROM consumers WHERE topic = ? AND name = ?'),
       createConsumer: p('INSERT OR IGNORE INTO consumers (topic, name, next_seq, created_at) VALUES (?, ?, ?, ?)'),
       setNextSeq: p('UPDATE consumers SET next_seq = ? WHERE topic = ? AND name = ?'),
@@ -193,6 +200,22 @@ export class Store {
 
   pruneDedupe(olderThan: number): void {
     this.#s.pruneDedupe.run(olderThan);
+  }
+
+  /**
+   * Retention: drops every message published at or before `olderThan` (a topic's sequences grow with
+   * time, so that is a prefix of its log), forgets their unsettled deliveries and moves consumers past
+   * them, so the backlog stays `(last_seq - next_seq + 1) + count(inflight)`. Returns how many went.
+   */
+  expire(olderThan: number): number {
+    const s = this.#s;
+    let dropped = 0;
+    for (const { topic, seq } of s.expiredHeads.all(olderThan) as unknown as Array<{ topic: string; seq: number }>) {
+      s.expireInflight.run(topic, seq);
+      s.skipExpired.run(seq + 1, topic, seq);
+      dropped += Number(s.expireMessages.run(topic, seq).changes);
+    }
+    return dropped;
   }
 
   /** Creates the durable consumer when missing; `startAt: 'new'` starts after the current last message. */
@@ -255,10 +278,12 @@ export class Store {
   pending(topic: string, consumer: string): number {
     const last = this.lastSeq(topic);
     if (last === undefined) throw new TopicNotFoundError(`topic "${topic}" does not exist`);
+    // Retention may have dropped the head of the log: nothing below the first stored message is owed.
+    const first = (this.#s.firstSeq.get(topic) as { seq: number | null }).seq ?? last + 1;
     const row = this.#s.consumer.get(topic, consumer) as { next_seq: number } | undefined;
-    if (!row) return last; // a consumer that does not exist yet has acked nothing
+    if (!row) return last - first + 1; // a consumer that does not exist yet has acked nothing
     const { n } = this.#s.inflightCount.get(topic, consumer) as { n: number };
-    return Math.max(0, last - row.next_seq + 1) + n;
+    return Math.max(0, last - Math.max(row.next_seq, first) + 1) + n;
   }
 
   read(topic: string, fromSequence: number, limit: number): Message[] {
