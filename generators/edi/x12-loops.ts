@@ -1,17 +1,11 @@
+import type { LoopSpec } from './loop-builder.ts';
+
 /**
  * The loop structure of the transaction sets Interlace parses into nested JSON: which segment starts
  * a loop, which segments belong to it, and which may repeat (and so are lists). From the X12 004010
- * implementation guides for 850 (purchase order) and 856 (ship notice); sets not listed here parse
- * flat, with every segment a list.
+ * implementation guides for 810 (invoice), 850 (purchase order) and 856 (ship notice); sets not
+ * listed here parse flat, with every segment a list.
  */
-export interface LoopSpec {
-  /** Segment ids that belong to the loop (the starting segment included). */
-  members: ReadonlySet<string>;
-  /** Members that may occur more than once: always lists, even when they occur once. */
-  repeats: ReadonlySet<string>;
-  /** Loops that may start inside this one, by starting segment id. */
-  loops: ReadonlyMap<string, LoopSpec>;
-}
 
 const set = (text: string) => new Set(text.split(/\s+/).filter(Boolean));
 
@@ -45,8 +39,9 @@ const ROOT_850: LoopSpec = {
   ]),
 };
 
-/** HL loops nest by their parent id (HL02), not by position; see parseX12. */
+/** HL loops nest by their parent id (HL02) naming an earlier HL01, not by position. */
 const HL: LoopSpec = {
+  hierarchy: { id: 1, parent: 2 },
   members: set('HL LIN SN1 SLN PRF PO4 PID MEA PWK PKG TD1 TD5 TD3 TD4 REF PER CLD MAN DTM FOB SAC N1 N2 N3 N4 PAL CUR ITD TSD'),
   repeats: set('SLN PID MEA PWK PKG TD1 TD5 TD3 TD4 REF PER CLD MAN DTM FOB SAC PAL ITD'),
   loops: new Map([['N1', N1]]),
@@ -58,7 +53,27 @@ const ROOT_856: LoopSpec = {
   loops: new Map([['HL', HL]]),
 };
 
+/** 810 detail: each IT1 line keeps its own quantities, product descriptions, charges and taxes. */
+const IT1: LoopSpec = {
+  members: set('IT1 CRC QTY CUR IT3 TXI CTP PAM MEA PID PWK PKG PO4 ITD REF YNQ PER IT8 SAC DTM CAD L7 SR'),
+  repeats: set('QTY IT3 TXI CTP PAM MEA PID PWK PKG PO4 ITD REF YNQ PER SAC DTM CAD L7'),
+  loops: new Map([['N1', N1]]),
+};
+
+const ISS: LoopSpec = { members: set('ISS PID'), repeats: set(''), loops: new Map() };
+
+const ROOT_810: LoopSpec = {
+  members: set('ST BIG NTE CUR REF YNQ PER ITD DTM FOB PID MEA PWK PKG L7 BAL INC PAM TDS TXI CAD AMT SAC CTT SE'),
+  repeats: set('NTE REF YNQ PER ITD DTM PID MEA PWK PKG BAL PAM TXI AMT SAC'),
+  loops: new Map([
+    ['N1', N1],
+    ['IT1', IT1],
+    ['ISS', ISS],
+  ]),
+};
+
 export const TRANSACTION_LOOPS: ReadonlyMap<string, LoopSpec> = new Map([
+  ['810', ROOT_810],
   ['850', ROOT_850],
   ['856', ROOT_856],
 ]);
