@@ -1,5 +1,6 @@
 import type { System } from '../../language/kinds/generated/kinds.ts';
-import { AttemptTimeout, HttpStatusError } from '../delivery/failures.ts';
+import { withAttemptDeadline } from '../delivery/attempt-deadline.ts';
+import { HttpStatusError } from '../delivery/failures.ts';
 import { parseRetryAfter } from '../delivery/retry-after.ts';
 import type { Environment } from './secrets.ts';
 import { createSystemAuth } from './system-auth.ts';
@@ -26,6 +27,11 @@ export interface SystemResponse {
  * A small HTTP client for one System (built-in fetch): base URL, credentials, a per-call timeout
  * that aborts the request, and non-2xx answers turned into HttpStatusError with the parsed
  * `Retry-After`. It does not retry: retries belong to the delivery pipeline alone.
+ *
+ * The timeout counts responsive time (attempt-deadline.ts), never the wall clock: a wall-clock timer
+ * (`AbortSignal.timeout`) fires on a saturated event loop before the loop reads an answer that is
+ * already in the socket, so the delivery retried calls the target had answered in 1 ms and repeated
+ * their effects (issue 10 finding 18: the CRM upserts twice under a CPU hog).
  */
 export class SystemClient {
   readonly system: string;
@@ -40,29 +46,25 @@ export class SystemClient {
     this.auth = createSystemAuth(name, spec.auth, env, fetchImpl);
   }
 
-  async call(request: SystemRequest): Promise<SystemResponse> {
-    const timeout = AbortSignal.timeout(request.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  call(request: SystemRequest): Promise<SystemResponse> {
+    return withAttemptDeadline(request.timeoutMs, (signal) => this.callWithin(request, signal), request.signal);
+  }
+
+  /** One request; `signal` aborts it (the responsive-time deadline, or the caller). */
+  private async callWithin(request: SystemRequest, signal: AbortSignal): Promise<SystemResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...(await this.auth.headers(signal)) };
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(request.body);
     }
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetchImpl(this.baseUrl + request.path, {
-        method: request.method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (timeout.aborted) throw new AttemptTimeout(request.timeoutMs);
-      throw error;
-    }
+    const response = await this.fetchImpl(this.baseUrl + request.path, {
+      method: request.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal,
+    });
+    const text = await response.text();
     if (response.status === 401) this.auth.invalidate();
     if (response.status < 200 || response.status > 299) {
       throw new HttpStatusError(
