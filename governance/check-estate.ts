@@ -25,7 +25,11 @@ export interface CheckInput {
   base?: ValidationResult;
   /** Earlier versions of a contract major found in history (oldest first), by identity, for the _TRANSITIVE modes. */
   history?: ReadonlyMap<string, ContractVersion[]>;
-  /** Today (YYYY-MM-DD); passed in so the stage stays pure. */
+  /**
+   * Today (YYYY-MM-DD); passed in so the stage stays pure. Only what changed since the base is judged
+   * against it (a new deprecation's sunset, a removal before its sunset, an expired waiver): without
+   * a base no finding depends on the date.
+   */
   today: string;
   /** Display paths of files changed since the base; findings elsewhere are left out unless `all`. */
   touchedFiles?: ReadonlySet<string>;
@@ -122,7 +126,7 @@ export function checkEstate(input: CheckInput): CheckReport {
     }
   }
 
-  const waived = applyWaivers(findings.map(toDiagnostic), policy.waivers, input.today);
+  const waived = applyWaivers(findings.map(toDiagnostic), policy.waivers, input.today, { enforceExpiry: base !== undefined });
   const changedIdentities = new Set(changes.filter((c) => c.kind !== 'unchanged').map((c) => c.identity));
   const relevant = (d: CheckDiagnostic) =>
     input.all || !input.touchedFiles || input.touchedFiles.has(d.file) || changedIdentities.has(d.target);

@@ -6,27 +6,29 @@ import type { Waiver } from './policy-config.ts';
 
 /**
  * Removes the findings that a current waiver covers (by rule and target, or by fingerprint), and
- * reports waivers that expired or match nothing. An expired waiver covers nothing and is itself an
- * error, so an exception cannot outlive what was approved.
+ * reports waivers that expired or match nothing. When the estate is checked against a base (a pull
+ * request, the controller's last applied revision), an expired waiver covers nothing and is itself an
+ * error, so an exception cannot outlive what was approved. Without a base there is no change to
+ * judge, only the wall clock: an expired waiver is then a warning and still covers its findings, so
+ * an estate that was valid when it was written does not start failing on a date (no date bombs).
  */
 export function applyWaivers(
   findings: readonly CheckDiagnostic[],
   waivers: readonly Waiver[],
   today: string,
+  options: { enforceExpiry: boolean } = { enforceExpiry: true },
 ): { diagnostics: CheckDiagnostic[]; used: { waiver: Waiver; findings: CheckDiagnostic[] }[] } {
   const used = new Map<Waiver, CheckDiagnostic[]>();
   const problems: CheckDiagnostic[] = [];
   const active = waivers.filter((waiver) => {
     if (waiver.expires >= today) return true;
-    problems.push(
-      waiverDiagnostic(
-        waiver,
-        'waiver-expired',
-        'error',
-        `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} expired on ${waiver.expires}`,
-        `Fix the findings it covered, or renew it with a new expiry approved by ${waiver.approver}.`,
-      ),
-    );
+    const what = `waiver for ${waiver.rule} on ${waiver.target ?? waiver.fingerprint} expired on ${waiver.expires}`;
+    const renew = `Fix the findings it covered, or renew it with a new expiry approved by ${waiver.approver}.`;
+    if (!options.enforceExpiry) {
+      problems.push(waiverDiagnostic(waiver, 'waiver-expired', 'warning', `${what} (enforced when checked against a base)`, renew));
+      return true;
+    }
+    problems.push(waiverDiagnostic(waiver, 'waiver-expired', 'error', what, renew));
     return false;
   });
   const remaining = findings.filter((finding) => {

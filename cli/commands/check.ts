@@ -21,7 +21,9 @@ version at the base revision (read from git; nothing is checked out; renames are
   --all                 report on the whole estate, not only what the change touched
   --format <f>          stylish (default), json, sarif, github, markdown (one pull-request comment)
   --fail-severity <s>   exit 1 when a finding is at least this severe (default error)
-  --today <date>        evaluate dates (sunsets, waiver expiry) as of this day, YYYY-MM-DD (default: today, UTC)
+  --today <date>        judge what changed since --base (a new deprecation's sunset, a removal before its
+                        sunset, an expired waiver) as of this day, YYYY-MM-DD (default: today, UTC);
+                        without --base no date decides: an expired waiver is only a warning
   --history-limit <n>   commits searched per contract for the _TRANSITIVE modes (default 100)
 Exit codes: 0 clean, 1 findings, 2 the tool failed (e.g. the base revision is not in this clone).`;
 

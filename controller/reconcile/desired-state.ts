@@ -22,8 +22,17 @@ export interface DesiredStateInput {
   targetNamespace: string;
   revision: string;
   runtimeImage: string;
-  /** YYYY-MM-DD: policies with dates (waivers, sunsets) are evaluated as of this day. */
+  /**
+   * YYYY-MM-DD, from the reconciler's injectable clock. Only changes since `base` are judged against
+   * it (a new deprecation's sunset, a removal before its sunset, an expired waiver): without a base
+   * no date decides anything, so a revision that passed once does not start failing on a date.
+   */
   today: string;
+  /**
+   * The files of `status.lastAppliedRevision`, when that is another commit: breaking changes and
+   * deprecations are judged against what runs now, as `interlace check --base` judges a pull request.
+   */
+  base?: { revision: string; files: readonly SourceFile[] };
   support: ReadonlyMap<string, string>;
   planOptions?: PlanOptions;
   generator?: Generator;
@@ -48,7 +57,9 @@ export async function desiredState(input: DesiredStateInput): Promise<DesiredSta
   const validationDiagnostics = [...(input.readDiagnostics ?? []), ...loaded.diagnostics, ...validation.diagnostics];
   if (hasError(validationDiagnostics)) return reject('validate', validationDiagnostics);
 
-  const report = checkEstate({ head: validation, today: input.today, all: true });
+  // The base's own problems do not block: its invalid documents are compared as if new (as in check).
+  const base = input.base ? validateEstate(loadSources(input.base.files).documents) : undefined;
+  const report = checkEstate({ head: validation, ...(base ? { base } : {}), today: input.today, all: true });
   if (hasError(report.diagnostics)) return reject('check', report.diagnostics);
 
   const generator = input.generator ?? new Generator();

@@ -32,7 +32,7 @@ import { backboneProblem } from './backbone-secrets.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
 import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
 import type { GitSourceSpec } from '../../language/source/git-source.ts';
-import { GitSourceError } from '../../language/source/git-source.ts';
+import { GitSourceError, revisionCommit } from '../../language/source/git-source.ts';
 import type { RevisionFiles } from '../../language/source/read-git-revision.ts';
 import { estateStatus, findCondition } from '../status/index.ts';
 import type { EstateOutcome, EstateStatus } from '../status/index.ts';
@@ -213,7 +213,7 @@ export class EstateReconciler {
       const synced = await this.options.source.sync(sourceSpec, credentials, estate.status?.lastAttemptedRevision);
       revision = synced.revision;
       const cache = this.cacheOf(estate);
-      const gateKey = this.gateKey(estate, synced.commit);
+      const gateKey = this.gateKey(estate, synced.commit, now);
       if (cache.gate?.key === gateKey) files = { commit: synced.commit, files: [], unchanged: [], diagnostics: [], displayPath: (p) => p };
       else files = await this.options.source.readRevision(sourceSpec, synced.commit);
     } catch (error) {
@@ -238,7 +238,7 @@ export class EstateReconciler {
 
     // Gate.
     const cache = this.cacheOf(estate);
-    const gateKey = this.gateKey(estate, files.commit);
+    const gateKey = this.gateKey(estate, files.commit, now);
     let gate: GateResult;
     if (cache.gate?.key === gateKey) gate = cache.gate.state;
     else {
@@ -253,7 +253,9 @@ export class EstateReconciler {
           return gateInProcess({ ...input, support: this.options.support, generator: cache.generator });
         });
       try {
+        const base = await this.lastAppliedFiles(estate, sourceSpec, files.commit, log);
         gate = await run(`${key.namespace}/${key.name}`, {
+          ...(base ? { base } : {}),
           files: files.files,
           readDiagnostics: files.diagnostics,
           estate: { name: key.name, namespace: key.namespace },
@@ -399,17 +401,45 @@ export class EstateReconciler {
     return cache;
   }
 
+  /**
+   * The files of `status.lastAppliedRevision` when it is another commit than `head`: the base the
+   * gate judges breaking changes and deprecations against. None when nothing was applied yet, when
+   * the head is what runs (a resync has no change to judge), or when the commit cannot be read any
+   * more (a force-push dropped it): the gate then checks the revision alone, where no date decides.
+   */
+  private async lastAppliedFiles(
+    estate: EstateObject,
+    sourceSpec: GitSourceSpec,
+    head: string,
+    log: Logger,
+  ): Promise<{ revision: string; files: RevisionFiles['files'] } | undefined> {
+    const revision = estate.status?.lastAppliedRevision;
+    const commit = revisionCommit(revision);
+    if (!revision || !commit || commit === head) return undefined;
+    try {
+      const read = await this.options.source.readRevision(sourceSpec, commit);
+      return { revision, files: read.files };
+    } catch (error) {
+      log.warn('last applied revision unreadable; gating without a base', {
+        revision,
+        error: redactCredentialPatterns(firstLine(error)),
+      });
+      return undefined;
+    }
+  }
+
   /** Everything the gate's result depends on besides the files of the commit. */
-  private gateKey(estate: EstateObject, commit: string): string {
+  private gateKey(estate: EstateObject, commit: string, now: Date): string {
     const s = estate.spec;
     return JSON.stringify([
       commit,
+      revisionCommit(estate.status?.lastAppliedRevision) ?? '',
       s.source.path ?? 'specs',
       s.targetNamespace ?? '',
       s.runtimeImage ?? this.options.defaultRuntimeImage,
       s.backbone ?? this.options.defaultBackbone ?? null,
       this.options.installCrds ?? false,
-      new Date().toISOString().slice(0, 10),
+      now.toISOString().slice(0, 10),
     ]);
   }
 }

@@ -86,7 +86,7 @@ export const rateLimitRequiredRule = defineRule({
 
 export const deprecationNeedsSunsetRule = defineRule({
   id: 'deprecation-needs-sunset',
-  title: 'A deprecation names a successor and a sunset at least `minDays` after it is announced.',
+  title: 'A deprecation names a successor and a sunset at least `minDays` after it is announced (measured against the base).',
   rationale: 'Consumers need to know what to move to and by when; a sunset next week is not a migration window.',
   defaultSeverity: 'error',
   kinds: ['DataContract', 'Api'],
@@ -124,9 +124,12 @@ export const deprecationNeedsSunsetRule = defineRule({
         );
         continue;
       }
-      const newlyDeprecated = !wasDeprecated(doc, base);
+      // The distance is measured from the day the deprecation is announced, which only a comparison
+      // with a base can tell. Without one the check would count from the wall clock and reject an
+      // estate that was fine when it was written (a date bomb), so it is skipped.
+      if (!base || wasDeprecated(doc, base)) continue;
       const days = daysBetween(today, deprecation.sunset);
-      if (newlyDeprecated && days < minDays) {
+      if (days < minDays) {
         report(
           doc,
           ['spec', 'deprecation', 'sunset'],
@@ -139,8 +142,7 @@ export const deprecationNeedsSunsetRule = defineRule({
   },
 });
 
-function wasDeprecated(doc: SpecDocument, base: EstateIndex | undefined): boolean {
-  if (!base) return false;
+function wasDeprecated(doc: SpecDocument, base: EstateIndex): boolean {
   return base.named(doc.kind, doc.name).some((d) => d.major === doc.major && deprecationOf(d)?.sunset !== undefined);
 }
 

@@ -74,8 +74,18 @@ describe('built-in rules: each with a passing and a failing example', () => {
     const deprecated = (sunset: string) =>
       contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, `  deprecation: { sunset: ${sunset}, successor: order@2 }\n`);
     expect(findings({ 'o.yaml': order, 'o1.yaml': deprecated('2027-06-30') }, 'deprecation-needs-sunset')).toEqual([]);
-    const [tooSoon] = findings({ 'o.yaml': order, 'o1.yaml': deprecated('2026-12-31') }, 'deprecation-needs-sunset');
+    const undeprecated = contract('order', '1.0.0', ORDER_SCHEMA_CLOSED);
+    const [tooSoon] = findings({ 'o.yaml': order, 'o1.yaml': deprecated('2026-12-31') }, 'deprecation-needs-sunset', {
+      'o.yaml': order,
+      'o1.yaml': undeprecated,
+    });
     expect(tooSoon!.message).toBe('the sunset 2026-12-31 is 35 days away; deprecations need at least 90');
+    // Without a base nobody knows when it was announced: counting from the wall clock would reject an
+    // estate that was fine when written (a date bomb), so the distance is measured only against a base.
+    expect(findings({ 'o.yaml': order, 'o1.yaml': deprecated('2026-12-31') }, 'deprecation-needs-sunset')).toEqual([]);
+    // Announced at the base already: the sunset approaching is not a finding.
+    const both = { 'o.yaml': order, 'o1.yaml': deprecated('2026-12-31') };
+    expect(findings(both, 'deprecation-needs-sunset', both)).toEqual([]);
     const missing = findings(
       { 'o.yaml': order, 'o1.yaml': contract('order', '1.0.0', ORDER_SCHEMA_CLOSED, '  deprecation: { reason: use v2 }\n') },
       'deprecation-needs-sunset',
@@ -230,8 +240,12 @@ describe('policies: configuration, custom CEL rules and waivers', () => {
     expect(report.diagnostics.filter((d) => d.code === 'owner-required')).toEqual([]);
     expect(report.waiversUsed).toHaveLength(1);
     expect(report.waiversUsed[0]!.findings[0]!.code).toBe('owner-required');
-    const expired = checkEstate({ head: estateOf({ 'o.yaml': noOwner, 'p.yaml': waiver('2026-11-01') }), today: TODAY, all: true });
-    expect(expired.diagnostics.map((d) => d.code).sort()).toEqual(['owner-required', 'waiver-expired']);
+    const expiredFiles = { 'o.yaml': noOwner, 'p.yaml': waiver('2026-11-01') };
+    const expired = checkEstate({ head: estateOf(expiredFiles), base: estateOf(expiredFiles), today: TODAY, all: true });
+    expect(expired.diagnostics.map((d) => `${d.code} ${d.severity}`).sort()).toEqual(['owner-required error', 'waiver-expired error']);
+    // Without a base the clock alone decides nothing: the expired waiver is a warning and still covers.
+    const treeOnly = checkEstate({ head: estateOf(expiredFiles), today: TODAY, all: true });
+    expect(treeOnly.diagnostics.map((d) => `${d.code} ${d.severity}`)).toEqual(['waiver-expired warning']);
     const unused = checkEstate({ head: estateOf({ 'o.yaml': order, 'p.yaml': waiver('2027-01-31') }), today: TODAY, all: true });
     expect(unused.diagnostics.map((d) => d.code)).toEqual(['waiver-unused']);
   });

@@ -229,6 +229,20 @@ describe('the example estate (specs/)', () => {
     expect(markdown.stdout).toMatch(/\| `api-auth-oauth2` \| `Api\/availability@1` \|.*\| 2027-06-30 \| 1 \|/);
   });
 
+  it('passes `interlace check --all` on any day of the next five years: no rule counts from the wall clock without a base', async () => {
+    // Before: from 2027-01-01 the availability@1 sunset (2027-03-31) was "89 days away" and
+    // deprecation-needs-sunset rejected the unchanged estate; after 2027-06-30 the waiver expired too.
+    for (const day of ['2027-01-01', '2027-04-01', '2027-07-01', '2028-02-29', '2029-09-15', '2031-11-30']) {
+      const result = await runCli(['check', 'specs', '--all', '--today', day, '--format', 'json'], root);
+      const report = JSON.parse(result.stdout) as { diagnostics: { code: string; severity: string }[] };
+      expect(
+        report.diagnostics.filter((d) => d.severity === 'error'),
+        day,
+      ).toEqual([]);
+      expect(result.code, day).toBe(0);
+    }
+  });
+
   it('classifies personal data where it can occur and keeps company sites free of it', () => {
     const shipment = one('DataContract', 'shipment', 1).spec;
     // A contract's payload schema is free-form JSON Schema; this test knows its shape.
