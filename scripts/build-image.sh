@@ -20,7 +20,7 @@
 # with no name and mtime 0 by scripts/oci-layout.ts.
 #
 # Cache: ${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}/
-#   image-base-<hash of this script>/base.tar + packages.txt   (rebuilt when this script changes)
+#   image-base-<hash of the base's inputs>/base.tar + packages.txt (rebuilt when the base's recipe changes)
 #   image-<hash of every input>/interlace.oci.tar + image.json  (digest, sizes, build seconds)
 # so a CI run rebuilds only when the sources, the lockfile, the Node version or this script change.
 #
@@ -44,12 +44,13 @@ mode="${1:-build}"
 cache_root="${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}"
 node_version="$(node -p "require('$root/package-lock.json').packages['node_modules/node'].version")"
 script_hash="$(cat "${BASH_SOURCE[0]}" "$root/scripts/oci-layout.ts" | sha256sum | cut -c1-12)"
-# The commit's tree for the app's paths: a commit elsewhere in the repository does not rebuild the image.
-app_tree="$(cd "$root" && git ls-tree HEAD -- "${APP_PATHS[@]}" | sha256sum | cut -c1-12)"
+# One commit for the whole build (others may commit meanwhile), and its tree for the app's paths: a
+# commit elsewhere in the repository does not rebuild the image.
+commit="$(cd "$root" && git rev-parse HEAD)"
+app_tree="$(cd "$root" && git ls-tree "$commit" -- "${APP_PATHS[@]}" | sha256sum | cut -c1-12)"
 # Every file time in the image: the last commit that touched the app (stable for the same sources).
-epoch="$(cd "$root" && git log -1 --format=%ct HEAD -- "${APP_PATHS[@]}")"
+epoch="$(cd "$root" && git log -1 --format=%ct "$commit" -- "${APP_PATHS[@]}")"
 hash="$(printf '%s\n' "$script_hash" "$app_tree" "$node_version" "$REF" "$epoch" | sha256sum | cut -c1-12)"
-base_dir="$cache_root/image-base-$script_hash"
 dest="$cache_root/image-$hash"
 archive="$dest/interlace.oci.tar"
 
@@ -106,8 +107,8 @@ build_node() { # <work folder> → <work>/node.tar
 build_app() { # <work folder> → <work>/app.tar
   local work="$1" app="$1/app/opt/interlace"
   mkdir -p "$app" "$1/app/usr/local/bin"
-  (cd "$root" && git archive --format=tar HEAD -- "${APP_PATHS[@]}") | tar -x -C "$app"
-  log "app: git HEAD $(cd "$root" && git rev-parse --short HEAD) ($app_tree), npm ci --omit=dev"
+  (cd "$root" && git archive --format=tar "$commit" -- "${APP_PATHS[@]}") | tar -x -C "$app"
+  log "app: git ${commit:0:7} ($app_tree), npm ci --omit=dev"
   (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
   rm -rf "$app/node_modules/.package-lock.json"
   ln -s /opt/interlace/bin/interlace.mjs "$1/app/usr/local/bin/interlace"
@@ -155,6 +156,9 @@ summary() { # <image.json>
 }
 
 mkdir -p "$cache_root"
+# The base layer's own key: what builds it, not the whole script (an app-side edit keeps the cached base).
+base_hash="$(printf '%s\n' "$SUITE" "$PACKAGES" "$BASE_EPOCH" "$(declare -f build_base det_tar)" | sha256sum | cut -c1-12)"
+[[ -n "${base_dir:-}" ]] || base_dir="$cache_root/image-base-$base_hash"
 
 if [[ "$mode" == "--check" ]]; then
   # Reproducibility: two builds from scratch (base included) must give the same bytes.

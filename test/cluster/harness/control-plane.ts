@@ -356,7 +356,9 @@ export async function startControlPlane(bins: Binaries, options: ControlPlaneOpt
           `--config=${bins.kwokStages}`,
           // Plus the tier's own stage: pods of one test image crash-loop (reconcile-health tests).
           `--config=${fileURLToPath(new URL('kwok-crashloop-stage.yaml', import.meta.url))}`,
-          '--manage-all-nodes=true',
+          // Only the fake node (annotated below): a real node (harness/real-node.ts) must keep its own
+          // kubelet's pods and status; with --manage-all-nodes kwok would fake them Ready.
+          '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
           // Renew a Lease per node in kube-node-lease (what a kubelet does). Without it kwok's
           // heartbeat-with-lease stage updates the node status only now and then, the node lifecycle
           // controller marks the node NotReady after its grace period, and every pod on it turns
