@@ -151,6 +151,13 @@ export class RouteTargetConsumer {
     );
     heartbeat.unref();
     let handled: { end: () => void } | undefined;
+    if (delivery.deliveryCount > 1)
+      this.log.info('redelivered', {
+        sequence: delivery.sequence,
+        delivery_count: delivery.deliveryCount,
+        still_handling: this.handling.has(delivery.sequence),
+        settled_as: this.settled.get(delivery.sequence),
+      });
     try {
       // A redelivery of a message this consumer is still handling (its ack deadline passed on a busy
       // worker or while the broker restarted): wait for that handling to end, then decide from its
@@ -210,7 +217,11 @@ export class RouteTargetConsumer {
     } catch (error) {
       // An infrastructure failure (the store, the backbone): leave the message to be redelivered.
       span.fail(error);
-      this.log.error('delivery failed before a decision; the message will be redelivered', { error, sequence: delivery.sequence });
+      this.log.error('delivery failed before a decision; the message will be redelivered', {
+        error,
+        sequence: delivery.sequence,
+        delivery_count: delivery.deliveryCount,
+      });
       await delivery.nak(1000).catch(() => {});
     } finally {
       clearInterval(heartbeat);
@@ -287,7 +298,11 @@ export class RouteTargetConsumer {
     deps.metrics.duplicatesSuppressed.inc({ route: rt.route, target: rt.target });
     this.count('duplicate', decision);
     span.setAttribute('interlace.outcome', 'duplicate');
-    this.log.info(`duplicate suppressed: ${why}`, { sequence: delivery.sequence, delivery_count: delivery.deliveryCount, ...businessKeys });
+    this.log.info(`duplicate suppressed: ${why}`, {
+      sequence: delivery.sequence,
+      delivery_count: delivery.deliveryCount,
+      ...businessKeys,
+    });
   }
 
   private async reserveAndDeliver(
@@ -374,7 +389,12 @@ export class RouteTargetConsumer {
           ...(deps.random ? { random: deps.random } : {}),
           onFailedAttempt: async (attempt, failure, willRetry) => {
             deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: attempt.probe ? 'probe' : failure.kind });
-            if (willRetry) await deps.store.recordAttempt(idempotencyKey, token, attempt);
+            // Bookkeeping for a takeover after a crash, not a decision: a store that is away (the broker
+            // restarting) must not turn a failed attempt into an infrastructure failure of the delivery.
+            if (willRetry)
+              await deps.store.recordAttempt(idempotencyKey, token, attempt).catch((error: unknown) => {
+                this.log.warn('the failed attempt could not be recorded', { error, sequence: delivery.sequence });
+              });
             this.log.info(
               attempt.probe
                 ? "the circuit's trial call failed; waiting for the System"
@@ -383,6 +403,7 @@ export class RouteTargetConsumer {
                   : 'attempt failed',
               {
                 sequence: delivery.sequence,
+                idempotency_key: idempotencyKey,
                 reason: failure.reason,
                 status: failure.status,
                 attempt: countedAttempts(reservation.attempts) + 1,
@@ -393,8 +414,10 @@ export class RouteTargetConsumer {
         },
       );
       if (result.ok) {
-        await deps.store.commit(idempotencyKey, token);
+        // The target made the effect: from here the reservation is never released (a redelivery would
+        // take it over and make the effect again), only committed — however long the store is away.
         end();
+        await this.commitEffect(idempotencyKey, token, delivery.sequence);
         deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: 'ok' });
         this.count('delivered', decision);
         deps.metrics.deliveryLatency.observe(
@@ -435,6 +458,25 @@ export class RouteTargetConsumer {
       clearInterval(heartbeat);
       // An infrastructure failure left the reservation open: give it up, so the redelivery can take it.
       if (!ended) await deps.store.release(idempotencyKey, token).catch(() => {});
+    }
+  }
+
+  /**
+   * Commits an effect the target made, retrying while the idempotency store is unreachable (JetStream
+   * KV while nats-server restarts): releasing the reservation instead, or nak'ing the message with the
+   * reservation left to a takeover, would let the redelivery call the target a second time. Only a
+   * stopping worker gives up; its reservation then stays until its lease ends.
+   */
+  private async commitEffect(idempotencyKey: string, token: string, sequence: number): Promise<void> {
+    for (let waitMs = 100; ; waitMs = Math.min(2 * waitMs, 2_000)) {
+      try {
+        await this.deps.store.commit(idempotencyKey, token);
+        return;
+      } catch (error) {
+        if (this.stopController.signal.aborted) throw error;
+        this.log.warn('the effect was made but could not be committed yet; retrying the commit', { error, sequence });
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
     }
   }
 

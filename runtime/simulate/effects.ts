@@ -7,12 +7,16 @@
  */
 export class EffectLedger {
   private readonly counts = new Map<string, number>();
+  /** When each effect was first applied (ms, performance clock): says how long after it a duplicate came. */
+  private readonly firstAt = new Map<string, number>();
   private readonly byKind = new Map<string, number>();
   private readonly seenIdempotencyKeys = new Set<string>();
   private duplicateCount = 0;
   private repeatedKeyCount = 0;
   /** The first few duplicate keys, for a readable failure message. */
   readonly duplicateKeys: string[] = [];
+  /** For the same duplicates: how long after the first application each one came (ms). */
+  readonly duplicateDelaysMs: number[] = [];
 
   /** Records one effect; returns false when the same effect was already applied (a duplicate). */
   record(kind: string, key: string, idempotencyKey?: string): boolean {
@@ -25,9 +29,13 @@ export class EffectLedger {
     this.counts.set(full, n);
     if (n > 1) {
       this.duplicateCount++;
-      if (this.duplicateKeys.length < 20) this.duplicateKeys.push(full);
+      if (this.duplicateKeys.length < 20) {
+        this.duplicateKeys.push(full);
+        this.duplicateDelaysMs.push(Math.round(performance.now() - (this.firstAt.get(full) ?? 0)));
+      }
       return false;
     }
+    this.firstAt.set(full, performance.now());
     this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
     return true;
   }

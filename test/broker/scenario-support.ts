@@ -73,19 +73,29 @@ export async function backboneFactories(): Promise<BackboneFactory[]> {
   return [embedded, jetstream];
 }
 
+/** The runs' info log lines (attempt failures, redeliveries, suppressed duplicates), for duplicateDetail. */
+const runLogs = new WeakMap<EstateRun, string[]>();
+const MAX_LOG_LINES = 200_000;
+
 /** The example estate, run against `bb` with fast simulated systems and retries scaled down 100×. */
 export async function startEstate(bb: BackboneUnderTest, options: Partial<EstateRunOptions> = {}): Promise<EstateRun> {
-  return EstateRun.start({
+  const lines: string[] = [];
+  const run = await EstateRun.start({
+    logLevel: 'info',
+    logSink: (line) => {
+      if (lines.length < MAX_LOG_LINES) lines.push(line);
+    },
     paths: ['specs'],
     cwd: REPO,
     runDir: join(bb.dir, 'run'),
     backbone: bb.backbone,
     portBase: 0,
     deliveryScale: 0.01,
-    logLevel: 'error',
     ackWaitMs: 5_000,
     ...options,
   });
+  runLogs.set(run, lines);
+  return run;
 }
 
 /** Distinct messages on a topic (a message stored twice under one message id counts once). */
@@ -146,7 +156,28 @@ export async function unbalanced(run: EstateRun): Promise<Balance[]> {
 export function duplicateDetail(run: EstateRun | undefined): string {
   const sim = run?.simulation;
   if (!sim) return 'no simulation';
-  const out: Record<string, string[]> = {};
-  for (const s of sim.systems) if (s.ledger.duplicates > 0) out[s.name] = [...s.ledger.duplicateKeys];
-  return `duplicate effects: ${JSON.stringify(out)}`;
+  const out: Record<string, { count: number; keys: string[]; afterMs: number[] }> = {};
+  for (const s of sim.systems)
+    if (s.ledger.duplicates > 0)
+      out[s.name] = { count: s.ledger.duplicates, keys: [...s.ledger.duplicateKeys], afterMs: [...s.ledger.duplicateDelaysMs] };
+  // What the workers said about the first few duplicated entities: the attempts that failed and why,
+  // redeliveries (with their count), suppressed duplicates, errors. An effect key's entity is its last
+  // `/`- or `:`-separated part before the event id (`order:route/target/DP-1/evt` → DP-1).
+  const lines = (run && runLogs.get(run)) ?? [];
+  const told: string[] = [];
+  for (const name of Object.keys(out).slice(0, 3)) {
+    for (const key of out[name]!.keys.slice(0, 3)) {
+      const parts = key.split(/[/:]/).filter((p) => p !== '');
+      const entity = parts.length >= 5 ? parts[parts.length - 2]! : parts[parts.length - 1]!;
+      told.push(`--- ${name} ${key}`, ...lines.filter((l) => l.includes(entity)).slice(0, 15));
+    }
+  }
+  const counts: Record<string, number> = {};
+  for (const l of lines) {
+    const msg = /"msg":"([^"]*)"/.exec(l)?.[1] ?? '?';
+    const reason = /"reason":"([^"]*)"/.exec(l)?.[1];
+    const label = reason ? `${msg} (${reason})` : msg;
+    counts[label] = (counts[label] ?? 0) + 1;
+  }
+  return `duplicate effects: ${JSON.stringify(out)}\nlog lines by message: ${JSON.stringify(counts)}\n${told.join('\n')}`;
 }
