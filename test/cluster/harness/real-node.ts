@@ -11,7 +11,7 @@
 // Settings this kind of machine needs (no systemd, hybrid cgroups v1, no CAP_SYS_RESOURCE): see
 // docs/testing.md's "Real pods" section; each is commented where it is set.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +100,41 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const m of mounts) await run('umount', ['-l', m]).catch(() => {});
 }
 
+/** The machine-wide lock: one real node at a time (fixed host paths, the bridge's name). */
+const NODE_LOCK = '/run/interlace-real-node.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the machine-wide lock (a folder holding the owner's pid; a dead owner's lock is taken over). */
+async function lockMachine(timeoutMs: number): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(NODE_LOCK);
+      writeFileSync(join(NODE_LOCK, 'pid'), String(process.pid));
+      return () => rmSync(NODE_LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(NODE_LOCK, 'pid'), 'utf8'));
+    } catch {
+      /* being written or removed */
+    }
+    if (owner > 0 && !alive(owner)) rmSync(NODE_LOCK, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`another real node (pid ${owner}) holds ${NODE_LOCK} for over ${timeoutMs / 1000} s`);
+    else await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 /**
  * Starts containerd and a kubelet that registers node `name` with the API server of `kubeconfigPath`.
  * Resolves once the node is Ready; `stop()` removes what it started (processes, mounts, the bridge).
@@ -112,6 +147,7 @@ export async function startRealNode(options: {
   /** Called with the node object's JSON until it returns true (e.g. Ready). */
   nodeReady: () => Promise<boolean>;
 }): Promise<RealNode> {
+  const unlock = await lockMachine(10 * 60_000);
   const name = options.name ?? 'real-node-0';
   const dir = options.workDir;
   const logDir = join(dir, 'logs');
@@ -243,6 +279,7 @@ state = "${dir}/containerd/state"
     for (const ns of existsSync('/var/run/netns') ? readdirSync('/var/run/netns') : []) {
       if (ns.startsWith('cni-')) await run('ip', ['netns', 'delete', ns]).catch(() => {});
     }
+    unlock();
     // (The kubelet also creates /var/lib/kubelet/device-plugins and /var/log/containers: empty, left alone.)
   };
 
