@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
 import { checkEstate } from '../../governance/check-estate.ts';
+import type { CheckReport } from '../../governance/check-estate.ts';
+import { contractChangeBreaksMappings, diagnosticsOfMapping, mappingsReachedByContractChanges } from '../../governance/mapping-breaks.ts';
+import { readSupportSources } from '../../generators/bundles/support-sources.ts';
+import type { SpecDocument } from '../../language/validate/estate-index.ts';
+import type { ValidationResult } from '../../language/validate/validate-estate.ts';
 import type { Diagnostic, Severity } from '../../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics, FILE_START, SEVERITIES } from '../../language/diagnostics/diagnostic.ts';
 import { GitProblem } from '../../language/source/git-repository.ts';
@@ -16,7 +21,9 @@ import { exitCodeFor } from './validate.ts';
 export const CHECK_HELP = `Usage: interlace check [paths...] [--base <git-ref>] [options]
 
 Validates the specs, evaluates the governance policies, and compares every changed document with its
-version at the base revision (read from git; nothing is checked out; renames are followed).
+version at the base revision (read from git; nothing is checked out; renames are followed). Every
+mapping that reads or writes a changed contract is type-checked again: a break is reported at the
+mapping's rule and at the contract (contract-breaks-mapping), whatever the version bump.
   --base <ref>          compare with this revision (e.g. origin/main); without it the tree is checked alone
   --all                 report on the whole estate, not only what the change touched
   --format <f>          stylish (default), json, sarif, github, markdown (one pull-request comment)
@@ -85,6 +92,7 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
 
   const touched = (d: Diagnostic) => values.all || !base || base.touchedFiles.has(d.file);
   const diagnostics: Diagnostic[] = [...head.diagnostics.filter(touched), ...report.diagnostics];
+  if (base && !head.diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...(await mappingBreaks(head.result, report)));
   if (base && base.problems.length > 0) {
     const first = base.problems[0]!;
     diagnostics.push({
@@ -120,4 +128,24 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
     }
   }
   return exitCodeFor(diagnostics, failSeverity);
+}
+
+/**
+ * Type-checks every mapping a changed contract reaches, with the generator's mapping compiler (the
+ * orchestration lives here because governance and generators are sibling layers), and reports each
+ * break twice: at the mapping's rule (the generator's diagnostic) and at the contract change.
+ */
+async function mappingBreaks(head: ValidationResult, report: CheckReport): Promise<Diagnostic[]> {
+  const reached = mappingsReachedByContractChanges(head.index, report.changes);
+  if (reached.length === 0) return [];
+  const mappings = new Set(reached.map((r) => r.mapping));
+  const { Generator } = await import('../../generators/generate.ts');
+  const generated = await new Generator().generate({
+    documents: head.documents.filter((doc) => doc.kind === 'DataContract' || mappings.has(doc as SpecDocument<'Mapping'>)),
+    index: head.index,
+    support: readSupportSources(),
+    bundles: false,
+  });
+  const atMappings = [...mappings].flatMap((mapping) => diagnosticsOfMapping(mapping, generated.diagnostics));
+  return [...atMappings, ...contractChangeBreaksMappings(reached, generated.diagnostics)];
 }

@@ -5,6 +5,7 @@
  * keeps per Estate so an unchanged mapping is not compiled again.
  */
 import { checkEstate } from '../../governance/check-estate.ts';
+import { contractChangeBreaksMappings, mappingsReachedByContractChanges } from '../../governance/mapping-breaks.ts';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics } from '../../language/diagnostics/diagnostic.ts';
 import { loadSources } from '../../language/load/load-sources.ts';
@@ -64,7 +65,12 @@ export async function desiredState(input: DesiredStateInput): Promise<DesiredSta
 
   const generator = input.generator ?? new Generator();
   const generated = await generator.generate({ documents: validation.documents, index: validation.index, support: input.support });
-  if (hasError(generated.diagnostics)) return reject('generate', generated.diagnostics);
+  if (hasError(generated.diagnostics)) {
+    // A mapping broken by a contract change since the applied revision is also reported at the
+    // contract change, as `interlace check --base` does: whoever changed the contract sees it.
+    const reached = mappingsReachedByContractChanges(validation.index, report.changes);
+    return reject('generate', [...generated.diagnostics, ...contractChangeBreaksMappings(reached, generated.diagnostics)]);
+  }
 
   const planInput: PlanInput = {
     estate: input.estate,

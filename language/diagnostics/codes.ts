@@ -113,6 +113,10 @@ export const CODES = {
   'policy-rule-error': { severity: 'error', title: "A custom rule's CEL expression fails on a document." },
   'waiver-expired': { severity: 'error', title: 'A waiver is past its expiry date.' },
   'waiver-unused': { severity: 'warning', title: 'A waiver matches no finding.' },
+  'contract-breaks-mapping': {
+    severity: 'error',
+    title: 'A contract change breaks a mapping that reads or writes the contract, whatever the version bump.',
+  },
   'base-invalid': { severity: 'warning', title: 'The base revision has invalid documents; they are compared as if new.' },
 
   // Generation and mapping tests (generate and test commands): docs/generate.md

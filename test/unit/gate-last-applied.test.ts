@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { desiredState } from '../../controller/reconcile/desired-state.ts';
 import type { DesiredStateInput } from '../../controller/reconcile/desired-state.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
-import { contract, ORDER_SCHEMA_CLOSED } from '../helpers/specs.ts';
+import { contract, HEADER, ORDER_SCHEMA_CLOSED } from '../helpers/specs.ts';
 
 const support = readSupportSources();
 const current = contract('order', '2.0.0', ORDER_SCHEMA_CLOSED);
@@ -51,5 +51,24 @@ describe("the controller's gate judges dates only against status.lastAppliedRevi
     if (state.accepted) return;
     expect(state.stage).toBe('check');
     expect(state.diagnostics.map((d) => d.code)).toContain('breaking-change-needs-major');
+  });
+
+  it('a contract change that breaks a mapping is reported at the mapping and at the contract, even under a compatible bump', async () => {
+    const source = (version: string, currency: boolean) =>
+      contract(
+        'shop-order',
+        version,
+        `type: object\nrequired: [id]\nproperties:\n  id: { type: string }${currency ? '\n  currency: { type: string }' : ''}`,
+      );
+    const target = contract('order', '2.0.0', 'type: object\nproperties:\n  orderNumber: { type: string }\n  currency: { type: string }');
+    const mapping = `${HEADER}\nkind: Mapping\nmetadata: { name: shop-order-to-order }\nspec:\n  owner: team-o2c\n  from: shop-order@1\n  to: order@2\n  rules:\n    - { target: orderNumber, from: id }\n    - { target: currency, from: currency }\n`;
+    const applied = { 's.yaml': source('1.0.0', true), 'o.yaml': target, 'm.yaml': mapping };
+    const state = await desiredState(gateInput({ ...applied, 's.yaml': source('1.1.0', false) }, '2027-01-01', applied));
+    expect(state.accepted).toBe(false);
+    if (state.accepted) return;
+    expect(state.stage).toBe('generate');
+    expect(state.diagnostics.find((d) => d.file === 'm.yaml')?.range.start.line).toBe(10);
+    const atContract = state.diagnostics.filter((d) => d.code === 'contract-breaks-mapping');
+    expect(atContract.map((d) => d.file)).toEqual(['s.yaml']);
   });
 });
