@@ -233,113 +233,36 @@ const __m4 = (() => {
 return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
-// support/units.ts
+// support/text.ts
 const __m5 = (() => {
+/** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 /**
- * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
- * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
- * The generator looks factors up at build time, so an unknown pair is a diagnostic, not a runtime error.
+ * CEL `s.substring(start, end?)`: the characters (code points, as `size()` counts them) from `start`
+ * up to, not including, `end`. Positions are clamped to the string (CEL would fail the message; a
+ * mapping keeps the part that is there, so `name.substring(0, 35)` fits a 35-character EDI field).
+ * A missing value stays absent.
  */
-const DIMENSIONS = {
-    count: { EA: 1, PC: 1, PCE: 1, ST: 1, C62: 1, H87: 1, UN: 1, DZ: 12, DZN: 12, GRO: 144, GR: 144 },
-    mass: {
-        KG: 1,
-        KGM: 1,
-        G: 0.001,
-        GRM: 0.001,
-        GM: 0.001,
-        MG: 0.000001,
-        LB: 0.45359237,
-        LBR: 0.45359237,
-        OZ: 0.028349523125,
-        ONZ: 0.028349523125,
-        T: 1000,
-        TNE: 1000,
-        TO: 1000,
-    },
-    length: {
-        M: 1,
-        MTR: 1,
-        CM: 0.01,
-        CMT: 0.01,
-        MM: 0.001,
-        MMT: 0.001,
-        KM: 1000,
-        KMT: 1000,
-        IN: 0.0254,
-        INH: 0.0254,
-        FT: 0.3048,
-        FOT: 0.3048,
-        YD: 0.9144,
-        YRD: 0.9144,
-    },
-    volume: { L: 1, LTR: 1, ML: 0.001, MLT: 0.001, M3: 1000, MTQ: 1000, GAL: 3.785411784, GLL: 3.785411784, GA: 3.785411784 },
-};
-/** The factor that turns a quantity in `from` into one in `to`, or undefined when they do not convert. */
- function unitFactor(from, to) {
-    const f = from.toUpperCase();
-    const t = to.toUpperCase();
-    for (const units of Object.values(DIMENSIONS)) {
-        const a = Object.hasOwn(units, f) ? units[f] : undefined;
-        const b = Object.hasOwn(units, t) ? units[t] : undefined;
-        if (a !== undefined && b !== undefined)
-            return a / b;
-    }
-    return undefined;
+ function substring(value, start, end) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = value;
+    if (!SURROGATE.test(text))
+        return text.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end));
+    const chars = Array.from(text);
+    return chars.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end)).join('');
 }
-/** Multiplies by a unit factor and drops binary noise past 12 significant digits (5 KG → 11.0231131 LB). */
- function convertUnit(value, factor) {
-    if (value === null || value === undefined || factor === 1)
-        return value;
-    return Number((value * factor).toPrecision(12));
+/** CEL `s.replace(old, new)`: every occurrence of the text `old` (not a pattern) becomes `new`. */
+ function replaceText(value, old, replacement) {
+    if (value === null || value === undefined)
+        return undefined;
+    return (old === '' ? value : value.split(old).join(replacement));
 }
-return { unitFactor, convertUnit };
-})();
-
-// support/lookup.ts
-const __m6 = (() => {
-const { describeValue, MappingError } = __m1;
-/**
- * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
- * Tables are Maps, so a code such as `__proto__` or `constructor` is just a key.
- */
- function lookup(table, key, tableName, target) {
-    const found = key === null || key === undefined ? undefined : table.get(String(key));
-    if (found === undefined) {
-        throw new MappingError('lookup-miss', target, key, `lookup table ${JSON.stringify(tableName)} has no entry for ${describeValue(key)}`);
-    }
-    return found;
-}
-/** Looks a source code up in a table, with a default for a miss. */
- function lookupOr(table, key, fallback) {
-    const found = key === null || key === undefined ? undefined : table.get(String(key));
-    return found === undefined ? fallback : found;
-}
-return { lookup, lookupOr };
-})();
-
-// support/envelope.ts
-const __m7 = (() => {
-const { MappingError } = __m1;
-/**
- * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
- * names. A missing envelope fails the message as a contract violation.
- */
- function unwrap(message, path, target) {
-    let current = message;
-    for (const name of path) {
-        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, name)) {
-            throw new MappingError('envelope-missing', target, undefined, `the message has no ${JSON.stringify(name)} envelope (unwrap: ${path.join('.')})`);
-        }
-        current = current[name];
-    }
-    return current;
-}
-return { unwrap };
+return { substring, replaceText };
 })();
 
 // support/timestamps.ts
-const __m8 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m1;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
@@ -439,10 +362,383 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|
 return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
-// support/cel.ts
+// support/date-patterns.ts
+const __m7 = (() => {
+const { describeValue, MappingError } = __m1;
+const { CelTimestamp, parseIsoInstant } = __m6;
+const TOKENS = [
+    ['YYYY', 'YYYY'],
+    ['CCYY', 'YYYY'],
+    ['SSS', 'SSS'],
+    ['YY', 'YY'],
+    ['MM', 'MM'],
+    ['DD', 'DD'],
+    ['HH', 'hh'],
+    ['hh', 'hh'],
+    ['mm', 'mm'],
+    ['ss', 'ss'],
+];
+const WIDTH = { YYYY: 4, YY: 2, MM: 2, DD: 2, hh: 2, mm: 2, ss: 2, SSS: 3 };
+/** Characters a pattern may hold between tokens. */
+const LITERALS = new Set(['-', '/', ':', '.', ' ', 'T', '_', ',']);
+const compiled = new Map();
+/**
+ * Splits a pattern into tokens and literals, or says what is wrong with it. The generator calls this
+ * at build time, so a pattern that reaches run time is valid.
+ */
+ function datePatternParts(pattern) {
+    const parts = [];
+    const seen = new Set();
+    let i = 0;
+    while (i < pattern.length) {
+        const match = TOKENS.find(([text]) => pattern.startsWith(text, i));
+        if (match) {
+            // EDI's `HHMM`: right after the hour, `MM` is minutes.
+            const previous = parts[parts.length - 1];
+            const token = match[1] === 'MM' && previous !== undefined && 'token' in previous && previous.token === 'hh' ? 'mm' : match[1];
+            if (seen.has(token) || (token === 'YY' && seen.has('YYYY')) || (token === 'YYYY' && seen.has('YY')))
+                return { ok: false, message: `the pattern names the ${token === 'YY' ? 'year' : token} twice` };
+            seen.add(token);
+            parts.push({ token });
+            i += match[0].length;
+            continue;
+        }
+        const ch = pattern[i];
+        if (!LITERALS.has(ch))
+            return {
+                ok: false,
+                message: `\`${ch}\` at position ${i + 1} is neither a token (YYYY CCYY YY MM DD HH hh mm ss SSS) nor a separator (- / : . space T _ ,)`,
+            };
+        parts.push({ literal: ch });
+        i++;
+    }
+    if (seen.size === 0)
+        return { ok: false, message: 'the pattern has no date or time token' };
+    return { ok: true, parts };
+}
+function partsOf(pattern) {
+    let parts = compiled.get(pattern);
+    if (!parts) {
+        const result = datePatternParts(pattern);
+        if (!result.ok)
+            throw new Error(`date pattern ${JSON.stringify(pattern)}: ${result.message}`);
+        parts = result.parts;
+        compiled.set(pattern, parts);
+    }
+    return parts;
+}
+/** True when `zone` is an IANA time zone this runtime knows (`America/New_York`, `UTC`). */
+ function isTimeZone(zone) {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+const zoneFormatters = new Map();
+/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
+function wallClock(ms, zone) {
+    const millis = ((ms % 1000) + 1000) % 1000;
+    if (zone === 'UTC') {
+        const t = new Date(ms);
+        return {
+            y: t.getUTCFullYear(),
+            mo: t.getUTCMonth() + 1,
+            d: t.getUTCDate(),
+            h: t.getUTCHours(),
+            mi: t.getUTCMinutes(),
+            s: t.getUTCSeconds(),
+            ms: millis,
+        };
+    }
+    let formatter = zoneFormatters.get(zone);
+    if (!formatter) {
+        formatter = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
+            era: 'short',
+        });
+        zoneFormatters.set(zone, formatter);
+    }
+    const f = {};
+    for (const p of formatter.formatToParts(ms))
+        f[p.type] = p.value;
+    const year = Number(f.year);
+    return {
+        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
+        mo: Number(f.month),
+        d: Number(f.day),
+        h: Number(f.hour),
+        mi: Number(f.minute),
+        s: Number(f.second),
+        ms: millis,
+    };
+}
+/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
+function offsetAt(ms, zone) {
+    const w = wallClock(ms, zone);
+    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+}
+/**
+ * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
+ * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
+ * occurrence.
+ */
+function instantOf(wall, zone) {
+    if (zone === 'UTC')
+        return wall;
+    const first = wall - offsetAt(wall, zone);
+    const second = wall - offsetAt(first, zone);
+    return second === first ? first : Math.min(first, second);
+}
+const pad = (n, width) => String(n).padStart(width, '0');
+/**
+ * `parseDate(text, 'YYYYMMDDhhmmss', 'America/New_York')`: reads `text` laid out as `pattern`. A
+ * pattern with a time gives the instant (ISO 8601 in UTC, `2026-11-26T02:00:00.000Z`), reading the
+ * wall time in `zone` (UTC when none is given); a date-only pattern gives the calendar date
+ * (`2026-11-25`), which no zone shifts. Two-digit years pivot at 70, as X12 does. A missing value
+ * stays absent; text that does not fit the pattern, or names no real date, fails the message.
+ */
+ function parseDate(value, pattern, target, zone = 'UTC') {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = String(value).trim();
+    const fail = () => {
+        throw new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
+    };
+    const fields = {};
+    let at = 0;
+    for (const part of partsOf(pattern)) {
+        if ('literal' in part) {
+            if (text[at] !== part.literal)
+                fail();
+            at++;
+            continue;
+        }
+        const width = WIDTH[part.token];
+        const digits = text.slice(at, at + width);
+        if (digits.length !== width || !/^[0-9]+$/.test(digits))
+            fail();
+        fields[part.token] = Number(digits);
+        at += width;
+    }
+    if (at !== text.length)
+        fail();
+    const year = fields.YYYY ?? (fields.YY === undefined ? 1970 : fields.YY < 70 ? 2000 + fields.YY : 1900 + fields.YY);
+    const month = fields.MM ?? 1;
+    const day = fields.DD ?? 1;
+    const [h, mi, s, ms] = [fields.hh ?? 0, fields.mm ?? 0, fields.ss ?? 0, fields.SSS ?? 0];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    date.setUTCFullYear(year);
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || s > 59)
+        fail();
+    const hasTime = fields.hh !== undefined || fields.mm !== undefined || fields.ss !== undefined;
+    if (!hasTime)
+        return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+    const wall = date.getTime() + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+    return new Date(instantOf(wall, zone)).toISOString();
+}
+/**
+ * Writes an instant (or a calendar date) in `pattern`, in `zone`'s wall time. A bare ISO date is a
+ * calendar date: no zone moves it to another day.
+ */
+ function formatPattern(value, pattern, zone) {
+    const text = value instanceof CelTimestamp ? undefined : value.trim();
+    const ms = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(text);
+    if (ms === undefined)
+        return undefined;
+    const calendarDate = text !== undefined && text.length === 10;
+    const w = wallClock(ms, calendarDate ? 'UTC' : zone);
+    let out = '';
+    for (const part of partsOf(pattern)) {
+        if ('literal' in part) {
+            out += part.literal;
+            continue;
+        }
+        switch (part.token) {
+            case 'YYYY':
+                out += pad(w.y, 4);
+                break;
+            case 'YY':
+                out += pad(((w.y % 100) + 100) % 100, 2);
+                break;
+            case 'MM':
+                out += pad(w.mo, 2);
+                break;
+            case 'DD':
+                out += pad(w.d, 2);
+                break;
+            case 'hh':
+                out += pad(w.h, 2);
+                break;
+            case 'mm':
+                out += pad(w.mi, 2);
+                break;
+            case 'ss':
+                out += pad(w.s, 2);
+                break;
+            case 'SSS':
+                out += pad(w.ms, 3);
+                break;
+        }
+    }
+    return out;
+}
+/** `iso-date` and `iso` in a zone: the wall date, or the instant with the zone's offset (`…-05:00`). */
+ function formatIsoInZone(ms, dateOnly, zone) {
+    const w = wallClock(ms, zone);
+    const date = `${pad(w.y, 4)}-${pad(w.mo, 2)}-${pad(w.d, 2)}`;
+    if (dateOnly)
+        return date;
+    const offset = Math.round(offsetAt(ms, zone) / 60_000);
+    const sign = offset < 0 ? '-' : '+';
+    const abs = Math.abs(offset);
+    const zoneText = offset === 0 ? 'Z' : `${sign}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+    return `${date}T${pad(w.h, 2)}:${pad(w.mi, 2)}:${pad(w.s, 2)}.${pad(w.ms, 3)}${zoneText}`;
+}
+return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone };
+})();
+
+// support/units.ts
+const __m8 = (() => {
+/**
+ * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
+ * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
+ * The generator looks factors up at build time, so an unknown pair is a diagnostic, not a runtime error.
+ */
+const DIMENSIONS = {
+    count: { EA: 1, PC: 1, PCE: 1, ST: 1, C62: 1, H87: 1, UN: 1, DZ: 12, DZN: 12, GRO: 144, GR: 144 },
+    mass: {
+        KG: 1,
+        KGM: 1,
+        G: 0.001,
+        GRM: 0.001,
+        GM: 0.001,
+        MG: 0.000001,
+        LB: 0.45359237,
+        LBR: 0.45359237,
+        OZ: 0.028349523125,
+        ONZ: 0.028349523125,
+        T: 1000,
+        TNE: 1000,
+        TO: 1000,
+    },
+    length: {
+        M: 1,
+        MTR: 1,
+        CM: 0.01,
+        CMT: 0.01,
+        MM: 0.001,
+        MMT: 0.001,
+        KM: 1000,
+        KMT: 1000,
+        IN: 0.0254,
+        INH: 0.0254,
+        FT: 0.3048,
+        FOT: 0.3048,
+        YD: 0.9144,
+        YRD: 0.9144,
+    },
+    volume: { L: 1, LTR: 1, ML: 0.001, MLT: 0.001, M3: 1000, MTQ: 1000, GAL: 3.785411784, GLL: 3.785411784, GA: 3.785411784 },
+};
+/** The factor that turns a quantity in `from` into one in `to`, or undefined when they do not convert. */
+ function unitFactor(from, to) {
+    const f = from.toUpperCase();
+    const t = to.toUpperCase();
+    for (const units of Object.values(DIMENSIONS)) {
+        const a = Object.hasOwn(units, f) ? units[f] : undefined;
+        const b = Object.hasOwn(units, t) ? units[t] : undefined;
+        if (a !== undefined && b !== undefined)
+            return a / b;
+    }
+    return undefined;
+}
+/** Multiplies by a unit factor and drops binary noise past 12 significant digits (5 KG → 11.0231131 LB). */
+ function convertUnit(value, factor) {
+    if (value === null || value === undefined || factor === 1)
+        return value;
+    return Number((value * factor).toPrecision(12));
+}
+return { unitFactor, convertUnit };
+})();
+
+// support/lookup.ts
 const __m9 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp } = __m8;
+/**
+ * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
+ * Tables are Maps, so a code such as `__proto__` or `constructor` is just a key.
+ */
+ function lookup(table, key, tableName, target) {
+    const found = key === null || key === undefined ? undefined : table.get(String(key));
+    if (found === undefined) {
+        throw new MappingError('lookup-miss', target, key, `lookup table ${JSON.stringify(tableName)} has no entry for ${describeValue(key)}`);
+    }
+    return found;
+}
+/** Looks a source code up in a table, with a default for a miss. */
+ function lookupOr(table, key, fallback) {
+    const found = key === null || key === undefined ? undefined : table.get(String(key));
+    return found === undefined ? fallback : found;
+}
+return { lookup, lookupOr };
+})();
+
+// support/envelope.ts
+const __m10 = (() => {
+const { MappingError } = __m1;
+/**
+ * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
+ * names. A missing envelope fails the message as a contract violation.
+ */
+ function unwrap(message, path, target) {
+    let current = message;
+    for (const name of path) {
+        if (current === null || typeof current !== 'object' || !Object.hasOwn(current, name)) {
+            throw new MappingError('envelope-missing', target, undefined, `the message has no ${JSON.stringify(name)} envelope (unwrap: ${path.join('.')})`);
+        }
+        current = current[name];
+    }
+    return current;
+}
+return { unwrap };
+})();
+
+// support/absent.ts
+const __m11 = (() => {
+/**
+ * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
+ * that does not allow null is absent, and an optional object with nothing in it is left out.
+ */
+/** `null` → absent (undefined); anything else passes through, typed without null. */
+ function nullToAbsent(value) {
+    return (value === null ? undefined : value);
+}
+/**
+ * An optional target object whose fields all came out absent (every `when` false, every source
+ * missing or null) is left out: a rule that does not apply writes nothing, not `carrier: {}`.
+ */
+ function omitEmpty(value) {
+    for (const key in value)
+        if (Object.hasOwn(value, key) && value[key] !== undefined)
+            return value;
+    return undefined;
+}
+return { nullToAbsent, omitEmpty };
+})();
+
+// support/cel.ts
+const __m12 = (() => {
+const { describeValue, MappingError } = __m1;
+const { CelTimestamp } = __m6;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -550,9 +846,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m10 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp, parseIsoInstant } = __m8;
+const { CelTimestamp, parseIsoInstant } = __m6;
+const { formatIsoInZone, formatPattern } = __m7;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -560,17 +857,29 @@ const { CelTimestamp, parseIsoInstant } = __m8;
  */
  const DATE_FORMATS = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
 const two = (n) => String(n).padStart(2, '0');
+/** The named formats as patterns, for writing them in a time zone's wall time. */
+const AS_PATTERN = { yyyymmdd: 'YYYYMMDD', yymmdd: 'YYMMDD', hhmm: 'hhmm', hhmmss: 'hhmmss' };
 /**
  * Writes an ISO 8601 date or date-time (as canonical contracts hold them) or a CEL timestamp in
- * `format`. A missing value stays absent, so an optional source field can feed an optional target.
- * The generator checks `format` at build time; text that is no ISO date fails the message.
+ * `format`: a named format (DATE_FORMATS) or a pattern (`YYYYMMDDhhmmss`, `CCYYMMDD`, `DD.MM.YYYY`,
+ * see date-patterns.ts). With `zone` (`America/New_York`) it writes that zone's wall time, so a
+ * 21:00 New York order keeps its New York date; a bare ISO date is a calendar date no zone moves.
+ * A missing value stays absent, so an optional source field can feed an optional target. The
+ * generator checks `format` and `zone` at build time; text that is no ISO date fails the message.
  */
- function formatDate(value, format, target) {
+ function formatDate(value, format, target, zone) {
     if (value === null || value === undefined)
         return undefined;
     const at = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(String(value).trim());
     if (at === undefined)
         throw new MappingError('date-invalid', target, value, `formatDate(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`);
+    const named = DATE_FORMATS.includes(format);
+    if (!named || (zone !== undefined && zone !== 'UTC' && format !== 'odata-v2')) {
+        const calendarDate = typeof value === 'string' && value.trim().length === 10;
+        if (named && (format === 'iso' || format === 'iso-date'))
+            return formatIsoInZone(at, format === 'iso-date', calendarDate ? 'UTC' : zone);
+        return formatPattern(value, AS_PATTERN[format] ?? format, zone ?? 'UTC');
+    }
     const d = new Date(at);
     const date = `${String(d.getUTCFullYear()).padStart(4, '0')}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
     let text;
@@ -603,7 +912,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m11 = (() => {
+const __m14 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -654,7 +963,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m12 = (() => {
+const __m15 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8254,8 +8563,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m13 = (() => {
-const { RE2JS } = __m12;
+const __m16 = (() => {
+const { RE2JS } = __m15;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8264,8 +8573,19 @@ const { RE2JS } = __m12;
  */
  function linearRegExp(pattern, flags = '') {
     const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
-    // ajv tells patterns apart by toString(): it must differ per pattern, or all would share the first.
-    return { test: (text) => re.test(text), toString: () => `/${pattern}/${flags}` };
+    return {
+        test: (text) => re.test(text),
+        extract: (text) => {
+            if (text === null || text === undefined)
+                return undefined;
+            const m = re.matcher(text);
+            if (!m.find())
+                return undefined;
+            return (re.groupCount() > 0 ? m.group(1) : m.group()) ?? undefined;
+        },
+        // ajv tells patterns apart by toString(): it must differ per pattern, or all would share the first.
+        toString: () => `/${pattern}/${flags}`,
+    };
 }
 /** What ajv writes into standalone code to call this engine. */
 linearRegExp.code = 'linearRegExp';
@@ -8273,7 +8593,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m14 = (() => {
+const __m17 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8313,7 +8633,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m15 = (() => {
+const __m18 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8353,19 +8673,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m16 = (() => {
+const __m19 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m3.toDate, lower: __m4.lower, padStart: __m4.padStart, trim: __m4.trim, trimLeadingZeros: __m4.trimLeadingZeros, upper: __m4.upper, convertUnit: __m5.convertUnit, lookup: __m6.lookup, lookupOr: __m6.lookupOr, unwrap: __m7.unwrap, add: __m9.add, at: __m9.at, eq: __m9.eq, isIn: __m9.isIn, noRuleApplies: __m9.noRuleApplies, size: __m9.size, toDouble: __m9.toDouble, toInt: __m9.toInt, toText: __m9.toText, CelTimestamp: __m8.CelTimestamp, toTimestamp: __m8.toTimestamp, DATE_FORMATS: __m10.DATE_FORMATS, formatDate: __m10.formatDate, jsonEqual: __m11.jsonEqual, ucs2length: __m11.ucs2length, linearRegExp: __m13.linearRegExp, interlaceFormats: __m14.interlaceFormats, ApiError: __m15.ApiError, callJson: __m15.callJson, fillPath: __m15.fillPath, queryString: __m15.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m3.toDate, lower: __m4.lower, padStart: __m4.padStart, trim: __m4.trim, trimLeadingZeros: __m4.trimLeadingZeros, upper: __m4.upper, replaceText: __m5.replaceText, substring: __m5.substring, parseDate: __m7.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
 })();
 
 // validators/inventory-level-v1.ts
-const __m17 = (() => {
+const __m20 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m16;
+const { interlaceFormats, linearRegExp, ucs2length } = __m19;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["sku", "warehouse", "onHand", "unit", "asOf", "source"], "properties": { "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "onHand": { "type": "number", "minimum": 0 }, "allocated": { "type": "number", "minimum": 0 }, "available": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "asOf": { "type": "string", "format": "date-time" }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "properties": { "system": { "enum": ["wms", "legacy-erp", "cloud-erp"] }, "reference": { "type": "string", "description": "The source's id of the stock record or movement." } } }, "valuation": { "type": "object", "additionalProperties": false, "properties": { "unitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -8784,7 +9104,7 @@ return { validateInventoryLevelV1 };
 })();
 
 // units/route-inventory-from-legacy-erp.ts
-const __m18 = (() => {
+const __m21 = (() => {
 /** The specs unit route-inventory-from-legacy-erp runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"inventory-level\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"1.3.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"inventory-from-legacy-erp\"},\"spec\":{\"description\":\"The legacy ERP's gateway extractor publishes plant stock changes in the canonical shape. Published on inventory.levels, which inventory-changed distributes.\",\"key\":[\"sku\",\"warehouse\"],\"ordering\":\"per-key\",\"owner\":\"team-inventory\",\"source\":{\"contract\":\"inventory-level@1\",\"event\":\"MaterialStock.Changed\",\"system\":\"legacy-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.inventory-from-legacy-erp.inventory-levels\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"inventory-levels\",\"topic\":\"inventory.levels\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
@@ -8792,6 +9112,6 @@ return { interlaceUnit };
 
 export const { dispatchInventoryFromLegacyErp, inventoryFromLegacyErpRoute } = __m0;
 
-export const { validateInventoryLevelV1 } = __m17;
+export const { validateInventoryLevelV1 } = __m20;
 
-export const { interlaceUnit } = __m18;
+export const { interlaceUnit } = __m21;

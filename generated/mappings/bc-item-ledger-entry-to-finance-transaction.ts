@@ -14,7 +14,7 @@ export function mapBcItemLedgerEntryToFinanceTransaction(source: BcItemLedgerEnt
     documentNumber: source?.documentNumber,
     documentType: ((source?.documentType !== "_x0020_")) ? source?.documentType : undefined,
     postingDate: source?.postingDate,
-    counterparty: ((req_1: NonNullable<FinanceTransactionV1["counterparty"]>["type"] | null | undefined) => req_1 == null ? undefined : {
+    counterparty: ((req_1: NonNullable<FinanceTransactionV1["counterparty"]>["type"] | null | undefined): NonNullable<FinanceTransactionV1["counterparty"]> | undefined => req_1 == null ? undefined : {
       type: req_1,
       number: (((source?.sourceNumber !== undefined) && (source?.sourceNumber !== ""))) ? source?.sourceNumber : undefined,
     })(lookupOr(TABLE_sourceType, source?.sourceType, "none")),

@@ -14,7 +14,7 @@ export function mapBcItemToProduct(source: BcItemV1): ProductV1 {
     category: ((source?.itemCategoryCode !== "")) ? source?.itemCategoryCode : undefined,
     gtin: (((source?.gtin !== undefined) && (source?.gtin !== ""))) ? source?.gtin : undefined,
     baseUnit: lookup(TABLE_unitOfMeasure, source?.baseUnitOfMeasureCode, "unitOfMeasure", "baseUnit"),
-    listPrice: ((req_1: NonNullable<ProductV1["listPrice"]>["amount"] | null | undefined, req_2: NonNullable<ProductV1["listPrice"]>["currency"] | null | undefined) => req_1 == null || req_2 == null ? undefined : {
+    listPrice: ((req_1: NonNullable<ProductV1["listPrice"]>["amount"] | null | undefined, req_2: NonNullable<ProductV1["listPrice"]>["currency"] | null | undefined): NonNullable<ProductV1["listPrice"]> | undefined => req_1 == null || req_2 == null ? undefined : {
       amount: req_1,
       currency: req_2,
     })(source?.unitPrice, "USD"),

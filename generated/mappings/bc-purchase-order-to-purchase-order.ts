@@ -22,7 +22,7 @@ export function mapBcPurchaseOrderToPurchaseOrder(source: BcPurchaseOrderV1): Pu
       number: source?.vendorNumber,
       name: source?.vendorName,
     },
-    shipTo: ((req_1: NonNullable<PurchaseOrderV1["shipTo"]>["name"] | null | undefined) => req_1 == null ? undefined : {
+    shipTo: ((req_1: NonNullable<PurchaseOrderV1["shipTo"]>["name"] | null | undefined): NonNullable<PurchaseOrderV1["shipTo"]> | undefined => req_1 == null ? undefined : {
       name: req_1,
       contactName: (((source?.shipToContact !== undefined) && (source?.shipToContact !== ""))) ? source?.shipToContact : undefined,
       addressLine1: source?.shipToAddressLine1,

@@ -26,7 +26,7 @@ export function mapBcSalesOrderToOrderV2(source: BcSalesOrderV1): OrderV2 {
     customerReference: (((source?.externalDocumentNumber !== undefined) && (source?.externalDocumentNumber !== ""))) ? source?.externalDocumentNumber : undefined,
     currency: source?.currencyCode,
     totalNetAmount: source?.totalAmountExcludingTax,
-    shipTo: ((req_1: NonNullable<OrderV2["shipTo"]>["name"] | null | undefined, req_2: NonNullable<OrderV2["shipTo"]>["country"] | null | undefined) => req_1 == null || req_2 == null ? undefined : {
+    shipTo: ((req_1: NonNullable<OrderV2["shipTo"]>["name"] | null | undefined, req_2: NonNullable<OrderV2["shipTo"]>["country"] | null | undefined): NonNullable<OrderV2["shipTo"]> | undefined => req_1 == null || req_2 == null ? undefined : {
       name: req_1,
       contactName: (((source?.shipToContact !== undefined) && (source?.shipToContact !== ""))) ? source?.shipToContact : undefined,
       addressLine1: source?.shipToAddressLine1,

@@ -11,7 +11,7 @@ export function mapShipmentToOrderStatus(source: ShipmentV1): OrderStatusV1 {
     customerNumber: source?.customerNumber,
     status: lookup(TABLE_shipmentToOrderStatus, source?.status, "shipmentToOrderStatus", "status"),
     statusAt: (((source?.milestones !== undefined) && (size(source?.milestones) > 0))) ? at(source?.milestones, (size(source?.milestones) - 1))?.at : ((source?.dispatchedAt !== undefined)) ? source?.dispatchedAt : noRuleApplies("statusAt", "order-status@1"),
-    latestShipment: ((req_1: NonNullable<OrderStatusV1["latestShipment"]>["shipmentNumber"] | null | undefined) => req_1 == null ? undefined : {
+    latestShipment: ((req_1: NonNullable<OrderStatusV1["latestShipment"]>["shipmentNumber"] | null | undefined): NonNullable<OrderStatusV1["latestShipment"]> | undefined => req_1 == null ? undefined : {
       shipmentNumber: req_1,
       carrier: source?.carrier?.name,
       trackingNumber: source?.trackingNumber,

@@ -5,7 +5,7 @@ import { add, formatDate, noRuleApplies, size, toInt, toText } from '../support/
 /** Maps shipment@1 to x12-856@1 (Mapping shipment-to-x12-856). */
 export function mapShipmentToX12856(source: ShipmentV1): X12856V1 {
   return {
-    ST: ((req_1: NonNullable<X12856V1["ST"]>["ST01"] | null | undefined) => req_1 == null ? undefined : {
+    ST: ((req_1: NonNullable<X12856V1["ST"]>["ST01"] | null | undefined): NonNullable<X12856V1["ST"]> | undefined => req_1 == null ? undefined : {
       ST01: req_1,
     })("856"),
     BSN: {
@@ -16,7 +16,7 @@ export function mapShipmentToX12856(source: ShipmentV1): X12856V1 {
       BSN05: "0002",
     },
     HLLoop: (((source?.customerReference !== undefined) && source?.lines?.every((v_l) => (v_l?.sku !== undefined)))) ? [({ ["HL"]: ({ ["HL01"]: "1", ["HL03"]: "S" }), ["TD1"]: [({ ["TD101"]: "CTN", ["TD102"]: toText(toInt(source?.packageCount, "HLLoop")), ["TD106"]: "G", ["TD107"]: toText(source?.grossWeight?.value), ["TD108"]: source?.grossWeight?.unit })], ["TD5"]: [({ ["TD502"]: "2", ["TD503"]: source?.carrier?.scac })], ["REF"]: [({ ["REF01"]: "BM", ["REF02"]: source?.billOfLading })], ["DTM"]: [({ ["DTM01"]: "011", ["DTM02"]: formatDate(source?.shipDate, "yyyymmdd", "HLLoop") })], ["N1Loop"]: [({ ["N1"]: ({ ["N101"]: "ST", ["N103"]: "9", ["N104"]: source?.tradingPartnerId }) })], ["HLLoop"]: [({ ["HL"]: ({ ["HL01"]: "2", ["HL02"]: "1", ["HL03"]: "O" }), ["PRF"]: ({ ["PRF01"]: source?.customerReference }), ["HLLoop"]: source?.lines?.map((v_l) => ({ ["HL"]: ({ ["HL01"]: toText(add(toInt(v_l?.lineNumber, "HLLoop"), 2)), ["HL02"]: "2", ["HL03"]: "I" }), ["LIN"]: ({ ["LIN01"]: toText(toInt(v_l?.lineNumber, "HLLoop")), ["LIN02"]: "VP", ["LIN03"]: ((v_l?.sku !== undefined) ? v_l?.sku : "") }), ["SN1"]: ({ ["SN101"]: toText(toInt(v_l?.lineNumber, "HLLoop")), ["SN102"]: toText(v_l?.quantity), ["SN103"]: v_l?.unit }) })) })] })] : noRuleApplies("HLLoop", "x12-856@1"),
-    CTT: ((req_2: NonNullable<X12856V1["CTT"]>["CTT01"] | null | undefined) => req_2 == null ? undefined : {
+    CTT: ((req_2: NonNullable<X12856V1["CTT"]>["CTT01"] | null | undefined): NonNullable<X12856V1["CTT"]> | undefined => req_2 == null ? undefined : {
       CTT01: req_2,
     })(toText(add(size(source?.lines), 2))),
   };

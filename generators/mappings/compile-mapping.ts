@@ -6,7 +6,7 @@ import type { Span } from '../shared/code-builder.ts';
 import { formatFieldPath, parseFieldPath } from '../../language/schema/field-path.ts';
 import type { FieldSegment } from '../../language/schema/field-path.ts';
 import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
-import { formatOf, isListSchema, itemSchemas, requiredNames, walk } from '../../language/schema/schema-walk.ts';
+import { alternatives, formatOf, isListSchema, itemSchemas, requiredNames, walk } from '../../language/schema/schema-walk.ts';
 import { compileCel } from './cel/compile-cel.ts';
 import type { SupportHelper } from './cel/compile-cel.ts';
 import { applyConversions } from './conversions.ts';
@@ -97,7 +97,27 @@ interface TargetNode {
   firstPath: PathSegment[];
 }
 
-const RESERVED_SCOPE = ['source', 'item'];
+const RESERVED_SCOPE = ['source', 'item', 'index', 'first', 'last'];
+
+/** True when the target field's schema lets it hold null (`type: [string, "null"]`, `const: null`, `enum: [.., null]`). */
+function allowsNull(schemas: readonly unknown[], root: unknown): boolean {
+  return schemas
+    .flatMap((s) => alternatives(s, root))
+    .some(
+      (s) =>
+        s.type === 'null' ||
+        (Array.isArray(s.type) && s.type.includes('null')) ||
+        s.const === null ||
+        (Array.isArray(s.enum) && s.enum.includes(null)),
+    );
+}
+
+/** Does a rule (or a rule inside it) name `index`, `first` or `last` in an expression? */
+function readsPosition(rules: readonly RuleSpec[]): boolean {
+  return rules.some(
+    (r) => [r.expr, r.when].some((e) => e !== undefined && /\b(index|first|last)\b/.test(e)) || readsPosition(r.rules ?? []),
+  );
+}
 
 /**
  * Compiles one Mapping into a TypeScript module exporting a typed function. Pure. Every field name
@@ -321,7 +341,14 @@ class MappingCompiler {
       // Each parameter is typed as its field (or missing), so a rule's value is checked against the
       // contract where it is written, and literal types ("customer") are not widened to string.
       const declared = [...params].map(([key, p]) => `${p}: ${scope.targetType}[${jsonLiteral(key)}] | null | undefined`);
-      b.write(`((${declared.join(', ')}) => ${[...params.values()].map((p) => `${p} == null`).join(' || ')} ? undefined : `);
+      // The return type makes the checker report a wrong field at its own rule, not at the object.
+      b.write(
+        `((${declared.join(', ')}): ${scope.targetType} | undefined => ${[...params.values()].map((p) => `${p} == null`).join(' || ')} ? undefined : `,
+      );
+    } else if (optional) {
+      // An optional object whose fields all come out absent is left out (not `{}`); the type argument
+      // keeps type errors at the field's rule.
+      b.write(`${this.helper('omitEmpty')}<${scope.targetType}>(`);
     }
     b.line('{');
     b.indent(() => {
@@ -360,6 +387,7 @@ class MappingCompiler {
       }
     });
     b.write('}');
+    if (params.size === 0 && optional) b.write(')');
     if (params.size > 0) {
       b.write(')(');
       deferred.forEach(([key, child], i) => {
@@ -472,7 +500,22 @@ class MappingCompiler {
       }
     }
     if (rule.default !== undefined) value = `(${value} ?? ${jsonLiteral(rule.default)})`;
+    // Null means "no value": into an optional target that does not allow null it is absent. A required
+    // target keeps the null, so the checker reports it there (with a hint about null).
+    else if (!required && this.mayBeNull(rule, scope) && !allowsNull(targetSchemas, this.input.target.schema))
+      value = `${this.helper('nullToAbsent')}(${value})`;
     b.span([...path, part], () => b.write(value));
+  }
+
+  /** Can the rule's value be null? A `from:` field whose schema allows null, or an expression. */
+  private mayBeNull(rule: RuleSpec, scope: Scope): boolean {
+    if (rule.expr !== undefined) return true;
+    if (rule.value === null) return true;
+    if (rule.from === undefined) return false;
+    const parsed = parseFieldPath(rule.from);
+    if (!parsed.ok) return false;
+    const found = walk(scope.sourceSchemas, parsed.segments, this.input.source.schema);
+    return found.ok && allowsNull(found.schemas, this.input.source.schema);
   }
 
   /**
@@ -500,10 +543,18 @@ class MappingCompiler {
       );
     }
     const list = this.sourceList(rule.each!, [...path, 'each'], scope, path);
-    const itemVar = scope.depth === 0 ? 'item' : `item${scope.depth + 1}`;
+    const suffix = scope.depth === 0 ? '' : String(scope.depth + 1);
+    const itemVar = `item${suffix}`;
     const itemType = `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>[number]`;
     const celVars = new Map(scope.celVars);
     celVars.set('item', itemVar);
+    // `index` (0-based), `first` and `last` name the item's position; declared only when read.
+    const position = readsPosition(rule.rules ?? []);
+    if (position) {
+      celVars.set('index', `index${suffix}`);
+      celVars.set('first', `(index${suffix} === 0)`);
+      celVars.set('last', `(index${suffix} === list${suffix}.length - 1)`);
+    }
     const inner: Scope = {
       sourceVar: itemVar,
       celVars,
@@ -517,7 +568,8 @@ class MappingCompiler {
       depth: scope.depth + 1,
     };
     b.span([...path, 'each'], () => b.write(required ? `(${list.code} ?? [])` : list.code));
-    b.write(`${required ? '' : '?'}.map((${itemVar}): ${itemType} => (`);
+    const params = position ? `${itemVar}, index${suffix}: number, list${suffix}: readonly unknown[]` : itemVar;
+    b.write(`${required ? '' : '?'}.map((${params}): ${itemType} => (`);
     this.objectLiteral(this.buildTree(rule.rules ?? [], inner), inner);
     b.write('))');
   }

@@ -40,6 +40,12 @@ export function explainTypeError(
         hint: 'Build that part only from fields that are present (guard with `has(...)` and the rule with `when:`), or make the source field required in its contract.',
       };
     }
+    if (mayBeNull(nested.from, nested.to)) {
+      return {
+        message: `${target}: \`${where}\` may be null, but ${targetReference} wants ${tidy(nested.to)} there`,
+        hint: NULL_HINT,
+      };
+    }
     return {
       message: `${target}: \`${where}\` is ${tidy(nested.from)} but ${targetReference} wants ${tidy(nested.to)}`,
       hint: 'Convert the value, or fix the contract.',
@@ -47,6 +53,12 @@ export function explainTypeError(
   }
   if (notAssignable) {
     const [, from, to] = notAssignable;
+    if (mayBeNull(from!, to!)) {
+      return {
+        message: `${target}: the value may be null, but ${targetReference} requires \`${target}\` to be ${tidy(to!)}`,
+        hint: NULL_HINT,
+      };
+    }
     const sourceMayBeMissing = /\bundefined\b/.test(from!) && !/\bundefined\b/.test(to!);
     if (sourceMayBeMissing) {
       return {
@@ -73,6 +85,12 @@ export function explainTypeError(
   }
   if (/^No overload matches this call/.test(first) && all.includes("'(a: string, b: string): string'")) {
     const missing = /Argument of type '([^']*\bundefined\b[^']*)' is not assignable to parameter of type '(number|string)'/.exec(all);
+    const nullable = /Argument of type '([^']*\bnull\b[^']*)' is not assignable to parameter of type '(number|string)'/.exec(all);
+    if (nullable && !missing)
+      return {
+        message: `${target}: \`+\` on a value that may be null`,
+        hint: 'Guard it with `x != null ? … : …` or the rule with `when: has(x) && x != null`, or make the field non-null in the source contract.',
+      };
     return missing
       ? {
           message: `${target}: \`+\` on a value that may be missing (it is optional in the source contract)`,
@@ -87,6 +105,12 @@ export function explainTypeError(
   if (argument) {
     const [, from, to] = argument;
     const what = code ? `\`${celText(code)}\`` : 'a value';
+    if (mayBeNull(from!, to!)) {
+      return {
+        message: `${target}: ${what} may be null, where ${tidy(to!)} is needed`,
+        hint: 'Guard it with `x != null ? … : …` or the rule with `when: has(x) && x != null`, or give the rule a `default:`.',
+      };
+    }
     if (/\bundefined\b/.test(from!) && !/\bundefined\b/.test(to!)) {
       return {
         message: `${target}: ${what} may be missing (it is optional in the source contract), but is used where a value is needed`,
@@ -121,6 +145,15 @@ export function explainTypeError(
     )}`,
     hint: 'Fix the rule so its value has the type the target contract declares.',
   };
+}
+
+/** The hint for a value that may be null where the target has no null (docs/mapping-language.md, "Missing values"). */
+const NULL_HINT =
+  'Null means "no value": give the rule a `default:` (it also replaces null), guard it with `when: has(x) && x != null`, make the target field optional (null then leaves it out), or allow null there in the target contract (`type: [string, "null"]`).';
+
+/** The source side may be null and the target side has no null. */
+function mayBeNull(from: string, to: string): boolean {
+  return /\bnull\b/.test(from) && !/\bnull\b/.test(to);
 }
 
 /** Generated access code back in the user's notation: `item?.PO1?.["x y"]` → `item.PO1["x y"]`, `v_l` → `l`. */

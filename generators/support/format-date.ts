@@ -1,6 +1,7 @@
 import { describeValue, MappingError } from './errors.ts';
 import { CelTimestamp, parseIsoInstant } from './timestamps.ts';
 import type { PresentAs } from './timestamps.ts';
+import { formatIsoInZone, formatPattern } from './date-patterns.ts';
 
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
@@ -12,15 +13,22 @@ export type DateFormat = (typeof DATE_FORMATS)[number];
 
 const two = (n: number) => String(n).padStart(2, '0');
 
+/** The named formats as patterns, for writing them in a time zone's wall time. */
+const AS_PATTERN: Partial<Record<DateFormat, string>> = { yyyymmdd: 'YYYYMMDD', yymmdd: 'YYMMDD', hhmm: 'hhmm', hhmmss: 'hhmmss' };
+
 /**
  * Writes an ISO 8601 date or date-time (as canonical contracts hold them) or a CEL timestamp in
- * `format`. A missing value stays absent, so an optional source field can feed an optional target.
- * The generator checks `format` at build time; text that is no ISO date fails the message.
+ * `format`: a named format (DATE_FORMATS) or a pattern (`YYYYMMDDhhmmss`, `CCYYMMDD`, `DD.MM.YYYY`,
+ * see date-patterns.ts). With `zone` (`America/New_York`) it writes that zone's wall time, so a
+ * 21:00 New York order keeps its New York date; a bare ISO date is a calendar date no zone moves.
+ * A missing value stays absent, so an optional source field can feed an optional target. The
+ * generator checks `format` and `zone` at build time; text that is no ISO date fails the message.
  */
 export function formatDate<T extends string | CelTimestamp | null | undefined>(
   value: T,
-  format: DateFormat,
+  format: DateFormat | (string & {}),
   target: string,
+  zone?: string,
 ): PresentAs<T, string> {
   if (value === null || value === undefined) return undefined as PresentAs<T, string>;
   const at = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(String(value).trim());
@@ -31,10 +39,17 @@ export function formatDate<T extends string | CelTimestamp | null | undefined>(
       value,
       `formatDate(): ${describeValue(value)} is not an ISO 8601 date or date-time with a time zone`,
     );
+  const named = (DATE_FORMATS as readonly string[]).includes(format);
+  if (!named || (zone !== undefined && zone !== 'UTC' && format !== 'odata-v2')) {
+    const calendarDate = typeof value === 'string' && value.trim().length === 10;
+    if (named && (format === 'iso' || format === 'iso-date'))
+      return formatIsoInZone(at, format === 'iso-date', calendarDate ? 'UTC' : zone!) as PresentAs<T, string>;
+    return formatPattern(value as string | CelTimestamp, AS_PATTERN[format as DateFormat] ?? format, zone ?? 'UTC') as PresentAs<T, string>;
+  }
   const d = new Date(at);
   const date = `${String(d.getUTCFullYear()).padStart(4, '0')}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
   let text: string;
-  switch (format) {
+  switch (format as DateFormat) {
     case 'iso':
       text = d.toISOString();
       break;

@@ -1,4 +1,5 @@
 import { linearRegExp } from '../../support/linear-regexp.ts';
+import { datePatternParts, isTimeZone } from '../../support/date-patterns.ts';
 import { parse } from '@bufbuild/cel';
 import { jsonLiteral, propertyAccess, isUnsafePropertyName } from '../../shared/naming.ts';
 import type { CelExpr, CelParsed } from './cel-ast.ts';
@@ -13,16 +14,18 @@ import { recognizeMacro } from './macros.ts';
  * - field access `a.b`, `a["b"]`, index `a[0]`, computed index `a[size(a) - 1]`; `has(a.b)`
  * - operators `! - * / % + == != < <= > >= && || ?: in`
  * - functions `size`, `int`, `double`, `string`, `dyn`, `timestamp`; methods `startsWith`,
- *   `endsWith`, `contains`, `matches` (constant pattern), `lowerAscii`, `upperAscii`, `trim`, `size`,
- *   and the timestamp getters (`getFullYear`, `getMonth`, `getDate`, `getHours`, ... in UTC)
+ *   `endsWith`, `contains`, `matches` and `extract` (constant pattern), `lowerAscii`, `upperAscii`,
+ *   `lower`, `upper`, `trim`, `trimStart`, `trimEnd`, `substring`, `split`, `join`, `replace`,
+ *   `padStart`, `padEnd`, `size`, and the timestamp getters (`getFullYear`, `getMonth`, ... in UTC)
  * - macros `all`, `exists`, `exists_one`, `map` (2 and 3 arguments), `filter`
- * - the Interlace extension `formatDate(value, 'yyyymmdd')` (formats in DATE_FORMATS)
+ * - the Interlace extensions `formatDate(value, format, zone?)` and `parseDate(text, pattern, zone?)`
+ *   (named formats in DATE_FORMATS or token patterns such as `YYYYMMDDhhmmss`; IANA zones)
  *
  * A missing field is absent, not an error: field access, indexing, methods, macros and conversions
  * on an absent value give absent (compiled to optional chaining), so the type checker sees
  * `T | undefined` and a required target refuses it at build time. Numbers follow JavaScript
  * semantics (one number type, `/` is not integer division). Anything else (bytes, durations, message
- * literals, optional syntax, two-variable comprehensions, time zones) is refused with a position, so
+ * literals, optional syntax, two-variable comprehensions, zones on getters) is refused with a position, so
  * the type checker and the runtime only ever see the subset.
  */
 
@@ -38,6 +41,9 @@ export type SupportHelper =
   | 'at'
   | 'toTimestamp'
   | 'formatDate'
+  | 'parseDate'
+  | 'substring'
+  | 'replaceText'
   | 'linearRegExp';
 
 export interface CelContext {
@@ -285,6 +291,35 @@ class Compiler {
         case 'matches':
           arity(1);
           return `${this.regex(args[0]!)}.test(${receiver})`;
+        case 'extract':
+          arity(1);
+          return `${this.regex(args[0]!)}.extract(${receiver})`;
+        case 'substring':
+          if (args.length !== 1 && args.length !== 2) throw new Refused('substring takes 1 or 2 arguments (start, end)', at);
+          return `${this.context.helper('substring')}(${receiver}, ${args.map((a) => sub(a)).join(', ')})`;
+        case 'split':
+          arity(1);
+          return `${receiver}?.split(${sub(args[0])})`;
+        case 'join':
+          if (args.length > 1) throw new Refused('join takes 0 or 1 argument (the separator)', at);
+          return `${receiver}?.join(${args.length === 1 ? sub(args[0]) : '""'})`;
+        case 'replace':
+          arity(2);
+          return `${this.context.helper('replaceText')}(${receiver}, ${sub(args[0])}, ${sub(args[1])})`;
+        case 'padStart':
+        case 'padEnd':
+          if (args.length !== 1 && args.length !== 2) throw new Refused(`${method} takes 1 or 2 arguments (length, fill)`, at);
+          return `${receiver}?.${method}(${sub(args[0])}, ${args.length === 2 ? sub(args[1]) : '" "'})`;
+        case 'lower':
+          arity(0);
+          return `${receiver}?.toLowerCase()`;
+        case 'upper':
+          arity(0);
+          return `${receiver}?.toUpperCase()`;
+        case 'trimStart':
+        case 'trimEnd':
+          arity(0);
+          return `${receiver}?.${method}()`;
         case 'lowerAscii':
           arity(0);
           return `${receiver}?.toLowerCase()`;
@@ -364,19 +399,27 @@ class Compiler {
         arity(1);
         return `${this.context.helper('toTimestamp')}(${sub(args[0])}, ${jsonLiteral(this.context.target)})`;
       case 'formatDate': {
-        arity(2);
-        const format = args[1]!;
-        const name =
-          format.exprKind.case === 'constExpr' && format.exprKind.value.constantKind.case === 'stringValue'
-            ? String(format.exprKind.value.constantKind.value)
-            : undefined;
-        if (name === undefined || !DATE_FORMATS.includes(name)) {
+        if (args.length !== 2 && args.length !== 3) throw new Refused('formatDate takes 2 or 3 arguments (value, format, zone)', at);
+        const name = this.literal(args[1]!);
+        if (name === undefined || (!DATE_FORMATS.includes(name) && !datePatternParts(name).ok)) {
+          const why = name === undefined ? undefined : datePatternParts(name);
           throw new Refused(
-            `formatDate() takes a format as a string literal: ${DATE_FORMATS.map((f) => `'${f}'`).join(', ')}`,
-            this.offsetOf(format),
+            `formatDate() takes a format as a string literal: ${DATE_FORMATS.map((f) => `'${f}'`).join(', ')}, or a pattern such as 'YYYYMMDDhhmmss'${why && !why.ok ? ` (${why.message})` : ''}`,
+            this.offsetOf(args[1]),
           );
         }
-        return `${this.context.helper('formatDate')}(${sub(args[0])}, ${jsonLiteral(name)}, ${jsonLiteral(this.context.target)})`;
+        return `${this.context.helper('formatDate')}(${sub(args[0])}, ${jsonLiteral(name)}, ${jsonLiteral(this.context.target)}${this.zone(args[2])})`;
+      }
+      case 'parseDate': {
+        if (args.length !== 2 && args.length !== 3) throw new Refused('parseDate takes 2 or 3 arguments (text, pattern, zone)', at);
+        const pattern = this.literal(args[1]!);
+        const parts = pattern === undefined ? undefined : datePatternParts(pattern);
+        if (!parts?.ok)
+          throw new Refused(
+            `parseDate() takes a pattern as a string literal, such as 'YYYYMMDDhhmmss' or 'CCYYMMDD'${parts && !parts.ok ? ` (${parts.message})` : ''}`,
+            this.offsetOf(args[1]),
+          );
+        return `${this.context.helper('parseDate')}(${sub(args[0])}, ${jsonLiteral(pattern!)}, ${jsonLiteral(this.context.target)}${this.zone(args[2])})`;
       }
       case 'string':
         arity(1);
@@ -395,6 +438,25 @@ class Compiler {
     }
   }
 
+  /** The text of a string literal argument, or undefined for anything else. */
+  private literal(expr: CelExpr): string | undefined {
+    return expr.exprKind.case === 'constExpr' && expr.exprKind.value.constantKind.case === 'stringValue'
+      ? String(expr.exprKind.value.constantKind.value)
+      : undefined;
+  }
+
+  /** `, "America/New_York"` for an optional time-zone argument: a literal IANA zone, checked here. */
+  private zone(expr: CelExpr | undefined): string {
+    if (!expr) return '';
+    const zone = this.literal(expr);
+    if (zone === undefined || !isTimeZone(zone))
+      throw new Refused(
+        `the time zone must be an IANA zone name as a string literal, such as 'America/New_York' or 'UTC'${zone === undefined ? '' : `; '${zone}' is not one`}`,
+        this.offsetOf(expr),
+      );
+    return `, ${jsonLiteral(zone)}`;
+  }
+
   /**
    * A constant pattern becomes one module-level matcher, built from a JSON string literal. It runs on
    * RE2 (linear time, support/linear-regexp.ts) like every pattern a spec declares: a message field
@@ -402,7 +464,7 @@ class Compiler {
    */
   private regex(pattern: CelExpr): string {
     if (pattern.exprKind.case !== 'constExpr' || pattern.exprKind.value.constantKind.case !== 'stringValue') {
-      throw new Refused('matches() needs a constant pattern, so it is compiled once', this.offsetOf(pattern));
+      throw new Refused('matches() and extract() need a constant pattern, so it is compiled once', this.offsetOf(pattern));
     }
     const text = String(pattern.exprKind.value.constantKind.value);
     try {

@@ -1,0 +1,260 @@
+import { describeValue, MappingError } from './errors.ts';
+import { CelTimestamp, parseIsoInstant } from './timestamps.ts';
+import type { PresentAs } from './timestamps.ts';
+
+/**
+ * Explicit date patterns (`YYYYMMDDhhmmss`, `CCYYMMDD`, `HHMM`, `DD.MM.YYYY`) and IANA time zones,
+ * for `parseDate(text, pattern, zone)` and `formatDate(value, pattern, zone)` in mapping expressions.
+ * Zones go through Intl (no time-zone database is bundled); a zone's offset at an instant comes from
+ * `Intl.DateTimeFormat#formatToParts`, and one formatter per zone is kept.
+ */
+
+/**
+ * A pattern token: `YYYY`/`CCYY` year, `YY` two-digit year, `MM` month (minutes right after an hour,
+ * as in EDI's `HHMM`), `DD` day, `HH`/`hh` hour (0–23), `mm` minutes, `ss` seconds, `SSS` milliseconds.
+ */
+type Token = 'YYYY' | 'YY' | 'MM' | 'DD' | 'hh' | 'mm' | 'ss' | 'SSS';
+type Part = { token: Token } | { literal: string };
+
+const TOKENS: readonly [string, Token][] = [
+  ['YYYY', 'YYYY'],
+  ['CCYY', 'YYYY'],
+  ['SSS', 'SSS'],
+  ['YY', 'YY'],
+  ['MM', 'MM'],
+  ['DD', 'DD'],
+  ['HH', 'hh'],
+  ['hh', 'hh'],
+  ['mm', 'mm'],
+  ['ss', 'ss'],
+];
+const WIDTH: Record<Token, number> = { YYYY: 4, YY: 2, MM: 2, DD: 2, hh: 2, mm: 2, ss: 2, SSS: 3 };
+/** Characters a pattern may hold between tokens. */
+const LITERALS = new Set(['-', '/', ':', '.', ' ', 'T', '_', ',']);
+
+const compiled = new Map<string, Part[]>();
+
+/**
+ * Splits a pattern into tokens and literals, or says what is wrong with it. The generator calls this
+ * at build time, so a pattern that reaches run time is valid.
+ */
+export function datePatternParts(pattern: string): { ok: true; parts: Part[] } | { ok: false; message: string } {
+  const parts: Part[] = [];
+  const seen = new Set<Token>();
+  let i = 0;
+  while (i < pattern.length) {
+    const match = TOKENS.find(([text]) => pattern.startsWith(text, i));
+    if (match) {
+      // EDI's `HHMM`: right after the hour, `MM` is minutes.
+      const previous = parts[parts.length - 1];
+      const token = match[1] === 'MM' && previous !== undefined && 'token' in previous && previous.token === 'hh' ? 'mm' : match[1];
+      if (seen.has(token) || (token === 'YY' && seen.has('YYYY')) || (token === 'YYYY' && seen.has('YY')))
+        return { ok: false, message: `the pattern names the ${token === 'YY' ? 'year' : token} twice` };
+      seen.add(token);
+      parts.push({ token });
+      i += match[0].length;
+      continue;
+    }
+    const ch = pattern[i]!;
+    if (!LITERALS.has(ch))
+      return {
+        ok: false,
+        message: `\`${ch}\` at position ${i + 1} is neither a token (YYYY CCYY YY MM DD HH hh mm ss SSS) nor a separator (- / : . space T _ ,)`,
+      };
+    parts.push({ literal: ch });
+    i++;
+  }
+  if (seen.size === 0) return { ok: false, message: 'the pattern has no date or time token' };
+  return { ok: true, parts };
+}
+
+function partsOf(pattern: string): Part[] {
+  let parts = compiled.get(pattern);
+  if (!parts) {
+    const result = datePatternParts(pattern);
+    if (!result.ok) throw new Error(`date pattern ${JSON.stringify(pattern)}: ${result.message}`);
+    parts = result.parts;
+    compiled.set(pattern, parts);
+  }
+  return parts;
+}
+
+/** True when `zone` is an IANA time zone this runtime knows (`America/New_York`, `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
+function wallClock(ms: number, zone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number } {
+  const millis = ((ms % 1000) + 1000) % 1000;
+  if (zone === 'UTC') {
+    const t = new Date(ms);
+    return {
+      y: t.getUTCFullYear(),
+      mo: t.getUTCMonth() + 1,
+      d: t.getUTCDate(),
+      h: t.getUTCHours(),
+      mi: t.getUTCMinutes(),
+      s: t.getUTCSeconds(),
+      ms: millis,
+    };
+  }
+  let formatter = zoneFormatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    zoneFormatters.set(zone, formatter);
+  }
+  const f: Record<string, string> = {};
+  for (const p of formatter.formatToParts(ms)) f[p.type] = p.value;
+  const year = Number(f.year);
+  return {
+    y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
+    mo: Number(f.month),
+    d: Number(f.day),
+    h: Number(f.hour),
+    mi: Number(f.minute),
+    s: Number(f.second),
+    ms: millis,
+  };
+}
+
+/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
+function offsetAt(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+}
+
+/**
+ * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
+ * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
+ * occurrence.
+ */
+function instantOf(wall: number, zone: string): number {
+  if (zone === 'UTC') return wall;
+  const first = wall - offsetAt(wall, zone);
+  const second = wall - offsetAt(first, zone);
+  return second === first ? first : Math.min(first, second);
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/**
+ * `parseDate(text, 'YYYYMMDDhhmmss', 'America/New_York')`: reads `text` laid out as `pattern`. A
+ * pattern with a time gives the instant (ISO 8601 in UTC, `2026-11-26T02:00:00.000Z`), reading the
+ * wall time in `zone` (UTC when none is given); a date-only pattern gives the calendar date
+ * (`2026-11-25`), which no zone shifts. Two-digit years pivot at 70, as X12 does. A missing value
+ * stays absent; text that does not fit the pattern, or names no real date, fails the message.
+ */
+export function parseDate<T extends string | number | null | undefined>(
+  value: T,
+  pattern: string,
+  target: string,
+  zone = 'UTC',
+): PresentAs<T, string> {
+  if (value === null || value === undefined) return undefined as PresentAs<T, string>;
+  const text = String(value).trim();
+  const fail = (): never => {
+    throw new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
+  };
+  const fields: Partial<Record<Token, number>> = {};
+  let at = 0;
+  for (const part of partsOf(pattern)) {
+    if ('literal' in part) {
+      if (text[at] !== part.literal) fail();
+      at++;
+      continue;
+    }
+    const width = WIDTH[part.token];
+    const digits = text.slice(at, at + width);
+    if (digits.length !== width || !/^[0-9]+$/.test(digits)) fail();
+    fields[part.token] = Number(digits);
+    at += width;
+  }
+  if (at !== text.length) fail();
+  const year = fields.YYYY ?? (fields.YY === undefined ? 1970 : fields.YY < 70 ? 2000 + fields.YY : 1900 + fields.YY);
+  const month = fields.MM ?? 1;
+  const day = fields.DD ?? 1;
+  const [h, mi, s, ms] = [fields.hh ?? 0, fields.mm ?? 0, fields.ss ?? 0, fields.SSS ?? 0];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || s > 59) fail();
+  const hasTime = fields.hh !== undefined || fields.mm !== undefined || fields.ss !== undefined;
+  if (!hasTime) return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` as PresentAs<T, string>;
+  const wall = date.getTime() + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  return new Date(instantOf(wall, zone)).toISOString() as PresentAs<T, string>;
+}
+
+/**
+ * Writes an instant (or a calendar date) in `pattern`, in `zone`'s wall time. A bare ISO date is a
+ * calendar date: no zone moves it to another day.
+ */
+export function formatPattern(value: string | CelTimestamp, pattern: string, zone: string): string | undefined {
+  const text = value instanceof CelTimestamp ? undefined : value.trim();
+  const ms = value instanceof CelTimestamp ? value.epochMillis : parseIsoInstant(text!);
+  if (ms === undefined) return undefined;
+  const calendarDate = text !== undefined && text.length === 10;
+  const w = wallClock(ms, calendarDate ? 'UTC' : zone);
+  let out = '';
+  for (const part of partsOf(pattern)) {
+    if ('literal' in part) {
+      out += part.literal;
+      continue;
+    }
+    switch (part.token) {
+      case 'YYYY':
+        out += pad(w.y, 4);
+        break;
+      case 'YY':
+        out += pad(((w.y % 100) + 100) % 100, 2);
+        break;
+      case 'MM':
+        out += pad(w.mo, 2);
+        break;
+      case 'DD':
+        out += pad(w.d, 2);
+        break;
+      case 'hh':
+        out += pad(w.h, 2);
+        break;
+      case 'mm':
+        out += pad(w.mi, 2);
+        break;
+      case 'ss':
+        out += pad(w.s, 2);
+        break;
+      case 'SSS':
+        out += pad(w.ms, 3);
+        break;
+    }
+  }
+  return out;
+}
+
+/** `iso-date` and `iso` in a zone: the wall date, or the instant with the zone's offset (`…-05:00`). */
+export function formatIsoInZone(ms: number, dateOnly: boolean, zone: string): string {
+  const w = wallClock(ms, zone);
+  const date = `${pad(w.y, 4)}-${pad(w.mo, 2)}-${pad(w.d, 2)}`;
+  if (dateOnly) return date;
+  const offset = Math.round(offsetAt(ms, zone) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const zoneText = offset === 0 ? 'Z' : `${sign}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+  return `${date}T${pad(w.h, 2)}:${pad(w.mi, 2)}:${pad(w.s, 2)}.${pad(w.ms, 3)}${zoneText}`;
+}
