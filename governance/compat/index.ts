@@ -5,4 +5,4 @@
 export { findIncompatibilities } from './find-incompatibilities.ts';
 export { checkCompatibility } from './check-compatibility.ts';
 export { classifySchemaChange } from './classify.ts';
-export type { CompatibilityMode } from './types.ts';
+export type { CompatibilityFinding, CompatibilityMode } from './types.ts';

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { identityOf } from '../../language/validate/estate-index.ts';
 import { defineRule } from '../rule.ts';
+import { summarizeSchemaChange } from '../schema-change-summary.ts';
 import { daysBetween } from './days.ts';
 import { deprecationOf } from './deprecation.ts';
 
@@ -40,7 +41,8 @@ export const semverRule = defineRule({
 
 export const versionBumpRule = defineRule({
   id: 'version-bump',
-  title: 'Every changed document bumps its version: a minor for an additive change, a patch for documentation.',
+  title:
+    'Every changed document bumps its version: a minor for a compatible change (an addition, or a removal the compatibility mode allows), a patch for documentation.',
   rationale:
     'The version is how consumers and caches know something changed; an unchanged version with changed content means two different contracts answer to the same name.',
   defaultSeverity: 'error',
@@ -72,11 +74,19 @@ export const versionBumpRule = defineRule({
           ? semver.minor(after) > semver.minor(before) || semver.major(after) > semver.major(before)
           : semver.gt(after, before);
       if (!bumped) {
+        // "Additive" is the size, not what happened: a field removed from an open schema is
+        // compatible under BACKWARD and needs a minor too. Say what the change did.
+        const summary =
+          change.before.kind === 'DataContract' && change.after.kind === 'DataContract'
+            ? summarizeSchemaChange(change.before.spec.schema, change.after.spec.schema)
+            : '';
+        const what =
+          size === 'docs' ? 'a documentation change' : summary === '' ? 'a compatible change' : `a compatible change (${summary})`;
         report(
           change.after,
           ['spec', 'version'],
-          `${size === 'additive' ? 'an additive change' : 'a documentation change'} needs a ${needed} version bump, but the version is ${after} (was ${before})`,
-          `Set \`version: ${semver.inc(before, needed)}\`.`,
+          `${what} needs a ${needed} version bump, but the version is ${after} (was ${before})`,
+          `Set \`version: ${semver.inc(before, needed)}\`${needed === 'minor' ? ": the change is compatible under the contract's compatibility mode, so a minor is enough" : ''}.`,
         );
       }
     }
