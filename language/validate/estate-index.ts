@@ -3,6 +3,7 @@ import type { SpecOf } from '../kinds/kind-documents.ts';
 import type { KindName } from '../kinds/registry.ts';
 import { VERSIONED_KINDS } from '../kinds/registry.ts';
 import type { LoadedDocument } from '../load/loaded-document.ts';
+import { didYouMean } from '../../lib/did-you-mean.ts';
 
 /** A document of kind `K` that passed its schema, with its identity worked out. */
 export interface KindDocument<K extends KindName> {
@@ -133,9 +134,12 @@ export class EstateIndex {
       };
     }
     if (candidates.length === 0) {
-      const similar = this.names(kind)
-        .filter((n) => n.includes(name) || name.includes(n))
-        .slice(0, 3);
+      const names = this.names(kind);
+      // The closest plausible typo (as for field names), else names that contain each other
+      // (`order` for `sales-order`).
+      const typo = didYouMean(name, names);
+      const similar = typo !== undefined ? [typo] : names.filter((n) => n.includes(name) || name.includes(n)).slice(0, 3);
+      const withSelector = (n: string) => (selector === undefined ? n : `${n}@${selector}`);
       return {
         ok: false,
         reason: 'unresolved',
@@ -143,7 +147,7 @@ export class EstateIndex {
         message: `${kind} "${name}" does not exist`,
         hint:
           similar.length > 0
-            ? `Did you mean ${similar.map((n) => `\`${n}\``).join(' or ')}?`
+            ? `Did you mean ${similar.map((n) => `\`${withSelector(n)}\``).join(' or ')}?`
             : `Add a ${kind} named \`${name}\`, or fix the reference.`,
       };
     }
