@@ -13,6 +13,7 @@ import { openRunBackbone } from '../../runtime/run/open-backbone.ts';
 import { loadWorkerEstate } from '../../runtime/worker/load-estate.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
+import { NATS_AUTH_HELP, NATS_AUTH_OPTIONS, natsAuthFromFlags } from '../nats-options.ts';
 
 export const DLQ_HELP = `Usage: interlace dlq list|show <id>|replay <id>|replay --all [options]
 
@@ -25,7 +26,9 @@ Dead letters of the estate's route targets, read from the backbone (the embedded
                        already delivered is suppressed, replaying twice causes one effect
   replay --all         replay every dead letter not yet replayed (per target, in order)
   --route <name>       only this route's dead letters
-  --nats <url>         read NATS JetStream instead of the embedded store
+  --nats <url>         read NATS JetStream instead of the embedded store (a deployed estate: its
+                       workers consume replay.<route>.<target> and deliver the replays)
+${NATS_AUTH_HELP}
   --run-dir <dir>      where the embedded store is (default .interlace/run)
   --json               machine-readable output
 The replay is published on replay.<route>.<target>; a running \`interlace run\` (or worker) delivers it.
@@ -46,6 +49,7 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
     options: {
       route: { type: 'string' },
       nats: { type: 'string' },
+      ...NATS_AUTH_OPTIONS,
       'run-dir': { type: 'string' },
       all: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -67,7 +71,8 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
     throw new UsageError(`no embedded backbone at ${join(runDir, 'backbone.db')}: start \`interlace run\` first, or pass --nats <url>`);
   }
   const estate = loadWorkerEstate(values.specs ?? ['specs'], context.cwd);
-  const { backbone } = await openRunBackbone({ runDir, ...(values.nats ? { nats: values.nats } : {}) });
+  const natsAuth = natsAuthFromFlags(values, process.env, context.cwd);
+  const { backbone } = await openRunBackbone({ runDir, ...(values.nats ? { nats: values.nats, natsAuth } : {}) });
   try {
     if (action === 'list') {
       const letters = await listDeadLetters(backbone, estate, values.route);

@@ -16,8 +16,10 @@ import type { Backbone, Message } from '../backbone/backbone.ts';
 import { DLQ_REPLAY_CONSUMER, IDEMPOTENCY_KEY_HEADER } from '../delivery/dead-letter.ts';
 import type { DeadLetter } from '../delivery/dead-letter.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
-import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
+import { replayTopic } from '../delivery/replay.ts';
+
+export { replayRuntime, replayTopic } from '../delivery/replay.ts';
 
 export interface DeadLetterTopic {
   route: string;
@@ -35,18 +37,6 @@ export interface StoredDeadLetter {
 }
 
 export const REPLAY_HEADER = 'interlace-replay-of';
-
-export function replayTopic(route: string, target: string): string {
-  return `replay.${route}.${target}`;
-}
-
-/**
- * A route target's replay consumer: the same pipeline on `replay.<route>.<target>`, no filter (the
- * original passed it), and the original delivery's idempotency key taken from the replayed message.
- */
-export function replayRuntime(rt: RouteTargetRuntime): RouteTargetRuntime {
-  return { ...rt, sourceTopic: replayTopic(rt.route, rt.target), filter: undefined, replay: true };
-}
 
 /** Every route target's dead-letter topic, as the worker derives it. */
 export function deadLetterTopics(estate: WorkerEstate, routeFilter?: string): DeadLetterTopic[] {

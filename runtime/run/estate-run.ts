@@ -14,7 +14,6 @@ import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { Backbone } from '../backbone/backbone.ts';
 import { RouteTargetConsumer } from '../delivery/route-consumer.ts';
 import { DEFAULT_BREAKER } from '../delivery/system-budget.ts';
-import type { IdempotencyStore } from '../delivery/idempotency-store.ts';
 import { createLogger } from '../../lib/log.ts';
 import type { Logger, LogSink } from '../../lib/log.ts';
 import { RuntimeMetrics } from '../observe/metrics.ts';
@@ -29,7 +28,7 @@ import { startWorker } from '../worker/start-worker.ts';
 import type { Worker } from '../worker/start-worker.ts';
 import { UnitBuilder } from './build-units.ts';
 import type { BuildResult } from './build-units.ts';
-import { replayRuntime } from './dead-letters.ts';
+import { replayRuntime, replayStore } from '../delivery/replay.ts';
 import { Gateway } from './gateway.ts';
 import { openRunBackbone } from './open-backbone.ts';
 import { StatsReader } from './run-stats.ts';
@@ -80,25 +79,6 @@ export interface ReloadReport {
   restarted: string[];
   stopped: string[];
   unchanged: number;
-}
-
-/** A store that lets a replayed message through its parked key (and unparks the key for what follows). */
-function replayStore(store: IdempotencyStore): IdempotencyStore {
-  return {
-    reserve: (k, o, l) => store.reserve(k, o, l),
-    extend: (k, o, l) => store.extend(k, o, l),
-    recordAttempt: (k, o, a) => store.recordAttempt(k, o, a),
-    commit: (k, o) => store.commit(k, o),
-    release: (k, o) => store.release(k, o),
-    park: (s, k, p) => store.park(s, k, p),
-    parked: async (scope, key) => {
-      await store.unpark(scope, key);
-      return undefined;
-    },
-    unpark: (s, k) => store.unpark(s, k),
-    prune: (ms) => store.prune(ms),
-    close: async () => {},
-  };
 }
 
 export class EstateRun {
@@ -229,6 +209,8 @@ export class EstateRun {
       estate: this.estate,
       units: group,
       stateDir,
+      // The run starts the replay consumers itself (startReplays), with its own metrics and logger.
+      replays: false,
       env: this.env,
       port: 0,
       logger: this.logger.child({ unit }),

@@ -19,6 +19,7 @@ import { SqliteViewStore } from '../http/view-store.ts';
 import type { ViewStore } from '../http/view-store.ts';
 import { KvViewStore } from '../http/kv-view-store.ts';
 import { KvIdempotencyStore } from '../delivery/kv-idempotency-store.ts';
+import { replayRuntime, replayStore } from '../delivery/replay.ts';
 import { JetStreamBackbone } from '../backbone/jetstream-backbone.ts';
 import { sendProblem } from '../http/problem.ts';
 import { createObserveEndpoints } from '../observe/endpoints.ts';
@@ -72,6 +73,12 @@ export interface WorkerOptions {
    * never give two live processes the same id.
    */
   owner?: string;
+  /**
+   * Consume each route target's replay topic (`replay.<route>.<target>`, where `interlace dlq replay`
+   * publishes) with the same pipeline and stores, so a deployed estate delivers replays and unparks
+   * their keys. Default true; `interlace run` starts its own.
+   */
+  replays?: boolean;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
 }
@@ -156,6 +163,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const consumer = new RouteTargetConsumer(rt, deps);
     consumers.push(consumer);
     consumerInfo.push({ route: rt.route, target: rt.target, consumer: consumer.scope, deadLetterTopic: rt.policy.deadLetterTopic });
+    if (options.replays !== false) consumers.push(new RouteTargetConsumer(replayRuntime(rt), { ...deps, store: replayStore(idempotency) }));
   }
   for (const { bundle, api } of apiBundles) {
     // Put the API's own bundle first: its validators and mappings win over other units'.
