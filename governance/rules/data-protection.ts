@@ -5,6 +5,7 @@ import type { Rule as MappingRule } from '../../language/kinds/generated/kinds.t
 import type { SpecOf } from '../../language/kinds/kind-documents.ts';
 import { defineRule, type RuleContext } from '../rule.ts';
 import { listFields } from '../../language/schema/schema-walk.ts';
+import { fieldsReadBy } from '../cel-reads.ts';
 
 const DEFAULT_PII_FIELDS =
   '^(e-?mail(address)?|phone(number)?|mobile(phone)?|fax(number)?|telephone|first-?name|last-?name|full-?name|given-?name|family-?name|surname|contact-?(person|name)|person-?name|street(address)?|address-?line-?\\d*|postal-?code|zip(code)?|birth-?date|date-?of-?birth|ssn|social-?security-?number|tax-?id|national-?id|iban|passport(number)?)$';
@@ -59,7 +60,7 @@ const RESTRICTED = ['pii', 'confidential'];
 export const classifiedDataFlowRule = defineRule({
   id: 'classified-data-flow',
   title:
-    'Classified fields flow only to systems allowed to hold them, following mappings and routes; mappings do not strip classification.',
+    'Classified fields flow only to systems allowed to hold them, following mappings (`from:`, `lookup:` and every field whose value an `expr:` passes on) and routes; mappings do not strip classification.',
   rationale:
     'A route that sends a canonical order with customer e-mail to an EDI partner, or a mapping that copies a pii field into an unclassified one, leaks data no review would spot in YAML alone.',
   defaultSeverity: 'error',
@@ -124,6 +125,22 @@ function deliveredContract(
   return resolveContract(route.spec.source.contract);
 }
 
+/**
+ * The restricted classifications a read of `field` takes along: the field's own (or an enclosing
+ * object's), and every classified field below it (reading `customer` reads `customer.email`).
+ */
+function classifiedWithin(levels: Readonly<Record<string, string | undefined>>, field: string): { level: string; path: string }[] {
+  const out: { level: string; path: string }[] = [];
+  const inside = (path: string, parent: string) =>
+    parent === '' || path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[]`);
+  for (const [classified, level] of Object.entries(levels)) {
+    if (level === undefined || !RESTRICTED.includes(level)) continue;
+    if (inside(field, classified)) out.push({ level, path: field });
+    else if (inside(classified, field)) out.push({ level, path: classified });
+  }
+  return out;
+}
+
 /** A rule that copies a classified source field into a target field without that classification strips it. */
 function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index: EstateIndex, report: RuleContext['report']): void {
   const from = index.resolve('DataContract', mapping.spec.from);
@@ -131,12 +148,6 @@ function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index
   if (!from.ok || !to.ok) return;
   const sourceLevels = from.target.spec.classification ?? {};
   const targetLevels = to.target.spec.classification ?? {};
-  const levelOf = (levels: Readonly<Record<string, string | undefined>>, path: string) => {
-    for (const [classified, level] of Object.entries(levels)) {
-      if (path === classified || path.startsWith(`${classified}.`) || path.startsWith(`${classified}[]`)) return level;
-    }
-    return undefined;
-  };
   const visit = (rules: readonly MappingRule[], sourcePrefix: string, targetPrefix: string, at: (string | number)[]) => {
     rules.forEach((rule, i) => {
       const targetPath = `${targetPrefix}${rule.target}`;
@@ -145,15 +156,26 @@ function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index
         return;
       }
       const sourceField = typeof rule.from === 'string' ? rule.from : typeof rule.lookup?.from === 'string' ? rule.lookup.from : undefined;
-      if (!sourceField) return;
-      const level = levelOf(sourceLevels, `${sourcePrefix}${sourceField}`);
-      if (!level || !RESTRICTED.includes(level)) return;
-      const kept = levelOf(targetLevels, targetPath);
-      if (kept !== level && !(kept && RESTRICTED.indexOf(kept) <= RESTRICTED.indexOf(level))) {
+      // `from:` names one field; an `expr:` may read several (`source.customer.email.lower()`).
+      // `source` is the whole message even inside `each`; `item` is the current list element.
+      const read = sourceField
+        ? [`${sourcePrefix}${sourceField}`]
+        : typeof rule.expr === 'string'
+          ? fieldsReadBy(rule.expr, sourcePrefix === '' ? { source: '' } : { source: '', item: sourcePrefix.slice(0, -1) })
+          : [];
+      const classified = read.flatMap((field) => classifiedWithin(sourceLevels, field).map((c) => ({ field, ...c })));
+      const worst = classified.sort((a, b) => RESTRICTED.indexOf(a.level) - RESTRICTED.indexOf(b.level))[0];
+      if (!worst) return;
+      const { level, path: sourcePath } = worst;
+      // The target keeps the classification when its field, an enclosing object, or (for a value
+      // an expression builds, like an X12 loop) a field inside it is classified at least as high.
+      const kept = classifiedWithin(targetLevels, targetPath).some((c) => RESTRICTED.indexOf(c.level) <= RESTRICTED.indexOf(level));
+      if (!kept) {
+        const how = sourceField ? 'copies' : `reads (in \`expr\`)`;
         report(
           mapping,
-          [...at, i, 'target'],
-          `rule copies ${level} field \`${sourcePrefix}${sourceField}\` of ${from.target.name}@${from.target.major} into \`${targetPath}\`, which ${identityOf(to.target)} does not classify as ${level}`,
+          [...at, i, sourceField ? 'target' : 'expr'],
+          `rule ${how} ${level} field \`${sourcePath}\` of ${from.target.name}@${from.target.major} into \`${targetPath}\`, which ${identityOf(to.target)} does not classify as ${level}`,
           `Classify \`${targetPath}: ${level}\` in ${to.target.name}@${to.target.major}, or do not map the field.`,
           targetPath,
         );

@@ -134,6 +134,40 @@ describe('built-in rules: each with a passing and a failing example', () => {
     expect(laundered!.message).toContain('copies pii field `email`');
   });
 
+  it('classified-data-flow follows every field an `expr:` reads, not only `from:`', () => {
+    const source = contract(
+      'order',
+      '2.0.0',
+      'type: object\nproperties:\n  customer:\n    type: object\n    properties:\n      email: { type: string }\n      id: { type: string }\n  lines:\n    type: array\n    items:\n      type: object\n      properties:\n        sku: { type: string }\n        buyerPhone: { type: string }',
+      '  classification:\n    customer.email: pii\n    lines[].buyerPhone: pii\n',
+    );
+    const target = contract(
+      'shipment',
+      '1.0.0',
+      'type: object\nproperties:\n  contact: { type: string }\n  ref: { type: string }\n  lines:\n    type: array\n    items:\n      type: object\n      properties:\n        note: { type: string }',
+    );
+    const mapping = (rules: string) =>
+      `${HEADER}\nkind: Mapping\nmetadata: { name: order-to-shipment }\nspec:\n  owner: team-o2c\n  from: order@2\n  to: shipment@1\n  rules:\n${rules}`;
+    const leaks = (rules: string) =>
+      findings({ 'o.yaml': source, 's.yaml': target, 'm.yaml': mapping(rules) }, 'classified-data-flow').map((d) => d.message);
+    // The issue's case: before, only `from:` rules were followed and this passed.
+    expect(leaks('    - { target: contact, expr: "source.customer.email" }\n')).toEqual([
+      'rule reads (in `expr`) pii field `customer.email` of order@2 into `contact`, which DataContract/shipment@1 does not classify as pii',
+    ]);
+    expect(leaks('    - { target: contact, expr: "\'mailto:\' + source.customer.email.lower()" }\n')).toHaveLength(1);
+    expect(leaks(`    - { target: contact, expr: "source.lines.map(l, l.buyerPhone).join(',')" }\n`)).toHaveLength(1);
+    expect(
+      leaks(
+        '    - target: lines\n      each: lines\n      rules:\n        - { target: note, expr: "item.sku + \' \' + item.buyerPhone" }\n',
+      ),
+    ).toHaveLength(1);
+    // Reading an unclassified field, or only testing presence, takes nothing along.
+    expect(leaks('    - { target: ref, expr: "source.customer.id", when: "has(source.customer.email)" }\n')).toEqual([]);
+    // A comparison or a count passes none of the value on; only the choice it makes.
+    expect(leaks("    - { target: ref, expr: \"source.customer.email.endsWith('.example') ? 'test' : 'real'\" }\n")).toEqual([]);
+    expect(leaks('    - { target: ref, expr: "string(size(source.lines))" }\n')).toEqual([]);
+  });
+
   it('credentials-by-secret-ref', () => {
     expect(findings({ 's.yaml': system('wms') }, 'credentials-by-secret-ref')).toEqual([]);
     expect(findings({ 's.yaml': system('wms').replace(/ {2}auth: .*\n/, '') }, 'credentials-by-secret-ref')).toHaveLength(1);
