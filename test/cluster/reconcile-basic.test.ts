@@ -13,6 +13,7 @@ import {
   reconcileUntilSettled,
   specRepo,
   until,
+  REMOVALS_ALLOWED_POLICY,
 } from './reconcile-support.ts';
 import type { Harness } from './reconcile-support.ts';
 
@@ -131,8 +132,13 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       expect(((await estate(h, ns())).status as { lastAppliedRevision: string }).lastAppliedRevision).toBe(`main@sha1:${second}`);
 
       // The Api leaves Git: its custom resource and its runtime objects are pruned, runtime objects first.
+      // The gate compares with the applied revision, where removing a major that was never deprecated
+      // is `removal-needs-sunset`; this estate's Policy lowers it to info, since pruning is the subject.
       const routeApi = repo.git('show', 'HEAD:specs/route-api.yaml');
-      repo.write({ 'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')) });
+      repo.write({
+        'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')),
+        'specs/policy.yaml': REMOVALS_ALLOWED_POLICY,
+      });
       repo.commit('remove the order-status API');
       const pruned = await reconcileUntilSettled(h, ns());
       const deleted = pruned.allChanges.filter((c) => c.action === 'deleted').map((c) => `${c.ref.kind}/${c.ref.name}`);
@@ -159,8 +165,9 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       ]);
       expect(events.stdout.split('\n')).toEqual(expect.arrayContaining(['ReconciliationSucceeded', 'Pruned']));
       const final = (await estate(h, ns())).status as { counts: Record<string, number>; inventory: { entries: unknown[] } };
-      expect(final.counts).toMatchObject({ specs: 7, units: 1 });
-      expect(final.inventory.entries).toHaveLength(10);
+      // 7 specs after the Api left, plus the Policy that came with the removal.
+      expect(final.counts).toMatchObject({ specs: 8, units: 1 });
+      expect(final.inventory.entries).toHaveLength(11);
     } finally {
       repo.cleanup();
     }

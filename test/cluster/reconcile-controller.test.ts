@@ -4,7 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANAGED_NAMESPACED_KINDS, estateSelector, KubeRest } from '../../controller/apply/index.ts';
 import { clusterUnavailable, kubeConfig, kubectl, useTestNamespace } from './harness/context.ts';
-import { createEstate, estate, installCrds, specRepo, startControllerProcess, until } from './reconcile-support.ts';
+import {
+  createEstate,
+  estate,
+  installCrds,
+  REMOVALS_ALLOWED_POLICY,
+  specRepo,
+  startControllerProcess,
+  until,
+} from './reconcile-support.ts';
 import type { ControllerProcess } from './reconcile-support.ts';
 
 interface EstateStatusShape {
@@ -69,8 +77,10 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
 
       // Next revision: the Api leaves, a System arrives. Nudge the controller, and kill it as soon as
       // the first object of the new revision shows up — before it has pruned or written the inventory.
+      // The removal is judged against the applied revision: the Policy lowers removal-needs-sunset.
       const routeApi = repo.git('show', 'HEAD:specs/route-api.yaml');
       repo.write({
+        'specs/policy.yaml': REMOVALS_ALLOWED_POLICY,
         'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')),
         'specs/wms.yaml':
           'apiVersion: interlace.dev/v1alpha1\nkind: System\nmetadata: { name: wms }\nspec:\n  type: wms\n  hosting: cloud\n  owner: team-wms\n  endpoint: { protocol: http, url: "https://wms.example.com" }\n  auth: { type: none }\n  limits: { rateLimit: { requests: 10, per: 1s }, concurrency: 2 }\n',
@@ -100,6 +110,7 @@ describe.skipIf(clusterUnavailable())('reconcile: the controller process', () =>
         'EventRoute/sap-order-created',
         'Mapping/sap-order-to-order',
         'Mapping/x12-850-to-order',
+        'Policy/removals-allowed',
         'System/legacy-erp',
         'System/wms',
       ]);

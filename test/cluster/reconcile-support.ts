@@ -85,6 +85,14 @@ export interface Harness {
 /** The backbone the kwok tests plan with (nothing listens there: kwok pods never start a container). */
 export const TEST_NATS_URL = 'nats://nats.interlace-test.svc:4222';
 
+/**
+ * A Policy that lowers `removal-needs-sunset` to info. The gate compares a revision with the applied
+ * one, where removing a major that was never deprecated is an error; tests about pruning remove an
+ * Api in one commit and carry this Policy with the removal.
+ */
+export const REMOVALS_ALLOWED_POLICY =
+  'apiVersion: interlace.dev/v1alpha1\nkind: Policy\nmetadata: { name: removals-allowed }\nspec:\n  owner: team-o2c\n  rules:\n    - { id: removal-needs-sunset, severity: info }\n';
+
 export function newReconciler(
   options: {
     installCrds?: boolean;
