@@ -131,15 +131,21 @@ describe.skipIf(clusterUnavailable())('reconcile: commit → applied → Ready �
       });
       expect(((await estate(h, ns())).status as { lastAppliedRevision: string }).lastAppliedRevision).toBe(`main@sha1:${second}`);
 
-      // The Api leaves Git: its custom resource and its runtime objects are pruned, runtime objects first.
-      // The gate compares with the applied revision, where removing a major that was never deprecated
-      // is `removal-needs-sunset`; this estate's Policy lowers it to info, since pruning is the subject.
+      // The Api leaves Git. The gate compares with the applied revision (status.lastAppliedRevision),
+      // where removing a major that was never deprecated is `removal-needs-sunset`: rejected, nothing pruned.
       const routeApi = repo.git('show', 'HEAD:specs/route-api.yaml');
-      repo.write({
-        'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')),
-        'specs/policy.yaml': REMOVALS_ALLOWED_POLICY,
-      });
+      repo.write({ 'specs/route-api.yaml': routeApi.slice(0, routeApi.indexOf('---\napiVersion: interlace.dev/v1alpha1\nkind: Api')) });
       repo.commit('remove the order-status API');
+      const refused = await reconcileUntilSettled(h, ns());
+      expect(refused.allChanges.filter((c) => c.action === 'deleted')).toEqual([]);
+      const refusedStatus = (await estate(h, ns())).status as { lastAppliedRevision: string; diagnostics?: { code: string }[] };
+      expect(refusedStatus.lastAppliedRevision).toBe(`main@sha1:${second}`);
+      expect(refusedStatus.diagnostics?.map((d) => d.code)).toEqual(['removal-needs-sunset']);
+
+      // With a Policy that lowers the rule (pruning is the subject here), its custom resource and its
+      // runtime objects are pruned, runtime objects first.
+      repo.write({ 'specs/policy.yaml': REMOVALS_ALLOWED_POLICY });
+      repo.commit('allow removals');
       const pruned = await reconcileUntilSettled(h, ns());
       const deleted = pruned.allChanges.filter((c) => c.action === 'deleted').map((c) => `${c.ref.kind}/${c.ref.name}`);
       expect(deleted).toEqual([
