@@ -8,6 +8,7 @@ import { readSupportSources } from '../../generators/bundles/support-sources.ts'
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
 import { FORMATTERS } from '../format/index.ts';
+import { backboneFromFlags } from '../nats-options.ts';
 
 export const APPLY_HELP = `Usage: interlace apply [paths...] [options]
 
@@ -23,6 +24,10 @@ pruned, and the change set is printed (created, configured, unchanged, deleted, 
   --no-prune           keep objects that left the specs (reported as skipped)
   --verbose-changes    list unchanged objects too
   --today <date>       evaluate dates as of this day, YYYY-MM-DD (default: today, UTC)
+  --nats <url>         the NATS JetStream backbone the workers connect to (an estate with routes is
+                       refused without one: plan-backbone-missing)
+  --nats-credentials <type>:<secret>  userPassword, token, nkey or creds, and the Secret holding them
+  --nats-ca-secret <name>  a Secret with ca.crt for the NATS server's TLS
   --kubeconfig <file>  default: $KUBECONFIG or ~/.kube/config
 Exit codes: 0 applied, 1 the specs were rejected, 2 the tool or the cluster failed.`;
 
@@ -39,6 +44,9 @@ export async function runApply(argv: string[], context: CommandContext): Promise
       'no-prune': { type: 'boolean', default: false },
       'verbose-changes': { type: 'boolean', default: false },
       today: { type: 'string' },
+      nats: { type: 'string' },
+      'nats-credentials': { type: 'string' },
+      'nats-ca-secret': { type: 'string' },
       kubeconfig: { type: 'string' },
       'no-color': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -57,6 +65,7 @@ export async function runApply(argv: string[], context: CommandContext): Promise
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
   const paths = positionals.length > 0 ? positionals : ['specs'];
 
+  const backbone = backboneFromFlags(values.nats, values['nats-credentials'], values['nats-ca-secret']);
   const read = readWorkingTree(paths, { cwd: context.cwd });
   const estate = { name: values.estate!, namespace: values.namespace! };
   const gate = await desiredState({
@@ -68,7 +77,7 @@ export async function runApply(argv: string[], context: CommandContext): Promise
     runtimeImage: values.image ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
     today,
     support: readSupportSources(),
-    planOptions: { includeCrds: !values['no-crds'] },
+    planOptions: { includeCrds: !values['no-crds'], ...(backbone ? { backbone } : {}) },
   });
   if (!gate.accepted) {
     const sources = new Map(read.files.map((f) => [f.path, f.text]));

@@ -27,6 +27,8 @@ describe.skipIf(clusterUnavailable())('reconcile: interlace apply and interlace 
         kubeconfigPath(),
         '--image',
         'registry.invalid/interlace/worker:test',
+        '--nats',
+        'nats://nats.interlace-system:4222',
         ...extra,
       ];
       const first = await runCli(args(), tree.root);
