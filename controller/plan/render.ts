@@ -13,7 +13,9 @@ export function planYaml(plan: Plan): string {
         ...(p.owner ? [`owned by ${p.owner.kind} ${p.owner.name}`] : []),
         ...(p.source ? [`from ${p.source.file}:${p.source.line}`] : []),
       ];
-      return `---\n# ${notes.join(' · ')}\n${stringify(p.object, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false })}`;
+      // YAML 1.1 quoting: Kubernetes reads YAML as 1.1, where a bare `off`, `on`, `yes` or `no` is a boolean
+      // (a Policy CRD enum value `off` was read as false and refused with a 422).
+      return `---\n# ${notes.join(' · ')}\n${stringify(p.object, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })}`;
     })
     .join('');
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { crdFiles, interlaceCrds } from '../../generators/crds/crds.ts';
 import { toGoRegex } from '../../generators/crds/go-regex.ts';
 import { RESOURCE_NAMES } from '../../generators/crds/names.ts';
@@ -19,6 +20,13 @@ describe("CRDs made from the spec kinds' JSON Schemas", () => {
       .sort();
     expect(present).toEqual([...expected.keys()]);
     for (const [name, text] of expected) expect(readFileSync(new URL(name, CRD_DIR), 'utf8'), name).toBe(text);
+  });
+
+  it('reads the same under YAML 1.1, as Kubernetes parses it (a bare `off` would be the boolean false)', () => {
+    for (const [name, text] of crdFiles()) {
+      const body = text.slice(text.indexOf('\n') + 1);
+      expect(parseYaml(body, { version: '1.1' }), name).toEqual(parseYaml(body, { version: '1.2' }));
+    }
   });
 
   it('is deterministic and carries the do-not-edit banner', () => {
