@@ -26,7 +26,7 @@ describe('contract fields named like Object.prototype members', () => {
       },
     });
     expect(text).toMatch(/^hasOwnProperty: string$/m);
-    for (const name of INHERITED.filter((n) => n !== 'hasOwnProperty')) expect(text).toContain(`\n${name}?: string\n`);
+    for (const name of INHERITED.filter((n) => n !== 'hasOwnProperty')) expect(text).toContain(`\n${name}?: string | undefined\n`);
     expect(text).toContain('valueOf?: number');
     expect(text).toContain('"toString" | "plain"');
     expect(text).not.toContain('InterlaceHidden');
