@@ -234,6 +234,10 @@ export interface System {
       scopes?: string[];
     };
     /**
+     * How the system's events come in (docs/adapters.md): pushed webhooks, polled collections and queues, picked-up files. Each source publishes to the topics the routes consume for this System (`<system>.<event>`), and acknowledges nothing to the system before the event is durably stored.
+     */
+    sources?: {};
+    /**
      * Budgets that protect the system from Interlace: every route and API that calls it shares them.
      */
     limits?: {

@@ -1,0 +1,35 @@
+import type { Logger } from '../../lib/log.ts';
+import type { AdapterState } from './adapter-state.ts';
+
+/**
+ * A source adapter brings one System's events into the backbone: a webhook receiver, a poller, a
+ * file pickup. Every adapter honours one rule: nothing is acknowledged to the source (a 2xx, a queue
+ * delete, a file moved to the archive, a watermark advanced) before `publish` has resolved, i.e. the
+ * event is durably stored. A crash between the two repeats the publish, which the backbone's
+ * de-duplication absorbs because the message id is deterministic (derived from the source's own
+ * identity of the change, never from a clock or a counter).
+ */
+export interface SourceContext {
+  /** The System's name (`metadata.name`). */
+  readonly system: string;
+  /**
+   * Publishes one event of the System (`event` as routes name it in `source.event`, e.g.
+   * `SalesOrder.Changed`) and resolves once it is stored. `messageId` must be deterministic.
+   * Resolves `false` when no route consumes the event (the event is dropped and counted, not an error).
+   */
+  publish(event: string, payload: unknown, messageId: string): Promise<boolean>;
+  /** Durable state for this adapter only (watermarks, seen delivery ids). */
+  readonly state: AdapterState;
+  readonly log: Logger;
+  /** Aborted when the adapter must stop (shutdown, hot reload). */
+  readonly signal: AbortSignal;
+}
+
+/** One running source adapter. */
+export interface SourceAdapter {
+  /** `webhook`, `poll`, `files`, ... (metrics, the run summary). */
+  readonly kind: string;
+  start(context: SourceContext): Promise<void>;
+  /** Stops taking new work and waits for what is in flight to be published or left unacknowledged. */
+  stop(): Promise<void>;
+}
