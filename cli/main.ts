@@ -13,7 +13,7 @@ Commands:
   impact <name@major>   what depends on a contract, API or route, and whose it is
   schema                publish the JSON Schemas of the spec kinds for editors
   generate [paths...]   generate typed TypeScript, validators, mappings and bundles (--out <dir>, --check)
-  test [paths...]       run every Mapping's tests on its fixtures (JSON or raw X12)
+  test [paths...]       run every Mapping's tests on its fixtures (JSON, X12 or EDIFACT)
   plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
   apply [paths...]      reconcile the cluster once from the working tree and print the change set
   status                the estates and Interlace objects in a namespace, as kubectl get interlace shows them

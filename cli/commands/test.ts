@@ -13,8 +13,9 @@ import { ValidationSession } from '../../language/validation-session.ts';
 
 export const TEST_HELP = `Usage: interlace test [paths...] [options]
 
-Compiles every Mapping (default ./specs) and runs its \`tests:\`: the input fixture (inline, JSON, or
-raw X12 850/856) through the compiled mapping, compared with the expected output by JSON path.
+Compiles every Mapping (default ./specs) and runs its \`tests:\`: the input fixture (inline, JSON,
+raw X12 or EDIFACT, told apart by content) through the compiled mapping, compared with the expected
+output by JSON path.
   --mapping <name>   only this mapping's tests (repeatable)
   --format <f>       text (default) or json
   --no-color         plain text

@@ -1,3 +1,4 @@
+import { parseEdifact } from '../edi/edifact-parse.ts';
 import { parseX12 } from '../edi/x12-parse.ts';
 import type { X12Position } from '../edi/x12-parse.ts';
 import { resolvePointer } from '../../language/schema/json-pointer.ts';
@@ -21,19 +22,34 @@ export type LoadedFixture =
   | { ok: true; value: unknown; positions?: Map<string, X12Position> }
   | { ok: false; message: string; line?: number; column?: number };
 
-/** True for raw X12: by extension, or because the text starts with an ISA segment. */
-export function isX12(fileName: string, text: string): boolean {
-  return /\.(edi|x12)$/i.test(fileName) || /^\s*ISA./.test(text);
+/** The format of a fixture file: by its content first, since partner files end in `.edi` whether they hold X12 or EDIFACT. */
+export function fixtureFormat(fileName: string, text: string): 'x12' | 'edifact' | 'json' {
+  const start = text.replace(/^\uFEFF?\s*/, '').slice(0, 3);
+  if (start === 'ISA') return 'x12';
+  if (start === 'UNA' || start === 'UNB') return 'edifact';
+  if (/\.x12$/i.test(fileName)) return 'x12';
+  if (/\.(edifact|edf)$/i.test(fileName)) return 'edifact';
+  // An `.edi` file that starts with neither: X12's reader says what it expected to find.
+  if (/\.edi$/i.test(fileName)) return 'x12';
+  return 'json';
+}
+
+/** A single-document interchange's default pointer, or why a pointer is needed. */
+function onlyDocument(count: number, pointer: string, what: string): { ok: true; pointer: string } | { ok: false; message: string } {
+  if (count === 1) return { ok: true, pointer };
+  return { ok: false, message: `the interchange holds ${count} ${what}; say which with a pointer such as ${pointer}` };
 }
 
 /**
- * Parses a fixture file's text (JSON or raw X12) and applies the pointer. For X12 without a pointer
- * the value is the interchange's only transaction set, the usual mapping input. Pure.
+ * Parses a fixture file's text (JSON, raw X12 or EDIFACT; fixtureFormat) and applies the pointer.
+ * Without a pointer, an X12 interchange's value is its only transaction set and an EDIFACT
+ * interchange's its only message, the usual mapping input. Pure.
  */
 export function loadFixture(fileName: string, text: string, pointer: string | undefined): LoadedFixture {
   let value: unknown;
   let positions: Map<string, X12Position> | undefined;
-  if (isX12(fileName, text)) {
+  const format = fixtureFormat(fileName, text);
+  if (format === 'x12') {
     const parsed = parseX12(text);
     const problem = parsed.problems[0];
     if (!parsed.value || problem)
@@ -41,19 +57,27 @@ export function loadFixture(fileName: string, text: string, pointer: string | un
     value = parsed.value;
     positions = parsed.positions;
     if (pointer === undefined) {
-      const sets = parsed.value.groups.flatMap((g) => g.transactions);
-      if (sets.length !== 1)
-        return {
-          ok: false,
-          message: `the interchange holds ${sets.length} transaction sets; say which with a pointer such as /groups/0/transactions/0`,
-        };
-      pointer = '/groups/0/transactions/0';
+      const only = onlyDocument(parsed.value.groups.flatMap((g) => g.transactions).length, '/groups/0/transactions/0', 'transaction sets');
+      if (!only.ok) return only;
+      pointer = only.pointer;
+    }
+  } else if (format === 'edifact') {
+    const parsed = parseEdifact(text);
+    const problem = parsed.problems.find((p) => p.severity === 'error');
+    if (!parsed.value || problem)
+      return { ok: false, message: `EDIFACT: ${problem?.message ?? 'cannot parse'}`, line: problem?.line, column: problem?.column };
+    value = parsed.value;
+    positions = parsed.positions;
+    if (pointer === undefined) {
+      const only = onlyDocument(parsed.value.messages.length, '/messages/0', 'messages');
+      if (!only.ok) return only;
+      pointer = only.pointer;
     }
   } else {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      return { ok: false, message: `not JSON or X12: ${(error as Error).message}` };
+      return { ok: false, message: `not JSON, X12 or EDIFACT: ${(error as Error).message}` };
     }
   }
   if (pointer === undefined) return { ok: true, value, positions };
