@@ -7,7 +7,7 @@ export function mapOrderV2ToWmsPickOrder(source: OrderV2): WmsPickOrderV1 {
   return {
     orderId: source?.orderNumber,
     orderType: "CUSTOMER",
-    warehouseId: ((source?.lines?.[0]?.warehouse !== undefined)) ? source?.lines?.[0]?.warehouse : noRuleApplies("warehouseId", "wms-pick-order@1"),
+    warehouseId: ((source?.lines?.[0]!?.warehouse !== undefined)) ? source?.lines?.[0]!?.warehouse : noRuleApplies("warehouseId", "wms-pick-order@1"),
     priority: 5,
     requestedShipDate: source?.requestedDeliveryDate,
     destinationCountry: source?.shipTo?.country,

@@ -8,26 +8,26 @@ export function mapX12856ToShipment(source: X12856V1): ShipmentV1 {
     shipmentNumber: source?.BSN?.BSN02,
     direction: "inbound",
     status: "dispatched",
-    orderNumber: source?.HLLoop?.[0]?.HLLoop?.[0]?.PRF?.PRF01,
+    orderNumber: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF01,
     carrier: omitEmpty<NonNullable<ShipmentV1["carrier"]>>({
-      scac: (source?.HLLoop?.[0]?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]?.TD5?.filter((v_t) => (v_t?.TD502 === "2"))?.[0]?.TD503) : undefined,
+      scac: (source?.HLLoop?.[0]!?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]!?.TD5?.filter((v_t) => (v_t?.TD502 === "2"))?.[0]!?.TD503) : undefined,
     }),
-    billOfLading: (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.filter((v_r) => (v_r?.REF01 === "BM"))?.[0]?.REF02) : undefined,
-    trackingNumber: (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.filter((v_r) => (v_r?.REF01 === "CN"))?.[0]?.REF02) : undefined,
+    billOfLading: (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.filter((v_r) => (v_r?.REF01 === "BM"))?.[0]!?.REF02) : undefined,
+    trackingNumber: (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.filter((v_r) => (v_r?.REF01 === "CN"))?.[0]!?.REF02) : undefined,
     dispatchedAt: nullToAbsent(parseDate(add(source?.BSN?.BSN03, substring(source?.BSN?.BSN04?.padEnd(6, "0"), 0, 6)), "CCYYMMDDHHMMss", "dispatchedAt", "America/New_York")),
-    shipDate: (source?.HLLoop?.[0]?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
+    shipDate: (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
     grossWeight: ((req_1: NonNullable<ShipmentV1["grossWeight"]>["value"] | null | undefined, req_2: NonNullable<ShipmentV1["grossWeight"]>["unit"] | null | undefined): NonNullable<ShipmentV1["grossWeight"]> | undefined => req_1 == null || req_2 == null ? undefined : {
       value: req_1,
       unit: req_2,
-    })(toNumber(source?.HLLoop?.[0]?.TD1?.[0]?.TD107, "decimal-point", "grossWeight.value"), ((source?.HLLoop?.[0]?.TD1?.[0]?.TD108 === "LB") ? "LB" : "KG")),
-    packageCount: nullToAbsent(toInt(source?.HLLoop?.[0]?.TD1?.[0]?.TD102, "packageCount")),
+    })(toNumber(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD107, "decimal-point", "grossWeight.value"), ((source?.HLLoop?.[0]!?.TD1?.[0]!?.TD108 === "LB") ? "LB" : "KG")),
+    packageCount: nullToAbsent(toInt(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD102, "packageCount")),
     shipFrom: ((req_3: NonNullable<ShipmentV1["shipFrom"]>["name"] | null | undefined): NonNullable<ShipmentV1["shipFrom"]> | undefined => req_3 == null ? undefined : {
       name: req_3,
-      locationId: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N1?.N104),
-      city: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N4?.N401),
-      region: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N4?.N402),
-    })(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N1?.N102),
-    lines: source?.HLLoop?.[0]?.HLLoop?.[0]?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]?.PID05, ["quantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103 })),
+      locationId: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N1?.N104),
+      city: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N4?.N401),
+      region: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N4?.N402),
+    })(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N1?.N102),
+    lines: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]!?.PID05, ["quantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103 })),
   };
 }
 

@@ -156,9 +156,10 @@ function mayBeNull(from: string, to: string): boolean {
   return /\bnull\b/.test(from) && !/\bnull\b/.test(to);
 }
 
-/** Generated access code back in the user's notation: `item?.PO1?.["x y"]` → `item.PO1["x y"]`, `v_l` → `l`. */
+/** Generated access code back in the user's notation: `item?.PO1?.["x y"]` → `item.PO1["x y"]`, `xs?.[0]!` → `xs[0]`, `v_l` → `l`. */
 function celText(code: string): string {
   return code
+    .replace(/\]!/g, ']')
     .replace(/\?\./g, '.')
     .replace(/\.\[/g, '[')
     .replace(/\bv_([A-Za-z_][A-Za-z0-9_]*)/g, '$1');

@@ -1,3 +1,4 @@
+import { transpile } from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { compileCel } from '../../generators/mappings/cel/compile-cel.ts';
 
@@ -34,7 +35,8 @@ async function evaluate(text: string, source: unknown): Promise<unknown> {
     'toTimestamp',
     'formatDate',
     'linearRegExp',
-    `${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`,
+    // The code is TypeScript (`xs?.[0]!`): stripped of types as the bundle linker does.
+    transpile(`${hoisted.map((h, i) => `const PATTERN_${i + 1} = ${h};`).join('\n')}\nreturn ${result.code};`),
   );
   return fn(
     source,

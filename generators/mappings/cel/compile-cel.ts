@@ -376,7 +376,11 @@ class Compiler {
           (index.exprKind.value.constantKind.case === 'int64Value' || index.exprKind.value.constantKind.case === 'uint64Value')
         ) {
           // A literal index stays an element access, so `has(a[0].b)` narrows `a[0].b` for the checker.
-          return `${wrapNumber(sub(args[0]))}?.[${sub(index)}]`;
+          // The `!` types the element as CEL does (an index out of range is a run-time error, not a
+          // type): without it a user project compiled with `noUncheckedIndexedAccess` (on in the config
+          // `tsc --init` writes) reads `T | undefined` where the mapping was checked with `T`. Inside an
+          // optional chain it asserts only the element, so a missing list still reads as undefined.
+          return `${wrapNumber(sub(args[0]))}?.[${sub(index)}]!`;
         }
         if (index.exprKind.case === 'constExpr')
           throw new Refused('an index must be an integer (list) or a string (map)', this.offsetOf(index));
