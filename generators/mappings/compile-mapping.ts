@@ -87,6 +87,8 @@ interface Scope {
   /** YAML path of the rules list. */
   rulesPath: PathSegment[];
   depth: number;
+  /** The `each` source list could not be resolved (already reported): item paths are not checked again. */
+  unknownSource?: boolean;
 }
 
 interface TargetNode {
@@ -512,7 +514,7 @@ class MappingCompiler {
     if (rule.expr !== undefined) return true;
     if (rule.value === null) return true;
     if (rule.from === undefined) return false;
-    const parsed = parseFieldPath(rule.from);
+    const parsed = parseFieldPath(rule.from, { indexes: true });
     if (!parsed.ok) return false;
     const found = walk(scope.sourceSchemas, parsed.segments, this.input.source.schema);
     return found.ok && allowsNull(found.schemas, this.input.source.schema);
@@ -566,6 +568,7 @@ class MappingCompiler {
       omitting: false,
       rulesPath: [...path, 'rules'],
       depth: scope.depth + 1,
+      unknownSource: list.failed,
     };
     b.span([...path, 'each'], () => b.write(required ? `(${list.code} ?? [])` : list.code));
     const params = position ? `${itemVar}, index${suffix}: number, list${suffix}: readonly unknown[]` : itemVar;
@@ -580,8 +583,8 @@ class MappingCompiler {
     yamlPath: PathSegment[],
     scope: Scope,
     rulePath: PathSegment[],
-  ): { code: string; itemSchemas: Schema[] } {
-    const parsed = parseFieldPath(text);
+  ): { code: string; itemSchemas: Schema[]; failed: boolean } {
+    const parsed = parseFieldPath(text, { indexes: true });
     if (!parsed.ok) {
       this.problem(
         yamlPath,
@@ -590,7 +593,7 @@ class MappingCompiler {
         'Write the source list as a path, e.g. `to_Item.results`.',
         { rulePath },
       );
-      return { code: 'undefined', itemSchemas: [] };
+      return { code: 'undefined', itemSchemas: [], failed: true };
     }
     const segments = parsed.segments.map((s, i) => (i === parsed.segments.length - 1 ? { ...s, list: false } : s));
     const code = this.compilePath(segments, yamlPath, scope, rulePath, true);
@@ -604,12 +607,16 @@ class MappingCompiler {
         { rulePath },
       );
     }
-    return { code: code ?? 'undefined', itemSchemas: found.ok ? itemSchemas(found.schemas, this.input.source.schema) : [] };
+    return {
+      code: code ?? 'undefined',
+      itemSchemas: found.ok ? itemSchemas(found.schemas, this.input.source.schema) : [],
+      failed: code === undefined || scope.unknownSource === true,
+    };
   }
 
   /** A `from` path, checked against the source contract and compiled to optional-chained access. */
   private sourcePath(text: string, yamlPath: PathSegment[], scope: Scope, rulePath: PathSegment[]): string | undefined {
-    const parsed = parseFieldPath(text);
+    const parsed = parseFieldPath(text, { indexes: true });
     if (!parsed.ok) {
       this.problem(
         yamlPath,
@@ -630,6 +637,8 @@ class MappingCompiler {
     rulePath: PathSegment[],
     flatten: boolean,
   ): string | undefined {
+    // Inside an `each` whose list is already reported, item fields cannot be checked: no echo per rule.
+    if (scope.unknownSource) return undefined;
     const found = walk(scope.sourceSchemas, segments, this.input.source.schema);
     if (!found.ok) {
       const suggestion = didYouMean(found.missing, found.available);
@@ -646,6 +655,23 @@ class MappingCompiler {
       );
       return undefined;
     }
+    // `[]` and `[0]` step into a list: say so at the rule when the field is no list.
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      if (!segment.list && segment.index === undefined) continue;
+      const field = walk(scope.sourceSchemas, [...segments.slice(0, i), { name: segment.name, list: false }], this.input.source.schema);
+      if (field.ok && !isListSchema(field.schemas, this.input.source.schema)) {
+        const at = formatFieldPath([...segments.slice(0, i), { name: segment.name, list: false }]);
+        this.problem(
+          yamlPath,
+          'mapping-field-unknown',
+          `${formatFieldPath(segments)}: \`${at}\` is not a list in ${this.input.source.reference}, so \`${segment.index === undefined ? '[]' : `[${segment.index}]`}\` cannot step into it`,
+          `Write \`${formatFieldPath(segments.map((s, j) => (j === i ? { name: s.name, list: false } : s)))}\`.`,
+          { rulePath },
+        );
+        return undefined;
+      }
+    }
     // Every step is optional-chained: a missing intermediate object yields undefined, which `default`
     // can replace and which the type checker sees as `T | undefined`.
     const emit = (from: number, base: string, depth: number): string => {
@@ -653,9 +679,14 @@ class MappingCompiler {
       for (let i = from; i < segments.length; i++) {
         const segment = segments[i]!;
         code += propertyAccess(segment.name, true);
+        // One item, typed as the element like CEL's `a[0]` (an index out of range is absent at run time).
+        if (segment.index !== undefined) code += `?.[${segment.index}]!`;
         if (segment.list && i < segments.length - 1) {
           const v = `e${scope.depth}_${depth}`;
-          return `${code}?.${flatten ? 'flatMap' : 'map'}((${v}) => ${emit(i + 1, v, depth + 1)})`;
+          // For `each: shipments[].orders[]` a shipment without orders adds none (not an undefined item).
+          return flatten
+            ? `${code}?.flatMap((${v}) => ${emit(i + 1, v, depth + 1)} ?? [])`
+            : `${code}?.map((${v}) => ${emit(i + 1, v, depth + 1)})`;
         }
       }
       return code;

@@ -1,5 +1,6 @@
 import { unitFactor } from '../support/units.ts';
 import { jsonLiteral } from '../shared/naming.ts';
+import { isTimeZone } from '../support/date-patterns.ts';
 
 /** What a rule's `convert:` holds (schema: mapping.schema.json#/$defs/rule/properties/convert). */
 export interface ConvertSpec {
@@ -7,6 +8,8 @@ export interface ConvertSpec {
   padStart?: { length: number; char?: string };
   number?: string;
   date?: string;
+  /** The IANA zone whose calendar date a date-time lands on in a `format: date` field. */
+  zone?: string;
   unit?: { from: string; to: string };
   case?: 'upper' | 'lower';
   trim?: boolean;
@@ -36,9 +39,22 @@ export function applyConversions(
   if (convert.padStart)
     code = `${helper('padStart')}(${code}, ${Number(convert.padStart.length)}, ${jsonLiteral(convert.padStart.char ?? '0')})`;
   if (convert.number !== undefined) code = `${helper('toNumber')}(${code}, ${jsonLiteral(convert.number)}, ${where})`;
+  if (convert.zone !== undefined && (convert.date === undefined || !isTimeZone(convert.zone)))
+    return {
+      ok: false,
+      key: 'zone',
+      message:
+        convert.date === undefined
+          ? '`zone` applies to `date`: it names the zone whose calendar date an instant lands on'
+          : `'${convert.zone}' is not an IANA time zone this runtime knows`,
+      hint: "Write an IANA zone name such as 'America/New_York' or 'Europe/Berlin' next to `date:`.",
+    };
   if (convert.date !== undefined) {
     const output = dateOutput ?? (convert.date === 'yyyymmdd' || convert.date === 'yymmdd' ? 'date' : 'date-time');
-    code = `${helper('toDate')}(${code}, ${jsonLiteral(convert.date)}, ${jsonLiteral(output)}, ${where})`;
+    // With a zone, an instant written into a date field is that zone's calendar date (21:00 in New
+    // York on the 3rd stays the 3rd); UTC otherwise.
+    const zone = convert.zone !== undefined && convert.zone !== 'UTC' ? `, ${jsonLiteral(convert.zone)}` : '';
+    code = `${helper('toDate')}(${code}, ${jsonLiteral(convert.date)}, ${jsonLiteral(output)}, ${where}${zone})`;
   }
   if (convert.unit) {
     const factor = unitFactor(convert.unit.from, convert.unit.to);

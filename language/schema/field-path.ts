@@ -9,6 +9,8 @@
 export interface FieldSegment {
   name: string;
   list: boolean;
+  /** `lines[0]`: one item of the list (only where the parser was asked to accept indexes). */
+  index?: number;
 }
 
 export type FieldPathResult = { ok: true; segments: FieldSegment[] } | { ok: false; message: string };
@@ -25,11 +27,12 @@ export function isReservedPropertyName(name: string): boolean {
 }
 
 /**
- * Parses `lines[].quantity`, `d.results[]` or `["@odata.etag"]`. Names that would reach
+ * Parses `lines[].quantity`, `d.results[]` or `["@odata.etag"]` (and, with `indexes`, `lines[0].sku`:
+ * mapping sources may pick one item). Names that would reach
  * Object.prototype (`__proto__`, `constructor`, `prototype`) are refused here, so no later stage
  * has to think about them.
  */
-export function parseFieldPath(path: string): FieldPathResult {
+export function parseFieldPath(path: string, options: { indexes?: boolean } = {}): FieldPathResult {
   const segments: FieldSegment[] = [];
   let i = 0;
   while (i < path.length) {
@@ -53,11 +56,21 @@ export function parseFieldPath(path: string): FieldPathResult {
     if (isReservedPropertyName(name))
       return { ok: false, message: `field name "${name}" is reserved: it would reach the object's prototype instead of its data` };
     let list = false;
+    let index: number | undefined;
     if (path.startsWith('[]', i)) {
       list = true;
       i += 2;
+    } else if (options.indexes && path[i] === '[' && path[i + 1] !== '"') {
+      const match = /^\[(0|[1-9][0-9]{0,8})\]/.exec(path.slice(i));
+      if (!match)
+        return {
+          ok: false,
+          message: `unexpected ${JSON.stringify(path.slice(i, i + 3))} at column ${i + 1} of \`${path}\`; write \`[]\` for every item of a list or \`[0]\` for one item`,
+        };
+      index = Number(match[1]);
+      i += match[0].length;
     }
-    segments.push({ name, list });
+    segments.push(index === undefined ? { name, list } : { name, list, index });
     if (i < path.length) {
       if (path[i] === '.') i++;
       else if (!path.startsWith('["', i))
@@ -83,6 +96,7 @@ export function itemsField(parent: string): string {
 export function formatFieldPath(segments: readonly FieldSegment[]): string {
   return segments.reduce((path, segment) => {
     const field = propertyField(path, segment.name);
+    if (segment.index !== undefined) return `${field}[${segment.index}]`;
     return segment.list ? itemsField(field) : field;
   }, '');
 }

@@ -79,7 +79,7 @@ export function formatOf(schemas: readonly unknown[], root: unknown): string | u
 export type WalkResult = { ok: true; schemas: unknown[] } | { ok: false; at: number; missing: string; available: string[] };
 
 /**
- * Follows a field path from `start`. A segment marked `[]` steps into the list's items (an untyped
+ * Follows a field path from `start`. A segment marked `[]` (or `[0]`) steps into the list's items (an untyped
  * list gives `{}`). On a miss, says which segment is missing and which names were available there.
  */
 export function walk(start: readonly unknown[], segments: readonly FieldSegment[], root: unknown): WalkResult {
@@ -92,8 +92,9 @@ export function walk(start: readonly unknown[], segments: readonly FieldSegment[
       if (property !== undefined) next.push(property);
     }
     if (next.length === 0) return { ok: false, at: i, missing: segment.name, available: propertyNames(current, root) };
-    current = segment.list ? itemSchemas(next, root) : next;
-    if (segment.list && current.length === 0) current = [{}];
+    const item = segment.list || segment.index !== undefined;
+    current = item ? itemSchemas(next, root) : next;
+    if (item && current.length === 0) current = [{}];
   }
   return { ok: true, schemas: current };
 }

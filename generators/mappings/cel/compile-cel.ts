@@ -16,7 +16,8 @@ import { recognizeMacro } from './macros.ts';
  * - functions `size`, `int`, `double`, `string`, `dyn`, `timestamp`; methods `startsWith`,
  *   `endsWith`, `contains`, `matches` and `extract` (constant pattern), `lowerAscii`, `upperAscii`,
  *   `lower`, `upper`, `trim`, `trimStart`, `trimEnd`, `substring`, `split`, `join`, `replace`,
- *   `padStart`, `padEnd`, `size`, and the timestamp getters (`getFullYear`, `getMonth`, ... in UTC)
+ *   `padStart`, `padEnd`, `size`, `flatten`, and the timestamp getters (`getFullYear`, `getMonth`, ...;
+ *   in UTC, or in the IANA zone given as their argument)
  * - macros `all`, `exists`, `exists_one`, `map` (2 and 3 arguments), `filter`
  * - the Interlace extensions `formatDate(value, format, zone?)` and `parseDate(text, pattern, zone?)`
  *   (named formats in DATE_FORMATS or token patterns such as `YYYYMMDDhhmmss`; IANA zones)
@@ -25,7 +26,7 @@ import { recognizeMacro } from './macros.ts';
  * on an absent value give absent (compiled to optional chaining), so the type checker sees
  * `T | undefined` and a required target refuses it at build time. Numbers follow JavaScript
  * semantics (one number type, `/` is not integer division). Anything else (bytes, durations, message
- * literals, optional syntax, two-variable comprehensions, zones on getters) is refused with a position, so
+ * literals, optional syntax, two-variable comprehensions) is refused with a position, so
  * the type checker and the runtime only ever see the subset.
  */
 
@@ -60,7 +61,7 @@ export interface CelContext {
 /** What `formatDate` writes (generators/support/format-date.ts), checked at build time. */
 export const DATE_FORMATS: readonly string[] = ['iso', 'iso-date', 'odata-v2', 'yyyymmdd', 'yymmdd', 'hhmm', 'hhmmss'];
 
-/** CEL's timestamp getters; all read the instant in UTC (no time-zone argument). */
+/** CEL's timestamp getters: the instant in UTC, or in the IANA zone given as their one argument. */
 const TIMESTAMP_GETTERS = new Set([
   'getFullYear',
   'getMonth',
@@ -277,8 +278,9 @@ class Compiler {
       const method = call.function;
       const receiver = wrapNumber(target);
       if (TIMESTAMP_GETTERS.has(method)) {
-        if (args.length > 0) throw new Refused(`${method}() with a time zone is not supported: timestamps are read in UTC`, at);
-        return `${receiver}?.${method}()`;
+        // CEL's optional time-zone argument: the wall clock in that zone (a literal IANA name, checked here).
+        if (args.length > 1) throw new Refused(`${method} takes 0 or 1 argument (a time zone)`, at);
+        return `${receiver}?.${method}(${this.zone(args[0]).replace(/^, /, '')})`;
       }
       switch (method) {
         case 'startsWith':
@@ -300,6 +302,10 @@ class Compiler {
         case 'split':
           arity(1);
           return `${receiver}?.split(${sub(args[0])})`;
+        case 'flatten':
+          // CEL's lists extension: one level (`[[1], [2, 3]].flatten()` is `[1, 2, 3]`), or `depth` levels.
+          if (args.length > 1) throw new Refused('flatten takes 0 or 1 argument (the depth, an integer literal)', at);
+          return `${receiver}?.flat(${args.length === 1 ? this.depth(args[0]!) : ''})`;
         case 'join':
           if (args.length > 1) throw new Refused('join takes 0 or 1 argument (the separator)', at);
           return `${receiver}?.join(${args.length === 1 ? sub(args[0]) : '""'})`;
@@ -447,6 +453,18 @@ class Compiler {
     return expr.exprKind.case === 'constExpr' && expr.exprKind.value.constantKind.case === 'stringValue'
       ? String(expr.exprKind.value.constantKind.value)
       : undefined;
+  }
+
+  /** The depth argument of `flatten`: a small non-negative integer literal (the type checker needs it constant). */
+  private depth(expr: CelExpr): string {
+    const kind = expr.exprKind;
+    const n =
+      kind.case === 'constExpr' && (kind.value.constantKind.case === 'int64Value' || kind.value.constantKind.case === 'uint64Value')
+        ? Number(kind.value.constantKind.value)
+        : Number.NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 8)
+      throw new Refused('the depth of flatten must be an integer literal from 0 to 8', this.offsetOf(expr));
+    return String(n);
   }
 
   /** `, "America/New_York"` for an optional time-zone argument: a literal IANA zone, checked here. */

@@ -431,6 +431,10 @@ export interface Rule {
      */
     date?: 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
     /**
+     * With `date`: the IANA time zone (`America/New_York`) whose calendar date an instant becomes in a `format: date` field, so a 21:00 New York order on the 3rd stays the 3rd (UTC without it).
+     */
+    zone?: string;
+    /**
      * Convert a quantity between units of measure (`PC` → `EA`, `KG` → `LB`).
      */
     unit?: {
