@@ -82,6 +82,12 @@ export interface Subscription {
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 
+/** Whether the backbone can do its work now; `detail` says why not, in words safe to show (no credentials or addresses). */
+export interface BackboneHealth {
+  ok: boolean;
+  detail?: string;
+}
+
 export interface Backbone {
   /** Creates the topic if missing. Topics are dot-separated lower-case words (`orders.canonical`). */
   ensureTopic(topic: string): Promise<void>;
@@ -101,5 +107,11 @@ export interface Backbone {
    * `fromSequence` on, in order; page on with `last.sequence + 1`.
    */
   read(topic: string, fromSequence: number, limit: number): Promise<Message[]>;
+  /**
+   * Reachable now? The worker's /readyz includes it, so a worker whose broker is down reports not
+   * Ready (and its Api's Service stops routing to it) until the broker is back. Optional for test
+   * doubles; both implementations have it.
+   */
+  health?(): BackboneHealth;
   close(): Promise<void>;
 }

@@ -39,6 +39,7 @@ import {
 } from '@nats-io/jetstream';
 import type {
   Backbone,
+  BackboneHealth,
   Delivery,
   DeliveryHandler,
   Message,
@@ -136,6 +137,10 @@ export class JetStreamBackbone implements Backbone {
   readonly #replicas: number;
   readonly #subscriptions = new Set<JetStreamSubscription>();
   #closed = false;
+  /** Why the backbone cannot work now; undefined while connected and JetStream answers. */
+  #down: string | undefined;
+  /** Bumped by every disconnect and reconnect, so a JetStream check of an older connection cannot clear `#down`. */
+  #connectionEpoch = 0;
 
   constructor(nc: NatsConnection, jsm: JetStreamManager, options: JetStreamBackboneOptions) {
     this.#nc = nc;
@@ -146,6 +151,57 @@ export class JetStreamBackbone implements Backbone {
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 120_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
     this.#replicas = options.replicas ?? 1;
+    // A failure here would only stop the health reports: they then say what they said last.
+    this.#followConnection().catch(() => {});
+  }
+
+  /**
+   * Not ok from the moment the connection drops (the server stopped, the network went, pings went
+   * unanswered, the server entered lame duck mode) until the client has reconnected and JetStream
+   * answers again: after a restart nats-server accepts connections before it has recovered its streams.
+   * The details name no server address (it may carry credentials) and no subject.
+   */
+  health(): BackboneHealth {
+    if (this.#closed) return { ok: false, detail: 'the backbone is closed' };
+    return this.#down === undefined ? { ok: true } : { ok: false, detail: this.#down };
+  }
+
+  async #followConnection(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          this.#connectionEpoch++;
+          this.#down = 'disconnected from NATS; reconnecting';
+          break;
+        case 'staleConnection':
+          this.#connectionEpoch++;
+          this.#down = 'NATS stopped answering pings; reconnecting';
+          break;
+        case 'ldm':
+          this.#down = 'the NATS server is shutting down (lame duck mode)';
+          break;
+        case 'reconnect':
+          void this.#awaitJetStream(++this.#connectionEpoch);
+          break;
+        case 'close':
+          this.#down = 'the NATS connection is closed';
+          return;
+      }
+    }
+  }
+
+  /** After a reconnect: ok once JetStream answers an account info request on this connection. */
+  async #awaitJetStream(epoch: number): Promise<void> {
+    this.#down = 'reconnected to NATS; waiting for JetStream';
+    for (let attempt = 0; !this.#closed && epoch === this.#connectionEpoch; attempt++) {
+      try {
+        await this.#jsm.getAccountInfo();
+        if (epoch === this.#connectionEpoch) this.#down = undefined;
+        return;
+      } catch {
+        await sleep(Math.min(1_000, 100 * 2 ** Math.min(attempt, 4)));
+      }
+    }
   }
 
   /**

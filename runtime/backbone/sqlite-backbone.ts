@@ -9,6 +9,7 @@
  */
 import type {
   Backbone,
+  BackboneHealth,
   Delivery,
   DeliveryHandler,
   Message,
@@ -150,6 +151,11 @@ export class SqliteBackbone implements Backbone {
     this.#open();
     checkTopic(topic);
     return this.#store.read(topic, fromSequence, Math.max(0, limit));
+  }
+
+  /** The embedded store is in this process: it works until it is closed. */
+  health(): BackboneHealth {
+    return this.#closed ? { ok: false, detail: 'the backbone is closed' } : { ok: true };
   }
 
   async close(): Promise<void> {

@@ -191,6 +191,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     metrics,
     {
       consuming: () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }),
+      // The broker: while it is unreachable nothing can be consumed, acked or published, so the pod is not Ready.
+      backbone: () => options.backbone.health?.() ?? { ok: true },
       ...Object.fromEntries(apiUnits.map((unit) => [`auth ${unit.name}`, () => unit.ready()])),
     },
     async () => {
