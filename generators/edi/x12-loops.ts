@@ -3,7 +3,7 @@ import type { LoopSpec } from './loop-builder.ts';
 /**
  * The loop structure of the transaction sets Interlace parses into nested JSON: which segment starts
  * a loop, which segments belong to it, and which may repeat (and so are lists). From the X12 004010
- * implementation guides for 810 (invoice), 850 (purchase order) and 856 (ship notice); sets not
+ * implementation guides for 810 (invoice), 850 (purchase order), 856 (ship notice) and 997 (functional acknowledgement); sets not
  * listed here parse flat, with every segment a list.
  */
 
@@ -72,8 +72,14 @@ const ROOT_810: LoopSpec = {
   ]),
 };
 
+/** 997: each AK2 (one acknowledged transaction set) with its AK3 segment errors (each with its AK4s) and its AK5. */
+const AK3: LoopSpec = { members: set('AK3 AK4'), repeats: set('AK4'), loops: new Map() };
+const AK2: LoopSpec = { members: set('AK2 AK5'), repeats: set(''), loops: new Map([['AK3', AK3]]) };
+const ROOT_997: LoopSpec = { members: set('ST AK1 AK9 SE'), repeats: set(''), loops: new Map([['AK2', AK2]]) };
+
 export const TRANSACTION_LOOPS: ReadonlyMap<string, LoopSpec> = new Map([
   ['810', ROOT_810],
   ['850', ROOT_850],
   ['856', ROOT_856],
+  ['997', ROOT_997],
 ]);

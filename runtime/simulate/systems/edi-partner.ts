@@ -84,7 +84,7 @@ export class EdiPartner implements SimSystem {
     this.purchaseOrders.set(poNumber, tx);
     this.documents.set(
       `850:${poNumber}`,
-      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'PO' }),
+      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '850' }),
     );
     later(this.ctx.timing.shipNoticeMs, () => this.shipAgainst(poNumber, String(beg?.BEG05 ?? x12Date(Date.now())), lines));
     // The MDN: the AS2 receipt, not yet the business answer (that is the 856).
@@ -153,7 +153,7 @@ export class EdiPartner implements SimSystem {
     this.shipNoticesSent.set(asn, notice);
     this.documents.set(
       `856:${asn}`,
-      x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, functionalId: 'SH' }),
+      x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, setId: '856' }),
     );
     this.ctx.publisher.emit({
       system: this.name,
@@ -173,7 +173,7 @@ export class EdiPartner implements SimSystem {
     this.shipNoticesReceived.set(id, tx);
     this.documents.set(
       `856-in:${id}`,
-      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, functionalId: 'SH' }),
+      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '856' }),
     );
     return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? id } };
   }
