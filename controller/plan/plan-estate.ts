@@ -23,6 +23,7 @@ import { KIND_ORDER, objectKey, refOf } from './object-key.ts';
 import { OWNER_UID_PLACEHOLDER } from './owners.ts';
 import type { KubeObject, ObjectRef, Plan, PlanInput, PlannedObject, PlannedUnit } from './types.ts';
 import { unitSecretEnv } from './unit-secrets.ts';
+import { servesHttp } from '../../runtime/adapters/sources/create-sources.ts';
 import {
   CONFIGMAP_MAX_BYTES,
   DEFAULT_RESOURCES,
@@ -144,7 +145,8 @@ export function planEstate(input: PlanInput): Plan {
       secrets,
       env: options.workerEnv ?? {},
       ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
-      servesApi: doc.kind === 'Api',
+      // An Api, or a System whose sources take HTTP (a webhook receiver): both get a Service.
+      servesApi: doc.kind === 'Api' || (doc.kind === 'System' && servesHttp({ metadata: { name: doc.name }, spec: doc.spec })),
       ...(options.backbone ? { backbone: options.backbone } : {}),
     };
     const configMap = bundleConfigMap(workload);

@@ -1,4 +1,5 @@
 import { secretVariable } from '../../runtime/http/secrets.ts';
+import { sourceSecrets } from '../../runtime/adapters/sources/create-sources.ts';
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 
 export interface SecretEnv {
@@ -51,7 +52,8 @@ function systemsOf(doc: SpecDocument): string[] {
 
 /**
  * The Secret keys a unit's worker needs as environment variables (`secretKeyRef`): the credentials of
- * every System it talks to and, for an Api with API keys, the accepted keys. References only: the
+ * every System it talks to, for a System's source unit its sources' secrets, and for an Api with API
+ * keys, the accepted keys. References only: the
  * plan never holds a secret value.
  */
 export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[] {
@@ -59,6 +61,11 @@ export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[
   for (const name of systemsOf(doc)) {
     const system = index.named('System', name)[0];
     if (system) refs.push(...systemKeys(system.spec.auth, name));
+  }
+  if (doc.kind === 'System') {
+    // A System's source unit: the credentials it calls the System with (a poller) and its sources' own
+    // secrets (a webhook's signing secret).
+    refs.push(...systemKeys(doc.spec.auth, doc.name), ...sourceSecrets({ metadata: { name: doc.name }, spec: doc.spec }));
   }
   if (doc.kind === 'Api' && doc.spec.auth?.type === 'api-key') {
     const ref = doc.spec.auth.keysSecretRef as { name: string; key?: string } | undefined;

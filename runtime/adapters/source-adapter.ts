@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { AdapterState } from './adapter-state.ts';
 
@@ -20,6 +21,11 @@ export interface SourceContext {
   publish(event: string, payload: unknown, messageId: string): Promise<boolean>;
   /** Durable state for this adapter only (watermarks, seen delivery ids). */
   readonly state: AdapterState;
+  /**
+   * Counts a delivery the adapter answered without publishing: `replayed` (already published, e.g. a
+   * webhook delivery id seen before) or `rejected` (a bad signature, a malformed body).
+   */
+  count(outcome: 'replayed' | 'rejected'): void;
   readonly log: Logger;
   /** Aborted when the adapter must stop (shutdown, hot reload). */
   readonly signal: AbortSignal;
@@ -29,6 +35,13 @@ export interface SourceContext {
 export interface SourceAdapter {
   /** `webhook`, `poll`, `files`, ... (metrics, the run summary). */
   readonly kind: string;
+  /** Tells apart several adapters of one kind on one System (a poll entry's name); part of the state scope. */
+  readonly name?: string;
+  /**
+   * An HTTP endpoint the adapter serves (a webhook receiver): the worker routes requests whose
+   * normalised path is `path` to `handle`, on its one HTTP port.
+   */
+  readonly http?: { readonly path: string; handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
   start(context: SourceContext): Promise<void>;
   /** Stops taking new work and waits for what is in flight to be published or left unacknowledged. */
   stop(): Promise<void>;

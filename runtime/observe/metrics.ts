@@ -21,6 +21,10 @@ export class RuntimeMetrics {
   readonly apiRequests: Counter<'api' | 'operation' | 'status'>;
   readonly apiLatency: Histogram<'api' | 'operation'>;
   readonly rateLimited: Counter<'api' | 'system'>;
+  /** Events a System's source adapters took in, by outcome: published, duplicate, unrouted, replayed, rejected. */
+  readonly sourceEvents: Counter<'system' | 'source' | 'outcome'>;
+  /** From a source adapter's publish call to the event being durably stored on the backbone. */
+  readonly sourcePublishLatency: Histogram<'system' | 'source'>;
 
   constructor(options: { defaultMetrics?: boolean; prefix?: string } = {}) {
     const p = options.prefix ?? 'interlace_';
@@ -79,6 +83,19 @@ export class RuntimeMetrics {
       name: `${p}rate_limited_total`,
       help: 'Requests refused (api) or delayed (system) by a rate budget.',
       labelNames: ['api', 'system'],
+      registers,
+    });
+    this.sourceEvents = new Counter({
+      name: `${p}source_events_total`,
+      help: 'Events taken in by source adapters (webhook, poll, files), by outcome.',
+      labelNames: ['system', 'source', 'outcome'],
+      registers,
+    });
+    this.sourcePublishLatency = new Histogram({
+      name: `${p}source_publish_duration_seconds`,
+      help: "Time for a source adapter's event to be durably stored on the backbone.",
+      labelNames: ['system', 'source'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });

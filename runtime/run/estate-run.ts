@@ -193,6 +193,12 @@ export class EstateRun {
         if (viewRoute) hash.update(JSON.stringify(viewRoute.spec));
       }
     }
+    // A System's source unit (`source-<system>`): its System's spec (the overlay included) and the routes of its events.
+    const sourceOf = estate.systems.find((s) => `source-${s.metadata.name}` === unit);
+    if (sourceOf) {
+      systems.add(sourceOf.metadata.name);
+      for (const r of estate.routes) if (r.spec.source.system === sourceOf.metadata.name) hash.update(JSON.stringify(r.spec.source));
+    }
     for (const name of [...systems].sort()) hash.update(JSON.stringify(findSystem(estate, name)?.spec ?? null));
     return hash.digest('hex');
   }

@@ -8,7 +8,7 @@ import type { WorkerEstate } from './estate.ts';
 /** `bundles/<unit>.manifest.json`, as `interlace generate` writes it (generators/bundles/units.ts). */
 export interface BundleManifest {
   unit: string;
-  kind: 'EventRoute' | 'Api';
+  kind: 'EventRoute' | 'Api' | 'System';
   name: string;
   major?: number;
   spec: string;

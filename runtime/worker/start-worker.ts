@@ -37,6 +37,9 @@ import type { WorkerEstate } from './estate.ts';
 import { assembleRoute } from './route-assembly.ts';
 import type { AssemblyContext } from './route-assembly.ts';
 import { feedView } from './view-feeder.ts';
+import { startSources } from '../adapters/sources/start-sources.ts';
+import type { RunningSources } from '../adapters/sources/start-sources.ts';
+import type { SourceAdapter } from '../adapters/source-adapter.ts';
 
 export interface WorkerOptions {
   /** `<generate --out>/bundles`: the units' `.js` bundles and manifests. */
@@ -93,6 +96,8 @@ export interface Worker {
   budgets: SystemBudgets;
   /** The route targets being consumed (route, target, consumer name, dead-letter topic). */
   consumers: { route: string; target: string; consumer: string; deadLetterTopic: string }[];
+  /** The source adapters of the System units (`source-<system>`) this worker runs. */
+  sources: RunningSources[];
   /** Deliveries received and not yet settled, over every route target (retries in their backoff included). */
   deliveriesInFlight(): number;
   /** Stops consuming and serving, waits up to `graceMs` for in-flight deliveries, closes the stores (not the backbone). */
@@ -146,6 +151,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const api = estate.apis.find((a) => a.metadata.name === bundle.manifest.name && majorOf(a.spec.version) === bundle.manifest.major);
     if (!api) throw new Error(`unit ${bundle.manifest.unit}: Api ${bundle.manifest.name}@${bundle.manifest.major} is not in the specs`);
     apiBundles.push({ bundle, api });
+  }
+
+  const sourceSystems: WorkerEstate['systems'] = [];
+  for (const bundle of bundles) {
+    if (bundle.manifest.kind !== 'System') continue;
+    const system = findSystem(estate, bundle.manifest.name);
+    if (!system) throw new Error(`unit ${bundle.manifest.unit}: System ${bundle.manifest.name} is not in the specs`);
+    sourceSystems.push(system);
   }
 
   const deps = {
@@ -204,6 +217,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     },
   );
 
+  /** Webhook receivers by path, filled once the sources start (a request before that gets a 404). */
+  const sourceEndpoints = new Map<string, NonNullable<SourceAdapter['http']>>();
   // The hardened server (lib/http-server.ts): slow clients are cut off, sockets are bounded, and a
   // request that fails — a malformed request line, a body cut off — costs that request only.
   const server = await startHttpServer({
@@ -218,17 +233,35 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         return;
       }
       if (await observe(req, res)) return;
+      const source = sourceEndpoints.get(target.path);
+      if (source) return source.handle(req, res);
       for (const unit of apiUnits) if (await unit.handle(req, res)) return;
       sendProblem(res, { title: 'Not Found', status: 404, detail: `no API at ${target.path}` });
     },
   });
   for (const consumer of consumers) await consumer.start();
+  // Sources start once the routes consume: a webhook answers 503 (the platform retries) until then.
+  const sources: RunningSources[] = [];
+  for (const system of sourceSystems) {
+    const running = await startSources({
+      system,
+      routes: estate.routes,
+      backbone: options.backbone,
+      stateDir: options.stateDir,
+      deps: { env, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) },
+      logger,
+      metrics,
+    });
+    sources.push(running);
+    for (const { adapter } of running.adapters) if (adapter.http) sourceEndpoints.set(adapter.http.path, adapter.http);
+  }
   started = true;
   const url = server.url;
   logger.info('worker started', {
     units: bundles.map((b) => b.manifest.unit),
     consumers: consumerInfo.length,
     apis: apiUnits.map((u) => u.name),
+    sources: sources.flatMap((s) => s.adapters.map(({ adapter }) => `${s.system}/${adapter.kind}`)),
     url,
   });
 
@@ -240,9 +273,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     views,
     budgets,
     consumers: consumerInfo,
+    sources,
     deliveriesInFlight: () => consumers.reduce((n, c) => n + c.inFlightCount, 0),
     async close(graceMs = 5_000) {
       started = false;
+      // Sources first: nothing new comes in while the consumers finish what is in flight.
+      await Promise.all(sources.map((s) => s.stop()));
       await Promise.all(consumers.map((c) => c.stop(graceMs)));
       await Promise.all(feeds.map((f) => f.stop()));
       server.server.closeAllConnections();

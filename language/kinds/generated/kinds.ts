@@ -236,7 +236,659 @@ export interface System {
     /**
      * How the system's events come in (docs/adapters.md): pushed webhooks, polled collections and queues, picked-up files. Each source publishes to the topics the routes consume for this System (`<system>.<event>`), and acknowledges nothing to the system before the event is durably stored.
      */
-    sources?: {};
+    sources?: {
+      /**
+       * Collections and event queues Interlace reads on a timer (docs/adapters.md#polling). Each entry publishes one event per new or changed row (`odata`) or per queue entry (`queue`), with a message id from the row's key and last-modified time, and keeps its watermark and pending acknowledgements durable, so a restart neither skips nor repeats. Needs `endpoint.protocol: http`.
+       *
+       * @minItems 1
+       * @maxItems 100
+       */
+      poll?: [
+        {
+          /**
+           * Names this poll; its watermark is kept under `<system>/<name>`, so renaming a poll starts it over (from `odata.since`).
+           */
+          name: string;
+          /**
+           * The event each row or entry becomes, as routes name it in `source.event` (`SalesOrder.Changed`).
+           */
+          event: string;
+          /**
+           * Pause between two polls once a poll has read everything (default `30s`). A poll that fails waits an exponential backoff with jitter instead, or the system's `Retry-After`.
+           */
+          interval?: string;
+          /**
+           * Per-call timeout (default: the System's `limits.timeout`, else `30s`).
+           */
+          timeout?: string;
+          /**
+           * Largest response body read (default 16 MiB); a larger one fails the poll (backoff) before it is read whole.
+           */
+          maxResponseBytes?: number;
+          /**
+           * An OData V2 or V4 collection read with a watermark: rows with `modifiedField` at or after the last published one, ordered by it and the key, page after page (`__next` / `@odata.nextLink`).
+           */
+          odata?: {
+            /**
+             * OData version (default: from `endpoint.format`, `odata-v2` or else `v4`). V2 reads `d.results` and `d.__next` and writes `datetimeoffset'…'` literals; V4 reads `value` and `@odata.nextLink` and writes bare ISO timestamps.
+             */
+            version?: 'v2' | 'v4';
+            /**
+             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies(…)/items`.
+             */
+            path: string;
+            /**
+             * The fields that identify a row (`[SalesOrder]`, `[id]`): the tiebreaker of the order and part of the message id.
+             *
+             * @minItems 1
+             * @maxItems 8
+             */
+            key:
+              | [string]
+              | [string, string]
+              | [string, string, string]
+              | [string, string, string, string]
+              | [string, string, string, string, string]
+              | [string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string];
+            /**
+             * The last-modified timestamp field (`LastChangeDateTime`, `lastModifiedDateTime`).
+             */
+            modifiedField: string;
+            /**
+             * V2 only: the Edm type of `modifiedField`, which decides the filter literal (`datetimeoffset'…Z'`, default, or `datetime'…'`).
+             */
+            modifiedType?: 'DateTimeOffset' | 'DateTime';
+            /**
+             * An extra `$filter` condition, joined with `and` (`status eq 'Released'`).
+             */
+            filter?: string;
+            /**
+             * Navigation properties read with each row (`$expand`), e.g. `[to_Item]`.
+             *
+             * @maxItems 20
+             */
+            expand?:
+              | []
+              | [string]
+              | [string, string]
+              | [string, string, string]
+              | [string, string, string, string]
+              | [string, string, string, string, string]
+              | [string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ];
+            /**
+             * Fields read (`$select`); the key and `modifiedField` are added.
+             *
+             * @maxItems 200
+             */
+            select?: string[];
+            /**
+             * Rows asked for per page (`$top` on V2 paging by `$skiptoken`, `Prefer: odata.maxpagesize` on V4; default 100). The server may send fewer; its next link is followed.
+             */
+            pageSize?: number;
+            /**
+             * Where a poll with no watermark yet starts (default: the beginning, every row).
+             */
+            since?: string;
+          };
+          /**
+           * An event-queue endpoint that is read and then acknowledged: each entry is published, then acknowledged (deleted) — never before the publish is stored.
+           */
+          queue?: {
+            /**
+             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries.
+             */
+            path: string;
+            /**
+             * Where the entries are in the response (`value`, `d.results`, `events`); default: the response itself when it is a list, else `value`.
+             */
+            entries?: string;
+            /**
+             * The entry's id, used for the acknowledgement and the message id.
+             */
+            idField: string;
+            /**
+             * The field holding the event body (default: the whole entry).
+             */
+            payloadField?: string;
+            /**
+             * Entries asked for per read (`$top`; default 100).
+             */
+            batchSize?: number;
+            /**
+             * How an entry is acknowledged once published.
+             */
+            ack: {
+              /**
+               * Default `DELETE`.
+               */
+              method?: 'DELETE' | 'POST' | 'PUT' | 'PATCH';
+              /**
+               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`). Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
+               */
+              path: string;
+            };
+          };
+        },
+        ...{
+          /**
+           * Names this poll; its watermark is kept under `<system>/<name>`, so renaming a poll starts it over (from `odata.since`).
+           */
+          name: string;
+          /**
+           * The event each row or entry becomes, as routes name it in `source.event` (`SalesOrder.Changed`).
+           */
+          event: string;
+          /**
+           * Pause between two polls once a poll has read everything (default `30s`). A poll that fails waits an exponential backoff with jitter instead, or the system's `Retry-After`.
+           */
+          interval?: string;
+          /**
+           * Per-call timeout (default: the System's `limits.timeout`, else `30s`).
+           */
+          timeout?: string;
+          /**
+           * Largest response body read (default 16 MiB); a larger one fails the poll (backoff) before it is read whole.
+           */
+          maxResponseBytes?: number;
+          /**
+           * An OData V2 or V4 collection read with a watermark: rows with `modifiedField` at or after the last published one, ordered by it and the key, page after page (`__next` / `@odata.nextLink`).
+           */
+          odata?: {
+            /**
+             * OData version (default: from `endpoint.format`, `odata-v2` or else `v4`). V2 reads `d.results` and `d.__next` and writes `datetimeoffset'…'` literals; V4 reads `value` and `@odata.nextLink` and writes bare ISO timestamps.
+             */
+            version?: 'v2' | 'v4';
+            /**
+             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies(…)/items`.
+             */
+            path: string;
+            /**
+             * The fields that identify a row (`[SalesOrder]`, `[id]`): the tiebreaker of the order and part of the message id.
+             *
+             * @minItems 1
+             * @maxItems 8
+             */
+            key:
+              | [string]
+              | [string, string]
+              | [string, string, string]
+              | [string, string, string, string]
+              | [string, string, string, string, string]
+              | [string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string];
+            /**
+             * The last-modified timestamp field (`LastChangeDateTime`, `lastModifiedDateTime`).
+             */
+            modifiedField: string;
+            /**
+             * V2 only: the Edm type of `modifiedField`, which decides the filter literal (`datetimeoffset'…Z'`, default, or `datetime'…'`).
+             */
+            modifiedType?: 'DateTimeOffset' | 'DateTime';
+            /**
+             * An extra `$filter` condition, joined with `and` (`status eq 'Released'`).
+             */
+            filter?: string;
+            /**
+             * Navigation properties read with each row (`$expand`), e.g. `[to_Item]`.
+             *
+             * @maxItems 20
+             */
+            expand?:
+              | []
+              | [string]
+              | [string, string]
+              | [string, string, string]
+              | [string, string, string, string]
+              | [string, string, string, string, string]
+              | [string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string, string]
+              | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ]
+              | [
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string,
+                  string
+                ];
+            /**
+             * Fields read (`$select`); the key and `modifiedField` are added.
+             *
+             * @maxItems 200
+             */
+            select?: string[];
+            /**
+             * Rows asked for per page (`$top` on V2 paging by `$skiptoken`, `Prefer: odata.maxpagesize` on V4; default 100). The server may send fewer; its next link is followed.
+             */
+            pageSize?: number;
+            /**
+             * Where a poll with no watermark yet starts (default: the beginning, every row).
+             */
+            since?: string;
+          };
+          /**
+           * An event-queue endpoint that is read and then acknowledged: each entry is published, then acknowledged (deleted) — never before the publish is stored.
+           */
+          queue?: {
+            /**
+             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries.
+             */
+            path: string;
+            /**
+             * Where the entries are in the response (`value`, `d.results`, `events`); default: the response itself when it is a list, else `value`.
+             */
+            entries?: string;
+            /**
+             * The entry's id, used for the acknowledgement and the message id.
+             */
+            idField: string;
+            /**
+             * The field holding the event body (default: the whole entry).
+             */
+            payloadField?: string;
+            /**
+             * Entries asked for per read (`$top`; default 100).
+             */
+            batchSize?: number;
+            /**
+             * How an entry is acknowledged once published.
+             */
+            ack: {
+              /**
+               * Default `DELETE`.
+               */
+              method?: 'DELETE' | 'POST' | 'PUT' | 'PATCH';
+              /**
+               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`). Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
+               */
+              path: string;
+            };
+          };
+        }[]
+      ];
+      /**
+       * An HTTPS endpoint the system pushes its events to (docs/adapters.md#webhooks), as commerce and SaaS platforms send them: each delivery is verified (an HMAC signature of the raw body, or a subscription's client state), published durably to the routes' topics, and answered 2xx only then. A delivery id already published is answered 2xx without a second publish. Served by the System's source unit (`source-<system>`) on the worker's HTTP port.
+       */
+      webhook?: {
+        [k: string]: unknown | undefined;
+      } & {
+        /**
+         * The request path deliveries are POSTed to, e.g. `/webhooks/shopify`. Unique in the estate; `/metrics`, `/healthz` and `/readyz` are taken.
+         */
+        path: string;
+        /**
+         * An HMAC-SHA256 of the raw request body with a shared secret, in a header (Shopify: `X-Shopify-Hmac-Sha256`, base64; GitHub: `X-Hub-Signature-256`, hex with `sha256=`). Compared in constant time; a missing or wrong signature is answered 401 and nothing is published.
+         */
+        signature?: {
+          /**
+           * The header carrying the signature.
+           */
+          header: string;
+          /**
+           * How the digest is written in the header.
+           */
+          encoding?: 'base64' | 'hex';
+          /**
+           * Text before the digest in the header, e.g. `sha256=`.
+           */
+          prefix?: string;
+          secretRef: SecretRef1;
+        };
+        /**
+         * A shared value the subscription was created with and every notification carries back (Microsoft Graph, Business Central: `clientState` in each entry of `value`). A delivery with a missing or different one is answered 401 and nothing is published.
+         */
+        clientState?: {
+          /**
+           * Where the value sits in each event (in each `batch` entry when there is a batch), e.g. `clientState`.
+           */
+          field: string;
+          secretRef: SecretRef2;
+        };
+        /**
+         * The subscription validation handshake: a request carrying the query parameter is answered 200 with its value echoed as `text/plain` and publishes nothing (Microsoft Graph and Business Central send `?validationToken=…` when a subscription is created).
+         */
+        validation?: {
+          /**
+           * The query parameter holding the token, e.g. `validationToken`.
+           */
+          queryParameter: string;
+        };
+        /**
+         * Which System event (`source.event` of the routes) a delivery is, by one of: a fixed `name`, the value of a `header` or body `field`, translated by `map` when the platform's names differ (`orders/create` → `Order.Submitted`). A delivery whose event no route consumes is answered 2xx and counted as unrouted.
+         */
+        event: {
+          [k: string]: unknown | undefined;
+        } & {
+          /**
+           * Every delivery is this event.
+           */
+          name?: string;
+          /**
+           * The header naming the event, e.g. `X-Shopify-Topic`.
+           */
+          header?: string;
+          /**
+           * The body field naming the event (dotted path), e.g. `type` or `changeType`.
+           */
+          field?: string;
+          /**
+           * The platform's event names → the System's event names. Values not listed are taken as they are.
+           */
+          map?: {
+            [k: string]: string | undefined;
+          };
+        };
+        /**
+         * The platform's id of a delivery (one of `header`, `field`), kept through its retries (`X-Shopify-Webhook-Id`, `X-GitHub-Delivery`): the message id on the backbone and the replay defence (an id seen within `remember` is answered 2xx and not published again). Without it, the SHA-256 of the body is the id.
+         */
+        deliveryId?: {
+          [k: string]: unknown | undefined;
+        } & {
+          /**
+           * The header carrying the id.
+           */
+          header?: string;
+          /**
+           * The body field carrying the id (dotted path).
+           */
+          field?: string;
+          /**
+           * How long a published delivery id is remembered (default `72h`, at most `720h`); keep it longer than the platform retries (Shopify: 48 hours).
+           */
+          remember?: string;
+        };
+        /**
+         * The body holds several events in an array (Microsoft Graph, Business Central: `value`): each entry is published as its own event.
+         */
+        batch?: {
+          /**
+           * The array field, e.g. `value`.
+           */
+          field: string;
+          /**
+           * Most entries in one delivery (default 1000); a larger batch is answered 413.
+           */
+          maxItems?: number;
+        };
+        /**
+         * Largest body accepted (default 1 MiB); a larger delivery is answered 413 before it is read whole.
+         */
+        maxBodyBytes?: number;
+      };
+    };
     /**
      * Budgets that protect the system from Interlace: every route and API that calls it shares them.
      */
@@ -265,6 +917,32 @@ export interface System {
  * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
  */
 export interface SecretRef {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key inside the Secret; the auth type decides the default.
+   */
+  key?: string;
+}
+/**
+ * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ */
+export interface SecretRef1 {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key inside the Secret; the auth type decides the default.
+   */
+  key?: string;
+}
+/**
+ * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ */
+export interface SecretRef2 {
   /**
    * Name of the Secret.
    */

@@ -1,0 +1,115 @@
+import type { EventRoute } from '../../../language/kinds/generated/kinds.ts';
+import type { Logger } from '../../../lib/log.ts';
+import type { Backbone } from '../../backbone/backbone.ts';
+import type { RuntimeMetrics } from '../../observe/metrics.ts';
+import { sourceTopicOf } from '../../worker/estate.ts';
+import type { AdapterState } from '../adapter-state.ts';
+import type { SourceContext } from '../source-adapter.ts';
+
+/** Headers every source event carries, as the simulator's SourcePublisher sets them. */
+export const SOURCE_SYSTEM_HEADER = 'interlace-source-system';
+export const SOURCE_EVENT_HEADER = 'interlace-source-event';
+
+/** Counts of one adapter, also in the `interlace_source_events_total` metric. */
+export interface SourceCounts {
+  /** Stored on the backbone for the first time. */
+  published: number;
+  /** Stored earlier under the same message id (the backbone's de-duplication absorbed it). */
+  duplicates: number;
+  /** No route consumes the event: dropped, as the system's unsubscribed events are. */
+  unrouted: number;
+  /** Answered without a publish because it was published before (a replayed webhook delivery). */
+  replayed: number;
+  /** Refused: a bad signature or client state, a malformed body. */
+  rejected: number;
+}
+
+export interface BackboneSourceContextOptions {
+  system: string;
+  /** The adapter's label in metrics: `webhook`, `poll/<name>`, `files/<name>`. */
+  source: string;
+  /** The routes of the estate (only those whose `source.system` is this System matter). */
+  routes: readonly EventRoute[];
+  backbone: Backbone;
+  state: AdapterState;
+  log: Logger;
+  signal: AbortSignal;
+  metrics?: RuntimeMetrics;
+}
+
+/**
+ * The SourceContext a worker gives each source adapter: `publish` stores the event on every topic the
+ * estate's routes consume for `<system>` + event (runtime/worker/estate.ts sourceTopicOf), with the
+ * message id `<system>:<event>:<adapter's id>` so a repeated publish is de-duplicated by the backbone,
+ * and resolves only once every topic has stored it. An event no route consumes is dropped and counted.
+ */
+export class BackboneSourceContext implements SourceContext {
+  readonly system: string;
+  readonly state: AdapterState;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly counts: SourceCounts = { published: 0, duplicates: 0, unrouted: 0, replayed: 0, rejected: 0 };
+  private readonly source: string;
+  private readonly backbone: Backbone;
+  private readonly metrics: RuntimeMetrics | undefined;
+  /** event name → topics. */
+  private readonly topics = new Map<string, string[]>();
+
+  constructor(options: BackboneSourceContextOptions) {
+    this.system = options.system;
+    this.source = options.source;
+    this.state = options.state;
+    this.log = options.log;
+    this.signal = options.signal;
+    this.backbone = options.backbone;
+    this.metrics = options.metrics;
+    for (const route of options.routes) {
+      const { system, event } = route.spec.source;
+      if (system !== options.system || !event) continue;
+      const topics = this.topics.get(event) ?? [];
+      const topic = sourceTopicOf(route);
+      if (!topics.includes(topic)) topics.push(topic);
+      this.topics.set(event, topics);
+    }
+  }
+
+  /** The topics this System's events go to (created before the adapter starts). */
+  allTopics(): string[] {
+    return [...new Set([...this.topics.values()].flat())].sort();
+  }
+
+  /** Whether a route consumes `event` of this System. */
+  routes(event: string): boolean {
+    return this.topics.has(event);
+  }
+
+  async publish(event: string, payload: unknown, messageId: string): Promise<boolean> {
+    const topics = this.topics.get(event);
+    if (!topics) {
+      this.counts.unrouted++;
+      this.metrics?.sourceEvents.inc({ system: this.system, source: this.source, outcome: 'unrouted' });
+      return false;
+    }
+    const body = Buffer.from(JSON.stringify(payload));
+    const started = performance.now();
+    const results = await Promise.all(
+      topics.map((topic) =>
+        this.backbone.publish(topic, body, {
+          messageId: `${this.system}:${event}:${messageId}`,
+          headers: { [SOURCE_SYSTEM_HEADER]: this.system, [SOURCE_EVENT_HEADER]: event },
+        }),
+      ),
+    );
+    const duplicate = results.every((r) => r.duplicate);
+    if (duplicate) this.counts.duplicates++;
+    else this.counts.published++;
+    this.metrics?.sourcePublishLatency.observe({ system: this.system, source: this.source }, (performance.now() - started) / 1000);
+    this.metrics?.sourceEvents.inc({ system: this.system, source: this.source, outcome: duplicate ? 'duplicate' : 'published' });
+    return true;
+  }
+
+  count(outcome: 'replayed' | 'rejected'): void {
+    this.counts[outcome]++;
+    this.metrics?.sourceEvents.inc({ system: this.system, source: this.source, outcome });
+  }
+}
