@@ -5,9 +5,12 @@ import type { AttemptRecord } from './idempotency-store.ts';
  * Why a message was dead-lettered: `permanent` (a contract violation or a status in permanentOn —
  * retrying cannot help), `exhausted` (transient failures used up maxAttempts), `parked` (an earlier
  * message with the same key was dead-lettered on a `per-key` route; this one waits behind it so that
- * replaying the key's dead letters in order restores the order).
+ * replaying the key's dead letters in order restores the order). After the delivery, an X12 target
+ * reports `unacknowledged` (the partner's 997 did not come in time) and `rejected` (its 997 rejected
+ * the group); the interchange was sent, so a replay is suppressed as a duplicate — these letters say
+ * what to take up with the partner.
  */
-export type DeadLetterKind = 'permanent' | 'exhausted' | 'parked';
+export type DeadLetterKind = 'permanent' | 'exhausted' | 'parked' | 'unacknowledged' | 'rejected';
 
 /** The JSON envelope published to a target's dead-letter topic. */
 export interface DeadLetter {

@@ -380,7 +380,8 @@ export class RouteTargetConsumer {
         'interlace-target': rt.target,
       };
       const result = await runAttempts(
-        (signal, timeoutMs) => rt.destination.send({ payload, headers, orderingKey: key, idempotencyKey, timeoutMs, signal }),
+        (signal, timeoutMs) =>
+          rt.destination.send({ payload, headers, orderingKey: key, idempotencyKey, timeoutMs, signal, source: delivery, businessKeys }),
         {
           policy: rt.policy,
           budget: rt.destination.system ? deps.budgets.get(rt.destination.system) : undefined,

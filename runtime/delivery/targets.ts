@@ -1,4 +1,4 @@
-import type { Backbone } from '../backbone/backbone.ts';
+import type { Backbone, Message } from '../backbone/backbone.ts';
 import { fillOperationPath, parseHttpOperation } from '../http/system-client.ts';
 import type { SystemClient } from '../http/system-client.ts';
 import { ContractViolation } from './failures.ts';
@@ -12,6 +12,12 @@ export interface TargetCall {
   idempotencyKey: string;
   timeoutMs: number;
   signal: AbortSignal;
+  /**
+   * The source message and its business keys: a target that learns of a failure after the delivery
+   * (an X12 partner's 997 that never comes) dead-letters it later with these.
+   */
+  source?: Message;
+  businessKeys?: Record<string, string>;
 }
 
 /**
