@@ -2,7 +2,7 @@
  * Applies a plan in stages with server-side apply (field manager `interlace-controller`, force,
  * strict field validation): 1. CRDs (then waits until they are Established) and Namespaces; 2. the
  * spec objects as custom resources, whose uids are then bound into the owner references of 3. the
- * runtime objects (ConfigMap, Deployment, Service). An object that needs nothing is not sent at all:
+ * runtime objects (ConfigMap, Deployment, Service, HorizontalPodAutoscaler). An object that needs nothing is not sent at all:
  * a resync of an unchanged estate makes no write request.
  */
 import { bindOwnerUids, FIELD_MANAGER, objectKey } from '../plan/index.ts';
@@ -14,6 +14,7 @@ import { decideObject } from './drift.ts';
 import { KubeApiError } from './kube-rest.ts';
 import type { KubeRest, LiveObject } from './kube-rest.ts';
 import type { LiveState } from './live-state.ts';
+import { handOverReplicas } from './replicas-handover.ts';
 
 export interface ApplyPlanOptions {
   fieldManager?: string;
@@ -72,6 +73,12 @@ export async function applyPlan(rest: KubeRest, plan: Plan, live: LiveState, opt
   const objects = new Map<string, LiveObject>();
   const uids = new Map<string, string>();
   for (const [key, object] of live.objects) if (object.metadata.uid) uids.set(key, object.metadata.uid);
+  // Deployments an HPA scales: their replicas are handed over before we stop applying them.
+  const autoscaled = new Set(
+    plan.objects
+      .filter((p) => p.ref.kind === 'HorizontalPodAutoscaler')
+      .map((p) => objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: p.ref.namespace, name: p.ref.name })),
+  );
 
   for (const stage of [1, 2, 3] as Stage[]) {
     const planned = plan.objects.filter((p) => p.stage === stage);
@@ -89,6 +96,7 @@ export async function applyPlan(rest: KubeRest, plan: Plan, live: LiveState, opt
           return;
         }
         try {
+          if (autoscaled.has(p.key)) await handOverReplicas(rest, desired, current, fieldManager);
           const result = await rest.apply(desired, { fieldManager });
           objects.set(p.key, result);
           options.verified?.set(p.key, `${result.metadata.resourceVersion}/${p.contentHash}`);

@@ -17,6 +17,7 @@ export const MANAGED_NAMESPACED_KINDS: readonly [string, string][] = [
   ['v1', 'ConfigMap'],
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
+  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
 ];
 
 export interface EstateId {

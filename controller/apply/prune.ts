@@ -28,6 +28,7 @@ const KIND_ORDER = [
   'ConfigMap',
   'Deployment',
   'Service',
+  'HorizontalPodAutoscaler',
 ];
 
 export interface PruneInput {

@@ -23,6 +23,7 @@ const TABLE: Record<string, ResourceInfo> = {
   'v1/ServiceAccount': { prefix: 'api/v1', plural: 'serviceaccounts', namespaced: true },
   'v1/Event': { prefix: 'api/v1', plural: 'events', namespaced: true },
   'apps/v1/Deployment': { prefix: 'apis/apps/v1', plural: 'deployments', namespaced: true },
+  'autoscaling/v2/HorizontalPodAutoscaler': { prefix: 'apis/autoscaling/v2', plural: 'horizontalpodautoscalers', namespaced: true },
   'apps/v1/ReplicaSet': { prefix: 'apis/apps/v1', plural: 'replicasets', namespaced: true },
   'events.k8s.io/v1/Event': { prefix: 'apis/events.k8s.io/v1', plural: 'events', namespaced: true },
   'coordination.k8s.io/v1/Lease': { prefix: 'apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true },

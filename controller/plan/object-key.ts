@@ -27,4 +27,5 @@ export const KIND_ORDER = [
   'ConfigMap',
   'Deployment',
   'Service',
+  'HorizontalPodAutoscaler',
 ];

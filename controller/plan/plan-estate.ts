@@ -34,6 +34,8 @@ import {
   service,
 } from './workload.ts';
 import type { UnitWorkload } from './workload.ts';
+import { horizontalPodAutoscaler } from './autoscaler.ts';
+import type { Scale } from '../../language/kinds/generated/kinds.ts';
 
 interface BundleManifest {
   unit: string;
@@ -148,6 +150,7 @@ export function planEstate(input: PlanInput): Plan {
       // An Api, or a System whose sources take HTTP (a webhook receiver): both get a Service.
       servesApi: doc.kind === 'Api' || (doc.kind === 'System' && servesHttp({ metadata: { name: doc.name }, spec: doc.spec })),
       ...(options.backbone ? { backbone: options.backbone } : {}),
+      ...(doc.kind === 'EventRoute' || doc.kind === 'Api' ? scaleOf(doc.spec.scale) : {}),
     };
     const configMap = bundleConfigMap(workload);
     const bytes = configMapDataBytes(configMap.data as Record<string, string>);
@@ -173,7 +176,13 @@ export function planEstate(input: PlanInput): Plan {
       secrets,
     });
     const source = planned.find((p) => p.ref === owner)!.source;
-    const runtime = [configMap, deployment(workload), ...(workload.servesApi ? [service(workload)] : [])];
+    const autoscaler = horizontalPodAutoscaler(workload, workload.scale);
+    const runtime = [
+      configMap,
+      deployment(workload),
+      ...(workload.servesApi ? [service(workload)] : []),
+      ...(autoscaler ? [autoscaler] : []),
+    ];
     for (const object of runtime) {
       object.metadata.labels = { ...common, [LABEL_UNIT]: name };
       object.metadata.annotations = source ? { [ANNOTATION_SOURCE]: `${source.file}:${source.line}` } : {};
@@ -217,6 +226,11 @@ export function planEstate(input: PlanInput): Plan {
   }
 
   return { objects: finish(planned, input), units, diagnostics };
+}
+
+/** `{scale}` for a unit whose spec says one, else nothing (so an estate without `scale` plans as before). */
+function scaleOf(scale: Scale | undefined): { scale?: Scale } {
+  return scale ? { scale } : {};
 }
 
 /** Adds content hashes and revision annotations, then sorts into apply order. */

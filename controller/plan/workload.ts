@@ -6,6 +6,7 @@
  */
 import { backboneWiring } from './backbone-env.ts';
 import type { BackboneSpec } from './backbone-env.ts';
+import type { Scale } from '../../language/kinds/generated/kinds.ts';
 import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
 import type { ContainerResources, KubeObject } from './types.ts';
 import type { SecretEnv } from './unit-secrets.ts';
@@ -47,6 +48,8 @@ export interface UnitWorkload {
   servesApi: boolean;
   /** The shared NATS JetStream backbone; without one the worker would open a per-pod embedded store. */
   backbone?: BackboneSpec;
+  /** The spec's `scale`: a fixed replicas count is set on the Deployment; autoscale leaves it to the HPA. */
+  scale?: Scale;
 }
 
 /** Bytes a ConfigMap's data counts against its limit. */
@@ -99,7 +102,9 @@ export function deployment(w: UnitWorkload): KubeObject {
     kind: 'Deployment',
     metadata: { name: w.name, namespace: w.namespace },
     spec: {
-      // replicas is left to the cluster (default 1) so an HPA or `kubectl scale` can own it.
+      // Only a fixed `scale.replicas` is set. Otherwise the field is left out, so the HPA of an
+      // autoscaled unit (or `kubectl scale` on one without `scale`) owns it and apply never fights it.
+      ...(w.scale?.replicas !== undefined && !w.scale.autoscale ? { replicas: w.scale.replicas } : {}),
       revisionHistoryLimit: 3,
       selector: { matchLabels: selectorLabels(w) },
       template: {

@@ -84,6 +84,10 @@ export const CODES = {
       'A route target delivers to a System whose protocol (file, edi-x12) has no delivery adapter yet; its worker would refuse to start.',
   },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
+  'scale-invalid': {
+    severity: 'error',
+    title: "A unit's `scale` cannot be planned: `replicas` together with `autoscale`, or `autoscale.min` above `max`.",
+  },
 
   // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery
   semver: { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },

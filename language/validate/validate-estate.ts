@@ -14,6 +14,7 @@ import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
+import { checkScale } from './check-scale.ts';
 import { EstateIndex, identityOf } from './estate-index.ts';
 import type { SpecDocument } from './estate-index.ts';
 import { specDocument } from './estate-index.ts';
@@ -92,6 +93,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     if (kind === 'Api') checkApiParameterPatterns(doc, value.spec, report);
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
+    checkScale(doc, report);
   }
   return {
     kind,

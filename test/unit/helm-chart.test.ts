@@ -103,6 +103,7 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
       'interlace.dev apis/status,datacontracts/status,eventroutes/status,mappings/status,policies/status,systems/status: patch',
       'interlace.dev apis/finalizers,eventroutes/finalizers: update',
       'apps deployments: get,list,create,patch,delete',
+      'autoscaling horizontalpodautoscalers: get,list,create,patch,delete',
       'core configmaps,services: get,list,create,patch,delete',
       'core pods: list',
       'events.k8s.io events: create',

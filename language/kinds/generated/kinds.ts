@@ -1279,6 +1279,7 @@ export interface EventRoute {
         delivery?: Delivery;
       }[]
     ];
+    scale?: Scale;
   };
 }
 /**
@@ -1332,6 +1333,32 @@ export interface Delivery {
    * Deliveries in flight at once for this target.
    */
   concurrency?: number;
+}
+/**
+ * How many workers run this unit: a fixed `replicas`, or `autoscale` between `min` and `max` on CPU. Without it the Deployment keeps whatever replicas the cluster gives it (1 when created).
+ */
+export interface Scale {
+  /**
+   * A fixed number of worker pods (0 stops the unit). Not with `autoscale`.
+   */
+  replicas?: number;
+  /**
+   * A HorizontalPodAutoscaler (autoscaling/v2) owns the replicas: the controller stops setting them.
+   */
+  autoscale?: {
+    /**
+     * Fewest worker pods.
+     */
+    min?: number;
+    /**
+     * Most worker pods; at least `min`.
+     */
+    max: number;
+    /**
+     * Target average CPU use, in percent of the worker's CPU request.
+     */
+    cpu?: number;
+  };
 }
 
 /**
@@ -1603,6 +1630,7 @@ export interface Api {
       }[]
     ];
     deprecation?: Deprecation;
+    scale?: Scale;
   };
 }
 
