@@ -1,6 +1,6 @@
 /**
  * Misbehaviour on demand for the simulated systems, per endpoint: the fault tests and `interlace run`
- * tell a system to answer 500, 503 with Retry-After, time out, be slow, or reject with 400 — for the
+ * tell a system to answer 500, 503 with Retry-After, time out, be slow, reject with 400, or answer garbage — for the
  * next N requests or until cleared. Faults are checked before the endpoint runs, so a faulted request
  * has no effect (like a real server that failed before committing), except `timeout-after-effect`,
  * which applies the effect and then never answers (the window an Idempotency-Key closes).
@@ -18,7 +18,9 @@ export type FaultMode =
   /** Wait `delayMs`, then handle normally. */
   | 'slow'
   /** Answer 400 (or `status`) — a permanent rejection. */
-  | 'reject';
+  | 'reject'
+  /** Answer 200 with a body that is not JSON (a proxy's HTML error page, a cut-off answer), without effect. */
+  | 'garbage';
 
 export interface FaultRule {
   /** `METHOD /path` or a path; found anywhere in the request path (systems keep their base path). Absent: every endpoint. */

@@ -161,6 +161,10 @@ export class SimServer {
             });
           case 'reject':
             return this.reply(res, { status: rule.status ?? 400, body: { error: 'simulated rejection', system: this.name } });
+          case 'garbage':
+            res.writeHead(rule.status ?? 200, { 'content-type': 'application/json' });
+            res.end('{"d": {"results": [{"cut off');
+            return;
           case 'timeout':
             return this.hold(res);
           case 'slow':
