@@ -1,6 +1,7 @@
 import type { EventRoute, System } from '../../language/kinds/generated/kinds.ts';
 import { DELIVERABLE_PROTOCOLS } from '../../language/validate/check-deliverable-targets.ts';
 import type { Backbone } from '../backbone/backbone.ts';
+import { fileTargetOf } from '../adapters/files/file-target-of.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import { httpSystemTarget, topicTarget } from '../delivery/targets.ts';
@@ -24,6 +25,8 @@ export interface AssemblyContext {
   keepAlive?: typeof fetch;
   /** One client per System, shared by every route and API that calls it. */
   clients: Map<string, SystemClient>;
+  /** Where adapter state lives on the embedded backbone (`<stateDir>/adapters.db`: a file target's written names). */
+  stateDir?: string;
 }
 
 /** The System client for `name`, created once. */
@@ -103,7 +106,7 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       ...(validateTarget ? { validateTarget } : {}),
       ...(source?.spec.businessKeys ? { sourceBusinessKeys: source.spec.businessKeys } : {}),
       ...(targetContract?.spec.businessKeys ? { targetBusinessKeys: targetContract.spec.businessKeys } : {}),
-      destination: destinationOf(name, target, system, ctx),
+      destination: destinationOf(name, target, system, ctx, targetContract?.spec.businessKeys ?? {}),
     };
   });
 }
@@ -124,6 +127,7 @@ function destinationOf(
   target: EventRoute['spec']['targets'][number],
   system: System | undefined,
   ctx: AssemblyContext,
+  businessKeys: Readonly<Record<string, string | undefined>>,
 ): DeliveryTarget {
   if (target.topic) return topicTarget(ctx.backbone, target.topic);
   if (!system) throw new Error(`route ${route} target ${target.name}: no topic and no System ${target.system ?? ''}`);
@@ -136,6 +140,8 @@ function destinationOf(
       target.operation && /^[a-z0-9][-a-z0-9.]*$/.test(target.operation) ? target.operation : `${endpoint.subject}.${target.name}`;
     return topicTarget(ctx.backbone, subject.toLowerCase());
   }
+  if (endpoint.protocol === 'file')
+    return fileTargetOf(route, target, system, businessKeys, { backbone: ctx.backbone, env: ctx.env, stateDir: ctx.stateDir });
   // validate refuses these targets (route-target-undeliverable, DELIVERABLE_PROTOCOLS); a bundle made
   // without validation still gets a clear refusal rather than a worker that silently drops events.
   throw new Error(

@@ -123,6 +123,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     backbone: options.backbone,
     env,
     clients,
+    stateDir: options.stateDir,
     ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
   };
   const budgets = new SystemBudgets(

@@ -53,13 +53,13 @@ let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
 describe('route targets the worker cannot deliver to (issue 12, part 5)', () => {
-  it('refuses a target on a file or edi-x12 System at its system: line, and accepts http and nats', async () => {
+  it('refuses a target on an edi-x12 System or a file System writing x12 at its system: line, and accepts http, nats and json or csv files', async () => {
     const tree = tempTree({
       'specs/transaction.yaml': contract,
-      'specs/file-drop.yaml': system('file-drop', '{ protocol: file, directory: /mnt/landing }'),
+      'specs/file-drop.yaml': system('file-drop', '{ protocol: file, directory: /mnt/landing, format: x12 }'),
       'specs/partner.yaml': system(
         'partner',
-        '{ protocol: edi-x12, url: "https://as2.example.com/", x12: { senderId: "1", receiverId: "2", version: "004010" } }',
+        '{ protocol: edi-x12, url: "https://as2.example.com/", directory: /mnt/partner, x12: { senderId: "1", receiverId: "2", version: "004010" } }',
       ),
       'specs/landing-api.yaml': system('landing-api', '{ protocol: http, url: "https://landing.example.com/" }'),
       'specs/landing-bus.yaml': system('landing-bus', '{ protocol: nats, subject: landing }'),
@@ -76,7 +76,8 @@ describe('route targets the worker cannot deliver to (issue 12, part 5)', () => 
         file: 'specs/route-file.yaml',
         path: ['spec', 'targets', 0, 'system'],
         range: expect.objectContaining({ start: { line: 13, column: 15 } }),
-        message: expect.stringContaining('speaks `file`'),
+        message: expect.stringContaining('as `x12`; a file target writes json or csv'),
+        hint: expect.stringContaining('protocol: edi-x12'),
       }),
     ]);
 
@@ -84,12 +85,19 @@ describe('route targets the worker cannot deliver to (issue 12, part 5)', () => 
       ['partner', 1],
       ['landing-api', 0],
       ['landing-bus', 0],
+      ['landing-files', 0],
+      ['landing-csv', 0],
     ] as const) {
       const other = tempTree({
         'specs/transaction.yaml': contract,
+        'specs/landing-files.yaml': system('landing-files', '{ protocol: file, directory: /mnt/landing }'),
+        'specs/landing-csv.yaml': system(
+          'landing-csv',
+          '{ protocol: file, directory: /mnt/landing, format: csv, csv: { delimiter: ";", decimal: "," } }',
+        ),
         'specs/partner.yaml': system(
           'partner',
-          '{ protocol: edi-x12, url: "https://as2.example.com/", x12: { senderId: "1", receiverId: "2", version: "004010" } }',
+          '{ protocol: edi-x12, url: "https://as2.example.com/", directory: /mnt/partner, x12: { senderId: "1", receiverId: "2", version: "004010" } }',
         ),
         'specs/landing-api.yaml': system('landing-api', '{ protocol: http, url: "https://landing.example.com/" }'),
         'specs/landing-bus.yaml': system('landing-bus', '{ protocol: nats, subject: landing }'),

@@ -174,11 +174,11 @@ export interface System {
        */
       protocol: 'http' | 'file' | 'edi-x12' | 'nats';
       /**
-       * Base URL (http), or the partner's AS2/SFTP endpoint (edi-x12).
+       * Base URL (http); the partner's AS2/SFTP endpoint (edi-x12); `sftp://user@host:port` for a `file` System whose directory is on an SFTP server (absent: a local directory).
        */
       url?: string;
       /**
-       * Drop directory (file).
+       * Drop directory (file): local, or on the SFTP server of `url`. Each route target writes one file per message, named by its `operation` (a file-name template such as `{invoiceNumber}-{yyyyMMdd}.csv`).
        */
       directory?: string;
       /**
@@ -210,6 +210,33 @@ export interface System {
          */
         version: string;
       };
+      /**
+       * How to log in to the SFTP server of `url` (file and edi-x12 Systems; docs/adapters.md#files-local-directories-and-sftp).
+       */
+      sftp?: {
+        secretRef: SecretRef;
+        /**
+         * The server's host key, pinned: an OpenSSH public key line (`ssh-ed25519 AAAA…`, as in `known_hosts` or `/etc/ssh/ssh_host_ed25519_key.pub`) or its fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). A server presenting another key is refused. Public, so written inline.
+         */
+        hostKey: string;
+      };
+      /**
+       * CSV dialect (`format: csv`).
+       */
+      csv?: {
+        /**
+         * Field delimiter.
+         */
+        delimiter?: ',' | ';' | '\t' | '|';
+        /**
+         * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
+         */
+        decimal?: '.' | ',';
+        /**
+         * Whether the first row names the columns.
+         */
+        header?: boolean;
+      };
     };
     /**
      * How to authenticate. Credentials come only from `secretRef`.
@@ -219,7 +246,7 @@ export interface System {
        * The scheme.
        */
       type: 'none' | 'basic' | 'api-key' | 'bearer' | 'oauth2-client-credentials' | 'mtls';
-      secretRef?: SecretRef;
+      secretRef?: SecretRef1;
       /**
        * Header that carries an API key (api-key), e.g. `APIKey` for SAP API Business Hub.
        */
@@ -805,7 +832,7 @@ export interface System {
            * Text before the digest in the header, e.g. `sha256=`.
            */
           prefix?: string;
-          secretRef: SecretRef1;
+          secretRef: SecretRef2;
         };
         /**
          * A shared value the subscription was created with and every notification carries back (Microsoft Graph, Business Central: `clientState` in each entry of `value`). A delivery with a missing or different one is answered 401 and nothing is published.
@@ -815,7 +842,7 @@ export interface System {
            * Where the value sits in each event (in each `batch` entry when there is a batch), e.g. `clientState`.
            */
           field: string;
-          secretRef: SecretRef2;
+          secretRef: SecretRef3;
         };
         /**
          * The subscription validation handshake: a request carrying the query parameter is answered 200 with its value echoed as `text/plain` and publishes nothing (Microsoft Graph and Business Central send `?validationToken=…` when a subscription is created).
@@ -888,6 +915,184 @@ export interface System {
          */
         maxBodyBytes?: number;
       };
+      /**
+       * Directories the system drops files into, picked up locally or over SFTP (docs/adapters.md#files): each file whose size stayed the same across two looks is read (refused unread above `maxBytes`), parsed by `format` into events, published durably with a message id from the file name, its content hash and the record's index, and only then moved to `archive` (or deleted). A file that does not parse goes to `errorDirectory` with a dead letter naming the line or segment.
+       *
+       * @minItems 1
+       * @maxItems 50
+       */
+      files?: [
+        {
+          /**
+           * Name of this pickup within the System (metrics, state, dead letters).
+           */
+          name: string;
+          /**
+           * The absolute directory files are picked from: local, or on the SFTP server of `url`.
+           */
+          directory: string;
+          /**
+           * `sftp://user@host:port` (port 22 by default): the directory is on this SFTP server. Absent: a local directory (a mounted volume).
+           */
+          url?: string;
+          /**
+           * How to log in to the SFTP server of `url` (required with `url`; docs/adapters.md#files-local-directories-and-sftp).
+           */
+          sftp?: {
+            secretRef: SecretRef4;
+            /**
+             * The server's host key, pinned: an OpenSSH public key line (`ssh-ed25519 AAAA…`, as in `known_hosts` or `/etc/ssh/ssh_host_ed25519_key.pub`) or its fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). A server presenting another key is refused. Public, so written inline.
+             */
+            hostKey: string;
+          };
+          /**
+           * Which file names to take (`*.csv`, `ORDERS_*.edi`, `*.{xml,XML}`); names starting with a dot (files being written) never match.
+           */
+          glob?: string;
+          /**
+           * How a file becomes events: `json` (an object is one event, a list one per item), `csv` (one per row, columns named by the header), `x12` (one per transaction set, docs/edi-x12.md), `edifact` (one per message, docs/edi-edifact.md), `xml` (the document as JSON, or one per `recordElement`).
+           */
+          format: 'json' | 'csv' | 'x12' | 'edifact' | 'xml';
+          /**
+           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`.
+           */
+          event: string;
+          /**
+           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
+           */
+          contract?: string;
+          /**
+           * CSV dialect (`format: csv`).
+           */
+          csv?: {
+            /**
+             * Field delimiter.
+             */
+            delimiter?: ',' | ';' | '\t' | '|';
+            /**
+             * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
+             */
+            decimal?: '.' | ',';
+            /**
+             * Whether the first row names the columns.
+             */
+            header?: boolean;
+          };
+          /**
+           * xml: the element whose every occurrence is one event (e.g. `Order`); absent: the whole document is one event.
+           */
+          recordElement?: string;
+          /**
+           * How often the directory is listed (default `30s`).
+           */
+          interval?: string;
+          /**
+           * The stable-size check: a file is taken only when its size and modification time are the same after this long (default `2s`), so a file still being uploaded is left for the next look.
+           */
+          settle?: string;
+          /**
+           * The largest file taken (default 10 MiB); a larger one is moved to the error directory with a dead letter, without being read.
+           */
+          maxBytes?: number;
+          /**
+           * What happens to a file once all its events are durably published: moved to `archiveDirectory`, or deleted.
+           */
+          afterPublish?: 'archive' | 'delete';
+          /**
+           * Where published files go (default `<directory>/archive`).
+           */
+          archiveDirectory?: string;
+          /**
+           * Where files that cannot be read or parsed go (default `<directory>/error`).
+           */
+          errorDirectory?: string;
+        },
+        ...{
+          /**
+           * Name of this pickup within the System (metrics, state, dead letters).
+           */
+          name: string;
+          /**
+           * The absolute directory files are picked from: local, or on the SFTP server of `url`.
+           */
+          directory: string;
+          /**
+           * `sftp://user@host:port` (port 22 by default): the directory is on this SFTP server. Absent: a local directory (a mounted volume).
+           */
+          url?: string;
+          /**
+           * How to log in to the SFTP server of `url` (required with `url`; docs/adapters.md#files-local-directories-and-sftp).
+           */
+          sftp?: {
+            secretRef: SecretRef4;
+            /**
+             * The server's host key, pinned: an OpenSSH public key line (`ssh-ed25519 AAAA…`, as in `known_hosts` or `/etc/ssh/ssh_host_ed25519_key.pub`) or its fingerprint as `ssh-keygen -lf` prints it (`SHA256:…`). A server presenting another key is refused. Public, so written inline.
+             */
+            hostKey: string;
+          };
+          /**
+           * Which file names to take (`*.csv`, `ORDERS_*.edi`, `*.{xml,XML}`); names starting with a dot (files being written) never match.
+           */
+          glob?: string;
+          /**
+           * How a file becomes events: `json` (an object is one event, a list one per item), `csv` (one per row, columns named by the header), `x12` (one per transaction set, docs/edi-x12.md), `edifact` (one per message, docs/edi-edifact.md), `xml` (the document as JSON, or one per `recordElement`).
+           */
+          format: 'json' | 'csv' | 'x12' | 'edifact' | 'xml';
+          /**
+           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`.
+           */
+          event: string;
+          /**
+           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
+           */
+          contract?: string;
+          /**
+           * CSV dialect (`format: csv`).
+           */
+          csv?: {
+            /**
+             * Field delimiter.
+             */
+            delimiter?: ',' | ';' | '\t' | '|';
+            /**
+             * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
+             */
+            decimal?: '.' | ',';
+            /**
+             * Whether the first row names the columns.
+             */
+            header?: boolean;
+          };
+          /**
+           * xml: the element whose every occurrence is one event (e.g. `Order`); absent: the whole document is one event.
+           */
+          recordElement?: string;
+          /**
+           * How often the directory is listed (default `30s`).
+           */
+          interval?: string;
+          /**
+           * The stable-size check: a file is taken only when its size and modification time are the same after this long (default `2s`), so a file still being uploaded is left for the next look.
+           */
+          settle?: string;
+          /**
+           * The largest file taken (default 10 MiB); a larger one is moved to the error directory with a dead letter, without being read.
+           */
+          maxBytes?: number;
+          /**
+           * What happens to a file once all its events are durably published: moved to `archiveDirectory`, or deleted.
+           */
+          afterPublish?: 'archive' | 'delete';
+          /**
+           * Where published files go (default `<directory>/archive`).
+           */
+          archiveDirectory?: string;
+          /**
+           * Where files that cannot be read or parsed go (default `<directory>/error`).
+           */
+          errorDirectory?: string;
+        }[]
+      ];
     };
     /**
      * Budgets that protect the system from Interlace: every route and API that calls it shares them.
@@ -914,7 +1119,7 @@ export interface System {
   };
 }
 /**
- * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ * The Secret with the login: key `private-key` (an OpenSSH or PEM private key; `passphrase` when it is encrypted) or `password`. `key` is not used.
  */
 export interface SecretRef {
   /**
@@ -943,6 +1148,32 @@ export interface SecretRef1 {
  * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
  */
 export interface SecretRef2 {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key inside the Secret; the auth type decides the default.
+   */
+  key?: string;
+}
+/**
+ * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ */
+export interface SecretRef3 {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key inside the Secret; the auth type decides the default.
+   */
+  key?: string;
+}
+/**
+ * A reference to a Kubernetes Secret (or, for `interlace run`, an environment variable named `<NAME>_<KEY>`). Credentials are never written inline.
+ */
+export interface SecretRef4 {
   /**
    * Name of the Secret.
    */

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import type { KV } from '@nats-io/kv';
+import type { Backbone } from '../backbone/backbone.ts';
+import { JetStreamBackbone } from '../backbone/jetstream-backbone.ts';
+import { KvAdapterState, SqliteAdapterState } from './adapter-state.ts';
+import type { AdapterState } from './adapter-state.ts';
+
+/**
+ * How long the ADAPTERS bucket keeps a key after its last write: long enough for a file target's
+ * written names and a webhook's delivery ids (remembered at most 30 days).
+ */
+const ADAPTERS_MAX_AGE_MS = 35 * 24 * 3_600_000;
+
+const buckets = new WeakMap<JetStreamBackbone, Promise<KV>>();
+
+/**
+ * The AdapterState of one adapter (`scope`, e.g. `files/finance`): the ADAPTERS Key-Value bucket on a
+ * NATS backbone (shared by every replica), `<stateDir>/adapters.db` on the embedded one.
+ */
+export async function openAdapterState(backbone: Backbone, stateDir: string | undefined, scope: string): Promise<AdapterState> {
+  if (backbone instanceof JetStreamBackbone) {
+    let bucket = buckets.get(backbone);
+    if (!bucket) {
+      bucket = backbone.keyValue('ADAPTERS', ADAPTERS_MAX_AGE_MS);
+      buckets.set(backbone, bucket);
+    }
+    return new KvAdapterState(await bucket, scope);
+  }
+  if (stateDir === undefined) throw new Error(`adapter state ${scope}: the embedded backbone needs a state directory`);
+  return new SqliteAdapterState(join(stateDir, 'adapters.db'), scope);
+}
