@@ -3,16 +3,26 @@ import { parseX12 } from '../edi/x12-parse.ts';
 import type { X12Position } from '../edi/x12-parse.ts';
 import { resolvePointer } from '../../language/schema/json-pointer.ts';
 
-/** A fixture as a mapping test declares it: inline data, or a file with an optional pointer. */
-export type FixtureRef = { kind: 'inline'; value: unknown } | { kind: 'file'; file: string; pointer?: string };
+/**
+ * A fixture as a mapping test declares it: inline data, or a file with an optional pointer and an
+ * optional JSON merge patch (`merge`, RFC 7396) applied to what the file and pointer give.
+ */
+export type FixtureRef = { kind: 'inline'; value: unknown } | { kind: 'file'; file: string; pointer?: string; merge?: unknown };
 
-/** A fixture is a file reference when it has `file` (and at most `pointer`); anything else is inline data. */
+const FILE_KEYS = new Set(['file', 'pointer', 'merge']);
+
+/** A fixture is a file reference when it has `file` (and at most `pointer` and `merge`); anything else is inline data. */
 export function fixtureRef(value: unknown): FixtureRef {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const keys = Object.keys(value);
     const record = value as Record<string, unknown>;
-    if (typeof record.file === 'string' && keys.every((k) => k === 'file' || k === 'pointer')) {
-      return { kind: 'file', file: record.file, ...(typeof record.pointer === 'string' ? { pointer: record.pointer } : {}) };
+    if (typeof record.file === 'string' && keys.every((k) => FILE_KEYS.has(k))) {
+      return {
+        kind: 'file',
+        file: record.file,
+        ...(typeof record.pointer === 'string' ? { pointer: record.pointer } : {}),
+        ...(Object.hasOwn(record, 'merge') ? { merge: record.merge } : {}),
+      };
     }
   }
   return { kind: 'inline', value };

@@ -1,3 +1,4 @@
+import { applyMergePatch } from '../../lib/json-merge-patch.ts';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { locate } from '../../language/diagnostics/locate.ts';
 import type { MappingUnit } from '../generate.ts';
@@ -81,6 +82,36 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
         results.push(fail(`fixture input: ${input.message}`, [...base, 'input']));
         continue;
       }
+      // The runtime validates every message against the source contract before mapping it, so a test
+      // input the contract rejects would never reach the mapping in production.
+      const sourceValidator = module[validatorName(unit.source.name, unit.source.major)] as Validate | undefined;
+      const inputValid = sourceValidator ? sourceValidator(input.value) : true;
+      if (test.expectRejected === true) {
+        if (test.expected !== undefined) {
+          results.push(fail('a test with expectRejected: true has no expected output; remove `expected`', [...base, 'expected']));
+        } else if (inputValid) {
+          results.push(
+            fail(`the input satisfies ${unit.source.reference}, but the test says expectRejected: true`, [...base, 'expectRejected']),
+          );
+        } else {
+          results.push({ mapping: unit.doc.name, name: test.name, file, passed: true, differences: [], diagnostics: [] });
+        }
+        continue;
+      }
+      if (!inputValid) {
+        const e = sourceValidator?.errors?.[0];
+        results.push(
+          fail(
+            `the input does not satisfy ${unit.source.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}; the runtime would dead-letter it before mapping (fix the fixture, or say expectRejected: true)`,
+            [...base, 'input'],
+          ),
+        );
+        continue;
+      }
+      if (test.expected === undefined) {
+        results.push(fail('no expected output: give `expected`, or say expectRejected: true', base));
+        continue;
+      }
       const expected = load(test.expected, file, read);
       if (!expected.ok) {
         results.push(fail(`fixture expected: ${expected.message}`, [...base, 'expected']));
@@ -134,5 +165,7 @@ function load(fixture: unknown, specFile: string, read: ReadFixture): LoadedFixt
   const loaded = loadFixture(ref.file, text.text, ref.pointer);
   if (!loaded.ok && loaded.line !== undefined)
     return { ...loaded, message: `${ref.file}:${loaded.line}:${loaded.column}: ${loaded.message}` };
-  return loaded;
+  if (!loaded.ok || ref.merge === undefined) return loaded;
+  const merged = applyMergePatch(loaded.value, ref.merge);
+  return merged.ok ? { ok: true, value: merged.value } : { ok: false, message: merged.message };
 }

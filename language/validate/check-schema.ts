@@ -19,14 +19,26 @@ export function checkSchema(document: LoadedDocument, kind: KindName): Diagnosti
   const validate = kindValidators().get(kind)!;
   if (validate(document.value)) return [];
   const byPath = new Map<string, Diagnostic>();
+  // `anyOf: [{required: [a]}, {required: [b]}]` is reported once ("needs at least one of: a, b"), not
+  // also as "missing a" and "missing b" from each branch.
+  const alternatives = (validate.errors ?? [])
+    .filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && onlyRequiredBranches(e))
+    .map((e) => `${e.schemaPath}/`);
   for (const error of validate.errors ?? []) {
     if (EXPLAINED_BY_CHILDREN.has(error.keyword)) continue;
+    if (error.keyword === 'required' && alternatives.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
     const diagnostic = toDiagnostic(document, error);
     if (!diagnostic) continue;
     const key = formatPath(diagnostic.path);
     if (!byPath.has(key)) byPath.set(key, diagnostic);
   }
   return [...byPath.values()];
+}
+
+/** An `anyOf`/`oneOf` whose every branch only requires one field: the alternatives are field names. */
+function onlyRequiredBranches(error: ErrorObject): boolean {
+  const branches = (error.schema as { required?: string[] }[] | undefined) ?? [];
+  return branches.length > 0 && branches.every((b) => Object.keys(b).length === 1 && b.required?.length === 1);
 }
 
 function describe(value: unknown): string {
@@ -191,7 +203,7 @@ function toDiagnostic(document: LoadedDocument, error: ErrorObject): Diagnostic 
     case 'oneOf': {
       const branches = (error.schema as { required?: string[] }[] | undefined) ?? [];
       const alternatives = branches.flatMap((b) => b.required ?? []);
-      if (alternatives.length === branches.length && alternatives.length > 0) {
+      if (onlyRequiredBranches(error)) {
         return {
           ...base,
           code: 'schema-required',

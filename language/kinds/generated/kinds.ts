@@ -1251,14 +1251,20 @@ export interface Mapping {
     /**
      * Examples `interlace test` runs: the input, and the output the mapping must produce.
      */
-    tests?: {
+    tests?: ({
+      [k: string]: unknown | undefined;
+    } & {
       /**
        * What this case shows.
        */
       name: string;
       input: Fixture;
-      expected: Fixture;
-    }[];
+      expected?: Fixture1;
+      /**
+       * The input must NOT satisfy the source contract (the runtime would dead-letter it): the test passes when the contract rejects it. Then `expected` is not given.
+       */
+      expectRejected?: boolean;
+    })[];
   };
 }
 /**
@@ -1340,10 +1346,6 @@ export interface Rule {
      */
     date?: 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
     /**
-     * With `date`: the IANA time zone (`America/New_York`) whose calendar date an instant becomes in a `format: date` field, so a 21:00 New York order on the 3rd stays the 3rd (UTC without it).
-     */
-    zone?: string;
-    /**
      * Convert a quantity between units of measure (`PC` → `EA`, `KG` → `LB`).
      */
     unit?: {
@@ -1377,7 +1379,7 @@ export interface Rule {
   when?: string;
 }
 /**
- * A payload: inline (a mapping), or a file next to the spec (`file`, JSON or raw X12 EDI) with an optional JSON pointer into it (`pointer`).
+ * The input; it must satisfy the source contract, as the runtime checks every message.
  */
 export interface Fixture {
   /**
@@ -1388,6 +1390,31 @@ export interface Fixture {
    * JSON pointer into the file, e.g. `/response/jsonBody/d/results/0`.
    */
   pointer?: string;
+  /**
+   * With `file`: a JSON merge patch (RFC 7396) applied to the value read, e.g. `{ shipTo: { name: null }, currency: EUR }` to remove one field and change another without copying the whole document inline.
+   */
+  merge?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * The output the mapping must produce; it must satisfy the target contract.
+ */
+export interface Fixture1 {
+  /**
+   * Path relative to this spec file.
+   */
+  file?: string;
+  /**
+   * JSON pointer into the file, e.g. `/response/jsonBody/d/results/0`.
+   */
+  pointer?: string;
+  /**
+   * With `file`: a JSON merge patch (RFC 7396) applied to the value read, e.g. `{ shipTo: { name: null }, currency: EUR }` to remove one field and change another without copying the whole document inline.
+   */
+  merge?: {
+    [k: string]: unknown | undefined;
+  };
 }
 
 /**
