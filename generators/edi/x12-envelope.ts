@@ -1,3 +1,4 @@
+import { X12_FUNCTIONAL_IDS } from '../../language/validate/x12-transaction-sets.ts';
 import type { EdiLoop, EdiSegment } from './loop-builder.ts';
 import type { X12Interchange } from './x12-parse.ts';
 import type { X12Delimiters } from './x12-tokenize.ts';
@@ -24,27 +25,8 @@ export interface X12EnvelopeSettings {
   delimiters: X12Delimiters;
 }
 
-/**
- * GS01 functional identifier code of the common transaction sets (X12 479): the functional group an
- * ST01 goes in. A set not listed here needs its functional id named explicitly.
- */
-export const FUNCTIONAL_IDS: ReadonlyMap<string, string> = new Map([
-  ['810', 'IN'],
-  ['820', 'RA'],
-  ['824', 'AG'],
-  ['830', 'PS'],
-  ['846', 'IB'],
-  ['850', 'PO'],
-  ['855', 'PR'],
-  ['856', 'SH'],
-  ['860', 'PC'],
-  ['865', 'CA'],
-  ['940', 'OW'],
-  ['943', 'AR'],
-  ['944', 'RE'],
-  ['945', 'SW'],
-  ['997', 'FA'],
-]);
+/** GS01 of each transaction set Interlace writes (language/validate/x12-transaction-sets.ts). */
+export const FUNCTIONAL_IDS: ReadonlyMap<string, string> = X12_FUNCTIONAL_IDS;
 
 /** ISA09/ISA10 and GS04/GS05 from one instant, in UTC. */
 function stamps(at: Date): { yymmdd: string; ccyymmdd: string; hhmm: string } {

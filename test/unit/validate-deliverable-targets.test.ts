@@ -29,7 +29,7 @@ spec:
   contracts: [transaction@1]
 `;
 
-const route = (target: string) => `apiVersion: interlace.dev/v1alpha1
+const route = (target: string, operation = 'POST /rows') => `apiVersion: interlace.dev/v1alpha1
 kind: EventRoute
 metadata:
   name: transactions
@@ -42,18 +42,21 @@ spec:
   targets:
     - name: landing
       system: ${target}
-      operation: POST /rows
+      operation: ${operation}
       delivery:
         timeout: 30s
         retry: { maxAttempts: 3, initialBackoff: 1s, maxBackoff: 1m, multiplier: 2 }
         deadLetter: { topic: dlq.transactions.landing }
 `;
 
+/** An EDI partner whose interchanges go to a local directory (the X12 target, docs/adapters.md#targets-x12). */
+const PARTNER = '{ protocol: edi-x12, directory: /mnt/edi/outbound, x12: { senderId: "1", receiverId: "2", version: "004010" } }';
+
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
 describe('route targets the worker cannot deliver to (issue 12, part 5)', () => {
-  it('refuses a target on an edi-x12 System or a file System writing x12 at its system: line, and accepts http, nats and json or csv files', async () => {
+  it('refuses a file System writing x12 at its system: line, and accepts http, nats, edi-x12 and json or csv files', async () => {
     const tree = tempTree({
       'specs/transaction.yaml': contract,
       'specs/file-drop.yaml': system('file-drop', '{ protocol: file, directory: /mnt/landing, format: x12 }'),
@@ -82,7 +85,7 @@ describe('route targets the worker cannot deliver to (issue 12, part 5)', () => 
     ]);
 
     for (const [target, code] of [
-      ['partner', 1],
+      ['partner', 0],
       ['landing-api', 0],
       ['landing-bus', 0],
       ['landing-files', 0],
@@ -95,13 +98,10 @@ describe('route targets the worker cannot deliver to (issue 12, part 5)', () => 
           'landing-csv',
           '{ protocol: file, directory: /mnt/landing, format: csv, csv: { delimiter: ";", decimal: "," } }',
         ),
-        'specs/partner.yaml': system(
-          'partner',
-          '{ protocol: edi-x12, url: "https://as2.example.com/", directory: /mnt/partner, x12: { senderId: "1", receiverId: "2", version: "004010" } }',
-        ),
+        'specs/partner.yaml': system('partner', PARTNER),
         'specs/landing-api.yaml': system('landing-api', '{ protocol: http, url: "https://landing.example.com/" }'),
         'specs/landing-bus.yaml': system('landing-bus', '{ protocol: nats, subject: landing }'),
-        'specs/route.yaml': route(target),
+        'specs/route.yaml': route(target, target === 'partner' ? '"810"' : 'POST /rows'),
       });
       const outcome = await runCli(['validate', '--format', 'json'], other.root);
       other.cleanup();
@@ -111,5 +111,26 @@ describe('route targets the worker cannot deliver to (issue 12, part 5)', () => 
         codes: code ? ['route-target-undeliverable'] : [],
       });
     }
+  });
+
+  it('an edi-x12 target names the transaction set it writes in operation, with a did-you-mean', async () => {
+    const tree = tempTree({
+      'specs/transaction.yaml': contract,
+      'specs/partner.yaml': system('partner', PARTNER),
+      'specs/route.yaml': route('partner', 'POST /8100'),
+    });
+    cleanup = tree.cleanup;
+    const result = await runCli(['validate', '--format', 'json'], tree.root);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'route-target-undeliverable',
+        path: ['spec', 'targets', 0, 'operation'],
+        range: expect.objectContaining({ start: { line: 14, column: 18 } }),
+        message:
+          'target "landing" writes X12 interchanges to System partner; its `operation` names the transaction set it writes (ST01), not "POST /8100"',
+        hint: expect.stringContaining('(did you mean "810"?); X12 targets write 810, 820,'),
+      }),
+    ]);
   });
 });
