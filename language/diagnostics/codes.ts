@@ -84,6 +84,11 @@ export const CODES = {
       'A route target delivers to a System whose protocol has no delivery adapter yet, or to a file System in a format a file target does not write; its worker would refuse to start.',
   },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
+  'poll-source-invalid': {
+    severity: 'error',
+    title:
+      'A `sources.poll` entry cannot run: neither or both of `odata` and `queue`, a System without an http endpoint, or an acknowledgement path with a placeholder other than `{id}`.',
+  },
   'scale-invalid': {
     severity: 'error',
     title: "A unit's `scale` cannot be planned: `replicas` together with `autoscale`, or `autoscale.min` above `max`.",

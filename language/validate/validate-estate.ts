@@ -13,6 +13,7 @@ import { checkMapping } from './check-mappings.ts';
 import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
+import { checkPollSources } from './check-poll-sources.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
 import { checkScale } from './check-scale.ts';
 import { EstateIndex, identityOf } from './estate-index.ts';
@@ -93,6 +94,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     if (kind === 'Api') checkApiParameterPatterns(doc, value.spec, report);
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
+    checkPollSources(doc, report);
     checkScale(doc, report);
   }
   return {

@@ -25,7 +25,7 @@ export interface QueuePollSettings {
   readonly entries: string | undefined;
   readonly idField: string;
   readonly payloadField: string | undefined;
-  readonly batchSize: number | undefined;
+  readonly batchSize: number;
   readonly ackMethod: 'DELETE' | 'POST' | 'PUT' | 'PATCH';
   readonly ackPath: string;
 }
@@ -99,7 +99,7 @@ export function resolvePollSettings(system: string, spec: System['spec'], entry:
         entries: q.entries,
         idField: q.idField,
         payloadField: q.payloadField,
-        batchSize: q.batchSize,
+        batchSize: q.batchSize ?? DEFAULT_PAGE_SIZE,
         ackMethod: q.ack.method ?? 'DELETE',
         ackPath: q.ack.path,
       },

@@ -80,7 +80,7 @@ export async function pollQueueOnce(context: PollCycleContext): Promise<PollCycl
   const key = `${settings.name}/acks`;
   await acknowledgePending(context, queue, key);
   const sep = queue.path.includes('?') ? '&' : '?';
-  const url = http.urlOf(queue.batchSize === undefined ? queue.path : `${queue.path}${sep}$top=${queue.batchSize}`);
+  const url = http.urlOf(`${queue.path}${sep}$top=${queue.batchSize}`);
   const what = `${settings.system} poll ${settings.name} GET ${url.pathname}`;
   const entries = entriesOf(await http.getJson(url), queue, what).map((entry) => ({
     id: idOf(entry, queue, what),
