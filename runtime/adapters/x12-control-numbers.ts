@@ -25,18 +25,24 @@ export interface X12Reservation {
  */
 export class X12ControlNumbers {
   private readonly state: AdapterState;
+  private readonly counter: AdapterState;
 
-  constructor(state: AdapterState) {
+  /**
+   * `state` keeps the reservations (they may age out), `counter` the last issued number (it must
+   * not: a counter that expired would start again at 1); by default both are `state`.
+   */
+  constructor(state: AdapterState, counter: AdapterState = state) {
     this.state = state;
+    this.counter = counter;
   }
 
   /** A number no earlier call (in any process sharing the state) returned. */
   async next(): Promise<number> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const last = await this.state.get(LAST_ISSUED);
+      const last = await this.counter.get(LAST_ISSUED);
       const previous = last === undefined ? 0 : Number(last);
       const control = Number.isInteger(previous) && previous > 0 && previous < MAX_CONTROL ? previous + 1 : 1;
-      if (await this.state.update(LAST_ISSUED, last, String(control))) return control;
+      if (await this.counter.update(LAST_ISSUED, last, String(control))) return control;
       // Lost to another replica: back off a little so two hot loops do not keep colliding.
       if (round > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, round)));
     }

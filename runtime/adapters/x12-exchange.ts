@@ -22,6 +22,8 @@ export interface X12ExchangeOptions {
   sink: InterchangeSink;
   /** The System's X12 state, shared with its X12 targets (one control number sequence per partner). */
   state: AdapterState;
+  /** Where the last issued control number is kept (default `state`; see X12ControlNumbers). */
+  counter?: AdapterState;
   /** Dead letters for unanswered and rejected groups. */
   backbone: Pick<Backbone, 'publish'>;
   /** Answer inbound functional groups with 997s (default true). */
@@ -52,10 +54,15 @@ export class X12Exchange {
   private readonly options: X12ExchangeOptions;
   private readonly numbers: X12ControlNumbers;
   readonly acknowledgements: X12Acknowledgements;
+  /** The partner's state, shared with its X12 targets. */
+  readonly state: AdapterState;
+  readonly counter: AdapterState;
 
   constructor(options: X12ExchangeOptions) {
     this.options = options;
-    this.numbers = new X12ControlNumbers(options.state);
+    this.state = options.state;
+    this.counter = options.counter ?? options.state;
+    this.numbers = new X12ControlNumbers(options.state, this.counter);
     this.acknowledgements = new X12Acknowledgements(options.state);
   }
 

@@ -31,6 +31,8 @@ export interface X12TargetOptions {
   sink: InterchangeSink;
   /** The System's X12 state (`x12/<system>`): control numbers and the 997s waited for. */
   state: AdapterState;
+  /** Where the last issued control number is kept (default `state`; see X12ControlNumbers). */
+  counter?: AdapterState;
   /** How long the partner has to answer with a 997; undefined: no 997 is expected. */
   acknowledgementWithinMs: number | undefined;
   /** The route target's dead-letter topic, where an unanswered group is reported. */
@@ -59,7 +61,7 @@ export function interchangeFileName(settings: X12EnvelopeSettings, setId: string
  * its deadline (X12Acknowledgements) before the delivery counts as done.
  */
 export function x12Target(options: X12TargetOptions): DeliveryTarget {
-  const numbers = new X12ControlNumbers(options.state);
+  const numbers = new X12ControlNumbers(options.state, options.counter);
   const acknowledgements = new X12Acknowledgements(options.state);
   const now = options.now ?? Date.now;
   return {

@@ -2,6 +2,7 @@ import type { EventRoute, System } from '../../language/kinds/generated/kinds.ts
 import { DELIVERABLE_PROTOCOLS } from '../../language/validate/check-deliverable-targets.ts';
 import type { Backbone } from '../backbone/backbone.ts';
 import { fileTargetOf } from '../adapters/files/file-target-of.ts';
+import { x12TargetOf } from '../adapters/x12-target-of.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import { httpSystemTarget, topicTarget } from '../delivery/targets.ts';
@@ -106,7 +107,7 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       ...(validateTarget ? { validateTarget } : {}),
       ...(source?.spec.businessKeys ? { sourceBusinessKeys: source.spec.businessKeys } : {}),
       ...(targetContract?.spec.businessKeys ? { targetBusinessKeys: targetContract.spec.businessKeys } : {}),
-      destination: destinationOf(name, target, system, ctx, targetContract?.spec.businessKeys ?? {}),
+      destination: destinationOf(name, target, system, ctx, targetContract?.spec.businessKeys ?? {}, policy.deadLetterTopic),
     };
   });
 }
@@ -128,6 +129,7 @@ function destinationOf(
   system: System | undefined,
   ctx: AssemblyContext,
   businessKeys: Readonly<Record<string, string | undefined>>,
+  deadLetterTopic: string,
 ): DeliveryTarget {
   if (target.topic) return topicTarget(ctx.backbone, target.topic);
   if (!system) throw new Error(`route ${route} target ${target.name}: no topic and no System ${target.system ?? ''}`);
@@ -142,6 +144,8 @@ function destinationOf(
   }
   if (endpoint.protocol === 'file')
     return fileTargetOf(route, target, system, businessKeys, { backbone: ctx.backbone, env: ctx.env, stateDir: ctx.stateDir });
+  if (endpoint.protocol === 'edi-x12')
+    return x12TargetOf(route, target, system, deadLetterTopic, { backbone: ctx.backbone, env: ctx.env, stateDir: ctx.stateDir });
   // validate refuses these targets (route-target-undeliverable, DELIVERABLE_PROTOCOLS); a bundle made
   // without validation still gets a clear refusal rather than a worker that silently drops events.
   throw new Error(

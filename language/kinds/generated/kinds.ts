@@ -190,7 +190,7 @@ export interface System {
        */
       format?: 'json' | 'odata-v2' | 'odata-v4' | 'csv' | 'x12';
       /**
-       * Interchange envelope identifiers for an EDI partner.
+       * The X12 interchanges exchanged with an EDI partner (docs/edi-x12.md, docs/adapters.md#targets-x12): the envelope identifiers, the delimiters written, and 997 functional acknowledgements. A route target on an `edi-x12` System writes each mapped transaction set as one interchange into `directory` (local, or on the SFTP server of `url`).
        */
       x12?: {
         /**
@@ -202,13 +202,79 @@ export interface System {
          */
         receiverId: string;
         /**
-         * ISA05/ISA07 id qualifier.
+         * ISA05 id qualifier of `senderId`, and ISA07 of `receiverId` unless `receiverQualifier` says otherwise.
          */
         qualifier?: string;
+        /**
+         * ISA07 id qualifier of `receiverId` when it differs from `qualifier`.
+         */
+        receiverQualifier?: string;
+        /**
+         * GS02 application sender code (default `senderId`).
+         */
+        applicationSenderId?: string;
+        /**
+         * GS03 application receiver code (default `receiverId`).
+         */
+        applicationReceiverId?: string;
         /**
          * GS08 version, e.g. `004010VICS`.
          */
         version: string;
+        /**
+         * ISA12 interchange control version (`00401`; from `00402` on ISA11 carries the repetition separator).
+         */
+        interchangeVersion?: string;
+        /**
+         * ISA15 usage indicator: `P` production, `T` test (partners route test interchanges apart).
+         */
+        usage?: 'P' | 'T';
+        /**
+         * The delimiters of outbound interchanges (inbound ones are read from their own ISA). X12 has no escape character: a value holding the element or sub-element separator or the segment terminator is refused (dead-lettered as a contract violation).
+         */
+        delimiters?: {
+          /**
+           * Element separator (the character after `ISA`).
+           */
+          element?: string;
+          /**
+           * Sub-element (component) separator, ISA16.
+           */
+          subElement?: string;
+          /**
+           * Segment terminator (a newline is allowed).
+           */
+          segment?: string;
+          /**
+           * Repetition separator, ISA11 (written from `interchangeVersion` 00402 on).
+           */
+          repetition?: string;
+        };
+        /**
+         * Write a line break after each segment terminator (readable; X12 readers skip it).
+         */
+        lineBreaks?: boolean;
+        /**
+         * 997 functional acknowledgements (docs/adapters.md#targets-x12).
+         */
+        acknowledgements?: {
+          /**
+           * Wait for the partner's 997 for every functional group sent; one that does not come within `within`, or that rejects the group, becomes a dead letter of the route target naming the control numbers (`interlace dlq list`).
+           */
+          expect?: boolean;
+          /**
+           * How long the partner has to answer with a 997.
+           */
+          within?: string;
+          /**
+           * Answer every functional group the partner sends (except 997s) with a 997: accepted, or rejected with the segment errors.
+           */
+          send?: boolean;
+          /**
+           * ISA14: ask the partner for a TA1 interchange acknowledgement.
+           */
+          requestInterchangeAcknowledgement?: boolean;
+        };
       };
       /**
        * How to log in to the SFTP server of `url` (file and edi-x12 Systems; docs/adapters.md#files-local-directories-and-sftp).
