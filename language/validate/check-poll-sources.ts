@@ -5,8 +5,8 @@ import type { Reporter } from './report.ts';
 /**
  * What the schema cannot say about `System.spec.sources.poll` (runtime/adapters/sources/poll): each
  * entry polls exactly one thing (`odata` or `queue`), over an http endpoint, under a name no other
- * entry uses (the name keys its watermark), and a queue's acknowledgement path names the entry's id
- * as `{id}` and nothing else. An OData `version` that contradicts `endpoint.format` is a warning.
+ * entry uses (the name keys its watermark), and a queue's acknowledgement path names the entry's id as
+ * `{id}` (a near miss such as `{ID}` is a typo; other placeholders are System parameters). An OData `version` that contradicts `endpoint.format` is a warning.
  */
 export function checkPollSources(doc: SpecDocument, report: Reporter): void {
   if (doc.kind !== 'System') return;
@@ -63,16 +63,14 @@ export function checkPollSources(doc: SpecDocument, report: Reporter): void {
     const ackPath = poll.queue?.ack.path;
     if (ackPath) {
       for (const match of ackPath.matchAll(/\{([^}]*)\}/g)) {
-        if (match[1] === 'id') continue;
-        const suggestion = didYouMean(match[1]!, ['id']);
+        // Other placeholders are System parameters (`{companyId}`); one that is nearly `id` is a typo.
+        if (match[1] === 'id' || !didYouMean(match[1]!, ['id'])) continue;
         report.add(
           doc,
           'poll-source-invalid',
           [...at, i, 'queue', 'ack', 'path'],
-          `the acknowledgement path has the placeholder {${match[1]}}; only {id} (the entry's \`idField\`) is filled in`,
-          suggestion
-            ? `Did you mean {id}? Write ${ackPath.replace(match[0], '{id}')}.`
-            : 'Write {id} where the entry id goes, or leave it out to acknowledge the whole batch in one call with {"ids": [...]}.',
+          `the acknowledgement path has the placeholder {${match[1]}}; the entry's id is filled in only as {id}`,
+          `Did you mean {id}? Write ${ackPath.replace(match[0], '{id}')}.`,
         );
       }
     }

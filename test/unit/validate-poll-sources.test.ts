@@ -43,7 +43,7 @@ describe('sources.poll validation', () => {
       system(`${ORDERS}
       - name: events
         event: BusinessPartner.Changed
-        queue: { path: /events, idField: id, ack: { method: DELETE, path: "/events/{id}" } }`),
+        queue: { path: /events, idField: id, ack: { method: DELETE, path: "/companies({companyId})/events/{id}" } }`),
     ).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import type { System } from '../../../language/kinds/generated/kinds.ts';
 import type { Environment } from '../../http/secrets.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
 import { webhookSourceKind } from '../webhook/webhook-source.ts';
+import { pollSourceKind } from './poll/poll-source-kind.ts';
 
 /** A System as the registry reads it: its name and spec (a validated document or a bundle's copy). */
 export type SourceSystem = Pick<System, 'metadata' | 'spec'>;
@@ -37,7 +38,7 @@ export interface SourceKind {
  * THE registry of source kinds: a new adapter adds its `SourceKind` here (docs/adapters.md, "Adding
  * a source"), and the generator, the planner, the worker and `interlace run` pick it up.
  */
-const SOURCE_KINDS: readonly SourceKind[] = [webhookSourceKind];
+const SOURCE_KINDS: readonly SourceKind[] = [webhookSourceKind, pollSourceKind];
 
 /** The declared sources of a System (the properties of `spec.sources` that are set). */
 function declaredKinds(system: SourceSystem): SourceKind[] {
