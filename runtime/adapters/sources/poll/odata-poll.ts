@@ -6,7 +6,7 @@ import { parseODataTimestamp } from './odata-timestamp.ts';
 import { pollMessageId } from './poll-message-id.ts';
 import type { ODataPollSettings } from './poll-settings.ts';
 import type { PolledRow } from './watermark.ts';
-import { advanceWatermark, isNewRow, parseWatermark, serialiseWatermark } from './watermark.ts';
+import { WATERMARK_REFRESH_MS, advanceWatermark, isNewRow, parseWatermark, sameWatermark, serialiseWatermark } from './watermark.ts';
 
 /** Pages one cycle follows before it checkpoints and yields (a server whose next links never end). */
 const MAX_PAGES_PER_CYCLE = 1000;
@@ -57,11 +57,13 @@ export async function pollODataOnce(context: PollCycleContext): Promise<PollCycl
     const next = advanceWatermark(watermark, unsaved);
     unsaved = [];
     if (!next) return;
-    const text = serialiseWatermark(next);
-    if (text === stored) return;
+    const now = Date.now();
+    if (sameWatermark(next, watermark) && now - (watermark?.savedAt ?? 0) < WATERMARK_REFRESH_MS) return;
+    const saved = { ...next, savedAt: now };
+    const text = serialiseWatermark(saved);
     if (!(await state.update(stateKey, stored, text))) throw new PollStateConflict(`the watermark of poll ${settings.name}`);
     stored = text;
-    watermark = next;
+    watermark = saved;
   };
 
   for (let pages = 1; ; pages++) {

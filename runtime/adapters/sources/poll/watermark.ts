@@ -10,7 +10,16 @@ import { PollResponseError } from './odata-page.ts';
 export interface Watermark {
   readonly at: number;
   readonly keys: readonly string[];
+  /** When it was last written (epoch ms): a quiet collection's watermark is written again before the store forgets it. */
+  readonly savedAt?: number;
 }
+
+/**
+ * How old a stored watermark may get before an unchanged one is written again: the ADAPTERS bucket
+ * forgets a key 35 days after its last write, and a forgotten watermark would read the collection
+ * from the start again.
+ */
+export const WATERMARK_REFRESH_MS = 24 * 3_600_000;
 
 /**
  * Rows that may share one timestamp before the poll refuses to go on. SAP's `LastChangeDateTime` has
@@ -35,7 +44,8 @@ export function parseWatermark(text: string | undefined): Watermark | undefined 
     typeof value !== 'object' ||
     !Number.isSafeInteger((value as Watermark).at) ||
     !Array.isArray((value as Watermark).keys) ||
-    !(value as Watermark).keys.every((k) => typeof k === 'string')
+    !(value as Watermark).keys.every((k) => typeof k === 'string') ||
+    ((value as Watermark).savedAt !== undefined && !Number.isSafeInteger((value as Watermark).savedAt))
   ) {
     throw new Error(`the stored poll watermark is not {at, keys}: ${text.slice(0, 200)}`);
   }
@@ -43,7 +53,13 @@ export function parseWatermark(text: string | undefined): Watermark | undefined 
 }
 
 export function serialiseWatermark(watermark: Watermark): string {
-  return JSON.stringify({ at: watermark.at, keys: watermark.keys });
+  return JSON.stringify({ at: watermark.at, keys: watermark.keys, savedAt: watermark.savedAt });
+}
+
+/** Whether two watermarks stand at the same place (when they were saved aside). */
+export function sameWatermark(a: Watermark | undefined, b: Watermark | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.at === b.at && a.keys.length === b.keys.length && a.keys.every((k, i) => b.keys[i] === k);
 }
 
 /** Whether a row is new since the watermark (rows before it, or at it with a known key, are not). */
