@@ -37,6 +37,7 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
+import { EXCLUSIVE_TAKEOVER_MARGIN_MS } from './backbone.ts';
 import type {
   Backbone,
   BackboneHealth,
@@ -74,6 +75,13 @@ export interface JetStreamBackboneOptions {
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
+/** The priority group of exclusive subscriptions (`SubscribeOptions.exclusive`). */
+const EXCLUSIVE_GROUP = 'interlace';
+/**
+ * How long an exclusive subscriber's pull request stays open before it sends the next one: the pin is
+ * kept by pulling, so this must be well inside the pin's timeout (ackWait + 10 s).
+ */
+const EXCLUSIVE_PULL_EXPIRES_MS = 5_000;
 const KEY_HEADER = 'Interlace-Key';
 const GENERATED_ID_HEADER = 'Interlace-Generated-Id';
 const MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -354,10 +362,22 @@ export class JetStreamBackbone implements Backbone {
       ack_wait: nanos(ackWaitMs),
       max_ack_pending: maxInFlight,
       max_deliver: options.maxDeliver !== undefined && options.maxDeliver > 0 ? options.maxDeliver : -1,
+      ...(options.exclusive
+        ? {
+            // Pinned: the server hands messages to one subscriber and moves the pin only after it has not
+            // pulled for the timeout, longer than the ack wait, so its unsettled messages are redelivered first.
+            priority_groups: [EXCLUSIVE_GROUP],
+            priority_policy: 'pinned_client',
+            priority_timeout: nanos(ackWaitMs + EXCLUSIVE_TAKEOVER_MARGIN_MS),
+          }
+        : {}),
     };
     await this.#ensureConsumer(topic, stream, consumer, wanted, options.startAt ?? 'all');
     const pull = await this.#js.consumers.get(stream, consumer);
-    const messages = await pull.consume({ max_messages: maxInFlight });
+    const messages = await pull.consume({
+      max_messages: maxInFlight,
+      ...(options.exclusive ? { group: EXCLUSIVE_GROUP, expires: EXCLUSIVE_PULL_EXPIRES_MS } : {}),
+    });
     const sub = new JetStreamSubscription(topic, messages, handler, (m) => this.#ackConfirmed(m));
     this.#subscriptions.add(sub);
     sub.run();
@@ -379,7 +399,13 @@ export class JetStreamBackbone implements Backbone {
     try {
       const info = await this.#jsm.consumers.info(stream, name);
       const c = info.config;
-      if (c.ack_wait !== wanted.ack_wait || c.max_ack_pending !== wanted.max_ack_pending || c.max_deliver !== wanted.max_deliver) {
+      if (
+        c.ack_wait !== wanted.ack_wait ||
+        c.max_ack_pending !== wanted.max_ack_pending ||
+        c.max_deliver !== wanted.max_deliver ||
+        (c.priority_policy ?? 'none') !== (wanted.priority_policy ?? 'none') ||
+        (wanted.priority_timeout !== undefined && c.priority_timeout !== wanted.priority_timeout)
+      ) {
         await this.#jsm.consumers.update(stream, name, wanted);
       }
       return;
