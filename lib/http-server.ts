@@ -9,6 +9,8 @@
 // - request bodies are read through `readBody`, bounded in size and time.
 import { createServer } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 
 /** Limits of one server; the defaults suit an API or probe server on a small pod. */
@@ -34,11 +36,13 @@ export interface StartServerOptions extends ServerLimits {
   handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
   /** Told about handler failures (the response already is a 500). Default: stderr. */
   onHandlerError?: (error: unknown, req: IncomingMessage) => void;
+  /** Serve HTTPS with these settings (certificate, key; `requestCert` and `ca` to require client certificates). */
+  tls?: TlsOptions;
 }
 
 export interface StartedServer {
   server: Server;
-  /** `http://host:port` with the port actually bound. */
+  /** `http://host:port` (`https://` with `tls`) with the port actually bound. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -86,12 +90,14 @@ export function createHardenedServer(
   handler: StartServerOptions['handler'],
   limits: ServerLimits = {},
   onHandlerError?: StartServerOptions['onHandlerError'],
+  tls?: TlsOptions,
 ): Server {
   const l = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
-  const server = createServer(
-    { requestTimeout: l.requestTimeoutMs, headersTimeout: l.headersTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs },
-    guardHandler(handler, onHandlerError),
-  );
+  const settings = { requestTimeout: l.requestTimeoutMs, headersTimeout: l.headersTimeoutMs, keepAliveTimeout: l.keepAliveTimeoutMs };
+  // An https.Server is an http.Server over TLS sockets: the limits and defences below apply alike.
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, ...settings }, guardHandler(handler, onHandlerError))
+    : createServer(settings, guardHandler(handler, onHandlerError));
   server.headersTimeout = l.headersTimeoutMs;
   server.requestTimeout = l.requestTimeoutMs;
   server.keepAliveTimeout = l.keepAliveTimeoutMs;
@@ -119,7 +125,7 @@ export function createHardenedServer(
 
 /** Starts a hardened server and resolves once it listens. */
 export function startHttpServer(options: StartServerOptions): Promise<StartedServer> {
-  const server = createHardenedServer(options.handler, options, options.onHandlerError);
+  const server = createHardenedServer(options.handler, options, options.onHandlerError, options.tls);
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -127,7 +133,7 @@ export function startHttpServer(options: StartServerOptions): Promise<StartedSer
       server.off('error', reject);
       const port = (server.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-      resolve({ server, port, url: `http://${shownHost}:${port}`, close: () => closeServer(server) });
+      resolve({ server, port, url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`, close: () => closeServer(server) });
     });
   });
 }

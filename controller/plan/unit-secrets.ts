@@ -7,13 +7,15 @@ export interface SecretEnv {
   variable: string;
   secret: string;
   key: string;
+  /** The worker runs without it (`secretKeyRef.optional`): an mTLS System's `ca.crt`. */
+  optional?: true;
 }
 
 /** Keys the runtime reads per System auth type (runtime/http/system-auth.ts); `key` overrides a single-key type's default. */
 function systemKeys(
   auth: { type?: string; secretRef?: { name: string; key?: string } } | undefined,
   system: string,
-): { secret: string; key: string }[] {
+): { secret: string; key: string; optional?: true }[] {
   if (!auth || auth.type === 'none' || auth.type === undefined) return [];
   const secret = auth.secretRef?.name ?? system;
   switch (auth.type) {
@@ -31,7 +33,13 @@ function systemKeys(
         { secret, key: 'client-id' },
         { secret, key: 'client-secret' },
       ];
-    // mtls: the worker does not support it yet; mounting keys it cannot use would only add failure modes.
+    case 'mtls':
+      // The keys of a kubernetes.io/tls Secret (runtime/http/client-tls.ts); ca.crt only for a private server CA.
+      return [
+        { secret, key: 'tls.crt' },
+        { secret, key: 'tls.key' },
+        { secret, key: 'ca.crt', optional: true },
+      ];
     default:
       return [];
   }
@@ -57,7 +65,7 @@ function systemsOf(doc: SpecDocument): string[] {
  * plan never holds a secret value.
  */
 export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[] {
-  const refs: { secret: string; key: string }[] = [];
+  const refs: { secret: string; key: string; optional?: true }[] = [];
   for (const name of systemsOf(doc)) {
     const system = index.named('System', name)[0];
     if (system) refs.push(...systemKeys(system.spec.auth, name));

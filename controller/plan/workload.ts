@@ -89,7 +89,10 @@ export function deployment(w: UnitWorkload): KubeObject {
       .sort()
       .map((name) => ({ name, value: w.env[name]! })),
     ...wiring.env,
-    ...w.secrets.map((s) => ({ name: s.variable, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
+    ...w.secrets.map((s) => ({
+      name: s.variable,
+      valueFrom: { secretKeyRef: { name: s.secret, key: s.key, ...(s.optional ? { optional: true } : {}) } },
+    })),
   ];
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'http' },

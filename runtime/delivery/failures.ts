@@ -32,6 +32,29 @@ export class ContractViolation extends Error {
   }
 }
 
+/**
+ * The credentials for a call could not be had: an OAuth2 token endpoint refused or failed, a CSRF
+ * token fetch failed, a client certificate is unusable (runtime/http/). `permanent` when asking again
+ * cannot help until someone fixes a secret or the spec (`invalid_client`, a certificate that does not
+ * parse); transient when the identity provider is down, busy or answered garbage. The message names
+ * the endpoint and the OAuth2 `error` code, never a secret or the provider's free text.
+ */
+export class CredentialError extends Error {
+  readonly permanent: boolean;
+  /** Stable and short, for dead letters and logs: `token-invalid_client`, `token-http-503`, `csrf-no-token`, … */
+  readonly reason: string;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { permanent: boolean; reason: string; status?: number; retryAfterMs?: number; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CredentialError';
+    this.permanent = options.permanent;
+    this.reason = options.reason;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
 /** An attempt that ran out of time (the per-attempt `timeout`). */
 export class AttemptTimeout extends Error {
   constructor(ms: number) {
@@ -73,6 +96,14 @@ export function classifyFailure(error: unknown, permanentOn?: readonly number[])
     };
   }
   if (error instanceof ContractViolation) return { kind: 'permanent', reason: 'contract-violation', message };
+  if (error instanceof CredentialError)
+    return {
+      kind: error.permanent ? 'permanent' : 'transient',
+      reason: error.reason,
+      message,
+      // No `status`: that field is the target's answer; this one came from the credentials' endpoint.
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   // Generated mappings throw MappingError (generators/support/errors.ts) from inside the bundle,
   // a different class identity than ours: recognise it by name and code.
   if (error instanceof Error && error.name === 'MappingError')

@@ -1,21 +1,29 @@
 import type { System } from '../../language/kinds/generated/kinds.ts';
 import type { Environment } from './secrets.ts';
 import { readSecret } from './secrets.ts';
+import { ClientCredentialsTokens } from './oauth2-client-credentials.ts';
 
 type Auth = NonNullable<System['spec']['auth']>;
 
-/** Adds a System's credentials to an outgoing request. `invalidate` drops a cached token after a 401. */
+/** Adds a System's credentials to an outgoing request. */
 export interface SystemAuth {
   headers(signal?: AbortSignal): Promise<Record<string, string>>;
-  invalidate(): void;
+  /**
+   * After the target answered 401 to a request sent with `sent` headers: drops the credential that
+   * was rejected and says whether asking again can help (a fetched token: yes, once; a static secret:
+   * no, it would be refused the same way).
+   */
+  renew(sent: Record<string, string>): boolean;
 }
+
+const STATIC = { renew: () => false };
 
 /**
  * Credentials per the System's `auth`, from secrets (secrets.ts): `basic` (keys `username`,
  * `password`), `api-key` (key `api-key`, sent in `header`, default `X-API-Key`), `bearer` (key
- * `token`), `oauth2-client-credentials` (keys `client-id`, `client-secret`; the token is fetched from
- * `tokenUrl` with HTTP Basic client authentication, cached until 30 s before it expires, and fetched
- * once for all concurrent callers). `mtls` is not supported by the local runner yet.
+ * `token`), `oauth2-client-credentials` (keys `client-id`, `client-secret`; tokens from `tokenUrl`,
+ * oauth2-client-credentials.ts), `mtls` (no header: the client certificate is the transport's,
+ * client-tls.ts).
  */
 export function createSystemAuth(
   system: string,
@@ -25,7 +33,7 @@ export function createSystemAuth(
   clock: () => number = Date.now,
 ): SystemAuth {
   const what = `System ${system}`;
-  if (!auth || auth.type === 'none') return { headers: async () => ({}), invalidate() {} };
+  if (!auth || auth.type === 'none' || auth.type === 'mtls') return { headers: async () => ({}), ...STATIC };
   const ref = auth.secretRef ?? { name: system };
   switch (auth.type) {
     case 'basic': {
@@ -35,52 +43,34 @@ export function createSystemAuth(
           const password = readSecret(env, { name: ref.name }, 'password', what);
           return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
         },
-        invalidate() {},
+        ...STATIC,
       };
     }
     case 'api-key':
       return {
         headers: async () => ({ [(auth.header ?? 'X-API-Key').toLowerCase()]: readSecret(env, ref, 'api-key', what) }),
-        invalidate() {},
+        ...STATIC,
       };
     case 'bearer':
-      return { headers: async () => ({ authorization: `Bearer ${readSecret(env, ref, 'token', what)}` }), invalidate() {} };
+      return { headers: async () => ({ authorization: `Bearer ${readSecret(env, ref, 'token', what)}` }), ...STATIC };
     case 'oauth2-client-credentials': {
-      let cached: { token: string; until: number } | undefined;
-      let inflight: Promise<string> | undefined;
-      const fetchToken = async (signal?: AbortSignal): Promise<string> => {
-        const id = readSecret(env, { name: ref.name }, 'client-id', what);
-        const secret = readSecret(env, { name: ref.name }, 'client-secret', what);
-        const form = new URLSearchParams({ grant_type: 'client_credentials' });
-        if (auth.scopes?.length) form.set('scope', auth.scopes.join(' '));
-        const response = await fetchImpl(auth.tokenUrl!, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
-          },
-          body: form.toString(),
-          ...(signal ? { signal } : {}),
-        });
-        const text = await response.text();
-        // The token endpoint's body may echo credentials: report the status only.
-        if (!response.ok) throw new Error(`${what}: token endpoint answered HTTP ${response.status}`);
-        const body = JSON.parse(text) as { access_token?: string; expires_in?: number };
-        if (!body.access_token) throw new Error(`${what}: token endpoint sent no access_token`);
-        cached = { token: body.access_token, until: clock() + Math.max(0, (body.expires_in ?? 300) - 30) * 1000 };
-        return body.access_token;
-      };
+      const tokens = new ClientCredentialsTokens({
+        what,
+        tokenUrl: auth.tokenUrl!,
+        scopes: auth.scopes,
+        audience: auth.audience,
+        resource: auth.resource,
+        clientAuthentication: auth.clientAuthentication,
+        credentials: () => ({
+          id: readSecret(env, { name: ref.name }, 'client-id', what),
+          secret: readSecret(env, { name: ref.name }, 'client-secret', what),
+        }),
+        fetchImpl,
+        clock,
+      });
       return {
-        async headers(signal) {
-          if (cached && cached.until > clock()) return { authorization: `Bearer ${cached.token}` };
-          inflight ??= fetchToken(signal).finally(() => {
-            inflight = undefined;
-          });
-          return { authorization: `Bearer ${await inflight}` };
-        },
-        invalidate() {
-          cached = undefined;
-        },
+        headers: async (signal) => ({ authorization: `Bearer ${await tokens.token(signal)}` }),
+        renew: (sent) => tokens.renew((sent.authorization ?? '').replace(/^Bearer /, '')),
       };
     }
     default:
@@ -88,7 +78,7 @@ export function createSystemAuth(
         headers: async () => {
           throw new Error(`${what}: auth type ${auth.type} is not supported by this runner`);
         },
-        invalidate() {},
+        ...STATIC,
       };
   }
 }

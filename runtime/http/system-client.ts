@@ -3,6 +3,8 @@ import { withAttemptDeadline } from '../delivery/attempt-deadline.ts';
 import { HttpStatusError } from '../delivery/failures.ts';
 import { parseRetryAfter } from '../delivery/retry-after.ts';
 import type { Environment } from './secrets.ts';
+import { CsrfSession } from './csrf-session.ts';
+import type { CsrfCredentials } from './csrf-session.ts';
 import { createSystemAuth } from './system-auth.ts';
 import type { SystemAuth } from './system-auth.ts';
 
@@ -23,20 +25,28 @@ export interface SystemResponse {
   json(): unknown;
 }
 
+/** Methods that change state: they carry the CSRF token when the System wants one. */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'MERGE']);
+
 /**
  * A small HTTP client for one System (built-in fetch): base URL, credentials, a per-call timeout
  * that aborts the request, and non-2xx answers turned into HttpStatusError with the parsed
- * `Retry-After`. It does not retry: retries belong to the delivery pipeline alone.
+ * `Retry-After`. It does not retry deliveries: retries belong to the delivery pipeline alone. Within
+ * one call it repeats a request at most twice, each for a reason that a new credential fixes and
+ * never in a loop: a 401 to a fetched OAuth2 token (one new token, one retry), and a 403
+ * `X-CSRF-Token: Required` on a write to an `endpoint.csrf` System (one new token, one retry).
  *
  * The timeout counts responsive time (attempt-deadline.ts), never the wall clock: a wall-clock timer
  * (`AbortSignal.timeout`) fires on a saturated event loop before the loop reads an answer that is
  * already in the socket, so the delivery retried calls the target had answered in 1 ms and repeated
- * their effects (issue 10 finding 18: the CRM upserts twice under a CPU hog).
+ * their effects (issue 10 finding 18: the CRM upserts twice under a CPU hog). The repeats above share
+ * the call's deadline.
  */
 export class SystemClient {
   readonly system: string;
   private readonly baseUrl: string;
   private readonly auth: SystemAuth;
+  private readonly csrf: CsrfSession | undefined;
   private readonly fetchImpl: typeof fetch;
 
   constructor(name: string, spec: System['spec'], env: Environment, fetchImpl: typeof fetch = fetch) {
@@ -44,37 +54,69 @@ export class SystemClient {
     this.baseUrl = (spec.endpoint.url ?? '').replace(/\/+$/, '');
     this.fetchImpl = fetchImpl;
     this.auth = createSystemAuth(name, spec.auth, env, fetchImpl);
+    this.csrf = spec.endpoint.csrf
+      ? new CsrfSession({ what: `System ${name}`, fetchUrl: `${this.baseUrl}${spec.endpoint.csrfFetchPath ?? '/'}`, fetchImpl })
+      : undefined;
   }
 
   call(request: SystemRequest): Promise<SystemResponse> {
     return withAttemptDeadline(request.timeoutMs, (signal) => this.callWithin(request, signal), request.signal);
   }
 
-  /** One request; `signal` aborts it (the responsive-time deadline, or the caller). */
+  /** One request (repeated once per renewable credential); `signal` aborts it (the responsive-time deadline, or the caller). */
   private async callWithin(request: SystemRequest, signal: AbortSignal): Promise<SystemResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...(await this.auth.headers(signal)) };
     let body: string | undefined;
-    if (request.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(request.body);
+    if (request.body !== undefined) body = JSON.stringify(request.body);
+    const write = WRITES.has(request.method.toUpperCase());
+    let authRenewed = false;
+    let csrfRenewed = false;
+    for (;;) {
+      const credentials = await this.auth.headers(signal);
+      const headers: Record<string, string> = { accept: 'application/json', ...request.headers, ...credentials };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      let csrf: CsrfCredentials | undefined;
+      try {
+        if (write && this.csrf) csrf = await this.csrf.credentials(credentials, signal);
+      } catch (error) {
+        // The token fetch was refused with 401: the same one renewal as for the request itself.
+        if (error instanceof HttpStatusError && error.status === 401 && !authRenewed && this.auth.renew(credentials)) {
+          authRenewed = true;
+          continue;
+        }
+        throw error;
+      }
+      if (csrf) {
+        headers['x-csrf-token'] = csrf.token;
+        if (csrf.cookie) headers.cookie = csrf.cookie;
+      }
+      const response = await this.fetchImpl(this.baseUrl + request.path, {
+        method: request.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal,
+      });
+      const text = await response.text();
+      if (csrf) this.csrf!.remember(csrf, response.headers);
+      if (response.status === 401 && !authRenewed && this.auth.renew(credentials)) {
+        authRenewed = true;
+        this.csrf?.reset(); // the session belonged to the old credentials
+        continue;
+      }
+      if (csrf && response.status === 403 && !csrfRenewed && /^required$/i.test(response.headers.get('x-csrf-token') ?? '')) {
+        csrfRenewed = true;
+        this.csrf!.invalidate(csrf);
+        continue;
+      }
+      if (response.status < 200 || response.status > 299) {
+        throw new HttpStatusError(
+          response.status,
+          text,
+          parseRetryAfter(response.headers.get('retry-after')),
+          `${this.system} ${request.method} ${request.path}`,
+        );
+      }
+      return { status: response.status, headers: response.headers, text, json: () => (text === '' ? undefined : JSON.parse(text)) };
     }
-    const response = await this.fetchImpl(this.baseUrl + request.path, {
-      method: request.method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      signal,
-    });
-    const text = await response.text();
-    if (response.status === 401) this.auth.invalidate();
-    if (response.status < 200 || response.status > 299) {
-      throw new HttpStatusError(
-        response.status,
-        text,
-        parseRetryAfter(response.headers.get('retry-after')),
-        `${this.system} ${request.method} ${request.path}`,
-      );
-    }
-    return { status: response.status, headers: response.headers, text, json: () => (text === '' ? undefined : JSON.parse(text)) };
   }
 }
 

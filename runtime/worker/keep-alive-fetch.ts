@@ -1,6 +1,16 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
+
+export interface KeepAliveFetchOptions {
+  maxSocketsPerOrigin?: number;
+  /**
+   * TLS settings of every HTTPS connection (a client certificate and key, a private CA), read when
+   * the first connection to an origin is made; a throw rejects that request.
+   */
+  tls?: () => Pick<SecureContextOptions, 'cert' | 'key' | 'ca'>;
+}
 
 /**
  * A `fetch` for the System clients of one worker, over node:http with one keep-alive agent per origin
@@ -12,7 +22,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
  * Network failures reject with node's error (`code` ECONNREFUSED, ECONNRESET, …), an abort with the
  * signal's reason.
  */
-export function keepAliveFetch(options: { maxSocketsPerOrigin?: number } = {}): typeof fetch {
+export function keepAliveFetch(options: KeepAliveFetchOptions = {}): typeof fetch {
   const agents = new Map<string, HttpAgent>();
   const agentFor = (url: URL): HttpAgent => {
     let agent = agents.get(url.origin);
@@ -23,7 +33,7 @@ export function keepAliveFetch(options: { maxSocketsPerOrigin?: number } = {}): 
         maxFreeSockets: options.maxSocketsPerOrigin ?? 256,
         scheduling: 'lifo' as const,
       };
-      agent = url.protocol === 'https:' ? new HttpsAgent(settings) : new HttpAgent(settings);
+      agent = url.protocol === 'https:' ? new HttpsAgent({ ...settings, ...options.tls?.() }) : new HttpAgent(settings);
       agents.set(url.origin, agent);
     }
     return agent;

@@ -7,6 +7,7 @@ import { deliveryPolicyOf } from '../delivery/policy.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import { httpSystemTarget, topicTarget } from '../delivery/targets.ts';
 import type { DeliveryTarget } from '../delivery/targets.ts';
+import { readClientCertificate } from '../http/client-tls.ts';
 import { SystemClient } from '../http/system-client.ts';
 import type { Environment } from '../http/secrets.ts';
 import { readFieldPath } from '../observe/business-keys.ts';
@@ -20,7 +21,10 @@ export interface AssemblyContext {
   estate: WorkerEstate;
   backbone: Backbone;
   env: Environment;
-  /** Replaces the System clients' HTTP transport (tests); default: keep-alive node:http (keep-alive-fetch.ts). */
+  /**
+   * Replaces the System clients' HTTP transport (tests); default: keep-alive node:http (keep-alive-fetch.ts),
+   * with the System's client certificate for an `mtls` System (client-tls.ts).
+   */
   fetchImpl?: typeof fetch;
   /** The default transport, created on first use and shared by this context's System clients. */
   keepAlive?: typeof fetch;
@@ -35,7 +39,12 @@ export function systemClientFor(ctx: AssemblyContext, system: System): SystemCli
   let client = ctx.clients.get(system.metadata.name);
   if (!client) {
     let transport = ctx.fetchImpl;
-    if (transport === undefined) {
+    const name = system.metadata.name;
+    if (transport === undefined && system.spec.auth?.type === 'mtls') {
+      // Its own agents: the client certificate belongs to this System's connections only.
+      const secret = system.spec.auth.secretRef?.name ?? name;
+      transport = keepAliveFetch({ tls: () => readClientCertificate(name, secret, ctx.env) });
+    } else if (transport === undefined) {
       ctx.keepAlive ??= keepAliveFetch();
       transport = ctx.keepAlive;
     }

@@ -200,6 +200,19 @@ describe('planEstate', () => {
     expect(planYaml(plan)).not.toMatch(/kind: Secret/);
   });
 
+  it('an mTLS System’s client certificate reaches the worker as the keys of a TLS Secret, ca.crt optional', () => {
+    const mtls = { type: 'mtls', secretRef: { name: 'erp-client-cert' } };
+    const documents = base.documents.map((d) => (d.kind === 'System' ? ({ ...d, spec: { ...d.spec, auth: mtls } } as typeof d) : d));
+    const plan = planEstate({ ...base, documents });
+    const env = container(find(plan.objects, 'Deployment', 'api-order-status-v1').object).env as { name: string; valueFrom?: any }[];
+    const tls = env.filter((e) => e.valueFrom?.secretKeyRef?.name === 'erp-client-cert');
+    expect(tls.map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.optional])).toEqual([
+      ['ERP_CLIENT_CERT_CA_CRT', 'ca.crt', true],
+      ['ERP_CLIENT_CERT_TLS_CRT', 'tls.crt', undefined],
+      ['ERP_CLIENT_CERT_TLS_KEY', 'tls.key', undefined],
+    ]);
+  });
+
   it('a new bundle changes the pod template (a rollout); a new commit that changes nothing keeps revisions and hashes', () => {
     const first = planEstate(base);
     const previous = new Map(

@@ -190,6 +190,14 @@ export interface System {
        */
       format?: 'json' | 'odata-v2' | 'odata-v4' | 'csv' | 'x12';
       /**
+       * The service wants an SAP-style CSRF token on writes (http; SAP Gateway OData, S/4HANA APIs): before the first POST, PUT, PATCH or DELETE a token is fetched with `X-CSRF-Token: Fetch` (a GET on `csrfFetchPath`, HEAD when the GET is refused), and it is sent with the session cookies it came with on every write; a 403 with `X-CSRF-Token: Required` fetches a new one once and retries once (docs/adapters.md#authenticated-calls).
+       */
+      csrf?: boolean;
+      /**
+       * Path below `url` the CSRF token is fetched from (default `/`, the service root: a cheap GET on the service document).
+       */
+      csrfFetchPath?: string;
+      /**
        * The X12 interchanges exchanged with an EDI partner (docs/edi-x12.md, docs/adapters.md#targets-x12): the envelope identifiers, the delimiters written, and 997 functional acknowledgements. A route target on an `edi-x12` System writes each mapped transaction set as one interchange into `directory` (local, or on the SFTP server of `url`).
        */
       x12?: {
@@ -305,7 +313,7 @@ export interface System {
       };
     };
     /**
-     * How to authenticate. Credentials come only from `secretRef`.
+     * How to authenticate. Credentials come only from `secretRef`; which keys each type reads: docs/adapters.md#authenticated-calls.
      */
     auth?: {
       /**
@@ -325,6 +333,18 @@ export interface System {
        * Scopes requested (oauth2-client-credentials).
        */
       scopes?: string[];
+      /**
+       * How the client authenticates at the token endpoint (oauth2-client-credentials, RFC 6749 2.3.1): `client_secret_basic` sends `client-id` and `client-secret` in an HTTP Basic header, `client_secret_post` as `client_id` and `client_secret` in the form body (Azure AD, Business Central, some SAP BTP services).
+       */
+      clientAuthentication?: 'client_secret_basic' | 'client_secret_post';
+      /**
+       * `audience` parameter sent to the token endpoint (oauth2-client-credentials; Auth0, Okta and others name the API the token is for this way).
+       */
+      audience?: string;
+      /**
+       * `resource` parameter sent to the token endpoint (oauth2-client-credentials; RFC 8707 resource indicator, Azure AD v1, ADFS).
+       */
+      resource?: string;
     };
     /**
      * How the system's events come in (docs/adapters.md): pushed webhooks, polled collections and queues, picked-up files. Each source publishes to the topics the routes consume for this System (`<system>.<event>`), and acknowledges nothing to the system before the event is durably stored.

@@ -171,7 +171,7 @@ describe('lifecycle headers, API keys, secrets, System operations', () => {
 });
 
 describe('System auth', () => {
-  it('fetches an OAuth2 client-credentials token once for concurrent callers, caches it, refetches after invalidate', async () => {
+  it('fetches an OAuth2 client-credentials token once for concurrent callers, caches it, refetches after a 401 renews it', async () => {
     let calls = 0;
     const bodies: string[] = [];
     const fetchImpl = (async (_url: string, init: { body: string; headers: Record<string, string> }) => {
@@ -189,8 +189,12 @@ describe('System auth', () => {
     expect(all.map((h) => h['authorization'])).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t1']);
     expect(calls).toBe(1);
     expect(bodies[0]).toBe(`Basic ${Buffer.from('me:s3cret').toString('base64')} grant_type=client_credentials&scope=a+b`);
-    auth.invalidate();
+    expect(auth.renew({ authorization: 'Bearer t1' })).toBe(true);
     expect((await auth.headers())['authorization']).toBe('Bearer t2');
+    // A 401 to the token already replaced drops nothing: concurrent callers share one renewal.
+    auth.renew({ authorization: 'Bearer t1' });
+    expect((await auth.headers())['authorization']).toBe('Bearer t2');
+    expect(calls).toBe(2);
   });
   it('sends basic, bearer and api-key credentials from the environment', async () => {
     expect(
