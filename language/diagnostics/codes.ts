@@ -89,6 +89,15 @@ export const CODES = {
     title:
       'A `sources.poll` entry cannot run: neither or both of `odata` and `queue`, a System without an http endpoint, or an acknowledgement path with a placeholder other than `{id}`.',
   },
+  'system-auth-ignored': {
+    severity: 'warning',
+    title:
+      "A System's auth or CSRF setting is ignored at run time: a field of another auth type, `secretRef.key` on a type with fixed keys, `csrfFetchPath` without `csrf`, or `csrf` on a non-http endpoint.",
+  },
+  'system-auth-insecure': {
+    severity: 'warning',
+    title: 'An OAuth2 token URL is plain http (not loopback): the client secret and the tokens would cross the network unencrypted.',
+  },
   'scale-invalid': {
     severity: 'error',
     title: "A unit's `scale` cannot be planned: `replicas` together with `autoscale`, or `autoscale.min` above `max`.",

@@ -14,6 +14,7 @@ import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
 import { checkPollSources } from './check-poll-sources.ts';
+import { checkSystemAuth } from './check-system-auth.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
 import { checkScale } from './check-scale.ts';
 import { EstateIndex, identityOf } from './estate-index.ts';
@@ -95,6 +96,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
     checkPollSources(doc, report);
+    checkSystemAuth(doc, report);
     checkScale(doc, report);
   }
   return {
