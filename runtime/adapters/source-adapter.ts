@@ -26,6 +26,12 @@ export interface SourceContext {
    * webhook delivery id seen before) or `rejected` (a bad signature, a malformed body).
    */
   count(outcome: 'replayed' | 'rejected'): void;
+  /**
+   * Stores a dead letter for input the adapter cannot turn into events (a partner file that does not
+   * parse), on the dead-letter topic of every route target that consumes `event` (`interlace dlq
+   * list`), and resolves once stored. `messageId` is deterministic: a crash and a retry store it once.
+   */
+  deadLetter?(event: string, reason: string, detail: Record<string, unknown>, messageId: string): Promise<void>;
   readonly log: Logger;
   /** Aborted when the adapter must stop (shutdown, hot reload). */
   readonly signal: AbortSignal;

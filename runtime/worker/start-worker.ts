@@ -32,7 +32,7 @@ import { assembleApi } from './api-assembly.ts';
 import { observeBudgets } from './budget-metrics.ts';
 import { estateFromBundles, loadBundles } from './bundle.ts';
 import type { LoadedBundle } from './bundle.ts';
-import { findSystem, majorOf, parseReference } from './estate.ts';
+import { findContract, findSystem, majorOf, parseReference } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
 import { assembleRoute } from './route-assembly.ts';
 import type { AssemblyContext } from './route-assembly.ts';
@@ -249,7 +249,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       routes: estate.routes,
       backbone: options.backbone,
       stateDir: options.stateDir,
-      deps: { env, ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}) },
+      deps: {
+        env,
+        ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+        contractSchema: (reference) => findContract(estate, reference)?.spec.schema,
+      },
       logger,
       metrics,
     });

@@ -75,3 +75,147 @@ export function writeCsv(payload: unknown, options: CsvOptions = DEFAULT_CSV): s
   for (const row of rows) lines.push(columns.map((c) => cell(row[c], options)).join(options.delimiter));
   return `${lines.join('\r\n')}\r\n`;
 }
+
+/** Where a CSV, JSON, XML or EDI file could not be read: a 1-based line (and column or segment). */
+export class FileParseError extends Error {
+  override readonly name = 'FileParseError';
+  readonly line: number | undefined;
+  readonly segment: number | undefined;
+  constructor(message: string, at: { line?: number | undefined; segment?: number | undefined } = {}) {
+    super(message);
+    this.line = at.line;
+    this.segment = at.segment;
+  }
+}
+
+/** How a column's text becomes a value: only where the contract says so does text become a number. */
+export type ColumnType = 'string' | 'number' | 'integer' | 'boolean';
+
+const POINT_NUMBER = /^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+const COMMA_NUMBER = /^[-+]?\d+(,\d+)?$/;
+
+function typed(text: string, type: ColumnType, options: CsvOptions, where: () => string): unknown {
+  if (type === 'string') return text;
+  const trimmed = text.trim();
+  if (type === 'boolean') {
+    if (/^(true|1|yes|y)$/i.test(trimmed)) return true;
+    if (/^(false|0|no|n)$/i.test(trimmed)) return false;
+    throw new Error(`${where()}: "${trimmed.slice(0, 40)}" is not a boolean`);
+  }
+  const pattern = options.decimal === ',' ? COMMA_NUMBER : POINT_NUMBER;
+  if (!pattern.test(trimmed))
+    throw new Error(`${where()}: "${trimmed.slice(0, 40)}" is not a number${options.decimal === ',' ? ' with a decimal comma' : ''}`);
+  const value = Number(options.decimal === ',' ? trimmed.replace(',', '.') : trimmed);
+  if (type === 'integer' && !Number.isInteger(value)) throw new Error(`${where()}: "${trimmed}" is not a whole number`);
+  return value;
+}
+
+/** Sets `a.b.c` in a row built from dotted header names; `__proto__` and friends are refused. */
+function setPath(row: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let current = row;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i] as string;
+    const next = current[part];
+    if (next === undefined || next === null || typeof next !== 'object') current[part] = Object.create(null) as Record<string, unknown>;
+    current = current[part] as Record<string, unknown>;
+  }
+  current[parts[parts.length - 1] as string] = value;
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Reads CSV text into one object per data row, keyed by the header row (`customer.name` nests). Every
+ * value is text unless `types` (from the record contract) says a column is a number, integer or
+ * boolean. An empty cell is left out. Throws FileParseError naming the line: an unterminated quote, a
+ * quote inside an unquoted field, a row with more or fewer fields than the header, a value that is not
+ * the contract's type.
+ */
+export function readCsv(text: string, options: CsvOptions, types: Readonly<Record<string, ColumnType>> = {}): Record<string, unknown>[] {
+  const rows: { cells: string[]; line: number }[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let inQuotes = false;
+  let line = 1;
+  let rowLine = 1;
+  let quoteLine = 1;
+  const delimiter = options.delimiter;
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const endRow = (): void => {
+    cells.push(cell);
+    if (!(cells.length === 1 && cells[0] === '' && !quoted)) rows.push({ cells, line: rowLine });
+    cells = [];
+    cell = '';
+    quoted = false;
+  };
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (inQuotes) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else inQuotes = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+      continue;
+    }
+    if (ch === '"') {
+      if (cell !== '' || quoted) throw new FileParseError(`line ${line}: a quote inside an unquoted field`, { line });
+      inQuotes = true;
+      quoted = true;
+      quoteLine = line;
+    } else if (ch === delimiter) {
+      cells.push(cell);
+      cell = '';
+      quoted = false;
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      // CRLF: the LF ends the row.
+    } else if (ch === '\n') {
+      endRow();
+      line++;
+      rowLine = line;
+    } else {
+      if (quoted) throw new FileParseError(`line ${line}: text after a closing quote`, { line });
+      cell += ch;
+    }
+  }
+  if (inQuotes) throw new FileParseError(`line ${quoteLine}: a quoted field is never closed`, { line: quoteLine });
+  if (cell !== '' || cells.length > 0 || quoted) endRow();
+  if (rows.length === 0) return [];
+  let header: string[];
+  let data = rows;
+  if (options.header) {
+    const first = rows[0] as { cells: string[]; line: number };
+    header = first.cells.map((h) => h.trim());
+    data = rows.slice(1);
+    for (const name of header) {
+      if (name === '') throw new FileParseError(`line ${first.line}: the header has an empty column name`, { line: first.line });
+      if (name.split('.').some((part) => FORBIDDEN.has(part) || part === ''))
+        throw new FileParseError(`line ${first.line}: "${name.slice(0, 40)}" is not a column name`, { line: first.line });
+    }
+  } else header = (rows[0] as { cells: string[] }).cells.map((_, i) => `column${i + 1}`);
+  return data.map(({ cells: values, line: at }) => {
+    if (values.length !== header.length)
+      throw new FileParseError(`line ${at}: ${values.length} fields, the header has ${header.length}`, { line: at });
+    const row = Object.create(null) as Record<string, unknown>;
+    values.forEach((value, i) => {
+      if (value === '') return;
+      const column = header[i] as string;
+      try {
+        setPath(
+          row,
+          column,
+          typed(value, types[column] ?? 'string', options, () => `line ${at}, column ${column}`),
+        );
+      } catch (error) {
+        throw new FileParseError((error as Error).message, { line: at });
+      }
+    });
+    return { ...row };
+  });
+}

@@ -1,6 +1,8 @@
 import type { EventRoute } from '../../../language/kinds/generated/kinds.ts';
 import type { Logger } from '../../../lib/log.ts';
 import type { Backbone } from '../../backbone/backbone.ts';
+import type { DeadLetter } from '../../delivery/dead-letter.ts';
+import { deliveryPolicyOf } from '../../delivery/policy.ts';
 import type { RuntimeMetrics } from '../../observe/metrics.ts';
 import { sourceTopicOf } from '../../worker/estate.ts';
 import type { AdapterState } from '../adapter-state.ts';
@@ -54,6 +56,11 @@ export class BackboneSourceContext implements SourceContext {
   private readonly metrics: RuntimeMetrics | undefined;
   /** event name → topics. */
   private readonly topics = new Map<string, string[]>();
+  /** event name → the route targets consuming it, with their dead-letter topics. */
+  private readonly deadLetterTargets = new Map<
+    string,
+    { route: string; target: string; system?: string; topic: string; sourceTopic: string }[]
+  >();
 
   constructor(options: BackboneSourceContextOptions) {
     this.system = options.system;
@@ -70,6 +77,16 @@ export class BackboneSourceContext implements SourceContext {
       const topic = sourceTopicOf(route);
       if (!topics.includes(topic)) topics.push(topic);
       this.topics.set(event, topics);
+      const targets = this.deadLetterTargets.get(event) ?? [];
+      for (const target of route.spec.targets)
+        targets.push({
+          route: route.metadata.name,
+          target: target.name,
+          ...(target.system ? { system: target.system } : {}),
+          topic: deliveryPolicyOf(route.metadata.name, target.name, target.delivery).deadLetterTopic,
+          sourceTopic: topic,
+        });
+      this.deadLetterTargets.set(event, targets);
     }
   }
 
@@ -106,6 +123,41 @@ export class BackboneSourceContext implements SourceContext {
     this.metrics?.sourcePublishLatency.observe({ system: this.system, source: this.source }, (performance.now() - started) / 1000);
     this.metrics?.sourceEvents.inc({ system: this.system, source: this.source, outcome: duplicate ? 'duplicate' : 'published' });
     return true;
+  }
+
+  async deadLetter(event: string, reason: string, detail: Record<string, unknown>, messageId: string): Promise<void> {
+    const targets = this.deadLetterTargets.get(event) ?? [];
+    if (targets.length === 0) this.log.warn('no route consumes the event of refused input; no dead letter stored', { event, reason });
+    const now = new Date().toISOString();
+    await Promise.all(
+      targets.map(async (t) => {
+        await this.backbone.ensureTopic(t.topic);
+        const letter: DeadLetter = {
+          version: 1,
+          route: t.route,
+          target: t.target,
+          ...(t.system ? { system: t.system } : {}),
+          kind: 'permanent',
+          reason,
+          message: {
+            topic: t.sourceTopic,
+            sequence: 0,
+            messageId: `${this.system}:${event}:${messageId}`,
+            publishedAt: now,
+            headers: { [SOURCE_SYSTEM_HEADER]: this.system, [SOURCE_EVENT_HEADER]: event },
+            payload: detail,
+          },
+          idempotencyKey: `${this.system}:${event}:${messageId}`,
+          businessKeys: {},
+          attempts: [],
+          deadLetteredAt: now,
+        };
+        await this.backbone.publish(t.topic, Buffer.from(JSON.stringify(letter)), {
+          messageId: `dlq:${t.route}:${t.target}:source:${this.system}:${event}:${messageId}`,
+          headers: { [SOURCE_SYSTEM_HEADER]: this.system, [SOURCE_EVENT_HEADER]: event },
+        });
+      }),
+    );
   }
 
   count(outcome: 'replayed' | 'rejected'): void {

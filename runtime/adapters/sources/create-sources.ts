@@ -1,6 +1,7 @@
 import type { System } from '../../../language/kinds/generated/kinds.ts';
 import type { Environment } from '../../http/secrets.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
+import { filesSourceKind } from '../files/files-source-kind.ts';
 import { webhookSourceKind } from '../webhook/webhook-source.ts';
 import { pollSourceKind } from './poll/poll-source-kind.ts';
 
@@ -12,12 +13,16 @@ export interface SourceDependencies {
   /** Secrets and System parameters (runtime/http/secrets.ts). */
   env: Environment;
   fetchImpl?: typeof fetch;
+  /** The JSON Schema of a contract reference (`invoice@1`): a file source types CSV columns by it. */
+  contractSchema?: (reference: string) => unknown;
 }
 
 /** A Secret key a source reads, so the controller mounts it on the source unit's pod. */
 export interface SourceSecret {
   secret: string;
   key: string;
+  /** The source runs without it (`secretKeyRef.optional`): an SFTP login's `password` beside its `private-key`. */
+  optional?: true;
 }
 
 /**
@@ -38,7 +43,7 @@ export interface SourceKind {
  * THE registry of source kinds: a new adapter adds its `SourceKind` here (docs/adapters.md, "Adding
  * a source"), and the generator, the planner, the worker and `interlace run` pick it up.
  */
-const SOURCE_KINDS: readonly SourceKind[] = [webhookSourceKind, pollSourceKind];
+const SOURCE_KINDS: readonly SourceKind[] = [webhookSourceKind, pollSourceKind, filesSourceKind];
 
 /** The declared sources of a System (the properties of `spec.sources` that are set). */
 function declaredKinds(system: SourceSystem): SourceKind[] {
