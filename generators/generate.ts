@@ -5,6 +5,7 @@ import type { SpecOf } from '../language/kinds/kind-documents.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { contractFor, contractsOf } from './estate-view.ts';
 import type { ContractEntry } from './estate-view.ts';
+import { compileChain } from './mappings/compile-chain.ts';
 import { compileMapping } from './mappings/compile-mapping.ts';
 import type { CompiledMapping, MappingSpec } from './mappings/compile-mapping.ts';
 import { explainTypeError } from './mappings/messages.ts';
@@ -126,7 +127,8 @@ export class Generator {
     const typesText = files.get('types.ts')!;
     const pending: { unit: MappingUnit; key: string; local: Diagnostic[] }[] = [];
     const mappingDocs = input.documents.filter((d) => d.kind === 'Mapping').sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const doc of mappingDocs) {
+    // Chains last: they call the modules of their steps.
+    for (const doc of mappingDocs.filter((d) => d.spec.steps === undefined)) {
       const source = contractFor(input.index, contracts, doc.spec.from);
       const target = contractFor(input.index, contracts, doc.spec.to);
       if (!source || !target) continue;
@@ -166,6 +168,33 @@ export class Generator {
       units.push(unit);
       pending.push({ unit, key, local });
     }
+    for (const doc of mappingDocs.filter((d) => d.spec.steps !== undefined)) {
+      const source = contractFor(input.index, contracts, doc.spec.from);
+      const target = contractFor(input.index, contracts, doc.spec.to);
+      const steps = (doc.spec.steps ?? []).map((name) => units.find((u) => u.doc.name === name));
+      // Unknown steps and nested chains are validation errors (check-mapping-chains.ts).
+      if (!source || !target || steps.some((s) => s === undefined)) continue;
+      const compiled = compileChain({
+        name: doc.name,
+        source: { reference: source.reference, typeName: source.typeName, schema: source.schema },
+        target: { reference: target.reference, typeName: target.typeName, schema: target.schema },
+        steps: steps.map((s) => ({ name: s!.doc.name, compiled: s!.compiled })),
+      });
+      const path = `mappings/${doc.name}.ts`;
+      files.set(path, compiled.text);
+      const unit: MappingUnit = { doc, compiled, path, source, target, ok: true };
+      units.push(unit);
+      // A chain is as good as its steps; it is checked whenever one of them is.
+      const key = sha256(stableJson([GENERATOR_VERSION, doc.name, compiled.text, ...steps.map((s) => s!.compiled.text)]));
+      const cached = this.mappingCache.get(doc.name);
+      if (cached && cached.key === key && !pending.some((p) => steps.includes(p.unit))) {
+        diagnostics.push(...cached.diagnostics);
+        unit.ok = !cached.diagnostics.some((d) => d.severity === 'error') && steps.every((s) => s!.ok);
+        continue;
+      }
+      rebuilt.push(doc.name);
+      pending.push({ unit, key, local: [] });
+    }
 
     // Surfaces come before the type check: a route's compiled filter is checked with the mappings.
     const surfaces = input.bundles !== false ? surfaceModules(input.documents, input.index, contracts, units) : undefined;
@@ -195,6 +224,9 @@ export class Generator {
         const all = dedupe([...local, ...typeDiagnostics]);
         this.mappingCache.set(unit.doc.name, { key, compiled: unit.compiled, diagnostics: all });
         unit.ok = !all.some((d) => d.severity === 'error');
+        // A chain whose step has errors cannot run either (its tests are not run, it gets no bundle).
+        const steps = unit.doc.spec.steps ?? [];
+        if (steps.some((name) => units.find((u) => u.doc.name === name)?.ok === false)) unit.ok = false;
         diagnostics.push(...all);
       }
       for (const check of filtersToCheck) {

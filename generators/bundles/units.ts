@@ -65,6 +65,7 @@ export function bundleUnits(
               to: m.target.reference,
               function: m.compiled.functionName,
               message: m.compiled.messageFunctionName,
+              ...(m.compiled.fanOut ? { fanOut: true } : {}),
             }))
             .sort((a, b) => (a.name < b.name ? -1 : 1)),
           contracts: unitContracts.map((c) => c.reference).sort(),

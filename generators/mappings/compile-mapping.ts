@@ -35,7 +35,9 @@ export interface MappingInput {
 /** The parts of a Mapping spec the compiler reads (mapping.schema.json). */
 export interface MappingSpec {
   unwrap?: string;
-  rules: RuleSpec[];
+  /** Fan-out: one output message per item of this source list (`rules` then map the item). */
+  each?: string;
+  rules?: RuleSpec[];
   lookups?: Record<string, Record<string, string | number | boolean>>;
 }
 
@@ -58,6 +60,8 @@ export interface CompiledMapping {
   functionName: string;
   /** `mapSapOrderToOrderMessage`: `(message: unknown) => TargetV2`, unwrapping the envelope first. */
   messageFunctionName: string;
+  /** One message in, a list of messages out (`spec.each`): the functions return `Target[]`. */
+  fanOut: boolean;
   /** Module text, importing `../types.ts` and `../support/index.ts`. */
   text: string;
   /** Which span of `text` came from which YAML path (for type errors). */
@@ -170,11 +174,18 @@ class MappingCompiler {
     const body = new CodeBuilder<PathSegment[]>();
     const saved = this.b;
     this.b = body;
-    body.line(`/** Maps ${input.source.reference} to ${input.target.reference} (Mapping ${input.name}). */`);
-    body.write(`export function ${functionName}(source: ${input.source.typeName}): ${input.target.typeName} `).line('{');
+    const fanOut = input.spec.each !== undefined;
+    const returnType = fanOut ? `${input.target.typeName}[]` : input.target.typeName;
+    body.line(
+      fanOut
+        ? `/** Maps ${input.source.reference} to one ${input.target.reference} per item of \`${input.spec.each!.replace(/\*\//g, '* /')}\` (Mapping ${input.name}, fan-out). */`
+        : `/** Maps ${input.source.reference} to ${input.target.reference} (Mapping ${input.name}). */`,
+    );
+    body.write(`export function ${functionName}(source: ${input.source.typeName}): ${returnType} `).line('{');
     body.indent(() => {
       body.write('return ');
-      this.objectLiteral(this.buildTree(input.spec.rules ?? [], scope), scope);
+      if (fanOut) this.fanOutValue(input.spec.each!, scope);
+      else this.objectLiteral(this.buildTree(input.spec.rules ?? [], scope), scope);
       body.line(';');
     });
     body.line('}');
@@ -190,7 +201,7 @@ class MappingCompiler {
           : ''
       }. */`,
     );
-    body.write(`export function ${messageFunctionName}(message: unknown): ${input.target.typeName} `).line('{');
+    body.write(`export function ${messageFunctionName}(message: unknown): ${returnType} `).line('{');
     body.indent(() => {
       if (unwrapPath.length > 0) {
         body.line(
@@ -222,6 +233,7 @@ class MappingCompiler {
       name: input.name,
       functionName,
       messageFunctionName,
+      fanOut,
       text: head + built.text,
       spans: built.spans.map((s) => ({ ...s, start: s.start + head.length, end: s.end + head.length })),
       problemPaths: this.problemPaths,
@@ -574,6 +586,39 @@ class MappingCompiler {
     const params = position ? `${itemVar}, index${suffix}: number, list${suffix}: readonly unknown[]` : itemVar;
     b.write(`${required ? '' : '?'}.map((${params}): ${itemType} => (`);
     this.objectLiteral(this.buildTree(rule.rules ?? [], inner), inner);
+    b.write('))');
+  }
+
+  /**
+   * Fan-out (`spec.each`): one target message per item of the source list, made by the top-level
+   * rules with `item` (and `index`, `first`, `last`) for the item and `source` for the whole message;
+   * `from:` paths are relative to the item. A missing list makes no messages.
+   */
+  private fanOutValue(each: string, scope: Scope): void {
+    const { b } = this;
+    const list = this.sourceList(each, ['spec', 'each'], scope, ['spec', 'each']);
+    const rules = this.input.spec.rules ?? [];
+    const celVars = new Map(scope.celVars);
+    celVars.set('item', 'item');
+    const position = readsPosition(rules);
+    if (position) {
+      celVars.set('index', 'index');
+      celVars.set('first', '(index === 0)');
+      celVars.set('last', '(index === list.length - 1)');
+    }
+    const inner: Scope = {
+      ...scope,
+      sourceVar: 'item',
+      celVars,
+      sourceSchemas: list.itemSchemas,
+      depth: 1,
+      unknownSource: list.failed,
+    };
+    // An unknown list is reported at `each`: the rules' type errors would be echoes of it.
+    if (list.failed) this.problemPaths.push(['spec', 'rules']);
+    b.span(['spec', 'each'], () => b.write(`(${list.code} ?? [])`));
+    b.write(`.map((${position ? 'item, index: number, list: readonly unknown[]' : 'item'}): ${scope.targetType} => (`);
+    this.objectLiteral(this.buildTree(rules, inner), inner);
     b.write('))');
   }
 

@@ -80,12 +80,16 @@ export function routeModule(
   lines.push(`/** One publisher per target: what the runtime delivers to it, already mapped. */`, `export interface ${base}Targets {`);
   for (const t of targets) lines.push(`  ${propertyKey(t.target.name)}: (payload: ${t.type}) => Promise<void>;`);
   lines.push('}', '');
-  lines.push(`/** Consumes one ${source.reference} event: maps it for each target and publishes it there. */`);
+  lines.push(
+    `/** Consumes one ${source.reference} event: maps it for each target and publishes it there (each output of a fan-out mapping). */`,
+  );
   lines.push(`export async function dispatch${base}(event: ${base}Event, targets: ${base}Targets): Promise<void> {`);
   lines.push('  await Promise.all([');
   for (const t of targets) {
     const payload = t.mapping ? `${t.mapping.compiled.functionName}(event)` : 'event';
-    lines.push(`    targets[${jsonLiteral(t.target.name)}](${payload}),`);
+    // A fan-out mapping makes several messages: each is published on its own.
+    if (t.mapping?.compiled.fanOut) lines.push(`    ...${payload}.map((payload) => targets[${jsonLiteral(t.target.name)}](payload)),`);
+    else lines.push(`    targets[${jsonLiteral(t.target.name)}](${payload}),`);
   }
   lines.push('  ]);', '}', '');
   lines.push(`/** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */`);

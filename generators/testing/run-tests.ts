@@ -129,6 +129,11 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
         results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
         continue;
       }
+      // A fan-out mapping makes a list of messages: `expected` lists them, and each is checked on its own.
+      if (unit.compiled.fanOut && !Array.isArray(expected.value)) {
+        results.push(fail('the mapping fans out (`spec.each`): `expected` is the list of its output messages', [...base, 'expected']));
+        continue;
+      }
       const differences = diffJson(expected.value, output);
       if (differences.length > 0) {
         results.push(
@@ -141,10 +146,13 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
         continue;
       }
       const targetValidator = module[validatorName(unit.target.name, unit.target.major)] as Validate | undefined;
-      if (targetValidator && !targetValidator(output)) {
+      const outputs = unit.compiled.fanOut ? (output as unknown[]) : [output];
+      const invalid = targetValidator ? outputs.findIndex((o) => !targetValidator(o)) : -1;
+      if (targetValidator && invalid >= 0) {
         const e = targetValidator.errors?.[0];
+        const which = unit.compiled.fanOut ? `output ${invalid}` : 'the output';
         results.push(
-          fail(`the output does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [
+          fail(`${which} does not satisfy ${unit.target.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}`, [
             ...base,
             'expected',
           ]),

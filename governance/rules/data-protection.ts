@@ -152,7 +152,7 @@ function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index
     rules.forEach((rule, i) => {
       const targetPath = `${targetPrefix}${rule.target}`;
       if (Array.isArray(rule.rules) && typeof rule.each === 'string') {
-        visit(rule.rules, `${sourcePrefix}${rule.each}[].`, `${targetPath}[].`, [...at, i, 'rules']);
+        visit(rule.rules, `${sourcePrefix}${listPath(rule.each)}[].`, `${targetPath}[].`, [...at, i, 'rules']);
         return;
       }
       const sourceField = typeof rule.from === 'string' ? rule.from : typeof rule.lookup?.from === 'string' ? rule.lookup.from : undefined;
@@ -182,7 +182,14 @@ function checkMappingKeepsClassification(mapping: SpecDocument<'Mapping'>, index
       }
     });
   };
-  visit(mapping.spec.rules ?? [], '', '', ['spec', 'rules']);
+  // A fan-out mapping's rules map one item of `each` (`from` is relative to it, `item` is it).
+  const each = mapping.spec.each;
+  visit(mapping.spec.rules ?? [], each === undefined ? '' : `${listPath(each)}[].`, '', ['spec', 'rules']);
+}
+
+/** A source path as classification names it: one item (`shipments[0]`) is a list item (`shipments[]`). */
+function listPath(path: string): string {
+  return path.replace(/\[[0-9]+\]/g, '[]');
 }
 
 export const credentialsBySecretRefRule = defineRule({

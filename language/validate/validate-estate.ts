@@ -6,6 +6,7 @@ import { checkApiParameterPatterns } from './check-contract-keywords.ts';
 import { checkContract } from './check-contracts.ts';
 import { checkCycles } from './check-cycles.ts';
 import { checkDeliverableTargets } from './check-deliverable-targets.ts';
+import { checkMappingChains } from './check-mapping-chains.ts';
 import { checkEnvelope } from './check-envelope.ts';
 import { checkExpressions } from './check-expressions.ts';
 import { identify, identifyLeniently } from './check-identities.ts';
@@ -60,6 +61,7 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   checkReferences(index, report);
   checkCycles(index, report);
   checkDeliverableTargets(index, report);
+  checkMappingChains(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }

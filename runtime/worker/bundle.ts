@@ -14,7 +14,8 @@ export interface BundleManifest {
   spec: string;
   bundle: string;
   sha256: string;
-  mappings: { name: string; from: string; to: string; function: string; message: string }[];
+  /** `fanOut`: the mapping makes a list of messages from one (`spec.each`), each delivered on its own. */
+  mappings: { name: string; from: string; to: string; function: string; message: string; fanOut?: boolean }[];
   contracts: string[];
   /** The export of the route's compiled `filter`, when it has one. */
   filter?: string;

@@ -4,6 +4,7 @@ import type { Backbone } from '../backbone/backbone.ts';
 import { fileTargetOf } from '../adapters/files/file-target-of.ts';
 import { x12TargetOf } from '../adapters/x12-target-of.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
+import { fanOutStages } from '../delivery/fan-out.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
 import { httpSystemTarget, topicTarget } from '../delivery/targets.ts';
 import type { DeliveryTarget } from '../delivery/targets.ts';
@@ -76,7 +77,8 @@ export function keyFunction(fields: readonly string[] | undefined): (event: unkn
 /**
  * One RouteTargetRuntime per target of an EventRoute unit: the spec's delivery policy with the
  * System's limits, the bundle's mapping (`map…Message`) and validators, the key (the route's `key`,
- * else the source contract's identity), the filter, the business keys, and the destination.
+ * else the source contract's identity), the filter, the business keys, and the destination; two
+ * for a target whose mapping fans out (the split and the delivery, runtime/delivery/fan-out.ts).
  */
 export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: AssemblyContext): RouteTargetRuntime[] {
   const name = route.metadata.name;
@@ -86,11 +88,12 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
   const validateSource = validatorFrom(bundle.exports, sourceRef.name, sourceRef.major ?? 1);
   const keyOf = keyFunction(spec.key ?? source?.spec.identity);
   const filter = spec.filter ? compiledFilter(bundle) : undefined;
-  return spec.targets.map((target): RouteTargetRuntime => {
+  return spec.targets.flatMap((target): RouteTargetRuntime[] => {
     const system = findSystem(ctx.estate, target.system);
     const policy = deliveryPolicyOf(name, target.name, target.delivery, system?.spec.limits?.timeout);
     let map: (event: unknown) => unknown = (event) => event;
     let targetRef = spec.source.contract;
+    let fanOut = false;
     if (target.mapping) {
       const entry = bundle.manifest.mappings.find((m) => m.name === target.mapping);
       const fn = entry ? bundle.exports[entry.message] : undefined;
@@ -98,12 +101,13 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
         throw new Error(`bundle ${bundle.manifest.unit} has no mapping ${target.mapping}; generate again`);
       map = fn as (event: unknown) => unknown;
       targetRef = entry.to;
+      fanOut = entry.fanOut === true;
     }
     if (target.contract) targetRef = target.contract;
     const targetContract = findContract(ctx.estate, targetRef);
     const parsedTarget = parseReference(targetRef);
     const validateTarget = validatorFrom(bundle.exports, parsedTarget.name, parsedTarget.major ?? 1);
-    return {
+    const rt: RouteTargetRuntime = {
       route: name,
       target: target.name,
       sourceTopic: sourceTopicOf(route),
@@ -118,6 +122,8 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       ...(targetContract?.spec.businessKeys ? { targetBusinessKeys: targetContract.spec.businessKeys } : {}),
       destination: destinationOf(name, target, system, ctx, targetContract?.spec.businessKeys ?? {}, policy.deadLetterTopic),
     };
+    // A mapping that makes several messages from one runs in two stages (runtime/delivery/fan-out.ts).
+    return fanOut ? fanOutStages(rt, ctx.backbone) : [rt];
   });
 }
 

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { expect } from 'vitest';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
@@ -33,7 +34,13 @@ export async function runEstateTests(files: Record<string, string>) {
   const result = await generateEstate(files);
   expect(result.diagnostics.map((d) => `${d.range.start.line}: ${d.message}`)).toEqual([]);
   const module = await import(`data:text/javascript;base64,${Buffer.from(testBundle(result.files, result.mappings)).toString('base64')}`);
-  return runMappingTests(result.mappings, module, () => ({ ok: false, message: 'unused' })).map((r) => [r.name, r.passed, r.error]);
+  // Fixture files are read from `files`, relative to the spec that names them.
+  const read = (specFile: string, relative: string) => {
+    const spec = specFile.slice(Math.max(0, specFile.lastIndexOf('specs/')));
+    const text = files[posix.normalize(posix.join(posix.dirname(spec), relative))];
+    return text === undefined ? { ok: false as const, message: 'not in the test estate' } : { ok: true as const, text };
+  };
+  return runMappingTests(result.mappings, module, read).map((r) => [r.name, r.passed, r.error]);
 }
 
 /** The generator's diagnostics as [code, line, message]. */

@@ -166,6 +166,17 @@ describe('built-in rules: each with a passing and a failing example', () => {
     // A comparison or a count passes none of the value on; only the choice it makes.
     expect(leaks("    - { target: ref, expr: \"source.customer.email.endsWith('.example') ? 'test' : 'real'\" }\n")).toEqual([]);
     expect(leaks('    - { target: ref, expr: "string(size(source.lines))" }\n')).toEqual([]);
+    // A fan-out mapping (`spec.each`) maps one list item per message: its `from` and `item` are the item's.
+    const fanOut = (rules: string) =>
+      findings(
+        { 'o.yaml': source, 's.yaml': target, 'm.yaml': mapping(rules).replace('  rules:\n', '  each: lines\n  rules:\n') },
+        'classified-data-flow',
+      ).map((d) => d.message);
+    expect(fanOut('    - { target: contact, from: buyerPhone }\n')).toEqual([
+      'rule copies pii field `lines[].buyerPhone` of order@2 into `contact`, which DataContract/shipment@1 does not classify as pii',
+    ]);
+    expect(fanOut('    - { target: contact, expr: "item.buyerPhone" }\n')).toHaveLength(1);
+    expect(fanOut('    - { target: ref, from: sku }\n')).toEqual([]);
   });
 
   it('credentials-by-secret-ref', () => {

@@ -1288,6 +1288,11 @@ export interface RateLimit {
 }
 
 /**
+ * A reference to an unversioned document (System, Mapping, EventRoute, Policy) by its name alone.
+ */
+export type NameReference = string;
+
+/**
  * A typed transform from one contract major to another (`sap-sales-order@1` → `order@2`): field rules, array mapping, lookup tables, conversions and CEL expressions, with tests (input fixture → expected output) that `interlace test` runs.
  */
 export interface Mapping {
@@ -1315,15 +1320,25 @@ export interface Mapping {
     owner?: Owner;
     description?: Description;
     /**
+     * Fan-out: one output message per item of this source list (`shipments[].orders[]` for every order of a cross-dock notice). The rules map the item (`from` paths are relative to it; expressions see `item`, `index`, `first`, `last` and the whole message as `source`); `tests[].expected` is then the list of outputs, and a route target delivers each output as its own message.
+     */
+    each?: string;
+    /**
      * Where the payload sits inside an envelope before mapping, e.g. `d` for an OData V2 entity.
      */
     unwrap?: string;
     /**
-     * How each target field is made. Target fields without a rule stay absent.
+     * A chain: this mapping is these mappings applied in order (`[a-to-b, b-to-c]` for A→B→C), declared once and type-checked end to end — the first reads `from`, each next one reads what the one before makes, the last makes `to`. A chain has no `rules`; a step that fans out makes the chain fan out.
+     *
+     * @minItems 2
+     */
+    steps?: [NameReference, NameReference, ...NameReference[]];
+    /**
+     * How each target field is made (required unless the mapping is a chain of `steps`). Target fields without a rule stay absent.
      *
      * @minItems 1
      */
-    rules: [Rule, ...Rule[]];
+    rules?: [Rule, ...Rule[]];
     /**
      * Lookup tables by name: each maps a source code to a target value (plant → warehouse, unit → UN/ECE code).
      */
@@ -1345,7 +1360,12 @@ export interface Mapping {
        */
       name: string;
       input: Fixture;
-      expected?: Fixture1;
+      /**
+       * The output the mapping must produce; it must satisfy the target contract. Like `input`: inline, or `{ file, pointer }`; for a fan-out mapping (`spec.each`) the list of its output messages, in order.
+       */
+      expected?: {
+        [k: string]: unknown | undefined;
+      };
       /**
        * The input must NOT satisfy the source contract (the runtime would dead-letter it): the test passes when the contract rejects it. Then `expected` is not given.
        */
@@ -1432,6 +1452,10 @@ export interface Rule {
      */
     date?: 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
     /**
+     * With `date`: the IANA time zone (`America/New_York`) whose calendar date an instant becomes in a `format: date` field, so a 21:00 New York order on the 3rd stays the 3rd (UTC without it).
+     */
+    zone?: string;
+    /**
      * Convert a quantity between units of measure (`PC` → `EA`, `KG` → `LB`).
      */
     unit?: {
@@ -1468,25 +1492,6 @@ export interface Rule {
  * The input; it must satisfy the source contract, as the runtime checks every message.
  */
 export interface Fixture {
-  /**
-   * Path relative to this spec file.
-   */
-  file?: string;
-  /**
-   * JSON pointer into the file, e.g. `/response/jsonBody/d/results/0`.
-   */
-  pointer?: string;
-  /**
-   * With `file`: a JSON merge patch (RFC 7396) applied to the value read, e.g. `{ shipTo: { name: null }, currency: EUR }` to remove one field and change another without copying the whole document inline.
-   */
-  merge?: {
-    [k: string]: unknown | undefined;
-  };
-}
-/**
- * The output the mapping must produce; it must satisfy the target contract.
- */
-export interface Fixture1 {
   /**
    * Path relative to this spec file.
    */

@@ -8747,7 +8747,7 @@ const PATTERN_1 = linearRegExp("^[0-9]+$", "u");
         return false;
     }
 }
-/** Consumes one sap-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one sap-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchSapOrderCreated(event, targets) {
     await Promise.all([
         targets["canonical"](mapSapOrderToOrder(event)),

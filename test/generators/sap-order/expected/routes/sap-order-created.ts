@@ -27,7 +27,7 @@ export interface SapOrderCreatedTargets {
   archive: (payload: SapOrderV1) => Promise<void>;
 }
 
-/** Consumes one sap-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one sap-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchSapOrderCreated(event: SapOrderCreatedEvent, targets: SapOrderCreatedTargets): Promise<void> {
   await Promise.all([
     targets["canonical"](mapSapOrderToOrder(event)),
