@@ -2,7 +2,7 @@
 
 // routes/forecast-published.ts
 const __m0 = (() => {
-/** Consumes one replenishment@1 event: maps it for each target and publishes it there. */
+/** Consumes one replenishment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchForecastPublished(event, targets) {
     await Promise.all([
         targets["replenishment-proposals"](event),
@@ -111,162 +111,85 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/dates.ts
+// support/wall-clock.ts
 const __m3 = (() => {
-const { describeValue, MappingError } = __m1;
-const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
-const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
-const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
 /**
- * Parses a date written in `style` and writes it as ISO 8601 in the target's form. OData V2 dates
- * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
- * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
+ * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
+ * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
+ * `parseDate`/`formatDate` patterns, `convert: { date, zone }` and the timestamp getters' zone.
  */
- function toDate(value, style, output, target) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = typeof value === 'string' ? value.trim() : String(value).trim();
-    let instant;
-    switch (style) {
-        case 'odata-v2': {
-            const match = ODATA_V2.exec(text);
-            if (match)
-                instant = Number(match[1]);
-            break;
-        }
-        case 'yyyymmdd': {
-            const match = YYYYMMDD.exec(text);
-            if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
-            break;
-        }
-        case 'yymmdd': {
-            const match = YYMMDD.exec(text);
-            if (match) {
-                const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
-            }
-            break;
-        }
-        case 'iso': {
-            if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-                const parsed = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
-                if (!Number.isNaN(parsed))
-                    instant = parsed;
-            }
-            break;
-        }
+const zoneFormatters = new Map();
+/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
+ function wallClock(ms, zone) {
+    const millis = ((ms % 1000) + 1000) % 1000;
+    if (zone === 'UTC') {
+        const t = new Date(ms);
+        return {
+            y: t.getUTCFullYear(),
+            mo: t.getUTCMonth() + 1,
+            d: t.getUTCDate(),
+            h: t.getUTCHours(),
+            mi: t.getUTCMinutes(),
+            s: t.getUTCSeconds(),
+            ms: millis,
+        };
     }
-    if (instant === undefined || Number.isNaN(instant)) {
-        throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
+    let formatter = zoneFormatters.get(zone);
+    if (!formatter) {
+        formatter = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
+            era: 'short',
+        });
+        zoneFormatters.set(zone, formatter);
     }
-    return isoFromMillis(instant, output === 'date');
+    const f = {};
+    for (const p of formatter.formatToParts(ms))
+        f[p.type] = p.value;
+    const year = Number(f.year);
+    return {
+        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
+        mo: Number(f.month),
+        d: Number(f.day),
+        h: Number(f.hour),
+        mi: Number(f.minute),
+        s: Number(f.second),
+        ms: millis,
+    };
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
+ function offsetAt(ms, zone) {
+    const w = wallClock(ms, zone);
+    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+}
 /**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
+ * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
+ * occurrence.
  */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+ function instantOf(wall, zone) {
+    if (zone === 'UTC')
+        return wall;
+    const first = wall - offsetAt(wall, zone);
+    const second = wall - offsetAt(first, zone);
+    return second === first ? first : Math.min(first, second);
 }
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
-})();
-
-// support/strings.ts
-const __m4 = (() => {
-/** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
- function trimLeadingZeros(value) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = String(value);
-    const trimmed = text.replace(/^0+(?=.)/, '');
-    return trimmed;
-}
-/** Left-pads to `length` with `fill` (one character). */
- function padStart(value, length, fill) {
-    if (value === null || value === undefined)
-        return undefined;
-    return String(value).padStart(length, fill);
-}
- function upper(value) {
-    return (typeof value === 'string' ? value.toUpperCase() : value);
-}
- function lower(value) {
-    return (typeof value === 'string' ? value.toLowerCase() : value);
-}
- function trim(value) {
-    return (typeof value === 'string' ? value.trim() : value);
-}
-return { trimLeadingZeros, padStart, upper, lower, trim };
-})();
-
-// support/text.ts
-const __m5 = (() => {
-/** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-/**
- * CEL `s.substring(start, end?)`: the characters (code points, as `size()` counts them) from `start`
- * up to, not including, `end`. Positions are clamped to the string (CEL would fail the message; a
- * mapping keeps the part that is there, so `name.substring(0, 35)` fits a 35-character EDI field).
- * A missing value stays absent.
- */
- function substring(value, start, end) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = value;
-    if (!SURROGATE.test(text))
-        return text.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end));
-    const chars = Array.from(text);
-    return chars.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end)).join('');
-}
-/** CEL `s.replace(old, new)`: every occurrence of the text `old` (not a pattern) becomes `new`. */
- function replaceText(value, old, replacement) {
-    if (value === null || value === undefined)
-        return undefined;
-    return (old === '' ? value : value.split(old).join(replacement));
-}
-return { substring, replaceText };
+return { wallClock, offsetAt, instantOf };
 })();
 
 // support/timestamps.ts
-const __m6 = (() => {
+const __m4 = (() => {
 const { describeValue, MappingError } = __m1;
+const { wallClock } = __m3;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
- * one, its getters read it in UTC (CEL's default time zone), `int(t)` is seconds since the epoch and
+ * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
  * `string(t)` RFC 3339. A class rather than a number so that the type checker refuses `t + 1` or
  * `t.size()`, as CEL does; `formatDate` writes it in the formats ERPs and EDI want.
  */
@@ -276,48 +199,55 @@ const { describeValue, MappingError } = __m1;
     constructor(epochMillis) {
         this.epochMillis = epochMillis;
     }
-    utc() {
-        return new Date(this.epochMillis);
+    /** The wall clock in `zone` (an IANA name the generator checked at build time), UTC by default. */
+    wall(zone) {
+        return wallClock(this.epochMillis, zone ?? 'UTC');
     }
-    getFullYear() {
-        return this.utc().getUTCFullYear();
+    getFullYear(zone) {
+        return this.wall(zone).y;
     }
     /** 0-based, as in CEL (January is 0). */
-    getMonth() {
-        return this.utc().getUTCMonth();
+    getMonth(zone) {
+        return this.wall(zone).mo - 1;
     }
     /** 1-based day of the month, as in CEL. */
-    getDate() {
-        return this.utc().getUTCDate();
+    getDate(zone) {
+        return this.wall(zone).d;
     }
     /** 0-based day of the month, as in CEL. */
-    getDayOfMonth() {
-        return this.utc().getUTCDate() - 1;
+    getDayOfMonth(zone) {
+        return this.wall(zone).d - 1;
     }
     /** 0 = Sunday, as in CEL. */
-    getDayOfWeek() {
-        return this.utc().getUTCDay();
+    getDayOfWeek(zone) {
+        const w = this.wall(zone);
+        return new Date(Date.UTC(w.y, w.mo - 1, w.d)).getUTCDay();
     }
     /** 0-based day of the year, as in CEL. */
-    getDayOfYear() {
-        const year = this.getFullYear();
-        return Math.floor((this.epochMillis - Date.UTC(year, 0, 1)) / 86_400_000);
+    getDayOfYear(zone) {
+        const w = this.wall(zone);
+        const day = new Date(Date.UTC(w.y, w.mo - 1, w.d));
+        const start = new Date(Date.UTC(w.y, 0, 1));
+        // setUTCFullYear keeps years 0–99 as they are (Date.UTC reads them as 19xx).
+        day.setUTCFullYear(w.y);
+        start.setUTCFullYear(w.y);
+        return Math.round((day.getTime() - start.getTime()) / 86_400_000);
     }
-    getHours() {
-        return this.utc().getUTCHours();
+    getHours(zone) {
+        return this.wall(zone).h;
     }
-    getMinutes() {
-        return this.utc().getUTCMinutes();
+    getMinutes(zone) {
+        return this.wall(zone).mi;
     }
-    getSeconds() {
-        return this.utc().getUTCSeconds();
+    getSeconds(zone) {
+        return this.wall(zone).s;
     }
-    getMilliseconds() {
-        return this.utc().getUTCMilliseconds();
+    getMilliseconds(zone) {
+        return this.wall(zone).ms;
     }
     /** RFC 3339 in UTC, as CEL's `string(timestamp)`. */
     toString() {
-        return this.utc().toISOString();
+        return new Date(this.epochMillis).toISOString();
     }
     /** Lets `<`, `<=`, `>`, `>=` compare two timestamps by instant. */
     valueOf() {
@@ -363,9 +293,10 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m7 = (() => {
+const __m5 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp, parseIsoInstant } = __m6;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { instantOf, offsetAt, wallClock } = __m3;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -436,68 +367,6 @@ function partsOf(pattern) {
     catch {
         return false;
     }
-}
-const zoneFormatters = new Map();
-/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
-function wallClock(ms, zone) {
-    const millis = ((ms % 1000) + 1000) % 1000;
-    if (zone === 'UTC') {
-        const t = new Date(ms);
-        return {
-            y: t.getUTCFullYear(),
-            mo: t.getUTCMonth() + 1,
-            d: t.getUTCDate(),
-            h: t.getUTCHours(),
-            mi: t.getUTCMinutes(),
-            s: t.getUTCSeconds(),
-            ms: millis,
-        };
-    }
-    let formatter = zoneFormatters.get(zone);
-    if (!formatter) {
-        formatter = new Intl.DateTimeFormat('en-US', {
-            timeZone: zone,
-            hourCycle: 'h23',
-            year: 'numeric',
-            month: 'numeric',
-            day: 'numeric',
-            hour: 'numeric',
-            minute: 'numeric',
-            second: 'numeric',
-            era: 'short',
-        });
-        zoneFormatters.set(zone, formatter);
-    }
-    const f = {};
-    for (const p of formatter.formatToParts(ms))
-        f[p.type] = p.value;
-    const year = Number(f.year);
-    return {
-        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
-        mo: Number(f.month),
-        d: Number(f.day),
-        h: Number(f.hour),
-        mi: Number(f.minute),
-        s: Number(f.second),
-        ms: millis,
-    };
-}
-/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
-function offsetAt(ms, zone) {
-    const w = wallClock(ms, zone);
-    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
-}
-/**
- * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
- * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
- * occurrence.
- */
-function instantOf(wall, zone) {
-    if (zone === 'UTC')
-        return wall;
-    const first = wall - offsetAt(wall, zone);
-    const second = wall - offsetAt(first, zone);
-    return second === first ? first : Math.min(first, second);
 }
 const pad = (n, width) => String(n).padStart(width, '0');
 /**
@@ -607,8 +476,164 @@ const pad = (n, width) => String(n).padStart(width, '0');
 return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone };
 })();
 
-// support/units.ts
+// support/dates.ts
+const __m6 = (() => {
+const { describeValue, MappingError } = __m1;
+const { formatIsoInZone } = __m5;
+const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
+const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
+/**
+ * Parses a date written in `style` and writes it as ISO 8601 in the target's form. OData V2 dates
+ * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
+ * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
+ */
+ function toDate(value, style, output, target, zone) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
+    let instant;
+    switch (style) {
+        case 'odata-v2': {
+            const match = ODATA_V2.exec(text);
+            if (match)
+                instant = Number(match[1]);
+            break;
+        }
+        case 'yyyymmdd': {
+            const match = YYYYMMDD.exec(text);
+            if (match)
+                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+            break;
+        }
+        case 'yymmdd': {
+            const match = YYMMDD.exec(text);
+            if (match) {
+                const yy = Number(match[1]);
+                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+            }
+            break;
+        }
+        case 'iso': {
+            if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+                const parsed = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+                if (!Number.isNaN(parsed))
+                    instant = parsed;
+            }
+            break;
+        }
+    }
+    if (instant === undefined || Number.isNaN(instant)) {
+        throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
+    }
+    // A date-time written as a date in a zone: that zone's calendar date. An EDI date or a bare ISO date
+    // is a calendar date already, which no zone moves.
+    const calendarOnly = style === 'yyyymmdd' || style === 'yymmdd' || (style === 'iso' && text.length === 10);
+    if (zone !== undefined && output === 'date' && !calendarOnly)
+        return formatIsoInZone(instant, true, zone);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+function calendar(year, month, day) {
+    const at = Date.UTC(year, month - 1, day);
+    const check = new Date(at);
+    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
+}
+return { toDate, isoFromMillis };
+})();
+
+// support/strings.ts
+const __m7 = (() => {
+/** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
+ function trimLeadingZeros(value) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = String(value);
+    const trimmed = text.replace(/^0+(?=.)/, '');
+    return trimmed;
+}
+/** Left-pads to `length` with `fill` (one character). */
+ function padStart(value, length, fill) {
+    if (value === null || value === undefined)
+        return undefined;
+    return String(value).padStart(length, fill);
+}
+ function upper(value) {
+    return (typeof value === 'string' ? value.toUpperCase() : value);
+}
+ function lower(value) {
+    return (typeof value === 'string' ? value.toLowerCase() : value);
+}
+ function trim(value) {
+    return (typeof value === 'string' ? value.trim() : value);
+}
+return { trimLeadingZeros, padStart, upper, lower, trim };
+})();
+
+// support/text.ts
 const __m8 = (() => {
+/** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+/**
+ * CEL `s.substring(start, end?)`: the characters (code points, as `size()` counts them) from `start`
+ * up to, not including, `end`. Positions are clamped to the string (CEL would fail the message; a
+ * mapping keeps the part that is there, so `name.substring(0, 35)` fits a 35-character EDI field).
+ * A missing value stays absent.
+ */
+ function substring(value, start, end) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = value;
+    if (!SURROGATE.test(text))
+        return text.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end));
+    const chars = Array.from(text);
+    return chars.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end)).join('');
+}
+/** CEL `s.replace(old, new)`: every occurrence of the text `old` (not a pattern) becomes `new`. */
+ function replaceText(value, old, replacement) {
+    if (value === null || value === undefined)
+        return undefined;
+    return (old === '' ? value : value.split(old).join(replacement));
+}
+return { substring, replaceText };
+})();
+
+// support/units.ts
+const __m9 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -671,7 +696,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m9 = (() => {
+const __m10 = (() => {
 const { describeValue, MappingError } = __m1;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -693,7 +718,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m10 = (() => {
+const __m11 = (() => {
 const { MappingError } = __m1;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -713,7 +738,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m11 = (() => {
+const __m12 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -736,9 +761,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp } = __m6;
+const { CelTimestamp } = __m4;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -846,10 +871,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m13 = (() => {
+const __m14 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp, parseIsoInstant } = __m6;
-const { formatIsoInZone, formatPattern } = __m7;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { formatIsoInZone, formatPattern } = __m5;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -912,7 +937,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m14 = (() => {
+const __m15 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -963,7 +988,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m15 = (() => {
+const __m16 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8563,8 +8588,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m16 = (() => {
-const { RE2JS } = __m15;
+const __m17 = (() => {
+const { RE2JS } = __m16;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8593,7 +8618,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m17 = (() => {
+const __m18 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8633,7 +8658,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m18 = (() => {
+const __m19 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8673,19 +8698,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m3.toDate, lower: __m4.lower, padStart: __m4.padStart, trim: __m4.trim, trimLeadingZeros: __m4.trimLeadingZeros, upper: __m4.upper, replaceText: __m5.replaceText, substring: __m5.substring, parseDate: __m7.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
 })();
 
 // validators/replenishment-v1.ts
-const __m20 = (() => {
+const __m21 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m19;
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["proposalId", "planRunId", "sku", "warehouse", "quantity", "unit", "needByDate", "supplier", "approval", "createdAt"], "properties": { "proposalId": { "type": "string", "minLength": 1 }, "planRunId": { "type": "string", "minLength": 1, "description": "The forecast run that produced the proposal (the audit trail's correlation id)." }, "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "needByDate": { "type": "string", "format": "date" }, "supplier": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string" }, "name": { "type": "string" } } }, "forecast": { "type": "object", "additionalProperties": false, "properties": { "periodStart": { "type": "string", "format": "date" }, "periodEnd": { "type": "string", "format": "date" }, "demandQuantity": { "type": "number", "minimum": 0 }, "safetyStock": { "type": "number", "minimum": 0 }, "projectedOnHand": { "type": "number" } } }, "estimatedUnitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "approval": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["auto-approved", "needs-review", "approved", "rejected"] }, "policy": { "type": "string", "description": "The planning system's approval rule that decided." }, "reason": { "type": "string" }, "decidedBy": { "type": "string" }, "decidedAt": { "type": "string", "format": "date-time" } } }, "createdAt": { "type": "string", "format": "date-time" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9392,7 +9417,7 @@ return { validateReplenishmentV1 };
 })();
 
 // units/route-forecast-published.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /** The specs unit route-forecast-published runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"replenishment\"},\"spec\":{\"businessKeys\":{\"proposal_id\":\"proposalId\",\"sku\":\"sku\",\"supplier\":\"supplier.number\",\"warehouse\":\"warehouse\"},\"identity\":[\"proposalId\"],\"version\":\"1.1.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"forecast-published\"},\"spec\":{\"description\":\"The demand-planning system's nightly forecast run publishes replenishment proposals, each already through planning's approval policy (auto-approved or needs-review). They start the governed replenishment workflow on replenishment.proposals.\",\"key\":[\"proposalId\"],\"ordering\":\"per-key\",\"owner\":\"team-supply-planning\",\"source\":{\"contract\":\"replenishment@1\",\"event\":\"ReplenishmentPlan.Published\",\"system\":\"demand-planning\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.forecast-published.replenishment-proposals\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"replenishment-proposals\",\"topic\":\"replenishment.proposals\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
@@ -9400,6 +9425,6 @@ return { interlaceUnit };
 
 export const { dispatchForecastPublished, forecastPublishedRoute } = __m0;
 
-export const { validateReplenishmentV1 } = __m20;
+export const { validateReplenishmentV1 } = __m21;
 
-export const { interlaceUnit } = __m21;
+export const { interlaceUnit } = __m22;

@@ -98,162 +98,85 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/dates.ts
+// support/wall-clock.ts
 const __m2 = (() => {
-const { describeValue, MappingError } = __m0;
-const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
-const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
-const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
 /**
- * Parses a date written in `style` and writes it as ISO 8601 in the target's form. OData V2 dates
- * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
- * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
+ * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
+ * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
+ * `parseDate`/`formatDate` patterns, `convert: { date, zone }` and the timestamp getters' zone.
  */
- function toDate(value, style, output, target) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = typeof value === 'string' ? value.trim() : String(value).trim();
-    let instant;
-    switch (style) {
-        case 'odata-v2': {
-            const match = ODATA_V2.exec(text);
-            if (match)
-                instant = Number(match[1]);
-            break;
-        }
-        case 'yyyymmdd': {
-            const match = YYYYMMDD.exec(text);
-            if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
-            break;
-        }
-        case 'yymmdd': {
-            const match = YYMMDD.exec(text);
-            if (match) {
-                const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
-            }
-            break;
-        }
-        case 'iso': {
-            if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-                const parsed = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
-                if (!Number.isNaN(parsed))
-                    instant = parsed;
-            }
-            break;
-        }
+const zoneFormatters = new Map();
+/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
+ function wallClock(ms, zone) {
+    const millis = ((ms % 1000) + 1000) % 1000;
+    if (zone === 'UTC') {
+        const t = new Date(ms);
+        return {
+            y: t.getUTCFullYear(),
+            mo: t.getUTCMonth() + 1,
+            d: t.getUTCDate(),
+            h: t.getUTCHours(),
+            mi: t.getUTCMinutes(),
+            s: t.getUTCSeconds(),
+            ms: millis,
+        };
     }
-    if (instant === undefined || Number.isNaN(instant)) {
-        throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
+    let formatter = zoneFormatters.get(zone);
+    if (!formatter) {
+        formatter = new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: 'numeric',
+            day: 'numeric',
+            hour: 'numeric',
+            minute: 'numeric',
+            second: 'numeric',
+            era: 'short',
+        });
+        zoneFormatters.set(zone, formatter);
     }
-    return isoFromMillis(instant, output === 'date');
+    const f = {};
+    for (const p of formatter.formatToParts(ms))
+        f[p.type] = p.value;
+    const year = Number(f.year);
+    return {
+        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
+        mo: Number(f.month),
+        d: Number(f.day),
+        h: Number(f.hour),
+        mi: Number(f.minute),
+        s: Number(f.second),
+        ms: millis,
+    };
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
+ function offsetAt(ms, zone) {
+    const w = wallClock(ms, zone);
+    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+}
 /**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
+ * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
+ * occurrence.
  */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+ function instantOf(wall, zone) {
+    if (zone === 'UTC')
+        return wall;
+    const first = wall - offsetAt(wall, zone);
+    const second = wall - offsetAt(first, zone);
+    return second === first ? first : Math.min(first, second);
 }
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
-})();
-
-// support/strings.ts
-const __m3 = (() => {
-/** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
- function trimLeadingZeros(value) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = String(value);
-    const trimmed = text.replace(/^0+(?=.)/, '');
-    return trimmed;
-}
-/** Left-pads to `length` with `fill` (one character). */
- function padStart(value, length, fill) {
-    if (value === null || value === undefined)
-        return undefined;
-    return String(value).padStart(length, fill);
-}
- function upper(value) {
-    return (typeof value === 'string' ? value.toUpperCase() : value);
-}
- function lower(value) {
-    return (typeof value === 'string' ? value.toLowerCase() : value);
-}
- function trim(value) {
-    return (typeof value === 'string' ? value.trim() : value);
-}
-return { trimLeadingZeros, padStart, upper, lower, trim };
-})();
-
-// support/text.ts
-const __m4 = (() => {
-/** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
-const SURROGATE = /[\uD800-\uDFFF]/;
-/**
- * CEL `s.substring(start, end?)`: the characters (code points, as `size()` counts them) from `start`
- * up to, not including, `end`. Positions are clamped to the string (CEL would fail the message; a
- * mapping keeps the part that is there, so `name.substring(0, 35)` fits a 35-character EDI field).
- * A missing value stays absent.
- */
- function substring(value, start, end) {
-    if (value === null || value === undefined)
-        return undefined;
-    const text = value;
-    if (!SURROGATE.test(text))
-        return text.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end));
-    const chars = Array.from(text);
-    return chars.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end)).join('');
-}
-/** CEL `s.replace(old, new)`: every occurrence of the text `old` (not a pattern) becomes `new`. */
- function replaceText(value, old, replacement) {
-    if (value === null || value === undefined)
-        return undefined;
-    return (old === '' ? value : value.split(old).join(replacement));
-}
-return { substring, replaceText };
+return { wallClock, offsetAt, instantOf };
 })();
 
 // support/timestamps.ts
-const __m5 = (() => {
+const __m3 = (() => {
 const { describeValue, MappingError } = __m0;
+const { wallClock } = __m2;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
- * one, its getters read it in UTC (CEL's default time zone), `int(t)` is seconds since the epoch and
+ * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
  * `string(t)` RFC 3339. A class rather than a number so that the type checker refuses `t + 1` or
  * `t.size()`, as CEL does; `formatDate` writes it in the formats ERPs and EDI want.
  */
@@ -263,48 +186,55 @@ const { describeValue, MappingError } = __m0;
     constructor(epochMillis) {
         this.epochMillis = epochMillis;
     }
-    utc() {
-        return new Date(this.epochMillis);
+    /** The wall clock in `zone` (an IANA name the generator checked at build time), UTC by default. */
+    wall(zone) {
+        return wallClock(this.epochMillis, zone ?? 'UTC');
     }
-    getFullYear() {
-        return this.utc().getUTCFullYear();
+    getFullYear(zone) {
+        return this.wall(zone).y;
     }
     /** 0-based, as in CEL (January is 0). */
-    getMonth() {
-        return this.utc().getUTCMonth();
+    getMonth(zone) {
+        return this.wall(zone).mo - 1;
     }
     /** 1-based day of the month, as in CEL. */
-    getDate() {
-        return this.utc().getUTCDate();
+    getDate(zone) {
+        return this.wall(zone).d;
     }
     /** 0-based day of the month, as in CEL. */
-    getDayOfMonth() {
-        return this.utc().getUTCDate() - 1;
+    getDayOfMonth(zone) {
+        return this.wall(zone).d - 1;
     }
     /** 0 = Sunday, as in CEL. */
-    getDayOfWeek() {
-        return this.utc().getUTCDay();
+    getDayOfWeek(zone) {
+        const w = this.wall(zone);
+        return new Date(Date.UTC(w.y, w.mo - 1, w.d)).getUTCDay();
     }
     /** 0-based day of the year, as in CEL. */
-    getDayOfYear() {
-        const year = this.getFullYear();
-        return Math.floor((this.epochMillis - Date.UTC(year, 0, 1)) / 86_400_000);
+    getDayOfYear(zone) {
+        const w = this.wall(zone);
+        const day = new Date(Date.UTC(w.y, w.mo - 1, w.d));
+        const start = new Date(Date.UTC(w.y, 0, 1));
+        // setUTCFullYear keeps years 0–99 as they are (Date.UTC reads them as 19xx).
+        day.setUTCFullYear(w.y);
+        start.setUTCFullYear(w.y);
+        return Math.round((day.getTime() - start.getTime()) / 86_400_000);
     }
-    getHours() {
-        return this.utc().getUTCHours();
+    getHours(zone) {
+        return this.wall(zone).h;
     }
-    getMinutes() {
-        return this.utc().getUTCMinutes();
+    getMinutes(zone) {
+        return this.wall(zone).mi;
     }
-    getSeconds() {
-        return this.utc().getUTCSeconds();
+    getSeconds(zone) {
+        return this.wall(zone).s;
     }
-    getMilliseconds() {
-        return this.utc().getUTCMilliseconds();
+    getMilliseconds(zone) {
+        return this.wall(zone).ms;
     }
     /** RFC 3339 in UTC, as CEL's `string(timestamp)`. */
     toString() {
-        return this.utc().toISOString();
+        return new Date(this.epochMillis).toISOString();
     }
     /** Lets `<`, `<=`, `>`, `>=` compare two timestamps by instant. */
     valueOf() {
@@ -350,9 +280,10 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m6 = (() => {
+const __m4 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m5;
+const { CelTimestamp, parseIsoInstant } = __m3;
+const { instantOf, offsetAt, wallClock } = __m2;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -423,68 +354,6 @@ function partsOf(pattern) {
     catch {
         return false;
     }
-}
-const zoneFormatters = new Map();
-/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
-function wallClock(ms, zone) {
-    const millis = ((ms % 1000) + 1000) % 1000;
-    if (zone === 'UTC') {
-        const t = new Date(ms);
-        return {
-            y: t.getUTCFullYear(),
-            mo: t.getUTCMonth() + 1,
-            d: t.getUTCDate(),
-            h: t.getUTCHours(),
-            mi: t.getUTCMinutes(),
-            s: t.getUTCSeconds(),
-            ms: millis,
-        };
-    }
-    let formatter = zoneFormatters.get(zone);
-    if (!formatter) {
-        formatter = new Intl.DateTimeFormat('en-US', {
-            timeZone: zone,
-            hourCycle: 'h23',
-            year: 'numeric',
-            month: 'numeric',
-            day: 'numeric',
-            hour: 'numeric',
-            minute: 'numeric',
-            second: 'numeric',
-            era: 'short',
-        });
-        zoneFormatters.set(zone, formatter);
-    }
-    const f = {};
-    for (const p of formatter.formatToParts(ms))
-        f[p.type] = p.value;
-    const year = Number(f.year);
-    return {
-        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
-        mo: Number(f.month),
-        d: Number(f.day),
-        h: Number(f.hour),
-        mi: Number(f.minute),
-        s: Number(f.second),
-        ms: millis,
-    };
-}
-/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
-function offsetAt(ms, zone) {
-    const w = wallClock(ms, zone);
-    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
-}
-/**
- * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
- * a change; a time skipped by a spring-forward gap lands after the gap, a repeated one on its first
- * occurrence.
- */
-function instantOf(wall, zone) {
-    if (zone === 'UTC')
-        return wall;
-    const first = wall - offsetAt(wall, zone);
-    const second = wall - offsetAt(first, zone);
-    return second === first ? first : Math.min(first, second);
 }
 const pad = (n, width) => String(n).padStart(width, '0');
 /**
@@ -594,8 +463,164 @@ const pad = (n, width) => String(n).padStart(width, '0');
 return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone };
 })();
 
-// support/units.ts
+// support/dates.ts
+const __m5 = (() => {
+const { describeValue, MappingError } = __m0;
+const { formatIsoInZone } = __m4;
+const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
+const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
+/**
+ * Parses a date written in `style` and writes it as ISO 8601 in the target's form. OData V2 dates
+ * (`/Date(1552867200000)/`, milliseconds since the epoch, UTC) keep their instant; EDI dates have no
+ * time zone and become calendar dates. Two-digit years pivot at 70 (00–69 → 20xx), as X12 does.
+ */
+ function toDate(value, style, output, target, zone) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = typeof value === 'string' ? value.trim() : String(value).trim();
+    let instant;
+    switch (style) {
+        case 'odata-v2': {
+            const match = ODATA_V2.exec(text);
+            if (match)
+                instant = Number(match[1]);
+            break;
+        }
+        case 'yyyymmdd': {
+            const match = YYYYMMDD.exec(text);
+            if (match)
+                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+            break;
+        }
+        case 'yymmdd': {
+            const match = YYMMDD.exec(text);
+            if (match) {
+                const yy = Number(match[1]);
+                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+            }
+            break;
+        }
+        case 'iso': {
+            if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+                const parsed = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+                if (!Number.isNaN(parsed))
+                    instant = parsed;
+            }
+            break;
+        }
+    }
+    if (instant === undefined || Number.isNaN(instant)) {
+        throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
+    }
+    // A date-time written as a date in a zone: that zone's calendar date. An EDI date or a bare ISO date
+    // is a calendar date already, which no zone moves.
+    const calendarOnly = style === 'yyyymmdd' || style === 'yymmdd' || (style === 'iso' && text.length === 10);
+    if (zone !== undefined && output === 'date' && !calendarOnly)
+        return formatIsoInZone(instant, true, zone);
+    return isoFromMillis(instant, output === 'date');
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+const DAY = 86_400_000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
+ * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+function calendar(year, month, day) {
+    const at = Date.UTC(year, month - 1, day);
+    const check = new Date(at);
+    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
+}
+return { toDate, isoFromMillis };
+})();
+
+// support/strings.ts
+const __m6 = (() => {
+/** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
+ function trimLeadingZeros(value) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = String(value);
+    const trimmed = text.replace(/^0+(?=.)/, '');
+    return trimmed;
+}
+/** Left-pads to `length` with `fill` (one character). */
+ function padStart(value, length, fill) {
+    if (value === null || value === undefined)
+        return undefined;
+    return String(value).padStart(length, fill);
+}
+ function upper(value) {
+    return (typeof value === 'string' ? value.toUpperCase() : value);
+}
+ function lower(value) {
+    return (typeof value === 'string' ? value.toLowerCase() : value);
+}
+ function trim(value) {
+    return (typeof value === 'string' ? value.trim() : value);
+}
+return { trimLeadingZeros, padStart, upper, lower, trim };
+})();
+
+// support/text.ts
 const __m7 = (() => {
+/** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+/**
+ * CEL `s.substring(start, end?)`: the characters (code points, as `size()` counts them) from `start`
+ * up to, not including, `end`. Positions are clamped to the string (CEL would fail the message; a
+ * mapping keeps the part that is there, so `name.substring(0, 35)` fits a 35-character EDI field).
+ * A missing value stays absent.
+ */
+ function substring(value, start, end) {
+    if (value === null || value === undefined)
+        return undefined;
+    const text = value;
+    if (!SURROGATE.test(text))
+        return text.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end));
+    const chars = Array.from(text);
+    return chars.slice(Math.max(0, start), end === undefined ? undefined : Math.max(0, end)).join('');
+}
+/** CEL `s.replace(old, new)`: every occurrence of the text `old` (not a pattern) becomes `new`. */
+ function replaceText(value, old, replacement) {
+    if (value === null || value === undefined)
+        return undefined;
+    return (old === '' ? value : value.split(old).join(replacement));
+}
+return { substring, replaceText };
+})();
+
+// support/units.ts
+const __m8 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -658,7 +683,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m8 = (() => {
+const __m9 = (() => {
 const { describeValue, MappingError } = __m0;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -680,7 +705,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m9 = (() => {
+const __m10 = (() => {
 const { MappingError } = __m0;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -700,7 +725,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m10 = (() => {
+const __m11 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -723,9 +748,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m11 = (() => {
+const __m12 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp } = __m5;
+const { CelTimestamp } = __m3;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -833,10 +858,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m5;
-const { formatIsoInZone, formatPattern } = __m6;
+const { CelTimestamp, parseIsoInstant } = __m3;
+const { formatIsoInZone, formatPattern } = __m4;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -899,7 +924,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m13 = (() => {
+const __m14 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -950,7 +975,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m14 = (() => {
+const __m15 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8550,8 +8575,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m15 = (() => {
-const { RE2JS } = __m14;
+const __m16 = (() => {
+const { RE2JS } = __m15;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8580,7 +8605,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m16 = (() => {
+const __m17 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8620,7 +8645,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m17 = (() => {
+const __m18 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8660,17 +8685,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m18 = (() => {
+const __m19 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m2.toDate, lower: __m3.lower, padStart: __m3.padStart, trim: __m3.trim, trimLeadingZeros: __m3.trimLeadingZeros, upper: __m3.upper, replaceText: __m4.replaceText, substring: __m4.substring, parseDate: __m6.parseDate, convertUnit: __m7.convertUnit, lookup: __m8.lookup, lookupOr: __m8.lookupOr, unwrap: __m9.unwrap, nullToAbsent: __m10.nullToAbsent, omitEmpty: __m10.omitEmpty, add: __m11.add, at: __m11.at, eq: __m11.eq, isIn: __m11.isIn, noRuleApplies: __m11.noRuleApplies, size: __m11.size, toDouble: __m11.toDouble, toInt: __m11.toInt, toText: __m11.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m12.DATE_FORMATS, formatDate: __m12.formatDate, jsonEqual: __m13.jsonEqual, ucs2length: __m13.ucs2length, linearRegExp: __m15.linearRegExp, interlaceFormats: __m16.interlaceFormats, ApiError: __m17.ApiError, callJson: __m17.callJson, fillPath: __m17.fillPath, queryString: __m17.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m5.toDate, lower: __m6.lower, padStart: __m6.padStart, trim: __m6.trim, trimLeadingZeros: __m6.trimLeadingZeros, upper: __m6.upper, replaceText: __m7.replaceText, substring: __m7.substring, parseDate: __m4.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m3.CelTimestamp, toTimestamp: __m3.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
 })();
 
 // mappings/sap-sales-order-to-order-v2.ts
-const __m19 = (() => {
-const { lookup, nullToAbsent, toDate, toNumber, trimLeadingZeros } = __m18;
+const __m20 = (() => {
+const { lookup, nullToAbsent, toDate, toNumber, trimLeadingZeros } = __m19;
 const TABLE_plantToWarehouse = new Map([["1010", "DE01"], ["1710", "US01"]]);
 const TABLE_sapOverallStatus = new Map([["A", "confirmed"], ["B", "in-fulfilment"], ["C", "completed"]]);
 const TABLE_unitOfMeasure = new Map([["CAR", "CT"], ["EA", "EA"], ["KG", "KGM"], ["L", "LTR"], ["M", "MTR"], ["PC", "EA"], ["ST", "EA"]]);
@@ -8717,8 +8742,8 @@ return { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message };
 })();
 
 // routes/order-confirmed.ts
-const __m20 = (() => {
-const { mapSapSalesOrderToOrderV2 } = __m19;
+const __m21 = (() => {
+const { mapSapSalesOrderToOrderV2 } = __m20;
 /**
  * EventRoute order-confirmed's `filter`, compiled from its CEL: true routes the event. A missing field is
  * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
@@ -8732,7 +8757,7 @@ const { mapSapSalesOrderToOrderV2 } = __m19;
         return false;
     }
 }
-/** Consumes one sap-sales-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one sap-sales-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchOrderConfirmed(event, targets) {
     await Promise.all([
         targets["orders-confirmed"](mapSapSalesOrderToOrderV2(event)),
@@ -8744,10 +8769,10 @@ return { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute };
 })();
 
 // validators/order-v2.ts
-const __m21 = (() => {
+const __m22 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m18;
+const { interlaceFormats, linearRegExp, ucs2length } = __m19;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "enum": ["dealer-portal", "legacy-erp", "cloud-erp", "edi-partner"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema32 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10045,10 +10070,10 @@ return { validateOrderV2 };
 })();
 
 // validators/sap-sales-order-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m18;
+const { linearRegExp, ucs2length } = __m19;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "required": ["SalesOrder", "SalesOrderType", "SalesOrganization", "DistributionChannel", "OrganizationDivision", "SoldToParty", "SalesOrderDate", "TransactionCurrency", "LastChangeDateTime", "OverallSDProcessStatus", "to_Item"], "properties": { "__metadata": { "type": "object", "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "type": { "const": "API_SALES_ORDER_SRV.A_SalesOrderType" }, "etag": { "type": "string" } } }, "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderType": { "type": "string", "maxLength": 4 }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "OrganizationDivision": { "type": "string", "maxLength": 2 }, "SalesGroup": { "type": "string" }, "SalesOffice": { "type": "string" }, "SalesDistrict": { "type": "string" }, "SoldToParty": { "type": "string", "maxLength": 10 }, "CreationDate": { "$ref": "#/$defs/odataDateOrNull" }, "CreatedByUser": { "type": "string" }, "LastChangeDate": { "$ref": "#/$defs/odataDateOrNull" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate", "description": "Set by SAP when the order is created and on every change." }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CustomerPurchaseOrderType": { "type": "string" }, "CustomerPurchaseOrderDate": { "$ref": "#/$defs/odataDateOrNull" }, "SalesOrderDate": { "$ref": "#/$defs/odataDate", "description": "The document date (VBAK-AUDAT): mandatory on every sales document." }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "SDDocumentReason": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedDeliveryDate": { "$ref": "#/$defs/odataDateOrNull" }, "ShippingCondition": { "type": "string" }, "CompleteDeliveryIsDefined": { "type": "boolean" }, "ShippingType": { "type": "string" }, "HeaderBillingBlockReason": { "type": "string" }, "DeliveryBlockReason": { "type": "string" }, "IncotermsClassification": { "type": "string", "maxLength": 3 }, "IncotermsTransferLocation": { "type": "string" }, "IncotermsLocation1": { "type": "string" }, "IncotermsLocation2": { "type": "string" }, "IncotermsVersion": { "type": "string" }, "CustomerPaymentTerms": { "type": "string", "maxLength": 4 }, "PaymentMethod": { "type": "string" }, "AssignmentReference": { "type": "string", "maxLength": 18, "description": "Carries the dealer portal's order number (`DP-…`) on orders the order-validation route creates." }, "ReferenceSDDocument": { "type": "string" }, "ReferenceSDDocumentCategory": { "type": "string" }, "OverallSDProcessStatus": { "enum": ["", "A", "B", "C"], "description": "A not yet processed, B partially processed, C completely processed." }, "TotalCreditCheckStatus": { "type": "string" }, "OverallTotalDeliveryStatus": { "type": "string" }, "OverallSDDocumentRejectionSts": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderItem": { "type": "string", "pattern": "^[0-9]{1,6}$" }, "HigherLevelItem": { "type": "string" }, "SalesOrderItemCategory": { "type": "string" }, "SalesOrderItemText": { "type": "string" }, "PurchaseOrderByCustomer": { "type": "string" }, "Material": { "type": "string", "maxLength": 40 }, "MaterialByCustomer": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedQuantity": { "$ref": "#/$defs/decimal" }, "RequestedQuantityUnit": { "type": "string", "maxLength": 3 }, "ItemGrossWeight": { "$ref": "#/$defs/decimal" }, "ItemNetWeight": { "$ref": "#/$defs/decimal" }, "ItemWeightUnit": { "type": "string" }, "ItemVolume": { "$ref": "#/$defs/decimal" }, "ItemVolumeUnit": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "NetAmount": { "$ref": "#/$defs/decimal" }, "MaterialGroup": { "type": "string" }, "ProductionPlant": { "type": "string", "maxLength": 4 }, "StorageLocation": { "type": "string" }, "ShippingPoint": { "type": "string" }, "DeliveryPriority": { "type": "string" }, "ProfitCenter": { "type": "string" }, "SDProcessStatus": { "type": "string" }, "DeliveryStatus": { "type": "string" } } } } } } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An Edm.Decimal, sent by OData V2 as a string." }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." }, "odataDateOrNull": { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." } } };
 const schema32 = { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." };
@@ -11547,18 +11572,18 @@ return { validateSapSalesOrderV1 };
 })();
 
 // units/route-order-confirmed.ts
-const __m23 = (() => {
+const __m24 = (() => {
 /** The specs unit route-order-confirmed runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"sap-sales-order\"},\"spec\":{\"businessKeys\":{\"customer\":\"SoldToParty\",\"order_number\":\"SalesOrder\",\"warehouse\":\"to_Item.results[].ProductionPlant\"},\"identity\":[\"SalesOrder\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-confirmed\"},\"spec\":{\"description\":\"A sales order in the legacy ERP that is neither rejected nor blocked for delivery is confirmed: it is published as a canonical order on orders.confirmed for fulfilment.\",\"filter\":\"event.OverallSDDocumentRejectionSts != 'C' && event.DeliveryBlockReason == '' && event.OverallSDProcessStatus != 'C'\",\"key\":[\"SalesOrder\"],\"ordering\":\"per-key\",\"owner\":\"team-order-to-cash\",\"source\":{\"contract\":\"sap-sales-order@1\",\"event\":\"SalesOrder.Changed\",\"system\":\"legacy-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.order-confirmed.orders-confirmed\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"sap-sales-order-to-order-v2\",\"name\":\"orders-confirmed\",\"topic\":\"orders.confirmed\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute } = __m20;
+export const { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute } = __m21;
 
-export const { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message } = __m19;
+export const { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message } = __m20;
 
-export const { validateOrderV2 } = __m21;
+export const { validateOrderV2 } = __m22;
 
-export const { validateSapSalesOrderV1 } = __m22;
+export const { validateSapSalesOrderV1 } = __m23;
 
-export const { interlaceUnit } = __m23;
+export const { interlaceUnit } = __m24;

@@ -13,10 +13,10 @@ export function mapX12856ToSupplierConfirmation(source: X12856V1): SupplierConfi
     },
     purchaseOrderNumber: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF01,
     purchaseOrderDate: ((source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF04 !== undefined)) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF04, "yyyymmdd", "date", "purchaseOrderDate")) : undefined,
-    status: "confirmed",
+    status: (source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.some((v_h) => ((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "status") < toDouble(v_h?.SN1?.SN105, "status")))) ? "partially-confirmed" : "confirmed"),
     documentDate: toDate(source?.BSN?.BSN03, "yyyymmdd", "date", "documentDate"),
     shipDate: (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
-    lines: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]!?.PID05, ["confirmedQuantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103, ["status"]: "accepted" })),
+    lines: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]!?.PID05, ["orderedQuantity"]: toDouble(v_h?.SN1?.SN105, "lines"), ["confirmedQuantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103, ["status"]: (((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "lines") < toDouble(v_h?.SN1?.SN105, "lines"))) ? "backordered" : "accepted") })),
   };
 }
 

@@ -10,7 +10,7 @@ export interface CloudOrderConfirmedTargets {
   ["orders-confirmed"]: (payload: OrderV2) => Promise<void>;
 }
 
-/** Consumes one bc-sales-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one bc-sales-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchCloudOrderConfirmed(event: CloudOrderConfirmedEvent, targets: CloudOrderConfirmedTargets): Promise<void> {
   await Promise.all([
     targets["orders-confirmed"](mapBcSalesOrderToOrderV2(event)),

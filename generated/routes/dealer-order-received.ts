@@ -11,7 +11,7 @@ export interface DealerOrderReceivedTargets {
   ["order-status"]: (payload: OrderStatusV1) => Promise<void>;
 }
 
-/** Consumes one order@2 event: maps it for each target and publishes it there. */
+/** Consumes one order@2 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchDealerOrderReceived(event: DealerOrderReceivedEvent, targets: DealerOrderReceivedTargets): Promise<void> {
   await Promise.all([
     targets["orders-received"](event),

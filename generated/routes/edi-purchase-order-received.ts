@@ -10,7 +10,7 @@ export interface EdiPurchaseOrderReceivedTargets {
   ["legacy-erp"]: (payload: PurchaseOrderV1) => Promise<void>;
 }
 
-/** Consumes one x12-850@1 event: maps it for each target and publishes it there. */
+/** Consumes one x12-850@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchEdiPurchaseOrderReceived(event: EdiPurchaseOrderReceivedEvent, targets: EdiPurchaseOrderReceivedTargets): Promise<void> {
   await Promise.all([
     targets["legacy-erp"](mapX12850ToPurchaseOrder(event)),

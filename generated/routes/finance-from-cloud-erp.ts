@@ -10,7 +10,7 @@ export interface FinanceFromCloudErpTargets {
   ["finance-transactions"]: (payload: FinanceTransactionV1) => Promise<void>;
 }
 
-/** Consumes one bc-item-ledger-entry@1 event: maps it for each target and publishes it there. */
+/** Consumes one bc-item-ledger-entry@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchFinanceFromCloudErp(event: FinanceFromCloudErpEvent, targets: FinanceFromCloudErpTargets): Promise<void> {
   await Promise.all([
     targets["finance-transactions"](mapBcItemLedgerEntryToFinanceTransaction(event)),

@@ -23,7 +23,7 @@ export interface FinanceFromLegacyErpTargets {
   ["finance-transactions"]: (payload: FinanceTransactionV1) => Promise<void>;
 }
 
-/** Consumes one sap-billing-document@1 event: maps it for each target and publishes it there. */
+/** Consumes one sap-billing-document@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchFinanceFromLegacyErp(event: FinanceFromLegacyErpEvent, targets: FinanceFromLegacyErpTargets): Promise<void> {
   await Promise.all([
     targets["finance-transactions"](mapSapBillingDocumentToFinanceTransaction(event)),

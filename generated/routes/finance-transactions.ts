@@ -9,7 +9,7 @@ export interface FinanceTransactionsTargets {
   ["finance-feed"]: (payload: FinanceTransactionV1) => Promise<void>;
 }
 
-/** Consumes one finance-transaction@1 event: maps it for each target and publishes it there. */
+/** Consumes one finance-transaction@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchFinanceTransactions(event: FinanceTransactionsEvent, targets: FinanceTransactionsTargets): Promise<void> {
   await Promise.all([
     targets["finance-feed"](event),

@@ -9,7 +9,7 @@ export interface ForecastPublishedTargets {
   ["replenishment-proposals"]: (payload: ReplenishmentV1) => Promise<void>;
 }
 
-/** Consumes one replenishment@1 event: maps it for each target and publishes it there. */
+/** Consumes one replenishment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchForecastPublished(event: ForecastPublishedEvent, targets: ForecastPublishedTargets): Promise<void> {
   await Promise.all([
     targets["replenishment-proposals"](event),

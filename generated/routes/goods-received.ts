@@ -11,7 +11,7 @@ export interface GoodsReceivedTargets {
   ["demand-planning"]: (payload: ReceiptV1) => Promise<void>;
 }
 
-/** Consumes one receipt@1 event: maps it for each target and publishes it there. */
+/** Consumes one receipt@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchGoodsReceived(event: GoodsReceivedEvent, targets: GoodsReceivedTargets): Promise<void> {
   await Promise.all([
     targets["legacy-erp"](event),

@@ -11,7 +11,7 @@ export interface InventoryChangedTargets {
   ["dealer-portal"]: (payload: AvailabilityV2) => Promise<void>;
 }
 
-/** Consumes one inventory-level@1 event: maps it for each target and publishes it there. */
+/** Consumes one inventory-level@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchInventoryChanged(event: InventoryChangedEvent, targets: InventoryChangedTargets): Promise<void> {
   await Promise.all([
     targets["demand-planning"](event),

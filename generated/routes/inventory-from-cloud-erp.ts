@@ -10,7 +10,7 @@ export interface InventoryFromCloudErpTargets {
   ["inventory-levels"]: (payload: InventoryLevelV1) => Promise<void>;
 }
 
-/** Consumes one bc-item@1 event: maps it for each target and publishes it there. */
+/** Consumes one bc-item@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchInventoryFromCloudErp(event: InventoryFromCloudErpEvent, targets: InventoryFromCloudErpTargets): Promise<void> {
   await Promise.all([
     targets["inventory-levels"](mapBcItemToInventoryLevel(event)),

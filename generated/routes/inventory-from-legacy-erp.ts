@@ -9,7 +9,7 @@ export interface InventoryFromLegacyErpTargets {
   ["inventory-levels"]: (payload: InventoryLevelV1) => Promise<void>;
 }
 
-/** Consumes one inventory-level@1 event: maps it for each target and publishes it there. */
+/** Consumes one inventory-level@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchInventoryFromLegacyErp(event: InventoryFromLegacyErpEvent, targets: InventoryFromLegacyErpTargets): Promise<void> {
   await Promise.all([
     targets["inventory-levels"](event),

@@ -9,7 +9,7 @@ export interface InventoryFromWmsTargets {
   ["inventory-levels"]: (payload: InventoryLevelV1) => Promise<void>;
 }
 
-/** Consumes one inventory-level@1 event: maps it for each target and publishes it there. */
+/** Consumes one inventory-level@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchInventoryFromWms(event: InventoryFromWmsEvent, targets: InventoryFromWmsTargets): Promise<void> {
   await Promise.all([
     targets["inventory-levels"](event),

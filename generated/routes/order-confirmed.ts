@@ -23,7 +23,7 @@ export interface OrderConfirmedTargets {
   ["orders-confirmed"]: (payload: OrderV2) => Promise<void>;
 }
 
-/** Consumes one sap-sales-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one sap-sales-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchOrderConfirmed(event: OrderConfirmedEvent, targets: OrderConfirmedTargets): Promise<void> {
   await Promise.all([
     targets["orders-confirmed"](mapSapSalesOrderToOrderV2(event)),

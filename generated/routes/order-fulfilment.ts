@@ -15,7 +15,7 @@ export interface OrderFulfilmentTargets {
   ["order-status"]: (payload: OrderStatusV1) => Promise<void>;
 }
 
-/** Consumes one order@2 event: maps it for each target and publishes it there. */
+/** Consumes one order@2 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchOrderFulfilment(event: OrderFulfilmentEvent, targets: OrderFulfilmentTargets): Promise<void> {
   await Promise.all([
     targets["wms"](mapOrderV2ToWmsPickOrder(event)),

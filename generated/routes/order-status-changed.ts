@@ -10,7 +10,7 @@ export interface OrderStatusChangedTargets {
   crm: (payload: OrderStatusV1) => Promise<void>;
 }
 
-/** Consumes one order-status@1 event: maps it for each target and publishes it there. */
+/** Consumes one order-status@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchOrderStatusChanged(event: OrderStatusChangedEvent, targets: OrderStatusChangedTargets): Promise<void> {
   await Promise.all([
     targets["dealer-portal"](event),

@@ -10,7 +10,7 @@ export interface OrderValidationTargets {
   ["legacy-erp"]: (payload: SapSalesOrderCreateV1) => Promise<void>;
 }
 
-/** Consumes one order@2 event: maps it for each target and publishes it there. */
+/** Consumes one order@2 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchOrderValidation(event: OrderValidationEvent, targets: OrderValidationTargets): Promise<void> {
   await Promise.all([
     targets["legacy-erp"](mapOrderV2ToSapSalesOrder(event)),

@@ -11,7 +11,7 @@ export interface ProductChangedTargets {
   crm: (payload: ProductV1) => Promise<void>;
 }
 
-/** Consumes one bc-item@1 event: maps it for each target and publishes it there. */
+/** Consumes one bc-item@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchProductChanged(event: ProductChangedEvent, targets: ProductChangedTargets): Promise<void> {
   await Promise.all([
     targets["dealer-portal"](mapBcItemToProduct(event)),

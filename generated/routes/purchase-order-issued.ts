@@ -10,7 +10,7 @@ export interface PurchaseOrderIssuedTargets {
   ["purchase-orders-issued"]: (payload: PurchaseOrderV1) => Promise<void>;
 }
 
-/** Consumes one bc-purchase-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one bc-purchase-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchPurchaseOrderIssued(event: PurchaseOrderIssuedEvent, targets: PurchaseOrderIssuedTargets): Promise<void> {
   await Promise.all([
     targets["purchase-orders-issued"](mapBcPurchaseOrderToPurchaseOrder(event)),

@@ -10,7 +10,7 @@ export interface PurchaseOrderToSupplierTargets {
   ["edi-partner"]: (payload: X12850V1) => Promise<void>;
 }
 
-/** Consumes one purchase-order@1 event: maps it for each target and publishes it there. */
+/** Consumes one purchase-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchPurchaseOrderToSupplier(event: PurchaseOrderToSupplierEvent, targets: PurchaseOrderToSupplierTargets): Promise<void> {
   await Promise.all([
     targets["edi-partner"](mapPurchaseOrderToX12850(event)),

@@ -24,7 +24,7 @@ export interface ReplenishmentApprovedTargets {
   ["cloud-erp"]: (payload: BcPurchaseOrderCreateV1) => Promise<void>;
 }
 
-/** Consumes one replenishment@1 event: maps it for each target and publishes it there. */
+/** Consumes one replenishment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchReplenishmentApproved(event: ReplenishmentApprovedEvent, targets: ReplenishmentApprovedTargets): Promise<void> {
   await Promise.all([
     targets["cloud-erp"](mapReplenishmentToBcPurchaseOrder(event)),

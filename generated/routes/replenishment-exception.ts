@@ -24,7 +24,7 @@ export interface ReplenishmentExceptionTargets {
   audit: (payload: OperationalExceptionV1) => Promise<void>;
 }
 
-/** Consumes one replenishment@1 event: maps it for each target and publishes it there. */
+/** Consumes one replenishment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchReplenishmentException(event: ReplenishmentExceptionEvent, targets: ReplenishmentExceptionTargets): Promise<void> {
   await Promise.all([
     targets["operations"](mapReplenishmentToException(event)),

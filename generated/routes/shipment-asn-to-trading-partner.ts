@@ -23,7 +23,7 @@ export interface ShipmentAsnToTradingPartnerTargets {
   ["edi-partner"]: (payload: X12856V1) => Promise<void>;
 }
 
-/** Consumes one shipment@1 event: maps it for each target and publishes it there. */
+/** Consumes one shipment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchShipmentAsnToTradingPartner(event: ShipmentAsnToTradingPartnerEvent, targets: ShipmentAsnToTradingPartnerTargets): Promise<void> {
   await Promise.all([
     targets["edi-partner"](mapShipmentToX12856(event)),

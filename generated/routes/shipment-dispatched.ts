@@ -27,7 +27,7 @@ export interface ShipmentDispatchedTargets {
   ["order-status"]: (payload: OrderStatusV1) => Promise<void>;
 }
 
-/** Consumes one shipment@1 event: maps it for each target and publishes it there. */
+/** Consumes one shipment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchShipmentDispatched(event: ShipmentDispatchedEvent, targets: ShipmentDispatchedTargets): Promise<void> {
   await Promise.all([
     targets["legacy-erp"](event),

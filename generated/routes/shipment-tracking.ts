@@ -12,7 +12,7 @@ export interface ShipmentTrackingTargets {
   ["order-status"]: (payload: OrderStatusV1) => Promise<void>;
 }
 
-/** Consumes one shipment@1 event: maps it for each target and publishes it there. */
+/** Consumes one shipment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchShipmentTracking(event: ShipmentTrackingEvent, targets: ShipmentTrackingTargets): Promise<void> {
   await Promise.all([
     targets["dealer-portal"](event),

@@ -24,7 +24,7 @@ export interface SupplierConfirmationExceptionTargets {
   audit: (payload: OperationalExceptionV1) => Promise<void>;
 }
 
-/** Consumes one supplier-confirmation@1 event: maps it for each target and publishes it there. */
+/** Consumes one supplier-confirmation@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchSupplierConfirmationException(event: SupplierConfirmationExceptionEvent, targets: SupplierConfirmationExceptionTargets): Promise<void> {
   await Promise.all([
     targets["operations"](mapSupplierConfirmationToException(event)),

@@ -15,13 +15,13 @@ export interface SupplierConfirmationReceivedTargets {
   ["supplier-confirmations"]: (payload: SupplierConfirmationV1) => Promise<void>;
 }
 
-/** Consumes one x12-856@1 event: maps it for each target and publishes it there. */
+/** Consumes one x12-856@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchSupplierConfirmationReceived(event: SupplierConfirmationReceivedEvent, targets: SupplierConfirmationReceivedTargets): Promise<void> {
   await Promise.all([
     targets["legacy-erp"](mapX12856ToSupplierConfirmation(event)),
     targets["demand-planning"](mapX12856ToSupplierConfirmation(event)),
     targets["wms"](mapX12856ToSupplierConfirmation(event)),
-    targets["tms"](mapX12856ToShipment(event)),
+    ...mapX12856ToShipment(event).map((payload) => targets["tms"](payload)),
     targets["supplier-confirmations"](mapX12856ToSupplierConfirmation(event)),
   ]);
 }

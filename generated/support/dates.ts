@@ -1,4 +1,5 @@
 import { describeValue, MappingError } from './errors.js';
+import { formatIsoInZone } from './date-patterns.js';
 
 /** How a source writes a date. */
 export type DateStyle = 'iso' | 'odata-v2' | 'yyyymmdd' | 'yymmdd';
@@ -22,6 +23,7 @@ export function toDate<T extends string | number | null | undefined>(
   style: DateStyle,
   output: DateOutput,
   target: string,
+  zone?: string,
 ): StringOf<T> {
   if (value === null || value === undefined) return undefined as StringOf<T>;
   const text = typeof value === 'string' ? value.trim() : String(value).trim();
@@ -56,6 +58,10 @@ export function toDate<T extends string | number | null | undefined>(
   if (instant === undefined || Number.isNaN(instant)) {
     throw new MappingError('date-invalid', target, value, `${describeValue(value)} is not a ${style} date`);
   }
+  // A date-time written as a date in a zone: that zone's calendar date. An EDI date or a bare ISO date
+  // is a calendar date already, which no zone moves.
+  const calendarOnly = style === 'yyyymmdd' || style === 'yymmdd' || (style === 'iso' && text.length === 10);
+  if (zone !== undefined && output === 'date' && !calendarOnly) return formatIsoInZone(instant, true, zone) as StringOf<T>;
   return isoFromMillis(instant, output === 'date') as StringOf<T>;
 }
 

@@ -1,8 +1,9 @@
 import { describeValue, MappingError } from './errors.js';
+import { wallClock } from './wall-clock.js';
 
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
- * one, its getters read it in UTC (CEL's default time zone), `int(t)` is seconds since the epoch and
+ * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
  * `string(t)` RFC 3339. A class rather than a number so that the type checker refuses `t + 1` or
  * `t.size()`, as CEL does; `formatDate` writes it in the formats ERPs and EDI want.
  */
@@ -14,59 +15,66 @@ export class CelTimestamp {
     this.epochMillis = epochMillis;
   }
 
-  private utc(): Date {
-    return new Date(this.epochMillis);
+  /** The wall clock in `zone` (an IANA name the generator checked at build time), UTC by default. */
+  private wall(zone: string | undefined) {
+    return wallClock(this.epochMillis, zone ?? 'UTC');
   }
 
-  getFullYear(): number {
-    return this.utc().getUTCFullYear();
+  getFullYear(zone?: string): number {
+    return this.wall(zone).y;
   }
 
   /** 0-based, as in CEL (January is 0). */
-  getMonth(): number {
-    return this.utc().getUTCMonth();
+  getMonth(zone?: string): number {
+    return this.wall(zone).mo - 1;
   }
 
   /** 1-based day of the month, as in CEL. */
-  getDate(): number {
-    return this.utc().getUTCDate();
+  getDate(zone?: string): number {
+    return this.wall(zone).d;
   }
 
   /** 0-based day of the month, as in CEL. */
-  getDayOfMonth(): number {
-    return this.utc().getUTCDate() - 1;
+  getDayOfMonth(zone?: string): number {
+    return this.wall(zone).d - 1;
   }
 
   /** 0 = Sunday, as in CEL. */
-  getDayOfWeek(): number {
-    return this.utc().getUTCDay();
+  getDayOfWeek(zone?: string): number {
+    const w = this.wall(zone);
+    return new Date(Date.UTC(w.y, w.mo - 1, w.d)).getUTCDay();
   }
 
   /** 0-based day of the year, as in CEL. */
-  getDayOfYear(): number {
-    const year = this.getFullYear();
-    return Math.floor((this.epochMillis - Date.UTC(year, 0, 1)) / 86_400_000);
+  getDayOfYear(zone?: string): number {
+    const w = this.wall(zone);
+    const day = new Date(Date.UTC(w.y, w.mo - 1, w.d));
+    const start = new Date(Date.UTC(w.y, 0, 1));
+    // setUTCFullYear keeps years 0–99 as they are (Date.UTC reads them as 19xx).
+    day.setUTCFullYear(w.y);
+    start.setUTCFullYear(w.y);
+    return Math.round((day.getTime() - start.getTime()) / 86_400_000);
   }
 
-  getHours(): number {
-    return this.utc().getUTCHours();
+  getHours(zone?: string): number {
+    return this.wall(zone).h;
   }
 
-  getMinutes(): number {
-    return this.utc().getUTCMinutes();
+  getMinutes(zone?: string): number {
+    return this.wall(zone).mi;
   }
 
-  getSeconds(): number {
-    return this.utc().getUTCSeconds();
+  getSeconds(zone?: string): number {
+    return this.wall(zone).s;
   }
 
-  getMilliseconds(): number {
-    return this.utc().getUTCMilliseconds();
+  getMilliseconds(zone?: string): number {
+    return this.wall(zone).ms;
   }
 
   /** RFC 3339 in UTC, as CEL's `string(timestamp)`. */
   toString(): string {
-    return this.utc().toISOString();
+    return new Date(this.epochMillis).toISOString();
   }
 
   /** Lets `<`, `<=`, `>`, `>=` compare two timestamps by instant. */
