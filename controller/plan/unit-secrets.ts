@@ -45,6 +45,17 @@ function systemKeys(
   }
 }
 
+/**
+ * The SFTP login of a file or EDI System whose directory is on an SFTP server (runtime/adapters/files/
+ * file-location.ts): `private-key` or `password`, `passphrase` for an encrypted key; each optional, since
+ * a login uses one or the other.
+ */
+function sftpKeys(endpoint: { url?: string; sftp?: { secretRef: { name: string } } }): { secret: string; key: string; optional: true }[] {
+  if (!endpoint.sftp || !endpoint.url?.startsWith('sftp://')) return [];
+  const secret = endpoint.sftp.secretRef.name;
+  return ['private-key', 'passphrase', 'password'].map((key) => ({ secret, key, optional: true as const }));
+}
+
 /** Names of the Systems a unit calls or consumes from. */
 function systemsOf(doc: SpecDocument): string[] {
   const names = new Set<string>();
@@ -68,7 +79,7 @@ export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[
   const refs: { secret: string; key: string; optional?: true }[] = [];
   for (const name of systemsOf(doc)) {
     const system = index.named('System', name)[0];
-    if (system) refs.push(...systemKeys(system.spec.auth, name));
+    if (system) refs.push(...systemKeys(system.spec.auth, name), ...sftpKeys(system.spec.endpoint));
   }
   if (doc.kind === 'System') {
     // A System's source unit: the credentials it calls the System with (a poller) and its sources' own

@@ -84,6 +84,16 @@ export const CODES = {
       'A route target delivers to a System whose protocol has no delivery adapter yet, or to a file System in a format a file target does not write; its worker would refuse to start.',
   },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
+  'file-location-invalid': {
+    severity: 'error',
+    title:
+      "A file location (a file or EDI System's endpoint, a file pickup) names an sftp:// url without its login, or a login without an sftp:// url.",
+  },
+  'file-source-invalid': {
+    severity: 'error',
+    title:
+      'A `sources.files` pickup cannot run as written: it archives or refuses into the directory it reads, its glob does not parse, or it sets options of another format.',
+  },
   'poll-source-invalid': {
     severity: 'error',
     title:

@@ -14,6 +14,7 @@ import { checkMapping } from './check-mappings.ts';
 import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
+import { checkFileSources } from './check-file-sources.ts';
 import { checkPollSources } from './check-poll-sources.ts';
 import { checkSystemAuth } from './check-system-auth.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
@@ -98,6 +99,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
     checkPollSources(doc, report);
+    checkFileSources(doc, report);
     checkSystemAuth(doc, report);
     checkScale(doc, report);
   }
