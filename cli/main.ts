@@ -19,7 +19,7 @@ Commands:
   status                the estates and Interlace objects in a namespace, as kubectl get interlace shows them
   controller            run the GitOps controller (watch Estates, fetch Git, gate, apply, prune, report)
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
-  dlq list|show|replay  inspect dead letters and replay them (idempotently)
+  dlq list|show|replay|purge  inspect dead letters, replay them (idempotently), purge them
   worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure), --version.`;

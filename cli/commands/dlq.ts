@@ -5,9 +5,12 @@ import {
   acknowledgeDeadLetters,
   listDeadLetters,
   parseDeadLetterId,
+  purgeDeadLetters,
   replayDeadLetter,
+  selectForPurge,
   showDeadLetter,
 } from '../../runtime/run/dead-letters.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import type { StoredDeadLetter } from '../../runtime/run/dead-letters.ts';
 import { openRunBackbone } from '../../runtime/run/open-backbone.ts';
 import { loadWorkerEstate } from '../../runtime/worker/load-estate.ts';
@@ -15,7 +18,7 @@ import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
 import { NATS_AUTH_HELP, NATS_AUTH_OPTIONS, natsAuthFromFlags } from '../nats-options.ts';
 
-export const DLQ_HELP = `Usage: interlace dlq list|show <id>|replay <id>|replay --all [options]
+export const DLQ_HELP = `Usage: interlace dlq list|show <id>|replay <id>|replay --all|purge [options]
 
 Dead letters of the estate's route targets, read from the backbone (the embedded store of
 \`interlace run\` in .interlace/run by default, or --nats <url>). A dead letter's id is
@@ -25,6 +28,11 @@ Dead letters of the estate's route targets, read from the backbone (the embedded
   replay <id>          deliver the original message again to that target only; idempotent: a message
                        already delivered is suppressed, replaying twice causes one effect
   replay --all         replay every dead letter not yet replayed (per target, in order)
+  purge                delete dead letters for good (NATS only); prints what it would delete and
+                       deletes nothing unless --yes. Narrow it with --route, --older-than and --replayed
+  --older-than <d>     purge: only dead letters dead-lettered more than <d> ago (e.g. 168h for a week)
+  --replayed           purge: only dead letters already replayed
+  --yes                purge: really delete
   --route <name>       only this route's dead letters
   --nats <url>         read NATS JetStream instead of the embedded store (a deployed estate: its
                        workers consume replay.<route>.<target> and deliver the replays)
@@ -52,6 +60,9 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
       ...NATS_AUTH_OPTIONS,
       'run-dir': { type: 'string' },
       all: { type: 'boolean' },
+      'older-than': { type: 'string' },
+      replayed: { type: 'boolean' },
+      yes: { type: 'boolean' },
       json: { type: 'boolean' },
       specs: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -62,7 +73,17 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
     context.stdout(DLQ_HELP + '\n');
     return values.help ? EXIT_CLEAN : EXIT_FINDINGS;
   }
-  if (!['list', 'show', 'replay'].includes(action)) throw new UsageError(`unknown dlq action "${action}"; actions: list, show, replay`);
+  if (!['list', 'show', 'replay', 'purge'].includes(action))
+    throw new UsageError(`unknown dlq action "${action}"; actions: list, show, replay, purge`);
+  if (action !== 'purge' && (values['older-than'] !== undefined || values.replayed || values.yes))
+    throw new UsageError('--older-than, --replayed and --yes are options of dlq purge');
+  const olderThan = values['older-than'] === undefined ? undefined : parseDuration(values['older-than']);
+  if (olderThan && !olderThan.ok) throw new UsageError(`--older-than ${values['older-than']}: ${olderThan.reason}`);
+  if (action === 'purge' && id) throw new UsageError('dlq purge takes no id; narrow it with --route, --older-than and --replayed');
+  if (action === 'purge' && !values.nats)
+    throw new UsageError(
+      'dlq purge needs --nats <url>: the embedded store of `interlace run` cannot delete single messages; its retention drops them (14 days by default)',
+    );
   if (action === 'show' && !id) throw new UsageError('dlq show needs an id (<route>/<target>#<sequence>; see dlq list)');
   if (action === 'replay' && !id && !values.all) throw new UsageError('dlq replay needs an id, or --all');
   if (id && !parseDeadLetterId(id)) throw new UsageError(`"${id}" is not a dead-letter id; ids look like order-validation/legacy-erp#3`);
@@ -122,6 +143,24 @@ export async function runDlq(argv: string[], context: CommandContext): Promise<n
             .split('\n')
             .map((x) => `    ${x}`)
             .join('\n')}\n`,
+        );
+      }
+      return EXIT_CLEAN;
+    }
+    if (action === 'purge') {
+      const chosen = selectForPurge(await listDeadLetters(backbone, estate, values.route), {
+        ...(olderThan?.ok ? { olderThanMs: olderThan.ms } : {}),
+        ...(values.replayed ? { replayedOnly: true } : {}),
+        now: Date.now(),
+      });
+      const purged = values.yes ? await purgeDeadLetters(backbone, chosen) : 0;
+      if (values.json) context.stdout(`${JSON.stringify({ dryRun: !values.yes, selected: chosen.map((l) => l.id), purged })}\n`);
+      else {
+        for (const l of chosen) context.stdout(`${values.yes ? 'purged      ' : 'would purge '} ${line(l)}\n`);
+        context.stdout(
+          values.yes
+            ? `${purged} dead letter(s) purged\n`
+            : `${chosen.length} dead letter(s) would be purged; nothing was deleted (pass --yes to delete them)\n`,
         );
       }
       return EXIT_CLEAN;

@@ -101,9 +101,22 @@ export interface BackboneHealth {
   detail?: string;
 }
 
+/**
+ * How much of a topic is kept. Given to `ensureTopic`, it is applied to the topic whether new or not
+ * (an absent field means no limit, so a limit removed from a spec is lifted); without it a topic keeps
+ * the limits it has. JetStream: the stream's `max_age` and `max_msgs`. The embedded store applies its
+ * one store-wide retention instead (`maxAgeMs` of openSqliteBackbone).
+ */
+export interface TopicLimits {
+  /** Messages older than this are dropped. */
+  maxAgeMs?: number;
+  /** Beyond this many messages, the oldest are dropped. */
+  maxMessages?: number;
+}
+
 export interface Backbone {
   /** Creates the topic if missing. Topics are dot-separated lower-case words (`orders.canonical`). */
-  ensureTopic(topic: string): Promise<void>;
+  ensureTopic(topic: string, limits?: TopicLimits): Promise<void>;
   publish(topic: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishResult>;
   /**
    * Delivers the topic's messages to the named durable consumer. The handler must settle each
@@ -120,6 +133,12 @@ export interface Backbone {
    * `fromSequence` on, in order; page on with `last.sequence + 1`.
    */
   read(topic: string, fromSequence: number, limit: number): Promise<Message[]>;
+  /**
+   * Deletes stored messages by sequence (`interlace dlq purge`); a sequence already gone is skipped.
+   * Returns how many were deleted. Consumers never receive a deleted message, and it leaves their
+   * backlog. JetStream only: the embedded store keeps every message until its retention drops it.
+   */
+  deleteMessages?(topic: string, sequences: readonly number[]): Promise<number>;
   /**
    * Reachable now? The worker's /readyz includes it, so a worker whose broker is down reports not
    * Ready (and its Api's Service stops routing to it) until the broker is back. Optional for test

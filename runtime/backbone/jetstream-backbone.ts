@@ -48,6 +48,7 @@ import type {
   PublishResult,
   SubscribeOptions,
   Subscription,
+  TopicLimits,
 } from './backbone.ts';
 import { BackboneClosedError, BackboneStorageFullError, PublishTimeoutError, TopicNotFoundError } from './errors.ts';
 import { checkConsumer, checkTopic } from './names.ts';
@@ -236,11 +237,18 @@ export class JetStreamBackbone implements Backbone {
     if (this.#closed) throw new BackboneClosedError('the backbone is closed');
   }
 
-  async ensureTopic(topic: string): Promise<void> {
+  async ensureTopic(topic: string, limits?: TopicLimits): Promise<void> {
     this.#open();
     const name = this.stream(topic);
+    // A stream's duplicate window may not be longer than its max age.
+    const maxAgeMs = limits?.maxAgeMs ?? 0;
+    const duplicateWindowMs = maxAgeMs > 0 ? Math.min(this.#dedupeWindowMs, maxAgeMs) : this.#dedupeWindowMs;
+    const wanted = limits ? { max_age: nanos(maxAgeMs), max_msgs: limits.maxMessages ?? -1 } : {};
     try {
-      await this.#jsm.streams.info(name);
+      const info = await this.#jsm.streams.info(name);
+      if (limits && (info.config.max_age !== wanted.max_age || info.config.max_msgs !== wanted.max_msgs)) {
+        await this.#jsm.streams.update(name, { ...info.config, ...wanted, duplicate_window: nanos(duplicateWindowMs) });
+      }
       return;
     } catch (error) {
       if (apiCode(error) !== JetStreamApiCodes.StreamNotFound) throw error;
@@ -252,7 +260,8 @@ export class JetStreamBackbone implements Backbone {
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.Old,
-        duplicate_window: nanos(this.#dedupeWindowMs),
+        duplicate_window: nanos(duplicateWindowMs),
+        ...wanted,
         allow_direct: true,
         num_replicas: this.#replicas,
         description: `Interlace topic ${topic}`,
@@ -460,22 +469,45 @@ export class JetStreamBackbone implements Backbone {
   async read(topic: string, fromSequence: number, limit: number): Promise<Message[]> {
     this.#open();
     const stream = this.stream(topic);
-    let last: number;
+    let state: { first_seq: number; last_seq: number; messages: number };
     try {
-      last = (await this.#jsm.streams.info(stream)).state.last_seq;
+      state = (await this.#jsm.streams.info(stream)).state;
     } catch (error) {
       if (apiCode(error) === JetStreamApiCodes.StreamNotFound) throw new TopicNotFoundError(`topic "${topic}" does not exist`);
       throw error;
     }
-    const from = Math.max(1, fromSequence);
-    if (limit <= 0 || from > last) return [];
+    // Retention (max age, max messages) drops the head of the stream: start at the first message kept.
+    const from = Math.max(1, fromSequence, state.first_seq);
+    if (limit <= 0 || state.messages === 0 || from > state.last_seq) return [];
     const out: Message[] = [];
-    const batch = await this.#jsm.direct.getBatch(stream, { seq: from, batch: Math.min(limit, last - from + 1) });
-    for await (const m of batch) {
-      out.push(this.#storedToMessage(topic, m));
-      if (out.length >= limit) break;
+    const batch = await this.#jsm.direct.getBatch(stream, { seq: from, batch: Math.min(limit, state.last_seq - from + 1) });
+    try {
+      for await (const m of batch) {
+        out.push(this.#storedToMessage(topic, m));
+        if (out.length >= limit) break;
+      }
+    } catch (error) {
+      // 404: retention dropped the rest between the stream info and the read; what was read stands.
+      if ((error as { code?: unknown } | undefined)?.code !== 404) throw error;
     }
     return out;
+  }
+
+  async deleteMessages(topic: string, sequences: readonly number[]): Promise<number> {
+    this.#open();
+    const stream = this.stream(topic);
+    let deleted = 0;
+    for (const sequence of sequences) {
+      try {
+        // erase: false — marked deleted, not overwritten; the point is that nobody reads it again.
+        if (await this.#jsm.streams.deleteMessage(stream, sequence, false)) deleted++;
+      } catch (error) {
+        const code = apiCode(error);
+        if (code === JetStreamApiCodes.StreamNotFound) throw new TopicNotFoundError(`topic "${topic}" does not exist`);
+        if (code !== JetStreamApiCodes.NoMessageFound) throw error; // already gone (deleted, or dropped by retention)
+      }
+    }
+    return deleted;
   }
 
   #storedToMessage(topic: string, m: StoredMsg): Message {

@@ -15,6 +15,10 @@ export interface DeliveryPolicy {
   /** Statuses that fail at once; undefined = every 4xx but 408 and 429. */
   permanentOn: readonly number[] | undefined;
   deadLetterTopic: string;
+  /** How long the dead-letter topic keeps a dead letter (`deadLetter.retention`); undefined: until purged. */
+  deadLetterMaxAgeMs?: number;
+  /** Most dead letters the topic keeps, the oldest dropped beyond it (`deadLetter.maxMessages`). */
+  deadLetterMaxMessages?: number;
   /** Deliveries in flight at once for this target (the route's own budget, under the System's). */
   concurrency: number;
   /** The longest `Retry-After` honoured; a longer one is cut to this (the message is not held for hours). */
@@ -47,6 +51,8 @@ export function deliveryPolicyOf(route: string, target: string, spec: DeliverySp
     jitter: retry.jitter ?? DEFAULT_POLICY.jitter,
     permanentOn: spec?.permanentOn,
     deadLetterTopic: spec?.deadLetter?.topic ?? `dlq.${route}.${target}`,
+    ...(spec?.deadLetter?.retention !== undefined ? { deadLetterMaxAgeMs: durationMs(spec.deadLetter.retention, 0) } : {}),
+    ...(spec?.deadLetter?.maxMessages !== undefined ? { deadLetterMaxMessages: spec.deadLetter.maxMessages } : {}),
     concurrency: spec?.concurrency ?? DEFAULT_POLICY.concurrency,
     maxRetryAfterMs: Math.max(maxBackoffMs, DEFAULT_POLICY.maxRetryAfterMs),
   };

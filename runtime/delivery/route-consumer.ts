@@ -105,7 +105,11 @@ export class RouteTargetConsumer {
   async start(): Promise<void> {
     const { backbone } = this.deps;
     await backbone.ensureTopic(this.rt.sourceTopic);
-    await backbone.ensureTopic(this.rt.policy.deadLetterTopic);
+    // The dead-letter topic's retention, applied at every start: a changed or removed limit takes effect.
+    await backbone.ensureTopic(this.rt.policy.deadLetterTopic, {
+      ...(this.rt.policy.deadLetterMaxAgeMs !== undefined ? { maxAgeMs: this.rt.policy.deadLetterMaxAgeMs } : {}),
+      ...(this.rt.policy.deadLetterMaxMessages !== undefined ? { maxMessages: this.rt.policy.deadLetterMaxMessages } : {}),
+    });
     await this.rt.destination.prepare?.();
     this.subscription = await backbone.subscribe(this.rt.sourceTopic, this.scope, (delivery) => this.track(this.handle(delivery)), {
       maxInFlight: this.rt.policy.concurrency,

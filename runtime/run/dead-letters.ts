@@ -104,6 +104,39 @@ export async function showDeadLetter(backbone: Backbone, estate: WorkerEstate, i
   return letters.find((l) => l.id === `${parsed.route}/${parsed.target}#${parsed.sequence}`);
 }
 
+/** Which stored dead letters `interlace dlq purge` removes (the route filter is listDeadLetters'). */
+export interface PurgeFilter {
+  /** Only dead letters dead-lettered more than this long before `now`. */
+  olderThanMs?: number;
+  /** Only dead letters already replayed. */
+  replayedOnly?: boolean;
+  now: number;
+}
+
+/** The dead letters a purge with this filter removes, oldest first per topic. */
+export function selectForPurge(letters: readonly StoredDeadLetter[], filter: PurgeFilter): StoredDeadLetter[] {
+  return letters.filter((l) => {
+    if (filter.replayedOnly && !l.replayed) return false;
+    if (filter.olderThanMs === undefined) return true;
+    const at = Date.parse(l.letter.deadLetteredAt);
+    // A letter whose time does not parse is never judged old: purge only what it can date.
+    return Number.isFinite(at) && at < filter.now - filter.olderThanMs;
+  });
+}
+
+/**
+ * Deletes dead letters from their topics (JetStream; the embedded store has no deleteMessages and is
+ * refused by the CLI first). Returns how many were deleted; one already gone is not counted.
+ */
+export async function purgeDeadLetters(backbone: Backbone, letters: readonly StoredDeadLetter[]): Promise<number> {
+  if (!backbone.deleteMessages) throw new Error('this backbone cannot delete messages');
+  const byTopic = new Map<string, number[]>();
+  for (const l of letters) byTopic.set(l.topic, [...(byTopic.get(l.topic) ?? []), l.sequence]);
+  let deleted = 0;
+  for (const [topic, sequences] of byTopic) deleted += await backbone.deleteMessages(topic, [...new Set(sequences)]);
+  return deleted;
+}
+
 /** Publishes the dead letter's original message on its replay topic; returns whether it was stored anew. */
 export async function replayDeadLetter(backbone: Backbone, stored: StoredDeadLetter): Promise<{ stored: boolean }> {
   const { letter } = stored;

@@ -1674,9 +1674,13 @@ export interface Delivery {
   deadLetter?: {
     topic: Topic;
     /**
-     * How long dead letters are kept.
+     * How long dead letters are kept: on NATS the dead-letter stream's `max_age`, applied when the worker starts (a dead letter older than this is dropped, replayed or not). Without it (and without `maxMessages`) dead letters stay until `interlace dlq purge` removes them. Targets that share a dead-letter topic should give the same limits.
      */
     retention?: string;
+    /**
+     * Most dead letters kept on the topic; beyond it the oldest are dropped (NATS: the stream's `max_msgs`).
+     */
+    maxMessages?: number;
   };
   /**
    * Deliveries in flight at once for this target.
