@@ -121,6 +121,11 @@ describe('CEL → TypeScript', () => {
     expect(await evaluate('timestamp(source.t).getDayOfMonth()', src)).toBe(24);
     expect(await evaluate('timestamp(source.t).getHours() * 100 + timestamp(source.t).getMinutes()', src)).toBe(1432);
     expect(await evaluate('timestamp(source.z).getFullYear()', src)).toBe(2025);
+    // In a zone: 02:00 UTC on the 4th is 21:00 on the 3rd in New York.
+    const late = { t: '2026-12-04T02:00:00Z' };
+    expect(await evaluate("timestamp(source.t).getDate('America/New_York')", late)).toBe(3);
+    expect(await evaluate("timestamp(source.t).getHours('America/New_York')", late)).toBe(21);
+    expect(await evaluate("timestamp(source.t).getDate('Europe/Berlin')", late)).toBe(4);
     expect(await evaluate('int(timestamp(source.d))', src)).toBe(1795737600);
     expect(await evaluate('string(timestamp(source.d))', src)).toBe('2026-11-27T00:00:00.000Z');
     expect(await evaluate('timestamp(source.d) < timestamp(source.t)', src)).toBe(false);
@@ -144,7 +149,9 @@ describe('CEL → TypeScript', () => {
       return result.ok ? undefined : result.problems[0];
     };
     expect(refused('duration("1h")')?.message).toMatch(/function `duration` is not supported/);
-    expect(refused('timestamp(source.at).getHours("Europe/Berlin")')?.message).toMatch(/time zone/);
+    // A getter's zone must be an IANA name, as a literal (`getHours('Europe/Berlin')` is fine).
+    expect(refused('timestamp(source.at).getHours("Mars/Olympus")')?.message).toMatch(/IANA zone name/);
+    expect(refused('timestamp(source.at).getHours(source.zone)')?.message).toMatch(/IANA zone name/);
     expect(refused("formatDate(source.at, 'dd.mm.yyyy')")?.message).toMatch(/'yyyymmdd'/);
     expect(refused('formatDate(source.at, source.format)')?.message).toMatch(/string literal/);
     expect(refused('source.lines[1.5]')?.message).toMatch(/integer \(list\) or a string \(map\)/);
