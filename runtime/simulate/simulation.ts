@@ -103,7 +103,7 @@ export class Simulation {
     this.crm = new Crm(port(5));
     this.dealerPortal = new DealerPortal(this.ctx, port(6), dealerPortalTopics(options.estate));
     this.planning = new DemandPlanning(this.ctx, port(7));
-    this.ediPartner = new EdiPartner(this.ctx, port(8));
+    this.ediPartner = new EdiPartner(this.ctx, port(8), join(options.dataDir, 'edi-partner'));
     this.operations = new Operations(this.ctx, port(9));
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
@@ -160,7 +160,8 @@ export class Simulation {
 
   /**
    * The estate as the local run sees it: every simulated System's endpoint and token URL on loopback
-   * (the real base path kept), X12 over AS2 and file drops spoken as HTTP to their simulators, mTLS
+   * (the real base path kept), an EDI partner's interchanges written to its simulator's drop folder,
+   * file drops spoken as HTTP to their simulators, mTLS
    * dropped on loopback, and the dealers' APIs trusting the local identity provider.
    */
   overlay(estate: WorkerEstate, limitScale = 100): WorkerEstate {
@@ -171,6 +172,12 @@ export class Simulation {
       const spec = system.spec as System['spec'] & Record<string, unknown>;
       const original = spec.endpoint.url ? new URL(spec.endpoint.url).pathname.replace(/\/+$/, '') : '';
       if (spec.endpoint.protocol === 'nats') continue;
+      if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound) {
+        // Interchanges go where the simulated partner picks them up: its SFTP drop folder, here a local one.
+        const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
+        spec.endpoint = { ...endpoint, directory: sim.inbound };
+        continue;
+      }
       spec.endpoint = {
         ...spec.endpoint,
         protocol: 'http',

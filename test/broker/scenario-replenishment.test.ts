@@ -1,6 +1,6 @@
 // Scenario 2 of DESIGN.md end to end, on both backbones: a forecast run's proposals trigger the
 // governed replenishment workflow — approved ones become purchase orders in the cloud ERP, go to the
-// supplier as X12 850s, the supplier's 856 ship notices update the legacy ERP, planning, the WMS and
+// supplier as X12 850s (interchanges in its drop folder), the supplier's 856 ship notices update the legacy ERP, planning, the WMS and
 // the TMS, the goods are received and booked in both ERPs — and proposals held for review reach
 // operations as exceptions with their record on the audit trail.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,9 @@ for (const factory of factories) {
       expect(sim.cloudErp.ledger.count('purchase-order')).toBe(approved);
       expect(sim.ediPartner.ledger.count('850')).toBe(approved);
       expect(sim.ediPartner.shipNoticesSent.size).toBe(approved);
+      // The 850s went as X12 interchanges into the partner's drop folder (the edi-x12 target), one each,
+      // and the partner answered every functional group with an accepting 997.
+      expect(sim.ediPartner.interchanges).toEqual({ received: approved, acknowledged: approved, rejected: 0 });
       // Supplier confirmations update the legacy ERP and planning; the WMS and TMS expect the goods.
       expect(sim.legacyErp.ledger.count('inbound-delivery')).toBe(approved);
       expect(sim.planning.ledger.count('confirmation')).toBe(approved);

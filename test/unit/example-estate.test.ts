@@ -112,7 +112,11 @@ describe('the example estate (specs/)', () => {
       auth: { type: 'api-key', header: 'APIKey', secretRef: { name: expect.any(String) } },
     });
     expect(one('System', 'cloud-erp').spec.auth?.type).toBe('oauth2-client-credentials');
-    expect(one('System', 'edi-partner').spec.endpoint).toMatchObject({ protocol: 'http', x12: { version: '004010VICS' } });
+    expect(one('System', 'edi-partner').spec.endpoint).toMatchObject({
+      protocol: 'edi-x12',
+      format: 'x12',
+      x12: { version: '004010VICS' },
+    });
     for (const name of ['wms', 'edi-partner']) expect(one('System', name).spec.allowedClassifications).not.toContain('pii');
     for (const name of [
       'sap-sales-order',

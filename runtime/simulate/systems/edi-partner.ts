@@ -1,10 +1,16 @@
 /**
- * The trading partner (Northwind, X12 4010 VICS over AS2 in production). As a supplier it receives our
- * purchase orders (`POST /850`: the x12-850@1 JSON the route maps to, or raw X12 text) and answers each
- * with an 856 ship notice a little later (ShipNotice.Received, x12-856@1 — the BSN/HL S-O-I shape of
- * the fixture specs/fixtures/erp/x12/856_ASN_4060_node-x12.edi). As a customer it receives our 856s
- * (`POST /856`) and sends us 850s (PurchaseOrder.Received). Every document is kept as X12 text too.
+ * The trading partner (Northwind, X12 4010 VICS over SFTP in production). Interlace's edi-x12 targets
+ * write interchanges into its inbound directory (`inbound`, the SFTP home's drop folder; under
+ * `interlace run` a local folder); it picks each file up, answers with a 997 (in `outbound`, kept as a
+ * document) and handles each transaction set. As a supplier it receives our purchase orders (850s)
+ * and answers each with an 856 ship notice a little later (ShipNotice.Received, x12-856@1 — the
+ * BSN/HL S-O-I shape of the fixture specs/fixtures/erp/x12/856_ASN_4060_node-x12.edi). As a customer
+ * it receives our 856s and sends us 850s (PurchaseOrder.Received). `POST /850` and `POST /856` (JSON or
+ * raw X12) still work for a System spoken over an HTTP gateway. Every document is kept as X12 text too.
  */
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acknowledge } from '../../../generators/edi/x12-997.ts';
 import { parseX12 } from '../../../generators/edi/x12-parse.ts';
 import { SimServer, route } from '../sim-http.ts';
 import type { SimReply, SimRequest } from '../sim-http.ts';
@@ -29,13 +35,24 @@ export class EdiPartner implements SimSystem {
   readonly shipNoticesReceived = new Map<string, Entity>();
   /** Share of lines shipped short (confirmed quantity below ordered). */
   shortShipShare = 0;
+  /** Where Interlace drops interchanges for the partner, and where the partner's 997s go. */
+  readonly inbound: string | undefined;
+  readonly outbound: string | undefined;
+  /** Interchanges picked up from `inbound`, and 997s sent back (by AK9 status). */
+  readonly interchanges = { received: 0, acknowledged: 0, rejected: 0 };
+  private poller: ReturnType<typeof setInterval> | undefined;
   private nextControl = 1;
   private nextAsn = 829_716;
   private nextCustomerPo = 1;
   private readonly ctx: SimContext;
 
-  constructor(ctx: SimContext, port: number) {
+  /** `home`: the partner's file-exchange folder (`inbound/`, `outbound/`); undefined: HTTP only. */
+  constructor(ctx: SimContext, port: number, home?: string) {
     this.ctx = ctx;
+    if (home) {
+      this.inbound = join(home, 'inbound');
+      this.outbound = join(home, 'outbound');
+    }
     this.server = new SimServer({
       name: this.name,
       port,
@@ -51,8 +68,56 @@ export class EdiPartner implements SimSystem {
     });
   }
 
+  /** Picks up the interchanges Interlace drops (every 50 ms). */
+  async start(): Promise<void> {
+    if (!this.inbound || !this.outbound) return;
+    mkdirSync(join(this.inbound, 'processed'), { recursive: true });
+    mkdirSync(this.outbound, { recursive: true });
+    this.poller = setInterval(() => this.pickUp(), 50);
+    this.poller.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    this.pickUp();
+  }
+
+  /** Reads each complete interchange (writers rename into place; dot files are still being written). */
+  private pickUp(): void {
+    if (!this.inbound || !this.outbound) return;
+    for (const name of readdirSync(this.inbound)) {
+      if (name.startsWith('.') || name === 'processed') continue;
+      const path = join(this.inbound, name);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+        renameSync(path, join(this.inbound, 'processed', name));
+      } catch {
+        continue; // replaced or taken in the meantime: the next round sees it
+      }
+      this.interchanges.received++;
+      const answer = acknowledge(text);
+      for (const ack of answer.acknowledgements) {
+        if (ack.status === 'A') this.interchanges.acknowledged++;
+        else this.interchanges.rejected++;
+        const reply = x12Text(ack.transaction, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, setId: '997' });
+        writeFileSync(join(this.outbound, `997_${ack.groupControl}.x12`), reply);
+        this.documents.set(`997:${ack.groupControl}`, reply);
+      }
+      const parsed = parseX12(text, { positions: false });
+      for (const group of parsed.value?.groups ?? [])
+        for (const tx of group.transactions) {
+          const set = String((tx.ST as Entity | undefined)?.ST01 ?? '');
+          if (set === '850') this.handle850(tx as Entity, text, undefined);
+          else if (set === '856') this.handle856(tx as Entity, text, undefined);
+        }
+    }
+  }
+
   state(): Record<string, unknown> {
     return {
+      interchanges: { ...this.interchanges },
       purchaseOrdersReceived: this.purchaseOrders.size,
       shipNoticesSent: this.shipNoticesSent.size,
       shipNoticesReceived: this.shipNoticesReceived.size,
@@ -75,20 +140,29 @@ export class EdiPartner implements SimSystem {
   private receive850(r: SimRequest): SimReply {
     const tx = this.transaction(r, '850');
     if (typeof tx === 'string') return { status: 400, body: { error: 'AS2-MDN: processing-error', message: tx } };
+    const problem = this.handle850(tx, undefined, r.idempotencyKey);
+    if (problem) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: problem } };
+    // The MDN: the AS2 receipt, not yet the business answer (that is the 856).
+    return {
+      status: 200,
+      body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? String((tx.BEG as Entity | undefined)?.BEG03) },
+    };
+  }
+
+  /** Takes a purchase order (from a file or a request); returns the problem when it cannot. */
+  private handle850(tx: Entity, text: string | undefined, idempotencyKey: string | undefined): string | undefined {
     const beg = tx.BEG as Entity | undefined;
     const poNumber = String(beg?.BEG03 ?? '');
     const lines = (tx.PO1Loop as Entity[] | undefined) ?? [];
-    if (!poNumber || lines.length === 0)
-      return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '850 without BEG03 or PO1 lines (997 AK5*R)' } };
-    this.ledger.record('850', poNumber, r.idempotencyKey);
+    if (!poNumber || lines.length === 0) return '850 without BEG03 or PO1 lines (997 AK5*R)';
+    this.ledger.record('850', poNumber, idempotencyKey);
     this.purchaseOrders.set(poNumber, tx);
     this.documents.set(
       `850:${poNumber}`,
-      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '850' }),
+      text ?? x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '850' }),
     );
     later(this.ctx.timing.shipNoticeMs, () => this.shipAgainst(poNumber, String(beg?.BEG05 ?? x12Date(Date.now())), lines));
-    // The MDN: the AS2 receipt, not yet the business answer (that is the 856).
-    return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? poNumber } };
+    return undefined;
   }
 
   /** Ships what the PO asked for (a share of lines short) and sends the 856. */
@@ -167,15 +241,25 @@ export class EdiPartner implements SimSystem {
   private receive856(r: SimRequest): SimReply {
     const tx = this.transaction(r, '856');
     if (typeof tx === 'string') return { status: 400, body: { error: 'AS2-MDN: processing-error', message: tx } };
+    const problem = this.handle856(tx, undefined, r.idempotencyKey);
+    if (problem) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: problem } };
+    return {
+      status: 200,
+      body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? String((tx.BSN as Entity | undefined)?.BSN02) },
+    };
+  }
+
+  /** Takes a ship notice of ours (from a file or a request); returns the problem when it cannot. */
+  private handle856(tx: Entity, text: string | undefined, idempotencyKey: string | undefined): string | undefined {
     const id = String((tx.BSN as Entity | undefined)?.BSN02 ?? '');
-    if (!id) return { status: 400, body: { error: 'AS2-MDN: processing-error', message: '856 without BSN02' } };
-    this.ledger.record('856', id, r.idempotencyKey);
+    if (!id) return '856 without BSN02';
+    this.ledger.record('856', id, idempotencyKey);
     this.shipNoticesReceived.set(id, tx);
     this.documents.set(
       `856-in:${id}`,
-      x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '856' }),
+      text ?? x12Text(tx, { sender: OUR_ID, receiver: SUPPLIER.x12Id, control: this.nextControl++, setId: '856' }),
     );
-    return { status: 200, body: { mdn: 'processed', originalMessageId: r.idempotencyKey ?? id } };
+    return undefined;
   }
 
   /** As a customer: sends us `count` 850s (PurchaseOrder.Received) for US01 items. */
