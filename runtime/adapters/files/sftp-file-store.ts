@@ -115,6 +115,9 @@ export class SftpFileStore implements FileStore {
           return presented === this.fingerprint;
         },
       });
+      // Every SFTP request waits for its answer: Nagle's algorithm with delayed ACKs would add ~40 ms to
+      // each round trip (4 files/s instead of hundreds).
+      client.setNoDelay(true);
     });
   }
 
