@@ -187,6 +187,32 @@ describe.skipIf('skip' in nats)('X12 out on a real nats-server', () => {
       return (parsed.value!.groups[0]!.transactions[0]!.BSN as { BSN02: string }).BSN02;
     });
     expect(controls.sort()).toEqual(['ASN-1', 'ASN-2', 'ASN-3']);
+    // A crash after the write and before the message is marked sent: the next attempt writes the
+    // identical interchange under the same name (an atomic replace), not a second one.
+    let crash = true;
+    const crashing = x12Target({
+      ...options,
+      state: await state(await open('x12-target-c')),
+      sink: {
+        description: sink.description,
+        async write(name, bytes) {
+          await sink.write(name, bytes);
+          if (crash) throw new Error('the worker died here');
+        },
+      },
+    });
+    await expect(crashing.send(call('SHP-5', notice('ASN-5'), 5))).rejects.toThrow('the worker died here');
+    const written = readdirSync(outbox).filter((f) => !files.includes(f));
+    expect(written).toHaveLength(1);
+    const first = readFileSync(join(outbox, written[0]!), 'utf8');
+    crash = false;
+    // Retried an hour later by another replica: the envelope keeps the reserved time (ISA09/ISA10).
+    const later = x12Target({ ...options, now: () => Date.parse('2026-03-01T13:07:00Z'), state: await state(await open('x12-target-d')) });
+    await later.send(call('SHP-5', notice('ASN-5'), 5));
+    await replicaA.send(call('SHP-5', notice('ASN-5'), 5));
+    expect(readdirSync(outbox).filter((f) => !files.includes(f))).toEqual(written);
+    expect(readFileSync(join(outbox, written[0]!), 'utf8')).toBe(first);
+
     // A payload the writer refuses is permanent (a contract violation), not retried.
     const bad = notice('ASN*4');
     await expect(replicaA.send(call('SHP-4', bad, 4))).rejects.toMatchObject({ name: 'ContractViolation' });
