@@ -477,7 +477,7 @@ amount?: number | undefined
  * 2.1 added `incoterms` and `lines[].requestedDeliveryDate`.
  * 
  * 
- * Contract `order@2` (version 2.1.0).
+ * Contract `order@2` (version 2.2.0).
  */
 export interface OrderV2 {
 /**
@@ -492,7 +492,10 @@ erpOrderNumber?: string | undefined
  * The system that published this version of the order.
  */
 source: {
-system: ("dealer-portal" | "legacy-erp" | "cloud-erp" | "edi-partner")
+/**
+ * The System that published the order: the name of any System of the estate, so a new channel needs no change here.
+ */
+system: ("cloud-erp" | "crm" | "dealer-portal" | "demand-planning" | "edi-partner" | "finance-feed" | "legacy-erp" | "nordic-erp" | "operations" | "tms" | "wms")
 /**
  * The publishing system's technical id (a Business Central GUID).
  */

@@ -1,3 +1,4 @@
+import { expandRegistries } from '../language/schema/registry.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { contractTypeName } from './shared/naming.ts';
 import type { ContractSource } from './types/generate-types.ts';
@@ -12,8 +13,13 @@ export interface ContractEntry extends ContractSource {
   validatorPath: string;
 }
 
-/** The contracts of an estate, sorted by type name: one entry per major. */
+/**
+ * The contracts of an estate, sorted by type name: one entry per major. A registry field
+ * (`x-interlace-registry: System`, language/schema/registry.ts) gets the estate's System names as its
+ * `enum` here, so every generator (types, validators, mapping checks) sees the same closed list.
+ */
 export function contractsOf(documents: readonly SpecDocument[]): ContractEntry[] {
+  const registries = { System: documents.filter((doc) => doc.kind === 'System').map((doc) => doc.name) };
   return documents
     .filter((doc) => doc.kind === 'DataContract')
     .filter((doc) => doc.major !== undefined)
@@ -23,7 +29,7 @@ export function contractsOf(documents: readonly SpecDocument[]): ContractEntry[]
       major: doc.major!,
       version: doc.version ?? `${doc.major}.0.0`,
       description: typeof doc.spec.description === 'string' ? doc.spec.description : undefined,
-      schema: (doc.spec.schema ?? {}) as Record<string, unknown>,
+      schema: expandRegistries((doc.spec.schema ?? {}) as Record<string, unknown>, registries),
       typeName: contractTypeName(doc.name, doc.major!),
       reference: `${doc.name}@${doc.major}`,
       validatorPath: `validators/${doc.name}-v${doc.major}.ts`,

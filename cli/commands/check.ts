@@ -141,7 +141,10 @@ async function mappingBreaks(head: ValidationResult, report: CheckReport): Promi
   const mappings = new Set(reached.map((r) => r.mapping));
   const { Generator } = await import('../../generators/generate.ts');
   const generated = await new Generator().generate({
-    documents: head.documents.filter((doc) => doc.kind === 'DataContract' || mappings.has(doc as SpecDocument<'Mapping'>)),
+    // Systems too: a registry field (`x-interlace-registry: System`) holds their names.
+    documents: head.documents.filter(
+      (doc) => doc.kind === 'DataContract' || doc.kind === 'System' || mappings.has(doc as SpecDocument<'Mapping'>),
+    ),
     index: head.index,
     support: readSupportSources(),
     bundles: false,

@@ -8774,7 +8774,7 @@ const __m22 = (() => {
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
 const { interlaceFormats, linearRegExp, ucs2length } = __m19;
 const rawValidate = validate20;
-const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "enum": ["dealer-portal", "legacy-erp", "cloud-erp", "edi-partner"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
+const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema32 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
 const func0 = Object.prototype.hasOwnProperty;
 const func74 = ucs2length;
@@ -8970,8 +8970,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             }
             if (data2.system !== undefined && func0.call(data2, "system")) {
                 let data3 = data2.system;
-                if (!((((data3 === "dealer-portal") || (data3 === "legacy-erp")) || (data3 === "cloud-erp")) || (data3 === "edi-partner"))) {
-                    const err16 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/enum", keyword: "enum", params: { allowedValues: schema31.properties.source.properties.system.enum }, message: "must be equal to one of the allowed values" };
+                if (typeof data3 !== "string") {
+                    const err16 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
                         vErrors = [err16];
                     }
@@ -8980,10 +8980,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                 }
-            }
-            if (data2.documentId !== undefined && func0.call(data2, "documentId")) {
-                if (typeof data2.documentId !== "string") {
-                    const err17 = { instancePath: instancePath + "/source/documentId", schemaPath: "#/properties/source/properties/documentId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (!(((((((((((data3 === "cloud-erp") || (data3 === "crm")) || (data3 === "dealer-portal")) || (data3 === "demand-planning")) || (data3 === "edi-partner")) || (data3 === "finance-feed")) || (data3 === "legacy-erp")) || (data3 === "nordic-erp")) || (data3 === "operations")) || (data3 === "tms")) || (data3 === "wms"))) {
+                    const err17 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/enum", keyword: "enum", params: { allowedValues: schema31.properties.source.properties.system.enum }, message: "must be equal to one of the allowed values" };
                     if (vErrors === null) {
                         vErrors = [err17];
                     }
@@ -8993,39 +8991,51 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                 }
             }
+            if (data2.documentId !== undefined && func0.call(data2, "documentId")) {
+                if (typeof data2.documentId !== "string") {
+                    const err18 = { instancePath: instancePath + "/source/documentId", schemaPath: "#/properties/source/properties/documentId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err18];
+                    }
+                    else {
+                        vErrors.push(err18);
+                    }
+                    errors++;
+                }
+            }
             if (data2.orderType !== undefined && func0.call(data2, "orderType")) {
                 let data5 = data2.orderType;
                 if (typeof data5 === "string") {
                     if (func74(data5) > 4) {
-                        const err18 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                        const err19 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
                         if (vErrors === null) {
-                            vErrors = [err18];
+                            vErrors = [err19];
                         }
                         else {
-                            vErrors.push(err18);
+                            vErrors.push(err19);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err19 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err20 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err19];
+                        vErrors = [err20];
                     }
                     else {
-                        vErrors.push(err19);
+                        vErrors.push(err20);
                     }
                     errors++;
                 }
             }
         }
         else {
-            const err20 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err21 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-                vErrors = [err20];
+                vErrors = [err21];
             }
             else {
-                vErrors.push(err20);
+                vErrors.push(err21);
             }
             errors++;
         }
@@ -9034,23 +9044,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data6 = data.orderDate;
         if (typeof data6 === "string") {
             if (!(formats0.validate(data6))) {
-                const err21 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                const err22 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
                 if (vErrors === null) {
-                    vErrors = [err21];
+                    vErrors = [err22];
                 }
                 else {
-                    vErrors.push(err21);
+                    vErrors.push(err22);
                 }
                 errors++;
             }
         }
         else {
-            const err22 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err23 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-                vErrors = [err22];
+                vErrors = [err23];
             }
             else {
-                vErrors.push(err22);
+                vErrors.push(err23);
             }
             errors++;
         }
@@ -9059,31 +9069,18 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data7 = data.requestedDeliveryDate;
         if (typeof data7 === "string") {
             if (!(formats0.validate(data7))) {
-                const err23 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                const err24 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
                 if (vErrors === null) {
-                    vErrors = [err23];
+                    vErrors = [err24];
                 }
                 else {
-                    vErrors.push(err23);
+                    vErrors.push(err24);
                 }
                 errors++;
             }
         }
         else {
-            const err24 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-                vErrors = [err24];
-            }
-            else {
-                vErrors.push(err24);
-            }
-            errors++;
-        }
-    }
-    if (data.status !== undefined && func0.call(data, "status")) {
-        let data8 = data.status;
-        if (!((((((((data8 === "received") || (data8 === "confirmed")) || (data8 === "in-fulfilment")) || (data8 === "shipped")) || (data8 === "delivered")) || (data8 === "completed")) || (data8 === "cancelled")) || (data8 === "on-hold"))) {
-            const err25 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema31.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            const err25 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
                 vErrors = [err25];
             }
@@ -9093,27 +9090,40 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
         }
     }
+    if (data.status !== undefined && func0.call(data, "status")) {
+        let data8 = data.status;
+        if (!((((((((data8 === "received") || (data8 === "confirmed")) || (data8 === "in-fulfilment")) || (data8 === "shipped")) || (data8 === "delivered")) || (data8 === "completed")) || (data8 === "cancelled")) || (data8 === "on-hold"))) {
+            const err26 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema31.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
     if (data.customer !== undefined && func0.call(data, "customer")) {
         let data9 = data.customer;
         if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
             if ((data9.number === undefined) || (!(func0.call(data9, "number")))) {
-                const err26 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
+                const err27 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
                 if (vErrors === null) {
-                    vErrors = [err26];
+                    vErrors = [err27];
                 }
                 else {
-                    vErrors.push(err26);
+                    vErrors.push(err27);
                 }
                 errors++;
             }
             for (const key2 of Object.keys(data9)) {
                 if (!(((((key2 === "number") || (key2 === "name")) || (key2 === "contactName")) || (key2 === "email")) || (key2 === "phone"))) {
-                    const err27 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    const err28 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
                     if (vErrors === null) {
-                        vErrors = [err27];
+                        vErrors = [err28];
                     }
                     else {
-                        vErrors.push(err27);
+                        vErrors.push(err28);
                     }
                     errors++;
                 }
@@ -9122,17 +9132,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data10 = data9.number;
                 if (typeof data10 === "string") {
                     if (func74(data10) > 20) {
-                        const err28 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
-                        if (vErrors === null) {
-                            vErrors = [err28];
-                        }
-                        else {
-                            vErrors.push(err28);
-                        }
-                        errors++;
-                    }
-                    if (func74(data10) < 1) {
-                        const err29 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                        const err29 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
                         if (vErrors === null) {
                             vErrors = [err29];
                         }
@@ -9141,14 +9141,24 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         errors++;
                     }
+                    if (func74(data10) < 1) {
+                        const err30 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err30];
+                        }
+                        else {
+                            vErrors.push(err30);
+                        }
+                        errors++;
+                    }
                 }
                 else {
-                    const err30 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err31 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err30];
+                        vErrors = [err31];
                     }
                     else {
-                        vErrors.push(err30);
+                        vErrors.push(err31);
                     }
                     errors++;
                 }
@@ -9157,23 +9167,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data11 = data9.name;
                 if (typeof data11 === "string") {
                     if (func74(data11) > 100) {
-                        const err31 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err32 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err31];
+                            vErrors = [err32];
                         }
                         else {
-                            vErrors.push(err31);
+                            vErrors.push(err32);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err32 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err33 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err32];
+                        vErrors = [err33];
                     }
                     else {
-                        vErrors.push(err32);
+                        vErrors.push(err33);
                     }
                     errors++;
                 }
@@ -9182,23 +9192,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data12 = data9.contactName;
                 if (typeof data12 === "string") {
                     if (func74(data12) > 100) {
-                        const err33 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err34 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err33];
+                            vErrors = [err34];
                         }
                         else {
-                            vErrors.push(err33);
+                            vErrors.push(err34);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err34 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err35 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err34];
+                        vErrors = [err35];
                     }
                     else {
-                        vErrors.push(err34);
+                        vErrors.push(err35);
                     }
                     errors++;
                 }
@@ -9207,23 +9217,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data13 = data9.email;
                 if (typeof data13 === "string") {
                     if (!(formats4.validate.test(data13))) {
-                        const err35 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/format", keyword: "format", params: { format: "email" }, message: "must match format \"" + "email" + "\"" };
+                        const err36 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/format", keyword: "format", params: { format: "email" }, message: "must match format \"" + "email" + "\"" };
                         if (vErrors === null) {
-                            vErrors = [err35];
+                            vErrors = [err36];
                         }
                         else {
-                            vErrors.push(err35);
+                            vErrors.push(err36);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err36 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err37 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err36];
+                        vErrors = [err37];
                     }
                     else {
-                        vErrors.push(err36);
+                        vErrors.push(err37);
                     }
                     errors++;
                 }
@@ -9232,35 +9242,35 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data14 = data9.phone;
                 if (typeof data14 === "string") {
                     if (func74(data14) > 30) {
-                        const err37 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
+                        const err38 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
                         if (vErrors === null) {
-                            vErrors = [err37];
+                            vErrors = [err38];
                         }
                         else {
-                            vErrors.push(err37);
+                            vErrors.push(err38);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err38 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err39 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err38];
+                        vErrors = [err39];
                     }
                     else {
-                        vErrors.push(err38);
+                        vErrors.push(err39);
                     }
                     errors++;
                 }
             }
         }
         else {
-            const err39 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err40 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-                vErrors = [err39];
+                vErrors = [err40];
             }
             else {
-                vErrors.push(err39);
+                vErrors.push(err40);
             }
             errors++;
         }
@@ -9269,23 +9279,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data15 = data.customerReference;
         if (typeof data15 === "string") {
             if (func74(data15) > 35) {
-                const err40 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                const err41 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
                 if (vErrors === null) {
-                    vErrors = [err40];
+                    vErrors = [err41];
                 }
                 else {
-                    vErrors.push(err40);
+                    vErrors.push(err41);
                 }
                 errors++;
             }
         }
         else {
-            const err41 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err42 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-                vErrors = [err41];
+                vErrors = [err42];
             }
             else {
-                vErrors.push(err41);
+                vErrors.push(err42);
             }
             errors++;
         }
@@ -9294,23 +9304,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data16 = data.currency;
         if (typeof data16 === "string") {
             if (!pattern4.test(data16)) {
-                const err42 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                const err43 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
                 if (vErrors === null) {
-                    vErrors = [err42];
+                    vErrors = [err43];
                 }
                 else {
-                    vErrors.push(err42);
+                    vErrors.push(err43);
                 }
                 errors++;
             }
         }
         else {
-            const err43 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err44 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-                vErrors = [err43];
+                vErrors = [err44];
             }
             else {
-                vErrors.push(err43);
+                vErrors.push(err44);
             }
             errors++;
         }
@@ -9319,23 +9329,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data17 = data.totalNetAmount;
         if (typeof data17 == "number") {
             if (data17 < 0 || isNaN(data17)) {
-                const err44 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                const err45 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
                 if (vErrors === null) {
-                    vErrors = [err44];
+                    vErrors = [err45];
                 }
                 else {
-                    vErrors.push(err44);
+                    vErrors.push(err45);
                 }
                 errors++;
             }
         }
         else {
-            const err45 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            const err46 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
             if (vErrors === null) {
-                vErrors = [err45];
+                vErrors = [err46];
             }
             else {
-                vErrors.push(err45);
+                vErrors.push(err46);
             }
             errors++;
         }
@@ -9344,17 +9354,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data18 = data.shipTo;
         if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
             if ((data18.name === undefined) || (!(func0.call(data18, "name")))) {
-                const err46 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'" };
-                if (vErrors === null) {
-                    vErrors = [err46];
-                }
-                else {
-                    vErrors.push(err46);
-                }
-                errors++;
-            }
-            if ((data18.country === undefined) || (!(func0.call(data18, "country")))) {
-                const err47 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "country" }, message: "must have required property '" + "country" + "'" };
+                const err47 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'" };
                 if (vErrors === null) {
                     vErrors = [err47];
                 }
@@ -9363,14 +9363,24 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
             }
+            if ((data18.country === undefined) || (!(func0.call(data18, "country")))) {
+                const err48 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "country" }, message: "must have required property '" + "country" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err48];
+                }
+                else {
+                    vErrors.push(err48);
+                }
+                errors++;
+            }
             for (const key3 of Object.keys(data18)) {
                 if (!((((((((key3 === "name") || (key3 === "contactName")) || (key3 === "addressLine1")) || (key3 === "addressLine2")) || (key3 === "city")) || (key3 === "region")) || (key3 === "postalCode")) || (key3 === "country"))) {
-                    const err48 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
+                    const err49 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
                     if (vErrors === null) {
-                        vErrors = [err48];
+                        vErrors = [err49];
                     }
                     else {
-                        vErrors.push(err48);
+                        vErrors.push(err49);
                     }
                     errors++;
                 }
@@ -9379,23 +9389,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data19 = data18.name;
                 if (typeof data19 === "string") {
                     if (func74(data19) > 100) {
-                        const err49 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err50 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err49];
+                            vErrors = [err50];
                         }
                         else {
-                            vErrors.push(err49);
+                            vErrors.push(err50);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err50 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err51 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err50];
+                        vErrors = [err51];
                     }
                     else {
-                        vErrors.push(err50);
+                        vErrors.push(err51);
                     }
                     errors++;
                 }
@@ -9404,23 +9414,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data20 = data18.contactName;
                 if (typeof data20 === "string") {
                     if (func74(data20) > 100) {
-                        const err51 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err52 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err51];
+                            vErrors = [err52];
                         }
                         else {
-                            vErrors.push(err51);
+                            vErrors.push(err52);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err52 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err53 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err52];
+                        vErrors = [err53];
                     }
                     else {
-                        vErrors.push(err52);
+                        vErrors.push(err53);
                     }
                     errors++;
                 }
@@ -9429,23 +9439,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data21 = data18.addressLine1;
                 if (typeof data21 === "string") {
                     if (func74(data21) > 100) {
-                        const err53 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err54 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err53];
+                            vErrors = [err54];
                         }
                         else {
-                            vErrors.push(err53);
+                            vErrors.push(err54);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err54 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err55 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err54];
+                        vErrors = [err55];
                     }
                     else {
-                        vErrors.push(err54);
+                        vErrors.push(err55);
                     }
                     errors++;
                 }
@@ -9454,23 +9464,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data22 = data18.addressLine2;
                 if (typeof data22 === "string") {
                     if (func74(data22) > 100) {
-                        const err55 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        const err56 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
                         if (vErrors === null) {
-                            vErrors = [err55];
+                            vErrors = [err56];
                         }
                         else {
-                            vErrors.push(err55);
+                            vErrors.push(err56);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err56 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err57 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err56];
+                        vErrors = [err57];
                     }
                     else {
-                        vErrors.push(err56);
+                        vErrors.push(err57);
                     }
                     errors++;
                 }
@@ -9479,23 +9489,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data23 = data18.city;
                 if (typeof data23 === "string") {
                     if (func74(data23) > 60) {
-                        const err57 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/maxLength", keyword: "maxLength", params: { limit: 60 }, message: "must NOT have more than 60 characters" };
+                        const err58 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/maxLength", keyword: "maxLength", params: { limit: 60 }, message: "must NOT have more than 60 characters" };
                         if (vErrors === null) {
-                            vErrors = [err57];
+                            vErrors = [err58];
                         }
                         else {
-                            vErrors.push(err57);
+                            vErrors.push(err58);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err58 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err59 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err58];
+                        vErrors = [err59];
                     }
                     else {
-                        vErrors.push(err58);
+                        vErrors.push(err59);
                     }
                     errors++;
                 }
@@ -9504,23 +9514,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data24 = data18.region;
                 if (typeof data24 === "string") {
                     if (func74(data24) > 3) {
-                        const err59 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
+                        const err60 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
                         if (vErrors === null) {
-                            vErrors = [err59];
+                            vErrors = [err60];
                         }
                         else {
-                            vErrors.push(err59);
+                            vErrors.push(err60);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err60 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err61 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err60];
+                        vErrors = [err61];
                     }
                     else {
-                        vErrors.push(err60);
+                        vErrors.push(err61);
                     }
                     errors++;
                 }
@@ -9529,23 +9539,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data25 = data18.postalCode;
                 if (typeof data25 === "string") {
                     if (func74(data25) > 10) {
-                        const err61 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                        const err62 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
                         if (vErrors === null) {
-                            vErrors = [err61];
+                            vErrors = [err62];
                         }
                         else {
-                            vErrors.push(err61);
+                            vErrors.push(err62);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err62 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err63 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err62];
+                        vErrors = [err63];
                     }
                     else {
-                        vErrors.push(err62);
+                        vErrors.push(err63);
                     }
                     errors++;
                 }
@@ -9554,35 +9564,35 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data26 = data18.country;
                 if (typeof data26 === "string") {
                     if (!pattern5.test(data26)) {
-                        const err63 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" };
+                        const err64 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" };
                         if (vErrors === null) {
-                            vErrors = [err63];
+                            vErrors = [err64];
                         }
                         else {
-                            vErrors.push(err63);
+                            vErrors.push(err64);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err64 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err65 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err64];
+                        vErrors = [err65];
                     }
                     else {
-                        vErrors.push(err64);
+                        vErrors.push(err65);
                     }
                     errors++;
                 }
             }
         }
         else {
-            const err65 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err66 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-                vErrors = [err65];
+                vErrors = [err66];
             }
             else {
-                vErrors.push(err65);
+                vErrors.push(err66);
             }
             errors++;
         }
@@ -9591,23 +9601,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data27 = data.incoterms;
         if (data27 && typeof data27 == "object" && !Array.isArray(data27)) {
             if ((data27.code === undefined) || (!(func0.call(data27, "code")))) {
-                const err66 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/required", keyword: "required", params: { missingProperty: "code" }, message: "must have required property '" + "code" + "'" };
+                const err67 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/required", keyword: "required", params: { missingProperty: "code" }, message: "must have required property '" + "code" + "'" };
                 if (vErrors === null) {
-                    vErrors = [err66];
+                    vErrors = [err67];
                 }
                 else {
-                    vErrors.push(err66);
+                    vErrors.push(err67);
                 }
                 errors++;
             }
             for (const key4 of Object.keys(data27)) {
                 if (!((key4 === "code") || (key4 === "location"))) {
-                    const err67 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
+                    const err68 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
                     if (vErrors === null) {
-                        vErrors = [err67];
+                        vErrors = [err68];
                     }
                     else {
-                        vErrors.push(err67);
+                        vErrors.push(err68);
                     }
                     errors++;
                 }
@@ -9616,23 +9626,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data28 = data27.code;
                 if (typeof data28 === "string") {
                     if (!pattern4.test(data28)) {
-                        const err68 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                        const err69 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
                         if (vErrors === null) {
-                            vErrors = [err68];
+                            vErrors = [err69];
                         }
                         else {
-                            vErrors.push(err68);
+                            vErrors.push(err69);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err69 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err70 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err69];
+                        vErrors = [err70];
                     }
                     else {
-                        vErrors.push(err69);
+                        vErrors.push(err70);
                     }
                     errors++;
                 }
@@ -9641,35 +9651,35 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data29 = data27.location;
                 if (typeof data29 === "string") {
                     if (func74(data29) > 70) {
-                        const err70 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/maxLength", keyword: "maxLength", params: { limit: 70 }, message: "must NOT have more than 70 characters" };
+                        const err71 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/maxLength", keyword: "maxLength", params: { limit: 70 }, message: "must NOT have more than 70 characters" };
                         if (vErrors === null) {
-                            vErrors = [err70];
+                            vErrors = [err71];
                         }
                         else {
-                            vErrors.push(err70);
+                            vErrors.push(err71);
                         }
                         errors++;
                     }
                 }
                 else {
-                    const err71 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err72 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                        vErrors = [err71];
+                        vErrors = [err72];
                     }
                     else {
-                        vErrors.push(err71);
+                        vErrors.push(err72);
                     }
                     errors++;
                 }
             }
         }
         else {
-            const err72 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err73 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-                vErrors = [err72];
+                vErrors = [err73];
             }
             else {
-                vErrors.push(err72);
+                vErrors.push(err73);
             }
             errors++;
         }
@@ -9678,23 +9688,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data30 = data.paymentTerms;
         if (typeof data30 === "string") {
             if (func74(data30) > 4) {
-                const err73 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                const err74 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
                 if (vErrors === null) {
-                    vErrors = [err73];
+                    vErrors = [err74];
                 }
                 else {
-                    vErrors.push(err73);
+                    vErrors.push(err74);
                 }
                 errors++;
             }
         }
         else {
-            const err74 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err75 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-                vErrors = [err74];
+                vErrors = [err75];
             }
             else {
-                vErrors.push(err74);
+                vErrors.push(err75);
             }
             errors++;
         }
@@ -9703,12 +9713,12 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data31 = data.lines;
         if (Array.isArray(data31)) {
             if (data31.length < 1) {
-                const err75 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                const err76 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
                 if (vErrors === null) {
-                    vErrors = [err75];
+                    vErrors = [err76];
                 }
                 else {
-                    vErrors.push(err75);
+                    vErrors.push(err76);
                 }
                 errors++;
             }
@@ -9717,17 +9727,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                 let data32 = data31[i0];
                 if (data32 && typeof data32 == "object" && !Array.isArray(data32)) {
                     if ((data32.lineNumber === undefined) || (!(func0.call(data32, "lineNumber")))) {
-                        const err76 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
-                        if (vErrors === null) {
-                            vErrors = [err76];
-                        }
-                        else {
-                            vErrors.push(err76);
-                        }
-                        errors++;
-                    }
-                    if ((data32.sku === undefined) || (!(func0.call(data32, "sku")))) {
-                        const err77 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
+                        const err77 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
                         if (vErrors === null) {
                             vErrors = [err77];
                         }
@@ -9736,8 +9736,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         errors++;
                     }
-                    if ((data32.quantity === undefined) || (!(func0.call(data32, "quantity")))) {
-                        const err78 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+                    if ((data32.sku === undefined) || (!(func0.call(data32, "sku")))) {
+                        const err78 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
                         if (vErrors === null) {
                             vErrors = [err78];
                         }
@@ -9746,8 +9746,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         errors++;
                     }
-                    if ((data32.unit === undefined) || (!(func0.call(data32, "unit")))) {
-                        const err79 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                    if ((data32.quantity === undefined) || (!(func0.call(data32, "quantity")))) {
+                        const err79 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
                         if (vErrors === null) {
                             vErrors = [err79];
                         }
@@ -9756,22 +9756,19 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                         errors++;
                     }
+                    if ((data32.unit === undefined) || (!(func0.call(data32, "unit")))) {
+                        const err80 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err80];
+                        }
+                        else {
+                            vErrors.push(err80);
+                        }
+                        errors++;
+                    }
                     for (const key5 of Object.keys(data32)) {
                         if (!(func0.call(schema31.properties.lines.items.properties, key5))) {
-                            const err80 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
-                            if (vErrors === null) {
-                                vErrors = [err80];
-                            }
-                            else {
-                                vErrors.push(err80);
-                            }
-                            errors++;
-                        }
-                    }
-                    if (data32.lineNumber !== undefined && func0.call(data32, "lineNumber")) {
-                        let data33 = data32.lineNumber;
-                        if (!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))) {
-                            const err81 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            const err81 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
                             if (vErrors === null) {
                                 vErrors = [err81];
                             }
@@ -9780,14 +9777,27 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                             }
                             errors++;
                         }
+                    }
+                    if (data32.lineNumber !== undefined && func0.call(data32, "lineNumber")) {
+                        let data33 = data32.lineNumber;
+                        if (!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))) {
+                            const err82 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err82];
+                            }
+                            else {
+                                vErrors.push(err82);
+                            }
+                            errors++;
+                        }
                         if (typeof data33 == "number") {
                             if (data33 < 1 || isNaN(data33)) {
-                                const err82 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                const err83 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
                                 if (vErrors === null) {
-                                    vErrors = [err82];
+                                    vErrors = [err83];
                                 }
                                 else {
-                                    vErrors.push(err82);
+                                    vErrors.push(err83);
                                 }
                                 errors++;
                             }
@@ -9797,17 +9807,7 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data34 = data32.sku;
                         if (typeof data34 === "string") {
                             if (func74(data34) > 40) {
-                                const err83 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/maxLength", keyword: "maxLength", params: { limit: 40 }, message: "must NOT have more than 40 characters" };
-                                if (vErrors === null) {
-                                    vErrors = [err83];
-                                }
-                                else {
-                                    vErrors.push(err83);
-                                }
-                                errors++;
-                            }
-                            if (func74(data34) < 1) {
-                                const err84 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                                const err84 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/maxLength", keyword: "maxLength", params: { limit: 40 }, message: "must NOT have more than 40 characters" };
                                 if (vErrors === null) {
                                     vErrors = [err84];
                                 }
@@ -9816,14 +9816,24 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                                 }
                                 errors++;
                             }
+                            if (func74(data34) < 1) {
+                                const err85 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                                if (vErrors === null) {
+                                    vErrors = [err85];
+                                }
+                                else {
+                                    vErrors.push(err85);
+                                }
+                                errors++;
+                            }
                         }
                         else {
-                            const err85 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err86 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
-                                vErrors = [err85];
+                                vErrors = [err86];
                             }
                             else {
-                                vErrors.push(err85);
+                                vErrors.push(err86);
                             }
                             errors++;
                         }
@@ -9832,23 +9842,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data35 = data32.description;
                         if (typeof data35 === "string") {
                             if (func74(data35) > 200) {
-                                const err86 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
+                                const err87 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
                                 if (vErrors === null) {
-                                    vErrors = [err86];
+                                    vErrors = [err87];
                                 }
                                 else {
-                                    vErrors.push(err86);
+                                    vErrors.push(err87);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err87 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err88 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
-                                vErrors = [err87];
+                                vErrors = [err88];
                             }
                             else {
-                                vErrors.push(err87);
+                                vErrors.push(err88);
                             }
                             errors++;
                         }
@@ -9857,23 +9867,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data36 = data32.quantity;
                         if (typeof data36 == "number") {
                             if (data36 <= 0 || isNaN(data36)) {
-                                const err88 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
+                                const err89 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
                                 if (vErrors === null) {
-                                    vErrors = [err88];
+                                    vErrors = [err89];
                                 }
                                 else {
-                                    vErrors.push(err88);
+                                    vErrors.push(err89);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err89 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            const err90 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
                             if (vErrors === null) {
-                                vErrors = [err89];
+                                vErrors = [err90];
                             }
                             else {
-                                vErrors.push(err89);
+                                vErrors.push(err90);
                             }
                             errors++;
                         }
@@ -9882,23 +9892,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data37 = data32.unit;
                         if (typeof data37 === "string") {
                             if (!pattern7.test(data37)) {
-                                const err90 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                                const err91 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
                                 if (vErrors === null) {
-                                    vErrors = [err90];
+                                    vErrors = [err91];
                                 }
                                 else {
-                                    vErrors.push(err90);
+                                    vErrors.push(err91);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err91 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err92 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
-                                vErrors = [err91];
+                                vErrors = [err92];
                             }
                             else {
-                                vErrors.push(err91);
+                                vErrors.push(err92);
                             }
                             errors++;
                         }
@@ -9907,23 +9917,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data38 = data32.unitPrice;
                         if (typeof data38 == "number") {
                             if (data38 < 0 || isNaN(data38)) {
-                                const err92 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                const err93 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
                                 if (vErrors === null) {
-                                    vErrors = [err92];
+                                    vErrors = [err93];
                                 }
                                 else {
-                                    vErrors.push(err92);
+                                    vErrors.push(err93);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err93 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            const err94 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/type", keyword: "type", params: { type: "number" }, message: "must be number" };
                             if (vErrors === null) {
-                                vErrors = [err93];
+                                vErrors = [err94];
                             }
                             else {
-                                vErrors.push(err93);
+                                vErrors.push(err94);
                             }
                             errors++;
                         }
@@ -9932,23 +9942,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data39 = data32.netAmount;
                         if (typeof data39 == "number") {
                             if (data39 < 0 || isNaN(data39)) {
-                                const err94 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                const err95 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
                                 if (vErrors === null) {
-                                    vErrors = [err94];
+                                    vErrors = [err95];
                                 }
                                 else {
-                                    vErrors.push(err94);
+                                    vErrors.push(err95);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err95 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            const err96 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
                             if (vErrors === null) {
-                                vErrors = [err95];
+                                vErrors = [err96];
                             }
                             else {
-                                vErrors.push(err95);
+                                vErrors.push(err96);
                             }
                             errors++;
                         }
@@ -9957,23 +9967,23 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data40 = data32.warehouse;
                         if (typeof data40 === "string") {
                             if (!pattern8.test(data40)) {
-                                const err96 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
+                                const err97 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
                                 if (vErrors === null) {
-                                    vErrors = [err96];
+                                    vErrors = [err97];
                                 }
                                 else {
-                                    vErrors.push(err96);
+                                    vErrors.push(err97);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err97 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err98 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
-                                vErrors = [err97];
+                                vErrors = [err98];
                             }
                             else {
-                                vErrors.push(err97);
+                                vErrors.push(err98);
                             }
                             errors++;
                         }
@@ -9982,47 +9992,47 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
                         let data41 = data32.requestedDeliveryDate;
                         if (typeof data41 === "string") {
                             if (!(formats0.validate(data41))) {
-                                const err98 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                                const err99 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
                                 if (vErrors === null) {
-                                    vErrors = [err98];
+                                    vErrors = [err99];
                                 }
                                 else {
-                                    vErrors.push(err98);
+                                    vErrors.push(err99);
                                 }
                                 errors++;
                             }
                         }
                         else {
-                            const err99 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err100 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
-                                vErrors = [err99];
+                                vErrors = [err100];
                             }
                             else {
-                                vErrors.push(err99);
+                                vErrors.push(err100);
                             }
                             errors++;
                         }
                     }
                 }
                 else {
-                    const err100 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err101 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                     if (vErrors === null) {
-                        vErrors = [err100];
+                        vErrors = [err101];
                     }
                     else {
-                        vErrors.push(err100);
+                        vErrors.push(err101);
                     }
                     errors++;
                 }
             }
         }
         else {
-            const err101 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            const err102 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
             if (vErrors === null) {
-                vErrors = [err101];
+                vErrors = [err102];
             }
             else {
-                vErrors.push(err101);
+                vErrors.push(err102);
             }
             errors++;
         }
@@ -10031,35 +10041,35 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         let data42 = data.lastModifiedAt;
         if (typeof data42 === "string") {
             if (!(formats8.validate(data42))) {
-                const err102 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                const err103 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
                 if (vErrors === null) {
-                    vErrors = [err102];
+                    vErrors = [err103];
                 }
                 else {
-                    vErrors.push(err102);
+                    vErrors.push(err103);
                 }
                 errors++;
             }
         }
         else {
-            const err103 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err104 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
-                vErrors = [err103];
+                vErrors = [err104];
             }
             else {
-                vErrors.push(err103);
+                vErrors.push(err104);
             }
             errors++;
         }
     }
 }
 else {
-    const err104 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err105 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-        vErrors = [err104];
+        vErrors = [err105];
     }
     else {
-        vErrors.push(err104);
+        vErrors.push(err105);
     }
     errors++;
 } validate20.errors = vErrors; return errors === 0; }

@@ -6,6 +6,7 @@ import type { Span } from '../shared/code-builder.ts';
 import { formatFieldPath, parseFieldPath } from '../../language/schema/field-path.ts';
 import type { FieldSegment } from '../../language/schema/field-path.ts';
 import { jsonLiteral, mappingFunctionName, propertyAccess, propertyKey } from '../shared/naming.ts';
+import { registryOf } from '../../language/schema/registry.ts';
 import { alternatives, formatOf, isListSchema, itemSchemas, requiredNames, walk } from '../../language/schema/schema-walk.ts';
 import { compileCel } from './cel/compile-cel.ts';
 import type { SupportHelper } from './cel/compile-cel.ts';
@@ -495,6 +496,7 @@ class MappingCompiler {
           : `${this.helper('lookup')}(${table}, ${keyCode}, ${jsonLiteral(rule.lookup.table)}, ${jsonLiteral(target)})`;
     } else {
       value = jsonLiteral(rule.value === undefined ? null : rule.value);
+      this.checkRegistryValue(rule.value, [...path, 'value'], path, target, targetSchemas);
     }
     if (rule.convert) {
       const format = formatOf(targetSchemas, this.input.target.schema);
@@ -519,6 +521,26 @@ class MappingCompiler {
     else if (!required && this.mayBeNull(rule, scope) && !allowsNull(targetSchemas, this.input.target.schema))
       value = `${this.helper('nullToAbsent')}(${value})`;
     b.span([...path, part], () => b.write(value));
+  }
+
+  /**
+   * A constant written into a registry field (`source.system`, language/schema/registry.ts) must name a
+   * document of the registry's kind: said here with did-you-mean, at the value, rather than as a type
+   * mismatch against the expanded enum.
+   */
+  private checkRegistryValue(value: unknown, at: PathSegment[], rulePath: PathSegment[], target: string, targetSchemas: Schema[]): void {
+    const kind = registryOf(targetSchemas, this.input.target.schema);
+    if (kind === undefined) return;
+    const names = targetSchemas.flatMap((s) => alternatives(s, this.input.target.schema)).flatMap((s) => (Array.isArray(s.enum) ? s.enum : []));
+    if (typeof value === 'string' && names.includes(value)) return;
+    const near = typeof value === 'string' ? didYouMean(value, names.map(String)) : undefined;
+    this.problem(
+      at,
+      'mapping-value-unregistered',
+      `${target}: ${JSON.stringify(value)} is not a ${kind} of the estate${near ? `; did you mean \`${near}\`?` : ''}`,
+      `\`${target}\` holds the name of a ${kind} (the contract says \`x-interlace-registry: ${kind}\`). Write one of the ${kind}s (${names.join(', ') || 'none yet'}), or add the ${kind} document for a new one: the contract itself needs no change.`,
+      { rulePath },
+    );
   }
 
   /** Can the rule's value be null? A `from:` field whose schema allows null, or an expression. */

@@ -66,6 +66,14 @@ export const CODES = {
     severity: 'error',
     title: 'A pattern in a contract or API parameter schema needs backtracking (lookaround, backreferences); patterns run on RE2.',
   },
+  'contract-registry-invalid': {
+    severity: 'error',
+    title: 'A registry field (`x-interlace-registry`) names no registry, or is not a plain string field.',
+  },
+  'mapping-value-unregistered': {
+    severity: 'error',
+    title: 'A mapping writes a constant into a registry field that names no document of that kind (e.g. no such System).',
+  },
   'contract-schema-keyword-refused': {
     severity: 'error',
     title: "A contract's schema holds a code keyword (tsType, tsEnumNames) that generated code would paste verbatim.",

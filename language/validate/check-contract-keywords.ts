@@ -1,5 +1,7 @@
+import { didYouMean } from '../../lib/did-you-mean.ts';
 import { linearRegExpProblem } from '../../lib/linear-regexp.ts';
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
+import { REGISTRY_KEYWORD, REGISTRY_KINDS, registryFields } from '../schema/registry.ts';
 import { forEachSubschema } from '../schema/subschemas.ts';
 import type { SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
@@ -33,6 +35,45 @@ export function checkContractKeywords(doc: Pick<SpecDocument, 'source'>, schema:
       );
     }
   });
+  return checkRegistryFields(doc, schema, report) && clean;
+}
+
+/**
+ * `x-interlace-registry: System` on a plain string field (language/schema/registry.ts): the kind must
+ * be a registry, and the field must not close its values itself (`enum`, `const`) or be anything but a
+ * string, since the generators give it the registry's names as its `enum`.
+ */
+function checkRegistryFields(doc: Pick<SpecDocument, 'source'>, schema: unknown, report: Reporter): boolean {
+  let clean = true;
+  for (const { path, kind, node } of registryFields(schema)) {
+    const at = ['spec', 'schema', ...path, REGISTRY_KEYWORD];
+    if (typeof kind !== 'string' || !REGISTRY_KINDS.includes(kind)) {
+      clean = false;
+      const near = typeof kind === 'string' ? didYouMean(kind, REGISTRY_KINDS) : undefined;
+      report.add(
+        doc,
+        'contract-registry-invalid',
+        at,
+        `\`${REGISTRY_KEYWORD}: ${JSON.stringify(kind)}\` names no registry${near ? `; did you mean \`${near}\`?` : ''}`,
+        `The registries are: ${REGISTRY_KINDS.join(', ')} (the field then holds the name of one of the estate's documents of that kind).`,
+      );
+      continue;
+    }
+    const closed = ['enum', 'const'].find((k) => Object.hasOwn(node, k));
+    const type = node.type;
+    if (closed || (type !== undefined && type !== 'string')) {
+      clean = false;
+      report.add(
+        doc,
+        'contract-registry-invalid',
+        at,
+        closed
+          ? `a registry field lists no values itself (it has \`${closed}\`): its values are the names of the estate's ${kind} documents`
+          : `a registry field is a string (this one is \`${JSON.stringify(type)}\`)`,
+        closed ? `Remove \`${closed}\`; add a ${kind} document to allow a new value.` : 'Write `type: string`.',
+      );
+    }
+  }
   return clean;
 }
 
