@@ -27,6 +27,7 @@ import type { ResourceInformer } from './informer.ts';
 import type { EstateObject } from './estate-types.ts';
 import { LeaderElector } from './leader-election.ts';
 import { GateWorker } from './gate-worker.ts';
+import { NatsDeadLetterCounter } from './dead-letter-counts.ts';
 import { EstateReconciler } from './reconcile-estate.ts';
 import { WorkQueue } from './work-queue.ts';
 import { WebhookSecretCache } from './webhook-secrets.ts';
@@ -79,6 +80,8 @@ export class Controller {
   private readonly informer: ResourceInformer;
   private readonly reconciler: EstateReconciler;
   private readonly gateWorker: GateWorker;
+  /** Reads each Estate's dead-letter counts from its backbone (status.deadLetters). */
+  private readonly deadLetters: NatsDeadLetterCounter;
   private elector: LeaderElector | undefined;
   private readonly webhookKeys: WebhookSecretCache;
   private servers: StartedServer[] = [];
@@ -101,6 +104,7 @@ export class Controller {
       read: (namespace, name) => this.readWebhookKey(namespace, name),
       ...(options.webhookSecretTtlMs !== undefined ? { ttlMs: options.webhookSecretTtlMs } : {}),
     });
+    this.deadLetters = new NatsDeadLetterCounter(this.rest);
     this.reconciler = new EstateReconciler({
       rest: this.rest,
       source: new GitSourceCache({
@@ -116,6 +120,7 @@ export class Controller {
       support: new Map(),
       gate: (estateKey, input) => this.gateWorker.gate(estateKey, input),
       log: this.log,
+      deadLetters: this.deadLetters,
     });
     this.informer = createEstateInformer({
       kubeConfig: this.rest.kubeConfig,
@@ -198,6 +203,7 @@ export class Controller {
     await this.workersDone;
     await this.elector?.stop({ release: true });
     await this.gateWorker.stop();
+    await this.deadLetters.close();
     await this.informer.stop().catch(() => undefined);
     await Promise.all(this.servers.map((s) => s.close()));
   }

@@ -29,6 +29,8 @@ import { kubeTime } from '../../lib/time.ts';
 import type { PlanOptions } from '../plan/index.ts';
 import type { BackboneSpec } from '../plan/backbone-env.ts';
 import { backboneProblem } from './backbone-secrets.ts';
+import { routeDeadLetterTopics } from './dead-letter-counts.ts';
+import type { DeadLetterCounter } from './dead-letter-counts.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
 import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
 import type { GitSourceSpec } from '../../language/source/git-source.ts';
@@ -79,6 +81,11 @@ export interface ReconcilerOptions {
    * Estate writes only to its own namespace.
    */
   allowedTargetNamespaces?: readonly TargetNamespaceRule[];
+  /**
+   * Reads the dead letters waiting per route from the estate's backbone after each apply, for
+   * `status.deadLetters` (the controller passes a NatsDeadLetterCounter). Absent: no counts.
+   */
+  deadLetters?: DeadLetterCounter;
 }
 
 export type ReconcileResult =
@@ -306,6 +313,13 @@ export class EstateReconciler {
       });
       const changed = changedAnything(applied.changes);
       const deleted = applied.changes.filter((c) => c.action === 'deleted');
+      // Dead letters waiting per route; when the backbone cannot be read the last counts stay.
+      let deadLetters: { route: string; count: number }[] | undefined;
+      if (this.options.deadLetters && backbone) {
+        const counted = await this.options.deadLetters.count(targetNamespace, backbone, routeDeadLetterTopics(gate.plan));
+        if (counted.ok) deadLetters = counted.routes;
+        else log.warn('dead letters not counted', { reason: 'DeadLettersUnreadable', error: counted.reason });
+      }
       await write(
         {
           kind: 'applied',
@@ -314,6 +328,7 @@ export class EstateReconciler {
           counts: applied.counts,
           health: applied.health,
           healthMessage: applied.healthMessage,
+          ...(deadLetters ? { deadLetters } : {}),
         },
         changed ? renderChangeSet(applied.changes).trimEnd() : undefined,
       );

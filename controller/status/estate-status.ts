@@ -42,11 +42,27 @@ export interface EstateStatus {
   counts?: EstateCounts;
   diagnostics?: StatusDiagnostic[];
   diagnosticsTotal?: number;
+  /** Routes with dead letters waiting (stored, neither replayed nor purged), read from the backbone. */
+  deadLetters?: { route: string; count: number }[];
+  /** All waiting dead letters of the estate (the `DLQ` printer column). */
+  deadLetterCount?: number;
 }
+
+/** How many routes `status.deadLetters` lists (the CRD's maxItems); the count covers them all. */
+export const STATUS_DEAD_LETTER_ROUTES_MAX = 100;
 
 /** What one reconcile came to. */
 export type EstateOutcome =
-  | { kind: 'applied'; revision: string; inventory: ObjectRef[]; counts: EstateCounts; health: Health; healthMessage: string }
+  | {
+      kind: 'applied';
+      revision: string;
+      inventory: ObjectRef[];
+      counts: EstateCounts;
+      health: Health;
+      healthMessage: string;
+      /** Waiting dead letters per route; absent when they could not be read (the last known counts stay). */
+      deadLetters?: readonly { route: string; count: number }[];
+    }
   | { kind: 'rejected'; revision: string; stage: 'validate' | 'check' | 'generate' | 'plan'; diagnostics: readonly Diagnostic[] }
   | { kind: 'failed'; revision?: string; reason: string; message: string; stalled: boolean }
   | { kind: 'suspended' };
@@ -65,6 +81,8 @@ export function estateStatus(
     ...(previous?.inventory ? { inventory: previous.inventory } : {}),
     ...(previous?.counts ? { counts: previous.counts } : {}),
     ...(previous?.health ? { health: previous.health } : {}),
+    ...(previous?.deadLetters ? { deadLetters: previous.deadLetters } : {}),
+    ...(previous?.deadLetterCount !== undefined ? { deadLetterCount: previous.deadLetterCount } : {}),
   };
   const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
     for (const c of desired) c.message = redactCredentialPatterns(c.message);
@@ -87,6 +105,7 @@ export function estateStatus(
         inventory: { entries: outcome.inventory },
         counts,
         health,
+        ...(outcome.deadLetters ? deadLetterFields(outcome.deadLetters) : {}),
       };
       if (health === 'Degraded') {
         const message = `Applied revision ${revision}, but ${counts.degraded} of ${counts.units} units are degraded: ${outcome.healthMessage}`;
@@ -153,6 +172,16 @@ export function estateStatus(
       return status;
     }
   }
+}
+
+/** The status fields of dead-letter counts: routes with any waiting (most first, then by name) and the total. */
+function deadLetterFields(routes: readonly { route: string; count: number }[]): Pick<EstateStatus, 'deadLetters' | 'deadLetterCount'> {
+  const waiting = routes
+    .filter((r) => r.count > 0)
+    .sort((a, b) => b.count - a.count || (a.route < b.route ? -1 : a.route > b.route ? 1 : 0))
+    .slice(0, STATUS_DEAD_LETTER_ROUTES_MAX)
+    .map((r) => ({ route: r.route, count: r.count }));
+  return { deadLetters: waiting, deadLetterCount: routes.reduce((n, r) => n + r.count, 0) };
 }
 
 export function toStatusDiagnostic(d: Diagnostic): StatusDiagnostic {

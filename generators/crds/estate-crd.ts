@@ -209,6 +209,27 @@ function estateStatus(): Schema {
         minimum: 0,
         description: 'How many problems the rejected revision had in all.',
       },
+      deadLetters: {
+        type: 'array',
+        maxItems: 100,
+        'x-kubernetes-list-type': 'atomic',
+        description:
+          "Routes with dead letters waiting (stored on the backbone, neither replayed nor purged), most first; read from the estate's backbone after each apply (`interlace dlq list --nats` shows them).",
+        items: {
+          type: 'object',
+          required: ['route', 'count'],
+          properties: {
+            route: { type: 'string', maxLength: 253 },
+            count: { type: 'integer', format: 'int64', minimum: 0 },
+          },
+        },
+      },
+      deadLetterCount: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: "All dead letters waiting across the estate's routes.",
+      },
     },
   };
 }
@@ -222,6 +243,7 @@ const ESTATE_COLUMNS: PrinterColumn[] = [
   },
   { name: 'Health', type: 'string', jsonPath: '.status.health', description: 'Worst health of its objects.' },
   { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision', description: 'Revision applied.' },
+  { name: 'DLQ', type: 'integer', jsonPath: '.status.deadLetterCount', description: 'Dead letters waiting (not replayed or purged).' },
   { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', description: 'Reconciling stopped.' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
   {

@@ -99,6 +99,7 @@ export function newReconciler(
     allowLocal?: boolean;
     gate?: ReconcilerOptions['gate'];
     allowedTargetNamespaces?: TargetNamespaceRule[];
+    deadLetters?: ReconcilerOptions['deadLetters'];
   } = {},
 ): Harness {
   const counter = new RequestCounter();
@@ -110,6 +111,7 @@ export function newReconciler(
     source: new GitSourceCache({ cacheDir, allowLocal: options.allowLocal ?? true }),
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.allowedTargetNamespaces ? { allowedTargetNamespaces: options.allowedTargetNamespaces } : {}),
+    ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     defaultRuntimeImage: WORKER_IMAGE,
     // kwok runs no containers: the workers never dial it, but an estate with routes needs a backbone to be planned.
     defaultBackbone: { url: TEST_NATS_URL },

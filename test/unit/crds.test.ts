@@ -158,7 +158,7 @@ describe("CRDs made from the spec kinds' JSON Schemas", () => {
     expect(names('System')).toEqual(['Type', 'Ready', 'Synced', 'Health', 'Revision', 'Age']);
     expect(names('Mapping')).toEqual(['From', 'To', 'Ready', 'Synced', 'Health', 'Revision', 'Age']);
     expect(names('Policy')).toEqual(['Ready', 'Synced', 'Health', 'Revision', 'Age']);
-    expect(names('Estate')).toEqual(['Ready', 'Health', 'Revision', 'Suspended', 'Age', 'Status']);
+    expect(names('Estate')).toEqual(['Ready', 'Health', 'Revision', 'DLQ', 'Suspended', 'Age', 'Status']);
   });
 
   it('keeps arbitrary JSON (a contract schema, examples, a mapping value) instead of pruning it', () => {
