@@ -21,7 +21,7 @@ import { createTracer } from '../observe/trace.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
 import type { SimTiming } from '../simulate/system.ts';
 import { loadBundles } from '../worker/bundle.ts';
-import { findSystem, majorOf, sourceTopicOf } from '../worker/estate.ts';
+import { findSystem, majorOf } from '../worker/estate.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { assembleRoute } from '../worker/route-assembly.ts';
 import { startWorker } from '../worker/start-worker.ts';
@@ -381,11 +381,8 @@ export class EstateRun {
     let total = 0;
     const read = (topic: string, consumer: string) => this.backbone.pending(topic, consumer).catch(() => 1);
     for (const u of this.units.values()) {
-      for (const c of u.worker.consumers) {
-        const route = this.estate.routes.find((r) => r.metadata.name === c.route);
-        if (!route) continue;
-        total += await read(sourceTopicOf(route), c.consumer);
-      }
+      // Each consumer on the topic it reads (a fan-out target's delivery reads `fanout.<route>.<target>`).
+      for (const c of u.worker.consumers) total += await read(c.sourceTopic, c.consumer);
       for (const r of u.replays) total += await read(r.sourceTopic, r.scope);
     }
     return total;

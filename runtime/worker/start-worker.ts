@@ -94,8 +94,11 @@ export interface Worker {
   idempotency: IdempotencyStore;
   views: ViewStore;
   budgets: SystemBudgets;
-  /** The route targets being consumed (route, target, consumer name, dead-letter topic). */
-  consumers: { route: string; target: string; consumer: string; deadLetterTopic: string }[];
+  /**
+   * The route targets being consumed (route, target, consumer name, the topic it reads, dead-letter
+   * topic). A fan-out target has two: its split reads the route's topic, its delivery `fanout.<route>.<target>`.
+   */
+  consumers: { route: string; target: string; consumer: string; sourceTopic: string; deadLetterTopic: string }[];
   /** The source adapters of the System units (`source-<system>`) this worker runs. */
   sources: RunningSources[];
   /** Deliveries received and not yet settled, over every route target (retries in their backoff included). */
@@ -176,7 +179,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   for (const rt of routeRuntimes) {
     const consumer = new RouteTargetConsumer(rt, deps);
     consumers.push(consumer);
-    consumerInfo.push({ route: rt.route, target: rt.target, consumer: consumer.scope, deadLetterTopic: rt.policy.deadLetterTopic });
+    consumerInfo.push({
+      route: rt.route,
+      target: rt.target,
+      consumer: consumer.scope,
+      sourceTopic: rt.sourceTopic,
+      deadLetterTopic: rt.policy.deadLetterTopic,
+    });
     if (options.replays !== false) consumers.push(new RouteTargetConsumer(replayRuntime(rt), { ...deps, store: replayStore(idempotency) }));
   }
   for (const { bundle, api } of apiBundles) {

@@ -213,6 +213,12 @@ describe('fan-out in the worker (one message → many)', () => {
     expect([...h.target.effects.values()]).toEqual([1, 1]);
     // The split stage handled the notice once; each output is a message of its own on the fan-out topic.
     expect(await h.count(fanOutStageName('tms'), 'delivered')).toBe(1);
+    // Each stage is listed with the topic it reads (interlace run's settle reads each one's backlog there).
+    expect(h.worker.consumers.map((c) => [c.target, c.sourceTopic])).toEqual([
+      ['tms-fanout', 'notices.in'],
+      ['tms', fanOutTopic('cross-dock', 'tms')],
+    ]);
+    for (const c of h.worker.consumers) expect(await h.backbone.pending(c.sourceTopic, c.consumer)).toBe(0);
     const outputs = await h.backbone.read(fanOutTopic('cross-dock', 'tms'), 1, 10);
     expect(outputs.map((m) => m.messageId)).toEqual([expect.stringMatching(/msg-n1#0$/), expect.stringMatching(/msg-n1#1$/)]);
 
