@@ -97,7 +97,9 @@ export class Simulation {
     const base = options.portBase ?? 0;
     const port = (i: number) => (base === 0 ? 0 : base + i);
     this.legacyErp = new LegacyErp(this.ctx, port(1));
-    this.cloudErp = new CloudErp(this.ctx, port(2));
+    // The events the estate polls from the cloud ERP are left in its collections for the poller.
+    const cloudErpSpec = options.estate.systems.find((s) => s.metadata.name === 'cloud-erp')?.spec;
+    this.cloudErp = new CloudErp(this.ctx, port(2), new Set((cloudErpSpec?.sources?.poll ?? []).map((p) => p.event)));
     this.wms = new Wms(this.ctx, port(3));
     this.tms = new Tms(this.ctx, port(4));
     this.crm = new Crm(port(5));
@@ -121,9 +123,12 @@ export class Simulation {
     ];
   }
 
-  /** Work the simulated systems still have to do: scheduled steps (dispatches, milestones) and events not yet stored. */
+  /**
+   * Work the simulated systems still have to do: scheduled steps (dispatches, milestones), events not
+   * yet stored, and changes no poll has read yet.
+   */
   pendingWork(): number {
-    return scheduledWork() + this.publisher.backlog;
+    return scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled();
   }
 
   get timing(): SimTiming {

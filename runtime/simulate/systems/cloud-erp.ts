@@ -6,12 +6,19 @@
  *
  * Events: PurchaseOrder.Released (bc-purchase-order@1) shortly after a purchase order is created,
  * Item.Changed (bc-item@1) when an item's inventory moves, ItemLedgerEntry.Created
- * (bc-item-ledger-entry@1) for every ledger entry.
+ * (bc-item-ledger-entry@1) for every ledger entry. Business Central does not push them: the events the
+ * estate polls (`System.spec.sources.poll`, `polled`) are left in the collections for the poller, which
+ * reads them as the real API answers (odata-collection.ts: `$filter` on `lastModifiedDateTime`,
+ * `$orderby`, `$expand=purchaseOrderLines`, server pages with `@odata.nextLink`); the others are
+ * published directly as before. `unpolled()` counts changes no poll has read yet, so a run does not
+ * settle before the poller has seen them.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SimServer, route } from '../sim-http.ts';
 import type { SimReply, SimRequest } from '../sim-http.ts';
 import { isoDate } from '../odata.ts';
+import { queryODataCollection } from '../odata-collection.ts';
+import type { ODataCollectionOptions } from '../odata-collection.ts';
 import { INITIAL_STOCK, SKUS, SUPPLIER, WAREHOUSES, skuOf } from '../world.ts';
 import { later, newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
@@ -20,6 +27,37 @@ type Entity = Record<string, unknown>;
 
 export const BC_COMPANY_ID = 'a1b2c3d4-0000-4000-8000-00000000c0de';
 const COMPANY = `/companies\\((?<company>[^)]+)\\)`;
+
+/** Items existed long before the run: their last change is older than any poll's `since`. */
+const ITEMS_CREATED = '2025-01-01T00:00:00.000Z';
+
+/** Rows per page the simulated API sends at most (Business Central's is larger; a small one makes the poller page). */
+const SERVER_PAGE_SIZE = 50;
+
+/** The collections the poller reads, as OData V4 (the fields `$filter` and `$orderby` may name). */
+const COLLECTIONS: Record<string, Omit<ODataCollectionOptions, 'maxPageSize' | 'version'>> = {
+  items: {
+    key: ['id'],
+    fields: { id: 'string', number: 'string', type: 'string', blocked: 'boolean', lastModifiedDateTime: 'DateTimeOffset' },
+  },
+  salesOrders: { key: ['id'], fields: { id: 'string', number: 'string', status: 'string', lastModifiedDateTime: 'DateTimeOffset' } },
+  purchaseOrders: {
+    key: ['id'],
+    fields: { id: 'string', number: 'string', status: 'string', vendorNumber: 'string', lastModifiedDateTime: 'DateTimeOffset' },
+    navigation: ['purchaseOrderLines'],
+  },
+  itemLedgerEntries: {
+    key: ['id'],
+    fields: { id: 'string', entryNumber: 'number', itemNumber: 'string', entryType: 'string', lastModifiedDateTime: 'DateTimeOffset' },
+  },
+};
+
+/** Which collection a polled event's change is a row of. */
+const EVENT_SETS: Record<string, string> = {
+  'Item.Changed': 'items',
+  'PurchaseOrder.Released': 'purchaseOrders',
+  'ItemLedgerEntry.Created': 'itemLedgerEntries',
+};
 
 function etag(entity: Entity): string {
   const digest = createHash('sha256')
@@ -43,9 +81,15 @@ export class CloudErp implements SimSystem {
   private nextPurchaseOrder = 106_001;
   private nextEntry = 1;
   private readonly ctx: SimContext;
+  private readonly polled: ReadonlySet<string>;
+  /** `<set>|<id>` → the last-modified time of a change no poll has read yet. */
+  private readonly unread = new Map<string, number>();
+  private lastModifiedMs = 0;
 
-  constructor(ctx: SimContext, port: number) {
+  /** `polled`: the events the estate polls (not pushed; left for the poller). */
+  constructor(ctx: SimContext, port: number, polled: ReadonlySet<string> = new Set()) {
     this.ctx = ctx;
+    this.polled = polled;
     for (const s of SKUS) {
       const item: Entity = {
         id: s.bcId,
@@ -65,7 +109,7 @@ export class CloudErp implements SimSystem {
         taxGroupCode: 'NONTAXABLE',
         baseUnitOfMeasureId: '00000000-0000-0000-0000-000000000000',
         baseUnitOfMeasureCode: 'PCS',
-        lastModifiedDateTime: new Date(ctx.world.startedAt).toISOString(),
+        lastModifiedDateTime: ITEMS_CREATED,
       };
       item['@odata.etag'] = etag(item);
       this.items.set(s.sku, item);
@@ -113,18 +157,51 @@ export class CloudErp implements SimSystem {
     };
   }
 
+  /** Changes of polled events no poll has read yet (the run waits for them before it settles). */
+  unpolled(): number {
+    return this.unread.size;
+  }
+
+  /**
+   * The time of a change: now, but never the same millisecond twice — two changes of one row in one
+   * millisecond would look like one to a watermark, as a database's commit timestamps never do.
+   */
+  private modifiedNow(): string {
+    this.lastModifiedMs = Math.max(Date.now(), this.lastModifiedMs + 1);
+    return new Date(this.lastModifiedMs).toISOString();
+  }
+
+  /** Publishes an event directly, or — when the estate polls it — leaves the change for the poller. */
+  private emit(event: string, key: string, id: string, payload: Entity): void {
+    const set = EVENT_SETS[event];
+    if (set && this.polled.has(event)) {
+      this.unread.set(`${set}|${String(payload.id)}`, Date.parse(String(payload.lastModifiedDateTime)));
+      return;
+    }
+    this.ctx.publisher.emit({ system: this.name, event, key, id, payload });
+  }
+
   private list(r: SimRequest, rows: Entity[], set: string): SimReply {
     const wrong = this.wrongCompany(r);
     if (wrong) return wrong;
-    let out = rows;
-    // An OData string literal: a quote inside it is written twice.
-    const filter = /^number eq '((?:[^']|'')*)'$/.exec(r.query.get('$filter') ?? '');
-    if (filter) out = out.filter((e) => e.number === filter[1]!.replaceAll("''", "'"));
-    const top = r.query.get('$top');
-    if (top) out = out.slice(0, Number(top));
+    const search = r.query.toString();
+    const reply = queryODataCollection(rows, new URL(`${this.server.origin}${r.path}${search ? `?${search}` : ''}`), {
+      version: 'v4',
+      maxPageSize: SERVER_PAGE_SIZE,
+      ...COLLECTIONS[set]!,
+    });
+    const body = reply.body as { value?: Entity[] } | undefined;
+    // A poller's query (ordered by the watermark) has read the rows it got: their changes are no longer unread.
+    if (body?.value && (r.query.get('$orderby') ?? '').startsWith('lastModifiedDateTime')) {
+      for (const row of body.value) {
+        const unread = this.unread.get(`${set}|${String(row.id)}`);
+        if (unread !== undefined && Date.parse(String(row.lastModifiedDateTime)) >= unread) this.unread.delete(`${set}|${String(row.id)}`);
+      }
+    }
+    if (reply.status !== 200 || !body) return reply;
     return {
-      status: 200,
-      body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/${set}`, value: out },
+      ...reply,
+      body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/${set}`, ...body },
     };
   }
 
@@ -225,7 +302,7 @@ export class CloudErp implements SimSystem {
       totalAmountIncludingTax: Math.round(total * 100) / 100,
       fullyReceived: false,
       status: 'Draft',
-      lastModifiedDateTime: now.toISOString(),
+      lastModifiedDateTime: this.modifiedNow(),
       purchaseOrderLines: poLines,
     };
     po['@odata.etag'] = etag(po);
@@ -233,9 +310,9 @@ export class CloudErp implements SimSystem {
     // A purchasing agent (or an approval workflow) releases the order shortly after.
     later(this.ctx.timing.releaseMs, () => {
       po.status = 'Released';
-      po.lastModifiedDateTime = new Date().toISOString();
+      po.lastModifiedDateTime = this.modifiedNow();
       po['@odata.etag'] = etag(po);
-      this.ctx.publisher.emit({ system: this.name, event: 'PurchaseOrder.Released', key: number, id: `${number}:released`, payload: po });
+      this.emit('PurchaseOrder.Released', number, `${number}:released`, po);
     });
     const { purchaseOrderLines: _lines, ...header } = po;
     return {
@@ -256,7 +333,7 @@ export class CloudErp implements SimSystem {
     const catalog = skuOf(sku);
     if (!item || !catalog) return;
     item.inventory = Number(item.inventory) + quantity;
-    item.lastModifiedDateTime = new Date().toISOString();
+    item.lastModifiedDateTime = this.modifiedNow();
     item['@odata.etag'] = etag(item);
     const entryNumber = this.nextEntry++;
     const entry: Entity = {
@@ -273,24 +350,12 @@ export class CloudErp implements SimSystem {
       quantity,
       salesAmountActual: entryType === 'Sale' ? Math.round(-quantity * catalog.unitPrice * 100) / 100 : 0,
       costAmountActual: Math.round(quantity * catalog.unitCost * 100) / 100,
-      lastModifiedDateTime: new Date().toISOString(),
+      lastModifiedDateTime: this.modifiedNow(),
     };
     entry['@odata.etag'] = etag(entry);
     this.ledgerEntries.push(entry);
-    this.ctx.publisher.emit({
-      system: this.name,
-      event: 'ItemLedgerEntry.Created',
-      key: String(entryNumber),
-      id: `${entryNumber}`,
-      payload: entry,
-    });
-    this.ctx.publisher.emit({
-      system: this.name,
-      event: 'Item.Changed',
-      key: String(item.id),
-      id: `${String(item.id)}:${entryNumber}`,
-      payload: { ...item },
-    });
+    this.emit('ItemLedgerEntry.Created', String(entryNumber), `${entryNumber}`, entry);
+    this.emit('Item.Changed', String(item.id), `${String(item.id)}:${entryNumber}`, { ...item });
   }
 
   private shipment(r: SimRequest): SimReply {
