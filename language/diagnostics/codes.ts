@@ -89,7 +89,7 @@ export const CODES = {
   'route-target-undeliverable': {
     severity: 'error',
     title:
-      'A route target delivers to a System whose protocol has no delivery adapter yet, or to a file System in a format a file target does not write; its worker would refuse to start.',
+      'A route target delivers to a System whose protocol has no delivery adapter yet, to a file System in a format a file target does not write, or to an edi-x12 System without naming the transaction set it writes; its worker would refuse to start.',
   },
   'duplicate-entry': { severity: 'error', title: 'A list that must have unique entries (targets, operations, rule ids) repeats one.' },
   'file-location-invalid': {
