@@ -120,21 +120,21 @@ const __m3 = (() => {
  * `parseDate`/`formatDate` patterns, `convert: { date, zone }` and the timestamp getters' zone.
  */
 const zoneFormatters = new Map();
-/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
- function wallClock(ms, zone) {
-    const millis = ((ms % 1000) + 1000) % 1000;
-    if (zone === 'UTC') {
-        const t = new Date(ms);
-        return {
-            y: t.getUTCFullYear(),
-            mo: t.getUTCMonth() + 1,
-            d: t.getUTCDate(),
-            h: t.getUTCHours(),
-            mi: t.getUTCMinutes(),
-            s: t.getUTCSeconds(),
-            ms: millis,
-        };
-    }
+/** The UTC fields of an instant (`mo` 1-based). */
+function utcFields(ms) {
+    const t = new Date(ms);
+    return {
+        y: t.getUTCFullYear(),
+        mo: t.getUTCMonth() + 1,
+        d: t.getUTCDate(),
+        h: t.getUTCHours(),
+        mi: t.getUTCMinutes(),
+        s: t.getUTCSeconds(),
+        ms: ((ms % 1000) + 1000) % 1000,
+    };
+}
+/** The zone's offset at an instant, read from Intl (`formatToParts`, the slow part). */
+function exactOffset(ms, zone) {
     let formatter = zoneFormatters.get(zone);
     if (!formatter) {
         formatter = new Intl.DateTimeFormat('en-US', {
@@ -154,20 +154,41 @@ const zoneFormatters = new Map();
     for (const p of formatter.formatToParts(ms))
         f[p.type] = p.value;
     const year = Number(f.year);
-    return {
-        y: f.era === 'BC' || f.era === 'B' ? 1 - year : year,
-        mo: Number(f.month),
-        d: Number(f.day),
-        h: Number(f.hour),
-        mi: Number(f.minute),
-        s: Number(f.second),
-        ms: millis,
-    };
+    const wall = new Date(0);
+    // setUTCFullYear keeps years 0–99 as they are (Date.UTC reads them as 19xx).
+    wall.setUTCFullYear(f.era === 'BC' || f.era === 'B' ? 1 - year : year, Number(f.month) - 1, Number(f.day));
+    wall.setUTCHours(Number(f.hour), Number(f.minute), Number(f.second), ((ms % 1000) + 1000) % 1000);
+    return wall.getTime() - ms;
 }
-/** Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). */
+const HOUR = 3_600_000;
+/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+const hourOffsets = new Map();
+const MAX_CACHED_HOURS = 4096;
+/**
+ * Offset of `zone` from UTC at instant `ms`, in milliseconds (New York in winter: −5 h). Intl is
+ * asked for the first and last millisecond of the instant's UTC hour; when they agree (every hour but
+ * one at a change) the offset is remembered for that hour, so messages of the same hour cost a map
+ * lookup instead of two `formatToParts` calls.
+ */
  function offsetAt(ms, zone) {
-    const w = wallClock(ms, zone);
-    return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, w.ms) - ms;
+    if (zone === 'UTC')
+        return 0;
+    const hour = Math.floor(ms / HOUR);
+    const key = `${zone}|${hour}`;
+    const cached = hourOffsets.get(key);
+    if (cached !== undefined)
+        return cached;
+    const start = exactOffset(hour * HOUR, zone);
+    if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
+        return exactOffset(ms, zone);
+    if (hourOffsets.size >= MAX_CACHED_HOURS)
+        hourOffsets.clear();
+    hourOffsets.set(key, start);
+    return start;
+}
+/** Wall-clock fields of an instant in `zone` (UTC without Intl). */
+ function wallClock(ms, zone) {
+    return utcFields(zone === 'UTC' ? ms : ms + offsetAt(ms, zone));
 }
 /**
  * The instant at which clocks in `zone` show the given wall time. Two passes settle the offset around
@@ -181,7 +202,7 @@ const zoneFormatters = new Map();
     const second = wall - offsetAt(first, zone);
     return second === first ? first : Math.min(first, second);
 }
-return { wallClock, offsetAt, instantOf };
+return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
