@@ -177,6 +177,12 @@ export class Simulation {
       const spec = system.spec as System['spec'] & Record<string, unknown>;
       const original = spec.endpoint.url ? new URL(spec.endpoint.url).pathname.replace(/\/+$/, '') : '';
       if (spec.endpoint.protocol === 'nats') continue;
+      if (spec.endpoint.protocol === 'file' && sim instanceof FinanceFeed) {
+        // Files land where the simulated consolidation job reads them: a local folder of the run.
+        const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
+        spec.endpoint = { ...endpoint, directory: sim.directory };
+        continue;
+      }
       if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound) {
         // Interchanges go where the simulated partner picks them up: its SFTP drop folder, here a local one.
         const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
