@@ -34,6 +34,8 @@ import { openRunBackbone } from './open-backbone.ts';
 import { StatsReader } from './run-stats.ts';
 import { scaleDelivery } from './scale-delivery.ts';
 import { unitGroups } from './unit-groups.ts';
+import { webhookSpecOf } from '../adapters/webhook/webhook-source.ts';
+import { readSecret } from '../http/secrets.ts';
 
 export interface EstateRunOptions {
   paths: readonly string[];
@@ -158,6 +160,7 @@ export class EstateRun {
     this.estate = this.runEstate(build.estate!);
     this.env = { ...process.env, ...this.options.env, ...(this.simulation?.env(build.estate!) ?? {}) };
     for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
+    this.wireWebhooks();
     this.gateway = new Gateway({ port: portBase, metrics: this.metrics, apis: () => this.apiRoutes(), state: () => this.state() });
     await this.gateway.start();
   }
@@ -231,6 +234,39 @@ export class EstateRun {
       .filter((a) => group.includes(`api-${a.metadata.name}-v${majorOf(a.spec.version)}`))
       .flatMap((a) => (a.spec.basePath ? [a.spec.basePath] : []));
     this.units.set(unit, { unit, members: [...group], fingerprint: this.fingerprint(group, build), worker, replays, basePaths });
+  }
+
+  /**
+   * Points each simulated System whose webhook receiver runs (a `source-<system>` unit with a webhook)
+   * at it, signing with the run's secret: its events then arrive as signed deliveries, not as direct
+   * publishes. A System whose receiver is gone publishes directly again.
+   */
+  private wireWebhooks(): void {
+    const simulation = this.simulation;
+    if (!simulation) return;
+    const receivers = new Map<string, string>();
+    for (const u of this.units.values())
+      for (const running of u.worker.sources)
+        if (running.adapters.some(({ adapter }) => adapter.http)) receivers.set(running.system, u.worker.url);
+    for (const system of this.estate.systems) {
+      const name = system.metadata.name;
+      const spec = webhookSpecOf(system);
+      const url = receivers.get(name);
+      if (!spec || !url || !simulation.system(name)) {
+        simulation.publisher.pushWebhooks(name, undefined);
+        continue;
+      }
+      simulation.publisher.pushWebhooks(name, {
+        url: `${url}${spec.path}`,
+        spec,
+        ...(spec.signature
+          ? { secret: readSecret(this.env, spec.signature.secretRef, 'webhook-secret', `webhook secret of ${name}`) }
+          : {}),
+        ...(spec.clientState
+          ? { clientState: readSecret(this.env, spec.clientState.secretRef, 'client-state', `webhook client state of ${name}`) }
+          : {}),
+      });
+    }
   }
 
   /** One replay consumer per route target: the same pipeline on `replay.<route>.<target>`, sharing the unit's stores. */
@@ -316,6 +352,7 @@ export class EstateRun {
       }
       await this.startUnit(group, build);
     }
+    this.wireWebhooks();
     return report;
   }
 

@@ -2,7 +2,8 @@
  * What the live view and the summary show, read from the run's shared Prometheus registry: per route
  * (all its targets together) messages by outcome, throughput, p50/p99 delivery latency from the
  * histogram buckets (over the last refresh window for the live view, over the whole run for the
- * summary), dead letters; circuit state per System; requests and errors per API.
+ * summary), dead letters; circuit state per System; requests and errors per API; events in per
+ * System source (webhook, poll, files).
  */
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 
@@ -33,8 +34,21 @@ export interface ApiStats {
   rate: number;
 }
 
+/** Events a System's source adapter took in (interlace_source_events_total), over the whole run. */
+export interface SourceStats {
+  system: string;
+  /** `webhook`, `poll/<name>`, `files/<name>`. */
+  source: string;
+  published: number;
+  duplicates: number;
+  unrouted: number;
+  replayed: number;
+  rejected: number;
+}
+
 export interface StatsSnapshot {
   at: number;
+  sources: SourceStats[];
   routes: RouteStats[];
   apis: ApiStats[];
   /** System → closed | open | half-open | isolated. */
@@ -49,6 +63,7 @@ interface Raw {
   buckets: Map<string, Map<number, number>>;
   api: Map<string, ApiCounts>;
   circuits: Record<string, string>;
+  sources: SourceStats[];
 }
 
 const CIRCUIT = ['closed', 'open', 'half-open', 'isolated'];
@@ -92,7 +107,31 @@ async function readRaw(metrics: RuntimeMetrics): Promise<Raw> {
   }
   const circuits: Record<string, string> = {};
   for (const v of await values(metrics.circuitState as never)) circuits[String(v.labels.system)] = CIRCUIT[v.value] ?? String(v.value);
-  return { at: Date.now(), outcomes, buckets, api, circuits };
+  const sources = new Map<string, SourceStats>();
+  const field: Record<string, keyof SourceStats> = {
+    published: 'published',
+    duplicate: 'duplicates',
+    unrouted: 'unrouted',
+    replayed: 'replayed',
+    rejected: 'rejected',
+  };
+  for (const v of await values(metrics.sourceEvents as never)) {
+    const system = String(v.labels.system);
+    const source = String(v.labels.source);
+    const key = `${system}|${source}`;
+    const stats = sources.get(key) ?? { system, source, published: 0, duplicates: 0, unrouted: 0, replayed: 0, rejected: 0 };
+    const name = field[String(v.labels.outcome)];
+    if (name) (stats[name] as number) += v.value;
+    sources.set(key, stats);
+  }
+  return {
+    at: Date.now(),
+    outcomes,
+    buckets,
+    api,
+    circuits,
+    sources: [...sources.values()].sort((a, b) => `${a.system}|${a.source}`.localeCompare(`${b.system}|${b.source}`)),
+  };
 }
 
 /** The latency below which `q` of the observations fall, from cumulative buckets (upper bound of the bucket). */
@@ -132,14 +171,14 @@ export class StatsReader {
   constructor(metrics: RuntimeMetrics) {
     this.metrics = metrics;
     // The run starts now: the first snapshot's rates are over the time since, not over a zero-length window.
-    this.first = { at: Date.now(), outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {} };
+    this.first = { at: Date.now(), outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [] };
   }
 
   /** `window`: since the previous call (live view) or since the run started (summary). */
   async snapshot(window: 'recent' | 'whole' = 'recent'): Promise<StatsSnapshot> {
     const raw = await readRaw(this.metrics);
     const base = window === 'recent' ? this.previous : this.first;
-    this.first ??= { at: raw.at, outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {} };
+    this.first ??= { at: raw.at, outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [] };
     if (window === 'recent') this.previous = raw;
     const seconds = Math.max(0.001, (raw.at - (base?.at ?? this.first.at)) / 1000);
     const totals = { delivered: 0, deadLettered: 0, duplicates: 0, filtered: 0, parked: 0 };
@@ -178,6 +217,6 @@ export class StatsReader {
         serverErrors: a.serverErrors,
         rate: (a.requests - (base?.api.get(api)?.requests ?? 0)) / seconds,
       }));
-    return { at: raw.at, routes, apis, circuits: raw.circuits, totals };
+    return { at: raw.at, sources: raw.sources, routes, apis, circuits: raw.circuits, totals };
   }
 }

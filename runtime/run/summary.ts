@@ -21,6 +21,16 @@ export interface RunSummary {
   finance: Record<string, number>;
   divergence: Divergence & { total: number };
   exceptions: { raised: number; withAuditRecord: number };
+  /** Events in per System source (webhook, poll, files): published, and answered without a publish. */
+  sources: {
+    system: string;
+    source: string;
+    published: number;
+    duplicates: number;
+    unrouted: number;
+    replayed: number;
+    rejected: number;
+  }[];
   /** What the APIs' clients saw: errors are 4xx plus 5xx. */
   apis: { api: string; requests: number; clientErrors: number; serverErrors: number; errors: number }[];
 }
@@ -67,6 +77,7 @@ export function buildSummary(input: {
           withAuditRecord: [...sim.operations.exceptions.keys()].filter((id) => sim.operations.audit.has(id)).length,
         }
       : { raised: 0, withAuditRecord: 0 },
+    sources: input.stats.sources.map((s) => ({ ...s })),
     apis: input.stats.apis.map((a) => ({
       api: a.api,
       requests: a.requests,
@@ -91,6 +102,20 @@ export function renderSummary(s: RunSummary): string {
   );
   for (const [route, n] of Object.entries(s.deadLettersByRoute))
     lines.push(`    dead letters in ${route}: ${n}  (interlace dlq list --route ${route})`);
+  if (s.sources.length > 0) {
+    lines.push('  events in per source:');
+    for (const src of s.sources) {
+      const extra = [
+        src.duplicates ? `${src.duplicates} duplicates` : '',
+        src.replayed ? `${src.replayed} replayed deliveries` : '',
+        src.unrouted ? `${src.unrouted} unrouted` : '',
+        src.rejected ? `${src.rejected} REJECTED` : '',
+      ].filter(Boolean);
+      lines.push(
+        `    ${`${src.system} ${src.source}`.padEnd(28)} ${src.published} published${extra.length ? `, ${extra.join(', ')}` : ''}`,
+      );
+    }
+  }
   lines.push('  delivered per system:');
   for (const [name, sys] of Object.entries(s.systems)) {
     const effects =

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Backbone } from '../backbone/backbone.ts';
 import type { System } from '../../language/kinds/generated/kinds.ts';
 import { secretVariable } from '../http/secrets.ts';
+import { webhookSpecOf } from '../adapters/webhook/webhook-source.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { SourcePublisher } from './source-publisher.ts';
 import type { SimServer } from './sim-http.ts';
@@ -238,6 +239,16 @@ export class Simulation {
                 : [];
       for (const key of keys) env[secretVariable(name, key)] = `local-${system.metadata.name}-${key}`;
     }
+    for (const system of estate.systems) {
+      // A webhook's shared secrets: the simulator signs with them, the receiver checks them.
+      const webhook = webhookSpecOf(system);
+      if (webhook?.signature)
+        env[secretVariable(webhook.signature.secretRef.name, webhook.signature.secretRef.key ?? 'webhook-secret')] =
+          `local-${system.metadata.name}-webhook-secret`;
+      if (webhook?.clientState)
+        env[secretVariable(webhook.clientState.secretRef.name, webhook.clientState.secretRef.key ?? 'client-state')] =
+          `local-${system.metadata.name}-client-state`;
+    }
     for (const api of estate.apis) {
       const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;
       if (auth?.type === 'api-key')
@@ -284,7 +295,7 @@ export class Simulation {
   state(): Record<string, unknown> {
     return {
       runTag: this.runTag,
-      publisher: { ...this.publisher.counters, backlog: this.publisher.backlog },
+      publisher: { ...this.publisher.counters, backlog: this.publisher.backlog, webhooks: this.publisher.webhookCounters() },
       systems: Object.fromEntries(this.systems.map((s) => [s.name, { url: s.server?.origin, traffic: s.server?.traffic, ...s.state() }])),
       divergence: this.divergence(),
     };

@@ -10,10 +10,16 @@
  * (`legacy-erp:SalesOrder.Changed:1000001:1`), so a system that emits the same change twice is stored
  * once (the backbone's publish de-duplication). Publishing is an outbox: an event the backbone did
  * not confirm (a broker restart) is retried in order until it is stored; `flush()` waits for that.
+ *
+ * A System whose webhook receiver runs (`pushWebhooks`, set by `interlace run` once the System's source
+ * unit is up) does not publish: its events go to the receiver as signed deliveries (webhook-sender.ts),
+ * which publishes them with the same message id, as the real platform's webhooks would.
  */
 import type { Backbone } from '../backbone/backbone.ts';
 import type { EventRoute } from '../../language/kinds/generated/kinds.ts';
 import { sourceTopicOf } from '../worker/estate.ts';
+import { WebhookSender } from './webhook-sender.ts';
+import type { WebhookTarget } from './webhook-sender.ts';
 
 export interface SourceEvent {
   system: string;
@@ -46,6 +52,7 @@ export class SourcePublisher {
   private lastError: unknown;
   private backbone: Backbone;
   private readonly idle: (() => void)[] = [];
+  private readonly webhooks = new Map<string, WebhookSender>();
 
   constructor(backbone: Backbone, routes: readonly EventRoute[]) {
     this.backbone = backbone;
@@ -75,8 +82,30 @@ export class SourcePublisher {
     return this.topics.get(`${system}|${event}`);
   }
 
+  /**
+   * Sends `system`'s events to its webhook receiver from now on (a restarted receiver: the new URL,
+   * queued deliveries kept), or publishes them directly again when `target` is undefined.
+   */
+  pushWebhooks(system: string, target: WebhookTarget | undefined): void {
+    const sender = this.webhooks.get(system);
+    if (!target) {
+      sender?.stop();
+      this.webhooks.delete(system);
+      return;
+    }
+    if (sender) sender.retarget(target);
+    else this.webhooks.set(system, new WebhookSender(target));
+  }
+
+  /** Webhook deliveries per System (acknowledged, retried, refused with 401). */
+  webhookCounters(): Record<string, WebhookSender['counters']> {
+    return Object.fromEntries([...this.webhooks].map(([system, sender]) => [system, { ...sender.counters }]));
+  }
+
   get backlog(): number {
-    return this.queue.length;
+    let total = this.queue.length;
+    for (const sender of this.webhooks.values()) total += sender.backlog;
+    return total;
   }
 
   get error(): unknown {
@@ -84,6 +113,11 @@ export class SourcePublisher {
   }
 
   emit(event: SourceEvent): void {
+    const webhook = this.webhooks.get(event.system);
+    if (webhook) {
+      webhook.send(event);
+      return;
+    }
     const topic = this.topicFor(event.system, event.event);
     if (!topic) {
       this.counters.unrouted++;
@@ -97,6 +131,7 @@ export class SourcePublisher {
 
   /** Resolves when every emitted event is stored. */
   async flush(): Promise<void> {
+    await Promise.all([...this.webhooks.values()].map((sender) => sender.flush()));
     while (this.queue.length > 0 || this.draining) {
       if (this.draining) await this.draining;
       else
@@ -108,6 +143,7 @@ export class SourcePublisher {
 
   stop(): void {
     this.stopped = true;
+    for (const sender of this.webhooks.values()) sender.stop();
   }
 
   private async drain(): Promise<void> {
