@@ -12,6 +12,8 @@ import type { AdapterState } from './adapter-state.ts';
 const ADAPTERS_MAX_AGE_MS = 35 * 24 * 3_600_000;
 
 const buckets = new WeakMap<JetStreamBackbone, Promise<KV>>();
+/** One connection per state file and scope: a hot reload that assembles the routes again reuses it instead of leaking one. */
+const sqliteStates = new Map<string, SqliteAdapterState>();
 
 /**
  * The AdapterState of one adapter (`scope`, e.g. `files/finance`): the ADAPTERS Key-Value bucket on a
@@ -27,5 +29,12 @@ export async function openAdapterState(backbone: Backbone, stateDir: string | un
     return new KvAdapterState(await bucket, scope);
   }
   if (stateDir === undefined) throw new Error(`adapter state ${scope}: the embedded backbone needs a state directory`);
-  return new SqliteAdapterState(join(stateDir, 'adapters.db'), scope);
+  const path = join(stateDir, 'adapters.db');
+  const key = `${path}\u0000${scope}`;
+  let state = sqliteStates.get(key);
+  if (!state) {
+    state = new SqliteAdapterState(path, scope);
+    sqliteStates.set(key, state);
+  }
+  return state;
 }
