@@ -388,40 +388,75 @@ const pad = (n, width) => String(n).padStart(width, '0');
     if (value === null || value === undefined)
         return undefined;
     const text = String(value).trim();
-    const fail = () => {
-        throw new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
-    };
-    const fields = {};
+    // One pass over the text with the fields in locals (-1: not in the pattern): this runs per message.
+    let Y4 = -1;
+    let Y2 = -1;
+    let MO = -1;
+    let D = -1;
+    let H = -1;
+    let MI = -1;
+    let S = -1;
+    let MS = -1;
     let at = 0;
+    let ok = true;
     for (const part of partsOf(pattern)) {
         if ('literal' in part) {
             if (text[at] !== part.literal)
-                fail();
+                ok = false;
             at++;
-            continue;
         }
-        const width = WIDTH[part.token];
-        const digits = text.slice(at, at + width);
-        if (digits.length !== width || !/^[0-9]+$/.test(digits))
-            fail();
-        fields[part.token] = Number(digits);
-        at += width;
+        else {
+            const width = WIDTH[part.token];
+            let n = 0;
+            for (let j = 0; j < width && ok; j++) {
+                const digit = text.charCodeAt(at + j) - 48;
+                if (digit >= 0 && digit <= 9)
+                    n = n * 10 + digit;
+                else
+                    ok = false;
+            }
+            at += width;
+            if (part.token === 'YYYY')
+                Y4 = n;
+            else if (part.token === 'YY')
+                Y2 = n;
+            else if (part.token === 'MM')
+                MO = n;
+            else if (part.token === 'DD')
+                D = n;
+            else if (part.token === 'hh')
+                H = n;
+            else if (part.token === 'mm')
+                MI = n;
+            else if (part.token === 'ss')
+                S = n;
+            else
+                MS = n;
+        }
+        if (!ok)
+            break;
     }
-    if (at !== text.length)
-        fail();
-    const year = fields.YYYY ?? (fields.YY === undefined ? 1970 : fields.YY < 70 ? 2000 + fields.YY : 1900 + fields.YY);
-    const month = fields.MM ?? 1;
-    const day = fields.DD ?? 1;
-    const [h, mi, s, ms] = [fields.hh ?? 0, fields.mm ?? 0, fields.ss ?? 0, fields.SSS ?? 0];
+    if (!ok || at !== text.length)
+        throw notMatching(value, pattern, target);
+    const year = Y4 >= 0 ? Y4 : Y2 < 0 ? 1970 : Y2 < 70 ? 2000 + Y2 : 1900 + Y2;
+    const month = MO >= 0 ? MO : 1;
+    const day = D >= 0 ? D : 1;
+    const h = Math.max(H, 0);
+    const mi = Math.max(MI, 0);
+    const sec = Math.max(S, 0);
+    const ms = Math.max(MS, 0);
     const date = new Date(Date.UTC(year, month - 1, day));
     date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || s > 59)
-        fail();
-    const hasTime = fields.hh !== undefined || fields.mm !== undefined || fields.ss !== undefined;
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+        throw notMatching(value, pattern, target);
+    const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
     return new Date(instantOf(wall, zone)).toISOString();
+}
+function notMatching(value, pattern, target) {
+    return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
 }
 /**
  * Writes an instant (or a calendar date) in `pattern`, in `zone`'s wall time. A bare ISO date is a
