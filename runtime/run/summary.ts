@@ -1,7 +1,7 @@
 /**
  * The end of a bounded run (`--orders N`, `--for 30s`): what was sent, what each system received,
  * what was dead-lettered, how many duplicates were suppressed, whether the ERPs and the WMS agree on
- * inventory, whether the finance feed has both ERPs — as text, or as JSON with `--report json`.
+ * inventory, whether the finance feed has both ERPs, how the EDI partner's 997s answered our X12 — as text, or as JSON with `--report json`.
  */
 import type { Divergence, Simulation } from '../simulate/simulation.ts';
 import type { StatsSnapshot } from './run-stats.ts';
@@ -19,6 +19,8 @@ export interface RunSummary {
   /** Orders whose status reached the dealer portal as delivered. */
   ordersDelivered: number;
   finance: Record<string, number>;
+  /** X12 interchanges the EDI partner picked up from its drop folder, and how its 997s answered them. */
+  x12: { interchanges: number; accepted: number; rejected: number } | undefined;
   divergence: Divergence & { total: number };
   exceptions: { raised: number; withAuditRecord: number };
   /** Events in per System source (webhook, poll, files): published, and answered without a publish. */
@@ -70,6 +72,13 @@ export function buildSummary(input: {
     deadLettersByRoute,
     ordersDelivered: delivered,
     finance: sim ? { ...sim.financeFeed.bySource } : {},
+    x12: sim
+      ? {
+          interchanges: sim.ediPartner.interchanges.received,
+          accepted: sim.ediPartner.interchanges.acknowledged,
+          rejected: sim.ediPartner.interchanges.rejected,
+        }
+      : undefined,
     divergence: { ...divergence, total: divergence.legacyVsWms.length + divergence.cloudVsWms.length },
     exceptions: sim
       ? {
@@ -131,6 +140,10 @@ export function renderSummary(s: RunSummary): string {
         .join(', ') || '-'
     }`,
   );
+  if (s.x12 && s.x12.interchanges > 0)
+    lines.push(
+      `  X12 to the EDI partner   ${s.x12.interchanges} interchanges, ${s.x12.accepted} accepted by its 997s${s.x12.rejected ? `, ${s.x12.rejected} REJECTED` : ''}`,
+    );
   lines.push(`  exceptions               ${s.exceptions.raised} raised, ${s.exceptions.withAuditRecord} on the audit trail`);
   lines.push(
     `  inventory divergence     ${s.divergence.total === 0 ? `none (${s.divergence.positions} positions agree across legacy ERP, cloud ERP and WMS)` : `${s.divergence.total} positions differ: ${JSON.stringify([...s.divergence.legacyVsWms, ...s.divergence.cloudVsWms].slice(0, 5))}`}`,
