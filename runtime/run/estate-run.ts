@@ -35,6 +35,7 @@ import { StatsReader } from './run-stats.ts';
 import { scaleDelivery } from './scale-delivery.ts';
 import { unitGroups } from './unit-groups.ts';
 import { webhookSpecOf } from '../adapters/webhook/webhook-source.ts';
+import { sourceUnitId } from '../adapters/sources/create-sources.ts';
 import { readSecret } from '../http/secrets.ts';
 
 export interface EstateRunOptions {
@@ -197,7 +198,7 @@ export class EstateRun {
       }
     }
     // A System's source unit (`source-<system>`): its System's spec (the overlay included) and the routes of its events.
-    const sourceOf = estate.systems.find((s) => `source-${s.metadata.name}` === unit);
+    const sourceOf = estate.systems.find((s) => sourceUnitId(s.metadata.name) === unit);
     if (sourceOf) {
       systems.add(sourceOf.metadata.name);
       for (const r of estate.routes) if (r.spec.source.system === sourceOf.metadata.name) hash.update(JSON.stringify(r.spec.source));

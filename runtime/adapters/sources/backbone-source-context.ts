@@ -9,8 +9,8 @@ import type { AdapterState } from '../adapter-state.ts';
 import type { SourceContext } from '../source-adapter.ts';
 
 /** Headers every source event carries, as the simulator's SourcePublisher sets them. */
-export const SOURCE_SYSTEM_HEADER = 'interlace-source-system';
-export const SOURCE_EVENT_HEADER = 'interlace-source-event';
+const SOURCE_SYSTEM_HEADER = 'interlace-source-system';
+const SOURCE_EVENT_HEADER = 'interlace-source-event';
 
 /** Counts of one adapter, also in the `interlace_source_events_total` metric. */
 export interface SourceCounts {
