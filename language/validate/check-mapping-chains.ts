@@ -10,7 +10,8 @@ import type { Reporter } from './report.ts';
  *   what the one before makes (B's contract must match), and the last makes the chain's `to`. A
  *   Mapping has `rules` or `steps`, not both. Errors are at the step's line.
  * - A fan-out mapping (`spec.each`) makes several messages from one: an API operation answers with
- *   one, so its backend cannot use one.
+ *   one and a view keeps one record per key, so neither can use one; and the split stage of a
+ *   fan-out target (`<target>-fanout`) must not take another target's name.
  */
 export function checkMappingChains(index: EstateIndex, report: Reporter): void {
   const shown = (doc: SpecDocument) => (doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`);
@@ -107,9 +108,8 @@ export function checkMappingChains(index: EstateIndex, report: Reporter): void {
   for (const api of index.ofKind('Api')) {
     api.spec.operations.forEach((operation, i) => {
       const name = operation.backend?.mapping;
-      if (typeof name !== 'string') return;
-      const resolved = index.resolve('Mapping', name);
-      if (resolved.ok && fansOut(resolved.target, index))
+      const resolved = typeof name === 'string' ? index.resolve('Mapping', name) : undefined;
+      if (resolved?.ok && fansOut(resolved.target, index))
         report.add(
           api,
           'mapping-mismatch',
@@ -117,8 +117,43 @@ export function checkMappingChains(index: EstateIndex, report: Reporter): void {
           `mapping "${name}" fans out (it makes several messages from one), but an operation answers with one`,
           'Use a mapping without `each` here; fan-out belongs on route targets.',
         );
+      // A view keeps one record per key, made by the route target's mapping to the response contract.
+      const viewRoute = operation.backend?.view?.route;
+      const route = typeof viewRoute === 'string' ? index.resolve('EventRoute', viewRoute) : undefined;
+      const response = contract(operation.response?.contract);
+      if (!route?.ok || !response || contract(route.target.spec.source?.contract) === response) return;
+      for (const target of route.target.spec.targets ?? []) {
+        const mapping = typeof target.mapping === 'string' ? index.resolve('Mapping', target.mapping) : undefined;
+        if (mapping?.ok && contract(mapping.target.spec.to) === response && fansOut(mapping.target, index))
+          report.add(
+            api,
+            'mapping-mismatch',
+            ['spec', 'operations', i, 'backend', 'view', 'route'],
+            `the view is made by mapping "${mapping.target.name}" of route ${viewRoute}, which fans out; a view keeps one ${identity(response)} per key`,
+            'Feed the view from a route whose events are the response contract, or by a mapping without `each`.',
+          );
+      }
     });
   }
+  // The split stage of a fan-out target is named `<target>-fanout` (runtime/delivery/fan-out.ts).
+  for (const route of index.ofKind('EventRoute')) {
+    const names = new Set((route.spec.targets ?? []).map((t) => t.name));
+    (route.spec.targets ?? []).forEach((target, i) => {
+      const mapping = typeof target.mapping === 'string' ? index.resolve('Mapping', target.mapping) : undefined;
+      if (mapping?.ok && fansOut(mapping.target, index) && names.has(`${target.name}-fanout`))
+        report.add(
+          route,
+          'duplicate-entry',
+          ['spec', 'targets', i, 'name'],
+          `target "${target.name}" fans out, and its split stage is named "${target.name}-fanout" — the name of another target of this route`,
+          `Rename target "${target.name}-fanout".`,
+        );
+    });
+  }
+}
+
+function identity(doc: SpecDocument): string {
+  return doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`;
 }
 
 /** Does the mapping make several messages from one (`each`, or a chain with such a step)? */

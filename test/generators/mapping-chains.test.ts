@@ -176,6 +176,70 @@ describe('mapping chains (issue 14)', () => {
   });
 });
 
+describe('where a fan-out mapping cannot go (issue 14)', () => {
+  it('refuses it as an API backend and as a view feed, and a target named like a split stage', async () => {
+    const result = await generateEstate(
+      {
+        ...STEPS,
+        'specs/split.yaml': mapping(
+          'a-to-parts',
+          'a@1',
+          'b@1',
+          '  each: parts\n  rules:\n    - { target: ref, expr: item }\n    - { target: amount, value: 1 }\n',
+        ),
+        'specs/route.yaml': `apiVersion: interlace.dev/v1alpha1
+kind: EventRoute
+metadata: { name: parts }
+spec:
+  owner: t
+  source: { topic: a.in, contract: a@1 }
+  targets:
+    - { name: out, topic: b.out, mapping: a-to-parts }
+    - { name: out-fanout, topic: b.other }
+`,
+        'specs/system.yaml': `apiVersion: interlace.dev/v1alpha1
+kind: System
+metadata: { name: sys }
+spec:
+  type: wms
+  hosting: cloud
+  owner: t
+  endpoint: { protocol: http, url: "https://sys.example.com", format: json }
+  auth: { type: none }
+`,
+        'specs/api.yaml': `apiVersion: interlace.dev/v1alpha1
+kind: Api
+metadata: { name: parts }
+spec:
+  version: 1.0.0
+  owner: t
+  basePath: /parts/v1
+  auth: { type: api-key, header: X-API-Key, keysSecretRef: { name: parts-keys } }
+  operations:
+    - id: preview
+      method: POST
+      path: /previews
+      request: a@1
+      response: { contract: b@1 }
+      backend: { system: sys, operation: "POST /previews", mapping: a-to-parts }
+    - id: get
+      method: GET
+      path: /parts/{ref}
+      response: { contract: b@1 }
+      backend:
+        view: { route: parts, key: [ref] }
+`,
+      },
+      { allowInvalid: true },
+    );
+    expect(result.validation.map((d) => [d.code, d.file.split('/').pop(), d.range.start.line, d.message])).toEqual([
+      ['mapping-mismatch', 'api.yaml', 15, expect.stringContaining('mapping "a-to-parts" fans out')],
+      ['mapping-mismatch', 'api.yaml', 21, expect.stringContaining('which fans out; a view keeps one b@1 per key')],
+      ['duplicate-entry', 'route.yaml', 8, expect.stringContaining('its split stage is named "out-fanout"')],
+    ]);
+  });
+});
+
 describe('the supplier shortfall end to end (issue 14)', () => {
   const spec = (path: string) => readFileSync(new URL(`../../specs/${path}`, import.meta.url), 'utf8');
   const fixture = (name: string) => readFileSync(new URL(`../../specs/fixtures/erp/x12/${name}`, import.meta.url), 'utf8');
