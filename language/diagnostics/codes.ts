@@ -107,6 +107,16 @@ export const CODES = {
     title:
       'A `sources.poll` entry cannot run: neither or both of `odata` and `queue`, a System without an http endpoint, or an acknowledgement path with a placeholder other than `{id}`.',
   },
+  'webhook-source-invalid': {
+    severity: 'error',
+    title:
+      'A `sources.webhook` receiver cannot run as written: its event or delivery id is given in two places, its path is one the worker serves itself, or its delivery id header is the signature header.',
+  },
+  'webhook-event-unrouted': {
+    severity: 'warning',
+    title:
+      'A webhook names an event (`event.name`, a value of `event.map`) that no route of its System consumes: such deliveries are answered 200 and dropped.',
+  },
   'system-auth-ignored': {
     severity: 'warning',
     title:

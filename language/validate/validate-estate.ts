@@ -16,6 +16,7 @@ import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
 import { checkFileSources } from './check-file-sources.ts';
 import { checkPollSources } from './check-poll-sources.ts';
+import { checkWebhookRouting, checkWebhookSource } from './check-webhook-sources.ts';
 import { checkSystemAuth } from './check-system-auth.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
 import { checkScale } from './check-scale.ts';
@@ -63,6 +64,7 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   checkCycles(index, report);
   checkDeliverableTargets(index, report);
   checkMappingChains(index, report);
+  checkWebhookRouting(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
@@ -99,6 +101,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     checkExpressions(doc, report);
     checkUniqueEntries(doc, report);
     checkPollSources(doc, report);
+    checkWebhookSource(doc, report);
     checkFileSources(doc, report);
     checkSystemAuth(doc, report);
     checkScale(doc, report);
