@@ -105,7 +105,7 @@ export const CODES = {
   'poll-source-invalid': {
     severity: 'error',
     title:
-      'A `sources.poll` entry cannot run: neither or both of `odata` and `queue`, a System without an http endpoint, or an acknowledgement path with a placeholder other than `{id}`.',
+      'A `sources.poll` entry cannot run: neither or both of `odata` and `queue`, a System without an http endpoint, or an acknowledgement path placeholder that looks like a misspelt `{id}`.',
   },
   'webhook-source-invalid': {
     severity: 'error',

@@ -387,7 +387,7 @@ export interface System {
              */
             version?: 'v2' | 'v4';
             /**
-             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies(…)/items`.
+             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies({companyId})/items` (`{name}` placeholders are System parameters, environment `<SYSTEM>_PARAM_<NAME>`).
              */
             path: string;
             /**
@@ -577,7 +577,7 @@ export interface System {
              */
             select?: string[];
             /**
-             * Rows asked for per page (`$top` on V2 paging by `$skiptoken`, `Prefer: odata.maxpagesize` on V4; default 100). The server may send fewer; its next link is followed.
+             * Rows asked for by one query (`$top`, and `Prefer: odata.maxpagesize` on V4; default 100). A server that pages below it sends a next link, which is followed; a full answer is followed at once by the next query from the new watermark.
              */
             pageSize?: number;
             /**
@@ -590,7 +590,7 @@ export interface System {
            */
           queue?: {
             /**
-             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries.
+             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries (`{name}` placeholders are System parameters).
              */
             path: string;
             /**
@@ -618,7 +618,7 @@ export interface System {
                */
               method?: 'DELETE' | 'POST' | 'PUT' | 'PATCH';
               /**
-               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`). Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
+               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`), other `{name}` placeholders are System parameters. Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
                */
               path: string;
             };
@@ -654,7 +654,7 @@ export interface System {
              */
             version?: 'v2' | 'v4';
             /**
-             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies(…)/items`.
+             * Below the System's `endpoint.url`, starting with `/`, without a query: `/A_SalesOrder`, `/companies({companyId})/items` (`{name}` placeholders are System parameters, environment `<SYSTEM>_PARAM_<NAME>`).
              */
             path: string;
             /**
@@ -844,7 +844,7 @@ export interface System {
              */
             select?: string[];
             /**
-             * Rows asked for per page (`$top` on V2 paging by `$skiptoken`, `Prefer: odata.maxpagesize` on V4; default 100). The server may send fewer; its next link is followed.
+             * Rows asked for by one query (`$top`, and `Prefer: odata.maxpagesize` on V4; default 100). A server that pages below it sends a next link, which is followed; a full answer is followed at once by the next query from the new watermark.
              */
             pageSize?: number;
             /**
@@ -857,7 +857,7 @@ export interface System {
            */
           queue?: {
             /**
-             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries.
+             * Below the System's `endpoint.url`, starting with `/`: the GET that returns a batch of entries (`{name}` placeholders are System parameters).
              */
             path: string;
             /**
@@ -885,7 +885,7 @@ export interface System {
                */
               method?: 'DELETE' | 'POST' | 'PUT' | 'PATCH';
               /**
-               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`). Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
+               * Below the System's `endpoint.url`, starting with `/`; `{id}` is the entry's id (`/events/{id}`), other `{name}` placeholders are System parameters. Without `{id}`, one call acknowledges the whole batch with the body `{"ids": [...]}`.
                */
               path: string;
             };
