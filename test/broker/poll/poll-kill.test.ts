@@ -11,7 +11,7 @@ import type { JetStreamBackbone } from '../../../runtime/backbone/jetstream-back
 import type { System } from '../../../language/kinds/generated/kinds.ts';
 import { natsServerOrSkipReason, startNatsServer } from '../harness/nats-server.ts';
 import type { NatsServer } from '../harness/nats-server.ts';
-import { PolledErp, V2_PATH } from './polled-erp.ts';
+import { PolledErp, QUEUE_PATH, V2_PATH } from './polled-erp.ts';
 import { storedMessages, waitFor } from './poll-test-support.ts';
 
 const nats = await natsServerOrSkipReason();
@@ -21,6 +21,8 @@ const erp = new PolledErp();
 const children: ChildProcess[] = [];
 const TOPIC = 'poll.kill';
 const ROWS = 300;
+const QUEUE_TOPIC = 'poll.kill.queue';
+const ENTRIES = 120;
 
 beforeAll(async () => {
   await erp.server.start();
@@ -28,6 +30,7 @@ beforeAll(async () => {
   server = await startNatsServer(nats.binary);
   backbone = await openJetStreamBackbone({ servers: server.url, name: 'poll-kill-test' });
   await backbone.ensureTopic(TOPIC);
+  await backbone.ensureTopic(QUEUE_TOPIC);
 });
 
 afterAll(async () => {
@@ -44,8 +47,8 @@ interface Poller {
   lines: string[];
 }
 
-async function startPoller(spec: System['spec']): Promise<Poller> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'poller-process.ts'), server!.url, TOPIC, JSON.stringify(spec), '8'], {
+async function startPoller(spec: System['spec'], topic = TOPIC): Promise<Poller> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'poller-process.ts'), server!.url, topic, JSON.stringify(spec), '8'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -133,6 +136,55 @@ it.skipIf('skip' in nats)(
     expect(repeated).toBeLessThanOrEqual(2 * 20);
     console.log(
       `kill -9 twice: ${ids.length} rows stored once; stored at the kills: ${afterFirstKill}, ${afterSecondKill}; publishes repeated after a restart (absorbed by de-duplication): ${repeated}`,
+    );
+  },
+  120_000,
+);
+
+it.skipIf('skip' in nats)(
+  'event queue, kill -9 mid-batch, twice: every entry stored once and acknowledged only once stored',
+  async () => {
+    erp.enqueue(ENTRIES);
+    const stored = async () => new Set((await storedMessages(backbone, QUEUE_TOPIC)).map((m) => m.id));
+    // The simulated queue checks, at each DELETE, that the entry is already on the backbone.
+    const early: string[] = [];
+    erp.onAcknowledge = async (id) => {
+      if (!(await stored()).has(`polled-erp:BusinessPartner.Changed:events/${id}`)) early.push(id);
+    };
+    const spec: System['spec'] = {
+      type: 'erp',
+      hosting: 'on-prem',
+      endpoint: { protocol: 'http', url: erp.server.origin },
+      sources: {
+        poll: [
+          {
+            name: 'events',
+            event: 'BusinessPartner.Changed',
+            interval: '200ms',
+            queue: { path: QUEUE_PATH, idField: 'id', payloadField: 'data', batchSize: 20, ack: { path: `${QUEUE_PATH}/{id}` } },
+          },
+        ],
+      },
+    };
+    const publishes = (p: Poller) => p.lines.filter((l) => l.startsWith('published ') || l.startsWith('duplicate ')).length;
+    let poller = await startPoller(spec, QUEUE_TOPIC);
+    await waitFor('a first part published', () => publishes(poller) >= 30, 30_000, 1);
+    await kill9(poller);
+    poller = await startPoller(spec, QUEUE_TOPIC);
+    await waitFor('more published', () => publishes(poller) >= 50, 30_000, 1);
+    await kill9(poller);
+    poller = await startPoller(spec, QUEUE_TOPIC);
+    await waitFor('the queue drained', () => erp.queue.size === 0, 60_000);
+    await new Promise((r) => setTimeout(r, 600));
+    await kill9(poller);
+
+    const ids = (await storedMessages(backbone, QUEUE_TOPIC)).map((m) => m.id);
+    expect(ids).toHaveLength(ENTRIES);
+    expect(new Set(ids).size).toBe(ENTRIES);
+    expect(early).toEqual([]);
+    expect(new Set(erp.acknowledged).size).toBe(ENTRIES);
+    console.log(
+      `queue kill -9 twice: ${ids.length} entries stored once, ${erp.acknowledged.length} acknowledgements (${erp.acknowledged.length - ENTRIES} repeated)`,
     );
   },
   120_000,

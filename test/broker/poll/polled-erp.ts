@@ -21,6 +21,8 @@ export class PolledErp {
   readonly queue = new Map<string, Row>();
   /** Ids acknowledged (DELETE answered 204), in order, repeats included. */
   readonly acknowledged: string[] = [];
+  /** Runs before a DELETE acknowledges an entry (a test checks the entry is already on the backbone). */
+  onAcknowledge: ((id: string) => Promise<void>) | undefined;
   private nextEvent = 1;
 
   constructor(port = 0) {
@@ -50,8 +52,9 @@ export class PolledErp {
           const top = Number(r.query.get('$top') ?? '50');
           return { status: 200, body: { value: [...this.queue.values()].slice(0, top) } };
         }),
-        route('DELETE', `${QUEUE_PATH}/(?<id>[^/]+)`, (r) => {
+        route('DELETE', `${QUEUE_PATH}/(?<id>[^/]+)`, async (r) => {
           const id = decodeURIComponent(r.params.id!);
+          await this.onAcknowledge?.(id);
           if (!this.queue.delete(id)) return { status: 404, body: { error: { code: 'NotFound', message: `no entry ${id}` } } };
           this.acknowledged.push(id);
           return { status: 204 };
