@@ -78,11 +78,6 @@ const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 /** The priority group of exclusive subscriptions (`SubscribeOptions.exclusive`). */
 const EXCLUSIVE_GROUP = 'interlace';
-/**
- * How long an exclusive subscriber's pull request stays open before it sends the next one: the pin is
- * kept by pulling, so this must be well inside the pin's timeout (ackWait + 10 s).
- */
-const EXCLUSIVE_PULL_EXPIRES_MS = 5_000;
 const KEY_HEADER = 'Interlace-Key';
 const GENERATED_ID_HEADER = 'Interlace-Generated-Id';
 const MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -385,7 +380,9 @@ export class JetStreamBackbone implements Backbone {
     const pull = await this.#js.consumers.get(stream, consumer);
     const messages = await pull.consume({
       max_messages: maxInFlight,
-      ...(options.exclusive ? { group: EXCLUSIVE_GROUP, expires: EXCLUSIVE_PULL_EXPIRES_MS } : {}),
+      // The client's own pull expiry (30 s), inside the pin's timeout. A 5 s expiry made the fault suite's
+      // nats-server restart apply hundreds of effects twice (test/broker/fault-broker.test.ts).
+      ...(options.exclusive ? { group: EXCLUSIVE_GROUP } : {}),
     });
     const sub = new JetStreamSubscription(topic, messages, handler, (m) => this.#ackConfirmed(m));
     this.#subscriptions.add(sub);

@@ -134,7 +134,7 @@ describe.skipIf('skip' in nats)('per-key ordering across two replicas (NATS back
     await pods[active]!.worker.close(1000);
     await publish(PER_KEY / 2 + 1, PER_KEY);
     const standby = pods[1 - active]!.worker;
-    await eventually(async () => (await delivered(standby)) > 0, 'the standby replica to take over', 60_000);
+    await eventually(async () => (await delivered(standby)) > 0, 'the standby replica to take over', 120_000);
     const takeoverMs = Date.now() - stoppedAt;
     await eventually(() => effects.length >= total, `${total} picks at the target`, 120_000);
     await eventually(() => standby.deliveriesInFlight() === 0, 'deliveries to settle', 30_000);
