@@ -201,6 +201,40 @@ describe.skipIf(skip !== undefined)('webhook sources (real nats-server)', () => 
 
   receiverContract('NATS JetStream', async () => openJetStreamBackbone({ servers: nats.url, name: 'webhook-test' }));
 
+  it('answers 503 (retry), not 500, while the broker is down, and publishes the retry once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-outage-'));
+    const backbone = await openJetStreamBackbone({ servers: nats.url, name: 'webhook-outage-test' });
+    const worker = await startWorker({
+      bundleDir: await generateBundles(dir),
+      backbone,
+      units: ['source-shop'],
+      stateDir: join(dir, 'state'),
+      env: ENV,
+      port: 0,
+      logger: createLogger({ level: 'error' }),
+    });
+    try {
+      const body = JSON.stringify({ ...JSON.parse(PRODUCT), id: 77, title: 'During the outage' });
+      const restarted = nats.restart({ downMs: 4_000, kill: true });
+      await new Promise((r) => setTimeout(r, 500));
+      const during = await shopify(worker.url, body, { id: 'outage-1' });
+      expect(during.status).toBe(503);
+      await restarted;
+      let after = during;
+      for (let i = 0; i < 100 && after.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        after = await shopify(worker.url, body, { id: 'outage-1' });
+      }
+      expect(after.status).toBe(200);
+      const stored = (await messages(backbone, PRODUCT_TOPIC)).filter((m) => m.messageId === 'shop:Product.Updated:outage-1');
+      expect(stored).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await backbone.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('kill -9 of the worker process mid-delivery loses nothing acknowledged and stores nothing twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'webhook-kill-'));
     const backbone = await openJetStreamBackbone({ servers: nats.url, name: 'webhook-kill-test' });

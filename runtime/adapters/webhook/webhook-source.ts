@@ -201,14 +201,16 @@ export class WebhookSource implements SourceAdapter {
       return reply(res, 400, { error: 'no delivery id' });
     }
     const seenKey = `delivery:${deliveryId}`;
-    const seen = await context.state.get(seenKey);
-    if (seen !== undefined && Number(seen) > Date.now()) {
-      context.count('replayed');
-      return reply(res, 200, { status: 'already received', deliveryId });
-    }
     let published = 0;
     let unrouted = 0;
     try {
+      // The replay check reads the durable state too: unreachable (the broker restarting) is a 503 to
+      // retry, like a publish that is not confirmed, never a 500 or a guess.
+      const seen = await context.state.get(seenKey);
+      if (seen !== undefined && Number(seen) > Date.now()) {
+        context.count('replayed');
+        return reply(res, 200, { status: 'already received', deliveryId });
+      }
       for (let i = 0; i < events.length; i++) {
         const event = events[i];
         const name = this.eventNameOf(req, event);
