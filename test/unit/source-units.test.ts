@@ -11,6 +11,10 @@ import { ValidationSession } from '../../language/validation-session.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/webhook-estate');
 
+type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+const containerEnv = (deployment: KubeObject): EnvVar[] =>
+  (deployment.spec as { template: { spec: { containers: { env: EnvVar[] }[] } } }).template.spec.containers[0]!.env;
+
 describe('source units', () => {
   it('are generated and planned with a Service and their secrets', async () => {
     const run = new ValidationSession().run([FIXTURE]);
@@ -41,13 +45,13 @@ describe('source units', () => {
     const find = (kind: string, name: string): KubeObject | undefined =>
       plan.objects.find((o) => o.object.kind === kind && o.object.metadata.name === name)?.object;
     const deployment = find('Deployment', 'source-shop')!;
-    const env = (deployment.spec as any).template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+    const env = containerEnv(deployment);
     expect(env.find((e) => e.name === 'INTERLACE_UNIT')?.value).toBe('source-shop');
     expect(env.find((e) => e.name === 'SHOP_WEBHOOK_WEBHOOK_SECRET')?.valueFrom).toEqual({
       secretKeyRef: { name: 'shop-webhook', key: 'webhook-secret' },
     });
     expect(find('Service', 'source-shop')).toBeDefined();
-    const bcEnv = ((find('Deployment', 'source-bc')!.spec as any).template.spec.containers[0].env as { name: string }[]).map((e) => e.name);
+    const bcEnv = containerEnv(find('Deployment', 'source-bc')!).map((e) => e.name);
     expect(bcEnv).toContain('BC_WEBHOOK_CLIENT_STATE');
     const unit = plan.units.find((u) => u.id === 'source-shop')!;
     expect(unit.owner).toMatchObject({ kind: 'System', name: 'shop' });
