@@ -6,20 +6,14 @@
 // Needs root, containerd/runc/CNI plugins from Debian, the kubelet (scripts/build-real-node.sh) and the
 // image (scripts/build-image.sh); both scripts cache, and .ci/run runs them before the tests. A missing
 // piece skips this file with the reason, except under INTERLACE_REQUIRE_ALL_TIERS=1, where it fails.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNatsServerBinary, type NatsServer, startNatsServer } from '../broker/harness/nats-server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { REPO_ROOT } from './harness/binaries.ts';
-import { clusterUnavailable, createNamespace, kubeConfig, kubeconfigPath, kubectl } from './harness/context.ts';
-import { missingRealNodePrerequisites, type RealNode, startRealNode } from './harness/real-node.ts';
+import { createNamespace, kubeConfig, kubectl } from './harness/context.ts';
+import type { RealNode } from './harness/real-node.ts';
+import { type NodeWithImage, realPodsSkipReason, startNodeWithImage, until } from './harness/real-pods-setup.ts';
 
-const run = promisify(execFile);
-const REQUIRED = process.env.INTERLACE_REQUIRE_ALL_TIERS === '1';
 /** The units this test runs: an Api (a Service, views) and an EventRoute (a consumer). */
 const UNITS = ['api-order-status-v1', 'route-dealer-order-received'];
 
@@ -31,47 +25,11 @@ interface Obj {
   data?: Record<string, string>;
 }
 
-/** Runs a build script and returns the last line of its stdout (the path it prints). */
-async function buildScript(script: string): Promise<string> {
-  const started = Date.now();
-  const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', script)], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
-  const path = stdout.trim().split('\n').pop() ?? '';
-  console.log(`[real-pods] ${script}: ${path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return path;
-}
-
-/** Why the real node cannot run here, or undefined when it can. */
-function whyNot(): string | undefined {
-  if (clusterUnavailable()) return 'the cluster tier is not available';
-  const missing = missingRealNodePrerequisites();
-  return missing.length > 0 ? `the real node needs ${missing.join(', ')}` : undefined;
-}
-
-const reason = whyNot();
-if (reason && REQUIRED) {
-  throw new Error(`[real-pods] INTERLACE_REQUIRE_ALL_TIERS=1: the real-pod tests must run, but ${reason}`);
-}
-if (reason) console.warn(`[real-pods] skipped: ${reason}`);
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  diagnose?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${diagnose ? `\n${await diagnose()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const reason = realPodsSkipReason('real-pods');
 
 describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + containerd)', () => {
+  let setup: NodeWithImage | undefined;
   let node: RealNode | undefined;
-  let workDir = '';
   let namespace: { name: string; remove: () => Promise<void> } | undefined;
   let image = '';
   let nats: NatsServer | undefined;
@@ -79,25 +37,10 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
   const figures: Record<string, string> = {};
 
   beforeAll(async () => {
-    const imageArchive = await buildScript('build-image.sh');
-    const nodeDir = await buildScript('build-real-node.sh');
-    image = JSON.parse((await run('tar', ['-xOf', imageArchive, 'index.json'])).stdout).manifests[0].annotations[
-      'org.opencontainers.image.ref.name'
-    ];
-    workDir = mkdtempSync(join(tmpdir(), 'interlace-real-node-'));
-    const started = Date.now();
-    node = await startRealNode({
-      bins: { dir: nodeDir },
-      kubeconfigPath: kubeconfigPath(),
-      workDir,
-      nodeReady: async () => {
-        const { stdout } = await kubectl(['get', 'node', 'real-node-0', '-o', 'json']);
-        const conditions = (JSON.parse(stdout).status?.conditions ?? []) as { type: string; status: string }[];
-        return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-      },
-    });
-    figures.nodeReady = `${((Date.now() - started) / 1000).toFixed(1)} s`;
-    figures.imageImport = `${(await node.importImage(imageArchive)).toFixed(1)} s`;
+    setup = await startNodeWithImage('real-pods');
+    node = setup.node;
+    image = setup.image;
+    Object.assign(figures, setup.figures);
     namespace = await createNamespace(kubeConfig(), 'real-pods');
     // The backbone: a real nats-server (JetStream) on the host, which pods reach at the node's address.
     nats = await startNatsServer(await ensureNatsServerBinary(), ['-a', '0.0.0.0']);
@@ -109,10 +52,8 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
     if (namespace) {
       await kubectl(['delete', 'namespace', namespace.name, '--wait=true', '--timeout=60s']).catch(() => {});
     }
-    await node?.stop();
+    await setup?.stop();
     await nats?.stop();
-    await kubectl(['delete', 'node', 'real-node-0', '--ignore-not-found']).catch(() => {});
-    if (workDir && process.env.INTERLACE_KEEP_CLUSTER !== '1') rmSync(workDir, { recursive: true, force: true });
     console.log(`[real-pods] figures: ${JSON.stringify(figures)}`);
   }, 120_000);
 

@@ -34,12 +34,14 @@ export class LegacyErp implements SimSystem {
   private readonly ctx: SimContext;
   private readonly byReference = new Map<string, string>();
 
-  constructor(ctx: SimContext, port: number) {
+  /** `host`: the address to listen on (default loopback); the real-pod tests listen where pods reach the host. */
+  constructor(ctx: SimContext, port: number, host?: string) {
     this.ctx = ctx;
     for (const s of SKUS) this.stock.set(`${warehouse(s.warehouse)!.plant}|${s.sku}`, INITIAL_STOCK);
     this.server = new SimServer({
       name: this.name,
       port,
+      ...(host ? { host } : {}),
       authHeader: 'apikey',
       state: () => this.state(),
       routes: [

@@ -31,6 +31,11 @@ export interface RealNode {
   readonly logDir: string;
   /** `ctr images import`s an OCI archive into the node's image store; returns the seconds it took. */
   importImage(archive: string): Promise<number>;
+  /**
+   * SIGKILLs a container's processes, as the kernel's OOM killer or a crash would (no SIGTERM, no
+   * grace): `containerID` as the pod status gives it (`containerd://<id>`). The kubelet restarts it.
+   */
+  killContainer(containerID: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -319,6 +324,9 @@ state = "${dir}/containerd/state"
       const started = Date.now();
       await ctr(['images', 'import', archive]);
       return (Date.now() - started) / 1000;
+    },
+    async killContainer(containerID: string): Promise<void> {
+      await ctr(['tasks', 'kill', '--signal', 'SIGKILL', '--all', containerID.replace(/^containerd:\/\//, '')]);
     },
     stop,
   };
