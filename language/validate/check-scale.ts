@@ -22,6 +22,17 @@ export function checkScale(doc: SpecDocument, report: Reporter): void {
     );
   }
   const auto = scale.autoscale;
+  const most = auto ? auto.max : (scale.replicas ?? 1);
+  if (doc.kind === 'EventRoute' && doc.spec.ordering === 'per-key' && most > 1) {
+    report.add(
+      doc,
+      'scale-per-key-order',
+      ['spec', 'scale'],
+      `this per-key route may run ${most} replicas, and per-key order is not kept across replicas: two workers can deliver a key's events out of order`,
+      'Keep one replica (`scale: { replicas: 1 }`, or no scale) while per-key order matters; docs/delivery.md says why.',
+      { key: true },
+    );
+  }
   if (auto?.min !== undefined && auto.min > auto.max) {
     report.add(
       doc,

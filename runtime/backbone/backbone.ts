@@ -70,21 +70,7 @@ export interface SubscribeOptions {
   maxDeliver?: number;
   /** Where a new consumer starts: 'all' (default) or 'new'. */
   startAt?: 'all' | 'new';
-  /**
-   * One subscriber of the durable consumer at a time receives; the others (the unit's other replicas)
-   * stand by and one of them takes over once the active one has stopped pulling for longer than
-   * `ackWaitMs` + {@link EXCLUSIVE_TAKEOVER_MARGIN_MS} (more than a pull request's 30 s life, so an idle
-   * active subscriber keeps its pin), by which time its unsettled deliveries are
-   * back for redelivery and come first. What `ordering: per-key` needs across replicas: a key's next
-   * message cannot be handed to a second process while the first still delivers the one before.
-   * JetStream: a priority group with the `pinned_client` policy. The embedded backbone serves one
-   * process, so there it changes nothing.
-   */
-  exclusive?: boolean;
 }
-
-/** How much longer than the ack wait an exclusive consumer's silent subscriber keeps it (see `exclusive`). */
-export const EXCLUSIVE_TAKEOVER_MARGIN_MS = 40_000;
 
 export interface Subscription {
   /**

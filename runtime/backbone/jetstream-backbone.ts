@@ -37,7 +37,6 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
-import { EXCLUSIVE_TAKEOVER_MARGIN_MS } from './backbone.ts';
 import type {
   Backbone,
   BackboneHealth,
@@ -76,8 +75,6 @@ export interface JetStreamBackboneOptions {
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
-/** The priority group of exclusive subscriptions (`SubscribeOptions.exclusive`). */
-const EXCLUSIVE_GROUP = 'interlace';
 const KEY_HEADER = 'Interlace-Key';
 const GENERATED_ID_HEADER = 'Interlace-Generated-Id';
 const MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -366,24 +363,10 @@ export class JetStreamBackbone implements Backbone {
       ack_wait: nanos(ackWaitMs),
       max_ack_pending: maxInFlight,
       max_deliver: options.maxDeliver !== undefined && options.maxDeliver > 0 ? options.maxDeliver : -1,
-      ...(options.exclusive
-        ? {
-            // Pinned: the server hands messages to one subscriber and moves the pin only after it has not
-            // pulled for the timeout, longer than the ack wait, so its unsettled messages are redelivered first.
-            priority_groups: [EXCLUSIVE_GROUP],
-            priority_policy: 'pinned_client',
-            priority_timeout: nanos(ackWaitMs + EXCLUSIVE_TAKEOVER_MARGIN_MS),
-          }
-        : {}),
     };
     await this.#ensureConsumer(topic, stream, consumer, wanted, options.startAt ?? 'all');
     const pull = await this.#js.consumers.get(stream, consumer);
-    const messages = await pull.consume({
-      max_messages: maxInFlight,
-      // The client's own pull expiry (30 s), inside the pin's timeout. A 5 s expiry made the fault suite's
-      // nats-server restart apply hundreds of effects twice (test/broker/fault-broker.test.ts).
-      ...(options.exclusive ? { group: EXCLUSIVE_GROUP } : {}),
-    });
+    const messages = await pull.consume({ max_messages: maxInFlight });
     const sub = new JetStreamSubscription(topic, messages, handler, (m) => this.#ackConfirmed(m));
     this.#subscriptions.add(sub);
     sub.run();
@@ -405,13 +388,7 @@ export class JetStreamBackbone implements Backbone {
     try {
       const info = await this.#jsm.consumers.info(stream, name);
       const c = info.config;
-      if (
-        c.ack_wait !== wanted.ack_wait ||
-        c.max_ack_pending !== wanted.max_ack_pending ||
-        c.max_deliver !== wanted.max_deliver ||
-        (c.priority_policy ?? 'none') !== (wanted.priority_policy ?? 'none') ||
-        (wanted.priority_timeout !== undefined && c.priority_timeout !== wanted.priority_timeout)
-      ) {
+      if (c.ack_wait !== wanted.ack_wait || c.max_ack_pending !== wanted.max_ack_pending || c.max_deliver !== wanted.max_deliver) {
         await this.#jsm.consumers.update(stream, name, wanted);
       }
       return;

@@ -114,9 +114,6 @@ export class RouteTargetConsumer {
     this.subscription = await backbone.subscribe(this.rt.sourceTopic, this.scope, (delivery) => this.track(this.handle(delivery)), {
       maxInFlight: this.rt.policy.concurrency,
       ackWaitMs: this.deps.ackWaitMs ?? 30_000,
-      // Per-key order across replicas: one replica at a time consumes this route target (the others
-      // stand by); within it the key sequencer orders each key and runs keys concurrently.
-      exclusive: this.rt.ordering === 'per-key',
     });
   }
 

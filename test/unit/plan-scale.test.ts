@@ -1,7 +1,7 @@
 // spec.scale on EventRoutes and Apis (issue 12 part 4): validation at the line that is wrong, a fixed
 // replicas count on the Deployment, and autoscale as an autoscaling/v2 HPA with the Deployment's
 // replicas left out (so apply never fights the autoscaler).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planEstate } from '../../controller/plan/index.ts';
 import type { KubeObject } from '../../controller/plan/index.ts';
@@ -113,6 +113,27 @@ describe('spec.scale', () => {
     expect(range.hint).toContain('min: 2, max: 5');
     const both = errors.find((d) => d.message.includes('both'))!;
     expect(both.range.start.line).toBe(lineOf(wrong.text, 'replicas: 2'));
+  });
+
+  it('more than one replica of a per-key route is a warning at scale:', () => {
+    const perKey = (scale: string) => {
+      const { tree } = estate('');
+      const path = `${tree.root}/route-api.yaml`;
+      const text = readFileSync(path, 'utf8').replace(
+        '  source: { system: legacy-erp, event: SalesOrder.Created',
+        `  ordering: per-key\n${scale}  source: { system: legacy-erp, event: SalesOrder.Created`,
+      );
+      writeFileSync(path, text);
+      const run = new ValidationSession().run([tree.root], { cwd: tree.root });
+      return { warnings: run.diagnostics.filter((d) => d.code === 'scale-per-key-order'), text };
+    };
+    const two = perKey('  scale: { replicas: 2 }\n');
+    expect(two.warnings).toHaveLength(1);
+    expect(two.warnings[0]).toMatchObject({ severity: 'warning', path: ['spec', 'scale'] });
+    expect(two.warnings[0]!.range.start.line).toBe(lineOf(two.text, 'scale:'));
+    expect(perKey('  scale: { autoscale: { min: 1, max: 3 } }\n').warnings).toHaveLength(1);
+    expect(perKey('  scale: { replicas: 1 }\n').warnings).toHaveLength(0);
+    expect(perKey('').warnings).toHaveLength(0);
   });
 
   it('a misspelt or out-of-range field is a schema error at its line', () => {
