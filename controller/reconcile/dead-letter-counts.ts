@@ -60,7 +60,12 @@ interface Connection {
   fingerprint: string;
   backbone: Promise<JetStreamBackbone>;
   folder?: string;
+  /** When connecting failed: the next attempt waits {@link RECONNECT_AFTER_MS}, so an unreachable backbone costs one timeout, not one per reconcile. */
+  failedAt?: number;
 }
+
+/** How long after a failed connection attempt the next one is made. */
+const RECONNECT_AFTER_MS = 30_000;
 
 /** The counter the controller uses: JetStream, with credentials from the backbone's Secrets. */
 export class NatsDeadLetterCounter implements DeadLetterCounter {
@@ -116,8 +121,12 @@ export class NatsDeadLetterCounter implements DeadLetterCounter {
     if (current?.fingerprint === fingerprint) {
       try {
         return await current.backbone;
-      } catch {
-        // the last attempt failed: try again below
+      } catch (error) {
+        if (current.failedAt !== undefined && Date.now() - current.failedAt < RECONNECT_AFTER_MS)
+          throw new Error(
+            `cannot connect to the backbone (next attempt within ${RECONNECT_AFTER_MS / 1000} s): ${(error as Error).message}`,
+          );
+        // the last attempt failed long enough ago: try again below
       }
     }
     if (current) await this.#drop(key, current);
@@ -128,7 +137,9 @@ export class NatsDeadLetterCounter implements DeadLetterCounter {
       ...(folder ? { folder } : {}),
     };
     this.#connections.set(key, connection);
-    connection.backbone.catch(() => {}); // awaited below; a later count retries
+    connection.backbone.catch(() => {
+      connection.failedAt = Date.now(); // awaited below; a count after RECONNECT_AFTER_MS tries again
+    });
     return connection.backbone;
   }
 
