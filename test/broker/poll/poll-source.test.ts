@@ -188,6 +188,31 @@ describe.skipIf('skip' in nats)('poll source on a real backbone', () => {
     expect(await storedMessages(backbone, 'poll.limit')).toHaveLength(0);
   });
 
+  it('a call that gets no answer times out after the poll timeout and is retried', async () => {
+    erp.server.addFault({ endpoint: `GET ${V4_PATH}`, mode: 'timeout', times: 1 });
+    const started = Date.now();
+    const { source } = await start(
+      {
+        ...systemSpec([
+          {
+            name: 'slow-items',
+            event: 'Item.Changed',
+            interval: '100ms',
+            timeout: '300ms',
+            odata: { path: V4_PATH, key: ['id'], modifiedField: 'lastModifiedDateTime', since: '2030-01-01T00:00:00Z' },
+          },
+        ]),
+        endpoint: { protocol: 'http', url: erp.server.origin, format: 'odata-v4' },
+      },
+      'poll.timeout',
+    );
+    await waitFor('a poll after the timeout', () => source.counters.polls >= 1);
+    expect(source.counters.failures).toBe(1);
+    expect(source.counters.lastError).toMatch(/no answer within 300 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(erp.server.faults.applied.get('timeout')).toBe(1);
+  });
+
   it('event queue: read, publish, then acknowledge — never an acknowledgement before the publish resolved', async () => {
     erp.enqueue(60);
     const resolved = new Set<string>();
