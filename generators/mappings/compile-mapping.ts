@@ -531,7 +531,9 @@ class MappingCompiler {
   private checkRegistryValue(value: unknown, at: PathSegment[], rulePath: PathSegment[], target: string, targetSchemas: Schema[]): void {
     const kind = registryOf(targetSchemas, this.input.target.schema);
     if (kind === undefined) return;
-    const names = targetSchemas.flatMap((s) => alternatives(s, this.input.target.schema)).flatMap((s) => (Array.isArray(s.enum) ? s.enum : []));
+    const names = targetSchemas
+      .flatMap((s) => alternatives(s, this.input.target.schema))
+      .flatMap((s) => (Array.isArray(s.enum) ? s.enum : []));
     if (typeof value === 'string' && names.includes(value)) return;
     const near = typeof value === 'string' ? didYouMean(value, names.map(String)) : undefined;
     this.problem(
