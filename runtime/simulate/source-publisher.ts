@@ -94,7 +94,22 @@ export class SourcePublisher {
       return;
     }
     if (sender) sender.retarget(target);
-    else this.webhooks.set(system, new WebhookSender(target));
+    else this.webhooks.set(system, new WebhookSender(target, (event) => this.countWebhookDelivery(event)));
+  }
+
+  /**
+   * A webhook delivery the receiver acknowledged is an event stored on its topic, as a direct publish
+   * would be: counted the same way, so `counters` say what the systems were told is stored whichever
+   * way their events went.
+   */
+  private countWebhookDelivery(event: SourceEvent): void {
+    const topic = this.topicFor(event.system, event.event);
+    if (!topic) {
+      this.counters.unrouted++;
+      return;
+    }
+    this.counters.published++;
+    this.counters.byTopic[topic] = (this.counters.byTopic[topic] ?? 0) + 1;
   }
 
   /** Webhook deliveries per System (acknowledged, retried, refused with 401). */

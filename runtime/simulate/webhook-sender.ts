@@ -36,8 +36,12 @@ export class WebhookSender {
   private draining: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(target: WebhookTarget) {
+  private readonly onStored: (event: SourceEvent) => void;
+
+  /** `onStored`: told of each event the receiver acknowledged (it is durably stored by then). */
+  constructor(target: WebhookTarget, onStored: (event: SourceEvent) => void = () => {}) {
     this.target = target;
+    this.onStored = onStored;
   }
 
   /** Points the sender at a restarted receiver; queued deliveries go there. */
@@ -116,6 +120,7 @@ export class WebhookSender {
       if (res.status === 401) this.counters.unauthorized++;
       if (res.status >= 200 && res.status < 300) {
         this.counters.delivered++;
+        this.onStored(event);
         return true;
       }
       return false;
