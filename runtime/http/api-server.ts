@@ -85,6 +85,7 @@ export function createApiUnit(options: ApiUnitOptions) {
     const parent = parseTraceparent(req.headers['traceparent'] as string | undefined);
     const span = tracer.startSpan(`${req.method} ${found.ok ? router.base + found.match.operation.path : url.pathname}`, {
       ...(parent ? { parent } : {}),
+      kind: 'server',
       attributes: { 'interlace.api': name, 'interlace.operation': operationId },
     });
     let status = 500;

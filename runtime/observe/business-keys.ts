@@ -53,3 +53,28 @@ export function businessKeysOf(payload: unknown, declared: Readonly<Record<strin
   }
   return out;
 }
+
+/** Classifications whose values never leave a payload as a business key (logs, span attributes, dead-letter keys). */
+const PROTECTED_CLASSIFICATIONS: ReadonlySet<string> = new Set(['pii', 'confidential']);
+
+/**
+ * A contract's declared business keys without those that read a field classified `pii` or
+ * `confidential` (the field itself or anything inside it): a contract that names `customer.email` a
+ * business key still never puts an e-mail address on a span exported to a tracing backend.
+ */
+export function unclassifiedBusinessKeys(
+  declared: Readonly<Record<string, string | undefined>> | undefined,
+  classification: Readonly<Record<string, string | undefined>> | undefined,
+): Record<string, string> | undefined {
+  if (!declared) return undefined;
+  const protectedPaths = Object.entries(classification ?? {})
+    .filter(([, level]) => level !== undefined && PROTECTED_CLASSIFICATIONS.has(level))
+    .map(([path]) => path);
+  const out: Record<string, string> = {};
+  for (const [name, path] of Object.entries(declared)) {
+    if (path === undefined) continue;
+    if (protectedPaths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) continue;
+    out[name] = path;
+  }
+  return out;
+}

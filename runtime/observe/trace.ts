@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 /**
  * OpenTelemetry-style tracing behind a narrow interface: spans with W3C trace context
  * (`traceparent: 00-<trace-id>-<span-id>-<flags>`) propagated in message and HTTP headers. The
- * finished spans go to a `SpanSink`; an adapter to @opentelemetry/api can implement `Tracer` without
- * the runtime changing (see docs/observability.md).
+ * finished spans of `createTracer` go to a `SpanSink` (dropped by default); `otlpTracer`
+ * (otlp-tracer.ts) implements the same interface with the OpenTelemetry SDK and exports them over
+ * OTLP (see docs/observability.md).
  */
 
 export interface SpanContext {
@@ -37,10 +38,17 @@ export interface Span {
   end(): void;
 }
 
+/** OpenTelemetry's span kinds: `server` for a request served, `consumer` for a message delivered, `producer` for an event published. */
+export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
 export interface Tracer {
   startSpan(
     name: string,
-    options?: { parent?: SpanContext; attributes?: Readonly<Record<string, string | number | boolean | undefined>> },
+    options?: {
+      parent?: SpanContext;
+      kind?: SpanKindName;
+      attributes?: Readonly<Record<string, string | number | boolean | undefined>>;
+    },
   ): Span;
 }
 

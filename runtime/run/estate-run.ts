@@ -18,6 +18,9 @@ import { createLogger } from '../../lib/log.ts';
 import type { Logger, LogSink } from '../../lib/log.ts';
 import { RuntimeMetrics } from '../observe/metrics.ts';
 import { createTracer } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
+import { otlpTracer } from '../observe/otlp-tracer.ts';
+import type { ExportingTracer } from '../observe/otlp-tracer.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
 import type { SimTiming } from '../simulate/system.ts';
 import { loadBundles } from '../worker/bundle.ts';
@@ -62,6 +65,11 @@ export interface EstateRunOptions {
   seed?: number;
   /** Multiplies the simulated Systems' rate limits (default 100; 1 keeps the spec's). */
   limitScale?: number;
+  /**
+   * Export every unit's spans over OTLP/HTTP (`interlace run --otlp <url>`): one tracer for the run,
+   * `service.name` = `interlace-run`, `interlace.estate` = `estate`. Without it spans are dropped.
+   */
+  otlp?: { endpoint: string; sampleRatio?: number; estate?: string };
 }
 
 interface RunningUnit {
@@ -102,9 +110,21 @@ export class EstateRun {
   private logStream: WriteStream | undefined;
   private env: Record<string, string | undefined> = {};
   private reloading: Promise<ReloadReport> | undefined;
+  /** The run's exporting tracer (`options.otlp`), shared by every unit and replay consumer. */
+  private readonly exporter: ExportingTracer | undefined;
+  private readonly tracer: Tracer;
 
   private constructor(options: EstateRunOptions) {
     this.options = options;
+    this.exporter = options.otlp
+      ? otlpTracer({
+          endpoint: options.otlp.endpoint,
+          serviceName: 'interlace-run',
+          ...(options.otlp.estate ? { estate: options.otlp.estate } : {}),
+          ...(options.otlp.sampleRatio !== undefined ? { sampleRatio: options.otlp.sampleRatio } : {}),
+        })
+      : undefined;
+    this.tracer = this.exporter ?? createTracer();
     this.stats = new StatsReader(this.metrics);
     mkdirSync(options.runDir, { recursive: true });
     let sink = options.logSink;
@@ -162,6 +182,7 @@ export class EstateRun {
     this.env = { ...process.env, ...this.options.env, ...(this.simulation?.env(build.estate!) ?? {}) };
     for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
     this.wireWebhooks();
+    this.wireFilePickups();
     this.gateway = new Gateway({ port: portBase, metrics: this.metrics, apis: () => this.apiRoutes(), state: () => this.state() });
     await this.gateway.start();
   }
@@ -225,6 +246,7 @@ export class EstateRun {
       port: 0,
       logger: this.logger.child({ unit }),
       metrics: this.metrics,
+      tracer: this.tracer,
       ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
       // Scaled time scales the breaker's pause too, or an open circuit would outlast every retry schedule.
       ...(scale !== 1 ? { breaker: { ...DEFAULT_BREAKER, halfOpenAfterMs: Math.max(200, DEFAULT_BREAKER.halfOpenAfterMs * scale) } } : {}),
@@ -270,6 +292,19 @@ export class EstateRun {
     }
   }
 
+  /**
+   * The EDI partner sends its X12 as files when the estate's pickup of its folder runs (a
+   * `source-edi-partner` unit with a file source); otherwise it publishes its events directly.
+   */
+  private wireFilePickups(): void {
+    const simulation = this.simulation;
+    if (!simulation) return;
+    const picking = [...this.units.values()].some((u) =>
+      u.worker.sources.some((s) => s.system === simulation.ediPartner.name && s.adapters.some(({ adapter }) => adapter.kind === 'files')),
+    );
+    simulation.ediPartner.sendFiles(picking);
+  }
+
   /** One replay consumer per route target: the same pipeline on `replay.<route>.<target>`, sharing the unit's stores. */
   private async startReplays(unit: string, build: BuildResult, worker: Worker, stateDir: string): Promise<RouteTargetConsumer[]> {
     const route = this.estate.routes.find((r) => `route-${r.metadata.name}` === unit);
@@ -290,7 +325,7 @@ export class EstateRun {
         budgets: worker.budgets,
         metrics: this.metrics,
         logger: this.logger.child({ unit, replay: true }),
-        tracer: createTracer(),
+        tracer: this.tracer,
         owner: `replay:${process.pid}`,
         ...(this.options.ackWaitMs ? { ackWaitMs: this.options.ackWaitMs } : {}),
       });
@@ -354,6 +389,7 @@ export class EstateRun {
       await this.startUnit(group, build);
     }
     this.wireWebhooks();
+    this.wireFilePickups();
     return report;
   }
 
@@ -431,6 +467,7 @@ export class EstateRun {
     for (const unit of [...this.units.keys()]) await this.stopUnit(unit).catch(() => {});
     await this.simulation?.stop().catch(() => {});
     if (this.ownsBackbone) await this.backbone?.close().catch(() => {});
+    await this.exporter?.shutdown().catch(() => {});
     await new Promise<void>((resolve) => (this.logStream ? this.logStream.end(resolve) : resolve()));
   }
 }

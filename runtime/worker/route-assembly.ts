@@ -11,7 +11,7 @@ import type { DeliveryTarget } from '../delivery/targets.ts';
 import { readClientCertificate } from '../http/client-tls.ts';
 import { SystemClient } from '../http/system-client.ts';
 import type { Environment } from '../http/secrets.ts';
-import { readFieldPath } from '../observe/business-keys.ts';
+import { readFieldPath, unclassifiedBusinessKeys } from '../observe/business-keys.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { keepAliveFetch } from './keep-alive-fetch.ts';
 import { validatorFrom } from './bundle.ts';
@@ -118,8 +118,13 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       ...(validateSource ? { validateSource } : {}),
       map,
       ...(validateTarget ? { validateTarget } : {}),
-      ...(source?.spec.businessKeys ? { sourceBusinessKeys: source.spec.businessKeys } : {}),
-      ...(targetContract?.spec.businessKeys ? { targetBusinessKeys: targetContract.spec.businessKeys } : {}),
+      // Business keys go on log lines and exported spans: never one that reads a pii or confidential field.
+      ...(source?.spec.businessKeys
+        ? { sourceBusinessKeys: unclassifiedBusinessKeys(source.spec.businessKeys, source.spec.classification) }
+        : {}),
+      ...(targetContract?.spec.businessKeys
+        ? { targetBusinessKeys: unclassifiedBusinessKeys(targetContract.spec.businessKeys, targetContract.spec.classification) }
+        : {}),
       destination: destinationOf(name, target, system, ctx, targetContract?.spec.businessKeys ?? {}, policy.deadLetterTopic),
     };
     // A mapping that makes several messages from one runs in two stages (runtime/delivery/fan-out.ts).

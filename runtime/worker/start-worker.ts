@@ -28,6 +28,7 @@ import type { Logger } from '../../lib/log.ts';
 import { RuntimeMetrics } from '../observe/metrics.ts';
 import { createTracer } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
+import { tracerFromEnvironment } from '../observe/trace-config.ts';
 import { assembleApi } from './api-assembly.ts';
 import { observeBudgets } from './budget-metrics.ts';
 import { estateFromBundles, loadBundles } from './bundle.ts';
@@ -62,6 +63,10 @@ export interface WorkerOptions {
   /** Server timeouts and socket limits (lib/http-server.ts defaults: 10 s for headers, 30 s per request). */
   serverLimits?: ServerLimits;
   logger?: Logger;
+  /**
+   * Where spans go. Default: exported over OTLP when `env` sets `OTEL_EXPORTER_OTLP_ENDPOINT`
+   * (runtime/observe/trace-config.ts; `service.name` = the units), else dropped.
+   */
   tracer?: Tracer;
   metrics?: RuntimeMetrics;
   breaker?: BreakerSettings;
@@ -115,9 +120,15 @@ export interface Worker {
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger();
-  const tracer = options.tracer ?? createTracer();
-  const metrics = options.metrics ?? new RuntimeMetrics();
   const bundles = await loadBundles(options.bundleDir, options.units);
+  const exporting = options.tracer
+    ? undefined
+    : tracerFromEnvironment(env, bundles.map((b) => b.manifest.unit).join('+') || 'interlace-worker');
+  if (exporting && !exporting.ok) throw new Error(exporting.error);
+  const exporter = exporting?.tracer;
+  const tracer = options.tracer ?? exporter ?? createTracer();
+  if (exporting?.endpoint) logger.info('exporting traces over OTLP', { endpoint: exporting.endpoint });
+  const metrics = options.metrics ?? new RuntimeMetrics();
   const estate: WorkerEstate = options.estate ?? estateFromBundles(bundles);
   const { idempotency, views } = await openStateStores(options);
   const clients = new Map<string, SystemClient>();
@@ -265,6 +276,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       },
       logger,
       metrics,
+      tracer,
     });
     sources.push(running);
     for (const { adapter } of running.adapters) if (adapter.http) sourceEndpoints.set(adapter.http.path, adapter.http);
@@ -299,6 +311,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await server.close();
       await idempotency.close();
       views.close();
+      // The spans of the last deliveries are sent before the process ends (bounded by the exporter's timeout).
+      await exporter?.shutdown().catch(() => {});
     },
   };
 }

@@ -4,6 +4,8 @@ import type { Backbone } from '../../backbone/backbone.ts';
 import type { DeadLetter } from '../../delivery/dead-letter.ts';
 import { deliveryPolicyOf } from '../../delivery/policy.ts';
 import type { RuntimeMetrics } from '../../observe/metrics.ts';
+import { formatTraceparent } from '../../observe/trace.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { sourceTopicOf } from '../../worker/estate.ts';
 import type { AdapterState } from '../adapter-state.ts';
 import type { SourceContext } from '../source-adapter.ts';
@@ -37,6 +39,11 @@ export interface BackboneSourceContextOptions {
   log: Logger;
   signal: AbortSignal;
   metrics?: RuntimeMetrics;
+  /**
+   * Starts the trace of each published event (`publish <system> <event>`); its `traceparent` header
+   * makes every route and target that handles the event, and what they publish in turn, one trace.
+   */
+  tracer?: Tracer;
 }
 
 /**
@@ -54,6 +61,7 @@ export class BackboneSourceContext implements SourceContext {
   private readonly source: string;
   private readonly backbone: Backbone;
   private readonly metrics: RuntimeMetrics | undefined;
+  private readonly tracer: Tracer | undefined;
   /** event name → topics. */
   private readonly topics = new Map<string, string[]>();
   /** event name → the route targets consuming it, with their dead-letter topics. */
@@ -70,6 +78,7 @@ export class BackboneSourceContext implements SourceContext {
     this.signal = options.signal;
     this.backbone = options.backbone;
     this.metrics = options.metrics;
+    this.tracer = options.tracer;
     for (const route of options.routes) {
       const { system, event } = route.spec.source;
       if (system !== options.system || !event) continue;
@@ -109,15 +118,36 @@ export class BackboneSourceContext implements SourceContext {
     }
     const body = Buffer.from(JSON.stringify(payload));
     const started = performance.now();
-    const results = await Promise.all(
-      topics.map((topic) =>
-        this.backbone.publish(topic, body, {
-          messageId: `${this.system}:${event}:${messageId}`,
-          headers: { [SOURCE_SYSTEM_HEADER]: this.system, [SOURCE_EVENT_HEADER]: event },
-        }),
-      ),
-    );
+    const span = this.tracer?.startSpan(`publish ${this.system} ${event}`, {
+      kind: 'producer',
+      attributes: {
+        'interlace.system': this.system,
+        'interlace.event': event,
+        'messaging.message.id': `${this.system}:${event}:${messageId}`,
+      },
+    });
+    let results: { duplicate: boolean }[];
+    try {
+      results = await Promise.all(
+        topics.map((topic) =>
+          this.backbone.publish(topic, body, {
+            messageId: `${this.system}:${event}:${messageId}`,
+            headers: {
+              [SOURCE_SYSTEM_HEADER]: this.system,
+              [SOURCE_EVENT_HEADER]: event,
+              ...(span ? { traceparent: formatTraceparent(span.context) } : {}),
+            },
+          }),
+        ),
+      );
+    } catch (error) {
+      span?.fail(error);
+      span?.end();
+      throw error;
+    }
     const duplicate = results.every((r) => r.duplicate);
+    span?.setAttribute('interlace.outcome', duplicate ? 'duplicate' : 'published');
+    span?.end();
     if (duplicate) this.counts.duplicates++;
     else this.counts.published++;
     this.metrics?.sourcePublishLatency.observe({ system: this.system, source: this.source }, (performance.now() - started) / 1000);

@@ -5,6 +5,7 @@ import type { Logger } from '../../../lib/log.ts';
 import type { Backbone } from '../../backbone/backbone.ts';
 import { JetStreamBackbone } from '../../backbone/jetstream-backbone.ts';
 import type { RuntimeMetrics } from '../../observe/metrics.ts';
+import type { Tracer } from '../../observe/trace.ts';
 import { KvAdapterState, SqliteAdapterState } from '../adapter-state.ts';
 import type { AdapterState } from '../adapter-state.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
@@ -29,6 +30,8 @@ export interface StartSourcesOptions {
   deps: SourceDependencies;
   logger: Logger;
   metrics?: RuntimeMetrics;
+  /** Each published event starts (or continues) a trace here; its `traceparent` travels with the event. */
+  tracer?: Tracer;
 }
 
 /** The running sources of one System. */
@@ -90,6 +93,7 @@ export async function startSources(options: StartSourcesOptions): Promise<Runnin
         log: options.logger.child({ system, source: label }),
         signal: controller.signal,
         ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.tracer ? { tracer: options.tracer } : {}),
       });
       for (const topic of context.allTopics()) await options.backbone.ensureTopic(topic);
       await adapter.start(context);
