@@ -21,7 +21,8 @@ bundle.js + manifest.json (one unit). Each bundle's SHA-256 is checked against i
   --bundle <dir>       the bundle directory (required)
   --unit <name>        run only this unit (repeatable; default: every unit in the directory, or $INTERLACE_UNIT)
   --nats <url>         NATS JetStream (default $INTERLACE_NATS_URL); without it, the embedded store
-                       <state-dir>/backbone.db
+                       <state-dir>/backbone.db. A server that does not answer at start is waited for
+                       (/healthz 200, /readyz 503 meanwhile); refused credentials exit 2
 ${NATS_AUTH_HELP}
   --state-dir <dir>    idempotency store, views and the embedded backbone (default $INTERLACE_STATE_DIR,
                        else .interlace/worker, or <tmp>/interlace-worker with NATS)
@@ -91,18 +92,38 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
   const logger = createLogger({ level, write: (line) => context.stdout(line) });
   mkdirSync(stateDir, { recursive: true });
   let backbone: Backbone;
+  const host = values.host ?? '0.0.0.0';
   if (nats) {
-    const { openJetStreamBackbone } = await import('../../runtime/backbone/jetstream-backbone.ts');
+    const { openJetStreamBackbone, natsUnreachable } = await import('../../runtime/backbone/jetstream-backbone.ts');
+    const { openBackboneWhenReachable } = await import('../../runtime/worker/await-backbone.ts');
+    // A server that is down (or not resolvable yet) is waited for, not-ready on the worker's port meanwhile.
+    const waiting = new AbortController();
+    const stopWaiting = () => waiting.abort();
+    process.once('SIGTERM', stopWaiting);
+    process.once('SIGINT', stopWaiting);
     try {
-      backbone = await openJetStreamBackbone({
-        servers: nats.split(','),
-        name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}`,
-        auth: natsAuth,
+      const opened = await openBackboneWhenReachable({
+        open: () =>
+          openJetStreamBackbone({
+            servers: nats.split(','),
+            name: `interlace-worker-${units?.join('+') ?? 'all'}-${process.pid}`,
+            auth: natsAuth,
+          }),
+        unreachable: natsUnreachable,
+        port,
+        host,
+        logger,
+        signal: waiting.signal,
       });
+      if (!opened) return EXIT_CLEAN; // stopped while waiting for the server
+      backbone = opened;
     } catch (error) {
       // Wrong credentials or an unreadable creds/CA file: the pod's configuration is at fault (exit 2, not a stack trace).
       context.stderr(`interlace worker: cannot connect to NATS ${nats}: ${(error as Error).message}\n`);
       return EXIT_TOOL_FAILURE;
+    } finally {
+      process.off('SIGTERM', stopWaiting);
+      process.off('SIGINT', stopWaiting);
     }
   } else {
     const { openSqliteBackbone } = await import('../../runtime/backbone/sqlite-backbone.ts');
@@ -123,7 +144,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       stateDir,
       env,
       port,
-      host: values.host ?? '0.0.0.0',
+      host,
       logger,
       ...(units ? { units } : {}),
       ...(ackWaitMs ? { ackWaitMs } : {}),

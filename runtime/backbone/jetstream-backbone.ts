@@ -17,7 +17,7 @@
  * The connection reconnects forever; a publish retries (same Nats-Msg-Id) until it is confirmed stored or
  * `publishTimeoutMs` passes, and the pull consumers resume by themselves once the server is back.
  */
-import { connect, headers as natsHeaders, nanos, nuid, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { ConnectionError, connect, headers as natsHeaders, nanos, nuid, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import {
   AckPolicy,
@@ -109,6 +109,20 @@ function fromHeaders(h: MsgHdrs | undefined): { key?: string; messageId?: string
   if (key !== undefined) out.key = key;
   if (messageId !== undefined && !generated) out.messageId = messageId;
   return out;
+}
+
+/** Socket errors that end when the server is back (or its DNS name resolves again). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/**
+ * Whether {@link openJetStreamBackbone} failed because no server answered (refused, no such host yet,
+ * timed out) — worth waiting for — rather than because the server refused our credentials or a creds
+ * or CA file could not be read, which waiting does not fix.
+ */
+export function natsUnreachable(error: unknown): boolean {
+  if (error instanceof ConnectionError) return true;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && UNREACHABLE_CODES.has(code);
 }
 
 /** Connects to nats-server and returns the backbone (streams and consumers are made on demand). */

@@ -7,7 +7,9 @@
 // A real nats-server (test/broker/harness), SIGKILLed and restarted on the same port and store while
 // deliveries are in flight; the worker is the one `interlace worker` starts (startWorker), on its own
 // connection; a loopback target counts effects by Idempotency-Key.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ import { TopicNotFoundError } from '../../runtime/backbone/errors.ts';
 import { memoryTracer } from '../../runtime/observe/trace.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { Worker } from '../../runtime/worker/start-worker.ts';
-import { natsServerOrSkipReason, startNatsServer } from './harness/nats-server.ts';
+import { natsServerOrSkipReason, REPO_ROOT, startNatsServer } from './harness/nats-server.ts';
 import type { NatsServer } from './harness/nats-server.ts';
 import { eventually, generateTestEstate, startTargetServer } from './worker-fixtures.ts';
 import type { TargetServer } from './worker-fixtures.ts';
@@ -81,6 +83,10 @@ describe.skipIf('skip' in nats)('worker readiness while NATS is down', () => {
     target = await startTargetServer(() => ({ status: 201, delayMs: 20 }));
     const estate = generated!.estate();
     estate.systems.find((s) => s.metadata.name === 'wms')!.spec.endpoint.url = target.url;
+    // This target counts a repeated Idempotency-Key as a second effect, and the estate's 300 ms attempt
+    // timeout can pass on a loaded machine after the target answered (a retry, not the outage): give it room.
+    for (const t of estate.routes.find((r) => r.metadata.name === 'order-picking')!.spec.targets)
+      if (t.delivery) t.delivery.timeout = '10s';
     workerBackbone = await openJetStreamBackbone({ servers: server!.url, name: 'readiness-worker' });
     publisher = await openJetStreamBackbone({ servers: server!.url, name: 'readiness-publisher' });
     await publisher.ensureTopic('orders.in');
@@ -149,5 +155,83 @@ describe.skipIf('skip' in nats)('worker readiness while NATS is down', () => {
       throw error;
     });
     expect(deadLettered).toBe(0);
+  });
+  it('a worker started while the server is down waits for it: alive, not Ready, Ready once it answers', { timeout: 120_000 }, async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'interlace-readiness-cli-'));
+    // The server goes down for 10 s; the worker process starts in that window.
+    const restarting = server!.restart({ kill: true, downMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const child = spawn(
+      join(REPO_ROOT, 'node_modules/.bin/node'),
+      [join(REPO_ROOT, 'bin/interlace.mjs'), 'worker', '--bundle', generated!.bundleDir, '--unit', 'route-order-picking'],
+      {
+        cwd: dir,
+        env: { ...process.env, ...ENV, INTERLACE_NATS_URL: server!.url, INTERLACE_PORT: String(port), INTERLACE_STATE_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString('utf8');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+      return res
+        ? { status: res.status, body: (await res.json()) as { checks?: Record<string, { ok: boolean; detail?: string }> } }
+        : undefined;
+    };
+    try {
+      // Alive (no restart by the kubelet), not Ready, saying why — while the server is still down.
+      await eventually(async () => (await get('/healthz'))?.status === 200, `the waiting worker answering /healthz\n${output}`, 8_000);
+      const waiting = await get('/readyz');
+      expect(waiting?.status).toBe(503);
+      expect(waiting?.body.checks?.backbone).toEqual({ ok: false, detail: expect.stringMatching(/NATS unreachable/) });
+      expect(child.exitCode).toBe(null);
+      await restarting;
+      const backAt = Date.now();
+      await eventually(async () => (await get('/readyz'))?.status === 200, `/readyz 200 once NATS answers\n${output}`, 20_000);
+      console.log(`[readiness] a worker that started without NATS was Ready ${Date.now() - backAt} ms after the server was healthy`);
+      expect((await get('/readyz'))?.body.checks?.backbone).toEqual({ ok: true });
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('refused credentials are not waited for: the worker exits 2 at once, saying so', { timeout: 60_000 }, async () => {
+    const guarded = await startNatsServer((nats as { binary: string }).binary, ['--auth', 'the-right-token']);
+    const dir = mkdtempSync(join(tmpdir(), 'interlace-readiness-auth-'));
+    try {
+      const child = spawn(
+        join(REPO_ROOT, 'node_modules/.bin/node'),
+        [join(REPO_ROOT, 'bin/interlace.mjs'), 'worker', '--bundle', generated!.bundleDir, '--unit', 'route-order-picking', '--port', '0'],
+        {
+          cwd: dir,
+          env: { ...process.env, ...ENV, INTERLACE_NATS_URL: guarded.url, INTERLACE_NATS_TOKEN: 'a-wrong-token', INTERLACE_STATE_DIR: dir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString('utf8');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/cannot connect to NATS/);
+      expect(stderr).not.toContain('a-wrong-token');
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
