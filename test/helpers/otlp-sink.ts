@@ -32,7 +32,7 @@ interface AnyValue {
   boolValue?: boolean;
 }
 
-function valueOf(v: AnyValue | undefined): unknown {
+function anyValueOf(v: AnyValue | undefined): unknown {
   if (!v) return undefined;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.intValue !== undefined) return Number(v.intValue);
@@ -41,7 +41,7 @@ function valueOf(v: AnyValue | undefined): unknown {
 }
 
 function attributesOf(list: { key: string; value: AnyValue }[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
+  return Object.fromEntries((list ?? []).map((a) => [a.key, anyValueOf(a.value)]));
 }
 
 export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<OtlpSink> {
