@@ -3,6 +3,7 @@ import type { FSWatcher } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../lib/duration.ts';
+import { sampleRatioOf } from '../../runtime/observe/otlp-tracer.ts';
 import { startDealerTraffic } from '../../runtime/run/dealer-traffic.ts';
 import { EstateRun, SpecsInvalidError } from '../../runtime/run/estate-run.ts';
 import { renderLiveView, renderPlainLine } from '../../runtime/run/live-view.ts';
@@ -30,6 +31,8 @@ does not validate is reported and the running units keep going.
   --real-limits       keep the specs' rate limits for the simulated systems (default: ×100)
   --run-dir <dir>     state of the run (default .interlace/run)
   --no-watch          no hot reload
+  --otlp <url>        export traces over OTLP/HTTP to <url> (a collector or Jaeger, e.g. http://localhost:4318);
+                      default: OTEL_EXPORTER_OTLP_ENDPOINT when set. OTEL_TRACES_SAMPLER_ARG (0..1) samples new traces
 Exit codes: 0 ran (and, with --orders, nothing was lost: every order delivered, nothing left in flight,
 no duplicate effect, no inventory divergence), 1 the specs do not validate or the summary found a problem, 2 the tool failed.`;
 
@@ -49,6 +52,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
       'real-limits': { type: 'boolean' },
       'run-dir': { type: 'string' },
       'no-watch': { type: 'boolean' },
+      otlp: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +68,11 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   const forMs = forParsed?.ms;
   if (forMs !== undefined && !(forMs > 0)) throw new UsageError('--for takes a duration above zero, such as 30s or 5m');
   if (values.report !== undefined && values.report !== 'json') throw new UsageError('--report takes json');
+  const otlpEndpoint = values.otlp ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined);
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(otlpEndpoint))
+    throw new UsageError(`--otlp takes an http(s) URL such as http://localhost:4318, not ${JSON.stringify(otlpEndpoint)}`);
+  const sampling = sampleRatioOf(process.env.OTEL_TRACES_SAMPLER_ARG);
+  if (!sampling.ok) throw new UsageError(sampling.error);
   const portBase = values['port-base'] !== undefined ? Number(values['port-base']) : 7400;
   const paths = positionals.length > 0 ? positionals : ['specs'];
   const json = values.report === 'json';
@@ -83,6 +92,9 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
       ...(values.nats ? { nats: values.nats } : {}),
       ...(values['no-simulate'] ? { simulate: false } : {}),
       ...(values['real-limits'] ? { limitScale: 1 } : {}),
+      ...(otlpEndpoint
+        ? { otlp: { endpoint: otlpEndpoint, ...(sampling.ratio !== undefined ? { sampleRatio: sampling.ratio } : {}) } }
+        : {}),
       // Demo traffic (no --orders) moves at a pace one can watch; counted orders run as fast as they can.
       ...(orders > 0 ? {} : { timing: DEMO_TIMING }),
     });
