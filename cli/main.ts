@@ -17,6 +17,9 @@ Commands:
   plan [paths...]       render the Kubernetes objects the controller would apply (--offline), or diff them live
   apply [paths...]      reconcile the cluster once from the working tree and print the change set
   status                the estates and Interlace objects in a namespace, as kubectl get interlace shows them
+  get [estates]         the estates as a table (revision, suspended, ready, message, age), as flux get shows them
+  events <estate>       the Kubernetes Events of an estate and the objects it applied, oldest first
+  reconcile <estate>    ask the controller to reconcile an estate now and wait for the result
   controller            run the GitOps controller (watch Estates, fetch Git, gate, apply, prune, report)
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
   dlq list|show|replay|purge  inspect dead letters, replay them (idempotently), purge them
@@ -37,6 +40,9 @@ const COMMANDS: Record<string, Command> = {
   plan: async (argv, context) => (await import('./commands/plan.ts')).runPlan(argv, context),
   apply: async (argv, context) => (await import('./commands/apply.ts')).runApply(argv, context),
   status: async (argv, context) => (await import('./commands/status.ts')).runStatus(argv, context),
+  get: async (argv, context) => (await import('./commands/get.ts')).runGet(argv, context),
+  events: async (argv, context) => (await import('./commands/events.ts')).runEvents(argv, context),
+  reconcile: async (argv, context) => (await import('./commands/reconcile.ts')).runReconcile(argv, context),
   controller: async (argv, context) => (await import('./commands/controller.ts')).runController(argv, context),
   run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
   dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),

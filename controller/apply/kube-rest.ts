@@ -14,7 +14,7 @@ import type { Dispatcher } from 'undici';
 import { TokenBucket } from '../../lib/token-bucket.ts';
 import type { KubeObject, ObjectRef } from '../plan/index.ts';
 import { RequestCounter } from './request-counter.ts';
-import { resourcePath } from './resources.ts';
+import { listPath, resourcePath } from './resources.ts';
 
 /** A live object as the API server returns it. */
 export interface LiveObject extends KubeObject {
@@ -230,7 +230,7 @@ export class KubeRest {
     do {
       const page = await this.request<{ items: LiveObject[]; metadata?: { continue?: string } }>(
         'GET',
-        resourcePath(apiVersion, kind, namespace),
+        listPath(apiVersion, kind, namespace),
         {
           query: {
             labelSelector: options.labelSelector,

@@ -50,3 +50,12 @@ export function resourcePath(apiVersion: string, kind: string, namespace: string
   const ns = info.namespaced ? `/namespaces/${encodeURIComponent(namespace!)}` : '';
   return `/${info.prefix}${ns}/${info.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
+
+/**
+ * The collection to list: in one namespace, or across all namespaces when `namespace` is undefined
+ * (`kubectl get -A`; only reads may omit it, a create or a named object needs {@link resourcePath}).
+ */
+export function listPath(apiVersion: string, kind: string, namespace: string | undefined): string {
+  const info = resourceInfo(apiVersion, kind);
+  return namespace === undefined && info.namespaced ? `/${info.prefix}/${info.plural}` : resourcePath(apiVersion, kind, namespace);
+}

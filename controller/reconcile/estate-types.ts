@@ -30,6 +30,12 @@ export interface EstateObject extends LiveObject {
 export const ESTATE_API_VERSION = 'interlace.dev/v1alpha1';
 export const ESTATE_KIND = 'Estate';
 export const FINALIZER = 'interlace.dev/finalizer';
+/**
+ * An annotation whose value (a timestamp, by convention) asks for a reconcile now, as Flux's
+ * `reconcile.fluxcd.io/requestedAt`: a new value wakes the controller (the informer enqueues annotation
+ * changes), which fetches, gates and applies afresh and records the value in `status.lastHandledReconcileAt`.
+ */
+export const RECONCILE_REQUESTED_AT = 'interlace.dev/reconcile-requested-at';
 
 /** How often an Estate's source is fetched when nothing happens, and how long one fetch may take. */
 export interface SourceTimings {

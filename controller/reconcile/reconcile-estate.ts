@@ -42,7 +42,7 @@ import type { Generator } from '../../generators/generate.ts';
 import { applyRevision } from './apply-revision.ts';
 import { GateTimeoutError } from './gate-worker.ts';
 import type { DesiredStateInput, GateResult } from './desired-state.ts';
-import { DEFAULT_INTERVAL_MS, ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, sourceTimings } from './estate-types.ts';
+import { DEFAULT_INTERVAL_MS, ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, RECONCILE_REQUESTED_AT, sourceTimings } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
 import { targetNamespaceAllowed } from './target-namespaces.ts';
 import type { TargetNamespaceRule } from './target-namespaces.ts';
@@ -144,8 +144,20 @@ export class EstateReconciler {
       });
     }
 
+    // A manual request (`interlace reconcile`): whatever this pass comes to, its status says it handled
+    // the request; a new one also drops what the last pass cached, so the gate runs again and every
+    // object is compared in full (drift is corrected, not skipped by resourceVersion).
+    const requested = requestedReconcile(estate);
+    if (requested !== undefined && requested !== estate.status?.lastHandledReconcileAt) {
+      const cache = this.cacheOf(estate);
+      delete cache.gate;
+      cache.verified.clear();
+      log.info('reconcile requested', { reason: 'ReconcileRequested', requestedAt: requested });
+    }
+
     const write = async (outcome: EstateOutcome, note?: string): Promise<EstateStatus> => {
       const status = estateStatus(outcome, estate.status, estate.metadata.generation, kubeTime(now));
+      if (requested !== undefined) status.lastHandledReconcileAt = requested;
       if (await writeStatusIfChanged(this.rest, ref, estate.status, status)) {
         const before = findCondition(estate.status?.conditions, 'Ready');
         const after = findCondition(status.conditions, 'Ready');
@@ -457,6 +469,12 @@ export class EstateReconciler {
       now.toISOString().slice(0, 10),
     ]);
   }
+}
+
+/** The annotation's value when it is a usable one (a string of at most 256 characters, as the status field holds). */
+function requestedReconcile(estate: EstateObject): string | undefined {
+  const value = estate.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+  return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
 }
 
 function firstLine(error: unknown): string {

@@ -46,6 +46,8 @@ export interface EstateStatus {
   deadLetters?: { route: string; count: number }[];
   /** All waiting dead letters of the estate (the `DLQ` printer column). */
   deadLetterCount?: number;
+  /** The `interlace.dev/reconcile-requested-at` value the last reconcile handled (as Flux's field of the same name). */
+  lastHandledReconcileAt?: string;
 }
 
 /** How many routes `status.deadLetters` lists (the CRD's maxItems); the count covers them all. */
@@ -83,6 +85,7 @@ export function estateStatus(
     ...(previous?.health ? { health: previous.health } : {}),
     ...(previous?.deadLetters ? { deadLetters: previous.deadLetters } : {}),
     ...(previous?.deadLetterCount !== undefined ? { deadLetterCount: previous.deadLetterCount } : {}),
+    ...(previous?.lastHandledReconcileAt ? { lastHandledReconcileAt: previous.lastHandledReconcileAt } : {}),
   };
   const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
     for (const c of desired) c.message = redactCredentialPatterns(c.message);

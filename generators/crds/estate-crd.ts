@@ -165,6 +165,12 @@ function estateStatus(): Schema {
         maxLength: 512,
         description: 'Last revision applied; keeps running while a newer one is rejected.',
       },
+      lastHandledReconcileAt: {
+        type: 'string',
+        maxLength: 256,
+        description:
+          'The value of the `interlace.dev/reconcile-requested-at` annotation the controller last acted on (`interlace reconcile` waits for it).',
+      },
       health: { type: 'string', enum: [...HEALTH_VALUES], description: "Worst health of the estate's objects." },
       message: { type: 'string', maxLength: 32768, description: 'One line for a person.' },
       inventory: {
