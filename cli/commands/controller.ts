@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../lib/log.ts';
 import type { LogLevel } from '../../lib/log.ts';
 import { Controller } from '../../controller/reconcile/controller.ts';
+import { sampleRatioOf } from '../../runtime/observe/otlp-tracer.ts';
 import { parseTargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { TargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { CommandContext } from '../command.ts';
@@ -28,6 +29,9 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
                            their credentials: userPassword, token, nkey or creds, and a Secret in the
                            target namespace (keys: docs/kubernetes.md)
   --nats-ca-secret <name>  a Secret with ca.crt to verify the NATS server's TLS certificate
+  --otlp-endpoint <url>    every worker exports its spans over OTLP/HTTP to <url> (OTEL_EXPORTER_OTLP_ENDPOINT;
+                           the chart's tracing.otlpEndpoint); default: spans are dropped
+  --trace-sample-ratio <r> share of new traces the workers keep, 0..1 (default 1; OTEL_TRACES_SAMPLER_ARG)
   --install-crds           apply the Interlace CRDs too (default off: the Helm chart installs them)
   --workers <n>            Estates reconciled in parallel (default 2)
   --git-cache <dir>        where repositories are cloned (default $TMPDIR/interlace-git-cache)
@@ -56,6 +60,8 @@ export async function runController(argv: string[], context: CommandContext): Pr
       'webhook-addr': { type: 'string' },
       'runtime-image': { type: 'string' },
       'nats-url': { type: 'string' },
+      'otlp-endpoint': { type: 'string' },
+      'trace-sample-ratio': { type: 'string' },
       'nats-credentials': { type: 'string' },
       'nats-ca-secret': { type: 'string' },
       'install-crds': { type: 'boolean', default: false },
@@ -91,6 +97,13 @@ export async function runController(argv: string[], context: CommandContext): Pr
     }
   }
   const defaultBackbone = backboneFromFlags(values['nats-url'], values['nats-credentials'], values['nats-ca-secret']);
+  const otlpEndpoint = values['otlp-endpoint'];
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(otlpEndpoint))
+    throw new UsageError(`--otlp-endpoint takes an http(s) URL such as http://otel-collector:4318, not ${JSON.stringify(otlpEndpoint)}`);
+  const sampling = sampleRatioOf(values['trace-sample-ratio']);
+  if (!sampling.ok)
+    throw new UsageError(`--trace-sample-ratio takes a number from 0 to 1, not ${JSON.stringify(values['trace-sample-ratio'])}`);
+  if (sampling.ratio !== undefined && otlpEndpoint === undefined) throw new UsageError('--trace-sample-ratio needs --otlp-endpoint');
   const log = createLogger({ level, write: (line) => context.stderr(line) });
   let lost = false;
   let stop: () => void = () => {};
@@ -108,6 +121,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     ...(values['webhook-addr'] ? { webhookAddr: values['webhook-addr'] } : {}),
     defaultRuntimeImage: values['runtime-image'] ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
     ...(defaultBackbone ? { defaultBackbone } : {}),
+    ...(otlpEndpoint ? { tracing: { otlpEndpoint, ...(sampling.ratio !== undefined ? { sampleRatio: sampling.ratio } : {}) } } : {}),
     installCrds: values['install-crds'],
     workers,
     kubeApiQps: qps,

@@ -150,6 +150,7 @@ export function planEstate(input: PlanInput): Plan {
       // An Api, or a System whose sources take HTTP (a webhook receiver): both get a Service.
       servesApi: doc.kind === 'Api' || (doc.kind === 'System' && servesHttp({ metadata: { name: doc.name }, spec: doc.spec })),
       ...(options.backbone ? { backbone: options.backbone } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
       ...(doc.kind === 'EventRoute' || doc.kind === 'Api' ? scaleOf(doc.spec.scale) : {}),
     };
     const configMap = bundleConfigMap(workload);

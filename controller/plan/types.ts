@@ -97,6 +97,8 @@ export interface PlanOptions {
   backbone?: BackboneSpec;
   /** Extra plain environment for every worker. Never secrets. */
   workerEnv?: Readonly<Record<string, string>>;
+  /** Where every worker exports its spans over OTLP (the controller's `--otlp-endpoint`; the chart's `tracing.*`). */
+  tracing?: TracingSpec;
   /** Port the worker listens on for its API, /healthz, /readyz and /metrics (default 8080). */
   workerPort?: number;
   /** ServiceAccount the workers run as (default: the namespace's default; the token is not mounted either way). */
@@ -131,4 +133,16 @@ export interface Plan {
   units: PlannedUnit[];
   /** Problems that block applying (a bundle too large for a ConfigMap). */
   diagnostics: Diagnostic[];
+}
+
+/**
+ * Trace export of the workers (runtime/observe/trace-config.ts reads it from their environment):
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SERVICE_NAME` (the unit) and
+ * `OTEL_RESOURCE_ATTRIBUTES` (`interlace.estate`, `k8s.namespace.name`).
+ */
+export interface TracingSpec {
+  /** OTLP/HTTP base URL of a collector (`http://otel-collector.observability:4318`). */
+  otlpEndpoint: string;
+  /** Share of new traces kept, 0..1 (default 1); a trace continued from upstream follows its parent. */
+  sampleRatio?: number;
 }

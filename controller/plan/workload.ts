@@ -8,7 +8,7 @@ import { backboneWiring } from './backbone-env.ts';
 import type { BackboneSpec } from './backbone-env.ts';
 import type { Scale } from '../../language/kinds/generated/kinds.ts';
 import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
-import type { ContainerResources, KubeObject } from './types.ts';
+import type { ContainerResources, KubeObject, TracingSpec } from './types.ts';
 import type { SecretEnv } from './unit-secrets.ts';
 
 /** Kubernetes' limit on a ConfigMap's data (keys and values together; k8s.io/api core/v1 validation). */
@@ -48,6 +48,8 @@ export interface UnitWorkload {
   servesApi: boolean;
   /** The shared NATS JetStream backbone; without one the worker would open a per-pod embedded store. */
   backbone?: BackboneSpec;
+  /** OTLP trace export (the plan's `tracing`); without it the worker drops its spans. */
+  tracing?: TracingSpec;
   /** The spec's `scale`: a fixed replicas count is set on the Deployment; autoscale leaves it to the HPA. */
   scale?: Scale;
 }
@@ -77,6 +79,17 @@ export function selectorLabels(w: Pick<UnitWorkload, 'estate' | 'name'>): Record
   return { [LABEL_ESTATE]: w.estate, [LABEL_UNIT]: w.name };
 }
 
+/** The OpenTelemetry variables of a worker that exports its spans (runtime/observe/trace-config.ts). */
+function tracingEnv(w: UnitWorkload): Record<string, unknown>[] {
+  if (!w.tracing) return [];
+  return [
+    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: w.tracing.otlpEndpoint },
+    ...(w.tracing.sampleRatio !== undefined ? [{ name: 'OTEL_TRACES_SAMPLER_ARG', value: String(w.tracing.sampleRatio) }] : []),
+    { name: 'OTEL_SERVICE_NAME', value: w.unitId },
+    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `interlace.estate=${w.estate},k8s.namespace.name=${w.namespace}` },
+  ];
+}
+
 export function deployment(w: UnitWorkload): KubeObject {
   const wiring = w.backbone ? backboneWiring(w.backbone) : { env: [], volumes: [], volumeMounts: [] };
   const env: Record<string, unknown>[] = [
@@ -89,6 +102,7 @@ export function deployment(w: UnitWorkload): KubeObject {
       .sort()
       .map((name) => ({ name, value: w.env[name]! })),
     ...wiring.env,
+    ...tracingEnv(w),
     ...w.secrets.map((s) => ({
       name: s.variable,
       valueFrom: { secretKeyRef: { name: s.secret, key: s.key, ...(s.optional ? { optional: true } : {}) } },

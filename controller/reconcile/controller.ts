@@ -7,6 +7,7 @@
  * the webhook receiver has its own port. Both are lib/http-server.ts servers.
  */
 import type { BackboneSpec } from '../plan/backbone-env.ts';
+import type { TracingSpec } from '../plan/types.ts';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,8 @@ export interface ControllerOptions {
   defaultRuntimeImage: string;
   /** The NATS backbone of Estates that name none (`--nats-url`; the chart sets it). */
   defaultBackbone?: BackboneSpec;
+  /** OTLP trace export of every Estate's workers (`--otlp-endpoint`; the chart's `tracing.*`). */
+  tracing?: TracingSpec;
   installCrds?: boolean;
   gitCacheDir?: string;
   /** Accept `file://` Estate sources (tests, development); refused by default (`--allow-local-sources`). */
@@ -117,6 +120,7 @@ export class Controller {
       defaultRuntimeImage: options.defaultRuntimeImage,
       ...(options.defaultBackbone ? { defaultBackbone: options.defaultBackbone } : {}),
       installCrds: options.installCrds ?? false,
+      ...(options.tracing ? { planOptions: { tracing: options.tracing } } : {}),
       support: new Map(),
       gate: (estateKey, input) => this.gateWorker.gate(estateKey, input),
       log: this.log,

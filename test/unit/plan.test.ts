@@ -338,6 +338,26 @@ describe('planEstate', () => {
     ).toBe(true);
   });
 
+  it("every worker exports traces to the plan's OTLP endpoint: OpenTelemetry variables with its unit and estate; none without one", () => {
+    const byEnv = (d: KubeObject) => Object.fromEntries(container(d).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    const traced = planEstate({
+      ...base,
+      options: { ...base.options, tracing: { otlpEndpoint: 'http://otel-collector:4318', sampleRatio: 0.25 } },
+    });
+    expect(traced.diagnostics).toEqual([]);
+    const deployments = traced.objects.filter((o) => o.object.kind === 'Deployment');
+    expect(deployments.length).toBeGreaterThan(0);
+    const route = byEnv(find(traced.objects, 'Deployment', 'route-sap-order-created').object);
+    expect(route).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_SERVICE_NAME: route.INTERLACE_UNIT,
+    });
+    expect(route.OTEL_RESOURCE_ATTRIBUTES).toMatch(/^interlace\.estate=[a-z0-9-]+,k8s\.namespace\.name=[a-z0-9-]+$/);
+    for (const d of planEstate(base).objects.filter((o) => o.object.kind === 'Deployment'))
+      expect(Object.keys(byEnv(d.object)).filter((name) => name.startsWith('OTEL_'))).toEqual([]);
+  });
+
   it('refuses routes without a backbone: plan-backbone-missing at a route, nothing else changes', () => {
     const plan = planEstate({ ...base, options: {} });
     expect(plan.diagnostics.map((d) => d.code)).toEqual(['plan-backbone-missing']);
