@@ -22,6 +22,7 @@ Commands:
   reconcile <estate>    ask the controller to reconcile an estate now and wait for the result
   controller            run the GitOps controller (watch Estates, fetch Git, gate, apply, prune, report)
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
+  trace <business-key>  the journey of one order/shipment/PO through the routes of an interlace run, with times and outcomes
   dlq list|show|replay|purge  inspect dead letters, replay them (idempotently), purge them
   worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
 
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   reconcile: async (argv, context) => (await import('./commands/reconcile.ts')).runReconcile(argv, context),
   controller: async (argv, context) => (await import('./commands/controller.ts')).runController(argv, context),
   run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
+  trace: async (argv, context) => (await import('./commands/trace.ts')).runTrace(argv, context),
   dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
   worker: async (argv, context) => (await import('./commands/worker.ts')).runWorker(argv, context),
 };

@@ -22,6 +22,7 @@ import type { Tracer } from '../observe/trace.ts';
 import { otlpTracer } from '../observe/otlp-tracer.ts';
 import type { ExportingTracer } from '../observe/otlp-tracer.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
+import { JourneyIndex } from './journey-index.ts';
 import type { SimTiming } from '../simulate/system.ts';
 import { loadBundles } from '../worker/bundle.ts';
 import { findSystem, majorOf } from '../worker/estate.ts';
@@ -65,6 +66,11 @@ export interface EstateRunOptions {
   seed?: number;
   /** Multiplies the simulated Systems' rate limits (default 100; 1 keeps the spec's). */
   limitScale?: number;
+  /**
+   * Keep the journey index (`<runDir>/journeys.jsonl`, runtime/run/journey-index.ts) that
+   * `interlace trace <business key>` reads (default true).
+   */
+  journey?: boolean;
   /**
    * Export every unit's spans over OTLP/HTTP (`interlace run --otlp <url>`): one tracer for the run,
    * `service.name` = `interlace-run`, `interlace.estate` = `estate`. Without it spans are dropped.
@@ -113,6 +119,8 @@ export class EstateRun {
   /** The run's exporting tracer (`options.otlp`), shared by every unit and replay consumer. */
   private readonly exporter: ExportingTracer | undefined;
   private readonly tracer: Tracer;
+  /** Business keys → the steps of their journey, for `interlace trace` (absent with `journey: false`). */
+  private readonly journey: JourneyIndex | undefined;
 
   private constructor(options: EstateRunOptions) {
     this.options = options;
@@ -135,7 +143,11 @@ export class EstateRun {
         stream.write(line);
       };
     }
-    this.logger = createLogger({ level: options.logLevel ?? 'info', write: sink });
+    // The journey index reads every outcome line (`delivered` is a debug line): the logger writes at
+    // debug into the index, which passes on only what the configured level lets through.
+    const level = options.logLevel ?? 'info';
+    this.journey = options.journey === false ? undefined : new JourneyIndex(options.runDir);
+    this.logger = createLogger({ level: this.journey ? 'debug' : level, write: this.journey ? this.journey.sink(sink, level) : sink });
     this.builder = new UnitBuilder(options.paths, options.cwd, join(options.runDir, 'generated'));
   }
 
@@ -179,6 +191,7 @@ export class EstateRun {
       await this.simulation.start();
     }
     this.estate = this.runEstate(build.estate!);
+    this.journey?.configure(this.estate);
     this.env = { ...process.env, ...this.options.env, ...(this.simulation?.env(build.estate!) ?? {}) };
     for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
     this.wireWebhooks();
@@ -363,6 +376,7 @@ export class EstateRun {
     if (!build.ok) return report;
     this.build = build;
     this.estate = this.runEstate(build.estate!);
+    this.journey?.configure(this.estate);
     this.simulation?.publisher.setRoutes(build.estate!.routes);
     if (this.simulation) for (const topic of this.simulation.publisher.sourceTopics()) await this.backbone.ensureTopic(topic);
     const groups = unitGroups(this.estate, [...build.units.keys()]);
