@@ -209,6 +209,7 @@ export class EstateReconciler {
     // The backbone's Secrets: checked before anything is fetched or rolled, so a missing or wrong one
     // leaves the running workers alone and says which Secret (never what is in it).
     const backbone = estate.spec.backbone ?? this.options.defaultBackbone;
+    const tracing = estate.spec.tracing ?? this.options.planOptions?.tracing;
     if (backbone) {
       const problem = await backboneProblem(this.rest, targetNamespace, backbone);
       if (problem) {
@@ -286,6 +287,7 @@ export class EstateReconciler {
             ...this.options.planOptions,
             includeCrds: this.options.installCrds ?? false,
             ...(backbone ? { backbone } : {}),
+            ...(tracing ? { tracing } : {}),
           },
         });
       } catch (error) {
@@ -465,6 +467,7 @@ export class EstateReconciler {
       s.targetNamespace ?? '',
       s.runtimeImage ?? this.options.defaultRuntimeImage,
       s.backbone ?? this.options.defaultBackbone ?? null,
+      s.tracing ?? this.options.planOptions?.tracing ?? null,
       this.options.installCrds ?? false,
       now.toISOString().slice(0, 10),
     ]);

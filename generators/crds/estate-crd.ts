@@ -125,6 +125,27 @@ function estateSpec(): Schema {
         description: "Image that runs the bundles (`interlace worker`); default: the controller's --runtime-image.",
       },
       backbone: backboneSpec(),
+      tracing: {
+        type: 'object',
+        description:
+          "OTLP trace export of the Estate's workers (default: the controller's --otlp-endpoint, set by the chart's tracing values; without either, spans are dropped).",
+        required: ['otlpEndpoint'],
+        properties: {
+          otlpEndpoint: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 2048,
+            pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+            description: 'OTLP/HTTP base URL of a collector (http://otel-collector.observability:4318); spans go to <url>/v1/traces.',
+          },
+          sampleRatio: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description: 'Share of new traces kept (default 1); a trace continued from upstream follows its parent.',
+          },
+        },
+      },
       prune: {
         type: 'boolean',
         default: true,

@@ -109,3 +109,25 @@ describe('unclassifiedBusinessKeys', () => {
     expect(unclassifiedBusinessKeys(undefined, { a: 'pii' })).toBeUndefined();
   });
 });
+
+describe('Estate spec.tracing (CRD schema)', () => {
+  it('takes an http(s) OTLP endpoint and a ratio from 0 to 1, and agrees with the worker on what an endpoint is', async () => {
+    const { estateCrd } = await import('../../../generators/crds/estate-crd.ts');
+    const { default: Ajv } = await import('ajv');
+    const crd = estateCrd() as {
+      spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { tracing: object } } } } } }[] };
+    };
+    const validate = new Ajv({ strict: false }).compile(crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.tracing);
+    expect(validate({ otlpEndpoint: 'http://otel-collector.observability:4318' })).toBe(true);
+    expect(validate({ otlpEndpoint: 'https://otlp.example.com/otlp', sampleRatio: 0.1 })).toBe(true);
+    for (const bad of [
+      {},
+      { otlpEndpoint: 'otel-collector:4318' },
+      { otlpEndpoint: 'http://a b' },
+      { otlpEndpoint: 'http://c:4318', sampleRatio: 1.5 },
+    ])
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+    // What the CRD admits, the worker accepts.
+    expect(tracerFromEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com/otlp' }, 'x').ok).toBe(true);
+  });
+});
