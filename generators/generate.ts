@@ -40,6 +40,8 @@ export interface MappingUnit {
   path: string;
   source: ContractEntry;
   target: ContractEntry;
+  /** The answer contract of each `spec.enrich` entry, by name (empty without enrichment). */
+  enrich: ReadonlyMap<string, ContractEntry>;
   /** False when the mapping has errors; its tests are not run. */
   ok: boolean;
 }
@@ -132,6 +134,13 @@ export class Generator {
       const source = contractFor(input.index, contracts, doc.spec.from);
       const target = contractFor(input.index, contracts, doc.spec.to);
       if (!source || !target) continue;
+      // Each enrichment's answer contract; an unresolved one is a reference error already reported.
+      const enrich = new Map<string, ContractEntry>();
+      for (const [name, lookup] of Object.entries(doc.spec.enrich ?? {})) {
+        const answer = contractFor(input.index, contracts, lookup?.contract);
+        if (answer) enrich.set(name, answer);
+      }
+      if (enrich.size < Object.keys(doc.spec.enrich ?? {}).length) continue;
       const key = sha256(
         stableJson([
           GENERATOR_VERSION,
@@ -139,6 +148,8 @@ export class Generator {
           doc.spec.unwrap,
           doc.spec.rules,
           doc.spec.lookups,
+          doc.spec.enrich,
+          [...enrich.values()].map((c) => [c.reference, c.schema, declarations.get(c.typeName)]),
           source.reference,
           source.schema,
           target.reference,
@@ -152,7 +163,15 @@ export class Generator {
       if (cached && cached.key === key) {
         diagnostics.push(...cached.diagnostics);
         files.set(path, cached.compiled.text);
-        units.push({ doc, compiled: cached.compiled, path, source, target, ok: !cached.diagnostics.some((d) => d.severity === 'error') });
+        units.push({
+          doc,
+          compiled: cached.compiled,
+          path,
+          source,
+          target,
+          enrich,
+          ok: !cached.diagnostics.some((d) => d.severity === 'error'),
+        });
         continue;
       }
       rebuilt.push(doc.name);
@@ -161,10 +180,11 @@ export class Generator {
         spec: doc.spec as MappingSpec,
         source: { reference: source.reference, typeName: source.typeName, schema: source.schema },
         target: { reference: target.reference, typeName: target.typeName, schema: target.schema },
+        enrich: new Map([...enrich].map(([name, c]) => [name, { reference: c.reference, typeName: c.typeName, schema: c.schema }])),
       });
       files.set(path, compiled.text);
       const local = compiled.problems.map((p) => problemDiagnostic(doc, p));
-      const unit: MappingUnit = { doc, compiled, path, source, target, ok: true };
+      const unit: MappingUnit = { doc, compiled, path, source, target, enrich, ok: true };
       units.push(unit);
       pending.push({ unit, key, local });
     }
@@ -182,7 +202,7 @@ export class Generator {
       });
       const path = `mappings/${doc.name}.ts`;
       files.set(path, compiled.text);
-      const unit: MappingUnit = { doc, compiled, path, source, target, ok: true };
+      const unit: MappingUnit = { doc, compiled, path, source, target, enrich: new Map(), ok: true };
       units.push(unit);
       // A chain is as good as its steps; it is checked whenever one of them is.
       const key = sha256(stableJson([GENERATOR_VERSION, doc.name, compiled.text, ...steps.map((s) => s!.compiled.text)]));

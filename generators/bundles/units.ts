@@ -33,7 +33,11 @@ export function bundleUnits(
     const unitMappings = [...new Set([...unit.mappings, ...embedded.feedingMappings])];
     if (unitMappings.some((m) => !m.ok)) continue;
     const unitContracts = [
-      ...new Set([...unit.contracts, ...embedded.contractEntries, ...unitMappings.flatMap((m) => [m.source, m.target])]),
+      ...new Set([
+        ...unit.contracts,
+        ...embedded.contractEntries,
+        ...unitMappings.flatMap((m) => [m.source, m.target, ...m.enrich.values()]),
+      ]),
     ];
     const validators = [...new Set(unitContracts.map((c) => c.validatorPath))].filter((p) => files.has(p)).sort();
     const estateModule = `units/${unit.id}.ts`;
@@ -66,6 +70,7 @@ export function bundleUnits(
               function: m.compiled.functionName,
               message: m.compiled.messageFunctionName,
               ...(m.compiled.fanOut ? { fanOut: true } : {}),
+              ...(m.compiled.enrichKeysFunctionName ? { enrichKeys: m.compiled.enrichKeysFunctionName, enrich: enrichEntries(m) } : {}),
             }))
             .sort((a, b) => (a.name < b.name ? -1 : 1)),
           contracts: unitContracts.map((c) => c.reference).sort(),
@@ -183,6 +188,9 @@ function unitEstate(
     for (const target of doc.spec.targets ?? []) {
       if (calls && target.system) systems.add(target.system);
       if (target.contract) addContract(target.contract);
+      // The Systems its mapping enriches from are called by this unit too (their endpoint, auth, limits).
+      const mapping = calls ? mappings.find((m) => m.doc.name === target.mapping) : undefined;
+      for (const lookup of Object.values(mapping?.doc.spec.enrich ?? {})) if (lookup) systems.add(lookup.system);
     }
   };
   const doc = unit.doc;
@@ -242,4 +250,24 @@ function byName(a: Plain, b: Plain): number {
 
 function pick(spec: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
+}
+
+/** A mapping's `spec.enrich` as the worker reads it from the manifest (contracts as `name@major`). */
+function enrichEntries(m: MappingUnit) {
+  return Object.entries(m.doc.spec.enrich ?? {}).flatMap(([name, lookup]) =>
+    lookup
+      ? [
+          {
+            name,
+            system: lookup.system,
+            operation: lookup.operation,
+            contract: m.enrich.get(name)!.reference,
+            ...(lookup.unwrap !== undefined ? { unwrap: lookup.unwrap } : {}),
+            ...(lookup.optional === true ? { optional: true } : {}),
+            ...(lookup.cache?.ttl !== undefined ? { ttl: lookup.cache.ttl } : {}),
+            ...(lookup.cache?.maxEntries !== undefined ? { maxEntries: lookup.cache.maxEntries } : {}),
+          },
+        ]
+      : [],
+  );
 }

@@ -31,6 +31,8 @@ export interface MappingInput {
   spec: MappingSpec;
   source: ContractInfo;
   target: ContractInfo;
+  /** The answer contract of each `spec.enrich` entry, by its name (all resolved: generate skips the mapping otherwise). */
+  enrich?: ReadonlyMap<string, ContractInfo>;
 }
 
 /** The parts of a Mapping spec the compiler reads (mapping.schema.json). */
@@ -40,6 +42,18 @@ export interface MappingSpec {
   each?: string;
   rules?: RuleSpec[];
   lookups?: Record<string, Record<string, string | number | boolean>>;
+  /** Values read from Systems before the mapping runs (the worker calls; the mapping reads `enriched.<name>`). */
+  enrich?: Record<string, EnrichSpec>;
+}
+
+/** One `spec.enrich` entry (mapping.schema.json): a GET by key whose answer the rules read. */
+export interface EnrichSpec {
+  system: string;
+  operation: string;
+  contract: string;
+  unwrap?: string;
+  optional?: boolean;
+  cache?: { ttl?: string; maxEntries?: number };
 }
 
 export interface RuleSpec {
@@ -63,6 +77,12 @@ export interface CompiledMapping {
   messageFunctionName: string;
   /** One message in, a list of messages out (`spec.each`): the functions return `Target[]`. */
   fanOut: boolean;
+  /**
+   * `mapXEnrichKeys`, with `spec.enrich`: `(message: unknown) => { <name>: { <placeholder>: value } }`,
+   * the source values that fill each enrichment's operation path. The functions then take a second
+   * argument, `enriched` (`{ <name>: <answer> }`), which the worker resolves before calling them.
+   */
+  enrichKeysFunctionName?: string;
   /** Module text, importing `../types.ts` and `../support/index.ts`. */
   text: string;
   /** Which span of `text` came from which YAML path (for type errors). */
@@ -104,7 +124,10 @@ interface TargetNode {
   firstPath: PathSegment[];
 }
 
-const RESERVED_SCOPE = ['source', 'item', 'index', 'first', 'last'];
+const RESERVED_SCOPE = ['source', 'item', 'index', 'first', 'last', 'enriched'];
+
+/** `{sku}`, `{header.plant}` in an enrichment's operation. */
+const PLACEHOLDER = /\{([^{}]*)\}/g;
 
 /** True when the target field's schema lets it hold null (`type: [string, "null"]`, `const: null`, `enum: [.., null]`). */
 function allowsNull(schemas: readonly unknown[], root: unknown): boolean {
@@ -157,9 +180,20 @@ class MappingCompiler {
     const functionName = mappingFunctionName(input.name);
     const messageFunctionName = `${functionName}Message`;
     const root = input.target.schema;
+    const enrichEntries = Object.entries(input.spec.enrich ?? {});
+    const enriches = enrichEntries.length > 0;
+    const enrichedType = `${functionName.charAt(0).toUpperCase()}${functionName.slice(1)}Enriched`;
+    const enrichedParam = enriches ? `, enriched: ${enrichedType}` : '';
     const scope: Scope = {
       sourceVar: 'source',
-      celVars: new Map([['source', 'source']]),
+      celVars: new Map(
+        enriches
+          ? [
+              ['source', 'source'],
+              ['enriched', 'enriched'],
+            ]
+          : [['source', 'source']],
+      ),
       sourceSchemas: [input.source.schema],
       targetSchemas: [root],
       targetType: input.target.typeName,
@@ -182,7 +216,8 @@ class MappingCompiler {
         ? `/** Maps ${input.source.reference} to one ${input.target.reference} per item of \`${input.spec.each!.replace(/\*\//g, '* /')}\` (Mapping ${input.name}, fan-out). */`
         : `/** Maps ${input.source.reference} to ${input.target.reference} (Mapping ${input.name}). */`,
     );
-    body.write(`export function ${functionName}(source: ${input.source.typeName}): ${returnType} `).line('{');
+    if (enriches) this.enrichedDeclaration(enrichedType, enrichEntries);
+    body.write(`export function ${functionName}(source: ${input.source.typeName}${enrichedParam}): ${returnType} `).line('{');
     body.indent(() => {
       body.write('return ');
       if (fanOut) this.fanOutValue(input.spec.each!, scope);
@@ -202,22 +237,24 @@ class MappingCompiler {
           : ''
       }. */`,
     );
-    body.write(`export function ${messageFunctionName}(message: unknown): ${returnType} `).line('{');
+    body.write(`export function ${messageFunctionName}(message: unknown${enrichedParam}): ${returnType} `).line('{');
+    const unwrapped =
+      unwrapPath.length > 0
+        ? `${this.helper('unwrap')}(message, ${jsonLiteral(unwrapPath)}, "(unwrap)") as ${input.source.typeName}`
+        : `message as ${input.source.typeName}`;
     body.indent(() => {
-      if (unwrapPath.length > 0) {
-        body.line(
-          `return ${functionName}(${this.helper('unwrap')}(message, ${jsonLiteral(unwrapPath)}, "(unwrap)") as ${input.source.typeName});`,
-        );
-      } else {
-        body.line(`return ${functionName}(message as ${input.source.typeName});`);
-      }
+      body.line(`return ${functionName}(${unwrapped}${enriches ? ', enriched' : ''});`);
     });
     body.line('}');
+    const enrichKeysFunctionName = enriches ? `${functionName}EnrichKeys` : undefined;
+    if (enrichKeysFunctionName) this.enrichKeysFunction(enrichKeysFunctionName, enrichEntries, unwrapped, scope);
     this.b = saved;
 
     const header = new CodeBuilder<PathSegment[]>();
     header.line(BANNER);
-    const types = [...new Set([input.source.typeName, input.target.typeName])].sort();
+    const types = [
+      ...new Set([input.source.typeName, input.target.typeName, ...[...(input.enrich?.values() ?? [])].map((c) => c.typeName)]),
+    ].sort();
     header.line(`import type { ${types.join(', ')} } from '../types.js';`);
     if (this.helpers.size > 0) header.line(`import { ${[...this.helpers].sort().join(', ')} } from '../support/index.js';`);
     header.line('');
@@ -235,6 +272,7 @@ class MappingCompiler {
       functionName,
       messageFunctionName,
       fanOut,
+      ...(enrichKeysFunctionName ? { enrichKeysFunctionName } : {}),
       text: head + built.text,
       spans: built.spans.map((s) => ({ ...s, start: s.start + head.length, end: s.end + head.length })),
       problemPaths: this.problemPaths,
@@ -245,6 +283,72 @@ class MappingCompiler {
   private helper(name: string): string {
     this.helpers.add(name);
     return name;
+  }
+
+  /**
+   * `export interface MapXEnriched { item: ErpItemV1; ... }`: what the worker passes as `enriched`.
+   * An `optional` entry may be absent (a 404), so a rule that reads it into a required field is a
+   * type error at that rule, like any optional source field.
+   */
+  private enrichedDeclaration(typeName: string, entries: [string, EnrichSpec][]): void {
+    const { b } = this;
+    b.line(`/** What the worker read from Systems for one message (\`spec.enrich\`), by name. */`);
+    b.line(`export interface ${typeName} {`);
+    b.indent(() => {
+      for (const [name, spec] of entries) {
+        const contract = this.input.enrich?.get(name);
+        const type = contract?.typeName ?? 'unknown';
+        b.line(spec.optional === true ? `${propertyKey(name)}?: ${type} | undefined;` : `${propertyKey(name)}: ${type};`);
+      }
+    });
+    b.line('}');
+    b.line('');
+  }
+
+  /**
+   * `export function mapXEnrichKeys(message)`: the source value of every placeholder of every
+   * enrichment's operation, read from the (unwrapped) message. Each placeholder must be a field of the
+   * source contract — an error at the operation's line otherwise, with did-you-mean.
+   */
+  private enrichKeysFunction(functionName: string, entries: [string, EnrichSpec][], unwrapped: string, scope: Scope): void {
+    const { b } = this;
+    const values: string[] = [];
+    for (const [name, spec] of entries) {
+      const at: PathSegment[] = ['spec', 'enrich', name, 'operation'];
+      if (!/^GET \//.test(spec.operation)) {
+        this.problem(
+          at,
+          'mapping-unsupported',
+          `enrich ${name}: \`${spec.operation}\` is not a GET`,
+          'Write `GET /path/{field}`: an enrichment reads, it never changes a System.',
+        );
+        continue;
+      }
+      const fields: string[] = [];
+      for (const match of spec.operation.matchAll(PLACEHOLDER)) {
+        const text = match[1]!;
+        const parsed = parseFieldPath(text);
+        if (!parsed.ok || parsed.segments.some((s) => s.list)) {
+          this.problem(
+            at,
+            'mapping-field-unknown',
+            `enrich ${name}: placeholder {${text}} is not a field path${parsed.ok ? ' (a list has no single value)' : `: ${parsed.message}`}`,
+            'Write a field of the source message, e.g. `{sku}` or `{header.plant}`.',
+          );
+          continue;
+        }
+        const code = this.compilePath(parsed.segments, at, scope, at, false);
+        if (code !== undefined) fields.push(`${jsonLiteral(text)}: ${code}`);
+      }
+      values.push(`${propertyKey(name)}: { ${fields.join(', ')} }`);
+    }
+    b.line('/** The source values that fill the `spec.enrich` operations of one message (the worker calls them). */');
+    b.write(`export function ${functionName}(message: unknown): Record<string, Record<string, unknown>> `).line('{');
+    b.indent(() => {
+      b.line(`const source = ${unwrapped};`);
+      b.line(`return { ${values.join(', ')} };`);
+    });
+    b.line('}');
   }
 
   private problem(

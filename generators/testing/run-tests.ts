@@ -4,6 +4,7 @@ import { locate } from '../../language/diagnostics/locate.ts';
 import type { MappingUnit } from '../generate.ts';
 import { link } from '../bundles/link.ts';
 import { validatorName } from '../shared/naming.ts';
+import { didYouMean } from '../../lib/did-you-mean.ts';
 import { fixtureRef, loadFixture } from './fixtures.ts';
 import type { LoadedFixture } from './fixtures.ts';
 import { describeDifference, diffJson } from './json-diff.ts';
@@ -30,7 +31,13 @@ export type ReadFixture = (specFile: string, relativePath: string) => { ok: true
 /** One ES module with every mapping (its message function) and validator, for `interlace test`. */
 export function testBundle(files: ReadonlyMap<string, string>, units: readonly MappingUnit[]): string {
   const mappings = units.filter((u) => u.ok).map((u) => u.path);
-  const validators = [...new Set(units.filter((u) => u.ok).flatMap((u) => [u.source.validatorPath, u.target.validatorPath]))]
+  const validators = [
+    ...new Set(
+      units
+        .filter((u) => u.ok)
+        .flatMap((u) => [u.source.validatorPath, u.target.validatorPath, ...[...u.enrich.values()].map((c) => c.validatorPath)]),
+    ),
+  ]
     .filter((p) => files.has(p))
     .sort();
   return link({ modules: files, entries: [...mappings, ...validators] });
@@ -117,14 +124,19 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
         results.push(fail(`fixture expected: ${expected.message}`, [...base, 'expected']));
         continue;
       }
-      const map = module[unit.compiled.messageFunctionName] as ((message: unknown) => unknown) | undefined;
+      const stubs = enrichStubs(unit, test.enrich, file, read, module);
+      if (!stubs.ok) {
+        results.push(fail(stubs.message, [...base, ...stubs.at]));
+        continue;
+      }
+      const map = module[unit.compiled.messageFunctionName] as ((message: unknown, enriched?: unknown) => unknown) | undefined;
       if (typeof map !== 'function') {
         results.push(fail('the compiled mapping is missing from the test bundle', base));
         continue;
       }
       let output: unknown;
       try {
-        output = JSON.parse(JSON.stringify(map(input.value)));
+        output = JSON.parse(JSON.stringify(stubs.enriched === undefined ? map(input.value) : map(input.value, stubs.enriched)));
       } catch (error) {
         results.push(fail(`the mapping failed: ${(error as Error).message}`, [...base, 'input']));
         continue;
@@ -163,6 +175,60 @@ export function runMappingTests(units: readonly MappingUnit[], module: TestModul
     }
   }
   return results;
+}
+
+/**
+ * The answers a test gives for the mapping's `spec.enrich` calls (`tests[].enrich.<name>`: the
+ * entity the mapping reads as `enriched.<name>`, after `unwrap`), each checked against its contract
+ * as the worker checks a real answer. A required call without a stub is an error; an optional one
+ * without a stub is a 404 (absent). Undefined `enriched` when the mapping does not enrich.
+ */
+function enrichStubs(
+  unit: MappingUnit,
+  stubs: Record<string, unknown> | undefined,
+  file: string,
+  read: ReadFixture,
+  module: TestModule,
+): { ok: true; enriched: Record<string, unknown> | undefined } | { ok: false; message: string; at: (string | number)[] } {
+  const declared = unit.doc.spec.enrich ?? {};
+  const names = Object.keys(declared);
+  for (const name of Object.keys(stubs ?? {})) {
+    if (!Object.hasOwn(declared, name)) {
+      const near = didYouMean(name, names);
+      return {
+        ok: false,
+        message: `enrich.${name}: the mapping has no enrichment "${name}"${near ? `; did you mean "${near}"?` : ''} (it has: ${names.join(', ') || 'none'})`,
+        at: ['enrich', name],
+      };
+    }
+  }
+  if (names.length === 0) return { ok: true, enriched: undefined };
+  const enriched: Record<string, unknown> = {};
+  for (const name of names) {
+    const lookup = declared[name]!;
+    if (stubs === undefined || !Object.hasOwn(stubs, name)) {
+      if (lookup.optional === true) continue;
+      return {
+        ok: false,
+        message: `the mapping enriches "${name}" (${lookup.system} ${lookup.operation}); give its answer as \`enrich: { ${name}: … }\` (inline, or { file, pointer })`,
+        at: stubs === undefined ? [] : ['enrich'],
+      };
+    }
+    const answer = load(stubs[name], file, read);
+    if (!answer.ok) return { ok: false, message: `fixture enrich.${name}: ${answer.message}`, at: ['enrich', name] };
+    const contract = unit.enrich.get(name);
+    const validate = contract ? (module[validatorName(contract.name, contract.major)] as Validate | undefined) : undefined;
+    if (validate && !validate(answer.value)) {
+      const e = validate.errors?.[0];
+      return {
+        ok: false,
+        message: `enrich.${name} does not satisfy ${contract!.reference}: ${e ? `${e.instancePath || '(root)'} ${e.message}` : 'invalid'}; the worker would refuse that answer`,
+        at: ['enrich', name],
+      };
+    }
+    enriched[name] = answer.value;
+  }
+  return { ok: true, enriched };
 }
 
 function load(fixture: unknown, specFile: string, read: ReadFixture): LoadedFixture {

@@ -12,6 +12,8 @@ import type { Reporter } from './report.ts';
  * - A fan-out mapping (`spec.each`) makes several messages from one: an API operation answers with
  *   one and a view keeps one record per key, so neither can use one; and the split stage of a
  *   fan-out target (`<target>-fanout`) must not take another target's name.
+ * - A mapping that enriches (`spec.enrich`) runs on a route target, where the worker makes its calls:
+ *   not as a chain step nor as an API operation's mapping.
  */
 export function checkMappingChains(index: EstateIndex, report: Reporter): void {
   const shown = (doc: SpecDocument) => (doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`);
@@ -79,6 +81,14 @@ export function checkMappingChains(index: EstateIndex, report: Reporter): void {
         before = name;
         continue;
       }
+      if (step.spec.enrich !== undefined)
+        report.add(
+          doc,
+          'mapping-rule-invalid',
+          at,
+          `step "${step.name}" enriches (\`spec.enrich\`); a chain's steps do not call Systems`,
+          `Use "${step.name}" on its own on the route target, or move the enrichment to a mapping that is no step of a chain.`,
+        );
       const reads = contract(step.spec.from);
       if (carried && reads && carried !== reads)
         report.add(
@@ -116,6 +126,15 @@ export function checkMappingChains(index: EstateIndex, report: Reporter): void {
           ['spec', 'operations', i, 'backend', 'mapping'],
           `mapping "${name}" fans out (it makes several messages from one), but an operation answers with one`,
           'Use a mapping without `each` here; fan-out belongs on route targets.',
+        );
+      // The worker resolves enrichments for route targets only (runtime/delivery/enrichment.ts).
+      if (resolved?.ok && resolved.target.spec.enrich !== undefined)
+        report.add(
+          api,
+          'mapping-mismatch',
+          ['spec', 'operations', i, 'backend', 'mapping'],
+          `mapping "${name}" enriches (\`spec.enrich\`), which only route targets do`,
+          'Use a mapping without `enrich` here, or call the System as the backend.',
         );
       // A view keeps one record per key, made by the route target's mapping to the response contract.
       const viewRoute = operation.backend?.view?.route;

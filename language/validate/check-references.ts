@@ -69,6 +69,20 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         const spec = doc.spec;
         resolve(doc, 'DataContract', spec.from, ['spec', 'from']);
         resolve(doc, 'DataContract', spec.to, ['spec', 'to']);
+        for (const [name, lookup] of Object.entries(spec.enrich ?? {})) {
+          if (!lookup) continue;
+          const system = resolve(doc, 'System', lookup.system, ['spec', 'enrich', name, 'system']);
+          resolve(doc, 'DataContract', lookup.contract, ['spec', 'enrich', name, 'contract']);
+          // The worker calls it with the System's HTTP client: a file or EDI System has no GET by key.
+          if (system && system.spec.endpoint.protocol !== 'http')
+            report.add(
+              doc,
+              'ref-wrong-kind',
+              ['spec', 'enrich', name, 'system'],
+              `enrich ${name}: System ${system.name} speaks ${system.spec.endpoint.protocol}, and an enrichment is an HTTP GET`,
+              'Point `system` at a System with an `http` endpoint, or read the data from a route instead.',
+            );
+        }
         break;
       }
       case 'EventRoute': {

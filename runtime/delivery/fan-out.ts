@@ -65,8 +65,8 @@ export function fanOutStages(rt: RouteTargetRuntime, backbone: Backbone): RouteT
   const split: RouteTargetRuntime = {
     ...event,
     target: fanOutStageName(rt.target),
-    map: (input) => {
-      const outputs = rt.map(input);
+    map: (input, enriched) => {
+      const outputs = rt.map(input, enriched);
       if (!Array.isArray(outputs)) throw new ContractViolation('the fan-out mapping did not return a list of messages; generate again');
       return outputs;
     },

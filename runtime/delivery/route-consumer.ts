@@ -349,23 +349,16 @@ export class RouteTargetConsumer {
     );
     heartbeat.unref();
     try {
-      let payload: unknown;
-      try {
-        const sourceProblems = rt.validateSource?.(event);
-        if (sourceProblems) throw new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems);
-        payload = rt.map(event);
-        const targetProblems = rt.validateTarget?.(payload);
-        if (targetProblems)
-          throw new ContractViolation(`the mapped payload breaks the target contract: ${targetProblems.join('; ')}`, targetProblems);
-      } catch (error) {
+      // A permanent failure before any call of the target: dead letter with the attempts so far.
+      const failBeforeSend = (error: unknown, spent: readonly AttemptRecord[]) => {
         const failure = classifyFailure(error, rt.policy.permanentOn);
         const attempt: AttemptRecord = { at: new Date().toISOString(), reason: failure.reason, error: failure.message };
-        await this.deadLetter(
+        return this.deadLetter(
           delivery,
           span,
           'permanent',
           failure,
-          [...reservation.attempts, attempt],
+          [...spent, attempt],
           idempotencyKey,
           token,
           key,
@@ -374,6 +367,94 @@ export class RouteTargetConsumer {
           decision,
           end,
         );
+      };
+      const onFailedAttempt = async (attempt: AttemptRecord, failure: ClassifiedFailure, willRetry: boolean) => {
+        deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: attempt.probe ? 'probe' : failure.kind });
+        // Bookkeeping for a takeover after a crash, not a decision: a store that is away (the broker
+        // restarting) must not turn a failed attempt into an infrastructure failure of the delivery.
+        if (willRetry)
+          await deps.store.recordAttempt(idempotencyKey, token, attempt).catch((error: unknown) => {
+            this.log.warn('the failed attempt could not be recorded', { error, sequence: delivery.sequence });
+          });
+        this.log.info(
+          attempt.probe
+            ? "the circuit's trial call failed; waiting for the System"
+            : willRetry
+              ? 'attempt failed; retrying'
+              : 'attempt failed',
+          {
+            sequence: delivery.sequence,
+            idempotency_key: idempotencyKey,
+            reason: failure.reason,
+            status: failure.status,
+            attempt: countedAttempts(reservation.attempts) + 1,
+            ...businessKeys,
+          },
+        );
+      };
+      let previous = reservation.attempts;
+      let enriched: Record<string, unknown> | undefined;
+      if (rt.enrich) {
+        // Enrichment (spec.enrich): the mapping's System calls, before the mapping, under the same
+        // policy and attempt budget as the delivery (a 503 is retried, a 404 is permanent). A message
+        // its contract refuses costs no call.
+        const sourceProblems = rt.validateSource?.(event);
+        if (sourceProblems) {
+          await failBeforeSend(new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems), previous);
+          return;
+        }
+        const enrichment = rt.enrich;
+        const got = await runAttempts(
+          async (signal, timeoutMs) => {
+            enriched = await enrichment.resolve(event, { signal, timeoutMs, budgets: deps.budgets });
+          },
+          {
+            policy: rt.policy,
+            budget: undefined, // each lookup waits for its own System's budget (enrichment.ts)
+            previous,
+            stop: this.stopController.signal,
+            ...(deps.random ? { random: deps.random } : {}),
+            onFailedAttempt,
+          },
+        );
+        if (!got.ok && got.abandoned) {
+          await deps.store.release(idempotencyKey, token).catch(() => {});
+          end();
+          this.count('abandoned', decision);
+          await delivery.nak(0).catch(() => {});
+          return;
+        }
+        if (!got.ok) {
+          await this.deadLetter(
+            delivery,
+            span,
+            got.exhausted ? 'exhausted' : 'permanent',
+            got.failure,
+            got.attempts,
+            idempotencyKey,
+            token,
+            key,
+            businessKeys,
+            started,
+            decision,
+            end,
+          );
+          return;
+        }
+        previous = got.attempts;
+      }
+      let payload: unknown;
+      try {
+        if (!rt.enrich) {
+          const sourceProblems = rt.validateSource?.(event);
+          if (sourceProblems) throw new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems);
+        }
+        payload = enriched === undefined ? rt.map(event) : rt.map(event, enriched);
+        const targetProblems = rt.validateTarget?.(payload);
+        if (targetProblems)
+          throw new ContractViolation(`the mapped payload breaks the target contract: ${targetProblems.join('; ')}`, targetProblems);
+      } catch (error) {
+        await failBeforeSend(error, previous);
         return;
       }
       if (rt.targetBusinessKeys) Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
@@ -389,33 +470,10 @@ export class RouteTargetConsumer {
         {
           policy: rt.policy,
           budget: rt.destination.system ? deps.budgets.get(rt.destination.system) : undefined,
-          previous: reservation.attempts,
+          previous,
           stop: this.stopController.signal,
           ...(deps.random ? { random: deps.random } : {}),
-          onFailedAttempt: async (attempt, failure, willRetry) => {
-            deps.metrics.attempts.inc({ route: rt.route, target: rt.target, result: attempt.probe ? 'probe' : failure.kind });
-            // Bookkeeping for a takeover after a crash, not a decision: a store that is away (the broker
-            // restarting) must not turn a failed attempt into an infrastructure failure of the delivery.
-            if (willRetry)
-              await deps.store.recordAttempt(idempotencyKey, token, attempt).catch((error: unknown) => {
-                this.log.warn('the failed attempt could not be recorded', { error, sequence: delivery.sequence });
-              });
-            this.log.info(
-              attempt.probe
-                ? "the circuit's trial call failed; waiting for the System"
-                : willRetry
-                  ? 'attempt failed; retrying'
-                  : 'attempt failed',
-              {
-                sequence: delivery.sequence,
-                idempotency_key: idempotencyKey,
-                reason: failure.reason,
-                status: failure.status,
-                attempt: countedAttempts(reservation.attempts) + 1,
-                ...businessKeys,
-              },
-            );
-          },
+          onFailedAttempt,
         },
       );
       if (result.ok) {

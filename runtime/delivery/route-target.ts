@@ -1,5 +1,6 @@
 import type { DeliveryTarget } from './targets.ts';
 import type { DeliveryPolicy } from './policy.ts';
+import type { Enrichment } from './enrichment.ts';
 
 /**
  * Everything the pipeline needs to deliver one route's events to one of its targets, already
@@ -18,8 +19,13 @@ export interface RouteTargetRuntime {
   keyOf: (event: unknown) => string | undefined;
   /** Validates the source event against its contract; returns problems, or undefined when valid. */
   validateSource?: (event: unknown) => string[] | undefined;
+  /**
+   * The mapping's enrichment calls (`spec.enrich`), resolved before `map` inside the delivery's
+   * attempts; absent = none, and nothing is called or allocated for them.
+   */
+  enrich?: Enrichment;
   /** The target's mapping (generated `map…Message`), or identity. Throws MappingError on bad input. */
-  map: (event: unknown) => unknown;
+  map: (event: unknown, enriched?: Record<string, unknown>) => unknown;
   /** Validates the mapped payload against the target contract; returns problems, or undefined. */
   validateTarget?: (payload: unknown) => string[] | undefined;
   /** Business keys declared by the source and target contracts (name → field path). */

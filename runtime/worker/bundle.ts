@@ -15,7 +15,17 @@ export interface BundleManifest {
   bundle: string;
   sha256: string;
   /** `fanOut`: the mapping makes a list of messages from one (`spec.each`), each delivered on its own. */
-  mappings: { name: string; from: string; to: string; function: string; message: string; fanOut?: boolean }[];
+  mappings: {
+    name: string;
+    from: string;
+    to: string;
+    function: string;
+    message: string;
+    fanOut?: boolean;
+    /** With `spec.enrich`: the export that reads each call's placeholder values from a message. */
+    enrichKeys?: string;
+    enrich?: EnrichManifestEntry[];
+  }[];
   contracts: string[];
   /** The export of the route's compiled `filter`, when it has one. */
   filter?: string;
@@ -23,6 +33,21 @@ export interface BundleManifest {
   systems?: string[];
   /** The export holding the specs the unit needs (a WorkerEstate slice); absent in bundles of older generators. */
   estate?: string;
+}
+
+/** One `spec.enrich` entry of a mapping, as the worker calls it (runtime/delivery/enrichment.ts). */
+export interface EnrichManifestEntry {
+  name: string;
+  system: string;
+  /** `GET /items({sku})`. */
+  operation: string;
+  /** The answer's contract, `name@major`. */
+  contract: string;
+  unwrap?: string;
+  optional?: boolean;
+  /** `cache.ttl` as written (`5m`). */
+  ttl?: string;
+  maxEntries?: number;
 }
 
 /** A loaded unit: its manifest and the bundle module's exports (mappings, validators, surface). */

@@ -3,6 +3,8 @@ import { DELIVERABLE_PROTOCOLS } from '../../language/validate/check-deliverable
 import type { Backbone } from '../backbone/backbone.ts';
 import { fileTargetOf } from '../adapters/files/file-target-of.ts';
 import { x12TargetOf } from '../adapters/x12-target-of.ts';
+import { durationMs } from '../../lib/duration.ts';
+import { Enrichment } from '../delivery/enrichment.ts';
 import { deliveryPolicyOf } from '../delivery/policy.ts';
 import { fanOutStages } from '../delivery/fan-out.ts';
 import type { RouteTargetRuntime } from '../delivery/route-target.ts';
@@ -12,7 +14,7 @@ import { readClientCertificate } from '../http/client-tls.ts';
 import { SystemClient } from '../http/system-client.ts';
 import type { Environment } from '../http/secrets.ts';
 import { readFieldPath, unclassifiedBusinessKeys } from '../observe/business-keys.ts';
-import type { LoadedBundle } from './bundle.ts';
+import type { EnrichManifestEntry, LoadedBundle } from './bundle.ts';
 import { keepAliveFetch } from './keep-alive-fetch.ts';
 import { validatorFrom } from './bundle.ts';
 import { findContract, findSystem, parseReference, sourceTopicOf } from './estate.ts';
@@ -91,17 +93,19 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
   return spec.targets.flatMap((target): RouteTargetRuntime[] => {
     const system = findSystem(ctx.estate, target.system);
     const policy = deliveryPolicyOf(name, target.name, target.delivery, system?.spec.limits?.timeout);
-    let map: (event: unknown) => unknown = (event) => event;
+    let map: (event: unknown, enriched?: Record<string, unknown>) => unknown = (event) => event;
     let targetRef = spec.source.contract;
     let fanOut = false;
+    let enrich: Enrichment | undefined;
     if (target.mapping) {
       const entry = bundle.manifest.mappings.find((m) => m.name === target.mapping);
       const fn = entry ? bundle.exports[entry.message] : undefined;
       if (!entry || typeof fn !== 'function')
         throw new Error(`bundle ${bundle.manifest.unit} has no mapping ${target.mapping}; generate again`);
-      map = fn as (event: unknown) => unknown;
+      map = fn as (event: unknown, enriched?: Record<string, unknown>) => unknown;
       targetRef = entry.to;
       fanOut = entry.fanOut === true;
+      if (entry.enrich && entry.enrich.length > 0) enrich = enrichmentOf(entry.enrich, entry.enrichKeys, bundle, ctx);
     }
     if (target.contract) targetRef = target.contract;
     const targetContract = findContract(ctx.estate, targetRef);
@@ -115,6 +119,7 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
       policy,
       ...(filter ? { filter } : {}),
       keyOf,
+      ...(enrich ? { enrich } : {}),
       ...(validateSource ? { validateSource } : {}),
       map,
       ...(validateTarget ? { validateTarget } : {}),
@@ -130,6 +135,48 @@ export function assembleRoute(route: EventRoute, bundle: LoadedBundle, ctx: Asse
     // A mapping that makes several messages from one runs in two stages (runtime/delivery/fan-out.ts).
     return fanOut ? fanOutStages(rt, ctx.backbone) : [rt];
   });
+}
+
+/** Cache defaults of an enrichment that says nothing: a minute, ten thousand answers. */
+const DEFAULT_ENRICH_TTL_MS = 60_000;
+const DEFAULT_ENRICH_ENTRIES = 10_000;
+
+/**
+ * A mapping's `spec.enrich` calls (runtime/delivery/enrichment.ts): each through its System's client
+ * (shared with the routes and APIs that call it: auth, transport), its answer validated by the
+ * bundle's validator of the answer contract.
+ */
+function enrichmentOf(
+  entries: readonly EnrichManifestEntry[],
+  keysExport: string | undefined,
+  bundle: LoadedBundle,
+  ctx: AssemblyContext,
+): Enrichment {
+  const keysOf = keysExport ? bundle.exports[keysExport] : undefined;
+  if (typeof keysOf !== 'function')
+    throw new Error(`bundle ${bundle.manifest.unit} has no ${keysExport ?? 'enrichment keys'}; generate again`);
+  const lookups = entries.map((entry) => {
+    const system = findSystem(ctx.estate, entry.system);
+    if (system?.spec.endpoint.protocol !== 'http')
+      throw new Error(
+        `bundle ${bundle.manifest.unit}: enrich ${entry.name} calls System ${entry.system}, which is not an http System of the estate`,
+      );
+    const answer = parseReference(entry.contract);
+    const validate = validatorFrom(bundle.exports, answer.name, answer.major ?? 1);
+    return {
+      name: entry.name,
+      client: systemClientFor(ctx, system),
+      pathTemplate: entry.operation.replace(/^GET\s+/, ''),
+      optional: entry.optional === true,
+      unwrap: entry.unwrap ? entry.unwrap.split('.') : [],
+      ...(validate ? { validate } : {}),
+      contract: entry.contract,
+      ttlMs: durationMs(entry.ttl, DEFAULT_ENRICH_TTL_MS),
+      maxEntries: entry.maxEntries ?? DEFAULT_ENRICH_ENTRIES,
+      parameter: systemParameter(ctx.env, system.metadata.name),
+    };
+  });
+  return new Enrichment(lookups, keysOf as (event: unknown) => Record<string, Record<string, unknown>>);
 }
 
 /**

@@ -1328,6 +1328,48 @@ export interface Mapping {
      */
     unwrap?: string;
     /**
+     * Enrichment: values the mapping reads from a System before it runs (a key-only event becomes a full canonical event). Each entry is one GET by key whose answer, checked against `contract`, the rules read as `enriched.<name>` in expressions. The worker makes the calls (through the System's client, budgets and circuit breaker), caches answers for `cache.ttl`, and retries or dead-letters a failed call by the route target's delivery policy; the generated mapping stays a pure function. `interlace test` stubs each call with `tests[].enrich.<name>`.
+     */
+    enrich?: {
+      [k: string]:
+        | {
+            /**
+             * The System to call (an `http` endpoint).
+             */
+            system: string;
+            /**
+             * `GET /items({sku})`: the path below the System's URL; each `{placeholder}` is a field of the source message (`{sku}`, `{header.plant}`; no list steps), percent-encoded where it stands (a quote inside `'…'` doubled, as OData reads it).
+             */
+            operation: string;
+            /**
+             * The contract of the answer (after `unwrap`), `name@major`: the answer is validated against it and the rules that read `enriched.<name>` are type-checked with it.
+             */
+            contract: string;
+            /**
+             * Where the entity sits inside the answer, e.g. `d` for OData V2.
+             */
+            unwrap?: string;
+            /**
+             * A 404 (or a placeholder with no value in the message) leaves `enriched.<name>` absent instead of failing the message as a permanent failure.
+             */
+            optional?: boolean;
+            /**
+             * Answers kept per System and path.
+             */
+            cache?: {
+              /**
+               * How long an answer is reused (default 60s; `0s` calls every time).
+               */
+              ttl?: string;
+              /**
+               * Most answers kept (default 10000); the least recently used is dropped beyond it.
+               */
+              maxEntries?: number;
+            };
+          }
+        | undefined;
+    };
+    /**
      * A chain: this mapping is these mappings applied in order (`[a-to-b, b-to-c]` for A→B→C), declared once and type-checked end to end — the first reads `from`, each next one reads what the one before makes, the last makes `to`. A chain has no `rules`; a step that fans out makes the chain fan out.
      *
      * @minItems 2
@@ -1360,6 +1402,12 @@ export interface Mapping {
        */
       name: string;
       input: Fixture;
+      /**
+       * Stubs of the mapping's `enrich` calls: the answer each one gives in this test (inline, or `{ file, pointer }`), by the name under `spec.enrich`. An answer left out is a 404.
+       */
+      enrich?: {
+        [k: string]: Fixture1 | undefined;
+      };
       /**
        * The output the mapping must produce; it must satisfy the target contract. Like `input`: inline, or `{ file, pointer }`; for a fan-out mapping (`spec.each`) the list of its output messages, in order.
        */
@@ -1492,6 +1540,25 @@ export interface Rule {
  * The input; it must satisfy the source contract, as the runtime checks every message.
  */
 export interface Fixture {
+  /**
+   * Path relative to this spec file.
+   */
+  file?: string;
+  /**
+   * JSON pointer into the file, e.g. `/response/jsonBody/d/results/0`.
+   */
+  pointer?: string;
+  /**
+   * With `file`: a JSON merge patch (RFC 7396) applied to the value read, e.g. `{ shipTo: { name: null }, currency: EUR }` to remove one field and change another without copying the whole document inline.
+   */
+  merge?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * A payload: inline (a mapping), or a file next to the spec (`file`: JSON, raw X12 or EDIFACT) with an optional JSON pointer into it (`pointer`) and a JSON merge patch applied to what was read (`merge`, RFC 7396: objects merge, `null` removes, anything else replaces).
+ */
+export interface Fixture1 {
   /**
    * Path relative to this spec file.
    */
