@@ -59,7 +59,7 @@ export function renderJourney(key: string, steps: readonly JourneyStep[]): strin
   const first = Date.parse(steps[0]!.time);
   const last = Date.parse(steps.at(-1)!.time);
   const routes = new Set(steps.map((s) => s.route));
-  const systems = new Set(steps.flatMap((s) => [s.from, s.to].filter((x): x is string => x !== undefined)));
+  const systems = new Set(steps.flatMap((s) => [s.from, s.to].filter((x): x is string => x !== undefined && !x.startsWith('topic '))));
   const heading = `Journey of ${key}: ${steps.length} step${steps.length === 1 ? '' : 's'} through ${routes.size} route${routes.size === 1 ? '' : 's'} and ${systems.size} system${systems.size === 1 ? '' : 's'}, ${steps[0]!.time} → ${steps.at(-1)!.time} (${formatMs(last - first)})\n\n`;
   const rows = steps.map((s) => [
     s.time.replace('T', ' ').replace('Z', ''),

@@ -22,7 +22,7 @@ export interface JourneyStep {
   time: string;
   route: string;
   target?: string;
-  /** The System the route's events come from, and the one the target calls (when it names one). */
+  /** Where the route's events come from and where the target puts them: a System, or `topic <name>`. */
   from?: string;
   to?: string;
   /** delivered, retrying, failed, duplicate, dead-lettered, parked, redelivered, or the log's own words. */
@@ -82,9 +82,22 @@ export class JourneyIndex {
       for (const name of Object.keys(spec.businessKeys ?? {})) if (!(name in kept)) names.delete(name);
     }
     this.keyNames = names;
-    this.sources = new Map(estate.routes.flatMap((r) => (r.spec.source.system ? [[r.metadata.name, r.spec.source.system] as const] : [])));
+    // A route reads from a System or a backbone topic, and each target writes to one of them.
+    const end = (side: { system?: string | undefined; topic?: string | undefined }) =>
+      side.system ?? (side.topic ? `topic ${side.topic}` : undefined);
+    this.sources = new Map(
+      estate.routes.flatMap((r) => {
+        const from = end(r.spec.source as { system?: string; topic?: string });
+        return from ? [[r.metadata.name, from] as const] : [];
+      }),
+    );
     this.targets = new Map(
-      estate.routes.flatMap((r) => r.spec.targets.flatMap((t) => (t.system ? [[`${r.metadata.name}/${t.name}`, t.system] as const] : []))),
+      estate.routes.flatMap((r) =>
+        r.spec.targets.flatMap((t) => {
+          const to = end(t as { system?: string; topic?: string });
+          return to ? [[`${r.metadata.name}/${t.name}`, to] as const] : [];
+        }),
+      ),
     );
   }
 

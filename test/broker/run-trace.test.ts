@@ -49,7 +49,8 @@ describe('interlace trace', () => {
     const text = await runCli(['trace', order, '--run-dir', runDir], REPO);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`^Journey of ${order}: \\d+ steps through \\d+ routes and \\d+ systems`));
-    expect(text.stdout).toMatch(/dealer-order-received\/\S+\s+dealer-portal → \S+\s+delivered/);
+    expect(text.stdout).toMatch(/dealer-order-received\/orders-received\s+dealer-portal → topic orders\.received\s+delivered/);
+    expect(text.stdout).toMatch(/order-validation\/legacy-erp\s+topic orders\.received → legacy-erp\s+delivered/);
     expect(text.stdout).not.toContain(other);
 
     // Nothing classified pii (customer name, contact, e-mail) or confidential (amounts) is in the
