@@ -2,7 +2,7 @@
 // `interlace reconcile` (the reconcile-requested-at annotation: fetch again, gate, apply, and
 // status.lastHandledReconcileAt), `interlace get estates` and `interlace events`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeRest } from '../../controller/apply/index.ts';
+import { EventRecorder, KubeRest } from '../../controller/apply/index.ts';
 import { RECONCILE_REQUESTED_AT } from '../../controller/reconcile/estate-types.ts';
 import { runCli } from '../helpers/cli.ts';
 import { clusterUnavailable, kubeConfig, kubeconfigPath, useTestNamespace } from './harness/context.ts';
@@ -123,4 +123,25 @@ describe.skipIf(clusterUnavailable())('day-2 controls: interlace reconcile, get,
       repo.cleanup();
     }
   }, 120_000);
+
+  it('rate-limits Events per object: a burst, then one per refill period; other objects keep theirs', async () => {
+    const recorder = new EventRecorder(rest, 'day2-test', { burst: 3, refillMs: 60_000 });
+    const at = (name: string) => ({ apiVersion: 'interlace.dev/v1alpha1', kind: 'Estate', namespace: ns(), name });
+    for (let i = 0; i < 8; i++)
+      expect(
+        await recorder.record(at('flapping'), { type: 'Warning', reason: 'HealthCheckFailed', note: `flap ${i}`, action: 'Reconcile' }),
+      ).toBeUndefined();
+    expect(
+      await recorder.record(at('steady'), { type: 'Normal', reason: 'ReconciliationSucceeded', note: 'ok', action: 'Reconcile' }),
+    ).toBeUndefined();
+    const events = (await rest.list('events.k8s.io/v1', 'Event', ns())) as unknown as { regarding: { name: string }; note: string }[];
+    expect(
+      events
+        .filter((e) => e.regarding.name === 'flapping')
+        .map((e) => e.note)
+        .sort(),
+    ).toEqual(['flap 0', 'flap 1', 'flap 2']);
+    expect(events.filter((e) => e.regarding.name === 'steady')).toHaveLength(1);
+    expect(recorder.dropped).toBe(5);
+  });
 });
