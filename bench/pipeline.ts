@@ -7,6 +7,13 @@
  * and the same loop with one keep-alive HTTP POST to the sink per message.
  * `BENCH_MESSAGES` (default 20,000) and `BENCH_BACKBONES` (`jetstream,embedded`) tune a run.
  * Targets (2 cores): ≥ 5,000 msg/s with JetStream, ≥ 0.5× the floor, p99 ≤ 20 ms at 1,000/s.
+ *
+ * Trace export: each backbone runs twice, spans dropped (`createTracer`) and exported over OTLP/HTTP by
+ * the OpenTelemetry SDK (`otlpTracer`, every trace sampled) to a local receiver — the Jaeger that
+ * scripts/build-jaeger.sh built when it is in the cache, else a sink that accepts and discards
+ * (test/helpers/otlp-sink.ts). Printed: the drain rate, and at 1,000 msg/s the delivered rate and the
+ * worker's CPU time per message, export on vs off. Target: ≤ 10% throughput loss. `BENCH_TRACES`
+ * (`off,on`) picks the variants.
  */
 import { Agent, request } from 'node:http';
 import { spawn } from 'node:child_process';
@@ -22,6 +29,12 @@ import { DEFAULT_BREAKER, SystemBudgets } from '../runtime/delivery/system-budge
 import { createLogger } from '../lib/log.ts';
 import { RuntimeMetrics } from '../runtime/observe/metrics.ts';
 import { createTracer } from '../runtime/observe/trace.ts';
+import type { Tracer } from '../runtime/observe/trace.ts';
+import { otlpTracer } from '../runtime/observe/otlp-tracer.ts';
+import type { ExportingTracer } from '../runtime/observe/otlp-tracer.ts';
+import { existsSync } from 'node:fs';
+import { ensureJaegerBinary, startJaeger } from '../test/broker/harness/jaeger.ts';
+import { startOtlpSink } from '../test/helpers/otlp-sink.ts';
 import { UnitBuilder } from '../runtime/run/build-units.ts';
 import { loadBundles } from '../runtime/worker/bundle.ts';
 import { findSystem } from '../runtime/worker/estate.ts';
@@ -32,6 +45,8 @@ const REPO = resolve(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 /** `jetstream`, `embedded` or both (default), comma-separated. */
 const BACKBONES = (process.env.BENCH_BACKBONES ?? 'jetstream,embedded').split(',');
+/** `off` (spans dropped), `on` (exported over OTLP), or both (default). */
+const TRACES = (process.env.BENCH_TRACES ?? 'off,on').split(',');
 
 function order(i: number): Buffer {
   return Buffer.from(
@@ -211,9 +226,24 @@ interface Result {
   httpFloor: number;
   p50: number;
   p99: number;
+  /** Delivered per second over the fixed-rate phase (first publish → last arrival). */
+  fixedRate: number;
+  /** The worker process's CPU time (user + system) per message in the fixed-rate phase, µs. */
+  cpuPerMessageUs: number;
 }
 
-async function pipeline(name: string, backbone: Backbone, dir: string): Promise<Result> {
+/** The local OTLP receiver of the export-on runs: the cached Jaeger, else a sink that discards. */
+async function otlpReceiver(): Promise<{ endpoint: string; description: string; close(): Promise<void> }> {
+  const binary = await ensureJaegerBinary({ print: true });
+  if (existsSync(binary)) {
+    const jaeger = await startJaeger(binary);
+    return { endpoint: jaeger.otlpEndpoint, description: `jaeger ${binary}`, close: () => jaeger.stop() };
+  }
+  const sink = await startOtlpSink({ keep: false });
+  return { endpoint: sink.endpoint, description: 'an in-process sink that discards (no jaeger built)', close: () => sink.close() };
+}
+
+async function pipeline(name: string, backbone: Backbone, dir: string, tracer: Tracer = createTracer(), floors = true): Promise<Result> {
   const builder = new UnitBuilder(['specs'], REPO, join(dir, 'generated'));
   const build = await builder.build();
   if (!build.ok) throw new Error('the example estate does not generate');
@@ -241,7 +271,7 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
     budgets: new SystemBudgets((s) => findSystem(estate, s)?.spec.limits, DEFAULT_BREAKER),
     metrics,
     logger: createLogger({ level: 'error' }),
-    tracer: createTracer(),
+    tracer,
     owner: 'bench',
   };
 
@@ -265,6 +295,7 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
   // Latency at a fixed 1,000 msg/s for 5 s.
   const sent = new Map<string, number>();
   const total = 5_000;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     const due = t0 + i;
@@ -275,45 +306,66 @@ async function pipeline(name: string, backbone: Backbone, dir: string): Promise<
     void backbone.publish(topic, order(N + i), { key: `k${N + i}`, messageId: `bench-${N + i}` });
   }
   while (count < N + total) await new Promise((r) => setTimeout(r, 5));
+  const fixedMs = Math.max(...received.values()) - (performance.timeOrigin + t0);
+  const cpu = process.cpuUsage(cpu0);
   const latencies = [...sent].map(([id, at]) => received.get(id)! - at).sort((a, b) => a - b);
   await consumer.stop();
   await store.close();
   await target.close();
-  const floor = await bareFloor(backbone, `bench.floor.${name}`);
-  const withHttp = await httpFloor(backbone, `bench.floor-http.${name}`);
+  const floor = floors ? await bareFloor(backbone, `bench.floor.${name}`) : Number.NaN;
+  const withHttp = floors ? await httpFloor(backbone, `bench.floor-http.${name}`) : Number.NaN;
   return {
     rate,
     floor,
     httpFloor: withHttp,
     p50: latencies[Math.floor(latencies.length * 0.5)]!,
     p99: latencies[Math.floor(latencies.length * 0.99)]!,
+    fixedRate: total / (fixedMs / 1000),
+    cpuPerMessageUs: (cpu.user + cpu.system) / total,
   };
 }
 
-export async function run(): Promise<void> {
-  const results: Record<string, Result> = {};
-  if (BACKBONES.includes('jetstream')) {
-    const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-pipeline-'));
+/** One backbone, fresh for each variant (a second run on the same store would find its messages there). */
+async function onBackbone(kind: string, body: (backbone: Backbone, dir: string) => Promise<Result>): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-pipeline-'));
+  if (kind === 'jetstream') {
     const server = await startNatsServer(await ensureNatsServerBinary());
     const backbone = await openJetStreamBackbone({ servers: server.url, name: 'bench-pipeline' });
     try {
-      results.jetstream = await pipeline('jetstream', backbone, dir);
+      return await body(backbone, dir);
     } finally {
       await backbone.close();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  if (BACKBONES.includes('embedded')) {
-    const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-pipeline-'));
-    const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
-    try {
-      results.embedded = await pipeline('embedded', backbone, dir);
-    } finally {
-      await backbone.close();
-      rmSync(dir, { recursive: true, force: true });
+  const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
+  try {
+    return await body(backbone, dir);
+  } finally {
+    await backbone.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  const results: Record<string, Result> = {};
+  const traced: Record<string, Result> = {};
+  let receiver: Awaited<ReturnType<typeof otlpReceiver>> | undefined;
+  for (const kind of ['jetstream', 'embedded'].filter((k) => BACKBONES.includes(k))) {
+    if (TRACES.includes('off')) results[kind] = await onBackbone(kind, (backbone, dir) => pipeline(kind, backbone, dir));
+    if (TRACES.includes('on')) {
+      receiver ??= await otlpReceiver();
+      const endpoint = receiver.endpoint;
+      let tracer: ExportingTracer | undefined;
+      traced[kind] = await onBackbone(kind, (backbone, dir) => {
+        tracer = otlpTracer({ endpoint, serviceName: 'route-order-fulfilment', estate: 'bench' });
+        return pipeline(kind, backbone, dir, tracer, false);
+      });
+      await tracer?.shutdown();
     }
   }
+  await receiver?.close();
   console.log(`pipeline: consume → map (order@2 → wms-pick-order@1) → HTTP 201 sink → commit → ack; ${N} messages, one worker`);
   for (const [name, r] of Object.entries(results)) {
     console.log(
@@ -325,6 +377,22 @@ export async function run(): Promise<void> {
     console.log(
       `  targets (JetStream): ≥ 5,000 msg/s ${js.rate >= 5_000 ? 'met' : 'MISSED'}; ≥ 0.5× floor ${js.rate / js.floor >= 0.5 ? 'met' : 'MISSED'} (≥ 0.5× the floor with HTTP ${js.rate / js.httpFloor >= 0.5 ? 'met' : 'MISSED'}); p99 ≤ 20 ms ${js.p99 <= 20 ? 'met' : 'MISSED'}`,
     );
+  if (receiver) console.log(`trace export (OTLP/HTTP, every trace sampled, batch span processor) to ${receiver.description}:`);
+  for (const [name, on] of Object.entries(traced)) {
+    const off = results[name];
+    if (!off) {
+      console.log(
+        `  ${name.padEnd(10)} export on: ${on.rate.toFixed(0)} msg/s drained; at 1,000 msg/s ${on.fixedRate.toFixed(0)} msg/s, ${on.cpuPerMessageUs.toFixed(0)} µs CPU/msg`,
+      );
+      continue;
+    }
+    const loss = (1 - on.rate / off.rate) * 100;
+    const fixedLoss = (1 - on.fixedRate / off.fixedRate) * 100;
+    const cpu = (on.cpuPerMessageUs / off.cpuPerMessageUs - 1) * 100;
+    console.log(
+      `  ${name.padEnd(10)} drain ${off.rate.toFixed(0)} → ${on.rate.toFixed(0)} msg/s (loss ${loss.toFixed(1)}%)   at 1,000 msg/s: delivered ${off.fixedRate.toFixed(0)} → ${on.fixedRate.toFixed(0)} msg/s (loss ${fixedLoss.toFixed(1)}%), p99 ${off.p99.toFixed(1)} → ${on.p99.toFixed(1)} ms, CPU ${off.cpuPerMessageUs.toFixed(0)} → ${on.cpuPerMessageUs.toFixed(0)} µs/msg (+${cpu.toFixed(0)}%)   target ≤ 10% loss at 1,000 msg/s ${fixedLoss <= 10 ? 'met' : 'MISSED'}`,
+    );
+  }
 }
 
 if (import.meta.main) await run();

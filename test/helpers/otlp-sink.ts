@@ -20,7 +20,7 @@ export interface OtlpSink {
   /** The base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
   readonly endpoint: string;
   readonly spans: OtlpSpan[];
-  /** Spans received (kept or not) and export requests answered. */
+  /** Spans kept and export requests answered (a discarding sink counts requests only). */
   readonly counts: { spans: number; requests: number };
   close(): Promise<void>;
 }
@@ -61,6 +61,11 @@ export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<O
         return;
       }
       counts.requests++;
+      if (options.keep === false) {
+        // Discarding: accepted unread, as a collector's fast path would cost the sender nothing more.
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
       const body = JSON.parse(read.body) as {
         resourceSpans?: {
           resource?: { attributes?: { key: string; value: AnyValue }[] };
@@ -74,8 +79,7 @@ export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<O
         for (const ss of rs.scopeSpans ?? [])
           for (const span of ss.spans ?? []) {
             counts.spans++;
-            if (options.keep !== false)
-              spans.push({ ...span, attributes: attributesOf(span.attributes), service: String(resource['service.name']), resource });
+            spans.push({ ...span, attributes: attributesOf(span.attributes), service: String(resource['service.name']), resource });
           }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
