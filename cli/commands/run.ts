@@ -261,6 +261,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
       ...(run.simulation ? { simulation: run.simulation } : {}),
       ordersSent: ordersSent(),
       forecastProposals: forecastSent,
+      fileTargets: run.fileTargets(),
     });
     if (json) context.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else out(renderSummary(summary));

@@ -77,9 +77,14 @@ function systemsOf(doc: SpecDocument): string[] {
  */
 export function unitSecretEnv(doc: SpecDocument, index: EstateIndex): SecretEnv[] {
   const refs: { secret: string; key: string; optional?: true }[] = [];
+  // The SFTP login only where the unit opens a connection: a target's directory, not the System it
+  // consumes from (that System's files are picked up by its own source unit).
+  const targets = new Set(
+    doc.kind === 'EventRoute' ? (doc.spec.targets ?? []).flatMap((t) => (typeof t.system === 'string' ? [t.system] : [])) : [],
+  );
   for (const name of systemsOf(doc)) {
     const system = index.named('System', name)[0];
-    if (system) refs.push(...systemKeys(system.spec.auth, name), ...sftpKeys(system.spec.endpoint));
+    if (system) refs.push(...systemKeys(system.spec.auth, name), ...(targets.has(name) ? sftpKeys(system.spec.endpoint) : []));
   }
   if (doc.kind === 'System') {
     // A System's source unit: the credentials it calls the System with (a poller) and its sources' own

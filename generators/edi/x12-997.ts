@@ -59,13 +59,24 @@ function setErrorCode(messages: string[]): string {
   return '5';
 }
 
+/** How `acknowledge` answers. */
+interface AcknowledgeOptions {
+  /**
+   * The receiver refuses the interchange as a whole (a file pickup moves a file with any problem to
+   * its error directory and publishes none of its sets): every set is rejected (AK5 R; AK502 and AK3s
+   * where the set has problems of its own) and every group (AK9 R, AK904 0), so the partner resends.
+   */
+  refuseAll?: boolean;
+}
+
 /**
  * One 997 per functional group of `text`. A set with a problem inside it (from its ST to its SE) is
  * rejected (AK5 R) with an AK3 per segment in error; a group problem (GE missing or inconsistent,
  * reading stopped inside the group) rejects the group (AK9 R); otherwise a group with some rejected
- * sets is P, with none A. An unreadable ISA gives no acknowledgement (there is nobody to address it to).
+ * sets is P, with none A. With `refuseAll`, every set and group is R. An unreadable ISA gives no
+ * acknowledgement (there is nobody to address it to).
  */
-export function acknowledge(text: string): AcknowledgementResult {
+export function acknowledge(text: string, options: AcknowledgeOptions = {}): AcknowledgementResult {
   const parsed = parseX12(text, { positions: true });
   const value = parsed.value;
   if (!value) return { acknowledgements: [], problems: parsed.problems };
@@ -92,8 +103,13 @@ export function acknowledge(text: string): AcknowledgementResult {
             AK304: /more than once/.test(p.message) ? '5' : '8',
           },
         }));
-      if (own.length === 0) accepted++;
-      loop.AK5 = own.length === 0 ? { AK501: 'A' } : { AK501: 'R', AK502: setErrorCode(own.map((p) => p.message)) };
+      if (own.length === 0 && !options.refuseAll) accepted++;
+      loop.AK5 =
+        own.length > 0
+          ? { AK501: 'R', AK502: setErrorCode(own.map((p) => p.message)) }
+          : options.refuseAll
+            ? { AK501: 'R' }
+            : { AK501: 'A' };
       loops.push(loop);
     });
     // Problems of this group outside its sets: from its GS to the next group's GS (or the end).

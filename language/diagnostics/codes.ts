@@ -100,7 +100,12 @@ export const CODES = {
   'file-source-invalid': {
     severity: 'error',
     title:
-      'A `sources.files` pickup cannot run as written: it archives or refuses into the directory it reads, its glob does not parse, or it sets options of another format.',
+      'A `sources.files` pickup cannot run as written: it names no event, it archives or refuses into the directory it reads, its glob does not parse, it sets options of another format, or an `events` key is not an X12 transaction set id or EDIFACT message type.',
+  },
+  'file-event-unrouted': {
+    severity: 'warning',
+    title:
+      'A file pickup names an event (`event`, a value of `events`) that no route of its System consumes: records published as it are dropped.',
   },
   'poll-source-invalid': {
     severity: 'error',

@@ -1,5 +1,129 @@
-import type { SpecDocument } from './estate-index.ts';
+import { didYouMean } from '../../lib/did-you-mean.ts';
+import type { EstateIndex, SpecDocument } from './estate-index.ts';
 import type { Reporter } from './report.ts';
+import { X12_FUNCTIONAL_IDS } from './x12-transaction-sets.ts';
+
+/** X12 transaction sets partners commonly send (ST01), beyond those Interlace writes: did-you-mean candidates. */
+const X12_SETS = [...X12_FUNCTIONAL_IDS.keys(), '180', '204', '210', '214', '753', '754', '812', '832', '852', '861', '867', '870'];
+/** EDIFACT message types (UNH 0065) of common EANCOM and transport exchanges. */
+const EDIFACT_TYPES = [
+  'ORDERS',
+  'ORDRSP',
+  'ORDCHG',
+  'DESADV',
+  'INVOIC',
+  'RECADV',
+  'PRICAT',
+  'INVRPT',
+  'SLSRPT',
+  'IFTSTA',
+  'IFTMIN',
+  'APERAK',
+  'CONTRL',
+  'REMADV',
+  'DELFOR',
+  'DELJIT',
+];
+
+type Pickup = NonNullable<NonNullable<SpecDocument<'System'>['spec']['sources']>['files']>[number];
+
+/**
+ * A pickup's `event` / `events`: one of them is set, `events` only on formats whose records have a
+ * type (x12: ST01, three digits; edifact: UNH 0065, six capitals), each key such a type.
+ */
+function checkEvents(doc: SpecDocument, report: Reporter, at: (string | number)[], pickup: Pickup): void {
+  const events = pickup.events as Record<string, string> | undefined;
+  if (pickup.event === undefined && events === undefined) {
+    report.add(
+      doc,
+      'file-source-invalid',
+      [...at, 'name'],
+      `file pickup "${pickup.name}" names no event for its records`,
+      pickup.format === 'x12' || pickup.format === 'edifact'
+        ? `Add \`event: <Event.Name>\` (every record), or \`events: { ${pickup.format === 'x12' ? '"850": PurchaseOrder.Received' : 'ORDERS: Order.Received'} }\` (by ${pickup.format === 'x12' ? 'transaction set' : 'message type'}).`
+        : 'Add `event: <Event.Name>`, the event routes name in `source.event`.',
+    );
+    return;
+  }
+  if (events === undefined) return;
+  if (pickup.format !== 'x12' && pickup.format !== 'edifact') {
+    report.add(
+      doc,
+      'file-source-invalid',
+      [...at, 'events'],
+      `\`events\` of file pickup "${pickup.name}" maps X12 transaction sets or EDIFACT message types; this pickup reads ${pickup.format}, whose records have no type, so it is ignored`,
+      pickup.event === undefined ? 'Use `event: <Event.Name>` for every record.' : 'Remove `events`; `event` names every record.',
+      { severity: 'warning', key: true },
+    );
+    return;
+  }
+  const x12 = pickup.format === 'x12';
+  const shape = x12 ? /^[0-9]{3}$/ : /^[A-Z][A-Z0-9]{5}$/;
+  const known = x12 ? X12_SETS : EDIFACT_TYPES;
+  for (const type of Object.keys(events)) {
+    const guess = known.includes(type) ? undefined : didYouMean(type, known);
+    if (shape.test(type)) {
+      // Well formed but not one we know, and close to one we do: most likely a typo.
+      if (guess)
+        report.add(
+          doc,
+          'file-source-invalid',
+          [...at, 'events', type],
+          `\`${type}\` in \`events\` of file pickup "${pickup.name}" is not a ${x12 ? 'transaction set' : 'message type'} partners commonly send`,
+          `Did you mean \`${guess}\`?`,
+          { severity: 'warning', key: true },
+        );
+      continue;
+    }
+    report.add(
+      doc,
+      'file-source-invalid',
+      [...at, 'events', type],
+      `\`${type}\` in \`events\` of file pickup "${pickup.name}" is not ${x12 ? 'an X12 transaction set id (ST01, three digits)' : 'an EDIFACT message type (UNH 0065, six capitals)'}, so no record ever matches it`,
+      guess
+        ? `Did you mean \`${guess}\`?`
+        : `Key the events by ${x12 ? 'transaction set: `"850": PurchaseOrder.Received`, `"856": ShipNotice.Received`' : 'message type: `ORDERS: Order.Received`'}.`,
+      { key: true },
+    );
+  }
+}
+
+/**
+ * Every event a file pickup names (`event`, the values of `events`) is consumed by a route of its
+ * System; one that is not is dropped at run time (counted unrouted), so it is reported with the routed
+ * event it most likely means. A warning: a partner may send documents no route wants yet.
+ */
+export function checkFileRouting(index: EstateIndex, report: Reporter): void {
+  for (const system of index.ofKind('System')) {
+    const pickups = system.failedSchema ? undefined : system.spec.sources?.files;
+    if (!pickups) continue;
+    const routed = new Set<string>();
+    for (const route of index.ofKind('EventRoute'))
+      if (route.spec.source?.system === system.name && typeof route.spec.source.event === 'string') routed.add(route.spec.source.event);
+    pickups.forEach((pickup, i) => {
+      const at = ['spec', 'sources', 'files', i];
+      const named: { event: string; path: (string | number)[] }[] = [];
+      if (pickup.event !== undefined) named.push({ event: pickup.event, path: [...at, 'event'] });
+      for (const [type, event] of Object.entries((pickup.events ?? {}) as Record<string, string>))
+        named.push({ event, path: [...at, 'events', type] });
+      for (const { event, path } of named) {
+        if (routed.has(event)) continue;
+        const guess = didYouMean(event, [...routed]);
+        report.add(
+          system,
+          'file-event-unrouted',
+          path,
+          `no route consumes ${system.name}'s event \`${event}\`: the records of file pickup "${pickup.name}" published as it are dropped`,
+          guess
+            ? `Did you mean \`${guess}\`?`
+            : routed.size > 0
+              ? `Routes consume ${[...routed].map((e) => `\`${e}\``).join(', ')} from ${system.name}; add a route with source.event: ${event}, or name one of those.`
+              : `Add an EventRoute with source: { system: ${system.name}, event: ${event} }.`,
+        );
+      }
+    });
+  }
+}
 
 type Location = { url?: string | undefined; sftp?: unknown };
 
@@ -61,6 +185,7 @@ export function checkFileSources(doc: SpecDocument, report: Reporter): void {
       );
     else names.set(pickup.name, i);
     checkLogin(doc, report, at, pickup, `file pickup "${pickup.name}"`);
+    checkEvents(doc, report, at, pickup);
     const trim = (d: string) => d.replace(/\/+$/, '');
     if (
       pickup.archiveDirectory !== undefined &&

@@ -14,7 +14,7 @@ import { checkMapping } from './check-mappings.ts';
 import { checkReferences } from './check-references.ts';
 import { checkSchema } from './check-schema.ts';
 import { checkSecrets } from './check-secrets.ts';
-import { checkFileSources } from './check-file-sources.ts';
+import { checkFileRouting, checkFileSources } from './check-file-sources.ts';
 import { checkPollSources } from './check-poll-sources.ts';
 import { checkWebhookRouting, checkWebhookSource } from './check-webhook-sources.ts';
 import { checkSystemAuth } from './check-system-auth.ts';
@@ -65,6 +65,7 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   checkDeliverableTargets(index, report);
   checkMappingChains(index, report);
   checkWebhookRouting(index, report);
+  checkFileRouting(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }

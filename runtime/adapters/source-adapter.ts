@@ -23,9 +23,10 @@ export interface SourceContext {
   readonly state: AdapterState;
   /**
    * Counts a delivery the adapter answered without publishing: `replayed` (already published, e.g. a
-   * webhook delivery id seen before) or `rejected` (a bad signature, a malformed body).
+   * webhook delivery id seen before), `rejected` (a bad signature, a malformed body) or `unrouted` (a
+   * record the adapter has no event for, e.g. a transaction set a file pickup's `events` does not name).
    */
-  count(outcome: 'replayed' | 'rejected'): void;
+  count(outcome: 'replayed' | 'rejected' | 'unrouted'): void;
   /**
    * Stores a dead letter for input the adapter cannot turn into events (a partner file that does not
    * parse), on the dead-letter topic of every route target that consumes `event` (`interlace dlq

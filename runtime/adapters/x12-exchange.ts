@@ -70,10 +70,15 @@ export class X12Exchange {
     return (this.options.now ?? Date.now)();
   }
 
-  async inbound(text: string): Promise<InboundResult> {
+  /**
+   * Takes one interchange the partner sent. `refused`: the receiver refuses it whole (a file pickup
+   * found a problem and moved the file to its error directory): its 997s settle nothing, and every
+   * group is answered with a rejecting 997 (AK5 R, AK9 R) so the partner sends it again, corrected.
+   */
+  async inbound(text: string, options: { refused?: boolean } = {}): Promise<InboundResult> {
     const parsed = parseX12(text, { positions: false });
     const reconciled: AcknowledgementRecord[] = [];
-    for (const group of parsed.value?.groups ?? []) {
+    for (const group of options.refused ? [] : (parsed.value?.groups ?? [])) {
       if (group.GS.GS01 !== 'FA') continue;
       for (const tx of group.transactions) {
         const ack = readAcknowledgement(tx);
@@ -95,7 +100,7 @@ export class X12Exchange {
         if (record) reconciled.push(record);
       }
     }
-    const answer = acknowledge(text);
+    const answer = acknowledge(text, { refuseAll: options.refused === true });
     const acknowledged = answer.acknowledgements.filter((a) => a.functionalId !== 'FA');
     if (this.options.sendAcknowledgements === false || acknowledged.length === 0 || !answer.interchange)
       return { acknowledged: [], reconciled, problems: answer.problems };

@@ -23,6 +23,7 @@ import { otlpTracer } from '../observe/otlp-tracer.ts';
 import type { ExportingTracer } from '../observe/otlp-tracer.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
 import { JourneyIndex } from './journey-index.ts';
+import type { FileTarget } from './summary.ts';
 import type { SimTiming } from '../simulate/system.ts';
 import { loadBundles } from '../worker/bundle.ts';
 import { findSystem, majorOf } from '../worker/estate.ts';
@@ -303,6 +304,18 @@ export class EstateRun {
           : {}),
       });
     }
+  }
+
+  /** The route targets that write files (file and edi-x12 Systems), for the summary's files out per target. */
+  fileTargets(): FileTarget[] {
+    const out: FileTarget[] = [];
+    for (const route of this.estate.routes)
+      for (const target of route.spec.targets) {
+        const protocol = target.system ? findSystem(this.estate, target.system)?.spec.endpoint.protocol : undefined;
+        if (protocol === 'file' || protocol === 'edi-x12')
+          out.push({ route: route.metadata.name, target: target.name, system: target.system!, kind: protocol === 'file' ? 'file' : 'x12' });
+      }
+    return out;
   }
 
   /**

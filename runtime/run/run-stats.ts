@@ -46,9 +46,18 @@ export interface SourceStats {
   rejected: number;
 }
 
+/** Messages one route target delivered (interlace_messages_total{outcome="delivered"}), over the whole run. */
+interface TargetStats {
+  route: string;
+  target: string;
+  delivered: number;
+}
+
 export interface StatsSnapshot {
   at: number;
   sources: SourceStats[];
+  /** Per route target (a file or X12 target writes one file per delivered message). */
+  targets: TargetStats[];
   routes: RouteStats[];
   apis: ApiStats[];
   /** System → closed | open | half-open | isolated. */
@@ -64,6 +73,7 @@ interface Raw {
   api: Map<string, ApiCounts>;
   circuits: Record<string, string>;
   sources: SourceStats[];
+  targets: TargetStats[];
 }
 
 const CIRCUIT = ['closed', 'open', 'half-open', 'isolated'];
@@ -80,8 +90,15 @@ async function values(metric: { get(): Promise<{ values: MetricValue[] }> | { va
 
 async function readRaw(metrics: RuntimeMetrics): Promise<Raw> {
   const outcomes = new Map<string, Map<string, number>>();
+  const targets = new Map<string, TargetStats>();
   for (const v of await values(metrics.messages as never)) {
     const route = String(v.labels.route);
+    if (v.labels.outcome === 'delivered' && v.labels.target !== undefined) {
+      const target = String(v.labels.target);
+      const t = targets.get(`${route}\u0000${target}`) ?? { route, target, delivered: 0 };
+      t.delivered += v.value;
+      targets.set(`${route}\u0000${target}`, t);
+    }
     const m = outcomes.get(route) ?? new Map<string, number>();
     m.set(String(v.labels.outcome), (m.get(String(v.labels.outcome)) ?? 0) + v.value);
     outcomes.set(route, m);
@@ -131,6 +148,7 @@ async function readRaw(metrics: RuntimeMetrics): Promise<Raw> {
     api,
     circuits,
     sources: [...sources.values()].sort((a, b) => `${a.system}|${a.source}`.localeCompare(`${b.system}|${b.source}`)),
+    targets: [...targets.values()].sort((a, b) => `${a.route}|${a.target}`.localeCompare(`${b.route}|${b.target}`)),
   };
 }
 
@@ -171,14 +189,14 @@ export class StatsReader {
   constructor(metrics: RuntimeMetrics) {
     this.metrics = metrics;
     // The run starts now: the first snapshot's rates are over the time since, not over a zero-length window.
-    this.first = { at: Date.now(), outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [] };
+    this.first = { at: Date.now(), outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [], targets: [] };
   }
 
   /** `window`: since the previous call (live view) or since the run started (summary). */
   async snapshot(window: 'recent' | 'whole' = 'recent'): Promise<StatsSnapshot> {
     const raw = await readRaw(this.metrics);
     const base = window === 'recent' ? this.previous : this.first;
-    this.first ??= { at: raw.at, outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [] };
+    this.first ??= { at: raw.at, outcomes: new Map(), buckets: new Map(), api: new Map(), circuits: {}, sources: [], targets: [] };
     if (window === 'recent') this.previous = raw;
     const seconds = Math.max(0.001, (raw.at - (base?.at ?? this.first.at)) / 1000);
     const totals = { delivered: 0, deadLettered: 0, duplicates: 0, filtered: 0, parked: 0 };
@@ -217,6 +235,6 @@ export class StatsReader {
         serverErrors: a.serverErrors,
         rate: (a.requests - (base?.api.get(api)?.requests ?? 0)) / seconds,
       }));
-    return { at: raw.at, sources: raw.sources, routes, apis, circuits: raw.circuits, totals };
+    return { at: raw.at, sources: raw.sources, targets: raw.targets, routes, apis, circuits: raw.circuits, totals };
   }
 }

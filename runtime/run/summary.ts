@@ -21,6 +21,13 @@ export interface RunSummary {
   finance: Record<string, number>;
   /** X12 interchanges the EDI partner picked up from its drop folder, and how its 997s answered them. */
   x12: { interchanges: number; accepted: number; rejected: number } | undefined;
+  /**
+   * X12 files the EDI partner dropped for the estate's pickup (its 850s and 856s), the transaction sets
+   * in them, and how the 997s the estate wrote back answered its groups.
+   */
+  x12In: { files: number; transactionSets: number; accepted: number; rejected: number } | undefined;
+  /** Files written per file or X12 route target: one per delivered message. */
+  filesOut: { route: string; target: string; system: string; kind: 'file' | 'x12'; files: number }[];
   divergence: Divergence & { total: number };
   exceptions: { raised: number; withAuditRecord: number };
   /** Events in per System source (webhook, poll, files): published, and answered without a publish. */
@@ -37,6 +44,14 @@ export interface RunSummary {
   apis: { api: string; requests: number; clientErrors: number; serverErrors: number; errors: number }[];
 }
 
+/** A route target that writes files: to a `file` System (one file per message) or an `edi-x12` one (one interchange). */
+export interface FileTarget {
+  route: string;
+  target: string;
+  system: string;
+  kind: 'file' | 'x12';
+}
+
 export function buildSummary(input: {
   durationMs: number;
   backbone: string;
@@ -45,6 +60,8 @@ export function buildSummary(input: {
   simulation?: Simulation;
   ordersSent: number;
   forecastProposals: number;
+  /** The route targets that write files (EstateRun.fileTargets). */
+  fileTargets?: readonly FileTarget[];
 }): RunSummary {
   const sim = input.simulation;
   const systems: RunSummary['systems'] = {};
@@ -79,6 +96,19 @@ export function buildSummary(input: {
           rejected: sim.ediPartner.interchanges.rejected,
         }
       : undefined,
+    x12In:
+      sim && sim.ediPartner.sent.files > 0
+        ? {
+            files: sim.ediPartner.sent.files,
+            transactionSets: sim.ediPartner.sent.transactionSets,
+            accepted: sim.ediPartner.sent.acknowledgedByUs,
+            rejected: sim.ediPartner.sent.rejectedByUs,
+          }
+        : undefined,
+    filesOut: (input.fileTargets ?? []).map((t) => ({
+      ...t,
+      files: input.stats.targets.find((s) => s.route === t.route && s.target === t.target)?.delivered ?? 0,
+    })),
     divergence: { ...divergence, total: divergence.legacyVsWms.length + divergence.cloudVsWms.length },
     exceptions: sim
       ? {
@@ -140,9 +170,18 @@ export function renderSummary(s: RunSummary): string {
         .join(', ') || '-'
     }`,
   );
+  if (s.filesOut.length > 0) {
+    lines.push('  files out per target:');
+    for (const t of s.filesOut)
+      lines.push(`    ${`${t.route}/${t.target}`.padEnd(40)} ${t.files} ${t.kind === 'x12' ? 'X12 interchanges' : 'files'} to ${t.system}`);
+  }
   if (s.x12 && s.x12.interchanges > 0)
     lines.push(
       `  X12 to the EDI partner   ${s.x12.interchanges} interchanges, ${s.x12.accepted} accepted by its 997s${s.x12.rejected ? `, ${s.x12.rejected} REJECTED` : ''}`,
+    );
+  if (s.x12In)
+    lines.push(
+      `  X12 from the EDI partner ${s.x12In.files} files, ${s.x12In.transactionSets} transaction sets; our 997s: ${s.x12In.accepted} groups accepted${s.x12In.rejected ? `, ${s.x12In.rejected} REJECTED` : ''}`,
     );
   lines.push(`  exceptions               ${s.exceptions.raised} raised, ${s.exceptions.withAuditRecord} on the audit trail`);
   lines.push(

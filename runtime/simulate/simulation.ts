@@ -129,7 +129,7 @@ export class Simulation {
    * yet stored, and changes no poll has read yet.
    */
   pendingWork(): number {
-    return scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled();
+    return scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled() + this.ediPartner.unpicked();
   }
 
   get timing(): SimTiming {
@@ -184,10 +184,22 @@ export class Simulation {
         spec.endpoint = { ...endpoint, directory: sim.directory };
         continue;
       }
-      if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound) {
+      if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound && sim.outbound) {
         // Interchanges go where the simulated partner picks them up: its SFTP drop folder, here a local one.
         const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
         spec.endpoint = { ...endpoint, directory: sim.inbound };
+        // And its files are picked up from its outbound folder, looked at often (the run is fast).
+        const outbound = sim.outbound;
+        if (spec.sources?.files)
+          for (const [i, { url: _u, sftp: _s, ...pickup }] of spec.sources.files.entries())
+            spec.sources.files[i] = {
+              ...pickup,
+              directory: outbound,
+              archiveDirectory: join(outbound, 'archive'),
+              errorDirectory: join(outbound, 'error'),
+              interval: '100ms',
+              settle: '20ms',
+            };
         continue;
       }
       spec.endpoint = {

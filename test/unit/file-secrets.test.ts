@@ -68,4 +68,41 @@ describe('SFTP logins in the plan', () => {
       ['PARTNER_SFTP_PRIVATE_KEY', true],
     ]);
   });
+
+  it('mounts an EDI partner’s endpoint login on its source unit when an x12 pickup answers with 997s there', () => {
+    const partner = `${HEADER}
+kind: System
+metadata: { name: northwind }
+spec:
+  type: edi-partner
+  hosting: cloud
+  owner: team-b2b
+  endpoint:
+    protocol: edi-x12
+    directory: /inbound
+    url: "sftp://u@as2-gateway"
+    sftp: { secretRef: { name: northwind-drop }, hostKey: "${HOST_KEY}" }
+    x12: { senderId: "999999999", receiverId: "4405197800", version: "004010" }
+  limits: { concurrency: 1 }
+  sources:
+    files:
+      - { name: x12, directory: /outbound, url: "sftp://u@p", sftp: { secretRef: { name: northwind-pickup }, hostKey: "${HOST_KEY}" }, format: x12, event: Invoice.Received }
+`;
+    const { index, documents } = estateOf({
+      ...files,
+      'northwind.yaml': partner,
+      'northwind-route.yaml': files['route.yaml']
+        .replace('name: invoices', 'name: northwind-invoices')
+        .replace('system: partner', 'system: northwind'),
+    });
+    const system = documents.find((d) => d.kind === 'System' && d.name === 'northwind')!;
+    expect(unitSecretEnv(system, index).map((s) => s.variable)).toEqual([
+      'NORTHWIND_DROP_PASSPHRASE',
+      'NORTHWIND_DROP_PASSWORD',
+      'NORTHWIND_DROP_PRIVATE_KEY',
+      'NORTHWIND_PICKUP_PASSPHRASE',
+      'NORTHWIND_PICKUP_PASSWORD',
+      'NORTHWIND_PICKUP_PRIVATE_KEY',
+    ]);
+  });
 });

@@ -22,14 +22,39 @@ ${sources}
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
-async function diagnostics(
-  text: string,
-): Promise<{ code: string; severity: string; path: (string | number)[]; message: string; range: { start: { line: number } } }[]> {
-  const tree = tempTree({ 'specs/partner.yaml': text });
+type Found = {
+  code: string;
+  severity: string;
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+  range: { start: { line: number } };
+};
+
+/** What validate reports; without `routes`, the pickups' events have no route and that warning is left out. */
+async function diagnostics(text: string, routes?: string): Promise<Found[]> {
+  const tree = tempTree({ 'specs/partner.yaml': text, ...(routes ? { 'specs/routes.yaml': routes } : {}) });
   cleanup = tree.cleanup;
   const result = await runCli(['validate', '--format', 'json'], tree.root);
-  return JSON.parse(result.stdout).diagnostics;
+  const found: Found[] = JSON.parse(result.stdout).diagnostics;
+  return routes ? found : found.filter((d) => d.code !== 'file-event-unrouted');
 }
+
+const route = (name: string, event: string) => `---
+apiVersion: interlace.dev/v1alpha1
+kind: EventRoute
+metadata: { name: ${name} }
+spec:
+  owner: team-b2b
+  source: { system: partner, event: ${event}, contract: c@1 }
+  targets: [{ name: out, topic: ${name}.out }]
+`;
+const contract = `---
+apiVersion: interlace.dev/v1alpha1
+kind: DataContract
+metadata: { name: c }
+spec: { version: 1.0.0, owner: team-b2b, schema: { type: object } }
+`;
 
 describe('file locations and sources.files', () => {
   it('accepts a local and an SFTP pickup', async () => {
@@ -63,5 +88,42 @@ describe('file locations and sources.files', () => {
       ['file-location-invalid', 'warning', 'spec.sources.files.1.sftp', 14],
     ]);
     expect(found[2]?.message).toContain('would be picked up again');
+  });
+
+  it('maps X12 transaction sets and EDIFACT message types to events, and says what is wrong with a key, a missing event and an unrouted one', async () => {
+    const routes = contract + route('po', 'PurchaseOrder.Received') + route('asn', 'ShipNotice.Received');
+    expect(
+      await diagnostics(
+        system(
+          '{ protocol: file, directory: /out }',
+          `      - { name: a, directory: /in, format: x12, events: { "850": PurchaseOrder.Received, "856": ShipNotice.Received } }`,
+        ),
+        routes,
+      ),
+    ).toEqual([]);
+    const found = await diagnostics(
+      system(
+        '{ protocol: file, directory: /out }',
+        `      - { name: a, directory: /in, format: x12, events: { "0856": ShipNotice.Received, ASN: ShipNotice.Received, "850": PurchaseOrder.Recieved } }
+      - { name: b, directory: /in2, format: edifact, events: { ORDRES: PurchaseOrder.Received } }
+      - { name: c, directory: /in3, format: json, events: { "850": PurchaseOrder.Received } }
+      - { name: d, directory: /in4, format: x12 }`,
+      ),
+      routes,
+    );
+    expect(found.map((d) => [d.code, d.severity, d.path.join('.'), d.range.start.line, d.hint])).toEqual([
+      ['file-source-invalid', 'error', 'spec.sources.files.0.events.0856', 13, 'Did you mean `856`?'],
+      ['file-source-invalid', 'error', 'spec.sources.files.0.events.ASN', 13, expect.stringContaining('`"856": ShipNotice.Received`')],
+      ['file-event-unrouted', 'warning', 'spec.sources.files.0.events.850', 13, 'Did you mean `PurchaseOrder.Received`?'],
+      ['file-source-invalid', 'warning', 'spec.sources.files.1.events.ORDRES', 14, 'Did you mean `ORDERS`?'],
+      ['file-source-invalid', 'warning', 'spec.sources.files.2.events', 15, 'Use `event: <Event.Name>` for every record.'],
+      [
+        'file-source-invalid',
+        'error',
+        'spec.sources.files.3.name',
+        16,
+        expect.stringContaining('`events: { "850": PurchaseOrder.Received }`'),
+      ],
+    ]);
   });
 });

@@ -199,6 +199,21 @@ describe('997 functional acknowledgements', () => {
     });
   });
 
+  it('refuses a whole interchange when told (a file pickup refused the file): every set and group R, sound sets without a code', () => {
+    const good = writeX12(x12Interchange(settings(), '810', [invoice(), invoice()], 310, new Date('2026-03-01T00:00:00Z')));
+    const sets = good.split('ST*810*');
+    sets[2] = sets[2]!.replace(/SE\*13\*/, 'SE*12*');
+    const [ack] = acknowledge(sets.join('ST*810*'), { refuseAll: true }).acknowledgements;
+    expect(ack!.status).toBe('R');
+    expect(ack!.transaction.AK2Loop).toEqual([
+      { AK2: { AK201: '810', AK202: '3100001' }, AK5: { AK501: 'R' } },
+      { AK2: { AK201: '810', AK202: '3100002' }, AK5: { AK501: 'R', AK502: '4' } },
+    ]);
+    expect(ack!.transaction.AK9).toEqual({ AK901: 'R', AK902: '2', AK903: '2', AK904: '0' });
+    // A clean interchange refused whole is rejected too.
+    expect(acknowledge(good, { refuseAll: true }).acknowledgements[0]!.transaction.AK9).toMatchObject({ AK901: 'R', AK904: '0' });
+  });
+
   it('rejects a group whose GE is missing or wrong, and answers nothing when the ISA is unreadable', () => {
     const text = writeX12(x12Interchange(settings(), '810', [invoice()], 5, new Date('2026-03-01T00:00:00Z')));
     const wrongCount = acknowledge(text.replace('GE*1*5~', 'GE*2*5~'));

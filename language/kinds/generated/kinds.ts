@@ -1040,9 +1040,15 @@ export interface System {
            */
           format: 'json' | 'csv' | 'x12' | 'edifact' | 'xml';
           /**
-           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`.
+           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`; with `events`, the event of the records `events` does not name. A pickup needs `event` or `events`.
            */
-          event: string;
+          event?: string;
+          /**
+           * x12 and edifact: the event of each record by its type, for files that carry several (docs/adapters.md#files-sourcesfiles-runtimeadaptersfiles): X12 transaction set id (ST01) → event (`"850": PurchaseOrder.Received`, `"856": ShipNotice.Received`), or EDIFACT message type (UNH 0065) → event (`ORDERS: Orders.Received`). A record of another type gets `event`, or without `event` is dropped and counted unrouted. On an `edi-x12` System the partner's 997s settle our groups and are not published unless `997` is named here.
+           */
+          events?: {
+            [k: string]: string | undefined;
+          };
           /**
            * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
            */
@@ -1125,9 +1131,15 @@ export interface System {
            */
           format: 'json' | 'csv' | 'x12' | 'edifact' | 'xml';
           /**
-           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`.
+           * The event each record is published as (routes name it in `source.event`), e.g. `Invoice.Received`; with `events`, the event of the records `events` does not name. A pickup needs `event` or `events`.
            */
-          event: string;
+          event?: string;
+          /**
+           * x12 and edifact: the event of each record by its type, for files that carry several (docs/adapters.md#files-sourcesfiles-runtimeadaptersfiles): X12 transaction set id (ST01) → event (`"850": PurchaseOrder.Received`, `"856": ShipNotice.Received`), or EDIFACT message type (UNH 0065) → event (`ORDERS: Orders.Received`). A record of another type gets `event`, or without `event` is dropped and counted unrouted. On an `edi-x12` System the partner's 997s settle our groups and are not published unless `997` is named here.
+           */
+          events?: {
+            [k: string]: string | undefined;
+          };
           /**
            * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
            */

@@ -66,6 +66,12 @@ function parseSettingsOf(spec: FilePickupSpec, contractSchema: SourceDependencie
   }
 }
 
+function definedEntries(map: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map ?? {})) if (value !== undefined) out[key] = value;
+  return out;
+}
+
 /** The resolved pickup: defaults filled in (docs/adapters.md, Sources: files). */
 export function filePickupOf(spec: FilePickupSpec, contractSchema?: SourceDependencies['contractSchema']): FilePickup {
   return {
@@ -73,6 +79,7 @@ export function filePickupOf(spec: FilePickupSpec, contractSchema?: SourceDepend
     directory: spec.directory,
     glob: spec.glob ?? '*',
     event: spec.event,
+    events: spec.format === 'x12' || spec.format === 'edifact' ? definedEntries(spec.events) : {},
     parse: parseSettingsOf(spec, contractSchema),
     intervalMs: durationOr(spec.interval, DEFAULT_INTERVAL_MS),
     settleMs: durationOr(spec.settle, DEFAULT_SETTLE_MS),
@@ -87,10 +94,15 @@ function pickupsOf(system: SourceSystem): FilePickupSpec[] {
   return system.spec.sources?.files ?? [];
 }
 
-/** `System.spec.sources.files`: one FilesSource per pickup, each with its own store (local or SFTP). */
+/**
+ * `System.spec.sources.files`: one FilesSource per pickup, each with its own store (local or SFTP).
+ * An x12 pickup of an `edi-x12` System hands every interchange to the partner's X12 exchange (997s in
+ * and out), when the worker provides one.
+ */
 export const filesSourceKind: SourceKind = {
   property: 'files',
   create(system, deps) {
+    const exchange = system.spec.endpoint.protocol === 'edi-x12' ? deps.x12Exchange : undefined;
     return pickupsOf(system).map(
       (spec) =>
         new FilesSource(
@@ -100,14 +112,25 @@ export const filesSourceKind: SourceKind = {
             deps.env,
             `file source ${system.metadata.name}/${spec.name}`,
           ),
+          exchange && spec.format === 'x12' ? () => exchange(system) : undefined,
         ),
     );
   },
   secrets(system) {
     const out: SourceSecret[] = [];
-    for (const spec of pickupsOf(system))
-      if (spec.url && spec.sftp)
-        for (const key of ['private-key', 'passphrase', 'password']) out.push({ secret: spec.sftp.secretRef.name, key, optional: true });
+    const login = (secret: string) => {
+      for (const key of ['private-key', 'passphrase', 'password']) out.push({ secret, key, optional: true });
+    };
+    for (const spec of pickupsOf(system)) if (spec.url && spec.sftp) login(spec.sftp.secretRef.name);
+    // An x12 pickup of an edi-x12 System writes our 997s into the System's own directory: its login too.
+    const endpoint = system.spec.endpoint;
+    if (
+      endpoint.protocol === 'edi-x12' &&
+      endpoint.url?.startsWith('sftp://') &&
+      endpoint.sftp &&
+      pickupsOf(system).some((spec) => spec.format === 'x12')
+    )
+      login(endpoint.sftp.secretRef.name);
     return out;
   },
 };

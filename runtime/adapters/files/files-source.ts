@@ -13,7 +13,10 @@ export interface FilePickup {
   name: string;
   directory: string;
   glob: string;
-  event: string;
+  /** The event of every record, or of the records `events` does not name. */
+  event: string | undefined;
+  /** x12 and edifact: transaction set id (`850`) or message type (`ORDERS`) → event. */
+  events: Readonly<Record<string, string>>;
   parse: FileParseSettings;
   intervalMs: number;
   settleMs: number;
@@ -30,8 +33,33 @@ export interface FileCounts {
   poisoned: number;
 }
 
+/**
+ * The partner's X12 exchange (runtime/adapters/x12-exchange.ts): its 997s settle our groups, and each
+ * of its functional groups is answered with our 997. Given to the pickups of an `edi-x12` System.
+ */
+export interface InterchangeReceiver {
+  inbound(text: string, options?: { refused?: boolean }): Promise<unknown>;
+}
+
+/** The transaction set id of an X12 record (ST01) or the message type of an EDIFACT one (UNH02.1). */
+function documentTypeOf(record: unknown): string | undefined {
+  const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+  if (record === null || typeof record !== 'object') return undefined;
+  const r = record as Record<string, unknown>;
+  const st = first(r.ST) as Record<string, unknown> | undefined;
+  if (st && typeof st.ST01 === 'string') return st.ST01;
+  const unh = first(r.UNH) as Record<string, unknown> | undefined;
+  const type = first(unh?.UNH02);
+  return typeof type === 'string' ? type : undefined;
+}
+
 /** How many published records between two progress marks: a restart republishes at most this many. */
 const PROGRESS_EVERY = 50;
+
+/** The file as text for the X12 exchange (a BOM is kept: the X12 reader skips it). */
+function text(bytes: Buffer): string {
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -66,14 +94,17 @@ export class FilesSource implements SourceAdapter {
   private readonly pickup: FilePickup;
   private readonly store: FileStore;
   private readonly pattern: RegExp;
+  private readonly exchange: (() => Promise<InterchangeReceiver>) | undefined;
   private context: SourceContext | undefined;
   private loop: Promise<void> | undefined;
   private readonly stopping = new AbortController();
 
-  constructor(pickup: FilePickup, store: FileStore) {
+  /** `exchange`: the partner's X12 exchange, for an x12 pickup of an `edi-x12` System (997s both ways). */
+  constructor(pickup: FilePickup, store: FileStore, exchange?: () => Promise<InterchangeReceiver>) {
     this.pickup = pickup;
     this.name = pickup.name;
     this.store = store;
+    this.exchange = exchange;
     this.pattern = globPattern(pickup.glob);
   }
 
@@ -147,28 +178,60 @@ export class FilesSource implements SourceAdapter {
       records = parseFile(bytes, this.pickup.parse);
     } catch (error) {
       if (!(error instanceof FileParseError)) throw error;
-      return this.poison(entry, `${entry.name}: ${error.message}`, {
-        sha256,
-        size: bytes.length,
-        ...(error.line !== undefined ? { line: error.line } : {}),
-        ...(error.segment !== undefined ? { segment: error.segment } : {}),
-      });
+      return this.poison(
+        entry,
+        `${entry.name}: ${error.message}`,
+        {
+          sha256,
+          size: bytes.length,
+          ...(error.line !== undefined ? { line: error.line } : {}),
+          ...(error.segment !== undefined ? { segment: error.segment } : {}),
+        },
+        bytes,
+      );
     }
     const progressKey = `progress/${entry.name}/${sha256}`;
     const done = Number((await context.state.get(progressKey)) ?? '0');
     for (let index = done; index < records.length; index++) {
       // Stopping mid-file leaves it in place: the next start resumes from the last mark.
       if (signal.aborted) return;
-      await context.publish(this.pickup.event, records[index], `${entry.name}:${sha256.slice(0, 32)}:${index}`);
-      this.counts.events++;
+      const event = this.eventOf(records[index]);
+      // The index counts every record, published or not, so message ids do not depend on `events`.
+      if (event !== undefined) {
+        await context.publish(event, records[index], `${entry.name}:${sha256.slice(0, 32)}:${index}`);
+        this.counts.events++;
+      }
       if ((index + 1) % PROGRESS_EVERY === 0 && index + 1 < records.length) await context.state.put(progressKey, String(index + 1));
     }
+    // Every record is stored: the partner's 997s settle our groups, and our 997 answers its groups.
+    // Before the archive, so a crash in between reads the file again (both steps are idempotent).
+    if (this.exchange) await (await this.exchange()).inbound(text(bytes));
     // Every record is stored: only now is the file acknowledged to the partner (moved or deleted).
     if (this.pickup.afterPublish === 'delete') await this.store.remove(path);
     else await this.moveInto(this.pickup.archiveDirectory, entry.name, sha256);
     await context.state.delete(progressKey);
     this.counts.files++;
     context.log.info('file published', { pickup: this.name, file: entry.name, events: records.length, sha256 });
+  }
+
+  /**
+   * The event a record is published as: `events[<set id or message type>]`, else `event`. With an X12
+   * exchange, a 997 is its business (not an event) unless `events` names `997`. A record neither names
+   * is dropped and counted `unrouted`.
+   */
+  private eventOf(record: unknown): string | undefined {
+    const type = documentTypeOf(record);
+    const named = type !== undefined ? this.pickup.events[type] : undefined;
+    if (named !== undefined) return named;
+    if (type === '997' && this.exchange) return undefined;
+    if (this.pickup.event !== undefined) return this.pickup.event;
+    this.context?.count('unrouted');
+    this.context?.log.warn('file record of a type the pickup does not name; dropped', {
+      pickup: this.name,
+      type: type ?? '(none)',
+      named: Object.keys(this.pickup.events),
+    });
+    return undefined;
   }
 
   /** Moves a file into a directory, under its own name unless that is taken (then `<name>.<hash>`). */
@@ -181,7 +244,7 @@ export class FilesSource implements SourceAdapter {
   }
 
   /** A file that cannot become events: a dead letter first (durable), then the error directory. */
-  private async poison(entry: FileEntry, reason: string, detail: Record<string, unknown>): Promise<void> {
+  private async poison(entry: FileEntry, reason: string, detail: Record<string, unknown>, bytes?: Buffer): Promise<void> {
     const context = this.context;
     if (!context) return;
     const hash =
@@ -189,12 +252,17 @@ export class FilesSource implements SourceAdapter {
         ? detail.sha256
         : createHash('sha256').update(`${entry.name}:${entry.size}:${entry.mtimeMs}`).digest('hex');
     const moved = posix.join(this.pickup.errorDirectory, entry.name);
-    await context.deadLetter?.(
-      this.pickup.event,
-      reason,
-      { file: entry.name, directory: this.pickup.directory, errorDirectory: this.pickup.errorDirectory, pickup: this.name, ...detail },
-      `file:${entry.name}:${hash.slice(0, 32)}`,
-    );
+    // On the dead-letter topics of every route target that consumes an event of this pickup.
+    const events = new Set([...(this.pickup.event !== undefined ? [this.pickup.event] : []), ...Object.values(this.pickup.events)]);
+    for (const event of events)
+      await context.deadLetter?.(
+        event,
+        reason,
+        { file: entry.name, directory: this.pickup.directory, errorDirectory: this.pickup.errorDirectory, pickup: this.name, ...detail },
+        `file:${entry.name}:${hash.slice(0, 32)}`,
+      );
+    // The partner hears of it too: a 997 rejecting every group (X12 with a readable ISA), before the move.
+    if (this.exchange && bytes) await (await this.exchange()).inbound(text(bytes), { refused: true });
     const target = await this.moveInto(this.pickup.errorDirectory, entry.name, hash);
     this.counts.poisoned++;
     context.count('rejected');

@@ -190,7 +190,7 @@ export class BackboneSourceContext implements SourceContext {
     );
   }
 
-  count(outcome: 'replayed' | 'rejected'): void {
+  count(outcome: 'replayed' | 'rejected' | 'unrouted'): void {
     this.counts[outcome]++;
     this.metrics?.sourceEvents.inc({ system: this.system, source: this.source, outcome });
   }

@@ -1,6 +1,7 @@
 import type { System } from '../../../language/kinds/generated/kinds.ts';
 import type { Environment } from '../../http/secrets.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
+import type { InterchangeReceiver } from '../files/files-source.ts';
 import { filesSourceKind } from '../files/files-source-kind.ts';
 import { webhookSourceKind } from '../webhook/webhook-source.ts';
 import { pollSourceKind } from './poll/poll-source-kind.ts';
@@ -15,6 +16,8 @@ export interface SourceDependencies {
   fetchImpl?: typeof fetch;
   /** The JSON Schema of a contract reference (`invoice@1`): a file source types CSV columns by it. */
   contractSchema?: (reference: string) => unknown;
+  /** The X12 exchange (997s in and out) of an `edi-x12` System, for its x12 file pickups (start-sources.ts gives it). */
+  x12Exchange?: (system: SourceSystem) => Promise<InterchangeReceiver>;
 }
 
 /** A Secret key a source reads, so the controller mounts it on the source unit's pod. */

@@ -9,6 +9,7 @@ import type { Tracer } from '../../observe/trace.ts';
 import { KvAdapterState, SqliteAdapterState } from '../adapter-state.ts';
 import type { AdapterState } from '../adapter-state.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
+import { x12ExchangeOf } from '../x12-target-of.ts';
 import { BackboneSourceContext } from './backbone-source-context.ts';
 import { createSources } from './create-sources.ts';
 import type { SourceDependencies } from './create-sources.ts';
@@ -57,7 +58,19 @@ export function sourceLabel(adapter: SourceAdapter): string {
  */
 export async function startSources(options: StartSourcesOptions): Promise<RunningSources> {
   const system = options.system.metadata.name;
-  const adapters = createSources(options.system, options.deps);
+  const adapters = createSources(options.system, {
+    ...options.deps,
+    // The System's one exchange, shared with its X12 route targets in this process (x12-target-of.ts).
+    x12Exchange:
+      options.deps.x12Exchange ??
+      ((system) =>
+        x12ExchangeOf(system as System, {
+          backbone: options.backbone,
+          env: options.deps.env,
+          stateDir: options.stateDir,
+          log: options.logger,
+        })),
+  });
   const controller = new AbortController();
   const sqlite: SqliteAdapterState[] = [];
   const running: RunningSources['adapters'] = [];

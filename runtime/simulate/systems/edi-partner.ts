@@ -5,12 +5,19 @@
  * document) and handles each transaction set. As a supplier it receives our purchase orders (850s)
  * and answers each with an 856 ship notice a little later (ShipNotice.Received, x12-856@1 — the
  * BSN/HL S-O-I shape of the fixture specs/fixtures/erp/x12/856_ASN_4060_node-x12.edi). As a customer
- * it receives our 856s and sends us 850s (PurchaseOrder.Received). `POST /850` and `POST /856` (JSON or
+ * it receives our 856s and sends us 850s (PurchaseOrder.Received). Once the estate's file pickup of
+ * its `outbound` folder runs (`sendFiles(true)`, wired by `interlace run`), its 850s and 856s go out as
+ * X12 files there — one interchange per flush, a PO group and an SH group when both are waiting — next
+ * to its 997s, and the 997s Interlace writes back into `inbound` are read (not answered: a 997 is never
+ * acknowledged); before that, its events are published directly. `POST /850` and `POST /856` (JSON or
  * raw X12) still work for a System spoken over an HTTP gateway. Every document is kept as X12 text too.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acknowledge } from '../../../generators/edi/x12-997.ts';
+import type { EdiLoop } from '../../../generators/edi/loop-builder.ts';
+import { acknowledge, readAcknowledgement } from '../../../generators/edi/x12-997.ts';
+import { x12Interchange } from '../../../generators/edi/x12-envelope.ts';
+import { DEFAULT_X12_DELIMITERS, writeX12 } from '../../../generators/edi/x12-write.ts';
 import { parseX12 } from '../../../generators/edi/x12-parse.ts';
 import { SimServer, route } from '../sim-http.ts';
 import type { SimReply, SimRequest } from '../sim-http.ts';
@@ -23,6 +30,21 @@ import { x12Text } from '../x12-text.ts';
 type Entity = Record<string, unknown>;
 
 const OUR_ID = '999999999';
+
+/** The partner's envelope for what it sends us (its ISA06 = its X12 id, ours as receiver). */
+const PARTNER_SETTINGS = {
+  senderQualifier: '01',
+  senderId: SUPPLIER.x12Id,
+  receiverQualifier: '01',
+  receiverId: OUR_ID,
+  applicationSenderId: SUPPLIER.x12Id,
+  applicationReceiverId: OUR_ID,
+  version: '004010VICS',
+  interchangeVersion: '00401',
+  usage: 'P' as const,
+  acknowledgementRequested: false,
+  delimiters: DEFAULT_X12_DELIMITERS,
+};
 
 export class EdiPartner implements SimSystem {
   readonly name = 'edi-partner';
@@ -40,6 +62,13 @@ export class EdiPartner implements SimSystem {
   readonly outbound: string | undefined;
   /** Interchanges picked up from `inbound`, and 997s sent back (by AK9 status). */
   readonly interchanges = { received: 0, acknowledged: 0, rejected: 0 };
+  /** Files it sent us (`outbound`, 850/856 interchanges), and the 997s Interlace sent back for them, by AK9 status. */
+  readonly sent = { files: 0, transactionSets: 0, acknowledgedByUs: 0, rejectedByUs: 0 };
+  /** Transaction sets waiting for the next file (send mode `files`). */
+  private readonly outbox: { setId: string; tx: Entity }[] = [];
+  private filesMode = false;
+  /** ISA13 of the files it sends: from the clock, so a new run never reuses one an earlier run's state has answered. */
+  private nextFileControl = (Date.now() % 9_000_000) + 1;
   private poller: ReturnType<typeof setInterval> | undefined;
   private nextControl = 1;
   private nextAsn = 829_716;
@@ -73,7 +102,10 @@ export class EdiPartner implements SimSystem {
     if (!this.inbound || !this.outbound) return;
     mkdirSync(join(this.inbound, 'processed'), { recursive: true });
     mkdirSync(this.outbound, { recursive: true });
-    this.poller = setInterval(() => this.pickUp(), 50);
+    this.poller = setInterval(() => {
+      this.pickUp();
+      this.flush();
+    }, 50);
     this.poller.unref();
   }
 
@@ -81,6 +113,70 @@ export class EdiPartner implements SimSystem {
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     this.pickUp();
+    this.flush();
+  }
+
+  /**
+   * `true`: the estate picks files up from `outbound`, so 850s and 856s go out as X12 files there;
+   * `false`: they are published directly (no pickup runs, or no drop folder).
+   */
+  sendFiles(on: boolean): void {
+    this.filesMode = on && this.outbound !== undefined;
+    if (!this.filesMode) {
+      for (const { setId, tx } of this.outbox.splice(0)) this.emit(setId, tx);
+    }
+  }
+
+  /** Documents written or waiting that the estate has not picked up yet (files in `outbound`, sets in the outbox). */
+  unpicked(): number {
+    if (!this.outbound || !this.filesMode) return 0;
+    let files = 0;
+    try {
+      for (const name of readdirSync(this.outbound)) if (!name.startsWith('.') && statSync(join(this.outbound, name)).isFile()) files++;
+    } catch {
+      return this.outbox.length;
+    }
+    return files + this.outbox.length;
+  }
+
+  /** One of its transaction sets for Interlace: into the next file, or published directly. */
+  private send(setId: '850' | '856', tx: Entity): void {
+    if (this.filesMode) this.outbox.push({ setId, tx });
+    else this.emit(setId, tx);
+  }
+
+  private emit(setId: string, tx: Entity): void {
+    if (setId === '856') {
+      const asn = String((tx.BSN as Entity).BSN02);
+      this.ctx.publisher.emit({ system: this.name, event: 'ShipNotice.Received', key: asn, id: `${this.ctx.runTag}:${asn}`, payload: tx });
+    } else {
+      const po = String((tx.BEG as Entity).BEG03);
+      this.ctx.publisher.emit({ system: this.name, event: 'PurchaseOrder.Received', key: po, id: po, payload: tx });
+    }
+  }
+
+  /**
+   * Writes what is waiting as one interchange in `outbound` (a PO group, an SH group), renamed into place
+   * so a pickup never reads half a file.
+   */
+  private flush(): void {
+    if (!this.outbound || this.outbox.length === 0) return;
+    const waiting = this.outbox.splice(0);
+    const control = this.nextFileControl++;
+    const at = new Date();
+    const groups = (['850', '856'] as const).flatMap((setId, i) => {
+      const sets = waiting.filter((w) => w.setId === setId).map((w) => w.tx as EdiLoop);
+      if (sets.length === 0) return [];
+      // Each group its own GS06 (the interchange's control number, then +1 for the second group).
+      return x12Interchange(PARTNER_SETTINGS, setId, sets, control * 10 + i, at).groups;
+    });
+    const interchange = { ...x12Interchange(PARTNER_SETTINGS, '850', [], control, at), groups };
+    const name = `NW_${String(control).padStart(9, '0')}.x12`;
+    const part = join(this.outbound, `.${name}.part`);
+    writeFileSync(part, writeX12(interchange, { lineBreaks: true }));
+    renameSync(part, join(this.outbound, name));
+    this.sent.files++;
+    this.sent.transactionSets += waiting.length;
   }
 
   /** Reads each complete interchange (writers rename into place; dot files are still being written). */
@@ -96,9 +192,23 @@ export class EdiPartner implements SimSystem {
       } catch {
         continue; // replaced or taken in the meantime: the next round sees it
       }
-      this.interchanges.received++;
       const answer = acknowledge(text);
-      for (const ack of answer.acknowledgements) {
+      // Interlace's 997s for the files it sent: read, never acknowledged (nobody answers a 997).
+      const parsed997 = parseX12(text, { positions: false });
+      let acks = 0;
+      for (const group of parsed997.value?.groups ?? []) {
+        if (group.GS.GS01 !== 'FA') continue;
+        for (const tx of group.transactions) {
+          const ack = readAcknowledgement(tx);
+          if (!ack) continue;
+          acks++;
+          if (ack.status === 'A' || ack.status === 'E') this.sent.acknowledgedByUs++;
+          else this.sent.rejectedByUs++;
+        }
+      }
+      if (acks > 0 && answer.acknowledgements.every((a) => a.functionalId === 'FA')) continue;
+      this.interchanges.received++;
+      for (const ack of answer.acknowledgements.filter((a) => a.functionalId !== 'FA')) {
         if (ack.status === 'A') this.interchanges.acknowledged++;
         else this.interchanges.rejected++;
         const reply = x12Text(ack.transaction, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, setId: '997' });
@@ -118,6 +228,7 @@ export class EdiPartner implements SimSystem {
   state(): Record<string, unknown> {
     return {
       interchanges: { ...this.interchanges },
+      sent: { ...this.sent },
       purchaseOrdersReceived: this.purchaseOrders.size,
       shipNoticesSent: this.shipNoticesSent.size,
       shipNoticesReceived: this.shipNoticesReceived.size,
@@ -229,13 +340,7 @@ export class EdiPartner implements SimSystem {
       `856:${asn}`,
       x12Text(notice, { sender: SUPPLIER.x12Id, receiver: OUR_ID, control: this.nextControl++, setId: '856' }),
     );
-    this.ctx.publisher.emit({
-      system: this.name,
-      event: 'ShipNotice.Received',
-      key: asn,
-      id: `${this.ctx.runTag}:${asn}`,
-      payload: notice,
-    });
+    this.send('856', notice);
   }
 
   private receive856(r: SimRequest): SimReply {
@@ -288,7 +393,7 @@ export class EdiPartner implements SimSystem {
         CTTLoop: [{ CTT: { CTT01: String(items.length) } }],
         SE: { SE01: String(4 + items.length * 2), SE02: String(this.nextControl++).padStart(4, '0') },
       };
-      this.ctx.publisher.emit({ system: this.name, event: 'PurchaseOrder.Received', key: po, id: po, payload: tx });
+      this.send('850', tx);
       ids.push(po);
     }
     return ids;

@@ -18,4 +18,39 @@ describe('run summary: X12 to the EDI partner', () => {
       '  X12 to the EDI partner   3 interchanges, 2 accepted by its 997s, 1 REJECTED\n',
     );
   });
+
+  it('shows files out per file and X12 target (one per delivered message) and the partner files our 997s answered', async () => {
+    const metrics = new RuntimeMetrics();
+    metrics.messages.inc({ route: 'finance-transactions', target: 'finance-feed', outcome: 'delivered' }, 920);
+    metrics.messages.inc({ route: 'finance-transactions', target: 'finance-feed', outcome: 'duplicate' }, 3);
+    metrics.messages.inc({ route: 'purchase-order-to-supplier', target: 'edi-partner', outcome: 'delivered' }, 24);
+    metrics.messages.inc({ route: 'order-validation', target: 'legacy-erp', outcome: 'delivered' }, 300);
+    const stats = await new StatsReader(metrics).snapshot('whole');
+    const summary = buildSummary({
+      durationMs: 1000,
+      backbone: 'sqlite',
+      settled: true,
+      stats,
+      ordersSent: 0,
+      forecastProposals: 0,
+      fileTargets: [
+        { route: 'finance-transactions', target: 'finance-feed', system: 'finance-feed', kind: 'file' },
+        { route: 'purchase-order-to-supplier', target: 'edi-partner', system: 'edi-partner', kind: 'x12' },
+        { route: 'shipment-asn-to-trading-partner', target: 'edi-partner', system: 'edi-partner', kind: 'x12' },
+      ],
+    });
+    const text = renderSummary({ ...summary, x12In: { files: 20, transactionSets: 24, accepted: 20, rejected: 0 } });
+    expect(text).toContain(
+      [
+        '  files out per target:',
+        '    finance-transactions/finance-feed        920 files to finance-feed',
+        '    purchase-order-to-supplier/edi-partner   24 X12 interchanges to edi-partner',
+        '    shipment-asn-to-trading-partner/edi-partner 0 X12 interchanges to edi-partner',
+      ].join('\n'),
+    );
+    expect(text).toContain('  X12 from the EDI partner 20 files, 24 transaction sets; our 997s: 20 groups accepted\n');
+    expect(renderSummary({ ...summary, x12In: { files: 2, transactionSets: 2, accepted: 1, rejected: 1 } })).toContain(
+      '1 groups accepted, 1 REJECTED',
+    );
+  });
 });
