@@ -83,10 +83,18 @@ export function routeModule(
   lines.push(
     `/** Consumes one ${source.reference} event: maps it for each target and publishes it there (each output of a fan-out mapping). */`,
   );
-  lines.push(`export async function dispatch${base}(event: ${base}Event, targets: ${base}Targets): Promise<void> {`);
+  // A mapping that enriches (`spec.enrich`) takes what the worker read from Systems as its second argument.
+  const enriching = targets.filter((t) => t.mapping?.compiled.enrichKeysFunctionName !== undefined);
+  const enrichedParam =
+    enriching.length > 0
+      ? `, enriched: { ${enriching.map((t) => `${propertyKey(t.target.name)}: Parameters<typeof ${t.mapping!.compiled.functionName}>[1]`).join('; ')} }`
+      : '';
+  lines.push(`export async function dispatch${base}(event: ${base}Event, targets: ${base}Targets${enrichedParam}): Promise<void> {`);
   lines.push('  await Promise.all([');
   for (const t of targets) {
-    const payload = t.mapping ? `${t.mapping.compiled.functionName}(event)` : 'event';
+    const payload = t.mapping
+      ? `${t.mapping.compiled.functionName}(event${t.mapping.compiled.enrichKeysFunctionName ? `, enriched[${jsonLiteral(t.target.name)}]` : ''})`
+      : 'event';
     // A fan-out mapping makes several messages: each is published on its own.
     if (t.mapping?.compiled.fanOut) lines.push(`    ...${payload}.map((payload) => targets[${jsonLiteral(t.target.name)}](payload)),`);
     else lines.push(`    targets[${jsonLiteral(t.target.name)}](${payload}),`);

@@ -13,7 +13,7 @@ import type { Reporter } from './report.ts';
  *   one and a view keeps one record per key, so neither can use one; and the split stage of a
  *   fan-out target (`<target>-fanout`) must not take another target's name.
  * - A mapping that enriches (`spec.enrich`) runs on a route target, where the worker makes its calls:
- *   not as a chain step nor as an API operation's mapping.
+ *   not as a chain step, an API operation's mapping, nor the mapping that feeds an API's view.
  */
 export function checkMappingChains(index: EstateIndex, report: Reporter): void {
   const shown = (doc: SpecDocument) => (doc.major === undefined ? doc.name : `${doc.name}@${doc.major}`);
@@ -150,6 +150,15 @@ export function checkMappingChains(index: EstateIndex, report: Reporter): void {
             ['spec', 'operations', i, 'backend', 'view', 'route'],
             `the view is made by mapping "${mapping.target.name}" of route ${viewRoute}, which fans out; a view keeps one ${identity(response)} per key`,
             'Feed the view from a route whose events are the response contract, or by a mapping without `each`.',
+          );
+        // The view feeder maps events as they come, without the worker's enrichment calls.
+        if (mapping?.ok && contract(mapping.target.spec.to) === response && mapping.target.spec.enrich !== undefined)
+          report.add(
+            api,
+            'mapping-mismatch',
+            ['spec', 'operations', i, 'backend', 'view', 'route'],
+            `the view is made by mapping "${mapping.target.name}" of route ${viewRoute}, which enriches (\`spec.enrich\`); a view is fed without System calls`,
+            'Feed the view from a route whose events are the response contract, or by a mapping without `enrich`.',
           );
       }
     });

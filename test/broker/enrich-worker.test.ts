@@ -106,6 +106,8 @@ metadata: { name: stock-changed }
 spec:
   owner: team-test
   source: { topic: stock.in, contract: stock-key@1 }
+  # A filter makes generate type-check the route's surface, whose dispatch passes \`enriched\` on.
+  filter: event.quantity >= 0
   targets:
     - name: wms
       system: wms

@@ -173,6 +173,70 @@ spec:
   });
 });
 
+describe('enrichment: where an enriching mapping cannot go', () => {
+  it('refuses it as a chain step, an API backend mapping and a view feed, at their lines', async () => {
+    const files = {
+      ...estate(ITEM, RULES),
+      'specs/more.yaml': `apiVersion: interlace.dev/v1alpha1
+kind: Mapping
+metadata: { name: copy }
+spec:
+  from: stock-level@1
+  to: stock-level@1
+  rules:
+    - { target: sku, from: sku }
+    - { target: description, from: description }
+    - { target: quantity, from: quantity }
+---
+apiVersion: interlace.dev/v1alpha1
+kind: Mapping
+metadata: { name: chained }
+spec:
+  from: stock-key@1
+  to: stock-level@1
+  steps: [stock-key-to-stock-level, copy]
+---
+apiVersion: interlace.dev/v1alpha1
+kind: EventRoute
+metadata: { name: stock }
+spec:
+  owner: t
+  source: { topic: stock.in, contract: stock-key@1 }
+  targets:
+    - { name: out, topic: stock.out, mapping: stock-key-to-stock-level }
+---
+apiVersion: interlace.dev/v1alpha1
+kind: Api
+metadata: { name: stock }
+spec:
+  version: 1.0.0
+  owner: t
+  basePath: /stock/v1
+  auth: { type: api-key, header: X-API-Key, keysSecretRef: { name: stock-keys } }
+  operations:
+    - id: preview
+      method: POST
+      path: /previews
+      request: stock-key@1
+      response: { contract: stock-level@1 }
+      backend: { system: cloud-erp, operation: "POST /previews", mapping: stock-key-to-stock-level }
+    - id: get
+      method: GET
+      path: /stock/{sku}
+      response: { contract: stock-level@1 }
+      backend:
+        view: { route: stock, key: [sku] }
+`,
+    };
+    const result = await generateEstate(files, { allowInvalid: true });
+    expect(result.validation.map((d) => [d.code, d.range.start.line, d.message])).toEqual([
+      ['mapping-rule-invalid', 18, expect.stringContaining('step "stock-key-to-stock-level" enriches')],
+      ['mapping-mismatch', 43, expect.stringContaining('mapping "stock-key-to-stock-level" enriches')],
+      ['mapping-mismatch', 49, expect.stringContaining('which enriches (`spec.enrich`); a view is fed without System calls')],
+    ]);
+  });
+});
+
 describe('enrichment: interlace test stubs each call', () => {
   const tests = (enrich: string) => `  tests:
     - name: a key-only event becomes a full stock level
