@@ -19,6 +19,7 @@ import { validatorModule } from './validators/generate-validators.ts';
 import { surfaceModules } from './surfaces/surfaces.ts';
 import type { SurfaceUnit } from './surfaces/surfaces.ts';
 import { bundleUnits } from './bundles/units.ts';
+import { monitoringFiles } from './monitoring/monitoring-files.ts';
 
 /** Bumped when generated output changes shape, so incremental caches from older versions are not reused. */
 export const GENERATOR_VERSION = '1';
@@ -274,6 +275,7 @@ export class Generator {
       const bundled = surfaces.units.filter((u) => !failed.has(u.id));
       for (const [path, text] of bundleUnits(input.documents, input.index, contracts, units, files, bundled)) files.set(path, text);
     }
+    if (input.bundles !== false) for (const [path, text] of monitoringFiles(input.documents)) files.set(path, text);
 
     return { files: sortedMap(files), diagnostics: diagnostics.sort(compareDiagnostics), contracts, mappings: units, rebuilt };
   }

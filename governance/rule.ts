@@ -53,7 +53,8 @@ export interface RuleDefinition<K extends KindName = KindName> {
   title: string;
   /** Why the rule exists — what goes wrong without it. */
   rationale: string;
-  defaultSeverity: Severity;
+  /** `off`: the rule runs only where a Policy gives it a severity. */
+  defaultSeverity: Severity | 'off';
   /** The kinds of document the rule looks at; the engine gives it only those. */
   kinds: readonly K[];
   params?: Readonly<Record<string, RuleParameter>>;

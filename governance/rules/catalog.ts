@@ -8,9 +8,10 @@ import {
   ownerRequiredRule,
   rateLimitRequiredRule,
 } from './ownership-and-lifecycle.ts';
+import { sloRequiredRule } from './service-levels.ts';
 import { breakingChangeRule, removalNeedsSunsetRule, semverRule, sunsetNeverEarlierRule, versionBumpRule } from './versioning.ts';
 
-/** Every built-in rule, in the order docs/rules.md lists them. All run by default; a Policy tunes or disables them. */
+/** Every built-in rule, in the order docs/rules.md lists them. All but those whose default severity is `off` run by default; a Policy tunes, enables or disables them. */
 export const BUILT_IN_RULES: readonly RuleDefinition[] = [
   semverRule,
   versionBumpRule,
@@ -27,4 +28,5 @@ export const BUILT_IN_RULES: readonly RuleDefinition[] = [
   routeDeliveryBoundedRule,
   mappingRequiredFieldsRule,
   namingConventionRule,
+  sloRequiredRule,
 ];

@@ -139,6 +139,15 @@ export const CODES = {
     severity: 'error',
     title: "A unit's `scale` cannot be planned: `replicas` together with `autoscale`, or `autoscale.min` above `max`.",
   },
+  'slo-invalid': {
+    severity: 'error',
+    title:
+      'A service-level objective cannot be measured: an objective not above 0% and below 100%, a latency threshold that is not a histogram bucket, a window not longer than the evaluation interval, or an interval longer than the shortest alert window (5m).',
+  },
+  'slo-unknown-reference': {
+    severity: 'error',
+    title: 'An SLO names a target (EventRoute) or an operation (Api) that the document does not have.',
+  },
 
   // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery
   semver: { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },

@@ -20,6 +20,7 @@ import { checkWebhookRouting, checkWebhookSource } from './check-webhook-sources
 import { checkSystemAuth } from './check-system-auth.ts';
 import { checkUniqueEntries } from './check-unique-entries.ts';
 import { checkScale } from './check-scale.ts';
+import { checkSlo } from './check-slo.ts';
 import { EstateIndex, identityOf } from './estate-index.ts';
 import type { SpecDocument } from './estate-index.ts';
 import { specDocument } from './estate-index.ts';
@@ -106,6 +107,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     checkFileSources(doc, report);
     checkSystemAuth(doc, report);
     checkScale(doc, report);
+    checkSlo(doc, report);
   }
   return {
     kind,

@@ -15,6 +15,7 @@ import type { AttemptRecord, IdempotencyStore } from './idempotency-store.ts';
 import { KeySequencer } from './key-sequencer.ts';
 import type { RouteTargetRuntime } from './route-target.ts';
 import type { SystemBudgets } from './system-budget.ts';
+import { SOURCE_TIME_HEADER, sourceTimeOf } from './source-time.ts';
 
 export interface PipelineDeps {
   backbone: Backbone;
@@ -459,10 +460,12 @@ export class RouteTargetConsumer {
       }
       if (rt.targetBusinessKeys) Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
       span.setAttributes(prefixed(businessKeys));
+      const sourceTime = sourceTimeOf(delivery);
       const headers: Record<string, string> = {
         traceparent: formatTraceparent(span.context),
         'interlace-route': rt.route,
         'interlace-target': rt.target,
+        [SOURCE_TIME_HEADER]: String(sourceTime),
       };
       const result = await runAttempts(
         (signal, timeoutMs) =>
@@ -487,6 +490,7 @@ export class RouteTargetConsumer {
           { route: rt.route, target: rt.target, outcome: 'delivered' },
           (performance.now() - started) / 1000,
         );
+        deps.metrics.eventLatency.observe({ route: rt.route, target: rt.target }, Math.max(0, Date.now() - sourceTime) / 1000);
         span.setAttribute('interlace.outcome', 'delivered');
         this.log.debug('delivered', {
           sequence: delivery.sequence,

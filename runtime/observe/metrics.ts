@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { API_LATENCY_BUCKETS, ROUTE_EVENT_LATENCY_BUCKETS } from '../../language/slo/objectives.ts';
 
 /**
  * The worker's Prometheus metrics, on a registry of its own (two workers in one process, as under
@@ -13,6 +14,11 @@ export class RuntimeMetrics {
   readonly attempts: Counter<'route' | 'target' | 'result'>;
   /** From the first attempt to delivered or dead-lettered. */
   readonly deliveryLatency: Histogram<'route' | 'target' | 'outcome'>;
+  /**
+   * From the source event (when the source system's event was stored on the backbone; through topic
+   * chains, the first route's source event) to the target's effect: what a route's latency SLO counts.
+   */
+  readonly eventLatency: Histogram<'route' | 'target'>;
   /** Dead letters waiting in each dead-letter topic (published, not yet replayed). */
   readonly deadLetterDepth: Gauge<'route' | 'target' | 'topic'>;
   /** 0 closed, 1 open, 2 half-open, 3 isolated (cockatiel's CircuitState). */
@@ -48,6 +54,13 @@ export class RuntimeMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
+    this.eventLatency = new Histogram({
+      name: `${p}route_event_latency_seconds`,
+      help: 'Time from the source event to the target effect (delivered messages).',
+      labelNames: ['route', 'target'],
+      buckets: [...ROUTE_EVENT_LATENCY_BUCKETS],
+      registers,
+    });
     this.deadLetterDepth = new Gauge({
       name: `${p}dead_letter_depth`,
       help: 'Dead letters published and not yet replayed, per dead-letter topic.',
@@ -76,7 +89,7 @@ export class RuntimeMetrics {
       name: `${p}api_request_duration_seconds`,
       help: 'API request latency.',
       labelNames: ['api', 'operation'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets: [...API_LATENCY_BUCKETS],
       registers,
     });
     this.rateLimited = new Counter({

@@ -1591,6 +1591,18 @@ export interface Fixture1 {
  * A topic on the event backbone, dot-separated lower-case words (`orders.canonical`).
  */
 export type Topic = string;
+/**
+ * A service-level objective: the share of good events, a percentage above 0 and below 100 (`99%`, `99.9%`). 100% leaves no error budget and is refused.
+ */
+export type SloObjective = string;
+/**
+ * A DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters.
+ */
+export type DnsLabel = string;
+/**
+ * A link for the on-call person: what to do when this objective burns. Put on every generated alert.
+ */
+export type SloRunbook = string;
 
 /**
  * Moves an event from a source system to targets: filter, key (ordering and idempotency), then for each target a mapping and a delivery policy (timeout, bounded retries with backoff, permanent failures, dead letter).
@@ -1708,6 +1720,33 @@ export interface EventRoute {
       }[]
     ];
     scale?: Scale;
+    /**
+     * Service-level objectives of this route, in business terms. `interlace generate` turns them into Prometheus recording rules, multi-window multi-burn-rate alerts and a dashboard (docs/observability.md).
+     */
+    slo?: {
+      latency?: SloLatency;
+      /**
+       * The dead-letter budget: `objective` of events are delivered rather than dead-lettered or parked.
+       */
+      deadLetters?: {
+        objective: SloObjective;
+      };
+      /**
+       * The targets the objectives cover, by name (default: every target).
+       *
+       * @minItems 1
+       */
+      targets?: [DnsLabel, ...DnsLabel[]];
+      /**
+       * The period the objective is measured over, the error budget's period (default `720h`, 30 days). Longer than `interval`.
+       */
+      window?: string;
+      /**
+       * How often Prometheus evaluates the generated rules (default `1m`): the rule group's `interval`.
+       */
+      interval?: string;
+      runbook?: SloRunbook;
+    };
   };
 }
 /**
@@ -1791,6 +1830,16 @@ export interface Scale {
      */
     cpu?: number;
   };
+}
+/**
+ * Delivery latency from the source event (when the source system's event reached the backbone; for a topic source, the original event) to the target's effect, e.g. `{threshold: 5m, objective: 99%}`.
+ */
+export interface SloLatency {
+  /**
+   * The longest an event may take and still count as good, e.g. `5m`.
+   */
+  threshold: string;
+  objective: SloObjective;
 }
 
 /**
@@ -2063,6 +2112,33 @@ export interface Api {
     ];
     deprecation?: Deprecation;
     scale?: Scale;
+    /**
+     * Service-level objectives of this API. `interlace generate` turns them into Prometheus recording rules, multi-window multi-burn-rate alerts and a dashboard (docs/observability.md).
+     */
+    slo?: {
+      /**
+       * `objective` of requests are answered without a server error (any status but 5xx).
+       */
+      availability?: {
+        objective: SloObjective;
+      };
+      latency?: SloLatency;
+      /**
+       * The operations the objectives cover, by id (default: every operation).
+       *
+       * @minItems 1
+       */
+      operations?: [string, ...string[]];
+      /**
+       * The period the objective is measured over, the error budget's period (default `720h`, 30 days). Longer than `interval`.
+       */
+      window?: string;
+      /**
+       * How often Prometheus evaluates the generated rules (default `1m`): the rule group's `interval`.
+       */
+      interval?: string;
+      runbook?: SloRunbook;
+    };
   };
 }
 
