@@ -337,7 +337,7 @@ class MappingCompiler {
           );
           continue;
         }
-        const code = this.compilePath(parsed.segments, at, scope, at, false);
+        const code = this.compilePath(parsed.segments, at, scope, at, false, `enrich ${name}: placeholder {${text}}: `);
         if (code !== undefined) fields.push(`${jsonLiteral(text)}: ${code}`);
       }
       values.push(`${propertyKey(name)}: { ${fields.join(', ')} }`);
@@ -809,6 +809,8 @@ class MappingCompiler {
     scope: Scope,
     rulePath: PathSegment[],
     flatten: boolean,
+    /** Says where the path was written when that is not a rule (`enrich item: placeholder {sku}: `). */
+    label = '',
   ): string | undefined {
     // Inside an `each` whose list is already reported, item fields cannot be checked: no echo per rule.
     if (scope.unknownSource) return undefined;
@@ -820,7 +822,7 @@ class MappingCompiler {
       this.problem(
         yamlPath,
         'mapping-field-unknown',
-        `${formatFieldPath(segments)}: ${owner}${prefix ? ` ${prefix}` : ''} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        `${label}${formatFieldPath(segments)}: ${owner}${prefix ? ` ${prefix}` : ''} has no property '${found.missing}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
         suggestion
           ? `Write \`${formatFieldPath([...segments.slice(0, found.at), { name: suggestion, list: segments[found.at]!.list }, ...segments.slice(found.at + 1)])}\`.`
           : `Fields there: ${found.available.slice(0, 12).join(', ') || '(none)'}.`,

@@ -131,7 +131,9 @@ spec:
 
   it('a placeholder that is no source field is an error at the `operation` line, with did-you-mean', async () => {
     const diagnostics = await estateDiagnostics(estate(ITEM.replace("'{sku}'", "'{skuu}'"), RULES));
-    expect(diagnostics).toEqual([['mapping-field-unknown', 10, "skuu: StockKeyV1 has no property 'skuu'; did you mean 'sku'?"]]);
+    expect(diagnostics).toEqual([
+      ['mapping-field-unknown', 10, "enrich item: placeholder {skuu}: skuu: StockKeyV1 has no property 'skuu'; did you mean 'sku'?"],
+    ]);
   });
 
   it('a dotted placeholder reads a nested source field', async () => {
