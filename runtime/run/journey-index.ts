@@ -60,6 +60,8 @@ export class JourneyIndex {
   private keyNames = new Set<string>();
   private sources = new Map<string, string>();
   private targets = new Map<string, string>();
+  private pending: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(runDir: string) {
     this.file = journeyFile(runDir);
@@ -151,14 +153,42 @@ export class JourneyIndex {
   private index(event: Record<string, unknown>): void {
     const step = this.step(event);
     if (!step) return;
+    // Batched: one append per FLUSH_MS (a synchronous append per step cost ~25 µs on the delivery path),
+    // in the order the steps were logged; what is pending when the process exits is written then.
+    this.pending.push(`${JSON.stringify(step)}\n`);
+    unflushed.add(this);
+    if (this.pending.length >= FLUSH_LINES) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the pending steps now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    unflushed.delete(this);
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
     try {
-      // Synchronous and small: a line per step, in the order the steps were logged.
-      appendFileSync(this.file, `${JSON.stringify(step)}\n`);
+      appendFileSync(this.file, text);
     } catch {
       // The index is a convenience; a full disk must not stop deliveries.
     }
   }
 }
+
+/** How long a step may wait to be written, and how many may wait. */
+const FLUSH_MS = 50;
+const FLUSH_LINES = 1000;
+
+/** Indexes with steps not yet written: written when the process exits. */
+const unflushed = new Set<JourneyIndex>();
+process.once('exit', () => {
+  for (const index of [...unflushed]) index.flush();
+});
 
 /**
  * The steps whose business keys include `key` (a key's value, or one of a list key's comma-joined

@@ -53,6 +53,7 @@ describe('JourneyIndex', () => {
       line({ level: 'warn', msg: 'dead-lettered', route: 'orders', target: 'erp', order_number: 'SO-2', reason: 'http-422', status: 422 }),
     );
     sink(line({ level: 'info', msg: 'started', unit: 'route-orders' }));
+    index.flush();
     // The debug line is indexed but not passed on at info.
     expect(passed.map((l) => JSON.parse(l).msg)).toEqual(['dead-lettered', 'started']);
     const text = readFileSync(journeyFile(dir), 'utf8');
