@@ -401,7 +401,10 @@ export class RouteTargetConsumer {
         // its contract refuses costs no call.
         const sourceProblems = rt.validateSource?.(event);
         if (sourceProblems) {
-          await failBeforeSend(new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems), previous);
+          await failBeforeSend(
+            new ContractViolation(`the event breaks its contract: ${sourceProblems.join('; ')}`, sourceProblems),
+            previous,
+          );
           return;
         }
         const enrichment = rt.enrich;
