@@ -50,6 +50,8 @@ export interface MappingSpec {
 export interface EnrichSpec {
   system: string;
   operation: string;
+  /** Placeholders that are System parameters (`companyId`), filled by the worker from the environment. */
+  parameters?: string[];
   contract: string;
   unwrap?: string;
   optional?: boolean;
@@ -327,13 +329,14 @@ class MappingCompiler {
       const fields: string[] = [];
       for (const match of spec.operation.matchAll(PLACEHOLDER)) {
         const text = match[1]!;
+        if (spec.parameters?.includes(text)) continue;
         const parsed = parseFieldPath(text);
         if (!parsed.ok || parsed.segments.some((s) => s.list)) {
           this.problem(
             at,
             'mapping-field-unknown',
             `enrich ${name}: placeholder {${text}} is not a field path${parsed.ok ? ' (a list has no single value)' : `: ${parsed.message}`}`,
-            'Write a field of the source message, e.g. `{sku}` or `{header.plant}`.',
+            'Write a field of the source message, e.g. `{sku}` or `{header.plant}`, or list a System parameter under `parameters`.',
           );
           continue;
         }

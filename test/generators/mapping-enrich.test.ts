@@ -136,6 +136,17 @@ spec:
     ]);
   });
 
+  it('a System parameter placeholder is allowed when the enrichment lists it under `parameters`', async () => {
+    const operation = "GET /companies({companyId})/items('{sku}')";
+    const refused = await estateDiagnostics(estate(ITEM.replace("GET /items('{sku}')", operation), RULES));
+    expect(refused.map(([code, line, message]) => [code, line, String(message).split(':').slice(0, 2).join(':')])).toEqual([
+      ['mapping-field-unknown', 10, 'enrich item: placeholder {companyId}'],
+    ]);
+    const listed = await generateEstate(estate(ITEM.replace("GET /items('{sku}')", `${operation}\n      parameters: [companyId]`), RULES));
+    expect(listed.diagnostics).toEqual([]);
+    expect(listed.files.get('mappings/stock-key-to-stock-level.ts')).toContain('item: { "sku": source?.sku }');
+  });
+
   it('a dotted placeholder reads a nested source field', async () => {
     const result = await generateEstate(estate(ITEM.replace("'{sku}'", "'{sku}')?plant={site.plant}"), RULES));
     expect(result.diagnostics).toEqual([]);

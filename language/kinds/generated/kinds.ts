@@ -1354,6 +1354,10 @@ export interface Mapping {
              */
             operation: string;
             /**
+             * Placeholders of `operation` that are System parameters, not source fields (`[companyId]` for Business Central's `/companies({companyId})/items(…)`): filled from the environment `<SYSTEM>_PARAM_<NAME>`, as in route operations. Any other placeholder must be a source field.
+             */
+            parameters?: string[];
+            /**
              * The contract of the answer (after `unwrap`), `name@major`: the answer is validated against it and the rules that read `enriched.<name>` are type-checked with it.
              */
             contract: string;

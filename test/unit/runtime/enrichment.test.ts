@@ -87,6 +87,19 @@ describe('Enrichment', () => {
     expect(h.erp.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /items/A%2F1']);
   });
 
+  it('fills a System parameter placeholder from the environment, and fails permanently when it is not set', async () => {
+    const h = await enrichmentAgainst(
+      { '/companies(C1)/items/D': { status: 200, body: { number: 'D' } } },
+      { pathTemplate: '/companies({companyId})/items/{sku}', parameter: (name) => (name === 'companyId' ? 'C1' : undefined) },
+    );
+    expect(await h.resolve({ sku: 'D' })).toEqual({ item: { number: 'D' } });
+    const unset = await enrichmentAgainst({}, { pathTemplate: '/companies({companyId})/items/{sku}' });
+    const error = await unset.resolve({ sku: 'D' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractViolation);
+    expect((error as Error).message).toContain('no value for {companyId}');
+    expect(unset.erp.requests).toHaveLength(0);
+  });
+
   it('a 404 is a permanent failure; with optional: true the value is absent, and the absence is cached', async () => {
     const required = await enrichmentAgainst({});
     const error = await required.resolve({ sku: 'X' }).catch((e: unknown) => e);
