@@ -134,7 +134,10 @@ describe('latency from the source event, through a topic chain', () => {
       const histogram = await worker.metrics.registry.getSingleMetric('interlace_route_event_latency_seconds')!.get();
       const bucket = (route: string, le: number) =>
         histogram.values.find(
-          (v) => v.metricName === 'interlace_route_event_latency_seconds_bucket' && v.labels.route === route && v.labels.le === le,
+          (v) =>
+            (v as { metricName?: string }).metricName === 'interlace_route_event_latency_seconds_bucket' &&
+            v.labels.route === route &&
+            v.labels.le === le,
         )?.value;
       // fulfil: A-1 took 400 s from its source event (over the 5m SLO threshold), A-2 well under a second.
       expect(bucket('fulfil', 1)).toBe(1);

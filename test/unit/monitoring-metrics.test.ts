@@ -19,7 +19,7 @@ async function exported(): Promise<Map<string, Set<string>>> {
     const labels = new Set<string>();
     const names = (metrics.registry.getSingleMetric(metric.name) as unknown as { labelNames: string[] }).labelNames;
     for (const l of names) labels.add(l);
-    if (metric.type === 'histogram') {
+    if (String(metric.type) === 'histogram') {
       out.set(`${metric.name}_bucket`, new Set([...labels, 'le']));
       out.set(`${metric.name}_count`, labels);
       out.set(`${metric.name}_sum`, labels);
