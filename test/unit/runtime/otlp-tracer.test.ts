@@ -113,11 +113,13 @@ describe('unclassifiedBusinessKeys', () => {
 describe('Estate spec.tracing (CRD schema)', () => {
   it('takes an http(s) OTLP endpoint and a ratio from 0 to 1, and agrees with the worker on what an endpoint is', async () => {
     const { estateCrd } = await import('../../../generators/crds/estate-crd.ts');
-    const { default: Ajv } = await import('ajv');
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
     const crd = estateCrd() as {
       spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { tracing: object } } } } } }[] };
     };
-    const validate = new Ajv({ strict: false }).compile(crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.tracing);
+    const validate = new Ajv2020({ strict: false }).compile(
+      crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.tracing,
+    );
     expect(validate({ otlpEndpoint: 'http://otel-collector.observability:4318' })).toBe(true);
     expect(validate({ otlpEndpoint: 'https://otlp.example.com/otlp', sampleRatio: 0.1 })).toBe(true);
     for (const bad of [
