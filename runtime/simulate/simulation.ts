@@ -17,6 +17,7 @@ import { FAST_TIMING, scheduledWork } from './system.ts';
 import type { SimContext, SimSystem, SimTiming } from './system.ts';
 import { IdentityProvider } from './identity.ts';
 import { World } from './world.ts';
+import { takeRunEpoch } from './run-epoch.ts';
 import { BC_COMPANY_ID, CloudErp } from './systems/cloud-erp.ts';
 import { Crm } from './systems/crm.ts';
 import { DealerPortal } from './systems/dealer-portal.ts';
@@ -42,6 +43,8 @@ export interface SimulationOptions {
   seed?: number;
   /** Goes into generated numbers (orders, shipments) so runs on one store never collide. */
   runTag?: string;
+  /** Offsets the systems' numeric document numbers (runtime/simulate/run-epoch.ts); default: the next epoch of `dataDir`. */
+  runEpoch?: number;
 }
 
 export interface Divergence {
@@ -82,17 +85,20 @@ export class Simulation {
   readonly financeFeed: FinanceFeed;
   readonly systems: SimSystem[];
   readonly runTag: string;
+  readonly runEpoch: number;
   private readonly ctx: SimContext;
 
   constructor(options: SimulationOptions) {
     this.world = new World(options.seed ?? 42);
     this.publisher = new SourcePublisher(options.backbone, options.estate.routes);
     this.runTag = options.runTag ?? Date.now().toString(36).slice(-6).toUpperCase();
+    this.runEpoch = options.runEpoch ?? takeRunEpoch(options.dataDir);
     this.ctx = {
       world: this.world,
       publisher: this.publisher,
       backbone: options.backbone,
       runTag: this.runTag,
+      runEpoch: this.runEpoch,
       timing: options.timing ?? FAST_TIMING,
     };
     const base = options.portBase ?? 0;

@@ -14,6 +14,11 @@ export interface SimContext {
   backbone: Backbone;
   /** Short run-unique tag in generated numbers, so a second run on the same store makes new orders. */
   runTag: string;
+  /**
+   * How many simulations ran on this store before (runtime/simulate/run-epoch.ts): numeric document
+   * numbers start at `runScopedStart(base, runEpoch)` so they never repeat an earlier run's. Default 0.
+   */
+  runEpoch?: number;
   /** Delays of simulated work (picking, dispatch, milestones, supplier answers), ms. */
   timing: SimTiming;
 }

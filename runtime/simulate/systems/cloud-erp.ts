@@ -22,6 +22,7 @@ import type { ODataCollectionOptions } from '../odata-collection.ts';
 import { INITIAL_STOCK, SKUS, SUPPLIER, WAREHOUSES, skuOf } from '../world.ts';
 import { later, newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
+import { runScopedStart } from '../run-epoch.ts';
 
 type Entity = Record<string, unknown>;
 
@@ -78,8 +79,9 @@ export class CloudErp implements SimSystem {
   readonly shipments: Entity[] = [];
   readonly receipts: Entity[] = [];
   readonly ledgerEntries: Entity[] = [];
-  private nextPurchaseOrder = 106_001;
-  private nextEntry = 1;
+  // Per-run blocks (run-epoch.ts): a second run on one store issues new purchase order and entry numbers.
+  private nextPurchaseOrder: number;
+  private nextEntry: number;
   private readonly ctx: SimContext;
   private readonly polled: ReadonlySet<string>;
   /** `<set>|<id>` → the last-modified time of a change no poll has read yet. */
@@ -89,6 +91,8 @@ export class CloudErp implements SimSystem {
   /** `polled`: the events the estate polls (not pushed; left for the poller). */
   constructor(ctx: SimContext, port: number, polled: ReadonlySet<string> = new Set()) {
     this.ctx = ctx;
+    this.nextPurchaseOrder = runScopedStart(106_001, ctx.runEpoch ?? 0);
+    this.nextEntry = runScopedStart(1, ctx.runEpoch ?? 0);
     this.polled = polled;
     for (const s of SKUS) {
       const item: Entity = {

@@ -26,6 +26,7 @@ import { SKUS, SUPPLIER, skuOf } from '../world.ts';
 import { later, newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
 import { x12Text } from '../x12-text.ts';
+import { runScopedStart } from '../run-epoch.ts';
 
 type Entity = Record<string, unknown>;
 
@@ -67,17 +68,23 @@ export class EdiPartner implements SimSystem {
   /** Transaction sets waiting for the next file (send mode `files`). */
   private readonly outbox: { setId: string; tx: Entity }[] = [];
   private filesMode = false;
-  /** ISA13 of the files it sends: from the clock, so a new run never reuses one an earlier run's state has answered. */
-  private nextFileControl = (Date.now() % 9_000_000) + 1;
+  /** ISA13 of the files it sends: from the run's block (run-epoch.ts), so a new run never reuses one an earlier run's state has answered. */
+  private nextFileControl: number;
   private poller: ReturnType<typeof setInterval> | undefined;
-  private nextControl = 1;
-  private nextAsn = 829_716;
+  /** ISA13 (at most 9 digits) of the interchanges it renders over HTTP; per-run block as above. */
+  private nextControl: number;
+  private nextAsn: number;
   private nextCustomerPo = 1;
   private readonly ctx: SimContext;
 
   /** `home`: the partner's file-exchange folder (`inbound/`, `outbound/`); undefined: HTTP only. */
   constructor(ctx: SimContext, port: number, home?: string) {
     this.ctx = ctx;
+    const epoch = ctx.runEpoch ?? 0;
+    // Both are the supplier's ISA13s: the HTTP interchanges take the lower half of the run's block, files the upper.
+    this.nextControl = runScopedStart(1, epoch);
+    this.nextFileControl = runScopedStart(500_001, epoch);
+    this.nextAsn = runScopedStart(829_716, epoch);
     if (home) {
       this.inbound = join(home, 'inbound');
       this.outbound = join(home, 'outbound');

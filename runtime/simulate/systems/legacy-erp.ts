@@ -14,6 +14,7 @@ import { alpha, dResults, dSingle, decimal, odataDate, odataDateTime, odataError
 import { DEALERS, INITIAL_STOCK, SKUS, WAREHOUSES, skuOf, skuByVendorPart, warehouse, warehouseOfPlant } from '../world.ts';
 import { newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
+import { runScopedStart } from '../run-epoch.ts';
 
 type Entity = Record<string, unknown>;
 
@@ -28,15 +29,21 @@ export class LegacyErp implements SimSystem {
   readonly billingDocuments: Entity[] = [];
   readonly inboundDeliveries: Entity[] = [];
   readonly goodsReceipts: Entity[] = [];
-  private nextOrder = 1000;
-  private nextBilling = 90_036_000;
-  private nextMaterialDocument = 4_900_000_000;
+  // Each run numbers from its own block (run-epoch.ts): SAP numbers stay 10 digits, and a second run
+  // on one store never reissues a document number an earlier run published.
+  private nextOrder: number;
+  private nextBilling: number;
+  private nextMaterialDocument: number;
   private readonly ctx: SimContext;
   private readonly byReference = new Map<string, string>();
 
   /** `host`: the address to listen on (default loopback); the real-pod tests listen where pods reach the host. */
   constructor(ctx: SimContext, port: number, host?: string) {
     this.ctx = ctx;
+    const epoch = ctx.runEpoch ?? 0;
+    this.nextOrder = runScopedStart(1000, epoch);
+    this.nextBilling = runScopedStart(90_036_000, epoch);
+    this.nextMaterialDocument = runScopedStart(4_900_000_000, epoch);
     for (const s of SKUS) this.stock.set(`${warehouse(s.warehouse)!.plant}|${s.sku}`, INITIAL_STOCK);
     this.server = new SimServer({
       name: this.name,

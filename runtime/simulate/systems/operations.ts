@@ -11,6 +11,7 @@ import { SimServer, route } from '../sim-http.ts';
 import type { SimReply, SimRequest } from '../sim-http.ts';
 import { newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
+import { runScopedStart } from '../run-epoch.ts';
 
 type Entity = Record<string, unknown>;
 
@@ -22,12 +23,14 @@ export class Operations implements SimSystem {
   readonly server: SimServer;
   readonly exceptions = new Map<string, Entity>();
   readonly audit = new Map<string, Entity>();
-  private nextNumber = 1_001;
+  /** SEXC numbers: per-run block (run-epoch.ts), so a second run on one store opens new exceptions. */
+  private nextNumber: number;
   private readonly ctx: SimContext;
   private subscription: Subscription | undefined;
 
   constructor(ctx: SimContext, port: number) {
     this.ctx = ctx;
+    this.nextNumber = runScopedStart(1_001, ctx.runEpoch ?? 0);
     this.server = new SimServer({
       name: this.name,
       port,

@@ -12,6 +12,7 @@ import type { SimReply, SimRequest } from '../sim-http.ts';
 import { INITIAL_STOCK, SKUS, SUPPLIER, skuByVendorPart, skuOf } from '../world.ts';
 import { later, newLedger } from '../system.ts';
 import type { SimContext, SimSystem } from '../system.ts';
+import { runScopedStart } from '../run-epoch.ts';
 
 type Entity = Record<string, unknown>;
 
@@ -24,12 +25,14 @@ export class Wms implements SimSystem {
   readonly outbound = new Map<string, Entity>();
   readonly inbound = new Map<string, Entity>();
   readonly receipts: Entity[] = [];
-  private nextMovement = 1;
+  /** Inventory movement numbers: per-run block (run-epoch.ts). */
+  private nextMovement: number;
   private nextReceipt = 55_000;
   private readonly ctx: SimContext;
 
   constructor(ctx: SimContext, port: number) {
     this.ctx = ctx;
+    this.nextMovement = runScopedStart(1, ctx.runEpoch ?? 0);
     for (const s of SKUS) this.stock.set(`${s.warehouse}|${s.sku}`, INITIAL_STOCK);
     this.server = new SimServer({
       name: this.name,
