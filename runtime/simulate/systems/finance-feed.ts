@@ -2,7 +2,7 @@
  * The group finance landing zone: a directory on an SFTP server where the estate's file drop target
  * writes one CSV file per finance transaction (`endpoint.protocol: file`). Under `interlace run` the
  * directory is a local folder of the run (Simulation.overlay); this simulator reads every new file in
- * it as the consolidation job would, records each transaction as an effect (a second file for one
+ * it as the consolidation job would (files of an earlier run on the folder were read by that run), records each transaction as an effect (a second file for one
  * transaction is a duplicate) and counts them per source system for the summary. The HTTP append
  * endpoint (`POST …/append/transactions-{yyyyMMddHH}.csv`) stays for estates that still deliver the
  * feed over HTTP.
@@ -55,6 +55,8 @@ export class FinanceFeed implements SimSystem {
 
   constructor(port: number, directory: string) {
     this.directory = directory;
+    // Files an earlier run on this folder dropped were consolidated then: this run counts only its own.
+    if (existsSync(directory)) for (const name of readdirSync(directory)) this.seen.add(name);
     this.server = new SimServer({
       name: this.name,
       port,
