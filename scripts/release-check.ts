@@ -4,9 +4,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Budgets for the package (measured 0.54 MB packed, 1.8 MB unpacked, 621 files at 0.1.0). */
-export const PACKED_BUDGET_BYTES = 800_000;
-export const UNPACKED_BUDGET_BYTES = 3_000_000;
+/**
+ * Budgets for the package: measured 0.54 MB packed, 1.8 MB unpacked, 621 files at 0.1.0; 0.81 MB
+ * packed, 2.74 MB unpacked, 846 files once the system edge (webhook, poll and file sources, file and
+ * X12 targets, OAuth2/CSRF/mTLS), enrichment, SLO monitoring and OTLP export shipped.
+ */
+export const PACKED_BUDGET_BYTES = 1_000_000;
+export const UNPACKED_BUDGET_BYTES = 3_500_000;
 
 /** What `npm pack --json` reports about one tarball. */
 export interface PackReport {

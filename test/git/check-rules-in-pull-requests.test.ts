@@ -56,6 +56,17 @@ const BASE: Record<string, string> = {
   'specs/mapping.yaml': mapping('    - { target: shipmentId, from: orderNumber }\n    - { target: orderNumber, from: orderNumber }\n'),
 };
 
+const SLO_POLICY = `${HEADER}
+kind: Policy
+metadata: { name: service-levels }
+spec:
+  owner: team-integration-platform
+  rules:
+    - id: slo-required
+      severity: error
+      params: { systemTypes: [wms] }
+`;
+
 interface Case {
   rule: string;
   breaks: Record<string, string | null>;
@@ -175,6 +186,22 @@ const CASES: Case[] = [
     complies: {
       'specs/mapping.yaml': mapping(
         '    - { target: shipmentId, from: orderNumber }\n    - { target: orderNumber, from: orderNumber, convert: { trim: true } }\n',
+      ),
+    },
+  },
+  {
+    // Off by default: a Policy turns it on (here for routes that touch a System of type wms).
+    rule: 'slo-required',
+    breaks: {
+      'specs/policy.yaml': SLO_POLICY,
+      'specs/route.yaml': route(`system: wms
+${DELIVERY.replace('maxAttempts: 3', 'maxAttempts: 5')}`),
+    },
+    complies: {
+      'specs/policy.yaml': SLO_POLICY,
+      'specs/route.yaml': route(`system: wms\n${DELIVERY}`).replace(
+        '  targets:',
+        '  slo:\n    latency: { threshold: 5m, objective: 99% }\n  targets:',
       ),
     },
   },

@@ -178,10 +178,15 @@ describe.skipIf('skip' in nats)('file source', () => {
     await waitFor('the first (empty) scan', async () => true);
     writeFileSync(join(inbox, 'growing.json'), '[{"sku":"G1"}');
     writeFileSync(join(inbox, 'huge.json'), `[${'{"sku":"x"},'.repeat(200)}{"sku":"y"}]`);
-    const scan = source.scan();
-    await new Promise((r) => setTimeout(r, 100));
+    // The writer keeps appending for as long as the scan runs, so the file is never seen at one size
+    // twice, however late (on a loaded machine) the scan's two looks come.
+    const growing = setInterval(() => appendFileSync(join(inbox, 'growing.json'), ' '), 20);
+    try {
+      await source.scan();
+    } finally {
+      clearInterval(growing);
+    }
     appendFileSync(join(inbox, 'growing.json'), ',{"sku":"G2"}]');
-    await scan;
     expect(readdirSync(inbox).sort()).toEqual(['error', 'growing.json']);
     expect(source.counts).toMatchObject({ files: 0, poisoned: 1 });
     await source.scan();
