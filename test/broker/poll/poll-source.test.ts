@@ -4,7 +4,7 @@
 // (counted on the backbone, not in publish calls), ties at one timestamp across page and poll
 // boundaries are neither skipped nor repeated, failures leave the watermark where it was, and a queue
 // entry is acknowledged only after its publish resolved.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KvAdapterState } from '../../../runtime/adapters/adapter-state.ts';
 import { createPollSources } from '../../../runtime/adapters/sources/poll/poll-source.ts';
 import type { PollSource } from '../../../runtime/adapters/sources/poll/poll-source.ts';
@@ -31,8 +31,13 @@ beforeAll(async () => {
   backbone = await openJetStreamBackbone({ servers: server.url, name: 'poll-source-test' });
 });
 
+// Each test's sources stop with it: one left polling the same path would take the next test's
+// injected fault (the timeout case then saw a normal answer on a loaded machine).
+afterEach(async () => {
+  for (const source of running.splice(0)) await source.stop();
+});
+
 afterAll(async () => {
-  for (const source of running) await source.stop();
   await backbone?.close();
   await server?.stop();
   await erp.server.stop();
