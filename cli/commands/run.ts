@@ -126,6 +126,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
     `interlace run: ${run.units.size} workers (${[...run.units.values()].reduce((n, u) => n + u.members.length, 0)} units) on ${run.backboneDescription}\n`,
   );
   out(`  gateway ${run.gateway.url}  (APIs, /metrics, /_run/state)\n`);
+  out(`  prometheus --config.file=${run.prometheusConfigFile}  (scrapes the gateway, evaluates the SLO rules)\n`);
   if (run.simulation) out(`  simulated systems: ${run.simulation.systems.map((s) => `${s.name} ${s.server?.origin ?? ''}`).join(', ')}\n`);
 
   let notice: string | undefined;

@@ -50,9 +50,13 @@ function groupOf(o: Objectives): RuleGroup {
   const selector = `${o.label}="${o.name}"`;
   for (const indicator of o.indicators) {
     for (const window of WINDOWS) {
+      // A counter with labels exists only once incremented: a route that never dead-lettered has no
+      // `outcome="dead_lettered"` series, and `bad / total` would then be no series at all (an empty
+      // panel, an SLO that looks unmeasured). `or total * 0` makes it 0 where traffic exists.
+      const total = at(indicator.total, window);
       rules.push({
         record: errorRatioSeries(window),
-        expr: `(${at(indicator.bad, window)}) / (${at(indicator.total, window)})`,
+        expr: `(${at(indicator.bad, window)} or ${total} * 0) / (${total})`,
         labels: { slo: indicator.slo, interlace_kind: o.kind },
       });
     }

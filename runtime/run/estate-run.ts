@@ -7,7 +7,7 @@
  * on failure keep everything running and return the diagnostics.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
@@ -42,6 +42,8 @@ import { unitGroups } from './unit-groups.ts';
 import { webhookSpecOf } from '../adapters/webhook/webhook-source.ts';
 import { sourceUnitId } from '../adapters/sources/create-sources.ts';
 import { readSecret } from '../http/secrets.ts';
+import { MONITORING_FILES } from '../../generators/monitoring/monitoring-files.ts';
+import { runPrometheusConfig } from './prometheus-config.ts';
 
 export interface EstateRunOptions {
   paths: readonly string[];
@@ -199,6 +201,16 @@ export class EstateRun {
     this.wireFilePickups();
     this.gateway = new Gateway({ port: portBase, metrics: this.metrics, apis: () => this.apiRoutes(), state: () => this.state() });
     await this.gateway.start();
+    // A Prometheus pointed at this file scrapes the gateway and evaluates the estate's SLO rules.
+    writeFileSync(
+      this.prometheusConfigFile,
+      runPrometheusConfig({ gatewayUrl: this.gateway.url, rulesFile: join(this.options.runDir, 'generated', MONITORING_FILES.rules) }),
+    );
+  }
+
+  /** `<runDir>/prometheus.yml`: a scrape config for the gateway's /metrics with the generated SLO rules. */
+  get prometheusConfigFile(): string {
+    return join(this.options.runDir, 'prometheus.yml');
   }
 
   /** The estate as the units see it: overlaid on the simulators, delivery scaled. */
