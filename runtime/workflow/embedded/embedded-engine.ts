@@ -1,0 +1,304 @@
+/**
+ * The embedded workflow engine of `interlace run`: durable execution by replay on one node:sqlite file
+ * (workflow-store.ts), with the same semantics as the Temporal engine (test/broker/workflow-contract.ts).
+ *
+ * How it stays durable: every context call of an execution records its outcome under its call id
+ * (activity result or failure, signal received, timer fired, cancellation). Resuming an execution —
+ * after a restart, or when another process started it — runs the interpreter from the beginning; calls
+ * with a recorded outcome are answered from it, so nothing recorded runs twice, and the first call
+ * without one continues the work. An activity that was in flight when the process died has no outcome
+ * and runs again under the same idempotency key: at-least-once to the System, one effect when it honours
+ * the key (and one message on the backbone, which de-duplicates by message id).
+ *
+ * Waits and timers: a wait persists its deadline when first reached; a scheduler (`pollIntervalMs`)
+ * settles pending waits from stored signals, due timers and cancellation requests, so deadlines that
+ * passed while no process ran fire at the next start, and signals sent before the wait (or by another
+ * process, such as `interlace workflow signal`) are consumed when it gets there.
+ *
+ * One process per file runs workflows (`execute: true`); others may open it for the API only.
+ */
+import { DECISION_SIGNAL, WorkflowCancelled, ActivityFailure, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
+import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../context.ts';
+import type { ExecutionDetail, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
+import { correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
+import type { WorkflowOutcome } from '../interpreter.ts';
+import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
+import { runWithRetries } from '../activities/retry.ts';
+import { WorkflowStore, summaryOf } from './workflow-store.ts';
+import type { CallOutcome, ExecutionRow } from './workflow-store.ts';
+
+export interface EmbeddedEngineOptions {
+  /** The SQLite file (created when missing). */
+  path: string;
+  programs: readonly WorkflowProgram[];
+  activities: ActivityRunner;
+  /** Run workflows in this process (default true); false opens the file for the API only. */
+  execute?: boolean;
+  /** How often the scheduler looks for due timers, new signals and executions started elsewhere (default 100 ms). */
+  pollIntervalMs?: number;
+  /** Told when an execution ends in this process (the run summary counts them). */
+  onEnded?: (execution: ExecutionSummary) => void;
+}
+
+interface Waiter {
+  readonly callId: string;
+  /** The signal it waits for; undefined for a sleep. */
+  readonly name: string | undefined;
+  settle(outcome: CallOutcome): void;
+}
+
+/** An execution this process is running: its pending waits, by call id. */
+interface LiveExecution {
+  readonly id: string;
+  readonly waiters: Map<string, Waiter>;
+}
+
+/** A promise that never settles: what a closed engine gives a run that is still going, so it stops where it is. */
+const frozen = <T>(): Promise<T> => new Promise<T>(() => {});
+
+export function openEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedWorkflowEngine {
+  return new EmbeddedWorkflowEngine(options);
+}
+
+export class EmbeddedWorkflowEngine implements WorkflowEngine {
+  readonly #store: WorkflowStore;
+  readonly #programs = new Map<string, WorkflowProgram>();
+  readonly #activities: ActivityRunner;
+  readonly #execute: boolean;
+  readonly #onEnded: (execution: ExecutionSummary) => void;
+  readonly #live = new Map<string, LiveExecution>();
+  readonly #abort = new AbortController();
+  readonly #interval: ReturnType<typeof setInterval> | undefined;
+  #ticking = false;
+  #tickAgain = false;
+  #closed = false;
+
+  constructor(options: EmbeddedEngineOptions) {
+    this.#store = new WorkflowStore(options.path);
+    for (const program of options.programs) this.#programs.set(workflowName(program), program);
+    this.#activities = options.activities;
+    this.#execute = options.execute ?? true;
+    this.#onEnded = options.onEnded ?? (() => {});
+    if (this.#execute) {
+      this.#interval = setInterval(() => this.#tick(), options.pollIntervalMs ?? 100);
+      this.#tick();
+    }
+  }
+
+  async start(workflow: string, input: unknown): Promise<StartResult> {
+    const program = this.#program(workflow);
+    const key = workflowKey(program, input);
+    const executionId = executionIdOf(program.ir.name, program.ir.version, key);
+    const started = this.#store.insertExecution(executionId, workflow, key, input, Date.now());
+    if (started && this.#execute) this.#launch(this.#store.execution(executionId)!);
+    return { executionId, started };
+  }
+
+  async signal(executionId: string, name: string, payload: unknown): Promise<void> {
+    const row = this.#store.execution(executionId);
+    if (!row) throw new Error(`no workflow execution ${executionId}`);
+    if (row.status !== 'running') throw new Error(`workflow execution ${executionId} has ended (${row.status}); it takes no signals`);
+    if (name === DECISION_SIGNAL) {
+      const decision = parseDecision(payload);
+      if (typeof decision === 'string') throw new Error(`${executionId}: ${decision}`);
+    }
+    this.#store.addSignal(executionId, name, payload, Date.now());
+    this.#wake();
+  }
+
+  async deliverEvent(topic: string, event: unknown): Promise<string[]> {
+    const delivered: string[] = [];
+    for (const program of this.#programs.values()) {
+      for (const key of correlationKeys(program, topic, event)) {
+        const id = executionIdOf(program.ir.name, program.ir.version, key);
+        if (this.#store.execution(id)?.status !== 'running') continue;
+        this.#store.addSignal(id, eventSignalName(topic), event, Date.now());
+        delivered.push(id);
+      }
+    }
+    if (delivered.length) this.#wake();
+    return delivered;
+  }
+
+  async cancel(executionId: string, reason = 'cancelled'): Promise<void> {
+    if (!this.#store.requestCancel(executionId, reason)) {
+      const row = this.#store.execution(executionId);
+      throw new Error(row ? `workflow execution ${executionId} has ended (${row.status})` : `no workflow execution ${executionId}`);
+    }
+    this.#wake();
+  }
+
+  async list(): Promise<ExecutionSummary[]> {
+    return this.#store.all().map(summaryOf);
+  }
+
+  async show(executionId: string): Promise<ExecutionDetail | undefined> {
+    const row = this.#store.execution(executionId);
+    if (!row) return undefined;
+    return {
+      ...summaryOf(row),
+      input: JSON.parse(row.input),
+      ...(row.state !== null ? { state: JSON.parse(row.state) as Record<string, unknown> } : {}),
+      history: this.#store.audit(executionId),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#interval) clearInterval(this.#interval);
+    this.#abort.abort(new Error('the workflow engine closed'));
+    this.#store.close();
+  }
+
+  #program(workflow: string): WorkflowProgram {
+    const program = this.#programs.get(workflow);
+    if (!program) {
+      const known = [...this.#programs.keys()].join(', ') || 'none';
+      throw new Error(`no workflow ${workflow} (this engine runs: ${known})`);
+    }
+    return program;
+  }
+
+  /** Runs (or resumes, by replay) an execution in this process. */
+  #launch(row: ExecutionRow): void {
+    const program = this.#programs.get(row.workflow);
+    // A workflow whose spec is gone stays running in the store until a version that has it runs again.
+    if (!program || this.#live.has(row.id)) return;
+    const live: LiveExecution = { id: row.id, waiters: new Map() };
+    this.#live.set(row.id, live);
+    const ctx = new ReplayContext(this, live);
+    runWorkflow(program, JSON.parse(row.input), ctx).then(
+      (outcome) => this.#ended(live, outcome),
+      (error: unknown) =>
+        this.#ended(live, { status: 'failed', state: {}, reason: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  #ended(live: LiveExecution, outcome: WorkflowOutcome): void {
+    if (this.#closed) return;
+    this.#live.delete(live.id);
+    this.#store.end(live.id, outcome.status, outcome.reason, outcome.state, Date.now());
+    const row = this.#store.execution(live.id);
+    if (row) this.#onEnded(summaryOf(row));
+  }
+
+  #wake(): void {
+    if (this.#execute) setImmediate(() => this.#tick());
+  }
+
+  /** Settles what can be settled now: due timers, stored signals, cancellations; resumes executions started elsewhere. */
+  #tick(): void {
+    if (this.#closed) return;
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    try {
+      do {
+        this.#tickAgain = false;
+        for (const row of this.#store.running()) if (!this.#live.has(row.id)) this.#launch(row);
+        const now = Date.now();
+        for (const live of this.#live.values()) {
+          for (const waiter of [...live.waiters.values()]) {
+            const outcome = this.#store.settleWait(live.id, waiter.callId, waiter.name, now);
+            if (!outcome) continue;
+            live.waiters.delete(waiter.callId);
+            waiter.settle(outcome);
+          }
+        }
+      } while (this.#tickAgain && !this.#closed);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  // What ReplayContext needs from the engine (kept here so the store stays private to the engine).
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get store(): WorkflowStore {
+    return this.#store;
+  }
+  runActivity(request: ActivityRequest): Promise<unknown> {
+    return runWithRetries(this.#activities, request, this.#abort.signal);
+  }
+}
+
+/** The WorkflowContext of one execution: recorded outcomes first, the world second. */
+class ReplayContext implements WorkflowContext {
+  readonly executionId: string;
+  readonly #engine: EmbeddedWorkflowEngine;
+  readonly #live: LiveExecution;
+
+  constructor(engine: EmbeddedWorkflowEngine, live: LiveExecution) {
+    this.#engine = engine;
+    this.#live = live;
+    this.executionId = live.id;
+  }
+
+  async activity(callId: string, request: ActivityRequest): Promise<unknown> {
+    if (this.#engine.closed) return frozen();
+    let outcome = this.#engine.store.outcome(this.executionId, callId);
+    if (!outcome) {
+      let fresh: CallOutcome;
+      try {
+        fresh = { kind: 'activity.completed', value: await this.#engine.runActivity(request) };
+      } catch (error) {
+        if (this.#engine.closed) return frozen();
+        const failure = error instanceof ActivityFailure ? error : new ActivityFailure(String(error), 'error', false);
+        fresh = { kind: 'activity.failed', message: failure.message, reason: failure.reason };
+      }
+      if (this.#engine.closed) return frozen();
+      outcome = this.#engine.store.recordOutcome(this.executionId, callId, fresh, Date.now());
+    }
+    if (outcome.kind === 'activity.completed') return outcome.value;
+    if (outcome.kind === 'activity.failed') throw new ActivityFailure(outcome.message, outcome.reason, false);
+    throw new Error(
+      `${this.executionId}: call ${callId} has a recorded ${outcome.kind}, not an activity outcome (was the workflow changed without a version bump?)`,
+    );
+  }
+
+  async sleep(callId: string, ms: number): Promise<void> {
+    const outcome = await this.#settled(callId, undefined, ms);
+    if (outcome.kind === 'cancelled') throw new WorkflowCancelled(outcome.reason);
+  }
+
+  async waitForSignal(callId: string, name: string, timeoutMs: number): Promise<{ readonly payload: unknown } | undefined> {
+    const outcome = await this.#settled(callId, name, timeoutMs);
+    if (outcome.kind === 'signal.received') return { payload: outcome.payload };
+    if (outcome.kind === 'timer.fired') return undefined;
+    if (outcome.kind === 'cancelled') throw new WorkflowCancelled(outcome.reason);
+    throw new Error(
+      `${this.executionId}: wait ${callId} has a recorded ${outcome.kind} (was the workflow changed without a version bump?)`,
+    );
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  history(entry: HistoryEntry): void {
+    if (!this.#engine.closed) this.#engine.store.appendAudit(this.executionId, entry);
+  }
+
+  /** The wait's outcome: recorded already, settled now, or when the scheduler settles it. */
+  #settled(callId: string, name: string | undefined, timeoutMs: number): Promise<CallOutcome> {
+    if (this.#engine.closed) return frozen();
+    const store = this.#engine.store;
+    const recorded = store.outcome(this.executionId, callId);
+    if (recorded) return Promise.resolve(recorded);
+    // The deadline is set the first time the wait is reached; a replay keeps it.
+    store.timer(this.executionId, callId, Date.now() + timeoutMs);
+    const now = store.settleWait(this.executionId, callId, name, Date.now());
+    if (now) return Promise.resolve(now);
+    return new Promise<CallOutcome>((resolve) => {
+      this.#live.waiters.set(callId, { callId, name, settle: resolve });
+    });
+  }
+}
+
+function workflowName(program: WorkflowProgram): string {
+  return `${program.ir.name}@${program.ir.version.split('.')[0]}`;
+}

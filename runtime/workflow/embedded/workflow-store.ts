@@ -1,0 +1,258 @@
+/**
+ * The embedded engine's tables (node:sqlite, one file, WAL — opened like the embedded backbone's store,
+ * runtime/backbone/sqlite-store.ts). Every statement is synchronous; a method that must be atomic runs
+ * in one transaction. Several processes may open the file (`interlace workflow signal` next to a running
+ * `interlace run`); exactly one of them runs workflows.
+ *
+ * - `executions`: one row per execution id (`<workflow>@<major>/<key>`), its input, status and, once
+ *   ended, its final state.
+ * - `history`: append-only, per execution. Two sorts of rows, told apart by `ref`:
+ *   `call:<callId>` — the recorded outcome of a context call (an activity's result or failure, a signal
+ *   received, a timer fired, a cancellation seen), which a replay answers from and which is written
+ *   once (`UNIQUE (execution, ref)`: the first outcome wins a race between a signal and its timeout);
+ *   `audit:<entry id>` — the audit trail, also written once however often a replay repeats it.
+ * - `timers`: due times of waits and sleeps, persisted when first reached, so a deadline that passes
+ *   while no process runs fires at the next start.
+ * - `signals`: signals and correlated events, kept until a wait consumes them (`consumed_by`).
+ */
+import { DatabaseSync } from 'node:sqlite';
+import type { HistoryEntry } from '../context.ts';
+import type { ExecutionStatus, ExecutionSummary } from '../engine.ts';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS executions (
+  id               TEXT PRIMARY KEY,
+  workflow         TEXT NOT NULL,
+  key              TEXT NOT NULL,
+  input            TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  reason           TEXT,
+  state            TEXT,
+  started_at       INTEGER NOT NULL,
+  ended_at         INTEGER,
+  cancel_requested TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
+CREATE TABLE IF NOT EXISTS history (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution TEXT NOT NULL,
+  ref       TEXT NOT NULL,
+  kind      TEXT NOT NULL,
+  at        INTEGER NOT NULL,
+  data      TEXT NOT NULL,
+  UNIQUE (execution, ref)
+);
+CREATE TABLE IF NOT EXISTS timers (
+  execution TEXT NOT NULL,
+  call_id   TEXT NOT NULL,
+  due_at    INTEGER NOT NULL,
+  PRIMARY KEY (execution, call_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signals (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution   TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  consumed_by TEXT
+);
+CREATE INDEX IF NOT EXISTS signals_open ON signals (execution, name, consumed_by);
+`;
+
+/** A recorded outcome of a context call. */
+export type CallOutcome =
+  | { readonly kind: 'activity.completed'; readonly value: unknown }
+  | { readonly kind: 'activity.failed'; readonly message: string; readonly reason: string }
+  | { readonly kind: 'signal.received'; readonly payload: unknown }
+  | { readonly kind: 'timer.fired' }
+  | { readonly kind: 'cancelled'; readonly reason: string };
+
+export interface ExecutionRow {
+  id: string;
+  workflow: string;
+  key: string;
+  input: string;
+  status: ExecutionStatus;
+  reason: string | null;
+  state: string | null;
+  started_at: number;
+  ended_at: number | null;
+  cancel_requested: string | null;
+}
+
+function openDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path, { timeout: 5_000 });
+  const mode = db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string };
+  if (path !== ':memory:' && mode.journal_mode.toLowerCase() !== 'wal') {
+    db.close();
+    throw new Error(`could not switch ${path} to WAL mode (got ${mode.journal_mode}); is the folder on a network filesystem?`);
+  }
+  db.exec('PRAGMA synchronous=FULL');
+  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${path} was written by a newer Interlace (workflow schema ${version}, this one knows ${SCHEMA_VERSION})`);
+  }
+  if (version < SCHEMA_VERSION) {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  }
+  return db;
+}
+
+export function summaryOf(row: ExecutionRow): ExecutionSummary {
+  return {
+    id: row.id,
+    workflow: row.workflow,
+    key: row.key,
+    status: row.status,
+    startedAt: row.started_at,
+    ...(row.ended_at !== null ? { endedAt: row.ended_at } : {}),
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+  };
+}
+
+export class WorkflowStore {
+  readonly #db: DatabaseSync;
+  readonly #s;
+
+  constructor(path: string) {
+    this.#db = openDatabase(path);
+    const p = (sql: string) => this.#db.prepare(sql);
+    this.#s = {
+      insertExecution: p(
+        `INSERT OR IGNORE INTO executions (id, workflow, key, input, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
+      ),
+      execution: p('SELECT * FROM executions WHERE id = ?'),
+      running: p(`SELECT * FROM executions WHERE status = 'running' ORDER BY started_at, id`),
+      all: p('SELECT * FROM executions ORDER BY started_at, id'),
+      end: p(`UPDATE executions SET status = ?, reason = ?, state = ?, ended_at = ? WHERE id = ? AND status = 'running'`),
+      requestCancel: p(`UPDATE executions SET cancel_requested = ? WHERE id = ? AND status = 'running'`),
+      outcomes: p(`SELECT ref, data FROM history WHERE execution = ? AND ref LIKE 'call:%'`),
+      outcome: p('SELECT data FROM history WHERE execution = ? AND ref = ?'),
+      append: p('INSERT OR IGNORE INTO history (execution, ref, kind, at, data) VALUES (?, ?, ?, ?, ?)'),
+      audit: p(`SELECT data FROM history WHERE execution = ? AND kind = 'audit' ORDER BY seq`),
+      timer: p('SELECT due_at FROM timers WHERE execution = ? AND call_id = ?'),
+      setTimer: p('INSERT OR IGNORE INTO timers (execution, call_id, due_at) VALUES (?, ?, ?)'),
+      dropTimer: p('DELETE FROM timers WHERE execution = ? AND call_id = ?'),
+      nextDue: p('SELECT min(due_at) AS due FROM timers'),
+      insertSignal: p('INSERT INTO signals (execution, name, payload, received_at) VALUES (?, ?, ?, ?)'),
+      openSignal: p('SELECT seq, payload FROM signals WHERE execution = ? AND name = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1'),
+      consumeSignal: p('UPDATE signals SET consumed_by = ? WHERE seq = ?'),
+      signalCount: p('SELECT count(*) AS n FROM signals'),
+    };
+  }
+
+  /** Records a new execution; false when the id exists already. */
+  insertExecution(id: string, workflow: string, key: string, input: unknown, now: number): boolean {
+    return Number(this.#s.insertExecution.run(id, workflow, key, JSON.stringify(input ?? null), now).changes) > 0;
+  }
+
+  execution(id: string): ExecutionRow | undefined {
+    return this.#s.execution.get(id) as ExecutionRow | undefined;
+  }
+
+  running(): ExecutionRow[] {
+    return this.#s.running.all() as unknown as ExecutionRow[];
+  }
+
+  all(): ExecutionRow[] {
+    return this.#s.all.all() as unknown as ExecutionRow[];
+  }
+
+  end(id: string, status: ExecutionStatus, reason: string | undefined, state: unknown, now: number): void {
+    this.#s.end.run(status, reason ?? null, JSON.stringify(state ?? null), now, id);
+  }
+
+  requestCancel(id: string, reason: string): boolean {
+    return Number(this.#s.requestCancel.run(reason, id).changes) > 0;
+  }
+
+  /** Every recorded call outcome of an execution, by call id: what a replay answers from. */
+  outcomes(execution: string): Map<string, CallOutcome> {
+    const rows = this.#s.outcomes.all(execution) as { ref: string; data: string }[];
+    return new Map(rows.map((row) => [row.ref.slice('call:'.length), JSON.parse(row.data) as CallOutcome]));
+  }
+
+  outcome(execution: string, callId: string): CallOutcome | undefined {
+    const row = this.#s.outcome.get(execution, `call:${callId}`) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as CallOutcome) : undefined;
+  }
+
+  /** Records a call's outcome unless one is recorded already; returns the one that stands. */
+  recordOutcome(execution: string, callId: string, outcome: CallOutcome, now: number): CallOutcome {
+    this.#s.append.run(execution, `call:${callId}`, outcome.kind, now, JSON.stringify(outcome));
+    return this.outcome(execution, callId)!;
+  }
+
+  appendAudit(execution: string, entry: HistoryEntry): void {
+    this.#s.append.run(execution, `audit:${entry.id}`, 'audit', entry.at, JSON.stringify(entry));
+  }
+
+  audit(execution: string): HistoryEntry[] {
+    return (this.#s.audit.all(execution) as { data: string }[]).map((row) => JSON.parse(row.data) as HistoryEntry);
+  }
+
+  /** The timer's due time, set to `now + ms` the first time it is asked for (so a replay keeps the first deadline). */
+  timer(execution: string, callId: string, dueAt: number): number {
+    this.#s.setTimer.run(execution, callId, dueAt);
+    return (this.#s.timer.get(execution, callId) as { due_at: number }).due_at;
+  }
+
+  /** The earliest due time of any timer still set (the scheduler sleeps until then). */
+  nextDue(): number | undefined {
+    const row = this.#s.nextDue.get() as { due: number | null };
+    return row.due ?? undefined;
+  }
+
+  addSignal(execution: string, name: string, payload: unknown, now: number): void {
+    this.#s.insertSignal.run(execution, name, JSON.stringify(payload ?? null), now);
+  }
+
+  /** Total signals ever stored: the scheduler looks for new ones when it grows (another process may have sent them). */
+  signalCount(): number {
+    return (this.#s.signalCount.get() as { n: number }).n;
+  }
+
+  /**
+   * Settles a pending wait, atomically: an outcome recorded already stands; else the oldest open signal
+   * of `name` is consumed; else the timer fires when due; else a cancellation request ends it. Returns
+   * undefined while none of these holds.
+   */
+  settleWait(execution: string, callId: string, name: string | undefined, now: number): CallOutcome | undefined {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      let outcome = this.outcome(execution, callId);
+      if (!outcome && name !== undefined) {
+        const signal = this.#s.openSignal.get(execution, name) as { seq: number; payload: string } | undefined;
+        if (signal) {
+          this.#s.consumeSignal.run(callId, signal.seq);
+          outcome = this.recordOutcome(execution, callId, { kind: 'signal.received', payload: JSON.parse(signal.payload) }, now);
+        }
+      }
+      if (!outcome) {
+        const timer = this.#s.timer.get(execution, callId) as { due_at: number } | undefined;
+        if (timer && timer.due_at <= now) outcome = this.recordOutcome(execution, callId, { kind: 'timer.fired' }, now);
+      }
+      if (!outcome) {
+        const row = this.execution(execution);
+        if (row?.cancel_requested)
+          outcome = this.recordOutcome(execution, callId, { kind: 'cancelled', reason: row.cancel_requested }, now);
+      }
+      if (outcome) this.#s.dropTimer.run(execution, callId);
+      this.#db.exec('COMMIT');
+      return outcome;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

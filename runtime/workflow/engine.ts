@@ -1,0 +1,58 @@
+/**
+ * What an engine offers to the rest of Interlace (`interlace run`, `interlace workflow …`, the worker):
+ * start, signal, feed events, cancel, list and show executions. The embedded engine (embedded/) and the
+ * Temporal engine (temporal/) both implement it, and test/broker/workflow-contract.ts holds them to
+ * the same behaviour.
+ */
+import type { HistoryEntry } from './context.ts';
+import type { WorkflowStatus } from './interpreter.ts';
+
+export type ExecutionStatus = 'running' | WorkflowStatus;
+
+export interface ExecutionSummary {
+  /** `<workflow>@<major>/<key>` (context.ts `executionIdOf`). */
+  readonly id: string;
+  /** `name@major`. */
+  readonly workflow: string;
+  readonly key: string;
+  readonly status: ExecutionStatus;
+  /** Ms since the epoch. */
+  readonly startedAt: number;
+  readonly endedAt?: number;
+  /** Why it ended (an end step's reason, a failure). */
+  readonly reason?: string;
+}
+
+export interface ExecutionDetail extends ExecutionSummary {
+  readonly input: unknown;
+  /** The state at the end (absent while running). */
+  readonly state?: Record<string, unknown>;
+  /** The audit trail, oldest first. */
+  readonly history: readonly HistoryEntry[];
+}
+
+export interface StartResult {
+  readonly executionId: string;
+  /** False when an execution with this id existed already (a redelivered trigger): nothing new started. */
+  readonly started: boolean;
+}
+
+export interface WorkflowEngine {
+  /** Starts `workflow` (`name@major`) for an input; its key picks the execution id. */
+  start(workflow: string, input: unknown): Promise<StartResult>;
+  /**
+   * Stores a signal for an execution (kept until a wait consumes it). `decision` payloads are checked
+   * (context.ts `parseDecision`) and refused with an Error that says what is wrong.
+   */
+  signal(executionId: string, name: string, payload: unknown): Promise<void>;
+  /**
+   * An event arrived on `topic`: it becomes the `wait` signal of every running execution whose key
+   * the event correlates to. Returns their ids (none: no execution waits for this key).
+   */
+  deliverEvent(topic: string, event: unknown): Promise<string[]>;
+  /** Asks a running execution to stop: its pending wait fails, its compensations run, it ends `cancelled`. */
+  cancel(executionId: string, reason?: string): Promise<void>;
+  list(): Promise<ExecutionSummary[]>;
+  show(executionId: string): Promise<ExecutionDetail | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,333 @@
+// The workflow engine contract: ONE suite that every engine must pass (runtime/workflow/engine.ts and
+// docs/workflows.md, "Engines", state the semantics). test/broker/workflow-embedded.test.ts runs it on
+// the embedded engine, test/broker/workflow-temporal.test.ts on Temporal. The programs are hand-written
+// IR (workflow-contract-programs.ts); their calls go to a real HTTP server (the test System below) through
+// the engine's activity runner, their publishes to the engine's backbone. Each test uses its own business
+// keys, so the tests of one block share one engine and storage.
+//
+// Two blocks: the semantics, on an engine that runs in this process; and restarts, where the part that
+// runs workflows lives in a child process that is SIGKILLed mid-workflow while both cores are busy
+// (test/helpers/cpu-hog.ts), and a new process takes over.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DECISION_SIGNAL } from '../../runtime/workflow/context.ts';
+import type { ExecutionDetail, WorkflowEngine } from '../../runtime/workflow/engine.ts';
+import { type CpuHog, saturateCpu } from '../helpers/cpu-hog.ts';
+import { waitFor } from './backbone-contract.ts';
+
+/** The test System's base URL, and where an engine keeps its storage. */
+export interface WorkflowFixtureEnv {
+  readonly systemUrl: string;
+}
+
+/** A worker in a child process. */
+export interface WorkerProcess {
+  /** SIGKILL, then resolves when the process is gone. */
+  kill(): Promise<void>;
+}
+
+export interface WorkflowEngineFixture {
+  /** An engine in this process that runs the contract programs (PROGRAMS) and answers the API; every call sees the same storage. */
+  open(): Promise<WorkflowEngine>;
+  /** An engine in this process for the API only (start, signal, events, show): it runs no workflow. */
+  client(): Promise<WorkflowEngine>;
+  /** Starts a child process that runs the workflows of this fixture's storage; resolves once it runs. */
+  spawnWorker(): Promise<WorkerProcess>;
+  /** The payloads published on a topic so far, in order. */
+  published(topic: string): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+export interface WorkflowContractOptions {
+  /** When set, every test is skipped and this reason printed (a missing prerequisite on a user's machine). */
+  skip?: string | undefined;
+}
+
+interface SystemCall {
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey: string | undefined;
+  readonly body: unknown;
+}
+
+/** A real HTTP System that records every call; `/fail/…` answers 400, everything else 200 with what it got. */
+async function startTestSystem(): Promise<{ url: string; calls: SystemCall[]; close(): Promise<void> }> {
+  const calls: SystemCall[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    req.on('end', () => {
+      const body = text === '' ? undefined : JSON.parse(text);
+      const key = req.headers['idempotency-key'];
+      calls.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: typeof key === 'string' ? key : undefined, body });
+      const failing = (req.url ?? '').startsWith('/fail/');
+      res.writeHead(failing ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(failing ? { error: 'refused' } : { ok: true, path: req.url, got: body }));
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const newKey = (label: string): string => `${label}-${randomUUID().slice(0, 8)}`;
+
+async function finished(engine: WorkflowEngine, id: string, timeoutMs = 15_000): Promise<ExecutionDetail> {
+  let detail: ExecutionDetail | undefined;
+  await waitFor(
+    `${id} to end`,
+    async () => {
+      detail = await engine.show(id);
+      return detail !== undefined && detail.status !== 'running';
+    },
+    timeoutMs,
+  );
+  return detail!;
+}
+
+/** Until the execution has started `step` (it is waiting there, for a wait or a human task). */
+async function reached(engine: WorkflowEngine, id: string, step: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    `${id} to reach ${step}`,
+    async () => (await engine.show(id))?.history.some((entry) => entry.type === 'step.started' && entry.step === step) ?? false,
+    timeoutMs,
+  );
+}
+
+export function describeWorkflowEngine(
+  name: string,
+  makeFixture: (env: WorkflowFixtureEnv) => Promise<WorkflowEngineFixture>,
+  options: WorkflowContractOptions = {},
+): void {
+  const suite = options.skip ? describe.skip : describe;
+  if (options.skip) console.warn(`[workflow contract] skipping ${name}: ${options.skip}`);
+
+  suite(`workflow engine contract: ${name}`, () => {
+    let system: Awaited<ReturnType<typeof startTestSystem>>;
+    let fixture: WorkflowEngineFixture;
+    let engine: WorkflowEngine;
+    const callsFor = (key: string): string[] => system.calls.filter((c) => c.path.endsWith(`/${key}`)).map((c) => c.path);
+
+    beforeAll(async () => {
+      system = await startTestSystem();
+      fixture = await makeFixture({ systemUrl: system.url });
+      engine = await fixture.open();
+    });
+    afterAll(async () => {
+      await engine?.close();
+      await fixture?.close();
+      await system?.close();
+    });
+
+    it('runs a call, then a publish, to completion; a second start of the same key starts nothing', async () => {
+      const key = newKey('o');
+      const first = await engine.start('contract-order@1', { orderNo: key });
+      expect(first).toEqual({ executionId: `contract-order@1/${key}`, started: true });
+      const done = await finished(engine, first.executionId);
+      expect(done.status).toBe('completed');
+      expect(callsFor(key)).toEqual([`/credit/${key}`]);
+      const credit = system.calls.find((c) => c.path === `/credit/${key}`)!;
+      expect(credit.idempotencyKey).toBe(`contract-order@1/${key}/credit`);
+      expect(credit.body).toEqual({ orderNo: key });
+      const events = (await fixture.published('contract.orders.accepted')).filter((e) => (e as { orderNo: string }).orderNo === key);
+      expect(events).toEqual([{ orderNo: key, credit: { ok: true, path: `/credit/${key}`, got: { orderNo: key } } }]);
+      expect(await engine.start('contract-order@1', { orderNo: key })).toEqual({ executionId: first.executionId, started: false });
+      const types = done.history.map((e) => `${e.type}${e.step ? ` ${e.step}` : ''}`);
+      expect(types).toEqual([
+        'workflow.started',
+        'step.started credit',
+        'step.completed credit',
+        'step.started announce',
+        'step.completed announce',
+        'workflow.ended',
+      ]);
+      expect(done.history.every((e) => typeof e.at === 'number' && e.at > 0)).toBe(true);
+    });
+
+    it('resumes a wait on the event correlated to its key and ignores events for other keys', async () => {
+      const a = newKey('po');
+      const b = newKey('po');
+      const idA = (await engine.start('contract-confirm@1', { orderNo: a })).executionId;
+      const idB = (await engine.start('contract-confirm@1', { orderNo: b })).executionId;
+      await reached(engine, idA, 'confirm');
+      await reached(engine, idB, 'confirm');
+      expect(await engine.deliverEvent('contract.confirmations', { poNumber: b, status: 'confirmed' })).toEqual([idB]);
+      expect(await engine.deliverEvent('contract.confirmations', { poNumber: 'nobody', status: 'confirmed' })).toEqual([]);
+      const doneB = await finished(engine, idB);
+      expect(doneB.status).toBe('completed');
+      expect(doneB.state?.confirmation).toEqual({ poNumber: b, status: 'confirmed' });
+      expect((await engine.show(idA))?.status).toBe('running');
+      await engine.deliverEvent('contract.confirmations', { poNumber: a, status: 'partial' });
+      const doneA = await finished(engine, idA);
+      expect(doneA.state?.confirmation).toEqual({ poNumber: a, status: 'partial' });
+    });
+
+    it('keeps an event that arrives before the wait starts', async () => {
+      const key = newKey('early');
+      const id = (await engine.start('contract-kill@1', { orderNo: key })).executionId;
+      // Straight after the start: the execution is still at (or before) its first call.
+      await engine.deliverEvent('contract.kill', { poNumber: key });
+      const done = await finished(engine, id);
+      expect(done.status).toBe('completed');
+      expect(callsFor(key)).toEqual([`/before/${key}`, `/after/${key}`]);
+    });
+
+    it('takes the onTimeout branch when no event comes in time', async () => {
+      const key = newKey('late');
+      const id = (await engine.start('contract-deadline@1', { orderNo: key })).executionId;
+      const done = await finished(engine, id);
+      expect(done).toMatchObject({ status: 'escalated', reason: 'no confirmation in time' });
+      expect(callsFor(key)).toEqual([`/chase/${key}`]);
+      expect(done.history.some((e) => e.type === 'wait.timedOut' && e.step === 'confirm')).toBe(true);
+    });
+
+    it('human task: approve goes on, reject ends failed, no decision by the due time escalates', async () => {
+      const yes = newKey('yes');
+      const no = newKey('no');
+      const idle = newKey('idle');
+      const idYes = (await engine.start('contract-approval@1', { orderNo: yes })).executionId;
+      const idNo = (await engine.start('contract-approval@1', { orderNo: no })).executionId;
+      const idIdle = (await engine.start('contract-approval-due@1', { orderNo: idle })).executionId;
+      await expect(engine.signal(idYes, DECISION_SIGNAL, { decision: 'maybe', by: 'ann' })).rejects.toThrow(/approve.*reject/);
+      await expect(engine.signal(idYes, DECISION_SIGNAL, { decision: 'approve' })).rejects.toThrow(/who/);
+      await engine.signal(idYes, DECISION_SIGNAL, { decision: 'approve', by: 'ann', comment: 'fine' });
+      await engine.signal(idNo, DECISION_SIGNAL, { decision: 'reject', by: 'bob' });
+      const approved = await finished(engine, idYes);
+      expect(approved.status).toBe('completed');
+      expect(approved.state?.approval).toMatchObject({ decision: 'approve', by: 'ann', comment: 'fine' });
+      expect(callsFor(yes)).toEqual([`/purchase-orders/${yes}`]);
+      const opened = approved.history.find((e) => e.type === 'humanTask.opened');
+      expect(opened?.detail).toMatchObject({ title: `Approve ${yes}`, assignee: 'planner' });
+      expect(approved.history.find((e) => e.type === 'humanTask.decided')?.detail).toMatchObject({ decision: 'approve', by: 'ann' });
+      const rejected = await finished(engine, idNo);
+      expect(rejected).toMatchObject({ status: 'failed', reason: 'rejected by the approver' });
+      expect(callsFor(no)).toEqual([]);
+      const escalated = await finished(engine, idIdle);
+      expect(escalated.status).toBe('escalated');
+      expect(escalated.history.some((e) => e.type === 'humanTask.timedOut')).toBe(true);
+    });
+
+    it('compensates completed steps in reverse after a later step fails for good', async () => {
+      const key = newKey('saga');
+      const id = (await engine.start('contract-saga@1', { orderNo: key })).executionId;
+      const done = await finished(engine, id);
+      expect(done.status).toBe('failed');
+      expect(done.reason).toMatch(/ship/);
+      // A 400 is permanent: one attempt, no retries; then refund before release.
+      expect(callsFor(key)).toEqual([`/reserve/${key}`, `/charge/${key}`, `/fail/ship/${key}`, `/refund/${key}`, `/release/${key}`]);
+      const refund = system.calls.find((c) => c.path === `/refund/${key}`)!;
+      expect(refund.idempotencyKey).toBe(`contract-saga@1/${key}/compensate/charge/refund`);
+    });
+
+    it('end: compensated runs the compensations, and says why', async () => {
+      const key = newKey('undo');
+      const id = (await engine.start('contract-undo@1', { orderNo: key })).executionId;
+      const done = await finished(engine, id);
+      expect(done).toMatchObject({ status: 'compensated', reason: 'payment refused' });
+      expect(callsFor(key)).toEqual([`/reserve/${key}`, `/fail/charge/${key}`, `/release/${key}`]);
+    });
+
+    it('forEach (concurrent and sequential) and parallel', async () => {
+      const key = newKey('fan');
+      const lines = [
+        { sku: `${key}-a`, qty: 2 },
+        { sku: `${key}-b`, qty: 3 },
+        { sku: `${key}-c`, qty: 5 },
+      ];
+      const id = (await engine.start('contract-fanout@1', { orderNo: key, lines })).executionId;
+      const done = await finished(engine, id);
+      expect(done.status).toBe('completed');
+      const reserved = done.state?.reserved as { path: string }[];
+      expect(reserved.map((r) => r.path)).toEqual(lines.map((l) => `/lines/${l.sku}`));
+      expect(done.state?.total).toBe(10);
+      expect(done.state?.crm).toBe(true);
+      expect(done.state?.erp).toMatchObject({ path: `/erp/${key}` });
+      const keys = system.calls.filter((c) => c.path.startsWith(`/lines/${key}`)).map((c) => c.idempotencyKey);
+      expect(keys.sort()).toEqual([0, 1, 2].map((i) => `contract-fanout@1/${key}/lines[${i}]/reserve-line`));
+      const crm = (await fixture.published('contract.fanout.crm')).filter((e) => (e as { orderNo: string }).orderNo === key);
+      expect(crm).toHaveLength(1);
+    });
+
+    it('cancel: the pending wait stops, compensations run, the execution ends cancelled', async () => {
+      const key = newKey('stop');
+      const id = (await engine.start('contract-confirm@1', { orderNo: key })).executionId;
+      await reached(engine, id, 'confirm');
+      await engine.cancel(id, 'order withdrawn');
+      const done = await finished(engine, id);
+      expect(done.status).toBe('cancelled');
+      expect((await engine.list()).some((e) => e.id === id && e.status === 'cancelled')).toBe(true);
+    });
+  });
+
+  suite(`workflow engine contract: ${name}, worker restarts under a CPU hog`, () => {
+    let system: Awaited<ReturnType<typeof startTestSystem>>;
+    let fixture: WorkflowEngineFixture;
+    let client: WorkflowEngine;
+    let hog: CpuHog;
+    const callsFor = (key: string): string[] => system.calls.filter((c) => c.path.endsWith(`/${key}`)).map((c) => c.path);
+
+    beforeAll(async () => {
+      system = await startTestSystem();
+      fixture = await makeFixture({ systemUrl: system.url });
+      client = await fixture.client();
+      hog = saturateCpu();
+    });
+    afterAll(async () => {
+      await hog?.stop();
+      await client?.close();
+      await fixture?.close();
+      await system?.close();
+    });
+
+    it('a worker killed mid-wait: a new worker resumes, the completed call is not repeated, the event sent meanwhile is kept', async () => {
+      const key = newKey('kill');
+      let worker = await fixture.spawnWorker();
+      const id = (await client.start('contract-kill@1', { orderNo: key })).executionId;
+      await reached(client, id, 'confirm', 30_000);
+      expect(callsFor(key)).toEqual([`/before/${key}`]);
+      await worker.kill();
+      // Sent while no worker runs: stored, consumed by the wait once a worker resumes the execution.
+      expect(await client.deliverEvent('contract.kill', { poNumber: key })).toEqual([id]);
+      worker = await fixture.spawnWorker();
+      const done = await finished(client, id, 30_000);
+      await worker.kill();
+      expect(done.status).toBe('completed');
+      expect(callsFor(key)).toEqual([`/before/${key}`, `/after/${key}`]);
+      // The history was replayed, not re-recorded: one start and one completion of `before`.
+      expect(done.history.filter((e) => e.step === 'before').map((e) => e.type)).toEqual(['step.started', 'step.completed']);
+    }, 90_000);
+
+    it('a timer that comes due while no worker runs fires after the restart', async () => {
+      const key = newKey('timer');
+      let worker = await fixture.spawnWorker();
+      const id = (await client.start('contract-timer@1', { orderNo: key })).executionId;
+      await reached(client, id, 'confirm', 30_000);
+      await worker.kill();
+      // The wait's 3 s deadline passes while nothing runs.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect((await client.show(id))?.status).toBe('running');
+      worker = await fixture.spawnWorker();
+      const restartedAt = Date.now();
+      const done = await finished(client, id, 30_000);
+      await worker.kill();
+      expect(done.status).toBe('escalated');
+      expect(callsFor(key)).toEqual([`/before/${key}`, `/timed-out/${key}`]);
+      // It fired on the deadline set before the kill, not on a new 3 s one counted from the restart.
+      const timedOut = done.history.find((e) => e.type === 'wait.timedOut')!;
+      expect(timedOut.at - restartedAt).toBeLessThan(2_000);
+    }, 90_000);
+  });
+}
