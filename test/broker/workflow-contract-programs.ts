@@ -181,6 +181,17 @@ export const PROGRAMS: readonly WorkflowProgram[] = [
     },
     { poNumber: (_s, event) => (event as { poNumber?: unknown }).poNumber },
   ),
+  // a call that is in flight when the worker is killed, then another call
+  program(
+    'contract-inflight',
+    'slow',
+    {
+      slow: call('/slow', { next: 'after' }),
+      after: call('/after', { next: 'done' }),
+      done: end('completed'),
+    },
+    {},
+  ),
   // a timer (wait timeout) that comes due while no worker runs
   program(
     'contract-timer',

@@ -52,9 +52,18 @@ interface SystemCall {
   readonly body: unknown;
 }
 
+interface TestSystem {
+  readonly url: string;
+  readonly calls: SystemCall[];
+  /** While true, `/slow/…` calls get no answer (they are in flight until the caller dies or this turns false). */
+  holdSlow: boolean;
+  close(): Promise<void>;
+}
+
 /** A real HTTP System that records every call; `/fail/…` answers 400, everything else 200 with what it got. */
-async function startTestSystem(): Promise<{ url: string; calls: SystemCall[]; close(): Promise<void> }> {
+async function startTestSystem(): Promise<TestSystem> {
   const calls: SystemCall[] = [];
+  const held: (() => void)[] = [];
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => {
@@ -65,22 +74,28 @@ async function startTestSystem(): Promise<{ url: string; calls: SystemCall[]; cl
       const key = req.headers['idempotency-key'];
       calls.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: typeof key === 'string' ? key : undefined, body });
       const failing = (req.url ?? '').startsWith('/fail/');
-      res.writeHead(failing ? 400 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(failing ? { error: 'refused' } : { ok: true, path: req.url, got: body }));
+      const answer = () => {
+        res.writeHead(failing ? 400 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(failing ? { error: 'refused' } : { ok: true, path: req.url, got: body }));
+      };
+      if (system.holdSlow && (req.url ?? '').startsWith('/slow/')) held.push(answer);
+      else answer();
     });
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const system: TestSystem = {
     url: `http://127.0.0.1:${port}`,
     calls,
+    holdSlow: false,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return system;
 }
 
 const newKey = (label: string): string => `${label}-${randomUUID().slice(0, 8)}`;
@@ -116,7 +131,7 @@ export function describeWorkflowEngine(
   if (options.skip) console.warn(`[workflow contract] skipping ${name}: ${options.skip}`);
 
   suite(`workflow engine contract: ${name}`, () => {
-    let system: Awaited<ReturnType<typeof startTestSystem>>;
+    let system: TestSystem;
     let fixture: WorkflowEngineFixture;
     let engine: WorkflowEngine;
     const callsFor = (key: string): string[] => system.calls.filter((c) => c.path.endsWith(`/${key}`)).map((c) => c.path);
@@ -273,7 +288,7 @@ export function describeWorkflowEngine(
   });
 
   suite(`workflow engine contract: ${name}, worker restarts under a CPU hog`, () => {
-    let system: Awaited<ReturnType<typeof startTestSystem>>;
+    let system: TestSystem;
     let fixture: WorkflowEngineFixture;
     let client: WorkflowEngine;
     let hog: CpuHog;
@@ -308,6 +323,23 @@ export function describeWorkflowEngine(
       expect(callsFor(key)).toEqual([`/before/${key}`, `/after/${key}`]);
       // The history was replayed, not re-recorded: one start and one completion of `before`.
       expect(done.history.filter((e) => e.step === 'before').map((e) => e.type)).toEqual(['step.started', 'step.completed']);
+    }, 90_000);
+
+    it('an activity in flight when the worker dies runs again under the same idempotency key, and only it', async () => {
+      const key = newKey('inflight');
+      system.holdSlow = true;
+      let worker = await fixture.spawnWorker();
+      const id = (await client.start('contract-inflight@1', { orderNo: key })).executionId;
+      await waitFor('the slow call to reach the System', () => callsFor(key).length === 1, 30_000);
+      await worker.kill();
+      system.holdSlow = false;
+      worker = await fixture.spawnWorker();
+      const done = await finished(client, id, 30_000);
+      await worker.kill();
+      expect(done.status).toBe('completed');
+      const slow = system.calls.filter((c) => c.path === `/slow/${key}`);
+      expect(slow.map((c) => c.idempotencyKey)).toEqual([`contract-inflight@1/${key}/slow`, `contract-inflight@1/${key}/slow`]);
+      expect(callsFor(key)).toEqual([`/slow/${key}`, `/slow/${key}`, `/after/${key}`]);
     }, 90_000);
 
     it('a timer that comes due while no worker runs fires after the restart', async () => {
