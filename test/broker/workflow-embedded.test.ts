@@ -2,13 +2,19 @@
 // (runtime/workflow/embedded/): node:sqlite files in a temporary folder, a real HTTP System, the embedded
 // backbone; the restart cases run the engine in child processes (workflow-worker-process.ts) and SIGKILL them.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
+import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import { openEmbeddedEngine } from '../../runtime/workflow/embedded/embedded-engine.ts';
+import { feedWorkflowEvents } from '../../runtime/workflow/event-feed.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from './backbone-contract.ts';
 import type { WorkflowEngine } from '../../runtime/workflow/engine.ts';
 import { type WorkflowEngineFixture, type WorkerProcess, describeWorkflowEngine } from './workflow-contract.ts';
 import { PROGRAMS, contractActivities } from './workflow-contract-programs.ts';
@@ -82,4 +88,55 @@ describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
     },
   };
   return fixture;
+});
+
+describe('workflow event feed on the embedded engine and backbone', () => {
+  it('a trigger event starts the workflow once, a correlated event resumes its wait, an unreadable event is termed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-feed-'));
+    const system = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => system.listen(0, '127.0.0.1', resolve));
+    const systemUrl = `http://127.0.0.1:${(system.address() as AddressInfo).port}`;
+    const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
+    const kill = PROGRAMS.find((p) => p.ir.name === 'contract-kill')!;
+    const triggered: WorkflowProgram = {
+      ...kill,
+      ir: { ...kill.ir, name: 'contract-triggered', trigger: { kind: 'event', topic: 'contract.po.created', contract: 'po@1' } },
+    };
+    const engine = openEmbeddedEngine({
+      path: join(dir, 'workflows.db'),
+      programs: [triggered],
+      activities: contractActivities(systemUrl, backbone),
+    });
+    const rejected: string[] = [];
+    const subscriptions = await feedWorkflowEvents(engine, backbone, [triggered], {
+      onRejected: (topic, problem) => rejected.push(`${topic}: ${problem}`),
+    });
+    try {
+      const publish = (topic: string, event: unknown) =>
+        backbone.publish(topic, Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)));
+      await publish('contract.po.created', { orderNo: 'PO-1' });
+      await publish('contract.po.created', { orderNo: 'PO-1' });
+      await publish('contract.po.created', 'not json');
+      const id = 'contract-triggered@1/PO-1';
+      await waitFor('the trigger to start PO-1 and reach its wait', async () =>
+        ((await engine.show(id))?.history ?? []).some((e) => e.type === 'step.started' && e.step === 'confirm'),
+      );
+      await publish('contract.kill', { poNumber: 'PO-2' });
+      await publish('contract.kill', { poNumber: 'PO-1' });
+      await waitFor('PO-1 to complete', async () => (await engine.show(id))?.status === 'completed');
+      expect((await engine.list()).map((e) => e.id)).toEqual([id]);
+      await waitFor('the unreadable event to be reported', () => rejected.length === 1);
+      expect(rejected[0]).toMatch(/^contract\.po\.created: message 3 is not JSON/);
+      expect(await backbone.pending('contract.po.created', 'workflow-start-contract-triggered-1')).toBe(0);
+    } finally {
+      for (const subscription of subscriptions) await subscription.stop();
+      await engine.close();
+      await backbone.close();
+      await new Promise((resolve) => system.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -198,10 +198,20 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
     try {
       do {
         this.#tickAgain = false;
-        for (const row of this.#store.running()) if (!this.#live.has(row.id)) this.#launch(row);
+        for (const id of this.#store.runningIds()) {
+          if (this.#live.has(id)) continue;
+          const row = this.#store.execution(id);
+          if (row) this.#launch(row);
+        }
         const now = Date.now();
+        const { due, signals, cancelling } = this.#store.settleable(now);
         for (const live of this.#live.values()) {
           for (const waiter of [...live.waiters.values()]) {
+            const settleable =
+              due.has(`${live.id}\n${waiter.callId}`) ||
+              (waiter.name !== undefined && signals.has(`${live.id}\n${waiter.name}`)) ||
+              cancelling.has(live.id);
+            if (!settleable) continue;
             const outcome = this.#store.settleWait(live.id, waiter.callId, waiter.name, now);
             if (!outcome) continue;
             live.waiters.delete(waiter.callId);

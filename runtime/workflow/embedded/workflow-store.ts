@@ -128,7 +128,6 @@ export class WorkflowStore {
         `INSERT OR IGNORE INTO executions (id, workflow, key, input, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)`,
       ),
       execution: p('SELECT * FROM executions WHERE id = ?'),
-      running: p(`SELECT * FROM executions WHERE status = 'running' ORDER BY started_at, id`),
       all: p('SELECT * FROM executions ORDER BY started_at, id'),
       end: p(`UPDATE executions SET status = ?, reason = ?, state = ?, ended_at = ? WHERE id = ? AND status = 'running'`),
       requestCancel: p(`UPDATE executions SET cancel_requested = ? WHERE id = ? AND status = 'running'`),
@@ -139,11 +138,14 @@ export class WorkflowStore {
       timer: p('SELECT due_at FROM timers WHERE execution = ? AND call_id = ?'),
       setTimer: p('INSERT OR IGNORE INTO timers (execution, call_id, due_at) VALUES (?, ?, ?)'),
       dropTimer: p('DELETE FROM timers WHERE execution = ? AND call_id = ?'),
-      nextDue: p('SELECT min(due_at) AS due FROM timers'),
       insertSignal: p('INSERT INTO signals (execution, name, payload, received_at) VALUES (?, ?, ?, ?)'),
       openSignal: p('SELECT seq, payload FROM signals WHERE execution = ? AND name = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1'),
       consumeSignal: p('UPDATE signals SET consumed_by = ? WHERE seq = ?'),
-      signalCount: p('SELECT count(*) AS n FROM signals'),
+      runningIds: p(`SELECT id FROM executions WHERE status = 'running'`),
+      dueTimers: p('SELECT execution, call_id FROM timers WHERE due_at <= ?'),
+      openSignals: p('SELECT DISTINCT execution, name FROM signals WHERE consumed_by IS NULL'),
+      cancelling: p(`SELECT id FROM executions WHERE status = 'running' AND cancel_requested IS NOT NULL`),
+      closeSignals: p(`UPDATE signals SET consumed_by = '(ended)' WHERE execution = ? AND consumed_by IS NULL`),
     };
   }
 
@@ -156,16 +158,21 @@ export class WorkflowStore {
     return this.#s.execution.get(id) as ExecutionRow | undefined;
   }
 
-  running(): ExecutionRow[] {
-    return this.#s.running.all() as unknown as ExecutionRow[];
-  }
-
   all(): ExecutionRow[] {
     return this.#s.all.all() as unknown as ExecutionRow[];
   }
 
+  /** Ends an execution; signals it never consumed are closed (kept for the record, no longer looked at). */
   end(id: string, status: ExecutionStatus, reason: string | undefined, state: unknown, now: number): void {
-    this.#s.end.run(status, reason ?? null, JSON.stringify(state ?? null), now, id);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#s.end.run(status, reason ?? null, JSON.stringify(state ?? null), now, id);
+      this.#s.closeSignals.run(id);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   requestCancel(id: string, reason: string): boolean {
@@ -203,19 +210,26 @@ export class WorkflowStore {
     return (this.#s.timer.get(execution, callId) as { due_at: number }).due_at;
   }
 
-  /** The earliest due time of any timer still set (the scheduler sleeps until then). */
-  nextDue(): number | undefined {
-    const row = this.#s.nextDue.get() as { due: number | null };
-    return row.due ?? undefined;
-  }
-
   addSignal(execution: string, name: string, payload: unknown, now: number): void {
     this.#s.insertSignal.run(execution, name, JSON.stringify(payload ?? null), now);
   }
 
-  /** Total signals ever stored: the scheduler looks for new ones when it grows (another process may have sent them). */
-  signalCount(): number {
-    return (this.#s.signalCount.get() as { n: number }).n;
+  runningIds(): string[] {
+    return (this.#s.runningIds.all() as { id: string }[]).map((row) => row.id);
+  }
+
+  /**
+   * What may settle a wait now, in three cheap reads, so the scheduler opens a transaction only for
+   * waits that have something: timers due (`execution\ncallId`), open signals (`execution\nname`) and
+   * executions asked to cancel.
+   */
+  settleable(now: number): { due: Set<string>; signals: Set<string>; cancelling: Set<string> } {
+    const due = new Set(
+      (this.#s.dueTimers.all(now) as { execution: string; call_id: string }[]).map((r) => `${r.execution}\n${r.call_id}`),
+    );
+    const signals = new Set((this.#s.openSignals.all() as { execution: string; name: string }[]).map((r) => `${r.execution}\n${r.name}`));
+    const cancelling = new Set((this.#s.cancelling.all() as { id: string }[]).map((r) => r.id));
+    return { due, signals, cancelling };
   }
 
   /**
