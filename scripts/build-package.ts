@@ -29,6 +29,8 @@ else if (compiled.status !== 0) {
 for (const name of readdirSync(`${root}generators/support`).filter((n) => n.endsWith('.ts'))) {
   cpSync(`${root}generators/support/${name}`, `${dist}generators/support/${name}`);
 }
+// The estate map's page (runtime/map/map-handler.ts reads it next to its compiled module).
+cpSync(`${root}runtime/map/page`, `${dist}runtime/map/page`, { recursive: true });
 // `interlace init` copies its templates (data files, not code).
 cpSync(`${root}cli/init/templates`, `${dist}cli/init/templates`, { recursive: true });
 console.error('build: dist/ written');

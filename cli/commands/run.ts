@@ -127,6 +127,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   );
   out(`  gateway ${run.gateway.url}  (APIs, /metrics, /_run/state)\n`);
   out(`  prometheus --config.file=${run.prometheusConfigFile}  (scrapes the gateway, evaluates the SLO rules)\n`);
+  out(`  estate map ${run.gateway.url}/map/\n`);
   if (run.simulation) out(`  simulated systems: ${run.simulation.systems.map((s) => `${s.name} ${s.server?.origin ?? ''}`).join(', ')}\n`);
 
   let notice: string | undefined;

@@ -4,9 +4,13 @@
 //   /readyz            readiness: every check passes; `?verbose` lists each as `[+]name ok` / `[-]name failed: reason`;
 //                      `?exclude=name` skips one; `/readyz/<name>` runs one
 //   /metrics           Prometheus text from the controller's registry
+//   /map/              the estate map, read-only: the static view of each Estate's last accepted revision
+//                      (runtime/map/; live figures are the workers' own /metrics)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { normalisedPath, startHttpServer } from '../../lib/http-server.ts';
+import { serveMap } from '../../runtime/map/map-handler.ts';
+import type { MapSource } from '../../runtime/map/map-handler.ts';
 import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 
 /** One named check; returns undefined when it passes, else why it does not. */
@@ -43,6 +47,8 @@ export interface HealthServerOptions extends ServerLimits {
   host?: string;
   checks: HealthCheck[];
   registry?: Registry;
+  /** The estate map's source (the reconciler's accepted graphs); without it /map/ is not served. */
+  map?: MapSource;
 }
 
 /** Starts the server; resolves once it listens. */
@@ -57,6 +63,8 @@ export function startHealthServer(options: HealthServerOptions): Promise<Started
 function serve(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions): void | Promise<void> {
   const url = normalisedPath(req.url);
   if (!url) return send(res, 400, 'bad request\n');
+  if (options.map && (url.path === '/map' || url.path.startsWith('/map/')))
+    return Promise.resolve(serveMap(options.map, req, res, url.path, url.search)).then(() => undefined);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
   const query = new URLSearchParams(url.search);
   if (url.path === '/metrics' && options.registry) {

@@ -16,6 +16,7 @@ import { KubeRest, RequestCounter } from '../apply/index.ts';
 import { startHttpServer } from '../../lib/http-server.ts';
 import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 import { controllerChecks, startHealthServer } from '../observe/health-server.ts';
+import { staticMapSource } from '../../runtime/map/map-handler.ts';
 import { createControllerMetrics } from '../observe/controller-metrics.ts';
 import type { ControllerMetrics } from '../observe/controller-metrics.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -142,6 +143,7 @@ export class Controller {
         ...this.o.serverLimits,
         ...probe,
         registry: this.metrics.registry,
+        map: staticMapSource(() => this.reconciler.graphs()),
         checks: controllerChecks({ informer: this.informer, leaderElection: () => this.elector, stopping: () => this.stopping }),
       }),
     );

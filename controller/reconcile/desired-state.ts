@@ -14,6 +14,8 @@ import type { Plan, PlanInput, PlanOptions } from '../plan/index.ts';
 import type { SourceFile } from '../../language/source/source-file.ts';
 import { validateEstate } from '../../language/validate/validate-estate.ts';
 import { Generator } from '../../generators/generate.ts';
+import { estateGraph } from '../../runtime/map/estate-graph.ts';
+import type { EstateGraph } from '../../runtime/map/estate-graph.ts';
 
 export interface DesiredStateInput {
   files: readonly SourceFile[];
@@ -42,7 +44,7 @@ export interface DesiredStateInput {
 export type GateStage = 'validate' | 'check' | 'generate' | 'plan';
 
 export type DesiredState =
-  | { accepted: true; planInput: PlanInput; plan: Plan; warnings: Diagnostic[] }
+  | { accepted: true; planInput: PlanInput; plan: Plan; warnings: Diagnostic[]; graph: EstateGraph }
   | { accepted: false; stage: GateStage; diagnostics: Diagnostic[] };
 
 export async function desiredState(input: DesiredStateInput): Promise<DesiredState> {
@@ -86,16 +88,17 @@ export async function desiredState(input: DesiredStateInput): Promise<DesiredSta
   const warnings = [...validationDiagnostics, ...report.diagnostics, ...generated.diagnostics, ...plan.diagnostics].filter(
     (d) => d.severity === 'warning',
   );
-  return { accepted: true, planInput, plan, warnings };
+  // The estate map's static view of this revision (runtime/map/), built here so it crosses from the gate worker as data.
+  return { accepted: true, planInput, plan, warnings, graph: estateGraph(validation.index) };
 }
 
 /** What the gate hands to apply: plain data (it crosses from the gate worker process). */
 export type GateResult =
-  | { accepted: true; plan: Plan; warnings: Diagnostic[] }
+  | { accepted: true; plan: Plan; warnings: Diagnostic[]; graph?: EstateGraph }
   | { accepted: false; stage: GateStage; diagnostics: Diagnostic[] };
 
 /** The gate run in this process. */
 export async function gate(input: DesiredStateInput): Promise<GateResult> {
   const state = await desiredState(input);
-  return state.accepted ? { accepted: true, plan: state.plan, warnings: state.warnings } : state;
+  return state.accepted ? { accepted: true, plan: state.plan, warnings: state.warnings, graph: state.graph } : state;
 }

@@ -41,6 +41,7 @@ import type { EstateOutcome, EstateStatus } from '../status/index.ts';
 import type { Generator } from '../../generators/generate.ts';
 import { applyRevision } from './apply-revision.ts';
 import { GateTimeoutError } from './gate-worker.ts';
+import type { EstateGraph } from '../../runtime/map/estate-graph.ts';
 import type { DesiredStateInput, GateResult } from './desired-state.ts';
 import { DEFAULT_INTERVAL_MS, ESTATE_API_VERSION, ESTATE_KIND, FINALIZER, RECONCILE_REQUESTED_AT, sourceTimings } from './estate-types.ts';
 import type { EstateObject } from './estate-types.ts';
@@ -100,6 +101,8 @@ interface EstateCache {
   /** The in-process gate's incremental generator (loaded on first use: the TypeScript compiler is big). */
   generator?: Generator;
   gate?: { key: string; state: GateResult };
+  /** The estate map's graph of the last accepted revision (what runs, or is being applied). */
+  graph?: EstateGraph;
   /** Live objects compared in full and found equal, by resourceVersion (lets ConfigMaps be listed metadata-only). */
   verified: Map<string, string>;
 }
@@ -116,6 +119,13 @@ export class EstateReconciler {
     this.rest = options.rest;
     this.log = options.log ?? silentLogger;
     this.events = options.events ?? new EventRecorder(options.rest);
+  }
+
+  /** The estate map's graphs: `namespace/name` → the graph of its last accepted revision. */
+  graphs(): Map<string, EstateGraph> {
+    const out = new Map<string, EstateGraph>();
+    for (const [key, cache] of this.caches) if (cache.graph) out.set(key, cache.graph);
+    return out;
   }
 
   async reconcile(key: { namespace: string; name: string }): Promise<ReconcileResult> {
@@ -313,6 +323,7 @@ export class EstateReconciler {
       return { result: 'done', requeueAfterMs: interval };
     }
 
+    if (gate.graph) cache.graph = gate.graph;
     // Apply, prune, health, status.
     const previousInventory = estate.status?.inventory?.entries ?? [];
     try {

@@ -22,7 +22,11 @@ import type { Tracer } from '../observe/trace.ts';
 import { otlpTracer } from '../observe/otlp-tracer.ts';
 import type { ExportingTracer } from '../observe/otlp-tracer.ts';
 import { SIMULATED_SYSTEMS, Simulation } from '../simulate/simulation.ts';
-import { JourneyIndex } from './journey-index.ts';
+import { JourneyIndex, readJourney } from './journey-index.ts';
+import { estateGraph } from '../map/estate-graph.ts';
+import type { EstateGraph } from '../map/estate-graph.ts';
+import { LiveFigureReader } from '../map/live-figures.ts';
+import type { MapSource } from '../map/map-handler.ts';
 import type { FileTarget } from './summary.ts';
 import type { SimTiming } from '../simulate/system.ts';
 import { loadBundles } from '../worker/bundle.ts';
@@ -199,7 +203,13 @@ export class EstateRun {
     for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
     this.wireWebhooks();
     this.wireFilePickups();
-    this.gateway = new Gateway({ port: portBase, metrics: this.metrics, apis: () => this.apiRoutes(), state: () => this.state() });
+    this.gateway = new Gateway({
+      port: portBase,
+      metrics: this.metrics,
+      apis: () => this.apiRoutes(),
+      state: () => this.state(),
+      map: this.mapSource(),
+    });
     await this.gateway.start();
     // A Prometheus pointed at this file scrapes the gateway and evaluates the estate's SLO rules.
     writeFileSync(
@@ -430,6 +440,33 @@ export class EstateRun {
     this.wireWebhooks();
     this.wireFilePickups();
     return report;
+  }
+
+  /**
+   * What the estate map (`<gateway>/map/`) shows: the graph of the specs the units run (rebuilt after
+   * a hot reload), the live figures from the run's metrics, and journeys from the run's index.
+   */
+  private mapSource(): MapSource {
+    const name = this.options.paths.join(' ');
+    const live = new LiveFigureReader(this.metrics);
+    let graph: { of: BuildResult; graph: EstateGraph } | undefined;
+    const current = () => {
+      if (graph?.of !== this.build) graph = { of: this.build, graph: estateGraph(this.build.validation.result.index) };
+      return graph.graph;
+    };
+    return {
+      estates: () => [name],
+      graph: () => current(),
+      live: () => live.read(current()),
+      ...(this.journey
+        ? {
+            journey: (key: string) => {
+              this.journey?.flush();
+              return readJourney(this.options.runDir, key);
+            },
+          }
+        : {}),
+    };
   }
 
   /** The live figures and the simulated systems, for `/_run/state` and the summary. */

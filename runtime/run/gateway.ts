@@ -1,6 +1,6 @@
 /**
  * One front door for a run: `/metrics` (every unit's metrics, one registry), `/healthz`, `/_run/state`
- * (the live figures and the simulated systems as JSON), and each Api's base path forwarded to the
+ * (the live figures and the simulated systems as JSON), the estate map (`/map/`), and each Api's base path forwarded to the
  * worker that serves it — so a dealer calls `http://127.0.0.1:<port>/order-status/v1/orders/…` as
  * they would call the cluster's ingress.
  *
@@ -13,6 +13,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalisedPath, startHttpServer } from '../../lib/http-server.ts';
 import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
+import { serveMap } from '../map/map-handler.ts';
+import type { MapSource } from '../map/map-handler.ts';
 
 export interface GatewayOptions {
   port: number;
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   /** base path → worker origin (changes on hot reload). */
   apis: () => Map<string, string>;
   state: () => Promise<unknown>;
+  /** The estate map (`/map/`, runtime/map/), read-only. */
+  map?: MapSource;
   /** Server timeouts and socket limits (lib/http-server.ts defaults). */
   limits?: ServerLimits;
 }
@@ -71,6 +75,7 @@ export class Gateway {
       res.end(JSON.stringify(await this.options.state(), null, 2));
       return;
     }
+    if (this.options.map && (await serveMap(this.options.map, req, res, path, target.search))) return;
     for (const [base, origin] of this.options.apis()) {
       if (path !== base && !path.startsWith(`${base}/`)) continue;
       await forward(req, res, `${origin}${path}${target.search}`);
