@@ -261,7 +261,7 @@ class ReplayContext implements WorkflowContext {
         fresh = { kind: 'activity.failed', message: failure.message, reason: failure.reason };
       }
       if (this.#engine.closed) return frozen();
-      outcome = this.#engine.store.recordOutcome(this.executionId, callId, fresh, Date.now());
+      outcome = this.#engine.store.recordActivityOutcome(this.executionId, callId, fresh, Date.now());
     }
     if (outcome.kind === 'activity.completed') return outcome.value;
     if (outcome.kind === 'activity.failed') throw new ActivityFailure(outcome.message, outcome.reason, false);
@@ -299,9 +299,7 @@ class ReplayContext implements WorkflowContext {
     const store = this.#engine.store;
     const recorded = store.outcome(this.executionId, callId);
     if (recorded) return Promise.resolve(recorded);
-    // The deadline is set the first time the wait is reached; a replay keeps it.
-    store.timer(this.executionId, callId, Date.now() + timeoutMs);
-    const now = store.settleWait(this.executionId, callId, name, Date.now());
+    const now = store.settleWait(this.executionId, callId, name, Date.now(), Date.now() + timeoutMs);
     if (now) return Promise.resolve(now);
     return new Promise<CallOutcome>((resolve) => {
       this.#live.waiters.set(callId, { callId, name, settle: resolve });
