@@ -5,7 +5,7 @@
  * cross-dock ASN (two orders → two shipments), against a hand-written TypeScript function and a
  * precompiled JSONata expression doing the same (JSONata has no IANA zones: the New York wall time
  * is read by a registered JavaScript function, as a JSONata user would do). Same three answers, or
- * the comparison means nothing. Returns the ratios for mapping.ts to print.
+ * the comparison means nothing. Returns the variants for mapping.ts to measure.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { Generator } from '../generators/generate.ts';
 import { loadFixture } from '../generators/testing/fixtures.ts';
 import { testBundle } from '../generators/testing/run-tests.ts';
 import { ValidationSession } from '../language/validation-session.ts';
+import type { Variant } from './interleaved.ts';
 
 const SPECS = new URL('../specs/', import.meta.url).pathname;
 const FILES = ['contracts/native/x12-856.yaml', 'contracts/canonical/shipment.yaml', 'mappings/x12-856-to-shipment.yaml'];
@@ -131,22 +132,15 @@ const JSONATA = `(
   }})]
 )`;
 
-export interface FanOutRates {
-  bytes: number;
-  outputs: number;
-  floor: number;
-  compiledFull: number;
-  handFull: number;
-  jsonataFull: number;
-  compiledOnly: number;
-  handOnly: number;
-  jsonataOnly: number;
+/** The seven variants of one case: the floor, and the three peers with and without JSON parse/stringify. */
+export interface MappingCase {
+  title: string;
+  floor: Variant;
+  full: { compiled: Variant; hand: Variant; jsonata: Variant };
+  step: { compiled: Variant; hand: Variant; jsonata: Variant };
 }
 
-export async function fanOutCase(
-  rate: (label: string, fn: () => void) => number,
-  rateAsync: (label: string, fn: () => Promise<void>) => Promise<number>,
-): Promise<FanOutRates> {
+export async function fanOutCase(): Promise<MappingCase> {
   const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-fan-out-'));
   try {
     for (const file of FILES) {
@@ -177,21 +171,31 @@ export async function fanOutCase(
     if (a !== b) throw new Error(`hand-written differs from compiled:\n${a}\n${b}`);
     if (a !== c) throw new Error(`JSONata differs from compiled:\n${a}\n${c}`);
 
-    const outputs = (compiled(asn) as unknown[]).length;
-    console.log(`mapping (fan-out): X12 856 cross-dock ASN (${text.length} bytes) → ${outputs} shipments, x12-856-to-shipment`);
-    console.log('with JSON.parse + JSON.stringify of each output');
-    const floor = rate('floor: parse + stringify only', () => void JSON.stringify(JSON.parse(text)));
+    const outputs = compiled(asn).length;
+    // Each output is its own message: serialized one by one, as the worker publishes them.
     const each = (out: unknown[]) => {
-      for (const o of out) JSON.stringify(o);
+      let bytes = 0;
+      for (const o of out) bytes += JSON.stringify(o).length;
+      return bytes;
     };
-    const compiledFull = rate('compiled mapping (interlace generate)', () => each(compiled(JSON.parse(text))));
-    const handFull = rate('hand-written TypeScript', () => each(handWritten(JSON.parse(text))));
-    const jsonataFull = await rateAsync('JSONata (precompiled)', async () => each(await expression.evaluate(JSON.parse(text))));
-    console.log('mapping step only (input already parsed, outputs not serialized)');
-    const compiledOnly = rate('compiled mapping (interlace generate)', () => void compiled(asn));
-    const handOnly = rate('hand-written TypeScript', () => void handWritten(asn));
-    const jsonataOnly = await rateAsync('JSONata (precompiled)', async () => void (await expression.evaluate(asn)));
-    return { bytes: text.length, outputs, floor, compiledFull, handFull, jsonataFull, compiledOnly, handOnly, jsonataOnly };
+    return {
+      title: `mapping (fan-out): X12 856 cross-dock ASN (${text.length} bytes) → ${outputs} shipments, x12-856-to-shipment`,
+      floor: { label: 'floor: parse + stringify only', run: () => JSON.stringify(JSON.parse(text)) },
+      full: {
+        compiled: { label: 'compiled mapping (interlace generate)', run: () => each(compiled(JSON.parse(text))) },
+        hand: { label: 'hand-written TypeScript', run: () => each(handWritten(JSON.parse(text))) },
+        jsonata: {
+          label: 'JSONata (precompiled)',
+          run: async () => each(await expression.evaluate(JSON.parse(text))),
+          async: true,
+        },
+      },
+      step: {
+        compiled: { label: 'compiled mapping (interlace generate)', run: () => compiled(asn) },
+        hand: { label: 'hand-written TypeScript', run: () => handWritten(asn) },
+        jsonata: { label: 'JSONata (precompiled)', run: () => expression.evaluate(asn), async: true },
+      },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
