@@ -98,8 +98,72 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/wall-clock.ts
+// support/civil.ts
 const __m2 = (() => {
+/**
+ * Calendar arithmetic without Date objects (H. Hinnant's days-from-civil algorithms), for the date
+ * helpers a mapping calls on every message: checking a date, its instant, and writing an instant as
+ * ISO 8601 cost a few integer operations and one string instead of a Date allocation each.
+ */
+const DAY = 86_400_000;
+/** Days from 1970-01-01 to the proleptic Gregorian date (`month` 1-based); any integer year. */
+ function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+/** True when the date exists (2024-02-29 does, 2023-02-29 and 2024-13-01 do not). */
+ function isCalendarDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    return day <= days;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+ function calendarMillis(year, month, day) {
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) * DAY : Number.NaN;
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch, so a mapping's hot path allocates one string. Outside years 0–9999
+ * (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+return { daysFromCivil, isCalendarDate, calendarMillis, isoFromMillis };
+})();
+
+// support/wall-clock.ts
+const __m3 = (() => {
 /**
  * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
  * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
@@ -147,7 +211,7 @@ function exactOffset(ms, zone) {
     return wall.getTime() - ms;
 }
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
 const hourOffsets = new Map();
 const MAX_CACHED_HOURS = 4096;
 /**
@@ -160,16 +224,21 @@ const MAX_CACHED_HOURS = 4096;
     if (zone === 'UTC')
         return 0;
     const hour = Math.floor(ms / HOUR);
-    const key = `${zone}|${hour}`;
-    const cached = hourOffsets.get(key);
+    let hours = hourOffsets.get(zone);
+    if (hours === undefined) {
+        hours = new Map();
+        hourOffsets.set(zone, hours);
+    }
+    // A number key: no `zone|hour` string to build and hash per call.
+    const cached = hours.get(hour);
     if (cached !== undefined)
         return cached;
     const start = exactOffset(hour * HOUR, zone);
     if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
         return exactOffset(ms, zone);
-    if (hourOffsets.size >= MAX_CACHED_HOURS)
-        hourOffsets.clear();
-    hourOffsets.set(key, start);
+    if (hours.size >= MAX_CACHED_HOURS)
+        hours.clear();
+    hours.set(hour, start);
     return start;
 }
 /** Wall-clock fields of an instant in `zone` (UTC without Intl). */
@@ -192,9 +261,9 @@ return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
-const __m3 = (() => {
+const __m4 = (() => {
 const { describeValue, MappingError } = __m0;
-const { wallClock } = __m2;
+const { wallClock } = __m3;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
  * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
@@ -301,10 +370,11 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m4 = (() => {
+const __m5 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { instantOf, offsetAt, wallClock } = __m2;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { daysFromCivil, isCalendarDate, isoFromMillis } = __m2;
+const { instantOf, offsetAt, wallClock } = __m3;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -445,15 +515,13 @@ const pad = (n, width) => String(n).padStart(width, '0');
     const mi = Math.max(MI, 0);
     const sec = Math.max(S, 0);
     const ms = Math.max(MS, 0);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+    if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59)
         throw notMatching(value, pattern, target);
     const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-    return new Date(instantOf(wall, zone)).toISOString();
+    const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    return isoFromMillis(instantOf(wall, zone), false);
 }
 function notMatching(value, pattern, target) {
     return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
@@ -520,9 +588,10 @@ return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone
 })();
 
 // support/dates.ts
-const __m5 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m0;
-const { formatIsoInZone } = __m4;
+const { calendarMillis, isoFromMillis } = __m2;
+const { formatIsoInZone } = __m5;
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
 const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
@@ -546,14 +615,14 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         case 'yyyymmdd': {
             const match = YYYYMMDD.exec(text);
             if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+                instant = calendarMillis(Number(match[1]), Number(match[2]), Number(match[3]));
             break;
         }
         case 'yymmdd': {
             const match = YYMMDD.exec(text);
             if (match) {
                 const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+                instant = calendarMillis(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
             }
             break;
         }
@@ -576,51 +645,11 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         return formatIsoInZone(instant, true, zone);
     return isoFromMillis(instant, output === 'date');
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
-/**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
- */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
-}
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
+return { toDate };
 })();
 
 // support/strings.ts
-const __m6 = (() => {
+const __m7 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
@@ -648,7 +677,7 @@ return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
 // support/text.ts
-const __m7 = (() => {
+const __m8 = (() => {
 /** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 /**
@@ -676,7 +705,7 @@ return { substring, replaceText };
 })();
 
 // support/units.ts
-const __m8 = (() => {
+const __m9 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -739,7 +768,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m9 = (() => {
+const __m10 = (() => {
 const { describeValue, MappingError } = __m0;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -761,7 +790,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m10 = (() => {
+const __m11 = (() => {
 const { MappingError } = __m0;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -781,7 +810,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m11 = (() => {
+const __m12 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -804,9 +833,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp } = __m3;
+const { CelTimestamp } = __m4;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -914,10 +943,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m13 = (() => {
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { formatIsoInZone, formatPattern } = __m4;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { formatIsoInZone, formatPattern } = __m5;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -980,7 +1009,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m14 = (() => {
+const __m15 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1031,7 +1060,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m15 = (() => {
+const __m16 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8631,8 +8660,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m16 = (() => {
-const { RE2JS } = __m15;
+const __m17 = (() => {
+const { RE2JS } = __m16;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8661,7 +8690,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m17 = (() => {
+const __m18 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8701,7 +8730,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m18 = (() => {
+const __m19 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8741,17 +8770,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m5.toDate, lower: __m6.lower, padStart: __m6.padStart, trim: __m6.trim, trimLeadingZeros: __m6.trimLeadingZeros, upper: __m6.upper, replaceText: __m7.replaceText, substring: __m7.substring, parseDate: __m4.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m3.CelTimestamp, toTimestamp: __m3.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
 })();
 
 // apis/shipment-milestones-v1.ts
-const __m20 = (() => {
-const { callJson, fillPath, queryString } = __m19;
+const __m21 = (() => {
+const { callJson, fillPath, queryString } = __m20;
 /** The operation table the runtime's router serves. */
  const shipmentMilestonesV1Operations = [{ "id": "getShipmentMilestones", "method": "GET", "path": "/shipment-milestones/v1/shipments/{shipmentNumber}/milestones", "status": 200 }];
  function createShipmentMilestonesV1Client(baseUrl, fetchImpl, headers = {}) {
@@ -8770,10 +8799,10 @@ return { shipmentMilestonesV1Operations, createShipmentMilestonesV1Client };
 })();
 
 // validators/shipment-v1.ts
-const __m21 = (() => {
+const __m22 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m19;
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema32 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -9965,14 +9994,14 @@ return { validateShipmentV1 };
 })();
 
 // units/api-shipment-milestones-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 /** The specs unit api-shipment-milestones-v1 runs: its Api, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"shipment-milestones\"},\"spec\":{\"auth\":{\"audience\":\"api://interlace/shipment-milestones\",\"issuer\":\"https://login.dealers.example.com/\",\"jwksUrl\":\"https://login.dealers.example.com/.well-known/jwks.json\",\"scopes\":[\"shipments:read\"],\"type\":\"oauth2\"},\"basePath\":\"/shipment-milestones/v1\",\"description\":\"A shipment with its carrier, tracking number and milestones, from the view fed by the TMS's tracking events.\",\"operations\":[{\"backend\":{\"view\":{\"key\":[\"shipmentNumber\"],\"route\":\"shipment-tracking\"}},\"id\":\"getShipmentMilestones\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"shipmentNumber\",\"required\":true,\"schema\":{\"maxLength\":30,\"type\":\"string\"}}],\"path\":\"/shipments/{shipmentNumber}/milestones\",\"response\":{\"contract\":\"shipment@1\",\"status\":200},\"summary\":\"One shipment and its milestones so far.\"}],\"owner\":\"team-logistics\",\"rateLimit\":{\"burst\":40,\"per\":\"1s\",\"requests\":20},\"version\":\"1.0.0\"}}],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"shipment\"},\"spec\":{\"businessKeys\":{\"customer\":\"customerNumber\",\"order_number\":\"orderNumber\",\"shipment_number\":\"shipmentNumber\"},\"identity\":[\"shipmentNumber\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"shipment-tracking\"},\"spec\":{\"description\":\"Tracking milestones after dispatch (in transit, out for delivery, delivered, exceptions). Feeds the shipment-milestones@1 API's view, the portal, the CRM and the order's status.\",\"key\":[\"shipmentNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-logistics\",\"source\":{\"contract\":\"shipment@1\",\"event\":\"Shipment.MilestoneReached\",\"system\":\"tms\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.shipment-tracking.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.shipments\",\"system\":\"dealer-portal\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.shipment-tracking.crm\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"name\":\"crm\",\"operation\":\"PUT /shipments/{shipmentNumber}\",\"system\":\"crm\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.shipment-tracking.order-status\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"shipment-to-order-status\",\"name\":\"order-status\",\"topic\":\"orders.status\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { shipmentMilestonesV1Operations, createShipmentMilestonesV1Client } = __m20;
+export const { shipmentMilestonesV1Operations, createShipmentMilestonesV1Client } = __m21;
 
-export const { validateShipmentV1 } = __m21;
+export const { validateShipmentV1 } = __m22;
 
-export const { interlaceUnit } = __m22;
+export const { interlaceUnit } = __m23;

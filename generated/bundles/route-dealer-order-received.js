@@ -131,8 +131,72 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/wall-clock.ts
+// support/civil.ts
 const __m4 = (() => {
+/**
+ * Calendar arithmetic without Date objects (H. Hinnant's days-from-civil algorithms), for the date
+ * helpers a mapping calls on every message: checking a date, its instant, and writing an instant as
+ * ISO 8601 cost a few integer operations and one string instead of a Date allocation each.
+ */
+const DAY = 86_400_000;
+/** Days from 1970-01-01 to the proleptic Gregorian date (`month` 1-based); any integer year. */
+ function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+/** True when the date exists (2024-02-29 does, 2023-02-29 and 2024-13-01 do not). */
+ function isCalendarDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    return day <= days;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+ function calendarMillis(year, month, day) {
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) * DAY : Number.NaN;
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch, so a mapping's hot path allocates one string. Outside years 0–9999
+ * (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+return { daysFromCivil, isCalendarDate, calendarMillis, isoFromMillis };
+})();
+
+// support/wall-clock.ts
+const __m5 = (() => {
 /**
  * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
  * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
@@ -180,7 +244,7 @@ function exactOffset(ms, zone) {
     return wall.getTime() - ms;
 }
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
 const hourOffsets = new Map();
 const MAX_CACHED_HOURS = 4096;
 /**
@@ -193,16 +257,21 @@ const MAX_CACHED_HOURS = 4096;
     if (zone === 'UTC')
         return 0;
     const hour = Math.floor(ms / HOUR);
-    const key = `${zone}|${hour}`;
-    const cached = hourOffsets.get(key);
+    let hours = hourOffsets.get(zone);
+    if (hours === undefined) {
+        hours = new Map();
+        hourOffsets.set(zone, hours);
+    }
+    // A number key: no `zone|hour` string to build and hash per call.
+    const cached = hours.get(hour);
     if (cached !== undefined)
         return cached;
     const start = exactOffset(hour * HOUR, zone);
     if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
         return exactOffset(ms, zone);
-    if (hourOffsets.size >= MAX_CACHED_HOURS)
-        hourOffsets.clear();
-    hourOffsets.set(key, start);
+    if (hours.size >= MAX_CACHED_HOURS)
+        hours.clear();
+    hours.set(hour, start);
     return start;
 }
 /** Wall-clock fields of an instant in `zone` (UTC without Intl). */
@@ -225,9 +294,9 @@ return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
-const __m5 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m2;
-const { wallClock } = __m4;
+const { wallClock } = __m5;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
  * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
@@ -334,10 +403,11 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m6 = (() => {
+const __m7 = (() => {
 const { describeValue, MappingError } = __m2;
-const { CelTimestamp, parseIsoInstant } = __m5;
-const { instantOf, offsetAt, wallClock } = __m4;
+const { CelTimestamp, parseIsoInstant } = __m6;
+const { daysFromCivil, isCalendarDate, isoFromMillis } = __m4;
+const { instantOf, offsetAt, wallClock } = __m5;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -478,15 +548,13 @@ const pad = (n, width) => String(n).padStart(width, '0');
     const mi = Math.max(MI, 0);
     const sec = Math.max(S, 0);
     const ms = Math.max(MS, 0);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+    if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59)
         throw notMatching(value, pattern, target);
     const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-    return new Date(instantOf(wall, zone)).toISOString();
+    const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    return isoFromMillis(instantOf(wall, zone), false);
 }
 function notMatching(value, pattern, target) {
     return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
@@ -553,9 +621,10 @@ return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone
 })();
 
 // support/dates.ts
-const __m7 = (() => {
+const __m8 = (() => {
 const { describeValue, MappingError } = __m2;
-const { formatIsoInZone } = __m6;
+const { calendarMillis, isoFromMillis } = __m4;
+const { formatIsoInZone } = __m7;
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
 const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
@@ -579,14 +648,14 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         case 'yyyymmdd': {
             const match = YYYYMMDD.exec(text);
             if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+                instant = calendarMillis(Number(match[1]), Number(match[2]), Number(match[3]));
             break;
         }
         case 'yymmdd': {
             const match = YYMMDD.exec(text);
             if (match) {
                 const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+                instant = calendarMillis(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
             }
             break;
         }
@@ -609,51 +678,11 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         return formatIsoInZone(instant, true, zone);
     return isoFromMillis(instant, output === 'date');
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
-/**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
- */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
-}
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
+return { toDate };
 })();
 
 // support/strings.ts
-const __m8 = (() => {
+const __m9 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
@@ -681,7 +710,7 @@ return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
 // support/text.ts
-const __m9 = (() => {
+const __m10 = (() => {
 /** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 /**
@@ -709,7 +738,7 @@ return { substring, replaceText };
 })();
 
 // support/units.ts
-const __m10 = (() => {
+const __m11 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -772,7 +801,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m11 = (() => {
+const __m12 = (() => {
 const { describeValue, MappingError } = __m2;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -794,7 +823,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { MappingError } = __m2;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -814,7 +843,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m13 = (() => {
+const __m14 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -837,9 +866,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m2;
-const { CelTimestamp } = __m5;
+const { CelTimestamp } = __m6;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -947,10 +976,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m15 = (() => {
+const __m16 = (() => {
 const { describeValue, MappingError } = __m2;
-const { CelTimestamp, parseIsoInstant } = __m5;
-const { formatIsoInZone, formatPattern } = __m6;
+const { CelTimestamp, parseIsoInstant } = __m6;
+const { formatIsoInZone, formatPattern } = __m7;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -1013,7 +1042,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m16 = (() => {
+const __m17 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1064,7 +1093,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m17 = (() => {
+const __m18 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8664,8 +8693,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m18 = (() => {
-const { RE2JS } = __m17;
+const __m19 = (() => {
+const { RE2JS } = __m18;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8694,7 +8723,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m19 = (() => {
+const __m20 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8734,7 +8763,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8774,19 +8803,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
+return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m8.toDate, lower: __m9.lower, padStart: __m9.padStart, trim: __m9.trim, trimLeadingZeros: __m9.trimLeadingZeros, upper: __m9.upper, replaceText: __m10.replaceText, substring: __m10.substring, parseDate: __m7.parseDate, convertUnit: __m11.convertUnit, lookup: __m12.lookup, lookupOr: __m12.lookupOr, unwrap: __m13.unwrap, nullToAbsent: __m14.nullToAbsent, omitEmpty: __m14.omitEmpty, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
 })();
 
 // validators/order-status-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, ucs2length } = __m21;
+const { interlaceFormats, ucs2length } = __m22;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "status", "statusAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNumber": { "type": "string", "maxLength": 20 }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "statusAt": { "type": "string", "format": "date-time", "description": "When the order reached this status." }, "latestShipment": { "type": "object", "additionalProperties": false, "required": ["shipmentNumber"], "properties": { "shipmentNumber": { "type": "string" }, "carrier": { "type": "string", "description": "Carrier name." }, "trackingNumber": { "type": "string" }, "estimatedDeliveryDate": { "type": "string", "format": "date" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9054,10 +9083,10 @@ return { validateOrderStatusV1 };
 })();
 
 // validators/order-v2.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m21;
+const { interlaceFormats, linearRegExp, ucs2length } = __m22;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema32 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10365,7 +10394,7 @@ return { validateOrderV2 };
 })();
 
 // units/route-dealer-order-received.ts
-const __m24 = (() => {
+const __m25 = (() => {
 /** The specs unit route-dealer-order-received runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order\"},\"spec\":{\"businessKeys\":{\"customer\":\"customer.number\",\"order_number\":\"orderNumber\",\"warehouse\":\"lines[].warehouse\"},\"identity\":[\"orderNumber\"],\"version\":\"2.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"dealer-order-received\"},\"spec\":{\"description\":\"A dealer submits an order in the portal. It is published, as submitted, on orders.received for validation in the legacy ERP, and its status (received) on orders.status so the dealer can follow it at once.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-order-to-cash\",\"source\":{\"contract\":\"order@2\",\"event\":\"Order.Submitted\",\"system\":\"dealer-portal\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.dealer-order-received.orders-received\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"orders-received\",\"topic\":\"orders.received\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.dealer-order-received.order-status\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"order-v2-to-order-status\",\"name\":\"order-status\",\"topic\":\"orders.status\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
@@ -10375,8 +10404,8 @@ export const { dispatchDealerOrderReceived, dealerOrderReceivedRoute } = __m1;
 
 export const { mapOrderV2ToOrderStatus, mapOrderV2ToOrderStatusMessage } = __m0;
 
-export const { validateOrderStatusV1 } = __m22;
+export const { validateOrderStatusV1 } = __m23;
 
-export const { validateOrderV2 } = __m23;
+export const { validateOrderV2 } = __m24;
 
-export const { interlaceUnit } = __m24;
+export const { interlaceUnit } = __m25;

@@ -98,8 +98,72 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/wall-clock.ts
+// support/civil.ts
 const __m2 = (() => {
+/**
+ * Calendar arithmetic without Date objects (H. Hinnant's days-from-civil algorithms), for the date
+ * helpers a mapping calls on every message: checking a date, its instant, and writing an instant as
+ * ISO 8601 cost a few integer operations and one string instead of a Date allocation each.
+ */
+const DAY = 86_400_000;
+/** Days from 1970-01-01 to the proleptic Gregorian date (`month` 1-based); any integer year. */
+ function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+/** True when the date exists (2024-02-29 does, 2023-02-29 and 2024-13-01 do not). */
+ function isCalendarDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    return day <= days;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+ function calendarMillis(year, month, day) {
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) * DAY : Number.NaN;
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch, so a mapping's hot path allocates one string. Outside years 0–9999
+ * (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+return { daysFromCivil, isCalendarDate, calendarMillis, isoFromMillis };
+})();
+
+// support/wall-clock.ts
+const __m3 = (() => {
 /**
  * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
  * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
@@ -147,7 +211,7 @@ function exactOffset(ms, zone) {
     return wall.getTime() - ms;
 }
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
 const hourOffsets = new Map();
 const MAX_CACHED_HOURS = 4096;
 /**
@@ -160,16 +224,21 @@ const MAX_CACHED_HOURS = 4096;
     if (zone === 'UTC')
         return 0;
     const hour = Math.floor(ms / HOUR);
-    const key = `${zone}|${hour}`;
-    const cached = hourOffsets.get(key);
+    let hours = hourOffsets.get(zone);
+    if (hours === undefined) {
+        hours = new Map();
+        hourOffsets.set(zone, hours);
+    }
+    // A number key: no `zone|hour` string to build and hash per call.
+    const cached = hours.get(hour);
     if (cached !== undefined)
         return cached;
     const start = exactOffset(hour * HOUR, zone);
     if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
         return exactOffset(ms, zone);
-    if (hourOffsets.size >= MAX_CACHED_HOURS)
-        hourOffsets.clear();
-    hourOffsets.set(key, start);
+    if (hours.size >= MAX_CACHED_HOURS)
+        hours.clear();
+    hours.set(hour, start);
     return start;
 }
 /** Wall-clock fields of an instant in `zone` (UTC without Intl). */
@@ -192,9 +261,9 @@ return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
-const __m3 = (() => {
+const __m4 = (() => {
 const { describeValue, MappingError } = __m0;
-const { wallClock } = __m2;
+const { wallClock } = __m3;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
  * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
@@ -301,10 +370,11 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m4 = (() => {
+const __m5 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { instantOf, offsetAt, wallClock } = __m2;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { daysFromCivil, isCalendarDate, isoFromMillis } = __m2;
+const { instantOf, offsetAt, wallClock } = __m3;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -445,15 +515,13 @@ const pad = (n, width) => String(n).padStart(width, '0');
     const mi = Math.max(MI, 0);
     const sec = Math.max(S, 0);
     const ms = Math.max(MS, 0);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+    if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59)
         throw notMatching(value, pattern, target);
     const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-    return new Date(instantOf(wall, zone)).toISOString();
+    const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    return isoFromMillis(instantOf(wall, zone), false);
 }
 function notMatching(value, pattern, target) {
     return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
@@ -520,9 +588,10 @@ return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone
 })();
 
 // support/dates.ts
-const __m5 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m0;
-const { formatIsoInZone } = __m4;
+const { calendarMillis, isoFromMillis } = __m2;
+const { formatIsoInZone } = __m5;
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
 const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
@@ -546,14 +615,14 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         case 'yyyymmdd': {
             const match = YYYYMMDD.exec(text);
             if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+                instant = calendarMillis(Number(match[1]), Number(match[2]), Number(match[3]));
             break;
         }
         case 'yymmdd': {
             const match = YYMMDD.exec(text);
             if (match) {
                 const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+                instant = calendarMillis(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
             }
             break;
         }
@@ -576,51 +645,11 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         return formatIsoInZone(instant, true, zone);
     return isoFromMillis(instant, output === 'date');
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
-/**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
- */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
-}
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
+return { toDate };
 })();
 
 // support/strings.ts
-const __m6 = (() => {
+const __m7 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
@@ -648,7 +677,7 @@ return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
 // support/text.ts
-const __m7 = (() => {
+const __m8 = (() => {
 /** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 /**
@@ -676,7 +705,7 @@ return { substring, replaceText };
 })();
 
 // support/units.ts
-const __m8 = (() => {
+const __m9 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -739,7 +768,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m9 = (() => {
+const __m10 = (() => {
 const { describeValue, MappingError } = __m0;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -761,7 +790,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m10 = (() => {
+const __m11 = (() => {
 const { MappingError } = __m0;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -781,7 +810,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m11 = (() => {
+const __m12 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -804,9 +833,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp } = __m3;
+const { CelTimestamp } = __m4;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -914,10 +943,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m13 = (() => {
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { formatIsoInZone, formatPattern } = __m4;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { formatIsoInZone, formatPattern } = __m5;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -980,7 +1009,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m14 = (() => {
+const __m15 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1031,7 +1060,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m15 = (() => {
+const __m16 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8631,8 +8660,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m16 = (() => {
-const { RE2JS } = __m15;
+const __m17 = (() => {
+const { RE2JS } = __m16;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8661,7 +8690,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m17 = (() => {
+const __m18 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8701,7 +8730,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m18 = (() => {
+const __m19 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8741,17 +8770,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m5.toDate, lower: __m6.lower, padStart: __m6.padStart, trim: __m6.trim, trimLeadingZeros: __m6.trimLeadingZeros, upper: __m6.upper, replaceText: __m7.replaceText, substring: __m7.substring, parseDate: __m4.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m3.CelTimestamp, toTimestamp: __m3.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
 })();
 
 // mappings/sap-billing-document-to-finance-transaction.ts
-const __m20 = (() => {
-const { add, isIn, lookup, nullToAbsent, toDate, toDouble, trimLeadingZeros } = __m19;
+const __m21 = (() => {
+const { add, isIn, lookup, nullToAbsent, toDate, toDouble, trimLeadingZeros } = __m20;
 const TABLE_billingType = new Map([["F2", "customer-invoice"], ["G2", "customer-credit-memo"], ["L2", "customer-debit-memo"], ["S1", "customer-credit-memo"]]);
 /** Maps sap-billing-document@1 to finance-transaction@1 (Mapping sap-billing-document-to-finance-transaction). */
  function mapSapBillingDocumentToFinanceTransaction(source) {
@@ -8783,8 +8812,8 @@ return { mapSapBillingDocumentToFinanceTransaction, mapSapBillingDocumentToFinan
 })();
 
 // routes/finance-from-legacy-erp.ts
-const __m21 = (() => {
-const { mapSapBillingDocumentToFinanceTransaction } = __m20;
+const __m22 = (() => {
+const { mapSapBillingDocumentToFinanceTransaction } = __m21;
 /**
  * EventRoute finance-from-legacy-erp's `filter`, compiled from its CEL: true routes the event. A missing field is
  * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
@@ -8810,10 +8839,10 @@ return { filterFinanceFromLegacyErp, dispatchFinanceFromLegacyErp, financeFromLe
 })();
 
 // validators/finance-transaction-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m19;
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["transactionId", "sourceSystem", "transactionType", "documentNumber", "postingDate", "amount", "currency"], "properties": { "transactionId": { "type": "string", "minLength": 1, "description": "Unique across the estate: `<system>:<source key>`." }, "sourceSystem": { "enum": ["legacy-erp", "cloud-erp"] }, "companyCode": { "type": "string", "maxLength": 4 }, "transactionType": { "enum": ["customer-invoice", "customer-credit-memo", "customer-debit-memo", "inventory-receipt", "inventory-shipment", "inventory-adjustment", "inventory-transfer", "production-consumption", "production-output"] }, "documentNumber": { "type": "string", "minLength": 1 }, "documentType": { "type": "string", "description": "The source's document type code (SAP billing type F2)." }, "postingDate": { "type": "string", "format": "date" }, "fiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "counterparty": { "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "enum": ["customer", "vendor", "none"] }, "number": { "type": "string" } } }, "amount": { "type": "number" }, "taxAmount": { "type": "number" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "quantity": { "type": "number" }, "sku": { "type": "string" }, "reference": { "type": "string", "description": "The accounting document the transaction was posted with." }, "cancelled": { "type": "boolean" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9249,10 +9278,10 @@ return { validateFinanceTransactionV1 };
 })();
 
 // validators/sap-billing-document-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m19;
+const { linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "required": ["BillingDocument", "BillingDocumentType", "BillingDocumentDate", "CompanyCode", "FiscalYear", "TotalNetAmount", "TransactionCurrency"], "properties": { "BillingDocument": { "type": "string", "maxLength": 10 }, "SDDocumentCategory": { "type": "string", "maxLength": 4 }, "BillingDocumentCategory": { "type": "string", "maxLength": 1 }, "BillingDocumentType": { "type": "string", "maxLength": 4, "description": "F2 invoice, G2 credit memo, L2 debit memo, S1 cancellation." }, "CreationDate": { "$ref": "#/$defs/odataDate" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate" }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "Division": { "type": "string", "maxLength": 2 }, "BillingDocumentDate": { "$ref": "#/$defs/odataDate" }, "BillingDocumentIsCancelled": { "type": "boolean" }, "CancelledBillingDocument": { "type": "string", "maxLength": 10 }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "TaxAmount": { "$ref": "#/$defs/decimal" }, "TotalGrossAmount": { "$ref": "#/$defs/decimal" }, "PayerParty": { "type": "string", "maxLength": 10 }, "SoldToParty": { "type": "string", "maxLength": 10 }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CompanyCode": { "type": "string", "maxLength": 4 }, "FiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "AccountingDocument": { "type": "string", "maxLength": 10 }, "AccountingTransferStatus": { "enum": ["", "A", "B", "C", "D", "E"], "description": "C = accounting document created." }, "OverallBillingStatus": { "type": "string" } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" } } };
 const schema32 = { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" };
@@ -9918,18 +9947,18 @@ return { validateSapBillingDocumentV1 };
 })();
 
 // units/route-finance-from-legacy-erp.ts
-const __m24 = (() => {
+const __m25 = (() => {
 /** The specs unit route-finance-from-legacy-erp runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"sap-billing-document\"},\"spec\":{\"businessKeys\":{\"customer\":\"PayerParty\",\"document_number\":\"BillingDocument\"},\"identity\":[\"BillingDocument\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"finance-from-legacy-erp\"},\"spec\":{\"description\":\"Billing documents of the legacy ERP, once transferred to accounting, as standardized finance transactions.\",\"filter\":\"event.AccountingTransferStatus == 'C'\",\"key\":[\"BillingDocument\"],\"owner\":\"team-finance-data\",\"source\":{\"contract\":\"sap-billing-document@1\",\"event\":\"BillingDocument.Posted\",\"system\":\"legacy-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.finance-from-legacy-erp.finance-transactions\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"sap-billing-document-to-finance-transaction\",\"name\":\"finance-transactions\",\"topic\":\"finance.transactions\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { filterFinanceFromLegacyErp, dispatchFinanceFromLegacyErp, financeFromLegacyErpRoute } = __m21;
+export const { filterFinanceFromLegacyErp, dispatchFinanceFromLegacyErp, financeFromLegacyErpRoute } = __m22;
 
-export const { mapSapBillingDocumentToFinanceTransaction, mapSapBillingDocumentToFinanceTransactionMessage } = __m20;
+export const { mapSapBillingDocumentToFinanceTransaction, mapSapBillingDocumentToFinanceTransactionMessage } = __m21;
 
-export const { validateFinanceTransactionV1 } = __m22;
+export const { validateFinanceTransactionV1 } = __m23;
 
-export const { validateSapBillingDocumentV1 } = __m23;
+export const { validateSapBillingDocumentV1 } = __m24;
 
-export const { interlaceUnit } = __m24;
+export const { interlaceUnit } = __m25;

@@ -111,8 +111,72 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/wall-clock.ts
+// support/civil.ts
 const __m3 = (() => {
+/**
+ * Calendar arithmetic without Date objects (H. Hinnant's days-from-civil algorithms), for the date
+ * helpers a mapping calls on every message: checking a date, its instant, and writing an instant as
+ * ISO 8601 cost a few integer operations and one string instead of a Date allocation each.
+ */
+const DAY = 86_400_000;
+/** Days from 1970-01-01 to the proleptic Gregorian date (`month` 1-based); any integer year. */
+ function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+/** True when the date exists (2024-02-29 does, 2023-02-29 and 2024-13-01 do not). */
+ function isCalendarDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    return day <= days;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+ function calendarMillis(year, month, day) {
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) * DAY : Number.NaN;
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch, so a mapping's hot path allocates one string. Outside years 0–9999
+ * (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+return { daysFromCivil, isCalendarDate, calendarMillis, isoFromMillis };
+})();
+
+// support/wall-clock.ts
+const __m4 = (() => {
 /**
  * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
  * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
@@ -160,7 +224,7 @@ function exactOffset(ms, zone) {
     return wall.getTime() - ms;
 }
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
 const hourOffsets = new Map();
 const MAX_CACHED_HOURS = 4096;
 /**
@@ -173,16 +237,21 @@ const MAX_CACHED_HOURS = 4096;
     if (zone === 'UTC')
         return 0;
     const hour = Math.floor(ms / HOUR);
-    const key = `${zone}|${hour}`;
-    const cached = hourOffsets.get(key);
+    let hours = hourOffsets.get(zone);
+    if (hours === undefined) {
+        hours = new Map();
+        hourOffsets.set(zone, hours);
+    }
+    // A number key: no `zone|hour` string to build and hash per call.
+    const cached = hours.get(hour);
     if (cached !== undefined)
         return cached;
     const start = exactOffset(hour * HOUR, zone);
     if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
         return exactOffset(ms, zone);
-    if (hourOffsets.size >= MAX_CACHED_HOURS)
-        hourOffsets.clear();
-    hourOffsets.set(key, start);
+    if (hours.size >= MAX_CACHED_HOURS)
+        hours.clear();
+    hours.set(hour, start);
     return start;
 }
 /** Wall-clock fields of an instant in `zone` (UTC without Intl). */
@@ -205,9 +274,9 @@ return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
-const __m4 = (() => {
+const __m5 = (() => {
 const { describeValue, MappingError } = __m1;
-const { wallClock } = __m3;
+const { wallClock } = __m4;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
  * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
@@ -314,10 +383,11 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m5 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp, parseIsoInstant } = __m4;
-const { instantOf, offsetAt, wallClock } = __m3;
+const { CelTimestamp, parseIsoInstant } = __m5;
+const { daysFromCivil, isCalendarDate, isoFromMillis } = __m3;
+const { instantOf, offsetAt, wallClock } = __m4;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -458,15 +528,13 @@ const pad = (n, width) => String(n).padStart(width, '0');
     const mi = Math.max(MI, 0);
     const sec = Math.max(S, 0);
     const ms = Math.max(MS, 0);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+    if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59)
         throw notMatching(value, pattern, target);
     const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-    return new Date(instantOf(wall, zone)).toISOString();
+    const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    return isoFromMillis(instantOf(wall, zone), false);
 }
 function notMatching(value, pattern, target) {
     return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
@@ -533,9 +601,10 @@ return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone
 })();
 
 // support/dates.ts
-const __m6 = (() => {
+const __m7 = (() => {
 const { describeValue, MappingError } = __m1;
-const { formatIsoInZone } = __m5;
+const { calendarMillis, isoFromMillis } = __m3;
+const { formatIsoInZone } = __m6;
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
 const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
@@ -559,14 +628,14 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         case 'yyyymmdd': {
             const match = YYYYMMDD.exec(text);
             if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+                instant = calendarMillis(Number(match[1]), Number(match[2]), Number(match[3]));
             break;
         }
         case 'yymmdd': {
             const match = YYMMDD.exec(text);
             if (match) {
                 const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+                instant = calendarMillis(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
             }
             break;
         }
@@ -589,51 +658,11 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         return formatIsoInZone(instant, true, zone);
     return isoFromMillis(instant, output === 'date');
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
-/**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
- */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
-}
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
+return { toDate };
 })();
 
 // support/strings.ts
-const __m7 = (() => {
+const __m8 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
@@ -661,7 +690,7 @@ return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
 // support/text.ts
-const __m8 = (() => {
+const __m9 = (() => {
 /** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 /**
@@ -689,7 +718,7 @@ return { substring, replaceText };
 })();
 
 // support/units.ts
-const __m9 = (() => {
+const __m10 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -752,7 +781,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m10 = (() => {
+const __m11 = (() => {
 const { describeValue, MappingError } = __m1;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -774,7 +803,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m11 = (() => {
+const __m12 = (() => {
 const { MappingError } = __m1;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -794,7 +823,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m12 = (() => {
+const __m13 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -817,9 +846,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m13 = (() => {
+const __m14 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp } = __m4;
+const { CelTimestamp } = __m5;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -927,10 +956,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m1;
-const { CelTimestamp, parseIsoInstant } = __m4;
-const { formatIsoInZone, formatPattern } = __m5;
+const { CelTimestamp, parseIsoInstant } = __m5;
+const { formatIsoInZone, formatPattern } = __m6;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -993,7 +1022,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1044,7 +1073,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8644,8 +8673,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8674,7 +8703,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8714,7 +8743,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8754,19 +8783,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // validators/finance-transaction-v1.ts
-const __m21 = (() => {
+const __m22 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["transactionId", "sourceSystem", "transactionType", "documentNumber", "postingDate", "amount", "currency"], "properties": { "transactionId": { "type": "string", "minLength": 1, "description": "Unique across the estate: `<system>:<source key>`." }, "sourceSystem": { "enum": ["legacy-erp", "cloud-erp"] }, "companyCode": { "type": "string", "maxLength": 4 }, "transactionType": { "enum": ["customer-invoice", "customer-credit-memo", "customer-debit-memo", "inventory-receipt", "inventory-shipment", "inventory-adjustment", "inventory-transfer", "production-consumption", "production-output"] }, "documentNumber": { "type": "string", "minLength": 1 }, "documentType": { "type": "string", "description": "The source's document type code (SAP billing type F2)." }, "postingDate": { "type": "string", "format": "date" }, "fiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "counterparty": { "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "enum": ["customer", "vendor", "none"] }, "number": { "type": "string" } } }, "amount": { "type": "number" }, "taxAmount": { "type": "number" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "quantity": { "type": "number" }, "sku": { "type": "string" }, "reference": { "type": "string", "description": "The accounting document the transaction was posted with." }, "cancelled": { "type": "boolean" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9202,7 +9231,7 @@ return { validateFinanceTransactionV1 };
 })();
 
 // units/route-finance-transactions.ts
-const __m22 = (() => {
+const __m23 = (() => {
 /** The specs unit route-finance-transactions runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"finance-transaction\"},\"spec\":{\"businessKeys\":{\"customer\":\"counterparty.number\",\"document_number\":\"documentNumber\",\"transaction_id\":\"transactionId\"},\"identity\":[\"transactionId\"],\"version\":\"1.1.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"finance-transactions\"},\"spec\":{\"description\":\"One standardized feed for group finance from both ERPs: every finance transaction lands in the finance landing zone as one CSV file per transaction, picked up daily by the consolidation job.\",\"key\":[\"transactionId\"],\"owner\":\"team-finance-data\",\"source\":{\"contract\":\"finance-transaction@1\",\"topic\":\"finance.transactions\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.finance-transactions.finance-feed\"},\"retry\":{\"initialBackoff\":\"10s\",\"jitter\":0.1,\"maxAttempts\":3,\"maxBackoff\":\"1m\",\"multiplier\":2},\"timeout\":\"30s\"},\"name\":\"finance-feed\",\"operation\":\"transactions-{yyyyMMdd}-{transactionId}.csv\",\"system\":\"finance-feed\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"finance-feed\"},\"spec\":{\"endpoint\":{\"csv\":{\"decimal\":\".\",\"delimiter\":\",\",\"header\":true},\"directory\":\"/landing/interlace/transactions\",\"format\":\"csv\",\"protocol\":\"file\",\"sftp\":{\"hostKey\":\"SHA256:uW3vl1QtkiojX5QTmW7mKCbl0zjZ5/nbjwN8eZD2Qjk\",\"secretRef\":{\"name\":\"finance-landing-sftp\"}},\"url\":\"sftp://interlace@finance-landing.example.com:22\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":1},\"type\":\"finance\"}}]}");
 return { interlaceUnit };
@@ -9210,6 +9239,6 @@ return { interlaceUnit };
 
 export const { dispatchFinanceTransactions, financeTransactionsRoute } = __m0;
 
-export const { validateFinanceTransactionV1 } = __m21;
+export const { validateFinanceTransactionV1 } = __m22;
 
-export const { interlaceUnit } = __m22;
+export const { interlaceUnit } = __m23;

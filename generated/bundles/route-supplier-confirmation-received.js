@@ -98,8 +98,72 @@ function shiftDecimal(text, digits, target) {
 return { toNumber };
 })();
 
-// support/wall-clock.ts
+// support/civil.ts
 const __m2 = (() => {
+/**
+ * Calendar arithmetic without Date objects (H. Hinnant's days-from-civil algorithms), for the date
+ * helpers a mapping calls on every message: checking a date, its instant, and writing an instant as
+ * ISO 8601 cost a few integer operations and one string instead of a Date allocation each.
+ */
+const DAY = 86_400_000;
+/** Days from 1970-01-01 to the proleptic Gregorian date (`month` 1-based); any integer year. */
+ function daysFromCivil(year, month, day) {
+    const y = month <= 2 ? year - 1 : year;
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+/** True when the date exists (2024-02-29 does, 2023-02-29 and 2024-13-01 do not). */
+ function isCalendarDate(year, month, day) {
+    if (month < 1 || month > 12 || day < 1)
+        return false;
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+    return day <= days;
+}
+/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
+ function calendarMillis(year, month, day) {
+    return isCalendarDate(year, month, day) ? daysFromCivil(year, month, day) * DAY : Number.NaN;
+}
+/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
+const MIN_FAST = -62167219200000;
+const MAX_FAST = 253402300800000;
+/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/**
+ * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
+ * from days since the epoch, so a mapping's hot path allocates one string. Outside years 0–9999
+ * (extended years, invalid instants) it defers to Date, which also throws alike.
+ */
+ function isoFromMillis(ms, dateOnly) {
+    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
+        const iso = new Date(ms).toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+    }
+    const days = Math.floor(ms / DAY);
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
+    if (dateOnly)
+        return date;
+    const rest = ms - days * DAY;
+    const msPart = rest % 1000;
+    const seconds = (rest - msPart) / 1000;
+    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
+}
+return { daysFromCivil, isCalendarDate, calendarMillis, isoFromMillis };
+})();
+
+// support/wall-clock.ts
+const __m3 = (() => {
 /**
  * Wall-clock time in an IANA zone, through Intl (no time-zone database is bundled): the fields a
  * clock in `zone` shows at an instant, the zone's offset, and the instant a wall time names. Used by
@@ -147,7 +211,7 @@ function exactOffset(ms, zone) {
     return wall.getTime() - ms;
 }
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
 const hourOffsets = new Map();
 const MAX_CACHED_HOURS = 4096;
 /**
@@ -160,16 +224,21 @@ const MAX_CACHED_HOURS = 4096;
     if (zone === 'UTC')
         return 0;
     const hour = Math.floor(ms / HOUR);
-    const key = `${zone}|${hour}`;
-    const cached = hourOffsets.get(key);
+    let hours = hourOffsets.get(zone);
+    if (hours === undefined) {
+        hours = new Map();
+        hourOffsets.set(zone, hours);
+    }
+    // A number key: no `zone|hour` string to build and hash per call.
+    const cached = hours.get(hour);
     if (cached !== undefined)
         return cached;
     const start = exactOffset(hour * HOUR, zone);
     if (start !== exactOffset(hour * HOUR + HOUR - 1, zone))
         return exactOffset(ms, zone);
-    if (hourOffsets.size >= MAX_CACHED_HOURS)
-        hourOffsets.clear();
-    hourOffsets.set(key, start);
+    if (hours.size >= MAX_CACHED_HOURS)
+        hours.clear();
+    hours.set(hour, start);
     return start;
 }
 /** Wall-clock fields of an instant in `zone` (UTC without Intl). */
@@ -192,9 +261,9 @@ return { offsetAt, wallClock, instantOf };
 })();
 
 // support/timestamps.ts
-const __m3 = (() => {
+const __m4 = (() => {
 const { describeValue, MappingError } = __m0;
-const { wallClock } = __m2;
+const { wallClock } = __m3;
 /**
  * CEL's `google.protobuf.Timestamp`, as compiled mapping expressions use it: `timestamp('…')` makes
  * one, its getters read it in UTC (CEL's default time zone) or in the IANA zone they are given, `int(t)` is seconds since the epoch and
@@ -301,10 +370,11 @@ return { CelTimestamp, parseIsoInstant, toTimestamp };
 })();
 
 // support/date-patterns.ts
-const __m4 = (() => {
+const __m5 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { instantOf, offsetAt, wallClock } = __m2;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { daysFromCivil, isCalendarDate, isoFromMillis } = __m2;
+const { instantOf, offsetAt, wallClock } = __m3;
 const TOKENS = [
     ['YYYY', 'YYYY'],
     ['CCYY', 'YYYY'],
@@ -445,15 +515,13 @@ const pad = (n, width) => String(n).padStart(width, '0');
     const mi = Math.max(MI, 0);
     const sec = Math.max(S, 0);
     const ms = Math.max(MS, 0);
-    const date = new Date(Date.UTC(year, month - 1, day));
-    date.setUTCFullYear(year);
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
+    if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59)
         throw notMatching(value, pattern, target);
     const hasTime = H >= 0 || MI >= 0 || S >= 0;
     if (!hasTime)
         return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-    const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-    return new Date(instantOf(wall, zone)).toISOString();
+    const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    return isoFromMillis(instantOf(wall, zone), false);
 }
 function notMatching(value, pattern, target) {
     return new MappingError('date-invalid', target, value, `parseDate(): ${describeValue(value)} does not match the pattern '${pattern}'`);
@@ -520,9 +588,10 @@ return { datePatternParts, isTimeZone, parseDate, formatPattern, formatIsoInZone
 })();
 
 // support/dates.ts
-const __m5 = (() => {
+const __m6 = (() => {
 const { describeValue, MappingError } = __m0;
-const { formatIsoInZone } = __m4;
+const { calendarMillis, isoFromMillis } = __m2;
+const { formatIsoInZone } = __m5;
 const ODATA_V2 = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
 const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
@@ -546,14 +615,14 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         case 'yyyymmdd': {
             const match = YYYYMMDD.exec(text);
             if (match)
-                instant = calendar(Number(match[1]), Number(match[2]), Number(match[3]));
+                instant = calendarMillis(Number(match[1]), Number(match[2]), Number(match[3]));
             break;
         }
         case 'yymmdd': {
             const match = YYMMDD.exec(text);
             if (match) {
                 const yy = Number(match[1]);
-                instant = calendar(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
+                instant = calendarMillis(yy < 70 ? 2000 + yy : 1900 + yy, Number(match[2]), Number(match[3]));
             }
             break;
         }
@@ -576,51 +645,11 @@ const YYMMDD = /^(\d{2})(\d{2})(\d{2})$/;
         return formatIsoInZone(instant, true, zone);
     return isoFromMillis(instant, output === 'date');
 }
-/** Years 0000–9999, where ISO 8601 has four-digit years: written by hand below. */
-const MIN_FAST = -62167219200000;
-const MAX_FAST = 253402300800000;
-const DAY = 86_400_000;
-/** `00`…`99`, so two-digit fields cost an array read instead of padStart. */
-const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
-/**
- * `new Date(ms).toISOString()` (or its first ten characters) without a Date object: the civil date
- * from days since the epoch (H. Hinnant's algorithm), so a mapping's hot path allocates one string.
- * Outside years 0–9999 (extended years, invalid instants) it defers to Date, which also throws alike.
- */
- function isoFromMillis(ms, dateOnly) {
-    if (!(ms >= MIN_FAST && ms < MAX_FAST) || !Number.isInteger(ms)) {
-        const iso = new Date(ms).toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-    }
-    const days = Math.floor(ms / DAY);
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    const date = `${year >= 1000 ? year : String(year).padStart(4, '0')}-${TWO[month]}-${TWO[day]}`;
-    if (dateOnly)
-        return date;
-    const rest = ms - days * DAY;
-    const msPart = rest % 1000;
-    const seconds = (rest - msPart) / 1000;
-    return `${date}T${TWO[Math.floor(seconds / 3600)]}:${TWO[Math.floor(seconds / 60) % 60]}:${TWO[seconds % 60]}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
-}
-/** Milliseconds of a calendar date at 00:00 UTC, or NaN when the date does not exist (2023-02-30). */
-function calendar(year, month, day) {
-    const at = Date.UTC(year, month - 1, day);
-    const check = new Date(at);
-    return check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? at : Number.NaN;
-}
-return { toDate, isoFromMillis };
+return { toDate };
 })();
 
 // support/strings.ts
-const __m6 = (() => {
+const __m7 = (() => {
 /** `0000164` → `164`; an all-zero value keeps one zero. SAP pads document numbers to ten digits. */
  function trimLeadingZeros(value) {
     if (value === null || value === undefined)
@@ -648,7 +677,7 @@ return { trimLeadingZeros, padStart, upper, lower, trim };
 })();
 
 // support/text.ts
-const __m7 = (() => {
+const __m8 = (() => {
 /** Lone or paired UTF-16 surrogates: where code points and string indexes differ. */
 const SURROGATE = /[\uD800-\uDFFF]/;
 /**
@@ -676,7 +705,7 @@ return { substring, replaceText };
 })();
 
 // support/units.ts
-const __m8 = (() => {
+const __m9 = (() => {
 /**
  * Factors between units of measure, by dimension. Codes are the ones ERPs and EDI use (SAP internal
  * and ISO codes, X12 355 codes, UN/ECE Rec 20): `PC`, `EA` and `C62` are all "one piece".
@@ -739,7 +768,7 @@ return { unitFactor, convertUnit };
 })();
 
 // support/lookup.ts
-const __m9 = (() => {
+const __m10 = (() => {
 const { describeValue, MappingError } = __m0;
 /**
  * Looks a source code up in a table; a miss fails the message (the mapping declared no default).
@@ -761,7 +790,7 @@ return { lookup, lookupOr };
 })();
 
 // support/envelope.ts
-const __m10 = (() => {
+const __m11 = (() => {
 const { MappingError } = __m0;
 /**
  * Takes the payload out of its envelope (`d` of an OData V2 entity) along a path of own property
@@ -781,7 +810,7 @@ return { unwrap };
 })();
 
 // support/absent.ts
-const __m11 = (() => {
+const __m12 = (() => {
 /**
  * Null means "no value" (docs/mapping-language.md, "Missing values"): a null source into a target
  * that does not allow null is absent, and an optional object with nothing in it is left out.
@@ -804,9 +833,9 @@ return { nullToAbsent, omitEmpty };
 })();
 
 // support/cel.ts
-const __m12 = (() => {
+const __m13 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp } = __m3;
+const { CelTimestamp } = __m4;
 /**
  * The few CEL operations that have no direct JavaScript operator. Compiled expressions call these;
  * everything else compiles to plain JavaScript operators and methods.
@@ -914,10 +943,10 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m13 = (() => {
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
-const { CelTimestamp, parseIsoInstant } = __m3;
-const { formatIsoInZone, formatPattern } = __m4;
+const { CelTimestamp, parseIsoInstant } = __m4;
+const { formatIsoInZone, formatPattern } = __m5;
 /**
  * The formats `formatDate(value, format)` writes, all in UTC:
  * `iso` 2026-11-27T14:32:10.500Z, `iso-date` 2026-11-27, `odata-v2` /Date(1795737600000)/,
@@ -980,7 +1009,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m14 = (() => {
+const __m15 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1031,7 +1060,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m15 = (() => {
+const __m16 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8631,8 +8660,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m16 = (() => {
-const { RE2JS } = __m15;
+const __m17 = (() => {
+const { RE2JS } = __m16;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8661,7 +8690,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m17 = (() => {
+const __m18 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8701,7 +8730,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m18 = (() => {
+const __m19 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8741,42 +8770,55 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m5.toDate, lower: __m6.lower, padStart: __m6.padStart, trim: __m6.trim, trimLeadingZeros: __m6.trimLeadingZeros, upper: __m6.upper, replaceText: __m7.replaceText, substring: __m7.substring, parseDate: __m4.parseDate, convertUnit: __m8.convertUnit, lookup: __m9.lookup, lookupOr: __m9.lookupOr, unwrap: __m10.unwrap, nullToAbsent: __m11.nullToAbsent, omitEmpty: __m11.omitEmpty, add: __m12.add, at: __m12.at, eq: __m12.eq, isIn: __m12.isIn, noRuleApplies: __m12.noRuleApplies, size: __m12.size, toDouble: __m12.toDouble, toInt: __m12.toInt, toText: __m12.toText, CelTimestamp: __m3.CelTimestamp, toTimestamp: __m3.toTimestamp, DATE_FORMATS: __m13.DATE_FORMATS, formatDate: __m13.formatDate, jsonEqual: __m14.jsonEqual, ucs2length: __m14.ucs2length, linearRegExp: __m16.linearRegExp, interlaceFormats: __m17.interlaceFormats, ApiError: __m18.ApiError, callJson: __m18.callJson, fillPath: __m18.fillPath, queryString: __m18.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
 })();
 
 // mappings/x12-856-to-shipment.ts
-const __m20 = (() => {
-const { add, nullToAbsent, omitEmpty, parseDate, substring, toDate, toDouble, toInt, toNumber, toText } = __m19;
+const __m21 = (() => {
+const { add, nullToAbsent, omitEmpty, parseDate, substring, toDate, toDouble, toInt, toNumber, toText } = __m20;
 /** Maps x12-856@1 to one shipment@1 per item of `HLLoop[0].HLLoop` (Mapping x12-856-to-shipment, fan-out). */
  function mapX12856ToShipment(source) {
-    return (source?.HLLoop?.[0]?.HLLoop ?? []).map((item, index, list) => ({
+    const list = (source?.HLLoop?.[0]?.HLLoop ?? []);
+    if (list.length === 0)
+        return [];
+    // The same for every item: computed once per message.
+    const once_1 = (source?.HLLoop?.[0]?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]?.TD5?.find((v_t) => (v_t?.TD502 === "2"))?.TD503) : undefined;
+    const once_2 = (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.find((v_r) => (v_r?.REF01 === "BM"))?.REF02) : undefined;
+    const once_3 = (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.find((v_r) => (v_r?.REF01 === "CN"))?.REF02) : undefined;
+    const once_4 = nullToAbsent(parseDate(add(source?.BSN?.BSN03, substring(source?.BSN?.BSN04?.padEnd(6, "0"), 0, 6)), "CCYYMMDDHHMMss", "dispatchedAt", "America/New_York"));
+    const once_5 = (source?.HLLoop?.[0]?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.DTM?.find((v_d) => (v_d?.DTM01 === "011"))?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined;
+    const once_6 = toNumber(source?.HLLoop?.[0]?.TD1?.[0]?.TD107, "decimal-point", "grossWeight.value");
+    const once_7 = ((source?.HLLoop?.[0]?.TD1?.[0]?.TD108 === "LB") ? "LB" : "KG");
+    const once_8 = nullToAbsent(toInt(source?.HLLoop?.[0]?.TD1?.[0]?.TD102, "packageCount"));
+    const once_9 = source?.HLLoop?.[0]?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))?.N1?.N102;
+    return list.map((item, index) => ({
         shipmentNumber: (((index === 0) && (index === list.length - 1)) ? source?.BSN?.BSN02 : add(add(source?.BSN?.BSN02, "-"), toText(add(index, 1)))),
         direction: "inbound",
         status: "dispatched",
         orderNumber: item?.PRF?.PRF01,
         carrier: omitEmpty({
-            scac: (source?.HLLoop?.[0]?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]?.TD5?.filter((v_t) => (v_t?.TD502 === "2"))?.[0]?.TD503) : undefined,
+            scac: once_1,
         }),
-        billOfLading: (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.filter((v_r) => (v_r?.REF01 === "BM"))?.[0]?.REF02) : undefined,
-        trackingNumber: (source?.HLLoop?.[0]?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]?.REF?.filter((v_r) => (v_r?.REF01 === "CN"))?.[0]?.REF02) : undefined,
-        dispatchedAt: nullToAbsent(parseDate(add(source?.BSN?.BSN03, substring(source?.BSN?.BSN04?.padEnd(6, "0"), 0, 6)), "CCYYMMDDHHMMss", "dispatchedAt", "America/New_York")),
-        shipDate: (source?.HLLoop?.[0]?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
+        billOfLading: once_2,
+        trackingNumber: once_3,
+        dispatchedAt: once_4,
+        shipDate: once_5,
         grossWeight: ((req_1, req_2) => req_1 == null || req_2 == null ? undefined : {
             value: req_1,
             unit: req_2,
-        })(toNumber(source?.HLLoop?.[0]?.TD1?.[0]?.TD107, "decimal-point", "grossWeight.value"), ((source?.HLLoop?.[0]?.TD1?.[0]?.TD108 === "LB") ? "LB" : "KG")),
-        packageCount: nullToAbsent(toInt(source?.HLLoop?.[0]?.TD1?.[0]?.TD102, "packageCount")),
+        })(once_6, once_7),
+        packageCount: once_8,
         shipFrom: ((req_3) => req_3 == null ? undefined : {
             name: req_3,
-            locationId: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N1?.N104),
-            city: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N4?.N401),
-            region: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N4?.N402),
-        })(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]?.N1?.N102),
+            locationId: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))?.N1?.N104),
+            city: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))?.N4?.N401),
+            region: nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))?.N4?.N402),
+        })(once_9),
         lines: item?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]?.PID05, ["quantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103 })),
     }));
 }
@@ -8788,8 +8830,8 @@ return { mapX12856ToShipment, mapX12856ToShipmentMessage };
 })();
 
 // mappings/x12-856-to-supplier-confirmation.ts
-const __m21 = (() => {
-const { nullToAbsent, toDate, toDouble, toInt } = __m19;
+const __m22 = (() => {
+const { nullToAbsent, toDate, toDouble, toInt } = __m20;
 /** Maps x12-856@1 to supplier-confirmation@1 (Mapping x12-856-to-supplier-confirmation). */
  function mapX12856ToSupplierConfirmation(source) {
     return {
@@ -8797,13 +8839,13 @@ const { nullToAbsent, toDate, toDouble, toInt } = __m19;
         kind: "ship-notice",
         supplier: {
             id: "4405197800",
-            name: (source?.HLLoop?.[0]?.N1Loop?.some((v_l) => (v_l?.N1?.N101 === "SH"))) ? nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SH"))?.[0]?.N1?.N102) : undefined,
+            name: (source?.HLLoop?.[0]?.N1Loop?.some((v_l) => (v_l?.N1?.N101 === "SH"))) ? nullToAbsent(source?.HLLoop?.[0]?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SH"))?.N1?.N102) : undefined,
         },
         purchaseOrderNumber: source?.HLLoop?.[0]?.HLLoop?.[0]?.PRF?.PRF01,
         purchaseOrderDate: ((source?.HLLoop?.[0]?.HLLoop?.[0]?.PRF?.PRF04 !== undefined)) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.HLLoop?.[0]?.PRF?.PRF04, "yyyymmdd", "date", "purchaseOrderDate")) : undefined,
         status: (source?.HLLoop?.[0]?.HLLoop?.[0]?.HLLoop?.some((v_h) => ((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "status") < toDouble(v_h?.SN1?.SN105, "status")))) ? "partially-confirmed" : "confirmed"),
         documentDate: toDate(source?.BSN?.BSN03, "yyyymmdd", "date", "documentDate"),
-        shipDate: (source?.HLLoop?.[0]?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
+        shipDate: (source?.HLLoop?.[0]?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]?.DTM?.find((v_d) => (v_d?.DTM01 === "011"))?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
         lines: source?.HLLoop?.[0]?.HLLoop?.[0]?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]?.PID05, ["orderedQuantity"]: toDouble(v_h?.SN1?.SN105, "lines"), ["confirmedQuantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103, ["status"]: (((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "lines") < toDouble(v_h?.SN1?.SN105, "lines"))) ? "backordered" : "accepted") })),
     };
 }
@@ -8815,9 +8857,9 @@ return { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage
 })();
 
 // routes/supplier-confirmation-received.ts
-const __m22 = (() => {
-const { mapX12856ToShipment } = __m20;
-const { mapX12856ToSupplierConfirmation } = __m21;
+const __m23 = (() => {
+const { mapX12856ToShipment } = __m21;
+const { mapX12856ToSupplierConfirmation } = __m22;
 /** Consumes one x12-856@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchSupplierConfirmationReceived(event, targets) {
     await Promise.all([
@@ -8834,10 +8876,10 @@ return { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute
 })();
 
 // validators/shipment-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m19;
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema32 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -10029,10 +10071,10 @@ return { validateShipmentV1 };
 })();
 
 // validators/supplier-confirmation-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m19;
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "additionalProperties": false, "required": ["confirmationNumber", "kind", "supplier", "purchaseOrderNumber", "status", "documentDate", "lines"], "properties": { "confirmationNumber": { "type": "string", "minLength": 1 }, "kind": { "enum": ["acknowledgement", "ship-notice"] }, "supplier": { "type": "object", "additionalProperties": false, "required": ["id"], "properties": { "id": { "type": "string", "description": "The supplier's interchange id (GS02) or supplier number." }, "name": { "type": "string" } } }, "purchaseOrderNumber": { "type": "string", "minLength": 1 }, "purchaseOrderDate": { "type": "string", "format": "date" }, "status": { "enum": ["confirmed", "partially-confirmed", "rejected", "changed"] }, "documentDate": { "type": "string", "format": "date" }, "shipDate": { "type": "string", "format": "date" }, "expectedDeliveryDate": { "type": "string", "format": "date" }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "confirmedQuantity", "unit", "status"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "orderedQuantity": { "type": "number", "minimum": 0 }, "confirmedQuantity": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "status": { "enum": ["accepted", "backordered", "rejected", "changed"] } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -10650,10 +10692,10 @@ return { validateSupplierConfirmationV1 };
 })();
 
 // validators/x12-856-v1.ts
-const __m25 = (() => {
+const __m26 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m19;
+const { linearRegExp, ucs2length } = __m20;
 const rawValidate = validate20;
 const schema31 = { "type": "object", "required": ["BSN", "HLLoop"], "properties": { "ST": { "type": "object", "required": ["ST01"], "properties": { "ST01": { "const": "856" }, "ST02": { "type": "string", "pattern": "^[0-9]{4,9}$", "description": "Control number; assigned by the connector on send." } }, "additionalProperties": false }, "BSN": { "type": "object", "required": ["BSN01", "BSN02", "BSN03", "BSN04"], "properties": { "BSN01": { "type": "string", "description": "Purpose: 00 original, 14 advance notification." }, "BSN02": { "type": "string", "minLength": 2, "maxLength": 30, "description": "Shipment identification (the ASN number)." }, "BSN03": { "$ref": "#/$defs/ccyymmdd" }, "BSN04": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "HHMM, optionally with seconds." }, "BSN05": { "type": "string", "description": "Hierarchical structure code: 0001 S/O/P/I, 0002 S/O/I." } }, "additionalProperties": false }, "HLLoop": { "type": "array", "minItems": 1, "description": "The shipment level(s); orders and items nest below.", "items": { "$ref": "#/$defs/shipmentLevel" } }, "CTT": { "type": "object", "required": ["CTT01"], "properties": { "CTT01": { "type": "string", "description": "Number of HL segments." }, "CTT02": { "type": "string", "description": "Hash total of SN102 quantities." } }, "additionalProperties": false }, "SE": { "$ref": "#/$defs/segment" } }, "$defs": { "segment": { "type": "object", "propertyNames": { "pattern": "^[A-Z][A-Z0-9]{1,2}[0-9]{2}$" }, "additionalProperties": { "type": "string" } }, "decimal": { "type": "string", "pattern": "^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$" }, "ccyymmdd": { "type": "string", "pattern": "^[0-9]{8}$" }, "hl": { "type": "object", "required": ["HL01", "HL03"], "properties": { "HL01": { "type": "string" }, "HL02": { "type": "string" }, "HL03": { "enum": ["S", "O", "P", "T", "I"] }, "HL04": { "type": "string" } }, "additionalProperties": false }, "shipmentLevel": { "type": "object", "required": ["HL", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "TD1": { "type": "array", "items": { "type": "object", "properties": { "TD101": { "type": "string", "description": "Packaging code (PCS pieces, CTN carton)." }, "TD102": { "type": "string", "description": "Lading quantity." }, "TD106": { "type": "string", "description": "Weight qualifier (G gross, A3 shipper's weight)." }, "TD107": { "$ref": "#/$defs/decimal" }, "TD108": { "type": "string", "description": "Unit (LB, KG)." } }, "additionalProperties": { "type": "string" } } }, "TD5": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "DTM": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The orders in this shipment (HL03 = O), whose HL02 is this loop's HL01.", "items": { "$ref": "#/$defs/orderLevel" } } } }, "orderLevel": { "type": "object", "required": ["HL", "PRF", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "PRF": { "type": "object", "required": ["PRF01"], "properties": { "PRF01": { "type": "string", "description": "The buyer's purchase order number." }, "PRF04": { "$ref": "#/$defs/ccyymmdd" } }, "additionalProperties": { "type": "string" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The items of this order (HL03 = I).", "items": { "$ref": "#/$defs/itemLevel" } } } }, "itemLevel": { "type": "object", "required": ["HL", "LIN", "SN1"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "LIN": { "type": "object", "required": ["LIN01", "LIN02", "LIN03"], "properties": { "LIN01": { "type": "string", "description": "Assigned identification: the line number (required by the partner's guide)." }, "LIN02": { "type": "string" }, "LIN03": { "type": "string" }, "LIN04": { "type": "string" }, "LIN05": { "type": "string" } }, "patternProperties": { "^LIN(0[6-9]|[1-3][0-9])$": { "type": "string" } }, "additionalProperties": false }, "SN1": { "type": "object", "required": ["SN102", "SN103"], "properties": { "SN101": { "type": "string" }, "SN102": { "$ref": "#/$defs/decimal", "description": "Units shipped." }, "SN103": { "type": "string" } }, "additionalProperties": { "type": "string" } }, "PO4": { "$ref": "#/$defs/segment" }, "PID": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } } } }, "N1Loop": { "type": "array", "items": { "type": "object", "required": ["N1"], "properties": { "N1": { "$ref": "#/$defs/segment" }, "N3": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/segment" } }, "N4": { "$ref": "#/$defs/segment" } } } } } };
 const schema32 = { "type": "string", "pattern": "^[0-9]{8}$" };
@@ -12725,22 +12767,22 @@ return { validateX12856V1 };
 })();
 
 // units/route-supplier-confirmation-received.ts
-const __m26 = (() => {
+const __m27 = (() => {
 /** The specs unit route-supplier-confirmation-received runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"x12-856\"},\"spec\":{\"businessKeys\":{\"shipment_number\":\"BSN.BSN02\"},\"identity\":[\"BSN.BSN02\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"supplier-confirmation-received\"},\"spec\":{\"description\":\"The supplier's 856 ship notice confirms a purchase order: the legacy ERP creates the inbound delivery, demand planning updates confirmed supply, the WMS expects the receipt, the TMS tracks the inbound freight; confirmations go on supplier.confirmations for exception handling.\",\"key\":[\"BSN.BSN02\"],\"ordering\":\"per-key\",\"owner\":\"team-procurement\",\"source\":{\"contract\":\"x12-856@1\",\"event\":\"ShipNotice.Received\",\"system\":\"edi-partner\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.legacy-erp\"},\"permanentOn\":[400,403,404,409,422],\"retry\":{\"initialBackoff\":\"2s\",\"jitter\":0.2,\"maxAttempts\":6,\"maxBackoff\":\"5m\",\"multiplier\":2},\"timeout\":\"60s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"legacy-erp\",\"operation\":\"POST /ZINTERLACE_SRV/SupplierConfirmations\",\"system\":\"legacy-erp\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.demand-planning\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"demand-planning\",\"operation\":\"POST /supply/confirmations\",\"system\":\"demand-planning\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.wms\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"wms\",\"operation\":\"POST /v1/inbound-notices\",\"system\":\"wms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.tms\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"mapping\":\"x12-856-to-shipment\",\"name\":\"tms\",\"operation\":\"POST /shipments\",\"system\":\"tms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.supplier-confirmation-received.supplier-confirmations\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"supplier-confirmations\",\"topic\":\"supplier.confirmations\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"demand-planning\"},\"spec\":{\"auth\":{\"scopes\":[\"supply.read\",\"supply.write\"],\"secretRef\":{\"name\":\"demand-planning-oauth\"},\"tokenUrl\":\"https://planning.example-saas.com/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://planning.example-saas.com/api/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":2,\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"timeout\":\"45s\"},\"type\":\"planning\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"tms\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"tms-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://otm.example-saas.com/logisticsRestApi/resources-int/v2\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"burst\":20,\"per\":\"1s\",\"requests\":10},\"timeout\":\"30s\"},\"type\":\"tms\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"wms\"},\"spec\":{\"auth\":{\"scopes\":[\"outbound.write\",\"inbound.write\"],\"secretRef\":{\"name\":\"wms-oauth\"},\"tokenUrl\":\"https://wms.corp.example.com/oauth/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://wms.corp.example.com/api\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":16,\"rateLimit\":{\"per\":\"1s\",\"requests\":50},\"timeout\":\"20s\"},\"type\":\"wms\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute } = __m22;
+export const { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute } = __m23;
 
-export const { mapX12856ToShipment, mapX12856ToShipmentMessage } = __m20;
+export const { mapX12856ToShipment, mapX12856ToShipmentMessage } = __m21;
 
-export const { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage } = __m21;
+export const { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage } = __m22;
 
-export const { validateShipmentV1 } = __m23;
+export const { validateShipmentV1 } = __m24;
 
-export const { validateSupplierConfirmationV1 } = __m24;
+export const { validateSupplierConfirmationV1 } = __m25;
 
-export const { validateX12856V1 } = __m25;
+export const { validateX12856V1 } = __m26;
 
-export const { interlaceUnit } = __m26;
+export const { interlaceUnit } = __m27;

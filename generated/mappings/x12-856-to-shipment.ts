@@ -4,29 +4,41 @@ import { add, nullToAbsent, omitEmpty, parseDate, substring, toDate, toDouble, t
 
 /** Maps x12-856@1 to one shipment@1 per item of `HLLoop[0].HLLoop` (Mapping x12-856-to-shipment, fan-out). */
 export function mapX12856ToShipment(source: X12856V1): ShipmentV1[] {
-  return (source?.HLLoop?.[0]!?.HLLoop ?? []).map((item, index: number, list: readonly unknown[]): ShipmentV1 => ({
+  const list = (source?.HLLoop?.[0]!?.HLLoop ?? []);
+  if (list.length === 0) return [];
+  // The same for every item: computed once per message.
+  const once_1: NonNullable<ShipmentV1["carrier"]>["scac"] = (source?.HLLoop?.[0]!?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]!?.TD5?.find((v_t) => (v_t?.TD502 === "2"))!?.TD503) : undefined;
+  const once_2: ShipmentV1["billOfLading"] = (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.find((v_r) => (v_r?.REF01 === "BM"))!?.REF02) : undefined;
+  const once_3: ShipmentV1["trackingNumber"] = (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.find((v_r) => (v_r?.REF01 === "CN"))!?.REF02) : undefined;
+  const once_4: ShipmentV1["dispatchedAt"] = nullToAbsent(parseDate(add(source?.BSN?.BSN03, substring(source?.BSN?.BSN04?.padEnd(6, "0"), 0, 6)), "CCYYMMDDHHMMss", "dispatchedAt", "America/New_York"));
+  const once_5: ShipmentV1["shipDate"] = (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.find((v_d) => (v_d?.DTM01 === "011"))!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined;
+  const once_6: NonNullable<ShipmentV1["grossWeight"]>["value"] | null | undefined = toNumber(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD107, "decimal-point", "grossWeight.value");
+  const once_7: NonNullable<ShipmentV1["grossWeight"]>["unit"] | null | undefined = ((source?.HLLoop?.[0]!?.TD1?.[0]!?.TD108 === "LB") ? "LB" : "KG");
+  const once_8: ShipmentV1["packageCount"] = nullToAbsent(toInt(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD102, "packageCount"));
+  const once_9: NonNullable<ShipmentV1["shipFrom"]>["name"] | null | undefined = source?.HLLoop?.[0]!?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))!?.N1?.N102;
+  return list.map((item, index: number): ShipmentV1 => ({
     shipmentNumber: (((index === 0) && (index === list.length - 1)) ? source?.BSN?.BSN02 : add(add(source?.BSN?.BSN02, "-"), toText(add(index, 1)))),
     direction: "inbound",
     status: "dispatched",
     orderNumber: item?.PRF?.PRF01,
     carrier: omitEmpty<NonNullable<ShipmentV1["carrier"]>>({
-      scac: (source?.HLLoop?.[0]!?.TD5?.some((v_t) => (v_t?.TD502 === "2"))) ? nullToAbsent(source?.HLLoop?.[0]!?.TD5?.filter((v_t) => (v_t?.TD502 === "2"))?.[0]!?.TD503) : undefined,
+      scac: once_1,
     }),
-    billOfLading: (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "BM"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.filter((v_r) => (v_r?.REF01 === "BM"))?.[0]!?.REF02) : undefined,
-    trackingNumber: (source?.HLLoop?.[0]!?.REF?.some((v_r) => (v_r?.REF01 === "CN"))) ? nullToAbsent(source?.HLLoop?.[0]!?.REF?.filter((v_r) => (v_r?.REF01 === "CN"))?.[0]!?.REF02) : undefined,
-    dispatchedAt: nullToAbsent(parseDate(add(source?.BSN?.BSN03, substring(source?.BSN?.BSN04?.padEnd(6, "0"), 0, 6)), "CCYYMMDDHHMMss", "dispatchedAt", "America/New_York")),
-    shipDate: (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
+    billOfLading: once_2,
+    trackingNumber: once_3,
+    dispatchedAt: once_4,
+    shipDate: once_5,
     grossWeight: ((req_1: NonNullable<ShipmentV1["grossWeight"]>["value"] | null | undefined, req_2: NonNullable<ShipmentV1["grossWeight"]>["unit"] | null | undefined): NonNullable<ShipmentV1["grossWeight"]> | undefined => req_1 == null || req_2 == null ? undefined : {
       value: req_1,
       unit: req_2,
-    })(toNumber(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD107, "decimal-point", "grossWeight.value"), ((source?.HLLoop?.[0]!?.TD1?.[0]!?.TD108 === "LB") ? "LB" : "KG")),
-    packageCount: nullToAbsent(toInt(source?.HLLoop?.[0]!?.TD1?.[0]!?.TD102, "packageCount")),
+    })(once_6, once_7),
+    packageCount: once_8,
     shipFrom: ((req_3: NonNullable<ShipmentV1["shipFrom"]>["name"] | null | undefined): NonNullable<ShipmentV1["shipFrom"]> | undefined => req_3 == null ? undefined : {
       name: req_3,
-      locationId: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N1?.N104),
-      city: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N4?.N401),
-      region: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N4?.N402),
-    })(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SF"))?.[0]!?.N1?.N102),
+      locationId: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))!?.N1?.N104),
+      city: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))!?.N4?.N401),
+      region: nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SF"))!?.N4?.N402),
+    })(once_9),
     lines: item?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]!?.PID05, ["quantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103 })),
   }));
 }

@@ -9,13 +9,13 @@ export function mapX12856ToSupplierConfirmation(source: X12856V1): SupplierConfi
     kind: "ship-notice",
     supplier: {
       id: "4405197800",
-      name: (source?.HLLoop?.[0]!?.N1Loop?.some((v_l) => (v_l?.N1?.N101 === "SH"))) ? nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.filter((v_l) => (v_l?.N1?.N101 === "SH"))?.[0]!?.N1?.N102) : undefined,
+      name: (source?.HLLoop?.[0]!?.N1Loop?.some((v_l) => (v_l?.N1?.N101 === "SH"))) ? nullToAbsent(source?.HLLoop?.[0]!?.N1Loop?.find((v_l) => (v_l?.N1?.N101 === "SH"))!?.N1?.N102) : undefined,
     },
     purchaseOrderNumber: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF01,
     purchaseOrderDate: ((source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF04 !== undefined)) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.HLLoop?.[0]!?.PRF?.PRF04, "yyyymmdd", "date", "purchaseOrderDate")) : undefined,
     status: (source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.some((v_h) => ((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "status") < toDouble(v_h?.SN1?.SN105, "status")))) ? "partially-confirmed" : "confirmed"),
     documentDate: toDate(source?.BSN?.BSN03, "yyyymmdd", "date", "documentDate"),
-    shipDate: (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.filter((v_d) => (v_d?.DTM01 === "011"))?.[0]!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
+    shipDate: (source?.HLLoop?.[0]!?.DTM?.some((v_d) => (v_d?.DTM01 === "011"))) ? nullToAbsent(toDate(source?.HLLoop?.[0]!?.DTM?.find((v_d) => (v_d?.DTM01 === "011"))!?.DTM02, "yyyymmdd", "date", "shipDate")) : undefined,
     lines: source?.HLLoop?.[0]!?.HLLoop?.[0]!?.HLLoop?.map((v_h) => ({ ["lineNumber"]: toInt(v_h?.LIN?.LIN01, "lines"), ["vendorPartNumber"]: v_h?.LIN?.LIN03, ["gtin"]: v_h?.LIN?.LIN05, ["description"]: v_h?.PID?.[0]!?.PID05, ["orderedQuantity"]: toDouble(v_h?.SN1?.SN105, "lines"), ["confirmedQuantity"]: toDouble(v_h?.SN1?.SN102, "lines"), ["unit"]: v_h?.SN1?.SN103, ["status"]: (((v_h?.SN1?.SN105 !== undefined) && (toDouble(v_h?.SN1?.SN102, "lines") < toDouble(v_h?.SN1?.SN105, "lines"))) ? "backordered" : "accepted") })),
   };
 }

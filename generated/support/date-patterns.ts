@@ -1,6 +1,7 @@
 import { describeValue, MappingError } from './errors.js';
 import { CelTimestamp, parseIsoInstant } from './timestamps.js';
 import type { PresentAs } from './timestamps.js';
+import { daysFromCivil, isCalendarDate, isoFromMillis } from './civil.js';
 import { instantOf, offsetAt, wallClock } from './wall-clock.js';
 
 /**
@@ -150,14 +151,11 @@ export function parseDate<T extends string | number | null | undefined>(
   const mi = Math.max(MI, 0);
   const sec = Math.max(S, 0);
   const ms = Math.max(MS, 0);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  date.setUTCFullYear(year);
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59)
-    throw notMatching(value, pattern, target);
+  if (!isCalendarDate(year, month, day) || h > 23 || mi > 59 || sec > 59) throw notMatching(value, pattern, target);
   const hasTime = H >= 0 || MI >= 0 || S >= 0;
   if (!hasTime) return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` as PresentAs<T, string>;
-  const wall = date.getTime() + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
-  return new Date(instantOf(wall, zone)).toISOString() as PresentAs<T, string>;
+  const wall = daysFromCivil(year, month, day) * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+  return isoFromMillis(instantOf(wall, zone), false) as PresentAs<T, string>;
 }
 
 function notMatching(value: unknown, pattern: string, target: string): MappingError {

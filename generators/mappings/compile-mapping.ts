@@ -116,6 +116,11 @@ interface Scope {
   depth: number;
   /** The `each` source list could not be resolved (already reported): item paths are not checked again. */
   unknownSource?: boolean;
+  /**
+   * The rules of a fan-out's item (not of a list inside it): a field whose value does not depend on
+   * the item is computed once per message, before the items (`MappingCompiler.perMessage`).
+   */
+  perMessage?: boolean;
 }
 
 interface TargetNode {
@@ -142,6 +147,51 @@ function allowsNull(schemas: readonly unknown[], root: unknown): boolean {
         s.const === null ||
         (Array.isArray(s.enum) && s.enum.includes(null)),
     );
+}
+
+/** True when the target field holds one scalar (string, number, integer, boolean, or null), never an object or list. */
+function isScalarSchema(schemas: readonly unknown[], root: unknown): boolean {
+  const nodes = schemas.flatMap((s) => alternatives(s, root));
+  const scalar = (t: unknown) => t === 'string' || t === 'number' || t === 'integer' || t === 'boolean' || t === 'null';
+  const plain = (v: unknown) => v === null || typeof v !== 'object';
+  let typed = false;
+  for (const s of nodes) {
+    if (s.properties !== undefined || s.items !== undefined) return false;
+    if (s.type !== undefined) {
+      typed = true;
+      if (!(Array.isArray(s.type) ? s.type.every(scalar) : scalar(s.type))) return false;
+    }
+    if (Array.isArray(s.enum)) {
+      typed = true;
+      if (!s.enum.every(plain)) return false;
+    }
+    if ('const' in s) {
+      typed = true;
+      if (!plain(s.const)) return false;
+    }
+  }
+  return typed;
+}
+
+/** Names an expression uses to read the fan-out's item; a word match, so a false alarm only costs the hoisting. */
+const ITEM_NAMES = /\b(item|index|first|last)\b/;
+
+/**
+ * Do these rules make the same value for every item of a fan-out? Only expressions (and `when`s)
+ * that name none of the item's variables: `from` and `lookup` paths are relative to the item.
+ */
+function perMessageRules(rules: readonly { rule: RuleSpec }[]): boolean {
+  return (
+    rules.some(({ rule }) => rule.expr !== undefined || rule.when !== undefined) &&
+    rules.every(
+      ({ rule }) =>
+        rule.from === undefined &&
+        rule.lookup === undefined &&
+        rule.each === undefined &&
+        rule.rules === undefined &&
+        [rule.expr, rule.when].every((e) => e === undefined || !ITEM_NAMES.test(e)),
+    )
+  );
 }
 
 /** Does a rule (or a rule inside it) name `index`, `first` or `last` in an expression? */
@@ -172,6 +222,9 @@ class MappingCompiler {
   private readonly tables = new Map<string, string>();
   /** Counter for the parameters that hold required fields of optional objects (`req_1`). */
   private requiredParams = 0;
+  /** While a fan-out's item is compiled: where the per-message values go (`const once_1 = …;`). */
+  private perMessage: CodeBuilder<PathSegment[]> | undefined;
+  private perMessageValues = 0;
 
   constructor(input: MappingInput) {
     this.input = input;
@@ -221,10 +274,12 @@ class MappingCompiler {
     if (enriches) this.enrichedDeclaration(enrichedType, enrichEntries);
     body.write(`export function ${functionName}(source: ${input.source.typeName}${enrichedParam}): ${returnType} `).line('{');
     body.indent(() => {
-      body.write('return ');
-      if (fanOut) this.fanOutValue(input.spec.each!, scope);
-      else this.objectLiteral(this.buildTree(input.spec.rules ?? [], scope), scope);
-      body.line(';');
+      if (fanOut) this.fanOutBody(input.spec.each!, scope);
+      else {
+        body.write('return ');
+        this.objectLiteral(this.buildTree(input.spec.rules ?? [], scope), scope);
+        body.line(';');
+      }
     });
     body.line('}');
     body.line('');
@@ -459,6 +514,10 @@ class MappingCompiler {
       ? [...node.children].filter(([key, child]) => required.has(key) && child.rules.length > 0 && child.children.size === 0)
       : [];
     const params = new Map(deferred.map(([key]) => [key, `req_${++this.requiredParams}`]));
+    // The other fields of an object made only when its required fields have a value are evaluated
+    // only then: none of them moves out to run for every message (it could fail one that leaves the
+    // object out). The required fields themselves are always evaluated, so they may.
+    const fields: Scope = params.size > 0 ? { ...scope, perMessage: false } : scope;
     if (params.size > 0) {
       // Each parameter is typed as its field (or missing), so a rule's value is checked against the
       // contract where it is written, and literal types ("customer") are not widened to string.
@@ -495,14 +554,14 @@ class MappingCompiler {
           }
           if (child.children.size > 0 && child.rules.length === 0) {
             const inner = {
-              ...scope,
+              ...fields,
               targetSchemas: childSchemas,
               targetType: `NonNullable<${scope.targetType}[${jsonLiteral(key)}]>`,
               targetPrefix: `${scope.targetPrefix}${key}.`,
             };
             this.objectLiteral(child, { ...inner, omitting: scope.omitting || !required.has(key) }, !required.has(key));
           } else {
-            this.fieldValue(key, child.rules, { ...scope }, childSchemas, required.has(key));
+            this.fieldValue(key, child.rules, { ...fields }, childSchemas, required.has(key));
           }
         });
         b.line(',');
@@ -516,7 +575,14 @@ class MappingCompiler {
         if (i > 0) b.write(', ');
         const childTargets = walk(scope.targetSchemas, [{ name: key, list: false }], this.input.target.schema);
         b.span(child.rules[0]!.path, () =>
-          this.fieldValue(key, child.rules, { ...scope, omitting: true }, childTargets.ok ? childTargets.schemas : [], true),
+          this.fieldValue(
+            key,
+            child.rules,
+            { ...scope, omitting: true },
+            childTargets.ok ? childTargets.schemas : [],
+            true,
+            `${scope.targetType}[${jsonLiteral(key)}] | null | undefined`,
+          ),
         );
       });
       b.write(')');
@@ -552,7 +618,30 @@ class MappingCompiler {
     scope: Scope,
     targetSchemas: Schema[],
     required = false,
+    /** The type the value is checked against (the field's, unless it is an optional object's required field). */
+    valueType = `${scope.targetType}[${jsonLiteral(key)}]`,
   ): void {
+    const perMessage = this.perMessage;
+    if (
+      perMessage !== undefined &&
+      scope.perMessage === true &&
+      perMessageRules(rules) &&
+      isScalarSchema(targetSchemas, this.input.target.schema)
+    ) {
+      // The same for every item: computed once, before the items, into a constant typed as the
+      // field (so the checker still reports a wrong value at its rule), which each item then reads.
+      const name = `once_${++this.perMessageValues}`;
+      const item = this.b;
+      this.b = perMessage;
+      perMessage.span(rules[0]!.path, () => {
+        perMessage.write(`const ${name}: ${valueType} = `);
+        this.fieldValue(key, rules, { ...scope, perMessage: false }, targetSchemas, required, valueType);
+      });
+      perMessage.line(';');
+      this.b = item;
+      item.write(name);
+      return;
+    }
     const guarded = rules.filter((r) => r.rule.when !== undefined);
     const fallback = rules.find((r) => r.rule.when === undefined);
     if (guarded.length === 0 && fallback) {
@@ -723,10 +812,13 @@ class MappingCompiler {
   /**
    * Fan-out (`spec.each`): one target message per item of the source list, made by the top-level
    * rules with `item` (and `index`, `first`, `last`) for the item and `source` for the whole message;
-   * `from:` paths are relative to the item. A missing list makes no messages.
+   * `from:` paths are relative to the item. A missing list makes no messages. Fields whose value does
+   * not depend on the item (`source.…` expressions: a parsed date, a qualifier search) are computed
+   * once per message, before the items, and only when there are items (so an empty list fails on
+   * nothing, as before).
    */
-  private fanOutValue(each: string, scope: Scope): void {
-    const { b } = this;
+  private fanOutBody(each: string, scope: Scope): void {
+    const body = this.b;
     const list = this.sourceList(each, ['spec', 'each'], scope, ['spec', 'each']);
     const rules = this.input.spec.rules ?? [];
     const celVars = new Map(scope.celVars);
@@ -744,13 +836,34 @@ class MappingCompiler {
       sourceSchemas: list.itemSchemas,
       depth: 1,
       unknownSource: list.failed,
+      perMessage: true,
     };
     // An unknown list is reported at `each`: the rules' type errors would be echoes of it.
     if (list.failed) this.problemPaths.push(['spec', 'rules']);
-    b.span(['spec', 'each'], () => b.write(`(${list.code} ?? [])`));
-    b.write(`.map((${position ? 'item, index: number, list: readonly unknown[]' : 'item'}): ${scope.targetType} => (`);
-    this.objectLiteral(this.buildTree(rules, inner), inner);
-    b.write('))');
+    // The item's object is written first (it finds the per-message values), then placed after them.
+    const perMessage = new CodeBuilder<PathSegment[]>();
+    const items = new CodeBuilder<PathSegment[]>();
+    this.perMessage = perMessage;
+    this.b = items;
+    perMessage.indent(() =>
+      items.indent(() => {
+        items.write(`return list.map((${position ? 'item, index: number' : 'item'}): ${scope.targetType} => (`);
+        this.objectLiteral(this.buildTree(rules, inner), inner);
+        items.line('));');
+      }),
+    );
+    this.perMessage = undefined;
+    this.b = body;
+    body.write('const list = ');
+    body.span(['spec', 'each'], () => body.write(`(${list.code} ?? [])`));
+    body.line(';');
+    const once = perMessage.finish();
+    if (once.text !== '') {
+      body.line('if (list.length === 0) return [];');
+      body.line('// The same for every item: computed once per message.');
+      body.append(once);
+    }
+    body.append(items.finish());
   }
 
   /** A source list for `each`: a path whose last segment is the list (`to_Item.results` or `lines[]`). */

@@ -53,6 +53,18 @@ export class CodeBuilder<T> {
     return this;
   }
 
+  /**
+   * Appends what another builder wrote (its text as it is, indentation included) with its spans, so a
+   * part written later (an item's object) can come after a part it produced (its per-message values).
+   */
+  append(part: { text: string; spans: readonly Span<T>[] }): this {
+    const base = this.text.length;
+    this.text += part.text;
+    for (const s of part.spans) this.spans.push({ start: s.start + base, end: s.end + base, tag: s.tag });
+    if (part.text.length > 0) this.atLineStart = part.text.endsWith('\n');
+    return this;
+  }
+
   get offset(): number {
     return this.text.length;
   }

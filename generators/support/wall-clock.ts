@@ -59,8 +59,8 @@ function exactOffset(ms: number, zone: string): number {
 }
 
 const HOUR = 3_600_000;
-/** Offsets by zone and UTC hour, for hours in which the offset does not change (bounded). */
-const hourOffsets = new Map<string, number>();
+/** Offsets by zone, then by UTC hour, for hours in which the offset does not change (bounded per zone). */
+const hourOffsets = new Map<string, Map<number, number>>();
 const MAX_CACHED_HOURS = 4096;
 
 /**
@@ -72,13 +72,18 @@ const MAX_CACHED_HOURS = 4096;
 export function offsetAt(ms: number, zone: string): number {
   if (zone === 'UTC') return 0;
   const hour = Math.floor(ms / HOUR);
-  const key = `${zone}|${hour}`;
-  const cached = hourOffsets.get(key);
+  let hours = hourOffsets.get(zone);
+  if (hours === undefined) {
+    hours = new Map();
+    hourOffsets.set(zone, hours);
+  }
+  // A number key: no `zone|hour` string to build and hash per call.
+  const cached = hours.get(hour);
   if (cached !== undefined) return cached;
   const start = exactOffset(hour * HOUR, zone);
   if (start !== exactOffset(hour * HOUR + HOUR - 1, zone)) return exactOffset(ms, zone);
-  if (hourOffsets.size >= MAX_CACHED_HOURS) hourOffsets.clear();
-  hourOffsets.set(key, start);
+  if (hours.size >= MAX_CACHED_HOURS) hours.clear();
+  hours.set(hour, start);
   return start;
 }
 

@@ -226,7 +226,12 @@ class Compiler {
     }
   }
 
-  private comprehension(expr: CelExpr, scope: Map<string, string>, depth: number): string {
+  /**
+   * `firstOnly`: the caller reads only the first item of the result (`l.filter(x, p)[0]`), so a
+   * filter becomes `find`, which allocates no list and stops at the first match (a predicate that
+   * would fail on a later item no longer fails the message).
+   */
+  private comprehension(expr: CelExpr, scope: Map<string, string>, depth: number, firstOnly = false): string {
     if (expr.exprKind.case !== 'comprehensionExpr') throw new Error('unreachable');
     const macro = recognizeMacro(expr.exprKind.value);
     if (!macro)
@@ -250,7 +255,7 @@ class Compiler {
       case 'exists_one':
         return `(${range}?.filter((${local}) => ${body(macro.predicate)}).length === 1)`;
       case 'filter':
-        return `${range}?.filter((${local}) => ${body(macro.predicate)})`;
+        return `${range}?.${firstOnly ? 'find' : 'filter'}((${local}) => ${body(macro.predicate)})`;
       case 'map':
         return macro.predicate
           ? `${range}?.filter((${local}) => ${body(macro.predicate)}).map((${local}) => ${body(macro.transform)})`
@@ -386,6 +391,7 @@ class Compiler {
           // type): without it a user project compiled with `noUncheckedIndexedAccess` (on in the config
           // `tsc --init` writes) reads `T | undefined` where the mapping was checked with `T`. Inside an
           // optional chain it asserts only the element, so a missing list still reads as undefined.
+          if (isFirstOfFilter(args[0]!, index)) return `${this.comprehension(args[0]!, scope, depth + 1, true)}!`;
           return `${wrapNumber(sub(args[0]))}?.[${sub(index)}]!`;
         }
         if (index.exprKind.case === 'constExpr')
@@ -513,4 +519,10 @@ function isScalarLiteral(expr: CelExpr): boolean {
 /** `2.x` would read as a number with a fraction; a number literal followed by `.` or `[` is parenthesized. */
 function wrapNumber(code: string): string {
   return /^[0-9]/.test(code) ? `(${code})` : code;
+}
+
+/** `list.filter(x, p)[0]`: the first item of a filter, which `find` gives without making the list. */
+function isFirstOfFilter(list: CelExpr, index: CelExpr): boolean {
+  if (index.exprKind.case !== 'constExpr' || Number(index.exprKind.value.constantKind.value) !== 0) return false;
+  return list.exprKind.case === 'comprehensionExpr' && recognizeMacro(list.exprKind.value)?.kind === 'filter';
 }
