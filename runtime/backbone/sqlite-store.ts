@@ -12,7 +12,8 @@
  *   from which they may be delivered again (`visible_at`: the ack deadline, or the end of a nak delay).
  * So a consumer's backlog is `(last_seq - next_seq + 1) + count(inflight)`.
  */
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { openSqliteFile } from '../../lib/sqlite-file.ts';
 import type { Message } from './backbone.ts';
 import { TopicNotFoundError } from './errors.ts';
 
@@ -100,32 +101,9 @@ function toMessage(row: MessageRow): Message {
   return message;
 }
 
-/** Opens (creating when missing) the database file with the pragmas the backbone relies on. */
+/** Opens (creating when missing) the database file with the pragmas the backbone relies on (lib/sqlite-file.ts). */
 export function openDatabase(path: string, maxBytes: number | undefined): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 5_000 });
-  // WAL: readers never block the writer, and a commit is one sequential append (+ fsync with FULL).
-  const mode = db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string };
-  if (path !== ':memory:' && mode.journal_mode.toLowerCase() !== 'wal') {
-    db.close();
-    throw new Error(`could not switch ${path} to WAL mode (got ${mode.journal_mode}); is the folder on a network filesystem?`);
-  }
-  db.exec('PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;');
-  if (maxBytes !== undefined) {
-    const { page_size: pageSize } = db.prepare('PRAGMA page_size').get() as { page_size: number };
-    db.exec(`PRAGMA max_page_count=${Math.max(1, Math.floor(maxBytes / pageSize))}`);
-  }
-  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${path} was written by a newer Interlace (schema ${version}, this one knows ${SCHEMA_VERSION})`);
-  }
-  if (version < SCHEMA_VERSION) {
-    db.exec('BEGIN IMMEDIATE');
-    db.exec(SCHEMA);
-    db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
-  }
-  return db;
+  return openSqliteFile(path, { schema: SCHEMA, schemaVersion: SCHEMA_VERSION, schemaName: 'schema', maxBytes });
 }
 
 /** Prepared statements and the operations on them (each runs inside the caller's transaction). */

@@ -276,6 +276,20 @@ export function describeWorkflowEngine(
       expect(crm).toHaveLength(1);
     });
 
+    it('refuses what it cannot do with a message that says why', async () => {
+      await expect(engine.start('contract-nope@1', { orderNo: 'x' })).rejects.toThrow(/contract-nope@1/);
+      await expect(engine.start('contract-order@1', { order: 'no key here' })).rejects.toThrow(/key/);
+      await expect(engine.signal('contract-order@1/nobody', DECISION_SIGNAL, { decision: 'approve', by: 'ann' })).rejects.toThrow(
+        /contract-order@1\/nobody/,
+      );
+      const key = newKey('ended');
+      const id = (await engine.start('contract-order@1', { orderNo: key })).executionId;
+      await finished(engine, id);
+      await expect(engine.signal(id, 'anything', {})).rejects.toThrow(/ended|completed|closed/);
+      await expect(engine.cancel(id)).rejects.toThrow(/ended|completed|closed/);
+      expect(await engine.show('contract-order@1/nobody')).toBeUndefined();
+    });
+
     it('cancel: the pending wait stops, compensations run, the execution ends cancelled', async () => {
       const key = newKey('stop');
       const id = (await engine.start('contract-confirm@1', { orderNo: key })).executionId;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ActivityFailure, WorkflowCancelled, executionIdOf } from '../../runtime/workflow/context.ts';
 import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../../runtime/workflow/context.ts';
 import { MAX_STEP_VISITS, correlationKeys, runWorkflow } from '../../runtime/workflow/interpreter.ts';
-import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import type { WorkflowProgram, WorkflowStepIR } from '../../language/workflow/workflow-ir.ts';
 import { PROGRAMS } from '../broker/workflow-contract-programs.ts';
 
 /** Answers a call with what it was asked; `/fail/` operations fail for good. */
@@ -140,6 +140,28 @@ describe('workflow interpreter', () => {
       reason: 'no confirmation in time',
       endStep: 'late',
     });
+  });
+
+  it('a compensation that fails is recorded, the others still run, and the workflow ends failed', async () => {
+    const saga = byName('contract-saga');
+    const steps = { ...saga.ir.steps, refund: { ...saga.ir.steps.refund!, operation: 'POST /fail/refund/{orderNo}' } as WorkflowStepIR };
+    const ctx = new RecordingContext('contract-saga@1/s2');
+    const outcome = await runWorkflow({ ...saga, ir: { ...saga.ir, steps } }, { orderNo: 's2' }, ctx);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.compensationFailures).toEqual([expect.stringMatching(/^refund: step refund: POST \/fail\/refund/)]);
+    expect(ctx.requests.map((r) => r.callId)).toEqual([
+      'reserve',
+      'charge',
+      'ship',
+      'compensate/charge/refund',
+      'compensate/reserve/release',
+    ]);
+    expect(ctx.trail.filter((e) => e.type.startsWith('compensation.')).map((e) => `${e.type} ${e.step}`)).toEqual([
+      'compensation.started refund',
+      'compensation.failed refund',
+      'compensation.started release',
+      'compensation.completed release',
+    ]);
   });
 
   it('a cancelled wait compensates and ends cancelled', async () => {

@@ -1,6 +1,6 @@
 /**
- * The embedded engine's tables (node:sqlite, one file, WAL — opened like the embedded backbone's store,
- * runtime/backbone/sqlite-store.ts). Every statement is synchronous; a method that must be atomic runs
+ * The embedded engine's tables (node:sqlite, one file, WAL — opened by lib/sqlite-file.ts like the embedded
+ * backbone's store). Every statement is synchronous; a method that must be atomic runs
  * in one transaction. Several processes may open the file (`interlace workflow signal` next to a running
  * `interlace run`); exactly one of them runs workflows.
  *
@@ -15,7 +15,8 @@
  *   while no process runs fires at the next start.
  * - `signals`: signals and correlated events, kept until a wait consumes them (`consumed_by`).
  */
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { openSqliteFile } from '../../../lib/sqlite-file.ts';
 import type { HistoryEntry } from '../context.ts';
 import type { ExecutionStatus, ExecutionSummary } from '../engine.ts';
 
@@ -82,28 +83,6 @@ export interface ExecutionRow {
   cancel_requested: string | null;
 }
 
-function openDatabase(path: string): DatabaseSync {
-  const db = new DatabaseSync(path, { timeout: 5_000 });
-  const mode = db.prepare('PRAGMA journal_mode=WAL').get() as { journal_mode: string };
-  if (path !== ':memory:' && mode.journal_mode.toLowerCase() !== 'wal') {
-    db.close();
-    throw new Error(`could not switch ${path} to WAL mode (got ${mode.journal_mode}); is the folder on a network filesystem?`);
-  }
-  db.exec('PRAGMA synchronous=FULL');
-  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-  if (version > SCHEMA_VERSION) {
-    db.close();
-    throw new Error(`${path} was written by a newer Interlace (workflow schema ${version}, this one knows ${SCHEMA_VERSION})`);
-  }
-  if (version < SCHEMA_VERSION) {
-    db.exec('BEGIN IMMEDIATE');
-    db.exec(SCHEMA);
-    db.exec(`PRAGMA user_version=${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
-  }
-  return db;
-}
-
 export function summaryOf(row: ExecutionRow): ExecutionSummary {
   return {
     id: row.id,
@@ -124,7 +103,7 @@ export class WorkflowStore {
   #synchronous: 'FULL' | 'NORMAL' = 'FULL';
 
   constructor(path: string) {
-    this.#db = openDatabase(path);
+    this.#db = openSqliteFile(path, { schema: SCHEMA, schemaVersion: SCHEMA_VERSION, schemaName: 'workflow schema' });
     const p = (sql: string) => this.#db.prepare(sql);
     this.#s = {
       insertExecution: p(
