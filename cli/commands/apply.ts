@@ -101,6 +101,10 @@ export async function runApply(argv: string[], context: CommandContext): Promise
   context.stdout(
     `health: ${result.health}; ${c.specs} specs, ${c.units} units (${c.units - c.progressing - c.degraded} healthy, ${c.progressing} rolling out, ${c.degraded} degraded)${result.healthMessage ? `: ${result.healthMessage}` : ''}\n`,
   );
+  if (result.monitoring && 'missing' in result.monitoring)
+    context.stdout(
+      `monitoring: not applied, the cluster has no ${result.monitoring.missing.join(', ')} (the Prometheus Operator's CRDs)\n`,
+    );
   context.stdout(`writes: ${rest.counter.writeCount()} of ${rest.counter.total()} requests\n`);
   return EXIT_CLEAN;
 }

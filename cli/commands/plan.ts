@@ -4,7 +4,7 @@ import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics } from '../../language/diagnostics/diagnostic.ts';
 import { Generator } from '../../generators/generate.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
-import { planEstate, planJson, planYaml } from '../../controller/plan/index.ts';
+import { isMonitoringObject, planEstate, planJson, planYaml } from '../../controller/plan/index.ts';
 import type { Plan, PlanOptions } from '../../controller/plan/index.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
@@ -133,5 +133,6 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
 
 function summary(plan: Plan): string {
   const count = (stage: number) => plan.objects.filter((o) => o.stage === stage).length;
-  return `planned ${plan.objects.length} objects: ${count(1)} in stage 1 (CRDs, namespaces), ${count(2)} spec objects, ${count(3)} runtime objects for ${plan.units.length} units\n`;
+  const monitoring = plan.objects.filter(isMonitoringObject).length;
+  return `planned ${plan.objects.length} objects: ${count(1)} in stage 1 (CRDs, namespaces), ${count(2)} spec objects, ${count(3)} runtime objects for ${plan.units.length} units${monitoring ? ` (${monitoring} of them the Prometheus Operator's, applied where its CRDs are installed)` : ''}\n`;
 }

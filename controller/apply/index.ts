@@ -23,3 +23,4 @@ export { mapLimit } from './concurrency.ts';
 export { writeStatusIfChanged, sameJson, STATUS_FIELD_MANAGER } from './status-writer.ts';
 export { EventRecorder, REPORTING_CONTROLLER } from './event-recorder.ts';
 export type { EventTarget, RecordedEvent } from './event-recorder.ts';
+export { restrictToServedMonitoring, servedMonitoringKinds } from './monitoring-kinds.ts';

@@ -5,7 +5,15 @@
  * namespace instead of one GET per object keeps a 500-spec resync to a few dozen reads.
  */
 import { API_VERSION, KIND_NAMES } from '../../language/kinds/registry.ts';
-import { LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, LABEL_MANAGED_BY, MANAGED_BY, objectKey } from '../plan/index.ts';
+import {
+  LABEL_ESTATE,
+  LABEL_ESTATE_NAMESPACE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  MONITORING_API_VERSION,
+  MONITORING_KINDS,
+  objectKey,
+} from '../plan/index.ts';
 import type { ObjectRef, Plan } from '../plan/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { isNotFound } from './kube-rest.ts';
@@ -19,6 +27,15 @@ export const MANAGED_NAMESPACED_KINDS: readonly [string, string][] = [
   ['v1', 'Service'],
   ['autoscaling/v2', 'HorizontalPodAutoscaler'],
 ];
+
+/**
+ * Kinds an Estate's objects can have where the cluster serves them: the Prometheus Operator's. Listed
+ * too (a 404 while their CRDs are not installed), so that what an earlier reconcile applied is pruned.
+ */
+export const OPTIONAL_NAMESPACED_KINDS: readonly [string, string][] = Object.keys(MONITORING_KINDS).map((kind): [string, string] => [
+  MONITORING_API_VERSION,
+  kind,
+]);
 
 export interface EstateId {
   name: string;
@@ -63,7 +80,7 @@ export async function readLiveState(
 
   const lists: [string, string, string][] = [];
   for (const namespace of [...namespaces].sort())
-    for (const [apiVersion, kind] of MANAGED_NAMESPACED_KINDS) lists.push([apiVersion, kind, namespace]);
+    for (const [apiVersion, kind] of [...MANAGED_NAMESPACED_KINDS, ...OPTIONAL_NAMESPACED_KINDS]) lists.push([apiVersion, kind, namespace]);
   await mapLimit(lists, 8, async ([apiVersion, kind, namespace]) => {
     let items: LiveObject[];
     const metadataOnly = METADATA_ONLY_KINDS.has(`${apiVersion}/${kind}`);

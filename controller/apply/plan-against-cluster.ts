@@ -7,12 +7,13 @@
  * defaulting, admission and field ownership then say which fields would change, and what it would refuse.
  */
 import { CRD_GROUP, CRD_VERSION } from '../../generators/crds/names.ts';
-import { bindOwnerUids, FIELD_MANAGER, diffObjects, objectKey, OWNER_UID_PLACEHOLDER } from '../plan/index.ts';
+import { bindOwnerUids, FIELD_MANAGER, diffObjects, isMonitoringObject, objectKey, OWNER_UID_PLACEHOLDER } from '../plan/index.ts';
 import type { KubeObject, ObjectRef, Plan } from '../plan/index.ts';
 import { decideObject } from './drift.ts';
 import { KubeApiError } from './kube-rest.ts';
 import type { KubeRest, LiveObject } from './kube-rest.ts';
 import { previousFromLive, readLiveState } from './live-state.ts';
+import { restrictToServedMonitoring } from './monitoring-kinds.ts';
 import type { EstateId } from './live-state.ts';
 import { pruneCandidates, pruneSkipReason } from './prune.ts';
 
@@ -26,7 +27,7 @@ export interface PlanAgainstClusterInput {
 /** One line of the report; `delete` is what pruning would delete. */
 export type PlannedChange =
   | { action: 'create' | 'update' | 'unchanged' | 'delete'; key: string; fields?: string[] }
-  | { action: 'error'; key: string; message: string };
+  | { action: 'error' | 'skip'; key: string; message: string };
 
 export interface PlanAgainstClusterResult {
   changes: number;
@@ -43,12 +44,22 @@ export async function planAgainstCluster(input: PlanAgainstClusterInput): Promis
   const previousInventory = ((estateObject?.status?.inventory as { entries?: ObjectRef[] } | undefined)?.entries ?? []).filter(
     (ref) => typeof ref?.kind === 'string' && typeof ref.name === 'string',
   );
-  const first = input.replan(undefined);
+  // The Prometheus Operator's objects only where the cluster serves their kinds, as apply decides.
+  const served = await restrictToServedMonitoring(rest, input.replan(undefined));
+  const first = served.plan;
   // Replanning only changes revision annotations, not which objects there are: the live state read for the first plan serves.
   const live = await readLiveState(rest, first, estate, previousInventory);
-  const plan = input.replan(previousFromLive(live));
+  const replanned = input.replan(previousFromLive(live));
+  const plan =
+    served.monitoring && 'missing' in served.monitoring
+      ? { ...replanned, objects: replanned.objects.filter((p) => !isMonitoringObject(p)) }
+      : replanned;
 
   const report: PlannedChange[] = [];
+  if (served.monitoring && 'missing' in served.monitoring) {
+    const message = `not applied: the cluster has no ${served.monitoring.missing.join(', ')} (the Prometheus Operator's CRDs)`;
+    for (const ref of served.monitoring.skipped) report.push({ action: 'skip', key: objectKey(ref), message });
+  }
   const uids = new Map<string, string>();
   for (const [key, object] of live.objects) if (object.metadata.uid) uids.set(key, object.metadata.uid);
   // What cannot be dry-run before stage 1 exists: a custom resource of a CRD not installed yet, anything in a new namespace.
@@ -93,7 +104,7 @@ export async function planAgainstCluster(input: PlanAgainstClusterInput): Promis
     const object = live.unplanned.get(key) ?? live.objects.get(key) ?? (await rest.getOrUndefined(ref));
     if (object && !pruneSkipReason(object, estate)) report.push({ action: 'delete', key });
   }
-  const changes = report.filter((c) => c.action !== 'unchanged').length;
+  const changes = report.filter((c) => c.action !== 'unchanged' && c.action !== 'skip').length;
   return { changes, report, text: renderReport(report) };
 }
 
@@ -105,7 +116,7 @@ function normalize(object: LiveObject): KubeObject {
   return copy;
 }
 
-const SIGN: Record<PlannedChange['action'], string> = { create: '+', update: '~', delete: '-', unchanged: '=', error: '!' };
+const SIGN: Record<PlannedChange['action'], string> = { create: '+', update: '~', delete: '-', unchanged: '=', error: '!', skip: ' ' };
 
 function renderReport(report: PlannedChange[]): string {
   const lines: string[] = [];
@@ -113,11 +124,11 @@ function renderReport(report: PlannedChange[]): string {
     if (change.action === 'unchanged') continue;
     lines.push(`${SIGN[change.action]} ${change.action.padEnd(6)} ${change.key}`);
     if (change.action === 'update') for (const field of change.fields ?? []) lines.push(`      ${field}`);
-    if (change.action === 'error') lines.push(`      ${change.message}`);
+    if (change.action === 'error' || change.action === 'skip') lines.push(`      ${change.message}`);
   }
   const count = (action: PlannedChange['action']) => report.filter((c) => c.action === action).length;
   lines.push(
-    `${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete (prune), ${count('unchanged')} unchanged${count('error') ? `, ${count('error')} the API server would refuse` : ''}`,
+    `${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete (prune), ${count('unchanged')} unchanged${count('skip') ? `, ${count('skip')} skipped` : ''}${count('error') ? `, ${count('error')} the API server would refuse` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,7 @@
  * deleted (they may hold what is not ours; deleting a CRD deletes every resource of its kind).
  * Runtime objects go first, then spec objects: the reverse of the apply order.
  */
-import { LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, objectKey } from '../plan/index.ts';
+import { KIND_ORDER, LABEL_ESTATE, LABEL_ESTATE_NAMESPACE, objectKey } from '../plan/index.ts';
 import type { ObjectRef, Plan } from '../plan/index.ts';
 import type { Change } from './change-set.ts';
 import { mapLimit } from './concurrency.ts';
@@ -15,21 +15,6 @@ import type { EstateId, LiveState } from './live-state.ts';
 /** On an object: `disabled` keeps it when it leaves Git (Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`). */
 export const ANNOTATION_PRUNE = 'interlace.dev/prune';
 const NEVER_PRUNED = new Set(['Namespace', 'CustomResourceDefinition']);
-/** Apply order by kind (the plan's); pruning walks it backwards. Unknown kinds sort first, so they go last. */
-const KIND_ORDER = [
-  'CustomResourceDefinition',
-  'Namespace',
-  'DataContract',
-  'System',
-  'Mapping',
-  'Policy',
-  'EventRoute',
-  'Api',
-  'ConfigMap',
-  'Deployment',
-  'Service',
-  'HorizontalPodAutoscaler',
-];
 
 export interface PruneInput {
   estate: EstateId;

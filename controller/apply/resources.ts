@@ -27,6 +27,9 @@ const TABLE: Record<string, ResourceInfo> = {
   'apps/v1/ReplicaSet': { prefix: 'apis/apps/v1', plural: 'replicasets', namespaced: true },
   'events.k8s.io/v1/Event': { prefix: 'apis/events.k8s.io/v1', plural: 'events', namespaced: true },
   'coordination.k8s.io/v1/Lease': { prefix: 'apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true },
+  // The Prometheus Operator's kinds, applied only where their CRDs are installed (controller/plan/monitoring.ts).
+  'monitoring.coreos.com/v1/PrometheusRule': { prefix: 'apis/monitoring.coreos.com/v1', plural: 'prometheusrules', namespaced: true },
+  'monitoring.coreos.com/v1/PodMonitor': { prefix: 'apis/monitoring.coreos.com/v1', plural: 'podmonitors', namespaced: true },
   'apiextensions.k8s.io/v1/CustomResourceDefinition': {
     prefix: 'apis/apiextensions.k8s.io/v1',
     plural: 'customresourcedefinitions',

@@ -7,7 +7,15 @@ export { planEstate } from './plan-estate.ts';
 export { bindOwnerUids, hasUnboundOwner, OWNER_UID_PLACEHOLDER } from './owners.ts';
 export { diffObjects } from './diff.ts';
 export { planJson, planYaml } from './render.ts';
-export { objectKey } from './object-key.ts';
+export { KIND_ORDER, objectKey } from './object-key.ts';
+export {
+  MONITORING_API_VERSION,
+  MONITORING_KINDS,
+  POD_MONITOR_NAME,
+  isMonitoringObject,
+  withMonitoringKinds,
+} from './monitoring.ts';
+export type { MonitoringOutcome } from './monitoring.ts';
 export { kubeName } from './names.ts';
 export * from './labels.ts';
 export { CONFIGMAP_MAX_BYTES } from './workload.ts';

@@ -28,4 +28,6 @@ export const KIND_ORDER = [
   'Deployment',
   'Service',
   'HorizontalPodAutoscaler',
+  'PodMonitor',
+  'PrometheusRule',
 ];

@@ -35,6 +35,7 @@ import {
 } from './workload.ts';
 import type { UnitWorkload } from './workload.ts';
 import { horizontalPodAutoscaler } from './autoscaler.ts';
+import { monitoringObjects } from './monitoring.ts';
 import type { Scale } from '../../language/kinds/generated/kinds.ts';
 
 interface BundleManifest {
@@ -200,6 +201,15 @@ export function planEstate(input: PlanInput): Plan {
       planned.push({ stage: 3, ref: refOf(object), object, owner, ...(source ? { source } : {}), prune: true });
     }
   }
+  // The Prometheus Operator's objects: applied only where the cluster has their CRDs (applyRevision).
+  for (const object of monitoringObjects({
+    generated: input.generated,
+    namespace: input.targetNamespace,
+    estate: input.estate.name,
+    labels: common,
+    hasWorkers: units.length > 0,
+  }))
+    planned.push({ stage: 3, ref: refOf(object), object, prune: true });
   for (const doc of input.documents) {
     const deployable = doc.kind === 'EventRoute' || (doc.kind === 'Api' && doc.major !== undefined);
     if (!deployable || bundled.has(doc)) continue;

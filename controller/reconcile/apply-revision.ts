@@ -3,10 +3,17 @@
  * before → staged server-side apply → prune → health of every unit → status of every spec object.
  * Shared by the controller's reconcile and `interlace apply`, so both change the cluster the same way.
  */
-import { applyPlan, pruneObjects, readLiveState, previousFromLive, writeStatusIfChanged } from '../apply/index.ts';
+import {
+  applyPlan,
+  pruneObjects,
+  readLiveState,
+  previousFromLive,
+  restrictToServedMonitoring,
+  writeStatusIfChanged,
+} from '../apply/index.ts';
 import type { Change, EventRecorder, KubeRest } from '../apply/index.ts';
 import { LABEL_ESTATE, LABEL_UNIT, objectKey } from '../plan/index.ts';
-import type { Health, ObjectRef, Plan } from '../plan/index.ts';
+import type { Health, MonitoringOutcome, ObjectRef, Plan } from '../plan/index.ts';
 import { deploymentHealth, findCondition, specStatus, worstHealth } from '../status/index.ts';
 import type { EstateCounts, PodLike, SpecStatus, WorkloadHealth } from '../status/index.ts';
 import { kubeTime } from '../../lib/time.ts';
@@ -35,11 +42,15 @@ export interface ApplyRevisionResult {
   healthMessage: string;
   /** How many spec objects' statuses were written. */
   statusWrites: number;
+  /** The PrometheusRule and PodMonitor: applied, or not because the cluster lacks their CRDs; absent when the plan has none. */
+  monitoring?: MonitoringOutcome;
 }
 
 export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): Promise<ApplyRevisionResult> {
-  const live = await readLiveState(rest, input.plan, input.estate, input.previousInventory);
-  const plan = withPreviousRevisions(input.plan, previousFromLive(live));
+  // The Prometheus Operator's objects only where its CRDs are installed (asked now, not when planned).
+  const served = await restrictToServedMonitoring(rest, input.plan);
+  const live = await readLiveState(rest, served.plan, input.estate, input.previousInventory);
+  const plan = withPreviousRevisions(served.plan, previousFromLive(live));
   const applied = await applyPlan(rest, plan, live, input.verified ? { verified: input.verified } : {});
   const pruned = await pruneObjects(rest, {
     estate: input.estate,
@@ -115,5 +126,6 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
     health: worst,
     healthMessage: worstMessage ? `${worstMessage.workload.deployment}: ${worstMessage.message}` : '',
     statusWrites,
+    ...(served.monitoring ? { monitoring: served.monitoring } : {}),
   };
 }

@@ -354,6 +354,7 @@ export class EstateReconciler {
           health: applied.health,
           healthMessage: applied.healthMessage,
           ...(deadLetters ? { deadLetters } : {}),
+          ...(applied.monitoring ? { monitoring: applied.monitoring } : {}),
         },
         changed ? renderChangeSet(applied.changes).trimEnd() : undefined,
       );

@@ -7,8 +7,8 @@
  */
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { CONDITION_TYPES } from '../plan/index.ts';
-import type { Health, ObjectRef } from '../plan/index.ts';
-import { mergeConditions } from './conditions.ts';
+import type { Health, MonitoringOutcome, ObjectRef } from '../plan/index.ts';
+import { findCondition, mergeConditions } from './conditions.ts';
 import type { Condition, DesiredCondition } from './conditions.ts';
 import { redactCredentialPatterns } from '../../lib/redact.ts';
 
@@ -64,6 +64,8 @@ export type EstateOutcome =
       healthMessage: string;
       /** Waiting dead letters per route; absent when they could not be read (the last known counts stay). */
       deadLetters?: readonly { route: string; count: number }[];
+      /** The Prometheus Operator's objects (absent when the plan has none): MonitoringReady says what became of them. */
+      monitoring?: MonitoringOutcome;
     }
   | { kind: 'rejected'; revision: string; stage: 'validate' | 'check' | 'generate' | 'plan'; diagnostics: readonly Diagnostic[] }
   | { kind: 'failed'; revision?: string; reason: string; message: string; stalled: boolean }
@@ -87,7 +89,25 @@ export function estateStatus(
     ...(previous?.deadLetterCount !== undefined ? { deadLetterCount: previous.deadLetterCount } : {}),
     ...(previous?.lastHandledReconcileAt ? { lastHandledReconcileAt: previous.lastHandledReconcileAt } : {}),
   };
-  const build = (desired: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
+  // MonitoringReady comes from applying; a reconcile that did not get that far keeps the last one.
+  const previousMonitoring = findCondition(previous?.conditions, CONDITION_TYPES.MonitoringReady);
+  const monitoring: DesiredCondition[] =
+    outcome.kind === 'applied'
+      ? outcome.monitoring
+        ? [monitoringCondition(outcome.monitoring)]
+        : []
+      : previousMonitoring
+        ? [
+            {
+              type: previousMonitoring.type,
+              status: previousMonitoring.status,
+              reason: previousMonitoring.reason,
+              message: previousMonitoring.message,
+            },
+          ]
+        : [];
+  const build = (conditions: DesiredCondition[], fields: Partial<EstateStatus>): EstateStatus => {
+    const desired = [...conditions, ...monitoring];
     for (const c of desired) c.message = redactCredentialPatterns(c.message);
     const status: EstateStatus = {
       conditions: mergeConditions(previous?.conditions, desired, generation, now),
@@ -175,6 +195,22 @@ export function estateStatus(
       return status;
     }
   }
+}
+
+/**
+ * MonitoringReady: True when the PrometheusRule and PodMonitor were applied; False, reason
+ * CRDsNotInstalled, naming the missing CRDs, when the cluster has not the Prometheus Operator's kinds.
+ */
+function monitoringCondition(outcome: MonitoringOutcome): DesiredCondition {
+  const names = (refs: readonly ObjectRef[]) => refs.map((r) => `${r.kind} ${r.namespace}/${r.name}`).join(', ');
+  if ('applied' in outcome)
+    return { type: CONDITION_TYPES.MonitoringReady, status: 'True', reason: 'Applied', message: `Applied ${names(outcome.applied)}` };
+  return {
+    type: CONDITION_TYPES.MonitoringReady,
+    status: 'False',
+    reason: 'CRDsNotInstalled',
+    message: `The cluster has no ${outcome.missing.join(', ')} (the Prometheus Operator's CRDs): ${names(outcome.skipped)} not applied. Install the CRDs; the next reconcile applies them.`,
+  };
 }
 
 /** The status fields of dead-letter counts: routes with any waiting (most first, then by name) and the total. */

@@ -17,6 +17,11 @@ export const CONDITION_TYPES = {
   Synced: 'Synced',
   /** The workload behind the object runs well; False while pods crash-loop or replicas are unavailable. */
   Healthy: 'Healthy',
+  /**
+   * Estate only: the Prometheus Operator's objects (PrometheusRule, PodMonitor) are applied; False with
+   * reason CRDsNotInstalled when the cluster has not their CRDs. Not part of Ready: monitoring is optional.
+   */
+  MonitoringReady: 'MonitoringReady',
 } as const;
 
 /** Values of `status.health` (the HEALTH column). `None`: nothing runs for this object (a contract, a mapping). */

@@ -18,6 +18,7 @@ import {
   MANAGED_BY,
   objectKey,
   planEstate,
+  withMonitoringKinds,
 } from '../../controller/plan/index.ts';
 import type { Plan, PlanInput, PlanOptions } from '../../controller/plan/index.ts';
 import {
@@ -74,16 +75,23 @@ async function installCrds(): Promise<void> {
 let generated: ReadonlyMap<string, string>;
 let documents: PlanInput['documents'];
 
+/** The plan as applied where the Prometheus Operator's CRDs are not installed (as here): without its PodMonitor. */
 function planFor(namespace: string, previous?: PlanOptions['previous']): Plan {
-  return planEstate({
-    estate: { name: 'shop', namespace },
-    targetNamespace: namespace,
-    revision: 'working-tree',
-    documents,
-    generated,
-    runtimeImage: IMAGE,
-    options: { includeCrds: false, backbone: { url: TEST_NATS_URL }, ...(previous ? { previous } : {}) },
-  });
+  return withoutMonitoring(
+    planEstate({
+      estate: { name: 'shop', namespace },
+      targetNamespace: namespace,
+      revision: 'working-tree',
+      documents,
+      generated,
+      runtimeImage: IMAGE,
+      options: { includeCrds: false, backbone: { url: TEST_NATS_URL }, ...(previous ? { previous } : {}) },
+    }),
+  );
+}
+
+function withoutMonitoring(plan: Plan): Plan {
+  return withMonitoringKinds(plan, new Set()).plan;
 }
 
 /** A minimal applier, as the reconcile loop does it: stage by stage, owners bound after stage 2. */

@@ -118,7 +118,8 @@ describe.skipIf(clusterUnavailable())('reconcile: the gate', () => {
       await reconcileUntilSettled(h, ns());
       const after = (await estate(h, ns())).status as unknown as StatusShape;
       expect(after.lastAppliedRevision).toBe(`main@sha1:${fixed}`);
-      expect(after.conditions.map((c) => c.type)).toEqual(['Ready']);
+      // MonitoringReady (False here: no Prometheus Operator CRDs) is about the cluster, not the revision.
+      expect(after.conditions.map((c) => c.type)).toEqual(['Ready', 'MonitoringReady']);
       expect(after.conditions[0]).toMatchObject({ status: 'True', reason: 'ReconciliationSucceeded' });
       expect(after.diagnostics).toBeUndefined();
       expect(

@@ -105,6 +105,7 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
       'apps deployments: get,list,create,patch,delete',
       'autoscaling horizontalpodautoscalers: get,list,create,patch,delete',
       'core configmaps,services: get,list,create,patch,delete',
+      'monitoring.coreos.com prometheusrules,podmonitors: get,list,create,patch,delete',
       'core pods: list',
       'events.k8s.io events: create',
       'core namespaces: get,create,patch',

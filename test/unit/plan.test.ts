@@ -79,6 +79,7 @@ describe('planEstate', () => {
       '3 Deployment/api-order-status-v1',
       '3 Deployment/route-sap-order-created',
       '3 Service/api-order-status-v1',
+      '3 PodMonitor/interlace-workers',
     ]);
     expect(plan.units.map((u) => u.id)).toEqual(['api-order-status-v1', 'route-sap-order-created']);
     expect(plan.objects.filter((o) => !o.prune).map((o) => o.ref.kind)).toEqual([
@@ -418,10 +419,12 @@ describe('interlace plan --offline', () => {
       ['plan', FIXTURE, '--offline', '--namespace', 'shop', '--estate', 'shop', '--image', 'example/interlace:1', '--nats', BACKBONE.url],
       ROOT,
     );
-    expect(result.stderr).toMatch(/planned 21 objects: 8 in stage 1 .* 8 spec objects, 5 runtime objects for 2 units/);
+    expect(result.stderr).toMatch(
+      /planned 22 objects: 8 in stage 1 .* 8 spec objects, 6 runtime objects for 2 units \(1 of them the Prometheus Operator's, applied where its CRDs are installed\)/,
+    );
     expect(result.code).toBe(0);
     const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as KubeObject);
-    expect(docs).toHaveLength(21);
+    expect(docs).toHaveLength(22);
     expect(docs.filter((d) => d.kind === 'Deployment').map((d) => container(d).image)).toEqual([
       'example/interlace:1',
       'example/interlace:1',
