@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateEstate, runEstateTests } from '../helpers/mapping-estate.ts';
+import { estateDiagnostics, generateEstate, runEstateTests } from '../helpers/mapping-estate.ts';
 
 /**
  * A fan-out computes the fields that do not depend on the item (`source.…` expressions: a parsed
@@ -106,6 +106,19 @@ describe('fan-out fields computed once per message', () => {
       ['no ship-from, so its day is never parsed', true, undefined],
       ['a ship-from, so its day is parsed and fails', false, expect.stringContaining("does not match the pattern 'CCYYMMDD'")],
       ['an unparsable date with orders fails the message', false, expect.stringContaining("does not match the pattern 'CCYYMMDDHHMMss'")],
+    ]);
+  });
+
+  it('reports a wrong per-message value at its own rule, as before', async () => {
+    const files = estate('    - { name: t, input: { id: N1 }, expected: [] }\n');
+    // sentAt (line 11) and from.name (line 12) get numbers: both move before the items.
+    files['specs/m.yaml'] = files['specs/m.yaml']!.replace(
+      `expr: "parseDate(source.sentAt, 'CCYYMMDDHHMMss', 'America/New_York')"`,
+      'expr: "size(source.parties)"',
+    ).replace(`expr: "source.parties.filter(p, p.role == 'SF')[0].name"`, 'expr: "size(source.id)"');
+    expect(await estateDiagnostics(files)).toEqual([
+      ['mapping-type-error', 11, expect.stringContaining('sentAt')],
+      ['mapping-type-error', 12, expect.stringContaining('from.name')],
     ]);
   });
 });
