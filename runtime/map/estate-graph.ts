@@ -27,8 +27,17 @@ export interface MapNode {
   protocol?: string;
   /** Route: the contract it carries; Api: the contracts it answers with. */
   contracts?: string[];
-  /** Objectives in words (`latency 99% ≤ 5m`, `dead letters 99.9%`). */
+  /** Objectives in words (`latency: 99% within 5m`, `dead letters: 99.9% delivered`). */
   slo?: string[];
+  /** Api: its objectives as numbers (what the live figures are judged against). */
+  objectives?: ApiObjectives;
+}
+
+export interface ApiObjectives {
+  availability?: { objective: number };
+  latency?: { thresholdSeconds: number; threshold: string; objective: number };
+  /** The operations the objectives cover (all when absent). */
+  operations?: string[];
 }
 
 export interface MapEdge {
@@ -172,7 +181,7 @@ export function estateGraph(index: EstateIndex): EstateGraph {
       name: `${api.name}@${api.major}`,
       ...ownerAndDescription(api.spec),
       contracts: [...contracts].sort(),
-      ...(api.spec.slo ? { slo: apiObjectives(api.spec.slo) } : {}),
+      ...(api.spec.slo ? { slo: apiObjectiveText(api.spec.slo), objectives: apiObjectives(api.spec.slo) } : {}),
     });
     const seen = new Set<string>();
     for (const op of api.spec.operations) {
@@ -240,7 +249,23 @@ function routeObjectives(slo: { latency?: LatencyObjective; deadLetters?: { obje
   return { text, edge };
 }
 
-function apiObjectives(slo: { availability?: { objective: string }; latency?: LatencyObjective }): string[] {
+function apiObjectives(slo: { availability?: { objective: string }; latency?: LatencyObjective; operations?: string[] }): ApiObjectives {
+  return {
+    ...(slo.availability ? { availability: { objective: ratio(slo.availability.objective) } } : {}),
+    ...(slo.latency
+      ? {
+          latency: {
+            threshold: slo.latency.threshold,
+            thresholdSeconds: seconds(slo.latency.threshold),
+            objective: ratio(slo.latency.objective),
+          },
+        }
+      : {}),
+    ...(slo.operations ? { operations: [...slo.operations] } : {}),
+  };
+}
+
+function apiObjectiveText(slo: { availability?: { objective: string }; latency?: LatencyObjective }): string[] {
   return [
     ...(slo.availability ? [`availability: ${slo.availability.objective}`] : []),
     ...(slo.latency ? [`latency: ${slo.latency.objective} within ${slo.latency.threshold}`] : []),

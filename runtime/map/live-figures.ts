@@ -7,7 +7,7 @@
  */
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 import { quantileFromBuckets } from '../run/run-stats.ts';
-import type { EdgeObjectives, EstateGraph } from './estate-graph.ts';
+import type { ApiObjectives, EdgeObjectives, EstateGraph } from './estate-graph.ts';
 
 type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
 
@@ -29,6 +29,8 @@ export interface EdgeFigures {
   filtered: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** Dead letters waiting on the target's dead-letter topic, when the worker has counted them. */
+  deadLetterDepth?: number;
   /** closed | open | half-open | isolated: the circuit of the System this target calls. */
   circuit?: string;
   slo?: { latency?: ObjectiveStatus; deadLetters?: ObjectiveStatus };
@@ -39,6 +41,8 @@ export interface ApiFigures {
   clientErrors: number;
   serverErrors: number;
   rate: number;
+  /** The API's objectives over the run: answers without a 5xx; answers within the latency threshold. */
+  slo?: { availability?: ObjectiveStatus; latency?: ObjectiveStatus };
 }
 
 export interface LiveFigures {
@@ -114,6 +118,11 @@ export class LiveFigureReader {
       if (p99 !== undefined) edges[id]!.p99Ms = p99;
     }
 
+    for (const v of await values(this.metrics.deadLetterDepth)) {
+      const { figures } = edge(v.labels.route, v.labels.target);
+      figures.deadLetterDepth = (figures.deadLetterDepth ?? 0) + v.value;
+    }
+
     const circuits: Record<string, string> = {};
     for (const v of await values(this.metrics.circuitState)) circuits[String(v.labels.system)] = CIRCUIT[v.value] ?? String(v.value);
 
@@ -141,10 +150,49 @@ export class LiveFigureReader {
       requests.set(id, (requests.get(id) ?? 0) + v.value);
     }
     for (const [id, count] of requests) apis[id]!.rate = (count - (this.previous.requests.get(id) ?? 0)) / seconds;
+    for (const node of graph.nodes) {
+      if (node.kind !== 'Api' || !node.objectives) continue;
+      apis[node.id] ??= { requests: 0, clientErrors: 0, serverErrors: 0, rate: 0 };
+      apis[node.id]!.slo = await this.judgeApi(node.name, node.objectives);
+    }
 
     this.previous = { at: now, handled, requests };
     return { at: new Date(now).toISOString(), edges, apis, circuits };
   }
+
+  /** An API's objectives over the run, counted only on the operations they cover. */
+  private async judgeApi(api: string, objectives: ApiObjectives): Promise<NonNullable<ApiFigures['slo']>> {
+    const covered = (labels: MetricValue['labels']) =>
+      String(labels.api) === api && (!objectives.operations || objectives.operations.includes(String(labels.operation)));
+    const out: NonNullable<ApiFigures['slo']> = {};
+    if (objectives.availability) {
+      let total = 0;
+      let failed = 0;
+      for (const v of await values(this.metrics.apiRequests)) {
+        if (!covered(v.labels)) continue;
+        total += v.value;
+        if (Number(v.labels.status) >= 500) failed += v.value;
+      }
+      out.availability = status(total - failed, total, objectives.availability.objective);
+    }
+    if (objectives.latency) {
+      let total = 0;
+      let within = 0;
+      for (const v of await values(this.metrics.apiLatency)) {
+        if (!v.metricName?.endsWith('_bucket') || !covered(v.labels)) continue;
+        if (v.labels.le === '+Inf') total += v.value;
+        else if (Number(v.labels.le) === objectives.latency.thresholdSeconds) within += v.value;
+      }
+      out.latency = status(within, total, objectives.latency.objective);
+    }
+    return out;
+  }
+}
+
+function status(good: number, total: number, objective: number): ObjectiveStatus {
+  return total > 0
+    ? { good: good / total, objective, state: good / total >= objective ? 'met' : 'breached' }
+    : { objective, state: 'no data' };
 }
 
 /**
@@ -154,8 +202,6 @@ export class LiveFigureReader {
  */
 function judge(slo: EdgeObjectives, figures: EdgeFigures, eventBuckets: Map<number, number> | undefined): EdgeFigures['slo'] {
   const out: NonNullable<EdgeFigures['slo']> = {};
-  const status = (good: number, total: number, objective: number): ObjectiveStatus =>
-    total > 0 ? { good: good / total, objective, state: good / total >= objective ? 'met' : 'breached' } : { objective, state: 'no data' };
   if (slo.latency) {
     const total = eventBuckets?.get(Number.POSITIVE_INFINITY) ?? 0;
     const within = eventBuckets?.get(slo.latency.thresholdSeconds) ?? 0;

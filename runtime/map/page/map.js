@@ -75,6 +75,7 @@ const STYLE = [
   { selector: 'edge.flowing', style: { 'line-color': '#4caf50', 'target-arrow-color': '#4caf50', width: 2.5 } },
   { selector: 'edge.dlq', style: { 'line-color': '#f0a020', 'target-arrow-color': '#f0a020', width: 3 } },
   { selector: 'edge.breached', style: { 'line-color': '#d32f2f', 'target-arrow-color': '#d32f2f', width: 3.5 } },
+  { selector: 'node.breached', style: { 'border-width': 4, 'border-color': '#d32f2f' } },
   { selector: 'edge.circuit-open', style: { 'line-style': 'dashed', 'line-color': '#d32f2f', 'target-arrow-color': '#d32f2f' } },
   {
     selector: '.journey',
@@ -143,6 +144,13 @@ function applyLive(live) {
       );
     }
   });
+  cy.batch(() => {
+    for (const node of state.graph.nodes) {
+      if (node.kind !== 'Api') continue;
+      const breached = Object.values(live.apis[node.id]?.slo ?? {}).some((o) => o.state === 'breached');
+      cy.getElementById(node.id).toggleClass('breached', breached);
+    }
+  });
   renderRoutes();
   byId('updated').textContent = `live · ${new Date(live.at).toLocaleTimeString()}`;
 }
@@ -203,12 +211,14 @@ function showDetails(id) {
     addDetail(list, 'objectives', node.slo?.join('\n'));
     addDetail(list, 'description', node.description);
     const apiFigures = state.live?.apis[node.id];
-    if (apiFigures)
+    if (apiFigures) {
       addDetail(
         list,
         'requests',
         `${apiFigures.requests} (${fmt(apiFigures.rate, 1)}/s), 4xx ${apiFigures.clientErrors}, 5xx ${apiFigures.serverErrors}`,
       );
+      addDetail(list, 'objectives now', sloText(apiFigures));
+    }
     if (node.kind === 'System') addDetail(list, 'circuit', state.live?.circuits[node.name]);
     for (const contract of node.contracts ?? []) lineageButton(lineage, contract);
   } else if (edge) {
@@ -223,6 +233,7 @@ function showDetails(id) {
       addDetail(list, 'latency', `p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms`);
       addDetail(list, 'delivered', f.delivered);
       addDetail(list, 'dead letters', f.deadLettered);
+      addDetail(list, 'dead letters waiting', f.deadLetterDepth);
       addDetail(list, 'duplicates', f.duplicates);
       addDetail(list, 'circuit', f.circuit);
       addDetail(list, 'objectives', sloText(f));
