@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { openEmbeddedEngine } from '../../runtime/workflow/embedded/embedded-engine.ts';
 import { feedWorkflowEvents } from '../../runtime/workflow/event-feed.ts';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +137,37 @@ describe('workflow event feed on the embedded engine and backbone', () => {
       await engine.close();
       await backbone.close();
       await new Promise((resolve) => system.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded workflow engine: a workflow missing from the running version', () => {
+  it('leaves its executions running, says so once, and resumes them when the workflow is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-missing-'));
+    const path = join(dir, 'workflows.db');
+    const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
+    const activities = contractActivities('http://127.0.0.1:9', backbone);
+    try {
+      const first = openEmbeddedEngine({ path, programs: PROGRAMS, activities });
+      const id = (await first.start('contract-confirm@1', { orderNo: 'M-1' })).executionId;
+      await waitFor('M-1 to wait', async () => ((await first.show(id))?.history ?? []).some((e) => e.step === 'confirm'));
+      await first.close();
+
+      const { logger, lines } = memoryLogger();
+      const without = openEmbeddedEngine({ path, programs: PROGRAMS.filter((p) => p.ir.name !== 'contract-confirm'), activities, logger });
+      await waitFor('the warning', () => lines.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(lines).toEqual([expect.objectContaining({ level: 'warn', workflow: 'contract-confirm@1', reason: 'WorkflowMissing' })]);
+      expect((await without.show(id))?.status).toBe('running');
+      await without.close();
+
+      const back = openEmbeddedEngine({ path, programs: PROGRAMS, activities });
+      expect(await back.deliverEvent('contract.confirmations', { poNumber: 'M-1' })).toEqual([id]);
+      await waitFor('M-1 to complete', async () => (await back.show(id))?.status === 'completed');
+      await back.close();
+    } finally {
+      await backbone.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

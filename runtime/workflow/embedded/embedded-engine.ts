@@ -24,6 +24,8 @@ import { correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { runWithRetries } from '../activities/retry.ts';
+import { createLogger } from '../../../lib/log.ts';
+import type { Logger } from '../../../lib/log.ts';
 import { WorkflowStore, summaryOf } from './workflow-store.ts';
 import type { CallOutcome, ExecutionRow } from './workflow-store.ts';
 
@@ -38,6 +40,8 @@ export interface EmbeddedEngineOptions {
   pollIntervalMs?: number;
   /** Told when an execution ends in this process (the run summary counts them). */
   onEnded?: (execution: ExecutionSummary) => void;
+  /** Where the scheduler reports what it could not do (a locked or full file); it tries again on its next tick. */
+  logger?: Logger;
 }
 
 interface Waiter {
@@ -66,6 +70,9 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
   readonly #activities: ActivityRunner;
   readonly #execute: boolean;
   readonly #onEnded: (execution: ExecutionSummary) => void;
+  readonly #logger: Logger;
+  /** Workflows of running executions this process has no program for, reported once each. */
+  readonly #missing = new Set<string>();
   readonly #live = new Map<string, LiveExecution>();
   readonly #abort = new AbortController();
   readonly #interval: ReturnType<typeof setInterval> | undefined;
@@ -79,6 +86,7 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
     this.#activities = options.activities;
     this.#execute = options.execute ?? true;
     this.#onEnded = options.onEnded ?? (() => {});
+    this.#logger = options.logger ?? createLogger({ level: 'warn' });
     if (this.#execute) {
       this.#interval = setInterval(() => this.#tick(), options.pollIntervalMs ?? 100);
       this.#tick();
@@ -163,8 +171,17 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
   /** Runs (or resumes, by replay) an execution in this process. */
   #launch(row: ExecutionRow): void {
     const program = this.#programs.get(row.workflow);
-    // A workflow whose spec is gone stays running in the store until a version that has it runs again.
-    if (!program || this.#live.has(row.id)) return;
+    if (!program) {
+      // A workflow whose spec is gone stays running in the store until a version that has it runs again.
+      if (!this.#missing.has(row.workflow))
+        this.#logger.warn('running workflow executions wait for a workflow this process does not have', {
+          workflow: row.workflow,
+          reason: 'WorkflowMissing',
+        });
+      this.#missing.add(row.workflow);
+      return;
+    }
+    if (this.#live.has(row.id)) return;
     const live: LiveExecution = { id: row.id, waiters: new Map() };
     this.#live.set(row.id, live);
     const ctx = new ReplayContext(this, live);
@@ -177,8 +194,14 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
 
   #ended(live: LiveExecution, outcome: WorkflowOutcome): void {
     if (this.#closed) return;
+    try {
+      this.#store.end(live.id, outcome.status, outcome.reason, outcome.state, Date.now());
+    } catch (error) {
+      // Not recorded: the execution stays running in the store and replays to this end after a restart.
+      this.#logger.error('could not record the end of a workflow execution', { execution: live.id, error, reason: 'WorkflowStoreError' });
+      return;
+    }
     this.#live.delete(live.id);
-    this.#store.end(live.id, outcome.status, outcome.reason, outcome.state, Date.now());
     const row = this.#store.execution(live.id);
     if (row) this.#onEnded(summaryOf(row));
   }
@@ -219,6 +242,9 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
           }
         }
       } while (this.#tickAgain && !this.#closed);
+    } catch (error) {
+      // A file locked by another process for longer than the busy timeout, a full disk: try again next tick.
+      this.#logger.error('the workflow scheduler could not settle waits', { error, reason: 'WorkflowStoreError' });
     } finally {
       this.#ticking = false;
     }

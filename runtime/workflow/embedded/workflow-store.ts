@@ -202,7 +202,16 @@ export class WorkflowStore {
    */
   #enqueue(row: [string, string, string, number, string]): void {
     this.#queue.push(row);
-    if (this.#queue.length === 1) setImmediate(() => this.flush());
+    if (this.#queue.length === 1) setImmediate(() => this.#flushSoon());
+  }
+
+  /** The write-behind commit; when the file is locked or full the rows stay queued and it tries again. */
+  #flushSoon(): void {
+    try {
+      this.flush();
+    } catch {
+      setTimeout(() => this.#flushSoon(), 100);
+    }
   }
 
   flush(): void {
