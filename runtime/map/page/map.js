@@ -99,8 +99,7 @@ function drawGraph(graph) {
     elements,
     style: STYLE,
     // Sources on the left, their targets to the right: a layered layout of the directed graph.
-    layout: { name: 'breadthfirst', directed: true, spacingFactor: 0.9, padding: 12, animate: false },
-    wheelSensitivity: 0.3,
+    layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.25, padding: 12, animate: false },
     minZoom: 0.2,
     maxZoom: 3,
   });
