@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
 import { posix } from 'node:path';
 import { Client } from 'ssh2';
 import type { SFTPWrapper, Stats } from 'ssh2';
@@ -64,11 +66,28 @@ export class SftpFileStore implements FileStore {
   private readonly options: SftpOptions;
   private readonly fingerprint: string;
   private session: Promise<{ client: Client; sftp: SFTPWrapper }> | undefined;
+  private socket: Socket | undefined;
+  /** Operations in flight: the connection keeps the process alive only while there are some. */
+  private inFlight = 0;
 
   constructor(options: SftpOptions) {
     this.options = options;
     this.fingerprint = pinnedFingerprint(options.hostKey);
     this.description = `sftp://${options.username}@${options.host}:${options.port}`;
+  }
+
+  /**
+   * Runs one operation on the session. An idle connection does not hold the process open (its socket
+   * is unref'ed), so a worker whose targets never close their stores still exits after its shutdown.
+   */
+  private async using<T>(operation: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.socket?.ref();
+    try {
+      return await operation(await this.sftp());
+    } finally {
+      if (--this.inFlight === 0) this.socket?.unref();
+    }
   }
 
   private sftp(): Promise<SFTPWrapper> {
@@ -96,13 +115,22 @@ export class SftpFileStore implements FileStore {
           // A dropped connection is opened again by the next operation.
           const forget = (): void => {
             this.session = undefined;
+            if (this.socket === socket) this.socket = undefined;
           };
+          if (this.inFlight === 0) socket.unref();
           client.on('error', forget);
           client.on('close', forget);
           resolve({ client, sftp });
         });
       });
+      // Our own socket: ssh2 does not expose its own, and the idle connection must not hold the process.
+      const socket = connectTcp({ host: this.options.host, port: this.options.port });
+      // Every SFTP request waits for its answer: Nagle's algorithm with delayed ACKs would add ~40 ms to
+      // each round trip (4 files/s instead of hundreds).
+      socket.setNoDelay(true);
+      this.socket = socket;
       client.connect({
+        sock: socket,
         host: this.options.host,
         port: this.options.port,
         username: this.options.username,
@@ -115,128 +143,149 @@ export class SftpFileStore implements FileStore {
           return presented === this.fingerprint;
         },
       });
-      // Every SFTP request waits for its answer: Nagle's algorithm with delayed ACKs would add ~40 ms to
-      // each round trip (4 files/s instead of hundreds).
-      client.setNoDelay(true);
     });
   }
 
   async list(directory: string): Promise<FileEntry[]> {
-    const sftp = await this.sftp();
-    const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(directory, cb));
-    return entries
-      .filter((entry) => entry.attrs.isFile())
-      .map((entry) => ({ name: entry.filename, size: entry.attrs.size, mtimeMs: entry.attrs.mtime * 1000 }));
+    return this.using(async (sftp) => {
+      const entries = await call<{ filename: string; attrs: Stats }[]>((cb) => sftp.readdir(directory, cb));
+      return entries
+        .filter((entry) => entry.attrs.isFile())
+        .map((entry) => ({ name: entry.filename, size: entry.attrs.size, mtimeMs: entry.attrs.mtime * 1000 }));
+    });
   }
 
   async stat(path: string): Promise<FileEntry | undefined> {
-    const sftp = await this.sftp();
-    try {
-      const attrs = await call<Stats>((cb) => sftp.lstat(path, cb));
-      if (!attrs.isFile()) return undefined;
-      return { name: posix.basename(path), size: attrs.size, mtimeMs: attrs.mtime * 1000 };
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
+    return this.using(async (sftp) => {
+      try {
+        const attrs = await call<Stats>((cb) => sftp.lstat(path, cb));
+        if (!attrs.isFile()) return undefined;
+        return { name: posix.basename(path), size: attrs.size, mtimeMs: attrs.mtime * 1000 };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    });
   }
 
   async read(path: string, maxBytes: number): Promise<Buffer> {
-    const sftp = await this.sftp();
-    const attrs = await call<Stats>((cb) => sftp.lstat(path, cb));
-    if (!attrs.isFile()) throw new Error(`${path} is not a regular file`);
-    if (attrs.size > maxBytes) throw new FileTooLarge(path, attrs.size, maxBytes);
-    const handle = await call<Buffer>((cb) => sftp.open(path, 'r', cb));
-    try {
-      // Read at most maxBytes + 1, in parallel chunks: a file that grew after the stat is refused.
-      const buffer = Buffer.alloc(Math.min(attrs.size, maxBytes) + 1);
-      let length = 0;
-      for (;;) {
-        const reads: Promise<number>[] = [];
-        for (let i = 0; i < WINDOW && length + i * CHUNK < buffer.length; i++) {
-          const offset = length + i * CHUNK;
-          const size = Math.min(CHUNK, buffer.length - offset);
-          reads.push(
-            new Promise((resolve, reject) =>
-              sftp.read(handle, buffer, offset, size, offset, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
-            ),
-          );
-        }
-        if (reads.length === 0) break;
-        const counts = await Promise.all(reads);
-        let short = false;
-        for (const count of counts) {
-          length += count;
-          if (count < CHUNK) {
-            short = true;
-            break;
+    return this.using(async (sftp) => {
+      const attrs = await call<Stats>((cb) => sftp.lstat(path, cb));
+      if (!attrs.isFile()) throw new Error(`${path} is not a regular file`);
+      if (attrs.size > maxBytes) throw new FileTooLarge(path, attrs.size, maxBytes);
+      const handle = await call<Buffer>((cb) => sftp.open(path, 'r', cb));
+      try {
+        // Read at most maxBytes + 1, in parallel chunks: a file that grew after the stat is refused.
+        const buffer = Buffer.alloc(Math.min(attrs.size, maxBytes) + 1);
+        let length = 0;
+        for (;;) {
+          const reads: Promise<number>[] = [];
+          for (let i = 0; i < WINDOW && length + i * CHUNK < buffer.length; i++) {
+            const offset = length + i * CHUNK;
+            const size = Math.min(CHUNK, buffer.length - offset);
+            reads.push(
+              new Promise((resolve, reject) =>
+                sftp.read(handle, buffer, offset, size, offset, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+              ),
+            );
           }
+          if (reads.length === 0) break;
+          const counts = await Promise.all(reads);
+          let short = false;
+          for (const count of counts) {
+            length += count;
+            if (count < CHUNK) {
+              short = true;
+              break;
+            }
+          }
+          if (length > maxBytes) throw new FileTooLarge(path, length, maxBytes);
+          if (short) break;
         }
-        if (length > maxBytes) throw new FileTooLarge(path, length, maxBytes);
-        if (short) break;
+        return buffer.subarray(0, length);
+      } finally {
+        await run((cb) => sftp.close(handle, cb)).catch(() => undefined);
       }
-      return buffer.subarray(0, length);
-    } finally {
-      await run((cb) => sftp.close(handle, cb)).catch(() => undefined);
-    }
+    });
   }
 
   async write(path: string, bytes: Uint8Array): Promise<void> {
-    const sftp = await this.sftp();
-    const temporary = posix.join(posix.dirname(path), temporaryName(posix.basename(path)));
-    const handle = await call<Buffer>((cb) => sftp.open(temporary, 'wx', cb));
-    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    try {
-      for (let start = 0; start < data.length; start += CHUNK * WINDOW) {
-        const writes: Promise<unknown>[] = [];
-        for (let offset = start; offset < Math.min(data.length, start + CHUNK * WINDOW); offset += CHUNK) {
-          const size = Math.min(CHUNK, data.length - offset);
-          writes.push(run((cb) => sftp.write(handle, data, offset, size, offset, cb)));
+    return this.using(async (sftp) => {
+      const temporary = posix.join(posix.dirname(path), temporaryName(posix.basename(path)));
+      const handle = await call<Buffer>((cb) => sftp.open(temporary, 'wx', cb));
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      try {
+        for (let start = 0; start < data.length; start += CHUNK * WINDOW) {
+          const writes: Promise<unknown>[] = [];
+          for (let offset = start; offset < Math.min(data.length, start + CHUNK * WINDOW); offset += CHUNK) {
+            const size = Math.min(CHUNK, data.length - offset);
+            writes.push(run((cb) => sftp.write(handle, data, offset, size, offset, cb)));
+          }
+          await Promise.all(writes);
         }
-        await Promise.all(writes);
+        await run((cb) => sftp.ext_openssh_fsync(handle, cb)).catch(() => undefined);
+        await run((cb) => sftp.close(handle, cb));
+      } catch (error) {
+        await run((cb) => sftp.close(handle, cb)).catch(() => undefined);
+        await run((cb) => sftp.unlink(temporary, cb)).catch(() => undefined);
+        throw error;
       }
-      await run((cb) => sftp.ext_openssh_fsync(handle, cb)).catch(() => undefined);
-      await run((cb) => sftp.close(handle, cb));
-    } catch (error) {
-      await run((cb) => sftp.close(handle, cb)).catch(() => undefined);
-      await run((cb) => sftp.unlink(temporary, cb)).catch(() => undefined);
-      throw error;
-    }
-    await this.move(temporary, path);
+      await this.move(temporary, path);
+    });
   }
 
   async move(from: string, to: string): Promise<void> {
-    const sftp = await this.sftp();
-    await run((cb) => sftp.ext_openssh_rename(from, to, cb));
+    return this.using(async (sftp) => {
+      const renamed = await new Promise<boolean>((resolve, reject) => {
+        try {
+          sftp.ext_openssh_rename(from, to, (error) => (error ? reject(error) : resolve(true)));
+        } catch {
+          // ssh2 throws at once when the server did not announce posix-rename@openssh.com (not OpenSSH).
+          resolve(false);
+        }
+      });
+      if (renamed) return;
+      // SFTP v3's own rename does not replace an existing file: remove it first. A reader may find the
+      // name missing for a moment, never half a file.
+      try {
+        await run((cb) => sftp.rename(from, to, cb));
+      } catch (error) {
+        if (!(await this.stat(to))) throw error;
+        await this.remove(to);
+        await run((cb) => sftp.rename(from, to, cb));
+      }
+    });
   }
 
   async remove(path: string): Promise<void> {
-    const sftp = await this.sftp();
-    try {
-      await run((cb) => sftp.unlink(path, cb));
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    return this.using(async (sftp) => {
+      try {
+        await run((cb) => sftp.unlink(path, cb));
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    });
   }
 
   async ensureDirectory(directory: string): Promise<void> {
-    const sftp = await this.sftp();
-    const parts = posix.normalize(directory).split('/').filter(Boolean);
-    let current = directory.startsWith('/') ? '' : '.';
-    for (const part of parts) {
-      current = `${current}/${part}`;
-      try {
-        const attrs = await call<Stats>((cb) => sftp.stat(current, cb));
-        if (!attrs.isDirectory()) throw new Error(`${current} is not a directory`);
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-        await run((cb) => sftp.mkdir(current, cb)).catch(async (mkdirError: unknown) => {
-          // Another writer made it in between.
-          const attrs = await call<Stats>((cb) => sftp.stat(current, cb)).catch(() => undefined);
-          if (!attrs?.isDirectory()) throw mkdirError;
-        });
+    return this.using(async (sftp) => {
+      const parts = posix.normalize(directory).split('/').filter(Boolean);
+      let current = directory.startsWith('/') ? '' : '.';
+      for (const part of parts) {
+        current = `${current}/${part}`;
+        try {
+          const attrs = await call<Stats>((cb) => sftp.stat(current, cb));
+          if (!attrs.isDirectory()) throw new Error(`${current} is not a directory`);
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+          await run((cb) => sftp.mkdir(current, cb)).catch(async (mkdirError: unknown) => {
+            // Another writer made it in between.
+            const attrs = await call<Stats>((cb) => sftp.stat(current, cb)).catch(() => undefined);
+            if (!attrs?.isDirectory()) throw mkdirError;
+          });
+        }
       }
-    }
+    });
   }
 
   async close(): Promise<void> {
