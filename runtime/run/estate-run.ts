@@ -333,9 +333,16 @@ export class EstateRun {
     const out: FileTarget[] = [];
     for (const route of this.estate.routes)
       for (const target of route.spec.targets) {
-        const protocol = target.system ? findSystem(this.estate, target.system)?.spec.endpoint.protocol : undefined;
+        const endpoint = target.system ? findSystem(this.estate, target.system)?.spec.endpoint : undefined;
+        const protocol = endpoint?.protocol;
         if (protocol === 'file' || protocol === 'edi-x12')
-          out.push({ route: route.metadata.name, target: target.name, system: target.system!, kind: protocol === 'file' ? 'file' : 'x12' });
+          out.push({
+            route: route.metadata.name,
+            target: target.name,
+            system: target.system!,
+            kind: protocol === 'file' ? 'file' : 'x12',
+            ...(endpoint?.url?.startsWith('sftp:') ? { via: endpoint.url } : {}),
+          });
       }
     return out;
   }

@@ -27,7 +27,9 @@ export interface RunSummary {
    */
   x12In: { files: number; transactionSets: number; accepted: number; rejected: number } | undefined;
   /** Files written per file or X12 route target: one per delivered message. */
-  filesOut: { route: string; target: string; system: string; kind: 'file' | 'x12'; files: number }[];
+  filesOut: { route: string; target: string; system: string; kind: 'file' | 'x12'; via?: string; files: number }[];
+  /** The simulated partners' SFTP servers: files written to them and read from them over SFTP. */
+  sftp: { system: string; url: string; written: number; read: number }[];
   divergence: Divergence & { total: number };
   exceptions: { raised: number; withAuditRecord: number };
   /** Events in per System source (webhook, poll, files): published, and answered without a publish. */
@@ -50,6 +52,8 @@ export interface FileTarget {
   target: string;
   system: string;
   kind: 'file' | 'x12';
+  /** `sftp://user@host:port` when the files go over SFTP; absent: a local directory. */
+  via?: string;
 }
 
 export function buildSummary(input: {
@@ -109,6 +113,16 @@ export function buildSummary(input: {
       ...t,
       files: input.stats.targets.find((s) => s.route === t.route && s.target === t.target)?.delivered ?? 0,
     })),
+    sftp: sim
+      ? [...sim.sftpServers.values()]
+          .filter((server) => server.port > 0)
+          .map((server) => ({
+            system: server.name,
+            url: `sftp://127.0.0.1:${server.port}`,
+            written: server.traffic.written,
+            read: server.traffic.read,
+          }))
+      : [],
     divergence: { ...divergence, total: divergence.legacyVsWms.length + divergence.cloudVsWms.length },
     exceptions: sim
       ? {
@@ -173,8 +187,12 @@ export function renderSummary(s: RunSummary): string {
   if (s.filesOut.length > 0) {
     lines.push('  files out per target:');
     for (const t of s.filesOut)
-      lines.push(`    ${`${t.route}/${t.target}`.padEnd(40)} ${t.files} ${t.kind === 'x12' ? 'X12 interchanges' : 'files'} to ${t.system}`);
+      lines.push(
+        `    ${`${t.route}/${t.target}`.padEnd(40)} ${t.files} ${t.kind === 'x12' ? 'X12 interchanges' : 'files'} to ${t.system}${t.via ? ` over ${t.via}` : ''}`,
+      );
   }
+  for (const server of s.sftp)
+    lines.push(`  SFTP ${server.system.padEnd(19)} ${server.url}: ${server.written} files written to it, ${server.read} read from it`);
   if (s.x12 && s.x12.interchanges > 0)
     lines.push(
       `  X12 to the EDI partner   ${s.x12.interchanges} interchanges, ${s.x12.accepted} accepted by its 997s${s.x12.rejected ? `, ${s.x12.rejected} REJECTED` : ''}`,

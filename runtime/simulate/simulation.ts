@@ -13,6 +13,8 @@ import { webhookSpecOf } from '../adapters/webhook/webhook-source.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { SourcePublisher } from './source-publisher.ts';
 import type { SimServer } from './sim-http.ts';
+import { newSftpLogin, SimSftpServer } from './sftp-server.ts';
+import type { SftpLogin } from './sftp-server.ts';
 import { FAST_TIMING, scheduledWork } from './system.ts';
 import type { SimContext, SimSystem, SimTiming } from './system.ts';
 import { IdentityProvider } from './identity.ts';
@@ -84,6 +86,10 @@ export class Simulation {
   readonly operations: Operations;
   readonly financeFeed: FinanceFeed;
   readonly systems: SimSystem[];
+  /** The SFTP servers of the Systems whose files go over SFTP (the EDI partner, the finance landing zone). */
+  readonly sftpServers: Map<string, SimSftpServer>;
+  /** One generated key pair per SFTP login Secret (`sftp.secretRef.name`). */
+  private readonly sftpLogins = new Map<string, SftpLogin>();
   readonly runTag: string;
   readonly runEpoch: number;
   private readonly ctx: SimContext;
@@ -116,6 +122,10 @@ export class Simulation {
     this.operations = new Operations(this.ctx, port(9));
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
+    this.sftpServers = new Map([
+      [this.ediPartner.name, new SimSftpServer(this.ediPartner.name, port(12))],
+      [this.financeFeed.name, new SimSftpServer(this.financeFeed.name, port(13))],
+    ]);
     this.systems = [
       this.legacyErp,
       this.cloudErp,
@@ -150,6 +160,7 @@ export class Simulation {
   async start(): Promise<void> {
     for (const s of this.systems) await s.server?.start();
     await this.identity.server.start();
+    for (const sftp of this.sftpServers.values()) await sftp.start();
     for (const topic of this.publisher.sourceTopics()) await this.ctx.backbone.ensureTopic(topic);
     for (const s of this.systems) await s.start?.();
   }
@@ -157,7 +168,11 @@ export class Simulation {
   async stop(): Promise<void> {
     this.publisher.stop();
     for (const s of this.systems) await s.stop?.();
-    await Promise.all([...this.systems.map((s) => s.server?.stop()), this.identity.server.stop()]);
+    await Promise.all([
+      ...this.systems.map((s) => s.server?.stop()),
+      this.identity.server.stop(),
+      ...[...this.sftpServers.values()].map((s) => s.stop()),
+    ]);
   }
 
   /** Re-targets the simulators at another backbone handle (after a reconnect). */
@@ -172,9 +187,9 @@ export class Simulation {
 
   /**
    * The estate as the local run sees it: every simulated System's endpoint and token URL on loopback
-   * (the real base path kept), an EDI partner's interchanges written to its simulator's drop folder,
-   * file drops spoken as HTTP to their simulators, mTLS
-   * dropped on loopback, and the dealers' APIs trusting the local identity provider.
+   * (the real base path kept), the EDI partner's and the finance landing zone's file exchanges on their
+   * simulated SFTP servers (sftp-server.ts: the spec's directories and users, a run-local host key and
+   * login), mTLS dropped on loopback, and the dealers' APIs trusting the local identity provider.
    */
   overlay(estate: WorkerEstate, limitScale = 100): WorkerEstate {
     const copy = structuredClone(estate);
@@ -184,28 +199,22 @@ export class Simulation {
       const spec = system.spec as System['spec'] & Record<string, unknown>;
       const original = spec.endpoint.url ? new URL(spec.endpoint.url).pathname.replace(/\/+$/, '') : '';
       if (spec.endpoint.protocol === 'nats') continue;
-      if (spec.endpoint.protocol === 'file' && sim instanceof FinanceFeed) {
-        // Files land where the simulated consolidation job reads them: a local folder of the run.
-        const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
-        spec.endpoint = { ...endpoint, directory: sim.directory };
+      const sftp = this.sftpServers.get(system.metadata.name);
+      if (spec.endpoint.protocol === 'file' && sim instanceof FinanceFeed && sftp) {
+        // Files land on the landing zone's (simulated) SFTP server, in the directory the spec names,
+        // which is the run folder the simulated consolidation job reads.
+        spec.endpoint = { ...spec.endpoint, ...this.sftpLocation(sftp, spec.endpoint, sim.directory) };
         continue;
       }
-      if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound && sim.outbound) {
-        // Interchanges go where the simulated partner picks them up: its SFTP drop folder, here a local one.
-        const { url: _url, sftp: _sftp, ...endpoint } = spec.endpoint;
-        spec.endpoint = { ...endpoint, directory: sim.inbound };
-        // And its files are picked up from its outbound folder, looked at often (the run is fast).
+      if (spec.endpoint.protocol === 'edi-x12' && sim instanceof EdiPartner && sim.inbound && sim.outbound && sftp) {
+        // Interchanges go to the partner's (simulated) SFTP server, into its drop folder: the simulated
+        // partner picks them up there.
+        spec.endpoint = { ...spec.endpoint, ...this.sftpLocation(sftp, spec.endpoint, sim.inbound) };
+        // And its files are picked up over SFTP from its outbound folder, looked at often (the run is fast).
         const outbound = sim.outbound;
         if (spec.sources?.files)
-          for (const [i, { url: _u, sftp: _s, ...pickup }] of spec.sources.files.entries())
-            spec.sources.files[i] = {
-              ...pickup,
-              directory: outbound,
-              archiveDirectory: join(outbound, 'archive'),
-              errorDirectory: join(outbound, 'error'),
-              interval: '100ms',
-              settle: '20ms',
-            };
+          for (const [i, pickup] of spec.sources.files.entries())
+            spec.sources.files[i] = { ...pickup, ...this.sftpLocation(sftp, pickup, outbound), interval: '100ms', settle: '20ms' };
         continue;
       }
       spec.endpoint = {
@@ -232,6 +241,36 @@ export class Simulation {
       }
     }
     return copy;
+  }
+
+  /**
+   * A spec location (`directory`, `url`, `sftp`) moved onto a simulated SFTP server: the same directory
+   * and user name, served from the local folder `local`, the server's host key pinned, and the login
+   * Secret's key authorized (a location without `sftp` gets the System's name as its Secret).
+   */
+  private sftpLocation(
+    server: SimSftpServer,
+    location: {
+      directory?: string | undefined;
+      url?: string | undefined;
+      sftp?: { secretRef: { name: string; key?: string } } | undefined;
+    },
+    local: string,
+  ): { url: string; sftp: { secretRef: { name: string; key?: string }; hostKey: string } } {
+    server.mount(location.directory ?? '/', local);
+    const username = location.url ? decodeURIComponent(new URL(location.url).username) || 'interlace' : 'interlace';
+    const secretRef = location.sftp?.secretRef ?? { name: `${server.name}-sftp` };
+    server.authorize(username, this.sftpLogin(secretRef.name).publicKey);
+    return { url: server.url(username), sftp: { ...location.sftp, secretRef, hostKey: server.hostPublicKey } };
+  }
+
+  private sftpLogin(secretName: string): SftpLogin {
+    let login = this.sftpLogins.get(secretName);
+    if (!login) {
+      login = newSftpLogin(`interlace-run-${secretName}`);
+      this.sftpLogins.set(secretName, login);
+    }
+    return login;
   }
 
   /** Secrets (`<SECRET>_<KEY>`) and System parameters the units need against the simulators. */
@@ -266,6 +305,15 @@ export class Simulation {
       if (webhook?.clientState)
         env[secretVariable(webhook.clientState.secretRef.name, webhook.clientState.secretRef.key ?? 'client-state')] =
           `local-${system.metadata.name}-client-state`;
+    }
+    for (const system of estate.systems) {
+      // The SFTP logins of the Systems whose simulators serve SFTP: the key pair made for the run.
+      if (!this.sftpServers.has(system.metadata.name)) continue;
+      const locations = [system.spec.endpoint, ...(system.spec.sources?.files ?? [])] as { sftp?: { secretRef: { name: string } } }[];
+      for (const location of locations) {
+        const name = location.sftp?.secretRef.name ?? `${system.metadata.name}-sftp`;
+        env[secretVariable(name, 'private-key')] = this.sftpLogin(name).privateKey;
+      }
     }
     for (const api of estate.apis) {
       const auth = api.spec.auth as { type?: string; keysSecretRef?: { name: string; key?: string } } | undefined;

@@ -34,7 +34,13 @@ describe('run summary: X12 to the EDI partner', () => {
       ordersSent: 0,
       forecastProposals: 0,
       fileTargets: [
-        { route: 'finance-transactions', target: 'finance-feed', system: 'finance-feed', kind: 'file' },
+        {
+          route: 'finance-transactions',
+          target: 'finance-feed',
+          system: 'finance-feed',
+          kind: 'file',
+          via: 'sftp://interlace@127.0.0.1:7413',
+        },
         { route: 'purchase-order-to-supplier', target: 'edi-partner', system: 'edi-partner', kind: 'x12' },
         { route: 'shipment-asn-to-trading-partner', target: 'edi-partner', system: 'edi-partner', kind: 'x12' },
       ],
@@ -43,7 +49,7 @@ describe('run summary: X12 to the EDI partner', () => {
     expect(text).toContain(
       [
         '  files out per target:',
-        '    finance-transactions/finance-feed        920 files to finance-feed',
+        '    finance-transactions/finance-feed        920 files to finance-feed over sftp://interlace@127.0.0.1:7413',
         '    purchase-order-to-supplier/edi-partner   24 X12 interchanges to edi-partner',
         '    shipment-asn-to-trading-partner/edi-partner 0 X12 interchanges to edi-partner',
       ].join('\n'),
