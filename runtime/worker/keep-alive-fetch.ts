@@ -12,6 +12,24 @@ export interface KeepAliveFetchOptions {
   tls?: () => Pick<SecureContextOptions, 'cert' | 'key' | 'ca'>;
 }
 
+/** What a caller may add to the request options: a limit on the answer's size (a poller's `maxResponseBytes`). */
+export interface KeepAliveRequestInit extends RequestInit {
+  /** An answer longer than this is refused (by its Content-Length before it is read, or while reading): ResponseTooLarge. */
+  maxResponseBytes?: number;
+}
+
+/** The answer was longer than `maxResponseBytes`; what was read of it is dropped. */
+export class ResponseTooLarge extends Error {
+  override readonly name = 'ResponseTooLarge';
+  readonly size: number;
+  readonly limit: number;
+  constructor(size: number, limit: number, declared: boolean) {
+    super(`the answer ${declared ? `has ${size} bytes` : `is longer than ${limit} bytes`}, more than the limit of ${limit}`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
 /**
  * A `fetch` for the System clients of one worker, over node:http with one keep-alive agent per origin
  * (the connections to a System are set up once and reused). The pipeline makes one call per message,
@@ -38,7 +56,7 @@ export function keepAliveFetch(options: KeepAliveFetchOptions = {}): typeof fetc
     }
     return agent;
   };
-  const fetchLike = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  const fetchLike = (input: string | URL | Request, init: KeepAliveRequestInit = {}): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const body = init.body;
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
@@ -57,9 +75,25 @@ export function keepAliveFetch(options: KeepAliveFetchOptions = {}): typeof fetc
         return;
       }
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const limit = init.maxResponseBytes;
       const req = send(url, { method: init.method ?? 'GET', headers, agent: agentFor(url) }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const declared = Number(res.headers['content-length'] ?? Number.NaN);
+        if (limit !== undefined && declared > limit) {
+          res.destroy();
+          fail(new ResponseTooLarge(declared, limit, true));
+          return;
+        }
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (limit !== undefined && size > limit) {
+            res.destroy();
+            fail(new ResponseTooLarge(size, limit, false));
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('error', fail);
         res.on('end', () => {
           signal?.removeEventListener('abort', onAbort);

@@ -31,27 +31,42 @@ export interface AssemblyContext {
   fetchImpl?: typeof fetch;
   /** The default transport, created on first use and shared by this context's System clients. */
   keepAlive?: typeof fetch;
+  /** The transports of `mtls` Systems, one per System (systemTransportFor). */
+  tlsTransports?: Map<string, typeof fetch>;
   /** One client per System, shared by every route and API that calls it. */
   clients: Map<string, SystemClient>;
   /** Where adapter state lives on the embedded backbone (`<stateDir>/adapters.db`: a file target's written names). */
   stateDir?: string;
 }
 
+/**
+ * The HTTP transport for calls to a System: the test's `fetchImpl`, else keep-alive node:http shared
+ * by the context, or — for an `mtls` System — agents of its own carrying its client certificate
+ * (created once per System). The System client and the System's pollers use it.
+ */
+export function systemTransportFor(ctx: AssemblyContext, system: Pick<System, 'metadata' | 'spec'>): typeof fetch {
+  if (ctx.fetchImpl !== undefined) return ctx.fetchImpl;
+  const name = system.metadata.name;
+  if (system.spec.auth?.type === 'mtls') {
+    ctx.tlsTransports ??= new Map();
+    let transport = ctx.tlsTransports.get(name);
+    if (!transport) {
+      // Its own agents: the client certificate belongs to this System's connections only.
+      const secret = system.spec.auth.secretRef?.name ?? name;
+      transport = keepAliveFetch({ tls: () => readClientCertificate(name, secret, ctx.env) });
+      ctx.tlsTransports.set(name, transport);
+    }
+    return transport;
+  }
+  ctx.keepAlive ??= keepAliveFetch();
+  return ctx.keepAlive;
+}
+
 /** The System client for `name`, created once. */
 export function systemClientFor(ctx: AssemblyContext, system: System): SystemClient {
   let client = ctx.clients.get(system.metadata.name);
   if (!client) {
-    let transport = ctx.fetchImpl;
-    const name = system.metadata.name;
-    if (transport === undefined && system.spec.auth?.type === 'mtls') {
-      // Its own agents: the client certificate belongs to this System's connections only.
-      const secret = system.spec.auth.secretRef?.name ?? name;
-      transport = keepAliveFetch({ tls: () => readClientCertificate(name, secret, ctx.env) });
-    } else if (transport === undefined) {
-      ctx.keepAlive ??= keepAliveFetch();
-      transport = ctx.keepAlive;
-    }
-    client = new SystemClient(system.metadata.name, system.spec, ctx.env, transport);
+    client = new SystemClient(system.metadata.name, system.spec, ctx.env, systemTransportFor(ctx, system));
     ctx.clients.set(system.metadata.name, client);
   }
   return client;

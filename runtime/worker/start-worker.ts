@@ -35,7 +35,7 @@ import { estateFromBundles, loadBundles } from './bundle.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { findContract, findSystem, majorOf, parseReference } from './estate.ts';
 import type { WorkerEstate } from './estate.ts';
-import { assembleRoute } from './route-assembly.ts';
+import { assembleRoute, systemTransportFor } from './route-assembly.ts';
 import type { AssemblyContext } from './route-assembly.ts';
 import { feedView } from './view-feeder.ts';
 import { startSources } from '../adapters/sources/start-sources.ts';
@@ -272,6 +272,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       deps: {
         env,
         ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+        transportFor: (sourceSystem) => systemTransportFor(ctx, sourceSystem),
+        budgets,
         contractSchema: (reference) => findContract(estate, reference)?.spec.schema,
       },
       logger,

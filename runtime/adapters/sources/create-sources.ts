@@ -1,5 +1,6 @@
 import type { System } from '../../../language/kinds/generated/kinds.ts';
 import type { Environment } from '../../http/secrets.ts';
+import type { SystemBudgets } from '../../delivery/system-budget.ts';
 import type { SourceAdapter } from '../source-adapter.ts';
 import type { InterchangeReceiver } from '../files/files-source.ts';
 import { filesSourceKind } from '../files/files-source-kind.ts';
@@ -14,6 +15,13 @@ export interface SourceDependencies {
   /** Secrets and System parameters (runtime/http/secrets.ts). */
   env: Environment;
   fetchImpl?: typeof fetch;
+  /**
+   * The System's HTTP transport as its deliveries use it (keep-alive; its client certificate when
+   * `auth.type` is `mtls`; route-assembly.ts `systemTransportFor`). Without it: `fetchImpl`, else fetch.
+   */
+  transportFor?: (system: SourceSystem) => typeof fetch;
+  /** The worker's System budgets (circuit breaker, concurrency, rate): a poll spends the same ones as deliveries. */
+  budgets?: SystemBudgets;
   /** The JSON Schema of a contract reference (`invoice@1`): a file source types CSV columns by it. */
   contractSchema?: (reference: string) => unknown;
   /** The X12 exchange (997s in and out) of an `edi-x12` System, for its x12 file pickups (start-sources.ts gives it). */

@@ -1,12 +1,23 @@
 import { withAttemptDeadline } from '../../../delivery/attempt-deadline.ts';
 import { HttpStatusError } from '../../../delivery/failures.ts';
 import { parseRetryAfter } from '../../../delivery/retry-after.ts';
+import { ResponseTooLarge } from '../../../worker/keep-alive-fetch.ts';
+import type { KeepAliveRequestInit } from '../../../worker/keep-alive-fetch.ts';
 import { PollResponseError } from './odata-page.ts';
 
 /** Adds a System's credentials to a request (runtime/http/system-auth.ts `SystemAuth` fits). */
 export interface PollAuth {
   headers(signal?: AbortSignal): Promise<Record<string, string>>;
   invalidate?(): void;
+}
+
+/**
+ * The System's budgets as a poll spends them (SystemBudget fits): circuit breaker, then concurrency,
+ * then rate, then the call. An open circuit fails the call at once (`BrokenCircuitError`), and the
+ * poll backs off like after any failure.
+ */
+export interface PollBudget {
+  execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 export interface PollHttpOptions {
@@ -16,6 +27,7 @@ export interface PollHttpOptions {
   readonly maxResponseBytes: number;
   readonly auth?: PollAuth | undefined;
   readonly fetch?: typeof fetch | undefined;
+  readonly budget?: PollBudget | undefined;
   /** Aborts a call in flight (the adapter stopping). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -79,23 +91,34 @@ export class PollHttp {
   }
 
   private call(method: string, url: URL, body: unknown, headers: Record<string, string>): Promise<string> {
-    return withAttemptDeadline(
-      this.options.timeoutMs,
-      (signal) => this.callWithin(method, url, body, headers, signal),
-      this.options.signal,
-    );
+    const attempt = (outer: AbortSignal | undefined) =>
+      withAttemptDeadline(this.options.timeoutMs, (signal) => this.callWithin(method, url, body, headers, signal), outer);
+    const budget = this.options.budget;
+    // Inside the budgets the timeout starts once the call may go: time queued for the rate or
+    // concurrency budget does not eat into it (as for deliveries).
+    return budget ? budget.execute((signal) => attempt(signal), this.options.signal) : attempt(this.options.signal);
   }
 
   private async callWithin(method: string, url: URL, body: unknown, extra: Record<string, string>, signal: AbortSignal): Promise<string> {
     const headers: Record<string, string> = { accept: 'application/json', ...extra, ...(await this.options.auth?.headers(signal)) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await (this.options.fetch ?? fetch)(url, {
+    const what = `${method} ${url.pathname}`;
+    const init: KeepAliveRequestInit = {
       method,
       headers,
       signal,
+      // The worker's System transport (keep-alive-fetch.ts) enforces the limit while it reads; built-in
+      // fetch ignores it and readBounded below does.
+      maxResponseBytes: this.options.maxResponseBytes,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const what = `${method} ${url.pathname}`;
+    };
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, init);
+    } catch (error) {
+      if (error instanceof ResponseTooLarge) throw new PollResponseError(`${what}: ${error.message} (maxResponseBytes)`);
+      throw error;
+    }
     if (response.status === 401) this.options.auth?.invalidate?.();
     if (response.status < 200 || response.status > 299) {
       // Error bodies are read up to a few KiB: enough for the message, never the whole of a huge page.
@@ -113,7 +136,13 @@ async function readBounded(response: Response, limit: number, what: string, cut:
     await response.body?.cancel();
     throw new PollResponseError(`${what}: the answer has ${declared} bytes, more than the limit of ${limit} (maxResponseBytes)`);
   }
-  if (!response.body) return '';
+  if (!response.body) {
+    // A transport without streams (keep-alive-fetch.ts) has read the answer already, within the limit.
+    const text = await response.text();
+    if (Buffer.byteLength(text) <= limit) return text;
+    if (cut) return Buffer.from(text).subarray(0, limit).toString('utf8');
+    throw new PollResponseError(`${what}: the answer is longer than the limit of ${limit} bytes (maxResponseBytes)`);
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

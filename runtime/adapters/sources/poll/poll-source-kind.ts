@@ -44,7 +44,8 @@ function withParameters(settings: PollSettings, env: Environment): PollSettings 
 /**
  * `System.spec.sources.poll` in the registry of source kinds (create-sources.ts): one PollSource per
  * entry, calling the System with its own credentials (`spec.auth`, whose Secret keys the planner
- * mounts on every unit that talks to the System — so this kind adds none of its own).
+ * mounts on every unit that talks to the System — so this kind adds none of its own), over the
+ * System's transport and inside its budgets.
  */
 export const pollSourceKind: SourceKind = {
   property: 'poll',
@@ -52,12 +53,17 @@ export const pollSourceKind: SourceKind = {
     const name = system.metadata.name;
     const entries = system.spec.sources?.poll ?? [];
     if (entries.length === 0) return [];
-    const auth = createSystemAuth(name, system.spec.auth, deps.env, deps.fetchImpl);
+    // The System's transport (its client certificate under mTLS) and budgets, as its deliveries use them:
+    // a poll counts against the System's concurrency and rate limits and its circuit breaker.
+    const transport = deps.transportFor?.(system) ?? deps.fetchImpl;
+    const auth = createSystemAuth(name, system.spec.auth, deps.env, transport);
+    const budget = deps.budgets?.get(name);
     return entries.map(
       (entry) =>
         new PollSource(withParameters(resolvePollSettings(name, system.spec, entry), deps.env), system.spec.endpoint.url ?? '', {
           auth,
-          fetch: deps.fetchImpl,
+          fetch: transport,
+          budget,
         }),
     );
   },

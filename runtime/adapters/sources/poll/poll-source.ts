@@ -6,7 +6,7 @@ import type { PollBackoffPolicy } from './poll-backoff.ts';
 import { DEFAULT_POLL_BACKOFF, pollBackoffMs } from './poll-backoff.ts';
 import type { PollCycleContext, PollCycleResult } from './poll-cycle.ts';
 import { PollStateConflict } from './poll-cycle.ts';
-import type { PollAuth } from './poll-http.ts';
+import type { PollAuth, PollBudget } from './poll-http.ts';
 import { PollHttp } from './poll-http.ts';
 import type { PollSettings } from './poll-settings.ts';
 import { resolvePollSettings } from './poll-settings.ts';
@@ -18,6 +18,8 @@ export interface PollSourceOptions {
   /** Overrides the System's `endpoint.url` (a simulated system on a loopback port). */
   readonly baseUrl?: string | undefined;
   readonly fetch?: typeof fetch | undefined;
+  /** The System's budgets (runtime/delivery/system-budget.ts): every call of the poll runs inside them. */
+  readonly budget?: PollBudget | undefined;
   readonly backoff?: PollBackoffPolicy | undefined;
   readonly random?: (() => number) | undefined;
 }
@@ -82,6 +84,7 @@ export class PollSource implements SourceAdapter {
         maxResponseBytes: settings.maxResponseBytes,
         auth: this.options.auth,
         fetch: this.options.fetch,
+        budget: this.options.budget,
         signal,
       }),
       state: context.state,
