@@ -17,8 +17,10 @@ export interface SourceContext {
    * Publishes one event of the System (`event` as routes name it in `source.event`, e.g.
    * `SalesOrder.Changed`) and resolves once it is stored. `messageId` must be deterministic.
    * Resolves `false` when no route consumes the event (the event is dropped and counted, not an error).
+   * `traceparent` (W3C, as the source sent it, e.g. a webhook's header) makes the publish a child of
+   * the caller's trace; absent or malformed, the publish starts a trace of its own.
    */
-  publish(event: string, payload: unknown, messageId: string): Promise<boolean>;
+  publish(event: string, payload: unknown, messageId: string, options?: PublishOptions): Promise<boolean>;
   /** Durable state for this adapter only (watermarks, seen delivery ids). */
   readonly state: AdapterState;
   /**
@@ -36,6 +38,11 @@ export interface SourceContext {
   readonly log: Logger;
   /** Aborted when the adapter must stop (shutdown, hot reload). */
   readonly signal: AbortSignal;
+}
+
+export interface PublishOptions {
+  /** The W3C `traceparent` of the request or message the event came in with. */
+  traceparent?: string | undefined;
 }
 
 /** One running source adapter. */

@@ -21,6 +21,7 @@ import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import { createLogger } from '../../lib/log.ts';
 import { RuntimeMetrics } from '../../runtime/observe/metrics.ts';
+import { memoryTracer, parseTraceparent } from '../../runtime/observe/trace.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { Worker } from '../../runtime/worker/start-worker.ts';
 import { natsServerOrSkipReason, REPO_ROOT, startNatsServer } from './harness/nats-server.ts';
@@ -60,12 +61,13 @@ async function generateBundles(dir: string): Promise<string> {
 async function shopify(
   url: string,
   body: string,
-  options: { id: string; topic?: string; signature?: string },
+  options: { id: string; topic?: string; signature?: string; traceparent?: string },
 ): Promise<{ status: number; body: string }> {
   const res = await fetch(`${url}/webhooks/shopify`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      ...(options.traceparent !== undefined ? { traceparent: options.traceparent } : {}),
       'x-shopify-topic': options.topic ?? 'products/update',
       'x-shopify-webhook-id': options.id,
       'x-shopify-hmac-sha256': options.signature ?? signBody(body, SHOP_SECRET, { encoding: 'base64' }),
@@ -96,6 +98,7 @@ function receiverContract(name: string, open: (dir: string) => Promise<Backbone>
     let backbone: Backbone;
     let worker: Worker;
     const metrics = new RuntimeMetrics();
+    const traced = memoryTracer();
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'webhook-source-'));
@@ -109,6 +112,7 @@ function receiverContract(name: string, open: (dir: string) => Promise<Backbone>
         env: ENV,
         port: 0,
         metrics,
+        tracer: traced.tracer,
         logger: createLogger({ level: 'error' }),
       });
     }, 120_000);
@@ -133,6 +137,26 @@ function receiverContract(name: string, open: (dir: string) => Promise<Backbone>
       expect(stored[0]!.headers['interlace-source-system']).toBe('shop');
       expect(await metrics.value('interlace_source_events_total', { system: 'shop', outcome: 'published' })).toBe(1);
       expect(await metrics.value('interlace_source_events_total', { system: 'shop', outcome: 'replayed' })).toBe(1);
+    });
+
+    it("continues the caller's W3C trace: the publish span is a child of the traceparent it was sent with", async () => {
+      const caller = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+      const sent = await shopify(worker.url, PRODUCT, { id: 'traced-1', traceparent: `00-${caller.traceId}-${caller.spanId}-01` });
+      expect(sent.status).toBe(200);
+      const stored = (await messages(backbone, PRODUCT_TOPIC)).find((m) => m.messageId === 'shop:Product.Updated:traced-1');
+      const header = parseTraceparent(stored?.headers.traceparent);
+      expect(header?.traceId).toBe(caller.traceId);
+      expect(header?.spanId).not.toBe(caller.spanId);
+      const span = traced.spans.find((s) => s.attributes['messaging.message.id'] === 'shop:Product.Updated:traced-1');
+      expect(span).toMatchObject({ name: 'publish shop Product.Updated', traceId: caller.traceId, parentSpanId: caller.spanId });
+      expect(span?.spanId).toBe(header?.spanId);
+
+      // A malformed traceparent (all-zero trace id) is ignored: the publish starts a trace of its own.
+      const bad = await shopify(worker.url, PRODUCT, { id: 'traced-2', traceparent: `00-${'0'.repeat(32)}-${caller.spanId}-01` });
+      expect(bad.status).toBe(200);
+      const root = traced.spans.find((s) => s.attributes['messaging.message.id'] === 'shop:Product.Updated:traced-2');
+      expect(root?.parentSpanId).toBeUndefined();
+      expect(root?.traceId).not.toBe('0'.repeat(32));
     });
 
     it('answers a bad, missing or re-encoded signature with 401 and publishes nothing', async () => {

@@ -4,11 +4,11 @@ import type { Backbone } from '../../backbone/backbone.ts';
 import type { DeadLetter } from '../../delivery/dead-letter.ts';
 import { deliveryPolicyOf } from '../../delivery/policy.ts';
 import type { RuntimeMetrics } from '../../observe/metrics.ts';
-import { formatTraceparent } from '../../observe/trace.ts';
+import { formatTraceparent, parseTraceparent } from '../../observe/trace.ts';
 import type { Tracer } from '../../observe/trace.ts';
 import { sourceTopicOf } from '../../worker/estate.ts';
 import type { AdapterState } from '../adapter-state.ts';
-import type { SourceContext } from '../source-adapter.ts';
+import type { PublishOptions, SourceContext } from '../source-adapter.ts';
 
 /** Headers every source event carries, as the simulator's SourcePublisher sets them. */
 const SOURCE_SYSTEM_HEADER = 'interlace-source-system';
@@ -109,7 +109,7 @@ export class BackboneSourceContext implements SourceContext {
     return this.topics.has(event);
   }
 
-  async publish(event: string, payload: unknown, messageId: string): Promise<boolean> {
+  async publish(event: string, payload: unknown, messageId: string, options: PublishOptions = {}): Promise<boolean> {
     const topics = this.topics.get(event);
     if (!topics) {
       this.counts.unrouted++;
@@ -118,8 +118,11 @@ export class BackboneSourceContext implements SourceContext {
     }
     const body = Buffer.from(JSON.stringify(payload));
     const started = performance.now();
+    // The caller's trace continues (a platform or gateway that traces its webhook calls).
+    const parent = parseTraceparent(options.traceparent);
     const span = this.tracer?.startSpan(`publish ${this.system} ${event}`, {
       kind: 'producer',
+      ...(parent ? { parent } : {}),
       attributes: {
         'interlace.system': this.system,
         'interlace.event': event,
@@ -135,7 +138,7 @@ export class BackboneSourceContext implements SourceContext {
             headers: {
               [SOURCE_SYSTEM_HEADER]: this.system,
               [SOURCE_EVENT_HEADER]: event,
-              ...(span ? { traceparent: formatTraceparent(span.context) } : {}),
+              ...(span ? { traceparent: formatTraceparent(span.context) } : parent ? { traceparent: formatTraceparent(parent) } : {}),
             },
           }),
         ),

@@ -217,7 +217,7 @@ export class WebhookSource implements SourceAdapter {
         const messageId = spec.batch ? `${deliveryId}:${i}` : deliveryId;
         // An event no route consumes (or that names none: '') is dropped and counted, and still
         // answered 2xx: platforms send topics nobody routes, and must not retry them.
-        if (await context.publish(name ?? '', event, messageId)) published++;
+        if (await context.publish(name ?? '', event, messageId, { traceparent: headerOf(req, 'traceparent') })) published++;
         else unrouted++;
       }
       // Remembered only once everything is stored: a crash before this line lets the retry publish
