@@ -86,12 +86,19 @@ interface Frame {
 
 /** The business key of a workflow for an input (the engine derives the execution id from it before starting). */
 export function workflowKey(program: WorkflowProgram, input: unknown): string {
-  const key = evaluate(program, program.ir.key, { input, state: {}, items: {}, key: '' }, 'key');
-  if (typeof key === 'number' && Number.isFinite(key)) return String(key);
-  if (typeof key !== 'string' || key === '')
-    throw new Error(`workflow ${program.ir.name}: the key expression gave ${JSON.stringify(key)}, not a non-empty text`);
+  const value = evaluate(program, program.ir.key, { input, state: {}, items: {}, key: '' }, 'key');
+  const key = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  const what = `workflow ${program.ir.name}: the key expression gave ${JSON.stringify(value)?.slice(0, 80)}`;
+  if (typeof key !== 'string' || key === '') throw new Error(`${what}, not a non-empty text`);
+  // The key becomes part of the execution id and of every idempotency key (an HTTP header).
+  if (key.length > MAX_KEY_LENGTH) throw new Error(`${what}: longer than ${MAX_KEY_LENGTH} characters`);
+  if (CONTROL_CHARACTER.test(key)) throw new Error(`${what}: it contains control characters`);
   return key;
 }
+
+const MAX_KEY_LENGTH = 200;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * The business keys an event on `topic` correlates to, one per `wait` step of this workflow on that

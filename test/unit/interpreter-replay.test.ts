@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActivityFailure, WorkflowCancelled, executionIdOf } from '../../runtime/workflow/context.ts';
 import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../../runtime/workflow/context.ts';
-import { MAX_STEP_VISITS, correlationKeys, runWorkflow } from '../../runtime/workflow/interpreter.ts';
+import { MAX_STEP_VISITS, correlationKeys, runWorkflow, workflowKey } from '../../runtime/workflow/interpreter.ts';
 import type { WorkflowProgram, WorkflowStepIR } from '../../language/workflow/workflow-ir.ts';
 import { PROGRAMS } from '../broker/workflow-contract-programs.ts';
 
@@ -168,6 +168,15 @@ describe('workflow interpreter', () => {
     const ctx = new RecordingContext('contract-kill@1/c1');
     ctx.cancelled = true;
     expect(await runWorkflow(byName('contract-kill'), { orderNo: 'c1' }, ctx)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('a business key must be short text without control characters: it goes into ids and headers', () => {
+    const order = byName('contract-order');
+    expect(workflowKey(order, { orderNo: 'SO-1' })).toBe('SO-1');
+    expect(workflowKey(order, { orderNo: 4711 })).toBe('4711');
+    expect(() => workflowKey(order, {})).toThrow('workflow contract-order: the key expression gave undefined, not a non-empty text');
+    expect(() => workflowKey(order, { orderNo: 'SO-1\r\nx-admin: 1' })).toThrow(/control characters/);
+    expect(() => workflowKey(order, { orderNo: 'x'.repeat(201) })).toThrow(/longer than 200/);
   });
 
   it('correlates an event to the keys of the waits on its topic', () => {
