@@ -27,7 +27,7 @@ does not validate is reported and the running units keep going.
   --for <duration>    demo traffic for this long once the estate is up (30s, 5m), then a summary
   --report json       print the summary as JSON (stdout), the live view goes to stderr
   --no-simulate       run the units only (real systems; secrets from the environment)
-  --port-base <n>     gateway on n (APIs, /metrics, /_run/state), simulated systems on n+1… (default 7400)
+  --port-base <n>     gateway on n (APIs, /metrics, /_run/state, /map/), simulated systems on n+1… (default 7400)
   --real-limits       keep the specs' rate limits for the simulated systems (default: ×100)
   --run-dir <dir>     state of the run (default .interlace/run)
   --no-watch          no hot reload
@@ -125,7 +125,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
   out(
     `interlace run: ${run.units.size} workers (${[...run.units.values()].reduce((n, u) => n + u.members.length, 0)} units) on ${run.backboneDescription}\n`,
   );
-  out(`  gateway ${run.gateway.url}  (APIs, /metrics, /_run/state)\n`);
+  out(`  gateway ${run.gateway.url}  (APIs, /metrics, /_run/state, /map/)\n`);
   out(`  prometheus --config.file=${run.prometheusConfigFile}  (scrapes the gateway, evaluates the SLO rules)\n`);
   out(`  estate map ${run.gateway.url}/map/\n`);
   if (run.simulation) out(`  simulated systems: ${run.simulation.systems.map((s) => `${s.name} ${s.server?.origin ?? ''}`).join(', ')}\n`);

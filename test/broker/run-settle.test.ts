@@ -48,5 +48,7 @@ describe('interlace run --for', () => {
     // Three orders a second for 8 s once the estate is up (a loaded machine runs the timer late).
     expect(summary.ordersSent).toBeGreaterThanOrEqual(12);
     expect(summary.routes.delivered).toBeGreaterThan(0);
+    // The header (on stderr with --report json) gives the estate map's URL, as `npm start` prints it.
+    expect(result.stderr).toMatch(/^ {2}estate map http:\/\/127\.0\.0\.1:\d+\/map\/$/m);
   });
 });
