@@ -27,6 +27,8 @@ export interface ExecutionDetail extends ExecutionSummary {
   readonly input: unknown;
   /** The state at the end (absent while running). */
   readonly state?: Record<string, unknown>;
+  /** While running: the steps started and not yet finished, by call id (where it waits). */
+  readonly activeSteps?: readonly string[];
   /** The audit trail, oldest first. */
   readonly history: readonly HistoryEntry[];
 }
@@ -55,4 +57,15 @@ export interface WorkflowEngine {
   list(): Promise<ExecutionSummary[]>;
   show(executionId: string): Promise<ExecutionDetail | undefined>;
   close(): Promise<void>;
+}
+
+/** The call ids of the steps an audit trail shows started and not finished: where a running execution is. */
+export function activeSteps(history: readonly HistoryEntry[]): string[] {
+  const open = new Set<string>();
+  for (const entry of history) {
+    if (entry.callId === undefined) continue;
+    if (entry.type === 'step.started') open.add(entry.callId);
+    else if (entry.type === 'step.completed' || entry.type === 'step.failed') open.delete(entry.callId);
+  }
+  return [...open];
 }

@@ -181,6 +181,35 @@ export const PROGRAMS: readonly WorkflowProgram[] = [
     },
     { poNumber: (_s, event) => (event as { poNumber?: unknown }).poNumber },
   ),
+  // two waits at once, in parallel branches, on different topics
+  program(
+    'contract-both',
+    'both',
+    {
+      both: { type: 'parallel', branches: ['asn', 'invoice'], next: 'done' },
+      asn: {
+        type: 'wait',
+        topic: 'contract.asn',
+        contract: 'asn@1',
+        correlate: 'poNumber',
+        timeoutMs: LONG,
+        onTimeout: 'late',
+        resultInto: 'asn',
+      },
+      invoice: {
+        type: 'wait',
+        topic: 'contract.invoices',
+        contract: 'invoice@1',
+        correlate: 'poNumber',
+        timeoutMs: LONG,
+        onTimeout: 'late',
+        resultInto: 'invoice',
+      },
+      late: end('escalated'),
+      done: end('completed'),
+    },
+    { poNumber: (_s, event) => (event as { poNumber?: unknown }).poNumber },
+  ),
   // a call that is in flight when the worker is killed, then another call
   program(
     'contract-inflight',

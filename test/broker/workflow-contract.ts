@@ -190,6 +190,22 @@ export function describeWorkflowEngine(
       expect(doneA.state?.confirmation).toEqual({ poNumber: a, status: 'partial' });
     });
 
+    it('waits in parallel branches: each takes the event of its own topic, the step ends when both have', async () => {
+      const key = newKey('both');
+      const id = (await engine.start('contract-both@1', { orderNo: key })).executionId;
+      await reached(engine, id, 'invoice');
+      await reached(engine, id, 'asn');
+      expect((await engine.show(id))?.activeSteps?.slice().sort()).toEqual(['both', 'both{0}/asn', 'both{1}/invoice']);
+      await engine.deliverEvent('contract.invoices', { poNumber: key, amount: 12 });
+      await waitFor('the invoice wait to finish', async () => !(await engine.show(id))?.activeSteps?.includes('both{1}/invoice'));
+      expect((await engine.show(id))?.status).toBe('running');
+      await engine.deliverEvent('contract.asn', { poNumber: key, lines: 3 });
+      const done = await finished(engine, id);
+      expect(done.status).toBe('completed');
+      expect(done.state).toMatchObject({ asn: { poNumber: key, lines: 3 }, invoice: { poNumber: key, amount: 12 } });
+      expect(done.activeSteps).toBeUndefined();
+    });
+
     it('keeps an event that arrives before the wait starts', async () => {
       const key = newKey('early');
       const id = (await engine.start('contract-kill@1', { orderNo: key })).executionId;

@@ -19,6 +19,7 @@
  */
 import { DECISION_SIGNAL, WorkflowCancelled, ActivityFailure, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
 import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../context.ts';
+import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
 import { correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
@@ -143,11 +144,13 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
   async show(executionId: string): Promise<ExecutionDetail | undefined> {
     const row = this.#store.execution(executionId);
     if (!row) return undefined;
+    const history = this.#store.audit(executionId);
     return {
       ...summaryOf(row),
       input: JSON.parse(row.input),
       ...(row.state !== null ? { state: JSON.parse(row.state) as Record<string, unknown> } : {}),
-      history: this.#store.audit(executionId),
+      ...(row.status === 'running' ? { activeSteps: activeSteps(history) } : {}),
+      history,
     };
   }
 
