@@ -118,6 +118,17 @@ describe('estate map under interlace run', () => {
     expect(await validation.nth(5).textContent()).toBe('closed');
     expect(await page.locator('#routes tr[data-edge="target:order-fulfilment/wms"] td').nth(6).textContent()).toMatch(/latency met/);
 
+    // A route's details lead to its contract's lineage: where each field comes from and goes, pii left out.
+    await page.click('#routes button[data-route="order-fulfilment"]');
+    await expect.poll(() => page.textContent('#details-title')).toBe('EventRoute order-fulfilment');
+    expect(await page.textContent('#details-list')).toContain('team-logistics');
+    await page.click('#lineage button');
+    await page.waitForSelector('#lineage table');
+    const lineage = await page.textContent('#lineage');
+    expect(lineage).toContain('12 classified pii/confidential not shown');
+    expect(lineage).toContain('wms-pick-order@1.lines[].itemId (order-v2-to-wms-pick-order)');
+    expect(lineage).not.toContain('customer.email');
+
     // Search the order number: its journey through several routes and Systems, and where it is now.
     await page.fill('#search-key', order);
     await page.click('#search-button');
