@@ -24,6 +24,7 @@ export const KIND_ORDER = [
   'Policy',
   'EventRoute',
   'Api',
+  'Workflow',
   'ConfigMap',
   'Deployment',
   'Service',

@@ -56,6 +56,7 @@ const KIND_COLUMNS: Record<KindName, PrinterColumn[]> = {
     { name: 'Contract', type: 'string', jsonPath: '.spec.source.contract', description: 'Contract of the events.', priority: 1 },
   ],
   Policy: [],
+  Workflow: [{ name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'Semantic version.' }],
 };
 
 export interface CrdResult {

@@ -27,6 +27,8 @@ export const RESOURCE_NAMES: Record<ResourceKind, ResourceNames> = {
   EventRoute: { plural: 'eventroutes', singular: 'eventroute', shortNames: ['er'] },
   Api: { plural: 'apis', singular: 'api', shortNames: ['iapi'] },
   Policy: { plural: 'policies', singular: 'policy', shortNames: ['ipol'] },
+  // `wf` is Argo Workflows' short name.
+  Workflow: { plural: 'workflows', singular: 'workflow', shortNames: ['iwf'] },
 };
 
 /** `datacontracts.interlace.dev`: the CRD's own name. */

@@ -3,7 +3,7 @@
  * its kind's schema. The types are generated from the schemas (generated/kinds.ts), so a stage that
  * reads `doc.spec.targets` is checked against the same source of truth as the validator.
  */
-import type { Api, DataContract, EventRoute, Mapping, Policy, System } from './generated/kinds.ts';
+import type { Api, DataContract, EventRoute, Mapping, Policy, System, Workflow } from './generated/kinds.ts';
 import type { KindName } from './registry.ts';
 
 /** The whole document type of each kind. */
@@ -14,6 +14,7 @@ export interface KindDocuments {
   EventRoute: EventRoute;
   Api: Api;
   Policy: Policy;
+  Workflow: Workflow;
 }
 
 /** The `spec` of a kind, as its schema guarantees it. */

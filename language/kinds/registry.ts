@@ -10,14 +10,15 @@ import mapping from './schemas/mapping.schema.json' with { type: 'json' };
 import eventRoute from './schemas/eventroute.schema.json' with { type: 'json' };
 import api from './schemas/api.schema.json' with { type: 'json' };
 import policy from './schemas/policy.schema.json' with { type: 'json' };
+import workflow from './schemas/workflow.schema.json' with { type: 'json' };
 
 export const API_VERSION = 'interlace.dev/v1alpha1';
 
-export const KIND_NAMES = ['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'] as const;
+export const KIND_NAMES = ['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy', 'Workflow'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** Kinds whose identity includes the major version: one document per major (`order@2`). */
-export const VERSIONED_KINDS: ReadonlySet<KindName> = new Set(['DataContract', 'Api']);
+export const VERSIONED_KINDS: ReadonlySet<KindName> = new Set(['DataContract', 'Api', 'Workflow']);
 
 export function isKindName(value: unknown): value is KindName {
   return typeof value === 'string' && (KIND_NAMES as readonly string[]).includes(value);
@@ -32,6 +33,7 @@ const SOURCES: Record<KindName, JsonSchema> = {
   EventRoute: eventRoute,
   Api: api,
   Policy: policy,
+  Workflow: workflow,
 };
 
 /**

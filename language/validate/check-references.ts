@@ -1,5 +1,5 @@
 import type { PathSegment } from '../diagnostics/diagnostic.ts';
-import { KIND_NAMES } from '../kinds/registry.ts';
+import { isKindName, KIND_NAMES, VERSIONED_KINDS } from '../kinds/registry.ts';
 import type { KindName } from '../kinds/registry.ts';
 import type { EstateIndex, SpecDocument } from './estate-index.ts';
 import { identityOf } from './estate-index.ts';
@@ -220,7 +220,7 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           if (typeof waiver.target !== 'string') return;
           const match = /^([A-Za-z]+)\/([a-z0-9-]+(@\S+)?)$/.exec(waiver.target);
           const kind = match?.[1] as KindName | undefined;
-          if (!match || !kind || !['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'].includes(kind)) {
+          if (!match || !kind || !isKindName(kind)) {
             report.add(
               doc,
               'invalid-reference',
@@ -231,7 +231,7 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
             return;
           }
           const ref = match[2]!;
-          resolve(doc, kind, kind === 'DataContract' || kind === 'Api' ? (ref.includes('@') ? ref : `${ref}@>=0.0.0`) : ref, [
+          resolve(doc, kind, VERSIONED_KINDS.has(kind) ? (ref.includes('@') ? ref : `${ref}@>=0.0.0`) : ref, [
             'spec',
             'waivers',
             i,

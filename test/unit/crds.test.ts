@@ -68,7 +68,7 @@ describe("CRDs made from the spec kinds' JSON Schemas", () => {
 
   it('one CRD per kind in interlace.dev/v1alpha1, served and stored, with status, the interlace category and short names', () => {
     const { crds } = interlaceCrds();
-    expect(crds.map((c) => c.kind)).toEqual(['Estate', 'DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy']);
+    expect(crds.map((c) => c.kind)).toEqual(['Estate', 'DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy', 'Workflow']);
     for (const { kind, object } of crds) {
       const spec = object.spec as any;
       expect(spec.group).toBe('interlace.dev');

@@ -99,8 +99,8 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
     expect(asLines(one(objects, 'ClusterRole')[0]!.rules!)).toEqual([
       'interlace.dev estates: get,list,watch,patch',
       'interlace.dev estates/status: patch',
-      'interlace.dev apis,datacontracts,eventroutes,mappings,policies,systems: get,list,create,patch,delete',
-      'interlace.dev apis/status,datacontracts/status,eventroutes/status,mappings/status,policies/status,systems/status: patch',
+      'interlace.dev apis,datacontracts,eventroutes,mappings,policies,systems,workflows: get,list,create,patch,delete',
+      'interlace.dev apis/status,datacontracts/status,eventroutes/status,mappings/status,policies/status,systems/status,workflows/status: patch',
       'interlace.dev apis/finalizers,eventroutes/finalizers: update',
       'apps deployments: get,list,create,patch,delete',
       'autoscaling horizontalpodautoscalers: get,list,create,patch,delete',
@@ -179,6 +179,7 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
       'mappings.interlace.dev',
       'policies.interlace.dev',
       'systems.interlace.dev',
+      'workflows.interlace.dev',
     ]);
   });
 

@@ -2235,7 +2235,7 @@ export interface Scope {
   /**
    * Only these kinds.
    */
-  kinds?: ('DataContract' | 'System' | 'Mapping' | 'EventRoute' | 'Api' | 'Policy')[];
+  kinds?: ('DataContract' | 'System' | 'Mapping' | 'EventRoute' | 'Api' | 'Policy' | 'Workflow')[];
   /**
    * Only these names (`*` wildcards allowed).
    */
@@ -2246,4 +2246,458 @@ export interface Scope {
   labels?: {
     [k: string]: string | undefined;
   };
+}
+
+/**
+ * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+ */
+export type Expression = string;
+/**
+ * A step id, lower-case words joined by `-` (`create-purchase-order`).
+ */
+export type StepId = string;
+
+/**
+ * A long-running business process (replenishment, order-to-cash): a trigger, typed input and state, a business key, and steps — call a System, publish an event, wait for a correlated event with a deadline, set state, branch, loop, run in parallel, ask a person, end — with compensation per step. Executed durably by an engine (Temporal in a cluster, the embedded engine of `interlace run`). One document per major version; see docs/workflows.md.
+ */
+export interface Workflow {
+  /**
+   * Always `interlace.dev/v1alpha1`.
+   */
+  apiVersion: 'interlace.dev/v1alpha1';
+  /**
+   * Always `Workflow`.
+   */
+  kind: 'Workflow';
+  metadata: Metadata;
+  /**
+   * The workflow: version, trigger, contracts, business key and steps.
+   */
+  spec: {
+    /**
+     * The workflow's semantic version; the major is part of its identity. Executions in flight keep the steps they started with: removing or renaming a step needs a new major, adding steps a minor.
+     */
+    version: string;
+    owner?: Owner;
+    description?: Description;
+    /**
+     * What starts an execution: exactly one of `event`, `api` or `schedule`.
+     */
+    trigger: {
+      /**
+       * Start one execution per event on a topic.
+       */
+      event?: {
+        /**
+         * The topic whose events start the workflow.
+         */
+        topic: string;
+        /**
+         * The contract of the event; the workflow's input unless `input` says otherwise.
+         */
+        contract: string;
+      };
+      /**
+       * Start an execution when an operation of an Api is called (its request body is the input).
+       */
+      api?: {
+        /**
+         * The Api whose operation starts the workflow.
+         */
+        api: string;
+        /**
+         * Path of the operation, as the Api declares it (below its basePath).
+         */
+        path: string;
+      };
+      /**
+       * Start an execution on a schedule (input `{}` unless the input contract has defaults).
+       */
+      schedule?: {
+        /**
+         * Five-field cron expression (`0 6 * * 1-5`).
+         */
+        cron: string;
+        /**
+         * IANA time zone of the schedule; default UTC.
+         */
+        timeZone?: string;
+      };
+    };
+    /**
+     * The contract of the input; defaults to the event trigger's contract.
+     */
+    input?: string;
+    /**
+     * The contract of the state: every `into` and `set` field must be one of its fields.
+     */
+    state?: string;
+    /**
+     * CEL over `input`: the business key (proposal number, order number) that correlates waits and names the execution.
+     */
+    key: string;
+    /**
+     * The first step; defaults to the first in `steps`.
+     */
+    start?: string;
+    /**
+     * The steps. A step without `next` continues with the one below it; each step has an `id` and exactly one action.
+     *
+     * @minItems 1
+     * @maxItems 500
+     */
+    steps: [Step, ...Step[]];
+  };
+}
+/**
+ * One step: `id`, exactly one action (`call`, `publish`, `wait`, `set`, `branch`, `forEach`, `parallel`, `humanTask`, `end`), and optionally `next` and `compensate`.
+ */
+export interface Step {
+  /**
+   * Unique within the workflow; engines record progress by it, so renaming a step is a breaking change.
+   */
+  id: string;
+  description?: Description;
+  /**
+   * The step after this one; default: the one below it in `steps`.
+   */
+  next?: string;
+  /**
+   * The step that undoes this one. When the workflow ends `compensated` or fails, the compensations of completed steps run in reverse order.
+   */
+  compensate?: string;
+  /**
+   * Call a System over HTTP (an activity: retried, idempotent by workflow id and step id).
+   */
+  call?: {
+    /**
+     * The System to call (`endpoint.protocol: http`).
+     */
+    system: string;
+    /**
+     * HTTP method.
+     */
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    /**
+     * Path below the System's endpoint URL; `{param}` placeholders are System parameters.
+     */
+    path: string;
+    /**
+     * CEL over `input`, `state`, `key` and loop variables: the request body.
+     */
+    request?: string;
+    /**
+     * The contract of the response body; required with `into`.
+     */
+    response?: string;
+    /**
+     * State field that receives the response body.
+     */
+    into?: string;
+    /**
+     * Per attempt; default the System's `limits.timeout`, else `30s`.
+     */
+    timeout?: string;
+    retry?: Retry;
+    /**
+     * Where to go when the call fails for good; default: the workflow fails (and compensates).
+     */
+    onError?: string;
+  };
+  /**
+   * Publish an event (an activity; its id derives from workflow id and step id, so a retry cannot duplicate it).
+   */
+  publish?: {
+    topic: Topic;
+    /**
+     * The contract of the event.
+     */
+    contract: string;
+    /**
+     * CEL: the event to publish.
+     */
+    event: string;
+  };
+  /**
+   * Wait for an event whose correlation key equals this execution's business key, up to a deadline.
+   */
+  wait?: {
+    topic: Topic;
+    /**
+     * The contract of the awaited event.
+     */
+    contract: string;
+    /**
+     * CEL over `event`: its business key, compared with the workflow's `key`.
+     */
+    correlate: string;
+    /**
+     * How long to wait.
+     */
+    timeout: string;
+    /**
+     * Where to go when no matching event arrived in time.
+     */
+    onTimeout: string;
+    /**
+     * State field that receives the event.
+     */
+    into?: string;
+  };
+  /**
+   * Assign computed values to state fields: field name → CEL.
+   */
+  set?: {
+    [k: string]: Expression | undefined;
+  };
+  /**
+   * Go to the first choice whose `when` is true, else to `otherwise`.
+   */
+  branch?: {
+    /**
+     * Tried in order.
+     *
+     * @minItems 1
+     */
+    choices: [
+      {
+        /**
+         * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+         */
+        when: string;
+        next: StepId;
+      },
+      ...{
+        /**
+         * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+         */
+        when: string;
+        next: StepId;
+      }[]
+    ];
+    otherwise: StepId;
+  };
+  /**
+   * Run a sub-flow once per item of a list.
+   */
+  forEach?: {
+    /**
+     * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+     */
+    items: string;
+    /**
+     * Name of the current item in the sub-flow's expressions.
+     */
+    as: string;
+    /**
+     * A step id, lower-case words joined by `-` (`create-purchase-order`).
+     */
+    do: string;
+    /**
+     * Items run at the same time; default 1 (in order).
+     */
+    concurrency?: number;
+    /**
+     * State field that receives the list of the iterations' results.
+     */
+    into?: string;
+  };
+  /**
+   * Run sub-flows at the same time; the step completes when every branch reached its `end`.
+   */
+  parallel?: {
+    /**
+     * First step of each branch.
+     *
+     * @minItems 2
+     * @maxItems 20
+     *
+     * Items: A step id, lower-case words joined by `-` (`create-purchase-order`).
+     */
+    branches:
+      | [string, string]
+      | [string, string, string]
+      | [string, string, string, string]
+      | [string, string, string, string, string]
+      | [string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+      | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ]
+      | [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string
+        ];
+  };
+  /**
+   * A person approves or rejects through the generated API before a deadline.
+   */
+  humanTask?: {
+    /**
+     * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+     */
+    title: string;
+    /**
+     * The team or person accountable for this document: a team slug (`team-order-to-cash`) or an e-mail address.
+     */
+    assignee: string;
+    /**
+     * Deadline; then `onTimeout`.
+     */
+    due: string;
+    onApprove: StepId;
+    onReject: StepId;
+    onTimeout: StepId;
+    /**
+     * State field that receives the decision (`approved`, `by`, `comment`).
+     */
+    into?: string;
+  };
+  /**
+   * The execution (or sub-flow) ends.
+   */
+  end?: {
+    /**
+     * `compensated`: run the compensations of completed steps, then end. `escalated`: an exception to operations with the history.
+     */
+    status: 'completed' | 'failed' | 'compensated' | 'escalated';
+    /**
+     * A CEL expression (https://cel.dev). Compiled, never evaluated as host code.
+     */
+    reason?: string;
+  };
+}
+/**
+ * How a failed call is retried (exponential backoff between the intervals).
+ */
+export interface Retry {
+  /**
+   * Attempts in all, the first included; default 3.
+   */
+  maxAttempts?: number;
+  /**
+   * Wait before the second attempt; default `1s`.
+   */
+  initialInterval?: string;
+  /**
+   * Longest wait between attempts; default `1m`.
+   */
+  maxInterval?: string;
 }
