@@ -149,6 +149,41 @@ export const CODES = {
     title: 'An SLO names a target (EventRoute) or an operation (Api) that the document does not have.',
   },
 
+  'workflow-step-invalid': {
+    severity: 'error',
+    title:
+      'A workflow step has no action or more than one (call, publish, wait, set, branch, forEach, parallel, humanTask, end), or a `next` its action ignores.',
+  },
+  'workflow-unknown-step': {
+    severity: 'error',
+    title: 'A workflow names a step (next, onTimeout, onError, do, compensate, ...) it does not have.',
+  },
+  'workflow-unreachable-step': { severity: 'warning', title: 'A workflow step can never run: no step leads to it.' },
+  'workflow-no-end': {
+    severity: 'error',
+    title: 'A workflow, forEach body or parallel branch can never finish: it reaches no `end` step, or its last step falls off the list.',
+  },
+  'workflow-busy-cycle': {
+    severity: 'error',
+    title: 'Workflow steps form a loop with no wait or human task in it: an execution would spin without pause.',
+  },
+  'workflow-unknown-topic': {
+    severity: 'warning',
+    title: 'A workflow starts from or waits on a topic that no route or workflow publishes.',
+  },
+  'workflow-state-field': {
+    severity: 'error',
+    title: 'A workflow writes (`into`, `set`) a field its state contract does not have, or has no state contract.',
+  },
+  'workflow-input': {
+    severity: 'error',
+    title: "A workflow's input contract is missing (api and schedule triggers need `input`) or differs from its event trigger's contract.",
+  },
+  'workflow-call-invalid': {
+    severity: 'error',
+    title: 'A workflow call goes to a System without an http endpoint, or an api trigger names a path its Api does not have.',
+  },
+
   // Governance (check stage): built-in policy rules (docs/rules.md) and the policy machinery
   semver: { severity: 'error', title: 'Versions are plain semantic versions, without pre-release or build metadata.' },
   'version-bump': { severity: 'error', title: 'A changed document bumps its version: minor for additive, patch for documentation.' },

@@ -4,6 +4,7 @@ import type { KindName } from '../kinds/registry.ts';
 import type { EstateIndex, SpecDocument } from './estate-index.ts';
 import { identityOf } from './estate-index.ts';
 import type { Reporter } from './report.ts';
+import { workflowContractReferences } from '../workflow/workflow-steps.ts';
 
 /**
  * Every reference resolves to exactly one document of the right kind, and what references say agrees:
@@ -213,6 +214,15 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
           }
         });
         resolve(doc, 'Api', spec.deprecation?.successor, ['spec', 'deprecation', 'successor']);
+        break;
+      }
+      case 'Workflow': {
+        const spec = doc.spec;
+        for (const [reference, path] of workflowContractReferences(spec)) resolve(doc, 'DataContract', reference, path);
+        resolve(doc, 'Api', spec.trigger.api?.api, ['spec', 'trigger', 'api', 'api']);
+        spec.steps.forEach((step, i) => {
+          resolve(doc, 'System', step.call?.system, ['spec', 'steps', i, 'call', 'system']);
+        });
         break;
       }
       case 'Policy':

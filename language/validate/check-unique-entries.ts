@@ -4,13 +4,12 @@ import type { Reporter } from './report.ts';
 
 /** Lists whose entries are named must not repeat a name: route targets, API operations, policy rules. */
 export function checkUniqueEntries(doc: SpecDocument, report: Reporter): void {
-  {
-    if (doc.kind === 'EventRoute') unique(doc, report, ['spec', 'targets'], doc.spec.targets, (t) => t.name, 'target', 'name');
-    if (doc.kind === 'Policy') unique(doc, report, ['spec', 'rules'], doc.spec.rules, (r) => r.id, 'rule', 'id');
-    if (doc.kind === 'Api') {
-      unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => o.id, 'operation', 'id');
-      unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => `${o.method} ${o.path}`, 'operation', 'path');
-    }
+  if (doc.kind === 'EventRoute') unique(doc, report, ['spec', 'targets'], doc.spec.targets, (t) => t.name, 'target', 'name');
+  if (doc.kind === 'Policy') unique(doc, report, ['spec', 'rules'], doc.spec.rules, (r) => r.id, 'rule', 'id');
+  if (doc.kind === 'Workflow') unique(doc, report, ['spec', 'steps'], doc.spec.steps, (s) => s.id, 'step', 'id');
+  if (doc.kind === 'Api') {
+    unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => o.id, 'operation', 'id');
+    unique(doc, report, ['spec', 'operations'], doc.spec.operations, (o) => `${o.method} ${o.path}`, 'operation', 'path');
   }
 }
 

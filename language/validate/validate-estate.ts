@@ -25,6 +25,8 @@ import { EstateIndex, identityOf } from './estate-index.ts';
 import type { SpecDocument } from './estate-index.ts';
 import { specDocument } from './estate-index.ts';
 import { Reporter } from './report.ts';
+import { checkWorkflowSteps } from '../workflow/check-workflow-steps.ts';
+import { checkWorkflowsAgainstEstate } from '../workflow/check-workflow-estate.ts';
 
 export interface ValidationResult {
   /** Documents that passed their schema and have a unique identity; later stages read these. */
@@ -67,6 +69,7 @@ export function validateEstate(loaded: readonly LoadedDocument[], cache?: Docume
   checkMappingChains(index, report);
   checkWebhookRouting(index, report);
   checkFileRouting(index, report);
+  checkWorkflowsAgainstEstate(index, report);
   diagnostics.push(...report.diagnostics);
   return { documents: identified.documents, index, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
@@ -108,6 +111,7 @@ export function checkDocument(source: LoadedDocument): DocumentCheck {
     checkSystemAuth(doc, report);
     checkScale(doc, report);
     checkSlo(doc, report);
+    if (doc.kind === 'Workflow') checkWorkflowSteps(doc, report);
   }
   return {
     kind,

@@ -4,6 +4,7 @@
  * the IR and the expression generator agree.
  */
 import type { Step, Workflow } from '../kinds/generated/kinds.ts';
+import type { PathSegment } from '../diagnostics/diagnostic.ts';
 import type { ExprRef } from './workflow-ir.ts';
 
 export type WorkflowSpec = Workflow['spec'];
@@ -19,6 +20,19 @@ export function actionsOf(step: Step): StepAction[] {
 /** Actions whose outcome chooses the next step: they take no `next` and never fall through. */
 const CHOOSES_NEXT: ReadonlySet<StepAction> = new Set(['branch', 'humanTask', 'end']);
 
+/** A reference from one step to another, with the field that makes it (for diagnostics). */
+export interface StepEdge {
+  from: string;
+  to: string;
+  /** Path of the field inside the step (`['wait', 'onTimeout']`). */
+  field: PathSegment[];
+  /**
+   * `flow`: control passes there in the same flow. `subflow`: the start of a forEach body or a parallel
+   * branch (control returns to this step's `next` when it ends). `compensate`: run only to undo.
+   */
+  role: 'flow' | 'subflow' | 'compensate';
+}
+
 /** Where control goes after `step` when it completes normally: its `next`, else the step below it, if it may fall through. */
 export function nextOf(steps: readonly Step[], index: number): string | undefined {
   const step = steps[index]!;
@@ -27,9 +41,108 @@ export function nextOf(steps: readonly Step[], index: number): string | undefine
   return step.next ?? steps[index + 1]?.id;
 }
 
+/** True when a step continues to a following step but has none (the last in the list without `next`). */
+export function fallsOffTheEnd(steps: readonly Step[], index: number): boolean {
+  const step = steps[index]!;
+  const [action] = actionsOf(step);
+  return action !== undefined && !CHOOSES_NEXT.has(action) && step.next === undefined && index === steps.length - 1;
+}
+
+/** Every reference a step makes to another step. */
+export function edgesOf(steps: readonly Step[], index: number): StepEdge[] {
+  const step = steps[index]!;
+  const from = step.id;
+  const edges: StepEdge[] = [];
+  const add = (to: string | undefined, field: PathSegment[], role: StepEdge['role'] = 'flow') => {
+    if (typeof to === 'string') edges.push({ from, to, field, role });
+  };
+  add(nextOf(steps, index), step.next !== undefined ? ['next'] : ['id']);
+  add(step.compensate, ['compensate'], 'compensate');
+  add(step.call?.onError, ['call', 'onError']);
+  add(step.wait?.onTimeout, ['wait', 'onTimeout']);
+  step.branch?.choices.forEach((choice, i) => {
+    add(choice.next, ['branch', 'choices', i, 'next']);
+  });
+  add(step.branch?.otherwise, ['branch', 'otherwise']);
+  add(step.forEach?.do, ['forEach', 'do'], 'subflow');
+  step.parallel?.branches.forEach((start, i) => {
+    add(start, ['parallel', 'branches', i], 'subflow');
+  });
+  if (step.humanTask) {
+    add(step.humanTask.onApprove, ['humanTask', 'onApprove']);
+    add(step.humanTask.onReject, ['humanTask', 'onReject']);
+    add(step.humanTask.onTimeout, ['humanTask', 'onTimeout']);
+  }
+  return edges;
+}
+
+/** Every contract a workflow names, with where: input, state, trigger, and the contracts of its steps. */
+export function workflowContractReferences(spec: WorkflowSpec): [string, PathSegment[]][] {
+  const out: [string, PathSegment[]][] = [];
+  if (spec.trigger.event) out.push([spec.trigger.event.contract, ['spec', 'trigger', 'event', 'contract']]);
+  if (spec.input !== undefined) out.push([spec.input, ['spec', 'input']]);
+  if (spec.state !== undefined) out.push([spec.state, ['spec', 'state']]);
+  spec.steps.forEach((step, i) => {
+    if (step.call?.response !== undefined) out.push([step.call.response, ['spec', 'steps', i, 'call', 'response']]);
+    if (step.publish) out.push([step.publish.contract, ['spec', 'steps', i, 'publish', 'contract']]);
+    if (step.wait) out.push([step.wait.contract, ['spec', 'steps', i, 'wait', 'contract']]);
+  });
+  return out;
+}
+
 /** The step the workflow starts at. */
 export function startOf(spec: WorkflowSpec): string | undefined {
   return spec.start ?? spec.steps[0]?.id;
+}
+
+/** One CEL expression of a workflow: its id in the generated program, where it is written, what it reads. */
+export interface WorkflowExpression {
+  id: ExprRef;
+  text: string;
+  /** Path in the document (`['spec', 'steps', 3, 'call', 'request']`). */
+  path: PathSegment[];
+  /** Step it belongs to (absent for the business key). */
+  step?: string;
+  /** What the value must be: checked against a contract, a boolean, a string, a list, or anything. */
+  expects:
+    | { kind: 'contract'; contract: string }
+    | { kind: 'stateField'; field: string }
+    | { kind: 'boolean' }
+    | { kind: 'string' }
+    | { kind: 'list' }
+    | { kind: 'any' };
+  /** Expressions over an incoming event (`wait.correlate`) read `event` instead of the workflow scope. */
+  readsEvent?: { contract: string };
+}
+
+/** Every CEL expression of a workflow, in document order. A `call` without `request` gets none. */
+export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
+  const out: WorkflowExpression[] = [];
+  if (typeof spec.key === 'string') out.push({ id: 'key', text: spec.key, path: ['spec', 'key'], expects: { kind: 'string' } });
+  spec.steps.forEach((step, index) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ['spec', 'steps', index, ...rest];
+    const add = (
+      name: string,
+      text: string | undefined,
+      path: PathSegment[],
+      expects: WorkflowExpression['expects'],
+      readsEvent?: { contract: string },
+    ) => {
+      if (typeof text !== 'string') return;
+      out.push({ id: `${step.id}.${name}`, text, path, step: step.id, expects, ...(readsEvent ? { readsEvent } : {}) });
+    };
+    add('request', step.call?.request, at('call', 'request'), { kind: 'any' });
+    if (step.publish) add('event', step.publish.event, at('publish', 'event'), { kind: 'contract', contract: step.publish.contract });
+    if (step.wait) add('correlate', step.wait.correlate, at('wait', 'correlate'), { kind: 'string' }, { contract: step.wait.contract });
+    for (const [field, text] of Object.entries(step.set ?? {})) add(`set.${field}`, text, at('set', field), { kind: 'stateField', field });
+    step.branch?.choices.forEach((choice, i) => {
+      add(`when.${i}`, choice.when, at('branch', 'choices', i, 'when'), { kind: 'boolean' });
+    });
+    add('items', step.forEach?.items, at('forEach', 'items'), { kind: 'list' });
+    add('title', step.humanTask?.title, at('humanTask', 'title'), { kind: 'string' });
+    add('reason', step.end?.reason, at('end', 'reason'), { kind: 'string' });
+  });
+  return out;
 }
 
 /** Id of the expression that makes a call's request body; a call without `request` sends none. */

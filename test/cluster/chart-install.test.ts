@@ -108,7 +108,7 @@ describe.skipIf(unavailable || !helm || !(cluster() as { workloads?: boolean }).
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
       'ClusterRoleBinding',
-      ...Array(7).fill('CustomResourceDefinition'),
+      ...Array(8).fill('CustomResourceDefinition'),
       'Deployment',
       'Role',
       'RoleBinding',

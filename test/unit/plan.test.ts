@@ -65,6 +65,7 @@ describe('planEstate', () => {
       '1 CustomResourceDefinition/mappings.interlace.dev',
       '1 CustomResourceDefinition/policies.interlace.dev',
       '1 CustomResourceDefinition/systems.interlace.dev',
+      '1 CustomResourceDefinition/workflows.interlace.dev',
       '1 Namespace/shop',
       '2 DataContract/order-v2',
       '2 DataContract/sap-order-v1',
@@ -83,7 +84,7 @@ describe('planEstate', () => {
     ]);
     expect(plan.units.map((u) => u.id)).toEqual(['api-order-status-v1', 'route-sap-order-created']);
     expect(plan.objects.filter((o) => !o.prune).map((o) => o.ref.kind)).toEqual([
-      ...Array(7).fill('CustomResourceDefinition'),
+      ...Array(8).fill('CustomResourceDefinition'),
       'Namespace',
     ]);
   });
@@ -420,11 +421,11 @@ describe('interlace plan --offline', () => {
       ROOT,
     );
     expect(result.stderr).toMatch(
-      /planned 22 objects: 8 in stage 1 .* 8 spec objects, 6 runtime objects for 2 units \(1 of them the Prometheus Operator's, applied where its CRDs are installed\)/,
+      /planned 23 objects: 9 in stage 1 .* 8 spec objects, 6 runtime objects for 2 units \(1 of them the Prometheus Operator's, applied where its CRDs are installed\)/,
     );
     expect(result.code).toBe(0);
     const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as KubeObject);
-    expect(docs).toHaveLength(22);
+    expect(docs).toHaveLength(23);
     expect(docs.filter((d) => d.kind === 'Deployment').map((d) => container(d).image)).toEqual([
       'example/interlace:1',
       'example/interlace:1',

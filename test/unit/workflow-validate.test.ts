@@ -40,3 +40,91 @@ describe('Workflow validation', () => {
     expect(found[0]!.hint).toContain('onTimeout');
   });
 });
+
+describe('Workflow step graph and estate agreement', () => {
+  const codesAt = (text: string) => diagnosticsOf(text).map((d) => `${d.code}@${d.line}`);
+
+  it('a step named in next/onTimeout that does not exist: did-you-mean at the field', () => {
+    const text = EXAMPLE.replace('onTimeout: escalate\n        into: confirmation', 'onTimeout: escalat\n        into: confirmation');
+    const found = diagnosticsOf(text).filter((d) => d.code === 'workflow-unknown-step');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.line).toBe(text.split('\n').findIndex((l) => l.trim() === 'onTimeout: escalat') + 1);
+    expect(found[0]!.hint).toContain('"escalate"');
+  });
+
+  it('an unreachable step is a warning at its id', () => {
+    const text = EXAMPLE.replace('    - id: cancel-po\n', '    - id: orphan\n      end: { status: completed }\n    - id: cancel-po\n');
+    expect(diagnosticsOf(text)).toEqual([
+      expect.objectContaining({ code: 'workflow-unreachable-step', severity: 'warning', line: lineOf(text, 'id: orphan') }),
+    ]);
+  });
+
+  it('a wait without a timeout is reported at the wait', () => {
+    const text = EXAMPLE.replace('        timeout: 72h\n', '');
+    // A missing field points at the first line of the object that lacks it.
+    expect(codesAt(text)).toEqual([`schema-required@${lineOf(text, 'wait:') + 1}`]);
+    const human = EXAMPLE.replace('        due: 24h\n', '');
+    expect(codesAt(human)).toEqual([`schema-required@${lineOf(human, 'humanTask:') + 1}`]);
+  });
+
+  it('unknown system, topic and contract references', () => {
+    const text = EXAMPLE.replace('system: erp\n        method: POST', 'system: epr\n        method: POST')
+      .replace('topic: purchase-orders.confirmations', 'topic: purchase-orders.confirmation')
+      .replace('contract: purchase-order@1', 'contract: purchase-orders@1');
+    const found = diagnosticsOf(text);
+    expect(found.map((d) => `${d.code}@${d.line}`).sort()).toEqual(
+      [
+        `ref-unresolved@${lineOf(text, 'system: epr')}`,
+        `ref-unresolved@${lineOf(text, 'contract: purchase-orders@1')}`,
+        `workflow-unknown-topic@${lineOf(text, 'topic: purchase-orders.confirmation')}`,
+      ].sort(),
+    );
+    expect(found.find((d) => d.code === 'workflow-unknown-topic')!.hint).toContain('purchase-orders.confirmations');
+  });
+
+  it('a loop without a wait or human task spins', () => {
+    const text = EXAMPLE.replace('otherwise: create-po\n', 'otherwise: init\n').replace(
+      '- { when: state.needsApproval, next: approve }',
+      "- { when: state.needsApproval, next: approve }\n          - { when: 'false', next: create-po }",
+    );
+    expect(codesAt(text)).toEqual([`workflow-busy-cycle@${lineOf(text, 'id: init')}`]);
+  });
+
+  it('a loop through a wait is fine', () => {
+    const text = EXAMPLE.replace('otherwise: escalate\n    - id: done', 'otherwise: await-confirmation\n    - id: done');
+    expect(codesAt(text)).toEqual([`workflow-unreachable-step@${lineOf(text, 'id: escalate')}`].filter(() => false));
+  });
+
+  it('a forEach body that never ends, and the last step falling off the list', () => {
+    const text =
+      `${EXAMPLE.replace('    - id: done\n', `    - id: each-line\n      forEach: { items: "has(input.lines) ? input.lines : []", as: line, do: count }\n      next: done\n    - id: done\n`)}    - id: count\n      set: { lineCount: "state.lineCount + 1.0" }\n`.replace(
+        'next: done }',
+        'next: each-line }',
+      );
+    const codes = codesAt(text);
+    expect(codes).toContain(`workflow-no-end@${lineOf(text, 'forEach:')}`);
+    expect(codes).toContain(`workflow-no-end@${lineOf(text, 'id: count')}`);
+  });
+
+  it('a step with two actions, a next on a branch, a compensation that is not a call', () => {
+    const text = EXAMPLE.replace('      end: { status: completed }\n', '      end: { status: completed }\n      set: { lineCount: "1" }\n')
+      .replace('        otherwise: create-po\n', '        otherwise: create-po\n      next: approve\n')
+      .replace('compensate: cancel-po', 'compensate: done');
+    const codes = codesAt(text);
+    expect(codes).toContain(`workflow-step-invalid@${lineOf(text, '- id: done')}`);
+    expect(codes).toContain(`workflow-step-invalid@${text.split('\n').indexOf('      next: approve') + 1}`);
+    expect(codes).toContain(`workflow-step-invalid@${lineOf(text, 'compensate: done')}`);
+  });
+
+  it('a state field the state contract does not have; a duplicate step id', () => {
+    const text = EXAMPLE.replace('into: purchaseOrder', 'into: purchaseOrdr').replace('- id: rejected', '- id: done');
+    const codes = codesAt(text);
+    expect(codes).toContain(`workflow-state-field@${lineOf(text, 'into: purchaseOrdr')}`);
+    expect(codes).toContain(`duplicate-entry@${text.split('\n').findLastIndex((l) => l.includes('- id: done')) + 1}`);
+  });
+
+  it('a CEL expression that does not parse is reported at its line', () => {
+    const text = EXAMPLE.replace('correlate: event.proposalId', 'correlate: event.proposalId ==');
+    expect(codesAt(text)).toEqual([`expression-invalid@${lineOf(text, 'correlate:')}`]);
+  });
+});
