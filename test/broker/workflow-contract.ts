@@ -55,8 +55,10 @@ interface SystemCall {
 interface TestSystem {
   readonly url: string;
   readonly calls: SystemCall[];
-  /** While true, `/slow/…` calls get no answer (they are in flight until the caller dies or this turns false). */
+  /** While true, `/slow/…` calls get no answer (they are in flight until the caller dies or `releaseHeld`). */
   holdSlow: boolean;
+  /** Answers the held calls. */
+  releaseHeld(): void;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,9 @@ async function startTestSystem(): Promise<TestSystem> {
     url: `http://127.0.0.1:${port}`,
     calls,
     holdSlow: false,
+    releaseHeld: () => {
+      for (const answer of held.splice(0)) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -290,6 +295,24 @@ export function describeWorkflowEngine(
       expect(keys.sort()).toEqual([0, 1, 2].map((i) => `contract-fanout@1/${key}/lines[${i}]/reserve-line`));
       const crm = (await fixture.published('contract.fanout.crm')).filter((e) => (e as { orderNo: string }).orderNo === key);
       expect(crm).toHaveLength(1);
+    });
+
+    it('cancel while a call is in flight: the call finishes, no later step starts, the execution ends cancelled', async () => {
+      const key = newKey('stop-call');
+      system.holdSlow = true;
+      try {
+        const id = (await engine.start('contract-inflight@1', { orderNo: key })).executionId;
+        await waitFor('the slow call to reach the System', () => callsFor(key).length === 1);
+        await engine.cancel(id, 'order withdrawn');
+        system.holdSlow = false;
+        system.releaseHeld();
+        const done = await finished(engine, id);
+        expect(done.status).toBe('cancelled');
+        expect(callsFor(key)).toEqual([`/slow/${key}`]);
+      } finally {
+        system.holdSlow = false;
+        system.releaseHeld();
+      }
     });
 
     it('refuses what it cannot do with a message that says why', async () => {

@@ -281,6 +281,12 @@ class ReplayContext implements WorkflowContext {
     if (this.#engine.closed) return frozen();
     let outcome = this.#engine.store.outcome(this.executionId, callId);
     if (!outcome) {
+      // A cancelled execution starts no new activity, except the compensations its cancellation runs.
+      const cancelled = callId.startsWith('compensate/') ? null : this.#engine.store.execution(this.executionId)?.cancel_requested;
+      if (cancelled) {
+        this.#engine.store.recordActivityOutcome(this.executionId, callId, { kind: 'cancelled', reason: cancelled }, Date.now());
+        throw new WorkflowCancelled(cancelled);
+      }
       let fresh: CallOutcome;
       try {
         fresh = { kind: 'activity.completed', value: await this.#engine.runActivity(request) };
@@ -294,6 +300,7 @@ class ReplayContext implements WorkflowContext {
     }
     if (outcome.kind === 'activity.completed') return outcome.value;
     if (outcome.kind === 'activity.failed') throw new ActivityFailure(outcome.message, outcome.reason, false);
+    if (outcome.kind === 'cancelled') throw new WorkflowCancelled(outcome.reason);
     throw new Error(
       `${this.executionId}: call ${callId} has a recorded ${outcome.kind}, not an activity outcome (was the workflow changed without a version bump?)`,
     );
