@@ -3,27 +3,19 @@
 // `{invoiceNumber}-{HHmmss}.json`; it is killed with SIGKILL mid-stream and started again. Every invoice
 // ends up in exactly one file — none lost, and no second file for a message redelivered after the kill
 // (the time in the name would differ if the pinned name were not kept) — each holding the invoice.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSupportSources } from '../../generators/bundles/support-sources.ts';
-import { Generator } from '../../generators/generate.ts';
-import { ValidationSession } from '../../language/validation-session.ts';
 import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
 import type { JetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
-import { natsServerOrSkipReason, REPO_ROOT, startNatsServer } from './harness/nats-server.ts';
+import { natsServerOrSkipReason, startNatsServer } from './harness/nats-server.ts';
 import type { NatsServer } from './harness/nats-server.ts';
 import { opensshOrSkipReason, startOpenSshServer } from './harness/openssh-server.ts';
 import type { OpenSshServer } from './harness/openssh-server.ts';
-import { eventually } from './worker-fixtures.ts';
+import { eventually, freePort, generateBundlesFromText, startWorkerProcess } from './worker-fixtures.ts';
+import type { WorkerProcess } from './worker-fixtures.ts';
 
-const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
-const CLI = join(REPO_ROOT, 'bin/interlace.mjs');
 const INVOICES = 200;
 const prerequisite = await natsServerOrSkipReason();
 const sshSkip = opensshOrSkipReason();
@@ -77,67 +69,13 @@ spec:
         deadLetter: { topic: dlq.invoices-to-finance.ledger }
 `;
 
-async function generateBundles(dir: string, specText: string): Promise<string> {
-  const specs = join(dir, 'specs');
-  mkdirSync(specs, { recursive: true });
-  writeFileSync(join(specs, 'estate.yaml'), specText);
-  const run = new ValidationSession().run([specs]);
-  expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const result = await new Generator().generate({
-    documents: run.result.documents,
-    index: run.result.index,
-    support: readSupportSources(),
-  });
-  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  for (const [path, text] of result.files) {
-    if (!path.startsWith('bundles/')) continue;
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  rmSync(specs, { recursive: true, force: true });
-  return join(dir, 'bundles');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startWorkerProcess(args: string[], env: Record<string, string>): Child {
-  const child = spawn(NODE, [CLI, 'worker', ...args], {
-    cwd: tmpdir(),
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString('utf8')).slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
-}
-
 const invoice = (i: number) => ({ invoiceNumber: `INV-${String(i).padStart(5, '0')}`, total: 10 + i });
 
 describe.skipIf('skip' in prerequisite || sshSkip !== undefined)('file drop target over SFTP: kill -9 of the worker mid-stream', () => {
   let nats: NatsServer | undefined;
   let sshd: OpenSshServer | undefined;
   let backbone: JetStreamBackbone | undefined;
-  const children: Child[] = [];
+  const children: WorkerProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'file-target-kill-'));
   afterAll(async () => {
     for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
@@ -155,7 +93,7 @@ describe.skipIf('skip' in prerequisite || sshSkip !== undefined)('file drop targ
     // The server shares this machine's file system: what it stores is read back directly.
     const drop = join(sshd.root, 'landing');
     mkdirSync(drop);
-    const bundleDir = await generateBundles(dir, estate(sshd, drop));
+    const bundleDir = await generateBundlesFromText(dir, estate(sshd, drop));
     const port = await freePort();
     const args = [
       ...['--bundle', bundleDir, '--unit', 'route-invoices-to-finance', '--nats', nats.url],

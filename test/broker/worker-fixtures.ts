@@ -2,9 +2,12 @@
 // by a script (500, 503 with Retry-After, a stall past the timeout, slow, 400, 200) and every
 // acknowledged effect is counted by its Idempotency-Key, so a test can assert that no effect
 // happened twice.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -118,4 +121,67 @@ export async function generateTestEstate(): Promise<{ dir: string; bundleDir: st
     estate: () => structuredClone(loadWorkerEstate([specs])),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Writes `specText` (one or more YAML documents) as a spec folder under `dir`, validates and generates
+ * it, and writes the bundles to `<dir>/bundles` (returned). Errors of either step fail with their messages.
+ */
+export async function generateBundlesFromText(dir: string, specText: string): Promise<string> {
+  const specs = join(dir, 'specs');
+  mkdirSync(specs, { recursive: true });
+  writeFileSync(join(specs, 'estate.yaml'), specText);
+  const run = new ValidationSession().run([specs]);
+  const errors = run.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(errors.map((d) => d.message).join('\n'));
+  const result = await new Generator().generate({
+    documents: run.result.documents,
+    index: run.result.index,
+    support: readSupportSources(),
+  });
+  const generatorErrors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (generatorErrors.length > 0) throw new Error(generatorErrors.map((d) => d.message).join('\n'));
+  for (const [path, text] of result.files) {
+    if (!path.startsWith('bundles/')) continue;
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  rmSync(specs, { recursive: true, force: true });
+  return join(dir, 'bundles');
+}
+
+/** A loopback port free at the moment of asking. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `interlace worker` as a child process (for kill -9 tests), with its output kept. */
+export interface WorkerProcess {
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export function startWorkerProcess(args: string[], env: Record<string, string> = {}): WorkerProcess {
+  const repo = new URL('../..', import.meta.url).pathname;
+  const child = spawn(join(repo, 'node_modules/.bin/node'), [join(repo, 'bin/interlace.mjs'), 'worker', ...args], {
+    cwd: tmpdir(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString('utf8')).slice(-100_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, output: () => output, exited };
 }

@@ -4,16 +4,13 @@
 // with the client certificate from the System's mTLS Secret; the System's rate limit spaces the poll's
 // queries; and failing queries open the System's circuit breaker — the one its deliveries share —
 // after which the poll sends nothing until it half-opens.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readSupportSources } from '../../../generators/bundles/support-sources.ts';
-import { Generator } from '../../../generators/generate.ts';
-import { ValidationSession } from '../../../language/validation-session.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import { openSqliteBackbone } from '../../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../../runtime/backbone/backbone.ts';
@@ -23,6 +20,7 @@ import { startWorker } from '../../../runtime/worker/start-worker.ts';
 import type { Worker } from '../../../runtime/worker/start-worker.ts';
 import { createTestPki } from '../../helpers/auth-peers/test-pki.ts';
 import type { TestPki } from '../../helpers/auth-peers/test-pki.ts';
+import { generateBundlesFromText } from '../worker-fixtures.ts';
 import { storedMessages, waitFor } from './poll-test-support.ts';
 
 const ROWS = 60;
@@ -89,26 +87,6 @@ spec:
         deadLetter: { topic: dlq.items-changed }
 `;
 
-async function generateBundles(specText: string): Promise<string> {
-  const specs = join(dir, 'specs');
-  mkdirSync(specs, { recursive: true });
-  writeFileSync(join(specs, 'estate.yaml'), specText);
-  const run = new ValidationSession().run([specs]);
-  expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const result = await new Generator().generate({
-    documents: run.result.documents,
-    index: run.result.index,
-    support: readSupportSources(),
-  });
-  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  for (const [path, text] of result.files) {
-    if (!path.startsWith('bundles/')) continue;
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  return join(dir, 'bundles');
-}
-
 beforeAll(async () => {
   pki = createTestPki();
   dir = mkdtempSync(join(tmpdir(), 'poll-budget-'));
@@ -133,7 +111,7 @@ beforeAll(async () => {
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const bundleDir = await generateBundles(estate(`https://127.0.0.1:${port}/v2.0`));
+  const bundleDir = await generateBundlesFromText(dir, estate(`https://127.0.0.1:${port}/v2.0`));
   backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
   worker = await startWorker({
     bundleDir,
