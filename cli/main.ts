@@ -24,6 +24,7 @@ Commands:
   run [paths...]        run the whole estate locally with simulated systems, a live view and hot reload
   trace <business-key>  the journey of one order/shipment/PO through the routes of an interlace run, with times and outcomes
   dlq list|show|replay|purge  inspect dead letters, replay them (idempotently), purge them
+  workflow list|show|signal|approve|reject|cancel  workflow executions of an interlace run: where each is, its audit trail
   worker --bundle <dir> run deployable units from their bundles (the process the controller deploys)
 
 Run \`interlace <command> --help\` for a command's options. Global: --verbose (stack traces on failure), --version.`;
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   run: async (argv, context) => (await import('./commands/run.ts')).runRun(argv, context),
   trace: async (argv, context) => (await import('./commands/trace.ts')).runTrace(argv, context),
   dlq: async (argv, context) => (await import('./commands/dlq.ts')).runDlq(argv, context),
+  workflow: async (argv, context) => (await import('./commands/workflow.ts')).runWorkflow(argv, context),
   worker: async (argv, context) => (await import('./commands/worker.ts')).runWorker(argv, context),
 };
 

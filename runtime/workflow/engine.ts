@@ -23,6 +23,13 @@ export interface ExecutionSummary {
   readonly reason?: string;
 }
 
+/** A wait, sleep or human task an execution is blocked on, with its persisted deadline. */
+export interface PendingWait {
+  readonly callId: string;
+  /** Ms since the epoch. */
+  readonly dueAt: number;
+}
+
 export interface ExecutionDetail extends ExecutionSummary {
   readonly input: unknown;
   /** The state at the end (absent while running). */
@@ -31,6 +38,8 @@ export interface ExecutionDetail extends ExecutionSummary {
   readonly activeSteps?: readonly string[];
   /** The audit trail, oldest first. */
   readonly history: readonly HistoryEntry[];
+  /** What a running execution waits for, with deadlines (engines that know them). */
+  readonly waits?: readonly PendingWait[];
 }
 
 export interface StartResult {

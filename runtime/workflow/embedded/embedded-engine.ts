@@ -151,6 +151,7 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
       ...(row.state !== null ? { state: JSON.parse(row.state) as Record<string, unknown> } : {}),
       ...(row.status === 'running' ? { activeSteps: activeSteps(history) } : {}),
       history,
+      ...(row.status === 'running' ? { waits: this.#store.pendingTimers(executionId) } : {}),
     };
   }
 

@@ -118,6 +118,7 @@ export class WorkflowStore {
       audit: p(`SELECT data FROM history WHERE execution = ? AND kind = 'audit' ORDER BY seq`),
       timer: p('SELECT due_at FROM timers WHERE execution = ? AND call_id = ?'),
       setTimer: p('INSERT OR IGNORE INTO timers (execution, call_id, due_at) VALUES (?, ?, ?)'),
+      timersOf: p('SELECT call_id, due_at FROM timers WHERE execution = ? ORDER BY due_at, call_id'),
       dropTimer: p('DELETE FROM timers WHERE execution = ? AND call_id = ?'),
       insertSignal: p('INSERT INTO signals (execution, name, payload, received_at) VALUES (?, ?, ?, ?)'),
       openSignal: p('SELECT seq, payload FROM signals WHERE execution = ? AND name = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1'),
@@ -249,6 +250,11 @@ export class WorkflowStore {
 
   addSignal(execution: string, name: string, payload: unknown, now: number): void {
     this.#transaction(true, () => this.#s.insertSignal.run(execution, name, JSON.stringify(payload ?? null), now));
+  }
+
+  /** The deadlines of an execution's pending waits (`interlace workflow show`). */
+  pendingTimers(execution: string): { callId: string; dueAt: number }[] {
+    return (this.#s.timersOf.all(execution) as { call_id: string; due_at: number }[]).map((r) => ({ callId: r.call_id, dueAt: r.due_at }));
   }
 
   runningIds(): string[] {

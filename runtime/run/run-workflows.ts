@@ -1,0 +1,143 @@
+/**
+ * The workflows of a local run: the embedded engine (runtime/workflow/embedded/) on
+ * `<runDir>/workflows.db`, fed by the run's backbone (trigger and awaited topics), calling the run's
+ * Systems through the delivery code (their clients inside their budgets: credentials, circuit breaker,
+ * rate). `interlace workflow list|show|signal|cancel` opens the same file for the API only, next to a
+ * running `interlace run` or after it.
+ *
+ * The run takes a list of `WorkflowProgram`s; it knows nothing of how they were generated.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { Backbone, Subscription } from '../backbone/backbone.ts';
+import { SystemBudgets } from '../delivery/system-budget.ts';
+import { SystemClient } from '../http/system-client.ts';
+import type { Environment } from '../http/secrets.ts';
+import { findSystem } from '../worker/estate.ts';
+import type { WorkerEstate } from '../worker/estate.ts';
+import { systemParameter } from '../worker/route-assembly.ts';
+import { deliveryActivityRunner } from '../workflow/activities/delivery-activities.ts';
+import { ActivityFailure } from '../workflow/context.ts';
+import { openEmbeddedEngine } from '../workflow/embedded/embedded-engine.ts';
+import type { EmbeddedWorkflowEngine } from '../workflow/embedded/embedded-engine.ts';
+import type { ExecutionDetail, ExecutionStatus } from '../workflow/engine.ts';
+import { feedWorkflowEvents } from '../workflow/event-feed.ts';
+
+/** The embedded workflow store of a run folder. */
+export function workflowStoreFile(runDir: string): string {
+  return join(runDir, 'workflows.db');
+}
+
+/**
+ * Opens a run's workflow store for the API only (start, signal, cancel, list, show): this process
+ * runs no workflow and calls no System; the run that owns the file does. Undefined when the folder
+ * has no store (no run with workflows yet).
+ */
+export function openRunWorkflowStore(runDir: string): EmbeddedWorkflowEngine | undefined {
+  const path = workflowStoreFile(runDir);
+  if (!existsSync(path)) return undefined;
+  return openEmbeddedEngine({
+    path,
+    programs: [],
+    execute: false,
+    activities: {
+      run: () => Promise.reject(new ActivityFailure('this process only reads the workflow store', 'read-only', false)),
+    },
+  });
+}
+
+export interface RunWorkflowsOptions {
+  runDir: string;
+  programs: readonly WorkflowProgram[];
+  backbone: Backbone;
+  /** The estate as the run's units see it (pointed at the simulators): where calls go. */
+  estate: WorkerEstate;
+  env: Environment;
+  logger: Logger;
+  /** How often the engine looks for due timers and signals (default 100 ms; tests go faster). */
+  pollIntervalMs?: number;
+}
+
+/** A running execution blocked on a wait, a timer or a person shows as `waiting`. */
+export type DisplayStatus = ExecutionStatus | 'waiting';
+
+export function displayStatus(execution: ExecutionDetail): DisplayStatus {
+  if (execution.status !== 'running') return execution.status;
+  return execution.waits?.length ? 'waiting' : 'running';
+}
+
+/** Executions by status, for the run summary: `waiting` are running executions blocked on a wait or a person. */
+export type WorkflowCounts = Record<DisplayStatus, number>;
+
+/** The embedded engine of a run, its event feed, and what it counts for the summary. */
+export class RunWorkflows {
+  readonly engine: EmbeddedWorkflowEngine;
+  readonly programs: readonly WorkflowProgram[];
+  readonly #subscriptions: Subscription[] = [];
+  readonly #logger: Logger;
+
+  private constructor(engine: EmbeddedWorkflowEngine, programs: readonly WorkflowProgram[], logger: Logger) {
+    this.engine = engine;
+    this.programs = programs;
+    this.#logger = logger;
+  }
+
+  static async start(options: RunWorkflowsOptions): Promise<RunWorkflows> {
+    mkdirSync(options.runDir, { recursive: true });
+    const clients = new Map<string, SystemClient>();
+    const clientOf = (name: string): SystemClient | undefined => {
+      const system = findSystem(options.estate, name);
+      if (!system) return undefined;
+      let client = clients.get(name);
+      if (!client) {
+        client = new SystemClient(name, system.spec, options.env);
+        clients.set(name, client);
+      }
+      return client;
+    };
+    const logger = options.logger.child({ unit: 'workflows' });
+    const engine = openEmbeddedEngine({
+      path: workflowStoreFile(options.runDir),
+      programs: options.programs,
+      activities: deliveryActivityRunner({
+        client: clientOf,
+        budgets: new SystemBudgets((system) => findSystem(options.estate, system)?.spec.limits),
+        backbone: options.backbone,
+        parameter: (system, name) => systemParameter(options.env, system)(name),
+      }),
+      logger,
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      onEnded: (execution) =>
+        logger.info('workflow ended', { execution: execution.id, status: execution.status, reason: execution.reason }),
+    });
+    const run = new RunWorkflows(engine, options.programs, logger);
+    try {
+      run.#subscriptions.push(
+        ...(await feedWorkflowEvents(engine, options.backbone, options.programs, {
+          onRejected: (topic, problem) => logger.warn('workflow event refused', { topic, problem }),
+        })),
+      );
+    } catch (error) {
+      await run.stop();
+      throw error;
+    }
+    return run;
+  }
+
+  /** Executions of this run's store by status (a running one with a pending wait counts as waiting). */
+  async counts(): Promise<WorkflowCounts> {
+    const counts: WorkflowCounts = { running: 0, waiting: 0, completed: 0, failed: 0, compensated: 0, escalated: 0, cancelled: 0 };
+    for (const execution of await this.engine.list()) {
+      const detail = execution.status === 'running' ? await this.engine.show(execution.id) : undefined;
+      counts[detail ? displayStatus(detail) : execution.status]++;
+    }
+    return counts;
+  }
+
+  async stop(): Promise<void> {
+    for (const subscription of this.#subscriptions.splice(0)) await subscription.stop().catch(() => {});
+    await this.engine.close().catch((error: unknown) => this.#logger.warn('closing the workflow store failed', { error: String(error) }));
+  }
+}
