@@ -20,6 +20,7 @@ import { surfaceModules } from './surfaces/surfaces.ts';
 import type { SurfaceUnit } from './surfaces/surfaces.ts';
 import { bundleUnits } from './bundles/units.ts';
 import { monitoringFiles } from './monitoring/monitoring-files.ts';
+import { workflowDiagnostics, workflowFiles, workflowUnits } from './workflows/generate-workflows.ts';
 
 /** Bumped when generated output changes shape, so incremental caches from older versions are not reused. */
 export const GENERATOR_VERSION = '1';
@@ -258,6 +259,22 @@ export class Generator {
     }
     for (const name of [...this.mappingCache.keys()]) if (!units.some((u) => u.doc.name === name)) this.mappingCache.delete(name);
     for (const path of [...this.filterCache.keys()]) if (!filterUnits.some((u) => u.module === path)) this.filterCache.delete(path);
+
+    // Workflows: the IR and the expression module of each, type-checked with everything above.
+    const workflows = workflowUnits(input.documents, input.index, contracts);
+    for (const unit of workflows) for (const [path, text] of workflowFiles(unit)) files.set(path, text);
+    if (workflows.length > 0 && input.bundles !== false) {
+      const programFiles = new Map<string, string>([['types.ts', typesText]]);
+      for (const [name, text] of input.support) programFiles.set(`support/${name}`, text);
+      for (const unit of units) programFiles.set(unit.path, unit.compiled.text);
+      for (const { unit, text } of filterChecks) programFiles.set(unit.module, text);
+      for (const unit of workflows) programFiles.set(unit.module.path, unit.module.text);
+      this.program.update(programFiles);
+      const errors = this.program.check(workflows.map((w) => w.module.path));
+      for (const unit of workflows) diagnostics.push(...workflowDiagnostics(unit, errors));
+    } else {
+      for (const unit of workflows) diagnostics.push(...workflowDiagnostics(unit, []));
+    }
 
     if (surfaces) {
       for (const [path, text] of surfaces.files) files.set(path, text);

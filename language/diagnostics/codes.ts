@@ -239,6 +239,15 @@ export const CODES = {
     severity: 'error',
     title: 'A generated file is missing or differs from what the specs generate (`interlace generate --check`).',
   },
+  'workflow-type-error': {
+    severity: 'error',
+    title:
+      "A workflow expression does not type-check against the contracts it reads or makes (input, state, a wait's event, a publish's contract).",
+  },
+  'workflow-expression-unsupported': {
+    severity: 'error',
+    title: 'A workflow expression uses CEL outside the subset the compiler supports.',
+  },
   'mapping-test-failed': { severity: 'error', title: 'A mapping test produced output that differs from its expected output.' },
   'mapping-test-fixture': { severity: 'error', title: 'A mapping test fixture cannot be read, parsed or pointed into.' },
   'x12-syntax': { severity: 'error', title: 'An X12 EDI fixture is malformed (envelope, delimiters, segment structure).' },

@@ -147,3 +147,25 @@ export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
 
 /** Id of the expression that makes a call's request body; a call without `request` sends none. */
 export const NO_REQUEST: ExprRef = '$none';
+/**
+ * The loop variables in scope at each step: a step inside a forEach body (reachable from its `do`
+ * without leaving through an `end`) reads the body's `as` name.
+ */
+export function loopVariablesByStep(steps: readonly Step[]): Map<string, string[]> {
+  const byId = new Map(steps.map((s, i) => [s.id, i] as const));
+  const result = new Map<string, string[]>(steps.map((s) => [s.id, []]));
+  steps.forEach((step) => {
+    if (!step.forEach) return;
+    const seen = new Set<string>();
+    const stack = [step.forEach.do];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id) || !byId.has(id)) continue;
+      seen.add(id);
+      const vars = result.get(id)!;
+      if (!vars.includes(step.forEach.as)) vars.push(step.forEach.as);
+      for (const edge of edgesOf(steps, byId.get(id)!)) if (edge.role !== 'compensate') stack.push(edge.to);
+    }
+  });
+  return result;
+}

@@ -1,0 +1,172 @@
+/**
+ * A Workflow's CEL expressions → one TypeScript module of pure functions (`export const exprs`), the
+ * expression half of a `WorkflowProgram`. Each expression is compiled from its CEL AST by the mapping
+ * compiler (generators/mappings/cel), never from its text, and typed against the contracts it reads
+ * and makes: `input` is the input contract, `state` the state contract, a wait's `event` its
+ * contract, a loop variable the element type of its forEach's list; a publish's event must be its
+ * contract, a `set` must fit the state field, a `when` a boolean. The type checker
+ * (generators/mappings/typecheck.ts) then finds mistakes, and `spans` maps each back to its YAML path.
+ *
+ * Expressions read the state as its contract declares it: a field the state contract marks required
+ * reads as present (mark a field required when every path that reads it has set it first). Results
+ * are typed `T | undefined` (an optional field may be absent); the checker catches unknown fields and
+ * wrong types, and the engine validates an event against its contract when it publishes it.
+ */
+import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
+import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
+import type { WorkflowExpression } from '../../language/workflow/workflow-steps.ts';
+import { NO_REQUEST, expressionsOf, loopVariablesByStep } from '../../language/workflow/workflow-steps.ts';
+import { contractFor } from '../estate-view.ts';
+import type { ContractEntry } from '../estate-view.ts';
+import { compileCel } from '../mappings/cel/compile-cel.ts';
+import type { GenerateProblem } from '../mappings/problem.ts';
+import { BANNER } from '../shared/banner.ts';
+import type { Span } from '../shared/code-builder.ts';
+import { jsonLiteral } from '../shared/naming.ts';
+
+export interface WorkflowModule {
+  /** `workflows/replenishment-v1.ts`. */
+  path: string;
+  text: string;
+  /** Which span of `text` came from which expression (for type errors). */
+  spans: Span<PathSegment[]>[];
+  /** Expressions the CEL compiler refused (with their YAML path). */
+  problems: GenerateProblem[];
+}
+
+/** Path of a workflow's generated module: one per major, like the workflow's identity. */
+export function workflowModulePath(doc: Pick<SpecDocument<'Workflow'>, 'name' | 'major'>): string {
+  return `workflows/${doc.name}-v${doc.major ?? 0}.ts`;
+}
+
+export function workflowModule(doc: SpecDocument<'Workflow'>, index: EstateIndex, contracts: readonly ContractEntry[]): WorkflowModule {
+  const spec = doc.spec;
+  const typeOf = (reference: string | undefined) => contractFor(index, contracts, reference)?.typeName;
+  const inputType = typeOf(spec.input ?? spec.trigger.event?.contract) ?? 'unknown';
+  const stateType = typeOf(spec.state);
+  const usedTypes = new Set<string>();
+  const use = (type: string | undefined) => {
+    if (type) usedTypes.add(type);
+    return type;
+  };
+  use(inputType === 'unknown' ? undefined : inputType);
+  use(stateType);
+
+  const helpers = new Set<string>();
+  const hoisted: string[] = [];
+  const problems: GenerateProblem[] = [];
+  const loops = loopVariablesByStep(spec.steps);
+  const loopSources = new Map<string, string>();
+  for (const step of spec.steps) if (step.forEach) loopSources.set(step.forEach.as, `${step.id}.items`);
+
+  const functions: { id: string; name: string; code: string; path: PathSegment[]; expr: WorkflowExpression }[] = [];
+  const expressions = expressionsOf(spec);
+  const nameOf = new Map(expressions.map((e, i) => [e.id, `e${i}`]));
+  for (const expr of expressions) {
+    const variables = new Map<string, string>([
+      ['input', 'input'],
+      ['state', 'state'],
+      ['key', 'key'],
+    ]);
+    for (const loopVar of expr.step ? (loops.get(expr.step) ?? []) : []) variables.set(loopVar, loopVar);
+    if (expr.readsEvent) variables.set('event', 'event');
+    const compiled = compileCel(expr.text, {
+      variables,
+      helper: (name) => {
+        helpers.add(name);
+        return name;
+      },
+      hoist: (initializer) => {
+        hoisted.push(initializer);
+        return `PATTERN_${hoisted.length}`;
+      },
+      target: expr.id,
+    });
+    if (!compiled.ok) {
+      for (const problem of compiled.problems) {
+        problems.push({
+          path: expr.path,
+          code: 'workflow-expression-unsupported',
+          message: problem.message,
+          hint: 'Workflow expressions use the CEL subset of mappings (docs/mapping-language.md).',
+        });
+      }
+      continue;
+    }
+    functions.push({ id: expr.id, name: nameOf.get(expr.id)!, code: compiled.code, path: expr.path, expr });
+  }
+
+  const returnType = (expr: WorkflowExpression): string => {
+    switch (expr.expects.kind) {
+      case 'contract':
+        return `${use(typeOf(expr.expects.contract)) ?? 'unknown'} | undefined`;
+      case 'stateField':
+        return stateType ? `${stateType}[${jsonLiteral(expr.expects.field)}] | undefined` : 'unknown';
+      case 'boolean':
+        return 'boolean | undefined';
+      case 'string':
+        return 'string | undefined';
+      case 'list':
+        return 'readonly unknown[] | undefined';
+      default:
+        return 'unknown';
+    }
+  };
+
+  const body: string[] = [];
+  const spans: Span<PathSegment[]>[] = [];
+  const header: string[] = [BANNER, `// Workflow ${doc.name}@${doc.major}: its expressions as pure functions of the workflow's scope.`];
+  // Computed after the functions are known, but written above them; offsets are added once the header is final.
+  const pending: { start: number; end: number; path: PathSegment[] }[] = [];
+  let offset = 0;
+  const emit = (line: string) => {
+    body.push(line);
+    offset += line.length + 1;
+  };
+  for (const loopVar of new Set([...loops.values()].flat())) {
+    const source = loopSources.get(loopVar);
+    const fn = source ? nameOf.get(source) : undefined;
+    emit(fn ? `type Loop_${loopVar} = NonNullable<ReturnType<typeof ${fn}>>[number];` : `type Loop_${loopVar} = unknown;`);
+  }
+  for (const f of functions) {
+    const eventType = f.expr.readsEvent ? (use(typeOf(f.expr.readsEvent.contract)) ?? 'unknown') : undefined;
+    const vars = f.expr.step ? (loops.get(f.expr.step) ?? []) : [];
+    emit(`/** ${f.id} */`);
+    emit(`function ${f.name}(scope: Scope${eventType ? `, event: ${eventType}` : ''}): ${returnType(f.expr)} {`);
+    emit('  const { input, state, key } = scope;');
+    emit('  void input, state, key;');
+    for (const v of vars) emit(`  const ${v} = scope.items[${jsonLiteral(v)}] as Loop_${v};`);
+    // The span covers the `return` too: the checker reports a result of the wrong type at the keyword.
+    const start = offset + 2;
+    emit(`  return (${f.code});`);
+    pending.push({ start, end: start + 'return ('.length + f.code.length + 1, path: f.path });
+    emit('}');
+  }
+  emit('');
+  emit('/** The expression functions by id, as the IR refers to them (language/workflow/workflow-ir.ts). */');
+  emit('export const exprs: Record<string, (scope: Scope, event?: any) => unknown> = {');
+  for (const f of functions) emit(`  ${jsonLiteral(f.id)}: ${f.name},`);
+  emit(`  ${jsonLiteral(NO_REQUEST)}: () => undefined,`);
+  emit('};');
+
+  const typeImports = [...usedTypes].sort();
+  if (typeImports.length > 0) header.push(`import type { ${typeImports.join(', ')} } from '../types.js';`);
+  if (helpers.size > 0) header.push(`import { ${[...helpers].sort().join(', ')} } from '../support/index.js';`);
+  hoisted.forEach((init, i) => {
+    header.push(`const PATTERN_${i + 1} = ${init};`);
+  });
+  header.push(
+    '',
+    "/** What an expression reads: the input, the state so far, the enclosing loops' items, the business key. */",
+    'interface Scope {',
+    `  readonly input: ${inputType};`,
+    `  readonly state: ${stateType ?? 'Readonly<Record<string, any>>'};`,
+    '  readonly items: Readonly<Record<string, unknown>>;',
+    '  readonly key: string;',
+    '}',
+    '',
+  );
+  const head = `${header.join('\n')}\n`;
+  for (const p of pending) spans.push({ start: head.length + p.start, end: head.length + p.end, tag: p.path });
+  return { path: workflowModulePath(doc), text: head + body.join('\n'), spans, problems };
+}

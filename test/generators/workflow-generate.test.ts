@@ -1,0 +1,71 @@
+// Workflow generation: the expression module type-checks against the contracts, loads into a
+// WorkflowProgram whose functions compute what the CEL says, and a type error in an expression comes
+// back as a diagnostic at its YAML line.
+import { describe, expect, it } from 'vitest';
+import { Generator } from '../../generators/generate.ts';
+import { readSupportSources } from '../../generators/bundles/support-sources.ts';
+import { linkWorkflowModule, loadWorkflowProgram } from '../../generators/workflows/load-workflow-program.ts';
+import type { WorkflowIR } from '../../language/workflow/workflow-ir.ts';
+import { workflowEstate, workflowFixtureFiles } from '../helpers/workflow-estate.ts';
+
+async function generate(overrides: Record<string, string> = {}) {
+  const { result } = workflowEstate(overrides);
+  return new Generator().generate({ documents: result.documents, index: result.index, support: readSupportSources() });
+}
+
+const EXAMPLE = workflowFixtureFiles()['replenishment.yaml']!;
+const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+describe('generated workflow module', () => {
+  it('type-checks, writes the IR, and loads into a WorkflowProgram that evaluates the CEL', async () => {
+    const out = await generate();
+    expect(out.diagnostics).toEqual([]);
+    const ir = JSON.parse(out.files.get('workflows/replenishment-v1.ir.json')!) as WorkflowIR;
+    expect(ir.steps['create-po']).toMatchObject({ type: 'call', request: 'create-po.request' });
+    const files = new Map([...out.files].filter(([path]) => path !== 'types.ts'));
+    for (const [name, text] of readSupportSources()) files.set(`support/${name}`, text);
+    const program = await loadWorkflowProgram(ir, linkWorkflowModule(files, 'workflows/replenishment-v1.ts'));
+
+    const input = {
+      proposalId: 'RP-1',
+      sku: 'S-1',
+      quantity: 24,
+      supplier: '20000',
+      estimatedValue: 30000,
+      lines: [{ sku: 'S-1', quantity: 24 }],
+    };
+    const scope = { input, state: {}, items: {}, key: 'RP-1' };
+    expect(program.exprs[ir.key]!(scope)).toBe('RP-1');
+    expect(program.exprs['init.set.needsApproval']!(scope)).toBe(true);
+    expect(program.exprs['init.set.lineCount']!(scope)).toBe(1);
+    expect(program.exprs['approve.title']!(scope)).toBe('Approve replenishment RP-1 of 24 S-1');
+    expect(program.exprs['create-po.request']!(scope)).toEqual({ proposalId: 'RP-1', supplier: '20000', sku: 'S-1', quantity: 24 });
+    const confirmed = { ...scope, state: { confirmation: { status: 'rejected' }, purchaseOrder: { number: 'PO-9' } } };
+    expect(program.exprs['check-confirmation.when.0']!(confirmed)).toBe(false);
+    expect(program.exprs['check-confirmation.when.1']!(confirmed)).toBe(true);
+    expect(program.exprs['supplier-rejected.reason']!(confirmed)).toBe('supplier rejected PO-9');
+    expect(
+      program.exprs['await-confirmation.correlate']!(scope, { proposalId: 'RP-1', purchaseOrderNumber: 'PO-9', status: 'confirmed' }),
+    ).toBe('RP-1');
+  });
+
+  it('an expression that reads a field the contract does not have: workflow-type-error at its line', async () => {
+    const text = EXAMPLE.replace("'sku': input.sku,", "'sku': input.skew,").replace('event: state.purchaseOrder', 'event: input');
+    const out = await generate({ 'replenishment.yaml': text });
+    const found = out.diagnostics.map((d) => `${d.code}@${d.range.start.line}`);
+    expect(found).toEqual([`workflow-type-error@${lineOf(text, 'input.skew')}`, `workflow-type-error@${lineOf(text, 'event: input')}`]);
+    expect(out.diagnostics[0]!.message).toContain('skew');
+  });
+
+  it('a condition that is not a boolean and a set that does not fit its state field', async () => {
+    const text = EXAMPLE.replace('needsApproval: input.estimatedValue > 25000.0', 'needsApproval: input.sku').replace(
+      '{ when: state.needsApproval, next: approve }',
+      '{ when: input.quantity, next: approve }',
+    );
+    const out = await generate({ 'replenishment.yaml': text });
+    expect(out.diagnostics.map((d) => `${d.code}@${d.range.start.line}`)).toEqual([
+      `workflow-type-error@${lineOf(text, 'needsApproval: input.sku')}`,
+      `workflow-type-error@${lineOf(text, 'when: input.quantity')}`,
+    ]);
+  });
+});
