@@ -48,6 +48,8 @@ import { sourceUnitId } from '../adapters/sources/create-sources.ts';
 import { readSecret } from '../http/secrets.ts';
 import { MONITORING_FILES } from '../../generators/monitoring/monitoring-files.ts';
 import { runPrometheusConfig } from './prometheus-config.ts';
+import { RunWorkflows } from './run-workflows.ts';
+import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 
 export interface EstateRunOptions {
   paths: readonly string[];
@@ -83,6 +85,11 @@ export interface EstateRunOptions {
    * `service.name` = `interlace-run`, `interlace.estate` = `estate`. Without it spans are dropped.
    */
   otlp?: { endpoint: string; sampleRatio?: number; estate?: string };
+  /**
+   * The workflows the run hosts on its embedded engine (`<runDir>/workflows.db`, run-workflows.ts),
+   * fed by the run's backbone and calling its Systems. None: no engine is opened.
+   */
+  workflows?: readonly WorkflowProgram[];
 }
 
 interface RunningUnit {
@@ -118,6 +125,8 @@ export class EstateRun {
   /** The estate the units run: the specs, pointed at the simulators when they run. */
   estate!: WorkerEstate;
   readonly units = new Map<string, RunningUnit>();
+  /** The embedded workflow engine, when the run hosts workflows. */
+  workflows: RunWorkflows | undefined;
   private readonly builder: UnitBuilder;
   private ownsBackbone = false;
   private logStream: WriteStream | undefined;
@@ -203,6 +212,15 @@ export class EstateRun {
     for (const group of unitGroups(this.estate, [...build.units.keys()])) await this.startUnit(group, build);
     this.wireWebhooks();
     this.wireFilePickups();
+    if (this.options.workflows?.length)
+      this.workflows = await RunWorkflows.start({
+        runDir: this.options.runDir,
+        programs: this.options.workflows,
+        backbone: this.backbone,
+        estate: this.estate,
+        env: this.env,
+        logger: this.logger,
+      });
     this.gateway = new Gateway({
       port: portBase,
       metrics: this.metrics,
@@ -507,7 +525,11 @@ export class EstateRun {
         snapshot.totals.duplicates +
         snapshot.totals.filtered +
         snapshot.totals.parked;
-      const busy = (await this.backlog()) + this.deliveriesInFlight() + (this.simulation?.pendingWork() ?? 0);
+      const busy =
+        (await this.backlog()) +
+        this.deliveriesInFlight() +
+        (this.simulation?.pendingWork() ?? 0) +
+        ((await this.workflows?.counts())?.running ?? 0);
       if (busy === 0 && handled === lastHandled) {
         quietSince ??= Date.now();
         if (Date.now() - quietSince >= (options.quietMs ?? 500)) return true;
@@ -542,11 +564,13 @@ export class EstateRun {
       for (const c of u.worker.consumers) total += await read(c.sourceTopic, c.consumer);
       for (const r of u.replays) total += await read(r.sourceTopic, r.scope);
     }
+    for (const c of this.workflows?.consumers() ?? []) total += await read(c.topic, c.consumer);
     return total;
   }
 
   async stop(): Promise<void> {
     await this.gateway?.stop().catch(() => {});
+    await this.workflows?.stop();
     for (const unit of [...this.units.keys()]) await this.stopUnit(unit).catch(() => {});
     await this.simulation?.stop().catch(() => {});
     if (this.ownsBackbone) await this.backbone?.close().catch(() => {});

@@ -136,6 +136,22 @@ export class RunWorkflows {
     return counts;
   }
 
+  /**
+   * The durable consumers of the event feed (event-feed.ts names them): a run is not settled while a
+   * trigger or an awaited event waits in one of them.
+   */
+  consumers(): { topic: string; consumer: string }[] {
+    const consumers: { topic: string; consumer: string }[] = [];
+    const waited = new Set<string>();
+    for (const { ir } of this.programs) {
+      if (ir.trigger.kind === 'event')
+        consumers.push({ topic: ir.trigger.topic, consumer: `workflow-start-${ir.name}-${ir.version.split('.')[0]}` });
+      for (const step of Object.values(ir.steps)) if (step.type === 'wait') waited.add(step.topic);
+    }
+    for (const topic of [...waited].sort()) consumers.push({ topic, consumer: 'workflow-events' });
+    return consumers;
+  }
+
   async stop(): Promise<void> {
     for (const subscription of this.#subscriptions.splice(0)) await subscription.stop().catch(() => {});
     await this.engine.close().catch((error: unknown) => this.#logger.warn('closing the workflow store failed', { error: String(error) }));

@@ -5,6 +5,7 @@
  */
 import type { Divergence, Simulation } from '../simulate/simulation.ts';
 import type { StatsSnapshot } from './run-stats.ts';
+import type { WorkflowCounts } from './run-workflows.ts';
 
 export interface RunSummary {
   durationMs: number;
@@ -44,6 +45,8 @@ export interface RunSummary {
   }[];
   /** What the APIs' clients saw: errors are 4xx plus 5xx. */
   apis: { api: string; requests: number; clientErrors: number; serverErrors: number; errors: number }[];
+  /** Workflow executions by status, when the run hosts workflows (`waiting`: blocked on a wait or a person). */
+  workflows?: WorkflowCounts;
 }
 
 /** A route target that writes files: to a `file` System (one file per message) or an `edi-x12` one (one interchange). */
@@ -66,6 +69,8 @@ export function buildSummary(input: {
   forecastProposals: number;
   /** The route targets that write files (EstateRun.fileTargets). */
   fileTargets?: readonly FileTarget[];
+  /** RunWorkflows.counts(), when the run hosts workflows. */
+  workflows?: WorkflowCounts;
 }): RunSummary {
   const sim = input.simulation;
   const systems: RunSummary['systems'] = {};
@@ -138,6 +143,7 @@ export function buildSummary(input: {
       serverErrors: a.serverErrors,
       errors: a.errors,
     })),
+    ...(input.workflows ? { workflows: { ...input.workflows } } : {}),
   };
 }
 
@@ -201,6 +207,19 @@ export function renderSummary(s: RunSummary): string {
     lines.push(
       `  X12 from the EDI partner ${s.x12In.files} files, ${s.x12In.transactionSets} transaction sets; our 997s: ${s.x12In.accepted} groups accepted${s.x12In.rejected ? `, ${s.x12In.rejected} REJECTED` : ''}`,
     );
+  if (s.workflows) {
+    const w = s.workflows;
+    const other = [
+      w.running ? `${w.running} running` : '',
+      w.failed ? `${w.failed} FAILED` : '',
+      w.cancelled ? `${w.cancelled} cancelled` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `  workflows                ${w.completed} completed, ${w.waiting} waiting, ${w.compensated} compensated, ${w.escalated} escalated${other ? `, ${other}` : ''}  (interlace workflow list)`,
+    );
+  }
   lines.push(`  exceptions               ${s.exceptions.raised} raised, ${s.exceptions.withAuditRecord} on the audit trail`);
   lines.push(
     `  inventory divergence     ${s.divergence.total === 0 ? `none (${s.divergence.positions} positions agree across legacy ERP, cloud ERP and WMS)` : `${s.divergence.total} positions differ: ${JSON.stringify([...s.divergence.legacyVsWms, ...s.divergence.cloudVsWms].slice(0, 5))}`}`,

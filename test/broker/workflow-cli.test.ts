@@ -11,7 +11,10 @@ import type { System } from '../../language/kinds/generated/kinds.ts';
 import { memoryLogger } from '../../lib/log.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
+import { RuntimeMetrics } from '../../runtime/observe/metrics.ts';
+import { StatsReader } from '../../runtime/run/run-stats.ts';
 import { RunWorkflows } from '../../runtime/run/run-workflows.ts';
+import { buildSummary, renderSummary } from '../../runtime/run/summary.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from './backbone-contract.ts';
 import { CONTRACT_SYSTEM, PROGRAMS } from './workflow-contract-programs.ts';
@@ -177,5 +180,28 @@ describe('interlace workflow', () => {
       escalated: 0,
       cancelled: 1,
     });
+    const text = renderSummary(
+      buildSummary({
+        durationMs: 1000,
+        backbone: 'sqlite',
+        settled: true,
+        stats: await new StatsReader(new RuntimeMetrics()).snapshot('whole'),
+        ordersSent: 0,
+        forecastProposals: 0,
+        workflows: await workflows.counts(),
+      }),
+    );
+    expect(text).toMatch(
+      / {2}workflows {16}3 completed, 1 waiting, 0 compensated, 0 escalated, 1 FAILED, 1 cancelled {2}\(interlace workflow list\)/,
+    );
+  });
+
+  it("names the feed's consumers as the feed does, so a run does not settle while an event waits in one", async () => {
+    expect(workflows.consumers()).toContainEqual({ topic: 'contract.confirmations', consumer: 'workflow-events' });
+    for (const { topic, consumer } of workflows.consumers()) {
+      await backbone.publish(topic, Buffer.from(JSON.stringify({ poNumber: 'NOBODY' })));
+      // Read by the feed (no execution waits for NOBODY): the backlog the run's settle() sums drains to 0.
+      await waitFor(`${consumer} on ${topic} to drain`, async () => (await backbone.pending(topic, consumer)) === 0);
+    }
   });
 });
