@@ -1,0 +1,36 @@
+/**
+ * Names and shapes shared by the Temporal workflow (workflow.ts, in the sandbox), its activity
+ * (activities.ts) and the engine (temporal-engine.ts, the client side). No imports: it loads anywhere.
+ */
+import type { HistoryEntry } from '../context.ts';
+import type { WorkflowStatus } from '../interpreter.ts';
+
+/** The workflow type every Interlace workflow runs as (the export name of the bundle's entry). */
+export const WORKFLOW_TYPE = 'interlace';
+/** The one activity: runs an ActivityRequest through the shared ActivityRunner. */
+export const ACTIVITY_NAME = 'interlaceActivity';
+/** The memo field that holds `ExecutionMemo`. */
+export const MEMO_FIELD = 'interlace';
+/** The task queue workers poll unless told otherwise. */
+export const DEFAULT_TASK_QUEUE = 'interlace-workflows';
+
+export interface WorkflowArgs {
+  /** `name@major`. */
+  readonly workflow: string;
+  /** The exact program version the execution was started with (recorded in the start event). */
+  readonly version: string;
+  readonly key: string;
+  readonly input: unknown;
+}
+
+/** What an execution's memo holds: the client sets `workflow`, `key` and `input` at start; the workflow adds the rest. */
+export interface ExecutionMemo {
+  readonly workflow: string;
+  readonly key: string;
+  readonly input: unknown;
+  /** The audit trail so far (published before every blocking call and at the end). */
+  readonly history?: readonly HistoryEntry[];
+  /** Set at the end. */
+  readonly status?: WorkflowStatus;
+  readonly reason?: string;
+}

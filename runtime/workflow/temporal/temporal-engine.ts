@@ -1,0 +1,298 @@
+/**
+ * The Temporal engine: workflows run durably on a Temporal cluster (the chart's `temporal` settings, or the
+ * dev server of the tests), through the same interpreter as the embedded engine.
+ *
+ * - `TemporalWorkflowEngine` is the client side (`WorkflowEngine`: start, signal, deliverEvent, cancel,
+ *   list, show) over @temporalio/client. The Temporal workflow id IS the execution id
+ *   (`<workflow>@<major>/<key>`, context.ts `executionIdOf`) and starts use REJECT_DUPLICATE, so a second
+ *   start for the same business key — a redelivered trigger — is refused by the server, not duplicated.
+ * - `startTemporalWorker` runs the workflow bundle (bundle.ts) and the activity (activities.ts) on a
+ *   task queue. Any number of workers may poll it; a killed worker's executions move to another one after
+ *   the sticky queue timeout (`stickyQueueScheduleToStartTimeoutMs`).
+ * - `show` reads the audit trail and the outcome from the execution's memo (workflow.ts publishes it),
+ *   so it needs no worker; the end state comes from the workflow's result.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
+import { DECISION_SIGNAL, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
+import type { ActivityRunner } from '../context.ts';
+import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
+import { correlationKeys, workflowKey } from '../interpreter.ts';
+import type { WorkflowOutcome } from '../interpreter.ts';
+import { temporalActivities } from './activities.ts';
+import { DEFAULT_TASK_QUEUE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
+import type { ExecutionMemo, WorkflowArgs } from './names.ts';
+
+export interface TemporalConnectionOptions {
+  /** `host:port` of the frontend. */
+  readonly address: string;
+  readonly namespace: string;
+  /** Sent as a bearer token (Temporal Cloud API keys); from a Secret in the chart. */
+  readonly apiKey?: string;
+  /** mTLS client certificate and key (PEM), and the server's CA; from a Secret in the chart. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
+  readonly taskQueue?: string;
+}
+
+function tlsOf(options: TemporalConnectionOptions) {
+  if (!options.tls) return options.apiKey ? true : undefined;
+  return {
+    clientCertPair: { crt: options.tls.cert, key: options.tls.key },
+    ...(options.tls.ca ? { serverRootCACertificate: options.tls.ca } : {}),
+  };
+}
+
+/** `name@major` of a program. */
+function workflowRef(program: WorkflowProgram): string {
+  return `${program.ir.name}@${program.ir.version.split('.')[0]}`;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export class TemporalWorkflowEngine implements WorkflowEngine {
+  private readonly client: Client;
+  private readonly connection: Connection;
+  private readonly taskQueue: string;
+  /** The newest version of each `name@major`: new executions start on it. */
+  private readonly latest = new Map<string, WorkflowProgram>();
+
+  private constructor(connection: Connection, namespace: string, programs: readonly WorkflowProgram[], taskQueue: string) {
+    this.connection = connection;
+    this.client = new Client({ connection, namespace });
+    this.taskQueue = taskQueue;
+    for (const program of programs) {
+      const ref = workflowRef(program);
+      const known = this.latest.get(ref);
+      if (!known || compareVersions(program.ir.version, known.ir.version) > 0) this.latest.set(ref, program);
+    }
+  }
+
+  static async connect(options: TemporalConnectionOptions, programs: readonly WorkflowProgram[]): Promise<TemporalWorkflowEngine> {
+    const tls = tlsOf(options);
+    const connection = await Connection.connect({
+      address: options.address,
+      ...(tls !== undefined ? { tls } : {}),
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    });
+    return new TemporalWorkflowEngine(connection, options.namespace, programs, options.taskQueue ?? DEFAULT_TASK_QUEUE);
+  }
+
+  async start(workflow: string, input: unknown): Promise<StartResult> {
+    const program = this.latest.get(workflow);
+    if (!program) throw new Error(`no workflow ${workflow}; known: ${[...this.latest.keys()].join(', ') || 'none'}`);
+    const key = workflowKey(program, input);
+    const executionId = executionIdOf(program.ir.name, program.ir.version, key);
+    const args: WorkflowArgs = { workflow, version: program.ir.version, key, input };
+    const memo: ExecutionMemo = { workflow, key, input };
+    try {
+      await this.client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId: executionId,
+        args: [args],
+        memo: { [MEMO_FIELD]: memo },
+        // One execution per business key, ever: a redelivered trigger after the end starts nothing either.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      return { executionId, started: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { executionId, started: false };
+      throw error;
+    }
+  }
+
+  async signal(executionId: string, name: string, payload: unknown): Promise<void> {
+    if (name === DECISION_SIGNAL) {
+      const decision = parseDecision(payload);
+      if (typeof decision === 'string') throw new Error(`signal ${name} to ${executionId}: ${decision}`);
+    }
+    try {
+      await this.client.workflow.getHandle(executionId).signal(name, payload);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw await this.notRunning(executionId, `signal ${name}`);
+      throw error;
+    }
+  }
+
+  /** Why an execution cannot take a signal or a cancel: it does not exist, or it has ended. */
+  private async notRunning(executionId: string, what: string): Promise<Error> {
+    const detail = await this.show(executionId);
+    if (!detail) return new Error(`${what}: no execution ${executionId}`);
+    return new Error(`${what}: execution ${executionId} has ended (${detail.status})`);
+  }
+
+  async deliverEvent(topic: string, event: unknown): Promise<string[]> {
+    const delivered: string[] = [];
+    for (const program of this.latest.values()) {
+      for (const key of correlationKeys(program, topic, event)) {
+        const id = executionIdOf(program.ir.name, program.ir.version, key);
+        try {
+          await this.client.workflow.getHandle(id).signal(eventSignalName(topic), event);
+          delivered.push(id);
+        } catch (error) {
+          // No execution for this key (or it has ended): the event belongs to nobody here.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+    }
+    return delivered;
+  }
+
+  async cancel(executionId: string): Promise<void> {
+    const handle = this.client.workflow.getHandle(executionId);
+    try {
+      // The server accepts a cancel request for an ended execution and does nothing: refuse it here.
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') throw await this.notRunning(executionId, 'cancel');
+      await handle.cancel();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw await this.notRunning(executionId, 'cancel');
+      throw error;
+    }
+  }
+
+  async list(): Promise<ExecutionSummary[]> {
+    const summaries: ExecutionSummary[] = [];
+    for await (const info of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) {
+      // Visibility trails the execution by a moment: what it still calls running is asked of the execution itself.
+      if (info.status.name === 'RUNNING') {
+        const detail = await this.show(info.workflowId);
+        if (detail) summaries.push(summaryOf(detail));
+      } else summaries.push(summarize(info, info.memo, undefined));
+    }
+    return summaries;
+  }
+
+  async show(executionId: string): Promise<ExecutionDetail | undefined> {
+    const handle = this.client.workflow.getHandle(executionId);
+    let description: Awaited<ReturnType<typeof handle.describe>>;
+    try {
+      description = await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+    let outcome: WorkflowOutcome | undefined;
+    let failure: string | undefined;
+    if (description.status.name === 'COMPLETED') outcome = (await handle.result()) as WorkflowOutcome;
+    else if (description.status.name !== 'RUNNING')
+      failure = await handle.result().then(
+        () => undefined,
+        (error: unknown) => messageOf(error),
+      );
+    const summary = summarize(description, description.memo, failure);
+    const memo = memoOf(description.memo);
+    return {
+      ...summary,
+      input: memo?.input,
+      ...(outcome ? { state: outcome.state } : {}),
+      history: memo?.history ?? [],
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+function memoOf(memo: Record<string, unknown> | undefined): ExecutionMemo | undefined {
+  const value = memo?.[MEMO_FIELD];
+  return value !== null && typeof value === 'object' ? (value as ExecutionMemo) : undefined;
+}
+
+function statusOf(info: Pick<WorkflowExecutionInfo, 'status'>, memo: ExecutionMemo | undefined): ExecutionStatus {
+  switch (info.status.name) {
+    case 'RUNNING':
+      return 'running';
+    case 'COMPLETED':
+      return memo?.status ?? 'completed';
+    case 'CANCELLED':
+      return 'cancelled';
+    default:
+      // FAILED (a bug in the program), TERMINATED (by an operator), TIMED_OUT.
+      return 'failed';
+  }
+}
+
+function summarize(
+  info: Pick<WorkflowExecutionInfo, 'status' | 'workflowId' | 'startTime' | 'closeTime'>,
+  rawMemo: Record<string, unknown> | undefined,
+  failure: string | undefined,
+): ExecutionSummary {
+  const memo = memoOf(rawMemo);
+  const slash = info.workflowId.indexOf('/');
+  const reason = memo?.reason ?? failure ?? (info.status.name === 'TERMINATED' ? 'terminated' : undefined);
+  return {
+    id: info.workflowId,
+    workflow: memo?.workflow ?? info.workflowId.slice(0, slash),
+    key: memo?.key ?? info.workflowId.slice(slash + 1),
+    status: statusOf(info, memo),
+    startedAt: info.startTime.getTime(),
+    ...(info.closeTime ? { endedAt: info.closeTime.getTime() } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+function summaryOf(detail: ExecutionDetail): ExecutionSummary {
+  const { input: _input, state: _state, history: _history, ...summary } = detail;
+  return summary;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+  return String(error);
+}
+
+export interface TemporalWorkerOptions extends TemporalConnectionOptions {
+  /** The bundle's JavaScript (bundle.ts `bundleWorkflows`), or a file that holds it. */
+  readonly bundle: { readonly code: string } | { readonly codePath: string };
+  readonly activities: ActivityRunner;
+  /**
+   * How long a workflow task waits on the queue of the worker that last ran the execution before any
+   * worker may take it (Temporal's default is 10 s): after a worker dies, its executions resume on another
+   * worker after this long.
+   */
+  readonly stickyQueueScheduleToStartTimeoutMs?: number;
+}
+
+export interface TemporalWorker {
+  /** Finishes the tasks in hand, then stops polling. */
+  shutdown(): Promise<void>;
+}
+
+/** Starts a worker for the bundle's workflows and the activity; resolves once it polls. */
+export async function startTemporalWorker(options: TemporalWorkerOptions): Promise<TemporalWorker> {
+  const tls = tlsOf(options);
+  const connection = await NativeConnection.connect({
+    address: options.address,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowBundle: options.bundle,
+    activities: temporalActivities(options.activities),
+    ...(options.stickyQueueScheduleToStartTimeoutMs !== undefined
+      ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs }
+      : {}),
+  });
+  const running = worker.run();
+  return {
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * The one Temporal workflow of Interlace: it runs the shared interpreter (../interpreter.ts) over a
+ * program with a `WorkflowContext` made of @temporalio/workflow primitives. This module runs inside
+ * Temporal's workflow sandbox (bundled by bundle.ts with the programs' generated expression modules): it
+ * imports nothing but @temporalio/workflow and the sandbox-safe interpreter and context.
+ *
+ * - activity → `proxyActivities` with the step's timeout and retry policy, activity id = the call id;
+ *   the activity (activities.ts) runs the shared `ActivityRunner`.
+ * - sleep → `sleep` (a durable server-side timer).
+ * - waitForSignal → every signal lands in a per-name queue (the default signal handler), and a wait is
+ *   `condition(queue not empty, timeout)`: signals sent before the wait are kept, in order.
+ * - now → workflow time (deterministic on replay); history → kept in memory (a replay rebuilds it) and
+ *   published in the execution's memo before every blocking call and at the end, so `show` reads the audit
+ *   trail from the server without a worker.
+ * - cancel → the pending calls of the execution are cancelled and the interpreter sees `WorkflowCancelled`
+ *   once; the compensations that follow run in a non-cancellable scope.
+ *
+ * Versioning: the program's exact version is an argument recorded in the start event, so an execution
+ * keeps running the IR it started with as long as a worker bundles that version; a worker that lacks it
+ * fails the workflow task (retried by Temporal) rather than replaying the wrong steps. Changes to the
+ * interpreter itself must be guarded with `patched()` here (none so far).
+ */
+import {
+  ActivityFailure as TemporalActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setDefaultSignalHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
+import { ActivityFailure, WorkflowCancelled } from '../context.ts';
+import type { ActivityRequest, HistoryEntry, WorkflowContext } from '../context.ts';
+import { runWorkflow } from '../interpreter.ts';
+import type { WorkflowOutcome } from '../interpreter.ts';
+import { ACTIVITY_NAME, MEMO_FIELD } from './names.ts';
+import type { WorkflowArgs } from './names.ts';
+
+/** Publish activities have no retry in the IR: the backbone's de-duplication makes retries safe. */
+const PUBLISH_RETRY = { maximumAttempts: 10, initialInterval: 200, maximumInterval: 5_000, backoffCoefficient: 2 };
+const PUBLISH_TIMEOUT_MS = 30_000;
+
+function programsByVersion(programs: readonly WorkflowProgram[]): Map<string, WorkflowProgram> {
+  const byVersion = new Map<string, WorkflowProgram>();
+  for (const program of programs) byVersion.set(`${program.ir.name}@${program.ir.version}`, program);
+  return byVersion;
+}
+
+/** The workflow function over the programs a bundle holds (the bundle's generated entry exports it as `interlace`). */
+export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (args: WorkflowArgs) => Promise<WorkflowOutcome> {
+  const byVersion = programsByVersion(programs);
+  return async function interlace(args: WorkflowArgs): Promise<WorkflowOutcome> {
+    const name = args.workflow.split('@')[0];
+    const program = byVersion.get(`${name}@${args.version}`);
+    // A plain Error fails the workflow task, not the execution: Temporal retries it until a worker that
+    // bundles this version picks it up.
+    if (!program) throw new Error(`this worker has no program ${name}@${args.version}; deploy a worker that bundles it`);
+    const context = new TemporalContext(workflowInfo().workflowId);
+    const outcome = await CancellationScope.nonCancellable(async () => {
+      // The root scope is cancelled by a cancel request; the interpreter itself runs non-cancellable so
+      // that its compensations can still call activities.
+      return runWorkflow(program, args.input, context);
+    });
+    context.publish(outcome);
+    return outcome;
+  };
+}
+
+class TemporalContext implements WorkflowContext {
+  readonly executionId: string;
+  private readonly signals = new Map<string, unknown[]>();
+  private readonly entries: HistoryEntry[] = [];
+  private readonly recorded = new Set<string>();
+  private published = 0;
+  private readonly pending = new Set<CancellationScope>();
+  private cancelRequested = false;
+  private cancelDelivered = false;
+
+  constructor(executionId: string) {
+    this.executionId = executionId;
+    setDefaultSignalHandler((name: string, ...args: unknown[]) => {
+      const queue = this.signals.get(name) ?? [];
+      queue.push(args[0]);
+      this.signals.set(name, queue);
+    });
+    CancellationScope.current().cancelRequested.catch(() => {
+      this.cancelRequested = true;
+      for (const scope of this.pending) scope.cancel();
+    });
+  }
+
+  activity(callId: string, request: ActivityRequest): Promise<unknown> {
+    const options =
+      request.kind === 'call'
+        ? {
+            startToCloseTimeout: request.timeoutMs,
+            retry: {
+              maximumAttempts: request.retry.maxAttempts,
+              initialInterval: request.retry.initialIntervalMs,
+              maximumInterval: Math.max(request.retry.maxIntervalMs, request.retry.initialIntervalMs),
+              backoffCoefficient: 2,
+            },
+          }
+        : { startToCloseTimeout: PUBLISH_TIMEOUT_MS, retry: PUBLISH_RETRY };
+    const activities = proxyActivities<Record<string, (request: ActivityRequest) => Promise<unknown>>>({ ...options, activityId: callId });
+    const run = activities[ACTIVITY_NAME]!;
+    return this.cancellable(() => run(request)).catch((error: unknown) => {
+      if (error instanceof WorkflowCancelled) throw error;
+      throw toActivityFailure(error);
+    });
+  }
+
+  sleep(_callId: string, ms: number): Promise<void> {
+    return this.cancellable(() => sleep(ms));
+  }
+
+  async waitForSignal(_callId: string, name: string, timeoutMs: number): Promise<{ readonly payload: unknown } | undefined> {
+    const queue = (): unknown[] => this.signals.get(name) ?? [];
+    const arrived = await this.cancellable(() => condition(() => queue().length > 0, timeoutMs));
+    if (!arrived) return undefined;
+    return { payload: queue().shift() };
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  history(entry: HistoryEntry): void {
+    if (this.recorded.has(entry.id)) return;
+    this.recorded.add(entry.id);
+    this.entries.push(entry);
+  }
+
+  /** The end: the whole audit trail and the outcome into the memo (the same workflow task completes the execution). */
+  publish(outcome: WorkflowOutcome): void {
+    upsertMemo({
+      [MEMO_FIELD]: {
+        ...this.memoBase(),
+        history: this.entries,
+        status: outcome.status,
+        ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      },
+    });
+  }
+
+  /** Runs a blocking primitive in a scope a cancel request reaches; publishes the audit trail first. */
+  private async cancellable<T>(fn: () => Promise<T>): Promise<T> {
+    this.flushHistory();
+    if (this.cancelRequested && !this.cancelDelivered) {
+      this.cancelDelivered = true;
+      throw new WorkflowCancelled();
+    }
+    const scope = new CancellationScope();
+    this.pending.add(scope);
+    try {
+      return await scope.run(fn);
+    } catch (error) {
+      if (this.cancelRequested && isCancellation(error)) {
+        this.cancelDelivered = true;
+        throw new WorkflowCancelled();
+      }
+      throw error;
+    } finally {
+      this.pending.delete(scope);
+    }
+  }
+
+  private flushHistory(): void {
+    if (this.published === this.entries.length) return;
+    this.published = this.entries.length;
+    upsertMemo({ [MEMO_FIELD]: { ...this.memoBase(), history: this.entries } });
+  }
+
+  private memoBase(): Record<string, unknown> {
+    const memo = workflowInfo().memo?.[MEMO_FIELD];
+    return memo !== null && typeof memo === 'object' ? { ...(memo as Record<string, unknown>) } : {};
+  }
+}
+
+/** Temporal's ActivityFailure (its cause says why) → the interpreter's ActivityFailure. */
+function toActivityFailure(error: unknown): ActivityFailure {
+  if (error instanceof TemporalActivityFailure) {
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure) return new ActivityFailure(cause.message, cause.type ?? 'activity-failed', false);
+    return new ActivityFailure(cause?.message ?? error.message, cause?.name ?? 'activity-failed', false);
+  }
+  return new ActivityFailure(error instanceof Error ? error.message : String(error), 'activity-failed', false);
+}
