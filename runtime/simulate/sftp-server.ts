@@ -43,10 +43,17 @@ export interface SftpLogin {
   publicKey: string;
 }
 
-/** A new ed25519 key pair in OpenSSH format. */
+/**
+ * A new ed25519 key pair in OpenSSH format. ssh2 1.17's generator writes a private key its own parser
+ * refuses ("Malformed OpenSSH private key") about 3 times in 1,000: such a pair is made again.
+ */
 export function newSftpLogin(comment = 'interlace-run'): SftpLogin {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public };
+  for (let attempt = 1; ; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
+      return { privateKey: pair.private, publicKey: pair.public };
+    if (attempt >= 20) throw new Error('ssh2 made no readable ed25519 key pair in 20 attempts');
+  }
 }
 
 type Handle = { kind: 'file'; fd: number } | { kind: 'dir'; local: string; done: boolean };
