@@ -11,8 +11,8 @@ export interface BreakingChange {
   change: string;
   message: string;
   hint: string;
-  /** Who breaks: readers of new data, writers of old data, API clients, or subscribers of a topic. */
-  affects: 'readers' | 'writers' | 'clients' | 'subscribers';
+  /** Who breaks: readers of new data, writers of old data, API clients, subscribers of a topic, or a workflow's executions in flight. */
+  affects: 'readers' | 'writers' | 'clients' | 'subscribers' | 'executions';
   /** For contract findings: the earlier version it was checked against. */
   againstVersion?: string;
 }

@@ -4,6 +4,7 @@ import type { SpecDocument } from '../language/validate/estate-index.ts';
 import { identityOf } from '../language/validate/estate-index.ts';
 import type { ValidationResult } from '../language/validate/validate-estate.ts';
 import { compareApis } from './api-changes.ts';
+import { compareWorkflows } from './workflow-changes.ts';
 import type { BreakingChange, ChangeSize } from './breaking-change.ts';
 import { compareContracts } from './contract-changes.ts';
 import type { ContractVersion } from './contract-changes.ts';
@@ -68,6 +69,8 @@ export function checkEstate(input: CheckInput): CheckReport {
       result = compareContracts(before, after, input.history?.get(change.identity) ?? []);
     } else if (after.kind === 'Api' && before.kind === 'Api') {
       result = compareApis(before, after, input.today);
+    } else if (after.kind === 'Workflow' && before.kind === 'Workflow') {
+      result = compareWorkflows(before, after);
     } else if (after.kind === 'EventRoute' && before.kind === 'EventRoute' && base) {
       result = compareRoutes(before, after, base, head);
     }

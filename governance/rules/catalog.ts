@@ -9,6 +9,7 @@ import {
   rateLimitRequiredRule,
 } from './ownership-and-lifecycle.ts';
 import { sloRequiredRule } from './service-levels.ts';
+import { humanTaskOwnerRule, workflowWaitTimeoutRule } from './workflows.ts';
 import { breakingChangeRule, removalNeedsSunsetRule, semverRule, sunsetNeverEarlierRule, versionBumpRule } from './versioning.ts';
 
 /** Every built-in rule, in the order docs/rules.md lists them. All but those whose default severity is `off` run by default; a Policy tunes, enables or disables them. */
@@ -29,4 +30,6 @@ export const BUILT_IN_RULES: readonly RuleDefinition[] = [
   mappingRequiredFieldsRule,
   namingConventionRule,
   sloRequiredRule,
+  workflowWaitTimeoutRule,
+  humanTaskOwnerRule,
 ];

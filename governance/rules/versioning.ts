@@ -11,7 +11,7 @@ export const semverRule = defineRule({
   rationale:
     'Consumers pin `name@major` and ranges; a pre-release (`2.1.0-rc.1`) never satisfies a normal range, so references silently stop resolving the way authors expect.',
   defaultSeverity: 'error',
-  kinds: ['DataContract', 'Api'],
+  kinds: ['DataContract', 'Api', 'Workflow'],
   params: {
     allowPrerelease: { description: 'Accept pre-release versions such as `2.1.0-rc.1`.', default: false, schema: { type: 'boolean' } },
   },
@@ -46,7 +46,7 @@ export const versionBumpRule = defineRule({
   rationale:
     'The version is how consumers and caches know something changed; an unchanged version with changed content means two different contracts answer to the same name.',
   defaultSeverity: 'error',
-  kinds: ['DataContract', 'Api'],
+  kinds: ['DataContract', 'Api', 'Workflow'],
   needsBase: true,
   example: {
     pass: '# base: version 2.0.0\nspec:\n  version: 2.1.0   # a field was added',
@@ -99,7 +99,7 @@ export const breakingChangeRule = defineRule({
   rationale:
     "Producers and consumers upgrade at different times. Within a major, every version must keep working with the ones before it, under the contract's compatibility mode (Confluent's BACKWARD, FORWARD, FULL and their transitive forms) and, for APIs and routes, for existing clients and subscribers.",
   defaultSeverity: 'error',
-  kinds: ['DataContract', 'Api', 'EventRoute'],
+  kinds: ['DataContract', 'Api', 'EventRoute', 'Workflow'],
   needsBase: true,
   example: {
     pass: '# base: order@2 with optional `notes`\n# head: order@2 unchanged, new document order@3 without `notes`',
