@@ -6,6 +6,9 @@
  * and the ratio to two floors: a bare consume-and-ack loop over the same backbone client and payloads,
  * and the same loop with one keep-alive HTTP POST to the sink per message.
  * `BENCH_MESSAGES` (default 20,000) and `BENCH_BACKBONES` (`jetstream,embedded`) tune a run.
+ * `BENCH_ORDERING=per-key` runs the target with `ordering: per-key` (every order its own key): on
+ * JetStream through the shared key gate every replica uses (key-turns.ts), unless `BENCH_KEY_GATE=off`
+ * (order kept inside the process only, as before the gate).
  * Targets (2 cores): ≥ 5,000 msg/s with JetStream, ≥ 0.5× the floor, p99 ≤ 20 ms at 1,000/s.
  *
  * Trace export: each backbone runs twice, spans dropped (`createTracer`) and exported over OTLP/HTTP by
@@ -21,7 +24,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Backbone } from '../runtime/backbone/backbone.ts';
-import { openJetStreamBackbone } from '../runtime/backbone/jetstream-backbone.ts';
+import { JetStreamBackbone, openJetStreamBackbone } from '../runtime/backbone/jetstream-backbone.ts';
+import { KvKeyGateStore } from '../runtime/delivery/kv-key-gate.ts';
 import { openSqliteBackbone } from '../runtime/backbone/sqlite-backbone.ts';
 import { RouteTargetConsumer } from '../runtime/delivery/route-consumer.ts';
 import { SqliteIdempotencyStore } from '../runtime/delivery/sqlite-idempotency-store.ts';
@@ -47,6 +51,8 @@ const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const BACKBONES = (process.env.BENCH_BACKBONES ?? 'jetstream,embedded').split(',');
 /** `off` (spans dropped), `on` (exported over OTLP), or both (default). */
 const TRACES = (process.env.BENCH_TRACES ?? 'off,on').split(',');
+const ORDERING = process.env.BENCH_ORDERING === 'per-key' ? 'per-key' : 'none';
+const KEY_GATE = process.env.BENCH_KEY_GATE !== 'off';
 
 function order(i: number): Buffer {
   return Buffer.from(
@@ -273,6 +279,9 @@ async function pipeline(name: string, backbone: Backbone, dir: string, tracer: T
     logger: createLogger({ level: 'error' }),
     tracer,
     owner: 'bench',
+    ...(ORDERING === 'per-key' && KEY_GATE && backbone instanceof JetStreamBackbone
+      ? { keyGates: new KvKeyGateStore(await backbone.keyValue('KEY_GATES', 0)) }
+      : {}),
   };
 
   // Throughput: drain a backlog of N.
@@ -284,7 +293,7 @@ async function pipeline(name: string, backbone: Backbone, dir: string, tracer: T
         backbone.publish(topic, order(i + j), { key: `k${i + j}`, messageId: `bench-${i + j}` }),
       ),
     );
-  const consumer = new RouteTargetConsumer({ ...rt, ordering: 'none' }, deps);
+  const consumer = new RouteTargetConsumer({ ...rt, ordering: ORDERING }, deps);
   const profile = await startProfile();
   const start = performance.now();
   await consumer.start();
@@ -366,7 +375,9 @@ export async function run(): Promise<void> {
     }
   }
   await receiver?.close();
-  console.log(`pipeline: consume → map (order@2 → wms-pick-order@1) → HTTP 201 sink → commit → ack; ${N} messages, one worker`);
+  console.log(
+    `pipeline: consume → map (order@2 → wms-pick-order@1) → HTTP 201 sink → commit → ack; ${N} messages, one worker, ordering ${ORDERING}${ORDERING === 'per-key' ? (KEY_GATE ? ' (key gate on JetStream)' : ' (in-process only)') : ''}`,
+  );
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `  ${name.padEnd(10)} ${r.rate.toFixed(0).padStart(6)} msg/s   floor (bare consume+ack) ${r.floor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.floor).toFixed(2)}×   floor with the HTTP call ${r.httpFloor.toFixed(0).padStart(6)} msg/s = ${(r.rate / r.httpFloor).toFixed(2)}×   at 1,000 msg/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`,

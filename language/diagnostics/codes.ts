@@ -131,10 +131,6 @@ export const CODES = {
     severity: 'warning',
     title: 'An OAuth2 token URL is plain http (not loopback): the client secret and the tokens would cross the network unencrypted.',
   },
-  'scale-per-key-order': {
-    severity: 'warning',
-    title: 'An `ordering: per-key` route is given more than one replica; per-key order is not kept across replicas.',
-  },
   'scale-invalid': {
     severity: 'error',
     title: "A unit's `scale` cannot be planned: `replicas` together with `autoscale`, or `autoscale.min` above `max`.",

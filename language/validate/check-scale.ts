@@ -5,7 +5,9 @@ import type { Reporter } from './report.ts';
 /**
  * A unit's `spec.scale` (EventRoute, Api) must say one thing the controller can plan: a fixed
  * `replicas` or an `autoscale` range, and a range whose `min` is not above its `max`. The schema
- * allows both keys so that the mistake is reported here, once, at the line that makes it.
+ * allows both keys so that the mistake is reported here, once, at the line that makes it. An
+ * `ordering: per-key` route may scale like any other: its order holds across replicas on the NATS
+ * backbone (docs/delivery.md, decision 0013).
  */
 export function checkScale(doc: SpecDocument, report: Reporter): void {
   if (doc.kind !== 'EventRoute' && doc.kind !== 'Api') return;
@@ -22,17 +24,6 @@ export function checkScale(doc: SpecDocument, report: Reporter): void {
     );
   }
   const auto = scale.autoscale;
-  const most = auto ? auto.max : (scale.replicas ?? 1);
-  if (doc.kind === 'EventRoute' && doc.spec.ordering === 'per-key' && most > 1) {
-    report.add(
-      doc,
-      'scale-per-key-order',
-      ['spec', 'scale'],
-      `this per-key route may run ${most} replicas, and per-key order is not kept across replicas: two workers can deliver a key's events out of order`,
-      'Keep one replica (`scale: { replicas: 1 }`, or no scale) while per-key order matters; docs/delivery.md says why.',
-      { key: true },
-    );
-  }
   if (auto?.min !== undefined && auto.min > auto.max) {
     report.add(
       doc,

@@ -116,6 +116,13 @@ export interface Backbone {
    */
   pending(topic: string, consumer: string): Promise<number>;
   /**
+   * The consumer's ack floor: every message of the topic up to this sequence is acked (0 when none, or
+   * when the consumer does not exist yet). It only grows, except that a broker restart may roll it back
+   * a little (lost acks): a value read earlier stays a true lower bound of what was settled. The
+   * cross-replica key gate (runtime/delivery/key-turns.ts) scans the stream above it. JetStream only.
+   */
+  ackFloor?(topic: string, consumer: string): Promise<number>;
+  /**
    * Reads stored messages without consuming them (`interlace dlq list`): up to `limit` messages from
    * `fromSequence` on, in order; page on with `last.sequence + 1`.
    */

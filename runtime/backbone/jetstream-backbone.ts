@@ -454,6 +454,19 @@ export class JetStreamBackbone implements Backbone {
     }
   }
 
+  async ackFloor(topic: string, consumer: string): Promise<number> {
+    this.#open();
+    checkConsumer(consumer);
+    try {
+      return (await this.#jsm.consumers.info(this.stream(topic), consumer)).ack_floor.stream_seq;
+    } catch (error) {
+      const code = apiCode(error);
+      if (code === JetStreamApiCodes.StreamNotFound) throw new TopicNotFoundError(`topic "${topic}" does not exist`);
+      if (code === JetStreamApiCodes.ConsumerNotFound) return 0;
+      throw error;
+    }
+  }
+
   async read(topic: string, fromSequence: number, limit: number): Promise<Message[]> {
     this.#open();
     const stream = this.stream(topic);

@@ -11,20 +11,20 @@ interface EffectRecord {
 }
 
 /** KV keys allow `[-/_=.A-Za-z0-9]`: any idempotency key or scope is stored base64url-encoded. */
-function kvKey(...parts: string[]): string {
+export function kvKey(...parts: string[]): string {
   return parts.map((part) => Buffer.from(part, 'utf8').toString('base64url') || '_').join('.');
 }
 
-function decode<T>(value: Uint8Array): T {
+export function decode<T>(value: Uint8Array): T {
   return JSON.parse(Buffer.from(value).toString('utf8')) as T;
 }
 
-function encode(value: unknown): Uint8Array {
+export function encode(value: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 /** A write lost its compare-and-set: another worker wrote the key in between (read again). */
-function isConflict(error: unknown): boolean {
+export function isConflict(error: unknown): boolean {
   const text = String((error as { message?: unknown })?.message ?? error);
   return /wrong last sequence|key exists/i.test(text);
 }

@@ -13,6 +13,8 @@ import type { ClassifiedFailure } from './failures.ts';
 import { countedAttempts } from './idempotency-store.ts';
 import type { AttemptRecord, IdempotencyStore } from './idempotency-store.ts';
 import { KeySequencer } from './key-sequencer.ts';
+import { KeyTurns, TurnAbandoned } from './key-turns.ts';
+import type { KeyGateStore } from './kv-key-gate.ts';
 import type { RouteTargetRuntime } from './route-target.ts';
 import type { SystemBudgets } from './system-budget.ts';
 import { SOURCE_TIME_HEADER, sourceTimeOf } from './source-time.ts';
@@ -28,6 +30,12 @@ export interface PipelineDeps {
   owner: string;
   /** The backbone's ack deadline for these subscriptions; the pipeline heartbeats at half of it. */
   ackWaitMs?: number;
+  /**
+   * The shared per-key gate (NATS: a Key-Value bucket). With it, and a backbone that has `ackFloor`,
+   * an `ordering: per-key` target keeps its order across any number of replicas (key-turns.ts);
+   * without it only inside this process (key-sequencer.ts).
+   */
+  keyGates?: KeyGateStore;
   random?: () => number;
 }
 
@@ -72,6 +80,8 @@ export class RouteTargetConsumer {
   private readonly rt: RouteTargetRuntime;
   private readonly deps: PipelineDeps;
   private readonly sequencer = new KeySequencer();
+  /** Per-key order across replicas, when the deps have a shared gate (see PipelineDeps.keyGates). */
+  private readonly turns: KeyTurns | undefined;
   private readonly stopController = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   /** Idempotency keys being delivered by this consumer → the outcome their delivery will decide. */
@@ -87,6 +97,31 @@ export class RouteTargetConsumer {
     this.rt = rt;
     this.deps = deps;
     this.log = deps.logger.child({ route: rt.route, target: rt.target });
+    // Not for the replay consumer: a replay is an operator's decision, in the order the operator chose.
+    if (rt.ordering === 'per-key' && !rt.replay && deps.keyGates && deps.backbone.ackFloor)
+      this.turns = new KeyTurns({
+        backbone: deps.backbone,
+        topic: rt.sourceTopic,
+        consumer: this.scope,
+        gate: deps.keyGates,
+        keyOf: (message) => this.orderingKeyOf(message.payload, message.key),
+        stop: this.stopController.signal,
+        logger: this.log,
+      });
+  }
+
+  /**
+   * The ordering key of a stored message as handle() computes it: undefined for a payload that is not
+   * JSON or that the filter drops (neither is delivered, so nothing waits for it).
+   */
+  private orderingKeyOf(payload: Uint8Array, headerKey: string | undefined): string | undefined {
+    try {
+      const event: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
+      if (this.rt.filter && !this.rt.filter(event)) return undefined;
+      return this.rt.keyOf(event) ?? headerKey;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Deliveries received and not yet settled (waiting, attempting, backing off between retries). */
@@ -193,6 +228,7 @@ export class RouteTargetConsumer {
       try {
         event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
       } catch (error) {
+        this.turns?.noteDelivered(delivery.sequence, undefined);
         await this.deadLetter(
           delivery,
           span,
@@ -209,6 +245,7 @@ export class RouteTargetConsumer {
         return;
       }
       if (rt.filter && !rt.filter(event)) {
+        this.turns?.noteDelivered(delivery.sequence, undefined);
         this.count('filtered', { sequence: delivery.sequence });
         await delivery.ack();
         return;
@@ -216,9 +253,11 @@ export class RouteTargetConsumer {
       const key = rt.keyOf(event) ?? delivery.key;
       const businessKeys = businessKeysOf(event, rt.sourceBusinessKeys);
       span.setAttributes(prefixed(businessKeys));
-      const run = () => this.deliverOne(delivery, event, key, businessKeys, span);
-      if (rt.ordering === 'per-key' && key !== undefined) await this.sequencer.run(key, run);
-      else await run();
+      this.turns?.noteDelivered(delivery.sequence, key);
+      if (this.turns && key !== undefined) await this.inTurn(this.turns, delivery, event, key, businessKeys, span);
+      else if (rt.ordering === 'per-key' && key !== undefined)
+        await this.sequencer.run(key, () => this.deliverOne(delivery, event, key, businessKeys, span));
+      else await this.deliverOne(delivery, event, key, businessKeys, span);
     } catch (error) {
       // An infrastructure failure (the store, the backbone): leave the message to be redelivered.
       span.fail(error);
@@ -236,6 +275,37 @@ export class RouteTargetConsumer {
       }
       span.end();
     }
+  }
+
+  /**
+   * Per-key order across replicas: waits until every earlier message of the key was decided (by any
+   * replica), delivers, and moves the key's gate on before the ack — every ack of deliverOne follows a
+   * final decision — so the key's next message, wherever it is, may go.
+   */
+  private async inTurn(
+    turns: KeyTurns,
+    delivery: Delivery,
+    event: unknown,
+    key: string,
+    businessKeys: Record<string, string>,
+    span: Span,
+  ): Promise<void> {
+    try {
+      await turns.awaitTurn(key, delivery.sequence);
+    } catch (error) {
+      if (!(error instanceof TurnAbandoned)) throw error;
+      this.count('abandoned', { sequence: delivery.sequence });
+      await delivery.nak(0).catch(() => {});
+      return;
+    }
+    const gated: Delivery = {
+      ...delivery,
+      ack: async () => {
+        await turns.passed(key, delivery.sequence);
+        await delivery.ack();
+      },
+    };
+    await this.deliverOne(gated, event, key, businessKeys, span);
   }
 
   private async deliverOne(

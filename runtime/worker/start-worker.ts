@@ -19,6 +19,8 @@ import { SqliteViewStore } from '../http/view-store.ts';
 import type { ViewStore } from '../http/view-store.ts';
 import { KvViewStore } from '../http/kv-view-store.ts';
 import { KvIdempotencyStore } from '../delivery/kv-idempotency-store.ts';
+import { KvKeyGateStore } from '../delivery/kv-key-gate.ts';
+import type { KeyGateStore } from '../delivery/kv-key-gate.ts';
 import { replayRuntime, replayStore } from '../delivery/replay.ts';
 import { JetStreamBackbone } from '../backbone/jetstream-backbone.ts';
 import { sendProblem } from '../http/problem.ts';
@@ -130,7 +132,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   if (exporting?.endpoint) logger.info('exporting traces over OTLP', { endpoint: exporting.endpoint });
   const metrics = options.metrics ?? new RuntimeMetrics();
   const estate: WorkerEstate = options.estate ?? estateFromBundles(bundles);
-  const { idempotency, views } = await openStateStores(options);
+  const { idempotency, views, keyGates } = await openStateStores(options);
   const clients = new Map<string, SystemClient>();
   const ctx: AssemblyContext = {
     estate,
@@ -186,6 +188,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     owner,
     ...(options.ackWaitMs ? { ackWaitMs: options.ackWaitMs } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(keyGates ? { keyGates } : {}),
   };
   for (const rt of routeRuntimes) {
     const consumer = new RouteTargetConsumer(rt, deps);
@@ -320,22 +323,35 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 }
 
 /** How long shared records live in the NATS buckets: committed idempotency keys, parked keys, API view rows. */
-const SHARED_STATE_MAX_AGE_MS = { effects: 7 * 24 * 3_600_000, parked: 30 * 24 * 3_600_000, views: 90 * 24 * 3_600_000 };
+const SHARED_STATE_MAX_AGE_MS = {
+  effects: 7 * 24 * 3_600_000,
+  parked: 30 * 24 * 3_600_000,
+  views: 90 * 24 * 3_600_000,
+  // A key idle this long starts again from the consumer's ack floor, which is past its old messages.
+  keyGates: 7 * 24 * 3_600_000,
+};
 
 /**
  * The worker's idempotency store and API views. On the NATS backbone both live in JetStream Key-Value
  * buckets every replica shares (a second replica answers for every key; a pod with a fresh disk loses
  * and repeats nothing); on the embedded backbone in sqlite files under `stateDir`.
  */
-async function openStateStores(options: WorkerOptions): Promise<{ idempotency: IdempotencyStore; views: ViewStore }> {
+async function openStateStores(
+  options: WorkerOptions,
+): Promise<{ idempotency: IdempotencyStore; views: ViewStore; keyGates?: KeyGateStore }> {
   if (options.backbone instanceof JetStreamBackbone) {
     const backbone = options.backbone;
-    const [effects, parked, views] = await Promise.all([
+    const [effects, parked, views, gates] = await Promise.all([
       backbone.keyValue('IDEMPOTENCY', SHARED_STATE_MAX_AGE_MS.effects),
       backbone.keyValue('PARKED_KEYS', SHARED_STATE_MAX_AGE_MS.parked),
       backbone.keyValue('VIEWS', SHARED_STATE_MAX_AGE_MS.views),
+      backbone.keyValue('KEY_GATES', SHARED_STATE_MAX_AGE_MS.keyGates),
     ]);
-    return { idempotency: options.idempotencyStore ?? new KvIdempotencyStore(effects, parked), views: new KvViewStore(views) };
+    return {
+      idempotency: options.idempotencyStore ?? new KvIdempotencyStore(effects, parked),
+      views: new KvViewStore(views),
+      keyGates: new KvKeyGateStore(gates),
+    };
   }
   return {
     idempotency: options.idempotencyStore ?? new SqliteIdempotencyStore(join(options.stateDir, 'worker.db')),

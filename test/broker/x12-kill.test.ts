@@ -3,26 +3,18 @@
 // killed mid-stream and started again. Every invoice ends up in exactly one interchange (no loss, no
 // second file for a redelivered message), every file reads back with parseX12, and no control number
 // is used twice.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { parseX12 } from '../../generators/edi/x12-parse.ts';
-import { Generator } from '../../generators/generate.ts';
-import { ValidationSession } from '../../language/validation-session.ts';
 import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
 import type { JetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
-import { natsServerOrSkipReason, REPO_ROOT, startNatsServer } from './harness/nats-server.ts';
+import { natsServerOrSkipReason, startNatsServer } from './harness/nats-server.ts';
 import type { NatsServer } from './harness/nats-server.ts';
-import { eventually } from './worker-fixtures.ts';
+import { eventually, freePort, generateBundlesFromText, startWorkerProcess } from './worker-fixtures.ts';
+import type { WorkerProcess } from './worker-fixtures.ts';
 
-const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
-const CLI = join(REPO_ROOT, 'bin/interlace.mjs');
 const INVOICES = 240;
 const prerequisite = await natsServerOrSkipReason();
 
@@ -75,56 +67,6 @@ spec:
         deadLetter: { topic: dlq.invoices-to-partner.partner }
 `;
 
-async function generateBundles(dir: string, outbox: string): Promise<string> {
-  const specs = join(dir, 'specs');
-  mkdirSync(specs, { recursive: true });
-  writeFileSync(join(specs, 'estate.yaml'), estate(outbox));
-  const run = new ValidationSession().run([specs]);
-  expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const result = await new Generator().generate({
-    documents: run.result.documents,
-    index: run.result.index,
-    support: readSupportSources(),
-  });
-  expect(result.diagnostics).toEqual([]);
-  for (const [path, text] of result.files) {
-    if (!path.startsWith('bundles/')) continue;
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  rmSync(specs, { recursive: true, force: true });
-  return join(dir, 'bundles');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startWorkerProcess(args: string[]): Child {
-  const child = spawn(NODE, [CLI, 'worker', ...args], { cwd: tmpdir(), env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString('utf8')).slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, output: () => output, exited };
-}
-
 const invoice = (i: number) => ({
   BIG: { BIG01: '20260301', BIG02: `INV-${String(i).padStart(5, '0')}` },
   IT1Loop: [{ IT1: { IT101: '1', IT102: String(1 + (i % 7)), IT103: 'EA', IT104: '10.50' }, PID: [{ PID01: 'F', PID05: `ITEM ${i}` }] }],
@@ -135,7 +77,7 @@ const invoice = (i: number) => ({
 describe.skipIf('skip' in prerequisite)('edi-x12 target: kill -9 of the worker mid-stream', () => {
   let nats: NatsServer | undefined;
   let backbone: JetStreamBackbone | undefined;
-  const children: Child[] = [];
+  const children: WorkerProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'x12-kill-'));
   afterAll(async () => {
     for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
@@ -149,7 +91,7 @@ describe.skipIf('skip' in prerequisite)('edi-x12 target: kill -9 of the worker m
     nats = await startNatsServer(prerequisite.binary);
     backbone = await openJetStreamBackbone({ servers: nats.url, name: 'x12-kill-test' });
     const outbox = join(dir, 'outbox');
-    const bundleDir = await generateBundles(dir, outbox);
+    const bundleDir = await generateBundlesFromText(dir, estate(outbox));
     const port = await freePort();
     const args = [
       ...['--bundle', bundleDir, '--unit', 'route-invoices-to-partner', '--nats', nats.url],
