@@ -18,6 +18,8 @@ export interface KeyTurnsOptions {
   keyOf: (message: Pick<Message, 'payload' | 'key'>) => string | undefined;
   stop: AbortSignal;
   logger: Logger;
+  /** Whether this consumer is handling the message at `sequence` now (its pass will wake the waiters). */
+  heldHere?: (sequence: number) => boolean;
 }
 
 /** Positions remembered per key (a lower bound of the stored gate; forgetting one costs a read). */
@@ -29,6 +31,8 @@ const READ_BATCH = 500;
 /** Polling a key whose earlier message another replica holds: first wait and cap. */
 const POLL_FIRST_MS = 20;
 const POLL_MAX_MS = 500;
+/** A wait this long is logged (and again after as long). */
+const LONG_WAIT_MS = 60_000;
 
 /**
  * Per-key order across any number of replicas of one route target (docs/decisions/0013): a message of
@@ -71,6 +75,8 @@ export class KeyTurns {
    * Rejects with TurnAbandoned when the consumer stops.
    */
   async awaitTurn(key: string, sequence: number): Promise<void> {
+    const since = performance.now();
+    let warnedAt = since;
     for (let waitMs = POLL_FIRST_MS; ; waitMs = Math.min(2 * waitMs, POLL_MAX_MS)) {
       if (this.options.stop.aborted) throw new TurnAbandoned('the consumer is stopping');
       await this.refreshFloor();
@@ -80,9 +86,23 @@ export class KeyTurns {
       await this.indexUpTo(sequence - 1);
       const blocker = this.lastBefore(key, from, sequence);
       if (blocker === undefined) return;
-      const stored = await this.options.gate.read(this.options.consumer, key);
-      if (stored) this.learn(key, stored);
-      if ((this.positions.get(key)?.sequence ?? 0) >= blocker) continue;
+      // A blocker this consumer is handling wakes us when it passes: no need to ask the store.
+      if (!this.options.heldHere?.(blocker)) {
+        const stored = await this.options.gate.read(this.options.consumer, key);
+        if (stored) this.learn(key, stored);
+        if ((this.positions.get(key)?.sequence ?? 0) >= blocker) continue;
+      }
+      if (performance.now() - warnedAt > LONG_WAIT_MS) {
+        warnedAt = performance.now();
+        // Normal for an ack wait or a reservation lease after a replica died; for longer, look at the blocker.
+        this.options.logger.warn('waiting for an earlier message of the key', {
+          sequence,
+          blocker,
+          gate: this.positions.get(key)?.sequence ?? 0,
+          ack_floor: this.floor,
+          waited_ms: Math.round(warnedAt - since),
+        });
+      }
       await this.sleep(key, waitMs);
     }
   }

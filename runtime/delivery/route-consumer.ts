@@ -107,6 +107,7 @@ export class RouteTargetConsumer {
         keyOf: (message) => this.orderingKeyOf(message.payload, message.key),
         stop: this.stopController.signal,
         logger: this.log,
+        heldHere: (sequence) => this.handling.has(sequence),
       });
   }
 
