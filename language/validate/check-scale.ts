@@ -7,7 +7,7 @@ import type { Reporter } from './report.ts';
  * `replicas` or an `autoscale` range, and a range whose `min` is not above its `max`. The schema
  * allows both keys so that the mistake is reported here, once, at the line that makes it. An
  * `ordering: per-key` route may scale like any other: its order holds across replicas on the NATS
- * backbone (docs/delivery.md, decision 0014).
+ * backbone (docs/delivery.md, decision 0015).
  */
 export function checkScale(doc: SpecDocument, report: Reporter): void {
   if (doc.kind !== 'EventRoute' && doc.kind !== 'Api') return;

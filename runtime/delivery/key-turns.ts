@@ -35,7 +35,7 @@ const POLL_MAX_MS = 500;
 const LONG_WAIT_MS = 60_000;
 
 /**
- * Per-key order across any number of replicas of one route target (docs/decisions/0014): a message of
+ * Per-key order across any number of replicas of one route target (docs/decisions/0015): a message of
  * key K is delivered only when it is K's next in line — every earlier message of K in the source topic
  * was decided, by whichever replica. The shared truth is the gate (kv-key-gate.ts: K's last decided
  * sequence, moved forward by compare-and-set before the ack); which messages are K's comes from the

@@ -1,4 +1,4 @@
-// Per-key order across replicas (issue 12 item 4, docs/decisions/0014): three `interlace worker`
+// Per-key order across replicas (issue 12 item 4, docs/decisions/0015): three `interlace worker`
 // processes (three pods) run one `ordering: per-key` route on a real nats-server while both cores are
 // saturated. A publisher interleaves many keys with several events each; the target records what it
 // applied. Mid-run one replica is killed with SIGKILL (and started again, as its pod would be) and
