@@ -27,8 +27,9 @@ export function workflowUnits(documents: readonly SpecDocument[], index: EstateI
     .filter((d): d is SpecDocument<'Workflow'> => d.kind === 'Workflow')
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : (a.major ?? 0) - (b.major ?? 0)))
     .map((doc) => {
-      const module = workflowModule(doc, index, contracts);
-      return { doc, ir: compileWorkflow(doc, index), module, irPath: module.path.replace(/\.ts$/, '.ir.json') };
+      const ir = compileWorkflow(doc, index);
+      const module = workflowModule(doc, ir, index, contracts);
+      return { doc, ir, module, irPath: module.path.replace(/\.ts$/, '.ir.json') };
     });
 }
 

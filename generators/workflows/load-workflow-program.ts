@@ -12,11 +12,17 @@ export function linkWorkflowModule(files: ReadonlyMap<string, string>, modulePat
   return link({ modules: files, entries: [modulePath] });
 }
 
-/** Loads a linked workflow module (JavaScript text) and pairs its expressions with the IR. */
-export async function loadWorkflowProgram(ir: WorkflowIR, linkedModule: string): Promise<WorkflowProgram> {
+/**
+ * Loads a linked workflow module (JavaScript text): its `program` (IR and expressions), or, given `ir`,
+ * its expressions paired with that IR. Every expression the IR names must be there.
+ */
+export async function loadWorkflowProgram(linkedModule: string, ir?: WorkflowIR): Promise<WorkflowProgram> {
   const module = (await import(`data:text/javascript;base64,${Buffer.from(linkedModule).toString('base64')}`)) as {
     exprs?: WorkflowProgram['exprs'];
+    program?: WorkflowProgram;
   };
+  ir ??= module.program?.ir;
+  if (!ir) throw new Error('workflow module exports no `program` and no IR was given');
   if (!module.exprs) throw new Error(`workflow module of ${ir.name}@${ir.version} exports no \`exprs\``);
   const missing = referencedExprs(ir).filter((id) => typeof module.exprs![id] !== 'function');
   if (missing.length > 0) throw new Error(`workflow module of ${ir.name}@${ir.version} lacks expressions ${missing.join(', ')}`);

@@ -14,6 +14,7 @@
  */
 import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
+import type { WorkflowIR } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowExpression } from '../../language/workflow/workflow-steps.ts';
 import { NO_REQUEST, expressionsOf, loopVariablesByStep } from '../../language/workflow/workflow-steps.ts';
 import { contractFor } from '../estate-view.ts';
@@ -39,7 +40,12 @@ export function workflowModulePath(doc: Pick<SpecDocument<'Workflow'>, 'name' | 
   return `workflows/${doc.name}-v${doc.major ?? 0}.ts`;
 }
 
-export function workflowModule(doc: SpecDocument<'Workflow'>, index: EstateIndex, contracts: readonly ContractEntry[]): WorkflowModule {
+export function workflowModule(
+  doc: SpecDocument<'Workflow'>,
+  ir: WorkflowIR,
+  index: EstateIndex,
+  contracts: readonly ContractEntry[],
+): WorkflowModule {
   const spec = doc.spec;
   const typeOf = (reference: string | undefined) => contractFor(index, contracts, reference)?.typeName;
   const inputType = typeOf(spec.input ?? spec.trigger.event?.contract) ?? 'unknown';
@@ -148,6 +154,9 @@ export function workflowModule(doc: SpecDocument<'Workflow'>, index: EstateIndex
   for (const f of functions) emit(`  ${jsonLiteral(f.id)}: ${f.name},`);
   emit(`  ${jsonLiteral(NO_REQUEST)}: () => undefined,`);
   emit('};');
+  emit('');
+  emit('/** The workflow ready to run: its IR and these expressions (what an engine loads from a bundle). */');
+  emit(`export const program = { ir: ${JSON.stringify(ir)}, exprs };`);
 
   const typeImports = [...usedTypes].sort();
   if (typeImports.length > 0) header.push(`import type { ${typeImports.join(', ')} } from '../types.js';`);

@@ -32,8 +32,12 @@ export function compileWorkflow(doc: SpecDocument<'Workflow'>, index: EstateInde
   const spec = doc.spec;
   const contract = (reference: string) => pinned(index, reference);
   const steps: Record<string, WorkflowStepIR> = {};
+  // A compensation runs as a flow from its step (the engines follow `next`): it never falls through
+  // into the step written below it, only goes where an explicit `next` says.
+  const compensations = new Set(spec.steps.flatMap((s) => (s.compensate !== undefined ? [s.compensate] : [])));
   spec.steps.forEach((step, i) => {
-    steps[step.id] = compileStep(step, nextOf(spec.steps, i), doc, i, index, contract);
+    const next = compensations.has(step.id) ? step.next : nextOf(spec.steps, i);
+    steps[step.id] = compileStep(step, next, doc, i, index, contract);
   });
   const trigger: WorkflowTriggerIR = spec.trigger.event
     ? { kind: 'event', topic: spec.trigger.event.topic, contract: contract(spec.trigger.event.contract) }

@@ -24,7 +24,8 @@ describe('generated workflow module', () => {
     expect(ir.steps['create-po']).toMatchObject({ type: 'call', request: 'create-po.request' });
     const files = new Map([...out.files].filter(([path]) => path !== 'types.ts'));
     for (const [name, text] of readSupportSources()) files.set(`support/${name}`, text);
-    const program = await loadWorkflowProgram(ir, linkWorkflowModule(files, 'workflows/replenishment-v1.ts'));
+    const program = await loadWorkflowProgram(linkWorkflowModule(files, 'workflows/replenishment-v1.ts'));
+    expect(program.ir).toEqual(ir);
 
     const input = {
       proposalId: 'RP-1',

@@ -80,6 +80,17 @@ describe('compileWorkflow', () => {
     expect(ir.steps['cancel-po']).not.toHaveProperty('next');
   });
 
+  it('a compensation step never falls through to the step below it (the engines run it as a flow)', () => {
+    const files = workflowFixtureFiles();
+    const text = files['replenishment.yaml']!.replace(
+      '    - id: done\n',
+      `    - id: cancel-first\n      call: { system: erp, method: POST, path: /cancel }\n    - id: done\n`,
+    ).replace('compensate: cancel-po', 'compensate: cancel-first');
+    const edited = workflowEstate({ 'replenishment.yaml': text.replace(/ {4}- id: cancel-po\n[\s\S]*$/, '') });
+    const steps = compileWorkflow(edited.workflow, edited.result.index).steps;
+    expect(steps['cancel-first']).not.toHaveProperty('next');
+  });
+
   it('a call without a request sends none', () => {
     const files = workflowFixtureFiles();
     const text = files['replenishment.yaml']!.replace(`        request: "{'number': state.purchaseOrder.number}"\n`, '');
