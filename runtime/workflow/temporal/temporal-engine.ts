@@ -18,6 +18,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { DECISION_SIGNAL, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
 import type { ActivityRunner } from '../context.ts';
+import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
 import { correlationKeys, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
@@ -191,11 +192,13 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       );
     const summary = summarize(description, description.memo, failure);
     const memo = memoOf(description.memo);
+    const history = memo?.history ?? [];
     return {
       ...summary,
       input: memo?.input,
       ...(outcome ? { state: outcome.state } : {}),
-      history: memo?.history ?? [],
+      history,
+      ...(summary.status === 'running' ? { activeSteps: activeSteps(history) } : {}),
     };
   }
 
@@ -243,7 +246,7 @@ function summarize(
 }
 
 function summaryOf(detail: ExecutionDetail): ExecutionSummary {
-  const { input: _input, state: _state, history: _history, ...summary } = detail;
+  const { input: _input, state: _state, history: _history, activeSteps: _active, waits: _waits, ...summary } = detail;
   return summary;
 }
 

@@ -76,6 +76,8 @@ class TemporalContext implements WorkflowContext {
   private readonly entries: HistoryEntry[] = [];
   private readonly recorded = new Set<string>();
   private published = 0;
+  private flushScheduled = false;
+  private ended = false;
   private readonly pending = new Set<CancellationScope>();
   private cancelRequested = false;
   private cancelDelivered = false;
@@ -133,10 +135,20 @@ class TemporalContext implements WorkflowContext {
     if (this.recorded.has(entry.id)) return;
     this.recorded.add(entry.id);
     this.entries.push(entry);
+    // Entries recorded after the last blocking call of a branch (a parallel branch that ends while another
+    // waits) reach the memo too: once the work this activation is doing has settled.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      void Promise.resolve().then(() => {
+        this.flushScheduled = false;
+        this.flushHistory();
+      });
+    }
   }
 
   /** The end: the whole audit trail and the outcome into the memo (the same workflow task completes the execution). */
   publish(outcome: WorkflowOutcome): void {
+    this.ended = true;
     upsertMemo({
       [MEMO_FIELD]: {
         ...this.memoBase(),
@@ -170,7 +182,7 @@ class TemporalContext implements WorkflowContext {
   }
 
   private flushHistory(): void {
-    if (this.published === this.entries.length) return;
+    if (this.ended || this.published === this.entries.length) return;
     this.published = this.entries.length;
     upsertMemo({ [MEMO_FIELD]: { ...this.memoBase(), history: this.entries } });
   }
