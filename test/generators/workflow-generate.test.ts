@@ -26,6 +26,17 @@ describe('generated workflow module', () => {
     for (const [name, text] of readSupportSources()) files.set(`support/${name}`, text);
     const program = await loadWorkflowProgram(linkWorkflowModule(files, 'workflows/replenishment-v1.ts'));
     expect(program.ir).toEqual(ir);
+    // The bundle `interlace generate` writes is the same program, self-contained.
+    const bundled = await loadWorkflowProgram(out.files.get('bundles/workflow-replenishment-v1.js')!);
+    expect(bundled.ir).toEqual(ir);
+    expect(
+      bundled.exprs['create-po.request']!({ input: { proposalId: 'P', sku: 'S', quantity: 1 }, state: {}, items: {}, key: 'P' }),
+    ).toEqual({
+      proposalId: 'P',
+      supplier: undefined,
+      sku: 'S',
+      quantity: 1,
+    });
 
     const input = {
       proposalId: 'RP-1',
