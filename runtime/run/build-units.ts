@@ -11,6 +11,8 @@ import { ValidationSession } from '../../language/validation-session.ts';
 import type { ValidationRun } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
+import { linkWorkflowModule, loadWorkflowProgram } from '../../generators/workflows/load-workflow-program.ts';
+import type { WorkflowIR, WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import { estateFromDocuments } from '../worker/estate.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 
@@ -23,6 +25,8 @@ export interface BuildResult {
   bundleDir?: string;
   /** unit → bundle sha256. */
   units: Map<string, string>;
+  /** The estate's workflows, loaded from their generated IR and expression modules (`workflows/`). */
+  workflows: WorkflowProgram[];
 }
 
 export class UnitBuilder {
@@ -46,14 +50,14 @@ export class UnitBuilder {
       this.built && changed && changed.length > 0 ? this.session.update(changed) : this.session.run(this.paths, { cwd: this.cwd });
     this.built = true;
     const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0) return { ok: false, diagnostics: validation.diagnostics, validation, units: new Map() };
+    if (errors.length > 0) return { ok: false, diagnostics: validation.diagnostics, validation, units: new Map(), workflows: [] };
     const result = await this.generator.generate({
       documents: validation.result.documents,
       index: validation.result.index,
       support: this.support,
     });
     const diagnostics = [...validation.diagnostics, ...result.diagnostics];
-    if (result.diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics, validation, units: new Map() };
+    if (result.diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics, validation, units: new Map(), workflows: [] };
     const bundleDir = join(this.outDir, 'bundles');
     // Write only what changed; remove files no spec makes any more (a deleted route's bundle).
     const keep = new Set<string>();
@@ -78,6 +82,20 @@ export class UnitBuilder {
       units.set(manifest.unit, manifest.sha256);
     }
     const estate = estateFromDocuments(validation.result.index.documents.map((doc) => ({ kind: doc.kind, value: doc.source.value })));
-    return { ok: true, diagnostics, validation, estate, bundleDir, units };
+    return { ok: true, diagnostics, validation, estate, bundleDir, units, workflows: await this.workflows(result.files) };
+  }
+
+  /** Each `workflows/<name>-v<major>.ir.json` with its expression module, linked with the run-time support and loaded. */
+  private async workflows(files: ReadonlyMap<string, string>): Promise<WorkflowProgram[]> {
+    const irPaths = [...files.keys()].filter((path) => path.startsWith('workflows/') && path.endsWith('.ir.json')).sort();
+    if (irPaths.length === 0) return [];
+    const sources = new Map(files);
+    for (const [name, text] of this.support) sources.set(`support/${name}`, text);
+    const programs: WorkflowProgram[] = [];
+    for (const irPath of irPaths) {
+      const ir = JSON.parse(files.get(irPath)!) as WorkflowIR;
+      programs.push(await loadWorkflowProgram(ir, linkWorkflowModule(sources, irPath.replace(/\.ir\.json$/, '.ts'))));
+    }
+    return programs;
   }
 }

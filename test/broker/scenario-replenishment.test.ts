@@ -2,7 +2,7 @@
 // governed replenishment workflow — approved ones become purchase orders in the cloud ERP, go to the
 // supplier as X12 850s (interchanges in its drop folder), the supplier's 856 ship notices update the legacy ERP, planning, the WMS and
 // the TMS, the goods are received and booked in both ERPs — and proposals held for review reach
-// operations as exceptions with their record on the audit trail.
+// operations as exceptions with their record on the audit trail, as do the supplier's short shipments.
 import { afterAll, describe, expect, it } from 'vitest';
 import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
@@ -51,8 +51,14 @@ for (const factory of factories) {
       expect(sim.divergence().legacyVsWms).toEqual([]);
       expect(sim.divergence().cloudVsWms).toEqual([]);
 
-      // Exceptions reach operations, each with its audit record.
-      expect([...sim.operations.exceptions.keys()].sort()).toEqual(review.map((id) => `replenishment:${id}`).sort());
+      // Exceptions reach operations, each with its audit record: proposals held for review, and every
+      // ship notice that confirmed a line short (SN102 below the ordered SN105) as a supplier shortfall.
+      const shortNotices = [...sim.ediPartner.shipNoticesSent].filter(([, notice]) => JSON.stringify(notice).includes('"SN105"'));
+      expect(shortNotices.length).toBeGreaterThan(0);
+      expect(shortNotices.length).toBeLessThan(approved);
+      const shortfalls = shortNotices.map(([asn]) => `supplier-confirmation:4405197800:${asn}`);
+      expect([...sim.operations.exceptions.keys()].sort()).toEqual([...review.map((id) => `replenishment:${id}`), ...shortfalls].sort());
+      for (const id of shortfalls) expect(sim.operations.exceptions.get(id)).toMatchObject({ category: 'supplier-shortfall' });
       for (const id of sim.operations.exceptions.keys()) expect(sim.operations.audit.has(id)).toBe(true);
 
       expect(await unbalanced(run)).toEqual([]);

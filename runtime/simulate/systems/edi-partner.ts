@@ -56,8 +56,11 @@ export class EdiPartner implements SimSystem {
   readonly purchaseOrders = new Map<string, Entity>();
   readonly shipNoticesSent = new Map<string, Entity>();
   readonly shipNoticesReceived = new Map<string, Entity>();
-  /** Share of lines shipped short (confirmed quantity below ordered). */
-  shortShipShare = 0;
+  /**
+   * Share of lines shipped short (confirmed quantity below ordered, the ordered quantity in SN105):
+   * such a notice is a partial confirmation, and the supplier shortfall reaches operations.
+   */
+  shortShipShare = 0.2;
   /** Where Interlace drops interchanges for the partner, and where the partner's 997s go. */
   readonly inbound: string | undefined;
   readonly outbound: string | undefined;
@@ -331,7 +334,11 @@ export class EdiPartner implements SimSystem {
               HLLoop: items.map((x) => ({
                 HL: { HL01: String(hl++), HL02: '2', HL03: 'I' },
                 LIN: { LIN01: x.line, LIN02: 'VP', LIN03: x.sku.vendorPart, LIN04: 'UP', LIN05: x.sku.gtin },
-                SN1: { SN101: x.line, SN102: String(x.shipped), SN103: 'EA' },
+                // A short line names what was ordered (SN105/SN106), as suppliers do on a partial shipment.
+                SN1:
+                  x.shipped < x.ordered
+                    ? { SN101: x.line, SN102: String(x.shipped), SN103: 'EA', SN105: String(x.ordered), SN106: 'EA' }
+                    : { SN101: x.line, SN102: String(x.shipped), SN103: 'EA' },
                 PO4: { PO401: '1', PO402: String(x.shipped), PO403: 'EA' },
                 PID: [{ PID01: 'F', PID05: x.sku.description.toUpperCase() }],
               })),
