@@ -113,7 +113,8 @@ export function workflowModule(
       case 'string':
         return 'string | undefined';
       case 'list':
-        return 'readonly unknown[] | undefined';
+        // Inferred, so a loop variable gets the element type (`Loop_<as>`); IsList checks it is a list.
+        return '';
       default:
         return 'unknown';
     }
@@ -138,7 +139,8 @@ export function workflowModule(
     const eventType = f.expr.readsEvent ? (use(typeOf(f.expr.readsEvent.contract)) ?? 'unknown') : undefined;
     const vars = f.expr.step ? (loops.get(f.expr.step) ?? []) : [];
     emit(`/** ${f.id} */`);
-    emit(`function ${f.name}(scope: Scope${eventType ? `, event: ${eventType}` : ''}): ${returnType(f.expr)} {`);
+    const result = returnType(f.expr);
+    emit(`function ${f.name}(scope: Scope${eventType ? `, event: ${eventType}` : ''})${result ? `: ${result}` : ''} {`);
     emit('  const { input, state, key } = scope;');
     emit('  void input, state, key;');
     for (const v of vars) emit(`  const ${v} = scope.items[${jsonLiteral(v)}] as Loop_${v};`);
@@ -147,6 +149,11 @@ export function workflowModule(
     emit(`  return (${f.code});`);
     pending.push({ start, end: start + 'return ('.length + f.code.length + 1, path: f.path });
     emit('}');
+    if (f.expr.expects.kind === 'list') {
+      const line = `type ${f.name}_isList = IsList<ReturnType<typeof ${f.name}>>;`;
+      pending.push({ start: offset, end: offset + line.length, path: f.path });
+      emit(line);
+    }
   }
   emit('');
   emit('/** The expression functions by id, as the IR refers to them (language/workflow/workflow-ir.ts). */');
@@ -167,6 +174,8 @@ export function workflowModule(
   header.push(
     '',
     "/** What an expression reads: the input, the state so far, the enclosing loops' items, the business key. */",
+    '/** Compiles only for a list (a forEach `items`). */',
+    'type IsList<T extends readonly unknown[] | undefined> = T;',
     'interface Scope {',
     `  readonly input: ${inputType};`,
     `  readonly state: ${stateType ?? 'Readonly<Record<string, any>>'};`,

@@ -81,3 +81,42 @@ describe('generated workflow module', () => {
     ]);
   });
 });
+
+describe('forEach: the loop variable has the element type of its list', () => {
+  const withLoop = (items: string, body: string) =>
+    EXAMPLE.replace(
+      '    - id: done\n',
+      `    - id: each-line\n      forEach: { items: "${items}", as: line, do: count-line }\n    - id: done\n`,
+    )
+      .replace('next: done }', 'next: each-line }')
+      .replace(
+        '    - id: cancel-po\n',
+        `    - id: count-line\n      set: { lineCount: "${body}" }\n    - id: line-done\n      end: { status: completed }\n    - id: cancel-po\n`,
+      );
+
+  it('reads the item fields its contract declares', async () => {
+    const text = withLoop('input.lines', 'line.quantity');
+    const out = await generate({ 'replenishment.yaml': text });
+    expect(out.diagnostics).toEqual([]);
+    const program = await loadWorkflowProgram(out.files.get('bundles/workflow-replenishment-v1.js')!);
+    expect(program.ir.steps['each-line']).toMatchObject({
+      type: 'forEach',
+      items: 'each-line.items',
+      as: 'line',
+      do: 'count-line',
+      next: 'done',
+    });
+    expect(program.exprs['count-line.set.lineCount']!({ input: {}, state: {}, items: { line: { sku: 'A', quantity: 7 } }, key: 'k' })).toBe(
+      7,
+    );
+  });
+
+  it('an unknown item field and items that are not a list come back at their lines', async () => {
+    const text = withLoop('input.sku', 'line.quantty');
+    const out = await generate({ 'replenishment.yaml': text });
+    expect(out.diagnostics.map((d) => `${d.code}@${d.range.start.line}`)).toEqual([
+      `workflow-type-error@${lineOf(text, 'forEach:')}`,
+      `workflow-type-error@${lineOf(text, 'line.quantty')}`,
+    ]);
+  });
+});
