@@ -2,7 +2,20 @@
  * `npm run bench -- <name>`: runs bench/<name>.ts. Benchmarks print wall time, peak RSS and ratios
  * against a floor (the bare cost of the work) and against peers; they are not tests.
  */
-const BENCHES = ['validate', 'mapping', 'generate', 'check', 'backbone', 'reconcile', 'pipeline', 'api', 'edi', 'adapters', 'map'];
+const BENCHES = [
+  'validate',
+  'mapping',
+  'generate',
+  'check',
+  'backbone',
+  'reconcile',
+  'pipeline',
+  'api',
+  'edi',
+  'adapters',
+  'map',
+  'workflow',
+];
 const names = process.argv.slice(2);
 if (names.length === 0) {
   console.error(`usage: npm run bench -- <${BENCHES.join('|')}>`);
