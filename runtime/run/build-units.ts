@@ -11,8 +11,8 @@ import { ValidationSession } from '../../language/validation-session.ts';
 import type { ValidationRun } from '../../language/validation-session.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
-import { linkWorkflowModule, loadWorkflowProgram } from '../../generators/workflows/load-workflow-program.ts';
-import type { WorkflowIR, WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import { loadWorkflowProgram } from '../../generators/workflows/load-workflow-program.ts';
+import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import { estateFromDocuments } from '../worker/estate.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 
@@ -57,7 +57,8 @@ export class UnitBuilder {
       support: this.support,
     });
     const diagnostics = [...validation.diagnostics, ...result.diagnostics];
-    if (result.diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics, validation, units: new Map(), workflows: [] };
+    if (result.diagnostics.some((d) => d.severity === 'error'))
+      return { ok: false, diagnostics, validation, units: new Map(), workflows: [] };
     const bundleDir = join(this.outDir, 'bundles');
     // Write only what changed; remove files no spec makes any more (a deleted route's bundle).
     const keep = new Set<string>();
@@ -85,17 +86,11 @@ export class UnitBuilder {
     return { ok: true, diagnostics, validation, estate, bundleDir, units, workflows: await this.workflows(result.files) };
   }
 
-  /** Each `workflows/<name>-v<major>.ir.json` with its expression module, linked with the run-time support and loaded. */
+  /** Each workflow bundle the generate stage wrote (`bundles/workflow-<name>-v<major>.js`: IR + linked expressions), loaded. */
   private async workflows(files: ReadonlyMap<string, string>): Promise<WorkflowProgram[]> {
-    const irPaths = [...files.keys()].filter((path) => path.startsWith('workflows/') && path.endsWith('.ir.json')).sort();
-    if (irPaths.length === 0) return [];
-    const sources = new Map(files);
-    for (const [name, text] of this.support) sources.set(`support/${name}`, text);
+    const bundles = [...files.keys()].filter((path) => /^bundles\/workflow-[^/]+\.js$/.test(path)).sort();
     const programs: WorkflowProgram[] = [];
-    for (const irPath of irPaths) {
-      const ir = JSON.parse(files.get(irPath)!) as WorkflowIR;
-      programs.push(await loadWorkflowProgram(ir, linkWorkflowModule(sources, irPath.replace(/\.ir\.json$/, '.ts'))));
-    }
+    for (const path of bundles) programs.push(await loadWorkflowProgram(files.get(path)!));
     return programs;
   }
 }
