@@ -106,6 +106,19 @@ describe('Workflow step graph and estate agreement', () => {
     expect(codes).toContain(`workflow-no-end@${lineOf(text, 'id: count')}`);
   });
 
+  it('a parallel branch that never ends is reported at the branch', () => {
+    const text = EXAMPLE.replace(
+      '    - id: done\n',
+      '    - id: notify\n      parallel: { branches: [tell-erp, tell-planning] }\n      next: done\n    - id: done\n',
+    )
+      .replace('next: done }', 'next: notify }')
+      .replace(
+        '    - id: cancel-po\n',
+        '    - id: tell-erp\n      publish: { topic: erp.notices, contract: purchase-order@1, event: state.purchaseOrder }\n    - id: erp-told\n      end: { status: completed }\n    - id: tell-planning\n      publish: { topic: planning.notices, contract: purchase-order@1, event: state.purchaseOrder }\n      next: tell-planning-again\n    - id: tell-planning-again\n      wait: { topic: purchase-orders.confirmations, contract: po-confirmation@1, correlate: event.proposalId, timeout: 1h, onTimeout: tell-planning }\n      next: tell-planning\n    - id: cancel-po\n',
+      );
+    expect(codesAt(text)).toEqual([`workflow-no-end@${lineOf(text, 'parallel:')}`]);
+  });
+
   it('a step with two actions, a next on a branch, a compensation that is not a call', () => {
     const text = EXAMPLE.replace('      end: { status: completed }\n', '      end: { status: completed }\n      set: { lineCount: "1" }\n')
       .replace('        otherwise: create-po\n', '        otherwise: create-po\n      next: approve\n')
