@@ -599,6 +599,24 @@ updatedAt?: string | undefined
 }
 
 /**
+ * What the purchase-order-confirmation workflow remembers about one purchase order: the supplier's
+ * confirmation once it arrived. `confirmation` is required because every step that reads it runs
+ * after the wait that sets it: expressions read it as present.
+ * 
+ * 
+ * Contract `purchase-order-confirmation-state@1` (version 1.0.0).
+ */
+export interface PurchaseOrderConfirmationStateV1 {
+purchaseOrderNumber?: string | undefined
+confirmation: {
+confirmationNumber: string
+status: string
+documentDate: string
+[k: string]: unknown | undefined
+}
+}
+
+/**
  * A purchase order between a buyer and a vendor, in either direction: our replenishment orders to
  * suppliers (issued by the cloud ERP, sent as X12 850), and purchase orders our EDI trading partner
  * sends us (X12 850 in, created as sales orders in the legacy ERP). Parties are named by role, not by

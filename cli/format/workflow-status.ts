@@ -78,7 +78,9 @@ export function formatExecutionDetail(execution: ExecutionDetail, now: number): 
   const width = Math.max(0, ...execution.history.map((h) => h.type.length));
   for (const h of execution.history) {
     const offset = ((h.at - execution.startedAt) / 1000).toFixed(3);
-    lines.push(`    ${iso(h.at)}  +${offset}s  ${h.type.padEnd(width)}  ${h.callId ?? h.step ?? ''}  ${detailText(h.detail)}`.trimEnd());
+    lines.push(
+      `    ${iso(h.at)}  ${`+${offset}s`.padEnd(10)} ${h.type.padEnd(width)}  ${h.callId ?? h.step ?? ''}  ${detailText(h.detail)}`.trimEnd(),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

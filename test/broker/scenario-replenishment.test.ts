@@ -57,8 +57,44 @@ for (const factory of factories) {
       expect(shortNotices.length).toBeGreaterThan(0);
       expect(shortNotices.length).toBeLessThan(approved);
       const shortfalls = shortNotices.map(([asn]) => `supplier-confirmation:4405197800:${asn}`);
-      expect([...sim.operations.exceptions.keys()].sort()).toEqual([...review.map((id) => `replenishment:${id}`), ...shortfalls].sort());
-      for (const id of shortfalls) expect(sim.operations.exceptions.get(id)).toMatchObject({ category: 'supplier-shortfall' });
+      // The purchase-order-confirmation workflow of each short PO escalates too, with a pointer to its history.
+      const shortPos = shortNotices.map(([, notice]) => /"PRF01":"([^"]+)"/.exec(JSON.stringify(notice))![1]!);
+      const escalations = shortPos.map((po) => `workflow:purchase-order-confirmation@1/${po}`);
+      expect([...sim.operations.exceptions.keys()].sort()).toEqual(
+        [...review.map((id) => `replenishment:${id}`), ...shortfalls, ...escalations].sort(),
+      );
+      for (const id of [...shortfalls, ...escalations])
+        expect(sim.operations.exceptions.get(id)).toMatchObject({ category: 'supplier-shortfall' });
+
+      // Every PO's workflow ended: completed when confirmed in full, escalated with the whole history when short.
+      const executions = await run.workflows!.engine.list();
+      expect(executions).toHaveLength(approved);
+      expect(
+        executions
+          .filter((e) => e.status === 'escalated')
+          .map((e) => e.key)
+          .sort(),
+      ).toEqual([...shortPos].sort());
+      expect(executions.filter((e) => e.status === 'completed')).toHaveLength(approved - shortPos.length);
+      const po = shortPos[0]!;
+      const escalated = (await run.workflows!.engine.show(`purchase-order-confirmation@1/${po}`))!;
+      expect(escalated.reason).toBe(`supplier answered PO ${po} with partially-confirmed`);
+      expect(escalated.history.map((h) => `${h.type} ${h.step ?? ''}`.trim())).toEqual([
+        'workflow.started',
+        'step.started init',
+        'step.completed init',
+        'step.started await-confirmation',
+        'step.completed await-confirmation',
+        'step.started check-confirmation',
+        'step.completed check-confirmation',
+        'step.started raise-exception',
+        'step.completed raise-exception',
+        'step.started audit',
+        'step.completed audit',
+        'workflow.ended',
+      ]);
+      const raised = sim.operations.exceptions.get(`workflow:purchase-order-confirmation@1/${po}`) as { summary: string };
+      expect(raised.summary).toContain(`history: interlace workflow show purchase-order-confirmation@1/${po}`);
       for (const id of sim.operations.exceptions.keys()) expect(sim.operations.audit.has(id)).toBe(true);
 
       expect(await unbalanced(run)).toEqual([]);

@@ -31,15 +31,15 @@ describe('the example estate (specs/)', () => {
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { documents: number } };
     expect(report.diagnostics).toEqual([]);
     expect(result.code).toBe(0);
-    expect(report.summary.documents).toBe(91); // with nordic-erp
+    expect(report.summary.documents).toBe(93); // with nordic-erp and the purchase-order-confirmation workflow
   });
 
   it('holds the expected documents, by kind', () => {
     expect(run.diagnostics).toEqual([]);
     const counts = Object.fromEntries(
-      (['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy'] as const).map((kind) => [kind, all(kind).length]),
+      (['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy', 'Workflow'] as const).map((kind) => [kind, all(kind).length]),
     );
-    expect(counts).toEqual({ DataContract: 25, System: 11, Mapping: 23, EventRoute: 27, Api: 4, Policy: 1 });
+    expect(counts).toEqual({ DataContract: 26, System: 11, Mapping: 23, EventRoute: 27, Api: 4, Policy: 1, Workflow: 1 });
     const canonical = all('DataContract')
       .filter((doc) => doc.spec.system === undefined)
       .map((doc) => `${doc.name}@${doc.major}`);
@@ -56,6 +56,7 @@ describe('the example estate (specs/)', () => {
       'order@1',
       'order@2',
       'product@1',
+      'purchase-order-confirmation-state@1',
       'purchase-order@1',
       'receipt@1',
       'replenishment@1',
