@@ -167,28 +167,34 @@ export class SourcePublisher {
       // Publish in small concurrent batches; order within a key is kept because a batch is
       // confirmed before the next one starts and the backbone stores a batch in call order.
       const batch = this.queue.slice(0, 64);
-      try {
-        const results = await Promise.all(
-          batch.map(({ topic, event }) =>
-            this.backbone.publish(topic, Buffer.from(JSON.stringify(event.payload)), {
-              key: event.key,
-              messageId: `${event.system}:${event.event}:${event.id}`,
-              headers: { 'interlace-source-system': event.system, 'interlace-source-event': event.event },
-            }),
-          ),
-        );
-        this.queue.splice(0, batch.length);
-        for (let i = 0; i < results.length; i++) {
-          this.counters.published++;
-          if (results[i]!.duplicate) this.counters.duplicates++;
-          const topic = batch[i]!.topic;
-          this.counters.byTopic[topic] = (this.counters.byTopic[topic] ?? 0) + 1;
-        }
+      // Each publish settles on its own: a batch can straddle two group commits of the backbone, so
+      // when the store fills up its first events may be stored and the rest refused. The stored ones are
+      // what the system was told is stored (counted, out of the queue); the refused ones stay, in order.
+      const results = await Promise.allSettled(
+        batch.map(({ topic, event }) =>
+          this.backbone.publish(topic, Buffer.from(JSON.stringify(event.payload)), {
+            key: event.key,
+            messageId: `${event.system}:${event.event}:${event.id}`,
+            headers: { 'interlace-source-system': event.system, 'interlace-source-event': event.event },
+          }),
+        ),
+      );
+      const refused = batch.filter((_, i) => results[i]!.status === 'rejected');
+      for (let i = 0; i < results.length; i++) {
+        const result = results[i]!;
+        if (result.status !== 'fulfilled') continue;
+        this.counters.published++;
+        if (result.value.duplicate) this.counters.duplicates++;
+        const topic = batch[i]!.topic;
+        this.counters.byTopic[topic] = (this.counters.byTopic[topic] ?? 0) + 1;
+      }
+      this.queue.splice(0, batch.length, ...refused);
+      if (refused.length === 0) {
         backoff = 50;
         this.lastError = undefined;
-      } catch (error) {
+      } else {
         // Not stored (or not confirmed): keep the events and try again; a repeat is de-duplicated by id.
-        this.lastError = error;
+        this.lastError = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
         this.counters.retries++;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 2_000);
