@@ -67,6 +67,27 @@ spec:
       params: { systemTypes: [wms] }
 `;
 
+/** A workflow on the orders topic whose one step is `step` (a wait or a human task), then an end. */
+const workflow = (step: string) => `${HEADER}
+kind: Workflow
+metadata: { name: order-approval }
+spec:
+  version: 1.0.0
+  owner: team-o2c
+  trigger:
+    event: { topic: orders.canonical, contract: order@2 }
+  key: input.orderNumber
+  steps:
+    - id: decide
+${step.replace(/^/gm, '      ')}
+    - id: done
+      end: { status: completed }
+`;
+const humanTask = (assignee: string) =>
+  `humanTask: { title: "'Approve ' + input.orderNumber", assignee: "${assignee}", due: 24h, onApprove: done, onReject: done, onTimeout: done }`;
+const wait = (timeout: string) =>
+  `wait: { topic: orders.canonical, contract: order@2, correlate: event.orderNumber, timeout: ${timeout}, onTimeout: done }`;
+
 interface Case {
   rule: string;
   breaks: Record<string, string | null>;
@@ -204,6 +225,16 @@ ${DELIVERY.replace('maxAttempts: 3', 'maxAttempts: 5')}`),
         '  slo:\n    latency: { threshold: 5m, objective: 99% }\n  targets:',
       ),
     },
+  },
+  {
+    rule: 'workflow-wait-timeout',
+    breaks: { 'specs/workflow.yaml': workflow(wait('99999h')) },
+    complies: { 'specs/workflow.yaml': workflow(wait('72h')) },
+  },
+  {
+    rule: 'human-task-owner',
+    breaks: { 'specs/workflow.yaml': workflow(humanTask(' ')) },
+    complies: { 'specs/workflow.yaml': workflow(humanTask('team-buyers')) },
   },
   {
     rule: 'naming-convention',
