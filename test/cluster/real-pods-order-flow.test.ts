@@ -16,7 +16,7 @@
 // Only the real node runs these pods: kwok's fake node is cordoned for the duration of this file (the
 // cluster tier runs its files one after another). Same prerequisites and skip rule as real-pods.test.ts.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -440,6 +440,12 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
     figures.revisionToServingP50 = seconds(p50(samples.map((s) => s.served)));
     figures.revisionToRolloutCompleteP50 = seconds(p50(samples.map((s) => s.settled)));
     figures.revisionToServingSamples = samples.map((s) => seconds(s.served)).join(', ');
+    // `npm run bench -- reconcile` runs this file and prints these samples (bench/reconcile-real-pods.ts).
+    if (process.env.INTERLACE_FIGURES_OUT)
+      writeFileSync(
+        process.env.INTERLACE_FIGURES_OUT,
+        JSON.stringify({ servedMs: samples.map((s) => s.served), settledMs: samples.map((s) => s.settled) }),
+      );
     console.log(
       `[${LABEL}] revision change → a Ready pod serving the new bundle: p50 ${figures.revisionToServingP50} (${figures.revisionToServingSamples}); → rollout complete (Estate Ready): p50 ${figures.revisionToRolloutCompleteP50}`,
     );
