@@ -18,6 +18,7 @@ import type { GitHttpServer } from '../helpers/git-http-server.ts';
 import { TempRepo } from '../helpers/git-repo.ts';
 import { cluster, clusterUnavailable, kubeConfig, kubectl } from './harness/context.ts';
 import { WORKER_IMAGE, kubectlFresh, parseTable, until } from './reconcile-support.ts';
+import { KIND_NAMES } from '../../language/kinds/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = join(ROOT, 'charts/interlace');
@@ -304,7 +305,8 @@ spec:
       ],
       { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    const specKinds = new Set(['DataContract', 'System', 'Mapping', 'Policy', 'EventRoute', 'Api']);
+    // Every spec kind (the registry's list, so a new kind cannot be missed here): each is listed by `kubectl get interlace`.
+    const specKinds = new Set<string>(KIND_NAMES);
     const specCount = JSON.parse(planned) as { kind: string }[] | { items: { kind: string }[] };
     const plannedSpecs = (Array.isArray(specCount) ? specCount : specCount.items).filter((o) => specKinds.has(o.kind)).length;
     expect(plannedSpecs).toBeGreaterThan(50);
