@@ -61,6 +61,12 @@ function text(bytes: Buffer): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
 }
 
+/** A file or folder that is not there (local ENOENT, SFTP "No such file"). */
+function isGone(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ENOENT' || e?.code === 2 || (typeof e?.message === 'string' && /no such file/i.test(e.message));
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -97,6 +103,8 @@ export class FilesSource implements SourceAdapter {
   private readonly exchange: (() => Promise<InterchangeReceiver>) | undefined;
   private context: SourceContext | undefined;
   private loop: Promise<void> | undefined;
+  /** The scan in progress: scans of one pickup run one after another, never two at once. */
+  private scanning: Promise<void> = Promise.resolve();
   private readonly stopping = new AbortController();
 
   /** `exchange`: the partner's X12 exchange, for an x12 pickup of an `edi-x12` System (997s both ways). */
@@ -134,8 +142,21 @@ export class FilesSource implements SourceAdapter {
     await this.store.close();
   }
 
-  /** One look at the directory: takes every stable, matching file. Public for tests and benchmarks. */
-  async scan(signal: AbortSignal = this.stopping.signal): Promise<void> {
+  /**
+   * One look at the directory: takes every stable, matching file. Public for tests and benchmarks.
+   * A scan asked for while another runs starts after it: two scans taking the same file at once
+   * would both publish it and race to move it.
+   */
+  scan(signal: AbortSignal = this.stopping.signal): Promise<void> {
+    const next = this.scanning.then(
+      () => this.scanOnce(signal),
+      () => this.scanOnce(signal),
+    );
+    this.scanning = next.catch(() => undefined);
+    return next;
+  }
+
+  private async scanOnce(signal: AbortSignal): Promise<void> {
     const first = await this.candidates();
     if (first.length === 0) return;
     await sleep(this.pickup.settleMs, signal);
@@ -166,6 +187,8 @@ export class FilesSource implements SourceAdapter {
       if (entry.size > this.pickup.maxBytes) throw new FileTooLarge(path, entry.size, this.pickup.maxBytes);
       bytes = await this.store.read(path, this.pickup.maxBytes);
     } catch (error) {
+      // Gone since the listing: another consumer of the folder (a second replica, an operator) took it.
+      if (isGone(error)) return context.log.info('file gone before it was read; skipped', { pickup: this.name, file: entry.name });
       if (error instanceof FileTooLarge)
         return this.poison(entry, `${entry.name} is ${error.size} bytes, more than maxBytes (${this.pickup.maxBytes}); it was not read`, {
           size: error.size,
@@ -239,7 +262,14 @@ export class FilesSource implements SourceAdapter {
     await this.store.ensureDirectory(directory);
     let target = posix.join(directory, name);
     if (await this.store.stat(target)) target = posix.join(directory, `${name}.${hash.slice(0, 12)}`);
-    await this.store.move(posix.join(this.pickup.directory, name), target);
+    const from = posix.join(this.pickup.directory, name);
+    try {
+      await this.store.move(from, target);
+    } catch (error) {
+      // Already moved by another consumer of the folder: its records are stored under the same ids.
+      if (isGone(error) && !(await this.store.stat(from))) return target;
+      throw error;
+    }
     return target;
   }
 

@@ -197,6 +197,23 @@ describe.skipIf('skip' in nats)('file source', () => {
     );
   });
 
+  it('two scans asked for at once take each file once: no double publish, no failed move', async () => {
+    const inbox = join(dir, 'together');
+    mkdirSync(inbox);
+    const { sources } = await start(
+      [{ name: 'together', directory: inbox, format: 'json', event: 'Item.Received', interval: '1h', settle: '50ms' }],
+      ['Item.Received'],
+    );
+    const source = sources[0]!;
+    for (let i = 0; i < 5; i++) writeFileSync(join(inbox, `f${i}.json`), `[{"sku":"T${i}"}]`);
+    writeFileSync(join(inbox, 'too-big.json'), `[${'{"sku":"x"},'.repeat(1_000_000)}{"sku":"y"}]`);
+    // The background loop's own first scan may be running too (interval 1h, but it scans at start).
+    await Promise.all([source.scan(), source.scan(), source.scan()]);
+    expect(readdirSync(join(inbox, 'archive')).sort()).toEqual(['f0.json', 'f1.json', 'f2.json', 'f3.json', 'f4.json']);
+    expect(readdirSync(join(inbox, 'error'))).toEqual(['too-big.json']);
+    expect(source.counts).toMatchObject({ files: 5, events: 5, poisoned: 1 });
+  });
+
   it.skipIf(sshSkip !== undefined)('picks CSV files up over SFTP from a real OpenSSH server and archives them there', async () => {
     if (!sshd) throw new Error('no sshd');
     const inbox = join(sshd.root, 'inbound');
