@@ -35,7 +35,10 @@ function referencedExprs(ir: WorkflowIR): string[] {
   for (const step of Object.values(ir.steps)) {
     if (step.type === 'call') ids.push(step.request);
     if (step.type === 'publish') ids.push(step.event);
-    if (step.type === 'wait') ids.push(step.correlate);
+    if (step.type === 'wait') {
+      ids.push(step.correlate);
+      if (step.match !== undefined) ids.push(step.match);
+    }
     if (step.type === 'set') ids.push(...Object.values(step.assign));
     if (step.type === 'branch') ids.push(...step.choices.map((c) => c.when));
     if (step.type === 'forEach') ids.push(step.items);

@@ -113,6 +113,7 @@ function compileStep(
       topic: wait.topic,
       contract: contract(wait.contract),
       correlate: expr('correlate'),
+      ...(wait.match !== undefined ? { match: expr('match') } : {}),
       timeoutMs: ms(wait.timeout),
       onTimeout: wait.onTimeout,
       ...(wait.into !== undefined ? { resultInto: wait.into } : {}),

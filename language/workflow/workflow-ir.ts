@@ -68,13 +68,18 @@ export interface PublishStepIR extends StepBase {
   readonly event: ExprRef;
 }
 
-/** Wait for an event on a topic whose correlation key equals this workflow's key, or time out. */
+/** Wait for an event on a topic whose correlation value equals this workflow's key (or `match`), or time out. */
 export interface WaitStepIR extends StepBase {
   readonly type: 'wait';
   readonly topic: string;
   readonly contract: string;
-  /** Reads the correlation key out of an incoming event: `(event) => string`. */
+  /** Reads the correlation value out of an incoming event: `(event) => string`. */
   readonly correlate: ExprRef;
+  /**
+   * The value `correlate` must equal, read from the scope when the wait starts; absent: the workflow's
+   * key. Such events are held at the correlation address (`correlationAddress`) until a wait takes them.
+   */
+  readonly match?: ExprRef;
   readonly timeoutMs: number;
   readonly onTimeout: string;
   readonly resultInto?: string;

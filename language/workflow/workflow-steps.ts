@@ -134,6 +134,7 @@ export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
     add('request', step.call?.request, at('call', 'request'), { kind: 'any' });
     if (step.publish) add('event', step.publish.event, at('publish', 'event'), { kind: 'contract', contract: step.publish.contract });
     if (step.wait) add('correlate', step.wait.correlate, at('wait', 'correlate'), { kind: 'string' }, { contract: step.wait.contract });
+    if (step.wait) add('match', step.wait.match, at('wait', 'match'), { kind: 'string' });
     for (const [field, text] of Object.entries(step.set ?? {})) add(`set.${field}`, text, at('set', field), { kind: 'stateField', field });
     step.branch?.choices.forEach((choice, i) => {
       add(`when.${i}`, choice.when, at('branch', 'choices', i, 'when'), { kind: 'boolean' });

@@ -97,6 +97,16 @@ export function eventSignalName(topic: string): string {
   return `event:${topic}`;
 }
 
+/**
+ * Where events for a `wait` with `match` are held: the workflow (`name@major`), the topic and the
+ * correlation value. The event feed delivers such an event to its address (not to an execution, whose
+ * id it cannot know); the execution whose wait matches that value takes it from there, oldest first,
+ * one event per wait.
+ */
+export function correlationAddress(workflow: string, topic: string, value: string): string {
+  return `${workflow}/~${topic}/${value}`;
+}
+
 export type HistoryEntryType =
   | 'workflow.started'
   | 'workflow.ended'
@@ -132,9 +142,11 @@ export interface WorkflowContext {
   sleep(callId: string, ms: number): Promise<void>;
   /**
    * The oldest signal of this name not yet consumed by this execution (signals sent before the wait
-   * are kept), or `undefined` when `timeoutMs` passes first.
+   * are kept), or `undefined` when `timeoutMs` passes first. With `from` (a `correlationAddress`: a
+   * wait with `match`), the oldest signal of this name held at that address, which no other execution
+   * has taken: events correlated by a value other than the key wait there, kept until a wait takes them.
    */
-  waitForSignal(callId: string, name: string, timeoutMs: number): Promise<{ readonly payload: unknown } | undefined>;
+  waitForSignal(callId: string, name: string, timeoutMs: number, from?: string): Promise<{ readonly payload: unknown } | undefined>;
   /** Workflow time in ms since the epoch: deterministic on replay where the engine needs it to be. Used for the audit trail only. */
   now(): number;
   /** Appends to the audit trail; an engine records an entry id once, however often a replay repeats it. */

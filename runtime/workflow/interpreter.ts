@@ -30,7 +30,7 @@ import type {
   WorkflowScope,
   WorkflowStepIR,
 } from '../../language/workflow/workflow-ir.ts';
-import { DECISION_SIGNAL, WorkflowCancelled, eventSignalName, parseDecision } from './context.ts';
+import { DECISION_SIGNAL, WorkflowCancelled, correlationAddress, eventSignalName, parseDecision } from './context.ts';
 import type { HistoryEntry, WorkflowContext } from './context.ts';
 
 export type WorkflowStatus = 'completed' | 'failed' | 'compensated' | 'escalated' | 'cancelled';
@@ -106,17 +106,43 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * expression fails or gives no text correlate to nothing.
  */
 export function correlationKeys(program: WorkflowProgram, topic: string, event: unknown): string[] {
-  const keys = new Set<string>();
+  return correlationValues(program, topic, event, false);
+}
+
+/**
+ * The correlation addresses (context.ts `correlationAddress`) an event on `topic` goes to: one per
+ * `wait` step with `match` on that topic whose `correlate` reads a value out of the event.
+ */
+export function correlationAddresses(program: WorkflowProgram, topic: string, event: unknown): string[] {
+  const workflow = workflowNameOf(program);
+  return correlationValues(program, topic, event, true).map((value) => correlationAddress(workflow, topic, value));
+}
+
+function correlationValues(program: WorkflowProgram, topic: string, event: unknown, matched: boolean): string[] {
+  const values = new Set<string>();
   for (const step of Object.values(program.ir.steps)) {
-    if (step.type !== 'wait' || step.topic !== topic) continue;
+    if (step.type !== 'wait' || step.topic !== topic || (step.match !== undefined) !== matched) continue;
     try {
       const value = evaluate(program, step.correlate, { input: undefined, state: {}, items: {}, key: '' }, 'correlate', event);
-      if ((typeof value === 'string' && value !== '') || typeof value === 'number') keys.add(String(value));
+      const text = correlationText(value);
+      if (text !== undefined) values.add(text);
     } catch {
       // An event the expression cannot read belongs to no execution.
     }
   }
-  return [...keys];
+  return [...values];
+}
+
+/** A correlation value as text: a non-empty text or a finite number; anything else correlates to nothing. */
+function correlationText(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** `name@major`: how engines and addresses name a workflow. */
+function workflowNameOf(program: WorkflowProgram): string {
+  return `${program.ir.name}@${program.ir.version.split('.')[0]}`;
 }
 
 /** Runs a workflow from its start to an end status. Rejects only on bugs in the program (an unknown step or expression). */
@@ -289,13 +315,22 @@ class Run {
   }
 
   private async wait(step: WaitStepIR, callId: string, frame: Frame): Promise<string | undefined> {
-    const signal = await this.ctx.waitForSignal(callId, eventSignalName(step.topic), step.timeoutMs);
+    const from = step.match === undefined ? undefined : this.matchAddress(step, step.match, frame);
+    const signal = await this.ctx.waitForSignal(callId, eventSignalName(step.topic), step.timeoutMs, from);
     if (signal === undefined) {
       this.audit(callId, 'timeout', 'wait.timedOut', step.id, { topic: step.topic, timeoutMs: step.timeoutMs, next: step.onTimeout });
       return step.onTimeout;
     }
     if (step.resultInto) frame.state[step.resultInto] = signal.payload;
     return step.next;
+  }
+
+  /** Where a wait with `match` takes its event from: the address of the value `match` reads now. */
+  private matchAddress(step: WaitStepIR, match: ExprRef, frame: Frame): string {
+    const value = this.expr(step, match, frame);
+    const text = correlationText(value);
+    if (text === undefined) throw new WorkflowStepError(step, `match gave ${describe(value)}, not a non-empty text or a number`);
+    return correlationAddress(workflowNameOf(this.program), step.topic, text);
   }
 
   private async humanTask(step: HumanTaskStepIR, callId: string, frame: Frame): Promise<string | undefined> {

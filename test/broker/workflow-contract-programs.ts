@@ -86,6 +86,32 @@ export const PROGRAMS: readonly WorkflowProgram[] = [
     },
     { poNumber: (_s, event) => (event as { poNumber?: unknown }).poNumber },
   ),
+  // wait correlated by a value the workflow learned (match), not by its key
+  program(
+    'contract-match',
+    'number',
+    {
+      number: { type: 'set', assign: { poNumber: 'poOf' }, next: 'confirm' },
+      confirm: {
+        type: 'wait',
+        topic: 'contract.po-confirmations',
+        contract: 'confirmation@1',
+        correlate: 'poNumber',
+        match: 'ownPo',
+        timeoutMs: LONG,
+        onTimeout: 'late',
+        resultInto: 'confirmation',
+        next: 'done',
+      },
+      late: end('escalated'),
+      done: end('completed'),
+    },
+    {
+      poOf: (s) => `PO-${s.key}`,
+      ownPo: (s) => s.state.poNumber,
+      poNumber: (_s, event) => (event as { poNumber?: unknown }).poNumber,
+    },
+  ),
   // a wait that times out quickly → onTimeout
   program(
     'contract-deadline',

@@ -195,6 +195,31 @@ export function describeWorkflowEngine(
       expect(doneA.state?.confirmation).toEqual({ poNumber: a, status: 'partial' });
     });
 
+    it('match: a wait correlated by a value the workflow learned takes only that event, also one sent before the execution started', async () => {
+      const a = newKey('ma');
+      const b = newKey('mb');
+      const early = newKey('mc');
+      const idA = (await engine.start('contract-match@1', { orderNo: a })).executionId;
+      const idB = (await engine.start('contract-match@1', { orderNo: b })).executionId;
+      await reached(engine, idA, 'confirm');
+      await reached(engine, idB, 'confirm');
+      // Keyed by the key, not by the learned value: nobody takes it.
+      await engine.deliverEvent('contract.po-confirmations', { poNumber: a, status: 'confirmed' });
+      expect(await engine.deliverEvent('contract.po-confirmations', { poNumber: `PO-${b}`, status: 'confirmed' })).toEqual([
+        `contract-match@1/~contract.po-confirmations/PO-${b}`,
+      ]);
+      const doneB = await finished(engine, idB);
+      expect(doneB.state?.confirmation).toEqual({ poNumber: `PO-${b}`, status: 'confirmed' });
+      expect((await engine.show(idA))?.status).toBe('running');
+      // An event for a value no execution waits for yet is kept until one does.
+      await engine.deliverEvent('contract.po-confirmations', { poNumber: `PO-${early}`, status: 'partial' });
+      const idEarly = (await engine.start('contract-match@1', { orderNo: early })).executionId;
+      const doneEarly = await finished(engine, idEarly);
+      expect(doneEarly).toMatchObject({ status: 'completed', state: { confirmation: { poNumber: `PO-${early}`, status: 'partial' } } });
+      await engine.deliverEvent('contract.po-confirmations', { poNumber: `PO-${a}`, status: 'rejected' });
+      expect((await finished(engine, idA)).state?.confirmation).toEqual({ poNumber: `PO-${a}`, status: 'rejected' });
+    });
+
     it('waits in parallel branches: each takes the event of its own topic, the step ends when both have', async () => {
       const key = newKey('both');
       const id = (await engine.start('contract-both@1', { orderNo: key })).executionId;

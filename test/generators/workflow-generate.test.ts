@@ -69,6 +69,32 @@ describe('generated workflow module', () => {
     expect(out.diagnostics[0]!.message).toContain('skew');
   });
 
+  it('a wait with match: correlated by a state field, compiled and type-checked like the rest', async () => {
+    const matched = EXAMPLE.replace(
+      'correlate: event.proposalId\n',
+      'correlate: event.purchaseOrderNumber\n        match: state.purchaseOrder.number\n',
+    );
+    expect(matched).not.toBe(EXAMPLE);
+    const out = await generate({ 'replenishment.yaml': matched });
+    expect(out.diagnostics).toEqual([]);
+    const ir = JSON.parse(out.files.get('workflows/replenishment-v1.ir.json')!) as WorkflowIR;
+    expect(ir.steps['await-confirmation']).toMatchObject({
+      type: 'wait',
+      correlate: 'await-confirmation.correlate',
+      match: 'await-confirmation.match',
+    });
+    const program = await loadWorkflowProgram(out.files.get('bundles/workflow-replenishment-v1.js')!);
+    const scope = { input: {}, state: { purchaseOrder: { number: 'PO-9' } }, items: {}, key: 'RP-1' };
+    expect(program.exprs['await-confirmation.match']!(scope)).toBe('PO-9');
+
+    // A field the state contract lacks, and a value that is not text, come back at the match line.
+    for (const wrong of ['state.purchaseOrder.numbr', 'state.purchaseOrder']) {
+      const text = matched.replace('match: state.purchaseOrder.number', `match: ${wrong}`);
+      const bad = await generate({ 'replenishment.yaml': text });
+      expect(bad.diagnostics.map((d) => `${d.code}@${d.range.start.line}`)).toEqual([`workflow-type-error@${lineOf(text, 'match:')}`]);
+    }
+  });
+
   it('a condition that is not a boolean and a set that does not fit its state field', async () => {
     const text = EXAMPLE.replace('needsApproval: input.estimatedValue > 25000.0', 'needsApproval: input.sku').replace(
       '{ when: state.needsApproval, next: approve }',

@@ -2419,7 +2419,7 @@ export interface Step {
     event: string;
   };
   /**
-   * Wait for an event whose correlation key equals this execution's business key, up to a deadline.
+   * Wait for an event whose correlation value equals this execution's business key (or the `match` value), up to a deadline.
    */
   wait?: {
     topic: Topic;
@@ -2428,9 +2428,13 @@ export interface Step {
      */
     contract: string;
     /**
-     * CEL over `event`: its business key, compared with the workflow's `key`.
+     * CEL over `event`: its correlation value, compared with the workflow's `key` (or with `match`).
      */
     correlate: string;
+    /**
+     * CEL over `input` and `state`, read when the wait starts: the value `correlate` must equal, when the event is keyed by something other than the workflow's key (a purchase order number the workflow learned from a call). Default: the workflow's key.
+     */
+    match?: string;
     /**
      * How long to wait.
      */

@@ -21,7 +21,7 @@ import { DECISION_SIGNAL, WorkflowCancelled, ActivityFailure, eventSignalName, e
 import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../context.ts';
 import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
-import { correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
+import { correlationAddresses, correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { runWithRetries } from '../activities/retry.ts';
@@ -49,6 +49,8 @@ interface Waiter {
   readonly callId: string;
   /** The signal it waits for; undefined for a sleep. */
   readonly name: string | undefined;
+  /** Where the signal is held: the execution itself, or a correlation address (a wait with `match`). */
+  readonly from: string;
   settle(outcome: CallOutcome): void;
 }
 
@@ -123,6 +125,11 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
         if (this.#store.execution(id)?.status !== 'running') continue;
         this.#store.addSignal(id, eventSignalName(topic), event, Date.now());
         delivered.push(id);
+      }
+      // A wait with `match`: the event is held at its correlation address until a wait takes it.
+      for (const address of correlationAddresses(program, topic, event)) {
+        this.#store.addSignal(address, eventSignalName(topic), event, Date.now());
+        delivered.push(address);
       }
     }
     if (delivered.length) this.#wake();
@@ -236,10 +243,10 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
           for (const waiter of [...live.waiters.values()]) {
             const settleable =
               due.has(`${live.id}\n${waiter.callId}`) ||
-              (waiter.name !== undefined && signals.has(`${live.id}\n${waiter.name}`)) ||
+              (waiter.name !== undefined && signals.has(`${waiter.from}\n${waiter.name}`)) ||
               cancelling.has(live.id);
             if (!settleable) continue;
-            const outcome = this.#store.settleWait(live.id, waiter.callId, waiter.name, now);
+            const outcome = this.#store.settleWait(live.id, waiter.callId, waiter.name, now, undefined, waiter.from);
             if (!outcome) continue;
             live.waiters.delete(waiter.callId);
             waiter.settle(outcome);
@@ -312,8 +319,8 @@ class ReplayContext implements WorkflowContext {
     if (outcome.kind === 'cancelled') throw new WorkflowCancelled(outcome.reason);
   }
 
-  async waitForSignal(callId: string, name: string, timeoutMs: number): Promise<{ readonly payload: unknown } | undefined> {
-    const outcome = await this.#settled(callId, name, timeoutMs);
+  async waitForSignal(callId: string, name: string, timeoutMs: number, from?: string): Promise<{ readonly payload: unknown } | undefined> {
+    const outcome = await this.#settled(callId, name, timeoutMs, from);
     if (outcome.kind === 'signal.received') return { payload: outcome.payload };
     if (outcome.kind === 'timer.fired') return undefined;
     if (outcome.kind === 'cancelled') throw new WorkflowCancelled(outcome.reason);
@@ -331,15 +338,15 @@ class ReplayContext implements WorkflowContext {
   }
 
   /** The wait's outcome: recorded already, settled now, or when the scheduler settles it. */
-  #settled(callId: string, name: string | undefined, timeoutMs: number): Promise<CallOutcome> {
+  #settled(callId: string, name: string | undefined, timeoutMs: number, from = this.executionId): Promise<CallOutcome> {
     if (this.#engine.closed) return frozen();
     const store = this.#engine.store;
     const recorded = store.outcome(this.executionId, callId);
     if (recorded) return Promise.resolve(recorded);
-    const now = store.settleWait(this.executionId, callId, name, Date.now(), Date.now() + timeoutMs);
+    const now = store.settleWait(this.executionId, callId, name, Date.now(), Date.now() + timeoutMs, from);
     if (now) return Promise.resolve(now);
     return new Promise<CallOutcome>((resolve) => {
-      this.#live.waiters.set(callId, { callId, name, settle: resolve });
+      this.#live.waiters.set(callId, { callId, name, from, settle: resolve });
     });
   }
 }

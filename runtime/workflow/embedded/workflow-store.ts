@@ -13,7 +13,8 @@
  *   `audit:<entry id>` — the audit trail, also written once however often a replay repeats it.
  * - `timers`: due times of waits and sleeps, persisted when first reached, so a deadline that passes
  *   while no process runs fires at the next start.
- * - `signals`: signals and correlated events, kept until a wait consumes them (`consumed_by`).
+ * - `signals`: signals and correlated events, kept until a wait consumes them (`consumed_by`); an event
+ *   for a wait with `match` is held under its correlation address instead of an execution id.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { openSqliteFile } from '../../../lib/sqlite-file.ts';
@@ -277,18 +278,25 @@ export class WorkflowStore {
 
   /**
    * Settles a pending wait, atomically: an outcome recorded already stands; else the oldest open signal
-   * of `name` is consumed; else the timer fires when due; else a cancellation request ends it. Returns
+   * of `name` held for the execution (or at `from`, a correlation address) is consumed; else the timer fires when due; else a cancellation request ends it. Returns
    * undefined while none of these holds.
    */
-  settleWait(execution: string, callId: string, name: string | undefined, now: number, dueAt?: number): CallOutcome | undefined {
+  settleWait(
+    execution: string,
+    callId: string,
+    name: string | undefined,
+    now: number,
+    dueAt?: number,
+    from: string = execution,
+  ): CallOutcome | undefined {
     return this.#transaction(false, () => {
       // The deadline is set the first time the wait is reached (`dueAt`); a replay keeps the first one.
       if (dueAt !== undefined) this.#s.setTimer.run(execution, callId, dueAt);
       let outcome = this.outcome(execution, callId);
       if (!outcome && name !== undefined) {
-        const signal = this.#s.openSignal.get(execution, name) as { seq: number; payload: string } | undefined;
+        const signal = this.#s.openSignal.get(from, name) as { seq: number; payload: string } | undefined;
         if (signal) {
-          this.#s.consumeSignal.run(callId, signal.seq);
+          this.#s.consumeSignal.run(from === execution ? callId : `${execution} ${callId}`, signal.seq);
           outcome = this.#recordOutcome(execution, callId, { kind: 'signal.received', payload: JSON.parse(signal.payload) }, now);
         }
       }

@@ -9,6 +9,7 @@
  *   import { interlaceWorkflowFor } from '<repo>/runtime/workflow/temporal/workflow.ts';
  *   import { PROGRAMS as p0 } from '<bundle>/workflows.ts';
  *   export const interlace = interlaceWorkflowFor([].concat(p0));
+ *   (and the correlation mailbox workflow, `interlaceMailbox`)
  *
  * Everything those modules import is bundled too and must be sandbox-safe (no Node built-ins, clocks or
  * I/O); the bundler names any module that is not. `ignoreModules` lists modules a program module imports
@@ -18,7 +19,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_TYPE } from './names.ts';
+import { MAILBOX_TYPE, WORKFLOW_TYPE } from './names.ts';
 
 /** A module that exports workflow programs. */
 export interface ProgramModule {
@@ -46,7 +47,10 @@ function entryRoot(): string {
 
 /** The entry file's source for these program modules. */
 export function bundleEntrySource(modules: readonly ProgramModule[]): string {
-  const lines = [`import { interlaceWorkflowFor } from ${JSON.stringify(WORKFLOW_MODULE)};`];
+  const lines = [
+    `import { interlaceWorkflowFor, interlaceMailbox as mailbox } from ${JSON.stringify(WORKFLOW_MODULE)};`,
+    `export const ${MAILBOX_TYPE} = mailbox;`,
+  ];
   modules.forEach((m, i) => {
     if (!/^[A-Za-z_$][\w$]*$/.test(m.exportName))
       throw new Error(`program module ${m.path}: ${JSON.stringify(m.exportName)} is not an export name`);

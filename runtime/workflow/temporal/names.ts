@@ -7,6 +7,25 @@ import type { WorkflowStatus } from '../interpreter.ts';
 
 /** The workflow type every Interlace workflow runs as (the export name of the bundle's entry). */
 export const WORKFLOW_TYPE = 'interlace';
+/**
+ * The workflow type of a correlation mailbox (workflow.ts `interlaceMailbox`): one per correlation
+ * address (context.ts `correlationAddress`, also its workflow id), holding the events of a `wait` with
+ * `match` until an execution's wait claims them.
+ */
+export const MAILBOX_TYPE = 'interlaceMailbox';
+/** Signal to a mailbox: an event for its address (sent by the engine's deliverEvent with signal-with-start). */
+export const MAILBOX_EVENT = 'mailbox.event';
+/** Signal to a mailbox: an execution's wait wants the next event (`MailboxClaim`). */
+export const MAILBOX_CLAIM = 'mailbox.claim';
+/** Signal to a mailbox: that wait is over (timed out, cancelled); forward nothing more to it. */
+export const MAILBOX_UNCLAIM = 'mailbox.unclaim';
+
+/** A wait's claim on a mailbox: the mailbox forwards one event to `owner` as the signal `signal`. */
+export interface MailboxClaim {
+  readonly owner: string;
+  readonly signal: string;
+}
+
 /** The one activity: runs an ActivityRequest through the shared ActivityRunner. */
 export const ACTIVITY_NAME = 'interlaceActivity';
 /** The memo field that holds `ExecutionMemo`. */

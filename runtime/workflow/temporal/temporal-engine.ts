@@ -20,10 +20,10 @@ import { DECISION_SIGNAL, eventSignalName, executionIdOf, parseDecision } from '
 import type { ActivityRunner } from '../context.ts';
 import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
-import { correlationKeys, workflowKey } from '../interpreter.ts';
+import { correlationAddresses, correlationKeys, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
 import { temporalActivities } from './activities.ts';
-import { DEFAULT_TASK_QUEUE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
+import { DEFAULT_TASK_QUEUE, MAILBOX_EVENT, MAILBOX_TYPE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
 import type { ExecutionMemo, WorkflowArgs } from './names.ts';
 
 export interface TemporalConnectionOptions {
@@ -143,6 +143,17 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
           // No execution for this key (or it has ended): the event belongs to nobody here.
           if (!(error instanceof WorkflowNotFoundError)) throw error;
         }
+      }
+      // A wait with `match`: the mailbox of the event's address keeps it until a wait claims it.
+      for (const address of correlationAddresses(program, topic, event)) {
+        await this.client.workflow.signalWithStart(MAILBOX_TYPE, {
+          taskQueue: this.taskQueue,
+          workflowId: address,
+          args: [{}],
+          signal: MAILBOX_EVENT,
+          signalArgs: [event],
+        });
+        delivered.push(address);
       }
     }
     return delivered;

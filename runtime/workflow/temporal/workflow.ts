@@ -24,11 +24,16 @@ import {
   ActivityFailure as TemporalActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ParentClosePolicy,
   condition,
+  defineSignal,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   setDefaultSignalHandler,
+  setHandler,
   sleep,
+  startChild,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -37,8 +42,8 @@ import { ActivityFailure, WorkflowCancelled } from '../context.ts';
 import type { ActivityRequest, HistoryEntry, WorkflowContext } from '../context.ts';
 import { runWorkflow } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
-import { ACTIVITY_NAME, MEMO_FIELD } from './names.ts';
-import type { WorkflowArgs } from './names.ts';
+import { ACTIVITY_NAME, MAILBOX_CLAIM, MAILBOX_EVENT, MAILBOX_TYPE, MAILBOX_UNCLAIM, MEMO_FIELD } from './names.ts';
+import type { MailboxClaim, WorkflowArgs } from './names.ts';
 
 /** Publish activities have no retry in the IR: the backbone's de-duplication makes retries safe. */
 const PUBLISH_RETRY = { maximumAttempts: 10, initialInterval: 200, maximumInterval: 5_000, backoffCoefficient: 2 };
@@ -120,9 +125,17 @@ class TemporalContext implements WorkflowContext {
     return this.cancellable(() => sleep(ms));
   }
 
-  async waitForSignal(_callId: string, name: string, timeoutMs: number): Promise<{ readonly payload: unknown } | undefined> {
-    const queue = (): unknown[] => this.signals.get(name) ?? [];
-    const arrived = await this.cancellable(() => condition(() => queue().length > 0, timeoutMs));
+  async waitForSignal(_callId: string, name: string, timeoutMs: number, from?: string): Promise<{ readonly payload: unknown } | undefined> {
+    // A wait with `match`: the mailbox of its address forwards one event, as the signal named after the address.
+    const signal = from ?? name;
+    if (from !== undefined) await claimMailbox(from, { owner: this.executionId, signal });
+    const queue = (): unknown[] => this.signals.get(signal) ?? [];
+    let arrived = false;
+    try {
+      arrived = await this.cancellable(() => condition(() => queue().length > 0, timeoutMs));
+    } finally {
+      if (from !== undefined && !arrived) await unclaimMailbox(from, { owner: this.executionId, signal });
+    }
     if (!arrived) return undefined;
     return { payload: queue().shift() };
   }
@@ -191,6 +204,69 @@ class TemporalContext implements WorkflowContext {
     const memo = workflowInfo().memo?.[MEMO_FIELD];
     return memo !== null && typeof memo === 'object' ? { ...(memo as Record<string, unknown>) } : {};
   }
+}
+
+/** How long a mailbox with nothing to pair (events nobody claims, or claims with no event) lives: the longest wait a policy allows. */
+const MAILBOX_IDLE_MS = 720 * 3_600_000;
+
+/**
+ * The correlation mailbox of one address (its workflow id): events for a `wait` with `match` arrive here
+ * (the engine's deliverEvent signals it, starting it if need be), and waits claim them; each event goes
+ * to the oldest claim, as the signal the claim names, in arrival order. It ends when it has had nothing
+ * to pair for `MAILBOX_IDLE_MS`; a later event starts a new one.
+ */
+export async function interlaceMailbox(args?: { claims?: readonly MailboxClaim[] }): Promise<void> {
+  const events: unknown[] = [];
+  const claims: MailboxClaim[] = [...(args?.claims ?? [])];
+  setHandler(defineSignal<[unknown]>(MAILBOX_EVENT), (event) => {
+    events.push(event);
+  });
+  setHandler(defineSignal<[MailboxClaim]>(MAILBOX_CLAIM), (claim) => {
+    if (!claims.some((c) => c.owner === claim.owner && c.signal === claim.signal)) claims.push(claim);
+  });
+  setHandler(defineSignal<[MailboxClaim]>(MAILBOX_UNCLAIM), (claim) => {
+    const at = claims.findIndex((c) => c.owner === claim.owner && c.signal === claim.signal);
+    if (at >= 0) claims.splice(at, 1);
+  });
+  for (;;) {
+    if (!(await condition(() => events.length > 0 && claims.length > 0, MAILBOX_IDLE_MS))) return;
+    const claim = claims.shift()!;
+    const event = events[0];
+    try {
+      await getExternalWorkflowHandle(claim.owner).signal(claim.signal, event);
+      events.shift();
+    } catch {
+      // The claimant has ended: the event stays for the next claim.
+    }
+  }
+}
+
+/** Registers a wait's claim with the mailbox of `address`, starting the mailbox when there is none yet. */
+async function claimMailbox(address: string, claim: MailboxClaim): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await getExternalWorkflowHandle(address).signal(MAILBOX_CLAIM, claim);
+      return;
+    } catch {
+      // No mailbox yet (or it just ended): start one that holds this claim.
+    }
+    try {
+      await startChild(MAILBOX_TYPE, {
+        workflowId: address,
+        args: [{ claims: [claim] }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      return;
+    } catch (error) {
+      // An event started it meanwhile: signal it again.
+      if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') || attempt >= 5) throw error;
+    }
+  }
+}
+
+/** Withdraws a claim whose wait ended without an event; a mailbox that is gone has nothing to withdraw. */
+async function unclaimMailbox(address: string, claim: MailboxClaim): Promise<void> {
+  await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(address).signal(MAILBOX_UNCLAIM, claim)).catch(() => {});
 }
 
 /** Temporal's ActivityFailure (its cause says why) → the interpreter's ActivityFailure. */
