@@ -121,19 +121,22 @@ function readManifest(path: string): BundleManifest {
   return manifest as BundleManifest;
 }
 
+type EmbeddedDocument = { metadata: { name: string }; spec: { version?: string } & Record<string, unknown> };
+
 /**
  * The specs the loaded units need, from the bundles themselves (generators/bundles/units.ts embeds
  * them): what `interlace worker --bundle` runs on, with no spec files next to the bundle. Documents
- * several units share (a System two routes call) are kept once.
+ * several units share (a System two routes call) are kept once. Each unit embeds only the part of a
+ * shared document it reads — a route unit a System's endpoint and auth, the System's source unit also
+ * its `sources` — so the copies are merged field by field: a worker running both units (`--unit` twice,
+ * or every unit of the directory) would otherwise keep the route's copy and start no source at all.
  */
 export function estateFromBundles(bundles: readonly LoadedBundle[]): WorkerEstate {
   const estate: WorkerEstate = { routes: [], apis: [], systems: [], contracts: [] };
-  const seen = new Set<string>();
+  const seen = new Map<string, EmbeddedDocument>();
   for (const bundle of bundles) {
     const embedded = bundle.manifest.estate
-      ? (bundle.exports[bundle.manifest.estate] as
-          | Partial<Record<keyof WorkerEstate, { metadata: { name: string }; spec: { version?: string } }[]>>
-          | undefined)
+      ? (bundle.exports[bundle.manifest.estate] as Partial<Record<keyof WorkerEstate, EmbeddedDocument[]>> | undefined)
       : undefined;
     if (!embedded)
       throw new BundleError(
@@ -142,9 +145,15 @@ export function estateFromBundles(bundles: readonly LoadedBundle[]): WorkerEstat
     for (const key of ['routes', 'apis', 'systems', 'contracts'] as const) {
       for (const doc of embedded[key] ?? []) {
         const id = `${key}/${doc.metadata.name}@${doc.spec.version ?? ''}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        (estate[key] as unknown[]).push(doc);
+        const kept = seen.get(id);
+        if (kept) {
+          // Every copy is a slice of the same spec, so a field one copy has and the other lacks is added.
+          for (const [field, value] of Object.entries(doc.spec)) if (!(field in kept.spec)) kept.spec[field] = value;
+          continue;
+        }
+        const copy = { ...doc, spec: { ...doc.spec } };
+        seen.set(id, copy);
+        (estate[key] as unknown[]).push(copy);
       }
     }
   }
