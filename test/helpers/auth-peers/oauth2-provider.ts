@@ -10,11 +10,13 @@
  * - tokens are opaque and expire after `ttlSeconds`; the resource server answers an expired, unknown
  *   or revoked token with 401 `WWW-Authenticate: Bearer error="invalid_token"`.
  * `failNext` makes the token endpoint answer the next requests with given replies (5xx, garbage).
+ * Accepted resource writes are applied once per `Idempotency-Key` (`effects`, effects-by-key.ts).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalisedPath, readBody, startHttpServer } from '../../../lib/http-server.ts';
 import type { StartedServer } from '../../../lib/http-server.ts';
+import { EffectsByKey } from './effects-by-key.ts';
 
 export interface OAuth2ProviderOptions {
   clients: Record<string, string>;
@@ -41,6 +43,8 @@ export class OAuth2Provider {
   readonly tokenForms: URLSearchParams[] = [];
   /** Resource requests by outcome. */
   readonly resource = { accepted: 0, rejected: 0 };
+  /** Accepted writes to the resource server, applied once per Idempotency-Key. */
+  readonly effects = new EffectsByKey();
   private readonly tokens = new Map<string, number>();
   private readonly canned: CannedReply[] = [];
   private server: StartedServer | undefined;
@@ -144,7 +148,7 @@ export class OAuth2Provider {
     );
   }
 
-  private api(req: IncomingMessage, res: ServerResponse, text: string): void {
+  private async api(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
     const until = bearer ? this.tokens.get(bearer[1]!) : undefined;
     if (until === undefined || until <= Date.now()) {
@@ -154,7 +158,12 @@ export class OAuth2Provider {
       return;
     }
     this.resource.accepted++;
-    send(res, req.method === 'POST' ? 201 : 200, { received: text === '' ? null : JSON.parse(text) });
+    const received = text === '' ? null : JSON.parse(text);
+    if (req.method !== 'GET') {
+      this.effects.apply(req.headers['idempotency-key'], received);
+      await this.effects.hold();
+    }
+    send(res, req.method === 'POST' ? 201 : 200, { received });
   }
 }
 

@@ -9,11 +9,13 @@
  *   (the body says "CSRF token validation failed", as SAP's does);
  * - `expireSessions()` ends every session (the gateway's session timeout, an application server restart).
  * `fetchWith` says which methods may fetch (some gateways and proxies refuse one of them).
+ * Accepted writes are applied once per `Idempotency-Key` (`effects`, effects-by-key.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalisedPath, readBody, startHttpServer } from '../../../lib/http-server.ts';
 import type { StartedServer } from '../../../lib/http-server.ts';
+import { EffectsByKey } from './effects-by-key.ts';
 
 export interface SapODataServiceOptions {
   username: string;
@@ -35,6 +37,8 @@ export class SapODataService {
   readonly counts = { fetches: 0, writesAccepted: 0, writesRefused: 0, unauthorized: 0, reads: 0 };
   /** Sales orders created, in order. */
   readonly created: unknown[] = [];
+  /** Accepted writes, applied once per Idempotency-Key. */
+  readonly effects = new EffectsByKey();
   private readonly sessions = new Map<string, string>();
   private server: StartedServer | undefined;
 
@@ -97,7 +101,8 @@ export class SapODataService {
       }
       this.counts.writesAccepted++;
       const body = read.body === '' ? {} : (JSON.parse(read.body) as Record<string, unknown>);
-      this.created.push(body);
+      if (this.effects.apply(req.headers['idempotency-key'], body)) this.created.push(body);
+      await this.effects.hold();
       return send(
         res,
         201,
