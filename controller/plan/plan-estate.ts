@@ -155,7 +155,7 @@ export function planEstate(input: PlanInput): Plan {
       ...(doc.kind === 'EventRoute' || doc.kind === 'Api' ? scaleOf(doc.spec.scale) : {}),
     };
     const configMap = bundleConfigMap(workload);
-    const bytes = configMapDataBytes(configMap.data as Record<string, string>);
+    const bytes = configMapDataBytes(configMap as { data?: Record<string, string>; binaryData?: Record<string, string> });
     if (bytes > CONFIGMAP_MAX_BYTES) {
       diagnostics.push({
         code: 'plan-bundle-too-large',
@@ -163,7 +163,7 @@ export function planEstate(input: PlanInput): Plan {
         file: doc.source.file,
         path: [],
         range: locate(doc.source, []),
-        message: `the bundle of ${manifest.unit} is ${bytes} bytes; a ConfigMap holds at most ${CONFIGMAP_MAX_BYTES} (1 MiB)`,
+        message: `the bundle of ${manifest.unit} is ${bytes} bytes gzipped (base64, with its manifest); a ConfigMap holds at most ${CONFIGMAP_MAX_BYTES} (1 MiB)`,
         hint: 'Split the route or API so each unit uses fewer mappings and contracts.',
       });
     }

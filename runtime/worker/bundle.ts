@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { validatorName } from '../../generators/shared/naming.ts';
 import type { WorkerEstate } from './estate.ts';
@@ -64,11 +66,56 @@ export class BundleError extends Error {
 /** The file names of a ConfigMap-mounted unit (controller/plan/workload.ts): one unit per directory. */
 const MOUNTED_MANIFEST = 'manifest.json';
 const MOUNTED_BUNDLE = 'bundle.js';
+/** The controller's ConfigMaps carry the bundle gzipped (controller/plan/workload.ts). */
+const MOUNTED_BUNDLE_GZ = 'bundle.js.gz';
+/** A bundle larger than this once decompressed is refused: a gzip bomb must not fill /tmp or the heap. */
+const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
+/** This process's own folder for decompressed bundles (0700, made once): nothing else writes there. */
+let unpackDir: string | undefined;
+
+interface BundleCode {
+  code: Buffer;
+  /** The file the module is imported from. */
+  path: string;
+  /** Decompressed: `path` is written only after the hash check. */
+  unpacked: boolean;
+}
+
+/** The code of a unit in `interlace generate`'s output folder. */
+function generatedCode(bundleDir: string, manifest: BundleManifest): BundleCode {
+  const path = join(bundleDir, manifest.bundle);
+  if (!existsSync(path)) throw new BundleError(`bundle file ${path} of unit ${manifest.unit} is missing`);
+  return { code: readFileSync(path), path, unpacked: false };
+}
+
+/**
+ * The code of a ConfigMap-mounted unit. A gzipped bundle is decompressed into a private folder under
+ * the temporary directory (the root filesystem is read-only; /tmp is an emptyDir), so the module
+ * keeps a file path in stack traces.
+ */
+function mountedCode(bundleDir: string, manifest: BundleManifest): BundleCode {
+  const gz = join(bundleDir, MOUNTED_BUNDLE_GZ);
+  if (!existsSync(gz)) {
+    const plain = join(bundleDir, MOUNTED_BUNDLE);
+    return existsSync(plain) ? { code: readFileSync(plain), path: plain, unpacked: false } : generatedCode(bundleDir, manifest);
+  }
+  let code: Buffer;
+  try {
+    code = gunzipSync(readFileSync(gz), { maxOutputLength: MAX_BUNDLE_BYTES });
+  } catch (error) {
+    throw new BundleError(
+      `bundle ${gz} of unit ${manifest.unit} cannot be decompressed (${(error as Error).message}); plan and apply again`,
+    );
+  }
+  unpackDir ??= mkdtempSync(join(tmpdir(), 'interlace-bundles-'));
+  return { code, path: join(unpackDir, `${manifest.unit}-${manifest.sha256.slice(0, 16)}.js`), unpacked: true };
+}
 
 /**
  * Loads every unit in a bundle directory, or only `units`. Two layouts: `interlace generate`'s
  * `<out>/bundles` (`<unit>.js` + `<unit>.manifest.json`, many units) and the controller's ConfigMap
- * mount (`bundle.js` + `manifest.json`, one unit). The bundle's SHA-256 is checked against its
+ * mount (`bundle.js.gz` or `bundle.js`, + `manifest.json`, one unit). The bundle's SHA-256 is checked against its
  * manifest, so a worker never runs code (or specs: they are inside the bundle) other than what was
  * generated and deployed. Problems are BundleErrors with a message for the operator.
  */
@@ -88,14 +135,14 @@ export async function loadBundles(bundleDir: string, units?: readonly string[]):
   for (const file of manifests) {
     const manifest = readManifest(join(bundleDir, file));
     if (units && !units.includes(manifest.unit)) continue;
-    const path = join(bundleDir, mounted && existsSync(join(bundleDir, MOUNTED_BUNDLE)) ? MOUNTED_BUNDLE : manifest.bundle);
-    if (!existsSync(path)) throw new BundleError(`bundle file ${path} of unit ${manifest.unit} is missing`);
-    const code = readFileSync(path);
+    const { code, path, unpacked } = mounted ? mountedCode(bundleDir, manifest) : generatedCode(bundleDir, manifest);
     const hash = createHash('sha256').update(code).digest('hex');
     if (hash !== manifest.sha256)
       throw new BundleError(
         `bundle ${path} does not match its manifest (sha256 ${hash.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…); generate again`,
       );
+    // Written only once its hash matched: what is imported is exactly what was checked.
+    if (unpacked) writeFileSync(path, code, { mode: 0o600 });
     out.push({ manifest, exports: (await import(pathToFileURL(path).href)) as Record<string, unknown> });
   }
   if (units) {

@@ -20,6 +20,7 @@ import type { DeadLetter } from '../../runtime/delivery/dead-letter.ts';
 import { natsServerOrSkipReason, REPO_ROOT, startNatsServer } from './harness/nats-server.ts';
 import type { NatsServer } from './harness/nats-server.ts';
 import { eventually } from './worker-fixtures.ts';
+import { gzipSync } from 'node:zlib';
 
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
 const CLI = join(REPO_ROOT, 'bin/interlace.mjs');
@@ -348,6 +349,15 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     unlinkSync(join(tampered, 'route-order-picking.js'));
     const missing = await run(tampered);
     expect(missing.code).toBe(2);
+
+    // A mounted bundle whose gzip is cut off is refused with the file named, before anything runs.
+    const cut = join(dir, 'cut-mount');
+    mkdirSync(cut);
+    writeFileSync(join(cut, 'bundle.js.gz'), gzipSync(readFileSync(join(bundleDir, 'api-pick-status-v1.js'))).subarray(0, 2_000));
+    cpSync(join(bundleDir, 'api-pick-status-v1.manifest.json'), join(cut, 'manifest.json'));
+    const truncated = await run(cut);
+    expect(truncated.code).toBe(2);
+    expect(truncated.output).toMatch(/bad bundle: bundle .*cut-mount\/bundle\.js\.gz of unit api-pick-status-v1 cannot be decompressed/);
     expect(missing.output).toMatch(/bad bundle: bundle file .*route-order-picking\.js of unit route-order-picking is missing/);
 
     const empty = join(dir, 'empty');
@@ -358,10 +368,10 @@ describe.skipIf(skip !== undefined)('interlace worker --bundle (child process, r
     expect(existsSync(join(dir, 'state-bad'))).toBe(false);
   }, 60_000);
 
-  it('runs a unit from a ConfigMap-style mount (bundle.js + manifest.json) with the embedded backbone', async () => {
+  it('runs a unit from a ConfigMap-style mount (bundle.js.gz + manifest.json, as the plan writes it) with the embedded backbone', async () => {
     const mount = join(dir, 'mount');
     mkdirSync(mount);
-    cpSync(join(bundleDir, 'api-pick-status-v1.js'), join(mount, 'bundle.js'));
+    writeFileSync(join(mount, 'bundle.js.gz'), gzipSync(readFileSync(join(bundleDir, 'api-pick-status-v1.js'))));
     cpSync(join(bundleDir, 'api-pick-status-v1.manifest.json'), join(mount, 'manifest.json'));
     const port = await freePort();
     const child = startWorkerProcess(

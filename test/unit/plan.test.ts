@@ -21,6 +21,8 @@ import type { KubeObject, PlanInput } from '../../controller/plan/index.ts';
 import { Generator } from '../../generators/generate.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { runCli } from '../helpers/cli.ts';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = 'test/fixtures/plan-estate';
@@ -174,9 +176,13 @@ describe('planEstate', () => {
     });
     const configMap = find(plan.objects, 'ConfigMap', 'route-sap-order-created-bundle').object as KubeObject & {
       data: Record<string, string>;
+      binaryData: Record<string, string>;
     };
-    expect(Object.keys(configMap.data)).toEqual(['bundle.js', 'manifest.json']);
-    expect(configMap.data['bundle.js']).toBe(base.generated.get('bundles/route-sap-order-created.js'));
+    expect(Object.keys(configMap.data)).toEqual(['manifest.json']);
+    // The bundle travels gzipped (about 5× smaller): it unpacks to exactly the generated bundle.
+    const packed = Buffer.from(configMap.binaryData['bundle.js.gz']!, 'base64');
+    expect(gunzipSync(packed).toString('utf8')).toBe(base.generated.get('bundles/route-sap-order-created.js'));
+    expect(packed.length * 3).toBeLessThan(base.generated.get('bundles/route-sap-order-created.js')!.length);
     // Routes get no Service; Apis do.
     expect(plan.objects.some((o) => o.ref.kind === 'Service' && o.ref.name === 'route-sap-order-created')).toBe(false);
     expect(find(plan.objects, 'Service', 'api-order-status-v1').object.spec).toMatchObject({
@@ -256,7 +262,8 @@ describe('planEstate', () => {
 
   it('reports a bundle too large for a ConfigMap as a diagnostic at the spec', () => {
     const generated = new Map(base.generated);
-    generated.set('bundles/api-order-status-v1.js', 'x'.repeat(CONFIGMAP_MAX_BYTES));
+    // Incompressible: the bundle is stored gzipped, so a merely long one would fit.
+    generated.set('bundles/api-order-status-v1.js', randomBytes(CONFIGMAP_MAX_BYTES).toString('base64'));
     const plan = planEstate({ ...base, generated });
     expect(plan.diagnostics).toEqual([
       expect.objectContaining({ code: 'plan-bundle-too-large', severity: 'error', file: 'test/fixtures/plan-estate/route-api.yaml' }),
