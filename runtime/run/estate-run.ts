@@ -66,6 +66,8 @@ export interface EstateRunOptions {
   timing?: SimTiming;
   /** Scale route timeouts and backoffs (tests); default 1. */
   deliveryScale?: number;
+  /** With `deliveryScale`: no attempt timeout is scaled below this (default 5 s; see scale-delivery.ts). */
+  minAttemptTimeoutMs?: number;
   /** Backbone ack deadline for route consumers (default 30 s). */
   ackWaitMs?: number;
   logSink?: LogSink;
@@ -245,7 +247,9 @@ export class EstateRun {
   /** The estate as the units see it: overlaid on the simulators, delivery scaled. */
   private runEstate(estate: WorkerEstate): WorkerEstate {
     const overlaid = this.simulation ? this.simulation.overlay(estate, this.options.limitScale ?? 100) : estate;
-    return scaleDelivery(overlaid, this.options.deliveryScale ?? 1);
+    return scaleDelivery(overlaid, this.options.deliveryScale ?? 1, {
+      ...(this.options.minAttemptTimeoutMs !== undefined ? { minTimeoutMs: this.options.minAttemptTimeoutMs } : {}),
+    });
   }
 
   /** What a unit's behaviour depends on: its bundle and the specs it reads (its own, its Systems'). */

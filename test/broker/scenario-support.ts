@@ -91,6 +91,12 @@ export async function startEstate(bb: BackboneUnderTest, options: Partial<Estate
     backbone: bb.backbone,
     portBase: 0,
     deliveryScale: 0.01,
+    // Backoffs shrink 100×, attempt timeouts stay long. Every simulator shares this one process with
+    // 30 units: after a broker restart the redelivery burst can starve a simulator's answer past 5 s
+    // on a saturated machine, and the retry of that ambiguous attempt repeats an effect the strict
+    // simulators count (a target honouring Idempotency-Key would not). That is at-least-once against a
+    // non-idempotent target, not the broker fault these tests are about; fault-targets passes 5 s.
+    minAttemptTimeoutMs: 20_000,
     ackWaitMs: 5_000,
     ...options,
   });
