@@ -190,7 +190,8 @@ export async function run(): Promise<void> {
       20,
     );
     const resyncMs = performance.now() - resyncStart;
-    const handledWrites = (await metric('interlace_kube_requests_total', { write: 'true', kind: 'estates/status' })) - estateStatusWritesBefore;
+    const handledWrites =
+      (await metric('interlace_kube_requests_total', { write: 'true', kind: 'estates/status' })) - estateStatusWritesBefore;
     const noopWrites = (await metric('interlace_kube_requests_total', { write: 'true' })) - writesBefore - Math.min(handledWrites, 1);
     if (noopWrites > 0)
       log(
@@ -200,7 +201,9 @@ export async function run(): Promise<void> {
           .join('\n')}`,
       );
     const noopReads = (await metric('interlace_kube_requests_total', { write: 'false' })) - readsBefore;
-    log(`no-op resync: ${noopWrites} writes beyond the Estate status' lastHandledReconcileAt, ${noopReads} reads, ${resyncMs.toFixed(0)} ms`);
+    log(
+      `no-op resync: ${noopWrites} writes beyond the Estate status' lastHandledReconcileAt, ${noopReads} reads, ${resyncMs.toFixed(0)} ms`,
+    );
 
     // 3. Commit-to-applied latency of a one-spec change, via a signed GitHub push webhook.
     const latencies: number[] = [];
