@@ -45,9 +45,11 @@ const MAX_ROUNDS = 1_000;
 
 /**
  * The 997s we wait for, in AdapterState: each sent group under `ack/<GS06>` with its deadline, and
- * the list of groups still pending (AdapterState has no key listing). Every transition out of
- * `pending` is a compare-and-set, so of two replicas sweeping at once, or a 997 arriving as the
- * deadline passes, exactly one wins and the group is dead-lettered (or reconciled) once.
+ * the list of groups still open (AdapterState has no key listing). Every transition out of `pending`
+ * is a compare-and-set, so of two replicas sweeping at once, or a 997 arriving as the deadline passes,
+ * exactly one wins and the group gets one verdict. A verdict that owes a dead letter (`rejected`,
+ * `overdue`) keeps the group on the list until `released` says the letter is out, so a crash between
+ * the verdict and the letter is finished by the next sweep instead of losing the letter.
  */
 export class X12Acknowledgements {
   private readonly state: AdapterState;
@@ -69,8 +71,9 @@ export class X12Acknowledgements {
 
   /**
    * Reconciles a partner's 997: the group it names becomes `accepted` (AK901 A or E) or `rejected`
-   * (P or R). Returns the updated record, or undefined when the 997 names no group we wait for
-   * (someone else's, or one already settled — a repeated 997 changes nothing).
+   * (P or R; it stays listed until its letter is `released`). Returns the updated record, or undefined
+   * when the 997 names no group we wait for (someone else's, or one already settled — a repeated 997,
+   * or one that came after the group was declared overdue, changes nothing).
    */
   async received(ack: AcknowledgementReceived): Promise<AcknowledgementRecord | undefined> {
     const settled = await this.settle(ack.groupControl, (record) => ({
@@ -81,20 +84,32 @@ export class X12Acknowledgements {
     return settled;
   }
 
-  /** Pending groups whose deadline has passed (not claimed: see `markOverdue`). */
+  /**
+   * What a sweep has to do: pending groups whose deadline has passed (not claimed: see
+   * `markOverdue`), and groups with a verdict whose dead letter is not known to be out (`rejected`
+   * or `overdue` still listed: the process stopped between the verdict and the letter).
+   */
   async due(now: number): Promise<AcknowledgementRecord[]> {
     const due: AcknowledgementRecord[] = [];
     for (const control of await this.pending()) {
       const record = await this.record(control);
-      if (record?.status === 'pending' && record.deadline <= now) due.push(record);
-      else if (record && record.status !== 'pending') await this.editPending((list) => list.filter((c) => c !== control));
+      if (record?.status === 'pending' ? record.deadline <= now : owesLetter(record)) due.push(record!);
+      else if (record?.status !== 'pending') await this.released(control);
     }
     return due;
   }
 
-  /** Marks a due group `overdue`; undefined when a 997 settled it first (or another replica did). */
+  /**
+   * Marks a due group `overdue` (it stays listed until its letter is `released`); undefined when a
+   * 997 settled it first (or another replica did).
+   */
   async markOverdue(groupControl: string, now: number): Promise<AcknowledgementRecord | undefined> {
     return this.settle(groupControl, (r) => (r.deadline <= now ? { ...r, status: 'overdue' } : undefined));
+  }
+
+  /** Takes a settled group off the list: nothing more is owed for it (its letter, if any, is out). */
+  async released(groupControl: string): Promise<void> {
+    await this.editPending((list) => list.filter((c) => c !== groupControl));
   }
 
   /** The record of one group (tests, `interlace run`'s summary). */
@@ -103,7 +118,7 @@ export class X12Acknowledgements {
     return text === undefined ? undefined : (JSON.parse(text) as AcknowledgementRecord);
   }
 
-  /** Group control numbers still waiting for a 997. */
+  /** Group control numbers still open: waiting for a 997, or for the dead letter of their verdict. */
   async pending(): Promise<string[]> {
     const text = await this.state.get(PENDING);
     return text === undefined ? [] : (JSON.parse(text) as string[]);
@@ -120,13 +135,13 @@ export class X12Acknowledgements {
       if (text === undefined) return undefined;
       const record = JSON.parse(text) as AcknowledgementRecord;
       if (record.status !== 'pending') {
-        await this.editPending((list) => list.filter((c) => c !== control));
+        if (!owesLetter(record)) await this.released(control);
         return undefined;
       }
       const next = change(record);
       if (!next) return undefined;
       if (await this.state.update(key, text, JSON.stringify(next))) {
-        await this.editPending((list) => list.filter((c) => c !== control));
+        if (!owesLetter(next)) await this.released(control);
         return next;
       }
     }
@@ -143,6 +158,11 @@ export class X12Acknowledgements {
     }
     throw new Error(`could not update the list of pending 997s in ${MAX_ROUNDS} rounds`);
   }
+}
+
+/** A verdict reported as a dead letter of the route target. */
+function owesLetter(record: AcknowledgementRecord | undefined): boolean {
+  return record?.status === 'rejected' || record?.status === 'overdue';
 }
 
 function recordKey(groupControl: string): string {

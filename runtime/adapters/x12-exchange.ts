@@ -83,21 +83,13 @@ export class X12Exchange {
       for (const tx of group.transactions) {
         const ack = readAcknowledgement(tx);
         if (!ack) continue;
-        const waiting = await this.acknowledgements.record(ack.groupControl);
-        if (waiting?.status !== 'pending') continue;
-        if (!(ack.status === 'A' || ack.status === 'E')) {
-          // The letter before the settlement: a crash in between repeats it (one message id), never loses it.
-          const sets = ack.sets
-            .filter((s) => s.status !== 'A')
-            .map((s) => `${s.setId} ${s.control} AK5 ${s.status}${s.code ? ` code ${s.code}` : ''}`);
-          await this.deadLetter(
-            waiting,
-            'rejected',
-            `the partner's 997 rejected group ${waiting.groupControl} (AK9 ${ack.status}${sets.length ? `; ${sets.join(', ')}` : ''}) of ${waiting.file}`,
-          );
-        }
+        // The verdict first (a compare-and-set: a sweep declaring the group overdue at the same moment
+        // leaves this 997 nothing to settle), then a rejection's letter; a crash in between leaves the
+        // group listed, and the next sweep sends the letter.
         const record = await this.acknowledgements.received(ack);
-        if (record) reconciled.push(record);
+        if (!record) continue;
+        reconciled.push(record);
+        if (record.status === 'rejected') await this.report(record);
       }
     }
     const answer = acknowledge(text, { refuseAll: options.refused === true });
@@ -122,23 +114,45 @@ export class X12Exchange {
   }
 
   /**
-   * Dead-letters every group whose 997 is overdue and marks it `overdue`; returns them. The letter is
-   * published before the mark (its message id is one per group, so two replicas sweeping at once
-   * store one letter), so a crash in between repeats the letter rather than losing it.
+   * Marks every group whose 997 is overdue `overdue` and dead-letters it; returns them. The mark comes
+   * first, with a compare-and-set: a 997 arriving at the same moment either settles the group before
+   * (no letter) or finds it overdue (its late 997 changes nothing), never both. The group stays listed
+   * until its letter is out, so a crash in between is finished here by the next sweep — as is the
+   * letter of a rejection whose 997 was read by a process that stopped before sending it. A letter's
+   * message id is one per group and verdict, so replicas sweeping at once store one letter.
    */
   async sweep(): Promise<AcknowledgementRecord[]> {
     const now = this.now();
     const settled: AcknowledgementRecord[] = [];
     for (const record of await this.acknowledgements.due(now)) {
+      const verdict = record.status === 'pending' ? await this.acknowledgements.markOverdue(record.groupControl, now) : record;
+      if (!verdict) continue;
+      await this.report(verdict);
+      if (record.status === 'pending') settled.push(verdict);
+    }
+    return settled;
+  }
+
+  /** The dead letter of a group's verdict (`rejected` or `overdue`), then the group is off the list. */
+  private async report(record: AcknowledgementRecord): Promise<void> {
+    if (record.status === 'rejected') {
+      const ack = record.received;
+      const sets = (ack?.sets ?? [])
+        .filter((s) => s.status !== 'A')
+        .map((s) => `${s.setId} ${s.control} AK5 ${s.status}${s.code ? ` code ${s.code}` : ''}`);
+      await this.deadLetter(
+        record,
+        'rejected',
+        `the partner's 997 rejected group ${record.groupControl} (AK9 ${ack?.status ?? 'R'}${sets.length ? `; ${sets.join(', ')}` : ''}) of ${record.file}`,
+      );
+    } else {
       await this.deadLetter(
         record,
         'unacknowledged',
         `no 997 from the partner for group ${record.groupControl} (ISA13 ${record.groupControl.padStart(9, '0')}, ${record.functionalId} ${record.setId}, file ${record.file}) sent ${new Date(record.sentAt).toISOString()}; it was due by ${new Date(record.deadline).toISOString()}`,
       );
-      const marked = await this.acknowledgements.markOverdue(record.groupControl, now);
-      if (marked) settled.push(marked);
     }
-    return settled;
+    await this.acknowledgements.released(record.groupControl);
   }
 
   private async deadLetter(record: AcknowledgementRecord, kind: DeadLetterKind, reason: string): Promise<void> {

@@ -3,7 +3,8 @@
 // edi-x12 target writes one interchange per message through a real local-directory FileSink (a
 // redelivery writes nothing more, the file reads back with parseX12); 997s: an inbound interchange is
 // answered once, a partner's 997 settles our group, a rejecting 997 and an overdue one become dead
-// letters that `interlace dlq` lists (listDeadLetters).
+// letters that `interlace dlq` lists (listDeadLetters); a 997 arriving while the sweep declares its group
+// overdue, and a process stopping between a verdict and its letter, still give one verdict and one letter.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { X12Exchange } from '../../runtime/adapters/x12-exchange.ts';
 import { x12Target } from '../../runtime/adapters/x12-target.ts';
 import { openJetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
 import type { JetStreamBackbone } from '../../runtime/backbone/jetstream-backbone.ts';
+import type { DeadLetter } from '../../runtime/delivery/dead-letter.ts';
 import type { TargetCall } from '../../runtime/delivery/targets.ts';
 import { listDeadLetters } from '../../runtime/run/dead-letters.ts';
 import { natsServerOrSkipReason, startNatsServer } from './harness/nats-server.ts';
@@ -304,5 +306,99 @@ describe.skipIf('skip' in nats)('X12 out on a real nats-server', () => {
     expect(reply.value!.groups[0]!.transactions[0]!.AK1).toEqual({ AK101: 'PO', AK102: '5150' });
     expect(reply.value!.groups[0]!.transactions[0]!.AK9).toMatchObject({ AK901: 'A' });
     expect(Number(reply.value!.ISA.ISA13)).toBe(4); // the next number of the partner's one sequence
+  });
+
+  it('a 997 read while the sweep declares its group overdue, and a stop between a verdict and its letter: one verdict, one letter', async () => {
+    const backbone = await open('x12-verdicts');
+    const topic = 'dlq.x12-verdicts.edi-partner';
+    await backbone.ensureTopic(topic);
+    const outbox = join(dir, 'verdicts-outbox');
+    const sink = directorySink(new LocalFileStore(), outbox);
+    const start = Date.parse('2026-03-02T08:00:00Z');
+    let now = start;
+    const shared = await state(backbone, 'x12/verdicts');
+    const target = x12Target({
+      system: 'edi-partner',
+      route: 'shipment-asn-to-trading-partner',
+      target: 'edi-partner',
+      setId: '856',
+      settings,
+      lineBreaks: false,
+      sink,
+      state: shared,
+      acknowledgementWithinMs: 3_600_000,
+      deadLetterTopic: topic,
+      now: () => now,
+    });
+    // Group 1 now, groups 2 and 3 half an hour later.
+    await target.send(call('SHP-P', notice('ASN-P'), 21));
+    now += 1_800_000;
+    await target.send(call('SHP-Q', notice('ASN-Q'), 22));
+    await target.send(call('SHP-R', notice('ASN-R'), 23));
+    const sent = readdirSync(outbox)
+      .sort()
+      .map((f) => readFileSync(join(outbox, f), 'utf8'));
+    const their997 = (text: string, control: number) =>
+      writeX12(x12Interchange(partner, '997', [acknowledge(text).acknowledgements[0]!.transaction], control, new Date(now)));
+    const rejecting = (text: string) => text.replace(/SE\*(\d+)\*/, (_m, n) => `SE*${Number(n) + 1}*`);
+
+    // This process publishes through `publishing`: it can stop just before a letter, or let another
+    // replica read a 997 just as a letter goes out.
+    const other = new X12Exchange({ system: 'edi-partner', settings, lineBreaks: false, sink, state: shared, backbone, now: () => now });
+    let meanwhile: (() => Promise<void>) | undefined;
+    let stopBeforeLetter = false;
+    const publishing = {
+      publish: async (...args: Parameters<JetStreamBackbone['publish']>) => {
+        if (stopBeforeLetter) {
+          stopBeforeLetter = false;
+          throw new Error('the worker stopped here');
+        }
+        const run = meanwhile;
+        meanwhile = undefined;
+        await run?.();
+        return backbone.publish(...args);
+      },
+    };
+    const exchange = () =>
+      new X12Exchange({ system: 'edi-partner', settings, lineBreaks: false, sink, state: shared, backbone: publishing, now: () => now });
+
+    // Group 1 is past its deadline; the partner's (late) 997 for it is read while the sweep dead-letters
+    // it. The sweep's verdict came first, so the 997 settles nothing: overdue with one letter, not
+    // accepted with a letter saying it was never acknowledged.
+    now = start + 3_600_000 + 1;
+    let reconciled: unknown[] | undefined;
+    meanwhile = async () => {
+      reconciled = (await other.inbound(their997(sent[0]!, 91))).reconciled;
+    };
+    expect((await exchange().sweep()).map((r) => [r.groupControl, r.status])).toEqual([['1', 'overdue']]);
+    expect(reconciled).toEqual([]);
+    expect((await other.acknowledgements.record('1'))?.status).toBe('overdue');
+
+    // Group 3 is rejected by a 997, and the process reading it stops before the letter: the verdict
+    // stands and the group stays listed for its letter.
+    stopBeforeLetter = true;
+    await expect(exchange().inbound(their997(rejecting(sent[2]!), 93))).rejects.toThrow('the worker stopped here');
+    expect((await other.acknowledgements.record('3'))?.status).toBe('rejected');
+    // Group 2 passes its deadline; the sweep stops between the verdict and the letter.
+    now = start + 1_800_000 + 3_600_000 + 1;
+    stopBeforeLetter = true;
+    await expect(exchange().sweep()).rejects.toThrow('the worker stopped here');
+    expect((await other.acknowledgements.record('2'))?.status).toBe('overdue');
+    expect((await other.acknowledgements.pending()).sort()).toEqual(['2', '3']);
+    // A late 997 for group 2 changes nothing now; the next sweep (a restarted worker) sends both letters.
+    expect((await other.inbound(their997(sent[1]!, 92))).reconciled).toEqual([]);
+    expect(await exchange().sweep()).toEqual([]);
+    expect(await other.acknowledgements.pending()).toEqual([]);
+    expect(await exchange().sweep()).toEqual([]);
+
+    const letters = (await backbone.read(topic, 1, 100)).map((m) => JSON.parse(Buffer.from(m.payload).toString('utf8')) as DeadLetter);
+    expect(letters.map((l) => [l.businessKeys.x12GroupControl, l.kind]).sort()).toEqual([
+      ['1', 'unacknowledged'],
+      ['2', 'unacknowledged'],
+      ['3', 'rejected'],
+    ]);
+    expect(letters.find((l) => l.kind === 'rejected')!.reason).toMatch(
+      /the partner's 997 rejected group 3 \(AK9 R; 856 0003 AK5 R code 4\)/,
+    );
   });
 });
