@@ -85,7 +85,7 @@ spec:
       lineBreaks: true
       acknowledgements: { expect: true, within: ${WITHIN_SECONDS}s }
   auth: { type: none }
-  limits: { concurrency: 8, timeout: 5s }
+  limits: { concurrency: 2, timeout: 5s }   # slow enough that the first kill falls mid-stream
   contracts: [invoice-810@1, order-850@1]
   sources:
     files:
