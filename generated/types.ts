@@ -599,24 +599,6 @@ updatedAt?: string | undefined
 }
 
 /**
- * What the purchase-order-confirmation workflow remembers about one purchase order: the supplier's
- * confirmation once it arrived. `confirmation` is required because every step that reads it runs
- * after the wait that sets it: expressions read it as present.
- * 
- * 
- * Contract `purchase-order-confirmation-state@1` (version 1.0.0).
- */
-export interface PurchaseOrderConfirmationStateV1 {
-purchaseOrderNumber?: string | undefined
-confirmation: {
-confirmationNumber: string
-status: string
-documentDate: string
-[k: string]: unknown | undefined
-}
-}
-
-/**
  * A purchase order between a buyer and a vendor, in either direction: our replenishment orders to
  * suppliers (issued by the cloud ERP, sent as X12 850), and purchase orders our EDI trading partner
  * sends us (X12 850 in, created as sales orders in the legacy ERP). Parties are named by role, not by
@@ -716,6 +698,45 @@ condition: ("good" | "damaged" | "quarantine")
 lot?: string | undefined
 purchaseOrderLine?: number | undefined
 }[]
+}
+
+/**
+ * What the replenishment workflow remembers about one proposal on its way to stock: the decision on
+ * it (when it needed one), the purchase order the cloud ERP made of it, the supplier's confirmation
+ * and the goods receipt. Every field is required because every step that reads one runs after the
+ * step that sets it: expressions read them as present.
+ * 
+ * 
+ * Contract `replenishment-state@1` (version 1.0.0).
+ */
+export interface ReplenishmentStateV1 {
+/**
+ * The human task's decision (approve or reject, by whom, why).
+ */
+approval: {
+decision: ("approve" | "reject")
+by: string
+comment?: string | undefined
+[k: string]: unknown | undefined
+}
+/**
+ * The purchase order as the cloud ERP answered its creation.
+ */
+purchaseOrder: {
+id: string
+number: string
+[k: string]: unknown | undefined
+}
+confirmation: {
+confirmationNumber: string
+status: string
+documentDate: string
+[k: string]: unknown | undefined
+}
+receipt: {
+receiptNumber: string
+[k: string]: unknown | undefined
+}
 }
 
 /**

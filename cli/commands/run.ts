@@ -264,7 +264,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
       ordersSent: ordersSent(),
       forecastProposals: forecastSent,
       fileTargets: run.fileTargets(),
-      ...(run.workflows ? { workflows: await run.workflows.counts() } : {}),
+      ...(run.workflows ? { workflows: await run.workflows.reports() } : {}),
     });
     if (json) context.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     else out(renderSummary(summary));

@@ -6,19 +6,15 @@ export type GoodsReceivedEvent = ReceiptV1;
 
 /** One publisher per target: what the runtime delivers to it, already mapped. */
 export interface GoodsReceivedTargets {
-  ["legacy-erp"]: (payload: ReceiptV1) => Promise<void>;
-  ["cloud-erp"]: (payload: ReceiptV1) => Promise<void>;
-  ["demand-planning"]: (payload: ReceiptV1) => Promise<void>;
+  ["goods-receipts"]: (payload: ReceiptV1) => Promise<void>;
 }
 
 /** Consumes one receipt@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
 export async function dispatchGoodsReceived(event: GoodsReceivedEvent, targets: GoodsReceivedTargets): Promise<void> {
   await Promise.all([
-    targets["legacy-erp"](event),
-    targets["cloud-erp"](event),
-    targets["demand-planning"](event),
+    targets["goods-receipts"](event),
   ]);
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const goodsReceivedRoute = {"name":"goods-received","source":"receipt@1","filter":null,"targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ReceiptV1"},{"name":"demand-planning","system":"demand-planning","topic":null,"mapping":null,"contract":"ReceiptV1"}]} as const;
+export const goodsReceivedRoute = {"name":"goods-received","source":"receipt@1","filter":null,"targets":[{"name":"goods-receipts","system":null,"topic":"goods.receipts","mapping":null,"contract":"ReceiptV1"}]} as const;

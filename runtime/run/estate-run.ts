@@ -230,8 +230,11 @@ export class EstateRun {
       apis: () => this.apiRoutes(),
       state: () => this.state(),
       map: this.mapSource(),
+      workflows: () => this.workflows?.engine,
     });
     await this.gateway.start();
+    // The simulated planners decide the workflows' approvals through the gateway's task API.
+    if (this.workflows) this.simulation?.planningTeam.start(this.gateway.url);
     // A Prometheus pointed at this file scrapes the gateway and evaluates the estate's SLO rules.
     writeFileSync(
       this.prometheusConfigFile,

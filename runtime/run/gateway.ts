@@ -1,6 +1,7 @@
 /**
  * One front door for a run: `/metrics` (every unit's metrics, one registry), `/healthz`, `/_run/state`
- * (the live figures and the simulated systems as JSON), the estate map (`/map/`), and each Api's base path forwarded to the
+ * (the live figures and the simulated systems as JSON), the estate map (`/map/`), the workflows' human-task
+ * API (`/workflows/tasks`), and each Api's base path forwarded to the
  * worker that serves it — so a dealer calls `http://127.0.0.1:<port>/order-status/v1/orders/…` as
  * they would call the cluster's ingress.
  *
@@ -15,6 +16,8 @@ import type { ServerLimits, StartedServer } from '../../lib/http-server.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
 import { serveMap } from '../map/map-handler.ts';
 import type { MapSource } from '../map/map-handler.ts';
+import { serveTaskApi } from '../workflow/task-api.ts';
+import type { WorkflowEngine } from '../workflow/engine.ts';
 
 export interface GatewayOptions {
   port: number;
@@ -25,6 +28,8 @@ export interface GatewayOptions {
   state: () => Promise<unknown>;
   /** The estate map (`/map/`, runtime/map/), read-only. */
   map?: MapSource;
+  /** The run's workflow engine, when it hosts workflows: its human-task API at `/workflows/tasks` (runtime/workflow/task-api.ts). */
+  workflows?: () => WorkflowEngine | undefined;
   /** Server timeouts and socket limits (lib/http-server.ts defaults). */
   limits?: ServerLimits;
 }
@@ -76,6 +81,8 @@ export class Gateway {
       return;
     }
     if (this.options.map && (await serveMap(this.options.map, req, res, path, target.search))) return;
+    const engine = this.options.workflows?.();
+    if (engine && (await serveTaskApi(engine, req, res, path, target.search))) return;
     for (const [base, origin] of this.options.apis()) {
       if (path !== base && !path.startsWith(`${base}/`)) continue;
       await forward(req, res, `${origin}${path}${target.search}`);

@@ -71,6 +71,21 @@ export function displayStatus(execution: ExecutionDetail): DisplayStatus {
 /** Executions by status, for the run summary: `waiting` are running executions blocked on a wait or a person. */
 export type WorkflowCounts = Record<DisplayStatus, number>;
 
+/** One workflow's executions in the run summary: by status, and what its people and compensations did. */
+export interface WorkflowReport {
+  /** `name@major`. */
+  readonly workflow: string;
+  readonly counts: WorkflowCounts;
+  /** Human tasks decided approve / reject, and those whose due time passed, from the audit trails. */
+  readonly humanTasks: { readonly approved: number; readonly rejected: number; readonly timedOut: number };
+  /** Compensation steps that ran to completion (`compensation.completed`), over all executions. */
+  readonly compensations: number;
+}
+
+function emptyCounts(): WorkflowCounts {
+  return { running: 0, waiting: 0, completed: 0, failed: 0, compensated: 0, escalated: 0, cancelled: 0 };
+}
+
 /** The embedded engine of a run, its event feed, and what it counts for the summary. */
 export class RunWorkflows {
   readonly engine: EmbeddedWorkflowEngine;
@@ -128,12 +143,50 @@ export class RunWorkflows {
 
   /** Executions of this run's store by status (a running one with a pending wait counts as waiting). */
   async counts(): Promise<WorkflowCounts> {
-    const counts: WorkflowCounts = { running: 0, waiting: 0, completed: 0, failed: 0, compensated: 0, escalated: 0, cancelled: 0 };
+    const counts = emptyCounts();
     for (const execution of await this.engine.list()) {
       const detail = execution.status === 'running' ? await this.engine.show(execution.id) : undefined;
       counts[detail ? displayStatus(detail) : execution.status]++;
     }
     return counts;
+  }
+
+  /**
+   * Per workflow (each hosted one, also with no executions yet): executions by status, human-task
+   * decisions and compensations, read from every execution's audit trail — what the run summary shows.
+   */
+  async reports(): Promise<WorkflowReport[]> {
+    const reports = new Map<
+      string,
+      { counts: WorkflowCounts; approved: number; rejected: number; timedOut: number; compensations: number }
+    >();
+    const of = (workflow: string) => {
+      let report = reports.get(workflow);
+      if (!report) {
+        report = { counts: emptyCounts(), approved: 0, rejected: 0, timedOut: 0, compensations: 0 };
+        reports.set(workflow, report);
+      }
+      return report;
+    };
+    for (const { ir } of this.programs) of(`${ir.name}@${ir.version.split('.')[0]}`);
+    for (const execution of await this.engine.list()) {
+      const detail = await this.engine.show(execution.id);
+      const report = of(execution.workflow);
+      report.counts[detail ? displayStatus(detail) : execution.status]++;
+      for (const entry of detail?.history ?? []) {
+        if (entry.type === 'humanTask.decided') entry.detail?.decision === 'approve' ? report.approved++ : report.rejected++;
+        else if (entry.type === 'humanTask.timedOut') report.timedOut++;
+        else if (entry.type === 'compensation.completed') report.compensations++;
+      }
+    }
+    return [...reports]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([workflow, r]) => ({
+        workflow,
+        counts: r.counts,
+        humanTasks: { approved: r.approved, rejected: r.rejected, timedOut: r.timedOut },
+        compensations: r.compensations,
+      }));
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import type { Divergence, Simulation } from '../simulate/simulation.ts';
 import type { StatsSnapshot } from './run-stats.ts';
-import type { WorkflowCounts } from './run-workflows.ts';
+import type { WorkflowReport } from './run-workflows.ts';
 
 export interface RunSummary {
   durationMs: number;
@@ -45,8 +45,11 @@ export interface RunSummary {
   }[];
   /** What the APIs' clients saw: errors are 4xx plus 5xx. */
   apis: { api: string; requests: number; clientErrors: number; serverErrors: number; errors: number }[];
-  /** Workflow executions by status, when the run hosts workflows (`waiting`: blocked on a wait or a person). */
-  workflows?: WorkflowCounts;
+  /**
+   * Per workflow, when the run hosts workflows: executions by status (`waiting`: blocked on a wait or a
+   * person), human-task decisions and compensations that ran.
+   */
+  workflows?: WorkflowReport[];
 }
 
 /** A route target that writes files: to a `file` System (one file per message) or an `edi-x12` one (one interchange). */
@@ -69,8 +72,8 @@ export function buildSummary(input: {
   forecastProposals: number;
   /** The route targets that write files (EstateRun.fileTargets). */
   fileTargets?: readonly FileTarget[];
-  /** RunWorkflows.counts(), when the run hosts workflows. */
-  workflows?: WorkflowCounts;
+  /** RunWorkflows.reports(), when the run hosts workflows. */
+  workflows?: readonly WorkflowReport[];
 }): RunSummary {
   const sim = input.simulation;
   const systems: RunSummary['systems'] = {};
@@ -143,7 +146,7 @@ export function buildSummary(input: {
       serverErrors: a.serverErrors,
       errors: a.errors,
     })),
-    ...(input.workflows ? { workflows: { ...input.workflows } } : {}),
+    ...(input.workflows ? { workflows: input.workflows.map((w) => structuredClone(w)) } : {}),
   };
 }
 
@@ -208,17 +211,24 @@ export function renderSummary(s: RunSummary): string {
       `  X12 from the EDI partner ${s.x12In.files} files, ${s.x12In.transactionSets} transaction sets; our 997s: ${s.x12In.accepted} groups accepted${s.x12In.rejected ? `, ${s.x12In.rejected} REJECTED` : ''}`,
     );
   if (s.workflows) {
-    const w = s.workflows;
-    const other = [
-      w.running ? `${w.running} running` : '',
-      w.failed ? `${w.failed} FAILED` : '',
-      w.cancelled ? `${w.cancelled} cancelled` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    lines.push(
-      `  workflows                ${w.completed} completed, ${w.waiting} waiting, ${w.compensated} compensated, ${w.escalated} escalated${other ? `, ${other}` : ''}  (interlace workflow list)`,
-    );
+    lines.push('  workflows                (interlace workflow list)');
+    for (const { workflow, counts: w, humanTasks: t, compensations } of s.workflows) {
+      const other = [
+        w.running ? `${w.running} running` : '',
+        w.failed ? `${w.failed} FAILED` : '',
+        w.cancelled ? `${w.cancelled} cancelled` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      const decided = t.approved + t.rejected + t.timedOut;
+      const extra = [
+        decided ? `human tasks ${t.approved} approved, ${t.rejected} rejected${t.timedOut ? `, ${t.timedOut} timed out` : ''}` : '',
+        compensations ? `${compensations} compensation steps run` : '',
+      ].filter(Boolean);
+      lines.push(
+        `    ${workflow.padEnd(24)} ${w.completed} completed, ${w.waiting} waiting, ${w.compensated} compensated, ${w.escalated} escalated${other ? `, ${other}` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}`,
+      );
+    }
   }
   lines.push(`  exceptions               ${s.exceptions.raised} raised, ${s.exceptions.withAuditRecord} on the audit trail`);
   lines.push(

@@ -19,6 +19,7 @@ import { FAST_TIMING, scheduledWork } from './system.ts';
 import type { SimContext, SimSystem, SimTiming } from './system.ts';
 import { IdentityProvider } from './identity.ts';
 import { World } from './world.ts';
+import { OperationsTeam } from './operations-team.ts';
 import { takeRunEpoch } from './run-epoch.ts';
 import { BC_COMPANY_ID, CloudErp } from './systems/cloud-erp.ts';
 import { Crm } from './systems/crm.ts';
@@ -85,6 +86,8 @@ export class Simulation {
   readonly ediPartner: EdiPartner;
   readonly operations: Operations;
   readonly financeFeed: FinanceFeed;
+  /** Supply planners deciding the replenishment workflow's approvals through the run's task API. */
+  readonly planningTeam: OperationsTeam;
   readonly systems: SimSystem[];
   /** The SFTP servers of the Systems whose files go over SFTP (the EDI partner, the finance landing zone). */
   readonly sftpServers: Map<string, SimSftpServer>;
@@ -122,6 +125,7 @@ export class Simulation {
     this.operations = new Operations(this.ctx, port(9));
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
+    this.planningTeam = new OperationsTeam(this.ctx, 'team-supply-planning');
     this.sftpServers = new Map([
       [this.ediPartner.name, new SimSftpServer(this.ediPartner.name, port(12))],
       [this.financeFeed.name, new SimSftpServer(this.financeFeed.name, port(13))],
@@ -145,7 +149,9 @@ export class Simulation {
    * yet stored, and changes no poll has read yet.
    */
   pendingWork(): number {
-    return scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled() + this.ediPartner.unpicked();
+    return (
+      scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled() + this.ediPartner.unpicked() + this.planningTeam.pendingWork()
+    );
   }
 
   get timing(): SimTiming {
@@ -166,6 +172,7 @@ export class Simulation {
   }
 
   async stop(): Promise<void> {
+    this.planningTeam.stop();
     this.publisher.stop();
     for (const s of this.systems) await s.stop?.();
     await Promise.all([
@@ -363,6 +370,7 @@ export class Simulation {
       runTag: this.runTag,
       publisher: { ...this.publisher.counters, backlog: this.publisher.backlog, webhooks: this.publisher.webhookCounters() },
       systems: Object.fromEntries(this.systems.map((s) => [s.name, { url: s.server?.origin, traffic: s.server?.traffic, ...s.state() }])),
+      planningTeam: this.planningTeam.state(),
       divergence: this.divergence(),
     };
   }

@@ -34,10 +34,19 @@ export interface SimTiming {
   shipNoticeMs: number;
   /** WMS: from an inbound notice to the receipt. */
   receiveMs: number;
+  /** Operations team: how long a decision the team takes its time over waits (operations-team.ts). */
+  decisionMs: number;
 }
 
-export const FAST_TIMING: SimTiming = { dispatchMs: 5, milestoneMs: 20, releaseMs: 5, shipNoticeMs: 20, receiveMs: 20 };
-export const DEMO_TIMING: SimTiming = { dispatchMs: 300, milestoneMs: 1500, releaseMs: 200, shipNoticeMs: 1000, receiveMs: 1500 };
+export const FAST_TIMING: SimTiming = { dispatchMs: 5, milestoneMs: 20, releaseMs: 5, shipNoticeMs: 20, receiveMs: 20, decisionMs: 300 };
+export const DEMO_TIMING: SimTiming = {
+  dispatchMs: 300,
+  milestoneMs: 1500,
+  releaseMs: 200,
+  shipNoticeMs: 1000,
+  receiveMs: 1500,
+  decisionMs: 4000,
+};
 
 export interface SimSystem {
   /** The System's name in the estate (`legacy-erp`). */

@@ -13,6 +13,7 @@ import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import { RuntimeMetrics } from '../../runtime/observe/metrics.ts';
 import { StatsReader } from '../../runtime/run/run-stats.ts';
+import { Gateway } from '../../runtime/run/gateway.ts';
 import { RunWorkflows } from '../../runtime/run/run-workflows.ts';
 import { buildSummary, renderSummary } from '../../runtime/run/summary.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -188,12 +189,66 @@ describe('interlace workflow', () => {
         stats: await new StatsReader(new RuntimeMetrics()).snapshot('whole'),
         ordersSent: 0,
         forecastProposals: 0,
-        workflows: await workflows.counts(),
+        workflows: await workflows.reports(),
       }),
     );
-    expect(text).toMatch(
-      / {2}workflows {16}3 completed, 1 waiting, 0 compensated, 0 escalated, 1 FAILED, 1 cancelled {2}\(interlace workflow list\)/,
+    // One line per workflow the run hosts, also those with no execution.
+    expect(text).toContain('  workflows                (interlace workflow list)\n');
+    expect(text).toContain(
+      '    contract-approval@1      1 completed, 1 waiting, 0 compensated, 0 escalated, 1 FAILED; human tasks 1 approved, 1 rejected\n',
     );
+    expect(text).toContain('    contract-confirm@1       2 completed, 0 waiting, 0 compensated, 0 escalated, 1 cancelled\n');
+    expect(text).toContain('    contract-saga@1          0 completed, 0 waiting, 0 compensated, 0 escalated\n');
+  });
+
+  it('the task API on the run gateway lists open human tasks and takes approve/reject decisions, refusing what it cannot do', async () => {
+    const gateway = new Gateway({
+      port: 0,
+      metrics: new RuntimeMetrics(),
+      apis: () => new Map(),
+      state: async () => ({}),
+      workflows: () => workflows.engine,
+    });
+    await gateway.start();
+    try {
+      const yes = (await workflows.engine.start('contract-approval@1', { orderNo: 'PO-400' })).executionId;
+      const no = (await workflows.engine.start('contract-approval@1', { orderNo: 'PO-401' })).executionId;
+      const tasksOf = async (assignee: string) =>
+        (
+          (await (await fetch(`${gateway.url}/workflows/tasks?assignee=${assignee}`)).json()) as {
+            tasks: { execution: string; title: string; step: string }[];
+          }
+        ).tasks;
+      await waitFor(
+        'both tasks to open',
+        async () => (await tasksOf('planner')).filter((t) => /PO-40[01]$/.test(t.execution)).length === 2,
+      );
+      expect((await tasksOf('planner')).find((t) => t.execution === yes)).toMatchObject({ step: 'approve', title: 'Approve PO-400' });
+      expect(await tasksOf('nobody')).toEqual([]);
+      const decide = (id: string, action: string, body?: unknown) =>
+        fetch(`${gateway.url}/workflows/tasks/${encodeURIComponent(id)}/${action}`, {
+          method: 'POST',
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+
+      const anonymous = await decide(yes, 'approve');
+      expect(anonymous.status).toBe(400);
+      expect(((await anonymous.json()) as { detail: string }).detail).toContain('a decision says who made it');
+      expect((await decide(yes, 'approve', { by: 'planner.cho', comment: 'fine' })).status).toBe(202);
+      expect((await decide(no, 'reject', { by: 'planner.cho' })).status).toBe(202);
+      await waitFor('the approved workflow to complete', async () => (await status(yes)) === 'completed');
+      await waitFor('the rejected workflow to fail', async () => (await status(no)) === 'failed');
+      const again = await decide(yes, 'reject', { by: 'planner.cho' });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { detail: string }).detail).toContain('has ended (completed)');
+      expect((await decide('contract-approval@1/NOPE', 'approve', { by: 'x' })).status).toBe(404);
+      expect((await decide(yes, 'maybe', { by: 'x' })).status).toBe(404);
+      expect((await fetch(`${gateway.url}/workflows/tasks/${encodeURIComponent(yes)}/approve`)).status).toBe(405);
+      const decided = (await workflows.engine.show(yes))!.history.find((h) => h.type === 'humanTask.decided');
+      expect(decided?.detail).toMatchObject({ decision: 'approve', by: 'planner.cho', comment: 'fine' });
+    } finally {
+      await gateway.stop();
+    }
   });
 
   it("names the feed's consumers as the feed does, so a run does not settle while an event waits in one", async () => {

@@ -283,7 +283,8 @@ describe('the supplier shortfall end to end (issue 14)', () => {
     expect(results).toContainEqual(['16 of 24 shipped is a supplier shortfall (chain)', true, undefined]);
     expect(results).toContainEqual(['an ASN that ships 16 of 24 ordered is a partial confirmation (supplier shortfall)', true, undefined]);
     expect(results).toContainEqual(['the node-x12 sample ASN confirms PO 99999817', true, undefined]);
-    // The exception route takes only what is not confirmed: the complete ASN does not raise one.
-    expect(spec('routes/supplier-confirmation-exception.yaml')).toContain("filter: event.status != 'confirmed'");
+    // In the estate the replenishment workflow raises the exception, only for what is not confirmed:
+    // a complete ASN goes straight on to the goods receipt.
+    expect(spec('workflows/replenishment.yaml')).toContain(`{ when: "state.confirmation.status == 'confirmed'", next: await-receipt }`);
   });
 });

@@ -31,7 +31,7 @@ describe('the example estate (specs/)', () => {
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { documents: number } };
     expect(report.diagnostics).toEqual([]);
     expect(result.code).toBe(0);
-    expect(report.summary.documents).toBe(93); // with nordic-erp and the purchase-order-confirmation workflow
+    expect(report.summary.documents).toBe(90); // with nordic-erp and the replenishment workflow
   });
 
   it('holds the expected documents, by kind', () => {
@@ -39,7 +39,7 @@ describe('the example estate (specs/)', () => {
     const counts = Object.fromEntries(
       (['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy', 'Workflow'] as const).map((kind) => [kind, all(kind).length]),
     );
-    expect(counts).toEqual({ DataContract: 26, System: 11, Mapping: 23, EventRoute: 27, Api: 4, Policy: 1, Workflow: 1 });
+    expect(counts).toEqual({ DataContract: 26, System: 11, Mapping: 23, EventRoute: 24, Api: 4, Policy: 1, Workflow: 1 });
     const canonical = all('DataContract')
       .filter((doc) => doc.spec.system === undefined)
       .map((doc) => `${doc.name}@${doc.major}`);
@@ -56,9 +56,9 @@ describe('the example estate (specs/)', () => {
       'order@1',
       'order@2',
       'product@1',
-      'purchase-order-confirmation-state@1',
       'purchase-order@1',
       'receipt@1',
+      'replenishment-state@1',
       'replenishment@1',
       'shipment@1',
       'supplier-confirmation@1',
@@ -158,9 +158,7 @@ describe('the example estate (specs/)', () => {
         'orders.status',
         'inventory.levels',
         'finance.transactions',
-        'replenishment.proposals',
         'purchase-orders.issued',
-        'supplier.confirmations',
       ]),
     );
     const dispatched = one('EventRoute', 'shipment-dispatched').spec;
@@ -173,9 +171,18 @@ describe('the example estate (specs/)', () => {
       'orders.status',
     ]);
     expect(one('EventRoute', 'forecast-published').spec.source.system).toBe('demand-planning');
+    // Proposals, supplier confirmations and goods receipts are the replenishment workflow's: no route
+    // consumes them, the receipt is published for it, and it alone raises the shortfall exceptions.
+    expect(one('EventRoute', 'goods-received').spec.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic)).toEqual([
+      'goods.receipts',
+    ]);
+    const replenishment = one('Workflow', 'replenishment').spec;
+    expect(replenishment.trigger.event).toEqual({ topic: 'replenishment.proposals', contract: 'replenishment@1' });
     expect(
-      one('EventRoute', 'replenishment-exception').spec.targets.map((t: { system?: string; topic?: string }) => t.system ?? t.topic),
-    ).toEqual(['operations', 'audit.replenishment']);
+      replenishment.steps
+        .filter((step: { wait?: { topic: string } }) => step.wait)
+        .map((step: { wait?: { topic: string } }) => step.wait!.topic),
+    ).toEqual(['supplier.confirmations', 'goods.receipts']);
   });
 
   it('serves the business APIs with auth and rate limits, availability@1 deprecated for availability@2', () => {

@@ -132,6 +132,7 @@ export class CloudErp implements SimSystem {
         route('POST', `/api/interlace/logistics/v1.0${COMPANY}/shipments`, (r) => this.shipment(r)),
         route('POST', `/api/interlace/logistics/v1.0${COMPANY}/receipts`, (r) => this.receipt(r)),
         route('POST', `${COMPANY}/purchaseOrders`, (r) => this.createPurchaseOrder(r)),
+        route('DELETE', `${COMPANY}/purchaseOrders\\((?<id>[^)]+)\\)`, (r) => this.deletePurchaseOrder(r)),
       ],
     });
   }
@@ -323,6 +324,17 @@ export class CloudErp implements SimSystem {
       status: 201,
       body: { '@odata.context': `${this.server.origin}/api/v2.0/$metadata#companies(${BC_COMPANY_ID})/purchaseOrders/$entity`, ...header },
     };
+  }
+
+  /** Deletes (cancels) a purchase order by its id, as BC's API does: 204, or 404 for an unknown one. */
+  private deletePurchaseOrder(r: SimRequest): SimReply {
+    const wrong = this.wrongCompany(r);
+    if (wrong) return wrong;
+    const entry = [...this.purchaseOrders].find(([, po]) => po.id === r.params.id);
+    if (!entry) return { status: 404, body: { error: { code: 'BadRequest_NotFound', message: `purchaseOrder ${r.params.id} not found` } } };
+    this.ledger.record('purchase-order-cancelled', entry[0], r.idempotencyKey);
+    this.purchaseOrders.delete(entry[0]);
+    return { status: 204 };
   }
 
   private post(

@@ -94,7 +94,7 @@ export class DemandPlanning implements SimSystem {
 
   /**
    * One forecast run: `count` proposals for US01 and DE01 items from Northwind; a `reviewShare` of
-   * them exceed the auto-approval limit and need review (they become operations exceptions).
+   * them exceed the auto-approval limit and need review (the replenishment workflow asks a planner).
    */
   publishPlan(count: number, reviewShare = 0.2): string[] {
     const world = this.ctx.world;
@@ -137,7 +137,8 @@ export class DemandPlanning implements SimSystem {
           : { status: 'auto-approved', policy: 'auto-approve-below-25k', decidedAt: new Date(now).toISOString() },
         createdAt: new Date(now).toISOString(),
       };
-      if (!review) world.planReplenishment(sku.sku, quantity, needByDate, sku.warehouse);
+      // A reviewed proposal may become a purchase order too, once a planner approves it.
+      world.planReplenishment(sku.sku, quantity, needByDate, sku.warehouse);
       this.proposals.set(proposalId, proposal);
       this.ctx.publisher.emit({
         system: this.name,
