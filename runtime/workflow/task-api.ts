@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../../lib/http-server.ts';
+import { sendJson, sendProblem } from '../http/problem.ts';
 import { DECISION_SIGNAL, parseDecision } from './context.ts';
 import type { WorkflowEngine } from './engine.ts';
 import { activeSteps } from './engine.ts';
@@ -118,15 +119,11 @@ export async function serveTaskApi(
 }
 
 function json(res: ServerResponse, status: number, value: unknown): true {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  sendJson(res, status, value);
   return true;
 }
 
 function problem(res: ServerResponse, status: number, title: string, detail: string): true {
-  const body = JSON.stringify({ title, status, detail });
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  sendProblem(res, { title, status, detail });
   return true;
 }
