@@ -33,6 +33,8 @@ export interface GenerateInput {
   support: ReadonlyMap<string, string>;
   /** Also type-check and emit bundles (default true); `interlace test` only needs the mappings. */
   bundles?: boolean;
+  /** Also generate the validators (default true); `interlace check` only type-checks mappings, which need the types alone. */
+  validators?: boolean;
 }
 
 /** What one generated mapping is, for `interlace test` and the bundles. */
@@ -102,7 +104,7 @@ export class Generator {
     );
     files.set('types.ts', typesModule(declarations));
 
-    for (const contract of contracts) {
+    for (const contract of input.validators === false ? [] : contracts) {
       const key = sha256(stableJson([GENERATOR_VERSION, contract.name, contract.major, contract.schema]));
       let cached = this.validators.get(contract.typeName);
       if (!cached || cached.key !== key) {

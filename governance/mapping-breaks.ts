@@ -33,6 +33,34 @@ export function mappingsReachedByContractChanges(head: EstateIndex, changes: rea
   return reached;
 }
 
+/**
+ * What type-checking the reached mappings needs, and no more: the mappings, the steps of a reached
+ * chain (a chain is compiled from its steps), the contracts they read, write or enrich from, and the
+ * Systems (a registry field, `x-interlace-registry: System`, lists their names). Each contract's types
+ * stand alone, so the other contracts of the estate are not needed. In estate order. Pure.
+ */
+export function documentsForMappingCheck(head: EstateIndex, reached: readonly ReachedMapping[]): SpecDocument[] {
+  const wanted = new Set<SpecDocument>(head.ofKind('System'));
+  const addContract = (reference: unknown) => {
+    if (typeof reference !== 'string') return;
+    const resolved = head.resolve('DataContract', reference);
+    if (resolved.ok) wanted.add(resolved.target);
+  };
+  const addMapping = (mapping: SpecDocument<'Mapping'>) => {
+    if (wanted.has(mapping)) return;
+    wanted.add(mapping);
+    addContract(mapping.spec.from);
+    addContract(mapping.spec.to);
+    for (const lookup of Object.values(mapping.spec.enrich ?? {})) addContract(lookup?.contract);
+    for (const step of mapping.spec.steps ?? []) {
+      const resolved = head.resolve('Mapping', step);
+      if (resolved.ok) addMapping(resolved.target);
+    }
+  };
+  for (const { mapping } of reached) addMapping(mapping);
+  return head.documents.filter((doc) => wanted.has(doc));
+}
+
 /** The errors among `diagnostics` that lie inside the mapping's document (its file, its lines). */
 export function diagnosticsOfMapping(mapping: SpecDocument<'Mapping'>, diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const { file, yaml, lineCounter } = mapping.source;

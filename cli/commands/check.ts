@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
 import { checkEstate } from '../../governance/check-estate.ts';
 import type { CheckReport } from '../../governance/check-estate.ts';
-import { contractChangeBreaksMappings, diagnosticsOfMapping, mappingsReachedByContractChanges } from '../../governance/mapping-breaks.ts';
+import {
+  contractChangeBreaksMappings,
+  diagnosticsOfMapping,
+  documentsForMappingCheck,
+  mappingsReachedByContractChanges,
+} from '../../governance/mapping-breaks.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
-import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import type { ValidationResult } from '../../language/validate/validate-estate.ts';
 import type { Diagnostic, Severity } from '../../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics, FILE_START, SEVERITIES } from '../../language/diagnostics/diagnostic.ts';
@@ -140,14 +144,13 @@ async function mappingBreaks(head: ValidationResult, report: CheckReport): Promi
   if (reached.length === 0) return [];
   const mappings = new Set(reached.map((r) => r.mapping));
   const { Generator } = await import('../../generators/generate.ts');
+  // Only what the reached mappings need: on a large estate, generating every contract cost 20-30 s.
   const generated = await new Generator().generate({
-    // Systems too: a registry field (`x-interlace-registry: System`) holds their names.
-    documents: head.documents.filter(
-      (doc) => doc.kind === 'DataContract' || doc.kind === 'System' || mappings.has(doc as SpecDocument<'Mapping'>),
-    ),
+    documents: documentsForMappingCheck(head.index, reached),
     index: head.index,
     support: readSupportSources(),
     bundles: false,
+    validators: false,
   });
   const atMappings = [...mappings].flatMap((mapping) => diagnosticsOfMapping(mapping, generated.diagnostics));
   return [...atMappings, ...contractChangeBreaksMappings(reached, generated.diagnostics)];
