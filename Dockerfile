@@ -17,7 +17,9 @@ FROM node AS dependencies
 WORKDIR /opt/interlace
 COPY package.json package-lock.json ./
 # Production dependencies only; no install scripts run (none is needed at run time).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -f node_modules/.package-lock.json
+# Source maps and Markdown never run; declarations stay (the controller's generator type-checks with some).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -f node_modules/.package-lock.json \
+ && find node_modules -type f \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
 
 FROM debian:bookworm-slim
 # git: the controller clones Estates' sources; ca-certificates: HTTPS to Git hosts and Systems.
