@@ -125,8 +125,9 @@ function declaresSources(sources: unknown): boolean {
 
 /**
  * What a System's source unit reads: the System (endpoint, auth, limits and its sources; secrets by
- * reference only), the routes that consume its events (they decide the topics), and those routes'
- * source contracts (identity and business keys).
+ * reference only), the routes that consume its events (they decide the topics), those routes' source
+ * contracts (identity and business keys), and the schema of each contract a file pickup names (a CSV
+ * pickup types its columns by it: without it every value was text under `interlace worker`).
  */
 function sourceUnitEstate(
   system: SpecDocument<'System'>,
@@ -140,11 +141,17 @@ function sourceUnitEstate(
     const entry = contractFor(index, contracts, route.spec.source?.contract);
     if (entry) sourceContracts.add(entry);
   }
+  const pickupContracts = new Set<ContractEntry>();
+  for (const pickup of system.spec.sources?.files ?? []) {
+    const entry = contractFor(index, contracts, pickup.contract);
+    if (entry) pickupContracts.add(entry);
+  }
+  const fields = (c: ContractEntry) => ['version', 'identity', 'businessKeys', ...(pickupContracts.has(c) ? ['schema'] : [])];
   return {
     routes: routes.map((d) => plain(d)).sort(byName),
     apis: [],
     systems: [plain(system, pick(system.spec, ['type', 'hosting', 'endpoint', 'auth', 'limits', 'sources']))],
-    contracts: [...sourceContracts].map((c) => plain(c.doc, pick(c.doc.spec, ['version', 'identity', 'businessKeys']))).sort(byName),
+    contracts: [...new Set([...sourceContracts, ...pickupContracts])].map((c) => plain(c.doc, pick(c.doc.spec, fields(c)))).sort(byName),
   };
 }
 
