@@ -20,7 +20,7 @@ import { surfaceModules } from './surfaces/surfaces.ts';
 import type { SurfaceUnit } from './surfaces/surfaces.ts';
 import { bundleUnits } from './bundles/units.ts';
 import { monitoringFiles } from './monitoring/monitoring-files.ts';
-import { workflowBundle, workflowBundlePath, workflowDiagnostics, workflowFiles, workflowUnits } from './workflows/generate-workflows.ts';
+import { workflowBundleFiles, workflowDiagnostics, workflowFiles, workflowUnits } from './workflows/generate-workflows.ts';
 
 /** Bumped when generated output changes shape, so incremental caches from older versions are not reused. */
 export const GENERATOR_VERSION = '1';
@@ -276,8 +276,9 @@ export class Generator {
       for (const unit of workflows) {
         const found = workflowDiagnostics(unit, errors);
         diagnostics.push(...found);
-        // A workflow that type-checks gets its bundle: one self-contained module exporting `program`.
-        if (!found.some((d) => d.severity === 'error')) files.set(workflowBundlePath(unit), workflowBundle(unit, files));
+        // A workflow that type-checks gets its unit: one self-contained module exporting `program`, and its manifest.
+        if (!found.some((d) => d.severity === 'error'))
+          for (const [path, text] of workflowBundleFiles(unit, files, input.documents)) files.set(path, text);
       }
     } else {
       for (const unit of workflows) diagnostics.push(...workflowDiagnostics(unit, []));

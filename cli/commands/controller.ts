@@ -7,6 +7,7 @@ import { parseTargetNamespaceRule } from '../../controller/reconcile/target-name
 import type { TargetNamespaceRule } from '../../controller/reconcile/target-namespaces.ts';
 import type { CommandContext } from '../command.ts';
 import { backboneFromFlags } from '../nats-options.ts';
+import { TEMPORAL_PLAN_HELP, TEMPORAL_PLAN_OPTIONS, temporalFromFlags } from '../temporal-options.ts';
 import { EXIT_CLEAN, UsageError } from '../exit-codes.ts';
 
 export const CONTROLLER_HELP = `Usage: interlace controller [options]
@@ -29,6 +30,11 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
                            their credentials: userPassword, token, nkey or creds, and a Secret in the
                            target namespace (keys: docs/kubernetes.md)
   --nats-ca-secret <name>  a Secret with ca.crt to verify the NATS server's TLS certificate
+  --temporal-address <host:port>
+                           the Temporal cluster Workflow units run on, for Estates that name no
+                           spec.workflows.temporal (the chart's temporal.address); without either,
+                           workflows are not deployed (warning plan-temporal-missing)
+${TEMPORAL_PLAN_HELP}
   --otlp-endpoint <url>    every worker exports its spans over OTLP/HTTP to <url> (OTEL_EXPORTER_OTLP_ENDPOINT;
                            the chart's tracing.otlpEndpoint); default: spans are dropped
   --trace-sample-ratio <r> share of new traces the workers keep, 0..1 (default 1; OTEL_TRACES_SAMPLER_ARG)
@@ -64,6 +70,8 @@ export async function runController(argv: string[], context: CommandContext): Pr
       'trace-sample-ratio': { type: 'string' },
       'nats-credentials': { type: 'string' },
       'nats-ca-secret': { type: 'string' },
+      'temporal-address': { type: 'string' },
+      ...TEMPORAL_PLAN_OPTIONS,
       'install-crds': { type: 'boolean', default: false },
       workers: { type: 'string', default: '2' },
       'git-cache': { type: 'string' },
@@ -97,6 +105,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     }
   }
   const defaultBackbone = backboneFromFlags(values['nats-url'], values['nats-credentials'], values['nats-ca-secret']);
+  const defaultTemporal = temporalFromFlags(values['temporal-address'], values);
   const otlpEndpoint = values['otlp-endpoint'];
   if (otlpEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(otlpEndpoint))
     throw new UsageError(`--otlp-endpoint takes an http(s) URL such as http://otel-collector:4318, not ${JSON.stringify(otlpEndpoint)}`);
@@ -121,6 +130,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     ...(values['webhook-addr'] ? { webhookAddr: values['webhook-addr'] } : {}),
     defaultRuntimeImage: values['runtime-image'] ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
     ...(defaultBackbone ? { defaultBackbone } : {}),
+    ...(defaultTemporal ? { defaultTemporal } : {}),
     ...(otlpEndpoint ? { tracing: { otlpEndpoint, ...(sampling.ratio !== undefined ? { sampleRatio: sampling.ratio } : {}) } } : {}),
     installCrds: values['install-crds'],
     workers,

@@ -9,6 +9,7 @@ import type { Plan, PlanOptions } from '../../controller/plan/index.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
 import { backboneFromFlags } from '../nats-options.ts';
+import { TEMPORAL_PLAN_HELP, TEMPORAL_PLAN_OPTIONS, temporalFromFlags } from '../temporal-options.ts';
 import { FORMATTERS } from '../format/index.ts';
 import { ValidationSession } from '../../language/validation-session.ts';
 
@@ -29,6 +30,9 @@ route's and API's ConfigMap (its bundle), Deployment and Service. The specs must
                        refused without one: plan-backbone-missing)
   --nats-credentials <type>:<secret>  userPassword, token, nkey or creds, and the Secret holding them
   --nats-ca-secret <name>  a Secret with ca.crt for the NATS server's TLS
+  --temporal <host:port>             the Temporal cluster the Workflow units run on (without it they are
+                                     not planned: warning plan-temporal-missing)
+${TEMPORAL_PLAN_HELP}
   --no-crds            leave the CRDs out of stage 1 (the Helm chart installs them)
   --output <f>         yaml (default) or json
   --today <date>       evaluate dates as of this day, YYYY-MM-DD (default: today, UTC)
@@ -50,6 +54,8 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
       nats: { type: 'string' },
       'nats-credentials': { type: 'string' },
       'nats-ca-secret': { type: 'string' },
+      temporal: { type: 'string' },
+      ...TEMPORAL_PLAN_OPTIONS,
       output: { type: 'string', short: 'o', default: 'yaml' },
       today: { type: 'string' },
       kubeconfig: { type: 'string' },
@@ -102,7 +108,8 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
     return reject([...run.diagnostics, ...generated.diagnostics], 'the specs do not generate');
 
   const backbone = backboneFromFlags(values.nats, values['nats-credentials'], values['nats-ca-secret']);
-  const options: PlanOptions = { includeCrds: !values['no-crds'], ...(backbone ? { backbone } : {}) };
+  const temporal = temporalFromFlags(values.temporal, values);
+  const options: PlanOptions = { includeCrds: !values['no-crds'], ...(backbone ? { backbone } : {}), ...(temporal ? { temporal } : {}) };
   const input = {
     estate: { name: values.estate!, namespace: values.namespace! },
     targetNamespace: values.namespace!,

@@ -10,6 +10,7 @@ import { BundleError, loadBundles } from '../../runtime/worker/bundle.ts';
 import { startWorker } from '../../runtime/worker/start-worker.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_TOOL_FAILURE, UsageError } from '../exit-codes.ts';
+import { temporalSettings } from '../../runtime/workflow/temporal/temporal-settings.ts';
 import { NATS_AUTH_HELP, NATS_AUTH_OPTIONS, natsAuthFromFlags } from '../nats-options.ts';
 
 export const WORKER_HELP = `Usage: interlace worker --bundle <dir> [options]
@@ -24,6 +25,18 @@ bundle.js + manifest.json (one unit). Each bundle's SHA-256 is checked against i
                        <state-dir>/backbone.db. A server that does not answer at start is waited for
                        (/healthz 200, /readyz 503 meanwhile); refused credentials exit 2
 ${NATS_AUTH_HELP}
+  --temporal <host:port>        the Temporal frontend that runs the Workflow units (default
+                                $INTERLACE_TEMPORAL_ADDRESS); without it Workflow units are not run.
+                                /readyz is 503 with the reason until they run (server unreachable:
+                                retried; the @temporalio SDK not installed)
+  --temporal-namespace <ns>     default $INTERLACE_TEMPORAL_NAMESPACE, else default
+  --temporal-task-queue <q>     default $INTERLACE_TEMPORAL_TASK_QUEUE, else the unit ids joined by +
+  --temporal-tls-cert <file>    mTLS client certificate (PEM; default $INTERLACE_TEMPORAL_TLS_CERT_FILE)
+  --temporal-tls-key <file>     its key (default $INTERLACE_TEMPORAL_TLS_KEY_FILE)
+  --temporal-tls-ca <file>      the server's CA (default $INTERLACE_TEMPORAL_TLS_CA_FILE)
+                                An API key (Temporal Cloud) is read from $INTERLACE_TEMPORAL_API_KEY only.
+  --temporal-sticky-timeout <d> how long a dead worker's executions wait before another worker takes
+                                them (default 10s, Temporal's)
   --state-dir <dir>    idempotency store, views and the embedded backbone (default $INTERLACE_STATE_DIR,
                        else .interlace/worker, or <tmp>/interlace-worker with NATS)
   --port <n>           HTTP port for APIs, /metrics, /healthz, /readyz (default $INTERLACE_PORT or 8080)
@@ -54,6 +67,13 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       grace: { type: 'string' },
       'log-level': { type: 'string' },
       'worker-id': { type: 'string' },
+      temporal: { type: 'string' },
+      'temporal-namespace': { type: 'string' },
+      'temporal-task-queue': { type: 'string' },
+      'temporal-tls-cert': { type: 'string' },
+      'temporal-tls-key': { type: 'string' },
+      'temporal-tls-ca': { type: 'string' },
+      'temporal-sticky-timeout': { type: 'string' },
       ...NATS_AUTH_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -80,9 +100,38 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
     values['state-dir'] ?? env.INTERLACE_STATE_DIR ?? (nats ? join(tmpdir(), 'interlace-worker') : '.interlace/worker'),
   );
 
+  const fileFlag = (value: string | undefined) => (value === undefined ? undefined : resolve(context.cwd, value));
+  const temporal = temporalSettings(
+    {
+      address: values.temporal,
+      namespace: values['temporal-namespace'],
+      taskQueue: values['temporal-task-queue'],
+      tlsCert: fileFlag(values['temporal-tls-cert']),
+      tlsKey: fileFlag(values['temporal-tls-key']),
+      tlsCa: fileFlag(values['temporal-tls-ca']),
+    },
+    env,
+  );
+  if (!temporal.ok) {
+    context.stderr(`interlace worker: ${temporal.error}\n`);
+    return EXIT_TOOL_FAILURE;
+  }
+  const stickyMs =
+    values['temporal-sticky-timeout'] !== undefined
+      ? durationFlag('--temporal-sticky-timeout', values['temporal-sticky-timeout'])
+      : undefined;
+
   // The bundle is checked before anything connects: a bad bundle is the operator's to fix (exit 2).
   try {
-    await loadBundles(bundleDir, units);
+    const loaded = await loadBundles(bundleDir, units);
+    const workflowUnits = loaded.filter((b) => b.manifest.kind === 'Workflow').map((b) => b.manifest.unit);
+    // Asked by name (the controller's Deployment) to run a workflow with nowhere to run it: the pod's configuration is at fault.
+    if (units && workflowUnits.length > 0 && !temporal.settings) {
+      context.stderr(
+        `interlace worker: unit ${workflowUnits.join(', ')} is a Workflow and runs on Temporal: give --temporal <host:port> or $INTERLACE_TEMPORAL_ADDRESS (the Estate's spec.workflows.temporal, the chart's temporal.*)\n`,
+      );
+      return EXIT_TOOL_FAILURE;
+    }
   } catch (error) {
     if (!(error instanceof BundleError)) throw error;
     context.stderr(`interlace worker: bad bundle: ${error.message}\n`);
@@ -148,6 +197,9 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       logger,
       ...(units ? { units } : {}),
       ...(ackWaitMs ? { ackWaitMs } : {}),
+      ...(temporal.settings
+        ? { temporal: { ...temporal.settings, ...(stickyMs !== undefined ? { stickyQueueScheduleToStartTimeoutMs: stickyMs } : {}) } }
+        : {}),
       ...((values['worker-id'] ?? env.INTERLACE_POD_NAME) ? { owner: values['worker-id'] ?? env.INTERLACE_POD_NAME } : {}),
     });
     logger.info('worker ready', { url: worker.url, units: worker.units, backbone: nats ? 'jetstream' : 'embedded', stateDir });

@@ -28,6 +28,7 @@ import {
   CONFIGMAP_MAX_BYTES,
   DEFAULT_RESOURCES,
   DEFAULT_WORKER_PORT,
+  WORKFLOW_RESOURCES,
   bundleConfigMap,
   configMapDataBytes,
   deployment,
@@ -124,6 +125,20 @@ export function planEstate(input: PlanInput): Plan {
   const bundled = new Set<SpecDocument>();
   for (const [path, text] of manifests) {
     const manifest = JSON.parse(text) as BundleManifest;
+    if (manifest.kind === 'Workflow' && !options.temporal) {
+      const doc = input.documents.find((d) => d.kind === 'Workflow' && d.name === manifest.name && d.major === manifest.major);
+      if (doc)
+        diagnostics.push({
+          code: 'plan-temporal-missing',
+          severity: 'warning',
+          file: doc.source.file,
+          path: [],
+          range: locate(doc.source, []),
+          message: `Workflow ${specObjectName(doc)} is not deployed: the Estate names no Temporal cluster to run it on`,
+          hint: "Give the Estate spec.workflows.temporal.address (an existing Temporal cluster), run the controller with --temporal-address (the chart's temporal.address), or pass `interlace plan --temporal <host:port>`.",
+        });
+      continue;
+    }
     const doc = input.documents.find((d) => d.kind === manifest.kind && d.name === manifest.name && d.major === manifest.major);
     const bundle = input.generated.get(`bundles/${manifest.bundle}`);
     if (!doc || bundle === undefined)
@@ -144,13 +159,14 @@ export function planEstate(input: PlanInput): Plan {
       bundleHash: manifest.sha256,
       image: input.runtimeImage,
       port: options.workerPort ?? DEFAULT_WORKER_PORT,
-      resources: options.resources ?? DEFAULT_RESOURCES,
+      resources: options.resources ?? (manifest.kind === 'Workflow' ? WORKFLOW_RESOURCES : DEFAULT_RESOURCES),
       secrets,
       env: options.workerEnv ?? {},
       ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
       // An Api, or a System whose sources take HTTP (a webhook receiver): both get a Service.
       servesApi: doc.kind === 'Api' || (doc.kind === 'System' && servesHttp({ metadata: { name: doc.name }, spec: doc.spec })),
       ...(options.backbone ? { backbone: options.backbone } : {}),
+      ...(manifest.kind === 'Workflow' && options.temporal ? { temporal: options.temporal } : {}),
       ...(options.tracing ? { tracing: options.tracing } : {}),
       ...(doc.kind === 'EventRoute' || doc.kind === 'Api' ? scaleOf(doc.spec.scale) : {}),
     };

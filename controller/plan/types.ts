@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import type { SpecDocument } from '../../language/validate/estate-index.ts';
 import type { BackboneSpec } from './backbone-env.ts';
+import type { TemporalSpec } from './temporal-env.ts';
 
 /** A Kubernetes object as plain JSON (what server-side apply sends). */
 export interface KubeObject {
@@ -95,6 +96,12 @@ export interface PlanOptions {
    * each pod would consume its own embedded store, where nothing is ever published.
    */
   backbone?: BackboneSpec;
+  /**
+   * The Temporal cluster Workflow units run on (the Estate's `spec.workflows.temporal`, else the
+   * controller's default). Without one, no Workflow unit is planned and each workflow gets a warning
+   * (`plan-temporal-missing`).
+   */
+  temporal?: TemporalSpec;
   /** Extra plain environment for every worker. Never secrets. */
   workerEnv?: Readonly<Record<string, string>>;
   /** Where every worker exports its spans over OTLP (the controller's `--otlp-endpoint`; the chart's `tracing.*`). */

@@ -62,6 +62,8 @@ function systemsOf(doc: SpecDocument): string[] {
   if (doc.kind === 'EventRoute') {
     if (typeof doc.spec.source?.system === 'string') names.add(doc.spec.source.system);
     for (const target of doc.spec.targets ?? []) if (typeof target.system === 'string') names.add(target.system);
+  } else if (doc.kind === 'Workflow') {
+    for (const step of doc.spec.steps ?? []) if (typeof step.call?.system === 'string') names.add(step.call.system);
   } else if (doc.kind === 'Api') {
     for (const operation of doc.spec.operations ?? [])
       if (typeof operation.backend?.system === 'string') names.add(operation.backend.system);

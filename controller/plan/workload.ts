@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { backboneWiring } from './backbone-env.ts';
 import type { BackboneSpec } from './backbone-env.ts';
+import { temporalWiring } from './temporal-env.ts';
+import type { TemporalSpec } from './temporal-env.ts';
 import type { Scale } from '../../language/kinds/generated/kinds.ts';
 import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
 import type { ContainerResources, KubeObject, TracingSpec } from './types.ts';
@@ -34,6 +36,11 @@ export const STATE_SIZE_LIMIT = '256Mi';
 const BUNDLE_KEY = 'bundle.js.gz';
 const MANIFEST_KEY = 'manifest.json';
 export const DEFAULT_RESOURCES: ContainerResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+/**
+ * A Workflow unit's worker: the Temporal SDK's native core, and webpack bundling the workflows into the
+ * sandbox at start, need more than a route's worker (measured: see docs/kubernetes.md#workflows-on-temporal).
+ */
+export const WORKFLOW_RESOURCES: ContainerResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '768Mi' } };
 export const DEFAULT_WORKER_PORT = 8080;
 /** The worker image's non-root user (distroless `nonroot`). */
 export const WORKER_UID = 65532;
@@ -55,6 +62,8 @@ export interface UnitWorkload {
   servesApi: boolean;
   /** The shared NATS JetStream backbone; without one the worker would open a per-pod embedded store. */
   backbone?: BackboneSpec;
+  /** The Temporal cluster a Workflow unit runs on (the Estate's `spec.workflows.temporal`). */
+  temporal?: TemporalSpec;
   /** OTLP trace export (the plan's `tracing`); without it the worker drops its spans. */
   tracing?: TracingSpec;
   /** The spec's `scale`: a fixed replicas count is set on the Deployment; autoscale leaves it to the HPA. */
@@ -118,7 +127,14 @@ function tracingEnv(w: UnitWorkload): Record<string, unknown>[] {
 }
 
 export function deployment(w: UnitWorkload): KubeObject {
-  const wiring = w.backbone ? backboneWiring(w.backbone) : { env: [], volumes: [], volumeMounts: [] };
+  const none = { env: [], volumes: [], volumeMounts: [] };
+  const backbone = w.backbone ? backboneWiring(w.backbone) : none;
+  const temporal = w.temporal ? temporalWiring(w.temporal) : none;
+  const wiring = {
+    env: [...backbone.env, ...temporal.env],
+    volumes: [...backbone.volumes, ...temporal.volumes],
+    volumeMounts: [...backbone.volumeMounts, ...temporal.volumeMounts],
+  };
   const env: Record<string, unknown>[] = [
     { name: 'INTERLACE_UNIT', value: w.unitId },
     { name: 'INTERLACE_PORT', value: String(w.port) },

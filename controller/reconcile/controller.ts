@@ -7,6 +7,7 @@
  * the webhook receiver has its own port. Both are lib/http-server.ts servers.
  */
 import type { BackboneSpec } from '../plan/backbone-env.ts';
+import type { TemporalSpec } from '../plan/temporal-env.ts';
 import type { TracingSpec } from '../plan/types.ts';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   defaultRuntimeImage: string;
   /** The NATS backbone of Estates that name none (`--nats-url`; the chart sets it). */
   defaultBackbone?: BackboneSpec;
+  /** The Temporal cluster of Estates that name none (`--temporal-address`; the chart's `temporal.*`). */
+  defaultTemporal?: TemporalSpec;
   /** OTLP trace export of every Estate's workers (`--otlp-endpoint`; the chart's `tracing.*`). */
   tracing?: TracingSpec;
   installCrds?: boolean;
@@ -120,6 +123,7 @@ export class Controller {
       allowedTargetNamespaces: options.allowedTargetNamespaces ?? [],
       defaultRuntimeImage: options.defaultRuntimeImage,
       ...(options.defaultBackbone ? { defaultBackbone: options.defaultBackbone } : {}),
+      ...(options.defaultTemporal ? { defaultTemporal: options.defaultTemporal } : {}),
       installCrds: options.installCrds ?? false,
       ...(options.tracing ? { planOptions: { tracing: options.tracing } } : {}),
       support: new Map(),

@@ -2,6 +2,7 @@
 import { parseDuration } from '../../lib/duration.ts';
 import type { LiveObject } from '../apply/index.ts';
 import type { BackboneSpec } from '../plan/backbone-env.ts';
+import type { TemporalSpec } from '../plan/temporal-env.ts';
 import type { TracingSpec } from '../plan/types.ts';
 import type { EstateStatus } from '../status/index.ts';
 
@@ -19,6 +20,8 @@ export interface EstateSpec {
   runtimeImage?: string;
   /** The NATS JetStream the workers share (controller/plan/backbone-env.ts). */
   backbone?: BackboneSpec;
+  /** Where the Workflow units run (controller/plan/temporal-env.ts). */
+  workflows?: { temporal?: TemporalSpec };
   /** OTLP trace export of the workers; default: the controller's `--otlp-endpoint`. */
   tracing?: TracingSpec;
   prune?: boolean;

@@ -28,7 +28,8 @@ import { redactCredentialPatterns } from '../../lib/redact.ts';
 import { kubeTime } from '../../lib/time.ts';
 import type { PlanOptions } from '../plan/index.ts';
 import type { BackboneSpec } from '../plan/backbone-env.ts';
-import { backboneProblem } from './backbone-secrets.ts';
+import { backboneProblem, temporalProblem } from './backbone-secrets.ts';
+import type { TemporalSpec } from '../plan/temporal-env.ts';
 import { routeDeadLetterTopics } from './dead-letter-counts.ts';
 import type { DeadLetterCounter } from './dead-letter-counts.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
@@ -77,6 +78,8 @@ export interface ReconcilerOptions {
   planOptions?: PlanOptions;
   /** The backbone of Estates that name none (controller --nats-url; the chart's nats.* values). */
   defaultBackbone?: BackboneSpec;
+  /** The Temporal cluster of Estates that name none (controller --temporal-address; the chart's temporal.* values). */
+  defaultTemporal?: TemporalSpec;
   /**
    * Namespaces an Estate may target besides its own (set by the cluster admin). Default none: an
    * Estate writes only to its own namespace.
@@ -220,13 +223,14 @@ export class EstateReconciler {
     // leaves the running workers alone and says which Secret (never what is in it).
     const backbone = estate.spec.backbone ?? this.options.defaultBackbone;
     const tracing = estate.spec.tracing ?? this.options.planOptions?.tracing;
-    if (backbone) {
-      const problem = await backboneProblem(this.rest, targetNamespace, backbone);
-      if (problem) {
-        await write({ kind: 'failed', reason: problem.reason, message: problem.message, stalled: false });
-        log.warn('backbone secret', { reason: problem.reason, secret: problem.secret });
-        return { result: 'done', requeueAfterMs: Math.min(interval, 30_000) };
-      }
+    const temporal = estate.spec.workflows?.temporal ?? this.options.defaultTemporal;
+    const secretProblem =
+      (backbone ? await backboneProblem(this.rest, targetNamespace, backbone) : undefined) ??
+      (temporal ? await temporalProblem(this.rest, targetNamespace, temporal) : undefined);
+    if (secretProblem) {
+      await write({ kind: 'failed', reason: secretProblem.reason, message: secretProblem.message, stalled: false });
+      log.warn('connection secret', { reason: secretProblem.reason, secret: secretProblem.secret });
+      return { result: 'done', requeueAfterMs: Math.min(interval, 30_000) };
     }
 
     // Source.
@@ -297,6 +301,7 @@ export class EstateReconciler {
             ...this.options.planOptions,
             includeCrds: this.options.installCrds ?? false,
             ...(backbone ? { backbone } : {}),
+            ...(temporal ? { temporal } : {}),
             ...(tracing ? { tracing } : {}),
           },
         });
@@ -479,6 +484,7 @@ export class EstateReconciler {
       s.targetNamespace ?? '',
       s.runtimeImage ?? this.options.defaultRuntimeImage,
       s.backbone ?? this.options.defaultBackbone ?? null,
+      s.workflows?.temporal ?? this.options.defaultTemporal ?? null,
       s.tracing ?? this.options.planOptions?.tracing ?? null,
       this.options.installCrds ?? false,
       now.toISOString().slice(0, 10),

@@ -8951,4 +8951,13 @@ function e22(scope) {
 return { exprs, program };
 })();
 
+// units/workflow-purchase-order-confirmation-v1.ts
+const __m22 = (() => {
+/** The specs unit workflow-purchase-order-confirmation-v1 runs: the Systems its workflow calls (no secret values). */
+ const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"operations\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"operations-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.service-now.com/api/now/table/x_interlace_exception\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"per\":\"1s\",\"requests\":10},\"timeout\":\"15s\"},\"type\":\"operations\"}}]}");
+return { interlaceUnit };
+})();
+
 export const { exprs, program } = __m21;
+
+export const { interlaceUnit } = __m22;

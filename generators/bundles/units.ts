@@ -226,19 +226,25 @@ function unitEstate(
       }
     }
   }
-  const systemDocs = [...systems]
-    .map((name) => documents.find((d) => d.kind === 'System' && d.name === name))
-    .filter((d): d is SpecDocument => d !== undefined);
   return {
     estate: {
       routes: [...routes.values()].map((d) => plain(d)).sort(byName),
       apis: [...apis.values()].map((d) => plain(d)).sort(byName),
-      systems: systemDocs.map((d) => plain(d, pick(d.spec, ['type', 'hosting', 'endpoint', 'auth', 'limits']))).sort(byName),
+      systems: calledSystems(documents, systems),
       contracts: [...contractEntries].map((c) => plain(c.doc, pick(c.doc.spec, ['version', 'identity', 'businessKeys']))).sort(byName),
     },
     contractEntries: [...contractEntries],
     feedingMappings,
   };
+}
+
+/** The Systems of these names as a worker calls them: endpoint, auth (secrets by reference only) and limits; sorted. */
+export function calledSystems(documents: readonly SpecDocument[], names: Iterable<string>): Plain[] {
+  return [...new Set(names)]
+    .map((name) => documents.find((d) => d.kind === 'System' && d.name === name))
+    .filter((d): d is SpecDocument => d !== undefined)
+    .map((d) => plain(d, pick(d.spec, ['type', 'hosting', 'endpoint', 'auth', 'limits'])))
+    .sort(byName);
 }
 
 function plain(d: SpecDocument, spec: Readonly<Record<string, unknown>> = d.spec): Plain {

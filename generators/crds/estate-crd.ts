@@ -58,6 +58,75 @@ function backboneSpec(): Schema {
   };
 }
 
+/** `spec.workflows`: where the Estate's Workflow units run (controller/plan/temporal-env.ts), next to its backbone. */
+function workflowsSpec(): Schema {
+  return {
+    type: 'object',
+    description:
+      "Where the estate's workflows run. Without it (and without the controller's --temporal-address), workflows are not deployed (warning plan-temporal-missing).",
+    properties: {
+      temporal: {
+        type: 'object',
+        description: "An existing Temporal cluster (default: the controller's --temporal-address, set by the chart's temporal values).",
+        required: ['address'],
+        properties: {
+          address: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+            pattern: '^([^\\s:/]+|\\[[0-9a-fA-F:]+\\]):[0-9]{1,5}$',
+            description: 'host:port of the frontend (gRPC), e.g. temporal-frontend.temporal:7233 or <ns>.<account>.tmprl.cloud:7233.',
+          },
+          namespace: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 255,
+            default: 'default',
+            description: 'The Temporal namespace the workflows run in (default `default`).',
+          },
+          mtls: {
+            type: 'object',
+            description: 'Mutual TLS: the client certificate the server trusts, and its CA.',
+            required: ['secretRef'],
+            properties: {
+              secretRef: localRef(
+                'A kubernetes.io/tls Secret in the target namespace: keys tls.crt, tls.key and ca.crt (the server CA), PEM.',
+              ),
+            },
+          },
+          apiKey: {
+            type: 'object',
+            description: 'An API key (Temporal Cloud), sent as a bearer token over TLS.',
+            required: ['secretRef'],
+            properties: {
+              secretRef: {
+                type: 'object',
+                description: 'The Secret in the target namespace holding the key.',
+                required: ['name'],
+                properties: {
+                  name: {
+                    type: 'string',
+                    maxLength: 253,
+                    pattern: DNS_SUBDOMAIN,
+                    description: "Name of a Secret in the Estate's namespace.",
+                  },
+                  key: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 253,
+                    default: 'api-key',
+                    description: 'The key that holds the API key (default api-key).',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
 function estateSpec(): Schema {
   return {
     type: 'object',
@@ -125,6 +194,7 @@ function estateSpec(): Schema {
         description: "Image that runs the bundles (`interlace worker`); default: the controller's --runtime-image.",
       },
       backbone: backboneSpec(),
+      workflows: workflowsSpec(),
       tracing: {
         type: 'object',
         description:

@@ -23,6 +23,9 @@ import { compileCel } from '../mappings/cel/compile-cel.ts';
 import type { GenerateProblem } from '../mappings/problem.ts';
 import { BANNER } from '../shared/banner.ts';
 import type { Span } from '../shared/code-builder.ts';
+
+/** The export of a workflow module (and its bundle) that holds the `WorkflowProgram`: IR and expressions. */
+export const WORKFLOW_PROGRAM_EXPORT = 'program';
 import { jsonLiteral } from '../shared/naming.ts';
 
 export interface WorkflowModule {
@@ -163,7 +166,7 @@ export function workflowModule(
   emit('};');
   emit('');
   emit('/** The workflow ready to run: its IR and these expressions (what an engine loads from a bundle). */');
-  emit(`export const program = { ir: ${JSON.stringify(ir)}, exprs };`);
+  emit(`export const ${WORKFLOW_PROGRAM_EXPORT} = { ir: ${JSON.stringify(ir)}, exprs };`);
 
   const typeImports = [...usedTypes].sort();
   if (typeImports.length > 0) header.push(`import type { ${typeImports.join(', ')} } from '../types.js';`);

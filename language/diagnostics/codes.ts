@@ -257,6 +257,10 @@ export const CODES = {
     severity: 'error',
     title: 'The estate has routes but its Estate names no NATS backbone, so each worker pod would consume its own empty store.',
   },
+  'plan-temporal-missing': {
+    severity: 'warning',
+    title: 'The estate has workflows but its Estate names no Temporal cluster, so no worker runs them.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -79,8 +79,9 @@ export class UnitBuilder {
     for (const file of readdirSync(bundleDir)) if (!keep.has(join(bundleDir, file))) rmSync(join(bundleDir, file), { force: true });
     const units = new Map<string, string>();
     for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.manifest.json'))) {
-      const manifest = JSON.parse(readFileSync(join(bundleDir, file), 'utf8')) as { unit: string; sha256: string };
-      units.set(manifest.unit, manifest.sha256);
+      const manifest = JSON.parse(readFileSync(join(bundleDir, file), 'utf8')) as { unit: string; kind: string; sha256: string };
+      // A Workflow unit runs on Temporal in a cluster; a run runs its workflows on the embedded engine (below).
+      if (manifest.kind !== 'Workflow') units.set(manifest.unit, manifest.sha256);
     }
     const estate = estateFromDocuments(validation.result.index.documents.map((doc) => ({ kind: doc.kind, value: doc.source.value })));
     return { ok: true, diagnostics, validation, estate, bundleDir, units, workflows: await this.workflows(result.files) };

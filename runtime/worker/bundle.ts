@@ -10,7 +10,7 @@ import type { WorkerEstate } from './estate.ts';
 /** `bundles/<unit>.manifest.json`, as `interlace generate` writes it (generators/bundles/units.ts). */
 export interface BundleManifest {
   unit: string;
-  kind: 'EventRoute' | 'Api' | 'System';
+  kind: 'EventRoute' | 'Api' | 'System' | 'Workflow';
   name: string;
   major?: number;
   spec: string;
@@ -35,6 +35,8 @@ export interface BundleManifest {
   systems?: string[];
   /** The export holding the specs the unit needs (a WorkerEstate slice); absent in bundles of older generators. */
   estate?: string;
+  /** A Workflow unit: the export holding its `WorkflowProgram`. */
+  program?: string;
 }
 
 /** One `spec.enrich` entry of a mapping, as the worker calls it (runtime/delivery/enrichment.ts). */
@@ -55,6 +57,8 @@ export interface EnrichManifestEntry {
 /** A loaded unit: its manifest and the bundle module's exports (mappings, validators, surface). */
 export interface LoadedBundle {
   manifest: BundleManifest;
+  /** The bundle file (a Temporal worker bundles Workflow units' files into its sandbox). */
+  file: string;
   exports: Record<string, unknown>;
 }
 
@@ -143,7 +147,7 @@ export async function loadBundles(bundleDir: string, units?: readonly string[]):
       );
     // Written only once its hash matched: what is imported is exactly what was checked.
     if (unpacked) writeFileSync(path, code, { mode: 0o600 });
-    out.push({ manifest, exports: (await import(pathToFileURL(path).href)) as Record<string, unknown> });
+    out.push({ manifest, file: path, exports: (await import(pathToFileURL(path).href)) as Record<string, unknown> });
   }
   if (units) {
     const missing = units.filter((unit) => !out.some((b) => b.manifest.unit === unit));

@@ -43,6 +43,9 @@ import { feedView } from './view-feeder.ts';
 import { startSources } from '../adapters/sources/start-sources.ts';
 import type { RunningSources } from '../adapters/sources/start-sources.ts';
 import type { SourceAdapter } from '../adapters/source-adapter.ts';
+import type { TemporalConnectionOptions } from '../workflow/temporal/temporal-engine.ts';
+import { startWorkflowUnits } from './workflow-assembly.ts';
+import type { RunningWorkflows } from './workflow-assembly.ts';
 
 export interface WorkerOptions {
   /** `<generate --out>/bundles`: the units' `.js` bundles and manifests. */
@@ -91,6 +94,14 @@ export interface WorkerOptions {
   replays?: boolean;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
+  /**
+   * Where the Workflow units run (runtime/worker/workflow-assembly.ts). Without it the worker runs no
+   * Workflow unit and says so in its log (`interlace run` runs workflows on its embedded engine).
+   */
+  temporal?: TemporalConnectionOptions & {
+    /** After a worker dies, how long its executions wait on its sticky queue (Temporal's default 10 s). */
+    stickyQueueScheduleToStartTimeoutMs?: number;
+  };
 }
 
 export interface Worker {
@@ -108,6 +119,8 @@ export interface Worker {
   consumers: { route: string; target: string; consumer: string; sourceTopic: string; deadLetterTopic: string }[];
   /** The source adapters of the System units (`source-<system>`) this worker runs. */
   sources: RunningSources[];
+  /** The Workflow units on Temporal, when the worker runs any (they start in the background; see `health`). */
+  workflows?: RunningWorkflows;
   /** Deliveries received and not yet settled, over every route target (retries in their backoff included). */
   deliveriesInFlight(): number;
   /** Stops consuming and serving, waits up to `graceMs` for in-flight deliveries, closes the stores (not the backbone). */
@@ -178,6 +191,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     sourceSystems.push(system);
   }
 
+  const workflowBundles = bundles.filter((b) => b.manifest.kind === 'Workflow');
+  if (workflowBundles.length > 0 && !options.temporal)
+    logger.warn('Workflow units not run: no Temporal cluster configured', { units: workflowBundles.map((b) => b.manifest.unit) });
+
   const deps = {
     backbone: options.backbone,
     store: idempotency,
@@ -224,9 +241,25 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     for (const feed of viewFeeds) feeds.push(await feedView(options.backbone, views, feed, logger));
   }
 
+  const workflows =
+    workflowBundles.length > 0 && options.temporal
+      ? startWorkflowUnits({
+          bundles: workflowBundles,
+          temporal: options.temporal,
+          ctx,
+          budgets,
+          logger,
+          ...(options.temporal.stickyQueueScheduleToStartTimeoutMs !== undefined
+            ? { stickyQueueScheduleToStartTimeoutMs: options.temporal.stickyQueueScheduleToStartTimeoutMs }
+            : {}),
+        })
+      : undefined;
+
   const observe = createObserveEndpoints(
     metrics,
     {
+      // Temporal: not ready until the workflows run, with the reason (SDK missing, server unreachable).
+      ...(workflows ? { workflows: () => workflows.health() } : {}),
       consuming: () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }),
       // The broker: while it is unreachable nothing can be consumed, acked or published, so the pod is not Ready.
       backbone: () => options.backbone.health?.() ?? { ok: true },
@@ -305,11 +338,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     budgets,
     consumers: consumerInfo,
     sources,
+    ...(workflows ? { workflows } : {}),
     deliveriesInFlight: () => consumers.reduce((n, c) => n + c.inFlightCount, 0),
     async close(graceMs = 5_000) {
       started = false;
       // Sources first: nothing new comes in while the consumers finish what is in flight.
       await Promise.all(sources.map((s) => s.stop()));
+      await workflows?.close();
       await Promise.all(consumers.map((c) => c.stop(graceMs)));
       await Promise.all(feeds.map((f) => f.stop()));
       server.server.closeAllConnections();

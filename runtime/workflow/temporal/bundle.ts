@@ -17,6 +17,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { MAILBOX_TYPE, WORKFLOW_TYPE } from './names.ts';
@@ -32,17 +33,23 @@ export interface ProgramModule {
 export interface WorkflowBundleOptions {
   readonly programModules: readonly ProgramModule[];
   readonly ignoreModules?: readonly string[];
+  /**
+   * A writable folder for the entry file (default the system's temporary folder): a worker pod's root
+   * filesystem is read-only, so the entry cannot go next to the SDK.
+   */
+  readonly workDir?: string;
 }
 
 const WORKFLOW_MODULE = resolve(import.meta.dirname, 'workflow.ts');
 
 /**
- * Where the entry file goes: the bundler resolves the SDK's own modules from the entry's folder, so it
- * must sit below the node_modules that holds @temporalio/workflow (in its `.cache`, like other tools).
+ * The node_modules that holds @temporalio/workflow. The bundler resolves the SDK's own modules (its
+ * generated entrypoint requires `@temporalio/workflow/lib/worker-interface.js`) from the entry's folder;
+ * the entry is written elsewhere, so this folder is added to webpack's module paths.
  */
-function entryRoot(): string {
+function sdkModulesDir(): string {
   const workflowPackage = createRequire(import.meta.url).resolve('@temporalio/workflow/package.json');
-  return join(dirname(dirname(dirname(workflowPackage))), '.cache');
+  return dirname(dirname(dirname(workflowPackage)));
 }
 
 /** The entry file's source for these program modules. */
@@ -62,8 +69,9 @@ export function bundleEntrySource(modules: readonly ProgramModule[]): string {
 
 /** Bundles the workflow code for these program modules; returns the bundle's JavaScript. */
 export async function bundleWorkflows(options: WorkflowBundleOptions): Promise<string> {
-  const root = entryRoot();
+  const root = options.workDir ?? tmpdir();
   await mkdir(root, { recursive: true });
+  const modulesDir = sdkModulesDir();
   const dir = await mkdtemp(join(root, 'interlace-workflow-bundle-'));
   try {
     const entry = join(dir, 'workflows.js');
@@ -72,6 +80,10 @@ export async function bundleWorkflows(options: WorkflowBundleOptions): Promise<s
       workflowsPath: entry,
       ignoreModules: [...(options.ignoreModules ?? [])],
       logger: quietLogger,
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), modulesDir] },
+      }),
     });
     return code;
   } finally {
