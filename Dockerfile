@@ -21,16 +21,20 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -f node_modules/.package-lock.json \
  && find node_modules -type f \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
 
-FROM debian:bookworm-slim
-# git: the controller clones Estates' sources; ca-certificates: HTTPS to Git hosts and Systems.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates git \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* /usr/share/doc/* /usr/share/man/* \
- && groupadd --gid 65532 nonroot \
- && useradd --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home --shell /usr/sbin/nologin nonroot
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
+# The Temporal SDK for the image that runs Workflow units (`--target temporal`; decision 0017): the four
+# @temporalio packages are optional peers of interlace, so the default image leaves them out. Versions
+# are the lockfile's; of the SDK's native core only this platform's build is kept (the package ships five).
+FROM dependencies AS temporal-dependencies
+RUN npm pkg set dependencies.@temporalio/activity=1.24.0 dependencies.@temporalio/client=1.24.0 \
+      dependencies.@temporalio/worker=1.24.0 dependencies.@temporalio/workflow=1.24.0 \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+ && keep="$(node -p "process.arch === 'arm64' ? 'aarch64-unknown-linux-gnu' : 'x86_64-unknown-linux-gnu'")" \
+ && find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 ! -name "$keep" -exec rm -rf {} + \
+ && rm -f node_modules/.package-lock.json
+
+# The sources, once for both images.
+FROM scratch AS app
 WORKDIR /opt/interlace
-COPY --from=dependencies /opt/interlace/node_modules ./node_modules
 COPY package.json package-lock.json LICENSE ./
 COPY bin ./bin
 COPY cli ./cli
@@ -40,9 +44,30 @@ COPY governance ./governance
 COPY language ./language
 COPY lib ./lib
 COPY runtime ./runtime
-RUN ln -s /opt/interlace/bin/interlace.mjs /usr/local/bin/interlace
+
+FROM debian:bookworm-slim AS base
+# git: the controller clones Estates' sources; ca-certificates: HTTPS to Git hosts and Systems.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates git \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* /usr/share/doc/* /usr/share/man/* \
+ && groupadd --gid 65532 nonroot \
+ && useradd --uid 65532 --gid 65532 --home-dir /home/nonroot --create-home --shell /usr/sbin/nologin nonroot \
+ && ln -s /opt/interlace/bin/interlace.mjs /usr/local/bin/interlace
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+WORKDIR /opt/interlace
 ENV NODE_ENV=production \
     INTERLACE_STATE_DIR=/tmp/interlace
 USER 65532:65532
 ENTRYPOINT ["interlace"]
 CMD ["--help"]
+
+# `docker build --target temporal`: with the Temporal SDK, for the Deployments of Workflow units (the
+# Estate's spec.workflows.temporal.image, the chart's temporal.image).
+FROM base AS temporal
+COPY --from=temporal-dependencies /opt/interlace/node_modules ./node_modules
+COPY --from=app /opt/interlace ./
+
+# The default target: without the SDK (the controller, and the route, API and source workers).
+FROM base
+COPY --from=dependencies /opt/interlace/node_modules ./node_modules
+COPY --from=app /opt/interlace ./

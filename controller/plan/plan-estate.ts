@@ -157,7 +157,7 @@ export function planEstate(input: PlanInput): Plan {
       bundle,
       manifest: text,
       bundleHash: manifest.sha256,
-      image: input.runtimeImage,
+      image: (manifest.kind === 'Workflow' ? options.temporal?.image : undefined) ?? input.runtimeImage,
       port: options.workerPort ?? DEFAULT_WORKER_PORT,
       resources: options.resources ?? (manifest.kind === 'Workflow' ? WORKFLOW_RESOURCES : DEFAULT_RESOURCES),
       secrets,

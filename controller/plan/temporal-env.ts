@@ -16,6 +16,11 @@ export interface TemporalSpec {
   mtls?: { secretRef: { name: string } };
   /** A Secret holding an API key (Temporal Cloud), under `key` (default `api-key`). */
   apiKey?: { secretRef: { name: string; key?: string } };
+  /**
+   * The image Workflow units run: one with the Temporal SDK (the Dockerfile's `temporal` target;
+   * decision 0017). Default: the Estate's runtime image.
+   */
+  image?: string;
 }
 
 const MTLS_MOUNT = '/etc/interlace/temporal-tls';

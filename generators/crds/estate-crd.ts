@@ -84,6 +84,13 @@ function workflowsSpec(): Schema {
             default: 'default',
             description: 'The Temporal namespace the workflows run in (default `default`).',
           },
+          image: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1024,
+            description:
+              "Image the Workflow units run: one with the Temporal SDK (the Dockerfile's temporal target). Default: the Estate's runtimeImage.",
+          },
           mtls: {
             type: 'object',
             description: 'Mutual TLS: the client certificate the server trusts, and its CA.',

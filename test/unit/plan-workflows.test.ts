@@ -41,7 +41,12 @@ const deploymentOf = (objects: { object: KubeObject }[], name: string) =>
         spec: {
           template: {
             spec: {
-              containers: { env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: unknown[]; resources: unknown }[];
+              containers: {
+                image: string;
+                env: { name: string; value?: string; valueFrom?: unknown }[];
+                volumeMounts: unknown[];
+                resources: unknown;
+              }[];
               volumes: unknown[];
             };
           };
@@ -69,6 +74,7 @@ describe('planEstate: Workflow units', () => {
           namespace: 'orders',
           mtls: { secretRef: { name: 'temporal-client' } },
           apiKey: { secretRef: { name: 'temporal-cloud', key: 'key' } },
+          image: 'ghcr.io/interlace-dev/interlace:1.0.0-temporal',
         },
       },
     });
@@ -101,8 +107,10 @@ describe('planEstate: Workflow units', () => {
     );
     // The SDK's native core and the sandbox bundling at start need more memory than a route's worker.
     expect(container.resources).toMatchObject({ limits: { memory: '768Mi' } });
-    // Routes get no Temporal settings.
+    // The image with the SDK for the workflow; routes keep the runtime image and get no Temporal settings.
+    expect(container.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0-temporal');
     const route = deploymentOf(plan.objects, 'route-orders-in')!.spec.template.spec.containers[0]!;
+    expect(route.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0');
     expect(route.env.some((e) => e.name.startsWith('INTERLACE_TEMPORAL_'))).toBe(false);
   });
 });
