@@ -2,7 +2,8 @@
  * The people of a local run: a simulated team that works its queue of workflow human tasks through
  * the run's task API (`GET /workflows/tasks?assignee=…`, `POST …/approve|reject` on the gateway,
  * runtime/workflow/task-api.ts) — the way a planner's tool would, never by signalling the engine.
- * It looks at its queue every `pollMs`, and decides in a fixed pattern, so a run's outcome is
+ * It looks at its queue every `pollMs` (500 ms: each look reads every running execution's audit trail,
+ * and a run settles only after 1.5 s without work, so a task is seen well before), and decides in a fixed pattern, so a run's outcome is
  * predictable however the tasks interleave: of the tasks it takes, in the order it takes them, every
  * third is rejected and every second waits `timing.decisionMs` before the decision (a person who
  * looks into it first); the rest are decided at once.
@@ -45,7 +46,7 @@ export class OperationsTeam {
   #polling = false;
   #stopped = false;
 
-  constructor(ctx: SimContext, assignee: string, pollMs = 100) {
+  constructor(ctx: SimContext, assignee: string, pollMs = 500) {
     this.#ctx = ctx;
     this.assignee = assignee;
     this.#pollMs = pollMs;

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backboneFactories, startEstate, unbalanced } from './scenario-support.ts';
 import type { BackboneUnderTest } from './scenario-support.ts';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
+import { buildSummary, renderSummary } from '../../runtime/run/summary.ts';
 
 const PROPOSALS = 50;
 const factories = await backboneFactories();
@@ -125,6 +126,24 @@ for (const factory of factories) {
       ]);
       const raised = sim.operations.exceptions.get(`workflow:${short.id}`) as { summary: string };
       expect(raised.summary).toContain(`history: interlace workflow show ${short.id}`);
+
+      // The run summary (what `npm start` prints) counts this run's executions, decisions and exceptions.
+      const summary = renderSummary(
+        buildSummary({
+          durationMs: 1,
+          backbone: bb.name,
+          settled: true,
+          stats: await run.stats.snapshot('whole'),
+          simulation: sim,
+          ordersSent: 0,
+          forecastProposals: PROPOSALS,
+          workflows: await run.workflows!.reports(),
+        }),
+      );
+      expect(summary).toContain(
+        `    replenishment@1          ${PROPOSALS - escalated.length} completed, 0 waiting, 0 compensated, ${escalated.length} escalated; human tasks 7 approved, 3 rejected\n`,
+      );
+      expect(summary).toContain(`  exceptions               ${escalated.length} raised, ${escalated.length} on the audit trail\n`);
 
       expect(await unbalanced(run)).toEqual([]);
       expect(sim.duplicateEffects()).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
