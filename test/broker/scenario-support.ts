@@ -95,7 +95,8 @@ export async function startEstate(bb: BackboneUnderTest, options: Partial<Estate
     // 30 units: after a broker restart the redelivery burst can starve a simulator's answer past 5 s
     // on a saturated machine, and the retry of that ambiguous attempt repeats an effect the strict
     // simulators count (a target honouring Idempotency-Key would not). That is at-least-once against a
-    // non-idempotent target, not the broker fault these tests are about; fault-targets passes 5 s.
+    // non-idempotent target, not the fault these tests are about (fault-targets kept 5 s once, and at
+    // load 15 its CRM saw 15 such repeats besides the three requests it holds on purpose).
     minAttemptTimeoutMs: 20_000,
     ackWaitMs: 5_000,
     ...options,
