@@ -24,15 +24,23 @@ export interface GateWorkerOptions {
   /**
    * Longest one gate may run (default 2 min). Gates run one at a time for every Estate, so a revision
    * built to be slow (a huge estate, a pathological schema) must not hold the others up: its gate fails
-   * with a timeout, the worker is replaced, and the gates queued behind it run on the new one.
+   * with a timeout, the worker is replaced, and the gates queued behind it run on the new one. Each
+   * timeout doubles what that Estate's next gate may take, up to 8× this: a big estate on a busy node
+   * (a cold gate of 500 specs took over 2 min at load 15) would otherwise time out on every retry,
+   * starting from scratch each time, and never be applied.
    */
   gateTimeoutMs?: number;
 }
 
+/** How far one Estate's gate time may grow after timeouts: 8× the base (16 min by default). */
+const MAX_TIMEOUT_GROWTH = 8;
+
 /** A gate that ran past its time; the reconciler reports it as the revision's Stalled reason. */
 export class GateTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`the gate (validate, check, generate, plan) ran longer than ${Math.round(ms / 1000)} s and was stopped`);
+  constructor(ms: number, nextMs: number) {
+    super(
+      `the gate (validate, check, generate, plan) ran longer than ${Math.round(ms / 1000)} s and was stopped; the next try may take ${Math.round(nextMs / 1000)} s`,
+    );
     this.name = 'GateTimeoutError';
   }
 }
@@ -47,6 +55,8 @@ export class GateWorker {
   private running: (Queued & { timer: ReturnType<typeof setTimeout> }) | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly o: Required<Omit<GateWorkerOptions, 'onPeakRss'>> & Pick<GateWorkerOptions, 'onPeakRss'>;
+  /** Per Estate, the time its next gate may take once one timed out (see gateTimeoutMs). */
+  private readonly allowance = new Map<string, number>();
 
   constructor(options: GateWorkerOptions = {}) {
     this.o = { idleMs: 10 * 60_000, maxOldSpaceMiB: 384, gateTimeoutMs: 120_000, ...options };
@@ -60,11 +70,16 @@ export class GateWorker {
   ): Promise<GateResult> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const id = this.nextId++;
-    const timeoutMs = options.timeoutMs ?? this.o.gateTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.timeoutFor(estateKey);
     return new Promise<GateResult>((resolve, reject) => {
       this.queue.push({ request: { id, estateKey, input }, timeoutMs, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /** What the next gate of an Estate may take: the base, or more after its gates timed out. */
+  timeoutFor(estateKey: string): number {
+    return this.allowance.get(estateKey) ?? this.o.gateTimeoutMs;
   }
 
   /** Sends the next queued gate when none runs; arms its deadline. */
@@ -87,7 +102,10 @@ export class GateWorker {
     const running = this.running;
     if (!running) return;
     this.running = undefined;
-    running.reject(new GateTimeoutError(running.timeoutMs));
+    const estateKey = running.request.estateKey;
+    const next = Math.min(Math.max(running.timeoutMs, this.timeoutFor(estateKey)) * 2, this.o.gateTimeoutMs * MAX_TIMEOUT_GROWTH);
+    this.allowance.set(estateKey, next);
+    running.reject(new GateTimeoutError(running.timeoutMs, next));
     const child = this.child;
     this.child = undefined;
     child?.kill('SIGKILL');

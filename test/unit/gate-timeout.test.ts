@@ -29,4 +29,22 @@ describe('gate worker timeout', () => {
     expect(worker.pid).toBeDefined();
     expect(worker.pid).not.toBe(stuckPid);
   }, 60_000);
+
+  it("doubles an Estate's gate time after each timeout, up to 8×, and leaves other Estates' alone", async () => {
+    const tight = new GateWorker({ gateTimeoutMs: 1 });
+    try {
+      for (const allowed of [2, 4, 8, 8]) {
+        const error = await tight.gate('a/big', input).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(GateTimeoutError);
+        expect(tight.timeoutFor('a/big')).toBe(allowed);
+      }
+      expect((await tight.gate('a/big', input).catch((e: Error) => e)) as Error).toHaveProperty(
+        'message',
+        expect.stringMatching(/next try may take 0 s/),
+      );
+      expect(tight.timeoutFor('b/other')).toBe(1);
+    } finally {
+      await tight.stop();
+    }
+  }, 60_000);
 });
