@@ -30,6 +30,8 @@ export interface ApplyRevisionInput {
   verified?: Map<string, string>;
   /** Events for spec objects whose Ready state changed (omit to emit none, e.g. a dry CLI run). */
   events?: EventRecorder;
+  /** Workflow executions counted on Temporal, by the unit id (its task queue); written into the Workflow objects' status. */
+  workflowExecutions?: ReadonlyMap<string, { running: number; failed: number }>;
 }
 
 export interface ApplyRevisionResult {
@@ -71,7 +73,10 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
     }
   }
   const healthByOwner = new Map<string, WorkloadHealth>();
+  const executionsByOwner = new Map<string, { running: number; failed: number }>();
   for (const unit of plan.units) {
+    const executions = input.workflowExecutions?.get(unit.id);
+    if (executions) executionsByOwner.set(objectKey(unit.owner), executions);
     const deployment = applied.objects.get(
       objectKey({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: unit.namespace, name: unit.name }),
     );
@@ -87,7 +92,8 @@ export async function applyRevision(rest: KubeRest, input: ApplyRevisionInput): 
     const object = applied.objects.get(p.key);
     if (!object) continue;
     const previous = object.status as Partial<SpecStatus> | undefined;
-    const status = specStatus({ object, previous, workload: healthByOwner.get(p.key), now });
+    const executions = executionsByOwner.get(p.key);
+    const status = specStatus({ object, previous, workload: healthByOwner.get(p.key), ...(executions ? { executions } : {}), now });
     if (await writeStatusIfChanged(rest, p.ref, previous, status)) {
       statusWrites++;
       const before = findCondition(previous?.conditions, 'Ready');

@@ -31,6 +31,7 @@ import type { EstateObject } from './estate-types.ts';
 import { LeaderElector } from './leader-election.ts';
 import { GateWorker } from './gate-worker.ts';
 import { NatsDeadLetterCounter } from './dead-letter-counts.ts';
+import { TemporalExecutionCounter } from './workflow-executions.ts';
 import { EstateReconciler } from './reconcile-estate.ts';
 import { WorkQueue } from './work-queue.ts';
 import { WebhookSecretCache } from './webhook-secrets.ts';
@@ -89,6 +90,8 @@ export class Controller {
   private readonly gateWorker: GateWorker;
   /** Reads each Estate's dead-letter counts from its backbone (status.deadLetters). */
   private readonly deadLetters: NatsDeadLetterCounter;
+  /** Counts each Workflow's executions on its Estate's Temporal cluster (status.executions). */
+  private readonly workflowExecutions: TemporalExecutionCounter;
   private elector: LeaderElector | undefined;
   private readonly webhookKeys: WebhookSecretCache;
   private servers: StartedServer[] = [];
@@ -112,6 +115,7 @@ export class Controller {
       ...(options.webhookSecretTtlMs !== undefined ? { ttlMs: options.webhookSecretTtlMs } : {}),
     });
     this.deadLetters = new NatsDeadLetterCounter(this.rest);
+    this.workflowExecutions = new TemporalExecutionCounter(this.rest);
     this.reconciler = new EstateReconciler({
       rest: this.rest,
       source: new GitSourceCache({
@@ -130,6 +134,7 @@ export class Controller {
       gate: (estateKey, input) => this.gateWorker.gate(estateKey, input),
       log: this.log,
       deadLetters: this.deadLetters,
+      workflowExecutions: this.workflowExecutions,
     });
     this.informer = createEstateInformer({
       kubeConfig: this.rest.kubeConfig,
@@ -214,6 +219,7 @@ export class Controller {
     await this.elector?.stop({ release: true });
     await this.gateWorker.stop();
     await this.deadLetters.close();
+    await this.workflowExecutions.close();
     await this.informer.stop().catch(() => undefined);
     await Promise.all(this.servers.map((s) => s.close()));
   }

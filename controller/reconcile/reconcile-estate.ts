@@ -32,6 +32,7 @@ import { backboneProblem, temporalProblem } from './backbone-secrets.ts';
 import type { TemporalSpec } from '../plan/temporal-env.ts';
 import { routeDeadLetterTopics } from './dead-letter-counts.ts';
 import type { DeadLetterCounter } from './dead-letter-counts.ts';
+import type { WorkflowExecutionCounter } from './workflow-executions.ts';
 import type { GitCredentials } from '../../language/source/git-credentials.ts';
 import { credentialsFromSecretData } from '../../language/source/git-credentials.ts';
 import type { GitSourceSpec } from '../../language/source/git-source.ts';
@@ -90,6 +91,11 @@ export interface ReconcilerOptions {
    * `status.deadLetters` (the controller passes a NatsDeadLetterCounter). Absent: no counts.
    */
   deadLetters?: DeadLetterCounter;
+  /**
+   * Counts each Workflow unit's executions on the Estate's Temporal cluster for the Workflow objects'
+   * status (the controller passes a TemporalExecutionCounter). Absent: no counts.
+   */
+  workflowExecutions?: WorkflowExecutionCounter;
 }
 
 export type ReconcileResult =
@@ -331,6 +337,14 @@ export class EstateReconciler {
     if (gate.graph) cache.graph = gate.graph;
     // Apply, prune, health, status.
     const previousInventory = estate.status?.inventory?.entries ?? [];
+    // Executions of the Workflow units on Temporal; when Temporal cannot be read the last counts stay.
+    let workflowExecutions: ReadonlyMap<string, { running: number; failed: number }> | undefined;
+    const workflowUnits = gate.plan.units.filter((u) => u.owner.kind === 'Workflow').map((u) => u.id);
+    if (this.options.workflowExecutions && temporal && workflowUnits.length > 0) {
+      const counted = await this.options.workflowExecutions.count(targetNamespace, temporal, workflowUnits);
+      if (counted.ok) workflowExecutions = counted.counts;
+      else log.warn('workflow executions not counted', { reason: 'WorkflowExecutionsUnreadable', error: counted.reason });
+    }
     try {
       const applied = await applyRevision(this.rest, {
         estate: { name: key.name, namespace: key.namespace },
@@ -340,6 +354,7 @@ export class EstateReconciler {
         now,
         events: this.events,
         verified: cache.verified,
+        ...(workflowExecutions ? { workflowExecutions } : {}),
       });
       const changed = changedAnything(applied.changes);
       const deleted = applied.changes.filter((c) => c.action === 'deleted');

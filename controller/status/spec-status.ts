@@ -17,6 +17,8 @@ export interface SpecStatus {
   health: Health;
   message: string;
   workload?: WorkloadSummary;
+  /** A Workflow's executions on Temporal (the RUNNING and FAILED columns). */
+  executions?: { running: number; failed: number };
 }
 
 export interface SpecStatusInput {
@@ -25,6 +27,8 @@ export interface SpecStatusInput {
   previous?: Partial<SpecStatus>;
   /** The unit's health when a Deployment runs for this object; undefined when nothing runs (health None). */
   workload?: WorkloadHealth;
+  /** A Workflow's executions as just counted; undefined keeps the previous counts (Temporal not read this time). */
+  executions?: { running: number; failed: number };
   now: string;
 }
 
@@ -70,5 +74,6 @@ export function specStatus(input: SpecStatusInput): SpecStatus {
     health,
     message: redactCredentialPatterns(message),
     ...(w ? { workload: w.workload } : {}),
+    ...((input.executions ?? input.previous?.executions) ? { executions: input.executions ?? input.previous!.executions! } : {}),
   };
 }

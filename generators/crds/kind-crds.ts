@@ -56,7 +56,11 @@ const KIND_COLUMNS: Record<KindName, PrinterColumn[]> = {
     { name: 'Contract', type: 'string', jsonPath: '.spec.source.contract', description: 'Contract of the events.', priority: 1 },
   ],
   Policy: [],
-  Workflow: [{ name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'Semantic version.' }],
+  Workflow: [
+    { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'Semantic version.' },
+    { name: 'Running', type: 'integer', jsonPath: '.status.executions.running', description: 'Executions open on Temporal now.' },
+    { name: 'Failed', type: 'integer', jsonPath: '.status.executions.failed', description: 'Executions Temporal closed as failed.' },
+  ],
 };
 
 export interface CrdResult {

@@ -99,6 +99,20 @@ export function specStatusSchema(): Schema {
           restarts: { type: 'integer', format: 'int32', minimum: 0, description: 'Container restarts summed over its pods.' },
         },
       },
+      executions: {
+        type: 'object',
+        description:
+          "A Workflow's executions on Temporal (its unit's task queue), read from Temporal's visibility after each reconcile: the RUNNING and FAILED columns.",
+        properties: {
+          running: { type: 'integer', format: 'int64', minimum: 0, description: 'Executions open now.' },
+          failed: {
+            type: 'integer',
+            format: 'int64',
+            minimum: 0,
+            description: 'Executions Temporal closed as Failed, Terminated or TimedOut (an `end: failed` step completes: not counted).',
+          },
+        },
+      },
     },
   };
 }

@@ -100,6 +100,7 @@ export function newReconciler(
     gate?: ReconcilerOptions['gate'];
     allowedTargetNamespaces?: TargetNamespaceRule[];
     deadLetters?: ReconcilerOptions['deadLetters'];
+    workflowExecutions?: ReconcilerOptions['workflowExecutions'];
   } = {},
 ): Harness {
   const counter = new RequestCounter();
@@ -112,6 +113,7 @@ export function newReconciler(
     ...(options.gate ? { gate: options.gate } : {}),
     ...(options.allowedTargetNamespaces ? { allowedTargetNamespaces: options.allowedTargetNamespaces } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
+    ...(options.workflowExecutions ? { workflowExecutions: options.workflowExecutions } : {}),
     defaultRuntimeImage: WORKER_IMAGE,
     // kwok runs no containers: the workers never dial it, but an estate with routes needs a backbone to be planned.
     defaultBackbone: { url: TEST_NATS_URL },

@@ -82,14 +82,15 @@ export interface TemporalServer {
 /** Starts the dev server on a free loopback port with a fresh SQLite file in a temporary folder. */
 export async function startTemporalServer(binary: string): Promise<TemporalServer> {
   const root = mkdtempSync(join(tmpdir(), 'interlace-temporal-'));
-  const port = await freePort();
+  let port = await freePort();
   const logFile = join(root, 'temporal.log');
   // WAL with synchronous=normal: a killed server loses nothing committed, and starts run ~5x faster than
   // with the rollback journal's two syncs per transaction.
-  const args = [
-    ...['--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(root, 'temporal.db'), '--log-level', 'warn'],
+  const argsFor = (p: number) => [
+    ...['--ip', '127.0.0.1', '--port', String(p), '--db-filename', join(root, 'temporal.db'), '--log-level', 'warn'],
     ...['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
   ];
+  let args = argsFor(port);
   let removed = false;
   const removeRoot = (): void => {
     if (removed) return;
@@ -121,7 +122,19 @@ export async function startTemporalServer(binary: string): Promise<TemporalServe
   };
 
   try {
-    await launch();
+    // The free port is closed before the server binds it, so another process starting at the same time (a
+    // control plane, another test's server) can take it first: start again on another port, a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launch();
+        break;
+      } catch (error) {
+        if (attempt >= 4 || !/address already in use/.test((error as Error).message)) throw error;
+        port = await freePort();
+        args = argsFor(port);
+        starts = 0;
+      }
+    }
   } catch (error) {
     unhook();
     removeRoot();
