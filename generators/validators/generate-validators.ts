@@ -27,9 +27,12 @@ const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).d
 /**
  * A fresh ajv per contract: ajv numbers its generated functions per instance (`validate20`), so a
  * shared instance would make the output depend on what was generated before — not deterministic.
+ * Each fresh instance would also compile the 2020-12 meta-schema to check the contract's schema
+ * (three quarters of generating a validator): the shared `schemaChecker` does that check instead.
  */
-function ajvForCode(): Ajv2020 {
+function ajvForCode(validateSchema = false): Ajv2020 {
   const ajv = new Ajv2020({
+    validateSchema,
     // Patterns run on RE2 (linear time) at run time too; ajv calls `linearRegExp` by name in the output.
     code: { source: true, esm: true, lines: false, optimize: true, formats: _`interlaceFormats`, regExp: linearRegExp },
     // A message without `toString` lacks it, whatever Object.prototype has.
@@ -43,6 +46,9 @@ function ajvForCode(): Ajv2020 {
   return ajv;
 }
 
+/** Checks schemas against the meta-schema, compiled once; it generates no code, so sharing it keeps the output deterministic. */
+let schemaChecker: Ajv2020 | undefined;
+
 export type ValidatorResult = { ok: true; text: string } | { ok: false; message: string };
 
 /**
@@ -55,7 +61,11 @@ export function validatorModule(contract: ContractSource): ValidatorResult {
   const { $id: _id, $schema: _dialect, ...schema } = contract.schema;
   let code: string;
   try {
-    ajv.addSchema(withKnownFormats(schema), key);
+    const checked = withKnownFormats(schema);
+    schemaChecker ??= ajvForCode(true);
+    // The error ajv's addSchema throws for an invalid schema when it checks the schema itself.
+    if (!schemaChecker.validateSchema(checked)) throw new Error(`schema is invalid: ${schemaChecker.errorsText()}`);
+    ajv.addSchema(checked, key);
     code = standaloneCode(ajv, { rawValidate: key });
   } catch (error) {
     return { ok: false, message: (error as Error).message };
