@@ -5,7 +5,8 @@
 // killed with SIGKILL, and the other finishes it. Then one worker killed mid-wait and restarted, with the
 // awaited event published while no worker runs. No step is lost or repeated: each call reaches the WMS
 // once, under `<execution id>/<step>`. And a worker whose Temporal server does not answer says so on
-// /readyz instead of crash-looping.
+// /readyz instead of crash-looping. And a rollout to a new minor version mid-wait: the new worker, which
+// bundles only the new version, finishes the execution with the step the new version added.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,10 +67,10 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 }
 
 /** The test estate generated with the WMS at `wmsUrl`; only the bundle directory is kept, as the controller mounts it. */
-async function generateBundles(dir: string, wmsUrl: string): Promise<string> {
+async function generateBundles(dir: string, wmsUrl: string, change: (text: string) => string = (t) => t): Promise<string> {
   const specs = join(dir, 'specs');
   mkdirSync(specs, { recursive: true });
-  writeFileSync(join(specs, 'estate.yaml'), readFileSync(SPECS, 'utf8').replace('https://wms.example.com', wmsUrl));
+  writeFileSync(join(specs, 'estate.yaml'), change(readFileSync(SPECS, 'utf8').replace('https://wms.example.com', wmsUrl)));
   const run = new ValidationSession().run([specs]);
   expect(run.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const result = await new Generator().generate({
@@ -92,6 +93,21 @@ interface WorkerProcess {
   child: ChildProcess;
   output: () => string;
   kill(): Promise<void>;
+}
+
+/**
+ * Version 1.1.0 of the workflow: a step added after `ship` (additive within the major, which `interlace
+ * check` accepts with a minor bump).
+ */
+function withNotifyStep(text: string): string {
+  const ship = `    - id: ship\n      call: { system: wms, method: POST, path: /shipments, request: "{'orderNo': input.orderNo}" }\n`;
+  if (!text.includes(ship) || !text.includes('  version: 1.0.0\n  owner: team-test\n  trigger:')) throw new Error('the fixture changed');
+  return text
+    .replace('  version: 1.0.0\n  owner: team-test\n  trigger:', '  version: 1.1.0\n  owner: team-test\n  trigger:')
+    .replace(
+      ship,
+      `${ship}    - id: notify\n      call: { system: wms, method: POST, path: /notifications, request: "{'orderNo': input.orderNo}" }\n`,
+    );
 }
 
 /** `interlace worker --unit workflow-order-flow-v1` in a child process; resolves once it listens. */
@@ -209,8 +225,8 @@ describe.skipIf(skip !== undefined)('interlace worker: a Workflow unit on Tempor
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (name: string) => {
-    const worker = await spawnWorker({ bundleDir, stateDir: join(dir, name), nats: natsServer.url, temporal: server.address });
+  const start = async (name: string, bundles = bundleDir) => {
+    const worker = await spawnWorker({ bundleDir: bundles, stateDir: join(dir, name), nats: natsServer.url, temporal: server.address });
     workers.push(worker);
     await ready(worker);
     return worker;
@@ -265,6 +281,25 @@ describe.skipIf(skip !== undefined)('interlace worker: a Workflow unit on Tempor
     expect(detail.status).toBe('completed');
     expect(calls(`${id}/reserve`)).toEqual(['/reservations']);
     expect(calls(`${id}/ship`)).toEqual(['/shipments']);
+  }, 600_000);
+
+  it('a rollout to a new minor mid-wait: the worker of the new version replays the execution and runs the step it added', async () => {
+    // Only this test's workers poll the task queue: the earlier tests' v1.0.0 workers are stopped.
+    for (const worker of workers.splice(0)) await worker.kill();
+    const v110 = await generateBundles(join(dir, 'v1.1.0'), wms.url, withNotifyStep);
+    const old = await start('rollout-old');
+    await publish('wf.orders', { orderNo: 'C-1', sku: 'SKU-3' });
+    const id = 'order-flow@1/C-1';
+    await atWait(id);
+    // The rolling update: the new pod is ready, then the old one goes (SIGKILL: nothing handed over).
+    await start('rollout-new', v110);
+    await old.kill();
+    await publish('wf.confirmations', { orderNo: 'C-1', status: 'confirmed' });
+    const detail = await ended(id);
+    expect(detail.status).toBe('completed');
+    expect(calls(`${id}/reserve`)).toEqual(['/reservations']);
+    expect(calls(`${id}/ship`)).toEqual(['/shipments']);
+    expect(calls(`${id}/notify`)).toEqual(['/notifications']);
   }, 600_000);
 
   it('a Temporal server that does not answer: /readyz 503 naming it, the process stays up and keeps trying', async () => {

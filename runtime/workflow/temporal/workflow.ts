@@ -16,8 +16,9 @@
  *   once; the compensations that follow run in a non-cancellable scope.
  *
  * Versioning: the program's exact version is an argument recorded in the start event, so an execution
- * keeps running the IR it started with as long as a worker bundles that version; a worker that lacks it
- * fails the workflow task (retried by Temporal) rather than replaying the wrong steps. Changes to the
+ * keeps running the IR it started with as long as a worker bundles that version; a worker that has only a
+ * newer version of the same major (after a rollout) runs that one, which within a major may only add; a
+ * worker with neither fails the workflow task (retried by Temporal) rather than replaying other steps. Changes to the
  * interpreter itself must be guarded with `patched()` here (none so far).
  */
 import {
@@ -55,14 +56,39 @@ function programsByVersion(programs: readonly WorkflowProgram[]): Map<string, Wo
   return byVersion;
 }
 
+/** The newest program of `name` with the major of `version` and a higher version, if the bundle has one. */
+function newerOfMajor(programs: readonly WorkflowProgram[], name: string | undefined, version: string): WorkflowProgram | undefined {
+  const parts = (v: string) =>
+    v
+      .split(/[.+-]/)
+      .slice(0, 3)
+      .map((p) => Number.parseInt(p, 10) || 0);
+  const compare = (a: string, b: string) => {
+    const [pa, pb] = [parts(a), parts(b)];
+    for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+    return 0;
+  };
+  let best: WorkflowProgram | undefined;
+  for (const program of programs) {
+    if (program.ir.name !== name || parts(program.ir.version)[0] !== parts(version)[0]) continue;
+    if (compare(program.ir.version, version) <= 0) continue;
+    if (!best || compare(program.ir.version, best.ir.version) > 0) best = program;
+  }
+  return best;
+}
+
 /** The workflow function over the programs a bundle holds (the bundle's generated entry exports it as `interlace`). */
 export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (args: WorkflowArgs) => Promise<WorkflowOutcome> {
   const byVersion = programsByVersion(programs);
   return async function interlace(args: WorkflowArgs): Promise<WorkflowOutcome> {
     const name = args.workflow.split('@')[0];
-    const program = byVersion.get(`${name}@${args.version}`);
+    // The version it started on, else a newer version of the same major: a rollout replaces the workers
+    // of a unit mid-execution, and within a major a version may only add (interlace check:
+    // governance/workflow-changes.ts), so the newer program replays what the execution recorded and
+    // continues — as the embedded engine resumes on its major's current program.
+    const program = byVersion.get(`${name}@${args.version}`) ?? newerOfMajor(programs, name, args.version);
     // A plain Error fails the workflow task, not the execution: Temporal retries it until a worker that
-    // bundles this version picks it up.
+    // bundles this version (or a newer one of its major) picks it up.
     if (!program) throw new Error(`this worker has no program ${name}@${args.version}; deploy a worker that bundles it`);
     const context = new TemporalContext(workflowInfo().workflowId);
     const outcome = await CancellationScope.nonCancellable(async () => {
