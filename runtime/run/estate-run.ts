@@ -49,6 +49,7 @@ import { readSecret } from '../http/secrets.ts';
 import { MONITORING_FILES } from '../../generators/monitoring/monitoring-files.ts';
 import { runPrometheusConfig } from './prometheus-config.ts';
 import { RunWorkflows } from './run-workflows.ts';
+import { openTasks } from '../workflow/task-api.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 
 export interface EstateRunOptions {
@@ -537,7 +538,8 @@ export class EstateRun {
         (await this.backlog()) +
         this.deliveriesInFlight() +
         (this.simulation?.pendingWork() ?? 0) +
-        ((await this.workflows?.counts())?.running ?? 0);
+        ((await this.workflows?.counts())?.running ?? 0) +
+        (await this.tasksForSimulatedTeams());
       if (busy === 0 && handled === lastHandled) {
         quietSince ??= Date.now();
         if (Date.now() - quietSince >= (options.quietMs ?? 500)) return true;
@@ -548,6 +550,17 @@ export class EstateRun {
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;
+  }
+
+  /**
+   * Open human tasks of an assignee a simulated team works (its planners decide them through the task
+   * API): work to come, though the execution only waits. Asked of the engine, not of the team, so a task
+   * opened between two looks at its queue still counts.
+   */
+  private async tasksForSimulatedTeams(): Promise<number> {
+    const team = this.simulation?.planningTeam;
+    if (!this.workflows || !team?.working) return 0;
+    return (await openTasks(this.workflows.engine, team.assignee)).length;
   }
 
   /** Deliveries received and not yet settled by the units and the replay consumers. */

@@ -43,7 +43,6 @@ export class OperationsTeam {
   #taken = 0;
   #timer: NodeJS.Timeout | undefined;
   #url: string | undefined;
-  #polling = false;
   #stopped = false;
 
   constructor(ctx: SimContext, assignee: string, pollMs = 500) {
@@ -64,9 +63,18 @@ export class OperationsTeam {
     clearTimeout(this.#timer);
   }
 
-  /** Tasks in hand, plus a look at the queue in progress: work the run must wait for before it settles. */
+  /**
+   * Tasks in hand (taken, not yet decided). A task the team has not seen yet is not counted here: the
+   * run asks the engine for the open tasks of `assignee` (EstateRun.settle), so a look at the queue in
+   * progress never holds up a run that has nothing to decide.
+   */
   pendingWork(): number {
-    return this.#inHand.size + (this.#polling ? 1 : 0);
+    return this.#inHand.size;
+  }
+
+  /** True once the team works a queue (start() was called and stop() was not). */
+  get working(): boolean {
+    return this.#url !== undefined && !this.#stopped;
   }
 
   #schedule(ms: number): void {
@@ -76,7 +84,6 @@ export class OperationsTeam {
   }
 
   async #poll(): Promise<void> {
-    this.#polling = true;
     try {
       const answer = await fetch(`${this.#url}/workflows/tasks?assignee=${encodeURIComponent(this.assignee)}`);
       if (answer.ok) {
@@ -86,7 +93,6 @@ export class OperationsTeam {
     } catch {
       // The gateway is starting or stopping: look again next time.
     } finally {
-      this.#polling = false;
       this.#schedule(this.#pollMs);
     }
   }
