@@ -136,6 +136,7 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
         const feeds: Subscription[] = await feedWorkflowEvents(engine, options.ctx.backbone as Backbone, programs, {
           consumerPrefix: taskQueue.replaceAll('+', '_'),
           onRejected: (topic, problem) => logger.warn('workflow event refused', { topic, problem }),
+          onRetry: (topic, problem) => logger.warn('workflow event not taken; it comes again', { topic, problem }),
         });
         toClose.push(async () => {
           for (const feed of feeds) await feed.stop().catch(() => {});

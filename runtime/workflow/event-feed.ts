@@ -4,16 +4,24 @@
  * and an event on a topic some `wait` step waits for becomes the signal of the execution it correlates
  * to (`WorkflowEngine.deliverEvent`). A delivery is acked once the engine has stored the start or the
  * signal, so a crash in between redelivers it; an event that is not JSON, or whose key cannot be read,
- * is termed (a retry cannot fix it) and reported through `onRejected`.
+ * is termed (a retry cannot fix it) and reported through `onRejected`; an engine that cannot take a
+ * readable event (Temporal away) gets it again later (nak, `onRetry`).
  */
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowEngine } from './engine.ts';
+import { workflowKey } from './interpreter.ts';
 
 export interface EventFeedOptions {
   /** Prefix of the durable consumer names (default `workflow`): one consumer per trigger and one per waited-for topic. */
   consumerPrefix?: string;
   onRejected?: (topic: string, problem: string) => void;
+  /**
+   * The engine could not take a readable event (Temporal unreachable, the store busy): the delivery is
+   * nak'ed and comes again after `retryDelayMs` (default 2 s) — an outage must not lose a trigger.
+   */
+  onRetry?: (topic: string, problem: string) => void;
+  retryDelayMs?: number;
 }
 
 export async function feedWorkflowEvents(
@@ -26,25 +34,37 @@ export async function feedWorkflowEvents(
   const rejected = options.onRejected ?? (() => {});
   const subscriptions: Subscription[] = [];
 
-  const handle = (topic: string, use: (event: unknown) => Promise<unknown>) => async (delivery: Delivery) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
-    } catch {
-      rejected(topic, `message ${delivery.sequence} is not JSON`);
-      await delivery.term();
-      return;
-    }
-    try {
-      await use(event);
-    } catch (error) {
-      // A start whose key expression cannot read the event: no retry makes it readable.
-      rejected(topic, `message ${delivery.sequence}: ${error instanceof Error ? error.message : String(error)}`);
-      await delivery.term();
-      return;
-    }
-    await delivery.ack();
-  };
+  const retry = options.onRetry ?? (() => {});
+  const retryDelayMs = options.retryDelayMs ?? 2_000;
+  /** `readable` throws for an event no retry makes readable (a trigger whose key cannot be read); `use` failing is the engine's problem. */
+  const handle =
+    (topic: string, readable: (event: unknown) => void, use: (event: unknown) => Promise<unknown>) => async (delivery: Delivery) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
+      } catch {
+        rejected(topic, `message ${delivery.sequence} is not JSON`);
+        await delivery.term();
+        return;
+      }
+      const problem = (error: unknown) => `message ${delivery.sequence}: ${error instanceof Error ? error.message : String(error)}`;
+      try {
+        readable(event);
+      } catch (error) {
+        // A start whose key expression cannot read the event: no retry makes it readable.
+        rejected(topic, problem(error));
+        await delivery.term();
+        return;
+      }
+      try {
+        await use(event);
+      } catch (error) {
+        retry(topic, problem(error));
+        await delivery.nak(retryDelayMs);
+        return;
+      }
+      await delivery.ack();
+    };
 
   for (const program of programs) {
     const { trigger, name, version } = program.ir;
@@ -55,7 +75,11 @@ export async function feedWorkflowEvents(
       await backbone.subscribe(
         trigger.topic,
         `${prefix}-start-${name}-${major}`,
-        handle(trigger.topic, (event) => engine.start(`${name}@${major}`, event)),
+        handle(
+          trigger.topic,
+          (event) => workflowKey(program, event),
+          (event) => engine.start(`${name}@${major}`, event),
+        ),
       ),
     );
   }
@@ -68,7 +92,11 @@ export async function feedWorkflowEvents(
       await backbone.subscribe(
         topic,
         `${prefix}-events`,
-        handle(topic, (event) => engine.deliverEvent(topic, event)),
+        handle(
+          topic,
+          () => {},
+          (event) => engine.deliverEvent(topic, event),
+        ),
       ),
     );
   }

@@ -6,7 +6,8 @@
 // awaited event published while no worker runs. No step is lost or repeated: each call reaches the WMS
 // once, under `<execution id>/<step>`. And a worker whose Temporal server does not answer says so on
 // /readyz instead of crash-looping. And a rollout to a new minor version mid-wait: the new worker, which
-// bundles only the new version, finishes the execution with the step the new version added.
+// bundles only the new version, finishes the execution with the step the new version added. And a trigger
+// published while the Temporal server is down is kept and starts its execution once it is back.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -300,6 +301,26 @@ describe.skipIf(skip !== undefined)('interlace worker: a Workflow unit on Tempor
     expect(calls(`${id}/reserve`)).toEqual(['/reservations']);
     expect(calls(`${id}/ship`)).toEqual(['/shipments']);
     expect(calls(`${id}/notify`)).toEqual(['/notifications']);
+  }, 600_000);
+
+  it('a trigger that arrives while the Temporal server is down starts its execution once the server is back', async () => {
+    for (const worker of workers.splice(0)) await worker.kill();
+    const worker = await start('outage');
+    await server.kill();
+    await publish('wf.orders', { orderNo: 'D-1', sku: 'SKU-4' });
+    // The feed could not start the execution: the event is nak'ed, not termed (it would be lost).
+    await until(
+      'the worker to put the trigger back',
+      async () => (worker.output().includes('workflow event not taken; it comes again') ? true : undefined),
+      120_000,
+    );
+    await server.restart();
+    const id = 'order-flow@1/D-1';
+    await atWait(id);
+    await publish('wf.confirmations', { orderNo: 'D-1', status: 'confirmed' });
+    expect((await ended(id)).status).toBe('completed');
+    expect(calls(`${id}/reserve`)).toEqual(['/reservations']);
+    expect(calls(`${id}/ship`)).toEqual(['/shipments']);
   }, 600_000);
 
   it('a Temporal server that does not answer: /readyz 503 naming it, the process stays up and keeps trying', async () => {
