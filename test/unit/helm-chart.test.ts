@@ -206,6 +206,26 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
     expect(render('nats.url=nats://nats.shared:4222').filter((o) => o.kind === 'StatefulSet')).toEqual([]);
   });
 
+  it('temporal.* points Estates at an existing Temporal cluster: the controller flags, nothing installed, nothing without an address', () => {
+    const argsOf = (...set: string[]): string[] => one(render(...set), 'Deployment')[0]!.spec.template.spec.containers[0].args;
+    expect(argsOf().filter((a) => a.startsWith('--temporal'))).toEqual([]);
+    const objects = render(
+      'temporal.address=temporal-frontend.temporal:7233',
+      'temporal.namespace=orders',
+      'temporal.image=ghcr.io/interlace-dev/interlace:0.1.0-temporal',
+      'temporal.mtlsSecret=temporal-client',
+      'temporal.apiKeySecret=temporal-cloud:key',
+    );
+    expect(objects.map((o) => o.kind).filter((k) => k === 'StatefulSet')).toEqual([]);
+    expect(one(objects, 'Deployment')[0]!.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--temporal'))).toEqual([
+      '--temporal-address=temporal-frontend.temporal:7233',
+      '--temporal-namespace=orders',
+      '--temporal-image=ghcr.io/interlace-dev/interlace:0.1.0-temporal',
+      '--temporal-mtls-secret=temporal-client',
+      '--temporal-api-key-secret=temporal-cloud:key',
+    ]);
+  });
+
   it('every value in values.yaml is documented', () => {
     const lines = readFileSync(`${CHART}/values.yaml`, 'utf8').split('\n');
     const undocumented = lines.flatMap((line, i) => {
