@@ -38,6 +38,8 @@ export class OAuth2Provider {
   readonly options: OAuth2ProviderOptions;
   /** Token requests answered, successful or not. */
   tokenRequests = 0;
+  /** Token requests made while a token it issued was still valid: the client refreshed ahead of expiry. */
+  earlyTokenRequests = 0;
   tokensIssued = 0;
   /** The form of each token request, for the parameters the client sent. */
   readonly tokenForms: URLSearchParams[] = [];
@@ -92,6 +94,8 @@ export class OAuth2Provider {
 
   private async token(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     this.tokenRequests++;
+    const now = Date.now();
+    if ([...this.tokens.values()].some((until) => until > now)) this.earlyTokenRequests++;
     if (this.options.tokenDelayMs) await new Promise((r) => setTimeout(r, this.options.tokenDelayMs));
     const canned = this.canned.shift();
     if (canned) {

@@ -60,9 +60,9 @@ describe('OAuth2 client credentials against an enforcing provider', { timeout: 3
   });
 
   it('tokens that expire mid-run are refreshed before expiry: every call accepted, a few fetches, not one per call', async () => {
-    // 1 s tokens, refreshed in the background from 0.9 s on, not sent after 0.975 s; 3.5 s of traffic, 10 calls at a time.
-    const { provider, client } = await setUp({ ttlSeconds: 1 });
-    const until = Date.now() + 3_500;
+    // 2 s tokens, refreshed in the background from 1.8 s on, not sent after 1.95 s; 5 s of traffic, 10 calls at a time.
+    const { provider, client } = await setUp({ ttlSeconds: 2 });
+    const until = Date.now() + 5_000;
     let calls = 0;
     const lane = async () => {
       while (Date.now() < until) {
@@ -73,10 +73,15 @@ describe('OAuth2 client credentials against an enforcing provider', { timeout: 3
     await Promise.all(Array.from({ length: 10 }, lane));
     expect(calls).toBeGreaterThan(100);
     expect(provider.resource.accepted).toBe(calls);
-    // Refreshed before expiry, not after a 401 (a request delayed past its token's last 25 ms may still meet one).
-    expect(provider.resource.rejected).toBeLessThanOrEqual(2);
+    // Refreshed before expiry, not after a 401: a request delayed past its token's last 50 ms (a busy
+    // event loop on a loaded machine) may still meet one, at most one per lane and expiry; one per call
+    // would be hundreds.
+    expect(provider.resource.rejected).toBeLessThanOrEqual(20);
+    // The proof of "before expiry": new tokens were asked for while the last one still worked (a client
+    // that refreshed only after a 401 would have none of these).
+    expect(provider.earlyTokenRequests).toBeGreaterThanOrEqual(2);
     expect(provider.tokenRequests).toBeGreaterThanOrEqual(3);
-    expect(provider.tokenRequests).toBeLessThanOrEqual(6);
+    expect(provider.tokenRequests).toBeLessThanOrEqual(8);
   });
 
   it('a 401 for a revoked token: one new token for 50 callers that all got 401, each call retried once and accepted', async () => {
