@@ -6,6 +6,8 @@
 import { Connection } from '@temporalio/client';
 import type { TemporalConnectionOptions } from './temporal-engine.ts';
 
+const CALL_DEADLINE_MS = 4_000;
+
 export interface ExecutionCounter {
   count(query: string): Promise<number>;
   close(): Promise<void>;
@@ -23,12 +25,20 @@ export async function openExecutionCounter(options: TemporalConnectionOptions): 
   const connection = await Connection.connect({
     address: options.address,
     connectTimeout: 3_000,
+    // No SDK retry: its retry timer outlives the call (the controller gives up after 5 s and asks again
+    // at the next reconcile) and, once the connection is closed, throws "Channel has been shut down"
+    // from a timer — an uncaught exception that takes the controller down (seen in the cluster tier
+    // when the test killed the Temporal server, then stopped the controller).
+    interceptors: [],
     ...(tls !== undefined ? { tls } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   });
   return {
     async count(query) {
-      const response = await connection.workflowService.countWorkflowExecutions({ namespace: options.namespace, query });
+      // A deadline too, so no call is left in flight behind the controller's own 5 s race.
+      const response = await connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+        connection.workflowService.countWorkflowExecutions({ namespace: options.namespace, query }),
+      );
       return Number(response.count ?? 0);
     },
     close: () => connection.close(),
