@@ -3,8 +3,8 @@
  * query): what the controller writes into the Workflow objects' status. Here because only this folder
  * imports the SDK (decision 0014); the controller imports this module dynamically.
  */
-import { Connection } from '@temporalio/client';
-import type { TemporalConnectionOptions } from './temporal-engine.ts';
+import { CallPolicy, openConnection } from './connection.ts';
+import type { TemporalConnectionOptions } from './connection.ts';
 
 const CALL_DEADLINE_MS = 4_000;
 
@@ -14,33 +14,17 @@ export interface ExecutionCounter {
 }
 
 export async function openExecutionCounter(options: TemporalConnectionOptions): Promise<ExecutionCounter> {
-  const tls = options.tls
-    ? {
-        clientCertPair: { crt: options.tls.cert, key: options.tls.key },
-        ...(options.tls.ca ? { serverRootCACertificate: options.tls.ca } : {}),
-      }
-    : options.apiKey
-      ? true
-      : undefined;
-  const connection = await Connection.connect({
-    address: options.address,
-    connectTimeout: 3_000,
-    // No SDK retry: its retry timer outlives the call (the controller gives up after 5 s and asks again
-    // at the next reconcile) and, once the connection is closed, throws "Channel has been shut down"
-    // from a timer — an uncaught exception that takes the controller down (seen in the cluster tier
-    // when the test killed the Temporal server, then stopped the controller).
-    interceptors: [],
-    ...(tls !== undefined ? { tls } : {}),
-    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-  });
+  const connection = await openConnection(options, 3_000);
+  // One attempt with a deadline: the controller gives up after 5 s and asks again at the next reconcile, so
+  // no call (and no SDK retry timer, connection.ts) is left in flight behind it.
+  const calls = new CallPolicy(connection, options.address, { deadlineMs: CALL_DEADLINE_MS, attempts: 1 });
   return {
     async count(query) {
-      // A deadline too, so no call is left in flight behind the controller's own 5 s race.
-      const response = await connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+      const response = await calls.run('count executions', () =>
         connection.workflowService.countWorkflowExecutions({ namespace: options.namespace, query }),
       );
       return Number(response.count ?? 0);
     },
-    close: () => connection.close(),
+    close: () => calls.close(),
   };
 }

@@ -12,7 +12,7 @@
  * - `show` reads the audit trail and the outcome from the execution's memo (workflow.ts publishes it),
  *   so it needs no worker; the end state comes from the workflow's result.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
@@ -23,27 +23,12 @@ import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, W
 import { correlationAddresses, correlationKeys, workflowKey } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
 import { temporalActivities } from './activities.ts';
+import { CallPolicy, openConnection, tlsOf } from './connection.ts';
+import type { TemporalConnectionOptions } from './connection.ts';
 import { DEFAULT_TASK_QUEUE, MAILBOX_EVENT, MAILBOX_TYPE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
 import type { ExecutionMemo, WorkflowArgs } from './names.ts';
 
-export interface TemporalConnectionOptions {
-  /** `host:port` of the frontend. */
-  readonly address: string;
-  readonly namespace: string;
-  /** Sent as a bearer token (Temporal Cloud API keys); from a Secret in the chart. */
-  readonly apiKey?: string;
-  /** mTLS client certificate and key (PEM), and the server's CA; from a Secret in the chart. */
-  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
-  readonly taskQueue?: string;
-}
-
-function tlsOf(options: TemporalConnectionOptions) {
-  if (!options.tls) return options.apiKey ? true : undefined;
-  return {
-    clientCertPair: { crt: options.tls.cert, key: options.tls.key },
-    ...(options.tls.ca ? { serverRootCACertificate: options.tls.ca } : {}),
-  };
-}
+export type { TemporalConnectionOptions } from './connection.ts';
 
 /** `name@major` of a program. */
 function workflowRef(program: WorkflowProgram): string {
@@ -62,14 +47,15 @@ function compareVersions(a: string, b: string): number {
 
 export class TemporalWorkflowEngine implements WorkflowEngine {
   private readonly client: Client;
-  private readonly connection: Connection;
+  /** Every call to the server goes through it: a deadline, our own retries, and nothing left behind by close(). */
+  private readonly calls: CallPolicy;
   private readonly taskQueue: string;
   /** The newest version of each `name@major`: new executions start on it. */
   private readonly latest = new Map<string, WorkflowProgram>();
 
-  private constructor(connection: Connection, namespace: string, programs: readonly WorkflowProgram[], taskQueue: string) {
-    this.connection = connection;
-    this.client = new Client({ connection, namespace });
+  private constructor(calls: CallPolicy, client: Client, programs: readonly WorkflowProgram[], taskQueue: string) {
+    this.calls = calls;
+    this.client = client;
     this.taskQueue = taskQueue;
     for (const program of programs) {
       const ref = workflowRef(program);
@@ -79,13 +65,14 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   static async connect(options: TemporalConnectionOptions, programs: readonly WorkflowProgram[]): Promise<TemporalWorkflowEngine> {
-    const tls = tlsOf(options);
-    const connection = await Connection.connect({
-      address: options.address,
-      ...(tls !== undefined ? { tls } : {}),
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-    });
-    return new TemporalWorkflowEngine(connection, options.namespace, programs, options.taskQueue ?? DEFAULT_TASK_QUEUE);
+    const connection = await openConnection(options);
+    const client = new Client({ connection, namespace: options.namespace });
+    return new TemporalWorkflowEngine(
+      new CallPolicy(connection, options.address),
+      client,
+      programs,
+      options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    );
   }
 
   async start(workflow: string, input: unknown): Promise<StartResult> {
@@ -96,14 +83,16 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     const args: WorkflowArgs = { workflow, version: program.ir.version, key, input };
     const memo: ExecutionMemo = { workflow, key, input };
     try {
-      await this.client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: this.taskQueue,
-        workflowId: executionId,
-        args: [args],
-        memo: { [MEMO_FIELD]: memo },
-        // One execution per business key, ever: a redelivered trigger after the end starts nothing either.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      await this.calls.run(`start ${executionId}`, () =>
+        this.client.workflow.start(WORKFLOW_TYPE, {
+          taskQueue: this.taskQueue,
+          workflowId: executionId,
+          args: [args],
+          memo: { [MEMO_FIELD]: memo },
+          // One execution per business key, ever: a redelivered trigger after the end starts nothing either.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
       return { executionId, started: true };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { executionId, started: false };
@@ -117,7 +106,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       if (typeof decision === 'string') throw new Error(`signal ${name} to ${executionId}: ${decision}`);
     }
     try {
-      await this.client.workflow.getHandle(executionId).signal(name, payload);
+      await this.calls.run(`signal ${name} to ${executionId}`, () => this.client.workflow.getHandle(executionId).signal(name, payload));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw await this.notRunning(executionId, `signal ${name}`);
       throw error;
@@ -137,7 +126,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       for (const key of correlationKeys(program, topic, event)) {
         const id = executionIdOf(program.ir.name, program.ir.version, key);
         try {
-          await this.client.workflow.getHandle(id).signal(eventSignalName(topic), event);
+          await this.calls.run(`event ${topic} to ${id}`, () => this.client.workflow.getHandle(id).signal(eventSignalName(topic), event));
           delivered.push(id);
         } catch (error) {
           // No execution for this key (or it has ended): the event belongs to nobody here.
@@ -146,13 +135,15 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       }
       // A wait with `match`: the mailbox of the event's address keeps it until a wait claims it.
       for (const address of correlationAddresses(program, topic, event)) {
-        await this.client.workflow.signalWithStart(MAILBOX_TYPE, {
-          taskQueue: this.taskQueue,
-          workflowId: address,
-          args: [{}],
-          signal: MAILBOX_EVENT,
-          signalArgs: [event],
-        });
+        await this.calls.run(`event ${topic} to ${address}`, () =>
+          this.client.workflow.signalWithStart(MAILBOX_TYPE, {
+            taskQueue: this.taskQueue,
+            workflowId: address,
+            args: [{}],
+            signal: MAILBOX_EVENT,
+            signalArgs: [event],
+          }),
+        );
         delivered.push(address);
       }
     }
@@ -163,9 +154,9 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     const handle = this.client.workflow.getHandle(executionId);
     try {
       // The server accepts a cancel request for an ended execution and does nothing: refuse it here.
-      const { status } = await handle.describe();
+      const { status } = await this.calls.run(`describe ${executionId}`, () => handle.describe());
       if (status.name !== 'RUNNING') throw await this.notRunning(executionId, 'cancel');
-      await handle.cancel();
+      await this.calls.run(`cancel ${executionId}`, () => handle.cancel());
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw await this.notRunning(executionId, 'cancel');
       throw error;
@@ -173,8 +164,13 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   async list(): Promise<ExecutionSummary[]> {
+    const infos = await this.calls.run('list executions', async () => {
+      const all: WorkflowExecutionInfo[] = [];
+      for await (const info of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) all.push(info);
+      return all;
+    });
     const summaries: ExecutionSummary[] = [];
-    for await (const info of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) {
+    for (const info of infos) {
       // Visibility trails the execution by a moment: what it still calls running is asked of the execution itself.
       if (info.status.name === 'RUNNING') {
         const detail = await this.show(info.workflowId);
@@ -188,16 +184,17 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     const handle = this.client.workflow.getHandle(executionId);
     let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
-      description = await handle.describe();
+      description = await this.calls.run(`describe ${executionId}`, () => handle.describe());
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     }
     let outcome: WorkflowOutcome | undefined;
     let failure: string | undefined;
-    if (description.status.name === 'COMPLETED') outcome = (await handle.result()) as WorkflowOutcome;
+    const result = () => this.calls.run(`result of ${executionId}`, () => handle.result());
+    if (description.status.name === 'COMPLETED') outcome = (await result()) as WorkflowOutcome;
     else if (description.status.name !== 'RUNNING')
-      failure = await handle.result().then(
+      failure = await result().then(
         () => undefined,
         (error: unknown) => messageOf(error),
       );
@@ -213,8 +210,9 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     };
   }
 
+  /** Ends the calls waiting to retry (they throw 'closed'), then closes the channel: no SDK timer outlives it. */
   async close(): Promise<void> {
-    await this.connection.close();
+    await this.calls.close();
   }
 }
 
