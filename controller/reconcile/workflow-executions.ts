@@ -9,9 +9,12 @@
  * Counted by the unit's task queue (the worker's default, controller/plan/temporal-env.ts) and the
  * workflow type `interlace` (so correlation mailboxes do not count):
  * - running: executions open now;
- * - failed: executions Temporal closed as Failed, Terminated or TimedOut. A workflow that ends through its
- *   own `end: failed` step, or fails and compensates, completes in Temporal (its outcome is in the memo)
- *   and is not counted here; `interlace workflow list` shows those.
+ * - failed: executions Temporal closed as Failed, Terminated or TimedOut, and those that ended `failed` in
+ *   business terms — an `end: failed` step, a step that failed for good (compensated or not), a compensation
+ *   that failed. Temporal closes those as Completed (the workflow itself ran fine), so the workflow upserts
+ *   its outcome into the `InterlaceStatus` search attribute (runtime/workflow/temporal/names.ts), which the
+ *   engine registers on the namespace; until it is registered only Temporal's own failures are counted.
+ *   `escalated` and `compensated` are outcomes the spec chose, not failures: not counted (docs/workflows.md).
  */
 import { createHash } from 'node:crypto';
 import type { KubeRest } from '../apply/index.ts';
@@ -33,6 +36,9 @@ export interface WorkflowExecutionCounter {
 
 /** The workflow type every Interlace workflow runs as (runtime/workflow/temporal/names.ts). */
 const WORKFLOW_TYPE = 'interlace';
+/** The search attribute with the business outcome (runtime/workflow/temporal/names.ts `STATUS_ATTRIBUTE`). */
+const STATUS_ATTRIBUTE = 'InterlaceStatus';
+const TEMPORAL_FAILED = `ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut'`;
 const RECONNECT_AFTER_MS = 30_000;
 
 interface Connection {
@@ -78,11 +84,14 @@ export class TemporalExecutionCounter implements WorkflowExecutionCounter {
   async #count(namespace: string, temporal: TemporalSpec, taskQueues: readonly string[]): Promise<WorkflowExecutionCountResult> {
     const client = await this.#connection(namespace, temporal);
     const counts = new Map<string, WorkflowExecutionCounts>();
+    const failedWhen = (await client.hasStatusAttribute())
+      ? `(${TEMPORAL_FAILED} OR (ExecutionStatus = 'Completed' AND ${STATUS_ATTRIBUTE} = 'failed'))`
+      : `(${TEMPORAL_FAILED})`;
     for (const queue of taskQueues) {
       const scope = `WorkflowType = '${WORKFLOW_TYPE}' AND TaskQueue = ${quoted(queue)}`;
       const [running, failed] = await Promise.all([
         client.count(`${scope} AND ExecutionStatus = 'Running'`),
-        client.count(`${scope} AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')`),
+        client.count(`${scope} AND ${failedWhen}`),
       ]);
       counts.set(queue, { running, failed });
     }

@@ -59,7 +59,12 @@ const KIND_COLUMNS: Record<KindName, PrinterColumn[]> = {
   Workflow: [
     { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'Semantic version.' },
     { name: 'Running', type: 'integer', jsonPath: '.status.executions.running', description: 'Executions open on Temporal now.' },
-    { name: 'Failed', type: 'integer', jsonPath: '.status.executions.failed', description: 'Executions Temporal closed as failed.' },
+    {
+      name: 'Failed',
+      type: 'integer',
+      jsonPath: '.status.executions.failed',
+      description: 'Executions that failed: closed by Temporal as failed, or ended failed (InterlaceStatus).',
+    },
   ],
 };
 

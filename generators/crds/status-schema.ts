@@ -109,7 +109,8 @@ export function specStatusSchema(): Schema {
             type: 'integer',
             format: 'int64',
             minimum: 0,
-            description: 'Executions Temporal closed as Failed, Terminated or TimedOut (an `end: failed` step completes: not counted).',
+            description:
+              "Executions Temporal closed as Failed, Terminated or TimedOut, and those that ended `failed` in business terms (search attribute InterlaceStatus = 'failed'); escalated and compensated are not counted.",
           },
         },
       },

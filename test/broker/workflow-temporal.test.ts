@@ -11,7 +11,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TemporalExecutionCounter } from '../../controller/reconcile/workflow-executions.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { WorkflowEngine } from '../../runtime/workflow/engine.ts';
@@ -39,6 +41,8 @@ const workflowBundle = (): Promise<string> => {
 
 interface TemporalFixture extends WorkflowEngineFixture {
   readonly server: TemporalServer;
+  /** The task queue the fixture's workers poll (the controller counts executions per task queue). */
+  readonly taskQueue: string;
 }
 
 async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
@@ -65,6 +69,7 @@ async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
   };
   return {
     server,
+    taskQueue: connection.taskQueue,
     async open() {
       workers.push(
         await startTemporalWorker({
@@ -179,5 +184,123 @@ describe.skipIf(skip !== undefined)('Temporal: the server killed mid-wait and re
     );
     expect(status).toBe('escalated');
     expect(system.paths.filter((p) => p.endsWith(`/${key}`))).toEqual([`/before/${key}`, `/timed-out/${key}`]);
+  }, 120_000);
+});
+
+/** `waitFor` at 500 ms a poll, for checks that ask Temporal's visibility (rate-limited per namespace). */
+async function slowly(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** A System for the blocks below: `/fail/…` answers 400, `/slow/…` waits while `hold` is set, the rest 200. */
+async function smallSystem(): Promise<{ url: string; paths: string[]; hold: boolean; release(): void; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const held: (() => void)[] = [];
+  const http = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => {
+      const answer = () => {
+        const failing = (req.url ?? '').startsWith('/fail/');
+        res.writeHead(failing ? 400 : 200, { 'content-type': 'application/json' });
+        res.end(failing ? '{"error":"refused"}' : '{"ok":true}');
+      };
+      if (system.hold && (req.url ?? '').startsWith('/slow/')) held.push(answer);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const system = {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    paths,
+    hold: false,
+    release() {
+      system.hold = false;
+      for (const answer of held.splice(0)) answer();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+  return system;
+}
+
+// Temporal closes every business outcome as Completed (the workflow ran fine); the workflow upserts its
+// outcome into the InterlaceStatus search attribute, which the engine registered at start-up, so the
+// controller's FAILED column (controller/reconcile/workflow-executions.ts, counted here on the same
+// server) counts an `end: failed` and a failed step too — not `escalated` or `compensated`, which the spec chose.
+describe.skipIf(skip !== undefined)('Temporal: business outcomes in visibility (the FAILED column)', () => {
+  let fixture: TemporalFixture;
+  let engine: WorkflowEngine;
+  let system: Awaited<ReturnType<typeof smallSystem>>;
+  let connection: Connection;
+  let counter: TemporalExecutionCounter;
+
+  beforeAll(async () => {
+    system = await smallSystem();
+    fixture = await temporalFixture(system.url);
+    engine = await fixture.open();
+    connection = await Connection.connect({ address: fixture.server.address });
+    // The counter reads Secrets only for mTLS or an API key: none here.
+    counter = new TemporalExecutionCounter(undefined as never, { timeoutMs: 15_000 });
+  });
+  afterAll(async () => {
+    await counter?.close();
+    await connection?.close();
+    await fixture?.close();
+    await system?.close();
+  });
+
+  it('counts executions that ended failed (an end: failed step, a failed step) with those Temporal failed', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const ids = {
+      rejected: (await engine.start('contract-approval@1', { orderNo: `rej-${tag}` })).executionId,
+      saga: (await engine.start('contract-saga@1', { orderNo: `saga-${tag}` })).executionId,
+      undone: (await engine.start('contract-undo@1', { orderNo: `undo-${tag}` })).executionId,
+      late: (await engine.start('contract-deadline@1', { orderNo: `late-${tag}` })).executionId,
+      fine: (await engine.start('contract-order@1', { orderNo: `fine-${tag}` })).executionId,
+      terminated: (await engine.start('contract-confirm@1', { orderNo: `term-${tag}` })).executionId,
+    };
+    await engine.signal(ids.rejected, 'decision', { decision: 'reject', by: 'bob' });
+    await new Client({ connection, namespace: fixture.server.namespace }).workflow
+      .getHandle(ids.terminated)
+      .terminate('an operator ended it');
+    const statuses = async () => new Map((await engine.list()).map((e) => [e.id, e.status]));
+    // Polled slowly: visibility calls count against the namespace's rate limit.
+    await slowly('every execution to end', async () => [...(await statuses()).values()].every((s) => s !== 'running'), 60_000);
+    // `interlace workflow list` shows the business outcome.
+    const seen = await statuses();
+    expect(Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, seen.get(id)]))).toEqual({
+      rejected: 'failed',
+      saga: 'failed',
+      undone: 'compensated',
+      late: 'escalated',
+      fine: 'completed',
+      terminated: 'failed',
+    });
+    // Visibility trails the executions by a moment.
+    let counts: unknown;
+    await slowly(
+      'the counts to show three failed',
+      async () => {
+        const result = await counter.count('unused', { address: fixture.server.address, namespace: fixture.server.namespace }, [
+          fixture.taskQueue,
+        ]);
+        counts = result.ok ? result.counts.get(fixture.taskQueue) : result.reason;
+        return (counts as { failed?: number } | undefined)?.failed === 3;
+      },
+      30_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last counts: ${JSON.stringify(counts)}`);
+    });
+    expect(counts).toEqual({ running: 0, failed: 3 });
+    // The engine registered the attribute on the namespace when it connected.
+    expect((engine as TemporalWorkflowEngine).statusAttribute).toBe(true);
   }, 120_000);
 });

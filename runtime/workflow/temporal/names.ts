@@ -30,6 +30,14 @@ export interface MailboxClaim {
 export const ACTIVITY_NAME = 'interlaceActivity';
 /** The memo field that holds `ExecutionMemo`. */
 export const MEMO_FIELD = 'interlace';
+/**
+ * The custom search attribute (Keyword) that holds an execution's business outcome (`completed`, `failed`,
+ * `escalated`, `compensated`, `cancelled`), upserted by the workflow when it ends: Temporal closes all of
+ * these as Completed, so its own ExecutionStatus cannot tell an `end: failed` from a success. The engine
+ * registers it on the namespace at start-up (temporal-engine.ts); the controller's FAILED column counts
+ * `InterlaceStatus = 'failed'` (controller/reconcile/workflow-executions.ts).
+ */
+export const STATUS_ATTRIBUTE = 'InterlaceStatus';
 /** The task queue workers poll unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'interlace-workflows';
 
@@ -40,6 +48,12 @@ export interface WorkflowArgs {
   readonly version: string;
   readonly key: string;
   readonly input: unknown;
+  /**
+   * Upsert `STATUS_ATTRIBUTE` at the end: set by an engine that found it registered on the namespace (an
+   * upsert of an attribute the namespace lacks would fail the workflow task over and over). Recorded in the
+   * start event, so a replay takes the same path; executions started without it never upsert.
+   */
+  readonly statusAttribute?: boolean;
 }
 
 /** What an execution's memo holds: the client sets `workflow`, `key` and `input` at start; the workflow adds the rest. */

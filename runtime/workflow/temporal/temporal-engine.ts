@@ -25,6 +25,7 @@ import type { WorkflowOutcome } from '../interpreter.ts';
 import { temporalActivities } from './activities.ts';
 import { CallPolicy, openConnection, tlsOf } from './connection.ts';
 import type { TemporalConnectionOptions } from './connection.ts';
+import { ensureStatusAttribute } from './status-attribute.ts';
 import { DEFAULT_TASK_QUEUE, MAILBOX_EVENT, MAILBOX_TYPE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
 import type { ExecutionMemo, WorkflowArgs } from './names.ts';
 
@@ -52,10 +53,19 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   private readonly taskQueue: string;
   /** The newest version of each `name@major`: new executions start on it. */
   private readonly latest = new Map<string, WorkflowProgram>();
+  /** Whether the namespace has the `InterlaceStatus` search attribute: executions started here then upsert their outcome into it. */
+  readonly statusAttribute: boolean;
 
-  private constructor(calls: CallPolicy, client: Client, programs: readonly WorkflowProgram[], taskQueue: string) {
+  private constructor(
+    calls: CallPolicy,
+    client: Client,
+    programs: readonly WorkflowProgram[],
+    taskQueue: string,
+    statusAttribute: boolean,
+  ) {
     this.calls = calls;
     this.client = client;
+    this.statusAttribute = statusAttribute;
     this.taskQueue = taskQueue;
     for (const program of programs) {
       const ref = workflowRef(program);
@@ -66,13 +76,15 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
 
   static async connect(options: TemporalConnectionOptions, programs: readonly WorkflowProgram[]): Promise<TemporalWorkflowEngine> {
     const connection = await openConnection(options);
+    const calls = new CallPolicy(connection, options.address);
     const client = new Client({ connection, namespace: options.namespace });
-    return new TemporalWorkflowEngine(
-      new CallPolicy(connection, options.address),
-      client,
-      programs,
-      options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    );
+    try {
+      const statusAttribute = await ensureStatusAttribute(connection, calls, options.namespace);
+      return new TemporalWorkflowEngine(calls, client, programs, options.taskQueue ?? DEFAULT_TASK_QUEUE, statusAttribute);
+    } catch (error) {
+      await calls.close();
+      throw error;
+    }
   }
 
   async start(workflow: string, input: unknown): Promise<StartResult> {
@@ -80,7 +92,13 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     if (!program) throw new Error(`no workflow ${workflow}; known: ${[...this.latest.keys()].join(', ') || 'none'}`);
     const key = workflowKey(program, input);
     const executionId = executionIdOf(program.ir.name, program.ir.version, key);
-    const args: WorkflowArgs = { workflow, version: program.ir.version, key, input };
+    const args: WorkflowArgs = {
+      workflow,
+      version: program.ir.version,
+      key,
+      input,
+      ...(this.statusAttribute ? { statusAttribute: true } : {}),
+    };
     const memo: ExecutionMemo = { workflow, key, input };
     try {
       await this.calls.run(`start ${executionId}`, () =>

@@ -36,6 +36,7 @@ import {
   sleep,
   startChild,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
@@ -43,7 +44,7 @@ import { ActivityFailure, WorkflowCancelled } from '../context.ts';
 import type { ActivityRequest, HistoryEntry, WorkflowContext } from '../context.ts';
 import { runWorkflow } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
-import { ACTIVITY_NAME, MAILBOX_CLAIM, MAILBOX_EVENT, MAILBOX_TYPE, MAILBOX_UNCLAIM, MEMO_FIELD } from './names.ts';
+import { ACTIVITY_NAME, MAILBOX_CLAIM, MAILBOX_EVENT, MAILBOX_TYPE, MAILBOX_UNCLAIM, MEMO_FIELD, STATUS_ATTRIBUTE } from './names.ts';
 import type { MailboxClaim, WorkflowArgs } from './names.ts';
 
 /** Publish activities have no retry in the IR: the backbone's de-duplication makes retries safe. */
@@ -97,6 +98,8 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
       return runWorkflow(program, args.input, context);
     });
     context.publish(outcome);
+    // The business outcome where Temporal's visibility can count it (it closes every outcome as Completed).
+    if (args.statusAttribute) upsertSearchAttributes([{ key: { name: STATUS_ATTRIBUTE, type: 'KEYWORD' }, value: outcome.status }]);
     return outcome;
   };
 }
