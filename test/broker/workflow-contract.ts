@@ -255,6 +255,50 @@ export function describeWorkflowEngine(
       expect(done.history.some((e) => e.type === 'wait.timedOut' && e.step === 'confirm')).toBe(true);
     });
 
+    it('an event that comes after its wait timed out is kept: the next wait on the same topic takes it', async () => {
+      const key = newKey('again');
+      system.holdSlow = true;
+      try {
+        const id = (await engine.start('contract-again@1', { orderNo: key })).executionId;
+        // The call on the timeout branch is in flight: the first wait has timed out, the second has not begun.
+        await waitFor('the first wait to time out', () => callsFor(key).length === 1, 15_000);
+        expect(await engine.deliverEvent('contract.again', { poNumber: key, n: 1 })).toEqual([id]);
+        system.holdSlow = false;
+        system.releaseHeld();
+        const done = await finished(engine, id);
+        expect(done.status).toBe('completed');
+        expect(done.state).toMatchObject({ second: { poNumber: key, n: 1 } });
+        expect(done.state?.first).toBeUndefined();
+        expect(done.history.filter((e) => e.type === 'wait.timedOut').map((e) => e.step)).toEqual(['first']);
+      } finally {
+        system.holdSlow = false;
+        system.releaseHeld();
+      }
+    });
+
+    it('match: an event that comes after a wait on its address timed out stays there for the next wait on it, in another execution', async () => {
+      const po = newKey('PO');
+      const a = newKey('ra');
+      const b = newKey('rb');
+      system.holdSlow = true;
+      try {
+        const idA = (await engine.start('contract-rematch@1', { orderNo: a, po, short: true })).executionId;
+        await waitFor('the short wait to time out', () => callsFor(a).length === 1, 15_000);
+        expect(await engine.deliverEvent('contract.rematch', { poNumber: po, n: 1 })).toEqual([
+          `contract-rematch@1/~contract.rematch/${po}`,
+        ]);
+        const idB = (await engine.start('contract-rematch@1', { orderNo: b, po })).executionId;
+        const doneB = await finished(engine, idB, 30_000);
+        expect(doneB).toMatchObject({ status: 'completed', state: { confirmation: { poNumber: po, n: 1 } } });
+        system.holdSlow = false;
+        system.releaseHeld();
+        expect((await finished(engine, idA)).status).toBe('escalated');
+      } finally {
+        system.holdSlow = false;
+        system.releaseHeld();
+      }
+    });
+
     it('human task: approve goes on, reject ends failed, no decision by the due time escalates', async () => {
       const yes = newKey('yes');
       const no = newKey('no');
@@ -418,6 +462,23 @@ export function describeWorkflowEngine(
       const slow = system.calls.filter((c) => c.path === `/slow/${key}`);
       expect(slow.map((c) => c.idempotencyKey)).toEqual([`contract-inflight@1/${key}/slow`, `contract-inflight@1/${key}/slow`]);
       expect(callsFor(key)).toEqual([`/slow/${key}`, `/slow/${key}`, `/after/${key}`]);
+    }, 90_000);
+
+    it('an event and the timeout of its wait due together (both while no worker runs): the wait takes it or the next wait does, it is never lost', async () => {
+      const key = newKey('race');
+      let worker = await fixture.spawnWorker();
+      const id = (await client.start('contract-race@1', { orderNo: key })).executionId;
+      await reached(client, id, 'first', 30_000);
+      await worker.kill();
+      // Past the wait's 3 s deadline, then the event: when a worker resumes, the timer and the event are both there.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(await client.deliverEvent('contract.race', { poNumber: key })).toEqual([id]);
+      worker = await fixture.spawnWorker();
+      const done = await finished(client, id, 30_000);
+      await worker.kill();
+      expect(done.status).toBe('completed');
+      const taken = [done.state?.first, done.state?.second].filter((v) => v !== undefined);
+      expect(taken).toEqual([{ poNumber: key }]);
     }, 90_000);
 
     it('a timer that comes due while no worker runs fires after the restart', async () => {

@@ -2,7 +2,8 @@
 // (tools/temporal-dev-server, SQLite in a temporary file) per block, the contract's programs bundled once
 // into the workflow sandbox, a real HTTP System and a node:sqlite backbone; the restart cases run the worker
 // in child processes (harness/temporal-worker-process.ts) and SIGKILL them. Then what only Temporal has: the
-// server itself killed mid-wait, restarted on the same file, and the execution goes on.
+// server itself killed mid-wait, restarted on the same file, and the execution goes on; business outcomes
+// in visibility (the FAILED column); and a mailbox forward that reached a wait after it timed out.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -235,72 +236,109 @@ async function smallSystem(): Promise<{ url: string; paths: string[]; hold: bool
 // outcome into the InterlaceStatus search attribute, which the engine registered at start-up, so the
 // controller's FAILED column (controller/reconcile/workflow-executions.ts, counted here on the same
 // server) counts an `end: failed` and a failed step too — not `escalated` or `compensated`, which the spec chose.
-describe.skipIf(skip !== undefined)('Temporal: business outcomes in visibility (the FAILED column)', () => {
-  let fixture: TemporalFixture;
-  let engine: WorkflowEngine;
-  let system: Awaited<ReturnType<typeof smallSystem>>;
-  let connection: Connection;
-  let counter: TemporalExecutionCounter;
+describe.skipIf(skip !== undefined)(
+  'Temporal: business outcomes in visibility (the FAILED column), and mailbox forwards that crossed a timeout',
+  () => {
+    let fixture: TemporalFixture;
+    let engine: WorkflowEngine;
+    let system: Awaited<ReturnType<typeof smallSystem>>;
+    let connection: Connection;
+    let counter: TemporalExecutionCounter;
 
-  beforeAll(async () => {
-    system = await smallSystem();
-    fixture = await temporalFixture(system.url);
-    engine = await fixture.open();
-    connection = await Connection.connect({ address: fixture.server.address });
-    // The counter reads Secrets only for mTLS or an API key: none here.
-    counter = new TemporalExecutionCounter(undefined as never, { timeoutMs: 15_000 });
-  });
-  afterAll(async () => {
-    await counter?.close();
-    await connection?.close();
-    await fixture?.close();
-    await system?.close();
-  });
+    beforeAll(async () => {
+      system = await smallSystem();
+      fixture = await temporalFixture(system.url);
+      engine = await fixture.open();
+      connection = await Connection.connect({ address: fixture.server.address });
+      // The counter reads Secrets only for mTLS or an API key: none here.
+      counter = new TemporalExecutionCounter(undefined as never, { timeoutMs: 15_000 });
+    });
+    afterAll(async () => {
+      await counter?.close();
+      await connection?.close();
+      await fixture?.close();
+      await system?.close();
+    });
 
-  it('counts executions that ended failed (an end: failed step, a failed step) with those Temporal failed', async () => {
-    const tag = randomUUID().slice(0, 8);
-    const ids = {
-      rejected: (await engine.start('contract-approval@1', { orderNo: `rej-${tag}` })).executionId,
-      saga: (await engine.start('contract-saga@1', { orderNo: `saga-${tag}` })).executionId,
-      undone: (await engine.start('contract-undo@1', { orderNo: `undo-${tag}` })).executionId,
-      late: (await engine.start('contract-deadline@1', { orderNo: `late-${tag}` })).executionId,
-      fine: (await engine.start('contract-order@1', { orderNo: `fine-${tag}` })).executionId,
-      terminated: (await engine.start('contract-confirm@1', { orderNo: `term-${tag}` })).executionId,
-    };
-    await engine.signal(ids.rejected, 'decision', { decision: 'reject', by: 'bob' });
-    await new Client({ connection, namespace: fixture.server.namespace }).workflow
-      .getHandle(ids.terminated)
-      .terminate('an operator ended it');
-    const statuses = async () => new Map((await engine.list()).map((e) => [e.id, e.status]));
-    // Polled slowly: visibility calls count against the namespace's rate limit.
-    await slowly('every execution to end', async () => [...(await statuses()).values()].every((s) => s !== 'running'), 60_000);
-    // `interlace workflow list` shows the business outcome.
-    const seen = await statuses();
-    expect(Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, seen.get(id)]))).toEqual({
-      rejected: 'failed',
-      saga: 'failed',
-      undone: 'compensated',
-      late: 'escalated',
-      fine: 'completed',
-      terminated: 'failed',
-    });
-    // Visibility trails the executions by a moment.
-    let counts: unknown;
-    await slowly(
-      'the counts to show three failed',
-      async () => {
-        const result = await counter.count('unused', { address: fixture.server.address, namespace: fixture.server.namespace }, [
-          fixture.taskQueue,
-        ]);
-        counts = result.ok ? result.counts.get(fixture.taskQueue) : result.reason;
-        return (counts as { failed?: number } | undefined)?.failed === 3;
-      },
-      30_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}; last counts: ${JSON.stringify(counts)}`);
-    });
-    expect(counts).toEqual({ running: 0, failed: 3 });
-    // The engine registered the attribute on the namespace when it connected.
-    expect((engine as TemporalWorkflowEngine).statusAttribute).toBe(true);
-  }, 120_000);
-});
+    it('counts executions that ended failed (an end: failed step, a failed step) with those Temporal failed', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const ids = {
+        rejected: (await engine.start('contract-approval@1', { orderNo: `rej-${tag}` })).executionId,
+        saga: (await engine.start('contract-saga@1', { orderNo: `saga-${tag}` })).executionId,
+        undone: (await engine.start('contract-undo@1', { orderNo: `undo-${tag}` })).executionId,
+        late: (await engine.start('contract-deadline@1', { orderNo: `late-${tag}` })).executionId,
+        fine: (await engine.start('contract-order@1', { orderNo: `fine-${tag}` })).executionId,
+        terminated: (await engine.start('contract-confirm@1', { orderNo: `term-${tag}` })).executionId,
+      };
+      await engine.signal(ids.rejected, 'decision', { decision: 'reject', by: 'bob' });
+      await new Client({ connection, namespace: fixture.server.namespace }).workflow
+        .getHandle(ids.terminated)
+        .terminate('an operator ended it');
+      const statuses = async () => new Map((await engine.list()).map((e) => [e.id, e.status]));
+      // Polled slowly: visibility calls count against the namespace's rate limit.
+      await slowly('every execution to end', async () => [...(await statuses()).values()].every((s) => s !== 'running'), 60_000);
+      // `interlace workflow list` shows the business outcome.
+      const seen = await statuses();
+      expect(Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, seen.get(id)]))).toEqual({
+        rejected: 'failed',
+        saga: 'failed',
+        undone: 'compensated',
+        late: 'escalated',
+        fine: 'completed',
+        terminated: 'failed',
+      });
+      // Visibility trails the executions by a moment.
+      let counts: unknown;
+      await slowly(
+        'the counts to show three failed',
+        async () => {
+          const result = await counter.count('unused', { address: fixture.server.address, namespace: fixture.server.namespace }, [
+            fixture.taskQueue,
+          ]);
+          counts = result.ok ? result.counts.get(fixture.taskQueue) : result.reason;
+          return (counts as { failed?: number } | undefined)?.failed === 3;
+        },
+        30_000,
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; last counts: ${JSON.stringify(counts)}`);
+      });
+      expect(counts).toEqual({ running: 0, failed: 3 });
+      // The engine registered the attribute on the namespace when it connected.
+      expect((engine as TemporalWorkflowEngine).statusAttribute).toBe(true);
+    }, 120_000);
+
+    // The mailbox forwards an event to the oldest claim; when that wait times out at the same moment, the
+    // forward and the unclaim cross and the event reaches an execution whose wait is over. Forced here by
+    // sending what the mailbox sends (the event, as the signal named after the address) to an execution
+    // whose wait timed out: it goes back to the mailbox and the next wait on the address — another
+    // execution's — takes it, as on the embedded engine, where events stay at their address.
+    it('match: an event forwarded to a wait that has timed out goes back to the mailbox for the next wait', async () => {
+      const po = `PO-${randomUUID().slice(0, 8)}`;
+      const address = `contract-rematch@1/~contract.rematch/${po}`;
+      const a = `fa-${randomUUID().slice(0, 8)}`;
+      const b = `fb-${randomUUID().slice(0, 8)}`;
+      system.hold = true;
+      try {
+        const idA = (await engine.start('contract-rematch@1', { orderNo: a, po, short: true })).executionId;
+        await waitFor('the short wait to time out', () => system.paths.includes(`/slow/${a}`), 30_000);
+        // What a mailbox sends when its forward crossed the unclaim.
+        await engine.signal(idA, address, { poNumber: po, n: 1 });
+        const idB = (await engine.start('contract-rematch@1', { orderNo: b, po })).executionId;
+        let detail: Awaited<ReturnType<WorkflowEngine['show']>>;
+        await waitFor(
+          `${idB} to end`,
+          async () => {
+            detail = await engine.show(idB);
+            return detail !== undefined && detail.status !== 'running';
+          },
+          30_000,
+        );
+        expect(detail!).toMatchObject({ status: 'completed', state: { confirmation: { poNumber: po, n: 1 } } });
+        system.release();
+        await waitFor(`${idA} to end`, async () => (await engine.show(idA))?.status === 'escalated', 30_000);
+      } finally {
+        system.release();
+      }
+    }, 120_000);
+  },
+);

@@ -19,6 +19,11 @@ export const MAILBOX_EVENT = 'mailbox.event';
 export const MAILBOX_CLAIM = 'mailbox.claim';
 /** Signal to a mailbox: that wait is over (timed out, cancelled); forward nothing more to it. */
 export const MAILBOX_UNCLAIM = 'mailbox.unclaim';
+/**
+ * Signal to a mailbox: an event it forwarded to a wait that had timed out meanwhile (the forward and the
+ * unclaim crossed); it goes back to the front of the mailbox, for the next wait on that address.
+ */
+export const MAILBOX_RETURN = 'mailbox.return';
 
 /** A wait's claim on a mailbox: the mailbox forwards one event to `owner` as the signal `signal`. */
 export interface MailboxClaim {

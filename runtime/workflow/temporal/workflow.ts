@@ -8,7 +8,13 @@
  *   the activity (activities.ts) runs the shared `ActivityRunner`.
  * - sleep → `sleep` (a durable server-side timer).
  * - waitForSignal → every signal lands in a per-name queue (the default signal handler), and a wait is
- *   `condition(queue not empty, timeout)`: signals sent before the wait are kept, in order.
+ *   `condition(queue not empty, timeout)`: signals sent before the wait are kept, in order, and so are
+ *   signals that come after a wait timed out (a later wait on the same topic takes them), as the embedded
+ *   engine keeps them in its `signals` table. A signal and the timer due in the same workflow task: the
+ *   signal is applied first (the SDK runs signal jobs before timer jobs), so the wait takes it. A wait with
+ *   `match` takes its event from the mailbox of its address (below): an event the mailbox forwarded while
+ *   the wait was timing out (the forward and the unclaim crossed) goes back to the mailbox, for the next
+ *   wait on that address in any execution — as the embedded engine leaves it at the address.
  * - now → workflow time (deterministic on replay); history → kept in memory (a replay rebuilds it) and
  *   published in the execution's memo before every blocking call and at the end, so `show` reads the audit
  *   trail from the server without a worker.
@@ -30,6 +36,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -44,7 +51,16 @@ import { ActivityFailure, WorkflowCancelled } from '../context.ts';
 import type { ActivityRequest, HistoryEntry, WorkflowContext } from '../context.ts';
 import { runWorkflow } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
-import { ACTIVITY_NAME, MAILBOX_CLAIM, MAILBOX_EVENT, MAILBOX_TYPE, MAILBOX_UNCLAIM, MEMO_FIELD, STATUS_ATTRIBUTE } from './names.ts';
+import {
+  ACTIVITY_NAME,
+  MAILBOX_CLAIM,
+  MAILBOX_EVENT,
+  MAILBOX_RETURN,
+  MAILBOX_TYPE,
+  MAILBOX_UNCLAIM,
+  MEMO_FIELD,
+  STATUS_ATTRIBUTE,
+} from './names.ts';
 import type { MailboxClaim, WorkflowArgs } from './names.ts';
 
 /** Publish activities have no retry in the IR: the backbone's de-duplication makes retries safe. */
@@ -97,6 +113,8 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
       // that its compensations can still call activities.
       return runWorkflow(program, args.input, context);
     });
+    // Events on their way back to a mailbox leave before the execution ends.
+    await context.returned();
     context.publish(outcome);
     // The business outcome where Temporal's visibility can count it (it closes every outcome as Completed).
     if (args.statusAttribute) upsertSearchAttributes([{ key: { name: STATUS_ATTRIBUTE, type: 'KEYWORD' }, value: outcome.status }]);
@@ -107,6 +125,11 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
 class TemporalContext implements WorkflowContext {
   readonly executionId: string;
   private readonly signals = new Map<string, unknown[]>();
+  /** Waits with `match` in progress, per address: a forwarded event that finds none goes back to the mailbox. */
+  private readonly matching = new Map<string, number>();
+  /** Addresses this execution has claimed from: only their mailboxes forward to it. */
+  private readonly claimed = new Set<string>();
+  private readonly returning = new Set<Promise<void>>();
   private readonly entries: HistoryEntry[] = [];
   private readonly recorded = new Set<string>();
   private published = 0;
@@ -119,6 +142,10 @@ class TemporalContext implements WorkflowContext {
   constructor(executionId: string) {
     this.executionId = executionId;
     setDefaultSignalHandler((name: string, ...args: unknown[]) => {
+      if (this.claimed.has(name) && !this.matching.get(name) && patched(RETURN_LATE_FORWARDS)) {
+        this.giveBack(name, args[0]);
+        return;
+      }
       const queue = this.signals.get(name) ?? [];
       queue.push(args[0]);
       this.signals.set(name, queue);
@@ -157,16 +184,42 @@ class TemporalContext implements WorkflowContext {
   async waitForSignal(_callId: string, name: string, timeoutMs: number, from?: string): Promise<{ readonly payload: unknown } | undefined> {
     // A wait with `match`: the mailbox of its address forwards one event, as the signal named after the address.
     const signal = from ?? name;
-    if (from !== undefined) await claimMailbox(from, { owner: this.executionId, signal });
+    if (from !== undefined) {
+      this.claimed.add(from);
+      this.matching.set(from, (this.matching.get(from) ?? 0) + 1);
+      await claimMailbox(from, { owner: this.executionId, signal });
+    }
     const queue = (): unknown[] => this.signals.get(signal) ?? [];
     let arrived = false;
     try {
       arrived = await this.cancellable(() => condition(() => queue().length > 0, timeoutMs));
     } finally {
-      if (from !== undefined && !arrived) await unclaimMailbox(from, { owner: this.executionId, signal });
+      if (from !== undefined) {
+        // From here on, what the mailbox still forwards to this address goes back to it (the handler above).
+        this.matching.set(from, (this.matching.get(from) ?? 1) - 1);
+        if (!arrived) await unclaimMailbox(from, { owner: this.executionId, signal });
+      }
     }
     if (!arrived) return undefined;
     return { payload: queue().shift() };
+  }
+
+  /** Waits until the events on their way back to their mailboxes are there. */
+  async returned(): Promise<void> {
+    while (this.returning.size > 0) await Promise.all([...this.returning]);
+  }
+
+  /** An event forwarded to a wait that is over: back to the front of its mailbox (a new one if it has ended). */
+  private giveBack(address: string, event: unknown): void {
+    const done = returnToMailbox(address, event)
+      .catch(() => {
+        // No mailbox would take it (five tries): this execution keeps it, for its own next wait on the address.
+        const queue = this.signals.get(address) ?? [];
+        queue.push(event);
+        this.signals.set(address, queue);
+      })
+      .finally(() => this.returning.delete(done));
+    this.returning.add(done);
   }
 
   now(): number {
@@ -235,6 +288,9 @@ class TemporalContext implements WorkflowContext {
   }
 }
 
+/** The patch that sends late forwards back to their mailbox (executions started before it keep them, as they did). */
+const RETURN_LATE_FORWARDS = 'interlace-return-late-forwards';
+
 /** How long a mailbox with nothing to pair (events nobody claims, or claims with no event) lives: the longest wait a policy allows. */
 const MAILBOX_IDLE_MS = 720 * 3_600_000;
 
@@ -244,11 +300,15 @@ const MAILBOX_IDLE_MS = 720 * 3_600_000;
  * to the oldest claim, as the signal the claim names, in arrival order. It ends when it has had nothing
  * to pair for `MAILBOX_IDLE_MS`; a later event starts a new one.
  */
-export async function interlaceMailbox(args?: { claims?: readonly MailboxClaim[] }): Promise<void> {
-  const events: unknown[] = [];
+export async function interlaceMailbox(args?: { claims?: readonly MailboxClaim[]; events?: readonly unknown[] }): Promise<void> {
+  const events: unknown[] = [...(args?.events ?? [])];
   const claims: MailboxClaim[] = [...(args?.claims ?? [])];
   setHandler(defineSignal<[unknown]>(MAILBOX_EVENT), (event) => {
     events.push(event);
+  });
+  setHandler(defineSignal<[unknown]>(MAILBOX_RETURN), (event) => {
+    // It was the oldest when it was forwarded.
+    events.unshift(event);
   });
   setHandler(defineSignal<[MailboxClaim]>(MAILBOX_CLAIM), (claim) => {
     if (!claims.some((c) => c.owner === claim.owner && c.signal === claim.signal)) claims.push(claim);
@@ -260,12 +320,13 @@ export async function interlaceMailbox(args?: { claims?: readonly MailboxClaim[]
   for (;;) {
     if (!(await condition(() => events.length > 0 && claims.length > 0, MAILBOX_IDLE_MS))) return;
     const claim = claims.shift()!;
-    const event = events[0];
+    // Taken out while the forward is in flight: an event returned meanwhile goes to the front without being mistaken for it.
+    const event = events.shift();
     try {
       await getExternalWorkflowHandle(claim.owner).signal(claim.signal, event);
-      events.shift();
     } catch {
       // The claimant has ended: the event stays for the next claim.
+      events.unshift(event);
     }
   }
 }
@@ -291,6 +352,27 @@ async function claimMailbox(address: string, claim: MailboxClaim): Promise<void>
       if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') || attempt >= 5) throw error;
     }
   }
+}
+
+/** Puts an event back at the front of the mailbox of `address`, starting one that holds it when there is none. */
+async function returnToMailbox(address: string, event: unknown): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await getExternalWorkflowHandle(address).signal(MAILBOX_RETURN, event);
+        return;
+      } catch {
+        // The mailbox has ended (nothing to pair for a long time): start one that holds the event.
+      }
+      try {
+        await startChild(MAILBOX_TYPE, { workflowId: address, args: [{ events: [event] }], parentClosePolicy: ParentClosePolicy.ABANDON });
+        return;
+      } catch (error) {
+        // Another one started meanwhile: signal it again.
+        if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError') || attempt >= 5) throw error;
+      }
+    }
+  });
 }
 
 /** Withdraws a claim whose wait ended without an event; a mailbox that is gone has nothing to withdraw. */
