@@ -92,9 +92,10 @@ export class CallPolicy {
   }
 
   /**
-   * `fn` with a deadline; again after a backoff while the server is unavailable. Only failures that mean
-   * the call did not reach the server (or was shed) are retried, so a start or a signal is not applied
-   * twice by us; what still fails is thrown, and the caller (the event feed) redelivers.
+   * `fn` with a deadline; again after a backoff while the server is unavailable. Only failures where the
+   * server most likely did not take the call (unreachable, or shed it) are retried — not a deadline, after
+   * which a start or a signal may have been applied; what still fails is thrown, and the caller (the event
+   * feed) redelivers, at least once as before.
    */
   async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
