@@ -24,8 +24,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -f node_module
 # The Temporal SDK for the image that runs Workflow units (`--target temporal`; decision 0017): the four
 # @temporalio packages are optional peers of interlace, so the default image leaves them out. Versions
 # are the lockfile's; of the SDK's native core only this platform's build is kept (the package ships five).
+# They move out of devDependencies: listed in both, npm keeps them dev and --omit=dev installs nothing.
 FROM dependencies AS temporal-dependencies
-RUN npm pkg set dependencies.@temporalio/activity=1.24.0 dependencies.@temporalio/client=1.24.0 \
+RUN npm pkg delete devDependencies.@temporalio/activity devDependencies.@temporalio/client \
+      devDependencies.@temporalio/worker devDependencies.@temporalio/workflow \
+ && npm pkg set dependencies.@temporalio/activity=1.24.0 dependencies.@temporalio/client=1.24.0 \
       dependencies.@temporalio/worker=1.24.0 dependencies.@temporalio/workflow=1.24.0 \
  && npm install --omit=dev --ignore-scripts --no-audit --no-fund \
  && keep="$(node -p "process.arch === 'arm64' ? 'aarch64-unknown-linux-gnu' : 'x86_64-unknown-linux-gnu'")" \
@@ -64,6 +67,12 @@ CMD ["--help"]
 # `docker build --target temporal`: with the Temporal SDK, for the Deployments of Workflow units (the
 # Estate's spec.workflows.temporal.image, the chart's temporal.image).
 FROM base AS temporal
+# @swc/core (the SDK bundles workflows with webpack at start) copies its native binding into a folder no
+# other user may write, or refuses to load it: with a read-only root, /tmp and the state folder are
+# emptyDirs (mode 0777), $HOME is read-only and /dev/shm is noexec. A container's /tmp is its own (one
+# user), so the image names it and waives the check.
+ENV SWC_NATIVE_BINDING_CACHE=/tmp/swc-native \
+    SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK=1
 COPY --from=temporal-dependencies /opt/interlace/node_modules ./node_modules
 COPY --from=app /opt/interlace ./
 

