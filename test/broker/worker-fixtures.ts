@@ -39,7 +39,11 @@ export interface TargetServer {
   close(): Promise<void>;
 }
 
-export async function startTargetServer(answer: TargetServer['answer'] = () => ({ status: 200 })): Promise<TargetServer> {
+/** `host`: where it listens (default loopback; a real pod reaches the host at the node's address). */
+export async function startTargetServer(
+  answer: TargetServer['answer'] = () => ({ status: 200 }),
+  host = '127.0.0.1',
+): Promise<TargetServer> {
   const requests: TargetRequest[] = [];
   const effects = new Map<string, number>();
   const applied: unknown[] = [];
@@ -77,8 +81,8 @@ export async function startTargetServer(answer: TargetServer['answer'] = () => (
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  target.url = `http://${host}:${(server.address() as AddressInfo).port}`;
   target.close = async () => {
     for (const res of open) res.destroy();
     server.closeAllConnections();

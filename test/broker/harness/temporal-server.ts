@@ -66,7 +66,7 @@ async function freePort(): Promise<number> {
 }
 
 export interface TemporalServer {
-  /** `127.0.0.1:<port>`: the frontend's gRPC address (the same across restarts). */
+  /** `<ip>:<port>`: the frontend's gRPC address (the same across restarts). */
   readonly address: string;
   readonly namespace: string;
   /** SIGTERM, then waits for the process to exit. The SQLite file stays for restart(). */
@@ -79,15 +79,19 @@ export interface TemporalServer {
   close(): Promise<void>;
 }
 
-/** Starts the dev server on a free loopback port with a fresh SQLite file in a temporary folder. */
-export async function startTemporalServer(binary: string): Promise<TemporalServer> {
+/**
+ * Starts the dev server on a free port with a fresh SQLite file in a temporary folder; on loopback, or on
+ * `options.ip` (a real node's address, where its pods reach the host).
+ */
+export async function startTemporalServer(binary: string, options: { ip?: string } = {}): Promise<TemporalServer> {
+  const ip = options.ip ?? '127.0.0.1';
   const root = mkdtempSync(join(tmpdir(), 'interlace-temporal-'));
   let port = await freePort();
   const logFile = join(root, 'temporal.log');
   // WAL with synchronous=normal: a killed server loses nothing committed, and starts run ~5x faster than
   // with the rollback journal's two syncs per transaction.
   const argsFor = (p: number) => [
-    ...['--ip', '127.0.0.1', '--port', String(p), '--db-filename', join(root, 'temporal.db'), '--log-level', 'warn'],
+    ...['--ip', ip, '--port', String(p), '--db-filename', join(root, 'temporal.db'), '--log-level', 'warn'],
     ...['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
   ];
   let args = argsFor(port);
@@ -103,7 +107,7 @@ export async function startTemporalServer(binary: string): Promise<TemporalServe
 
   const launch = async (): Promise<void> => {
     starts += 1;
-    const readyLine = `${READY} 127.0.0.1:${port}`;
+    const readyLine = `${READY} ${ip}:${port}`;
     const before = starts === 1 ? 0 : readFileSync(logFile, 'utf8').split(readyLine).length - 1;
     const started = startComponent('temporal', binary, args, logFile);
     component = started;
@@ -141,7 +145,7 @@ export async function startTemporalServer(binary: string): Promise<TemporalServe
     throw error;
   }
   return {
-    address: `127.0.0.1:${port}`,
+    address: `${ip}:${port}`,
     namespace: 'default',
     async stop() {
       if (component) await stopComponents([component], 10_000);

@@ -29,11 +29,11 @@ export function realPodsSkipReason(label: string): string | undefined {
 }
 
 /** Runs a build script of scripts/ (they cache) and returns the last line of its stdout (the path it prints). */
-async function buildScript(script: string, label: string): Promise<string> {
+async function buildScript(script: string, label: string, args: string[] = []): Promise<string> {
   const started = Date.now();
-  const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', script)], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+  const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
   const path = stdout.trim().split('\n').pop() ?? '';
-  console.log(`[${label}] ${script}: ${path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`[${label}] ${[script, ...args].join(' ')}: ${path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return path;
 }
 
@@ -50,10 +50,11 @@ export interface NodeWithImage {
 /**
  * Builds (or finds cached) the project image and the kubelet, starts a real node registered with the
  * test control plane and imports the image. Delete the pods (their namespace) before `stop()`, so the
- * kubelet tears their sandboxes down the normal way.
+ * kubelet tears their sandboxes down the normal way. `flavour: 'temporal'` builds and imports the image
+ * with the Temporal SDK (`build-image.sh --flavour temporal`) instead of the default one.
  */
-export async function startNodeWithImage(label: string): Promise<NodeWithImage> {
-  const imageArchive = await buildScript('build-image.sh', label);
+export async function startNodeWithImage(label: string, options: { flavour?: 'default' | 'temporal' } = {}): Promise<NodeWithImage> {
+  const imageArchive = await buildScript('build-image.sh', label, options.flavour ? ['--flavour', options.flavour] : []);
   const nodeDir = await buildScript('build-real-node.sh', label);
   const image = JSON.parse((await run('tar', ['-xOf', imageArchive, 'index.json'])).stdout).manifests[0].annotations[
     'org.opencontainers.image.ref.name'
