@@ -440,6 +440,68 @@ estimatedDeliveryDate?: string | undefined
 }
 
 /**
+ * What the order-to-cash workflow remembers about one dealer order: the legacy ERP's credit check,
+ * the sales order it created, the credit analyst's decision (when the order was blocked), the
+ * shipment that took it out and the invoice. Every field is required because every step that reads
+ * one runs after the step that sets it: expressions read them as present.
+ * 
+ * 
+ * Contract `order-to-cash-state@1` (version 1.0.0).
+ */
+export interface OrderToCashStateV1 {
+/**
+ * The legacy ERP's credit check of the order (sap-credit-check@1).
+ */
+credit: {
+CreditCheckStatus: string
+CheckedAt: string
+OrderAmount: string
+CreditLimitAmount: string
+CreditExposureAmount: string
+Currency: string
+[k: string]: unknown | undefined
+}
+/**
+ * The sales order as the legacy ERP answered its creation (sap-sales-order@1).
+ */
+salesOrder: {
+SalesOrder: string
+SoldToParty: string
+DeliveryBlockReason: string
+[k: string]: unknown | undefined
+}
+/**
+ * The credit analyst's decision on a blocked order (approve or reject, by whom, why).
+ */
+creditReview: {
+decision: ("approve" | "reject")
+by: string
+/**
+ * When the decision was taken (RFC 3339).
+ */
+at: string
+comment?: string | undefined
+[k: string]: unknown | undefined
+}
+/**
+ * The outbound shipment the TMS dispatched for the order (shipment@1).
+ */
+shipment: {
+shipmentNumber: string
+[k: string]: unknown | undefined
+}
+/**
+ * The billing document the legacy ERP created for the order (sap-billing-document@1).
+ */
+invoice: {
+BillingDocument: string
+TotalNetAmount: string
+TransactionCurrency: string
+[k: string]: unknown | undefined
+}
+}
+
+/**
  * The first canonical order: flat, one customer number, items without warehouses. Only the CRM still
  * reads it; the `order-v2-to-order-v1` mapping keeps it fed from order@2 until the sunset.
  * 
@@ -829,6 +891,38 @@ AccountingDocument?: string | undefined
  */
 AccountingTransferStatus?: ("" | "A" | "B" | "C" | "D" | "E") | undefined
 OverallBillingStatus?: string | undefined
+}
+
+/**
+ * The answer of the legacy ERP's credit check (`POST ZINTERLACE_SRV/CreditChecks`, the gateway's
+ * wrapper around SAP Credit Management's credit exposure check for a customer's credit segment): the
+ * value of the order as SAP prices it, the customer's credit limit and exposure before the order, and
+ * the result as SAP's `TotalCreditCheckStatus` codes — `A` the order fits the limit, `B` it does not
+ * (a sales order saved now would be blocked for delivery until a credit analyst releases it).
+ * Amounts are OData V2 decimal strings in the credit segment's currency.
+ * 
+ * 
+ * Contract `sap-credit-check@1` (version 1.0.0).
+ */
+export interface SapCreditCheckV1 {
+BusinessPartner: string
+CreditSegment: string
+/**
+ * A: within the credit limit; B: over it (blocked until released).
+ */
+CreditCheckStatus: ("A" | "B")
+OrderAmount: string
+CreditLimitAmount: string
+/**
+ * Open orders and receivables before this order.
+ */
+CreditExposureAmount: string
+Currency: string
+CreditCheckMessage?: string | undefined
+/**
+ * When SAP ran the check.
+ */
+CheckedAt: string
 }
 
 /**

@@ -7,7 +7,7 @@ import { sampleRatioOf } from '../../runtime/observe/otlp-tracer.ts';
 import { startDealerTraffic } from '../../runtime/run/dealer-traffic.ts';
 import { EstateRun, SpecsInvalidError } from '../../runtime/run/estate-run.ts';
 import { renderLiveView, renderPlainLine } from '../../runtime/run/live-view.ts';
-import { buildSummary, renderSummary } from '../../runtime/run/summary.ts';
+import { buildSummary, ordersUnaccounted, renderSummary } from '../../runtime/run/summary.ts';
 import { DEMO_TIMING } from '../../runtime/simulate/system.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, EXIT_TOOL_FAILURE, UsageError } from '../exit-codes.ts';
@@ -33,7 +33,8 @@ does not validate is reported and the running units keep going.
   --no-watch          no hot reload
   --otlp <url>        export traces over OTLP/HTTP to <url> (a collector or Jaeger, e.g. http://localhost:4318);
                       default: OTEL_EXPORTER_OTLP_ENDPOINT when set. OTEL_TRACES_SAMPLER_ARG (0..1) samples new traces
-Exit codes: 0 ran (and, with --orders, nothing was lost: every order delivered, nothing left in flight,
+Exit codes: 0 ran (and, with --orders, nothing was lost: every order delivered or, by a business decision,
+cancelled and the dealer told; nothing left in flight,
 no duplicate effect, no inventory divergence), 1 the specs do not validate or the summary found a problem, 2 the tool failed.`;
 
 export async function runRun(argv: string[], context: CommandContext): Promise<number> {
@@ -270,7 +271,7 @@ export async function runRun(argv: string[], context: CommandContext): Promise<n
     else out(renderSummary(summary));
     const duplicateEffects = Object.values(summary.systems).reduce((n, s) => n + s.duplicateEffects, 0);
     // Counted orders that did not all arrive are a finding, whatever else the run says.
-    const undelivered = run.simulation ? summary.ordersSent - summary.ordersDelivered : 0;
+    const undelivered = run.simulation ? ordersUnaccounted(summary) : 0;
     if (orders > 0 && (duplicateEffects > 0 || summary.divergence.total > 0 || !settled || undelivered > 0)) code = EXIT_FINDINGS;
   }
   await run.stop();

@@ -24,6 +24,7 @@ export interface ShipmentDispatchedTargets {
   ["cloud-erp"]: (payload: ShipmentV1) => Promise<void>;
   crm: (payload: ShipmentV1) => Promise<void>;
   ["dealer-portal"]: (payload: ShipmentV1) => Promise<void>;
+  shipments: (payload: ShipmentV1) => Promise<void>;
   ["order-status"]: (payload: OrderStatusV1) => Promise<void>;
 }
 
@@ -34,9 +35,10 @@ export async function dispatchShipmentDispatched(event: ShipmentDispatchedEvent,
     targets["cloud-erp"](event),
     targets["crm"](event),
     targets["dealer-portal"](event),
+    targets["shipments"](event),
     targets["order-status"](mapShipmentToOrderStatus(event)),
   ]);
 }
 
 /** Route facts the runtime reads (names only; behaviour is in the spec's delivery policy). */
-export const shipmentDispatchedRoute = {"name":"shipment-dispatched","source":"shipment@1","filter":"filterShipmentDispatched","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;
+export const shipmentDispatchedRoute = {"name":"shipment-dispatched","source":"shipment@1","filter":"filterShipmentDispatched","targets":[{"name":"legacy-erp","system":"legacy-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"cloud-erp","system":"cloud-erp","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"crm","system":"crm","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"dealer-portal","system":"dealer-portal","topic":null,"mapping":null,"contract":"ShipmentV1"},{"name":"shipments","system":null,"topic":"shipments.dispatched","mapping":null,"contract":"ShipmentV1"},{"name":"order-status","system":null,"topic":"orders.status","mapping":"shipment-to-order-status","contract":"OrderStatusV1"}]} as const;

@@ -15,7 +15,7 @@ import { AuthFailureThrottle } from './auth-failure-throttle.ts';
 import { ClientRateLimits } from './client-rate-limits.ts';
 import { deprecationHeaders } from './deprecation.ts';
 import { sendJson, sendProblem } from './problem.ts';
-import { ParameterValidator } from './request-params.ts';
+import type { ParameterValidator } from './request-params.ts';
 import type { ParsedParams } from './request-params.ts';
 import { fillOperationPath, parseHttpOperation } from './system-client.ts';
 import type { SystemClient } from './system-client.ts';

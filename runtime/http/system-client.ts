@@ -44,6 +44,8 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'MERGE']);
  */
 export class SystemClient {
   readonly system: string;
+  /** The System's wire format (`endpoint.format`), for readers of its answers (an OData V2 body is wrapped in `d`). */
+  readonly format: string | undefined;
   private readonly baseUrl: string;
   private readonly auth: SystemAuth;
   private readonly csrf: CsrfSession | undefined;
@@ -51,6 +53,7 @@ export class SystemClient {
 
   constructor(name: string, spec: System['spec'], env: Environment, fetchImpl: typeof fetch = fetch) {
     this.system = name;
+    this.format = spec.endpoint.format;
     this.baseUrl = (spec.endpoint.url ?? '').replace(/\/+$/, '');
     this.fetchImpl = fetchImpl;
     this.auth = createSystemAuth(name, spec.auth, env, fetchImpl);

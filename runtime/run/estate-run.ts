@@ -234,8 +234,8 @@ export class EstateRun {
       workflows: () => this.workflows?.engine,
     });
     await this.gateway.start();
-    // The simulated planners decide the workflows' approvals through the gateway's task API.
-    if (this.workflows) this.simulation?.planningTeam.start(this.gateway.url);
+    // The simulated planners and credit analysts decide the workflows' human tasks through the gateway's task API.
+    if (this.workflows) for (const team of this.simulation?.teams ?? []) team.start(this.gateway.url);
     // A Prometheus pointed at this file scrapes the gateway and evaluates the estate's SLO rules.
     writeFileSync(
       this.prometheusConfigFile,
@@ -558,9 +558,11 @@ export class EstateRun {
    * opened between two looks at its queue still counts.
    */
   private async tasksForSimulatedTeams(): Promise<number> {
-    const team = this.simulation?.planningTeam;
-    if (!this.workflows || !team?.working) return 0;
-    return (await openTasks(this.workflows.engine, team.assignee)).length;
+    let open = 0;
+    for (const team of this.simulation?.teams ?? []) {
+      if (this.workflows && team.working) open += (await openTasks(this.workflows.engine, team.assignee)).length;
+    }
+    return open;
   }
 
   /** Deliveries received and not yet settled by the units and the replay consumers. */

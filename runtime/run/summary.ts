@@ -19,6 +19,11 @@ export interface RunSummary {
   deadLettersByRoute: Record<string, number>;
   /** Orders whose status reached the dealer portal as delivered. */
   ordersDelivered: number;
+  /**
+   * Orders the dealer portal shows as cancelled: a business outcome (credit refused, or refused by the
+   * ERP), not a lost order — the dealer was told.
+   */
+  ordersCancelled: number;
   finance: Record<string, number>;
   /** X12 interchanges the EDI partner picked up from its drop folder, and how its 997s answered them. */
   x12: { interchanges: number; accepted: number; rejected: number } | undefined;
@@ -84,7 +89,9 @@ export function buildSummary(input: {
   const divergence = sim?.divergence() ?? { legacyVsWms: [], cloudVsWms: [], positions: 0 };
   const deadLettersByRoute: Record<string, number> = {};
   for (const r of input.stats.routes) if (r.deadLettered + r.parked > 0) deadLettersByRoute[r.route] = r.deadLettered + r.parked;
-  const delivered = sim ? [...sim.dealerPortal.orderStatus.values()].filter((s) => s.status === 'delivered').length : 0;
+  const statuses = sim ? [...sim.dealerPortal.orderStatus.values()] : [];
+  const delivered = statuses.filter((s) => s.status === 'delivered').length;
+  const cancelled = statuses.filter((s) => s.status === 'cancelled').length;
   return {
     durationMs: input.durationMs,
     backbone: input.backbone,
@@ -100,6 +107,7 @@ export function buildSummary(input: {
     },
     deadLettersByRoute,
     ordersDelivered: delivered,
+    ordersCancelled: cancelled,
     finance: sim ? { ...sim.financeFeed.bySource } : {},
     x12: sim
       ? {
@@ -157,7 +165,7 @@ export function renderSummary(s: RunSummary): string {
   );
   lines.push(`  orders sent              ${s.ordersSent}${s.forecastProposals ? `   forecast proposals ${s.forecastProposals}` : ''}`);
   lines.push(
-    `  orders delivered         ${s.ordersDelivered}${s.ordersDelivered < s.ordersSent ? ` of ${s.ordersSent}: ${s.ordersSent - s.ordersDelivered} NOT delivered` : ''} (status seen by the dealer portal)`,
+    `  orders delivered         ${s.ordersDelivered}${s.ordersCancelled ? `, ${s.ordersCancelled} cancelled (credit refused or refused by the ERP)` : ''}${ordersUnaccounted(s) > 0 ? ` of ${s.ordersSent}: ${ordersUnaccounted(s)} NOT delivered` : ''} (status seen by the dealer portal)`,
   );
   lines.push(
     `  route deliveries         ${s.routes.delivered}   dead-lettered ${s.routes.deadLettered}   duplicates suppressed ${s.routes.duplicatesSuppressed}   filtered ${s.routes.filtered}`,
@@ -239,4 +247,9 @@ export function renderSummary(s: RunSummary): string {
       `  api ${a.api.padEnd(22)} ${a.requests} requests: ${a.requests - a.errors} answered, ${a.clientErrors} client errors (4xx), ${a.serverErrors} server errors (5xx)`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+/** Orders sent that the dealer portal shows neither delivered nor cancelled: lost or stuck. */
+export function ordersUnaccounted(s: RunSummary): number {
+  return Math.max(0, s.ordersSent - s.ordersDelivered - s.ordersCancelled);
 }

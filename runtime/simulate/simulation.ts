@@ -88,6 +88,10 @@ export class Simulation {
   readonly financeFeed: FinanceFeed;
   /** Supply planners deciding the replenishment workflow's approvals through the run's task API. */
   readonly planningTeam: OperationsTeam;
+  /** The credit analysts who release or reject dealer orders on credit block (order-to-cash). */
+  readonly creditTeam: OperationsTeam;
+  /** Every simulated team that decides workflow human tasks. */
+  readonly teams: readonly OperationsTeam[];
   readonly systems: SimSystem[];
   /** The SFTP servers of the Systems whose files go over SFTP (the EDI partner, the finance landing zone). */
   readonly sftpServers: Map<string, SimSftpServer>;
@@ -126,6 +130,8 @@ export class Simulation {
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
     this.planningTeam = new OperationsTeam(this.ctx, 'team-supply-planning');
+    this.creditTeam = new OperationsTeam(this.ctx, 'team-credit-management');
+    this.teams = [this.planningTeam, this.creditTeam];
     this.sftpServers = new Map([
       [this.ediPartner.name, new SimSftpServer(this.ediPartner.name, port(12))],
       [this.financeFeed.name, new SimSftpServer(this.financeFeed.name, port(13))],
@@ -150,7 +156,11 @@ export class Simulation {
    */
   pendingWork(): number {
     return (
-      scheduledWork() + this.publisher.backlog + this.cloudErp.unpolled() + this.ediPartner.unpicked() + this.planningTeam.pendingWork()
+      scheduledWork() +
+      this.publisher.backlog +
+      this.cloudErp.unpolled() +
+      this.ediPartner.unpicked() +
+      this.teams.reduce((sum, t) => sum + t.pendingWork(), 0)
     );
   }
 
@@ -172,7 +182,7 @@ export class Simulation {
   }
 
   async stop(): Promise<void> {
-    this.planningTeam.stop();
+    for (const team of this.teams) team.stop();
     this.publisher.stop();
     for (const s of this.systems) await s.stop?.();
     await Promise.all([
@@ -371,6 +381,7 @@ export class Simulation {
       publisher: { ...this.publisher.counters, backlog: this.publisher.backlog, webhooks: this.publisher.webhookCounters() },
       systems: Object.fromEntries(this.systems.map((s) => [s.name, { url: s.server?.origin, traffic: s.server?.traffic, ...s.state() }])),
       planningTeam: this.planningTeam.state(),
+      creditTeam: this.creditTeam.state(),
       divergence: this.divergence(),
     };
   }

@@ -31,6 +31,8 @@ export interface Dealer {
   country: string;
   currency: string;
   warehouse: string;
+  /** SAP Credit Management: the dealer's credit limit and the exposure already used (open items), in `currency`. */
+  credit: { limit: number; exposure: number };
 }
 
 export interface Warehouse {
@@ -156,6 +158,7 @@ export const DEALERS: readonly Dealer[] = [
     country: 'DE',
     currency: 'EUR',
     warehouse: 'DE01',
+    credit: { limit: 250_000, exposure: 61_200 },
   },
   {
     number: '10100003',
@@ -167,6 +170,7 @@ export const DEALERS: readonly Dealer[] = [
     country: 'DE',
     currency: 'EUR',
     warehouse: 'DE01',
+    credit: { limit: 180_000, exposure: 40_500 },
   },
   {
     number: '10100004',
@@ -178,6 +182,7 @@ export const DEALERS: readonly Dealer[] = [
     country: 'DE',
     currency: 'EUR',
     warehouse: 'DE01',
+    credit: { limit: 60_000, exposure: 40_000 },
   },
   {
     number: '17100001',
@@ -189,6 +194,7 @@ export const DEALERS: readonly Dealer[] = [
     country: 'US',
     currency: 'USD',
     warehouse: 'US01',
+    credit: { limit: 300_000, exposure: 88_000 },
   },
   {
     number: '17100002',
@@ -200,6 +206,7 @@ export const DEALERS: readonly Dealer[] = [
     country: 'US',
     currency: 'USD',
     warehouse: 'US01',
+    credit: { limit: 220_000, exposure: 35_250 },
   },
 ];
 

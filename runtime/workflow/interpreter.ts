@@ -351,7 +351,8 @@ class Run {
     const decision = typeof parsed === 'string' ? { decision: 'reject' as const, by: 'unknown', comment: parsed } : parsed;
     const next = decision.decision === 'approve' ? step.onApprove : step.onReject;
     this.audit(callId, 'decided', 'humanTask.decided', step.id, { ...decision, next });
-    if (step.resultInto) frame.state[step.resultInto] = { ...decision, at: this.ctx.now() };
+    // `at` is an RFC 3339 instant (workflow time), so a contract field of `format: date-time` can take it.
+    if (step.resultInto) frame.state[step.resultInto] = { ...decision, at: new Date(this.ctx.now()).toISOString() };
     return next;
   }
 

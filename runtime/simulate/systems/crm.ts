@@ -25,6 +25,8 @@ export class Crm implements SimSystem {
   readonly statuses = new Map<string, Entity[]>();
   readonly shipments = new Map<string, Entity>();
   readonly products = new Map<string, Entity>();
+  /** Order number → its invoice (from the order-to-cash workflow). */
+  readonly invoices = new Map<string, Entity>();
 
   constructor(port: number) {
     this.server = new SimServer({
@@ -35,6 +37,7 @@ export class Crm implements SimSystem {
       state: () => this.state(),
       routes: [
         route('PUT', '/orders/(?<id>[^/]+)/status', (r) => this.status(r)),
+        route('PUT', '/orders/(?<id>[^/]+)/invoice', (r) => this.upsert(r, 'invoice', this.invoices, 'orderNumber', 'a0I')),
         route('PUT', '/orders/(?<id>[^/]+)', (r) => this.upsert(r, 'order', this.orders, 'orderNo', 'a0B')),
         route('PUT', '/shipments/(?<id>[^/]+)', (r) => this.upsert(r, 'shipment', this.shipments, 'shipmentNumber', 'a0S')),
         route('PUT', '/products/(?<id>[^/]+)', (r) => this.upsert(r, 'product', this.products, 'sku', '01t')),
@@ -54,6 +57,7 @@ export class Crm implements SimSystem {
       orders: this.orders.size,
       ordersWithStatus: this.statuses.size,
       shipments: this.shipments.size,
+      invoices: this.invoices.size,
       products: this.products.size,
       ...this.ledger.snapshot(),
     };

@@ -4,9 +4,18 @@
  * the custom ZINTERLACE_SRV accepts canonical shipments (goods issue), goods receipts, supplier
  * confirmations and customer purchase orders; API_MATERIAL_STOCK_SRV reads stock per plant.
  *
- * Events: SalesOrder.Changed (sap-sales-order@1) when an order is created, MaterialStock.Changed
- * (inventory-level@1) on every stock movement, BillingDocument.Posted (sap-billing-document@1) when a
- * goods issue is invoiced and transferred to accounting.
+ * Credit and billing as the order-to-cash workflow drives them: `ZINTERLACE_SRV/CreditChecks` prices an
+ * order against the dealer's credit limit and exposure (world.ts); an order created with
+ * `DeliveryBlockReason: '01'` is on credit block until a PATCH releases it, and a PATCH with
+ * `SalesDocumentRjcnReason` rejects it (SAP rejects items; here the header stands for all of them). An
+ * order created with a billing block (`HeaderBillingBlockReason`) is not billed at goods issue: it waits
+ * for `API_BILLING_DOCUMENT_SRV/CreateFromSDDocument`, which bills it once (a repeat answers the same
+ * document).
+ *
+ * Events: SalesOrder.Changed (sap-sales-order@1) when an order is created, released or rejected,
+ * MaterialStock.Changed (inventory-level@1) on every stock movement, BillingDocument.Posted
+ * (sap-billing-document@1) when an order is invoiced and transferred to accounting (at goods issue, or
+ * on request for an order with a billing block).
  */
 import { SimServer, route } from '../sim-http.ts';
 import type { SimReply, SimRequest } from '../sim-http.ts';
@@ -36,6 +45,10 @@ export class LegacyErp implements SimSystem {
   private nextMaterialDocument: number;
   private readonly ctx: SimContext;
   private readonly byReference = new Map<string, string>();
+  /** SalesOrder → its version, for the ids of SalesOrder.Changed (each change is a new event). */
+  private readonly orderVersions = new Map<string, number>();
+  /** SalesOrder → the billing document that invoiced it. */
+  private readonly billedOrders = new Map<string, Entity>();
 
   /** `host`: the address to listen on (default loopback); the real-pod tests listen where pods reach the host. */
   constructor(ctx: SimContext, port: number, host?: string) {
@@ -54,6 +67,9 @@ export class LegacyErp implements SimSystem {
       routes: [
         route('POST', '/API_SALES_ORDER_SRV/A_SalesOrder', (r) => this.createSalesOrder(r)),
         route('GET', "/API_SALES_ORDER_SRV/A_SalesOrder\\('(?<id>[^']+)'\\)", (r) => this.getSalesOrder(r)),
+        route('PATCH', "/API_SALES_ORDER_SRV/A_SalesOrder\\('(?<id>[^']+)'\\)", (r) => this.changeSalesOrder(r)),
+        route('POST', '/ZINTERLACE_SRV/CreditChecks', (r) => this.creditCheck(r)),
+        route('POST', '/API_BILLING_DOCUMENT_SRV/CreateFromSDDocument', (r) => this.billOnRequest(r)),
         route('GET', '/API_SALES_ORDER_SRV/A_SalesOrder', (r) => this.listSalesOrders(r)),
         route('GET', '/API_MATERIAL_STOCK_SRV/A_MatlStkInAcctMod', () => ({ status: 200, body: dResults(this.stockRows()) })),
         route('POST', '/ZINTERLACE_SRV/Shipments', (r) => this.goodsIssue(r)),
@@ -77,6 +93,8 @@ export class LegacyErp implements SimSystem {
   state(): Record<string, unknown> {
     return {
       salesOrders: this.salesOrders.size,
+      creditBlocked: [...this.salesOrders.values()].filter((o) => o.DeliveryBlockReason === '01').length,
+      rejected: [...this.salesOrders.values()].filter((o) => o.OverallSDDocumentRejectionSts === 'C').length,
       billingDocuments: this.billingDocuments.length,
       goodsReceipts: this.goodsReceipts.length,
       inboundDeliveries: this.inboundDeliveries.length,
@@ -200,12 +218,15 @@ export class LegacyErp implements SimSystem {
       TransactionCurrency: currency,
       SDDocumentReason: '',
       PricingDate: odataDate(now),
-      RequestedDeliveryDate: typeof body.RequestedDeliveryDate === 'string' ? body.RequestedDeliveryDate : odataDate(now + 7 * 86_400_000),
+      RequestedDeliveryDate:
+        typeof body.RequestedDeliveryDate === 'string' && body.RequestedDeliveryDate !== ''
+          ? body.RequestedDeliveryDate
+          : odataDate(now + 7 * 86_400_000),
       ShippingCondition: '01',
       CompleteDeliveryIsDefined: false,
       ShippingType: '',
-      HeaderBillingBlockReason: '',
-      DeliveryBlockReason: '',
+      HeaderBillingBlockReason: String(body.HeaderBillingBlockReason ?? ''),
+      DeliveryBlockReason: String(body.DeliveryBlockReason ?? ''),
       IncotermsClassification: String(body.IncotermsClassification ?? 'EXW'),
       IncotermsTransferLocation: 'Walldorf',
       IncotermsLocation1: String(body.IncotermsLocation1 ?? 'Walldorf'),
@@ -217,14 +238,111 @@ export class LegacyErp implements SimSystem {
       ReferenceSDDocument: '',
       ReferenceSDDocumentCategory: '',
       OverallSDProcessStatus: 'A',
-      TotalCreditCheckStatus: '',
+      // A: passed; B: failed and blocked (the caller's credit check set the block); D: released by an analyst.
+      TotalCreditCheckStatus: body.DeliveryBlockReason === '01' ? 'B' : 'A',
       OverallTotalDeliveryStatus: 'A',
       OverallSDDocumentRejectionSts: 'A',
       to_Item: { results: items },
     };
     this.salesOrders.set(salesOrder, entity);
-    this.ctx.publisher.emit({ system: this.name, event: 'SalesOrder.Changed', key: salesOrder, id: `${salesOrder}:1`, payload: entity });
+    this.emitOrder(entity);
     return entity;
+  }
+
+  /** SalesOrder.Changed with a new version: every change of an order is an event of its own. */
+  private emitOrder(order: Entity): void {
+    const salesOrder = String(order.SalesOrder);
+    const version = (this.orderVersions.get(salesOrder) ?? 0) + 1;
+    this.orderVersions.set(salesOrder, version);
+    this.ctx.publisher.emit({
+      system: this.name,
+      event: 'SalesOrder.Changed',
+      key: salesOrder,
+      id: `${salesOrder}:${version}`,
+      payload: order,
+    });
+  }
+
+  /**
+   * The credit exposure check of SAP Credit Management for one prospective order: its value at the
+   * ERP's prices against the dealer's limit minus the exposure already used. A dealer the ERP does not
+   * know has no credit (B); a material it does not know adds nothing (creating the order refuses it).
+   */
+  private creditCheck(r: SimRequest): SimReply {
+    const body = r.body as Entity | undefined;
+    const partner = String(body?.BusinessPartner ?? '').replace(/^0+/, '');
+    const items = Array.isArray(body?.Items) ? (body.Items as Entity[]) : undefined;
+    if (!partner || !items) return { status: 400, body: odataError('ZINTERLACE/006', 'A credit check needs a BusinessPartner and Items') };
+    const dealer = DEALERS.find((d) => d.number === partner);
+    let amount = 0;
+    for (const item of items) amount += (skuOf(String(item.Material))?.unitPrice ?? 0) * (Number(item.RequestedQuantity) || 0);
+    const limit = dealer?.credit.limit ?? 0;
+    const exposure = dealer?.credit.exposure ?? 0;
+    const ok = dealer !== undefined && exposure + amount <= limit;
+    return {
+      status: 200,
+      body: dSingle({
+        BusinessPartner: partner,
+        CreditSegment: '1000',
+        CreditCheckStatus: ok ? 'A' : 'B',
+        OrderAmount: decimal(amount),
+        CreditLimitAmount: decimal(limit),
+        CreditExposureAmount: decimal(exposure),
+        Currency: dealer?.currency ?? String(body?.Currency ?? 'EUR'),
+        CreditCheckMessage: ok
+          ? 'Credit check passed'
+          : dealer
+            ? `Credit limit exceeded by ${decimal(exposure + amount - limit)} ${dealer.currency}`
+            : `Business partner ${partner} has no credit account in segment 1000`,
+        CheckedAt: new Date().toISOString(),
+      }),
+    };
+  }
+
+  /**
+   * PATCH A_SalesOrder: releases the credit block (`DeliveryBlockReason: ''`) or rejects the order
+   * (`SalesDocumentRjcnReason`). A release of a rejected order is refused; repeating either is harmless.
+   */
+  private changeSalesOrder(r: SimRequest): SimReply {
+    const order = this.salesOrders.get(r.params.id!);
+    if (!order) return { status: 404, body: odataError('SY/530', `Resource A_SalesOrder('${r.params.id}') not found`) };
+    const body = (r.body ?? {}) as Entity;
+    const reason = typeof body.SalesDocumentRjcnReason === 'string' ? body.SalesDocumentRjcnReason : '';
+    if (reason !== '') {
+      if (order.OverallSDDocumentRejectionSts === 'C') return { status: 204 };
+      this.ledger.record('order-rejection', String(order.SalesOrder));
+      order.OverallSDDocumentRejectionSts = 'C';
+      for (const item of (order.to_Item as { results: Entity[] }).results) item.SalesDocumentRjcnReason = reason;
+    } else if (body.DeliveryBlockReason === '') {
+      if (order.OverallSDDocumentRejectionSts === 'C')
+        return { status: 400, body: odataError('V1/041', `Sales order ${String(order.SalesOrder)} is rejected and cannot be released`) };
+      if (order.DeliveryBlockReason === '') return { status: 204 };
+      this.ledger.record('credit-release', String(order.SalesOrder));
+      order.DeliveryBlockReason = '';
+      order.TotalCreditCheckStatus = 'D';
+    } else {
+      return { status: 400, body: odataError('V1/042', 'Only DeliveryBlockReason and SalesDocumentRjcnReason can be changed here') };
+    }
+    order.LastChangeDateTime = odataDateTime(Date.now());
+    this.emitOrder(order);
+    return { status: 204 };
+  }
+
+  /** CreateFromSDDocument: bills one order with a billing block, once (a repeat answers the same document). */
+  private billOnRequest(r: SimRequest): SimReply {
+    const body = (r.body ?? {}) as Entity;
+    const order = this.salesOrders.get(String(body.SDDocument ?? ''));
+    if (!order) return { status: 400, body: odataError('VF/016', `Sales document ${String(body.SDDocument ?? '')} does not exist`) };
+    if (order.OverallSDDocumentRejectionSts === 'C')
+      return { status: 400, body: odataError('VF/017', `Sales document ${String(order.SalesOrder)} is rejected: nothing to bill`) };
+    const existing = this.billedOrders.get(String(order.SalesOrder));
+    if (existing) return { status: 200, body: dSingle(existing) };
+    const items = (order.to_Item as { results: Entity[] }).results;
+    const net = items.reduce((sum, item) => sum + Number(item.NetAmount), 0);
+    const doc = this.postBillingDocument(net, String(order.TransactionCurrency), order, String(items[0]?.ProductionPlant ?? '1010'));
+    this.ledger.record('billing', String(order.SalesOrder));
+    this.billedOrders.set(String(order.SalesOrder), doc);
+    return { status: 201, body: dSingle(doc) };
   }
 
   private getSalesOrder(r: SimRequest): SimReply {
@@ -283,6 +401,16 @@ export class LegacyErp implements SimSystem {
       net += qty * sku.unitPrice;
       currency = sku.currency;
     }
+    // An order with a billing block is billed on request (CreateFromSDDocument), not at goods issue.
+    if (order && order.HeaderBillingBlockReason !== '') {
+      return { status: 201, body: dSingle({ ShipmentNumber: number, MaterialDocument: document, BillingDocument: '' }) };
+    }
+    const doc = this.postBillingDocument(net, currency, order ?? { SoldToParty: shipment.customerNumber }, plant);
+    return { status: 201, body: dSingle({ ShipmentNumber: number, MaterialDocument: document, BillingDocument: doc.BillingDocument }) };
+  }
+
+  /** A billing document (F2 invoice) for an order, transferred to accounting at once, and its event. */
+  private postBillingDocument(net: number, currency: string, order: Entity, plant: string): Entity {
     const billing = alpha(this.nextBilling++);
     const now = Date.now();
     const doc: Entity = {
@@ -302,9 +430,9 @@ export class LegacyErp implements SimSystem {
       TransactionCurrency: currency,
       TaxAmount: decimal(net * 0.19),
       TotalGrossAmount: decimal(net * 1.19),
-      PayerParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')),
-      SoldToParty: alpha(String(order?.SoldToParty ?? shipment.customerNumber ?? '')),
-      PurchaseOrderByCustomer: String(order?.PurchaseOrderByCustomer ?? ''),
+      PayerParty: alpha(String(order.SoldToParty ?? '')),
+      SoldToParty: alpha(String(order.SoldToParty ?? '')),
+      PurchaseOrderByCustomer: String(order.PurchaseOrderByCustomer ?? ''),
       CompanyCode: plant,
       FiscalYear: String(new Date(now).getUTCFullYear()),
       AccountingDocument: alpha(billing.slice(-8).replace(/^0+/, '') || '1'),
@@ -313,7 +441,7 @@ export class LegacyErp implements SimSystem {
     };
     this.billingDocuments.push(doc);
     this.ctx.publisher.emit({ system: this.name, event: 'BillingDocument.Posted', key: billing, id: `${billing}:1`, payload: doc });
-    return { status: 201, body: dSingle({ ShipmentNumber: number, MaterialDocument: document, BillingDocument: billing }) };
+    return doc;
   }
 
   private goodsReceipt(r: SimRequest): SimReply {

@@ -63,11 +63,13 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
             }),
           signal,
         );
+        let body: unknown;
         try {
-          return response.json();
+          body = response.json();
         } catch {
           return response.text;
         }
+        return client.format === 'odata-v2' ? withoutODataV2Envelope(body) : body;
       } catch (error) {
         if (isBrokenCircuitError(error)) continue;
         throw error;
@@ -99,4 +101,22 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
       }
     },
   };
+}
+
+/**
+ * An OData V2 service wraps every answer in `d` — an entity as `{d: {...}}`, a collection as
+ * `{d: {results: [...]}}` — so a workflow's `response` contract describes the entity (or the list), as
+ * SAP's metadata does, not the envelope. Anything else is returned as it came.
+ */
+export function withoutODataV2Envelope(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const keys = Object.keys(body);
+  if (keys.length !== 1 || keys[0] !== 'd') return body;
+  const d = (body as { d: unknown }).d;
+  if (d !== null && typeof d === 'object' && !Array.isArray(d) && Array.isArray((d as { results?: unknown }).results)) {
+    const { results, ...rest } = d as { results: unknown[] };
+    // A collection carries `__next`/`__count` beside `results`; the rows are what a step reads.
+    return Object.keys(rest).every((k) => k.startsWith('__')) ? results : d;
+  }
+  return d;
 }
