@@ -64,6 +64,12 @@ export interface WorkflowEngine {
   /** Asks a running execution to stop: its pending wait fails, its compensations run, it ends `cancelled`. */
   cancel(executionId: string, reason?: string): Promise<void>;
   list(): Promise<ExecutionSummary[]>;
+  /**
+   * The human-task audit entries (`humanTask.opened` / `decided` / `timedOut`) of every running
+   * execution that opened a task, oldest first: what a task inbox is made of. An engine answers from
+   * an index where it has one, so an inbox does not read every running execution's history.
+   */
+  humanTaskEntries(): Promise<{ readonly execution: ExecutionSummary; readonly entries: readonly HistoryEntry[] }[]>;
   show(executionId: string): Promise<ExecutionDetail | undefined>;
   close(): Promise<void>;
 }

@@ -17,7 +17,6 @@ import { readBody } from '../../lib/http-server.ts';
 import { sendJson, sendProblem } from '../http/problem.ts';
 import { DECISION_SIGNAL, parseDecision } from './context.ts';
 import type { WorkflowEngine } from './engine.ts';
-import { activeSteps } from './engine.ts';
 
 /** A human task waiting for a decision. */
 export interface OpenTask {
@@ -40,17 +39,13 @@ const MAX_DECISION_BYTES = 16 * 1024;
 /** The open human tasks of an engine's running executions, oldest first. */
 export async function openTasks(engine: WorkflowEngine, assignee?: string): Promise<OpenTask[]> {
   const tasks: OpenTask[] = [];
-  for (const execution of await engine.list()) {
+  for (const { execution, entries } of await engine.humanTaskEntries()) {
     if (execution.status !== 'running') continue;
-    const detail = await engine.show(execution.id);
-    if (!detail || detail.status !== 'running') continue;
-    const active = new Set(activeSteps(detail.history));
-    const decided = new Set(
-      detail.history.filter((h) => h.type === 'humanTask.decided' || h.type === 'humanTask.timedOut').map((h) => h.callId),
-    );
-    for (const entry of detail.history) {
+    // A task is open from `humanTask.opened` until its decision or its deadline (a cancelled execution is not running).
+    const decided = new Set(entries.filter((h) => h.type === 'humanTask.decided' || h.type === 'humanTask.timedOut').map((h) => h.callId));
+    for (const entry of entries) {
       if (entry.type !== 'humanTask.opened' || entry.callId === undefined) continue;
-      if (!active.has(entry.callId) || decided.has(entry.callId)) continue;
+      if (decided.has(entry.callId)) continue;
       const info = entry.detail ?? {};
       if (assignee !== undefined && info.assignee !== assignee) continue;
       tasks.push({

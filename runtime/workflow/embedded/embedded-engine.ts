@@ -148,6 +148,15 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
     return this.#store.all().map(summaryOf);
   }
 
+  async humanTaskEntries(): Promise<{ execution: ExecutionSummary; entries: HistoryEntry[] }[]> {
+    const out: { execution: ExecutionSummary; entries: HistoryEntry[] }[] = [];
+    for (const [id, entries] of this.#store.humanTaskEntries()) {
+      const row = this.#store.execution(id);
+      if (row) out.push({ execution: summaryOf(row), entries });
+    }
+    return out;
+  }
+
   async show(executionId: string): Promise<ExecutionDetail | undefined> {
     const row = this.#store.execution(executionId);
     if (!row) return undefined;

@@ -125,6 +125,12 @@ export class WorkflowStore {
       openSignal: p('SELECT seq, payload FROM signals WHERE execution = ? AND name = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1'),
       consumeSignal: p('UPDATE signals SET consumed_by = ? WHERE seq = ?'),
       runningIds: p(`SELECT id FROM executions WHERE status = 'running'`),
+      // Through the running executions (executions_by_status) to their rows (history's (execution, ref) index).
+      humanTaskRows: p(
+        `SELECT h.execution AS execution, h.data AS data FROM executions e JOIN history h ON h.execution = e.id
+         WHERE e.status = 'running' AND h.kind = 'audit' AND json_extract(h.data, '$.type') LIKE 'humanTask.%'
+         ORDER BY h.seq`,
+      ),
       dueTimers: p('SELECT execution, call_id FROM timers WHERE due_at <= ?'),
       openSignals: p('SELECT DISTINCT execution, name FROM signals WHERE consumed_by IS NULL'),
       cancelling: p(`SELECT id FROM executions WHERE status = 'running' AND cancel_requested IS NOT NULL`),
@@ -256,6 +262,18 @@ export class WorkflowStore {
   /** The deadlines of an execution's pending waits (`interlace workflow show`). */
   pendingTimers(execution: string): { callId: string; dueAt: number }[] {
     return (this.#s.timersOf.all(execution) as { call_id: string; due_at: number }[]).map((r) => ({ callId: r.call_id, dueAt: r.due_at }));
+  }
+
+  /** The humanTask.* audit entries of running executions, by execution, oldest first. */
+  humanTaskEntries(): Map<string, HistoryEntry[]> {
+    this.flush();
+    const out = new Map<string, HistoryEntry[]>();
+    for (const row of this.#s.humanTaskRows.all() as { execution: string; data: string }[]) {
+      const list = out.get(row.execution) ?? [];
+      list.push(JSON.parse(row.data) as HistoryEntry);
+      out.set(row.execution, list);
+    }
+    return out;
   }
 
   runningIds(): string[] {

@@ -17,7 +17,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { DECISION_SIGNAL, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
-import type { ActivityRunner } from '../context.ts';
+import type { ActivityRunner, HistoryEntry } from '../context.ts';
 import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
 import { correlationAddresses, correlationKeys, workflowKey } from '../interpreter.ts';
@@ -196,6 +196,18 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       } else summaries.push(summarize(info, info.memo, undefined));
     }
     return summaries;
+  }
+
+  /** Read from each running execution's memo: Temporal visibility has no index of open tasks here. */
+  async humanTaskEntries(): Promise<{ execution: ExecutionSummary; entries: HistoryEntry[] }[]> {
+    const out: { execution: ExecutionSummary; entries: HistoryEntry[] }[] = [];
+    for (const execution of await this.list()) {
+      if (execution.status !== 'running') continue;
+      const detail = await this.show(execution.id);
+      const entries = detail?.history.filter((h) => h.type.startsWith('humanTask.')) ?? [];
+      if (detail && entries.length > 0) out.push({ execution: summaryOf(detail), entries });
+    }
+    return out;
   }
 
   async show(executionId: string): Promise<ExecutionDetail | undefined> {
