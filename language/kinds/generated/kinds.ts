@@ -2670,7 +2670,7 @@ export interface Step {
     onReject: StepId;
     onTimeout: StepId;
     /**
-     * State field that receives the decision (`approved`, `by`, `comment`).
+     * State field that receives the decision: `decision` (`approve` or `reject`), `by`, `comment`, and `at` (when, RFC 3339).
      */
     into?: string;
   };
