@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECISION_SIGNAL } from '../../runtime/workflow/context.ts';
 import type { ExecutionDetail, WorkflowEngine } from '../../runtime/workflow/engine.ts';
+import { openTasks } from '../../runtime/workflow/task-api.ts';
 import { type CpuHog, saturateCpu } from '../helpers/cpu-hog.ts';
 import { waitFor } from './backbone-contract.ts';
 
@@ -323,6 +324,21 @@ export function describeWorkflowEngine(
       const escalated = await finished(engine, idIdle);
       expect(escalated.status).toBe('escalated');
       expect(escalated.history.some((e) => e.type === 'humanTask.timedOut')).toBe(true);
+    });
+
+    it('the task inbox lists an open human task of its assignee until it is decided; the decision carries its time', async () => {
+      const key = newKey('inbox');
+      const id = (await engine.start('contract-approval@1', { orderNo: key })).executionId;
+      await waitFor('the task to be listed', async () => (await openTasks(engine, 'planner')).some((t) => t.execution === id), 30_000);
+      const task = (await openTasks(engine, 'planner')).find((t) => t.execution === id)!;
+      expect(task).toMatchObject({ title: `Approve ${key}`, assignee: 'planner' });
+      expect(task.dueAt).toBeGreaterThan(task.openedAt);
+      expect((await openTasks(engine, 'someone-else')).some((t) => t.execution === id)).toBe(false);
+      await engine.signal(id, DECISION_SIGNAL, { decision: 'approve', by: 'ann' });
+      const done = await finished(engine, id);
+      expect((await openTasks(engine, 'planner')).some((t) => t.execution === id)).toBe(false);
+      const at = (done.state?.approval as { at?: unknown } | undefined)?.at;
+      expect(typeof at === 'string' && Number.isFinite(Date.parse(at)) && new Date(Date.parse(at)).toISOString() === at).toBe(true);
     });
 
     it('compensates completed steps in reverse after a later step fails for good', async () => {
