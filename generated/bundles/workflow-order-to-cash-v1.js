@@ -8912,17 +8912,5022 @@ function e17(scope) {
     "$none": () => undefined,
 };
 /** The workflow ready to run: its IR and these expressions (what an engine loads from a bundle). */
- const program = { ir: { "name": "order-to-cash", "version": "1.0.0", "trigger": { "kind": "event", "topic": "orders.received", "contract": "order@2" }, "input": "order@2", "state": "order-to-cash-state@1", "key": "key", "start": "credit-check", "steps": { "credit-check": { "id": "credit-check", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 28 }, "next": "create-order", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/CreditChecks", "request": "credit-check.request", "resultInto": "credit", "timeoutMs": 30000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 120000 } }, "create-order": { "id": "create-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 40 }, "next": "credit-blocked", "compensate": "reject-order", "type": "call", "system": "legacy-erp", "operation": "POST /API_SALES_ORDER_SRV/A_SalesOrder", "request": "create-order.request", "resultInto": "salesOrder", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 }, "onError": "order-refused" }, "credit-blocked": { "id": "credit-blocked", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 69 }, "type": "branch", "choices": [{ "when": "credit-blocked.when.0", "next": "on-hold" }], "otherwise": "await-shipment" }, "on-hold": { "id": "on-hold", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 74 }, "next": "credit-review", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "on-hold.event" }, "credit-review": { "id": "credit-review", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 81 }, "type": "humanTask", "title": "credit-review.title", "assignee": "team-credit-management", "dueMs": 28800000, "onApprove": "release-order", "onReject": "credit-refused", "onTimeout": "credit-review-overdue", "resultInto": "creditReview" }, "release-order": { "id": "release-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 94 }, "next": "await-shipment", "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "release-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "await-shipment": { "id": "await-shipment", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 102 }, "next": "invoice", "type": "wait", "topic": "shipments.dispatched", "contract": "shipment@1", "correlate": "await-shipment.correlate", "timeoutMs": 259200000, "onTimeout": "not-shipped", "resultInto": "shipment" }, "invoice": { "id": "invoice", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 110 }, "next": "invoice-to-crm", "type": "call", "system": "legacy-erp", "operation": "POST /API_BILLING_DOCUMENT_SRV/CreateFromSDDocument", "request": "invoice.request", "resultInto": "invoice", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "invoice-to-crm": { "id": "invoice-to-crm", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 120 }, "next": "invoiced", "type": "call", "system": "crm", "operation": "PUT /orders/{orderNumber}/invoice", "request": "invoice-to-crm.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "invoiced": { "id": "invoiced", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 131 }, "type": "end", "status": "completed" }, "credit-refused": { "id": "credit-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 133 }, "next": "credit-refused-end", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "credit-refused.event" }, "credit-refused-end": { "id": "credit-refused-end", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 140 }, "type": "end", "status": "compensated", "reason": "credit-refused-end.reason" }, "credit-review-overdue": { "id": "credit-review-overdue", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 142 }, "type": "end", "status": "escalated", "reason": "credit-review-overdue.reason" }, "not-shipped": { "id": "not-shipped", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 146 }, "type": "end", "status": "escalated", "reason": "not-shipped.reason" }, "order-refused": { "id": "order-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 148 }, "next": "raise-refusal", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "order-refused.event" }, "raise-refusal": { "id": "raise-refusal", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 155 }, "next": "refused", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-refusal.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "refused": { "id": "refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 170 }, "type": "end", "status": "failed", "reason": "refused.reason" }, "reject-order": { "id": "reject-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 172 }, "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "reject-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } } }, "owners": ["team-order-to-cash"] }, exprs };
+ const program = { ir: { "name": "order-to-cash", "version": "1.0.0", "trigger": { "kind": "event", "topic": "orders.received", "contract": "order@2" }, "input": "order@2", "state": "order-to-cash-state@1", "key": "key", "start": "credit-check", "steps": { "credit-check": { "id": "credit-check", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 28 }, "next": "create-order", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/CreditChecks", "request": "credit-check.request", "response": "sap-credit-check@1", "resultInto": "credit", "timeoutMs": 30000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 120000 } }, "create-order": { "id": "create-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 40 }, "next": "credit-blocked", "compensate": "reject-order", "type": "call", "system": "legacy-erp", "operation": "POST /API_SALES_ORDER_SRV/A_SalesOrder", "request": "create-order.request", "response": "sap-sales-order@1", "resultInto": "salesOrder", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 }, "onError": "order-refused" }, "credit-blocked": { "id": "credit-blocked", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 69 }, "type": "branch", "choices": [{ "when": "credit-blocked.when.0", "next": "on-hold" }], "otherwise": "await-shipment" }, "on-hold": { "id": "on-hold", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 74 }, "next": "credit-review", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "on-hold.event" }, "credit-review": { "id": "credit-review", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 81 }, "type": "humanTask", "title": "credit-review.title", "assignee": "team-credit-management", "dueMs": 28800000, "onApprove": "release-order", "onReject": "credit-refused", "onTimeout": "credit-review-overdue", "resultInto": "creditReview" }, "release-order": { "id": "release-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 94 }, "next": "await-shipment", "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "release-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "await-shipment": { "id": "await-shipment", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 102 }, "next": "invoice", "type": "wait", "topic": "shipments.dispatched", "contract": "shipment@1", "correlate": "await-shipment.correlate", "timeoutMs": 259200000, "onTimeout": "not-shipped", "resultInto": "shipment" }, "invoice": { "id": "invoice", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 110 }, "next": "invoice-to-crm", "type": "call", "system": "legacy-erp", "operation": "POST /API_BILLING_DOCUMENT_SRV/CreateFromSDDocument", "request": "invoice.request", "response": "sap-billing-document@1", "resultInto": "invoice", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "invoice-to-crm": { "id": "invoice-to-crm", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 120 }, "next": "invoiced", "type": "call", "system": "crm", "operation": "PUT /orders/{orderNumber}/invoice", "request": "invoice-to-crm.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "invoiced": { "id": "invoiced", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 131 }, "type": "end", "status": "completed" }, "credit-refused": { "id": "credit-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 133 }, "next": "credit-refused-end", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "credit-refused.event" }, "credit-refused-end": { "id": "credit-refused-end", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 140 }, "type": "end", "status": "compensated", "reason": "credit-refused-end.reason" }, "credit-review-overdue": { "id": "credit-review-overdue", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 142 }, "type": "end", "status": "escalated", "reason": "credit-review-overdue.reason" }, "not-shipped": { "id": "not-shipped", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 146 }, "type": "end", "status": "escalated", "reason": "not-shipped.reason" }, "order-refused": { "id": "order-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 148 }, "next": "raise-refusal", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "order-refused.event" }, "raise-refusal": { "id": "raise-refusal", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 155 }, "next": "refused", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-refusal.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "refused": { "id": "refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 170 }, "type": "end", "status": "failed", "reason": "refused.reason" }, "reject-order": { "id": "reject-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 172 }, "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "reject-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } } }, "owners": ["team-order-to-cash"] }, exprs };
+return { exprs, program };
+})();
+
+// validators/order-v2.ts
+const __m22 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
+const schema1 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func10 = ucs2length;
+const func38 = linearRegExp;
+const formats0 = interlaceFormats.date;
+const formats4 = interlaceFormats.email;
+const formats8 = interlaceFormats["date-time"];
+const pattern0 = func38("^[A-Z]{3}$", "u");
+const pattern1 = func38("^[A-Z]{2}$", "u");
+const pattern3 = func38("^[A-Z0-9]{2,3}$", "u");
+const pattern4 = func38("^[A-Z0-9][A-Z0-9-]{1,9}$", "u");
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.orderNumber === undefined) || (!(func0.call(data, "orderNumber")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "orderNumber" }, message: "must have required property '" + "orderNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.source === undefined) || (!(func0.call(data, "source")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "source" }, message: "must have required property '" + "source" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.orderDate === undefined) || (!(func0.call(data, "orderDate")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "orderDate" }, message: "must have required property '" + "orderDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.status === undefined) || (!(func0.call(data, "status")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.customer === undefined) || (!(func0.call(data, "customer")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "customer" }, message: "must have required property '" + "customer" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.currency === undefined) || (!(func0.call(data, "currency")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "currency" }, message: "must have required property '" + "currency" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.lines === undefined) || (!(func0.call(data, "lines")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "lines" }, message: "must have required property '" + "lines" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    if ((data.lastModifiedAt === undefined) || (!(func0.call(data, "lastModifiedAt")))) {
+        const err7 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "lastModifiedAt" }, message: "must have required property '" + "lastModifiedAt" + "'" };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    for (const key0 of Object.keys(data)) {
+        if (!(func0.call(schema0.properties, key0))) {
+            const err8 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.orderNumber !== undefined && func0.call(data, "orderNumber")) {
+        let data0 = data.orderNumber;
+        if (typeof data0 === "string") {
+            if (func10(data0) > 35) {
+                const err9 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+            if (func10(data0) < 1) {
+                const err10 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err11 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err11];
+            }
+            else {
+                vErrors.push(err11);
+            }
+            errors++;
+        }
+    }
+    if (data.erpOrderNumber !== undefined && func0.call(data, "erpOrderNumber")) {
+        let data1 = data.erpOrderNumber;
+        if (typeof data1 === "string") {
+            if (func10(data1) > 10) {
+                const err12 = { instancePath: instancePath + "/erpOrderNumber", schemaPath: "#/properties/erpOrderNumber/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err13 = { instancePath: instancePath + "/erpOrderNumber", schemaPath: "#/properties/erpOrderNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err13];
+            }
+            else {
+                vErrors.push(err13);
+            }
+            errors++;
+        }
+    }
+    if (data.source !== undefined && func0.call(data, "source")) {
+        let data2 = data.source;
+        if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+            if ((data2.system === undefined) || (!(func0.call(data2, "system")))) {
+                const err14 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property '" + "system" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err14];
+                }
+                else {
+                    vErrors.push(err14);
+                }
+                errors++;
+            }
+            for (const key1 of Object.keys(data2)) {
+                if (!(((key1 === "system") || (key1 === "documentId")) || (key1 === "orderType"))) {
+                    const err15 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err15];
+                    }
+                    else {
+                        vErrors.push(err15);
+                    }
+                    errors++;
+                }
+            }
+            if (data2.system !== undefined && func0.call(data2, "system")) {
+                let data3 = data2.system;
+                if (typeof data3 !== "string") {
+                    const err16 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err16];
+                    }
+                    else {
+                        vErrors.push(err16);
+                    }
+                    errors++;
+                }
+                if (!(((((((((((data3 === "cloud-erp") || (data3 === "crm")) || (data3 === "dealer-portal")) || (data3 === "demand-planning")) || (data3 === "edi-partner")) || (data3 === "finance-feed")) || (data3 === "legacy-erp")) || (data3 === "nordic-erp")) || (data3 === "operations")) || (data3 === "tms")) || (data3 === "wms"))) {
+                    const err17 = { instancePath: instancePath + "/source/system", schemaPath: "#/properties/source/properties/system/enum", keyword: "enum", params: { allowedValues: schema0.properties.source.properties.system.enum }, message: "must be equal to one of the allowed values" };
+                    if (vErrors === null) {
+                        vErrors = [err17];
+                    }
+                    else {
+                        vErrors.push(err17);
+                    }
+                    errors++;
+                }
+            }
+            if (data2.documentId !== undefined && func0.call(data2, "documentId")) {
+                if (typeof data2.documentId !== "string") {
+                    const err18 = { instancePath: instancePath + "/source/documentId", schemaPath: "#/properties/source/properties/documentId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err18];
+                    }
+                    else {
+                        vErrors.push(err18);
+                    }
+                    errors++;
+                }
+            }
+            if (data2.orderType !== undefined && func0.call(data2, "orderType")) {
+                let data5 = data2.orderType;
+                if (typeof data5 === "string") {
+                    if (func10(data5) > 4) {
+                        const err19 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err19];
+                        }
+                        else {
+                            vErrors.push(err19);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err20 = { instancePath: instancePath + "/source/orderType", schemaPath: "#/properties/source/properties/orderType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err20];
+                    }
+                    else {
+                        vErrors.push(err20);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err21 = { instancePath: instancePath + "/source", schemaPath: "#/properties/source/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err21];
+            }
+            else {
+                vErrors.push(err21);
+            }
+            errors++;
+        }
+    }
+    if (data.orderDate !== undefined && func0.call(data, "orderDate")) {
+        let data6 = data.orderDate;
+        if (typeof data6 === "string") {
+            if (!(formats0.validate(data6))) {
+                const err22 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err23 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err23];
+            }
+            else {
+                vErrors.push(err23);
+            }
+            errors++;
+        }
+    }
+    if (data.requestedDeliveryDate !== undefined && func0.call(data, "requestedDeliveryDate")) {
+        let data7 = data.requestedDeliveryDate;
+        if (typeof data7 === "string") {
+            if (!(formats0.validate(data7))) {
+                const err24 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err24];
+                }
+                else {
+                    vErrors.push(err24);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err25 = { instancePath: instancePath + "/requestedDeliveryDate", schemaPath: "#/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err25];
+            }
+            else {
+                vErrors.push(err25);
+            }
+            errors++;
+        }
+    }
+    if (data.status !== undefined && func0.call(data, "status")) {
+        let data8 = data.status;
+        if (!((((((((data8 === "received") || (data8 === "confirmed")) || (data8 === "in-fulfilment")) || (data8 === "shipped")) || (data8 === "delivered")) || (data8 === "completed")) || (data8 === "cancelled")) || (data8 === "on-hold"))) {
+            const err26 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.customer !== undefined && func0.call(data, "customer")) {
+        let data9 = data.customer;
+        if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+            if ((data9.number === undefined) || (!(func0.call(data9, "number")))) {
+                const err27 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err27];
+                }
+                else {
+                    vErrors.push(err27);
+                }
+                errors++;
+            }
+            for (const key2 of Object.keys(data9)) {
+                if (!(((((key2 === "number") || (key2 === "name")) || (key2 === "contactName")) || (key2 === "email")) || (key2 === "phone"))) {
+                    const err28 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err28];
+                    }
+                    else {
+                        vErrors.push(err28);
+                    }
+                    errors++;
+                }
+            }
+            if (data9.number !== undefined && func0.call(data9, "number")) {
+                let data10 = data9.number;
+                if (typeof data10 === "string") {
+                    if (func10(data10) > 20) {
+                        const err29 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                    if (func10(data10) < 1) {
+                        const err30 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err30];
+                        }
+                        else {
+                            vErrors.push(err30);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err31 = { instancePath: instancePath + "/customer/number", schemaPath: "#/properties/customer/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err31];
+                    }
+                    else {
+                        vErrors.push(err31);
+                    }
+                    errors++;
+                }
+            }
+            if (data9.name !== undefined && func0.call(data9, "name")) {
+                let data11 = data9.name;
+                if (typeof data11 === "string") {
+                    if (func10(data11) > 100) {
+                        const err32 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err32];
+                        }
+                        else {
+                            vErrors.push(err32);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err33 = { instancePath: instancePath + "/customer/name", schemaPath: "#/properties/customer/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err33];
+                    }
+                    else {
+                        vErrors.push(err33);
+                    }
+                    errors++;
+                }
+            }
+            if (data9.contactName !== undefined && func0.call(data9, "contactName")) {
+                let data12 = data9.contactName;
+                if (typeof data12 === "string") {
+                    if (func10(data12) > 100) {
+                        const err34 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err34];
+                        }
+                        else {
+                            vErrors.push(err34);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err35 = { instancePath: instancePath + "/customer/contactName", schemaPath: "#/properties/customer/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err35];
+                    }
+                    else {
+                        vErrors.push(err35);
+                    }
+                    errors++;
+                }
+            }
+            if (data9.email !== undefined && func0.call(data9, "email")) {
+                let data13 = data9.email;
+                if (typeof data13 === "string") {
+                    if (!(formats4.validate.test(data13))) {
+                        const err36 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/format", keyword: "format", params: { format: "email" }, message: "must match format \"" + "email" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err36];
+                        }
+                        else {
+                            vErrors.push(err36);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err37 = { instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err37];
+                    }
+                    else {
+                        vErrors.push(err37);
+                    }
+                    errors++;
+                }
+            }
+            if (data9.phone !== undefined && func0.call(data9, "phone")) {
+                let data14 = data9.phone;
+                if (typeof data14 === "string") {
+                    if (func10(data14) > 30) {
+                        const err38 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err38];
+                        }
+                        else {
+                            vErrors.push(err38);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err39 = { instancePath: instancePath + "/customer/phone", schemaPath: "#/properties/customer/properties/phone/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err39];
+                    }
+                    else {
+                        vErrors.push(err39);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err40 = { instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err40];
+            }
+            else {
+                vErrors.push(err40);
+            }
+            errors++;
+        }
+    }
+    if (data.customerReference !== undefined && func0.call(data, "customerReference")) {
+        let data15 = data.customerReference;
+        if (typeof data15 === "string") {
+            if (func10(data15) > 35) {
+                const err41 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err41];
+                }
+                else {
+                    vErrors.push(err41);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err42 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err42];
+            }
+            else {
+                vErrors.push(err42);
+            }
+            errors++;
+        }
+    }
+    if (data.currency !== undefined && func0.call(data, "currency")) {
+        let data16 = data.currency;
+        if (typeof data16 === "string") {
+            if (!pattern0.test(data16)) {
+                const err43 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err43];
+                }
+                else {
+                    vErrors.push(err43);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err44 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err44];
+            }
+            else {
+                vErrors.push(err44);
+            }
+            errors++;
+        }
+    }
+    if (data.totalNetAmount !== undefined && func0.call(data, "totalNetAmount")) {
+        let data17 = data.totalNetAmount;
+        if (typeof data17 == "number") {
+            if (data17 < 0 || isNaN(data17)) {
+                const err45 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err45];
+                }
+                else {
+                    vErrors.push(err45);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err46 = { instancePath: instancePath + "/totalNetAmount", schemaPath: "#/properties/totalNetAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err46];
+            }
+            else {
+                vErrors.push(err46);
+            }
+            errors++;
+        }
+    }
+    if (data.shipTo !== undefined && func0.call(data, "shipTo")) {
+        let data18 = data.shipTo;
+        if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
+            if ((data18.name === undefined) || (!(func0.call(data18, "name")))) {
+                const err47 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err47];
+                }
+                else {
+                    vErrors.push(err47);
+                }
+                errors++;
+            }
+            if ((data18.country === undefined) || (!(func0.call(data18, "country")))) {
+                const err48 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "country" }, message: "must have required property '" + "country" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err48];
+                }
+                else {
+                    vErrors.push(err48);
+                }
+                errors++;
+            }
+            for (const key3 of Object.keys(data18)) {
+                if (!((((((((key3 === "name") || (key3 === "contactName")) || (key3 === "addressLine1")) || (key3 === "addressLine2")) || (key3 === "city")) || (key3 === "region")) || (key3 === "postalCode")) || (key3 === "country"))) {
+                    const err49 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err49];
+                    }
+                    else {
+                        vErrors.push(err49);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.name !== undefined && func0.call(data18, "name")) {
+                let data19 = data18.name;
+                if (typeof data19 === "string") {
+                    if (func10(data19) > 100) {
+                        const err50 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err50];
+                        }
+                        else {
+                            vErrors.push(err50);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err51 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err51];
+                    }
+                    else {
+                        vErrors.push(err51);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.contactName !== undefined && func0.call(data18, "contactName")) {
+                let data20 = data18.contactName;
+                if (typeof data20 === "string") {
+                    if (func10(data20) > 100) {
+                        const err52 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err52];
+                        }
+                        else {
+                            vErrors.push(err52);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err53 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err53];
+                    }
+                    else {
+                        vErrors.push(err53);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.addressLine1 !== undefined && func0.call(data18, "addressLine1")) {
+                let data21 = data18.addressLine1;
+                if (typeof data21 === "string") {
+                    if (func10(data21) > 100) {
+                        const err54 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err54];
+                        }
+                        else {
+                            vErrors.push(err54);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err55 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err55];
+                    }
+                    else {
+                        vErrors.push(err55);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.addressLine2 !== undefined && func0.call(data18, "addressLine2")) {
+                let data22 = data18.addressLine2;
+                if (typeof data22 === "string") {
+                    if (func10(data22) > 100) {
+                        const err56 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err56];
+                        }
+                        else {
+                            vErrors.push(err56);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err57 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err57];
+                    }
+                    else {
+                        vErrors.push(err57);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.city !== undefined && func0.call(data18, "city")) {
+                let data23 = data18.city;
+                if (typeof data23 === "string") {
+                    if (func10(data23) > 60) {
+                        const err58 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/maxLength", keyword: "maxLength", params: { limit: 60 }, message: "must NOT have more than 60 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err58];
+                        }
+                        else {
+                            vErrors.push(err58);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err59 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err59];
+                    }
+                    else {
+                        vErrors.push(err59);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.region !== undefined && func0.call(data18, "region")) {
+                let data24 = data18.region;
+                if (typeof data24 === "string") {
+                    if (func10(data24) > 3) {
+                        const err60 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err60];
+                        }
+                        else {
+                            vErrors.push(err60);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err61 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err61];
+                    }
+                    else {
+                        vErrors.push(err61);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.postalCode !== undefined && func0.call(data18, "postalCode")) {
+                let data25 = data18.postalCode;
+                if (typeof data25 === "string") {
+                    if (func10(data25) > 10) {
+                        const err62 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err62];
+                        }
+                        else {
+                            vErrors.push(err62);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err63 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err63];
+                    }
+                    else {
+                        vErrors.push(err63);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.country !== undefined && func0.call(data18, "country")) {
+                let data26 = data18.country;
+                if (typeof data26 === "string") {
+                    if (!pattern1.test(data26)) {
+                        const err64 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err64];
+                        }
+                        else {
+                            vErrors.push(err64);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err65 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err65];
+                    }
+                    else {
+                        vErrors.push(err65);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err66 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err66];
+            }
+            else {
+                vErrors.push(err66);
+            }
+            errors++;
+        }
+    }
+    if (data.incoterms !== undefined && func0.call(data, "incoterms")) {
+        let data27 = data.incoterms;
+        if (data27 && typeof data27 == "object" && !Array.isArray(data27)) {
+            if ((data27.code === undefined) || (!(func0.call(data27, "code")))) {
+                const err67 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/required", keyword: "required", params: { missingProperty: "code" }, message: "must have required property '" + "code" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err67];
+                }
+                else {
+                    vErrors.push(err67);
+                }
+                errors++;
+            }
+            for (const key4 of Object.keys(data27)) {
+                if (!((key4 === "code") || (key4 === "location"))) {
+                    const err68 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err68];
+                    }
+                    else {
+                        vErrors.push(err68);
+                    }
+                    errors++;
+                }
+            }
+            if (data27.code !== undefined && func0.call(data27, "code")) {
+                let data28 = data27.code;
+                if (typeof data28 === "string") {
+                    if (!pattern0.test(data28)) {
+                        const err69 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err69];
+                        }
+                        else {
+                            vErrors.push(err69);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err70 = { instancePath: instancePath + "/incoterms/code", schemaPath: "#/properties/incoterms/properties/code/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err70];
+                    }
+                    else {
+                        vErrors.push(err70);
+                    }
+                    errors++;
+                }
+            }
+            if (data27.location !== undefined && func0.call(data27, "location")) {
+                let data29 = data27.location;
+                if (typeof data29 === "string") {
+                    if (func10(data29) > 70) {
+                        const err71 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/maxLength", keyword: "maxLength", params: { limit: 70 }, message: "must NOT have more than 70 characters" };
+                        if (vErrors === null) {
+                            vErrors = [err71];
+                        }
+                        else {
+                            vErrors.push(err71);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err72 = { instancePath: instancePath + "/incoterms/location", schemaPath: "#/properties/incoterms/properties/location/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err72];
+                    }
+                    else {
+                        vErrors.push(err72);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err73 = { instancePath: instancePath + "/incoterms", schemaPath: "#/properties/incoterms/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err73];
+            }
+            else {
+                vErrors.push(err73);
+            }
+            errors++;
+        }
+    }
+    if (data.paymentTerms !== undefined && func0.call(data, "paymentTerms")) {
+        let data30 = data.paymentTerms;
+        if (typeof data30 === "string") {
+            if (func10(data30) > 4) {
+                const err74 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err74];
+                }
+                else {
+                    vErrors.push(err74);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err75 = { instancePath: instancePath + "/paymentTerms", schemaPath: "#/properties/paymentTerms/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err75];
+            }
+            else {
+                vErrors.push(err75);
+            }
+            errors++;
+        }
+    }
+    if (data.lines !== undefined && func0.call(data, "lines")) {
+        let data31 = data.lines;
+        if (Array.isArray(data31)) {
+            if (data31.length < 1) {
+                const err76 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                if (vErrors === null) {
+                    vErrors = [err76];
+                }
+                else {
+                    vErrors.push(err76);
+                }
+                errors++;
+            }
+            const len0 = data31.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+                let data32 = data31[i0];
+                if (data32 && typeof data32 == "object" && !Array.isArray(data32)) {
+                    if ((data32.lineNumber === undefined) || (!(func0.call(data32, "lineNumber")))) {
+                        const err77 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err77];
+                        }
+                        else {
+                            vErrors.push(err77);
+                        }
+                        errors++;
+                    }
+                    if ((data32.sku === undefined) || (!(func0.call(data32, "sku")))) {
+                        const err78 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err78];
+                        }
+                        else {
+                            vErrors.push(err78);
+                        }
+                        errors++;
+                    }
+                    if ((data32.quantity === undefined) || (!(func0.call(data32, "quantity")))) {
+                        const err79 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err79];
+                        }
+                        else {
+                            vErrors.push(err79);
+                        }
+                        errors++;
+                    }
+                    if ((data32.unit === undefined) || (!(func0.call(data32, "unit")))) {
+                        const err80 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err80];
+                        }
+                        else {
+                            vErrors.push(err80);
+                        }
+                        errors++;
+                    }
+                    for (const key5 of Object.keys(data32)) {
+                        if (!(func0.call(schema0.properties.lines.items.properties, key5))) {
+                            const err81 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
+                            if (vErrors === null) {
+                                vErrors = [err81];
+                            }
+                            else {
+                                vErrors.push(err81);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.lineNumber !== undefined && func0.call(data32, "lineNumber")) {
+                        let data33 = data32.lineNumber;
+                        if (!((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33)))) {
+                            const err82 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err82];
+                            }
+                            else {
+                                vErrors.push(err82);
+                            }
+                            errors++;
+                        }
+                        if (typeof data33 == "number") {
+                            if (data33 < 1 || isNaN(data33)) {
+                                const err83 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err83];
+                                }
+                                else {
+                                    vErrors.push(err83);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    if (data32.sku !== undefined && func0.call(data32, "sku")) {
+                        let data34 = data32.sku;
+                        if (typeof data34 === "string") {
+                            if (func10(data34) > 40) {
+                                const err84 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/maxLength", keyword: "maxLength", params: { limit: 40 }, message: "must NOT have more than 40 characters" };
+                                if (vErrors === null) {
+                                    vErrors = [err84];
+                                }
+                                else {
+                                    vErrors.push(err84);
+                                }
+                                errors++;
+                            }
+                            if (func10(data34) < 1) {
+                                const err85 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                                if (vErrors === null) {
+                                    vErrors = [err85];
+                                }
+                                else {
+                                    vErrors.push(err85);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err86 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err86];
+                            }
+                            else {
+                                vErrors.push(err86);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.description !== undefined && func0.call(data32, "description")) {
+                        let data35 = data32.description;
+                        if (typeof data35 === "string") {
+                            if (func10(data35) > 200) {
+                                const err87 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/maxLength", keyword: "maxLength", params: { limit: 200 }, message: "must NOT have more than 200 characters" };
+                                if (vErrors === null) {
+                                    vErrors = [err87];
+                                }
+                                else {
+                                    vErrors.push(err87);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err88 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err88];
+                            }
+                            else {
+                                vErrors.push(err88);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.quantity !== undefined && func0.call(data32, "quantity")) {
+                        let data36 = data32.quantity;
+                        if (typeof data36 == "number") {
+                            if (data36 <= 0 || isNaN(data36)) {
+                                const err89 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err89];
+                                }
+                                else {
+                                    vErrors.push(err89);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err90 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err90];
+                            }
+                            else {
+                                vErrors.push(err90);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.unit !== undefined && func0.call(data32, "unit")) {
+                        let data37 = data32.unit;
+                        if (typeof data37 === "string") {
+                            if (!pattern3.test(data37)) {
+                                const err91 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err91];
+                                }
+                                else {
+                                    vErrors.push(err91);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err92 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err92];
+                            }
+                            else {
+                                vErrors.push(err92);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.unitPrice !== undefined && func0.call(data32, "unitPrice")) {
+                        let data38 = data32.unitPrice;
+                        if (typeof data38 == "number") {
+                            if (data38 < 0 || isNaN(data38)) {
+                                const err93 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err93];
+                                }
+                                else {
+                                    vErrors.push(err93);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err94 = { instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err94];
+                            }
+                            else {
+                                vErrors.push(err94);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.netAmount !== undefined && func0.call(data32, "netAmount")) {
+                        let data39 = data32.netAmount;
+                        if (typeof data39 == "number") {
+                            if (data39 < 0 || isNaN(data39)) {
+                                const err95 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err95];
+                                }
+                                else {
+                                    vErrors.push(err95);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err96 = { instancePath: instancePath + "/lines/" + i0 + "/netAmount", schemaPath: "#/properties/lines/items/properties/netAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err96];
+                            }
+                            else {
+                                vErrors.push(err96);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.warehouse !== undefined && func0.call(data32, "warehouse")) {
+                        let data40 = data32.warehouse;
+                        if (typeof data40 === "string") {
+                            if (!pattern4.test(data40)) {
+                                const err97 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err97];
+                                }
+                                else {
+                                    vErrors.push(err97);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err98 = { instancePath: instancePath + "/lines/" + i0 + "/warehouse", schemaPath: "#/properties/lines/items/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err98];
+                            }
+                            else {
+                                vErrors.push(err98);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data32.requestedDeliveryDate !== undefined && func0.call(data32, "requestedDeliveryDate")) {
+                        let data41 = data32.requestedDeliveryDate;
+                        if (typeof data41 === "string") {
+                            if (!(formats0.validate(data41))) {
+                                const err99 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err99];
+                                }
+                                else {
+                                    vErrors.push(err99);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err100 = { instancePath: instancePath + "/lines/" + i0 + "/requestedDeliveryDate", schemaPath: "#/properties/lines/items/properties/requestedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err100];
+                            }
+                            else {
+                                vErrors.push(err100);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err101 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err101];
+                    }
+                    else {
+                        vErrors.push(err101);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err102 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err102];
+            }
+            else {
+                vErrors.push(err102);
+            }
+            errors++;
+        }
+    }
+    if (data.lastModifiedAt !== undefined && func0.call(data, "lastModifiedAt")) {
+        let data42 = data.lastModifiedAt;
+        if (typeof data42 === "string") {
+            if (!(formats8.validate(data42))) {
+                const err103 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err103];
+                }
+                else {
+                    vErrors.push(err103);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err104 = { instancePath: instancePath + "/lastModifiedAt", schemaPath: "#/properties/lastModifiedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err104];
+            }
+            else {
+                vErrors.push(err104);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err105 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err105];
+    }
+    else {
+        vErrors.push(err105);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `order@2` payload; errors are left on `.errors`. */
+ const validateOrderV2 = rawValidate;
+return { validateOrderV2 };
+})();
+
+// validators/sap-credit-check-v1.ts
+const __m23 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "required": ["BusinessPartner", "CreditSegment", "CreditCheckStatus", "OrderAmount", "CreditLimitAmount", "CreditExposureAmount", "Currency", "CheckedAt"], "properties": { "BusinessPartner": { "type": "string", "maxLength": 10 }, "CreditSegment": { "type": "string", "maxLength": 10 }, "CreditCheckStatus": { "enum": ["A", "B"], "description": "A: within the credit limit; B: over it (blocked until released)." }, "OrderAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "CreditLimitAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "CreditExposureAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "Open orders and receivables before this order." }, "Currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "CreditCheckMessage": { "type": "string" }, "CheckedAt": { "type": "string", "format": "date-time", "description": "When SAP ran the check." } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func9 = ucs2length;
+const func14 = linearRegExp;
+const pattern0 = func14("^-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern3 = func14("^[A-Z]{3}$", "u");
+const formats0 = interlaceFormats["date-time"];
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.BusinessPartner === undefined) || (!(func0.call(data, "BusinessPartner")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "BusinessPartner" }, message: "must have required property '" + "BusinessPartner" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.CreditSegment === undefined) || (!(func0.call(data, "CreditSegment")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CreditSegment" }, message: "must have required property '" + "CreditSegment" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.CreditCheckStatus === undefined) || (!(func0.call(data, "CreditCheckStatus")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CreditCheckStatus" }, message: "must have required property '" + "CreditCheckStatus" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.OrderAmount === undefined) || (!(func0.call(data, "OrderAmount")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "OrderAmount" }, message: "must have required property '" + "OrderAmount" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.CreditLimitAmount === undefined) || (!(func0.call(data, "CreditLimitAmount")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CreditLimitAmount" }, message: "must have required property '" + "CreditLimitAmount" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.CreditExposureAmount === undefined) || (!(func0.call(data, "CreditExposureAmount")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CreditExposureAmount" }, message: "must have required property '" + "CreditExposureAmount" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.Currency === undefined) || (!(func0.call(data, "Currency")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "Currency" }, message: "must have required property '" + "Currency" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    if ((data.CheckedAt === undefined) || (!(func0.call(data, "CheckedAt")))) {
+        const err7 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CheckedAt" }, message: "must have required property '" + "CheckedAt" + "'" };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    if (data.BusinessPartner !== undefined && func0.call(data, "BusinessPartner")) {
+        let data0 = data.BusinessPartner;
+        if (typeof data0 === "string") {
+            if (func9(data0) > 10) {
+                const err8 = { instancePath: instancePath + "/BusinessPartner", schemaPath: "#/properties/BusinessPartner/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err9 = { instancePath: instancePath + "/BusinessPartner", schemaPath: "#/properties/BusinessPartner/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err9];
+            }
+            else {
+                vErrors.push(err9);
+            }
+            errors++;
+        }
+    }
+    if (data.CreditSegment !== undefined && func0.call(data, "CreditSegment")) {
+        let data1 = data.CreditSegment;
+        if (typeof data1 === "string") {
+            if (func9(data1) > 10) {
+                const err10 = { instancePath: instancePath + "/CreditSegment", schemaPath: "#/properties/CreditSegment/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err10];
+                }
+                else {
+                    vErrors.push(err10);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err11 = { instancePath: instancePath + "/CreditSegment", schemaPath: "#/properties/CreditSegment/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err11];
+            }
+            else {
+                vErrors.push(err11);
+            }
+            errors++;
+        }
+    }
+    if (data.CreditCheckStatus !== undefined && func0.call(data, "CreditCheckStatus")) {
+        let data2 = data.CreditCheckStatus;
+        if (!((data2 === "A") || (data2 === "B"))) {
+            const err12 = { instancePath: instancePath + "/CreditCheckStatus", schemaPath: "#/properties/CreditCheckStatus/enum", keyword: "enum", params: { allowedValues: schema0.properties.CreditCheckStatus.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.OrderAmount !== undefined && func0.call(data, "OrderAmount")) {
+        let data3 = data.OrderAmount;
+        if (typeof data3 === "string") {
+            if (!pattern0.test(data3)) {
+                const err13 = { instancePath: instancePath + "/OrderAmount", schemaPath: "#/properties/OrderAmount/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err14 = { instancePath: instancePath + "/OrderAmount", schemaPath: "#/properties/OrderAmount/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err14];
+            }
+            else {
+                vErrors.push(err14);
+            }
+            errors++;
+        }
+    }
+    if (data.CreditLimitAmount !== undefined && func0.call(data, "CreditLimitAmount")) {
+        let data4 = data.CreditLimitAmount;
+        if (typeof data4 === "string") {
+            if (!pattern0.test(data4)) {
+                const err15 = { instancePath: instancePath + "/CreditLimitAmount", schemaPath: "#/properties/CreditLimitAmount/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err16 = { instancePath: instancePath + "/CreditLimitAmount", schemaPath: "#/properties/CreditLimitAmount/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err16];
+            }
+            else {
+                vErrors.push(err16);
+            }
+            errors++;
+        }
+    }
+    if (data.CreditExposureAmount !== undefined && func0.call(data, "CreditExposureAmount")) {
+        let data5 = data.CreditExposureAmount;
+        if (typeof data5 === "string") {
+            if (!pattern0.test(data5)) {
+                const err17 = { instancePath: instancePath + "/CreditExposureAmount", schemaPath: "#/properties/CreditExposureAmount/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err18 = { instancePath: instancePath + "/CreditExposureAmount", schemaPath: "#/properties/CreditExposureAmount/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err18];
+            }
+            else {
+                vErrors.push(err18);
+            }
+            errors++;
+        }
+    }
+    if (data.Currency !== undefined && func0.call(data, "Currency")) {
+        let data6 = data.Currency;
+        if (typeof data6 === "string") {
+            if (!pattern3.test(data6)) {
+                const err19 = { instancePath: instancePath + "/Currency", schemaPath: "#/properties/Currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err20 = { instancePath: instancePath + "/Currency", schemaPath: "#/properties/Currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.CreditCheckMessage !== undefined && func0.call(data, "CreditCheckMessage")) {
+        if (typeof data.CreditCheckMessage !== "string") {
+            const err21 = { instancePath: instancePath + "/CreditCheckMessage", schemaPath: "#/properties/CreditCheckMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err21];
+            }
+            else {
+                vErrors.push(err21);
+            }
+            errors++;
+        }
+    }
+    if (data.CheckedAt !== undefined && func0.call(data, "CheckedAt")) {
+        let data8 = data.CheckedAt;
+        if (typeof data8 === "string") {
+            if (!(formats0.validate(data8))) {
+                const err22 = { instancePath: instancePath + "/CheckedAt", schemaPath: "#/properties/CheckedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err23 = { instancePath: instancePath + "/CheckedAt", schemaPath: "#/properties/CheckedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err23];
+            }
+            else {
+                vErrors.push(err23);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err24 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err24];
+    }
+    else {
+        vErrors.push(err24);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": { "BusinessPartner": true, "CreditSegment": true, "CreditCheckStatus": true, "OrderAmount": true, "CreditLimitAmount": true, "CreditExposureAmount": true, "Currency": true, "CreditCheckMessage": true, "CheckedAt": true }, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `sap-credit-check@1` payload; errors are left on `.errors`. */
+ const validateSapCreditCheckV1 = rawValidate;
+return { validateSapCreditCheckV1 };
+})();
+
+// validators/sap-sales-order-v1.ts
+const __m24 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "required": ["SalesOrder", "SalesOrderType", "SalesOrganization", "DistributionChannel", "OrganizationDivision", "SoldToParty", "SalesOrderDate", "TransactionCurrency", "LastChangeDateTime", "OverallSDProcessStatus", "to_Item"], "properties": { "__metadata": { "type": "object", "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "type": { "const": "API_SALES_ORDER_SRV.A_SalesOrderType" }, "etag": { "type": "string" } } }, "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderType": { "type": "string", "maxLength": 4 }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "OrganizationDivision": { "type": "string", "maxLength": 2 }, "SalesGroup": { "type": "string" }, "SalesOffice": { "type": "string" }, "SalesDistrict": { "type": "string" }, "SoldToParty": { "type": "string", "maxLength": 10 }, "CreationDate": { "$ref": "#/$defs/odataDateOrNull" }, "CreatedByUser": { "type": "string" }, "LastChangeDate": { "$ref": "#/$defs/odataDateOrNull" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate", "description": "Set by SAP when the order is created and on every change." }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CustomerPurchaseOrderType": { "type": "string" }, "CustomerPurchaseOrderDate": { "$ref": "#/$defs/odataDateOrNull" }, "SalesOrderDate": { "$ref": "#/$defs/odataDate", "description": "The document date (VBAK-AUDAT): mandatory on every sales document." }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "SDDocumentReason": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedDeliveryDate": { "$ref": "#/$defs/odataDateOrNull" }, "ShippingCondition": { "type": "string" }, "CompleteDeliveryIsDefined": { "type": "boolean" }, "ShippingType": { "type": "string" }, "HeaderBillingBlockReason": { "type": "string" }, "DeliveryBlockReason": { "type": "string" }, "IncotermsClassification": { "type": "string", "maxLength": 3 }, "IncotermsTransferLocation": { "type": "string" }, "IncotermsLocation1": { "type": "string" }, "IncotermsLocation2": { "type": "string" }, "IncotermsVersion": { "type": "string" }, "CustomerPaymentTerms": { "type": "string", "maxLength": 4 }, "PaymentMethod": { "type": "string" }, "AssignmentReference": { "type": "string", "maxLength": 18, "description": "Carries the dealer portal's order number (`DP-…`) on orders the order-validation route creates." }, "ReferenceSDDocument": { "type": "string" }, "ReferenceSDDocumentCategory": { "type": "string" }, "OverallSDProcessStatus": { "enum": ["", "A", "B", "C"], "description": "A not yet processed, B partially processed, C completely processed." }, "TotalCreditCheckStatus": { "type": "string" }, "OverallTotalDeliveryStatus": { "type": "string" }, "OverallSDDocumentRejectionSts": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderItem": { "type": "string", "pattern": "^[0-9]{1,6}$" }, "HigherLevelItem": { "type": "string" }, "SalesOrderItemCategory": { "type": "string" }, "SalesOrderItemText": { "type": "string" }, "PurchaseOrderByCustomer": { "type": "string" }, "Material": { "type": "string", "maxLength": 40 }, "MaterialByCustomer": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedQuantity": { "$ref": "#/$defs/decimal" }, "RequestedQuantityUnit": { "type": "string", "maxLength": 3 }, "ItemGrossWeight": { "$ref": "#/$defs/decimal" }, "ItemNetWeight": { "$ref": "#/$defs/decimal" }, "ItemWeightUnit": { "type": "string" }, "ItemVolume": { "$ref": "#/$defs/decimal" }, "ItemVolumeUnit": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "NetAmount": { "$ref": "#/$defs/decimal" }, "MaterialGroup": { "type": "string" }, "ProductionPlant": { "type": "string", "maxLength": 4 }, "StorageLocation": { "type": "string" }, "ShippingPoint": { "type": "string" }, "DeliveryPriority": { "type": "string" }, "ProfitCenter": { "type": "string" }, "SDProcessStatus": { "type": "string" }, "DeliveryStatus": { "type": "string" } } } } } } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An Edm.Decimal, sent by OData V2 as a string." }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." }, "odataDateOrNull": { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." } } };
+const schema1 = { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." };
+const schema3 = { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." };
+const schema6 = { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An Edm.Decimal, sent by OData V2 as a string." };
+const func0 = Object.prototype.hasOwnProperty;
+const func17 = ucs2length;
+const func32 = linearRegExp;
+const pattern0 = func32("^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "u");
+const pattern5 = func32("^-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern8 = func32("^[0-9]{1,6}$", "u");
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.SalesOrder === undefined) || (!(func0.call(data, "SalesOrder")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "SalesOrder" }, message: "must have required property '" + "SalesOrder" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.SalesOrderType === undefined) || (!(func0.call(data, "SalesOrderType")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "SalesOrderType" }, message: "must have required property '" + "SalesOrderType" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.SalesOrganization === undefined) || (!(func0.call(data, "SalesOrganization")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "SalesOrganization" }, message: "must have required property '" + "SalesOrganization" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.DistributionChannel === undefined) || (!(func0.call(data, "DistributionChannel")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "DistributionChannel" }, message: "must have required property '" + "DistributionChannel" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.OrganizationDivision === undefined) || (!(func0.call(data, "OrganizationDivision")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "OrganizationDivision" }, message: "must have required property '" + "OrganizationDivision" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.SoldToParty === undefined) || (!(func0.call(data, "SoldToParty")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "SoldToParty" }, message: "must have required property '" + "SoldToParty" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.SalesOrderDate === undefined) || (!(func0.call(data, "SalesOrderDate")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "SalesOrderDate" }, message: "must have required property '" + "SalesOrderDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    if ((data.TransactionCurrency === undefined) || (!(func0.call(data, "TransactionCurrency")))) {
+        const err7 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "TransactionCurrency" }, message: "must have required property '" + "TransactionCurrency" + "'" };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    if ((data.LastChangeDateTime === undefined) || (!(func0.call(data, "LastChangeDateTime")))) {
+        const err8 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "LastChangeDateTime" }, message: "must have required property '" + "LastChangeDateTime" + "'" };
+        if (vErrors === null) {
+            vErrors = [err8];
+        }
+        else {
+            vErrors.push(err8);
+        }
+        errors++;
+    }
+    if ((data.OverallSDProcessStatus === undefined) || (!(func0.call(data, "OverallSDProcessStatus")))) {
+        const err9 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "OverallSDProcessStatus" }, message: "must have required property '" + "OverallSDProcessStatus" + "'" };
+        if (vErrors === null) {
+            vErrors = [err9];
+        }
+        else {
+            vErrors.push(err9);
+        }
+        errors++;
+    }
+    if ((data.to_Item === undefined) || (!(func0.call(data, "to_Item")))) {
+        const err10 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "to_Item" }, message: "must have required property '" + "to_Item" + "'" };
+        if (vErrors === null) {
+            vErrors = [err10];
+        }
+        else {
+            vErrors.push(err10);
+        }
+        errors++;
+    }
+    if (data.__metadata !== undefined && func0.call(data, "__metadata")) {
+        let data0 = data.__metadata;
+        if (data0 && typeof data0 == "object" && !Array.isArray(data0)) {
+            if (data0.id !== undefined && func0.call(data0, "id")) {
+                if (typeof data0.id !== "string") {
+                    const err11 = { instancePath: instancePath + "/__metadata/id", schemaPath: "#/properties/__metadata/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err11];
+                    }
+                    else {
+                        vErrors.push(err11);
+                    }
+                    errors++;
+                }
+            }
+            if (data0.uri !== undefined && func0.call(data0, "uri")) {
+                if (typeof data0.uri !== "string") {
+                    const err12 = { instancePath: instancePath + "/__metadata/uri", schemaPath: "#/properties/__metadata/properties/uri/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err12];
+                    }
+                    else {
+                        vErrors.push(err12);
+                    }
+                    errors++;
+                }
+            }
+            if (data0.type !== undefined && func0.call(data0, "type")) {
+                if ("API_SALES_ORDER_SRV.A_SalesOrderType" !== data0.type) {
+                    const err13 = { instancePath: instancePath + "/__metadata/type", schemaPath: "#/properties/__metadata/properties/type/const", keyword: "const", params: { allowedValue: "API_SALES_ORDER_SRV.A_SalesOrderType" }, message: "must be equal to constant" };
+                    if (vErrors === null) {
+                        vErrors = [err13];
+                    }
+                    else {
+                        vErrors.push(err13);
+                    }
+                    errors++;
+                }
+            }
+            if (data0.etag !== undefined && func0.call(data0, "etag")) {
+                if (typeof data0.etag !== "string") {
+                    const err14 = { instancePath: instancePath + "/__metadata/etag", schemaPath: "#/properties/__metadata/properties/etag/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err14];
+                    }
+                    else {
+                        vErrors.push(err14);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err15 = { instancePath: instancePath + "/__metadata", schemaPath: "#/properties/__metadata/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err15];
+            }
+            else {
+                vErrors.push(err15);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesOrder !== undefined && func0.call(data, "SalesOrder")) {
+        let data5 = data.SalesOrder;
+        if (typeof data5 === "string") {
+            if (func17(data5) > 10) {
+                const err16 = { instancePath: instancePath + "/SalesOrder", schemaPath: "#/properties/SalesOrder/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err17 = { instancePath: instancePath + "/SalesOrder", schemaPath: "#/properties/SalesOrder/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err17];
+            }
+            else {
+                vErrors.push(err17);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesOrderType !== undefined && func0.call(data, "SalesOrderType")) {
+        let data6 = data.SalesOrderType;
+        if (typeof data6 === "string") {
+            if (func17(data6) > 4) {
+                const err18 = { instancePath: instancePath + "/SalesOrderType", schemaPath: "#/properties/SalesOrderType/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err19 = { instancePath: instancePath + "/SalesOrderType", schemaPath: "#/properties/SalesOrderType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err19];
+            }
+            else {
+                vErrors.push(err19);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesOrganization !== undefined && func0.call(data, "SalesOrganization")) {
+        let data7 = data.SalesOrganization;
+        if (typeof data7 === "string") {
+            if (func17(data7) > 4) {
+                const err20 = { instancePath: instancePath + "/SalesOrganization", schemaPath: "#/properties/SalesOrganization/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err20];
+                }
+                else {
+                    vErrors.push(err20);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err21 = { instancePath: instancePath + "/SalesOrganization", schemaPath: "#/properties/SalesOrganization/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err21];
+            }
+            else {
+                vErrors.push(err21);
+            }
+            errors++;
+        }
+    }
+    if (data.DistributionChannel !== undefined && func0.call(data, "DistributionChannel")) {
+        let data8 = data.DistributionChannel;
+        if (typeof data8 === "string") {
+            if (func17(data8) > 2) {
+                const err22 = { instancePath: instancePath + "/DistributionChannel", schemaPath: "#/properties/DistributionChannel/maxLength", keyword: "maxLength", params: { limit: 2 }, message: "must NOT have more than 2 characters" };
+                if (vErrors === null) {
+                    vErrors = [err22];
+                }
+                else {
+                    vErrors.push(err22);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err23 = { instancePath: instancePath + "/DistributionChannel", schemaPath: "#/properties/DistributionChannel/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err23];
+            }
+            else {
+                vErrors.push(err23);
+            }
+            errors++;
+        }
+    }
+    if (data.OrganizationDivision !== undefined && func0.call(data, "OrganizationDivision")) {
+        let data9 = data.OrganizationDivision;
+        if (typeof data9 === "string") {
+            if (func17(data9) > 2) {
+                const err24 = { instancePath: instancePath + "/OrganizationDivision", schemaPath: "#/properties/OrganizationDivision/maxLength", keyword: "maxLength", params: { limit: 2 }, message: "must NOT have more than 2 characters" };
+                if (vErrors === null) {
+                    vErrors = [err24];
+                }
+                else {
+                    vErrors.push(err24);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err25 = { instancePath: instancePath + "/OrganizationDivision", schemaPath: "#/properties/OrganizationDivision/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err25];
+            }
+            else {
+                vErrors.push(err25);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesGroup !== undefined && func0.call(data, "SalesGroup")) {
+        if (typeof data.SalesGroup !== "string") {
+            const err26 = { instancePath: instancePath + "/SalesGroup", schemaPath: "#/properties/SalesGroup/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesOffice !== undefined && func0.call(data, "SalesOffice")) {
+        if (typeof data.SalesOffice !== "string") {
+            const err27 = { instancePath: instancePath + "/SalesOffice", schemaPath: "#/properties/SalesOffice/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err27];
+            }
+            else {
+                vErrors.push(err27);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesDistrict !== undefined && func0.call(data, "SalesDistrict")) {
+        if (typeof data.SalesDistrict !== "string") {
+            const err28 = { instancePath: instancePath + "/SalesDistrict", schemaPath: "#/properties/SalesDistrict/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err28];
+            }
+            else {
+                vErrors.push(err28);
+            }
+            errors++;
+        }
+    }
+    if (data.SoldToParty !== undefined && func0.call(data, "SoldToParty")) {
+        let data13 = data.SoldToParty;
+        if (typeof data13 === "string") {
+            if (func17(data13) > 10) {
+                const err29 = { instancePath: instancePath + "/SoldToParty", schemaPath: "#/properties/SoldToParty/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err29];
+                }
+                else {
+                    vErrors.push(err29);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err30 = { instancePath: instancePath + "/SoldToParty", schemaPath: "#/properties/SoldToParty/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err30];
+            }
+            else {
+                vErrors.push(err30);
+            }
+            errors++;
+        }
+    }
+    if (data.CreationDate !== undefined && func0.call(data, "CreationDate")) {
+        let data14 = data.CreationDate;
+        if ((typeof data14 !== "string") && (data14 !== null)) {
+            const err31 = { instancePath: instancePath + "/CreationDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+            if (vErrors === null) {
+                vErrors = [err31];
+            }
+            else {
+                vErrors.push(err31);
+            }
+            errors++;
+        }
+        if (typeof data14 === "string") {
+            if (!pattern0.test(data14)) {
+                const err32 = { instancePath: instancePath + "/CreationDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err32];
+                }
+                else {
+                    vErrors.push(err32);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.CreatedByUser !== undefined && func0.call(data, "CreatedByUser")) {
+        if (typeof data.CreatedByUser !== "string") {
+            const err33 = { instancePath: instancePath + "/CreatedByUser", schemaPath: "#/properties/CreatedByUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err33];
+            }
+            else {
+                vErrors.push(err33);
+            }
+            errors++;
+        }
+    }
+    if (data.LastChangeDate !== undefined && func0.call(data, "LastChangeDate")) {
+        let data16 = data.LastChangeDate;
+        if ((typeof data16 !== "string") && (data16 !== null)) {
+            const err34 = { instancePath: instancePath + "/LastChangeDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+            if (vErrors === null) {
+                vErrors = [err34];
+            }
+            else {
+                vErrors.push(err34);
+            }
+            errors++;
+        }
+        if (typeof data16 === "string") {
+            if (!pattern0.test(data16)) {
+                const err35 = { instancePath: instancePath + "/LastChangeDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err35];
+                }
+                else {
+                    vErrors.push(err35);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.LastChangeDateTime !== undefined && func0.call(data, "LastChangeDateTime")) {
+        let data17 = data.LastChangeDateTime;
+        if (typeof data17 === "string") {
+            if (!pattern0.test(data17)) {
+                const err36 = { instancePath: instancePath + "/LastChangeDateTime", schemaPath: "#/$defs/odataDate/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err36];
+                }
+                else {
+                    vErrors.push(err36);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err37 = { instancePath: instancePath + "/LastChangeDateTime", schemaPath: "#/$defs/odataDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err37];
+            }
+            else {
+                vErrors.push(err37);
+            }
+            errors++;
+        }
+    }
+    if (data.PurchaseOrderByCustomer !== undefined && func0.call(data, "PurchaseOrderByCustomer")) {
+        let data18 = data.PurchaseOrderByCustomer;
+        if (typeof data18 === "string") {
+            if (func17(data18) > 35) {
+                const err38 = { instancePath: instancePath + "/PurchaseOrderByCustomer", schemaPath: "#/properties/PurchaseOrderByCustomer/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err38];
+                }
+                else {
+                    vErrors.push(err38);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err39 = { instancePath: instancePath + "/PurchaseOrderByCustomer", schemaPath: "#/properties/PurchaseOrderByCustomer/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err39];
+            }
+            else {
+                vErrors.push(err39);
+            }
+            errors++;
+        }
+    }
+    if (data.CustomerPurchaseOrderType !== undefined && func0.call(data, "CustomerPurchaseOrderType")) {
+        if (typeof data.CustomerPurchaseOrderType !== "string") {
+            const err40 = { instancePath: instancePath + "/CustomerPurchaseOrderType", schemaPath: "#/properties/CustomerPurchaseOrderType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err40];
+            }
+            else {
+                vErrors.push(err40);
+            }
+            errors++;
+        }
+    }
+    if (data.CustomerPurchaseOrderDate !== undefined && func0.call(data, "CustomerPurchaseOrderDate")) {
+        let data20 = data.CustomerPurchaseOrderDate;
+        if ((typeof data20 !== "string") && (data20 !== null)) {
+            const err41 = { instancePath: instancePath + "/CustomerPurchaseOrderDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+            if (vErrors === null) {
+                vErrors = [err41];
+            }
+            else {
+                vErrors.push(err41);
+            }
+            errors++;
+        }
+        if (typeof data20 === "string") {
+            if (!pattern0.test(data20)) {
+                const err42 = { instancePath: instancePath + "/CustomerPurchaseOrderDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err42];
+                }
+                else {
+                    vErrors.push(err42);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.SalesOrderDate !== undefined && func0.call(data, "SalesOrderDate")) {
+        let data21 = data.SalesOrderDate;
+        if (typeof data21 === "string") {
+            if (!pattern0.test(data21)) {
+                const err43 = { instancePath: instancePath + "/SalesOrderDate", schemaPath: "#/$defs/odataDate/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err43];
+                }
+                else {
+                    vErrors.push(err43);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err44 = { instancePath: instancePath + "/SalesOrderDate", schemaPath: "#/$defs/odataDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err44];
+            }
+            else {
+                vErrors.push(err44);
+            }
+            errors++;
+        }
+    }
+    if (data.TotalNetAmount !== undefined && func0.call(data, "TotalNetAmount")) {
+        let data22 = data.TotalNetAmount;
+        if (typeof data22 === "string") {
+            if (!pattern5.test(data22)) {
+                const err45 = { instancePath: instancePath + "/TotalNetAmount", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err45];
+                }
+                else {
+                    vErrors.push(err45);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err46 = { instancePath: instancePath + "/TotalNetAmount", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err46];
+            }
+            else {
+                vErrors.push(err46);
+            }
+            errors++;
+        }
+    }
+    if (data.TransactionCurrency !== undefined && func0.call(data, "TransactionCurrency")) {
+        let data23 = data.TransactionCurrency;
+        if (typeof data23 === "string") {
+            if (func17(data23) > 5) {
+                const err47 = { instancePath: instancePath + "/TransactionCurrency", schemaPath: "#/properties/TransactionCurrency/maxLength", keyword: "maxLength", params: { limit: 5 }, message: "must NOT have more than 5 characters" };
+                if (vErrors === null) {
+                    vErrors = [err47];
+                }
+                else {
+                    vErrors.push(err47);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err48 = { instancePath: instancePath + "/TransactionCurrency", schemaPath: "#/properties/TransactionCurrency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err48];
+            }
+            else {
+                vErrors.push(err48);
+            }
+            errors++;
+        }
+    }
+    if (data.SDDocumentReason !== undefined && func0.call(data, "SDDocumentReason")) {
+        if (typeof data.SDDocumentReason !== "string") {
+            const err49 = { instancePath: instancePath + "/SDDocumentReason", schemaPath: "#/properties/SDDocumentReason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err49];
+            }
+            else {
+                vErrors.push(err49);
+            }
+            errors++;
+        }
+    }
+    if (data.PricingDate !== undefined && func0.call(data, "PricingDate")) {
+        let data25 = data.PricingDate;
+        if ((typeof data25 !== "string") && (data25 !== null)) {
+            const err50 = { instancePath: instancePath + "/PricingDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+            if (vErrors === null) {
+                vErrors = [err50];
+            }
+            else {
+                vErrors.push(err50);
+            }
+            errors++;
+        }
+        if (typeof data25 === "string") {
+            if (!pattern0.test(data25)) {
+                const err51 = { instancePath: instancePath + "/PricingDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err51];
+                }
+                else {
+                    vErrors.push(err51);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.RequestedDeliveryDate !== undefined && func0.call(data, "RequestedDeliveryDate")) {
+        let data26 = data.RequestedDeliveryDate;
+        if ((typeof data26 !== "string") && (data26 !== null)) {
+            const err52 = { instancePath: instancePath + "/RequestedDeliveryDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+            if (vErrors === null) {
+                vErrors = [err52];
+            }
+            else {
+                vErrors.push(err52);
+            }
+            errors++;
+        }
+        if (typeof data26 === "string") {
+            if (!pattern0.test(data26)) {
+                const err53 = { instancePath: instancePath + "/RequestedDeliveryDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err53];
+                }
+                else {
+                    vErrors.push(err53);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.ShippingCondition !== undefined && func0.call(data, "ShippingCondition")) {
+        if (typeof data.ShippingCondition !== "string") {
+            const err54 = { instancePath: instancePath + "/ShippingCondition", schemaPath: "#/properties/ShippingCondition/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err54];
+            }
+            else {
+                vErrors.push(err54);
+            }
+            errors++;
+        }
+    }
+    if (data.CompleteDeliveryIsDefined !== undefined && func0.call(data, "CompleteDeliveryIsDefined")) {
+        if (typeof data.CompleteDeliveryIsDefined !== "boolean") {
+            const err55 = { instancePath: instancePath + "/CompleteDeliveryIsDefined", schemaPath: "#/properties/CompleteDeliveryIsDefined/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+                vErrors = [err55];
+            }
+            else {
+                vErrors.push(err55);
+            }
+            errors++;
+        }
+    }
+    if (data.ShippingType !== undefined && func0.call(data, "ShippingType")) {
+        if (typeof data.ShippingType !== "string") {
+            const err56 = { instancePath: instancePath + "/ShippingType", schemaPath: "#/properties/ShippingType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err56];
+            }
+            else {
+                vErrors.push(err56);
+            }
+            errors++;
+        }
+    }
+    if (data.HeaderBillingBlockReason !== undefined && func0.call(data, "HeaderBillingBlockReason")) {
+        if (typeof data.HeaderBillingBlockReason !== "string") {
+            const err57 = { instancePath: instancePath + "/HeaderBillingBlockReason", schemaPath: "#/properties/HeaderBillingBlockReason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err57];
+            }
+            else {
+                vErrors.push(err57);
+            }
+            errors++;
+        }
+    }
+    if (data.DeliveryBlockReason !== undefined && func0.call(data, "DeliveryBlockReason")) {
+        if (typeof data.DeliveryBlockReason !== "string") {
+            const err58 = { instancePath: instancePath + "/DeliveryBlockReason", schemaPath: "#/properties/DeliveryBlockReason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err58];
+            }
+            else {
+                vErrors.push(err58);
+            }
+            errors++;
+        }
+    }
+    if (data.IncotermsClassification !== undefined && func0.call(data, "IncotermsClassification")) {
+        let data32 = data.IncotermsClassification;
+        if (typeof data32 === "string") {
+            if (func17(data32) > 3) {
+                const err59 = { instancePath: instancePath + "/IncotermsClassification", schemaPath: "#/properties/IncotermsClassification/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
+                if (vErrors === null) {
+                    vErrors = [err59];
+                }
+                else {
+                    vErrors.push(err59);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err60 = { instancePath: instancePath + "/IncotermsClassification", schemaPath: "#/properties/IncotermsClassification/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err60];
+            }
+            else {
+                vErrors.push(err60);
+            }
+            errors++;
+        }
+    }
+    if (data.IncotermsTransferLocation !== undefined && func0.call(data, "IncotermsTransferLocation")) {
+        if (typeof data.IncotermsTransferLocation !== "string") {
+            const err61 = { instancePath: instancePath + "/IncotermsTransferLocation", schemaPath: "#/properties/IncotermsTransferLocation/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err61];
+            }
+            else {
+                vErrors.push(err61);
+            }
+            errors++;
+        }
+    }
+    if (data.IncotermsLocation1 !== undefined && func0.call(data, "IncotermsLocation1")) {
+        if (typeof data.IncotermsLocation1 !== "string") {
+            const err62 = { instancePath: instancePath + "/IncotermsLocation1", schemaPath: "#/properties/IncotermsLocation1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err62];
+            }
+            else {
+                vErrors.push(err62);
+            }
+            errors++;
+        }
+    }
+    if (data.IncotermsLocation2 !== undefined && func0.call(data, "IncotermsLocation2")) {
+        if (typeof data.IncotermsLocation2 !== "string") {
+            const err63 = { instancePath: instancePath + "/IncotermsLocation2", schemaPath: "#/properties/IncotermsLocation2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err63];
+            }
+            else {
+                vErrors.push(err63);
+            }
+            errors++;
+        }
+    }
+    if (data.IncotermsVersion !== undefined && func0.call(data, "IncotermsVersion")) {
+        if (typeof data.IncotermsVersion !== "string") {
+            const err64 = { instancePath: instancePath + "/IncotermsVersion", schemaPath: "#/properties/IncotermsVersion/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err64];
+            }
+            else {
+                vErrors.push(err64);
+            }
+            errors++;
+        }
+    }
+    if (data.CustomerPaymentTerms !== undefined && func0.call(data, "CustomerPaymentTerms")) {
+        let data37 = data.CustomerPaymentTerms;
+        if (typeof data37 === "string") {
+            if (func17(data37) > 4) {
+                const err65 = { instancePath: instancePath + "/CustomerPaymentTerms", schemaPath: "#/properties/CustomerPaymentTerms/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err65];
+                }
+                else {
+                    vErrors.push(err65);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err66 = { instancePath: instancePath + "/CustomerPaymentTerms", schemaPath: "#/properties/CustomerPaymentTerms/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err66];
+            }
+            else {
+                vErrors.push(err66);
+            }
+            errors++;
+        }
+    }
+    if (data.PaymentMethod !== undefined && func0.call(data, "PaymentMethod")) {
+        if (typeof data.PaymentMethod !== "string") {
+            const err67 = { instancePath: instancePath + "/PaymentMethod", schemaPath: "#/properties/PaymentMethod/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err67];
+            }
+            else {
+                vErrors.push(err67);
+            }
+            errors++;
+        }
+    }
+    if (data.AssignmentReference !== undefined && func0.call(data, "AssignmentReference")) {
+        let data39 = data.AssignmentReference;
+        if (typeof data39 === "string") {
+            if (func17(data39) > 18) {
+                const err68 = { instancePath: instancePath + "/AssignmentReference", schemaPath: "#/properties/AssignmentReference/maxLength", keyword: "maxLength", params: { limit: 18 }, message: "must NOT have more than 18 characters" };
+                if (vErrors === null) {
+                    vErrors = [err68];
+                }
+                else {
+                    vErrors.push(err68);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err69 = { instancePath: instancePath + "/AssignmentReference", schemaPath: "#/properties/AssignmentReference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err69];
+            }
+            else {
+                vErrors.push(err69);
+            }
+            errors++;
+        }
+    }
+    if (data.ReferenceSDDocument !== undefined && func0.call(data, "ReferenceSDDocument")) {
+        if (typeof data.ReferenceSDDocument !== "string") {
+            const err70 = { instancePath: instancePath + "/ReferenceSDDocument", schemaPath: "#/properties/ReferenceSDDocument/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err70];
+            }
+            else {
+                vErrors.push(err70);
+            }
+            errors++;
+        }
+    }
+    if (data.ReferenceSDDocumentCategory !== undefined && func0.call(data, "ReferenceSDDocumentCategory")) {
+        if (typeof data.ReferenceSDDocumentCategory !== "string") {
+            const err71 = { instancePath: instancePath + "/ReferenceSDDocumentCategory", schemaPath: "#/properties/ReferenceSDDocumentCategory/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err71];
+            }
+            else {
+                vErrors.push(err71);
+            }
+            errors++;
+        }
+    }
+    if (data.OverallSDProcessStatus !== undefined && func0.call(data, "OverallSDProcessStatus")) {
+        let data42 = data.OverallSDProcessStatus;
+        if (!((((data42 === "") || (data42 === "A")) || (data42 === "B")) || (data42 === "C"))) {
+            const err72 = { instancePath: instancePath + "/OverallSDProcessStatus", schemaPath: "#/properties/OverallSDProcessStatus/enum", keyword: "enum", params: { allowedValues: schema0.properties.OverallSDProcessStatus.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err72];
+            }
+            else {
+                vErrors.push(err72);
+            }
+            errors++;
+        }
+    }
+    if (data.TotalCreditCheckStatus !== undefined && func0.call(data, "TotalCreditCheckStatus")) {
+        if (typeof data.TotalCreditCheckStatus !== "string") {
+            const err73 = { instancePath: instancePath + "/TotalCreditCheckStatus", schemaPath: "#/properties/TotalCreditCheckStatus/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err73];
+            }
+            else {
+                vErrors.push(err73);
+            }
+            errors++;
+        }
+    }
+    if (data.OverallTotalDeliveryStatus !== undefined && func0.call(data, "OverallTotalDeliveryStatus")) {
+        if (typeof data.OverallTotalDeliveryStatus !== "string") {
+            const err74 = { instancePath: instancePath + "/OverallTotalDeliveryStatus", schemaPath: "#/properties/OverallTotalDeliveryStatus/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err74];
+            }
+            else {
+                vErrors.push(err74);
+            }
+            errors++;
+        }
+    }
+    if (data.OverallSDDocumentRejectionSts !== undefined && func0.call(data, "OverallSDDocumentRejectionSts")) {
+        if (typeof data.OverallSDDocumentRejectionSts !== "string") {
+            const err75 = { instancePath: instancePath + "/OverallSDDocumentRejectionSts", schemaPath: "#/properties/OverallSDDocumentRejectionSts/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err75];
+            }
+            else {
+                vErrors.push(err75);
+            }
+            errors++;
+        }
+    }
+    if (data.to_Item !== undefined && func0.call(data, "to_Item")) {
+        let data46 = data.to_Item;
+        if (data46 && typeof data46 == "object" && !Array.isArray(data46)) {
+            if ((data46.results === undefined) || (!(func0.call(data46, "results")))) {
+                const err76 = { instancePath: instancePath + "/to_Item", schemaPath: "#/properties/to_Item/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property '" + "results" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err76];
+                }
+                else {
+                    vErrors.push(err76);
+                }
+                errors++;
+            }
+            if (data46.results !== undefined && func0.call(data46, "results")) {
+                let data47 = data46.results;
+                if (Array.isArray(data47)) {
+                    if (data47.length < 1) {
+                        const err77 = { instancePath: instancePath + "/to_Item/results", schemaPath: "#/properties/to_Item/properties/results/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                        if (vErrors === null) {
+                            vErrors = [err77];
+                        }
+                        else {
+                            vErrors.push(err77);
+                        }
+                        errors++;
+                    }
+                    const len0 = data47.length;
+                    for (let i0 = 0; i0 < len0; i0++) {
+                        let data48 = data47[i0];
+                        if (data48 && typeof data48 == "object" && !Array.isArray(data48)) {
+                            if ((data48.SalesOrderItem === undefined) || (!(func0.call(data48, "SalesOrderItem")))) {
+                                const err78 = { instancePath: instancePath + "/to_Item/results/" + i0, schemaPath: "#/properties/to_Item/properties/results/items/required", keyword: "required", params: { missingProperty: "SalesOrderItem" }, message: "must have required property '" + "SalesOrderItem" + "'" };
+                                if (vErrors === null) {
+                                    vErrors = [err78];
+                                }
+                                else {
+                                    vErrors.push(err78);
+                                }
+                                errors++;
+                            }
+                            if ((data48.Material === undefined) || (!(func0.call(data48, "Material")))) {
+                                const err79 = { instancePath: instancePath + "/to_Item/results/" + i0, schemaPath: "#/properties/to_Item/properties/results/items/required", keyword: "required", params: { missingProperty: "Material" }, message: "must have required property '" + "Material" + "'" };
+                                if (vErrors === null) {
+                                    vErrors = [err79];
+                                }
+                                else {
+                                    vErrors.push(err79);
+                                }
+                                errors++;
+                            }
+                            if ((data48.RequestedQuantity === undefined) || (!(func0.call(data48, "RequestedQuantity")))) {
+                                const err80 = { instancePath: instancePath + "/to_Item/results/" + i0, schemaPath: "#/properties/to_Item/properties/results/items/required", keyword: "required", params: { missingProperty: "RequestedQuantity" }, message: "must have required property '" + "RequestedQuantity" + "'" };
+                                if (vErrors === null) {
+                                    vErrors = [err80];
+                                }
+                                else {
+                                    vErrors.push(err80);
+                                }
+                                errors++;
+                            }
+                            if (data48.SalesOrder !== undefined && func0.call(data48, "SalesOrder")) {
+                                let data49 = data48.SalesOrder;
+                                if (typeof data49 === "string") {
+                                    if (func17(data49) > 10) {
+                                        const err81 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrder", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrder/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                                        if (vErrors === null) {
+                                            vErrors = [err81];
+                                        }
+                                        else {
+                                            vErrors.push(err81);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err82 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrder", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrder/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err82];
+                                    }
+                                    else {
+                                        vErrors.push(err82);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.SalesOrderItem !== undefined && func0.call(data48, "SalesOrderItem")) {
+                                let data50 = data48.SalesOrderItem;
+                                if (typeof data50 === "string") {
+                                    if (!pattern8.test(data50)) {
+                                        const err83 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrderItem", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrderItem/pattern", keyword: "pattern", params: { pattern: "^[0-9]{1,6}$" }, message: "must match pattern \"" + "^[0-9]{1,6}$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err83];
+                                        }
+                                        else {
+                                            vErrors.push(err83);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err84 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrderItem", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrderItem/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err84];
+                                    }
+                                    else {
+                                        vErrors.push(err84);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.HigherLevelItem !== undefined && func0.call(data48, "HigherLevelItem")) {
+                                if (typeof data48.HigherLevelItem !== "string") {
+                                    const err85 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/HigherLevelItem", schemaPath: "#/properties/to_Item/properties/results/items/properties/HigherLevelItem/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err85];
+                                    }
+                                    else {
+                                        vErrors.push(err85);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.SalesOrderItemCategory !== undefined && func0.call(data48, "SalesOrderItemCategory")) {
+                                if (typeof data48.SalesOrderItemCategory !== "string") {
+                                    const err86 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrderItemCategory", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrderItemCategory/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err86];
+                                    }
+                                    else {
+                                        vErrors.push(err86);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.SalesOrderItemText !== undefined && func0.call(data48, "SalesOrderItemText")) {
+                                if (typeof data48.SalesOrderItemText !== "string") {
+                                    const err87 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SalesOrderItemText", schemaPath: "#/properties/to_Item/properties/results/items/properties/SalesOrderItemText/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err87];
+                                    }
+                                    else {
+                                        vErrors.push(err87);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.PurchaseOrderByCustomer !== undefined && func0.call(data48, "PurchaseOrderByCustomer")) {
+                                if (typeof data48.PurchaseOrderByCustomer !== "string") {
+                                    const err88 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/PurchaseOrderByCustomer", schemaPath: "#/properties/to_Item/properties/results/items/properties/PurchaseOrderByCustomer/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err88];
+                                    }
+                                    else {
+                                        vErrors.push(err88);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.Material !== undefined && func0.call(data48, "Material")) {
+                                let data55 = data48.Material;
+                                if (typeof data55 === "string") {
+                                    if (func17(data55) > 40) {
+                                        const err89 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/Material", schemaPath: "#/properties/to_Item/properties/results/items/properties/Material/maxLength", keyword: "maxLength", params: { limit: 40 }, message: "must NOT have more than 40 characters" };
+                                        if (vErrors === null) {
+                                            vErrors = [err89];
+                                        }
+                                        else {
+                                            vErrors.push(err89);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err90 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/Material", schemaPath: "#/properties/to_Item/properties/results/items/properties/Material/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err90];
+                                    }
+                                    else {
+                                        vErrors.push(err90);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.MaterialByCustomer !== undefined && func0.call(data48, "MaterialByCustomer")) {
+                                if (typeof data48.MaterialByCustomer !== "string") {
+                                    const err91 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/MaterialByCustomer", schemaPath: "#/properties/to_Item/properties/results/items/properties/MaterialByCustomer/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err91];
+                                    }
+                                    else {
+                                        vErrors.push(err91);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.PricingDate !== undefined && func0.call(data48, "PricingDate")) {
+                                let data57 = data48.PricingDate;
+                                if ((typeof data57 !== "string") && (data57 !== null)) {
+                                    const err92 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/PricingDate", schemaPath: "#/$defs/odataDateOrNull/type", keyword: "type", params: { type: schema1.type }, message: "must be string,null" };
+                                    if (vErrors === null) {
+                                        vErrors = [err92];
+                                    }
+                                    else {
+                                        vErrors.push(err92);
+                                    }
+                                    errors++;
+                                }
+                                if (typeof data57 === "string") {
+                                    if (!pattern0.test(data57)) {
+                                        const err93 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/PricingDate", schemaPath: "#/$defs/odataDateOrNull/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err93];
+                                        }
+                                        else {
+                                            vErrors.push(err93);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                            }
+                            if (data48.RequestedQuantity !== undefined && func0.call(data48, "RequestedQuantity")) {
+                                let data58 = data48.RequestedQuantity;
+                                if (typeof data58 === "string") {
+                                    if (!pattern5.test(data58)) {
+                                        const err94 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/RequestedQuantity", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err94];
+                                        }
+                                        else {
+                                            vErrors.push(err94);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err95 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/RequestedQuantity", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err95];
+                                    }
+                                    else {
+                                        vErrors.push(err95);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.RequestedQuantityUnit !== undefined && func0.call(data48, "RequestedQuantityUnit")) {
+                                let data59 = data48.RequestedQuantityUnit;
+                                if (typeof data59 === "string") {
+                                    if (func17(data59) > 3) {
+                                        const err96 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/RequestedQuantityUnit", schemaPath: "#/properties/to_Item/properties/results/items/properties/RequestedQuantityUnit/maxLength", keyword: "maxLength", params: { limit: 3 }, message: "must NOT have more than 3 characters" };
+                                        if (vErrors === null) {
+                                            vErrors = [err96];
+                                        }
+                                        else {
+                                            vErrors.push(err96);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err97 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/RequestedQuantityUnit", schemaPath: "#/properties/to_Item/properties/results/items/properties/RequestedQuantityUnit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err97];
+                                    }
+                                    else {
+                                        vErrors.push(err97);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ItemGrossWeight !== undefined && func0.call(data48, "ItemGrossWeight")) {
+                                let data60 = data48.ItemGrossWeight;
+                                if (typeof data60 === "string") {
+                                    if (!pattern5.test(data60)) {
+                                        const err98 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemGrossWeight", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err98];
+                                        }
+                                        else {
+                                            vErrors.push(err98);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err99 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemGrossWeight", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err99];
+                                    }
+                                    else {
+                                        vErrors.push(err99);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ItemNetWeight !== undefined && func0.call(data48, "ItemNetWeight")) {
+                                let data61 = data48.ItemNetWeight;
+                                if (typeof data61 === "string") {
+                                    if (!pattern5.test(data61)) {
+                                        const err100 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemNetWeight", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err100];
+                                        }
+                                        else {
+                                            vErrors.push(err100);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err101 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemNetWeight", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err101];
+                                    }
+                                    else {
+                                        vErrors.push(err101);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ItemWeightUnit !== undefined && func0.call(data48, "ItemWeightUnit")) {
+                                if (typeof data48.ItemWeightUnit !== "string") {
+                                    const err102 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemWeightUnit", schemaPath: "#/properties/to_Item/properties/results/items/properties/ItemWeightUnit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err102];
+                                    }
+                                    else {
+                                        vErrors.push(err102);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ItemVolume !== undefined && func0.call(data48, "ItemVolume")) {
+                                let data63 = data48.ItemVolume;
+                                if (typeof data63 === "string") {
+                                    if (!pattern5.test(data63)) {
+                                        const err103 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemVolume", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err103];
+                                        }
+                                        else {
+                                            vErrors.push(err103);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err104 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemVolume", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err104];
+                                    }
+                                    else {
+                                        vErrors.push(err104);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ItemVolumeUnit !== undefined && func0.call(data48, "ItemVolumeUnit")) {
+                                if (typeof data48.ItemVolumeUnit !== "string") {
+                                    const err105 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ItemVolumeUnit", schemaPath: "#/properties/to_Item/properties/results/items/properties/ItemVolumeUnit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err105];
+                                    }
+                                    else {
+                                        vErrors.push(err105);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.TransactionCurrency !== undefined && func0.call(data48, "TransactionCurrency")) {
+                                if (typeof data48.TransactionCurrency !== "string") {
+                                    const err106 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/TransactionCurrency", schemaPath: "#/properties/to_Item/properties/results/items/properties/TransactionCurrency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err106];
+                                    }
+                                    else {
+                                        vErrors.push(err106);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.NetAmount !== undefined && func0.call(data48, "NetAmount")) {
+                                let data66 = data48.NetAmount;
+                                if (typeof data66 === "string") {
+                                    if (!pattern5.test(data66)) {
+                                        const err107 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/NetAmount", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                                        if (vErrors === null) {
+                                            vErrors = [err107];
+                                        }
+                                        else {
+                                            vErrors.push(err107);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err108 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/NetAmount", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err108];
+                                    }
+                                    else {
+                                        vErrors.push(err108);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.MaterialGroup !== undefined && func0.call(data48, "MaterialGroup")) {
+                                if (typeof data48.MaterialGroup !== "string") {
+                                    const err109 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/MaterialGroup", schemaPath: "#/properties/to_Item/properties/results/items/properties/MaterialGroup/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err109];
+                                    }
+                                    else {
+                                        vErrors.push(err109);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ProductionPlant !== undefined && func0.call(data48, "ProductionPlant")) {
+                                let data68 = data48.ProductionPlant;
+                                if (typeof data68 === "string") {
+                                    if (func17(data68) > 4) {
+                                        const err110 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ProductionPlant", schemaPath: "#/properties/to_Item/properties/results/items/properties/ProductionPlant/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                                        if (vErrors === null) {
+                                            vErrors = [err110];
+                                        }
+                                        else {
+                                            vErrors.push(err110);
+                                        }
+                                        errors++;
+                                    }
+                                }
+                                else {
+                                    const err111 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ProductionPlant", schemaPath: "#/properties/to_Item/properties/results/items/properties/ProductionPlant/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err111];
+                                    }
+                                    else {
+                                        vErrors.push(err111);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.StorageLocation !== undefined && func0.call(data48, "StorageLocation")) {
+                                if (typeof data48.StorageLocation !== "string") {
+                                    const err112 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/StorageLocation", schemaPath: "#/properties/to_Item/properties/results/items/properties/StorageLocation/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err112];
+                                    }
+                                    else {
+                                        vErrors.push(err112);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ShippingPoint !== undefined && func0.call(data48, "ShippingPoint")) {
+                                if (typeof data48.ShippingPoint !== "string") {
+                                    const err113 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ShippingPoint", schemaPath: "#/properties/to_Item/properties/results/items/properties/ShippingPoint/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err113];
+                                    }
+                                    else {
+                                        vErrors.push(err113);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.DeliveryPriority !== undefined && func0.call(data48, "DeliveryPriority")) {
+                                if (typeof data48.DeliveryPriority !== "string") {
+                                    const err114 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/DeliveryPriority", schemaPath: "#/properties/to_Item/properties/results/items/properties/DeliveryPriority/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err114];
+                                    }
+                                    else {
+                                        vErrors.push(err114);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.ProfitCenter !== undefined && func0.call(data48, "ProfitCenter")) {
+                                if (typeof data48.ProfitCenter !== "string") {
+                                    const err115 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/ProfitCenter", schemaPath: "#/properties/to_Item/properties/results/items/properties/ProfitCenter/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err115];
+                                    }
+                                    else {
+                                        vErrors.push(err115);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.SDProcessStatus !== undefined && func0.call(data48, "SDProcessStatus")) {
+                                if (typeof data48.SDProcessStatus !== "string") {
+                                    const err116 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/SDProcessStatus", schemaPath: "#/properties/to_Item/properties/results/items/properties/SDProcessStatus/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err116];
+                                    }
+                                    else {
+                                        vErrors.push(err116);
+                                    }
+                                    errors++;
+                                }
+                            }
+                            if (data48.DeliveryStatus !== undefined && func0.call(data48, "DeliveryStatus")) {
+                                if (typeof data48.DeliveryStatus !== "string") {
+                                    const err117 = { instancePath: instancePath + "/to_Item/results/" + i0 + "/DeliveryStatus", schemaPath: "#/properties/to_Item/properties/results/items/properties/DeliveryStatus/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                                    if (vErrors === null) {
+                                        vErrors = [err117];
+                                    }
+                                    else {
+                                        vErrors.push(err117);
+                                    }
+                                    errors++;
+                                }
+                            }
+                        }
+                        else {
+                            const err118 = { instancePath: instancePath + "/to_Item/results/" + i0, schemaPath: "#/properties/to_Item/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                            if (vErrors === null) {
+                                vErrors = [err118];
+                            }
+                            else {
+                                vErrors.push(err118);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err119 = { instancePath: instancePath + "/to_Item/results", schemaPath: "#/properties/to_Item/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                    if (vErrors === null) {
+                        vErrors = [err119];
+                    }
+                    else {
+                        vErrors.push(err119);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err120 = { instancePath: instancePath + "/to_Item", schemaPath: "#/properties/to_Item/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err120];
+            }
+            else {
+                vErrors.push(err120);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err121 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err121];
+    }
+    else {
+        vErrors.push(err121);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": { "__metadata": true, "SalesOrder": true, "SalesOrderType": true, "SalesOrganization": true, "DistributionChannel": true, "OrganizationDivision": true, "SalesGroup": true, "SalesOffice": true, "SalesDistrict": true, "SoldToParty": true, "CreationDate": true, "CreatedByUser": true, "LastChangeDate": true, "LastChangeDateTime": true, "PurchaseOrderByCustomer": true, "CustomerPurchaseOrderType": true, "CustomerPurchaseOrderDate": true, "SalesOrderDate": true, "TotalNetAmount": true, "TransactionCurrency": true, "SDDocumentReason": true, "PricingDate": true, "RequestedDeliveryDate": true, "ShippingCondition": true, "CompleteDeliveryIsDefined": true, "ShippingType": true, "HeaderBillingBlockReason": true, "DeliveryBlockReason": true, "IncotermsClassification": true, "IncotermsTransferLocation": true, "IncotermsLocation1": true, "IncotermsLocation2": true, "IncotermsVersion": true, "CustomerPaymentTerms": true, "PaymentMethod": true, "AssignmentReference": true, "ReferenceSDDocument": true, "ReferenceSDDocumentCategory": true, "OverallSDProcessStatus": true, "TotalCreditCheckStatus": true, "OverallTotalDeliveryStatus": true, "OverallSDDocumentRejectionSts": true, "to_Item": true }, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `sap-sales-order@1` payload; errors are left on `.errors`. */
+ const validateSapSalesOrderV1 = rawValidate;
+return { validateSapSalesOrderV1 };
+})();
+
+// validators/shipment-v1.ts
+const __m25 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
+const schema1 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
+const schema2 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func7 = ucs2length;
+const func22 = linearRegExp;
+const pattern0 = func22("^[A-Z]{2,4}$", "u");
+const pattern1 = func22("^[A-Z]{2}$", "u");
+const pattern3 = func22("^[0-9]{8,14}$", "u");
+const pattern4 = func22("^[A-Z0-9]{2,3}$", "u");
+const formats0 = interlaceFormats.date;
+const formats2 = interlaceFormats["date-time"];
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.shipmentNumber === undefined) || (!(func0.call(data, "shipmentNumber")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "shipmentNumber" }, message: "must have required property '" + "shipmentNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.direction === undefined) || (!(func0.call(data, "direction")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "direction" }, message: "must have required property '" + "direction" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.status === undefined) || (!(func0.call(data, "status")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.orderNumber === undefined) || (!(func0.call(data, "orderNumber")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "orderNumber" }, message: "must have required property '" + "orderNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.lines === undefined) || (!(func0.call(data, "lines")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "lines" }, message: "must have required property '" + "lines" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    for (const key0 of Object.keys(data)) {
+        if (!(func0.call(schema0.properties, key0))) {
+            const err5 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err5];
+            }
+            else {
+                vErrors.push(err5);
+            }
+            errors++;
+        }
+    }
+    if (data.shipmentNumber !== undefined && func0.call(data, "shipmentNumber")) {
+        let data0 = data.shipmentNumber;
+        if (typeof data0 === "string") {
+            if (func7(data0) > 30) {
+                const err6 = { instancePath: instancePath + "/shipmentNumber", schemaPath: "#/properties/shipmentNumber/maxLength", keyword: "maxLength", params: { limit: 30 }, message: "must NOT have more than 30 characters" };
+                if (vErrors === null) {
+                    vErrors = [err6];
+                }
+                else {
+                    vErrors.push(err6);
+                }
+                errors++;
+            }
+            if (func7(data0) < 1) {
+                const err7 = { instancePath: instancePath + "/shipmentNumber", schemaPath: "#/properties/shipmentNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err8 = { instancePath: instancePath + "/shipmentNumber", schemaPath: "#/properties/shipmentNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.direction !== undefined && func0.call(data, "direction")) {
+        let data1 = data.direction;
+        if (!((data1 === "outbound") || (data1 === "inbound"))) {
+            const err9 = { instancePath: instancePath + "/direction", schemaPath: "#/properties/direction/enum", keyword: "enum", params: { allowedValues: schema0.properties.direction.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err9];
+            }
+            else {
+                vErrors.push(err9);
+            }
+            errors++;
+        }
+    }
+    if (data.status !== undefined && func0.call(data, "status")) {
+        let data2 = data.status;
+        if (!(((((data2 === "planned") || (data2 === "dispatched")) || (data2 === "in-transit")) || (data2 === "delivered")) || (data2 === "exception"))) {
+            const err10 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.orderNumber !== undefined && func0.call(data, "orderNumber")) {
+        let data3 = data.orderNumber;
+        if (typeof data3 === "string") {
+            if (func7(data3) > 35) {
+                const err11 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+            if (func7(data3) < 1) {
+                const err12 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err12];
+                }
+                else {
+                    vErrors.push(err12);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err13 = { instancePath: instancePath + "/orderNumber", schemaPath: "#/properties/orderNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err13];
+            }
+            else {
+                vErrors.push(err13);
+            }
+            errors++;
+        }
+    }
+    if (data.customerNumber !== undefined && func0.call(data, "customerNumber")) {
+        let data4 = data.customerNumber;
+        if (typeof data4 === "string") {
+            if (func7(data4) > 20) {
+                const err14 = { instancePath: instancePath + "/customerNumber", schemaPath: "#/properties/customerNumber/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+                if (vErrors === null) {
+                    vErrors = [err14];
+                }
+                else {
+                    vErrors.push(err14);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err15 = { instancePath: instancePath + "/customerNumber", schemaPath: "#/properties/customerNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err15];
+            }
+            else {
+                vErrors.push(err15);
+            }
+            errors++;
+        }
+    }
+    if (data.customerReference !== undefined && func0.call(data, "customerReference")) {
+        let data5 = data.customerReference;
+        if (typeof data5 === "string") {
+            if (func7(data5) > 35) {
+                const err16 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err17 = { instancePath: instancePath + "/customerReference", schemaPath: "#/properties/customerReference/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err17];
+            }
+            else {
+                vErrors.push(err17);
+            }
+            errors++;
+        }
+    }
+    if (data.tradingPartnerId !== undefined && func0.call(data, "tradingPartnerId")) {
+        let data6 = data.tradingPartnerId;
+        if (typeof data6 === "string") {
+            if (func7(data6) > 80) {
+                const err18 = { instancePath: instancePath + "/tradingPartnerId", schemaPath: "#/properties/tradingPartnerId/maxLength", keyword: "maxLength", params: { limit: 80 }, message: "must NOT have more than 80 characters" };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err19 = { instancePath: instancePath + "/tradingPartnerId", schemaPath: "#/properties/tradingPartnerId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err19];
+            }
+            else {
+                vErrors.push(err19);
+            }
+            errors++;
+        }
+    }
+    if (data.carrier !== undefined && func0.call(data, "carrier")) {
+        let data7 = data.carrier;
+        if (data7 && typeof data7 == "object" && !Array.isArray(data7)) {
+            for (const key1 of Object.keys(data7)) {
+                if (!(((key1 === "scac") || (key1 === "name")) || (key1 === "serviceLevel"))) {
+                    const err20 = { instancePath: instancePath + "/carrier", schemaPath: "#/properties/carrier/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err20];
+                    }
+                    else {
+                        vErrors.push(err20);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.scac !== undefined && func0.call(data7, "scac")) {
+                let data8 = data7.scac;
+                if (typeof data8 === "string") {
+                    if (!pattern0.test(data8)) {
+                        const err21 = { instancePath: instancePath + "/carrier/scac", schemaPath: "#/properties/carrier/properties/scac/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2,4}$" }, message: "must match pattern \"" + "^[A-Z]{2,4}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err21];
+                        }
+                        else {
+                            vErrors.push(err21);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err22 = { instancePath: instancePath + "/carrier/scac", schemaPath: "#/properties/carrier/properties/scac/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err22];
+                    }
+                    else {
+                        vErrors.push(err22);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.name !== undefined && func0.call(data7, "name")) {
+                if (typeof data7.name !== "string") {
+                    const err23 = { instancePath: instancePath + "/carrier/name", schemaPath: "#/properties/carrier/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err23];
+                    }
+                    else {
+                        vErrors.push(err23);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.serviceLevel !== undefined && func0.call(data7, "serviceLevel")) {
+                if (typeof data7.serviceLevel !== "string") {
+                    const err24 = { instancePath: instancePath + "/carrier/serviceLevel", schemaPath: "#/properties/carrier/properties/serviceLevel/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err24];
+                    }
+                    else {
+                        vErrors.push(err24);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err25 = { instancePath: instancePath + "/carrier", schemaPath: "#/properties/carrier/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err25];
+            }
+            else {
+                vErrors.push(err25);
+            }
+            errors++;
+        }
+    }
+    if (data.trackingNumber !== undefined && func0.call(data, "trackingNumber")) {
+        if (typeof data.trackingNumber !== "string") {
+            const err26 = { instancePath: instancePath + "/trackingNumber", schemaPath: "#/properties/trackingNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.billOfLading !== undefined && func0.call(data, "billOfLading")) {
+        if (typeof data.billOfLading !== "string") {
+            const err27 = { instancePath: instancePath + "/billOfLading", schemaPath: "#/properties/billOfLading/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err27];
+            }
+            else {
+                vErrors.push(err27);
+            }
+            errors++;
+        }
+    }
+    if (data.shipFrom !== undefined && func0.call(data, "shipFrom")) {
+        let data13 = data.shipFrom;
+        if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+            if ((data13.name === undefined) || (!(func0.call(data13, "name")))) {
+                const err28 = { instancePath: instancePath + "/shipFrom", schemaPath: "#/$defs/site/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err28];
+                }
+                else {
+                    vErrors.push(err28);
+                }
+                errors++;
+            }
+            for (const key2 of Object.keys(data13)) {
+                if (!(((((key2 === "name") || (key2 === "locationId")) || (key2 === "city")) || (key2 === "region")) || (key2 === "country"))) {
+                    const err29 = { instancePath: instancePath + "/shipFrom", schemaPath: "#/$defs/site/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err29];
+                    }
+                    else {
+                        vErrors.push(err29);
+                    }
+                    errors++;
+                }
+            }
+            if (data13.name !== undefined && func0.call(data13, "name")) {
+                if (typeof data13.name !== "string") {
+                    const err30 = { instancePath: instancePath + "/shipFrom/name", schemaPath: "#/$defs/site/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err30];
+                    }
+                    else {
+                        vErrors.push(err30);
+                    }
+                    errors++;
+                }
+            }
+            if (data13.locationId !== undefined && func0.call(data13, "locationId")) {
+                if (typeof data13.locationId !== "string") {
+                    const err31 = { instancePath: instancePath + "/shipFrom/locationId", schemaPath: "#/$defs/site/properties/locationId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err31];
+                    }
+                    else {
+                        vErrors.push(err31);
+                    }
+                    errors++;
+                }
+            }
+            if (data13.city !== undefined && func0.call(data13, "city")) {
+                if (typeof data13.city !== "string") {
+                    const err32 = { instancePath: instancePath + "/shipFrom/city", schemaPath: "#/$defs/site/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err32];
+                    }
+                    else {
+                        vErrors.push(err32);
+                    }
+                    errors++;
+                }
+            }
+            if (data13.region !== undefined && func0.call(data13, "region")) {
+                if (typeof data13.region !== "string") {
+                    const err33 = { instancePath: instancePath + "/shipFrom/region", schemaPath: "#/$defs/site/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err33];
+                    }
+                    else {
+                        vErrors.push(err33);
+                    }
+                    errors++;
+                }
+            }
+            if (data13.country !== undefined && func0.call(data13, "country")) {
+                let data18 = data13.country;
+                if (typeof data18 === "string") {
+                    if (!pattern1.test(data18)) {
+                        const err34 = { instancePath: instancePath + "/shipFrom/country", schemaPath: "#/$defs/site/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err34];
+                        }
+                        else {
+                            vErrors.push(err34);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err35 = { instancePath: instancePath + "/shipFrom/country", schemaPath: "#/$defs/site/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err35];
+                    }
+                    else {
+                        vErrors.push(err35);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err36 = { instancePath: instancePath + "/shipFrom", schemaPath: "#/$defs/site/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err36];
+            }
+            else {
+                vErrors.push(err36);
+            }
+            errors++;
+        }
+    }
+    if (data.shipTo !== undefined && func0.call(data, "shipTo")) {
+        let data19 = data.shipTo;
+        if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
+            if ((data19.name === undefined) || (!(func0.call(data19, "name")))) {
+                const err37 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property '" + "name" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err37];
+                }
+                else {
+                    vErrors.push(err37);
+                }
+                errors++;
+            }
+            for (const key3 of Object.keys(data19)) {
+                if (!(func0.call(schema2.properties, key3))) {
+                    const err38 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err38];
+                    }
+                    else {
+                        vErrors.push(err38);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.name !== undefined && func0.call(data19, "name")) {
+                if (typeof data19.name !== "string") {
+                    const err39 = { instancePath: instancePath + "/shipTo/name", schemaPath: "#/$defs/address/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err39];
+                    }
+                    else {
+                        vErrors.push(err39);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.contactName !== undefined && func0.call(data19, "contactName")) {
+                if (typeof data19.contactName !== "string") {
+                    const err40 = { instancePath: instancePath + "/shipTo/contactName", schemaPath: "#/$defs/address/properties/contactName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err40];
+                    }
+                    else {
+                        vErrors.push(err40);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.locationId !== undefined && func0.call(data19, "locationId")) {
+                if (typeof data19.locationId !== "string") {
+                    const err41 = { instancePath: instancePath + "/shipTo/locationId", schemaPath: "#/$defs/address/properties/locationId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err41];
+                    }
+                    else {
+                        vErrors.push(err41);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.addressLine1 !== undefined && func0.call(data19, "addressLine1")) {
+                if (typeof data19.addressLine1 !== "string") {
+                    const err42 = { instancePath: instancePath + "/shipTo/addressLine1", schemaPath: "#/$defs/address/properties/addressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err42];
+                    }
+                    else {
+                        vErrors.push(err42);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.addressLine2 !== undefined && func0.call(data19, "addressLine2")) {
+                if (typeof data19.addressLine2 !== "string") {
+                    const err43 = { instancePath: instancePath + "/shipTo/addressLine2", schemaPath: "#/$defs/address/properties/addressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err43];
+                    }
+                    else {
+                        vErrors.push(err43);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.city !== undefined && func0.call(data19, "city")) {
+                if (typeof data19.city !== "string") {
+                    const err44 = { instancePath: instancePath + "/shipTo/city", schemaPath: "#/$defs/address/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err44];
+                    }
+                    else {
+                        vErrors.push(err44);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.region !== undefined && func0.call(data19, "region")) {
+                if (typeof data19.region !== "string") {
+                    const err45 = { instancePath: instancePath + "/shipTo/region", schemaPath: "#/$defs/address/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err45];
+                    }
+                    else {
+                        vErrors.push(err45);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.postalCode !== undefined && func0.call(data19, "postalCode")) {
+                if (typeof data19.postalCode !== "string") {
+                    const err46 = { instancePath: instancePath + "/shipTo/postalCode", schemaPath: "#/$defs/address/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err46];
+                    }
+                    else {
+                        vErrors.push(err46);
+                    }
+                    errors++;
+                }
+            }
+            if (data19.country !== undefined && func0.call(data19, "country")) {
+                let data28 = data19.country;
+                if (typeof data28 === "string") {
+                    if (!pattern1.test(data28)) {
+                        const err47 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err47];
+                        }
+                        else {
+                            vErrors.push(err47);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err48 = { instancePath: instancePath + "/shipTo/country", schemaPath: "#/$defs/address/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err48];
+                    }
+                    else {
+                        vErrors.push(err48);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err49 = { instancePath: instancePath + "/shipTo", schemaPath: "#/$defs/address/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err49];
+            }
+            else {
+                vErrors.push(err49);
+            }
+            errors++;
+        }
+    }
+    if (data.shipDate !== undefined && func0.call(data, "shipDate")) {
+        let data29 = data.shipDate;
+        if (typeof data29 === "string") {
+            if (!(formats0.validate(data29))) {
+                const err50 = { instancePath: instancePath + "/shipDate", schemaPath: "#/properties/shipDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err50];
+                }
+                else {
+                    vErrors.push(err50);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err51 = { instancePath: instancePath + "/shipDate", schemaPath: "#/properties/shipDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err51];
+            }
+            else {
+                vErrors.push(err51);
+            }
+            errors++;
+        }
+    }
+    if (data.dispatchedAt !== undefined && func0.call(data, "dispatchedAt")) {
+        let data30 = data.dispatchedAt;
+        if (typeof data30 === "string") {
+            if (!(formats2.validate(data30))) {
+                const err52 = { instancePath: instancePath + "/dispatchedAt", schemaPath: "#/properties/dispatchedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err52];
+                }
+                else {
+                    vErrors.push(err52);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err53 = { instancePath: instancePath + "/dispatchedAt", schemaPath: "#/properties/dispatchedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err53];
+            }
+            else {
+                vErrors.push(err53);
+            }
+            errors++;
+        }
+    }
+    if (data.estimatedDeliveryDate !== undefined && func0.call(data, "estimatedDeliveryDate")) {
+        let data31 = data.estimatedDeliveryDate;
+        if (typeof data31 === "string") {
+            if (!(formats0.validate(data31))) {
+                const err54 = { instancePath: instancePath + "/estimatedDeliveryDate", schemaPath: "#/properties/estimatedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err54];
+                }
+                else {
+                    vErrors.push(err54);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err55 = { instancePath: instancePath + "/estimatedDeliveryDate", schemaPath: "#/properties/estimatedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err55];
+            }
+            else {
+                vErrors.push(err55);
+            }
+            errors++;
+        }
+    }
+    if (data.grossWeight !== undefined && func0.call(data, "grossWeight")) {
+        let data32 = data.grossWeight;
+        if (data32 && typeof data32 == "object" && !Array.isArray(data32)) {
+            if ((data32.value === undefined) || (!(func0.call(data32, "value")))) {
+                const err56 = { instancePath: instancePath + "/grossWeight", schemaPath: "#/properties/grossWeight/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property '" + "value" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err56];
+                }
+                else {
+                    vErrors.push(err56);
+                }
+                errors++;
+            }
+            if ((data32.unit === undefined) || (!(func0.call(data32, "unit")))) {
+                const err57 = { instancePath: instancePath + "/grossWeight", schemaPath: "#/properties/grossWeight/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err57];
+                }
+                else {
+                    vErrors.push(err57);
+                }
+                errors++;
+            }
+            for (const key4 of Object.keys(data32)) {
+                if (!((key4 === "value") || (key4 === "unit"))) {
+                    const err58 = { instancePath: instancePath + "/grossWeight", schemaPath: "#/properties/grossWeight/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err58];
+                    }
+                    else {
+                        vErrors.push(err58);
+                    }
+                    errors++;
+                }
+            }
+            if (data32.value !== undefined && func0.call(data32, "value")) {
+                let data33 = data32.value;
+                if (typeof data33 == "number") {
+                    if (data33 < 0 || isNaN(data33)) {
+                        const err59 = { instancePath: instancePath + "/grossWeight/value", schemaPath: "#/properties/grossWeight/properties/value/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                        if (vErrors === null) {
+                            vErrors = [err59];
+                        }
+                        else {
+                            vErrors.push(err59);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err60 = { instancePath: instancePath + "/grossWeight/value", schemaPath: "#/properties/grossWeight/properties/value/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                    if (vErrors === null) {
+                        vErrors = [err60];
+                    }
+                    else {
+                        vErrors.push(err60);
+                    }
+                    errors++;
+                }
+            }
+            if (data32.unit !== undefined && func0.call(data32, "unit")) {
+                let data34 = data32.unit;
+                if (!((data34 === "KG") || (data34 === "LB"))) {
+                    const err61 = { instancePath: instancePath + "/grossWeight/unit", schemaPath: "#/properties/grossWeight/properties/unit/enum", keyword: "enum", params: { allowedValues: schema0.properties.grossWeight.properties.unit.enum }, message: "must be equal to one of the allowed values" };
+                    if (vErrors === null) {
+                        vErrors = [err61];
+                    }
+                    else {
+                        vErrors.push(err61);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err62 = { instancePath: instancePath + "/grossWeight", schemaPath: "#/properties/grossWeight/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err62];
+            }
+            else {
+                vErrors.push(err62);
+            }
+            errors++;
+        }
+    }
+    if (data.packageCount !== undefined && func0.call(data, "packageCount")) {
+        let data35 = data.packageCount;
+        if (!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))) {
+            const err63 = { instancePath: instancePath + "/packageCount", schemaPath: "#/properties/packageCount/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+                vErrors = [err63];
+            }
+            else {
+                vErrors.push(err63);
+            }
+            errors++;
+        }
+        if (typeof data35 == "number") {
+            if (data35 < 0 || isNaN(data35)) {
+                const err64 = { instancePath: instancePath + "/packageCount", schemaPath: "#/properties/packageCount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err64];
+                }
+                else {
+                    vErrors.push(err64);
+                }
+                errors++;
+            }
+        }
+    }
+    if (data.lines !== undefined && func0.call(data, "lines")) {
+        let data36 = data.lines;
+        if (Array.isArray(data36)) {
+            if (data36.length < 1) {
+                const err65 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                if (vErrors === null) {
+                    vErrors = [err65];
+                }
+                else {
+                    vErrors.push(err65);
+                }
+                errors++;
+            }
+            const len0 = data36.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+                let data37 = data36[i0];
+                if (data37 && typeof data37 == "object" && !Array.isArray(data37)) {
+                    if ((data37.lineNumber === undefined) || (!(func0.call(data37, "lineNumber")))) {
+                        const err66 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err66];
+                        }
+                        else {
+                            vErrors.push(err66);
+                        }
+                        errors++;
+                    }
+                    if ((data37.quantity === undefined) || (!(func0.call(data37, "quantity")))) {
+                        const err67 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err67];
+                        }
+                        else {
+                            vErrors.push(err67);
+                        }
+                        errors++;
+                    }
+                    if ((data37.unit === undefined) || (!(func0.call(data37, "unit")))) {
+                        const err68 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err68];
+                        }
+                        else {
+                            vErrors.push(err68);
+                        }
+                        errors++;
+                    }
+                    for (const key5 of Object.keys(data37)) {
+                        if (!((((((((key5 === "lineNumber") || (key5 === "sku")) || (key5 === "vendorPartNumber")) || (key5 === "gtin")) || (key5 === "description")) || (key5 === "quantity")) || (key5 === "unit")) || (key5 === "orderLineNumber"))) {
+                            const err69 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
+                            if (vErrors === null) {
+                                vErrors = [err69];
+                            }
+                            else {
+                                vErrors.push(err69);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.lineNumber !== undefined && func0.call(data37, "lineNumber")) {
+                        let data38 = data37.lineNumber;
+                        if (!((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38)))) {
+                            const err70 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err70];
+                            }
+                            else {
+                                vErrors.push(err70);
+                            }
+                            errors++;
+                        }
+                        if (typeof data38 == "number") {
+                            if (data38 < 1 || isNaN(data38)) {
+                                const err71 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err71];
+                                }
+                                else {
+                                    vErrors.push(err71);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    if (data37.sku !== undefined && func0.call(data37, "sku")) {
+                        if (typeof data37.sku !== "string") {
+                            const err72 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err72];
+                            }
+                            else {
+                                vErrors.push(err72);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.vendorPartNumber !== undefined && func0.call(data37, "vendorPartNumber")) {
+                        if (typeof data37.vendorPartNumber !== "string") {
+                            const err73 = { instancePath: instancePath + "/lines/" + i0 + "/vendorPartNumber", schemaPath: "#/properties/lines/items/properties/vendorPartNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err73];
+                            }
+                            else {
+                                vErrors.push(err73);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.gtin !== undefined && func0.call(data37, "gtin")) {
+                        let data41 = data37.gtin;
+                        if (typeof data41 === "string") {
+                            if (!pattern3.test(data41)) {
+                                const err74 = { instancePath: instancePath + "/lines/" + i0 + "/gtin", schemaPath: "#/properties/lines/items/properties/gtin/pattern", keyword: "pattern", params: { pattern: "^[0-9]{8,14}$" }, message: "must match pattern \"" + "^[0-9]{8,14}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err74];
+                                }
+                                else {
+                                    vErrors.push(err74);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err75 = { instancePath: instancePath + "/lines/" + i0 + "/gtin", schemaPath: "#/properties/lines/items/properties/gtin/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err75];
+                            }
+                            else {
+                                vErrors.push(err75);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.description !== undefined && func0.call(data37, "description")) {
+                        if (typeof data37.description !== "string") {
+                            const err76 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err76];
+                            }
+                            else {
+                                vErrors.push(err76);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.quantity !== undefined && func0.call(data37, "quantity")) {
+                        let data43 = data37.quantity;
+                        if (typeof data43 == "number") {
+                            if (data43 <= 0 || isNaN(data43)) {
+                                const err77 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err77];
+                                }
+                                else {
+                                    vErrors.push(err77);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err78 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err78];
+                            }
+                            else {
+                                vErrors.push(err78);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.unit !== undefined && func0.call(data37, "unit")) {
+                        let data44 = data37.unit;
+                        if (typeof data44 === "string") {
+                            if (!pattern4.test(data44)) {
+                                const err79 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err79];
+                                }
+                                else {
+                                    vErrors.push(err79);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err80 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err80];
+                            }
+                            else {
+                                vErrors.push(err80);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data37.orderLineNumber !== undefined && func0.call(data37, "orderLineNumber")) {
+                        let data45 = data37.orderLineNumber;
+                        if (!((typeof data45 == "number") && (!(data45 % 1) && !isNaN(data45)))) {
+                            const err81 = { instancePath: instancePath + "/lines/" + i0 + "/orderLineNumber", schemaPath: "#/properties/lines/items/properties/orderLineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err81];
+                            }
+                            else {
+                                vErrors.push(err81);
+                            }
+                            errors++;
+                        }
+                        if (typeof data45 == "number") {
+                            if (data45 < 1 || isNaN(data45)) {
+                                const err82 = { instancePath: instancePath + "/lines/" + i0 + "/orderLineNumber", schemaPath: "#/properties/lines/items/properties/orderLineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err82];
+                                }
+                                else {
+                                    vErrors.push(err82);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                }
+                else {
+                    const err83 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err83];
+                    }
+                    else {
+                        vErrors.push(err83);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err84 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err84];
+            }
+            else {
+                vErrors.push(err84);
+            }
+            errors++;
+        }
+    }
+    if (data.milestones !== undefined && func0.call(data, "milestones")) {
+        let data46 = data.milestones;
+        if (Array.isArray(data46)) {
+            const len1 = data46.length;
+            for (let i1 = 0; i1 < len1; i1++) {
+                let data47 = data46[i1];
+                if (data47 && typeof data47 == "object" && !Array.isArray(data47)) {
+                    if ((data47.code === undefined) || (!(func0.call(data47, "code")))) {
+                        const err85 = { instancePath: instancePath + "/milestones/" + i1, schemaPath: "#/properties/milestones/items/required", keyword: "required", params: { missingProperty: "code" }, message: "must have required property '" + "code" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err85];
+                        }
+                        else {
+                            vErrors.push(err85);
+                        }
+                        errors++;
+                    }
+                    if ((data47.at === undefined) || (!(func0.call(data47, "at")))) {
+                        const err86 = { instancePath: instancePath + "/milestones/" + i1, schemaPath: "#/properties/milestones/items/required", keyword: "required", params: { missingProperty: "at" }, message: "must have required property '" + "at" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err86];
+                        }
+                        else {
+                            vErrors.push(err86);
+                        }
+                        errors++;
+                    }
+                    for (const key6 of Object.keys(data47)) {
+                        if (!((((key6 === "code") || (key6 === "at")) || (key6 === "location")) || (key6 === "note"))) {
+                            const err87 = { instancePath: instancePath + "/milestones/" + i1, schemaPath: "#/properties/milestones/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key6 }, message: "must NOT have additional properties" };
+                            if (vErrors === null) {
+                                vErrors = [err87];
+                            }
+                            else {
+                                vErrors.push(err87);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data47.code !== undefined && func0.call(data47, "code")) {
+                        let data48 = data47.code;
+                        if (!(((((((data48 === "created") || (data48 === "picked")) || (data48 === "dispatched")) || (data48 === "in-transit")) || (data48 === "out-for-delivery")) || (data48 === "delivered")) || (data48 === "exception"))) {
+                            const err88 = { instancePath: instancePath + "/milestones/" + i1 + "/code", schemaPath: "#/properties/milestones/items/properties/code/enum", keyword: "enum", params: { allowedValues: schema0.properties.milestones.items.properties.code.enum }, message: "must be equal to one of the allowed values" };
+                            if (vErrors === null) {
+                                vErrors = [err88];
+                            }
+                            else {
+                                vErrors.push(err88);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data47.at !== undefined && func0.call(data47, "at")) {
+                        let data49 = data47.at;
+                        if (typeof data49 === "string") {
+                            if (!(formats2.validate(data49))) {
+                                const err89 = { instancePath: instancePath + "/milestones/" + i1 + "/at", schemaPath: "#/properties/milestones/items/properties/at/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err89];
+                                }
+                                else {
+                                    vErrors.push(err89);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err90 = { instancePath: instancePath + "/milestones/" + i1 + "/at", schemaPath: "#/properties/milestones/items/properties/at/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err90];
+                            }
+                            else {
+                                vErrors.push(err90);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data47.location !== undefined && func0.call(data47, "location")) {
+                        if (typeof data47.location !== "string") {
+                            const err91 = { instancePath: instancePath + "/milestones/" + i1 + "/location", schemaPath: "#/properties/milestones/items/properties/location/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err91];
+                            }
+                            else {
+                                vErrors.push(err91);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data47.note !== undefined && func0.call(data47, "note")) {
+                        if (typeof data47.note !== "string") {
+                            const err92 = { instancePath: instancePath + "/milestones/" + i1 + "/note", schemaPath: "#/properties/milestones/items/properties/note/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err92];
+                            }
+                            else {
+                                vErrors.push(err92);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err93 = { instancePath: instancePath + "/milestones/" + i1, schemaPath: "#/properties/milestones/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err93];
+                    }
+                    else {
+                        vErrors.push(err93);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err94 = { instancePath: instancePath + "/milestones", schemaPath: "#/properties/milestones/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err94];
+            }
+            else {
+                vErrors.push(err94);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err95 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err95];
+    }
+    else {
+        vErrors.push(err95);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `shipment@1` payload; errors are left on `.errors`. */
+ const validateShipmentV1 = rawValidate;
+return { validateShipmentV1 };
+})();
+
+// validators/sap-billing-document-v1.ts
+const __m26 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "required": ["BillingDocument", "BillingDocumentType", "BillingDocumentDate", "CompanyCode", "FiscalYear", "TotalNetAmount", "TransactionCurrency"], "properties": { "BillingDocument": { "type": "string", "maxLength": 10 }, "SDDocumentCategory": { "type": "string", "maxLength": 4 }, "BillingDocumentCategory": { "type": "string", "maxLength": 1 }, "BillingDocumentType": { "type": "string", "maxLength": 4, "description": "F2 invoice, G2 credit memo, L2 debit memo, S1 cancellation." }, "CreationDate": { "$ref": "#/$defs/odataDate" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate" }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "Division": { "type": "string", "maxLength": 2 }, "BillingDocumentDate": { "$ref": "#/$defs/odataDate" }, "BillingDocumentIsCancelled": { "type": "boolean" }, "CancelledBillingDocument": { "type": "string", "maxLength": 10 }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "TaxAmount": { "$ref": "#/$defs/decimal" }, "TotalGrossAmount": { "$ref": "#/$defs/decimal" }, "PayerParty": { "type": "string", "maxLength": 10 }, "SoldToParty": { "type": "string", "maxLength": 10 }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CompanyCode": { "type": "string", "maxLength": 4 }, "FiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "AccountingDocument": { "type": "string", "maxLength": 10 }, "AccountingTransferStatus": { "enum": ["", "A", "B", "C", "D", "E"], "description": "C = accounting document created." }, "OverallBillingStatus": { "type": "string" } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" } } };
+const schema1 = { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" };
+const schema4 = { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" };
+const func0 = Object.prototype.hasOwnProperty;
+const func8 = ucs2length;
+const func16 = linearRegExp;
+const pattern0 = func16("^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "u");
+const pattern3 = func16("^-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern6 = func16("^[0-9]{4}$", "u");
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.BillingDocument === undefined) || (!(func0.call(data, "BillingDocument")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "BillingDocument" }, message: "must have required property '" + "BillingDocument" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.BillingDocumentType === undefined) || (!(func0.call(data, "BillingDocumentType")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "BillingDocumentType" }, message: "must have required property '" + "BillingDocumentType" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.BillingDocumentDate === undefined) || (!(func0.call(data, "BillingDocumentDate")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "BillingDocumentDate" }, message: "must have required property '" + "BillingDocumentDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.CompanyCode === undefined) || (!(func0.call(data, "CompanyCode")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "CompanyCode" }, message: "must have required property '" + "CompanyCode" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.FiscalYear === undefined) || (!(func0.call(data, "FiscalYear")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "FiscalYear" }, message: "must have required property '" + "FiscalYear" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.TotalNetAmount === undefined) || (!(func0.call(data, "TotalNetAmount")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "TotalNetAmount" }, message: "must have required property '" + "TotalNetAmount" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.TransactionCurrency === undefined) || (!(func0.call(data, "TransactionCurrency")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "TransactionCurrency" }, message: "must have required property '" + "TransactionCurrency" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    if (data.BillingDocument !== undefined && func0.call(data, "BillingDocument")) {
+        let data0 = data.BillingDocument;
+        if (typeof data0 === "string") {
+            if (func8(data0) > 10) {
+                const err7 = { instancePath: instancePath + "/BillingDocument", schemaPath: "#/properties/BillingDocument/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err8 = { instancePath: instancePath + "/BillingDocument", schemaPath: "#/properties/BillingDocument/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.SDDocumentCategory !== undefined && func0.call(data, "SDDocumentCategory")) {
+        let data1 = data.SDDocumentCategory;
+        if (typeof data1 === "string") {
+            if (func8(data1) > 4) {
+                const err9 = { instancePath: instancePath + "/SDDocumentCategory", schemaPath: "#/properties/SDDocumentCategory/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err10 = { instancePath: instancePath + "/SDDocumentCategory", schemaPath: "#/properties/SDDocumentCategory/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.BillingDocumentCategory !== undefined && func0.call(data, "BillingDocumentCategory")) {
+        let data2 = data.BillingDocumentCategory;
+        if (typeof data2 === "string") {
+            if (func8(data2) > 1) {
+                const err11 = { instancePath: instancePath + "/BillingDocumentCategory", schemaPath: "#/properties/BillingDocumentCategory/maxLength", keyword: "maxLength", params: { limit: 1 }, message: "must NOT have more than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err12 = { instancePath: instancePath + "/BillingDocumentCategory", schemaPath: "#/properties/BillingDocumentCategory/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.BillingDocumentType !== undefined && func0.call(data, "BillingDocumentType")) {
+        let data3 = data.BillingDocumentType;
+        if (typeof data3 === "string") {
+            if (func8(data3) > 4) {
+                const err13 = { instancePath: instancePath + "/BillingDocumentType", schemaPath: "#/properties/BillingDocumentType/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err14 = { instancePath: instancePath + "/BillingDocumentType", schemaPath: "#/properties/BillingDocumentType/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err14];
+            }
+            else {
+                vErrors.push(err14);
+            }
+            errors++;
+        }
+    }
+    if (data.CreationDate !== undefined && func0.call(data, "CreationDate")) {
+        let data4 = data.CreationDate;
+        if (typeof data4 === "string") {
+            if (!pattern0.test(data4)) {
+                const err15 = { instancePath: instancePath + "/CreationDate", schemaPath: "#/$defs/odataDate/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err16 = { instancePath: instancePath + "/CreationDate", schemaPath: "#/$defs/odataDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err16];
+            }
+            else {
+                vErrors.push(err16);
+            }
+            errors++;
+        }
+    }
+    if (data.LastChangeDateTime !== undefined && func0.call(data, "LastChangeDateTime")) {
+        let data5 = data.LastChangeDateTime;
+        if (typeof data5 === "string") {
+            if (!pattern0.test(data5)) {
+                const err17 = { instancePath: instancePath + "/LastChangeDateTime", schemaPath: "#/$defs/odataDate/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err18 = { instancePath: instancePath + "/LastChangeDateTime", schemaPath: "#/$defs/odataDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err18];
+            }
+            else {
+                vErrors.push(err18);
+            }
+            errors++;
+        }
+    }
+    if (data.SalesOrganization !== undefined && func0.call(data, "SalesOrganization")) {
+        let data6 = data.SalesOrganization;
+        if (typeof data6 === "string") {
+            if (func8(data6) > 4) {
+                const err19 = { instancePath: instancePath + "/SalesOrganization", schemaPath: "#/properties/SalesOrganization/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err20 = { instancePath: instancePath + "/SalesOrganization", schemaPath: "#/properties/SalesOrganization/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.DistributionChannel !== undefined && func0.call(data, "DistributionChannel")) {
+        let data7 = data.DistributionChannel;
+        if (typeof data7 === "string") {
+            if (func8(data7) > 2) {
+                const err21 = { instancePath: instancePath + "/DistributionChannel", schemaPath: "#/properties/DistributionChannel/maxLength", keyword: "maxLength", params: { limit: 2 }, message: "must NOT have more than 2 characters" };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err22 = { instancePath: instancePath + "/DistributionChannel", schemaPath: "#/properties/DistributionChannel/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err22];
+            }
+            else {
+                vErrors.push(err22);
+            }
+            errors++;
+        }
+    }
+    if (data.Division !== undefined && func0.call(data, "Division")) {
+        let data8 = data.Division;
+        if (typeof data8 === "string") {
+            if (func8(data8) > 2) {
+                const err23 = { instancePath: instancePath + "/Division", schemaPath: "#/properties/Division/maxLength", keyword: "maxLength", params: { limit: 2 }, message: "must NOT have more than 2 characters" };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err24 = { instancePath: instancePath + "/Division", schemaPath: "#/properties/Division/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err24];
+            }
+            else {
+                vErrors.push(err24);
+            }
+            errors++;
+        }
+    }
+    if (data.BillingDocumentDate !== undefined && func0.call(data, "BillingDocumentDate")) {
+        let data9 = data.BillingDocumentDate;
+        if (typeof data9 === "string") {
+            if (!pattern0.test(data9)) {
+                const err25 = { instancePath: instancePath + "/BillingDocumentDate", schemaPath: "#/$defs/odataDate/pattern", keyword: "pattern", params: { pattern: "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" }, message: "must match pattern \"" + "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err25];
+                }
+                else {
+                    vErrors.push(err25);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err26 = { instancePath: instancePath + "/BillingDocumentDate", schemaPath: "#/$defs/odataDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.BillingDocumentIsCancelled !== undefined && func0.call(data, "BillingDocumentIsCancelled")) {
+        if (typeof data.BillingDocumentIsCancelled !== "boolean") {
+            const err27 = { instancePath: instancePath + "/BillingDocumentIsCancelled", schemaPath: "#/properties/BillingDocumentIsCancelled/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+                vErrors = [err27];
+            }
+            else {
+                vErrors.push(err27);
+            }
+            errors++;
+        }
+    }
+    if (data.CancelledBillingDocument !== undefined && func0.call(data, "CancelledBillingDocument")) {
+        let data11 = data.CancelledBillingDocument;
+        if (typeof data11 === "string") {
+            if (func8(data11) > 10) {
+                const err28 = { instancePath: instancePath + "/CancelledBillingDocument", schemaPath: "#/properties/CancelledBillingDocument/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err28];
+                }
+                else {
+                    vErrors.push(err28);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err29 = { instancePath: instancePath + "/CancelledBillingDocument", schemaPath: "#/properties/CancelledBillingDocument/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err29];
+            }
+            else {
+                vErrors.push(err29);
+            }
+            errors++;
+        }
+    }
+    if (data.TotalNetAmount !== undefined && func0.call(data, "TotalNetAmount")) {
+        let data12 = data.TotalNetAmount;
+        if (typeof data12 === "string") {
+            if (!pattern3.test(data12)) {
+                const err30 = { instancePath: instancePath + "/TotalNetAmount", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err30];
+                }
+                else {
+                    vErrors.push(err30);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err31 = { instancePath: instancePath + "/TotalNetAmount", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err31];
+            }
+            else {
+                vErrors.push(err31);
+            }
+            errors++;
+        }
+    }
+    if (data.TransactionCurrency !== undefined && func0.call(data, "TransactionCurrency")) {
+        let data13 = data.TransactionCurrency;
+        if (typeof data13 === "string") {
+            if (func8(data13) > 5) {
+                const err32 = { instancePath: instancePath + "/TransactionCurrency", schemaPath: "#/properties/TransactionCurrency/maxLength", keyword: "maxLength", params: { limit: 5 }, message: "must NOT have more than 5 characters" };
+                if (vErrors === null) {
+                    vErrors = [err32];
+                }
+                else {
+                    vErrors.push(err32);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err33 = { instancePath: instancePath + "/TransactionCurrency", schemaPath: "#/properties/TransactionCurrency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err33];
+            }
+            else {
+                vErrors.push(err33);
+            }
+            errors++;
+        }
+    }
+    if (data.TaxAmount !== undefined && func0.call(data, "TaxAmount")) {
+        let data14 = data.TaxAmount;
+        if (typeof data14 === "string") {
+            if (!pattern3.test(data14)) {
+                const err34 = { instancePath: instancePath + "/TaxAmount", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err34];
+                }
+                else {
+                    vErrors.push(err34);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err35 = { instancePath: instancePath + "/TaxAmount", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err35];
+            }
+            else {
+                vErrors.push(err35);
+            }
+            errors++;
+        }
+    }
+    if (data.TotalGrossAmount !== undefined && func0.call(data, "TotalGrossAmount")) {
+        let data15 = data.TotalGrossAmount;
+        if (typeof data15 === "string") {
+            if (!pattern3.test(data15)) {
+                const err36 = { instancePath: instancePath + "/TotalGrossAmount", schemaPath: "#/$defs/decimal/pattern", keyword: "pattern", params: { pattern: "^-?[0-9]+(\\.[0-9]+)?$" }, message: "must match pattern \"" + "^-?[0-9]+(\\.[0-9]+)?$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err36];
+                }
+                else {
+                    vErrors.push(err36);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err37 = { instancePath: instancePath + "/TotalGrossAmount", schemaPath: "#/$defs/decimal/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err37];
+            }
+            else {
+                vErrors.push(err37);
+            }
+            errors++;
+        }
+    }
+    if (data.PayerParty !== undefined && func0.call(data, "PayerParty")) {
+        let data16 = data.PayerParty;
+        if (typeof data16 === "string") {
+            if (func8(data16) > 10) {
+                const err38 = { instancePath: instancePath + "/PayerParty", schemaPath: "#/properties/PayerParty/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err38];
+                }
+                else {
+                    vErrors.push(err38);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err39 = { instancePath: instancePath + "/PayerParty", schemaPath: "#/properties/PayerParty/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err39];
+            }
+            else {
+                vErrors.push(err39);
+            }
+            errors++;
+        }
+    }
+    if (data.SoldToParty !== undefined && func0.call(data, "SoldToParty")) {
+        let data17 = data.SoldToParty;
+        if (typeof data17 === "string") {
+            if (func8(data17) > 10) {
+                const err40 = { instancePath: instancePath + "/SoldToParty", schemaPath: "#/properties/SoldToParty/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err40];
+                }
+                else {
+                    vErrors.push(err40);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err41 = { instancePath: instancePath + "/SoldToParty", schemaPath: "#/properties/SoldToParty/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err41];
+            }
+            else {
+                vErrors.push(err41);
+            }
+            errors++;
+        }
+    }
+    if (data.PurchaseOrderByCustomer !== undefined && func0.call(data, "PurchaseOrderByCustomer")) {
+        let data18 = data.PurchaseOrderByCustomer;
+        if (typeof data18 === "string") {
+            if (func8(data18) > 35) {
+                const err42 = { instancePath: instancePath + "/PurchaseOrderByCustomer", schemaPath: "#/properties/PurchaseOrderByCustomer/maxLength", keyword: "maxLength", params: { limit: 35 }, message: "must NOT have more than 35 characters" };
+                if (vErrors === null) {
+                    vErrors = [err42];
+                }
+                else {
+                    vErrors.push(err42);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err43 = { instancePath: instancePath + "/PurchaseOrderByCustomer", schemaPath: "#/properties/PurchaseOrderByCustomer/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err43];
+            }
+            else {
+                vErrors.push(err43);
+            }
+            errors++;
+        }
+    }
+    if (data.CompanyCode !== undefined && func0.call(data, "CompanyCode")) {
+        let data19 = data.CompanyCode;
+        if (typeof data19 === "string") {
+            if (func8(data19) > 4) {
+                const err44 = { instancePath: instancePath + "/CompanyCode", schemaPath: "#/properties/CompanyCode/maxLength", keyword: "maxLength", params: { limit: 4 }, message: "must NOT have more than 4 characters" };
+                if (vErrors === null) {
+                    vErrors = [err44];
+                }
+                else {
+                    vErrors.push(err44);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err45 = { instancePath: instancePath + "/CompanyCode", schemaPath: "#/properties/CompanyCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err45];
+            }
+            else {
+                vErrors.push(err45);
+            }
+            errors++;
+        }
+    }
+    if (data.FiscalYear !== undefined && func0.call(data, "FiscalYear")) {
+        let data20 = data.FiscalYear;
+        if (typeof data20 === "string") {
+            if (!pattern6.test(data20)) {
+                const err46 = { instancePath: instancePath + "/FiscalYear", schemaPath: "#/properties/FiscalYear/pattern", keyword: "pattern", params: { pattern: "^[0-9]{4}$" }, message: "must match pattern \"" + "^[0-9]{4}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err46];
+                }
+                else {
+                    vErrors.push(err46);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err47 = { instancePath: instancePath + "/FiscalYear", schemaPath: "#/properties/FiscalYear/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err47];
+            }
+            else {
+                vErrors.push(err47);
+            }
+            errors++;
+        }
+    }
+    if (data.AccountingDocument !== undefined && func0.call(data, "AccountingDocument")) {
+        let data21 = data.AccountingDocument;
+        if (typeof data21 === "string") {
+            if (func8(data21) > 10) {
+                const err48 = { instancePath: instancePath + "/AccountingDocument", schemaPath: "#/properties/AccountingDocument/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err48];
+                }
+                else {
+                    vErrors.push(err48);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err49 = { instancePath: instancePath + "/AccountingDocument", schemaPath: "#/properties/AccountingDocument/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err49];
+            }
+            else {
+                vErrors.push(err49);
+            }
+            errors++;
+        }
+    }
+    if (data.AccountingTransferStatus !== undefined && func0.call(data, "AccountingTransferStatus")) {
+        let data22 = data.AccountingTransferStatus;
+        if (!((((((data22 === "") || (data22 === "A")) || (data22 === "B")) || (data22 === "C")) || (data22 === "D")) || (data22 === "E"))) {
+            const err50 = { instancePath: instancePath + "/AccountingTransferStatus", schemaPath: "#/properties/AccountingTransferStatus/enum", keyword: "enum", params: { allowedValues: schema0.properties.AccountingTransferStatus.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err50];
+            }
+            else {
+                vErrors.push(err50);
+            }
+            errors++;
+        }
+    }
+    if (data.OverallBillingStatus !== undefined && func0.call(data, "OverallBillingStatus")) {
+        if (typeof data.OverallBillingStatus !== "string") {
+            const err51 = { instancePath: instancePath + "/OverallBillingStatus", schemaPath: "#/properties/OverallBillingStatus/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err51];
+            }
+            else {
+                vErrors.push(err51);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err52 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err52];
+    }
+    else {
+        vErrors.push(err52);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": { "BillingDocument": true, "SDDocumentCategory": true, "BillingDocumentCategory": true, "BillingDocumentType": true, "CreationDate": true, "LastChangeDateTime": true, "SalesOrganization": true, "DistributionChannel": true, "Division": true, "BillingDocumentDate": true, "BillingDocumentIsCancelled": true, "CancelledBillingDocument": true, "TotalNetAmount": true, "TransactionCurrency": true, "TaxAmount": true, "TotalGrossAmount": true, "PayerParty": true, "SoldToParty": true, "PurchaseOrderByCustomer": true, "CompanyCode": true, "FiscalYear": true, "AccountingDocument": true, "AccountingTransferStatus": true, "OverallBillingStatus": true }, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `sap-billing-document@1` payload; errors are left on `.errors`. */
+ const validateSapBillingDocumentV1 = rawValidate;
+return { validateSapBillingDocumentV1 };
+})();
+
+// units/workflow-order-to-cash-v1-program.ts
+const __m27 = (() => {
+const { program: compiled, exprs } = __m21;
+const { validateOrderV2 } = __m22;
+const { validateSapCreditCheckV1 } = __m23;
+const { validateSapSalesOrderV1 } = __m24;
+const { validateShipmentV1 } = __m25;
+const { validateSapBillingDocumentV1 } = __m26;
+
+ const program = { ...compiled, contracts: { "order@2": validateOrderV2, "sap-credit-check@1": validateSapCreditCheckV1, "sap-sales-order@1": validateSapSalesOrderV1, "shipment@1": validateShipmentV1, "sap-billing-document@1": validateSapBillingDocumentV1 } };
 return { exprs, program };
 })();
 
 // units/workflow-order-to-cash-v1.ts
-const __m22 = (() => {
+const __m28 = (() => {
 /** The specs unit workflow-order-to-cash-v1 runs: the Systems its workflow calls (no secret values). */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"crm\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"crm-connected-app\"},\"tokenUrl\":\"https://distributor.my.salesforce.com/services/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.my.salesforce.com/services/apexrest/interlace/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":10,\"rateLimit\":{\"per\":\"1s\",\"requests\":25},\"timeout\":\"20s\"},\"type\":\"crm\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"operations\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"operations-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.service-now.com/api/now/table/x_interlace_exception\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"per\":\"1s\",\"requests\":10},\"timeout\":\"15s\"},\"type\":\"operations\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { exprs, program } = __m21;
+export const { exprs, program } = __m27;
 
-export const { interlaceUnit } = __m22;
+export const { interlaceUnit } = __m28;

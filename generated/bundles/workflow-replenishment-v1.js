@@ -8947,17 +8947,2914 @@ function e22(scope) {
     "$none": () => undefined,
 };
 /** The workflow ready to run: its IR and these expressions (what an engine loads from a bundle). */
- const program = { ir: { "name": "replenishment", "version": "1.0.0", "trigger": { "kind": "event", "topic": "replenishment.proposals", "contract": "replenishment@1" }, "input": "replenishment@1", "state": "replenishment-state@1", "key": "key", "start": "approval-needed", "steps": { "approval-needed": { "id": "approval-needed", "at": { "file": "specs/workflows/replenishment.yaml", "line": 26 }, "type": "branch", "choices": [{ "when": "approval-needed.when.0", "next": "approve" }], "otherwise": "create-po" }, "approve": { "id": "approve", "at": { "file": "specs/workflows/replenishment.yaml", "line": 31 }, "type": "humanTask", "title": "approve.title", "assignee": "team-supply-planning", "dueMs": 86400000, "onApprove": "create-po", "onReject": "not-approved", "onTimeout": "approval-overdue", "resultInto": "approval" }, "create-po": { "id": "create-po", "at": { "file": "specs/workflows/replenishment.yaml", "line": 42 }, "next": "await-confirmation", "compensate": "cancel-po", "type": "call", "system": "cloud-erp", "operation": "POST /companies({companyId})/purchaseOrders", "request": "create-po.request", "resultInto": "purchaseOrder", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "await-confirmation": { "id": "await-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 59 }, "next": "check-confirmation", "type": "wait", "topic": "supplier.confirmations", "contract": "supplier-confirmation@1", "correlate": "await-confirmation.correlate", "match": "await-confirmation.match", "timeoutMs": 259200000, "onTimeout": "no-confirmation", "resultInto": "confirmation" }, "check-confirmation": { "id": "check-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 68 }, "type": "branch", "choices": [{ "when": "check-confirmation.when.0", "next": "await-receipt" }], "otherwise": "raise-exception" }, "raise-exception": { "id": "raise-exception", "at": { "file": "specs/workflows/replenishment.yaml", "line": 73 }, "next": "audit", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-exception.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "audit": { "id": "audit", "at": { "file": "specs/workflows/replenishment.yaml", "line": 92 }, "next": "rejected-by-supplier", "type": "publish", "topic": "audit.replenishment", "contract": "operational-exception@1", "event": "audit.event" }, "rejected-by-supplier": { "id": "rejected-by-supplier", "at": { "file": "specs/workflows/replenishment.yaml", "line": 94 }, "type": "branch", "choices": [{ "when": "rejected-by-supplier.when.0", "next": "supplier-rejected" }], "otherwise": "await-receipt" }, "await-receipt": { "id": "await-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 99 }, "next": "book-receipt", "type": "wait", "topic": "goods.receipts", "contract": "receipt@1", "correlate": "await-receipt.correlate", "match": "await-receipt.match", "timeoutMs": 1209600000, "onTimeout": "no-receipt", "resultInto": "receipt" }, "book-receipt": { "id": "book-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 108 }, "next": "received", "type": "parallel", "branches": ["receipt-to-legacy-erp", "receipt-to-cloud-erp", "receipt-to-planning"] }, "receipt-to-legacy-erp": { "id": "receipt-to-legacy-erp", "at": { "file": "specs/workflows/replenishment.yaml", "line": 112 }, "next": "booked", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/GoodsReceipts", "request": "receipt-to-legacy-erp.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "receipt-to-cloud-erp": { "id": "receipt-to-cloud-erp", "at": { "file": "specs/workflows/replenishment.yaml", "line": 115 }, "next": "booked", "type": "call", "system": "cloud-erp", "operation": "POST /api/interlace/logistics/v1.0/companies({companyId})/receipts", "request": "receipt-to-cloud-erp.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "receipt-to-planning": { "id": "receipt-to-planning", "at": { "file": "specs/workflows/replenishment.yaml", "line": 118 }, "next": "booked", "type": "call", "system": "demand-planning", "operation": "POST /supply/receipts", "request": "receipt-to-planning.request", "timeoutMs": 45000, "retry": { "maxAttempts": 5, "initialIntervalMs": 5000, "maxIntervalMs": 600000 } }, "booked": { "id": "booked", "at": { "file": "specs/workflows/replenishment.yaml", "line": 121 }, "type": "end", "status": "completed" }, "received": { "id": "received", "at": { "file": "specs/workflows/replenishment.yaml", "line": 123 }, "type": "branch", "choices": [{ "when": "received.when.0", "next": "done" }], "otherwise": "short-received" }, "done": { "id": "done", "at": { "file": "specs/workflows/replenishment.yaml", "line": 128 }, "type": "end", "status": "completed" }, "short-received": { "id": "short-received", "at": { "file": "specs/workflows/replenishment.yaml", "line": 130 }, "type": "end", "status": "escalated", "reason": "short-received.reason" }, "not-approved": { "id": "not-approved", "at": { "file": "specs/workflows/replenishment.yaml", "line": 132 }, "type": "end", "status": "completed", "reason": "not-approved.reason" }, "approval-overdue": { "id": "approval-overdue", "at": { "file": "specs/workflows/replenishment.yaml", "line": 134 }, "type": "end", "status": "escalated", "reason": "approval-overdue.reason" }, "supplier-rejected": { "id": "supplier-rejected", "at": { "file": "specs/workflows/replenishment.yaml", "line": 136 }, "type": "end", "status": "compensated", "reason": "supplier-rejected.reason" }, "no-confirmation": { "id": "no-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 138 }, "type": "end", "status": "escalated", "reason": "no-confirmation.reason" }, "no-receipt": { "id": "no-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 140 }, "type": "end", "status": "escalated", "reason": "no-receipt.reason" }, "cancel-po": { "id": "cancel-po", "at": { "file": "specs/workflows/replenishment.yaml", "line": 142 }, "type": "call", "system": "cloud-erp", "operation": "DELETE /companies({companyId})/purchaseOrders({id})", "request": "cancel-po.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } } }, "owners": ["team-supply-planning"] }, exprs };
+ const program = { ir: { "name": "replenishment", "version": "1.0.0", "trigger": { "kind": "event", "topic": "replenishment.proposals", "contract": "replenishment@1" }, "input": "replenishment@1", "state": "replenishment-state@1", "key": "key", "start": "approval-needed", "steps": { "approval-needed": { "id": "approval-needed", "at": { "file": "specs/workflows/replenishment.yaml", "line": 26 }, "type": "branch", "choices": [{ "when": "approval-needed.when.0", "next": "approve" }], "otherwise": "create-po" }, "approve": { "id": "approve", "at": { "file": "specs/workflows/replenishment.yaml", "line": 31 }, "type": "humanTask", "title": "approve.title", "assignee": "team-supply-planning", "dueMs": 86400000, "onApprove": "create-po", "onReject": "not-approved", "onTimeout": "approval-overdue", "resultInto": "approval" }, "create-po": { "id": "create-po", "at": { "file": "specs/workflows/replenishment.yaml", "line": 42 }, "next": "await-confirmation", "compensate": "cancel-po", "type": "call", "system": "cloud-erp", "operation": "POST /companies({companyId})/purchaseOrders", "request": "create-po.request", "response": "bc-purchase-order@1", "resultInto": "purchaseOrder", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "await-confirmation": { "id": "await-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 59 }, "next": "check-confirmation", "type": "wait", "topic": "supplier.confirmations", "contract": "supplier-confirmation@1", "correlate": "await-confirmation.correlate", "match": "await-confirmation.match", "timeoutMs": 259200000, "onTimeout": "no-confirmation", "resultInto": "confirmation" }, "check-confirmation": { "id": "check-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 68 }, "type": "branch", "choices": [{ "when": "check-confirmation.when.0", "next": "await-receipt" }], "otherwise": "raise-exception" }, "raise-exception": { "id": "raise-exception", "at": { "file": "specs/workflows/replenishment.yaml", "line": 73 }, "next": "audit", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-exception.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "audit": { "id": "audit", "at": { "file": "specs/workflows/replenishment.yaml", "line": 92 }, "next": "rejected-by-supplier", "type": "publish", "topic": "audit.replenishment", "contract": "operational-exception@1", "event": "audit.event" }, "rejected-by-supplier": { "id": "rejected-by-supplier", "at": { "file": "specs/workflows/replenishment.yaml", "line": 94 }, "type": "branch", "choices": [{ "when": "rejected-by-supplier.when.0", "next": "supplier-rejected" }], "otherwise": "await-receipt" }, "await-receipt": { "id": "await-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 99 }, "next": "book-receipt", "type": "wait", "topic": "goods.receipts", "contract": "receipt@1", "correlate": "await-receipt.correlate", "match": "await-receipt.match", "timeoutMs": 1209600000, "onTimeout": "no-receipt", "resultInto": "receipt" }, "book-receipt": { "id": "book-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 108 }, "next": "received", "type": "parallel", "branches": ["receipt-to-legacy-erp", "receipt-to-cloud-erp", "receipt-to-planning"] }, "receipt-to-legacy-erp": { "id": "receipt-to-legacy-erp", "at": { "file": "specs/workflows/replenishment.yaml", "line": 112 }, "next": "booked", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/GoodsReceipts", "request": "receipt-to-legacy-erp.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "receipt-to-cloud-erp": { "id": "receipt-to-cloud-erp", "at": { "file": "specs/workflows/replenishment.yaml", "line": 115 }, "next": "booked", "type": "call", "system": "cloud-erp", "operation": "POST /api/interlace/logistics/v1.0/companies({companyId})/receipts", "request": "receipt-to-cloud-erp.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "receipt-to-planning": { "id": "receipt-to-planning", "at": { "file": "specs/workflows/replenishment.yaml", "line": 118 }, "next": "booked", "type": "call", "system": "demand-planning", "operation": "POST /supply/receipts", "request": "receipt-to-planning.request", "timeoutMs": 45000, "retry": { "maxAttempts": 5, "initialIntervalMs": 5000, "maxIntervalMs": 600000 } }, "booked": { "id": "booked", "at": { "file": "specs/workflows/replenishment.yaml", "line": 121 }, "type": "end", "status": "completed" }, "received": { "id": "received", "at": { "file": "specs/workflows/replenishment.yaml", "line": 123 }, "type": "branch", "choices": [{ "when": "received.when.0", "next": "done" }], "otherwise": "short-received" }, "done": { "id": "done", "at": { "file": "specs/workflows/replenishment.yaml", "line": 128 }, "type": "end", "status": "completed" }, "short-received": { "id": "short-received", "at": { "file": "specs/workflows/replenishment.yaml", "line": 130 }, "type": "end", "status": "escalated", "reason": "short-received.reason" }, "not-approved": { "id": "not-approved", "at": { "file": "specs/workflows/replenishment.yaml", "line": 132 }, "type": "end", "status": "completed", "reason": "not-approved.reason" }, "approval-overdue": { "id": "approval-overdue", "at": { "file": "specs/workflows/replenishment.yaml", "line": 134 }, "type": "end", "status": "escalated", "reason": "approval-overdue.reason" }, "supplier-rejected": { "id": "supplier-rejected", "at": { "file": "specs/workflows/replenishment.yaml", "line": 136 }, "type": "end", "status": "compensated", "reason": "supplier-rejected.reason" }, "no-confirmation": { "id": "no-confirmation", "at": { "file": "specs/workflows/replenishment.yaml", "line": 138 }, "type": "end", "status": "escalated", "reason": "no-confirmation.reason" }, "no-receipt": { "id": "no-receipt", "at": { "file": "specs/workflows/replenishment.yaml", "line": 140 }, "type": "end", "status": "escalated", "reason": "no-receipt.reason" }, "cancel-po": { "id": "cancel-po", "at": { "file": "specs/workflows/replenishment.yaml", "line": 142 }, "type": "call", "system": "cloud-erp", "operation": "DELETE /companies({companyId})/purchaseOrders({id})", "request": "cancel-po.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } } }, "owners": ["team-supply-planning"] }, exprs };
+return { exprs, program };
+})();
+
+// validators/replenishment-v1.ts
+const __m22 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "additionalProperties": false, "required": ["proposalId", "planRunId", "sku", "warehouse", "quantity", "unit", "needByDate", "supplier", "approval", "createdAt"], "properties": { "proposalId": { "type": "string", "minLength": 1 }, "planRunId": { "type": "string", "minLength": 1, "description": "The forecast run that produced the proposal (the audit trail's correlation id)." }, "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "needByDate": { "type": "string", "format": "date" }, "supplier": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string" }, "name": { "type": "string" } } }, "forecast": { "type": "object", "additionalProperties": false, "properties": { "periodStart": { "type": "string", "format": "date" }, "periodEnd": { "type": "string", "format": "date" }, "demandQuantity": { "type": "number", "minimum": 0 }, "safetyStock": { "type": "number", "minimum": 0 }, "projectedOnHand": { "type": "number" } } }, "estimatedUnitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "approval": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["auto-approved", "needs-review", "approved", "rejected"] }, "policy": { "type": "string", "description": "The planning system's approval rule that decided." }, "reason": { "type": "string" }, "decidedBy": { "type": "string" }, "decidedAt": { "type": "string", "format": "date-time" } } }, "createdAt": { "type": "string", "format": "date-time" } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func12 = ucs2length;
+const func18 = linearRegExp;
+const pattern0 = func18("^[A-Z0-9][A-Z0-9-]{1,9}$", "u");
+const pattern1 = func18("^[A-Z0-9]{2,3}$", "u");
+const pattern2 = func18("^[A-Z]{3}$", "u");
+const formats0 = interlaceFormats.date;
+const formats6 = interlaceFormats["date-time"];
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.proposalId === undefined) || (!(func0.call(data, "proposalId")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "proposalId" }, message: "must have required property '" + "proposalId" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.planRunId === undefined) || (!(func0.call(data, "planRunId")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "planRunId" }, message: "must have required property '" + "planRunId" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.sku === undefined) || (!(func0.call(data, "sku")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.warehouse === undefined) || (!(func0.call(data, "warehouse")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "warehouse" }, message: "must have required property '" + "warehouse" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.quantity === undefined) || (!(func0.call(data, "quantity")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.unit === undefined) || (!(func0.call(data, "unit")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.needByDate === undefined) || (!(func0.call(data, "needByDate")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "needByDate" }, message: "must have required property '" + "needByDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    if ((data.supplier === undefined) || (!(func0.call(data, "supplier")))) {
+        const err7 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "supplier" }, message: "must have required property '" + "supplier" + "'" };
+        if (vErrors === null) {
+            vErrors = [err7];
+        }
+        else {
+            vErrors.push(err7);
+        }
+        errors++;
+    }
+    if ((data.approval === undefined) || (!(func0.call(data, "approval")))) {
+        const err8 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property '" + "approval" + "'" };
+        if (vErrors === null) {
+            vErrors = [err8];
+        }
+        else {
+            vErrors.push(err8);
+        }
+        errors++;
+    }
+    if ((data.createdAt === undefined) || (!(func0.call(data, "createdAt")))) {
+        const err9 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "createdAt" }, message: "must have required property '" + "createdAt" + "'" };
+        if (vErrors === null) {
+            vErrors = [err9];
+        }
+        else {
+            vErrors.push(err9);
+        }
+        errors++;
+    }
+    for (const key0 of Object.keys(data)) {
+        if (!(func0.call(schema0.properties, key0))) {
+            const err10 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.proposalId !== undefined && func0.call(data, "proposalId")) {
+        let data0 = data.proposalId;
+        if (typeof data0 === "string") {
+            if (func12(data0) < 1) {
+                const err11 = { instancePath: instancePath + "/proposalId", schemaPath: "#/properties/proposalId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err12 = { instancePath: instancePath + "/proposalId", schemaPath: "#/properties/proposalId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.planRunId !== undefined && func0.call(data, "planRunId")) {
+        let data1 = data.planRunId;
+        if (typeof data1 === "string") {
+            if (func12(data1) < 1) {
+                const err13 = { instancePath: instancePath + "/planRunId", schemaPath: "#/properties/planRunId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err14 = { instancePath: instancePath + "/planRunId", schemaPath: "#/properties/planRunId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err14];
+            }
+            else {
+                vErrors.push(err14);
+            }
+            errors++;
+        }
+    }
+    if (data.sku !== undefined && func0.call(data, "sku")) {
+        let data2 = data.sku;
+        if (typeof data2 === "string") {
+            if (func12(data2) < 1) {
+                const err15 = { instancePath: instancePath + "/sku", schemaPath: "#/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err16 = { instancePath: instancePath + "/sku", schemaPath: "#/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err16];
+            }
+            else {
+                vErrors.push(err16);
+            }
+            errors++;
+        }
+    }
+    if (data.warehouse !== undefined && func0.call(data, "warehouse")) {
+        let data3 = data.warehouse;
+        if (typeof data3 === "string") {
+            if (!pattern0.test(data3)) {
+                const err17 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err18 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err18];
+            }
+            else {
+                vErrors.push(err18);
+            }
+            errors++;
+        }
+    }
+    if (data.quantity !== undefined && func0.call(data, "quantity")) {
+        let data4 = data.quantity;
+        if (typeof data4 == "number") {
+            if (data4 <= 0 || isNaN(data4)) {
+                const err19 = { instancePath: instancePath + "/quantity", schemaPath: "#/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err20 = { instancePath: instancePath + "/quantity", schemaPath: "#/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.unit !== undefined && func0.call(data, "unit")) {
+        let data5 = data.unit;
+        if (typeof data5 === "string") {
+            if (!pattern1.test(data5)) {
+                const err21 = { instancePath: instancePath + "/unit", schemaPath: "#/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err22 = { instancePath: instancePath + "/unit", schemaPath: "#/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err22];
+            }
+            else {
+                vErrors.push(err22);
+            }
+            errors++;
+        }
+    }
+    if (data.needByDate !== undefined && func0.call(data, "needByDate")) {
+        let data6 = data.needByDate;
+        if (typeof data6 === "string") {
+            if (!(formats0.validate(data6))) {
+                const err23 = { instancePath: instancePath + "/needByDate", schemaPath: "#/properties/needByDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err24 = { instancePath: instancePath + "/needByDate", schemaPath: "#/properties/needByDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err24];
+            }
+            else {
+                vErrors.push(err24);
+            }
+            errors++;
+        }
+    }
+    if (data.supplier !== undefined && func0.call(data, "supplier")) {
+        let data7 = data.supplier;
+        if (data7 && typeof data7 == "object" && !Array.isArray(data7)) {
+            if ((data7.number === undefined) || (!(func0.call(data7, "number")))) {
+                const err25 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err25];
+                }
+                else {
+                    vErrors.push(err25);
+                }
+                errors++;
+            }
+            for (const key1 of Object.keys(data7)) {
+                if (!((key1 === "number") || (key1 === "name"))) {
+                    const err26 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err26];
+                    }
+                    else {
+                        vErrors.push(err26);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.number !== undefined && func0.call(data7, "number")) {
+                if (typeof data7.number !== "string") {
+                    const err27 = { instancePath: instancePath + "/supplier/number", schemaPath: "#/properties/supplier/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err27];
+                    }
+                    else {
+                        vErrors.push(err27);
+                    }
+                    errors++;
+                }
+            }
+            if (data7.name !== undefined && func0.call(data7, "name")) {
+                if (typeof data7.name !== "string") {
+                    const err28 = { instancePath: instancePath + "/supplier/name", schemaPath: "#/properties/supplier/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err28];
+                    }
+                    else {
+                        vErrors.push(err28);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err29 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err29];
+            }
+            else {
+                vErrors.push(err29);
+            }
+            errors++;
+        }
+    }
+    if (data.forecast !== undefined && func0.call(data, "forecast")) {
+        let data10 = data.forecast;
+        if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+            for (const key2 of Object.keys(data10)) {
+                if (!(((((key2 === "periodStart") || (key2 === "periodEnd")) || (key2 === "demandQuantity")) || (key2 === "safetyStock")) || (key2 === "projectedOnHand"))) {
+                    const err30 = { instancePath: instancePath + "/forecast", schemaPath: "#/properties/forecast/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err30];
+                    }
+                    else {
+                        vErrors.push(err30);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.periodStart !== undefined && func0.call(data10, "periodStart")) {
+                let data11 = data10.periodStart;
+                if (typeof data11 === "string") {
+                    if (!(formats0.validate(data11))) {
+                        const err31 = { instancePath: instancePath + "/forecast/periodStart", schemaPath: "#/properties/forecast/properties/periodStart/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err31];
+                        }
+                        else {
+                            vErrors.push(err31);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err32 = { instancePath: instancePath + "/forecast/periodStart", schemaPath: "#/properties/forecast/properties/periodStart/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err32];
+                    }
+                    else {
+                        vErrors.push(err32);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.periodEnd !== undefined && func0.call(data10, "periodEnd")) {
+                let data12 = data10.periodEnd;
+                if (typeof data12 === "string") {
+                    if (!(formats0.validate(data12))) {
+                        const err33 = { instancePath: instancePath + "/forecast/periodEnd", schemaPath: "#/properties/forecast/properties/periodEnd/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err33];
+                        }
+                        else {
+                            vErrors.push(err33);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err34 = { instancePath: instancePath + "/forecast/periodEnd", schemaPath: "#/properties/forecast/properties/periodEnd/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err34];
+                    }
+                    else {
+                        vErrors.push(err34);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.demandQuantity !== undefined && func0.call(data10, "demandQuantity")) {
+                let data13 = data10.demandQuantity;
+                if (typeof data13 == "number") {
+                    if (data13 < 0 || isNaN(data13)) {
+                        const err35 = { instancePath: instancePath + "/forecast/demandQuantity", schemaPath: "#/properties/forecast/properties/demandQuantity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                        if (vErrors === null) {
+                            vErrors = [err35];
+                        }
+                        else {
+                            vErrors.push(err35);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err36 = { instancePath: instancePath + "/forecast/demandQuantity", schemaPath: "#/properties/forecast/properties/demandQuantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                    if (vErrors === null) {
+                        vErrors = [err36];
+                    }
+                    else {
+                        vErrors.push(err36);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.safetyStock !== undefined && func0.call(data10, "safetyStock")) {
+                let data14 = data10.safetyStock;
+                if (typeof data14 == "number") {
+                    if (data14 < 0 || isNaN(data14)) {
+                        const err37 = { instancePath: instancePath + "/forecast/safetyStock", schemaPath: "#/properties/forecast/properties/safetyStock/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                        if (vErrors === null) {
+                            vErrors = [err37];
+                        }
+                        else {
+                            vErrors.push(err37);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err38 = { instancePath: instancePath + "/forecast/safetyStock", schemaPath: "#/properties/forecast/properties/safetyStock/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                    if (vErrors === null) {
+                        vErrors = [err38];
+                    }
+                    else {
+                        vErrors.push(err38);
+                    }
+                    errors++;
+                }
+            }
+            if (data10.projectedOnHand !== undefined && func0.call(data10, "projectedOnHand")) {
+                if (!(typeof data10.projectedOnHand == "number")) {
+                    const err39 = { instancePath: instancePath + "/forecast/projectedOnHand", schemaPath: "#/properties/forecast/properties/projectedOnHand/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                    if (vErrors === null) {
+                        vErrors = [err39];
+                    }
+                    else {
+                        vErrors.push(err39);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err40 = { instancePath: instancePath + "/forecast", schemaPath: "#/properties/forecast/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err40];
+            }
+            else {
+                vErrors.push(err40);
+            }
+            errors++;
+        }
+    }
+    if (data.estimatedUnitCost !== undefined && func0.call(data, "estimatedUnitCost")) {
+        let data16 = data.estimatedUnitCost;
+        if (typeof data16 == "number") {
+            if (data16 < 0 || isNaN(data16)) {
+                const err41 = { instancePath: instancePath + "/estimatedUnitCost", schemaPath: "#/properties/estimatedUnitCost/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                if (vErrors === null) {
+                    vErrors = [err41];
+                }
+                else {
+                    vErrors.push(err41);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err42 = { instancePath: instancePath + "/estimatedUnitCost", schemaPath: "#/properties/estimatedUnitCost/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err42];
+            }
+            else {
+                vErrors.push(err42);
+            }
+            errors++;
+        }
+    }
+    if (data.currency !== undefined && func0.call(data, "currency")) {
+        let data17 = data.currency;
+        if (typeof data17 === "string") {
+            if (!pattern2.test(data17)) {
+                const err43 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{3}$" }, message: "must match pattern \"" + "^[A-Z]{3}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err43];
+                }
+                else {
+                    vErrors.push(err43);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err44 = { instancePath: instancePath + "/currency", schemaPath: "#/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err44];
+            }
+            else {
+                vErrors.push(err44);
+            }
+            errors++;
+        }
+    }
+    if (data.approval !== undefined && func0.call(data, "approval")) {
+        let data18 = data.approval;
+        if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
+            if ((data18.status === undefined) || (!(func0.call(data18, "status")))) {
+                const err45 = { instancePath: instancePath + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err45];
+                }
+                else {
+                    vErrors.push(err45);
+                }
+                errors++;
+            }
+            for (const key3 of Object.keys(data18)) {
+                if (!(((((key3 === "status") || (key3 === "policy")) || (key3 === "reason")) || (key3 === "decidedBy")) || (key3 === "decidedAt"))) {
+                    const err46 = { instancePath: instancePath + "/approval", schemaPath: "#/properties/approval/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err46];
+                    }
+                    else {
+                        vErrors.push(err46);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.status !== undefined && func0.call(data18, "status")) {
+                let data19 = data18.status;
+                if (!((((data19 === "auto-approved") || (data19 === "needs-review")) || (data19 === "approved")) || (data19 === "rejected"))) {
+                    const err47 = { instancePath: instancePath + "/approval/status", schemaPath: "#/properties/approval/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.approval.properties.status.enum }, message: "must be equal to one of the allowed values" };
+                    if (vErrors === null) {
+                        vErrors = [err47];
+                    }
+                    else {
+                        vErrors.push(err47);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.policy !== undefined && func0.call(data18, "policy")) {
+                if (typeof data18.policy !== "string") {
+                    const err48 = { instancePath: instancePath + "/approval/policy", schemaPath: "#/properties/approval/properties/policy/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err48];
+                    }
+                    else {
+                        vErrors.push(err48);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.reason !== undefined && func0.call(data18, "reason")) {
+                if (typeof data18.reason !== "string") {
+                    const err49 = { instancePath: instancePath + "/approval/reason", schemaPath: "#/properties/approval/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err49];
+                    }
+                    else {
+                        vErrors.push(err49);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.decidedBy !== undefined && func0.call(data18, "decidedBy")) {
+                if (typeof data18.decidedBy !== "string") {
+                    const err50 = { instancePath: instancePath + "/approval/decidedBy", schemaPath: "#/properties/approval/properties/decidedBy/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err50];
+                    }
+                    else {
+                        vErrors.push(err50);
+                    }
+                    errors++;
+                }
+            }
+            if (data18.decidedAt !== undefined && func0.call(data18, "decidedAt")) {
+                let data23 = data18.decidedAt;
+                if (typeof data23 === "string") {
+                    if (!(formats6.validate(data23))) {
+                        const err51 = { instancePath: instancePath + "/approval/decidedAt", schemaPath: "#/properties/approval/properties/decidedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                        if (vErrors === null) {
+                            vErrors = [err51];
+                        }
+                        else {
+                            vErrors.push(err51);
+                        }
+                        errors++;
+                    }
+                }
+                else {
+                    const err52 = { instancePath: instancePath + "/approval/decidedAt", schemaPath: "#/properties/approval/properties/decidedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err52];
+                    }
+                    else {
+                        vErrors.push(err52);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err53 = { instancePath: instancePath + "/approval", schemaPath: "#/properties/approval/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err53];
+            }
+            else {
+                vErrors.push(err53);
+            }
+            errors++;
+        }
+    }
+    if (data.createdAt !== undefined && func0.call(data, "createdAt")) {
+        let data24 = data.createdAt;
+        if (typeof data24 === "string") {
+            if (!(formats6.validate(data24))) {
+                const err54 = { instancePath: instancePath + "/createdAt", schemaPath: "#/properties/createdAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err54];
+                }
+                else {
+                    vErrors.push(err54);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err55 = { instancePath: instancePath + "/createdAt", schemaPath: "#/properties/createdAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err55];
+            }
+            else {
+                vErrors.push(err55);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err56 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err56];
+    }
+    else {
+        vErrors.push(err56);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `replenishment@1` payload; errors are left on `.errors`. */
+ const validateReplenishmentV1 = rawValidate;
+return { validateReplenishmentV1 };
+})();
+
+// validators/bc-purchase-order-v1.ts
+const __m23 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "required": ["id", "number", "orderDate", "vendorNumber", "currencyCode", "status"], "properties": { "@odata.etag": { "type": "string" }, "id": { "$ref": "#/$defs/guid" }, "number": { "type": "string", "maxLength": 20 }, "orderDate": { "type": "string", "format": "date" }, "postingDate": { "type": "string", "format": "date" }, "dueDate": { "type": "string", "format": "date" }, "vendorId": { "$ref": "#/$defs/guid" }, "vendorNumber": { "type": "string", "maxLength": 20 }, "vendorName": { "type": "string" }, "payToName": { "type": "string" }, "payToVendorId": { "type": "string" }, "payToVendorNumber": { "type": "string" }, "shipToName": { "type": "string" }, "shipToContact": { "type": "string" }, "buyFromAddressLine1": { "type": "string" }, "buyFromAddressLine2": { "type": "string" }, "buyFromCity": { "type": "string" }, "buyFromCountry": { "type": "string" }, "buyFromState": { "type": "string" }, "buyFromPostCode": { "type": "string" }, "shipToAddressLine1": { "type": "string" }, "shipToAddressLine2": { "type": "string" }, "shipToCity": { "type": "string" }, "shipToCountry": { "type": "string" }, "shipToState": { "type": "string" }, "shipToPostCode": { "type": "string" }, "payToAddressLine1": { "type": "string" }, "payToAddressLine2": { "type": "string" }, "payToCity": { "type": "string" }, "payToCountry": { "type": "string" }, "payToState": { "type": "string" }, "payToPostCode": { "type": "string" }, "currencyId": { "$ref": "#/$defs/guid" }, "currencyCode": { "type": "string", "maxLength": 10 }, "pricesIncludeTax": { "type": "boolean" }, "paymentTermsId": { "type": "string" }, "shipmentMethodId": { "type": "string" }, "purchaser": { "type": "string" }, "requestedReceiptDate": { "type": "string", "format": "date" }, "discountAmount": { "type": "number" }, "discountAppliedBeforeTax": { "type": "boolean" }, "totalAmountExcludingTax": { "type": "number" }, "totalTaxAmount": { "type": "number" }, "totalAmountIncludingTax": { "type": "number" }, "fullyReceived": { "type": "boolean" }, "status": { "enum": ["Draft", "In Review", "In_x0020_Review", "Open", "Released"] }, "lastModifiedDateTime": { "type": "string", "anyOf": [{ "format": "date-time" }, { "format": "date" }] }, "purchaseOrderLines": { "type": "array", "items": { "type": "object", "required": ["sequence", "lineType", "quantity"], "properties": { "id": { "$ref": "#/$defs/guid" }, "sequence": { "type": "integer", "description": "Line number, assigned by BC in steps of 10000." }, "lineType": { "enum": ["Comment", "Account", "Item", "Resource", "Fixed_x0020_Asset", "Charge"] }, "lineObjectNumber": { "type": "string" }, "description": { "type": "string" }, "unitOfMeasureCode": { "type": "string" }, "quantity": { "type": "number" }, "directUnitCost": { "type": "number" }, "expectedReceiptDate": { "type": "string", "format": "date" }, "receivedQuantity": { "type": "number" } } } } }, "$defs": { "guid": { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" } } };
+const schema1 = { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" };
+const func0 = Object.prototype.hasOwnProperty;
+const func8 = linearRegExp;
+const func10 = ucs2length;
+const pattern0 = func8("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "u");
+const formats0 = interlaceFormats.date;
+const formats8 = interlaceFormats["date-time"];
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.id === undefined) || (!(func0.call(data, "id")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property '" + "id" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.number === undefined) || (!(func0.call(data, "number")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.orderDate === undefined) || (!(func0.call(data, "orderDate")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "orderDate" }, message: "must have required property '" + "orderDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.vendorNumber === undefined) || (!(func0.call(data, "vendorNumber")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "vendorNumber" }, message: "must have required property '" + "vendorNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.currencyCode === undefined) || (!(func0.call(data, "currencyCode")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "currencyCode" }, message: "must have required property '" + "currencyCode" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.status === undefined) || (!(func0.call(data, "status")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if (data["@odata.etag"] !== undefined && func0.call(data, "@odata.etag")) {
+        if (typeof data["@odata.etag"] !== "string") {
+            const err6 = { instancePath: instancePath + "/@odata.etag", schemaPath: "#/properties/%40odata.etag/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err6];
+            }
+            else {
+                vErrors.push(err6);
+            }
+            errors++;
+        }
+    }
+    if (data.id !== undefined && func0.call(data, "id")) {
+        let data1 = data.id;
+        if (typeof data1 === "string") {
+            if (!pattern0.test(data1)) {
+                const err7 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/guid/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }, message: "must match pattern \"" + "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err8 = { instancePath: instancePath + "/id", schemaPath: "#/$defs/guid/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.number !== undefined && func0.call(data, "number")) {
+        let data2 = data.number;
+        if (typeof data2 === "string") {
+            if (func10(data2) > 20) {
+                const err9 = { instancePath: instancePath + "/number", schemaPath: "#/properties/number/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err10 = { instancePath: instancePath + "/number", schemaPath: "#/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.orderDate !== undefined && func0.call(data, "orderDate")) {
+        let data3 = data.orderDate;
+        if (typeof data3 === "string") {
+            if (!(formats0.validate(data3))) {
+                const err11 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err12 = { instancePath: instancePath + "/orderDate", schemaPath: "#/properties/orderDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.postingDate !== undefined && func0.call(data, "postingDate")) {
+        let data4 = data.postingDate;
+        if (typeof data4 === "string") {
+            if (!(formats0.validate(data4))) {
+                const err13 = { instancePath: instancePath + "/postingDate", schemaPath: "#/properties/postingDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err14 = { instancePath: instancePath + "/postingDate", schemaPath: "#/properties/postingDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err14];
+            }
+            else {
+                vErrors.push(err14);
+            }
+            errors++;
+        }
+    }
+    if (data.dueDate !== undefined && func0.call(data, "dueDate")) {
+        let data5 = data.dueDate;
+        if (typeof data5 === "string") {
+            if (!(formats0.validate(data5))) {
+                const err15 = { instancePath: instancePath + "/dueDate", schemaPath: "#/properties/dueDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err15];
+                }
+                else {
+                    vErrors.push(err15);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err16 = { instancePath: instancePath + "/dueDate", schemaPath: "#/properties/dueDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err16];
+            }
+            else {
+                vErrors.push(err16);
+            }
+            errors++;
+        }
+    }
+    if (data.vendorId !== undefined && func0.call(data, "vendorId")) {
+        let data6 = data.vendorId;
+        if (typeof data6 === "string") {
+            if (!pattern0.test(data6)) {
+                const err17 = { instancePath: instancePath + "/vendorId", schemaPath: "#/$defs/guid/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }, message: "must match pattern \"" + "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err17];
+                }
+                else {
+                    vErrors.push(err17);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err18 = { instancePath: instancePath + "/vendorId", schemaPath: "#/$defs/guid/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err18];
+            }
+            else {
+                vErrors.push(err18);
+            }
+            errors++;
+        }
+    }
+    if (data.vendorNumber !== undefined && func0.call(data, "vendorNumber")) {
+        let data7 = data.vendorNumber;
+        if (typeof data7 === "string") {
+            if (func10(data7) > 20) {
+                const err19 = { instancePath: instancePath + "/vendorNumber", schemaPath: "#/properties/vendorNumber/maxLength", keyword: "maxLength", params: { limit: 20 }, message: "must NOT have more than 20 characters" };
+                if (vErrors === null) {
+                    vErrors = [err19];
+                }
+                else {
+                    vErrors.push(err19);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err20 = { instancePath: instancePath + "/vendorNumber", schemaPath: "#/properties/vendorNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.vendorName !== undefined && func0.call(data, "vendorName")) {
+        if (typeof data.vendorName !== "string") {
+            const err21 = { instancePath: instancePath + "/vendorName", schemaPath: "#/properties/vendorName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err21];
+            }
+            else {
+                vErrors.push(err21);
+            }
+            errors++;
+        }
+    }
+    if (data.payToName !== undefined && func0.call(data, "payToName")) {
+        if (typeof data.payToName !== "string") {
+            const err22 = { instancePath: instancePath + "/payToName", schemaPath: "#/properties/payToName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err22];
+            }
+            else {
+                vErrors.push(err22);
+            }
+            errors++;
+        }
+    }
+    if (data.payToVendorId !== undefined && func0.call(data, "payToVendorId")) {
+        if (typeof data.payToVendorId !== "string") {
+            const err23 = { instancePath: instancePath + "/payToVendorId", schemaPath: "#/properties/payToVendorId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err23];
+            }
+            else {
+                vErrors.push(err23);
+            }
+            errors++;
+        }
+    }
+    if (data.payToVendorNumber !== undefined && func0.call(data, "payToVendorNumber")) {
+        if (typeof data.payToVendorNumber !== "string") {
+            const err24 = { instancePath: instancePath + "/payToVendorNumber", schemaPath: "#/properties/payToVendorNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err24];
+            }
+            else {
+                vErrors.push(err24);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToName !== undefined && func0.call(data, "shipToName")) {
+        if (typeof data.shipToName !== "string") {
+            const err25 = { instancePath: instancePath + "/shipToName", schemaPath: "#/properties/shipToName/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err25];
+            }
+            else {
+                vErrors.push(err25);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToContact !== undefined && func0.call(data, "shipToContact")) {
+        if (typeof data.shipToContact !== "string") {
+            const err26 = { instancePath: instancePath + "/shipToContact", schemaPath: "#/properties/shipToContact/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromAddressLine1 !== undefined && func0.call(data, "buyFromAddressLine1")) {
+        if (typeof data.buyFromAddressLine1 !== "string") {
+            const err27 = { instancePath: instancePath + "/buyFromAddressLine1", schemaPath: "#/properties/buyFromAddressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err27];
+            }
+            else {
+                vErrors.push(err27);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromAddressLine2 !== undefined && func0.call(data, "buyFromAddressLine2")) {
+        if (typeof data.buyFromAddressLine2 !== "string") {
+            const err28 = { instancePath: instancePath + "/buyFromAddressLine2", schemaPath: "#/properties/buyFromAddressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err28];
+            }
+            else {
+                vErrors.push(err28);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromCity !== undefined && func0.call(data, "buyFromCity")) {
+        if (typeof data.buyFromCity !== "string") {
+            const err29 = { instancePath: instancePath + "/buyFromCity", schemaPath: "#/properties/buyFromCity/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err29];
+            }
+            else {
+                vErrors.push(err29);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromCountry !== undefined && func0.call(data, "buyFromCountry")) {
+        if (typeof data.buyFromCountry !== "string") {
+            const err30 = { instancePath: instancePath + "/buyFromCountry", schemaPath: "#/properties/buyFromCountry/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err30];
+            }
+            else {
+                vErrors.push(err30);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromState !== undefined && func0.call(data, "buyFromState")) {
+        if (typeof data.buyFromState !== "string") {
+            const err31 = { instancePath: instancePath + "/buyFromState", schemaPath: "#/properties/buyFromState/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err31];
+            }
+            else {
+                vErrors.push(err31);
+            }
+            errors++;
+        }
+    }
+    if (data.buyFromPostCode !== undefined && func0.call(data, "buyFromPostCode")) {
+        if (typeof data.buyFromPostCode !== "string") {
+            const err32 = { instancePath: instancePath + "/buyFromPostCode", schemaPath: "#/properties/buyFromPostCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err32];
+            }
+            else {
+                vErrors.push(err32);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToAddressLine1 !== undefined && func0.call(data, "shipToAddressLine1")) {
+        if (typeof data.shipToAddressLine1 !== "string") {
+            const err33 = { instancePath: instancePath + "/shipToAddressLine1", schemaPath: "#/properties/shipToAddressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err33];
+            }
+            else {
+                vErrors.push(err33);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToAddressLine2 !== undefined && func0.call(data, "shipToAddressLine2")) {
+        if (typeof data.shipToAddressLine2 !== "string") {
+            const err34 = { instancePath: instancePath + "/shipToAddressLine2", schemaPath: "#/properties/shipToAddressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err34];
+            }
+            else {
+                vErrors.push(err34);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToCity !== undefined && func0.call(data, "shipToCity")) {
+        if (typeof data.shipToCity !== "string") {
+            const err35 = { instancePath: instancePath + "/shipToCity", schemaPath: "#/properties/shipToCity/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err35];
+            }
+            else {
+                vErrors.push(err35);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToCountry !== undefined && func0.call(data, "shipToCountry")) {
+        if (typeof data.shipToCountry !== "string") {
+            const err36 = { instancePath: instancePath + "/shipToCountry", schemaPath: "#/properties/shipToCountry/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err36];
+            }
+            else {
+                vErrors.push(err36);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToState !== undefined && func0.call(data, "shipToState")) {
+        if (typeof data.shipToState !== "string") {
+            const err37 = { instancePath: instancePath + "/shipToState", schemaPath: "#/properties/shipToState/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err37];
+            }
+            else {
+                vErrors.push(err37);
+            }
+            errors++;
+        }
+    }
+    if (data.shipToPostCode !== undefined && func0.call(data, "shipToPostCode")) {
+        if (typeof data.shipToPostCode !== "string") {
+            const err38 = { instancePath: instancePath + "/shipToPostCode", schemaPath: "#/properties/shipToPostCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err38];
+            }
+            else {
+                vErrors.push(err38);
+            }
+            errors++;
+        }
+    }
+    if (data.payToAddressLine1 !== undefined && func0.call(data, "payToAddressLine1")) {
+        if (typeof data.payToAddressLine1 !== "string") {
+            const err39 = { instancePath: instancePath + "/payToAddressLine1", schemaPath: "#/properties/payToAddressLine1/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err39];
+            }
+            else {
+                vErrors.push(err39);
+            }
+            errors++;
+        }
+    }
+    if (data.payToAddressLine2 !== undefined && func0.call(data, "payToAddressLine2")) {
+        if (typeof data.payToAddressLine2 !== "string") {
+            const err40 = { instancePath: instancePath + "/payToAddressLine2", schemaPath: "#/properties/payToAddressLine2/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err40];
+            }
+            else {
+                vErrors.push(err40);
+            }
+            errors++;
+        }
+    }
+    if (data.payToCity !== undefined && func0.call(data, "payToCity")) {
+        if (typeof data.payToCity !== "string") {
+            const err41 = { instancePath: instancePath + "/payToCity", schemaPath: "#/properties/payToCity/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err41];
+            }
+            else {
+                vErrors.push(err41);
+            }
+            errors++;
+        }
+    }
+    if (data.payToCountry !== undefined && func0.call(data, "payToCountry")) {
+        if (typeof data.payToCountry !== "string") {
+            const err42 = { instancePath: instancePath + "/payToCountry", schemaPath: "#/properties/payToCountry/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err42];
+            }
+            else {
+                vErrors.push(err42);
+            }
+            errors++;
+        }
+    }
+    if (data.payToState !== undefined && func0.call(data, "payToState")) {
+        if (typeof data.payToState !== "string") {
+            const err43 = { instancePath: instancePath + "/payToState", schemaPath: "#/properties/payToState/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err43];
+            }
+            else {
+                vErrors.push(err43);
+            }
+            errors++;
+        }
+    }
+    if (data.payToPostCode !== undefined && func0.call(data, "payToPostCode")) {
+        if (typeof data.payToPostCode !== "string") {
+            const err44 = { instancePath: instancePath + "/payToPostCode", schemaPath: "#/properties/payToPostCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err44];
+            }
+            else {
+                vErrors.push(err44);
+            }
+            errors++;
+        }
+    }
+    if (data.currencyId !== undefined && func0.call(data, "currencyId")) {
+        let data32 = data.currencyId;
+        if (typeof data32 === "string") {
+            if (!pattern0.test(data32)) {
+                const err45 = { instancePath: instancePath + "/currencyId", schemaPath: "#/$defs/guid/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }, message: "must match pattern \"" + "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err45];
+                }
+                else {
+                    vErrors.push(err45);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err46 = { instancePath: instancePath + "/currencyId", schemaPath: "#/$defs/guid/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err46];
+            }
+            else {
+                vErrors.push(err46);
+            }
+            errors++;
+        }
+    }
+    if (data.currencyCode !== undefined && func0.call(data, "currencyCode")) {
+        let data33 = data.currencyCode;
+        if (typeof data33 === "string") {
+            if (func10(data33) > 10) {
+                const err47 = { instancePath: instancePath + "/currencyCode", schemaPath: "#/properties/currencyCode/maxLength", keyword: "maxLength", params: { limit: 10 }, message: "must NOT have more than 10 characters" };
+                if (vErrors === null) {
+                    vErrors = [err47];
+                }
+                else {
+                    vErrors.push(err47);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err48 = { instancePath: instancePath + "/currencyCode", schemaPath: "#/properties/currencyCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err48];
+            }
+            else {
+                vErrors.push(err48);
+            }
+            errors++;
+        }
+    }
+    if (data.pricesIncludeTax !== undefined && func0.call(data, "pricesIncludeTax")) {
+        if (typeof data.pricesIncludeTax !== "boolean") {
+            const err49 = { instancePath: instancePath + "/pricesIncludeTax", schemaPath: "#/properties/pricesIncludeTax/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+                vErrors = [err49];
+            }
+            else {
+                vErrors.push(err49);
+            }
+            errors++;
+        }
+    }
+    if (data.paymentTermsId !== undefined && func0.call(data, "paymentTermsId")) {
+        if (typeof data.paymentTermsId !== "string") {
+            const err50 = { instancePath: instancePath + "/paymentTermsId", schemaPath: "#/properties/paymentTermsId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err50];
+            }
+            else {
+                vErrors.push(err50);
+            }
+            errors++;
+        }
+    }
+    if (data.shipmentMethodId !== undefined && func0.call(data, "shipmentMethodId")) {
+        if (typeof data.shipmentMethodId !== "string") {
+            const err51 = { instancePath: instancePath + "/shipmentMethodId", schemaPath: "#/properties/shipmentMethodId/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err51];
+            }
+            else {
+                vErrors.push(err51);
+            }
+            errors++;
+        }
+    }
+    if (data.purchaser !== undefined && func0.call(data, "purchaser")) {
+        if (typeof data.purchaser !== "string") {
+            const err52 = { instancePath: instancePath + "/purchaser", schemaPath: "#/properties/purchaser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err52];
+            }
+            else {
+                vErrors.push(err52);
+            }
+            errors++;
+        }
+    }
+    if (data.requestedReceiptDate !== undefined && func0.call(data, "requestedReceiptDate")) {
+        let data38 = data.requestedReceiptDate;
+        if (typeof data38 === "string") {
+            if (!(formats0.validate(data38))) {
+                const err53 = { instancePath: instancePath + "/requestedReceiptDate", schemaPath: "#/properties/requestedReceiptDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err53];
+                }
+                else {
+                    vErrors.push(err53);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err54 = { instancePath: instancePath + "/requestedReceiptDate", schemaPath: "#/properties/requestedReceiptDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err54];
+            }
+            else {
+                vErrors.push(err54);
+            }
+            errors++;
+        }
+    }
+    if (data.discountAmount !== undefined && func0.call(data, "discountAmount")) {
+        if (!(typeof data.discountAmount == "number")) {
+            const err55 = { instancePath: instancePath + "/discountAmount", schemaPath: "#/properties/discountAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err55];
+            }
+            else {
+                vErrors.push(err55);
+            }
+            errors++;
+        }
+    }
+    if (data.discountAppliedBeforeTax !== undefined && func0.call(data, "discountAppliedBeforeTax")) {
+        if (typeof data.discountAppliedBeforeTax !== "boolean") {
+            const err56 = { instancePath: instancePath + "/discountAppliedBeforeTax", schemaPath: "#/properties/discountAppliedBeforeTax/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+                vErrors = [err56];
+            }
+            else {
+                vErrors.push(err56);
+            }
+            errors++;
+        }
+    }
+    if (data.totalAmountExcludingTax !== undefined && func0.call(data, "totalAmountExcludingTax")) {
+        if (!(typeof data.totalAmountExcludingTax == "number")) {
+            const err57 = { instancePath: instancePath + "/totalAmountExcludingTax", schemaPath: "#/properties/totalAmountExcludingTax/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err57];
+            }
+            else {
+                vErrors.push(err57);
+            }
+            errors++;
+        }
+    }
+    if (data.totalTaxAmount !== undefined && func0.call(data, "totalTaxAmount")) {
+        if (!(typeof data.totalTaxAmount == "number")) {
+            const err58 = { instancePath: instancePath + "/totalTaxAmount", schemaPath: "#/properties/totalTaxAmount/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err58];
+            }
+            else {
+                vErrors.push(err58);
+            }
+            errors++;
+        }
+    }
+    if (data.totalAmountIncludingTax !== undefined && func0.call(data, "totalAmountIncludingTax")) {
+        if (!(typeof data.totalAmountIncludingTax == "number")) {
+            const err59 = { instancePath: instancePath + "/totalAmountIncludingTax", schemaPath: "#/properties/totalAmountIncludingTax/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+            if (vErrors === null) {
+                vErrors = [err59];
+            }
+            else {
+                vErrors.push(err59);
+            }
+            errors++;
+        }
+    }
+    if (data.fullyReceived !== undefined && func0.call(data, "fullyReceived")) {
+        if (typeof data.fullyReceived !== "boolean") {
+            const err60 = { instancePath: instancePath + "/fullyReceived", schemaPath: "#/properties/fullyReceived/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+            if (vErrors === null) {
+                vErrors = [err60];
+            }
+            else {
+                vErrors.push(err60);
+            }
+            errors++;
+        }
+    }
+    if (data.status !== undefined && func0.call(data, "status")) {
+        let data45 = data.status;
+        if (!(((((data45 === "Draft") || (data45 === "In Review")) || (data45 === "In_x0020_Review")) || (data45 === "Open")) || (data45 === "Released"))) {
+            const err61 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err61];
+            }
+            else {
+                vErrors.push(err61);
+            }
+            errors++;
+        }
+    }
+    if (data.lastModifiedDateTime !== undefined && func0.call(data, "lastModifiedDateTime")) {
+        let data46 = data.lastModifiedDateTime;
+        if (typeof data46 !== "string") {
+            const err62 = { instancePath: instancePath + "/lastModifiedDateTime", schemaPath: "#/properties/lastModifiedDateTime/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err62];
+            }
+            else {
+                vErrors.push(err62);
+            }
+            errors++;
+        }
+        const _errs97 = errors;
+        let valid4 = false;
+        const _errs98 = errors;
+        if (typeof data46 === "string") {
+            if (!(formats8.validate(data46))) {
+                const err63 = { instancePath: instancePath + "/lastModifiedDateTime", schemaPath: "#/properties/lastModifiedDateTime/anyOf/0/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err63];
+                }
+                else {
+                    vErrors.push(err63);
+                }
+                errors++;
+            }
+        }
+        var _valid0 = _errs98 === errors;
+        valid4 = valid4 || _valid0;
+        const _errs99 = errors;
+        if (typeof data46 === "string") {
+            if (!(formats0.validate(data46))) {
+                const err64 = { instancePath: instancePath + "/lastModifiedDateTime", schemaPath: "#/properties/lastModifiedDateTime/anyOf/1/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err64];
+                }
+                else {
+                    vErrors.push(err64);
+                }
+                errors++;
+            }
+        }
+        var _valid0 = _errs99 === errors;
+        valid4 = valid4 || _valid0;
+        if (!valid4) {
+            const err65 = { instancePath: instancePath + "/lastModifiedDateTime", schemaPath: "#/properties/lastModifiedDateTime/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf" };
+            if (vErrors === null) {
+                vErrors = [err65];
+            }
+            else {
+                vErrors.push(err65);
+            }
+            errors++;
+        }
+        else {
+            errors = _errs97;
+            if (vErrors !== null) {
+                if (_errs97) {
+                    vErrors.length = _errs97;
+                }
+                else {
+                    vErrors = null;
+                }
+            }
+        }
+    }
+    if (data.purchaseOrderLines !== undefined && func0.call(data, "purchaseOrderLines")) {
+        let data47 = data.purchaseOrderLines;
+        if (Array.isArray(data47)) {
+            const len0 = data47.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+                let data48 = data47[i0];
+                if (data48 && typeof data48 == "object" && !Array.isArray(data48)) {
+                    if ((data48.sequence === undefined) || (!(func0.call(data48, "sequence")))) {
+                        const err66 = { instancePath: instancePath + "/purchaseOrderLines/" + i0, schemaPath: "#/properties/purchaseOrderLines/items/required", keyword: "required", params: { missingProperty: "sequence" }, message: "must have required property '" + "sequence" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err66];
+                        }
+                        else {
+                            vErrors.push(err66);
+                        }
+                        errors++;
+                    }
+                    if ((data48.lineType === undefined) || (!(func0.call(data48, "lineType")))) {
+                        const err67 = { instancePath: instancePath + "/purchaseOrderLines/" + i0, schemaPath: "#/properties/purchaseOrderLines/items/required", keyword: "required", params: { missingProperty: "lineType" }, message: "must have required property '" + "lineType" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err67];
+                        }
+                        else {
+                            vErrors.push(err67);
+                        }
+                        errors++;
+                    }
+                    if ((data48.quantity === undefined) || (!(func0.call(data48, "quantity")))) {
+                        const err68 = { instancePath: instancePath + "/purchaseOrderLines/" + i0, schemaPath: "#/properties/purchaseOrderLines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err68];
+                        }
+                        else {
+                            vErrors.push(err68);
+                        }
+                        errors++;
+                    }
+                    if (data48.id !== undefined && func0.call(data48, "id")) {
+                        let data49 = data48.id;
+                        if (typeof data49 === "string") {
+                            if (!pattern0.test(data49)) {
+                                const err69 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/id", schemaPath: "#/$defs/guid/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }, message: "must match pattern \"" + "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err69];
+                                }
+                                else {
+                                    vErrors.push(err69);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err70 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/id", schemaPath: "#/$defs/guid/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err70];
+                            }
+                            else {
+                                vErrors.push(err70);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.sequence !== undefined && func0.call(data48, "sequence")) {
+                        let data50 = data48.sequence;
+                        if (!((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50)))) {
+                            const err71 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/sequence", schemaPath: "#/properties/purchaseOrderLines/items/properties/sequence/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err71];
+                            }
+                            else {
+                                vErrors.push(err71);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.lineType !== undefined && func0.call(data48, "lineType")) {
+                        let data51 = data48.lineType;
+                        if (!((((((data51 === "Comment") || (data51 === "Account")) || (data51 === "Item")) || (data51 === "Resource")) || (data51 === "Fixed_x0020_Asset")) || (data51 === "Charge"))) {
+                            const err72 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/lineType", schemaPath: "#/properties/purchaseOrderLines/items/properties/lineType/enum", keyword: "enum", params: { allowedValues: schema0.properties.purchaseOrderLines.items.properties.lineType.enum }, message: "must be equal to one of the allowed values" };
+                            if (vErrors === null) {
+                                vErrors = [err72];
+                            }
+                            else {
+                                vErrors.push(err72);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.lineObjectNumber !== undefined && func0.call(data48, "lineObjectNumber")) {
+                        if (typeof data48.lineObjectNumber !== "string") {
+                            const err73 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/lineObjectNumber", schemaPath: "#/properties/purchaseOrderLines/items/properties/lineObjectNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err73];
+                            }
+                            else {
+                                vErrors.push(err73);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.description !== undefined && func0.call(data48, "description")) {
+                        if (typeof data48.description !== "string") {
+                            const err74 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/description", schemaPath: "#/properties/purchaseOrderLines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err74];
+                            }
+                            else {
+                                vErrors.push(err74);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.unitOfMeasureCode !== undefined && func0.call(data48, "unitOfMeasureCode")) {
+                        if (typeof data48.unitOfMeasureCode !== "string") {
+                            const err75 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/unitOfMeasureCode", schemaPath: "#/properties/purchaseOrderLines/items/properties/unitOfMeasureCode/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err75];
+                            }
+                            else {
+                                vErrors.push(err75);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.quantity !== undefined && func0.call(data48, "quantity")) {
+                        if (!(typeof data48.quantity == "number")) {
+                            const err76 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/quantity", schemaPath: "#/properties/purchaseOrderLines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err76];
+                            }
+                            else {
+                                vErrors.push(err76);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.directUnitCost !== undefined && func0.call(data48, "directUnitCost")) {
+                        if (!(typeof data48.directUnitCost == "number")) {
+                            const err77 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/directUnitCost", schemaPath: "#/properties/purchaseOrderLines/items/properties/directUnitCost/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err77];
+                            }
+                            else {
+                                vErrors.push(err77);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.expectedReceiptDate !== undefined && func0.call(data48, "expectedReceiptDate")) {
+                        let data57 = data48.expectedReceiptDate;
+                        if (typeof data57 === "string") {
+                            if (!(formats0.validate(data57))) {
+                                const err78 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/expectedReceiptDate", schemaPath: "#/properties/purchaseOrderLines/items/properties/expectedReceiptDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err78];
+                                }
+                                else {
+                                    vErrors.push(err78);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err79 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/expectedReceiptDate", schemaPath: "#/properties/purchaseOrderLines/items/properties/expectedReceiptDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err79];
+                            }
+                            else {
+                                vErrors.push(err79);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data48.receivedQuantity !== undefined && func0.call(data48, "receivedQuantity")) {
+                        if (!(typeof data48.receivedQuantity == "number")) {
+                            const err80 = { instancePath: instancePath + "/purchaseOrderLines/" + i0 + "/receivedQuantity", schemaPath: "#/properties/purchaseOrderLines/items/properties/receivedQuantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err80];
+                            }
+                            else {
+                                vErrors.push(err80);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err81 = { instancePath: instancePath + "/purchaseOrderLines/" + i0, schemaPath: "#/properties/purchaseOrderLines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err81];
+                    }
+                    else {
+                        vErrors.push(err81);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err82 = { instancePath: instancePath + "/purchaseOrderLines", schemaPath: "#/properties/purchaseOrderLines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err82];
+            }
+            else {
+                vErrors.push(err82);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err83 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err83];
+    }
+    else {
+        vErrors.push(err83);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": { "@odata.etag": true, "id": true, "number": true, "orderDate": true, "postingDate": true, "dueDate": true, "vendorId": true, "vendorNumber": true, "vendorName": true, "payToName": true, "payToVendorId": true, "payToVendorNumber": true, "shipToName": true, "shipToContact": true, "buyFromAddressLine1": true, "buyFromAddressLine2": true, "buyFromCity": true, "buyFromCountry": true, "buyFromState": true, "buyFromPostCode": true, "shipToAddressLine1": true, "shipToAddressLine2": true, "shipToCity": true, "shipToCountry": true, "shipToState": true, "shipToPostCode": true, "payToAddressLine1": true, "payToAddressLine2": true, "payToCity": true, "payToCountry": true, "payToState": true, "payToPostCode": true, "currencyId": true, "currencyCode": true, "pricesIncludeTax": true, "paymentTermsId": true, "shipmentMethodId": true, "purchaser": true, "requestedReceiptDate": true, "discountAmount": true, "discountAppliedBeforeTax": true, "totalAmountExcludingTax": true, "totalTaxAmount": true, "totalAmountIncludingTax": true, "fullyReceived": true, "status": true, "lastModifiedDateTime": true, "purchaseOrderLines": true }, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `bc-purchase-order@1` payload; errors are left on `.errors`. */
+ const validateBcPurchaseOrderV1 = rawValidate;
+return { validateBcPurchaseOrderV1 };
+})();
+
+// validators/supplier-confirmation-v1.ts
+const __m24 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "additionalProperties": false, "required": ["confirmationNumber", "kind", "supplier", "purchaseOrderNumber", "status", "documentDate", "lines"], "properties": { "confirmationNumber": { "type": "string", "minLength": 1 }, "kind": { "enum": ["acknowledgement", "ship-notice"] }, "supplier": { "type": "object", "additionalProperties": false, "required": ["id"], "properties": { "id": { "type": "string", "description": "The supplier's interchange id (GS02) or supplier number." }, "name": { "type": "string" } } }, "purchaseOrderNumber": { "type": "string", "minLength": 1 }, "purchaseOrderDate": { "type": "string", "format": "date" }, "status": { "enum": ["confirmed", "partially-confirmed", "rejected", "changed"] }, "documentDate": { "type": "string", "format": "date" }, "shipDate": { "type": "string", "format": "date" }, "expectedDeliveryDate": { "type": "string", "format": "date" }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "confirmedQuantity", "unit", "status"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "orderedQuantity": { "type": "number", "minimum": 0 }, "confirmedQuantity": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "status": { "enum": ["accepted", "backordered", "rejected", "changed"] } } } } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func9 = ucs2length;
+const func32 = linearRegExp;
+const formats0 = interlaceFormats.date;
+const pattern0 = func32("^[0-9]{8,14}$", "u");
+const pattern1 = func32("^[A-Z0-9]{2,3}$", "u");
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.confirmationNumber === undefined) || (!(func0.call(data, "confirmationNumber")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "confirmationNumber" }, message: "must have required property '" + "confirmationNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.kind === undefined) || (!(func0.call(data, "kind")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property '" + "kind" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.supplier === undefined) || (!(func0.call(data, "supplier")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "supplier" }, message: "must have required property '" + "supplier" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.purchaseOrderNumber === undefined) || (!(func0.call(data, "purchaseOrderNumber")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "purchaseOrderNumber" }, message: "must have required property '" + "purchaseOrderNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    if ((data.status === undefined) || (!(func0.call(data, "status")))) {
+        const err4 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+        if (vErrors === null) {
+            vErrors = [err4];
+        }
+        else {
+            vErrors.push(err4);
+        }
+        errors++;
+    }
+    if ((data.documentDate === undefined) || (!(func0.call(data, "documentDate")))) {
+        const err5 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "documentDate" }, message: "must have required property '" + "documentDate" + "'" };
+        if (vErrors === null) {
+            vErrors = [err5];
+        }
+        else {
+            vErrors.push(err5);
+        }
+        errors++;
+    }
+    if ((data.lines === undefined) || (!(func0.call(data, "lines")))) {
+        const err6 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "lines" }, message: "must have required property '" + "lines" + "'" };
+        if (vErrors === null) {
+            vErrors = [err6];
+        }
+        else {
+            vErrors.push(err6);
+        }
+        errors++;
+    }
+    for (const key0 of Object.keys(data)) {
+        if (!(func0.call(schema0.properties, key0))) {
+            const err7 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err7];
+            }
+            else {
+                vErrors.push(err7);
+            }
+            errors++;
+        }
+    }
+    if (data.confirmationNumber !== undefined && func0.call(data, "confirmationNumber")) {
+        let data0 = data.confirmationNumber;
+        if (typeof data0 === "string") {
+            if (func9(data0) < 1) {
+                const err8 = { instancePath: instancePath + "/confirmationNumber", schemaPath: "#/properties/confirmationNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err8];
+                }
+                else {
+                    vErrors.push(err8);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err9 = { instancePath: instancePath + "/confirmationNumber", schemaPath: "#/properties/confirmationNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err9];
+            }
+            else {
+                vErrors.push(err9);
+            }
+            errors++;
+        }
+    }
+    if (data.kind !== undefined && func0.call(data, "kind")) {
+        let data1 = data.kind;
+        if (!((data1 === "acknowledgement") || (data1 === "ship-notice"))) {
+            const err10 = { instancePath: instancePath + "/kind", schemaPath: "#/properties/kind/enum", keyword: "enum", params: { allowedValues: schema0.properties.kind.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.supplier !== undefined && func0.call(data, "supplier")) {
+        let data2 = data.supplier;
+        if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+            if ((data2.id === undefined) || (!(func0.call(data2, "id")))) {
+                const err11 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property '" + "id" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err11];
+                }
+                else {
+                    vErrors.push(err11);
+                }
+                errors++;
+            }
+            for (const key1 of Object.keys(data2)) {
+                if (!((key1 === "id") || (key1 === "name"))) {
+                    const err12 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err12];
+                    }
+                    else {
+                        vErrors.push(err12);
+                    }
+                    errors++;
+                }
+            }
+            if (data2.id !== undefined && func0.call(data2, "id")) {
+                if (typeof data2.id !== "string") {
+                    const err13 = { instancePath: instancePath + "/supplier/id", schemaPath: "#/properties/supplier/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err13];
+                    }
+                    else {
+                        vErrors.push(err13);
+                    }
+                    errors++;
+                }
+            }
+            if (data2.name !== undefined && func0.call(data2, "name")) {
+                if (typeof data2.name !== "string") {
+                    const err14 = { instancePath: instancePath + "/supplier/name", schemaPath: "#/properties/supplier/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err14];
+                    }
+                    else {
+                        vErrors.push(err14);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err15 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err15];
+            }
+            else {
+                vErrors.push(err15);
+            }
+            errors++;
+        }
+    }
+    if (data.purchaseOrderNumber !== undefined && func0.call(data, "purchaseOrderNumber")) {
+        let data5 = data.purchaseOrderNumber;
+        if (typeof data5 === "string") {
+            if (func9(data5) < 1) {
+                const err16 = { instancePath: instancePath + "/purchaseOrderNumber", schemaPath: "#/properties/purchaseOrderNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err16];
+                }
+                else {
+                    vErrors.push(err16);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err17 = { instancePath: instancePath + "/purchaseOrderNumber", schemaPath: "#/properties/purchaseOrderNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err17];
+            }
+            else {
+                vErrors.push(err17);
+            }
+            errors++;
+        }
+    }
+    if (data.purchaseOrderDate !== undefined && func0.call(data, "purchaseOrderDate")) {
+        let data6 = data.purchaseOrderDate;
+        if (typeof data6 === "string") {
+            if (!(formats0.validate(data6))) {
+                const err18 = { instancePath: instancePath + "/purchaseOrderDate", schemaPath: "#/properties/purchaseOrderDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err19 = { instancePath: instancePath + "/purchaseOrderDate", schemaPath: "#/properties/purchaseOrderDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err19];
+            }
+            else {
+                vErrors.push(err19);
+            }
+            errors++;
+        }
+    }
+    if (data.status !== undefined && func0.call(data, "status")) {
+        let data7 = data.status;
+        if (!((((data7 === "confirmed") || (data7 === "partially-confirmed")) || (data7 === "rejected")) || (data7 === "changed"))) {
+            const err20 = { instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.status.enum }, message: "must be equal to one of the allowed values" };
+            if (vErrors === null) {
+                vErrors = [err20];
+            }
+            else {
+                vErrors.push(err20);
+            }
+            errors++;
+        }
+    }
+    if (data.documentDate !== undefined && func0.call(data, "documentDate")) {
+        let data8 = data.documentDate;
+        if (typeof data8 === "string") {
+            if (!(formats0.validate(data8))) {
+                const err21 = { instancePath: instancePath + "/documentDate", schemaPath: "#/properties/documentDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err21];
+                }
+                else {
+                    vErrors.push(err21);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err22 = { instancePath: instancePath + "/documentDate", schemaPath: "#/properties/documentDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err22];
+            }
+            else {
+                vErrors.push(err22);
+            }
+            errors++;
+        }
+    }
+    if (data.shipDate !== undefined && func0.call(data, "shipDate")) {
+        let data9 = data.shipDate;
+        if (typeof data9 === "string") {
+            if (!(formats0.validate(data9))) {
+                const err23 = { instancePath: instancePath + "/shipDate", schemaPath: "#/properties/shipDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err23];
+                }
+                else {
+                    vErrors.push(err23);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err24 = { instancePath: instancePath + "/shipDate", schemaPath: "#/properties/shipDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err24];
+            }
+            else {
+                vErrors.push(err24);
+            }
+            errors++;
+        }
+    }
+    if (data.expectedDeliveryDate !== undefined && func0.call(data, "expectedDeliveryDate")) {
+        let data10 = data.expectedDeliveryDate;
+        if (typeof data10 === "string") {
+            if (!(formats0.validate(data10))) {
+                const err25 = { instancePath: instancePath + "/expectedDeliveryDate", schemaPath: "#/properties/expectedDeliveryDate/format", keyword: "format", params: { format: "date" }, message: "must match format \"" + "date" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err25];
+                }
+                else {
+                    vErrors.push(err25);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err26 = { instancePath: instancePath + "/expectedDeliveryDate", schemaPath: "#/properties/expectedDeliveryDate/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err26];
+            }
+            else {
+                vErrors.push(err26);
+            }
+            errors++;
+        }
+    }
+    if (data.lines !== undefined && func0.call(data, "lines")) {
+        let data11 = data.lines;
+        if (Array.isArray(data11)) {
+            if (data11.length < 1) {
+                const err27 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                if (vErrors === null) {
+                    vErrors = [err27];
+                }
+                else {
+                    vErrors.push(err27);
+                }
+                errors++;
+            }
+            const len0 = data11.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+                let data12 = data11[i0];
+                if (data12 && typeof data12 == "object" && !Array.isArray(data12)) {
+                    if ((data12.lineNumber === undefined) || (!(func0.call(data12, "lineNumber")))) {
+                        const err28 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err28];
+                        }
+                        else {
+                            vErrors.push(err28);
+                        }
+                        errors++;
+                    }
+                    if ((data12.confirmedQuantity === undefined) || (!(func0.call(data12, "confirmedQuantity")))) {
+                        const err29 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "confirmedQuantity" }, message: "must have required property '" + "confirmedQuantity" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err29];
+                        }
+                        else {
+                            vErrors.push(err29);
+                        }
+                        errors++;
+                    }
+                    if ((data12.unit === undefined) || (!(func0.call(data12, "unit")))) {
+                        const err30 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err30];
+                        }
+                        else {
+                            vErrors.push(err30);
+                        }
+                        errors++;
+                    }
+                    if ((data12.status === undefined) || (!(func0.call(data12, "status")))) {
+                        const err31 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property '" + "status" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err31];
+                        }
+                        else {
+                            vErrors.push(err31);
+                        }
+                        errors++;
+                    }
+                    for (const key2 of Object.keys(data12)) {
+                        if (!(func0.call(schema0.properties.lines.items.properties, key2))) {
+                            const err32 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                            if (vErrors === null) {
+                                vErrors = [err32];
+                            }
+                            else {
+                                vErrors.push(err32);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.lineNumber !== undefined && func0.call(data12, "lineNumber")) {
+                        let data13 = data12.lineNumber;
+                        if (!((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13)))) {
+                            const err33 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err33];
+                            }
+                            else {
+                                vErrors.push(err33);
+                            }
+                            errors++;
+                        }
+                        if (typeof data13 == "number") {
+                            if (data13 < 1 || isNaN(data13)) {
+                                const err34 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err34];
+                                }
+                                else {
+                                    vErrors.push(err34);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    if (data12.sku !== undefined && func0.call(data12, "sku")) {
+                        if (typeof data12.sku !== "string") {
+                            const err35 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err35];
+                            }
+                            else {
+                                vErrors.push(err35);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.vendorPartNumber !== undefined && func0.call(data12, "vendorPartNumber")) {
+                        if (typeof data12.vendorPartNumber !== "string") {
+                            const err36 = { instancePath: instancePath + "/lines/" + i0 + "/vendorPartNumber", schemaPath: "#/properties/lines/items/properties/vendorPartNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err36];
+                            }
+                            else {
+                                vErrors.push(err36);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.gtin !== undefined && func0.call(data12, "gtin")) {
+                        let data16 = data12.gtin;
+                        if (typeof data16 === "string") {
+                            if (!pattern0.test(data16)) {
+                                const err37 = { instancePath: instancePath + "/lines/" + i0 + "/gtin", schemaPath: "#/properties/lines/items/properties/gtin/pattern", keyword: "pattern", params: { pattern: "^[0-9]{8,14}$" }, message: "must match pattern \"" + "^[0-9]{8,14}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err37];
+                                }
+                                else {
+                                    vErrors.push(err37);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err38 = { instancePath: instancePath + "/lines/" + i0 + "/gtin", schemaPath: "#/properties/lines/items/properties/gtin/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err38];
+                            }
+                            else {
+                                vErrors.push(err38);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.description !== undefined && func0.call(data12, "description")) {
+                        if (typeof data12.description !== "string") {
+                            const err39 = { instancePath: instancePath + "/lines/" + i0 + "/description", schemaPath: "#/properties/lines/items/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err39];
+                            }
+                            else {
+                                vErrors.push(err39);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.orderedQuantity !== undefined && func0.call(data12, "orderedQuantity")) {
+                        let data18 = data12.orderedQuantity;
+                        if (typeof data18 == "number") {
+                            if (data18 < 0 || isNaN(data18)) {
+                                const err40 = { instancePath: instancePath + "/lines/" + i0 + "/orderedQuantity", schemaPath: "#/properties/lines/items/properties/orderedQuantity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err40];
+                                }
+                                else {
+                                    vErrors.push(err40);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err41 = { instancePath: instancePath + "/lines/" + i0 + "/orderedQuantity", schemaPath: "#/properties/lines/items/properties/orderedQuantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err41];
+                            }
+                            else {
+                                vErrors.push(err41);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.confirmedQuantity !== undefined && func0.call(data12, "confirmedQuantity")) {
+                        let data19 = data12.confirmedQuantity;
+                        if (typeof data19 == "number") {
+                            if (data19 < 0 || isNaN(data19)) {
+                                const err42 = { instancePath: instancePath + "/lines/" + i0 + "/confirmedQuantity", schemaPath: "#/properties/lines/items/properties/confirmedQuantity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err42];
+                                }
+                                else {
+                                    vErrors.push(err42);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err43 = { instancePath: instancePath + "/lines/" + i0 + "/confirmedQuantity", schemaPath: "#/properties/lines/items/properties/confirmedQuantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err43];
+                            }
+                            else {
+                                vErrors.push(err43);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.unit !== undefined && func0.call(data12, "unit")) {
+                        let data20 = data12.unit;
+                        if (typeof data20 === "string") {
+                            if (!pattern1.test(data20)) {
+                                const err44 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err44];
+                                }
+                                else {
+                                    vErrors.push(err44);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err45 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err45];
+                            }
+                            else {
+                                vErrors.push(err45);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data12.status !== undefined && func0.call(data12, "status")) {
+                        let data21 = data12.status;
+                        if (!((((data21 === "accepted") || (data21 === "backordered")) || (data21 === "rejected")) || (data21 === "changed"))) {
+                            const err46 = { instancePath: instancePath + "/lines/" + i0 + "/status", schemaPath: "#/properties/lines/items/properties/status/enum", keyword: "enum", params: { allowedValues: schema0.properties.lines.items.properties.status.enum }, message: "must be equal to one of the allowed values" };
+                            if (vErrors === null) {
+                                vErrors = [err46];
+                            }
+                            else {
+                                vErrors.push(err46);
+                            }
+                            errors++;
+                        }
+                    }
+                }
+                else {
+                    const err47 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err47];
+                    }
+                    else {
+                        vErrors.push(err47);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err48 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err48];
+            }
+            else {
+                vErrors.push(err48);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err49 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err49];
+    }
+    else {
+        vErrors.push(err49);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `supplier-confirmation@1` payload; errors are left on `.errors`. */
+ const validateSupplierConfirmationV1 = rawValidate;
+return { validateSupplierConfirmationV1 };
+})();
+
+// validators/receipt-v1.ts
+const __m25 = (() => {
+// Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
+// @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
+const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const rawValidate = validate0;
+const schema0 = { "type": "object", "additionalProperties": false, "required": ["receiptNumber", "warehouse", "receivedAt", "lines"], "properties": { "receiptNumber": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "receivedAt": { "type": "string", "format": "date-time" }, "purchaseOrderNumber": { "type": "string" }, "shipNoticeNumber": { "type": "string", "description": "The supplier's ASN (856 BSN02) the receipt was checked against." }, "supplier": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string" }, "name": { "type": "string" } } }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit", "condition"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "condition": { "enum": ["good", "damaged", "quarantine"] }, "lot": { "type": "string" }, "purchaseOrderLine": { "type": "integer", "minimum": 1 } } } } } };
+const func0 = Object.prototype.hasOwnProperty;
+const func5 = ucs2length;
+const func7 = linearRegExp;
+const pattern0 = func7("^[A-Z0-9][A-Z0-9-]{1,9}$", "u");
+const pattern1 = func7("^[A-Z0-9]{2,3}$", "u");
+const formats0 = interlaceFormats["date-time"];
+function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) { let vErrors = null; let errors = 0; const evaluated0 = validate0.evaluated; if (evaluated0.dynamicProps) {
+    evaluated0.props = undefined;
+} if (evaluated0.dynamicItems) {
+    evaluated0.items = undefined;
+} if (data && typeof data == "object" && !Array.isArray(data)) {
+    if ((data.receiptNumber === undefined) || (!(func0.call(data, "receiptNumber")))) {
+        const err0 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "receiptNumber" }, message: "must have required property '" + "receiptNumber" + "'" };
+        if (vErrors === null) {
+            vErrors = [err0];
+        }
+        else {
+            vErrors.push(err0);
+        }
+        errors++;
+    }
+    if ((data.warehouse === undefined) || (!(func0.call(data, "warehouse")))) {
+        const err1 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "warehouse" }, message: "must have required property '" + "warehouse" + "'" };
+        if (vErrors === null) {
+            vErrors = [err1];
+        }
+        else {
+            vErrors.push(err1);
+        }
+        errors++;
+    }
+    if ((data.receivedAt === undefined) || (!(func0.call(data, "receivedAt")))) {
+        const err2 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "receivedAt" }, message: "must have required property '" + "receivedAt" + "'" };
+        if (vErrors === null) {
+            vErrors = [err2];
+        }
+        else {
+            vErrors.push(err2);
+        }
+        errors++;
+    }
+    if ((data.lines === undefined) || (!(func0.call(data, "lines")))) {
+        const err3 = { instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: "lines" }, message: "must have required property '" + "lines" + "'" };
+        if (vErrors === null) {
+            vErrors = [err3];
+        }
+        else {
+            vErrors.push(err3);
+        }
+        errors++;
+    }
+    for (const key0 of Object.keys(data)) {
+        if (!(((((((key0 === "receiptNumber") || (key0 === "warehouse")) || (key0 === "receivedAt")) || (key0 === "purchaseOrderNumber")) || (key0 === "shipNoticeNumber")) || (key0 === "supplier")) || (key0 === "lines"))) {
+            const err4 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+                vErrors = [err4];
+            }
+            else {
+                vErrors.push(err4);
+            }
+            errors++;
+        }
+    }
+    if (data.receiptNumber !== undefined && func0.call(data, "receiptNumber")) {
+        let data0 = data.receiptNumber;
+        if (typeof data0 === "string") {
+            if (func5(data0) < 1) {
+                const err5 = { instancePath: instancePath + "/receiptNumber", schemaPath: "#/properties/receiptNumber/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                if (vErrors === null) {
+                    vErrors = [err5];
+                }
+                else {
+                    vErrors.push(err5);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err6 = { instancePath: instancePath + "/receiptNumber", schemaPath: "#/properties/receiptNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err6];
+            }
+            else {
+                vErrors.push(err6);
+            }
+            errors++;
+        }
+    }
+    if (data.warehouse !== undefined && func0.call(data, "warehouse")) {
+        let data1 = data.warehouse;
+        if (typeof data1 === "string") {
+            if (!pattern0.test(data1)) {
+                const err7 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9][A-Z0-9-]{1,9}$" }, message: "must match pattern \"" + "^[A-Z0-9][A-Z0-9-]{1,9}$" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err7];
+                }
+                else {
+                    vErrors.push(err7);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err8 = { instancePath: instancePath + "/warehouse", schemaPath: "#/properties/warehouse/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err8];
+            }
+            else {
+                vErrors.push(err8);
+            }
+            errors++;
+        }
+    }
+    if (data.receivedAt !== undefined && func0.call(data, "receivedAt")) {
+        let data2 = data.receivedAt;
+        if (typeof data2 === "string") {
+            if (!(formats0.validate(data2))) {
+                const err9 = { instancePath: instancePath + "/receivedAt", schemaPath: "#/properties/receivedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" };
+                if (vErrors === null) {
+                    vErrors = [err9];
+                }
+                else {
+                    vErrors.push(err9);
+                }
+                errors++;
+            }
+        }
+        else {
+            const err10 = { instancePath: instancePath + "/receivedAt", schemaPath: "#/properties/receivedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err10];
+            }
+            else {
+                vErrors.push(err10);
+            }
+            errors++;
+        }
+    }
+    if (data.purchaseOrderNumber !== undefined && func0.call(data, "purchaseOrderNumber")) {
+        if (typeof data.purchaseOrderNumber !== "string") {
+            const err11 = { instancePath: instancePath + "/purchaseOrderNumber", schemaPath: "#/properties/purchaseOrderNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err11];
+            }
+            else {
+                vErrors.push(err11);
+            }
+            errors++;
+        }
+    }
+    if (data.shipNoticeNumber !== undefined && func0.call(data, "shipNoticeNumber")) {
+        if (typeof data.shipNoticeNumber !== "string") {
+            const err12 = { instancePath: instancePath + "/shipNoticeNumber", schemaPath: "#/properties/shipNoticeNumber/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+                vErrors = [err12];
+            }
+            else {
+                vErrors.push(err12);
+            }
+            errors++;
+        }
+    }
+    if (data.supplier !== undefined && func0.call(data, "supplier")) {
+        let data5 = data.supplier;
+        if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
+            if ((data5.number === undefined) || (!(func0.call(data5, "number")))) {
+                const err13 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/required", keyword: "required", params: { missingProperty: "number" }, message: "must have required property '" + "number" + "'" };
+                if (vErrors === null) {
+                    vErrors = [err13];
+                }
+                else {
+                    vErrors.push(err13);
+                }
+                errors++;
+            }
+            for (const key1 of Object.keys(data5)) {
+                if (!((key1 === "number") || (key1 === "name"))) {
+                    const err14 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                        vErrors = [err14];
+                    }
+                    else {
+                        vErrors.push(err14);
+                    }
+                    errors++;
+                }
+            }
+            if (data5.number !== undefined && func0.call(data5, "number")) {
+                if (typeof data5.number !== "string") {
+                    const err15 = { instancePath: instancePath + "/supplier/number", schemaPath: "#/properties/supplier/properties/number/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err15];
+                    }
+                    else {
+                        vErrors.push(err15);
+                    }
+                    errors++;
+                }
+            }
+            if (data5.name !== undefined && func0.call(data5, "name")) {
+                if (typeof data5.name !== "string") {
+                    const err16 = { instancePath: instancePath + "/supplier/name", schemaPath: "#/properties/supplier/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                        vErrors = [err16];
+                    }
+                    else {
+                        vErrors.push(err16);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err17 = { instancePath: instancePath + "/supplier", schemaPath: "#/properties/supplier/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+                vErrors = [err17];
+            }
+            else {
+                vErrors.push(err17);
+            }
+            errors++;
+        }
+    }
+    if (data.lines !== undefined && func0.call(data, "lines")) {
+        let data8 = data.lines;
+        if (Array.isArray(data8)) {
+            if (data8.length < 1) {
+                const err18 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                if (vErrors === null) {
+                    vErrors = [err18];
+                }
+                else {
+                    vErrors.push(err18);
+                }
+                errors++;
+            }
+            const len0 = data8.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+                let data9 = data8[i0];
+                if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+                    if ((data9.lineNumber === undefined) || (!(func0.call(data9, "lineNumber")))) {
+                        const err19 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "lineNumber" }, message: "must have required property '" + "lineNumber" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err19];
+                        }
+                        else {
+                            vErrors.push(err19);
+                        }
+                        errors++;
+                    }
+                    if ((data9.sku === undefined) || (!(func0.call(data9, "sku")))) {
+                        const err20 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "sku" }, message: "must have required property '" + "sku" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err20];
+                        }
+                        else {
+                            vErrors.push(err20);
+                        }
+                        errors++;
+                    }
+                    if ((data9.quantity === undefined) || (!(func0.call(data9, "quantity")))) {
+                        const err21 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "quantity" }, message: "must have required property '" + "quantity" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err21];
+                        }
+                        else {
+                            vErrors.push(err21);
+                        }
+                        errors++;
+                    }
+                    if ((data9.unit === undefined) || (!(func0.call(data9, "unit")))) {
+                        const err22 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "unit" }, message: "must have required property '" + "unit" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err22];
+                        }
+                        else {
+                            vErrors.push(err22);
+                        }
+                        errors++;
+                    }
+                    if ((data9.condition === undefined) || (!(func0.call(data9, "condition")))) {
+                        const err23 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: "condition" }, message: "must have required property '" + "condition" + "'" };
+                        if (vErrors === null) {
+                            vErrors = [err23];
+                        }
+                        else {
+                            vErrors.push(err23);
+                        }
+                        errors++;
+                    }
+                    for (const key2 of Object.keys(data9)) {
+                        if (!(((((((key2 === "lineNumber") || (key2 === "sku")) || (key2 === "quantity")) || (key2 === "unit")) || (key2 === "condition")) || (key2 === "lot")) || (key2 === "purchaseOrderLine"))) {
+                            const err24 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                            if (vErrors === null) {
+                                vErrors = [err24];
+                            }
+                            else {
+                                vErrors.push(err24);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.lineNumber !== undefined && func0.call(data9, "lineNumber")) {
+                        let data10 = data9.lineNumber;
+                        if (!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))) {
+                            const err25 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err25];
+                            }
+                            else {
+                                vErrors.push(err25);
+                            }
+                            errors++;
+                        }
+                        if (typeof data10 == "number") {
+                            if (data10 < 1 || isNaN(data10)) {
+                                const err26 = { instancePath: instancePath + "/lines/" + i0 + "/lineNumber", schemaPath: "#/properties/lines/items/properties/lineNumber/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err26];
+                                }
+                                else {
+                                    vErrors.push(err26);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                    if (data9.sku !== undefined && func0.call(data9, "sku")) {
+                        let data11 = data9.sku;
+                        if (typeof data11 === "string") {
+                            if (func5(data11) < 1) {
+                                const err27 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                                if (vErrors === null) {
+                                    vErrors = [err27];
+                                }
+                                else {
+                                    vErrors.push(err27);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err28 = { instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err28];
+                            }
+                            else {
+                                vErrors.push(err28);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.quantity !== undefined && func0.call(data9, "quantity")) {
+                        let data12 = data9.quantity;
+                        if (typeof data12 == "number") {
+                            if (data12 <= 0 || isNaN(data12)) {
+                                const err29 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0" };
+                                if (vErrors === null) {
+                                    vErrors = [err29];
+                                }
+                                else {
+                                    vErrors.push(err29);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err30 = { instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "number" }, message: "must be number" };
+                            if (vErrors === null) {
+                                vErrors = [err30];
+                            }
+                            else {
+                                vErrors.push(err30);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.unit !== undefined && func0.call(data9, "unit")) {
+                        let data13 = data9.unit;
+                        if (typeof data13 === "string") {
+                            if (!pattern1.test(data13)) {
+                                const err31 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/pattern", keyword: "pattern", params: { pattern: "^[A-Z0-9]{2,3}$" }, message: "must match pattern \"" + "^[A-Z0-9]{2,3}$" + "\"" };
+                                if (vErrors === null) {
+                                    vErrors = [err31];
+                                }
+                                else {
+                                    vErrors.push(err31);
+                                }
+                                errors++;
+                            }
+                        }
+                        else {
+                            const err32 = { instancePath: instancePath + "/lines/" + i0 + "/unit", schemaPath: "#/properties/lines/items/properties/unit/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err32];
+                            }
+                            else {
+                                vErrors.push(err32);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.condition !== undefined && func0.call(data9, "condition")) {
+                        let data14 = data9.condition;
+                        if (!(((data14 === "good") || (data14 === "damaged")) || (data14 === "quarantine"))) {
+                            const err33 = { instancePath: instancePath + "/lines/" + i0 + "/condition", schemaPath: "#/properties/lines/items/properties/condition/enum", keyword: "enum", params: { allowedValues: schema0.properties.lines.items.properties.condition.enum }, message: "must be equal to one of the allowed values" };
+                            if (vErrors === null) {
+                                vErrors = [err33];
+                            }
+                            else {
+                                vErrors.push(err33);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.lot !== undefined && func0.call(data9, "lot")) {
+                        if (typeof data9.lot !== "string") {
+                            const err34 = { instancePath: instancePath + "/lines/" + i0 + "/lot", schemaPath: "#/properties/lines/items/properties/lot/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                                vErrors = [err34];
+                            }
+                            else {
+                                vErrors.push(err34);
+                            }
+                            errors++;
+                        }
+                    }
+                    if (data9.purchaseOrderLine !== undefined && func0.call(data9, "purchaseOrderLine")) {
+                        let data16 = data9.purchaseOrderLine;
+                        if (!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))) {
+                            const err35 = { instancePath: instancePath + "/lines/" + i0 + "/purchaseOrderLine", schemaPath: "#/properties/lines/items/properties/purchaseOrderLine/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                            if (vErrors === null) {
+                                vErrors = [err35];
+                            }
+                            else {
+                                vErrors.push(err35);
+                            }
+                            errors++;
+                        }
+                        if (typeof data16 == "number") {
+                            if (data16 < 1 || isNaN(data16)) {
+                                const err36 = { instancePath: instancePath + "/lines/" + i0 + "/purchaseOrderLine", schemaPath: "#/properties/lines/items/properties/purchaseOrderLine/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                                if (vErrors === null) {
+                                    vErrors = [err36];
+                                }
+                                else {
+                                    vErrors.push(err36);
+                                }
+                                errors++;
+                            }
+                        }
+                    }
+                }
+                else {
+                    const err37 = { instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                        vErrors = [err37];
+                    }
+                    else {
+                        vErrors.push(err37);
+                    }
+                    errors++;
+                }
+            }
+        }
+        else {
+            const err38 = { instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+                vErrors = [err38];
+            }
+            else {
+                vErrors.push(err38);
+            }
+            errors++;
+        }
+    }
+}
+else {
+    const err39 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    if (vErrors === null) {
+        vErrors = [err39];
+    }
+    else {
+        vErrors.push(err39);
+    }
+    errors++;
+} validate0.errors = vErrors; return errors === 0; }
+validate0.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+/** Validates a `receipt@1` payload; errors are left on `.errors`. */
+ const validateReceiptV1 = rawValidate;
+return { validateReceiptV1 };
+})();
+
+// units/workflow-replenishment-v1-program.ts
+const __m26 = (() => {
+const { program: compiled, exprs } = __m21;
+const { validateReplenishmentV1 } = __m22;
+const { validateBcPurchaseOrderV1 } = __m23;
+const { validateSupplierConfirmationV1 } = __m24;
+const { validateReceiptV1 } = __m25;
+
+ const program = { ...compiled, contracts: { "replenishment@1": validateReplenishmentV1, "bc-purchase-order@1": validateBcPurchaseOrderV1, "supplier-confirmation@1": validateSupplierConfirmationV1, "receipt@1": validateReceiptV1 } };
 return { exprs, program };
 })();
 
 // units/workflow-replenishment-v1.ts
-const __m22 = (() => {
+const __m27 = (() => {
 /** The specs unit workflow-replenishment-v1 runs: the Systems its workflow calls (no secret values). */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"cloud-erp\"},\"spec\":{\"auth\":{\"scopes\":[\"https://api.businesscentral.dynamics.com/.default\"],\"secretRef\":{\"key\":\"client-secret\",\"name\":\"cloud-erp-oauth\"},\"tokenUrl\":\"https://login.microsoftonline.com/a1b2c3d4-0000-4000-8000-00000000beef/oauth2/v2.0/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://api.businesscentral.dynamics.com/v2.0/a1b2c3d4-0000-4000-8000-00000000beef/production/api/v2.0\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":5,\"rateLimit\":{\"burst\":50,\"per\":\"1m\",\"requests\":500},\"timeout\":\"30s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"demand-planning\"},\"spec\":{\"auth\":{\"scopes\":[\"supply.read\",\"supply.write\"],\"secretRef\":{\"name\":\"demand-planning-oauth\"},\"tokenUrl\":\"https://planning.example-saas.com/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://planning.example-saas.com/api/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":2,\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"timeout\":\"45s\"},\"type\":\"planning\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"operations\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"operations-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.service-now.com/api/now/table/x_interlace_exception\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"per\":\"1s\",\"requests\":10},\"timeout\":\"15s\"},\"type\":\"operations\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { exprs, program } = __m21;
+export const { exprs, program } = __m26;
 
-export const { interlaceUnit } = __m22;
+export const { interlaceUnit } = __m27;

@@ -26,7 +26,8 @@ export async function loadWorkflowProgram(linkedModule: string, ir?: WorkflowIR)
   if (!module.exprs) throw new Error(`workflow module of ${ir.name}@${ir.version} exports no \`exprs\``);
   const missing = referencedExprs(ir).filter((id) => typeof module.exprs![id] !== 'function');
   if (missing.length > 0) throw new Error(`workflow module of ${ir.name}@${ir.version} lacks expressions ${missing.join(', ')}`);
-  return { ir, exprs: module.exprs };
+  const contracts = module.program?.contracts;
+  return { ir, exprs: module.exprs, ...(contracts ? { contracts } : {}) };
 }
 
 /** Every expression id the IR refers to. */

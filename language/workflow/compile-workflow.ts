@@ -92,6 +92,7 @@ function compileStep(
       system: call.system,
       operation: `${call.method} ${call.path}`,
       request: call.request !== undefined ? expr('request') : NO_REQUEST,
+      ...(call.response !== undefined ? { response: contract(call.response) } : {}),
       ...(call.into !== undefined ? { resultInto: call.into } : {}),
       timeoutMs: call.timeout !== undefined ? ms(call.timeout) : systemTimeout !== undefined ? ms(systemTimeout) : DEFAULT_CALL_TIMEOUT_MS,
       retry: {

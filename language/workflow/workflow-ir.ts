@@ -52,6 +52,8 @@ export interface CallStepIR extends StepBase {
   readonly system: string;
   readonly operation: string;
   readonly request: ExprRef;
+  /** Contract ref (`name@major`) the response must satisfy before it goes into `resultInto`. */
+  readonly response?: string;
   /** State field that receives the response. */
   readonly resultInto?: string;
   readonly timeoutMs: number;
@@ -165,4 +167,27 @@ export interface WorkflowIR {
 export interface WorkflowProgram {
   readonly ir: WorkflowIR;
   readonly exprs: Readonly<Record<ExprRef, (scope: WorkflowScope, event?: unknown) => unknown>>;
+  /**
+   * The generated validators of the contracts data enters the workflow by — its input, the events its
+   * waits take, the answers its calls keep — by ref (`name@major`). What comes from outside is checked
+   * against them at run time (the type check at generate time only holds for data that fits); a
+   * program without one for a ref (a hand-built test program) takes that data unchecked.
+   */
+  readonly contracts?: Readonly<Record<string, ContractValidator>>;
+}
+
+/** A generated ajv validator as a program carries it: a guard that leaves its problems on `.errors`. */
+export type ContractValidator = ((value: unknown) => boolean) & {
+  errors?: readonly { instancePath: string; message?: string }[] | null;
+};
+
+/**
+ * What is wrong with `value` as `contract` (at most five problems, `path: message`), or undefined when it
+ * fits or the program has no validator for that contract.
+ */
+export function contractProblems(program: WorkflowProgram, contract: string, value: unknown): string | undefined {
+  const validate = program.contracts?.[contract];
+  if (!validate || validate(value)) return undefined;
+  const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+  return `not ${contract}: ${problems.join('; ') || 'invalid'}`;
 }

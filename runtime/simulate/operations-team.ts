@@ -31,6 +31,8 @@ export class OperationsTeam {
   /** Decisions the task API refused (a task decided or ended meanwhile), by execution. */
   readonly refused = new Map<string, string>();
   readonly assignee: string;
+  readonly #people: readonly [string, string];
+  readonly #rejectComment: string;
   readonly #ctx: SimContext;
   readonly #pollMs: number;
   /** Executions whose task the team has taken and not yet decided. */
@@ -45,9 +47,12 @@ export class OperationsTeam {
   #url: string | undefined;
   #stopped = false;
 
-  constructor(ctx: SimContext, assignee: string, pollMs = 500) {
+  /** `people`: the two who decide (alternately); `rejectComment`: what they say when they reject. */
+  constructor(ctx: SimContext, assignee: string, people: readonly [string, string], rejectComment: string, pollMs = 500) {
     this.#ctx = ctx;
     this.assignee = assignee;
+    this.#people = people;
+    this.#rejectComment = rejectComment;
     this.#pollMs = pollMs;
   }
 
@@ -102,7 +107,7 @@ export class OperationsTeam {
     const n = ++this.#taken;
     const decision = n % 3 === 0 ? 'reject' : 'approve';
     const delayMs = n % 2 === 0 ? this.#ctx.timing.decisionMs : 0;
-    const by = n % 2 === 0 ? 'sim-planner-ines' : 'sim-planner-tom';
+    const by = this.#people[n % 2]!;
     const seen = Date.now();
     later(delayMs, () => void this.#decide(task, decision, by, seen));
   }
@@ -112,7 +117,7 @@ export class OperationsTeam {
       const answer = await fetch(`${this.#url}/workflows/tasks/${encodeURIComponent(task.execution)}/${decision}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ by, comment: decision === 'reject' ? 'not this quarter: stock covers the forecast' : 'ok' }),
+        body: JSON.stringify({ by, comment: decision === 'reject' ? this.#rejectComment : 'ok' }),
       });
       if (answer.status === 202) this.decisions.push({ execution: task.execution, decision, by, afterMs: Date.now() - seen });
       else this.refused.set(task.execution, `${answer.status} ${await answer.text()}`);

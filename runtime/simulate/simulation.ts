@@ -129,8 +129,18 @@ export class Simulation {
     this.operations = new Operations(this.ctx, port(9));
     this.financeFeed = new FinanceFeed(port(10), join(options.dataDir, 'finance-landing'));
     this.identity = new IdentityProvider(port(11));
-    this.planningTeam = new OperationsTeam(this.ctx, 'team-supply-planning');
-    this.creditTeam = new OperationsTeam(this.ctx, 'team-credit-management');
+    this.planningTeam = new OperationsTeam(
+      this.ctx,
+      'team-supply-planning',
+      ['sim-planner-ines', 'sim-planner-tom'],
+      'not this quarter: stock covers the forecast',
+    );
+    this.creditTeam = new OperationsTeam(
+      this.ctx,
+      'team-credit-management',
+      ['sim-credit-analyst-mara', 'sim-credit-analyst-jon'],
+      'overdue receivables: ask the dealer to pay open items first',
+    );
     this.teams = [this.planningTeam, this.creditTeam];
     this.sftpServers = new Map([
       [this.ediPartner.name, new SimSftpServer(this.ediPartner.name, port(12))],

@@ -8,6 +8,7 @@
  * readable event (Temporal away) gets it again later (nak, `onRetry`).
  */
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
+import { contractProblems } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowEngine } from './engine.ts';
 import { workflowKey } from './interpreter.ts';
@@ -77,16 +78,24 @@ export async function feedWorkflowEvents(
         `${prefix}-start-${name}-${major}`,
         handle(
           trigger.topic,
-          (event) => workflowKey(program, event),
+          (event) => {
+            // An input that is not the input contract would run every step on data they were not checked for.
+            const wrong = contractProblems(program, program.ir.input, event);
+            if (wrong) throw new Error(`the event is ${wrong}`);
+            workflowKey(program, event);
+          },
           (event) => engine.start(`${name}@${major}`, event),
         ),
       ),
     );
   }
 
-  const waited = new Set<string>();
-  for (const program of programs) for (const step of Object.values(program.ir.steps)) if (step.type === 'wait') waited.add(step.topic);
-  for (const topic of [...waited].sort()) {
+  /** Topic → the programs waiting on it with the contract each expects (every one must accept an event). */
+  const waited = new Map<string, { program: WorkflowProgram; contract: string }[]>();
+  for (const program of programs)
+    for (const step of Object.values(program.ir.steps))
+      if (step.type === 'wait') waited.set(step.topic, [...(waited.get(step.topic) ?? []), { program, contract: step.contract }]);
+  for (const [topic, waits] of [...waited].sort(([a], [b]) => a.localeCompare(b))) {
     await backbone.ensureTopic(topic);
     subscriptions.push(
       await backbone.subscribe(
@@ -94,7 +103,12 @@ export async function feedWorkflowEvents(
         `${prefix}-events`,
         handle(
           topic,
-          () => {},
+          (event) => {
+            for (const { program, contract } of waits) {
+              const wrong = contractProblems(program, contract, event);
+              if (wrong) throw new Error(`the event is ${wrong}`);
+            }
+          },
           (event) => engine.deliverEvent(topic, event),
         ),
       ),

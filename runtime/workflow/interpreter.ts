@@ -30,6 +30,7 @@ import type {
   WorkflowScope,
   WorkflowStepIR,
 } from '../../language/workflow/workflow-ir.ts';
+import { contractProblems } from '../../language/workflow/workflow-ir.ts';
 import { DECISION_SIGNAL, WorkflowCancelled, correlationAddress, eventSignalName, parseDecision } from './context.ts';
 import type { HistoryEntry, WorkflowContext } from './context.ts';
 
@@ -159,6 +160,8 @@ function evaluate(program: WorkflowProgram, ref: ExprRef, scope: WorkflowScope, 
 
 class Run {
   private readonly program: WorkflowProgram;
+  /** Call ids of calls that failed for good into their `onError` step (they register no compensation). */
+  private readonly failedCalls = new Set<string>();
   private readonly input: unknown;
   private readonly ctx: WorkflowContext;
   private key = '';
@@ -235,7 +238,8 @@ class Run {
         }
         throw error;
       }
-      if (step.compensate) frame.compensations.push({ step: step.compensate, callId });
+      // A call that failed into its `onError` step had no effect to undo: only completed steps compensate.
+      if (step.compensate && !this.failedCalls.has(callId)) frame.compensations.push({ step: step.compensate, callId });
       this.audit(callId, 'completed', 'step.completed', step.id, next !== undefined ? { next } : {});
       id = next;
     }
@@ -285,10 +289,15 @@ class Run {
         retry: step.retry,
         idempotencyKey: this.idempotencyKey(callId),
       });
+      // An answer that is not the contract the spec says is a final failure of the step: the state keeps
+      // only what fits (a System that changed its answer must not slip fields the steps read past them).
+      const wrong = step.response ? contractProblems(this.program, step.response, result) : undefined;
+      if (wrong) throw new Error(`${step.system} answered ${step.operation} with a body that is ${wrong}`);
     } catch (error) {
       if (error instanceof WorkflowCancelled) throw error;
       if (step.onError === undefined) throw new WorkflowStepError(step, messageOf(error), { cause: error });
       this.audit(callId, 'error', 'step.failed', step.id, { error: messageOf(error), next: step.onError });
+      this.failedCalls.add(callId);
       return step.onError;
     }
     if (step.resultInto) frame.state[step.resultInto] = result;

@@ -51,6 +51,16 @@ function call(path: string, extra: Record<string, unknown> = {}): StepSpec {
 
 const end = (status: string, extra: Record<string, unknown> = {}): StepSpec => ({ type: 'end', status, ...extra });
 
+/** `credit@1`, as a generated validator behaves: the test System's answers (`{ok, path, got}`) lack `approved`. */
+const creditContract = Object.assign(
+  (value: unknown): boolean => {
+    const ok = typeof value === 'object' && value !== null && typeof (value as { approved?: unknown }).approved === 'boolean';
+    creditContract.errors = ok ? null : [{ instancePath: '', message: "must have required property 'approved'" }];
+    return ok;
+  },
+  { errors: null as { instancePath: string; message?: string }[] | null },
+);
+
 /** Long enough never to fire during a test, short enough to be a plausible spec. */
 const LONG = 10 * 60_000;
 
@@ -399,6 +409,24 @@ export const PROGRAMS: readonly WorkflowProgram[] = [
       yes: () => true,
     },
   ),
+  // a call whose answer is not its response contract: a final failure into onError; a call that failed
+  // registers no compensation, so `end: compensated` afterwards undoes only what completed
+  {
+    ...program(
+      'contract-checked',
+      'reserve',
+      {
+        reserve: call('/reserve', { compensate: 'release', next: 'check' }),
+        check: call('/credit', { response: 'credit@1', resultInto: 'credit', compensate: 'undo-check', onError: 'refused', next: 'done' }),
+        done: end('completed'),
+        refused: end('compensated', { reason: 'why' }),
+        release: call('/release'),
+        'undo-check': call('/undo-check'),
+      },
+      { why: () => 'credit answer unusable' },
+    ),
+    contracts: { 'credit@1': creditContract },
+  },
 ];
 
 /** The activity runner of the contract: the delivery code's, with the test System at `systemUrl` and the given backbone. */

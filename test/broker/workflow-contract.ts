@@ -361,6 +361,20 @@ export function describeWorkflowEngine(
       expect(callsFor(key)).toEqual([`/reserve/${key}`, `/fail/charge/${key}`, `/release/${key}`]);
     });
 
+    it('an answer that is not the response contract fails the call into onError; the failed call is not compensated', async () => {
+      const key = newKey('checked');
+      const id = (await engine.start('contract-checked@1', { orderNo: key })).executionId;
+      const done = await finished(engine, id);
+      expect(done).toMatchObject({ status: 'compensated', reason: 'credit answer unusable' });
+      expect(done.state?.credit).toBeUndefined();
+      const failed = done.history.find((e) => e.type === 'step.failed' && e.step === 'check');
+      expect(String(failed?.detail?.error)).toMatch(
+        /contract-system answered POST \/credit\/\{orderNo\} with a body that is not credit@1: \/ must have required property 'approved'/,
+      );
+      // release undoes reserve; undo-check would undo a check that never completed.
+      expect(callsFor(key)).toEqual([`/reserve/${key}`, `/credit/${key}`, `/release/${key}`]);
+    });
+
     it('forEach (concurrent and sequential) and parallel', async () => {
       const key = newKey('fan');
       const lines = [

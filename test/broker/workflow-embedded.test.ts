@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
-import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import type { ContractValidator, WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import { memoryLogger } from '../../lib/log.ts';
 import { openEmbeddedEngine } from '../../runtime/workflow/embedded/embedded-engine.ts';
 import { feedWorkflowEvents } from '../../runtime/workflow/event-feed.ts';
@@ -92,7 +92,7 @@ describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
 });
 
 describe('workflow event feed on the embedded engine and backbone', () => {
-  it('a trigger event starts the workflow once, a correlated event resumes its wait, an unreadable event is termed', async () => {
+  it('a trigger event starts the workflow once, a correlated event resumes its wait, an unreadable or off-contract event is termed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-feed-'));
     const system = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -105,6 +105,8 @@ describe('workflow event feed on the embedded engine and backbone', () => {
     const triggered: WorkflowProgram = {
       ...kill,
       ir: { ...kill.ir, name: 'contract-triggered', trigger: { kind: 'event', topic: 'contract.po.created', contract: 'po@1' } },
+      // As generated validators behave: the input needs a string orderNo, a confirmation a string poNumber.
+      contracts: { [kill.ir.input]: stringField('orderNo'), 'confirmation@1': stringField('poNumber') },
     };
     const engine = openEmbeddedEngine({
       path: join(dir, 'workflows.db'),
@@ -121,16 +123,22 @@ describe('workflow event feed on the embedded engine and backbone', () => {
       await publish('contract.po.created', { orderNo: 'PO-1' });
       await publish('contract.po.created', { orderNo: 'PO-1' });
       await publish('contract.po.created', 'not json');
+      await publish('contract.po.created', { orderNo: 42 });
       const id = 'contract-triggered@1/PO-1';
       await waitFor('the trigger to start PO-1 and reach its wait', async () =>
         ((await engine.show(id))?.history ?? []).some((e) => e.type === 'step.started' && e.step === 'confirm'),
       );
+      await publish('contract.kill', { poNumber: 7 });
       await publish('contract.kill', { poNumber: 'PO-2' });
       await publish('contract.kill', { poNumber: 'PO-1' });
       await waitFor('PO-1 to complete', async () => (await engine.show(id))?.status === 'completed');
       expect((await engine.list()).map((e) => e.id)).toEqual([id]);
-      await waitFor('the unreadable event to be reported', () => rejected.length === 1);
-      expect(rejected[0]).toMatch(/^contract\.po\.created: message 3 is not JSON/);
+      await waitFor('the unreadable and off-contract events to be reported', () => rejected.length === 3);
+      expect(rejected.sort()).toEqual([
+        'contract.kill: message 1: the event is not confirmation@1: /poNumber must be a string',
+        'contract.po.created: message 3 is not JSON',
+        `contract.po.created: message 4: the event is not ${kill.ir.input}: /orderNo must be a string`,
+      ]);
       expect(await backbone.pending('contract.po.created', 'workflow-start-contract-triggered-1')).toBe(0);
     } finally {
       for (const subscription of subscriptions) await subscription.stop();
@@ -141,6 +149,19 @@ describe('workflow event feed on the embedded engine and backbone', () => {
     }
   });
 });
+
+/** A validator as generated ones behave: `field` must be a string. */
+function stringField(field: string): ContractValidator {
+  const validate = Object.assign(
+    (value: unknown): boolean => {
+      const ok = typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[field] === 'string';
+      validate.errors = ok ? null : [{ instancePath: `/${field}`, message: 'must be a string' }];
+      return ok;
+    },
+    { errors: null as { instancePath: string; message?: string }[] | null },
+  );
+  return validate;
+}
 
 describe('embedded workflow engine: a workflow missing from the running version', () => {
   it('leaves its executions running, says so once, and resumes them when the workflow is back', async () => {
