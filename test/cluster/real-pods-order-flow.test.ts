@@ -7,6 +7,12 @@
 // the legacy ERP is the simulated SAP gateway (runtime/simulate), listening on the node's address, whose
 // EffectLedger counts every sales order booked and every one booked twice.
 //
+// In the example estate the workflow order-to-cash@1 creates the sales order now; workflows are not
+// deployed by this test (it is about route units on real pods), so the route it replaced stands in for
+// it: order-validation, kept as test/fixtures/real-pods/order-validation.yaml and written into the
+// Estate's repository as specs/routes/order-validation.yaml — one route unit that turns each order into
+// one SAP sales order, the effect this test counts.
+//
 // 200 dealer orders: 50 first, then 150 (5 every 1.2 s) while, one after another, order-validation rolls to a
 // new bundle (a new commit), order-validation's pod is deleted (SIGTERM, graceful) and
 // dealer-order-received's container is SIGKILLed (the kubelet restarts it): 200 of 200 sales orders, 0
@@ -39,9 +45,11 @@ import { createEstate, estate, installCrds, newReconciler, reconcileUntilSettled
 import type { Harness } from './reconcile-support.ts';
 
 const LABEL = 'real-pods-order-flow';
-/** The example estate's order routes this test deploys (one unit each). */
+/** The order routes this test deploys (one unit each): the example estate's intake and the stand-in below. */
 const ROUTES = ['dealer-order-received', 'order-validation'];
-/** The mappings of those routes' targets. */
+/** The route the order-to-cash workflow replaced, from the fixtures (not the example estate's specs). */
+const STAND_IN = { route: 'order-validation', fixture: 'test/fixtures/real-pods/order-validation.yaml' };
+/** The mappings of those routes' targets (both in the example estate's specs/mappings). */
 const MAPPINGS = ['order-v2-to-order-status', 'order-v2-to-sap-sales-order'];
 const INTAKE = 'route-dealer-order-received';
 const VALIDATION = 'route-order-validation';
@@ -67,14 +75,19 @@ interface Pod {
 const reason = realPodsSkipReason(LABEL);
 
 /**
- * The example estate's files for the two order routes, as committed (HEAD, not the working tree others
- * edit): every contract and System (native contracts name their Systems), the routes' two mappings, no
- * Api. Systems lose their `sources` (the dealer portal's webhook receiver is a unit of its own, issue 13's):
- * this test publishes the portal's events itself.
+ * The Estate's files for the two order routes, as committed (HEAD, not the working tree others edit):
+ * every contract and System of the example estate (native contracts name their Systems), the routes' two
+ * mappings, dealer-order-received from specs/routes and order-validation from its fixture, no Api and no
+ * Workflow. Systems lose their `sources` (the dealer portal's webhook receiver is a unit of its own, issue
+ * 13's): this test publishes the portal's events itself.
  */
 function orderFlowFiles(erpUrl: string, validationTimeout: string): Record<string, Buffer | string> {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, maxBuffer: 64 << 20 });
   const commit = git('rev-parse', 'HEAD').toString().trim();
+  const named = [
+    ...MAPPINGS.map((m) => `specs/mappings/${m}.yaml`),
+    ...ROUTES.filter((r) => r !== STAND_IN.route).map((r) => `specs/routes/${r}.yaml`),
+  ];
   const paths = git(
     'ls-tree',
     '-r',
@@ -84,14 +97,16 @@ function orderFlowFiles(erpUrl: string, validationTimeout: string): Record<strin
     'specs/contracts',
     'specs/fixtures',
     'specs/systems',
-    ...MAPPINGS.map((m) => `specs/mappings/${m}.yaml`),
-    ...ROUTES.map((r) => `specs/routes/${r}.yaml`),
+    ...named,
   )
     .toString()
     .split('\n')
     .filter(Boolean);
   const files: Record<string, Buffer | string> = {};
   for (const path of paths) files[path] = git('show', `${commit}:${path}`);
+  // Every file named above must exist at HEAD: a renamed mapping or route would otherwise just be missing.
+  for (const path of named)
+    if (!(path in files)) throw new Error(`${path} is not in the example estate at ${commit}`);
   for (const path of paths.filter((p) => p.startsWith('specs/systems/'))) {
     const doc = parseDocument(String(files[path]));
     doc.deleteIn(['spec', 'sources']);
@@ -102,8 +117,8 @@ function orderFlowFiles(erpUrl: string, validationTimeout: string): Record<strin
     }
     files[path] = doc.toString();
   }
-  const validation = 'specs/routes/order-validation.yaml';
-  files[validation] = withValidationTimeout(String(files[validation]), validationTimeout);
+  const validation = `specs/routes/${STAND_IN.route}.yaml`;
+  files[validation] = withValidationTimeout(git('show', `${commit}:${STAND_IN.fixture}`).toString(), validationTimeout);
   return files;
 }
 

@@ -31,7 +31,7 @@ describe('the example estate (specs/)', () => {
     const report = JSON.parse(result.stdout) as { diagnostics: unknown[]; summary: { documents: number } };
     expect(report.diagnostics).toEqual([]);
     expect(result.code).toBe(0);
-    expect(report.summary.documents).toBe(90); // with nordic-erp and the replenishment workflow
+    expect(report.summary.documents).toBe(92); // with nordic-erp and the replenishment and order-to-cash workflows
   });
 
   it('holds the expected documents, by kind', () => {
@@ -39,7 +39,7 @@ describe('the example estate (specs/)', () => {
     const counts = Object.fromEntries(
       (['DataContract', 'System', 'Mapping', 'EventRoute', 'Api', 'Policy', 'Workflow'] as const).map((kind) => [kind, all(kind).length]),
     );
-    expect(counts).toEqual({ DataContract: 26, System: 11, Mapping: 23, EventRoute: 24, Api: 4, Policy: 1, Workflow: 1 });
+    expect(counts).toEqual({ DataContract: 28, System: 11, Mapping: 23, EventRoute: 23, Api: 4, Policy: 1, Workflow: 2 });
     const canonical = all('DataContract')
       .filter((doc) => doc.spec.system === undefined)
       .map((doc) => `${doc.name}@${doc.major}`);
@@ -53,6 +53,7 @@ describe('the example estate (specs/)', () => {
       'inventory-level@1',
       'operational-exception@1',
       'order-status@1',
+      'order-to-cash-state@1',
       'order@1',
       'order@2',
       'product@1',
@@ -70,6 +71,7 @@ describe('the example estate (specs/)', () => {
       'bc-purchase-order@1',
       'bc-sales-order@1',
       'sap-billing-document@1',
+      'sap-credit-check@1',
       'sap-sales-order-create@1',
       'sap-sales-order@1',
       'wms-pick-order@1',
@@ -151,9 +153,9 @@ describe('the example estate (specs/)', () => {
         expect(target.delivery?.retry?.maxAttempts).toBeLessThanOrEqual(10);
       }
     }
+    // orders.received is not among them: the order-to-cash workflow takes the dealer orders (below).
     expect(consumed).toEqual(
       new Set([
-        'orders.received',
         'orders.confirmed',
         'orders.status',
         'inventory.levels',
@@ -168,6 +170,7 @@ describe('the example estate (specs/)', () => {
       'cloud-erp',
       'crm',
       'dealer-portal',
+      'shipments.dispatched',
       'orders.status',
     ]);
     expect(one('EventRoute', 'forecast-published').spec.source.system).toBe('demand-planning');
@@ -183,6 +186,20 @@ describe('the example estate (specs/)', () => {
         .filter((step: { wait?: { topic: string } }) => step.wait)
         .map((step: { wait?: { topic: string } }) => step.wait!.topic),
     ).toEqual(['supplier.confirmations', 'goods.receipts']);
+    // Dealer orders are the order-to-cash workflow's: it creates the sales order (no route does), then
+    // waits for the shipment that shipment-dispatched publishes for it.
+    const orderToCash = one('Workflow', 'order-to-cash').spec;
+    expect(orderToCash.trigger.event).toEqual({ topic: 'orders.received', contract: 'order@2' });
+    expect(
+      orderToCash.steps
+        .filter((step: { wait?: { topic: string } }) => step.wait)
+        .map((step: { wait?: { topic: string } }) => step.wait!.topic),
+    ).toEqual(['shipments.dispatched']);
+    expect(
+      all('EventRoute').filter((route) =>
+        route.spec.targets.some((t: { operation?: string }) => t.operation?.includes('/A_SalesOrder')),
+      ),
+    ).toEqual([]);
   });
 
   it('serves the business APIs with auth and rate limits, availability@1 deprecated for availability@2', () => {

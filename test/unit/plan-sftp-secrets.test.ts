@@ -33,11 +33,16 @@ describe('SFTP logins in the example estate’s plan', () => {
       runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
       options: { backbone: { url: 'nats://nats.distribution:4222' }, includeCrds: false },
     });
-    // The example's workflow runs on Temporal, which this plan names none of: it is left out, with a warning.
-    expect(plan.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['warning plan-temporal-missing']);
+    // The example's workflows run on Temporal, which this plan names none of: they are left out, each with a warning.
+    expect(plan.diagnostics.map((d) => `${d.severity} ${d.code} ${d.file}`).sort()).toEqual([
+      'warning plan-temporal-missing specs/workflows/order-to-cash.yaml',
+      'warning plan-temporal-missing specs/workflows/replenishment.yaml',
+    ]);
     const logins = new Map<string, string[]>();
+    const deployments = new Set<string>();
     for (const { object } of plan.objects) {
       if (object.kind !== 'Deployment') continue;
+      deployments.add(object.metadata.name);
       const sftp = containerEnv(object).filter((e) => /_SFTP_/.test(e.name));
       for (const e of sftp) expect(e.valueFrom?.secretKeyRef?.optional).toBe(true);
       if (sftp.length > 0)
@@ -51,10 +56,12 @@ describe('SFTP logins in the example estate’s plan', () => {
     expect(logins.get('route-purchase-order-to-supplier')).toEqual(partner);
     expect(logins.get('route-shipment-asn-to-trading-partner')).toEqual(partner);
     expect(logins.get('route-finance-transactions')).toEqual(finance);
-    // A unit that talks to no SFTP server gets no login, nor does one that consumes the partner's events.
-    expect(logins.has('route-order-validation')).toBe(false);
-    expect(logins.has('route-supplier-confirmation-received')).toBe(false);
-    expect(logins.has('route-edi-purchase-order-received')).toBe(false);
-    expect(logins.has('source-dealer-portal')).toBe(false);
+    // A unit that talks to no SFTP server gets no login (order-fulfilment: the WMS, TMS and CRM over
+    // HTTP), nor does one that consumes the partner's events. Each is a Deployment of this plan, so a
+    // renamed or removed unit fails here rather than passing for want of a Deployment.
+    for (const unit of ['route-order-fulfilment', 'route-supplier-confirmation-received', 'route-edi-purchase-order-received', 'source-dealer-portal']) {
+      expect(deployments, unit).toContain(unit);
+      expect(logins.has(unit), unit).toBe(false);
+    }
   }, 60_000);
 });
