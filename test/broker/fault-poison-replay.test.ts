@@ -1,8 +1,9 @@
 // A poison message and a dead letter replayed, on both backbones. A dealer order for a material SAP
-// does not know is rejected (400, permanent): it goes straight to the dead letter after one attempt,
-// with its reason, and the other orders are not held up. A pick order the WMS rejects is dead-lettered,
-// then replayed twice through `interlace dlq`'s functions: the WMS picks it once, the TMS ships it,
-// and the count balances.
+// does not know is refused by the legacy ERP (400, permanent): the order-to-cash workflow that creates
+// sales orders tries once, tells the dealer the order is cancelled, raises an exception to operations
+// and ends failed — nothing is dead-lettered for it, and the other orders are not held up. A pick order
+// the WMS rejects is dead-lettered, then replayed twice through `interlace dlq`'s functions: the WMS
+// picks it once, the TMS ships it, its workflow bills it, and the count balances.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saturateCpu } from '../helpers/cpu-hog.ts';
 import type { CpuHog } from '../helpers/cpu-hog.ts';
@@ -34,28 +35,67 @@ for (const factory of factories) {
       await bb?.close();
     });
 
-    it('a poison order is dead-lettered at once; a rejected pick is replayed twice and picked once', { timeout: 420_000 }, async () => {
+    it('a poison order is refused at once and ends its workflow failed; a rejected pick is replayed twice and picked once', {
+      timeout: 420_000,
+    }, async () => {
       bb = await factory.open();
       run = await startEstate(bb);
       const sim = run.simulation!;
+      const engine = run.workflows!.engine;
       const [poison] = sim.dealerPortal.submitOrders(1, (order) => {
         (order.lines as { sku: string }[])[0]!.sku = 'NO-SUCH-MATERIAL';
-      });
+      }) as [string];
       const good = sim.sendOrders(30);
       const victim = good[7]!;
       sim.wms.server.addFault({ endpoint: 'POST /v1/outbound-orders', mode: 'reject', status: 422, bodyIncludes: victim, times: 1 });
       expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
 
+      // The poison order: SAP refused it once (a 400 is permanent, not retried), no sales order exists,
+      // the dealer sees it cancelled, operations holds one exception about it, and the workflow failed.
+      const refused = (await engine.show(`order-to-cash@1/${poison}`))!;
+      expect(refused).toMatchObject({ status: 'failed', reason: `the legacy ERP refused order ${poison}` });
+      const failedSteps = refused.history.filter((h) => h.type === 'step.failed');
+      expect(failedSteps.map((h) => [h.step, h.detail?.next])).toEqual([['create-order', 'order-refused']]);
+      expect(String(failedSteps[0]!.detail?.error)).toContain('400');
+      // Its trail: the call that failed went on to its onError steps, then the workflow ended there.
+      expect(refused.history.map((h) => `${h.type} ${h.step ?? ''}`.trim())).toEqual([
+        'workflow.started',
+        'step.started credit-check',
+        'step.completed credit-check',
+        'step.started create-order',
+        'step.failed create-order',
+        'step.completed create-order',
+        'step.started order-refused',
+        'step.completed order-refused',
+        'step.started raise-refusal',
+        'step.completed raise-refusal',
+        'workflow.ended',
+      ]);
+      expect(sim.legacyErp.server.traffic.byStatus[400]).toBe(1);
+      expect([...sim.legacyErp.salesOrders.values()].some((o) => o.AssignmentReference === poison)).toBe(false);
+      expect(sim.dealerPortal.orderStatus.get(poison)?.status).toBe('cancelled');
+      expect([...sim.operations.exceptions.keys()]).toEqual([`workflow:order-to-cash@1/${poison}`]);
+      expect(sim.operations.exceptions.get(`workflow:order-to-cash@1/${poison}`)).toMatchObject({
+        category: 'data-quality',
+        subject: { type: 'order', id: poison },
+        assignedTeam: 'team-order-to-cash',
+      });
+      // Only the rejected pick is dead-lettered: no route carries the poison order to SAP any more.
       const letters = await listDeadLetters(run.backbone, run.estate);
-      expect(letters.map((l) => l.id.replace(/#\d+$/, '')).sort()).toEqual(['order-fulfilment/wms', 'order-validation/legacy-erp']);
-      const poisonLetter = letters.find((l) => l.letter.route === 'order-validation')!;
-      expect(poisonLetter.letter.kind).toBe('permanent');
-      expect(poisonLetter.letter.attempts).toHaveLength(1);
-      expect(poisonLetter.letter.reason).toContain('400');
-      expect(poisonLetter.letter.businessKeys.order_number).toBe(poison);
-      // The others were not held up.
-      expect(good.filter((n) => n !== victim && sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered')).toEqual([]);
+      expect(letters.map((l) => l.id.replace(/#\d+$/, '')).sort()).toEqual(['order-fulfilment/wms']);
+      // The others were not held up: each is delivered, but for those a credit analyst refused
+      // (credit block, rejected), which the dealer sees cancelled.
+      const creditRefused = sim.creditTeam.decisions
+        .filter((d) => d.decision === 'reject')
+        .map((d) => d.execution.slice('order-to-cash@1/'.length));
+      expect(creditRefused).not.toContain(victim);
+      expect(good.filter((n) => n !== victim && sim.dealerPortal.orderStatus.get(n)?.status !== 'delivered').sort()).toEqual(
+        [...creditRefused].sort(),
+      );
+      for (const n of creditRefused) expect(sim.dealerPortal.orderStatus.get(n)?.status).toBe('cancelled');
       expect(sim.wms.ledger.has('pick', victim)).toBe(false);
+      // The victim's workflow still waits for its shipment; nothing else runs.
+      expect(await run.workflows!.counts()).toMatchObject({ running: 0, waiting: 1, failed: 1 });
 
       const pickLetter = letters.find((l) => l.letter.route === 'order-fulfilment')!;
       expect((await replayDeadLetter(run.backbone, pickLetter)).stored).toBe(true);
@@ -67,7 +107,19 @@ for (const factory of factories) {
       // Replaying again causes no second effect.
       await replayDeadLetter(run.backbone, pickLetter);
       expect(await run.settle({ timeoutMs: 240_000, quietMs: 1_500 })).toBe(true);
-      expect(sim.wms.ledger.count('pick')).toBe(30);
+      expect(sim.wms.ledger.count('pick')).toBe(30 - creditRefused.length);
+      // Every good order's workflow ended: billed (the victim too, after its replay) or, credit refused,
+      // compensated; the poison order's failed.
+      expect(await run.workflows!.counts()).toEqual({
+        running: 0,
+        waiting: 0,
+        completed: 30 - creditRefused.length,
+        failed: 1,
+        compensated: creditRefused.length,
+        escalated: 0,
+        cancelled: 0,
+      });
+      expect(sim.crm.invoices.has(victim)).toBe(true);
       expect(sim.duplicateEffects(), duplicateDetail(run)).toEqual(Object.fromEntries(sim.systems.map((s) => [s.name, 0])));
       expect((await listDeadLetters(run.backbone, run.estate)).find((l) => l.id === pickLetter.id)?.replayed).toBe(true);
       expect(await unbalanced(run)).toEqual([]);

@@ -108,15 +108,16 @@ describe('estate map under interlace run', () => {
     const routes = run!.estate.routes.map((r) => r.metadata.name).sort();
     expect([...listed].sort()).toEqual(routes);
     expect(routes).toContain('order-fulfilment');
-    // Live figures arrive: order-validation delivered the orders to the legacy ERP, its circuit is closed.
-    const validation = page.locator('#routes tr[data-edge="target:order-validation/legacy-erp"] td');
-    await expect.poll(async () => Number(await validation.nth(3).textContent()), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
-    // More orders while the page is open: its figures follow (it polls /map/api/live).
-    const before = Number(await validation.nth(3).textContent());
+    // Live figures arrive: order-fulfilment delivered the orders to the WMS, its circuit is closed.
+    const picks = page.locator('#routes tr[data-edge="target:order-fulfilment/wms"] td');
+    await expect.poll(async () => Number(await picks.nth(3).textContent()), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    // More orders while the page is open: its figures follow (it polls /map/api/live). These go through
+    // the order-to-cash workflow's credit check and sales order first, then order-confirmed.
+    const before = Number(await picks.nth(3).textContent());
     run!.simulation!.sendOrders(3);
-    await expect.poll(async () => Number(await validation.nth(3).textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 3);
-    expect(await validation.nth(5).textContent()).toBe('closed');
-    expect(await page.locator('#routes tr[data-edge="target:order-fulfilment/wms"] td').nth(6).textContent()).toMatch(/latency met/);
+    await expect.poll(async () => Number(await picks.nth(3).textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 3);
+    expect(await picks.nth(5).textContent()).toBe('closed');
+    expect(await picks.nth(6).textContent()).toMatch(/latency met/);
 
     // A route's details lead to its contract's lineage: where each field comes from and goes, pii left out.
     await page.click('#routes button[data-route="order-fulfilment"]');
@@ -138,7 +139,7 @@ describe('estate map under interlace run', () => {
     expect(steps.some((s) => /dealer-order-received\/orders-received\s+dealer-portal → topic orders\.received\s+delivered/.test(s))).toBe(
       true,
     );
-    expect(steps.some((s) => s.includes('order-validation/legacy-erp') && s.includes('delivered'))).toBe(true);
+    expect(steps.some((s) => /order-fulfilment\/wms\s+topic orders\.confirmed → wms\s+delivered/.test(s))).toBe(true);
     expect(await page.textContent('#journey-title')).toContain(`Journey of ${order}`);
     expect(await page.textContent('#journey-now')).toMatch(/^Now: /);
     mkdirSync(ARTIFACTS, { recursive: true });

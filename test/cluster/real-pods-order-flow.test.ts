@@ -88,25 +88,14 @@ function orderFlowFiles(erpUrl: string, validationTimeout: string): Record<strin
     ...MAPPINGS.map((m) => `specs/mappings/${m}.yaml`),
     ...ROUTES.filter((r) => r !== STAND_IN.route).map((r) => `specs/routes/${r}.yaml`),
   ];
-  const paths = git(
-    'ls-tree',
-    '-r',
-    '--name-only',
-    commit,
-    '--',
-    'specs/contracts',
-    'specs/fixtures',
-    'specs/systems',
-    ...named,
-  )
+  const paths = git('ls-tree', '-r', '--name-only', commit, '--', 'specs/contracts', 'specs/fixtures', 'specs/systems', ...named)
     .toString()
     .split('\n')
     .filter(Boolean);
   const files: Record<string, Buffer | string> = {};
   for (const path of paths) files[path] = git('show', `${commit}:${path}`);
   // Every file named above must exist at HEAD: a renamed mapping or route would otherwise just be missing.
-  for (const path of named)
-    if (!(path in files)) throw new Error(`${path} is not in the example estate at ${commit}`);
+  for (const path of named) if (!(path in files)) throw new Error(`${path} is not in the example estate at ${commit}`);
   for (const path of paths.filter((p) => p.startsWith('specs/systems/'))) {
     const doc = parseDocument(String(files[path]));
     doc.deleteIn(['spec', 'sources']);

@@ -155,13 +155,7 @@ describe('the example estate (specs/)', () => {
     }
     // orders.received is not among them: the order-to-cash workflow takes the dealer orders (below).
     expect(consumed).toEqual(
-      new Set([
-        'orders.confirmed',
-        'orders.status',
-        'inventory.levels',
-        'finance.transactions',
-        'purchase-orders.issued',
-      ]),
+      new Set(['orders.confirmed', 'orders.status', 'inventory.levels', 'finance.transactions', 'purchase-orders.issued']),
     );
     const dispatched = one('EventRoute', 'shipment-dispatched').spec;
     expect(dispatched.source).toMatchObject({ system: 'tms', contract: 'shipment@1' });
@@ -196,9 +190,7 @@ describe('the example estate (specs/)', () => {
         .map((step: { wait?: { topic: string } }) => step.wait!.topic),
     ).toEqual(['shipments.dispatched']);
     expect(
-      all('EventRoute').filter((route) =>
-        route.spec.targets.some((t: { operation?: string }) => t.operation?.includes('/A_SalesOrder')),
-      ),
+      all('EventRoute').filter((route) => route.spec.targets.some((t: { operation?: string }) => t.operation?.includes('/A_SalesOrder'))),
     ).toEqual([]);
   });
 

@@ -59,7 +59,12 @@ describe('SFTP logins in the example estate’s plan', () => {
     // A unit that talks to no SFTP server gets no login (order-fulfilment: the WMS, TMS and CRM over
     // HTTP), nor does one that consumes the partner's events. Each is a Deployment of this plan, so a
     // renamed or removed unit fails here rather than passing for want of a Deployment.
-    for (const unit of ['route-order-fulfilment', 'route-supplier-confirmation-received', 'route-edi-purchase-order-received', 'source-dealer-portal']) {
+    for (const unit of [
+      'route-order-fulfilment',
+      'route-supplier-confirmation-received',
+      'route-edi-purchase-order-received',
+      'source-dealer-portal',
+    ]) {
       expect(deployments, unit).toContain(unit);
       expect(logins.has(unit), unit).toBe(false);
     }
