@@ -34,6 +34,7 @@ describe('compileWorkflow', () => {
       system: 'erp',
       operation: 'POST /purchase-orders',
       request: 'create-po.request',
+      response: 'purchase-order@1',
       resultInto: 'purchaseOrder',
       timeoutMs: 30_000,
       retry: { maxAttempts: 5, initialIntervalMs: 1000, maxIntervalMs: 60_000 },
