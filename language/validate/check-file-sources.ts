@@ -149,6 +149,23 @@ function checkLogin(doc: SpecDocument, report: Reporter, at: (string | number)[]
     );
 }
 
+type CsvDialect = { decimal?: string | undefined; thousands?: string | undefined } | undefined;
+
+/** A CSV's thousands separator differs from its decimal separator (`.` when unset): else no number reads. */
+function checkNumberFormat(doc: SpecDocument, report: Reporter, at: (string | number)[], csv: CsvDialect, what: string): void {
+  const decimal = csv?.decimal ?? '.';
+  if (csv?.thousands === undefined || csv.thousands !== decimal) return;
+  report.add(
+    doc,
+    'file-source-invalid',
+    [...at, 'csv', 'thousands'],
+    `${what} separates thousands with "${decimal}", which is also its decimal separator${csv.decimal === undefined ? ' (the default)' : ''}, so "1${decimal}234" could be either`,
+    decimal === '.'
+      ? 'For 1.234,56 set `decimal: ","` too; for 1,234.56 use `thousands: ","`.'
+      : 'For 1.234,56 use `thousands: "."`; for 1 234,56 use `thousands: " "`.',
+  );
+}
+
 function balancedBraces(glob: string): boolean {
   let depth = 0;
   for (const ch of glob) {
@@ -162,13 +179,15 @@ function balancedBraces(glob: string): boolean {
  * What the schema cannot say about file locations and `System.spec.sources.files`
  * (runtime/adapters/files): an sftp:// location has its login (endpoint and pickups), pickup names are
  * unique (they key the progress state), a pickup does not archive into the directory it reads, a glob's
- * braces balance, and format-specific settings (`csv`, `contract`, `recordElement`) belong to that format.
+ * braces balance, format-specific settings (`csv`, `contract`, `recordElement`) belong to that format,
+ * and a CSV's thousands separator is not its decimal separator.
  */
 export function checkFileSources(doc: SpecDocument, report: Reporter): void {
   if (doc.kind !== 'System') return;
   const endpoint = doc.spec.endpoint;
   if (endpoint.protocol === 'file' || endpoint.protocol === 'edi-x12')
     checkLogin(doc, report, ['spec', 'endpoint'], endpoint, `System ${doc.name}'s directory`);
+  checkNumberFormat(doc, report, ['spec', 'endpoint'], endpoint.csv, `System ${doc.name}'s CSV`);
   const pickups = doc.spec.sources?.files;
   if (!pickups) return;
   const names = new Map<string, number>();
@@ -186,6 +205,7 @@ export function checkFileSources(doc: SpecDocument, report: Reporter): void {
     else names.set(pickup.name, i);
     checkLogin(doc, report, at, pickup, `file pickup "${pickup.name}"`);
     checkEvents(doc, report, at, pickup);
+    checkNumberFormat(doc, report, at, pickup.csv, `file pickup "${pickup.name}"`);
     const trim = (d: string) => d.replace(/\/+$/, '');
     if (
       pickup.archiveDirectory !== undefined &&

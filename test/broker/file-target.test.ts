@@ -1,8 +1,9 @@
 // The file drop target (runtime/adapters/files/file-drop-target.ts): one file per message, named from
 // business keys, written atomically; a redelivery (same idempotency key) writes no second file, even
 // when the date in the name moved on; two replicas racing on one message write one file (compare-and-set
-// on a real nats-server's Key-Value); two messages that would share a name: the second is refused. On a
-// local directory and on a real OpenSSH server.
+// on a real nats-server's Key-Value); two messages that would share a name: the second is refused; a
+// file in the partner's encoding, and a character it lacks refused. On a local directory and on a real
+// OpenSSH server.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ describe('file drop target', () => {
       route: 'invoices',
       target: 'ledger',
       nameTemplate: '{invoiceNumber}-{yyyyMMdd}.csv',
-      format: { kind: 'csv', csv: { delimiter: ';', decimal: ',', header: true } },
+      format: { kind: 'csv', encoding: 'utf-8', csv: { delimiter: ';', decimal: ',', header: true } },
       businessKeys: { invoiceNumber: 'invoiceNumber' },
       sink: fileSinkFor({ directory: out }, {}, 'test'),
       state: async () => state,
@@ -76,6 +77,32 @@ describe('file drop target', () => {
     state.close();
   });
 
+  it('writes a windows-1252 CSV with grouped thousands for a European ERP; a character iso-8859-1 lacks is refused, nothing written', async () => {
+    const out = join(dir, 'erp');
+    const state = new SqliteAdapterState(join(dir, 'adapters-erp.db'), 'files/erp');
+    const target = (encoding: 'windows-1252' | 'iso-8859-1') =>
+      fileDropTarget({
+        system: 'erp',
+        route: 'invoices',
+        target: encoding,
+        nameTemplate: `{invoiceNumber}-${encoding}.csv`,
+        format: { kind: 'csv', encoding, csv: { delimiter: ';', decimal: ',', thousands: '.', header: true } },
+        businessKeys: { invoiceNumber: 'invoiceNumber' },
+        sink: fileSinkFor({ directory: out }, {}, 'test'),
+        state: async () => state,
+      });
+    const payload = { invoiceNumber: 'MÜ-1', customer: 'Müller GmbH', total: 1234567.5, note: '5 € Rabatt' };
+    await target('windows-1252').send(call(payload, 'w1'));
+    expect(readFileSync(join(out, 'M_-1-windows-1252.csv'))).toEqual(
+      Buffer.from('invoiceNumber;customer;total;note\r\nM\xdc-1;M\xfcller GmbH;1.234.567,5;5 \x80 Rabatt\r\n', 'latin1'),
+    );
+    const refused = target('iso-8859-1').send(call(payload, 'i1'));
+    await expect(refused).rejects.toBeInstanceOf(ContractViolation);
+    await expect(refused).rejects.toThrow('file M_-1-iso-8859-1.csv: line 2, column 32: "€" (U+20AC) has no byte in iso-8859-1');
+    expect(readdirSync(out)).toEqual(['M_-1-windows-1252.csv']);
+    state.close();
+  });
+
   it.skipIf(sshSkip !== undefined || !('binary' in nats))(
     'two replicas delivering one message to SFTP at once write one file (Key-Value compare-and-set)',
     async () => {
@@ -88,7 +115,7 @@ describe('file drop target', () => {
           route: 'invoices',
           target: 'ledger',
           nameTemplate: '{invoiceNumber}-{HHmmss}-{messageHash}.json',
-          format: { kind: 'json' },
+          format: { kind: 'json', encoding: 'utf-8' },
           businessKeys: {},
           sink: fileSinkFor(
             { directory: onServer, url: sshd!.url, sftp: { secretRef: { name: 'finance-sftp' }, hostKey: sshd!.hostPublicKey } },

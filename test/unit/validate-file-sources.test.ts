@@ -90,6 +90,39 @@ describe('file locations and sources.files', () => {
     expect(found[2]?.message).toContain('would be picked up again');
   });
 
+  it('accepts encodings and thousands separators, and refuses a thousands separator that is the decimal one at its line', async () => {
+    expect(
+      await diagnostics(
+        system(
+          '{ protocol: file, directory: /out, format: csv, encoding: windows-1252, csv: { decimal: ",", thousands: "." } }',
+          `      - { name: a, directory: /in, format: csv, event: E, encoding: iso-8859-1, csv: { delimiter: ";", decimal: ",", thousands: " " } }
+      - { name: b, directory: /in2, format: xml, event: E, encoding: utf-16le }`,
+        ),
+      ),
+    ).toEqual([]);
+    const found = await diagnostics(
+      system(
+        '{ protocol: file, directory: /out, format: csv, csv: { decimal: ",", thousands: "," } }',
+        `      - { name: a, directory: /in, format: csv, event: E, csv: { thousands: "." } }`,
+      ),
+    );
+    expect(found.map((d) => [d.code, d.severity, d.path.join('.'), d.range.start.line])).toEqual([
+      ['file-source-invalid', 'error', 'spec.endpoint.csv.thousands', 9],
+      ['file-source-invalid', 'error', 'spec.sources.files.0.csv.thousands', 13],
+    ]);
+    expect(found[1]?.message).toBe(
+      'file pickup "a" separates thousands with ".", which is also its decimal separator (the default), so "1.234" could be either',
+    );
+    expect(found[1]?.hint).toBe('For 1.234,56 set `decimal: ","` too; for 1,234.56 use `thousands: ","`.');
+    // An encoding the decoder would take but Interlace does not offer (`latin1`) is a schema error.
+    const unknown = await diagnostics(
+      system('{ protocol: file, directory: /out }', '      - { name: b, directory: /in2, format: csv, event: E, encoding: latin1 }'),
+    );
+    expect(unknown.map((d) => [d.code, d.path.join('.'), d.range.start.line])).toEqual([
+      ['schema-enum', 'spec.sources.files.0.encoding', 13],
+    ]);
+  });
+
   it('maps X12 transaction sets and EDIFACT message types to events, and says what is wrong with a key, a missing event and an unrouted one', async () => {
     const routes = contract + route('po', 'PurchaseOrder.Received') + route('asn', 'ShipNotice.Received');
     expect(

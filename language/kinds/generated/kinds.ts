@@ -190,6 +190,10 @@ export interface System {
        */
       format?: 'json' | 'odata-v2' | 'odata-v4' | 'csv' | 'x12';
       /**
+       * The character encoding of the files a `file` System's targets write: `utf-8` (default, no byte-order mark), `windows-1252`, `iso-8859-1` (one byte a character; a character the encoding has no byte for, such as € in iso-8859-1, is a contract violation, dead-lettered, never written as `?`), `utf-16le`/`utf-16be` (with a byte-order mark).
+       */
+      encoding?: 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
+      /**
        * The service wants an SAP-style CSRF token on writes (http; SAP Gateway OData, S/4HANA APIs): before the first POST, PUT, PATCH or DELETE a token is fetched with `X-CSRF-Token: Fetch` (a GET on `csrfFetchPath`, HEAD when the GET is refused), and it is sent with the session cookies it came with on every write; a 403 with `X-CSRF-Token: Required` fetches a new one once and retries once (docs/adapters.md#authenticated-calls).
        */
       csrf?: boolean;
@@ -306,6 +310,10 @@ export interface System {
          * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
          */
         decimal?: '.' | ',';
+        /**
+         * Thousands separator of numbers (absent: none, the default). Read strictly where the contract says `number` or `integer`: only between groups of three digits (`1.234.567,89`; `12.34.5` is refused at its line and column), digits may also go ungrouped; `" "` also reads the no-break spaces U+00A0 and U+202F. Written between groups when set. It must differ from `decimal` (docs/adapters.md#files-sourcesfiles-runtimeadaptersfiles).
+         */
+        thousands?: '.' | ',' | ' ' | "'";
         /**
          * Whether the first row names the columns.
          */
@@ -1050,6 +1058,10 @@ export interface System {
             [k: string]: string | undefined;
           };
           /**
+           * The character encoding of the files (absent: `utf-8`; for xml, the file's own declaration, else UTF-8). A byte-order mark (UTF-8, UTF-16LE, UTF-16BE) overrides it. Bytes that are not text in the encoding make the file a poison file (error directory, dead letter naming the byte offset and line), never replacement characters. `iso-8859-1` reads as `windows-1252` (WHATWG), so € in 0x80 is read. An xml file declaring another encoding than a set one is refused.
+           */
+          encoding?: 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
+          /**
            * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
            */
           contract?: string;
@@ -1065,6 +1077,10 @@ export interface System {
              * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
              */
             decimal?: '.' | ',';
+            /**
+             * Thousands separator of numbers (absent: none, the default). Read strictly where the contract says `number` or `integer`: only between groups of three digits (`1.234.567,89`; `12.34.5` is refused at its line and column), digits may also go ungrouped; `" "` also reads the no-break spaces U+00A0 and U+202F. Written between groups when set. It must differ from `decimal` (docs/adapters.md#files-sourcesfiles-runtimeadaptersfiles).
+             */
+            thousands?: '.' | ',' | ' ' | "'";
             /**
              * Whether the first row names the columns.
              */
@@ -1141,6 +1157,10 @@ export interface System {
             [k: string]: string | undefined;
           };
           /**
+           * The character encoding of the files (absent: `utf-8`; for xml, the file's own declaration, else UTF-8). A byte-order mark (UTF-8, UTF-16LE, UTF-16BE) overrides it. Bytes that are not text in the encoding make the file a poison file (error directory, dead letter naming the byte offset and line), never replacement characters. `iso-8859-1` reads as `windows-1252` (WHATWG), so € in 0x80 is read. An xml file declaring another encoding than a set one is refused.
+           */
+          encoding?: 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
+          /**
            * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
            */
           contract?: string;
@@ -1156,6 +1176,10 @@ export interface System {
              * Decimal separator of numbers: `,` for the decimal comma of European finance systems (written for numbers; read as a number only where the contract says `number`).
              */
             decimal?: '.' | ',';
+            /**
+             * Thousands separator of numbers (absent: none, the default). Read strictly where the contract says `number` or `integer`: only between groups of three digits (`1.234.567,89`; `12.34.5` is refused at its line and column), digits may also go ungrouped; `" "` also reads the no-break spaces U+00A0 and U+202F. Written between groups when set. It must differ from `decimal` (docs/adapters.md#files-sourcesfiles-runtimeadaptersfiles).
+             */
+            thousands?: '.' | ',' | ' ' | "'";
             /**
              * Whether the first row names the columns.
              */

@@ -1,12 +1,14 @@
+import { readNumber, writeNumber } from './csv-number.ts';
+import type { NumberFormat } from './csv-number.ts';
+import { FileParseError } from './file-parse-error.ts';
+
 /**
  * CSV as finance and partner systems exchange it: a header row, a delimiter (`,` `;` tab `|`), fields
  * quoted with `"` when they hold the delimiter, a quote or a line break (quotes doubled), and numbers
- * with a decimal point or a decimal comma.
+ * with a decimal point or a decimal comma, their thousands grouped or not (csv-number.ts).
  */
-export interface CsvOptions {
+export interface CsvOptions extends NumberFormat {
   delimiter: string;
-  /** `.` or `,`: how numbers are written, and read where the contract says number. */
-  decimal: '.' | ',';
   /** Whether the first row names the columns (default true). */
   header: boolean;
 }
@@ -20,7 +22,7 @@ function needsQuotes(text: string, delimiter: string): boolean {
 function cell(value: unknown, options: CsvOptions): string {
   if (value === undefined || value === null) return '';
   let text: string;
-  if (typeof value === 'number') text = options.decimal === ',' ? String(value).replace('.', ',') : String(value);
+  if (typeof value === 'number') text = writeNumber(value, options);
   else if (typeof value === 'string') text = value;
   else if (typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
   else text = JSON.stringify(value);
@@ -76,23 +78,8 @@ export function writeCsv(payload: unknown, options: CsvOptions = DEFAULT_CSV): s
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** Where a CSV, JSON, XML or EDI file could not be read: a 1-based line (and column or segment). */
-export class FileParseError extends Error {
-  override readonly name = 'FileParseError';
-  readonly line: number | undefined;
-  readonly segment: number | undefined;
-  constructor(message: string, at: { line?: number | undefined; segment?: number | undefined } = {}) {
-    super(message);
-    this.line = at.line;
-    this.segment = at.segment;
-  }
-}
-
 /** How a column's text becomes a value: only where the contract says so does text become a number. */
 export type ColumnType = 'string' | 'number' | 'integer' | 'boolean';
-
-const POINT_NUMBER = /^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$/;
-const COMMA_NUMBER = /^[-+]?\d+(,\d+)?$/;
 
 function typed(text: string, type: ColumnType, options: CsvOptions, where: () => string): unknown {
   if (type === 'string') return text;
@@ -102,12 +89,10 @@ function typed(text: string, type: ColumnType, options: CsvOptions, where: () =>
     if (/^(false|0|no|n)$/i.test(trimmed)) return false;
     throw new Error(`${where()}: "${trimmed.slice(0, 40)}" is not a boolean`);
   }
-  const pattern = options.decimal === ',' ? COMMA_NUMBER : POINT_NUMBER;
-  if (!pattern.test(trimmed))
-    throw new Error(`${where()}: "${trimmed.slice(0, 40)}" is not a number${options.decimal === ',' ? ' with a decimal comma' : ''}`);
-  const value = Number(options.decimal === ',' ? trimmed.replace(',', '.') : trimmed);
-  if (type === 'integer' && !Number.isInteger(value)) throw new Error(`${where()}: "${trimmed}" is not a whole number`);
-  return value;
+  const number = readNumber(text, options);
+  if ('problem' in number) throw new Error(`${where()}: ${number.problem}`);
+  if (type === 'integer' && !Number.isInteger(number.value)) throw new Error(`${where()}: "${trimmed}" is not a whole number`);
+  return number.value;
 }
 
 /** Sets `a.b.c` in a row built from dotted header names; `__proto__` and friends are refused. */
@@ -130,9 +115,16 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
  * value is text unless `types` (from the record contract) says a column is a number, integer or
  * boolean. An empty cell is left out. Throws FileParseError naming the line: an unterminated quote, a
  * quote inside an unquoted field, a row with more or fewer fields than the header, a value that is not
- * the contract's type.
+ * the contract's type, a column of `required` (the contract's required fields) missing from the header
+ * or empty in a row — named here, by line and column, rather than as a contract violation of an event
+ * that no longer says which line of which file it came from.
  */
-export function readCsv(text: string, options: CsvOptions, types: Readonly<Record<string, ColumnType>> = {}): Record<string, unknown>[] {
+export function readCsv(
+  text: string,
+  options: CsvOptions,
+  types: Readonly<Record<string, ColumnType>> = {},
+  required: readonly string[] = [],
+): Record<string, unknown>[] {
   const rows: { cells: string[]; line: number }[] = [];
   let cells: string[] = [];
   let cell = '';
@@ -198,14 +190,25 @@ export function readCsv(text: string, options: CsvOptions, types: Readonly<Recor
       if (name.split('.').some((part) => FORBIDDEN.has(part) || part === ''))
         throw new FileParseError(`line ${first.line}: "${name.slice(0, 40)}" is not a column name`, { line: first.line });
     }
+    const missing = required.filter((name) => !header.includes(name));
+    if (missing.length > 0)
+      throw new FileParseError(
+        `line ${first.line}: the header has no column ${missing.map((m) => `"${m}"`).join(', ')}, which the contract requires`,
+        { line: first.line },
+      );
   } else header = (rows[0] as { cells: string[] }).cells.map((_, i) => `column${i + 1}`);
+  const mandatory = new Set(required);
   return data.map(({ cells: values, line: at }) => {
     if (values.length !== header.length)
       throw new FileParseError(`line ${at}: ${values.length} fields, the header has ${header.length}`, { line: at });
     const row = Object.create(null) as Record<string, unknown>;
     values.forEach((value, i) => {
-      if (value === '') return;
       const column = header[i] as string;
+      if (value === '') {
+        if (mandatory.has(column))
+          throw new FileParseError(`line ${at}, column ${column}: empty, but the contract requires ${column}`, { line: at });
+        return;
+      }
       try {
         setPath(
           row,

@@ -7,9 +7,11 @@ import type { CsvOptions } from './csv.ts';
 import { FileNameUnfilled, fillFileName } from './file-name-template.ts';
 import { UnsafeFileName } from './file-sink.ts';
 import type { FileSink } from './file-sink.ts';
+import type { FileEncoding } from './text-decoding.ts';
+import { UnencodableText, encodeText } from './text-encoding.ts';
 
-/** How the mapped payload becomes the file's bytes. */
-export type FileFormat = { kind: 'json' } | { kind: 'csv'; csv: CsvOptions };
+/** How the mapped payload becomes the file's bytes: the text, then its encoding (text-encoding.ts). */
+export type FileFormat = ({ kind: 'json' } | { kind: 'csv'; csv: CsvOptions }) & { encoding: FileEncoding };
 
 export interface FileDropTargetOptions {
   /** The `file` System. */
@@ -32,10 +34,13 @@ interface Written {
   status: 'writing' | 'written';
 }
 
-/** The bytes of a payload in a format. */
+/**
+ * The bytes of a payload in a format. A character the encoding cannot hold throws UnencodableText
+ * (the target makes it a ContractViolation: no retry writes it either).
+ */
 export function serialise(payload: unknown, format: FileFormat): Buffer {
-  if (format.kind === 'csv') return Buffer.from(writeCsv(payload, format.csv), 'utf8');
-  return Buffer.from(`${JSON.stringify(payload, null, 2)}\n`, 'utf8');
+  const text = format.kind === 'csv' ? writeCsv(payload, format.csv) : `${JSON.stringify(payload, null, 2)}\n`;
+  return encodeText(text, format.encoding);
 }
 
 /**
@@ -84,7 +89,14 @@ export function fileDropTarget(options: FileDropTargetOptions): DeliveryTarget {
         } else record = fresh;
       }
       call.signal.throwIfAborted();
-      await options.sink.write(record.name, serialise(call.payload, options.format));
+      let bytes: Buffer;
+      try {
+        bytes = serialise(call.payload, options.format);
+      } catch (error) {
+        if (error instanceof UnencodableText) throw new ContractViolation(`file ${record.name}: ${error.message}`);
+        throw error;
+      }
+      await options.sink.write(record.name, bytes);
       await state.put(messageKey, JSON.stringify({ name: record.name, status: 'written' } satisfies Written));
     },
   };

@@ -1,22 +1,21 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseEdifact } from '../../../generators/edi/edifact-parse.ts';
 import { parseX12 } from '../../../generators/edi/x12-parse.ts';
-import { FileParseError, readCsv } from './csv.ts';
-import { jsonErrorOffset } from './json-error-offset.ts';
+import { readCsv } from './csv.ts';
 import type { ColumnType, CsvOptions } from './csv.ts';
+import { FileParseError } from './file-parse-error.ts';
+import { jsonErrorOffset } from './json-error-offset.ts';
+import { decodeText } from './text-decoding.ts';
+import type { FileEncoding } from './text-decoding.ts';
+import { decodeXml } from './xml-decoding.ts';
 
 /** How a picked-up file becomes events (`System.spec.sources.files[].format`). */
 export type FileParseSettings =
   | { format: 'json' }
-  | { format: 'csv'; csv: CsvOptions; types: Readonly<Record<string, ColumnType>> }
+  | { format: 'csv'; csv: CsvOptions; types: Readonly<Record<string, ColumnType>>; required: readonly string[] }
   | { format: 'x12' }
   | { format: 'edifact' }
   | { format: 'xml'; recordElement: string | undefined };
-
-function text(bytes: Buffer): string {
-  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
-}
 
 function lineOf(source: string, offset: number): number {
   let line = 1;
@@ -125,16 +124,24 @@ function parseXml(source: string, recordElement: string | undefined): unknown[] 
 }
 
 /**
- * The events in a file's bytes. Throws FileParseError, naming the line or segment, for a file that
+ * A file's text (text-decoding.ts): `encoding` (UTF-8 when unset) unless a byte-order mark says
+ * otherwise; an XML file's own declaration decides for it (xml-decoding.ts). Throws FileParseError
+ * with the byte offset and line of bytes that are not text in that encoding.
+ */
+export function decodeFile(bytes: Uint8Array, format: FileParseSettings['format'], encoding: FileEncoding | undefined): string {
+  return format === 'xml' ? decodeXml(bytes, encoding) : decodeText(bytes, encoding ?? 'utf-8');
+}
+
+/**
+ * The events in a file's text. Throws FileParseError, naming the line or segment, for a file that
  * does not parse: such a file goes to the error directory whole, none of its events published.
  */
-export function parseFile(bytes: Buffer, settings: FileParseSettings): unknown[] {
-  const source = text(bytes);
+export function parseText(source: string, settings: FileParseSettings): unknown[] {
   switch (settings.format) {
     case 'json':
       return parseJson(source);
     case 'csv':
-      return readCsv(source, settings.csv, settings.types);
+      return readCsv(source, settings.csv, settings.types, settings.required);
     case 'x12':
       return parseX12File(source);
     case 'edifact':

@@ -23,13 +23,16 @@ export function fileFormatOf(system: System): FileFormat {
   const format = endpoint.format ?? 'json';
   if (!FILE_TARGET_FORMATS.has(format))
     throw new Error(`System ${system.metadata.name}: a file target writes json or csv, not ${format} (X12 goes to an edi-x12 System)`);
-  if (format === 'json') return { kind: 'json' };
+  const encoding = endpoint.encoding ?? 'utf-8';
+  if (format === 'json') return { kind: 'json', encoding };
   return {
     kind: 'csv',
+    encoding,
     csv: {
       delimiter: endpoint.csv?.delimiter ?? DEFAULT_CSV.delimiter,
       decimal: endpoint.csv?.decimal ?? DEFAULT_CSV.decimal,
       header: endpoint.csv?.header ?? DEFAULT_CSV.header,
+      thousands: endpoint.csv?.thousands,
     },
   };
 }

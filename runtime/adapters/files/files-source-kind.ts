@@ -46,6 +46,24 @@ export function columnTypesOf(schema: unknown, prefix = '', depth = 0, into: Rec
   return into;
 }
 
+/**
+ * The columns a record contract requires: its `required` fields, and those of a nested object the
+ * contract requires (`customer.id` when `customer` and its `id` are required), at most three levels.
+ */
+export function requiredColumnsOf(schema: unknown, prefix = '', depth = 0, into: string[] = []): string[] {
+  if (schema === null || typeof schema !== 'object' || depth > 3) return into;
+  const { properties, required } = schema as { properties?: unknown; required?: unknown };
+  if (!Array.isArray(required) || properties === null || typeof properties !== 'object') return into;
+  for (const name of required) {
+    if (typeof name !== 'string') continue;
+    const property = (properties as Record<string, unknown>)[name];
+    const nested = property !== null && typeof property === 'object' && 'properties' in property && typeOf(property) === undefined;
+    if (nested) requiredColumnsOf(property, `${prefix}${name}.`, depth + 1, into);
+    else into.push(`${prefix}${name}`);
+  }
+  return into;
+}
+
 /** How the pickup's files become events. */
 function parseSettingsOf(spec: FilePickupSpec, contractSchema: SourceDependencies['contractSchema']): FileParseSettings {
   switch (spec.format) {
@@ -56,8 +74,10 @@ function parseSettingsOf(spec: FilePickupSpec, contractSchema: SourceDependencie
           delimiter: spec.csv?.delimiter ?? DEFAULT_CSV.delimiter,
           decimal: spec.csv?.decimal ?? DEFAULT_CSV.decimal,
           header: spec.csv?.header ?? DEFAULT_CSV.header,
+          thousands: spec.csv?.thousands,
         },
         types: spec.contract && contractSchema ? columnTypesOf(contractSchema(spec.contract)) : {},
+        required: spec.contract && contractSchema ? requiredColumnsOf(contractSchema(spec.contract)) : [],
       };
     case 'xml':
       return { format: 'xml', recordElement: spec.recordElement };
@@ -81,6 +101,7 @@ export function filePickupOf(spec: FilePickupSpec, contractSchema?: SourceDepend
     event: spec.event,
     events: spec.format === 'x12' || spec.format === 'edifact' ? definedEntries(spec.events) : {},
     parse: parseSettingsOf(spec, contractSchema),
+    encoding: spec.encoding,
     intervalMs: durationOr(spec.interval, DEFAULT_INTERVAL_MS),
     settleMs: durationOr(spec.settle, DEFAULT_SETTLE_MS),
     maxBytes: spec.maxBytes ?? DEFAULT_MAX_BYTES,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SourceAdapter, SourceContext } from '../source-adapter.ts';
-import { FileParseError } from './csv.ts';
-import { parseFile } from './file-parse.ts';
+import { decodeFile, parseText } from './file-parse.ts';
 import type { FileParseSettings } from './file-parse.ts';
+import { FileParseError } from './file-parse-error.ts';
 import { FileTooLarge } from './file-store.ts';
 import type { FileEntry, FileStore } from './file-store.ts';
 import { globPattern } from './glob.ts';
+import type { FileEncoding } from './text-decoding.ts';
 
 /** One pickup, resolved from `System.spec.sources.files[]` (files-source-kind.ts). */
 export interface FilePickup {
@@ -18,6 +19,8 @@ export interface FilePickup {
   /** x12 and edifact: transaction set id (`850`) or message type (`ORDERS`) → event. */
   events: Readonly<Record<string, string>>;
   parse: FileParseSettings;
+  /** How the bytes become text (undefined: UTF-8, or for XML its own declaration); a BOM overrides it. */
+  encoding: FileEncoding | undefined;
   intervalMs: number;
   settleMs: number;
   maxBytes: number;
@@ -55,11 +58,6 @@ function documentTypeOf(record: unknown): string | undefined {
 
 /** How many published records between two progress marks: a restart republishes at most this many. */
 const PROGRESS_EVERY = 50;
-
-/** The file as text for the X12 exchange (a BOM is kept: the X12 reader skips it). */
-function text(bytes: Buffer): string {
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-}
 
 /** A file or folder that is not there (local ENOENT, SFTP "No such file"). */
 function isGone(error: unknown): boolean {
@@ -197,8 +195,10 @@ export class FilesSource implements SourceAdapter {
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     let records: unknown[];
+    let source: string | undefined;
     try {
-      records = parseFile(bytes, this.pickup.parse);
+      source = decodeFile(bytes, this.pickup.parse.format, this.pickup.encoding);
+      records = parseText(source, this.pickup.parse);
     } catch (error) {
       if (!(error instanceof FileParseError)) throw error;
       return this.poison(
@@ -209,8 +209,10 @@ export class FilesSource implements SourceAdapter {
           size: bytes.length,
           ...(error.line !== undefined ? { line: error.line } : {}),
           ...(error.segment !== undefined ? { segment: error.segment } : {}),
+          ...(error.offset !== undefined ? { offset: error.offset } : {}),
         },
-        bytes,
+        // Bytes that are not text still carry an ASCII ISA to address the refusing 997 to.
+        source ?? Buffer.from(bytes).toString('latin1'),
       );
     }
     const progressKey = `progress/${entry.name}/${sha256}`;
@@ -228,7 +230,7 @@ export class FilesSource implements SourceAdapter {
     }
     // Every record is stored: the partner's 997s settle our groups, and our 997 answers its groups.
     // Before the archive, so a crash in between reads the file again (both steps are idempotent).
-    if (this.exchange) await (await this.exchange()).inbound(text(bytes));
+    if (this.exchange) await (await this.exchange()).inbound(source);
     // Every record is stored: only now is the file acknowledged to the partner (moved or deleted).
     if (this.pickup.afterPublish === 'delete') await this.store.remove(path);
     else await this.moveInto(this.pickup.archiveDirectory, entry.name, sha256);
@@ -274,7 +276,7 @@ export class FilesSource implements SourceAdapter {
   }
 
   /** A file that cannot become events: a dead letter first (durable), then the error directory. */
-  private async poison(entry: FileEntry, reason: string, detail: Record<string, unknown>, bytes?: Buffer): Promise<void> {
+  private async poison(entry: FileEntry, reason: string, detail: Record<string, unknown>, text?: string): Promise<void> {
     const context = this.context;
     if (!context) return;
     const hash =
@@ -292,7 +294,7 @@ export class FilesSource implements SourceAdapter {
         `file:${entry.name}:${hash.slice(0, 32)}`,
       );
     // The partner hears of it too: a 997 rejecting every group (X12 with a readable ISA), before the move.
-    if (this.exchange && bytes) await (await this.exchange()).inbound(text(bytes), { refused: true });
+    if (this.exchange && text !== undefined) await (await this.exchange()).inbound(text, { refused: true });
     const target = await this.moveInto(this.pickup.errorDirectory, entry.name, hash);
     this.counts.poisoned++;
     context.count('rejected');

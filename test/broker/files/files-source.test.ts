@@ -3,7 +3,9 @@
 // X12 (one event per transaction set), EDIFACT (one per message) and XML (one per record element)
 // from a local directory and from a real OpenSSH server; a file still growing waits; a malformed file
 // goes to the error directory with a dead letter naming the line or segment and nothing published; a
-// file over maxBytes is refused unread; published files are archived (or deleted).
+// file over maxBytes is refused unread; published files are archived (or deleted); a windows-1252 file
+// with grouped thousands is read as its pickup says, and the same bytes under a UTF-8 pickup are refused
+// with their byte offset and line.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +214,62 @@ describe.skipIf('skip' in nats)('file source', () => {
     expect(readdirSync(join(inbox, 'archive')).sort()).toEqual(['f0.json', 'f1.json', 'f2.json', 'f3.json', 'f4.json']);
     expect(readdirSync(join(inbox, 'error'))).toEqual(['too-big.json']);
     expect(source.counts).toMatchObject({ files: 5, events: 5, poisoned: 1 });
+  });
+
+  it('reads a windows-1252 CSV with grouped thousands and SAP trailing minus; a UTF-8 pickup refuses windows-1252 bytes naming their byte offset and line', async () => {
+    const inbox = join(dir, 'encodings');
+    const utf8Inbox = join(dir, 'encodings-utf8');
+    mkdirSync(inbox);
+    mkdirSync(utf8Inbox);
+    const routes = running.length;
+    const { sources } = await start(
+      [
+        {
+          name: 'erp',
+          directory: inbox,
+          format: 'csv',
+          event: 'Invoice.Received',
+          contract: 'invoice@1',
+          encoding: 'windows-1252',
+          csv: { delimiter: ';', decimal: ',', thousands: '.' },
+          interval: '100ms',
+          settle: '50ms',
+        },
+        {
+          name: 'utf8',
+          directory: utf8Inbox,
+          format: 'csv',
+          event: 'Line.Received',
+          contract: 'invoice@1',
+          encoding: 'utf-8',
+          csv: { delimiter: ';', decimal: ',' },
+          interval: '100ms',
+          settle: '50ms',
+        },
+      ],
+      ['Invoice.Received', 'Line.Received'],
+    );
+    // A German ERP's export, byte for byte: ü = FC, € = 80, ß = DF.
+    const windows1252 = (text: string) => Buffer.from(text.replace(/€/g, '\x80'), 'latin1');
+    const erpFile = 'invoiceNumber;amount;quantity;sku\r\nMÜ-1;1.234.567,89;1.000;Müller €\r\nMÜ-2;  99,90-;2;Straße\r\n';
+    writeFileSync(join(inbox, 'erp.csv'), windows1252(erpFile));
+    await waitFor('the windows-1252 file to be archived', () => existsSync(join(inbox, 'archive', 'erp.csv')));
+    expect((await stored(backbone, 'partner.invoice.received')).slice(-2).map((e) => e.payload)).toEqual([
+      { invoiceNumber: 'MÜ-1', amount: 1234567.89, quantity: 1000, sku: 'Müller €' },
+      { invoiceNumber: 'MÜ-2', amount: -99.9, quantity: 2, sku: 'Straße' },
+    ]);
+
+    // The same bytes to a pickup that expects UTF-8: refused whole, nothing published, no U+FFFD.
+    writeFileSync(join(utf8Inbox, 'erp.csv'), windows1252(erpFile));
+    await waitFor('the undecodable file to reach the error directory', () => existsSync(join(utf8Inbox, 'error', 'erp.csv')));
+    expect(await stored(backbone, 'partner.line.received')).toEqual([]);
+    const [letter] = (await stored(backbone, `dlq.r${routes}-1.out`)).map((m) => m.payload as unknown as DeadLetter);
+    expect(letter?.reason).toBe(
+      "erp.csv: line 2, column 2 (byte 36): bytes DC 2D 31 3B are not utf-8 text; if the partner writes another encoding, set the pickup's `encoding` (windows-1252, iso-8859-1, utf-16le, utf-16be)",
+    );
+    expect(letter?.message.payload).toMatchObject({ file: 'erp.csv', line: 2, offset: 36, pickup: 'utf8' });
+    expect(sources[1]!.counts).toMatchObject({ files: 0, events: 0, poisoned: 1 });
+    expect(sources[0]!.counts).toMatchObject({ files: 1, events: 2, poisoned: 0 });
   });
 
   it.skipIf(sshSkip !== undefined)('picks CSV files up over SFTP from a real OpenSSH server and archives them there', async () => {
