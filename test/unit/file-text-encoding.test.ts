@@ -143,6 +143,11 @@ describe('decodeXml', () => {
       'encoding="Shift_JIS", which Interlace does not read',
     );
   });
+  it('refuses a file that declares UTF-16 in one-byte text (decoding it so would pair bytes into nonsense)', () => {
+    expect(refusal(() => decodeXml(Buffer.from('<?xml version="1.0" encoding="UTF-16"?><a>x</a>'), undefined)).message).toContain(
+      'has no UTF-16 byte-order mark',
+    );
+  });
   it('refuses a declared UTF-8 file that holds windows-1252 bytes, with the position', () => {
     const error = refusal(() => decodeXml(bytes('<?xml version="1.0" encoding="UTF-8"?>\n<a>', [0xe9], '</a>'), undefined));
     expect([error.line, error.offset]).toEqual([2, 42]);
@@ -170,6 +175,13 @@ describe('encodeText', () => {
       ),
     );
     expect(() => encodeText('😀', 'windows-1252')).toThrow(/"😀" \(U\+1F600\) has no byte in windows-1252/);
+  });
+  it('refuses half a character (a lone surrogate) rather than writing U+FFFD', () => {
+    for (const encoding of ['utf-8', 'utf-16le', 'utf-16be'] as const)
+      expect(() => encodeText('a;b\nx;\ud83d!', encoding)).toThrow(
+        new UnencodableText('line 2, column 3: half a character (U+D83D, a lone surrogate) cannot be written'),
+      );
+    expect(() => encodeText('\ude00', 'utf-8')).toThrow(/U\+DE00/);
   });
   it('writes UTF-8 without and UTF-16 with a byte-order mark, read back the same', () => {
     expect(encodeText('ü', 'utf-8')).toEqual(Buffer.from([0xc3, 0xbc]));

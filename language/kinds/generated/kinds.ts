@@ -1062,7 +1062,7 @@ export interface System {
            */
           encoding?: 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
           /**
-           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
+           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with `csv.decimal` and `csv.thousands`; every other column stays text. A column the contract requires must be in the header and never empty: a file where it is refuses at that line and column.
            */
           contract?: string;
           /**
@@ -1161,7 +1161,7 @@ export interface System {
            */
           encoding?: 'utf-8' | 'windows-1252' | 'iso-8859-1' | 'utf-16le' | 'utf-16be';
           /**
-           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with the decimal comma when `csv.decimal` is `,`; every other column stays text.
+           * The contract of the records (csv): a column is read as a number or boolean only where this contract's schema says so, with `csv.decimal` and `csv.thousands`; every other column stays text. A column the contract requires must be in the header and never empty: a file where it is refuses at that line and column.
            */
           contract?: string;
           /**

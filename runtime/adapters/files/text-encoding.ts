@@ -18,8 +18,6 @@ const WINDOWS_1252_HIGH: ReadonlyMap<number, number> = (() => {
 function singleByte(text: string, encoding: 'windows-1252' | 'iso-8859-1'): Buffer {
   const out = Buffer.alloc(text.length);
   let length = 0;
-  let line = 1;
-  let lineStart = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.codePointAt(i) as number;
     let byte: number | undefined;
@@ -29,16 +27,29 @@ function singleByte(text: string, encoding: 'windows-1252' | 'iso-8859-1'): Buff
     if (byte === undefined) {
       const ch = String.fromCodePoint(code);
       throw new UnencodableText(
-        `line ${line}, column ${i - lineStart + 1}: "${ch}" (U+${code.toString(16).toUpperCase().padStart(4, '0')}) has no byte in ${encoding}; write the file as utf-8${encoding === 'iso-8859-1' ? ' or windows-1252' : ''}, or map the value to text the partner's encoding holds`,
+        `${positionOf(text, i)}: "${ch}" (U+${code.toString(16).toUpperCase().padStart(4, '0')}) has no byte in ${encoding}; write the file as utf-8${encoding === 'iso-8859-1' ? ' or windows-1252' : ''}, or map the value to text the partner's encoding holds`,
       );
-    }
-    if (code === 10) {
-      line++;
-      lineStart = i + 1;
     }
     out[length++] = byte;
   }
   return out.subarray(0, length);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where a character is, as an editor shows it. */
+function positionOf(text: string, index: number): string {
+  const before = text.slice(0, index);
+  return `line ${before.split('\n').length}, column ${index - before.lastIndexOf('\n')}`;
+}
+
+/** UTF-8 and UTF-16 hold every character, but not half of one: Node would write U+FFFD for it. */
+function wholeCharacters(text: string): void {
+  const lone = LONE_SURROGATE.exec(text);
+  if (lone)
+    throw new UnencodableText(
+      `${positionOf(text, lone.index)}: half a character (U+${(lone[0].codePointAt(0) as number).toString(16).toUpperCase()}, a lone surrogate) cannot be written`,
+    );
 }
 
 /**
@@ -47,6 +58,7 @@ function singleByte(text: string, encoding: 'windows-1252' | 'iso-8859-1'): Buff
  * character. A character the encoding cannot hold throws UnencodableText naming its line and column.
  */
 export function encodeText(text: string, encoding: FileEncoding): Buffer {
+  if (encoding === 'utf-8' || encoding === 'utf-16le' || encoding === 'utf-16be') wholeCharacters(text);
   switch (encoding) {
     case 'utf-8':
       return Buffer.from(text, 'utf8');

@@ -33,6 +33,13 @@ export function decodeXml(bytes: Uint8Array, encoding: FileEncoding | undefined)
       `line 1: the XML declaration says encoding="${label}", which Interlace does not read (it reads ${FILE_ENCODINGS.join(', ')})`,
       { line: 1 },
     );
+  // Read as ASCII, the declaration was one byte a character: the file cannot be the UTF-16 it claims
+  // (XML wants a BOM on UTF-16), and decoding it as UTF-16 would pair its bytes into nonsense.
+  if (declared.startsWith('utf-16'))
+    throw new FileParseError(
+      `line 1: the XML declaration says encoding="${label}", but the file has no UTF-16 byte-order mark and its declaration is one byte a character; fix the partner's file`,
+      { line: 1 },
+    );
   if (encoding !== undefined && canonical(encoding) !== canonical(declared))
     throw new FileParseError(
       `line 1: the XML declaration says encoding="${label}", but the pickup's \`encoding\` is ${encoding}; fix the partner's file, or set \`encoding: ${declared}\` (or leave it out: an XML file's declaration then decides)`,
