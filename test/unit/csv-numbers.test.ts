@@ -7,6 +7,7 @@ import type { CsvOptions } from '../../runtime/adapters/files/csv.ts';
 import { readNumber, writeNumber } from '../../runtime/adapters/files/csv-number.ts';
 import type { NumberFormat } from '../../runtime/adapters/files/csv-number.ts';
 import { FileParseError } from '../../runtime/adapters/files/file-parse-error.ts';
+import { requiredColumnsOf } from '../../runtime/adapters/files/files-source-kind.ts';
 
 const DE: NumberFormat = { decimal: ',', thousands: '.' };
 const US: NumberFormat = { decimal: '.', thousands: ',' };
@@ -146,6 +147,23 @@ describe('readCsv against the contract', () => {
     expect(refusal(() => readCsv('doc;amount\n"";5\n', sap, types, ['doc'])).message).toBe(
       'line 2, column doc: empty, but the contract requires doc',
     );
+  });
+
+  it('takes the required columns from the contract: nested ones by dotted name, not what no single column stands for', () => {
+    const schema = {
+      type: 'object',
+      required: ['invoiceNumber', 'amount', 'customer', 'lines', 'meta', 'ref', 'unlisted'],
+      properties: {
+        invoiceNumber: { type: 'string' },
+        amount: { type: 'number' },
+        customer: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+        lines: { type: 'array', items: { type: 'object' } },
+        meta: { type: 'object' },
+        ref: { $ref: '#/$defs/x' },
+        note: { type: 'string' },
+      },
+    };
+    expect(requiredColumnsOf(schema)).toEqual(['invoiceNumber', 'amount', 'customer.id', 'unlisted']);
   });
 
   it('names a required column the header lacks', () => {

@@ -46,20 +46,30 @@ export function columnTypesOf(schema: unknown, prefix = '', depth = 0, into: Rec
   return into;
 }
 
+/** A schema one CSV cell cannot be checked against by itself: an object, a list, a reference, a combination. */
+function spansColumns(property: object): boolean {
+  const type = (property as { type?: unknown }).type;
+  const types = Array.isArray(type) ? type : [type];
+  return types.includes('object') || types.includes('array') || ['$ref', 'allOf', 'anyOf', 'oneOf'].some((key) => key in property);
+}
+
 /**
  * The columns a record contract requires: its `required` fields, and those of a nested object the
  * contract requires (`customer.id` when `customer` and its `id` are required), at most three levels.
+ * A required object without listed properties, a list or a reference is left to the contract check
+ * downstream: no single column stands for it.
  */
 export function requiredColumnsOf(schema: unknown, prefix = '', depth = 0, into: string[] = []): string[] {
   if (schema === null || typeof schema !== 'object' || depth > 3) return into;
   const { properties, required } = schema as { properties?: unknown; required?: unknown };
-  if (!Array.isArray(required) || properties === null || typeof properties !== 'object') return into;
+  if (!Array.isArray(required)) return into;
   for (const name of required) {
     if (typeof name !== 'string') continue;
-    const property = (properties as Record<string, unknown>)[name];
-    const nested = property !== null && typeof property === 'object' && 'properties' in property && typeOf(property) === undefined;
-    if (nested) requiredColumnsOf(property, `${prefix}${name}.`, depth + 1, into);
-    else into.push(`${prefix}${name}`);
+    const property = properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>)[name] : undefined;
+    if (property !== null && typeof property === 'object') {
+      if ('properties' in property) requiredColumnsOf(property, `${prefix}${name}.`, depth + 1, into);
+      else if (!spansColumns(property)) into.push(`${prefix}${name}`);
+    } else into.push(`${prefix}${name}`);
   }
   return into;
 }
