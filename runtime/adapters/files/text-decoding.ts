@@ -30,11 +30,12 @@ function decodes(bytes: Uint8Array, encoding: FileEncoding, stream: boolean): bo
 }
 
 /**
- * Where the first bytes that are not text in `encoding` start. The decoder itself is the judge (so
- * this cannot disagree with it): the shortest prefix that fails when more bytes may follow ends in
- * the bad sequence, and the longest whole-text prefix before it is where that sequence starts.
+ * The first bytes that are not text in `encoding`, `[start, end)`. The decoder itself is the judge (so
+ * this cannot disagree with it): the shortest prefix that fails when more bytes may follow ends with
+ * the byte that gave the sequence away, and the longest whole-text prefix before it is where that
+ * sequence starts. A file that only ends too early: `end` is its length.
  */
-function firstInvalid(bytes: Uint8Array, encoding: FileEncoding): number {
+function firstInvalid(bytes: Uint8Array, encoding: FileEncoding): { start: number; end: number } {
   let end = bytes.length;
   if (!decodes(bytes, encoding, true)) {
     let lo = 0;
@@ -44,11 +45,12 @@ function firstInvalid(bytes: Uint8Array, encoding: FileEncoding): number {
       if (decodes(bytes.subarray(0, mid), encoding, true)) lo = mid;
       else hi = mid;
     }
-    end = hi - 1;
+    end = hi;
   }
   // A character is at most four bytes: the bad sequence starts at most that far back.
-  for (let start = end; start >= Math.max(0, end - 4); start--) if (decodes(bytes.subarray(0, start), encoding, false)) return start;
-  return 0;
+  for (let start = end - 1; start >= Math.max(0, end - 5); start--)
+    if (decodes(bytes.subarray(0, start), encoding, false)) return { start, end };
+  return { start: 0, end };
 }
 
 const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
@@ -69,7 +71,7 @@ export function decodeText(bytes: Uint8Array, encoding: FileEncoding): string {
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
   }
-  const start = firstInvalid(body, actual);
+  const { start, end } = firstInvalid(body, actual);
   const before = new TextDecoder(actual, { ignoreBOM: true }).decode(body.subarray(0, start));
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
@@ -77,7 +79,7 @@ export function decodeText(bytes: Uint8Array, encoding: FileEncoding): string {
   const truncated = decodes(body, actual, true);
   const what = truncated
     ? `the file ends in the middle of a ${actual} character (bytes ${hex(body.subarray(start))})`
-    : `bytes ${hex(body.subarray(start, start + 4))} are not ${actual} text`;
+    : `${end - start === 1 ? 'byte' : 'bytes'} ${hex(body.subarray(start, end))} ${end - start === 1 ? 'is' : 'are'} not ${actual} text`;
   const others = FILE_ENCODINGS.filter((e) => e !== actual).join(', ');
   const hint = bom
     ? `the file starts with a ${actual} byte-order mark`
