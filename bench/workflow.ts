@@ -17,13 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Backbone } from '../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../runtime/backbone/sqlite-backbone.ts';
+import { createTracer } from '../runtime/observe/trace.ts';
 import type { ActivityRunner } from '../runtime/workflow/context.ts';
 import { openEmbeddedEngine } from '../runtime/workflow/embedded/embedded-engine.ts';
 import type { WorkflowEngine } from '../runtime/workflow/engine.ts';
 import { bundleWorkflows } from '../runtime/workflow/temporal/bundle.ts';
 import { TemporalWorkflowEngine, startTemporalWorker } from '../runtime/workflow/temporal/temporal-engine.ts';
 import { ensureTemporalBinary, startTemporalServer } from '../test/broker/harness/temporal-server.ts';
-import { PROGRAMS, contractActivities } from '../test/broker/workflow-contract-programs.ts';
+import { PROGRAMS } from '../test/broker/workflow-contract-programs.ts';
+import { contractActivities } from '../test/broker/workflow-contract-activities.ts';
 
 const WORKFLOW = 'contract-order@1';
 /** Where contract-order publishes as its last step. */
@@ -142,7 +144,8 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'interlace-bench-workflow-'));
   const system = await startSystem();
   const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
-  const activities = contractActivities(system.url, backbone);
+  // Spans made and dropped, as a worker without an OTLP endpoint does.
+  const activities = contractActivities(system.url, backbone, createTracer());
   try {
     const results = new Map<string, Result>();
     if (engines.includes('embedded')) results.set('embedded (node:sqlite)', await onEmbedded(activities, backbone, dir, n, window));

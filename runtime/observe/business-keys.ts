@@ -6,6 +6,12 @@
 
 export type BusinessKeys = Record<string, string>;
 
+/**
+ * The business keys of a value by the ref of its contract (`order@2`), without those that read a pii or
+ * confidential field (`unclassifiedBusinessKeys`): what the workflow engines' spans carry.
+ */
+export type ContractBusinessKeys = (contract: string, value: unknown) => BusinessKeys;
+
 /** Reads one field path (`customer.number`, `lines[].warehouse`, `["@odata.etag"]`) as strings. */
 export function readFieldPath(value: unknown, path: string): string[] {
   const segments = splitPath(path);

@@ -224,6 +224,7 @@ export class EstateRun {
         estate: this.estate,
         env: this.env,
         logger: this.logger,
+        tracer: this.tracer,
       });
     this.gateway = new Gateway({
       port: portBase,

@@ -15,7 +15,8 @@ import type { Backbone, Subscription } from '../backbone/backbone.ts';
 import { SystemBudgets } from '../delivery/system-budget.ts';
 import { SystemClient } from '../http/system-client.ts';
 import type { Environment } from '../http/secrets.ts';
-import { findSystem } from '../worker/estate.ts';
+import type { Tracer } from '../observe/trace.ts';
+import { contractBusinessKeys, findSystem } from '../worker/estate.ts';
 import type { WorkerEstate } from '../worker/estate.ts';
 import { systemParameter } from '../worker/route-assembly.ts';
 import { deliveryActivityRunner } from '../workflow/activities/delivery-activities.ts';
@@ -56,6 +57,8 @@ export interface RunWorkflowsOptions {
   estate: WorkerEstate;
   env: Environment;
   logger: Logger;
+  /** The run's tracer: each trigger's `workflow … start` span and each activity's span. */
+  tracer: Tracer;
   /** How often the engine looks for due timers and signals (default 100 ms; tests go faster). */
   pollIntervalMs?: number;
 }
@@ -113,6 +116,7 @@ export class RunWorkflows {
       return client;
     };
     const logger = options.logger.child({ unit: 'workflows' });
+    const businessKeys = contractBusinessKeys(options.estate);
     const engine = openEmbeddedEngine({
       path: workflowStoreFile(options.runDir),
       programs: options.programs,
@@ -121,6 +125,8 @@ export class RunWorkflows {
         budgets: new SystemBudgets((system) => findSystem(options.estate, system)?.spec.limits),
         backbone: options.backbone,
         parameter: (system, name) => systemParameter(options.env, system)(name),
+        tracer: options.tracer,
+        businessKeys,
       }),
       logger,
       ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
@@ -132,6 +138,8 @@ export class RunWorkflows {
       run.#subscriptions.push(
         ...(await feedWorkflowEvents(engine, options.backbone, options.programs, {
           onRejected: (topic, problem) => logger.warn('workflow event refused', { topic, problem }),
+          tracer: options.tracer,
+          businessKeys,
         })),
       );
     } catch (error) {

@@ -1,4 +1,6 @@
 import type { Api, DataContract, EventRoute, System } from '../../language/kinds/generated/kinds.ts';
+import { businessKeysOf, unclassifiedBusinessKeys } from '../observe/business-keys.ts';
+import type { ContractBusinessKeys } from '../observe/business-keys.ts';
 
 /**
  * The specs a worker needs, as plain data: the routes and APIs it runs, the Systems they call, the
@@ -37,6 +39,21 @@ export function findContract(estate: WorkerEstate, reference: string): DataContr
   const { name, major } = parseReference(reference);
   const candidates = estate.contracts.filter((c) => c.metadata.name === name && (major === undefined || majorOf(c.spec.version) === major));
   return candidates.sort((a, b) => compareVersions(b.spec.version, a.spec.version))[0];
+}
+
+/**
+ * The business keys of a value by the ref of its contract, by the rule of every span and log line
+ * (business-keys.ts `unclassifiedBusinessKeys`): never one that reads a pii or confidential field.
+ */
+export function contractBusinessKeys(estate: WorkerEstate): ContractBusinessKeys {
+  const declared = new Map<string, Record<string, string> | undefined>();
+  return (reference, value) => {
+    if (!declared.has(reference)) {
+      const contract = findContract(estate, reference);
+      declared.set(reference, unclassifiedBusinessKeys(contract?.spec.businessKeys, contract?.spec.classification));
+    }
+    return businessKeysOf(value, declared.get(reference));
+  };
 }
 
 export function findSystem(estate: WorkerEstate, name: string | undefined): System | undefined {

@@ -249,6 +249,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           ctx,
           budgets,
           logger,
+          tracer,
           ...(options.temporal.stickyQueueScheduleToStartTimeoutMs !== undefined
             ? { stickyQueueScheduleToStartTimeoutMs: options.temporal.stickyQueueScheduleToStartTimeoutMs }
             : {}),

@@ -19,12 +19,13 @@ import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Backbone, Subscription } from '../backbone/backbone.ts';
 import type { SystemBudgets } from '../delivery/system-budget.ts';
+import type { Tracer } from '../observe/trace.ts';
 import { deliveryActivityRunner } from '../workflow/activities/delivery-activities.ts';
 import { feedWorkflowEvents } from '../workflow/event-feed.ts';
 import type { TemporalConnectionOptions } from '../workflow/temporal/temporal-engine.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { BundleError } from './bundle.ts';
-import { findSystem } from './estate.ts';
+import { contractBusinessKeys, findSystem } from './estate.ts';
 import { systemClientFor, systemParameter } from './route-assembly.ts';
 import type { AssemblyContext } from './route-assembly.ts';
 
@@ -34,6 +35,8 @@ export interface WorkflowUnitsOptions {
   ctx: AssemblyContext;
   budgets: SystemBudgets;
   logger: Logger;
+  /** The worker's tracer: each trigger's `workflow … start` span and each activity's span. */
+  tracer: Tracer;
   /** After a worker dies, how long its executions wait on its sticky queue (Temporal's default 10 s). */
   stickyQueueScheduleToStartTimeoutMs?: number;
   /** The first and the longest pause between attempts to reach the server (default 1 s, 30 s). */
@@ -82,6 +85,7 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
   let state: { ok: boolean; detail?: string } = { ok: false, detail: 'starting workflows' };
   const stopping = new AbortController();
   const toClose: (() => Promise<void>)[] = [];
+  const businessKeys = contractBusinessKeys(options.ctx.estate);
   const activities = deliveryActivityRunner({
     client: (name) => {
       const system = findSystem(options.ctx.estate, name);
@@ -90,6 +94,8 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
     budgets: options.budgets,
     backbone: options.ctx.backbone,
     parameter: (system, name) => systemParameter(options.ctx.env, system)(name),
+    tracer: options.tracer,
+    businessKeys,
   });
 
   const pause = (ms: number) =>
@@ -137,6 +143,8 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
           consumerPrefix: taskQueue.replaceAll('+', '_'),
           onRejected: (topic, problem) => logger.warn('workflow event refused', { topic, problem }),
           onRetry: (topic, problem) => logger.warn('workflow event not taken; it comes again', { topic, problem }),
+          tracer: options.tracer,
+          businessKeys,
         });
         toClose.push(async () => {
           for (const feed of feeds) await feed.stop().catch(() => {});

@@ -25,6 +25,8 @@ export interface CallActivity {
   readonly retry: RetryIR;
   /** Sent as `Idempotency-Key`; the same on every attempt and every replay of this step visit. */
   readonly idempotencyKey: string;
+  /** The step's id (its span's name); absent on activities scheduled by an Interlace that did not send it. */
+  readonly step?: string;
 }
 
 /** Publish an event on a topic; `messageId` makes a repeated publish one message (backbone de-duplication). */
@@ -37,9 +39,38 @@ export interface PublishActivity {
   readonly key: string;
   readonly messageId: string;
   readonly idempotencyKey: string;
+  /** The step's id (its span's name); absent on activities scheduled by an Interlace that did not send it. */
+  readonly step?: string;
 }
 
 export type ActivityRequest = CallActivity | PublishActivity;
+
+/**
+ * The trace an execution continues, stored with it when it starts (the embedded engine's store, Temporal's
+ * workflow arguments), so the steps it runs days later — after restarts and replays — are still part of
+ * the trace of the event that started it (docs/observability.md, "Traces").
+ */
+export interface ExecutionTrace {
+  /** W3C `traceparent` of the span the execution's step spans are children of (the event feed's `workflow … start`). */
+  readonly traceparent: string;
+  /**
+   * The trigger's business keys (its contract's, without those that read a pii or confidential field:
+   * runtime/observe/business-keys.ts), put on every span of the execution.
+   */
+  readonly businessKeys?: Readonly<Record<string, string>>;
+}
+
+/** Which execution runs an activity, and the trace it continues: what the activity's span is made of. */
+export interface ActivityOrigin {
+  /** `name@major`. */
+  readonly workflow: string;
+  readonly executionId: string;
+  readonly callId: string;
+  /** Absent for an execution started without one. */
+  readonly trace?: ExecutionTrace;
+  /** The attempt, from 1 (each attempt is one run and one span). */
+  readonly attempt?: number;
+}
 
 /**
  * Executes one attempt of an activity and returns its result (a call's parsed answer; a publish's
@@ -49,7 +80,7 @@ export type ActivityRequest = CallActivity | PublishActivity;
  * as permanent).
  */
 export interface ActivityRunner {
-  run(request: ActivityRequest, signal: AbortSignal): Promise<unknown>;
+  run(request: ActivityRequest, signal: AbortSignal, origin: ActivityOrigin): Promise<unknown>;
 }
 
 /** How an activity failed for good, as the interpreter sees it (after the engine's retries). */

@@ -4,7 +4,7 @@
  * Temporal engine (temporal/) both implement it, and test/broker/workflow-contract.ts holds them to
  * the same behaviour.
  */
-import type { HistoryEntry } from './context.ts';
+import type { ExecutionTrace, HistoryEntry } from './context.ts';
 import type { WorkflowStatus } from './interpreter.ts';
 
 export type ExecutionStatus = 'running' | WorkflowStatus;
@@ -49,8 +49,11 @@ export interface StartResult {
 }
 
 export interface WorkflowEngine {
-  /** Starts `workflow` (`name@major`) for an input; its key picks the execution id. */
-  start(workflow: string, input: unknown): Promise<StartResult>;
+  /**
+   * Starts `workflow` (`name@major`) for an input; its key picks the execution id. `trace` is stored with
+   * the execution (kept by the first start of a key): its steps' spans continue that trace.
+   */
+  start(workflow: string, input: unknown, trace?: ExecutionTrace): Promise<StartResult>;
   /**
    * Stores a signal for an execution (kept until a wait consumes it). `decision` payloads are checked
    * (context.ts `parseDecision`) and refused with an Error that says what is wrong.

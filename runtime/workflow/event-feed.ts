@@ -6,10 +6,19 @@
  * signal, so a crash in between redelivers it; an event that is not JSON, or whose key cannot be read,
  * is termed (a retry cannot fix it) and reported through `onRejected`; an engine that cannot take a
  * readable event (Temporal away) gets it again later (nak, `onRetry`).
+ *
+ * Each trigger event makes a short span, `workflow <name>@<major> start` (kind consumer), a child of the
+ * event's `traceparent`; the engine stores its context with the execution (`ExecutionTrace`, with the
+ * trigger's business keys), and every step the execution runs is a child of it — so the trace of the
+ * event goes on through the workflow, however long it runs (no span lasts as long as the execution).
  */
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
 import { contractProblems } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import type { ContractBusinessKeys } from '../observe/business-keys.ts';
+import { formatTraceparent, parseTraceparent } from '../observe/trace.ts';
+import type { Tracer } from '../observe/trace.ts';
+import type { ExecutionTrace } from './context.ts';
 import type { WorkflowEngine } from './engine.ts';
 import { workflowKey } from './interpreter.ts';
 
@@ -23,13 +32,16 @@ export interface EventFeedOptions {
    */
   onRetry?: (topic: string, problem: string) => void;
   retryDelayMs?: number;
+  tracer: Tracer;
+  /** The trigger's business keys by its contract (absent: none on the spans). */
+  businessKeys?: ContractBusinessKeys;
 }
 
 export async function feedWorkflowEvents(
   engine: WorkflowEngine,
   backbone: Backbone,
   programs: readonly WorkflowProgram[],
-  options: EventFeedOptions = {},
+  options: EventFeedOptions,
 ): Promise<Subscription[]> {
   const prefix = options.consumerPrefix ?? 'workflow';
   const rejected = options.onRejected ?? (() => {});
@@ -39,7 +51,8 @@ export async function feedWorkflowEvents(
   const retryDelayMs = options.retryDelayMs ?? 2_000;
   /** `readable` throws for an event no retry makes readable (a trigger whose key cannot be read); `use` failing is the engine's problem. */
   const handle =
-    (topic: string, readable: (event: unknown) => void, use: (event: unknown) => Promise<unknown>) => async (delivery: Delivery) => {
+    (topic: string, readable: (event: unknown) => void, use: (event: unknown, delivery: Delivery) => Promise<unknown>) =>
+    async (delivery: Delivery) => {
       let event: unknown;
       try {
         event = JSON.parse(Buffer.from(delivery.payload).toString('utf8'));
@@ -58,7 +71,7 @@ export async function feedWorkflowEvents(
         return;
       }
       try {
-        await use(event);
+        await use(event, delivery);
       } catch (error) {
         retry(topic, problem(error));
         await delivery.nak(retryDelayMs);
@@ -84,7 +97,7 @@ export async function feedWorkflowEvents(
             if (wrong) throw new Error(`the event is ${wrong}`);
             workflowKey(program, event);
           },
-          (event) => engine.start(`${name}@${major}`, event),
+          (event, delivery) => start(engine, options, `${name}@${major}`, trigger.contract, event, delivery),
         ),
       ),
     );
@@ -115,4 +128,44 @@ export async function feedWorkflowEvents(
     );
   }
   return subscriptions;
+}
+
+/** Starts an execution for a trigger event inside its `workflow … start` span, which the execution's steps continue. */
+async function start(
+  engine: WorkflowEngine,
+  options: EventFeedOptions,
+  workflow: string,
+  contract: string,
+  event: unknown,
+  delivery: Delivery,
+): Promise<void> {
+  const parent = parseTraceparent(delivery.headers['traceparent']);
+  const businessKeys = options.businessKeys?.(contract, event) ?? {};
+  const span = options.tracer.startSpan(`workflow ${workflow} start`, {
+    kind: 'consumer',
+    ...(parent ? { parent } : {}),
+    attributes: {
+      'interlace.workflow': workflow,
+      'messaging.destination': delivery.topic,
+      'messaging.message.sequence': delivery.sequence,
+      'messaging.delivery_count': delivery.deliveryCount,
+      ...Object.fromEntries(Object.entries(businessKeys).map(([name, value]) => [`interlace.business_key.${name}`, value])),
+    },
+  });
+  const trace: ExecutionTrace = {
+    traceparent: formatTraceparent(span.context),
+    ...(Object.keys(businessKeys).length > 0 ? { businessKeys } : {}),
+  };
+  try {
+    const result = await engine.start(workflow, event, trace);
+    span.setAttributes({
+      'interlace.workflow.execution': result.executionId,
+      'interlace.outcome': result.started ? 'started' : 'duplicate',
+    });
+  } catch (error) {
+    span.fail(error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -288,6 +288,7 @@ class Run {
         timeoutMs: step.timeoutMs,
         retry: step.retry,
         idempotencyKey: this.idempotencyKey(callId),
+        step: step.id,
       });
       // An answer that is not the contract the spec says is a final failure of the step: the state keeps
       // only what fits (a System that changed its answer must not slip fields the steps read past them).
@@ -316,6 +317,7 @@ class Run {
         key: this.key,
         messageId: key,
         idempotencyKey: key,
+        step: step.id,
       });
     } catch (error) {
       throw error instanceof WorkflowCancelled ? error : new WorkflowStepError(step, messageOf(error), { cause: error });

@@ -2,11 +2,12 @@
 // backbone, simulated systems) with OTLP export to a real Jaeger (v1.75.0, built from the Go module
 // proxy by scripts/build-jaeger.sh). Jaeger's query API then holds the journey of one dealer order in
 // traces that each cross several routes, one root each: the webhook receiver's publish, both targets of
-// dealer-order-received and the status sent back to the portal (order-status-changed); and, from the
-// legacy ERP's confirmation of the sales order (the ERP passes no trace context on, and the order-to-cash
-// workflow that created the order makes no spans), order-confirmed, the order's delivery to the
-// warehouse, TMS and CRM (order-fulfilment) and its status to the portal — each span with the order's
-// business keys, no span with a value of a field classified pii or confidential.
+// dealer-order-received, the status sent back to the portal (order-status-changed) and the order-to-cash
+// workflow the order started (its start on orders.received, its credit check and its sales order created
+// in the ERP); and, from the legacy ERP's confirmation of the sales order (the ERP passes no trace
+// context on, as a real SAP does not), order-confirmed, the order's delivery to the warehouse, TMS and
+// CRM (order-fulfilment) and its status to the portal — each span with the order's business keys, no
+// span with a value of a field classified pii or confidential.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EstateRun } from '../../runtime/run/estate-run.ts';
 import { jaegerOrSkipReason, startJaeger } from './harness/jaeger.ts';
@@ -81,6 +82,9 @@ describe.skipIf('skip' in jaegerBinary)('OTLP export to a real Jaeger', () => {
           'deliver dealer-order-received/orders-received',
           'deliver dealer-order-received/order-status',
           'deliver order-status-changed/dealer-portal',
+          'workflow order-to-cash@1 start',
+          'workflow order-to-cash@1 credit-check',
+          'workflow order-to-cash@1 create-order',
         ],
       },
       {
@@ -135,6 +139,28 @@ describe.skipIf('skip' in jaegerBinary)('OTLP export to a real Jaeger', () => {
     const received = fromWebhook.spans.find((s) => s.operationName === 'deliver dealer-order-received/orders-received')!;
     expect(tag(received, 'interlace.business_key.customer')).toBe(order.customer.number);
     expect(tag(received, 'interlace.business_key.warehouse')).toBe(warehouses);
+    // The workflow continues the trace of the event that started it: its start under the delivery to
+    // orders.received, each step a child of the start, with the order's business keys (the trigger's).
+    const span = (name: string) => fromWebhook.spans.find((s) => s.operationName === name)!;
+    const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
+    const started = span('workflow order-to-cash@1 start');
+    expect(parentOf(started)).toBe(received.spanID);
+    expect(tag(started, 'interlace.workflow.execution')).toBe(`order-to-cash@1/${orderNumber}`);
+    for (const [step, kind] of [
+      ['credit-check', 'client'],
+      ['create-order', 'client'],
+    ] as const) {
+      const stepSpan = span(`workflow order-to-cash@1 ${step}`);
+      expect(parentOf(stepSpan), step).toBe(started.spanID);
+      expect(tag(stepSpan, 'span.kind'), step).toBe(kind);
+      expect(tag(stepSpan, 'interlace.workflow.step'), step).toBe(step);
+      expect(tag(stepSpan, 'interlace.system'), step).toBe('legacy-erp');
+      expect(tag(stepSpan, 'interlace.outcome'), step).toBe('called');
+      expect(tag(stepSpan, 'interlace.business_key.order_number'), step).toBe(orderNumber);
+      expect(tag(stepSpan, 'interlace.business_key.customer'), step).toBe(order.customer.number);
+    }
+    // The ERP's confirmation of the sales order the workflow created is in the other trace, not this one.
+    expect(fromWebhook.spans.some((s) => s.operationName === 'deliver order-confirmed/orders-confirmed')).toBe(false);
     const picked = fromErp.spans.find((s) => s.operationName === 'deliver order-fulfilment/wms')!;
     expect(tag(picked, 'interlace.business_key.customer')).toBe(order.customer.number);
     for (const trace of [fromWebhook, fromErp]) {

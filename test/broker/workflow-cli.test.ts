@@ -16,6 +16,7 @@ import { StatsReader } from '../../runtime/run/run-stats.ts';
 import { Gateway } from '../../runtime/run/gateway.ts';
 import { RunWorkflows } from '../../runtime/run/run-workflows.ts';
 import { buildSummary, renderSummary } from '../../runtime/run/summary.ts';
+import { createTracer } from '../../runtime/observe/trace.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from './backbone-contract.ts';
 import { CONTRACT_SYSTEM, PROGRAMS } from './workflow-contract-programs.ts';
@@ -53,6 +54,7 @@ describe('interlace workflow', () => {
       backbone,
       estate: { routes: [], apis: [], systems: [system], contracts: [] },
       env: {},
+      tracer: createTracer(),
       logger: memoryLogger().logger,
       pollIntervalMs: 20,
     });

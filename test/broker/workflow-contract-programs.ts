@@ -4,11 +4,6 @@
 // programs. Every call goes to the contract's test System (`CONTRACT_SYSTEM`), whose paths say what
 // the step did; `/fail/...` answers 400 (a permanent failure), everything else 200.
 import type { RetryIR, WorkflowProgram, WorkflowScope, WorkflowStepIR } from '../../language/workflow/workflow-ir.ts';
-import type { Backbone } from '../../runtime/backbone/backbone.ts';
-import { SystemBudgets } from '../../runtime/delivery/system-budget.ts';
-import { SystemClient } from '../../runtime/http/system-client.ts';
-import { deliveryActivityRunner } from '../../runtime/workflow/activities/delivery-activities.ts';
-import type { ActivityRunner } from '../../runtime/workflow/context.ts';
 
 export const CONTRACT_SYSTEM = 'contract-system';
 
@@ -428,17 +423,3 @@ export const PROGRAMS: readonly WorkflowProgram[] = [
     contracts: { 'credit@1': creditContract },
   },
 ];
-
-/** The activity runner of the contract: the delivery code's, with the test System at `systemUrl` and the given backbone. */
-export function contractActivities(systemUrl: string, backbone: Backbone): ActivityRunner {
-  const client = new SystemClient(
-    CONTRACT_SYSTEM,
-    { type: 'other', hosting: 'on-prem', endpoint: { protocol: 'http', url: systemUrl } } as never,
-    {},
-  );
-  return deliveryActivityRunner({
-    client: (system) => (system === CONTRACT_SYSTEM ? client : undefined),
-    budgets: new SystemBudgets(() => undefined),
-    backbone,
-  });
-}

@@ -8,19 +8,22 @@
 // Two blocks: the semantics, on an engine that runs in this process; and restarts, where the part that
 // runs workflows lives in a child process that is SIGKILLed mid-workflow while both cores are busy
 // (test/helpers/cpu-hog.ts), and a new process takes over.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTraceparent, memoryTracer } from '../../runtime/observe/trace.ts';
+import type { SpanContext, Tracer } from '../../runtime/observe/trace.ts';
 import { DECISION_SIGNAL } from '../../runtime/workflow/context.ts';
 import type { ExecutionDetail, WorkflowEngine } from '../../runtime/workflow/engine.ts';
 import { openTasks } from '../../runtime/workflow/task-api.ts';
 import { type CpuHog, saturateCpu } from '../helpers/cpu-hog.ts';
 import { waitFor } from './backbone-contract.ts';
 
-/** The test System's base URL, and where an engine keeps its storage. */
+/** The test System's base URL, and the tracer of the activities that run in this process (the suite reads its spans). */
 export interface WorkflowFixtureEnv {
   readonly systemUrl: string;
+  readonly tracer: Tracer;
 }
 
 /** A worker in a child process. */
@@ -38,6 +41,8 @@ export interface WorkflowEngineFixture {
   spawnWorker(): Promise<WorkerProcess>;
   /** The payloads published on a topic so far, in order. */
   published(topic: string): Promise<unknown[]>;
+  /** Their headers. */
+  publishedHeaders(topic: string): Promise<Record<string, string>[]>;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ interface SystemCall {
   readonly method: string;
   readonly path: string;
   readonly idempotencyKey: string | undefined;
+  readonly traceparent: string | undefined;
   readonly body: unknown;
 }
 
@@ -75,7 +81,14 @@ async function startTestSystem(): Promise<TestSystem> {
     req.on('end', () => {
       const body = text === '' ? undefined : JSON.parse(text);
       const key = req.headers['idempotency-key'];
-      calls.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: typeof key === 'string' ? key : undefined, body });
+      const traceparent = req.headers.traceparent;
+      calls.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+        body,
+      });
       const failing = (req.url ?? '').startsWith('/fail/');
       const answer = () => {
         res.writeHead(failing ? 400 : 200, { 'content-type': 'application/json' });
@@ -105,6 +118,9 @@ async function startTestSystem(): Promise<TestSystem> {
 }
 
 const newKey = (label: string): string => `${label}-${randomUUID().slice(0, 8)}`;
+
+/** The span context of a trigger event, as a webhook or a route delivery would have sent it. */
+const triggerSpan = (): SpanContext => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), flags: 1 });
 
 async function finished(engine: WorkflowEngine, id: string, timeoutMs = 15_000): Promise<ExecutionDetail> {
   let detail: ExecutionDetail | undefined;
@@ -142,9 +158,10 @@ export function describeWorkflowEngine(
     let engine: WorkflowEngine;
     const callsFor = (key: string): string[] => system.calls.filter((c) => c.path.endsWith(`/${key}`)).map((c) => c.path);
 
+    const traced = memoryTracer();
     beforeAll(async () => {
       system = await startTestSystem();
-      fixture = await makeFixture({ systemUrl: system.url });
+      fixture = await makeFixture({ systemUrl: system.url, tracer: traced.tracer });
       engine = await fixture.open();
     });
     afterAll(async () => {
@@ -176,6 +193,45 @@ export function describeWorkflowEngine(
         'workflow.ended',
       ]);
       expect(done.history.every((e) => typeof e.at === 'number' && e.at > 0)).toBe(true);
+    });
+
+    it('continues the trace it was started with: a span per call and publish, whose traceparent the System and the event get; a repeated start makes none', async () => {
+      const key = newKey('traced');
+      const trigger = triggerSpan();
+      const trace = { traceparent: formatTraceparent(trigger), businessKeys: { order_number: key } };
+      const { executionId } = await engine.start('contract-order@1', { orderNo: key }, trace);
+      expect((await finished(engine, executionId)).status).toBe('completed');
+      const spans = () => traced.spans.filter((s) => s.attributes['interlace.workflow.execution'] === executionId);
+      expect(
+        spans()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(['workflow contract-order@1 announce', 'workflow contract-order@1 credit']);
+      for (const span of spans()) {
+        expect(span.traceId, span.name).toBe(trigger.traceId);
+        expect(span.parentSpanId, span.name).toBe(trigger.spanId);
+        expect(span.status, span.name).toBe('ok');
+        expect(span.attributes).toMatchObject({
+          'interlace.workflow': 'contract-order@1',
+          'interlace.workflow.attempt': 1,
+          'interlace.business_key.order_number': key,
+        });
+      }
+      const credit = spans().find((s) => s.attributes['interlace.workflow.step'] === 'credit')!;
+      expect(credit.attributes).toMatchObject({ 'interlace.workflow.call': 'credit', 'interlace.outcome': 'called' });
+      expect(system.calls.find((c) => c.path === `/credit/${key}`)?.traceparent).toBe(`00-${trigger.traceId}-${credit.spanId}-01`);
+      const announce = spans().find((s) => s.attributes['interlace.workflow.step'] === 'announce')!;
+      expect(announce.attributes).toMatchObject({ 'messaging.destination': 'contract.orders.accepted', 'interlace.outcome': 'published' });
+      const events = await fixture.published('contract.orders.accepted');
+      const headers = await fixture.publishedHeaders('contract.orders.accepted');
+      const at = events.findIndex((e) => (e as { orderNo: string }).orderNo === key);
+      expect(headers[at]?.traceparent).toBe(`00-${trigger.traceId}-${announce.spanId}-01`);
+      // A redelivered trigger starts nothing, and a finished execution runs no step again: no new span.
+      expect((await engine.start('contract-order@1', { orderNo: key }, { traceparent: formatTraceparent(triggerSpan()) })).started).toBe(
+        false,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(spans()).toHaveLength(2);
     });
 
     it('resumes a wait on the event correlated to its key and ignores events for other keys', async () => {
@@ -448,7 +504,7 @@ export function describeWorkflowEngine(
 
     beforeAll(async () => {
       system = await startTestSystem();
-      fixture = await makeFixture({ systemUrl: system.url });
+      fixture = await makeFixture({ systemUrl: system.url, tracer: memoryTracer().tracer });
       client = await fixture.client();
       hog = saturateCpu();
     });
@@ -459,10 +515,11 @@ export function describeWorkflowEngine(
       await system?.close();
     });
 
-    it('a worker killed mid-wait: a new worker resumes, the completed call is not repeated, the event sent meanwhile is kept', async () => {
+    it('a worker killed mid-wait: a new worker resumes, the completed call is not repeated, the event sent meanwhile is kept, the trace goes on', async () => {
       const key = newKey('kill');
+      const trigger = triggerSpan();
       let worker = await fixture.spawnWorker();
-      const id = (await client.start('contract-kill@1', { orderNo: key })).executionId;
+      const id = (await client.start('contract-kill@1', { orderNo: key }, { traceparent: formatTraceparent(trigger) })).executionId;
       await reached(client, id, 'confirm', 30_000);
       expect(callsFor(key)).toEqual([`/before/${key}`]);
       await worker.kill();
@@ -475,6 +532,9 @@ export function describeWorkflowEngine(
       expect(callsFor(key)).toEqual([`/before/${key}`, `/after/${key}`]);
       // The history was replayed, not re-recorded: one start and one completion of `before`.
       expect(done.history.filter((e) => e.step === 'before').map((e) => e.type)).toEqual(['step.started', 'step.completed']);
+      // The trace was stored with the execution: the call made by the second worker is still part of it.
+      for (const call of system.calls.filter((c) => c.path.endsWith(`/${key}`)))
+        expect(call.traceparent, call.path).toMatch(new RegExp(`^00-${trigger.traceId}-[0-9a-f]{16}-01$`));
     }, 90_000);
 
     it('an activity in flight when the worker dies runs again under the same idempotency key, and only it', async () => {

@@ -12,13 +12,15 @@ import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import type { ContractValidator, WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
 import { memoryLogger } from '../../lib/log.ts';
+import { createTracer, formatTraceparent, memoryTracer } from '../../runtime/observe/trace.ts';
 import { openEmbeddedEngine } from '../../runtime/workflow/embedded/embedded-engine.ts';
 import { feedWorkflowEvents } from '../../runtime/workflow/event-feed.ts';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from './backbone-contract.ts';
 import type { WorkflowEngine } from '../../runtime/workflow/engine.ts';
 import { type WorkflowEngineFixture, type WorkerProcess, describeWorkflowEngine } from './workflow-contract.ts';
-import { PROGRAMS, contractActivities } from './workflow-contract-programs.ts';
+import { PROGRAMS } from './workflow-contract-programs.ts';
+import { contractActivities } from './workflow-contract-activities.ts';
 
 const WORKER = fileURLToPath(new URL('./workflow-worker-process.ts', import.meta.url));
 
@@ -27,7 +29,7 @@ const NO_ACTIVITIES = {
   run: () => Promise.reject(new Error('this engine is opened for the API only')),
 };
 
-describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
+describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl, tracer }) => {
   const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-'));
   const enginePath = join(dir, 'workflows.db');
   const backbonePath = join(dir, 'backbone.db');
@@ -43,7 +45,7 @@ describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
       const engine = openEmbeddedEngine({
         path: enginePath,
         programs: PROGRAMS,
-        activities: contractActivities(systemUrl, await sharedBackbone()),
+        activities: contractActivities(systemUrl, await sharedBackbone(), tracer),
       });
       engines.push(engine);
       return engine;
@@ -81,6 +83,10 @@ describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
       const messages = await (await sharedBackbone()).read(topic, 1, 10_000).catch(() => []);
       return messages.map((m) => JSON.parse(Buffer.from(m.payload).toString('utf8')));
     },
+    async publishedHeaders(topic) {
+      const messages = await (await sharedBackbone()).read(topic, 1, 10_000).catch(() => []);
+      return messages.map((m) => m.headers);
+    },
     async close() {
       for (const child of children) child.kill('SIGKILL');
       for (const engine of engines) await engine.close();
@@ -92,15 +98,18 @@ describeWorkflowEngine('embedded (node:sqlite)', async ({ systemUrl }) => {
 });
 
 describe('workflow event feed on the embedded engine and backbone', () => {
-  it('a trigger event starts the workflow once, a correlated event resumes its wait, an unreadable or off-contract event is termed', async () => {
+  it("a trigger event starts the workflow once, a correlated event resumes its wait, an unreadable or off-contract event is termed; the trigger's trace goes on through the steps", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-feed-'));
-    const system = createServer((_req, res) => {
+    const traceparents: string[] = [];
+    const system = createServer((req, res) => {
+      traceparents.push(String(req.headers.traceparent));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
     });
     await new Promise<void>((resolve) => system.listen(0, '127.0.0.1', resolve));
     const systemUrl = `http://127.0.0.1:${(system.address() as AddressInfo).port}`;
     const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
+    const traced = memoryTracer();
     const kill = PROGRAMS.find((p) => p.ir.name === 'contract-kill')!;
     const triggered: WorkflowProgram = {
       ...kill,
@@ -111,16 +120,21 @@ describe('workflow event feed on the embedded engine and backbone', () => {
     const engine = openEmbeddedEngine({
       path: join(dir, 'workflows.db'),
       programs: [triggered],
-      activities: contractActivities(systemUrl, backbone),
+      activities: contractActivities(systemUrl, backbone, traced.tracer),
     });
     const rejected: string[] = [];
     const subscriptions = await feedWorkflowEvents(engine, backbone, [triggered], {
       onRejected: (topic, problem) => rejected.push(`${topic}: ${problem}`),
+      tracer: traced.tracer,
+      // The trigger's business keys, as the worker reads them from its contract.
+      businessKeys: (contract, event): Record<string, string> =>
+        contract === 'po@1' ? { po: String((event as { orderNo: unknown }).orderNo) } : {},
     });
     try {
-      const publish = (topic: string, event: unknown) =>
-        backbone.publish(topic, Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)));
-      await publish('contract.po.created', { orderNo: 'PO-1' });
+      const publish = (topic: string, event: unknown, headers: Record<string, string> = {}) =>
+        backbone.publish(topic, Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)), { headers });
+      const trigger = formatTraceparent({ traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8), flags: 1 });
+      await publish('contract.po.created', { orderNo: 'PO-1' }, { traceparent: trigger });
       await publish('contract.po.created', { orderNo: 'PO-1' });
       await publish('contract.po.created', 'not json');
       await publish('contract.po.created', { orderNo: 42 });
@@ -140,6 +154,20 @@ describe('workflow event feed on the embedded engine and backbone', () => {
         `contract.po.created: message 4: the event is not ${kill.ir.input}: /orderNo must be a string`,
       ]);
       expect(await backbone.pending('contract.po.created', 'workflow-start-contract-triggered-1')).toBe(0);
+      // One `start` span per trigger delivery, a child of the trigger's; the redelivered one starts nothing.
+      const starts = traced.spans.filter((s) => s.name === 'workflow contract-triggered@1 start');
+      expect(starts.map((s) => s.attributes['interlace.outcome'])).toEqual(['started', 'duplicate']);
+      const [started] = starts;
+      expect(started).toMatchObject({ traceId: 'a1'.repeat(16), parentSpanId: 'b2'.repeat(8) });
+      expect(started!.attributes).toMatchObject({ 'interlace.workflow.execution': id, 'interlace.business_key.po': 'PO-1' });
+      // Both calls are its children — the one after the wait too — and the System got their traceparent.
+      const steps = traced.spans.filter((s) => s.attributes['interlace.workflow.execution'] === id && !starts.includes(s));
+      expect(steps.map((s) => s.name)).toEqual(['workflow contract-triggered@1 before', 'workflow contract-triggered@1 after']);
+      for (const step of steps) {
+        expect(step).toMatchObject({ traceId: 'a1'.repeat(16), parentSpanId: started!.spanId });
+        expect(step.attributes['interlace.business_key.po']).toBe('PO-1');
+      }
+      expect(traceparents).toEqual(steps.map((s) => formatTraceparent({ traceId: s.traceId, spanId: s.spanId, flags: 1 })));
     } finally {
       for (const subscription of subscriptions) await subscription.stop();
       await engine.close();
@@ -168,7 +196,7 @@ describe('embedded workflow engine: a workflow missing from the running version'
     const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-missing-'));
     const path = join(dir, 'workflows.db');
     const backbone = await openSqliteBackbone({ path: join(dir, 'backbone.db') });
-    const activities = contractActivities('http://127.0.0.1:9', backbone);
+    const activities = contractActivities('http://127.0.0.1:9', backbone, createTracer());
     try {
       const first = openEmbeddedEngine({ path, programs: PROGRAMS, activities });
       const id = (await first.start('contract-confirm@1', { orderNo: 'M-1' })).executionId;

@@ -17,13 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemporalExecutionCounter } from '../../controller/reconcile/workflow-executions.ts';
 import type { Backbone } from '../../runtime/backbone/backbone.ts';
 import { openSqliteBackbone } from '../../runtime/backbone/sqlite-backbone.ts';
+import { createTracer } from '../../runtime/observe/trace.ts';
+import type { Tracer } from '../../runtime/observe/trace.ts';
 import type { WorkflowEngine } from '../../runtime/workflow/engine.ts';
 import { bundleWorkflows } from '../../runtime/workflow/temporal/bundle.ts';
 import { type TemporalWorker, TemporalWorkflowEngine, startTemporalWorker } from '../../runtime/workflow/temporal/temporal-engine.ts';
 import { waitFor } from './backbone-contract.ts';
 import { type TemporalServer, startTemporalServer, temporalOrSkipReason } from './harness/temporal-server.ts';
 import { type WorkflowEngineFixture, type WorkerProcess, describeWorkflowEngine } from './workflow-contract.ts';
-import { PROGRAMS, contractActivities } from './workflow-contract-programs.ts';
+import { PROGRAMS } from './workflow-contract-programs.ts';
+import { contractActivities } from './workflow-contract-activities.ts';
 
 const WORKER = fileURLToPath(new URL('./harness/temporal-worker-process.ts', import.meta.url));
 const PROGRAMS_MODULE = fileURLToPath(new URL('./workflow-contract-programs.ts', import.meta.url));
@@ -46,7 +49,7 @@ interface TemporalFixture extends WorkflowEngineFixture {
   readonly taskQueue: string;
 }
 
-async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
+async function temporalFixture(systemUrl: string, tracer: Tracer = createTracer()): Promise<TemporalFixture> {
   if (!('binary' in found)) throw new Error(found.skip);
   const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-temporal-'));
   const server = await startTemporalServer(found.binary);
@@ -76,7 +79,7 @@ async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
         await startTemporalWorker({
           ...connection,
           bundle: { code },
-          activities: contractActivities(systemUrl, await sharedBackbone()),
+          activities: contractActivities(systemUrl, await sharedBackbone(), tracer),
           stickyQueueScheduleToStartTimeoutMs: STICKY_TIMEOUT_MS,
         }),
       );
@@ -112,6 +115,10 @@ async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
       const messages = await (await sharedBackbone()).read(topic, 1, 10_000).catch(() => []);
       return messages.map((m) => JSON.parse(Buffer.from(m.payload).toString('utf8')));
     },
+    async publishedHeaders(topic) {
+      const messages = await (await sharedBackbone()).read(topic, 1, 10_000).catch(() => []);
+      return messages.map((m) => m.headers);
+    },
     async close() {
       for (const child of children) child.kill('SIGKILL');
       for (const worker of workers) await worker.shutdown();
@@ -123,7 +130,7 @@ async function temporalFixture(systemUrl: string): Promise<TemporalFixture> {
   };
 }
 
-describeWorkflowEngine('Temporal (dev server, SQLite)', ({ systemUrl }) => temporalFixture(systemUrl), { skip });
+describeWorkflowEngine('Temporal (dev server, SQLite)', ({ systemUrl, tracer }) => temporalFixture(systemUrl, tracer), { skip });
 
 // What only a server-backed engine has to survive: the server itself killed (SIGKILL, nothing flushed)
 // while an execution waits on a timer, down past the deadline, restarted on the same SQLite file. The

@@ -48,7 +48,10 @@ class RecordingContext implements WorkflowContext {
   private async perform(callId: string, request: ActivityRequest): Promise<Outcome> {
     this.requests.push({ callId, request });
     try {
-      return { ok: true, value: await echo.run(request, new AbortController().signal) };
+      return {
+        ok: true,
+        value: await echo.run(request, new AbortController().signal, { workflow: 'test@1', executionId: this.executionId, callId }),
+      };
     } catch (error) {
       return { ok: false, error: error as Error };
     }

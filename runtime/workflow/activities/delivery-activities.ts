@@ -8,6 +8,12 @@
  * One attempt per `run`: retries belong to the engine. Failures come out as `ActivityFailure`, classified
  * once by runtime/delivery/failures.ts (a 4xx or a contract violation is permanent, a 5xx or a
  * timeout transient).
+ *
+ * Each run is one span (`workflow <name>@<major> <step>`: a call `client`, a publish `producer`), a child
+ * of the execution's trace (context.ts `ExecutionTrace`), with the workflow, execution and step and the
+ * trigger's business keys; its `traceparent` goes to the System as a header and onto the published
+ * message, as a route delivery's does. Engines run an activity only when no outcome is recorded, so a
+ * replay makes no span.
  */
 import { isBrokenCircuitError } from 'cockatiel';
 import type { Backbone } from '../../backbone/backbone.ts';
@@ -15,8 +21,11 @@ import { classifyFailure } from '../../delivery/failures.ts';
 import type { SystemBudgets } from '../../delivery/system-budget.ts';
 import { fillOperationPath, parseHttpOperation } from '../../http/system-client.ts';
 import type { SystemClient } from '../../http/system-client.ts';
+import type { ContractBusinessKeys } from '../../observe/business-keys.ts';
+import { formatTraceparent, parseTraceparent } from '../../observe/trace.ts';
+import type { Span, Tracer } from '../../observe/trace.ts';
 import { ActivityFailure } from '../context.ts';
-import type { ActivityRequest, ActivityRunner, CallActivity, PublishActivity } from '../context.ts';
+import type { ActivityOrigin, ActivityRequest, ActivityRunner, CallActivity, PublishActivity } from '../context.ts';
 
 export interface DeliveryActivityOptions {
   /** The client of a System by name (undefined: the estate has no such System). */
@@ -25,6 +34,9 @@ export interface DeliveryActivityOptions {
   backbone: Backbone;
   /** System parameters for path placeholders the request has no value for (`<SYSTEM>_PARAM_<NAME>`). */
   parameter?(system: string, name: string): string | undefined;
+  tracer: Tracer;
+  /** The business keys of a published event by its contract (absent: only the trigger's go on its span). */
+  businessKeys?: ContractBusinessKeys;
 }
 
 /** Headers every workflow call and event carries, so the receiving side can tell which step sent it. */
@@ -33,7 +45,7 @@ const WORKFLOW_HEADER = 'interlace-workflow-step';
 export function deliveryActivityRunner(options: DeliveryActivityOptions): ActivityRunner {
   const ensured = new Set<string>();
 
-  async function call(request: CallActivity, signal: AbortSignal): Promise<unknown> {
+  async function call(request: CallActivity, signal: AbortSignal, span: Span): Promise<unknown> {
     const client = options.client(request.system);
     if (!client) throw new ActivityFailure(`no System ${request.system} to call ${request.operation}`, 'unknown-system', false);
     const operation = parseHttpOperation(request.operation);
@@ -57,7 +69,11 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
               method: operation.method,
               path: filled.path,
               body: request.request,
-              headers: { 'idempotency-key': request.idempotencyKey, [WORKFLOW_HEADER]: request.idempotencyKey },
+              headers: {
+                'idempotency-key': request.idempotencyKey,
+                [WORKFLOW_HEADER]: request.idempotencyKey,
+                traceparent: formatTraceparent(span.context),
+              },
               timeoutMs: request.timeoutMs,
               signal: s,
             }),
@@ -77,7 +93,7 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
     }
   }
 
-  async function publish(request: PublishActivity): Promise<unknown> {
+  async function publish(request: PublishActivity, span: Span): Promise<unknown> {
     if (!ensured.has(request.topic)) {
       await options.backbone.ensureTopic(request.topic);
       ensured.add(request.topic);
@@ -85,22 +101,66 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
     const result = await options.backbone.publish(request.topic, Buffer.from(JSON.stringify(request.event)), {
       key: request.key,
       messageId: request.messageId,
-      headers: { [WORKFLOW_HEADER]: request.idempotencyKey },
+      headers: { [WORKFLOW_HEADER]: request.idempotencyKey, traceparent: formatTraceparent(span.context) },
     });
+    span.setAttribute('messaging.message.sequence', result.sequence);
+    span.setAttribute('interlace.outcome', result.duplicate ? 'duplicate' : 'published');
     return { sequence: result.sequence, duplicate: result.duplicate };
   }
 
+  function startSpan(request: ActivityRequest, origin: ActivityOrigin): Span {
+    const parent = parseTraceparent(origin.trace?.traceparent);
+    // The trigger's keys, then the published event's (by its contract), as a route delivery adds its target's.
+    const keys = {
+      ...origin.trace?.businessKeys,
+      ...(request.kind === 'publish' ? options.businessKeys?.(request.contract, request.event) : {}),
+    };
+    return options.tracer.startSpan(`workflow ${origin.workflow} ${request.step ?? origin.callId}`, {
+      kind: request.kind === 'call' ? 'client' : 'producer',
+      ...(parent ? { parent } : {}),
+      attributes: {
+        'interlace.workflow': origin.workflow,
+        'interlace.workflow.execution': origin.executionId,
+        'interlace.workflow.step': request.step,
+        'interlace.workflow.call': origin.callId,
+        'interlace.workflow.attempt': origin.attempt,
+        ...(request.kind === 'call'
+          ? { 'interlace.system': request.system, 'interlace.operation': request.operation }
+          : { 'messaging.destination': request.topic, 'messaging.message.id': request.messageId }),
+        ...Object.fromEntries(Object.entries(keys).map(([name, value]) => [`interlace.business_key.${name}`, value])),
+      },
+    });
+  }
+
   return {
-    async run(request: ActivityRequest, signal: AbortSignal): Promise<unknown> {
+    async run(request: ActivityRequest, signal: AbortSignal, origin: ActivityOrigin): Promise<unknown> {
+      const span = startSpan(request, origin);
       try {
-        return request.kind === 'call' ? await call(request, signal) : await publish(request);
+        if (request.kind === 'publish') return await publish(request, span);
+        const answer = await call(request, signal, span);
+        span.setAttribute('interlace.outcome', 'called');
+        return answer;
       } catch (error) {
-        if (error instanceof ActivityFailure) throw error;
-        const failure = classifyFailure(error);
-        throw new ActivityFailure(failure.message, failure.reason, failure.kind === 'transient');
+        const failure = asActivityFailure(error);
+        span.fail(failure);
+        span.setAttributes({
+          'interlace.outcome': 'failed',
+          'interlace.failure': failure.reason,
+          'interlace.retryable': failure.retryable,
+        });
+        throw failure;
+      } finally {
+        span.end();
       }
     },
   };
+}
+
+/** A failure as the engines take it: classified once by runtime/delivery/failures.ts unless it is one already. */
+function asActivityFailure(error: unknown): ActivityFailure {
+  if (error instanceof ActivityFailure) return error;
+  const failure = classifyFailure(error);
+  return new ActivityFailure(failure.message, failure.reason, failure.kind === 'transient');
 }
 
 /**

@@ -7,13 +7,18 @@
  */
 import { backoffDelay } from '../../delivery/backoff.ts';
 import { ActivityFailure } from '../context.ts';
-import type { ActivityRequest, ActivityRunner } from '../context.ts';
+import type { ActivityOrigin, ActivityRequest, ActivityRunner } from '../context.ts';
 
-export async function runWithRetries(runner: ActivityRunner, request: ActivityRequest, signal: AbortSignal): Promise<unknown> {
+export async function runWithRetries(
+  runner: ActivityRunner,
+  request: ActivityRequest,
+  signal: AbortSignal,
+  origin: ActivityOrigin,
+): Promise<unknown> {
   const retry = request.kind === 'call' ? request.retry : { maxAttempts: 5, initialIntervalMs: 200, maxIntervalMs: 5_000 };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runner.run(request, signal);
+      return await runner.run(request, signal, { ...origin, attempt });
     } catch (error) {
       const failure = error instanceof ActivityFailure ? error : new ActivityFailure(String(error), 'error', true);
       if (!failure.retryable || attempt >= retry.maxAttempts || signal.aborted) {

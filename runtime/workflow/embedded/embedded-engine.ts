@@ -10,6 +10,10 @@
  * and runs again under the same idempotency key: at-least-once to the System, one effect when it honours
  * the key (and one message on the backbone, which de-duplicates by message id).
  *
+ * Traces: the trace an execution continues (`ExecutionTrace`, from the event feed's start span) is stored
+ * with its start and read back whenever it is launched, so the activities it runs after a restart are
+ * still part of it; only an activity that runs (no recorded outcome) makes a span.
+ *
  * Waits and timers: a wait persists its deadline when first reached; a scheduler (`pollIntervalMs`)
  * settles pending waits from stored signals, due timers and cancellation requests, so deadlines that
  * passed while no process ran fire at the next start, and signals sent before the wait (or by another
@@ -18,7 +22,7 @@
  * One process per file runs workflows (`execute: true`); others may open it for the API only.
  */
 import { DECISION_SIGNAL, WorkflowCancelled, ActivityFailure, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
-import type { ActivityRequest, ActivityRunner, HistoryEntry, WorkflowContext } from '../context.ts';
+import type { ActivityOrigin, ActivityRequest, ActivityRunner, ExecutionTrace, HistoryEntry, WorkflowContext } from '../context.ts';
 import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
 import { correlationAddresses, correlationKeys, runWorkflow, workflowKey } from '../interpreter.ts';
@@ -57,6 +61,10 @@ interface Waiter {
 /** An execution this process is running: its pending waits, by call id. */
 interface LiveExecution {
   readonly id: string;
+  /** `name@major`. */
+  readonly workflow: string;
+  /** Read from the store at launch: the same after a restart as at the start. */
+  readonly trace: ExecutionTrace | undefined;
   readonly waiters: Map<string, Waiter>;
 }
 
@@ -96,11 +104,11 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
     }
   }
 
-  async start(workflow: string, input: unknown): Promise<StartResult> {
+  async start(workflow: string, input: unknown, trace?: ExecutionTrace): Promise<StartResult> {
     const program = this.#program(workflow);
     const key = workflowKey(program, input);
     const executionId = executionIdOf(program.ir.name, program.ir.version, key);
-    const started = this.#store.insertExecution(executionId, workflow, key, input, Date.now());
+    const started = this.#store.insertExecution(executionId, workflow, key, input, Date.now(), trace);
     if (started && this.#execute) this.#launch(this.#store.execution(executionId)!);
     return { executionId, started };
   }
@@ -202,7 +210,7 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
       return;
     }
     if (this.#live.has(row.id)) return;
-    const live: LiveExecution = { id: row.id, waiters: new Map() };
+    const live: LiveExecution = { id: row.id, workflow: row.workflow, trace: this.#store.trace(row.id), waiters: new Map() };
     this.#live.set(row.id, live);
     const ctx = new ReplayContext(this, live);
     runWorkflow(program, JSON.parse(row.input), ctx).then(
@@ -277,8 +285,8 @@ export class EmbeddedWorkflowEngine implements WorkflowEngine {
   get store(): WorkflowStore {
     return this.#store;
   }
-  runActivity(request: ActivityRequest): Promise<unknown> {
-    return runWithRetries(this.#activities, request, this.#abort.signal);
+  runActivity(request: ActivityRequest, origin: ActivityOrigin): Promise<unknown> {
+    return runWithRetries(this.#activities, request, this.#abort.signal, origin);
   }
 }
 
@@ -306,7 +314,14 @@ class ReplayContext implements WorkflowContext {
       }
       let fresh: CallOutcome;
       try {
-        fresh = { kind: 'activity.completed', value: await this.#engine.runActivity(request) };
+        // Only here, where no outcome is recorded, does an activity run (and make its span): a replay makes none.
+        const origin: ActivityOrigin = {
+          workflow: this.#live.workflow,
+          executionId: this.executionId,
+          callId,
+          ...(this.#live.trace ? { trace: this.#live.trace } : {}),
+        };
+        fresh = { kind: 'activity.completed', value: await this.#engine.runActivity(request, origin) };
       } catch (error) {
         if (this.#engine.closed) return frozen();
         const failure = error instanceof ActivityFailure ? error : new ActivityFailure(String(error), 'error', false);

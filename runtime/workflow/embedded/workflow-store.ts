@@ -10,7 +10,8 @@
  *   `call:<callId>` — the recorded outcome of a context call (an activity's result or failure, a signal
  *   received, a timer fired, a cancellation seen), which a replay answers from and which is written
  *   once (`UNIQUE (execution, ref)`: the first outcome wins a race between a signal and its timeout);
- *   `audit:<entry id>` — the audit trail, also written once however often a replay repeats it.
+ *   `audit:<entry id>` — the audit trail, also written once however often a replay repeats it;
+ *   `trace` — the trace the execution continues (context.ts `ExecutionTrace`), written with its start.
  * - `timers`: due times of waits and sleeps, persisted when first reached, so a deadline that passes
  *   while no process runs fires at the next start.
  * - `signals`: signals and correlated events, kept until a wait consumes them (`consumed_by`); an event
@@ -18,10 +19,12 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { openSqliteFile } from '../../../lib/sqlite-file.ts';
-import type { HistoryEntry } from '../context.ts';
+import type { ExecutionTrace, HistoryEntry } from '../context.ts';
 import type { ExecutionStatus, ExecutionSummary } from '../engine.ts';
 
 const SCHEMA_VERSION = 1;
+/** The `history` row of an execution's trace (one per execution; no call or audit ref looks like it). */
+const TRACE_REF = 'trace';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS executions (
@@ -138,12 +141,19 @@ export class WorkflowStore {
     };
   }
 
-  /** Records a new execution; false when the id exists already. */
-  insertExecution(id: string, workflow: string, key: string, input: unknown, now: number): boolean {
-    return this.#transaction(
-      true,
-      () => Number(this.#s.insertExecution.run(id, workflow, key, JSON.stringify(input ?? null), now).changes) > 0,
-    );
+  /** Records a new execution (with the trace it continues, in the same commit); false when the id exists already. */
+  insertExecution(id: string, workflow: string, key: string, input: unknown, now: number, trace?: ExecutionTrace): boolean {
+    return this.#transaction(true, () => {
+      const inserted = Number(this.#s.insertExecution.run(id, workflow, key, JSON.stringify(input ?? null), now).changes) > 0;
+      if (inserted && trace) this.#s.append.run(id, TRACE_REF, 'trace', now, JSON.stringify(trace));
+      return inserted;
+    });
+  }
+
+  /** The trace an execution continues (undefined: started without one). */
+  trace(id: string): ExecutionTrace | undefined {
+    const row = this.#s.outcome.get(id, TRACE_REF) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as ExecutionTrace) : undefined;
   }
 
   execution(id: string): ExecutionRow | undefined {

@@ -6,14 +6,20 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ActivityFailure } from '../context.ts';
-import type { ActivityRequest, ActivityRunner } from '../context.ts';
+import type { ActivityOrigin, ActivityRequest, ActivityRunner } from '../context.ts';
 import { ACTIVITY_NAME } from './names.ts';
 
-export function temporalActivities(runner: ActivityRunner): Record<string, (request: ActivityRequest) => Promise<unknown>> {
+export function temporalActivities(
+  runner: ActivityRunner,
+): Record<string, (request: ActivityRequest, origin?: ActivityOrigin) => Promise<unknown>> {
   return {
-    async [ACTIVITY_NAME](request: ActivityRequest): Promise<unknown> {
+    async [ACTIVITY_NAME](request: ActivityRequest, origin?: ActivityOrigin): Promise<unknown> {
+      const { info, cancellationSignal } = Context.current();
+      // An activity scheduled by an Interlace that sent no origin: the execution and call from Temporal's own record.
+      const executionId = info.workflowExecution?.workflowId ?? '';
+      const from = origin ?? { workflow: executionId.split('/')[0]!, executionId, callId: info.activityId };
       try {
-        return await runner.run(request, Context.current().cancellationSignal);
+        return await runner.run(request, cancellationSignal, { ...from, attempt: info.attempt });
       } catch (error) {
         if (error instanceof ActivityFailure)
           throw ApplicationFailure.create({ message: error.message, type: error.reason, nonRetryable: !error.retryable });

@@ -2,7 +2,7 @@
  * Names and shapes shared by the Temporal workflow (workflow.ts, in the sandbox), its activity
  * (activities.ts) and the engine (temporal-engine.ts, the client side). No imports: it loads anywhere.
  */
-import type { HistoryEntry } from '../context.ts';
+import type { ExecutionTrace, HistoryEntry } from '../context.ts';
 import type { WorkflowStatus } from '../interpreter.ts';
 
 /** The workflow type every Interlace workflow runs as (the export name of the bundle's entry). */
@@ -59,6 +59,8 @@ export interface WorkflowArgs {
    * start event, so a replay takes the same path; executions started without it never upsert.
    */
   readonly statusAttribute?: boolean;
+  /** The trace the execution continues (recorded in the start event, so every replay and every worker has it). */
+  readonly trace?: ExecutionTrace;
 }
 
 /** What an execution's memo holds: the client sets `workflow`, `key` and `input` at start; the workflow adds the rest. */

@@ -17,7 +17,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { DECISION_SIGNAL, eventSignalName, executionIdOf, parseDecision } from '../context.ts';
-import type { ActivityRunner, HistoryEntry } from '../context.ts';
+import type { ActivityRunner, ExecutionTrace, HistoryEntry } from '../context.ts';
 import { activeSteps } from '../engine.ts';
 import type { ExecutionDetail, ExecutionStatus, ExecutionSummary, StartResult, WorkflowEngine } from '../engine.ts';
 import { correlationAddresses, correlationKeys, workflowKey } from '../interpreter.ts';
@@ -87,7 +87,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     }
   }
 
-  async start(workflow: string, input: unknown): Promise<StartResult> {
+  async start(workflow: string, input: unknown, trace?: ExecutionTrace): Promise<StartResult> {
     const program = this.latest.get(workflow);
     if (!program) throw new Error(`no workflow ${workflow}; known: ${[...this.latest.keys()].join(', ') || 'none'}`);
     const key = workflowKey(program, input);
@@ -98,6 +98,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       key,
       input,
       ...(this.statusAttribute ? { statusAttribute: true } : {}),
+      ...(trace ? { trace } : {}),
     };
     const memo: ExecutionMemo = { workflow, key, input };
     try {

@@ -48,7 +48,7 @@ import {
 } from '@temporalio/workflow';
 import type { WorkflowProgram } from '../../../language/workflow/workflow-ir.ts';
 import { ActivityFailure, WorkflowCancelled } from '../context.ts';
-import type { ActivityRequest, HistoryEntry, WorkflowContext } from '../context.ts';
+import type { ActivityOrigin, ActivityRequest, ExecutionTrace, HistoryEntry, WorkflowContext } from '../context.ts';
 import { runWorkflow } from '../interpreter.ts';
 import type { WorkflowOutcome } from '../interpreter.ts';
 import {
@@ -107,7 +107,7 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
     // A plain Error fails the workflow task, not the execution: Temporal retries it until a worker that
     // bundles this version (or a newer one of its major) picks it up.
     if (!program) throw new Error(`this worker has no program ${name}@${args.version}; deploy a worker that bundles it`);
-    const context = new TemporalContext(workflowInfo().workflowId);
+    const context = new TemporalContext(workflowInfo().workflowId, args.workflow, args.trace);
     const outcome = await CancellationScope.nonCancellable(async () => {
       // The root scope is cancelled by a cancel request; the interpreter itself runs non-cancellable so
       // that its compensations can still call activities.
@@ -124,6 +124,9 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
 
 class TemporalContext implements WorkflowContext {
   readonly executionId: string;
+  /** `name@major` and the trace from the start arguments: what every activity's span is made of. */
+  private readonly workflow: string;
+  private readonly trace: ExecutionTrace | undefined;
   private readonly signals = new Map<string, unknown[]>();
   /** Waits with `match` in progress, per address: a forwarded event that finds none goes back to the mailbox. */
   private readonly matching = new Map<string, number>();
@@ -139,8 +142,10 @@ class TemporalContext implements WorkflowContext {
   private cancelRequested = false;
   private cancelDelivered = false;
 
-  constructor(executionId: string) {
+  constructor(executionId: string, workflow: string, trace: ExecutionTrace | undefined) {
     this.executionId = executionId;
+    this.workflow = workflow;
+    this.trace = trace;
     setDefaultSignalHandler((name: string, ...args: unknown[]) => {
       if (this.claimed.has(name) && !this.matching.get(name) && patched(RETURN_LATE_FORWARDS)) {
         this.giveBack(name, args[0]);
@@ -169,9 +174,19 @@ class TemporalContext implements WorkflowContext {
             },
           }
         : { startToCloseTimeout: PUBLISH_TIMEOUT_MS, retry: PUBLISH_RETRY };
-    const activities = proxyActivities<Record<string, (request: ActivityRequest) => Promise<unknown>>>({ ...options, activityId: callId });
+    const activities = proxyActivities<Record<string, (request: ActivityRequest, origin: ActivityOrigin) => Promise<unknown>>>({
+      ...options,
+      activityId: callId,
+    });
     const run = activities[ACTIVITY_NAME]!;
-    return this.cancellable(() => run(request)).catch((error: unknown) => {
+    // Activity inputs are not compared on replay: executions scheduled without the origin replay as they were.
+    const origin: ActivityOrigin = {
+      workflow: this.workflow,
+      executionId: this.executionId,
+      callId,
+      ...(this.trace ? { trace: this.trace } : {}),
+    };
+    return this.cancellable(() => run(request, origin)).catch((error: unknown) => {
       if (error instanceof WorkflowCancelled) throw error;
       throw toActivityFailure(error);
     });

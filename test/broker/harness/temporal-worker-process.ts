@@ -2,9 +2,10 @@
 // cases of test/broker/workflow-contract.ts SIGKILL it mid-workflow). Arguments: the frontend address, the
 // namespace, the task queue, the workflow bundle file, the backbone's SQLite file, the test System's URL.
 // Prints `ready` once the worker polls.
+import { createTracer } from '../../../runtime/observe/trace.ts';
 import { openSqliteBackbone } from '../../../runtime/backbone/sqlite-backbone.ts';
 import { startTemporalWorker } from '../../../runtime/workflow/temporal/temporal-engine.ts';
-import { contractActivities } from '../workflow-contract-programs.ts';
+import { contractActivities } from '../workflow-contract-activities.ts';
 
 const [address, namespace, taskQueue, bundlePath, backbonePath, systemUrl] = process.argv.slice(2);
 if (!address || !namespace || !taskQueue || !bundlePath || !backbonePath || !systemUrl)
@@ -15,7 +16,7 @@ await startTemporalWorker({
   namespace,
   taskQueue,
   bundle: { codePath: bundlePath },
-  activities: contractActivities(systemUrl, backbone),
+  activities: contractActivities(systemUrl, backbone, createTracer()),
   stickyQueueScheduleToStartTimeoutMs: 1_000,
 });
 process.stdout.write('ready\n');
