@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
-import { businessKeysOf } from '../observe/business-keys.ts';
+import { businessKeyAttributes, businessKeysOf } from '../observe/business-keys.ts';
 import { formatTraceparent, parseTraceparent } from '../observe/trace.ts';
 import type { Span, Tracer } from '../observe/trace.ts';
 import { runAttempts } from './attempts.ts';
@@ -253,7 +253,7 @@ export class RouteTargetConsumer {
       }
       const key = rt.keyOf(event) ?? delivery.key;
       const businessKeys = businessKeysOf(event, rt.sourceBusinessKeys);
-      span.setAttributes(prefixed(businessKeys));
+      span.setAttributes(businessKeyAttributes(businessKeys));
       this.turns?.noteDelivered(delivery.sequence, key);
       if (this.turns && key !== undefined) await this.inTurn(this.turns, delivery, event, key, businessKeys, span);
       else if (rt.ordering === 'per-key' && key !== undefined)
@@ -533,7 +533,7 @@ export class RouteTargetConsumer {
         return;
       }
       if (rt.targetBusinessKeys) Object.assign(businessKeys, businessKeysOf(payload, rt.targetBusinessKeys));
-      span.setAttributes(prefixed(businessKeys));
+      span.setAttributes(businessKeyAttributes(businessKeys));
       const sourceTime = sourceTimeOf(delivery);
       const headers: Record<string, string> = {
         traceparent: formatTraceparent(span.context),
@@ -718,10 +718,4 @@ export class RouteTargetConsumer {
     }
     this.deps.metrics.messages.inc({ route: this.rt.route, target: this.rt.target, outcome });
   }
-}
-
-function prefixed(keys: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(keys)) out[`interlace.business_key.${name}`] = value;
-  return out;
 }

@@ -60,6 +60,13 @@ export function businessKeysOf(payload: unknown, declared: Readonly<Record<strin
   return out;
 }
 
+/** Business keys as span attributes (`interlace.business_key.<name>`): deliveries, workflow starts and steps alike. */
+export function businessKeyAttributes(keys: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(keys)) out[`interlace.business_key.${name}`] = value;
+  return out;
+}
+
 /** Classifications whose values never leave a payload as a business key (logs, span attributes, dead-letter keys). */
 const PROTECTED_CLASSIFICATIONS: ReadonlySet<string> = new Set(['pii', 'confidential']);
 

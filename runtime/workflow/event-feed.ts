@@ -15,6 +15,7 @@
 import type { Backbone, Delivery, Subscription } from '../backbone/backbone.ts';
 import { contractProblems } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowProgram } from '../../language/workflow/workflow-ir.ts';
+import { businessKeyAttributes } from '../observe/business-keys.ts';
 import type { ContractBusinessKeys } from '../observe/business-keys.ts';
 import { formatTraceparent, parseTraceparent } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
@@ -149,7 +150,7 @@ async function start(
       'messaging.destination': delivery.topic,
       'messaging.message.sequence': delivery.sequence,
       'messaging.delivery_count': delivery.deliveryCount,
-      ...Object.fromEntries(Object.entries(businessKeys).map(([name, value]) => [`interlace.business_key.${name}`, value])),
+      ...businessKeyAttributes(businessKeys),
     },
   });
   const trace: ExecutionTrace = {

@@ -21,6 +21,7 @@ import { classifyFailure } from '../../delivery/failures.ts';
 import type { SystemBudgets } from '../../delivery/system-budget.ts';
 import { fillOperationPath, parseHttpOperation } from '../../http/system-client.ts';
 import type { SystemClient } from '../../http/system-client.ts';
+import { businessKeyAttributes } from '../../observe/business-keys.ts';
 import type { ContractBusinessKeys } from '../../observe/business-keys.ts';
 import { formatTraceparent, parseTraceparent } from '../../observe/trace.ts';
 import type { Span, Tracer } from '../../observe/trace.ts';
@@ -127,7 +128,7 @@ export function deliveryActivityRunner(options: DeliveryActivityOptions): Activi
         ...(request.kind === 'call'
           ? { 'interlace.system': request.system, 'interlace.operation': request.operation }
           : { 'messaging.destination': request.topic, 'messaging.message.id': request.messageId }),
-        ...Object.fromEntries(Object.entries(keys).map(([name, value]) => [`interlace.business_key.${name}`, value])),
+        ...businessKeyAttributes(keys),
       },
     });
   }
