@@ -2,7 +2,9 @@
 // decodes what arrives (test/helpers/otlp-sink.ts): parents from traceparent values, kinds, attributes,
 // error status, the resource, parent-based ratio sampling; and the business keys a trace may carry.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DataContract } from '../../../language/kinds/generated/kinds.ts';
 import { unclassifiedBusinessKeys } from '../../../runtime/observe/business-keys.ts';
+import { contractBusinessKeys } from '../../../runtime/worker/estate.ts';
 import { otlpTracer, sampleRatioOf, tracesUrlOf } from '../../../runtime/observe/otlp-tracer.ts';
 import { formatTraceparent, parseTraceparent } from '../../../runtime/observe/trace.ts';
 import { resourceAttributesOf, tracerFromEnvironment } from '../../../runtime/observe/trace-config.ts';
@@ -107,6 +109,21 @@ describe('unclassifiedBusinessKeys', () => {
       ),
     ).toEqual({ order_number: 'orderNumber', customer: 'customer.number' });
     expect(unclassifiedBusinessKeys(undefined, { a: 'pii' })).toBeUndefined();
+  });
+
+  it("is the rule of the workflows' spans too: contractBusinessKeys reads a value's keys by its contract ref, without the protected ones", () => {
+    const contract = {
+      metadata: { name: 'order' },
+      spec: {
+        version: '2.1.0',
+        businessKeys: { order_number: 'orderNumber', email: 'customer.email', warehouse: 'lines[].warehouse' },
+        classification: { 'customer.email': 'pii' },
+      },
+    } as unknown as DataContract;
+    const keysOf = contractBusinessKeys({ routes: [], apis: [], systems: [], contracts: [contract] });
+    const order = { orderNumber: 'SO-1', customer: { email: 'anna@example.com' }, lines: [{ warehouse: 'DE01' }, { warehouse: 'US01' }] };
+    expect(keysOf('order@2', order)).toEqual({ order_number: 'SO-1', warehouse: 'DE01,US01' });
+    expect(keysOf('order@1', order)).toEqual({});
   });
 });
 
