@@ -6,7 +6,7 @@ import { BODY_FAILURE_STATUS, normalisedPath, readBody } from '../../lib/http-se
 import type { SystemBudgets } from '../delivery/system-budget.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { RuntimeMetrics } from '../observe/metrics.ts';
-import { businessKeysOf } from '../observe/business-keys.ts';
+import { businessKeyAttributes, businessKeysOf } from '../observe/business-keys.ts';
 import { parseTraceparent } from '../observe/trace.ts';
 import type { Tracer } from '../observe/trace.ts';
 import type { ApiAuthenticator } from './api-auth.ts';
@@ -42,6 +42,7 @@ export interface OperationRuntime {
   params: ParameterValidator;
   validateRequest?: Validate;
   validateResponse?: Validate;
+  /** The response contract's business keys without those that read a pii or confidential field (`unclassifiedBusinessKeys`). */
   responseBusinessKeys?: Readonly<Record<string, string | undefined>>;
   backend: OperationBackend;
 }
@@ -217,7 +218,7 @@ export function createApiUnit(options: ApiUnitOptions) {
         return true;
       }
       const keys = businessKeysOf(answer.value, runtime.responseBusinessKeys);
-      for (const [k, v] of Object.entries(keys)) span.setAttribute(`interlace.business_key.${k}`, v);
+      span.setAttributes(businessKeyAttributes(keys));
       status = runtime.operation.response.status ?? 200;
       sendJson(res, status, answer.value, lifecycle);
       log.debug('answered', { operation: operationId, status, client: who.client, ...keys });

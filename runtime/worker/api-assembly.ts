@@ -1,5 +1,6 @@
 import type { Api } from '../../language/kinds/generated/kinds.ts';
 import { durationMs } from '../../lib/duration.ts';
+import { unclassifiedBusinessKeys } from '../observe/business-keys.ts';
 import type { OperationRuntime } from '../http/api-server.ts';
 import { ParameterValidator, sharedAjv } from '../http/request-params.ts';
 import type { ViewStore } from '../http/view-store.ts';
@@ -123,7 +124,10 @@ export function assembleApi(
       params: new ParameterValidator(operation),
       ...(validateRequest ? { validateRequest } : {}),
       ...(validateResponse ? { validateResponse } : {}),
-      ...(responseContract?.spec.businessKeys ? { responseBusinessKeys: responseContract.spec.businessKeys } : {}),
+      // Keys that read a pii or confidential field never reach a span or a log line (as on routes).
+      ...(responseContract?.spec.businessKeys
+        ? { responseBusinessKeys: unclassifiedBusinessKeys(responseContract.spec.businessKeys, responseContract.spec.classification) }
+        : {}),
       backend,
     });
   }
