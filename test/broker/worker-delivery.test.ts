@@ -123,7 +123,7 @@ describe('worker delivery to an HTTP System', () => {
     await eventually(
       async () => (await count(h.worker, 'delivered')) + (await count(h.worker, 'dead_lettered')) === orders.length,
       'every message settled',
-      20_000,
+      60_000,
     );
     const delivered = await count(h.worker, 'delivered');
     const deadLettered = await count(h.worker, 'dead_lettered');
@@ -176,7 +176,7 @@ describe('worker delivery to an HTTP System', () => {
 
     // The topic target got every message (no system, no failures), with the idempotency key as message id.
     await eventually(async () => (await h.backbone.read('orders.archive', 1, 100)).length === orders.length, 'archive complete');
-  }, 40_000);
+  }, 90_000);
 
   it('sends contract violations straight to the dead letter without calling the target', async () => {
     const h = await harness(() => ({ status: 200 }));
@@ -224,13 +224,13 @@ describe('worker delivery to an HTTP System', () => {
       async () =>
         (await h.worker.metrics.value('interlace_duplicates_suppressed_total', { route: 'order-picking', target: 'wms' })) >= n + 2,
       'redeliveries suppressed',
-      15_000,
+      45_000,
     );
     expect(h.target.effects.size).toBe(n + 1);
     expect([...h.target.effects.values()].every((c) => c === 1)).toBe(true);
     expect(await count(h.worker, 'delivered')).toBe(n + 1);
     expect(await count(h.worker, 'dead_lettered')).toBe(0);
-  }, 30_000);
+  }, 60_000);
 
   it('opens the circuit after consecutive failures, fails fast while open, half-opens and closes again', async () => {
     let healthy = false;
@@ -247,7 +247,7 @@ describe('worker delivery to an HTTP System', () => {
     const before = h.target.requests.length;
     healthy = true;
     await h.publish({ orderNumber: 'C-2', warehouse: 'DE01', quantity: 1 });
-    await eventually(async () => (await count(h.worker, 'delivered')) === 1, 'delivered after half-open', 5_000);
+    await eventually(async () => (await count(h.worker, 'delivered')) === 1, 'delivered after half-open', 20_000);
     // While open nothing reached the System; the trial call after halfOpenAfter succeeded and closed it.
     expect(h.target.requests.length - before).toBe(1);
     expect(states).toEqual([1, 2, 0]);
@@ -255,7 +255,7 @@ describe('worker delivery to an HTTP System', () => {
     const metrics = await (await fetch(`${h.worker.url}/metrics`)).text();
     expect(metrics).toContain('interlace_circuit_state{system="wms"} 0');
     expect(metrics).toMatch(/interlace_dead_letter_depth\{route="order-picking",target="wms",topic="dlq.order-picking.wms"\} 1/);
-  }, 20_000);
+  }, 45_000);
 
   it('keeps per-key order; a poison message parks only its own key while the others continue', async () => {
     const h = await harness((request) => {
@@ -281,7 +281,7 @@ describe('worker delivery to an HTTP System', () => {
         (await count(h.worker, 'dead_lettered')) === 1 &&
         (await count(h.worker, 'parked')) === 2,
       'settled',
-      15_000,
+      45_000,
     );
     const applied = (h.target.applied as { orderNo: string; seq: number }[]).map((b) => `${b.orderNo}${b.seq}`);
     // Per key, effects happen in publish order; B and C were not held up by A's retries.
@@ -301,5 +301,5 @@ describe('worker delivery to an HTTP System', () => {
     expect(letters[1]!.reason).toContain('parked behind');
     expect(await h.worker.idempotency.parked('order-picking__wms', 'A')).toMatchObject({ reason: 'http-500' });
     expect(await h.worker.idempotency.parked('order-picking__wms', 'B')).toBeUndefined();
-  }, 30_000);
+  }, 60_000);
 });
