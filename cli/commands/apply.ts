@@ -7,6 +7,7 @@ import { readWorkingTree } from '../../language/source/read-working-tree.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
+import { defaultRuntimeImage } from '../runtime-image.ts';
 import { FORMATTERS } from '../format/index.ts';
 import { backboneFromFlags } from '../nats-options.ts';
 
@@ -19,7 +20,7 @@ namespaces, spec objects, runtime objects), objects of the same estate that left
 pruned, and the change set is printed (created, configured, unchanged, deleted, skipped).
   --namespace <ns>     target namespace (default interlace)
   --estate <name>      estate name the objects are labelled with (default local)
-  --image <image>      runtime image (default ghcr.io/interlace-dev/interlace:<version>)
+  --image <image>      the workers' image (default ghcr.io/interlace-dev/interlace:<version>-worker)
   --no-crds            do not apply the CRDs (the Helm chart installed them)
   --no-prune           keep objects that left the specs (reported as skipped)
   --verbose-changes    list unchanged objects too
@@ -74,7 +75,7 @@ export async function runApply(argv: string[], context: CommandContext): Promise
     estate,
     targetNamespace: values.namespace!,
     revision: 'working-tree',
-    runtimeImage: values.image ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
+    runtimeImage: values.image ?? defaultRuntimeImage(context.version),
     today,
     support: readSupportSources(),
     planOptions: { includeCrds: !values['no-crds'], ...(backbone ? { backbone } : {}) },

@@ -9,6 +9,7 @@ import type { CommandContext } from '../command.ts';
 import { backboneFromFlags } from '../nats-options.ts';
 import { TEMPORAL_PLAN_HELP, TEMPORAL_PLAN_OPTIONS, temporalFromFlags } from '../temporal-options.ts';
 import { EXIT_CLEAN, UsageError } from '../exit-codes.ts';
+import { defaultRuntimeImage } from '../runtime-image.ts';
 
 export const CONTROLLER_HELP = `Usage: interlace controller [options]
 
@@ -23,7 +24,8 @@ server-side apply, prunes what left Git, corrects drift, and writes status and E
   --identity <id>          holder identity in the Lease (default <hostname>_<pid>; the chart passes the pod name)
   --metrics-addr <addr>    /metrics, /healthz, /readyz (default 127.0.0.1:8080; 0 picks a port)
   --webhook-addr <addr>    push webhooks at /hook/<namespace>/<estate> (default off)
-  --runtime-image <image>  image for Estates that name none (default ghcr.io/interlace-dev/interlace:<version>)
+  --runtime-image <image>  image of the workers of Estates that name none (default
+                           ghcr.io/interlace-dev/interlace:<version>-worker, docs/image.md)
   --nats-url <url>         NATS JetStream for Estates that name no spec.backbone (the chart sets it); without
                            either, an Estate with routes is refused (plan-backbone-missing)
   --nats-credentials <type>:<secret>
@@ -128,7 +130,7 @@ export async function runController(argv: string[], context: CommandContext): Pr
     leaderElect: values['leader-elect'],
     metricsAddr: values['metrics-addr']!,
     ...(values['webhook-addr'] ? { webhookAddr: values['webhook-addr'] } : {}),
-    defaultRuntimeImage: values['runtime-image'] ?? `ghcr.io/interlace-dev/interlace:${context.version}`,
+    defaultRuntimeImage: values['runtime-image'] ?? defaultRuntimeImage(context.version),
     ...(defaultBackbone ? { defaultBackbone } : {}),
     ...(defaultTemporal ? { defaultTemporal } : {}),
     ...(otlpEndpoint ? { tracing: { otlpEndpoint, ...(sampling.ratio !== undefined ? { sampleRatio: sampling.ratio } : {}) } } : {}),

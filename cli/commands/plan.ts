@@ -8,6 +8,7 @@ import { isMonitoringObject, planEstate, planJson, planYaml } from '../../contro
 import type { Plan, PlanOptions } from '../../controller/plan/index.ts';
 import type { CommandContext } from '../command.ts';
 import { EXIT_CLEAN, EXIT_FINDINGS, UsageError } from '../exit-codes.ts';
+import { defaultRuntimeImage } from '../runtime-image.ts';
 import { backboneFromFlags } from '../nats-options.ts';
 import { TEMPORAL_PLAN_HELP, TEMPORAL_PLAN_OPTIONS, temporalFromFlags } from '../temporal-options.ts';
 import { FORMATTERS } from '../format/index.ts';
@@ -24,7 +25,7 @@ route's and API's ConfigMap (its bundle), Deployment and Service. The specs must
                        (field manager interlace-controller); exit 1 when anything would change
   --namespace <ns>     target namespace (default interlace)
   --estate <name>      Estate name the objects are labelled with (default local)
-  --image <image>      runtime image (default ghcr.io/interlace-dev/interlace:<version>)
+  --image <image>      the workers' image (default ghcr.io/interlace-dev/interlace:<version>-worker)
   --revision <rev>     source revision to annotate (default working-tree)
   --nats <url>         the NATS JetStream backbone the workers connect to (an estate with routes is
                        refused without one: plan-backbone-missing)
@@ -76,7 +77,7 @@ export async function runPlan(argv: string[], context: CommandContext): Promise<
   const today = values.today ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today "${today}" is not a date; write YYYY-MM-DD`);
   const paths = positionals.length > 0 ? positionals : ['specs'];
-  const image = values.image ?? `ghcr.io/interlace-dev/interlace:${context.version}`;
+  const image = values.image ?? defaultRuntimeImage(context.version);
   const color = values['no-color'] ? false : context.color;
 
   // The gate: the same order the controller uses. Validation, then governance, then generation.

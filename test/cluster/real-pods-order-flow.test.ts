@@ -2,7 +2,7 @@
 // controller's reconciler; its two order units — dealer-order-received (the dealer portal's
 // Order.Submitted → orders.received) and order-validation (orders.received → the legacy ERP's
 // A_SalesOrder) — run as Deployments on a real node (kubelet + containerd + runc, CNI bridge pod network)
-// with the project's image, Ready by their real probes. Their backbone is a real nats-server on the host
+// with the project's worker image (`build-image.sh --flavour worker`), Ready by their real probes. Their backbone is a real nats-server on the host
 // with token auth (the Estate's backbone Secret), reached from the pod network at the node's address;
 // the legacy ERP is the simulated SAP gateway (runtime/simulate), listening on the node's address, whose
 // EffectLedger counts every sales order booked and every one booked twice.
@@ -193,7 +193,8 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
   };
 
   beforeAll(async () => {
-    setup = await startNodeWithImage(LABEL);
+    setup = await startNodeWithImage(LABEL, { flavour: 'worker' });
+    expect(setup.image).toMatch(/-worker$/);
     Object.assign(figures, setup.figures);
     const node = setup.node;
     // Only the real node takes pods while this file runs: kwok's node would report any pod Ready.

@@ -6,7 +6,7 @@
 // go to a WMS on the host that records every request with its Idempotency-Key (`<execution id>/<step>`).
 //
 // The Deployment comes from the controller's reconciler: an Estate whose spec.workflows.temporal names the
-// dev server and the temporal image, while its runtimeImage is the default image, which this node does
+// dev server and the temporal image, while its runtimeImage is the worker image, which this node does
 // not have (a Workflow unit that ran it would never start). The estate is test/fixtures/workflow-worker's
 // workflow (reserve at the WMS, wait for the order's confirmation, ship) without its routes: the test
 // publishes the trigger and the confirmations itself.
@@ -233,8 +233,8 @@ describe.skipIf(reason !== undefined)('a Workflow unit on a real pod with the te
   it('the Workflow unit’s Deployment runs the temporal image, Ready by its probes; executions complete, each call once', async () => {
     const applied = Date.now();
     await createEstate(h!.rest, ns, `file://${repo!.root}`, {
-      // The default image, which this node lacks: only the Workflow unit's own image can run here.
-      runtimeImage: setup!.image.replace(/-temporal$/, ''),
+      // The worker image, which this node lacks: only the Workflow unit's own image can run here.
+      runtimeImage: setup!.image.replace(/-temporal$/, '-worker'),
       backbone: {
         url: nats!.url.replace('127.0.0.1', setup!.node.ip),
         credentials: { type: 'token', secretRef: { name: 'nats-token' } },

@@ -1,10 +1,12 @@
 // Real pods: the example estate's worker Deployments, as `interlace plan` writes them, run on a real node
-// (kubelet + containerd + runc, a CNI bridge network) with the project's own image, and become Ready by
-// their real probes. kwok cannot show what this shows: that the container starts as user 65532 on a
-// read-only root filesystem, finds its bundle, writes its state and answers /readyz on its pod address.
+// (kubelet + containerd + runc, a CNI bridge network) with the project's own worker image (`build-image.sh
+// --flavour worker`, the image `interlace plan` names by default), and become Ready by their real probes.
+// kwok cannot show what this shows: that the container starts as user 65532 on a read-only root
+// filesystem, finds its bundle, writes its state and answers /readyz on its pod address — and that the
+// worker image, with no shell, no git and only the packages the worker loads, holds all it needs.
 //
 // Needs root, containerd/runc/CNI plugins from Debian, the kubelet (scripts/build-real-node.sh) and the
-// image (scripts/build-image.sh); both scripts cache, and .ci/run runs them before the tests. A missing
+// worker image (scripts/build-image.sh --flavour worker); both scripts cache, and .ci/run runs them before the tests. A missing
 // piece skips this file with the reason, except under INTERLACE_REQUIRE_ALL_TIERS=1, where it fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNatsServerBinary, type NatsServer, startNatsServer } from '../broker/harness/nats-server.ts';
@@ -37,7 +39,7 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
   const figures: Record<string, string> = {};
 
   beforeAll(async () => {
-    setup = await startNodeWithImage('real-pods');
+    setup = await startNodeWithImage('real-pods', { flavour: 'worker' });
     node = setup.node;
     image = setup.image;
     Object.assign(figures, setup.figures);
@@ -57,7 +59,7 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
     console.log(`[real-pods] figures: ${JSON.stringify(figures)}`);
   }, 120_000);
 
-  it('the example estate’s worker Deployments run the project image and become Ready by their real probes', async () => {
+  it('the example estate’s worker Deployments run the worker image and become Ready by their real probes', async () => {
     const ns = namespace!.name;
     // The workers' backbone, where this version of `interlace plan` takes one (issue 12 part 2).
     const help = await runCli(['plan', '--help'], REPO_ROOT);
@@ -69,9 +71,8 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
         '--offline',
         '--namespace',
         ns,
-        '--image',
-        image,
         '--no-crds',
+        // No --image: the plan's default, the worker flavour, must be the image this node holds.
         '--output',
         'json',
         ...(takesNats ? ['--nats', natsUrl] : []),
@@ -95,6 +96,7 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
       delete o.metadata.ownerReferences;
       if (o.kind !== 'Deployment') continue;
       const pod = o.spec.template.spec;
+      expect(pod.containers[0].image).toBe(image);
       // Only the real node: kwok's fake node would report any pod Ready.
       pod.nodeSelector = { 'kubernetes.io/hostname': node!.name };
       pod.containers[0].imagePullPolicy = 'Never';

@@ -72,7 +72,7 @@ describe.skipIf('skip' in found)('Helm chart charts/interlace', () => {
       '--log-level=info',
       '--kube-api-qps=50',
       '--kube-api-burst=100',
-      '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0',
+      '--runtime-image=ghcr.io/interlace-dev/interlace:0.1.0-worker',
       '--git-cache=/var/cache/interlace/git',
     ]);
     expect(c.env.map((e: { name: string }) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME', 'NODE_OPTIONS']);

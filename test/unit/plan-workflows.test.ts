@@ -30,7 +30,7 @@ beforeAll(async () => {
     revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
     documents: run.result.documents,
     generated: generated.files,
-    runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
+    runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0-worker',
     options: { backbone: { url: 'nats://nats.shop:4222' }, includeCrds: false },
   };
 }, 60_000);
@@ -110,7 +110,7 @@ describe('planEstate: Workflow units', () => {
     // The image with the SDK for the workflow; routes keep the runtime image and get no Temporal settings.
     expect(container.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0-temporal');
     const route = deploymentOf(plan.objects, 'route-orders-in')!.spec.template.spec.containers[0]!;
-    expect(route.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0');
+    expect(route.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0-worker');
     expect(route.env.some((e) => e.name.startsWith('INTERLACE_TEMPORAL_'))).toBe(false);
   });
 });

@@ -43,7 +43,7 @@ beforeAll(async () => {
     revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
     documents: run.result.documents,
     generated: generated.files,
-    runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0',
+    runtimeImage: 'ghcr.io/interlace-dev/interlace:1.0.0-worker',
     options: { backbone: BACKBONE },
   };
 }, 60_000);
@@ -149,7 +149,7 @@ describe('planEstate', () => {
     expect((deployment.spec as any).template.metadata.annotations[ANNOTATION_BUNDLE_HASH]).toBe(unit.bundleHash);
     expect(unit.bundleHash).toMatch(/^[0-9a-f]{64}$/);
     const c = container(deployment);
-    expect(c.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0');
+    expect(c.image).toBe('ghcr.io/interlace-dev/interlace:1.0.0-worker');
     expect([...c.command, ...c.args]).toEqual(['interlace', 'worker', '--bundle', '/bundle']);
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
@@ -446,6 +446,11 @@ describe('interlace plan --offline', () => {
     expect(list.kind).toBe('List');
     expect(list.items.map((i) => i.kind)).not.toContain('CustomResourceDefinition');
     expect(list.items[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'interlace' } });
+    // Without --image the workers run the image's worker flavour of this version (docs/image.md; runCli's
+    // version is 0.0.0-test).
+    const images = list.items.filter((i) => i.kind === 'Deployment').map((d) => (d as any).spec.template.spec.containers[0].image);
+    expect(images.length).toBeGreaterThan(0);
+    expect(new Set(images)).toEqual(new Set(['ghcr.io/interlace-dev/interlace:0.0.0-test-worker']));
   });
 
   it('a rejected estate prints its diagnostics and exits 1 without planning', async () => {

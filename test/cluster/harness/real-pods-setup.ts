@@ -39,7 +39,7 @@ async function buildScript(script: string, label: string, args: string[] = []): 
 
 export interface NodeWithImage {
   node: RealNode;
-  /** The image's reference (`ghcr.io/interlace-dev/interlace:<version>`), imported into the node. */
+  /** The image's reference (`ghcr.io/interlace-dev/interlace:<version>[-<flavour>]`), imported into the node. */
   image: string;
   /** Seconds: node start to Ready, image import. */
   figures: Record<string, string>;
@@ -50,10 +50,14 @@ export interface NodeWithImage {
 /**
  * Builds (or finds cached) the project image and the kubelet, starts a real node registered with the
  * test control plane and imports the image. Delete the pods (their namespace) before `stop()`, so the
- * kubelet tears their sandboxes down the normal way. `flavour: 'temporal'` builds and imports the image
- * with the Temporal SDK (`build-image.sh --flavour temporal`) instead of the default one.
+ * kubelet tears their sandboxes down the normal way. `flavour` builds and imports another of the image's
+ * flavours instead of the default one (`build-image.sh --flavour <flavour>`): `temporal` (with the Temporal
+ * SDK, for Workflow units) or `worker` (only what `interlace worker` needs, what the plan names by default).
  */
-export async function startNodeWithImage(label: string, options: { flavour?: 'default' | 'temporal' } = {}): Promise<NodeWithImage> {
+export async function startNodeWithImage(
+  label: string,
+  options: { flavour?: 'default' | 'temporal' | 'worker' } = {},
+): Promise<NodeWithImage> {
   const imageArchive = await buildScript('build-image.sh', label, options.flavour ? ['--flavour', options.flavour] : []);
   const nodeDir = await buildScript('build-real-node.sh', label);
   const image = JSON.parse((await run('tar', ['-xOf', imageArchive, 'index.json'])).stdout).manifests[0].annotations[
