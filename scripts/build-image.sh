@@ -236,6 +236,8 @@ build_app() { # <work folder> → <work>/app.tar
       && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$keep/package.json" "$keep/package-lock.json" "$app/"; rm -rf "$keep"
     for dep in "${WORKER_OMIT[@]}"; do [[ ! -e "$app/node_modules/$dep" ]] || { log "error: $dep is still installed"; exit 1; }; done
+    # npm leaves the emptied scope folders (@kubernetes/, @ts-morph/…).
+    find "$app/node_modules" -mindepth 1 -type d -empty -delete
   fi
   rm -rf "$app/node_modules/.package-lock.json"
   # Source maps and Markdown of the dependencies never run (~14 MB); declarations stay: the

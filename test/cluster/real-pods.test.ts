@@ -8,6 +8,8 @@
 // Needs root, containerd/runc/CNI plugins from Debian, the kubelet (scripts/build-real-node.sh) and the
 // worker image (scripts/build-image.sh --flavour worker); both scripts cache, and .ci/run runs them before the tests. A missing
 // piece skips this file with the reason, except under INTERLACE_REQUIRE_ALL_TIERS=1, where it fails.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNatsServerBinary, type NatsServer, startNatsServer } from '../broker/harness/nats-server.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -27,6 +29,7 @@ interface Obj {
   data?: Record<string, string>;
 }
 
+const run = promisify(execFile);
 const reason = realPodsSkipReason('real-pods');
 
 describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + containerd)', () => {
@@ -64,22 +67,24 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
     // The workers' backbone, where this version of `interlace plan` takes one (issue 12 part 2).
     const help = await runCli(['plan', '--help'], REPO_ROOT);
     const takesNats = (help.stdout + help.stderr).includes('--nats');
-    const planned = await runCli(
+    // The real executable (its own package version), without --image: the plan's default, the worker
+    // flavour of this version, must be the image this node holds.
+    const planned = await run(
+      process.execPath,
       [
+        'bin/interlace.mjs',
         'plan',
         'specs',
         '--offline',
         '--namespace',
         ns,
         '--no-crds',
-        // No --image: the plan's default, the worker flavour, must be the image this node holds.
         '--output',
         'json',
         ...(takesNats ? ['--nats', natsUrl] : []),
       ],
-      REPO_ROOT,
+      { cwd: REPO_ROOT, maxBuffer: 64 << 20 },
     );
-    expect(planned.code, planned.stderr + planned.stdout.slice(0, 2000)).toBe(0);
     const all = JSON.parse(planned.stdout) as { items?: Obj[] } | Obj[];
     const objects = Array.isArray(all) ? all : (all.items ?? []);
     const wanted = objects.filter(
