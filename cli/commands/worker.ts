@@ -31,6 +31,9 @@ ${NATS_AUTH_HELP}
                                 retried; the @temporalio SDK not installed)
   --temporal-namespace <ns>     default $INTERLACE_TEMPORAL_NAMESPACE, else default
   --temporal-task-queue <q>     default $INTERLACE_TEMPORAL_TASK_QUEUE, else the unit ids joined by +
+  --temporal-scope <s>          the Estate's scope in a shared namespace: task queue and workflow ids
+                                become <s>/<name> (default $INTERLACE_TEMPORAL_SCOPE, set by the
+                                controller; else none)
   --temporal-tls-cert <file>    mTLS client certificate (PEM; default $INTERLACE_TEMPORAL_TLS_CERT_FILE)
   --temporal-tls-key <file>     its key (default $INTERLACE_TEMPORAL_TLS_KEY_FILE)
   --temporal-tls-ca <file>      the server's CA (default $INTERLACE_TEMPORAL_TLS_CA_FILE)
@@ -70,6 +73,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       temporal: { type: 'string' },
       'temporal-namespace': { type: 'string' },
       'temporal-task-queue': { type: 'string' },
+      'temporal-scope': { type: 'string' },
       'temporal-tls-cert': { type: 'string' },
       'temporal-tls-key': { type: 'string' },
       'temporal-tls-ca': { type: 'string' },
@@ -106,6 +110,7 @@ export async function runWorker(argv: string[], context: CommandContext): Promis
       address: values.temporal,
       namespace: values['temporal-namespace'],
       taskQueue: values['temporal-task-queue'],
+      scope: values['temporal-scope'],
       tlsCert: fileFlag(values['temporal-tls-cert']),
       tlsKey: fileFlag(values['temporal-tls-key']),
       tlsCa: fileFlag(values['temporal-tls-ca']),

@@ -35,6 +35,7 @@ import {
   service,
 } from './workload.ts';
 import type { UnitWorkload } from './workload.ts';
+import { temporalScope } from './temporal-env.ts';
 import { horizontalPodAutoscaler } from './autoscaler.ts';
 import { monitoringObjects } from './monitoring.ts';
 import type { Scale } from '../../language/kinds/generated/kinds.ts';
@@ -166,7 +167,10 @@ export function planEstate(input: PlanInput): Plan {
       // An Api, or a System whose sources take HTTP (a webhook receiver): both get a Service.
       servesApi: doc.kind === 'Api' || (doc.kind === 'System' && servesHttp({ metadata: { name: doc.name }, spec: doc.spec })),
       ...(options.backbone ? { backbone: options.backbone } : {}),
-      ...(manifest.kind === 'Workflow' && options.temporal ? { temporal: options.temporal } : {}),
+      // The Estate's scope: other Estates on the same Temporal namespace never poll its queues or meet its ids.
+      ...(manifest.kind === 'Workflow' && options.temporal
+        ? { temporal: { ...options.temporal, scope: temporalScope(options.temporal, input.estate) } }
+        : {}),
       ...(options.tracing ? { tracing: options.tracing } : {}),
       ...(doc.kind === 'EventRoute' || doc.kind === 'Api' ? scaleOf(doc.spec.scale) : {}),
     };

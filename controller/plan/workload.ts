@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { backboneWiring } from './backbone-env.ts';
 import type { BackboneSpec } from './backbone-env.ts';
 import { temporalWiring } from './temporal-env.ts';
-import type { TemporalSpec } from './temporal-env.ts';
+import type { ScopedTemporalSpec } from './temporal-env.ts';
 import type { Scale } from '../../language/kinds/generated/kinds.ts';
 import { ANNOTATION_BUNDLE_HASH, LABEL_ESTATE, LABEL_UNIT } from './labels.ts';
 import type { ContainerResources, KubeObject, TracingSpec } from './types.ts';
@@ -63,8 +63,8 @@ export interface UnitWorkload {
   servesApi: boolean;
   /** The shared NATS JetStream backbone; without one the worker would open a per-pod embedded store. */
   backbone?: BackboneSpec;
-  /** The Temporal cluster a Workflow unit runs on (the Estate's `spec.workflows.temporal`). */
-  temporal?: TemporalSpec;
+  /** The Temporal cluster a Workflow unit runs on (the Estate's `spec.workflows.temporal`), with the Estate's scope. */
+  temporal?: ScopedTemporalSpec;
   /** OTLP trace export (the plan's `tracing`); without it the worker drops its spans. */
   tracing?: TracingSpec;
   /** The spec's `scale`: a fixed replicas count is set on the Deployment; autoscale leaves it to the HPA. */

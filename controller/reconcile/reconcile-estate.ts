@@ -30,6 +30,7 @@ import type { PlanOptions } from '../plan/index.ts';
 import type { BackboneSpec } from '../plan/backbone-env.ts';
 import { backboneProblem, temporalProblem } from './backbone-secrets.ts';
 import type { TemporalSpec } from '../plan/temporal-env.ts';
+import { temporalScope } from '../plan/temporal-env.ts';
 import { routeDeadLetterTopics } from './dead-letter-counts.ts';
 import type { DeadLetterCounter } from './dead-letter-counts.ts';
 import type { WorkflowExecutionCounter } from './workflow-executions.ts';
@@ -341,7 +342,8 @@ export class EstateReconciler {
     let workflowExecutions: ReadonlyMap<string, { running: number; failed: number }> | undefined;
     const workflowUnits = gate.plan.units.filter((u) => u.owner.kind === 'Workflow').map((u) => u.id);
     if (this.options.workflowExecutions && temporal && workflowUnits.length > 0) {
-      const counted = await this.options.workflowExecutions.count(targetNamespace, temporal, workflowUnits);
+      const scope = temporalScope(temporal, { name: key.name, namespace: key.namespace });
+      const counted = await this.options.workflowExecutions.count(targetNamespace, temporal, scope, workflowUnits);
       if (counted.ok) workflowExecutions = counted.counts;
       else log.warn('workflow executions not counted', { reason: 'WorkflowExecutionsUnreadable', error: counted.reason });
     }

@@ -6,7 +6,8 @@
  * optional peer) is imported only when an Estate runs workflows on Temporal: a controller
  * without it reports why and writes no counts.
  *
- * Counted by the unit's task queue (the worker's default, controller/plan/temporal-env.ts) and the
+ * Counted by the unit's task queue behind the Estate's scope (`<scope>/<unit id>`, the worker's default,
+ * controller/plan/temporal-env.ts; so another Estate on the same namespace is not counted) and the
  * workflow type `interlace` (so correlation mailboxes do not count):
  * - running: executions open now;
  * - failed: executions Temporal closed as Failed, Terminated or TimedOut, and those that ended `failed` in
@@ -20,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { KubeRest } from '../apply/index.ts';
 import type { TemporalSpec } from '../plan/temporal-env.ts';
 import type { ExecutionCounter } from '../../runtime/workflow/temporal/execution-counts.ts';
+import { scopedName } from '../../runtime/workflow/temporal/scope.ts';
 
 export interface WorkflowExecutionCounts {
   running: number;
@@ -29,8 +31,8 @@ export interface WorkflowExecutionCounts {
 export type WorkflowExecutionCountResult = { ok: true; counts: Map<string, WorkflowExecutionCounts> } | { ok: false; reason: string };
 
 export interface WorkflowExecutionCounter {
-  /** Counts for each task queue (the Workflow units' ids). */
-  count(namespace: string, temporal: TemporalSpec, taskQueues: readonly string[]): Promise<WorkflowExecutionCountResult>;
+  /** Counts for each task queue (the Workflow units' ids) of the Estate `scope` (controller/plan/temporal-env.ts `temporalScope`), by unit id. */
+  count(namespace: string, temporal: TemporalSpec, scope: string, taskQueues: readonly string[]): Promise<WorkflowExecutionCountResult>;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,12 @@ export class TemporalExecutionCounter implements WorkflowExecutionCounter {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
-  async count(namespace: string, temporal: TemporalSpec, taskQueues: readonly string[]): Promise<WorkflowExecutionCountResult> {
+  async count(
+    namespace: string,
+    temporal: TemporalSpec,
+    scope: string,
+    taskQueues: readonly string[],
+  ): Promise<WorkflowExecutionCountResult> {
     if (taskQueues.length === 0) return { ok: true, counts: new Map() };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<WorkflowExecutionCountResult>((resolve) => {
@@ -73,7 +80,7 @@ export class TemporalExecutionCounter implements WorkflowExecutionCounter {
       );
     });
     try {
-      return await Promise.race([this.#count(namespace, temporal, taskQueues), timeout]);
+      return await Promise.race([this.#count(namespace, temporal, scope, taskQueues), timeout]);
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     } finally {
@@ -81,17 +88,22 @@ export class TemporalExecutionCounter implements WorkflowExecutionCounter {
     }
   }
 
-  async #count(namespace: string, temporal: TemporalSpec, taskQueues: readonly string[]): Promise<WorkflowExecutionCountResult> {
+  async #count(
+    namespace: string,
+    temporal: TemporalSpec,
+    scope: string,
+    taskQueues: readonly string[],
+  ): Promise<WorkflowExecutionCountResult> {
     const client = await this.#connection(namespace, temporal);
     const counts = new Map<string, WorkflowExecutionCounts>();
     const failedWhen = (await client.hasStatusAttribute())
       ? `(${TEMPORAL_FAILED} OR (ExecutionStatus = 'Completed' AND ${STATUS_ATTRIBUTE} = 'failed'))`
       : `(${TEMPORAL_FAILED})`;
     for (const queue of taskQueues) {
-      const scope = `WorkflowType = '${WORKFLOW_TYPE}' AND TaskQueue = ${quoted(queue)}`;
+      const ofUnit = `WorkflowType = '${WORKFLOW_TYPE}' AND TaskQueue = ${quoted(scopedName(scope, queue))}`;
       const [running, failed] = await Promise.all([
-        client.count(`${scope} AND ExecutionStatus = 'Running'`),
-        client.count(`${scope} AND ${failedWhen}`),
+        client.count(`${ofUnit} AND ExecutionStatus = 'Running'`),
+        client.count(`${ofUnit} AND ${failedWhen}`),
       ]);
       counts.set(queue, { running, failed });
     }

@@ -84,6 +84,14 @@ function workflowsSpec(): Schema {
             default: 'default',
             description: 'The Temporal namespace the workflows run in (default `default`).',
           },
+          scope: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 63,
+            pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$',
+            description:
+              "Prefixes the workflows' task queues and workflow ids on the namespace (<scope>/<name>), so Estates sharing it stay apart. Default <Estate namespace>.<Estate name>; set it when that is not unique on the Temporal namespace (the same Estate in two Kubernetes clusters).",
+          },
           image: {
             type: 'string',
             minLength: 1,

@@ -22,6 +22,7 @@ import type { SystemBudgets } from '../delivery/system-budget.ts';
 import type { Tracer } from '../observe/trace.ts';
 import { deliveryActivityRunner } from '../workflow/activities/delivery-activities.ts';
 import { feedWorkflowEvents } from '../workflow/event-feed.ts';
+import { scopedName } from '../workflow/temporal/scope.ts';
 import type { TemporalConnectionOptions } from '../workflow/temporal/temporal-engine.ts';
 import type { LoadedBundle } from './bundle.ts';
 import { BundleError } from './bundle.ts';
@@ -44,7 +45,7 @@ export interface WorkflowUnitsOptions {
 }
 
 export interface RunningWorkflows {
-  /** The task queue the units' worker polls. */
+  /** The task queue the units' worker polls, as Temporal knows it (behind the Estate's scope, if any). */
   taskQueue: string;
   /** For /readyz: ok once the Temporal worker polls and the event feed consumes. */
   health(): { ok: boolean; detail?: string };
@@ -53,7 +54,10 @@ export interface RunningWorkflows {
   close(): Promise<void>;
 }
 
-/** The Temporal task queue of these units unless configured: one per unit, so a worker only gets tasks it has programs for. */
+/**
+ * The Temporal task queue of these units unless configured: one per unit, so a worker only gets tasks it
+ * has programs for. The engine puts the Estate's scope in front (scope.ts).
+ */
 export function defaultTaskQueue(units: readonly string[]): string {
   return [...units].sort().join('+');
 }
@@ -140,6 +144,7 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
         const engine = await sdk.TemporalWorkflowEngine.connect({ ...temporal, taskQueue }, programs);
         toClose.push(() => engine.close());
         const feeds: Subscription[] = await feedWorkflowEvents(engine, options.ctx.backbone as Backbone, programs, {
+          // The unscoped queue: the backbone is the Estate's own (and NATS names take no '/' or '.').
           consumerPrefix: taskQueue.replaceAll('+', '_'),
           onRejected: (topic, problem) => logger.warn('workflow event refused', { topic, problem }),
           onRetry: (topic, problem) => logger.warn('workflow event not taken; it comes again', { topic, problem }),
@@ -150,7 +155,12 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
           for (const feed of feeds) await feed.stop().catch(() => {});
         });
         state = { ok: true };
-        logger.info('workflows running on Temporal', { units, address: temporal.address, namespace: temporal.namespace, taskQueue });
+        logger.info('workflows running on Temporal', {
+          units,
+          address: temporal.address,
+          namespace: temporal.namespace,
+          taskQueue: scopedName(temporal.scope, taskQueue),
+        });
         return;
       } catch (error) {
         for (const close of toClose.splice(0).reverse()) await close().catch(() => {});
@@ -168,7 +178,7 @@ export function startWorkflowUnits(options: WorkflowUnitsOptions): RunningWorkfl
     logger.error('workflows failed to start', { units, error: String(error) });
   });
   return {
-    taskQueue,
+    taskQueue: scopedName(temporal.scope, taskQueue),
     health: () => state,
     started,
     async close() {

@@ -1,5 +1,5 @@
 // `interlace worker` running a Workflow unit on Temporal, as the controller's Deployments run it: child
-// processes started from the generated bundle directory alone, against a real Temporal dev server
+// processes started from the generated bundle directory alone, in an Estate scope ($INTERLACE_TEMPORAL_SCOPE), against a real Temporal dev server
 // (tools/temporal-dev-server), a real nats-server (the event feed) and a loopback WMS that counts effects
 // by Idempotency-Key. Two workers poll one task queue; the one that ran an execution up to its wait is
 // killed with SIGKILL, and the other finishes it. Then one worker killed mid-wait and restarted, with the
@@ -35,6 +35,8 @@ const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
 const CLI = join(REPO_ROOT, 'bin/interlace.mjs');
 const SPECS = new URL('../fixtures/workflow-worker/estate.yaml', import.meta.url).pathname;
 const UNIT = 'workflow-order-flow-v1';
+/** The scope the controller gives the Estate `shop` in the namespace `orders` (controller/plan/temporal-env.ts). */
+const SCOPE = 'orders.shop';
 
 const nats = await natsServerOrSkipReason();
 const temporal = await temporalOrSkipReason();
@@ -136,7 +138,8 @@ async function spawnWorker(args: { bundleDir: string; stateDir: string; nats?: s
       '1s',
       ...(args.nats ? ['--nats', args.nats] : []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INTERLACE_TEMPORAL_ADDRESS: '' } },
+    // The Estate scope the controller's Deployments set (runtime/workflow/temporal/scope.ts).
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, INTERLACE_TEMPORAL_ADDRESS: '', INTERLACE_TEMPORAL_SCOPE: SCOPE } },
   );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -210,8 +213,8 @@ describe.skipIf(skip !== undefined)('interlace worker: a Workflow unit on Tempor
     [natsServer, server] = await Promise.all([startNatsServer(nats.binary), startTemporalServer(temporal.binary)]);
     backbone = await openJetStreamBackbone({ servers: [natsServer.url], name: 'worker-temporal-test' });
     const module = (await import(pathToFileURL(join(bundleDir, `${UNIT}.js`)).href)) as { program: WorkflowProgram };
-    // The test's client reads executions on the worker's task queue (the unit id, unless configured).
-    engine = await TemporalWorkflowEngine.connect({ address: server.address, namespace: server.namespace, taskQueue: UNIT }, [
+    // The test's client reads executions on the worker's task queue (the unit id, unless configured) in its scope.
+    engine = await TemporalWorkflowEngine.connect({ address: server.address, namespace: server.namespace, taskQueue: UNIT, scope: SCOPE }, [
       module.program,
     ]);
   }, 300_000);

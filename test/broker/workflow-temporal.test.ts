@@ -1,6 +1,7 @@
 // The workflow engine contract (workflow-contract.ts) on Temporal: a real Temporal dev server
 // (tools/temporal-dev-server, SQLite in a temporary file) per block, the contract's programs bundled once
-// into the workflow sandbox, a real HTTP System and a node:sqlite backbone; the restart cases run the worker
+// into the workflow sandbox, run in an Estate scope as the controller's workers are (scope.ts: every task
+// queue and workflow id `<scope>/…`; the server-kill block runs unscoped, as `interlace worker` without one), a real HTTP System and a node:sqlite backbone; the restart cases run the worker
 // in child processes (harness/temporal-worker-process.ts) and SIGKILL them. Then what only Temporal has: the
 // server itself killed mid-wait, restarted on the same file, and the execution goes on; business outcomes
 // in visibility (the FAILED column); and a mailbox forward that reached a wait after it timed out.
@@ -45,15 +46,26 @@ const workflowBundle = (): Promise<string> => {
 
 interface TemporalFixture extends WorkflowEngineFixture {
   readonly server: TemporalServer;
-  /** The task queue the fixture's workers poll (the controller counts executions per task queue). */
+  /** The task queue the fixture's workers poll, unscoped (the controller counts executions per task queue and scope). */
   readonly taskQueue: string;
+  readonly scope: string | undefined;
 }
 
-async function temporalFixture(systemUrl: string, tracer: Tracer = createTracer()): Promise<TemporalFixture> {
+async function temporalFixture(
+  systemUrl: string,
+  options: { scoped: boolean } = { scoped: true },
+  tracer: Tracer = createTracer(),
+): Promise<TemporalFixture> {
   if (!('binary' in found)) throw new Error(found.skip);
   const dir = await mkdtemp(join(tmpdir(), 'interlace-wf-temporal-'));
   const server = await startTemporalServer(found.binary);
-  const connection = { address: server.address, namespace: server.namespace, taskQueue: `contract-${randomUUID()}` };
+  const scope = options.scoped ? `contract.estate-${randomUUID().slice(0, 8)}` : undefined;
+  const connection = {
+    address: server.address,
+    namespace: server.namespace,
+    taskQueue: `contract-${randomUUID()}`,
+    ...(scope ? { scope } : {}),
+  };
   const code = await workflowBundle();
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, code);
@@ -74,6 +86,7 @@ async function temporalFixture(systemUrl: string, tracer: Tracer = createTracer(
   return {
     server,
     taskQueue: connection.taskQueue,
+    scope,
     async open() {
       workers.push(
         await startTemporalWorker({
@@ -87,7 +100,16 @@ async function temporalFixture(systemUrl: string, tracer: Tracer = createTracer(
     },
     client,
     async spawnWorker(): Promise<WorkerProcess> {
-      const args = [WORKER, connection.address, connection.namespace, connection.taskQueue, bundlePath, backbonePath, systemUrl];
+      const args = [
+        WORKER,
+        connection.address,
+        connection.namespace,
+        connection.taskQueue,
+        bundlePath,
+        backbonePath,
+        systemUrl,
+        ...(scope ? [scope] : []),
+      ];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
       let stderr = '';
@@ -130,7 +152,9 @@ async function temporalFixture(systemUrl: string, tracer: Tracer = createTracer(
   };
 }
 
-describeWorkflowEngine('Temporal (dev server, SQLite)', ({ systemUrl, tracer }) => temporalFixture(systemUrl, tracer), { skip });
+describeWorkflowEngine('Temporal (dev server, SQLite)', ({ systemUrl, tracer }) => temporalFixture(systemUrl, { scoped: true }, tracer), {
+  skip,
+});
 
 // What only a server-backed engine has to survive: the server itself killed (SIGKILL, nothing flushed)
 // while an execution waits on a timer, down past the deadline, restarted on the same SQLite file. The
@@ -161,7 +185,7 @@ describe.skipIf(skip !== undefined)('Temporal: the server killed mid-wait and re
           http.close(() => resolve());
         }),
     };
-    fixture = await temporalFixture(system.url);
+    fixture = await temporalFixture(system.url, { scoped: false });
     engine = await fixture.open();
   });
   afterAll(async () => {
@@ -278,8 +302,9 @@ describe.skipIf(skip !== undefined)(
         terminated: (await engine.start('contract-confirm@1', { orderNo: `term-${tag}` })).executionId,
       };
       await engine.signal(ids.rejected, 'decision', { decision: 'reject', by: 'bob' });
+      // Its Temporal workflow id is the execution id behind the Estate's scope.
       await new Client({ connection, namespace: fixture.server.namespace }).workflow
-        .getHandle(ids.terminated)
+        .getHandle(`${fixture.scope}/${ids.terminated}`)
         .terminate('an operator ended it');
       const statuses = async () => new Map((await engine.list()).map((e) => [e.id, e.status]));
       // Polled slowly: visibility calls count against the namespace's rate limit.
@@ -299,9 +324,12 @@ describe.skipIf(skip !== undefined)(
       await slowly(
         'the counts to show three failed',
         async () => {
-          const result = await counter.count('unused', { address: fixture.server.address, namespace: fixture.server.namespace }, [
-            fixture.taskQueue,
-          ]);
+          const result = await counter.count(
+            'unused',
+            { address: fixture.server.address, namespace: fixture.server.namespace },
+            fixture.scope!,
+            [fixture.taskQueue],
+          );
           counts = result.ok ? result.counts.get(fixture.taskQueue) : result.reason;
           return (counts as { failed?: number } | undefined)?.failed === 3;
         },

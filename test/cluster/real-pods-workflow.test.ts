@@ -204,8 +204,12 @@ describe.skipIf(reason !== undefined)('a Workflow unit on a real pod with the te
     await backbone.ensureTopic('wf.orders');
     await backbone.ensureTopic('wf.confirmations');
     temporal = await startTemporalServer(await ensureTemporalBinary(), { ip: node.ip });
-    // The test's client reads executions on the unit's task queue; it needs no programs to read them.
-    engine = await TemporalWorkflowEngine.connect({ address: temporal.address, namespace: temporal.namespace, taskQueue: UNIT }, []);
+    // The test's client reads executions on the unit's task queue, in the Estate's scope (`<namespace>.<estate>`,
+    // as the controller sets it); it needs no programs to read them.
+    engine = await TemporalWorkflowEngine.connect(
+      { address: temporal.address, namespace: temporal.namespace, taskQueue: UNIT, scope: `${ns}.shop` },
+      [],
+    );
     wms = await startTargetServer(() => ({ status: 201, body: { ok: true } }), node.ip);
 
     repo = new TempRepo();

@@ -1,8 +1,9 @@
 // `kubectl get workflows` on the real API server: VERSION, RUNNING and FAILED, which the controller writes
 // into each Workflow object's status from the Estate's Temporal cluster (a real Temporal dev server,
 // tools/temporal-dev-server) by counting the unit's executions in Temporal's visibility. Executions are
-// started on the unit's task queue directly (no worker needs to run for an execution to be open) and one
-// is terminated; the columns follow. Temporal going away keeps the last counts.
+// started on the unit's task queue in the Estate's scope (`<namespace>.shop/<unit>`) directly (no worker
+// needs to run for an execution to be open) and one is terminated; the columns follow. Another Estate's
+// executions of the same unit on the same namespace are not counted. Temporal going away keeps the last counts.
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,11 +60,12 @@ describe.skipIf(clusterUnavailable() || 'skip' in temporal)('reconcile: Workflow
     h?.cleanup();
   });
 
-  const start = (key: string) =>
+  /** An execution as the unit's worker in the Estate `scope` starts it (runtime/workflow/temporal/scope.ts). */
+  const start = (key: string, scope = `${ns()}.shop`) =>
     client.workflow.start('interlace', {
-      taskQueue: UNIT,
-      workflowId: `order-flow@1/${key}`,
-      args: [{ workflow: 'order-flow@1', version: '1.0.0', key, input: { orderNo: key, sku: 'S' } }],
+      taskQueue: `${scope}/${UNIT}`,
+      workflowId: `${scope}/order-flow@1/${key}`,
+      args: [{ workflow: 'order-flow@1', version: '1.0.0', key, input: { orderNo: key, sku: 'S' }, scope }],
     });
   const executions = async () =>
     (
@@ -87,6 +89,8 @@ describe.skipIf(clusterUnavailable() || 'skip' in temporal)('reconcile: Workflow
 
     await start('K-1');
     await start('K-2');
+    // The same unit and key in another Estate on this namespace: its own execution, not counted here.
+    await start('K-1', `${ns()}-other.shop`);
     const ended = await start('K-3');
     await ended.terminate('an operator ended it');
     // Visibility trails the executions by a moment: reconcile until the counts show them.

@@ -1,7 +1,8 @@
 // A Workflow unit in the plan: a ConfigMap and a worker Deployment like a route's, wired to the Estate's
 // Temporal cluster the way routes are wired to the backbone (address and namespace as env, the API key by
-// secretKeyRef, the mTLS certificate as a mounted kubernetes.io/tls Secret) — never a secret value. Without a
-// Temporal cluster no Workflow unit is planned and each workflow gets a warning.
+// secretKeyRef, the mTLS certificate as a mounted kubernetes.io/tls Secret) — never a secret value — and
+// the Estate's scope, so Estates that share a Temporal namespace stay apart. Without a Temporal cluster no
+// Workflow unit is planned and each workflow gets a warning.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planEstate } from '../../controller/plan/index.ts';
@@ -9,6 +10,8 @@ import type { KubeObject, PlanInput } from '../../controller/plan/index.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import { Generator } from '../../generators/generate.ts';
 import { ValidationSession } from '../../language/validation-session.ts';
+import { temporalScope } from '../../controller/plan/temporal-env.ts';
+import { scopeProblem } from '../../runtime/workflow/temporal/scope.ts';
 import { temporalSettings } from '../../runtime/workflow/temporal/temporal-settings.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -96,6 +99,7 @@ describe('planEstate: Workflow units', () => {
       INTERLACE_NATS_URL: 'nats://nats.shop:4222',
       INTERLACE_TEMPORAL_ADDRESS: 'temporal-frontend.temporal:7233',
       INTERLACE_TEMPORAL_NAMESPACE: 'orders',
+      INTERLACE_TEMPORAL_SCOPE: 'interlace-system.shop',
       INTERLACE_TEMPORAL_API_KEY: { secretKeyRef: { name: 'temporal-cloud', key: 'key' } },
       INTERLACE_TEMPORAL_TLS_CERT_FILE: '/etc/interlace/temporal-tls/tls.crt',
       INTERLACE_TEMPORAL_TLS_KEY_FILE: '/etc/interlace/temporal-tls/tls.key',
@@ -115,6 +119,39 @@ describe('planEstate: Workflow units', () => {
   });
 });
 
+describe('planEstate: the Estate scope on a shared Temporal namespace', () => {
+  const temporal = { address: 'temporal-frontend.temporal:7233' };
+  const scopeOf = (input: PlanInput) => {
+    const deployment = deploymentOf(planEstate(input).objects, 'workflow-order-flow-v1')!;
+    return deployment.spec.template.spec.containers[0]!.env.find((e) => e.name === 'INTERLACE_TEMPORAL_SCOPE')?.value;
+  };
+
+  it('each Estate its own: <namespace>.<name> by default, the Estate’s spec.workflows.temporal.scope when set', () => {
+    const options = { ...base.options, temporal };
+    const eu = scopeOf({ ...base, estate: { name: 'estate-eu', namespace: 'shop' }, options });
+    const us = scopeOf({ ...base, estate: { name: 'estate-us', namespace: 'shop-us' }, options });
+    const staging = scopeOf({ ...base, estate: { name: 'estate-eu', namespace: 'shop-staging' }, options });
+    expect([eu, us, staging]).toEqual(['shop.estate-eu', 'shop-us.estate-us', 'shop-staging.estate-eu']);
+    // The same Estate in another Kubernetes cluster on the same Temporal names its own.
+    const own = { ...base.options, temporal: { ...temporal, scope: 'prod-eu' } };
+    expect(scopeOf({ ...base, estate: { name: 'estate-eu', namespace: 'shop' }, options: own })).toBe('prod-eu');
+    // The controller's count query uses the same scope (controller/reconcile/reconcile-estate.ts).
+    expect(temporalScope(temporal, { name: 'estate-eu', namespace: 'shop' })).toBe(eu);
+  });
+
+  it('a namespace and name too long for a scope: readable, within 63 characters, and still apart', () => {
+    const namespace = 'n'.repeat(63);
+    const a = temporalScope(temporal, { namespace, name: `${'e'.repeat(60)}-a` });
+    const b = temporalScope(temporal, { namespace, name: `${'e'.repeat(60)}-b` });
+    expect(a).not.toBe(b);
+    for (const scope of [a, b]) {
+      expect(scope.length).toBeLessThanOrEqual(63);
+      expect(scope.startsWith(namespace.slice(0, 40))).toBe(true);
+      expect(scopeProblem(scope)).toBeUndefined();
+    }
+  });
+});
+
 describe('temporalSettings (the worker side)', () => {
   it('no address: no Temporal; flags win over the environment; the API key only from the environment', () => {
     expect(temporalSettings({}, {})).toEqual({ ok: true, settings: undefined });
@@ -123,6 +160,20 @@ describe('temporalSettings (the worker side)', () => {
       { INTERLACE_TEMPORAL_ADDRESS: 'env-host:7233', INTERLACE_TEMPORAL_NAMESPACE: 'orders', INTERLACE_TEMPORAL_API_KEY: 'k' },
     );
     expect(result).toEqual({ ok: true, settings: { address: 'flag-host:7233', namespace: 'orders', apiKey: 'k' } });
+    // The scope: the controller's variable, or the flag; none by default (the names stay unscoped).
+    expect(temporalSettings({ address: 'h:7233' }, { INTERLACE_TEMPORAL_SCOPE: 'shop.estate-eu' })).toEqual({
+      ok: true,
+      settings: { address: 'h:7233', namespace: 'default', scope: 'shop.estate-eu' },
+    });
+    const flag = temporalSettings({ address: 'h:7233', scope: 'laptop' }, { INTERLACE_TEMPORAL_SCOPE: 'shop.estate-eu' });
+    expect(flag).toMatchObject({ settings: { scope: 'laptop' } });
+  });
+
+  it('a scope that is not one: one message, before anything connects', () => {
+    for (const scope of ['shop/estate', 'shop estate', '-shop', 'x'.repeat(64), "shop'"]) {
+      const result = temporalSettings({ address: 'h:7233', scope }, {});
+      expect(result.ok ? undefined : result.error, scope).toContain('is not 1–63 letters, digits');
+    }
   });
 
   it('bad settings are one message each: not host:port, a certificate without its key, an unreadable file', () => {

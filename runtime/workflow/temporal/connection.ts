@@ -23,6 +23,11 @@ export interface TemporalConnectionOptions {
   /** mTLS client certificate and key (PEM), and the server's CA; from a Secret in the chart. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
   readonly taskQueue?: string;
+  /**
+   * The Estate's scope (scope.ts): prefixes the task queue and every workflow id, so Estates that share
+   * the namespace never see each other's executions. Unset: the names are unscoped.
+   */
+  readonly scope?: string;
 }
 
 /** gRPC status codes worth another attempt: the frontend could not be reached, or shed the call. */

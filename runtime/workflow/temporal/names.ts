@@ -61,6 +61,12 @@ export interface WorkflowArgs {
   readonly statusAttribute?: boolean;
   /** The trace the execution continues (recorded in the start event, so every replay and every worker has it). */
   readonly trace?: ExecutionTrace;
+  /**
+   * The Estate scope the execution was started in (scope.ts): its workflow id is `<scope>/<execution id>`
+   * and the mailboxes it claims from are scoped the same. Recorded in the start event; executions started
+   * without it have unscoped ids.
+   */
+  readonly scope?: string;
 }
 
 /** What an execution's memo holds: the client sets `workflow`, `key` and `input` at start; the workflow adds the rest. */

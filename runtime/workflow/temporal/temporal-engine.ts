@@ -3,11 +3,13 @@
  * dev server of the tests), through the same interpreter as the embedded engine.
  *
  * - `TemporalWorkflowEngine` is the client side (`WorkflowEngine`: start, signal, deliverEvent, cancel,
- *   list, show) over @temporalio/client. The Temporal workflow id IS the execution id
- *   (`<workflow>@<major>/<key>`, context.ts `executionIdOf`) and starts use REJECT_DUPLICATE, so a second
- *   start for the same business key — a redelivered trigger — is refused by the server, not duplicated.
+ *   list, show) over @temporalio/client. The Temporal workflow id is the execution id
+ *   (`<workflow>@<major>/<key>`, context.ts `executionIdOf`), behind the Estate's scope when it has one
+ *   (scope.ts: `<scope>/<execution id>`; the API takes and gives the unscoped id), and starts use
+ *   REJECT_DUPLICATE, so a second start for the same business key — a redelivered trigger — is refused by
+ *   the server, not duplicated.
  * - `startTemporalWorker` runs the workflow bundle (bundle.ts) and the activity (activities.ts) on a
- *   task queue. Any number of workers may poll it; a killed worker's executions move to another one after
+ *   task queue (scoped like the ids). Any number of workers may poll it; a killed worker's executions move to another one after
  *   the sticky queue timeout (`stickyQueueScheduleToStartTimeoutMs`).
  * - `show` reads the audit trail and the outcome from the execution's memo (workflow.ts publishes it),
  *   so it needs no worker; the end state comes from the workflow's result.
@@ -28,6 +30,7 @@ import type { TemporalConnectionOptions } from './connection.ts';
 import { ensureStatusAttribute } from './status-attribute.ts';
 import { DEFAULT_TASK_QUEUE, MAILBOX_EVENT, MAILBOX_TYPE, MEMO_FIELD, WORKFLOW_TYPE } from './names.ts';
 import type { ExecutionMemo, WorkflowArgs } from './names.ts';
+import { scopeProblem, scopedName, unscopedName } from './scope.ts';
 
 export type { TemporalConnectionOptions } from './connection.ts';
 
@@ -50,7 +53,9 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   private readonly client: Client;
   /** Every call to the server goes through it: a deadline, our own retries, and nothing left behind by close(). */
   private readonly calls: CallPolicy;
+  /** The scoped task queue: what Temporal knows it by. */
   private readonly taskQueue: string;
+  private readonly scope: string | undefined;
   /** The newest version of each `name@major`: new executions start on it. */
   private readonly latest = new Map<string, WorkflowProgram>();
   /** Whether the namespace has the `InterlaceStatus` search attribute: executions started here then upsert their outcome into it. */
@@ -60,13 +65,15 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
     calls: CallPolicy,
     client: Client,
     programs: readonly WorkflowProgram[],
+    scope: string | undefined,
     taskQueue: string,
     statusAttribute: boolean,
   ) {
     this.calls = calls;
     this.client = client;
     this.statusAttribute = statusAttribute;
-    this.taskQueue = taskQueue;
+    this.scope = scope;
+    this.taskQueue = scopedName(scope, taskQueue);
     for (const program of programs) {
       const ref = workflowRef(program);
       const known = this.latest.get(ref);
@@ -75,12 +82,13 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   static async connect(options: TemporalConnectionOptions, programs: readonly WorkflowProgram[]): Promise<TemporalWorkflowEngine> {
+    checkScope(options.scope);
     const connection = await openConnection(options);
     const calls = new CallPolicy(connection, options.address);
     const client = new Client({ connection, namespace: options.namespace });
     try {
       const statusAttribute = await ensureStatusAttribute(connection, calls, options.namespace);
-      return new TemporalWorkflowEngine(calls, client, programs, options.taskQueue ?? DEFAULT_TASK_QUEUE, statusAttribute);
+      return new TemporalWorkflowEngine(calls, client, programs, options.scope, options.taskQueue ?? DEFAULT_TASK_QUEUE, statusAttribute);
     } catch (error) {
       await calls.close();
       throw error;
@@ -99,13 +107,14 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       input,
       ...(this.statusAttribute ? { statusAttribute: true } : {}),
       ...(trace ? { trace } : {}),
+      ...(this.scope !== undefined ? { scope: this.scope } : {}),
     };
     const memo: ExecutionMemo = { workflow, key, input };
     try {
       await this.calls.run(`start ${executionId}`, () =>
         this.client.workflow.start(WORKFLOW_TYPE, {
           taskQueue: this.taskQueue,
-          workflowId: executionId,
+          workflowId: this.temporalId(executionId),
           args: [args],
           memo: { [MEMO_FIELD]: memo },
           // One execution per business key, ever: a redelivered trigger after the end starts nothing either.
@@ -125,11 +134,20 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       if (typeof decision === 'string') throw new Error(`signal ${name} to ${executionId}: ${decision}`);
     }
     try {
-      await this.calls.run(`signal ${name} to ${executionId}`, () => this.client.workflow.getHandle(executionId).signal(name, payload));
+      await this.calls.run(`signal ${name} to ${executionId}`, () => this.handle(executionId).signal(name, payload));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw await this.notRunning(executionId, `signal ${name}`);
       throw error;
     }
+  }
+
+  /** The Temporal workflow id of an execution id or a mailbox address: scoped to this engine's Estate. */
+  private temporalId(id: string): string {
+    return scopedName(this.scope, id);
+  }
+
+  private handle(executionId: string) {
+    return this.client.workflow.getHandle(this.temporalId(executionId));
   }
 
   /** Why an execution cannot take a signal or a cancel: it does not exist, or it has ended. */
@@ -145,7 +163,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
       for (const key of correlationKeys(program, topic, event)) {
         const id = executionIdOf(program.ir.name, program.ir.version, key);
         try {
-          await this.calls.run(`event ${topic} to ${id}`, () => this.client.workflow.getHandle(id).signal(eventSignalName(topic), event));
+          await this.calls.run(`event ${topic} to ${id}`, () => this.handle(id).signal(eventSignalName(topic), event));
           delivered.push(id);
         } catch (error) {
           // No execution for this key (or it has ended): the event belongs to nobody here.
@@ -157,7 +175,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
         await this.calls.run(`event ${topic} to ${address}`, () =>
           this.client.workflow.signalWithStart(MAILBOX_TYPE, {
             taskQueue: this.taskQueue,
-            workflowId: address,
+            workflowId: this.temporalId(address),
             args: [{}],
             signal: MAILBOX_EVENT,
             signalArgs: [event],
@@ -170,7 +188,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   async cancel(executionId: string): Promise<void> {
-    const handle = this.client.workflow.getHandle(executionId);
+    const handle = this.handle(executionId);
     try {
       // The server accepts a cancel request for an ended execution and does nothing: refuse it here.
       const { status } = await this.calls.run(`describe ${executionId}`, () => handle.describe());
@@ -183,18 +201,23 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   async list(): Promise<ExecutionSummary[]> {
+    // Only this Estate's executions: the scope is the first part of their ids (scope.ts, a safe text).
+    const query =
+      this.scope === undefined
+        ? `WorkflowType = '${WORKFLOW_TYPE}'`
+        : `WorkflowType = '${WORKFLOW_TYPE}' AND WorkflowId STARTS_WITH '${scopedName(this.scope, '')}'`;
     const infos = await this.calls.run('list executions', async () => {
       const all: WorkflowExecutionInfo[] = [];
-      for await (const info of this.client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) all.push(info);
+      for await (const info of this.client.workflow.list({ query })) all.push(info);
       return all;
     });
     const summaries: ExecutionSummary[] = [];
     for (const info of infos) {
       // Visibility trails the execution by a moment: what it still calls running is asked of the execution itself.
       if (info.status.name === 'RUNNING') {
-        const detail = await this.show(info.workflowId);
+        const detail = await this.show(unscopedName(this.scope, info.workflowId));
         if (detail) summaries.push(summaryOf(detail));
-      } else summaries.push(summarize(info, info.memo, undefined));
+      } else summaries.push(summarize(this.scope, info, info.memo, undefined));
     }
     return summaries;
   }
@@ -212,7 +235,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
   }
 
   async show(executionId: string): Promise<ExecutionDetail | undefined> {
-    const handle = this.client.workflow.getHandle(executionId);
+    const handle = this.handle(executionId);
     let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
       description = await this.calls.run(`describe ${executionId}`, () => handle.describe());
@@ -229,7 +252,7 @@ export class TemporalWorkflowEngine implements WorkflowEngine {
         () => undefined,
         (error: unknown) => messageOf(error),
       );
-    const summary = summarize(description, description.memo, failure);
+    const summary = summarize(this.scope, description, description.memo, failure);
     const memo = memoOf(description.memo);
     const history = memo?.history ?? [];
     return {
@@ -267,17 +290,19 @@ function statusOf(info: Pick<WorkflowExecutionInfo, 'status'>, memo: ExecutionMe
 }
 
 function summarize(
+  scope: string | undefined,
   info: Pick<WorkflowExecutionInfo, 'status' | 'workflowId' | 'startTime' | 'closeTime'>,
   rawMemo: Record<string, unknown> | undefined,
   failure: string | undefined,
 ): ExecutionSummary {
   const memo = memoOf(rawMemo);
-  const slash = info.workflowId.indexOf('/');
+  const id = unscopedName(scope, info.workflowId);
+  const slash = id.indexOf('/');
   const reason = memo?.reason ?? failure ?? (info.status.name === 'TERMINATED' ? 'terminated' : undefined);
   return {
-    id: info.workflowId,
-    workflow: memo?.workflow ?? info.workflowId.slice(0, slash),
-    key: memo?.key ?? info.workflowId.slice(slash + 1),
+    id,
+    workflow: memo?.workflow ?? id.slice(0, slash),
+    key: memo?.key ?? id.slice(slash + 1),
     status: statusOf(info, memo),
     startedAt: info.startTime.getTime(),
     ...(info.closeTime ? { endedAt: info.closeTime.getTime() } : {}),
@@ -288,6 +313,12 @@ function summarize(
 function summaryOf(detail: ExecutionDetail): ExecutionSummary {
   const { input: _input, state: _state, history: _history, activeSteps: _active, waits: _waits, ...summary } = detail;
   return summary;
+}
+
+/** A scope that is not one (temporal-settings.ts checks the worker's; this guards every other caller). */
+function checkScope(scope: string | undefined): void {
+  const problem = scope === undefined ? undefined : scopeProblem(scope);
+  if (problem) throw new Error(problem);
 }
 
 function messageOf(error: unknown): string {
@@ -314,6 +345,7 @@ export interface TemporalWorker {
 
 /** Starts a worker for the bundle's workflows and the activity; resolves once it polls. */
 export async function startTemporalWorker(options: TemporalWorkerOptions): Promise<TemporalWorker> {
+  checkScope(options.scope);
   const tls = tlsOf(options);
   const connection = await NativeConnection.connect({
     address: options.address,
@@ -323,7 +355,7 @@ export async function startTemporalWorker(options: TemporalWorkerOptions): Promi
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    taskQueue: scopedName(options.scope, options.taskQueue ?? DEFAULT_TASK_QUEUE),
     workflowBundle: options.bundle,
     activities: temporalActivities(options.activities),
     ...(options.stickyQueueScheduleToStartTimeoutMs !== undefined

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Environment } from '../../http/secrets.ts';
+import { scopeProblem } from './scope.ts';
 import type { TemporalConnectionOptions } from './temporal-engine.ts';
 
 /** The worker's environment variables (the Deployment sets them; the API key comes from a Secret). */
@@ -13,6 +14,8 @@ export const TEMPORAL_ENV = {
   address: 'INTERLACE_TEMPORAL_ADDRESS',
   namespace: 'INTERLACE_TEMPORAL_NAMESPACE',
   taskQueue: 'INTERLACE_TEMPORAL_TASK_QUEUE',
+  /** The Estate scope (scope.ts): the controller sets `<namespace>.<estate>` or the Estate's own. */
+  scope: 'INTERLACE_TEMPORAL_SCOPE',
   tlsCertFile: 'INTERLACE_TEMPORAL_TLS_CERT_FILE',
   tlsKeyFile: 'INTERLACE_TEMPORAL_TLS_KEY_FILE',
   tlsCaFile: 'INTERLACE_TEMPORAL_TLS_CA_FILE',
@@ -26,6 +29,7 @@ export interface TemporalFlags {
   address?: string | undefined;
   namespace?: string | undefined;
   taskQueue?: string | undefined;
+  scope?: string | undefined;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
   tlsCa?: string | undefined;
@@ -45,6 +49,9 @@ export function temporalSettings(flags: TemporalFlags, env: Environment): Tempor
     return { ok: false, error: `Temporal address ${JSON.stringify(address)} is not host:port (the frontend's gRPC port, 7233 by default)` };
   const namespace = flags.namespace ?? env[TEMPORAL_ENV.namespace] ?? DEFAULT_TEMPORAL_NAMESPACE;
   const taskQueue = flags.taskQueue ?? env[TEMPORAL_ENV.taskQueue];
+  const scope = flags.scope ?? env[TEMPORAL_ENV.scope];
+  const badScope = scope ? scopeProblem(scope) : undefined;
+  if (badScope) return { ok: false, error: badScope };
   const certFile = flags.tlsCert ?? env[TEMPORAL_ENV.tlsCertFile];
   const keyFile = flags.tlsKey ?? env[TEMPORAL_ENV.tlsKeyFile];
   const caFile = flags.tlsCa ?? env[TEMPORAL_ENV.tlsCaFile];
@@ -74,6 +81,7 @@ export function temporalSettings(flags: TemporalFlags, env: Environment): Tempor
       address,
       namespace,
       ...(taskQueue ? { taskQueue } : {}),
+      ...(scope ? { scope } : {}),
       ...(tls ? { tls } : {}),
       ...(apiKey ? { apiKey } : {}),
     },

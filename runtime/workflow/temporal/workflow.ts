@@ -62,6 +62,7 @@ import {
   STATUS_ATTRIBUTE,
 } from './names.ts';
 import type { MailboxClaim, WorkflowArgs } from './names.ts';
+import { scopedName, unscopedName } from './scope.ts';
 
 /** Publish activities have no retry in the IR: the backbone's de-duplication makes retries safe. */
 const PUBLISH_RETRY = { maximumAttempts: 10, initialInterval: 200, maximumInterval: 5_000, backoffCoefficient: 2 };
@@ -107,7 +108,7 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
     // A plain Error fails the workflow task, not the execution: Temporal retries it until a worker that
     // bundles this version (or a newer one of its major) picks it up.
     if (!program) throw new Error(`this worker has no program ${name}@${args.version}; deploy a worker that bundles it`);
-    const context = new TemporalContext(workflowInfo().workflowId, args.workflow, args.trace);
+    const context = new TemporalContext(args.scope, args.workflow, args.trace);
     const outcome = await CancellationScope.nonCancellable(async () => {
       // The root scope is cancelled by a cancel request; the interpreter itself runs non-cancellable so
       // that its compensations can still call activities.
@@ -123,10 +124,13 @@ export function interlaceWorkflowFor(programs: readonly WorkflowProgram[]): (arg
 }
 
 class TemporalContext implements WorkflowContext {
+  /** The Interlace execution id: the workflow id without the Estate's scope (scope.ts). */
   readonly executionId: string;
   /** `name@major` and the trace from the start arguments: what every activity's span is made of. */
   private readonly workflow: string;
   private readonly trace: ExecutionTrace | undefined;
+  /** The Estate scope of the execution: its mailboxes' workflow ids carry it too. */
+  private readonly scope: string | undefined;
   private readonly signals = new Map<string, unknown[]>();
   /** Waits with `match` in progress, per address: a forwarded event that finds none goes back to the mailbox. */
   private readonly matching = new Map<string, number>();
@@ -142,8 +146,9 @@ class TemporalContext implements WorkflowContext {
   private cancelRequested = false;
   private cancelDelivered = false;
 
-  constructor(executionId: string, workflow: string, trace: ExecutionTrace | undefined) {
-    this.executionId = executionId;
+  constructor(scope: string | undefined, workflow: string, trace: ExecutionTrace | undefined) {
+    this.scope = scope;
+    this.executionId = unscopedName(scope, workflowInfo().workflowId);
     this.workflow = workflow;
     this.trace = trace;
     setDefaultSignalHandler((name: string, ...args: unknown[]) => {
@@ -202,7 +207,7 @@ class TemporalContext implements WorkflowContext {
     if (from !== undefined) {
       this.claimed.add(from);
       this.matching.set(from, (this.matching.get(from) ?? 0) + 1);
-      await claimMailbox(from, { owner: this.executionId, signal });
+      await claimMailbox(scopedName(this.scope, from), { owner: workflowInfo().workflowId, signal });
     }
     const queue = (): unknown[] => this.signals.get(signal) ?? [];
     let arrived = false;
@@ -212,7 +217,7 @@ class TemporalContext implements WorkflowContext {
       if (from !== undefined) {
         // From here on, what the mailbox still forwards to this address goes back to it (the handler above).
         this.matching.set(from, (this.matching.get(from) ?? 1) - 1);
-        if (!arrived) await unclaimMailbox(from, { owner: this.executionId, signal });
+        if (!arrived) await unclaimMailbox(scopedName(this.scope, from), { owner: workflowInfo().workflowId, signal });
       }
     }
     if (!arrived) return undefined;
@@ -226,7 +231,7 @@ class TemporalContext implements WorkflowContext {
 
   /** An event forwarded to a wait that is over: back to the front of its mailbox (a new one if it has ended). */
   private giveBack(address: string, event: unknown): void {
-    const done = returnToMailbox(address, event)
+    const done = returnToMailbox(scopedName(this.scope, address), event)
       .catch(() => {
         // No mailbox would take it (five tries): this execution keeps it, for its own next wait on the address.
         const queue = this.signals.get(address) ?? [];
@@ -310,10 +315,11 @@ const RETURN_LATE_FORWARDS = 'interlace-return-late-forwards';
 const MAILBOX_IDLE_MS = 720 * 3_600_000;
 
 /**
- * The correlation mailbox of one address (its workflow id): events for a `wait` with `match` arrive here
- * (the engine's deliverEvent signals it, starting it if need be), and waits claim them; each event goes
- * to the oldest claim, as the signal the claim names, in arrival order. It ends when it has had nothing
- * to pair for `MAILBOX_IDLE_MS`; a later event starts a new one.
+ * The correlation mailbox of one address (its workflow id, behind the Estate's scope): events for a
+ * `wait` with `match` arrive here (the engine's deliverEvent signals it, starting it if need be), and
+ * waits claim them; each event goes to the oldest claim (a workflow id), as the signal the claim names
+ * (the unscoped address), in arrival order. It ends when it has had nothing to pair for
+ * `MAILBOX_IDLE_MS`; a later event starts a new one.
  */
 export async function interlaceMailbox(args?: { claims?: readonly MailboxClaim[]; events?: readonly unknown[] }): Promise<void> {
   const events: unknown[] = [...(args?.events ?? [])];
