@@ -9,8 +9,8 @@
  *   REJECT_DUPLICATE, so a second start for the same business key — a redelivered trigger — is refused by
  *   the server, not duplicated.
  * - `startTemporalWorker` runs the workflow bundle (bundle.ts) and the activity (activities.ts) on a
- *   task queue (scoped like the ids). Any number of workers may poll it; a killed worker's executions move to another one after
- *   the sticky queue timeout (`stickyQueueScheduleToStartTimeoutMs`).
+ *   task queue (scoped like the ids). Any number of workers may poll it; a killed worker's executions
+ *   move to another one after the sticky queue timeout (`stickyQueueScheduleToStartTimeoutMs`).
  * - `show` reads the audit trail and the outcome from the execution's memo (workflow.ts publishes it),
  *   so it needs no worker; the end state comes from the workflow's result.
  */
