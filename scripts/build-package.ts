@@ -2,9 +2,11 @@
 // the files the compiled code reads at run time. docs/decisions/0008-publish-compiled-javascript.md.
 //   node scripts/build-package.ts
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SUPPORT_SOURCES } from '../generators/bundles/support-sources.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = `${root}dist/`;
@@ -24,10 +26,51 @@ else if (compiled.status !== 0) {
   process.exit(1);
 }
 
+// Declarations only for what a user can import: the `types` of package.json's exports and the declarations
+// they reach. The exports map blocks every other path, so the rest (the CLI's, the controller's, the
+// runtime's internals: most of the declarations) would be shipped for nobody.
+const RELATIVE_SPECIFIER = /((?:from|import\()\s*)'(\.{1,2}\/[^']+)'/g;
+const reachable = new Set<string>();
+const queue = exportedDeclarations();
+while (queue.length > 0) {
+  const file = queue.pop() as string;
+  if (reachable.has(file) || !existsSync(file)) continue;
+  reachable.add(file);
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(RELATIVE_SPECIFIER))
+    queue.push(`${join(dirname(file), match[2] as string).replace(/\.[cm]?[jt]s$/, '')}.d.ts`);
+  // tsc keeps `./x.ts` in declarations; a user's `"module": "nodenext"` refuses that (TS5097), `./x.js` finds x.d.ts.
+  writeFileSync(
+    file,
+    text.replace(RELATIVE_SPECIFIER, (_all, head: string, path: string) => `${head}'${path.replace(/\.ts$/, '.js')}'`),
+  );
+}
+let pruned = 0;
+for (const entry of readdirSync(dist, { recursive: true, encoding: 'utf8' })) {
+  const file = join(dist, entry);
+  if (file.endsWith('.d.ts') && !reachable.has(file)) {
+    rmSync(file);
+    pruned++;
+  }
+}
+console.error(`build: kept ${reachable.size} declarations reachable from the package's exports, removed ${pruned}`);
+
+function exportedDeclarations(): string[] {
+  const { exports } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, unknown> };
+  const types: string[] = [];
+  for (const target of Object.values(exports))
+    if (target !== null && typeof target === 'object' && typeof (target as { types?: unknown }).types === 'string')
+      types.push(join(root, (target as { types: string }).types));
+  if (types.length === 0)
+    throw new Error(`build: no "types" in package.json's exports (${relative(root, dist)} would ship no declarations)`);
+  return types;
+}
+
 // generators/support/*.ts is copied as TEXT into every generated estate (generators/bundles/support-sources.ts),
-// so its sources ship next to their compiled form.
+// so its sources ship as data in their own folder: next to the declarations, a user's type check would
+// read them instead of the .d.ts and refuse their `./x.ts` imports.
 for (const name of readdirSync(`${root}generators/support`).filter((n) => n.endsWith('.ts'))) {
-  cpSync(`${root}generators/support/${name}`, `${dist}generators/support/${name}`);
+  cpSync(`${root}generators/support/${name}`, `${dist}${SUPPORT_SOURCES}/${name}`);
 }
 // The estate map's page (runtime/map/map-handler.ts reads it next to its compiled module).
 cpSync(`${root}runtime/map/page`, `${dist}runtime/map/page`, { recursive: true });

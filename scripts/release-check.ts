@@ -3,6 +3,7 @@
 //   node scripts/release-check.ts     # after `npm run build`; exit 1 when a file must not ship or the budget is exceeded
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SUPPORT_SOURCES } from '../generators/bundles/support-sources.ts';
 
 /**
  * Budgets for the package: measured 0.54 MB packed, 1.8 MB unpacked, 621 files at 0.1.0; 0.81 MB
@@ -27,13 +28,14 @@ export function contentProblems(paths: readonly string[]): string[] {
   for (const path of paths) {
     if (/^(test|bench|specs|docs|scripts|tools|charts|generated)\//.test(path))
       problems.push(`ships ${path} (only the repository needs it)`);
-    else if (path.endsWith('.ts') && !path.endsWith('.d.ts') && !path.startsWith('dist/generators/support/'))
-      problems.push(`ships the TypeScript source ${path} (Node does not strip types under node_modules)`);
+    else if (path.endsWith('.ts') && !path.endsWith('.d.ts') && !path.startsWith(`dist/${SUPPORT_SOURCES}/`))
+      problems.push(`ships the TypeScript source ${path} (Node does not strip types under node_modules; a type check would read it)`);
   }
   for (const needed of [
     'bin/interlace.mjs',
     'dist/cli/main.js',
-    'dist/generators/support/index.ts',
+    `dist/${SUPPORT_SOURCES}/index.ts`,
+    'dist/generators/support/index.d.ts',
     'dist/cli/init/templates/package.json',
   ]) {
     if (!paths.includes(needed)) problems.push(`does not ship ${needed}`);

@@ -1,15 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ts } from 'ts-morph';
+
+/** Where the installed package keeps generators/support's sources, relative to `dist/`. */
+export const SUPPORT_SOURCES = 'generators/support-sources';
 
 /**
  * Reads the runtime support modules (generators/support/*.ts) that generated code imports, as they
  * are written to `generated/support/`: their relative imports end in `.js` (see jsSpecifiers).
  * The only I/O of the generate stage's callers besides specs; the stage itself receives the texts.
- * In the installed package the folder also holds the compiled `.js` and `.d.ts` of each module
- * (scripts/build-package.ts ships the sources next to them); only the `.ts` sources are support.
+ * In the installed package the sources are data in `dist/<SUPPORT_SOURCES>/` (scripts/build-package.ts),
+ * apart from the compiled modules and their declarations in `dist/generators/support/`.
  */
 export function readSupportSources(): Map<string, string> {
-  const dir = new URL('../support/', import.meta.url);
+  const packaged = new URL(`../../${SUPPORT_SOURCES}/`, import.meta.url);
+  const dir = existsSync(packaged) ? packaged : new URL('../support/', import.meta.url);
   const out = new Map<string, string>();
   for (const name of readdirSync(dir)
     .filter((n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))

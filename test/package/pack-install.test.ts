@@ -85,7 +85,29 @@ describe('the packed package', () => {
 
     ok(run(bin, ['init', estate, '--yes', '--name', 'acme-estate'], work), 'interlace init');
     timed('npm install <tarball> (the new estate)', () => ok(run('npm', [...npmInstall, '--save-dev', tarball], estate), 'npm install'));
-    // generators/support is shipped as source next to its compiled form; only the sources are generated.
+    // The declared surface compiles in a user's project: `interlace/support` under nodenext + strict, with
+    // the package's declarations checked too (skipLibCheck off).
+    const consumer = join(work, 'consumer');
+    ok(run('mkdir', ['-p', consumer], work), 'mkdir');
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, typeRoots: [], types: [] },
+        files: ['use.ts'],
+      }),
+    );
+    writeFileSync(
+      join(consumer, 'use.ts'),
+      "import { MappingError, toNumber } from 'interlace/support';\nexport const check = (e: unknown): boolean => e instanceof MappingError && typeof toNumber === 'function';\n",
+    );
+    ok(run('ln', ['-s', join(tool, 'node_modules'), join(consumer, 'node_modules')], work), 'link node_modules');
+    const tsc = ok(
+      run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', consumer], consumer),
+      'tsc on interlace/support',
+    );
+    expect(tsc).toBe('');
+    // generators/support is shipped as source (data) apart from its compiled form; only the sources are generated.
     expect(readdirSync(join(estate, 'generated', 'support')).filter((n) => !n.endsWith('.ts') || n.endsWith('.d.ts'))).toEqual([]);
     ok(run('git', ['init', '-q', '-b', 'main'], estate), 'git init');
     ok(run('git', ['add', '.'], estate), 'git add');
