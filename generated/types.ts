@@ -945,7 +945,7 @@ export type SapSalesOrderCreateV1Decimal = string
  * open: SAP accepts any writable A_SalesOrder property, and this lists the ones Interlace sends.
  * 
  * 
- * Contract `sap-sales-order-create@1` (version 1.0.0).
+ * Contract `sap-sales-order-create@1` (version 1.1.0).
  */
 export interface SapSalesOrderCreateV1 {
 SalesOrderType: string
@@ -963,6 +963,14 @@ CustomerPaymentTerms?: string | undefined
  * The dealer portal's order number (`DP-…`); the confirmed order keeps it.
  */
 AssignmentReference?: string | undefined
+/**
+ * `01` (credit block) keeps the order from delivery until it is released; empty: none.
+ */
+DeliveryBlockReason?: string | undefined
+/**
+ * `Z1`: not billed by SAP's billing run (the order-to-cash workflow bills it).
+ */
+HeaderBillingBlockReason?: string | undefined
 to_Item: {
 /**
  * @minItems 1

@@ -22,8 +22,8 @@ const PROPAGATES: ReadonlySet<string> = new Set(['Mapping', 'EventRoute', 'Api']
 
 /**
  * What depends on a document: mappings that read or write a contract, routes that carry it or use
- * those mappings (and routes consuming their topics), APIs that serve it or read views those routes
- * feed, and the systems at the ends — with their owners. Pure.
+ * those mappings (and routes consuming their topics), workflows that call with those mappings, APIs
+ * that serve it or read views those routes feed, and the systems at the ends — with their owners. Pure.
  */
 export function computeImpact(index: EstateIndex, doc: SpecDocument): Impact {
   const dependentsOf = reverseEdges(index);
@@ -105,6 +105,10 @@ function reverseEdges(index: EstateIndex): Map<SpecDocument, Set<SpecDocument>> 
         break;
       case 'System':
         for (const contract of doc.spec.contracts ?? []) link(get('DataContract', contract), doc);
+        break;
+      case 'Workflow':
+        // A call that builds its request with a Mapping sends what the mapping makes.
+        for (const step of doc.spec.steps) link(get('Mapping', step.call?.mapping?.name), doc);
         break;
       default:
         break;

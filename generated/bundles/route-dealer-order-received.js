@@ -865,8 +865,46 @@ const __m14 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m15 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m16 = (() => {
 const { describeValue, MappingError } = __m2;
 const { CelTimestamp } = __m6;
 /**
@@ -976,7 +1014,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m16 = (() => {
+const __m17 = (() => {
 const { describeValue, MappingError } = __m2;
 const { CelTimestamp, parseIsoInstant } = __m6;
 const { formatIsoInZone, formatPattern } = __m7;
@@ -1042,7 +1080,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m17 = (() => {
+const __m18 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1093,7 +1131,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m18 = (() => {
+const __m19 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8693,8 +8731,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m19 = (() => {
-const { RE2JS } = __m18;
+const __m20 = (() => {
+const { RE2JS } = __m19;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8723,7 +8761,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m20 = (() => {
+const __m21 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8763,7 +8801,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8803,19 +8841,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m22 = (() => {
+const __m23 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m8.toDate, lower: __m9.lower, padStart: __m9.padStart, trim: __m9.trim, trimLeadingZeros: __m9.trimLeadingZeros, upper: __m9.upper, replaceText: __m10.replaceText, substring: __m10.substring, parseDate: __m7.parseDate, convertUnit: __m11.convertUnit, lookup: __m12.lookup, lookupOr: __m12.lookupOr, unwrap: __m13.unwrap, nullToAbsent: __m14.nullToAbsent, omitEmpty: __m14.omitEmpty, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
+return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m8.toDate, lower: __m9.lower, padStart: __m9.padStart, trim: __m9.trim, trimLeadingZeros: __m9.trimLeadingZeros, upper: __m9.upper, replaceText: __m10.replaceText, substring: __m10.substring, parseDate: __m7.parseDate, convertUnit: __m11.convertUnit, lookup: __m12.lookup, lookupOr: __m12.lookupOr, unwrap: __m13.unwrap, nullToAbsent: __m14.nullToAbsent, omitEmpty: __m14.omitEmpty, mergePatch: __m15.mergePatch, add: __m16.add, at: __m16.at, eq: __m16.eq, isIn: __m16.isIn, noRuleApplies: __m16.noRuleApplies, size: __m16.size, toDouble: __m16.toDouble, toInt: __m16.toInt, toText: __m16.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m17.DATE_FORMATS, formatDate: __m17.formatDate, jsonEqual: __m18.jsonEqual, ucs2length: __m18.ucs2length, linearRegExp: __m20.linearRegExp, interlaceFormats: __m21.interlaceFormats, ApiError: __m22.ApiError, callJson: __m22.callJson, fillPath: __m22.fillPath, queryString: __m22.queryString };
 })();
 
 // validators/order-status-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, ucs2length } = __m22;
+const { interlaceFormats, ucs2length } = __m23;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "status", "statusAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNumber": { "type": "string", "maxLength": 20 }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "statusAt": { "type": "string", "format": "date-time", "description": "When the order reached this status." }, "latestShipment": { "type": "object", "additionalProperties": false, "required": ["shipmentNumber"], "properties": { "shipmentNumber": { "type": "string" }, "carrier": { "type": "string", "description": "Carrier name." }, "trackingNumber": { "type": "string" }, "estimatedDeliveryDate": { "type": "string", "format": "date" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9083,10 +9121,10 @@ return { validateOrderStatusV1 };
 })();
 
 // validators/order-v2.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m22;
+const { interlaceFormats, linearRegExp, ucs2length } = __m23;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10394,7 +10432,7 @@ return { validateOrderV2 };
 })();
 
 // units/route-dealer-order-received.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-dealer-order-received runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order\"},\"spec\":{\"businessKeys\":{\"customer\":\"customer.number\",\"order_number\":\"orderNumber\",\"warehouse\":\"lines[].warehouse\"},\"identity\":[\"orderNumber\"],\"version\":\"2.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"dealer-order-received\"},\"spec\":{\"description\":\"A dealer submits an order in the portal. It is published, as submitted, on orders.received for validation in the legacy ERP, and its status (received) on orders.status so the dealer can follow it at once.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-order-to-cash\",\"source\":{\"contract\":\"order@2\",\"event\":\"Order.Submitted\",\"system\":\"dealer-portal\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.dealer-order-received.orders-received\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"orders-received\",\"topic\":\"orders.received\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.dealer-order-received.order-status\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"order-v2-to-order-status\",\"name\":\"order-status\",\"topic\":\"orders.status\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
@@ -10404,8 +10442,8 @@ export const { dispatchDealerOrderReceived, dealerOrderReceivedRoute } = __m1;
 
 export const { mapOrderV2ToOrderStatus, mapOrderV2ToOrderStatusMessage } = __m0;
 
-export const { validateOrderStatusV1 } = __m23;
+export const { validateOrderStatusV1 } = __m24;
 
-export const { validateOrderV2 } = __m24;
+export const { validateOrderV2 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

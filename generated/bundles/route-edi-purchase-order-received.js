@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/x12-850-to-purchase-order.ts
-const __m21 = (() => {
-const { lookup, nullToAbsent, omitEmpty, size, toDate, toInt, toNumber } = __m20;
+const __m22 = (() => {
+const { lookup, nullToAbsent, omitEmpty, size, toDate, toInt, toNumber } = __m21;
 const TABLE_x12PoType = new Map([["DS", "drop-ship"], ["RL", "release"], ["SA", "stand-alone"]]);
 const TABLE_x12Purpose = new Map([["00", "original"], ["01", "cancellation"], ["04", "change"], ["05", "replace"]]);
 const TABLE_x12Unit = new Map([["CA", "CT"], ["EA", "EA"], ["KG", "KGM"], ["LB", "LBR"]]);
@@ -8834,8 +8872,8 @@ return { mapX12850ToPurchaseOrder, mapX12850ToPurchaseOrderMessage };
 })();
 
 // routes/edi-purchase-order-received.ts
-const __m22 = (() => {
-const { mapX12850ToPurchaseOrder } = __m21;
+const __m23 = (() => {
+const { mapX12850ToPurchaseOrder } = __m22;
 /** Consumes one x12-850@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchEdiPurchaseOrderReceived(event, targets) {
     await Promise.all([
@@ -8848,10 +8886,10 @@ return { dispatchEdiPurchaseOrderReceived, ediPurchaseOrderReceivedRoute };
 })();
 
 // validators/purchase-order-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["purchaseOrderNumber", "purpose", "orderDate", "buyer", "vendor", "currency"], "properties": { "purchaseOrderNumber": { "type": "string", "minLength": 1, "maxLength": 22, "description": "The buyer's PO number, exactly as issued: leading zeros are significant (X12 BEG03 `08292233294`) and are echoed back in 855/856." }, "purpose": { "enum": ["original", "change", "replace", "cancellation"] }, "orderType": { "enum": ["stand-alone", "drop-ship", "release"] }, "status": { "enum": ["draft", "in-review", "open", "released", "received", "closed", "cancelled"] }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "buyer": { "$ref": "#/$defs/party" }, "vendor": { "$ref": "#/$defs/party" }, "department": { "type": "string" }, "shipTo": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string" }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "paymentTerms": { "type": "object", "additionalProperties": false, "properties": { "discountPercent": { "type": "number", "minimum": 0, "maximum": 100 }, "discountDays": { "type": "integer", "minimum": 0 }, "netDays": { "type": "integer", "minimum": 0 } } }, "carrierRouting": { "type": "string" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "totalAmount": { "type": "number", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "description": "Absent on header-only change events (Business Central sends lines only with `$expand=purchaseOrderLines`).", "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "buyerPartNumber": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "unitPrice": { "type": "number", "minimum": 0 } } } } }, "$defs": { "party": { "type": "object", "additionalProperties": false, "properties": { "id": { "type": "string", "description": "Interchange id (GS02/GS03) of an EDI party." }, "number": { "type": "string", "description": "Customer or vendor number in our ERPs." }, "name": { "type": "string" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "properties": { "id": { "type": "string", "description": "Interchange id (GS02/GS03) of an EDI party." }, "number": { "type": "string", "description": "Customer or vendor number in our ERPs." }, "name": { "type": "string" } } };
@@ -9770,10 +9808,10 @@ return { validatePurchaseOrderV1 };
 })();
 
 // validators/x12-850-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["BEG", "PO1Loop"], "properties": { "ST": { "$ref": "#/$defs/ST" }, "BEG": { "type": "object", "required": ["BEG01", "BEG02", "BEG03", "BEG05"], "properties": { "BEG01": { "type": "string", "description": "Purpose: 00 original, 01 cancellation, 04 change, 05 replace." }, "BEG02": { "type": "string", "description": "PO type: SA stand-alone, DS drop ship, RL release." }, "BEG03": { "type": "string", "minLength": 1, "maxLength": 22, "description": "Purchase order number." }, "BEG04": { "type": "string" }, "BEG05": { "$ref": "#/$defs/ccyymmdd" }, "BEG06": { "type": "string" } }, "additionalProperties": false }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "ITD": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "DTM": { "type": "array", "items": { "type": "object", "required": ["DTM01", "DTM02"], "properties": { "DTM01": { "type": "string", "description": "Qualifier: 002 delivery requested, 010 requested ship." }, "DTM02": { "$ref": "#/$defs/ccyymmdd" } } } }, "PKG": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "TD5": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "PO1Loop": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["PO1"], "properties": { "PO1": { "type": "object", "required": ["PO101", "PO102", "PO103"], "properties": { "PO101": { "type": "string", "description": "Line number." }, "PO102": { "$ref": "#/$defs/decimal", "description": "Quantity ordered." }, "PO103": { "type": "string", "description": "Unit (EA each, CA case)." }, "PO104": { "$ref": "#/$defs/decimal", "description": "Unit price." }, "PO105": { "type": "string", "description": "Price basis (TE = per each)." }, "PO106": { "type": "string" }, "PO107": { "type": "string" }, "PO108": { "type": "string" }, "PO109": { "type": "string" }, "PO110": { "type": "string" }, "PO111": { "type": "string" } }, "patternProperties": { "^PO1(1[2-9]|2[0-5])$": { "type": "string" } }, "additionalProperties": false }, "PID": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "PO4": { "type": "array", "items": { "$ref": "#/$defs/segment" } } } } }, "CTTLoop": { "type": "array", "maxItems": 1, "items": { "type": "object", "required": ["CTT"], "properties": { "CTT": { "type": "object", "required": ["CTT01"], "properties": { "CTT01": { "type": "string", "description": "Number of PO1 line items." }, "CTT02": { "type": "string", "description": "Hash total of quantities." } } }, "AMT": { "type": "object", "required": ["AMT01", "AMT02"], "properties": { "AMT01": { "type": "string", "description": "Amount qualifier: 1 line item total, TT total transaction amount." }, "AMT02": { "$ref": "#/$defs/decimal" } }, "additionalProperties": false } } } }, "SE": { "$ref": "#/$defs/segment" } }, "$defs": { "segment": { "type": "object", "description": "A segment as element designator → element text.", "propertyNames": { "pattern": "^[A-Z][A-Z0-9]{1,2}[0-9]{2}$" }, "additionalProperties": { "type": "string" } }, "decimal": { "type": "string", "pattern": "^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$" }, "ccyymmdd": { "type": "string", "pattern": "^[0-9]{8}$" }, "ST": { "type": "object", "required": ["ST01"], "properties": { "ST01": { "type": "string", "pattern": "^[0-9]{3}$" }, "ST02": { "type": "string", "pattern": "^[0-9]{4,9}$", "description": "Control number; assigned by the connector on send." } } }, "N1Loop": { "type": "array", "items": { "type": "object", "required": ["N1"], "properties": { "N1": { "type": "object", "required": ["N101"], "properties": { "N101": { "type": "string", "description": "Entity: ST ship to, BT bill to, SF ship from, SH shipper, OB ordered by." }, "N102": { "type": "string" }, "N103": { "type": "string", "description": "Id qualifier: 9 DUNS+4, 92 assigned by buyer, UL GLN." }, "N104": { "type": "string" } } }, "N3": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/segment" } }, "N4": { "$ref": "#/$defs/segment" } } } } } };
 const schema1 = { "type": "object", "required": ["ST01"], "properties": { "ST01": { "type": "string", "pattern": "^[0-9]{3}$" }, "ST02": { "type": "string", "pattern": "^[0-9]{4,9}$", "description": "Control number; assigned by the connector on send." } } };
@@ -11356,18 +11394,18 @@ return { validateX12850V1 };
 })();
 
 // units/route-edi-purchase-order-received.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-edi-purchase-order-received runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"x12-850\"},\"spec\":{\"businessKeys\":{\"order_number\":\"BEG.BEG03\"},\"identity\":[\"BEG.BEG03\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"edi-purchase-order-received\"},\"spec\":{\"description\":\"The trading partner, as a customer, sends an 850. The legacy ERP creates the sales order from the canonical purchase order (its custom service applies the partner's price agreement).\",\"key\":[\"BEG.BEG03\"],\"ordering\":\"per-key\",\"owner\":\"team-b2b-integration\",\"source\":{\"contract\":\"x12-850@1\",\"event\":\"PurchaseOrder.Received\",\"system\":\"edi-partner\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.edi-purchase-order-received.legacy-erp\"},\"permanentOn\":[400,403,404,409,422],\"retry\":{\"initialBackoff\":\"2s\",\"jitter\":0.2,\"maxAttempts\":6,\"maxBackoff\":\"5m\",\"multiplier\":2},\"timeout\":\"60s\"},\"mapping\":\"x12-850-to-purchase-order\",\"name\":\"legacy-erp\",\"operation\":\"POST /ZINTERLACE_SRV/CustomerPurchaseOrders\",\"system\":\"legacy-erp\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchEdiPurchaseOrderReceived, ediPurchaseOrderReceivedRoute } = __m22;
+export const { dispatchEdiPurchaseOrderReceived, ediPurchaseOrderReceivedRoute } = __m23;
 
-export const { mapX12850ToPurchaseOrder, mapX12850ToPurchaseOrderMessage } = __m21;
+export const { mapX12850ToPurchaseOrder, mapX12850ToPurchaseOrderMessage } = __m22;
 
-export const { validatePurchaseOrderV1 } = __m23;
+export const { validatePurchaseOrderV1 } = __m24;
 
-export const { validateX12850V1 } = __m24;
+export const { validateX12850V1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

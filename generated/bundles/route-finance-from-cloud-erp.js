@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/bc-item-ledger-entry-to-finance-transaction.ts
-const __m21 = (() => {
-const { add, lookup, lookupOr, toInt, toText } = __m20;
+const __m22 = (() => {
+const { add, lookup, lookupOr, toInt, toText } = __m21;
 const TABLE_entryType = new Map([["Assembly_x0020_Consumption", "production-consumption"], ["Assembly_x0020_Output", "production-output"], ["Consumption", "production-consumption"], ["Negative_x0020_Adjmt_x002E_", "inventory-adjustment"], ["Output", "production-output"], ["Positive_x0020_Adjmt_x002E_", "inventory-adjustment"], ["Purchase", "inventory-receipt"], ["Sale", "inventory-shipment"], ["Transfer", "inventory-transfer"]]);
 const TABLE_sourceType = new Map([["Customer", "customer"], ["Item", "none"], ["Vendor", "vendor"], ["_x0020_", "none"]]);
 /** Maps bc-item-ledger-entry@1 to finance-transaction@1 (Mapping bc-item-ledger-entry-to-finance-transaction). */
@@ -8810,8 +8848,8 @@ return { mapBcItemLedgerEntryToFinanceTransaction, mapBcItemLedgerEntryToFinance
 })();
 
 // routes/finance-from-cloud-erp.ts
-const __m22 = (() => {
-const { mapBcItemLedgerEntryToFinanceTransaction } = __m21;
+const __m23 = (() => {
+const { mapBcItemLedgerEntryToFinanceTransaction } = __m22;
 /** Consumes one bc-item-ledger-entry@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchFinanceFromCloudErp(event, targets) {
     await Promise.all([
@@ -8824,10 +8862,10 @@ return { dispatchFinanceFromCloudErp, financeFromCloudErpRoute };
 })();
 
 // validators/bc-item-ledger-entry-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp } = __m20;
+const { interlaceFormats, linearRegExp } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["id", "entryNumber", "itemNumber", "postingDate", "entryType", "sourceNumber", "sourceType", "documentNumber", "documentType", "quantity", "salesAmountActual", "costAmountActual", "lastModifiedDateTime"], "properties": { "@odata.etag": { "type": "string" }, "id": { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" }, "entryNumber": { "type": "integer", "minimum": 1 }, "itemNumber": { "type": "string" }, "postingDate": { "type": "string", "format": "date" }, "entryType": { "enum": ["Purchase", "Sale", "Positive_x0020_Adjmt_x002E_", "Negative_x0020_Adjmt_x002E_", "Transfer", "Consumption", "Output", "Assembly_x0020_Consumption", "Assembly_x0020_Output"] }, "sourceNumber": { "type": "string" }, "sourceType": { "enum": ["_x0020_", "Customer", "Vendor", "Item"] }, "documentNumber": { "type": "string" }, "documentType": { "type": "string", "description": "`_x0020_` when the entry has no source document type." }, "description": { "type": "string" }, "quantity": { "type": "number" }, "salesAmountActual": { "type": "number" }, "costAmountActual": { "type": "number" }, "lastModifiedDateTime": { "type": "string", "format": "date-time" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9222,10 +9260,10 @@ return { validateBcItemLedgerEntryV1 };
 })();
 
 // validators/finance-transaction-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["transactionId", "sourceSystem", "transactionType", "documentNumber", "postingDate", "amount", "currency"], "properties": { "transactionId": { "type": "string", "minLength": 1, "description": "Unique across the estate: `<system>:<source key>`." }, "sourceSystem": { "enum": ["legacy-erp", "cloud-erp"] }, "companyCode": { "type": "string", "maxLength": 4 }, "transactionType": { "enum": ["customer-invoice", "customer-credit-memo", "customer-debit-memo", "inventory-receipt", "inventory-shipment", "inventory-adjustment", "inventory-transfer", "production-consumption", "production-output"] }, "documentNumber": { "type": "string", "minLength": 1 }, "documentType": { "type": "string", "description": "The source's document type code (SAP billing type F2)." }, "postingDate": { "type": "string", "format": "date" }, "fiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "counterparty": { "type": "object", "additionalProperties": false, "required": ["type"], "properties": { "type": { "enum": ["customer", "vendor", "none"] }, "number": { "type": "string" } } }, "amount": { "type": "number" }, "taxAmount": { "type": "number" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "quantity": { "type": "number" }, "sku": { "type": "string" }, "reference": { "type": "string", "description": "The accounting document the transaction was posted with." }, "cancelled": { "type": "boolean" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9661,18 +9699,18 @@ return { validateFinanceTransactionV1 };
 })();
 
 // units/route-finance-from-cloud-erp.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-finance-from-cloud-erp runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"bc-item-ledger-entry\"},\"spec\":{\"businessKeys\":{\"document_number\":\"documentNumber\",\"sku\":\"itemNumber\"},\"identity\":[\"entryNumber\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"finance-from-cloud-erp\"},\"spec\":{\"description\":\"Item ledger entries of the cloud ERP (receipts, shipments, adjustments at actual cost) as standardized finance transactions.\",\"key\":[\"entryNumber\"],\"owner\":\"team-finance-data\",\"source\":{\"contract\":\"bc-item-ledger-entry@1\",\"event\":\"ItemLedgerEntry.Created\",\"system\":\"cloud-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.finance-from-cloud-erp.finance-transactions\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"bc-item-ledger-entry-to-finance-transaction\",\"name\":\"finance-transactions\",\"topic\":\"finance.transactions\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchFinanceFromCloudErp, financeFromCloudErpRoute } = __m22;
+export const { dispatchFinanceFromCloudErp, financeFromCloudErpRoute } = __m23;
 
-export const { mapBcItemLedgerEntryToFinanceTransaction, mapBcItemLedgerEntryToFinanceTransactionMessage } = __m21;
+export const { mapBcItemLedgerEntryToFinanceTransaction, mapBcItemLedgerEntryToFinanceTransactionMessage } = __m22;
 
-export const { validateBcItemLedgerEntryV1 } = __m23;
+export const { validateBcItemLedgerEntryV1 } = __m24;
 
-export const { validateFinanceTransactionV1 } = __m24;
+export const { validateFinanceTransactionV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

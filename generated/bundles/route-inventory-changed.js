@@ -868,8 +868,46 @@ const __m14 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m15 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m16 = (() => {
 const { describeValue, MappingError } = __m2;
 const { CelTimestamp } = __m6;
 /**
@@ -979,7 +1017,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m16 = (() => {
+const __m17 = (() => {
 const { describeValue, MappingError } = __m2;
 const { CelTimestamp, parseIsoInstant } = __m6;
 const { formatIsoInZone, formatPattern } = __m7;
@@ -1045,7 +1083,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m17 = (() => {
+const __m18 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1096,7 +1134,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m18 = (() => {
+const __m19 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8696,8 +8734,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m19 = (() => {
-const { RE2JS } = __m18;
+const __m20 = (() => {
+const { RE2JS } = __m19;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8726,7 +8764,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m20 = (() => {
+const __m21 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8766,7 +8804,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8806,19 +8844,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m22 = (() => {
+const __m23 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m8.toDate, lower: __m9.lower, padStart: __m9.padStart, trim: __m9.trim, trimLeadingZeros: __m9.trimLeadingZeros, upper: __m9.upper, replaceText: __m10.replaceText, substring: __m10.substring, parseDate: __m7.parseDate, convertUnit: __m11.convertUnit, lookup: __m12.lookup, lookupOr: __m12.lookupOr, unwrap: __m13.unwrap, nullToAbsent: __m14.nullToAbsent, omitEmpty: __m14.omitEmpty, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
+return { MappingError: __m2.MappingError, toNumber: __m3.toNumber, toDate: __m8.toDate, lower: __m9.lower, padStart: __m9.padStart, trim: __m9.trim, trimLeadingZeros: __m9.trimLeadingZeros, upper: __m9.upper, replaceText: __m10.replaceText, substring: __m10.substring, parseDate: __m7.parseDate, convertUnit: __m11.convertUnit, lookup: __m12.lookup, lookupOr: __m12.lookupOr, unwrap: __m13.unwrap, nullToAbsent: __m14.nullToAbsent, omitEmpty: __m14.omitEmpty, mergePatch: __m15.mergePatch, add: __m16.add, at: __m16.at, eq: __m16.eq, isIn: __m16.isIn, noRuleApplies: __m16.noRuleApplies, size: __m16.size, toDouble: __m16.toDouble, toInt: __m16.toInt, toText: __m16.toText, CelTimestamp: __m6.CelTimestamp, toTimestamp: __m6.toTimestamp, DATE_FORMATS: __m17.DATE_FORMATS, formatDate: __m17.formatDate, jsonEqual: __m18.jsonEqual, ucs2length: __m18.ucs2length, linearRegExp: __m20.linearRegExp, interlaceFormats: __m21.interlaceFormats, ApiError: __m22.ApiError, callJson: __m22.callJson, fillPath: __m22.fillPath, queryString: __m22.queryString };
 })();
 
 // validators/availability-v2.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m22;
+const { interlaceFormats, linearRegExp, ucs2length } = __m23;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["sku", "warehouse", "available", "unit", "asOf"], "properties": { "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "available": { "type": "number", "minimum": 0, "description": "Free to promise: on hand minus allocated." }, "onHand": { "type": "number", "minimum": 0 }, "allocated": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "asOf": { "type": "string", "format": "date-time" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9087,10 +9125,10 @@ return { validateAvailabilityV2 };
 })();
 
 // validators/inventory-level-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m22;
+const { interlaceFormats, linearRegExp, ucs2length } = __m23;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["sku", "warehouse", "onHand", "unit", "asOf", "source"], "properties": { "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "onHand": { "type": "number", "minimum": 0 }, "allocated": { "type": "number", "minimum": 0 }, "available": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "asOf": { "type": "string", "format": "date-time" }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "properties": { "system": { "enum": ["wms", "legacy-erp", "cloud-erp"] }, "reference": { "type": "string", "description": "The source's id of the stock record or movement." } } }, "valuation": { "type": "object", "additionalProperties": false, "properties": { "unitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9509,7 +9547,7 @@ return { validateInventoryLevelV1 };
 })();
 
 // units/route-inventory-changed.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-inventory-changed runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"inventory-level\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"1.3.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"inventory-changed\"},\"spec\":{\"description\":\"Stock levels from the WMS and both ERPs, distributed: demand planning gets them as they are, dealers get available-to-promise. The dealer-portal target also feeds the availability@2 API's view.\",\"key\":[\"sku\",\"warehouse\"],\"ordering\":\"per-key\",\"owner\":\"team-inventory\",\"source\":{\"contract\":\"inventory-level@1\",\"topic\":\"inventory.levels\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.inventory-changed.demand-planning\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"name\":\"demand-planning\",\"operation\":\"POST /supply/inventory-levels\",\"system\":\"demand-planning\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.inventory-changed.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"mapping\":\"inventory-level-to-availability-v2\",\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.availability\",\"system\":\"dealer-portal\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"dealer-portal\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"dealer-portal-nats-client-cert\"},\"type\":\"mtls\"},\"endpoint\":{\"protocol\":\"nats\",\"subject\":\"dealer-portal\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":64,\"timeout\":\"10s\"},\"type\":\"commerce\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"demand-planning\"},\"spec\":{\"auth\":{\"scopes\":[\"supply.read\",\"supply.write\"],\"secretRef\":{\"name\":\"demand-planning-oauth\"},\"tokenUrl\":\"https://planning.example-saas.com/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://planning.example-saas.com/api/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":2,\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"timeout\":\"45s\"},\"type\":\"planning\"}}]}");
 return { interlaceUnit };
@@ -9519,8 +9557,8 @@ export const { dispatchInventoryChanged, inventoryChangedRoute } = __m1;
 
 export const { mapInventoryLevelToAvailabilityV2, mapInventoryLevelToAvailabilityV2Message } = __m0;
 
-export const { validateAvailabilityV2 } = __m23;
+export const { validateAvailabilityV2 } = __m24;
 
-export const { validateInventoryLevelV1 } = __m24;
+export const { validateInventoryLevelV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

@@ -845,8 +845,46 @@ const __m13 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m14 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m15 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp } = __m5;
 /**
@@ -956,7 +994,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m15 = (() => {
+const __m16 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp, parseIsoInstant } = __m5;
 const { formatIsoInZone, formatPattern } = __m6;
@@ -1022,7 +1060,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m16 = (() => {
+const __m17 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1073,7 +1111,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m17 = (() => {
+const __m18 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8673,8 +8711,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m18 = (() => {
-const { RE2JS } = __m17;
+const __m19 = (() => {
+const { RE2JS } = __m18;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8703,7 +8741,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m19 = (() => {
+const __m20 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8743,7 +8781,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8783,19 +8821,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, mergePatch: __m14.mergePatch, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
 })();
 
 // validators/inventory-level-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m21;
+const { interlaceFormats, linearRegExp, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["sku", "warehouse", "onHand", "unit", "asOf", "source"], "properties": { "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "onHand": { "type": "number", "minimum": 0 }, "allocated": { "type": "number", "minimum": 0 }, "available": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "asOf": { "type": "string", "format": "date-time" }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "properties": { "system": { "enum": ["wms", "legacy-erp", "cloud-erp"] }, "reference": { "type": "string", "description": "The source's id of the stock record or movement." } } }, "valuation": { "type": "object", "additionalProperties": false, "properties": { "unitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9214,7 +9252,7 @@ return { validateInventoryLevelV1 };
 })();
 
 // units/route-inventory-from-wms.ts
-const __m23 = (() => {
+const __m24 = (() => {
 /** The specs unit route-inventory-from-wms runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"inventory-level\"},\"spec\":{\"businessKeys\":{\"sku\":\"sku\",\"warehouse\":\"warehouse\"},\"identity\":[\"sku\",\"warehouse\"],\"version\":\"1.3.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"inventory-from-wms\"},\"spec\":{\"description\":\"The WMS publishes every stock change per SKU and warehouse. Published on inventory.levels, which inventory-changed distributes.\",\"key\":[\"sku\",\"warehouse\"],\"ordering\":\"per-key\",\"owner\":\"team-inventory\",\"source\":{\"contract\":\"inventory-level@1\",\"event\":\"Inventory.Changed\",\"system\":\"wms\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.inventory-from-wms.inventory-levels\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"name\":\"inventory-levels\",\"topic\":\"inventory.levels\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
@@ -9222,6 +9260,6 @@ return { interlaceUnit };
 
 export const { dispatchInventoryFromWms, inventoryFromWmsRoute } = __m0;
 
-export const { validateInventoryLevelV1 } = __m22;
+export const { validateInventoryLevelV1 } = __m23;
 
-export const { interlaceUnit } = __m23;
+export const { interlaceUnit } = __m24;

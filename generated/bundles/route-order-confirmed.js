@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/sap-sales-order-to-order-v2.ts
-const __m21 = (() => {
-const { lookup, nullToAbsent, toDate, toNumber, trimLeadingZeros } = __m20;
+const __m22 = (() => {
+const { lookup, nullToAbsent, toDate, toNumber, trimLeadingZeros } = __m21;
 const TABLE_plantToWarehouse = new Map([["1010", "DE01"], ["1710", "US01"]]);
 const TABLE_sapOverallStatus = new Map([["A", "confirmed"], ["B", "in-fulfilment"], ["C", "completed"]]);
 const TABLE_unitOfMeasure = new Map([["CAR", "CT"], ["EA", "EA"], ["KG", "KGM"], ["L", "LTR"], ["M", "MTR"], ["PC", "EA"], ["ST", "EA"]]);
@@ -8827,8 +8865,8 @@ return { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message };
 })();
 
 // routes/order-confirmed.ts
-const __m22 = (() => {
-const { mapSapSalesOrderToOrderV2 } = __m21;
+const __m23 = (() => {
+const { mapSapSalesOrderToOrderV2 } = __m22;
 /**
  * EventRoute order-confirmed's `filter`, compiled from its CEL: true routes the event. A missing field is
  * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
@@ -8854,10 +8892,10 @@ return { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute };
 })();
 
 // validators/order-v2.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10165,10 +10203,10 @@ return { validateOrderV2 };
 })();
 
 // validators/sap-sales-order-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["SalesOrder", "SalesOrderType", "SalesOrganization", "DistributionChannel", "OrganizationDivision", "SoldToParty", "SalesOrderDate", "TransactionCurrency", "LastChangeDateTime", "OverallSDProcessStatus", "to_Item"], "properties": { "__metadata": { "type": "object", "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "type": { "const": "API_SALES_ORDER_SRV.A_SalesOrderType" }, "etag": { "type": "string" } } }, "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderType": { "type": "string", "maxLength": 4 }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "OrganizationDivision": { "type": "string", "maxLength": 2 }, "SalesGroup": { "type": "string" }, "SalesOffice": { "type": "string" }, "SalesDistrict": { "type": "string" }, "SoldToParty": { "type": "string", "maxLength": 10 }, "CreationDate": { "$ref": "#/$defs/odataDateOrNull" }, "CreatedByUser": { "type": "string" }, "LastChangeDate": { "$ref": "#/$defs/odataDateOrNull" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate", "description": "Set by SAP when the order is created and on every change." }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CustomerPurchaseOrderType": { "type": "string" }, "CustomerPurchaseOrderDate": { "$ref": "#/$defs/odataDateOrNull" }, "SalesOrderDate": { "$ref": "#/$defs/odataDate", "description": "The document date (VBAK-AUDAT): mandatory on every sales document." }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "SDDocumentReason": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedDeliveryDate": { "$ref": "#/$defs/odataDateOrNull" }, "ShippingCondition": { "type": "string" }, "CompleteDeliveryIsDefined": { "type": "boolean" }, "ShippingType": { "type": "string" }, "HeaderBillingBlockReason": { "type": "string" }, "DeliveryBlockReason": { "type": "string" }, "IncotermsClassification": { "type": "string", "maxLength": 3 }, "IncotermsTransferLocation": { "type": "string" }, "IncotermsLocation1": { "type": "string" }, "IncotermsLocation2": { "type": "string" }, "IncotermsVersion": { "type": "string" }, "CustomerPaymentTerms": { "type": "string", "maxLength": 4 }, "PaymentMethod": { "type": "string" }, "AssignmentReference": { "type": "string", "maxLength": 18, "description": "Carries the dealer portal's order number (`DP-…`) on orders the order-validation route creates." }, "ReferenceSDDocument": { "type": "string" }, "ReferenceSDDocumentCategory": { "type": "string" }, "OverallSDProcessStatus": { "enum": ["", "A", "B", "C"], "description": "A not yet processed, B partially processed, C completely processed." }, "TotalCreditCheckStatus": { "type": "string" }, "OverallTotalDeliveryStatus": { "type": "string" }, "OverallSDDocumentRejectionSts": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderItem": { "type": "string", "pattern": "^[0-9]{1,6}$" }, "HigherLevelItem": { "type": "string" }, "SalesOrderItemCategory": { "type": "string" }, "SalesOrderItemText": { "type": "string" }, "PurchaseOrderByCustomer": { "type": "string" }, "Material": { "type": "string", "maxLength": 40 }, "MaterialByCustomer": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedQuantity": { "$ref": "#/$defs/decimal" }, "RequestedQuantityUnit": { "type": "string", "maxLength": 3 }, "ItemGrossWeight": { "$ref": "#/$defs/decimal" }, "ItemNetWeight": { "$ref": "#/$defs/decimal" }, "ItemWeightUnit": { "type": "string" }, "ItemVolume": { "$ref": "#/$defs/decimal" }, "ItemVolumeUnit": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "NetAmount": { "$ref": "#/$defs/decimal" }, "MaterialGroup": { "type": "string" }, "ProductionPlant": { "type": "string", "maxLength": 4 }, "StorageLocation": { "type": "string" }, "ShippingPoint": { "type": "string" }, "DeliveryPriority": { "type": "string" }, "ProfitCenter": { "type": "string" }, "SDProcessStatus": { "type": "string" }, "DeliveryStatus": { "type": "string" } } } } } } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An Edm.Decimal, sent by OData V2 as a string." }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." }, "odataDateOrNull": { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." } } };
 const schema1 = { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." };
@@ -11667,18 +11705,18 @@ return { validateSapSalesOrderV1 };
 })();
 
 // units/route-order-confirmed.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-order-confirmed runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"sap-sales-order\"},\"spec\":{\"businessKeys\":{\"customer\":\"SoldToParty\",\"order_number\":\"SalesOrder\",\"warehouse\":\"to_Item.results[].ProductionPlant\"},\"identity\":[\"SalesOrder\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-confirmed\"},\"spec\":{\"description\":\"A sales order in the legacy ERP that is neither rejected nor blocked for delivery is confirmed: it is published as a canonical order on orders.confirmed for fulfilment.\",\"filter\":\"event.OverallSDDocumentRejectionSts != 'C' && event.DeliveryBlockReason == '' && event.OverallSDProcessStatus != 'C'\",\"key\":[\"SalesOrder\"],\"ordering\":\"per-key\",\"owner\":\"team-order-to-cash\",\"source\":{\"contract\":\"sap-sales-order@1\",\"event\":\"SalesOrder.Changed\",\"system\":\"legacy-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.order-confirmed.orders-confirmed\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"sap-sales-order-to-order-v2\",\"name\":\"orders-confirmed\",\"topic\":\"orders.confirmed\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute } = __m22;
+export const { filterOrderConfirmed, dispatchOrderConfirmed, orderConfirmedRoute } = __m23;
 
-export const { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message } = __m21;
+export const { mapSapSalesOrderToOrderV2, mapSapSalesOrderToOrderV2Message } = __m22;
 
-export const { validateOrderV2 } = __m23;
+export const { validateOrderV2 } = __m24;
 
-export const { validateSapSalesOrderV1 } = __m24;
+export const { validateSapSalesOrderV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

@@ -850,8 +850,46 @@ const __m13 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m14 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m15 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp } = __m5;
 /**
@@ -961,7 +999,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m15 = (() => {
+const __m16 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp, parseIsoInstant } = __m5;
 const { formatIsoInZone, formatPattern } = __m6;
@@ -1027,7 +1065,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m16 = (() => {
+const __m17 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1078,7 +1116,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m17 = (() => {
+const __m18 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8678,8 +8716,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m18 = (() => {
-const { RE2JS } = __m17;
+const __m19 = (() => {
+const { RE2JS } = __m18;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8708,7 +8746,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m19 = (() => {
+const __m20 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8748,7 +8786,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8788,17 +8826,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, mergePatch: __m14.mergePatch, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
 })();
 
 // mappings/order-v2-to-order-v1.ts
-const __m22 = (() => {
-const { lookup } = __m21;
+const __m23 = (() => {
+const { lookup } = __m22;
 const TABLE_statusV2ToV1 = new Map([["cancelled", "cancelled"], ["completed", "closed"], ["confirmed", "open"], ["delivered", "shipped"], ["in-fulfilment", "in-progress"], ["on-hold", "open"], ["received", "open"], ["shipped", "shipped"]]);
 /** Maps order@2 to order@1 (Mapping order-v2-to-order-v1). */
  function mapOrderV2ToOrderV1(source) {
@@ -8828,8 +8866,8 @@ return { mapOrderV2ToOrderV1, mapOrderV2ToOrderV1Message };
 })();
 
 // mappings/order-v2-to-wms-pick-order.ts
-const __m23 = (() => {
-const { noRuleApplies, toInt, toText } = __m21;
+const __m24 = (() => {
+const { noRuleApplies, toInt, toText } = __m22;
 /** Maps order@2 to wms-pick-order@1 (Mapping order-v2-to-wms-pick-order). */
  function mapOrderV2ToWmsPickOrder(source) {
     return {
@@ -8855,10 +8893,10 @@ return { mapOrderV2ToWmsPickOrder, mapOrderV2ToWmsPickOrderMessage };
 })();
 
 // routes/order-fulfilment.ts
-const __m24 = (() => {
+const __m25 = (() => {
 const { mapOrderV2ToOrderStatus } = __m0;
-const { mapOrderV2ToOrderV1 } = __m22;
-const { mapOrderV2ToWmsPickOrder } = __m23;
+const { mapOrderV2ToOrderV1 } = __m23;
+const { mapOrderV2ToWmsPickOrder } = __m24;
 /** Consumes one order@2 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchOrderFulfilment(event, targets) {
     await Promise.all([
@@ -8874,10 +8912,10 @@ return { dispatchOrderFulfilment, orderFulfilmentRoute };
 })();
 
 // validators/order-status-v1.ts
-const __m25 = (() => {
+const __m26 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, ucs2length } = __m21;
+const { interlaceFormats, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "status", "statusAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNumber": { "type": "string", "maxLength": 20 }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "statusAt": { "type": "string", "format": "date-time", "description": "When the order reached this status." }, "latestShipment": { "type": "object", "additionalProperties": false, "required": ["shipmentNumber"], "properties": { "shipmentNumber": { "type": "string" }, "carrier": { "type": "string", "description": "Carrier name." }, "trackingNumber": { "type": "string" }, "estimatedDeliveryDate": { "type": "string", "format": "date" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9145,10 +9183,10 @@ return { validateOrderStatusV1 };
 })();
 
 // validators/order-v1.ts
-const __m26 = (() => {
+const __m27 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m21;
+const { interlaceFormats, linearRegExp, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["orderNo", "customerNo", "orderDate", "currency", "status", "items"], "properties": { "orderNo": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNo": { "type": "string", "minLength": 1, "maxLength": 20 }, "customerName": { "type": "string" }, "customerEmail": { "type": "string", "format": "email" }, "orderDate": { "type": "string", "format": "date" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "total": { "type": "number", "minimum": 0 }, "status": { "enum": ["open", "in-progress", "shipped", "closed", "cancelled"] }, "items": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["lineNo", "itemNo", "qty", "uom"], "properties": { "lineNo": { "type": "integer", "minimum": 1 }, "itemNo": { "type": "string", "minLength": 1 }, "qty": { "type": "number", "exclusiveMinimum": 0 }, "uom": { "type": "string" }, "amount": { "type": "number", "minimum": 0 } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9628,10 +9666,10 @@ return { validateOrderV1 };
 })();
 
 // validators/order-v2.ts
-const __m27 = (() => {
+const __m28 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m21;
+const { interlaceFormats, linearRegExp, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10939,10 +10977,10 @@ return { validateOrderV2 };
 })();
 
 // validators/wms-pick-order-v1.ts
-const __m28 = (() => {
+const __m29 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m21;
+const { interlaceFormats, linearRegExp, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderId", "orderType", "warehouseId", "lines"], "properties": { "orderId": { "type": "string", "minLength": 1, "maxLength": 35 }, "orderType": { "enum": ["CUSTOMER", "TRANSFER", "RETURN_TO_VENDOR"] }, "warehouseId": { "type": "string" }, "priority": { "type": "integer", "minimum": 1, "maximum": 9, "description": "1 is the most urgent." }, "requestedShipDate": { "type": "string", "format": "date" }, "destinationCountry": { "type": "string", "pattern": "^[A-Z]{2}$" }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineId", "itemId", "qty", "uom"], "properties": { "lineId": { "type": "string" }, "itemId": { "type": "string" }, "qty": { "type": "number", "exclusiveMinimum": 0 }, "uom": { "type": "string" } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -11324,26 +11362,26 @@ return { validateWmsPickOrderV1 };
 })();
 
 // units/route-order-fulfilment.ts
-const __m29 = (() => {
+const __m30 = (() => {
 /** The specs unit route-order-fulfilment runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order\"},\"spec\":{\"businessKeys\":{\"customer\":\"customer.number\",\"order_number\":\"orderNumber\",\"warehouse\":\"lines[].warehouse\"},\"identity\":[\"orderNumber\"],\"version\":\"2.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-fulfilment\"},\"spec\":{\"description\":\"Fans a confirmed order out to everyone who works on it: a pick order for the WMS (no personal data), the full order for the TMS to plan the load, the order@1 shape for the CRM until its upgrade, and the new status for the order-status view.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-logistics\",\"slo\":{\"deadLetters\":{\"objective\":\"99.9%\"},\"latency\":{\"objective\":\"99%\",\"threshold\":\"5m\"},\"runbook\":\"https://runbooks.example.com/interlace/order-fulfilment\",\"targets\":[\"wms\",\"tms\"]},\"source\":{\"contract\":\"order@2\",\"topic\":\"orders.confirmed\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-fulfilment.wms\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"mapping\":\"order-v2-to-wms-pick-order\",\"name\":\"wms\",\"operation\":\"POST /v1/outbound-orders\",\"system\":\"wms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-fulfilment.tms\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"name\":\"tms\",\"operation\":\"POST /orderReleases\",\"system\":\"tms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-fulfilment.crm\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"mapping\":\"order-v2-to-order-v1\",\"name\":\"crm\",\"operation\":\"PUT /orders/{orderNo}\",\"system\":\"crm\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.order-fulfilment.order-status\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"order-v2-to-order-status\",\"name\":\"order-status\",\"topic\":\"orders.status\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"crm\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"crm-connected-app\"},\"tokenUrl\":\"https://distributor.my.salesforce.com/services/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.my.salesforce.com/services/apexrest/interlace/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":10,\"rateLimit\":{\"per\":\"1s\",\"requests\":25},\"timeout\":\"20s\"},\"type\":\"crm\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"tms\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"tms-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://otm.example-saas.com/logisticsRestApi/resources-int/v2\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"burst\":20,\"per\":\"1s\",\"requests\":10},\"timeout\":\"30s\"},\"type\":\"tms\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"wms\"},\"spec\":{\"auth\":{\"scopes\":[\"outbound.write\",\"inbound.write\"],\"secretRef\":{\"name\":\"wms-oauth\"},\"tokenUrl\":\"https://wms.corp.example.com/oauth/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://wms.corp.example.com/api\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":16,\"rateLimit\":{\"per\":\"1s\",\"requests\":50},\"timeout\":\"20s\"},\"type\":\"wms\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchOrderFulfilment, orderFulfilmentRoute } = __m24;
+export const { dispatchOrderFulfilment, orderFulfilmentRoute } = __m25;
 
 export const { mapOrderV2ToOrderStatus, mapOrderV2ToOrderStatusMessage } = __m0;
 
-export const { mapOrderV2ToOrderV1, mapOrderV2ToOrderV1Message } = __m22;
+export const { mapOrderV2ToOrderV1, mapOrderV2ToOrderV1Message } = __m23;
 
-export const { mapOrderV2ToWmsPickOrder, mapOrderV2ToWmsPickOrderMessage } = __m23;
+export const { mapOrderV2ToWmsPickOrder, mapOrderV2ToWmsPickOrderMessage } = __m24;
 
-export const { validateOrderStatusV1 } = __m25;
+export const { validateOrderStatusV1 } = __m26;
 
-export const { validateOrderV1 } = __m26;
+export const { validateOrderV1 } = __m27;
 
-export const { validateOrderV2 } = __m27;
+export const { validateOrderV2 } = __m28;
 
-export const { validateWmsPickOrderV1 } = __m28;
+export const { validateWmsPickOrderV1 } = __m29;
 
-export const { interlaceUnit } = __m29;
+export const { interlaceUnit } = __m30;

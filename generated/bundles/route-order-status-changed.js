@@ -846,8 +846,46 @@ const __m13 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m14 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m15 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp } = __m5;
 /**
@@ -957,7 +995,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m15 = (() => {
+const __m16 = (() => {
 const { describeValue, MappingError } = __m1;
 const { CelTimestamp, parseIsoInstant } = __m5;
 const { formatIsoInZone, formatPattern } = __m6;
@@ -1023,7 +1061,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m16 = (() => {
+const __m17 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1074,7 +1112,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m17 = (() => {
+const __m18 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8674,8 +8712,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m18 = (() => {
-const { RE2JS } = __m17;
+const __m19 = (() => {
+const { RE2JS } = __m18;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8704,7 +8742,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m19 = (() => {
+const __m20 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8744,7 +8782,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8784,19 +8822,19 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m21 = (() => {
+const __m22 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
+return { MappingError: __m1.MappingError, toNumber: __m2.toNumber, toDate: __m7.toDate, lower: __m8.lower, padStart: __m8.padStart, trim: __m8.trim, trimLeadingZeros: __m8.trimLeadingZeros, upper: __m8.upper, replaceText: __m9.replaceText, substring: __m9.substring, parseDate: __m6.parseDate, convertUnit: __m10.convertUnit, lookup: __m11.lookup, lookupOr: __m11.lookupOr, unwrap: __m12.unwrap, nullToAbsent: __m13.nullToAbsent, omitEmpty: __m13.omitEmpty, mergePatch: __m14.mergePatch, add: __m15.add, at: __m15.at, eq: __m15.eq, isIn: __m15.isIn, noRuleApplies: __m15.noRuleApplies, size: __m15.size, toDouble: __m15.toDouble, toInt: __m15.toInt, toText: __m15.toText, CelTimestamp: __m5.CelTimestamp, toTimestamp: __m5.toTimestamp, DATE_FORMATS: __m16.DATE_FORMATS, formatDate: __m16.formatDate, jsonEqual: __m17.jsonEqual, ucs2length: __m17.ucs2length, linearRegExp: __m19.linearRegExp, interlaceFormats: __m20.interlaceFormats, ApiError: __m21.ApiError, callJson: __m21.callJson, fillPath: __m21.fillPath, queryString: __m21.queryString };
 })();
 
 // validators/order-status-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, ucs2length } = __m21;
+const { interlaceFormats, ucs2length } = __m22;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "status", "statusAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNumber": { "type": "string", "maxLength": 20 }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "statusAt": { "type": "string", "format": "date-time", "description": "When the order reached this status." }, "latestShipment": { "type": "object", "additionalProperties": false, "required": ["shipmentNumber"], "properties": { "shipmentNumber": { "type": "string" }, "carrier": { "type": "string", "description": "Carrier name." }, "trackingNumber": { "type": "string" }, "estimatedDeliveryDate": { "type": "string", "format": "date" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9064,7 +9102,7 @@ return { validateOrderStatusV1 };
 })();
 
 // units/route-order-status-changed.ts
-const __m23 = (() => {
+const __m24 = (() => {
 /** The specs unit route-order-status-changed runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order-status\"},\"spec\":{\"businessKeys\":{\"customer\":\"customerNumber\",\"order_number\":\"orderNumber\"},\"identity\":[\"orderNumber\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"order-status-changed\"},\"spec\":{\"description\":\"Every status change of an order, from submission to delivery, for the dealer portal and the CRM. It also feeds the materialized view behind the order-status@1 API.\",\"key\":[\"orderNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-dealer-experience\",\"source\":{\"contract\":\"order-status@1\",\"topic\":\"orders.status\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-status-changed.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.order-status\",\"system\":\"dealer-portal\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.order-status-changed.crm\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"name\":\"crm\",\"operation\":\"PUT /orders/{orderNumber}/status\",\"system\":\"crm\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"crm\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"crm-connected-app\"},\"tokenUrl\":\"https://distributor.my.salesforce.com/services/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.my.salesforce.com/services/apexrest/interlace/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":10,\"rateLimit\":{\"per\":\"1s\",\"requests\":25},\"timeout\":\"20s\"},\"type\":\"crm\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"dealer-portal\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"dealer-portal-nats-client-cert\"},\"type\":\"mtls\"},\"endpoint\":{\"protocol\":\"nats\",\"subject\":\"dealer-portal\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":64,\"timeout\":\"10s\"},\"type\":\"commerce\"}}]}");
 return { interlaceUnit };
@@ -9072,6 +9110,6 @@ return { interlaceUnit };
 
 export const { dispatchOrderStatusChanged, orderStatusChangedRoute } = __m0;
 
-export const { validateOrderStatusV1 } = __m22;
+export const { validateOrderStatusV1 } = __m23;
 
-export const { interlaceUnit } = __m23;
+export const { interlaceUnit } = __m24;

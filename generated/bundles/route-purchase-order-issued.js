@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/bc-purchase-order-to-purchase-order.ts
-const __m21 = (() => {
-const { lookup, lookupOr, toInt } = __m20;
+const __m22 = (() => {
+const { lookup, lookupOr, toInt } = __m21;
 const TABLE_bcStatus = new Map([["Draft", "draft"], ["In Review", "in-review"], ["In_x0020_Review", "in-review"], ["Open", "open"], ["Released", "released"]]);
 const TABLE_unitOfMeasure = new Map([["BOX", "BX"], ["KG", "KGM"], ["PALLET", "PF"], ["PCS", "EA"]]);
 /** Maps bc-purchase-order@1 to purchase-order@1 (Mapping bc-purchase-order-to-purchase-order). */
@@ -8830,8 +8868,8 @@ return { mapBcPurchaseOrderToPurchaseOrder, mapBcPurchaseOrderToPurchaseOrderMes
 })();
 
 // routes/purchase-order-issued.ts
-const __m22 = (() => {
-const { mapBcPurchaseOrderToPurchaseOrder } = __m21;
+const __m23 = (() => {
+const { mapBcPurchaseOrderToPurchaseOrder } = __m22;
 /** Consumes one bc-purchase-order@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchPurchaseOrderIssued(event, targets) {
     await Promise.all([
@@ -8844,10 +8882,10 @@ return { dispatchPurchaseOrderIssued, purchaseOrderIssuedRoute };
 })();
 
 // validators/bc-purchase-order-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["id", "number", "orderDate", "vendorNumber", "currencyCode", "status"], "properties": { "@odata.etag": { "type": "string" }, "id": { "$ref": "#/$defs/guid" }, "number": { "type": "string", "maxLength": 20 }, "orderDate": { "type": "string", "format": "date" }, "postingDate": { "type": "string", "format": "date" }, "dueDate": { "type": "string", "format": "date" }, "vendorId": { "$ref": "#/$defs/guid" }, "vendorNumber": { "type": "string", "maxLength": 20 }, "vendorName": { "type": "string" }, "payToName": { "type": "string" }, "payToVendorId": { "type": "string" }, "payToVendorNumber": { "type": "string" }, "shipToName": { "type": "string" }, "shipToContact": { "type": "string" }, "buyFromAddressLine1": { "type": "string" }, "buyFromAddressLine2": { "type": "string" }, "buyFromCity": { "type": "string" }, "buyFromCountry": { "type": "string" }, "buyFromState": { "type": "string" }, "buyFromPostCode": { "type": "string" }, "shipToAddressLine1": { "type": "string" }, "shipToAddressLine2": { "type": "string" }, "shipToCity": { "type": "string" }, "shipToCountry": { "type": "string" }, "shipToState": { "type": "string" }, "shipToPostCode": { "type": "string" }, "payToAddressLine1": { "type": "string" }, "payToAddressLine2": { "type": "string" }, "payToCity": { "type": "string" }, "payToCountry": { "type": "string" }, "payToState": { "type": "string" }, "payToPostCode": { "type": "string" }, "currencyId": { "$ref": "#/$defs/guid" }, "currencyCode": { "type": "string", "maxLength": 10 }, "pricesIncludeTax": { "type": "boolean" }, "paymentTermsId": { "type": "string" }, "shipmentMethodId": { "type": "string" }, "purchaser": { "type": "string" }, "requestedReceiptDate": { "type": "string", "format": "date" }, "discountAmount": { "type": "number" }, "discountAppliedBeforeTax": { "type": "boolean" }, "totalAmountExcludingTax": { "type": "number" }, "totalTaxAmount": { "type": "number" }, "totalAmountIncludingTax": { "type": "number" }, "fullyReceived": { "type": "boolean" }, "status": { "enum": ["Draft", "In Review", "In_x0020_Review", "Open", "Released"] }, "lastModifiedDateTime": { "type": "string", "anyOf": [{ "format": "date-time" }, { "format": "date" }] }, "purchaseOrderLines": { "type": "array", "items": { "type": "object", "required": ["sequence", "lineType", "quantity"], "properties": { "id": { "$ref": "#/$defs/guid" }, "sequence": { "type": "integer", "description": "Line number, assigned by BC in steps of 10000." }, "lineType": { "enum": ["Comment", "Account", "Item", "Resource", "Fixed_x0020_Asset", "Charge"] }, "lineObjectNumber": { "type": "string" }, "description": { "type": "string" }, "unitOfMeasureCode": { "type": "string" }, "quantity": { "type": "number" }, "directUnitCost": { "type": "number" }, "expectedReceiptDate": { "type": "string", "format": "date" }, "receivedQuantity": { "type": "number" } } } } }, "$defs": { "guid": { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" } } };
 const schema1 = { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" };
@@ -9898,10 +9936,10 @@ return { validateBcPurchaseOrderV1 };
 })();
 
 // validators/purchase-order-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["purchaseOrderNumber", "purpose", "orderDate", "buyer", "vendor", "currency"], "properties": { "purchaseOrderNumber": { "type": "string", "minLength": 1, "maxLength": 22, "description": "The buyer's PO number, exactly as issued: leading zeros are significant (X12 BEG03 `08292233294`) and are echoed back in 855/856." }, "purpose": { "enum": ["original", "change", "replace", "cancellation"] }, "orderType": { "enum": ["stand-alone", "drop-ship", "release"] }, "status": { "enum": ["draft", "in-review", "open", "released", "received", "closed", "cancelled"] }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "buyer": { "$ref": "#/$defs/party" }, "vendor": { "$ref": "#/$defs/party" }, "department": { "type": "string" }, "shipTo": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string" }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "paymentTerms": { "type": "object", "additionalProperties": false, "properties": { "discountPercent": { "type": "number", "minimum": 0, "maximum": 100 }, "discountDays": { "type": "integer", "minimum": 0 }, "netDays": { "type": "integer", "minimum": 0 } } }, "carrierRouting": { "type": "string" }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "totalAmount": { "type": "number", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "description": "Absent on header-only change events (Business Central sends lines only with `$expand=purchaseOrderLines`).", "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "buyerPartNumber": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "unitPrice": { "type": "number", "minimum": 0 } } } } }, "$defs": { "party": { "type": "object", "additionalProperties": false, "properties": { "id": { "type": "string", "description": "Interchange id (GS02/GS03) of an EDI party." }, "number": { "type": "string", "description": "Customer or vendor number in our ERPs." }, "name": { "type": "string" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "properties": { "id": { "type": "string", "description": "Interchange id (GS02/GS03) of an EDI party." }, "number": { "type": "string", "description": "Customer or vendor number in our ERPs." }, "name": { "type": "string" } } };
@@ -10820,18 +10858,18 @@ return { validatePurchaseOrderV1 };
 })();
 
 // units/route-purchase-order-issued.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-purchase-order-issued runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"bc-purchase-order\"},\"spec\":{\"businessKeys\":{\"order_number\":\"number\",\"supplier\":\"vendorNumber\"},\"identity\":[\"number\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"purchase-order-issued\"},\"spec\":{\"description\":\"A purchase order released in the cloud ERP, as a canonical purchase order on purchase-orders.issued.\",\"key\":[\"number\"],\"ordering\":\"per-key\",\"owner\":\"team-procurement\",\"source\":{\"contract\":\"bc-purchase-order@1\",\"event\":\"PurchaseOrder.Released\",\"system\":\"cloud-erp\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.purchase-order-issued.purchase-orders-issued\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"bc-purchase-order-to-purchase-order\",\"name\":\"purchase-orders-issued\",\"topic\":\"purchase-orders.issued\"}]}}],\"systems\":[]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchPurchaseOrderIssued, purchaseOrderIssuedRoute } = __m22;
+export const { dispatchPurchaseOrderIssued, purchaseOrderIssuedRoute } = __m23;
 
-export const { mapBcPurchaseOrderToPurchaseOrder, mapBcPurchaseOrderToPurchaseOrderMessage } = __m21;
+export const { mapBcPurchaseOrderToPurchaseOrder, mapBcPurchaseOrderToPurchaseOrderMessage } = __m22;
 
-export const { validateBcPurchaseOrderV1 } = __m23;
+export const { validateBcPurchaseOrderV1 } = __m24;
 
-export const { validatePurchaseOrderV1 } = __m24;
+export const { validatePurchaseOrderV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

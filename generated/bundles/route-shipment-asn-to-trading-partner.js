@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/shipment-to-x12-856.ts
-const __m21 = (() => {
-const { add, formatDate, noRuleApplies, size, toInt, toText } = __m20;
+const __m22 = (() => {
+const { add, formatDate, noRuleApplies, size, toInt, toText } = __m21;
 /** Maps shipment@1 to x12-856@1 (Mapping shipment-to-x12-856). */
  function mapShipmentToX12856(source) {
     return {
@@ -8808,8 +8846,8 @@ return { mapShipmentToX12856, mapShipmentToX12856Message };
 })();
 
 // routes/shipment-asn-to-trading-partner.ts
-const __m22 = (() => {
-const { mapShipmentToX12856 } = __m21;
+const __m23 = (() => {
+const { mapShipmentToX12856 } = __m22;
 /**
  * EventRoute shipment-asn-to-trading-partner's `filter`, compiled from its CEL: true routes the event. A missing field is
  * absent (as in mappings); an expression that fails at run time (`int('x')`) does not match.
@@ -8835,10 +8873,10 @@ return { filterShipmentAsnToTradingPartner, dispatchShipmentAsnToTradingPartner,
 })();
 
 // validators/shipment-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -10030,10 +10068,10 @@ return { validateShipmentV1 };
 })();
 
 // validators/x12-856-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["BSN", "HLLoop"], "properties": { "ST": { "type": "object", "required": ["ST01"], "properties": { "ST01": { "const": "856" }, "ST02": { "type": "string", "pattern": "^[0-9]{4,9}$", "description": "Control number; assigned by the connector on send." } }, "additionalProperties": false }, "BSN": { "type": "object", "required": ["BSN01", "BSN02", "BSN03", "BSN04"], "properties": { "BSN01": { "type": "string", "description": "Purpose: 00 original, 14 advance notification." }, "BSN02": { "type": "string", "minLength": 2, "maxLength": 30, "description": "Shipment identification (the ASN number)." }, "BSN03": { "$ref": "#/$defs/ccyymmdd" }, "BSN04": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "HHMM, optionally with seconds." }, "BSN05": { "type": "string", "description": "Hierarchical structure code: 0001 S/O/P/I, 0002 S/O/I." } }, "additionalProperties": false }, "HLLoop": { "type": "array", "minItems": 1, "description": "The shipment level(s); orders and items nest below.", "items": { "$ref": "#/$defs/shipmentLevel" } }, "CTT": { "type": "object", "required": ["CTT01"], "properties": { "CTT01": { "type": "string", "description": "Number of HL segments." }, "CTT02": { "type": "string", "description": "Hash total of SN102 quantities." } }, "additionalProperties": false }, "SE": { "$ref": "#/$defs/segment" } }, "$defs": { "segment": { "type": "object", "propertyNames": { "pattern": "^[A-Z][A-Z0-9]{1,2}[0-9]{2}$" }, "additionalProperties": { "type": "string" } }, "decimal": { "type": "string", "pattern": "^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$" }, "ccyymmdd": { "type": "string", "pattern": "^[0-9]{8}$" }, "hl": { "type": "object", "required": ["HL01", "HL03"], "properties": { "HL01": { "type": "string" }, "HL02": { "type": "string" }, "HL03": { "enum": ["S", "O", "P", "T", "I"] }, "HL04": { "type": "string" } }, "additionalProperties": false }, "shipmentLevel": { "type": "object", "required": ["HL", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "TD1": { "type": "array", "items": { "type": "object", "properties": { "TD101": { "type": "string", "description": "Packaging code (PCS pieces, CTN carton)." }, "TD102": { "type": "string", "description": "Lading quantity." }, "TD106": { "type": "string", "description": "Weight qualifier (G gross, A3 shipper's weight)." }, "TD107": { "$ref": "#/$defs/decimal" }, "TD108": { "type": "string", "description": "Unit (LB, KG)." } }, "additionalProperties": { "type": "string" } } }, "TD5": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "DTM": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The orders in this shipment (HL03 = O), whose HL02 is this loop's HL01.", "items": { "$ref": "#/$defs/orderLevel" } } } }, "orderLevel": { "type": "object", "required": ["HL", "PRF", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "PRF": { "type": "object", "required": ["PRF01"], "properties": { "PRF01": { "type": "string", "description": "The buyer's purchase order number." }, "PRF04": { "$ref": "#/$defs/ccyymmdd" } }, "additionalProperties": { "type": "string" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The items of this order (HL03 = I).", "items": { "$ref": "#/$defs/itemLevel" } } } }, "itemLevel": { "type": "object", "required": ["HL", "LIN", "SN1"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "LIN": { "type": "object", "required": ["LIN01", "LIN02", "LIN03"], "properties": { "LIN01": { "type": "string", "description": "Assigned identification: the line number (required by the partner's guide)." }, "LIN02": { "type": "string" }, "LIN03": { "type": "string" }, "LIN04": { "type": "string" }, "LIN05": { "type": "string" } }, "patternProperties": { "^LIN(0[6-9]|[1-3][0-9])$": { "type": "string" } }, "additionalProperties": false }, "SN1": { "type": "object", "required": ["SN102", "SN103"], "properties": { "SN101": { "type": "string" }, "SN102": { "$ref": "#/$defs/decimal", "description": "Units shipped." }, "SN103": { "type": "string" } }, "additionalProperties": { "type": "string" } }, "PO4": { "$ref": "#/$defs/segment" }, "PID": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } } } }, "N1Loop": { "type": "array", "items": { "type": "object", "required": ["N1"], "properties": { "N1": { "$ref": "#/$defs/segment" }, "N3": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/segment" } }, "N4": { "$ref": "#/$defs/segment" } } } } } };
 const schema1 = { "type": "string", "pattern": "^[0-9]{8}$" };
@@ -12105,18 +12143,18 @@ return { validateX12856V1 };
 })();
 
 // units/route-shipment-asn-to-trading-partner.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-shipment-asn-to-trading-partner runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"shipment\"},\"spec\":{\"businessKeys\":{\"customer\":\"customerNumber\",\"order_number\":\"orderNumber\",\"shipment_number\":\"shipmentNumber\"},\"identity\":[\"shipmentNumber\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"shipment-asn-to-trading-partner\"},\"spec\":{\"description\":\"When the TMS dispatches a shipment to a consignee that trades over EDI, the partner gets an 856 ASN. Split from shipment-dispatched because a target cannot filter: only shipments with a tradingPartnerId go this way.\",\"filter\":\"event.direction == 'outbound' && has(event.tradingPartnerId)\",\"key\":[\"shipmentNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-b2b-integration\",\"source\":{\"contract\":\"shipment@1\",\"event\":\"Shipment.Dispatched\",\"system\":\"tms\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.shipment-asn-to-trading-partner.edi-partner\"},\"retry\":{\"initialBackoff\":\"1m\",\"jitter\":0.1,\"maxAttempts\":8,\"maxBackoff\":\"30m\",\"multiplier\":2},\"timeout\":\"2m\"},\"mapping\":\"shipment-to-x12-856\",\"name\":\"edi-partner\",\"operation\":\"856\",\"system\":\"edi-partner\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"edi-partner\"},\"spec\":{\"auth\":{\"type\":\"none\"},\"endpoint\":{\"directory\":\"/inbound\",\"format\":\"x12\",\"protocol\":\"edi-x12\",\"sftp\":{\"hostKey\":\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKb2h8q1mN0rZ0YyVfJ3p8d9wQ2xT5cL7aE4sR6uH1jK northwind-sftp\",\"secretRef\":{\"name\":\"edi-partner-sftp\"}},\"url\":\"sftp://acme-supply@sftp.northwind-industrial.example:22\",\"x12\":{\"acknowledgements\":{\"expect\":true,\"within\":\"24h\"},\"lineBreaks\":true,\"qualifier\":\"01\",\"receiverId\":\"4405197800\",\"senderId\":\"999999999\",\"usage\":\"P\",\"version\":\"004010VICS\"}},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":2,\"timeout\":\"2m\"},\"type\":\"edi-partner\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { filterShipmentAsnToTradingPartner, dispatchShipmentAsnToTradingPartner, shipmentAsnToTradingPartnerRoute } = __m22;
+export const { filterShipmentAsnToTradingPartner, dispatchShipmentAsnToTradingPartner, shipmentAsnToTradingPartnerRoute } = __m23;
 
-export const { mapShipmentToX12856, mapShipmentToX12856Message } = __m21;
+export const { mapShipmentToX12856, mapShipmentToX12856Message } = __m22;
 
-export const { validateShipmentV1 } = __m23;
+export const { validateShipmentV1 } = __m24;
 
-export const { validateX12856V1 } = __m24;
+export const { validateX12856V1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/shipment-to-order-status.ts
-const __m21 = (() => {
-const { at, lookup, noRuleApplies, size } = __m20;
+const __m22 = (() => {
+const { at, lookup, noRuleApplies, size } = __m21;
 const TABLE_shipmentToOrderStatus = new Map([["delivered", "delivered"], ["dispatched", "shipped"], ["exception", "on-hold"], ["in-transit", "shipped"], ["planned", "in-fulfilment"]]);
 /** Maps shipment@1 to order-status@1 (Mapping shipment-to-order-status). */
  function mapShipmentToOrderStatus(source) {
@@ -8805,8 +8843,8 @@ return { mapShipmentToOrderStatus, mapShipmentToOrderStatusMessage };
 })();
 
 // routes/shipment-tracking.ts
-const __m22 = (() => {
-const { mapShipmentToOrderStatus } = __m21;
+const __m23 = (() => {
+const { mapShipmentToOrderStatus } = __m22;
 /** Consumes one shipment@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchShipmentTracking(event, targets) {
     await Promise.all([
@@ -8821,10 +8859,10 @@ return { dispatchShipmentTracking, shipmentTrackingRoute };
 })();
 
 // validators/order-status-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, ucs2length } = __m20;
+const { interlaceFormats, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "status", "statusAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35 }, "customerNumber": { "type": "string", "maxLength": 20 }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "statusAt": { "type": "string", "format": "date-time", "description": "When the order reached this status." }, "latestShipment": { "type": "object", "additionalProperties": false, "required": ["shipmentNumber"], "properties": { "shipmentNumber": { "type": "string" }, "carrier": { "type": "string", "description": "Carrier name." }, "trackingNumber": { "type": "string" }, "estimatedDeliveryDate": { "type": "string", "format": "date" } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9092,10 +9130,10 @@ return { validateOrderStatusV1 };
 })();
 
 // validators/shipment-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -10287,18 +10325,18 @@ return { validateShipmentV1 };
 })();
 
 // units/route-shipment-tracking.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit route-shipment-tracking runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"shipment\"},\"spec\":{\"businessKeys\":{\"customer\":\"customerNumber\",\"order_number\":\"orderNumber\",\"shipment_number\":\"shipmentNumber\"},\"identity\":[\"shipmentNumber\"],\"version\":\"1.2.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"shipment-tracking\"},\"spec\":{\"description\":\"Tracking milestones after dispatch (in transit, out for delivery, delivered, exceptions). Feeds the shipment-milestones@1 API's view, the portal, the CRM and the order's status.\",\"key\":[\"shipmentNumber\"],\"ordering\":\"per-key\",\"owner\":\"team-logistics\",\"source\":{\"contract\":\"shipment@1\",\"event\":\"Shipment.MilestoneReached\",\"system\":\"tms\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.shipment-tracking.dealer-portal\"},\"retry\":{\"initialBackoff\":\"500ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"30s\",\"multiplier\":2},\"timeout\":\"10s\"},\"name\":\"dealer-portal\",\"operation\":\"dealer-portal.shipments\",\"system\":\"dealer-portal\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.shipment-tracking.crm\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"name\":\"crm\",\"operation\":\"PUT /shipments/{shipmentNumber}\",\"system\":\"crm\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.shipment-tracking.order-status\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"shipment-to-order-status\",\"name\":\"order-status\",\"topic\":\"orders.status\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"crm\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"crm-connected-app\"},\"tokenUrl\":\"https://distributor.my.salesforce.com/services/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.my.salesforce.com/services/apexrest/interlace/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":10,\"rateLimit\":{\"per\":\"1s\",\"requests\":25},\"timeout\":\"20s\"},\"type\":\"crm\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"dealer-portal\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"dealer-portal-nats-client-cert\"},\"type\":\"mtls\"},\"endpoint\":{\"protocol\":\"nats\",\"subject\":\"dealer-portal\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":64,\"timeout\":\"10s\"},\"type\":\"commerce\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchShipmentTracking, shipmentTrackingRoute } = __m22;
+export const { dispatchShipmentTracking, shipmentTrackingRoute } = __m23;
 
-export const { mapShipmentToOrderStatus, mapShipmentToOrderStatusMessage } = __m21;
+export const { mapShipmentToOrderStatus, mapShipmentToOrderStatusMessage } = __m22;
 
-export const { validateOrderStatusV1 } = __m23;
+export const { validateOrderStatusV1 } = __m24;
 
-export const { validateShipmentV1 } = __m24;
+export const { validateShipmentV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // mappings/x12-856-to-shipment.ts
-const __m21 = (() => {
-const { add, nullToAbsent, omitEmpty, parseDate, substring, toDate, toDouble, toInt, toNumber, toText } = __m20;
+const __m22 = (() => {
+const { add, nullToAbsent, omitEmpty, parseDate, substring, toDate, toDouble, toInt, toNumber, toText } = __m21;
 /** Maps x12-856@1 to one shipment@1 per item of `HLLoop[0].HLLoop` (Mapping x12-856-to-shipment, fan-out). */
  function mapX12856ToShipment(source) {
     const list = (source?.HLLoop?.[0]?.HLLoop ?? []);
@@ -8830,8 +8868,8 @@ return { mapX12856ToShipment, mapX12856ToShipmentMessage };
 })();
 
 // mappings/x12-856-to-supplier-confirmation.ts
-const __m22 = (() => {
-const { nullToAbsent, toDate, toDouble, toInt } = __m20;
+const __m23 = (() => {
+const { nullToAbsent, toDate, toDouble, toInt } = __m21;
 /** Maps x12-856@1 to supplier-confirmation@1 (Mapping x12-856-to-supplier-confirmation). */
  function mapX12856ToSupplierConfirmation(source) {
     return {
@@ -8857,9 +8895,9 @@ return { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage
 })();
 
 // routes/supplier-confirmation-received.ts
-const __m23 = (() => {
-const { mapX12856ToShipment } = __m21;
-const { mapX12856ToSupplierConfirmation } = __m22;
+const __m24 = (() => {
+const { mapX12856ToShipment } = __m22;
+const { mapX12856ToSupplierConfirmation } = __m23;
 /** Consumes one x12-856@1 event: maps it for each target and publishes it there (each output of a fan-out mapping). */
  async function dispatchSupplierConfirmationReceived(event, targets) {
     await Promise.all([
@@ -8876,10 +8914,10 @@ return { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute
 })();
 
 // validators/shipment-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -10071,10 +10109,10 @@ return { validateShipmentV1 };
 })();
 
 // validators/supplier-confirmation-v1.ts
-const __m25 = (() => {
+const __m26 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["confirmationNumber", "kind", "supplier", "purchaseOrderNumber", "status", "documentDate", "lines"], "properties": { "confirmationNumber": { "type": "string", "minLength": 1 }, "kind": { "enum": ["acknowledgement", "ship-notice"] }, "supplier": { "type": "object", "additionalProperties": false, "required": ["id"], "properties": { "id": { "type": "string", "description": "The supplier's interchange id (GS02) or supplier number." }, "name": { "type": "string" } } }, "purchaseOrderNumber": { "type": "string", "minLength": 1 }, "purchaseOrderDate": { "type": "string", "format": "date" }, "status": { "enum": ["confirmed", "partially-confirmed", "rejected", "changed"] }, "documentDate": { "type": "string", "format": "date" }, "shipDate": { "type": "string", "format": "date" }, "expectedDeliveryDate": { "type": "string", "format": "date" }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "confirmedQuantity", "unit", "status"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "orderedQuantity": { "type": "number", "minimum": 0 }, "confirmedQuantity": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "status": { "enum": ["accepted", "backordered", "rejected", "changed"] } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -10692,10 +10730,10 @@ return { validateSupplierConfirmationV1 };
 })();
 
 // validators/x12-856-v1.ts
-const __m26 = (() => {
+const __m27 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["BSN", "HLLoop"], "properties": { "ST": { "type": "object", "required": ["ST01"], "properties": { "ST01": { "const": "856" }, "ST02": { "type": "string", "pattern": "^[0-9]{4,9}$", "description": "Control number; assigned by the connector on send." } }, "additionalProperties": false }, "BSN": { "type": "object", "required": ["BSN01", "BSN02", "BSN03", "BSN04"], "properties": { "BSN01": { "type": "string", "description": "Purpose: 00 original, 14 advance notification." }, "BSN02": { "type": "string", "minLength": 2, "maxLength": 30, "description": "Shipment identification (the ASN number)." }, "BSN03": { "$ref": "#/$defs/ccyymmdd" }, "BSN04": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "HHMM, optionally with seconds." }, "BSN05": { "type": "string", "description": "Hierarchical structure code: 0001 S/O/P/I, 0002 S/O/I." } }, "additionalProperties": false }, "HLLoop": { "type": "array", "minItems": 1, "description": "The shipment level(s); orders and items nest below.", "items": { "$ref": "#/$defs/shipmentLevel" } }, "CTT": { "type": "object", "required": ["CTT01"], "properties": { "CTT01": { "type": "string", "description": "Number of HL segments." }, "CTT02": { "type": "string", "description": "Hash total of SN102 quantities." } }, "additionalProperties": false }, "SE": { "$ref": "#/$defs/segment" } }, "$defs": { "segment": { "type": "object", "propertyNames": { "pattern": "^[A-Z][A-Z0-9]{1,2}[0-9]{2}$" }, "additionalProperties": { "type": "string" } }, "decimal": { "type": "string", "pattern": "^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$" }, "ccyymmdd": { "type": "string", "pattern": "^[0-9]{8}$" }, "hl": { "type": "object", "required": ["HL01", "HL03"], "properties": { "HL01": { "type": "string" }, "HL02": { "type": "string" }, "HL03": { "enum": ["S", "O", "P", "T", "I"] }, "HL04": { "type": "string" } }, "additionalProperties": false }, "shipmentLevel": { "type": "object", "required": ["HL", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "TD1": { "type": "array", "items": { "type": "object", "properties": { "TD101": { "type": "string", "description": "Packaging code (PCS pieces, CTN carton)." }, "TD102": { "type": "string", "description": "Lading quantity." }, "TD106": { "type": "string", "description": "Weight qualifier (G gross, A3 shipper's weight)." }, "TD107": { "$ref": "#/$defs/decimal" }, "TD108": { "type": "string", "description": "Unit (LB, KG)." } }, "additionalProperties": { "type": "string" } } }, "TD5": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "DTM": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The orders in this shipment (HL03 = O), whose HL02 is this loop's HL01.", "items": { "$ref": "#/$defs/orderLevel" } } } }, "orderLevel": { "type": "object", "required": ["HL", "PRF", "HLLoop"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "PRF": { "type": "object", "required": ["PRF01"], "properties": { "PRF01": { "type": "string", "description": "The buyer's purchase order number." }, "PRF04": { "$ref": "#/$defs/ccyymmdd" } }, "additionalProperties": { "type": "string" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "N1Loop": { "$ref": "#/$defs/N1Loop" }, "HLLoop": { "type": "array", "minItems": 1, "description": "The items of this order (HL03 = I).", "items": { "$ref": "#/$defs/itemLevel" } } } }, "itemLevel": { "type": "object", "required": ["HL", "LIN", "SN1"], "properties": { "HL": { "$ref": "#/$defs/hl" }, "LIN": { "type": "object", "required": ["LIN01", "LIN02", "LIN03"], "properties": { "LIN01": { "type": "string", "description": "Assigned identification: the line number (required by the partner's guide)." }, "LIN02": { "type": "string" }, "LIN03": { "type": "string" }, "LIN04": { "type": "string" }, "LIN05": { "type": "string" } }, "patternProperties": { "^LIN(0[6-9]|[1-3][0-9])$": { "type": "string" } }, "additionalProperties": false }, "SN1": { "type": "object", "required": ["SN102", "SN103"], "properties": { "SN101": { "type": "string" }, "SN102": { "$ref": "#/$defs/decimal", "description": "Units shipped." }, "SN103": { "type": "string" } }, "additionalProperties": { "type": "string" } }, "PO4": { "$ref": "#/$defs/segment" }, "PID": { "type": "array", "items": { "$ref": "#/$defs/segment" } }, "REF": { "type": "array", "items": { "$ref": "#/$defs/segment" } } } }, "N1Loop": { "type": "array", "items": { "type": "object", "required": ["N1"], "properties": { "N1": { "$ref": "#/$defs/segment" }, "N3": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/segment" } }, "N4": { "$ref": "#/$defs/segment" } } } } } };
 const schema1 = { "type": "string", "pattern": "^[0-9]{8}$" };
@@ -12767,22 +12805,22 @@ return { validateX12856V1 };
 })();
 
 // units/route-supplier-confirmation-received.ts
-const __m27 = (() => {
+const __m28 = (() => {
 /** The specs unit route-supplier-confirmation-received runs: its EventRoute, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"x12-856\"},\"spec\":{\"businessKeys\":{\"shipment_number\":\"BSN.BSN02\"},\"identity\":[\"BSN.BSN02\"],\"version\":\"1.0.0\"}}],\"routes\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"EventRoute\",\"metadata\":{\"name\":\"supplier-confirmation-received\"},\"spec\":{\"description\":\"The supplier's 856 ship notice confirms a purchase order: the legacy ERP creates the inbound delivery, demand planning updates confirmed supply, the WMS expects the receipt, the TMS tracks the inbound freight; confirmations go on supplier.confirmations for exception handling.\",\"key\":[\"BSN.BSN02\"],\"ordering\":\"per-key\",\"owner\":\"team-procurement\",\"source\":{\"contract\":\"x12-856@1\",\"event\":\"ShipNotice.Received\",\"system\":\"edi-partner\"},\"targets\":[{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.legacy-erp\"},\"permanentOn\":[400,403,404,409,422],\"retry\":{\"initialBackoff\":\"2s\",\"jitter\":0.2,\"maxAttempts\":6,\"maxBackoff\":\"5m\",\"multiplier\":2},\"timeout\":\"60s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"legacy-erp\",\"operation\":\"POST /ZINTERLACE_SRV/SupplierConfirmations\",\"system\":\"legacy-erp\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.demand-planning\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"demand-planning\",\"operation\":\"POST /supply/confirmations\",\"system\":\"demand-planning\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.wms\"},\"permanentOn\":[400,404,409,422],\"retry\":{\"initialBackoff\":\"1s\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"2m\",\"multiplier\":2},\"timeout\":\"30s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"wms\",\"operation\":\"POST /v1/inbound-notices\",\"system\":\"wms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"336h\",\"topic\":\"dlq.supplier-confirmation-received.tms\"},\"permanentOn\":[400,404,422],\"retry\":{\"initialBackoff\":\"5s\",\"jitter\":0.3,\"maxAttempts\":5,\"maxBackoff\":\"10m\",\"multiplier\":3},\"timeout\":\"45s\"},\"mapping\":\"x12-856-to-shipment\",\"name\":\"tms\",\"operation\":\"POST /shipments\",\"system\":\"tms\"},{\"delivery\":{\"deadLetter\":{\"retention\":\"168h\",\"topic\":\"dlq.supplier-confirmation-received.supplier-confirmations\"},\"retry\":{\"initialBackoff\":\"200ms\",\"jitter\":0.2,\"maxAttempts\":5,\"maxBackoff\":\"10s\",\"multiplier\":2},\"timeout\":\"5s\"},\"mapping\":\"x12-856-to-supplier-confirmation\",\"name\":\"supplier-confirmations\",\"topic\":\"supplier.confirmations\"}]}}],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"demand-planning\"},\"spec\":{\"auth\":{\"scopes\":[\"supply.read\",\"supply.write\"],\"secretRef\":{\"name\":\"demand-planning-oauth\"},\"tokenUrl\":\"https://planning.example-saas.com/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://planning.example-saas.com/api/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":2,\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"timeout\":\"45s\"},\"type\":\"planning\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"tms\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"tms-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://otm.example-saas.com/logisticsRestApi/resources-int/v2\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"burst\":20,\"per\":\"1s\",\"requests\":10},\"timeout\":\"30s\"},\"type\":\"tms\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"wms\"},\"spec\":{\"auth\":{\"scopes\":[\"outbound.write\",\"inbound.write\"],\"secretRef\":{\"name\":\"wms-oauth\"},\"tokenUrl\":\"https://wms.corp.example.com/oauth/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://wms.corp.example.com/api\"},\"hosting\":\"cloud\",\"limits\":{\"concurrency\":16,\"rateLimit\":{\"per\":\"1s\",\"requests\":50},\"timeout\":\"20s\"},\"type\":\"wms\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute } = __m23;
+export const { dispatchSupplierConfirmationReceived, supplierConfirmationReceivedRoute } = __m24;
 
-export const { mapX12856ToShipment, mapX12856ToShipmentMessage } = __m21;
+export const { mapX12856ToShipment, mapX12856ToShipmentMessage } = __m22;
 
-export const { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage } = __m22;
+export const { mapX12856ToSupplierConfirmation, mapX12856ToSupplierConfirmationMessage } = __m23;
 
-export const { validateShipmentV1 } = __m24;
+export const { validateShipmentV1 } = __m25;
 
-export const { validateSupplierConfirmationV1 } = __m25;
+export const { validateSupplierConfirmationV1 } = __m26;
 
-export const { validateX12856V1 } = __m26;
+export const { validateX12856V1 } = __m27;
 
-export const { interlaceUnit } = __m27;
+export const { interlaceUnit } = __m28;

@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,51 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
+})();
+
+// mappings/order-v2-to-sap-sales-order.ts
+const __m22 = (() => {
+const { formatDate, lookup, nullToAbsent, toInt, toText } = __m21;
+const TABLE_unitToSap = new Map([["CT", "CAR"], ["EA", "EA"], ["KGM", "KG"], ["LTR", "L"], ["MTR", "M"]]);
+/** Maps order@2 to sap-sales-order-create@1 (Mapping order-v2-to-sap-sales-order). */
+ function mapOrderV2ToSapSalesOrder(source) {
+    return {
+        SalesOrderType: "OR",
+        SalesOrganization: "1010",
+        DistributionChannel: "10",
+        OrganizationDivision: "00",
+        SoldToParty: source?.customer?.number,
+        AssignmentReference: source?.orderNumber,
+        PurchaseOrderByCustomer: source?.customerReference,
+        TransactionCurrency: source?.currency,
+        RequestedDeliveryDate: ((source?.requestedDeliveryDate !== undefined)) ? nullToAbsent(formatDate(source?.requestedDeliveryDate, "odata-v2", "RequestedDeliveryDate")) : undefined,
+        to_Item: {
+            results: (source?.lines ?? []).map((item) => ({
+                SalesOrderItem: nullToAbsent(toText((toInt(item?.lineNumber, "to_Item.results[].SalesOrderItem") * 10))),
+                Material: item?.sku,
+                RequestedQuantity: toText(item?.quantity),
+                RequestedQuantityUnit: lookup(TABLE_unitToSap, item?.unit, "unitToSap", "to_Item.results[].RequestedQuantityUnit"),
+            })),
+        },
+    };
+}
+/** Maps a message as it arrives. */
+ function mapOrderV2ToSapSalesOrderMessage(message) {
+    return mapOrderV2ToSapSalesOrder(message);
+}
+return { mapOrderV2ToSapSalesOrder, mapOrderV2ToSapSalesOrderMessage };
 })();
 
 // workflows/order-to-cash-v1.ts
-const __m21 = (() => {
-const { add, formatDate, toDouble, toInt, toText } = __m20;
+const __m23 = (() => {
+const { add, mergePatch, toDouble, toText } = __m21;
+const { mapOrderV2ToSapSalesOrder } = __m22;
 /** key */
 function e0(scope) {
     const { input, state, key } = scope;
@@ -8793,134 +8865,149 @@ function e1(scope) {
     void input, state, key;
     return (({ ["BusinessPartner"]: input?.customer?.number, ["Currency"]: input?.currency, ["Items"]: input?.lines?.map((v_l) => ({ ["Material"]: v_l?.sku, ["RequestedQuantity"]: toText(v_l?.quantity) })) }));
 }
-/** create-order.request */
+/** create-order.mapping.from */
 function e2(scope) {
     const { input, state, key } = scope;
     void input, state, key;
-    return (({ ["SalesOrderType"]: "OR", ["SalesOrganization"]: "1010", ["DistributionChannel"]: "10", ["OrganizationDivision"]: "00", ["SoldToParty"]: input?.customer?.number, ["AssignmentReference"]: input?.orderNumber, ["PurchaseOrderByCustomer"]: ((input?.customerReference !== undefined) ? input?.customerReference : ""), ["TransactionCurrency"]: input?.currency, ["RequestedDeliveryDate"]: ((input?.requestedDeliveryDate !== undefined) ? formatDate(input?.requestedDeliveryDate, "odata-v2", "create-order.request") : ""), ["DeliveryBlockReason"]: ((state?.credit?.CreditCheckStatus === "A") ? "" : "01"), ["HeaderBillingBlockReason"]: "Z1", ["to_Item"]: ({ ["results"]: input?.lines?.map((v_l) => ({ ["SalesOrderItem"]: toText((toInt(v_l?.lineNumber, "create-order.request") * 10)), ["Material"]: v_l?.sku, ["RequestedQuantity"]: toText(v_l?.quantity), ["RequestedQuantityUnit"]: ((v_l?.unit === "KGM") ? "KG" : ((v_l?.unit === "LTR") ? "L" : ((v_l?.unit === "MTR") ? "M" : ((v_l?.unit === "CT") ? "CAR" : v_l?.unit)))) })) }) }));
+    return (input);
+}
+/** create-order.mapping.merge */
+function e3(scope) {
+    const { input, state, key } = scope;
+    void input, state, key;
+    return (({ ["DeliveryBlockReason"]: ((state?.credit?.CreditCheckStatus === "A") ? "" : "01"), ["HeaderBillingBlockReason"]: "Z1" }));
 }
 /** credit-blocked.when.0 */
-function e3(scope) {
+function e4(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return ((state?.salesOrder?.DeliveryBlockReason === "01"));
 }
 /** on-hold.event */
-function e4(scope) {
+function e5(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["orderNumber"]: input?.orderNumber, ["customerNumber"]: input?.customer?.number, ["status"]: "on-hold", ["statusAt"]: state?.credit?.CheckedAt }));
 }
 /** credit-review.title */
-function e5(scope) {
+function e6(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (add(add(add(add(add(add(add(add(add(add(add(add(add(add("Release order ", input?.orderNumber), " (SAP "), state?.salesOrder?.SalesOrder), ") of dealer "), input?.customer?.number), ": "), state?.credit?.OrderAmount), " "), state?.credit?.Currency), " against a credit limit of "), state?.credit?.CreditLimitAmount), " with "), state?.credit?.CreditExposureAmount), " already used"));
 }
 /** release-order.request */
-function e6(scope) {
+function e7(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["SalesOrder"]: state?.salesOrder?.SalesOrder, ["DeliveryBlockReason"]: "" }));
 }
 /** await-shipment.correlate */
-function e7(scope, event) {
+function e8(scope, event) {
     const { input, state, key } = scope;
     void input, state, key;
     return (event?.orderNumber);
 }
 /** invoice.request */
-function e8(scope) {
+function e9(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["SDDocument"]: state?.salesOrder?.SalesOrder, ["ShipmentNumber"]: state?.shipment?.shipmentNumber }));
 }
 /** invoice-to-crm.request */
-function e9(scope) {
+function e10(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["orderNumber"]: input?.orderNumber, ["invoiceNumber"]: state?.invoice?.BillingDocument, ["netAmount"]: toDouble(state?.invoice?.TotalNetAmount, "invoice-to-crm.request"), ["currency"]: state?.invoice?.TransactionCurrency, ["shipmentNumber"]: state?.shipment?.shipmentNumber }));
 }
 /** credit-refused.event */
-function e10(scope) {
+function e11(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["orderNumber"]: input?.orderNumber, ["customerNumber"]: input?.customer?.number, ["status"]: "cancelled", ["statusAt"]: state?.creditReview?.at }));
 }
 /** credit-refused-end.reason */
-function e11(scope) {
+function e12(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (add("credit refused by ", state?.creditReview?.by));
 }
 /** credit-review-overdue.reason */
-function e12(scope) {
+function e13(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (add(add("order ", input?.orderNumber), " blocked for credit and not decided within 8h"));
 }
 /** not-shipped.reason */
-function e13(scope) {
+function e14(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (add(add("order ", input?.orderNumber), " not shipped within 72h"));
 }
 /** order-refused.event */
-function e14(scope) {
+function e15(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["orderNumber"]: input?.orderNumber, ["customerNumber"]: input?.customer?.number, ["status"]: "cancelled", ["statusAt"]: state?.credit?.CheckedAt }));
 }
 /** raise-refusal.request */
-function e15(scope) {
+function e16(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["exceptionId"]: add("workflow:order-to-cash@1/", input?.orderNumber), ["category"]: "data-quality", ["severity"]: "high", ["raisedAt"]: state?.credit?.CheckedAt, ["summary"]: add(add(add(add(add("The legacy ERP refused dealer order ", input?.orderNumber), " of "), input?.customer?.number), "; the dealer was told it is cancelled. Why: interlace workflow show order-to-cash@1/"), input?.orderNumber), ["subject"]: ({ ["type"]: "order", ["id"]: input?.orderNumber }), ["keys"]: ({ ["orderNumber"]: input?.orderNumber }), ["assignedTeam"]: "team-order-to-cash", ["audit"]: ({ ["sourceSystem"]: "interlace-workflow", ["correlationId"]: add("order-to-cash@1/", input?.orderNumber) }) }));
 }
 /** refused.reason */
-function e16(scope) {
+function e17(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (add("the legacy ERP refused order ", input?.orderNumber));
 }
 /** reject-order.request */
-function e17(scope) {
+function e18(scope) {
     const { input, state, key } = scope;
     void input, state, key;
     return (({ ["SalesOrder"]: state?.salesOrder?.SalesOrder, ["SalesDocumentRjcnReason"]: "12" }));
+}
+/** create-order.request: Mapping order-v2-to-sap-sales-order of `mapping.from`, with `mapping.merge` on top. */
+function request0(scope) {
+    const source = e2(scope);
+    if (source === undefined)
+        throw new Error("step create-order: mapping.from is absent");
+    return mergePatch(mapOrderV2ToSapSalesOrder(source), e3(scope));
 }
 /** The expression functions by id, as the IR refers to them (language/workflow/workflow-ir.ts). */
  const exprs = {
     "key": e0,
     "credit-check.request": e1,
-    "create-order.request": e2,
-    "credit-blocked.when.0": e3,
-    "on-hold.event": e4,
-    "credit-review.title": e5,
-    "release-order.request": e6,
-    "await-shipment.correlate": e7,
-    "invoice.request": e8,
-    "invoice-to-crm.request": e9,
-    "credit-refused.event": e10,
-    "credit-refused-end.reason": e11,
-    "credit-review-overdue.reason": e12,
-    "not-shipped.reason": e13,
-    "order-refused.event": e14,
-    "raise-refusal.request": e15,
-    "refused.reason": e16,
-    "reject-order.request": e17,
+    "create-order.mapping.from": e2,
+    "create-order.mapping.merge": e3,
+    "credit-blocked.when.0": e4,
+    "on-hold.event": e5,
+    "credit-review.title": e6,
+    "release-order.request": e7,
+    "await-shipment.correlate": e8,
+    "invoice.request": e9,
+    "invoice-to-crm.request": e10,
+    "credit-refused.event": e11,
+    "credit-refused-end.reason": e12,
+    "credit-review-overdue.reason": e13,
+    "not-shipped.reason": e14,
+    "order-refused.event": e15,
+    "raise-refusal.request": e16,
+    "refused.reason": e17,
+    "reject-order.request": e18,
+    "create-order.request": request0,
     "$none": () => undefined,
 };
 /** The workflow ready to run: its IR and these expressions (what an engine loads from a bundle). */
- const program = { ir: { "name": "order-to-cash", "version": "1.0.0", "trigger": { "kind": "event", "topic": "orders.received", "contract": "order@2" }, "input": "order@2", "state": "order-to-cash-state@1", "key": "key", "start": "credit-check", "steps": { "credit-check": { "id": "credit-check", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 28 }, "next": "create-order", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/CreditChecks", "request": "credit-check.request", "response": "sap-credit-check@1", "resultInto": "credit", "timeoutMs": 30000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 120000 } }, "create-order": { "id": "create-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 40 }, "next": "credit-blocked", "compensate": "reject-order", "type": "call", "system": "legacy-erp", "operation": "POST /API_SALES_ORDER_SRV/A_SalesOrder", "request": "create-order.request", "response": "sap-sales-order@1", "resultInto": "salesOrder", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 }, "onError": "order-refused" }, "credit-blocked": { "id": "credit-blocked", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 69 }, "type": "branch", "choices": [{ "when": "credit-blocked.when.0", "next": "on-hold" }], "otherwise": "await-shipment" }, "on-hold": { "id": "on-hold", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 74 }, "next": "credit-review", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "on-hold.event" }, "credit-review": { "id": "credit-review", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 81 }, "type": "humanTask", "title": "credit-review.title", "assignee": "team-credit-management", "dueMs": 28800000, "onApprove": "release-order", "onReject": "credit-refused", "onTimeout": "credit-review-overdue", "resultInto": "creditReview" }, "release-order": { "id": "release-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 94 }, "next": "await-shipment", "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "release-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "await-shipment": { "id": "await-shipment", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 102 }, "next": "invoice", "type": "wait", "topic": "shipments.dispatched", "contract": "shipment@1", "correlate": "await-shipment.correlate", "timeoutMs": 259200000, "onTimeout": "not-shipped", "resultInto": "shipment" }, "invoice": { "id": "invoice", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 110 }, "next": "invoice-to-crm", "type": "call", "system": "legacy-erp", "operation": "POST /API_BILLING_DOCUMENT_SRV/CreateFromSDDocument", "request": "invoice.request", "response": "sap-billing-document@1", "resultInto": "invoice", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "invoice-to-crm": { "id": "invoice-to-crm", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 120 }, "next": "invoiced", "type": "call", "system": "crm", "operation": "PUT /orders/{orderNumber}/invoice", "request": "invoice-to-crm.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "invoiced": { "id": "invoiced", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 131 }, "type": "end", "status": "completed" }, "credit-refused": { "id": "credit-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 133 }, "next": "credit-refused-end", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "credit-refused.event" }, "credit-refused-end": { "id": "credit-refused-end", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 140 }, "type": "end", "status": "compensated", "reason": "credit-refused-end.reason" }, "credit-review-overdue": { "id": "credit-review-overdue", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 142 }, "type": "end", "status": "escalated", "reason": "credit-review-overdue.reason" }, "not-shipped": { "id": "not-shipped", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 146 }, "type": "end", "status": "escalated", "reason": "not-shipped.reason" }, "order-refused": { "id": "order-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 148 }, "next": "raise-refusal", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "order-refused.event" }, "raise-refusal": { "id": "raise-refusal", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 155 }, "next": "refused", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-refusal.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "refused": { "id": "refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 170 }, "type": "end", "status": "failed", "reason": "refused.reason" }, "reject-order": { "id": "reject-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 172 }, "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "reject-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } } }, "owners": ["team-order-to-cash"] }, exprs };
+ const program = { ir: { "name": "order-to-cash", "version": "1.0.0", "trigger": { "kind": "event", "topic": "orders.received", "contract": "order@2" }, "input": "order@2", "state": "order-to-cash-state@1", "key": "key", "start": "credit-check", "steps": { "credit-check": { "id": "credit-check", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 28 }, "next": "create-order", "type": "call", "system": "legacy-erp", "operation": "POST /ZINTERLACE_SRV/CreditChecks", "request": "credit-check.request", "response": "sap-credit-check@1", "resultInto": "credit", "timeoutMs": 30000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 120000 } }, "create-order": { "id": "create-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 40 }, "next": "credit-blocked", "compensate": "reject-order", "type": "call", "system": "legacy-erp", "operation": "POST /API_SALES_ORDER_SRV/A_SalesOrder", "request": "create-order.request", "response": "sap-sales-order@1", "resultInto": "salesOrder", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 }, "onError": "order-refused" }, "credit-blocked": { "id": "credit-blocked", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 59 }, "type": "branch", "choices": [{ "when": "credit-blocked.when.0", "next": "on-hold" }], "otherwise": "await-shipment" }, "on-hold": { "id": "on-hold", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 64 }, "next": "credit-review", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "on-hold.event" }, "credit-review": { "id": "credit-review", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 71 }, "type": "humanTask", "title": "credit-review.title", "assignee": "team-credit-management", "dueMs": 28800000, "onApprove": "release-order", "onReject": "credit-refused", "onTimeout": "credit-review-overdue", "resultInto": "creditReview" }, "release-order": { "id": "release-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 84 }, "next": "await-shipment", "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "release-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "await-shipment": { "id": "await-shipment", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 92 }, "next": "invoice", "type": "wait", "topic": "shipments.dispatched", "contract": "shipment@1", "correlate": "await-shipment.correlate", "timeoutMs": 259200000, "onTimeout": "not-shipped", "resultInto": "shipment" }, "invoice": { "id": "invoice", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 100 }, "next": "invoice-to-crm", "type": "call", "system": "legacy-erp", "operation": "POST /API_BILLING_DOCUMENT_SRV/CreateFromSDDocument", "request": "invoice.request", "response": "sap-billing-document@1", "resultInto": "invoice", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } }, "invoice-to-crm": { "id": "invoice-to-crm", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 110 }, "next": "invoiced", "type": "call", "system": "crm", "operation": "PUT /orders/{orderNumber}/invoice", "request": "invoice-to-crm.request", "timeoutMs": 30000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 120000 } }, "invoiced": { "id": "invoiced", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 121 }, "type": "end", "status": "completed" }, "credit-refused": { "id": "credit-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 123 }, "next": "credit-refused-end", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "credit-refused.event" }, "credit-refused-end": { "id": "credit-refused-end", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 130 }, "type": "end", "status": "compensated", "reason": "credit-refused-end.reason" }, "credit-review-overdue": { "id": "credit-review-overdue", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 132 }, "type": "end", "status": "escalated", "reason": "credit-review-overdue.reason" }, "not-shipped": { "id": "not-shipped", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 136 }, "type": "end", "status": "escalated", "reason": "not-shipped.reason" }, "order-refused": { "id": "order-refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 138 }, "next": "raise-refusal", "type": "publish", "topic": "orders.status", "contract": "order-status@1", "event": "order-refused.event" }, "raise-refusal": { "id": "raise-refusal", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 145 }, "next": "refused", "type": "call", "system": "operations", "operation": "POST /api/now/table/x_interlace_exception", "request": "raise-refusal.request", "timeoutMs": 15000, "retry": { "maxAttempts": 5, "initialIntervalMs": 1000, "maxIntervalMs": 60000 } }, "refused": { "id": "refused", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 160 }, "type": "end", "status": "failed", "reason": "refused.reason" }, "reject-order": { "id": "reject-order", "at": { "file": "specs/workflows/order-to-cash.yaml", "line": 162 }, "type": "call", "system": "legacy-erp", "operation": "PATCH /API_SALES_ORDER_SRV/A_SalesOrder('{SalesOrder}')", "request": "reject-order.request", "timeoutMs": 60000, "retry": { "maxAttempts": 6, "initialIntervalMs": 2000, "maxIntervalMs": 300000 } } }, "owners": ["team-order-to-cash"] }, exprs };
 return { exprs, program };
 })();
 
 // validators/order-v2.ts
-const __m22 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "source", "orderDate", "status", "customer", "currency", "lines", "lastModifiedAt"], "properties": { "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "The order's number where it was first keyed (the dealer portal's `DP-…`, else the ERP's), leading zeros trimmed." }, "erpOrderNumber": { "type": "string", "maxLength": 10, "description": "The sales order number in the ERP that validated the order, once it has one." }, "source": { "type": "object", "additionalProperties": false, "required": ["system"], "description": "The system that published this version of the order.", "properties": { "system": { "type": "string", "x-interlace-registry": "System", "description": "The System that published the order: the name of any System of the estate, so a new channel needs no change here.", "enum": ["cloud-erp", "crm", "dealer-portal", "demand-planning", "edi-partner", "finance-feed", "legacy-erp", "nordic-erp", "operations", "tms", "wms"] }, "documentId": { "type": "string", "description": "The publishing system's technical id (a Business Central GUID)." }, "orderType": { "type": "string", "maxLength": 4, "description": "The source's order type code (SAP `OR` = standard order)." } } }, "orderDate": { "type": "string", "format": "date" }, "requestedDeliveryDate": { "type": "string", "format": "date" }, "status": { "enum": ["received", "confirmed", "in-fulfilment", "shipped", "delivered", "completed", "cancelled", "on-hold"] }, "customer": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string", "minLength": 1, "maxLength": 20, "description": "Customer (dealer) number in the ERPs' shared customer master." }, "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "email": { "type": "string", "format": "email" }, "phone": { "type": "string", "maxLength": 30 } } }, "customerReference": { "type": "string", "maxLength": 35, "description": "The dealer's own purchase order number." }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code." }, "totalNetAmount": { "type": "number", "minimum": 0, "description": "Net value of the order in `currency`", "when the source computes it.": null }, "shipTo": { "$ref": "#/$defs/address" }, "incoterms": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "Incoterms 2020 rule, e.g. EXW, FCA, DAP." }, "location": { "type": "string", "maxLength": 70 } } }, "paymentTerms": { "type": "string", "maxLength": 4, "description": "Payment terms key, zero-padded as the ERP keeps it (`0004`)." }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1, "maxLength": 40 }, "description": { "type": "string", "maxLength": 200 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$", "description": "UN/ECE Rec. 20 unit code (EA = each, KGM = kilogram)." }, "unitPrice": { "type": "number", "minimum": 0 }, "netAmount": { "type": "number", "minimum": 0 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$", "description": "Shipping warehouse code (DE01, US01, BC-MAIN)." }, "requestedDeliveryDate": { "type": "string", "format": "date" } } } }, "lastModifiedAt": { "type": "string", "format": "date-time" } }, "$defs": { "address": { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name", "country"], "properties": { "name": { "type": "string", "maxLength": 100 }, "contactName": { "type": "string", "maxLength": 100 }, "addressLine1": { "type": "string", "maxLength": 100 }, "addressLine2": { "type": "string", "maxLength": 100 }, "city": { "type": "string", "maxLength": 60 }, "region": { "type": "string", "maxLength": 3 }, "postalCode": { "type": "string", "maxLength": 10 }, "country": { "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2." } } };
@@ -10228,10 +10315,10 @@ return { validateOrderV2 };
 })();
 
 // validators/sap-credit-check-v1.ts
-const __m23 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["BusinessPartner", "CreditSegment", "CreditCheckStatus", "OrderAmount", "CreditLimitAmount", "CreditExposureAmount", "Currency", "CheckedAt"], "properties": { "BusinessPartner": { "type": "string", "maxLength": 10 }, "CreditSegment": { "type": "string", "maxLength": 10 }, "CreditCheckStatus": { "enum": ["A", "B"], "description": "A: within the credit limit; B: over it (blocked until released)." }, "OrderAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "CreditLimitAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "CreditExposureAmount": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "Open orders and receivables before this order." }, "Currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "CreditCheckMessage": { "type": "string" }, "CheckedAt": { "type": "string", "format": "date-time", "description": "When SAP ran the check." } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -10543,10 +10630,10 @@ return { validateSapCreditCheckV1 };
 })();
 
 // validators/sap-sales-order-v1.ts
-const __m24 = (() => {
+const __m26 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["SalesOrder", "SalesOrderType", "SalesOrganization", "DistributionChannel", "OrganizationDivision", "SoldToParty", "SalesOrderDate", "TransactionCurrency", "LastChangeDateTime", "OverallSDProcessStatus", "to_Item"], "properties": { "__metadata": { "type": "object", "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "type": { "const": "API_SALES_ORDER_SRV.A_SalesOrderType" }, "etag": { "type": "string" } } }, "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderType": { "type": "string", "maxLength": 4 }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "OrganizationDivision": { "type": "string", "maxLength": 2 }, "SalesGroup": { "type": "string" }, "SalesOffice": { "type": "string" }, "SalesDistrict": { "type": "string" }, "SoldToParty": { "type": "string", "maxLength": 10 }, "CreationDate": { "$ref": "#/$defs/odataDateOrNull" }, "CreatedByUser": { "type": "string" }, "LastChangeDate": { "$ref": "#/$defs/odataDateOrNull" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate", "description": "Set by SAP when the order is created and on every change." }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CustomerPurchaseOrderType": { "type": "string" }, "CustomerPurchaseOrderDate": { "$ref": "#/$defs/odataDateOrNull" }, "SalesOrderDate": { "$ref": "#/$defs/odataDate", "description": "The document date (VBAK-AUDAT): mandatory on every sales document." }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "SDDocumentReason": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedDeliveryDate": { "$ref": "#/$defs/odataDateOrNull" }, "ShippingCondition": { "type": "string" }, "CompleteDeliveryIsDefined": { "type": "boolean" }, "ShippingType": { "type": "string" }, "HeaderBillingBlockReason": { "type": "string" }, "DeliveryBlockReason": { "type": "string" }, "IncotermsClassification": { "type": "string", "maxLength": 3 }, "IncotermsTransferLocation": { "type": "string" }, "IncotermsLocation1": { "type": "string" }, "IncotermsLocation2": { "type": "string" }, "IncotermsVersion": { "type": "string" }, "CustomerPaymentTerms": { "type": "string", "maxLength": 4 }, "PaymentMethod": { "type": "string" }, "AssignmentReference": { "type": "string", "maxLength": 18, "description": "Carries the dealer portal's order number (`DP-…`) on orders the order-validation route creates." }, "ReferenceSDDocument": { "type": "string" }, "ReferenceSDDocumentCategory": { "type": "string" }, "OverallSDProcessStatus": { "enum": ["", "A", "B", "C"], "description": "A not yet processed, B partially processed, C completely processed." }, "TotalCreditCheckStatus": { "type": "string" }, "OverallTotalDeliveryStatus": { "type": "string" }, "OverallSDDocumentRejectionSts": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrder": { "type": "string", "maxLength": 10 }, "SalesOrderItem": { "type": "string", "pattern": "^[0-9]{1,6}$" }, "HigherLevelItem": { "type": "string" }, "SalesOrderItemCategory": { "type": "string" }, "SalesOrderItemText": { "type": "string" }, "PurchaseOrderByCustomer": { "type": "string" }, "Material": { "type": "string", "maxLength": 40 }, "MaterialByCustomer": { "type": "string" }, "PricingDate": { "$ref": "#/$defs/odataDateOrNull" }, "RequestedQuantity": { "$ref": "#/$defs/decimal" }, "RequestedQuantityUnit": { "type": "string", "maxLength": 3 }, "ItemGrossWeight": { "$ref": "#/$defs/decimal" }, "ItemNetWeight": { "$ref": "#/$defs/decimal" }, "ItemWeightUnit": { "type": "string" }, "ItemVolume": { "$ref": "#/$defs/decimal" }, "ItemVolumeUnit": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "NetAmount": { "$ref": "#/$defs/decimal" }, "MaterialGroup": { "type": "string" }, "ProductionPlant": { "type": "string", "maxLength": 4 }, "StorageLocation": { "type": "string" }, "ShippingPoint": { "type": "string" }, "DeliveryPriority": { "type": "string" }, "ProfitCenter": { "type": "string" }, "SDProcessStatus": { "type": "string" }, "DeliveryStatus": { "type": "string" } } } } } } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "An Edm.Decimal, sent by OData V2 as a string." }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." }, "odataDateOrNull": { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." } } };
 const schema1 = { "type": ["string", "null"], "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$", "description": "An Edm.DateTime(Offset) in OData V2 JSON form: `/Date(1552867200000)/`, `/Date(1552895997855+0000)/`." };
@@ -12045,10 +12132,10 @@ return { validateSapSalesOrderV1 };
 })();
 
 // validators/shipment-v1.ts
-const __m25 = (() => {
+const __m27 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["shipmentNumber", "direction", "status", "orderNumber", "lines"], "properties": { "shipmentNumber": { "type": "string", "minLength": 1, "maxLength": 30 }, "direction": { "enum": ["outbound", "inbound"] }, "status": { "enum": ["planned", "dispatched", "in-transit", "delivered", "exception"] }, "orderNumber": { "type": "string", "minLength": 1, "maxLength": 35, "description": "Our sales order (outbound) or our purchase order (inbound)." }, "customerNumber": { "type": "string", "maxLength": 20 }, "customerReference": { "type": "string", "maxLength": 35, "description": "The consignee's purchase order number (PRF01 of an 856)." }, "tradingPartnerId": { "type": "string", "maxLength": 80, "description": "The consignee's EDI location id when it trades with us over EDI; the ASN route sends an 856 only then." }, "carrier": { "type": "object", "additionalProperties": false, "properties": { "scac": { "type": "string", "pattern": "^[A-Z]{2,4}$", "description": "Standard Carrier Alpha Code." }, "name": { "type": "string" }, "serviceLevel": { "type": "string" } } }, "trackingNumber": { "type": "string" }, "billOfLading": { "type": "string" }, "shipFrom": { "$ref": "#/$defs/site" }, "shipTo": { "$ref": "#/$defs/address" }, "shipDate": { "type": "string", "format": "date" }, "dispatchedAt": { "type": "string", "format": "date-time" }, "estimatedDeliveryDate": { "type": "string", "format": "date" }, "grossWeight": { "type": "object", "additionalProperties": false, "required": ["value", "unit"], "properties": { "value": { "type": "number", "minimum": 0 }, "unit": { "enum": ["KG", "LB"] } } }, "packageCount": { "type": "integer", "minimum": 0 }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "quantity", "unit"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "description": "Our SKU; absent on inbound ASNs until cross-referenced from the supplier's part number." }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "orderLineNumber": { "type": "integer", "minimum": 1 } } } }, "milestones": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "at"], "properties": { "code": { "enum": ["created", "picked", "dispatched", "in-transit", "out-for-delivery", "delivered", "exception"] }, "at": { "type": "string", "format": "date-time" }, "location": { "type": "string" }, "note": { "type": "string" } } } } }, "$defs": { "site": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } }, "address": { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "contactName": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4 or the partner's store/DC number)." }, "addressLine1": { "type": "string" }, "addressLine2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postalCode": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } } } };
 const schema1 = { "type": "object", "additionalProperties": false, "required": ["name"], "properties": { "name": { "type": "string" }, "locationId": { "type": "string", "description": "A location id (GLN, DUNS+4, or our warehouse code)." }, "city": { "type": "string" }, "region": { "type": "string" }, "country": { "type": "string", "pattern": "^[A-Z]{2}$" } } };
@@ -13240,10 +13327,10 @@ return { validateShipmentV1 };
 })();
 
 // validators/sap-billing-document-v1.ts
-const __m26 = (() => {
+const __m28 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { linearRegExp, ucs2length } = __m20;
+const { linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["BillingDocument", "BillingDocumentType", "BillingDocumentDate", "CompanyCode", "FiscalYear", "TotalNetAmount", "TransactionCurrency"], "properties": { "BillingDocument": { "type": "string", "maxLength": 10 }, "SDDocumentCategory": { "type": "string", "maxLength": 4 }, "BillingDocumentCategory": { "type": "string", "maxLength": 1 }, "BillingDocumentType": { "type": "string", "maxLength": 4, "description": "F2 invoice, G2 credit memo, L2 debit memo, S1 cancellation." }, "CreationDate": { "$ref": "#/$defs/odataDate" }, "LastChangeDateTime": { "$ref": "#/$defs/odataDate" }, "SalesOrganization": { "type": "string", "maxLength": 4 }, "DistributionChannel": { "type": "string", "maxLength": 2 }, "Division": { "type": "string", "maxLength": 2 }, "BillingDocumentDate": { "$ref": "#/$defs/odataDate" }, "BillingDocumentIsCancelled": { "type": "boolean" }, "CancelledBillingDocument": { "type": "string", "maxLength": 10 }, "TotalNetAmount": { "$ref": "#/$defs/decimal" }, "TransactionCurrency": { "type": "string", "maxLength": 5 }, "TaxAmount": { "$ref": "#/$defs/decimal" }, "TotalGrossAmount": { "$ref": "#/$defs/decimal" }, "PayerParty": { "type": "string", "maxLength": 10 }, "SoldToParty": { "type": "string", "maxLength": 10 }, "PurchaseOrderByCustomer": { "type": "string", "maxLength": 35 }, "CompanyCode": { "type": "string", "maxLength": 4 }, "FiscalYear": { "type": "string", "pattern": "^[0-9]{4}$" }, "AccountingDocument": { "type": "string", "maxLength": 10 }, "AccountingTransferStatus": { "enum": ["", "A", "B", "C", "D", "E"], "description": "C = accounting document created." }, "OverallBillingStatus": { "type": "string" } }, "$defs": { "decimal": { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }, "odataDate": { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" } } };
 const schema1 = { "type": "string", "pattern": "^/Date\\(-?[0-9]+([+-][0-9]{4})?\\)/$" };
@@ -13909,25 +13996,25 @@ return { validateSapBillingDocumentV1 };
 })();
 
 // units/workflow-order-to-cash-v1-program.ts
-const __m27 = (() => {
-const { program: compiled, exprs } = __m21;
-const { validateOrderV2 } = __m22;
-const { validateSapCreditCheckV1 } = __m23;
-const { validateSapSalesOrderV1 } = __m24;
-const { validateShipmentV1 } = __m25;
-const { validateSapBillingDocumentV1 } = __m26;
+const __m29 = (() => {
+const { program: compiled, exprs } = __m23;
+const { validateOrderV2 } = __m24;
+const { validateSapCreditCheckV1 } = __m25;
+const { validateSapSalesOrderV1 } = __m26;
+const { validateShipmentV1 } = __m27;
+const { validateSapBillingDocumentV1 } = __m28;
 
  const program = { ...compiled, contracts: { "order@2": validateOrderV2, "sap-credit-check@1": validateSapCreditCheckV1, "sap-sales-order@1": validateSapSalesOrderV1, "shipment@1": validateShipmentV1, "sap-billing-document@1": validateSapBillingDocumentV1 } };
 return { exprs, program };
 })();
 
 // units/workflow-order-to-cash-v1.ts
-const __m28 = (() => {
+const __m30 = (() => {
 /** The specs unit workflow-order-to-cash-v1 runs: the Systems its workflow calls (no secret values). */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"crm\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"crm-connected-app\"},\"tokenUrl\":\"https://distributor.my.salesforce.com/services/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.my.salesforce.com/services/apexrest/interlace/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":10,\"rateLimit\":{\"per\":\"1s\",\"requests\":25},\"timeout\":\"20s\"},\"type\":\"crm\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"operations\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"operations-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.service-now.com/api/now/table/x_interlace_exception\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"per\":\"1s\",\"requests\":10},\"timeout\":\"15s\"},\"type\":\"operations\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { exprs, program } = __m27;
+export const { exprs, program } = __m29;
 
-export const { interlaceUnit } = __m28;
+export const { interlaceUnit } = __m30;

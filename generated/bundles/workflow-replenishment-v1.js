@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // workflows/replenishment-v1.ts
-const __m21 = (() => {
-const { add, substring, toText } = __m20;
+const __m22 = (() => {
+const { add, substring, toText } = __m21;
 /** key */
 function e0(scope) {
     const { input, state, key } = scope;
@@ -8952,10 +8990,10 @@ return { exprs, program };
 })();
 
 // validators/replenishment-v1.ts
-const __m22 = (() => {
+const __m23 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["proposalId", "planRunId", "sku", "warehouse", "quantity", "unit", "needByDate", "supplier", "approval", "createdAt"], "properties": { "proposalId": { "type": "string", "minLength": 1 }, "planRunId": { "type": "string", "minLength": 1, "description": "The forecast run that produced the proposal (the audit trail's correlation id)." }, "sku": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "needByDate": { "type": "string", "format": "date" }, "supplier": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string" }, "name": { "type": "string" } } }, "forecast": { "type": "object", "additionalProperties": false, "properties": { "periodStart": { "type": "string", "format": "date" }, "periodEnd": { "type": "string", "format": "date" }, "demandQuantity": { "type": "number", "minimum": 0 }, "safetyStock": { "type": "number", "minimum": 0 }, "projectedOnHand": { "type": "number" } } }, "estimatedUnitCost": { "type": "number", "minimum": 0 }, "currency": { "type": "string", "pattern": "^[A-Z]{3}$" }, "approval": { "type": "object", "additionalProperties": false, "required": ["status"], "properties": { "status": { "enum": ["auto-approved", "needs-review", "approved", "rejected"] }, "policy": { "type": "string", "description": "The planning system's approval rule that decided." }, "reason": { "type": "string" }, "decidedBy": { "type": "string" }, "decidedAt": { "type": "string", "format": "date-time" } } }, "createdAt": { "type": "string", "format": "date-time" } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9662,10 +9700,10 @@ return { validateReplenishmentV1 };
 })();
 
 // validators/bc-purchase-order-v1.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["id", "number", "orderDate", "vendorNumber", "currencyCode", "status"], "properties": { "@odata.etag": { "type": "string" }, "id": { "$ref": "#/$defs/guid" }, "number": { "type": "string", "maxLength": 20 }, "orderDate": { "type": "string", "format": "date" }, "postingDate": { "type": "string", "format": "date" }, "dueDate": { "type": "string", "format": "date" }, "vendorId": { "$ref": "#/$defs/guid" }, "vendorNumber": { "type": "string", "maxLength": 20 }, "vendorName": { "type": "string" }, "payToName": { "type": "string" }, "payToVendorId": { "type": "string" }, "payToVendorNumber": { "type": "string" }, "shipToName": { "type": "string" }, "shipToContact": { "type": "string" }, "buyFromAddressLine1": { "type": "string" }, "buyFromAddressLine2": { "type": "string" }, "buyFromCity": { "type": "string" }, "buyFromCountry": { "type": "string" }, "buyFromState": { "type": "string" }, "buyFromPostCode": { "type": "string" }, "shipToAddressLine1": { "type": "string" }, "shipToAddressLine2": { "type": "string" }, "shipToCity": { "type": "string" }, "shipToCountry": { "type": "string" }, "shipToState": { "type": "string" }, "shipToPostCode": { "type": "string" }, "payToAddressLine1": { "type": "string" }, "payToAddressLine2": { "type": "string" }, "payToCity": { "type": "string" }, "payToCountry": { "type": "string" }, "payToState": { "type": "string" }, "payToPostCode": { "type": "string" }, "currencyId": { "$ref": "#/$defs/guid" }, "currencyCode": { "type": "string", "maxLength": 10 }, "pricesIncludeTax": { "type": "boolean" }, "paymentTermsId": { "type": "string" }, "shipmentMethodId": { "type": "string" }, "purchaser": { "type": "string" }, "requestedReceiptDate": { "type": "string", "format": "date" }, "discountAmount": { "type": "number" }, "discountAppliedBeforeTax": { "type": "boolean" }, "totalAmountExcludingTax": { "type": "number" }, "totalTaxAmount": { "type": "number" }, "totalAmountIncludingTax": { "type": "number" }, "fullyReceived": { "type": "boolean" }, "status": { "enum": ["Draft", "In Review", "In_x0020_Review", "Open", "Released"] }, "lastModifiedDateTime": { "type": "string", "anyOf": [{ "format": "date-time" }, { "format": "date" }] }, "purchaseOrderLines": { "type": "array", "items": { "type": "object", "required": ["sequence", "lineType", "quantity"], "properties": { "id": { "$ref": "#/$defs/guid" }, "sequence": { "type": "integer", "description": "Line number, assigned by BC in steps of 10000." }, "lineType": { "enum": ["Comment", "Account", "Item", "Resource", "Fixed_x0020_Asset", "Charge"] }, "lineObjectNumber": { "type": "string" }, "description": { "type": "string" }, "unitOfMeasureCode": { "type": "string" }, "quantity": { "type": "number" }, "directUnitCost": { "type": "number" }, "expectedReceiptDate": { "type": "string", "format": "date" }, "receivedQuantity": { "type": "number" } } } } }, "$defs": { "guid": { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" } } };
 const schema1 = { "type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" };
@@ -10716,10 +10754,10 @@ return { validateBcPurchaseOrderV1 };
 })();
 
 // validators/supplier-confirmation-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["confirmationNumber", "kind", "supplier", "purchaseOrderNumber", "status", "documentDate", "lines"], "properties": { "confirmationNumber": { "type": "string", "minLength": 1 }, "kind": { "enum": ["acknowledgement", "ship-notice"] }, "supplier": { "type": "object", "additionalProperties": false, "required": ["id"], "properties": { "id": { "type": "string", "description": "The supplier's interchange id (GS02) or supplier number." }, "name": { "type": "string" } } }, "purchaseOrderNumber": { "type": "string", "minLength": 1 }, "purchaseOrderDate": { "type": "string", "format": "date" }, "status": { "enum": ["confirmed", "partially-confirmed", "rejected", "changed"] }, "documentDate": { "type": "string", "format": "date" }, "shipDate": { "type": "string", "format": "date" }, "expectedDeliveryDate": { "type": "string", "format": "date" }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "confirmedQuantity", "unit", "status"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string" }, "vendorPartNumber": { "type": "string" }, "gtin": { "type": "string", "pattern": "^[0-9]{8,14}$" }, "description": { "type": "string" }, "orderedQuantity": { "type": "number", "minimum": 0 }, "confirmedQuantity": { "type": "number", "minimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "status": { "enum": ["accepted", "backordered", "rejected", "changed"] } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -11337,10 +11375,10 @@ return { validateSupplierConfirmationV1 };
 })();
 
 // validators/receipt-v1.ts
-const __m25 = (() => {
+const __m26 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats, linearRegExp, ucs2length } = __m20;
+const { interlaceFormats, linearRegExp, ucs2length } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["receiptNumber", "warehouse", "receivedAt", "lines"], "properties": { "receiptNumber": { "type": "string", "minLength": 1 }, "warehouse": { "type": "string", "pattern": "^[A-Z0-9][A-Z0-9-]{1,9}$" }, "receivedAt": { "type": "string", "format": "date-time" }, "purchaseOrderNumber": { "type": "string" }, "shipNoticeNumber": { "type": "string", "description": "The supplier's ASN (856 BSN02) the receipt was checked against." }, "supplier": { "type": "object", "additionalProperties": false, "required": ["number"], "properties": { "number": { "type": "string" }, "name": { "type": "string" } } }, "lines": { "type": "array", "minItems": 1, "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "unit", "condition"], "properties": { "lineNumber": { "type": "integer", "minimum": 1 }, "sku": { "type": "string", "minLength": 1 }, "quantity": { "type": "number", "exclusiveMinimum": 0 }, "unit": { "type": "string", "pattern": "^[A-Z0-9]{2,3}$" }, "condition": { "enum": ["good", "damaged", "quarantine"] }, "lot": { "type": "string" }, "purchaseOrderLine": { "type": "integer", "minimum": 1 } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -11837,24 +11875,24 @@ return { validateReceiptV1 };
 })();
 
 // units/workflow-replenishment-v1-program.ts
-const __m26 = (() => {
-const { program: compiled, exprs } = __m21;
-const { validateReplenishmentV1 } = __m22;
-const { validateBcPurchaseOrderV1 } = __m23;
-const { validateSupplierConfirmationV1 } = __m24;
-const { validateReceiptV1 } = __m25;
+const __m27 = (() => {
+const { program: compiled, exprs } = __m22;
+const { validateReplenishmentV1 } = __m23;
+const { validateBcPurchaseOrderV1 } = __m24;
+const { validateSupplierConfirmationV1 } = __m25;
+const { validateReceiptV1 } = __m26;
 
  const program = { ...compiled, contracts: { "replenishment@1": validateReplenishmentV1, "bc-purchase-order@1": validateBcPurchaseOrderV1, "supplier-confirmation@1": validateSupplierConfirmationV1, "receipt@1": validateReceiptV1 } };
 return { exprs, program };
 })();
 
 // units/workflow-replenishment-v1.ts
-const __m27 = (() => {
+const __m28 = (() => {
 /** The specs unit workflow-replenishment-v1 runs: the Systems its workflow calls (no secret values). */
  const interlaceUnit = JSON.parse("{\"apis\":[],\"contracts\":[],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"cloud-erp\"},\"spec\":{\"auth\":{\"scopes\":[\"https://api.businesscentral.dynamics.com/.default\"],\"secretRef\":{\"key\":\"client-secret\",\"name\":\"cloud-erp-oauth\"},\"tokenUrl\":\"https://login.microsoftonline.com/a1b2c3d4-0000-4000-8000-00000000beef/oauth2/v2.0/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://api.businesscentral.dynamics.com/v2.0/a1b2c3d4-0000-4000-8000-00000000beef/production/api/v2.0\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":5,\"rateLimit\":{\"burst\":50,\"per\":\"1m\",\"requests\":500},\"timeout\":\"30s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"demand-planning\"},\"spec\":{\"auth\":{\"scopes\":[\"supply.read\",\"supply.write\"],\"secretRef\":{\"name\":\"demand-planning-oauth\"},\"tokenUrl\":\"https://planning.example-saas.com/oauth2/token\",\"type\":\"oauth2-client-credentials\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://planning.example-saas.com/api/v1\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":2,\"rateLimit\":{\"burst\":10,\"per\":\"1s\",\"requests\":5},\"timeout\":\"45s\"},\"type\":\"planning\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"auth\":{\"header\":\"APIKey\",\"secretRef\":{\"key\":\"api-key\",\"name\":\"legacy-erp-gateway\"},\"type\":\"api-key\"},\"endpoint\":{\"format\":\"odata-v2\",\"protocol\":\"http\",\"url\":\"https://s4-gateway.corp.example.com/sap/opu/odata/sap\"},\"hosting\":\"on-prem\",\"limits\":{\"concurrency\":8,\"rateLimit\":{\"burst\":30,\"per\":\"1s\",\"requests\":20},\"timeout\":\"60s\"},\"type\":\"erp\"}},{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"operations\"},\"spec\":{\"auth\":{\"secretRef\":{\"name\":\"operations-integration-user\"},\"type\":\"basic\"},\"endpoint\":{\"format\":\"json\",\"protocol\":\"http\",\"url\":\"https://distributor.service-now.com/api/now/table/x_interlace_exception\"},\"hosting\":\"saas\",\"limits\":{\"concurrency\":4,\"rateLimit\":{\"per\":\"1s\",\"requests\":10},\"timeout\":\"15s\"},\"type\":\"operations\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { exprs, program } = __m26;
+export const { exprs, program } = __m27;
 
-export const { interlaceUnit } = __m27;
+export const { interlaceUnit } = __m28;

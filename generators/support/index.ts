@@ -14,6 +14,8 @@ export { convertUnit } from './units.ts';
 export { lookup, lookupOr } from './lookup.ts';
 export { unwrap } from './envelope.ts';
 export { nullToAbsent, omitEmpty } from './absent.ts';
+export { mergePatch } from './merge-patch.ts';
+export type { MergePatch } from './merge-patch.ts';
 export { add, at, eq, isIn, noRuleApplies, size, toDouble, toInt, toText } from './cel.ts';
 export { CelTimestamp, toTimestamp } from './timestamps.ts';
 export type { PresentAs } from './timestamps.ts';

@@ -155,10 +155,14 @@ export function workflowDiagnostics(unit: WorkflowUnit, errors: readonly Generat
         path,
         'workflow-type-error',
         span
-          ? `${path.at(-1) === 'when' ? 'condition' : 'expression'} does not type-check: ${first}`
+          ? path.includes('mapping') && path.at(-1) !== 'merge'
+            ? `mapping.from is not what mapping "${unit.doc.spec.steps[path[2] as number]?.call?.mapping?.name}" reads: ${first}`
+            : `${path.at(-1) === 'when' ? 'condition' : 'expression'} does not type-check: ${first}`
           : `the generated workflow module does not type-check (a generator bug): ${first}`,
         span
-          ? "Read only fields the contracts declare (input, state, a wait's event); a publish must make its contract and a set must fit its state field."
+          ? path.includes('mapping') && path.at(-1) !== 'merge'
+            ? "Give `mapping.from` a value of the mapping's `from` contract (the default is `input`), or use a mapping from what the step has."
+            : "Read only fields the contracts declare (input, state, a wait's event); a publish must make its contract and a set must fit its state field."
           : 'Report it with the spec that caused it.',
       ),
     );

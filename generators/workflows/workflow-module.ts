@@ -16,7 +16,7 @@ import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
 import type { WorkflowIR } from '../../language/workflow/workflow-ir.ts';
 import type { WorkflowExpression } from '../../language/workflow/workflow-steps.ts';
-import { NO_REQUEST, expressionsOf, loopVariablesByStep } from '../../language/workflow/workflow-steps.ts';
+import { MAPPING_FROM, MAPPING_MERGE, NO_REQUEST, expressionsOf, loopVariablesByStep } from '../../language/workflow/workflow-steps.ts';
 import { contractFor } from '../estate-view.ts';
 import type { ContractEntry } from '../estate-view.ts';
 import { compileCel } from '../mappings/cel/compile-cel.ts';
@@ -26,7 +26,7 @@ import type { Span } from '../shared/code-builder.ts';
 
 /** The export of a workflow module (and its bundle) that holds the `WorkflowProgram`: IR and expressions. */
 export const WORKFLOW_PROGRAM_EXPORT = 'program';
-import { jsonLiteral } from '../shared/naming.ts';
+import { jsonLiteral, mappingFunctionName } from '../shared/naming.ts';
 
 export interface WorkflowModule {
   /** `workflows/replenishment-v1.ts`. */
@@ -51,6 +51,16 @@ export function workflowModule(
 ): WorkflowModule {
   const spec = doc.spec;
   const typeOf = (reference: string | undefined) => contractFor(index, contracts, reference)?.typeName;
+  // A call's mapping: its function, module and contract types (absent when it does not resolve; validation says why).
+  const mappingOf = (name: string) => {
+    const resolved = index.resolve('Mapping', name);
+    if (!resolved.ok || resolved.target.failedSchema) return undefined;
+    const from = typeOf(resolved.target.spec.from);
+    const to = typeOf(resolved.target.spec.to);
+    if (!from || !to) return undefined;
+    return { name: resolved.target.name, fn: mappingFunctionName(resolved.target.name), from, to };
+  };
+  const mappingImports = new Map<string, string>();
   const inputType = typeOf(spec.input ?? spec.trigger.event?.contract) ?? 'unknown';
   const stateType = typeOf(spec.state);
   const usedTypes = new Set<string>();
@@ -115,6 +125,15 @@ export function workflowModule(
         return 'boolean | undefined';
       case 'string':
         return 'string | undefined';
+      case 'mappingSource': {
+        const mapping = mappingOf(expr.expects.mapping);
+        return mapping ? `${use(mapping.from)} | undefined` : 'unknown';
+      }
+      case 'mappingPatch': {
+        const mapping = mappingOf(expr.expects.mapping);
+        helpers.add('type MergePatch');
+        return mapping ? `MergePatch<${use(mapping.to)}> | undefined` : 'unknown';
+      }
       case 'list':
         // Inferred, so a loop variable gets the element type (`Loop_<as>`); IsList checks it is a list.
         return '';
@@ -158,10 +177,31 @@ export function workflowModule(
       emit(line);
     }
   }
+  // A call with a mapping: its request is the mapping applied to `from`, with `merge` on top.
+  const requests: { id: string; name: string }[] = [];
+  for (const step of spec.steps) {
+    const call = step.call;
+    const mapping = call?.mapping ? mappingOf(call.mapping.name) : undefined;
+    const from = functions.find((f) => f.id === `${step.id}.${MAPPING_FROM}`);
+    if (!call?.mapping || !mapping || !from || call.request !== undefined) continue;
+    const merge = functions.find((f) => f.id === `${step.id}.${MAPPING_MERGE}`);
+    const name = `request${requests.length}`;
+    requests.push({ id: `${step.id}.request`, name });
+    mappingImports.set(mapping.fn, `../mappings/${mapping.name}.js`);
+    if (merge) helpers.add('mergePatch');
+    const mapped = `${mapping.fn}(source)`;
+    emit(`/** ${step.id}.request: Mapping ${mapping.name} of \`mapping.from\`${merge ? ', with `mapping.merge` on top' : ''}. */`);
+    emit(`function ${name}(scope: Scope): ${use(mapping.to)} {`);
+    emit(`  const source = ${from.name}(scope);`);
+    emit(`  if (source === undefined) throw new Error(${jsonLiteral(`step ${step.id}: mapping.from is absent`)});`);
+    emit(`  return ${merge ? `mergePatch(${mapped}, ${merge.name}(scope))` : mapped};`);
+    emit('}');
+  }
   emit('');
   emit('/** The expression functions by id, as the IR refers to them (language/workflow/workflow-ir.ts). */');
   emit('export const exprs: Record<string, (scope: Scope, event?: any) => unknown> = {');
   for (const f of functions) emit(`  ${jsonLiteral(f.id)}: ${f.name},`);
+  for (const r of requests) emit(`  ${jsonLiteral(r.id)}: ${r.name},`);
   emit(`  ${jsonLiteral(NO_REQUEST)}: () => undefined,`);
   emit('};');
   emit('');
@@ -171,6 +211,7 @@ export function workflowModule(
   const typeImports = [...usedTypes].sort();
   if (typeImports.length > 0) header.push(`import type { ${typeImports.join(', ')} } from '../types.js';`);
   if (helpers.size > 0) header.push(`import { ${[...helpers].sort().join(', ')} } from '../support/index.js';`);
+  for (const [fn, from] of [...mappingImports].sort()) header.push(`import { ${fn} } from '${from}';`);
   hoisted.forEach((init, i) => {
     header.push(`const PATTERN_${i + 1} = ${init};`);
   });

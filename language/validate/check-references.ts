@@ -221,7 +221,40 @@ export function checkReferences(index: EstateIndex, report: Reporter): void {
         for (const [reference, path] of workflowContractReferences(spec)) resolve(doc, 'DataContract', reference, path);
         resolve(doc, 'Api', spec.trigger.api?.api, ['spec', 'trigger', 'api', 'api']);
         spec.steps.forEach((step, i) => {
-          resolve(doc, 'System', step.call?.system, ['spec', 'steps', i, 'call', 'system']);
+          const at = (...rest: PathSegment[]) => ['spec', 'steps', i, 'call', ...rest];
+          const system = resolve(doc, 'System', step.call?.system, at('system'));
+          const use = step.call?.mapping;
+          if (!use) return;
+          if (step.call!.request !== undefined) {
+            report.add(
+              doc,
+              'workflow-call-invalid',
+              at('mapping'),
+              `step "${step.id}" has both \`request\` and \`mapping\`: its request body is made one way`,
+              'Remove `request` to send what the mapping makes (override a few fields with `mapping.merge`), or remove `mapping`.',
+              { key: true },
+            );
+          }
+          const mapping = resolve(doc, 'Mapping', use.name, at('mapping', 'name'));
+          if (!mapping) return;
+          // A call sends one body, built in the workflow: no fan-out, no HTTP lookups while building it.
+          if (mapping.spec.each !== undefined || Object.keys(mapping.spec.enrich ?? {}).length > 0) {
+            const fanOut = mapping.spec.each !== undefined;
+            report.add(
+              doc,
+              'workflow-call-invalid',
+              at('mapping', 'name'),
+              fanOut
+                ? `mapping "${mapping.name}" fans out (\`each: ${mapping.spec.each}\`): it makes many messages, and a call sends one request`
+                : `mapping "${mapping.name}" enriches from other Systems (\`enrich\`); a call's request is built without HTTP lookups`,
+              fanOut
+                ? 'Use a mapping without `each`, or loop with a `forEach` step whose body calls once per item.'
+                : 'Call the System it looks up in an earlier step and read the answer from the state, or use a mapping without `enrich`.',
+            );
+            return;
+          }
+          const to = index.resolve('DataContract', mapping.spec.to);
+          if (system && to.ok) expectSpoken(doc, system, to.target, at('mapping', 'name'), report);
         });
         break;
       }

@@ -91,7 +91,8 @@ function compileStep(
       type: 'call',
       system: call.system,
       operation: `${call.method} ${call.path}`,
-      request: call.request !== undefined ? expr('request') : NO_REQUEST,
+      // A mapping call's request function is the mapping composed with its `from` and `merge` (workflow-module.ts).
+      request: call.request !== undefined || call.mapping !== undefined ? expr('request') : NO_REQUEST,
       ...(call.response !== undefined ? { response: contract(call.response) } : {}),
       ...(call.into !== undefined ? { resultInto: call.into } : {}),
       timeoutMs: call.timeout !== undefined ? ms(call.timeout) : systemTimeout !== undefined ? ms(systemTimeout) : DEFAULT_CALL_TIMEOUT_MS,

@@ -110,12 +110,20 @@ export interface WorkflowExpression {
     | { kind: 'boolean' }
     | { kind: 'string' }
     | { kind: 'list' }
-    | { kind: 'any' };
+    | { kind: 'any' }
+    /** A call's `mapping.from`: the named Mapping's `from` contract. */
+    | { kind: 'mappingSource'; mapping: string }
+    /** A call's `mapping.merge`: a merge patch of the named Mapping's `to` contract. */
+    | { kind: 'mappingPatch'; mapping: string };
   /** Expressions over an incoming event (`wait.correlate`) read `event` instead of the workflow scope. */
   readsEvent?: { contract: string };
 }
 
-/** Every CEL expression of a workflow, in document order. A `call` without `request` gets none. */
+/**
+ * Every CEL expression of a workflow, in document order. A `call` without `request` gets none; a call
+ * with `mapping` gets its `from` (written, or the default `input` at `mapping.name`) and its `merge`,
+ * which the generator composes with the mapping into the call's request function.
+ */
 export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
   const out: WorkflowExpression[] = [];
   if (typeof spec.key === 'string') out.push({ id: 'key', text: spec.key, path: ['spec', 'key'], expects: { kind: 'string' } });
@@ -132,6 +140,13 @@ export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
       out.push({ id: `${step.id}.${name}`, text, path, step: step.id, expects, ...(readsEvent ? { readsEvent } : {}) });
     };
     add('request', step.call?.request, at('call', 'request'), { kind: 'any' });
+    const mapping = step.call?.mapping;
+    if (mapping) {
+      const from = mapping.from ?? MAPPING_DEFAULT_FROM;
+      const fromPath = mapping.from !== undefined ? at('call', 'mapping', 'from') : at('call', 'mapping', 'name');
+      add(MAPPING_FROM, from, fromPath, { kind: 'mappingSource', mapping: mapping.name });
+      add(MAPPING_MERGE, mapping.merge, at('call', 'mapping', 'merge'), { kind: 'mappingPatch', mapping: mapping.name });
+    }
     if (step.publish) add('event', step.publish.event, at('publish', 'event'), { kind: 'contract', contract: step.publish.contract });
     if (step.wait) add('correlate', step.wait.correlate, at('wait', 'correlate'), { kind: 'string' }, { contract: step.wait.contract });
     if (step.wait) add('match', step.wait.match, at('wait', 'match'), { kind: 'string' });
@@ -146,7 +161,13 @@ export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
   return out;
 }
 
-/** Id of the expression that makes a call's request body; a call without `request` sends none. */
+/** Names (after `<step>.`) of a mapping call's expressions: what the mapping reads, what is merged onto its output. */
+export const MAPPING_FROM = 'mapping.from';
+export const MAPPING_MERGE = 'mapping.merge';
+/** What a call's mapping reads when the step does not say: the workflow's input. */
+export const MAPPING_DEFAULT_FROM = 'input';
+
+/** Id of the expression that makes a call's request body; a call without `request` or `mapping` sends none. */
 export const NO_REQUEST: ExprRef = '$none';
 /**
  * The loop variables in scope at each step: a step inside a forEach body (reachable from its `do`

@@ -2407,9 +2407,26 @@ export interface Step {
      */
     path: string;
     /**
-     * CEL over `input`, `state`, `key` and loop variables: the request body.
+     * CEL over `input`, `state`, `key` and loop variables: the request body. Not with `mapping`.
      */
     request?: string;
+    /**
+     * Build the request body with a Mapping instead of `request`: the governed, tested mapping a route would use. Its `to` must be a contract the System speaks; a fan-out mapping (`each`) or one that enriches is refused.
+     */
+    mapping?: {
+      /**
+       * The Mapping to apply.
+       */
+      name: string;
+      /**
+       * CEL: what the mapping reads; its type must be the mapping's `from` contract. Default `input`.
+       */
+      from?: string;
+      /**
+       * CEL object applied on top of the mapping's output as a JSON merge patch (RFC 7396: a field replaces, an object merges, `null` removes), e.g. a block reason from the state.
+       */
+      merge?: string;
+    };
     /**
      * The contract of the response body; required with `into`.
      */
