@@ -165,7 +165,7 @@ export function expressionsOf(spec: WorkflowSpec): WorkflowExpression[] {
 export const MAPPING_FROM = 'mapping.from';
 export const MAPPING_MERGE = 'mapping.merge';
 /** What a call's mapping reads when the step does not say: the workflow's input. */
-export const MAPPING_DEFAULT_FROM = 'input';
+const MAPPING_DEFAULT_FROM = 'input';
 
 /** Id of the expression that makes a call's request body; a call without `request` or `mapping` sends none. */
 export const NO_REQUEST: ExprRef = '$none';

@@ -10,65 +10,10 @@ import { computeImpact } from '../../governance/impact.ts';
 import type { WorkflowIR } from '../../language/workflow/workflow-ir.ts';
 import { estateOf } from '../helpers/estate.ts';
 import { workflowFixtureFiles } from '../helpers/workflow-estate.ts';
+import { MAPPINGS, withMapping } from '../helpers/workflow-call-mapping.ts';
 
 const FILES = workflowFixtureFiles();
-const EXAMPLE = FILES['replenishment.yaml']!;
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
-
-/** The ERP's purchase-order request, a mapping to it from the proposal, and a fan-out one per line. */
-const MAPPINGS = `apiVersion: interlace.dev/v1alpha1
-kind: DataContract
-metadata: { name: po-request }
-spec:
-  version: 1.0.0
-  owner: team-procurement
-  schema:
-    type: object
-    additionalProperties: false
-    required: [proposalId, sku, quantity]
-    properties:
-      proposalId: { type: string }
-      supplier: { type: string }
-      sku: { type: string }
-      quantity: { type: number }
-      priority: { enum: [normal, urgent] }
----
-apiVersion: interlace.dev/v1alpha1
-kind: Mapping
-metadata: { name: proposal-to-po-request }
-spec:
-  from: proposal@1
-  to: po-request@1
-  owner: team-procurement
-  rules:
-    - { target: proposalId, from: proposalId }
-    - { target: supplier, from: supplier }
-    - { target: sku, expr: "'SKU-' + source.sku" }
-    - { target: quantity, from: quantity }
-    - { target: priority, value: normal }
----
-apiVersion: interlace.dev/v1alpha1
-kind: Mapping
-metadata: { name: proposal-lines-to-po-request }
-spec:
-  from: proposal@1
-  to: po-request@1
-  owner: team-procurement
-  each: lines
-  rules:
-    - { target: proposalId, expr: source.proposalId }
-    - { target: sku, from: sku }
-    - { target: quantity, from: quantity }
-`;
-
-const REQUEST = `        request: "{'proposalId': input.proposalId, 'supplier': input.supplier, 'sku': input.sku, 'quantity': input.quantity}"\n`;
-
-/** The example with create-po's `request` replaced by `mapping` (its fields as given). */
-function withMapping(mapping: string, keepRequest = false): string {
-  const text = EXAMPLE.replace(REQUEST, `${keepRequest ? REQUEST : ''}        mapping: ${mapping}\n`);
-  expect(text).not.toBe(EXAMPLE);
-  return text;
-}
 
 function diagnosticsOf(workflow: string, overrides: Record<string, string> = {}) {
   const result = estateOf({ ...FILES, 'mappings.yaml': MAPPINGS, ...overrides, 'replenishment.yaml': workflow }, { allowInvalid: true });
