@@ -35,6 +35,11 @@ export interface GenerateInput {
   bundles?: boolean;
   /** Also generate the validators (default true); `interlace check` only type-checks mappings, which need the types alone. */
   validators?: boolean;
+  /**
+   * Type-check the workflows even without bundles (default: only with them); `interlace check` does, for
+   * the workflows that call with a mapping a contract change reaches.
+   */
+  workflows?: boolean;
 }
 
 /** What one generated mapping is, for `interlace test` and the bundles. */
@@ -265,7 +270,7 @@ export class Generator {
     // Workflows: the IR and the expression module of each, type-checked with everything above.
     const workflows = workflowUnits(input.documents, input.index, contracts);
     for (const unit of workflows) for (const [path, text] of workflowFiles(unit)) files.set(path, text);
-    if (workflows.length > 0 && input.bundles !== false) {
+    if (workflows.length > 0 && (input.bundles !== false || input.workflows === true)) {
       const programFiles = new Map<string, string>([['types.ts', typesText]]);
       for (const [name, text] of input.support) programFiles.set(`support/${name}`, text);
       for (const unit of units) programFiles.set(unit.path, unit.compiled.text);
@@ -277,7 +282,7 @@ export class Generator {
         const found = workflowDiagnostics(unit, errors);
         diagnostics.push(...found);
         // A workflow that type-checks gets its unit: one self-contained module exporting `program`, and its manifest.
-        if (!found.some((d) => d.severity === 'error'))
+        if (input.bundles !== false && !found.some((d) => d.severity === 'error'))
           for (const [path, text] of workflowBundleFiles(unit, files, input.documents)) files.set(path, text);
       }
     } else {

@@ -1,5 +1,6 @@
 /**
- * Mappings a contract change reaches, and the contract side of the breaks found in them. A contract
+ * Mappings a contract change reaches (and the workflows that call with them), and the contract side of
+ * the breaks found in them. A contract
  * change can be compatible for its consumers' schemas (a removed field under BACKWARD, bumped to the
  * next minor) and still break a mapping that reads the field. Governance cannot compile mappings (the
  * generators are its sibling layer), so the caller — `interlace check`, the controller's gate —
@@ -8,6 +9,7 @@
 import type { Diagnostic } from '../language/diagnostics/diagnostic.ts';
 import type { EstateIndex, SpecDocument } from '../language/validate/estate-index.ts';
 import { identityOf } from '../language/validate/estate-index.ts';
+import { workflowContractReferences } from '../language/workflow/workflow-steps.ts';
 import type { DocumentChange } from './document-changes.ts';
 import { toDiagnostic } from './finding.ts';
 import type { CheckDiagnostic } from './finding.ts';
@@ -58,12 +60,32 @@ export function documentsForMappingCheck(head: EstateIndex, reached: readonly Re
     }
   };
   for (const { mapping } of reached) addMapping(mapping);
+  // A workflow that calls with a reached mapping is type-checked with it: the mapping's output is its request.
+  for (const workflow of workflowsCallingWith(head, reached)) {
+    wanted.add(workflow);
+    for (const [reference] of workflowContractReferences(workflow.spec)) addContract(reference);
+    for (const step of workflow.spec.steps) {
+      const resolved = step.call?.mapping ? head.resolve('Mapping', step.call.mapping.name) : undefined;
+      if (resolved?.ok) addMapping(resolved.target);
+    }
+  }
   return head.documents.filter((doc) => wanted.has(doc));
 }
 
-/** The errors among `diagnostics` that lie inside the mapping's document (its file, its lines). */
-export function diagnosticsOfMapping(mapping: SpecDocument<'Mapping'>, diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const { file, yaml, lineCounter } = mapping.source;
+/** The workflows with a `call` that builds its request with one of the reached mappings, in estate order. Pure. */
+export function workflowsCallingWith(head: EstateIndex, reached: readonly ReachedMapping[]): SpecDocument<'Workflow'>[] {
+  const mappings = new Set<SpecDocument>(reached.map((r) => r.mapping));
+  return head.ofKind('Workflow').filter((workflow) =>
+    workflow.spec.steps.some((step) => {
+      const resolved = step.call?.mapping ? head.resolve('Mapping', step.call.mapping.name) : undefined;
+      return resolved?.ok === true && mappings.has(resolved.target);
+    }),
+  );
+}
+
+/** The errors among `diagnostics` that lie inside the document (its file, its lines): a mapping, or a workflow calling with one. */
+export function diagnosticsOfMapping(doc: SpecDocument, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const { file, yaml, lineCounter } = doc.source;
   const first = lineCounter.linePos(yaml.range[0]).line;
   const last = lineCounter.linePos(yaml.range[2]).line;
   return diagnostics.filter((d) => d.severity === 'error' && d.file === file && d.range.start.line >= first && d.range.start.line <= last);
@@ -95,6 +117,37 @@ export function contractChangeBreaksMappings(
         discriminator: mapping.name,
       }),
     );
+  }
+  return found;
+}
+
+/**
+ * One error at each changed contract per workflow it breaks through a mapping the workflow calls with
+ * (a `from` that no longer fits, a `merge` field the target lost), naming the workflow's first error.
+ */
+export function contractChangeBreaksWorkflows(
+  head: EstateIndex,
+  reached: readonly ReachedMapping[],
+  diagnostics: readonly Diagnostic[],
+): CheckDiagnostic[] {
+  const found: CheckDiagnostic[] = [];
+  for (const { mapping, contract, side } of reached) {
+    for (const workflow of workflowsCallingWith(head, [{ mapping, contract, side }])) {
+      const errors = diagnosticsOfMapping(workflow, diagnostics);
+      const first = errors[0];
+      if (!first) continue;
+      found.push(
+        toDiagnostic({
+          rule: 'contract-breaks-mapping',
+          severity: 'error',
+          doc: contract,
+          path: ['spec', 'schema'],
+          message: `this change to ${identityOf(contract)} breaks ${identityOf(workflow)}, which calls with Mapping/${mapping.name}: ${first.file}:${first.range.start.line}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
+          hint: `Keep what the workflow's call needs, or change ${identityOf(workflow)} (its \`mapping.from\` or \`mapping.merge\`) in the same change.`,
+          discriminator: `${mapping.name}/${workflow.name}`,
+        }),
+      );
+    }
   }
   return found;
 }

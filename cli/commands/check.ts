@@ -3,9 +3,11 @@ import { checkEstate } from '../../governance/check-estate.ts';
 import type { CheckReport } from '../../governance/check-estate.ts';
 import {
   contractChangeBreaksMappings,
+  contractChangeBreaksWorkflows,
   diagnosticsOfMapping,
   documentsForMappingCheck,
   mappingsReachedByContractChanges,
+  workflowsCallingWith,
 } from '../../governance/mapping-breaks.ts';
 import { readSupportSources } from '../../generators/bundles/support-sources.ts';
 import type { ValidationResult } from '../../language/validate/validate-estate.ts';
@@ -135,9 +137,10 @@ export async function runCheck(argv: string[], context: CommandContext): Promise
 }
 
 /**
- * Type-checks every mapping a changed contract reaches, with the generator's mapping compiler (the
- * orchestration lives here because governance and generators are sibling layers), and reports each
- * break twice: at the mapping's rule (the generator's diagnostic) and at the contract change.
+ * Type-checks every mapping a changed contract reaches, and the workflows that call with them, with the
+ * generator (the orchestration lives here because governance and generators are sibling layers), and
+ * reports each break twice: at the mapping's rule or the workflow's line (the generator's diagnostic)
+ * and at the contract change.
  */
 async function mappingBreaks(head: ValidationResult, report: CheckReport): Promise<Diagnostic[]> {
   const reached = mappingsReachedByContractChanges(head.index, report.changes);
@@ -151,7 +154,13 @@ async function mappingBreaks(head: ValidationResult, report: CheckReport): Promi
     support: readSupportSources(),
     bundles: false,
     validators: false,
+    workflows: true,
   });
-  const atMappings = [...mappings].flatMap((mapping) => diagnosticsOfMapping(mapping, generated.diagnostics));
-  return [...atMappings, ...contractChangeBreaksMappings(reached, generated.diagnostics)];
+  const reachedDocs = [...mappings, ...workflowsCallingWith(head.index, reached)];
+  const atDocs = reachedDocs.flatMap((doc) => diagnosticsOfMapping(doc, generated.diagnostics));
+  return [
+    ...atDocs,
+    ...contractChangeBreaksMappings(reached, generated.diagnostics),
+    ...contractChangeBreaksWorkflows(head.index, reached, generated.diagnostics),
+  ];
 }

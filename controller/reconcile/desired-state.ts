@@ -5,7 +5,11 @@
  * keeps per Estate so an unchanged mapping is not compiled again.
  */
 import { checkEstate } from '../../governance/check-estate.ts';
-import { contractChangeBreaksMappings, mappingsReachedByContractChanges } from '../../governance/mapping-breaks.ts';
+import {
+  contractChangeBreaksMappings,
+  contractChangeBreaksWorkflows,
+  mappingsReachedByContractChanges,
+} from '../../governance/mapping-breaks.ts';
 import type { Diagnostic } from '../../language/diagnostics/diagnostic.ts';
 import { compareDiagnostics } from '../../language/diagnostics/diagnostic.ts';
 import { loadSources } from '../../language/load/load-sources.ts';
@@ -71,7 +75,11 @@ export async function desiredState(input: DesiredStateInput): Promise<DesiredSta
     // A mapping broken by a contract change since the applied revision is also reported at the
     // contract change, as `interlace check --base` does: whoever changed the contract sees it.
     const reached = mappingsReachedByContractChanges(validation.index, report.changes);
-    return reject('generate', [...generated.diagnostics, ...contractChangeBreaksMappings(reached, generated.diagnostics)]);
+    return reject('generate', [
+      ...generated.diagnostics,
+      ...contractChangeBreaksMappings(reached, generated.diagnostics),
+      ...contractChangeBreaksWorkflows(validation.index, reached, generated.diagnostics),
+    ]);
   }
 
   const planInput: PlanInput = {

@@ -80,3 +80,72 @@ describe('check --base type-checks the mappings a changed contract reaches', () 
     expect(code).toBe(0);
   });
 });
+
+describe('check --base type-checks the workflows that call with a reached mapping', () => {
+  const withChannel = (version: string, channel: boolean) =>
+    contract(
+      'order',
+      version,
+      `type: object\nrequired: [orderNumber, currency]\nproperties:\n  orderNumber: { type: string }\n  currency: { type: string }\n  total: { type: number }${channel ? '\n  channel: { type: string }' : ''}`,
+    );
+  const erp = `${HEADER}
+kind: System
+metadata: { name: erp }
+spec:
+  type: erp
+  hosting: saas
+  owner: team-erp
+  endpoint: { protocol: http, url: "https://erp.example.com", format: json }
+`;
+  // The workflow sends the mapping's order with a channel of its own on top.
+  const workflow = `${HEADER}
+kind: Workflow
+metadata: { name: shop-orders }
+spec:
+  version: 1.0.0
+  owner: team-o2c
+  trigger: { event: { topic: shop.orders, contract: shop-order@1 } }
+  key: input.id
+  steps:
+    - id: create
+      call:
+        system: erp
+        method: POST
+        path: /orders
+        mapping: { name: shop-order-to-order, merge: "{'channel': 'shop'}" }
+    - id: done
+      end: { status: completed }
+`;
+
+  it("a field the workflow's merge sets, removed from the mapping's target: reported at the workflow and the contract", async () => {
+    repo = new TempRepo().write({
+      'specs/shop-order.yaml': shopOrder('1.0.0', true),
+      'specs/order.yaml': withChannel('2.0.0', true),
+      'specs/map.yaml': mapping,
+      'specs/erp.yaml': erp,
+      'specs/workflow.yaml': workflow,
+    });
+    repo.commit('base');
+    repo.git('checkout', '-q', '-b', 'pr');
+    // Removing a property from an open schema is BACKWARD compatible, and the mapping never wrote it.
+    repo.write({ 'specs/order.yaml': withChannel('2.1.0', false) });
+    repo.commit('drop channel');
+    const { code, diagnostics } = await check();
+    expect(code).toBe(1);
+    expect(diagnostics.filter((d) => d.file === 'specs/map.yaml')).toEqual([]);
+    const atWorkflow = diagnostics.filter((d) => d.file === 'specs/workflow.yaml' && d.severity === 'error');
+    // `mapping: { …, merge: … }` is line 15 of workflow.yaml.
+    expect(atWorkflow).toEqual([
+      expect.objectContaining({
+        code: 'workflow-type-error',
+        range: expect.objectContaining({ start: expect.objectContaining({ line: 15 }) }),
+      }),
+    ]);
+    expect(atWorkflow[0]!.message).toContain('channel');
+    const atContract = diagnostics.filter((d) => d.code === 'contract-breaks-mapping');
+    expect(atContract).toHaveLength(1);
+    expect(atContract[0]!.file).toBe('specs/order.yaml');
+    expect(atContract[0]!.message).toContain('breaks Workflow/shop-orders@1, which calls with Mapping/shop-order-to-order');
+    expect(atContract[0]!.message).toContain('specs/workflow.yaml:15');
+  });
+});
