@@ -11,6 +11,11 @@
  * reads as present (mark a field required when every path that reads it has set it first). Results
  * are typed `T | undefined` (an optional field may be absent); the checker catches unknown fields and
  * wrong types, and the engine validates an event against its contract when it publishes it.
+ *
+ * A call with `mapping` gets no CEL request: its `<step>.request` is the mapping's generated function
+ * (imported from `../mappings/<name>.js`, so the bundle links it in) applied to `mapping.from`, with
+ * `mapping.merge` on top (support's `mergePatch`); `from` is typed as the mapping's source contract and
+ * `merge` as a `MergePatch` of its target, so a mismatch is a type error at their YAML lines.
  */
 import type { PathSegment } from '../../language/diagnostics/diagnostic.ts';
 import type { EstateIndex, SpecDocument } from '../../language/validate/estate-index.ts';
@@ -54,7 +59,14 @@ export function workflowModule(
   // A call's mapping: its function, module and contract types (absent when it does not resolve; validation says why).
   const mappingOf = (name: string) => {
     const resolved = index.resolve('Mapping', name);
-    if (!resolved.ok || resolved.target.failedSchema) return undefined;
+    // A fan-out or enriching mapping cannot make a request (validation says so at the step): no function.
+    if (
+      !resolved.ok ||
+      resolved.target.failedSchema ||
+      resolved.target.spec.each !== undefined ||
+      Object.keys(resolved.target.spec.enrich ?? {}).length > 0
+    )
+      return undefined;
     const from = typeOf(resolved.target.spec.from);
     const to = typeOf(resolved.target.spec.to);
     if (!from || !to) return undefined;
