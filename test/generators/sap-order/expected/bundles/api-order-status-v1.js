@@ -832,8 +832,46 @@ const __m12 = (() => {
 return { nullToAbsent, omitEmpty };
 })();
 
-// support/cel.ts
+// support/merge-patch.ts
 const __m13 = (() => {
+/**
+ * A workflow call's `mapping.merge` applied to the mapping's output: JSON Merge Patch (RFC 7396) — an
+ * object in the patch merges key by key, `null` removes a key, anything else (arrays included)
+ * replaces. lib/json-merge-patch.ts does the same for test inputs, but generated code links only this
+ * directory, so the few lines live here too. Keys that reach a prototype are refused (a patch is
+ * built from data).
+ */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** `patch` applied to `target` (neither is changed); an absent patch leaves `target` as it is. */
+ function mergePatch(target, patch) {
+    return patch === undefined ? target : merge(target, patch, '');
+}
+function merge(target, patch, at) {
+    if (!isObject(patch))
+        return patch;
+    const result = {};
+    if (isObject(target))
+        for (const key of Object.keys(target))
+            result[key] = target[key];
+    for (const key of Object.keys(patch)) {
+        if (UNSAFE.has(key))
+            throw new Error(`merge: the key "${key}" at ${at || '/'} is not allowed (it would reach an object's prototype)`);
+        const value = patch[key];
+        if (value === null)
+            delete result[key];
+        else if (value !== undefined)
+            result[key] = merge(Object.hasOwn(result, key) ? result[key] : undefined, value, `${at}/${key}`);
+    }
+    return result;
+}
+return { mergePatch };
+})();
+
+// support/cel.ts
+const __m14 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp } = __m4;
 /**
@@ -943,7 +981,7 @@ return { size, add, eq, isIn, toInt, toDouble, toText, at, noRuleApplies };
 })();
 
 // support/format-date.ts
-const __m14 = (() => {
+const __m15 = (() => {
 const { describeValue, MappingError } = __m0;
 const { CelTimestamp, parseIsoInstant } = __m4;
 const { formatIsoInZone, formatPattern } = __m5;
@@ -1009,7 +1047,7 @@ return { DATE_FORMATS, formatDate };
 })();
 
 // support/ajv-runtime.ts
-const __m15 = (() => {
+const __m16 = (() => {
 /**
  * The two helpers ajv's standalone validators import from `ajv/dist/runtime`. A bundle must be one
  * self-contained file, so the generator points those imports here instead.
@@ -1060,7 +1098,7 @@ return { ucs2length, jsonEqual };
 })();
 
 // re2js
-const __m16 = (() => {
+const __m17 = (() => {
 /*!
 * re2js
 * RE2JS is the JavaScript port of RE2, a regular expression engine that provides linear time matching
@@ -8660,8 +8698,8 @@ return { Matcher, MatcherInput, MatcherInputBase, RE2JS, RE2JSCompileException, 
 })();
 
 // support/linear-regexp.ts
-const __m17 = (() => {
-const { RE2JS } = __m16;
+const __m18 = (() => {
+const { RE2JS } = __m17;
 /**
  * The regular-expression engine of generated validators: RE2 (re2js), whose matching time is linear
  * in the input, so a contract's `pattern` cannot let a client stall a worker with a crafted value.
@@ -8690,7 +8728,7 @@ return { linearRegExp };
 })();
 
 // support/formats.ts
-const __m18 = (() => {
+const __m19 = (() => {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
 function isDate(value) {
@@ -8730,7 +8768,7 @@ return { interlaceFormats };
 })();
 
 // support/http-client.ts
-const __m19 = (() => {
+const __m20 = (() => {
 /** A non-2xx answer from an API, with its status and body for the caller to decide on. */
  class ApiError extends Error {
     status;
@@ -8770,17 +8808,17 @@ return { ApiError, fillPath, callJson, queryString };
 })();
 
 // support/index.ts
-const __m20 = (() => {
+const __m21 = (() => {
 /**
  * What generated mappings and validators call at run time. Generated code imports only from here, and
  * a bundle links these modules in, so a deployed connector needs no package at run time.
  */
-return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, add: __m13.add, at: __m13.at, eq: __m13.eq, isIn: __m13.isIn, noRuleApplies: __m13.noRuleApplies, size: __m13.size, toDouble: __m13.toDouble, toInt: __m13.toInt, toText: __m13.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m14.DATE_FORMATS, formatDate: __m14.formatDate, jsonEqual: __m15.jsonEqual, ucs2length: __m15.ucs2length, linearRegExp: __m17.linearRegExp, interlaceFormats: __m18.interlaceFormats, ApiError: __m19.ApiError, callJson: __m19.callJson, fillPath: __m19.fillPath, queryString: __m19.queryString };
+return { MappingError: __m0.MappingError, toNumber: __m1.toNumber, toDate: __m6.toDate, lower: __m7.lower, padStart: __m7.padStart, trim: __m7.trim, trimLeadingZeros: __m7.trimLeadingZeros, upper: __m7.upper, replaceText: __m8.replaceText, substring: __m8.substring, parseDate: __m5.parseDate, convertUnit: __m9.convertUnit, lookup: __m10.lookup, lookupOr: __m10.lookupOr, unwrap: __m11.unwrap, nullToAbsent: __m12.nullToAbsent, omitEmpty: __m12.omitEmpty, mergePatch: __m13.mergePatch, add: __m14.add, at: __m14.at, eq: __m14.eq, isIn: __m14.isIn, noRuleApplies: __m14.noRuleApplies, size: __m14.size, toDouble: __m14.toDouble, toInt: __m14.toInt, toText: __m14.toText, CelTimestamp: __m4.CelTimestamp, toTimestamp: __m4.toTimestamp, DATE_FORMATS: __m15.DATE_FORMATS, formatDate: __m15.formatDate, jsonEqual: __m16.jsonEqual, ucs2length: __m16.ucs2length, linearRegExp: __m18.linearRegExp, interlaceFormats: __m19.interlaceFormats, ApiError: __m20.ApiError, callJson: __m20.callJson, fillPath: __m20.fillPath, queryString: __m20.queryString };
 })();
 
 // apis/order-status-v1.ts
-const __m21 = (() => {
-const { callJson, fillPath, queryString } = __m20;
+const __m22 = (() => {
+const { callJson, fillPath, queryString } = __m21;
 /** The operation table the runtime's router serves. */
  const orderStatusV1Operations = [{ "id": "getOrder", "method": "GET", "path": "/order-status/v1/orders/{orderNumber}", "status": 200 }];
  function createOrderStatusV1Client(baseUrl, fetchImpl, headers = {}) {
@@ -8799,8 +8837,8 @@ return { orderStatusV1Operations, createOrderStatusV1Client };
 })();
 
 // mappings/sap-order-to-order.ts
-const __m22 = (() => {
-const { convertUnit, lookup, lookupOr, toDate, toDouble, toInt, toNumber, trimLeadingZeros } = __m20;
+const __m23 = (() => {
+const { convertUnit, lookup, lookupOr, toDate, toDouble, toInt, toNumber, trimLeadingZeros } = __m21;
 const TABLE_plantToWarehouse = new Map([["1010", "WH-WALLDORF"], ["1710", "WH-PALO-ALTO"]]);
 const TABLE_sdStatus = new Map([["A", "open"], ["B", "in-process"], ["C", "completed"]]);
 /** Maps sap-order@1 to order@2 (Mapping sap-order-to-order). */
@@ -8835,10 +8873,10 @@ return { mapSapOrderToOrder, mapSapOrderToOrderMessage };
 })();
 
 // validators/order-v2.ts
-const __m23 = (() => {
+const __m24 = (() => {
 // Generated by `interlace generate` from the specs. Do not edit: change the specs and generate again.
 // @ts-nocheck -- ajv standalone output is plain JavaScript; the typed guard is declared below.
-const { interlaceFormats } = __m20;
+const { interlaceFormats } = __m21;
 const rawValidate = validate0;
 const schema0 = { "type": "object", "additionalProperties": false, "required": ["orderNumber", "customer", "orderDate", "status", "lines"], "properties": { "orderNumber": { "type": "string", "description": "Order number without leading zeros." }, "customer": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" }, "source": { "type": "string" } } }, "orderDate": { "type": "string", "format": "date" }, "status": { "enum": ["open", "in-process", "completed"] }, "currency": { "type": "string" }, "total": { "type": "number" }, "priority": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["lineNumber", "sku", "quantity", "warehouse"], "properties": { "lineNumber": { "type": "integer" }, "sku": { "type": "string" }, "quantity": { "type": "number" }, "unit": { "type": "string" }, "weightLb": { "type": "number" }, "amount": { "type": "number" }, "warehouse": { "type": "string" } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9231,7 +9269,7 @@ return { validateOrderV2 };
 })();
 
 // validators/sap-order-v1.ts
-const __m24 = (() => {
+const __m25 = (() => {
 const rawValidate = validate0;
 const schema0 = { "type": "object", "required": ["SalesOrder", "SoldToParty", "to_Item"], "properties": { "SalesOrder": { "type": "string", "description": "SAP document number", "up to 10 digits.": null }, "SoldToParty": { "type": "string" }, "SalesOrderDate": { "type": ["string", "null"] }, "TotalNetAmount": { "type": "string" }, "TransactionCurrency": { "type": "string" }, "OverallSDProcessStatus": { "type": "string" }, "to_Item": { "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "items": { "type": "object", "required": ["SalesOrderItem", "Material", "RequestedQuantity"], "properties": { "SalesOrderItem": { "type": "string" }, "Material": { "type": "string" }, "RequestedQuantity": { "type": "string" }, "RequestedQuantityUnit": { "type": "string" }, "ItemNetWeight": { "type": "string" }, "ItemWeightUnit": { "type": "string" }, "NetAmount": { "type": "string" }, "ProductionPlant": { "type": "string" } } } } } } } };
 const func0 = Object.prototype.hasOwnProperty;
@@ -9543,18 +9581,18 @@ return { validateSapOrderV1 };
 })();
 
 // units/api-order-status-v1.ts
-const __m25 = (() => {
+const __m26 = (() => {
 /** The specs unit api-order-status-v1 runs: its Api, the Systems it calls (no secret values), contracts and views. */
  const interlaceUnit = JSON.parse("{\"apis\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"Api\",\"metadata\":{\"name\":\"order-status\"},\"spec\":{\"auth\":{\"type\":\"api-key\"},\"basePath\":\"/order-status/v1\",\"operations\":[{\"backend\":{\"mapping\":\"sap-order-to-order\",\"system\":\"legacy-erp\"},\"id\":\"getOrder\",\"method\":\"GET\",\"parameters\":[{\"in\":\"path\",\"name\":\"orderNumber\",\"required\":true},{\"in\":\"query\",\"name\":\"expand\",\"schema\":{\"type\":\"boolean\"}}],\"path\":\"/orders/{orderNumber}\",\"response\":{\"contract\":\"order@2\"},\"summary\":\"An order by number */ with a comment-closer\"}],\"owner\":\"team-o2c\",\"version\":\"1.2.0\"}}],\"contracts\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"DataContract\",\"metadata\":{\"name\":\"order\"},\"spec\":{\"version\":\"2.0.0\"}}],\"routes\":[],\"systems\":[{\"apiVersion\":\"interlace.dev/v1alpha1\",\"kind\":\"System\",\"metadata\":{\"name\":\"legacy-erp\"},\"spec\":{\"endpoint\":{\"protocol\":\"http\",\"url\":\"https://erp.example.com\"},\"hosting\":\"on-prem\",\"type\":\"erp\"}}]}");
 return { interlaceUnit };
 })();
 
-export const { orderStatusV1Operations, createOrderStatusV1Client } = __m21;
+export const { orderStatusV1Operations, createOrderStatusV1Client } = __m22;
 
-export const { mapSapOrderToOrder, mapSapOrderToOrderMessage } = __m22;
+export const { mapSapOrderToOrder, mapSapOrderToOrderMessage } = __m23;
 
-export const { validateOrderV2 } = __m23;
+export const { validateOrderV2 } = __m24;
 
-export const { validateSapOrderV1 } = __m24;
+export const { validateSapOrderV1 } = __m25;
 
-export const { interlaceUnit } = __m25;
+export const { interlaceUnit } = __m26;

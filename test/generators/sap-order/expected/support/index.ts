@@ -14,6 +14,8 @@ export { convertUnit } from './units.js';
 export { lookup, lookupOr } from './lookup.js';
 export { unwrap } from './envelope.js';
 export { nullToAbsent, omitEmpty } from './absent.js';
+export { mergePatch } from './merge-patch.js';
+export type { MergePatch } from './merge-patch.js';
 export { add, at, eq, isIn, noRuleApplies, size, toDouble, toInt, toText } from './cel.js';
 export { CelTimestamp, toTimestamp } from './timestamps.js';
 export type { PresentAs } from './timestamps.js';
