@@ -3,7 +3,9 @@
 // Order.Submitted → orders.received) and order-validation (orders.received → the legacy ERP's
 // A_SalesOrder) — run as Deployments on a real node (kubelet + containerd + runc, CNI bridge pod network)
 // with the project's worker image (`build-image.sh --flavour worker`), Ready by their real probes. Their backbone is a real nats-server on the host
-// with token auth (the Estate's backbone Secret), reached from the pod network at the node's address;
+// with token auth (the Estate's backbone Secret), reached through a Service: a ClusterIP without a selector
+// whose EndpointSlice names the node's address, as a cluster fronts a broker outside it (the node's
+// kube-proxy sends the ClusterIP there);
 // the legacy ERP is the simulated SAP gateway (runtime/simulate), listening on the node's address, whose
 // EffectLedger counts every sales order booked and every one booked twice.
 //
@@ -24,6 +26,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { ANNOTATION_BUNDLE_HASH, LABEL_UNIT } from '../../controller/plan/labels.ts';
@@ -63,7 +66,7 @@ const NATS_TOKEN = 'order-flow-nats-token';
 
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
-  spec: { nodeName?: string };
+  spec: { nodeName?: string; containers: { env?: { name: string; value?: string }[] }[] };
   status: {
     phase?: string;
     podIP?: string;
@@ -123,6 +126,47 @@ const isReady = (p: Pod) =>
   !p.metadata.deletionTimestamp &&
   (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
+/**
+ * A Service without a selector in front of `ip:port` on the host (its EndpointSlice written by hand, as
+ * for any backend outside the cluster): returns nats://<ClusterIP>:4222 once the ClusterIP answers.
+ */
+async function serviceToHost(ns: string, name: string, ip: string, port: number): Promise<string> {
+  const objects = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { ports: [{ name: 'client', port: 4222, targetPort: port, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: `${name}-host`, labels: { 'kubernetes.io/service-name': name } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+      ports: [{ name: 'client', port, protocol: 'TCP' }],
+    },
+  ];
+  await kubectl(['apply', '--server-side', '--field-manager=interlace-test', '-n', ns, '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  });
+  const clusterIp = JSON.parse((await kubectl(['get', 'service', name, '-n', ns, '-o', 'json'])).stdout).spec.clusterIP as string;
+  expect(clusterIp).toMatch(/^10\.0\.0\.\d+$/);
+  // kube-proxy has the rule once a TCP connection to the ClusterIP goes through (nothing listens there).
+  await until(
+    `${name}'s ClusterIP ${clusterIp}:4222 reaches ${ip}:${port}`,
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const socket = connect({ host: clusterIp, port: 4222, timeout: 3_000 });
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('timeout', () => (socket.destroy(), resolve(undefined)));
+        socket.once('error', () => resolve(undefined));
+      }),
+    60_000,
+  );
+  return `nats://${clusterIp}:4222`;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 describe.skipIf(reason !== undefined)('the example estate’s order flow on real pods', () => {
@@ -135,6 +179,8 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
   let portal: DealerPortal | undefined;
   let repo: TempRepo | undefined;
   let h: Harness | undefined;
+  /** nats://<ClusterIP>:4222, the Service in front of the host's nats-server. */
+  let natsServiceUrl = '';
   let cordoned = '';
   let ns = '';
   /** The first test got the Estate Ready and through its traffic: the second one changes that Estate. */
@@ -236,6 +282,7 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
     h = newReconciler();
     // The backbone's Secret, which the controller checks before it applies anything.
     await kubectl(['-n', ns, 'create', 'secret', 'generic', 'nats-token', `--from-literal=token=${NATS_TOKEN}`]);
+    natsServiceUrl = await serviceToHost(ns, 'nats', setup.node.ip, Number(new URL(nats.url).port));
   }, 20 * 60_000);
 
   afterAll(async () => {
@@ -258,7 +305,7 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
     await createEstate(h!.rest, ns, `file://${repo!.root}`, {
       runtimeImage: setup!.image,
       backbone: {
-        url: nats!.url.replace('127.0.0.1', setup!.node.ip),
+        url: natsServiceUrl,
         credentials: { type: 'token', secretRef: { name: 'nats-token' } },
       },
     });
@@ -279,6 +326,9 @@ describe.skipIf(reason !== undefined)('the example estate’s order flow on real
       expect(pod!.status.podIP).toMatch(/^10\.88\./);
       const readyz = (await (await fetch(`http://${pod!.status.podIP}:8080/readyz`)).json()) as { checks: Record<string, { ok: boolean }> };
       expect(readyz.checks.consuming?.ok).toBe(true);
+      // Its backbone is the Service's ClusterIP, not the host's address.
+      const env = pod!.spec.containers[0]!.env ?? [];
+      expect(env.filter((e) => e.value?.startsWith('nats://')).map((e) => e.value)).toEqual([natsServiceUrl]);
     }
 
     // 50 orders through both pods, end to end.

@@ -3,7 +3,9 @@
 // --flavour worker`, the image `interlace plan` names by default), and become Ready by their real probes.
 // kwok cannot show what this shows: that the container starts as user 65532 on a read-only root
 // filesystem, finds its bundle, writes its state and answers /readyz on its pod address — and that the
-// worker image, with no shell, no git and only the packages the worker loads, holds all it needs.
+// worker image, with no shell, no git and only the packages the worker loads, holds all it needs. And
+// that the plan's Service for an Api works: the node's kube-proxy (nftables) sends its ClusterIP to the
+// Ready pod, from the host and from another pod, as the EndpointSlice lists it.
 //
 // Needs root, containerd/runc/CNI plugins from Debian, the kubelet (scripts/build-real-node.sh) and the
 // worker image (scripts/build-image.sh --flavour worker); both scripts cache, and .ci/run runs them before the tests. A missing
@@ -15,11 +17,14 @@ import { ensureNatsServerBinary, type NatsServer, startNatsServer } from '../bro
 import { runCli } from '../helpers/cli.ts';
 import { REPO_ROOT } from './harness/binaries.ts';
 import { createNamespace, kubeConfig, kubectl } from './harness/context.ts';
+import { hasKubeProxyRules } from './harness/kube-proxy.ts';
 import type { RealNode } from './harness/real-node.ts';
 import { type NodeWithImage, realPodsSkipReason, startNodeWithImage, until } from './harness/real-pods-setup.ts';
 
 /** The units this test runs: an Api (a Service, views) and an EventRoute (a consumer). */
 const UNITS = ['api-order-status-v1', 'route-dealer-order-received'];
+/** The Api's Service, as the plan writes it (port 80 → the worker's `http` port). */
+const SERVICE = 'api-order-status-v1';
 
 interface Obj {
   apiVersion: string;
@@ -39,6 +44,7 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
   let image = '';
   let nats: NatsServer | undefined;
   let natsUrl = '';
+  let apiPodIp: string | undefined;
   const figures: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -60,6 +66,8 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
     await setup?.stop();
     await nats?.stop();
     console.log(`[real-pods] figures: ${JSON.stringify(figures)}`);
+    // The node's stop ran kube-proxy --cleanup: no rules may be left for the next run to trip over.
+    if (setup) expect(await hasKubeProxyRules()).toBe(false);
   }, 120_000);
 
   it('the example estate’s worker Deployments run the worker image and become Ready by their real probes', async () => {
@@ -90,10 +98,11 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
     const wanted = objects.filter(
       (o) =>
         (o.kind === 'Deployment' && UNITS.includes(o.metadata.name)) ||
+        (o.kind === 'Service' && o.metadata.name === SERVICE) ||
         (o.kind === 'ConfigMap' && UNITS.some((u) => o.metadata.name === `${u}-bundle`)),
     );
     expect(wanted.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-      UNITS.flatMap((u) => [`ConfigMap/${u}-bundle`, `Deployment/${u}`]).sort(),
+      [...UNITS.flatMap((u) => [`ConfigMap/${u}-bundle`, `Deployment/${u}`]), `Service/${SERVICE}`].sort(),
     );
     const secrets = new Set<string>();
     for (const o of wanted) {
@@ -149,5 +158,96 @@ describe.skipIf(reason !== undefined)('real pods on a real node (kubelet + conta
       const res = await fetch(`http://${pod.status.podIP}:8080/readyz`);
       expect(res.status).toBe(200);
     }
+    apiPodIp = pods.find((p) => p.metadata.name.startsWith(`${SERVICE}-`))?.status.podIP;
+    expect(apiPodIp).toMatch(/^10\.88\./);
+  }, 300_000);
+
+  it('the Api’s Service reaches its Ready pod by ClusterIP, from the host and from another pod (kube-proxy, nftables)', async () => {
+    const ns = namespace!.name;
+    expect(apiPodIp, 'the first test ran the pods').toBeDefined();
+    expect(await node!.hasServiceRules()).toBe(true);
+    const svc = JSON.parse((await kubectl(['get', 'service', SERVICE, '-n', ns, '-o', 'json'])).stdout);
+    const clusterIp = svc.spec.clusterIP as string;
+    // The API server's --service-cluster-ip-range, apart from the pod network (10.88.0.0/16).
+    expect(clusterIp).toMatch(/^10\.0\.0\.\d+$/);
+
+    // The EndpointSlice controller lists exactly the Api's Ready pod, on the worker's http port.
+    const slice = await until(
+      `an EndpointSlice of Service ${SERVICE} with a ready endpoint`,
+      async () => {
+        const { stdout } = await kubectl(['get', 'endpointslices', '-n', ns, '-l', `kubernetes.io/service-name=${SERVICE}`, '-o', 'json']);
+        const items = JSON.parse(stdout).items as any[];
+        return items.find((s) => (s.endpoints ?? []).some((e: any) => e.conditions?.ready === true));
+      },
+      60_000,
+    );
+    expect(slice.endpoints.map((e: any) => ({ addresses: e.addresses, ready: e.conditions.ready, node: e.nodeName }))).toEqual([
+      { addresses: [apiPodIp], ready: true, node: node!.name },
+    ]);
+    expect(slice.ports).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+
+    // From the host: port 80 of the ClusterIP, which nothing listens on, answers as the worker's 8080.
+    const started = Date.now();
+    const fromHost = await until(
+      `http://${clusterIp}/readyz from the host`,
+      async () => {
+        const res = await fetch(`http://${clusterIp}/readyz`, { signal: AbortSignal.timeout(3_000) });
+        return res.status === 200 ? ((await res.json()) as { status: string }) : undefined;
+      },
+      60_000,
+      async () => (await run('nft', ['list', 'table', 'ip', 'kube-proxy']).catch((e) => ({ stdout: String(e) }))).stdout,
+    );
+    expect(fromHost.status).toBe('ready');
+    figures.serviceFromHost = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+    // From another pod on the bridge: a one-shot pod of the worker image (node, no shell) fetches the
+    // ClusterIP and leaves what it got as its termination message.
+    const probe = `(async () => {
+      const deadline = Date.now() + 60000; let last = '';
+      for (;;) {
+        try { const r = await fetch(process.env.TARGET, { signal: AbortSignal.timeout(3000) }); last = r.status + ' ' + (await r.text()); if (r.status === 200) break; }
+        catch (e) { last = String(e.cause ?? e); }
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      require('node:fs').writeFileSync('/dev/termination-log', last);
+      process.exit(last.startsWith('200 ') ? 0 : 1);
+    })();`;
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'service-probe' },
+      spec: {
+        nodeSelector: { 'kubernetes.io/hostname': node!.name },
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: { runAsUser: 65532, runAsNonRoot: true },
+        containers: [
+          {
+            name: 'probe',
+            image,
+            imagePullPolicy: 'Never',
+            command: ['/usr/local/bin/node', '-e', probe],
+            env: [{ name: 'TARGET', value: `http://${clusterIp}/readyz` }],
+          },
+        ],
+      },
+    };
+    await kubectl(['apply', '--server-side', '--field-manager=interlace-test', '-n', ns, '-f', '-'], { input: JSON.stringify(pod) });
+    const done = await until(
+      'pod service-probe finished',
+      async () => {
+        const { stdout } = await kubectl(['get', 'pod', 'service-probe', '-n', ns, '-o', 'json']);
+        const p = JSON.parse(stdout);
+        return ['Succeeded', 'Failed'].includes(p.status?.phase) ? p : undefined;
+      },
+      120_000,
+    );
+    const terminated = done.status.containerStatuses[0].state.terminated;
+    expect(done.status.podIP).toMatch(/^10\.88\./);
+    expect(terminated.message).toMatch(/^200 /);
+    expect(JSON.parse(terminated.message.slice(4)).status).toBe('ready');
+    expect({ phase: done.status.phase, exitCode: terminated.exitCode }).toEqual({ phase: 'Succeeded', exitCode: 0 });
   }, 300_000);
 });

@@ -4,6 +4,8 @@
 // image, imported from the OCI archive that scripts/build-image.sh builds. kwok keeps its fake node for the
 // scale tests and does not touch this one (it manages only nodes annotated kwok.x-k8s.io/node=fake).
 //
+// kube-proxy (nftables mode, test/cluster/harness/kube-proxy.ts) makes Services' ClusterIPs reach the pods.
+//
 // Started by the test that needs it (test/cluster/real-pods.test.ts), not by the global setup: it needs
 // root, takes host paths that only one such node per machine may hold (/var/log/containers links, the
 // kubelet's device-plugins folder, the interlace0 bridge), and costs ~10 s to start plus the image import.
@@ -15,11 +17,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startKubeProxy, type KubeProxy } from './kube-proxy.ts';
 import { logTail, startComponent, stopComponents, type Component } from './processes.ts';
 
 const run = promisify(execFile);
 
-/** The folder scripts/build-real-node.sh prints: bin/kubelet and pause.oci.tar. */
+/** The folder scripts/build-real-node.sh prints: bin/kubelet, bin/kube-proxy and pause.oci.tar. */
 export interface RealNodeBinaries {
   dir: string;
 }
@@ -29,6 +32,10 @@ export interface RealNode {
   readonly ip: string;
   readonly podCidr: string;
   readonly logDir: string;
+  /** Seconds from the node's Ready to kube-proxy's first sync of the Services' rules. */
+  readonly kubeProxyReadySeconds: number;
+  /** Whether kube-proxy's nftables table is in the kernel (false again after `stop()`). */
+  hasServiceRules(): Promise<boolean>;
   /** `ctr images import`s an OCI archive into the node's image store; returns the seconds it took. */
   importImage(archive: string): Promise<number>;
   /**
@@ -50,6 +57,7 @@ export function missingRealNodePrerequisites(): string[] {
     ['/usr/lib/cni/bridge', 'containernetworking-plugins'],
     ['/usr/lib/cni/host-local', 'containernetworking-plugins'],
     ['/usr/lib/cni/loopback', 'containernetworking-plugins'],
+    ['/usr/sbin/nft', 'nftables'],
   ] as const) {
     if (!existsSync(path)) missing.push(`${path} (apt-get install ${pkg})`);
   }
@@ -248,6 +256,7 @@ state = "${dir}/containerd/state"
   );
 
   const components: Component[] = [];
+  let kubeProxyReadySeconds = 0;
   const containerd = startComponent(
     'containerd',
     '/usr/bin/containerd',
@@ -257,10 +266,16 @@ state = "${dir}/containerd/state"
   components.push(containerd);
   const ctr = (args: string[]) => run('/usr/bin/ctr', ['--address', socket, '--namespace', 'k8s.io', ...args], { maxBuffer: 16 << 20 });
 
+  let kubeProxy: KubeProxy | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // kube-proxy first, and its rules with it (they would outlive the process and catch the next run's ClusterIPs).
+    if (kubeProxy) {
+      await stopComponents([kubeProxy.component], 10_000);
+      await kubeProxy.cleanup().catch((err) => console.warn(`[real-node] ${(err as Error).message}`));
+    }
     const kubelet = components.find((c) => c.name === 'kubelet');
     if (kubelet) await stopComponents([kubelet], 10_000);
     // Containers the kubelet left: kill their tasks so the shims exit, then containerd.
@@ -310,6 +325,25 @@ state = "${dir}/containerd/state"
     );
     components.push(kubelet);
     await waitUntil(`node ${name} Ready (kubelet)`, options.nodeReady, components, 90_000);
+
+    const proxyStarted = Date.now();
+    kubeProxy = await startKubeProxy({
+      bin: join(options.bins.dir, 'bin/kube-proxy'),
+      kubeconfigPath: options.kubeconfigPath,
+      nodeName: name,
+      nodeIp: ip,
+      podCidr,
+      logDir,
+    });
+    components.push(kubeProxy.component);
+    const proxy = kubeProxy;
+    await waitUntil(
+      'kube-proxy synced its rules (healthz 200, table ip kube-proxy)',
+      async () => (await fetch(proxy.healthzUrl)).status === 200 && (await proxy.hasRules()),
+      components,
+      60_000,
+    );
+    kubeProxyReadySeconds = (Date.now() - proxyStarted) / 1000;
   } catch (err) {
     await stop();
     throw err;
@@ -320,6 +354,8 @@ state = "${dir}/containerd/state"
     ip,
     podCidr,
     logDir,
+    kubeProxyReadySeconds,
+    hasServiceRules: () => kubeProxy!.hasRules(),
     async importImage(archive: string): Promise<number> {
       const started = Date.now();
       await ctr(['images', 'import', archive]);

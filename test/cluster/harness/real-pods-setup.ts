@@ -41,7 +41,7 @@ export interface NodeWithImage {
   node: RealNode;
   /** The image's reference (`ghcr.io/interlace-dev/interlace:<version>[-<flavour>]`), imported into the node. */
   image: string;
-  /** Seconds: node start to Ready, image import. */
+  /** Seconds: node start to Ready (kubelet and kube-proxy), kube-proxy's part of it, image import. */
   figures: Record<string, string>;
   /** Stops the node and removes its folder (kept with INTERLACE_KEEP_CLUSTER=1). */
   stop(): Promise<void>;
@@ -83,6 +83,7 @@ export async function startNodeWithImage(
     throw error;
   }
   figures.nodeReady = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  figures.kubeProxyReady = `${node.kubeProxyReadySeconds.toFixed(1)} s`;
   const stop = async () => {
     await node.stop();
     await kubectl(['delete', 'node', node.name, '--ignore-not-found']).catch(() => {});
